@@ -1,0 +1,7 @@
+// Package ir is pimc's graph IR: values with static types, nodes, one op
+// table (op.go) that every other part reads, shape inference, a verifier that
+// reports every problem at once, the deterministic .pir text format (print and
+// parse), and a Graphviz export.
+//
+// Allowed imports: ir/tensor and the standard library.
+package ir
