@@ -1,0 +1,80 @@
+// Command pimc compiles ONNX CNNs for a SOT-MRAM processing-in-memory engine
+// and runs them on its ISA-level simulator. main only calls run, so the whole
+// CLI is testable in-process; each subcommand lives in its own cmd_*.go file
+// and registers itself in init.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// Exit codes shared by every subcommand.
+const (
+	exitOK       = 0
+	exitUser     = 1 // bad input, failed verification, failed test cases
+	exitUsage    = 2 // bad flags or arguments
+	exitInternal = 3 // a bug in pimc
+)
+
+// command is one subcommand. run gets the arguments after the subcommand name.
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) {
+	if _, dup := commands[c.name]; dup {
+		panic("BUG: subcommand registered twice: " + c.name)
+	}
+	commands[c.name] = c
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches to a subcommand and turns a panic into exit code 3 with a
+// message asking for a bug report, so users never see a raw stack trace
+// without context.
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "pimc: unknown command %q\n", args[0])
+		usage(stderr)
+		return exitUsage
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "pimc %s: internal error (please report this as a bug): %v\n", c.name, r)
+			code = exitInternal
+		}
+	}()
+	return c.run(args[1:], stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: pimc <command> [flags] [args]")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'pimc <command> -h' for the flags of one command.")
+}
