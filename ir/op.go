@@ -198,4 +198,5 @@ func init() {
 	} {
 		Register(info)
 	}
+	attachInfer() // infer.go
 }
