@@ -1,0 +1,120 @@
+package isa
+
+// Program is a complete compiled (or hand-written) program for one target:
+// what the loader needs to run it and what a report needs to attribute costs.
+// The zero value is an empty program. See docs/ISA.md §5.
+type Program struct {
+	// TargetName is informative; TargetFingerprint is what Validate compares
+	// with Arch.Fingerprint. An all-zero fingerprint means "not bound yet"
+	// (hand-written assembly before `pimc asm -target`), which Validate rejects.
+	TargetName        string
+	TargetFingerprint [32]byte
+
+	Code    []Instr
+	Sources []Source
+	Weights []WeightRow  // sorted by (Subarray, Row), unique
+	Consts  []ConstBlock // sorted by Addr, non-overlapping
+	Ports   []Port
+	Symbols []Symbol // code labels, debug only
+}
+
+// Source names what an instruction or weight row implements, so costs can be
+// reported per layer and per ONNX node.
+type Source struct {
+	Layer string // IR layer (node) name
+	Node  string // ONNX node name
+	Value string // IR value produced
+}
+
+// WeightRow is one row of the weight-stationary image, written into its
+// sub-array at load time. Bits has cols/8 bytes; column c is bit c%8 of
+// Bits[c/8].
+type WeightRow struct {
+	Subarray uint32
+	Row      uint32
+	Bits     []byte
+	Src      int32 // index into Program.Sources, -1 if unattributed
+}
+
+// Bit returns column c of the row.
+func (w *WeightRow) Bit(c int) bool { return w.Bits[c/8]>>(c%8)&1 != 0 }
+
+// ConstBlock is a run of constant-memory words starting at Addr.
+type ConstBlock struct {
+	Name string
+	Addr uint32
+	Data []int32
+}
+
+// PortDir says whether a port is read by the host before (input) or after
+// (output) the run.
+type PortDir uint8
+
+const (
+	PortIn  PortDir = 0
+	PortOut PortDir = 1
+)
+
+func (d PortDir) String() string {
+	switch d {
+	case PortIn:
+		return "input"
+	case PortOut:
+		return "output"
+	}
+	return "dir(?)"
+}
+
+// Port is a tensor in the activation buffer that the host fills (input) or
+// reads (output). Elements are stored row-major at Addr, Addr+1, ... in the
+// order of Shape (NHWC for images); each holds a value of Type, and
+// real = Scale * (q - ZeroPoint).
+type Port struct {
+	Name      string
+	Dir       PortDir
+	Addr      uint32
+	Shape     []uint32
+	Type      IntType
+	Scale     float64
+	ZeroPoint int32
+}
+
+// Len is the number of elements of the port.
+func (p *Port) Len() uint64 {
+	n := uint64(1)
+	for _, d := range p.Shape {
+		n *= uint64(d)
+	}
+	return n
+}
+
+// Symbol names an instruction index (a label).
+type Symbol struct {
+	Name string
+	PC   uint32
+}
+
+// Arch is the architectural part of a hardware description: everything that
+// decides whether a program is legal and what it computes, but no costs.
+// backend/target builds it (Target.Arch); the simulator sizes its state from it.
+type Arch struct {
+	Name        string
+	Fingerprint [32]byte
+
+	Subarrays       int // banks * mats_per_bank * subarrays_per_mat
+	SubarraysPerMat int
+	Rows, Cols      int
+	AccPerSubarray  int
+	AccBits         int
+	DPULanes        int
+	ActBufferWords  int
+	ActWordBits     int
+	ConstWords      int
+}
+
+// Fixed register-file sizes of ISA v1.
+const (
+	NumRegs      = 32
+	NumVRegs     = 8
+	NumPatchRegs = 4
+)
