@@ -98,3 +98,25 @@ func sameType(dt DType, ts ...*Tensor) error {
 	}
 	return nil
 }
+
+// Validate reports whether t is well formed: a known element type, no
+// negative dimension, and a storage slice (the one its type selects) holding
+// exactly one element per position. Kernels and the interpreter call it on
+// tensors that come from outside, so hand-built tensors fail with an error
+// instead of an index panic.
+func (t *Tensor) Validate() error { return checkStorage("tensor", t) }
+
+// StorageKey identifies where t's data starts (a pointer to its first
+// element), so callers can tell whether a tensor is a view of another (the
+// reshaped tensor shares the key of its source). It is nil for empty storage.
+func (t *Tensor) StorageKey() any {
+	switch {
+	case cap(t.F32) > 0:
+		return &t.F32[:1][0]
+	case cap(t.F64) > 0:
+		return &t.F64[:1][0]
+	case cap(t.I64) > 0:
+		return &t.I64[:1][0]
+	}
+	return nil
+}

@@ -1,0 +1,277 @@
+package interp
+
+import (
+	"fmt"
+	"runtime/debug"
+
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/tensor"
+)
+
+// Run executes g on inputs (one per g.Inputs, in order, each matching the
+// input's declared type) and returns one tensor per g.Outputs. Nodes run in
+// graph order; a value's buffer is recycled for later nodes as soon as its
+// last reader has run. The returned tensors never share memory with the
+// inputs, the graph's constants or each other.
+func Run(g *ir.Graph, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	if len(inputs) != len(g.Inputs) {
+		return nil, fmt.Errorf("interp: graph %q has %d inputs, got %d tensors", g.Name, len(g.Inputs), len(inputs))
+	}
+	r := &runner{
+		env:  make(map[*ir.Value]*tensor.Tensor, len(g.Nodes)+len(g.Inputs)+len(g.Consts)),
+		left: make(map[*ir.Value]int),
+		ctx:  &Ctx{pool: newBufPool()},
+	}
+	for i, v := range g.Inputs {
+		t := inputs[i]
+		if t == nil {
+			return nil, fmt.Errorf("interp: input %d (%q): missing tensor", i, v.Name)
+		}
+		if err := t.Validate(); err != nil {
+			return nil, fmt.Errorf("interp: input %d (%q): %w", i, v.Name, err)
+		}
+		if err := checkType(v, t); err != nil {
+			return nil, fmt.Errorf("interp: input %d (%q): %w", i, v.Name, err)
+		}
+		r.env[v] = t
+	}
+	for _, v := range g.Consts {
+		if v.Const != nil {
+			r.env[v] = v.Const
+		}
+	}
+	for _, n := range g.Nodes {
+		for _, in := range n.Inputs {
+			if in != nil {
+				r.left[in]++
+			}
+		}
+	}
+	for _, v := range g.Outputs {
+		r.left[v]++ // outputs are never recycled
+	}
+	for i, n := range g.Nodes {
+		if err := r.step(i, n); err != nil {
+			return nil, err
+		}
+	}
+	outs := make([]*tensor.Tensor, len(g.Outputs))
+	seen := map[any]bool{}
+	for i, v := range g.Outputs {
+		t, err := r.lookup(v)
+		if err != nil {
+			return nil, fmt.Errorf("interp: output %d (%q): %w", i, v.Name, err)
+		}
+		// Copy outputs that alias an input, a constant or another output.
+		key := t.StorageKey()
+		if key != nil && (!r.ctx.pool.owns(key) || seen[key]) {
+			t = t.Clone()
+		} else if key != nil {
+			seen[key] = true
+		}
+		outs[i] = t
+	}
+	return outs, nil
+}
+
+// runner is the state of one Run.
+type runner struct {
+	env  map[*ir.Value]*tensor.Tensor
+	left map[*ir.Value]int // readers still to run (+1 for graph outputs)
+	ctx  *Ctx
+	refs map[any]int // live values per pooled buffer
+}
+
+func (r *runner) lookup(v *ir.Value) (*tensor.Tensor, error) {
+	if t, ok := r.env[v]; ok {
+		return t, nil
+	}
+	if v.Const != nil {
+		return v.Const, nil
+	}
+	return nil, fmt.Errorf("value %q is used before it is defined", v.Name)
+}
+
+// step runs node n (index i) and recycles the buffers of values it read for
+// the last time.
+func (r *runner) step(i int, n *ir.Node) error {
+	ins := make([]*tensor.Tensor, len(n.Inputs))
+	for j, v := range n.Inputs {
+		if v == nil {
+			continue
+		}
+		t, err := r.lookup(v)
+		if err != nil {
+			return nodeErr(i, n, fmt.Errorf("input %d: %w", j, err))
+		}
+		ins[j] = t
+	}
+	outs, err := evalNode(r.ctx, n, ins)
+	if err != nil {
+		return nodeErr(i, n, err)
+	}
+	if r.refs == nil {
+		r.refs = map[any]int{}
+	}
+	for j, v := range n.Outputs {
+		if v == nil {
+			continue
+		}
+		r.env[v] = outs[j]
+		if key := outs[j].StorageKey(); key != nil && r.ctx.pool.owns(key) {
+			r.refs[key]++
+		}
+		if r.left[v] == 0 {
+			r.release(v) // an unused output (e.g. an unread split part)
+		}
+	}
+	for _, v := range n.Inputs {
+		if v == nil {
+			continue
+		}
+		r.left[v]--
+		if r.left[v] == 0 {
+			r.release(v)
+		}
+	}
+	return nil
+}
+
+// release drops value v; its buffer goes back to the pool once no live value
+// (v or a view of it) uses it.
+func (r *runner) release(v *ir.Value) {
+	t, ok := r.env[v]
+	if !ok || v.Def == nil && v.Const != nil {
+		return
+	}
+	delete(r.env, v)
+	key := t.StorageKey()
+	if key == nil || !r.ctx.pool.owns(key) {
+		return
+	}
+	r.refs[key]--
+	if r.refs[key] == 0 {
+		delete(r.refs, key)
+		r.ctx.pool.put(t)
+	}
+}
+
+// EvalNode runs a single node on the given inputs (one per n.Inputs, nil
+// for an absent optional input) and returns its outputs. Inputs must match
+// the declared types of n's input values when those are set; the output
+// shapes are computed from the inputs, and checked against n's output types
+// when those are set. Constant folding uses it, so the results are freshly
+// allocated and never alias the inputs.
+func EvalNode(n *ir.Node, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	if len(inputs) != len(n.Inputs) {
+		return nil, nodeErr(-1, n, fmt.Errorf("node has %d inputs, got %d tensors", len(n.Inputs), len(inputs)))
+	}
+	for j, t := range inputs {
+		if t == nil {
+			continue
+		}
+		if err := t.Validate(); err != nil {
+			return nil, nodeErr(-1, n, fmt.Errorf("input %d: %w", j, err))
+		}
+	}
+	outs, err := evalNode(&Ctx{}, n, inputs)
+	if err != nil {
+		return nil, nodeErr(-1, n, err)
+	}
+	for j, t := range outs {
+		if key := t.StorageKey(); key != nil {
+			for _, in := range inputs {
+				if in != nil && in.StorageKey() == key {
+					outs[j] = t.Clone()
+					break
+				}
+			}
+		}
+	}
+	return outs, nil
+}
+
+// evalNode checks the inputs against the graph's types, runs the kernel
+// (turning a panic into an error, since the interpreter must survive any
+// graph) and checks the outputs.
+func evalNode(c *Ctx, n *ir.Node, ins []*tensor.Tensor) (outs []*tensor.Tensor, err error) {
+	info := ir.Lookup(n.Op)
+	if info == nil {
+		return nil, fmt.Errorf("unknown op %q", n.Op)
+	}
+	k := kernels[n.Op]
+	if k == nil {
+		return nil, fmt.Errorf("op %q has no interpreter kernel", n.Op)
+	}
+	if len(ins) < info.MinInputs || (info.MaxInputs >= 0 && len(ins) > info.MaxInputs) {
+		return nil, fmt.Errorf("has %d inputs, op %q takes %s", len(ins), n.Op, arity(info.MinInputs, info.MaxInputs))
+	}
+	for j := 0; j < info.MinInputs; j++ {
+		if ins[j] == nil {
+			return nil, fmt.Errorf("input %d is required", j)
+		}
+	}
+	for j, t := range ins {
+		if t == nil {
+			continue
+		}
+		if v := n.Input(j); v != nil {
+			if err := checkType(v, t); err != nil {
+				return nil, fmt.Errorf("input %d: %w", j, err)
+			}
+		}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("BUG: kernel panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	outs, err = k(c, n, ins)
+	if err != nil {
+		return nil, err
+	}
+	if len(outs) != len(n.Outputs) {
+		return nil, fmt.Errorf("kernel produced %d outputs, node has %d", len(outs), len(n.Outputs))
+	}
+	for j, t := range outs {
+		if v := n.Outputs[j]; v != nil && v.Type.DType != tensor.Invalid && !typeMatches(v.Type, t) {
+			return nil, fmt.Errorf("output %d: computed %v, graph declares %v", j, t, v.Type)
+		}
+	}
+	return outs, nil
+}
+
+// checkType compares a runtime tensor with the declared type of its value
+// (skipped for values without a type yet).
+func checkType(v *ir.Value, t *tensor.Tensor) error {
+	if v.Type.DType == tensor.Invalid || typeMatches(v.Type, t) {
+		return nil
+	}
+	return fmt.Errorf("want %v, got %v", v.Type, t)
+}
+
+func typeMatches(ty ir.Type, t *tensor.Tensor) bool {
+	return ty.DType == t.DType && tensor.SameShape(ty.Shape, t.Shape)
+}
+
+func arity(lo, hi int) string {
+	switch {
+	case hi < 0:
+		return fmt.Sprintf("at least %d", lo)
+	case lo == hi:
+		return fmt.Sprint(lo)
+	}
+	return fmt.Sprintf("%d to %d", lo, hi)
+}
+
+// nodeErr prefixes err with the node: `interp: node "Conv_4" (conv): ...`;
+// anonymous nodes are named by their index in the graph.
+func nodeErr(i int, n *ir.Node, err error) error {
+	switch {
+	case n.Name != "":
+		return fmt.Errorf("interp: node %q (%s): %w", n.Name, n.Op, err)
+	case i >= 0:
+		return fmt.Errorf("interp: node #%d (%s): %w", i, n.Op, err)
+	}
+	return fmt.Errorf("interp: node (%s): %w", n.Op, err)
+}
