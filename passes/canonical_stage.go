@@ -1,0 +1,46 @@
+package passes
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pimc-dev/pimc/ir"
+)
+
+// canonical-stage ends the canonicalize pipeline: it checks that every node
+// is legal at the canonical stage (no gemm, batch_norm or other import-only
+// op survived the rewrites) and marks the graph canonical. The error lists
+// every offending node with its ONNX origin.
+func init() {
+	Register(&Info{
+		Name:     "canonical-stage",
+		Summary:  "check that only canonical ops remain and mark the graph canonical",
+		Needs:    []ir.Stage{ir.StageImport, ir.StageCanonical},
+		Produces: ir.StageCanonical,
+		New:      func(Options) (Pass, error) { return PassFunc(runCanonicalStage), nil },
+	})
+	RegisterPipeline("canonicalize", "float canonicalization: the import stage to the canonical stage",
+		"identity-elim,constant-fold,reshape-canon,matmul-canon,bn-fold,dce,canonical-stage")
+}
+
+func runCanonicalStage(ctx *Context, g *ir.Graph) (bool, error) {
+	var bad []string
+	for _, n := range g.Nodes {
+		info := ir.Lookup(n.Op)
+		if info == nil {
+			bad = append(bad, fmt.Sprintf("node %s: unknown op", n.Origin()))
+			continue
+		}
+		if ir.StageCanonical < info.FirstStage || ir.StageCanonical > info.LastStage {
+			bad = append(bad, fmt.Sprintf("node %s (ONNX %s): op %s is legal only at stages %s..%s", n.Origin(), n.OnnxOp, n.Op, info.FirstStage, info.LastStage))
+		}
+	}
+	if len(bad) > 0 {
+		return false, fmt.Errorf("%d node(s) cannot be canonicalized:\n  %s", len(bad), strings.Join(bad, "\n  "))
+	}
+	if g.Stage == ir.StageCanonical {
+		return false, nil
+	}
+	g.Stage = ir.StageCanonical
+	return true, nil
+}

@@ -1,0 +1,326 @@
+package passes
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/pimc-dev/pimc/internal/atomicfile"
+	"github.com/pimc-dev/pimc/ir"
+)
+
+// Manager runs pipelines with instruments around every pass. The zero value
+// runs passes with no instrument at all; NewManager turns verification on,
+// which is what every command should use.
+type Manager struct {
+	// VerifyEach runs ir.Verify on the input graph and after every pass; a
+	// pass that breaks the IR is reported by name with all diagnostics.
+	VerifyEach bool
+
+	// PrintBefore and PrintAfter select the passes whose IR is printed
+	// before/after they run: pass names, or "all".
+	PrintBefore []string
+	PrintAfter  []string
+	// PrintAfterChange prints the IR after every pass that reported a
+	// change (restricted to PrintAfter when that is set).
+	PrintAfterChange bool
+	// PrintOut receives the dumps (os.Stderr when nil), unless PrintDir is
+	// set: then each dump is its own file, NNN-<pass>[-before].pir.
+	PrintOut     io.Writer
+	PrintDir     string
+	PrintOptions ir.PrintOptions
+
+	// TimePasses measures every pass (and its verification) for Report.
+	TimePasses bool
+	// CheckChanged compares the printed IR before and after every pass and
+	// fails a pass that changed the graph but reported no change (or the
+	// reverse). For tests and debugging: it prints the graph twice per pass
+	// (large constants summarised, so a pass that rewrote a payload in place
+	// — which no pass may do — could go unnoticed).
+	CheckChanged bool
+	// DumpDir is where the IR dump of a crashed or IR-breaking pass is
+	// written (os.TempDir() when empty).
+	DumpDir string
+
+	stats   Stats
+	timings []*Timing
+	seq     int // number of dumps written to PrintDir
+}
+
+// NewManager returns a manager with VerifyEach on.
+func NewManager() *Manager { return &Manager{VerifyEach: true} }
+
+// Stats returns the counters passes reported, over every Run so far.
+func (m *Manager) Stats() *Stats { return &m.stats }
+
+// Timings returns the per-pass timings measured so far (TimePasses).
+func (m *Manager) Timings() []*Timing { return m.timings }
+
+// Report writes the timing table (when TimePasses is on) and the statistics.
+func (m *Manager) Report(w io.Writer) error {
+	if m.TimePasses && len(m.timings) > 0 {
+		fmt.Fprintln(w, "=== pass timing ===")
+		if err := writeTimings(w, m.timings); err != nil {
+			return err
+		}
+	}
+	if m.stats.Len() > 0 {
+		fmt.Fprintln(w, "=== pass statistics ===")
+		if _, err := m.stats.WriteTo(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RunString parses a pipeline and runs it.
+func (m *Manager) RunString(g *ir.Graph, pipeline string) error {
+	p, err := Parse(pipeline)
+	if err != nil {
+		return err
+	}
+	return m.Run(g, p)
+}
+
+// Run applies the pipeline's passes to g in order, in place. It stops at the
+// first failing pass; the error names it. After a failure g is in whatever
+// state the failing pass left it.
+func (m *Manager) Run(g *ir.Graph, p *Pipeline) error {
+	if err := m.checkPrintNames(); err != nil {
+		return err
+	}
+	if m.VerifyEach {
+		if err := ir.Verify(g); err != nil {
+			return fmt.Errorf("passes: the input graph does not verify (before any pass ran): %w", err)
+		}
+	}
+	for _, step := range p.Steps {
+		if err := m.runStep(g, step); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *Manager) runStep(g *ir.Graph, step *Step) error {
+	name := step.Info.Name
+	if !step.Info.Accepts(g.Stage) {
+		return fmt.Errorf("passes: pass %s needs a graph at stage %s, this one is at stage %s", name, stagesText(step.Info), g.Stage)
+	}
+	// The snapshot is what a crash dump shows: the graph as the pass got it.
+	// Constant payloads are shared, which is safe since passes never mutate them.
+	before := ir.Clone(g)
+	var beforeText []byte
+	if m.CheckChanged {
+		beforeText = printBytes(g, checkPrintOptions)
+	}
+	if selected(m.PrintBefore, name) {
+		if err := m.dump(g, name, "before"); err != nil {
+			return err
+		}
+	}
+	ctx := &Context{pass: name, stats: &m.stats}
+	start := time.Now()
+	changed, err := runRecovered(ctx, step.Pass, g)
+	elapsed := time.Since(start)
+	if err != nil {
+		if pe, ok := err.(*panicError); ok {
+			path, derr := m.writeCrashDump(before, name, pe)
+			if derr != nil {
+				return fmt.Errorf("passes: pass %s panicked: %v (writing the IR dump failed too: %v)", name, pe.value, derr)
+			}
+			return fmt.Errorf("passes: pass %s panicked: %v; the IR before the pass is in %s", name, pe.value, path)
+		}
+		return fmt.Errorf("passes: pass %s: %w", name, err)
+	}
+	if step.Info.Produces != SameStage && g.Stage != step.Info.Produces {
+		return fmt.Errorf("passes: BUG: pass %s declares it produces stage %s but left the graph at stage %s", name, step.Info.Produces, g.Stage)
+	}
+	if m.CheckChanged {
+		same := bytes.Equal(beforeText, printBytes(g, checkPrintOptions))
+		if same && changed {
+			return fmt.Errorf("passes: BUG: pass %s reported a change but the printed IR is identical", name)
+		}
+		if !same && !changed {
+			return fmt.Errorf("passes: BUG: pass %s changed the IR but reported no change", name)
+		}
+	}
+	var verifyTime time.Duration
+	if m.VerifyEach {
+		vstart := time.Now()
+		verr := ir.Verify(g)
+		verifyTime = time.Since(vstart)
+		if verr != nil {
+			where := "(writing the IR dump failed)"
+			if path, derr := m.writeDump(before, name, fmt.Sprintf("# IR before pass %s, which broke verification:\n%s", name, commentLines(verr.Error()))); derr == nil {
+				where = "; the IR before the pass is in " + path
+			}
+			return fmt.Errorf("passes: pass %s produced an invalid graph %s:\n%w", name, where, verr)
+		}
+	}
+	// Timings are cheap to keep; Report shows them only with TimePasses.
+	m.recordTiming(name, changed, elapsed, verifyTime)
+	if m.printAfter(name, changed) {
+		if err := m.dump(g, name, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *Manager) recordTiming(name string, changed bool, run, verify time.Duration) {
+	var t *Timing
+	for _, x := range m.timings {
+		if x.Pass == name {
+			t = x
+		}
+	}
+	if t == nil {
+		t = &Timing{Pass: name}
+		m.timings = append(m.timings, t)
+	}
+	t.Runs++
+	if changed {
+		t.Changed++
+	}
+	t.Run += run
+	t.Verify += verify
+}
+
+// panicError carries a recovered panic out of runRecovered.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprint(p.value) }
+
+func runRecovered(ctx *Context, p Pass, g *ir.Graph) (changed bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &panicError{value: r, stack: debug.Stack()}
+		}
+	}()
+	return p.Run(ctx, g)
+}
+
+func (m *Manager) writeCrashDump(before *ir.Graph, pass string, pe *panicError) (string, error) {
+	header := fmt.Sprintf("# IR before pass %s, which panicked:\n%s# stack:\n%s", pass, commentLines(fmt.Sprint(pe.value)), commentLines(string(pe.stack)))
+	return m.writeDump(before, pass, header)
+}
+
+// writeDump writes header and the printed graph to a new file in DumpDir.
+func (m *Manager) writeDump(g *ir.Graph, pass, header string) (string, error) {
+	dir := m.DumpDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	f, err := os.CreateTemp(dir, "pimc-"+pass+"-*.pir")
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	buf.WriteString(header)
+	perr := ir.Print(&buf, g, m.PrintOptions)
+	if perr != nil {
+		fmt.Fprintf(&buf, "\n# printing failed: %v\n", perr)
+	}
+	_, werr := f.Write(buf.Bytes())
+	cerr := f.Close()
+	if werr != nil {
+		return "", werr
+	}
+	if cerr != nil {
+		return "", cerr
+	}
+	return f.Name(), nil
+}
+
+// commentLines prefixes every line of s with "# " so it stays a comment in
+// a .pir file.
+func commentLines(s string) string {
+	s = strings.TrimRight(s, "\n")
+	return "# " + strings.ReplaceAll(s, "\n", "\n# ") + "\n"
+}
+
+// checkPrintOptions prints for CheckChanged: constant payloads summarised.
+var checkPrintOptions = ir.PrintOptions{ElideConstsOver: ir.HumanElideConstsOver}
+
+func printBytes(g *ir.Graph, opt ir.PrintOptions) []byte {
+	var buf bytes.Buffer
+	if err := ir.Print(&buf, g, opt); err != nil {
+		fmt.Fprintf(&buf, "\n# printing failed: %v\n", err)
+	}
+	return buf.Bytes()
+}
+
+func selected(list []string, name string) bool {
+	for _, s := range list {
+		if s == "all" || s == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Manager) printAfter(name string, changed bool) bool {
+	if m.PrintAfterChange {
+		return changed && (len(m.PrintAfter) == 0 || selected(m.PrintAfter, name))
+	}
+	return selected(m.PrintAfter, name)
+}
+
+// checkPrintNames rejects print lists naming no registered pass, so a typo
+// in -print-after does not silently print nothing.
+func (m *Manager) checkPrintNames() error {
+	for _, list := range [][]string{m.PrintBefore, m.PrintAfter} {
+		for _, n := range list {
+			if n != "all" && Lookup(n) == nil {
+				return fmt.Errorf("passes: cannot print around %s", unknownPassMsg(n))
+			}
+		}
+	}
+	return nil
+}
+
+// dump prints g after (when is "") or before pass to PrintOut or a new file
+// in PrintDir.
+func (m *Manager) dump(g *ir.Graph, pass, when string) error {
+	label := "after " + pass
+	if when != "" {
+		label = when + " " + pass
+	}
+	if m.PrintDir != "" {
+		m.seq++
+		file := fmt.Sprintf("%03d-%s", m.seq, pass)
+		if when != "" {
+			file += "-" + when
+		}
+		var buf bytes.Buffer
+		fmt.Fprintf(&buf, "# IR %s\n", label)
+		if err := ir.Print(&buf, g, m.PrintOptions); err != nil {
+			return fmt.Errorf("passes: printing the IR %s: %w", label, err)
+		}
+		if err := os.MkdirAll(m.PrintDir, 0o755); err != nil {
+			return fmt.Errorf("passes: print directory: %w", err)
+		}
+		if err := atomicfile.WriteFile(filepath.Join(m.PrintDir, file+".pir"), buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("passes: writing the IR %s: %w", label, err)
+		}
+		return nil
+	}
+	w := m.PrintOut
+	if w == nil {
+		w = os.Stderr
+	}
+	fmt.Fprintf(w, "# ===== IR %s =====\n", label)
+	if err := ir.Print(w, g, m.PrintOptions); err != nil {
+		return fmt.Errorf("passes: printing the IR %s: %w", label, err)
+	}
+	return nil
+}
