@@ -1,0 +1,15 @@
+// Package target is the hardware description of the SOT-MRAM PIM engine:
+// geometry (banks, mats, sub-arrays, rows, columns, widths, buffer sizes),
+// per-operation latency and energy, per-component area, clock and leakage,
+// each number with an explicit unit and a provenance string saying where it
+// comes from. Descriptions are YAML or JSON files, decoded strictly and
+// validated; the built-in preset sot-mram-45nm holds the defaults of
+// docs/PAPER.md §4.
+//
+// One validated description drives both the compiler and the simulator
+// (Target.Arch gives the ISA-visible part, Target.Cost the normalised cost
+// table), so nothing has to be copied by hand between them.
+//
+// Imports: the standard library, gopkg.in/yaml.v3 and backend/isa (for the
+// isa.Arch value it produces). Nothing else from pimc.
+package target

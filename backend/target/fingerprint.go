@@ -1,0 +1,77 @@
+package target
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/pimc-dev/pimc/backend/isa"
+)
+
+// archText is the canonical encoding of the architectural parameters: the
+// ones that decide whether a program is legal and what it computes.
+func (t *Target) archText() string {
+	g := &t.Geometry
+	var b strings.Builder
+	b.WriteString("pimc-arch-v1\n")
+	for _, kv := range []struct {
+		k string
+		v int64
+	}{
+		{"banks", g.Banks.Value}, {"mats_per_bank", g.MatsPerBank.Value}, {"subarrays_per_mat", g.SubarraysPerMat.Value},
+		{"rows", g.Rows.Value}, {"cols", g.Cols.Value}, {"acc_per_subarray", g.AccPerSubarray.Value},
+		{"acc_bits", g.AccBits.Value}, {"dpu_lanes", g.DPULanes.Value}, {"act_buffer_words", g.ActBufferWords.Value},
+		{"act_word_bits", g.ActWordBits.Value}, {"const_words", g.ConstWords.Value},
+	} {
+		fmt.Fprintf(&b, "%s=%d\n", kv.k, kv.v)
+	}
+	return b.String()
+}
+
+// Fingerprint is the SHA-256 of the canonical encoding of the architectural
+// parameters (geometry, widths, buffer sizes). Programs store it and only load
+// on a target with the same fingerprint. Names, provenance, costs, areas and
+// the buffer port width are excluded: they change reported numbers, not what
+// a program does, so a cost sweep needs no recompilation.
+func (t *Target) Fingerprint() [32]byte { return sha256.Sum256([]byte(t.archText())) }
+
+// CostFingerprint is the SHA-256 of the canonical encoding of everything that
+// affects simulated results and reports (architecture plus normalised costs,
+// areas, clock and leakage; not names or provenance). Reports print it so a
+// number can be traced to the exact description.
+func (t *Target) CostFingerprint() [32]byte {
+	var b strings.Builder
+	b.WriteString(t.archText())
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	fmt.Fprintf(&b, "buffer_port_words=%d\nclock_ghz=%s\ntechnology_nm=%s\n", t.Geometry.BufferPortWords.Value, f(t.ClockGHz()), f(t.Technology.Value))
+	for _, k := range OpKinds() {
+		c := t.Cost(k)
+		fmt.Fprintf(&b, "op.%s=%s ns %s fJ/%s\n", k, f(c.LatencyNS), f(c.EnergyFJ), k.Per())
+	}
+	for _, it := range t.AreaBreakdown() {
+		fmt.Fprintf(&b, "area.%s=%s\n", it.Name, f(it.UM2))
+	}
+	fmt.Fprintf(&b, "leak.array_mw=%s\nleak.periphery=%s\n", f(t.LeakageArrayMW()), f(t.PeripheryLeakageFraction()))
+	return sha256.Sum256([]byte(b.String()))
+}
+
+// Arch is the ISA-visible part of the description, for isa.Validate and for
+// sizing the simulator's state.
+func (t *Target) Arch() isa.Arch {
+	g := &t.Geometry
+	return isa.Arch{
+		Name:            t.Name,
+		Fingerprint:     t.Fingerprint(),
+		Subarrays:       int(t.Subarrays()),
+		SubarraysPerMat: int(g.SubarraysPerMat.Value),
+		Rows:            int(g.Rows.Value),
+		Cols:            int(g.Cols.Value),
+		AccPerSubarray:  int(g.AccPerSubarray.Value),
+		AccBits:         int(g.AccBits.Value),
+		DPULanes:        int(g.DPULanes.Value),
+		ActBufferWords:  int(g.ActBufferWords.Value),
+		ActWordBits:     int(g.ActWordBits.Value),
+		ConstWords:      int(g.ConstWords.Value),
+	}
+}

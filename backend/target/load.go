@@ -1,0 +1,332 @@
+package target
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed presets/*.yaml
+var presetFS embed.FS
+
+// DefaultPreset is the name of the built-in default description.
+const DefaultPreset = "sot-mram-45nm"
+
+// Error lists every problem found in a hardware description.
+type Error struct {
+	File     string
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	if len(e.Problems) == 1 {
+		return fmt.Sprintf("target %s: %s", e.File, e.Problems[0])
+	}
+	return fmt.Sprintf("target %s: %d problems:\n  %s", e.File, len(e.Problems), strings.Join(e.Problems, "\n  "))
+}
+
+// Presets lists the names of the built-in descriptions.
+func Presets() []string {
+	ents, _ := presetFS.ReadDir("presets")
+	var names []string
+	for _, e := range ents {
+		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Preset returns a fresh copy of a built-in description.
+func Preset(name string) (*Target, error) {
+	data, err := presetFS.ReadFile("presets/" + name + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("target: no preset %q (presets: %s)", name, strings.Join(Presets(), ", "))
+	}
+	return parse(name+".yaml", data, false, 0)
+}
+
+// Default returns the sot-mram-45nm preset. A broken embedded preset is a bug.
+func Default() *Target {
+	t, err := Preset(DefaultPreset)
+	if err != nil {
+		panic("BUG: built-in preset does not load: " + err.Error())
+	}
+	return t
+}
+
+// Load reads a description from a YAML or JSON file (JSON if the name ends in
+// .json), decodes it strictly, merges it over its base preset if it names one,
+// and validates it.
+func Load(path string) (*Target, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// LoadOrPreset loads path if it names an existing file, else the preset of that
+// name; "" means the default preset. It is what CLI flags use.
+func LoadOrPreset(path string) (*Target, error) {
+	if path == "" {
+		return Preset(DefaultPreset)
+	}
+	if _, err := os.Stat(path); err != nil && !strings.ContainsAny(path, `/\.`) {
+		return Preset(path)
+	}
+	return Load(path)
+}
+
+// Parse decodes and validates a description; name is used in errors and picks
+// JSON when it ends in .json.
+func Parse(name string, data []byte) (*Target, error) {
+	return parse(name, data, strings.EqualFold(filepath.Ext(name), ".json"), 0)
+}
+
+func parse(name string, data []byte, isJSON bool, depth int) (*Target, error) {
+	var t Target
+	if isJSON {
+		d := json.NewDecoder(bytes.NewReader(data))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&t); err != nil {
+			return nil, &Error{name, []string{"decode JSON: " + err.Error()}}
+		}
+		if d.More() {
+			return nil, &Error{name, []string{"decode JSON: trailing data after the object"}}
+		}
+	} else {
+		d := yaml.NewDecoder(bytes.NewReader(data))
+		d.KnownFields(true)
+		if err := d.Decode(&t); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, &Error{name, []string{"empty file"}}
+			}
+			return nil, &Error{name, []string{"decode YAML: " + err.Error()}}
+		}
+		var extra yaml.Node
+		if err := d.Decode(&extra); !errors.Is(err, io.EOF) {
+			return nil, &Error{name, []string{"decode YAML: more than one document"}}
+		}
+	}
+	var probs []string
+	// Every quantity given must be complete, whether or not there is a base.
+	walk(reflect.ValueOf(&t).Elem(), "", func(path string, v reflect.Value) {
+		probs = append(probs, checkGiven(path, v)...)
+	})
+	if t.Base != "" {
+		if depth > 0 {
+			return nil, &Error{name, []string{"base: presets cannot themselves have a base"}}
+		}
+		base, err := Preset(t.Base)
+		if err != nil {
+			return nil, &Error{name, []string{"base: " + err.Error()}}
+		}
+		walk(reflect.ValueOf(&t).Elem(), "", func(path string, v reflect.Value) {
+			if !v.FieldByName("set").Bool() {
+				v.Set(lookup(reflect.ValueOf(base).Elem(), path))
+			}
+		})
+	}
+	walk(reflect.ValueOf(&t).Elem(), "", func(path string, v reflect.Value) {
+		if !v.FieldByName("set").Bool() {
+			probs = append(probs, path+": missing (give {value, unit, provenance}, or name a base preset)")
+		}
+	})
+	if t.Name == "" {
+		probs = append(probs, "name: missing")
+	}
+	if len(probs) == 0 {
+		probs = t.validate()
+	}
+	if len(probs) > 0 {
+		return nil, &Error{name, probs}
+	}
+	return &t, nil
+}
+
+// walk calls fn for every Quantity and Count leaf, with its dotted key path.
+func walk(v reflect.Value, path string, fn func(string, reflect.Value)) {
+	typ := v.Type()
+	for i := 0; i < typ.NumField(); i++ {
+		f := typ.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		p := key
+		if path != "" {
+			p = path + "." + key
+		}
+		fv := v.Field(i)
+		switch fv.Type() {
+		case reflect.TypeFor[Quantity](), reflect.TypeFor[Count]():
+			fn(p, fv)
+		default:
+			if fv.Kind() == reflect.Struct {
+				walk(fv, p, fn)
+			}
+		}
+	}
+}
+
+func lookup(v reflect.Value, path string) reflect.Value {
+	var out reflect.Value
+	walk(v, "", func(p string, leaf reflect.Value) {
+		if p == path {
+			out = leaf
+		}
+	})
+	return out
+}
+
+// checkGiven checks that a leaf given in a file has a value, a unit (for
+// quantities) and a provenance.
+func checkGiven(path string, v reflect.Value) []string {
+	if !v.FieldByName("set").Bool() {
+		return nil
+	}
+	var probs []string
+	if !v.FieldByName("hasValue").Bool() {
+		probs = append(probs, path+": missing value")
+	}
+	if u := v.FieldByName("Unit"); u.IsValid() && strings.TrimSpace(u.String()) == "" {
+		probs = append(probs, path+": missing unit")
+	}
+	if strings.TrimSpace(v.FieldByName("Provenance").String()) == "" {
+		probs = append(probs, path+": missing provenance (say where the number comes from)")
+	}
+	return probs
+}
+
+// ISA v1 limits (docs/ISA.md §1).
+const (
+	maxRows      = 1024
+	maxCols      = 2048
+	maxSubarrays = 1 << 24
+	maxWords     = 1 << 24
+)
+
+// validate checks ranges and units; it assumes every leaf is present.
+func (t *Target) validate() []string {
+	var probs []string
+	bad := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	g := &t.Geometry
+	count := func(name string, c Count, lo, hi int64) {
+		if c.Value < lo || c.Value > hi {
+			bad("geometry.%s: %d outside [%d, %d]", name, c.Value, lo, hi)
+		}
+	}
+	count("banks", g.Banks, 1, maxSubarrays)
+	count("mats_per_bank", g.MatsPerBank, 1, maxSubarrays)
+	count("subarrays_per_mat", g.SubarraysPerMat, 1, maxSubarrays)
+	count("rows", g.Rows, 2, maxRows) // an AND needs two rows
+	count("cols", g.Cols, 8, maxCols)
+	if g.Cols.Value%8 != 0 {
+		bad("geometry.cols: %d is not a multiple of 8", g.Cols.Value)
+	}
+	count("acc_per_subarray", g.AccPerSubarray, 1, 16)
+	count("acc_bits", g.AccBits, 8, 32)
+	count("dpu_lanes", g.DPULanes, 1, 4096)
+	count("act_buffer_words", g.ActBufferWords, 1, maxWords)
+	count("act_word_bits", g.ActWordBits, 8, 32)
+	count("const_words", g.ConstWords, 0, maxWords)
+	count("buffer_port_words", g.BufferPortWords, 1, 1<<16)
+	if len(probs) == 0 && t.Subarrays() > maxSubarrays {
+		bad("geometry: %d sub-arrays, at most %d", t.Subarrays(), maxSubarrays)
+	}
+	// A counter of cols inputs must fit the accumulator after the largest
+	// shift a program can use with act_word_bits-bit inputs is not checked
+	// here (it saturates by definition), but one popcount must fit.
+	if len(probs) == 0 && int64(1)<<(g.AccBits.Value-1) <= g.Cols.Value {
+		bad("geometry.acc_bits: %d bits cannot hold one popcount of %d columns", g.AccBits.Value, g.Cols.Value)
+	}
+
+	finite := func(path string, q Quantity) bool {
+		if math.IsNaN(q.Value) || math.IsInf(q.Value, 0) {
+			bad("%s: value %v is not finite", path, q.Value)
+			return false
+		}
+		return true
+	}
+	if finite("technology", t.Technology) {
+		if t.Technology.Unit != "nm" {
+			bad("technology: unit %q, want nm", t.Technology.Unit)
+		} else if t.Technology.Value <= 0 {
+			bad("technology: %v nm must be > 0", t.Technology.Value)
+		}
+	}
+	if finite("clock", t.Clock) {
+		if f, err := freqGHz(t.Clock); err != nil {
+			bad("clock: %v", err)
+		} else if f <= 0 {
+			bad("clock: %v %s must be > 0", t.Clock.Value, t.Clock.Unit)
+		}
+	}
+	cols := g.Cols.Value
+	for _, k := range OpKinds() {
+		spec := opSpecs[k]
+		var energy Quantity
+		if k == OpIssue {
+			energy = t.Ops.Issue.Energy
+		} else {
+			o := t.op(k)
+			energy = o.Energy
+			p := "ops." + spec.key + ".latency"
+			if finite(p, o.Latency) {
+				if l, err := timeNS(o.Latency); err != nil {
+					bad("%s: %v", p, err)
+				} else if l <= 0 {
+					bad("%s: %v %s must be > 0", p, o.Latency.Value, o.Latency.Unit)
+				}
+			}
+		}
+		p := "ops." + spec.key + ".energy"
+		if finite(p, energy) {
+			if e, err := energyFJ(energy, spec, cols); err != nil {
+				bad("%s: %v", p, err)
+			} else if e < 0 {
+				bad("%s: %v %s must be >= 0", p, energy.Value, energy.Unit)
+			}
+		}
+	}
+	walk(reflect.ValueOf(&t.Area).Elem(), "area", func(p string, v reflect.Value) {
+		q := v.Interface().(Quantity)
+		if !finite(p, q) {
+			return
+		}
+		if a, err := areaUM2(q, t.Technology.Value); err != nil {
+			bad("%s: %v", p, err)
+		} else if a < 0 {
+			bad("%s: %v %s must be >= 0", p, q.Value, q.Unit)
+		}
+	})
+	if t.Area.Cell.Value <= 0 {
+		bad("area.cell: %v %s must be > 0", t.Area.Cell.Value, t.Area.Cell.Unit)
+	}
+	if finite("leakage.array", t.Leakage.Array) {
+		if p, err := powerMW(t.Leakage.Array); err != nil {
+			bad("leakage.array: %v", err)
+		} else if p < 0 {
+			bad("leakage.array: %v %s must be >= 0", t.Leakage.Array.Value, t.Leakage.Array.Unit)
+		}
+	}
+	if finite("leakage.periphery_fraction", t.Leakage.PeripheryFraction) {
+		if f, err := fraction(t.Leakage.PeripheryFraction); err != nil {
+			bad("leakage.periphery_fraction: %v", err)
+		} else if f < 0 || f > 1 {
+			bad("leakage.periphery_fraction: %v must be in [0, 1]", f)
+		}
+	}
+	return probs
+}
