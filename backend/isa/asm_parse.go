@@ -1,0 +1,569 @@
+package isa
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// maxAsmErrors bounds the errors ParseAsm reports at once.
+const maxAsmErrors = 20
+
+// ParseAsm parses assembly text (docs/ISA.md §7). name is used in error
+// messages ("dot.pasm:12: ..."). It reports up to 20 errors at once and never
+// panics. The result is not validated against a target: call Validate.
+func ParseAsm(name string, src []byte) (*Program, error) {
+	ps := &asmParser{name: name, p: &Program{}, labels: map[string]int64{}}
+	for i, line := range strings.Split(string(src), "\n") {
+		ps.line = i + 1
+		ps.parseLine(strings.TrimSuffix(line, "\r"))
+		if len(ps.errs) >= maxAsmErrors {
+			break
+		}
+	}
+	ps.line = 0
+	ps.finishConst()
+	ps.resolve()
+	if len(ps.errs) > 0 {
+		return nil, errors.Join(ps.errs...)
+	}
+	return ps.p, nil
+}
+
+type fixup struct {
+	pc, arg int
+	label   string
+	line    int
+}
+
+type asmParser struct {
+	name   string
+	line   int
+	p      *Program
+	errs   []error
+	labels map[string]int64
+	fixups []fixup
+	// constant block being filled by .data lines
+	constOpen bool
+	constLen  int
+	constLine int
+}
+
+func (ps *asmParser) errorf(format string, args ...any) {
+	if len(ps.errs) >= maxAsmErrors {
+		return
+	}
+	if ps.line > 0 {
+		ps.errs = append(ps.errs, fmt.Errorf("%s:%d: %s", ps.name, ps.line, fmt.Sprintf(format, args...)))
+	} else {
+		ps.errs = append(ps.errs, fmt.Errorf("%s: %s", ps.name, fmt.Sprintf(format, args...)))
+	}
+}
+
+// splitComment separates code from a '#' comment, ignoring '#' inside Go
+// quoted strings. ok is false for an unterminated string.
+func splitComment(line string) (code, comment string, ok bool) {
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '"':
+			q, err := strconv.QuotedPrefix(line[i:])
+			if err != nil {
+				return line, "", false
+			}
+			i += len(q) - 1
+		case '#':
+			return line[:i], line[i+1:], true
+		}
+	}
+	return line, "", true
+}
+
+// tokens splits directive text on white space; a token may contain Go quoted
+// strings (key="a b").
+func tokens(s string) ([]string, bool) {
+	var out []string
+	i := 0
+	for i < len(s) {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+			i++
+		}
+		if i >= len(s) {
+			break
+		}
+		start := i
+		for i < len(s) && s[i] != ' ' && s[i] != '\t' {
+			if s[i] == '"' {
+				q, err := strconv.QuotedPrefix(s[i:])
+				if err != nil {
+					return nil, false
+				}
+				i += len(q)
+				continue
+			}
+			i++
+		}
+		out = append(out, s[start:i])
+	}
+	return out, true
+}
+
+func (ps *asmParser) parseLine(line string) {
+	code, comment, ok := splitComment(line)
+	if !ok {
+		ps.errorf("unterminated string")
+		return
+	}
+	code = strings.TrimSpace(code)
+	if code == "" {
+		return
+	}
+	// Labels: "name:" optionally followed by an instruction.
+	if i := strings.IndexByte(code, ':'); i > 0 && !strings.ContainsAny(code[:i], " \t\",[") {
+		ps.label(code[:i])
+		code = strings.TrimSpace(code[i+1:])
+		if code == "" {
+			return
+		}
+	}
+	if code[0] == '.' {
+		ps.directive(code)
+		return
+	}
+	ps.finishConst()
+	ps.instr(code, comment)
+}
+
+func (ps *asmParser) label(name string) {
+	if !identRE.MatchString(name) && !isAutoLabel(name) {
+		ps.errorf("bad label %q: want an identifier", name)
+		return
+	}
+	if _, dup := ps.labels[name]; dup {
+		ps.errorf("label %q defined twice", name)
+		return
+	}
+	pc := int64(len(ps.p.Code))
+	ps.labels[name] = pc
+	if !isAutoLabel(name) {
+		ps.p.Symbols = append(ps.p.Symbols, Symbol{Name: name, PC: uint32(pc)})
+	}
+}
+
+// kv parses key=value tokens, requiring exactly the keys given.
+func (ps *asmParser) kv(dir string, toks []string, keys ...string) (map[string]string, bool) {
+	m := map[string]string{}
+	for _, t := range toks {
+		k, v, ok := strings.Cut(t, "=")
+		if !ok {
+			ps.errorf("%s: want key=value, got %q", dir, t)
+			return nil, false
+		}
+		if _, dup := m[k]; dup {
+			ps.errorf("%s: key %q given twice", dir, k)
+			return nil, false
+		}
+		m[k] = v
+	}
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			ps.errorf("%s: missing %s=", dir, k)
+			return nil, false
+		}
+	}
+	if len(m) != len(keys) {
+		for k := range m {
+			if !strings.Contains(" "+strings.Join(keys, " ")+" ", " "+k+" ") {
+				ps.errorf("%s: unknown key %q (want %s)", dir, k, strings.Join(keys, ", "))
+				return nil, false
+			}
+		}
+	}
+	return m, true
+}
+
+func (ps *asmParser) uint(dir, key, s string, max uint64) (uint64, bool) {
+	v, err := strconv.ParseUint(s, 0, 64)
+	if err != nil || v > max {
+		ps.errorf("%s: %s=%q: want an integer in [0, %d]", dir, key, s, max)
+		return 0, false
+	}
+	return v, true
+}
+
+func (ps *asmParser) int(dir, key, s string, lo, hi int64) (int64, bool) {
+	v, err := strconv.ParseInt(s, 0, 64)
+	if err != nil || v < lo || v > hi {
+		ps.errorf("%s: %s=%q: want an integer in [%d, %d]", dir, key, s, lo, hi)
+		return 0, false
+	}
+	return v, true
+}
+
+func (ps *asmParser) quoted(dir, key, s string) (string, bool) {
+	v, err := strconv.Unquote(s)
+	if err != nil || !strings.HasPrefix(s, `"`) {
+		ps.errorf("%s: %s: want a quoted string, got %s", dir, key, s)
+		return "", false
+	}
+	return v, true
+}
+
+func (ps *asmParser) finishConst() {
+	if !ps.constOpen {
+		return
+	}
+	ps.constOpen = false
+	c := &ps.p.Consts[len(ps.p.Consts)-1]
+	if len(c.Data) != ps.constLen {
+		l := ps.line
+		ps.line = ps.constLine
+		ps.errorf(".const %s: len=%d but %d values given in .data lines", c.Name, ps.constLen, len(c.Data))
+		ps.line = l
+	}
+}
+
+func (ps *asmParser) directive(code string) {
+	toks, ok := tokens(code)
+	if !ok || len(toks) == 0 {
+		ps.errorf("bad directive")
+		return
+	}
+	dir, args := toks[0], toks[1:]
+	if dir != ".data" {
+		ps.finishConst()
+	}
+	switch dir {
+	case ".target":
+		if len(args) < 1 || len(args) > 2 {
+			ps.errorf(".target: want a quoted name and an optional 64-digit hex fingerprint")
+			return
+		}
+		name, ok := ps.quoted(dir, "name", args[0])
+		if !ok {
+			return
+		}
+		ps.p.TargetName = name
+		if len(args) == 2 {
+			b, err := hex.DecodeString(args[1])
+			if err != nil || len(b) != 32 {
+				ps.errorf(".target: fingerprint %q: want 64 hex digits", args[1])
+				return
+			}
+			copy(ps.p.TargetFingerprint[:], b)
+		}
+	case ".source":
+		if len(args) != 4 {
+			ps.errorf(".source: want: .source <index> layer=\"..\" node=\"..\" value=\"..\"")
+			return
+		}
+		idx, ok := ps.uint(dir, "index", args[0], math.MaxInt32)
+		if !ok {
+			return
+		}
+		if idx != uint64(len(ps.p.Sources)) {
+			ps.errorf(".source: index %d out of order (want %d)", idx, len(ps.p.Sources))
+			return
+		}
+		m, ok := ps.kv(dir, args[1:], "layer", "node", "value")
+		if !ok {
+			return
+		}
+		var s Source
+		if s.Layer, ok = ps.quoted(dir, "layer", m["layer"]); !ok {
+			return
+		}
+		if s.Node, ok = ps.quoted(dir, "node", m["node"]); !ok {
+			return
+		}
+		if s.Value, ok = ps.quoted(dir, "value", m["value"]); !ok {
+			return
+		}
+		ps.p.Sources = append(ps.p.Sources, s)
+	case ".input", ".output":
+		ps.port(dir, args)
+	case ".const":
+		if len(args) != 3 {
+			ps.errorf(".const: want: .const <name> addr=<n> len=<n>")
+			return
+		}
+		if !identRE.MatchString(args[0]) {
+			ps.errorf(".const: name %q is not an identifier", args[0])
+			return
+		}
+		m, ok := ps.kv(dir, args[1:], "addr", "len")
+		if !ok {
+			return
+		}
+		addr, ok1 := ps.uint(dir, "addr", m["addr"], math.MaxUint32)
+		n, ok2 := ps.uint(dir, "len", m["len"], 1<<24)
+		if !ok1 || !ok2 {
+			return
+		}
+		ps.p.Consts = append(ps.p.Consts, ConstBlock{Name: args[0], Addr: uint32(addr)})
+		ps.constOpen, ps.constLen, ps.constLine = true, int(n), ps.line
+	case ".data":
+		if !ps.constOpen {
+			ps.errorf(".data outside a .const block")
+			return
+		}
+		c := &ps.p.Consts[len(ps.p.Consts)-1]
+		for _, t := range args {
+			v, ok := ps.int(dir, "value", t, math.MinInt32, math.MaxInt32)
+			if !ok {
+				return
+			}
+			if len(c.Data) >= ps.constLen {
+				ps.errorf(".data: more values than len=%d of .const %s", ps.constLen, c.Name)
+				return
+			}
+			c.Data = append(c.Data, int32(v))
+		}
+	case ".weights":
+		m, ok := ps.kv(dir, args, "sa", "row", "src", "hex")
+		if !ok {
+			return
+		}
+		sa, ok1 := ps.uint(dir, "sa", m["sa"], math.MaxUint32)
+		row, ok2 := ps.uint(dir, "row", m["row"], math.MaxUint32)
+		src, ok3 := ps.int(dir, "src", m["src"], math.MinInt32, math.MaxInt32)
+		if !ok1 || !ok2 || !ok3 {
+			return
+		}
+		b, err := hex.DecodeString(m["hex"])
+		if err != nil || len(b) == 0 {
+			ps.errorf(".weights: hex=%q: want a non-empty even number of hex digits", m["hex"])
+			return
+		}
+		ps.p.Weights = append(ps.p.Weights, WeightRow{Subarray: uint32(sa), Row: uint32(row), Bits: b, Src: int32(src)})
+	default:
+		ps.errorf("unknown directive %s", dir)
+	}
+}
+
+func (ps *asmParser) port(dir string, args []string) {
+	if len(args) < 1 {
+		ps.errorf("%s: want a quoted name", dir)
+		return
+	}
+	name, ok := ps.quoted(dir, "name", args[0])
+	if !ok {
+		return
+	}
+	m, ok := ps.kv(dir, args[1:], "addr", "shape", "type", "scale", "zp")
+	if !ok {
+		return
+	}
+	pt := Port{Name: name, Dir: PortIn}
+	if dir == ".output" {
+		pt.Dir = PortOut
+	}
+	addr, ok := ps.uint(dir, "addr", m["addr"], math.MaxUint32)
+	if !ok {
+		return
+	}
+	pt.Addr = uint32(addr)
+	if m["shape"] != "-" {
+		for _, d := range strings.Split(m["shape"], "x") {
+			v, ok := ps.uint(dir, "shape", d, math.MaxUint32)
+			if !ok {
+				return
+			}
+			pt.Shape = append(pt.Shape, uint32(v))
+		}
+	}
+	t, err := ParseIntType(m["type"])
+	if err != nil {
+		ps.errorf("%s: type: %v", dir, err)
+		return
+	}
+	pt.Type = t
+	pt.Scale, err = strconv.ParseFloat(m["scale"], 64)
+	if err != nil {
+		ps.errorf("%s: scale=%q: want a number", dir, m["scale"])
+		return
+	}
+	zp, ok := ps.int(dir, "zp", m["zp"], math.MinInt32, math.MaxInt32)
+	if !ok {
+		return
+	}
+	pt.ZeroPoint = int32(zp)
+	ps.p.Ports = append(ps.p.Ports, pt)
+}
+
+// instr parses "mnemonic op, op, ..." with an optional "@n" source comment.
+func (ps *asmParser) instr(code, comment string) {
+	mn, rest := code, ""
+	if i := strings.IndexAny(code, " \t"); i >= 0 {
+		mn, rest = code[:i], code[i+1:]
+	}
+	op, ok := OpcodeByMnemonic(mn)
+	if !ok {
+		ps.errorf("unknown instruction %q", mn)
+		return
+	}
+	info := op.Info()
+	in := Instr{Op: op, Src: -1}
+	var operands []string
+	if rest = strings.TrimSpace(rest); rest != "" {
+		operands = strings.Split(rest, ",")
+	}
+	want := 0
+	for _, f := range info.Fields {
+		if f.Kind != FBase {
+			want++
+		}
+	}
+	if len(operands) != want {
+		ps.errorf("%s: want %d operands, got %d", mn, want, len(operands))
+		return
+	}
+	k := 0
+	for i := 0; i < len(info.Fields); i++ {
+		f := info.Fields[i]
+		s := strings.TrimSpace(operands[k])
+		k++
+		where := fmt.Sprintf("%s: operand %d (%s)", mn, k, f.Name)
+		var v int64
+		var err error
+		switch f.Kind {
+		case FBase:
+			var off int64
+			v, off, err = parseBase(s)
+			if err == nil {
+				if err = checkField(f, v); err == nil {
+					err = checkField(info.Fields[i+1], off)
+				}
+			}
+			if err != nil {
+				ps.errorf("%s: %v", where, err)
+				return
+			}
+			in.Args[i], in.Args[i+1] = v, off
+			i++
+			continue
+		case FReg:
+			v, err = parsePrefixed(s, "r", NumRegs)
+		case FVReg:
+			v, err = parsePrefixed(s, "v", NumVRegs)
+		case FPReg:
+			v, err = parsePrefixed(s, "p", NumPatchRegs)
+		case FAcc:
+			v, err = parsePrefixed(s, "a", 16)
+		case FMode:
+			v = -1
+			for m, n := range roundNames {
+				if s == n {
+					v = int64(m)
+				}
+			}
+			if v < 0 {
+				err = fmt.Errorf("want a rounding mode (up, away, even, floor), got %q", s)
+			}
+		case FType:
+			var t IntType
+			t, err = ParseIntType(s)
+			v = int64(t)
+		case FSign:
+			switch s {
+			case "pos":
+				v = 0
+			case "neg":
+				v = 1
+			default:
+				err = fmt.Errorf("want pos or neg, got %q", s)
+			}
+		case FTarget:
+			if n, perr := strconv.ParseInt(s, 0, 64); perr == nil {
+				v = n
+			} else if identRE.MatchString(s) || isAutoLabel(s) {
+				ps.fixups = append(ps.fixups, fixup{pc: len(ps.p.Code), arg: i, label: s, line: ps.line})
+			} else {
+				err = fmt.Errorf("want a label or an instruction index, got %q", s)
+			}
+		default:
+			v, err = strconv.ParseInt(s, 0, 64)
+			if err != nil {
+				err = fmt.Errorf("want an integer, got %q", s)
+			}
+		}
+		if err == nil {
+			err = checkField(f, v)
+		}
+		if err != nil {
+			ps.errorf("%s: %v", where, err)
+			return
+		}
+		in.Args[i] = v
+	}
+	// Source comment: "@n ...".
+	if c := strings.TrimSpace(comment); strings.HasPrefix(c, "@") {
+		num, _, _ := strings.Cut(c[1:], " ")
+		n, err := strconv.ParseInt(num, 10, 32)
+		if err != nil {
+			ps.errorf("%s: source comment %q: want @<source index>", mn, c)
+			return
+		}
+		in.Src = int32(n)
+	}
+	ps.p.Code = append(ps.p.Code, in)
+}
+
+func parsePrefixed(s, prefix string, n int64) (int64, error) {
+	kind := map[string]string{"r": "register", "v": "vector register", "p": "patch register", "a": "accumulator"}[prefix]
+	if !strings.HasPrefix(s, prefix) {
+		return 0, fmt.Errorf("want a %s like %s0..%s%d, got %q", kind, prefix, prefix, n-1, s)
+	}
+	v, err := strconv.ParseUint(s[len(prefix):], 10, 8)
+	if err != nil || int64(v) >= n || (len(s) > len(prefix)+1 && s[len(prefix)] == '0') {
+		return 0, fmt.Errorf("want a %s like %s0..%s%d, got %q", kind, prefix, prefix, n-1, s)
+	}
+	return int64(v), nil
+}
+
+// parseBase parses "[rN]", "[rN+imm]", "[rN-imm]" or "[imm]" (= [r0+imm]).
+func parseBase(s string) (reg, off int64, err error) {
+	bad := fmt.Errorf("want an address like [r3+16], got %q", s)
+	if len(s) < 3 || s[0] != '[' || s[len(s)-1] != ']' {
+		return 0, 0, bad
+	}
+	s = strings.TrimSpace(s[1 : len(s)-1])
+	if !strings.HasPrefix(s, "r") {
+		off, err = strconv.ParseInt(s, 0, 64)
+		if err != nil {
+			return 0, 0, bad
+		}
+		return 0, off, nil
+	}
+	i := strings.IndexAny(s, "+-")
+	regPart, offPart := s, ""
+	if i >= 0 {
+		regPart, offPart = strings.TrimSpace(s[:i]), strings.ReplaceAll(s[i:], " ", "")
+	}
+	reg, err = parsePrefixed(regPart, "r", NumRegs)
+	if err != nil {
+		return 0, 0, err
+	}
+	if offPart != "" {
+		off, err = strconv.ParseInt(offPart, 0, 64)
+		if err != nil {
+			return 0, 0, bad
+		}
+	}
+	return reg, off, nil
+}
+
+func (ps *asmParser) resolve() {
+	for _, f := range ps.fixups {
+		pc, ok := ps.labels[f.label]
+		if !ok {
+			ps.line = f.line
+			ps.errorf("undefined label %q", f.label)
+			continue
+		}
+		ps.p.Code[f.pc].Args[f.arg] = pc
+	}
+	ps.line = 0
+}

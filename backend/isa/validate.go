@@ -1,0 +1,397 @@
+package isa
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+)
+
+// maxProblems bounds the report of Validate; a corrupt program can have a
+// problem per instruction.
+const maxProblems = 50
+
+// LoadError lists every problem Validate found. Each line names the
+// instruction index (code[12] (bmac): ...) or the section.
+type LoadError struct {
+	Problems []string
+	More     int // problems found beyond the first maxProblems
+}
+
+func (e *LoadError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "program does not load: %d problem(s)", len(e.Problems)+e.More)
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p)
+	}
+	if e.More > 0 {
+		fmt.Fprintf(&b, "\n  ... and %d more", e.More)
+	}
+	return b.String()
+}
+
+// identRE is the syntax of symbol and constant-block names (they appear
+// unquoted in assembly). Names of the form .L<digits> are reserved for the
+// printer's automatic labels.
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.$]*$`)
+
+func isAutoLabel(s string) bool {
+	if !strings.HasPrefix(s, ".L") || len(s) == 2 {
+		return false
+	}
+	for _, c := range s[2:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Validate is the loader check run before a program executes on arch: it
+// reports every structural problem at once (a *LoadError) and returns nil if
+// the program may run. Checks that depend on run-time register values
+// (addresses with a base register other than r0) are left to the simulator,
+// which faults naming pc. Validate never panics.
+func Validate(p *Program, arch Arch) error {
+	v := &validator{p: p, a: arch}
+	v.run()
+	if len(v.problems) == 0 {
+		return nil
+	}
+	e := &LoadError{Problems: v.problems, More: v.more}
+	return e
+}
+
+type validator struct {
+	p        *Program
+	a        Arch
+	problems []string
+	more     int
+}
+
+func (v *validator) addf(format string, args ...any) {
+	if len(v.problems) >= maxProblems {
+		v.more++
+		return
+	}
+	v.problems = append(v.problems, fmt.Sprintf(format, args...))
+}
+
+type rowKey struct{ sa, row int64 }
+
+func (v *validator) run() {
+	p, a := v.p, v.a
+	if a.Subarrays <= 0 || a.SubarraysPerMat <= 0 || a.Rows <= 0 || a.Cols <= 0 || a.Cols%8 != 0 ||
+		a.AccPerSubarray <= 0 || a.AccBits <= 0 || a.DPULanes <= 0 || a.ActBufferWords <= 0 || a.ActWordBits <= 0 || a.ConstWords < 0 {
+		v.addf("target %q: architecture description is incomplete (%+v)", a.Name, a)
+		return
+	}
+	var zero [32]byte
+	switch {
+	case p.TargetFingerprint == zero:
+		v.addf("header: program is not bound to a target (zero fingerprint); assemble it with pimc asm -target")
+	case p.TargetFingerprint != a.Fingerprint:
+		v.addf("header: program was built for target %q (fingerprint %s...), not for target %q (fingerprint %s...)",
+			p.TargetName, hex.EncodeToString(p.TargetFingerprint[:6]), a.Name, hex.EncodeToString(a.Fingerprint[:6]))
+	}
+	if len(p.Code) == 0 {
+		v.addf("code: empty program (want at least a halt)")
+	}
+	v.checkWeights()
+	v.checkConsts()
+	v.checkPorts()
+	v.checkSymbols()
+	v.checkCode()
+}
+
+func (v *validator) srcOK(where string, src int32) {
+	if src < -1 || int(src) >= len(v.p.Sources) {
+		v.addf("%s: source index %d out of range (program has %d sources; -1 = none)", where, src, len(v.p.Sources))
+	}
+}
+
+func (v *validator) checkWeights() {
+	a := v.a
+	for i, w := range v.p.Weights {
+		where := fmt.Sprintf("weights[%d] (sub-array %d row %d)", i, w.Subarray, w.Row)
+		if int64(w.Subarray) >= int64(a.Subarrays) {
+			v.addf("%s: sub-array out of range (target has %d)", where, a.Subarrays)
+		}
+		if int64(w.Row) >= int64(a.Rows) {
+			v.addf("%s: row out of range (target has %d rows)", where, a.Rows)
+		}
+		if len(w.Bits) != a.Cols/8 {
+			v.addf("%s: %d bytes, want cols/8 = %d", where, len(w.Bits), a.Cols/8)
+		}
+		v.srcOK(where, w.Src)
+		if i > 0 {
+			q := v.p.Weights[i-1]
+			if q.Subarray > w.Subarray || (q.Subarray == w.Subarray && q.Row >= w.Row) {
+				v.addf("%s: not sorted by (sub-array, row) or duplicated after sub-array %d row %d", where, q.Subarray, q.Row)
+			}
+		}
+	}
+}
+
+func (v *validator) checkConsts() {
+	names := map[string]bool{}
+	for i, c := range v.p.Consts {
+		where := fmt.Sprintf("consts[%d] (%q)", i, c.Name)
+		if !identRE.MatchString(c.Name) || isAutoLabel(c.Name) {
+			v.addf("%s: name is not an identifier", where)
+		}
+		if names[c.Name] {
+			v.addf("%s: duplicate name", where)
+		}
+		names[c.Name] = true
+		end := uint64(c.Addr) + uint64(len(c.Data))
+		if end > uint64(v.a.ConstWords) {
+			v.addf("%s: words [%d, %d) outside constant memory of %d words", where, c.Addr, end, v.a.ConstWords)
+		}
+		if i > 0 {
+			q := v.p.Consts[i-1]
+			if uint64(q.Addr)+uint64(len(q.Data)) > uint64(c.Addr) {
+				v.addf("%s: starts at %d, overlapping or not after consts[%d] (%q) ending at %d", where, c.Addr, i-1, q.Name, uint64(q.Addr)+uint64(len(q.Data)))
+			}
+		}
+	}
+}
+
+func (v *validator) checkPorts() {
+	type span struct {
+		lo, hi uint64
+		name   string
+	}
+	var spans []span
+	names := map[string]bool{}
+	for i, pt := range v.p.Ports {
+		where := fmt.Sprintf("ports[%d] (%s %q)", i, pt.Dir, pt.Name)
+		if pt.Name == "" {
+			v.addf("%s: empty name", where)
+		}
+		if names[pt.Name] {
+			v.addf("%s: duplicate name", where)
+		}
+		names[pt.Name] = true
+		if pt.Dir != PortIn && pt.Dir != PortOut {
+			v.addf("%s: direction %d is neither input (0) nor output (1)", where, pt.Dir)
+		}
+		if !pt.Type.Valid() {
+			v.addf("%s: invalid element type code %d", where, uint8(pt.Type))
+		} else if pt.Type.Bits() > v.a.ActWordBits {
+			v.addf("%s: element type %v does not fit a %d-bit buffer word", where, pt.Type, v.a.ActWordBits)
+		}
+		if !(pt.Scale > 0) || math.IsInf(pt.Scale, 0) {
+			v.addf("%s: scale %v must be positive and finite", where, pt.Scale)
+		}
+		n := uint64(1)
+		for _, d := range pt.Shape {
+			n *= uint64(d)
+			if n > 1<<40 {
+				break
+			}
+		}
+		lo, hi := uint64(pt.Addr), uint64(pt.Addr)+n
+		if hi > uint64(v.a.ActBufferWords) {
+			v.addf("%s: words [%d, %d) outside the activation buffer of %d words", where, lo, hi, v.a.ActBufferWords)
+		}
+		for _, s := range spans {
+			if lo < s.hi && s.lo < hi {
+				v.addf("%s: words [%d, %d) overlap port %q", where, lo, hi, s.name)
+			}
+		}
+		spans = append(spans, span{lo, hi, pt.Name})
+	}
+}
+
+func (v *validator) checkSymbols() {
+	names := map[string]bool{}
+	for i, s := range v.p.Symbols {
+		where := fmt.Sprintf("symbols[%d] (%q)", i, s.Name)
+		if !identRE.MatchString(s.Name) || isAutoLabel(s.Name) {
+			v.addf("%s: name is not an identifier (or is a reserved .L<n> label)", where)
+		}
+		if names[s.Name] {
+			v.addf("%s: duplicate label", where)
+		}
+		names[s.Name] = true
+		if uint64(s.PC) > uint64(len(v.p.Code)) {
+			v.addf("%s: pc %d beyond the code (%d instructions)", where, s.PC, len(v.p.Code))
+		}
+		if i > 0 && v.p.Symbols[i-1].PC > s.PC {
+			v.addf("%s: symbols are not sorted by pc", where)
+		}
+	}
+}
+
+// checkCode checks every instruction's fields against the architecture, and
+// that every statically addressed row read was written by the weight image or
+// by some wrp (flow-insensitive: a row written anywhere counts).
+func (v *validator) checkCode() {
+	p, a := v.p, v.a
+	written := map[rowKey]bool{}
+	for _, w := range p.Weights {
+		written[rowKey{int64(w.Subarray), int64(w.Row)}] = true
+	}
+	anyRow := map[int64]bool{} // sub-arrays written by a wrp with a dynamic row
+	anyWrite := false          // a wrp with a dynamic sub-array
+	type read struct {
+		pc      int
+		sa, row int64
+	}
+	var reads []read
+	halt := false
+	for pc, in := range p.Code {
+		info := in.Op.Info()
+		if info == nil {
+			v.addf("code[%d]: undefined opcode 0x%02x", pc, uint8(in.Op))
+			continue
+		}
+		where := fmt.Sprintf("code[%d] (%s)", pc, info.Mnemonic)
+		v.srcOK(where, in.Src)
+		bad := false
+		for i, f := range info.Fields {
+			if err := checkField(f, in.Args[i]); err != nil {
+				v.addf("%s: %v", where, err)
+				bad = true
+			}
+		}
+		for i := len(info.Fields); i < MaxArgs; i++ {
+			if in.Args[i] != 0 {
+				v.addf("%s: unused operand slot %d is %d, want 0", where, i, in.Args[i])
+				bad = true
+			}
+		}
+		if bad {
+			continue
+		}
+		x := in.Args
+		// static reports whether the base register at x[i] is r0, so the
+		// address is the immediate at x[i+1].
+		static := func(i int) bool { return x[i] == 0 }
+		saOK := func(i int) bool {
+			if static(i) && x[i+1] >= int64(a.Subarrays) {
+				v.addf("%s: sub-array %d out of range (target has %d)", where, x[i+1], a.Subarrays)
+				return false
+			}
+			return static(i)
+		}
+		rowOK := func(name string, row int64) bool {
+			if row >= int64(a.Rows) {
+				v.addf("%s: %s %d out of range (target has %d rows)", where, name, row, a.Rows)
+				return false
+			}
+			return true
+		}
+		accOK := func(acc int64) {
+			if acc >= int64(a.AccPerSubarray) {
+				v.addf("%s: accumulator a%d out of range (target has %d per sub-array)", where, acc, a.AccPerSubarray)
+			}
+		}
+		bufOK := func(i int, n int64, size int, mem string) {
+			if static(i) && (x[i+1] < 0 || x[i+1]+n > int64(size)) {
+				v.addf("%s: %s address %d (+%d) outside %d words", where, mem, x[i+1], n, size)
+			}
+		}
+		switch in.Op {
+		case OpHalt:
+			halt = true
+		case OpJmp, OpBeq, OpBne, OpBlt, OpBge, OpDbnz:
+			t := x[len(info.Fields)-1]
+			if t >= int64(len(p.Code)) {
+				v.addf("%s: branch target %d outside the code (%d instructions)", where, t, len(p.Code))
+			}
+		case OpLd, OpSt:
+			bufOK(1, 1, a.ActBufferWords, "activation buffer")
+		case OpLdc:
+			bufOK(1, 1, a.ConstWords, "constant memory")
+		case OpPld: // p, off, ra, imm, len
+			if x[1]+x[4] > int64(a.Cols) {
+				v.addf("%s: patch columns [%d, %d) beyond %d columns", where, x[1], x[1]+x[4], a.Cols)
+			}
+			bufOK(2, x[4], a.ActBufferWords, "activation buffer")
+		case OpWrp: // ra, sa, rb, row, p, bit
+			s := saOK(0)
+			r := static(2) && rowOK("row", x[3])
+			switch {
+			case s && r:
+				written[rowKey{x[1], x[3]}] = true
+			case s:
+				anyRow[x[1]] = true
+			default:
+				anyWrite = true
+			}
+			if x[5] >= int64(a.ActWordBits) {
+				v.addf("%s: bit %d beyond the %d-bit buffer word", where, x[5], a.ActWordBits)
+			}
+		case OpRdrow: // ra, sa, rb, row
+			s := saOK(0)
+			if static(2) && rowOK("row", x[3]) && s {
+				reads = append(reads, read{pc, x[1], x[3]})
+			}
+		case OpAnd, OpOr, OpBmac: // ra, sa, rowa, rb, rowb, ...
+			s := saOK(0)
+			if rowOK("rowa", x[2]) && s {
+				reads = append(reads, read{pc, x[1], x[2]})
+			}
+			if static(3) && rowOK("rowb", x[4]) && s {
+				reads = append(reads, read{pc, x[1], x[4]})
+			}
+			if in.Op == OpBmac {
+				accOK(x[5])
+			}
+		case OpPopc:
+			saOK(0)
+		case OpShadd, OpAccclr:
+			saOK(0)
+			accOK(x[2])
+		case OpAccadd: // ra, sa, acc, rb, sa2, acc2
+			s1, s2 := saOK(0), saOK(3)
+			accOK(x[2])
+			accOK(x[5])
+			if s1 && s2 && x[1]/int64(a.SubarraysPerMat) != x[4]/int64(a.SubarraysPerMat) {
+				v.addf("%s: sub-arrays %d and %d are in different mats (%d sub-arrays per mat)", where, x[1], x[4], a.SubarraysPerMat)
+			}
+		case OpSetvl:
+			if static(0) && (x[1] < 1 || x[1] > int64(a.DPULanes)) {
+				v.addf("%s: vector length %d outside 1..%d", where, x[1], a.DPULanes)
+			}
+		case OpVld, OpVst:
+			bufOK(1, 1, a.ActBufferWords, "activation buffer")
+		case OpVldc:
+			bufOK(1, 1, a.ConstWords, "constant memory")
+		case OpVclip:
+			if x[2] > x[3] {
+				v.addf("%s: lo %d > hi %d", where, x[2], x[3])
+			}
+		case OpVacc: // vd, ra, lane, rb, sa, acc, clr
+			if static(1) && x[2] >= int64(a.DPULanes) {
+				v.addf("%s: lane %d out of range (target has %d lanes)", where, x[2], a.DPULanes)
+			}
+			saOK(3)
+			accOK(x[5])
+		}
+	}
+	if len(p.Code) > 0 && !halt {
+		v.addf("code: no halt instruction")
+	}
+	if anyWrite {
+		return
+	}
+	for _, r := range reads {
+		if !written[rowKey{r.sa, r.row}] && !anyRow[r.sa] {
+			v.addf("code[%d] (%s): reads sub-array %d row %d, which is never programmed (not in the weight image, no wrp writes it)",
+				r.pc, p.Code[r.pc].Op, r.sa, r.row)
+		}
+	}
+}
+
+// AsLoadError unwraps the *LoadError of a Validate error, if there is one.
+func AsLoadError(err error) (*LoadError, bool) {
+	var le *LoadError
+	ok := errors.As(err, &le)
+	return le, ok
+}
