@@ -1,0 +1,439 @@
+package tensor
+
+import (
+	"fmt"
+	"sync"
+)
+
+// Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where
+// op(X) is X or its transpose as transA/transB say, op(A) is m×k, op(B) is
+// k×n and C is m×n. lda, ldb and ldc are the row strides of the matrices as
+// stored. When beta is 0, C is not read (NaN in C does not propagate); when
+// alpha or k is 0, A and B are not read.
+//
+// The product is blocked Goto/BLIS style: panels of op(A) and op(B) are
+// packed into contiguous buffers and a register-blocked micro-kernel (AVX-512
+// or AVX2+FMA assembly on amd64, Go elsewhere) computes MR×NR tiles of C.
+// Each element of C is summed in a fixed order that depends only on k, so
+// the result does not depend on how C is split across workers.
+//
+// Bad arguments (negative sizes, strides or slices too short) are
+// programming errors and panic.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	SgemmParallel(1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmParallel is Sgemm split over up to workers goroutines, each computing
+// a block of C. Its results are bit-identical to Sgemm's for any workers.
+func SgemmParallel(workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmWith(sgemmPlanKernels, workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmKernel is a micro-kernel: fn computes one mr×nr tile of C from kc
+// packed columns of A (a[p*mr+i] is op(A)(i, p)) and kc packed rows of B
+// (b[p*nr+j] is op(B)(p, j)). It sums the products of each element in
+// increasing p (fused or not, as the hardware does it), then stores
+// C = alpha*acc when load is false, or alpha*acc + beta*C when it is true.
+// c[i*ldc+j] is element (i, j) of the tile; all mr×nr elements are written.
+//
+// direct, when not nil, is fn reading A unpacked from a row-major matrix
+// (a[i*lda+p] is op(A)(i, p)) with the same arithmetic. Packing A costs as
+// much as m·k loads and stores, which is most of the work when n is small
+// (a convolution's weights times few output pixels).
+//
+// macsPerCycle is the kernel's approximate peak throughput, for sgemmPlan.
+type sgemmKernel struct {
+	name         string
+	mr, nr       int
+	macsPerCycle float64
+	fn           func(kc int, a, b, c []float32, ldc int, alpha, beta float32, load bool)
+	direct       func(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool)
+}
+
+// sgemmPlanKernels are the kernels Sgemm chooses from, by shape (see
+// sgemmPlan); architecture-specific init functions replace the portable one.
+var sgemmPlanKernels = []*sgemmKernel{sgemmGoKernel}
+
+// sgemmAllKernels lists every kernel this CPU can run, for tests and
+// benchmarks; architecture-specific init functions append to it.
+var sgemmAllKernels = []*sgemmKernel{sgemmGoKernel}
+
+// Blocking parameters (in elements). sgemmKC bounds the depth of one packed
+// panel pass: a B micro-panel of kc×NR stays in L1 while the kernel walks
+// the A panels. sgemmMC rows of packed A (mc×kc) stay in L2, and sgemmNC
+// columns of packed B (kc×nc) in L3. Only sgemmKC changes results (it fixes
+// where partial sums are added to C); the others only change speed.
+const (
+	sgemmKC = 320
+	sgemmMC = 144
+	sgemmNC = 2048
+)
+
+// sgemmSerialWork is the number of multiply-adds below which SgemmParallel
+// does not start goroutines.
+const sgemmSerialWork = 1 << 18
+
+// sgemmMat is an operand as the packing code sees it. In the A role, element
+// (i, p) is data[i*ld+p], or data[p*ld+i] when trans; in the B role element
+// (p, j) is data[p*ld+j], or data[j*ld+p] when trans. For C, element (i, j)
+// is data[i*ld+j], or data[j*ld+i] when trans.
+type sgemmMat struct {
+	data  []float32
+	ld    int
+	trans bool
+}
+
+// sgemmJob is one checked product C = alpha*A*B + beta*C with m×k A and k×n B.
+type sgemmJob struct {
+	kern        *sgemmKernel
+	m, n, k     int
+	a, b, c     sgemmMat
+	alpha, beta float32
+}
+
+// sgemmWith runs the product with the cheapest of kernels (see sgemmPlan).
+func sgemmWith(kernels []*sgemmKernel, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmCheck(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		sgemmScale(m, n, beta, c, ldc)
+		return
+	}
+	job := &sgemmJob{
+		m: m, n: n, k: k,
+		a:     sgemmMat{a, lda, transA},
+		b:     sgemmMat{b, ldb, transB},
+		c:     sgemmMat{c, ldc, false},
+		alpha: alpha, beta: beta,
+	}
+	swapped := &sgemmJob{
+		m: n, n: m, k: k,
+		a:     sgemmMat{b, ldb, !transB},
+		b:     sgemmMat{a, lda, !transA},
+		c:     sgemmMat{c, ldc, true},
+		alpha: alpha, beta: beta,
+	}
+	sgemmPlan(kernels, job, swapped).run(workers)
+}
+
+// sgemmPlan picks the kernel and orientation with the lowest estimated
+// cost: C = A·B as given (job), or C^T = op(B)^T op(A)^T (swapped), which
+// wastes fewer padded lanes when C is narrow but tall. Every element of C is
+// still one sum over k in the same order, and the choice depends only on the
+// shape, never on the number of workers.
+func sgemmPlan(kernels []*sgemmKernel, job, swapped *sgemmJob) *sgemmJob {
+	var best *sgemmJob
+	bestCost := 0.0
+	for _, kern := range kernels {
+		for _, j := range []*sgemmJob{job, swapped} {
+			if cost := j.cost(kern); best == nil || cost < bestCost {
+				cp := *j
+				cp.kern = kern
+				best, bestCost = &cp, cost
+			}
+		}
+	}
+	return best
+}
+
+// cost estimates the cycles j takes with kern: the multiply-adds of the
+// padded tiles at the kernel's peak rate, plus packing at about a quarter of
+// a cycle per element copied row by row and a cycle per element transposed.
+// A read in place by a direct kernel costs nothing to pack.
+func (j *sgemmJob) cost(kern *sgemmKernel) float64 {
+	macs := float64(sgemmPadded(j.m, kern.mr)) * float64(sgemmPadded(j.n, kern.nr)) * float64(j.k)
+	packCost := func(transposing bool) float64 {
+		if transposing {
+			return 1
+		}
+		return 0.25
+	}
+	packA := 0.0
+	if kern.direct == nil || j.a.trans {
+		jcBlocks := (j.n + sgemmNC - 1) / sgemmNC
+		packA = float64(j.m*j.k*jcBlocks) * packCost(!j.a.trans)
+	}
+	packB := float64(j.k*j.n) * packCost(j.b.trans)
+	return macs/kern.macsPerCycle + packA + packB
+}
+
+// sgemmPadded rounds n up to a multiple of r.
+func sgemmPadded(n, r int) int { return (n + r - 1) / r * r }
+
+// run splits C into up to workers blocks on tile boundaries, along the
+// dimension whose split repacks the smaller operand, and computes them
+// concurrently.
+func (j *sgemmJob) run(workers int) {
+	mr, nr := j.kern.mr, j.kern.nr
+	if workers < 1 || j.m*j.n*j.k < sgemmSerialWork {
+		workers = 1
+	}
+	tm, tn := (j.m+mr-1)/mr, (j.n+nr-1)/nr
+	// Splitting the columns makes every worker pack all of A (m×k), splitting
+	// the rows all of B (k×n).
+	splitN := j.m <= j.n
+	if splitN && tn < workers && tm > tn || !splitN && tm < workers && tn > tm {
+		splitN = !splitN
+	}
+	tiles := tm
+	if splitN {
+		tiles = tn
+	}
+	workers = min(workers, tiles)
+	if workers == 1 {
+		j.block(0, j.m, 0, j.n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := tiles*w/workers, tiles*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if splitN {
+				j.block(0, j.m, lo*nr, min(hi*nr, j.n))
+			} else {
+				j.block(lo*mr, min(hi*mr, j.m), 0, j.n)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// sgemmBufs are the per-goroutine packing buffers, recycled across calls.
+type sgemmBufs struct {
+	a, b, tile []float32
+}
+
+var sgemmPool = sync.Pool{New: func() any { return new(sgemmBufs) }}
+
+// grow returns buf with length n, reallocating only when it is too small.
+func sgemmGrow(buf []float32, n int) []float32 {
+	if cap(buf) < n {
+		return make([]float32, n)
+	}
+	return buf[:n]
+}
+
+// sgemmKCFor returns the depth of the k blocks: the largest block is at most
+// sgemmKC and the blocks are as even as possible. It depends only on k.
+func sgemmKCFor(k int) int {
+	nb := (k + sgemmKC - 1) / sgemmKC
+	return (k + nb - 1) / nb
+}
+
+// block computes rows [i0, i1) and columns [j0, j1) of C; i0 and j0 are
+// multiples of MR and NR, so tiles fall on the same grid for any split.
+func (j *sgemmJob) block(i0, i1, j0, j1 int) {
+	mr, nr := j.kern.mr, j.kern.nr
+	kcMax := sgemmKCFor(j.k)
+	mcMax := sgemmMC / mr * mr
+	ncMax := sgemmNC / nr * nr
+	bufs := sgemmPool.Get().(*sgemmBufs)
+	defer sgemmPool.Put(bufs)
+	bufs.a = sgemmGrow(bufs.a, min(mcMax, sgemmPadded(i1-i0, mr))*kcMax)
+	bufs.b = sgemmGrow(bufs.b, min(ncMax, sgemmPadded(j1-j0, nr))*kcMax)
+	bufs.tile = sgemmGrow(bufs.tile, mr*nr)
+	direct := j.kern.direct != nil && !j.a.trans
+
+	for jc := j0; jc < j1; jc += ncMax {
+		nc := min(ncMax, j1-jc)
+		for pc := 0; pc < j.k; pc += kcMax {
+			kc := min(kcMax, j.k-pc)
+			sgemmPackB(bufs.b, j.b, nr, pc, kc, jc, nc)
+			// The first k block applies beta; later ones add to C.
+			load, beta := j.beta != 0, j.beta
+			if pc > 0 {
+				load, beta = true, 1
+			}
+			for ic := i0; ic < i1; ic += mcMax {
+				mc := min(mcMax, i1-ic)
+				// With a direct kernel only a last, partial panel is packed.
+				full := 0
+				if direct {
+					full = mc / mr * mr
+				}
+				sgemmPackA(bufs.a[full*kc:], j.a, mr, ic+full, mc-full, pc, kc)
+				for jr := 0; jr < nc; jr += nr {
+					bp := bufs.b[jr*kc : (jr+nr)*kc]
+					for ir := 0; ir < mc; ir += mr {
+						var ap []float32
+						lda := 0
+						if ir < full {
+							ap, lda = j.a.data[(ic+ir)*j.a.ld+pc:], j.a.ld
+						} else {
+							ap = bufs.a[ir*kc : (ir+mr)*kc]
+						}
+						j.tile(bufs.tile, ic+ir, min(mr, i1-ic-ir), jc+jr, min(nr, j1-jc-jr), kc, ap, lda, bp, beta, load)
+					}
+				}
+			}
+		}
+	}
+}
+
+// tile runs the kernel for the rows×cols tile of C at (i, jj), on packed A
+// (lda 0) or on A in place with row stride lda. Full tiles of an
+// untransposed C are computed in place; others go through a scratch tile so
+// the kernel can always write MR×NR elements, with the same arithmetic.
+func (j *sgemmJob) tile(tmp []float32, i, rows, jj, cols, kc int, ap []float32, lda int, bp []float32, beta float32, load bool) {
+	mr, nr := j.kern.mr, j.kern.nr
+	c := j.c
+	if rows == mr && cols == nr && !c.trans {
+		j.kern.call(kc, ap, lda, bp, c.data[i*c.ld+jj:], c.ld, j.alpha, beta, load)
+		return
+	}
+	if load {
+		for r := 0; r < rows; r++ {
+			row := tmp[r*nr : r*nr+cols]
+			if c.trans {
+				for q := range row {
+					row[q] = c.data[(jj+q)*c.ld+i+r]
+				}
+			} else {
+				copy(row, c.data[(i+r)*c.ld+jj:])
+			}
+		}
+	}
+	j.kern.call(kc, ap, lda, bp, tmp, nr, j.alpha, beta, load)
+	for r := 0; r < rows; r++ {
+		row := tmp[r*nr : r*nr+cols]
+		if c.trans {
+			for q, v := range row {
+				c.data[(jj+q)*c.ld+i+r] = v
+			}
+		} else {
+			copy(c.data[(i+r)*c.ld+jj:], row)
+		}
+	}
+}
+
+// call runs fn on packed A (lda 0) or direct on A in place.
+func (k *sgemmKernel) call(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool) {
+	if lda == 0 {
+		k.fn(kc, a, b, c, ldc, alpha, beta, load)
+	} else {
+		k.direct(kc, a, lda, b, c, ldc, alpha, beta, load)
+	}
+}
+
+// sgemmPackA packs rows [i0, i0+mc) and depths [p0, p0+kc) of A (role A)
+// into dst as ceil(mc/mr) panels of kc×mr values, dst[panel*mr*kc+p*mr+r],
+// padding missing rows with zeros.
+func sgemmPackA(dst []float32, a sgemmMat, mr, i0, mc, p0, kc int) {
+	for ir := 0; ir < mc; ir += mr {
+		panel := dst[ir*kc : (ir+mr)*kc]
+		rows := min(mr, mc-ir)
+		if a.trans {
+			for p := 0; p < kc; p++ {
+				src := a.data[(p0+p)*a.ld+i0+ir:]
+				d := panel[p*mr : p*mr+mr]
+				copy(d, src[:rows])
+				clear(d[rows:])
+			}
+			continue
+		}
+		sgemmPackT(panel, mr, a.data[(i0+ir)*a.ld+p0:], a.ld, rows, kc)
+		for r := rows; r < mr; r++ {
+			for p := 0; p < kc; p++ {
+				panel[p*mr+r] = 0
+			}
+		}
+	}
+}
+
+// sgemmPackB packs depths [p0, p0+kc) and columns [j0, j0+nc) of B (role B)
+// into dst as ceil(nc/nr) panels of kc×nr values, dst[panel*nr*kc+p*nr+c],
+// padding missing columns with zeros.
+func sgemmPackB(dst []float32, b sgemmMat, nr, p0, kc, j0, nc int) {
+	for jr := 0; jr < nc; jr += nr {
+		panel := dst[jr*kc : (jr+nr)*kc]
+		cols := min(nr, nc-jr)
+		if !b.trans {
+			for p := 0; p < kc; p++ {
+				src := b.data[(p0+p)*b.ld+j0+jr:]
+				d := panel[p*nr : p*nr+nr]
+				copy(d, src[:cols])
+				clear(d[cols:])
+			}
+			continue
+		}
+		sgemmPackT(panel, nr, b.data[(j0+jr)*b.ld+p0:], b.ld, cols, kc)
+		for q := cols; q < nr; q++ {
+			for p := 0; p < kc; p++ {
+				panel[p*nr+q] = 0
+			}
+		}
+	}
+}
+
+// sgemmPackT transposes a rows×kc block of src (row stride ld) into dst:
+// dst[p*stride+r] = src[r*ld+p]. It walks eight source rows at once so each
+// k step writes eight adjacent values.
+func sgemmPackT(dst []float32, stride int, src []float32, ld, rows, kc int) {
+	r := 0
+	for ; r+8 <= rows; r += 8 {
+		s0 := src[(r+0)*ld : (r+0)*ld+kc]
+		s1 := src[(r+1)*ld : (r+1)*ld+kc]
+		s2 := src[(r+2)*ld : (r+2)*ld+kc]
+		s3 := src[(r+3)*ld : (r+3)*ld+kc]
+		s4 := src[(r+4)*ld : (r+4)*ld+kc]
+		s5 := src[(r+5)*ld : (r+5)*ld+kc]
+		s6 := src[(r+6)*ld : (r+6)*ld+kc]
+		s7 := src[(r+7)*ld : (r+7)*ld+kc]
+		for p := range s0 {
+			d := dst[p*stride+r : p*stride+r+8 : p*stride+r+8]
+			d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
+			d[4], d[5], d[6], d[7] = s4[p], s5[p], s6[p], s7[p]
+		}
+	}
+	for ; r < rows; r++ {
+		s := src[r*ld : r*ld+kc]
+		for p, v := range s {
+			dst[p*stride+r] = v
+		}
+	}
+}
+
+// sgemmScale sets C = beta*C, writing zeros when beta is 0.
+func sgemmScale(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for q := range row {
+			row[q] *= beta
+		}
+	}
+}
+
+// sgemmCheck panics when the sizes, strides or slice lengths are
+// inconsistent.
+func sgemmCheck(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("BUG: tensor.Sgemm: negative size m=%d n=%d k=%d", m, n, k))
+	}
+	check := func(name string, data []float32, ld, rows, cols int) {
+		if ld < max(cols, 1) {
+			panic(fmt.Sprintf("BUG: tensor.Sgemm: ld%s=%d < %d", name, ld, max(cols, 1)))
+		}
+		if rows > 0 && cols > 0 && len(data) < (rows-1)*ld+cols {
+			panic(fmt.Sprintf("BUG: tensor.Sgemm: len(%s)=%d < %d for %d×%d with stride %d", name, len(data), (rows-1)*ld+cols, rows, cols, ld))
+		}
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	check("a", a, lda, ar, ac)
+	check("b", b, ldb, br, bc)
+	check("c", c, ldc, m, n)
+}

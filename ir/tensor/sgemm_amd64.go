@@ -1,0 +1,130 @@
+//go:build amd64
+
+package tensor
+
+// The assembly micro-kernels of sgemm_amd64.s and the CPU feature checks
+// that decide which one Sgemm uses.
+
+//go:noescape
+func sgemmKernel8x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int)
+
+//go:noescape
+func sgemmKernel8x32AVX512Direct(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32, load int)
+
+//go:noescape
+func sgemmKernel16x16AVX512(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha, beta float32, load int)
+
+//go:noescape
+func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int)
+
+func sgemmCPUID(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+
+func sgemmXGETBV() (eax, edx uint32)
+
+// sgemmAVX512Kernel and sgemmAVX2Kernel are nil when the CPU (or the OS,
+// which must save the wider registers on context switches) lacks them.
+var (
+	sgemmAVX512Kernel       *sgemmKernel
+	sgemmAVX512NarrowKernel *sgemmKernel
+	sgemmAVX2Kernel         *sgemmKernel
+)
+
+func init() {
+	avx2, avx512 := sgemmDetect()
+	if avx2 {
+		sgemmAVX2Kernel = &sgemmKernel{name: "avx2-6x16", mr: 6, nr: 16, macsPerCycle: 16, fn: sgemmKernel6x16AVX2Go}
+		sgemmPlanKernels = []*sgemmKernel{sgemmAVX2Kernel}
+		sgemmAllKernels = append(sgemmAllKernels, sgemmAVX2Kernel)
+	}
+	if avx512 {
+		sgemmAVX512Kernel = &sgemmKernel{name: "avx512-8x32", mr: 8, nr: 32, macsPerCycle: 32,
+			fn: sgemmKernel8x32AVX512Go, direct: sgemmKernel8x32AVX512DirectGo}
+		sgemmAVX512NarrowKernel = &sgemmKernel{name: "avx512-16x16", mr: 16, nr: 16, macsPerCycle: 28,
+			fn: sgemmKernel16x16AVX512Go, direct: sgemmKernel16x16AVX512DirectGo}
+		sgemmPlanKernels = []*sgemmKernel{sgemmAVX512Kernel, sgemmAVX512NarrowKernel}
+		sgemmAllKernels = append(sgemmAllKernels, sgemmAVX512Kernel, sgemmAVX512NarrowKernel)
+	}
+}
+
+// sgemmDetect reports whether AVX2+FMA and AVX-512F are usable. Bit
+// positions are from the Intel SDM vol. 2A, CPUID leaves 1 and 7, and
+// vol. 1 §13.3 for the XCR0 state components.
+func sgemmDetect() (avx2, avx512 bool) {
+	maxLeaf, _, _, _ := sgemmCPUID(0, 0)
+	if maxLeaf < 7 {
+		return false, false
+	}
+	_, _, ecx1, _ := sgemmCPUID(1, 0)
+	const (
+		fmaBit     = 1 << 12
+		osxsaveBit = 1 << 27
+		avxBit     = 1 << 28
+	)
+	if ecx1&(fmaBit|osxsaveBit|avxBit) != fmaBit|osxsaveBit|avxBit {
+		return false, false
+	}
+	xcr0, _ := sgemmXGETBV()
+	const (
+		sseAVXState = 1<<1 | 1<<2        // XMM and upper YMM halves
+		avx512State = 1<<5 | 1<<6 | 1<<7 // opmask, upper ZMM halves, ZMM16–31
+	)
+	if xcr0&sseAVXState != sseAVXState {
+		return false, false
+	}
+	_, ebx7, _, _ := sgemmCPUID(7, 0)
+	const (
+		avx2Bit    = 1 << 5
+		avx512FBit = 1 << 16
+	)
+	avx2 = ebx7&avx2Bit != 0
+	avx512 = avx2 && ebx7&avx512FBit != 0 && xcr0&avx512State == avx512State
+	return avx2, avx512
+}
+
+// sgemmKernel8x32AVX512Go adapts the assembly kernel to the sgemmKernel
+// contract; the slice expressions check the bounds the assembly relies on.
+func sgemmKernel8x32AVX512Go(kc int, a, b, c []float32, ldc int, alpha, beta float32, load bool) {
+	_ = a[kc*8-1]
+	_ = b[kc*32-1]
+	_ = c[7*ldc+31]
+	sgemmKernel8x32AVX512(kc, &a[0], &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load))
+}
+
+// sgemmKernel8x32AVX512DirectGo is the direct (unpacked A) variant.
+func sgemmKernel8x32AVX512DirectGo(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool) {
+	_ = a[7*lda+kc-1]
+	_ = b[kc*32-1]
+	_ = c[7*ldc+31]
+	sgemmKernel8x32AVX512Direct(kc, &a[0], lda, &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load))
+}
+
+// sgemmKernel16x16AVX512Go runs the 16×16 kernel on a packed A panel.
+func sgemmKernel16x16AVX512Go(kc int, a, b, c []float32, ldc int, alpha, beta float32, load bool) {
+	_ = a[kc*16-1]
+	_ = b[kc*16-1]
+	_ = c[15*ldc+15]
+	sgemmKernel16x16AVX512(kc, &a[0], 1, 16, &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load))
+}
+
+// sgemmKernel16x16AVX512DirectGo runs the 16×16 kernel on A in place.
+func sgemmKernel16x16AVX512DirectGo(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool) {
+	_ = a[15*lda+kc-1]
+	_ = b[kc*16-1]
+	_ = c[15*ldc+15]
+	sgemmKernel16x16AVX512(kc, &a[0], lda, 1, &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load))
+}
+
+// sgemmKernel6x16AVX2Go is sgemmKernel8x32AVX512Go for the AVX2 kernel.
+func sgemmKernel6x16AVX2Go(kc int, a, b, c []float32, ldc int, alpha, beta float32, load bool) {
+	_ = a[kc*6-1]
+	_ = b[kc*16-1]
+	_ = c[5*ldc+15]
+	sgemmKernel6x16AVX2(kc, &a[0], &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load))
+}
+
+func sgemmLoadFlag(load bool) int {
+	if load {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,509 @@
+#include "textflag.h"
+
+// func sgemmCPUID(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+TEXT ·sgemmCPUID(SB), NOSPLIT, $0-24
+	MOVL eaxArg+0(FP), AX
+	MOVL ecxArg+4(FP), CX
+	CPUID
+	MOVL AX, eax+8(FP)
+	MOVL BX, ebx+12(FP)
+	MOVL CX, ecx+16(FP)
+	MOVL DX, edx+20(FP)
+	RET
+
+// func sgemmXGETBV() (eax, edx uint32)
+TEXT ·sgemmXGETBV(SB), NOSPLIT, $0-8
+	MOVL $0, CX
+	XGETBV
+	MOVL AX, eax+0(FP)
+	MOVL DX, edx+4(FP)
+	RET
+
+// The micro-kernels below compute one MR×NR tile of C from packed panels:
+// a holds kc groups of MR values (one column of op(A) per k), b holds kc
+// groups of NR values (one row of op(B) per k). Each element of C is the sum
+// over k in increasing order of fused multiply-adds, then
+//	C = alpha*acc            if load == 0 (C is not read: beta == 0 ignores NaN)
+//	C = alpha*acc + beta*C   otherwise, computed as fma(alpha, acc, beta*C).
+// ldc is in elements. kc >= 1.
+
+// AVX-512: 8 rows × 32 columns (two ZMM per row), 16 accumulators Z16–Z31,
+// B in Z0/Z1 (Z10/Z11 for the odd step of the 2× unrolled loop), A
+// broadcasts in Z2–Z9.
+
+#define ROW512(off, bc, acc0, acc1, b0, b1) \
+	VBROADCASTSS (off)(AX), bc; \
+	VFMADD231PS  b0, bc, acc0; \
+	VFMADD231PS  b1, bc, acc1
+
+#define STEP512(aoff, boff, b0, b1) \
+	VMOVUPS (boff)(BX), b0; \
+	VMOVUPS (boff+64)(BX), b1; \
+	ROW512(aoff+0, Z2, Z16, Z17, b0, b1); \
+	ROW512(aoff+4, Z3, Z18, Z19, b0, b1); \
+	ROW512(aoff+8, Z4, Z20, Z21, b0, b1); \
+	ROW512(aoff+12, Z5, Z22, Z23, b0, b1); \
+	ROW512(aoff+16, Z6, Z24, Z25, b0, b1); \
+	ROW512(aoff+20, Z7, Z26, Z27, b0, b1); \
+	ROW512(aoff+24, Z8, Z28, Z29, b0, b1); \
+	ROW512(aoff+28, Z9, Z30, Z31, b0, b1)
+
+#define STORE512(acc0, acc1) \
+	VMULPS  acc0, Z0, Z2; \
+	VMULPS  acc1, Z0, Z3; \
+	VMOVUPS Z2, (DI); \
+	VMOVUPS Z3, 64(DI); \
+	ADDQ    SI, DI
+
+#define UPDATE512(acc0, acc1) \
+	VMULPS      (DI), Z1, Z2; \
+	VMULPS      64(DI), Z1, Z3; \
+	VFMADD231PS acc0, Z0, Z2; \
+	VFMADD231PS acc1, Z0, Z3; \
+	VMOVUPS     Z2, (DI); \
+	VMOVUPS     Z3, 64(DI); \
+	ADDQ        SI, DI
+
+// func sgemmKernel8x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int)
+TEXT ·sgemmKernel8x32AVX512(SB), NOSPLIT, $0-56
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ c+24(FP), DI
+	MOVQ ldc+32(FP), SI
+	SHLQ $2, SI
+
+	// Warm the C tile while the products are computed.
+	MOVQ       DI, DX
+	PREFETCHT0 (DX)
+	PREFETCHT0 64(DX)
+	ADDQ       SI, DX
+	PREFETCHT0 (DX)
+	PREFETCHT0 64(DX)
+	ADDQ       SI, DX
+	PREFETCHT0 (DX)
+	PREFETCHT0 64(DX)
+	ADDQ       SI, DX
+	PREFETCHT0 (DX)
+	PREFETCHT0 64(DX)
+	ADDQ       SI, DX
+	PREFETCHT0 (DX)
+	PREFETCHT0 64(DX)
+	ADDQ       SI, DX
+	PREFETCHT0 (DX)
+	PREFETCHT0 64(DX)
+	ADDQ       SI, DX
+	PREFETCHT0 (DX)
+	PREFETCHT0 64(DX)
+	ADDQ       SI, DX
+	PREFETCHT0 (DX)
+	PREFETCHT0 64(DX)
+
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z27, Z27, Z27
+	VPXORD Z28, Z28, Z28
+	VPXORD Z29, Z29, Z29
+	VPXORD Z30, Z30, Z30
+	VPXORD Z31, Z31, Z31
+
+	MOVQ CX, DX
+	SHRQ $1, DX
+	JZ   k512tail
+
+k512loop:
+	STEP512(0, 0, Z0, Z1)
+	STEP512(32, 128, Z10, Z11)
+	ADDQ $64, AX
+	ADDQ $256, BX
+	DECQ DX
+	JNZ  k512loop
+
+k512tail:
+	ANDQ $1, CX
+	JZ   k512done
+	STEP512(0, 0, Z0, Z1)
+
+k512done:
+	VBROADCASTSS alpha+40(FP), Z0
+	MOVQ         load+48(FP), DX
+	TESTQ        DX, DX
+	JNZ          k512update
+	STORE512(Z16, Z17)
+	STORE512(Z18, Z19)
+	STORE512(Z20, Z21)
+	STORE512(Z22, Z23)
+	STORE512(Z24, Z25)
+	STORE512(Z26, Z27)
+	STORE512(Z28, Z29)
+	STORE512(Z30, Z31)
+	VZEROUPPER
+	RET
+
+k512update:
+	VBROADCASTSS beta+44(FP), Z1
+	UPDATE512(Z16, Z17)
+	UPDATE512(Z18, Z19)
+	UPDATE512(Z20, Z21)
+	UPDATE512(Z22, Z23)
+	UPDATE512(Z24, Z25)
+	UPDATE512(Z26, Z27)
+	UPDATE512(Z28, Z29)
+	UPDATE512(Z30, Z31)
+	VZEROUPPER
+	RET
+
+// sgemmKernel8x32AVX512Direct is sgemmKernel8x32AVX512 reading A where it
+// lies, unpacked: row r of the 8-row panel starts at a + r*lda (lda in
+// elements), and step p reads column p of each row. The products and their
+// order are the same as with packed A.
+
+#define ROWD(mem, bc, acc0, acc1, b0, b1) \
+	VBROADCASTSS mem, bc; \
+	VFMADD231PS  b0, bc, acc0; \
+	VFMADD231PS  b1, bc, acc1
+
+#define STEPD(aoff, boff, b0, b1) \
+	VMOVUPS (boff)(BX), b0; \
+	VMOVUPS (boff+64)(BX), b1; \
+	ROWD((aoff)(AX), Z2, Z16, Z17, b0, b1); \
+	ROWD((aoff)(AX)(R8*1), Z3, Z18, Z19, b0, b1); \
+	ROWD((aoff)(AX)(R8*2), Z4, Z20, Z21, b0, b1); \
+	ROWD((aoff)(AX)(R9*1), Z5, Z22, Z23, b0, b1); \
+	ROWD((aoff)(AX)(R8*4), Z6, Z24, Z25, b0, b1); \
+	ROWD((aoff)(AX)(R10*1), Z7, Z26, Z27, b0, b1); \
+	ROWD((aoff)(AX)(R9*2), Z8, Z28, Z29, b0, b1); \
+	ROWD((aoff)(AX)(R11*1), Z9, Z30, Z31, b0, b1)
+
+// func sgemmKernel8x32AVX512Direct(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32, load int)
+TEXT ·sgemmKernel8x32AVX512Direct(SB), NOSPLIT, $0-64
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ lda+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	LEAQ (R8)(R8*4), R10
+	LEAQ (R9)(R8*4), R11
+	MOVQ b+24(FP), BX
+	MOVQ c+32(FP), DI
+	MOVQ ldc+40(FP), SI
+	SHLQ $2, SI
+
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z27, Z27, Z27
+	VPXORD Z28, Z28, Z28
+	VPXORD Z29, Z29, Z29
+	VPXORD Z30, Z30, Z30
+	VPXORD Z31, Z31, Z31
+
+	MOVQ CX, DX
+	SHRQ $1, DX
+	JZ   kdtail
+
+kdloop:
+	STEPD(0, 0, Z0, Z1)
+	STEPD(4, 128, Z10, Z11)
+	ADDQ $8, AX
+	ADDQ $256, BX
+	DECQ DX
+	JNZ  kdloop
+
+kdtail:
+	ANDQ $1, CX
+	JZ   kddone
+	STEPD(0, 0, Z0, Z1)
+
+kddone:
+	VBROADCASTSS alpha+48(FP), Z0
+	MOVQ         load+56(FP), DX
+	TESTQ        DX, DX
+	JNZ          kdupdate
+	STORE512(Z16, Z17)
+	STORE512(Z18, Z19)
+	STORE512(Z20, Z21)
+	STORE512(Z22, Z23)
+	STORE512(Z24, Z25)
+	STORE512(Z26, Z27)
+	STORE512(Z28, Z29)
+	STORE512(Z30, Z31)
+	VZEROUPPER
+	RET
+
+kdupdate:
+	VBROADCASTSS beta+52(FP), Z1
+	UPDATE512(Z16, Z17)
+	UPDATE512(Z18, Z19)
+	UPDATE512(Z20, Z21)
+	UPDATE512(Z22, Z23)
+	UPDATE512(Z24, Z25)
+	UPDATE512(Z26, Z27)
+	UPDATE512(Z28, Z29)
+	UPDATE512(Z30, Z31)
+	VZEROUPPER
+	RET
+
+// AVX-512: 16 rows × 16 columns (one ZMM per row), for narrow C (n <= 16,
+// such as a convolution's last layers with 4×4 output pixels). A is read
+// with element (r, p) at a + r*rs + p*cs (rs, cs in elements): rs = lda,
+// cs = 1 reads a row-major matrix in place; rs = 1, cs = 16 reads a packed
+// panel. Accumulators Z16–Z31, B in Z0, broadcasts in Z2–Z9.
+
+#define STEP16(b0) \
+	VMOVUPS (BX), b0; \
+	VBROADCASTSS (AX), Z2; \
+	VFMADD231PS  b0, Z2, Z16; \
+	VBROADCASTSS (AX)(R8*1), Z3; \
+	VFMADD231PS  b0, Z3, Z17; \
+	VBROADCASTSS (AX)(R8*2), Z4; \
+	VFMADD231PS  b0, Z4, Z18; \
+	VBROADCASTSS (AX)(R9*1), Z5; \
+	VFMADD231PS  b0, Z5, Z19; \
+	VBROADCASTSS (AX)(R8*4), Z6; \
+	VFMADD231PS  b0, Z6, Z20; \
+	VBROADCASTSS (AX)(R10*1), Z7; \
+	VFMADD231PS  b0, Z7, Z21; \
+	VBROADCASTSS (AX)(R9*2), Z8; \
+	VFMADD231PS  b0, Z8, Z22; \
+	VBROADCASTSS (AX)(R11*1), Z9; \
+	VFMADD231PS  b0, Z9, Z23; \
+	VBROADCASTSS (R12), Z2; \
+	VFMADD231PS  b0, Z2, Z24; \
+	VBROADCASTSS (R12)(R8*1), Z3; \
+	VFMADD231PS  b0, Z3, Z25; \
+	VBROADCASTSS (R12)(R8*2), Z4; \
+	VFMADD231PS  b0, Z4, Z26; \
+	VBROADCASTSS (R12)(R9*1), Z5; \
+	VFMADD231PS  b0, Z5, Z27; \
+	VBROADCASTSS (R12)(R8*4), Z6; \
+	VFMADD231PS  b0, Z6, Z28; \
+	VBROADCASTSS (R12)(R10*1), Z7; \
+	VFMADD231PS  b0, Z7, Z29; \
+	VBROADCASTSS (R12)(R9*2), Z8; \
+	VFMADD231PS  b0, Z8, Z30; \
+	VBROADCASTSS (R12)(R11*1), Z9; \
+	VFMADD231PS  b0, Z9, Z31; \
+	ADDQ         R13, AX; \
+	ADDQ         R13, R12; \
+	ADDQ         $64, BX
+
+#define STORE16(acc) \
+	VMULPS  acc, Z0, Z2; \
+	VMOVUPS Z2, (DI); \
+	ADDQ    SI, DI
+
+#define UPDATE16(acc) \
+	VMULPS      (DI), Z1, Z2; \
+	VFMADD231PS acc, Z0, Z2; \
+	VMOVUPS     Z2, (DI); \
+	ADDQ        SI, DI
+
+// func sgemmKernel16x16AVX512(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha, beta float32, load int)
+TEXT ·sgemmKernel16x16AVX512(SB), NOSPLIT, $0-72
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ rs+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	LEAQ (R8)(R8*4), R10
+	LEAQ (R9)(R8*4), R11
+	LEAQ (AX)(R8*8), R12
+	MOVQ cs+24(FP), R13
+	SHLQ $2, R13
+	MOVQ b+32(FP), BX
+	MOVQ c+40(FP), DI
+	MOVQ ldc+48(FP), SI
+	SHLQ $2, SI
+
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z27, Z27, Z27
+	VPXORD Z28, Z28, Z28
+	VPXORD Z29, Z29, Z29
+	VPXORD Z30, Z30, Z30
+	VPXORD Z31, Z31, Z31
+
+	MOVQ CX, DX
+	SHRQ $1, DX
+	JZ   k16tail
+
+k16loop:
+	STEP16(Z0)
+	STEP16(Z1)
+	DECQ DX
+	JNZ  k16loop
+
+k16tail:
+	ANDQ $1, CX
+	JZ   k16done
+	STEP16(Z0)
+
+k16done:
+	VBROADCASTSS alpha+56(FP), Z0
+	MOVQ         load+64(FP), DX
+	TESTQ        DX, DX
+	JNZ          k16update
+	STORE16(Z16)
+	STORE16(Z17)
+	STORE16(Z18)
+	STORE16(Z19)
+	STORE16(Z20)
+	STORE16(Z21)
+	STORE16(Z22)
+	STORE16(Z23)
+	STORE16(Z24)
+	STORE16(Z25)
+	STORE16(Z26)
+	STORE16(Z27)
+	STORE16(Z28)
+	STORE16(Z29)
+	STORE16(Z30)
+	STORE16(Z31)
+	VZEROUPPER
+	RET
+
+k16update:
+	VBROADCASTSS beta+60(FP), Z1
+	UPDATE16(Z16)
+	UPDATE16(Z17)
+	UPDATE16(Z18)
+	UPDATE16(Z19)
+	UPDATE16(Z20)
+	UPDATE16(Z21)
+	UPDATE16(Z22)
+	UPDATE16(Z23)
+	UPDATE16(Z24)
+	UPDATE16(Z25)
+	UPDATE16(Z26)
+	UPDATE16(Z27)
+	UPDATE16(Z28)
+	UPDATE16(Z29)
+	UPDATE16(Z30)
+	UPDATE16(Z31)
+	VZEROUPPER
+	RET
+
+// AVX2+FMA: 6 rows × 16 columns (two YMM per row), 12 accumulators Y4–Y15,
+// B in Y0/Y1, A broadcasts in Y2/Y3.
+
+#define ROW256(off, bc, acc0, acc1) \
+	VBROADCASTSS (off)(AX), bc; \
+	VFMADD231PS  Y0, bc, acc0; \
+	VFMADD231PS  Y1, bc, acc1
+
+#define STEP256(aoff, boff) \
+	VMOVUPS (boff)(BX), Y0; \
+	VMOVUPS (boff+32)(BX), Y1; \
+	ROW256(aoff+0, Y2, Y4, Y5); \
+	ROW256(aoff+4, Y3, Y6, Y7); \
+	ROW256(aoff+8, Y2, Y8, Y9); \
+	ROW256(aoff+12, Y3, Y10, Y11); \
+	ROW256(aoff+16, Y2, Y12, Y13); \
+	ROW256(aoff+20, Y3, Y14, Y15)
+
+#define STORE256(acc0, acc1) \
+	VMULPS  acc0, Y0, Y2; \
+	VMULPS  acc1, Y0, Y3; \
+	VMOVUPS Y2, (DI); \
+	VMOVUPS Y3, 32(DI); \
+	ADDQ    SI, DI
+
+#define UPDATE256(acc0, acc1) \
+	VMULPS      (DI), Y1, Y2; \
+	VMULPS      32(DI), Y1, Y3; \
+	VFMADD231PS acc0, Y0, Y2; \
+	VFMADD231PS acc1, Y0, Y3; \
+	VMOVUPS     Y2, (DI); \
+	VMOVUPS     Y3, 32(DI); \
+	ADDQ        SI, DI
+
+// func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int)
+TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-56
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ c+24(FP), DI
+	MOVQ ldc+32(FP), SI
+	SHLQ $2, SI
+
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+
+	MOVQ CX, DX
+	SHRQ $1, DX
+	JZ   k256tail
+
+k256loop:
+	STEP256(0, 0)
+	STEP256(24, 64)
+	ADDQ $48, AX
+	ADDQ $128, BX
+	DECQ DX
+	JNZ  k256loop
+
+k256tail:
+	ANDQ $1, CX
+	JZ   k256done
+	STEP256(0, 0)
+
+k256done:
+	VBROADCASTSS alpha+40(FP), Y0
+	MOVQ         load+48(FP), DX
+	TESTQ        DX, DX
+	JNZ          k256update
+	STORE256(Y4, Y5)
+	STORE256(Y6, Y7)
+	STORE256(Y8, Y9)
+	STORE256(Y10, Y11)
+	STORE256(Y12, Y13)
+	STORE256(Y14, Y15)
+	VZEROUPPER
+	RET
+
+k256update:
+	VBROADCASTSS beta+44(FP), Y1
+	UPDATE256(Y4, Y5)
+	UPDATE256(Y6, Y7)
+	UPDATE256(Y8, Y9)
+	UPDATE256(Y10, Y11)
+	UPDATE256(Y12, Y13)
+	UPDATE256(Y14, Y15)
+	VZEROUPPER
+	RET
