@@ -527,6 +527,9 @@ func (p *parser) payload(t Type, what string) *tensor.Tensor {
 		p.fail("%s: a constant needs an element type", what)
 	}
 	p.expectPunct("[")
+	// Each element takes at least two bytes of text: do not trust the
+	// declared shape for the allocation.
+	capacity := min(want, (len(p.lx.src)-p.lx.off)/2+1)
 	c := &tensor.Tensor{DType: t.DType, Shape: append([]int{}, t.Shape...)}
 	n := 0
 	sep := func() {
@@ -540,19 +543,19 @@ func (p *parser) payload(t Type, what string) *tensor.Tensor {
 	}
 	switch {
 	case t.DType == tensor.Float64:
-		c.F64 = make([]float64, 0, want)
+		c.F64 = make([]float64, 0, capacity)
 		for !p.isPunct("]") {
 			sep()
 			c.F64 = append(c.F64, p.float64Tok())
 		}
 	case t.DType.IsFloat():
-		c.F32 = make([]float32, 0, want)
+		c.F32 = make([]float32, 0, capacity)
 		for !p.isPunct("]") {
 			sep()
 			c.F32 = append(c.F32, p.float32Tok())
 		}
 	default:
-		c.I64 = make([]int64, 0, want)
+		c.I64 = make([]int64, 0, capacity)
 		for !p.isPunct("]") {
 			sep()
 			c.I64 = append(c.I64, p.intElem(t.DType))
