@@ -84,7 +84,6 @@ func TestCloneIndependent(t *testing.T) {
 	}
 }
 
-
 func printFull(t *testing.T, g *Graph) string {
 	t.Helper()
 	var b strings.Builder
