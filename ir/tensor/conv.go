@@ -176,12 +176,17 @@ func Conv(dst, x, w, b *Tensor, p ConvParams) error {
 }
 
 // gemmFunc is gemmF32 or gemmF64.
-type gemmFunc[T floatElem] func(tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)
+type gemmFunc[T floatElem] func(workers int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)
 
-// colBudget is the im2col tile size in elements: small enough that the tile
-// stays in the L2 cache while the weight rows stream over it.
-const colBudget = 32 << 10
+// colBudget bounds the im2col buffer (in elements, 16 MiB of float32):
+// larger patch matrices are processed in column tiles.
+const colBudget = 4 << 20
 
+// convRun is the im2col + gemm convolution. Each (image, group, column
+// tile) is one job: im2col of the tile, then W_g [fg, kdim] × col [kdim, cw]
+// into the output rows. With at least as many jobs as cores, jobs run in
+// parallel with a serial gemm each; otherwise they run in turn and the gemm
+// itself is split over the cores.
 func convRun[T floatElem](c conv2D, d, x, w, bias []T, gemm gemmFunc[T]) {
 	if c.cg == 1 && c.fg == 1 {
 		convDepthwise(c, d, x, w, bias)
@@ -189,59 +194,98 @@ func convRun[T floatElem](c conv2D, d, x, w, bias []T, gemm gemmFunc[T]) {
 	}
 	P := c.oh * c.ow
 	pointwise := c.kh == 1 && c.kw == 1 && c.sh == 1 && c.sw == 1 && c.pt == 0 && c.pl == 0 && c.oh == c.h && c.ow == c.w
-	// Column tiles: bound the im2col buffer, and make at least one job per
-	// core when there are fewer images*groups than cores.
 	tiles := 1
 	if !pointwise {
-		tiles = max(1, c.kdim*P/colBudget)
+		tiles = min(P, max(1, (c.kdim*P+colBudget-1)/colBudget))
 	}
-	procs := runtime.GOMAXPROCS(0)
-	if c.n*c.group < procs && c.fg*c.kdim*P >= minParallelWork {
-		tiles = max(tiles, (procs+c.n*c.group-1)/(c.n*c.group))
-	}
-	tiles = min(tiles, P)
 	tw := (P + tiles - 1) / tiles
 	tiles = (P + tw - 1) / tw
 	jobs := c.n * c.group * tiles
-	var pool sync.Pool
-	parallelFor(jobs, c.fg*c.kdim*tw, func(lo, hi int) {
-		var col []T
-		if !pointwise {
-			if v, ok := pool.Get().(*[]T); ok {
-				col = *v
-			} else {
-				col = make([]T, c.kdim*tw)
-			}
-			defer pool.Put(&col)
-		}
-		for j := lo; j < hi; j++ {
-			t := j % tiles
-			g := (j / tiles) % c.group
-			n := j / tiles / c.group
-			c0 := t * tw
-			cw := min(tw, P-c0)
-			xg := x[(n*c.c+g*c.cg)*c.h*c.w:]
-			dg := d[(n*c.f+g*c.fg)*P+c0:]
-			wg := w[g*c.fg*c.kdim:]
-			var beta T
-			if bias != nil {
-				for f := 0; f < c.fg; f++ {
-					row := dg[f*P : f*P+cw]
-					bv := bias[g*c.fg+f]
-					for i := range row {
-						row[i] = bv
-					}
+	procs := runtime.GOMAXPROCS(0)
+	work := c.fg * c.kdim * tw
+	inner := procs // gemm workers when jobs run one after the other
+	if jobs >= procs && jobs*work >= minParallelWork {
+		inner = 1
+	}
+	run := func(col []T, j int) {
+		t := j % tiles
+		g := (j / tiles) % c.group
+		n := j / tiles / c.group
+		c0 := t * tw
+		cw := min(tw, P-c0)
+		xg := x[(n*c.c+g*c.cg)*c.h*c.w:]
+		dg := d[(n*c.f+g*c.fg)*P+c0:]
+		wg := w[g*c.fg*c.kdim:]
+		var beta T
+		if bias != nil {
+			for f := 0; f < c.fg; f++ {
+				row := dg[f*P : f*P+cw]
+				bv := bias[g*c.fg+f]
+				for i := range row {
+					row[i] = bv
 				}
-				beta = 1
 			}
-			if pointwise {
-				gemm(false, false, c.fg, cw, c.kdim, 1, wg, c.kdim, xg[c0:], P, beta, dg, P)
-				continue
-			}
-			im2col(c, col[:c.kdim*cw], xg, c0, cw)
-			gemm(false, false, c.fg, cw, c.kdim, 1, wg, c.kdim, col, cw, beta, dg, P)
+			beta = 1
 		}
+		if pointwise {
+			gemm(inner, false, false, c.fg, cw, c.kdim, 1, wg, c.kdim, xg[c0:], P, beta, dg, P)
+			return
+		}
+		im2col(c, col[:c.kdim*cw], xg, c0, cw)
+		gemm(inner, false, false, c.fg, cw, c.kdim, 1, wg, c.kdim, col, cw, beta, dg, P)
+	}
+	withCol := func(f func(col []T)) {
+		if pointwise {
+			f(nil)
+			return
+		}
+		buf := getScratch[T](c.kdim * tw)
+		f(*buf)
+		putScratch(buf)
+	}
+	if inner > 1 {
+		withCol(func(col []T) {
+			for j := 0; j < jobs; j++ {
+				run(col, j)
+			}
+		})
+		return
+	}
+	parallelFor(jobs, work, func(lo, hi int) {
+		withCol(func(col []T) {
+			for j := lo; j < hi; j++ {
+				run(col, j)
+			}
+		})
 	})
+}
+
+// scratchF32 and scratchF64 recycle im2col buffers across calls, so a
+// network's convolutions do not allocate a patch matrix each.
+var scratchF32, scratchF64 sync.Pool
+
+// getScratch returns a buffer of length n (contents unspecified).
+func getScratch[T floatElem](n int) *[]T {
+	pool := &scratchF32
+	var z T
+	if _, ok := any(z).(float64); ok {
+		pool = &scratchF64
+	}
+	if v, ok := pool.Get().(*[]T); ok && cap(*v) >= n {
+		*v = (*v)[:n]
+		return v
+	}
+	s := make([]T, n)
+	return &s
+}
+
+func putScratch[T floatElem](buf *[]T) {
+	var z T
+	if _, ok := any(z).(float64); ok {
+		scratchF64.Put(buf)
+		return
+	}
+	scratchF32.Put(buf)
 }
 
 // im2col fills col [kdim, cw] with the input patches of output positions

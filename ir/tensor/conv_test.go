@@ -190,7 +190,7 @@ func TestConvDeterministicAcrossTilings(t *testing.T) {
 	for g := 0; g < c.group; g++ {
 		for j := 0; j < P; j++ {
 			im2col(c, col, x.F32[g*c.cg*c.h*c.w:], j, 1)
-			gemmF32(false, false, c.fg, 1, c.kdim, 1, w.F32[g*c.fg*c.kdim:], c.kdim, col, 1, 0, other.F32[g*c.fg*P+j:], P)
+			gemmF32(1, false, false, c.fg, 1, c.kdim, 1, w.F32[g*c.fg*c.kdim:], c.kdim, col, 1, 0, other.F32[g*c.fg*P+j:], P)
 		}
 	}
 	if !Equal(one, other) {

@@ -2,56 +2,50 @@ package tensor
 
 import (
 	"fmt"
+	"runtime"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
 // gemmF32 computes C = alpha*op(A)*op(B) + beta*C for row-major matrices
-// (op(A) is m×k, op(B) is k×n). It handles the degenerate sizes gonum
-// rejects. gonum's kernels add the k products of each element in order of
-// k, whatever the blocking, so results do not depend on how the caller tiles
-// C or on the number of cores.
-func gemmF32(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m == 0 || n == 0 {
+// (op(A) is m×k, op(B) is k×n) with Sgemm on up to workers goroutines.
+// Sgemm sums each element in an order that depends only on k, so results do
+// not depend on workers or on how the caller tiles C.
+func gemmF32(workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	if k == 0 {
-		for i := 0; i < m; i++ {
-			row := c[i*ldc : i*ldc+n]
-			for j := range row {
-				if beta == 0 {
-					row[j] = 0
-				} else {
-					row[j] *= beta
-				}
-			}
-		}
-		return
-	}
-	blas32.Implementation().Sgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	SgemmParallel(workers, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// gemmF64 is gemmF32 for float64.
-func gemmF64(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 {
-		for i := 0; i < m; i++ {
-			row := c[i*ldc : i*ldc+n]
-			for j := range row {
-				if beta == 0 {
-					row[j] = 0
-				} else {
-					row[j] *= beta
-				}
-			}
-		}
+// gemmF64 is gemmF32 for float64, on gonum's Dgemm (which parallelizes
+// large products itself and also sums in order of k; workers is unused).
+func gemmF64(workers int, tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if m == 0 || n == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
 		return
 	}
 	blas64.Implementation().Dgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// scaleC sets the m×n matrix C to beta*C (zeros when beta is 0): the whole
+// product when k is 0, which the BLAS routines reject.
+func scaleC[T floatElem](m, n int, beta T, c []T, ldc int) {
+	if n == 0 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			if beta == 0 {
+				row[j] = 0
+			} else {
+				row[j] *= beta
+			}
+		}
+	}
 }
 
 // gemmInt is the integer matrix product C = op(A)*op(B) (beta 0), wrapping
@@ -152,6 +146,7 @@ func MatMul(dst, a, b *Tensor) error {
 	sa := broadcastStrides(pa[:len(pa)-2], batch)
 	sb := broadcastStrides(pb[:len(pb)-2], batch)
 	nb := NumElems(batch)
+	procs := runtime.GOMAXPROCS(0)
 	idx := make([]int, len(batch))
 	for bi := 0; bi < nb; bi++ {
 		// decompose bi into the batch index and the operands' matrix offsets
@@ -165,9 +160,9 @@ func MatMul(dst, a, b *Tensor) error {
 		oa, ob, oc := oa*m*k, ob*k*n, bi*m*n
 		switch a.DType.Storage() {
 		case StoreF32:
-			gemmF32(false, false, m, n, k, 1, a.F32[oa:], k, b.F32[ob:], n, 0, dst.F32[oc:], n)
+			gemmF32(procs, false, false, m, n, k, 1, a.F32[oa:], k, b.F32[ob:], n, 0, dst.F32[oc:], n)
 		case StoreF64:
-			gemmF64(false, false, m, n, k, 1, a.F64[oa:], k, b.F64[ob:], n, 0, dst.F64[oc:], n)
+			gemmF64(procs, false, false, m, n, k, 1, a.F64[oa:], k, b.F64[ob:], n, 0, dst.F64[oc:], n)
 		default:
 			gemmInt(a.DType, false, false, m, n, k, a.I64[oa:], k, b.I64[ob:], n, dst.I64[oc:], n)
 		}
@@ -236,10 +231,10 @@ func Gemm(dst, a, b, c *Tensor, p GemmParams) error {
 	}
 	m, n := out[0], out[1]
 	if a.DType == Float64 {
-		gemmF64(p.TransA, p.TransB, m, n, k, float64(p.Alpha), a.F64, a.Shape[1], b.F64, b.Shape[1], float64(beta), dst.F64, n)
+		gemmF64(runtime.GOMAXPROCS(0), p.TransA, p.TransB, m, n, k, float64(p.Alpha), a.F64, a.Shape[1], b.F64, b.Shape[1], float64(beta), dst.F64, n)
 		return nil
 	}
-	gemmF32(p.TransA, p.TransB, m, n, k, p.Alpha, a.F32, a.Shape[1], b.F32, b.Shape[1], beta, dst.F32, n)
+	gemmF32(runtime.GOMAXPROCS(0), p.TransA, p.TransB, m, n, k, p.Alpha, a.F32, a.Shape[1], b.F32, b.Shape[1], beta, dst.F32, n)
 	RoundToType(a.DType, dst.F32)
 	return nil
 }
@@ -290,7 +285,7 @@ func FC(dst, x, w, b *Tensor) error {
 			}
 			beta = 1
 		}
-		gemmF64(false, true, m, n, k, 1, x.F64, k, w.F64, k, beta, dst.F64, n)
+		gemmF64(runtime.GOMAXPROCS(0), false, true, m, n, k, 1, x.F64, k, w.F64, k, beta, dst.F64, n)
 		return nil
 	}
 	var beta float32
@@ -300,7 +295,7 @@ func FC(dst, x, w, b *Tensor) error {
 		}
 		beta = 1
 	}
-	gemmF32(false, true, m, n, k, 1, x.F32, k, w.F32, k, beta, dst.F32, n)
+	gemmF32(runtime.GOMAXPROCS(0), false, true, m, n, k, 1, x.F32, k, w.F32, k, beta, dst.F32, n)
 	RoundToType(x.DType, dst.F32)
 	return nil
 }

@@ -123,22 +123,30 @@ func pool(dst, x *Tensor, p PoolParams, isMax bool) error {
 	planes := x.Shape[0] * x.Shape[1]
 	switch x.DType.Storage() {
 	case StoreF32:
-		poolLoop(dst.F32, x.F32, planes, ax, isMax, p.CountIncludePad, float32(math.Inf(-1)), func(a, b float32) bool { return a > b })
+		poolLoop(dst.F32, x.F32, planes, ax, isMax, p.CountIncludePad, float32(math.Inf(-1)))
 		RoundToType(x.DType, dst.F32)
 	case StoreF64:
-		poolLoop(dst.F64, x.F64, planes, ax, isMax, p.CountIncludePad, math.Inf(-1), func(a, b float64) bool { return a > b })
-	default:
+		poolLoop(dst.F64, x.F64, planes, ax, isMax, p.CountIncludePad, math.Inf(-1))
+	case StoreI64:
 		lo, _ := x.DType.IntRange()
-		unsigned := x.DType == Uint64
-		if unsigned {
-			lo = 0
+		if x.DType != Uint64 {
+			poolLoop(dst.I64, x.I64, planes, ax, true, false, lo)
+			break
 		}
-		poolLoop(dst.I64, x.I64, planes, ax, true, false, lo, func(a, b int64) bool { return lessInt(unsigned, b, a) })
+		// Flipping the sign bit maps unsigned order onto signed order.
+		flipped := make([]int64, len(x.I64))
+		for i, v := range x.I64 {
+			flipped[i] = v ^ math.MinInt64
+		}
+		poolLoop(dst.I64, flipped, planes, ax, true, false, math.MinInt64)
+		for i := range dst.I64 {
+			dst.I64[i] ^= math.MinInt64
+		}
 	}
 	return nil
 }
 
-func poolLoop[T elem](d, x []T, planes int, ax [3]window3, isMax, includePad bool, lowest T, greater func(a, b T) bool) {
+func poolLoop[T elem](d, x []T, planes int, ax [3]window3, isMax, includePad bool, lowest T) {
 	inPlane := ax[0].in * ax[1].in * ax[2].in
 	outPlane := ax[0].out * ax[1].out * ax[2].out
 	kvol := ax[0].k * ax[1].k * ax[2].k
@@ -160,7 +168,7 @@ func poolLoop[T elem](d, x []T, planes int, ax [3]window3, isMax, includePad boo
 								for ty := y0; ty < y1; ty++ {
 									row := xp[(iz*ax[1].in+sy+ty*ax[1].dil)*ax[2].in:]
 									for tx := x0; tx < x1; tx++ {
-										if v := row[sx+tx*ax[2].dil]; greater(v, m) {
+										if v := row[sx+tx*ax[2].dil]; v > m { // false for NaN: ignored
 											m = v
 										}
 									}

@@ -149,6 +149,12 @@ func TestPoolONNXExamples(t *testing.T) {
 	if err := MaxPool(du, u, p1); err != nil || !sameI64(du.I64, []int64{255, 4}) {
 		t.Errorf("uint8 maxpool = %v, %v", du.I64, err)
 	}
+	// uint64 compares unsigned: 2^64-1 (stored as -1) is the largest
+	u64 := FromI64(Uint64, []int64{5, -1, 7, 3}, 1, 1, 4)
+	d64 := New(Uint64, 1, 1, 2)
+	if err := MaxPool(d64, u64, p1); err != nil || !sameI64(d64.I64, []int64{-1, 7}) {
+		t.Errorf("uint64 maxpool = %v, %v", d64.I64, err)
+	}
 	// global pools
 	g := New(Float32, 1, 1, 1, 1)
 	if err := GlobalAvgPool(g, x); err != nil || g.F32[0] != 8.5 {
