@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/pimc-dev/pimc/conform"
+)
+
+func init() {
+	register(&command{name: "conform", summary: "run ONNX test-case folders on the reference interpreter", run: runConform})
+}
+
+func runConform(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("conform", "[-rtol R] [-atol A] [-q] DIR...", stderr)
+	rtol := fs.Float64("rtol", conform.DefaultTolerance.RTol, "relative tolerance for float outputs")
+	atol := fs.Float64("atol", conform.DefaultTolerance.ATol, "absolute tolerance for float outputs")
+	quiet := fs.Bool("q", false, "print only failures and the summary")
+	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "cases run at once")
+	dirs, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(dirs) == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	cases, err := conform.Find(dirs)
+	if err != nil {
+		fmt.Fprintf(stderr, "pimc conform: %v\n", err)
+		return exitUser
+	}
+	if len(cases) == 0 {
+		fmt.Fprintf(stderr, "pimc conform: no test cases (model.onnx with test_data_set_*/ or .npz) below %v\n", dirs)
+		return exitUser
+	}
+	tol := conform.Tolerance{RTol: *rtol, ATol: *atol}
+	results := make([]conform.Result, len(cases))
+	done := make([]chan struct{}, len(cases))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	// Cases run concurrently; lines are printed in case order as they finish.
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < max(1, *jobs); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = conform.Run(cases[i], tol)
+				close(done[i])
+			}
+		}()
+	}
+	go func() {
+		for i := range cases {
+			next <- i
+		}
+		close(next)
+	}()
+	var passed, failed, skipped int
+	for i := range cases {
+		<-done[i]
+		r := results[i]
+		switch r.Status {
+		case conform.Pass:
+			passed++
+			if !*quiet {
+				fmt.Fprintf(stdout, "PASS %s (max error %.3g)\n", r.Case, r.MaxAbsErr)
+			}
+		case conform.Fail:
+			failed++
+			fmt.Fprintf(stdout, "FAIL %s: %s\n", r.Case, r.Msg)
+		case conform.Skip:
+			skipped++
+			if !*quiet {
+				fmt.Fprintf(stdout, "SKIP %s: %s\n", r.Case, r.Msg)
+			}
+		}
+	}
+	wg.Wait()
+	fmt.Fprintf(stdout, "%d passed, %d failed, %d skipped\n", passed, failed, skipped)
+	if failed > 0 {
+		return exitUser
+	}
+	return exitOK
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/ir/interp"
+	"github.com/pimc-dev/pimc/ir/tensor"
+)
+
+func init() {
+	register(&command{name: "run", summary: "run an ONNX model on the float reference interpreter", run: runRun})
+}
+
+func runRun(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("run", "MODEL.onnx -i IN.pb|IN.npy [-i IN2 ...] [-o OUT.pb|OUT.npy|DIR] [-shape name=1x3x32x32]", stderr)
+	var ins listFlag
+	shapes := shapeFlag{}
+	fs.Var(&ins, "i", "input tensor file (.pb TensorProto or .npy), one per graph input, in order")
+	out := fs.String("o", "", "output file (.pb or .npy); a folder when the model has several outputs; default: print a summary")
+	fs.Var(shapes, "shape", "pin the shape of an input with dynamic dimensions: name=1x3x32x32 (repeatable)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	model := pos[0]
+	inputs := make([]*tensor.Tensor, len(ins))
+	for i, p := range ins {
+		if inputs[i], err = frontend.ReadTensor(p); err != nil {
+			fmt.Fprintf(stderr, "pimc run: %v\n", err)
+			return exitUser
+		}
+	}
+	// The graph is imported at batch 1 unless -shape says otherwise; RunBatch
+	// splits inputs with a larger batch into images and runs them on all cores.
+	g, err := frontend.Load(model, frontend.Options{Shapes: shapes})
+	if err != nil {
+		fmt.Fprintf(stderr, "pimc run: %v\n", err)
+		return exitUser
+	}
+	if len(inputs) != len(g.Inputs) {
+		var names []string
+		for _, in := range g.Inputs {
+			names = append(names, fmt.Sprintf("%s %s", in.Name, in.Type))
+		}
+		fmt.Fprintf(stderr, "pimc run: %s has %d inputs (%s); got %d -i files\n", model, len(g.Inputs), strings.Join(names, ", "), len(inputs))
+		return exitUser
+	}
+	for i, in := range g.Inputs {
+		t := inputs[i]
+		// A stored (1,28,28) image for a [1,1,28,28] input: same values.
+		if !tensor.SameShape(t.Shape, in.Type.Shape) && t.Len() == in.Type.NumElems() {
+			inputs[i] = t.Reshaped(in.Type.Shape...)
+		}
+	}
+	results, err := interp.RunBatch(g, inputs)
+	if err != nil {
+		fmt.Fprintf(stderr, "pimc run: %s: %v\n", model, err)
+		return exitUser
+	}
+	if *out == "" {
+		for i, r := range results {
+			fmt.Fprintf(stdout, "%s: %s\n", g.Outputs[i].Name, summarize(r))
+		}
+		return exitOK
+	}
+	if len(results) == 1 && !isDir(*out) {
+		if err := frontend.WriteTensor(*out, results[0], g.Outputs[0].Name); err != nil {
+			fmt.Fprintf(stderr, "pimc run: %v\n", err)
+			return exitUser
+		}
+		return exitOK
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fmt.Fprintf(stderr, "pimc run: %v\n", err)
+		return exitUser
+	}
+	for i, r := range results {
+		p := filepath.Join(*out, safeFileName(g.Outputs[i].Name)+".pb")
+		if err := frontend.WriteTensor(p, r, g.Outputs[i].Name); err != nil {
+			fmt.Fprintf(stderr, "pimc run: %v\n", err)
+			return exitUser
+		}
+	}
+	return exitOK
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// safeFileName maps an ONNX value name (which may contain '/' or ':') to a
+// file name.
+func safeFileName(name string) string {
+	r := strings.NewReplacer("/", "_", "\\", "_", ":", "_", " ", "_")
+	if name == "" {
+		return "output"
+	}
+	return r.Replace(name)
+}
+
+// summarize prints a tensor's type, its first values and, for a 2-D [N, C]
+// float output, the arg-max of each row (the predicted class).
+func summarize(t *tensor.Tensor) string {
+	var b strings.Builder
+	b.WriteString(t.String())
+	n := t.Len()
+	b.WriteString(" [")
+	for i := 0; i < n && i < 10; i++ {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%.6g", t.Float64At(i))
+	}
+	if n > 10 {
+		fmt.Fprintf(&b, " ... (%d values)", n)
+	}
+	b.WriteString("]")
+	if t.Rank() == 2 && t.DType.IsFloat() && t.Shape[1] > 1 {
+		b.WriteString(" argmax")
+		for r := 0; r < t.Shape[0]; r++ {
+			best := 0
+			for c := 1; c < t.Shape[1]; c++ {
+				if t.Float64At(r*t.Shape[1]+c) > t.Float64At(r*t.Shape[1]+best) {
+					best = c
+				}
+			}
+			fmt.Fprintf(&b, " %d", best)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// listFlag collects a repeated string flag (-i a.pb -i b.pb).
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+// shapeFlag collects repeated -shape name=1x3x32x32 settings.
+type shapeFlag map[string][]int
+
+func (s shapeFlag) String() string {
+	var parts []string
+	for k, v := range s {
+		parts = append(parts, k+"="+formatDims(v))
+	}
+	return strings.Join(parts, ",")
+}
+
+func (s shapeFlag) Set(v string) error {
+	eq := strings.LastIndexByte(v, '=')
+	if eq <= 0 || eq == len(v)-1 {
+		return fmt.Errorf("want name=DIMS like input=1x3x32x32, got %q", v)
+	}
+	name, dims := v[:eq], v[eq+1:]
+	var shape []int
+	for _, d := range strings.Split(dims, "x") {
+		n, err := strconv.Atoi(d)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("shape of %q: %q is not a positive dimension (want e.g. 1x3x32x32)", name, d)
+		}
+		shape = append(shape, n)
+	}
+	s[name] = shape
+	return nil
+}
+
+func formatDims(d []int) string {
+	parts := make([]string, len(d))
+	for i, x := range d {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, "x")
+}
+
+// newFlagSet returns a flag set that reports errors to stderr and lets the
+// caller map them to exit code 2.
+func newFlagSet(name, usageLine string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("pimc "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: pimc %s %s\n", name, usageLine)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseInterspersed parses flags that may appear after positional arguments
+// (pimc run MODEL.onnx -i x.pb), which the flag package alone does not allow.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

@@ -1,0 +1,125 @@
+package conform
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// corpusDir returns ../shared/onnx-corpus/<sub>, skipping the test when it is
+// absent (a fresh machine with only Go) unless PIMC_REQUIRE_CORPUS=1.
+func corpusDir(t *testing.T, sub string) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "shared", "onnx-corpus", sub)
+	return requireDir(t, dir, "the shared ONNX corpus")
+}
+
+func requireDir(t *testing.T, dir, what string) string {
+	t.Helper()
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
+			t.Fatalf("%s is missing at %s and PIMC_REQUIRE_CORPUS=1: %v", what, dir, err)
+		}
+		t.Skipf("%s not found at %s; skipping (set PIMC_REQUIRE_CORPUS=1 to make this fatal)", what, dir)
+	}
+	return dir
+}
+
+// runAll runs every case below dirs on all cores and fails the test for
+// every FAIL. It returns the counts.
+func runAll(t *testing.T, tol Tolerance, dirs ...string) (pass, fail, skip int) {
+	t.Helper()
+	cases, err := Find(dirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) == 0 {
+		t.Fatalf("no cases found below %v", dirs)
+	}
+	results := make([]Result, len(cases))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, c := range cases {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			results[i] = Run(c, tol)
+		}()
+	}
+	wg.Wait()
+	var skipped []string
+	for _, r := range results {
+		switch r.Status {
+		case Pass:
+			pass++
+		case Fail:
+			fail++
+			t.Errorf("FAIL %s: %s", r.Case, r.Msg)
+		case Skip:
+			skip++
+			skipped = append(skipped, r.Case+": "+r.Msg)
+		}
+	}
+	t.Logf("%d passed, %d failed, %d skipped", pass, fail, skip)
+	if testing.Verbose() {
+		t.Logf("skipped:\n%s", strings.Join(skipped, "\n"))
+	}
+	return
+}
+
+func TestCorpusNode(t *testing.T) {
+	pass, _, _ := runAll(t, DefaultTolerance, corpusDir(t, "node"))
+	if pass < 250 {
+		t.Errorf("only %d node tests passed; the supported operators cover well over 250", pass)
+	}
+}
+
+func TestCorpusPyTorch(t *testing.T) {
+	pass, _, _ := runAll(t, DefaultTolerance, corpusDir(t, "pytorch-converted"), corpusDir(t, "pytorch-operator"))
+	if pass < 50 {
+		t.Errorf("only %d PyTorch tests passed", pass)
+	}
+}
+
+// TestDebianNodeTests runs Debian's libonnx-testdata (all 932 ONNX node
+// tests; most use operators outside pimc's list and are skipped).
+func TestDebianNodeTests(t *testing.T) {
+	dir := requireDir(t, "/usr/share/libonnx-testdata/data/node", "Debian package libonnx-testdata")
+	pass, _, _ := runAll(t, DefaultTolerance, dir)
+	if pass < 200 {
+		t.Errorf("only %d Debian node tests passed", pass)
+	}
+}
+
+// TestTrainedMNIST checks the trained model-zoo MNIST CNN on its three stored
+// digits: logits within tolerance, and the classes 5, 0, 4 (PROVENANCE.md).
+func TestTrainedMNIST(t *testing.T) {
+	dir := corpusDir(t, "models/mnist-cntk-zoo")
+	cases, err := Find([]string{dir})
+	if err != nil || len(cases) != 1 {
+		t.Fatalf("want one case in %s, got %d (%v)", dir, len(cases), err)
+	}
+	r := Run(cases[0], DefaultTolerance)
+	if r.Status != Pass {
+		t.Fatalf("%s: %s %s", r.Case, r.Status, r.Msg)
+	}
+	if len(cases[0].Sets) != 3 {
+		t.Fatalf("want 3 stored digits, got %d", len(cases[0].Sets))
+	}
+}
+
+// TestLightModels runs the full-topology light/ models (AlexNet, ResNet-50,
+// DenseNet-121, ...) on the arange input with the upstream tolerance.
+func TestLightModels(t *testing.T) {
+	if testing.Short() {
+		t.Skip("light models take a few seconds each")
+	}
+	_, fail, skip := runAll(t, Tolerance{RTol: 2e-3, ATol: 1e-7}, corpusDir(t, "light"))
+	if fail+skip > 0 {
+		t.Errorf("%d light models failed and %d were skipped; all use supported operators", fail, skip)
+	}
+}

@@ -1,0 +1,16 @@
+// Package conform runs ONNX backend-test cases: a model beside its inputs and
+// expected outputs, imported by the frontend and executed by the reference
+// interpreter, then compared within a tolerance. It understands the layouts
+// found in the wild:
+//
+//   - DIR/model.onnx with DIR/test_data_set_N/input_I.pb and output_I.pb
+//     (ONNX backend tests, PyTorch-converted tests);
+//   - DIR/model.onnx with DIR/test_data_N.npz holding "inputs"/"outputs"
+//     arrays (old model-zoo form) or one array per graph input and output
+//     name (io.npz, tract's form);
+//   - DIR/NAME.onnx with DIR/NAME_output_0.pb and no stored input (ONNX
+//     "light" models): the input is arange(n)/n in the graph input's shape,
+//     as the ONNX test runner generates it.
+//
+// Allowed imports: frontend, ir, ir/interp, ir/tensor, the standard library.
+package conform
