@@ -1,0 +1,63 @@
+package frontend
+
+import (
+	"fmt"
+	"strings"
+)
+
+// UnsupportedNode describes one ONNX node the frontend cannot lower.
+type UnsupportedNode struct {
+	OpType string // ONNX op type, with its domain prefixed when not ai.onnx
+	Name   string // ONNX node name ("" when the model left it empty)
+	Opset  int64  // opset version of the node's domain
+	Reason string // why, when the op type itself is known (e.g. `mode "reflect"`)
+}
+
+func (u UnsupportedNode) String() string {
+	s := u.OpType
+	if u.Name != "" {
+		s += fmt.Sprintf(" %q", u.Name)
+	}
+	s += fmt.Sprintf(" (opset %d)", u.Opset)
+	if u.Reason != "" {
+		s += ": " + u.Reason
+	}
+	return s
+}
+
+// UnsupportedError lists every node of a model that the frontend cannot
+// lower, so a user sees all of them at once instead of one per attempt.
+type UnsupportedError struct {
+	File  string
+	Nodes []UnsupportedNode
+}
+
+func (e *UnsupportedError) Error() string {
+	parts := make([]string, len(e.Nodes))
+	for i, n := range e.Nodes {
+		parts[i] = n.String()
+	}
+	return fmt.Sprintf("frontend: %s: %d unsupported node(s): %s", e.File, len(e.Nodes), strings.Join(parts, "; "))
+}
+
+// NeedsConstantError reports that a graph input feeds an operand that must be
+// constant (a Reshape shape, Squeeze axes, Pad pads, ...). Shapes are static
+// in pimc, so the caller must bind the input with Options.Bind and retry.
+type NeedsConstantError struct {
+	Input string // the graph input to bind
+	Node  string // the ONNX node (name, or op type when unnamed) that needs it
+}
+
+func (e *NeedsConstantError) Error() string {
+	return fmt.Sprintf("frontend: node %q needs graph input %q to be constant: bind it with Options.Bind", e.Node, e.Input)
+}
+
+// unsupportedErr marks a lowering failure that means "valid ONNX we do not
+// handle" (collected into UnsupportedError), as opposed to a broken model.
+type unsupportedErr struct{ reason string }
+
+func (e *unsupportedErr) Error() string { return "unsupported: " + e.reason }
+
+func unsupported(format string, args ...any) error {
+	return &unsupportedErr{reason: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,61 @@
+package frontend
+
+import (
+	"github.com/pimc-dev/pimc/ir"
+)
+
+// lowerers maps every supported ai.onnx op type to its lowering. Anything
+// else (and every op of another domain) is reported in UnsupportedError.
+var lowerers map[string]lowerFunc
+
+func init() {
+	lowerers = map[string]lowerFunc{
+		"Conv": lowerConv, "MaxPool": lowerPool, "AveragePool": lowerPool,
+		"GlobalAveragePool": unaryOp(ir.OpGlobalAvgPool), "GlobalMaxPool": unaryOp(ir.OpGlobalMaxPool),
+		"Gemm": lowerGemm, "MatMul": lowerMatMul,
+		"Add": lowerBinary(ir.OpAdd), "Sub": lowerBinary(ir.OpSub),
+		"Mul": lowerBinary(ir.OpMul), "Div": lowerBinary(ir.OpDiv),
+		"Relu": unaryOp(ir.OpRelu), "Sigmoid": unaryOp(ir.OpSigmoid), "Tanh": unaryOp(ir.OpTanh),
+		"HardSwish": unaryOp(ir.OpHardSwish), "Identity": unaryOp(ir.OpIdentity),
+		"LeakyRelu": lowerLeakyRelu, "HardSigmoid": lowerHardSigmoid, "PRelu": lowerPRelu,
+		"Clip": lowerClip, "Softmax": lowerSoftmax(ir.OpSoftmax), "LogSoftmax": lowerSoftmax(ir.OpLogSoftmax),
+		"BatchNormalization": lowerBatchNorm, "LRN": lowerLRN, "ReduceMean": lowerReduceMean,
+		"Dropout": lowerDropout,
+		"Flatten": lowerFlatten, "Reshape": lowerReshape, "Transpose": lowerTranspose,
+		"Concat": lowerConcat, "Pad": lowerPad, "Squeeze": lowerSqueeze, "Unsqueeze": lowerUnsqueeze,
+		"Shape": lowerShape, "Gather": lowerGather, "ConstantOfShape": lowerConstantOfShape,
+		"Sum": variadicOp(ir.OpSum), "Max": variadicOp(ir.OpMax), "Min": variadicOp(ir.OpMin),
+		"Split": lowerSplit, "Constant": lowerConstant, "Cast": lowerCast,
+	}
+}
+
+// unaryOp lowers a one-input, one-output op without attributes that matter.
+func unaryOp(op ir.Op) lowerFunc {
+	return func(c *nodeCtx) error {
+		if err := c.arity(1, 1, 1, 1); err != nil {
+			return err
+		}
+		x, err := c.input(0)
+		if err != nil {
+			return err
+		}
+		_, err = c.emit1(op, []*ir.Value{x}, nil)
+		return err
+	}
+}
+
+// variadicOp lowers Sum, Max and Min (NumPy broadcasting in every opset we
+// accept: opsets < 8 required equal shapes, a special case).
+func variadicOp(op ir.Op) lowerFunc {
+	return func(c *nodeCtx) error {
+		if err := c.arity(1, -1, 1, 1); err != nil {
+			return err
+		}
+		ins, err := c.inputs()
+		if err != nil {
+			return err
+		}
+		_, err = c.emit1(op, ins, nil)
+		return err
+	}
+}

@@ -1,0 +1,154 @@
+package frontend
+
+import (
+	"fmt"
+
+	"github.com/pimc-dev/pimc/ir"
+)
+
+// lowerBatchNorm accepts the inference form only: one used output, no
+// training_mode. spatial (opset < 9) must be 1; is_test, momentum and
+// consumed_inputs of old opsets do not affect inference.
+func lowerBatchNorm(c *nodeCtx) error {
+	if err := c.arity(5, 5, 1, 5); err != nil {
+		return err
+	}
+	for i := 1; i < 5; i++ {
+		if c.outputUsed(i) {
+			return unsupported("training outputs (output %d %q is used)", i, c.outName(i))
+		}
+	}
+	tm, err := c.attrInt("training_mode", 0)
+	if err != nil {
+		return err
+	}
+	if tm != 0 {
+		return unsupported("training_mode=1")
+	}
+	if c.opset < 9 {
+		spatial, err := c.attrInt("spatial", 1)
+		if err != nil {
+			return err
+		}
+		if spatial != 1 {
+			return unsupported("spatial=%d (per-activation statistics)", spatial)
+		}
+	}
+	eps, err := c.attrFloat("epsilon", 1e-5)
+	if err != nil {
+		return err
+	}
+	ins, err := c.inputs()
+	if err != nil {
+		return err
+	}
+	_, err = c.emit1(ir.OpBatchNorm, ins, ir.Attrs{"epsilon": ir.FloatAttr(eps)})
+	return err
+}
+
+func lowerLRN(c *nodeCtx) error {
+	if err := c.arity(1, 1, 1, 1); err != nil {
+		return err
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	if !c.hasAttr("size") {
+		return fmt.Errorf("missing required attribute \"size\"")
+	}
+	size, err := c.attrInt("size", 0)
+	if err != nil {
+		return err
+	}
+	attrs := ir.Attrs{"size": ir.IntAttr(size)}
+	for _, a := range []struct {
+		name string
+		def  float32
+	}{{"alpha", 1e-4}, {"beta", 0.75}, {"bias", 1}} {
+		v, err := c.attrFloat(a.name, a.def)
+		if err != nil {
+			return err
+		}
+		attrs[a.name] = ir.FloatAttr(v)
+	}
+	_, err = c.emit1(ir.OpLRN, []*ir.Value{x}, attrs)
+	return err
+}
+
+// lowerReduceMean: axes is an attribute before opset 18 and an optional
+// constant input from 18 on; no axes means all axes, unless
+// noop_with_empty_axes=1 makes it an identity.
+func lowerReduceMean(c *nodeCtx) error {
+	if err := c.arity(1, 2, 1, 1); err != nil {
+		return err
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	var axes []int
+	if c.opset < 18 {
+		if c.numInputs() > 1 {
+			return fmt.Errorf("has %d inputs, want 1 before opset 18", c.numInputs())
+		}
+		if axes, _, err = c.attrInts("axes"); err != nil {
+			return err
+		}
+	} else if c.has(1) {
+		if axes, err = c.constInts(1, "axes"); err != nil {
+			return err
+		}
+	}
+	keep, err := c.attrInt("keepdims", 1)
+	if err != nil {
+		return err
+	}
+	noop, err := c.attrInt("noop_with_empty_axes", 0)
+	if err != nil {
+		return err
+	}
+	if len(axes) == 0 && noop != 0 {
+		_, err = c.emit1(ir.OpIdentity, []*ir.Value{x}, nil)
+		return err
+	}
+	if axes, err = normAxes(axes, len(x.Type.Shape), "axes"); err != nil {
+		return err
+	}
+	attrs := ir.Attrs{"keepdims": ir.IntAttr(boolInt(keep != 0))}
+	if len(axes) > 0 {
+		attrs["axes"] = ir.IntsFromInts(axes)
+	}
+	_, err = c.emit1(ir.OpReduceMean, []*ir.Value{x}, attrs)
+	return err
+}
+
+// lowerDropout: inference dropout is an identity. The mask output is only
+// accepted when nothing reads it; training (is_test=0 before opset 7 is
+// still inference for a runtime, so only training_mode counts) is rejected.
+func lowerDropout(c *nodeCtx) error {
+	if err := c.arity(1, 3, 1, 2); err != nil {
+		return err
+	}
+	if c.outputUsed(1) {
+		return unsupported("the mask output is used")
+	}
+	if c.has(2) {
+		t, err := c.constInput(2, "training_mode")
+		if err != nil {
+			return err
+		}
+		if t.Len() != 1 {
+			return fmt.Errorf("input 2 (training_mode) has %d elements, want a scalar", t.Len())
+		}
+		if t.Int64At(0) != 0 {
+			return unsupported("training_mode=true")
+		}
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	_, err = c.emit1(ir.OpDropout, []*ir.Value{x}, nil)
+	return err
+}

@@ -1,0 +1,553 @@
+package frontend
+
+import (
+	"fmt"
+
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/tensor"
+)
+
+func lowerFlatten(c *nodeCtx) error {
+	if err := c.arity(1, 1, 1, 1); err != nil {
+		return err
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	axis, err := c.attrInt("axis", 1)
+	if err != nil {
+		return err
+	}
+	r := len(x.Type.Shape)
+	if axis < int64(-r) || axis > int64(r) {
+		return fmt.Errorf("attribute \"axis\" %d out of range [%d, %d]", axis, -r, r)
+	}
+	if axis < 0 {
+		axis += int64(r)
+	}
+	_, err = c.emit1(ir.OpFlatten, []*ir.Value{x}, ir.Attrs{"axis": ir.IntAttr(axis)})
+	return err
+}
+
+// lowerReshape resolves the target shape: 0 copies the input dim (unless
+// allowzero=1, opset >= 14), one -1 takes the remaining size. The shape is an
+// attribute before opset 5 and a constant input after.
+func lowerReshape(c *nodeCtx) error {
+	var shape []int
+	var err error
+	if c.opset < 5 {
+		if err := c.arity(1, 1, 1, 1); err != nil {
+			return err
+		}
+		var ok bool
+		if shape, ok, err = c.attrInts("shape"); err != nil {
+			return err
+		} else if !ok {
+			return fmt.Errorf("missing required attribute \"shape\"")
+		}
+	} else {
+		if err := c.arity(2, 2, 1, 1); err != nil {
+			return err
+		}
+		if shape, err = c.constInts(1, "shape"); err != nil {
+			return err
+		}
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	allowZero, err := c.attrInt("allowzero", 0)
+	if err != nil {
+		return err
+	}
+	out, err := resolveReshape(x.Type.Shape, shape, allowZero != 0)
+	if err != nil {
+		return err
+	}
+	_, err = c.emit1(ir.OpReshape, []*ir.Value{x}, ir.Attrs{"shape": ir.IntsFromInts(out)})
+	return err
+}
+
+func resolveReshape(in, shape []int, allowZero bool) ([]int, error) {
+	out := make([]int, len(shape))
+	infer := -1
+	known := 1
+	for i, d := range shape {
+		switch {
+		case d == 0 && !allowZero:
+			if i >= len(in) {
+				return nil, fmt.Errorf("shape %v: 0 at position %d copies a dimension the input %v does not have", shape, i, in)
+			}
+			out[i] = in[i]
+		case d == -1:
+			if infer >= 0 {
+				return nil, fmt.Errorf("shape %v has more than one -1", shape)
+			}
+			infer = i
+			continue
+		case d < 0:
+			return nil, fmt.Errorf("shape %v: invalid dimension %d", shape, d)
+		default:
+			out[i] = d
+		}
+		known *= out[i]
+		if known > maxElems {
+			return nil, fmt.Errorf("shape %v is too large", shape)
+		}
+	}
+	total := tensor.NumElems(in)
+	if infer >= 0 {
+		if known == 0 || total%known != 0 {
+			return nil, fmt.Errorf("cannot reshape %v (%d elements) to %v", in, total, shape)
+		}
+		out[infer] = total / known
+	}
+	if tensor.NumElems(out) != total {
+		return nil, fmt.Errorf("cannot reshape %v (%d elements) to %v", in, total, shape)
+	}
+	return out, nil
+}
+
+func lowerTranspose(c *nodeCtx) error {
+	if err := c.arity(1, 1, 1, 1); err != nil {
+		return err
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	r := len(x.Type.Shape)
+	perm, ok, err := c.attrInts("perm")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		perm = make([]int, r)
+		for i := range perm {
+			perm[i] = r - 1 - i
+		}
+	}
+	for i := range perm {
+		if perm[i] < 0 {
+			perm[i] += r
+		}
+	}
+	_, err = c.emit1(ir.OpTranspose, []*ir.Value{x}, ir.Attrs{"perm": ir.IntsFromInts(perm)})
+	return err
+}
+
+func lowerConcat(c *nodeCtx) error {
+	if err := c.arity(1, -1, 1, 1); err != nil {
+		return err
+	}
+	ins, err := c.inputs()
+	if err != nil {
+		return err
+	}
+	def := int64(1) // Concat-1 defaulted to axis 1; it is required from opset 4
+	if c.opset >= 4 && !c.hasAttr("axis") {
+		return fmt.Errorf("missing required attribute \"axis\"")
+	}
+	axis64, err := c.attrInt("axis", def)
+	if err != nil {
+		return err
+	}
+	axis, err := normAxis(int(axis64), len(ins[0].Type.Shape), "attribute \"axis\"")
+	if err != nil {
+		return err
+	}
+	_, err = c.emit1(ir.OpConcat, ins, ir.Attrs{"axis": ir.IntAttr(int64(axis))})
+	return err
+}
+
+// lowerPad handles constant mode only. Before opset 11 pads (opset 1:
+// "paddings") and value are attributes; from 11 pads and the optional
+// constant_value are constant inputs, and from 18 an optional axes input
+// says which axes pads covers.
+func lowerPad(c *nodeCtx) error {
+	mode, err := c.attrString("mode", "constant")
+	if err != nil {
+		return err
+	}
+	if mode != "constant" {
+		return unsupported("mode %q (only \"constant\")", mode)
+	}
+	var pads []int
+	value := float32(0)
+	if c.opset < 11 {
+		if err := c.arity(1, 1, 1, 1); err != nil {
+			return err
+		}
+		name := "pads"
+		if c.opset < 2 {
+			name = "paddings"
+		}
+		var ok bool
+		if pads, ok, err = c.attrInts(name); err != nil {
+			return err
+		} else if !ok {
+			return fmt.Errorf("missing required attribute %q", name)
+		}
+		if value, err = c.attrFloat("value", 0); err != nil {
+			return err
+		}
+	} else {
+		if err := c.arity(2, 4, 1, 1); err != nil {
+			return err
+		}
+		if pads, err = c.constInts(1, "pads"); err != nil {
+			return err
+		}
+		if c.has(2) {
+			t, err := c.constInput(2, "constant_value")
+			if err != nil {
+				return err
+			}
+			if t.Len() != 1 {
+				return fmt.Errorf("input 2 (constant_value) has %d elements, want one", t.Len())
+			}
+			value = float32(t.Float64At(0))
+		}
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	r := len(x.Type.Shape)
+	if c.has(3) {
+		axes, err := c.constInts(3, "axes")
+		if err != nil {
+			return err
+		}
+		if axes, err = normAxesKeepOrder(axes, r); err != nil {
+			return err
+		}
+		if len(pads) != 2*len(axes) {
+			return fmt.Errorf("pads %v: want %d values for axes %v", pads, 2*len(axes), axes)
+		}
+		full := make([]int, 2*r)
+		for i, a := range axes {
+			full[a], full[a+r] = pads[i], pads[i+len(axes)]
+		}
+		pads = full
+	}
+	if len(pads) != 2*r {
+		return fmt.Errorf("pads %v: want %d values for rank %d", pads, 2*r, r)
+	}
+	_, err = c.emit1(ir.OpPad, []*ir.Value{x}, ir.Attrs{"pads": ir.IntsFromInts(pads), "value": ir.FloatAttr(value)})
+	return err
+}
+
+// normAxesKeepOrder normalizes axes without sorting (their order matters).
+func normAxesKeepOrder(axes []int, rank int) ([]int, error) {
+	out := make([]int, len(axes))
+	seen := map[int]bool{}
+	for i, a := range axes {
+		n, err := normAxis(a, rank, "axes")
+		if err != nil {
+			return nil, err
+		}
+		if seen[n] {
+			return nil, fmt.Errorf("axes %v: axis %d repeated", axes, n)
+		}
+		seen[n] = true
+		out[i] = n
+	}
+	return out, nil
+}
+
+// axesOperand reads Squeeze/Unsqueeze axes: an attribute before opset 13,
+// an (optional for Squeeze) constant input from 13.
+func (c *nodeCtx) axesOperand() ([]int, bool, error) {
+	if c.opset < 13 {
+		if err := c.arity(1, 1, 1, 1); err != nil {
+			return nil, false, err
+		}
+		return c.attrInts("axes")
+	}
+	if err := c.arity(1, 2, 1, 1); err != nil {
+		return nil, false, err
+	}
+	if !c.has(1) {
+		return nil, false, nil
+	}
+	axes, err := c.constInts(1, "axes")
+	return axes, err == nil, err
+}
+
+func lowerSqueeze(c *nodeCtx) error {
+	axes, given, err := c.axesOperand()
+	if err != nil {
+		return err
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	if !given { // all size-1 axes
+		for d, s := range x.Type.Shape {
+			if s == 1 {
+				axes = append(axes, d)
+			}
+		}
+	}
+	if axes, err = normAxes(axes, len(x.Type.Shape), "axes"); err != nil {
+		return err
+	}
+	_, err = c.emit1(ir.OpSqueeze, []*ir.Value{x}, ir.Attrs{"axes": ir.IntsFromInts(axes)})
+	return err
+}
+
+func lowerUnsqueeze(c *nodeCtx) error {
+	axes, given, err := c.axesOperand()
+	if err != nil {
+		return err
+	}
+	if !given {
+		return fmt.Errorf("axes are required")
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	if axes, err = normAxes(axes, len(x.Type.Shape)+len(axes), "axes"); err != nil {
+		return err
+	}
+	_, err = c.emit1(ir.OpUnsqueeze, []*ir.Value{x}, ir.Attrs{"axes": ir.IntsFromInts(axes)})
+	return err
+}
+
+// lowerShape: shapes are static, so Shape always becomes a constant.
+func lowerShape(c *nodeCtx) error {
+	if err := c.arity(1, 1, 1, 1); err != nil {
+		return err
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	r := int64(len(x.Type.Shape))
+	start, err := c.attrInt("start", 0)
+	if err != nil {
+		return err
+	}
+	end, err := c.attrInt("end", r)
+	if err != nil {
+		return err
+	}
+	clamp := func(v int64) int64 {
+		if v < 0 {
+			v += r
+		}
+		return min(max(v, 0), r)
+	}
+	start, end = clamp(start), clamp(end)
+	dims := []int64{}
+	for i := start; i < end; i++ {
+		dims = append(dims, int64(x.Type.Shape[i]))
+	}
+	c.bindConst(0, tensor.FromI64(tensor.Int64, dims, len(dims)))
+	return nil
+}
+
+func lowerGather(c *nodeCtx) error {
+	if err := c.arity(2, 2, 1, 1); err != nil {
+		return err
+	}
+	ins, err := c.inputs()
+	if err != nil {
+		return err
+	}
+	axis64, err := c.attrInt("axis", 0)
+	if err != nil {
+		return err
+	}
+	axis, err := normAxis(int(axis64), len(ins[0].Type.Shape), "attribute \"axis\"")
+	if err != nil {
+		return err
+	}
+	_, err = c.emit1(ir.OpGather, ins, ir.Attrs{"axis": ir.IntAttr(int64(axis))})
+	return err
+}
+
+func lowerConstantOfShape(c *nodeCtx) error {
+	if err := c.arity(1, 1, 1, 1); err != nil {
+		return err
+	}
+	if _, err := c.constInts(0, "shape"); err != nil {
+		return err
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	val, err := c.attrTensor("value")
+	if err != nil {
+		return err
+	}
+	if val == nil {
+		val = tensor.New(tensor.Float32, 1)
+	}
+	if val.Len() != 1 {
+		return fmt.Errorf("attribute \"value\" has %d elements, want one", val.Len())
+	}
+	_, err = c.emit1(ir.OpConstantOfShape, []*ir.Value{x}, ir.Attrs{"value": ir.TensorAttr(val.Reshaped(1))})
+	return err
+}
+
+// lowerSplit: sizes come from the "split" attribute (opset < 13) or an
+// optional constant input (>= 13); without them the axis is split equally
+// into one part per output, or, from opset 18, into num_outputs parts of
+// ceil(size/num_outputs) with a smaller last part.
+func lowerSplit(c *nodeCtx) error {
+	if err := c.arity(1, 2, 1, -1); err != nil {
+		return err
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	axis64, err := c.attrInt("axis", 0)
+	if err != nil {
+		return err
+	}
+	axis, err := normAxis(int(axis64), len(x.Type.Shape), "attribute \"axis\"")
+	if err != nil {
+		return err
+	}
+	nout := len(c.np.GetOutput())
+	var split []int
+	switch {
+	case c.has(1):
+		if split, err = c.constInts(1, "split"); err != nil {
+			return err
+		}
+	case c.opset < 13:
+		if split, _, err = c.attrInts("split"); err != nil {
+			return err
+		}
+	}
+	size := x.Type.Shape[axis]
+	if split == nil {
+		num, err := c.attrInt("num_outputs", 0)
+		if err != nil {
+			return err
+		}
+		switch {
+		case num != 0:
+			if num != int64(nout) {
+				return fmt.Errorf("attribute \"num_outputs\" is %d, the node has %d outputs", num, nout)
+			}
+			chunk := (size + nout - 1) / nout
+			for i := 0; i < nout; i++ {
+				split = append(split, max(0, min(chunk, size-i*chunk)))
+			}
+		case size%nout != 0:
+			return fmt.Errorf("axis %d of size %d does not split equally into %d outputs", axis, size, nout)
+		default:
+			for i := 0; i < nout; i++ {
+				split = append(split, size/nout)
+			}
+		}
+	}
+	if len(split) != nout {
+		return fmt.Errorf("split %v has %d parts, the node has %d outputs", split, len(split), nout)
+	}
+	_, err = c.emit(ir.OpSplit, []*ir.Value{x}, ir.Attrs{"axis": ir.IntAttr(int64(axis)), "split": ir.IntsFromInts(split)}, c.np.GetOutput()...)
+	return err
+}
+
+// lowerConstant binds the output to the constant given by whichever value
+// attribute is present.
+func lowerConstant(c *nodeCtx) error {
+	if err := c.arity(0, 0, 1, 1); err != nil {
+		return err
+	}
+	if len(c.np.GetAttribute()) != 1 {
+		return fmt.Errorf("has %d attributes, want exactly one value attribute", len(c.np.GetAttribute()))
+	}
+	var t *tensor.Tensor
+	switch name := c.np.GetAttribute()[0].GetName(); name {
+	case "value":
+		v, err := c.attrTensor("value")
+		if err != nil {
+			return err
+		}
+		t = v
+	case "value_float":
+		f, err := c.attrFloat(name, 0)
+		if err != nil {
+			return err
+		}
+		t = tensor.FromF32([]float32{f})
+	case "value_floats":
+		fs, _, err := c.attrFloats(name)
+		if err != nil {
+			return err
+		}
+		t = tensor.FromF32(append([]float32{}, fs...), len(fs))
+	case "value_int":
+		i, err := c.attrInt(name, 0)
+		if err != nil {
+			return err
+		}
+		t = tensor.FromI64(tensor.Int64, []int64{i})
+	case "value_ints":
+		is, _, err := c.attrInts(name)
+		if err != nil {
+			return err
+		}
+		t = tensor.FromI64(tensor.Int64, ints64(is), len(is))
+	case "sparse_value", "value_string", "value_strings":
+		return unsupported("attribute %q", name)
+	default:
+		return fmt.Errorf("unknown attribute %q", name)
+	}
+	c.bindConst(0, t)
+	return nil
+}
+
+// lowerCast folds Cast of a constant (e.g. in shape subgraphs); a Cast of a
+// runtime value has no IR op and is unsupported.
+func lowerCast(c *nodeCtx) error {
+	if err := c.arity(1, 1, 1, 1); err != nil {
+		return err
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	var to tensor.DType
+	a := c.attr("to")
+	switch {
+	case a == nil:
+		return fmt.Errorf("missing required attribute \"to\"")
+	case c.opset < 6:
+		s, err := c.attrString("to", "")
+		if err != nil {
+			return err
+		}
+		if to, err = dtypeFromName(s); err != nil {
+			return fmt.Errorf("attribute \"to\": %v", err)
+		}
+	default:
+		i, err := c.attrInt("to", 0)
+		if err != nil {
+			return err
+		}
+		if to, err = dtypeFromONNX(int32(i)); err != nil {
+			return fmt.Errorf("attribute \"to\": %v", err)
+		}
+	}
+	if !x.IsConst() {
+		if x.Type.DType == to {
+			_, err = c.emit1(ir.OpIdentity, []*ir.Value{x}, nil)
+			return err
+		}
+		return unsupported("Cast of a runtime value (to %s)", to)
+	}
+	c.bindConst(0, castTensor(x.Const, to))
+	return nil
+}
