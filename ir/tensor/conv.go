@@ -179,8 +179,9 @@ func Conv(dst, x, w, b *Tensor, p ConvParams) error {
 type gemmFunc[T floatElem] func(workers int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)
 
 // colBudget bounds the im2col buffer (in elements, 16 MiB of float32):
-// larger patch matrices are processed in column tiles.
-const colBudget = 4 << 20
+// larger patch matrices are processed in column tiles. A variable so tests
+// can force tiling on small inputs.
+var colBudget = 4 << 20
 
 // convRun is the im2col + gemm convolution. Each (image, group, column
 // tile) is one job: im2col of the tile, then W_g [fg, kdim] × col [kdim, cw]
@@ -339,8 +340,10 @@ func im2col[T floatElem](c conv2D, col, x []T, c0, cw int) {
 }
 
 // convDepthwise is the direct convolution for one input and one output
-// channel per group: a kh*kw stencil per channel, summed in (ky, kx) order
-// after the bias, like the gemm path.
+// channel per group. Each output row starts at the bias and accumulates one
+// kernel tap at a time over the whole row (a contiguous multiply-add when
+// the stride is 1), so every element is the bias plus its in-bounds taps
+// in (ky, kx) order.
 func convDepthwise[T floatElem](c conv2D, d, x, w, bias []T) {
 	P := c.oh * c.ow
 	parallelFor(c.n*c.f, P*c.kh*c.kw, func(lo, hi int) {
@@ -354,26 +357,50 @@ func convDepthwise[T floatElem](c conv2D, d, x, w, bias []T) {
 				bv = bias[f]
 			}
 			for oy := 0; oy < c.oh; oy++ {
-				for ox := 0; ox < c.ow; ox++ {
-					s := bv
-					for ky := 0; ky < c.kh; ky++ {
-						iy := oy*c.sh - c.pt + ky*c.dh
-						if iy < 0 || iy >= c.h {
+				row := dc[oy*c.ow : (oy+1)*c.ow]
+				for i := range row {
+					row[i] = bv
+				}
+				for ky := 0; ky < c.kh; ky++ {
+					iy := oy*c.sh - c.pt + ky*c.dh
+					if iy < 0 || iy >= c.h {
+						continue
+					}
+					xr := xc[iy*c.w : (iy+1)*c.w]
+					for kx := 0; kx < c.kw; kx++ {
+						wv := wf[ky*c.kw+kx]
+						off := kx*c.dw - c.pl // input column of output column ox is ox*sw+off
+						lo, hi := validRange(off, c.sw, c.w, c.ow)
+						if lo >= hi {
 							continue
 						}
-						xr := xc[iy*c.w : (iy+1)*c.w]
-						wr := wf[ky*c.kw : (ky+1)*c.kw]
-						ix := ox*c.sw - c.pl
-						for _, wv := range wr {
-							if ix >= 0 && ix < c.w {
-								s += wv * xr[ix]
+						if c.sw == 1 {
+							xs := xr[lo+off : hi+off]
+							rs := row[lo:hi]
+							for i, v := range xs {
+								rs[i] += wv * v
 							}
-							ix += c.dw
+							continue
+						}
+						for ox := lo; ox < hi; ox++ {
+							row[ox] += wv * xr[ox*c.sw+off]
 						}
 					}
-					dc[oy*c.ow+ox] = s
 				}
 			}
 		}
 	})
+}
+
+// validRange returns the output columns [lo, hi) whose input column
+// ox*stride+off lies in [0, in), clipped to [0, out).
+func validRange(off, stride, in, out int) (lo, hi int) {
+	if off < 0 {
+		lo = (-off + stride - 1) / stride
+	}
+	if in-1-off < 0 {
+		return lo, 0
+	}
+	hi = min(out, (in-1-off)/stride+1)
+	return lo, hi
 }

@@ -120,9 +120,11 @@ func TestConvAgainstNaive(t *testing.T) {
 func TestConvTiledAndTypes(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
 	p := ConvParams{Strides: []int{1, 1}, Pads: []int{1, 1, 1, 1}, Dilations: []int{1, 1}, Group: 1}
-	x := randF64(r, 2, 16, 23, 21)
-	w := randF64(r, 24, 16, 3, 3)
-	b := randF64(r, 24)
+	defer func(old int) { colBudget = old }(colBudget)
+	colBudget = 1000 // force several column tiles per image
+	x := randF64(r, 2, 8, 23, 21)
+	w := randF64(r, 12, 8, 3, 3)
+	b := randF64(r, 12)
 	out, want := naiveConv(x, w, b, p)
 	d64 := New(Float64, out...)
 	if err := Conv(d64, x, w, b, p); err != nil {

@@ -74,31 +74,40 @@ func LRN(dst, x *Tensor, size int, alpha, beta, bias float32) error {
 		return fmt.Errorf("lrn: %w", err)
 	}
 	n, c, inner := x.Shape[0], x.Shape[1], NumElems(x.Shape[2:])
-	before, after := (size-1)/2, (size-1+1)/2
-	a := float64(alpha) / float64(size)
-	get := func(i int) float64 { return x.Float64At(i) }
-	res := make([]float64, x.Len())
-	for b := 0; b < n; b++ {
-		for ch := 0; ch < c; ch++ {
-			lo, hi := max(0, ch-before), min(c-1, ch+after)
-			for i := 0; i < inner; i++ {
-				var sq float64
-				for k := lo; k <= hi; k++ {
-					v := get((b*c+k)*inner + i)
-					sq += v * v
-				}
-				idx := (b*c+ch)*inner + i
-				res[idx] = get(idx) / math.Pow(float64(bias)+a*sq, float64(beta))
-			}
-		}
-	}
+	before, after := (size-1)/2, size/2 // floor and ceil of (size-1)/2
+	p := lrnParams{n: n, c: c, inner: inner, before: before, after: after,
+		a: float64(alpha) / float64(size), beta: float64(beta), bias: float64(bias)}
 	if x.DType == Float64 {
-		copy(dst.F64, res)
+		lrnLoop(p, dst.F64, x.F64)
 		return nil
 	}
-	for i, v := range res {
-		dst.F32[i] = float32(v)
-	}
+	lrnLoop(p, dst.F32, x.F32)
 	RoundToType(x.DType, dst.F32)
 	return nil
+}
+
+type lrnParams struct {
+	n, c, inner, before, after int
+	a, beta, bias              float64
+}
+
+func lrnLoop[T floatElem](p lrnParams, d, x []T) {
+	parallelFor(p.n*p.c, p.inner*(p.before+p.after+1)*4, func(lo, hi int) {
+		sq := make([]float64, p.inner)
+		for j := lo; j < hi; j++ {
+			b, ch := j/p.c, j%p.c
+			clear(sq)
+			for k := max(0, ch-p.before); k <= min(p.c-1, ch+p.after); k++ {
+				xs := x[(b*p.c+k)*p.inner : (b*p.c+k+1)*p.inner]
+				for i, v := range xs {
+					sq[i] += float64(v) * float64(v)
+				}
+			}
+			xs := x[j*p.inner : (j+1)*p.inner]
+			ds := d[j*p.inner : (j+1)*p.inner]
+			for i, v := range xs {
+				ds[i] = T(float64(v) / math.Pow(p.bias+p.a*sq[i], p.beta))
+			}
+		}
+	})
 }
