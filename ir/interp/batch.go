@@ -43,9 +43,11 @@ func RunBatch(g *ir.Graph, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	if k <= 1 || len(g.Inputs) == 0 {
 		return Run(g, inputs)
 	}
+	batch := g.Inputs[0].Type.Shape[0]
 	for i, v := range g.Outputs {
-		if len(v.Type.Shape) == 0 {
-			return nil, fmt.Errorf("interp: output %d (%q) is a scalar; RunBatch needs a batch axis to concatenate", i, v.Name)
+		if len(v.Type.Shape) == 0 || v.Type.Shape[0] != batch {
+			return nil, fmt.Errorf("interp: output %d (%q) is %v: RunBatch needs the batch (%d) on axis 0 of every output",
+				i, v.Name, v.Type, batch)
 		}
 	}
 	results := make([][]*tensor.Tensor, k)

@@ -3,5 +3,15 @@
 // to the hardware for quantized graphs. It is the oracle the passes and the
 // simulator are checked against.
 //
+// Run executes a whole graph, EvalNode a single node (constant folding),
+// RunBatch splits a large batch over the cores. Each op has a Kernel in a
+// registry (one file per op family here; packages that add ops register
+// theirs with Register). Kernels compute output shapes from their inputs and
+// the interpreter compares inputs and outputs with the graph's recorded
+// types, so a wrong graph gives an error naming the node instead of wrong
+// numbers. Run recycles a value's buffer once its last reader has run,
+// keeping track of views (reshape, flatten, identity share storage).
+// Kernels never panic on user input; a panic is reported as a BUG error.
+//
 // Allowed imports: ir, ir/tensor, gonum, the standard library.
 package interp

@@ -268,6 +268,11 @@ func TestRunBatch(t *testing.T) {
 	if _, err := RunBatch(g, []*tensor.Tensor{randInput(1, 3, 2, 28, 28)}); err == nil {
 		t.Error("wrong channel count accepted")
 	}
+	b := newBuilder(t, "shape", 1)
+	sx := b.input("x", tensor.Float32, 1, 4)
+	gs := b.output(b.node(ir.OpShape, "s", ir.Attrs{"start": ir.IntAttr(0), "end": ir.IntAttr(2)}, sx))
+	_, err := RunBatch(gs, []*tensor.Tensor{randInput(1, 3, 4)})
+	wantErr(t, err, "RunBatch needs the batch (1) on axis 0 of every output")
 	one, err := RunBatch(g, []*tensor.Tensor{randInput(7, 1, 1, 28, 28)})
 	if err != nil || !tensor.SameShape(one[0].Shape, []int{1, 10}) {
 		t.Fatalf("RunBatch of one image: %v %v", one, err)
