@@ -36,8 +36,8 @@ type DataSet struct {
 }
 
 var (
-	inputPB  = regexp.MustCompile(`^input_(\d+)\.pb$`)
-	outputPB = regexp.MustCompile(`^output_(\d+)\.pb$`)
+	inputPB  = regexp.MustCompile(`^input_(\d+)\.(pb|npy)$`)
+	outputPB = regexp.MustCompile(`^output_(\d+)\.(pb|npy)$`)
 )
 
 // Find walks each root and returns every case below it, sorted by name.

@@ -4,7 +4,7 @@
 // found in the wild:
 //
 //   - DIR/model.onnx with DIR/test_data_set_N/input_I.pb and output_I.pb
-//     (ONNX backend tests, PyTorch-converted tests);
+//     (ONNX backend tests, PyTorch-converted tests; input_I.npy works too);
 //   - DIR/model.onnx with DIR/test_data_N.npz holding "inputs"/"outputs"
 //     arrays (old model-zoo form) or one array per graph input and output
 //     name (io.npz, tract's form);
