@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
 // bn-fold removes every foldable batch_norm. Inference batch normalization
@@ -117,13 +118,6 @@ func foldIntoProducer(g *ir.Graph, nm *namer, p *ir.Node, y *ir.Value, a, c []fl
 	if b != nil && (!b.IsConst() || b.Type.DType != w.Type.DType || b.Const.Len() != len(a)) {
 		return false
 	}
-	wv := float64s(w.Const)
-	per := len(wv) / len(a)
-	for f := range a {
-		for i := f * per; i < (f+1)*per; i++ {
-			wv[i] *= a[f]
-		}
-	}
 	bv := make([]float64, len(a))
 	for f := range bv {
 		if b != nil {
@@ -132,8 +126,11 @@ func foldIntoProducer(g *ir.Graph, nm *namer, p *ir.Node, y *ir.Value, a, c []fl
 		bv[f] = bv[f]*a[f] + c[f]
 	}
 	dt := w.Type.DType
-	newW := g.AddConst(nm.fresh(w.Name, ".bn"), makeFloat(dt, wv, w.Type.Shape...))
-	bName := w.Name + ".bias"
+	newW := g.AddConst(nm.fresh(w.Name, ".bn"), scaleRows(w.Const, a))
+	bName := ""
+	if w.Name != "" {
+		bName = w.Name + ".bias"
+	}
 	if b != nil {
 		bName = b.Name
 	}
@@ -164,4 +161,27 @@ func lowerBN(g *ir.Graph, nm *namer, n *ir.Node, a, c []float64) []*ir.Node {
 	mul := newNode(ir.OpMul, n, nil, []*ir.Value{x, av}, mid)
 	add := newNode(ir.OpAdd, n, nil, []*ir.Value{mid, cv}, y)
 	return []*ir.Node{mul, add}
+}
+
+// scaleRows returns a new tensor: t (f32 or f64, axis 0 of length len(a))
+// with every slice t[f] multiplied by a[f], each product rounded once.
+func scaleRows(t *tensor.Tensor, a []float64) *tensor.Tensor {
+	out := tensor.New(t.DType, t.Shape...)
+	per := t.Len() / len(a)
+	for f, s := range a {
+		lo, hi := f*per, (f+1)*per
+		switch {
+		case t.F32 != nil:
+			for i := lo; i < hi; i++ {
+				out.F32[i] = float32(float64(t.F32[i]) * s)
+			}
+		case t.F64 != nil:
+			for i := lo; i < hi; i++ {
+				out.F64[i] = t.F64[i] * s
+			}
+		default:
+			panic("BUG: scaleRows: not a float tensor")
+		}
+	}
+	return out
 }

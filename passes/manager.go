@@ -37,11 +37,9 @@ type Manager struct {
 
 	// TimePasses measures every pass (and its verification) for Report.
 	TimePasses bool
-	// CheckChanged compares the printed IR before and after every pass and
-	// fails a pass that changed the graph but reported no change (or the
-	// reverse). For tests and debugging: it prints the graph twice per pass
-	// (large constants summarised, so a pass that rewrote a payload in place
-	// — which no pass may do — could go unnoticed).
+	// CheckChanged compares the graph's structure before and after every
+	// pass (see fingerprint) and fails a pass that changed the graph but
+	// reported no change, or the reverse. For tests and debugging.
 	CheckChanged bool
 	// DumpDir is where the IR dump of a crashed or IR-breaking pass is
 	// written (os.TempDir() when empty).
@@ -115,9 +113,9 @@ func (m *Manager) runStep(g *ir.Graph, step *Step) error {
 	// The snapshot is what a crash dump shows: the graph as the pass got it.
 	// Constant payloads are shared, which is safe since passes never mutate them.
 	before := ir.Clone(g)
-	var beforeText []byte
+	var beforePrint string
 	if m.CheckChanged {
-		beforeText = printBytes(g, checkPrintOptions)
+		beforePrint = fingerprint(g)
 	}
 	if selected(m.PrintBefore, name) {
 		if err := m.dump(g, name, "before"); err != nil {
@@ -142,9 +140,9 @@ func (m *Manager) runStep(g *ir.Graph, step *Step) error {
 		return fmt.Errorf("passes: BUG: pass %s declares it produces stage %s but left the graph at stage %s", name, step.Info.Produces, g.Stage)
 	}
 	if m.CheckChanged {
-		same := bytes.Equal(beforeText, printBytes(g, checkPrintOptions))
+		same := beforePrint == fingerprint(g)
 		if same && changed {
-			return fmt.Errorf("passes: BUG: pass %s reported a change but the printed IR is identical", name)
+			return fmt.Errorf("passes: BUG: pass %s reported a change but the graph is identical", name)
 		}
 		if !same && !changed {
 			return fmt.Errorf("passes: BUG: pass %s changed the IR but reported no change", name)
@@ -246,17 +244,6 @@ func (m *Manager) writeDump(g *ir.Graph, pass, header string) (string, error) {
 func commentLines(s string) string {
 	s = strings.TrimRight(s, "\n")
 	return "# " + strings.ReplaceAll(s, "\n", "\n# ") + "\n"
-}
-
-// checkPrintOptions prints for CheckChanged: constant payloads summarised.
-var checkPrintOptions = ir.PrintOptions{ElideConstsOver: ir.HumanElideConstsOver}
-
-func printBytes(g *ir.Graph, opt ir.PrintOptions) []byte {
-	var buf bytes.Buffer
-	if err := ir.Print(&buf, g, opt); err != nil {
-		fmt.Fprintf(&buf, "\n# printing failed: %v\n", err)
-	}
-	return buf.Bytes()
 }
 
 func selected(list []string, name string) bool {

@@ -68,25 +68,56 @@ func runMatMulCanon(ctx *Context, g *ir.Graph) (bool, error) {
 	return changed, nil
 }
 
-// transposed returns the [cols, rows] transpose of a 2-D float tensor's
-// values, times scale.
-func transposed(t *tensor.Tensor, scale float64) []float64 {
+// transposed returns a new tensor holding the [cols, rows] transpose of a
+// 2-D f32/f64 tensor, times scale. It works in the tensor's own storage:
+// fc weights can have 10^8 elements (VGG's fc6).
+func transposed(t *tensor.Tensor, scale float64) *tensor.Tensor {
 	r, c := t.Shape[0], t.Shape[1]
-	out := make([]float64, r*c)
-	for i := 0; i < r; i++ {
-		for j := 0; j < c; j++ {
-			out[j*r+i] = scale * t.Float64At(i*c+j)
+	out := tensor.New(t.DType, c, r)
+	switch {
+	case t.F32 != nil:
+		for i := 0; i < r; i++ {
+			row := t.F32[i*c : (i+1)*c]
+			for j, v := range row {
+				out.F32[j*r+i] = mulF32(v, scale)
+			}
 		}
+	case t.F64 != nil:
+		for i := 0; i < r; i++ {
+			for j := 0; j < c; j++ {
+				out.F64[j*r+i] = scale * t.F64[i*c+j]
+			}
+		}
+	default:
+		panic("BUG: transposed: not a float tensor")
 	}
 	return out
 }
 
-func scaled(t *tensor.Tensor, scale float64) []float64 {
-	v := float64s(t)
-	for i := range v {
-		v[i] *= scale
+// scaled returns a new tensor holding scale*t (f32 or f64).
+func scaled(t *tensor.Tensor, scale float64) *tensor.Tensor {
+	out := tensor.New(t.DType, t.Shape...)
+	switch {
+	case t.F32 != nil:
+		for i, v := range t.F32 {
+			out.F32[i] = mulF32(v, scale)
+		}
+	case t.F64 != nil:
+		for i, v := range t.F64 {
+			out.F64[i] = scale * v
+		}
+	default:
+		panic("BUG: scaled: not a float tensor")
 	}
-	return v
+	return out
+}
+
+// mulF32 is v*scale rounded once to float32 (exactly v when scale is 1).
+func mulF32(v float32, scale float64) float32 {
+	if scale == 1 {
+		return v
+	}
+	return float32(float64(v) * scale)
 }
 
 // canonGemm returns the nodes replacing gemm n (the last one defines n's
@@ -139,14 +170,13 @@ func canonGemm(g *ir.Graph, n *ir.Node, nm *namer) ([]*ir.Node, bool, error) {
 		return nodes, true, nil
 	}
 
-	var w []float64
+	var w *tensor.Tensor
 	if transB {
 		w = scaled(b.Const, alpha) // B is [N,K] already
 	} else {
 		w = transposed(b.Const, alpha) // B is [K,N]
 	}
-	K := x.Type.Shape[1]
-	wv := g.AddConst(nm.fresh(b.Name, ".fc"), makeFloat(dt, w, N, K))
+	wv := g.AddConst(nm.fresh(b.Name, ".fc"), w)
 	inputs := []*ir.Value{x, wv}
 	var tail []*ir.Node
 	fcOut := y
@@ -178,7 +208,7 @@ func scaleBy(g *ir.Graph, from *ir.Node, nm *namer, c *ir.Value, beta float64) (
 	}
 	dt := c.Type.DType
 	if c.IsConst() && foldableFloat(dt) {
-		return g.AddConst(nm.fresh(c.Name, ".scaled"), makeFloat(dt, scaled(c.Const, beta), c.Type.Shape...)), nil
+		return g.AddConst(nm.fresh(c.Name, ".scaled"), scaled(c.Const, beta)), nil
 	}
 	out := newValue(c.Type)
 	return out, []*ir.Node{newNode(ir.OpMul, from, nil, []*ir.Value{c, scalarConst(g, dt, beta)}, out)}
@@ -194,8 +224,7 @@ func canonMatMul(g *ir.Graph, n *ir.Node, nm *namer) ([]*ir.Node, bool) {
 	if !foldableFloat(dt) || x.IsConst() || !b.IsConst() || b.Type.DType != dt || len(x.Type.Shape) != 2 || len(b.Type.Shape) != 2 {
 		return nil, false
 	}
-	K, N := b.Type.Shape[0], b.Type.Shape[1]
-	w := g.AddConst(nm.fresh(b.Name, ".fc"), makeFloat(dt, transposed(b.Const, 1), N, K))
+	w := g.AddConst(nm.fresh(b.Name, ".fc"), transposed(b.Const, 1))
 	return []*ir.Node{newNode(ir.OpFC, n, nil, []*ir.Value{x, w}, y)}, true
 }
 
