@@ -76,6 +76,15 @@ func (p *printer) flushLine() {
 
 func (p *printer) str(s string) { p.buf = append(p.buf, s...) }
 
+// spill hands a long partial line to the writer, so a payload of millions
+// of elements is not first built in memory.
+func (p *printer) spill() {
+	if len(p.buf) >= 32<<10 && p.w != nil {
+		_, _ = p.w.Write(p.buf)
+		p.buf = p.buf[:0]
+	}
+}
+
 // handle returns v's reference, assigning one on first sight. Values are
 // first seen at their definition in a well-formed graph, so numbering follows
 // definition order.
@@ -253,6 +262,7 @@ func (p *printer) payload(t *tensor.Tensor, dt tensor.DType, sep string) {
 				p.str(sep)
 			}
 			p.buf = appendFloat32(p.buf, x, false)
+			p.spill()
 		}
 	case t.F64 != nil:
 		for i, x := range t.F64 {
@@ -260,6 +270,7 @@ func (p *printer) payload(t *tensor.Tensor, dt tensor.DType, sep string) {
 				p.str(sep)
 			}
 			p.buf = appendFloat64(p.buf, x)
+			p.spill()
 		}
 	default:
 		for i, x := range t.I64 {
@@ -271,6 +282,7 @@ func (p *printer) payload(t *tensor.Tensor, dt tensor.DType, sep string) {
 			} else {
 				p.buf = strconv.AppendInt(p.buf, x, 10)
 			}
+			p.spill()
 		}
 	}
 	p.str("]")

@@ -76,7 +76,7 @@ func Verify(g *Graph) error {
 	if g == nil {
 		return &VerifyError{Diagnostics: []Diagnostic{{Origin: "graph", Msg: "nil graph"}}}
 	}
-	v := &verifier{g: g, def: map[*Value]string{}, defIndex: map[*Value]int{}}
+	v := &verifier{g: g, def: map[*Value]string{}, defIndex: map[*Value]int{}, names: handles(g), badType: map[*Value]bool{}}
 	v.run()
 	if len(v.diags) == 0 {
 		return nil
@@ -93,6 +93,8 @@ type verifier struct {
 	def      map[*Value]string
 	defIndex map[*Value]int
 	broken   bool // structural problems: skip the registered checks
+	names    *printer
+	badType  map[*Value]bool // recorded type known wrong or unchecked
 }
 
 func (v *verifier) add(n *Node, origin, format string, args ...any) {
@@ -109,16 +111,36 @@ func nodeOrigin(n *Node, i int) string {
 	return s
 }
 
-// valueName names a value in messages the way the printer refers to it
-// (anonymous values by their pointer-free description).
-func valueName(x *Value) string {
+// handles numbers the values of g exactly as Print does, so diagnostics
+// name anonymous values the way a dump of the graph shows them (%3).
+func handles(g *Graph) *printer {
+	p := &printer{handles: map[*Value]string{}, annotate: map[*Value]bool{}, usedNames: map[string]bool{}}
+	for _, v := range g.Inputs {
+		p.handle(v)
+	}
+	for _, v := range g.Consts {
+		p.handle(v)
+	}
+	for _, n := range g.Nodes {
+		if n == nil {
+			continue
+		}
+		for _, v := range n.Outputs {
+			p.handle(v)
+		}
+		for _, v := range n.Inputs {
+			p.handle(v)
+		}
+	}
+	return p
+}
+
+// valueName names a value in messages as Print refers to it.
+func (v *verifier) valueName(x *Value) string {
 	if x == nil {
 		return "<nil>"
 	}
-	if x.Name == "" {
-		return "anonymous value " + x.Type.String()
-	}
-	return "%" + quoteName(x.Name)
+	return v.names.handle(x)
 }
 
 func (v *verifier) run() {
@@ -131,7 +153,7 @@ func (v *verifier) run() {
 			v.broken = true
 			continue
 		}
-		origin = fmt.Sprintf("graph input %d %s", i, valueName(x))
+		origin = fmt.Sprintf("graph input %d %s", i, v.valueName(x))
 		v.define(x, nil, origin, -1)
 		if x.Const != nil {
 			v.add(nil, origin, "has a constant payload; constants belong in Graph.Consts")
@@ -149,7 +171,7 @@ func (v *verifier) run() {
 			v.broken = true
 			continue
 		}
-		origin = "const " + valueName(x)
+		origin = "const " + v.valueName(x)
 		v.define(x, nil, origin, -1)
 		if x.Def != nil {
 			v.add(nil, origin, "has a defining node (%s)", x.Def.Origin())
@@ -188,7 +210,7 @@ func (v *verifier) run() {
 			continue
 		}
 		if _, ok := v.def[x]; !ok {
-			v.add(nil, origin, "%s is not defined in the graph (not an input, constant or node output)", valueName(x))
+			v.add(nil, origin, "%s is not defined in the graph (not an input, constant or node output)", v.valueName(x))
 			v.broken = true
 		}
 	}
@@ -200,7 +222,7 @@ func (v *verifier) run() {
 // define records a definition of x, reporting a second one.
 func (v *verifier) define(x *Value, n *Node, origin string, index int) {
 	if prev, dup := v.def[x]; dup {
-		v.add(n, origin, "%s is already defined as %s", valueName(x), prev)
+		v.add(n, origin, "%s is already defined as %s", v.valueName(x), prev)
 		v.broken = true
 		return
 	}
@@ -221,13 +243,13 @@ func (v *verifier) node(i int, n *Node) {
 		di, ok := v.defIndex[x]
 		switch {
 		case !ok:
-			report("input %d (%s) is not defined in the graph", j, valueName(x))
+			report("input %d (%s) is not defined in the graph", j, v.valueName(x))
 			structural = false
 		case di >= i:
 			if di == i {
-				report("input %d (%s) is the node's own output", j, valueName(x))
+				report("input %d (%s) is the node's own output", j, v.valueName(x))
 			} else {
-				report("input %d (%s) is defined later, by node %d: nodes are not in topological order", j, valueName(x), di)
+				report("input %d (%s) is defined later, by node %d: nodes are not in topological order", j, v.valueName(x), di)
 			}
 			structural = false
 		}
@@ -243,10 +265,10 @@ func (v *verifier) node(i int, n *Node) {
 			if x.Def != nil {
 				who = x.Def.Origin()
 			}
-			report("output %d (%s) has Def pointing to %s, not to this node", j, valueName(x), who)
+			report("output %d (%s) has Def pointing to %s, not to this node", j, v.valueName(x), who)
 		}
 		if x.Const != nil {
-			report("output %d (%s) has a constant payload", j, valueName(x))
+			report("output %d (%s) has a constant payload", j, v.valueName(x))
 		}
 		v.checkType(n, origin, x)
 		v.checkQuant(n, origin, x)
@@ -315,22 +337,38 @@ func (v *verifier) node(i int, n *Node) {
 		return
 	}
 	for _, x := range n.Inputs {
-		if x != nil && x.Type.DType == tensor.Invalid {
-			return // already reported at the input's definition
+		if x != nil && (x.Type.DType == tensor.Invalid || v.badType[x]) {
+			// Already reported where the input is defined: inferring from a
+			// wrong type would only repeat the problem downstream.
+			v.markBad(n)
+			return
 		}
 	}
 	types, err := safeInfer(info, n)
 	if err != nil {
 		report("shape inference: %v", err)
+		v.markBad(n)
 		return
 	}
 	if len(types) != len(n.Outputs) {
 		report("shape inference gives %d outputs, node has %d", len(types), len(n.Outputs))
+		v.markBad(n)
 		return
 	}
 	for j, t := range types {
 		if x := n.Outputs[j]; x != nil && x.Type.DType != tensor.Invalid && !x.Type.Equal(t) {
-			report("output %d (%s) is recorded as %s, shape inference gives %s", j, valueName(x), x.Type, t)
+			report("output %d (%s) is recorded as %s, shape inference gives %s", j, v.valueName(x), x.Type, t)
+			v.badType[x] = true
+		}
+	}
+}
+
+// markBad records that n's output types could not be checked, so nodes
+// reading them skip inference instead of reporting the same problem again.
+func (v *verifier) markBad(n *Node) {
+	for _, x := range n.Outputs {
+		if x != nil {
+			v.badType[x] = true
 		}
 	}
 }
@@ -371,11 +409,11 @@ func knownAttrs(info *OpInfo) string {
 // dimension.
 func (v *verifier) checkType(n *Node, origin string, x *Value) {
 	if x.Type.DType == tensor.Invalid || x.Type.DType.Bits() == 0 {
-		v.add(n, origin, "%s has no valid element type (%s)", valueName(x), x.Type.DType)
+		v.add(n, origin, "%s has no valid element type (%s)", v.valueName(x), x.Type.DType)
 	}
 	for _, d := range x.Type.Shape {
 		if d < 0 {
-			v.add(n, origin, "%s has a negative dimension in %s", valueName(x), tensor.ShapeString(x.Type.Shape))
+			v.add(n, origin, "%s has a negative dimension in %s", v.valueName(x), tensor.ShapeString(x.Type.Shape))
 			break
 		}
 	}
@@ -447,7 +485,7 @@ func (v *verifier) checkQuant(n *Node, origin string, x *Value) {
 		return
 	}
 	report := func(format string, args ...any) {
-		v.add(n, origin, "%s quant: "+format, append([]any{valueName(x)}, args...)...)
+		v.add(n, origin, "%s quant: "+format, append([]any{v.valueName(x)}, args...)...)
 	}
 	if q.Bits < 1 || q.Bits > 32 {
 		report("bits %d outside 1..32", q.Bits)

@@ -92,7 +92,7 @@ func TestVerifyDiagnostics(t *testing.T) {
 			g.Stage = StageCanonical
 		}, "gemm (node 4)", "op gemm is legal from stage import to import, graph is at stage canonical"},
 		{"type mismatch", func(g *Graph) { nodeByOp(g, OpRelu).Outputs[0].Type.Shape = []int{1, 8, 28, 27} },
-			"relu (node 1)", "output 0 (anonymous value f32[1,8,28,27]) is recorded as f32[1,8,28,27], shape inference gives f32[1,8,28,28]"},
+			"relu (node 1)", "output 0 (%1) is recorded as f32[1,8,28,27], shape inference gives f32[1,8,28,28]"},
 		{"inference error", func(g *Graph) { nodeByOp(g, OpReshape).SetAttr("shape", IntsAttr(1, 1000)) },
 			"reshape (node 3)", "shape inference:"},
 		{"payload length", func(g *Graph) { g.Consts[1].Const.F32 = g.Consts[1].Const.F32[:7] },
@@ -286,4 +286,20 @@ func mutate(t *testing.T, r *rand.Rand, g *Graph) *Graph {
 	}
 	_ = fmt.Sprint
 	return g
+}
+
+// TestVerifyNoCascade: a wrong recorded type is reported once, at the node
+// that produces it, not again at every consumer inferring from it.
+func TestVerifyNoCascade(t *testing.T) {
+	g := mnistLike(t)
+	nodeByOp(g, OpRelu).Outputs[0].Type.Shape = []int{1, 8, 28, 27}
+	ds := diagnostics(t, g)
+	if len(ds) != 1 || ds[0].Node != nodeByOp(g, OpRelu) {
+		t.Fatalf("want one diagnostic at relu, got %v", Verify(g))
+	}
+	g = mnistLike(t)
+	nodeByOp(g, OpReshape).SetAttr("shape", IntsAttr(1, 1000))
+	if ds := diagnostics(t, g); len(ds) != 1 {
+		t.Fatalf("want one diagnostic at reshape, got %v", Verify(g))
+	}
 }
