@@ -76,6 +76,9 @@ func (b *modelBuilder) mustImport(t testing.TB, opt Options) *ir.Graph {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := ir.Verify(g); err != nil {
+		t.Fatalf("imported graph fails ir.Verify: %v", err)
+	}
 	return g
 }
 

@@ -91,6 +91,9 @@ func checkGraph(t *testing.T, g *ir.Graph) {
 			t.Errorf("graph output %q is not defined", o.Name)
 		}
 	}
+	if err := ir.Verify(g); err != nil {
+		t.Errorf("ir.Verify: %v", err)
+	}
 	if err := ir.InferGraph(g); err != nil {
 		t.Fatalf("InferGraph on the imported graph: %v", err)
 	}

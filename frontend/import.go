@@ -320,13 +320,15 @@ func (im *importer) node(idx int, np *onnx.NodeProto) error {
 		}
 		return nil
 	}
+	seen := map[string]bool{}
 	for _, o := range np.GetOutput() {
 		if o == "" {
 			continue
 		}
-		if _, dup := im.vals[o]; dup || im.poisoned[o] {
+		if _, dup := im.vals[o]; dup || im.poisoned[o] || seen[o] {
 			return c.errorf("output %q is already defined", o)
 		}
+		seen[o] = true
 	}
 	err := lower(c)
 	var u *unsupportedErr

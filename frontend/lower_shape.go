@@ -89,6 +89,8 @@ func resolveReshape(in, shape []int, allowZero bool) ([]int, error) {
 			continue
 		case d < 0:
 			return nil, fmt.Errorf("shape %v: invalid dimension %d", shape, d)
+		case d > maxElems:
+			return nil, fmt.Errorf("shape %v is too large", shape)
 		default:
 			out[i] = d
 		}

@@ -55,7 +55,32 @@ func inferTypes(n *Node) ([]Type, error) {
 	if len(types) != len(n.Outputs) {
 		return nil, fmt.Errorf("shape function gives %d outputs, node has %d", len(types), len(n.Outputs))
 	}
+	for i, t := range types {
+		if err := checkShapeSize(t.Shape); err != nil {
+			return nil, fmt.Errorf("output %d: %v", i, err)
+		}
+	}
 	return types, nil
+}
+
+// MaxElems bounds the element count of any value, so that shapes computed
+// from (possibly hostile) constants can neither overflow int nor make a
+// kernel try to allocate more memory than any machine has.
+const MaxElems = 1 << 40
+
+// checkShapeSize rejects negative dimensions and shapes beyond MaxElems.
+func checkShapeSize(shape []int) error {
+	n := 1
+	for _, d := range shape {
+		if d < 0 {
+			return fmt.Errorf("shape %s has a negative dimension", tensor.ShapeString(shape))
+		}
+		if d > MaxElems || (d > 0 && n > MaxElems/d) {
+			return fmt.Errorf("shape %s has more than 2^40 elements", tensor.ShapeString(shape))
+		}
+		n *= d
+	}
+	return nil
 }
 
 // InferGraph runs InferNode on every node in order (so each node sees the
@@ -606,6 +631,9 @@ func inferReshape(n *Node) ([]Type, error) {
 			return nil, fmt.Errorf("shape %v: dimensions must be resolved (>= 0)", shape)
 		}
 	}
+	if err := checkShapeSize(shape); err != nil {
+		return nil, err
+	}
 	if tensor.NumElems(shape) != x.NumElems() {
 		return nil, fmt.Errorf("cannot reshape %s (%d elements) to %s (%d elements)", tensor.ShapeString(x.Shape), x.NumElems(), tensor.ShapeString(shape), tensor.NumElems(shape))
 	}
@@ -812,10 +840,8 @@ func inferConstantOfShape(n *Node) ([]Type, error) {
 		return nil, fmt.Errorf("attribute \"value\" must be a 1-element tensor")
 	}
 	shape := c.Ints()
-	for _, d := range shape {
-		if d < 0 {
-			return nil, fmt.Errorf("shape %v has a negative dimension", shape)
-		}
+	if err := checkShapeSize(shape); err != nil {
+		return nil, err
 	}
 	return one(typ(val.DType, shape)), nil
 }

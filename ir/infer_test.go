@@ -189,3 +189,12 @@ func TestInferNeverPanics(t *testing.T) {
 		}
 	}
 }
+
+func TestInferRejectsHugeShapes(t *testing.T) {
+	val := tensor.FromF32([]float32{1}, 1)
+	runInferCases(t, []inferCase{
+		{"reshape overflow", node(OpReshape, Attrs{"shape": ia(1<<62, 4)}, 1, f32(2, 3)), nil, "more than 2^40"},
+		{"const of shape overflow", node(OpConstantOfShape, Attrs{"value": TensorAttr(val)}, 1, i64Const(1<<40, 1<<40)), nil, "more than 2^40"},
+		{"pad overflow", node(OpPad, Attrs{"pads": ia(1<<50, 0, 1<<50, 0)}, 1, f32(2, 3)), nil, "more than 2^40"},
+	})
+}
