@@ -232,7 +232,11 @@ func convRun[T floatElem](c conv2D, d, x, w, bias []T, gemm gemmFunc[T]) {
 			gemm(inner, false, false, c.fg, cw, c.kdim, 1, wg, c.kdim, xg[c0:], P, beta, dg, P)
 			return
 		}
-		im2col(c, col[:c.kdim*cw], xg, c0, cw)
+		if inner > 1 {
+			im2colParallel(c, col[:c.kdim*cw], xg, c0, cw)
+		} else {
+			im2col(c, col[:c.kdim*cw], xg, c0, cw)
+		}
 		gemm(inner, false, false, c.fg, cw, c.kdim, 1, wg, c.kdim, col, cw, beta, dg, P)
 	}
 	withCol := func(f func(col []T)) {
@@ -293,39 +297,52 @@ func putScratch[T floatElem](buf *[]T) {
 // c0..c0+cw-1 (flattened oy*ow+ox) of one group: row (ch*kh+ky)*kw+kx holds
 // x[ch, oy*sh-pt+ky*dh, ox*sw-pl+kx*dw], 0 in the padding.
 func im2col[T floatElem](c conv2D, col, x []T, c0, cw int) {
+	im2colChannels(c, col, x, c0, cw, 0, c.cg)
+}
+
+// im2colParallel is im2col with the channels split over the cores, for
+// convolutions whose gemm already runs on all cores one image at a time.
+func im2colParallel[T floatElem](c conv2D, col, x []T, c0, cw int) {
+	parallelFor(c.cg, c.kh*c.kw*cw, func(lo, hi int) {
+		im2colChannels(c, col, x, c0, cw, lo, hi)
+	})
+}
+
+// im2colChannels fills the rows of channels [ch0, ch1). Along one output
+// row the valid input columns form one interval (validRange), so each run
+// is a zero fill, a copy (or strided gather) and a zero fill.
+func im2colChannels[T floatElem](c conv2D, col, x []T, c0, cw, ch0, ch1 int) {
 	oy0, ox0 := c0/c.ow, c0%c.ow
-	r := 0
-	for ch := 0; ch < c.cg; ch++ {
+	for ch := ch0; ch < ch1; ch++ {
 		xc := x[ch*c.h*c.w : (ch+1)*c.h*c.w]
 		for ky := 0; ky < c.kh; ky++ {
 			for kx := 0; kx < c.kw; kx++ {
+				r := (ch*c.kh+ky)*c.kw + kx
 				row := col[r*cw : (r+1)*cw]
-				r++
+				off := kx*c.dw - c.pl // input column of output column ox is ox*sw+off
+				vlo, vhi := validRange(off, c.sw, c.w, c.ow)
 				oy, ox := oy0, ox0
 				for j := 0; j < cw; {
-					iy := oy*c.sh - c.pt + ky*c.dh
-					// the run of this output row inside the tile
-					run := min(c.ow-ox, cw-j)
+					run := min(c.ow-ox, cw-j) // the rest of this output row inside the tile
 					seg := row[j : j+run]
-					if iy < 0 || iy >= c.h {
-						for i := range seg {
-							seg[i] = 0
-						}
+					iy := oy*c.sh - c.pt + ky*c.dh
+					lo, hi := max(vlo, ox), min(vhi, ox+run)
+					if iy < 0 || iy >= c.h || lo >= hi {
+						clear(seg)
 					} else {
 						xr := xc[iy*c.w : (iy+1)*c.w]
-						ix := ox*c.sw - c.pl + kx*c.dw
-						if c.sw == 1 && ix >= 0 && ix+run <= c.w {
-							copy(seg, xr[ix:ix+run])
+						clear(seg[:lo-ox])
+						dst := seg[lo-ox : hi-ox]
+						if c.sw == 1 {
+							copy(dst, xr[lo+off:hi+off])
 						} else {
-							for i := range seg {
-								if ix >= 0 && ix < c.w {
-									seg[i] = xr[ix]
-								} else {
-									seg[i] = 0
-								}
+							ix := lo*c.sw + off
+							for q := range dst {
+								dst[q] = xr[ix]
 								ix += c.sw
 							}
 						}
+						clear(seg[hi-ox:])
 					}
 					j += run
 					ox += run
