@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/atomicfile"
+	"github.com/pimc-dev/pimc/ir"
+)
+
+func init() {
+	register(&command{name: "ir", summary: "import an ONNX model (or .pir file) and print its IR", run: runIR})
+}
+
+func runIR(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("ir", "MODEL.onnx|MODEL.pir [-passes=...] [-print-after=all] [-o OUT.pir] [-dot OUT.dot]", stderr)
+	var pf pipelineFlags
+	pf.register(fs, "")
+	shapes := shapeFlag{}
+	fs.Var(shapes, "shape", "pin the shape of an input with dynamic dimensions: name=1x3x32x32 (repeatable)")
+	out := fs.String("o", "", "write the IR to this .pir file (all constants in full, so it parses back)")
+	dot := fs.String("dot", "", "also write a Graphviz drawing of the graph to this file")
+	elide := fs.Int("elide", 16, "when printing to the terminal, summarize constants with more elements than this (0: print all)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if pf.helpRequested(stdout) {
+		return exitOK
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	if err := pf.startProfile(); err != nil {
+		fmt.Fprintf(stderr, "pimc ir: %v\n", err)
+		return exitUser
+	}
+	defer pf.stop()
+	g, err := loadGraph(pos[0], frontend.Options{Shapes: shapes})
+	if err != nil {
+		fmt.Fprintf(stderr, "pimc ir: %v\n", err)
+		return exitUser
+	}
+	if err := pf.run(g, stderr); err != nil {
+		fmt.Fprintf(stderr, "pimc ir: %s: %v\n", pos[0], err)
+		return exitUser
+	}
+	if *dot != "" {
+		var b bytes.Buffer
+		if err := ir.WriteDot(&b, g); err != nil {
+			fmt.Fprintf(stderr, "pimc ir: %v\n", err)
+			return exitInternal
+		}
+		if err := atomicfile.WriteFile(*dot, b.Bytes(), 0o644); err != nil {
+			fmt.Fprintf(stderr, "pimc ir: %v\n", err)
+			return exitUser
+		}
+	}
+	if *out != "" {
+		var b bytes.Buffer
+		if err := ir.Print(&b, g, ir.PrintOptions{}); err != nil {
+			fmt.Fprintf(stderr, "pimc ir: %v\n", err)
+			return exitInternal
+		}
+		if err := atomicfile.WriteFile(*out, b.Bytes(), 0o644); err != nil {
+			fmt.Fprintf(stderr, "pimc ir: %v\n", err)
+			return exitUser
+		}
+		return exitOK
+	}
+	if err := ir.Print(stdout, g, ir.PrintOptions{ElideConstsOver: *elide}); err != nil {
+		fmt.Fprintf(stderr, "pimc ir: %v\n", err)
+		return exitInternal
+	}
+	return exitOK
+}
+
+// loadGraph reads an ONNX model or a .pir file (chosen by extension) and
+// verifies it.
+func loadGraph(path string, opt frontend.Options) (*ir.Graph, error) {
+	if strings.HasSuffix(path, ".pir") {
+		src, err := readFile(path)
+		if err != nil {
+			return nil, err
+		}
+		g, err := ir.Parse(path, src)
+		if err != nil {
+			return nil, err
+		}
+		if err := ir.Verify(g); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return g, nil
+	}
+	return frontend.Load(path, opt)
+}
