@@ -54,12 +54,56 @@ func broadcastStrides(in, out []int) []int {
 	return st
 }
 
+// collapseAxes simplifies an iteration space without changing the element
+// order: it drops size-1 axes and merges neighbouring axes that every
+// operand walks contiguously (stride[i] == stride[i+1]*out[i+1], which
+// includes runs of broadcast axes with stride 0). Rows then get as long as
+// possible, so forEachRow calls its function rarely.
+func collapseAxes(out []int, strides [][]int) ([]int, [][]int) {
+	no := []int{}
+	ns := make([][]int, len(strides))
+	for i, d := range out {
+		if d == 1 {
+			continue
+		}
+		last := len(no) - 1
+		merge := last >= 0
+		for k := range strides {
+			if merge && ns[k][last] != strides[k][i]*d {
+				merge = false
+			}
+		}
+		if merge {
+			no[last] *= d
+			for k := range strides {
+				ns[k][last] = strides[k][i]
+			}
+			continue
+		}
+		no = append(no, d)
+		for k := range strides {
+			ns[k] = append(ns[k], strides[k][i])
+		}
+	}
+	if len(no) == 0 && NumElems(out) == 1 {
+		no = []int{1}
+		for k := range ns {
+			ns[k] = []int{0}
+		}
+	}
+	if NumElems(out) == 0 {
+		return out, strides // nothing to iterate; keep the zero dimension
+	}
+	return no, ns
+}
+
 // forEachRow walks out (row-major) one innermost row at a time. For every row
 // it calls fn(o, offs, n) where o is the flat output offset of the row, offs
 // the flat offset of the row's first element in each input (per the strides
 // from broadcastStrides) and n the row length; along the row, input k
 // advances by inner[k] elements (0 when that axis is broadcast).
 func forEachRow(out []int, strides [][]int, fn func(o int, offs []int, n int, inner []int)) {
+	out, strides = collapseAxes(out, strides)
 	rank := len(out)
 	k := len(strides)
 	offs := make([]int, k)
