@@ -48,6 +48,10 @@ type sgemmKernel struct {
 	macsPerCycle float64
 	fn           func(kc int, a, b, c []float32, ldc int, alpha, beta float32, load bool)
 	direct       func(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool)
+
+	// copyRows, when not nil, replaces sgemmCopyRows for strides up to 32
+	// (it must also zero dst[p*stride+width : p*stride+stride]).
+	copyRows func(dst []float32, stride int, src []float32, ld, width, kc int)
 }
 
 // sgemmPlanKernels are the kernels Sgemm chooses from, by shape (see
@@ -64,14 +68,14 @@ var sgemmAllKernels = []*sgemmKernel{sgemmGoKernel}
 // columns of packed B (kc×nc) in L3. Only sgemmKC changes results (it fixes
 // where partial sums are added to C); the others only change speed.
 const (
-	sgemmKC = 320
+	sgemmKC = 512
 	sgemmMC = 144
 	sgemmNC = 2048
 )
 
 // sgemmSerialWork is the number of multiply-adds below which SgemmParallel
 // does not start goroutines.
-const sgemmSerialWork = 1 << 18
+const sgemmSerialWork = 1 << 20
 
 // sgemmMat is an operand as the packing code sees it. In the A role, element
 // (i, p) is data[i*ld+p], or data[p*ld+i] when trans; in the B role element
@@ -186,19 +190,25 @@ func (j *sgemmJob) run(workers int) {
 		j.block(0, j.m, 0, j.n)
 		return
 	}
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	part := func(w int) {
 		lo, hi := tiles*w/workers, tiles*(w+1)/workers
+		if splitN {
+			j.block(0, j.m, lo*nr, min(hi*nr, j.n))
+		} else {
+			j.block(lo*mr, min(hi*mr, j.m), 0, j.n)
+		}
+	}
+	// The caller computes the last part itself: one goroutine fewer to
+	// start and wake.
+	var wg sync.WaitGroup
+	for w := 0; w < workers-1; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if splitN {
-				j.block(0, j.m, lo*nr, min(hi*nr, j.n))
-			} else {
-				j.block(lo*mr, min(hi*mr, j.m), 0, j.n)
-			}
+			part(w)
 		}()
 	}
+	part(workers - 1)
 	wg.Wait()
 }
 
@@ -242,7 +252,7 @@ func (j *sgemmJob) block(i0, i1, j0, j1 int) {
 		nc := min(ncMax, j1-jc)
 		for pc := 0; pc < j.k; pc += kcMax {
 			kc := min(kcMax, j.k-pc)
-			sgemmPackB(bufs.b, j.b, nr, pc, kc, jc, nc)
+			sgemmPackB(bufs.b, j.b, j.kern, pc, kc, jc, nc)
 			// The first k block applies beta; later ones add to C.
 			load, beta := j.beta != 0, j.beta
 			if pc > 0 {
@@ -255,7 +265,7 @@ func (j *sgemmJob) block(i0, i1, j0, j1 int) {
 				if direct {
 					full = mc / mr * mr
 				}
-				sgemmPackA(bufs.a[full*kc:], j.a, mr, ic+full, mc-full, pc, kc)
+				sgemmPackA(bufs.a[full*kc:], j.a, j.kern, ic+full, mc-full, pc, kc)
 				for jr := 0; jr < nc; jr += nr {
 					bp := bufs.b[jr*kc : (jr+nr)*kc]
 					for ir := 0; ir < mc; ir += mr {
@@ -322,24 +332,18 @@ func (k *sgemmKernel) call(kc int, a []float32, lda int, b, c []float32, ldc int
 // sgemmPackA packs rows [i0, i0+mc) and depths [p0, p0+kc) of A (role A)
 // into dst as ceil(mc/mr) panels of kc×mr values, dst[panel*mr*kc+p*mr+r],
 // padding missing rows with zeros.
-func sgemmPackA(dst []float32, a sgemmMat, mr, i0, mc, p0, kc int) {
+func sgemmPackA(dst []float32, a sgemmMat, kern *sgemmKernel, i0, mc, p0, kc int) {
+	mr := kern.mr
 	for ir := 0; ir < mc; ir += mr {
 		panel := dst[ir*kc : (ir+mr)*kc]
 		rows := min(mr, mc-ir)
-		if a.trans {
-			for p := 0; p < kc; p++ {
-				src := a.data[(p0+p)*a.ld+i0+ir:]
-				d := panel[p*mr : p*mr+mr]
-				copy(d, src[:rows])
-				clear(d[rows:])
-			}
-			continue
+		if rows < mr {
+			clear(panel)
 		}
-		sgemmPackT(panel, mr, a.data[(i0+ir)*a.ld+p0:], a.ld, rows, kc)
-		for r := rows; r < mr; r++ {
-			for p := 0; p < kc; p++ {
-				panel[p*mr+r] = 0
-			}
+		if a.trans {
+			kern.copy(panel, mr, a.data[p0*a.ld+i0+ir:], a.ld, rows, kc)
+		} else {
+			sgemmPackT(panel, mr, a.data[(i0+ir)*a.ld+p0:], a.ld, rows, kc)
 		}
 	}
 }
@@ -347,24 +351,52 @@ func sgemmPackA(dst []float32, a sgemmMat, mr, i0, mc, p0, kc int) {
 // sgemmPackB packs depths [p0, p0+kc) and columns [j0, j0+nc) of B (role B)
 // into dst as ceil(nc/nr) panels of kc×nr values, dst[panel*nr*kc+p*nr+c],
 // padding missing columns with zeros.
-func sgemmPackB(dst []float32, b sgemmMat, nr, p0, kc, j0, nc int) {
+func sgemmPackB(dst []float32, b sgemmMat, kern *sgemmKernel, p0, kc, j0, nc int) {
+	nr := kern.nr
 	for jr := 0; jr < nc; jr += nr {
 		panel := dst[jr*kc : (jr+nr)*kc]
 		cols := min(nr, nc-jr)
-		if !b.trans {
-			for p := 0; p < kc; p++ {
-				src := b.data[(p0+p)*b.ld+j0+jr:]
-				d := panel[p*nr : p*nr+nr]
-				copy(d, src[:cols])
-				clear(d[cols:])
-			}
-			continue
+		if cols < nr {
+			clear(panel)
 		}
-		sgemmPackT(panel, nr, b.data[(j0+jr)*b.ld+p0:], b.ld, cols, kc)
-		for q := cols; q < nr; q++ {
-			for p := 0; p < kc; p++ {
-				panel[p*nr+q] = 0
-			}
+		if b.trans {
+			sgemmPackT(panel, nr, b.data[(j0+jr)*b.ld+p0:], b.ld, cols, kc)
+		} else {
+			kern.copy(panel, nr, b.data[p0*b.ld+j0+jr:], b.ld, cols, kc)
+		}
+	}
+}
+
+// copy is sgemmCopyRows, or the kernel's faster version when it has one.
+func (k *sgemmKernel) copy(dst []float32, stride int, src []float32, ld, width, kc int) {
+	if k.copyRows != nil && stride <= 32 {
+		k.copyRows(dst, stride, src, ld, width, kc)
+	} else {
+		sgemmCopyRows(dst, stride, src, ld, width, kc)
+	}
+}
+
+// sgemmCopyRows copies kc rows of width values from src (row stride ld) to
+// dst (row stride stride): dst[p*stride+q] = src[p*ld+q]. Full rows of the
+// kernels' widths are copied as arrays, which compiles to inline vector
+// moves instead of a memmove call per row.
+func sgemmCopyRows(dst []float32, stride int, src []float32, ld, width, kc int) {
+	switch {
+	case width == 32 && stride == 32:
+		for p := 0; p < kc; p++ {
+			*(*[32]float32)(dst[p*32:]) = [32]float32(src[p*ld : p*ld+32])
+		}
+	case width == 16 && stride == 16:
+		for p := 0; p < kc; p++ {
+			*(*[16]float32)(dst[p*16:]) = [16]float32(src[p*ld : p*ld+16])
+		}
+	case width == 8 && stride == 8:
+		for p := 0; p < kc; p++ {
+			*(*[8]float32)(dst[p*8:]) = [8]float32(src[p*ld : p*ld+8])
+		}
+	default:
+		for p := 0; p < kc; p++ {
+			copy(dst[p*stride:p*stride+width], src[p*ld:p*ld+width])
 		}
 	}
 }

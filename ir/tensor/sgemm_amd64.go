@@ -17,6 +17,9 @@ func sgemmKernel16x16AVX512(kc int, a *float32, rs, cs int, b, c *float32, ldc i
 //go:noescape
 func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int)
 
+//go:noescape
+func sgemmCopyRowsAVX512(dst *float32, stride int, src *float32, ld, kc int, loadMask, storeMask uint32)
+
 func sgemmCPUID(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
 func sgemmXGETBV() (eax, edx uint32)
@@ -38,9 +41,9 @@ func init() {
 	}
 	if avx512 {
 		sgemmAVX512Kernel = &sgemmKernel{name: "avx512-8x32", mr: 8, nr: 32, macsPerCycle: 32,
-			fn: sgemmKernel8x32AVX512Go, direct: sgemmKernel8x32AVX512DirectGo}
+			fn: sgemmKernel8x32AVX512Go, direct: sgemmKernel8x32AVX512DirectGo, copyRows: sgemmCopyRowsAVX512Go}
 		sgemmAVX512NarrowKernel = &sgemmKernel{name: "avx512-16x16", mr: 16, nr: 16, macsPerCycle: 28,
-			fn: sgemmKernel16x16AVX512Go, direct: sgemmKernel16x16AVX512DirectGo}
+			fn: sgemmKernel16x16AVX512Go, direct: sgemmKernel16x16AVX512DirectGo, copyRows: sgemmCopyRowsAVX512Go}
 		sgemmPlanKernels = []*sgemmKernel{sgemmAVX512Kernel, sgemmAVX512NarrowKernel}
 		sgemmAllKernels = append(sgemmAllKernels, sgemmAVX512Kernel, sgemmAVX512NarrowKernel)
 	}
@@ -127,4 +130,26 @@ func sgemmLoadFlag(load bool) int {
 		return 1
 	}
 	return 0
+}
+
+// sgemmCopyRowsAVX512Go is sgemmCopyRows for widths and strides up to 32,
+// with masked vector loads and stores instead of a memmove call per row.
+func sgemmCopyRowsAVX512Go(dst []float32, stride int, src []float32, ld, width, kc int) {
+	if kc == 0 {
+		return
+	}
+	if width < 1 || width > stride || stride > 32 {
+		panic("BUG: sgemmCopyRowsAVX512Go: width or stride out of range")
+	}
+	_ = dst[(kc-1)*stride+stride-1]
+	_ = src[(kc-1)*ld+width-1]
+	loadMask := uint32(1)<<width - 1
+	storeMask := uint32(1)<<stride - 1
+	if stride == 32 {
+		storeMask = ^uint32(0)
+	}
+	if width == 32 {
+		loadMask = ^uint32(0)
+	}
+	sgemmCopyRowsAVX512(&dst[0], stride, &src[0], ld, kc, loadMask, storeMask)
 }

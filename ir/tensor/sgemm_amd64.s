@@ -507,3 +507,43 @@ k256update:
 	UPDATE256(Y14, Y15)
 	VZEROUPPER
 	RET
+
+// func sgemmCopyRowsAVX512(dst *float32, stride int, src *float32, ld, kc int, loadMask, storeMask uint32)
+//
+// Copies kc rows of up to 32 values: row p of src (at src + p*ld) goes to
+// dst + p*stride (strides in elements). Lane q is read when bit q of
+// loadMask is set and is zero otherwise (masked-out lanes never fault), and
+// written when bit q of storeMask is set, so a narrow source row is padded
+// with zeros to the panel width.
+TEXT ·sgemmCopyRowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ stride+8(FP), DX
+	SHLQ $2, DX
+	MOVQ src+16(FP), SI
+	MOVQ ld+24(FP), BX
+	SHLQ $2, BX
+	MOVQ kc+32(FP), CX
+	MOVL loadMask+40(FP), AX
+	KMOVW AX, K1
+	SHRL  $16, AX
+	KMOVW AX, K2
+	MOVL  storeMask+44(FP), AX
+	KMOVW AX, K3
+	SHRL  $16, AX
+	KMOVW AX, K4
+	TESTQ CX, CX
+	JZ    copydone
+
+copyloop:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS   Z0, K3, (DI)
+	VMOVUPS   Z1, K4, 64(DI)
+	ADDQ      BX, SI
+	ADDQ      DX, DI
+	DECQ      CX
+	JNZ       copyloop
+
+copydone:
+	VZEROUPPER
+	RET
