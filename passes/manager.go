@@ -129,10 +129,7 @@ func (m *Manager) runStep(g *ir.Graph, step *Step) error {
 	if err != nil {
 		if pe, ok := err.(*panicError); ok {
 			path, derr := m.writeCrashDump(before, name, pe)
-			if derr != nil {
-				return fmt.Errorf("passes: pass %s panicked: %v (writing the IR dump failed too: %v)", name, pe.value, derr)
-			}
-			return fmt.Errorf("passes: pass %s panicked: %v; the IR before the pass is in %s", name, pe.value, path)
+			return &PassPanicError{Pass: name, Value: pe.value, Dump: path, DumpErr: derr}
 		}
 		return fmt.Errorf("passes: pass %s: %w", name, err)
 	}
@@ -188,6 +185,23 @@ func (m *Manager) recordTiming(name string, changed bool, run, verify time.Durat
 	}
 	t.Run += run
 	t.Verify += verify
+}
+
+// PassPanicError reports a pass that panicked: a bug in pimc. Dump is the
+// file holding the IR the pass was given (and the stack), DumpErr why it
+// could not be written.
+type PassPanicError struct {
+	Pass    string
+	Value   any
+	Dump    string
+	DumpErr error
+}
+
+func (e *PassPanicError) Error() string {
+	if e.DumpErr != nil {
+		return fmt.Sprintf("passes: pass %s panicked: %v (writing the IR dump failed too: %v)", e.Pass, e.Value, e.DumpErr)
+	}
+	return fmt.Sprintf("passes: pass %s panicked: %v; the IR before the pass is in %s", e.Pass, e.Value, e.Dump)
 }
 
 // panicError carries a recovered panic out of runRecovered.
