@@ -69,7 +69,7 @@ func PrintAsm(w io.Writer, p *Program) error {
 			continue
 		}
 		t := in.Args[len(info.Fields)-1]
-		if len(labels[t]) == 0 {
+		if t >= 0 && t <= int64(len(p.Code)) && len(labels[t]) == 0 {
 			labels[t] = []string{".L" + strconv.FormatInt(t, 10)}
 		}
 	}
@@ -119,7 +119,17 @@ func srcComment(p *Program, src int32) string {
 		return fmt.Sprintf("@%d (invalid)", src)
 	}
 	s := p.Sources[src]
-	return fmt.Sprintf("@%d %s/%s -> %s", src, s.Layer, s.Node, s.Value)
+	return fmt.Sprintf("@%d %s/%s -> %s", src, oneLine(s.Layer), oneLine(s.Node), oneLine(s.Value))
+}
+
+// oneLine replaces control characters so a name cannot break a comment line.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == 0x85 {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 func formatShape(s []uint32) string {

@@ -1,0 +1,145 @@
+package isa
+
+import (
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"strings"
+	"testing"
+)
+
+type rawSection struct {
+	kind uint32
+	data []byte
+}
+
+// buildPimb assembles a file from raw sections with correct checksums, so
+// tests can feed structurally wrong content past the CRC checks.
+func buildPimb(secs []rawSection) []byte {
+	n := len(secs)
+	out := make([]byte, headerSize+sectionEntry*n)
+	copy(out, Magic)
+	binary.LittleEndian.PutUint16(out[8:], FormatMajor)
+	binary.LittleEndian.PutUint32(out[12:], uint32(n))
+	off := uint64(len(out))
+	for i, s := range secs {
+		e := out[headerSize+sectionEntry*i:]
+		binary.LittleEndian.PutUint32(e[0:], s.kind)
+		binary.LittleEndian.PutUint32(e[4:], crc32.ChecksumIEEE(s.data))
+		binary.LittleEndian.PutUint64(e[8:], off)
+		binary.LittleEndian.PutUint64(e[16:], uint64(len(s.data)))
+		off += uint64(len(s.data))
+	}
+	binary.LittleEndian.PutUint32(out[48:], headerCRC(out))
+	for _, s := range secs {
+		out = append(out, s.data...)
+	}
+	return out
+}
+
+func u32s(vs ...uint32) []byte {
+	var b []byte
+	for _, v := range vs {
+		b = binary.LittleEndian.AppendUint32(b, v)
+	}
+	return b
+}
+
+func haltCode() []byte { return binary.LittleEndian.AppendUint64(nil, 0x0200000000000000) }
+
+// fixHeaderCRC recomputes the header checksum after a test edited the header.
+func fixHeaderCRC(b []byte) []byte {
+	n := binary.LittleEndian.Uint32(b[12:])
+	binary.LittleEndian.PutUint32(b[48:], headerCRC(b[:headerSize+sectionEntry*int(n)]))
+	return b
+}
+
+func TestDecodeBinaryErrors(t *testing.T) {
+	good, err := EncodeBinary(validProgram())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DecodeBinary(good); err != nil {
+		t.Fatalf("valid file: %v", err)
+	}
+	mod := func(f func(b []byte) []byte) []byte {
+		b := append([]byte(nil), good...)
+		return f(b)
+	}
+	cases := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty", nil, "truncated header: 0 bytes"},
+		{"short header", good[:40], "truncated header: 40 bytes"},
+		{"bad magic", mod(func(b []byte) []byte { b[0] = 'X'; return b }), "bad magic"},
+		{"future major", mod(func(b []byte) []byte { b[8] = 2; return b }), "format version 2.0 not supported"},
+		{"future minor", mod(func(b []byte) []byte { b[10] = 1; return fixHeaderCRC(b) }), "format version 1.1 not supported"},
+		{"header checksum", mod(func(b []byte) []byte { b[20] ^= 1; return b }), "header: checksum mismatch"},
+		{"section checksum", mod(func(b []byte) []byte { b[len(b)-1] ^= 0x80; return b }), "checksum mismatch"},
+		{"truncated table", good[:headerSize+10], "truncated section table"},
+		{"truncated section", good[:len(good)-3], "truncated"},
+		{"trailing bytes", append(append([]byte(nil), good...), 0), "1 trailing bytes"},
+		{"too many sections", mod(func(b []byte) []byte { binary.LittleEndian.PutUint32(b[12:], 1000); return b }), "1000 sections"},
+		{"gap", mod(func(b []byte) []byte {
+			e := b[headerSize+8:]
+			binary.LittleEndian.PutUint64(e, binary.LittleEndian.Uint64(e)+1)
+			return fixHeaderCRC(b)
+		}), "sections are contiguous"},
+		{"reserved header word", mod(func(b []byte) []byte { b[52] = 1; return b }), "reserved word is 0x1, want 0"},
+		{"missing code", buildPimb([]rawSection{{2, u32s(0)}}), "missing required section code"},
+		{"unknown section", buildPimb([]rawSection{{1, haltCode()}, {99, nil}}), "unknown section kind 99"},
+		{"duplicate section", buildPimb([]rawSection{{1, haltCode()}, {1, haltCode()}}), "section code appears twice"},
+		{"code not whole", buildPimb([]rawSection{{1, haltCode()[:5]}}), "not a whole number of 8-byte instructions"},
+		{"bad instruction", buildPimb([]rawSection{{1, append(haltCode(), 0, 0, 0, 0, 0, 0, 0, 0xEE)}}), "section code: code[1]: undefined opcode 0xee"},
+		{"srcmap count", buildPimb([]rawSection{{1, haltCode()}, {4, u32s(0, 0)}}), "section srcmap at byte 0: 8 bytes, want 4 per instruction = 4"},
+		{"huge count", buildPimb([]rawSection{{1, haltCode()}, {3, u32s(0xffffffff)}}), "section sources at byte 4: count 4294967295 needs at least"},
+		{"truncated string", buildPimb([]rawSection{{1, haltCode()}, {2, u32s(10)}}), "truncated string: length 10"},
+		{"unread bytes", buildPimb([]rawSection{{1, haltCode()}, {2, append(u32s(0), 1)}}), "1 unread bytes"},
+		{"weights truncated", buildPimb([]rawSection{{1, haltCode()}, {5, u32s(2, 32, 0, 0, 0)}}), "section weights at byte 8: truncated: 2 rows of 32 bytes"},
+		{"weights zero bytes", buildPimb([]rawSection{{1, haltCode()}, {5, u32s(1, 0, 0, 0, 0)}}), "1 rows of 0 bytes"},
+		{"port reserved", buildPimb([]rawSection{{1, haltCode()}, {7, append(append(u32s(1, 0), 0, 8, 1, 0), make([]byte, 20)...)}}), "reserved bytes not zero"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := DecodeBinary(c.data)
+			if err == nil {
+				t.Fatalf("DecodeBinary succeeded (%d instructions), want error containing %q", len(p.Code), c.want)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q does not contain %q", err, c.want)
+			}
+			if !strings.HasPrefix(err.Error(), "pimb: ") {
+				t.Errorf("error %q does not start with pimb:", err)
+			}
+		})
+	}
+	_, err = DecodeBinary(mod(func(b []byte) []byte { b[len(b)-1] ^= 0x80; return b }))
+	if !errors.Is(err, ErrChecksum) {
+		t.Errorf("checksum error does not wrap ErrChecksum: %v", err)
+	}
+}
+
+// TestDecodeEveryTruncation cuts a real file at every length: always an
+// error, never a panic.
+func TestDecodeEveryTruncation(t *testing.T) {
+	good, err := EncodeBinary(validProgram())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 0; n < len(good); n++ {
+		if _, err := DecodeBinary(good[:n]); err == nil {
+			t.Fatalf("truncation to %d of %d bytes decoded without error", n, len(good))
+		}
+	}
+	// Flip every bit of the header and table: always an error.
+	table := headerSize + sectionEntry*int(binary.LittleEndian.Uint32(good[12:]))
+	for i := 0; i < table*8; i++ {
+		b := append([]byte(nil), good...)
+		b[i/8] ^= 1 << (i % 8)
+		if _, err := DecodeBinary(b); err == nil {
+			t.Fatalf("bit flip %d in the header decoded without error", i)
+		}
+	}
+}

@@ -1,0 +1,175 @@
+package isa_test
+
+import (
+	"bytes"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/backend/target"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden .pimb.hex files in testdata/isa")
+
+const testdataDir = "../../testdata/isa"
+
+// TestTestdataPrograms assembles every hand-written program, validates it on
+// the default target, checks both round trips and compares the binary with its
+// golden hex dump.
+func TestTestdataPrograms(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(testdataDir, "*.pasm"))
+	if err != nil || len(files) < 3 {
+		t.Fatalf("want at least 3 programs in %s, got %v (%v)", testdataDir, files, err)
+	}
+	arch := target.Default().Arch()
+	for _, name := range files {
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			src, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := isa.ParseAsm(name, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := isa.Validate(p, arch); err != nil {
+				t.Fatal(err)
+			}
+			for i, in := range p.Code {
+				if in.Op != isa.OpHalt && in.Src < 0 {
+					t.Errorf("code[%d] (%v) names no source", i, in.Op)
+				}
+			}
+			checkExpectComments(t, p, src)
+			back, err := isa.ParseAsm("printed", isa.FormatAsm(p))
+			if err != nil || !reflect.DeepEqual(p, back) {
+				t.Fatalf("asm round trip: %v", err)
+			}
+			bin, err := isa.EncodeBinary(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bin2, _ := isa.EncodeBinary(back)
+			if !bytes.Equal(bin, bin2) {
+				t.Fatal("encoding is not deterministic")
+			}
+			dec, err := isa.DecodeBinary(bin)
+			if err != nil || !reflect.DeepEqual(p, dec) {
+				t.Fatalf("binary round trip: %v", err)
+			}
+			golden := strings.TrimSuffix(name, ".pasm") + ".pimb.hex"
+			dump := HexDump(bin)
+			if *update || os.Getenv("PIMC_UPDATE") == "1" {
+				if err := os.WriteFile(golden, []byte(dump), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run: go test ./backend/isa -run TestTestdataPrograms -update)", err)
+			}
+			if string(want) != dump {
+				t.Fatalf("%s differs from the encoding of %s; if the change is intended run:\n  go test ./backend/isa -run TestTestdataPrograms -update", golden, name)
+			}
+			wantBin, err := ParseHexDump(string(want))
+			if err != nil || !bytes.Equal(wantBin, bin) {
+				t.Fatalf("golden hex dump does not parse back: %v", err)
+			}
+		})
+	}
+}
+
+// checkExpectComments checks that the "# expect-input/-output NAME = ..."
+// comments name the program's ports and give one value per element, so the
+// simulator tests can rely on them.
+func checkExpectComments(t *testing.T, p *isa.Program, src []byte) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, line := range strings.Split(string(src), "\n") {
+		var dir isa.PortDir
+		var rest string
+		switch {
+		case strings.HasPrefix(line, "# expect-input "):
+			dir, rest = isa.PortIn, strings.TrimPrefix(line, "# expect-input ")
+		case strings.HasPrefix(line, "# expect-output "):
+			dir, rest = isa.PortOut, strings.TrimPrefix(line, "# expect-output ")
+		default:
+			continue
+		}
+		name, vals, ok := strings.Cut(rest, " = ")
+		if !ok {
+			t.Fatalf("bad expect comment %q", line)
+		}
+		var port *isa.Port
+		for i := range p.Ports {
+			if p.Ports[i].Name == name && p.Ports[i].Dir == dir {
+				port = &p.Ports[i]
+			}
+		}
+		if port == nil {
+			t.Fatalf("expect comment names no %v port %q", dir, name)
+		}
+		if n := uint64(len(strings.Fields(vals))); n != port.Len() {
+			t.Fatalf("expect %s: %d values, port has %d elements", name, n, port.Len())
+		}
+		lo, hi := port.Type.Range()
+		for _, v := range strings.Fields(vals) {
+			var x int64
+			if _, err := fmt.Sscan(v, &x); err != nil || x < lo || x > hi {
+				t.Fatalf("expect %s: value %q not in %v", name, v, port.Type)
+			}
+		}
+		seen[name] = true
+	}
+	for _, pt := range p.Ports {
+		if !seen[pt.Name] {
+			t.Errorf("no expect comment for port %q", pt.Name)
+		}
+	}
+}
+
+// HexDump formats bytes as "offset: 16 hex bytes" lines (the golden format).
+func HexDump(b []byte) string {
+	var s strings.Builder
+	for i := 0; i < len(b); i += 16 {
+		fmt.Fprintf(&s, "%08x: %s\n", i, hex.EncodeToString(b[i:min(i+16, len(b))]))
+	}
+	return s.String()
+}
+
+// ParseHexDump is the inverse of HexDump.
+func ParseHexDump(s string) ([]byte, error) {
+	var out []byte
+	for i, line := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+		off, h, ok := strings.Cut(line, ": ")
+		if !ok || off != fmt.Sprintf("%08x", len(out)) {
+			return nil, fmt.Errorf("line %d: bad offset", i+1)
+		}
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %v", i+1, err)
+		}
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
+// TestDefaultTargetFingerprintInTestdata: the programs are bound to the
+// default preset; if the preset geometry changes they must be rebound.
+func TestDefaultTargetFingerprintInTestdata(t *testing.T) {
+	fp := target.Default().Fingerprint()
+	src, err := os.ReadFile(filepath.Join(testdataDir, "dot.pasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(src, []byte(hex.EncodeToString(fp[:]))) {
+		t.Fatal("dot.pasm is not bound to the default target's fingerprint")
+	}
+}
