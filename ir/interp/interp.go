@@ -20,8 +20,9 @@ func Run(g *ir.Graph, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	r := &runner{
 		env:  make(map[*ir.Value]*tensor.Tensor, len(g.Nodes)+len(g.Inputs)+len(g.Consts)),
 		left: make(map[*ir.Value]int),
-		ctx:  &Ctx{pool: newBufPool()},
+		ctx:  &Ctx{pool: getBufPool()},
 	}
+	defer putBufPool(r.ctx.pool)
 	for i, v := range g.Inputs {
 		t := inputs[i]
 		if t == nil {
@@ -70,6 +71,11 @@ func Run(g *ir.Graph, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 			seen[key] = true
 		}
 		outs[i] = t
+	}
+	// The outputs now belong to the caller: the pool forgets them, so a
+	// later Run that gets them back as inputs never recycles them.
+	for key := range seen {
+		r.ctx.pool.disown(key)
 	}
 	return outs, nil
 }

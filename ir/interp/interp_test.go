@@ -313,3 +313,30 @@ func TestEvalNode(t *testing.T) {
 		t.Fatalf("split: %v %v", outs, err)
 	}
 }
+
+// Buffers are recycled across runs, but never the tensors handed to the
+// caller, even when the caller passes them back in as inputs.
+func TestOutputsSurviveLaterRuns(t *testing.T) {
+	g := lenet5(t, 1)
+	first, err := Run(g, []*tensor.Tensor{randInput(10, 1, 1, 28, 28)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := first[0].Clone()
+	b := newBuilder(t, "chain", 1)
+	x := b.input("x", tensor.Float32, 1, 10)
+	h := b.node(ir.OpTanh, "t1", nil, x)
+	h = b.node(ir.OpAdd, "a1", nil, h, x)
+	g2 := b.output(b.node(ir.OpRelu, "r1", nil, h))
+	for i := 0; i < 5; i++ {
+		if _, err := Run(g, []*tensor.Tensor{randInput(int64(11+i), 1, 1, 28, 28)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Run(g2, []*tensor.Tensor{first[0]}); err != nil {
+			t.Fatal(err)
+		}
+		if !tensor.Equal(first[0], keep) {
+			t.Fatalf("run %d overwrote an earlier output", i)
+		}
+	}
+}

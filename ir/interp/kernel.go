@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -99,3 +100,29 @@ func (p *bufPool) put(t *tensor.Tensor) {
 }
 
 func (p *bufPool) owns(key any) bool { return p != nil && p.owned[key] }
+
+// disown removes a buffer handed to the caller from the pool's records.
+func (p *bufPool) disown(key any) { delete(p.owned, key) }
+
+// bufPools keeps the pools of finished runs, so repeated runs of a model
+// reuse the same activation buffers instead of allocating them again.
+var bufPools sync.Pool
+
+func getBufPool() *bufPool {
+	if p, ok := bufPools.Get().(*bufPool); ok {
+		return p
+	}
+	return newBufPool()
+}
+
+// putBufPool gives back the pool of a finished run. After a successful run
+// every buffer it owns is free (outputs were disowned); after a failed one
+// some may belong to discarded tensors, which is harmless since nothing
+// reads those again. The size check keeps a pool that owns an unusual
+// number of buffers from being kept alive.
+func putBufPool(p *bufPool) {
+	if len(p.owned) > 1<<12 {
+		return // pathological graph: let the garbage collector have it
+	}
+	bufPools.Put(p)
+}
