@@ -34,6 +34,9 @@ func Run(g *ir.Graph, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if err := checkType(v, t); err != nil {
 			return nil, fmt.Errorf("interp: input %d (%q): %w", i, v.Name, err)
 		}
+		if key := t.StorageKey(); key != nil {
+			r.ctx.pool.disown(key) // a caller's tensor is never recycled
+		}
 		r.env[v] = t
 	}
 	for _, v := range g.Consts {

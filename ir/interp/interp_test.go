@@ -325,8 +325,9 @@ func TestOutputsSurviveLaterRuns(t *testing.T) {
 	keep := first[0].Clone()
 	b := newBuilder(t, "chain", 1)
 	x := b.input("x", tensor.Float32, 1, 10)
-	h := b.node(ir.OpTanh, "t1", nil, x)
-	h = b.node(ir.OpAdd, "a1", nil, h, x)
+	id := b.node(ir.OpIdentity, "id", nil, x) // a view of the caller's tensor
+	h := b.node(ir.OpTanh, "t1", nil, id)
+	h = b.node(ir.OpAdd, "a1", nil, h, id)
 	g2 := b.output(b.node(ir.OpRelu, "r1", nil, h))
 	for i := 0; i < 5; i++ {
 		if _, err := Run(g, []*tensor.Tensor{randInput(int64(11+i), 1, 1, 28, 28)}); err != nil {
