@@ -1,0 +1,26 @@
+// Package sim is the ISA-level simulator of pimc's SOT-MRAM processing-in-memory
+// engine (docs/ISA.md is its contract). It loads an isa.Program on a
+// target.Target, executes every instruction exactly from the bits stored in
+// the program (sub-array rows as packed 64-bit words, AND/OR with popcount,
+// saturating shift-add accumulators, the DPU's requantization), and accounts
+// time and energy per hardware unit and per source (layer / ONNX node).
+//
+// Allowed imports: backend/isa, backend/target, ir/tensor, internal/atomicfile
+// and the standard library. It never imports the compiler or the interpreter,
+// so it can run hand-written assembly and serve as an independent oracle.
+//
+// Structure:
+//   - Prepare predecodes a validated program into an Executable: a compact
+//     instruction array, the packed weight image and the integer cost table.
+//     It is read-only and shared by every Machine made from it.
+//   - A Machine holds the mutable state of one engine (registers, buffers,
+//     sub-arrays with copy-on-write rows, unit timers). Load = Prepare +
+//     NewMachine. Run executes one inference and returns its RunStats.
+//   - BuildReport turns the RunStats of a batch into a Report (JSON and a
+//     human table). RunBatch runs a batch in sequence or on goroutines, one
+//     Machine each, with identical, deterministic results.
+//
+// Timing model (docs/ISA.md §4 leaves the details to the simulator): see
+// timing.go. Times are integer picoseconds, so reports are exact and
+// reproducible.
+package sim

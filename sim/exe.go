@@ -1,0 +1,157 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/backend/target"
+)
+
+// inst is a predecoded instruction: the opcode and its operands in assembly
+// order (docs/ISA.md §3) narrowed to int32, so the hot loop reads one small
+// struct and never touches isa.Instr or its operand table. Destination scalar
+// registers r0 are remapped to the scratch register 32, which nothing reads:
+// writes to r0 are discarded without a branch.
+type inst struct {
+	op  isa.Opcode
+	arg [isa.MaxArgs]int32
+}
+
+// scratchReg receives writes to r0 (see inst).
+const scratchReg = isa.NumRegs
+
+// Executable is a program prepared for simulation on one target: predecoded
+// code, the packed weight image and the cost table in integer units. It is
+// read-only after Prepare and may be shared by any number of Machines running
+// on different goroutines.
+type Executable struct {
+	Prog   *isa.Program
+	Target *target.Target
+	Arch   isa.Arch
+
+	code  []inst
+	src   []int32 // Src of each instruction, -1 unattributed
+	words int     // 64-bit words per row = cols/64 rounded up
+
+	// weight image: per sub-array, the packed rows and the bitmap of rows it
+	// defines; nil when the image does not touch the sub-array.
+	wbits    map[int][]uint64
+	wdefined map[int][]uint64
+	// load-time accounting
+	loadRowsBySrc []int64 // weight rows per source (+1: index 0 = unattributed)
+	loadMaxRows   int64   // most rows written into one sub-array
+
+	cmem []int32 // constant memory image
+
+	cost costTable
+}
+
+// Prepare validates prog for tgt (isa.Validate: every problem at once) and
+// predecodes it. The result does not alias prog's mutable slices except
+// read-only (Code, Sources, Ports are only read).
+func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
+	if prog == nil || tgt == nil {
+		return nil, fmt.Errorf("sim: nil program or target")
+	}
+	arch := tgt.Arch()
+	if err := isa.Validate(prog, arch); err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
+	}
+	e := &Executable{Prog: prog, Target: tgt, Arch: arch}
+	e.words = (arch.Cols + 63) / 64
+	e.code = make([]inst, len(prog.Code))
+	e.src = make([]int32, len(prog.Code))
+	for pc, in := range prog.Code {
+		e.code[pc] = predecode(in)
+		e.src[pc] = in.Src
+	}
+	e.loadWeights()
+	e.cmem = make([]int32, arch.ConstWords)
+	for _, c := range prog.Consts {
+		copy(e.cmem[c.Addr:], c.Data)
+	}
+	e.cost = newCostTable(tgt)
+	return e, nil
+}
+
+// writesReg reports which operand of op (if any) is a destination scalar
+// register, for the r0 remapping.
+func writesReg(op isa.Opcode) bool {
+	switch op {
+	case isa.OpLi, isa.OpAdd, isa.OpSub, isa.OpMul, isa.OpAddi, isa.OpMuli,
+		isa.OpSlli, isa.OpSrai, isa.OpMin, isa.OpMax, isa.OpLd, isa.OpLdc:
+		return true
+	}
+	return false
+}
+
+func predecode(in isa.Instr) inst {
+	p := inst{op: in.Op}
+	for i, v := range in.Args {
+		// Validate checked every field, so each value fits its field and an
+		// int32 (the 32-bit branch target is < len(code)).
+		p.arg[i] = int32(v)
+	}
+	if writesReg(in.Op) && p.arg[0] == 0 {
+		p.arg[0] = scratchReg
+	}
+	return p
+}
+
+// loadWeights packs the weight image: column c of a row is bit c%64 of word
+// c/64 (the byte layout of docs/ISA.md §1 read little-endian).
+func (e *Executable) loadWeights() {
+	a := e.Arch
+	e.wbits = map[int][]uint64{}
+	e.wdefined = map[int][]uint64{}
+	e.loadRowsBySrc = make([]int64, len(e.Prog.Sources)+1)
+	perSA := map[int]int64{}
+	for _, w := range e.Prog.Weights {
+		s := int(w.Subarray)
+		bits := e.wbits[s]
+		if bits == nil {
+			bits = make([]uint64, a.Rows*e.words)
+			e.wbits[s] = bits
+			e.wdefined[s] = make([]uint64, (a.Rows+63)/64)
+		}
+		row := bits[int(w.Row)*e.words:]
+		for i, b := range w.Bits {
+			row[i/8] |= uint64(b) << (8 * (i % 8))
+		}
+		e.wdefined[s][w.Row/64] |= 1 << (w.Row % 64)
+		e.loadRowsBySrc[w.Src+1]++
+		perSA[s]++
+		e.loadMaxRows = max(e.loadMaxRows, perSA[s])
+	}
+}
+
+// costTable is the target's cost table in the simulator's integer time unit
+// (picoseconds) and its energies in fJ per docs/ISA.md §4 granularity.
+type costTable struct {
+	cycle int64 // controller clock period, ps
+	lat   [numKinds]int64
+	fj    [numKinds]float64
+	port  int64 // buffer port width, words per access
+}
+
+// kind indexes the cost table in the simulator; the order is target.OpKinds.
+type kind = target.OpKind
+
+const numKinds = int(target.OpBufferWrite) + 1
+
+// ps converts ns to integer picoseconds (the costs are given to at most
+// picosecond precision in practice; rounding makes the clock exact).
+func ps(ns float64) int64 { return int64(math.Round(ns * 1000)) }
+
+func newCostTable(t *target.Target) costTable {
+	var c costTable
+	for _, k := range target.OpKinds() {
+		co := t.Cost(k)
+		c.lat[k] = ps(co.LatencyNS)
+		c.fj[k] = co.EnergyFJ
+	}
+	c.cycle = max(ps(t.CycleNS()), 1)
+	c.port = max(t.Geometry.BufferPortWords.Value, 1)
+	return c
+}

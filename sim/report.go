@@ -1,0 +1,389 @@
+package sim
+
+import (
+	"encoding/hex"
+	"encoding/json"
+
+	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/backend/target"
+)
+
+// Report is the cost report of a batch of inferences (docs/PAPER.md §4:
+// latency, energy, power, area, FPS, GOPS, TOPS/W). Units: ns, pJ, mW, um2.
+//
+// Definitions:
+//   - Load is the one-time weight programming: row_write per weight row;
+//     sub-arrays are programmed in parallel, rows of one sub-array in
+//     sequence, so its latency is (most rows in one sub-array) x row_write.
+//   - PerInference is the mean over the images of the batch (equal to each
+//     image when the program has no data-dependent control flow); Batch is
+//     the sum (images run back to back on one machine: every image starts
+//     from the post-load state, so the sum is also the sequential latency).
+//   - Energy: dynamic energy = operation counts x the target's cost table
+//     (docs/ISA.md §4); leakage = array leakage power x latency + periphery
+//     leakage fraction x dynamic energy.
+//   - MACs are multiply-accumulate equivalents counted from the bit-serial
+//     work: the bmacs (or and/popc/shadd triples) accumulated into one
+//     accumulator between two consumptions of it (vacc, accadd reading it,
+//     accclr) form one dot-product segment over the cols columns of a row,
+//     i.e. cols MACs whatever the bit widths (M x N bmacs). Columns left
+//     unused by the mapping count too (dense hardware MACs): compare with
+//     the model's MAC count to see the mapping's efficiency. BitOps counts
+//     the 1-bit AND-accumulates: cols per bmac.
+//   - GOPS = 2 x MACs / latency; TOPS/W = 2 x MACs / energy; FPS = 1 / frame
+//     latency; average power = energy / latency.
+//   - Utilization: sub-arrays touched / sub-arrays of the target, and the
+//     busy time of the touched sub-arrays' cell arrays (row writes and senses)
+//     / (touched x latency).
+type Report struct {
+	Target            string  `json:"target"`
+	TargetFingerprint string  `json:"target_fingerprint"`
+	ClockGHz          float64 `json:"clock_ghz"`
+	Instructions      int     `json:"program_instructions"`
+	WeightRows        int     `json:"weight_rows"`
+	Images            int     `json:"images"`
+
+	Load         Phase   `json:"weight_programming"`
+	PerInference Phase   `json:"per_inference"`
+	Batch        Phase   `json:"batch"`
+	PerImage     []Phase `json:"per_image,omitempty"`
+
+	FPS              float64 `json:"fps"`
+	GOPS             float64 `json:"gops"`
+	TOPSPerW         float64 `json:"tops_per_w"`
+	MACs             float64 `json:"macs_per_inference"`
+	BitOps           float64 `json:"bit_ops_per_inference"`
+	SubarraysUsed    int     `json:"subarrays_used"`
+	SubarraysTotal   int     `json:"subarrays_total"`
+	SubarrayBusyFrac float64 `json:"subarray_busy_fraction"`
+
+	Area         []AreaItem `json:"area"`
+	AreaTotalUM2 float64    `json:"area_total_um2"`
+
+	// Sources are per-inference (mean) costs by source (layer / ONNX node),
+	// in source-index order; "(unattributed)" last if any instruction has no
+	// source.
+	Sources []SourceReport `json:"sources"`
+}
+
+// Phase is the cost of one phase (weight programming, one inference, a batch).
+type Phase struct {
+	Cycles       float64          `json:"cycles"`
+	LatencyNS    float64          `json:"latency_ns"`
+	Instructions float64          `json:"instructions"`
+	Energy       Energy           `json:"energy_pj"`
+	AvgPowerMW   float64          `json:"avg_power_mw"`
+	Ops          map[string]int64 `json:"ops,omitempty"` // operation counts by cost entry (words, lanes, rows, ops, instrs)
+}
+
+// Energy is an energy split by component, pJ.
+type Energy struct {
+	Sense       float64 `json:"sense"` // two-row AND/OR and plain row reads
+	Write       float64 `json:"write"`
+	Popcount    float64 `json:"popcount"`
+	ShiftAdd    float64 `json:"shift_add"`
+	AccTransfer float64 `json:"acc_transfer"`
+	DPU         float64 `json:"dpu"`
+	Buffer      float64 `json:"buffer"`
+	Controller  float64 `json:"controller"`
+	Leakage     float64 `json:"leakage"`
+	Total       float64 `json:"total"`
+}
+
+// AreaItem is one component of the chip area.
+type AreaItem struct {
+	Name    string  `json:"name"`
+	UM2     float64 `json:"um2"`
+	Formula string  `json:"formula"`
+}
+
+// SourceReport is the per-inference cost of one source.
+type SourceReport struct {
+	Index        int     `json:"index"` // -1 unattributed
+	Layer        string  `json:"layer"`
+	Node         string  `json:"node"`
+	Value        string  `json:"value"`
+	Instructions float64 `json:"instructions"`
+	Cycles       float64 `json:"cycles"`     // controller time charged, in cycles
+	LatencyNS    float64 `json:"latency_ns"` // controller time charged (sums to the frame latency)
+	Energy       Energy  `json:"energy_pj"`
+	MACs         float64 `json:"macs"`
+	LoadEnergyPJ float64 `json:"load_energy_pj"` // weight programming of its rows
+}
+
+// staticOps adds the operation counts fixed by instruction in (executed n
+// times) to ops, indexed by target.OpKind.
+func staticOps(in *isa.Instr, n int64, ops *[numKinds]int64) {
+	ops[target.OpIssue] += n
+	switch in.Op {
+	case isa.OpLd, isa.OpLdc:
+		ops[target.OpBufferRead] += n
+	case isa.OpSt:
+		ops[target.OpBufferWrite] += n
+	case isa.OpPld:
+		ops[target.OpBufferRead] += n * in.Args[4]
+	case isa.OpWrp:
+		ops[target.OpRowWrite] += n
+	case isa.OpRdrow:
+		ops[target.OpRowRead] += n
+	case isa.OpAnd, isa.OpOr:
+		ops[target.OpAndSense] += n
+	case isa.OpPopc:
+		ops[target.OpBitcount] += n
+	case isa.OpShadd, isa.OpAccclr, isa.OpAccadd:
+		ops[target.OpShiftAdd] += n
+	case isa.OpBmac:
+		ops[target.OpAndSense] += n
+		ops[target.OpBitcount] += n
+		ops[target.OpShiftAdd] += n
+	case isa.OpVacc:
+		ops[target.OpAccTransfer] += n
+	}
+}
+
+// energyOf converts operation counts into the component split (no leakage).
+func (c *costTable) energyOf(ops *[numKinds]int64) Energy {
+	pj := func(k target.OpKind) float64 { return float64(ops[k]) * c.fj[k] / 1000 }
+	en := Energy{
+		Sense:       pj(target.OpAndSense) + pj(target.OpRowRead),
+		Write:       pj(target.OpRowWrite),
+		Popcount:    pj(target.OpBitcount),
+		ShiftAdd:    pj(target.OpShiftAdd),
+		AccTransfer: pj(target.OpAccTransfer),
+		DPU:         pj(target.OpDPU),
+		Buffer:      pj(target.OpBufferRead) + pj(target.OpBufferWrite),
+		Controller:  pj(target.OpIssue),
+	}
+	en.Total = en.Sense + en.Write + en.Popcount + en.ShiftAdd + en.AccTransfer + en.DPU + en.Buffer + en.Controller
+	return en
+}
+
+// addLeakage adds the leakage of a phase of latency ns to en.
+func addLeakage(en *Energy, t *target.Target, ns float64) {
+	en.Leakage = t.LeakageArrayMW()*ns + t.PeripheryLeakageFraction()*en.Total
+	en.Total += en.Leakage
+}
+
+func (en *Energy) scale(f float64) {
+	for _, p := range []*float64{&en.Sense, &en.Write, &en.Popcount, &en.ShiftAdd, &en.AccTransfer, &en.DPU, &en.Buffer, &en.Controller, &en.Leakage, &en.Total} {
+		*p *= f
+	}
+}
+
+func (en *Energy) add(o Energy) {
+	en.Sense += o.Sense
+	en.Write += o.Write
+	en.Popcount += o.Popcount
+	en.ShiftAdd += o.ShiftAdd
+	en.AccTransfer += o.AccTransfer
+	en.DPU += o.DPU
+	en.Buffer += o.Buffer
+	en.Controller += o.Controller
+	en.Leakage += o.Leakage
+	en.Total += o.Total
+}
+
+func opsMap(ops *[numKinds]int64) map[string]int64 {
+	m := map[string]int64{}
+	for k, n := range ops {
+		if n != 0 {
+			m[target.OpKind(k).String()] = n
+		}
+	}
+	return m
+}
+
+// imageOps returns the operation counts of one run, total and per source
+// (index src+1).
+func (e *Executable) imageOps(st *RunStats) (total [numKinds]int64, bySrc [][numKinds]int64) {
+	bySrc = make([][numKinds]int64, len(e.Prog.Sources)+1)
+	for pc, n := range st.PCCount {
+		if n == 0 {
+			continue
+		}
+		in := &e.Prog.Code[pc]
+		staticOps(in, n, &bySrc[in.Src+1])
+	}
+	for s := range bySrc {
+		for k := range numKinds {
+			bySrc[s][k] += st.Dyn[s][k]
+			total[k] += bySrc[s][k]
+		}
+	}
+	return total, bySrc
+}
+
+// phaseOf builds the Phase of one inference.
+func (e *Executable) phaseOf(st *RunStats) Phase {
+	ops, _ := e.imageOps(st)
+	ns := float64(st.LatencyPS) / 1000
+	ph := Phase{
+		Cycles:       float64((st.LatencyPS + e.cost.cycle - 1) / e.cost.cycle),
+		LatencyNS:    ns,
+		Instructions: float64(st.Steps),
+		Energy:       e.cost.energyOf(&ops),
+		Ops:          opsMap(&ops),
+	}
+	addLeakage(&ph.Energy, e.Target, ns)
+	if ns > 0 {
+		ph.AvgPowerMW = ph.Energy.Total / ns
+	}
+	return ph
+}
+
+// loadPhase is the one-time weight programming phase.
+func (e *Executable) loadPhase() Phase {
+	var ops [numKinds]int64
+	ops[target.OpRowWrite] = int64(len(e.Prog.Weights))
+	lat := e.loadMaxRows * e.cost.lat[target.OpRowWrite]
+	ns := float64(lat) / 1000
+	ph := Phase{
+		Cycles:    float64((lat + e.cost.cycle - 1) / e.cost.cycle),
+		LatencyNS: ns,
+		Energy:    e.cost.energyOf(&ops),
+		Ops:       opsMap(&ops),
+	}
+	addLeakage(&ph.Energy, e.Target, ns)
+	if ns > 0 {
+		ph.AvgPowerMW = ph.Energy.Total / ns
+	}
+	return ph
+}
+
+// BuildReport summarises the runs of a batch (in image order). It is
+// deterministic: the same runs give the same report byte for byte.
+func (e *Executable) BuildReport(runs []*RunStats) *Report {
+	t := e.Target
+	fp := e.Arch.Fingerprint
+	rep := &Report{
+		Target:            t.Name,
+		TargetFingerprint: hex.EncodeToString(fp[:]),
+		ClockGHz:          t.ClockGHz(),
+		Instructions:      len(e.Prog.Code),
+		WeightRows:        len(e.Prog.Weights),
+		Images:            len(runs),
+		Load:              e.loadPhase(),
+		SubarraysTotal:    e.Arch.Subarrays,
+	}
+	for _, it := range t.AreaBreakdown() {
+		rep.Area = append(rep.Area, AreaItem{it.Name, it.UM2, it.Formula})
+		rep.AreaTotalUM2 += it.UM2
+	}
+
+	nsrc := len(e.Prog.Sources) + 1
+	srcOps := make([][numKinds]int64, nsrc)
+	srcInstr := make([]int64, nsrc)
+	srcTime := make([]int64, nsrc)
+	srcMACs := make([]int64, nsrc)
+	var batchOps [numKinds]int64
+	var latPS, steps, macs, bmacs, busyPS int64
+	c := &e.cost
+	for _, st := range runs {
+		ph := e.phaseOf(st)
+		rep.PerImage = append(rep.PerImage, ph)
+		rep.Batch.Cycles += ph.Cycles
+		latPS += st.LatencyPS
+		steps += st.Steps
+		_, bySrc := e.imageOps(st)
+		for s := range bySrc {
+			for k := range numKinds {
+				srcOps[s][k] += bySrc[s][k]
+				batchOps[k] += bySrc[s][k]
+			}
+			srcMACs[s] += st.MACs[s]
+			macs += st.MACs[s]
+		}
+		for pc, n := range st.PCCount {
+			s := e.src[pc] + 1
+			srcInstr[s] += n
+			srcTime[s] += st.PCTime[pc]
+			if e.code[pc].op == isa.OpBmac {
+				bmacs += n
+			}
+		}
+		rep.SubarraysUsed = max(rep.SubarraysUsed, st.SubarraysUsed)
+	}
+	busyPS = batchOps[target.OpRowWrite]*c.lat[target.OpRowWrite] +
+		batchOps[target.OpAndSense]*c.lat[target.OpAndSense] +
+		batchOps[target.OpRowRead]*c.lat[target.OpRowRead]
+
+	ns := float64(latPS) / 1000
+	rep.Batch.LatencyNS = ns
+	rep.Batch.Instructions = float64(steps)
+	rep.Batch.Energy = c.energyOf(&batchOps)
+	addLeakage(&rep.Batch.Energy, t, ns)
+	rep.Batch.Ops = opsMap(&batchOps)
+	if ns > 0 {
+		rep.Batch.AvgPowerMW = rep.Batch.Energy.Total / ns
+	}
+
+	n := float64(max(len(runs), 1))
+	per := Phase{
+		Cycles:       rep.Batch.Cycles / n,
+		LatencyNS:    rep.Batch.LatencyNS / n,
+		Instructions: rep.Batch.Instructions / n,
+		Energy:       rep.Batch.Energy,
+		AvgPowerMW:   rep.Batch.AvgPowerMW,
+	}
+	per.Energy.scale(1 / n)
+	if len(runs) == 1 {
+		per.Ops = rep.Batch.Ops
+	}
+	rep.PerInference = per
+	rep.MACs = float64(macs) / n
+	rep.BitOps = float64(bmacs) * float64(e.Arch.Cols) / n
+	if per.LatencyNS > 0 {
+		rep.FPS = 1e9 / per.LatencyNS
+		rep.GOPS = 2 * rep.MACs / per.LatencyNS
+	}
+	if per.Energy.Total > 0 {
+		rep.TOPSPerW = 2 * rep.MACs / per.Energy.Total
+	}
+	if rep.SubarraysUsed > 0 && latPS > 0 {
+		rep.SubarrayBusyFrac = float64(busyPS) / (float64(rep.SubarraysUsed) * float64(latPS))
+	}
+
+	loadEnergy := make([]float64, nsrc)
+	for s, rows := range e.loadRowsBySrc {
+		loadEnergy[s] = float64(rows) * c.fj[target.OpRowWrite] / 1000 * (1 + t.PeripheryLeakageFraction())
+	}
+	// Sources in index order, the unattributed bucket last (if used).
+	order := make([]int, 0, nsrc)
+	for s := 1; s < nsrc; s++ {
+		order = append(order, s)
+	}
+	if srcInstr[0] > 0 || e.loadRowsBySrc[0] > 0 {
+		order = append(order, 0)
+	}
+	for _, s := range order {
+		sr := SourceReport{Index: s - 1, Layer: "(unattributed)"}
+		if s > 0 {
+			src := e.Prog.Sources[s-1]
+			sr.Layer, sr.Node, sr.Value = src.Layer, src.Node, src.Value
+		}
+		sns := float64(srcTime[s]) / 1000
+		sr.Instructions = float64(srcInstr[s]) / n
+		sr.LatencyNS = sns / n
+		sr.Cycles = float64(srcTime[s]) / float64(c.cycle) / n
+		sr.Energy = c.energyOf(&srcOps[s])
+		// Leakage by source: array leakage over the time charged to it plus
+		// the periphery fraction of its dynamic energy; the sources add up
+		// to the total.
+		addLeakage(&sr.Energy, t, sns)
+		sr.Energy.scale(1 / n)
+		sr.MACs = float64(srcMACs[s]) / n
+		sr.LoadEnergyPJ = loadEnergy[s]
+		rep.Sources = append(rep.Sources, sr)
+	}
+	return rep
+}
+
+// JSON returns the report as indented JSON (deterministic: maps are sorted
+// by encoding/json).
+func (r *Report) JSON() ([]byte, error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
