@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/pimc-dev/pimc/backend/target"
+)
+
+func init() {
+	register(&command{name: "target", summary: "show or check a hardware description (show, list)", run: runTarget})
+}
+
+func runTarget(args []string, stdout, stderr io.Writer) int {
+	usage := func() {
+		fmt.Fprintln(stderr, "usage: pimc target show [-json] [FILE.yaml|FILE.json|PRESET]")
+		fmt.Fprintln(stderr, "       pimc target list")
+		fmt.Fprintln(stderr, "\nshow prints the effective configuration (after merging a base preset) with units,")
+		fmt.Fprintln(stderr, "normalised values and the provenance of every number; without FILE it shows the")
+		fmt.Fprintf(stderr, "default preset %s. An invalid file is reported with every problem and exit code 1.\n", target.DefaultPreset)
+	}
+	if len(args) == 0 {
+		usage()
+		return exitUsage
+	}
+	switch args[0] {
+	case "list":
+		if len(args) != 1 {
+			usage()
+			return exitUsage
+		}
+		for _, n := range target.Presets() {
+			t, err := target.Preset(n)
+			if err != nil {
+				fmt.Fprintf(stderr, "pimc target: %v\n", err)
+				return exitInternal
+			}
+			fmt.Fprintf(stdout, "%-16s %s\n", n, t.Description)
+		}
+		return exitOK
+	case "show":
+		fs := newFlagSet("target show", "[-json] [FILE.yaml|FILE.json|PRESET]", stderr)
+		asJSON := fs.Bool("json", false, "print the effective configuration as JSON (loads back with pimc)")
+		pos, err := parseInterspersed(fs, args[1:])
+		if err != nil {
+			return exitUsage
+		}
+		if len(pos) > 1 {
+			fs.Usage()
+			return exitUsage
+		}
+		file := ""
+		if len(pos) == 1 {
+			file = pos[0]
+		}
+		t, err := target.LoadOrPreset(file)
+		if err != nil {
+			fmt.Fprintf(stderr, "pimc %v\n", err) // "pimc target FILE: problems"
+			return exitUser
+		}
+		if *asJSON {
+			b, err := t.MarshalJSONIndent()
+			if err != nil {
+				fmt.Fprintf(stderr, "pimc target: %v\n", err)
+				return exitInternal
+			}
+			stdout.Write(b)
+			return exitOK
+		}
+		if err := t.WriteTable(stdout); err != nil {
+			fmt.Fprintf(stderr, "pimc target: %v\n", err)
+			return exitUser
+		}
+		return exitOK
+	case "-h", "-help", "--help", "help":
+		usage()
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "pimc target: unknown subcommand %q (want %s)\n", args[0], strings.Join([]string{"show", "list"}, " or "))
+	usage()
+	return exitUsage
+}
