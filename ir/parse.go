@@ -80,11 +80,10 @@ func Parse(filename string, src []byte) (g *Graph, err error) {
 // pval tracks one value handle: where it was first used and where defined.
 type pval struct {
 	v               *Value
-	defined         bool
-	defLine, defCol int
-	useLine, useCol int
-	handle          string
-	used            bool
+	handle          string // as written, for messages
+	defined, used   bool
+	defLine         int // line of the definition
+	useLine, useCol int // first use
 }
 
 type parser struct {
@@ -94,7 +93,8 @@ type parser struct {
 	vals map[string]*pval
 	// order lists handles by first appearance, so the "undefined value"
 	// error is deterministic.
-	order []*pval
+	order   []*pval
+	lastDef string // handle of the latest definition, for messages
 }
 
 func (p *parser) next() {
@@ -219,13 +219,13 @@ func (p *parser) decl() {
 		p.g.Inputs = append(p.g.Inputs, v)
 	case p.isIdent("const"):
 		p.next()
-		line, col := p.tok.line, p.tok.col
 		v := p.valdef()
+		h := p.lastDef
 		p.expectPunct("=")
 		if p.isIdent("elided") {
-			p.fail("constant %s is elided: this text is a summary for humans; print the graph with full constants (ir.PrintOptions{ElideConstsOver: 0}) to parse it", p.lastHandle(line, col))
+			p.fail("constant %s is elided: this text is a summary for humans; print the graph with full constants (ir.PrintOptions{ElideConstsOver: 0}) to parse it", h)
 		}
-		v.Const = p.payload(v.Type, "constant "+p.lastHandle(line, col))
+		v.Const = p.payload(v.Type, "constant "+h)
 		p.g.Consts = append(p.g.Consts, v)
 	case p.isIdent("output"):
 		p.next()
@@ -242,16 +242,6 @@ func (p *parser) decl() {
 		p.expected("input, const, output or a node")
 	}
 	p.endLine()
-}
-
-// lastHandle re-describes the value defined at line:col for messages.
-func (p *parser) lastHandle(line, col int) string {
-	for _, pv := range p.order {
-		if pv.defLine == line && pv.defCol == col {
-			return pv.handle
-		}
-	}
-	return "?"
 }
 
 func handleKey(t token) (key, name, printed string) {
@@ -306,7 +296,8 @@ func (p *parser) valdef() *Value {
 	if pv.defined {
 		p.fail("value %s defined twice (first at line %d)", pv.handle, pv.defLine)
 	}
-	pv.defined, pv.defLine, pv.defCol = true, p.tok.line, p.tok.col
+	pv.defined, pv.defLine = true, p.tok.line
+	p.lastDef = pv.handle
 	p.next()
 	p.expectPunct(":")
 	v := pv.v
