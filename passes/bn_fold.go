@@ -13,9 +13,14 @@ import (
 // constant B is first normalized to fc, as matmul-canon does) that nothing
 // else reads, the map is folded into new weight and bias constants
 // (w'[f] = a[f]*w[f], b' = a*b + c) and the conv/fc writes the batch_norm's
-// output directly; the old constants are left for dce, never modified. Any
-// other batch_norm with constant parameters becomes mul and add by
-// per-channel constants, so no batch_norm reaches the canonical stage.
+// output directly; the old constants are left for dce, never modified.
+// Otherwise, when the only reader of y is an fc, directly or through a
+// reshape flattening [M, C, spatial...] to [M, C*S] (a batch_norm before the
+// classifier, as after a ReLU), the map is folded into that fc's input
+// columns: w'[n,k] = w[n,k]*a[k/S], b'[n] = b[n] + sum_k w[n,k]*c[k/S]; this
+// is exact, unlike folding into a following conv, where zero padding would
+// see c. Any other batch_norm with constant parameters becomes mul and add
+// by per-channel constants, so no batch_norm reaches the canonical stage.
 //
 // Only f32 and f64 graphs are rewritten (16-bit floats would need a rounding
 // the model never did); a batch_norm with non-constant parameters stays, and
@@ -32,13 +37,10 @@ func init() {
 
 func runBNFold(ctx *Context, g *ir.Graph) (bool, error) {
 	nm := newNamer(g)
-	// Normalize the gemms feeding a batch_norm first, so they fold like fc.
+	// Normalize the gemms next to a batch_norm first, so they fold like fc.
 	uses := g.Uses()
 	gemms, err := rewriteNodes(g, func(n *ir.Node) ([]*ir.Node, bool, error) {
-		if n.Op != ir.OpGemm || len(n.Outputs) != 1 || !singleUse(g, uses, n.Outputs[0]) {
-			return nil, false, nil
-		}
-		if u := uses[n.Outputs[0]][0]; u.Op != ir.OpBatchNorm || u.Inputs[0] != n.Outputs[0] {
+		if n.Op != ir.OpGemm || len(n.Outputs) != 1 || !(feedsBN(g, uses, n.Outputs[0]) || fedByBN(n.Input(0))) {
 			return nil, false, nil
 		}
 		return canonGemm(g, n, nm)
@@ -63,6 +65,10 @@ func runBNFold(ctx *Context, g *ir.Graph) (bool, error) {
 			ctx.Count("folded into "+string(p.Op), 1)
 			return []*ir.Node{}, true, nil
 		}
+		if foldIntoConsumer(g, nm, uses, n, a, c) {
+			ctx.Count("folded into the next fc", 1)
+			return []*ir.Node{}, true, nil
+		}
 		ctx.Count("lowered to mul+add", 1)
 		return lowerBN(g, nm, n, a, c), true, nil
 	})
@@ -73,6 +79,29 @@ func runBNFold(ctx *Context, g *ir.Graph) (bool, error) {
 		orderConsts(g)
 	}
 	return changed || n > 0, nil
+}
+
+// feedsBN reports whether v's only reader is a batch_norm (as its x).
+func feedsBN(g *ir.Graph, uses map[*ir.Value][]*ir.Node, v *ir.Value) bool {
+	if !singleUse(g, uses, v) {
+		return false
+	}
+	u := uses[v][0]
+	return u.Op == ir.OpBatchNorm && u.Inputs[0] == v
+}
+
+// isView reports whether op only reinterprets the shape (row-major order
+// kept): reshape and the ops reshape-canon turns into it.
+func isView(op ir.Op) bool {
+	return op == ir.OpReshape || op == ir.OpFlatten || op == ir.OpSqueeze || op == ir.OpUnsqueeze
+}
+
+// fedByBN reports whether v is a batch_norm's output, possibly reshaped.
+func fedByBN(v *ir.Value) bool {
+	if v != nil && v.Def != nil && isView(v.Def.Op) && len(v.Def.Inputs) == 1 {
+		v = v.Def.Inputs[0]
+	}
+	return v != nil && v.Def != nil && v.Def.Op == ir.OpBatchNorm
 }
 
 // bnAffine returns the per-channel a and c of batch_norm n, or ok=false
@@ -184,4 +213,75 @@ func scaleRows(t *tensor.Tensor, a []float64) *tensor.Tensor {
 		}
 	}
 	return out
+}
+
+// foldIntoConsumer folds y = a*x + c (batch_norm bn) into the fc reading y,
+// directly or through one flattening view op, when y and the reshape output
+// have no other reader. The fc (or reshape) then reads x.
+func foldIntoConsumer(g *ir.Graph, nm *namer, uses map[*ir.Value][]*ir.Node, bn *ir.Node, a, c []float64) bool {
+	x, y := bn.Inputs[0], bn.Outputs[0]
+	if !singleUse(g, uses, y) {
+		return false
+	}
+	u, feed := uses[y][0], y
+	var rs *ir.Node
+	if isView(u.Op) && len(u.Outputs) == 1 {
+		rs, feed = u, u.Outputs[0]
+		if !singleUse(g, uses, feed) {
+			return false
+		}
+		u = uses[feed][0]
+	}
+	if u.Op != ir.OpFC || len(u.Inputs) < 2 || u.Inputs[0] != feed || len(u.Outputs) != 1 {
+		return false
+	}
+	w, b := u.Inputs[1], u.Input(2)
+	xs, fs := x.Type.Shape, feed.Type.Shape
+	if !w.IsConst() || !foldableFloat(w.Type.DType) || len(w.Type.Shape) != 2 || len(fs) != 2 || fs[0] != xs[0] {
+		return false
+	}
+	N, K := w.Type.Shape[0], w.Type.Shape[1]
+	S := tensor.NumElems(xs[2:])
+	if K != fs[1] || K != len(a)*S {
+		return false
+	}
+	if b != nil && (!b.IsConst() || b.Const.Len() != N) {
+		return false
+	}
+	wt := w.Const
+	newW := tensor.New(wt.DType, N, K)
+	bv := make([]float64, N)
+	for n := 0; n < N; n++ {
+		sum := 0.0
+		if b != nil {
+			sum = b.Const.Float64At(n)
+		}
+		for k := 0; k < K; k++ {
+			wk := wt.Float64At(n*K + k)
+			ch := k / S
+			sum += wk * c[ch]
+			if newW.F32 != nil {
+				newW.F32[n*K+k] = float32(wk * a[ch])
+			} else {
+				newW.F64[n*K+k] = wk * a[ch]
+			}
+		}
+		bv[n] = sum
+	}
+	bName := ""
+	if w.Name != "" {
+		bName = w.Name + ".bias"
+	}
+	if b != nil {
+		bName = b.Name
+	}
+	u.Inputs = []*ir.Value{u.Inputs[0], g.AddConst(nm.fresh(w.Name, ".bn"), newW), g.AddConst(nm.fresh(bName, ".bn"), makeFloat(wt.DType, bv, N))}
+	if rs != nil {
+		rs.Inputs[0] = x
+		uses[x] = append(uses[x], rs)
+	} else {
+		u.Inputs[0] = x
+		uses[x] = append(uses[x], u)
+	}
+	return true
 }

@@ -128,3 +128,37 @@ func TestBNNonConstant(t *testing.T) {
 		t.Error("stage changed despite the error")
 	}
 }
+
+// A batch_norm after the last ReLU, before the classifier (burn's MNIST
+// CNN): folded into the fc's columns through the flatten; a 2-D one into
+// the next fc directly.
+func TestBNFoldIntoNextFC(t *testing.T) {
+	b := newBuilder(t)
+	x := b.input("x", 1, 2, 3, 3)
+	h := b.node(ir.OpRelu, nil, b.conv2d(x, 4, 3, true))
+	h = b.batchNorm(h)
+	h = b.node(ir.OpFlatten, ir.Attrs{"axis": ir.IntAttr(1)}, h) // [1, 36]
+	h = b.node(ir.OpGemm, ir.Attrs{"trans_b": ir.IntAttr(1)}, h, b.randConst("fc1.w", -1, 1, 5, 36), b.randConst("fc1.b", -1, 1, 5))
+	h = b.batchNorm(b.node(ir.OpRelu, nil, h))
+	h = b.node(ir.OpGemm, nil, h, b.randConst("fc2.w", -1, 1, 5, 3)) // no bias: the fold adds one
+	g := b.output(h)
+	m := checkPipeline(t, g, "bn-fold,dce")
+	if c := countOps(g); c[ir.OpBatchNorm]+c[ir.OpMul]+c[ir.OpAdd]+c[ir.OpGemm] != 0 || c[ir.OpFC] != 2 {
+		t.Errorf("ops after: %v\n%s", c, g)
+	}
+	if got := m.Stats().Get("bn-fold", "folded into the next fc"); got != 2 {
+		t.Errorf("folded %d into the next fc, want 2", got)
+	}
+	checkIdempotent(t, g, "bn-fold,dce")
+
+	// The flattened value has a second reader: lowered instead.
+	b = newBuilder(t)
+	x = b.input("x", 1, 2, 2, 2)
+	f := b.node(ir.OpReshape, ir.Attrs{"shape": ir.IntsAttr(1, 8)}, b.batchNorm(x))
+	y := b.node(ir.OpFC, nil, f, b.randConst("w", -1, 1, 3, 8))
+	g = b.output(y, f)
+	checkPipeline(t, g, "bn-fold,dce")
+	if c := countOps(g); c[ir.OpMul] != 1 || c[ir.OpAdd] != 1 {
+		t.Errorf("ops after: %v", c)
+	}
+}
