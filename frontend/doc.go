@@ -1,7 +1,29 @@
 // Package frontend reads ONNX models (ModelProto) and tensors (TensorProto
 // .pb, NumPy .npy/.npz) and lowers them into an ir.Graph with static shapes.
 //
+// Import pipeline, one ONNX node at a time in file order:
+//
+//   - graph inputs get their declared shape with unknown or symbolic dims
+//     set to 1 (batch 1), unless Options.Shapes gives the full shape;
+//     Options.Bind turns an input into a constant; initializers (also those
+//     listed as inputs, IR < 4) are constants;
+//   - each node's lowering (lower*.go, table in lower.go) reads its
+//     attributes for the model's opset, normalizes negative axes, resolves
+//     auto_pad and Reshape's 0/-1, and emits one or more IR nodes whose types
+//     come from ir.InferNode (value_info in the file is never trusted);
+//   - a node whose inputs are all constants is evaluated with
+//     interp.EvalNode and replaced by constants (fold.go), so the Shape ->
+//     Gather -> Unsqueeze -> Concat -> Reshape idiom of old exports folds
+//     into one reshape; results above a size or cost bound stay nodes;
+//   - operands that must be constant (Reshape's shape, Pad's pads, axes,
+//     Clip bounds ...) but come from a graph input give *NeedsConstantError;
+//   - every node that cannot be lowered (unknown op or domain, unsupported
+//     variant such as Pad mode "reflect") is collected, and the import fails
+//     with one *UnsupportedError listing them all. Malformed models give an
+//     error naming the file, the node and the problem; nothing panics.
+//
 // Allowed imports: ir, ir/tensor, ir/interp (to fold constant subgraphs),
-// google.golang.org/protobuf and the ONNX message types of
-// github.com/advancedclimatesystems/gonnx/onnx. Never passes, backend or sim.
+// internal/atomicfile, google.golang.org/protobuf and the ONNX message types
+// of github.com/advancedclimatesystems/gonnx/onnx. Never passes, backend or
+// sim.
 package frontend

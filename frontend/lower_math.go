@@ -149,8 +149,8 @@ func lowerHardSigmoid(c *nodeCtx) error {
 	return err
 }
 
-// lowerPRelu: from opset 7 the slope broadcasts to X NumPy-style. Earlier
-// exporters (PyTorch 0.3) give a 1-D slope of C values meant per channel;
+// lowerPRelu: from opset 7 the slope broadcasts to X NumPy-style. Before,
+// a 1-D slope of C values was per channel (PyTorch 0.3 exports rely on it);
 // it is reshaped to [C, 1, ...] so NumPy broadcasting applies it to axis 1.
 func lowerPRelu(c *nodeCtx) error {
 	if err := c.arity(2, 2, 1, 1); err != nil {
@@ -165,7 +165,7 @@ func lowerPRelu(c *nodeCtx) error {
 		return err
 	}
 	xs, ss := x.Type.Shape, s.Type.Shape
-	if len(ss) == 1 && len(xs) >= 3 && ss[0] == xs[1] && ss[0] != xs[len(xs)-1] {
+	if c.opset < 7 && len(ss) == 1 && len(xs) >= 3 && ss[0] == xs[1] && ss[0] != 1 {
 		shape := []int{ss[0]}
 		for range xs[2:] {
 			shape = append(shape, 1)
