@@ -117,18 +117,21 @@ func (lx *lexer) scan(c byte, line, col int) token {
 		s := lx.word(lx.off)
 		return token{kind: tIdent, text: s, line: line, col: col}
 	case isDigit(c) || ((c == '-' || c == '+') && lx.off+1 < len(lx.src) && (isDigit(lx.src[lx.off+1]) || lx.src[lx.off+1] == '.' || lx.src[lx.off+1] == 'i')):
-		start := lx.off
-		lx.advance(1)
-		for lx.off < len(lx.src) {
-			d := lx.src[lx.off]
-			prev := lx.src[lx.off-1]
-			if isLetter(d) || isDigit(d) || d == '.' || ((d == '+' || d == '-') && (prev == 'e' || prev == 'E') && !isHex(lx.src[start:lx.off])) {
-				lx.advance(1)
+		// Numbers never contain a line break: scan by index, then move
+		// the column once (this is the hot loop of large payloads).
+		start, i := lx.off, lx.off+1
+		for i < len(lx.src) {
+			d := lx.src[i]
+			prev := lx.src[i-1]
+			if isLetter(d) || isDigit(d) || d == '.' || ((d == '+' || d == '-') && (prev == 'e' || prev == 'E') && !isHex(lx.src[start:i])) {
+				i++
 				continue
 			}
 			break
 		}
-		return token{kind: tNum, text: lx.src[start:lx.off], line: line, col: col}
+		lx.col += i - start
+		lx.off = i
+		return token{kind: tNum, text: lx.src[start:i], line: line, col: col}
 	case c == '"':
 		s, ok := lx.quoted()
 		if !ok {
@@ -175,15 +178,18 @@ func isHex(s string) bool {
 
 // word consumes [A-Za-z0-9_.]* (identifier characters).
 func (lx *lexer) word(start int) string {
-	for lx.off < len(lx.src) {
-		d := lx.src[lx.off]
+	i := lx.off
+	for i < len(lx.src) {
+		d := lx.src[i]
 		if isLetter(d) || isDigit(d) || d == '.' {
-			lx.advance(1)
+			i++
 			continue
 		}
 		break
 	}
-	return lx.src[start:lx.off]
+	lx.col += i - lx.off
+	lx.off = i
+	return lx.src[start:i]
 }
 
 // quoted consumes a Go double-quoted string starting at lx.off and returns
