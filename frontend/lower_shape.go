@@ -526,7 +526,9 @@ func lowerCast(c *nodeCtx) error {
 	switch {
 	case a == nil:
 		return fmt.Errorf("missing required attribute \"to\"")
-	case c.opset < 6:
+	case a.GetType() == attrString || (a.GetType() == 0 && len(a.GetS()) > 0):
+		// Cast-1 names the type with a string ("FLOAT"); later opsets use
+		// the enum number. Decide by the attribute's type, not the opset.
 		s, err := c.attrString("to", "")
 		if err != nil {
 			return err

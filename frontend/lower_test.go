@@ -3,6 +3,7 @@ package frontend
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -381,6 +382,14 @@ func TestConstantsAndShape(t *testing.T) {
 	}
 	_, err := newModel(13).input("x", onnxFloat, 2).node("Cast", "cast", s("x"), s("y"), aInt("to", onnxInt32)).output("y").imp(t, Options{})
 	wantErr(t, err, "Cast of a runtime value")
+	g = newModel(1).init("k", f32s([]int{2}, 2.7, -3.9)).node("Cast", "cast", s("k"), s("y"), aString("to", "INT8")).output("y").mustImport(t, Options{})
+	if got := g.Outputs[0].Const; got.DType != tensor.Int8 || !slices.Equal(got.I64, []int64{2, -3}) {
+		t.Errorf("Cast-1 to INT8: %s %v", got, got.I64)
+	}
+	g = newModel(13).input("x", onnxFloat, 2).node("Cast", "cast", s("x"), s("y"), aInt("to", onnxFloat)).output("y").mustImport(t, Options{})
+	if got := opsOf(g); !slices.Equal(got, []ir.Op{ir.OpIdentity}) {
+		t.Errorf("Cast to the same type: %v", got)
+	}
 }
 
 // TestShapeSubgraphFolds is the flatten idiom of old PyTorch exports:
@@ -443,4 +452,27 @@ func TestMalformedModels(t *testing.T) {
 	b.m.Graph.Initializer[0].RawData = b.m.Graph.Initializer[0].RawData[:5]
 	_, err = b.imp(t, Options{})
 	wantErr(t, err, `initializer: tensor "w": raw_data has 5 bytes`)
+}
+
+func TestCastTensor(t *testing.T) {
+	f := f32s([]int{6}, 1.9, -1.9, 300, -129, float32(math.NaN()), 0.5)
+	if got := castTensor(f, tensor.Int8); !slices.Equal(got.I64, []int64{1, -1, 44, 127, 0, 0}) {
+		t.Errorf("f32->i8: %v", got.I64)
+	}
+	if got := castTensor(f, tensor.Bool); !slices.Equal(got.I64, []int64{1, 1, 1, 1, 1, 1}) {
+		t.Errorf("f32->bool: %v", got.I64)
+	}
+	i := tensor.FromI64(tensor.Int64, []int64{-1, 256, 0}, 3)
+	if got := castTensor(i, tensor.Uint8); !slices.Equal(got.I64, []int64{255, 0, 0}) {
+		t.Errorf("i64->u8: %v", got.I64)
+	}
+	if got := castTensor(i, tensor.Bool); !slices.Equal(got.I64, []int64{1, 1, 0}) {
+		t.Errorf("i64->bool: %v", got.I64)
+	}
+	if got := castTensor(f32s([]int{1}, 1.0009765625+1e-7), tensor.Float16); got.F32[0] != 1.0009765625 {
+		t.Errorf("f32->f16: %v", got.F32)
+	}
+	if got := castTensor(i, tensor.Float64); !slices.Equal(got.F64, []float64{-1, 256, 0}) {
+		t.Errorf("i64->f64: %v", got.F64)
+	}
 }
