@@ -38,7 +38,7 @@ func (m *Machine) Run() (*RunStats, error) {
 // flushMACs closes the MAC group of accumulator a of sa (see Report.MACs).
 func (m *Machine) flushMACs(sa *subarray, a int) {
 	if sa.pend[a] > 0 {
-		m.stats.MACs[sa.pendSrc[a]+1] += int64(m.exe.Arch.Cols)
+		m.stats.MACs[sa.pendSrc[a]+1] += int64(sa.rowK[sa.pendRow[a]])
 		sa.pend[a] = 0
 	}
 }
@@ -286,6 +286,7 @@ func (m *Machine) exec(st *RunStats) error {
 			tm.lastEnd = max(tm.lastEnd, tm.bufFree)
 		case isa.OpPzero:
 			clear(m.patch[x[0]])
+			m.pext[x[0]] = 0
 			tm.pReady[x[0]] = d
 		case isa.OpPld: // p, off, ra, imm, len
 			d = max(d, tm.bufFree, tm.regReady[x[2]])
@@ -294,6 +295,7 @@ func (m *Machine) exec(st *RunStats) error {
 				return ferr
 			}
 			copy(m.patch[x[0]][x[1]:int64(x[1])+n], abuf[a:int64(a)+n])
+			m.pext[x[0]] = max(m.pext[x[0]], x[1]+x[4])
 			end := d + c.transfer(n, c.lat[target.OpBufferRead])
 			tm.bufFree, tm.pReady[x[0]] = end, end
 			tm.lastEnd = max(tm.lastEnd, end)
@@ -313,6 +315,7 @@ func (m *Machine) exec(st *RunStats) error {
 			o := int(row) * words
 			m.packPlane(sa.bits[o:o+words], m.patch[x[4]], uint(x[5]))
 			sa.defined[row>>6] |= 1 << (uint(row) & 63)
+			sa.rowK[row] = m.pext[x[4]]
 			end := d + c.lat[target.OpRowWrite]
 			sa.arrayFree = end
 			tm.lastEnd = max(tm.lastEnd, end)
@@ -340,6 +343,7 @@ func (m *Machine) exec(st *RunStats) error {
 				if b == nil {
 					return ferr
 				}
+				sa.lastRowA = x[2]
 				l := sa.latch[:len(a)]
 				if in.op == isa.OpAnd {
 					for i := range a {
@@ -385,6 +389,7 @@ func (m *Machine) exec(st *RunStats) error {
 				sa.acc[acc] = satAcc(sa.acc[acc] + v)
 				sa.pend[acc]++
 				sa.pendSrc[acc] = srcOf[pc]
+				sa.pendRow[acc] = sa.lastRowA
 			} else {
 				m.flushMACs(sa, int(acc))
 				sa.acc[acc] = 0
@@ -449,6 +454,7 @@ func (m *Machine) exec(st *RunStats) error {
 			sa.acc[acc] = satAcc(sa.acc[acc] + v)
 			sa.pend[acc]++
 			sa.pendSrc[acc] = srcOf[pc]
+			sa.pendRow[acc] = x[2]
 			// timing: sense -> count -> shadd pipeline
 			d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[3]])
 			e1 := d + latS

@@ -24,6 +24,7 @@ type Machine struct {
 	vl    int
 	vregs [isa.NumVRegs][]int32
 	patch [isa.NumPatchRegs][]int32
+	pext  [isa.NumPatchRegs]int32 // columns loaded into each patch register since its pzero
 	abuf  []int32
 	// abuf words [dirtyLo, dirtyHi) may be non-zero: Reset clears only them.
 	dirtyLo, dirtyHi int
@@ -57,8 +58,11 @@ type subarray struct {
 
 	// MAC accounting: bit-level multiply-accumulates pending in each
 	// accumulator since it was last consumed (see RunStats.MACs).
-	pend    []int32
-	pendSrc []int32
+	pend     []int32
+	pendSrc  []int32
+	pendRow  []int32 // input row (rowa) of the group's last bit-op
+	rowK     []int32 // columns in use of each row: the patch extent that wrote it, cols for weight rows
+	lastRowA int32   // rowa of the last and/or, for a following popc/shadd
 
 	// timing, ps: the cell array does one row operation (write or sense) at a
 	// time; count and shadd are separate pipeline stages.
@@ -123,6 +127,7 @@ func (m *Machine) Reset() {
 	for _, p := range m.patch {
 		clear(p)
 	}
+	m.pext = [isa.NumPatchRegs]int32{}
 	if m.dirtyHi > m.dirtyLo {
 		clear(m.abuf[m.dirtyLo:m.dirtyHi])
 	}
@@ -146,6 +151,8 @@ func (m *Machine) touch(s int) *subarray {
 		acc:     make([]int64, e.Arch.AccPerSubarray),
 		pend:    make([]int32, e.Arch.AccPerSubarray),
 		pendSrc: make([]int32, e.Arch.AccPerSubarray),
+		pendRow: make([]int32, e.Arch.AccPerSubarray),
+		rowK:    make([]int32, e.Arch.Rows),
 	}
 	sa.reset(e, s)
 	m.sas[s] = sa
@@ -169,6 +176,11 @@ func (sa *subarray) reset(e *Executable, s int) {
 	for i := range sa.pendSrc {
 		sa.pendSrc[i] = -1
 	}
+	clear(sa.pendRow)
+	for i := range sa.rowK {
+		sa.rowK[i] = int32(e.Arch.Cols)
+	}
+	sa.lastRowA = 0
 	sa.arrayFree, sa.countFree, sa.shaddFree = 0, 0, 0
 	sa.latchReady, sa.countReady, sa.accRdy = 0, 0, 0
 }

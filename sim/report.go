@@ -23,12 +23,17 @@ import (
 //     (docs/ISA.md §4); leakage = array leakage power x latency + periphery
 //     leakage fraction x dynamic energy.
 //   - MACs are multiply-accumulate equivalents counted from the bit-serial
-//     work: the bmacs (or and/popc/shadd triples) accumulated into one
-//     accumulator between two consumptions of it (vacc, accadd reading it,
-//     accclr) form one dot-product segment over the cols columns of a row,
-//     i.e. cols MACs whatever the bit widths (M x N bmacs). Columns left
-//     unused by the mapping count too (dense hardware MACs): compare with
-//     the model's MAC count to see the mapping's efficiency. BitOps counts
+//     work, without knowing the bit widths: the bmacs (or and/popc/shadd
+//     triples) accumulated into one accumulator between two consumptions of
+//     it (vacc, accadd reading it, accclr, or the end of the run) form one
+//     dot-product segment (M x N bmacs), worth K MACs, where K is the number
+//     of columns in use of the group's input row (rowa of its last bmac):
+//     the extent of the patch register (highest off+len loaded by pld since
+//     its pzero) that wrp wrote into that row, or cols for a row of the
+//     weight image. This is exact for the one-segment-per-accumulator
+//     mapping of docs/ISA.md (dot, conv and relu_layer in testdata/isa give
+//     16, 576 and 900); a program that accumulates several segments of one
+//     dot product in the same accumulator is under-counted. BitOps counts
 //     the 1-bit AND-accumulates: cols per bmac.
 //   - GOPS = 2 x MACs / latency; TOPS/W = 2 x MACs / energy; FPS = 1 / frame
 //     latency; average power = energy / latency.

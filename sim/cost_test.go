@@ -1,0 +1,198 @@
+package sim
+
+import (
+	"math"
+	"testing"
+
+	"github.com/pimc-dev/pimc/backend/target"
+)
+
+// Default-target costs used in the hand calculations below (sot-mram-45nm,
+// normalised by backend/target: per row = per-column figure x 256 columns):
+//
+//	issue        1 cycle = 1 ns        0.1 pJ/instr
+//	buffer r/w   1 ns per 64 words     1 pJ/word
+//	row_write    2 ns                  150 fJ/bit x 256 = 38.4 pJ/row
+//	and_sense    1.2 ns                8 fJ/col x 256   = 2.048 pJ/row
+//	bitcount     0.5 ns                0.5 pJ
+//	shift_add    0.3 ns                0.1 pJ
+//	acc_transfer 1 ns                  0.1 pJ
+//	dpu_op       1 ns                  1 pJ/lane
+//	leakage      array 0 mW; periphery 5% of dynamic energy
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+
+func checkNear(t *testing.T, what string, got, want float64) {
+	t.Helper()
+	if !near(got, want) {
+		t.Errorf("%s = %.12g, want %.12g", what, got, want)
+	}
+}
+
+func reportOf(t *testing.T, name string) *Report {
+	t.Helper()
+	m, st := runIsa(t, name)
+	return m.Executable().BuildReport([]*RunStats{st})
+}
+
+// TestDotCosts checks testdata/isa/dot.pasm (28 instructions) against a hand
+// calculation of the timing model and the energy table.
+//
+// Timing (ns):
+//
+//	pzero  issue 0, dispatch 1
+//	pld    issue 1, dispatch 2, 16 words = 1 access: patch ready at 3
+//	wrp x4 on sub-array 0: first dispatches at 3 (patch ready); the cell
+//	       array is busy 2 ns per write -> writes at 3, 5, 7, 9, done at 11
+//	accclr dispatch 9 (issued at 8 while the last wrp waited), done 9.3
+//	bmac x16: sense waits for the array (11); back-to-back senses every
+//	       1.2 ns: dispatches 11 + 1.2k, last at 29.0; its sense ends 30.2,
+//	       count 30.7, shift-add 31.0
+//	setvl, vbcast (DPU 30..31)
+//	vacc   waits for the accumulator (31.0): 31..32
+//	vst    waits for v0 (32): 32..33
+//	halt   dispatches when every unit is idle: 33 ns = frame latency
+//
+// Energy (pJ): issue 28 x 0.1 = 2.8; buffer 16 reads (pld) + 1 write (vst,
+// VL=1) = 17; writes 4 x 38.4 = 153.6; sense 16 x 2.048 = 32.768; popcount
+// 16 x 0.5 = 8; shift-add (16 bmac + 1 accclr) x 0.1 = 1.7; acc transfer
+// 0.1; DPU 1 lane (vbcast) = 1. Dynamic 216.968, leakage 5% = 10.8484,
+// total 227.8164.
+// Weight programming: 4 rows x 38.4 = 153.6 (+5% = 161.28) pJ in 4 x 2 = 8 ns.
+// MACs: one 16-column segment = 16.
+func TestDotCosts(t *testing.T) {
+	r := reportOf(t, "dot.pasm")
+	p := r.PerInference
+	checkNear(t, "latency_ns", p.LatencyNS, 33)
+	checkNear(t, "cycles", p.Cycles, 33)
+	checkNear(t, "instructions", p.Instructions, 28)
+	e := p.Energy
+	checkNear(t, "controller", e.Controller, 2.8)
+	checkNear(t, "buffer", e.Buffer, 17)
+	checkNear(t, "write", e.Write, 153.6)
+	checkNear(t, "sense", e.Sense, 32.768)
+	checkNear(t, "popcount", e.Popcount, 8)
+	checkNear(t, "shift_add", e.ShiftAdd, 1.7)
+	checkNear(t, "acc_transfer", e.AccTransfer, 0.1)
+	checkNear(t, "dpu", e.DPU, 1)
+	checkNear(t, "leakage", e.Leakage, 10.8484)
+	checkNear(t, "total", e.Total, 227.8164)
+	checkNear(t, "power mW", p.AvgPowerMW, 227.8164/33)
+	checkNear(t, "load latency", r.Load.LatencyNS, 8)
+	checkNear(t, "load energy", r.Load.Energy.Total, 161.28)
+	checkNear(t, "MACs", r.MACs, 16)
+	checkNear(t, "bit ops", r.BitOps, 16*256)
+	checkNear(t, "FPS", r.FPS, 1e9/33)
+	checkNear(t, "GOPS", r.GOPS, 32.0/33)
+	checkNear(t, "TOPS/W", r.TOPSPerW, 32/227.8164)
+	if r.SubarraysUsed != 1 || r.SubarraysTotal != 1024 {
+		t.Errorf("sub-arrays used %d of %d, want 1 of 1024", r.SubarraysUsed, r.SubarraysTotal)
+	}
+	// busy: 4 writes x 2 + 16 senses x 1.2 = 27.2 ns of 33
+	checkNear(t, "busy fraction", r.SubarrayBusyFrac, 27.2/33)
+	// Area: sum of target.AreaBreakdown.
+	checkNear(t, "area", r.AreaTotalUM2, target.Default().TotalAreaUM2())
+}
+
+// TestConvCosts checks testdata/isa/conv.pasm (630 instructions: 5 set-up,
+// 4 x 4 per output row, 16 x 38 per output pixel, halt).
+//
+// Timing: the first patch load (pld) issues at 7 ns. One pixel iteration,
+// from its first pld issue t0:
+//
+//	3 pld issue t0..t0+2, patch ready t0+4 (one access each)
+//	4 wrp at t0+4, +6, +8, +10 (array busy 2 ns each), done t0+12
+//	12 bmac (filter 0): senses from t0+12 every 1.2 ns, last accumulate at
+//	   t0+12+14.4+0.5+0.3 = t0+27.2
+//	vacc t0+27.2..t0+28.2; it issued at t0+27, so the 12 bmac of filter 1
+//	   dispatch from t0+28: last accumulate t0+28+14.4+0.8 = t0+43.2
+//	vacc t0+43.2..44.2, vst t0+44.2..45.2 (issued t0+44), addi, addi,
+//	   dbnz issue t0+45, t0+46: next pld issues at t0+47.
+//
+// A period of 47 ns per pixel; the 3 row changes add 4 issue slots each
+// (dbnz not taken, addi, dbnz, li, addi). Pixel 16 starts at
+// 7 + 15 x 47 + 3 x 4 = 724; its dbnz issues at 770, addi r3 771, dbnz r1
+// 772, halt issues at 773 and dispatches at 774 ns (vst ended at 769.2).
+//
+// Energy (pJ): issue 630 x 0.1 = 63; buffer 16 x (3 x 6 reads + 2 writes)
+// = 320; writes 64 x 38.4 = 2457.6; sense 384 x 2.048 = 786.432; popcount
+// 384 x 0.5 = 192; shift-add 384 x 0.1 = 38.4; acc transfer 32 x 0.1 = 3.2;
+// DPU 16 vbcast x 2 lanes = 32. Dynamic 3892.632, total x 1.05 = 4087.2636.
+// MACs: 16 pixels x 2 filters x K=18 = 576.
+func TestConvCosts(t *testing.T) {
+	r := reportOf(t, "conv.pasm")
+	p := r.PerInference
+	checkNear(t, "latency_ns", p.LatencyNS, 774)
+	checkNear(t, "instructions", p.Instructions, 630)
+	e := p.Energy
+	checkNear(t, "controller", e.Controller, 63)
+	checkNear(t, "buffer", e.Buffer, 320)
+	checkNear(t, "write", e.Write, 2457.6)
+	checkNear(t, "sense", e.Sense, 786.432)
+	checkNear(t, "popcount", e.Popcount, 192)
+	checkNear(t, "shift_add", e.ShiftAdd, 38.4)
+	checkNear(t, "acc_transfer", e.AccTransfer, 3.2)
+	checkNear(t, "dpu", e.DPU, 32)
+	checkNear(t, "total", e.Total, 4087.2636)
+	checkNear(t, "MACs", r.MACs, 576)
+	// The halt carries no source comment: it is the unattributed row
+	// (1 ns, 0.1 pJ + 5%).
+	if len(r.Sources) != 2 || r.Sources[0].Layer != "conv1" || r.Sources[1].Index != -1 {
+		t.Fatalf("sources = %+v", r.Sources)
+	}
+	checkNear(t, "conv1 latency", r.Sources[0].LatencyNS, 773)
+	checkNear(t, "conv1 energy", r.Sources[0].Energy.Total, 4087.2636-0.105)
+	checkNear(t, "halt latency", r.Sources[1].LatencyNS, 1)
+}
+
+// TestReluLayerCosts checks testdata/isa/relu_layer.pasm (240 instructions:
+// 25 set-up, 3 x 70 per filter, 5 for bias/requantize/store/halt).
+//
+// Timing (ns): pld p0 (256 words = 4 accesses) 3..7, pld p1 7..8; the 8
+// writes of sub-array 0 at 7, 9, ..., 21 (done 23) and of sub-array 1 at 21,
+// 23, ..., 35 (its patch was ready, but the controller is blocked behind
+// sub-array 0's writes); setvl, vbcast, 3 li: the first bmac issues at 39.
+// One filter iteration from that issue t0: 32 bmac on sub-array 0 dispatch
+// from t0+1 every 1.2 ns (last at t0+38.2, issue of the next at t0+38);
+// 32 bmac on sub-array 1 from t0+39 (last t0+76.2, accumulate done t0+78.2);
+// accadd t0+78.2..78.5 (issued t0+76+... blocked until then), accclr t0+79,
+// vacc t0+80..81, addi, addi, dbnz: next iteration issues at t0+83.
+// Iteration 3 starts at 39 + 2 x 83 = 205, its vacc ends at 286 and dbnz
+// issues at 287; vldc 289..290, vldc 290..291, vrq 291..292, vst 292..293;
+// halt dispatches at 293 ns.
+//
+// Energy (pJ): issue 240 x 0.1 = 24; buffer (300 pld + 6 vldc reads, 3 vst
+// writes) = 309; writes 16 x 38.4 = 614.4; sense 192 x 2.048 = 393.216;
+// popcount 192 x 0.5 = 96; shift-add (192 bmac + 3 accadd + 3 accclr) x 0.1
+// = 19.8; acc transfer 0.3; DPU (vbcast + vrq) x 3 lanes = 6. Dynamic
+// 1462.716, total x 1.05 = 1535.8518. Source 1 (relu1: vldc, vldc, vrq,
+// vst): issue 0.4 + buffer 9 + DPU 3 = 12.4 dynamic, 13.02 total.
+// Weight programming: 24 rows x 38.4 = 921.6 pJ (+5%), 12 rows per
+// sub-array x 2 ns = 24 ns. MACs: 3 filters x K=300 = 900.
+func TestReluLayerCosts(t *testing.T) {
+	r := reportOf(t, "relu_layer.pasm")
+	p := r.PerInference
+	checkNear(t, "latency_ns", p.LatencyNS, 293)
+	checkNear(t, "instructions", p.Instructions, 240)
+	e := p.Energy
+	checkNear(t, "controller", e.Controller, 24)
+	checkNear(t, "buffer", e.Buffer, 309)
+	checkNear(t, "write", e.Write, 614.4)
+	checkNear(t, "sense", e.Sense, 393.216)
+	checkNear(t, "popcount", e.Popcount, 96)
+	checkNear(t, "shift_add", e.ShiftAdd, 19.8)
+	checkNear(t, "acc_transfer", e.AccTransfer, 0.3)
+	checkNear(t, "dpu", e.DPU, 6)
+	checkNear(t, "total", e.Total, 1535.8518)
+	checkNear(t, "MACs", r.MACs, 900)
+	checkNear(t, "load energy", r.Load.Energy.Total, 921.6*1.05)
+	checkNear(t, "load latency", r.Load.LatencyNS, 24)
+	if len(r.Sources) != 3 || r.Sources[2].Index != -1 {
+		t.Fatalf("sources = %+v", r.Sources)
+	}
+	checkNear(t, "relu1 energy", r.Sources[1].Energy.Total, 12.4*1.05)
+	checkNear(t, "relu1 instructions", r.Sources[1].Instructions, 4)
+	checkNear(t, "relu1 latency", r.Sources[1].LatencyNS, 4)
+	checkNear(t, "sources add up (latency)", r.Sources[0].LatencyNS+r.Sources[1].LatencyNS+r.Sources[2].LatencyNS, 293)
+	checkNear(t, "sources add up (energy)", r.Sources[0].Energy.Total+r.Sources[1].Energy.Total+r.Sources[2].Energy.Total, 1535.8518)
+}
