@@ -455,6 +455,20 @@ func payloadProblem(t *tensor.Tensor, ty Type) string {
 		if t.F64 != nil || t.I64 != nil {
 			probs = append(probs, fmt.Sprintf("%s payload must be stored in F32 only", ty.DType))
 		}
+		if ty.DType == tensor.Float16 || ty.DType == tensor.BFloat16 {
+			// 16-bit floats are stored widened: each element must be a
+			// value of the narrow type, or results differ from the model's.
+			round := tensor.RoundF16
+			if ty.DType == tensor.BFloat16 {
+				round = tensor.RoundBF16
+			}
+			for i, x := range t.F32 {
+				if r := round(x); x == x && math.Float32bits(r) != math.Float32bits(x) {
+					probs = append(probs, fmt.Sprintf("element %d = %v is not a %s value (nearest %v)", i, x, ty.DType, r))
+					break
+				}
+			}
+		}
 	case ty.DType.IsInt() || ty.DType == tensor.Bool:
 		field, have = "I64", len(t.I64)
 		if t.F32 != nil || t.F64 != nil {

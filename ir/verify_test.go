@@ -105,6 +105,11 @@ func TestVerifyDiagnostics(t *testing.T) {
 			"const %Parameter6", "payload shape [2,4] differs from the value's [8]"},
 		{"integer range", func(g *Graph) { g.AddConst("k", tensor.FromI64(tensor.Int8, []int64{1, 300}, 2)) },
 			"const %k", "element 1 = 300 is outside the i8 range [-128, 127]"},
+		{"f16 precision", func(g *Graph) {
+			c := tensor.FromF32([]float32{0.5, 0.1}, 2)
+			c.DType = tensor.Float16
+			g.AddConst("h", c)
+		}, "const %h", "element 1 = 0.1 is not a f16 value (nearest 0.099975586)"},
 		{"no payload", func(g *Graph) { g.Consts[1].Const = nil },
 			"const %Parameter6", "has no payload"},
 		{"input with payload", func(g *Graph) { g.Inputs[0].Const = tensor.New(tensor.Float32, 1, 1, 28, 28) },
