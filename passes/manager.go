@@ -23,7 +23,8 @@ type Manager struct {
 	VerifyEach bool
 
 	// PrintBefore and PrintAfter select the passes whose IR is printed
-	// before/after they run: pass names, or "all".
+	// before/after they run: pass names, named pipelines (meaning the
+	// passes they expand to), or "all".
 	PrintBefore []string
 	PrintAfter  []string
 	// PrintAfterChange prints the IR after every pass that reported a
@@ -108,7 +109,7 @@ func (m *Manager) Run(g *ir.Graph, p *Pipeline) error {
 func (m *Manager) runStep(g *ir.Graph, step *Step) error {
 	name := step.Info.Name
 	if !step.Info.Accepts(g.Stage) {
-		return fmt.Errorf("passes: pass %s needs a graph at stage %s, this one is at stage %s", name, stagesText(step.Info), g.Stage)
+		return fmt.Errorf("passes: pass %s needs a graph at stage %s, this one is at stage %s", name, needsText(step.Info), g.Stage)
 	}
 	// The snapshot is what a crash dump shows: the graph as the pass got it.
 	// Constant payloads are shared, which is safe since passes never mutate them.
@@ -117,7 +118,7 @@ func (m *Manager) runStep(g *ir.Graph, step *Step) error {
 	if m.CheckChanged {
 		beforePrint = fingerprint(g)
 	}
-	if selected(m.PrintBefore, name) {
+	if selected(m.PrintBefore, step) {
 		if err := m.dump(g, name, "before"); err != nil {
 			return err
 		}
@@ -160,7 +161,7 @@ func (m *Manager) runStep(g *ir.Graph, step *Step) error {
 	}
 	// Timings are cheap to keep; Report shows them only with TimePasses.
 	m.recordTiming(name, changed, elapsed, verifyTime)
-	if m.printAfter(name, changed) {
+	if m.printAfter(step, changed) {
 		if err := m.dump(g, name, ""); err != nil {
 			return err
 		}
@@ -260,28 +261,31 @@ func commentLines(s string) string {
 	return "# " + strings.ReplaceAll(s, "\n", "\n# ") + "\n"
 }
 
-func selected(list []string, name string) bool {
+// selected reports whether a print list names the step: "all", its pass,
+// or the named pipeline it came from (-print-after=canonicalize).
+func selected(list []string, step *Step) bool {
 	for _, s := range list {
-		if s == "all" || s == name {
+		if s == "all" || s == step.Info.Name || s != "" && s == step.From {
 			return true
 		}
 	}
 	return false
 }
 
-func (m *Manager) printAfter(name string, changed bool) bool {
+func (m *Manager) printAfter(step *Step, changed bool) bool {
 	if m.PrintAfterChange {
-		return changed && (len(m.PrintAfter) == 0 || selected(m.PrintAfter, name))
+		return changed && (len(m.PrintAfter) == 0 || selected(m.PrintAfter, step))
 	}
-	return selected(m.PrintAfter, name)
+	return selected(m.PrintAfter, step)
 }
 
-// checkPrintNames rejects print lists naming no registered pass, so a typo
+// checkPrintNames rejects print lists naming no registered pass or named
+// pipeline, so a typo
 // in -print-after does not silently print nothing.
 func (m *Manager) checkPrintNames() error {
 	for _, list := range [][]string{m.PrintBefore, m.PrintAfter} {
 		for _, n := range list {
-			if n != "all" && Lookup(n) == nil {
+			if n != "all" && Lookup(n) == nil && LookupPipeline(n) == nil {
 				return fmt.Errorf("passes: cannot print around %s", unknownPassMsg(n))
 			}
 		}

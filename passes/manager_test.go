@@ -3,6 +3,7 @@ package passes
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -46,6 +47,12 @@ func init() {
 		Name: "test-fail", Summary: "returns an error", Produces: SameStage,
 		New: func(Options) (Pass, error) {
 			return PassFunc(func(*Context, *ir.Graph) (bool, error) { return false, errors.New("node x: cannot do it") }), nil
+		},
+	})
+	Register(&Info{
+		Name: "test-bad-stage", Summary: "claims to produce the canonical stage but does not", Produces: ir.StageCanonical,
+		New: func(Options) (Pass, error) {
+			return PassFunc(func(*Context, *ir.Graph) (bool, error) { return false, nil }), nil
 		},
 	})
 	Register(&Info{
@@ -147,16 +154,25 @@ func TestManagerErrors(t *testing.T) {
 		want     string
 	}{
 		{"test-fail", nil, "passes: pass test-fail: node x: cannot do it"},
-		{"test-quantized-only", nil, "pass test-quantized-only needs a graph at stage quantized -> unchanged, this one is at stage import"},
+		{"test-quantized-only", nil, "pass test-quantized-only needs a graph at stage quantized, this one is at stage import"},
 		{"dce", func(m *Manager) { m.PrintAfter = []string{"bn-fodl"} }, `unknown pass "bn-fodl" (did you mean bn-fold?)`},
 		{"test-liar", func(m *Manager) { m.CheckChanged = true }, "pass test-liar changed the IR but reported no change"},
+		{"dce", func(m *Manager) { m.CheckChanged = true; m.PrintBefore = []string{"dce"} }, ""},
+		{"test-bad-stage", nil, "BUG: pass test-bad-stage declares it produces stage canonical but left the graph at stage import"},
 	} {
 		m := NewManager()
 		m.VerifyEach = false
 		if tc.setup != nil {
 			tc.setup(m)
 		}
+		m.PrintOut = io.Discard
 		err := m.RunString(smallGraph(t), tc.pipeline)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.pipeline, err)
+			}
+			continue
+		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want %q", tc.pipeline, err, tc.want)
 		}
@@ -189,6 +205,20 @@ func TestManagerPrintAfter(t *testing.T) {
 	}
 	if strings.Contains(some[strings.LastIndex(some, "after dce"):], "sigmoid") {
 		t.Error("dead sigmoid printed after dce")
+	}
+
+	viaAlias := func() string {
+		var buf bytes.Buffer
+		m := NewManager()
+		m.PrintOut = &buf
+		m.PrintAfter = []string{"canonicalize"}
+		if err := m.RunString(smallGraph(t), "canonicalize,dce"); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}()
+	if h := headers(viaAlias); len(h) != 7 || !strings.HasSuffix(h[6], "after canonical-stage") {
+		t.Errorf("print-after=canonicalize headers: %q", h)
 	}
 
 	// To a directory: one parseable file per dump.

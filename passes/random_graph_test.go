@@ -44,7 +44,6 @@ func randomGraph(t testing.TB, seed int64) *ir.Graph {
 			outs = append(outs, v)
 		}
 	}
-	s := v.Type.Shape
 	v = b.node(ir.OpFlatten, ir.Attrs{"axis": ir.IntAttr(1)}, v)
 	if r.Intn(2) == 0 {
 		v = b.batchNorm(v)
@@ -74,7 +73,6 @@ func randomGraph(t testing.TB, seed int64) *ir.Graph {
 			outs = append(outs, v)
 		}
 	}
-	_ = s
 	return b.output(append(outs, v)...)
 }
 

@@ -170,15 +170,21 @@ func WriteHelp(w io.Writer) error {
 	return tw.Flush()
 }
 
-func stagesText(in *Info) string {
-	needs := "any"
-	if len(in.Needs) > 0 {
-		parts := make([]string, len(in.Needs))
-		for i, s := range in.Needs {
-			parts[i] = s.String()
-		}
-		needs = strings.Join(parts, "|")
+// needsText lists the stages a pass accepts: "import|canonical" or "any".
+func needsText(in *Info) string {
+	if len(in.Needs) == 0 {
+		return "any"
 	}
+	parts := make([]string, len(in.Needs))
+	for i, s := range in.Needs {
+		parts[i] = s.String()
+	}
+	return strings.Join(parts, "|")
+}
+
+// stagesText describes what a pass needs and produces: "import -> canonical".
+func stagesText(in *Info) string {
+	needs := needsText(in)
 	if in.Produces == SameStage {
 		return needs + " -> unchanged"
 	}
