@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pimc-dev/pimc/backend/isa"
 )
@@ -61,7 +62,7 @@ func (m *Machine) fault(pc int, steps int64, format string, args ...any) *Fault 
 	f := &Fault{PC: pc, Step: steps, Msg: fmt.Sprintf(format, args...)}
 	p := m.exe.Prog
 	if pc >= 0 && pc < len(p.Code) {
-		f.Instr = isa.FormatInstr(p.Code[pc])
+		f.Instr = strings.TrimSpace(isa.FormatInstr(p.Code[pc]))
 		f.Source = sourceName(p, p.Code[pc].Src)
 	}
 	return f
