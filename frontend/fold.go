@@ -8,15 +8,11 @@ import (
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
-// maxFoldElems bounds the constant_of_shape outputs that are folded. The
-// light/ zoo models build every weight with ConstantOfShape; folding VGG-19's
-// 100M-element fc weights at import would cost gigabytes, so such nodes stay
-// in the graph (their shape input is constant, so they are still static).
-const maxFoldElems = 1 << 20
-
-// maxFoldResult bounds the output of any other folded node (64 MiB of
-// float32), so a tiny model cannot make the importer allocate gigabytes
-// (a Pad of a constant with huge pads, say). Larger results stay nodes.
+// maxFoldResult bounds the output of a folded node (64 MiB of float32), so
+// a tiny model cannot make the importer allocate gigabytes (a Pad of a
+// constant with huge pads, say). Larger results stay nodes, which is still a
+// static graph: the light/ zoo models build every weight with
+// ConstantOfShape, and VGG-19's 102M-element fc6 weight stays such a node.
 const maxFoldResult = 1 << 24
 
 // fold evaluates n when all its inputs are constants and turns its outputs
@@ -40,11 +36,7 @@ func (im *importer) fold(n *ir.Node) (bool, error) {
 		return false, nil
 	}
 	for _, o := range n.Outputs {
-		limit := maxFoldResult
-		if n.Op == ir.OpConstantOfShape {
-			limit = maxFoldElems
-		}
-		if o.Type.NumElems() > limit {
+		if o.Type.NumElems() > maxFoldResult {
 			return false, nil
 		}
 	}
