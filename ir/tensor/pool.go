@@ -146,29 +146,43 @@ func pool(dst, x *Tensor, p PoolParams, isMax bool) error {
 	return nil
 }
 
+// axisTaps is window3.taps precomputed for every output position of an axis.
+type axisTaps struct{ start, lo, hi, padded []int }
+
+func (a window3) allTaps() axisTaps {
+	t := axisTaps{make([]int, a.out), make([]int, a.out), make([]int, a.out), make([]int, a.out)}
+	for o := 0; o < a.out; o++ {
+		t.start[o], t.lo[o], t.hi[o], t.padded[o] = a.taps(o)
+	}
+	return t
+}
+
 func poolLoop[T elem](d, x []T, planes int, ax [3]window3, isMax, includePad bool, lowest T) {
 	inPlane := ax[0].in * ax[1].in * ax[2].in
 	outPlane := ax[0].out * ax[1].out * ax[2].out
 	kvol := ax[0].k * ax[1].k * ax[2].k
+	tz, ty, tx := ax[0].allTaps(), ax[1].allTaps(), ax[2].allTaps()
+	dz, dy, dx := ax[0].dil, ax[1].dil, ax[2].dil
+	inY, inX := ax[1].in, ax[2].in
 	parallelFor(planes, outPlane*kvol, func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			xp := x[pl*inPlane : (pl+1)*inPlane]
 			dp := d[pl*outPlane : (pl+1)*outPlane]
 			o := 0
 			for oz := 0; oz < ax[0].out; oz++ {
-				sz, z0, z1, pz := ax[0].taps(oz)
+				sz, z0, z1 := tz.start[oz], tz.lo[oz], tz.hi[oz]
 				for oy := 0; oy < ax[1].out; oy++ {
-					sy, y0, y1, py := ax[1].taps(oy)
+					sy, y0, y1 := ty.start[oy], ty.lo[oy], ty.hi[oy]
 					for ox := 0; ox < ax[2].out; ox++ {
-						sx, x0, x1, px := ax[2].taps(ox)
+						sx, x0, x1 := tx.start[ox], tx.lo[ox], tx.hi[ox]
 						if isMax {
 							m := lowest
-							for tz := z0; tz < z1; tz++ {
-								iz := sz + tz*ax[0].dil
-								for ty := y0; ty < y1; ty++ {
-									row := xp[(iz*ax[1].in+sy+ty*ax[1].dil)*ax[2].in:]
-									for tx := x0; tx < x1; tx++ {
-										if v := row[sx+tx*ax[2].dil]; v > m { // false for NaN: ignored
+							for kz := z0; kz < z1; kz++ {
+								iz := sz + kz*dz
+								for ky := y0; ky < y1; ky++ {
+									row := xp[(iz*inY+sy+ky*dy)*inX:]
+									for kx := x0; kx < x1; kx++ {
+										if v := row[sx+kx*dx]; v > m { // false for NaN: ignored
 											m = v
 										}
 									}
@@ -177,18 +191,18 @@ func poolLoop[T elem](d, x []T, planes int, ax [3]window3, isMax, includePad boo
 							dp[o] = m
 						} else {
 							var sum float64
-							for tz := z0; tz < z1; tz++ {
-								iz := sz + tz*ax[0].dil
-								for ty := y0; ty < y1; ty++ {
-									row := xp[(iz*ax[1].in+sy+ty*ax[1].dil)*ax[2].in:]
-									for tx := x0; tx < x1; tx++ {
-										sum += float64(row[sx+tx*ax[2].dil])
+							for kz := z0; kz < z1; kz++ {
+								iz := sz + kz*dz
+								for ky := y0; ky < y1; ky++ {
+									row := xp[(iz*inY+sy+ky*dy)*inX:]
+									for kx := x0; kx < x1; kx++ {
+										sum += float64(row[sx+kx*dx])
 									}
 								}
 							}
 							cnt := (z1 - z0) * (y1 - y0) * (x1 - x0)
 							if includePad {
-								cnt = pz * py * px
+								cnt = tz.padded[oz] * ty.padded[oy] * tx.padded[ox]
 							}
 							dp[o] = T(sum / float64(cnt))
 						}
