@@ -132,9 +132,9 @@ func TestDecodeRejects(t *testing.T) {
 		{0, "undefined opcode 0x00"},
 		{0xff << 56, "undefined opcode 0xff"},
 		{0x0E << 56, "undefined opcode 0x0e"},
-		{0x02<<56 | 1, "reserved bits set"},                       // halt with a low bit
-		{0x05<<56 | 1<<51 | 1<<40, "reserved bits set"},           // add: bit 40 is below rb
-		{0x4A<<56 | 0<<29, "invalid integer type code 0"},         // vrq with type u0
+		{0x02<<56 | 1, "reserved bits set"},                        // halt with a low bit
+		{0x05<<56 | 1<<51 | 1<<40, "reserved bits set"},            // add: bit 40 is below rb
+		{0x4A<<56 | 0<<29, "invalid integer type code 0"},          // vrq with type u0
 		{0x4A<<56 | int64ToU(33|1<<6)<<29, "invalid integer type"}, // i33
 	}
 	for _, c := range cases {

@@ -163,6 +163,8 @@ func TestValidateErrors(t *testing.T) {
 		{"accumulator out of range", func(p *Program) { p.Code[2].Args[5] = 2 }, "code[2] (bmac): accumulator a2 out of range"},
 		{"never programmed row", func(p *Program) { p.Code[2].Args[4] = 6 }, "code[2] (bmac): reads sub-array 1 row 6, which is never programmed"},
 		{"never programmed sub-array", func(p *Program) { p.Code[2].Args[1] = 3 }, "reads sub-array 3 row 0, which is never programmed"},
+		{"read before write", func(p *Program) { p.Code[1], p.Code[2] = p.Code[2], p.Code[1]; p.Code[1].Args[4] = 0 },
+			"code[1] (bmac): reads sub-array 1 row 0 before it is programmed (first wrp that may write it: code[2]; no loop leads back)"},
 		{"branch target", func(p *Program) { p.Code[3] = NewInstr(OpJmp, 7) }, "code[3] (jmp): branch target 7 outside the code (7 instructions)"},
 		{"missing halt", func(p *Program) { p.Code[6] = NewInstr(OpNop) }, "code: no halt instruction"},
 		{"empty code", func(p *Program) { p.Code = nil }, "code: empty program"},
@@ -214,6 +216,28 @@ func TestValidateWordBits(t *testing.T) {
 	err := Validate(p, a)
 	if err == nil || !strings.Contains(err.Error(), "code[1] (wrp): bit 8 beyond the 8-bit buffer word") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestValidateLoopWrites: a read before a wrp in program order is fine when a
+// loop brings the wrp before the read again (a software-pipelined loop body).
+func TestValidateLoopWrites(t *testing.T) {
+	p := validProgram()
+	// bmac reads row 0 of sub-array 1, the wrp after it writes that row, and
+	// a dbnz loops back over both.
+	p.Code = []Instr{
+		NewInstr(OpLi, 1, 2),
+		NewInstr(OpBmac, 0, 1, 0, 0, 5, 0, 0, 0),
+		NewInstr(OpWrp, 0, 1, 0, 0, 0, 0),
+		NewInstr(OpDbnz, 1, 1),
+		NewInstr(OpHalt),
+	}
+	if err := Validate(p, testArch()); err != nil {
+		t.Fatalf("loop that writes the row before the next read: %v", err)
+	}
+	p.Code[3] = NewInstr(OpNop)
+	if err := Validate(p, testArch()); err == nil || !strings.Contains(err.Error(), "code[1] (bmac): reads sub-array 1 row 0 before it is programmed") {
+		t.Fatalf("without the loop: %v", err)
 	}
 }
 

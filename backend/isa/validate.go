@@ -228,16 +228,27 @@ func (v *validator) checkSymbols() {
 }
 
 // checkCode checks every instruction's fields against the architecture, and
-// that every statically addressed row read was written by the weight image or
-// by some wrp (flow-insensitive: a row written anywhere counts).
+// that every statically addressed row read is programmed before it is read:
+// by the weight image, or by a wrp that precedes it in program order or that
+// a backward branch can bring before it again (a loop). A wrp with a
+// register-relative row (sub-array) counts for every row of its sub-array
+// (of every sub-array). The simulator checks the remaining cases at run time.
 func (v *validator) checkCode() {
 	p, a := v.p, v.a
-	written := map[rowKey]bool{}
+	loaded := map[rowKey]bool{}
 	for _, w := range p.Weights {
-		written[rowKey{int64(w.Subarray), int64(w.Row)}] = true
+		loaded[rowKey{int64(w.Subarray), int64(w.Row)}] = true
 	}
-	anyRow := map[int64]bool{} // sub-arrays written by a wrp with a dynamic row
-	anyWrite := false          // a wrp with a dynamic sub-array
+	// First pc of a wrp that may write a row: static address, dynamic row
+	// of a known sub-array, fully dynamic.
+	firstWrite := map[rowKey]int{}
+	firstAnyRow := map[int64]int{}
+	firstAny := -1
+	note := func(m map[rowKey]int, k rowKey, pc int) {
+		if _, ok := m[k]; !ok {
+			m[k] = pc
+		}
+	}
 	type read struct {
 		pc      int
 		sa, row int64
@@ -318,11 +329,13 @@ func (v *validator) checkCode() {
 			r := static(2) && rowOK("row", x[3])
 			switch {
 			case s && r:
-				written[rowKey{x[1], x[3]}] = true
+				note(firstWrite, rowKey{x[1], x[3]}, pc)
 			case s:
-				anyRow[x[1]] = true
-			default:
-				anyWrite = true
+				if _, ok := firstAnyRow[x[1]]; !ok {
+					firstAnyRow[x[1]] = pc
+				}
+			case firstAny < 0:
+				firstAny = pc
 			}
 			if x[5] >= int64(a.ActWordBits) {
 				v.addf("%s: bit %d beyond the %d-bit buffer word", where, x[5], a.ActWordBits)
@@ -378,13 +391,39 @@ func (v *validator) checkCode() {
 	if len(p.Code) > 0 && !halt {
 		v.addf("code: no halt instruction")
 	}
-	if anyWrite {
-		return
+	// backTo[pc] = smallest branch target among the branches at index >= pc:
+	// a read at pc can follow a later write only if backTo[pc+1] <= pc.
+	backTo := make([]int64, len(p.Code)+1)
+	backTo[len(p.Code)] = math.MaxInt64
+	for pc := len(p.Code) - 1; pc >= 0; pc-- {
+		backTo[pc] = backTo[pc+1]
+		if info := p.Code[pc].Op.Info(); info != nil && len(info.Fields) > 0 && info.Fields[len(info.Fields)-1].Kind == FTarget {
+			backTo[pc] = min(backTo[pc], p.Code[pc].Args[len(info.Fields)-1])
+		}
 	}
 	for _, r := range reads {
-		if !written[rowKey{r.sa, r.row}] && !anyRow[r.sa] {
+		k := rowKey{r.sa, r.row}
+		if loaded[k] {
+			continue
+		}
+		first := -1
+		consider := func(w int, ok bool) {
+			if ok && (first < 0 || w < first) {
+				first = w
+			}
+		}
+		w1, ok1 := firstWrite[k]
+		consider(w1, ok1)
+		w2, ok2 := firstAnyRow[r.sa]
+		consider(w2, ok2)
+		consider(firstAny, firstAny >= 0)
+		switch {
+		case first < 0:
 			v.addf("code[%d] (%s): reads sub-array %d row %d, which is never programmed (not in the weight image, no wrp writes it)",
 				r.pc, p.Code[r.pc].Op, r.sa, r.row)
+		case first > r.pc && backTo[r.pc+1] > int64(r.pc):
+			v.addf("code[%d] (%s): reads sub-array %d row %d before it is programmed (first wrp that may write it: code[%d]; no loop leads back)",
+				r.pc, p.Code[r.pc].Op, r.sa, r.row, first)
 		}
 	}
 }

@@ -94,7 +94,18 @@ func Parse(name string, data []byte) (*Target, error) {
 	return parse(name, data, strings.EqualFold(filepath.Ext(name), ".json"), 0)
 }
 
-func parse(name string, data []byte, isJSON bool, depth int) (*Target, error) {
+func parse(name string, data []byte, isJSON bool, depth int) (t *Target, err error) {
+	// The YAML decoder is third-party code: turn a panic on hostile input
+	// into an error naming the file rather than crashing the tool.
+	defer func() {
+		if r := recover(); r != nil {
+			t, err = nil, &Error{name, []string{fmt.Sprintf("decoder failed: %v", r)}}
+		}
+	}()
+	return parseInto(name, data, isJSON, depth)
+}
+
+func parseInto(name string, data []byte, isJSON bool, depth int) (*Target, error) {
 	var t Target
 	if isJSON {
 		d := json.NewDecoder(bytes.NewReader(data))

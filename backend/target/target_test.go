@@ -176,3 +176,34 @@ func TestPresets(t *testing.T) {
 		t.Error("LoadOrPreset of a missing file succeeded")
 	}
 }
+
+// FuzzParse: Parse never panics; whatever it accepts is a valid description
+// whose JSON form loads back to the same costs and fingerprint.
+func FuzzParse(f *testing.F) {
+	preset, _ := presetFS.ReadFile("presets/sot-mram-45nm.yaml")
+	f.Add([]byte(preset), false)
+	js, _ := Default().MarshalJSONIndent()
+	f.Add(js, true)
+	f.Add([]byte("name: x\nbase: sot-mram-45nm\nclock: {value: 2, unit: GHz, provenance: p}\n"), false)
+	f.Fuzz(func(t *testing.T, data []byte, isJSON bool) {
+		name := "f.yaml"
+		if isJSON {
+			name = "f.json"
+		}
+		tg, err := Parse(name, data)
+		if err != nil {
+			return
+		}
+		b, err := tg.MarshalJSONIndent()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Parse("back.json", b)
+		if err != nil {
+			t.Fatalf("accepted description does not load back from JSON: %v", err)
+		}
+		if back.Fingerprint() != tg.Fingerprint() || back.CostFingerprint() != tg.CostFingerprint() {
+			t.Fatal("JSON round trip changed the description")
+		}
+	})
+}
