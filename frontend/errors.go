@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -32,12 +33,29 @@ type UnsupportedError struct {
 	Nodes []UnsupportedNode
 }
 
+// Error lists every node; with several op types a per-type count comes
+// first, so the message of a model with a hundred QLinearConv nodes still
+// starts with the overview.
 func (e *UnsupportedError) Error() string {
 	parts := make([]string, len(e.Nodes))
+	count := map[string]int{}
+	var types []string
 	for i, n := range e.Nodes {
 		parts[i] = n.String()
+		if count[n.OpType] == 0 {
+			types = append(types, n.OpType)
+		}
+		count[n.OpType]++
 	}
-	return fmt.Sprintf("frontend: %s: %d unsupported node(s): %s", e.File, len(e.Nodes), strings.Join(parts, "; "))
+	summary := ""
+	if len(e.Nodes) > len(types) && len(types) > 1 {
+		sort.Strings(types)
+		for i, t := range types {
+			types[i] = fmt.Sprintf("%s x%d", t, count[t])
+		}
+		summary = " (" + strings.Join(types, ", ") + ")"
+	}
+	return fmt.Sprintf("frontend: %s: %d unsupported node(s)%s: %s", e.File, len(e.Nodes), summary, strings.Join(parts, "; "))
 }
 
 // NeedsConstantError reports that a graph input feeds an operand that must be
