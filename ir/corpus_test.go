@@ -81,12 +81,16 @@ func TestCorpusRoundTrip(t *testing.T) {
 			if d := ir.DiffGraphs(g, h); len(d) > 0 {
 				t.Fatalf("Parse(Print(g)) differs from g:\n%s", strings.Join(d, "\n"))
 			}
-			var again bytes.Buffer
-			if err := ir.Print(&again, h, ir.PrintOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(text.Bytes(), again.Bytes()) {
-				t.Fatal("printing the parsed graph gives different text")
+			if constElems(g) <= 1<<20 {
+				// (Implied by the exact comparison above and a
+				// deterministic printer; checked where it is cheap.)
+				var again bytes.Buffer
+				if err := ir.Print(&again, h, ir.PrintOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(text.Bytes(), again.Bytes()) {
+					t.Fatal("printing the parsed graph gives different text")
+				}
 			}
 			if err := ir.WriteDot(&bytes.Buffer{}, g); err != nil {
 				t.Fatal(err)
