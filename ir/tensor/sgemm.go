@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where
@@ -52,6 +53,8 @@ type sgemmKernel struct {
 	// copyRows, when not nil, replaces sgemmCopyRows for strides up to 32
 	// (it must also zero dst[p*stride+width : p*stride+stride]).
 	copyRows func(dst []float32, stride int, src []float32, ld, width, kc int)
+	// packT, when not nil, replaces sgemmPackT.
+	packT func(dst []float32, stride int, src []float32, ld, rows, kc int)
 }
 
 // sgemmPlanKernels are the kernels Sgemm chooses from, by shape (see
@@ -74,8 +77,13 @@ const (
 )
 
 // sgemmSerialWork is the number of multiply-adds below which SgemmParallel
-// does not start goroutines.
-const sgemmSerialWork = 1 << 20
+// does not start goroutines, and sgemmChunkWork the least a parallel chunk
+// gets (a goroutine start and a chunk's packing cost microseconds).
+const (
+	sgemmSerialWork = 1 << 20
+	sgemmChunkWork  = 1 << 18
+	sgemmChunkRows  = 128
+)
 
 // sgemmMat is an operand as the packing code sees it. In the A role, element
 // (i, p) is data[i*ld+p], or data[p*ld+i] when trans; in the B role element
@@ -122,16 +130,27 @@ func sgemmWith(kernels []*sgemmKernel, workers int, transA, transB bool, m, n, k
 	sgemmPlan(kernels, job, swapped).run(workers)
 }
 
+// sgemmForceOrientation lets tests make sgemmPlan keep C as given (1) or
+// always compute C^T (2); 0 lets the cost decide.
+var sgemmForceOrientation = 0
+
 // sgemmPlan picks the kernel and orientation with the lowest estimated
 // cost: C = A·B as given (job), or C^T = op(B)^T op(A)^T (swapped), which
 // wastes fewer padded lanes when C is narrow but tall. Every element of C is
 // still one sum over k in the same order, and the choice depends only on the
 // shape, never on the number of workers.
 func sgemmPlan(kernels []*sgemmKernel, job, swapped *sgemmJob) *sgemmJob {
+	orients := []*sgemmJob{job, swapped}
+	switch sgemmForceOrientation {
+	case 1:
+		orients = orients[:1]
+	case 2:
+		orients = orients[1:]
+	}
 	var best *sgemmJob
 	bestCost := 0.0
 	for _, kern := range kernels {
-		for _, j := range []*sgemmJob{job, swapped} {
+		for _, j := range orients {
 			if cost := j.cost(kern); best == nil || cost < bestCost {
 				cp := *j
 				cp.kern = kern
@@ -144,13 +163,18 @@ func sgemmPlan(kernels []*sgemmKernel, job, swapped *sgemmJob) *sgemmJob {
 
 // cost estimates the cycles j takes with kern: the multiply-adds of the
 // padded tiles at the kernel's peak rate, plus packing at about a quarter of
-// a cycle per element copied row by row and a cycle per element transposed.
+// a cycle per element copied row by row and up to a cycle per element
+// transposed.
 // A read in place by a direct kernel costs nothing to pack.
 func (j *sgemmJob) cost(kern *sgemmKernel) float64 {
 	macs := float64(sgemmPadded(j.m, kern.mr)) * float64(sgemmPadded(j.n, kern.nr)) * float64(j.k)
+	transposeCost := 1.0
+	if kern.packT != nil {
+		transposeCost = 0.4
+	}
 	packCost := func(transposing bool) float64 {
 		if transposing {
-			return 1
+			return transposeCost
 		}
 		return 0.25
 	}
@@ -160,55 +184,70 @@ func (j *sgemmJob) cost(kern *sgemmKernel) float64 {
 		packA = float64(j.m*j.k*jcBlocks) * packCost(!j.a.trans)
 	}
 	packB := float64(j.k*j.n) * packCost(j.b.trans)
-	return macs/kern.macsPerCycle + packA + packB
+	// A transposed C goes through a scratch tile, transposed out (and in,
+	// after the first k block) once per k block.
+	storeC := 0.0
+	if j.c.trans {
+		kBlocks := (j.k + sgemmKC - 1) / sgemmKC
+		storeC = float64(j.m*j.n*(2*kBlocks-1)) * transposeCost
+	}
+	return macs/kern.macsPerCycle + packA + packB + storeC
 }
 
 // sgemmPadded rounds n up to a multiple of r.
 func sgemmPadded(n, r int) int { return (n + r - 1) / r * r }
 
-// run splits C into up to workers blocks on tile boundaries, along the
-// dimension whose split repacks the smaller operand, and computes them
-// concurrently.
+// run computes C on up to workers goroutines. C is cut on tile boundaries
+// into a few chunks per worker, which the workers take in turn, so a worker
+// slowed by other load on the machine does not hold the others back. Chunks
+// split the columns first: a chunk packs only its own columns of B, and A
+// read in place costs nothing to share. Splitting the rows makes each chunk
+// pack its columns of B again, so row chunks keep at least sgemmChunkRows
+// rows.
 func (j *sgemmJob) run(workers int) {
 	mr, nr := j.kern.mr, j.kern.nr
-	if workers < 1 || j.m*j.n*j.k < sgemmSerialWork {
+	work := j.m * j.n * j.k
+	if workers < 1 || work < sgemmSerialWork {
 		workers = 1
 	}
 	tm, tn := (j.m+mr-1)/mr, (j.n+nr-1)/nr
-	// Splitting the columns makes every worker pack all of A (m×k), splitting
-	// the rows all of B (k×n).
-	splitN := j.m <= j.n
-	if splitN && tn < workers && tm > tn || !splitN && tm < workers && tn > tm {
-		splitN = !splitN
+	perWorker := 4
+	if j.kern.direct == nil || j.a.trans {
+		perWorker = 2 // every chunk packs its rows of A
 	}
-	tiles := tm
-	if splitN {
-		tiles = tn
+	target := min(perWorker*workers, max(work/sgemmChunkWork, workers))
+	cn := min(tn, target)
+	cm := 1
+	if cn < target {
+		cm = max(1, min(tm, (target+cn-1)/cn, j.m/sgemmChunkRows))
 	}
-	workers = min(workers, tiles)
+	chunks := cm * cn
+	workers = min(workers, chunks)
 	if workers == 1 {
 		j.block(0, j.m, 0, j.n)
 		return
 	}
-	part := func(w int) {
-		lo, hi := tiles*w/workers, tiles*(w+1)/workers
-		if splitN {
-			j.block(0, j.m, lo*nr, min(hi*nr, j.n))
-		} else {
-			j.block(lo*mr, min(hi*mr, j.m), 0, j.n)
+	var next atomic.Int64
+	worker := func() {
+		for {
+			c := int(next.Add(1) - 1)
+			if c >= chunks {
+				return
+			}
+			ci, cj := c%cm, c/cm
+			j.block(tm*ci/cm*mr, min(tm*(ci+1)/cm*mr, j.m), tn*cj/cn*nr, min(tn*(cj+1)/cn*nr, j.n))
 		}
 	}
-	// The caller computes the last part itself: one goroutine fewer to
-	// start and wake.
+	// The caller is one of the workers: one goroutine fewer to start.
 	var wg sync.WaitGroup
 	for w := 0; w < workers-1; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			part(w)
+			worker()
 		}()
 	}
-	part(workers - 1)
+	worker()
 	wg.Wait()
 }
 
@@ -296,27 +335,19 @@ func (j *sgemmJob) tile(tmp []float32, i, rows, jj, cols, kc int, ap []float32, 
 		return
 	}
 	if load {
-		for r := 0; r < rows; r++ {
-			row := tmp[r*nr : r*nr+cols]
-			if c.trans {
-				for q := range row {
-					row[q] = c.data[(jj+q)*c.ld+i+r]
-				}
-			} else {
-				copy(row, c.data[(i+r)*c.ld+jj:])
-			}
+		if c.trans {
+			j.kern.transpose(tmp, nr, c.data[jj*c.ld+i:], c.ld, cols, rows)
+		} else {
+			j.kern.copy(tmp, nr, c.data[i*c.ld+jj:], c.ld, cols, rows)
 		}
 	}
 	j.kern.call(kc, ap, lda, bp, tmp, nr, j.alpha, beta, load)
+	if c.trans {
+		j.kern.transpose(c.data[jj*c.ld+i:], c.ld, tmp, nr, rows, cols)
+		return
+	}
 	for r := 0; r < rows; r++ {
-		row := tmp[r*nr : r*nr+cols]
-		if c.trans {
-			for q, v := range row {
-				c.data[(jj+q)*c.ld+i+r] = v
-			}
-		} else {
-			copy(c.data[(i+r)*c.ld+jj:], row)
-		}
+		copy(c.data[(i+r)*c.ld+jj:(i+r)*c.ld+jj+cols], tmp[r*nr:r*nr+cols])
 	}
 }
 
@@ -343,7 +374,7 @@ func sgemmPackA(dst []float32, a sgemmMat, kern *sgemmKernel, i0, mc, p0, kc int
 		if a.trans {
 			kern.copy(panel, mr, a.data[p0*a.ld+i0+ir:], a.ld, rows, kc)
 		} else {
-			sgemmPackT(panel, mr, a.data[(i0+ir)*a.ld+p0:], a.ld, rows, kc)
+			kern.transpose(panel, mr, a.data[(i0+ir)*a.ld+p0:], a.ld, rows, kc)
 		}
 	}
 }
@@ -360,7 +391,7 @@ func sgemmPackB(dst []float32, b sgemmMat, kern *sgemmKernel, p0, kc, j0, nc int
 			clear(panel)
 		}
 		if b.trans {
-			sgemmPackT(panel, nr, b.data[(j0+jr)*b.ld+p0:], b.ld, cols, kc)
+			kern.transpose(panel, nr, b.data[(j0+jr)*b.ld+p0:], b.ld, cols, kc)
 		} else {
 			kern.copy(panel, nr, b.data[p0*b.ld+j0+jr:], b.ld, cols, kc)
 		}
@@ -398,6 +429,15 @@ func sgemmCopyRows(dst []float32, stride int, src []float32, ld, width, kc int) 
 		for p := 0; p < kc; p++ {
 			copy(dst[p*stride:p*stride+width], src[p*ld:p*ld+width])
 		}
+	}
+}
+
+// transpose is sgemmPackT, or the kernel's faster version when it has one.
+func (k *sgemmKernel) transpose(dst []float32, stride int, src []float32, ld, rows, kc int) {
+	if k.packT != nil {
+		k.packT(dst, stride, src, ld, rows, kc)
+	} else {
+		sgemmPackT(dst, stride, src, ld, rows, kc)
 	}
 }
 

@@ -20,6 +20,9 @@ func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32,
 //go:noescape
 func sgemmCopyRowsAVX512(dst *float32, stride int, src *float32, ld, kc int, loadMask, storeMask uint32)
 
+//go:noescape
+func sgemmTranspose8AVX(dst *float32, stride int, src *float32, ld, rowBlocks, colBlocks int)
+
 func sgemmCPUID(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
 func sgemmXGETBV() (eax, edx uint32)
@@ -35,15 +38,15 @@ var (
 func init() {
 	avx2, avx512 := sgemmDetect()
 	if avx2 {
-		sgemmAVX2Kernel = &sgemmKernel{name: "avx2-6x16", mr: 6, nr: 16, macsPerCycle: 16, fn: sgemmKernel6x16AVX2Go}
+		sgemmAVX2Kernel = &sgemmKernel{name: "avx2-6x16", mr: 6, nr: 16, macsPerCycle: 16, fn: sgemmKernel6x16AVX2Go, packT: sgemmPackTAVX}
 		sgemmPlanKernels = []*sgemmKernel{sgemmAVX2Kernel}
 		sgemmAllKernels = append(sgemmAllKernels, sgemmAVX2Kernel)
 	}
 	if avx512 {
 		sgemmAVX512Kernel = &sgemmKernel{name: "avx512-8x32", mr: 8, nr: 32, macsPerCycle: 32,
-			fn: sgemmKernel8x32AVX512Go, direct: sgemmKernel8x32AVX512DirectGo, copyRows: sgemmCopyRowsAVX512Go}
+			fn: sgemmKernel8x32AVX512Go, direct: sgemmKernel8x32AVX512DirectGo, copyRows: sgemmCopyRowsAVX512Go, packT: sgemmPackTAVX}
 		sgemmAVX512NarrowKernel = &sgemmKernel{name: "avx512-16x16", mr: 16, nr: 16, macsPerCycle: 28,
-			fn: sgemmKernel16x16AVX512Go, direct: sgemmKernel16x16AVX512DirectGo, copyRows: sgemmCopyRowsAVX512Go}
+			fn: sgemmKernel16x16AVX512Go, direct: sgemmKernel16x16AVX512DirectGo, copyRows: sgemmCopyRowsAVX512Go, packT: sgemmPackTAVX}
 		sgemmPlanKernels = []*sgemmKernel{sgemmAVX512Kernel, sgemmAVX512NarrowKernel}
 		sgemmAllKernels = append(sgemmAllKernels, sgemmAVX512Kernel, sgemmAVX512NarrowKernel)
 	}
@@ -152,4 +155,21 @@ func sgemmCopyRowsAVX512Go(dst []float32, stride int, src []float32, ld, width, 
 		loadMask = ^uint32(0)
 	}
 	sgemmCopyRowsAVX512(&dst[0], stride, &src[0], ld, kc, loadMask, storeMask)
+}
+
+// sgemmPackTAVX is sgemmPackT with the 8×8 blocks transposed in YMM
+// registers; the rows and depths left over go through sgemmPackT.
+func sgemmPackTAVX(dst []float32, stride int, src []float32, ld, rows, kc int) {
+	rb, cb := rows/8, kc/8
+	if rb > 0 && cb > 0 {
+		_ = src[(rb*8-1)*ld+cb*8-1]
+		_ = dst[(cb*8-1)*stride+rb*8-1]
+		sgemmTranspose8AVX(&dst[0], stride, &src[0], ld, rb, cb)
+	}
+	if p := cb * 8; p < kc && rb > 0 {
+		sgemmPackT(dst[p*stride:], stride, src[p:], ld, rb*8, kc-p)
+	}
+	if r := rb * 8; r < rows {
+		sgemmPackT(dst[r:], stride, src[r*ld:], ld, rows-r, kc)
+	}
 }

@@ -547,3 +547,94 @@ copyloop:
 copydone:
 	VZEROUPPER
 	RET
+
+// func sgemmTranspose8AVX(dst *float32, stride int, src *float32, ld, rowBlocks, colBlocks int)
+//
+// Transposes rowBlocks×colBlocks blocks of 8×8 values: for r < 8*rowBlocks
+// and p < 8*colBlocks, dst[p*stride+r] = src[r*ld+p] (strides in
+// elements). Each block is eight YMM loads, the usual unpack/shuffle/
+// permute network and eight YMM stores.
+TEXT ·sgemmTranspose8AVX(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ stride+8(FP), DX
+	SHLQ $2, DX
+	MOVQ src+16(FP), SI
+	MOVQ ld+24(FP), BX
+	SHLQ $2, BX
+	MOVQ rowBlocks+32(FP), R8
+	LEAQ (BX)(BX*2), R12           // 3*ld bytes
+	LEAQ (DX)(DX*2), R13           // 3*stride bytes
+	TESTQ R8, R8
+	JZ    trdone
+
+trrows:
+	MOVQ colBlocks+40(FP), CX
+	MOVQ SI, R9                    // src of this block: rows 8g.., column 8q
+	MOVQ DI, R10                   // dst of this block: row 8q, column 8g
+	TESTQ CX, CX
+	JZ    trnextrow
+
+trcols:
+	MOVQ    R9, R11
+	VMOVUPS (R11), Y0
+	VMOVUPS (R11)(BX*1), Y1
+	VMOVUPS (R11)(BX*2), Y2
+	VMOVUPS (R11)(R12*1), Y3
+	LEAQ    (R11)(BX*4), R11
+	VMOVUPS (R11), Y4
+	VMOVUPS (R11)(BX*1), Y5
+	VMOVUPS (R11)(BX*2), Y6
+	VMOVUPS (R11)(R12*1), Y7
+
+	VUNPCKLPS Y1, Y0, Y8
+	VUNPCKHPS Y1, Y0, Y9
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+	VUNPCKLPS Y5, Y4, Y12
+	VUNPCKHPS Y5, Y4, Y13
+	VUNPCKLPS Y7, Y6, Y14
+	VUNPCKHPS Y7, Y6, Y15
+
+	VSHUFPS $0x44, Y10, Y8, Y0
+	VSHUFPS $0xEE, Y10, Y8, Y1
+	VSHUFPS $0x44, Y11, Y9, Y2
+	VSHUFPS $0xEE, Y11, Y9, Y3
+	VSHUFPS $0x44, Y14, Y12, Y4
+	VSHUFPS $0xEE, Y14, Y12, Y5
+	VSHUFPS $0x44, Y15, Y13, Y6
+	VSHUFPS $0xEE, Y15, Y13, Y7
+
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y15
+
+	MOVQ    R10, R11
+	VMOVUPS Y8, (R11)
+	VMOVUPS Y9, (R11)(DX*1)
+	VMOVUPS Y10, (R11)(DX*2)
+	VMOVUPS Y11, (R11)(R13*1)
+	LEAQ    (R11)(DX*4), R11
+	VMOVUPS Y12, (R11)
+	VMOVUPS Y13, (R11)(DX*1)
+	VMOVUPS Y14, (R11)(DX*2)
+	VMOVUPS Y15, (R11)(R13*1)
+
+	ADDQ $32, R9                   // next 8 source columns
+	LEAQ (R10)(DX*8), R10          // next 8 destination rows
+	DECQ CX
+	JNZ  trcols
+
+trnextrow:
+	LEAQ (SI)(BX*8), SI            // next 8 source rows
+	ADDQ $32, DI                   // next 8 destination columns
+	DECQ R8
+	JNZ  trrows
+
+trdone:
+	VZEROUPPER
+	RET

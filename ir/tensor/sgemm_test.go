@@ -40,6 +40,8 @@ type sgemmCase struct {
 	alpha, beta   float32
 	lda, ldb, ldc int
 	a, b, c0      []float32
+
+	want, scale []float64 // reference result and error scale, computed once
 }
 
 func (tc *sgemmCase) String() string {
@@ -115,6 +117,7 @@ func (tc *sgemmCase) check(t *testing.T, got []float32, what string) {
 		kc = sgemmKCFor(tc.k)
 	}
 	tol := 2 * float64(kc+tc.k/kc+4) * 0x1p-24
+	tc.reference()
 	bad := 0
 	for i := 0; i < tc.m; i++ {
 		for j := 0; j < tc.ldc; j++ {
@@ -126,19 +129,7 @@ func (tc *sgemmCase) check(t *testing.T, got []float32, what string) {
 				}
 				continue
 			}
-			var sum, mag float64
-			for p := 0; p < tc.k; p++ {
-				v := tc.opA(i, p) * tc.opB(p, j)
-				sum += v
-				mag += math.Abs(v)
-			}
-			alpha, beta := float64(tc.alpha), float64(tc.beta)
-			want := alpha * sum
-			scale := math.Abs(alpha) * mag
-			if beta != 0 {
-				want += beta * float64(tc.c0[idx])
-				scale += math.Abs(beta * float64(tc.c0[idx]))
-			}
+			want, scale := tc.want[i*tc.n+j], tc.scale[i*tc.n+j]
 			if math.IsNaN(g) || math.Abs(g-want) > tol*scale+1e-30 {
 				if bad++; bad <= 5 {
 					t.Errorf("%s: %v: C[%d][%d] = %g, want %g (tolerance %g)", what, tc, i, j, g, want, tol*scale)
@@ -148,6 +139,34 @@ func (tc *sgemmCase) check(t *testing.T, got []float32, what string) {
 	}
 	if bad > 0 {
 		t.Fatalf("%s: %v: %d wrong elements", what, tc, bad)
+	}
+}
+
+// reference computes the float64 result and, per element, the sum of the
+// magnitudes of its terms (the scale of its rounding error).
+func (tc *sgemmCase) reference() {
+	if tc.want != nil {
+		return
+	}
+	tc.want = make([]float64, tc.m*tc.n)
+	tc.scale = make([]float64, tc.m*tc.n)
+	alpha, beta := float64(tc.alpha), float64(tc.beta)
+	for i := 0; i < tc.m; i++ {
+		for j := 0; j < tc.n; j++ {
+			var sum, mag float64
+			for p := 0; p < tc.k; p++ {
+				v := tc.opA(i, p) * tc.opB(p, j)
+				sum += v
+				mag += math.Abs(v)
+			}
+			want, scale := alpha*sum, math.Abs(alpha)*mag
+			if beta != 0 {
+				c := float64(tc.c0[i*tc.ldc+j])
+				want += beta * c
+				scale += math.Abs(beta * c)
+			}
+			tc.want[i*tc.n+j], tc.scale[i*tc.n+j] = want, scale
+		}
 	}
 }
 
@@ -174,6 +193,16 @@ func TestSgemmSmallExhaustiveTranspositions(t *testing.T) {
 }
 
 func TestSgemmRandomShapesAndWorkers(t *testing.T) {
+	for orient := range 3 {
+		t.Run([]string{"plan", "normal", "swapped"}[orient], func(t *testing.T) {
+			sgemmForceOrientation = orient
+			defer func() { sgemmForceOrientation = 0 }()
+			testSgemmRandomShapesAndWorkers(t)
+		})
+	}
+}
+
+func testSgemmRandomShapesAndWorkers(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
 	for _, kern := range sgemmConfigs() {
 		for iter := 0; iter < 80; iter++ {
@@ -197,6 +226,16 @@ func TestSgemmRandomShapesAndWorkers(t *testing.T) {
 // (above sgemmSerialWork), checking accuracy and that results do not depend
 // on the number of workers.
 func TestSgemmBlocking(t *testing.T) {
+	for orient := range 3 {
+		t.Run([]string{"plan", "normal", "swapped"}[orient], func(t *testing.T) {
+			sgemmForceOrientation = orient
+			defer func() { sgemmForceOrientation = 0 }()
+			testSgemmBlocking(t)
+		})
+	}
+}
+
+func testSgemmBlocking(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	shapes := []struct {
 		tA, tB  bool
@@ -209,9 +248,12 @@ func TestSgemmBlocking(t *testing.T) {
 		{false, false, 512, 16, 700}, // narrow C: computed as C^T
 		{false, false, 1, 10, 512},
 	}
+	var cases []*sgemmCase
+	for _, s := range shapes {
+		cases = append(cases, newSgemmCase(rng, s.tA, s.tB, s.m, s.n, s.k, 1, 0.5, 4))
+	}
 	for _, kern := range sgemmConfigs() {
-		for _, s := range shapes {
-			tc := newSgemmCase(rng, s.tA, s.tB, s.m, s.n, s.k, 1, 0.5, 4)
+		for _, tc := range cases {
 			ref := tc.run(kern, 1)
 			tc.check(t, ref, kern.name)
 			for w := 2; w <= 4; w++ {
