@@ -112,3 +112,53 @@ func TestConvIntegerAgainstNaive(t *testing.T) {
 		t.Error("float destination accepted")
 	}
 }
+
+func TestFCIntegerAgainstNaive(t *testing.T) {
+	r := rand.New(rand.NewSource(17))
+	for iter := 0; iter < 60; iter++ {
+		M, N, K := 1+r.Intn(4), 1+r.Intn(6), 1+r.Intn(40)
+		lo, hi := int64(-128), int64(127)
+		if iter%4 == 3 {
+			lo, hi = -1<<31, 1<<31-1 // int64 path
+		}
+		x := randInts(r, Int32, lo, hi, M, K)
+		w := randInts(r, Int32, lo, hi, N, K)
+		xz := int64(r.Intn(20) - 10)
+		wz := []int64{int64(r.Intn(5))}
+		if iter%2 == 0 {
+			wz = make([]int64, N)
+			for i := range wz {
+				wz[i] = int64(r.Intn(5))
+			}
+		}
+		var b *Tensor
+		if iter%3 != 0 {
+			b = randInts(r, Int32, -1000, 1000, N)
+		}
+		dst := New(Int32, M, N)
+		if err := FCInteger(dst, x, w, b, xz, wz); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < M; i++ {
+			for j := 0; j < N; j++ {
+				var s int64
+				if b != nil {
+					s = b.I64[j]
+				}
+				z := wz[0]
+				if len(wz) > 1 {
+					z = wz[j]
+				}
+				for k := 0; k < K; k++ {
+					s += (x.I64[i*K+k] - xz) * (w.I64[j*K+k] - z)
+				}
+				if got := dst.I64[i*N+j]; got != int64(int32(s)) {
+					t.Fatalf("iter %d: [%d,%d] = %d, want %d", iter, i, j, got, int32(s))
+				}
+			}
+		}
+	}
+	if err := FCInteger(New(Int32, 2, 3), New(Int8, 2, 4), New(Int8, 3, 5), nil, 0, []int64{0}); err == nil {
+		t.Error("K mismatch accepted")
+	}
+}
