@@ -152,11 +152,11 @@ func (m *Manager) runStep(g *ir.Graph, step *Step) error {
 		verr := ir.Verify(g)
 		verifyTime = time.Since(vstart)
 		if verr != nil {
-			where := "(writing the IR dump failed)"
+			where := "writing the IR dump failed"
 			if path, derr := m.writeDump(before, name, fmt.Sprintf("# IR before pass %s, which broke verification:\n%s", name, commentLines(verr.Error()))); derr == nil {
-				where = "; the IR before the pass is in " + path
+				where = "the IR before the pass is in " + path
 			}
-			return fmt.Errorf("passes: pass %s produced an invalid graph %s:\n%w", name, where, verr)
+			return fmt.Errorf("passes: pass %s produced an invalid graph (%s):\n%w", name, where, verr)
 		}
 	}
 	// Timings are cheap to keep; Report shows them only with TimePasses.

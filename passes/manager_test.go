@@ -130,6 +130,11 @@ func TestManagerVerifyEach(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "pass test-break produced an invalid graph") || !strings.Contains(err.Error(), "[7]") {
 		t.Fatalf("error = %v", err)
 	}
+	if path := regexp.MustCompile(`\S+\.pir`).FindString(err.Error()); path == "" {
+		t.Errorf("error names no IR dump: %v", err)
+	} else if data, rerr := os.ReadFile(path); rerr != nil || !strings.Contains(string(data), "which broke verification") {
+		t.Errorf("dump %s: %v", path, rerr)
+	}
 	var ve *ir.VerifyError
 	if !errors.As(err, &ve) || len(ve.Diagnostics) == 0 {
 		t.Errorf("error does not wrap the *ir.VerifyError: %v", err)
