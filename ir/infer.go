@@ -545,9 +545,10 @@ func inferPool(n *Node) ([]Type, error) {
 		if kernel[i] < 1 {
 			return nil, fmt.Errorf("kernel %v must be >= 1", kernel)
 		}
-		if pads[i] >= kernel[i] || pads[i+nsp] >= kernel[i] {
-			// A window made only of padding has no defined value.
-			return nil, fmt.Errorf("pads %v must be smaller than kernel %v", pads, kernel)
+		// A window made only of padding has no defined value; like ONNX's
+		// checker, pads must be smaller than the dilated kernel extent.
+		if eff := (kernel[i]-1)*dil[i] + 1; pads[i] >= eff || pads[i+nsp] >= eff {
+			return nil, fmt.Errorf("pads %v must be smaller than the (dilated) kernel %v", pads, kernel)
 		}
 		o := WindowOutSize(x.Shape[2+i], pads[i], pads[i+nsp], kernel[i], strides[i], dil[i], ceil)
 		if o < 1 {
