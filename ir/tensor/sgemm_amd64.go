@@ -15,7 +15,7 @@ func sgemmKernel8x32AVX512Direct(kc int, a *float32, lda int, b, c *float32, ldc
 func sgemmKernel16x16AVX512(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha, beta float32, load int)
 
 //go:noescape
-func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int)
+func sgemmKernel6x16AVX2(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha, beta float32, load int)
 
 //go:noescape
 func sgemmCopyRowsAVX512(dst *float32, stride int, src *float32, ld, kc int, loadMask, storeMask uint32)
@@ -38,7 +38,7 @@ var (
 func init() {
 	avx2, avx512 := sgemmDetect()
 	if avx2 {
-		sgemmAVX2Kernel = &sgemmKernel{name: "avx2-6x16", mr: 6, nr: 16, macsPerCycle: 16, fn: sgemmKernel6x16AVX2Go, packT: sgemmPackTAVX}
+		sgemmAVX2Kernel = &sgemmKernel{name: "avx2-6x16", mr: 6, nr: 16, macsPerCycle: 16, fn: sgemmKernel6x16AVX2Go, direct: sgemmKernel6x16AVX2DirectGo, packT: sgemmPackTAVX}
 		sgemmPlanKernels = []*sgemmKernel{sgemmAVX2Kernel}
 		sgemmAllKernels = append(sgemmAllKernels, sgemmAVX2Kernel)
 	}
@@ -125,7 +125,15 @@ func sgemmKernel6x16AVX2Go(kc int, a, b, c []float32, ldc int, alpha, beta float
 	_ = a[kc*6-1]
 	_ = b[kc*16-1]
 	_ = c[5*ldc+15]
-	sgemmKernel6x16AVX2(kc, &a[0], &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load))
+	sgemmKernel6x16AVX2(kc, &a[0], 1, 6, &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load))
+}
+
+// sgemmKernel6x16AVX2DirectGo runs the AVX2 kernel on A in place.
+func sgemmKernel6x16AVX2DirectGo(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool) {
+	_ = a[5*lda+kc-1]
+	_ = b[kc*16-1]
+	_ = c[5*ldc+15]
+	sgemmKernel6x16AVX2(kc, &a[0], lda, 1, &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load))
 }
 
 func sgemmLoadFlag(load bool) int {

@@ -411,22 +411,26 @@ k16update:
 	RET
 
 // AVX2+FMA: 6 rows × 16 columns (two YMM per row), 12 accumulators Y4–Y15,
-// B in Y0/Y1, A broadcasts in Y2/Y3.
+// B in Y0/Y1, A broadcasts in Y2/Y3. A is addressed like the 16×16 kernel:
+// element (r, p) at a + r*rs + p*cs, so one kernel reads packed panels
+// (rs = 1, cs = 6) and row-major A in place (rs = lda, cs = 1).
 
-#define ROW256(off, bc, acc0, acc1) \
-	VBROADCASTSS (off)(AX), bc; \
+#define ROW256(mem, bc, acc0, acc1) \
+	VBROADCASTSS mem, bc; \
 	VFMADD231PS  Y0, bc, acc0; \
 	VFMADD231PS  Y1, bc, acc1
 
-#define STEP256(aoff, boff) \
-	VMOVUPS (boff)(BX), Y0; \
-	VMOVUPS (boff+32)(BX), Y1; \
-	ROW256(aoff+0, Y2, Y4, Y5); \
-	ROW256(aoff+4, Y3, Y6, Y7); \
-	ROW256(aoff+8, Y2, Y8, Y9); \
-	ROW256(aoff+12, Y3, Y10, Y11); \
-	ROW256(aoff+16, Y2, Y12, Y13); \
-	ROW256(aoff+20, Y3, Y14, Y15)
+#define STEP256 \
+	VMOVUPS (BX), Y0; \
+	VMOVUPS 32(BX), Y1; \
+	ROW256((AX), Y2, Y4, Y5); \
+	ROW256((AX)(R8*1), Y3, Y6, Y7); \
+	ROW256((AX)(R8*2), Y2, Y8, Y9); \
+	ROW256((AX)(R9*1), Y3, Y10, Y11); \
+	ROW256((AX)(R8*4), Y2, Y12, Y13); \
+	ROW256((AX)(R10*1), Y3, Y14, Y15); \
+	ADDQ R13, AX; \
+	ADDQ $64, BX
 
 #define STORE256(acc0, acc1) \
 	VMULPS  acc0, Y0, Y2; \
@@ -444,13 +448,19 @@ k16update:
 	VMOVUPS     Y3, 32(DI); \
 	ADDQ        SI, DI
 
-// func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int)
-TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-56
+// func sgemmKernel6x16AVX2(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha, beta float32, load int)
+TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-72
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), AX
-	MOVQ b+16(FP), BX
-	MOVQ c+24(FP), DI
-	MOVQ ldc+32(FP), SI
+	MOVQ rs+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	LEAQ (R8)(R8*4), R10
+	MOVQ cs+24(FP), R13
+	SHLQ $2, R13
+	MOVQ b+32(FP), BX
+	MOVQ c+40(FP), DI
+	MOVQ ldc+48(FP), SI
 	SHLQ $2, SI
 
 	VXORPS Y4, Y4, Y4
@@ -471,21 +481,19 @@ TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-56
 	JZ   k256tail
 
 k256loop:
-	STEP256(0, 0)
-	STEP256(24, 64)
-	ADDQ $48, AX
-	ADDQ $128, BX
+	STEP256
+	STEP256
 	DECQ DX
 	JNZ  k256loop
 
 k256tail:
 	ANDQ $1, CX
 	JZ   k256done
-	STEP256(0, 0)
+	STEP256
 
 k256done:
-	VBROADCASTSS alpha+40(FP), Y0
-	MOVQ         load+48(FP), DX
+	VBROADCASTSS alpha+56(FP), Y0
+	MOVQ         load+64(FP), DX
 	TESTQ        DX, DX
 	JNZ          k256update
 	STORE256(Y4, Y5)
@@ -498,7 +506,7 @@ k256done:
 	RET
 
 k256update:
-	VBROADCASTSS beta+44(FP), Y1
+	VBROADCASTSS beta+60(FP), Y1
 	UPDATE256(Y4, Y5)
 	UPDATE256(Y6, Y7)
 	UPDATE256(Y8, Y9)
