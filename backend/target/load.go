@@ -253,8 +253,12 @@ func (t *Target) validate() []string {
 	count("act_word_bits", g.ActWordBits, 8, 32)
 	count("const_words", g.ConstWords, 0, maxWords)
 	count("buffer_port_words", g.BufferPortWords, 1, 1<<16)
-	if len(probs) == 0 && t.Subarrays() > maxSubarrays {
-		bad("geometry: %d sub-arrays, at most %d", t.Subarrays(), maxSubarrays)
+	if g.BufferPortWords.Value > g.ActBufferWords.Value {
+		bad("geometry.buffer_port_words: %d wider than the activation buffer (%d words)", g.BufferPortWords.Value, g.ActBufferWords.Value)
+	}
+	if len(probs) == 0 && (g.Banks.Value*g.MatsPerBank.Value > maxSubarrays || t.Subarrays() > maxSubarrays) {
+		bad("geometry: banks x mats_per_bank x subarrays_per_mat = %.4g sub-arrays, at most %d",
+			float64(g.Banks.Value)*float64(g.MatsPerBank.Value)*float64(g.SubarraysPerMat.Value), maxSubarrays)
 	}
 	// A counter of cols inputs must fit the accumulator after the largest
 	// shift a program can use with act_word_bits-bit inputs is not checked

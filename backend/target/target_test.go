@@ -142,6 +142,8 @@ func TestLoadErrors(t *testing.T) {
 		{"json unknown field", "a.json", `{"name": "x", "base": "sot-mram-45nm", "bogus": 1}`, `unknown field "bogus"`},
 		{"json quantity unknown field", "a.json", `{"name": "x", "base": "sot-mram-45nm", "clock": {"value": 1, "unit": "GHz", "provenance": "p", "x": 1}}`, `unknown field "x"`},
 		{"json negative latency", "a.json", `{"name": "x", "base": "sot-mram-45nm", "ops": {"row_write": {"latency": {"value": -2, "unit": "ns", "provenance": "p"}}}}`, "ops.row_write.latency: -2 ns must be > 0"},
+		{"too many sub-arrays", "a.yaml", base + "geometry:\n  banks: {value: 16777216, provenance: p}\n  mats_per_bank: {value: 16777216, provenance: p}\n  subarrays_per_mat: {value: 16777216, provenance: p}\n", "sub-arrays, at most 16777216"},
+		{"port wider than buffer", "a.yaml", base + "geometry:\n  act_buffer_words: {value: 16, provenance: p}\n", "wider than the activation buffer"},
 		{"technology unit", "a.yaml", base + "technology: {value: 45, unit: um, provenance: p}\n", `technology: unit "um", want nm`},
 	}
 	for _, c := range cases {
