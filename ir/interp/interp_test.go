@@ -366,3 +366,59 @@ func TestBatchedGraphMatchesPerImage(t *testing.T) {
 		}
 	}
 }
+
+// Integer and float16 values flow through the interpreter with their own
+// semantics: int8 arithmetic wraps, uint8 max pooling compares bytes, and
+// float16 results are rounded to half precision.
+func TestIntegerAndHalfGraphs(t *testing.T) {
+	b := newBuilder(t, "ints", 1)
+	x := b.input("x", tensor.Int8, 1, 1, 2, 2)
+	c := b.cnst("c", tensor.FromI64(tensor.Int8, []int64{100}, 1))
+	s := b.node(ir.OpAdd, "add", nil, x, c)
+	r := b.node(ir.OpRelu, "relu", nil, s)
+	g := b.output(r)
+	out, err := Run(g, []*tensor.Tensor{tensor.FromI64(tensor.Int8, []int64{27, 28, -100, -128}, 1, 1, 2, 2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 27+100 = 127, 28+100 wraps to -128 -> relu 0, -100+100 = 0, -128+100 = -28 -> 0
+	if want := []int64{127, 0, 0, 0}; !sameInts(out[0].I64, want) {
+		t.Errorf("int8 graph = %v, want %v", out[0].I64, want)
+	}
+
+	b2 := newBuilder(t, "u8pool", 1)
+	u := b2.input("u", tensor.Uint8, 1, 1, 1, 4)
+	g2 := b2.output(b2.node(ir.OpMaxPool, "pool", ir.Attrs{"kernel": ints(1, 2), "strides": ints(1, 2),
+		"pads": ints(0, 0, 0, 0), "dilations": ints(1, 1)}, u))
+	out, err = Run(g2, []*tensor.Tensor{tensor.FromI64(tensor.Uint8, []int64{200, 3, 255, 254}, 1, 1, 1, 4)})
+	if err != nil || !sameInts(out[0].I64, []int64{200, 255}) {
+		t.Errorf("uint8 max pool = %v, %v", out, err)
+	}
+
+	b3 := newBuilder(t, "half", 1)
+	h := b3.input("h", tensor.Float16, 1, 1, 3, 3)
+	w := b3.cnst("w", &tensor.Tensor{DType: tensor.Float16, Shape: []int{1, 1, 2, 2}, F32: []float32{1, 1, 1, 1}})
+	g3 := b3.output(b3.node(ir.OpConv, "conv", ir.Attrs{"strides": ints(1, 1), "pads": ints(0, 0, 0, 0),
+		"dilations": ints(1, 1), "group": ir.IntAttr(1)}, h, w))
+	// 2048 + 1 + 1 + 1 = 2051 is not a float16 (spacing 2 there): rounds to 2052
+	in := &tensor.Tensor{DType: tensor.Float16, Shape: []int{1, 1, 3, 3}, F32: []float32{2048, 1, 0, 1, 1, 0, 0, 0, 0}}
+	out, err = Run(g3, []*tensor.Tensor{in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].DType != tensor.Float16 || out[0].F32[0] != 2052 || out[0].F32[3] != 1 {
+		t.Errorf("float16 conv = %v %v, want 2052 first and 1 last", out[0], out[0].F32)
+	}
+}
+
+func sameInts(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
