@@ -215,3 +215,14 @@ func TestReadTensorErrors(t *testing.T) {
 		t.Error("missing file: no error")
 	}
 }
+
+func BenchmarkDecodeRawF32(b *testing.B) {
+	t := tensor.New(tensor.Float32, 1<<20)
+	raw, _ := encodeRaw(t)
+	b.SetBytes(int64(len(raw)))
+	for i := 0; i < b.N; i++ {
+		if _, err := decodeRaw(tensor.Float32, []int{1 << 20}, raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

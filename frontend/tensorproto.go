@@ -113,6 +113,12 @@ func decodeRaw(dt tensor.DType, shape []int, raw []byte) (*tensor.Tensor, error)
 	}
 	t := tensor.New(dt, shape...)
 	le := binary.LittleEndian
+	if dt == tensor.Float32 { // the common case: weights of float models
+		for i := range t.F32 {
+			t.F32[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
+		}
+		return t, nil
+	}
 	for i := 0; i < n; i++ {
 		b := raw[i*size:]
 		switch dt {
