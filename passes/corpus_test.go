@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/advancedclimatesystems/gonnx/onnx"
+	"google.golang.org/protobuf/proto"
+
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
@@ -49,8 +52,9 @@ var mustImport = map[string]bool{
 }
 
 // corpusModels returns the float models of the corpus, relative to root:
-// every .onnx under models/ except the int8 ShuffleNet, and the PyTorch
-// module and operator tests (BatchNorm eval, Linear, addmm, view, ...).
+// every .onnx under models/ except the int8 ShuffleNet, the PyTorch module
+// and operator tests (BatchNorm eval, Linear, addmm, view, ...), and the
+// ONNX node tests of the ops the passes rewrite.
 func corpusModels(t *testing.T, root string) []string {
 	var out []string
 	for _, sub := range []string{"models", "pytorch-converted", "pytorch-operator"} {
@@ -66,6 +70,18 @@ func corpusModels(t *testing.T, root string) []string {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	}
+	// ONNX node tests of the ops the float passes rewrite (gemm with every
+	// attribute and bias shape, batch norm, the view ops, ...).
+	nodeDirs, _ := filepath.Glob(filepath.Join(root, "node", "test_*"))
+	for _, d := range nodeDirs {
+		name := filepath.Base(d)
+		for _, p := range []string{"batchnorm", "gemm", "matmul_2d", "flatten", "squeeze", "unsqueeze", "reshape", "identity", "dropout", "constant", "shape"} {
+			if strings.HasPrefix(name, "test_"+p) {
+				out = append(out, "node/"+name+"/model.onnx")
+				break
+			}
 		}
 	}
 	sort.Strings(out)
@@ -106,12 +122,15 @@ func corpusInputs(t *testing.T, path string, g *ir.Graph) []*tensor.Tensor {
 
 // TestCorpusCanonicalize imports every float corpus model, canonicalizes
 // it, and checks the interpreter's outputs did not move (see checkPipeline).
+// ONNX node tests take their weights as graph inputs; they run a second
+// time with every input but the first bound to its test value as a
+// constant, as a user would bind weights (frontend.Options.Bind), which
+// sends gemm to fc and batch_norm into the mul+add lowering.
 func TestCorpusCanonicalize(t *testing.T) {
 	root := corpusDir(t)
-	imported := 0
 	for _, rel := range corpusModels(t, root) {
+		path := filepath.Join(root, rel)
 		t.Run(rel, func(t *testing.T) {
-			path := filepath.Join(root, rel)
 			g, err := frontend.Load(path, frontend.Options{})
 			if err != nil {
 				if mustImport[rel] {
@@ -123,7 +142,6 @@ func TestCorpusCanonicalize(t *testing.T) {
 				}
 				t.Skipf("frontend cannot import it: %v", err)
 			}
-			imported++
 			ins := corpusInputs(t, path, g)
 			if ins == nil {
 				ins = randomInputs(g, 11)
@@ -133,12 +151,83 @@ func TestCorpusCanonicalize(t *testing.T) {
 					t.Skipf("random inputs are invalid for this model: %v", err)
 				}
 			}
+			if hasRuntimeBatchNorm(g) {
+				// Legitimately not canonicalizable: the error must say why.
+				err := NewManager().RunString(g, "canonicalize")
+				if err == nil || !strings.Contains(err.Error(), "batch_norm") {
+					t.Fatalf("canonicalize of a batch_norm with runtime parameters: %v", err)
+				}
+				return
+			}
 			canonicalizeAndCheck(t, g, ins)
 		})
+		if strings.HasPrefix(rel, "node/") {
+			t.Run(rel+"/bound", func(t *testing.T) {
+				names, err := onnxInputNames(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				bind := map[string]*tensor.Tensor{}
+				for i := 1; i < len(names); i++ {
+					x, err := frontend.ReadTensor(filepath.Join(filepath.Dir(path), "test_data_set_0", fmt.Sprintf("input_%d.pb", i)))
+					if err != nil {
+						t.Skipf("no test value for input %d: %v", i, err)
+					}
+					bind[names[i]] = x
+				}
+				if len(bind) == 0 {
+					t.Skip("single input: same as the unbound run")
+				}
+				g, err := frontend.Load(path, frontend.Options{Bind: bind})
+				if err != nil {
+					t.Skipf("frontend cannot import it: %v", err)
+				}
+				ins := corpusInputs(t, path, g)
+				if ins == nil {
+					t.Fatalf("no inputs for %d graph inputs", len(g.Inputs))
+				}
+				canonicalizeAndCheck(t, g, ins)
+			})
+		}
 	}
-	if imported < len(mustImport) {
-		t.Errorf("only %d corpus models imported", imported)
+}
+
+// hasRuntimeBatchNorm reports whether a batch_norm takes a parameter that
+// is not a constant.
+func hasRuntimeBatchNorm(g *ir.Graph) bool {
+	for _, n := range g.Nodes {
+		if n.Op == ir.OpBatchNorm {
+			for _, v := range n.Inputs[1:] {
+				if v != nil && !v.IsConst() {
+					return true
+				}
+			}
+		}
 	}
+	return false
+}
+
+// onnxInputNames lists a model's graph inputs that are not initializers.
+func onnxInputNames(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m onnx.ModelProto
+	if err := proto.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	inits := map[string]bool{}
+	for _, t := range m.GetGraph().GetInitializer() {
+		inits[t.GetName()] = true
+	}
+	var names []string
+	for _, in := range m.GetGraph().GetInput() {
+		if !inits[in.GetName()] {
+			names = append(names, in.GetName())
+		}
+	}
+	return names, nil
 }
 
 // canonicalizeAndCheck runs canonicalize with the semantic check, then
