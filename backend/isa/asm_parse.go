@@ -512,13 +512,13 @@ func (ps *asmParser) instr(code, comment string) {
 }
 
 func parsePrefixed(s, prefix string, n int64) (int64, error) {
-	kind := map[string]string{"r": "register", "v": "vector register", "p": "patch register", "a": "accumulator"}[prefix]
+	kind := map[string]string{"r": "a register", "v": "a vector register", "p": "a patch register", "a": "an accumulator"}[prefix]
 	if !strings.HasPrefix(s, prefix) {
-		return 0, fmt.Errorf("want a %s like %s0..%s%d, got %q", kind, prefix, prefix, n-1, s)
+		return 0, fmt.Errorf("want %s like %s0..%s%d, got %q", kind, prefix, prefix, n-1, s)
 	}
 	v, err := strconv.ParseUint(s[len(prefix):], 10, 8)
 	if err != nil || int64(v) >= n || (len(s) > len(prefix)+1 && s[len(prefix)] == '0') {
-		return 0, fmt.Errorf("want a %s like %s0..%s%d, got %q", kind, prefix, prefix, n-1, s)
+		return 0, fmt.Errorf("want %s like %s0..%s%d, got %q", kind, prefix, prefix, n-1, s)
 	}
 	return int64(v), nil
 }

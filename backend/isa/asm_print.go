@@ -41,7 +41,18 @@ func PrintAsm(w io.Writer, p *Program) error {
 			pt.Addr, formatShape(pt.Shape), pt.Type, strconv.FormatFloat(pt.Scale, 'g', -1, 64), pt.ZeroPoint)
 	}
 	for _, c := range p.Consts {
-		fmt.Fprintf(&b, ".const %s addr=%d len=%d\n", c.Name, c.Addr, len(c.Data))
+		fmt.Fprintf(&b, ".const %s addr=%d len=%d", c.Name, c.Addr, len(c.Data))
+		if len(c.Data) > 0 {
+			lo, hi, zeros := c.Data[0], c.Data[0], 0
+			for _, v := range c.Data {
+				lo, hi = min(lo, v), max(hi, v)
+				if v == 0 {
+					zeros++
+				}
+			}
+			fmt.Fprintf(&b, "  # range [%d, %d], %d zero(s)", lo, hi, zeros)
+		}
+		b.WriteByte('\n')
 		for i := 0; i < len(c.Data); i += 16 {
 			b.WriteString(".data")
 			for _, v := range c.Data[i:min(i+16, len(c.Data))] {
