@@ -146,6 +146,9 @@ func (im *importer) run(gp *onnx.GraphProto) (*ir.Graph, error) {
 			if err := checkPayload(bt); err != nil {
 				return nil, im.errorf("bound input %q: %v", name, err)
 			}
+			if err := im.checkBound(vi, bt); err != nil {
+				return nil, err
+			}
 			if _, dup := im.vals[name]; dup {
 				return nil, im.errorf("graph input %q is listed twice", name)
 			}
@@ -372,4 +375,29 @@ func (im *importer) inputDTypeErr(vi *onnx.ValueInfoProto) error {
 	}
 	_, err := dtypeFromONNX(tt.GetElemType())
 	return err
+}
+
+// checkBound rejects an Options.Bind value whose element type or fixed
+// dims contradict the graph input's declaration.
+func (im *importer) checkBound(vi *onnx.ValueInfoProto, t *tensor.Tensor) error {
+	tt := vi.GetType().GetTensorType()
+	if tt == nil {
+		return nil
+	}
+	if dt, err := dtypeFromONNX(tt.GetElemType()); err == nil && dt != t.DType {
+		return im.errorf("Options.Bind[%q] is %s, the model declares element type %s", vi.GetName(), t, dt)
+	}
+	if tt.GetShape() == nil {
+		return nil
+	}
+	dims := tt.GetShape().GetDim()
+	if len(dims) != len(t.Shape) {
+		return im.errorf("Options.Bind[%q] is %s, the model declares rank %d", vi.GetName(), t, len(dims))
+	}
+	for i, d := range dims {
+		if _, fixed := d.GetValue().(*onnx.TensorShapeProto_Dimension_DimValue); fixed && d.GetDimValue() >= 0 && int(d.GetDimValue()) != t.Shape[i] {
+			return im.errorf("Options.Bind[%q] is %s, the model fixes dimension %d to %d", vi.GetName(), t, i, d.GetDimValue())
+		}
+	}
+	return nil
 }

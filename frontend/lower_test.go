@@ -219,6 +219,10 @@ func TestNeedsConstantAndBind(t *testing.T) {
 	}
 	_, err = b.imp(t, Options{Bind: map[string]*tensor.Tensor{"nope": i64s(1)}})
 	wantErr(t, err, `"nope", which is not a graph input`)
+	_, err = b.imp(t, Options{Bind: map[string]*tensor.Tensor{"shape": tensor.FromI64(tensor.Int32, []int64{3, 2}, 2)}})
+	wantErr(t, err, `Options.Bind["shape"] is i32[2], the model declares element type i64`)
+	_, err = b.imp(t, Options{Bind: map[string]*tensor.Tensor{"shape": i64s(6)}})
+	wantErr(t, err, "fixes dimension 0 to 2")
 }
 
 func TestShapesOption(t *testing.T) {
