@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
@@ -189,6 +190,11 @@ func (c *nodeCtx) emit(op ir.Op, ins []*ir.Value, attrs ir.Attrs, outNames ...st
 		n.Outputs = append(n.Outputs, v)
 	}
 	if err := ir.InferNode(n); err != nil {
+		// InferNode prefixes the IR node's origin, which repeats the ONNX
+		// node name the caller adds; keep only the IR op for context.
+		if inner := errors.Unwrap(err); inner != nil {
+			err = fmt.Errorf("%s: %v", op, inner)
+		}
 		return nil, err
 	}
 	folded, err := c.im.fold(n)
