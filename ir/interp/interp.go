@@ -115,12 +115,14 @@ func (r *runner) step(i int, n *ir.Node) error {
 		}
 		ins[j] = t
 	}
-	outs, err := evalNode(r.ctx, n, ins)
-	if err != nil {
-		return nodeErr(i, n, err)
-	}
 	if r.refs == nil {
 		r.refs = map[any]int{}
+	}
+	r.ctx.donated = r.donations(n, ins)
+	outs, err := evalNode(r.ctx, n, ins)
+	r.ctx.donated = nil
+	if err != nil {
+		return nodeErr(i, n, err)
 	}
 	for j, v := range n.Outputs {
 		if v == nil {
@@ -144,6 +146,27 @@ func (r *runner) step(i int, n *ir.Node) error {
 		}
 	}
 	return nil
+}
+
+// donations returns the input tensors node n may overwrite: values read
+// for the last time here (once), whose pooled buffer no other live value
+// shares. Element-wise kernels then write their result in place.
+func (r *runner) donations(n *ir.Node, ins []*tensor.Tensor) map[*tensor.Tensor]bool {
+	var d map[*tensor.Tensor]bool
+	for j, v := range n.Inputs {
+		if v == nil || r.left[v] != 1 {
+			continue
+		}
+		key := ins[j].StorageKey()
+		if key == nil || !r.ctx.pool.owns(key) || r.refs[key] != 1 {
+			continue
+		}
+		if d == nil {
+			d = map[*tensor.Tensor]bool{}
+		}
+		d[ins[j]] = true
+	}
+	return d
 }
 
 // release drops value v; its buffer goes back to the pool once no live value

@@ -55,7 +55,17 @@ func binaryKernel(op tensor.BinaryOp) Kernel {
 		if err != nil {
 			return nil, err
 		}
-		out := c.Alloc(in[0].DType, shape)
+		// Binary reads and writes the same index when an operand already
+		// has the output shape, so a dying operand can take the result.
+		var out *tensor.Tensor
+		for _, t := range in[:2] {
+			if out == nil && c.Donated(t) && t.DType == in[0].DType && tensor.SameShape(t.Shape, shape) {
+				out = t
+			}
+		}
+		if out == nil {
+			out = c.Alloc(in[0].DType, shape)
+		}
 		return one(out, tensor.Binary(out, in[0], in[1], op))
 	}
 }
@@ -84,7 +94,10 @@ func unaryKernel(params func(*ir.Node) (tensor.UnaryParams, error)) Kernel {
 		if err != nil {
 			return nil, err
 		}
-		out := c.Alloc(in[0].DType, in[0].Shape)
+		out := in[0] // element-wise: safe in place
+		if !c.Donated(out) {
+			out = c.Alloc(in[0].DType, in[0].Shape)
+		}
 		return one(out, tensor.Unary(out, in[0], p))
 	}
 }
