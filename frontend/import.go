@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
@@ -174,12 +175,22 @@ func (im *importer) run(gp *onnx.GraphProto) (*ir.Graph, error) {
 		im.inputs[v] = true
 		im.g.Inputs = append(im.g.Inputs, v)
 	}
-	for name := range im.opt.Bind {
-		if _, ok := im.vals[name]; !ok && !inits[name] {
+	for _, name := range sortedKeys(im.opt.Bind) {
+		if _, ok := im.vals[name]; ok {
+			continue
+		}
+		if !inits[name] {
 			return nil, im.errorf("Options.Bind names %q, which is not a graph input", name)
 		}
+		// An initializer that is not a graph input: the bound value
+		// overrides it too.
+		bt := im.opt.Bind[name]
+		if err := checkPayload(bt); err != nil {
+			return nil, im.errorf("bound input %q: %v", name, err)
+		}
+		im.vals[name] = im.g.AddConst(name, bt)
 	}
-	for name := range im.opt.Shapes {
+	for _, name := range sortedKeys(im.opt.Shapes) {
 		if v, ok := im.vals[name]; !ok || !im.inputs[v] {
 			return nil, im.errorf("Options.Shapes names %q, which is not a runtime graph input", name)
 		}
@@ -400,4 +411,13 @@ func (im *importer) checkBound(vi *onnx.ValueInfoProto, t *tensor.Tensor) error 
 		}
 	}
 	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -223,6 +223,12 @@ func TestNeedsConstantAndBind(t *testing.T) {
 	wantErr(t, err, `Options.Bind["shape"] is i32[2], the model declares element type i64`)
 	_, err = b.imp(t, Options{Bind: map[string]*tensor.Tensor{"shape": i64s(6)}})
 	wantErr(t, err, "fixes dimension 0 to 2")
+	// Binding an initializer (not a graph input) overrides its value.
+	g = newModel(13).input("x", onnxFloat, 2, 3).init("shape", i64s(6)).
+		node("Reshape", "r", s("x", "shape"), s("y")).output("y").mustImport(t, Options{Bind: map[string]*tensor.Tensor{"shape": i64s(3, 2)}})
+	if outType(g, 0) != "f32[3,2]" {
+		t.Errorf("bound initializer: output %s", outType(g, 0))
+	}
 }
 
 func TestShapesOption(t *testing.T) {
