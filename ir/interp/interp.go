@@ -89,6 +89,8 @@ type runner struct {
 	left map[*ir.Value]int // readers still to run (+1 for graph outputs)
 	ctx  *Ctx
 	refs map[any]int // live values per pooled buffer
+	// donBuf is reused for the donated inputs of each node.
+	donBuf []*tensor.Tensor
 }
 
 func (r *runner) lookup(v *ir.Value) (*tensor.Tensor, error) {
@@ -151,8 +153,8 @@ func (r *runner) step(i int, n *ir.Node) error {
 // donations returns the input tensors node n may overwrite: values read
 // for the last time here (once), whose pooled buffer no other live value
 // shares. Element-wise kernels then write their result in place.
-func (r *runner) donations(n *ir.Node, ins []*tensor.Tensor) map[*tensor.Tensor]bool {
-	var d map[*tensor.Tensor]bool
+func (r *runner) donations(n *ir.Node, ins []*tensor.Tensor) []*tensor.Tensor {
+	d := r.donBuf[:0]
 	for j, v := range n.Inputs {
 		if v == nil || r.left[v] != 1 {
 			continue
@@ -161,11 +163,9 @@ func (r *runner) donations(n *ir.Node, ins []*tensor.Tensor) map[*tensor.Tensor]
 		if key == nil || !r.ctx.pool.owns(key) || r.refs[key] != 1 {
 			continue
 		}
-		if d == nil {
-			d = map[*tensor.Tensor]bool{}
-		}
-		d[ins[j]] = true
+		d = append(d, ins[j])
 	}
+	r.donBuf = d
 	return d
 }
 

@@ -36,14 +36,24 @@ func HasKernel(op ir.Op) bool { return kernels[op] != nil }
 // that recycles the buffers of dead values.
 type Ctx struct {
 	pool    *bufPool                // nil: plain allocation
-	donated map[*tensor.Tensor]bool // inputs the running node may overwrite
+	donated []*tensor.Tensor // inputs the running node may overwrite
 }
 
 // Donated reports whether the running node may write its result into input
 // t: t dies at this node and no other live value shares its storage. Only
 // kernels whose computation tolerates dst == input (element by element at
 // the same index) may use it.
-func (c *Ctx) Donated(t *tensor.Tensor) bool { return c != nil && c.donated[t] }
+func (c *Ctx) Donated(t *tensor.Tensor) bool {
+	if c == nil {
+		return false
+	}
+	for _, d := range c.donated {
+		if d == t {
+			return true
+		}
+	}
+	return false
+}
 
 // Alloc returns a tensor of the given type and shape whose contents are
 // unspecified (a recycled buffer); the kernel must write every element.
