@@ -35,7 +35,7 @@ func HasKernel(op ir.Op) bool { return kernels[op] != nil }
 // Ctx is what a kernel may use from the running interpreter: an allocator
 // that recycles the buffers of dead values.
 type Ctx struct {
-	pool    *bufPool                // nil: plain allocation
+	pool    *bufPool         // nil: plain allocation
 	donated []*tensor.Tensor // inputs the running node may overwrite
 }
 
