@@ -211,11 +211,18 @@ func (im *importer) run(gp *onnx.GraphProto) (*ir.Graph, error) {
 	if len(im.unsup) > 0 {
 		return nil, &UnsupportedError{File: im.file, Nodes: im.unsup}
 	}
-	for name, why := range im.typeErr {
-		return nil, im.errorf("value %q: %s", name, why)
+	// Runtime inputs of an unrepresentable type cannot be fed even when
+	// nothing reads them (unused initializers of such types are harmless).
+	for _, vi := range gp.GetInput() {
+		if why, bad := im.typeErr[vi.GetName()]; bad && !inits[vi.GetName()] {
+			return nil, im.errorf("graph input %q: %s", vi.GetName(), why)
+		}
 	}
 	for _, vi := range gp.GetOutput() {
 		v, ok := im.vals[vi.GetName()]
+		if why, bad := im.typeErr[vi.GetName()]; bad {
+			return nil, im.errorf("graph output %q: %s", vi.GetName(), why)
+		}
 		if !ok {
 			return nil, im.errorf("graph output %q is not produced by any node, input or initializer", vi.GetName())
 		}
@@ -271,7 +278,7 @@ func (im *importer) inputType(vi *onnx.ValueInfoProto) (ir.Type, error) {
 			}
 			if tt.GetShape() != nil {
 				dim := tt.GetShape().GetDim()[i]
-				if _, isFixed := dim.GetValue().(*onnx.TensorShapeProto_Dimension_DimValue); isFixed && int(dim.GetDimValue()) != d {
+				if _, isFixed := dim.GetValue().(*onnx.TensorShapeProto_Dimension_DimValue); isFixed && dim.GetDimValue() >= 0 && int(dim.GetDimValue()) != d {
 					fixed := dim.GetDimValue()
 					return ir.Type{}, im.errorf("Options.Shapes[%q] = %v: dimension %d is fixed to %d by the model", name, shape, i, fixed)
 				}
