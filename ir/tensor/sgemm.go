@@ -31,24 +31,24 @@ func SgemmParallel(workers int, transA, transB bool, m, n, k int, alpha float32,
 }
 
 // sgemmKernel is a micro-kernel: fn computes one mr×nr tile of C from kc
-// packed columns of A (a[p*mr+i] is op(A)(i, p)) and kc packed rows of B
-// (b[p*nr+j] is op(B)(p, j)). It sums the products of each element in
-// increasing p (fused or not, as the hardware does it), then stores
-// C = alpha*acc when load is false, or alpha*acc + beta*C when it is true.
-// c[i*ldc+j] is element (i, j) of the tile; all mr×nr elements are written.
-//
-// direct, when not nil, is fn reading A unpacked from a row-major matrix
-// (a[i*lda+p] is op(A)(i, p)) with the same arithmetic. Packing A costs as
-// much as m·k loads and stores, which is most of the work when n is small
-// (a convolution's weights times few output pixels).
+// columns of A and kc packed rows of B (b[p*nr+j] is op(B)(p, j)). A is
+// packed (lda == 0: a[p*mr+i] is op(A)(i, p)) or, for kernels with direct,
+// read in place from a row-major matrix (a[i*lda+p] is op(A)(i, p)):
+// packing A costs as much as m·k loads and stores, most of the work when n
+// is small (a convolution's weights times few output pixels). fn sums the
+// products of each element in increasing p (fused or not, as the hardware
+// does it), then stores C = alpha*acc when load is false, or
+// alpha*acc + beta*C when it is true; c[i*ldc+j] is element (i, j) of the
+// tile. Only the first rows×cols elements of the tile are read or written;
+// kernels without partial are only called with full tiles.
 //
 // macsPerCycle is the kernel's approximate peak throughput, for sgemmPlan.
 type sgemmKernel struct {
-	name         string
-	mr, nr       int
-	macsPerCycle float64
-	fn           func(kc int, a, b, c []float32, ldc int, alpha, beta float32, load bool)
-	direct       func(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool)
+	name            string
+	mr, nr          int
+	macsPerCycle    float64
+	direct, partial bool
+	fn              func(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool, rows, cols int)
 
 	// copyRows, when not nil, replaces sgemmCopyRows for strides up to 32
 	// (it must also zero dst[p*stride+width : p*stride+stride]).
@@ -179,7 +179,7 @@ func (j *sgemmJob) cost(kern *sgemmKernel) float64 {
 		return 0.25
 	}
 	packA := 0.0
-	if kern.direct == nil || j.a.trans {
+	if !kern.direct || j.a.trans {
 		jcBlocks := (j.n + sgemmNC - 1) / sgemmNC
 		packA = float64(j.m*j.k*jcBlocks) * packCost(!j.a.trans)
 	}
@@ -212,7 +212,7 @@ func (j *sgemmJob) run(workers int) {
 	}
 	tm, tn := (j.m+mr-1)/mr, (j.n+nr-1)/nr
 	perWorker := 4
-	if j.kern.direct == nil || j.a.trans {
+	if !j.kern.direct || j.a.trans {
 		perWorker = 2 // every chunk packs its rows of A
 	}
 	target := min(perWorker*workers, max(work/sgemmChunkWork, workers))
@@ -285,7 +285,7 @@ func (j *sgemmJob) block(i0, i1, j0, j1 int) {
 	bufs.a = sgemmGrow(bufs.a, min(mcMax, sgemmPadded(i1-i0, mr))*kcMax)
 	bufs.b = sgemmGrow(bufs.b, min(ncMax, sgemmPadded(j1-j0, nr))*kcMax)
 	bufs.tile = sgemmGrow(bufs.tile, mr*nr)
-	direct := j.kern.direct != nil && !j.a.trans
+	direct := j.kern.direct && !j.a.trans
 
 	for jc := j0; jc < j1; jc += ncMax {
 		nc := min(ncMax, j1-jc)
@@ -324,14 +324,14 @@ func (j *sgemmJob) block(i0, i1, j0, j1 int) {
 }
 
 // tile runs the kernel for the rows×cols tile of C at (i, jj), on packed A
-// (lda 0) or on A in place with row stride lda. Full tiles of an
-// untransposed C are computed in place; others go through a scratch tile so
-// the kernel can always write MR×NR elements, with the same arithmetic.
+// (lda 0) or on A in place with row stride lda. Tiles of an untransposed C
+// are computed in place (partial ones too, if the kernel can); others go
+// through a full scratch tile, with the same arithmetic.
 func (j *sgemmJob) tile(tmp []float32, i, rows, jj, cols, kc int, ap []float32, lda int, bp []float32, beta float32, load bool) {
 	mr, nr := j.kern.mr, j.kern.nr
 	c := j.c
-	if rows == mr && cols == nr && !c.trans {
-		j.kern.call(kc, ap, lda, bp, c.data[i*c.ld+jj:], c.ld, j.alpha, beta, load)
+	if !c.trans && (j.kern.partial || rows == mr && cols == nr) {
+		j.kern.fn(kc, ap, lda, bp, c.data[i*c.ld+jj:], c.ld, j.alpha, beta, load, rows, cols)
 		return
 	}
 	if load {
@@ -341,22 +341,13 @@ func (j *sgemmJob) tile(tmp []float32, i, rows, jj, cols, kc int, ap []float32, 
 			j.kern.copy(tmp, nr, c.data[i*c.ld+jj:], c.ld, cols, rows)
 		}
 	}
-	j.kern.call(kc, ap, lda, bp, tmp, nr, j.alpha, beta, load)
+	j.kern.fn(kc, ap, lda, bp, tmp, nr, j.alpha, beta, load, mr, nr)
 	if c.trans {
 		j.kern.transpose(c.data[jj*c.ld+i:], c.ld, tmp, nr, rows, cols)
 		return
 	}
 	for r := 0; r < rows; r++ {
 		copy(c.data[(i+r)*c.ld+jj:(i+r)*c.ld+jj+cols], tmp[r*nr:r*nr+cols])
-	}
-}
-
-// call runs fn on packed A (lda 0) or direct on A in place.
-func (k *sgemmKernel) call(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool) {
-	if lda == 0 {
-		k.fn(kc, a, b, c, ldc, alpha, beta, load)
-	} else {
-		k.direct(kc, a, lda, b, c, ldc, alpha, beta, load)
 	}
 }
 

@@ -6,13 +6,13 @@ package tensor
 // that decide which one Sgemm uses.
 
 //go:noescape
-func sgemmKernel8x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int)
+func sgemmKernel8x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, load, rows int, mask uint32)
 
 //go:noescape
-func sgemmKernel8x32AVX512Direct(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32, load int)
+func sgemmKernel8x32AVX512Direct(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32, load, rows int, mask uint32)
 
 //go:noescape
-func sgemmKernel16x16AVX512(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha, beta float32, load int)
+func sgemmKernel16x16AVX512(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha, beta float32, load, rows int, mask uint32)
 
 //go:noescape
 func sgemmKernel6x16AVX2(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha, beta float32, load int)
@@ -38,15 +38,16 @@ var (
 func init() {
 	avx2, avx512 := sgemmDetect()
 	if avx2 {
-		sgemmAVX2Kernel = &sgemmKernel{name: "avx2-6x16", mr: 6, nr: 16, macsPerCycle: 16, fn: sgemmKernel6x16AVX2Go, direct: sgemmKernel6x16AVX2DirectGo, packT: sgemmPackTAVX}
+		sgemmAVX2Kernel = &sgemmKernel{name: "avx2-6x16", mr: 6, nr: 16, macsPerCycle: 16, direct: true,
+			fn: sgemmKernel6x16AVX2Go, packT: sgemmPackTAVX}
 		sgemmPlanKernels = []*sgemmKernel{sgemmAVX2Kernel}
 		sgemmAllKernels = append(sgemmAllKernels, sgemmAVX2Kernel)
 	}
 	if avx512 {
-		sgemmAVX512Kernel = &sgemmKernel{name: "avx512-8x32", mr: 8, nr: 32, macsPerCycle: 32,
-			fn: sgemmKernel8x32AVX512Go, direct: sgemmKernel8x32AVX512DirectGo, copyRows: sgemmCopyRowsAVX512Go, packT: sgemmPackTAVX}
-		sgemmAVX512NarrowKernel = &sgemmKernel{name: "avx512-16x16", mr: 16, nr: 16, macsPerCycle: 28,
-			fn: sgemmKernel16x16AVX512Go, direct: sgemmKernel16x16AVX512DirectGo, copyRows: sgemmCopyRowsAVX512Go, packT: sgemmPackTAVX}
+		sgemmAVX512Kernel = &sgemmKernel{name: "avx512-8x32", mr: 8, nr: 32, macsPerCycle: 32, direct: true, partial: true,
+			fn: sgemmKernel8x32AVX512Go, copyRows: sgemmCopyRowsAVX512Go, packT: sgemmPackTAVX}
+		sgemmAVX512NarrowKernel = &sgemmKernel{name: "avx512-16x16", mr: 16, nr: 16, macsPerCycle: 28, direct: true, partial: true,
+			fn: sgemmKernel16x16AVX512Go, copyRows: sgemmCopyRowsAVX512Go, packT: sgemmPackTAVX}
 		sgemmPlanKernels = []*sgemmKernel{sgemmAVX512Kernel, sgemmAVX512NarrowKernel}
 		sgemmAllKernels = append(sgemmAllKernels, sgemmAVX512Kernel, sgemmAVX512NarrowKernel)
 	}
@@ -87,53 +88,50 @@ func sgemmDetect() (avx2, avx512 bool) {
 	return avx2, avx512
 }
 
-// sgemmKernel8x32AVX512Go adapts the assembly kernel to the sgemmKernel
-// contract; the slice expressions check the bounds the assembly relies on.
-func sgemmKernel8x32AVX512Go(kc int, a, b, c []float32, ldc int, alpha, beta float32, load bool) {
-	_ = a[kc*8-1]
-	_ = b[kc*32-1]
-	_ = c[7*ldc+31]
-	sgemmKernel8x32AVX512(kc, &a[0], &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load))
-}
+// The wrappers below adapt the assembly kernels to the sgemmKernel
+// contract; the index expressions check the bounds the assembly relies on.
+// The AVX-512 kernels store partial tiles with lane masks; the AVX2 kernel
+// always gets full tiles (its sgemmKernel has partial false).
 
-// sgemmKernel8x32AVX512DirectGo is the direct (unpacked A) variant.
-func sgemmKernel8x32AVX512DirectGo(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool) {
+func sgemmKernel8x32AVX512Go(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool, rows, cols int) {
+	_ = b[kc*32-1]
+	_ = c[(rows-1)*ldc+cols-1]
+	if lda == 0 {
+		_ = a[kc*8-1]
+		sgemmKernel8x32AVX512(kc, &a[0], &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load), rows, sgemmLaneMask(cols))
+		return
+	}
 	_ = a[7*lda+kc-1]
-	_ = b[kc*32-1]
-	_ = c[7*ldc+31]
-	sgemmKernel8x32AVX512Direct(kc, &a[0], lda, &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load))
+	sgemmKernel8x32AVX512Direct(kc, &a[0], lda, &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load), rows, sgemmLaneMask(cols))
 }
 
-// sgemmKernel16x16AVX512Go runs the 16×16 kernel on a packed A panel.
-func sgemmKernel16x16AVX512Go(kc int, a, b, c []float32, ldc int, alpha, beta float32, load bool) {
-	_ = a[kc*16-1]
+func sgemmKernel16x16AVX512Go(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool, rows, cols int) {
 	_ = b[kc*16-1]
-	_ = c[15*ldc+15]
-	sgemmKernel16x16AVX512(kc, &a[0], 1, 16, &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load))
+	_ = c[(rows-1)*ldc+cols-1]
+	rs, cs := lda, 1
+	if lda == 0 {
+		_ = a[kc*16-1]
+		rs, cs = 1, 16
+	} else {
+		_ = a[15*lda+kc-1]
+	}
+	sgemmKernel16x16AVX512(kc, &a[0], rs, cs, &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load), rows, sgemmLaneMask(cols))
 }
 
-// sgemmKernel16x16AVX512DirectGo runs the 16×16 kernel on A in place.
-func sgemmKernel16x16AVX512DirectGo(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool) {
-	_ = a[15*lda+kc-1]
-	_ = b[kc*16-1]
-	_ = c[15*ldc+15]
-	sgemmKernel16x16AVX512(kc, &a[0], lda, 1, &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load))
-}
-
-// sgemmKernel6x16AVX2Go is sgemmKernel8x32AVX512Go for the AVX2 kernel.
-func sgemmKernel6x16AVX2Go(kc int, a, b, c []float32, ldc int, alpha, beta float32, load bool) {
-	_ = a[kc*6-1]
+func sgemmKernel6x16AVX2Go(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool, rows, cols int) {
+	if rows != 6 || cols != 16 {
+		panic("BUG: sgemmKernel6x16AVX2Go: partial tile")
+	}
 	_ = b[kc*16-1]
 	_ = c[5*ldc+15]
-	sgemmKernel6x16AVX2(kc, &a[0], 1, 6, &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load))
-}
-
-// sgemmKernel6x16AVX2DirectGo runs the AVX2 kernel on A in place.
-func sgemmKernel6x16AVX2DirectGo(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool) {
-	_ = a[5*lda+kc-1]
-	_ = b[kc*16-1]
-	_ = c[5*ldc+15]
-	sgemmKernel6x16AVX2(kc, &a[0], lda, 1, &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load))
+	rs, cs := lda, 1
+	if lda == 0 {
+		_ = a[kc*6-1]
+		rs, cs = 1, 6
+	} else {
+		_ = a[5*lda+kc-1]
+	}
+	sgemmKernel6x16AVX2(kc, &a[0], rs, cs, &b[0], &c[0], ldc, alpha, beta, sgemmLoadFlag(load))
 }
 
 func sgemmLoadFlag(load bool) int {
@@ -141,6 +139,14 @@ func sgemmLoadFlag(load bool) int {
 		return 1
 	}
 	return 0
+}
+
+// sgemmLaneMask has bits 0..cols-1 set.
+func sgemmLaneMask(cols int) uint32 {
+	if cols >= 32 {
+		return ^uint32(0)
+	}
+	return uint32(1)<<cols - 1
 }
 
 // sgemmCopyRowsAVX512Go is sgemmCopyRows for widths and strides up to 32,

@@ -64,8 +64,35 @@ TEXT ·sgemmXGETBV(SB), NOSPLIT, $0-8
 	VMOVUPS     Z3, 64(DI); \
 	ADDQ        SI, DI
 
-// func sgemmKernel8x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int)
-TEXT ·sgemmKernel8x32AVX512(SB), NOSPLIT, $0-56
+// Edge tiles (rows < MR or a column mask other than all ones): row by row
+// while R14 (rows left) is not zero, lanes masked by K1 (columns 0–15) and
+// K2 (16–31). Masked-out lanes of C are neither read nor written.
+#define STOREM512(acc0, acc1, done) \
+	TESTQ   R14, R14; \
+	JZ      done; \
+	VMULPS  acc0, Z0, Z2; \
+	VMULPS  acc1, Z0, Z3; \
+	VMOVUPS Z2, K1, (DI); \
+	VMOVUPS Z3, K2, 64(DI); \
+	ADDQ    SI, DI; \
+	DECQ    R14
+
+#define UPDATEM512(acc0, acc1, done) \
+	TESTQ       R14, R14; \
+	JZ          done; \
+	VMOVUPS.Z   (DI), K1, Z2; \
+	VMOVUPS.Z   64(DI), K2, Z3; \
+	VMULPS      Z2, Z1, Z2; \
+	VMULPS      Z3, Z1, Z3; \
+	VFMADD231PS acc0, Z0, Z2; \
+	VFMADD231PS acc1, Z0, Z3; \
+	VMOVUPS     Z2, K1, (DI); \
+	VMOVUPS     Z3, K2, 64(DI); \
+	ADDQ        SI, DI; \
+	DECQ        R14
+
+// func sgemmKernel8x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, load, rows int, mask uint32)
+TEXT ·sgemmKernel8x32AVX512(SB), NOSPLIT, $0-68
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -135,6 +162,13 @@ k512tail:
 
 k512done:
 	VBROADCASTSS alpha+40(FP), Z0
+	VBROADCASTSS beta+44(FP), Z1
+	MOVQ         rows+56(FP), R14
+	MOVL         mask+64(FP), DX
+	CMPQ         R14, $8
+	JNE          k512edge
+	CMPL         DX, $-1
+	JNE          k512edge
 	MOVQ         load+48(FP), DX
 	TESTQ        DX, DX
 	JNZ          k512update
@@ -150,7 +184,6 @@ k512done:
 	RET
 
 k512update:
-	VBROADCASTSS beta+44(FP), Z1
 	UPDATE512(Z16, Z17)
 	UPDATE512(Z18, Z19)
 	UPDATE512(Z20, Z21)
@@ -161,6 +194,38 @@ k512update:
 	UPDATE512(Z30, Z31)
 	VZEROUPPER
 	RET
+
+k512edge:
+	KMOVW DX, K1
+	SHRL  $16, DX
+	KMOVW DX, K2
+	MOVQ  load+48(FP), DX
+	TESTQ DX, DX
+	JNZ   k512edgeupdate
+	STOREM512(Z16, Z17, k512ret)
+	STOREM512(Z18, Z19, k512ret)
+	STOREM512(Z20, Z21, k512ret)
+	STOREM512(Z22, Z23, k512ret)
+	STOREM512(Z24, Z25, k512ret)
+	STOREM512(Z26, Z27, k512ret)
+	STOREM512(Z28, Z29, k512ret)
+	STOREM512(Z30, Z31, k512ret)
+	JMP k512ret
+
+k512edgeupdate:
+	UPDATEM512(Z16, Z17, k512ret)
+	UPDATEM512(Z18, Z19, k512ret)
+	UPDATEM512(Z20, Z21, k512ret)
+	UPDATEM512(Z22, Z23, k512ret)
+	UPDATEM512(Z24, Z25, k512ret)
+	UPDATEM512(Z26, Z27, k512ret)
+	UPDATEM512(Z28, Z29, k512ret)
+	UPDATEM512(Z30, Z31, k512ret)
+
+k512ret:
+	VZEROUPPER
+	RET
+
 
 // sgemmKernel8x32AVX512Direct is sgemmKernel8x32AVX512 reading A where it
 // lies, unpacked: row r of the 8-row panel starts at a + r*lda (lda in
@@ -184,8 +249,8 @@ k512update:
 	ROWD((aoff)(AX)(R9*2), Z8, Z28, Z29, b0, b1); \
 	ROWD((aoff)(AX)(R11*1), Z9, Z30, Z31, b0, b1)
 
-// func sgemmKernel8x32AVX512Direct(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32, load int)
-TEXT ·sgemmKernel8x32AVX512Direct(SB), NOSPLIT, $0-64
+// func sgemmKernel8x32AVX512Direct(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32, load, rows int, mask uint32)
+TEXT ·sgemmKernel8x32AVX512Direct(SB), NOSPLIT, $0-76
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ lda+16(FP), R8
@@ -234,6 +299,13 @@ kdtail:
 
 kddone:
 	VBROADCASTSS alpha+48(FP), Z0
+	VBROADCASTSS beta+52(FP), Z1
+	MOVQ         rows+64(FP), R14
+	MOVL         mask+72(FP), DX
+	CMPQ         R14, $8
+	JNE          kdedge
+	CMPL         DX, $-1
+	JNE          kdedge
 	MOVQ         load+56(FP), DX
 	TESTQ        DX, DX
 	JNZ          kdupdate
@@ -249,7 +321,6 @@ kddone:
 	RET
 
 kdupdate:
-	VBROADCASTSS beta+52(FP), Z1
 	UPDATE512(Z16, Z17)
 	UPDATE512(Z18, Z19)
 	UPDATE512(Z20, Z21)
@@ -260,6 +331,38 @@ kdupdate:
 	UPDATE512(Z30, Z31)
 	VZEROUPPER
 	RET
+
+kdedge:
+	KMOVW DX, K1
+	SHRL  $16, DX
+	KMOVW DX, K2
+	MOVQ  load+56(FP), DX
+	TESTQ DX, DX
+	JNZ   kdedgeupdate
+	STOREM512(Z16, Z17, kdret)
+	STOREM512(Z18, Z19, kdret)
+	STOREM512(Z20, Z21, kdret)
+	STOREM512(Z22, Z23, kdret)
+	STOREM512(Z24, Z25, kdret)
+	STOREM512(Z26, Z27, kdret)
+	STOREM512(Z28, Z29, kdret)
+	STOREM512(Z30, Z31, kdret)
+	JMP kdret
+
+kdedgeupdate:
+	UPDATEM512(Z16, Z17, kdret)
+	UPDATEM512(Z18, Z19, kdret)
+	UPDATEM512(Z20, Z21, kdret)
+	UPDATEM512(Z22, Z23, kdret)
+	UPDATEM512(Z24, Z25, kdret)
+	UPDATEM512(Z26, Z27, kdret)
+	UPDATEM512(Z28, Z29, kdret)
+	UPDATEM512(Z30, Z31, kdret)
+
+kdret:
+	VZEROUPPER
+	RET
+
 
 // AVX-512: 16 rows × 16 columns (one ZMM per row), for narrow C (n <= 16,
 // such as a convolution's last layers with 4×4 output pixels). A is read
@@ -316,8 +419,26 @@ kdupdate:
 	VMOVUPS     Z2, (DI); \
 	ADDQ        SI, DI
 
-// func sgemmKernel16x16AVX512(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha, beta float32, load int)
-TEXT ·sgemmKernel16x16AVX512(SB), NOSPLIT, $0-72
+#define STOREM16(acc, done) \
+	TESTQ   R14, R14; \
+	JZ      done; \
+	VMULPS  acc, Z0, Z2; \
+	VMOVUPS Z2, K1, (DI); \
+	ADDQ    SI, DI; \
+	DECQ    R14
+
+#define UPDATEM16(acc, done) \
+	TESTQ       R14, R14; \
+	JZ          done; \
+	VMOVUPS.Z   (DI), K1, Z2; \
+	VMULPS      Z2, Z1, Z2; \
+	VFMADD231PS acc, Z0, Z2; \
+	VMOVUPS     Z2, K1, (DI); \
+	ADDQ        SI, DI; \
+	DECQ        R14
+
+// func sgemmKernel16x16AVX512(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha, beta float32, load, rows int, mask uint32)
+TEXT ·sgemmKernel16x16AVX512(SB), NOSPLIT, $0-84
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ rs+16(FP), R8
@@ -367,6 +488,13 @@ k16tail:
 
 k16done:
 	VBROADCASTSS alpha+56(FP), Z0
+	VBROADCASTSS beta+60(FP), Z1
+	MOVQ         rows+72(FP), R14
+	MOVL         mask+80(FP), DX
+	CMPQ         R14, $16
+	JNE          k16edge
+	CMPL         DX, $0xffff
+	JNE          k16edge
 	MOVQ         load+64(FP), DX
 	TESTQ        DX, DX
 	JNZ          k16update
@@ -390,7 +518,6 @@ k16done:
 	RET
 
 k16update:
-	VBROADCASTSS beta+60(FP), Z1
 	UPDATE16(Z16)
 	UPDATE16(Z17)
 	UPDATE16(Z18)
@@ -407,6 +534,51 @@ k16update:
 	UPDATE16(Z29)
 	UPDATE16(Z30)
 	UPDATE16(Z31)
+	VZEROUPPER
+	RET
+
+k16edge:
+	KMOVW DX, K1
+	MOVQ  load+64(FP), DX
+	TESTQ DX, DX
+	JNZ   k16edgeupdate
+	STOREM16(Z16, k16ret)
+	STOREM16(Z17, k16ret)
+	STOREM16(Z18, k16ret)
+	STOREM16(Z19, k16ret)
+	STOREM16(Z20, k16ret)
+	STOREM16(Z21, k16ret)
+	STOREM16(Z22, k16ret)
+	STOREM16(Z23, k16ret)
+	STOREM16(Z24, k16ret)
+	STOREM16(Z25, k16ret)
+	STOREM16(Z26, k16ret)
+	STOREM16(Z27, k16ret)
+	STOREM16(Z28, k16ret)
+	STOREM16(Z29, k16ret)
+	STOREM16(Z30, k16ret)
+	STOREM16(Z31, k16ret)
+	JMP k16ret
+
+k16edgeupdate:
+	UPDATEM16(Z16, k16ret)
+	UPDATEM16(Z17, k16ret)
+	UPDATEM16(Z18, k16ret)
+	UPDATEM16(Z19, k16ret)
+	UPDATEM16(Z20, k16ret)
+	UPDATEM16(Z21, k16ret)
+	UPDATEM16(Z22, k16ret)
+	UPDATEM16(Z23, k16ret)
+	UPDATEM16(Z24, k16ret)
+	UPDATEM16(Z25, k16ret)
+	UPDATEM16(Z26, k16ret)
+	UPDATEM16(Z27, k16ret)
+	UPDATEM16(Z28, k16ret)
+	UPDATEM16(Z29, k16ret)
+	UPDATEM16(Z30, k16ret)
+	UPDATEM16(Z31, k16ret)
+
+k16ret:
 	VZEROUPPER
 	RET
 
