@@ -266,6 +266,9 @@ func evalNode(c *Ctx, n *ir.Node, ins []*tensor.Tensor) (outs []*tensor.Tensor, 
 		return nil, fmt.Errorf("kernel produced %d outputs, node has %d", len(outs), len(n.Outputs))
 	}
 	for j, t := range outs {
+		if t == nil {
+			return nil, fmt.Errorf("BUG: kernel produced no tensor for output %d", j)
+		}
 		if v := n.Outputs[j]; v != nil && v.Type.DType != tensor.Invalid && !typeMatches(v.Type, t) {
 			return nil, fmt.Errorf("output %d: computed %v, graph declares %v", j, t, v.Type)
 		}
