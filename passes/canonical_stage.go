@@ -32,7 +32,11 @@ func runCanonicalStage(ctx *Context, g *ir.Graph) (bool, error) {
 			continue
 		}
 		if ir.StageCanonical < info.FirstStage || ir.StageCanonical > info.LastStage {
-			bad = append(bad, fmt.Sprintf("node %s (ONNX %s): op %s is legal only at stages %s..%s", n.Origin(), n.OnnxOp, n.Op, info.FirstStage, info.LastStage))
+			msg := fmt.Sprintf("node %s (ONNX %s): op %s is legal only at stages %s..%s", n.Origin(), n.OnnxOp, n.Op, info.FirstStage, info.LastStage)
+			if h := canonicalHints[n.Op]; h != "" {
+				msg += " (" + h + ")"
+			}
+			bad = append(bad, msg)
 		}
 	}
 	if len(bad) > 0 {
@@ -43,4 +47,11 @@ func runCanonicalStage(ctx *Context, g *ir.Graph) (bool, error) {
 	}
 	g.Stage = ir.StageCanonical
 	return true, nil
+}
+
+// canonicalHints say why the canonicalization passes may have left an
+// import-only op behind.
+var canonicalHints = map[ir.Op]string{
+	ir.OpBatchNorm: "bn-fold needs constant f32/f64 scale, bias, mean and var: bind runtime parameters as constants",
+	ir.OpGemm:      "matmul-canon rewrites f32/f64 gemms only",
 }
