@@ -352,6 +352,10 @@ func (im *importer) node(idx int, np *onnx.NodeProto) error {
 		seen[o] = true
 	}
 	err := lower(c)
+	var de *dtypeError
+	if errors.As(err, &de) { // e.g. a Constant holding FLOAT8 values
+		err = unsupported("%v", err)
+	}
 	var u *unsupportedErr
 	if errors.As(err, &u) {
 		im.unsup = append(im.unsup, UnsupportedNode{OpType: c.opType, Name: c.name, Opset: c.opset, Reason: u.reason})

@@ -534,7 +534,7 @@ func lowerCast(c *nodeCtx) error {
 			return err
 		}
 		if to, err = dtypeFromName(s); err != nil {
-			return fmt.Errorf("attribute \"to\": %v", err)
+			return fmt.Errorf("attribute \"to\": %w", err)
 		}
 	default:
 		i, err := c.attrInt("to", 0)
@@ -542,7 +542,7 @@ func lowerCast(c *nodeCtx) error {
 			return err
 		}
 		if to, err = dtypeFromONNX(int32(i)); err != nil {
-			return fmt.Errorf("attribute \"to\": %v", err)
+			return fmt.Errorf("attribute \"to\": %w", err)
 		}
 	}
 	if !x.IsConst() {

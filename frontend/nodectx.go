@@ -372,7 +372,7 @@ func (c *nodeCtx) attrTensor(name string) (*tensor.Tensor, error) {
 	}
 	t, err := decodeTensor(a.GetT())
 	if err != nil {
-		return nil, fmt.Errorf("attribute %q: %v", name, err)
+		return nil, fmt.Errorf("attribute %q: %w", name, err)
 	}
 	return t, nil
 }
