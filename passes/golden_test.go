@@ -12,9 +12,9 @@ import (
 	"github.com/pimc-dev/pimc/ir"
 )
 
-var update = flag.Bool("update", false, "rewrite the expected sections of testdata/*.txtar")
+var update = flag.Bool("update", false, "rewrite the expected sections of testdata/canonical/*.txtar")
 
-// TestGolden runs one case per testdata/*.txtar archive:
+// TestGolden runs one case per testdata/canonical/*.txtar archive:
 //
 //	-- pipeline --    the pipeline string
 //	-- input.pir --   the graph
@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite the expected sections of testda
 // The differential check (interpreter before vs after) runs too, so a
 // golden can only record a semantics-preserving rewrite.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.txtar"))
+	files, err := filepath.Glob(filepath.Join("testdata", "canonical", "*.txtar"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no golden files: %v", err)
 	}
