@@ -392,32 +392,70 @@ var sgemmBenchShapes = []struct{ m, n, k int }{
 	{64, 1024, 27}, {6, 784, 25}, {16, 100, 150}, {1, 10, 512}, {16, 120, 400},
 }
 
+// sgemmBench runs fn as a benchmark of an m×n×k product, reporting GFLOP/s.
+func sgemmBench(b *testing.B, m, n, k int, fn func()) {
+	for b.Loop() {
+		fn()
+	}
+	b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkSgemm compares gonum's blas32 with Sgemm (w1) and
+// SgemmParallel with two workers (w2) on the benchmark shapes.
 func BenchmarkSgemm(b *testing.B) {
 	for _, s := range sgemmBenchShapes {
 		rng := rand.New(rand.NewSource(1))
 		tc := newSgemmCase(rng, false, false, s.m, s.n, s.k, 1, 1, 0)
 		c := append([]float32(nil), tc.c0...)
-		flops := 2 * float64(s.m*s.n*s.k)
 		shape := fmt.Sprintf("%dx%dx%d", s.m, s.n, s.k)
-		report := func(b *testing.B) {
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		}
 		b.Run("gonum/"+shape, func(b *testing.B) {
 			impl := blas32.Implementation()
-			for b.Loop() {
+			sgemmBench(b, s.m, s.n, s.k, func() {
 				impl.Sgemm(blas.NoTrans, blas.NoTrans, s.m, s.n, s.k, 1, tc.a, tc.lda, tc.b, tc.ldb, 1, c, tc.ldc)
-			}
-			report(b)
+			})
 		})
-		for _, cfg := range sgemmConfigs() {
-			for _, w := range []int{1, 2} {
-				b.Run(fmt.Sprintf("%s-w%d/%s", cfg.name, w, shape), func(b *testing.B) {
-					for b.Loop() {
-						sgemmWith(cfg.kernels, w, false, false, s.m, s.n, s.k, 1, tc.a, tc.lda, tc.b, tc.ldb, 1, c, tc.ldc)
-					}
-					report(b)
+		for _, w := range []int{1, 2} {
+			b.Run(fmt.Sprintf("w%d/%s", w, shape), func(b *testing.B) {
+				sgemmBench(b, s.m, s.n, s.k, func() {
+					SgemmParallel(w, false, false, s.m, s.n, s.k, 1, tc.a, tc.lda, tc.b, tc.ldb, 1, c, tc.ldc)
 				})
-			}
+			})
+		}
+	}
+}
+
+// BenchmarkSgemmTrans measures the transposed variants single-threaded.
+func BenchmarkSgemmTrans(b *testing.B) {
+	for _, s := range sgemmBenchShapes[:4] {
+		for _, tr := range []struct {
+			name   string
+			tA, tB bool
+		}{{"NN", false, false}, {"NT", false, true}, {"TN", true, false}, {"TT", true, true}} {
+			rng := rand.New(rand.NewSource(1))
+			tc := newSgemmCase(rng, tr.tA, tr.tB, s.m, s.n, s.k, 1, 1, 0)
+			c := append([]float32(nil), tc.c0...)
+			b.Run(fmt.Sprintf("%s/%dx%dx%d", tr.name, s.m, s.n, s.k), func(b *testing.B) {
+				sgemmBench(b, s.m, s.n, s.k, func() {
+					Sgemm(tr.tA, tr.tB, s.m, s.n, s.k, 1, tc.a, tc.lda, tc.b, tc.ldb, 1, c, tc.ldc)
+				})
+			})
+		}
+	}
+}
+
+// BenchmarkSgemmConfigs measures each kernel alone (and packing A instead
+// of reading it in place) single-threaded on the large shapes.
+func BenchmarkSgemmConfigs(b *testing.B) {
+	for _, s := range sgemmBenchShapes[:4] {
+		rng := rand.New(rand.NewSource(1))
+		tc := newSgemmCase(rng, false, false, s.m, s.n, s.k, 1, 1, 0)
+		c := append([]float32(nil), tc.c0...)
+		for _, cfg := range sgemmConfigs() {
+			b.Run(fmt.Sprintf("%s/%dx%dx%d", cfg.name, s.m, s.n, s.k), func(b *testing.B) {
+				sgemmBench(b, s.m, s.n, s.k, func() {
+					sgemmWith(cfg.kernels, 1, false, false, s.m, s.n, s.k, 1, tc.a, tc.lda, tc.b, tc.ldb, 1, c, tc.ldc)
+				})
+			})
 		}
 	}
 }
