@@ -26,6 +26,7 @@ func init() {
 		"Shape": lowerShape, "Gather": lowerGather, "ConstantOfShape": lowerConstantOfShape,
 		"Sum": variadicOp(ir.OpSum), "Max": variadicOp(ir.OpMax), "Min": variadicOp(ir.OpMin),
 		"Split": lowerSplit, "Constant": lowerConstant, "Cast": lowerCast,
+		"Slice": lowerSlice, // constants only
 	}
 }
 

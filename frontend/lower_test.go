@@ -508,3 +508,39 @@ func TestUnrepresentableTypes(t *testing.T) {
 	b.m.Graph.Initializer = append(b.m.Graph.Initializer, &onnx.TensorProto{Name: "w", DataType: int4, Dims: []int64{2}, RawData: []byte{0x12}})
 	b.mustImport(t, Options{})
 }
+
+func TestSliceFolding(t *testing.T) {
+	x := tensor.FromI64(tensor.Int64, []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 3, 4)
+	cases := []struct {
+		starts, ends, axes, steps []int
+		want                      []int64
+		shape                     string
+	}{
+		{[]int{1}, []int{math.MaxInt32}, []int{1}, nil, []int64{1, 2, 3, 5, 6, 7, 9, 10, 11}, "i64[3,3]"},
+		{[]int{0, -1}, []int{-1, -100}, nil, []int{1, -2}, []int64{3, 1, 7, 5}, "i64[2,2]"},
+		{[]int{10}, []int{20}, []int{0}, nil, []int64{}, "i64[0,4]"},
+		{[]int{-1}, []int{math.MinInt32}, []int{-2}, []int{-1}, []int64{8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3}, "i64[3,4]"},
+	}
+	for i, c := range cases {
+		got, err := sliceTensor(x, c.starts, c.ends, c.axes, c.steps)
+		if err != nil || got.String() != c.shape || !slices.Equal(got.I64, c.want) {
+			t.Errorf("case %d: got %v %v, %v; want %s %v", i, got, got.I64, err, c.shape, c.want)
+		}
+	}
+	// tf2onnx idiom: Shape -> Slice -> Concat -> Reshape folds away.
+	g := newModel(13).input("x", onnxFloat, 2, 3, 4).init("st", i64s(0)).init("en", i64s(1)).init("m1", i64s(-1)).
+		node("Shape", "sh", s("x"), s("shape")).
+		node("Slice", "sl", s("shape", "st", "en"), s("n")).
+		node("Concat", "cat", s("n", "m1"), s("target"), aInt("axis", 0)).
+		node("Reshape", "r", s("x", "target"), s("y")).output("y").mustImport(t, Options{})
+	if got := opsOf(g); !slices.Equal(got, []ir.Op{ir.OpReshape}) || outType(g, 0) != "f32[2,12]" {
+		t.Errorf("ops %v, output %s", got, outType(g, 0))
+	}
+	g = newModel(9).init("k", x).node("Slice", "sl", s("k"), s("y"), aInts("starts", 1), aInts("ends", 2)).output("y").mustImport(t, Options{})
+	if got := g.Outputs[0].Const; got.String() != "i64[1,4]" || got.I64[0] != 4 {
+		t.Errorf("opset 9: %v %v", got, got.I64)
+	}
+	_, err := newModel(13).input("x", onnxFloat, 4).init("st", i64s(0)).init("en", i64s(1)).
+		node("Slice", "sl", s("x", "st", "en"), s("y")).output("y").imp(t, Options{})
+	wantErr(t, err, "Slice of a runtime value")
+}
