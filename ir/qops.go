@@ -1,0 +1,415 @@
+package ir
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/pimc-dev/pimc/ir/tensor"
+)
+
+// Ops of the quantized stage. docs/QUANT.md is their normative integer
+// semantics; the summary here is what the verifier and the backend need.
+// Conventions shared by all:
+//   - every integer value holds codes with zero point 0: real = scale*code
+//     (the scale is in the value's QuantParams; per channel for weights);
+//   - "shift" (0..63), "round" (up|away|even|floor) and the output range
+//     "lo".."hi" (inside int32) are the immediates of one DPU vrq: an
+//     output code is clamp(roundshift(int64(sat32(acc+bias))*mult, shift,
+//     round), lo, hi);
+//   - the output element type is the smallest integer type holding
+//     [lo, hi] (unsigned when lo >= 0): u8 for unsigned codes of up to 8
+//     bits, i8 for signed ones;
+//   - the canonical float ops stay legal in the quantized stage (see
+//     allowFloatOpsWhenQuantized): on float values they run on the host; the
+//     data-movement ops (reshape, flatten, squeeze, unsqueeze, transpose,
+//     split, pad, identity) and max_pool/global_max_pool are also applied to
+//     integer codes, where they are exact.
+const (
+	OpQuantize       Op = "quantize"         // (x f32) {scale, lo, hi}: clamp(round_half_even(x/scale), lo, hi); host side
+	OpDequantize     Op = "dequantize"       // (q) {scale}: f32(q*scale); host side
+	OpQConv          Op = "qconv"            // (x, w, bias i32[F], mult i32[F]) {strides, pads, dilations, group, shift, round, lo, hi, acc_bound}
+	OpQFC            Op = "qfc"              // (x [M,K], w [N,K], bias i32[N], mult i32[N]) {shift, round, lo, hi, acc_bound}
+	OpQAdd           Op = "qadd"             // (x...) {in_mults, in_shifts, mult, shift, round, lo, hi}: rescale each to i32, vadd, vrq
+	OpQConcat        Op = "qconcat"          // (x...) {axis, in_mults, in_shifts, round, lo, hi}: each input rescaled to the output scale
+	OpQAvgPool       Op = "qavg_pool"        // (x) {kernel, strides, pads, dilations, ceil_mode, count_include_pad, shift, round, lo, hi}
+	OpQGlobalAvgPool Op = "qglobal_avg_pool" // (x) {shift, round, lo, hi}
+	OpQClip          Op = "qclip"            // (x) {lo, hi}: clamp(x, lo, hi) (vclip); a standalone ReLU/clip on codes
+)
+
+// QuantRoundModes are the legal values of the "round" attribute, in the
+// order of the ISA's M field.
+var QuantRoundModes = []string{"up", "away", "even", "floor"}
+
+func init() {
+	reqInts := func(name, doc string) AttrSpec { return AttrSpec{Name: name, Kind: AttrInts, Required: true, Doc: doc} }
+	reqInt := func(name, doc string) AttrSpec { return AttrSpec{Name: name, Kind: AttrInt, Required: true, Doc: doc} }
+	intA := func(name, doc string) AttrSpec { return AttrSpec{Name: name, Kind: AttrInt, Doc: doc} }
+	rng := []AttrSpec{reqInt("lo", "smallest output code"), reqInt("hi", "largest output code")}
+	rq := append([]AttrSpec{
+		reqInt("shift", "right shift of the requantization, 0..63"),
+		{Name: "round", Kind: AttrString, Required: true, Doc: "rounding of the shift: up, away, even or floor"},
+	}, rng...)
+	window := []AttrSpec{
+		reqInts("strides", "stride per spatial axis"),
+		reqInts("pads", "explicit padding [begin..., end...] per spatial axis"),
+		reqInts("dilations", "dilation per spatial axis"),
+	}
+	cat := func(parts ...[]AttrSpec) []AttrSpec {
+		var out []AttrSpec
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+	q := func(info *OpInfo) *OpInfo {
+		info.FirstStage, info.LastStage = StageQuantized, StageQuantized
+		return info
+	}
+	accBound := reqInts("acc_bound", "per output channel: sum_k |w_k| * max|x| (no-saturation bound)")
+	for _, info := range []*OpInfo{
+		q(&OpInfo{Op: OpQuantize, Summary: "float to codes: clamp(round_half_even(x/scale), lo, hi)", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+			Attrs: cat([]AttrSpec{{Name: "scale", Kind: AttrFloat, Required: true, Doc: "real value of code 1"}}, rng), Infer: inferQuantize}),
+		q(&OpInfo{Op: OpDequantize, Summary: "codes to float: f32(q*scale)", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+			Attrs: []AttrSpec{{Name: "scale", Kind: AttrFloat, Required: true, Doc: "real value of code 1"}}, Infer: inferDequantize}),
+		q(&OpInfo{Op: OpQConv, Summary: "integer convolution, bias, per-channel requantization", MinInputs: 4, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
+			Attrs: cat(window, []AttrSpec{reqInt("group", "number of groups"), accBound}, rq), Infer: inferQConv}),
+		q(&OpInfo{Op: OpQFC, Summary: "integer fully connected, bias, per-channel requantization", MinInputs: 4, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
+			Attrs: cat([]AttrSpec{accBound}, rq), Infer: inferQFC}),
+		q(&OpInfo{Op: OpQAdd, Summary: "residual add: inputs rescaled to a common i32 scale, summed, requantized", MinInputs: 2, MaxInputs: -1, MinOutputs: 1, MaxOutputs: 1,
+			Attrs: cat([]AttrSpec{reqInts("in_mults", "multiplier per input"), reqInts("in_shifts", "shift per input"), reqInt("mult", "output multiplier")}, rq), Infer: inferQAdd}),
+		q(&OpInfo{Op: OpQConcat, Summary: "join along an axis, each input rescaled to the output scale", MinInputs: 1, MaxInputs: -1, MinOutputs: 1, MaxOutputs: 1,
+			Attrs: cat([]AttrSpec{reqInt("axis", "concatenation axis"), reqInts("in_mults", "multiplier per input"), reqInts("in_shifts", "shift per input"), rq[1]}, rng), Infer: inferQConcat}),
+		q(&OpInfo{Op: OpQAvgPool, Summary: "integer average pooling: window sum times round(2^shift/count)", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+			Attrs: cat([]AttrSpec{reqInts("kernel", "window size per spatial axis")}, window,
+				[]AttrSpec{intA("ceil_mode", "1: output size rounds up"), intA("count_include_pad", "1: padded cells count in the divisor")}, rq), Infer: inferQAvgPool}),
+		q(&OpInfo{Op: OpQGlobalAvgPool, Summary: "integer mean over the spatial axes", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+			Attrs: rq, Infer: inferQGlobalAvgPool}),
+		q(&OpInfo{Op: OpQClip, Summary: "clamp codes to [lo, hi]", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+			Attrs: rng, Infer: inferQClip}),
+	} {
+		Register(info)
+	}
+	allowFloatOpsWhenQuantized()
+}
+
+// allowFloatOpsWhenQuantized extends every canonical op to the quantized
+// stage. The quantize pass keeps an op it cannot (or need not) turn into
+// integer arithmetic: softmax, sigmoid, LRN, ... run in float on the host
+// between a dequantize and a quantize (the "host op" rule of docs/QUANT.md),
+// and the data-movement ops and max pooling are applied to codes directly.
+func allowFloatOpsWhenQuantized() {
+	for _, info := range opTable {
+		if info.FirstStage <= StageCanonical && info.LastStage == StageCanonical {
+			info.LastStage = StageQuantized
+		}
+	}
+}
+
+// QuantDType is the element type of codes in [lo, hi]: the smallest integer
+// type holding the range, unsigned when lo >= 0.
+func QuantDType(lo, hi int64) tensor.DType {
+	if lo >= 0 {
+		switch {
+		case hi <= math.MaxUint8:
+			return tensor.Uint8
+		case hi <= math.MaxUint16:
+			return tensor.Uint16
+		case hi <= math.MaxUint32:
+			return tensor.Uint32
+		}
+		return tensor.Int64
+	}
+	switch {
+	case lo >= math.MinInt8 && hi <= math.MaxInt8:
+		return tensor.Int8
+	case lo >= math.MinInt16 && hi <= math.MaxInt16:
+		return tensor.Int16
+	case lo >= math.MinInt32 && hi <= math.MaxInt32:
+		return tensor.Int32
+	}
+	return tensor.Int64
+}
+
+// ---- shape functions of the quantized ops ----
+
+// outRange reads lo and hi (both inside int32, lo <= hi).
+func outRange(n *Node) (lo, hi int64, err error) {
+	a, okLo := n.Attrs["lo"]
+	b, okHi := n.Attrs["hi"]
+	if !okLo || !okHi || a.Kind != AttrInt || b.Kind != AttrInt {
+		return 0, 0, fmt.Errorf("attributes \"lo\" and \"hi\" (int) are required")
+	}
+	lo, hi = a.Int, b.Int
+	if lo > hi || lo < math.MinInt32 || hi > math.MaxInt32 {
+		return 0, 0, fmt.Errorf("output range [%d, %d] is empty or outside int32", lo, hi)
+	}
+	return lo, hi, nil
+}
+
+// requantAttrs checks shift and round besides the output range.
+func requantAttrs(n *Node) (lo, hi int64, err error) {
+	if s := n.Int("shift", -1); s < 0 || s > 63 {
+		return 0, 0, fmt.Errorf("attribute \"shift\": %d outside 0..63", s)
+	}
+	if err := checkRound(n); err != nil {
+		return 0, 0, err
+	}
+	return outRange(n)
+}
+
+func checkRound(n *Node) error {
+	r := n.Str("round", "")
+	for _, m := range QuantRoundModes {
+		if r == m {
+			return nil
+		}
+	}
+	return fmt.Errorf("attribute \"round\": %q, want up, away, even or floor", r)
+}
+
+// intIn returns input i's type, which must be an integer type.
+func intIn(n *Node, i int) (Type, error) {
+	t, err := in(n, i)
+	if err != nil {
+		return t, err
+	}
+	if !t.DType.IsInt() {
+		return t, fmt.Errorf("input %d has element type %s, want integer codes", i, t.DType)
+	}
+	return t, nil
+}
+
+// channelConsts checks the bias and multiplier inputs (2 and 3) of a
+// matrix op: integer vectors of length ch.
+func channelConsts(n *Node, ch int) error {
+	for i, what := range []string{"bias", "mult"} {
+		t, err := intIn(n, 2+i)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if !tensor.SameShape(t.Shape, []int{ch}) {
+			return fmt.Errorf("%s %s, want [%d]", what, tensor.ShapeString(t.Shape), ch)
+		}
+	}
+	if b := n.Ints("acc_bound", nil); len(b) != ch {
+		return fmt.Errorf("attribute \"acc_bound\": want %d ints (one per output channel), got %d", ch, len(b))
+	}
+	return nil
+}
+
+func inferQuantize(n *Node) ([]Type, error) {
+	x, err := in(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	if !x.DType.IsFloat() {
+		return nil, fmt.Errorf("input has element type %s, want a float type", x.DType)
+	}
+	if s := n.Float("scale", 0); !(s > 0) || math.IsInf(float64(s), 0) {
+		return nil, fmt.Errorf("attribute \"scale\": %v is not a positive finite number", s)
+	}
+	lo, hi, err := outRange(n)
+	if err != nil {
+		return nil, err
+	}
+	return one(typ(QuantDType(lo, hi), x.Shape)), nil
+}
+
+func inferDequantize(n *Node) ([]Type, error) {
+	x, err := intIn(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	if s := n.Float("scale", 0); !(s > 0) || math.IsInf(float64(s), 0) {
+		return nil, fmt.Errorf("attribute \"scale\": %v is not a positive finite number", s)
+	}
+	return one(typ(tensor.Float32, x.Shape)), nil
+}
+
+func inferQConv(n *Node) ([]Type, error) {
+	x, err := intIn(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	w, err := intIn(n, 1)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi, err := requantAttrs(n)
+	if err != nil {
+		return nil, err
+	}
+	r := len(x.Shape)
+	if r != 3 && r != 4 {
+		return nil, fmt.Errorf("input rank %d, want 3 (N,C,L) or 4 (N,C,H,W)", r)
+	}
+	if len(w.Shape) != r {
+		return nil, fmt.Errorf("weight rank %d, want %d like the input", len(w.Shape), r)
+	}
+	group := int(n.Int("group", 0))
+	if group < 1 {
+		return nil, fmt.Errorf("group %d, want >= 1", group)
+	}
+	f, cg := w.Shape[0], w.Shape[1]
+	if x.Shape[1] != cg*group || f%group != 0 {
+		return nil, fmt.Errorf("input %s and weight %s do not fit group %d", tensor.ShapeString(x.Shape), tensor.ShapeString(w.Shape), group)
+	}
+	if err := channelConsts(n, f); err != nil {
+		return nil, err
+	}
+	nsp := r - 2
+	strides, pads, dil, err := windowParams(n, nsp)
+	if err != nil {
+		return nil, err
+	}
+	out := []int{x.Shape[0], f}
+	for i := 0; i < nsp; i++ {
+		o := WindowOutSize(x.Shape[2+i], pads[i], pads[i+nsp], w.Shape[2+i], strides[i], dil[i], false)
+		if o < 1 || w.Shape[2+i] < 1 {
+			return nil, fmt.Errorf("spatial axis %d: kernel %d (dilation %d) does not fit input %d with pads %v", i, w.Shape[2+i], dil[i], x.Shape[2+i], pads)
+		}
+		out = append(out, o)
+	}
+	return one(typ(QuantDType(lo, hi), out)), nil
+}
+
+func inferQFC(n *Node) ([]Type, error) {
+	x, err := intIn(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	w, err := intIn(n, 1)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi, err := requantAttrs(n)
+	if err != nil {
+		return nil, err
+	}
+	if len(x.Shape) != 2 || len(w.Shape) != 2 || x.Shape[1] != w.Shape[1] {
+		return nil, fmt.Errorf("x %s and w %s, want [M,K] and [N,K]", tensor.ShapeString(x.Shape), tensor.ShapeString(w.Shape))
+	}
+	if err := channelConsts(n, w.Shape[0]); err != nil {
+		return nil, err
+	}
+	return one(typ(QuantDType(lo, hi), []int{x.Shape[0], w.Shape[0]})), nil
+}
+
+// rescaleAttrs checks in_mults and in_shifts against the number of inputs.
+func rescaleAttrs(n *Node) error {
+	m, s := n.Ints("in_mults", nil), n.Ints("in_shifts", nil)
+	if len(m) != len(n.Inputs) || len(s) != len(n.Inputs) {
+		return fmt.Errorf("attributes \"in_mults\" and \"in_shifts\": want %d ints each (one per input), got %d and %d", len(n.Inputs), len(m), len(s))
+	}
+	for i := range m {
+		if m[i] < math.MinInt32 || m[i] > math.MaxInt32 || s[i] < 0 || s[i] > 63 {
+			return fmt.Errorf("input %d: multiplier %d (want int32) or shift %d (want 0..63) out of range", i, m[i], s[i])
+		}
+	}
+	return nil
+}
+
+func inferQAdd(n *Node) ([]Type, error) {
+	lo, hi, err := requantAttrs(n)
+	if err != nil {
+		return nil, err
+	}
+	if err := rescaleAttrs(n); err != nil {
+		return nil, err
+	}
+	if m := n.Int("mult", math.MaxInt64); m < math.MinInt32 || m > math.MaxInt32 {
+		return nil, fmt.Errorf("attribute \"mult\": %d outside int32", m)
+	}
+	var shape []int
+	for i := range n.Inputs {
+		t, err := intIn(n, i)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			shape = t.Shape
+		} else if !tensor.SameShape(t.Shape, shape) {
+			return nil, fmt.Errorf("input %d %s differs from input 0 %s (qadd does not broadcast)", i, tensor.ShapeString(t.Shape), tensor.ShapeString(shape))
+		}
+	}
+	return one(typ(QuantDType(lo, hi), shape)), nil
+}
+
+func inferQConcat(n *Node) ([]Type, error) {
+	if err := checkRound(n); err != nil {
+		return nil, err
+	}
+	lo, hi, err := outRange(n)
+	if err != nil {
+		return nil, err
+	}
+	if err := rescaleAttrs(n); err != nil {
+		return nil, err
+	}
+	for i := range n.Inputs {
+		if _, err := intIn(n, i); err != nil {
+			return nil, err
+		}
+	}
+	ts, err := inferConcat(n)
+	if err != nil {
+		return nil, err
+	}
+	ts[0].DType = QuantDType(lo, hi)
+	return ts, nil
+}
+
+func inferQAvgPool(n *Node) ([]Type, error) {
+	if _, err := intIn(n, 0); err != nil {
+		return nil, err
+	}
+	lo, hi, err := requantAttrs(n)
+	if err != nil {
+		return nil, err
+	}
+	if n.Int("shift", 0) > 61 {
+		return nil, fmt.Errorf("attribute \"shift\": %d outside 0..61 (the multiplier round(2^shift/count) must fit)", n.Int("shift", 0))
+	}
+	// The window geometry is max_pool's; only the element type differs.
+	shadow := &Node{Op: OpMaxPool, Inputs: n.Inputs, Outputs: n.Outputs, Attrs: n.Attrs}
+	ts, err := inferPool(shadow)
+	if err != nil {
+		return nil, err
+	}
+	ts[0].DType = QuantDType(lo, hi)
+	return ts, nil
+}
+
+func inferQGlobalAvgPool(n *Node) ([]Type, error) {
+	x, err := intIn(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi, err := requantAttrs(n)
+	if err != nil {
+		return nil, err
+	}
+	if n.Int("shift", 0) > 61 {
+		return nil, fmt.Errorf("attribute \"shift\": %d outside 0..61 (the multiplier round(2^shift/count) must fit)", n.Int("shift", 0))
+	}
+	if len(x.Shape) < 3 {
+		return nil, fmt.Errorf("input rank %d, want at least 3 (N, C, spatial...)", len(x.Shape))
+	}
+	out := []int{x.Shape[0], x.Shape[1]}
+	for range x.Shape[2:] {
+		out = append(out, 1)
+	}
+	return one(typ(QuantDType(lo, hi), out)), nil
+}
+
+func inferQClip(n *Node) ([]Type, error) {
+	x, err := intIn(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi, err := outRange(n)
+	if err != nil {
+		return nil, err
+	}
+	return one(typ(QuantDType(lo, hi), x.Shape)), nil
+}

@@ -1,0 +1,163 @@
+package passes
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/interp"
+	"github.com/pimc-dev/pimc/ir/tensor"
+)
+
+// Quantized interpreter vs float interpreter on real corpus models.
+
+func init() {
+	// The pimc command installs the frontend's readers the same way.
+	ReadCalibFile = func(path string) (map[string]*tensor.Tensor, error) {
+		if strings.HasSuffix(strings.ToLower(path), ".npz") {
+			return frontend.ReadNPZ(path)
+		}
+		t, err := frontend.ReadTensor(path)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]*tensor.Tensor{filepath.Base(path): t}, nil
+	}
+}
+
+// loadCanonical imports a corpus model and canonicalizes it.
+func loadCanonical(t *testing.T, path string) *ir.Graph {
+	t.Helper()
+	g, err := frontend.Load(path, frontend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := NewManager().RunString(g, "canonicalize"); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// quantizeGraph runs quantize with opts on a clone of canonical g through
+// the pass manager (verify after each pass).
+func quantizeGraph(t *testing.T, g *ir.Graph, opts string) *ir.Graph {
+	t.Helper()
+	qg := ir.Clone(g)
+	if err := NewManager().RunString(qg, "quantize{"+opts+"}"); err != nil {
+		t.Fatal(err)
+	}
+	if qg.Stage != ir.StageQuantized {
+		t.Fatalf("stage %s after quantize", qg.Stage)
+	}
+	return qg
+}
+
+func run1(t *testing.T, g *ir.Graph, in []*tensor.Tensor) []float64 {
+	t.Helper()
+	outs, err := interp.Run(g, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := make([]float64, outs[0].Len())
+	for i := range v {
+		v[i] = outs[0].Float64At(i)
+	}
+	return v
+}
+
+func argmax(v []float64) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+func cosine(a, b []float64) float64 {
+	var ab, aa, bb float64
+	for i := range a {
+		ab += a[i] * b[i]
+		aa += a[i] * a[i]
+		bb += b[i] * b[i]
+	}
+	if aa == 0 || bb == 0 {
+		if aa == bb {
+			return 1
+		}
+		return 0
+	}
+	return ab / math.Sqrt(aa*bb)
+}
+
+// mnistCNTK returns the canonical MNIST CNTK model and its three digits.
+func mnistCNTK(t *testing.T) (*ir.Graph, string, [][]*tensor.Tensor) {
+	dir := filepath.Join(corpusDir(t), "models", "mnist-cntk-zoo")
+	g := loadCanonical(t, filepath.Join(dir, "model.onnx"))
+	var ins [][]*tensor.Tensor
+	for i := 0; i < 3; i++ {
+		m, err := frontend.ReadNPZ(filepath.Join(dir, fmt.Sprintf("test_data_%d.npz", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ins = append(ins, []*tensor.Tensor{m["inputs"].Reshaped(g.Inputs[0].Type.Shape...)})
+	}
+	return g, dir, ins
+}
+
+func TestQuantizeMNISTCNTK(t *testing.T) {
+	g, dir, ins := mnistCNTK(t)
+	want := []int{5, 0, 4} // PROVENANCE.md: the three digits
+	for _, tc := range []struct {
+		opts   string
+		minCos float64
+	}{
+		{"wbits=8,abits=8,calib=" + dir, 0.99},
+		{"wbits=8,abits=8,calib=mnist", 0.99},
+		{"wbits=4,abits=4,calib=" + dir, 0},
+		{"wbits=4,abits=4,keep-ends=false,calib=mnist", 0},
+		{"wbits=8,abits=8,per-channel=false,calibrator=percentile,calib=mnist", 0.99},
+	} {
+		t.Run(tc.opts, func(t *testing.T) {
+			qg := quantizeGraph(t, g, tc.opts)
+			for i, in := range ins {
+				f := run1(t, g, in)
+				q := run1(t, qg, in)
+				if argmax(f) != want[i] {
+					t.Fatalf("digit %d: float model says %d, want %d", i, argmax(f), want[i])
+				}
+				if argmax(q) != want[i] {
+					t.Errorf("digit %d: quantized top-1 %d, want %d (float %v, quantized %v)", i, argmax(q), want[i], f, q)
+				}
+				c := cosine(f, q)
+				t.Logf("digit %d: cosine %.5f", i, c)
+				if c < tc.minCos {
+					t.Errorf("digit %d: cosine %.5f < %.2f", i, c, tc.minCos)
+				}
+			}
+		})
+	}
+}
+
+// Quantizing twice gives identical graphs.
+func TestQuantizeDeterministic(t *testing.T) {
+	g, _, _ := mnistCNTK(t)
+	var texts []string
+	for i := 0; i < 2; i++ {
+		qg := quantizeGraph(t, g, "wbits=4,abits=6,calib=random:4")
+		var b bytes.Buffer
+		if err := ir.Print(&b, qg, ir.PrintOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, b.String())
+	}
+	if texts[0] != texts[1] {
+		t.Fatal("two quantize runs printed differently")
+	}
+}
