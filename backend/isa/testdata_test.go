@@ -173,3 +173,28 @@ func TestDefaultTargetFingerprintInTestdata(t *testing.T) {
 		t.Fatal("dot.pasm is not bound to the default target's fingerprint")
 	}
 }
+
+// TestTestdataCoverage: together the hand-written programs use every opcode,
+// so the simulator's check of their expected outputs covers the whole ISA.
+func TestTestdataCoverage(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(testdataDir, "*.pasm"))
+	used := map[isa.Opcode]bool{}
+	for _, name := range files {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := isa.ParseAsm(name, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range p.Code {
+			used[in.Op] = true
+		}
+	}
+	for _, op := range isa.Opcodes() {
+		if !used[op] {
+			t.Errorf("no program in %s uses %v", testdataDir, op)
+		}
+	}
+}
