@@ -28,19 +28,29 @@ func (m *Machine) Run() (*RunStats, error) {
 	// Work accumulated but never consumed still happened: count it.
 	for _, s := range m.touched {
 		sa := m.sas[s]
-		for a := range sa.pend {
+		for a := range sa.pendPC {
 			m.flushMACs(sa, a)
 		}
+	}
+	for pc, ps := range st.pc {
+		st.PCCount[pc], st.PCTime[pc] = ps.count, ps.time
 	}
 	return st, err
 }
 
 // flushMACs closes the MAC group of accumulator a of sa (see Report.MACs).
 func (m *Machine) flushMACs(sa *subarray, a int) {
-	if sa.pend[a] > 0 {
-		m.stats.MACs[sa.pendSrc[a]+1] += int64(sa.rowK[sa.pendRow[a]])
-		sa.pend[a] = 0
+	if sa.pendPC[a] == 0 {
+		return
 	}
+	pc := sa.pendPC[a] - 1
+	sa.pendPC[a] = 0
+	k := int64(m.exe.Arch.Cols)
+	switch in := &m.exe.code[pc]; in.op {
+	case isa.OpBmac, isa.OpAnd, isa.OpOr:
+		k = int64(sa.rowK[in.arg[2]])
+	}
+	m.stats.MACs[m.exe.src[pc]+1] += k
 }
 
 func sat32(x int64) int32 {
@@ -73,7 +83,7 @@ func (m *Machine) exec(st *RunStats) error {
 	cmem := e.cmem
 	accLo, accHi := m.accLo, m.accHi
 	wordLo, wordHi := m.wordLo, m.wordHi
-	pcCount, pcTime := st.PCCount, st.PCTime
+	pcs := st.pc
 	budget := m.MaxSteps
 	if budget <= 0 {
 		budget = DefaultMaxSteps
@@ -81,539 +91,601 @@ func (m *Machine) exec(st *RunStats) error {
 	var steps int64
 	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
 
-	// getSA resolves the sub-array operand [r[ra]+imm] of instruction pc.
 	pc := 0
-	var ferr *Fault
-	getSA := func(ra, imm int32) *subarray {
-		s := uint32(r[ra] + imm)
-		if s >= nsa {
-			ferr = m.fault(pc, steps, "sub-array %d out of range (target has %d)", int32(s), nsa)
-			return nil
-		}
-		if sa := m.sas[s]; sa != nil {
-			return sa
-		}
-		return m.touch(int(s))
-	}
-	// readRow returns row `row` of sa for instruction pc, faulting on an
-	// out-of-range or undefined row.
-	readRow := func(sa *subarray, row int32) []uint64 {
-		if uint32(row) >= uint32(rows) {
-			ferr = m.fault(pc, steps, "row %d out of range (target has %d rows)", row, rows)
-			return nil
-		}
-		if !sa.isDefined(int(row)) {
-			ferr = m.fault(pc, steps, "reads row %d, which holds undefined data (never written by the weight image or wrp)", row)
-			return nil
-		}
-		o := int(row) * words
-		return sa.bits[o : o+words : o+words]
-	}
-	// bufRange checks ABUF words [a, a+n).
-	bufRange := func(a int32, n int64, size int) bool {
-		if a < 0 || n < 0 || int64(a)+n > int64(size) {
-			ferr = m.fault(pc, steps, "address range [%d, %d) outside %d words", a, int64(a)+n, size)
-			return false
-		}
-		return true
-	}
-	dirty := func(a int32, n int64) {
-		if n > 0 {
-			m.dirtyLo = min(m.dirtyLo, int(a))
-			m.dirtyHi = max(m.dirtyHi, int(int64(a)+n))
-		}
-	}
+	// The issue clock, the latest unit completion and the sub-array table
+	// live in locals (registers) in the loop; nothing reads them after the
+	// run (Reset zeroes the timing state).
+	issue, lastEnd := tm.issue, tm.lastEnd
+	sas := m.sas
 	satAcc := func(x int64) int64 { return min(max(x, accLo), accHi) }
 	satWord := func(x int32) int32 { return int32(min(max(int64(x), wordLo), wordHi)) }
 
 	for {
 		if uint(pc) >= uint(len(code)) {
+			st.Steps = steps
 			return m.fault(pc, steps, "ran off the end of the code (%d instructions) without halt", len(code))
 		}
 		if steps >= budget {
+			st.Steps = steps
 			return m.fault(pc, steps, "instruction budget of %d exhausted (infinite loop? raise MaxSteps / -max-steps)", budget)
 		}
 		steps++
-		st.Steps = steps
 		in := &code[pc]
 		x := &in.arg
-		pcCount[pc]++
-		t := tm.issue
+		ps := &pcs[pc]
+		ps.count++
+		t := issue
 		d := t + cyc // dispatch time
 		next := pc + 1
 
-		switch in.op {
-		case isa.OpNop:
-		case isa.OpHalt, isa.OpBarrier:
-			d = max(d, tm.lastEnd)
-			if in.op == isa.OpHalt {
-				pcTime[pc] += d - t
-				st.LatencyPS = d
-				return nil
-			}
-		case isa.OpLi:
-			r[x[0]] = x[1]
-			tm.regReady[x[0]] = d
-		case isa.OpAdd, isa.OpSub, isa.OpMul, isa.OpMin, isa.OpMax:
-			d = max(d, tm.regReady[x[1]], tm.regReady[x[2]])
-			a, b := r[x[1]], r[x[2]]
-			var v int32
-			switch in.op {
-			case isa.OpAdd:
-				v = a + b
-			case isa.OpSub:
-				v = a - b
-			case isa.OpMul:
-				v = a * b
-			case isa.OpMin:
-				v = min(a, b)
-			default:
-				v = max(a, b)
-			}
-			r[x[0]] = v
-			tm.regReady[x[0]] = d
-		case isa.OpAddi, isa.OpMuli, isa.OpSlli, isa.OpSrai:
-			d = max(d, tm.regReady[x[1]])
-			a := r[x[1]]
-			var v int32
-			switch in.op {
-			case isa.OpAddi:
-				v = a + x[2]
-			case isa.OpMuli:
-				v = a * x[2]
-			case isa.OpSlli:
-				v = a << uint(x[2])
-			default:
-				v = a >> uint(x[2])
-			}
-			r[x[0]] = v
-			tm.regReady[x[0]] = d
-		case isa.OpJmp:
-			next = int(x[0])
-		case isa.OpBeq, isa.OpBne, isa.OpBlt, isa.OpBge:
-			d = max(d, tm.regReady[x[0]], tm.regReady[x[1]])
-			a, b := r[x[0]], r[x[1]]
-			var taken bool
-			switch in.op {
-			case isa.OpBeq:
-				taken = a == b
-			case isa.OpBne:
-				taken = a != b
-			case isa.OpBlt:
-				taken = a < b
-			default:
-				taken = a >= b
-			}
-			if taken {
-				next = int(x[2])
-			}
-		case isa.OpDbnz:
-			d = max(d, tm.regReady[x[0]])
-			// x[0] is a source and destination; dbnz r0 decrements the
-			// constant zero: -1 != 0, so it always branches.
-			v := r[x[0]] - 1
-			if x[0] != 0 {
-				r[x[0]] = v
-			}
-			tm.regReady[x[0]] = d
-			if v != 0 {
-				next = int(x[1])
-			}
-
-		// Buffer instructions.
-		case isa.OpLd, isa.OpLdc:
-			d = max(d, tm.bufFree, tm.regReady[x[1]])
-			a := r[x[1]] + x[2]
-			if in.op == isa.OpLd {
-				if !bufRange(a, 1, len(abuf)) {
-					return ferr
+		if in.op == isa.OpBmac { // ra, sa, rowa, rb, rowb, acc, shift, sign
+			for {
+				// The hot instruction: resolved without closures; every check
+				// is one compare, the fault message is built out of line.
+				s := uint32(r[x[0]] + x[1])
+				ra, rb := x[2], r[x[3]]+x[4]
+				if s >= nsa || uint32(ra) >= uint32(rows) || uint32(rb) >= uint32(rows) {
+					return m.bmacFault(pc, steps, x)
 				}
-				r[x[0]] = abuf[a]
-			} else {
-				if !bufRange(a, 1, len(cmem)) {
-					return ferr
+				sa := sas[s]
+				if sa == nil {
+					sa = m.touch(int(s))
 				}
-				r[x[0]] = cmem[a]
-			}
-			end := d + c.lat[target.OpBufferRead]
-			tm.bufFree, tm.regReady[x[0]] = end, end
-			tm.lastEnd = max(tm.lastEnd, end)
-		case isa.OpSt:
-			d = max(d, tm.bufFree, tm.regReady[x[0]], tm.regReady[x[1]])
-			a := r[x[1]] + x[2]
-			if !bufRange(a, 1, len(abuf)) {
-				return ferr
-			}
-			abuf[a] = satWord(r[x[0]])
-			dirty(a, 1)
-			tm.bufFree = d + c.lat[target.OpBufferWrite]
-			tm.lastEnd = max(tm.lastEnd, tm.bufFree)
-		case isa.OpBcopy, isa.OpBfill:
-			d = max(d, tm.bufFree, tm.regReady[x[0]], tm.regReady[x[1]], tm.regReady[x[2]])
-			dst := r[x[0]]
-			var n int64
-			var dur int64
-			if in.op == isa.OpBcopy {
-				n = int64(r[x[2]])
-				if n < 0 {
-					return m.fault(pc, steps, "negative length %d", n)
+				def := &sa.defined // ra, rb < rows <= 1024: the masks only drop bounds checks
+				if def[(ra>>6)&15]>>(uint(ra)&63)&1 == 0 || def[(rb>>6)&15]>>(uint(rb)&63)&1 == 0 {
+					return m.bmacFault(pc, steps, x)
 				}
-				if !bufRange(dst, n, len(abuf)) || !bufRange(r[x[1]], n, len(abuf)) {
-					return ferr
-				}
-				copy(abuf[dst:int64(dst)+n], abuf[r[x[1]]:int64(r[x[1]])+n])
-				dyn := &st.Dyn[srcOf[pc]+1]
-				dyn[target.OpBufferRead] += n
-				dyn[target.OpBufferWrite] += n
-				dur = c.transfer(n, c.lat[target.OpBufferRead]+c.lat[target.OpBufferWrite])
-			} else {
-				n = int64(r[x[1]])
-				if n < 0 {
-					return m.fault(pc, steps, "negative length %d", n)
-				}
-				if !bufRange(dst, n, len(abuf)) {
-					return ferr
-				}
-				v := satWord(r[x[2]])
-				for i := range abuf[dst : int64(dst)+n] {
-					abuf[int64(dst)+int64(i)] = v
-				}
-				st.Dyn[srcOf[pc]+1][target.OpBufferWrite] += n
-				dur = c.transfer(n, c.lat[target.OpBufferWrite])
-			}
-			dirty(dst, n)
-			tm.bufFree = d + dur
-			tm.lastEnd = max(tm.lastEnd, tm.bufFree)
-		case isa.OpPzero:
-			clear(m.patch[x[0]])
-			m.pext[x[0]] = 0
-			tm.pReady[x[0]] = d
-		case isa.OpPld: // p, off, ra, imm, len
-			d = max(d, tm.bufFree, tm.regReady[x[2]])
-			a, n := r[x[2]]+x[3], int64(x[4])
-			if !bufRange(a, n, len(abuf)) {
-				return ferr
-			}
-			copy(m.patch[x[0]][x[1]:int64(x[1])+n], abuf[a:int64(a)+n])
-			m.pext[x[0]] = max(m.pext[x[0]], x[1]+x[4])
-			end := d + c.transfer(n, c.lat[target.OpBufferRead])
-			tm.bufFree, tm.pReady[x[0]] = end, end
-			tm.lastEnd = max(tm.lastEnd, end)
-
-		// Sub-array instructions.
-		case isa.OpWrp: // ra, sa, rb, row, p, bit
-			sa := getSA(x[0], x[1])
-			if sa == nil {
-				return ferr
-			}
-			row := r[x[2]] + x[3]
-			if uint32(row) >= uint32(rows) {
-				return m.fault(pc, steps, "row %d out of range (target has %d rows)", row, rows)
-			}
-			d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[2]], tm.pReady[x[4]])
-			sa.own(e)
-			o := int(row) * words
-			m.packPlane(sa.bits[o:o+words], m.patch[x[4]], uint(x[5]))
-			sa.defined[row>>6] |= 1 << (uint(row) & 63)
-			sa.rowK[row] = m.pext[x[4]]
-			end := d + c.lat[target.OpRowWrite]
-			sa.arrayFree = end
-			tm.lastEnd = max(tm.lastEnd, end)
-		case isa.OpRdrow, isa.OpAnd, isa.OpOr:
-			sa := getSA(x[0], x[1])
-			if sa == nil {
-				return ferr
-			}
-			var lat int64
-			if in.op == isa.OpRdrow {
-				d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[2]])
-				a := readRow(sa, r[x[2]]+x[3])
-				if a == nil {
-					return ferr
-				}
-				copy(sa.latch, a)
-				lat = c.lat[target.OpRowRead]
-			} else {
-				d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[3]])
-				a := readRow(sa, x[2])
-				if a == nil {
-					return ferr
-				}
-				b := readRow(sa, r[x[3]]+x[4])
-				if b == nil {
-					return ferr
-				}
-				sa.lastRowA = x[2]
-				l := sa.latch[:len(a)]
-				if in.op == isa.OpAnd {
-					for i := range a {
-						l[i] = a[i] & b[i]
-					}
+				var n int
+				if words == 4 {
+					// 256 columns, the default geometry: unrolled, no bounds checks.
+					a := (*[4]uint64)(sa.bits[int(ra)*4:])
+					b := (*[4]uint64)(sa.bits[int(rb)*4:])
+					l := (*[4]uint64)(sa.latch[:4])
+					l0, l1, l2, l3 := a[0]&b[0], a[1]&b[1], a[2]&b[2], a[3]&b[3]
+					l[0], l[1], l[2], l[3] = l0, l1, l2, l3
+					n = bits.OnesCount64(l0) + bits.OnesCount64(l1) + bits.OnesCount64(l2) + bits.OnesCount64(l3)
 				} else {
+					a := sa.bits[int(ra)*words : int(ra)*words+words]
+					b := sa.bits[int(rb)*words : int(rb)*words+words]
+					l := sa.latch[:len(a)]
 					for i := range a {
-						l[i] = a[i] | b[i]
+						w := a[i] & b[i]
+						l[i] = w
+						n += bits.OnesCount64(w)
 					}
 				}
-				lat = latS
-			}
-			end := d + lat
-			sa.arrayFree, sa.latchReady = end, end
-			tm.lastEnd = max(tm.lastEnd, end)
-		case isa.OpPopc:
-			sa := getSA(x[0], x[1])
-			if sa == nil {
-				return ferr
-			}
-			d = max(d, sa.countFree, sa.latchReady, tm.regReady[x[0]])
-			n := 0
-			for _, w := range sa.latch {
-				n += bits.OnesCount64(w)
-			}
-			sa.count = uint32(n)
-			end := d + latC
-			sa.countFree, sa.countReady = end, end
-			tm.lastEnd = max(tm.lastEnd, end)
-		case isa.OpShadd, isa.OpAccclr: // ra, sa, acc[, shift, sign]
-			sa := getSA(x[0], x[1])
-			if sa == nil {
-				return ferr
-			}
-			acc := x[2]
-			d = max(d, sa.shaddFree, sa.accRdy, tm.regReady[x[0]])
-			if in.op == isa.OpShadd {
-				d = max(d, sa.countReady)
-				v := int64(sa.count) << uint(x[3])
-				if x[4] != 0 {
-					v = -v
+				sa.count = uint32(n)
+				acc := x[5]
+				neg := -int64(x[7]) // 0 or -1: branch-free conditional negation
+				v := (int64(n)<<uint(x[6]) ^ neg) - neg
+				acc &= maxAccs - 1 // < acc_per_subarray <= 16 (Validate)
+				sa.acc[acc] = min(max(sa.acc[acc]+v, accLo), accHi)
+				sa.pendPC[acc] = int32(pc) + 1
+				// timing: sense -> count -> shadd pipeline
+				d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[3]])
+				e1 := d + latS
+				e2 := max(e1, sa.countFree) + latC
+				e3 := max(e2, sa.shaddFree) + latA
+				sa.arrayFree, sa.latchReady = e1, e1
+				sa.countFree = e2
+				sa.shaddFree = e3
+				if e3 > lastEnd {
+					lastEnd = e3
 				}
-				sa.acc[acc] = satAcc(sa.acc[acc] + v)
-				sa.pend[acc]++
-				sa.pendSrc[acc] = srcOf[pc]
-				sa.pendRow[acc] = sa.lastRowA
-			} else {
-				m.flushMACs(sa, int(acc))
-				sa.acc[acc] = 0
+				// Chain: issue the following bmacs right here, without the
+				// main loop's dispatch (same accounting, same checks).
+				ni := t + cyc
+				for ni < d-cyc {
+					ni += cyc
+				}
+				ps.time += ni - t
+				issue = ni
+				pc++
+				if pc >= len(code) || code[pc].op != isa.OpBmac || steps >= budget {
+					break
+				}
+				steps++
+				in = &code[pc]
+				x = &in.arg
+				ps = &pcs[pc]
+				ps.count++
+				t = issue
+				d = t + cyc
 			}
-			end := d + latA
-			sa.shaddFree, sa.accRdy = end, end
-			tm.lastEnd = max(tm.lastEnd, end)
-		case isa.OpAccadd: // ra, sa, acc, rb, sa2, acc2
-			sa := getSA(x[0], x[1])
-			if sa == nil {
-				return ferr
-			}
-			s1 := r[x[0]] + x[1]
-			s2 := r[x[3]] + x[4]
-			sb := getSA(x[3], x[4])
-			if sb == nil {
-				return ferr
-			}
-			if s1/spm != s2/spm {
-				return m.fault(pc, steps, "sub-arrays %d and %d are in different mats (%d sub-arrays per mat)", s1, s2, spm)
-			}
-			d = max(d, sa.shaddFree, sa.accRdy, sb.accRdy, tm.regReady[x[0]], tm.regReady[x[3]])
-			m.flushMACs(sb, int(x[5]))
-			sa.acc[x[2]] = satAcc(sa.acc[x[2]] + sb.acc[x[5]])
-			end := d + latA
-			sa.shaddFree, sa.accRdy = end, end
-			tm.lastEnd = max(tm.lastEnd, end)
-		case isa.OpBmac: // ra, sa, rowa, rb, rowb, acc, shift, sign
-			sa := getSA(x[0], x[1])
-			if sa == nil {
-				return ferr
-			}
-			a := readRow(sa, x[2])
-			if a == nil {
-				return ferr
-			}
-			b := readRow(sa, r[x[3]]+x[4])
-			if b == nil {
-				return ferr
-			}
-			var n int
-			l := sa.latch
-			if words == 4 && len(a) == 4 && len(b) == 4 && len(l) == 4 {
-				// 256 columns, the default geometry: unrolled.
-				l0, l1, l2, l3 := a[0]&b[0], a[1]&b[1], a[2]&b[2], a[3]&b[3]
-				l[0], l[1], l[2], l[3] = l0, l1, l2, l3
-				n = bits.OnesCount64(l0) + bits.OnesCount64(l1) + bits.OnesCount64(l2) + bits.OnesCount64(l3)
-			} else {
-				l = l[:len(a)]
-				for i := range a {
-					w := a[i] & b[i]
-					l[i] = w
+			continue
+		}
+		{
+			switch in.op {
+			case isa.OpNop:
+			case isa.OpHalt, isa.OpBarrier:
+				d = max(d, lastEnd)
+				if in.op == isa.OpHalt {
+					ps.time += d - t
+					st.LatencyPS = d
+					st.Steps = steps
+					return nil
+				}
+			case isa.OpLi:
+				r[x[0]] = x[1]
+				tm.regReady[x[0]] = d
+			case isa.OpAdd, isa.OpSub, isa.OpMul, isa.OpMin, isa.OpMax:
+				d = max(d, tm.regReady[x[1]], tm.regReady[x[2]])
+				a, b := r[x[1]], r[x[2]]
+				var v int32
+				switch in.op {
+				case isa.OpAdd:
+					v = a + b
+				case isa.OpSub:
+					v = a - b
+				case isa.OpMul:
+					v = a * b
+				case isa.OpMin:
+					v = min(a, b)
+				default:
+					v = max(a, b)
+				}
+				r[x[0]] = v
+				tm.regReady[x[0]] = d
+			case isa.OpAddi, isa.OpMuli, isa.OpSlli, isa.OpSrai:
+				d = max(d, tm.regReady[x[1]])
+				a := r[x[1]]
+				var v int32
+				switch in.op {
+				case isa.OpAddi:
+					v = a + x[2]
+				case isa.OpMuli:
+					v = a * x[2]
+				case isa.OpSlli:
+					v = a << uint(x[2])
+				default:
+					v = a >> uint(x[2])
+				}
+				r[x[0]] = v
+				tm.regReady[x[0]] = d
+			case isa.OpJmp:
+				next = int(x[0])
+			case isa.OpBeq, isa.OpBne, isa.OpBlt, isa.OpBge:
+				d = max(d, tm.regReady[x[0]], tm.regReady[x[1]])
+				a, b := r[x[0]], r[x[1]]
+				var taken bool
+				switch in.op {
+				case isa.OpBeq:
+					taken = a == b
+				case isa.OpBne:
+					taken = a != b
+				case isa.OpBlt:
+					taken = a < b
+				default:
+					taken = a >= b
+				}
+				if taken {
+					next = int(x[2])
+				}
+			case isa.OpDbnz:
+				d = max(d, tm.regReady[x[0]])
+				// x[0] is a source and destination; dbnz r0 decrements the
+				// constant zero: -1 != 0, so it always branches.
+				v := r[x[0]] - 1
+				if x[0] != 0 {
+					r[x[0]] = v
+				}
+				tm.regReady[x[0]] = d
+				if v != 0 {
+					next = int(x[1])
+				}
+
+			// Buffer instructions.
+			case isa.OpLd, isa.OpLdc:
+				d = max(d, tm.bufFree, tm.regReady[x[1]])
+				a := r[x[1]] + x[2]
+				if in.op == isa.OpLd {
+					if f := m.bufRange(pc, steps, a, 1, len(abuf)); f != nil {
+						return f
+					}
+					r[x[0]] = abuf[a]
+				} else {
+					if f := m.bufRange(pc, steps, a, 1, len(cmem)); f != nil {
+						return f
+					}
+					r[x[0]] = cmem[a]
+				}
+				end := d + c.lat[target.OpBufferRead]
+				tm.bufFree, tm.regReady[x[0]] = end, end
+				lastEnd = max(lastEnd, end)
+			case isa.OpSt:
+				d = max(d, tm.bufFree, tm.regReady[x[0]], tm.regReady[x[1]])
+				a := r[x[1]] + x[2]
+				if f := m.bufRange(pc, steps, a, 1, len(abuf)); f != nil {
+					return f
+				}
+				abuf[a] = satWord(r[x[0]])
+				m.markDirty(int(a), int(1))
+				tm.bufFree = d + c.lat[target.OpBufferWrite]
+				lastEnd = max(lastEnd, tm.bufFree)
+			case isa.OpBcopy, isa.OpBfill:
+				d = max(d, tm.bufFree, tm.regReady[x[0]], tm.regReady[x[1]], tm.regReady[x[2]])
+				dst := r[x[0]]
+				var n int64
+				var dur int64
+				if in.op == isa.OpBcopy {
+					n = int64(r[x[2]])
+					if n < 0 {
+						return m.fault(pc, steps, "negative length %d", n)
+					}
+					if f := m.bufRange(pc, steps, dst, n, len(abuf)); f != nil {
+						return f
+					}
+					if f := m.bufRange(pc, steps, r[x[1]], n, len(abuf)); f != nil {
+						return f
+					}
+					copy(abuf[dst:int64(dst)+n], abuf[r[x[1]]:int64(r[x[1]])+n])
+					dyn := &st.Dyn[srcOf[pc]+1]
+					dyn[target.OpBufferRead] += n
+					dyn[target.OpBufferWrite] += n
+					dur = c.transfer(n, c.lat[target.OpBufferRead]+c.lat[target.OpBufferWrite])
+				} else {
+					n = int64(r[x[1]])
+					if n < 0 {
+						return m.fault(pc, steps, "negative length %d", n)
+					}
+					if f := m.bufRange(pc, steps, dst, n, len(abuf)); f != nil {
+						return f
+					}
+					v := satWord(r[x[2]])
+					for i := range abuf[dst : int64(dst)+n] {
+						abuf[int64(dst)+int64(i)] = v
+					}
+					st.Dyn[srcOf[pc]+1][target.OpBufferWrite] += n
+					dur = c.transfer(n, c.lat[target.OpBufferWrite])
+				}
+				m.markDirty(int(dst), int(n))
+				tm.bufFree = d + dur
+				lastEnd = max(lastEnd, tm.bufFree)
+			case isa.OpPzero:
+				clear(m.patch[x[0]])
+				m.pext[x[0]] = 0
+				tm.pReady[x[0]] = d
+			case isa.OpPld: // p, off, ra, imm, len
+				d = max(d, tm.bufFree, tm.regReady[x[2]])
+				a, n := r[x[2]]+x[3], int64(x[4])
+				if f := m.bufRange(pc, steps, a, n, len(abuf)); f != nil {
+					return f
+				}
+				copy(m.patch[x[0]][x[1]:int64(x[1])+n], abuf[a:int64(a)+n])
+				m.pext[x[0]] = max(m.pext[x[0]], x[1]+x[4])
+				end := d + c.transfer(n, c.lat[target.OpBufferRead])
+				tm.bufFree, tm.pReady[x[0]] = end, end
+				lastEnd = max(lastEnd, end)
+
+			// Sub-array instructions.
+			case isa.OpWrp: // ra, sa, rb, row, p, bit
+				sa, f := m.getSA(pc, steps, x[0], x[1])
+				if f != nil {
+					return f
+				}
+				row := r[x[2]] + x[3]
+				if uint32(row) >= uint32(rows) {
+					return m.fault(pc, steps, "row %d out of range (target has %d rows)", row, rows)
+				}
+				d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[2]], tm.pReady[x[4]])
+				sa.own(e)
+				o := int(row) * words
+				m.packPlane(sa.bits[o:o+words], m.patch[x[4]], uint(x[5]))
+				sa.defined[row>>6] |= 1 << (uint(row) & 63)
+				sa.rowK[row] = m.pext[x[4]]
+				end := d + c.lat[target.OpRowWrite]
+				sa.arrayFree = end
+				lastEnd = max(lastEnd, end)
+			case isa.OpRdrow, isa.OpAnd, isa.OpOr:
+				sa, f := m.getSA(pc, steps, x[0], x[1])
+				if f != nil {
+					return f
+				}
+				var lat int64
+				if in.op == isa.OpRdrow {
+					d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[2]])
+					a, f := m.readRow(pc, steps, sa, r[x[2]]+x[3])
+					if f != nil {
+						return f
+					}
+					copy(sa.latch[:], a)
+					lat = c.lat[target.OpRowRead]
+				} else {
+					d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[3]])
+					a, f := m.readRow(pc, steps, sa, x[2])
+					if f != nil {
+						return f
+					}
+					b, f := m.readRow(pc, steps, sa, r[x[3]]+x[4])
+					if f != nil {
+						return f
+					}
+					sa.lastAndPC = int32(pc) + 1
+					l := sa.latch[:len(a)]
+					if in.op == isa.OpAnd {
+						for i := range a {
+							l[i] = a[i] & b[i]
+						}
+					} else {
+						for i := range a {
+							l[i] = a[i] | b[i]
+						}
+					}
+					lat = latS
+				}
+				end := d + lat
+				sa.arrayFree, sa.latchReady = end, end
+				lastEnd = max(lastEnd, end)
+			case isa.OpPopc:
+				sa, f := m.getSA(pc, steps, x[0], x[1])
+				if f != nil {
+					return f
+				}
+				d = max(d, sa.countFree, sa.latchReady, tm.regReady[x[0]])
+				n := 0
+				for _, w := range sa.latch[:words] {
 					n += bits.OnesCount64(w)
 				}
-			}
-			sa.count = uint32(n)
-			acc := x[5]
-			v := int64(n) << uint(x[6])
-			if x[7] != 0 {
-				v = -v
-			}
-			sa.acc[acc] = satAcc(sa.acc[acc] + v)
-			sa.pend[acc]++
-			sa.pendSrc[acc] = srcOf[pc]
-			sa.pendRow[acc] = x[2]
-			// timing: sense -> count -> shadd pipeline
-			d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[3]])
-			e1 := d + latS
-			e2 := max(e1, sa.countFree) + latC
-			e3 := max(e2, sa.shaddFree, sa.accRdy) + latA
-			sa.arrayFree, sa.latchReady = e1, e1
-			sa.countFree, sa.countReady = e2, e2
-			sa.shaddFree, sa.accRdy = e3, e3
-			if e3 > tm.lastEnd {
-				tm.lastEnd = e3
-			}
-
-		// DPU instructions.
-		case isa.OpSetvl:
-			d = max(d, tm.regReady[x[0]])
-			v := r[x[0]] + x[1]
-			if v < 1 || v > lanes {
-				return m.fault(pc, steps, "vector length %d outside 1..%d", v, lanes)
-			}
-			m.vl = int(v)
-		case isa.OpVld, isa.OpVst: // v, ra, imm, stride
-			base, stride := r[x[1]]+x[2], int64(x[3])
-			vl := int64(m.vl)
-			lo, hi := int64(base), int64(base)+(vl-1)*stride
-			if lo > hi {
-				lo, hi = hi, lo
-			}
-			if lo < 0 || hi >= int64(len(abuf)) {
-				return m.fault(pc, steps, "vector addresses %d + i*%d (i < VL=%d) outside the activation buffer of %d words", base, stride, vl, len(abuf))
-			}
-			v := m.vregs[x[0]][:vl]
-			var lat int64
-			dyn := &st.Dyn[srcOf[pc]+1]
-			if in.op == isa.OpVld {
+				sa.count = uint32(n)
+				end := d + latC
+				sa.countFree = end
+				lastEnd = max(lastEnd, end)
+			case isa.OpShadd, isa.OpAccclr: // ra, sa, acc[, shift, sign]
+				sa, f := m.getSA(pc, steps, x[0], x[1])
+				if f != nil {
+					return f
+				}
+				acc := x[2]
+				d = max(d, sa.shaddFree, tm.regReady[x[0]])
+				if in.op == isa.OpShadd {
+					d = max(d, sa.countFree)
+					v := int64(sa.count) << uint(x[3])
+					if x[4] != 0 {
+						v = -v
+					}
+					sa.acc[acc] = satAcc(sa.acc[acc] + v)
+					if sa.lastAndPC > 0 {
+						sa.pendPC[acc] = sa.lastAndPC
+					} else {
+						sa.pendPC[acc] = int32(pc) + 1
+					}
+				} else {
+					m.flushMACs(sa, int(acc))
+					sa.acc[acc] = 0
+				}
+				end := d + latA
+				sa.shaddFree = end
+				lastEnd = max(lastEnd, end)
+			case isa.OpAccadd: // ra, sa, acc, rb, sa2, acc2
+				sa, f := m.getSA(pc, steps, x[0], x[1])
+				if f != nil {
+					return f
+				}
+				s1 := r[x[0]] + x[1]
+				s2 := r[x[3]] + x[4]
+				sb, f := m.getSA(pc, steps, x[3], x[4])
+				if f != nil {
+					return f
+				}
+				if s1/spm != s2/spm {
+					return m.fault(pc, steps, "sub-arrays %d and %d are in different mats (%d sub-arrays per mat)", s1, s2, spm)
+				}
+				d = max(d, sa.shaddFree, sb.shaddFree, tm.regReady[x[0]], tm.regReady[x[3]])
+				m.flushMACs(sb, int(x[5]))
+				sa.acc[x[2]] = satAcc(sa.acc[x[2]] + sb.acc[x[5]])
+				end := d + latA
+				sa.shaddFree = end
+				lastEnd = max(lastEnd, end)
+			// DPU instructions.
+			case isa.OpSetvl:
+				d = max(d, tm.regReady[x[0]])
+				v := r[x[0]] + x[1]
+				if v < 1 || v > lanes {
+					return m.fault(pc, steps, "vector length %d outside 1..%d", v, lanes)
+				}
+				m.vl = int(v)
+			case isa.OpVld, isa.OpVst: // v, ra, imm, stride
+				base, stride := r[x[1]]+x[2], int64(x[3])
+				vl := int64(m.vl)
+				lo, hi := int64(base), int64(base)+(vl-1)*stride
+				if lo > hi {
+					lo, hi = hi, lo
+				}
+				if lo < 0 || hi >= int64(len(abuf)) {
+					return m.fault(pc, steps, "vector addresses %d + i*%d (i < VL=%d) outside the activation buffer of %d words", base, stride, vl, len(abuf))
+				}
+				v := m.vregs[x[0]][:vl]
+				var lat int64
+				dyn := &st.Dyn[srcOf[pc]+1]
+				if in.op == isa.OpVld {
+					d = max(d, tm.bufFree, tm.dpuFree, tm.regReady[x[1]])
+					for i := range v {
+						v[i] = abuf[int64(base)+int64(i)*stride]
+					}
+					dyn[target.OpBufferRead] += vl
+					lat = c.lat[target.OpBufferRead]
+				} else {
+					d = max(d, tm.bufFree, tm.dpuFree, tm.regReady[x[1]], tm.vReady[x[0]])
+					for i, w := range v {
+						abuf[int64(base)+int64(i)*stride] = satWord(w)
+					}
+					m.markDirty(int(int32(lo)), int(hi-lo+1))
+					dyn[target.OpBufferWrite] += vl
+					lat = c.lat[target.OpBufferWrite]
+				}
+				end := d + c.transfer(vl, lat)
+				tm.bufFree, tm.dpuFree = end, end
+				if in.op == isa.OpVld {
+					tm.vReady[x[0]] = end
+				}
+				lastEnd = max(lastEnd, end)
+			case isa.OpVldc: // vd, ra, imm
 				d = max(d, tm.bufFree, tm.dpuFree, tm.regReady[x[1]])
-				for i := range v {
-					v[i] = abuf[int64(base)+int64(i)*stride]
+				base, vl := r[x[1]]+x[2], int64(m.vl)
+				if f := m.bufRange(pc, steps, base, vl, len(cmem)); f != nil {
+					return f
 				}
-				dyn[target.OpBufferRead] += vl
-				lat = c.lat[target.OpBufferRead]
-			} else {
-				d = max(d, tm.bufFree, tm.dpuFree, tm.regReady[x[1]], tm.vReady[x[0]])
-				for i, w := range v {
-					abuf[int64(base)+int64(i)*stride] = satWord(w)
-				}
-				dirty(int32(lo), hi-lo+1)
-				dyn[target.OpBufferWrite] += vl
-				lat = c.lat[target.OpBufferWrite]
-			}
-			end := d + c.transfer(vl, lat)
-			tm.bufFree, tm.dpuFree = end, end
-			if in.op == isa.OpVld {
-				tm.vReady[x[0]] = end
-			}
-			tm.lastEnd = max(tm.lastEnd, end)
-		case isa.OpVldc: // vd, ra, imm
-			d = max(d, tm.bufFree, tm.dpuFree, tm.regReady[x[1]])
-			base, vl := r[x[1]]+x[2], int64(m.vl)
-			if !bufRange(base, vl, len(cmem)) {
-				return ferr
-			}
-			copy(m.vregs[x[0]][:vl], cmem[base:int64(base)+vl])
-			st.Dyn[srcOf[pc]+1][target.OpBufferRead] += vl
-			end := d + c.transfer(vl, c.lat[target.OpBufferRead])
-			tm.bufFree, tm.dpuFree, tm.vReady[x[0]] = end, end, end
-			tm.lastEnd = max(tm.lastEnd, end)
-		case isa.OpVbcast, isa.OpVmov, isa.OpVadd, isa.OpVsub, isa.OpVmax, isa.OpVmin, isa.OpVrq, isa.OpVclip:
-			vl := m.vl
-			dst := m.vregs[x[0]][:vl]
-			d = max(d, tm.dpuFree)
-			switch in.op {
-			case isa.OpVbcast:
-				d = max(d, tm.regReady[x[1]])
-				s := r[x[1]]
-				for i := range dst {
-					dst[i] = s
-				}
-			case isa.OpVmov:
-				d = max(d, tm.vReady[x[1]])
-				copy(dst, m.vregs[x[1]][:vl])
-			case isa.OpVclip:
-				d = max(d, tm.vReady[x[1]])
-				lo, hi := x[2], x[3]
-				for i, w := range m.vregs[x[1]][:vl] {
-					dst[i] = min(max(w, lo), hi)
-				}
-			case isa.OpVrq: // vd, va, vb, vm, shift, mode, type
-				d = max(d, tm.vReady[x[1]], tm.vReady[x[2]], tm.vReady[x[3]])
-				va, vb, vm := m.vregs[x[1]][:vl], m.vregs[x[2]][:vl], m.vregs[x[3]][:vl]
-				shift, mode := uint(x[4]), isa.RoundMode(x[5])
-				tlo, thi := isa.IntType(x[6]).Range()
-				for i := range dst {
-					p := int64(sat32(int64(va[i])+int64(vb[i]))) * int64(vm[i])
-					dst[i] = int32(min(max(isa.RoundShift(p, shift, mode), tlo), thi))
-				}
-			default: // two-operand arithmetic
-				d = max(d, tm.vReady[x[1]], tm.vReady[x[2]])
-				va, vb := m.vregs[x[1]][:vl], m.vregs[x[2]][:vl]
+				copy(m.vregs[x[0]][:vl], cmem[base:int64(base)+vl])
+				st.Dyn[srcOf[pc]+1][target.OpBufferRead] += vl
+				end := d + c.transfer(vl, c.lat[target.OpBufferRead])
+				tm.bufFree, tm.dpuFree, tm.vReady[x[0]] = end, end, end
+				lastEnd = max(lastEnd, end)
+			case isa.OpVbcast, isa.OpVmov, isa.OpVadd, isa.OpVsub, isa.OpVmax, isa.OpVmin, isa.OpVrq, isa.OpVclip:
+				vl := m.vl
+				dst := m.vregs[x[0]][:vl]
+				d = max(d, tm.dpuFree)
 				switch in.op {
-				case isa.OpVadd:
+				case isa.OpVbcast:
+					d = max(d, tm.regReady[x[1]])
+					s := r[x[1]]
 					for i := range dst {
-						dst[i] = sat32(int64(va[i]) + int64(vb[i]))
+						dst[i] = s
 					}
-				case isa.OpVsub:
-					for i := range dst {
-						dst[i] = sat32(int64(va[i]) - int64(vb[i]))
+				case isa.OpVmov:
+					d = max(d, tm.vReady[x[1]])
+					copy(dst, m.vregs[x[1]][:vl])
+				case isa.OpVclip:
+					d = max(d, tm.vReady[x[1]])
+					lo, hi := x[2], x[3]
+					for i, w := range m.vregs[x[1]][:vl] {
+						dst[i] = min(max(w, lo), hi)
 					}
-				case isa.OpVmax:
+				case isa.OpVrq: // vd, va, vb, vm, shift, mode, type
+					d = max(d, tm.vReady[x[1]], tm.vReady[x[2]], tm.vReady[x[3]])
+					va, vb, vm := m.vregs[x[1]][:vl], m.vregs[x[2]][:vl], m.vregs[x[3]][:vl]
+					shift, mode := uint(x[4]), isa.RoundMode(x[5])
+					tlo, thi := isa.IntType(x[6]).Range()
 					for i := range dst {
-						dst[i] = max(va[i], vb[i])
+						p := int64(sat32(int64(va[i])+int64(vb[i]))) * int64(vm[i])
+						dst[i] = int32(min(max(isa.RoundShift(p, shift, mode), tlo), thi))
 					}
-				default:
-					for i := range dst {
-						dst[i] = min(va[i], vb[i])
+				default: // two-operand arithmetic
+					d = max(d, tm.vReady[x[1]], tm.vReady[x[2]])
+					va, vb := m.vregs[x[1]][:vl], m.vregs[x[2]][:vl]
+					switch in.op {
+					case isa.OpVadd:
+						for i := range dst {
+							dst[i] = sat32(int64(va[i]) + int64(vb[i]))
+						}
+					case isa.OpVsub:
+						for i := range dst {
+							dst[i] = sat32(int64(va[i]) - int64(vb[i]))
+						}
+					case isa.OpVmax:
+						for i := range dst {
+							dst[i] = max(va[i], vb[i])
+						}
+					default:
+						for i := range dst {
+							dst[i] = min(va[i], vb[i])
+						}
 					}
 				}
+				st.Dyn[srcOf[pc]+1][target.OpDPU] += int64(vl)
+				end := d + c.lat[target.OpDPU]
+				tm.dpuFree, tm.vReady[x[0]] = end, end
+				lastEnd = max(lastEnd, end)
+			case isa.OpVacc: // vd, ra, lane, rb, sa, acc, clr
+				lane := r[x[1]] + x[2]
+				if lane < 0 || lane >= lanes {
+					return m.fault(pc, steps, "lane %d out of range (target has %d lanes)", lane, lanes)
+				}
+				sa, f := m.getSA(pc, steps, x[3], x[4])
+				if f != nil {
+					return f
+				}
+				d = max(d, tm.dpuFree, tm.vReady[x[0]], sa.shaddFree, tm.regReady[x[1]], tm.regReady[x[3]])
+				acc := x[5]
+				v := m.vregs[x[0]]
+				v[lane] = sat32(int64(v[lane]) + sa.acc[acc])
+				if x[6] != 0 {
+					m.flushMACs(sa, int(acc))
+					sa.acc[acc] = 0
+				}
+				end := d + c.lat[target.OpAccTransfer]
+				tm.dpuFree, tm.vReady[x[0]] = end, end
+				sa.shaddFree = end
+				lastEnd = max(lastEnd, end)
+			default:
+				// Validate rejects undefined opcodes; reaching this is a bug.
+				panic("BUG: sim: unhandled opcode " + in.op.String())
 			}
-			st.Dyn[srcOf[pc]+1][target.OpDPU] += int64(vl)
-			end := d + c.lat[target.OpDPU]
-			tm.dpuFree, tm.vReady[x[0]] = end, end
-			tm.lastEnd = max(tm.lastEnd, end)
-		case isa.OpVacc: // vd, ra, lane, rb, sa, acc, clr
-			lane := r[x[1]] + x[2]
-			if lane < 0 || lane >= lanes {
-				return m.fault(pc, steps, "lane %d out of range (target has %d lanes)", lane, lanes)
-			}
-			sa := getSA(x[3], x[4])
-			if sa == nil {
-				return ferr
-			}
-			d = max(d, tm.dpuFree, tm.vReady[x[0]], sa.shaddFree, sa.accRdy, tm.regReady[x[1]], tm.regReady[x[3]])
-			acc := x[5]
-			v := m.vregs[x[0]]
-			v[lane] = sat32(int64(v[lane]) + sa.acc[acc])
-			if x[6] != 0 {
-				m.flushMACs(sa, int(acc))
-				sa.acc[acc] = 0
-			}
-			end := d + c.lat[target.OpAccTransfer]
-			tm.dpuFree, tm.vReady[x[0]] = end, end
-			sa.shaddFree, sa.accRdy = end, end
-			tm.lastEnd = max(tm.lastEnd, end)
-		default:
-			// Validate rejects undefined opcodes; reaching this is a bug.
-			panic("BUG: sim: unhandled opcode " + in.op.String())
 		}
 
 		// Issue of the next instruction: one per clock, blocked while this
 		// one waits to dispatch (timing.go).
+		// n = the first clock edge >= d - cycle, at least t + cycle (t is
+		// on a clock edge). Short stalls step by cycles; long ones divide.
 		n := t + cyc
 		if d > n {
-			if n2 := (d+cyc-1)/cyc*cyc - cyc; n2 > n {
-				n = n2
+			if d-n <= 8*cyc {
+				for n < d-cyc {
+					n += cyc
+				}
+			} else {
+				n = (d+cyc-1)/cyc*cyc - cyc
 			}
 		}
-		pcTime[pc] += n - t
-		tm.issue = n
+		ps.time += n - t
+		issue = n
 		pc = next
 	}
+}
+
+// getSA resolves the sub-array operand [r[ra]+imm] of instruction pc.
+func (m *Machine) getSA(pc int, steps int64, ra, imm int32) (*subarray, *Fault) {
+	s := uint32(m.regs[ra] + imm)
+	if s >= uint32(len(m.sas)) {
+		return nil, m.fault(pc, steps, "sub-array %d out of range (target has %d)", int32(s), len(m.sas))
+	}
+	if sa := m.sas[s]; sa != nil {
+		return sa, nil
+	}
+	return m.touch(int(s)), nil
+}
+
+// readRow returns row `row` of sa for instruction pc, faulting on an
+// out-of-range or undefined row.
+func (m *Machine) readRow(pc int, steps int64, sa *subarray, row int32) ([]uint64, *Fault) {
+	rows, words := int32(m.exe.Arch.Rows), m.exe.words
+	if uint32(row) >= uint32(rows) {
+		return nil, m.fault(pc, steps, "row %d out of range (target has %d rows)", row, rows)
+	}
+	if !sa.isDefined(int(row)) {
+		return nil, m.fault(pc, steps, "reads row %d, which holds undefined data (never written by the weight image or wrp)", row)
+	}
+	o := int(row) * words
+	return sa.bits[o : o+words : o+words], nil
+}
+
+// bufRange checks buffer words [a, a+n) of a memory of size words.
+func (m *Machine) bufRange(pc int, steps int64, a int32, n int64, size int) *Fault {
+	if a < 0 || n < 0 || int64(a)+n > int64(size) {
+		return m.fault(pc, steps, "address range [%d, %d) outside %d words", a, int64(a)+n, size)
+	}
+	return nil
+}
+
+// bmacFault builds the fault of a bmac whose operands failed the fast checks.
+//
+//go:noinline
+func (m *Machine) bmacFault(pc int, steps int64, x *[isa.MaxArgs]int32) *Fault {
+	r := &m.regs
+	s := uint32(r[x[0]] + x[1])
+	rows := int32(m.exe.Arch.Rows)
+	if s >= uint32(len(m.sas)) {
+		return m.fault(pc, steps, "sub-array %d out of range (target has %d)", int32(s), len(m.sas))
+	}
+	sa := m.touch(int(s))
+	for _, row := range []int32{x[2], r[x[3]] + x[4]} {
+		if uint32(row) >= uint32(rows) {
+			return m.fault(pc, steps, "row %d out of range (target has %d rows)", row, rows)
+		}
+		if !sa.isDefined(int(row)) {
+			return m.fault(pc, steps, "reads row %d of sub-array %d, which holds undefined data (never written by the weight image or wrp)", row, s)
+		}
+	}
+	panic("BUG: sim: bmacFault without a fault")
 }
 
 // packPlane writes bit `bit` of every patch column into the packed row dst:

@@ -46,29 +46,32 @@ type Machine struct {
 // bitmap of rows holding defined data, its sense latch, bit-count register,
 // accumulators and unit timers.
 type subarray struct {
-	bits    []uint64 // rows*words
-	defined []uint64 // one bit per row
-	shared  bool     // bits/defined alias the Executable's weight image
-	spare   []uint64 // owned buffers kept across Reset for reuse
-	spareD  []uint64
+	// Hot fields first; the fixed-size arrays keep bmac free of pointer
+	// chasing (ISA v1 limits: rows <= 1024, cols <= 2048, 16 accumulators).
+	bits                            []uint64 // rows*words
+	arrayFree, countFree, shaddFree int64    // unit timers, ps (shaddFree is also when the accumulators are ready)
+	latchReady                      int64
+	acc                             [maxAccs]int64
+	// MAC accounting: pendPC[acc]-1 is the instruction (bmac, or the and/or
+	// feeding a shadd) whose input row gives the pending group's K; 0 when
+	// nothing is pending (see Report.MACs).
+	pendPC    [maxAccs]int32
+	count     uint32
+	lastAndPC int32 // pc+1 of the last and/or, for a following shadd
+	defined   [maxRows / 64]uint64
+	latch     [maxCols / 64]uint64
 
-	latch []uint64
-	count uint32
-	acc   []int64
-
-	// MAC accounting: bit-level multiply-accumulates pending in each
-	// accumulator since it was last consumed (see RunStats.MACs).
-	pend     []int32
-	pendSrc  []int32
-	pendRow  []int32 // input row (rowa) of the group's last bit-op
-	rowK     []int32 // columns in use of each row: the patch extent that wrote it, cols for weight rows
-	lastRowA int32   // rowa of the last and/or, for a following popc/shadd
-
-	// timing, ps: the cell array does one row operation (write or sense) at a
-	// time; count and shadd are separate pipeline stages.
-	arrayFree, countFree, shaddFree int64
-	latchReady, countReady, accRdy  int64
+	shared bool     // bits aliases the Executable's weight image
+	spare  []uint64 // owned buffer kept across Reset for reuse
+	rowK   []int32  // columns in use of each row: the patch extent that wrote it, cols for weight rows
 }
+
+// ISA v1 limits (docs/ISA.md §1) that size the sub-array state.
+const (
+	maxRows = 1024
+	maxCols = 2048
+	maxAccs = 16
+)
 
 // Load validates prog for tgt, predecodes it and returns a Machine in the
 // post-load state: the weight image is programmed (that one-time phase is
@@ -146,14 +149,7 @@ func (m *Machine) touch(s int) *subarray {
 		return sa
 	}
 	e := m.exe
-	sa := &subarray{
-		latch:   make([]uint64, e.words),
-		acc:     make([]int64, e.Arch.AccPerSubarray),
-		pend:    make([]int32, e.Arch.AccPerSubarray),
-		pendSrc: make([]int32, e.Arch.AccPerSubarray),
-		pendRow: make([]int32, e.Arch.AccPerSubarray),
-		rowK:    make([]int32, e.Arch.Rows),
-	}
+	sa := &subarray{rowK: make([]int32, e.Arch.Rows)}
 	sa.reset(e, s)
 	m.sas[s] = sa
 	m.touched = append(m.touched, s)
@@ -162,27 +158,24 @@ func (m *Machine) touch(s int) *subarray {
 
 func (sa *subarray) reset(e *Executable, s int) {
 	if !sa.shared && sa.bits != nil {
-		sa.spare, sa.spareD = sa.bits, sa.defined
+		sa.spare = sa.bits
 	}
+	sa.defined = [maxRows / 64]uint64{}
 	if b := e.wbits[s]; b != nil {
-		sa.bits, sa.defined, sa.shared = b, e.wdefined[s], true
+		sa.bits, sa.shared = b, true
+		copy(sa.defined[:], e.wdefined[s])
 	} else {
-		sa.bits, sa.defined, sa.shared = nil, nil, false
+		sa.bits, sa.shared = nil, false
 	}
-	clear(sa.latch)
+	sa.latch = [maxCols / 64]uint64{}
 	sa.count = 0
-	clear(sa.acc)
-	clear(sa.pend)
-	for i := range sa.pendSrc {
-		sa.pendSrc[i] = -1
-	}
-	clear(sa.pendRow)
+	sa.acc = [maxAccs]int64{}
+	sa.pendPC = [maxAccs]int32{}
 	for i := range sa.rowK {
 		sa.rowK[i] = int32(e.Arch.Cols)
 	}
-	sa.lastRowA = 0
-	sa.arrayFree, sa.countFree, sa.shaddFree = 0, 0, 0
-	sa.latchReady, sa.countReady, sa.accRdy = 0, 0, 0
+	sa.lastAndPC = 0
+	sa.arrayFree, sa.countFree, sa.shaddFree, sa.latchReady = 0, 0, 0, 0
 }
 
 // own makes the rows of sa private to this machine before a write
@@ -191,22 +184,18 @@ func (sa *subarray) own(e *Executable) {
 	if sa.bits != nil && !sa.shared {
 		return
 	}
-	n, nd := e.Arch.Rows*e.words, (e.Arch.Rows+63)/64
-	bits, def := sa.spare, sa.spareD
+	bits := sa.spare
 	if bits == nil {
-		bits, def = make([]uint64, n), make([]uint64, nd)
+		bits = make([]uint64, e.Arch.Rows*e.words)
 	}
-	sa.spare, sa.spareD = nil, nil
+	sa.spare = nil
 	if sa.shared {
 		copy(bits, sa.bits)
-		copy(def, sa.defined)
-	} else {
-		clear(def)
 	}
-	sa.bits, sa.defined, sa.shared = bits, def, false
+	sa.bits, sa.shared = bits, false
 }
 
 // isDefined reports whether row r of sa holds defined data.
 func (sa *subarray) isDefined(r int) bool {
-	return sa.defined != nil && sa.defined[r>>6]>>(uint(r)&63)&1 != 0
+	return sa.defined[r>>6]>>(uint(r)&63)&1 != 0
 }

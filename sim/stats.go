@@ -20,7 +20,12 @@ type RunStats struct {
 	MACs []int64
 	// SubarraysUsed is the number of sub-arrays the inference touched.
 	SubarraysUsed int
+
+	pc []pcStat // hot-loop form of PCCount/PCTime, copied out after the run
 }
+
+// pcStat keeps the two per-instruction counters in one cache line slot.
+type pcStat struct{ count, time int64 }
 
 func newRunStats(e *Executable) *RunStats {
 	return &RunStats{
@@ -28,5 +33,6 @@ func newRunStats(e *Executable) *RunStats {
 		PCTime:  make([]int64, len(e.code)),
 		Dyn:     make([][numKinds]int64, len(e.Prog.Sources)+1),
 		MACs:    make([]int64, len(e.Prog.Sources)+1),
+		pc:      make([]pcStat, len(e.code)),
 	}
 }
