@@ -425,7 +425,6 @@ func (ps *asmParser) instr(code, comment string) {
 		f := info.Fields[i]
 		s := strings.TrimSpace(operands[k])
 		k++
-		where := fmt.Sprintf("%s: operand %d (%s)", mn, k, f.Name)
 		var v int64
 		var err error
 		switch f.Kind {
@@ -438,7 +437,7 @@ func (ps *asmParser) instr(code, comment string) {
 				}
 			}
 			if err != nil {
-				ps.errorf("%s: %v", where, err)
+				ps.errorf("%s: operand %d (%s): %v", mn, k, f.Name, err)
 				return
 			}
 			in.Args[i], in.Args[i+1] = v, off
@@ -493,7 +492,7 @@ func (ps *asmParser) instr(code, comment string) {
 			err = checkField(f, v)
 		}
 		if err != nil {
-			ps.errorf("%s: %v", where, err)
+			ps.errorf("%s: operand %d (%s): %v", mn, k, f.Name, err)
 			return
 		}
 		in.Args[i] = v

@@ -107,7 +107,15 @@ func (v *validator) run() {
 	v.checkCode()
 }
 
-func (v *validator) srcOK(where string, src int32) {
+// lazyWhere formats "code[pc] (mnemonic)" only when a problem is reported.
+type lazyWhere struct {
+	pc int
+	mn string
+}
+
+func (w lazyWhere) String() string { return fmt.Sprintf("code[%d] (%s)", w.pc, w.mn) }
+
+func (v *validator) srcOK(where fmt.Stringer, src int32) {
 	if src < -1 || int(src) >= len(v.p.Sources) {
 		v.addf("%s: source index %d out of range (program has %d sources; -1 = none)", where, src, len(v.p.Sources))
 	}
@@ -126,7 +134,7 @@ func (v *validator) checkWeights() {
 		if len(w.Bits) != a.Cols/8 {
 			v.addf("%s: %d bytes, want cols/8 = %d", where, len(w.Bits), a.Cols/8)
 		}
-		v.srcOK(where, w.Src)
+		v.srcOK(str(where), w.Src)
 		if i > 0 {
 			q := v.p.Weights[i-1]
 			if q.Subarray > w.Subarray || (q.Subarray == w.Subarray && q.Row >= w.Row) {
@@ -261,7 +269,7 @@ func (v *validator) checkCode() {
 			v.addf("code[%d]: undefined opcode 0x%02x", pc, uint8(in.Op))
 			continue
 		}
-		where := fmt.Sprintf("code[%d] (%s)", pc, info.Mnemonic)
+		where := lazyWhere{pc, info.Mnemonic}
 		v.srcOK(where, in.Src)
 		bad := false
 		for i, f := range info.Fields {
@@ -434,3 +442,8 @@ func AsLoadError(err error) (*LoadError, bool) {
 	ok := errors.As(err, &le)
 	return le, ok
 }
+
+// str adapts a string to fmt.Stringer.
+type str string
+
+func (s str) String() string { return string(s) }

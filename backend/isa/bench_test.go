@@ -1,0 +1,67 @@
+package isa
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// bigProgram is a 200k-instruction program with 4k weight rows, the size of a
+// small compressed CNN.
+func bigProgram() *Program {
+	r := rand.New(rand.NewPCG(13, 14))
+	p := &Program{TargetName: "bench", Sources: []Source{{"conv1", "Conv_0", "y"}}}
+	for range 200_000 {
+		in := randInstr(r, 200_000)
+		in.Src = 0
+		p.Code = append(p.Code, in)
+	}
+	for i := range 4096 {
+		p.Weights = append(p.Weights, WeightRow{Subarray: uint32(i / 256), Row: uint32(i % 256), Bits: make([]byte, 32)})
+	}
+	return p
+}
+
+func BenchmarkEncodeBinary(b *testing.B) {
+	p := bigProgram()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := EncodeBinary(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(p.Code))*float64(b.N)/b.Elapsed().Seconds(), "instr/s")
+}
+
+func BenchmarkDecodeBinary(b *testing.B) {
+	data, err := EncodeBinary(bigProgram())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := DecodeBinary(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseAsm(b *testing.B) {
+	text := FormatAsm(bigProgram())
+	b.SetBytes(int64(len(text)))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := ParseAsm("bench.pasm", text); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkValidate(b *testing.B) {
+	p := bigProgram()
+	a := testArch()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = Validate(p, a)
+	}
+}
