@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sort"
+	"text/tabwriter"
 
 	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/backend/target"
@@ -19,6 +21,7 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", "", "write the assembly to this file instead of stdout")
 	check := fs.Bool("check", false, "also run the loader check against -target and fail if the program would not load")
 	tflag := fs.String("target", "", "hardware description for -check (file or preset; default "+target.DefaultPreset+")")
+	stats := fs.Bool("stats", false, "print a static summary (instructions per opcode and per source, weight rows, constants) instead of the assembly")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitUsage
@@ -49,7 +52,9 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	var b bytes.Buffer
-	if err := isa.PrintAsm(&b, p); err != nil {
+	if *stats {
+		writeProgramStats(&b, p)
+	} else if err := isa.PrintAsm(&b, p); err != nil {
 		fmt.Fprintf(stderr, "pimc disasm: %v\n", err)
 		return exitInternal
 	}
@@ -62,4 +67,51 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 	}
 	stdout.Write(b.Bytes())
 	return exitOK
+}
+
+// writeProgramStats prints the static instruction mix of p, per opcode and
+// per source (layer / ONNX node), and the sizes of its data sections.
+func writeProgramStats(w io.Writer, p *isa.Program) {
+	byOp := map[isa.Opcode]int{}
+	bySrc := map[int32]int{}
+	for _, in := range p.Code {
+		byOp[in.Op]++
+		bySrc[in.Src]++
+	}
+	rowsBySrc := map[int32]int{}
+	for _, r := range p.Weights {
+		rowsBySrc[r.Src]++
+	}
+	fmt.Fprintf(w, "target %s %x\n%d instructions, %d weight rows, %d constant words, %d ports\n\n",
+		p.TargetName, p.TargetFingerprint[:6], len(p.Code), len(p.Weights), constWords(p), len(p.Ports))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "opcode\tunits\tstatic count\t")
+	for _, op := range isa.Opcodes() {
+		if n := byOp[op]; n > 0 {
+			fmt.Fprintf(tw, "%s\t%v\t%d\t\n", op, op.Info().Units, n)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	srcs := make([]int32, 0, len(bySrc)+len(rowsBySrc))
+	for s := range bySrc {
+		srcs = append(srcs, s)
+	}
+	for s := range rowsBySrc {
+		if _, ok := bySrc[s]; !ok {
+			srcs = append(srcs, s)
+		}
+	}
+	sort.Slice(srcs, func(i, j int) bool { return srcs[i] < srcs[j] })
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "source\tlayer\tONNX node\tvalue\tinstructions\tweight rows")
+	for _, s := range srcs {
+		layer, node, value := "-", "-", "-"
+		if s >= 0 && int(s) < len(p.Sources) {
+			src := p.Sources[s]
+			layer, node, value = src.Layer, src.Node, src.Value
+		}
+		fmt.Fprintf(tw, "@%d\t%s\t%s\t%s\t%d\t%d\n", s, layer, node, value, bySrc[s], rowsBySrc[s])
+	}
+	tw.Flush()
 }

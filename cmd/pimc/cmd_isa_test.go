@@ -58,6 +58,10 @@ func TestAsmDisasm(t *testing.T) {
 	if out != string(isa.FormatAsm(p)) {
 		t.Error("disasm output differs from FormatAsm")
 	}
+	code, out2, errs := runCLI("disasm", "-stats", filepath.Join(dir, "dot.pimb"))
+	if code != exitOK || !strings.Contains(out2, "bmac") || !strings.Contains(out2, "Gemm_0") {
+		t.Errorf("disasm -stats: exit %d, %q, %s", code, out2, errs)
+	}
 	// Disassembly assembles back to the same bytes.
 	os.WriteFile(filepath.Join(dir, "re.pasm"), []byte(out), 0o644)
 	if code, _, errs = runCLI("asm", filepath.Join(dir, "re.pasm"), "-o", filepath.Join(dir, "re.pimb")); code != exitOK {
