@@ -125,10 +125,13 @@ func newConv2D(xs, ws, out []int, p ConvParams) conv2D {
 // at the end), float64 in float64.
 //
 // Implementation: depthwise convolutions (one input and one output channel
-// per group) use a direct loop; everything else is im2col + gemm, split into
-// (image, group, column tile) jobs that run on all cores. Each output element
-// is bias + the products summed in (channel, ky, kx) order, whatever the
-// tiling, so results are deterministic.
+// per group) use a direct loop; everything else is im2col + gemm (Sgemm for
+// float32 storage, gonum's Dgemm for float64), as (image, group, column
+// tile) jobs: run in parallel when there are at least as many jobs as
+// cores, otherwise one at a time with the gemm and im2col split over the
+// cores. Each output element is the bias plus the products summed in
+// (channel, ky, kx) order whatever the split, so results are the same on
+// any number of cores.
 func Conv(dst, x, w, b *Tensor, p ConvParams) error {
 	if err := checkStorage("x", x); err != nil {
 		return err
