@@ -94,7 +94,7 @@ func PrintAsm(w io.Writer, p *Program) error {
 		for _, l := range labels[int64(pc)] {
 			b.WriteString(l + ":\n")
 		}
-		line := formatInstr(in, targetName)
+		line := "    " + formatInstr(in, targetName)
 		if c := srcComment(p, in.Src); c != "" {
 			line = fmt.Sprintf("%-44s # %s", line, c)
 		}
@@ -166,7 +166,7 @@ func (in Instr) String() string { return FormatInstr(in) }
 func formatInstr(in Instr, target func(int64) string) string {
 	info := in.Op.Info()
 	if info == nil {
-		return fmt.Sprintf("    ??? %v %v", in.Op, in.Args)
+		return fmt.Sprintf("??? %v %v", in.Op, in.Args)
 	}
 	var ops []string
 	for i := 0; i < len(info.Fields); i++ {
@@ -205,7 +205,7 @@ func formatInstr(in Instr, target func(int64) string) string {
 		}
 	}
 	if len(ops) == 0 {
-		return "    " + info.Mnemonic
+		return info.Mnemonic
 	}
-	return "    " + info.Mnemonic + " " + strings.Join(ops, ", ")
+	return info.Mnemonic + " " + strings.Join(ops, ", ")
 }
