@@ -318,6 +318,34 @@ func TestSgemmDirectMatchesPacked(t *testing.T) {
 	}
 }
 
+// TestSgemmMinimalSlices passes slices that end exactly at the last element
+// of each matrix (no slack after the last row), so reading a whole padded
+// panel or row past the end would panic.
+func TestSgemmMinimalSlices(t *testing.T) {
+	rng := rand.New(rand.NewSource(8))
+	for _, kern := range sgemmConfigs() {
+		for iter := 0; iter < 40; iter++ {
+			tA, tB := rng.Intn(2) == 1, rng.Intn(2) == 1
+			m, n, k := 1+rng.Intn(70), 1+rng.Intn(70), 1+rng.Intn(600)
+			tc := newSgemmCase(rng, tA, tB, m, n, k, 1, 0.5, 7)
+			ar, ac, br, bc := m, k, k, n
+			if tA {
+				ar, ac = k, m
+			}
+			if tB {
+				br, bc = n, k
+			}
+			tc.a = tc.a[:(ar-1)*tc.lda+ac]
+			tc.b = tc.b[:(br-1)*tc.ldb+bc]
+			full := tc.c0
+			tc.c0 = full[:(m-1)*tc.ldc+n]
+			got := tc.run(kern, 2)
+			tc.c0 = full
+			tc.check(t, append(got, full[len(got):]...), kern.name)
+		}
+	}
+}
+
 func TestSgemmPublicAPI(t *testing.T) {
 	rng := rand.New(rand.NewSource(5))
 	tc := newSgemmCase(rng, false, true, 37, 41, 300, 1, 0, 2)
