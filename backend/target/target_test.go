@@ -209,3 +209,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestExampleOverrideFile(t *testing.T) {
+	tg, err := Load("testdata/write-energy-low.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tg.Cost(OpRowWrite).EnergyFJ; got != 60*256 {
+		t.Errorf("row_write = %v fJ/row, want %v", got, 60*256)
+	}
+	if tg.Fingerprint() != Default().Fingerprint() {
+		t.Error("a cost-only override changed the architectural fingerprint")
+	}
+	if tg.Name != "sot-mram-45nm-write60" || tg.Ops.RowWrite.Energy.Provenance == Default().Ops.RowWrite.Energy.Provenance {
+		t.Errorf("override not applied: %s %q", tg.Name, tg.Ops.RowWrite.Energy.Provenance)
+	}
+}
