@@ -1,0 +1,246 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/atomicfile"
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/sim"
+)
+
+func init() {
+	register(&command{name: "sim", summary: "run a compiled program on the PIM simulator and report latency, energy, power and area", run: runSim})
+}
+
+func runSim(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("sim", "PROG.pimb|PROG.pasm -i IN.pb|IN.npy [-i ...] [-o OUT] [-report R.json] [-target FILE|PRESET] [-raw] [-j N]", stderr)
+	var ins listFlag
+	fs.Var(&ins, "i", "input tensor file (.pb or .npy), one per input port in program order; a leading batch dimension larger than the port's runs several images")
+	out := fs.String("o", "", "output file (.pb or .npy); a folder when the program has several outputs; default: print a summary")
+	reportPath := fs.String("report", "", "write the cost report as JSON to this file")
+	tgtFlag := fs.String("target", "", "hardware description file or preset name (default "+target.DefaultPreset+")")
+	raw := fs.Bool("raw", false, "inputs are raw integers (no quantization) and outputs are written as raw integers (no dequantization)")
+	jobs := fs.Int("j", 1, "run the images of a batch on this many goroutines (results are identical; -1 = all cores)")
+	maxSteps := fs.Int64("max-steps", 0, fmt.Sprintf("instruction budget per image (0 = %d)", sim.DefaultMaxSteps))
+	quiet := fs.Bool("q", false, "do not print the cost table")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "pimc sim: %v\n", err)
+		return exitUser
+	}
+	tgt, err := target.LoadOrPreset(*tgtFlag)
+	if err != nil {
+		return fail(err)
+	}
+	prog, err := readProgram(pos[0], tgt)
+	if err != nil {
+		return fail(err)
+	}
+	exe, err := sim.Prepare(prog, tgt)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", pos[0], err))
+	}
+	inPorts := exe.Ports(isa.PortIn)
+	if len(ins) != len(inPorts) {
+		var names []string
+		for _, p := range inPorts {
+			names = append(names, fmt.Sprintf("%s %v %s", p.Name, p.Shape, p.Type))
+		}
+		return fail(fmt.Errorf("%s has %d input ports (%s); got %d -i files", pos[0], len(inPorts), strings.Join(names, ", "), len(ins)))
+	}
+	var batch [][]*tensor.Tensor
+	for i, path := range ins {
+		t, err := frontend.ReadTensor(path)
+		if err != nil {
+			return fail(err)
+		}
+		if *raw {
+			if t, err = rawInts(t); err != nil {
+				return fail(fmt.Errorf("%s: %w", path, err))
+			}
+		}
+		imgs, err := splitBatch(t, inPorts[i])
+		if err != nil {
+			return fail(fmt.Errorf("%s: %w", path, err))
+		}
+		if i == 0 {
+			batch = make([][]*tensor.Tensor, len(imgs))
+		} else if len(imgs) != len(batch) {
+			return fail(fmt.Errorf("%s holds %d images, %s holds %d", path, len(imgs), ins[0], len(batch)))
+		}
+		for b, img := range imgs {
+			batch[b] = append(batch[b], img)
+		}
+	}
+	results, rep, err := exe.RunBatch(batch, sim.BatchOptions{Parallel: *jobs, MaxSteps: *maxSteps})
+	if err != nil {
+		return fail(err)
+	}
+	if !*quiet {
+		if err := rep.WriteTable(stdout); err != nil {
+			return fail(err)
+		}
+	}
+	if *reportPath != "" {
+		js, err := rep.JSON()
+		if err != nil {
+			return fail(err)
+		}
+		if err := atomicfile.WriteFile(*reportPath, js, 0o644); err != nil {
+			return fail(err)
+		}
+	}
+	return writeSimOutputs(results, *out, *raw, stdout, stderr)
+}
+
+// readProgram reads a .pimb binary or .pasm assembly. Assembly without a
+// .target fingerprint is bound to tgt, as pimc asm -target does.
+func readProgram(path string, tgt *target.Target) (*isa.Program, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".pimb":
+		p, err := isa.DecodeBinary(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return p, nil
+	case ".pasm":
+		p, err := isa.ParseAsm(path, data)
+		if err != nil {
+			return nil, err
+		}
+		if p.TargetFingerprint == [32]byte{} {
+			p.TargetName, p.TargetFingerprint = tgt.Name, tgt.Fingerprint()
+		}
+		return p, nil
+	}
+	return nil, fmt.Errorf("%s: unknown program extension (want .pimb or .pasm)", path)
+}
+
+// rawInts converts a tensor of integers (or of integral floats) to Int64 so
+// sim.WriteInput takes the values as raw port integers.
+func rawInts(t *tensor.Tensor) (*tensor.Tensor, error) {
+	if !t.DType.IsFloat() {
+		return t, nil
+	}
+	v := make([]int64, t.Len())
+	for i := range v {
+		f := t.Float64At(i)
+		if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			return nil, fmt.Errorf("-raw: element %d = %v is not an integer", i, f)
+		}
+		v[i] = int64(f)
+	}
+	return tensor.FromI64(tensor.Int64, v, t.Shape...), nil
+}
+
+// splitBatch splits t into images for port p: t is one image (its shape
+// matches the port up to layout, see sim.WriteInput), or a batch of B images
+// along its first dimension when the port's first dimension is 1.
+func splitBatch(t *tensor.Tensor, p *isa.Port) ([]*tensor.Tensor, error) {
+	n := int(p.Len())
+	if t.Len() == n {
+		return []*tensor.Tensor{t}, nil
+	}
+	if t.Rank() == 0 || len(p.Shape) == 0 || p.Shape[0] != 1 || t.Shape[0] <= 1 || t.Len()%t.Shape[0] != 0 || t.Len()/t.Shape[0] != n {
+		return nil, fmt.Errorf("tensor %v does not fit input port %q %v (or a batch of it along the first dimension)", t.Shape, p.Name, p.Shape)
+	}
+	b := t.Shape[0]
+	shape := append([]int{1}, t.Shape[1:]...)
+	imgs := make([]*tensor.Tensor, b)
+	for i := range imgs {
+		img := &tensor.Tensor{DType: t.DType, Shape: append([]int{}, shape...)}
+		switch {
+		case t.F32 != nil:
+			img.F32 = t.F32[i*n : (i+1)*n]
+		case t.F64 != nil:
+			img.F64 = t.F64[i*n : (i+1)*n]
+		default:
+			img.I64 = t.I64[i*n : (i+1)*n]
+		}
+		imgs[i] = img
+	}
+	return imgs, nil
+}
+
+// joinBatch concatenates per-image tensors (each with leading dimension 1)
+// along the first dimension.
+func joinBatch(ts []*tensor.Tensor) *tensor.Tensor {
+	if len(ts) == 1 {
+		return ts[0]
+	}
+	shape := append([]int{}, ts[0].Shape...)
+	if len(shape) == 0 {
+		shape = []int{1}
+	}
+	shape[0] *= len(ts)
+	o := tensor.New(ts[0].DType, shape...)
+	off := 0
+	for _, t := range ts {
+		switch {
+		case t.F32 != nil:
+			copy(o.F32[off:], t.F32)
+		case t.F64 != nil:
+			copy(o.F64[off:], t.F64)
+		default:
+			copy(o.I64[off:], t.I64)
+		}
+		off += t.Len()
+	}
+	return o
+}
+
+// writeSimOutputs writes (or summarises) every output port, batch-joined,
+// rank-4 outputs transposed from the ports' NHWC to ONNX's NCHW.
+func writeSimOutputs(results []*sim.Result, out string, raw bool, stdout, stderr io.Writer) int {
+	if len(results) == 0 {
+		return exitOK
+	}
+	names := results[0].Names
+	for k, name := range names {
+		var ts []*tensor.Tensor
+		for _, r := range results {
+			if raw {
+				ts = append(ts, sim.NHWCToNCHW(r.Raw[k]))
+			} else {
+				ts = append(ts, sim.NHWCToNCHW(r.Real[k]))
+			}
+		}
+		t := joinBatch(ts)
+		if out == "" {
+			fmt.Fprintf(stdout, "\noutput %s: %s\n", name, summarize(t))
+			continue
+		}
+		path := out
+		if len(names) > 1 {
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				fmt.Fprintf(stderr, "pimc sim: %v\n", err)
+				return exitUser
+			}
+			path = filepath.Join(out, name+".pb")
+		}
+		if err := frontend.WriteTensor(path, t, name); err != nil {
+			fmt.Fprintf(stderr, "pimc sim: %v\n", err)
+			return exitUser
+		}
+	}
+	return exitOK
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/sim"
+)
+
+// dotX is the expect-input of testdata/isa/dot.pasm; its output is -11.
+var dotX = []float32{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3}
+
+func TestSimCLI(t *testing.T) {
+	dir := t.TempDir()
+	x := filepath.Join(dir, "x.pb")
+	if err := frontend.WriteTensor(x, tensor.FromF32(dotX, 1, 16), "x"); err != nil {
+		t.Fatal(err)
+	}
+	rep := filepath.Join(dir, "r.json")
+	y := filepath.Join(dir, "y.pb")
+	code, out, errs := runCLI("sim", "../../testdata/isa/dot.pasm", "-i", x, "-o", y, "-report", rep)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if testing.Verbose() {
+		t.Log(out)
+	}
+	for _, want := range []string{"latency", "33 ns", "fc", "Gemm_0", "area", "row writes"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	got, err := frontend.ReadTensor(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Len() != 1 || got.Float64At(0) != -11 {
+		t.Fatalf("output %v = %v, want -11", got, got.Float32s())
+	}
+	var r sim.Report
+	data, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.PerInference.LatencyNS != 33 || r.MACs != 16 || len(r.Sources) != 2 { // fc and the unattributed halt
+		t.Fatalf("report: latency %v, MACs %v, %d sources", r.PerInference.LatencyNS, r.MACs, len(r.Sources))
+	}
+}
+
+func TestSimCLIBatchAndRaw(t *testing.T) {
+	dir := t.TempDir()
+	// 3 images; the second has x[0] = 4 (w[0] = 1): y = -10.
+	b := append(append(append([]float32{}, dotX...), dotX...), dotX...)
+	b[16] = 4
+	x := filepath.Join(dir, "x.npy")
+	if err := frontend.WriteTensor(x, tensor.FromF32(b, 3, 16), ""); err != nil {
+		t.Fatal(err)
+	}
+	var reports [2][]byte
+	for i, j := range []string{"1", "2"} {
+		y := filepath.Join(dir, "y"+j+".npy")
+		rep := filepath.Join(dir, "r"+j+".json")
+		code, _, errs := runCLI("sim", "../../testdata/isa/dot.pasm", "-i", x, "-o", y, "-q", "-raw", "-j", j, "-report", rep)
+		if code != exitOK {
+			t.Fatalf("-j %s: exit %d: %s", j, code, errs)
+		}
+		got, err := frontend.ReadTensor(y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.DType != tensor.Int64 || len(got.I64) != 3 || got.I64[0] != -11 || got.I64[1] != -10 || got.I64[2] != -11 {
+			t.Fatalf("-j %s: outputs %v %v, want int64 [-11 -10 -11]", j, got, got.I64)
+		}
+		reports[i], _ = os.ReadFile(rep)
+	}
+	if string(reports[0]) != string(reports[1]) {
+		t.Fatal("sequential and parallel batches give different reports")
+	}
+	// -raw rejects non-integers; a wrong shape names the port.
+	bad := filepath.Join(dir, "bad.npy")
+	frontend.WriteTensor(bad, tensor.FromF32(make([]float32, 15), 1, 15), "")
+	if code, _, errs := runCLI("sim", "../../testdata/isa/dot.pasm", "-i", bad); code != exitUser || !strings.Contains(errs, `port "x"`) {
+		t.Fatalf("bad shape: exit %d: %s", code, errs)
+	}
+	if code, _, _ := runCLI("sim", "../../testdata/isa/dot.pasm"); code != exitUser {
+		t.Fatalf("missing input: exit %d", code)
+	}
+	if code, _, _ := runCLI("sim"); code != exitUsage {
+		t.Fatalf("no program: exit %d", code)
+	}
+}

@@ -1,0 +1,96 @@
+package sim
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteTable prints the report for people: totals, the energy split, one row
+// per source (layer / ONNX node) and the area breakdown.
+func (r *Report) WriteTable(w io.Writer) error {
+	var b strings.Builder
+	p := r.PerInference
+	fmt.Fprintf(&b, "target %s (%.4g GHz), %d instructions, %d weight rows\n", r.Target, r.ClockGHz, r.Instructions, r.WeightRows)
+	fmt.Fprintf(&b, "images %d", r.Images)
+	if r.Images > 1 {
+		fmt.Fprintf(&b, " (per-inference figures are means; batch total %s, %s)", fmtNS(r.Batch.LatencyNS), fmtPJ(r.Batch.Energy.Total))
+	}
+	b.WriteString("\n\n")
+
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "per inference\t\n")
+	fmt.Fprintf(tw, "  latency\t%s (%.0f cycles)\n", fmtNS(p.LatencyNS), p.Cycles)
+	fmt.Fprintf(tw, "  instructions\t%.0f\n", p.Instructions)
+	fmt.Fprintf(tw, "  energy\t%s\n", fmtPJ(p.Energy.Total))
+	fmt.Fprintf(tw, "  average power\t%.4g mW\n", p.AvgPowerMW)
+	fmt.Fprintf(tw, "  throughput\t%.4g FPS\n", r.FPS)
+	fmt.Fprintf(tw, "  MACs\t%.0f (%.4g GOPS, %.4g TOPS/W)\n", r.MACs, r.GOPS, r.TOPSPerW)
+	fmt.Fprintf(tw, "  sub-arrays\t%d of %d used, busy %.1f%% of the time\n", r.SubarraysUsed, r.SubarraysTotal, 100*r.SubarrayBusyFrac)
+	fmt.Fprintf(tw, "weight programming (once)\t%s, %s\n", fmtNS(r.Load.LatencyNS), fmtPJ(r.Load.Energy.Total))
+	tw.Flush()
+
+	b.WriteString("\nenergy per inference by component\n")
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	e := p.Energy
+	for _, it := range []struct {
+		name string
+		pj   float64
+	}{
+		{"AND/OR sense + row read", e.Sense}, {"row writes", e.Write}, {"popcount", e.Popcount},
+		{"shift-add", e.ShiftAdd}, {"acc transfer", e.AccTransfer}, {"DPU", e.DPU},
+		{"buffers", e.Buffer}, {"controller", e.Controller}, {"leakage", e.Leakage},
+	} {
+		fmt.Fprintf(tw, "  %s\t%s\t%5.1f%%\t\n", it.name, fmtPJ(it.pj), pct(it.pj, e.Total))
+	}
+	tw.Flush()
+
+	b.WriteString("\nper source (per inference; latency = controller time charged)\n")
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "  layer\tnode\tinstrs\tcycles\tlatency\t%%\tenergy\t%%\tMACs\t\n")
+	for _, s := range r.Sources {
+		fmt.Fprintf(tw, "  %s\t%s\t%.0f\t%.0f\t%s\t%.1f%%\t%s\t%.1f%%\t%.0f\t\n", s.Layer, s.Node, s.Instructions, s.Cycles,
+			fmtNS(s.LatencyNS), pct(s.LatencyNS, p.LatencyNS), fmtPJ(s.Energy.Total), pct(s.Energy.Total, e.Total), s.MACs)
+	}
+	tw.Flush()
+
+	b.WriteString("\narea\n")
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, a := range r.Area {
+		fmt.Fprintf(tw, "  %s\t%.4g mm2\t%5.1f%%\t  %s\n", a.Name, a.UM2/1e6, pct(a.UM2, r.AreaTotalUM2), a.Formula)
+	}
+	fmt.Fprintf(tw, "  total\t%.4g mm2\t\t\n", r.AreaTotalUM2/1e6)
+	tw.Flush()
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func pct(a, total float64) float64 {
+	if total == 0 {
+		return 0
+	}
+	return 100 * a / total
+}
+
+// fmtNS prints a time with a readable unit.
+func fmtNS(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.4g ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.4g us", ns/1e3)
+	}
+	return fmt.Sprintf("%.4g ns", ns)
+}
+
+// fmtPJ prints an energy with a readable unit.
+func fmtPJ(pj float64) string {
+	switch {
+	case pj >= 1e6:
+		return fmt.Sprintf("%.4g uJ", pj/1e6)
+	case pj >= 1e3:
+		return fmt.Sprintf("%.4g nJ", pj/1e3)
+	}
+	return fmt.Sprintf("%.4g pJ", pj)
+}
