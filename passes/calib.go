@@ -111,16 +111,16 @@ func (st *valueStats) absRange(percentile float64) float64 {
 }
 
 // calibSamples builds the calibration inputs named by the calib option:
-// "random:N" (N samples uniform in [-1, 1), seeded), a folder of .pb, .npy
+// "random:N" (N samples, see randomSamples), a folder of .pb, .npy
 // or .npz inputs, "mnist" or "fashion-mnist".
-func calibSamples(g *ir.Graph, spec string, seed int64) ([][]*tensor.Tensor, error) {
+func calibSamples(g *ir.Graph, spec string, seed, intFill int64) ([][]*tensor.Tensor, error) {
 	switch {
 	case strings.HasPrefix(spec, "random:"):
 		n, err := strconv.Atoi(strings.TrimPrefix(spec, "random:"))
 		if err != nil || n < 1 || n > 1<<16 {
 			return nil, fmt.Errorf("calib %q: want random:N with N in 1..65536", spec)
 		}
-		return randomSamples(g, n, seed), nil
+		return randomSamples(g, n, seed, intFill), nil
 	case spec == "mnist" || spec == "fashion-mnist":
 		return datasetSamples(g, spec)
 	}
@@ -131,7 +131,9 @@ func calibSamples(g *ir.Graph, spec string, seed int64) ([][]*tensor.Tensor, err
 	return folderSamples(g, spec)
 }
 
-func randomSamples(g *ir.Graph, n int, seed int64) [][]*tensor.Tensor {
+// randomSamples draws n input sets: floats uniform in [-1, 1), booleans
+// random, other integers (indices, divisors, sizes) all intFill.
+func randomSamples(g *ir.Graph, n int, seed, intFill int64) [][]*tensor.Tensor {
 	rng := rand.New(rand.NewSource(seed))
 	out := make([][]*tensor.Tensor, n)
 	for i := range out {
@@ -145,6 +147,14 @@ func randomSamples(g *ir.Graph, n int, seed int64) [][]*tensor.Tensor {
 			case t.F64 != nil:
 				for j := range t.F64 {
 					t.F64[j] = 2*rng.Float64() - 1
+				}
+			case t.DType == tensor.Bool:
+				for j := range t.I64 {
+					t.I64[j] = int64(rng.Intn(2))
+				}
+			default:
+				for j := range t.I64 {
+					t.I64[j] = intFill
 				}
 			}
 			out[i] = append(out[i], t)

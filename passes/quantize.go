@@ -73,11 +73,14 @@ func runQuantize(ctx *Context, g *ir.Graph, o quantizeOpts) (bool, error) {
 			return false, err
 		}
 	}
-	samples, err := calibSamples(g, o.calib, o.seed)
-	if err != nil {
-		return false, err
+	stats, err := calibrateWith(g, o, 1)
+	if err != nil && strings.HasPrefix(o.calib, "random:") {
+		// Integer inputs of 1 fail where an index must be 0 (a size-1
+		// axis); 0 fails where the input divides. Try both.
+		if s0, err0 := calibrateWith(g, o, 0); err0 == nil {
+			stats, err = s0, nil
+		}
 	}
-	stats, err := calibrate(g, samples, o.calibrator == "percentile")
 	if err != nil {
 		return false, err
 	}
@@ -90,6 +93,16 @@ func runQuantize(ctx *Context, g *ir.Graph, o quantizeOpts) (bool, error) {
 		ctx.Count(k, q.counts[k])
 	}
 	return true, nil
+}
+
+// calibrateWith builds the calibration samples (integer inputs of random
+// ones filled with intFill) and runs them.
+func calibrateWith(g *ir.Graph, o quantizeOpts, intFill int64) (map[*ir.Value]*valueStats, error) {
+	samples, err := calibSamples(g, o.calib, o.seed, intFill)
+	if err != nil {
+		return nil, err
+	}
+	return calibrate(g, samples, o.calibrator == "percentile")
 }
 
 // layerError names the node a quantization failure is about.

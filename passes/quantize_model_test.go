@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -159,5 +160,69 @@ func TestQuantizeDeterministic(t *testing.T) {
 	}
 	if texts[0] != texts[1] {
 		t.Fatal("two quantize runs printed differently")
+	}
+}
+
+// closeOutputs compares the float and quantized graphs' outputs on in:
+// integer outputs exactly, float outputs by cosine similarity.
+func closeOutputs(t *testing.T, g, qg *ir.Graph, in []*tensor.Tensor, minCos float64) {
+	t.Helper()
+	fo, err := interp.Run(g, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qo, err := interp.Run(qg, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range fo {
+		if !fo[i].DType.IsFloat() || tensor.Equal(fo[i], qo[i]) {
+			if !tensor.Equal(fo[i], qo[i]) {
+				t.Errorf("output %d (%s): integer output changed", i, g.Outputs[i].Name)
+			}
+			continue
+		}
+		a := make([]float64, fo[i].Len())
+		b := make([]float64, qo[i].Len())
+		for j := range a {
+			a[j], b[j] = fo[i].Float64At(j), qo[i].Float64At(j)
+		}
+		if c := cosine(a, b); c < minCos || c != c {
+			t.Errorf("output %d (%s): cosine %.4f < %.2f", i, g.Outputs[i].Name, c, minCos)
+		} else {
+			t.Logf("output %d (%s): cosine %.5f", i, g.Outputs[i].Name, c)
+		}
+	}
+}
+
+// Every corpus model that imports and canonicalizes also quantizes (W8A8,
+// random calibration), and its outputs stay close to the float ones.
+func TestQuantizeCorpus(t *testing.T) {
+	root := corpusDir(t)
+	for _, rel := range corpusModels(t, root) {
+		path := filepath.Join(root, rel)
+		t.Run(rel, func(t *testing.T) {
+			g, err := frontend.Load(path, frontend.Options{})
+			if err != nil {
+				t.Skipf("does not import: %v", err)
+			}
+			if err := NewManager().RunString(g, "canonicalize"); err != nil {
+				t.Skipf("does not canonicalize: %v", err)
+			}
+			// Calibrate on the stored inputs when there are some, else on
+			// random ones like those the comparison uses.
+			in := corpusInputs(t, path, g)
+			calib := "random:2"
+			if in == nil {
+				in = randomSamples(g, 1, 7, 1)[0]
+				if _, err := interp.Run(g, in); err != nil {
+					in = randomSamples(g, 1, 7, 0)[0] // see runQuantize
+				}
+			} else {
+				calib = strconv.Quote(filepath.Dir(path))
+			}
+			qg := quantizeGraph(t, g, "calib="+calib)
+			closeOutputs(t, g, qg, in, 0.95)
+		})
 	}
 }
