@@ -108,6 +108,9 @@ func parse(name string, data []byte, isJSON bool, depth int) (t *Target, err err
 func parseInto(name string, data []byte, isJSON bool, depth int) (*Target, error) {
 	var t Target
 	if isJSON {
+		if err := checkJSONDuplicates(data); err != nil {
+			return nil, &Error{name, []string{"decode JSON: " + err.Error()}}
+		}
 		d := json.NewDecoder(bytes.NewReader(data))
 		d.DisallowUnknownFields()
 		if err := d.Decode(&t); err != nil {

@@ -144,6 +144,9 @@ func TestLoadErrors(t *testing.T) {
 		{"json negative latency", "a.json", `{"name": "x", "base": "sot-mram-45nm", "ops": {"row_write": {"latency": {"value": -2, "unit": "ns", "provenance": "p"}}}}`, "ops.row_write.latency: -2 ns must be > 0"},
 		{"too many sub-arrays", "a.yaml", base + "geometry:\n  banks: {value: 16777216, provenance: p}\n  mats_per_bank: {value: 16777216, provenance: p}\n  subarrays_per_mat: {value: 16777216, provenance: p}\n", "sub-arrays, at most 16777216"},
 		{"port wider than buffer", "a.yaml", base + "geometry:\n  act_buffer_words: {value: 16, provenance: p}\n", "wider than the activation buffer"},
+		{"json duplicate key", "a.json", `{"name": "x", "base": "sot-mram-45nm", "clock": {"value": 1, "unit": "GHz", "provenance": "p", "value": 2}}`, `key "value" given twice in clock`},
+		{"json duplicate top key", "a.json", `{"name": "x", "name": "y", "base": "sot-mram-45nm"}`, `key "name" given twice in the top-level object`},
+		{"yaml duplicate key", "a.yaml", base + "clock: {value: 1, unit: GHz, provenance: p}\nclock: {value: 2, unit: GHz, provenance: p}\n", "already defined"},
 		{"technology unit", "a.yaml", base + "technology: {value: 45, unit: um, provenance: p}\n", `technology: unit "um", want nm`},
 	}
 	for _, c := range cases {
