@@ -19,8 +19,11 @@ func init() {
 		Produces: ir.StageCanonical,
 		New:      func(Options) (Pass, error) { return PassFunc(runCanonicalStage), nil },
 	})
+	// dce runs before the fusions too: they fold only into values with a
+	// single reader, and the cleanups leave dead readers behind (the inner
+	// reshape of a merged chain).
 	RegisterPipeline("canonicalize", "float canonicalization: the import stage to the canonical stage",
-		"identity-elim,constant-fold,reshape-canon,matmul-canon,bn-fold,dce,canonical-stage")
+		"identity-elim,constant-fold,reshape-canon,dce,matmul-canon,bn-fold,affine-fold,dce,canonical-stage")
 }
 
 func runCanonicalStage(ctx *Context, g *ir.Graph) (bool, error) {

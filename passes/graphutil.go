@@ -2,6 +2,7 @@ package passes
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -195,11 +196,14 @@ func newNamer(g *ir.Graph) *namer {
 }
 
 // fresh returns base+suffix, or with a counter appended if that is taken;
-// "" (an anonymous value the printer numbers) when base is "".
+// "" (an anonymous value the printer numbers) when base is "". A base that
+// already ends in suffix (a weight rewritten twice) is not suffixed again:
+// w.bn becomes w.bn2, not w.bn.bn.
 func (nm *namer) fresh(base, suffix string) string {
 	if base == "" {
 		return ""
 	}
+	base = strings.TrimSuffix(base, suffix)
 	name := base + suffix
 	for i := 2; nm.used[name]; i++ {
 		name = fmt.Sprintf("%s%s%d", base, suffix, i)

@@ -222,7 +222,7 @@ func TestManagerPrintAfter(t *testing.T) {
 		}
 		return buf.String()
 	}()
-	if h := headers(viaAlias); len(h) != 7 || !strings.HasSuffix(h[6], "after canonical-stage") {
+	if h := headers(viaAlias); len(h) != 9 || !strings.HasSuffix(h[8], "after canonical-stage") {
 		t.Errorf("print-after=canonicalize headers: %q", h)
 	}
 

@@ -41,8 +41,8 @@ func TestParseValid(t *testing.T) {
 		{"   ", ""},
 		{"dce", "dce"},
 		{" dce , identity-elim ", "dce,identity-elim"},
-		{"canonicalize", "identity-elim,constant-fold,reshape-canon,matmul-canon,bn-fold,dce,canonical-stage"},
-		{"canonicalize,dce", "identity-elim,constant-fold,reshape-canon,matmul-canon,bn-fold,dce,canonical-stage,dce"},
+		{"canonicalize", "identity-elim,constant-fold,reshape-canon,dce,matmul-canon,bn-fold,affine-fold,dce,canonical-stage"},
+		{"canonicalize,dce", "identity-elim,constant-fold,reshape-canon,dce,matmul-canon,bn-fold,affine-fold,dce,canonical-stage,dce"},
 		{"test-options{}", "test-options"},
 		{"test-options{bits=4}", "test-options{bits=4}"},
 		{"test-options{ mode = exact , bits=0x4, strict }", "test-options{bits=0x4,strict=true,mode=exact}"},
@@ -144,7 +144,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	for _, name := range []string{"constant-fold", "bn-fold", "identity-elim", "matmul-canon", "reshape-canon", "dce", "canonical-stage"} {
+	for _, name := range []string{"constant-fold", "bn-fold", "affine-fold", "identity-elim", "matmul-canon", "reshape-canon", "dce", "canonical-stage"} {
 		in := Lookup(name)
 		if in == nil {
 			t.Errorf("pass %s not registered", name)

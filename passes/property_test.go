@@ -67,7 +67,7 @@ var gallery = map[string]func(t *testing.T) *ir.Graph{
 	},
 }
 
-var floatPasses = []string{"identity-elim", "constant-fold", "reshape-canon", "matmul-canon", "bn-fold", "dce", "canonicalize"}
+var floatPasses = []string{"identity-elim", "constant-fold", "reshape-canon", "matmul-canon", "bn-fold", "affine-fold", "dce", "canonicalize"}
 
 // TestPassesKeepSemantics runs every float pass alone, and the whole
 // canonicalize pipeline, on every gallery graph: outputs must stay within
