@@ -54,9 +54,8 @@ type sgemmKernel struct {
 	direct, partial bool
 	fn              func(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, load bool, rows, cols int)
 
-	// copyRows, when not nil, replaces sgemmCopyRows for strides up to 32
-	// (it must also zero dst[p*stride+width : p*stride+stride]).
-	copyRows func(dst []float32, stride int, src []float32, ld, width, kc int)
+	// packCopy, when not nil, replaces sgemmPackCopy.
+	packCopy func(dst []float32, w int, src []float32, ld, width, kc int)
 	// packT, when not nil, replaces sgemmPackT.
 	packT func(dst []float32, stride int, src []float32, ld, rows, kc int)
 }
@@ -69,17 +68,18 @@ var sgemmPlanKernels = []*sgemmKernel{sgemmGoKernel}
 // benchmarks; architecture-specific init functions append to it.
 var sgemmAllKernels = []*sgemmKernel{sgemmGoKernel}
 
-// Blocking parameters (in elements). sgemmKC bounds the depth of one pass
-// over packed panels: deeper passes read and write C less often; 512 was
-// fastest on Zen 5 (192–768 measured), the kc×NR B micro-panel then being
-// served from L1/L2. sgemmMC rows of A (mc×kc) stay in L2 while the kernel
-// walks them for each B micro-panel, and sgemmNC columns of packed B (kc×nc)
-// stay in L3. Only sgemmKC changes results (it fixes where partial sums are
-// added to C); the others only change speed.
+// Blocking parameters (in elements), measured on Zen 5 (1 MB L2 per core).
+// sgemmKC bounds the depth of one pass over packed panels: deeper passes
+// read and write C less often (192–768 tried, 512 best). sgemmNC columns of
+// B are packed per pass; 256 keeps the packed kc×nc block in L2 while the
+// kernel walks it once per panel of A (2048 was up to 15% slower on
+// 64×1024×576). sgemmMC rows of A are handled per packed block. Only
+// sgemmKC changes results (it fixes where partial sums are added to C); the
+// others only change speed.
 const (
 	sgemmKC = 512
-	sgemmMC = 144
-	sgemmNC = 2048
+	sgemmMC = 288
+	sgemmNC = 256
 )
 
 // sgemmSerialWork is the number of multiply-adds below which SgemmParallel
@@ -344,7 +344,7 @@ func (j *sgemmJob) tile(tmp []float32, i, rows, jj, cols, kc int, ap []float32, 
 		if c.trans {
 			j.kern.transpose(tmp, nr, c.data[jj*c.ld+i:], c.ld, cols, rows)
 		} else {
-			j.kern.copy(tmp, nr, c.data[i*c.ld+jj:], c.ld, cols, rows)
+			sgemmCopyRows(tmp, nr, c.data[i*c.ld+jj:], c.ld, cols, rows)
 		}
 	}
 	j.kern.fn(kc, ap, lda, bp, tmp, nr, j.alpha, beta, load, mr, nr)
@@ -362,17 +362,17 @@ func (j *sgemmJob) tile(tmp []float32, i, rows, jj, cols, kc int, ap []float32, 
 // padding missing rows with zeros.
 func sgemmPackA(dst []float32, a sgemmMat, kern *sgemmKernel, i0, mc, p0, kc int) {
 	mr := kern.mr
+	if a.trans {
+		kern.copyPanels(dst, mr, a.data[p0*a.ld+i0:], a.ld, mc, kc)
+		return
+	}
 	for ir := 0; ir < mc; ir += mr {
 		panel := dst[ir*kc : (ir+mr)*kc]
 		rows := min(mr, mc-ir)
 		if rows < mr {
 			clear(panel)
 		}
-		if a.trans {
-			kern.copy(panel, mr, a.data[p0*a.ld+i0+ir:], a.ld, rows, kc)
-		} else {
-			kern.transpose(panel, mr, a.data[(i0+ir)*a.ld+p0:], a.ld, rows, kc)
-		}
+		kern.transpose(panel, mr, a.data[(i0+ir)*a.ld+p0:], a.ld, rows, kc)
 	}
 }
 
@@ -381,26 +381,40 @@ func sgemmPackA(dst []float32, a sgemmMat, kern *sgemmKernel, i0, mc, p0, kc int
 // padding missing columns with zeros.
 func sgemmPackB(dst []float32, b sgemmMat, kern *sgemmKernel, p0, kc, j0, nc int) {
 	nr := kern.nr
+	if !b.trans {
+		kern.copyPanels(dst, nr, b.data[p0*b.ld+j0:], b.ld, nc, kc)
+		return
+	}
 	for jr := 0; jr < nc; jr += nr {
 		panel := dst[jr*kc : (jr+nr)*kc]
 		cols := min(nr, nc-jr)
 		if cols < nr {
 			clear(panel)
 		}
-		if b.trans {
-			kern.transpose(panel, nr, b.data[(j0+jr)*b.ld+p0:], b.ld, cols, kc)
-		} else {
-			kern.copy(panel, nr, b.data[p0*b.ld+j0+jr:], b.ld, cols, kc)
-		}
+		kern.transpose(panel, nr, b.data[(j0+jr)*b.ld+p0:], b.ld, cols, kc)
 	}
 }
 
-// copy is sgemmCopyRows, or the kernel's faster version when it has one.
-func (k *sgemmKernel) copy(dst []float32, stride int, src []float32, ld, width, kc int) {
-	if k.copyRows != nil && stride <= 32 {
-		k.copyRows(dst, stride, src, ld, width, kc)
+// copyPanels is sgemmPackCopy, or the kernel's faster version if it has one.
+func (k *sgemmKernel) copyPanels(dst []float32, w int, src []float32, ld, width, kc int) {
+	if k.packCopy != nil {
+		k.packCopy(dst, w, src, ld, width, kc)
 	} else {
-		sgemmCopyRows(dst, stride, src, ld, width, kc)
+		sgemmPackCopy(dst, w, src, ld, width, kc)
+	}
+}
+
+// sgemmPackCopy packs kc rows of width columns of src (row stride ld) into
+// ceil(width/w) panels of kc×w values, dst[panel*kc*w+p*w+q] =
+// src[p*ld+panel*w+q], padding the last panel with zeros.
+func sgemmPackCopy(dst []float32, w int, src []float32, ld, width, kc int) {
+	for q0 := 0; q0 < width; q0 += w {
+		panel := dst[q0*kc : (q0+w)*kc]
+		cols := min(w, width-q0)
+		if cols < w {
+			clear(panel)
+		}
+		sgemmCopyRows(panel, w, src[q0:], ld, cols, kc)
 	}
 }
 

@@ -18,10 +18,10 @@ func sgemmKernel16x16AVX512(kc int, a *float32, rs, cs int, b, c *float32, ldc i
 func sgemmKernel6x16AVX2(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha, beta float32, load int)
 
 //go:noescape
-func sgemmCopyRowsAVX512(dst *float32, stride int, src *float32, ld, kc int, loadMask, storeMask uint32)
+func sgemmTranspose8AVX(dst *float32, stride int, src *float32, ld, rowBlocks, colBlocks int)
 
 //go:noescape
-func sgemmTranspose8AVX(dst *float32, stride int, src *float32, ld, rowBlocks, colBlocks int)
+func sgemmPackCopyAVX512(dst, src *float32, ld, kc, panels, w int, fullMask, lastMask uint32)
 
 func sgemmCPUID(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
@@ -45,9 +45,9 @@ func init() {
 	}
 	if avx512 {
 		sgemmAVX512Kernel = &sgemmKernel{name: "avx512-8x32", mr: 8, nr: 32, macsPerCycle: 32, direct: true, partial: true,
-			fn: sgemmKernel8x32AVX512Go, copyRows: sgemmCopyRowsAVX512Go, packT: sgemmPackTAVX}
+			fn: sgemmKernel8x32AVX512Go, packCopy: sgemmPackCopyAVX512Go, packT: sgemmPackTAVX}
 		sgemmAVX512NarrowKernel = &sgemmKernel{name: "avx512-16x16", mr: 16, nr: 16, macsPerCycle: 28, direct: true, partial: true,
-			fn: sgemmKernel16x16AVX512Go, copyRows: sgemmCopyRowsAVX512Go, packT: sgemmPackTAVX}
+			fn: sgemmKernel16x16AVX512Go, packCopy: sgemmPackCopyAVX512Go, packT: sgemmPackTAVX}
 		sgemmPlanKernels = []*sgemmKernel{sgemmAVX512Kernel, sgemmAVX512NarrowKernel}
 		sgemmAllKernels = append(sgemmAllKernels, sgemmAVX512Kernel, sgemmAVX512NarrowKernel)
 	}
@@ -149,26 +149,19 @@ func sgemmLaneMask(cols int) uint32 {
 	return uint32(1)<<cols - 1
 }
 
-// sgemmCopyRowsAVX512Go is sgemmCopyRows for widths and strides up to 32,
-// with masked vector loads and stores instead of a memmove call per row.
-func sgemmCopyRowsAVX512Go(dst []float32, stride int, src []float32, ld, width, kc int) {
-	if kc == 0 {
+// sgemmPackCopyAVX512Go is sgemmPackCopy with masked AVX-512 moves, walking
+// the source row by row.
+func sgemmPackCopyAVX512Go(dst []float32, w int, src []float32, ld, width, kc int) {
+	if kc == 0 || width == 0 {
 		return
 	}
-	if width < 1 || width > stride || stride > 32 {
-		panic("BUG: sgemmCopyRowsAVX512Go: width or stride out of range")
+	if w > 32 {
+		panic("BUG: sgemmPackCopyAVX512Go: panel wider than 32")
 	}
-	_ = dst[(kc-1)*stride+stride-1]
+	panels := (width + w - 1) / w
+	_ = dst[panels*kc*w-1]
 	_ = src[(kc-1)*ld+width-1]
-	loadMask := uint32(1)<<width - 1
-	storeMask := uint32(1)<<stride - 1
-	if stride == 32 {
-		storeMask = ^uint32(0)
-	}
-	if width == 32 {
-		loadMask = ^uint32(0)
-	}
-	sgemmCopyRowsAVX512(&dst[0], stride, &src[0], ld, kc, loadMask, storeMask)
+	sgemmPackCopyAVX512(&dst[0], &src[0], ld, kc, panels, w, sgemmLaneMask(w), sgemmLaneMask(width-(panels-1)*w))
 }
 
 // sgemmPackTAVX is sgemmPackT with the 8×8 blocks transposed in YMM

@@ -688,46 +688,6 @@ k256update:
 	VZEROUPPER
 	RET
 
-// func sgemmCopyRowsAVX512(dst *float32, stride int, src *float32, ld, kc int, loadMask, storeMask uint32)
-//
-// Copies kc rows of up to 32 values: row p of src (at src + p*ld) goes to
-// dst + p*stride (strides in elements). Lane q is read when bit q of
-// loadMask is set and is zero otherwise (masked-out lanes never fault), and
-// written when bit q of storeMask is set, so a narrow source row is padded
-// with zeros to the panel width.
-TEXT ·sgemmCopyRowsAVX512(SB), NOSPLIT, $0-48
-	MOVQ dst+0(FP), DI
-	MOVQ stride+8(FP), DX
-	SHLQ $2, DX
-	MOVQ src+16(FP), SI
-	MOVQ ld+24(FP), BX
-	SHLQ $2, BX
-	MOVQ kc+32(FP), CX
-	MOVL loadMask+40(FP), AX
-	KMOVW AX, K1
-	SHRL  $16, AX
-	KMOVW AX, K2
-	MOVL  storeMask+44(FP), AX
-	KMOVW AX, K3
-	SHRL  $16, AX
-	KMOVW AX, K4
-	TESTQ CX, CX
-	JZ    copydone
-
-copyloop:
-	VMOVUPS.Z (SI), K1, Z0
-	VMOVUPS.Z 64(SI), K2, Z1
-	VMOVUPS   Z0, K3, (DI)
-	VMOVUPS   Z1, K4, 64(DI)
-	ADDQ      BX, SI
-	ADDQ      DX, DI
-	DECQ      CX
-	JNZ       copyloop
-
-copydone:
-	VZEROUPPER
-	RET
-
 // func sgemmTranspose8AVX(dst *float32, stride int, src *float32, ld, rowBlocks, colBlocks int)
 //
 // Transposes rowBlocks×colBlocks blocks of 8×8 values: for r < 8*rowBlocks
@@ -816,5 +776,68 @@ trnextrow:
 	JNZ  trrows
 
 trdone:
+	VZEROUPPER
+	RET
+
+// func sgemmPackCopyAVX512(dst, src *float32, ld, kc, panels, w int, fullMask, lastMask uint32)
+//
+// Packs kc rows of panels*w columns of src (row stride ld elements) into
+// panels of kc×w values: column panel*w+q of row p goes to
+// dst[panel*kc*w + p*w + q], w <= 32. Lanes are read under fullMask, or
+// lastMask for the last panel, and masked-out lanes are stored as zeros
+// (fullMask covers the w lanes of a panel row). It walks src row by row, so
+// reads are sequential even when ld is a multiple of the page size.
+TEXT ·sgemmPackCopyAVX512(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), BX
+	SHLQ $2, BX
+	MOVQ kc+24(FP), CX
+	MOVQ panels+32(FP), R8
+	MOVQ w+40(FP), R9
+	SHLQ $2, R9                    // w in bytes: next source panel, next dst row
+	MOVQ R9, R10
+	IMULQ CX, R10                  // kc*w bytes: next destination panel
+	MOVL fullMask+48(FP), AX
+	KMOVW AX, K1
+	SHRL  $16, AX
+	KMOVW AX, K2
+	MOVL  lastMask+52(FP), AX
+	KMOVW AX, K3
+	SHRL  $16, AX
+	KMOVW AX, K4
+	DECQ  R8                       // full panels before the last one
+	TESTQ CX, CX
+	JZ    pcdone
+
+pcrow:
+	MOVQ SI, R11
+	MOVQ DI, R12
+	MOVQ R8, DX
+	TESTQ DX, DX
+	JZ   pclast
+
+pcpanel:
+	VMOVUPS.Z (R11), K1, Z0
+	VMOVUPS.Z 64(R11), K2, Z1
+	VMOVUPS   Z0, K1, (R12)
+	VMOVUPS   Z1, K2, 64(R12)
+	ADDQ      R9, R11
+	ADDQ      R10, R12
+	DECQ      DX
+	JNZ       pcpanel
+
+pclast:
+	VMOVUPS.Z (R11), K3, Z0
+	VMOVUPS.Z 64(R11), K4, Z1
+	VMOVUPS   Z0, K1, (R12)
+	VMOVUPS   Z1, K2, 64(R12)
+
+	ADDQ BX, SI
+	ADDQ R9, DI
+	DECQ CX
+	JNZ  pcrow
+
+pcdone:
 	VZEROUPPER
 	RET
