@@ -198,31 +198,9 @@ func sameDType(a, b Type, what string) error {
 	return nil
 }
 
-// BroadcastShapes returns the NumPy broadcast of two shapes.
-func BroadcastShapes(a, b []int) ([]int, error) {
-	r := max(len(a), len(b))
-	out := make([]int, r)
-	for i := 0; i < r; i++ {
-		da, db := 1, 1
-		if j := i - (r - len(a)); j >= 0 {
-			da = a[j]
-		}
-		if j := i - (r - len(b)); j >= 0 {
-			db = b[j]
-		}
-		switch {
-		case da == db:
-			out[i] = da
-		case da == 1:
-			out[i] = db
-		case db == 1:
-			out[i] = da
-		default:
-			return nil, fmt.Errorf("shapes %s and %s do not broadcast", tensor.ShapeString(a), tensor.ShapeString(b))
-		}
-	}
-	return out, nil
-}
+// BroadcastShapes returns the NumPy broadcast of two shapes (the same rule
+// as the interpreter's kernels, tensor.BroadcastShape).
+func BroadcastShapes(a, b []int) ([]int, error) { return tensor.BroadcastShape(a, b) }
 
 // ---- element-wise ----
 

@@ -103,7 +103,7 @@ func TestInferElementwise(t *testing.T) {
 	i8 := &Value{Type: Type{DType: tensor.Int8, Shape: []int{2}}}
 	runInferCases(t, []inferCase{
 		{"add bcast", node(OpAdd, nil, 1, f32(3, 1, 5), f32(4, 1)), []Type{ft(3, 4, 5)}, ""},
-		{"add no bcast", node(OpAdd, nil, 1, f32(3, 2), f32(3)), nil, "do not broadcast"},
+		{"add no bcast", node(OpAdd, nil, 1, f32(3, 2), f32(3)), nil, "cannot be broadcast"},
 		{"add dtype", node(OpAdd, nil, 1, f32(2), i8), nil, "element type i8"},
 		{"sum3", node(OpSum, nil, 1, f32(1, 3), f32(2, 1), f32(3)), []Type{ft(2, 3)}, ""},
 		{"prelu", node(OpPRelu, nil, 1, f32(1, 3, 4, 4), f32(3, 1, 1)), []Type{ft(1, 3, 4, 4)}, ""},
