@@ -51,6 +51,11 @@ var mustImport = map[string]bool{
 	"models/super-resolution-10/super_resolution.onnx":      true,
 }
 
+// heavyModels take seconds in the interpreter; -short skips them.
+var heavyModels = map[string]bool{
+	"models/super-resolution-10/super_resolution.onnx": true,
+}
+
 // corpusModels returns the float models of the corpus, relative to root:
 // every .onnx under models/ except the int8 ShuffleNet, the PyTorch module
 // and operator tests (BatchNorm eval, Linear, addmm, view, ...), and the
@@ -131,6 +136,9 @@ func TestCorpusCanonicalize(t *testing.T) {
 	for _, rel := range corpusModels(t, root) {
 		path := filepath.Join(root, rel)
 		t.Run(rel, func(t *testing.T) {
+			if testing.Short() && heavyModels[rel] {
+				t.Skip("large activations; skipped with -short")
+			}
 			g, err := frontend.Load(path, frontend.Options{})
 			if err != nil {
 				if mustImport[rel] {
