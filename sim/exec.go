@@ -175,6 +175,9 @@ func (m *Machine) exec(st *RunStats) error {
 				// Chain: issue the following bmacs right here, without the
 				// main loop's dispatch (same accounting, same checks).
 				ni := t + cyc
+				if d-ni > 8*cyc {
+					ni = max(ni, (d+cyc-1)/cyc*cyc-cyc)
+				}
 				for ni < d-cyc {
 					ni += cyc
 				}

@@ -1,0 +1,143 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/backend/target"
+)
+
+// fuzzProgram builds a program from fuzz bytes: every 9 bytes are one
+// instruction (an opcode chosen among the defined ones, then operand values
+// reduced into their fields and, for sub-arrays, rows and lanes, mostly into
+// the target's ranges so the run gets past Validate and exercises the
+// machine). A halt ends the code; a few weight rows make bmacs legal.
+func fuzzProgram(data []byte, tgt *target.Target) *isa.Program {
+	a := tgt.Arch()
+	p := &isa.Program{TargetName: tgt.Name, TargetFingerprint: a.Fingerprint}
+	for s := range 2 {
+		for row := range 4 {
+			bits := make([]byte, a.Cols/8)
+			for i := range bits {
+				bits[i] = byte(i*7 + row + s)
+			}
+			p.Weights = append(p.Weights, isa.WeightRow{Subarray: uint32(s), Row: uint32(row), Bits: bits, Src: -1})
+		}
+	}
+	ops := isa.Opcodes()
+	for len(data) >= 9 && len(p.Code) < 64 {
+		b := data[:9]
+		data = data[9:]
+		op := ops[int(b[0])%len(ops)]
+		info := op.Info()
+		args := make([]int64, len(info.Fields))
+		r := rand.New(rand.NewPCG(uint64(b[1])|uint64(b[2])<<8|uint64(b[3])<<16, uint64(b[4])|uint64(b[5])<<8|uint64(b[6])<<16|uint64(b[7])<<24))
+		for i, f := range info.Fields {
+			var v int64
+			switch f.Kind {
+			case isa.FReg, isa.FBase:
+				v = r.Int64N(10) // few registers: more data flow
+			case isa.FVReg:
+				v = r.Int64N(8)
+			case isa.FPReg:
+				v = r.Int64N(4)
+			case isa.FAcc:
+				v = r.Int64N(int64(a.AccPerSubarray))
+			case isa.FMode:
+				v = r.Int64N(4)
+			case isa.FType:
+				v = int64(isa.MakeIntType(1+r.IntN(31), false))
+				if r.IntN(2) == 0 {
+					v = int64(isa.MakeIntType(2+r.IntN(31), true))
+				}
+			case isa.FSign:
+				v = r.Int64N(2)
+			case isa.FTarget:
+				v = r.Int64N(int64(len(p.Code) + 1))
+			case isa.FUImm:
+				v = r.Int64N(int64(1) << f.Width)
+				if r.IntN(4) != 0 {
+					v = r.Int64N(min(int64(1)<<f.Width, 8))
+				}
+			case isa.FSImm:
+				v = r.Int64N(int64(1)<<f.Width) - int64(1)<<(f.Width-1)
+				if r.IntN(4) != 0 {
+					v = r.Int64N(16) - 4
+				}
+			}
+			args[i] = v
+		}
+		if op == isa.OpVclip && args[2] > args[3] {
+			args[2], args[3] = args[3], args[2]
+		}
+		in := isa.NewInstr(op, args...)
+		if _, err := in.Encode(); err != nil {
+			continue
+		}
+		p.Code = append(p.Code, in)
+	}
+	p.Code = append(p.Code, isa.NewInstr(isa.OpHalt))
+	return p
+}
+
+// FuzzSim runs random programs that pass Validate for a bounded number of
+// steps: the simulator must never panic, whatever faults the program hits,
+// and a machine that faulted must run again after Reset.
+func FuzzSim(f *testing.F) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 16 {
+		b := make([]byte, 9*32)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		f.Add(b)
+	}
+	tgt := target.Default()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := fuzzProgram(data, tgt)
+		exe, err := Prepare(p, tgt)
+		if err != nil {
+			return // Validate rejected it: fine
+		}
+		m := exe.NewMachine()
+		m.MaxSteps = 2000
+		st, err := m.Run()
+		if err == nil {
+			exe.BuildReport([]*RunStats{st})
+		} else if _, ok := AsFault(err); !ok {
+			t.Fatalf("Run returned a non-fault error: %v", err)
+		}
+		m.Reset()
+		m.Run()
+	})
+}
+
+// TestFuzzCorpusRuns makes sure the fuzz generator produces programs that
+// pass Validate and run, so FuzzSim exercises the machine and not only the
+// loader.
+func TestFuzzCorpusRuns(t *testing.T) {
+	tgt := target.Default()
+	r := rand.New(rand.NewPCG(7, 8))
+	valid, halted := 0, 0
+	for range 200 {
+		b := make([]byte, 9*24)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		exe, err := Prepare(fuzzProgram(b, tgt), tgt)
+		if err != nil {
+			continue
+		}
+		valid++
+		m := exe.NewMachine()
+		m.MaxSteps = 2000
+		if _, err := m.Run(); err == nil {
+			halted++
+		}
+	}
+	if valid < 50 || halted < 3 {
+		t.Fatalf("fuzz generator: %d of 200 programs valid, %d halted", valid, halted)
+	}
+	t.Logf("%d of 200 valid, %d halted", valid, halted)
+}
