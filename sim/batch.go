@@ -54,6 +54,9 @@ func (m *Machine) Infer(inputs []*tensor.Tensor) (*Result, error) {
 	return res, nil
 }
 
+// Report builds the report of one run of this machine (see BuildReport).
+func (m *Machine) Report(st *RunStats) *Report { return m.exe.BuildReport([]*RunStats{st}) }
+
 // BatchOptions controls RunBatch.
 type BatchOptions struct {
 	// Parallel is the number of goroutines (each with its own Machine sharing

@@ -266,11 +266,14 @@ func (m *Machine) exec(st *RunStats) error {
 				}
 			case isa.OpDbnz:
 				d = max(d, tm.regReady[x[0]])
-				// x[0] is a source and destination; dbnz r0 decrements the
-				// constant zero: -1 != 0, so it always branches.
+				// x[0] is a source and destination. For r0 the write is
+				// discarded and the test reads r0 again: 0, so dbnz r0
+				// never branches ("r[a] = r[a] - 1; if r[a] != 0").
 				v := r[x[0]] - 1
 				if x[0] != 0 {
 					r[x[0]] = v
+				} else {
+					v = 0
 				}
 				tm.regReady[x[0]] = d
 				if v != 0 {

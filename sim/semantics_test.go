@@ -81,7 +81,10 @@ b:
     li r2, -3
 end:
     st r1, [r0+1]
+    dbnz r0, bad2           # r0 stays 0: never branches
     halt
+bad2:
+    st r3, [r0+1]
 `)
 	wantWords(t, m, 0, 15, 0)
 }
