@@ -202,6 +202,9 @@ func TestQuantizeCorpus(t *testing.T) {
 	for _, rel := range corpusModels(t, root) {
 		path := filepath.Join(root, rel)
 		t.Run(rel, func(t *testing.T) {
+			if testing.Short() && strings.Contains(rel, "super-resolution") {
+				t.Skip("-short: 224x224 super-resolution takes seconds")
+			}
 			g, err := frontend.Load(path, frontend.Options{})
 			if err != nil {
 				t.Skipf("does not import: %v", err)
