@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
@@ -37,18 +38,39 @@ type Tolerance struct {
 // DefaultTolerance is the acceptance bar of the conformance runs.
 var DefaultTolerance = Tolerance{RTol: 1e-4, ATol: 1e-5}
 
+// impreciseReference lists cases whose stored expected outputs are less
+// precise than DefaultTolerance assumes, with the tolerance their data allows
+// and why. The runner uses the looser of the two and says so in Result.Note.
+var impreciseReference = map[string]struct {
+	tol Tolerance
+	why string
+}{
+	// Upstream stores y = [0.1511, 0.2841, 0.3572]; the exact average is
+	// 1.3595/9 = 0.151056 (checked with onnx.numpy_helper on the .pb file).
+	"test_averagepool_2d_ceil_last_window_starts_on_pad": {
+		Tolerance{RTol: 1e-3, ATol: 1e-5},
+		"reference output stored rounded to 4 decimals; compared at rtol 1e-3 (the upstream runner's default)",
+	},
+}
+
 // Result is the outcome of one case.
 type Result struct {
 	Case      string
 	Status    Status
 	MaxAbsErr float64 // largest |got-want| over all outputs of all sets
 	Msg       string  // why it failed or was skipped
+	Note      string  // for a pass: why a looser tolerance was used, if it was
 }
 
 // Run imports the case's model once per data set (input shapes are pinned to
 // the stored inputs), runs the reference interpreter and compares.
 func Run(c *Case, tol Tolerance) Result {
 	res := Result{Case: c.Name, Status: Pass}
+	if ex, ok := impreciseReference[filepath.Base(filepath.Dir(c.Model))]; ok {
+		tol.RTol = math.Max(tol.RTol, ex.tol.RTol)
+		tol.ATol = math.Max(tol.ATol, ex.tol.ATol)
+		res.Note = ex.why
+	}
 	data, err := os.ReadFile(c.Model)
 	if err != nil {
 		return Result{Case: c.Name, Status: Fail, Msg: err.Error()}

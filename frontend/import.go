@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
@@ -44,7 +43,7 @@ func Load(path string, opt Options) (*ir.Graph, error) {
 // Import decodes a serialized ONNX ModelProto and lowers it to an ir.Graph at
 // the import stage with every value typed. name is used in messages.
 func Import(name string, data []byte, opt Options) (*ir.Graph, error) {
-	file := filepath.Base(name)
+	file := name // errors name the file as the user gave it
 	var m onnx.ModelProto
 	if err := proto.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("frontend: %s: not a valid ONNX model (truncated or corrupt protobuf): %v", file, err)
@@ -262,7 +261,11 @@ func (im *importer) inputType(vi *onnx.ValueInfoProto) (ir.Type, error) {
 	name := vi.GetName()
 	tt := vi.GetType().GetTensorType()
 	if tt == nil {
-		return ir.Type{}, im.errorf("graph input %q: only tensor inputs are supported", name)
+		// Sequences, maps and optionals are valid ONNX that pimc does not
+		// model: report them like an unsupported operator.
+		return ir.Type{}, &UnsupportedError{File: im.file, Nodes: []UnsupportedNode{{
+			OpType: "graph input", Name: name, Reason: "only tensor inputs are supported, this one is a " + valueKind(vi.GetType()),
+		}}}
 	}
 	dt, err := dtypeFromONNX(tt.GetElemType())
 	if err != nil {
@@ -431,4 +434,19 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// valueKind names the kind of a non-tensor ONNX type for error messages.
+func valueKind(t *onnx.TypeProto) string {
+	switch {
+	case t.GetSequenceType() != nil:
+		return "sequence"
+	case t.GetMapType() != nil:
+		return "map"
+	case t.GetOptionalType() != nil:
+		return "optional"
+	case t.GetSparseTensorType() != nil:
+		return "sparse tensor"
+	}
+	return "value of unknown type"
 }

@@ -69,7 +69,11 @@ func runConform(args []string, stdout, stderr io.Writer) int {
 		case conform.Pass:
 			passed++
 			if !*quiet {
-				fmt.Fprintf(stdout, "PASS %s (max error %.3g)\n", r.Case, r.MaxAbsErr)
+				note := ""
+				if r.Note != "" {
+					note = "; " + r.Note
+				}
+				fmt.Fprintf(stdout, "PASS %s (max error %.3g%s)\n", r.Case, r.MaxAbsErr, note)
 			}
 		case conform.Fail:
 			failed++
