@@ -187,15 +187,15 @@ func (j *sgemmJob) cost(kern *sgemmKernel) float64 {
 	packA := 0.0
 	if !kern.direct || j.a.trans {
 		jcBlocks := (j.n + sgemmNC - 1) / sgemmNC
-		packA = float64(j.m*j.k*jcBlocks) * packCost(!j.a.trans)
+		packA = float64(j.m) * float64(j.k) * float64(jcBlocks) * packCost(!j.a.trans)
 	}
-	packB := float64(j.k*j.n) * packCost(j.b.trans)
+	packB := float64(j.k) * float64(j.n) * packCost(j.b.trans)
 	// A transposed C goes through a scratch tile, transposed out (and in,
 	// after the first k block) once per k block.
 	storeC := 0.0
 	if j.c.trans {
 		kBlocks := (j.k + sgemmKC - 1) / sgemmKC
-		storeC = float64(j.m*j.n*(2*kBlocks-1)) * transposeCost
+		storeC = float64(j.m) * float64(j.n) * float64(2*kBlocks-1) * transposeCost
 	}
 	return macs/kern.macsPerCycle + packA + packB + storeC
 }
@@ -212,7 +212,7 @@ func sgemmPadded(n, r int) int { return (n + r - 1) / r * r }
 // rows.
 func (j *sgemmJob) run(workers int) {
 	mr, nr := j.kern.mr, j.kern.nr
-	work := j.m * j.n * j.k
+	work := int64(j.m) * int64(j.n) * int64(j.k) // overflows int on 32-bit
 	if workers < 1 || work < sgemmSerialWork {
 		workers = 1
 	}
@@ -221,7 +221,7 @@ func (j *sgemmJob) run(workers int) {
 	if !j.kern.direct || j.a.trans {
 		perWorker = 2 // every chunk packs its rows of A
 	}
-	target := min(perWorker*workers, max(work/sgemmChunkWork, workers))
+	target := int(min(int64(perWorker*workers), max(work/sgemmChunkWork, int64(workers))))
 	cn := min(tn, target)
 	cm := 1
 	if cn < target {
