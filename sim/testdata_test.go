@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -88,8 +90,71 @@ func runIsa(t *testing.T, name string) (*Machine, *RunStats) {
 	return m, st
 }
 
+// readHexDump reads a "OFFSET: HEX" dump (testdata/isa/*.pimb.hex).
+func readHexDump(t *testing.T, path string) []byte {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	for _, line := range strings.Split(strings.TrimSpace(string(src)), "\n") {
+		_, h, ok := strings.Cut(line, ":")
+		if !ok {
+			t.Fatalf("%s: bad line %q", path, line)
+		}
+		b, err := hex.DecodeString(strings.Join(strings.Fields(h), ""))
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, b...)
+	}
+	return out
+}
+
+// TestTestdataBinaries runs the golden binaries (.pimb.hex) of the testdata
+// programs: the simulator computes from the decoded bits and must give the
+// same outputs and the same cost accounting as from the assembly.
+func TestTestdataBinaries(t *testing.T) {
+	for _, name := range []string{"dot", "conv", "relu_layer", "block", "edges"} {
+		t.Run(name, func(t *testing.T) {
+			prog, ins, outs := isaProgram(t, name+".pasm")
+			bin, err := isa.DecodeBinary(readHexDump(t, filepath.Join("..", "testdata", "isa", name+".pimb.hex")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var reports [2][]byte
+			for i, p := range []*isa.Program{prog, bin} {
+				m, err := Load(p, target.Default())
+				if err != nil {
+					t.Fatal(err)
+				}
+				for n, v := range ins {
+					if err := m.WriteInputRaw(n, v); err != nil {
+						t.Fatal(err)
+					}
+				}
+				st, err := m.Run()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for n, want := range outs {
+					got, _ := m.ReadOutputRaw(n)
+					if fmt.Sprint(got.I64) != fmt.Sprint(want) {
+						t.Fatalf("output %s = %v, want %v", n, got.I64, want)
+					}
+				}
+				reports[i], _ = m.Report(st).JSON()
+			}
+			if string(reports[0]) != string(reports[1]) {
+				t.Fatal("assembly and binary give different reports")
+			}
+		})
+	}
+}
+
 func TestTestdataPrograms(t *testing.T) {
-	for _, name := range []string{"dot.pasm", "conv.pasm", "relu_layer.pasm"} {
+	for _, name := range []string{"dot.pasm", "conv.pasm", "relu_layer.pasm", "block.pasm", "edges.pasm"} {
 		t.Run(name, func(t *testing.T) {
 			_, st := runIsa(t, name)
 			t.Logf("%s: %d instructions, %d ps", name, st.Steps, st.LatencyPS)
