@@ -69,7 +69,9 @@ type BatchOptions struct {
 // RunBatch runs independent images (batch[i] holds the input tensors of
 // image i, in input-port order) and returns their results in order plus the
 // report of the whole batch. Every image starts from the post-load state, so
-// the results and the report are identical whatever Parallel is. The first
+// the results and the report are identical whatever Parallel is. Runs are
+// folded into the report as they finish (Result.Stats is nil; Result.Report
+// is the image's own report), so a long batch keeps only outputs. The first
 // failing image (lowest index) is reported.
 func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Result, *Report, error) {
 	res := make([]*Result, len(batch))
@@ -79,6 +81,8 @@ func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Re
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, len(batch)))
+	sum := e.NewSummary(len(batch))
+	var mu sync.Mutex
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range workers {
@@ -88,7 +92,17 @@ func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Re
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				res[i], errs[i] = m.Infer(batch[i])
+				r, err := m.Infer(batch[i])
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				r.Report = m.Report(r.Stats)
+				mu.Lock()
+				sum.Add(i, r.Stats)
+				mu.Unlock()
+				r.Stats = nil
+				res[i] = r
 			}
 		}()
 	}
@@ -102,10 +116,5 @@ func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Re
 			return nil, nil, fmt.Errorf("image %d: %w", i, err)
 		}
 	}
-	runs := make([]*RunStats, len(res))
-	for i, r := range res {
-		runs[i] = r.Stats
-		r.Report = e.BuildReport([]*RunStats{r.Stats})
-	}
-	return res, e.BuildReport(runs), nil
+	return res, sum.Report(), nil
 }

@@ -32,9 +32,6 @@ func (m *Machine) Run() (*RunStats, error) {
 			m.flushMACs(sa, a)
 		}
 	}
-	for pc, ps := range st.pc {
-		st.PCCount[pc], st.PCTime[pc] = ps.count, ps.time
-	}
 	return st, err
 }
 
@@ -83,7 +80,7 @@ func (m *Machine) exec(st *RunStats) error {
 	cmem := e.cmem
 	accLo, accHi := m.accLo, m.accHi
 	wordLo, wordHi := m.wordLo, m.wordHi
-	pcs := st.pc
+	pcs := st.PC
 	budget := m.MaxSteps
 	if budget <= 0 {
 		budget = DefaultMaxSteps
@@ -113,7 +110,7 @@ func (m *Machine) exec(st *RunStats) error {
 		in := &code[pc]
 		x := &in.arg
 		ps := &pcs[pc]
-		ps.count++
+		ps.Count++
 		t := issue
 		d := t + cyc // dispatch time
 		next := pc + 1
@@ -181,7 +178,7 @@ func (m *Machine) exec(st *RunStats) error {
 				for ni < d-cyc {
 					ni += cyc
 				}
-				ps.time += ni - t
+				ps.TimePS += ni - t
 				issue = ni
 				pc++
 				if pc >= len(code) || code[pc].op != isa.OpBmac || steps >= budget {
@@ -191,7 +188,7 @@ func (m *Machine) exec(st *RunStats) error {
 				in = &code[pc]
 				x = &in.arg
 				ps = &pcs[pc]
-				ps.count++
+				ps.Count++
 				t = issue
 				d = t + cyc
 			}
@@ -203,7 +200,7 @@ func (m *Machine) exec(st *RunStats) error {
 			case isa.OpHalt, isa.OpBarrier:
 				d = max(d, lastEnd)
 				if in.op == isa.OpHalt {
-					ps.time += d - t
+					ps.TimePS += d - t
 					st.LatencyPS = d
 					st.Steps = steps
 					return nil
@@ -632,7 +629,7 @@ func (m *Machine) exec(st *RunStats) error {
 				n = (d+cyc-1)/cyc*cyc - cyc
 			}
 		}
-		ps.time += n - t
+		ps.TimePS += n - t
 		issue = n
 		pc = next
 	}

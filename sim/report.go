@@ -112,6 +112,7 @@ type SourceReport struct {
 	Cycles       float64 `json:"cycles"`     // controller time charged, in cycles
 	LatencyNS    float64 `json:"latency_ns"` // controller time charged (sums to the frame latency)
 	Energy       Energy  `json:"energy_pj"`
+	AvgPowerMW   float64 `json:"avg_power_mw"` // energy / latency charged
 	MACs         float64 `json:"macs"`
 	LoadEnergyPJ float64 `json:"load_energy_pj"` // weight programming of its rows
 }
@@ -198,29 +199,32 @@ func opsMap(ops *[numKinds]int64) map[string]int64 {
 	return m
 }
 
-// imageOps returns the operation counts of one run, total and per source
-// (index src+1).
-func (e *Executable) imageOps(st *RunStats) (total [numKinds]int64, bySrc [][numKinds]int64) {
-	bySrc = make([][numKinds]int64, len(e.Prog.Sources)+1)
-	for pc, n := range st.PCCount {
-		if n == 0 {
+// imageOps returns the operation counts of one run per source (index src+1).
+func (e *Executable) imageOps(st *RunStats) [][numKinds]int64 {
+	bySrc := make([][numKinds]int64, len(e.Prog.Sources)+1)
+	for pc, ps := range st.PC {
+		if ps.Count == 0 {
 			continue
 		}
 		in := &e.Prog.Code[pc]
-		staticOps(in, n, &bySrc[in.Src+1])
+		staticOps(in, ps.Count, &bySrc[in.Src+1])
 	}
 	for s := range bySrc {
 		for k := range numKinds {
 			bySrc[s][k] += st.Dyn[s][k]
-			total[k] += bySrc[s][k]
 		}
 	}
-	return total, bySrc
+	return bySrc
 }
 
-// phaseOf builds the Phase of one inference.
-func (e *Executable) phaseOf(st *RunStats) Phase {
-	ops, _ := e.imageOps(st)
+// phaseOf builds the Phase of one inference from its operation counts.
+func (e *Executable) phaseOf(st *RunStats, bySrc [][numKinds]int64) Phase {
+	var ops [numKinds]int64
+	for s := range bySrc {
+		for k := range numKinds {
+			ops[k] += bySrc[s][k]
+		}
+	}
 	ns := float64(st.LatencyPS) / 1000
 	ph := Phase{
 		Cycles:       float64((st.LatencyPS + e.cost.cycle - 1) / e.cost.cycle),
@@ -255,74 +259,128 @@ func (e *Executable) loadPhase() Phase {
 	return ph
 }
 
+// Summary folds the runs of a batch into integer totals as they finish, so
+// a long batch does not keep every run's per-instruction profile. Adding
+// runs in any order gives the same report: everything summed is an integer,
+// and the per-image phases are kept by image index.
+type Summary struct {
+	e        *Executable
+	perImage []Phase
+	have     []bool
+	srcOps   [][numKinds]int64
+	srcInstr []int64
+	srcTime  []int64
+	srcMACs  []int64
+	cycles   int64
+	latPS    int64
+	steps    int64
+	bmacs    int64
+	used     int
+}
+
+// NewSummary starts the summary of a batch of n images.
+func (e *Executable) NewSummary(n int) *Summary {
+	ns := len(e.Prog.Sources) + 1
+	return &Summary{
+		e: e, perImage: make([]Phase, n), have: make([]bool, n),
+		srcOps: make([][numKinds]int64, ns), srcInstr: make([]int64, ns), srcTime: make([]int64, ns), srcMACs: make([]int64, ns),
+	}
+}
+
+// Add folds the run of image i. Not safe for concurrent use.
+func (s *Summary) Add(i int, st *RunStats) {
+	e := s.e
+	bySrc := e.imageOps(st)
+	ph := e.phaseOf(st, bySrc)
+	s.perImage[i], s.have[i] = ph, true
+	s.cycles += int64(ph.Cycles)
+	s.latPS += st.LatencyPS
+	s.steps += st.Steps
+	for src := range bySrc {
+		for k := range numKinds {
+			s.srcOps[src][k] += bySrc[src][k]
+		}
+		s.srcMACs[src] += st.MACs[src]
+	}
+	for pc, ps := range st.PC {
+		src := e.src[pc] + 1
+		s.srcInstr[src] += ps.Count
+		s.srcTime[src] += ps.TimePS
+		if e.code[pc].op == isa.OpBmac {
+			s.bmacs += ps.Count
+		}
+	}
+	s.used = max(s.used, st.SubarraysUsed)
+}
+
 // BuildReport summarises the runs of a batch (in image order). It is
 // deterministic: the same runs give the same report byte for byte.
 func (e *Executable) BuildReport(runs []*RunStats) *Report {
+	s := e.NewSummary(len(runs))
+	for i, st := range runs {
+		s.Add(i, st)
+	}
+	return s.Report()
+}
+
+// Report builds the report of the runs added so far.
+func (s *Summary) Report() *Report {
+	e := s.e
 	t := e.Target
 	fp := e.Arch.Fingerprint
+	images := 0
+	for _, h := range s.have {
+		if h {
+			images++
+		}
+	}
 	rep := &Report{
 		Target:            t.Name,
 		TargetFingerprint: hex.EncodeToString(fp[:]),
 		ClockGHz:          t.ClockGHz(),
 		Instructions:      len(e.Prog.Code),
 		WeightRows:        len(e.Prog.Weights),
-		Images:            len(runs),
+		Images:            images,
 		Load:              e.loadPhase(),
 		SubarraysTotal:    e.Arch.Subarrays,
+		SubarraysUsed:     s.used,
+	}
+	for i, h := range s.have {
+		if h {
+			rep.PerImage = append(rep.PerImage, s.perImage[i])
+		}
 	}
 	for _, it := range t.AreaBreakdown() {
 		rep.Area = append(rep.Area, AreaItem{it.Name, it.UM2, it.Formula})
 		rep.AreaTotalUM2 += it.UM2
 	}
-
-	nsrc := len(e.Prog.Sources) + 1
-	srcOps := make([][numKinds]int64, nsrc)
-	srcInstr := make([]int64, nsrc)
-	srcTime := make([]int64, nsrc)
-	srcMACs := make([]int64, nsrc)
-	var batchOps [numKinds]int64
-	var latPS, steps, macs, bmacs, busyPS int64
 	c := &e.cost
-	for _, st := range runs {
-		ph := e.phaseOf(st)
-		rep.PerImage = append(rep.PerImage, ph)
-		rep.Batch.Cycles += ph.Cycles
-		latPS += st.LatencyPS
-		steps += st.Steps
-		_, bySrc := e.imageOps(st)
-		for s := range bySrc {
-			for k := range numKinds {
-				srcOps[s][k] += bySrc[s][k]
-				batchOps[k] += bySrc[s][k]
-			}
-			srcMACs[s] += st.MACs[s]
-			macs += st.MACs[s]
+	var batchOps [numKinds]int64
+	var macs int64
+	for src := range s.srcOps {
+		for k := range numKinds {
+			batchOps[k] += s.srcOps[src][k]
 		}
-		for pc, n := range st.PCCount {
-			s := e.src[pc] + 1
-			srcInstr[s] += n
-			srcTime[s] += st.PCTime[pc]
-			if e.code[pc].op == isa.OpBmac {
-				bmacs += n
-			}
-		}
-		rep.SubarraysUsed = max(rep.SubarraysUsed, st.SubarraysUsed)
+		macs += s.srcMACs[src]
 	}
-	busyPS = batchOps[target.OpRowWrite]*c.lat[target.OpRowWrite] +
+	busyPS := batchOps[target.OpRowWrite]*c.lat[target.OpRowWrite] +
 		batchOps[target.OpAndSense]*c.lat[target.OpAndSense] +
 		batchOps[target.OpRowRead]*c.lat[target.OpRowRead]
 
-	ns := float64(latPS) / 1000
-	rep.Batch.LatencyNS = ns
-	rep.Batch.Instructions = float64(steps)
-	rep.Batch.Energy = c.energyOf(&batchOps)
+	ns := float64(s.latPS) / 1000
+	rep.Batch = Phase{
+		Cycles:       float64(s.cycles),
+		LatencyNS:    ns,
+		Instructions: float64(s.steps),
+		Energy:       c.energyOf(&batchOps),
+		Ops:          opsMap(&batchOps),
+	}
 	addLeakage(&rep.Batch.Energy, t, ns)
-	rep.Batch.Ops = opsMap(&batchOps)
 	if ns > 0 {
 		rep.Batch.AvgPowerMW = rep.Batch.Energy.Total / ns
 	}
 
-	n := float64(max(len(runs), 1))
+	n := float64(max(images, 1))
 	per := Phase{
 		Cycles:       rep.Batch.Cycles / n,
 		LatencyNS:    rep.Batch.LatencyNS / n,
@@ -331,12 +389,12 @@ func (e *Executable) BuildReport(runs []*RunStats) *Report {
 		AvgPowerMW:   rep.Batch.AvgPowerMW,
 	}
 	per.Energy.scale(1 / n)
-	if len(runs) == 1 {
+	if images == 1 {
 		per.Ops = rep.Batch.Ops
 	}
 	rep.PerInference = per
 	rep.MACs = float64(macs) / n
-	rep.BitOps = float64(bmacs) * float64(e.Arch.Cols) / n
+	rep.BitOps = float64(s.bmacs) * float64(e.Arch.Cols) / n
 	if per.LatencyNS > 0 {
 		rep.FPS = 1e9 / per.LatencyNS
 		rep.GOPS = 2 * rep.MACs / per.LatencyNS
@@ -344,40 +402,40 @@ func (e *Executable) BuildReport(runs []*RunStats) *Report {
 	if per.Energy.Total > 0 {
 		rep.TOPSPerW = 2 * rep.MACs / per.Energy.Total
 	}
-	if rep.SubarraysUsed > 0 && latPS > 0 {
-		rep.SubarrayBusyFrac = float64(busyPS) / (float64(rep.SubarraysUsed) * float64(latPS))
+	if s.used > 0 && s.latPS > 0 {
+		rep.SubarrayBusyFrac = float64(busyPS) / (float64(s.used) * float64(s.latPS))
 	}
 
-	loadEnergy := make([]float64, nsrc)
-	for s, rows := range e.loadRowsBySrc {
-		loadEnergy[s] = float64(rows) * c.fj[target.OpRowWrite] / 1000 * (1 + t.PeripheryLeakageFraction())
-	}
+	nsrc := len(s.srcOps)
 	// Sources in index order, the unattributed bucket last (if used).
 	order := make([]int, 0, nsrc)
-	for s := 1; s < nsrc; s++ {
-		order = append(order, s)
+	for src := 1; src < nsrc; src++ {
+		order = append(order, src)
 	}
-	if srcInstr[0] > 0 || e.loadRowsBySrc[0] > 0 {
+	if s.srcInstr[0] > 0 || e.loadRowsBySrc[0] > 0 {
 		order = append(order, 0)
 	}
-	for _, s := range order {
-		sr := SourceReport{Index: s - 1, Layer: "(unattributed)"}
-		if s > 0 {
-			src := e.Prog.Sources[s-1]
-			sr.Layer, sr.Node, sr.Value = src.Layer, src.Node, src.Value
+	for _, src := range order {
+		sr := SourceReport{Index: src - 1, Layer: "(unattributed)"}
+		if src > 0 {
+			ps := e.Prog.Sources[src-1]
+			sr.Layer, sr.Node, sr.Value = ps.Layer, ps.Node, ps.Value
 		}
-		sns := float64(srcTime[s]) / 1000
-		sr.Instructions = float64(srcInstr[s]) / n
+		sns := float64(s.srcTime[src]) / 1000
+		sr.Instructions = float64(s.srcInstr[src]) / n
 		sr.LatencyNS = sns / n
-		sr.Cycles = float64(srcTime[s]) / float64(c.cycle) / n
-		sr.Energy = c.energyOf(&srcOps[s])
+		sr.Cycles = float64(s.srcTime[src]) / float64(c.cycle) / n
+		sr.Energy = c.energyOf(&s.srcOps[src])
 		// Leakage by source: array leakage over the time charged to it plus
 		// the periphery fraction of its dynamic energy; the sources add up
 		// to the total.
 		addLeakage(&sr.Energy, t, sns)
 		sr.Energy.scale(1 / n)
-		sr.MACs = float64(srcMACs[s]) / n
-		sr.LoadEnergyPJ = loadEnergy[s]
+		if sr.LatencyNS > 0 {
+			sr.AvgPowerMW = sr.Energy.Total / sr.LatencyNS
+		}
+		sr.MACs = float64(s.srcMACs[src]) / n
+		sr.LoadEnergyPJ = float64(e.loadRowsBySrc[src]) * c.fj[target.OpRowWrite] / 1000 * (1 + t.PeripheryLeakageFraction())
 		rep.Sources = append(rep.Sources, sr)
 	}
 	return rep

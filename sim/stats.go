@@ -10,8 +10,9 @@ type RunStats struct {
 	LatencyPS int64 // dispatch time of halt
 	Steps     int64 // instructions executed
 
-	PCCount []int64 // executions per pc
-	PCTime  []int64 // ps of controller time charged to each pc (sums to LatencyPS)
+	// PC[pc] counts the executions of instruction pc and the controller time
+	// charged to it (ps; the times of a run add up to LatencyPS): a profile.
+	PC []PCStat
 
 	// Dyn[src+1][kind] counts run-time-sized operations (words, lanes) per
 	// source; index 0 is unattributed.
@@ -20,19 +21,18 @@ type RunStats struct {
 	MACs []int64
 	// SubarraysUsed is the number of sub-arrays the inference touched.
 	SubarraysUsed int
-
-	pc []pcStat // hot-loop form of PCCount/PCTime, copied out after the run
 }
 
-// pcStat keeps the two per-instruction counters in one cache line slot.
-type pcStat struct{ count, time int64 }
+// PCStat is the profile of one instruction in one run.
+type PCStat struct {
+	Count  int64 // executions
+	TimePS int64 // controller time charged (issue to next issue)
+}
 
 func newRunStats(e *Executable) *RunStats {
 	return &RunStats{
-		PCCount: make([]int64, len(e.code)),
-		PCTime:  make([]int64, len(e.code)),
-		Dyn:     make([][numKinds]int64, len(e.Prog.Sources)+1),
-		MACs:    make([]int64, len(e.Prog.Sources)+1),
-		pc:      make([]pcStat, len(e.code)),
+		PC:   make([]PCStat, len(e.code)),
+		Dyn:  make([][numKinds]int64, len(e.Prog.Sources)+1),
+		MACs: make([]int64, len(e.Prog.Sources)+1),
 	}
 }
