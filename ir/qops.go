@@ -346,12 +346,17 @@ func inferQConcat(n *Node) ([]Type, error) {
 	if err := rescaleAttrs(n); err != nil {
 		return nil, err
 	}
+	// Inputs may differ in element type (each is rescaled to the output's),
+	// so the shape rule of concat runs on same-typed stand-ins.
+	shadow := &Node{Op: OpConcat, Attrs: n.Attrs, Outputs: n.Outputs}
 	for i := range n.Inputs {
-		if _, err := intIn(n, i); err != nil {
+		t, err := intIn(n, i)
+		if err != nil {
 			return nil, err
 		}
+		shadow.Inputs = append(shadow.Inputs, &Value{Type: Type{DType: tensor.Int64, Shape: t.Shape}})
 	}
-	ts, err := inferConcat(n)
+	ts, err := inferConcat(shadow)
 	if err != nil {
 		return nil, err
 	}
