@@ -21,9 +21,11 @@ func init() {
 	})
 	// dce runs before the fusions too: they fold only into values with a
 	// single reader, and the cleanups leave dead readers behind (the inner
-	// reshape of a merged chain).
+	// reshape of a merged chain). reshape-canon runs again after them: a
+	// batch_norm folded into the next fc leaves its flatten reading the
+	// batch_norm's input, which may itself be a reshape.
 	RegisterPipeline("canonicalize", "float canonicalization: the import stage to the canonical stage",
-		"identity-elim,constant-fold,reshape-canon,dce,matmul-canon,bn-fold,affine-fold,dce,canonical-stage")
+		"identity-elim,constant-fold,reshape-canon,dce,matmul-canon,bn-fold,affine-fold,reshape-canon,dce,canonical-stage")
 }
 
 func runCanonicalStage(ctx *Context, g *ir.Graph) (bool, error) {
