@@ -109,3 +109,31 @@ func BenchmarkLayer4x4(b *testing.B) {
 	b.ReportMetric(rep.PerInference.Cycles, "cycles/inference")
 	b.ReportMetric(rep.PerInference.Energy.Total/1000, "nJ/inference")
 }
+
+// BenchmarkTestdataConv runs testdata/isa/conv.pasm (a 3x3 convolution loop:
+// per output pixel 3 pld, 4 wrp, 24 bmac, 2 vacc) as a whole inference.
+func BenchmarkTestdataConv(b *testing.B) {
+	prog, ins, _ := isaProgram(b, "conv.pasm")
+	m, err := Load(prog, target.Default())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var st *RunStats
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for range b.N {
+		m.Reset()
+		for n, v := range ins {
+			if err := m.WriteInputRaw(n, v); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if st, err = m.Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu := cpuTime() - cpu0
+	if cpu > 0 {
+		b.ReportMetric(float64(st.Steps)*float64(b.N)/cpu.Seconds(), "instrs/cpu-s")
+	}
+}

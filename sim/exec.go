@@ -347,6 +347,7 @@ func (m *Machine) exec(st *RunStats) error {
 			case isa.OpPzero:
 				clear(m.patch[x[0]])
 				m.pext[x[0]] = 0
+				m.planes[x[0]].valid = false
 				tm.pReady[x[0]] = d
 			case isa.OpPld: // p, off, ra, imm, len
 				d = max(d, tm.bufFree, tm.regReady[x[2]])
@@ -356,6 +357,7 @@ func (m *Machine) exec(st *RunStats) error {
 				}
 				copy(m.patch[x[0]][x[1]:int64(x[1])+n], abuf[a:int64(a)+n])
 				m.pext[x[0]] = max(m.pext[x[0]], x[1]+x[4])
+				m.planes[x[0]].valid = false
 				end := d + c.transfer(n, c.lat[target.OpBufferRead])
 				tm.bufFree, tm.pReady[x[0]] = end, end
 				lastEnd = max(lastEnd, end)
@@ -373,7 +375,7 @@ func (m *Machine) exec(st *RunStats) error {
 				d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[2]], tm.pReady[x[4]])
 				sa.own(e)
 				o := int(row) * words
-				m.packPlane(sa.bits[o:o+words], m.patch[x[4]], uint(x[5]))
+				m.writePlane(sa.bits[o:o+words], int(x[4]), uint(x[5]))
 				sa.defined[row>>6] |= 1 << (uint(row) & 63)
 				sa.rowK[row] = m.pext[x[4]]
 				end := d + c.lat[target.OpRowWrite]
@@ -693,10 +695,11 @@ func (m *Machine) bmacFault(pc int, steps int64, x *[isa.MaxArgs]int32) *Fault {
 
 // packPlane writes bit `bit` of every patch column into the packed row dst:
 // column c goes to bit c%64 of word c/64 (two's complement bit of the int32).
-func (m *Machine) packPlane(dst []uint64, patch []int32, bit uint) {
+// It is the reference for planes.go and the path for bits >= 8.
+func packPlane(dst []uint64, patch []int32, bit uint) {
 	for w := range dst {
 		var word uint64
-		cols := patch[w*64 : min(len(patch), w*64+64)]
+		cols := patch[min(len(patch), w*64):min(len(patch), w*64+64)]
 		for i, v := range cols {
 			word |= uint64(uint32(v)>>bit&1) << uint(i)
 		}

@@ -25,6 +25,8 @@ type Machine struct {
 	vregs [isa.NumVRegs][]int32
 	patch [isa.NumPatchRegs][]int32
 	pext  [isa.NumPatchRegs]int32 // columns loaded into each patch register since its pzero
+	// planes caches the low 8 bit-planes of each patch register (planes.go).
+	planes [isa.NumPatchRegs]patchPlanes
 	abuf  []int32
 	// abuf words [dirtyLo, dirtyHi) may be non-zero: Reset clears only them.
 	dirtyLo, dirtyHi int
@@ -131,6 +133,9 @@ func (m *Machine) Reset() {
 		clear(p)
 	}
 	m.pext = [isa.NumPatchRegs]int32{}
+	for i := range m.planes {
+		m.planes[i].valid = false
+	}
 	if m.dirtyHi > m.dirtyLo {
 		clear(m.abuf[m.dirtyLo:m.dirtyHi])
 	}

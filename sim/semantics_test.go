@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/pimc-dev/pimc/backend/target"
@@ -253,5 +254,44 @@ func TestWrpTwosComplementPlanes(t *testing.T) {
 	}
 	if sa.count != 2 {
 		t.Errorf("popcount of plane 0 = %d, want 2", sa.count)
+	}
+}
+
+// TestPlaneCache checks the transposed plane cache against the direct
+// packing, for random patches (negative values, partial extents) and every
+// bit.
+func TestPlaneCache(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for trial := range 200 {
+		cols := 8 * (1 + r.IntN(256))
+		patch := make([]int32, cols)
+		ext := r.IntN(cols + 1)
+		for i := range ext {
+			patch[i] = int32(r.Uint32())
+			if r.IntN(3) == 0 {
+				patch[i] = int32(r.IntN(16)) - 8
+			}
+		}
+		var pp patchPlanes
+		// a stale, wider cache must be cleared by fill
+		for b := range pp.p {
+			for w := range pp.p[b] {
+				pp.p[b][w] = ^uint64(0)
+			}
+		}
+		pp.words = len(pp.p[0])
+		pp.fill(patch, ext)
+		words := (cols + 63) / 64
+		for b := range 8 {
+			want := make([]uint64, words)
+			packPlane(want, patch, uint(b))
+			got := make([]uint64, words)
+			copy(got, pp.p[b][:pp.words])
+			for w := range words {
+				if got[w] != want[w] {
+					t.Fatalf("trial %d: cols %d ext %d bit %d word %d: %#x, want %#x", trial, cols, ext, b, w, got[w], want[w])
+				}
+			}
+		}
 	}
 }
