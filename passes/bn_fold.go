@@ -48,7 +48,7 @@ func runBNFold(ctx *Context, g *ir.Graph) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	ctx.Count("gemms normalized to fc", gemms)
+	ctx.Count("gemms normalized", gemms)
 	uses = g.Uses()
 	changed := gemms > 0
 	n, err := rewriteNodes(g, func(n *ir.Node) ([]*ir.Node, bool, error) {

@@ -90,6 +90,12 @@ func (m *Manager) RunString(g *ir.Graph, pipeline string) error {
 // first failing pass; the error names it. After a failure g is in whatever
 // state the failing pass left it.
 func (m *Manager) Run(g *ir.Graph, p *Pipeline) error {
+	if g == nil {
+		return fmt.Errorf("passes: no graph to run on")
+	}
+	if p == nil {
+		p = &Pipeline{}
+	}
 	if err := m.checkPrintNames(); err != nil {
 		return err
 	}
