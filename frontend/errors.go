@@ -67,7 +67,7 @@ type NeedsConstantError struct {
 }
 
 func (e *NeedsConstantError) Error() string {
-	return fmt.Sprintf("frontend: node %q needs graph input %q to be constant: bind it with Options.Bind", e.Node, e.Input)
+	return fmt.Sprintf("frontend: node %q needs graph input %q to be a constant (shapes are static in pimc): bind it to a value (pimc: -bind %s=FILE.pb; API: Options.Bind)", e.Node, e.Input, e.Input)
 }
 
 // unsupportedErr marks a lowering failure that means "valid ONNX we do not

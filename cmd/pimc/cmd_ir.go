@@ -21,6 +21,8 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 	pf.register(fs, "")
 	shapes := shapeFlag{}
 	fs.Var(shapes, "shape", "pin the shape of an input with dynamic dimensions: name=1x3x32x32 (repeatable)")
+	binds := bindFlag{}
+	fs.Var(binds, "bind", "fix a graph input that feeds a shape to the tensor in a file: name=FILE.pb (repeatable)")
 	out := fs.String("o", "", "write the IR to this .pir file (all constants in full, so it parses back)")
 	dot := fs.String("dot", "", "also write a Graphviz drawing of the graph to this file")
 	elide := fs.Int("elide", 16, "when printing to the terminal, summarize constants with more elements than this (0: print all)")
@@ -40,7 +42,12 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 		return exitUser
 	}
 	defer pf.stop()
-	g, err := loadGraph(pos[0], frontend.Options{Shapes: shapes})
+	opt, err := frontendOptions(shapes, binds)
+	if err != nil {
+		fmt.Fprintf(stderr, "pimc ir: %v\n", err)
+		return exitUser
+	}
+	g, err := loadGraph(pos[0], opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "pimc ir: %v\n", err)
 		return exitUser

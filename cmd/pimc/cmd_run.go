@@ -23,6 +23,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&ins, "i", "input tensor file (.pb TensorProto or .npy), one per graph input, in order")
 	out := fs.String("o", "", "output file (.pb or .npy); a folder when the model has several outputs; default: print a summary")
 	fs.Var(shapes, "shape", "pin the shape of an input with dynamic dimensions: name=1x3x32x32 (repeatable)")
+	binds := bindFlag{}
+	fs.Var(binds, "bind", "fix a graph input that feeds a shape to the tensor in a file: name=FILE.pb (repeatable)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitUsage
@@ -41,7 +43,12 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	// The graph is imported at batch 1 unless -shape says otherwise; RunBatch
 	// splits inputs with a larger batch into images and runs them on all cores.
-	g, err := frontend.Load(model, frontend.Options{Shapes: shapes})
+	opt, err := frontendOptions(shapes, binds)
+	if err != nil {
+		fmt.Fprintf(stderr, "pimc run: %v\n", err)
+		return exitUser
+	}
+	g, err := frontend.Load(model, opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "pimc run: %v\n", err)
 		return exitUser

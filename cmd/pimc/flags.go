@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/ir/tensor"
 	"strconv"
 	"strings"
 )
@@ -88,4 +91,38 @@ func readFile(path string) ([]byte, error) {
 		return nil, err // *PathError already names the file
 	}
 	return b, nil
+}
+
+// bindFlag collects repeated -bind name=FILE settings: graph inputs fixed to
+// the tensor stored in FILE (.pb or .npy), for inputs that feed shapes.
+type bindFlag map[string]string
+
+func (b bindFlag) String() string {
+	var parts []string
+	for k, v := range b {
+		parts = append(parts, k+"="+v)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (b bindFlag) Set(v string) error {
+	eq := strings.IndexByte(v, '=')
+	if eq <= 0 || eq == len(v)-1 {
+		return fmt.Errorf("want name=FILE.pb, got %q", v)
+	}
+	b[v[:eq]] = v[eq+1:]
+	return nil
+}
+
+// frontendOptions reads the bound tensors and returns the import options.
+func frontendOptions(shapes shapeFlag, binds bindFlag) (frontend.Options, error) {
+	opt := frontend.Options{Shapes: shapes, Bind: map[string]*tensor.Tensor{}}
+	for name, path := range binds {
+		t, err := frontend.ReadTensor(path)
+		if err != nil {
+			return opt, fmt.Errorf("-bind %s: %w", name, err)
+		}
+		opt.Bind[name] = t
+	}
+	return opt, nil
 }
