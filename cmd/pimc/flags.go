@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
-	"strconv"
-	"strings"
 )
 
 // listFlag collects a repeated string flag (-i a.pb -i b.pb).
