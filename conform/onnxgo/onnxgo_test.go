@@ -27,6 +27,10 @@ func TestOnnxGoBackendSuite(t *testing.T) {
 	n := 0
 	for _, mk := range testbackend.GetAllRegisteredTests() {
 		tc := mk()
+		if why, bad := brokenInSuite[tc.OpType]; bad {
+			t.Logf("not run: %s: %s", tc.Title, why)
+			continue
+		}
 		if err := dump(filepath.Join(dir, tc.Title), tc); err != nil {
 			t.Logf("not dumped: %s: %v", tc.Title, err)
 			continue
@@ -55,6 +59,14 @@ func TestOnnxGoBackendSuite(t *testing.T) {
 	if pass < 130 {
 		t.Errorf("only %d onnx-go cases passed", pass)
 	}
+}
+
+// brokenInSuite lists op types whose cases carry wrong test data in onnx-go
+// v0.5.0 (checked by reading the generated Go source of the cases).
+var brokenInSuite = map[string]string{
+	// onnx_test_slice_*.go store the int64 starts/ends/axes/steps inputs as
+	// []float32, so the data contradicts the model's declared input types.
+	"Slice": "onnx-go stores the int64 starts/ends inputs as float32",
 }
 
 // dump writes one case as a backend-test folder.
