@@ -418,3 +418,117 @@ func inferQClip(n *Node) ([]Type, error) {
 	}
 	return one(typ(QuantDType(lo, hi), x.Shape)), nil
 }
+
+// ---- verifier rule of the quantized stage ----
+
+func init() { RegisterCheck("quantized-stage", checkQuantized) }
+
+// isQuantOp reports whether op is one of the ops registered above.
+func isQuantOp(op Op) bool {
+	switch op {
+	case OpQuantize, OpDequantize, OpQConv, OpQFC, OpQAdd, OpQConcat, OpQAvgPool, OpQGlobalAvgPool, OpQClip:
+		return true
+	}
+	return false
+}
+
+// checkQuantized checks what the integer semantics rely on (docs/QUANT.md):
+// activations read or written by quantized ops carry per-tensor
+// QuantParams, quantize/dequantize scales agree with them, matrix-layer
+// weights, biases and multipliers are constants, weight codes fit their
+// bits, and acc_bound is the no-saturation bound sum|w|*max|x| with
+// acc_bound + |bias| inside int32.
+func checkQuantized(g *Graph, report func(n *Node, format string, args ...any)) {
+	if g.Stage != StageQuantized {
+		return
+	}
+	for _, n := range g.Nodes {
+		if !isQuantOp(n.Op) {
+			continue
+		}
+		acts := append([]*Value{}, n.Outputs...)
+		switch n.Op {
+		case OpQuantize:
+		case OpQConv, OpQFC:
+			acts = append(acts, n.Input(0))
+		default:
+			acts = append(acts, n.Inputs...)
+		}
+		if n.Op == OpDequantize {
+			acts = []*Value{n.Input(0)}
+		}
+		ok := true
+		for _, v := range acts {
+			if v == nil {
+				continue
+			}
+			if q := v.Quant; q == nil || q.Axis != -1 || len(q.Scale) != 1 {
+				report(n, "%s: integer activation %q needs per-tensor quantization parameters", n.Op, v.Name)
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		switch n.Op {
+		case OpQuantize:
+			if n.Outputs[0].Quant.Scale[0] != n.Float("scale", 0) {
+				report(n, "quantize: scale attribute %v differs from the output's scale %v", n.Float("scale", 0), n.Outputs[0].Quant.Scale[0])
+			}
+		case OpDequantize:
+			if n.Input(0).Quant.Scale[0] != n.Float("scale", 0) {
+				report(n, "dequantize: scale attribute %v differs from the input's scale %v", n.Float("scale", 0), n.Input(0).Quant.Scale[0])
+			}
+		case OpQConv, OpQFC:
+			checkMatrixLayer(n, report)
+		}
+	}
+}
+
+func checkMatrixLayer(n *Node, report func(n *Node, format string, args ...any)) {
+	w, b, m := n.Input(1), n.Input(2), n.Input(3)
+	for i, v := range []*Value{w, b, m} {
+		if v == nil || !v.IsConst() || v.Const.DType.Storage() != tensor.StoreI64 {
+			report(n, "%s: input %d (weights, bias, multipliers) must be an integer constant", n.Op, i+1)
+			return
+		}
+	}
+	wq := w.Quant
+	if wq == nil || !wq.Signed || wq.Bits < 1 || wq.Bits > 8 {
+		report(n, "%s: weights need signed 1..8-bit quantization parameters", n.Op)
+		return
+	}
+	wmax := int64(1)<<(wq.Bits-1) - 1
+	if wq.Bits == 1 {
+		wmax = 1
+	}
+	xq := n.Input(0).Quant
+	xmax := int64(1)<<xq.Bits - 1
+	if xq.Signed {
+		xmax = int64(1) << (xq.Bits - 1)
+	}
+	bound := n.Ints("acc_bound", nil)
+	f := w.Type.Shape[0]
+	if f == 0 || len(bound) != f || len(b.Const.I64) != f {
+		return // the shape function reports it
+	}
+	k := len(w.Const.I64) / f
+	for c := 0; c < f; c++ {
+		var sum int64
+		for _, v := range w.Const.I64[c*k : (c+1)*k] {
+			if v < -wmax || v > wmax || (wq.Bits == 1 && v == 0) {
+				report(n, "%s: weight code %d of channel %d outside the %d-bit range", n.Op, v, c, wq.Bits)
+				return
+			}
+			sum += max(v, -v)
+		}
+		if want := sum * xmax; int64(bound[c]) != want {
+			report(n, "%s: acc_bound[%d] = %d, want sum|w| * max|x| = %d * %d = %d", n.Op, c, bound[c], sum, xmax, want)
+			return
+		}
+		if bv := b.Const.I64[c]; int64(bound[c])+max(bv, -bv) > math.MaxInt32 {
+			report(n, "%s: channel %d: acc_bound %d + |bias| %d exceeds int32 (the accumulation could saturate)", n.Op, c, bound[c], max(bv, -bv))
+			return
+		}
+	}
+}

@@ -111,7 +111,7 @@ const %b: i32[3] = [10, -3, 0]
 const %m: i32[3] = [1073741824, 536870912, 3]
 %q: u8[1,2] quant{bits=8, signed=false, axis=-1, scale=[0.01], zero_point=[]} = quantize(%x) {hi=255, lo=0, scale=0.01}
 %y: i8[1,3] quant{bits=8, signed=true, axis=-1, scale=[0.05], zero_point=[]} = qfc(%q, %w, %b, %m) {acc_bound=[2040,1785,765], hi=127, lo=-128, round="up", shift=31}
-%r: u8[1,3] = qclip(%y) {hi=127, lo=0}
+%r: u8[1,3] quant{bits=7, signed=false, axis=-1, scale=[0.05], zero_point=[]} = qclip(%y) {hi=127, lo=0}
 %f: f32[1,3] = dequantize(%r) {scale=0.05}
 %s: f32[1,3] = softmax(%f) {axis=1}
 output %s
@@ -122,6 +122,22 @@ output %s
 	}
 	if err := Verify(g); err != nil {
 		t.Fatal(err)
+	}
+	// The quantized-stage rule: acc_bound, scales, weight codes, quant params.
+	for _, c := range []struct{ from, to, want string }{
+		{"acc_bound=[2040,1785,765]", "acc_bound=[2040,1785,764]", "acc_bound[2] = 764, want"},
+		{"= dequantize(%r) {scale=0.05}", "= dequantize(%r) {scale=0.5}", "differs from the input's scale"},
+		{"[1, -7, 7, 0, -1, 2]", "[1, -8, 7, 0, -1, 2]", "weight code -8"},
+		{"acc_bound=[2040,1785,765]", "acc_bound=[2040,1785,2147483647]", "acc_bound[2] = 2147483647"},
+		{"%q: u8[1,2] quant{bits=8, signed=false, axis=-1, scale=[0.01], zero_point=[]}", "%q: u8[1,2]", "needs per-tensor quantization parameters"},
+	} {
+		bad, err := Parse("bad.pir", []byte(strings.Replace(src, c.from, c.to, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Verify(bad); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s -> %s: got %v, want %q", c.from, c.to, err, c.want)
+		}
 	}
 	g.Stage = StageCanonical
 	err = Verify(g)
