@@ -73,7 +73,6 @@ func (m *Machine) exec(st *RunStats) error {
 	tm := &m.tm
 	words := e.words
 	rows := int32(e.Arch.Rows)
-	nsa := uint32(len(m.sas))
 	spm := int32(e.Arch.SubarraysPerMat)
 	lanes := int32(e.Arch.DPULanes)
 	abuf := m.abuf
@@ -93,7 +92,6 @@ func (m *Machine) exec(st *RunStats) error {
 	// live in locals (registers) in the loop; nothing reads them after the
 	// run (Reset zeroes the timing state).
 	issue, lastEnd := tm.issue, tm.lastEnd
-	sas := m.sas
 	satAcc := func(x int64) int64 { return min(max(x, accLo), accHi) }
 	satWord := func(x int32) int32 { return int32(min(max(int64(x), wordLo), wordHi)) }
 
@@ -106,6 +104,14 @@ func (m *Machine) exec(st *RunStats) error {
 			st.Steps = steps
 			return m.fault(pc, steps, "instruction budget of %d exhausted (infinite loop? raise MaxSteps / -max-steps)", budget)
 		}
+		if code[pc].op == isa.OpBmac {
+			var f *Fault
+			pc, steps, issue, lastEnd, f = m.bmacRun(st, pc, steps, budget, issue, lastEnd)
+			if f != nil {
+				return f
+			}
+			continue
+		}
 		steps++
 		in := &code[pc]
 		x := &in.arg
@@ -115,85 +121,6 @@ func (m *Machine) exec(st *RunStats) error {
 		d := t + cyc // dispatch time
 		next := pc + 1
 
-		if in.op == isa.OpBmac { // ra, sa, rowa, rb, rowb, acc, shift, sign
-			for {
-				// The hot instruction: resolved without closures; every check
-				// is one compare, the fault message is built out of line.
-				s := uint32(r[x[0]] + x[1])
-				ra, rb := x[2], r[x[3]]+x[4]
-				if s >= nsa || uint32(ra) >= uint32(rows) || uint32(rb) >= uint32(rows) {
-					return m.bmacFault(pc, steps, x)
-				}
-				sa := sas[s]
-				if sa == nil {
-					sa = m.touch(int(s))
-				}
-				def := &sa.defined // ra, rb < rows <= 1024: the masks only drop bounds checks
-				if def[(ra>>6)&15]>>(uint(ra)&63)&1 == 0 || def[(rb>>6)&15]>>(uint(rb)&63)&1 == 0 {
-					return m.bmacFault(pc, steps, x)
-				}
-				var n int
-				if words == 4 {
-					// 256 columns, the default geometry: unrolled, no bounds checks.
-					a := (*[4]uint64)(sa.bits[int(ra)*4:])
-					b := (*[4]uint64)(sa.bits[int(rb)*4:])
-					l := (*[4]uint64)(sa.latch[:4])
-					l0, l1, l2, l3 := a[0]&b[0], a[1]&b[1], a[2]&b[2], a[3]&b[3]
-					l[0], l[1], l[2], l[3] = l0, l1, l2, l3
-					n = bits.OnesCount64(l0) + bits.OnesCount64(l1) + bits.OnesCount64(l2) + bits.OnesCount64(l3)
-				} else {
-					a := sa.bits[int(ra)*words : int(ra)*words+words]
-					b := sa.bits[int(rb)*words : int(rb)*words+words]
-					l := sa.latch[:len(a)]
-					for i := range a {
-						w := a[i] & b[i]
-						l[i] = w
-						n += bits.OnesCount64(w)
-					}
-				}
-				sa.count = uint32(n)
-				acc := x[5]
-				neg := -int64(x[7]) // 0 or -1: branch-free conditional negation
-				v := (int64(n)<<uint(x[6]) ^ neg) - neg
-				acc &= maxAccs - 1 // < acc_per_subarray <= 16 (Validate)
-				sa.acc[acc] = min(max(sa.acc[acc]+v, accLo), accHi)
-				sa.pendPC[acc] = int32(pc) + 1
-				// timing: sense -> count -> shadd pipeline
-				d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[3]])
-				e1 := d + latS
-				e2 := max(e1, sa.countFree) + latC
-				e3 := max(e2, sa.shaddFree) + latA
-				sa.arrayFree, sa.latchReady = e1, e1
-				sa.countFree = e2
-				sa.shaddFree = e3
-				if e3 > lastEnd {
-					lastEnd = e3
-				}
-				// Chain: issue the following bmacs right here, without the
-				// main loop's dispatch (same accounting, same checks).
-				ni := t + cyc
-				if d-ni > 8*cyc {
-					ni = max(ni, (d+cyc-1)/cyc*cyc-cyc)
-				}
-				for ni < d-cyc {
-					ni += cyc
-				}
-				ps.TimePS += ni - t
-				issue = ni
-				pc++
-				if pc >= len(code) || code[pc].op != isa.OpBmac || steps >= budget {
-					break
-				}
-				steps++
-				in = &code[pc]
-				x = &in.arg
-				ps = &pcs[pc]
-				ps.Count++
-				t = issue
-				d = t + cyc
-			}
-			continue
-		}
 		{
 			switch in.op {
 			case isa.OpNop:
@@ -634,6 +561,91 @@ func (m *Machine) exec(st *RunStats) error {
 		ps.TimePS += n - t
 		issue = n
 		pc = next
+	}
+}
+
+// bmacRun executes the bmac at pc and the bmacs that directly follow it (a
+// compiled layer is long runs of them), in a function of its own so that
+// its few live values stay in registers. It returns the machine's loop
+// state after the run: the next pc, steps, issue clock and latest unit
+// completion, or a fault. Semantics: docs/ISA.md §3.3; timing: timing.go.
+func (m *Machine) bmacRun(st *RunStats, pc int, steps, budget, issue, lastEnd int64) (int, int64, int64, int64, *Fault) {
+	e := m.exe
+	code, pcs, sas := e.code, st.PC, m.sas
+	r, regReady := &m.regs, &m.tm.regReady
+	cyc := e.cost.cycle
+	latS, latC, latA := e.cost.lat[target.OpAndSense], e.cost.lat[target.OpBitcount], e.cost.lat[target.OpShiftAdd]
+	accLo, accHi := m.accLo, m.accHi
+	words := e.words
+	rows, nsa := uint32(e.Arch.Rows), uint32(len(sas))
+	for {
+		steps++
+		x := &code[pc].arg // ra, sa, rowa, rb, rowb, acc, shift, sign
+		ps := &pcs[pc]
+		ps.Count++
+		t := issue
+		// Every check is one compare; the fault message is built out of line.
+		s := uint32(r[x[0]] + x[1])
+		ra, rb := x[2], r[x[3]]+x[4]
+		if s >= nsa || uint32(ra) >= rows || uint32(rb) >= rows {
+			return pc, steps, issue, lastEnd, m.bmacFault(pc, steps, x)
+		}
+		sa := sas[s]
+		if sa == nil {
+			sa = m.touch(int(s))
+		}
+		def := &sa.defined // ra, rb < rows <= 1024: the masks only drop bounds checks
+		if def[(ra>>6)&15]>>(uint(ra)&63)&1 == 0 || def[(rb>>6)&15]>>(uint(rb)&63)&1 == 0 {
+			return pc, steps, issue, lastEnd, m.bmacFault(pc, steps, x)
+		}
+		var n int
+		if words == 4 {
+			// 256 columns, the default geometry: unrolled, no bounds checks.
+			a := (*[4]uint64)(sa.bits[int(ra)*4:])
+			b := (*[4]uint64)(sa.bits[int(rb)*4:])
+			l := (*[4]uint64)(sa.latch[:4])
+			l0, l1, l2, l3 := a[0]&b[0], a[1]&b[1], a[2]&b[2], a[3]&b[3]
+			l[0], l[1], l[2], l[3] = l0, l1, l2, l3
+			n = bits.OnesCount64(l0) + bits.OnesCount64(l1) + bits.OnesCount64(l2) + bits.OnesCount64(l3)
+		} else {
+			a := sa.bits[int(ra)*words : int(ra)*words+words]
+			b := sa.bits[int(rb)*words : int(rb)*words+words]
+			l := sa.latch[:len(a)]
+			for i := range a {
+				w := a[i] & b[i]
+				l[i] = w
+				n += bits.OnesCount64(w)
+			}
+		}
+		sa.count = uint32(n)
+		acc := x[5] & (maxAccs - 1) // < acc_per_subarray <= 16 (Validate)
+		neg := -int64(x[7])         // 0 or -1: branch-free conditional negation
+		v := (int64(n)<<uint(x[6]) ^ neg) - neg
+		sa.acc[acc] = min(max(sa.acc[acc]+v, accLo), accHi)
+		sa.pendPC[acc] = int32(pc) + 1
+		// timing: sense -> count -> shadd pipeline
+		d := max(t+cyc, sa.arrayFree, regReady[x[0]], regReady[x[3]])
+		e1 := d + latS
+		e2 := max(e1, sa.countFree) + latC
+		e3 := max(e2, sa.shaddFree) + latA
+		sa.arrayFree, sa.latchReady = e1, e1
+		sa.countFree = e2
+		sa.shaddFree = e3
+		lastEnd = max(lastEnd, e3)
+		// issue of the next instruction (see exec)
+		ni := t + cyc
+		if d-ni > 8*cyc {
+			ni = max(ni, (d+cyc-1)/cyc*cyc-cyc)
+		}
+		for ni < d-cyc {
+			ni += cyc
+		}
+		ps.TimePS += ni - t
+		issue = ni
+		pc++
+		if pc >= len(code) || code[pc].op != isa.OpBmac || steps >= budget {
+			return pc, steps, issue, lastEnd, nil
+		}
 	}
 }
 
