@@ -27,7 +27,7 @@ type Machine struct {
 	pext  [isa.NumPatchRegs]int32 // columns loaded into each patch register since its pzero
 	// planes caches the low 8 bit-planes of each patch register (planes.go).
 	planes [isa.NumPatchRegs]patchPlanes
-	abuf  []int32
+	abuf   []int32
 	// abuf words [dirtyLo, dirtyHi) may be non-zero: Reset clears only them.
 	dirtyLo, dirtyHi int
 
