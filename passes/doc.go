@@ -36,5 +36,7 @@
 // testdata/ if its output is worth reading.
 //
 // Allowed imports: ir, ir/tensor, ir/interp, backend/target, internal/atomicfile,
-// the standard library.
+// gopkg.in/yaml.v3 (per-layer quantization configs), the standard library
+// (imports_test.go enforces it). Never frontend, backend or sim: passes work
+// on the IR only.
 package passes
