@@ -20,7 +20,20 @@
 //     human table). RunBatch runs a batch in sequence or on goroutines, one
 //     Machine each, with identical, deterministic results.
 //
+// API (see Example):
+//
+//	m, err := sim.Load(prog, tgt)          // isa.Validate, predecode, program the weights
+//	err = m.WriteInput("x", t)             // float: quantized; integer: raw (WriteInputRaw)
+//	st, err := m.Run()                     // *Fault on a run-time error
+//	y, _ := m.ReadOutput("y")              // dequantized Float32 (ReadOutputRaw: Int64)
+//	rep := m.Report(st)                    // *Report: JSON(), WriteTable(w)
+//	m.Reset()                              // back to the post-load state for the next image
+//
+//	exe, _ := sim.Prepare(prog, tgt)       // shared, read-only
+//	res, rep, err := exe.RunBatch(images, sim.BatchOptions{Parallel: -1})
+//	r, err := exe.NewMachine().Infer(inputs) // Reset + WriteInput + Run + read outputs
+//
 // Timing model (docs/ISA.md §4 leaves the details to the simulator): see
 // timing.go. Times are integer picoseconds, so reports are exact and
-// reproducible.
+// reproducible. The definitions of every reported number are on Report.
 package sim

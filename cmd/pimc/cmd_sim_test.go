@@ -55,6 +55,42 @@ func TestSimCLI(t *testing.T) {
 	}
 }
 
+// TestSimCLIBinary assembles dot.pasm with pimc asm and simulates the .pimb.
+func TestSimCLIBinary(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "dot.pimb")
+	if code, _, errs := runCLI("asm", "../../testdata/isa/dot.pasm", "-o", bin); code != exitOK {
+		t.Fatalf("asm: exit %d: %s", code, errs)
+	}
+	x := filepath.Join(dir, "x.npy")
+	if err := frontend.WriteTensor(x, tensor.FromF32(dotX, 1, 16), ""); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI("sim", bin, "-i", x, "-q")
+	if code != exitOK {
+		t.Fatalf("sim: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "output y:") || !strings.Contains(out, "-11") {
+		t.Fatalf("output summary lacks y = -11:\n%s", out)
+	}
+	// Costs are not part of the fingerprint: the same binary runs on a
+	// description with 60 fJ/bit writes (energy sweep without recompiling),
+	// and its 4 input-plane writes cost 4 x 256 x 60 fJ = 61.44 pJ.
+	rep := filepath.Join(dir, "r.json")
+	code, _, errs = runCLI("sim", bin, "-i", x, "-q", "-report", rep, "-target", "../../backend/target/testdata/write-energy-low.yaml")
+	if code != exitOK {
+		t.Fatalf("write-energy-low: exit %d: %s", code, errs)
+	}
+	var r sim.Report
+	data, _ := os.ReadFile(rep)
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	if w := r.PerInference.Energy.Write; w < 61.44-1e-9 || w > 61.44+1e-9 {
+		t.Fatalf("write energy %v pJ, want 61.44", w)
+	}
+}
+
 func TestSimCLIBatchAndRaw(t *testing.T) {
 	dir := t.TempDir()
 	// 3 images; the second has x[0] = 4 (w[0] = 1): y = -10.
