@@ -3,6 +3,8 @@ package sim
 import (
 	"encoding/hex"
 	"encoding/json"
+	"sort"
+	"strings"
 
 	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/backend/target"
@@ -69,6 +71,22 @@ type Report struct {
 	// in source-index order; "(unattributed)" last if any instruction has no
 	// source.
 	Sources []SourceReport `json:"sources"`
+
+	// Hotspots are the instructions that held the controller longest (per
+	// inference, mean), at most MaxHotspots, longest first.
+	Hotspots []Hotspot `json:"hotspots"`
+}
+
+// MaxHotspots bounds Report.Hotspots.
+const MaxHotspots = 10
+
+// Hotspot is one line of the per-instruction profile.
+type Hotspot struct {
+	PC        int     `json:"pc"`
+	Instr     string  `json:"instr"`
+	Source    string  `json:"source"`
+	Count     float64 `json:"count"`      // executions per inference
+	LatencyNS float64 `json:"latency_ns"` // controller time charged per inference
 }
 
 // Phase is the cost of one phase (weight programming, one inference, a batch).
@@ -271,6 +289,8 @@ type Summary struct {
 	srcInstr []int64
 	srcTime  []int64
 	srcMACs  []int64
+	pcCount  []int64
+	pcTime   []int64
 	cycles   int64
 	latPS    int64
 	steps    int64
@@ -284,6 +304,7 @@ func (e *Executable) NewSummary(n int) *Summary {
 	return &Summary{
 		e: e, perImage: make([]Phase, n), have: make([]bool, n),
 		srcOps: make([][numKinds]int64, ns), srcInstr: make([]int64, ns), srcTime: make([]int64, ns), srcMACs: make([]int64, ns),
+		pcCount: make([]int64, len(e.code)), pcTime: make([]int64, len(e.code)),
 	}
 }
 
@@ -306,6 +327,8 @@ func (s *Summary) Add(i int, st *RunStats) {
 		src := e.src[pc] + 1
 		s.srcInstr[src] += ps.Count
 		s.srcTime[src] += ps.TimePS
+		s.pcCount[pc] += ps.Count
+		s.pcTime[pc] += ps.TimePS
 		if e.code[pc].op == isa.OpBmac {
 			s.bmacs += ps.Count
 		}
@@ -438,7 +461,35 @@ func (s *Summary) Report() *Report {
 		sr.LoadEnergyPJ = float64(e.loadRowsBySrc[src]) * c.fj[target.OpRowWrite] / 1000 * (1 + t.PeripheryLeakageFraction())
 		rep.Sources = append(rep.Sources, sr)
 	}
+	rep.Hotspots = s.hotspots(n)
 	return rep
+}
+
+// hotspots returns the instructions with the most controller time, longest
+// first (ties by pc), means over n images.
+func (s *Summary) hotspots(n float64) []Hotspot {
+	var pcs []int
+	for pc, t := range s.pcTime {
+		if t > 0 {
+			pcs = append(pcs, pc)
+		}
+	}
+	sort.Slice(pcs, func(i, j int) bool {
+		a, b := pcs[i], pcs[j]
+		if s.pcTime[a] != s.pcTime[b] {
+			return s.pcTime[a] > s.pcTime[b]
+		}
+		return a < b
+	})
+	var hs []Hotspot
+	for _, pc := range pcs[:min(len(pcs), MaxHotspots)] {
+		in := s.e.Prog.Code[pc]
+		hs = append(hs, Hotspot{
+			PC: pc, Instr: strings.TrimSpace(isa.FormatInstr(in)), Source: sourceName(s.e.Prog, in.Src),
+			Count: float64(s.pcCount[pc]) / n, LatencyNS: float64(s.pcTime[pc]) / 1000 / n,
+		})
+	}
+	return hs
 }
 
 // JSON returns the report as indented JSON (deterministic: maps are sorted

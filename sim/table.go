@@ -55,6 +55,15 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	tw.Flush()
 
+	if len(r.Hotspots) > 0 {
+		b.WriteString("\nhotspots (controller time per inference)\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		for _, h := range r.Hotspots {
+			fmt.Fprintf(tw, "  pc %d\t%s\t%.0f x\t%s\t%.1f%%\t%s\n", h.PC, h.Instr, h.Count, fmtNS(h.LatencyNS), pct(h.LatencyNS, p.LatencyNS), h.Source)
+		}
+		tw.Flush()
+	}
+
 	b.WriteString("\narea\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	for _, a := range r.Area {
