@@ -71,3 +71,17 @@ func (m *Machine) writePlane(dst []uint64, p int, bit uint) {
 	n := copy(dst, pp.p[bit][:pp.words])
 	clear(dst[n:])
 }
+
+// packPlane writes bit `bit` of every patch column into the packed row dst:
+// column c goes to bit c%64 of word c/64 (two's complement bit of the int32).
+// It is the reference for planes.go and the path for bits >= 8.
+func packPlane(dst []uint64, patch []int32, bit uint) {
+	for w := range dst {
+		var word uint64
+		cols := patch[min(len(patch), w*64):min(len(patch), w*64+64)]
+		for i, v := range cols {
+			word |= uint64(uint32(v)>>bit&1) << uint(i)
+		}
+		dst[w] = word
+	}
+}

@@ -1,0 +1,115 @@
+package sim
+
+import (
+	"math/bits"
+
+	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/backend/target"
+)
+
+// bmacRun executes the bmac at pc and the bmacs that directly follow it (a
+// compiled layer is long runs of them), in a function of its own so that
+// its few live values stay in registers. It returns the machine's loop
+// state after the run: the next pc, steps, issue clock and latest unit
+// completion, or a fault. Semantics: docs/ISA.md §3.3; timing: timing.go.
+func (m *Machine) bmacRun(st *RunStats, pc int, steps, budget, issue, lastEnd int64) (int, int64, int64, int64, *Fault) {
+	e := m.exe
+	code, pcs, sas := e.code, st.PC, m.sas
+	r, regReady := &m.regs, &m.tm.regReady
+	cyc := e.cost.cycle
+	latS, latC, latA := e.cost.lat[target.OpAndSense], e.cost.lat[target.OpBitcount], e.cost.lat[target.OpShiftAdd]
+	accLo, accHi := m.accLo, m.accHi
+	words := e.words
+	rows, nsa := uint32(e.Arch.Rows), uint32(len(sas))
+	for {
+		steps++
+		x := &code[pc].arg // ra, sa, rowa, rb, rowb, acc, shift, sign
+		ps := &pcs[pc]
+		ps.Count++
+		t := issue
+		// Every check is one compare; the fault message is built out of line.
+		s := uint32(r[x[0]] + x[1])
+		ra, rb := x[2], r[x[3]]+x[4]
+		if s >= nsa || uint32(ra) >= rows || uint32(rb) >= rows {
+			return pc, steps, issue, lastEnd, m.bmacFault(pc, steps, x)
+		}
+		sa := sas[s]
+		if sa == nil {
+			sa = m.touch(int(s))
+		}
+		def := &sa.defined // ra, rb < rows <= 1024: the masks only drop bounds checks
+		if def[(ra>>6)&15]>>(uint(ra)&63)&1 == 0 || def[(rb>>6)&15]>>(uint(rb)&63)&1 == 0 {
+			return pc, steps, issue, lastEnd, m.bmacFault(pc, steps, x)
+		}
+		var n int
+		if words == 4 {
+			// 256 columns, the default geometry: unrolled, no bounds checks.
+			a := (*[4]uint64)(sa.bits[int(ra)*4:])
+			b := (*[4]uint64)(sa.bits[int(rb)*4:])
+			l := (*[4]uint64)(sa.latch[:4])
+			l0, l1, l2, l3 := a[0]&b[0], a[1]&b[1], a[2]&b[2], a[3]&b[3]
+			l[0], l[1], l[2], l[3] = l0, l1, l2, l3
+			n = bits.OnesCount64(l0) + bits.OnesCount64(l1) + bits.OnesCount64(l2) + bits.OnesCount64(l3)
+		} else {
+			a := sa.bits[int(ra)*words : int(ra)*words+words]
+			b := sa.bits[int(rb)*words : int(rb)*words+words]
+			l := sa.latch[:len(a)]
+			for i := range a {
+				w := a[i] & b[i]
+				l[i] = w
+				n += bits.OnesCount64(w)
+			}
+		}
+		sa.count = uint32(n)
+		acc := x[5] & (maxAccs - 1) // < acc_per_subarray <= 16 (Validate)
+		neg := -int64(x[7])         // 0 or -1: branch-free conditional negation
+		v := (int64(n)<<uint(x[6]) ^ neg) - neg
+		sa.acc[acc] = min(max(sa.acc[acc]+v, accLo), accHi)
+		sa.pendPC[acc] = int32(pc) + 1
+		// timing: sense -> count -> shadd pipeline
+		d := max(t+cyc, sa.arrayFree, regReady[x[0]], regReady[x[3]])
+		e1 := d + latS
+		e2 := max(e1, sa.countFree) + latC
+		e3 := max(e2, sa.shaddFree) + latA
+		sa.arrayFree, sa.latchReady = e1, e1
+		sa.countFree = e2
+		sa.shaddFree = e3
+		lastEnd = max(lastEnd, e3)
+		// issue of the next instruction (see exec)
+		ni := t + cyc
+		if d-ni > 8*cyc {
+			ni = max(ni, (d+cyc-1)/cyc*cyc-cyc)
+		}
+		for ni < d-cyc {
+			ni += cyc
+		}
+		ps.TimePS += ni - t
+		issue = ni
+		pc++
+		if pc >= len(code) || code[pc].op != isa.OpBmac || steps >= budget {
+			return pc, steps, issue, lastEnd, nil
+		}
+	}
+}
+
+// bmacFault builds the fault of a bmac whose operands failed the fast checks.
+//
+//go:noinline
+func (m *Machine) bmacFault(pc int, steps int64, x *[isa.MaxArgs]int32) *Fault {
+	r := &m.regs
+	s := uint32(r[x[0]] + x[1])
+	rows := int32(m.exe.Arch.Rows)
+	if s >= uint32(len(m.sas)) {
+		return m.fault(pc, steps, "sub-array %d out of range (target has %d)", int32(s), len(m.sas))
+	}
+	sa := m.touch(int(s))
+	for _, row := range []int32{x[2], r[x[3]] + x[4]} {
+		if uint32(row) >= uint32(rows) {
+			return m.fault(pc, steps, "row %d out of range (target has %d rows)", row, rows)
+		}
+		if !sa.isDefined(int(row)) {
+			return m.fault(pc, steps, "reads row %d of sub-array %d, which holds undefined data (never written by the weight image or wrp)", row, s)
+		}
+	}
+	panic("BUG: sim: bmacFault without a fault")
+}
