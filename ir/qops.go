@@ -462,7 +462,7 @@ func checkQuantized(g *Graph, report func(n *Node, format string, args ...any)) 
 			if v == nil {
 				continue
 			}
-			if q := v.Quant; q == nil || q.Axis != -1 || len(q.Scale) != 1 {
+			if q := v.Quant; q == nil || q.Axis != -1 || len(q.Scale) != 1 || q.Bits < 1 || q.Bits > 32 {
 				report(n, "%s: integer activation %q needs per-tensor quantization parameters", n.Op, v.Name)
 				ok = false
 			}
@@ -472,11 +472,11 @@ func checkQuantized(g *Graph, report func(n *Node, format string, args ...any)) 
 		}
 		switch n.Op {
 		case OpQuantize:
-			if n.Outputs[0].Quant.Scale[0] != n.Float("scale", 0) {
+			if len(n.Outputs) == 1 && n.Outputs[0] != nil && n.Outputs[0].Quant.Scale[0] != n.Float("scale", 0) {
 				report(n, "quantize: scale attribute %v differs from the output's scale %v", n.Float("scale", 0), n.Outputs[0].Quant.Scale[0])
 			}
 		case OpDequantize:
-			if n.Input(0).Quant.Scale[0] != n.Float("scale", 0) {
+			if n.Input(0) != nil && n.Input(0).Quant.Scale[0] != n.Float("scale", 0) {
 				report(n, "dequantize: scale attribute %v differs from the input's scale %v", n.Float("scale", 0), n.Input(0).Quant.Scale[0])
 			}
 		case OpQConv, OpQFC:
@@ -501,6 +501,9 @@ func checkMatrixLayer(n *Node, report func(n *Node, format string, args ...any))
 	wmax := int64(1)<<(wq.Bits-1) - 1
 	if wq.Bits == 1 {
 		wmax = 1
+	}
+	if n.Input(0) == nil || len(w.Type.Shape) == 0 || len(w.Const.I64) != w.Type.NumElems() || len(b.Const.I64) != b.Type.NumElems() {
+		return // structural problems are reported elsewhere
 	}
 	xq := n.Input(0).Quant
 	xmax := int64(1)<<xq.Bits - 1
