@@ -113,7 +113,20 @@ func mnistCNTK(t *testing.T) (*ir.Graph, string, [][]*tensor.Tensor) {
 	return g, dir, ins
 }
 
+// requireMNIST skips (or with PIMC_REQUIRE_CORPUS=1 fails) a test that
+// calibrates from MNIST when the GoMNIST module's data is absent.
+func requireMNIST(t *testing.T) {
+	t.Helper()
+	if _, err := datasetDir("mnist"); err != nil {
+		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+}
+
 func TestQuantizeMNISTCNTK(t *testing.T) {
+	requireMNIST(t)
 	g, dir, ins := mnistCNTK(t)
 	want := []int{5, 0, 4} // PROVENANCE.md: the three digits
 	for _, tc := range []struct {

@@ -93,7 +93,10 @@ func (q *quantizer) rangeOf(v *ir.Value) float64 {
 	return st.absRange(p)
 }
 
-func isFloatAct(v *ir.Value) bool { return v != nil && !v.IsConst() && v.Type.DType.IsFloat() }
+// isFloatAct reports whether v is a float32 activation. Only float32 values
+// are quantized: a dequantize gives float32, so a float64 or float16 value
+// must stay float on the host to keep its type.
+func isFloatAct(v *ir.Value) bool { return v != nil && !v.IsConst() && v.Type.DType == tensor.Float32 }
 
 func (q *quantizer) isMatrixLayer(n *ir.Node) bool {
 	if n.Op != ir.OpConv && n.Op != ir.OpFC {
