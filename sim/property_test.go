@@ -224,8 +224,13 @@ func TestPropertyDotProducts(t *testing.T) {
 		if err := m.WriteInputRaw("x", c.x); err != nil {
 			t.Fatalf("seed %d (%v): %v", seed, c, err)
 		}
-		if _, err := m.Run(); err != nil {
+		st, err := m.Run()
+		if err != nil {
 			t.Fatalf("seed %d (%v): %v", seed, c, err)
+		}
+		// MAC equivalents (Report.MACs) are exact for this mapping: F x K.
+		if got := m.Report(st).MACs; got != float64(c.F*c.K) {
+			t.Fatalf("seed %d (%v): MACs %v, want %d", seed, c, got, c.F*c.K)
 		}
 		got, _ := m.ReadOutputRaw("y")
 		for f := range want {
