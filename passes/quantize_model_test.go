@@ -273,3 +273,49 @@ func TestQuantizeLightModels(t *testing.T) {
 		})
 	}
 }
+
+// The corpus MNIST classifiers agree with their float versions on the
+// top-1 class of MNIST test images they were not calibrated on (W8A8, and
+// W4A4 with the 8-bit ends).
+func TestQuantizeMNISTModelsAgree(t *testing.T) {
+	requireMNIST(t)
+	root := corpusDir(t)
+	dir, _ := datasetDir("mnist")
+	imgs, err := readIDXImages(filepath.Join(dir, "t10k-images-idx3-ubyte.gz"), 2*calibImages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs = imgs[calibImages:] // calibration uses the first calibImages
+	for _, c := range []struct {
+		model string
+		opts  string
+		agree int // of 32
+	}{
+		{"models/mnist-cntk-zoo/model.onnx", "wbits=8,abits=8", 32},
+		{"models/mnist-cntk-zoo/model.onnx", "wbits=4,abits=4", 30},
+		{"models/burn-mnist-cnn/mnist.onnx", "wbits=8,abits=8", 31},
+	} {
+		t.Run(c.model+"/"+c.opts, func(t *testing.T) {
+			g := loadCanonical(t, filepath.Join(root, c.model))
+			qg := quantizeGraph(t, g, c.opts+",calib=mnist")
+			in := g.Inputs[0]
+			if in.Type.NumElems() != 28*28 {
+				t.Skipf("input %v is not one 28x28 image", in.Type)
+			}
+			agree := 0
+			for _, img := range imgs {
+				x := tensor.New(tensor.Float32, in.Type.Shape...)
+				for i, p := range img {
+					x.F32[i] = float32(p) / 255
+				}
+				if argmax(run1(t, g, []*tensor.Tensor{x})) == argmax(run1(t, qg, []*tensor.Tensor{x})) {
+					agree++
+				}
+			}
+			t.Logf("top-1 agreement %d/%d", agree, len(imgs))
+			if agree < c.agree {
+				t.Errorf("top-1 agreement %d/%d, want >= %d", agree, len(imgs), c.agree)
+			}
+		})
+	}
+}
