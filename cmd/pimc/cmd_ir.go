@@ -54,7 +54,7 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := pf.run(g, stderr); err != nil {
 		fmt.Fprintf(stderr, "pimc ir: %s: %v\n", pos[0], err)
-		return exitUser
+		return passErrorCode(err)
 	}
 	if *dot != "" {
 		var b bytes.Buffer

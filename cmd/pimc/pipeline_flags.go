@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"io"
 	"os"
@@ -79,4 +80,18 @@ func (pf *pipelineFlags) run(g *ir.Graph, stderr io.Writer) error {
 		return m.Report(stderr)
 	}
 	return nil
+}
+
+// passErrorCode maps a pipeline error to an exit code: a malformed -passes
+// value is a usage error, a panicking pass a bug, anything else a user error
+// (the model does not go through the pipeline).
+func passErrorCode(err error) int {
+	var syn *passes.SyntaxError
+	switch {
+	case errors.As(err, &syn):
+		return exitUsage
+	case passes.IsPanic(err):
+		return exitInternal
+	}
+	return exitUser
 }
