@@ -23,6 +23,7 @@ type convLayer struct {
 	oned   bool
 
 	g                 convGeom
+	colKept           bool // col holds every group's im2col of x (training forward)
 	x, w              *tensor.Tensor
 	y, dx             *tensor.Tensor
 	col, tmp, dy, dcl *tensor.Tensor
@@ -64,7 +65,7 @@ func (l *convLayer) geometry(x, w *tensor.Tensor) (convGeom, []int, error) {
 	return g, out, nil
 }
 
-func (l *convLayer) forward(in []*tensor.Tensor, _ bool) (*tensor.Tensor, error) {
+func (l *convLayer) forward(in []*tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	x, w := in[0], in[1]
 	if err := checkF32("x", x); err != nil {
 		return nil, err
@@ -88,11 +89,18 @@ func (l *convLayer) forward(in []*tensor.Tensor, _ bool) (*tensor.Tensor, error)
 	}
 	l.g, l.x, l.w = g, x, w
 	rows, cols := g.rows(), g.cols()
-	col := buf(&l.col, rows, cols)
+	// In training mode every group's col is kept for the weight gradient.
+	ncol := 1
+	if training {
+		ncol = g.groups
+	}
+	col := buf(&l.col, ncol*rows, cols)
+	l.colKept = training
 	tmp := buf(&l.tmp, g.f, cols)
 	for gi := 0; gi < g.groups; gi++ {
-		im2col(g, col.F32, x.F32, gi)
-		tensor.SgemmParallel(workers(), false, false, g.fg, cols, rows, 1, w.F32[gi*g.fg*rows:], rows, col.F32, cols, 0, tmp.F32[gi*g.fg*cols:], cols)
+		cg := col.F32[(gi%ncol)*rows*cols:]
+		im2col(g, cg, x.F32, gi)
+		tensor.SgemmParallel(workers(), false, false, g.fg, cols, rows, 1, w.F32[gi*g.fg*rows:], rows, cg, cols, 0, tmp.F32[gi*g.fg*cols:], cols)
 	}
 	y := buf(&l.y, out...)
 	P := g.oh * g.ow
@@ -139,7 +147,6 @@ func (l *convLayer) backward(dout *tensor.Tensor, want []bool) ([]*tensor.Tensor
 	if pw == nil && dx == nil {
 		return []*tensor.Tensor{nil, nil, nil}[:len(want)], nil
 	}
-	col := buf(&l.col, rows, cols)
 	var dcol *tensor.Tensor
 	if dx != nil {
 		dcol = buf(&l.dcl, rows, cols)
@@ -147,8 +154,14 @@ func (l *convLayer) backward(dout *tensor.Tensor, want []bool) ([]*tensor.Tensor
 	for gi := 0; gi < g.groups; gi++ {
 		dyg := dys[gi*g.fg*cols:]
 		if pw != nil {
-			im2col(g, col.F32, l.x.F32, gi)
-			tensor.SgemmParallel(workers(), false, true, g.fg, rows, cols, 1, dyg, cols, col.F32, cols, 1, pw.Grad[gi*g.fg*rows:], rows)
+			var cg []float32
+			if l.colKept {
+				cg = l.col.F32[gi*rows*cols:]
+			} else {
+				cg = buf(&l.col, rows, cols).F32
+				im2col(g, cg, l.x.F32, gi)
+			}
+			tensor.SgemmParallel(workers(), false, true, g.fg, rows, cols, 1, dyg, cols, cg, cols, 1, pw.Grad[gi*g.fg*rows:], rows)
 		}
 		if dx != nil {
 			tensor.SgemmParallel(workers(), true, false, rows, cols, g.fg, 1, l.w.F32[gi*g.fg*rows:], rows, dyg, cols, 0, dcol.F32, cols)
@@ -255,6 +268,15 @@ func col2im(g convGeom, dx, dcol []float32, gi int) {
 						}
 						src := row[oh*g.ow:]
 						dst := plane[ih*g.w:]
+						if g.sw == 1 && owLo < owHi {
+							s := src[owLo:owHi]
+							d := dst[owLo+offW : owHi+offW]
+							d = d[:len(s)]
+							for k, v := range s {
+								d[k] += v
+							}
+							continue
+						}
 						for ow := owLo; ow < owHi; ow++ {
 							dst[ow*g.sw+offW] += src[ow]
 						}

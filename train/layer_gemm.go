@@ -16,8 +16,8 @@ type gemmLayer struct {
 	fc             bool
 	params         []*Param
 
-	a, b, c      *tensor.Tensor
-	m, n, k      int
+	a, b, c       *tensor.Tensor
+	m, n, k       int
 	y, da, db, dc *tensor.Tensor
 }
 

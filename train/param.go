@@ -13,8 +13,8 @@ type Role string
 
 // Parameter roles.
 const (
-	RoleWeight  Role = "weight"  // conv/fc/gemm/matmul weight matrix
-	RoleBias    Role = "bias"    // conv/fc bias, gemm C, constant add operand
+	RoleWeight  Role = "weight" // conv/fc/gemm/matmul weight matrix
+	RoleBias    Role = "bias"   // conv/fc bias, gemm C, constant add operand
 	RoleBNScale Role = "bn_scale"
 	RoleBNBias  Role = "bn_bias"
 	RoleBNMean  Role = "bn_mean" // running statistic (a buffer, not trained)

@@ -35,13 +35,13 @@ type Config struct {
 
 // EpochStats describes one finished epoch.
 type EpochStats struct {
-	Epoch                int
-	TrainLoss, TrainAcc  float64 // running averages over the epoch's batches
-	Penalty              float64 // mean penalty value per step
-	TestLoss, TestAcc    float64 // NaN without a test set
-	LR                   float64 // at the end of the epoch
-	Seconds              float64 // training time of the epoch (without evaluation)
-	Images               float64 // training samples seen
+	Epoch               int
+	TrainLoss, TrainAcc float64 // running averages over the epoch's batches
+	Penalty             float64 // mean penalty value per step
+	TestLoss, TestAcc   float64 // NaN without a test set
+	LR                  float64 // at the end of the epoch
+	Seconds             float64 // training time of the epoch (without evaluation)
+	Images              float64 // training samples seen
 }
 
 // Fit trains m on train for cfg.Epochs epochs, evaluating on test (may be

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+
+	"github.com/pimc-dev/pimc/data"
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/ir/interp"
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/passes"
+	"github.com/pimc-dev/pimc/train"
+)
+
+func init() {
+	register(&command{name: "train", summary: "train a built-in CNN (lenet5, resnet-small) and write it as ONNX", run: runTrain})
+}
+
+func runTrain(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("train", "ARCH -dataset mnist|fashion-mnist|DIR -o MODEL.onnx [-epochs N] [-batch 64] [-opt sgd|nesterov|adam] [-lr LR] [-schedule cosine] [-seed S]", stderr)
+	dataset := fs.String("dataset", "", "training data: mnist, fashion-mnist, or a folder with train/ and test/ (.npy files + labels.txt)")
+	out := fs.String("o", "", "output ONNX model (written atomically)")
+	epochs := fs.Int("epochs", 12, "training epochs")
+	batch := fs.Int("batch", 64, "minibatch size")
+	opt := fs.String("opt", "sgd", "optimizer: sgd (momentum 0.9), nesterov or adam")
+	lr := fs.Float64("lr", 0, "base learning rate (default 0.05 for sgd/nesterov, 0.002 for adam)")
+	sched := fs.String("schedule", "cosine", "learning-rate schedule: const, step:EVERY:GAMMA, cosine or cosine:RESTARTS")
+	wd := fs.Float64("wd", 5e-4, "weight decay (L2) on conv/fc weights")
+	seed := fs.Uint64("seed", 1, "seed of the initial weights and the shuffling order")
+	limit := fs.Int("limit", 0, "train on the first N training images only (0: all)")
+	foldBN := fs.Bool("fold-bn", false, "fold batch_norm into the convolutions before writing (default: keep it)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 || *dataset == "" || *out == "" || *epochs < 1 || *batch < 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	arch := pos[0]
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "pimc train: %v\n", err)
+		return exitUser
+	}
+	trainSet, testSet, err := data.Load(*dataset)
+	if err != nil {
+		return fail(err)
+	}
+	if trainSet == nil {
+		return fail(fmt.Errorf("%s has no train/ folder to train on", *dataset))
+	}
+	if *limit > 0 {
+		trainSet = trainSet.Head(*limit)
+	}
+	g, err := train.Build(arch, trainSet.Shape, trainSet.Classes, *seed)
+	if err != nil {
+		return fail(err)
+	}
+	m, err := train.NewModel(g)
+	if err != nil {
+		return fail(err)
+	}
+	o, err := train.NewOptimizer(*opt)
+	if err != nil {
+		return fail(err)
+	}
+	if *lr == 0 {
+		*lr = 0.05
+		if *opt == "adam" {
+			*lr = 0.002
+		}
+	}
+	s, err := train.ParseSchedule(*sched, *lr, *epochs)
+	if err != nil {
+		return fail(err)
+	}
+	nparams := 0
+	for _, p := range m.Params() {
+		nparams += p.Len()
+	}
+	fmt.Fprintf(stderr, "pimc train: %s on %s (%d training, %d test images), %d parameters, %d epochs, batch %d, %s lr %g %s, seed %d\n",
+		arch, *dataset, trainSet.Len(), lenOf(testSet), nparams, *epochs, *batch, *opt, *lr, *sched, *seed)
+	start := time.Now()
+	// The model is written after every epoch, so a long run that is
+	// stopped still leaves its latest state.
+	save := func(m *train.Model, _ train.EpochStats) error {
+		trained := m.Graph()
+		if *foldBN {
+			if err := passes.NewManager().RunString(trained, "bn-fold,dce"); err != nil {
+				return err
+			}
+		}
+		return frontend.Save(*out, trained, frontend.ExportOptions{Producer: "pimc train"})
+	}
+	hist, err := train.Fit(m, trainSet, testSet, train.Config{
+		Epochs: *epochs, Batch: *batch, Seed: *seed, Optimizer: o, Schedule: s, WeightDecay: *wd,
+		Progress: stderr, Bar: isTerminal(stderr), OnEpoch: save,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	last := hist[len(hist)-1]
+	var sec float64
+	for _, h := range hist {
+		sec += h.Seconds
+	}
+	fmt.Fprintf(stdout, "%s: %s trained %d epochs in %.0fs (%.1fs/epoch): train acc %.2f%%", *out, arch, len(hist), time.Since(start).Seconds(), sec/float64(len(hist)), 100*last.TrainAcc)
+	if !math.IsNaN(last.TestAcc) {
+		fmt.Fprintf(stdout, ", test acc %.2f%%", 100*last.TestAcc)
+	}
+	fmt.Fprintln(stdout)
+	// Check the written file: it must re-import and agree with the trained model.
+	if testSet != nil {
+		if err := checkExported(*out, testSet); err != nil {
+			fmt.Fprintf(stderr, "pimc train: internal error: the written model does not reproduce the trained one: %v\n", err)
+			return exitInternal
+		}
+	}
+	return exitOK
+}
+
+func lenOf(d *data.Dataset) int {
+	if d == nil {
+		return 0
+	}
+	return d.Len()
+}
+
+// checkExported re-imports the written model and compares the interpreter's
+// predictions on the first test images with a fresh training-engine model
+// built from it, so a broken export is caught at once.
+func checkExported(path string, test *data.Dataset) error {
+	g, err := frontend.Load(path, frontend.Options{})
+	if err != nil {
+		return err
+	}
+	m, err := train.NewModel(g)
+	if err != nil {
+		return err
+	}
+	sub := test.Head(64)
+	_, accEngine, err := train.Evaluate(m, sub, 64)
+	if err != nil {
+		return err
+	}
+	correct := 0
+	for i := 0; i < sub.Len(); i++ {
+		x, y := sub.Gather(nil, []int{i})
+		outs, err := interp.Run(g, []*tensor.Tensor{x})
+		if err != nil {
+			return err
+		}
+		if argmax(outs[0].F32) == int(y[0]) {
+			correct++
+		}
+	}
+	if accInterp := float64(correct) / float64(sub.Len()); math.Abs(accInterp-accEngine) > 1.5/float64(sub.Len()) {
+		return fmt.Errorf("interpreter accuracy %.3f vs training engine %.3f on %d images", accInterp, accEngine, sub.Len())
+	}
+	return nil
+}
+
+func argmax(v []float32) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// isTerminal reports whether w is a character device (a terminal), where a
+// progress bar redrawn in place is readable.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

