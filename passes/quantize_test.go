@@ -1,6 +1,7 @@
 package passes
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -256,4 +257,96 @@ func TestQuantizeConcatRescales(t *testing.T) {
 		closeOutputs(t, g, qg, in, 0.99)
 	}
 	_ = tensor.Float32
+}
+
+// The integers the pass chooses implement the real-valued layer: for every
+// qconv/qfc, weight codes are within half a step of the float weights,
+// bias codes within half a step of the float bias, and each output code
+// is within one code of (acc + bias) * s_x * s_w[c] / s_y rounded and
+// clamped (the fixed-point multiplier's error stays below one code).
+func TestQuantizeLayerAlgebra(t *testing.T) {
+	g := resBlockGraph(t)
+	qg := ir.Clone(g)
+	if err := NewManager().RunString(qg, "quantize{calib=random:4,wbits=5,abits=6}"); err != nil {
+		t.Fatal(err)
+	}
+	floatW := map[string]*tensor.Tensor{}
+	for _, c := range g.Consts {
+		floatW[c.Name] = c.Const
+	}
+	// Observe every value of the quantized graph.
+	probe := ir.Clone(qg)
+	var outs []*ir.Value
+	for _, n := range probe.Nodes {
+		outs = append(outs, n.Outputs...)
+	}
+	probe.Outputs = outs
+	vals, err := interp.Run(probe, randomSamples(g, 1, 11, 1)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := map[*ir.Value]*tensor.Tensor{}
+	k := 0
+	for i, n := range qg.Nodes {
+		for j := range n.Outputs {
+			at[qg.Nodes[i].Outputs[j]] = vals[k]
+			k++
+		}
+	}
+	checked := 0
+	for _, n := range qg.Nodes {
+		if n.Op != ir.OpQConv && n.Op != ir.OpQFC {
+			continue
+		}
+		checked++
+		x, w, b, y := n.Inputs[0], n.Inputs[1], n.Inputs[2], n.Outputs[0]
+		sx, sy := float64(x.Quant.Scale[0]), float64(y.Quant.Scale[0])
+		fw := floatW[w.Name]
+		f := w.Type.Shape[0]
+		per := w.Type.NumElems() / f
+		for i, code := range w.Const.I64 {
+			sw := float64(w.Quant.Scale[i/per])
+			if d := math.Abs(float64(code)*sw - fw.Float64At(i)); d > 0.5*sw*(1+1e-6) {
+				t.Fatalf("%s: weight %d: code %d * %g is %g from %g", n.Origin(), i, code, sw, d, fw.Float64At(i))
+			}
+		}
+		for c := 0; c < f; c++ {
+			sb := float64(b.Quant.Scale[c])
+			if math.Abs(sb-sx*float64(w.Quant.Scale[c]))/sb > 1e-6 {
+				t.Fatalf("%s: bias scale %g, want s_x*s_w = %g", n.Origin(), sb, sx*float64(w.Quant.Scale[c]))
+			}
+		}
+		var acc *tensor.Tensor
+		xt := at[x]
+		if xt == nil || fw == nil {
+			t.Fatalf("%s: no input codes or float weights", n.Origin())
+		}
+		if n.Op == ir.OpQConv {
+			p := tensor.ConvParams{Strides: n.Ints("strides", nil), Pads: n.Ints("pads", nil), Dilations: n.Ints("dilations", nil), Group: int(n.Int("group", 1))}
+			shape, _ := tensor.ConvShape(xt.Shape, w.Type.Shape, p)
+			acc = tensor.New(tensor.Int64, shape...)
+			if err := tensor.QConvAcc(acc, xt, w.Const, p); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			acc = tensor.New(tensor.Int64, xt.Shape[0], f)
+			if err := tensor.QFCAcc(acc, xt, w.Const); err != nil {
+				t.Fatal(err)
+			}
+		}
+		yt := at[y]
+		inner := acc.Len() / (acc.Shape[0] * f)
+		lo, hi := float64(n.Int("lo", 0)), float64(n.Int("hi", 0))
+		for i, a := range acc.I64 {
+			c := (i / inner) % f
+			real := float64(a+b.Const.I64[c]) * float64(b.Quant.Scale[c]) / sy
+			want := math.Max(lo, math.Min(hi, math.Floor(real+0.5)))
+			if d := math.Abs(float64(yt.I64[i]) - want); d > 1 {
+				t.Fatalf("%s: output %d = %d, want %v (real %v)", n.Origin(), i, yt.I64[i], want, real)
+			}
+		}
+	}
+	if checked < 4 {
+		t.Fatalf("checked %d matrix layers", checked)
+	}
 }
