@@ -27,8 +27,8 @@ func sgemmCPUID(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
 func sgemmXGETBV() (eax, edx uint32)
 
-// sgemmAVX512Kernel and sgemmAVX2Kernel are nil when the CPU (or the OS,
-// which must save the wider registers on context switches) lacks them.
+// The vector kernels are nil when the CPU (or the OS, which must save the
+// wider registers on context switches) lacks the instructions.
 var (
 	sgemmAVX512Kernel       *sgemmKernel
 	sgemmAVX512NarrowKernel *sgemmKernel

@@ -173,7 +173,7 @@ func (tc *sgemmCase) reference() {
 // sgemmScalars are the (alpha, beta) pairs every shape is tried with.
 var sgemmScalars = [][2]float32{{1, 0}, {1, 1}, {-0.5, 0.25}, {0, 2}, {0, 0}}
 
-func TestSgemmSmallExhaustiveTranspositions(t *testing.T) {
+func TestSgemmSmallShapesAllTranspositions(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	sizes := []int{0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33}
 	for _, kern := range sgemmConfigs() {
