@@ -25,7 +25,7 @@ func FormatAsm(p *Program) []byte {
 func PrintAsm(w io.Writer, p *Program) error {
 	var b bytes.Buffer
 	var zero [32]byte
-	fmt.Fprintf(&b, "# pimc assembly, ISA v%d.%d, %d instructions\n", FormatMajor, FormatMinor, len(p.Code))
+	fmt.Fprintf(&b, "# pimc assembly, ISA v%d.0, %d instructions\n", FormatMajor, len(p.Code))
 	if p.TargetName != "" || p.TargetFingerprint != zero {
 		fmt.Fprintf(&b, ".target %s", strconv.Quote(p.TargetName))
 		if p.TargetFingerprint != zero {

@@ -13,7 +13,7 @@ import (
 const (
 	Magic        = "PIMB\x00\r\n\x1a"
 	FormatMajor  = 1
-	FormatMinor  = 0
+	FormatMinor  = 1 // highest minor version read; files without a host section are written as 1.0
 	headerSize   = 56
 	sectionEntry = 24
 )
@@ -30,11 +30,15 @@ const (
 	SecConsts  SectionKind = 6
 	SecPorts   SectionKind = 7
 	SecSymbols SectionKind = 8
+	// SecHost (v1.1, optional) holds the host side of a compiled model:
+	// opaque bytes here, defined by docs/BACKEND.md.
+	SecHost SectionKind = 9
 )
 
 var sectionNames = map[SectionKind]string{
 	SecCode: "code", SecTarget: "target", SecSources: "sources", SecSrcmap: "srcmap",
 	SecWeights: "weights", SecConsts: "consts", SecPorts: "ports", SecSymbols: "symbols",
+	SecHost: "host",
 }
 
 func (k SectionKind) String() string {
@@ -134,13 +138,20 @@ func EncodeBinary(p *Program) ([]byte, error) {
 	}
 	add(SecSymbols, w.take())
 
+	minor := uint16(0)
+	if len(p.Host) > 0 {
+		w.b.Write(p.Host)
+		add(SecHost, w.take())
+		minor = 1
+	}
+
 	// Header, table, data.
 	n := len(secs)
 	off := uint64(headerSize + sectionEntry*n)
 	out := make([]byte, headerSize+sectionEntry*n)
 	copy(out, Magic)
 	le.PutUint16(out[8:], FormatMajor)
-	le.PutUint16(out[10:], FormatMinor)
+	le.PutUint16(out[10:], minor)
 	le.PutUint32(out[12:], uint32(n))
 	copy(out[16:48], p.TargetFingerprint[:])
 	for i, s := range secs {
@@ -258,7 +269,7 @@ func DecodeBinary(data []byte) (*Program, error) {
 		}
 		p.Code[i] = in
 	}
-	for _, k := range []SectionKind{SecTarget, SecSources, SecSrcmap, SecWeights, SecConsts, SecPorts, SecSymbols} {
+	for _, k := range []SectionKind{SecTarget, SecSources, SecSrcmap, SecWeights, SecConsts, SecPorts, SecSymbols, SecHost} {
 		b, ok := secs[k]
 		if !ok {
 			continue
@@ -362,6 +373,9 @@ func decodeSection(p *Program, r *rbuf) {
 		for i := 0; i < n && r.err == nil; i++ {
 			p.Symbols = append(p.Symbols, Symbol{Name: r.str(), PC: r.u32()})
 		}
+	case SecHost:
+		p.Host = append([]byte(nil), r.b...)
+		r.off = len(r.b)
 	}
 }
 

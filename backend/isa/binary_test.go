@@ -75,7 +75,7 @@ func TestDecodeBinaryErrors(t *testing.T) {
 		{"short header", good[:40], "truncated header: 40 bytes"},
 		{"bad magic", mod(func(b []byte) []byte { b[0] = 'X'; return b }), "bad magic"},
 		{"future major", mod(func(b []byte) []byte { b[8] = 2; return b }), "format version 2.0 not supported"},
-		{"future minor", mod(func(b []byte) []byte { b[10] = 1; return fixHeaderCRC(b) }), "format version 1.1 not supported"},
+		{"future minor", mod(func(b []byte) []byte { b[10] = 2; return fixHeaderCRC(b) }), "format version 1.2 not supported"},
 		{"header checksum", mod(func(b []byte) []byte { b[20] ^= 1; return b }), "header: checksum mismatch"},
 		{"section checksum", mod(func(b []byte) []byte { b[len(b)-1] ^= 0x80; return b }), "checksum mismatch"},
 		{"truncated table", good[:headerSize+10], "truncated section table"},
@@ -141,5 +141,34 @@ func TestDecodeEveryTruncation(t *testing.T) {
 		if _, err := DecodeBinary(b); err == nil {
 			t.Fatalf("bit flip %d in the header decoded without error", i)
 		}
+	}
+}
+
+// TestHostSection checks the optional v1.1 host section: absent programs
+// stay byte-identical v1.0 files, present ones round-trip and mark v1.1.
+func TestHostSection(t *testing.T) {
+	p := &Program{Code: []Instr{NewInstr(OpHalt)}}
+	p.Code[0].Src = -1
+	b0, err := EncodeBinary(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b0[10] != 0 {
+		t.Fatalf("program without host section written as minor %d, want 0", b0[10])
+	}
+	p.Host = []byte("host graph text")
+	b1, err := EncodeBinary(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b1[10] != 1 {
+		t.Fatalf("program with host section written as minor %d, want 1", b1[10])
+	}
+	q, err := DecodeBinary(b1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(q.Host) != "host graph text" {
+		t.Fatalf("host section %q after round trip", q.Host)
 	}
 }

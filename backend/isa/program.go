@@ -16,6 +16,10 @@ type Program struct {
 	Consts  []ConstBlock // sorted by Addr, non-overlapping
 	Ports   []Port
 	Symbols []Symbol // code labels, debug only
+	// Host is the optional host side of a compiled model (the .pimb host
+	// section, format v1.1; its contents are defined by docs/BACKEND.md).
+	// nil for programs that run on the device alone.
+	Host []byte
 }
 
 // Source names what an instruction or weight row implements, so costs can be

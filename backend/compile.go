@@ -1,0 +1,308 @@
+package backend
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/ir"
+)
+
+// Options controls Compile.
+type Options struct{}
+
+// Result is a compiled model: the device program (with the host graph in
+// Prog.Host when the model has host ops or more than one segment is needed,
+// see docs/BACKEND.md) and what the summary and tests report.
+type Result struct {
+	Prog   *isa.Program
+	Layers []LayerStat
+	// Subarrays is the number of sub-arrays holding weights, of Total.
+	Subarrays, TotalSubarrays int
+	WeightRows                int
+	Segments                  int
+	HostOps                   int
+}
+
+// LayerStat describes how one matrix layer was mapped.
+type LayerStat struct {
+	Node, Op                   string
+	Filters, KeptFilters       int
+	Cols, KeptCols             int // K summed over groups
+	M, N                       int // weight and activation planes
+	Segments, Tiles, Subarrays int
+	FirstSubarray              int
+	WeightRows                 int
+	Pixels                     int
+}
+
+type compiler struct {
+	g      *ir.Graph
+	tgt    *target.Target
+	e      *emitter
+	part   *partition
+	buf    abuf
+	pl     placer
+	lay    map[*ir.Value]*layout
+	padded map[*ir.Value]*layout
+	names  map[*ir.Value]string
+	used   map[string]bool
+	consts map[string]int
+	res    *Result
+	uses   map[*ir.Value][]*ir.Node
+	// fit collects the sub-array needs of every matrix layer, so a model
+	// that does not fit is reported with all its layers at once.
+	overflow bool
+}
+
+// Compile maps and emits a quantized graph for tgt. The result is
+// deterministic: the same graph and target give the same program bytes.
+func Compile(g *ir.Graph, tgt *target.Target, _ Options) (*Result, error) {
+	if g.Stage != ir.StageQuantized {
+		return nil, fmt.Errorf("backend: graph is at stage %s, want quantized (run the quantize pass first)", g.Stage)
+	}
+	arch := tgt.Arch()
+	b := isa.NewBuilder(tgt.Name, tgt.Fingerprint())
+	c := &compiler{
+		g: g, tgt: tgt, e: newEmitter(b, arch), part: partitionGraph(g),
+		buf:    abuf{size: arch.ActBufferWords},
+		pl:     placer{rows: arch.Rows},
+		padded: map[*ir.Value]*layout{},
+		names:  map[*ir.Value]string{}, used: map[string]bool{}, consts: map[string]int{},
+		res:    &Result{TotalSubarrays: arch.Subarrays},
+		uses:   g.Uses(),
+	}
+	c.nameValues()
+	if err := c.run(); err != nil {
+		return nil, err
+	}
+	if c.pl.next > arch.Subarrays {
+		return nil, c.fitError()
+	}
+	host, nhost, err := c.hostGraph()
+	if err != nil {
+		return nil, err
+	}
+	c.res.HostOps = nhost
+	prog, err := b.Program()
+	if err != nil {
+		return nil, fmt.Errorf("backend: %w", err)
+	}
+	prog.Host = host
+	if err := isa.Validate(prog, arch); err != nil {
+		return nil, fmt.Errorf("backend: BUG: the emitted program does not validate: %w", err)
+	}
+	c.res.Prog = prog
+	c.res.Subarrays = c.pl.next
+	c.res.WeightRows = c.pl.weightRow
+	c.res.Segments = c.part.nsegs
+	return c.res, nil
+}
+
+// run emits the dispatch and every device segment.
+func (c *compiler) run() error {
+	e := c.e
+	if c.part.nsegs == 0 {
+		return fmt.Errorf("backend: the graph has no integer op to run on the device")
+	}
+	segLabel := func(k int) string { return fmt.Sprintf("segment_%d", k) }
+	if c.part.nsegs > 1 {
+		// The host selects the segment by writing its index into the
+		// "$segment" input port before each run.
+		sel, err := c.buf.alloc([]int{1}, nil)
+		if err != nil {
+			return err
+		}
+		e.b.AddPort(isa.Port{Name: SegmentPort, Dir: isa.PortIn, Addr: uint32(sel.base), Shape: []uint32{1}, Type: isa.MakeIntType(16, false), Scale: 1})
+		r, k := e.reg(), e.reg()
+		e.emit(isa.OpLd, r, 0, int64(sel.base))
+		for s := 1; s < c.part.nsegs; s++ {
+			e.emit(isa.OpLi, k, int64(s))
+			e.b.Branch(isa.OpBeq, segLabel(s), r, k)
+		}
+		e.free(r, k)
+	}
+	for k := 0; k < c.part.nsegs; k++ {
+		e.b.Label(segLabel(k))
+		e.vl = e.arch.DPULanes
+		c.lay = map[*ir.Value]*layout{}
+		c.padded = map[*ir.Value]*layout{}
+		for _, v := range c.part.segIn[k] {
+			if err := c.inputPort(v); err != nil {
+				return err
+			}
+		}
+		for _, n := range c.g.Nodes {
+			if !onDevice(n) || (c.part.phase[n]-1)/2 != k {
+				continue
+			}
+			out := ""
+			if len(n.Outputs) > 0 {
+				out = c.names[n.Outputs[0]]
+			}
+			layer := n.Name
+			if layer == "" {
+				layer = string(n.Op) + ":" + out
+			}
+			e.b.SetSource(isa.Source{Layer: layer, Node: n.Name, Value: out})
+			if err := c.node(n); err != nil {
+				return fmt.Errorf("backend: node %s (ONNX %s): %w", n.Origin(), n.OnnxOp, err)
+			}
+		}
+		e.b.ClearSource()
+		for _, v := range c.part.segOut[k] {
+			if err := c.outputPort(v); err != nil {
+				return err
+			}
+		}
+		e.emit(isa.OpHalt)
+	}
+	return nil
+}
+
+// SegmentPort is the input port selecting the device segment to run in a
+// program with several segments (docs/BACKEND.md).
+const SegmentPort = "$segment"
+
+// nameValues gives every value crossing the device boundary a unique port
+// name: the graph input's name for a quantized input, else the value's
+// name, else v<N>; a quantized graph input x is x_q.
+func (c *compiler) nameValues() {
+	for _, v := range c.g.Inputs {
+		c.used[v.Name] = true
+	}
+	for _, n := range c.g.Nodes {
+		for _, o := range n.Outputs {
+			name := o.Name
+			if n.Op == ir.OpQuantize && n.Inputs[0].Def == nil && n.Inputs[0].Name != "" {
+				name = n.Inputs[0].Name + "_q"
+			}
+			if name == "" || c.used[name] || strings.HasPrefix(name, "$") {
+				for i := len(c.names); ; i++ {
+					name = fmt.Sprintf("v%d", i)
+					if !c.used[name] {
+						break
+					}
+				}
+			}
+			c.used[name] = true
+			c.names[o] = name
+		}
+	}
+	for _, v := range c.g.Inputs {
+		if _, ok := c.names[v]; !ok {
+			c.names[v] = v.Name
+		}
+	}
+}
+
+// portType is the ISA type of a value's codes.
+func portType(v *ir.Value) (isa.IntType, error) {
+	q := v.Quant
+	if q == nil || !v.Type.DType.IsInt() {
+		return 0, fmt.Errorf("value %q is not integer codes", v.Name)
+	}
+	if q.Signed {
+		if q.Bits < 2 || q.Bits > 32 {
+			return 0, fmt.Errorf("value %q: %d signed bits", v.Name, q.Bits)
+		}
+		return isa.MakeIntType(q.Bits, true), nil
+	}
+	if q.Bits < 1 || q.Bits > 31 {
+		return 0, fmt.Errorf("value %q: %d unsigned bits", v.Name, q.Bits)
+	}
+	return isa.MakeIntType(q.Bits, false), nil
+}
+
+func portScale(v *ir.Value) float64 {
+	if v.Quant != nil && len(v.Quant.Scale) == 1 {
+		return float64(v.Quant.Scale[0])
+	}
+	return 1
+}
+
+func u32s(s []int) []uint32 {
+	out := make([]uint32, len(s))
+	for i, d := range s {
+		out[i] = uint32(d)
+	}
+	return out
+}
+
+func (c *compiler) inputPort(v *ir.Value) error {
+	t, err := portType(v)
+	if err != nil {
+		return fmt.Errorf("backend: device input: %w", err)
+	}
+	l, err := c.buf.alloc(v.Type.Shape, nil)
+	if err != nil {
+		return fmt.Errorf("backend: input %q: %w", c.names[v], err)
+	}
+	c.lay[v] = l
+	c.e.b.AddPort(isa.Port{Name: c.names[v], Dir: isa.PortIn, Addr: uint32(l.base), Shape: u32s(portShape(v.Type.Shape)), Type: t, Scale: portScale(v)})
+	return nil
+}
+
+func (c *compiler) outputPort(v *ir.Value) error {
+	t, err := portType(v)
+	if err != nil {
+		return fmt.Errorf("backend: device output: %w", err)
+	}
+	l := c.lay[v]
+	if l == nil {
+		return fmt.Errorf("backend: BUG: output %q has no layout", c.names[v])
+	}
+	if !l.isCanonical() {
+		d, err := c.buf.alloc(v.Type.Shape, nil)
+		if err != nil {
+			return fmt.Errorf("backend: output %q: %w", c.names[v], err)
+		}
+		if err := c.copyTo("output "+c.names[v], d, l); err != nil {
+			return fmt.Errorf("backend: %w", err)
+		}
+		l = d
+	}
+	c.e.b.AddPort(isa.Port{Name: c.names[v], Dir: isa.PortOut, Addr: uint32(l.base), Shape: u32s(portShape(v.Type.Shape)), Type: t, Scale: portScale(v)})
+	return nil
+}
+
+// constName is a unique CMEM block name prefix for a node.
+func (c *compiler) constName(n *ir.Node) string {
+	base := n.Name
+	if base == "" {
+		base = string(n.Op)
+	}
+	var sb strings.Builder
+	for i, r := range base {
+		ok := r == '_' || r == '.' || r == '$' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (i > 0 && r >= '0' && r <= '9')
+		if ok {
+			sb.WriteRune(r)
+		} else {
+			sb.WriteByte('_')
+		}
+	}
+	name := sb.String()
+	c.consts[name]++
+	if k := c.consts[name]; k > 1 {
+		name = fmt.Sprintf("%s$%d", name, k)
+	}
+	return name
+}
+
+// fitError names every matrix layer with its sub-arrays, and a geometry that
+// would fit (weights are stationary: no reprogramming at run time).
+func (c *compiler) fitError() error {
+	var sb strings.Builder
+	a := c.tgt.Arch()
+	fmt.Fprintf(&sb, "backend: the model needs %d sub-arrays for its weights, the target %q has %d (weights are stationary)", c.pl.next, c.tgt.Name, a.Subarrays)
+	for _, l := range c.res.Layers {
+		fmt.Fprintf(&sb, "\n  %s %q: %d sub-arrays (%d filters x %d columns, %d-bit weights, %d-bit inputs)", l.Op, l.Node, l.Subarrays, l.KeptFilters, l.KeptCols, l.M, l.N)
+	}
+	perBank := int(c.tgt.Geometry.MatsPerBank.Value * c.tgt.Geometry.SubarraysPerMat.Value)
+	if perBank > 0 {
+		banks := (c.pl.next + perBank - 1) / perBank
+		fmt.Fprintf(&sb, "\nA target with geometry.banks >= %d (base: %s) would fit; or lower -wbits/-abits, or prune", banks, c.tgt.Name)
+	}
+	return fmt.Errorf("%s", sb.String())
+}

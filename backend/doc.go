@@ -1,0 +1,22 @@
+// Package backend compiles a quantized graph (docs/QUANT.md) into an
+// isa.Program for one target (docs/ISA.md): every qconv/qfc becomes an
+// F x K matrix mapped weight-stationary onto sub-arrays (weight bit-planes
+// in rows, K split into column segments, input bit-planes written per
+// output pixel), the other integer ops become DPU vector code, and the float
+// ops the device cannot do stay on the host (docs/BACKEND.md).
+//
+// Files, one concept each:
+//   - layout.go: where a tensor lives in the activation buffer (strided
+//     views, zero margins for convolution padding, free reshapes);
+//   - matrix.go: a qconv/qfc as per-group F x K matrices with structured
+//     sparsity removed (zero filters, zero columns, zero input channels);
+//   - segment.go: K split into column segments (cols and acc_bits);
+//   - place.go: tiles of (segment, filters) packed into sub-arrays;
+//   - emit*.go: the code (pixel loops, never unrolled);
+//   - partition.go: device segments and host ops;
+//   - compile.go: the driver, Compile.
+//
+// Allowed imports: ir, ir/tensor, backend/isa, backend/target and the
+// standard library. The runtime that runs host ops and device segments
+// together is backend/runtime.
+package backend

@@ -1,0 +1,114 @@
+package backend_test
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/backend/isa"
+	pimrt "github.com/pimc-dev/pimc/backend/runtime"
+	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/interp"
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/passes"
+)
+
+// corpusDir returns ../shared/onnx-corpus relative to the repository root,
+// skipping the test when it is absent (failing when PIMC_REQUIRE_CORPUS=1).
+func corpusDir(t testing.TB) string {
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "shared", "onnx-corpus")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
+			t.Fatalf("corpus %s is required (PIMC_REQUIRE_CORPUS=1): %v", dir, err)
+		}
+		t.Skipf("corpus %s absent: %v", dir, err)
+	}
+	return dir
+}
+
+func init() {
+	passes.ReadCalibFile = func(path string) (map[string]*tensor.Tensor, error) {
+		if filepath.Ext(path) == ".npz" {
+			return frontend.ReadNPZ(path)
+		}
+		t, err := frontend.ReadTensor(path)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]*tensor.Tensor{"": t}, nil
+	}
+}
+
+// quantizeModel imports and quantizes an ONNX model.
+func quantizeModel(t testing.TB, path, opts string) *ir.Graph {
+	t.Helper()
+	g, err := frontend.Load(path, frontend.Options{})
+	if err != nil {
+		t.Fatalf("load %s: %v", path, err)
+	}
+	if err := passes.NewManager().RunString(g, "canonicalize,quantize{"+opts+"}"); err != nil {
+		t.Fatalf("quantize %s: %v", path, err)
+	}
+	return g
+}
+
+// compileAndCheck compiles g and checks the simulator against the
+// quantized interpreter bit for bit on inputs, returning the result and the
+// runtime run of the last input.
+func compileAndCheck(t testing.TB, g *ir.Graph, tgt *target.Target, inputs ...[]*tensor.Tensor) (*backend.Result, *pimrt.Result) {
+	t.Helper()
+	res, err := backend.Compile(g, tgt, backend.Options{})
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	bin, err := isa.EncodeBinary(res.Prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := isa.DecodeBinary(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := pimrt.Load(prog, tgt)
+	if err != nil {
+		t.Fatalf("runtime load: %v", err)
+	}
+	var last *pimrt.Result
+	for _, in := range inputs {
+		want, err := interp.Run(g, in)
+		if err != nil {
+			t.Fatalf("interp: %v", err)
+		}
+		got, err := m.Run(in)
+		if err != nil {
+			t.Fatalf("runtime: %v", err)
+		}
+		for i := range want {
+			if d := firstDiff(want[i], got.Outputs[i]); d >= 0 {
+				t.Fatalf("output %d element %d: oracle %v, simulator %v", i, d, want[i].Float64At(d), got.Outputs[i].Float64At(d))
+			}
+		}
+		last = got
+	}
+	return res, last
+}
+
+// firstDiff is the first index where a and b differ (bitwise for floats), or -1.
+func firstDiff(a, b *tensor.Tensor) int {
+	if a.Len() != b.Len() {
+		return 0
+	}
+	for i := 0; i < a.Len(); i++ {
+		x, y := a.Float64At(i), b.Float64At(i)
+		if x != y && !(math.IsNaN(x) && math.IsNaN(y)) {
+			return i
+		}
+	}
+	return -1
+}

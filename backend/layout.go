@@ -1,0 +1,223 @@
+package backend
+
+import (
+	"fmt"
+	"slices"
+)
+
+// layout says where the elements of a tensor live in the activation buffer.
+// The physical part is a strided array: element p (a multi-index over
+// phys) is at base + sum p[d]*strides[d]. The logical shape may differ from
+// phys (a reshape of a strided array is free to describe: logical element i
+// is physical element i in row-major order), so data-movement ops on codes
+// cost nothing until a consumer needs the data strided in its own shape.
+//
+// margin[d] is the number of zero cells available before and after every
+// index of physical dim d (zero-bordered buffers for convolution padding);
+// nothing is ever written there, and ABUF is zero after reset.
+type layout struct {
+	base    int
+	phys    []int
+	strides []int
+	margin  []int
+	shape   []int // logical shape
+}
+
+// strided reports whether the logical shape is the physical one.
+func (l *layout) strided() bool { return slices.Equal(l.shape, l.phys) }
+
+// addr is the address of logical element i (row-major in l.shape).
+func (l *layout) addr(i int) int {
+	a := l.base
+	for d := len(l.phys) - 1; d >= 0; d-- {
+		n := l.phys[d]
+		a += (i % n) * l.strides[d]
+		i /= n
+	}
+	return a
+}
+
+// view returns l seen with a new logical shape of the same size. When the
+// dims other than 1 agree in order the result is strided again (size-1 dims
+// get stride 0 and no margin), so squeeze/unsqueeze stay strided.
+func (l *layout) view(shape []int) *layout {
+	v := &layout{base: l.base, phys: l.phys, strides: l.strides, margin: l.margin, shape: slices.Clone(shape)}
+	var pd, sd []int
+	for d, n := range l.phys {
+		if n != 1 {
+			pd = append(pd, d)
+		}
+	}
+	for d, n := range shape {
+		if n != 1 {
+			sd = append(sd, d)
+		}
+	}
+	if len(pd) != len(sd) {
+		return v
+	}
+	for i := range pd {
+		if l.phys[pd[i]] != shape[sd[i]] {
+			return v
+		}
+	}
+	v.phys = slices.Clone(shape)
+	v.strides = make([]int, len(shape))
+	v.margin = make([]int, len(shape))
+	for i := range pd {
+		v.strides[sd[i]] = l.strides[pd[i]]
+		v.margin[sd[i]] = l.margin[pd[i]]
+	}
+	return v
+}
+
+// transpose permutes a strided layout (out dim i = in dim perm[i]).
+func (l *layout) transpose(perm []int) *layout {
+	t := &layout{base: l.base}
+	for _, p := range perm {
+		t.phys = append(t.phys, l.phys[p])
+		t.strides = append(t.strides, l.strides[p])
+		t.margin = append(t.margin, l.margin[p])
+	}
+	t.shape = slices.Clone(t.phys)
+	return t
+}
+
+// slice restricts a strided layout to [start, start+n) along dim d.
+func (l *layout) slice(d, start, n int) *layout {
+	s := &layout{base: l.base + start*l.strides[d], phys: slices.Clone(l.phys), strides: l.strides, margin: make([]int, len(l.phys))}
+	copy(s.margin, l.margin)
+	s.margin[d] = 0
+	s.phys[d] = n
+	s.shape = slices.Clone(s.phys)
+	return s
+}
+
+// canonicalOrder is the physical dim order of a fresh buffer for a logical
+// shape: NHWC for [N,C,spatial...] (channels innermost, so one pixel is one
+// DPU vector and a convolution patch row is one contiguous run), row-major
+// for rank <= 2.
+func canonicalOrder(rank int) []int {
+	ord := make([]int, 0, rank)
+	if rank <= 2 {
+		for d := 0; d < rank; d++ {
+			ord = append(ord, d)
+		}
+		return ord
+	}
+	ord = append(ord, 0)
+	for d := 2; d < rank; d++ {
+		ord = append(ord, d)
+	}
+	return append(ord, 1)
+}
+
+// portShape is the physical (canonical) shape of a port holding a tensor of
+// logical shape s.
+func portShape(s []int) []int {
+	var out []int
+	for _, d := range canonicalOrder(len(s)) {
+		out = append(out, s[d])
+	}
+	return out
+}
+
+// abuf allocates the activation buffer (bump allocation: a value's words are
+// never reused, so zero margins stay zero for the whole run).
+type abuf struct {
+	next, size int
+}
+
+// alloc returns a fresh canonical layout of logical shape s with margin[d]
+// zero cells around every index of dim d (spatial dims only).
+func (b *abuf) alloc(s []int, margin []int) (*layout, error) {
+	rank := len(s)
+	if margin == nil {
+		margin = make([]int, rank)
+	}
+	ord := canonicalOrder(rank)
+	l := &layout{phys: slices.Clone(s), shape: slices.Clone(s), strides: make([]int, rank), margin: slices.Clone(margin)}
+	stride := 1
+	off := 0
+	for i := rank - 1; i >= 0; i-- {
+		d := ord[i]
+		l.strides[d] = stride
+		off += margin[d] * stride
+		stride *= s[d] + 2*margin[d]
+	}
+	if b.next+stride > b.size {
+		return nil, fmt.Errorf("activation buffer full: a tensor of shape %v needs %d words at %d, the target has %d (act_buffer_words)", s, stride, b.next, b.size)
+	}
+	l.base = b.next + off
+	b.next += stride
+	return l, nil
+}
+
+// isCanonical reports whether l is a fresh canonical contiguous layout
+// (what a port needs).
+func (l *layout) isCanonical() bool {
+	if !l.strided() {
+		return false
+	}
+	ord := canonicalOrder(len(l.shape))
+	stride := 1
+	for i := len(ord) - 1; i >= 0; i-- {
+		d := ord[i]
+		if l.shape[d] != 1 && l.strides[d] != stride {
+			return false
+		}
+		stride *= l.shape[d]
+	}
+	return true
+}
+
+// PortShape is the shape of the port holding a tensor of logical (ONNX)
+// shape s: NHWC for [N,C,spatial...], unchanged for rank <= 2.
+func PortShape(s []int) []int { return portShape(s) }
+
+// ToPortOrder returns the elements of a logical tensor (row-major in shape
+// s) in port order (row-major in PortShape(s)); FromPortOrder inverts it.
+func ToPortOrder(s []int, logical []int64) []int64 {
+	out := make([]int64, len(logical))
+	permute(s, func(li, pi int) { out[pi] = logical[li] })
+	return out
+}
+
+// FromPortOrder is the inverse of ToPortOrder.
+func FromPortOrder(s []int, port []int64) []int64 {
+	out := make([]int64, len(port))
+	permute(s, func(li, pi int) { out[li] = port[pi] })
+	return out
+}
+
+// permute calls f(logical index, port index) for every element.
+func permute(s []int, f func(li, pi int)) {
+	ord := canonicalOrder(len(s))
+	ps := portShape(s)
+	// pstride[d]: stride of logical dim d in the port buffer.
+	pstride := make([]int, len(s))
+	st := 1
+	for i := len(ord) - 1; i >= 0; i-- {
+		pstride[ord[i]] = st
+		st *= ps[i]
+	}
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	idx := make([]int, len(s))
+	for li := 0; li < n; li++ {
+		pi := 0
+		for d := range s {
+			pi += idx[d] * pstride[d]
+		}
+		f(li, pi)
+		for d := len(s) - 1; d >= 0; d-- {
+			idx[d]++
+			if idx[d] < s[d] {
+				break
+			}
+			idx[d] = 0
+		}
+	}
+}

@@ -1,0 +1,181 @@
+package backend
+
+import (
+	"fmt"
+
+	"github.com/pimc-dev/pimc/ir"
+)
+
+// qconv maps a convolution: the input must be strided with the zero margins
+// the windows reach into (a padded copy is made otherwise); K columns are
+// the buffer offsets of (c, ky, kx) relative to the window origin.
+func (c *compiler) qconv(n *ir.Node) error {
+	xv := n.Inputs[0]
+	if r := len(xv.Type.Shape); r != 3 && r != 4 {
+		return fmt.Errorf("rank %d convolution (want 1-D or 2-D)", r)
+	}
+	need, err := convMargins(n)
+	if err != nil {
+		return err
+	}
+	x, err := c.withMargins(n, need)
+	if err != nil {
+		return err
+	}
+	y, err := c.out(n, 0)
+	if err != nil {
+		return err
+	}
+	x4, y4 := as4D(x), as4D(y)
+	ws := n.Inputs[1].Type.Shape
+	F, Cg := ws[0], ws[1]
+	kh, kw := 1, ws[len(ws)-1]
+	strides, pads, dil := n.Ints("strides", nil), n.Ints("pads", nil), n.Ints("dilations", nil)
+	sy, sx, py, px, dy, dx := 1, strides[0], 0, pads[0], 1, dil[0]
+	if len(ws) == 4 {
+		kh = ws[2]
+		sy, sx, py, px, dy, dx = strides[0], strides[1], pads[0], pads[1], dil[0], dil[1]
+	}
+	groups := int(n.Int("group", 1))
+	sC, sH, sW := x4.strides[1], x4.strides[2], x4.strides[3]
+	m, err := buildMatrix(n, xv.Quant, F, groups, Cg, kh, kw, func(g, ch, ky, kx int) int {
+		return (g*Cg+ch)*sC + ky*dy*sH + kx*dx*sW
+	})
+	if err != nil {
+		return err
+	}
+	ys := y4.shape
+	pl := pixelLoop{
+		dims:    []int{ys[0], ys[2], ys[3]},
+		in:      operand{base: x4.base - py*sH - px*sW, strides: []int{x4.strides[0], sy * sH, sx * sW}},
+		out:     operand{base: y4.base, strides: []int{y4.strides[0], y4.strides[2], y4.strides[3]}},
+		outChan: y4.strides[1],
+	}
+	return c.mapMatrix(n, m, pl, ys[0]*ys[2]*ys[3])
+}
+
+// withMargins returns the input of a qconv as a strided layout with at least
+// need zero cells around each spatial index, copying it into a zero-bordered
+// buffer when it has less (a graph input port, a view, a shared value).
+func (c *compiler) withMargins(n *ir.Node, need []int) (*layout, error) {
+	v := n.Inputs[0]
+	l, err := c.in(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	ok := l.strided()
+	for d := range need {
+		if ok && l.margin[2+d] < need[d] && l.shape[2+d] > 0 {
+			ok = false
+		}
+	}
+	if ok {
+		return l, nil
+	}
+	if p := c.padded[v]; p != nil {
+		good := true
+		for d := range need {
+			good = good && p.margin[2+d] >= need[d]
+		}
+		if good {
+			return p, nil
+		}
+	}
+	m := make([]int, len(l.shape))
+	for d := range need {
+		m[2+d] = need[d]
+	}
+	p, err := c.buf.alloc(l.shape, m)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.copyTo("zero-bordered copy of the input", p, l); err != nil {
+		return nil, err
+	}
+	c.padded[v] = p
+	return p, nil
+}
+
+// qfc maps a fully connected layer x [M,K] * w [N,K]^T: one pixel per row of
+// x. The columns' offsets come from x's layout, so a flatten of an NHWC
+// buffer costs nothing (the weights are permuted instead).
+func (c *compiler) qfc(n *ir.Node) error {
+	xv := n.Inputs[0]
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	rows, K := xv.Type.Shape[0], xv.Type.Shape[1]
+	a00 := x.addr(0)
+	rowStride := 0
+	if rows > 1 {
+		rowStride = x.addr(K) - a00
+	}
+	affine := true
+	for r := 0; r < rows && affine; r++ {
+		for k := 0; k < K; k++ {
+			if x.addr(r*K+k)-a00 != r*rowStride+x.addr(k)-a00 {
+				affine = false
+				break
+			}
+		}
+	}
+	if !affine {
+		if x, err = c.stridedIn(n, 0); err != nil {
+			return err
+		}
+		a00 = x.addr(0)
+		rowStride = x.strides[0]
+	}
+	y, err := c.out(n, 0)
+	if err != nil {
+		return err
+	}
+	F := n.Inputs[1].Type.Shape[0]
+	m, err := buildMatrix(n, xv.Quant, F, 1, K, 1, 1, func(_, k, _, _ int) int { return x.addr(k) - a00 })
+	if err != nil {
+		return err
+	}
+	pl := pixelLoop{
+		dims:    []int{rows},
+		in:      operand{base: a00, strides: []int{rowStride}},
+		out:     operand{base: y.base, strides: []int{y.strides[0]}},
+		outChan: y.strides[1],
+	}
+	return c.mapMatrix(n, m, pl, rows)
+}
+
+// mapMatrix segments, places and emits a matrix layer and records its stats.
+func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) error {
+	a := c.e.arch
+	segs := make([][][2]int, len(m.groups))
+	nseg := 0
+	for g := range m.groups {
+		s, err := m.segments(g, a.Cols, a.AccBits)
+		if err != nil {
+			return err
+		}
+		segs[g] = s
+		nseg += len(s)
+	}
+	first := c.pl.next
+	tiles, used, err := c.pl.place(m, segs)
+	if err != nil {
+		return err
+	}
+	c.res.Layers = append(c.res.Layers, LayerStat{
+		Node: n.Name, Op: string(n.Op), Filters: m.F, KeptFilters: m.keptFilters,
+		Cols: m.totalCols, KeptCols: m.keptCols, M: m.M, N: m.N,
+		Segments: nseg, Tiles: len(tiles), Subarrays: used, FirstSubarray: first,
+		WeightRows: m.keptFilters * m.M * 0, Pixels: pixels,
+	})
+	st := &c.res.Layers[len(c.res.Layers)-1]
+	for _, t := range tiles {
+		st.WeightRows += len(t.filters) * m.M
+	}
+	if c.pl.next > a.Subarrays {
+		return nil // reported by fitError once every layer is known
+	}
+	c.emitMatrix(m, segs, tiles, pl)
+	return nil
+}

@@ -1,0 +1,186 @@
+// Package runtime runs a compiled model end to end: the host ops of its host
+// section (docs/BACKEND.md §5) with the reference interpreter and every
+// device segment on the simulator. cmd/pimc (sim, eval, demo) uses it; the
+// sim package itself never imports the compiler or the interpreter.
+//
+// Allowed imports: backend, backend/isa, backend/target, sim, ir,
+// ir/interp, ir/tensor and the standard library.
+package runtime
+
+import (
+	"fmt"
+
+	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/interp"
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/sim"
+)
+
+// Model is a loaded compiled model.
+type Model struct {
+	Prog  *isa.Program
+	Host  *backend.HostManifest
+	Exe   *sim.Executable
+	byName map[string]*ir.Value
+}
+
+// Load prepares a compiled program (with its host section) for tgt.
+func Load(prog *isa.Program, tgt *target.Target) (*Model, error) {
+	if len(prog.Host) == 0 {
+		return nil, fmt.Errorf("runtime: the program has no host section (not compiled by pimc compile); run it with pimc sim")
+	}
+	h, err := backend.ParseHost(prog.Host)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: %w", err)
+	}
+	exe, err := sim.Prepare(prog, tgt)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{Prog: prog, Host: h, Exe: exe, byName: map[string]*ir.Value{}}
+	for _, v := range h.Graph.Inputs {
+		m.byName[v.Name] = v
+	}
+	for _, n := range h.Graph.Nodes {
+		for _, o := range n.Outputs {
+			m.byName[o.Name] = o
+		}
+	}
+	for _, s := range h.Segments {
+		for _, p := range append(append([]string{}, s.In...), s.Out...) {
+			if m.byName[p] == nil {
+				return nil, fmt.Errorf("runtime: host section: port %q is not a value of the host graph", p)
+			}
+		}
+	}
+	return m, nil
+}
+
+// Result is one inference: the model outputs (float, ONNX layouts), the raw
+// integer codes of every device port in logical (ONNX) layout, and the
+// simulator statistics of each segment run.
+type Result struct {
+	Outputs []*tensor.Tensor
+	Ports   map[string]*tensor.Tensor
+	Stats   []*sim.RunStats
+}
+
+// Run runs one inference on a fresh machine.
+func (m *Model) Run(inputs []*tensor.Tensor) (*Result, error) {
+	return m.RunOn(m.Exe.NewMachine(), inputs)
+}
+
+// RunOn runs one inference on mach (made from m.Exe), resetting it before
+// every segment.
+func (m *Model) RunOn(mach *sim.Machine, inputs []*tensor.Tensor) (*Result, error) {
+	g := m.Host.Graph
+	if len(inputs) != m.Host.GraphInputs {
+		return nil, fmt.Errorf("runtime: the model has %d inputs, got %d tensors", m.Host.GraphInputs, len(inputs))
+	}
+	env := map[*ir.Value]*tensor.Tensor{}
+	for i, t := range inputs {
+		env[g.Inputs[i]] = t
+	}
+	for _, v := range g.Consts {
+		env[v] = v.Const
+	}
+	res := &Result{Ports: map[string]*tensor.Tensor{}}
+	done := make([]bool, len(g.Nodes))
+	seg := 0
+	for {
+		progress := false
+		for i, n := range g.Nodes {
+			if done[i] {
+				continue
+			}
+			ins := make([]*tensor.Tensor, len(n.Inputs))
+			ready := true
+			for j, v := range n.Inputs {
+				if v == nil {
+					continue
+				}
+				if ins[j] = env[v]; ins[j] == nil {
+					ready = false
+					break
+				}
+			}
+			if !ready {
+				continue
+			}
+			outs, err := interp.EvalNode(n, ins)
+			if err != nil {
+				return nil, fmt.Errorf("runtime: host op %s: %w", n.Origin(), err)
+			}
+			for j, o := range n.Outputs {
+				env[o] = outs[j]
+			}
+			done[i] = true
+			progress = true
+		}
+		if progress {
+			continue
+		}
+		if seg == len(m.Host.Segments) {
+			break
+		}
+		st, err := m.runSegment(mach, seg, env, res)
+		if err != nil {
+			return nil, err
+		}
+		res.Stats = append(res.Stats, st)
+		seg++
+	}
+	for i := 0; i < m.Host.GraphOutputs; i++ {
+		t := env[g.Outputs[i]]
+		if t == nil {
+			return nil, fmt.Errorf("runtime: output %d (%q) was not computed", i, g.Outputs[i].Name)
+		}
+		res.Outputs = append(res.Outputs, t)
+	}
+	return res, nil
+}
+
+func (m *Model) runSegment(mach *sim.Machine, k int, env map[*ir.Value]*tensor.Tensor, res *Result) (*sim.RunStats, error) {
+	s := m.Host.Segments[k]
+	mach.Reset()
+	if len(m.Host.Segments) > 1 {
+		if err := mach.WriteInputRaw(backend.SegmentPort, []int64{int64(k)}); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range s.In {
+		v := m.byName[name]
+		t := env[v]
+		if t == nil {
+			return nil, fmt.Errorf("runtime: segment %d: input %q is not available", k, name)
+		}
+		if !t.DType.IsInt() {
+			return nil, fmt.Errorf("runtime: segment %d: input %q is %s, want integer codes", k, name, t.DType)
+		}
+		q := make([]int64, t.Len())
+		for i := range q {
+			q[i] = t.Int64At(i)
+		}
+		if err := mach.WriteInputRaw(name, backend.ToPortOrder(v.Type.Shape, q)); err != nil {
+			return nil, fmt.Errorf("runtime: segment %d: %w", k, err)
+		}
+	}
+	st, err := mach.Run()
+	if err != nil {
+		return nil, fmt.Errorf("runtime: segment %d: %w", k, err)
+	}
+	for _, name := range s.Out {
+		v := m.byName[name]
+		raw, err := mach.ReadOutputRaw(name)
+		if err != nil {
+			return nil, err
+		}
+		t := tensor.FromI64(v.Type.DType, backend.FromPortOrder(v.Type.Shape, raw.I64), v.Type.Shape...)
+		env[v] = t
+		res.Ports[name] = t
+	}
+	return st, nil
+}
