@@ -138,7 +138,7 @@ func sgemmWith(kernels []*sgemmKernel, workers int, transA, transB bool, m, n, k
 
 // sgemmForceOrientation lets tests make sgemmPlan keep C as given (1) or
 // always compute C^T (2); 0 lets the cost decide.
-var sgemmForceOrientation = 0
+var sgemmForceOrientation atomic.Int32
 
 // sgemmPlan picks the kernel and orientation with the lowest estimated
 // cost: C = A·B as given (job), or C^T = op(B)^T op(A)^T (swapped), which
@@ -147,7 +147,7 @@ var sgemmForceOrientation = 0
 // shape, never on the number of workers.
 func sgemmPlan(kernels []*sgemmKernel, job, swapped *sgemmJob) *sgemmJob {
 	orients := []*sgemmJob{job, swapped}
-	switch sgemmForceOrientation {
+	switch sgemmForceOrientation.Load() {
 	case 1:
 		orients = orients[:1]
 	case 2:

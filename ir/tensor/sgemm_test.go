@@ -195,8 +195,8 @@ func TestSgemmSmallShapesAllTranspositions(t *testing.T) {
 func TestSgemmRandomShapesAndWorkers(t *testing.T) {
 	for orient := range 3 {
 		t.Run([]string{"plan", "normal", "swapped"}[orient], func(t *testing.T) {
-			sgemmForceOrientation = orient
-			defer func() { sgemmForceOrientation = 0 }()
+			sgemmForceOrientation.Store(int32(orient))
+			defer sgemmForceOrientation.Store(0)
 			testSgemmRandomShapesAndWorkers(t)
 		})
 	}
@@ -228,8 +228,8 @@ func testSgemmRandomShapesAndWorkers(t *testing.T) {
 func TestSgemmBlocking(t *testing.T) {
 	for orient := range 3 {
 		t.Run([]string{"plan", "normal", "swapped"}[orient], func(t *testing.T) {
-			sgemmForceOrientation = orient
-			defer func() { sgemmForceOrientation = 0 }()
+			sgemmForceOrientation.Store(int32(orient))
+			defer sgemmForceOrientation.Store(0)
 			testSgemmBlocking(t)
 		})
 	}
