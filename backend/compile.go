@@ -23,6 +23,9 @@ type Result struct {
 	WeightRows                int
 	Segments                  int
 	HostOps                   int
+	// PortValues maps every device port name to the value of the compiled
+	// graph it carries (for verification against the interpreter).
+	PortValues map[string]*ir.Value
 }
 
 // LayerStat describes how one matrix layer was mapped.
@@ -70,8 +73,8 @@ func Compile(g *ir.Graph, tgt *target.Target, _ Options) (*Result, error) {
 		pl:     placer{rows: arch.Rows},
 		padded: map[*ir.Value]*layout{},
 		names:  map[*ir.Value]string{}, used: map[string]bool{}, consts: map[string]int{},
-		res:    &Result{TotalSubarrays: arch.Subarrays},
-		uses:   g.Uses(),
+		res:  &Result{TotalSubarrays: arch.Subarrays},
+		uses: g.Uses(),
 	}
 	c.nameValues()
 	if err := c.run(); err != nil {
@@ -97,6 +100,12 @@ func Compile(g *ir.Graph, tgt *target.Target, _ Options) (*Result, error) {
 	c.res.Subarrays = c.pl.next
 	c.res.WeightRows = c.pl.weightRow
 	c.res.Segments = c.part.nsegs
+	c.res.PortValues = map[string]*ir.Value{}
+	for k := range c.part.segIn {
+		for _, v := range append(append([]*ir.Value{}, c.part.segIn[k]...), c.part.segOut[k]...) {
+			c.res.PortValues[c.names[v]] = v
+		}
+	}
 	return c.res, nil
 }
 

@@ -21,9 +21,9 @@ import (
 
 // Model is a loaded compiled model.
 type Model struct {
-	Prog  *isa.Program
-	Host  *backend.HostManifest
-	Exe   *sim.Executable
+	Prog   *isa.Program
+	Host   *backend.HostManifest
+	Exe    *sim.Executable
 	byName map[string]*ir.Value
 }
 

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/backend/isa"
+	pimrt "github.com/pimc-dev/pimc/backend/runtime"
+	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/atomicfile"
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/interp"
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/passes"
+)
+
+func init() {
+	register(&command{name: "compile", summary: "compile an ONNX model (or quantized .pir) to a .pimb program for the PIM engine", run: runCompile})
+	if passes.ReadCalibFile == nil {
+		passes.ReadCalibFile = readTensorFile
+	}
+}
+
+// readTensorFile reads the tensors of one .pb/.npy/.npz file (an .npz by
+// array name, others under "").
+func readTensorFile(path string) (map[string]*tensor.Tensor, error) {
+	if strings.HasSuffix(path, ".npz") {
+		return frontend.ReadNPZ(path)
+	}
+	t, err := frontend.ReadTensor(path)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]*tensor.Tensor{"": t}, nil
+}
+
+func runCompile(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-target FILE|PRESET] [-S PROG.pasm] [-verify-with IN.pb]", stderr)
+	var pf pipelineFlags
+	pf.register(fs, "")
+	out := fs.String("o", "", "write the program to this .pimb file (required)")
+	wbits := fs.Int("wbits", 8, "weight bits (1..8) for the default pipeline")
+	abits := fs.Int("abits", 8, "activation bits (1..8) for the default pipeline")
+	calib := fs.String("calib", "random:8", "calibration inputs: random:N, mnist, fashion-mnist or a folder of .pb/.npy/.npz")
+	tflag := fs.String("target", "", "hardware description file or preset (default "+target.DefaultPreset+")")
+	asm := fs.String("S", "", "also write the assembly to this .pasm file")
+	verify := fs.String("verify-with", "", "run the quantized interpreter and the simulator on this input (.pb/.npy/.npz) and require bit-exact agreement")
+	shapes := shapeFlag{}
+	fs.Var(shapes, "shape", "pin the shape of an input with dynamic dimensions: name=1x3x32x32 (repeatable)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if pf.helpRequested(stdout) {
+		return exitOK
+	}
+	if len(pos) != 1 || *out == "" {
+		fs.Usage()
+		return exitUsage
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "pimc compile: %v\n", err)
+		return exitUser
+	}
+	if pf.Passes == "" {
+		pf.Passes = fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%s}", *wbits, *abits, *calib)
+	}
+	if err := pf.startProfile(); err != nil {
+		return fail(err)
+	}
+	defer pf.stop()
+	tgt, err := target.LoadOrPreset(*tflag)
+	if err != nil {
+		return fail(err)
+	}
+	g, err := loadGraph(pos[0], frontend.Options{Shapes: shapes})
+	if err != nil {
+		return fail(err)
+	}
+	if g.Stage != ir.StageQuantized {
+		if err := pf.run(g, stderr); err != nil {
+			fmt.Fprintf(stderr, "pimc compile: %s: %v\n", pos[0], err)
+			return passErrorCode(err)
+		}
+	}
+	res, err := backend.Compile(g, tgt, backend.Options{})
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", pos[0], err))
+	}
+	bin, err := isa.EncodeBinary(res.Prog)
+	if err != nil {
+		fmt.Fprintf(stderr, "pimc compile: BUG: %v\n", err)
+		return exitInternal
+	}
+	if err := atomicfile.WriteFile(*out, bin, 0o644); err != nil {
+		return fail(err)
+	}
+	if *asm != "" {
+		if err := atomicfile.WriteFile(*asm, isa.FormatAsm(res.Prog), 0o644); err != nil {
+			return fail(err)
+		}
+	}
+	writeCompileSummary(stdout, *out, res, len(bin))
+	if *verify != "" {
+		return verifyCompiled(g, res, tgt, *verify, stdout, stderr)
+	}
+	return exitOK
+}
+
+func writeCompileSummary(w io.Writer, path string, res *backend.Result, size int) {
+	p := res.Prog
+	fmt.Fprintf(w, "%s: %d matrix layers, %d/%d sub-arrays, %d weight rows, %d instructions (%d bytes), %d device segment(s), %d host op(s), target %s\n",
+		path, len(res.Layers), res.Subarrays, res.TotalSubarrays, res.WeightRows, len(p.Code), size, res.Segments, res.HostOps, p.TargetName)
+	for _, l := range res.Layers {
+		fmt.Fprintf(w, "  %-6s %-24q filters %d/%d cols %d/%d W%d A%d segments %d sub-arrays %d (from %d) weight rows %d pixels %d\n",
+			l.Op, l.Node, l.KeptFilters, l.Filters, l.KeptCols, l.Cols, l.M, l.N, l.Segments, l.Subarrays, l.FirstSubarray, l.WeightRows, l.Pixels)
+	}
+}
+
+// verifyCompiled compares the simulator with the quantized interpreter on
+// one input: every device output port (in layer order) and every model
+// output, bit for bit.
+func verifyCompiled(g *ir.Graph, res *backend.Result, tgt *target.Target, path string, stdout, stderr io.Writer) int {
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "pimc compile: verify: %v\n", err)
+		return exitUser
+	}
+	inputs, err := readModelInputs(g, path)
+	if err != nil {
+		return fail(err)
+	}
+	m, err := pimrt.Load(res.Prog, tgt)
+	if err != nil {
+		return fail(err)
+	}
+	got, err := m.Run(inputs)
+	if err != nil {
+		return fail(err)
+	}
+	// The oracle with every device port as an extra output.
+	og := *g
+	og.Outputs = append([]*ir.Value{}, g.Outputs...)
+	var names []string
+	for _, s := range m.Host.Segments {
+		for _, name := range s.Out {
+			if v := res.PortValues[name]; v != nil {
+				og.Outputs = append(og.Outputs, v)
+				names = append(names, name)
+			}
+		}
+	}
+	want, err := interp.Run(&og, inputs)
+	if err != nil {
+		return fail(fmt.Errorf("quantized interpreter: %w", err))
+	}
+	total := 0
+	check := func(what string, w, gt *tensor.Tensor) bool {
+		if gt == nil || w.Len() != gt.Len() {
+			fmt.Fprintf(stdout, "verify: %s: shape %v from the interpreter, %v from the simulator\n", what, w.Shape, shapeOf(gt))
+			return false
+		}
+		for i := 0; i < w.Len(); i++ {
+			if a, b := w.Float64At(i), gt.Float64At(i); a != b {
+				fmt.Fprintf(stdout, "verify: %s: first difference at index %d: expected %v, got %v\n", what, i, a, b)
+				return false
+			}
+		}
+		total += w.Len()
+		return true
+	}
+	for i, name := range names {
+		v := og.Outputs[len(g.Outputs)+i]
+		layer := name
+		if v.Def != nil && v.Def.Name != "" {
+			layer = fmt.Sprintf("%s (node %q)", name, v.Def.Name)
+		}
+		if !check("layer "+layer, want[len(g.Outputs)+i], got.Ports[name]) {
+			return exitUser
+		}
+	}
+	for i := range g.Outputs {
+		if !check(fmt.Sprintf("output %d", i), want[i], got.Outputs[i]) {
+			return exitUser
+		}
+	}
+	fmt.Fprintf(stdout, "verify: bit-exact (%d values)\n", total)
+	return exitOK
+}
+
+func shapeOf(t *tensor.Tensor) []int {
+	if t == nil {
+		return nil
+	}
+	return t.Shape
+}
+
+// readModelInputs reads one tensor per model input from a .pb/.npy file
+// (single-input models) or an .npz (arrays named like the inputs, or in
+// order), reshaping tensors with the right element count.
+func readModelInputs(g *ir.Graph, path string) ([]*tensor.Tensor, error) {
+	m, err := readTensorFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var ts []*tensor.Tensor
+	if len(g.Inputs) == 1 && m[g.Inputs[0].Name] == nil && (len(m) == 1 || m["inputs"] != nil) {
+		// A single-input model: the only array, or the one named "inputs"
+		// (the ONNX model zoo's .npz test data).
+		t := m["inputs"]
+		for _, x := range m {
+			if t == nil {
+				t = x
+			}
+		}
+		ts = append(ts, t)
+	} else {
+		for _, in := range g.Inputs {
+			t := m[in.Name]
+			if t == nil {
+				return nil, fmt.Errorf("%s: no array named %q (the model's input)", filepath.Base(path), in.Name)
+			}
+			ts = append(ts, t)
+		}
+	}
+	if len(ts) != len(g.Inputs) {
+		return nil, fmt.Errorf("%s: %d tensors for %d model inputs", path, len(ts), len(g.Inputs))
+	}
+	for i, in := range g.Inputs {
+		t := ts[i]
+		if t.Len() != in.Type.NumElems() {
+			return nil, fmt.Errorf("%s: input %q: %d elements, want %v", path, in.Name, t.Len(), in.Type.Shape)
+		}
+		if !tensor.SameShape(t.Shape, in.Type.Shape) {
+			c := *t
+			c.Shape = append([]int{}, in.Type.Shape...)
+			ts[i] = &c
+		}
+		if t.DType != in.Type.DType {
+			return nil, fmt.Errorf("%s: input %q: element type %s, want %s", path, in.Name, t.DType, in.Type.DType)
+		}
+	}
+	return ts, nil
+}
