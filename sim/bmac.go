@@ -21,9 +21,11 @@ func (m *Machine) bmacRun(st *RunStats, pc int, steps, budget, issue, lastEnd in
 	accLo, accHi := m.accLo, m.accHi
 	words := e.words
 	rows, nsa := uint32(e.Arch.Rows), uint32(len(sas))
+	countFits := latC <= latS
 	for {
 		steps++
-		x := &code[pc].arg // ra, sa, rowa, rb, rowb, acc, shift, sign
+		in := &code[pc]
+		x := &in.arg // ra, sa, rowa, rb, rowb, acc, shift, sign
 		ps := &pcs[pc]
 		ps.Count++
 		t := issue
@@ -67,9 +69,17 @@ func (m *Machine) bmacRun(st *RunStats, pc int, steps, budget, issue, lastEnd in
 		sa.acc[acc] = min(max(sa.acc[acc]+v, accLo), accHi)
 		sa.pendPC[acc] = int32(pc) + 1
 		// timing: sense -> count -> shadd pipeline
-		d := max(t+cyc, sa.arrayFree, regReady[x[0]], regReady[x[3]])
+		d := max(t+cyc, sa.arrayFree)
+		if in.regBased {
+			d = max(d, regReady[x[0]], regReady[x[3]])
+		}
 		e1 := d + latS
-		e2 := max(e1, sa.countFree) + latC
+		// The count stage is free by e1 when it is not slower than the
+		// sense (a popc dispatched before d ends by d + latC <= e1).
+		e2 := e1 + latC
+		if !countFits {
+			e2 = max(e1, sa.countFree) + latC
+		}
 		e3 := max(e2, sa.shaddFree) + latA
 		sa.arrayFree, sa.latchReady = e1, e1
 		sa.countFree = e2

@@ -14,8 +14,11 @@ import (
 // registers r0 are remapped to the scratch register 32, which nothing reads:
 // writes to r0 are discarded without a branch.
 type inst struct {
-	op  isa.Opcode
-	arg [isa.MaxArgs]int32
+	op isa.Opcode
+	// regBased is set when a bmac addresses its sub-array or rowb through a
+	// register other than r0, so the timing must wait for that register.
+	regBased bool
+	arg      [isa.MaxArgs]int32
 }
 
 // scratchReg receives writes to r0 (see inst).
@@ -96,6 +99,7 @@ func predecode(in isa.Instr) inst {
 	if writesReg(in.Op) && p.arg[0] == 0 {
 		p.arg[0] = scratchReg
 	}
+	p.regBased = in.Op == isa.OpBmac && (p.arg[0] != 0 || p.arg[3] != 0)
 	return p
 }
 
