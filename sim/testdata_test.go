@@ -157,6 +157,15 @@ func TestTestdataPrograms(t *testing.T) {
 	for _, name := range []string{"dot.pasm", "conv.pasm", "relu_layer.pasm", "block.pasm", "edges.pasm"} {
 		t.Run(name, func(t *testing.T) {
 			_, st := runIsa(t, name)
+			// The per-instruction profile partitions the run.
+			var n, ps int64
+			for _, p := range st.PC {
+				n += p.Count
+				ps += p.TimePS
+			}
+			if n != st.Steps || ps != st.LatencyPS {
+				t.Errorf("profile sums: %d instructions, %d ps; run: %d, %d", n, ps, st.Steps, st.LatencyPS)
+			}
 			t.Logf("%s: %d instructions, %d ps", name, st.Steps, st.LatencyPS)
 		})
 	}
