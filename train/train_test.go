@@ -4,17 +4,25 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
+var (
+	mnistOnce             sync.Once
+	mnistTrain, mnistTest *data.Dataset
+	mnistErr              error
+)
+
 // loadMNIST returns MNIST, skipping the test when the module files are not
 // downloaded (failing instead when PIMC_REQUIRE_CORPUS=1).
 func loadMNIST(tb testing.TB) (train, test *data.Dataset) {
 	tb.Helper()
-	tr, te, err := data.Load(data.MNIST)
+	mnistOnce.Do(func() { mnistTrain, mnistTest, mnistErr = data.Load(data.MNIST) })
+	tr, te, err := mnistTrain, mnistTest, mnistErr
 	if err != nil {
 		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
 			tb.Fatal(err)
