@@ -1,0 +1,176 @@
+package backend_test
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+
+	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/passes"
+)
+
+// gb builds small float canonical graphs with random weights.
+type gb struct {
+	t   testing.TB
+	g   *ir.Graph
+	rng *rand.Rand
+	n   int
+}
+
+func newGB(t testing.TB, seed int64) *gb {
+	return &gb{t: t, g: &ir.Graph{Name: "test", Stage: ir.StageCanonical}, rng: rand.New(rand.NewSource(seed))}
+}
+
+func (b *gb) input(shape ...int) *ir.Value {
+	v := &ir.Value{Name: fmt.Sprintf("in%d", len(b.g.Inputs)), Type: ir.Type{DType: tensor.Float32, Shape: shape}}
+	b.g.Inputs = append(b.g.Inputs, v)
+	return v
+}
+
+func (b *gb) rand(scale float64, shape ...int) *ir.Value {
+	t := tensor.New(tensor.Float32, shape...)
+	for i := range t.F32 {
+		t.F32[i] = float32((b.rng.Float64()*2 - 1) * scale)
+	}
+	b.n++
+	return b.g.AddConst(fmt.Sprintf("c%d", b.n), t)
+}
+
+func (b *gb) op(op ir.Op, attrs ir.Attrs, ins ...*ir.Value) *ir.Value {
+	b.t.Helper()
+	b.n++
+	n := &ir.Node{Op: op, Inputs: ins, Attrs: attrs, Name: fmt.Sprintf("%s_%d", op, b.n)}
+	out := &ir.Value{Name: fmt.Sprintf("v%d", b.n), Def: n}
+	n.Outputs = []*ir.Value{out}
+	ts, err := ir.InferTypes(n)
+	if err != nil {
+		b.t.Fatalf("%s: %v", n.Name, err)
+	}
+	out.Type = ts[0]
+	b.g.Nodes = append(b.g.Nodes, n)
+	return out
+}
+
+func ints(v ...int64) ir.Attr { return ir.IntsAttr(v...) }
+
+// conv adds a 2-D convolution with random weights (and bias).
+func (b *gb) conv(x *ir.Value, F, k, stride, pad, dil, group int) *ir.Value {
+	C := x.Type.Shape[1]
+	w := b.rand(0.5, F, C/group, k, k)
+	bias := b.rand(0.2, F)
+	return b.op(ir.OpConv, ir.Attrs{"strides": ints(int64(stride), int64(stride)), "pads": ints(int64(pad), int64(pad), int64(pad), int64(pad)),
+		"dilations": ints(int64(dil), int64(dil)), "group": ir.IntAttr(int64(group))}, x, w, bias)
+}
+
+func (b *gb) relu(x *ir.Value) *ir.Value { return b.op(ir.OpRelu, nil, x) }
+
+func (b *gb) pool(op ir.Op, x *ir.Value, k, s, p int, ceil, incl int64) *ir.Value {
+	a := ir.Attrs{"kernel": ints(int64(k), int64(k)), "strides": ints(int64(s), int64(s)), "pads": ints(int64(p), int64(p), int64(p), int64(p)),
+		"dilations": ints(1, 1), "ceil_mode": ir.IntAttr(ceil)}
+	if op == ir.OpAvgPool {
+		a["count_include_pad"] = ir.IntAttr(incl)
+	}
+	return b.op(op, a, x)
+}
+
+func (b *gb) fc(x *ir.Value, N int) *ir.Value {
+	return b.op(ir.OpFC, nil, x, b.rand(0.3, N, x.Type.Shape[1]), b.rand(0.1, N))
+}
+
+// finish quantizes the graph (random calibration) and returns it with
+// random test inputs.
+func (b *gb) finish(opts string, outs ...*ir.Value) (*ir.Graph, [][]*tensor.Tensor) {
+	b.t.Helper()
+	b.g.Outputs = outs
+	if err := ir.Verify(b.g); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := passes.NewManager().RunString(b.g, "quantize{calib=random:8,"+opts+"}"); err != nil {
+		b.t.Fatal(err)
+	}
+	var ins [][]*tensor.Tensor
+	for k := 0; k < 2; k++ {
+		var one []*tensor.Tensor
+		for _, v := range b.g.Inputs {
+			t := tensor.New(tensor.Float32, v.Type.Shape...)
+			for i := range t.F32 {
+				t.F32[i] = float32(b.rng.Float64()*2.4 - 1.2) // a little outside the calibrated range: clamps too
+			}
+			one = append(one, t)
+		}
+		ins = append(ins, one)
+	}
+	return b.g, ins
+}
+
+// TestConvVariants: groups, strides, pads, dilations, 1-D, pools of every
+// kind (padding, ceil mode, count_include_pad), fc after a flatten of NHWC.
+func TestConvVariants(t *testing.T) {
+	for _, wa := range []string{"wbits=8,abits=8", "wbits=4,abits=4,keep-ends=false", "wbits=1,abits=2,keep-ends=false", "wbits=3,abits=5,keep-ends=false"} {
+		t.Run(wa, func(t *testing.T) {
+			b := newGB(t, 1)
+			x := b.input(1, 4, 11, 13)
+			y := b.relu(b.conv(x, 6, 3, 2, 1, 2, 2))    // groups 2, stride 2, pad 1, dilation 2
+			y = b.pool(ir.OpMaxPool, y, 3, 2, 1, 1, 0)  // padded, ceil mode
+			y = b.relu(b.conv(y, 6, 3, 1, 1, 1, 6))     // depthwise
+			a := b.pool(ir.OpAvgPool, y, 2, 1, 1, 0, 0) // padded, divisor excludes pad
+			c := b.pool(ir.OpAvgPool, y, 3, 2, 1, 1, 1) // count_include_pad, ceil
+			g := b.op(ir.OpGlobalAvgPool, nil, b.relu(b.conv(c, 5, 1, 1, 0, 1, 1)))
+			m := b.op(ir.OpGlobalMaxPool, nil, a)
+			f := b.op(ir.OpFlatten, ir.Attrs{"axis": ir.IntAttr(1)}, a) // NCHW flatten of an NHWC buffer: free
+			o1 := b.fc(f, 7)
+			gr, ins := b.finish(wa, o1, g, m)
+			compileAndCheck(t, gr, target.Default(), ins...)
+		})
+	}
+}
+
+func TestResidualConcat(t *testing.T) {
+	b := newGB(t, 2)
+	x := b.input(1, 8, 9, 9)
+	y := b.relu(b.conv(x, 8, 3, 1, 1, 1, 1))
+	z := b.conv(y, 8, 3, 1, 1, 1, 1)
+	s := b.relu(b.op(ir.OpAdd, nil, z, x)) // residual add with a graph input
+	u := b.relu(b.conv(s, 5, 1, 1, 0, 1, 1))
+	cat := b.op(ir.OpConcat, ir.Attrs{"axis": ir.IntAttr(1)}, s, u)
+	p := b.pool(ir.OpMaxPool, cat, 2, 2, 0, 0, 0)
+	r := b.op(ir.OpReshape, ir.Attrs{"shape": ints(1, 13*4*4)}, p)
+	o := b.fc(r, 10)
+	gr, ins := b.finish("wbits=8,abits=8", o)
+	compileAndCheck(t, gr, target.Default(), ins...)
+}
+
+// TestSegmentsAndChunks: K crossing many column segments (and acc_bits
+// splits), more filters than DPU lanes, tiles spread over sub-arrays.
+func TestSegmentsAndChunks(t *testing.T) {
+	b := newGB(t, 3)
+	x := b.input(1, 40, 6, 6)
+	y := b.relu(b.conv(x, 150, 3, 1, 1, 1, 1)) // K = 360, 150 filters: 3 lane chunks, several segments
+	f := b.op(ir.OpFlatten, ir.Attrs{"axis": ir.IntAttr(1)}, y)
+	o := b.fc(f, 70) // K = 5400
+	gr, ins := b.finish("wbits=8,abits=8", o)
+	res, _ := compileAndCheck(t, gr, target.Default(), ins...)
+	for _, l := range res.Layers {
+		if l.Segments < 2 {
+			t.Errorf("%s: %d segments, want K split", l.Node, l.Segments)
+		}
+	}
+}
+
+// TestHostOpsSegments: a float op between integer layers splits the program
+// into two device segments run by the runtime around the host op.
+func TestHostOpsSegments(t *testing.T) {
+	b := newGB(t, 4)
+	x := b.input(1, 3, 8, 8)
+	y := b.conv(x, 4, 3, 1, 1, 1, 1)
+	y = b.op(ir.OpLeakyRelu, ir.Attrs{"alpha": ir.FloatAttr(0.1)}, y)
+	y = b.relu(b.conv(y, 4, 3, 1, 0, 1, 1))
+	o := b.op(ir.OpSoftmax, ir.Attrs{"axis": ir.IntAttr(1)}, b.fc(b.op(ir.OpFlatten, ir.Attrs{"axis": ir.IntAttr(1)}, y), 5))
+	gr, ins := b.finish("wbits=8,abits=8", o)
+	res, _ := compileAndCheck(t, gr, target.Default(), ins...)
+	if res.Segments != 2 || res.HostOps != 2 {
+		t.Errorf("%d segments and %d host ops, want 2 and 2", res.Segments, res.HostOps)
+	}
+}
