@@ -26,7 +26,16 @@ type convLayer struct {
 	colKept           bool // col holds every group's im2col of x (training forward)
 	x, w              *tensor.Tensor
 	y, dx             *tensor.Tensor
-	col, tmp, dy, dcl *tensor.Tensor
+	col               *tensor.Tensor
+	scratch           *convScratch // shared by the model's convolutions
+}
+
+// convScratch holds the buffers a convolution needs only while it runs (the
+// product before the layout change, the output gradient as a matrix, the
+// im2col gradient); layers run one at a time, so a model's convolutions
+// share one set.
+type convScratch struct {
+	tmp, dy, dcol *tensor.Tensor
 }
 
 // convGeom is the 2-D geometry of one convolution call.
@@ -39,13 +48,13 @@ type convGeom struct {
 func (g convGeom) rows() int { return g.cg * g.kh * g.kw } // rows of col per group
 func (g convGeom) cols() int { return g.n * g.oh * g.ow }  // columns of col
 
-func newConvLayer(n *ir.Node, params []*Param) (*convLayer, error) {
+func newConvLayer(n *ir.Node, params []*Param, scratch *convScratch) (*convLayer, error) {
 	p := tensor.ConvParams{Strides: n.Ints("strides", nil), Pads: n.Ints("pads", nil), Dilations: n.Ints("dilations", nil), Group: int(n.Int("group", 1))}
 	r := len(n.Inputs[0].Type.Shape)
 	if r != 3 && r != 4 {
 		return nil, fmt.Errorf("conv input %v: want rank 3 or 4", n.Inputs[0].Type)
 	}
-	return &convLayer{p: p, params: params, oned: r == 3}, nil
+	return &convLayer{p: p, params: params, oned: r == 3, scratch: scratch}, nil
 }
 
 func (l *convLayer) geometry(x, w *tensor.Tensor) (convGeom, []int, error) {
@@ -96,7 +105,7 @@ func (l *convLayer) forward(in []*tensor.Tensor, training bool) (*tensor.Tensor,
 	}
 	col := buf(&l.col, ncol*rows, cols)
 	l.colKept = training
-	tmp := buf(&l.tmp, g.f, cols)
+	tmp := buf(&l.scratch.tmp, g.f, cols)
 	for gi := 0; gi < g.groups; gi++ {
 		cg := col.F32[(gi%ncol)*rows*cols:]
 		im2col(g, cg, x.F32, gi)
@@ -127,7 +136,7 @@ func (l *convLayer) backward(dout *tensor.Tensor, want []bool) ([]*tensor.Tensor
 	g := l.g
 	rows, cols, P := g.rows(), g.cols(), g.oh*g.ow
 	// dY [F, N*P] from dout [N, F, P].
-	dy := buf(&l.dy, g.f, cols)
+	dy := buf(&l.scratch.dy, g.f, cols)
 	ds, dys := dout.F32, dy.F32
 	parallelFor(g.n*g.f, P, func(lo, hi int) {
 		for nf := lo; nf < hi; nf++ {
@@ -149,7 +158,7 @@ func (l *convLayer) backward(dout *tensor.Tensor, want []bool) ([]*tensor.Tensor
 	}
 	var dcol *tensor.Tensor
 	if dx != nil {
-		dcol = buf(&l.dcl, rows, cols)
+		dcol = buf(&l.scratch.dcol, rows, cols)
 	}
 	for gi := 0; gi < g.groups; gi++ {
 		dyg := dys[gi*g.fg*cols:]

@@ -8,10 +8,10 @@ import (
 )
 
 // newLayer compiles node n; params[i] is the parameter input i is, or nil.
-func newLayer(n *ir.Node, params []*Param) (layer, error) {
+func newLayer(n *ir.Node, params []*Param, scratch *convScratch) (layer, error) {
 	switch n.Op {
 	case ir.OpConv:
-		return newConvLayer(n, params)
+		return newConvLayer(n, params, scratch)
 	case ir.OpFC:
 		return &gemmLayer{transB: true, alpha: 1, beta: 1, params: params, fc: true}, nil
 	case ir.OpGemm:

@@ -90,6 +90,7 @@ func NewModel(g *ir.Graph) (*Model, error) {
 		isConst[v] = true
 	}
 	var bad []string
+	scratch := &convScratch{}
 	for _, n := range nodes {
 		slots := paramSlots[n.Op]
 		st := &step{node: n, params: make([]*Param, len(n.Inputs)), want: make([]bool, len(n.Inputs))}
@@ -108,7 +109,7 @@ func NewModel(g *ir.Graph) (*Model, error) {
 			}
 			st.params[i] = p
 		}
-		l, err := newLayer(n, st.params)
+		l, err := newLayer(n, st.params, scratch)
 		if err != nil {
 			bad = append(bad, fmt.Sprintf("%s: %v", n.Origin(), err))
 			continue

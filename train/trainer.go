@@ -96,7 +96,7 @@ func Fit(m *Model, train, test *data.Dataset, cfg Config) ([]EpochStats, error) 
 			TestLoss: math.NaN(), TestAcc: math.NaN()}
 		bar.done()
 		if test != nil {
-			l, a, err := Evaluate(m, test, 256)
+			l, a, err := Evaluate(m, test, cfg.Batch) // same size: the buffers are reused
 			if err != nil {
 				return hist, err
 			}
