@@ -94,6 +94,9 @@ func (m *Machine) bmacRun(st *RunStats, pc int, steps, budget, issue, lastEnd in
 			ni += cyc
 		}
 		ps.TimePS += ni - t
+		if m.Trace != nil {
+			m.trace(pc, t, d)
+		}
 		issue = ni
 		pc++
 		if pc >= len(code) || code[pc].op != isa.OpBmac || steps >= budget {

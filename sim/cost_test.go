@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/pimc-dev/pimc/backend/target"
@@ -195,4 +196,45 @@ func TestReluLayerCosts(t *testing.T) {
 	checkNear(t, "relu1 latency", r.Sources[1].LatencyNS, 4)
 	checkNear(t, "sources add up (latency)", r.Sources[0].LatencyNS+r.Sources[1].LatencyNS+r.Sources[2].LatencyNS, 293)
 	checkNear(t, "sources add up (energy)", r.Sources[0].Energy.Total+r.Sources[1].Energy.Total+r.Sources[2].Energy.Total, 1535.8518)
+}
+
+// TestTrace checks the trace lines of dot.pasm against the hand timeline of
+// TestDotCosts: the first bmac issues at 9 and dispatches at 11 (array busy
+// with the writes), the last at 27/29, halt at 32/33.
+func TestTrace(t *testing.T) {
+	prog, ins, _ := isaProgram(t, "dot.pasm")
+	m, err := Load(prog, target.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	m.Trace = &b
+	m.WriteInputRaw("x", ins["x"])
+	if _, err := m.Run(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 28 {
+		t.Fatalf("%d trace lines, want 28", len(lines))
+	}
+	for _, want := range []struct {
+		i      int
+		prefix string
+	}{
+		{7, "     7      9.000     11.000  bmac [r0+0], 0, [r0+4], a0, 0, pos"},
+		{22, "    22     27.000     29.000  bmac [r0+0], 3, [r0+7], a0, 6, neg"},
+		{27, "    27     32.000     33.000  halt"},
+	} {
+		if !strings.HasPrefix(lines[want.i], want.prefix) {
+			t.Errorf("trace line %d = %q, want prefix %q", want.i, lines[want.i], want.prefix)
+		}
+	}
+	m.Reset()
+	b.Reset()
+	m.TraceLimit = 5
+	m.WriteInputRaw("x", ins["x"])
+	m.Run()
+	if n := strings.Count(b.String(), "\n"); n != 5 {
+		t.Fatalf("TraceLimit 5: %d lines", n)
+	}
 }

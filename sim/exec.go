@@ -128,6 +128,9 @@ func (m *Machine) exec(st *RunStats) error {
 				d = max(d, lastEnd)
 				if in.op == isa.OpHalt {
 					ps.TimePS += d - t
+					if m.Trace != nil {
+						m.trace(pc, t, d)
+					}
 					st.LatencyPS = d
 					st.Steps = steps
 					return nil
@@ -559,6 +562,9 @@ func (m *Machine) exec(st *RunStats) error {
 			}
 		}
 		ps.TimePS += n - t
+		if m.Trace != nil {
+			m.trace(pc, t, d)
+		}
 		issue = n
 		pc = next
 	}

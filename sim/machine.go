@@ -1,6 +1,10 @@
 package sim
 
 import (
+	"fmt"
+	"io"
+	"strings"
+
 	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/backend/target"
 )
@@ -19,6 +23,14 @@ type Machine struct {
 	// MaxSteps bounds the instructions one Run executes; exceeding it is a
 	// fault. 0 means DefaultMaxSteps.
 	MaxSteps int64
+
+	// Trace, if set, receives one line per executed instruction (at most
+	// TraceLimit lines per run, 0 = no limit): pc, issue and dispatch times
+	// in ns, the instruction and its source. For checking the timing model
+	// by hand; it slows the simulation down.
+	Trace      io.Writer
+	TraceLimit int64
+	traced     int64
 
 	regs  [isa.NumRegs + 1]int32 // +1: scratch destination for r0 writes
 	vl    int
@@ -146,6 +158,21 @@ func (m *Machine) Reset() {
 	m.tm = timing{}
 	m.stats = nil
 	m.ran = false
+	m.traced = 0
+}
+
+// trace writes the trace line of instruction pc (see Machine.Trace).
+func (m *Machine) trace(pc int, issue, dispatch int64) {
+	if m.TraceLimit > 0 && m.traced >= m.TraceLimit {
+		return
+	}
+	m.traced++
+	in := m.exe.Prog.Code[pc]
+	line := fmt.Sprintf("%6d %10.3f %10.3f  %-44s", pc, float64(issue)/1000, float64(dispatch)/1000, strings.TrimSpace(isa.FormatInstr(in)))
+	if src := sourceName(m.exe.Prog, in.Src); src != "" {
+		line += " # " + src
+	}
+	fmt.Fprintln(m.Trace, strings.TrimRight(line, " "))
 }
 
 // touch returns sub-array s, creating its state on first use.

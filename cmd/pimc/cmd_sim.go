@@ -31,6 +31,8 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	jobs := fs.Int("j", 1, "run the images of a batch on this many goroutines (results are identical; -1 = all cores)")
 	maxSteps := fs.Int64("max-steps", 0, fmt.Sprintf("instruction budget per image (0 = %d)", sim.DefaultMaxSteps))
 	quiet := fs.Bool("q", false, "do not print the cost table")
+	tracePath := fs.String("trace", "", "write an instruction trace of the first image (pc, issue and dispatch times in ns) to this file; - for stdout")
+	traceLimit := fs.Int64("trace-limit", 100000, "at most this many trace lines (0 = no limit)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitUsage
@@ -87,6 +89,11 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 			batch[b] = append(batch[b], img)
 		}
 	}
+	if *tracePath != "" && len(batch) > 0 {
+		if err := traceFirst(exe, batch[0], *tracePath, *traceLimit, *maxSteps, stdout); err != nil {
+			return fail(err)
+		}
+	}
 	results, rep, err := exe.RunBatch(batch, sim.BatchOptions{Parallel: *jobs, MaxSteps: *maxSteps})
 	if err != nil {
 		return fail(err)
@@ -106,6 +113,29 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return writeSimOutputs(results, *out, *raw, stdout, stderr)
+}
+
+// traceFirst runs one image on its own machine with the instruction trace on.
+func traceFirst(exe *sim.Executable, inputs []*tensor.Tensor, path string, limit, maxSteps int64, stdout io.Writer) error {
+	m := exe.NewMachine()
+	m.MaxSteps, m.TraceLimit = maxSteps, limit
+	if path == "-" {
+		fmt.Fprintln(stdout, "    pc   issue/ns  dispatch/ns  instruction # source")
+		m.Trace = stdout
+		_, err := m.Infer(inputs)
+		return err
+	}
+	f, err := atomicfile.Create(path, 0o644)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(f, "    pc   issue/ns  dispatch/ns  instruction # source")
+	m.Trace = f
+	if _, err := m.Infer(inputs); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Commit()
 }
 
 // readProgram reads a .pimb binary or .pasm assembly. Assembly without a

@@ -66,12 +66,16 @@ func TestSimCLIBinary(t *testing.T) {
 	if err := frontend.WriteTensor(x, tensor.FromF32(dotX, 1, 16), ""); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs := runCLI("sim", bin, "-i", x, "-q")
+	trace := filepath.Join(dir, "trace.txt")
+	code, out, errs := runCLI("sim", bin, "-i", x, "-q", "-trace", trace)
 	if code != exitOK {
 		t.Fatalf("sim: exit %d: %s", code, errs)
 	}
 	if !strings.Contains(out, "output y:") || !strings.Contains(out, "-11") {
 		t.Fatalf("output summary lacks y = -11:\n%s", out)
+	}
+	if tr, err := os.ReadFile(trace); err != nil || !strings.Contains(string(tr), "    27     32.000     33.000  halt") {
+		t.Fatalf("trace (%v):\n%s", err, tr)
 	}
 	// Costs are not part of the fingerprint: the same binary runs on a
 	// description with 60 fJ/bit writes (energy sweep without recompiling),
