@@ -22,12 +22,12 @@ type convLayer struct {
 	params []*Param
 	oned   bool
 
-	g                 convGeom
-	colKept           bool // col holds every group's im2col of x (training forward)
-	x, w              *tensor.Tensor
-	y, dx             *tensor.Tensor
-	col               *tensor.Tensor
-	scratch           *convScratch // shared by the model's convolutions
+	g       convGeom
+	colKept bool // col holds every group's im2col of x (training forward)
+	x, w    *tensor.Tensor
+	y, dx   *tensor.Tensor
+	col     *tensor.Tensor
+	scratch *convScratch // shared by the model's convolutions
 }
 
 // convScratch holds the buffers a convolution needs only while it runs (the
