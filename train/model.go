@@ -99,8 +99,8 @@ func NewModel(g *ir.Graph) (*Model, error) {
 				continue
 			}
 			role, ok := slots[i]
-			if !ok || (n.Op == ir.OpAdd && v.Type.NumElems() > 0 && n.Inputs[1-i].IsConst()) {
-				continue // a fixed operand (shape-like or both constant)
+			if !ok || (n.Op == ir.OpAdd && n.Inputs[1-i].IsConst()) {
+				continue // not a parameter slot, or an add of two constants
 			}
 			p, err := m.param(v, role, n)
 			if err != nil {

@@ -24,8 +24,9 @@ type Config struct {
 	// OnEpoch, when set, runs after each epoch's evaluation; ADMM updates
 	// Z and U here. An error stops training and is returned by Fit.
 	OnEpoch func(m *Model, s EpochStats) error
-	// StartEpoch offsets the epoch numbers (and so the shuffling order and
-	// schedule position) when Fit continues an earlier run.
+	// StartEpoch offsets the epoch numbers (and so the shuffling order)
+	// when Fit continues an earlier run; the schedule still starts at its
+	// beginning, which is the learning-rate restart ADMM does at each update.
 	StartEpoch int
 	// Progress receives a line per epoch; with Bar set it also shows a
 	// progress bar redrawn in place (for terminals).
