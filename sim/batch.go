@@ -64,6 +64,9 @@ type BatchOptions struct {
 	// < 0 uses GOMAXPROCS.
 	Parallel int
 	MaxSteps int64 // per image; 0 = DefaultMaxSteps
+	// ImageReports fills Result.Report with each image's own report (costs
+	// a report per image; the batch report is always built).
+	ImageReports bool
 }
 
 // RunBatch runs independent images (batch[i] holds the input tensors of
@@ -71,7 +74,8 @@ type BatchOptions struct {
 // report of the whole batch. Every image starts from the post-load state, so
 // the results and the report are identical whatever Parallel is. Runs are
 // folded into the report as they finish (Result.Stats is nil; Result.Report
-// is the image's own report), so a long batch keeps only outputs. The first
+// is the image's own report if opt.ImageReports), so a long batch keeps only
+// outputs. The first
 // failing image (lowest index) is reported.
 func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Result, *Report, error) {
 	res := make([]*Result, len(batch))
@@ -81,11 +85,14 @@ func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Re
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, len(batch)))
-	sum := e.NewSummary(len(batch))
-	var mu sync.Mutex
+	// Each worker folds its images into its own summary; they are merged at
+	// the end (integer sums: the same report whatever the split).
+	sums := make([]*Summary, workers)
 	var wg sync.WaitGroup
 	next := make(chan int)
-	for range workers {
+	for w := range workers {
+		sum := e.NewSummary(len(batch))
+		sums[w] = sum
 		m := e.NewMachine()
 		m.MaxSteps = opt.MaxSteps
 		wg.Add(1)
@@ -97,10 +104,10 @@ func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Re
 					errs[i] = err
 					continue
 				}
-				r.Report = m.Report(r.Stats)
-				mu.Lock()
+				if opt.ImageReports {
+					r.Report = m.Report(r.Stats)
+				}
 				sum.Add(i, r.Stats)
-				mu.Unlock()
 				r.Stats = nil
 				res[i] = r
 			}
@@ -116,5 +123,8 @@ func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Re
 			return nil, nil, fmt.Errorf("image %d: %w", i, err)
 		}
 	}
-	return res, sum.Report(), nil
+	for _, o := range sums[1:] {
+		sums[0].Merge(o)
+	}
+	return res, sums[0].Report(), nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
 // andLoopProgram is a loop of `unroll` bmacs over pairs of defined rows of
@@ -135,5 +136,29 @@ func BenchmarkTestdataConv(b *testing.B) {
 	cpu := cpuTime() - cpu0
 	if cpu > 0 {
 		b.ReportMetric(float64(st.Steps)*float64(b.N)/cpu.Seconds(), "instrs/cpu-s")
+	}
+}
+
+// BenchmarkRunBatch runs 256 images of testdata/isa/conv.pasm through
+// RunBatch, in sequence and on all cores, reporting images per second.
+func BenchmarkRunBatch(b *testing.B) {
+	prog, ins, _ := isaProgram(b, "conv.pasm")
+	exe, err := Prepare(prog, target.Default())
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch := make([][]*tensor.Tensor, 256)
+	for i := range batch {
+		batch[i] = []*tensor.Tensor{tensor.FromI64(tensor.Int64, ins["x"], 1, 6, 6, 2)}
+	}
+	for _, par := range []int{1, -1} {
+		b.Run(map[int]string{1: "sequential", -1: "parallel"}[par], func(b *testing.B) {
+			for range b.N {
+				if _, _, err := exe.RunBatch(batch, BatchOptions{Parallel: par}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(batch)*b.N)/b.Elapsed().Seconds(), "images/s")
+		})
 	}
 }

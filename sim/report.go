@@ -336,6 +336,34 @@ func (s *Summary) Add(i int, st *RunStats) {
 	s.used = max(s.used, st.SubarraysUsed)
 }
 
+// Merge adds the runs folded into o (a summary of the same executable and
+// batch size, over other images) to s. Integer sums and per-image phases
+// make the result independent of how the images were split.
+func (s *Summary) Merge(o *Summary) {
+	for i, h := range o.have {
+		if h {
+			s.perImage[i], s.have[i] = o.perImage[i], true
+		}
+	}
+	for src := range s.srcOps {
+		for k := range numKinds {
+			s.srcOps[src][k] += o.srcOps[src][k]
+		}
+		s.srcInstr[src] += o.srcInstr[src]
+		s.srcTime[src] += o.srcTime[src]
+		s.srcMACs[src] += o.srcMACs[src]
+	}
+	for pc := range s.pcCount {
+		s.pcCount[pc] += o.pcCount[pc]
+		s.pcTime[pc] += o.pcTime[pc]
+	}
+	s.cycles += o.cycles
+	s.latPS += o.latPS
+	s.steps += o.steps
+	s.bmacs += o.bmacs
+	s.used = max(s.used, o.used)
+}
+
 // BuildReport summarises the runs of a batch (in image order). It is
 // deterministic: the same runs give the same report byte for byte.
 func (e *Executable) BuildReport(runs []*RunStats) *Report {
