@@ -2,6 +2,7 @@ package backend
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/pimc-dev/pimc/backend/isa"
@@ -41,19 +42,24 @@ type LayerStat struct {
 }
 
 type compiler struct {
-	g      *ir.Graph
-	tgt    *target.Target
-	e      *emitter
-	part   *partition
-	buf    abuf
-	pl     placer
-	lay    map[*ir.Value]*layout
-	padded map[*ir.Value]*layout
-	names  map[*ir.Value]string
-	used   map[string]bool
-	consts map[string]int
-	res    *Result
-	uses   map[*ir.Value][]*ir.Node
+	g    *ir.Graph
+	tgt  *target.Target
+	e    *emitter
+	part *partition
+	buf  abuf
+	pl   placer
+	lay  map[*ir.Value]*layout
+	// regVals lists the values living in each allocated buffer; lastUse is
+	// the index in g.Nodes of a value's last reader in the current segment
+	// (MaxInt for ports).
+	regVals map[*region][]*ir.Value
+	lastUse map[*ir.Value]int
+	padded  map[*ir.Value]*layout
+	names   map[*ir.Value]string
+	used    map[string]bool
+	consts  map[string]int
+	res     *Result
+	uses    map[*ir.Value][]*ir.Node
 	// fit collects the sub-array needs of every matrix layer, so a model
 	// that does not fit is reported with all its layers at once.
 	overflow bool
@@ -69,10 +75,11 @@ func Compile(g *ir.Graph, tgt *target.Target, _ Options) (*Result, error) {
 	b := isa.NewBuilder(tgt.Name, tgt.Fingerprint())
 	c := &compiler{
 		g: g, tgt: tgt, e: newEmitter(b, arch), part: partitionGraph(g),
-		buf:    abuf{size: arch.ActBufferWords},
-		pl:     placer{rows: arch.Rows},
-		padded: map[*ir.Value]*layout{},
-		names:  map[*ir.Value]string{}, used: map[string]bool{}, consts: map[string]int{},
+		buf:     abuf{size: arch.ActBufferWords},
+		regVals: map[*region][]*ir.Value{},
+		pl:      placer{rows: arch.Rows},
+		padded:  map[*ir.Value]*layout{},
+		names:   map[*ir.Value]string{}, used: map[string]bool{}, consts: map[string]int{},
 		res:  &Result{TotalSubarrays: arch.Subarrays},
 		uses: g.Uses(),
 	}
@@ -113,13 +120,16 @@ func Compile(g *ir.Graph, tgt *target.Target, _ Options) (*Result, error) {
 func (c *compiler) run() error {
 	e := c.e
 	if c.part.nsegs == 0 {
-		return fmt.Errorf("backend: the graph has no integer op to run on the device")
+		// Everything runs on the host (no integer op): an empty device
+		// program, so the artifact is still one .pimb.
+		e.emit(isa.OpHalt)
+		return nil
 	}
 	segLabel := func(k int) string { return fmt.Sprintf("segment_%d", k) }
 	if c.part.nsegs > 1 {
 		// The host selects the segment by writing its index into the
 		// "$segment" input port before each run.
-		sel, err := c.buf.alloc([]int{1}, nil)
+		sel, err := c.alloc([]int{1}, nil, false)
 		if err != nil {
 			return err
 		}
@@ -132,17 +142,37 @@ func (c *compiler) run() error {
 		}
 		e.free(r, k)
 	}
+	base := c.buf.top
 	for k := 0; k < c.part.nsegs; k++ {
 		e.b.Label(segLabel(k))
 		e.vl = e.arch.DPULanes
 		c.lay = map[*ir.Value]*layout{}
 		c.padded = map[*ir.Value]*layout{}
+		// Every segment starts after a reset: the whole buffer is zero again.
+		c.buf = abuf{size: e.arch.ActBufferWords, top: base}
+		c.regVals = map[*region][]*ir.Value{}
+		c.lastUse = map[*ir.Value]int{}
+		for i, n := range c.g.Nodes {
+			if onDevice(n) && (c.part.phase[n]-1)/2 == k {
+				for _, v := range n.Inputs {
+					c.lastUse[v] = i
+				}
+			}
+		}
+		// Ports are never freed: the host reads and writes them around the
+		// run and the loader requires disjoint ports.
+		for _, v := range c.part.segOut[k] {
+			c.lastUse[v] = math.MaxInt
+		}
+		for _, v := range c.part.segIn[k] {
+			c.lastUse[v] = math.MaxInt
+		}
 		for _, v := range c.part.segIn[k] {
 			if err := c.inputPort(v); err != nil {
 				return err
 			}
 		}
-		for _, n := range c.g.Nodes {
+		for i, n := range c.g.Nodes {
 			if !onDevice(n) || (c.part.phase[n]-1)/2 != k {
 				continue
 			}
@@ -158,6 +188,7 @@ func (c *compiler) run() error {
 			if err := c.node(n); err != nil {
 				return fmt.Errorf("backend: node %s (ONNX %s): %w", n.Origin(), n.OnnxOp, err)
 			}
+			c.release(n, i)
 		}
 		e.b.ClearSource()
 		for _, v := range c.part.segOut[k] {
@@ -166,6 +197,8 @@ func (c *compiler) run() error {
 			}
 		}
 		e.emit(isa.OpHalt)
+		// The next segment's buffers (and ports) go above this one's ports.
+		base = c.buf.top
 	}
 	return nil
 }
@@ -244,11 +277,11 @@ func (c *compiler) inputPort(v *ir.Value) error {
 	if err != nil {
 		return fmt.Errorf("backend: device input: %w", err)
 	}
-	l, err := c.buf.alloc(v.Type.Shape, nil)
+	l, err := c.alloc(v.Type.Shape, nil, false)
 	if err != nil {
 		return fmt.Errorf("backend: input %q: %w", c.names[v], err)
 	}
-	c.lay[v] = l
+	c.setLay(v, l)
 	c.e.b.AddPort(isa.Port{Name: c.names[v], Dir: isa.PortIn, Addr: uint32(l.base), Shape: u32s(portShape(v.Type.Shape)), Type: t, Scale: portScale(v)})
 	return nil
 }
@@ -263,7 +296,7 @@ func (c *compiler) outputPort(v *ir.Value) error {
 		return fmt.Errorf("backend: BUG: output %q has no layout", c.names[v])
 	}
 	if !l.isCanonical() {
-		d, err := c.buf.alloc(v.Type.Shape, nil)
+		d, err := c.alloc(v.Type.Shape, nil, false)
 		if err != nil {
 			return fmt.Errorf("backend: output %q: %w", c.names[v], err)
 		}

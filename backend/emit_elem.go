@@ -153,7 +153,7 @@ func (c *compiler) pad(n *ir.Node) error {
 	if err != nil {
 		return err
 	}
-	y, err := c.out(n, 0)
+	y, err := c.outZero(n, 0, true)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,9 @@ package backend
 import (
 	"fmt"
 	"slices"
+	"sort"
+
+	"github.com/pimc-dev/pimc/backend/isa"
 )
 
 // layout says where the elements of a tensor live in the activation buffer.
@@ -16,6 +19,7 @@ import (
 // index of physical dim d (zero-bordered buffers for convolution padding);
 // nothing is ever written there, and ABUF is zero after reset.
 type layout struct {
+	reg     *region // the buffer words it lives in (shared by views)
 	base    int
 	phys    []int
 	strides []int
@@ -41,7 +45,7 @@ func (l *layout) addr(i int) int {
 // dims other than 1 agree in order the result is strided again (size-1 dims
 // get stride 0 and no margin), so squeeze/unsqueeze stay strided.
 func (l *layout) view(shape []int) *layout {
-	v := &layout{base: l.base, phys: l.phys, strides: l.strides, margin: l.margin, shape: slices.Clone(shape)}
+	v := &layout{reg: l.reg, base: l.base, phys: l.phys, strides: l.strides, margin: l.margin, shape: slices.Clone(shape)}
 	var pd, sd []int
 	for d, n := range l.phys {
 		if n != 1 {
@@ -73,7 +77,7 @@ func (l *layout) view(shape []int) *layout {
 
 // transpose permutes a strided layout (out dim i = in dim perm[i]).
 func (l *layout) transpose(perm []int) *layout {
-	t := &layout{base: l.base}
+	t := &layout{reg: l.reg, base: l.base}
 	for _, p := range perm {
 		t.phys = append(t.phys, l.phys[p])
 		t.strides = append(t.strides, l.strides[p])
@@ -85,7 +89,7 @@ func (l *layout) transpose(perm []int) *layout {
 
 // slice restricts a strided layout to [start, start+n) along dim d.
 func (l *layout) slice(d, start, n int) *layout {
-	s := &layout{base: l.base + start*l.strides[d], phys: slices.Clone(l.phys), strides: l.strides, margin: make([]int, len(l.phys))}
+	s := &layout{reg: l.reg, base: l.base + start*l.strides[d], phys: slices.Clone(l.phys), strides: l.strides, margin: make([]int, len(l.phys))}
 	copy(s.margin, l.margin)
 	s.margin[d] = 0
 	s.phys[d] = n
@@ -122,18 +126,62 @@ func portShape(s []int) []int {
 	return out
 }
 
-// abuf allocates the activation buffer (bump allocation: a value's words are
-// never reused, so zero margins stay zero for the whole run).
+// region is an allocated range of activation-buffer words.
+type region struct{ start, size int }
+
+// abuf allocates the activation buffer: first fit in freed space (values
+// die after their last reader), else the never-used top. Words above top
+// are still zero from reset; freed words are dirty, so a buffer that needs
+// zero cells (margins, pad) placed there is cleared with bfill.
 type abuf struct {
-	next, size int
+	size, top int
+	free      []region // sorted by start, coalesced, dirty
+}
+
+func (b *abuf) take(n int, preferClean bool) (start int, dirty bool, ok bool) {
+	if !preferClean || b.top+n > b.size {
+		for i, f := range b.free {
+			if f.size >= n {
+				b.free[i].start += n
+				b.free[i].size -= n
+				if b.free[i].size == 0 {
+					b.free = append(b.free[:i], b.free[i+1:]...)
+				}
+				return f.start, true, true
+			}
+		}
+	}
+	if b.top+n > b.size {
+		return 0, false, false
+	}
+	b.top += n
+	return b.top - n, false, true
+}
+
+func (b *abuf) release(r *region) {
+	i := sort.Search(len(b.free), func(i int) bool { return b.free[i].start > r.start })
+	b.free = slices.Insert(b.free, i, *r)
+	// Coalesce with the neighbours; a run ending at top returns to top.
+	if i+1 < len(b.free) && b.free[i].start+b.free[i].size == b.free[i+1].start {
+		b.free[i].size += b.free[i+1].size
+		b.free = slices.Delete(b.free, i+1, i+2)
+	}
+	if i > 0 && b.free[i-1].start+b.free[i-1].size == b.free[i].start {
+		b.free[i-1].size += b.free[i].size
+		b.free = slices.Delete(b.free, i, i+1)
+	}
 }
 
 // alloc returns a fresh canonical layout of logical shape s with margin[d]
-// zero cells around every index of dim d (spatial dims only).
-func (b *abuf) alloc(s []int, margin []int) (*layout, error) {
+// zero cells around every index of dim d; zero asks for the whole buffer to
+// read as zero (margins and pad need it).
+func (c *compiler) alloc(s []int, margin []int, zero bool) (*layout, error) {
 	rank := len(s)
 	if margin == nil {
 		margin = make([]int, rank)
+	}
+	for _, m := range margin {
+		zero = zero || m > 0
 	}
 	ord := canonicalOrder(rank)
 	l := &layout{phys: slices.Clone(s), shape: slices.Clone(s), strides: make([]int, rank), margin: slices.Clone(margin)}
@@ -145,12 +193,28 @@ func (b *abuf) alloc(s []int, margin []int) (*layout, error) {
 		off += margin[d] * stride
 		stride *= s[d] + 2*margin[d]
 	}
-	if b.next+stride > b.size {
-		return nil, fmt.Errorf("activation buffer full: a tensor of shape %v needs %d words at %d, the target has %d (act_buffer_words)", s, stride, b.next, b.size)
+	start, dirty, ok := c.buf.take(stride, zero)
+	if !ok {
+		return nil, fmt.Errorf("activation buffer full: a tensor of shape %v needs %d words, %d of the target's %d (act_buffer_words) are in use by live values", s, stride, c.buf.top-c.freeWords(), c.buf.size)
 	}
-	l.base = b.next + off
-	b.next += stride
+	if zero && dirty {
+		ra, rl := c.e.reg(), c.e.reg()
+		c.e.emit(isa.OpLi, ra, int64(start))
+		c.e.emit(isa.OpLi, rl, int64(stride))
+		c.e.emit(isa.OpBfill, ra, rl, 0)
+		c.e.free(ra, rl)
+	}
+	l.reg = &region{start, stride}
+	l.base = start + off
 	return l, nil
+}
+
+func (c *compiler) freeWords() int {
+	n := 0
+	for _, f := range c.buf.free {
+		n += f.size
+	}
+	return n
 }
 
 // isCanonical reports whether l is a fresh canonical contiguous layout

@@ -85,7 +85,7 @@ func (c *compiler) withMargins(n *ir.Node, need []int) (*layout, error) {
 	for d := range need {
 		m[2+d] = need[d]
 	}
-	p, err := c.buf.alloc(l.shape, m)
+	p, err := c.alloc(l.shape, m, false)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +93,7 @@ func (c *compiler) withMargins(n *ir.Node, need []int) (*layout, error) {
 		return nil, err
 	}
 	c.padded[v] = p
+	c.regVals[p.reg] = append(c.regVals[p.reg], v)
 	return p, nil
 }
 

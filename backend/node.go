@@ -32,7 +32,7 @@ func (c *compiler) node(n *ir.Node) error {
 		}
 		for _, o := range n.Outputs {
 			if o != nil {
-				c.lay[o] = x.view(o.Type.Shape)
+				c.setLay(o, x.view(o.Type.Shape))
 			}
 		}
 		return nil
@@ -61,7 +61,7 @@ func (c *compiler) node(n *ir.Node) error {
 		start := 0
 		for _, o := range n.Outputs {
 			sz := o.Type.Shape[axis]
-			c.lay[o] = x.slice(axis, start, sz)
+			c.setLay(o, x.slice(axis, start, sz))
 			start += sz
 		}
 		return nil
@@ -69,6 +69,46 @@ func (c *compiler) node(n *ir.Node) error {
 		return c.pad(n)
 	}
 	return fmt.Errorf("op %s is not supported on the device", n.Op)
+}
+
+// setLay records where v lives; the buffer stays allocated while any value
+// living in it has a reader left.
+func (c *compiler) setLay(v *ir.Value, l *layout) {
+	c.lay[v] = l
+	if l.reg != nil {
+		c.regVals[l.reg] = append(c.regVals[l.reg], v)
+	}
+}
+
+// release frees the buffers of n's inputs and outputs that no later node of
+// the segment reads (and that are not ports).
+func (c *compiler) release(n *ir.Node, i int) {
+	var cands []*region
+	for _, v := range append(append([]*ir.Value{}, n.Inputs...), n.Outputs...) {
+		if l := c.lay[v]; v != nil && l != nil && l.reg != nil {
+			cands = append(cands, l.reg)
+		}
+		if p := c.padded[v]; p != nil && p.reg != nil {
+			cands = append(cands, p.reg)
+		}
+	}
+	for _, r := range cands {
+		vals, ok := c.regVals[r]
+		if !ok {
+			continue // already freed
+		}
+		live := false
+		for _, v := range vals {
+			if c.lastUse[v] > i {
+				live = true
+				break
+			}
+		}
+		if !live {
+			delete(c.regVals, r)
+			c.buf.release(r)
+		}
+	}
 }
 
 // in returns the layout of input i.
@@ -97,7 +137,7 @@ func (c *compiler) stridedIn(n *ir.Node, i int) (*layout, error) {
 	if l.strided() {
 		return l, nil
 	}
-	d, err := c.buf.alloc(l.shape, nil)
+	d, err := c.alloc(l.shape, nil, false)
 	if err != nil {
 		return nil, err
 	}
@@ -110,13 +150,16 @@ func (c *compiler) stridedIn(n *ir.Node, i int) (*layout, error) {
 
 // out allocates output i in a fresh canonical buffer, with the zero margins
 // its convolution readers need.
-func (c *compiler) out(n *ir.Node, i int) (*layout, error) {
+func (c *compiler) out(n *ir.Node, i int) (*layout, error) { return c.outZero(n, i, false) }
+
+// outZero is out, with the whole buffer reading zero when zero is set.
+func (c *compiler) outZero(n *ir.Node, i int, zero bool) (*layout, error) {
 	v := n.Outputs[i]
-	l, err := c.buf.alloc(v.Type.Shape, c.marginFor(v))
+	l, err := c.alloc(v.Type.Shape, c.marginFor(v), zero)
 	if err != nil {
 		return nil, err
 	}
-	c.lay[v] = l
+	c.setLay(v, l)
 	return l, nil
 }
 
@@ -172,7 +215,14 @@ func as4D(l *layout) *layout {
 	if len(l.shape) == 4 {
 		return l
 	}
-	s := slices.Insert(slices.Clone(l.shape), 2, 1)
-	v := l.view(s)
-	return v
+	// Insert the H axis by hand (view would also drop the stride and margin
+	// of a size-1 W axis, which a padded 1-D convolution still needs).
+	return &layout{
+		reg:     l.reg,
+		base:    l.base,
+		phys:    slices.Insert(slices.Clone(l.phys), 2, 1),
+		strides: slices.Insert(slices.Clone(l.strides), 2, 0),
+		margin:  slices.Insert(slices.Clone(l.margin), 2, 0),
+		shape:   slices.Insert(slices.Clone(l.shape), 2, 1),
+	}
 }

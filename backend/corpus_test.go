@@ -1,0 +1,91 @@
+package backend_test
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/passes"
+)
+
+// bigTarget is the default target with enough banks for n sub-arrays.
+func bigTarget(t testing.TB, n int) *target.Target {
+	tgt := target.Default()
+	per := int(tgt.Geometry.MatsPerBank.Value * tgt.Geometry.SubarraysPerMat.Value)
+	tgt.Geometry.Banks.Value = int64((n + per - 1) / per)
+	tgt.Geometry.ActBufferWords.Value = 1 << 24
+	return tgt
+}
+
+// corpusCases lists every model.onnx under the corpus with a
+// test_data_set_0/input_0.pb.
+func corpusCases(t *testing.T) []string {
+	root := corpusDir(t)
+	var out []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".onnx") {
+			if _, err := os.Stat(filepath.Join(filepath.Dir(p), "test_data_set_0", "input_0.pb")); err == nil {
+				out = append(out, p)
+			}
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
+}
+
+// TestCorpus compiles every corpus model the frontend imports (the
+// corpus-skip rule: a model the frontend rejects is skipped with its
+// reason) and checks the simulator against the quantized interpreter bit for
+// bit on its first test input. Large models run only without -short.
+func TestCorpus(t *testing.T) {
+	cases := corpusCases(t)
+	if len(cases) == 0 {
+		t.Skip("no corpus models with test data")
+	}
+	root := corpusDir(t)
+	for _, path := range cases {
+		rel, _ := filepath.Rel(root, path)
+		t.Run(rel, func(t *testing.T) {
+			if fi, err := os.Stat(path); err == nil && fi.Size() > 2<<20 && testing.Short() {
+				t.Skip("large model: skipped with -short")
+			}
+			g, err := frontend.Load(path, frontend.Options{})
+			if err != nil {
+				t.Skipf("frontend: %v", err)
+			}
+			dir := filepath.Join(filepath.Dir(path), "test_data_set_0")
+			var in []*tensor.Tensor
+			for i := range g.Inputs {
+				x, err := frontend.ReadTensor(filepath.Join(dir, "input_"+string(rune('0'+i))+".pb"))
+				if err != nil {
+					t.Skipf("test input %d: %v", i, err)
+				}
+				if x.Len() != g.Inputs[i].Type.NumElems() {
+					t.Skipf("test input %d has %d elements, the model wants %v", i, x.Len(), g.Inputs[i].Type.Shape)
+				}
+				x.Shape = g.Inputs[i].Type.Shape
+				in = append(in, x)
+			}
+			if err := passes.NewManager().RunString(g, "canonicalize"); err != nil {
+				t.Skipf("canonicalize: %v", err)
+			}
+			if err := passes.NewManager().RunString(g, "quantize"); err != nil {
+				t.Fatalf("quantize: %v", err)
+			}
+			tgt := target.Default()
+			if _, err := backend.Compile(g, tgt, backend.Options{}); err != nil && (strings.Contains(err.Error(), "sub-arrays for its weights") || strings.Contains(err.Error(), "activation buffer full")) {
+				tgt = bigTarget(t, 1<<16)
+				t.Logf("does not fit the default target: %v; compiled for %d banks and 16 Mi buffer words", err, tgt.Geometry.Banks.Value)
+			}
+			res, _ := compileAndCheck(t, g, tgt, in)
+			t.Logf("bit-exact: %d layers, %d sub-arrays, %d instructions, %d segment(s), %d host op(s)", len(res.Layers), res.Subarrays, len(res.Prog.Code), res.Segments, res.HostOps)
+		})
+	}
+}
