@@ -24,6 +24,9 @@ func (m *Machine) Run() (*RunStats, error) {
 	st := newRunStats(m.exe)
 	m.stats = st
 	err := m.exec(st)
+	if f, ok := err.(*Fault); ok {
+		st.Steps = f.Step
+	}
 	st.SubarraysUsed = len(m.touched)
 	// Work accumulated but never consumed still happened: count it.
 	for _, s := range m.touched {
@@ -88,9 +91,9 @@ func (m *Machine) exec(st *RunStats) error {
 	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
 
 	pc := 0
-	// The issue clock, the latest unit completion and the sub-array table
-	// live in locals (registers) in the loop; nothing reads them after the
-	// run (Reset zeroes the timing state).
+	// The issue clock and the latest unit completion live in locals
+	// (registers) in the loop; nothing reads them after the run (Reset
+	// zeroes the timing state).
 	issue, lastEnd := tm.issue, tm.lastEnd
 	satAcc := func(x int64) int64 { return min(max(x, accLo), accHi) }
 	satWord := func(x int32) int32 { return int32(min(max(int64(x), wordLo), wordHi)) }
