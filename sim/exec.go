@@ -124,430 +124,428 @@ func (m *Machine) exec(st *RunStats) error {
 		d := t + cyc // dispatch time
 		next := pc + 1
 
-		{
+		switch in.op {
+		case isa.OpNop:
+		case isa.OpHalt, isa.OpBarrier:
+			d = max(d, lastEnd)
+			if in.op == isa.OpHalt {
+				ps.TimePS += d - t
+				if m.Trace != nil {
+					m.trace(pc, t, d)
+				}
+				st.LatencyPS = d
+				st.Steps = steps
+				return nil
+			}
+		case isa.OpLi:
+			r[x[0]] = x[1]
+			tm.regReady[x[0]] = d
+		case isa.OpAdd, isa.OpSub, isa.OpMul, isa.OpMin, isa.OpMax:
+			d = max(d, tm.regReady[x[1]], tm.regReady[x[2]])
+			a, b := r[x[1]], r[x[2]]
+			var v int32
 			switch in.op {
-			case isa.OpNop:
-			case isa.OpHalt, isa.OpBarrier:
-				d = max(d, lastEnd)
-				if in.op == isa.OpHalt {
-					ps.TimePS += d - t
-					if m.Trace != nil {
-						m.trace(pc, t, d)
-					}
-					st.LatencyPS = d
-					st.Steps = steps
-					return nil
-				}
-			case isa.OpLi:
-				r[x[0]] = x[1]
-				tm.regReady[x[0]] = d
-			case isa.OpAdd, isa.OpSub, isa.OpMul, isa.OpMin, isa.OpMax:
-				d = max(d, tm.regReady[x[1]], tm.regReady[x[2]])
-				a, b := r[x[1]], r[x[2]]
-				var v int32
-				switch in.op {
-				case isa.OpAdd:
-					v = a + b
-				case isa.OpSub:
-					v = a - b
-				case isa.OpMul:
-					v = a * b
-				case isa.OpMin:
-					v = min(a, b)
-				default:
-					v = max(a, b)
-				}
+			case isa.OpAdd:
+				v = a + b
+			case isa.OpSub:
+				v = a - b
+			case isa.OpMul:
+				v = a * b
+			case isa.OpMin:
+				v = min(a, b)
+			default:
+				v = max(a, b)
+			}
+			r[x[0]] = v
+			tm.regReady[x[0]] = d
+		case isa.OpAddi, isa.OpMuli, isa.OpSlli, isa.OpSrai:
+			d = max(d, tm.regReady[x[1]])
+			a := r[x[1]]
+			var v int32
+			switch in.op {
+			case isa.OpAddi:
+				v = a + x[2]
+			case isa.OpMuli:
+				v = a * x[2]
+			case isa.OpSlli:
+				v = a << uint(x[2])
+			default:
+				v = a >> uint(x[2])
+			}
+			r[x[0]] = v
+			tm.regReady[x[0]] = d
+		case isa.OpJmp:
+			next = int(x[0])
+		case isa.OpBeq, isa.OpBne, isa.OpBlt, isa.OpBge:
+			d = max(d, tm.regReady[x[0]], tm.regReady[x[1]])
+			a, b := r[x[0]], r[x[1]]
+			var taken bool
+			switch in.op {
+			case isa.OpBeq:
+				taken = a == b
+			case isa.OpBne:
+				taken = a != b
+			case isa.OpBlt:
+				taken = a < b
+			default:
+				taken = a >= b
+			}
+			if taken {
+				next = int(x[2])
+			}
+		case isa.OpDbnz:
+			d = max(d, tm.regReady[x[0]])
+			// x[0] is a source and destination. For r0 the write is
+			// discarded and the test reads r0 again: 0, so dbnz r0
+			// never branches ("r[a] = r[a] - 1; if r[a] != 0").
+			v := r[x[0]] - 1
+			if x[0] != 0 {
 				r[x[0]] = v
-				tm.regReady[x[0]] = d
-			case isa.OpAddi, isa.OpMuli, isa.OpSlli, isa.OpSrai:
-				d = max(d, tm.regReady[x[1]])
-				a := r[x[1]]
-				var v int32
-				switch in.op {
-				case isa.OpAddi:
-					v = a + x[2]
-				case isa.OpMuli:
-					v = a * x[2]
-				case isa.OpSlli:
-					v = a << uint(x[2])
-				default:
-					v = a >> uint(x[2])
-				}
-				r[x[0]] = v
-				tm.regReady[x[0]] = d
-			case isa.OpJmp:
-				next = int(x[0])
-			case isa.OpBeq, isa.OpBne, isa.OpBlt, isa.OpBge:
-				d = max(d, tm.regReady[x[0]], tm.regReady[x[1]])
-				a, b := r[x[0]], r[x[1]]
-				var taken bool
-				switch in.op {
-				case isa.OpBeq:
-					taken = a == b
-				case isa.OpBne:
-					taken = a != b
-				case isa.OpBlt:
-					taken = a < b
-				default:
-					taken = a >= b
-				}
-				if taken {
-					next = int(x[2])
-				}
-			case isa.OpDbnz:
-				d = max(d, tm.regReady[x[0]])
-				// x[0] is a source and destination. For r0 the write is
-				// discarded and the test reads r0 again: 0, so dbnz r0
-				// never branches ("r[a] = r[a] - 1; if r[a] != 0").
-				v := r[x[0]] - 1
-				if x[0] != 0 {
-					r[x[0]] = v
-				} else {
-					v = 0
-				}
-				tm.regReady[x[0]] = d
-				if v != 0 {
-					next = int(x[1])
-				}
+			} else {
+				v = 0
+			}
+			tm.regReady[x[0]] = d
+			if v != 0 {
+				next = int(x[1])
+			}
 
-			// Buffer instructions.
-			case isa.OpLd, isa.OpLdc:
-				d = max(d, tm.bufFree, tm.regReady[x[1]])
-				a := r[x[1]] + x[2]
-				if in.op == isa.OpLd {
-					if f := m.bufRange(pc, steps, a, 1, len(abuf)); f != nil {
-						return f
-					}
-					r[x[0]] = abuf[a]
-				} else {
-					if f := m.bufRange(pc, steps, a, 1, len(cmem)); f != nil {
-						return f
-					}
-					r[x[0]] = cmem[a]
-				}
-				end := d + c.lat[target.OpBufferRead]
-				tm.bufFree, tm.regReady[x[0]] = end, end
-				lastEnd = max(lastEnd, end)
-			case isa.OpSt:
-				d = max(d, tm.bufFree, tm.regReady[x[0]], tm.regReady[x[1]])
-				a := r[x[1]] + x[2]
+		// Buffer instructions.
+		case isa.OpLd, isa.OpLdc:
+			d = max(d, tm.bufFree, tm.regReady[x[1]])
+			a := r[x[1]] + x[2]
+			if in.op == isa.OpLd {
 				if f := m.bufRange(pc, steps, a, 1, len(abuf)); f != nil {
 					return f
 				}
-				abuf[a] = satWord(r[x[0]])
-				m.markDirty(int(a), int(1))
-				tm.bufFree = d + c.lat[target.OpBufferWrite]
-				lastEnd = max(lastEnd, tm.bufFree)
-			case isa.OpBcopy, isa.OpBfill:
-				d = max(d, tm.bufFree, tm.regReady[x[0]], tm.regReady[x[1]], tm.regReady[x[2]])
-				dst := r[x[0]]
-				var n int64
-				var dur int64
-				if in.op == isa.OpBcopy {
-					n = int64(r[x[2]])
-					if n < 0 {
-						return m.fault(pc, steps, "negative length %d", n)
-					}
-					if f := m.bufRange(pc, steps, dst, n, len(abuf)); f != nil {
-						return f
-					}
-					if f := m.bufRange(pc, steps, r[x[1]], n, len(abuf)); f != nil {
-						return f
-					}
-					copy(abuf[dst:int64(dst)+n], abuf[r[x[1]]:int64(r[x[1]])+n])
-					dyn := &st.Dyn[srcOf[pc]+1]
-					dyn[target.OpBufferRead] += n
-					dyn[target.OpBufferWrite] += n
-					dur = c.transfer(n, c.lat[target.OpBufferRead]+c.lat[target.OpBufferWrite])
-				} else {
-					n = int64(r[x[1]])
-					if n < 0 {
-						return m.fault(pc, steps, "negative length %d", n)
-					}
-					if f := m.bufRange(pc, steps, dst, n, len(abuf)); f != nil {
-						return f
-					}
-					v := satWord(r[x[2]])
-					for i := range abuf[dst : int64(dst)+n] {
-						abuf[int64(dst)+int64(i)] = v
-					}
-					st.Dyn[srcOf[pc]+1][target.OpBufferWrite] += n
-					dur = c.transfer(n, c.lat[target.OpBufferWrite])
-				}
-				m.markDirty(int(dst), int(n))
-				tm.bufFree = d + dur
-				lastEnd = max(lastEnd, tm.bufFree)
-			case isa.OpPzero:
-				clear(m.patch[x[0]])
-				m.pext[x[0]] = 0
-				m.planes[x[0]].valid = false
-				tm.pReady[x[0]] = d
-			case isa.OpPld: // p, off, ra, imm, len
-				d = max(d, tm.bufFree, tm.regReady[x[2]])
-				a, n := r[x[2]]+x[3], int64(x[4])
-				if f := m.bufRange(pc, steps, a, n, len(abuf)); f != nil {
+				r[x[0]] = abuf[a]
+			} else {
+				if f := m.bufRange(pc, steps, a, 1, len(cmem)); f != nil {
 					return f
 				}
-				copy(m.patch[x[0]][x[1]:int64(x[1])+n], abuf[a:int64(a)+n])
-				m.pext[x[0]] = max(m.pext[x[0]], x[1]+x[4])
-				m.planes[x[0]].valid = false
-				end := d + c.transfer(n, c.lat[target.OpBufferRead])
-				tm.bufFree, tm.pReady[x[0]] = end, end
-				lastEnd = max(lastEnd, end)
-
-			// Sub-array instructions.
-			case isa.OpWrp: // ra, sa, rb, row, p, bit
-				sa, f := m.getSA(pc, steps, x[0], x[1])
-				if f != nil {
-					return f
-				}
-				row := r[x[2]] + x[3]
-				if uint32(row) >= uint32(rows) {
-					return m.fault(pc, steps, "row %d out of range (target has %d rows)", row, rows)
-				}
-				d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[2]], tm.pReady[x[4]])
-				sa.own(e)
-				o := int(row) * words
-				m.writePlane(sa.bits[o:o+words], int(x[4]), uint(x[5]))
-				sa.defined[row>>6] |= 1 << (uint(row) & 63)
-				sa.rowK[row] = m.pext[x[4]]
-				end := d + c.lat[target.OpRowWrite]
-				sa.arrayFree = end
-				lastEnd = max(lastEnd, end)
-			case isa.OpRdrow, isa.OpAnd, isa.OpOr:
-				sa, f := m.getSA(pc, steps, x[0], x[1])
-				if f != nil {
-					return f
-				}
-				var lat int64
-				if in.op == isa.OpRdrow {
-					d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[2]])
-					a, f := m.readRow(pc, steps, sa, r[x[2]]+x[3])
-					if f != nil {
-						return f
-					}
-					copy(sa.latch[:], a)
-					lat = c.lat[target.OpRowRead]
-				} else {
-					d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[3]])
-					a, f := m.readRow(pc, steps, sa, x[2])
-					if f != nil {
-						return f
-					}
-					b, f := m.readRow(pc, steps, sa, r[x[3]]+x[4])
-					if f != nil {
-						return f
-					}
-					sa.lastAndPC = int32(pc) + 1
-					l := sa.latch[:len(a)]
-					if in.op == isa.OpAnd {
-						for i := range a {
-							l[i] = a[i] & b[i]
-						}
-					} else {
-						for i := range a {
-							l[i] = a[i] | b[i]
-						}
-					}
-					lat = latS
-				}
-				end := d + lat
-				sa.arrayFree, sa.latchReady = end, end
-				lastEnd = max(lastEnd, end)
-			case isa.OpPopc:
-				sa, f := m.getSA(pc, steps, x[0], x[1])
-				if f != nil {
-					return f
-				}
-				d = max(d, sa.countFree, sa.latchReady, tm.regReady[x[0]])
-				n := 0
-				for _, w := range sa.latch[:words] {
-					n += bits.OnesCount64(w)
-				}
-				sa.count = uint32(n)
-				end := d + latC
-				sa.countFree = end
-				lastEnd = max(lastEnd, end)
-			case isa.OpShadd, isa.OpAccclr: // ra, sa, acc[, shift, sign]
-				sa, f := m.getSA(pc, steps, x[0], x[1])
-				if f != nil {
-					return f
-				}
-				acc := x[2]
-				d = max(d, sa.shaddFree, tm.regReady[x[0]])
-				if in.op == isa.OpShadd {
-					d = max(d, sa.countFree)
-					v := int64(sa.count) << uint(x[3])
-					if x[4] != 0 {
-						v = -v
-					}
-					sa.acc[acc] = satAcc(sa.acc[acc] + v)
-					if sa.lastAndPC > 0 {
-						sa.pendPC[acc] = sa.lastAndPC
-					} else {
-						sa.pendPC[acc] = int32(pc) + 1
-					}
-				} else {
-					m.flushMACs(sa, int(acc))
-					sa.acc[acc] = 0
-				}
-				end := d + latA
-				sa.shaddFree = end
-				lastEnd = max(lastEnd, end)
-			case isa.OpAccadd: // ra, sa, acc, rb, sa2, acc2
-				sa, f := m.getSA(pc, steps, x[0], x[1])
-				if f != nil {
-					return f
-				}
-				s1 := r[x[0]] + x[1]
-				s2 := r[x[3]] + x[4]
-				sb, f := m.getSA(pc, steps, x[3], x[4])
-				if f != nil {
-					return f
-				}
-				if s1/spm != s2/spm {
-					return m.fault(pc, steps, "sub-arrays %d and %d are in different mats (%d sub-arrays per mat)", s1, s2, spm)
-				}
-				d = max(d, sa.shaddFree, sb.shaddFree, tm.regReady[x[0]], tm.regReady[x[3]])
-				m.flushMACs(sb, int(x[5]))
-				sa.acc[x[2]] = satAcc(sa.acc[x[2]] + sb.acc[x[5]])
-				end := d + latA
-				sa.shaddFree = end
-				lastEnd = max(lastEnd, end)
-			// DPU instructions.
-			case isa.OpSetvl:
-				d = max(d, tm.regReady[x[0]])
-				v := r[x[0]] + x[1]
-				if v < 1 || v > lanes {
-					return m.fault(pc, steps, "vector length %d outside 1..%d", v, lanes)
-				}
-				m.vl = int(v)
-			case isa.OpVld, isa.OpVst: // v, ra, imm, stride
-				base, stride := r[x[1]]+x[2], int64(x[3])
-				vl := int64(m.vl)
-				lo, hi := int64(base), int64(base)+(vl-1)*stride
-				if lo > hi {
-					lo, hi = hi, lo
-				}
-				if lo < 0 || hi >= int64(len(abuf)) {
-					return m.fault(pc, steps, "vector addresses %d + i*%d (i < VL=%d) outside the activation buffer of %d words", base, stride, vl, len(abuf))
-				}
-				v := m.vregs[x[0]][:vl]
-				var lat int64
-				dyn := &st.Dyn[srcOf[pc]+1]
-				if in.op == isa.OpVld {
-					d = max(d, tm.bufFree, tm.dpuFree, tm.regReady[x[1]])
-					for i := range v {
-						v[i] = abuf[int64(base)+int64(i)*stride]
-					}
-					dyn[target.OpBufferRead] += vl
-					lat = c.lat[target.OpBufferRead]
-				} else {
-					d = max(d, tm.bufFree, tm.dpuFree, tm.regReady[x[1]], tm.vReady[x[0]])
-					for i, w := range v {
-						abuf[int64(base)+int64(i)*stride] = satWord(w)
-					}
-					m.markDirty(int(int32(lo)), int(hi-lo+1))
-					dyn[target.OpBufferWrite] += vl
-					lat = c.lat[target.OpBufferWrite]
-				}
-				end := d + c.transfer(vl, lat)
-				tm.bufFree, tm.dpuFree = end, end
-				if in.op == isa.OpVld {
-					tm.vReady[x[0]] = end
-				}
-				lastEnd = max(lastEnd, end)
-			case isa.OpVldc: // vd, ra, imm
-				d = max(d, tm.bufFree, tm.dpuFree, tm.regReady[x[1]])
-				base, vl := r[x[1]]+x[2], int64(m.vl)
-				if f := m.bufRange(pc, steps, base, vl, len(cmem)); f != nil {
-					return f
-				}
-				copy(m.vregs[x[0]][:vl], cmem[base:int64(base)+vl])
-				st.Dyn[srcOf[pc]+1][target.OpBufferRead] += vl
-				end := d + c.transfer(vl, c.lat[target.OpBufferRead])
-				tm.bufFree, tm.dpuFree, tm.vReady[x[0]] = end, end, end
-				lastEnd = max(lastEnd, end)
-			case isa.OpVbcast, isa.OpVmov, isa.OpVadd, isa.OpVsub, isa.OpVmax, isa.OpVmin, isa.OpVrq, isa.OpVclip:
-				vl := m.vl
-				dst := m.vregs[x[0]][:vl]
-				d = max(d, tm.dpuFree)
-				switch in.op {
-				case isa.OpVbcast:
-					d = max(d, tm.regReady[x[1]])
-					s := r[x[1]]
-					for i := range dst {
-						dst[i] = s
-					}
-				case isa.OpVmov:
-					d = max(d, tm.vReady[x[1]])
-					copy(dst, m.vregs[x[1]][:vl])
-				case isa.OpVclip:
-					d = max(d, tm.vReady[x[1]])
-					lo, hi := x[2], x[3]
-					for i, w := range m.vregs[x[1]][:vl] {
-						dst[i] = min(max(w, lo), hi)
-					}
-				case isa.OpVrq: // vd, va, vb, vm, shift, mode, type
-					d = max(d, tm.vReady[x[1]], tm.vReady[x[2]], tm.vReady[x[3]])
-					va, vb, vm := m.vregs[x[1]][:vl], m.vregs[x[2]][:vl], m.vregs[x[3]][:vl]
-					shift, mode := uint(x[4]), isa.RoundMode(x[5])
-					tlo, thi := isa.IntType(x[6]).Range()
-					for i := range dst {
-						p := int64(sat32(int64(va[i])+int64(vb[i]))) * int64(vm[i])
-						dst[i] = int32(min(max(isa.RoundShift(p, shift, mode), tlo), thi))
-					}
-				default: // two-operand arithmetic
-					d = max(d, tm.vReady[x[1]], tm.vReady[x[2]])
-					va, vb := m.vregs[x[1]][:vl], m.vregs[x[2]][:vl]
-					switch in.op {
-					case isa.OpVadd:
-						for i := range dst {
-							dst[i] = sat32(int64(va[i]) + int64(vb[i]))
-						}
-					case isa.OpVsub:
-						for i := range dst {
-							dst[i] = sat32(int64(va[i]) - int64(vb[i]))
-						}
-					case isa.OpVmax:
-						for i := range dst {
-							dst[i] = max(va[i], vb[i])
-						}
-					default:
-						for i := range dst {
-							dst[i] = min(va[i], vb[i])
-						}
-					}
-				}
-				st.Dyn[srcOf[pc]+1][target.OpDPU] += int64(vl)
-				end := d + c.lat[target.OpDPU]
-				tm.dpuFree, tm.vReady[x[0]] = end, end
-				lastEnd = max(lastEnd, end)
-			case isa.OpVacc: // vd, ra, lane, rb, sa, acc, clr
-				lane := r[x[1]] + x[2]
-				if lane < 0 || lane >= lanes {
-					return m.fault(pc, steps, "lane %d out of range (target has %d lanes)", lane, lanes)
-				}
-				sa, f := m.getSA(pc, steps, x[3], x[4])
-				if f != nil {
-					return f
-				}
-				d = max(d, tm.dpuFree, tm.vReady[x[0]], sa.shaddFree, tm.regReady[x[1]], tm.regReady[x[3]])
-				acc := x[5]
-				v := m.vregs[x[0]]
-				v[lane] = sat32(int64(v[lane]) + sa.acc[acc])
-				if x[6] != 0 {
-					m.flushMACs(sa, int(acc))
-					sa.acc[acc] = 0
-				}
-				end := d + c.lat[target.OpAccTransfer]
-				tm.dpuFree, tm.vReady[x[0]] = end, end
-				sa.shaddFree = end
-				lastEnd = max(lastEnd, end)
-			default:
-				// Validate rejects undefined opcodes; reaching this is a bug.
-				panic("BUG: sim: unhandled opcode " + in.op.String())
+				r[x[0]] = cmem[a]
 			}
+			end := d + c.lat[target.OpBufferRead]
+			tm.bufFree, tm.regReady[x[0]] = end, end
+			lastEnd = max(lastEnd, end)
+		case isa.OpSt:
+			d = max(d, tm.bufFree, tm.regReady[x[0]], tm.regReady[x[1]])
+			a := r[x[1]] + x[2]
+			if f := m.bufRange(pc, steps, a, 1, len(abuf)); f != nil {
+				return f
+			}
+			abuf[a] = satWord(r[x[0]])
+			m.markDirty(int(a), int(1))
+			tm.bufFree = d + c.lat[target.OpBufferWrite]
+			lastEnd = max(lastEnd, tm.bufFree)
+		case isa.OpBcopy, isa.OpBfill:
+			d = max(d, tm.bufFree, tm.regReady[x[0]], tm.regReady[x[1]], tm.regReady[x[2]])
+			dst := r[x[0]]
+			var n int64
+			var dur int64
+			if in.op == isa.OpBcopy {
+				n = int64(r[x[2]])
+				if n < 0 {
+					return m.fault(pc, steps, "negative length %d", n)
+				}
+				if f := m.bufRange(pc, steps, dst, n, len(abuf)); f != nil {
+					return f
+				}
+				if f := m.bufRange(pc, steps, r[x[1]], n, len(abuf)); f != nil {
+					return f
+				}
+				copy(abuf[dst:int64(dst)+n], abuf[r[x[1]]:int64(r[x[1]])+n])
+				dyn := &st.Dyn[srcOf[pc]+1]
+				dyn[target.OpBufferRead] += n
+				dyn[target.OpBufferWrite] += n
+				dur = c.transfer(n, c.lat[target.OpBufferRead]+c.lat[target.OpBufferWrite])
+			} else {
+				n = int64(r[x[1]])
+				if n < 0 {
+					return m.fault(pc, steps, "negative length %d", n)
+				}
+				if f := m.bufRange(pc, steps, dst, n, len(abuf)); f != nil {
+					return f
+				}
+				v := satWord(r[x[2]])
+				for i := range abuf[dst : int64(dst)+n] {
+					abuf[int64(dst)+int64(i)] = v
+				}
+				st.Dyn[srcOf[pc]+1][target.OpBufferWrite] += n
+				dur = c.transfer(n, c.lat[target.OpBufferWrite])
+			}
+			m.markDirty(int(dst), int(n))
+			tm.bufFree = d + dur
+			lastEnd = max(lastEnd, tm.bufFree)
+		case isa.OpPzero:
+			clear(m.patch[x[0]])
+			m.pext[x[0]] = 0
+			m.planes[x[0]].valid = false
+			tm.pReady[x[0]] = d
+		case isa.OpPld: // p, off, ra, imm, len
+			d = max(d, tm.bufFree, tm.regReady[x[2]])
+			a, n := r[x[2]]+x[3], int64(x[4])
+			if f := m.bufRange(pc, steps, a, n, len(abuf)); f != nil {
+				return f
+			}
+			copy(m.patch[x[0]][x[1]:int64(x[1])+n], abuf[a:int64(a)+n])
+			m.pext[x[0]] = max(m.pext[x[0]], x[1]+x[4])
+			m.planes[x[0]].valid = false
+			end := d + c.transfer(n, c.lat[target.OpBufferRead])
+			tm.bufFree, tm.pReady[x[0]] = end, end
+			lastEnd = max(lastEnd, end)
+
+		// Sub-array instructions.
+		case isa.OpWrp: // ra, sa, rb, row, p, bit
+			sa, f := m.getSA(pc, steps, x[0], x[1])
+			if f != nil {
+				return f
+			}
+			row := r[x[2]] + x[3]
+			if uint32(row) >= uint32(rows) {
+				return m.fault(pc, steps, "row %d out of range (target has %d rows)", row, rows)
+			}
+			d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[2]], tm.pReady[x[4]])
+			sa.own(e)
+			o := int(row) * words
+			m.writePlane(sa.bits[o:o+words], int(x[4]), uint(x[5]))
+			sa.defined[row>>6] |= 1 << (uint(row) & 63)
+			sa.rowK[row] = m.pext[x[4]]
+			end := d + c.lat[target.OpRowWrite]
+			sa.arrayFree = end
+			lastEnd = max(lastEnd, end)
+		case isa.OpRdrow, isa.OpAnd, isa.OpOr:
+			sa, f := m.getSA(pc, steps, x[0], x[1])
+			if f != nil {
+				return f
+			}
+			var lat int64
+			if in.op == isa.OpRdrow {
+				d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[2]])
+				a, f := m.readRow(pc, steps, sa, r[x[2]]+x[3])
+				if f != nil {
+					return f
+				}
+				copy(sa.latch[:], a)
+				lat = c.lat[target.OpRowRead]
+			} else {
+				d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[3]])
+				a, f := m.readRow(pc, steps, sa, x[2])
+				if f != nil {
+					return f
+				}
+				b, f := m.readRow(pc, steps, sa, r[x[3]]+x[4])
+				if f != nil {
+					return f
+				}
+				sa.lastAndPC = int32(pc) + 1
+				l := sa.latch[:len(a)]
+				if in.op == isa.OpAnd {
+					for i := range a {
+						l[i] = a[i] & b[i]
+					}
+				} else {
+					for i := range a {
+						l[i] = a[i] | b[i]
+					}
+				}
+				lat = latS
+			}
+			end := d + lat
+			sa.arrayFree, sa.latchReady = end, end
+			lastEnd = max(lastEnd, end)
+		case isa.OpPopc:
+			sa, f := m.getSA(pc, steps, x[0], x[1])
+			if f != nil {
+				return f
+			}
+			d = max(d, sa.countFree, sa.latchReady, tm.regReady[x[0]])
+			n := 0
+			for _, w := range sa.latch[:words] {
+				n += bits.OnesCount64(w)
+			}
+			sa.count = uint32(n)
+			end := d + latC
+			sa.countFree = end
+			lastEnd = max(lastEnd, end)
+		case isa.OpShadd, isa.OpAccclr: // ra, sa, acc[, shift, sign]
+			sa, f := m.getSA(pc, steps, x[0], x[1])
+			if f != nil {
+				return f
+			}
+			acc := x[2]
+			d = max(d, sa.shaddFree, tm.regReady[x[0]])
+			if in.op == isa.OpShadd {
+				d = max(d, sa.countFree)
+				v := int64(sa.count) << uint(x[3])
+				if x[4] != 0 {
+					v = -v
+				}
+				sa.acc[acc] = satAcc(sa.acc[acc] + v)
+				if sa.lastAndPC > 0 {
+					sa.pendPC[acc] = sa.lastAndPC
+				} else {
+					sa.pendPC[acc] = int32(pc) + 1
+				}
+			} else {
+				m.flushMACs(sa, int(acc))
+				sa.acc[acc] = 0
+			}
+			end := d + latA
+			sa.shaddFree = end
+			lastEnd = max(lastEnd, end)
+		case isa.OpAccadd: // ra, sa, acc, rb, sa2, acc2
+			sa, f := m.getSA(pc, steps, x[0], x[1])
+			if f != nil {
+				return f
+			}
+			s1 := r[x[0]] + x[1]
+			s2 := r[x[3]] + x[4]
+			sb, f := m.getSA(pc, steps, x[3], x[4])
+			if f != nil {
+				return f
+			}
+			if s1/spm != s2/spm {
+				return m.fault(pc, steps, "sub-arrays %d and %d are in different mats (%d sub-arrays per mat)", s1, s2, spm)
+			}
+			d = max(d, sa.shaddFree, sb.shaddFree, tm.regReady[x[0]], tm.regReady[x[3]])
+			m.flushMACs(sb, int(x[5]))
+			sa.acc[x[2]] = satAcc(sa.acc[x[2]] + sb.acc[x[5]])
+			end := d + latA
+			sa.shaddFree = end
+			lastEnd = max(lastEnd, end)
+		// DPU instructions.
+		case isa.OpSetvl:
+			d = max(d, tm.regReady[x[0]])
+			v := r[x[0]] + x[1]
+			if v < 1 || v > lanes {
+				return m.fault(pc, steps, "vector length %d outside 1..%d", v, lanes)
+			}
+			m.vl = int(v)
+		case isa.OpVld, isa.OpVst: // v, ra, imm, stride
+			base, stride := r[x[1]]+x[2], int64(x[3])
+			vl := int64(m.vl)
+			lo, hi := int64(base), int64(base)+(vl-1)*stride
+			if lo > hi {
+				lo, hi = hi, lo
+			}
+			if lo < 0 || hi >= int64(len(abuf)) {
+				return m.fault(pc, steps, "vector addresses %d + i*%d (i < VL=%d) outside the activation buffer of %d words", base, stride, vl, len(abuf))
+			}
+			v := m.vregs[x[0]][:vl]
+			var lat int64
+			dyn := &st.Dyn[srcOf[pc]+1]
+			if in.op == isa.OpVld {
+				d = max(d, tm.bufFree, tm.dpuFree, tm.regReady[x[1]])
+				for i := range v {
+					v[i] = abuf[int64(base)+int64(i)*stride]
+				}
+				dyn[target.OpBufferRead] += vl
+				lat = c.lat[target.OpBufferRead]
+			} else {
+				d = max(d, tm.bufFree, tm.dpuFree, tm.regReady[x[1]], tm.vReady[x[0]])
+				for i, w := range v {
+					abuf[int64(base)+int64(i)*stride] = satWord(w)
+				}
+				m.markDirty(int(int32(lo)), int(hi-lo+1))
+				dyn[target.OpBufferWrite] += vl
+				lat = c.lat[target.OpBufferWrite]
+			}
+			end := d + c.transfer(vl, lat)
+			tm.bufFree, tm.dpuFree = end, end
+			if in.op == isa.OpVld {
+				tm.vReady[x[0]] = end
+			}
+			lastEnd = max(lastEnd, end)
+		case isa.OpVldc: // vd, ra, imm
+			d = max(d, tm.bufFree, tm.dpuFree, tm.regReady[x[1]])
+			base, vl := r[x[1]]+x[2], int64(m.vl)
+			if f := m.bufRange(pc, steps, base, vl, len(cmem)); f != nil {
+				return f
+			}
+			copy(m.vregs[x[0]][:vl], cmem[base:int64(base)+vl])
+			st.Dyn[srcOf[pc]+1][target.OpBufferRead] += vl
+			end := d + c.transfer(vl, c.lat[target.OpBufferRead])
+			tm.bufFree, tm.dpuFree, tm.vReady[x[0]] = end, end, end
+			lastEnd = max(lastEnd, end)
+		case isa.OpVbcast, isa.OpVmov, isa.OpVadd, isa.OpVsub, isa.OpVmax, isa.OpVmin, isa.OpVrq, isa.OpVclip:
+			vl := m.vl
+			dst := m.vregs[x[0]][:vl]
+			d = max(d, tm.dpuFree)
+			switch in.op {
+			case isa.OpVbcast:
+				d = max(d, tm.regReady[x[1]])
+				s := r[x[1]]
+				for i := range dst {
+					dst[i] = s
+				}
+			case isa.OpVmov:
+				d = max(d, tm.vReady[x[1]])
+				copy(dst, m.vregs[x[1]][:vl])
+			case isa.OpVclip:
+				d = max(d, tm.vReady[x[1]])
+				lo, hi := x[2], x[3]
+				for i, w := range m.vregs[x[1]][:vl] {
+					dst[i] = min(max(w, lo), hi)
+				}
+			case isa.OpVrq: // vd, va, vb, vm, shift, mode, type
+				d = max(d, tm.vReady[x[1]], tm.vReady[x[2]], tm.vReady[x[3]])
+				va, vb, vm := m.vregs[x[1]][:vl], m.vregs[x[2]][:vl], m.vregs[x[3]][:vl]
+				shift, mode := uint(x[4]), isa.RoundMode(x[5])
+				tlo, thi := isa.IntType(x[6]).Range()
+				for i := range dst {
+					p := int64(sat32(int64(va[i])+int64(vb[i]))) * int64(vm[i])
+					dst[i] = int32(min(max(isa.RoundShift(p, shift, mode), tlo), thi))
+				}
+			default: // two-operand arithmetic
+				d = max(d, tm.vReady[x[1]], tm.vReady[x[2]])
+				va, vb := m.vregs[x[1]][:vl], m.vregs[x[2]][:vl]
+				switch in.op {
+				case isa.OpVadd:
+					for i := range dst {
+						dst[i] = sat32(int64(va[i]) + int64(vb[i]))
+					}
+				case isa.OpVsub:
+					for i := range dst {
+						dst[i] = sat32(int64(va[i]) - int64(vb[i]))
+					}
+				case isa.OpVmax:
+					for i := range dst {
+						dst[i] = max(va[i], vb[i])
+					}
+				default:
+					for i := range dst {
+						dst[i] = min(va[i], vb[i])
+					}
+				}
+			}
+			st.Dyn[srcOf[pc]+1][target.OpDPU] += int64(vl)
+			end := d + c.lat[target.OpDPU]
+			tm.dpuFree, tm.vReady[x[0]] = end, end
+			lastEnd = max(lastEnd, end)
+		case isa.OpVacc: // vd, ra, lane, rb, sa, acc, clr
+			lane := r[x[1]] + x[2]
+			if lane < 0 || lane >= lanes {
+				return m.fault(pc, steps, "lane %d out of range (target has %d lanes)", lane, lanes)
+			}
+			sa, f := m.getSA(pc, steps, x[3], x[4])
+			if f != nil {
+				return f
+			}
+			d = max(d, tm.dpuFree, tm.vReady[x[0]], sa.shaddFree, tm.regReady[x[1]], tm.regReady[x[3]])
+			acc := x[5]
+			v := m.vregs[x[0]]
+			v[lane] = sat32(int64(v[lane]) + sa.acc[acc])
+			if x[6] != 0 {
+				m.flushMACs(sa, int(acc))
+				sa.acc[acc] = 0
+			}
+			end := d + c.lat[target.OpAccTransfer]
+			tm.dpuFree, tm.vReady[x[0]] = end, end
+			sa.shaddFree = end
+			lastEnd = max(lastEnd, end)
+		default:
+			// Validate rejects undefined opcodes; reaching this is a bug.
+			panic("BUG: sim: unhandled opcode " + in.op.String())
 		}
 
 		// Issue of the next instruction: one per clock, blocked while this
