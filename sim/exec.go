@@ -326,6 +326,7 @@ func (m *Machine) exec(st *RunStats) error {
 					return f
 				}
 				copy(sa.latch[:], a)
+				sa.lastAndPC = 0 // a plain read is no multiply
 				lat = c.lat[target.OpRowRead]
 			} else {
 				d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[3]])
@@ -337,7 +338,10 @@ func (m *Machine) exec(st *RunStats) error {
 				if f != nil {
 					return f
 				}
-				sa.lastAndPC = int32(pc) + 1
+				sa.lastAndPC = 0
+				if in.op == isa.OpAnd { // an AND feeding popc/shadd is a bit-level MAC
+					sa.lastAndPC = int32(pc) + 1
+				}
 				l := sa.latch[:len(a)]
 				if in.op == isa.OpAnd {
 					for i := range a {
@@ -381,10 +385,8 @@ func (m *Machine) exec(st *RunStats) error {
 					v = -v
 				}
 				sa.acc[acc] = satAcc(sa.acc[acc] + v)
-				if sa.lastAndPC > 0 {
+				if sa.lastAndPC > 0 { // counts as MACs only after an and
 					sa.pendPC[acc] = sa.lastAndPC
-				} else {
-					sa.pendPC[acc] = int32(pc) + 1
 				}
 			} else {
 				m.flushMACs(sa, int(acc))

@@ -71,7 +71,7 @@ type subarray struct {
 	// nothing is pending (see Report.MACs).
 	pendPC    [maxAccs]int32
 	count     uint32
-	lastAndPC int32 // pc+1 of the last and/or, for a following shadd
+	lastAndPC int32 // pc+1 of the and that produced the latch (0: rdrow/or), for a following shadd
 	defined   [maxRows / 64]uint64
 	latch     [maxCols / 64]uint64
 

@@ -26,7 +26,8 @@ import (
 //     leakage fraction x dynamic energy.
 //   - MACs are multiply-accumulate equivalents counted from the bit-serial
 //     work, without knowing the bit widths: the bmacs (or and/popc/shadd
-//     triples) accumulated into one accumulator between two consumptions of
+//     triples; rdrow/or feeding a shadd are not multiplies) accumulated into
+//     one accumulator between two consumptions of
 //     it (vacc, accadd reading it, accclr, or the end of the run) form one
 //     dot-product segment (M x N bmacs), worth K MACs, where K is the number
 //     of columns in use of the group's input row (rowa of its last bmac):
