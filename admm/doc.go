@@ -1,0 +1,24 @@
+// Package admm compresses the conv and fc weights of a float CNN so that they
+// satisfy the SOT-MRAM engine's constraints exactly (docs/ADMM.md,
+// docs/PAPER.md §5): structured sparsity (filter, column, channel, block,
+// irregular) and symmetric M-bit weight codes with one scale per output
+// channel (docs/QUANT.md).
+//
+// Two drivers share the same projections:
+//   - Compress (admm.go): the group's ADMM method through the training engine
+//     (package train): W-steps on loss + sum rho/2 ||W - Z + U||^2, Z-step
+//     projections, U-step, hard prune, masked retraining, ADMM quantization
+//     with the mask kept, quantized retraining.
+//   - Layerwise (layerwise.go): no labels and no training: per layer, ADMM on
+//     ||W0 X - W X||^2 over calibration activations X captured with the
+//     reference interpreter, with closed-form W-steps.
+//
+// Both end with an exact projection, so every compressed layer lies in its
+// constraint sets (Check verifies it); Purify and RemoveUnusedPaths then
+// shrink the graph (pruned filters drop the matching input channels of
+// their consumers), and Record stores the weight codes' scales in the
+// graph's metadata so the quantize pass maps them without re-quantizing.
+//
+// Imports: ir, ir/tensor, ir/interp, train, data, internal/atomicfile,
+// gopkg.in/yaml.v3, standard library.
+package admm
