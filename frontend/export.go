@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
@@ -98,11 +99,17 @@ func Export(g *ir.Graph, opt ExportOptions) (*onnx.ModelProto, error) {
 	if prod == "" {
 		prod = "pimc"
 	}
+	// metadata_props in key order, so the file is deterministic.
+	var meta []*onnx.StringStringEntryProto
+	for _, k := range slices.Sorted(maps.Keys(g.Metadata)) {
+		meta = append(meta, &onnx.StringStringEntryProto{Key: k, Value: g.Metadata[k]})
+	}
 	return &onnx.ModelProto{
-		IrVersion:    exportIRVersion,
-		OpsetImport:  []*onnx.OperatorSetIdProto{{Domain: "", Version: e.opset}},
-		ProducerName: prod,
-		Graph:        gp,
+		IrVersion:     exportIRVersion,
+		OpsetImport:   []*onnx.OperatorSetIdProto{{Domain: "", Version: e.opset}},
+		ProducerName:  prod,
+		Graph:         gp,
+		MetadataProps: meta,
 	}, nil
 }
 

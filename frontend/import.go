@@ -79,6 +79,12 @@ func Import(name string, data []byte, opt Options) (*ir.Graph, error) {
 		g.Producer += " " + v
 	}
 	g.Opset = opset
+	for _, p := range m.GetMetadataProps() {
+		if g.Metadata == nil {
+			g.Metadata = map[string]string{}
+		}
+		g.Metadata[p.GetKey()] = p.GetValue()
+	}
 	return g, nil
 }
 

@@ -1,6 +1,9 @@
 package ir
 
-import "slices"
+import (
+	"maps"
+	"slices"
+)
 
 // Clone returns a deep copy of g's structure: new Graph, Values, Nodes,
 // attribute maps, shapes and quantization parameters, wired the same way.
@@ -14,6 +17,9 @@ func Clone(g *Graph) *Graph {
 	}
 	c := &cloner{vals: map[*Value]*Value{}, nodes: map[*Node]*Node{}}
 	out := &Graph{Name: g.Name, Stage: g.Stage, Producer: g.Producer, Opset: g.Opset}
+	if g.Metadata != nil {
+		out.Metadata = maps.Clone(g.Metadata)
+	}
 	// Nodes first (shells), so Value.Def can point at the copies.
 	for _, n := range g.Nodes {
 		if n != nil {

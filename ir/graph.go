@@ -174,6 +174,10 @@ type Graph struct {
 	// Producer and Opset record where the model came from (informational).
 	Producer string
 	Opset    int64
+	// Metadata holds the ONNX model's metadata_props (key -> value); pimc
+	// records compression facts here, e.g. "pimc.quant" (docs/ADMM.md),
+	// which the quantize pass honours. nil when there are none.
+	Metadata map[string]string
 }
 
 // AddConst appends a new constant value holding t and returns it.
