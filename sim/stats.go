@@ -36,3 +36,41 @@ func newRunStats(e *Executable) *RunStats {
 		MACs: make([]int64, len(e.Prog.Sources)+1),
 	}
 }
+
+// CombineRuns composes runs executed one after the other as parts of one
+// inference (the device segments of a compiled model between host ops):
+// latencies, instruction counts, profiles, operation counts and MACs add up;
+// SubarraysUsed is the largest (a machine's touched set only grows). All runs
+// must come from the same Executable. It returns nil for no runs.
+func CombineRuns(runs []*RunStats) *RunStats {
+	if len(runs) == 0 {
+		return nil
+	}
+	if len(runs) == 1 {
+		return runs[0]
+	}
+	c := &RunStats{
+		PC:   make([]PCStat, len(runs[0].PC)),
+		Dyn:  make([][numKinds]int64, len(runs[0].Dyn)),
+		MACs: make([]int64, len(runs[0].MACs)),
+	}
+	for _, r := range runs {
+		if len(r.PC) != len(c.PC) || len(r.Dyn) != len(c.Dyn) {
+			panic("BUG: sim.CombineRuns: runs of different programs")
+		}
+		c.LatencyPS += r.LatencyPS
+		c.Steps += r.Steps
+		for i, p := range r.PC {
+			c.PC[i].Count += p.Count
+			c.PC[i].TimePS += p.TimePS
+		}
+		for s := range r.Dyn {
+			for k := range numKinds {
+				c.Dyn[s][k] += r.Dyn[s][k]
+			}
+			c.MACs[s] += r.MACs[s]
+		}
+		c.SubarraysUsed = max(c.SubarraysUsed, r.SubarraysUsed)
+	}
+	return c
+}

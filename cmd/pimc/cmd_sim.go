@@ -6,9 +6,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
+	"sync"
 
 	"github.com/pimc-dev/pimc/backend/isa"
+	pimrt "github.com/pimc-dev/pimc/backend/runtime"
 	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/internal/atomicfile"
@@ -27,7 +30,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", "", "output file (.pb or .npy); a folder when the program has several outputs; default: print a summary")
 	reportPath := fs.String("report", "", "write the cost report as JSON to this file")
 	tgtFlag := fs.String("target", "", "hardware description file or preset name (default "+target.DefaultPreset+")")
-	raw := fs.Bool("raw", false, "inputs are raw integers (no quantization) and outputs are written as raw integers (no dequantization)")
+	raw := fs.Bool("raw", false, "inputs are raw integers (no quantization) and outputs are written as raw integers (no dequantization); for a compiled model, run its device program alone with raw port values")
 	jobs := fs.Int("j", 1, "run the images of a batch on this many goroutines (results are identical; -1 = all cores)")
 	maxSteps := fs.Int64("max-steps", 0, fmt.Sprintf("instruction budget per image (0 = %d)", sim.DefaultMaxSteps))
 	quiet := fs.Bool("q", false, "do not print the cost table")
@@ -52,6 +55,12 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	prog, err := readProgram(pos[0], tgt)
 	if err != nil {
 		return fail(err)
+	}
+	if len(prog.Host) > 0 && !*raw {
+		// A compiled model: host ops on the reference interpreter, device
+		// segments on the simulator (backend/runtime).
+		return runSimModel(prog, tgt, pos[0], ins, simFlags{out: *out, report: *reportPath, jobs: *jobs, maxSteps: *maxSteps,
+			quiet: *quiet, trace: *tracePath, traceLimit: *traceLimit}, stdout, stderr)
 	}
 	exe, err := sim.Prepare(prog, tgt)
 	if err != nil {
@@ -115,23 +124,220 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	return writeSimOutputs(results, *out, *raw, stdout, stderr)
 }
 
+// simFlags are the flags runSimModel needs.
+type simFlags struct {
+	out, report, trace   string
+	jobs                 int
+	maxSteps, traceLimit int64
+	quiet                bool
+}
+
+// runSimModel runs a compiled model (a program with a host section) on
+// batches of model inputs: the host ops on the reference interpreter, every
+// device segment on the simulator. The report covers the device segments
+// only (host ops are not costed) and adds the segments of one inference up.
+func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []string, f simFlags, stdout, stderr io.Writer) int {
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "pimc sim: %v\n", err)
+		return exitUser
+	}
+	model, err := pimrt.Load(prog, tgt)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", path, err))
+	}
+	g := model.Host.Graph
+	gins := g.Inputs[:model.Host.GraphInputs]
+	if len(ins) != len(gins) {
+		var names []string
+		for _, v := range gins {
+			names = append(names, fmt.Sprintf("%s %s", v.Name, v.Type))
+		}
+		return fail(fmt.Errorf("%s is a compiled model with %d inputs (%s); got %d -i files", path, len(gins), strings.Join(names, ", "), len(ins)))
+	}
+	var batch [][]*tensor.Tensor
+	for i, p := range ins {
+		t, err := readOneTensor(p, gins[i].Name)
+		if err != nil {
+			return fail(err)
+		}
+		imgs, err := splitModelBatch(t, gins[i].Type.Shape, gins[i].Type.DType)
+		if err != nil {
+			return fail(fmt.Errorf("%s: input %q: %w", p, gins[i].Name, err))
+		}
+		if i == 0 {
+			batch = make([][]*tensor.Tensor, len(imgs))
+		} else if len(imgs) != len(batch) {
+			return fail(fmt.Errorf("%s holds %d images, %s holds %d", p, len(imgs), ins[0], len(batch)))
+		}
+		for b, img := range imgs {
+			batch[b] = append(batch[b], img)
+		}
+	}
+	if f.trace != "" && len(batch) > 0 {
+		run := func(m *sim.Machine) error { _, err := model.RunOn(m, batch[0]); return err }
+		if err := traceRun(model.Exe, run, f.trace, f.traceLimit, f.maxSteps, stdout); err != nil {
+			return fail(err)
+		}
+	}
+	workers := f.jobs
+	if workers < 0 {
+		workers = goruntime.GOMAXPROCS(0)
+	}
+	workers = max(1, min(workers, len(batch)))
+	outs := make([][]*tensor.Tensor, len(batch))
+	errs := make([]error, len(batch))
+	sums := make([]*sim.Summary, workers)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := range workers {
+		sums[w] = model.Exe.NewSummary(len(batch))
+		m := model.Exe.NewMachine()
+		m.MaxSteps = f.maxSteps
+		wg.Add(1)
+		go func(sum *sim.Summary) {
+			defer wg.Done()
+			for i := range next {
+				r, err := model.RunOn(m, batch[i])
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				outs[i] = r.Outputs
+				if st := sim.CombineRuns(r.Stats); st != nil {
+					sum.Add(i, st)
+				}
+			}
+		}(sums[w])
+	}
+	for i := range batch {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return fail(fmt.Errorf("image %d: %w", i, err))
+		}
+	}
+	for _, o := range sums[1:] {
+		sums[0].Merge(o)
+	}
+	rep := sums[0].Report()
+	if !f.quiet {
+		if err := rep.WriteTable(stdout); err != nil {
+			return fail(err)
+		}
+		if n := len(g.Nodes); n > 0 {
+			fmt.Fprintf(stdout, "\nnote: the model's host ops (quantize/dequantize and any op the device does not run) execute on the host and are not costed; the figures cover its %d device segment(s)\n", len(model.Host.Segments))
+		}
+	}
+	if f.report != "" {
+		js, err := rep.JSON()
+		if err != nil {
+			return fail(err)
+		}
+		if err := atomicfile.WriteFile(f.report, js, 0o644); err != nil {
+			return fail(err)
+		}
+	}
+	for k := 0; k < model.Host.GraphOutputs; k++ {
+		var ts []*tensor.Tensor
+		for _, o := range outs {
+			ts = append(ts, o[k])
+		}
+		t := joinBatch(ts)
+		name := g.Outputs[k].Name
+		switch {
+		case f.out == "":
+			fmt.Fprintf(stdout, "\noutput %s: %s\n", name, summarize(t))
+		case model.Host.GraphOutputs == 1:
+			if err := frontend.WriteTensor(f.out, t, name); err != nil {
+				return fail(err)
+			}
+		default:
+			if err := os.MkdirAll(f.out, 0o755); err != nil {
+				return fail(err)
+			}
+			if err := frontend.WriteTensor(filepath.Join(f.out, safeFileName(name)+".pb"), t, name); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	return exitOK
+}
+
+// readOneTensor reads a .pb/.npy tensor, or from a .npz the array named
+// name, "inputs", or the only one.
+func readOneTensor(path, name string) (*tensor.Tensor, error) {
+	m, err := readTensorFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if t := m[name]; t != nil {
+		return t, nil
+	}
+	if t := m["inputs"]; t != nil {
+		return t, nil
+	}
+	if len(m) == 1 {
+		for _, t := range m {
+			return t, nil
+		}
+	}
+	return nil, fmt.Errorf("%s: no array named %q or \"inputs\" among %d arrays", path, name, len(m))
+}
+
+// splitModelBatch reshapes t to the model input shape, or splits it into
+// images along its first dimension when it holds several.
+func splitModelBatch(t *tensor.Tensor, shape []int, dt tensor.DType) ([]*tensor.Tensor, error) {
+	if t.DType != dt {
+		return nil, fmt.Errorf("element type %s, want %s", t.DType, dt)
+	}
+	n := tensor.NumElems(shape)
+	if n == 0 || t.Len()%n != 0 {
+		return nil, fmt.Errorf("%d elements, want %v (or a batch of it)", t.Len(), shape)
+	}
+	b := t.Len() / n
+	imgs := make([]*tensor.Tensor, b)
+	for i := range imgs {
+		img := &tensor.Tensor{DType: t.DType, Shape: append([]int{}, shape...)}
+		switch {
+		case t.F32 != nil:
+			img.F32 = t.F32[i*n : (i+1)*n]
+		case t.F64 != nil:
+			img.F64 = t.F64[i*n : (i+1)*n]
+		default:
+			img.I64 = t.I64[i*n : (i+1)*n]
+		}
+		imgs[i] = img
+	}
+	return imgs, nil
+}
+
 // traceFirst runs one image on its own machine with the instruction trace on.
 func traceFirst(exe *sim.Executable, inputs []*tensor.Tensor, path string, limit, maxSteps int64, stdout io.Writer) error {
+	run := func(m *sim.Machine) error { _, err := m.Infer(inputs); return err }
+	return traceRun(exe, run, path, limit, maxSteps, stdout)
+}
+
+// traceRun calls run on a fresh machine whose instruction trace goes to path
+// ("-": stdout).
+func traceRun(exe *sim.Executable, run func(*sim.Machine) error, path string, limit, maxSteps int64, stdout io.Writer) error {
+	const header = "    pc   issue/ns  dispatch/ns  instruction # source"
 	m := exe.NewMachine()
 	m.MaxSteps, m.TraceLimit = maxSteps, limit
 	if path == "-" {
-		fmt.Fprintln(stdout, "    pc   issue/ns  dispatch/ns  instruction # source")
+		fmt.Fprintln(stdout, header)
 		m.Trace = stdout
-		_, err := m.Infer(inputs)
-		return err
+		return run(m)
 	}
 	f, err := atomicfile.Create(path, 0o644)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(f, "    pc   issue/ns  dispatch/ns  instruction # source")
+	fmt.Fprintln(f, header)
 	m.Trace = f
-	if _, err := m.Infer(inputs); err != nil {
+	if err := run(m); err != nil {
 		f.Abort()
 		return err
 	}
@@ -265,7 +471,7 @@ func writeSimOutputs(results []*sim.Result, out string, raw bool, stdout, stderr
 				fmt.Fprintf(stderr, "pimc sim: %v\n", err)
 				return exitUser
 			}
-			path = filepath.Join(out, name+".pb")
+			path = filepath.Join(out, safeFileName(name)+".pb")
 		}
 		if err := frontend.WriteTensor(path, t, name); err != nil {
 			fmt.Fprintf(stderr, "pimc sim: %v\n", err)

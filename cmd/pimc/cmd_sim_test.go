@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,5 +136,80 @@ func TestSimCLIBatchAndRaw(t *testing.T) {
 	}
 	if code, _, _ := runCLI("sim"); code != exitUsage {
 		t.Fatalf("no program: exit %d", code)
+	}
+}
+
+// simCorpus returns the shared ONNX corpus folder (../shared/onnx-corpus
+// from the repository root), skipping the test when it is absent unless
+// PIMC_REQUIRE_CORPUS=1.
+func simCorpus(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "..", "shared", "onnx-corpus")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
+			t.Fatalf("ONNX corpus not found at %s (PIMC_REQUIRE_CORPUS=1)", dir)
+		}
+		t.Skipf("ONNX corpus not found at %s", dir)
+	}
+	return dir
+}
+
+// TestSimCLICompiledModel compiles the CNTK MNIST model and simulates it
+// through its host section: the MAC equivalents are the model's exact MAC
+// count, and sequential and parallel batches agree.
+func TestSimCLICompiledModel(t *testing.T) {
+	model := filepath.Join(simCorpus(t), "models", "mnist-cntk-zoo")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "mnist.pimb")
+	if code, _, errs := runCLI("compile", filepath.Join(model, "model.onnx"), "-o", bin); code != exitOK {
+		t.Fatalf("compile: exit %d: %s", code, errs)
+	}
+	// A batch of the three test images as one [3,1,28,28] tensor.
+	var imgs []float32
+	for k := range 3 {
+		m, err := frontend.ReadNPZ(filepath.Join(model, fmt.Sprintf("test_data_%d.npz", k)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := m["inputs"]
+		if x == nil || x.Len() != 784 {
+			t.Fatalf("test_data_%d.npz: no 784-element \"inputs\" array", k)
+		}
+		imgs = append(imgs, x.Float32s()...)
+	}
+	in := filepath.Join(dir, "x.npy")
+	if err := frontend.WriteTensor(in, tensor.FromF32(imgs, 3, 1, 28, 28), ""); err != nil {
+		t.Fatal(err)
+	}
+	var reps, outs [2][]byte
+	for i, j := range []string{"1", "2"} {
+		rep, out := filepath.Join(dir, "r"+j+".json"), filepath.Join(dir, "y"+j+".npy")
+		code, table, errs := runCLI("sim", bin, "-i", in, "-j", j, "-report", rep, "-o", out)
+		if code != exitOK {
+			t.Fatalf("sim -j %s: exit %d: %s", j, code, errs)
+		}
+		if !strings.Contains(table, "Convolution110") || !strings.Contains(table, "not costed") {
+			t.Errorf("table lacks the layers or the host-op note:\n%s", table)
+		}
+		reps[i], _ = os.ReadFile(rep)
+		outs[i], _ = os.ReadFile(out)
+	}
+	if string(reps[0]) != string(reps[1]) || string(outs[0]) != string(outs[1]) {
+		t.Fatal("-j 1 and -j 2 differ")
+	}
+	var r sim.Report
+	if err := json.Unmarshal(reps[0], &r); err != nil {
+		t.Fatal(err)
+	}
+	// conv 8 filters x 5x5x1 x 28x28 pixels + conv 16 x 5x5x8 x 14x14 + fc 10 x 256
+	if want := float64(8*25*784 + 16*200*196 + 10*256); r.MACs != want {
+		t.Errorf("MACs = %v, want %v", r.MACs, want)
+	}
+	if r.Images != 3 {
+		t.Errorf("report of %d images, want 3", r.Images)
+	}
+	y, err := frontend.ReadTensor(filepath.Join(dir, "y1.npy"))
+	if err != nil || y.Len() != 30 {
+		t.Fatalf("output %v: %v", y, err)
 	}
 }
