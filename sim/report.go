@@ -40,6 +40,8 @@ import (
 //     the 1-bit AND-accumulates: cols per bmac.
 //   - GOPS = 2 x MACs / latency; TOPS/W = 2 x MACs / energy; FPS = 1 / frame
 //     latency; average power = energy / latency.
+//   - Not costed: the host writing inputs into ABUF and reading outputs, and
+//     a compiled model's host ops (they run on the host, backend/runtime).
 //   - Utilization: sub-arrays touched / sub-arrays of the target, and the
 //     busy time of the touched sub-arrays' cell arrays (row writes and senses)
 //     / (touched x latency).
