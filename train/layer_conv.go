@@ -31,11 +31,11 @@ type convLayer struct {
 }
 
 // convScratch holds the buffers a convolution needs only while it runs (the
-// product before the layout change, the output gradient as a matrix, the
-// im2col gradient); layers run one at a time, so a model's convolutions
+// im2col matrix in inference, the product before the layout change, the
+// output gradient as a matrix, the im2col gradient); layers run one at a time, so a model's convolutions
 // share one set.
 type convScratch struct {
-	tmp, dy, dcol *tensor.Tensor
+	col, tmp, dy, dcol *tensor.Tensor
 }
 
 // convGeom is the 2-D geometry of one convolution call.
@@ -99,11 +99,12 @@ func (l *convLayer) forward(in []*tensor.Tensor, training bool) (*tensor.Tensor,
 	l.g, l.x, l.w = g, x, w
 	rows, cols := g.rows(), g.cols()
 	// In training mode every group's col is kept for the weight gradient.
-	ncol := 1
+	// In inference the col of one group at a time lives in the shared scratch.
+	ncol, colBuf := 1, &l.scratch.col
 	if training {
-		ncol = g.groups
+		ncol, colBuf = g.groups, &l.col
 	}
-	col := buf(&l.col, ncol*rows, cols)
+	col := buf(colBuf, ncol*rows, cols)
 	l.colKept = training
 	tmp := buf(&l.scratch.tmp, g.f, cols)
 	for gi := 0; gi < g.groups; gi++ {
@@ -167,7 +168,7 @@ func (l *convLayer) backward(dout *tensor.Tensor, want []bool) ([]*tensor.Tensor
 			if l.colKept {
 				cg = l.col.F32[gi*rows*cols:]
 			} else {
-				cg = buf(&l.col, rows, cols).F32
+				cg = buf(&l.scratch.col, rows, cols).F32
 				im2col(g, cg, l.x.F32, gi)
 			}
 			tensor.SgemmParallel(workers(), false, true, g.fg, rows, cols, 1, dyg, cols, cg, cols, 1, pw.Grad[gi*g.fg*rows:], rows)
