@@ -41,12 +41,15 @@ func init() {
 			{Name: "config", Kind: OptString, Default: "", Doc: "YAML file of per-node widths: <ONNX node name>: {wbits: N, abits: N}"},
 			{Name: "keep-ends", Kind: OptBool, Default: "true", Doc: "first and last matrix layers keep 8-bit weights and activations unless the config says otherwise"},
 			{Name: "seed", Kind: OptInt, Default: "1", Doc: "seed of calib=random:N"},
+			{Name: "weights", Kind: OptString, Default: "auto", Enum: []string{"auto", "from-model", "requantize"},
+				Doc: "weights already quantized by pimc compress (metadata pimc.quant): auto maps them as recorded when present, from-model requires the record, requantize ignores it"},
 		},
 		New: func(o Options) (Pass, error) {
 			opts := quantizeOpts{
 				wbits: int(o.Int("wbits")), abits: int(o.Int("abits")), perChannel: o.Bool("per-channel"),
 				calib: o.String("calib"), calibrator: o.String("calibrator"), percentile: o.Float("percentile"),
 				config: o.String("config"), keepEnds: o.Bool("keep-ends"), seed: o.Int("seed"),
+				weights: o.String("weights"),
 			}
 			return PassFunc(func(ctx *Context, g *ir.Graph) (bool, error) { return runQuantize(ctx, g, opts) }), nil
 		},
@@ -63,6 +66,7 @@ type quantizeOpts struct {
 	config       string
 	keepEnds     bool
 	seed         int64
+	weights      string // auto, from-model, requantize
 }
 
 func runQuantize(ctx *Context, g *ir.Graph, o quantizeOpts) (bool, error) {
@@ -71,6 +75,16 @@ func runQuantize(ctx *Context, g *ir.Graph, o quantizeOpts) (bool, error) {
 		var err error
 		if cfg, err = readQuantConfig(o.config, g); err != nil {
 			return false, err
+		}
+	}
+	var rec map[string]*recordedLayer
+	if o.weights != "requantize" {
+		var err error
+		if rec, err = readQuantRecord(g); err != nil {
+			return false, err
+		}
+		if rec == nil && o.weights == "from-model" {
+			return false, fmt.Errorf("quantize: weights=from-model but the model has no %s metadata (compress it with pimc compress)", quantRecordKey)
 		}
 	}
 	stats, err := calibrateWith(g, o, 1)
@@ -85,6 +99,7 @@ func runQuantize(ctx *Context, g *ir.Graph, o quantizeOpts) (bool, error) {
 		return false, err
 	}
 	q := newQuantizer(g, o, stats, cfg)
+	q.rec = rec
 	if err := q.run(); err != nil {
 		return false, err
 	}

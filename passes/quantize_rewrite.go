@@ -24,6 +24,7 @@ type quantizer struct {
 	qv, fv map[*ir.Value]*ir.Value
 	fused  map[*ir.Node]bool // activations folded into the previous node
 	counts map[string]int
+	rec    map[string]*recordedLayer // weights quantized by pimc compress (quantize_record.go)
 }
 
 // roundMode is the rounding of every requantization the pass emits.
@@ -63,6 +64,9 @@ func newQuantizer(g *ir.Graph, o quantizeOpts, stats map[*ir.Value]*valueStats, 
 func (q *quantizer) wbits(n *ir.Node) int {
 	if b := q.cfg[n.Name].WBits; b > 0 {
 		return b
+	}
+	if r := q.rec[n.Name]; r != nil {
+		return r.WBits
 	}
 	if q.ends[n] {
 		return 8
@@ -338,7 +342,15 @@ func (q *quantizer) matrix(n *ir.Node) error {
 	tx, sx := actOf(x), float64(x.Quant.Scale[0])
 	w := n.Inputs[1]
 	wb := q.wbits(n)
-	codes, sw := quantWeights(w.Const, wb, q.o.perChannel)
+	codes, sw := (*tensor.Tensor)(nil), []float32(nil)
+	if r := q.rec[n.Name]; r != nil && r.WBits == wb {
+		var err error
+		if codes, sw, err = recordedWeights(n, w.Const, r); err != nil {
+			return err
+		}
+	} else {
+		codes, sw = quantWeights(w.Const, wb, q.o.perChannel)
+	}
 	f := w.Type.Shape[0]
 	k := w.Type.NumElems() / max(f, 1)
 	fbias, layerVal := q.foldedBias(n)
