@@ -1,0 +1,209 @@
+package admm
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the compression configuration file (YAML):
+//
+//	defaults:                    # every compressible layer
+//	  prune: {filter: 0.5, column: 0.5}
+//	  wbits: 4
+//	prune_first: false           # PAPER.md §5: the first conv layer is not pruned
+//	end_bits: 8                  # first and last layer width (0: like the others)
+//	geometry: {rows: 256, cols: 256, abits: 8}
+//	layers:                      # by ONNX node name; overrides defaults
+//	  conv2: {prune: {column: 0.7}, wbits: 3}
+//	  fc3:   {prune: {}}         # not pruned
+//	admm: {rho: 0.001, rho_growth: 1.3, ...}
+//
+// Sparsity types: filter, column (or shape), channel, block (tile from
+// geometry, or tile: [rows, cols]), irregular; several apply coarse to
+// fine. wbits 0 leaves a layer in float.
+type Config struct {
+	Defaults   LayerConfig            `yaml:"defaults"`
+	Layers     map[string]LayerConfig `yaml:"layers"`
+	PruneFirst bool                   `yaml:"prune_first"`
+	EndBits    *int                   `yaml:"end_bits"`
+	Geometry   Geometry               `yaml:"geometry"`
+	ADMM       Hyper                  `yaml:"admm"`
+}
+
+// LayerConfig is the compression of one layer; nil fields inherit.
+type LayerConfig struct {
+	Prune map[string]float64 `yaml:"prune"`
+	WBits *int               `yaml:"wbits"`
+	Tile  []int              `yaml:"tile"`
+}
+
+// Geometry is the part of the target that shapes the compression: a
+// sub-array of Rows x Cols cells, activations of ABits bits (PAPER.md §4
+// defaults 256 x 256, 8 bits).
+type Geometry struct {
+	Rows  int `yaml:"rows"`
+	Cols  int `yaml:"cols"`
+	ABits int `yaml:"abits"`
+}
+
+// Spec is the resolved compression of one layer.
+type Spec struct {
+	Prunes []Prune
+	Bits   int // 0: not quantized
+}
+
+// DefaultGeometry is the 256 x 256 sub-array with 8-bit activations.
+var DefaultGeometry = Geometry{Rows: 256, Cols: 256, ABits: 8}
+
+// ReadConfig parses a config file; unknown fields are errors.
+func ReadConfig(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("admm config: %w", err)
+	}
+	c, err := ParseConfig(b)
+	if err != nil {
+		return nil, fmt.Errorf("admm config %s: %v", path, err)
+	}
+	return c, nil
+}
+
+// ParseConfig parses YAML config text.
+func ParseConfig(b []byte) (*Config, error) {
+	c := &Config{}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (g Geometry) withDefaults() Geometry {
+	if g.Rows == 0 {
+		g.Rows = DefaultGeometry.Rows
+	}
+	if g.Cols == 0 {
+		g.Cols = DefaultGeometry.Cols
+	}
+	if g.ABits == 0 {
+		g.ABits = DefaultGeometry.ABits
+	}
+	return g
+}
+
+// Resolve gives every layer its Spec: the layer's entry over the defaults,
+// no pruning for the first layer unless PruneFirst, EndBits (default 8) for
+// the first and last layers when they are quantized and their entry does
+// not set wbits. Names in Layers that are not layers of the model are an
+// error naming them all.
+func (c *Config) Resolve(layers []*Layer) (map[string]Spec, error) {
+	names := map[string]bool{}
+	for _, l := range layers {
+		names[l.Name] = true
+	}
+	var unknown []string
+	for k := range c.Layers {
+		if !names[k] {
+			unknown = append(unknown, fmt.Sprintf("%q", k))
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		var have []string
+		for _, l := range layers {
+			have = append(have, l.Name)
+		}
+		return nil, fmt.Errorf("no compressible layer named %s (layers: %s)", strings.Join(unknown, ", "), strings.Join(have, ", "))
+	}
+	geo := c.Geometry.withDefaults()
+	end := 8
+	if c.EndBits != nil {
+		end = *c.EndBits
+	}
+	out := map[string]Spec{}
+	for i, l := range layers {
+		lc, has := c.Layers[l.Name]
+		prune := c.Defaults.Prune
+		if lc.Prune != nil {
+			prune = lc.Prune
+		}
+		if i == 0 && !c.PruneFirst && (!has || lc.Prune == nil) {
+			prune = nil
+		}
+		bits := 0
+		if c.Defaults.WBits != nil {
+			bits = *c.Defaults.WBits
+		}
+		if lc.WBits != nil {
+			bits = *lc.WBits
+		} else if (i == 0 || i == len(layers)-1) && bits > 0 && end > 0 {
+			bits = end
+		}
+		if bits < 0 || bits > 8 {
+			return nil, fmt.Errorf("layer %q: wbits %d, want 0 (float) or 1..8", l.Name, bits)
+		}
+		tile := c.Defaults.Tile
+		if lc.Tile != nil {
+			tile = lc.Tile
+		}
+		ps, err := prunes(prune, tile, geo, bits)
+		if err != nil {
+			return nil, fmt.Errorf("layer %q: %v", l.Name, err)
+		}
+		out[l.Name] = Spec{Prunes: ps, Bits: bits}
+	}
+	return out, nil
+}
+
+// prunes turns a {type: ratio} map into constraints ordered coarse to fine.
+func prunes(m map[string]float64, tile []int, geo Geometry, bits int) ([]Prune, error) {
+	byKind := map[Kind]float64{}
+	for k, r := range m {
+		kind, err := ParseKind(k)
+		if err != nil {
+			return nil, err
+		}
+		if !(r >= 0 && r < 1) {
+			return nil, fmt.Errorf("%s ratio %v: want a fraction in [0, 1)", k, r)
+		}
+		byKind[kind] = r
+	}
+	var out []Prune
+	for _, k := range Kinds {
+		r, ok := byKind[k]
+		if !ok || r == 0 {
+			continue
+		}
+		p := Prune{Kind: k, Ratio: r}
+		if k == Block {
+			p.TileRows, p.TileCols = BlockTile(geo, bits)
+			if len(tile) == 2 && tile[0] > 0 && tile[1] > 0 {
+				p.TileRows, p.TileCols = tile[0], tile[1]
+			} else if len(tile) != 0 {
+				return nil, fmt.Errorf("tile %v: want [rows, cols], both positive", tile)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// BlockTile is the weight tile one sub-array holds: (Rows - ABits)/M
+// filters of M bit-planes each (ABits rows stay free for the activation
+// planes of a patch) by Cols columns.
+func BlockTile(geo Geometry, bits int) (rows, cols int) {
+	geo = geo.withDefaults()
+	m := max(bits, 1)
+	if bits == 0 {
+		m = 8
+	}
+	return max((geo.Rows-geo.ABits)/m, 1), geo.Cols
+}

@@ -1,0 +1,73 @@
+package admm
+
+import "fmt"
+
+// Hyper are the ADMM hyperparameters (the `admm:` section of the config).
+// Zero values take the defaults of PAPER.md §5 noted on each field.
+type Hyper struct {
+	Mode           string  `yaml:"mode"`             // sequential (prune, then quantize) or joint; default sequential
+	Rho            float64 `yaml:"rho"`              // initial rho, 1e-3
+	RhoGrowth      float64 `yaml:"rho_growth"`       // per pruning update, 1.3 (group's range 1.1..1.35)
+	RhoMax         float64 `yaml:"rho_max"`          // pruning cap, 1
+	QuantRhoGrowth float64 `yaml:"quant_rho_growth"` // per quantization update, 1.5
+	Updates        int     `yaml:"updates"`          // Z/U updates of the pruning ADMM, 4
+	QuantUpdates   int     `yaml:"quant_updates"`    // Z/U updates of the quantization ADMM, 3
+	EpochsPerStep  int     `yaml:"epochs_per_update"`
+	Retrain        int     `yaml:"retrain_epochs"`       // masked retraining, 2
+	QuantRetrain   int     `yaml:"quant_retrain_epochs"` // retraining with frozen quantized weights, 1
+	LR             float64 `yaml:"lr"`                   // 0.01 (SGD), restarted at every update
+	Optimizer      string  `yaml:"optimizer"`            // sgd, nesterov or adam; sgd
+	Batch          int     `yaml:"batch"`                // 64
+	WeightDecay    float64 `yaml:"weight_decay"`         // 0
+	Seed           uint64  `yaml:"seed"`                 // 1
+	Limit          int     `yaml:"limit"`                // train on the first N images (0: all)
+	Purify         float64 `yaml:"purify"`               // drop groups with norm <= purify * largest; 0: exact zeros only
+	// Layer-wise mode.
+	CalibImages    int     `yaml:"calib_images"`    // 256
+	LayerwiseIters int     `yaml:"layerwise_iters"` // ADMM iterations per layer and phase, 30
+	LayerwiseRho   float64 `yaml:"layerwise_rho"`   // relative to the mean diagonal of X X^T, 0.05
+}
+
+// withDefaults fills the zero fields.
+func (h Hyper) withDefaults() (Hyper, error) {
+	setF := func(p *float64, d float64) {
+		if *p == 0 {
+			*p = d
+		}
+	}
+	setI := func(p *int, d int) {
+		if *p == 0 {
+			*p = d
+		}
+	}
+	if h.Mode == "" {
+		h.Mode = "sequential"
+	}
+	if h.Mode != "sequential" && h.Mode != "joint" {
+		return h, fmt.Errorf("admm.mode %q: want sequential or joint", h.Mode)
+	}
+	if h.Optimizer == "" {
+		h.Optimizer = "sgd"
+	}
+	setF(&h.Rho, 1e-3)
+	setF(&h.RhoGrowth, 1.3)
+	setF(&h.RhoMax, 1)
+	setF(&h.QuantRhoGrowth, 1.5)
+	setI(&h.Updates, 4)
+	setI(&h.QuantUpdates, 3)
+	setI(&h.EpochsPerStep, 1)
+	setI(&h.Retrain, 2)
+	setI(&h.QuantRetrain, 1)
+	setF(&h.LR, 0.01)
+	setI(&h.Batch, 64)
+	if h.Seed == 0 {
+		h.Seed = 1
+	}
+	setI(&h.CalibImages, 256)
+	setI(&h.LayerwiseIters, 30)
+	setF(&h.LayerwiseRho, 0.05)
+	if h.Rho < 0 || h.RhoGrowth < 1 || h.QuantRhoGrowth < 1 || h.Updates < 0 || h.QuantUpdates < 0 || h.Retrain < 0 || h.QuantRetrain < 0 || h.Purify < 0 || h.Purify >= 1 {
+		return h, fmt.Errorf("admm: hyperparameters out of range: %+v", h)
+	}
+	return h, nil
+}
