@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
 	"github.com/pimc-dev/pimc/backend/isa"
@@ -161,4 +162,43 @@ func BenchmarkRunBatch(b *testing.B) {
 			b.ReportMetric(float64(len(batch)*b.N)/b.Elapsed().Seconds(), "images/s")
 		})
 	}
+}
+
+// BenchmarkMNIST runs the compiled MNIST CNN of the golden tests
+// (testdata/mnist-cntk.pimb.hex, `pimc compile -calib mnist` of
+// testdata/models/mnist-cntk/model.onnx: 3020 instructions, 635708 executed
+// per image) on the bundled digit 4, one inference per iteration.
+func BenchmarkMNIST(b *testing.B) {
+	prog, err := isa.DecodeBinary(readHexDump(b, filepath.Join("testdata", "mnist-cntk.pimb.hex")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := Load(prog, target.Default())
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := prog.Ports[0]
+	x := readNpyF32(b, filepath.Join("..", "testdata", "models", "mnist-cntk", "digit4.npy"))
+	img := tensor.FromF32(x, 1, 1, 28, 28)
+	var st *RunStats
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for range b.N {
+		m.Reset()
+		if err := m.WriteInput(in.Name, img); err != nil {
+			b.Fatal(err)
+		}
+		if st, err = m.Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu := cpuTime() - cpu0
+	rep := m.Report(st)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(b.N)/cpu.Seconds(), "images/cpu-s")
+		b.ReportMetric(float64(st.Steps)*float64(b.N)/cpu.Seconds(), "instrs/cpu-s")
+		b.ReportMetric(rep.MACs*float64(b.N)/cpu.Seconds(), "MACs/cpu-s")
+	}
+	b.ReportMetric(rep.PerInference.LatencyNS/1e6, "sim-ms/inference")
 }

@@ -91,7 +91,7 @@ func runIsa(t *testing.T, name string) (*Machine, *RunStats) {
 }
 
 // readHexDump reads a "OFFSET: HEX" dump (testdata/isa/*.pimb.hex).
-func readHexDump(t *testing.T, path string) []byte {
+func readHexDump(t testing.TB, path string) []byte {
 	t.Helper()
 	src, err := os.ReadFile(path)
 	if err != nil {
