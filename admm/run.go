@@ -1,0 +1,419 @@
+package admm
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/pimc-dev/pimc/data"
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/train"
+)
+
+// bound is one constrained layer tied to its training parameters.
+type bound struct {
+	name   string
+	spec   Spec
+	shape  Shape
+	w      *train.Param
+	bias   *train.Param // may be nil
+	bnBias *train.Param // shift of a batch_norm reading the layer alone, may be nil
+	bnMean *train.Param // its running mean (a buffer)
+	z, u   []float32
+	rho    float64
+	active bool // has a proximal term in the current ADMM phase
+}
+
+// run is the state of one Compress call.
+type run struct {
+	m                  *train.Model
+	h                  Hyper
+	o                  Options
+	layers             []*bound
+	anyPrune, anyQuant bool
+	pruned, frozen     bool
+	opt                train.Optimizer
+	codes              map[string]*Codes
+}
+
+// bind ties every layer with a spec to the model's parameters.
+func (r *run) bind(g *ir.Graph) error {
+	layers, _ := Layers(g)
+	uses := g.Uses()
+	for _, l := range layers {
+		sp, ok := r.o.Specs[l.Name]
+		if !ok || (len(sp.Prunes) == 0 && sp.Bits == 0) {
+			continue
+		}
+		p := r.m.ParamOf(l.Weight)
+		if p == nil || p.Role != train.RoleWeight {
+			return fmt.Errorf("admm: layer %q: its weight is not a trainable parameter of the model", l.Name)
+		}
+		b := &bound{name: l.Name, spec: sp, shape: l.Shape, w: p}
+		if bv := l.Node.Input(2); bv != nil {
+			b.bias = r.m.ParamOf(bv)
+		}
+		if rd := uses[l.Node.Outputs[0]]; len(rd) == 1 && rd[0].Op == ir.OpBatchNorm && rd[0].Inputs[0] == l.Node.Outputs[0] {
+			b.bnBias = r.m.ParamOf(rd[0].Input(2))
+			b.bnMean = r.m.ParamOf(rd[0].Input(3))
+		}
+		r.layers = append(r.layers, b)
+		r.anyPrune = r.anyPrune || len(sp.Prunes) > 0
+		r.anyQuant = r.anyQuant || sp.Bits > 0
+	}
+	return nil
+}
+
+// enter runs the start of a phase.
+func (r *run) enter(phase string) error {
+	r.opt = nil
+	switch phase {
+	case phasePruneADMM, phaseJointADMM:
+		for _, b := range r.layers {
+			b.active = len(b.spec.Prunes) > 0 || (phase == phaseJointADMM && b.spec.Bits > 0)
+			b.z, b.u, b.rho = make([]float32, b.w.Len()), make([]float32, b.w.Len()), r.h.Rho
+			if !b.active {
+				continue
+			}
+			if err := r.project(b, b.z, b.w.Data.F32, phase); err != nil {
+				return err
+			}
+		}
+	case phaseRetrain:
+		return r.hardPrune()
+	case phaseQuantADMM:
+		if err := r.hardPrune(); err != nil {
+			return err
+		}
+		for _, b := range r.layers {
+			b.active = b.spec.Bits > 0
+			b.z, b.u, b.rho = make([]float32, b.w.Len()), make([]float32, b.w.Len()), r.h.Rho
+			if b.active {
+				if err := r.project(b, b.z, b.w.Data.F32, phase); err != nil {
+					return err
+				}
+			}
+		}
+	case phaseQuantFinal:
+		if err := r.hardPrune(); err != nil {
+			return err
+		}
+		return r.hardQuant()
+	}
+	return nil
+}
+
+// keepOf is the pruning mask of b's weights (nil: none).
+func keepOf(p *train.Param) []bool {
+	if p.Mask == nil {
+		return nil
+	}
+	k := make([]bool, len(p.Mask))
+	for i, m := range p.Mask {
+		k[i] = m != 0
+	}
+	return k
+}
+
+// project writes into dst the Z-projection of v for phase.
+func (r *run) project(b *bound, dst, v []float32, phase string) error {
+	switch phase {
+	case phasePruneADMM:
+		_, err := ProjectPrune(dst, v, b.shape, b.spec.Prunes)
+		return err
+	case phaseQuantADMM:
+		_, err := ProjectQuant(dst, v, keepOf(b.w), b.shape, b.spec.Bits)
+		return err
+	case phaseJointADMM:
+		keep, err := ProjectPrune(dst, v, b.shape, b.spec.Prunes)
+		if err != nil || b.spec.Bits == 0 {
+			return err
+		}
+		_, err = ProjectQuant(dst, dst, keep, b.shape, b.spec.Bits)
+		return err
+	}
+	return fmt.Errorf("BUG: admm: projection in phase %s", phase)
+}
+
+// hardPrune sets W = Proj_S(W) once, with masks that keep the pruned
+// weights, and the bias and batch-norm shift of fully pruned filters, at 0
+// (so those channels are exactly 0 and unused-path removal is exact).
+func (r *run) hardPrune() error {
+	if r.pruned {
+		return nil
+	}
+	r.pruned = true
+	for _, b := range r.layers {
+		if len(b.spec.Prunes) == 0 {
+			continue
+		}
+		w := b.w.Data.F32
+		keep, err := ProjectPrune(w, w, b.shape, b.spec.Prunes)
+		if err != nil {
+			return err
+		}
+		if err := b.w.SetMask(keep); err != nil {
+			return err
+		}
+		if err := r.purify(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// purify drops the near-zero filters, columns and channels left over
+// (norm <= Purify x the largest of that kind; exact zeros always) and
+// masks the bias and batch-norm shift of every all-zero filter.
+func (r *run) purify(b *bound) error {
+	w := b.w.Data.F32
+	keep := keepOf(b.w)
+	if keep == nil {
+		keep = make([]bool, len(w))
+		for i := range keep {
+			keep[i] = true
+		}
+	}
+	changed := false
+	if r.h.Purify > 0 {
+		for _, k := range []Kind{Filter, Channel, Column} {
+			g, _ := groupsOf(b.shape, Prune{Kind: k})
+			norm := make([]float64, g.n)
+			var top float64
+			for i, x := range w {
+				norm[g.of(i)] += float64(x) * float64(x)
+			}
+			for _, v := range norm {
+				top = math.Max(top, v)
+			}
+			tol := r.h.Purify * r.h.Purify * top
+			for i := range w {
+				if norm[g.of(i)] <= tol && keep[i] {
+					keep[i], w[i], changed = false, 0, true
+				}
+			}
+		}
+	}
+	if changed || b.w.Mask != nil {
+		if err := b.w.SetMask(keep); err != nil {
+			return err
+		}
+	}
+	dead := make([]bool, b.shape.Rows)
+	anyDead := false
+	for row := range dead {
+		dead[row] = true
+		for k := 0; k < b.shape.Cols; k++ {
+			if keep[row*b.shape.Cols+k] {
+				dead[row] = false
+				break
+			}
+		}
+		anyDead = anyDead || dead[row]
+	}
+	if !anyDead {
+		return nil
+	}
+	live := make([]bool, len(dead))
+	for i, d := range dead {
+		live[i] = !d
+	}
+	for _, p := range []*train.Param{b.bias, b.bnBias} {
+		if p != nil && p.Trainable() && p.Len() == len(live) {
+			if err := p.SetMask(andMask(keepOf(p), live)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func andMask(a, b []bool) []bool {
+	if a == nil {
+		return b
+	}
+	out := make([]bool, len(a))
+	for i := range a {
+		out[i] = a[i] && b[i]
+	}
+	return out
+}
+
+// hardQuant sets W = Q(W; mask) for the quantized layers and freezes them.
+func (r *run) hardQuant() error {
+	r.frozen = true
+	for _, b := range r.layers {
+		if b.spec.Bits == 0 {
+			continue
+		}
+		w := b.w.Data.F32
+		if _, err := ProjectQuant(w, w, keepOf(b.w), b.shape, b.spec.Bits); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish makes the final exact projections, zeroes the running mean of
+// batch-norm channels whose filter is pruned (their input is exactly 0 and
+// their shift masked, so the channel is 0 in inference as in training) and
+// records the codes.
+func (r *run) finish() error {
+	if err := r.hardPrune(); err != nil {
+		return err
+	}
+	r.codes = map[string]*Codes{}
+	for _, b := range r.layers {
+		w := b.w.Data.F32
+		if len(b.spec.Prunes) > 0 {
+			if err := r.purify(b); err != nil {
+				return err
+			}
+		}
+		if b.spec.Bits > 0 {
+			c, err := ProjectQuant(w, w, keepOf(b.w), b.shape, b.spec.Bits)
+			if err != nil {
+				return err
+			}
+			r.codes[b.name] = c
+		}
+		if b.bnBias != nil && b.bnBias.Mask != nil && b.bnMean != nil {
+			for i, mk := range b.bnBias.Mask {
+				if mk == 0 {
+					b.bnMean.Data.F32[i] = 0
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// freeze is the penalty of quantized retraining: it zeroes the gradients
+// of the frozen quantized weights (with weight decay off and a fresh
+// optimizer they then stay exactly on their codes) while biases and
+// batch-norm parameters keep training.
+type freeze struct{ params []*train.Param }
+
+func (f freeze) Add(*train.Model) float64 {
+	for _, p := range f.params {
+		clear(p.Grad)
+	}
+	return 0
+}
+
+// epoch trains one epoch of phase ph and, in ADMM phases, updates Z, U and
+// rho at the end of every EpochsPerStep epochs.
+func (r *run) epoch(ph phasePlan, st *State, tr *data.Dataset) (EpochLog, error) {
+	admm := ph.name == phasePruneADMM || ph.name == phaseQuantADMM || ph.name == phaseJointADMM
+	if r.opt == nil {
+		o, err := train.NewOptimizer(r.h.Optimizer)
+		if err != nil {
+			return EpochLog{}, err
+		}
+		r.opt = o
+	}
+	cfg := train.Config{Epochs: 1, Batch: r.h.Batch, Seed: r.h.Seed, Optimizer: r.opt, StartEpoch: st.Global, WeightDecay: r.h.WeightDecay}
+	period := ph.epochs
+	pos := st.Epoch
+	if admm {
+		period, pos = r.h.EpochsPerStep, st.Epoch%r.h.EpochsPerStep
+	}
+	cfg.Schedule = restart{base: r.h.LR, pos: float64(pos), period: float64(period)}
+	switch {
+	case admm:
+		prox := &train.Proximal{}
+		for _, b := range r.layers {
+			if !b.active {
+				continue
+			}
+			t := make([]float32, len(b.z))
+			for i := range t {
+				t[i] = b.z[i] - b.u[i]
+			}
+			prox.Terms = append(prox.Terms, train.ProxTerm{Param: b.w, Rho: b.rho, Target: t})
+		}
+		cfg.Penalty = prox
+	case ph.name == phaseQuantFinal:
+		var fz freeze
+		for _, b := range r.layers {
+			if b.spec.Bits > 0 {
+				fz.params = append(fz.params, b.w)
+			}
+		}
+		cfg.Penalty, cfg.WeightDecay = fz, 0
+	}
+	hist, err := train.Fit(r.m, tr, r.o.Test, cfg)
+	if err != nil {
+		return EpochLog{}, err
+	}
+	s := hist[len(hist)-1]
+	lg := EpochLog{Phase: ph.name, Epoch: st.Epoch + 1, Loss: s.TrainLoss, Acc: s.TrainAcc, TestAcc: s.TestAcc, Penalty: s.Penalty, Rho: math.NaN(), Residual: math.NaN()}
+	if !admm {
+		return lg, nil
+	}
+	var num, den float64
+	for _, b := range r.layers {
+		if !b.active {
+			continue
+		}
+		if math.IsNaN(lg.Rho) {
+			lg.Rho = b.rho
+		}
+		for i, x := range b.w.Data.F32 {
+			d := float64(x - b.z[i])
+			num += d * d
+			den += float64(x) * float64(x)
+		}
+	}
+	lg.Residual = math.Sqrt(num / math.Max(den, 1e-30))
+	if (st.Epoch+1)%r.h.EpochsPerStep == 0 {
+		growth, capRho := r.h.RhoGrowth, r.h.RhoMax
+		if ph.name == phaseQuantADMM {
+			growth, capRho = r.h.QuantRhoGrowth, math.Inf(1)
+		}
+		v := []float32{}
+		for _, b := range r.layers {
+			if !b.active {
+				continue
+			}
+			w := b.w.Data.F32
+			v = append(v[:0], w...)
+			for i := range v {
+				v[i] += b.u[i]
+			}
+			if err := r.project(b, b.z, v, ph.name); err != nil {
+				return lg, err
+			}
+			for i := range b.u {
+				b.u[i] += w[i] - b.z[i]
+			}
+			b.rho = math.Min(b.rho*growth, capRho)
+		}
+		r.opt.Reset() // the learning rate restarts with the next update
+	}
+	return lg, nil
+}
+
+// restart is a cosine learning rate that restarts every period epochs;
+// pos is the epoch's position in its period (Fit passes the fraction of
+// the one epoch it runs).
+type restart struct{ base, pos, period float64 }
+
+func (c restart) LR(e float64) float64 {
+	t := (c.pos + e) / math.Max(c.period, 1)
+	return c.base * (0.02 + 0.98*(1+math.Cos(math.Pi*math.Min(t, 1)))/2)
+}
+
+func (r *run) progress(ph phasePlan, epoch int, lg EpochLog) {
+	w := r.o.Progress
+	if w == nil {
+		return
+	}
+	fmt.Fprintf(w, "%-14s epoch %d/%d: loss %.4f acc %.2f%%", ph.name, epoch, ph.epochs, lg.Loss, 100*lg.Acc)
+	if !math.IsNaN(lg.TestAcc) {
+		fmt.Fprintf(w, " | test acc %.2f%%", 100*lg.TestAcc)
+	}
+	if !math.IsNaN(lg.Rho) {
+		fmt.Fprintf(w, " | penalty %.4g rho %.3g residual %.4f", lg.Penalty, lg.Rho, lg.Residual)
+	}
+	fmt.Fprintln(w)
+}
