@@ -34,11 +34,11 @@ type EpochLog struct {
 
 // Result is the outcome of Compress.
 type Result struct {
-	Graph                *ir.Graph // the compressed float graph (import stage, batch_norm kept)
-	Codes                map[string]*Codes
-	AccBefore, AccAfter  float64 // on Options.Test (NaN without)
+	Graph                 *ir.Graph // the compressed float graph (import stage, batch_norm kept)
+	Codes                 map[string]*Codes
+	AccBefore, AccAfter   float64 // on Options.Test (NaN without)
 	LossBefore, LossAfter float64
-	Log                  []EpochLog
+	Log                   []EpochLog
 }
 
 // phase kinds.
