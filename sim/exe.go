@@ -47,6 +47,10 @@ type Executable struct {
 
 	cmem []int32 // constant memory image
 
+	// static bmac runs (bmacstatic.go), by pc
+	sbm       []sbmac
+	staticRun []int32
+
 	cost costTable
 }
 
@@ -70,6 +74,7 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 		e.src[pc] = in.Src
 	}
 	e.loadWeights()
+	e.prepareStatic()
 	e.cmem = make([]int32, arch.ConstWords)
 	for _, c := range prog.Consts {
 		copy(e.cmem[c.Addr:], c.Data)

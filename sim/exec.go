@@ -108,6 +108,15 @@ func (m *Machine) exec(st *RunStats) error {
 			return m.fault(pc, steps, "instruction budget of %d exhausted (infinite loop? raise MaxSteps / -max-steps)", budget)
 		}
 		if code[pc].op == isa.OpBmac {
+			if n := int(e.staticRun[pc]); n > 0 && m.Trace == nil {
+				n = int(min(int64(n), budget-steps))
+				done, is, le := m.bmacStatic(st, pc, n, issue, lastEnd)
+				pc, steps, issue, lastEnd = pc+done, steps+int64(done), is, le
+				if done == n {
+					continue
+				}
+				// the next one may read an undefined row: bmacRun faults
+			}
 			var f *Fault
 			pc, steps, issue, lastEnd, f = m.bmacRun(st, pc, steps, budget, issue, lastEnd)
 			if f != nil {
