@@ -80,7 +80,7 @@ func newAccum(k int) *accum {
 // add accumulates the columns of one sample's input a.
 func (s *accum) add(l *Layer, a *tensor.Tensor) error {
 	switch l.Node.Op {
-	case ir.OpFC:
+	case ir.OpFC, ir.OpGemm:
 		if len(a.Shape) != 2 || a.Shape[1] != s.k {
 			return fmt.Errorf("fc input %v, want [M, %d]", a.Shape, s.k)
 		}

@@ -19,6 +19,6 @@
 // their consumers), and Record stores the weight codes' scales in the
 // graph's metadata so the quantize pass maps them without re-quantizing.
 //
-// Imports: ir, ir/tensor, ir/interp, train, data, internal/atomicfile,
+// Imports: ir, ir/tensor, ir/interp, train, data,
 // gopkg.in/yaml.v3, standard library.
 package admm

@@ -26,7 +26,14 @@ func Layers(g *ir.Graph) ([]*Layer, []string) {
 	for i, n := range g.Nodes {
 		switch n.Op {
 		case ir.OpConv, ir.OpFC:
-		case ir.OpGemm, ir.OpMatMul:
+		case ir.OpGemm:
+			if !fcLikeGemm(n) {
+				if n.Input(0).IsConst() || n.Input(1).IsConst() {
+					skipped = append(skipped, fmt.Sprintf("%s (only gemm with trans_a=0, trans_b=1, alpha=beta=1 and a [N] bias is compressed)", n.Origin()))
+				}
+				continue
+			}
+		case ir.OpMatMul:
 			if n.Input(0).IsConst() || n.Input(1).IsConst() {
 				skipped = append(skipped, fmt.Sprintf("%s (run canonicalize to make it fc)", n.Origin()))
 			}
@@ -56,3 +63,23 @@ func Layers(g *ir.Graph) ([]*Layer, []string) {
 	}
 	return out, skipped
 }
+
+// fcLikeGemm reports whether gemm node n computes x*W^T + b exactly like fc
+// (trans_a 0, trans_b 1, alpha = beta = 1, b absent or [N]); its weight is
+// then [N, K] and its rows are output channels, as the exporter writes fc.
+func fcLikeGemm(n *ir.Node) bool {
+	if n.Op != ir.OpGemm || n.Int("trans_a", 0) != 0 || n.Int("trans_b", 0) != 1 || n.Float("alpha", 1) != 1 || n.Float("beta", 1) != 1 {
+		return false
+	}
+	w := n.Input(1)
+	if !w.IsConst() || len(w.Type.Shape) != 2 || n.Input(0).IsConst() {
+		return false
+	}
+	if c := n.Input(2); c != nil && (!c.IsConst() || len(c.Type.Shape) != 1 || c.Type.Shape[0] != w.Type.Shape[0]) {
+		return false
+	}
+	return true
+}
+
+// isFC reports whether n is an fc or an fc-like gemm.
+func isFC(n *ir.Node) bool { return n.Op == ir.OpFC || fcLikeGemm(n) }

@@ -83,7 +83,7 @@ func RemoveUnusedPaths(g *ir.Graph) (PathStats, error) {
 	for _, n := range g.Nodes {
 		x := n.Input(0)
 		switch {
-		case (n.Op == ir.OpConv || n.Op == ir.OpFC) && n.Input(1).IsConst() && n.Input(1).Const.DType == tensor.Float32 && n.Int("group", 1) == 1 &&
+		case (n.Op == ir.OpConv || isFC(n)) && n.Input(1).IsConst() && n.Input(1).Const.DType == tensor.Float32 && n.Int("group", 1) == 1 &&
 			(n.Input(2) == nil || n.Input(2).IsConst()) && len(n.Outputs) == 1:
 			if s := of[x]; s != nil {
 				r := s.root()

@@ -1,0 +1,267 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+
+	"github.com/pimc-dev/pimc/admm"
+	"github.com/pimc-dev/pimc/data"
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/atomicfile"
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/interp"
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/train"
+)
+
+func init() {
+	register(&command{name: "compress", summary: "ADMM structured pruning + quantization of an ONNX CNN (docs/ADMM.md)", run: runCompress})
+}
+
+func runCompress(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("compress", "MODEL.onnx -dataset mnist|fashion-mnist|DIR -config C.yaml -o OUT.onnx [-mode admm|layerwise] [-resume]", stderr)
+	dataset := fs.String("dataset", "", "training data (admm) or calibration data (layerwise): mnist, fashion-mnist or a folder")
+	config := fs.String("config", "", "compression config (YAML, docs/ADMM.md); required")
+	out := fs.String("o", "", "output ONNX model (written atomically), with the weight codes recorded in metadata pimc.quant")
+	mode := fs.String("mode", "admm", "admm (training with labels) or layerwise (calibration images only, no training)")
+	resume := fs.Bool("resume", false, "continue the run whose checkpoint is -checkpoint")
+	ckpt := fs.String("checkpoint", "", "checkpoint file, written after every epoch (default OUT.onnx.ckpt)")
+	eval := fs.Int("eval", 0, "evaluate on the first N test images (0: all)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 || *dataset == "" || *config == "" || *out == "" || (*mode != "admm" && *mode != "layerwise") {
+		fs.Usage()
+		return exitUsage
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "pimc compress: %v\n", err)
+		return exitUser
+	}
+	if *ckpt == "" {
+		*ckpt = *out + ".ckpt"
+	}
+	modelBytes, err := os.ReadFile(pos[0])
+	if err != nil {
+		return fail(err)
+	}
+	cfgBytes, err := os.ReadFile(*config)
+	if err != nil {
+		return fail(err)
+	}
+	g, err := frontend.Load(pos[0], frontend.Options{})
+	if err != nil {
+		return fail(err)
+	}
+	cfg, err := admm.ParseConfig(cfgBytes)
+	if err != nil {
+		return fail(fmt.Errorf("config %s: %v", *config, err))
+	}
+	layers, skipped := admm.Layers(g)
+	for _, s := range skipped {
+		fmt.Fprintf(stderr, "pimc compress: not compressed: %s\n", s)
+	}
+	specs, err := cfg.Resolve(layers)
+	if err != nil {
+		return fail(fmt.Errorf("config %s: %v", *config, err))
+	}
+	trainSet, testSet, err := data.Load(*dataset)
+	if err != nil {
+		return fail(err)
+	}
+	if testSet != nil && *eval > 0 {
+		testSet = testSet.Head(*eval)
+	}
+	start := time.Now()
+	var res *admm.Result
+	switch *mode {
+	case "admm":
+		if trainSet == nil {
+			return fail(fmt.Errorf("%s has no training set; use -mode layerwise", *dataset))
+		}
+		sum := sha256.Sum256(append(append(append([]byte{}, modelBytes...), cfgBytes...), []byte(*dataset)...))
+		digest := hex.EncodeToString(sum[:])
+		o := admm.Options{Specs: specs, Hyper: cfg.ADMM, Train: trainSet, Test: testSet, Progress: stderr}
+		if *resume {
+			b, err := os.ReadFile(*ckpt)
+			if err != nil {
+				return fail(fmt.Errorf("-resume: %v", err))
+			}
+			st, err := admm.DecodeState(b)
+			if err != nil {
+				return fail(err)
+			}
+			if st.Digest != digest {
+				return fail(fmt.Errorf("-resume: checkpoint %s belongs to another model, config or dataset", *ckpt))
+			}
+			o.Resume = st
+			fmt.Fprintf(stderr, "pimc compress: resuming %s at phase %d epoch %d\n", *ckpt, st.Phase+1, st.Epoch)
+		}
+		o.Checkpoint = func(st *admm.State) error {
+			st.Digest = digest
+			b, err := admm.EncodeState(st)
+			if err != nil {
+				return err
+			}
+			return atomicfile.WriteFile(*ckpt, b, 0o644)
+		}
+		fmt.Fprintf(stderr, "pimc compress: ADMM on %s (%d training, %d test images), %d layers constrained\n", *dataset, trainSet.Len(), lenOf(testSet), countSpecs(specs))
+		if res, err = admm.Compress(g, o); err != nil {
+			return fail(err)
+		}
+	case "layerwise":
+		calib := trainSet
+		if calib == nil {
+			calib = testSet
+		}
+		h := cfg.ADMM
+		n := h.CalibImages
+		if n <= 0 {
+			n = 256
+		}
+		samples := samplesOf(calib, n, g)
+		if len(samples) == 0 {
+			return fail(fmt.Errorf("no calibration images in %s", *dataset))
+		}
+		fmt.Fprintf(stderr, "pimc compress: layer-wise ADMM on %d calibration images of %s, %d layers constrained\n", len(samples), *dataset, countSpecs(specs))
+		st, err := admm.Capture(g, layers, samples)
+		if err != nil {
+			return fail(err)
+		}
+		cg, _, err := admm.Layerwise(g, specs, st, h, stderr)
+		if err != nil {
+			return fail(err)
+		}
+		res = &admm.Result{Graph: cg, AccBefore: math.NaN(), AccAfter: math.NaN()}
+		if testSet != nil {
+			if res.AccBefore, err = accuracy(g, testSet); err != nil {
+				return fail(err)
+			}
+			if res.AccAfter, err = accuracy(cg, testSet); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	final := res.Graph
+	orig := map[string]admm.Shape{}
+	for _, l := range layers {
+		orig[l.Name] = l.Shape
+	}
+	ps, err := admm.RemoveUnusedPaths(final)
+	if err != nil {
+		return fail(err)
+	}
+	if err := ir.Verify(final); err != nil {
+		return fail(fmt.Errorf("BUG: compressed graph does not verify: %v", err))
+	}
+	if err := admm.CheckGraph(final, specs, orig); err != nil {
+		fmt.Fprintf(stderr, "pimc compress: internal error: the result violates its constraints: %v\n", err)
+		return exitInternal
+	}
+	bits := map[string]int{}
+	for k, sp := range specs {
+		bits[k] = sp.Bits
+	}
+	if err := admm.Record(final, bits); err != nil {
+		fmt.Fprintf(stderr, "pimc compress: internal error: %v\n", err)
+		return exitInternal
+	}
+	if err := frontend.Save(*out, final, frontend.ExportOptions{Producer: "pimc compress"}); err != nil {
+		return fail(err)
+	}
+	// The written file must re-import with its record and give the same
+	// accuracy as the compressed graph.
+	if testSet != nil {
+		back, err := frontend.Load(*out, frontend.Options{})
+		if err != nil {
+			return fail(fmt.Errorf("re-reading %s: %v", *out, err))
+		}
+		if _, ok := back.Metadata[admm.QuantKey]; !ok && len(bits) > 0 && anyBits(bits) {
+			fmt.Fprintf(stderr, "pimc compress: internal error: %s lost its %s metadata\n", *out, admm.QuantKey)
+			return exitInternal
+		}
+		acc, err := accuracy(back, testSet)
+		if err != nil {
+			return fail(err)
+		}
+		if !math.IsNaN(res.AccAfter) && math.Abs(acc-res.AccAfter) > 1.5/float64(testSet.Len()) {
+			fmt.Fprintf(stderr, "pimc compress: internal error: written model accuracy %.4f, compressed model %.4f\n", acc, res.AccAfter)
+			return exitInternal
+		}
+		res.AccAfter = acc
+	}
+	fmt.Fprintf(stdout, "%s: %s compression in %.0fs; unused paths removed %d channels\n", *out, *mode, time.Since(start).Seconds(), ps.Channels)
+	admm.WriteReport(stdout, admm.Report(g, final, specs, cfg.Geometry), res.AccBefore, res.AccAfter)
+	if *mode == "admm" {
+		if err := os.Remove(*ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(stderr, "pimc compress: %v\n", err)
+		}
+	}
+	return exitOK
+}
+
+func countSpecs(specs map[string]admm.Spec) int {
+	n := 0
+	for _, s := range specs {
+		if len(s.Prunes) > 0 || s.Bits > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func anyBits(bits map[string]int) bool {
+	for _, b := range bits {
+		if b > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// samplesOf returns the first n images of ds shaped like g's input.
+func samplesOf(ds *data.Dataset, n int, g *ir.Graph) []*tensor.Tensor {
+	var out []*tensor.Tensor
+	if ds == nil || len(g.Inputs) != 1 {
+		return nil
+	}
+	shape := g.Inputs[0].Type.Shape
+	for i := 0; i < min(n, ds.Len()); i++ {
+		x, _ := ds.Gather(nil, []int{i})
+		if x.Len() != tensor.NumElems(shape) {
+			return nil
+		}
+		x.Shape = append([]int{}, shape...)
+		out = append(out, x)
+	}
+	return out
+}
+
+// accuracy of g on ds: through the training engine when g trains (fast,
+// batched), else image by image with the interpreter.
+func accuracy(g *ir.Graph, ds *data.Dataset) (float64, error) {
+	if m, err := train.NewModel(g); err == nil {
+		_, acc, err := train.Evaluate(m, ds, 256)
+		return acc, err
+	}
+	correct := 0
+	for i := 0; i < ds.Len(); i++ {
+		x, y := ds.Gather(nil, []int{i})
+		x.Shape = append([]int{}, g.Inputs[0].Type.Shape...)
+		outs, err := interp.Run(g, []*tensor.Tensor{x})
+		if err != nil {
+			return 0, err
+		}
+		if argmax(outs[0].F32) == int(y[0]) {
+			correct++
+		}
+	}
+	return float64(correct) / float64(max(ds.Len(), 1)), nil
+}
