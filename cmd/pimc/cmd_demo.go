@@ -1,0 +1,307 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/backend/isa"
+	pimrt "github.com/pimc-dev/pimc/backend/runtime"
+	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/data"
+	"github.com/pimc-dev/pimc/evaluate"
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/atomicfile"
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/passes"
+	"github.com/pimc-dev/pimc/testdata/models/lenet5"
+)
+
+func init() {
+	register(&command{name: "demo", summary: "compile the embedded LeNet-5 at W8A8 and W4A4, run MNIST on the simulator, compare accuracy and hardware cost", run: runDemo})
+}
+
+// demoDefaultLimit is the number of MNIST test images the demo simulates by
+// default: the whole test set (see docs for timings; -limit N for a quick run).
+const demoDefaultLimit = 10000
+
+// demoCalibImages is the number of MNIST training images the demo
+// calibrates the activation ranges on.
+const demoCalibImages = 32
+
+// demoVariant is one compiled column of the demo.
+type demoVariant struct {
+	name         string // column title
+	wbits, abits int
+	// model returns the ONNX model to compile (the float one, or a
+	// compressed one). An ADMM-compressed column (pimc compress) plugs in
+	// here: a variant whose model runs admm on the embedded model and
+	// whose program is compiled with weights=from-model.
+	model func() (*ir.Graph, error)
+}
+
+// demoColumn is the outcome of one column.
+type demoColumn struct {
+	name       string
+	res        *evaluate.Result
+	quant      *evaluate.Result // quantized interpreter on the same images (nil for float)
+	comp       *backend.Result
+	weightBits int
+	prog       string // written .pimb
+	compile    string // command reproducing the program
+	took       time.Duration
+}
+
+func runDemo(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("demo", "[-limit N] [-j N] [-o DIR] [-target FILE|PRESET]", stderr)
+	limit := fs.Int("limit", demoDefaultLimit, "simulate the first N MNIST test images")
+	jobs := fs.Int("j", -1, "simulate this many images at once (-1: all cores)")
+	outDir := fs.String("o", "", "write the model, calibration images and programs to this folder (default: a new temporary folder)")
+	tflag := fs.String("target", "", "hardware description file or preset (default "+target.DefaultPreset+")")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 0 || *limit < 1 || *jobs == 0 || *jobs < -1 {
+		fs.Usage()
+		return exitUsage
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "pimc demo: %v\n", err)
+		return exitUser
+	}
+	start := time.Now()
+	tgt, err := target.LoadOrPreset(*tflag)
+	if err != nil {
+		return fail(err)
+	}
+	train, test, err := data.Load(data.MNIST)
+	if err != nil {
+		return fail(err)
+	}
+	test = test.Head(*limit)
+	dir := *outDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "pimc-demo-"); err != nil {
+			return fail(err)
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fail(err)
+	}
+	modelPath := filepath.Join(dir, lenet5.Name)
+	if err := atomicfile.WriteFile(modelPath, lenet5.ONNX, 0o644); err != nil {
+		return fail(err)
+	}
+	calibDir := filepath.Join(dir, "calib")
+	if err := writeCalibImages(calibDir, train, demoCalibImages); err != nil {
+		return fail(err)
+	}
+	load := func() (*ir.Graph, error) { return frontend.Import(modelPath, lenet5.ONNX, frontend.Options{}) }
+	opt := func(label string) (evaluate.Options, *progress) {
+		bar := newProgress(stderr, label)
+		return evaluate.Options{Jobs: *jobs, Progress: bar.update}, bar
+	}
+
+	fmt.Fprintf(stderr, "pimc demo: LeNet-5 on %d MNIST test images, files in %s\n", test.Len(), dir)
+	g, err := load()
+	if err != nil {
+		return fail(fmt.Errorf("the embedded model: %w", err))
+	}
+	o, bar := opt("float")
+	floatRes, err := evaluate.Float(g, test, o)
+	bar.done()
+	if err != nil {
+		return fail(err)
+	}
+	floatBits := 32 * matrixWeights(g)
+
+	variants := []demoVariant{
+		{name: "W8A8", wbits: 8, abits: 8, model: load},
+		{name: "W4A4", wbits: 4, abits: 4, model: load},
+		// ADMM hook: append the compressed variant here when pimc compress
+		// is available (see demoVariant.model).
+	}
+	var cols []*demoColumn
+	for _, v := range variants {
+		c, err := runDemoVariant(v, tgt, test, dir, modelPath, calibDir, *tflag, opt)
+		if err != nil {
+			return fail(fmt.Errorf("%s: %w", v.name, err))
+		}
+		cols = append(cols, c)
+	}
+	writeDemoTable(stdout, test, floatRes, floatBits, cols)
+	for _, c := range cols {
+		if mismatch := firstMismatch(c.res.Pred, c.quant.Pred); mismatch >= 0 {
+			fmt.Fprintf(stdout, "\n%s: the simulator disagrees with the quantized interpreter on image %d (class %d vs %d): please report this as a bug\n",
+				c.name, mismatch, c.res.Pred[mismatch], c.quant.Pred[mismatch])
+			return exitInternal
+		}
+	}
+	fmt.Fprintf(stdout, "\nThe simulator's predictions equal the quantized reference interpreter's on all %d images for every column.\n", test.Len())
+	writeDemoCommands(stdout, test, modelPath, *limit, cols)
+	fmt.Fprintf(stdout, "\ndemo done in %s (%d cores)\n", fmtWall(time.Since(start)), goruntime.GOMAXPROCS(0))
+	return exitOK
+}
+
+// runDemoVariant quantizes, compiles, writes and evaluates one column.
+func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, modelPath, calibDir, tflag string,
+	opt func(string) (evaluate.Options, *progress)) (*demoColumn, error) {
+	t0 := time.Now()
+	g, err := v.model()
+	if err != nil {
+		return nil, err
+	}
+	// The same pipeline as pimc compile -wbits -abits -calib, so the
+	// printed compile command writes the same program byte for byte.
+	pipe := fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%s}", v.wbits, v.abits, calibDir)
+	if err := passes.NewManager().RunString(g, pipe); err != nil {
+		return nil, err
+	}
+	o, bar := opt(v.name + " quantized interpreter")
+	quant, err := evaluate.Float(g, test, o)
+	bar.done()
+	if err != nil {
+		return nil, err
+	}
+	comp, err := backend.Compile(g, tgt, backend.Options{})
+	if err != nil {
+		return nil, err
+	}
+	bin, err := isa.EncodeBinary(comp.Prog)
+	if err != nil {
+		return nil, fmt.Errorf("BUG: %v", err)
+	}
+	prog := filepath.Join(dir, "lenet5-"+strings.ToLower(v.name)+".pimb")
+	if err := atomicfile.WriteFile(prog, bin, 0o644); err != nil {
+		return nil, err
+	}
+	m, err := pimrt.Load(comp.Prog, tgt)
+	if err != nil {
+		return nil, err
+	}
+	o, bar = opt(v.name + " simulator")
+	res, err := evaluate.Program(m, test, o)
+	bar.done()
+	if err != nil {
+		return nil, err
+	}
+	c := &demoColumn{name: v.name, res: res, quant: quant, comp: comp, prog: prog, took: time.Since(t0)}
+	for _, l := range comp.Layers {
+		c.weightBits += l.KeptFilters * l.KeptCols * l.M
+	}
+	c.compile = fmt.Sprintf("pimc compile %s -wbits %d -abits %d -calib %s -o %s", modelPath, v.wbits, v.abits, calibDir, prog)
+	if tflag != "" {
+		c.compile += " -target " + tflag
+	}
+	return c, nil
+}
+
+// writeCalibImages writes the first n training images as one .npy file
+// each (the calib=<folder> layout of the quantize pass).
+func writeCalibImages(dir string, train *data.Dataset, n int) error {
+	if train == nil || train.Len() < n {
+		return fmt.Errorf("want %d MNIST training images for calibration", n)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i := range n {
+		x, _ := train.Gather(nil, []int{i})
+		if err := frontend.WriteTensor(filepath.Join(dir, fmt.Sprintf("train-%02d.npy", i)), x, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// matrixWeights counts the weights of the conv and fc layers (constant
+// second operands of conv, gemm and matmul).
+func matrixWeights(g *ir.Graph) int {
+	n := 0
+	for _, nd := range g.Nodes {
+		switch nd.Op {
+		case ir.OpConv, ir.OpGemm, ir.OpMatMul:
+			if len(nd.Inputs) > 1 && nd.Inputs[1] != nil && nd.Inputs[1].Const != nil {
+				n += nd.Inputs[1].Const.Len()
+			}
+		}
+	}
+	return n
+}
+
+func firstMismatch(a, b []int32) int {
+	for i := range a {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return -1
+}
+
+// writeDemoTable prints float and compiled columns side by side.
+func writeDemoTable(w io.Writer, test *data.Dataset, fl *evaluate.Result, floatBits int, cols []*demoColumn) {
+	fmt.Fprintf(w, "LeNet-5 trained on MNIST (embedded model: float accuracy %.2f%% on the 10000 test images), %d test images\n",
+		100*lenet5.TestAccuracy, test.Len())
+	fmt.Fprintf(w, "compiled for %s; first and last layers stay 8-bit (quantize defaults); activation ranges calibrated on %d MNIST training images\n\n",
+		cols[0].res.Report.Target, demoCalibImages)
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', tabwriter.AlignRight)
+	row := func(label, fv string, f func(c *demoColumn) string) {
+		fmt.Fprintf(tw, "%s\t%s\t", label, fv)
+		for _, c := range cols {
+			fmt.Fprintf(tw, "%s\t", f(c))
+		}
+		fmt.Fprintln(tw)
+	}
+	row("", "float", func(c *demoColumn) string { return c.name })
+	acc := func(r *evaluate.Result) string {
+		return fmt.Sprintf("%.2f%% (%d/%d)", 100*r.Accuracy(), r.Correct, r.Images)
+	}
+	row("accuracy", acc(fl)+" *", func(c *demoColumn) string { return acc(c.res) })
+	row("latency / image", "-", func(c *demoColumn) string { return fmtLatency(c.res.Report.PerInference.LatencyNS) })
+	row("energy / image", "-", func(c *demoColumn) string { return fmtEnergy(c.res.Report.PerInference.Energy.Total) })
+	row("average power", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g mW", c.res.Report.PerInference.AvgPowerMW) })
+	row("throughput", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g FPS", c.res.Report.FPS) })
+	row("GOPS", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g", c.res.Report.GOPS) })
+	row("TOPS/W", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g", c.res.Report.TOPSPerW) })
+	row("MACs / image", "-", func(c *demoColumn) string { return fmt.Sprintf("%.0f", c.res.Report.MACs) })
+	row("sub-arrays used", "-", func(c *demoColumn) string {
+		return fmt.Sprintf("%d of %d", c.res.Report.SubarraysUsed, c.res.Report.SubarraysTotal)
+	})
+	row("chip area", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g mm2", c.res.Report.AreaTotalUM2/1e6) })
+	row("weight storage (conv/fc)", fmtBits(floatBits), func(c *demoColumn) string { return fmtBits(c.weightBits) })
+	row("weight rows programmed", "-", func(c *demoColumn) string { return fmt.Sprintf("%d", c.comp.WeightRows) })
+	row("wall time", fmtWall(fl.Wall), func(c *demoColumn) string { return fmtWall(c.took) })
+	tw.Flush()
+	fmt.Fprintln(w, "* float: reference interpreter (float32). W8A8/W4A4: the simulator running the compiled program; hardware figures are per image (means), device only")
+}
+
+func fmtBits(b int) string {
+	switch {
+	case b >= 8e6:
+		return fmt.Sprintf("%.4g Mbit", float64(b)/1e6)
+	case b >= 8e3:
+		return fmt.Sprintf("%.4g kbit", float64(b)/1e3)
+	}
+	return fmt.Sprintf("%d bit", b)
+}
+
+// writeDemoCommands prints the commands that reproduce every step.
+func writeDemoCommands(w io.Writer, test *data.Dataset, modelPath string, limit int, cols []*demoColumn) {
+	lim := ""
+	if test.Len() < 10000 {
+		lim = fmt.Sprintf(" -limit %d", limit)
+	}
+	fmt.Fprintln(w, "\nreproduce step by step:")
+	fmt.Fprintf(w, "  %s    # the embedded model (%s)\n", lenet5.TrainCommand, "~2 min on 2 cores")
+	fmt.Fprintf(w, "  pimc eval %s -dataset mnist%s\n", modelPath, lim)
+	for _, c := range cols {
+		fmt.Fprintf(w, "  %s\n", c.compile)
+		fmt.Fprintf(w, "  pimc eval %s -dataset mnist%s -v\n", c.prog, lim)
+	}
+}

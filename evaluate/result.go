@@ -1,0 +1,42 @@
+package evaluate
+
+import (
+	"time"
+
+	"github.com/pimc-dev/pimc/sim"
+)
+
+// Result is the outcome of one evaluation.
+type Result struct {
+	Correct, Images int
+	// Pred[i] is the predicted class of image i (the argmax of its scores,
+	// the lowest class on ties).
+	Pred []int32
+	// Report is the simulator's cost report over all inferences (programs
+	// only; per-inference figures are means). It covers the device segments
+	// of the program; host ops are not costed.
+	Report *sim.Report
+	Wall   time.Duration
+}
+
+// Accuracy is Correct / Images (0 for no images).
+func (r *Result) Accuracy() float64 {
+	if r.Images == 0 {
+		return 0
+	}
+	return float64(r.Correct) / float64(r.Images)
+}
+
+// Options control an evaluation.
+type Options struct {
+	// Jobs is the number of goroutines running inferences (< 1: GOMAXPROCS).
+	// The float path runs through interp.RunBatch, which always uses
+	// GOMAXPROCS.
+	Jobs int
+	// MaxSteps is the simulator's instruction budget per segment run (0:
+	// sim.DefaultMaxSteps).
+	MaxSteps int64
+	// Progress, if set, is called with the number of images done so far and
+	// the total; it may be called from several goroutines at once.
+	Progress func(done, total int)
+}

@@ -1,0 +1,26 @@
+// Package lenet5 embeds the default model of pimc demo: a LeNet-5 trained on
+// MNIST by pimc train (see README.md in this folder for the exact command
+// and its accuracy), so the demo works from an installed binary with no
+// repository around.
+//
+// Imports: the standard library only.
+package lenet5
+
+import _ "embed"
+
+// ONNX is the model file lenet5.onnx (input "input" [1, 1, 28, 28] float32
+// in [0, 1], output "logits" [1, 10]).
+//
+//go:embed lenet5.onnx
+var ONNX []byte
+
+// Name is the file name the demo writes the model under.
+const Name = "lenet5.onnx"
+
+// TrainCommand is the command that produced ONNX (run from the repository
+// root; the output path aside, a rerun gives the same file).
+const TrainCommand = "pimc train lenet5 -dataset mnist -o testdata/models/lenet5/lenet5.onnx"
+
+// TestAccuracy is the float accuracy of ONNX on the 10000 MNIST test
+// images, as pimc eval reports it.
+const TestAccuracy = 0.9919
