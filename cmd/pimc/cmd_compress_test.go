@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/data"
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/train"
+)
+
+// TestCompressCommand runs pimc compress in process on a small LeNet-5 in
+// both modes (a short ADMM run on 256 MNIST images, the layer-wise mode on
+// 32 calibration images), checks the report and that the written model
+// quantizes with its recorded codes (weights=from-model); a config naming
+// a missing layer is a user error naming it.
+func TestCompressCommand(t *testing.T) {
+	if _, _, err := data.Load(data.MNIST); err != nil {
+		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	g, err := train.Build("lenet5", []int{1, 28, 28}, 10, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "lenet5.onnx")
+	if err := frontend.Save(model, g, frontend.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte(`
+defaults: {prune: {filter: 0.5, column: 0.5}, wbits: 4}
+layers:
+  fc3: {prune: {column: 0.5}}
+admm: {updates: 1, retrain_epochs: 1, quant_updates: 1, quant_retrain_epochs: 1, limit: 256, batch: 32, lr: 0.05, calib_images: 32, layerwise_iters: 3}
+`), 0o644)
+	for _, mode := range []string{"admm", "layerwise"} {
+		out := filepath.Join(dir, mode+".onnx")
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"compress", model, "-dataset", "mnist", "-config", cfg, "-o", out, "-mode", mode, "-eval", "200"}, &stdout, &stderr)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d\nstdout: %s\nstderr: %s", mode, code, stdout.String(), stderr.String())
+		}
+		for _, want := range []string{"conv2", "fc1", "sub-arrays", "accuracy:"} {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("%s: report lacks %q:\n%s", mode, want, stdout.String())
+			}
+		}
+		t.Logf("%s:\n%s", mode, stdout.String())
+		var o2, e2 bytes.Buffer
+		if code := run([]string{"ir", out, "-passes", "canonicalize,quantize{wbits=8,weights=from-model,calib=mnist}"}, &o2, &e2); code != exitOK {
+			t.Errorf("%s: the compressed model does not quantize from its record: exit %d: %s", mode, code, e2.String())
+		}
+		if _, err := os.Stat(out + ".ckpt"); err == nil {
+			t.Errorf("%s: checkpoint left after a finished run", mode)
+		}
+	}
+	// Errors: unknown layer names, -resume without a checkpoint (resuming
+	// itself is tested bit for bit in package admm).
+	var stdout, stderr bytes.Buffer
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("layers: {nosuch: {wbits: 4}}\n"), 0o644)
+	if code := run([]string{"compress", model, "-dataset", "mnist", "-config", bad, "-o", filepath.Join(dir, "x.onnx")}, &stdout, &stderr); code != exitUser || !strings.Contains(stderr.String(), `"nosuch"`) {
+		t.Errorf("unknown layer: exit %d, stderr %q", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := run([]string{"compress", model, "-dataset", "mnist", "-config", cfg, "-o", filepath.Join(dir, "y.onnx"), "-resume"}, &stdout, &stderr); code != exitUser || !strings.Contains(stderr.String(), "-resume") {
+		t.Errorf("resume without checkpoint: exit %d, stderr %q", code, stderr.String())
+	}
+}
