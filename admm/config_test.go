@@ -1,0 +1,57 @@
+package admm
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/train"
+)
+
+func TestConfigErrors(t *testing.T) {
+	g, _ := train.Build("lenet5", []int{1, 28, 28}, 10, 1)
+	layers, _ := Layers(g)
+	for _, c := range []struct{ yml, want string }{
+		{"layers: {nosuch: {wbits: 4}, other: {}}", `no compressible layer named "nosuch", "other"`},
+		{"defaults: {prune: {filter: 1.5}}", "ratio"},
+		{"defaults: {prune: {rows: 0.5}}", "unknown sparsity type"},
+		{"defaults: {wbits: 9}", "wbits 9"},
+		{"defaults: {wbitz: 4}", "wbitz"},
+		{"layers: {conv2: {prune: {block: 0.5}, tile: [4]}}", "tile"},
+	} {
+		cfg, err := ParseConfig([]byte(c.yml))
+		if err == nil {
+			_, err = cfg.Resolve(layers)
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", c.yml, err, c.want)
+		}
+	}
+	cfg, _ := ParseConfig([]byte("defaults: {prune: {block: 0.5}, wbits: 4}\nprune_first: true\nend_bits: 0\ngeometry: {rows: 128, cols: 64, abits: 4}"))
+	specs, err := cfg.Resolve(layers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := specs["conv1"].Prunes; len(p) != 1 || p[0].TileRows != 31 || p[0].TileCols != 64 {
+		t.Errorf("conv1 (prune_first) block tile %+v, want 31x64 ((128-4)/4 filters x 64 columns)", p)
+	}
+	if b := specs["fc3"].Bits; b != 4 {
+		t.Errorf("end_bits 0: last layer has %d bits, want 4", b)
+	}
+}
+
+// TestCompressJoint: joint mode ends exactly in both sets as well.
+func TestCompressJoint(t *testing.T) {
+	tr, te := mnist(t, 256, 128)
+	g := pretrained(t, tr)
+	res, specs := compressTest(t, g, tr, te, `
+defaults: {prune: {column: 0.5}, wbits: 3}
+admm: {mode: joint, updates: 2, quant_retrain_epochs: 1, batch: 32, rho: 0.01}
+`, nil, nil)
+	if err := CheckGraph(res.Graph, specs, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Log) != 3 || res.Log[0].Phase != phaseJointADMM || res.Log[2].Phase != phaseQuantFinal {
+		t.Errorf("phases %+v", res.Log)
+	}
+	t.Logf("joint: accuracy %.3f -> %.3f", res.AccBefore, res.AccAfter)
+}
