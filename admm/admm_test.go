@@ -142,3 +142,36 @@ func sameConsts(t *testing.T, a, b *ir.Graph) {
 		}
 	}
 }
+
+// TestCompressPurify: with purify 0.6 every filter, channel and column
+// whose norm is at most 0.6 x the largest of its kind in the layer is
+// dropped at the hard prune, so groups are zero beyond what the ratios
+// require, and the constraints still hold exactly.
+func TestCompressPurify(t *testing.T) {
+	tr, te := mnist(t, 256, 128)
+	g := pretrained(t, tr)
+	yml := `
+defaults: {prune: {filter: 0.25}}
+admm: {updates: 1, retrain_epochs: 1, batch: 32, purify: 0.6}
+`
+	res, specs := compressTest(t, g, tr, te, yml, nil, nil)
+	if err := CheckGraph(res.Graph, specs, nil); err != nil {
+		t.Fatal(err)
+	}
+	extra := 0
+	for _, l := range mustLayers(res.Graph) {
+		if len(specs[l.Name].Prunes) == 0 {
+			continue
+		}
+		for _, k := range []Kind{Filter, Column} {
+			kept, total, _ := GroupsKept(l.Weight.Const.F32, l.Shape, Prune{Kind: k})
+			if k == Filter {
+				total = KeepCount(total, 0.25)
+			}
+			extra += total - kept
+		}
+	}
+	if extra == 0 {
+		t.Error("purify 0.6 dropped no filter or column beyond the ratios")
+	}
+}
