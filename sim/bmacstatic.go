@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"math"
 	"math/bits"
+	"slices"
 
 	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/backend/target"
@@ -29,6 +31,7 @@ type sbmac struct {
 	shift uint8
 	neg   uint8 // 1: subtract
 	chk   uint8 // chkA / chkB: the row is not in the weight image, test it
+	pc1   int32 // pc+1 (the MAC group mark, see subarray.pendPC)
 }
 
 const (
@@ -51,7 +54,7 @@ func (e *Executable) prepareStatic() {
 			continue
 		}
 		x := &in.arg // ra(=r0), sa, rowa, rb(=r0), rowb, acc, shift, sign
-		o := sbmac{sa: uint32(x[1]), a: uint16(x[2]), b: uint16(x[4]), acc: uint8(x[5]), shift: uint8(x[6]), neg: uint8(x[7])}
+		o := sbmac{sa: uint32(x[1]), a: uint16(x[2]), b: uint16(x[4]), acc: uint8(x[5]), shift: uint8(x[6]), neg: uint8(x[7]), pc1: int32(pc) + 1}
 		if !inImage(x[1], x[2]) {
 			o.chk |= chkA
 		}
@@ -64,23 +67,88 @@ func (e *Executable) prepareStatic() {
 			e.staticRun[pc] += e.staticRun[pc+1]
 		}
 	}
+	// Run heads (first bmac of a run) and the sub-arrays each run uses.
+	e.runHead = make([]int32, n)
+	for pc := range n {
+		e.runHead[pc] = -1
+		r := int(e.staticRun[pc])
+		e.maxRun = max(e.maxRun, r)
+		if r == 0 || pc > 0 && e.staticRun[pc-1] > 0 {
+			continue
+		}
+		e.runHead[pc] = int32(len(e.headSAs))
+		var sas []uint32
+		for _, o := range e.sbm[pc : pc+r] {
+			if !slices.Contains(sas, o.sa) {
+				sas = append(sas, o.sa)
+			}
+		}
+		e.headSAs = append(e.headSAs, sas)
+	}
+}
+
+// bmacConsts are the loop constants of the static passes, read through one
+// pointer: held in registers they would crowd out the per-bmac values (amd64
+// has too few for both) and force spills on the hot path.
+type bmacConsts struct {
+	cyc, latS, latC, latA int64
+	accLo, accHi          int64
+	countSlow             bool // bitcount slower than the sense: the count stage may stall
+	words                 int
+}
+
+func (m *Machine) initBmacConsts() {
+	c := &m.exe.cost
+	m.bk = bmacConsts{
+		cyc: c.cycle, latS: c.lat[target.OpAndSense], latC: c.lat[target.OpBitcount], latA: c.lat[target.OpShiftAdd],
+		accLo: m.accLo, accHi: m.accHi, words: m.exe.words,
+	}
+	m.bk.countSlow = m.bk.latC > m.bk.latS
 }
 
 // bmacStatic executes the static bmacs [pc, pc+n) (n <= e.staticRun[pc],
-// within the budget) and returns the issue clock and latest completion after
-// them, and how many it executed: fewer than n when the next one reads a row
-// that may be undefined (the caller runs that one through bmacRun, which
-// faults).
+// within the budget) and returns how many it executed and the issue clock
+// and latest completion after them: fewer than n when the next one reads a
+// row that may be undefined (the caller runs that one through bmacRun, which
+// faults). Results, timing and profile are bmacRun's for the same bmacs.
+//
+// It makes three passes over the run. They are independent: the first
+// (bmacBits) reads rows and writes latches, bit-count registers,
+// accumulators and MAC marks; the second (timing) reads and writes only the
+// unit timers of the sub-arrays and the issue clock; the third only the
+// profile. The second is data-independent, so for a run entered at its
+// first instruction it is memoised (runCache).
 func (m *Machine) bmacStatic(st *RunStats, pc, n int, issue, lastEnd int64) (int, int64, int64) {
 	e := m.exe
 	ops := e.sbm[pc : pc+n]
-	pcs := st.PC[pc : pc+n]
+	done := m.bmacBits(ops)
+	ops = ops[:done]
+	var deltas []int64
+	if h := e.runHead[pc]; h >= 0 && done == int(e.staticRun[pc]) {
+		var t1, end int64
+		deltas, t1, end = m.cachedTiming(&m.rcache[h], e.headSAs[h], ops, issue)
+		issue, lastEnd = t1, max(lastEnd, end)
+	} else {
+		deltas = m.scratch[:done]
+		var end int64
+		issue, end = m.timing(ops, issue, deltas)
+		lastEnd = max(lastEnd, end)
+	}
+	pcs := st.PC[pc : pc+done]
+	deltas = deltas[:len(pcs)]
+	for i := range pcs {
+		pcs[i].Count++
+		pcs[i].TimePS += deltas[i]
+	}
+	return done, issue, lastEnd
+}
+
+// bmacBits is the functional pass of bmacStatic: for each bmac, latch = row
+// a AND row b, bit count, shift-add into the accumulator, MAC mark. It stops
+// before a bmac that reads an undefined row and returns how many it did.
+func (m *Machine) bmacBits(ops []sbmac) int {
 	sas := m.sas
-	cyc := e.cost.cycle
-	latS, latC, latA := e.cost.lat[target.OpAndSense], e.cost.lat[target.OpBitcount], e.cost.lat[target.OpShiftAdd]
-	accLo, accHi := m.accLo, m.accHi
-	words := e.words
-	countFits := latC <= latS
+	k := &m.bk
 	for i := range ops {
 		o := &ops[i]
 		sa := sas[o.sa]
@@ -91,11 +159,11 @@ func (m *Machine) bmacStatic(st *RunStats, pc, n int, issue, lastEnd int64) (int
 			def := &sa.defined
 			ra, rb := uint(o.a), uint(o.b)
 			if def[(ra>>6)&15]>>(ra&63)&1 == 0 || def[(rb>>6)&15]>>(rb&63)&1 == 0 {
-				return i, issue, lastEnd
+				return i
 			}
 		}
 		var c int
-		if words == 4 {
+		if k.words == 4 {
 			ra, rb := int(o.a)*4, int(o.b)*4
 			a := (*[4]uint64)(sa.bits[ra : ra+4])
 			b := (*[4]uint64)(sa.bits[rb : rb+4])
@@ -103,46 +171,147 @@ func (m *Machine) bmacStatic(st *RunStats, pc, n int, issue, lastEnd int64) (int
 			sa.latch[0], sa.latch[1], sa.latch[2], sa.latch[3] = l0, l1, l2, l3
 			c = bits.OnesCount64(l0) + bits.OnesCount64(l1) + bits.OnesCount64(l2) + bits.OnesCount64(l3)
 		} else {
-			ra, rb := int(o.a)*words, int(o.b)*words
-			a := sa.bits[ra : ra+words]
-			b := sa.bits[rb : rb+words]
-			l := sa.latch[:len(a)]
-			for j := range a {
-				w := a[j] & b[j]
-				l[j] = w
-				c += bits.OnesCount64(w)
-			}
+			c = andRow(sa, int(o.a), int(o.b), k.words)
 		}
 		sa.count = uint32(c)
 		acc := o.acc & (maxAccs - 1)
 		neg := -int64(o.neg)
 		v := (int64(c)<<o.shift ^ neg) - neg
-		sa.acc[acc] = min(max(sa.acc[acc]+v, accLo), accHi)
-		sa.pendPC[acc] = int32(pc+i) + 1
-		// timing: as bmacRun (a static bmac reads no register)
+		sa.acc[acc] = min(max(sa.acc[acc]+v, k.accLo), k.accHi)
+		sa.pendPC[acc] = o.pc1
+	}
+	return len(ops)
+}
+
+// timing is the timing pass of bmacStatic (the model of bmacRun; a static
+// bmac reads no register): it advances the sub-arrays' unit timers, stores
+// in deltas[i] the controller time charged to bmac i, and returns the issue
+// time after the run and its latest completion (MinInt64 for no bmac).
+// Every sub-array of ops has been touched (bmacBits).
+func (m *Machine) timing(ops []sbmac, issue int64, deltas []int64) (int64, int64) {
+	sas := m.sas
+	k := &m.bk
+	deltas = deltas[:len(ops)]
+	lastEnd := int64(math.MinInt64)
+	for i := range ops {
+		sa := sas[ops[i].sa]
 		t := issue
-		d := max(t+cyc, sa.arrayFree)
-		e1 := d + latS
-		e2 := e1 + latC
-		if !countFits {
-			e2 = max(e1, sa.countFree) + latC
+		d := max(t+k.cyc, sa.arrayFree)
+		e1 := d + k.latS
+		e2 := e1 + k.latC
+		if k.countSlow {
+			e2 = max(e1, sa.countFree) + k.latC
 		}
-		e3 := max(e2, sa.shaddFree) + latA
+		e3 := max(e2, sa.shaddFree) + k.latA
 		sa.arrayFree, sa.latchReady = e1, e1
 		sa.countFree = e2
 		sa.shaddFree = e3
 		lastEnd = max(lastEnd, e3)
-		ni := t + cyc
-		if d-ni > 8*cyc {
-			ni = max(ni, (d+cyc-1)/cyc*cyc-cyc)
-		}
-		for ni < d-cyc {
-			ni += cyc
-		}
-		p := &pcs[i]
-		p.Count++
-		p.TimePS += ni - t
-		issue = ni
+		issue = nextIssue(t, d, k.cyc)
+		deltas[i] = issue - t
 	}
-	return n, issue, lastEnd
+	return issue, lastEnd
+}
+
+// runCache memoises the timing pass of one static run entered at its head.
+// The pass is a function of the issue time t0 and of the unit timers of the
+// run's sub-arrays, and it commutes with shifting all of them by the same
+// multiple of the clock (t0 is always on a clock edge). A timer only matters
+// through max(timer, x) with x >= a bound relative to t0 (the array of a
+// sub-array is first used at d >= t0 + cycle, its counter at
+// >= t0 + cycle + and_sense, its shift-add at >= t0 + cycle + and_sense +
+// bitcount), so the key is each timer relative to t0 clamped to that bound:
+// equal keys give equal relative results.
+type runCache struct {
+	valid  bool
+	key    []int64 // per sub-array of the run: clamped relative arrayFree, countFree, shaddFree
+	out    []int64 // per sub-array: relative arrayFree (= latchReady), countFree, shaddFree after the run
+	issue  int64   // relative issue time after the run
+	end    int64   // relative latest completion
+	deltas []int64 // controller time charged to each bmac
+}
+
+// cachedTiming runs (or replays) the timing pass of the full static run ops
+// over sub-arrays sas entered at t0; it returns the per-bmac charges, the
+// issue time after the run and its latest completion.
+func (m *Machine) cachedTiming(rc *runCache, sas []uint32, ops []sbmac, t0 int64) ([]int64, int64, int64) {
+	k := &m.bk
+	if rc.key == nil {
+		rc.key = make([]int64, 3*len(sas))
+		rc.out = make([]int64, 3*len(sas))
+		rc.deltas = make([]int64, len(ops))
+	}
+	hit := rc.valid
+	for j, s := range sas {
+		sa := m.sas[s]
+		key := rc.key[3*j : 3*j+3]
+		aF := max(sa.arrayFree-t0, k.cyc)
+		cF := max(sa.countFree-t0, k.cyc+k.latS)
+		sF := max(sa.shaddFree-t0, k.cyc+k.latS+k.latC)
+		if hit && (key[0] != aF || key[1] != cF || key[2] != sF) {
+			hit = false
+		}
+		if !hit {
+			key[0], key[1], key[2] = aF, cF, sF
+		}
+	}
+	if hit {
+		for j, s := range sas {
+			sa := m.sas[s]
+			out := rc.out[3*j : 3*j+3]
+			sa.arrayFree, sa.latchReady = t0+out[0], t0+out[0]
+			sa.countFree, sa.shaddFree = t0+out[1], t0+out[2]
+		}
+		return rc.deltas, t0 + rc.issue, t0 + rc.end
+	}
+	// A partial key update above may have left the key half new: recompute
+	// it whole before the run changes the timers.
+	for j, s := range sas {
+		sa := m.sas[s]
+		key := rc.key[3*j : 3*j+3]
+		key[0] = max(sa.arrayFree-t0, k.cyc)
+		key[1] = max(sa.countFree-t0, k.cyc+k.latS)
+		key[2] = max(sa.shaddFree-t0, k.cyc+k.latS+k.latC)
+	}
+	t1, end := m.timing(ops, t0, rc.deltas)
+	for j, s := range sas {
+		sa := m.sas[s]
+		if sa.latchReady != sa.arrayFree {
+			panic("BUG: sim: static run left latchReady != arrayFree")
+		}
+		out := rc.out[3*j : 3*j+3]
+		out[0], out[1], out[2] = sa.arrayFree-t0, sa.countFree-t0, sa.shaddFree-t0
+	}
+	rc.issue, rc.end, rc.valid = t1-t0, end-t0, true
+	return rc.deltas, t1, end
+}
+
+// nextIssue is the issue time of the instruction after one issued at t that
+// dispatches at d (timing.go): the first clock edge >= d - cycle, at least
+// t + cycle.
+func nextIssue(t, d, cyc int64) int64 {
+	ni := t + cyc
+	if d-ni > 8*cyc {
+		ni = max(ni, (d+cyc-1)/cyc*cyc-cyc)
+	}
+	for ni < d-cyc {
+		ni += cyc
+	}
+	return ni
+}
+
+// andRow is the bit work of a bmac on a row of any width: latch = row a AND
+// row b of sa, and its popcount.
+func andRow(sa *subarray, a, b, words int) int {
+	ra, rb := a*words, b*words
+	x := sa.bits[ra : ra+words]
+	y := sa.bits[rb : rb+words]
+	l := sa.latch[:len(x)]
+	c := 0
+	for j := range x {
+		w := x[j] & y[j]
+		l[j] = w
+		c += bits.OnesCount64(w)
+	}
+	return c
 }

@@ -49,7 +49,10 @@ type Executable struct {
 
 	// static bmac runs (bmacstatic.go), by pc
 	sbm       []sbmac
-	staticRun []int32
+	staticRun []int32    // length of the static run from pc (0: not a static bmac)
+	runHead   []int32    // index of the run starting at pc in headSAs, -1 if none
+	headSAs   [][]uint32 // sub-arrays of each run, in order of first use
+	maxRun    int        // longest run
 
 	cost costTable
 }

@@ -50,9 +50,14 @@ type Machine struct {
 	accLo, accHi   int64
 	wordLo, wordHi int64
 
-	tm    timing
-	stats *RunStats
-	ran   bool
+	tm timing
+	bk bmacConsts
+	// rcache memoises the timing of static runs (bmacstatic.go), by run;
+	// it depends only on the program, so it survives Reset.
+	rcache  []runCache
+	scratch []int64 // timing deltas of a run entered past its head
+	stats   *RunStats
+	ran     bool
 }
 
 // subarray is the state of one computational sub-array: its cells (rows
@@ -115,6 +120,9 @@ func (e *Executable) NewMachine() *Machine {
 	m.accLo = -m.accHi - 1
 	m.wordHi = int64(1)<<(a.ActWordBits-1) - 1
 	m.wordLo = -m.wordHi - 1
+	m.initBmacConsts()
+	m.rcache = make([]runCache, len(e.headSAs))
+	m.scratch = make([]int64, e.maxRun)
 	m.Reset()
 	return m
 }
