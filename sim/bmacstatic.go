@@ -67,6 +67,13 @@ func (e *Executable) prepareStatic() {
 			e.staticRun[pc] += e.staticRun[pc+1]
 		}
 	}
+	// Runs (from each pc) on a single sub-array.
+	e.oneSA = make([]bool, n)
+	for pc := n - 1; pc >= 0; pc-- {
+		if r := e.staticRun[pc]; r == 1 || r > 1 && e.oneSA[pc+1] && e.sbm[pc+1].sa == e.sbm[pc].sa {
+			e.oneSA[pc] = true
+		}
+	}
 	// Run heads (first bmac of a run) and the sub-arrays each run uses.
 	e.runHead = make([]int32, n)
 	for pc := range n {
@@ -121,7 +128,12 @@ func (m *Machine) initBmacConsts() {
 func (m *Machine) bmacStatic(st *RunStats, pc, n int, issue, lastEnd int64) (int, int64, int64) {
 	e := m.exe
 	ops := e.sbm[pc : pc+n]
-	done := m.bmacBits(ops)
+	var done int
+	if e.oneSA[pc] && e.words == 4 {
+		done = m.bmacBits1(ops)
+	} else {
+		done = m.bmacBits(ops)
+	}
 	ops = ops[:done]
 	var deltas []int64
 	if h := e.runHead[pc]; h >= 0 && done == int(e.staticRun[pc]) {
@@ -181,6 +193,55 @@ func (m *Machine) bmacBits(ops []sbmac) int {
 		sa.pendPC[acc] = o.pc1
 	}
 	return len(ops)
+}
+
+// bmacBits1 is bmacBits for a run on one sub-array with 256-column rows
+// (a compiled layer's inner loop). Only the last bmac's latch and bit count
+// survive the run, so they are written once at the end, and the
+// accumulator being added to stays in a register until the run moves to
+// another one.
+func (m *Machine) bmacBits1(ops []sbmac) int {
+	s := ops[0].sa
+	sa := m.sas[s]
+	if sa == nil {
+		sa = m.touch(int(s))
+	}
+	k := &m.bk
+	rows := sa.bits
+	def := &sa.defined
+	accs := &sa.acc
+	cur := ops[0].acc & (maxAccs - 1)
+	val, mark := accs[cur], sa.pendPC[cur]
+	done := len(ops)
+	for i := range ops {
+		o := &ops[i]
+		if o.chk != 0 {
+			ra, rb := uint(o.a), uint(o.b)
+			if def[(ra>>6)&15]>>(ra&63)&1 == 0 || def[(rb>>6)&15]>>(rb&63)&1 == 0 {
+				done = i
+				break
+			}
+		}
+		ra, rb := int(o.a)*4, int(o.b)*4
+		a := (*[4]uint64)(rows[ra : ra+4])
+		b := (*[4]uint64)(rows[rb : rb+4])
+		c := bits.OnesCount64(a[0]&b[0]) + bits.OnesCount64(a[1]&b[1]) + bits.OnesCount64(a[2]&b[2]) + bits.OnesCount64(a[3]&b[3])
+		if acc := o.acc & (maxAccs - 1); acc != cur {
+			accs[cur], sa.pendPC[cur] = val, mark
+			cur = acc
+			val, mark = accs[cur], sa.pendPC[cur]
+		}
+		neg := -int64(o.neg)
+		v := (int64(c)<<o.shift ^ neg) - neg
+		val = min(max(val+v, k.accLo), k.accHi)
+		mark = o.pc1
+	}
+	accs[cur], sa.pendPC[cur] = val, mark
+	if done > 0 {
+		o := &ops[done-1]
+		sa.count = uint32(andRow(sa, int(o.a), int(o.b), 4))
+	}
+	return done
 }
 
 // timing is the timing pass of bmacStatic (the model of bmacRun; a static

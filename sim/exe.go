@@ -52,6 +52,7 @@ type Executable struct {
 	staticRun []int32    // length of the static run from pc (0: not a static bmac)
 	runHead   []int32    // index of the run starting at pc in headSAs, -1 if none
 	headSAs   [][]uint32 // sub-arrays of each run, in order of first use
+	oneSA     []bool     // the static run from pc uses a single sub-array
 	maxRun    int        // longest run
 
 	cost costTable

@@ -92,9 +92,25 @@ func staticTestProgram(r *rand.Rand, tgt *target.Target) *isa.Program {
 	top := int64(len(p.Code))
 	for range 4 + r.IntN(12) {
 		switch k := r.IntN(10); {
-		case k < 4: // a run of static bmacs
+		case k < 4: // a run of static bmacs, on one sub-array or several
+			one := r.Int64N(4)
+			multi := r.IntN(2) == 0
 			for range 1 + r.IntN(24) {
-				emit(isa.OpBmac, 0, r.Int64N(4), row(), 0, row(), acc(), r.Int64N(8), r.Int64N(2))
+				s := one
+				if multi {
+					s = r.Int64N(4)
+				}
+				emit(isa.OpBmac, 0, s, row(), 0, row(), acc(), r.Int64N(8), r.Int64N(2))
+			}
+			// What the run leaves in its last sub-array's latch and bit
+			// count: read it back into an accumulator.
+			last := p.Code[len(p.Code)-1].Args[1]
+			switch r.IntN(3) {
+			case 0:
+				emit(isa.OpShadd, 0, last, acc(), r.Int64N(4), r.Int64N(2))
+			case 1:
+				emit(isa.OpPopc, 0, last)
+				emit(isa.OpShadd, 0, last, acc(), r.Int64N(4), r.Int64N(2))
 			}
 		case k == 4:
 			emit(isa.OpWrp, 0, r.Int64N(4), 0, r.Int64N(4), 0, r.Int64N(8))
