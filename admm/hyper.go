@@ -26,6 +26,10 @@ type Hyper struct {
 	CalibImages    int     `yaml:"calib_images"`    // 256
 	LayerwiseIters int     `yaml:"layerwise_iters"` // ADMM iterations per layer and phase, 30
 	LayerwiseRho   float64 `yaml:"layerwise_rho"`   // relative to the mean diagonal of X X^T, 0.05
+	// LayerwiseIndependent fits every layer to the original model's
+	// activations alone (one capture) instead of to what its compressed
+	// predecessors feed it (the default, one capture per layer).
+	LayerwiseIndependent bool `yaml:"layerwise_independent"`
 }
 
 // withDefaults fills the zero fields.

@@ -21,16 +21,19 @@ type LayerError struct {
 }
 
 // Layerwise compresses every layer of g that specs constrains without
-// labels or training: with the input statistics st of each layer (Capture),
-// ADMM on min ||(W0 - W) X||^2 s.t. W in S (then, with the mask kept, W in
-// Q): closed-form W-steps (2C + rho I) w = 2 C w0 + rho (z - u) per row
+// labels or training, from calibration samples (tensors shaped like g's
+// input): per layer, in graph order, ADMM on min ||W0 X + b0 - W Y - b||^2
+// s.t. W in S (then, with the mask kept, W in Q), where X is the layer's
+// input in g and Y its input in the partly compressed model (earlier
+// layers already compressed; Y = X with h.LayerwiseIndependent), with
+// closed-form W-steps (2 Cyy + rho I) w = 2 Cyx w0 + rho (z - u) per row
 // (restricted to the kept support in the quantization phase), Z-step
 // projections, U-step, rho growing by RhoGrowth (QuantRhoGrowth). The best
 // feasible Z is kept; after pruning the kept weights are refitted in closed
-// form on their support; the bias absorbs the mean shift (W0 - W) mu. It
+// form on their support; the bias becomes b0 + W0 E[x] - W E[y]. It
 // returns a new graph (g is not modified) whose layers lie exactly in
 // their constraint sets.
-func Layerwise(g *ir.Graph, specs map[string]Spec, st map[string]*Stats, h Hyper, progress io.Writer) (*ir.Graph, []LayerError, error) {
+func Layerwise(g *ir.Graph, specs map[string]Spec, samples []*tensor.Tensor, h Hyper, progress io.Writer) (*ir.Graph, []LayerError, error) {
 	h, err := h.withDefaults()
 	if err != nil {
 		return nil, nil, err
@@ -38,14 +41,29 @@ func Layerwise(g *ir.Graph, specs map[string]Spec, st map[string]*Stats, h Hyper
 	out := ir.Clone(g)
 	layers, _ := Layers(g)
 	olayers, _ := Layers(out)
+	idx := map[*ir.Node]int{}
+	for i, n := range g.Nodes {
+		idx[n] = i
+	}
+	var indep map[string]*Stats
+	if h.LayerwiseIndependent {
+		if indep, err = Capture(g, layers, samples); err != nil {
+			return nil, nil, err
+		}
+	}
 	var res []LayerError
 	for li, l := range layers {
 		sp := specs[l.Name]
 		if len(sp.Prunes) == 0 && sp.Bits == 0 {
 			continue
 		}
-		s := st[l.Name]
-		if s == nil || s.N == 0 {
+		s := indep[l.Name]
+		if s == nil {
+			if s, err = CapturePair(g, out, l, idx[l.Node], samples); err != nil {
+				return nil, nil, err
+			}
+		}
+		if s.N == 0 {
 			return nil, nil, fmt.Errorf("admm: layer %q: no calibration statistics", l.Name)
 		}
 		w, e, err := layerwiseOne(l, sp, s, h)
@@ -57,7 +75,7 @@ func Layerwise(g *ir.Graph, specs map[string]Spec, st map[string]*Stats, h Hyper
 		if progress != nil {
 			fmt.Fprintf(progress, "layer %-12s %-28s bits %d: reconstruction error %.4g (plain projection %.4g)\n", l.Name, specString(sp), sp.Bits, e.Final, e.Naive)
 		}
-		if err := setLayer(out, olayers[li], l, w, s.Mean); err != nil {
+		if err := setLayer(out, olayers[li], l, w, s); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -79,8 +97,8 @@ func specString(sp Spec) string {
 }
 
 // setLayer installs weights w (float32) in the clone's layer ol and
-// corrects its bias by (W0 - W) mu.
-func setLayer(g *ir.Graph, ol, l *Layer, w []float32, mu []float64) error {
+// corrects its bias by W0 E[x] - W E[y].
+func setLayer(g *ir.Graph, ol, l *Layer, w []float32, st *Stats) error {
 	sh := l.Shape
 	wt := tensor.New(tensor.Float32, l.Weight.Type.Shape...)
 	copy(wt.F32, w)
@@ -91,7 +109,7 @@ func setLayer(g *ir.Graph, ol, l *Layer, w []float32, mu []float64) error {
 		var d float64
 		for k := 0; k < sh.Cols; k++ {
 			i := r*sh.Cols + k
-			d += (float64(w0[i]) - float64(w[i])) * mu[k]
+			d += float64(w0[i])*st.Mean0[k] - float64(w[i])*st.MeanC[k]
 		}
 		delta[r] = float32(d)
 	}
@@ -121,59 +139,58 @@ func setLayer(g *ir.Graph, ol, l *Layer, w []float32, mu []float64) error {
 // lsq is the layer-wise least-squares problem of one layer.
 type lsq struct {
 	s    Shape
-	c    []float64 // K x K covariance
-	w0   []float64
-	cw0  []float64 // rows of W0 C
-	base float64   // tr(W0 C W0^T)
+	c    []float64 // K x K covariance of the compressed model's input (Cyy)
+	cw0  []float64 // rows of W0 Cyx^T: row r is Cyx w0_r
+	base float64   // tr(W0 Cxx W0^T)
 }
 
 func newLSQ(l *Layer, st *Stats) *lsq {
 	s := l.Shape
-	p := &lsq{s: s, c: st.Cov, w0: make([]float64, s.Len()), cw0: make([]float64, s.Len())}
-	for i, x := range l.Weight.Const.F32 {
-		p.w0[i] = float64(x)
-	}
+	p := &lsq{s: s, c: st.Ccc, cw0: make([]float64, s.Len())}
 	k := s.Cols
+	w0 := make([]float64, k)
 	for r := 0; r < s.Rows; r++ {
-		w := p.w0[r*k : (r+1)*k]
+		for i := range w0 {
+			w0[i] = float64(l.Weight.Const.F32[r*k+i])
+		}
 		for i := 0; i < k; i++ {
-			var a float64
-			ci := p.c[i*k : (i+1)*k]
-			for j, wj := range w {
-				a += ci[j] * wj
+			var a, b float64
+			cyx := st.Cc0[i*k : (i+1)*k]
+			cxx := st.C00[i*k : (i+1)*k]
+			for j, wj := range w0 {
+				a += cyx[j] * wj
+				b += cxx[j] * wj
 			}
 			p.cw0[r*k+i] = a
-			p.base += w[i] * a
+			p.base += w0[i] * b
 		}
 	}
 	return p
 }
 
-// err is the relative reconstruction error of w (float32 weights).
+// err is the relative reconstruction error of w (float32 weights):
+// (tr(W0 Cxx W0^T) - 2 tr(W Cyx W0^T) + tr(W Cyy W^T)) / tr(W0 Cxx W0^T).
 func (p *lsq) err(w []float32) float64 {
 	k := p.s.Cols
-	var e float64
-	d := make([]float64, k)
+	e := p.base
 	for r := 0; r < p.s.Rows; r++ {
-		for i := range d {
-			d[i] = p.w0[r*k+i] - float64(w[r*k+i])
-		}
-		for i, di := range d {
-			if di == 0 {
+		row := w[r*k : (r+1)*k]
+		for i, wi := range row {
+			if wi == 0 {
 				continue
 			}
 			ci := p.c[i*k : (i+1)*k]
 			var a float64
-			for j, dj := range d {
-				a += ci[j] * dj
+			for j, wj := range row {
+				a += ci[j] * float64(wj)
 			}
-			e += di * a
+			e += float64(wi) * (a - 2*p.cw0[r*k+i])
 		}
 	}
 	if p.base <= 0 {
 		return e
 	}
-	return e / p.base
+	return math.Max(e, 0) / p.base
 }
 
 // wstep solves, for each row r, (2 C_PP + rho I) w_P = 2 (C w0)_P + rho

@@ -68,12 +68,16 @@ func TestLayerwiseReducesErrorAndIsExact(t *testing.T) {
 	if sp := specs["fc3"]; sp.Bits != 8 || len(sp.Prunes) != 2 {
 		t.Errorf("last layer spec %+v, want pruned, 8 bits", sp)
 	}
+	_ = layers
 	samples := lenetSamples(24, 1)
-	st, err := Capture(g, layers, samples)
-	if err != nil {
-		t.Fatal(err)
+	for _, indep := range []bool{true, false} {
+		layerwiseCase(t, g, specs, samples, indep)
 	}
-	out, res, err := Layerwise(g, specs, st, Hyper{LayerwiseIters: 12}, nil)
+}
+
+func layerwiseCase(t *testing.T, g *ir.Graph, specs map[string]Spec, samples []*tensor.Tensor, indep bool) {
+	h := Hyper{LayerwiseIters: 12, LayerwiseIndependent: indep}
+	out, res, err := Layerwise(g, specs, samples, h, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +91,7 @@ func TestLayerwiseReducesErrorAndIsExact(t *testing.T) {
 				break
 			}
 		}
-		t.Logf("%s: naive %.4g final %.4g", e.Name, e.Naive, e.Final)
+		t.Logf("independent=%v %s: naive %.4g final %.4g", indep, e.Name, e.Naive, e.Final)
 	}
 	if err := CheckGraph(out, specs, nil); err != nil {
 		t.Fatalf("constraints not exact: %v", err)
@@ -109,7 +113,7 @@ func TestLayerwiseReducesErrorAndIsExact(t *testing.T) {
 	if _, err := interp.Run(out, samples[:1]); err != nil {
 		t.Fatal(err)
 	}
-	out2, _, _ := Layerwise(g, specs, st, Hyper{LayerwiseIters: 12}, nil)
+	out2, _, _ := Layerwise(g, specs, samples, h, nil)
 	for i := range out.Consts {
 		if out.Consts[i].Const != nil && !slices.Equal(out.Consts[i].Const.F32, out2.Consts[i].Const.F32) {
 			t.Fatalf("not deterministic: constant %q", out.Consts[i].Name)

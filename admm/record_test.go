@@ -19,18 +19,14 @@ func TestRecordSurvivesExportAndQuantize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	specs, layers := testSpecs(t, g, `
+	specs, _ := testSpecs(t, g, `
 defaults: {prune: {filter: 0.25, column: 0.4}, wbits: 3}
 layers:
   fc1: {prune: {filter: 0.5}, wbits: 1}
   fc3: {prune: {column: 0.5}}
 `)
 	samples := lenetSamples(8, 2)
-	st, err := Capture(g, layers, samples)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cg, _, err := Layerwise(g, specs, st, Hyper{LayerwiseIters: 4}, nil)
+	cg, _, err := Layerwise(g, specs, samples, Hyper{LayerwiseIters: 4}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,7 +112,11 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 			}
 			return atomicfile.WriteFile(*ckpt, b, 0o644)
 		}
-		fmt.Fprintf(stderr, "pimc compress: ADMM on %s (%d training, %d test images), %d layers constrained\n", *dataset, trainSet.Len(), lenOf(testSet), countSpecs(specs))
+		ntrain := trainSet.Len()
+		if cfg.ADMM.Limit > 0 {
+			ntrain = min(ntrain, cfg.ADMM.Limit)
+		}
+		fmt.Fprintf(stderr, "pimc compress: ADMM on %s (%d training, %d test images), %d layers constrained\n", *dataset, ntrain, lenOf(testSet), countSpecs(specs))
 		if res, err = admm.Compress(g, o); err != nil {
 			return fail(err)
 		}
@@ -131,11 +135,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 			return fail(fmt.Errorf("no calibration images in %s", *dataset))
 		}
 		fmt.Fprintf(stderr, "pimc compress: layer-wise ADMM on %d calibration images of %s, %d layers constrained\n", len(samples), *dataset, countSpecs(specs))
-		st, err := admm.Capture(g, layers, samples)
-		if err != nil {
-			return fail(err)
-		}
-		cg, _, err := admm.Layerwise(g, specs, st, h, stderr)
+		cg, _, err := admm.Layerwise(g, specs, samples, h, stderr)
 		if err != nil {
 			return fail(err)
 		}
