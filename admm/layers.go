@@ -16,10 +16,11 @@ type Layer struct {
 	Shape  Shape
 }
 
-// Layers returns the compressible layers of g in graph order. Matrix ops
-// with non-constant or non-float32 weights, grouped convolutions and gemm/
-// matmul forms that canonicalize has not turned into fc are skipped: the
-// second result names them.
+// Layers returns the compressible layers of g in graph order: conv with
+// group 1 and fc, or gemm computing x*W^T + b exactly like fc (fcLikeGemm,
+// as ONNX exporters write fully connected layers), with a float32 constant
+// weight. Other matrix ops with a constant operand are skipped: the second
+// result names them and why.
 func Layers(g *ir.Graph) ([]*Layer, []string) {
 	var out []*Layer
 	var skipped []string
