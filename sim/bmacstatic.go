@@ -138,7 +138,7 @@ func (m *Machine) bmacStatic(st *RunStats, pc, n int, issue, lastEnd int64) (int
 	var deltas []int64
 	if h := e.runHead[pc]; h >= 0 && done == int(e.staticRun[pc]) {
 		var t1, end int64
-		deltas, t1, end = m.cachedTiming(&m.rcache[h], e.headSAs[h], ops, issue)
+		deltas, t1, end = m.cachedTiming(&m.rcache[h], e.headSAs[h], ops, nil, issue)
 		issue, lastEnd = t1, max(lastEnd, end)
 	} else {
 		deltas = m.scratch[:done]
@@ -295,7 +295,11 @@ type runCache struct {
 // cachedTiming runs (or replays) the timing pass of the full static run ops
 // over sub-arrays sas entered at t0; it returns the per-bmac charges, the
 // issue time after the run and its latest completion.
-func (m *Machine) cachedTiming(rc *runCache, sas []uint32, ops []sbmac, t0 int64) ([]int64, int64, int64) {
+//
+// For a register-addressed run, ready holds each bmac's register ready time
+// (timingReg); the caller has checked that those of the cached entry bind
+// the same way.
+func (m *Machine) cachedTiming(rc *runCache, sas []uint32, ops []sbmac, ready []int64, t0 int64) ([]int64, int64, int64) {
 	k := &m.bk
 	if rc.key == nil {
 		rc.key = make([]int64, 3*len(sas))
@@ -334,7 +338,12 @@ func (m *Machine) cachedTiming(rc *runCache, sas []uint32, ops []sbmac, t0 int64
 		key[1] = max(sa.countFree-t0, k.cyc+k.latS)
 		key[2] = max(sa.shaddFree-t0, k.cyc+k.latS+k.latC)
 	}
-	t1, end := m.timing(ops, t0, rc.deltas)
+	var t1, end int64
+	if ready != nil {
+		t1, end = m.timingReg(ops, ready, t0, rc.deltas)
+	} else {
+		t1, end = m.timing(ops, t0, rc.deltas)
+	}
 	for j, s := range sas {
 		sa := m.sas[s]
 		if sa.latchReady != sa.arrayFree {

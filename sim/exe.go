@@ -53,7 +53,10 @@ type Executable struct {
 	runHead   []int32    // index of the run starting at pc in headSAs, -1 if none
 	headSAs   [][]uint32 // sub-arrays of each run, in order of first use
 	oneSA     []bool     // the static run from pc uses a single sub-array
-	maxRun    int        // longest run
+	regRun    []int32    // length of the register-addressed bmac run from pc (bmacreg.go)
+	regHead   []int32    // index of the register-addressed run starting at pc, -1 if none
+	regHeads  int
+	maxRun    int // longest run
 
 	cost costTable
 }
@@ -79,6 +82,7 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 	}
 	e.loadWeights()
 	e.prepareStatic()
+	e.prepareReg()
 	e.cmem = make([]int32, arch.ConstWords)
 	for _, c := range prog.Consts {
 		copy(e.cmem[c.Addr:], c.Data)

@@ -116,6 +116,14 @@ func (m *Machine) exec(st *RunStats) error {
 					continue
 				}
 				// the next one may read an undefined row: bmacRun faults
+			} else if n := int(e.regRun[pc]); n > 0 && m.Trace == nil {
+				n = int(min(int64(n), budget-steps))
+				done, is, le := m.bmacReg(st, pc, n, issue, lastEnd)
+				pc, steps, issue, lastEnd = pc+done, steps+int64(done), is, le
+				if done == n {
+					continue
+				}
+				// the next one faults: bmacRun reports it
 			}
 			var f *Fault
 			pc, steps, issue, lastEnd, f = m.bmacRun(st, pc, steps, budget, issue, lastEnd)

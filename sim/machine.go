@@ -56,8 +56,12 @@ type Machine struct {
 	// it depends only on the program, so it survives Reset.
 	rcache  []runCache
 	scratch []int64 // timing deltas of a run entered past its head
-	stats   *RunStats
-	ran     bool
+	// operands and register ready times of a register-addressed run (bmacreg.go)
+	regOps   []sbmac
+	regReady []int64
+	regCache []regCache // timing memo by register-addressed run
+	stats    *RunStats
+	ran      bool
 }
 
 // subarray is the state of one computational sub-array: its cells (rows
@@ -123,6 +127,9 @@ func (e *Executable) NewMachine() *Machine {
 	m.initBmacConsts()
 	m.rcache = make([]runCache, len(e.headSAs))
 	m.scratch = make([]int64, e.maxRun)
+	m.regOps = make([]sbmac, e.maxRun)
+	m.regReady = make([]int64, e.maxRun)
+	m.regCache = make([]regCache, e.regHeads)
 	m.Reset()
 	return m
 }

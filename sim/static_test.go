@@ -123,10 +123,18 @@ func staticTestProgram(r *rand.Rand, tgt *target.Target) *isa.Program {
 			s := r.Int64N(4)
 			emit(isa.OpRdrow, 0, s, 0, 8+r.Int64N(8))
 			emit(isa.OpPopc, 0, s)
-		case k == 7: // register-based bmacs (r2 = 0, just loaded: a ready time)
-			emit(isa.OpLd, 2, 0, 200)
-			for range 1 + r.IntN(4) {
-				emit(isa.OpBmac, 2, r.Int64N(4), row(), 2, 8+r.Int64N(8), acc(), r.Int64N(8), r.Int64N(2))
+		case k == 7: // register-based bmacs (r2 just loaded: a ready time)
+			// r2 addresses the sub-array, r6 the rows: zero, or an input
+			// value (often out of range, or an undefined row).
+			for _, reg := range []int64{2, 6} {
+				if r.IntN(4) == 0 {
+					emit(isa.OpLd, reg, 0, r.Int64N(64))
+				} else {
+					emit(isa.OpLd, reg, 0, 200)
+				}
+			}
+			for range 1 + r.IntN(6) {
+				emit(isa.OpBmac, 2, r.Int64N(4), row(), 6, 8+r.Int64N(8), acc(), r.Int64N(8), r.Int64N(2))
 			}
 		case k == 8:
 			// Some iterations only: the units' state at the next run
@@ -173,8 +181,8 @@ func staticTestProgram(r *rand.Rand, tgt *target.Target) *isa.Program {
 	return p
 }
 
-// TestStaticRunsMatchReference runs random programs with the static bmac
-// path (Trace unset) and with the reference path (a Trace set makes every
+// TestStaticRunsMatchReference runs random programs with the static and
+// register-addressed bmac paths (Trace unset) and with the reference path (a Trace set makes every
 // bmac go through bmacRun, the per-instruction implementation the static
 // path replaces) and requires identical outputs, faults and run statistics
 // (every pc's executions and controller time, operation counts, MACs,
