@@ -183,8 +183,9 @@ func TestShapeMismatch(t *testing.T) {
 }
 
 // BenchmarkProgramW4A4 runs the compiled W4A4 LeNet-5 over 200 MNIST test
-// images per iteration on GOMAXPROCS workers (what pimc eval does) and
-// reports images/s and the projected time of the 10k test set.
+// images per iteration ($PIMC_BENCH_IMAGES to change) on GOMAXPROCS workers
+// (what pimc eval does) and reports images/s, the projected wall time of the
+// 10k test set and its CPU time (load-independent).
 func BenchmarkProgramW4A4(b *testing.B) {
 	benchProgram(b, 4, 4)
 }
@@ -203,13 +204,18 @@ func benchProgram(b *testing.B, wbits, abits int) {
 	ds := test.Head(n)
 	m := compile(b, quantizeLeNet(b, train, wbits, abits))
 	b.ResetTimer()
+	cpu0 := cpuSeconds()
 	for b.Loop() {
 		if _, err := Program(m, ds, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu := cpuSeconds() - cpu0
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(float64(ds.Len())/sec, "images/s")
 	b.ReportMetric(sec/float64(ds.Len())*10000, "s/10k")
+	// CPU time does not depend on the machine's load: 10k images on P idle
+	// cores take about cpu-s/10k / P seconds.
+	b.ReportMetric(cpu/float64(b.N)/float64(ds.Len())*10000, "cpu-s/10k")
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
 }
