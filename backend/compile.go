@@ -53,6 +53,7 @@ type compiler struct {
 	// the index in g.Nodes of a value's last reader in the current segment
 	// (MaxInt for ports).
 	regVals map[*region][]*ir.Value
+	valRegs map[*ir.Value][]*region
 	lastUse map[*ir.Value]int
 	padded  map[*ir.Value]*layout
 	names   map[*ir.Value]string
@@ -77,6 +78,7 @@ func Compile(g *ir.Graph, tgt *target.Target, _ Options) (*Result, error) {
 		g: g, tgt: tgt, e: newEmitter(b, arch), part: partitionGraph(g),
 		buf:     abuf{size: arch.ActBufferWords},
 		regVals: map[*region][]*ir.Value{},
+		valRegs: map[*ir.Value][]*region{},
 		pl:      placer{rows: arch.Rows},
 		padded:  map[*ir.Value]*layout{},
 		names:   map[*ir.Value]string{}, used: map[string]bool{}, consts: map[string]int{},
@@ -151,6 +153,7 @@ func (c *compiler) run() error {
 		// Every segment starts after a reset: the whole buffer is zero again.
 		c.buf = abuf{size: e.arch.ActBufferWords, top: base}
 		c.regVals = map[*region][]*ir.Value{}
+		c.valRegs = map[*ir.Value][]*region{}
 		c.lastUse = map[*ir.Value]int{}
 		for i, n := range c.g.Nodes {
 			if onDevice(n) && (c.part.phase[n]-1)/2 == k {

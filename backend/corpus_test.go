@@ -1,6 +1,7 @@
 package backend_test
 
 import (
+	"math/rand"
 	"os"
 	"path/filepath"
 	"sort"
@@ -71,6 +72,65 @@ func TestCorpus(t *testing.T) {
 					t.Skipf("test input %d has %d elements, the model wants %v", i, x.Len(), g.Inputs[i].Type.Shape)
 				}
 				x.Shape = g.Inputs[i].Type.Shape
+				in = append(in, x)
+			}
+			if err := passes.NewManager().RunString(g, "canonicalize"); err != nil {
+				t.Skipf("canonicalize: %v", err)
+			}
+			if err := passes.NewManager().RunString(g, "quantize"); err != nil {
+				t.Fatalf("quantize: %v", err)
+			}
+			tgt := target.Default()
+			if _, err := backend.Compile(g, tgt, backend.Options{}); err != nil && (strings.Contains(err.Error(), "sub-arrays for its weights") || strings.Contains(err.Error(), "activation buffer full")) {
+				tgt = bigTarget(t, 1<<16)
+				t.Logf("does not fit the default target: %v; compiled for %d banks and 16 Mi buffer words", err, tgt.Geometry.Banks.Value)
+			}
+			res, _ := compileAndCheck(t, g, tgt, in)
+			t.Logf("bit-exact: %d layers, %d sub-arrays, %d instructions, %d segment(s), %d host op(s)", len(res.Layers), res.Subarrays, len(res.Prog.Code), res.Segments, res.HostOps)
+		})
+	}
+}
+
+// TestCorpusRandomInputs compiles every other corpus model (no test data:
+// the models/ folder's real networks) and checks it bit for bit on a
+// seeded random input in [0, 1).
+func TestCorpusRandomInputs(t *testing.T) {
+	root := corpusDir(t)
+	have := map[string]bool{}
+	for _, p := range corpusCases(t) {
+		have[p] = true
+	}
+	var paths []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".onnx") && !have[p] {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	sort.Strings(paths)
+	for _, path := range paths {
+		rel, _ := filepath.Rel(root, path)
+		t.Run(rel, func(t *testing.T) {
+			if fi, err := os.Stat(path); err == nil && fi.Size() > 2<<20 && testing.Short() {
+				t.Skip("large model: skipped with -short")
+			}
+			g, err := frontend.Load(path, frontend.Options{})
+			if err != nil {
+				t.Skipf("frontend: %v", err)
+			}
+			rng := rand.New(rand.NewSource(7))
+			var in []*tensor.Tensor
+			for _, v := range g.Inputs {
+				if !v.Type.DType.IsFloat() {
+					t.Skipf("input %q is %s (random inputs are float)", v.Name, v.Type.DType)
+				}
+				x := tensor.New(tensor.Float32, v.Type.Shape...)
+				for i := range x.F32 {
+					x.F32[i] = rng.Float32()
+				}
+				if v.Type.DType != tensor.Float32 {
+					t.Skipf("input %q is %s", v.Name, v.Type.DType)
+				}
 				in = append(in, x)
 			}
 			if err := passes.NewManager().RunString(g, "canonicalize"); err != nil {

@@ -80,7 +80,19 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, pl pixel
 		k := [2]int{t.grp, t.seg}
 		bySeg[k] = append(bySeg[k], i)
 	}
-	type job struct{ tile, k, lane int }
+	// Sub-array operands are [rs+imm14]: layers beyond sub-array 16383 use
+	// a base register holding the layer's first sub-array.
+	rs, saBase := int64(0), 0
+	if len(tiles) > 0 && tiles[len(tiles)-1].sa >= 1<<14 {
+		last := tiles[len(tiles)-1].sa
+		saBase = tiles[0].sa
+		if last-saBase >= 1<<14 {
+			panic("BUG: backend: one layer spans more than 16384 sub-arrays")
+		}
+		rs = e.reg()
+		e.emit(isa.OpLi, rs, int64(saBase))
+		defer e.free(rs)
+	}
 	e.loopNest(pl.dims, []operand{pl.in, pl.out}, func(ptrs []int64) {
 		px, po := ptrs[0], ptrs[1]
 		preg := int64(0)
@@ -99,7 +111,7 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, pl pixel
 				for _, ti := range bySeg[[2]int{g, s}] {
 					t := &tiles[ti]
 					for n := 0; n < m.N; n++ {
-						e.emit(isa.OpWrp, 0, int64(t.sa), 0, int64(t.inRow+n), preg, int64(n))
+						e.emit(isa.OpWrp, rs, int64(t.sa-saBase), 0, int64(t.inRow+n), preg, int64(n))
 					}
 				}
 				preg = (preg + 1) % isa.NumPatchRegs
@@ -127,6 +139,7 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, pl pixel
 					perSA[t.sa] = append(perSA[t.sa], job{ti, k, f - ch[0]})
 				}
 			}
+			var rounds [][]job
 			for r := 0; ; r++ {
 				var act []job
 				for _, sa := range order {
@@ -137,22 +150,34 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, pl pixel
 				if len(act) == 0 {
 					break
 				}
-				for p := 0; p < m.M; p++ {
-					for n := 0; n < m.N; n++ {
-						neg := (p == m.M-1) != (m.xSigned && n == m.N-1)
-						sign := int64(0)
-						if neg {
-							sign = 1
-						}
-						for _, j := range act {
-							t := &tiles[j.tile]
-							e.emit(isa.OpBmac, 0, int64(t.sa), int64(t.inRow+n), 0, int64(t.wRow+j.k*m.M+p), 0, int64(p+n), sign)
-						}
-					}
+				rounds = append(rounds, act)
+			}
+			// Consecutive rounds that only step every tile to its next
+			// filter (next weight rows, next lane) become one counted loop
+			// over filters with register-relative rows and lanes, so code
+			// size does not grow with the number of filters.
+			for r := 0; r < len(rounds); {
+				q := r + 1
+				for q < len(rounds) && stepsFrom(rounds[r], rounds[q], q-r) {
+					q++
 				}
-				for _, j := range act {
-					e.emit(isa.OpVacc, 0, 0, int64(j.lane), 0, int64(tiles[j.tile].sa), 0, 1)
+				if q-r < 2 {
+					c.emitRound(m, tiles, rounds[r], rs, saBase, 0, 0)
+					r = q
+					continue
 				}
+				rw, rl, rc := e.reg(), e.reg(), e.reg()
+				e.emit(isa.OpLi, rw, 0)
+				e.emit(isa.OpLi, rl, 0)
+				e.emit(isa.OpLi, rc, int64(q-r))
+				top := e.b.NewLabel("F")
+				e.b.Label(top)
+				c.emitRound(m, tiles, rounds[r], rs, saBase, rw, rl)
+				e.emit(isa.OpAddi, rw, rw, int64(m.M))
+				e.emit(isa.OpAddi, rl, rl, 1)
+				e.b.Branch(isa.OpDbnz, top, rc)
+				e.free(rw, rl, rc)
+				r = q
 			}
 			e.emit(isa.OpVrq, 1, 0, vB(ci), vM(ci), m.shift, m.round, int64(typ))
 			if clip {
@@ -161,4 +186,45 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, pl pixel
 			e.emit(isa.OpVst, 1, po, int64(ch[0]*pl.outChan), int64(pl.outChan))
 		}
 	})
+}
+
+// job is one filter's MACs in one sub-array: tile, filter slot k in the
+// tile, and DPU lane.
+type job struct{ tile, k, lane int }
+
+// stepsFrom reports whether round b is round a with every job moved d
+// filters on (same tiles, slot +d, lane +d).
+func stepsFrom(a, b []job, d int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if b[i].tile != a[i].tile || b[i].k != a[i].k+d || b[i].lane != a[i].lane+d {
+			return false
+		}
+	}
+	return true
+}
+
+// emitRound emits one round: for every plane pair (m, n) one bmac per
+// active sub-array (so different sub-arrays overlap), then one vacc per
+// sub-array draining its accumulator into the filter's lane. rw and rl
+// (0 = r0) offset the weight rows and lanes inside a filter loop.
+func (c *compiler) emitRound(m *matrix, tiles []tile, act []job, rs int64, saBase int, rw, rl int64) {
+	e := c.e
+	for p := 0; p < m.M; p++ {
+		for n := 0; n < m.N; n++ {
+			sign := int64(0)
+			if (p == m.M-1) != (m.xSigned && n == m.N-1) {
+				sign = 1
+			}
+			for _, j := range act {
+				t := &tiles[j.tile]
+				e.emit(isa.OpBmac, rs, int64(t.sa-saBase), int64(t.inRow+n), rw, int64(t.wRow+j.k*m.M+p), 0, int64(p+n), sign)
+			}
+		}
+	}
+	for _, j := range act {
+		e.emit(isa.OpVacc, 0, rl, int64(j.lane), rs, int64(tiles[j.tile].sa-saBase), 0, 1)
+	}
 }

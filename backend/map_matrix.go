@@ -93,7 +93,7 @@ func (c *compiler) withMargins(n *ir.Node, need []int) (*layout, error) {
 		return nil, err
 	}
 	c.padded[v] = p
-	c.regVals[p.reg] = append(c.regVals[p.reg], v)
+	c.track(v, p)
 	return p, nil
 }
 

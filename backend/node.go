@@ -75,8 +75,14 @@ func (c *compiler) node(n *ir.Node) error {
 // living in it has a reader left.
 func (c *compiler) setLay(v *ir.Value, l *layout) {
 	c.lay[v] = l
+	c.track(v, l)
+}
+
+// track records that v lives (also) in l's buffer.
+func (c *compiler) track(v *ir.Value, l *layout) {
 	if l.reg != nil {
 		c.regVals[l.reg] = append(c.regVals[l.reg], v)
+		c.valRegs[v] = append(c.valRegs[v], l.reg)
 	}
 }
 
@@ -85,11 +91,8 @@ func (c *compiler) setLay(v *ir.Value, l *layout) {
 func (c *compiler) release(n *ir.Node, i int) {
 	var cands []*region
 	for _, v := range append(append([]*ir.Value{}, n.Inputs...), n.Outputs...) {
-		if l := c.lay[v]; v != nil && l != nil && l.reg != nil {
-			cands = append(cands, l.reg)
-		}
-		if p := c.padded[v]; p != nil && p.reg != nil {
-			cands = append(cands, p.reg)
+		if v != nil {
+			cands = append(cands, c.valRegs[v]...)
 		}
 	}
 	for _, r := range cands {

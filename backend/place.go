@@ -25,10 +25,11 @@ type placer struct {
 }
 
 // place packs the (group, segment) tiles of a matrix: each needs N input
-// rows plus M rows per filter; a tile takes as many filters as fit in the
-// current sub-array and continues in the next one with its own copy of the
-// input rows. Tiles of one layer may share a sub-array (depthwise and small
-// layers), never tiles of two layers (a layer's sub-arrays are its own).
+// rows plus M rows per filter. The filters of a (group, segment) that fit in
+// one sub-array form one tile, packed after the previous tile when there is
+// room (depthwise and small layers share sub-arrays); more filters are split
+// into balanced tiles on fresh sub-arrays, each with its own copy of the
+// input rows. Tiles of two layers never share a sub-array.
 func (p *placer) place(m *matrix, segs [][][2]int) ([]tile, int, error) {
 	if p.rows < m.N+m.M {
 		return nil, 0, fmt.Errorf("a sub-array of %d rows cannot hold %d input planes and one %d-plane filter", p.rows, m.N, m.M)
@@ -37,26 +38,40 @@ func (p *placer) place(m *matrix, segs [][][2]int) ([]tile, int, error) {
 	row := p.rows // force a fresh sub-array for the layer
 	sa := p.next - 1
 	var tiles []tile
+	per := (p.rows - m.N) / m.M // filters that fit in an empty sub-array
 	for g := range m.groups {
 		nf := len(m.groups[g].filters)
+		if nf == 0 {
+			continue // every filter of the group pruned: bias-only lanes
+		}
 		for s := range segs[g] {
-			for done := 0; done < nf; {
-				if p.rows-row < m.N+m.M {
-					sa++
-					row = 0
-				}
-				k := min(nf-done, (p.rows-row-m.N)/m.M)
-				t := tile{grp: g, seg: s, sa: sa, inRow: row, wRow: row + m.N}
-				for i := done; i < done+k; i++ {
-					t.filters = append(t.filters, i)
-				}
-				tiles = append(tiles, t)
-				p.weightRow += k * m.M
-				row += m.N + k*m.M
-				done += k
+			if nf <= per && p.rows-row >= m.N+nf*m.M {
+				// A small tile shares the current sub-array.
+				sa, row = p.add(&tiles, m, g, s, sa, row, 0, nf)
+				continue
+			}
+			// A large one gets fresh sub-arrays with balanced filter
+			// counts, so every sub-array of the segment runs the same
+			// rounds and the filter loop covers them all.
+			parts := (nf + per - 1) / per
+			for i := 0; i < parts; i++ {
+				sa, row = sa+1, 0
+				sa, row = p.add(&tiles, m, g, s, sa, row, i*nf/parts, (i+1)*nf/parts)
 			}
 		}
 	}
 	p.next = sa + 1
 	return tiles, p.next - first, nil
+}
+
+// add places filters [from, to) of (group g, segment s) at (sa, row) and
+// returns the next free position.
+func (p *placer) add(tiles *[]tile, m *matrix, g, s, sa, row, from, to int) (int, int) {
+	t := tile{grp: g, seg: s, sa: sa, inRow: row, wRow: row + m.N}
+	for i := from; i < to; i++ {
+		t.filters = append(t.filters, i)
+	}
+	*tiles = append(*tiles, t)
+	p.weightRow += (to - from) * m.M
+	return sa, row + m.N + (to-from)*m.M
 }
