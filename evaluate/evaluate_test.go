@@ -219,3 +219,19 @@ func benchProgram(b *testing.B, wbits, abits int) {
 	b.ReportMetric(cpu/float64(b.N)/float64(ds.Len())*10000, "cpu-s/10k")
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
 }
+
+// TestEmbeddedAccuracy checks the accuracy the demo model's package claims,
+// over the whole MNIST test set (about 3 s).
+func TestEmbeddedAccuracy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10000 images; -short")
+	}
+	_, test := loadMNIST(t)
+	r, err := Float(importLeNet(t), test, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprintf("%.4f", r.Accuracy()); got != fmt.Sprintf("%.4f", lenet5.TestAccuracy) || r.Images != 10000 {
+		t.Fatalf("accuracy %s (%d/%d), lenet5.TestAccuracy says %.4f", got, r.Correct, r.Images, lenet5.TestAccuracy)
+	}
+}
