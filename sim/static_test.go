@@ -310,3 +310,106 @@ func TestStaticRunTimingMemo(t *testing.T) {
 		})
 	}
 }
+
+// compareWithReference runs p twice on a machine with the fast bmac paths
+// and on one with the per-instruction path (Trace set), and requires equal
+// run statistics and outputs.
+func compareWithReference(t *testing.T, p *isa.Program, tgt *target.Target) {
+	t.Helper()
+	for i := range p.Code {
+		p.Code[i].Src = -1
+	}
+	exe, err := Prepare(p, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [2]string
+	for i := range 2 {
+		m := exe.NewMachine()
+		if i == 1 {
+			m.Trace = io.Discard
+		}
+		for range 2 { // the second run starts with a warm memo
+			m.Reset()
+			st, err := m.Run()
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, _ := json.Marshal(st)
+			got[i] += string(js) + "\n"
+			for _, port := range exe.Ports(isa.PortOut) {
+				y, _ := m.ReadOutputRaw(port.Name)
+				got[i] += fmt.Sprint(y.I64) + "\n"
+			}
+		}
+	}
+	if got[0] != got[1] {
+		t.Fatalf("fast path:\n%s\nreference:\n%s", got[0], got[1])
+	}
+}
+
+// TestRegRunTimingMemo checks the memo of register-addressed runs when what
+// it depends on changes between loop iterations: the sub-arrays the
+// registers select (r1 walks sub-arrays 4, 3, 2, 1, each idle at entry; a
+// bmac right after the loop waits for the last one), and whether the row register's
+// ready time binds (loaded from the buffer just before the run in some
+// iterations only; the 3 GHz target makes a buffer read outlast a cycle).
+func TestRegRunTimingMemo(t *testing.T) {
+	tgt := staticTestTargets(t)[2]
+	a := tgt.Arch()
+	build := func(body func(emit func(op isa.Opcode, args ...int64), here func() int64)) *isa.Program {
+		p := &isa.Program{TargetName: tgt.Name, TargetFingerprint: a.Fingerprint}
+		for s := range 5 {
+			for row := 8; row < 10; row++ {
+				bits := make([]byte, a.Cols/8)
+				for i := range bits {
+					bits[i] = byte(0x3c ^ i ^ row ^ s)
+				}
+				p.Weights = append(p.Weights, isa.WeightRow{Subarray: uint32(s), Row: uint32(row), Bits: bits, Src: -1})
+			}
+		}
+		p.Ports = []isa.Port{{Name: "y", Dir: isa.PortOut, Addr: 100, Shape: []uint32{1, 8}, Type: isa.MakeIntType(32, true), Scale: 1}}
+		emit := func(op isa.Opcode, args ...int64) { p.Code = append(p.Code, isa.NewInstr(op, args...)) }
+		body(emit, func() int64 { return int64(len(p.Code)) })
+		emit(isa.OpVst, 0, 0, 100, 1)
+		emit(isa.OpHalt)
+		return p
+	}
+	t.Run("subarrays", func(t *testing.T) {
+		compareWithReference(t, build(func(emit func(op isa.Opcode, args ...int64), here func() int64) {
+			emit(isa.OpSetvl, 0, 8)
+			emit(isa.OpLi, 1, 4)
+			top := here()
+			for range 30 { // the previous sub-array is idle again
+				emit(isa.OpNop)
+			}
+			for i := range 6 {
+				emit(isa.OpBmac, 1, 0, 8+int64(i%2), 0, 9, 0, int64(i), 0) // sub-array r1
+			}
+			emit(isa.OpDbnz, 1, top)
+			emit(isa.OpBmac, 0, 1, 8, 0, 9, 0, 0, 0) // right after the last run (sub-array 1)
+			for s := range 5 {
+				emit(isa.OpVacc, 0, 0, int64(s), 0, int64(s), 0, 1)
+			}
+		}), tgt)
+	})
+	t.Run("ready", func(t *testing.T) {
+		compareWithReference(t, build(func(emit func(op isa.Opcode, args ...int64), here func() int64) {
+			emit(isa.OpSetvl, 0, 8)
+			emit(isa.OpLi, 1, 4)
+			emit(isa.OpLi, 5, 3)
+			top := here()
+			emit(isa.OpBlt, 1, 5, here()+2)
+			emit(isa.OpLd, 6, 0, 200) // r6 = 0, late
+			for i := range 6 {
+				emit(isa.OpBmac, 0, 0, 8+int64(i%2), 6, 9, 0, int64(i), 0)
+			}
+			for range 30 { // the sub-array is idle again: only the register differs
+
+				emit(isa.OpNop)
+			}
+			emit(isa.OpDbnz, 1, top)
+			emit(isa.OpVacc, 0, 0, 0, 0, 0, 0, 1)
+		}), tgt)
+	})
+}
