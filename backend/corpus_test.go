@@ -11,9 +11,41 @@ import (
 	"github.com/pimc-dev/pimc/backend"
 	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/passes"
 )
+
+// macs counts the multiply-accumulates of a quantized graph's matrix layers.
+func macs(g *ir.Graph) int64 {
+	var n int64
+	for _, nd := range g.Nodes {
+		switch nd.Op {
+		case ir.OpQConv:
+			w := nd.Inputs[1].Type.Shape
+			k := int64(1)
+			for _, d := range w[1:] {
+				k *= int64(d)
+			}
+			n += int64(nd.Outputs[0].Type.NumElems()) * k
+		case ir.OpQFC:
+			n += int64(nd.Outputs[0].Type.NumElems()) * int64(nd.Inputs[0].Type.Shape[1])
+		}
+	}
+	return n
+}
+
+// skipHeavy skips simulating models with many MACs: above 20M with -short,
+// above 300M unless PIMC_HEAVY=1 (ImageNet networks take minutes).
+func skipHeavy(t *testing.T, g *ir.Graph) {
+	n := macs(g)
+	switch {
+	case testing.Short() && n > 20e6:
+		t.Skipf("%d MACs: skipped with -short", n)
+	case n > 300e6 && os.Getenv("PIMC_HEAVY") != "1":
+		t.Skipf("%d MACs: set PIMC_HEAVY=1 to simulate it", n)
+	}
+}
 
 // bigTarget is the default target with enough banks for n sub-arrays.
 func bigTarget(t testing.TB, n int) *target.Target {
@@ -54,9 +86,6 @@ func TestCorpus(t *testing.T) {
 	for _, path := range cases {
 		rel, _ := filepath.Rel(root, path)
 		t.Run(rel, func(t *testing.T) {
-			if fi, err := os.Stat(path); err == nil && fi.Size() > 2<<20 && testing.Short() {
-				t.Skip("large model: skipped with -short")
-			}
 			g, err := frontend.Load(path, frontend.Options{})
 			if err != nil {
 				t.Skipf("frontend: %v", err)
@@ -80,6 +109,7 @@ func TestCorpus(t *testing.T) {
 			if err := passes.NewManager().RunString(g, "quantize"); err != nil {
 				t.Fatalf("quantize: %v", err)
 			}
+			skipHeavy(t, g)
 			tgt := target.Default()
 			if _, err := backend.Compile(g, tgt, backend.Options{}); err != nil && (strings.Contains(err.Error(), "sub-arrays for its weights") || strings.Contains(err.Error(), "activation buffer full")) {
 				tgt = bigTarget(t, 1<<16)
@@ -111,9 +141,6 @@ func TestCorpusRandomInputs(t *testing.T) {
 	for _, path := range paths {
 		rel, _ := filepath.Rel(root, path)
 		t.Run(rel, func(t *testing.T) {
-			if fi, err := os.Stat(path); err == nil && fi.Size() > 2<<20 && testing.Short() {
-				t.Skip("large model: skipped with -short")
-			}
 			g, err := frontend.Load(path, frontend.Options{})
 			if err != nil {
 				t.Skipf("frontend: %v", err)
@@ -139,6 +166,7 @@ func TestCorpusRandomInputs(t *testing.T) {
 			if err := passes.NewManager().RunString(g, "quantize"); err != nil {
 				t.Fatalf("quantize: %v", err)
 			}
+			skipHeavy(t, g)
 			tgt := target.Default()
 			if _, err := backend.Compile(g, tgt, backend.Options{}); err != nil && (strings.Contains(err.Error(), "sub-arrays for its weights") || strings.Contains(err.Error(), "activation buffer full")) {
 				tgt = bigTarget(t, 1<<16)
