@@ -16,19 +16,20 @@ import (
 	"github.com/pimc-dev/pimc/passes"
 )
 
-// macs counts the multiply-accumulates of a quantized graph's matrix layers.
+// macs counts the multiply-accumulates of a graph's matrix layers (float
+// or quantized).
 func macs(g *ir.Graph) int64 {
 	var n int64
 	for _, nd := range g.Nodes {
 		switch nd.Op {
-		case ir.OpQConv:
+		case ir.OpQConv, ir.OpConv:
 			w := nd.Inputs[1].Type.Shape
 			k := int64(1)
 			for _, d := range w[1:] {
 				k *= int64(d)
 			}
 			n += int64(nd.Outputs[0].Type.NumElems()) * k
-		case ir.OpQFC:
+		case ir.OpQFC, ir.OpFC:
 			n += int64(nd.Outputs[0].Type.NumElems()) * int64(nd.Inputs[0].Type.Shape[1])
 		}
 	}
@@ -106,10 +107,10 @@ func TestCorpus(t *testing.T) {
 			if err := passes.NewManager().RunString(g, "canonicalize"); err != nil {
 				t.Skipf("canonicalize: %v", err)
 			}
+			skipHeavy(t, g) // before the calibration runs
 			if err := passes.NewManager().RunString(g, "quantize"); err != nil {
 				t.Fatalf("quantize: %v", err)
 			}
-			skipHeavy(t, g)
 			tgt := target.Default()
 			if _, err := backend.Compile(g, tgt, backend.Options{}); err != nil && (strings.Contains(err.Error(), "sub-arrays for its weights") || strings.Contains(err.Error(), "activation buffer full")) {
 				tgt = bigTarget(t, 1<<16)
@@ -163,10 +164,10 @@ func TestCorpusRandomInputs(t *testing.T) {
 			if err := passes.NewManager().RunString(g, "canonicalize"); err != nil {
 				t.Skipf("canonicalize: %v", err)
 			}
+			skipHeavy(t, g) // before the calibration runs
 			if err := passes.NewManager().RunString(g, "quantize"); err != nil {
 				t.Fatalf("quantize: %v", err)
 			}
-			skipHeavy(t, g)
 			tgt := target.Default()
 			if _, err := backend.Compile(g, tgt, backend.Options{}); err != nil && (strings.Contains(err.Error(), "sub-arrays for its weights") || strings.Contains(err.Error(), "activation buffer full")) {
 				tgt = bigTarget(t, 1<<16)
