@@ -33,6 +33,17 @@
 //	res, rep, err := exe.RunBatch(images, sim.BatchOptions{Parallel: -1})
 //	r, err := exe.NewMachine().Infer(inputs) // Reset + WriteInput + Run + read outputs
 //
+// Hot path: exec dispatches one predecoded instruction at a time, except
+// runs of consecutive bmacs (a compiled layer is mostly that), which execute
+// as a unit: static runs (bmacstatic.go, operands all immediates, predecoded
+// at Prepare) and register-addressed runs (bmacreg.go, operands resolved
+// once per entry: no bmac writes a register). A run does its bit work and
+// accumulation in one pass and its timing in another, memoised per run
+// (the timing does not depend on data); results, cycles and profiles are
+// those of bmacRun, the per-instruction implementation, which a machine with
+// a Trace uses for every bmac (tests compare the two; golden reports in
+// testdata/golden pin every number).
+//
 // Timing model (docs/ISA.md §4 leaves the details to the simulator): see
 // timing.go. Times are integer picoseconds, so reports are exact and
 // reproducible. The definitions of every reported number are on Report.
