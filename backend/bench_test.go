@@ -1,0 +1,102 @@
+package backend_test
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/passes"
+)
+
+// peakHeap samples the live heap every millisecond while f runs and
+// returns the largest value seen (bytes).
+func peakHeap(f func()) uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak uint64
+	var mu sync.Mutex
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			mu.Lock()
+			peak = max(peak, s[0].Value.Uint64())
+			mu.Unlock()
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	f()
+	close(done)
+	wg.Wait()
+	return peak
+}
+
+func benchTarget(b *testing.B) *target.Target {
+	tgt, err := target.Load(filepath.Join("testdata", "sot-mram-45nm-64banks.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tgt
+}
+
+// BenchmarkCompileResNet18 compiles the torchvision ResNet-18 export at
+// 32x32 (testdata/bench/resnet18_tv32.onnx, made by
+// `/usr/bin/python3 testdata/bench/gen_models.py testdata/bench`) like
+// `pimc compile`: import, canonicalize, quantize (W8A8, random:8
+// calibration), map and emit, encode. Goal: <= 10 s and <= 1 GiB.
+func BenchmarkCompileResNet18(b *testing.B) {
+	path := filepath.Join("..", "testdata", "bench", "resnet18_tv32.onnx")
+	if _, err := os.Stat(path); err != nil {
+		b.Skipf("%s absent: generate it with /usr/bin/python3 testdata/bench/gen_models.py testdata/bench", path)
+	}
+	tgt := benchTarget(b)
+	b.ReportAllocs()
+	var res *backend.Result
+	var size int
+	var peak uint64
+	var backendTime time.Duration
+	for b.Loop() {
+		runtime.GC()
+		peak = max(peak, peakHeap(func() {
+			g, err := frontend.Load(path, frontend.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := passes.NewManager().RunString(g, "canonicalize,quantize"); err != nil {
+				b.Fatal(err)
+			}
+			t0 := time.Now()
+			res, err = backend.Compile(g, tgt, backend.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			bin, err := isa.EncodeBinary(res.Prog)
+			if err != nil {
+				b.Fatal(err)
+			}
+			backendTime += time.Since(t0)
+			size = len(bin)
+		}))
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(backendTime.Seconds()/float64(b.N), "backend-s/op")
+	b.ReportMetric(float64(len(res.Prog.Code)), "instructions")
+	b.ReportMetric(float64(size)/(1<<20), "pimb-MiB")
+	b.ReportMetric(float64(res.Subarrays), "subarrays")
+}
