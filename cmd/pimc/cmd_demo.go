@@ -28,9 +28,10 @@ func init() {
 }
 
 // demoDefaultLimit is the number of MNIST test images the demo simulates by
-// default: all of them. Measured on the shared 2-core machine (Nov 2026):
-// 55 CPU-seconds for the whole demo (about 2.2 ms of simulation per image
-// and column), so about 30 s on 2 idle cores; -limit 2000 for a quicker run.
+// default: all of them. Measured on the shared 2-core machine (Nov 2026, at
+// ab18f22): 80 CPU-seconds for the whole demo (3.4 ms of simulation per
+// W4A4 image, 3.9 ms per W8A8 image), so about 40 s on 2 idle cores;
+// -limit 2000 for a quicker run.
 const demoDefaultLimit = 10000
 
 // demoCalibImages is the number of MNIST training images the demo
