@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/frontend"
+)
+
+// compileTestModel returns the corpus MNIST model and its first test input,
+// skipping when the corpus is absent (failing with PIMC_REQUIRE_CORPUS=1).
+func compileTestModel(t *testing.T) (model, input string) {
+	dir := filepath.Join("..", "..", "..", "shared", "onnx-corpus", "models", "mnist-cntk-zoo")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
+			t.Fatalf("corpus required: %v", err)
+		}
+		t.Skipf("corpus absent: %v", err)
+	}
+	return filepath.Join(dir, "model.onnx"), filepath.Join(dir, "test_data_0.npz")
+}
+
+func TestCompileCLI(t *testing.T) {
+	model, input := compileTestModel(t)
+	dir := t.TempDir()
+	prog, asm := filepath.Join(dir, "m.pimb"), filepath.Join(dir, "m.pasm")
+	code, out, errs := runCLI("compile", model, "-o", prog, "-S", asm, "-calib", filepath.Dir(model), "-verify-with", input)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s%s", code, out, errs)
+	}
+	for _, want := range []string{"3 matrix layers", "sub-arrays", "weight rows", "instructions", "verify: bit-exact (20 values)", `"Convolution28"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	a, err := os.ReadFile(asm)
+	if err != nil || !bytes.Contains(a, []byte("bmac")) || !bytes.Contains(a, []byte("Convolution110")) {
+		t.Errorf("assembly missing or without bmac/source comments (%v)", err)
+	}
+	// Determinism through the CLI.
+	prog2 := filepath.Join(dir, "m2.pimb")
+	if code, out, errs := runCLI("compile", model, "-o", prog2, "-calib", filepath.Dir(model)); code != exitOK {
+		t.Fatalf("second compile: exit %d: %s%s", code, out, errs)
+	}
+	b1, _ := os.ReadFile(prog)
+	b2, _ := os.ReadFile(prog2)
+	if !bytes.Equal(b1, b2) {
+		t.Error("two compilations differ")
+	}
+	// pimc sim runs the program on its own (its port quantization is
+	// QUANT.md's quantize) and agrees with the compile-time verification.
+	npz, err := frontend.ReadNPZ(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := npz["inputs"]
+	x.Shape = []int{1, 1, 28, 28}
+	xin := filepath.Join(dir, "x.pb")
+	if err := frontend.WriteTensor(xin, x, "Input3"); err != nil {
+		t.Fatal(err)
+	}
+	y := filepath.Join(dir, "y.pb")
+	if code, out, errs := runCLI("sim", prog, "-i", xin, "-o", y, "-q"); code != exitOK {
+		t.Fatalf("sim: exit %d: %s%s", code, out, errs)
+	}
+	got, err := frontend.ReadTensor(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	best := 0
+	for i := range got.F32 {
+		if got.F32[i] > got.F32[best] {
+			best = i
+		}
+	}
+	if best != 5 {
+		t.Errorf("pimc sim classifies the first test digit (5) as %d: %v", best, got.F32)
+	}
+}
+
+func TestCompileDoesNotFit(t *testing.T) {
+	model, _ := compileTestModel(t)
+	dir := t.TempDir()
+	tiny := filepath.Join(dir, "tiny.yaml")
+	os.WriteFile(tiny, []byte("name: tiny\nbase: sot-mram-45nm\ngeometry:\n  banks: {value: 1, provenance: test}\n  mats_per_bank: {value: 1, provenance: test}\n  subarrays_per_mat: {value: 2, provenance: test}\n"), 0o644)
+	code, out, errs := runCLI("compile", model, "-o", filepath.Join(dir, "m.pimb"), "-calib", "random:2", "-target", tiny)
+	if code != exitUser {
+		t.Fatalf("exit %d, want %d: %s%s", code, exitUser, out, errs)
+	}
+	for _, want := range []string{"needs 3 sub-arrays", "has 2", `"Times212"`, "banks >= 2"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("error lacks %q:\n%s", want, errs)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "m.pimb")); err == nil {
+		t.Error("a failed compile wrote its output")
+	}
+}
