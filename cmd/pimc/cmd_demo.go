@@ -41,12 +41,12 @@ const demoCalibImages = 32
 // demoVariant is one compiled column of the demo.
 type demoVariant struct {
 	name         string // column title
-	wbits, abits int
-	// model returns the ONNX model to compile (the float one, or a
-	// compressed one). An ADMM-compressed column (pimc compress) plugs in
-	// here: a variant whose model runs admm on the embedded model and
-	// whose program is compiled with weights=from-model.
-	model func() (*ir.Graph, error)
+	wbits, abits int    // pimc compile -wbits -abits (a compressed model's recorded weight bits win)
+	file         string // the ONNX model to compile, written into the demo folder
+	onnx         []byte
+	// made is the command that produced file from the float model (empty
+	// for the float model itself).
+	made string
 }
 
 // demoColumn is the outcome of one column.
@@ -57,6 +57,7 @@ type demoColumn struct {
 	comp       *backend.Result
 	weightBits int
 	prog       string // written .pimb
+	made       string // command that made the compiled model, if any
 	compile    string // command reproducing the program
 	took       time.Duration
 }
@@ -106,14 +107,13 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	if err := writeCalibImages(calibDir, train, demoCalibImages); err != nil {
 		return fail(err)
 	}
-	load := func() (*ir.Graph, error) { return frontend.Import(modelPath, lenet5.ONNX, frontend.Options{}) }
 	opt := func(label string) (evaluate.Options, *progress) {
 		bar := newProgress(stderr, label)
 		return evaluate.Options{Jobs: *jobs, Progress: bar.update}, bar
 	}
 
 	fmt.Fprintf(stderr, "pimc demo: LeNet-5 on %d MNIST test images, files in %s\n", test.Len(), dir)
-	g, err := load()
+	g, err := frontend.Import(modelPath, lenet5.ONNX, frontend.Options{})
 	if err != nil {
 		return fail(fmt.Errorf("the embedded model: %w", err))
 	}
@@ -126,14 +126,18 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	floatBits := 32 * matrixWeights(g)
 
 	variants := []demoVariant{
-		{name: "W8A8", wbits: 8, abits: 8, model: load},
-		{name: "W4A4", wbits: 4, abits: 4, model: load},
-		// ADMM hook: append the compressed variant here when pimc compress
-		// is available (see demoVariant.model).
+		{name: "W8A8", wbits: 8, abits: 8, file: modelPath, onnx: lenet5.ONNX},
+		{name: "W4A4", wbits: 4, abits: 4, file: modelPath, onnx: lenet5.ONNX},
 	}
+	variants = append(variants, demoCompressed(dir, modelPath)...)
 	var cols []*demoColumn
 	for _, v := range variants {
-		c, err := runDemoVariant(v, tgt, test, dir, modelPath, calibDir, *tflag, opt)
+		if v.file != modelPath {
+			if err := atomicfile.WriteFile(v.file, v.onnx, 0o644); err != nil {
+				return fail(err)
+			}
+		}
+		c, err := runDemoVariant(v, tgt, test, dir, calibDir, *tflag, opt)
 		if err != nil {
 			return fail(fmt.Errorf("%s: %w", v.name, err))
 		}
@@ -154,10 +158,10 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 }
 
 // runDemoVariant quantizes, compiles, writes and evaluates one column.
-func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, modelPath, calibDir, tflag string,
+func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, calibDir, tflag string,
 	opt func(string) (evaluate.Options, *progress)) (*demoColumn, error) {
 	t0 := time.Now()
-	g, err := v.model()
+	g, err := frontend.Import(v.file, v.onnx, frontend.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +185,7 @@ func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, 
 	if err != nil {
 		return nil, fmt.Errorf("BUG: %v", err)
 	}
-	prog := filepath.Join(dir, "lenet5-"+strings.ToLower(v.name)+".pimb")
+	prog := filepath.Join(dir, "lenet5-"+strings.ToLower(strings.ReplaceAll(v.name, " ", "-"))+".pimb")
 	if err := atomicfile.WriteFile(prog, bin, 0o644); err != nil {
 		return nil, err
 	}
@@ -195,11 +199,11 @@ func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, 
 	if err != nil {
 		return nil, err
 	}
-	c := &demoColumn{name: v.name, res: res, quant: quant, comp: comp, prog: prog, took: time.Since(t0)}
+	c := &demoColumn{name: v.name, res: res, quant: quant, comp: comp, prog: prog, made: v.made, took: time.Since(t0)}
 	for _, l := range comp.Layers {
 		c.weightBits += l.KeptFilters * l.KeptCols * l.M
 	}
-	c.compile = fmt.Sprintf("pimc compile %s -wbits %d -abits %d -calib %s -o %s", modelPath, v.wbits, v.abits, calibDir, prog)
+	c.compile = fmt.Sprintf("pimc compile %s -wbits %d -abits %d -calib %s -o %s", v.file, v.wbits, v.abits, calibDir, prog)
 	if tflag != "" {
 		c.compile += " -target " + tflag
 	}
@@ -309,7 +313,15 @@ func writeDemoCommands(w io.Writer, limited bool, modelPath string, n int, cols 
 	fmt.Fprintf(w, "  %s    # the embedded model (%s)\n", lenet5.TrainCommand, "~2 min on 2 cores")
 	fmt.Fprintf(w, "  pimc eval %s -dataset mnist%s\n", modelPath, lim)
 	for _, c := range cols {
+		if c.made != "" {
+			fmt.Fprintf(w, "  %s\n", c.made)
+		}
 		fmt.Fprintf(w, "  %s\n", c.compile)
 		fmt.Fprintf(w, "  pimc eval %s -dataset mnist%s -v\n", c.prog, lim)
 	}
 }
+
+// demoCompressed returns the demo's compressed columns (none yet): the
+// ADMM-compressed LeNet-5 (pimc compress) is appended here once its model is
+// embedded in package lenet5.
+func demoCompressed(dir, floatModel string) []demoVariant { return nil }
