@@ -111,7 +111,10 @@ func Compile(g *ir.Graph, tgt *target.Target, _ Options) (*Result, error) {
 	c.res.Segments = c.part.nsegs
 	c.res.PortValues = map[string]*ir.Value{}
 	for k := range c.part.segIn {
-		for _, v := range append(append([]*ir.Value{}, c.part.segIn[k]...), c.part.segOut[k]...) {
+		for _, v := range c.part.segIn[k] {
+			c.res.PortValues[c.portIn(v, k)] = v
+		}
+		for _, v := range c.part.segOut[k] {
 			c.res.PortValues[c.names[v]] = v
 		}
 	}
@@ -171,7 +174,7 @@ func (c *compiler) run() error {
 			c.lastUse[v] = math.MaxInt
 		}
 		for _, v := range c.part.segIn[k] {
-			if err := c.inputPort(v); err != nil {
+			if err := c.inputPort(v, k); err != nil {
 				return err
 			}
 		}
@@ -275,7 +278,17 @@ func u32s(s []int) []uint32 {
 	return out
 }
 
-func (c *compiler) inputPort(v *ir.Value) error {
+// portIn is the name of the input port carrying v into segment k: the
+// value's name, or name@k when v comes from an earlier device segment
+// (whose output port already has the name; port names are unique).
+func (c *compiler) portIn(v *ir.Value, k int) string {
+	if v.Def != nil && onDevice(v.Def) {
+		return fmt.Sprintf("%s@%d", c.names[v], k)
+	}
+	return c.names[v]
+}
+
+func (c *compiler) inputPort(v *ir.Value, k int) error {
 	t, err := portType(v)
 	if err != nil {
 		return fmt.Errorf("backend: device input: %w", err)
@@ -285,7 +298,7 @@ func (c *compiler) inputPort(v *ir.Value) error {
 		return fmt.Errorf("backend: input %q: %w", c.names[v], err)
 	}
 	c.setLay(v, l)
-	c.e.b.AddPort(isa.Port{Name: c.names[v], Dir: isa.PortIn, Addr: uint32(l.base), Shape: u32s(portShape(v.Type.Shape)), Type: t, Scale: portScale(v)})
+	c.e.b.AddPort(isa.Port{Name: c.portIn(v, k), Dir: isa.PortIn, Addr: uint32(l.base), Shape: u32s(portShape(v.Type.Shape)), Type: t, Scale: portScale(v)})
 	return nil
 }
 

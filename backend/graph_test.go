@@ -174,3 +174,20 @@ func TestHostOpsSegments(t *testing.T) {
 		t.Errorf("%d segments and %d host ops, want 2 and 2", res.Segments, res.HostOps)
 	}
 }
+
+// TestCrossSegmentValue: a device value read by a later segment travels
+// through the host as raw codes (an output port of segment 0, an input
+// port of segment 1).
+func TestCrossSegmentValue(t *testing.T) {
+	b := newGB(t, 5)
+	x := b.input(1, 4, 6, 6)
+	a := b.relu(b.conv(x, 4, 3, 1, 1, 1, 1))
+	h := b.op(ir.OpSigmoid, nil, a) // host
+	c := b.relu(b.conv(h, 4, 3, 1, 1, 1, 1))
+	s := b.op(ir.OpAdd, nil, a, c) // reads a (segment 0) and c (segment 1)
+	gr, ins := b.finish("wbits=6,abits=6,keep-ends=false", b.relu(s))
+	res, run := compileAndCheck(t, gr, target.Default(), ins...)
+	if res.Segments != 2 || len(run.Stats) != 2 {
+		t.Fatalf("%d segments, %d runs; want 2 and 2", res.Segments, len(run.Stats))
+	}
+}

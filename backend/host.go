@@ -22,7 +22,9 @@ import (
 // The host graph holds the host ops (quantize, dequantize, float ops) with
 // the original graph inputs first, then every device output port as a graph
 // input; its outputs are the original graph outputs, then every device input
-// port the host produces. Port names are value names in the host graph.
+// port the host produces. Port names are value names in the host graph,
+// except that a value passed from one device segment to a later one enters
+// it through the port "<name>@<segment>" (HostValueName strips the suffix).
 // A runtime evaluates host nodes as soon as their inputs exist and runs
 // segment k when its input ports are all known, in segment order.
 
@@ -115,7 +117,7 @@ func (c *compiler) hostGraph() ([]byte, int, error) {
 	for k := range c.part.segIn {
 		fmt.Fprintf(&b, "segment %d in", k)
 		for _, v := range c.part.segIn[k] {
-			fmt.Fprintf(&b, " %q", c.names[v])
+			fmt.Fprintf(&b, " %q", c.portIn(v, k))
 		}
 		b.WriteString(" out")
 		for _, v := range c.part.segOut[k] {
@@ -128,6 +130,18 @@ func (c *compiler) hostGraph() ([]byte, int, error) {
 		return nil, 0, fmt.Errorf("backend: host graph: %w", err)
 	}
 	return b.Bytes(), nhost, nil
+}
+
+// HostValueName is the host-graph value carried by a port: the port name,
+// or for "<name>@<segment>" ports, name (when the full name is not a value).
+func (h *HostManifest) HostValueName(port string, isValue func(string) bool) string {
+	if isValue(port) {
+		return port
+	}
+	if i := strings.LastIndexByte(port, '@'); i > 0 {
+		return port[:i]
+	}
+	return port
 }
 
 // ParseHost reads a host section.

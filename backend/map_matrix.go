@@ -164,6 +164,7 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 	if err != nil {
 		return err
 	}
+	checkTiles(m, segs, tiles, first, c.pl.next, a.Rows)
 	c.res.Layers = append(c.res.Layers, LayerStat{
 		Node: n.Name, Op: string(n.Op), Filters: m.F, KeptFilters: m.keptFilters,
 		Cols: m.totalCols, KeptCols: m.keptCols, M: m.M, N: m.N,

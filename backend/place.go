@@ -75,3 +75,39 @@ func (p *placer) add(tiles *[]tile, m *matrix, g, s, sa, row, from, to int) (int
 	p.weightRow += (to - from) * m.M
 	return sa, row + m.N + (to-from)*m.M
 }
+
+// checkTiles verifies a placement: every tile inside the layer's sub-arrays
+// and inside its sub-array's rows, no two tiles sharing a row, every kept
+// filter of every segment placed exactly once. A violation is a bug.
+func checkTiles(m *matrix, segs [][][2]int, tiles []tile, first, next, rows int) {
+	type rowKey struct{ sa, row int }
+	used := map[rowKey]bool{}
+	placed := map[[3]int]int{}
+	for _, t := range tiles {
+		if t.sa < first || t.sa >= next {
+			panic(fmt.Sprintf("BUG: backend: tile in sub-array %d outside the layer's [%d, %d)", t.sa, first, next))
+		}
+		end := t.wRow + len(t.filters)*m.M
+		if t.inRow < 0 || t.wRow != t.inRow+m.N || end > rows {
+			panic(fmt.Sprintf("BUG: backend: tile rows [%d, %d) outside the sub-array's %d rows", t.inRow, end, rows))
+		}
+		for r := t.inRow; r < end; r++ {
+			if used[rowKey{t.sa, r}] {
+				panic(fmt.Sprintf("BUG: backend: sub-array %d row %d used twice", t.sa, r))
+			}
+			used[rowKey{t.sa, r}] = true
+		}
+		for _, fi := range t.filters {
+			placed[[3]int{t.grp, t.seg, fi}]++
+		}
+	}
+	for g := range m.groups {
+		for s := range segs[g] {
+			for fi := range m.groups[g].filters {
+				if placed[[3]int{g, s, fi}] != 1 {
+					panic(fmt.Sprintf("BUG: backend: group %d segment %d filter %d placed %d times", g, s, fi, placed[[3]int{g, s, fi}]))
+				}
+			}
+		}
+	}
+}

@@ -51,7 +51,7 @@ func Load(prog *isa.Program, tgt *target.Target) (*Model, error) {
 	}
 	for _, s := range h.Segments {
 		for _, p := range append(append([]string{}, s.In...), s.Out...) {
-			if m.byName[p] == nil {
+			if m.value(p) == nil {
 				return nil, fmt.Errorf("runtime: host section: port %q is not a value of the host graph", p)
 			}
 		}
@@ -143,6 +143,11 @@ func (m *Model) RunOn(mach *sim.Machine, inputs []*tensor.Tensor) (*Result, erro
 	return res, nil
 }
 
+// value is the host-graph value a port carries.
+func (m *Model) value(port string) *ir.Value {
+	return m.byName[m.Host.HostValueName(port, func(s string) bool { return m.byName[s] != nil })]
+}
+
 func (m *Model) runSegment(mach *sim.Machine, k int, env map[*ir.Value]*tensor.Tensor, res *Result) (*sim.RunStats, error) {
 	s := m.Host.Segments[k]
 	mach.Reset()
@@ -152,7 +157,7 @@ func (m *Model) runSegment(mach *sim.Machine, k int, env map[*ir.Value]*tensor.T
 		}
 	}
 	for _, name := range s.In {
-		v := m.byName[name]
+		v := m.value(name)
 		t := env[v]
 		if t == nil {
 			return nil, fmt.Errorf("runtime: segment %d: input %q is not available", k, name)
@@ -173,7 +178,7 @@ func (m *Model) runSegment(mach *sim.Machine, k int, env map[*ir.Value]*tensor.T
 		return nil, fmt.Errorf("runtime: segment %d: %w", k, err)
 	}
 	for _, name := range s.Out {
-		v := m.byName[name]
+		v := m.value(name)
 		raw, err := mach.ReadOutputRaw(name)
 		if err != nil {
 			return nil, err
