@@ -5,6 +5,9 @@ import (
 	"math/rand"
 	"testing"
 
+	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/backend/isa"
+	pimrt "github.com/pimc-dev/pimc/backend/runtime"
 	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -189,5 +192,43 @@ func TestCrossSegmentValue(t *testing.T) {
 	res, run := compileAndCheck(t, gr, target.Default(), ins...)
 	if res.Segments != 2 || len(run.Stats) != 2 {
 		t.Fatalf("%d segments, %d runs; want 2 and 2", res.Segments, len(run.Stats))
+	}
+}
+
+// TestPortQuantization: the simulator's own quantization of a float input
+// at the port (what `pimc sim` does) gives the same results as the
+// runtime, which evaluates QUANT.md's quantize with the interpreter, also
+// on values exactly half way between two codes.
+func TestPortQuantization(t *testing.T) {
+	b := newGB(t, 6)
+	x := b.input(1, 2, 5, 5)
+	gr, ins := b.finish("wbits=8,abits=8", b.relu(b.conv(x, 3, 3, 1, 1, 1, 1)))
+	res, err := backend.Compile(gr, target.Default(), backend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := pimrt.Load(res.Prog, target.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := m.Exe.Ports(isa.PortIn)[0]
+	in := ins[0][0]
+	for i := range in.F32 {
+		if i%2 == 0 { // ties: (k + 1/2) * scale, some outside the range
+			in.F32[i] = float32((float64(i%300) - 20 + 0.5) * port.Scale)
+		}
+	}
+	want, err := m.Run([]*tensor.Tensor{in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.Exe.NewMachine().Infer([]*tensor.Tensor{in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := want.Ports[got.Names[0]]
+	raw := tensor.FromI64(tensor.Int64, backend.FromPortOrder(w.Shape, got.Raw[0].I64), w.Shape...)
+	if d := firstDiff(w, raw); d >= 0 {
+		t.Fatalf("element %d: runtime %v, simulator port quantization %v", d, w.Float64At(d), raw.Float64At(d))
 	}
 }
