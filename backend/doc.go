@@ -6,16 +6,22 @@
 // ops the device cannot do stay on the host (docs/BACKEND.md).
 //
 // Files, one concept each:
-//   - layout.go: where a tensor lives in the activation buffer (strided
-//     views, zero margins for convolution padding, free reshapes);
+//   - layout.go, refine.go: where a tensor lives in the activation buffer
+//     (strided views, zero margins for convolution padding, free reshapes,
+//     buffer reuse by liveness) and copies between layouts;
 //   - matrix.go: a qconv/qfc as per-group F x K matrices with structured
 //     sparsity removed (zero filters, zero columns, zero input channels);
 //   - segment.go: K split into column segments (cols and acc_bits);
-//   - place.go: tiles of (segment, filters) packed into sub-arrays;
-//   - emit*.go: the code (pixel loops, never unrolled);
-//   - partition.go: device segments and host ops;
-//   - compile.go: the driver, Compile.
+//   - place.go: tiles of (segment, filters) packed into sub-arrays, checked;
+//   - map_matrix.go, emit_matrix.go: qconv/qfc pixel loops (pld, wrp, bmac
+//     rounds and filter loops, vacc, vrq, vst);
+//   - emit_pool.go, emit_elem.go, emit_vec.go: pooling, qadd, qclip,
+//     qconcat, pad and the element-wise vector loop;
+//   - node.go: per-op dispatch and data movement;
+//   - partition.go, host.go: device segments, host ops, the host section;
+//   - compile.go: the driver, Compile, ports and the summary.
 //
+// docs/BACKEND.md describes the mapping, the emitted code and the runtime.
 // Allowed imports: ir, ir/tensor, backend/isa, backend/target and the
 // standard library. The runtime that runs host ops and device segments
 // together is backend/runtime.
