@@ -232,3 +232,36 @@ func TestPortQuantization(t *testing.T) {
 		t.Fatalf("element %d: runtime %v, simulator port quantization %v", d, w.Float64At(d), raw.Float64At(d))
 	}
 }
+
+// TestRandomLayers: seeded random convolution and fc layers (channels,
+// filters, kernel, stride, padding, dilation, groups, bit widths, zeroed
+// filters and channels) checked bit for bit.
+func TestRandomLayers(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	for i := 0; i < 16; i++ {
+		groups := []int{1, 1, 2, 4}[rng.Intn(4)]
+		C := groups * (1 + rng.Intn(24))
+		F := groups * (1 + rng.Intn(40))
+		k := 1 + rng.Intn(4)
+		st, pad, dil := 1+rng.Intn(2), rng.Intn(k), 1+rng.Intn(2)
+		H := (k-1)*dil + 1 + rng.Intn(6)
+		wb, ab := 2+rng.Intn(7), 2+rng.Intn(7)
+		name := fmt.Sprintf("C%d_F%d_k%d_s%d_p%d_d%d_g%d_W%dA%d", C, F, k, st, pad, dil, groups, wb, ab)
+		t.Run(name, func(t *testing.T) {
+			b := newGB(t, int64(i))
+			x := b.input(1, C, H, H+1)
+			y := b.conv(x, F, k, st, pad, dil, groups)
+			w := y.Def.Inputs[1].Const
+			K := C / groups * k * k
+			for f := 0; f < F; f++ {
+				if rng.Intn(5) == 0 { // a pruned filter
+					clear(w.F32[f*K : (f+1)*K])
+				}
+			}
+			y = b.relu(y)
+			f := b.fc(b.op(ir.OpFlatten, ir.Attrs{"axis": ir.IntAttr(1)}, y), 1+rng.Intn(70))
+			gr, ins := b.finish(fmt.Sprintf("wbits=%d,abits=%d,keep-ends=false", wb, ab), f)
+			compileAndCheck(t, gr, target.Default(), ins...)
+		})
+	}
+}
