@@ -220,18 +220,28 @@ func benchProgram(b *testing.B, wbits, abits int) {
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
 }
 
-// TestEmbeddedAccuracy checks the accuracy the demo model's package claims,
-// over the whole MNIST test set (about 3 s).
+// TestEmbeddedAccuracy checks the accuracies the demo models' package
+// claims, over the whole MNIST test set (about 5 s).
 func TestEmbeddedAccuracy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10000 images; -short")
 	}
 	_, test := loadMNIST(t)
-	r, err := Float(importLeNet(t), test, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := fmt.Sprintf("%.4f", r.Accuracy()); got != fmt.Sprintf("%.4f", lenet5.TestAccuracy) || r.Images != 10000 {
-		t.Fatalf("accuracy %s (%d/%d), lenet5.TestAccuracy says %.4f", got, r.Correct, r.Images, lenet5.TestAccuracy)
+	for _, m := range []struct {
+		name string
+		onnx []byte
+		acc  float64
+	}{{lenet5.Name, lenet5.ONNX, lenet5.TestAccuracy}, {lenet5.ADMMName, lenet5.ADMM, lenet5.ADMMAccuracy}} {
+		g, err := frontend.Import(m.name, m.onnx, frontend.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Float(g, test, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprintf("%.4f", r.Accuracy()); got != fmt.Sprintf("%.4f", m.acc) || r.Images != 10000 {
+			t.Errorf("%s: accuracy %s (%d/%d), package lenet5 says %.4f", m.name, got, r.Correct, r.Images, m.acc)
+		}
 	}
 }

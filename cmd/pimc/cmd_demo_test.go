@@ -23,7 +23,7 @@ func TestDemo(t *testing.T) {
 		t.Log(out)
 	}
 	for _, want := range []string{
-		"float", "W8A8", "W4A4", "latency / image", "energy / image", "TOPS/W", "sub-arrays used", "chip area", "weight storage",
+		"float", "W8A8", "W4A4", "ADMM W4A4", "latency / image", "energy / image", "TOPS/W", "sub-arrays used", "chip area", "weight storage",
 		"equal the quantized reference interpreter's on all 20 images",
 		"pimc train lenet5 -dataset mnist",
 		"pimc eval " + filepath.Join(dir, "lenet5.onnx") + " -dataset mnist -limit 20",
@@ -32,36 +32,49 @@ func TestDemo(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	// Accuracy cells: "NN.NN% (c/20)" for the three columns.
-	if n := len(regexp.MustCompile(`\d+\.\d\d% \(\d+/20\)`).FindAllString(out, -1)); n != 3 {
-		t.Errorf("%d accuracy cells, want 3:\n%s", n, out)
+	// Accuracy cells: "NN.NN% (c/20)" for the four columns.
+	if n := len(regexp.MustCompile(`\d+\.\d\d% \(\d+/20\)`).FindAllString(out, -1)); n != 4 {
+		t.Errorf("%d accuracy cells, want 4:\n%s", n, out)
 	}
-	// Weight storage shrinks: float 32-bit > W8A8 > W4A4.
-	m := regexp.MustCompile(`weight storage \(conv/fc\)\s+([\d.]+) kbit\s+([\d.]+) kbit\s+([\d.]+) kbit`).FindStringSubmatch(out)
-	if m == nil || !(atof(m[1]) > atof(m[2]) && atof(m[2]) > atof(m[3])) {
+	// Weight storage shrinks: float 32-bit > W8A8 > W4A4 > ADMM.
+	m := regexp.MustCompile(`weight storage \(conv/fc\)\s+([\d.]+) kbit\s+([\d.]+) kbit\s+([\d.]+) kbit\s+([\d.]+) kbit`).FindStringSubmatch(out)
+	if m == nil || !(atof(m[1]) > atof(m[2]) && atof(m[2]) > atof(m[3]) && atof(m[3]) > atof(m[4])) {
 		t.Errorf("weight storage row %q", m)
 	}
-	cmd := regexp.MustCompile(`(?m)^  pimc (compile .* -wbits 4 -abits 4 .*)$`).FindStringSubmatch(out)
-	if cmd == nil {
-		t.Fatalf("no W4A4 compile command in:\n%s", out)
+	// Every printed compile command writes the program the demo simulated.
+	cmds := regexp.MustCompile(`(?m)^  pimc (compile .*)$`).FindAllStringSubmatch(out, -1)
+	if len(cmds) != 3 {
+		t.Fatalf("%d compile commands, want 3 (W8A8, W4A4, ADMM):\n%s", len(cmds), out)
 	}
-	args := strings.Fields(cmd[1])
-	demoProg := args[len(args)-1]
-	mine := filepath.Join(t.TempDir(), "again.pimb")
-	args[len(args)-1] = mine
-	if code, _, errs := runCLI(args...); code != exitOK {
-		t.Fatalf("%v: exit %d: %s", args, code, errs)
+	for _, cmd := range cmds {
+		args := strings.Fields(cmd[1])
+		demoProg := args[len(args)-1]
+		mine := filepath.Join(t.TempDir(), "again.pimb")
+		args[len(args)-1] = mine
+		if code, _, errs := runCLI(args...); code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		a, err := os.ReadFile(demoProg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(mine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Fatalf("the printed command %q writes a different program than the demo's %s", cmd[1], demoProg)
+		}
 	}
-	a, err := os.ReadFile(demoProg)
-	if err != nil {
-		t.Fatal(err)
+	// The compress command names files the demo wrote.
+	m = regexp.MustCompile(`(?m)^  pimc compress (\S+) -dataset mnist -config (\S+) -o (\S+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no compress command in:\n%s", out)
 	}
-	b, err := os.ReadFile(mine)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(a, b) {
-		t.Fatalf("the printed command %q writes a different program than the demo's %s", cmd[1], demoProg)
+	for _, f := range m[1:] {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("compress command: %v", err)
+		}
 	}
 }
 
