@@ -2,7 +2,6 @@ package sim
 
 import (
 	"math"
-	"slices"
 
 	"github.com/pimc-dev/pimc/backend/isa"
 )
@@ -43,47 +42,6 @@ func (e *Executable) prepareReg() {
 		}
 	}
 	e.regHeads = heads
-}
-
-// regCache memoises the timing pass of a register-addressed run entered at
-// its head (runCache), for the sub-arrays its registers selected and the
-// register ready times it saw: it applies while every bmac addresses the
-// same sub-array as then and its registers bind the same way (a ready time
-// only matters above t0 + cycle, so it is kept relative to the issue time
-// t0 and clamped there).
-type regCache struct {
-	rc  runCache
-	seq []uint32 // sub-array of each bmac
-	rdy []int64  // clamped relative register ready time of each bmac
-	sas []uint32 // distinct sub-arrays, in order of first use
-}
-
-// regTiming is the memoised timing pass of the full register-addressed run
-// ops entered at t0 (see cachedTiming).
-func (m *Machine) regTiming(c *regCache, ops []sbmac, ready []int64, t0 int64) ([]int64, int64, int64) {
-	cyc := m.bk.cyc
-	same := len(c.seq) == len(ops)
-	if same {
-		seq, rdy := c.seq[:len(ops)], c.rdy[:len(ops)]
-		for i := range ops {
-			if seq[i] != ops[i].sa || rdy[i] != max(ready[i]-t0, cyc) {
-				same = false
-				break
-			}
-		}
-	}
-	if !same {
-		c.seq, c.rdy, c.sas = c.seq[:0], c.rdy[:0], c.sas[:0]
-		for i := range ops {
-			c.seq = append(c.seq, ops[i].sa)
-			c.rdy = append(c.rdy, max(ready[i]-t0, cyc))
-			if !slices.Contains(c.sas, ops[i].sa) {
-				c.sas = append(c.sas, ops[i].sa)
-			}
-		}
-		c.rc = runCache{} // the timer key has another shape: start over
-	}
-	return m.cachedTiming(&c.rc, c.sas, ops, ready, t0)
 }
 
 // bmacReg executes the register-addressed bmacs [pc, pc+n) (n <=
