@@ -172,7 +172,7 @@ func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, 
 	}
 	// The same pipeline as pimc compile -wbits -abits -calib, so the
 	// printed compile command writes the same program byte for byte.
-	pipe := fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%s}", v.wbits, v.abits, calibDir)
+	pipe := fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q}", v.wbits, v.abits, calibDir)
 	if err := passes.NewManager().RunString(g, pipe); err != nil {
 		return nil, err
 	}
@@ -208,9 +208,9 @@ func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, 
 	for _, l := range comp.Layers {
 		c.weightBits += l.KeptFilters * l.KeptCols * l.M
 	}
-	c.compile = fmt.Sprintf("pimc compile %s -wbits %d -abits %d -calib %s -o %s", v.file, v.wbits, v.abits, calibDir, prog)
+	c.compile = fmt.Sprintf("pimc compile %s -wbits %d -abits %d -calib %s -o %s", shellQuote(v.file), v.wbits, v.abits, shellQuote(calibDir), shellQuote(prog))
 	if tflag != "" {
-		c.compile += " -target " + tflag
+		c.compile += " -target " + shellQuote(tflag)
 	}
 	return c, nil
 }
@@ -322,13 +322,13 @@ func writeDemoCommands(w io.Writer, limited bool, modelPath string, n int, cols 
 	}
 	fmt.Fprintln(w, "\nreproduce step by step:")
 	fmt.Fprintf(w, "  %s    # the embedded model (%s)\n", lenet5.TrainCommand, "~2 min on 2 cores")
-	fmt.Fprintf(w, "  pimc eval %s -dataset mnist%s\n", modelPath, lim)
+	fmt.Fprintf(w, "  pimc eval %s -dataset mnist%s\n", shellQuote(modelPath), lim)
 	for _, c := range cols {
 		if c.made != "" {
 			fmt.Fprintf(w, "  %s\n", c.made)
 		}
 		fmt.Fprintf(w, "  %s\n", c.compile)
-		fmt.Fprintf(w, "  pimc eval %s -dataset mnist%s -v\n", c.prog, lim)
+		fmt.Fprintf(w, "  pimc eval %s -dataset mnist%s -v\n", shellQuote(c.prog), lim)
 	}
 }
 
@@ -345,6 +345,23 @@ func demoCompressed(dir, floatModel string) ([]demoVariant, error) {
 	file := filepath.Join(dir, lenet5.ADMMName)
 	return []demoVariant{{
 		name: "ADMM W4A4", wbits: 4, abits: 4, file: file, onnx: lenet5.ADMM,
-		made: fmt.Sprintf("pimc compress %s -dataset mnist -config %s -o %s    # ADMM pruning + 4-bit weights (~3 min on 2 cores)", floatModel, cfg, file),
+		made: fmt.Sprintf("pimc compress %s -dataset mnist -config %s -o %s    # ADMM pruning + 4-bit weights (~3 min on 2 cores)",
+			shellQuote(floatModel), shellQuote(cfg), shellQuote(file)),
 	}}, nil
+}
+
+// shellQuote returns s as one POSIX shell word: unchanged when it holds only
+// characters no shell treats specially, else in single quotes.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+=:,@%", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

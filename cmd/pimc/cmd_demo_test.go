@@ -96,3 +96,16 @@ func atof(s string) float64 {
 	}
 	return f
 }
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"/tmp/pimc-demo-1/lenet5.onnx": "/tmp/pimc-demo-1/lenet5.onnx",
+		"my dir/x.onnx":                "'my dir/x.onnx'",
+		"it's":                         `'it'\''s'`,
+		"":                             "''",
+	} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
