@@ -103,6 +103,9 @@ func Compress(g *ir.Graph, o Options) (*Result, error) {
 		return nil, err
 	}
 	tr := o.Train
+	if tr == nil || tr.Len() == 0 {
+		return nil, fmt.Errorf("admm: ADMM mode needs a labelled training set (use the layer-wise mode without one)")
+	}
 	if h.Limit > 0 {
 		tr = tr.Head(h.Limit)
 	}
