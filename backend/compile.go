@@ -3,6 +3,8 @@ package backend
 import (
 	"fmt"
 	"math"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/pimc-dev/pimc/backend/isa"
@@ -55,12 +57,15 @@ type compiler struct {
 	regVals map[*region][]*ir.Value
 	valRegs map[*ir.Value][]*region
 	lastUse map[*ir.Value]int
-	padded  map[*ir.Value]*layout
-	names   map[*ir.Value]string
-	used    map[string]bool
-	consts  map[string]int
-	res     *Result
-	uses    map[*ir.Value][]*ir.Node
+	// portRegs are the buffers of every port so far, sorted by start
+	// (ports of all segments must be disjoint).
+	portRegs []region
+	padded   map[*ir.Value]*layout
+	names    map[*ir.Value]string
+	used     map[string]bool
+	consts   map[string]int
+	res      *Result
+	uses     map[*ir.Value][]*ir.Node
 	// fit collects the sub-array needs of every matrix layer, so a model
 	// that does not fit is reported with all its layers at once.
 	overflow bool
@@ -138,6 +143,7 @@ func (c *compiler) run() error {
 		if err != nil {
 			return err
 		}
+		c.addPortReg(sel)
 		e.b.AddPort(isa.Port{Name: SegmentPort, Dir: isa.PortIn, Addr: uint32(sel.base), Shape: []uint32{1}, Type: isa.MakeIntType(16, false), Scale: 1})
 		r, k := e.reg(), e.reg()
 		e.emit(isa.OpLd, r, 0, int64(sel.base))
@@ -153,8 +159,19 @@ func (c *compiler) run() error {
 		e.vl = e.arch.DPULanes
 		c.lay = map[*ir.Value]*layout{}
 		c.padded = map[*ir.Value]*layout{}
-		// Every segment starts after a reset: the whole buffer is zero again.
+		// Every segment starts after a reset: the whole buffer is zero
+		// again, and everything but the ports of earlier segments is free.
 		c.buf = abuf{size: e.arch.ActBufferWords, top: base}
+		at := 0
+		for _, p := range c.portRegs {
+			if p.start > at {
+				c.buf.free = append(c.buf.free, region{start: at, size: p.start - at})
+			}
+			at = max(at, p.start+p.size)
+		}
+		if base > at {
+			c.buf.free = append(c.buf.free, region{start: at, size: base - at})
+		}
 		c.regVals = map[*region][]*ir.Value{}
 		c.valRegs = map[*ir.Value][]*region{}
 		c.lastUse = map[*ir.Value]int{}
@@ -298,6 +315,7 @@ func (c *compiler) inputPort(v *ir.Value, k int) error {
 		return fmt.Errorf("backend: input %q: %w", c.names[v], err)
 	}
 	c.setLay(v, l)
+	c.addPortReg(l)
 	c.e.b.AddPort(isa.Port{Name: c.portIn(v, k), Dir: isa.PortIn, Addr: uint32(l.base), Shape: u32s(portShape(v.Type.Shape)), Type: t, Scale: portScale(v)})
 	return nil
 }
@@ -321,8 +339,20 @@ func (c *compiler) outputPort(v *ir.Value) error {
 		}
 		l = d
 	}
+	c.addPortReg(l)
 	c.e.b.AddPort(isa.Port{Name: c.names[v], Dir: isa.PortOut, Addr: uint32(l.base), Shape: u32s(portShape(v.Type.Shape)), Type: t, Scale: portScale(v)})
 	return nil
+}
+
+// addPortReg records a port's words (a canonical layout: contiguous from
+// its base).
+func (c *compiler) addPortReg(l *layout) {
+	r := region{start: l.base, size: 1}
+	for _, d := range l.shape {
+		r.size *= d
+	}
+	i := sort.Search(len(c.portRegs), func(i int) bool { return c.portRegs[i].start > r.start })
+	c.portRegs = slices.Insert(c.portRegs, i, r)
 }
 
 // constName is a unique CMEM block name prefix for a node.

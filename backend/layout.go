@@ -126,28 +126,36 @@ func portShape(s []int) []int {
 	return out
 }
 
-// region is an allocated range of activation-buffer words.
-type region struct{ start, size int }
+// region is a range of activation-buffer words; dirty (free regions only)
+// when something was written there since the last reset.
+type region struct {
+	start, size int
+	dirty       bool
+}
 
-// abuf allocates the activation buffer: first fit in freed space (values
-// die after their last reader), else the never-used top. Words above top
-// are still zero from reset; freed words are dirty, so a buffer that needs
-// zero cells (margins, pad) placed there is cleared with bfill.
+// abuf allocates the activation buffer: first fit in free space (values die
+// after their last reader), else the never-used top. Words above top are
+// still zero from reset, and so are the free gaps a segment starts with;
+// freed words are dirty, so a buffer that needs zero cells (margins, pad)
+// placed there is cleared with bfill (clean space is preferred for it).
 type abuf struct {
 	size, top int
-	free      []region // sorted by start, coalesced, dirty
+	free      []region // sorted by start, coalesced
 }
 
 func (b *abuf) take(n int, preferClean bool) (start int, dirty bool, ok bool) {
-	if !preferClean || b.top+n > b.size {
+	for pass := 0; pass < 2; pass++ {
+		if pass == 1 && preferClean && b.top+n <= b.size {
+			break // no clean gap: fresh words
+		}
 		for i, f := range b.free {
-			if f.size >= n {
+			if f.size >= n && (!preferClean || pass == 1 || !f.dirty) {
 				b.free[i].start += n
 				b.free[i].size -= n
 				if b.free[i].size == 0 {
 					b.free = append(b.free[:i], b.free[i+1:]...)
 				}
-				return f.start, true, true
+				return f.start, f.dirty, true
 			}
 		}
 	}
@@ -160,14 +168,16 @@ func (b *abuf) take(n int, preferClean bool) (start int, dirty bool, ok bool) {
 
 func (b *abuf) release(r *region) {
 	i := sort.Search(len(b.free), func(i int) bool { return b.free[i].start > r.start })
-	b.free = slices.Insert(b.free, i, *r)
+	b.free = slices.Insert(b.free, i, region{r.start, r.size, true})
 	// Coalesce with the neighbours; a run ending at top returns to top.
 	if i+1 < len(b.free) && b.free[i].start+b.free[i].size == b.free[i+1].start {
 		b.free[i].size += b.free[i+1].size
+		b.free[i].dirty = b.free[i].dirty || b.free[i+1].dirty
 		b.free = slices.Delete(b.free, i+1, i+2)
 	}
 	if i > 0 && b.free[i-1].start+b.free[i-1].size == b.free[i].start {
 		b.free[i-1].size += b.free[i].size
+		b.free[i-1].dirty = b.free[i-1].dirty || b.free[i].dirty
 		b.free = slices.Delete(b.free, i, i+1)
 	}
 }
@@ -204,7 +214,7 @@ func (c *compiler) alloc(s []int, margin []int, zero bool) (*layout, error) {
 		c.e.emit(isa.OpBfill, ra, rl, 0)
 		c.e.free(ra, rl)
 	}
-	l.reg = &region{start, stride}
+	l.reg = &region{start: start, size: stride}
 	l.base = start + off
 	return l, nil
 }
