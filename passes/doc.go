@@ -36,7 +36,8 @@
 // testdata/ if its output is worth reading.
 //
 // Allowed imports: ir, ir/tensor, ir/interp, backend/target, internal/atomicfile,
-// gopkg.in/yaml.v3 (per-layer quantization configs), the standard library
+// data (calibration images from named datasets), gopkg.in/yaml.v3 (per-layer
+// quantization configs), the standard library
 // (imports_test.go enforces it). Never frontend, backend or sim: passes work
 // on the IR only.
 package passes

@@ -11,6 +11,7 @@ import (
 func TestImports(t *testing.T) {
 	allowed := map[string]bool{
 		"github.com/pimc-dev/pimc/ir":                  true,
+		"github.com/pimc-dev/pimc/data":                true,
 		"github.com/pimc-dev/pimc/ir/tensor":           true,
 		"github.com/pimc-dev/pimc/ir/interp":           true,
 		"github.com/pimc-dev/pimc/backend/target":      true,

@@ -188,10 +188,9 @@ func TestQuantizeOptionsAndStages(t *testing.T) {
 		}
 	}
 	g := resBlockGraph(t)
+	// fashion-mnist fails either way: not installed, or its 28x28 images do
+	// not fit the test graph's input.
 	for _, calib := range []string{"random:0", "nosuchdir", "fashion-mnist"} {
-		if calib == "fashion-mnist" && os.Getenv("PIMC_FASHION_MNIST_DIR") != "" {
-			continue
-		}
 		if err := NewManager().RunString(ir.Clone(g), "quantize{calib="+calib+"}"); err == nil {
 			t.Errorf("calib=%s accepted", calib)
 		}
