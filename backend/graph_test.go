@@ -265,3 +265,34 @@ func TestRandomLayers(t *testing.T) {
 		})
 	}
 }
+
+// TestGeometries: the mapping adapts to any target geometry (small
+// sub-arrays, narrow accumulators, few DPU lanes, several accumulators,
+// 16-bit buffer words) and stays bit-exact.
+func TestGeometries(t *testing.T) {
+	for _, geo := range []struct {
+		rows, cols, accBits, lanes, accs, word int64
+	}{
+		{64, 64, 24, 64, 1, 32},
+		{32, 16, 20, 4, 2, 16},
+		{1024, 2048, 32, 8, 16, 32},
+		{24, 8, 19, 3, 1, 24},
+	} {
+		t.Run(fmt.Sprintf("%dx%d_acc%d_lanes%d", geo.rows, geo.cols, geo.accBits, geo.lanes), func(t *testing.T) {
+			tgt := target.Default()
+			g := &tgt.Geometry
+			g.Rows.Value, g.Cols.Value, g.AccBits.Value = geo.rows, geo.cols, geo.accBits
+			g.DPULanes.Value, g.AccPerSubarray.Value, g.ActWordBits.Value = geo.lanes, geo.accs, geo.word
+			g.Banks.Value = 64
+			b := newGB(t, 8)
+			x := b.input(1, 6, 7, 7)
+			y := b.relu(b.conv(x, 10, 3, 1, 1, 1, 1))
+			z := b.relu(b.op(ir.OpAdd, nil, b.conv(y, 6, 3, 1, 1, 1, 2), x))
+			p := b.pool(ir.OpAvgPool, z, 2, 2, 0, 1, 0)
+			o := b.fc(b.op(ir.OpFlatten, ir.Attrs{"axis": ir.IntAttr(1)}, p), 9)
+			gr, ins := b.finish("wbits=8,abits=8", o)
+			res, _ := compileAndCheck(t, gr, tgt, ins...)
+			t.Logf("%d sub-arrays, %d instructions", res.Subarrays, len(res.Prog.Code))
+		})
+	}
+}
