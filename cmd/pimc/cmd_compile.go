@@ -67,7 +67,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		return exitUser
 	}
 	if pf.Passes == "" {
-		pf.Passes = fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%s}", *wbits, *abits, *calib)
+		pf.Passes = fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q}", *wbits, *abits, *calib)
 	}
 	if err := pf.startProfile(); err != nil {
 		return fail(err)
