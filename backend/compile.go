@@ -232,13 +232,25 @@ const SegmentPort = "$segment"
 
 // nameValues gives every value crossing the device boundary a unique port
 // name: the graph input's name for a quantized input, else the value's
-// name, else v<N>; a quantized graph input x is x_q.
+// name, else v<N>; a quantized graph input x is x_q. Graph outputs keep
+// their ONNX names (claimed first), so users see the model's output names
+// even when a dequantize output shares its name with the integer value it
+// reads.
 func (c *compiler) nameValues() {
 	for _, v := range c.g.Inputs {
 		c.used[v.Name] = true
 	}
+	for _, v := range c.g.Outputs {
+		if v.Name != "" && !c.used[v.Name] && !strings.HasPrefix(v.Name, "$") {
+			c.used[v.Name] = true
+			c.names[v] = v.Name
+		}
+	}
 	for _, n := range c.g.Nodes {
 		for _, o := range n.Outputs {
+			if _, done := c.names[o]; done {
+				continue
+			}
 			name := o.Name
 			if n.Op == ir.OpQuantize && n.Inputs[0].Def == nil && n.Inputs[0].Name != "" {
 				name = n.Inputs[0].Name + "_q"

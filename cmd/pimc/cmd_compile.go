@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -68,6 +69,13 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	}
 	if pf.Passes == "" {
 		pf.Passes = fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q}", *wbits, *abits, *calib)
+		calibSet := false
+		fs.Visit(func(f *flag.Flag) { calibSet = calibSet || f.Name == "calib" })
+		if !calibSet {
+			// Random inputs rarely span the ranges real data reaches, so
+			// outputs may clip; say so rather than degrade silently.
+			fmt.Fprintf(stderr, "pimc compile: note: activation ranges calibrated on %s (uniform in [-1, 1)); pass -calib mnist|fashion-mnist|DIR to calibrate on real inputs\n", *calib)
+		}
 	}
 	if err := pf.startProfile(); err != nil {
 		return fail(err)
