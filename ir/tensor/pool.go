@@ -123,7 +123,9 @@ func pool(dst, x *Tensor, p PoolParams, isMax bool) error {
 	planes := x.Shape[0] * x.Shape[1]
 	switch x.DType.Storage() {
 	case StoreF32:
-		poolLoop(dst.F32, x.F32, planes, ax, isMax, p.CountIncludePad, float32(math.Inf(-1)))
+		if !isMax || !maxPoolInteriorF32(dst.F32, x.F32, planes, ax) {
+			poolLoop(dst.F32, x.F32, planes, ax, isMax, p.CountIncludePad, float32(math.Inf(-1)))
+		}
 		RoundToType(x.DType, dst.F32)
 	case StoreF64:
 		poolLoop(dst.F64, x.F64, planes, ax, isMax, p.CountIncludePad, math.Inf(-1))
