@@ -15,13 +15,19 @@ type Hyper struct {
 	EpochsPerStep  int     `yaml:"epochs_per_update"`
 	Retrain        int     `yaml:"retrain_epochs"`       // masked retraining, 2
 	QuantRetrain   int     `yaml:"quant_retrain_epochs"` // retraining with frozen quantized weights, 1
-	LR             float64 `yaml:"lr"`                   // 0.01 (SGD), restarted at every update
-	Optimizer      string  `yaml:"optimizer"`            // sgd, nesterov or adam; sgd
-	Batch          int     `yaml:"batch"`                // 64
-	WeightDecay    float64 `yaml:"weight_decay"`         // 0
-	Seed           uint64  `yaml:"seed"`                 // 1
-	Limit          int     `yaml:"limit"`                // train on the first N images (0: all)
-	Purify         float64 `yaml:"purify"`               // drop groups with norm <= purify * largest; 0: exact zeros only
+	// QuantRetrainMode is how quantized retraining treats the quantized
+	// weights: "frozen" (default: they stay on their codes, only biases and
+	// batch-norm parameters train) or "ste" (straight-through estimator:
+	// forward with the projected weights Q(W; mask), update the float
+	// shadow copies, project at the end).
+	QuantRetrainMode string  `yaml:"quant_retrain"`
+	LR               float64 `yaml:"lr"`           // 0.01 (SGD), restarted at every update
+	Optimizer        string  `yaml:"optimizer"`    // sgd, nesterov or adam; sgd
+	Batch            int     `yaml:"batch"`        // 64
+	WeightDecay      float64 `yaml:"weight_decay"` // 0
+	Seed             uint64  `yaml:"seed"`         // 1
+	Limit            int     `yaml:"limit"`        // train on the first N images (0: all)
+	Purify           float64 `yaml:"purify"`       // drop groups with norm <= purify * largest; 0: exact zeros only
 	// Layer-wise mode.
 	CalibImages    int     `yaml:"calib_images"`    // 256
 	LayerwiseIters int     `yaml:"layerwise_iters"` // ADMM iterations per layer and phase, 30
@@ -49,6 +55,12 @@ func (h Hyper) withDefaults() (Hyper, error) {
 	}
 	if h.Mode != "sequential" && h.Mode != "joint" {
 		return h, fmt.Errorf("admm.mode %q: want sequential or joint", h.Mode)
+	}
+	if h.QuantRetrainMode == "" {
+		h.QuantRetrainMode = "frozen"
+	}
+	if h.QuantRetrainMode != "frozen" && h.QuantRetrainMode != "ste" {
+		return h, fmt.Errorf("admm.quant_retrain %q: want frozen or ste", h.QuantRetrainMode)
 	}
 	if h.Optimizer == "" {
 		h.Optimizer = "sgd"

@@ -33,6 +33,10 @@ type run struct {
 	pruned, frozen     bool
 	opt                train.Optimizer
 	codes              map[string]*Codes
+	// From a checkpoint, consumed by the next epoch: the optimizer state
+	// of an unfinished phase and the STE shadows of quantized retraining.
+	resumeOpt    *train.OptimizerState
+	resumeShadow map[*train.Param][]float32
 }
 
 // bind ties every layer with a spec to the model's parameters.
@@ -263,6 +267,10 @@ func (r *run) finish() error {
 	}
 	r.codes = map[string]*Codes{}
 	for _, b := range r.layers {
+		if err := b.w.SetSTE(nil, nil); err != nil { // Data keeps Q(shadow)
+			return err
+		}
+		b.w.Frozen = false
 		w := b.w.Data.F32
 		if len(b.spec.Prunes) > 0 {
 			if err := r.purify(b); err != nil {
@@ -287,17 +295,34 @@ func (r *run) finish() error {
 	return nil
 }
 
-// freeze is the penalty of quantized retraining: it zeroes the gradients
-// of the frozen quantized weights (with weight decay off and a fresh
-// optimizer they then stay exactly on their codes) while biases and
-// batch-norm parameters keep training.
-type freeze struct{ params []*train.Param }
-
-func (f freeze) Add(*train.Model) float64 {
-	for _, p := range f.params {
-		clear(p.Grad)
+// quantRetrain prepares an epoch of quantized retraining: in "frozen"
+// mode the quantized weights are frozen (Param.Frozen: exactly on their
+// codes while biases and batch-norm parameters train); in "ste" mode they
+// become straight-through-estimator parameters whose forward values are
+// Q(shadow; mask).
+func (r *run) quantRetrain() error {
+	for _, b := range r.layers {
+		if b.spec.Bits == 0 {
+			continue
+		}
+		if r.h.QuantRetrainMode != "ste" {
+			b.w.Frozen = true
+			continue
+		}
+		if b.w.Shadow != nil {
+			continue
+		}
+		keep, shape, bits := keepOf(b.w), b.shape, b.spec.Bits
+		proj := func(dst, src []float32) error {
+			_, err := ProjectQuant(dst, src, keep, shape, bits)
+			return err
+		}
+		if err := b.w.SetSTE(proj, r.resumeShadow[b.w]); err != nil {
+			return err
+		}
 	}
-	return 0
+	r.resumeShadow = nil
+	return nil
 }
 
 // epoch trains one epoch of phase ph and, in ADMM phases, updates Z, U and
@@ -310,6 +335,16 @@ func (r *run) epoch(ph phasePlan, st *State, tr *data.Dataset) (EpochLog, error)
 			return EpochLog{}, err
 		}
 		r.opt = o
+		if r.resumeOpt != nil {
+			so, ok := o.(train.StatefulOptimizer)
+			if !ok {
+				return EpochLog{}, fmt.Errorf("admm: checkpoint has optimizer state that %s cannot take", r.h.Optimizer)
+			}
+			if err := so.Import(r.m.Params(), *r.resumeOpt); err != nil {
+				return EpochLog{}, fmt.Errorf("admm: checkpoint: %v", err)
+			}
+			r.resumeOpt = nil
+		}
 	}
 	cfg := train.Config{Epochs: 1, Batch: r.h.Batch, Seed: r.h.Seed, Optimizer: r.opt, StartEpoch: st.Global, WeightDecay: r.h.WeightDecay}
 	period := ph.epochs
@@ -333,13 +368,9 @@ func (r *run) epoch(ph phasePlan, st *State, tr *data.Dataset) (EpochLog, error)
 		}
 		cfg.Penalty = prox
 	case ph.name == phaseQuantFinal:
-		var fz freeze
-		for _, b := range r.layers {
-			if b.spec.Bits > 0 {
-				fz.params = append(fz.params, b.w)
-			}
+		if err := r.quantRetrain(); err != nil {
+			return EpochLog{}, err
 		}
-		cfg.Penalty, cfg.WeightDecay = fz, 0
 	}
 	hist, err := train.Fit(r.m, tr, r.o.Test, cfg)
 	if err != nil {

@@ -10,8 +10,8 @@ import (
 
 // State is everything Compress needs to continue a run after an epoch:
 // position, parameter and buffer values, masks, Z, U and rho of every
-// constrained layer. The optimizer's momentum is not kept: a resumed run
-// starts it afresh, as every ADMM update does anyway.
+// constrained layer, STE shadows and, inside a phase, the optimizer's
+// state, so a resumed run continues bit for bit.
 type State struct {
 	Version               int
 	Digest                string // identifies the run (the CLI hashes model and config)
@@ -24,6 +24,11 @@ type State struct {
 	Active                []bool
 	Pruned, Frozen        bool
 	Log                   []EpochLog
+	// Shadows are the float STE copies per Model.Params() entry (nil when
+	// none); Opt is the optimizer's state inside an unfinished phase (nil
+	// at a phase boundary, where the optimizer restarts anyway).
+	Shadows [][]float32
+	Opt     *train.OptimizerState
 }
 
 const stateVersion = 1
@@ -33,10 +38,15 @@ func (r *run) newState() *State { return &State{Version: stateVersion} }
 // save copies the run's state into st.
 func (r *run) save(st *State) {
 	st.Version = stateVersion
-	st.Params, st.Masks = nil, nil
+	st.Params, st.Masks, st.Shadows, st.Opt = nil, nil, nil, nil
 	for _, p := range r.m.Params() {
 		st.Params = append(st.Params, append([]float32(nil), p.Data.F32...))
 		st.Masks = append(st.Masks, append([]float32(nil), p.Mask...))
+		st.Shadows = append(st.Shadows, append([]float32(nil), p.Shadow...))
+	}
+	if so, ok := r.opt.(train.StatefulOptimizer); ok && st.Epoch != 0 {
+		o := so.Export(r.m.Params())
+		st.Opt = &o
 	}
 	for _, p := range r.m.Buffers() {
 		st.Params = append(st.Params, append([]float32(nil), p.Data.F32...))
@@ -82,6 +92,19 @@ func (r *run) restore(st *State) error {
 		b.rho, b.active = st.Rho[i], st.Active[i]
 	}
 	r.pruned, r.frozen = st.Pruned, st.Frozen
+	r.resumeOpt, r.resumeShadow = st.Opt, nil
+	if len(st.Shadows) != 0 && len(st.Shadows) != len(ps) {
+		return fmt.Errorf("admm: checkpoint has %d shadows, the model %d parameters", len(st.Shadows), len(ps))
+	}
+	for i, sh := range st.Shadows {
+		if len(sh) == 0 {
+			continue
+		}
+		if r.resumeShadow == nil {
+			r.resumeShadow = map[*train.Param][]float32{}
+		}
+		r.resumeShadow[ps[i]] = sh
+	}
 	return nil
 }
 

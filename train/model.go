@@ -35,6 +35,7 @@ type Model struct {
 	logits  *ir.Value
 	params  []*Param // trainable, in graph constant order
 	buffers []*Param // running statistics
+	live    []*Param // scratch: the parameters a step updates (not Frozen)
 	byValue map[*ir.Value]*Param
 	steps   []*step
 

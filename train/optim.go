@@ -115,3 +115,92 @@ func NewOptimizer(name string) (Optimizer, error) {
 	}
 	return nil, fmt.Errorf("train: unknown optimizer %q (want sgd, nesterov or adam)", name)
 }
+
+// OptimizerState is an optimizer's internal state in a serializable form
+// (gob), so that a checkpointed run resumes exactly: Slots[s][i] is slot s
+// (SGD: the velocity; Adam: the first and second moments) of the i-th
+// parameter of the list given to Export/Import, nil when that parameter has
+// none yet.
+type OptimizerState struct {
+	Kind  string // "sgd" or "adam"
+	Steps int    // Adam's step count (bias correction)
+	Slots [][][]float32
+}
+
+// StatefulOptimizer is an Optimizer whose state can be exported and
+// restored (SGD and Adam are).
+type StatefulOptimizer interface {
+	Optimizer
+	// Export copies the state of params (in that order).
+	Export(params []*Param) OptimizerState
+	// Import replaces the state by s, which must come from Export of the
+	// same kind of optimizer over parameters of the same sizes.
+	Import(params []*Param, s OptimizerState) error
+}
+
+func exportSlot(params []*Param, m map[*Param][]float32) [][]float32 {
+	out := make([][]float32, len(params))
+	for i, p := range params {
+		if v := m[p]; v != nil {
+			out[i] = append([]float32(nil), v...)
+		}
+	}
+	return out
+}
+
+func importSlot(params []*Param, slot [][]float32) (map[*Param][]float32, error) {
+	if len(slot) != len(params) {
+		return nil, fmt.Errorf("train: optimizer state has %d parameters, want %d", len(slot), len(params))
+	}
+	m := map[*Param][]float32{}
+	for i, p := range params {
+		if slot[i] == nil {
+			continue
+		}
+		if len(slot[i]) != p.Len() {
+			return nil, fmt.Errorf("train: optimizer state of %q has %d values, want %d", p.Name, len(slot[i]), p.Len())
+		}
+		m[p] = append([]float32(nil), slot[i]...)
+	}
+	return m, nil
+}
+
+// Export implements StatefulOptimizer.
+func (o *SGD) Export(params []*Param) OptimizerState {
+	return OptimizerState{Kind: "sgd", Slots: [][][]float32{exportSlot(params, o.vel)}}
+}
+
+// Import implements StatefulOptimizer.
+func (o *SGD) Import(params []*Param, s OptimizerState) error {
+	if s.Kind != "sgd" || len(s.Slots) != 1 {
+		return fmt.Errorf("train: optimizer state of kind %q (%d slots) does not fit SGD", s.Kind, len(s.Slots))
+	}
+	v, err := importSlot(params, s.Slots[0])
+	if err != nil {
+		return err
+	}
+	o.vel = v
+	return nil
+}
+
+// Export implements StatefulOptimizer.
+func (o *Adam) Export(params []*Param) OptimizerState {
+	return OptimizerState{Kind: "adam", Steps: o.t, Slots: [][][]float32{exportSlot(params, o.m), exportSlot(params, o.v)}}
+}
+
+// Import implements StatefulOptimizer.
+func (o *Adam) Import(params []*Param, s OptimizerState) error {
+	if s.Kind != "adam" || len(s.Slots) != 2 {
+		return fmt.Errorf("train: optimizer state of kind %q (%d slots) does not fit Adam", s.Kind, len(s.Slots))
+	}
+	m, err := importSlot(params, s.Slots[0])
+	if err != nil {
+		return err
+	}
+	v, err := importSlot(params, s.Slots[1])
+	if err != nil {
+		return err
+	}
+	o.m, o.v, o.t = m, v, s.Steps
+	return nil
+}

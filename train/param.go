@@ -38,6 +38,52 @@ type Param struct {
 	// Decay says whether weight decay applies (weights yes, biases and
 	// batch-norm parameters no, as is customary).
 	Decay bool
+	// Frozen keeps p fixed: its gradient is discarded, weight decay does
+	// not apply and the optimizer never sees it (so its values stay bit
+	// identical), while the other parameters train. ADMM's quantized
+	// retraining freezes the quantized weights this way.
+	Frozen bool
+	// Shadow is the float master copy of a straight-through-estimator
+	// parameter (see SetSTE), nil otherwise.
+	Shadow []float32
+	// project maps Shadow to Data for the forward pass (SetSTE).
+	project Projector
+}
+
+// Projector writes into dst the projection of src (same length), e.g.
+// pruning and quantization onto a constraint set. It must be idempotent.
+type Projector func(dst, src []float32) error
+
+// SetSTE makes p a straight-through-estimator parameter: from now on Data
+// holds proj(Shadow), the forward and backward passes use those projected
+// values, and the optimizer applies the gradient (taken with respect to the
+// projected weights, i.e. the identity straight-through estimate) to the
+// float Shadow, which is projected again after every step. The shadow
+// starts as a copy of the current Data (or the given shadow when it is not
+// nil, to resume). proj nil ends STE: Data keeps its projected values and
+// the shadow is dropped.
+func (p *Param) SetSTE(proj Projector, shadow []float32) error {
+	if proj == nil {
+		p.project, p.Shadow = nil, nil
+		return nil
+	}
+	if shadow == nil {
+		shadow = p.Data.F32
+	}
+	if len(shadow) != p.Len() {
+		return fmt.Errorf("train: shadow of %q has %d entries, want %d", p.Name, len(shadow), p.Len())
+	}
+	p.project, p.Shadow = proj, append([]float32(nil), shadow...)
+	p.applyMask(p.Shadow)
+	return p.reproject()
+}
+
+// reproject sets Data = project(Shadow).
+func (p *Param) reproject() error {
+	if err := p.project(p.Data.F32, p.Shadow); err != nil {
+		return fmt.Errorf("train: projection of %q: %w", p.Name, err)
+	}
+	return nil
 }
 
 // Trainable reports whether the optimizer updates p (buffers are updated by

@@ -144,8 +144,23 @@ func (m *Model) step(x *tensor.Tensor, y []int32, dz **tensor.Tensor, cfg Config
 	if cfg.Penalty != nil {
 		pen = cfg.Penalty.Add(m)
 	}
+	// From here on an STE parameter's Data is its float shadow: weight
+	// decay, the optimizer and the mask act on the shadow, which is then
+	// projected back.
+	live := m.live[:0]
+	for _, p := range m.params {
+		if p.Frozen {
+			clear(p.Grad)
+			continue
+		}
+		if p.project != nil {
+			p.Data.F32, p.Shadow = p.Shadow, p.Data.F32
+		}
+		live = append(live, p)
+	}
+	m.live = live
 	if wd := float32(cfg.WeightDecay); wd != 0 {
-		for _, p := range m.params {
+		for _, p := range live {
 			if p.Decay {
 				for i, w := range p.Data.F32 {
 					p.Grad[i] += wd * w
@@ -153,12 +168,18 @@ func (m *Model) step(x *tensor.Tensor, y []int32, dz **tensor.Tensor, cfg Config
 			}
 		}
 	}
-	for _, p := range m.params {
+	for _, p := range live {
 		p.applyMask(p.Grad)
 	}
-	cfg.Optimizer.Step(m.params, lr)
-	for _, p := range m.params {
+	cfg.Optimizer.Step(live, lr)
+	for _, p := range live {
 		p.applyMask(p.Data.F32)
+		if p.project != nil {
+			p.Data.F32, p.Shadow = p.Shadow, p.Data.F32
+			if err := p.reproject(); err != nil {
+				return 0, 0, 0, err
+			}
+		}
 	}
 	return loss, ok, pen, nil
 }
