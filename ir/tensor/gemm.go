@@ -288,6 +288,15 @@ func FC(dst, x, w, b *Tensor) error {
 		gemmF64(runtime.GOMAXPROCS(0), false, true, m, n, k, 1, x.F64, k, w.F64, k, beta, dst.F64, n)
 		return nil
 	}
+	if m <= fcRowsMax {
+		var bias []float32
+		if b != nil {
+			bias = b.F32
+		}
+		fcDotF32(dst.F32, x.F32, w.F32, bias, m, n, k)
+		RoundToType(x.DType, dst.F32)
+		return nil
+	}
 	var beta float32
 	if b != nil {
 		for i := 0; i < m; i++ {
