@@ -138,3 +138,29 @@ func TestSoftmax(t *testing.T) {
 		}
 	}
 }
+
+// TestReluF32Bits checks the branch-free relu on every class of float32:
+// zeros of both signs, subnormals, extremes, infinities and NaNs of both
+// signs, against the plain compare.
+func TestReluF32Bits(t *testing.T) {
+	bits := []uint32{0, 0x80000000, 1, 0x80000001, 0x007FFFFF, 0x807FFFFF, 0x3F800000, 0xBF800000,
+		0x7F7FFFFF, 0xFF7FFFFF, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00000, 0x7F800001, 0xFF800001, 0xFFFFFFFF}
+	for i := uint32(0); i < 1<<16; i++ {
+		bits = append(bits, i*65537+12345)
+	}
+	x := make([]float32, len(bits))
+	for i, b := range bits {
+		x[i] = math.Float32frombits(b)
+	}
+	d := make([]float32, len(x))
+	reluF32(d, x)
+	for i, v := range x {
+		want := v
+		if v < 0 {
+			want = 0
+		}
+		if math.Float32bits(d[i]) != math.Float32bits(want) {
+			t.Fatalf("relu(%#08x) = %#08x, want %#08x", bits[i], math.Float32bits(d[i]), math.Float32bits(want))
+		}
+	}
+}
