@@ -10,9 +10,12 @@ import (
 )
 
 // RunBatch runs g on inputs whose leading dimension is k times the graph's
-// (the same k for every input): it splits them into k pieces along axis 0,
-// runs the pieces with Run on GOMAXPROCS goroutines, and concatenates each
-// output's pieces along axis 0 in order. Every graph output must therefore
+// (the same k for every input). When every op of g treats axis 0 as a
+// batch axis (see planBatch) it runs g once on the stacked inputs, the
+// kernels spreading their work over the cores; otherwise it splits the
+// inputs into k pieces along axis 0, runs the pieces with Run on
+// GOMAXPROCS goroutines, and concatenates each output's pieces along axis
+// 0 in order. Every graph output must therefore
 // carry the batch on axis 0. With k = 1 it is Run. The result does not
 // depend on the number of goroutines.
 func RunBatch(g *ir.Graph, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
@@ -48,6 +51,13 @@ func RunBatch(g *ir.Graph, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if len(v.Type.Shape) == 0 || v.Type.Shape[0] != batch {
 			return nil, fmt.Errorf("interp: output %d (%q) is %v: RunBatch needs the batch (%d) on axis 0 of every output",
 				i, v.Name, v.Type, batch)
+		}
+	}
+	if plan := planBatch(g, k); plan != nil {
+		// One run over the stacked batches; on an error the batches run one
+		// by one below and report it per piece.
+		if outs, err := run(g, inputs, plan); err == nil {
+			return outs, nil
 		}
 	}
 	results := make([][]*tensor.Tensor, k)

@@ -14,13 +14,19 @@ import (
 // last reader has run. The returned tensors never share memory with the
 // inputs, the graph's constants or each other.
 func Run(g *ir.Graph, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	return run(g, inputs, nil)
+}
+
+// run is Run; with a batch plan the batched values (inputs included) hold
+// plan.k times their declared batch on axis 0.
+func run(g *ir.Graph, inputs []*tensor.Tensor, plan *batchPlan) ([]*tensor.Tensor, error) {
 	if len(inputs) != len(g.Inputs) {
 		return nil, fmt.Errorf("interp: graph %q has %d inputs, got %d tensors", g.Name, len(g.Inputs), len(inputs))
 	}
 	r := &runner{
 		env:  make(map[*ir.Value]*tensor.Tensor, len(g.Nodes)+len(g.Inputs)+len(g.Consts)),
 		left: make(map[*ir.Value]int),
-		ctx:  &Ctx{pool: getBufPool()},
+		ctx:  &Ctx{pool: getBufPool(), batch: plan},
 	}
 	defer putBufPool(r.ctx.pool)
 	for i, v := range g.Inputs {
@@ -31,7 +37,7 @@ func Run(g *ir.Graph, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if err := t.Validate(); err != nil {
 			return nil, fmt.Errorf("interp: input %d (%q): %w", i, v.Name, err)
 		}
-		if err := checkType(v, t); err != nil {
+		if err := r.ctx.checkType(v, t); err != nil {
 			return nil, fmt.Errorf("interp: input %d (%q): %w", i, v.Name, err)
 		}
 		if key := t.StorageKey(); key != nil {
@@ -248,7 +254,7 @@ func evalNode(c *Ctx, n *ir.Node, ins []*tensor.Tensor) (outs []*tensor.Tensor, 
 			continue
 		}
 		if v := n.Input(j); v != nil {
-			if err := checkType(v, t); err != nil {
+			if err := c.checkType(v, t); err != nil {
 				return nil, fmt.Errorf("input %d: %w", j, err)
 			}
 		}
@@ -269,8 +275,8 @@ func evalNode(c *Ctx, n *ir.Node, ins []*tensor.Tensor) (outs []*tensor.Tensor, 
 		if t == nil {
 			return nil, fmt.Errorf("BUG: kernel produced no tensor for output %d", j)
 		}
-		if v := n.Outputs[j]; v != nil && v.Type.DType != tensor.Invalid && !typeMatches(v.Type, t) {
-			return nil, fmt.Errorf("output %d: computed %v, graph declares %v", j, t, v.Type)
+		if v := n.Outputs[j]; v != nil && v.Type.DType != tensor.Invalid && !typeMatches(c.declared(v), t) {
+			return nil, fmt.Errorf("output %d: computed %v, graph declares %v", j, t, c.declared(v))
 		}
 	}
 	return outs, nil
@@ -279,10 +285,29 @@ func evalNode(c *Ctx, n *ir.Node, ins []*tensor.Tensor) (outs []*tensor.Tensor, 
 // checkType compares a runtime tensor with the declared type of its value
 // (skipped for values without a type yet).
 func checkType(v *ir.Value, t *tensor.Tensor) error {
-	if v.Type.DType == tensor.Invalid || typeMatches(v.Type, t) {
+	return (*Ctx)(nil).checkType(v, t)
+}
+
+// checkType is checkType against the type v has in this run (see declared).
+func (c *Ctx) checkType(v *ir.Value, t *tensor.Tensor) error {
+	if v.Type.DType == tensor.Invalid {
 		return nil
 	}
-	return fmt.Errorf("want %v, got %v", v.Type, t)
+	if ty := c.declared(v); !typeMatches(ty, t) {
+		return fmt.Errorf("want %v, got %v", ty, t)
+	}
+	return nil
+}
+
+// declared is the type value v has in this run: its declared type, with
+// axis 0 scaled for a batched value of a batched run.
+func (c *Ctx) declared(v *ir.Value) ir.Type {
+	if c != nil && c.batch != nil {
+		if ty, ok := c.batch.types[v]; ok {
+			return ty
+		}
+	}
+	return v.Type
 }
 
 func typeMatches(ty ir.Type, t *tensor.Tensor) bool {

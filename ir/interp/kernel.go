@@ -37,6 +37,7 @@ func HasKernel(op ir.Op) bool { return kernels[op] != nil }
 type Ctx struct {
 	pool    *bufPool         // nil: plain allocation
 	donated []*tensor.Tensor // inputs the running node may overwrite
+	batch   *batchPlan       // a whole-batch run of RunBatch, or nil
 }
 
 // Donated reports whether the running node may write its result into input

@@ -288,7 +288,7 @@ func FC(dst, x, w, b *Tensor) error {
 		gemmF64(runtime.GOMAXPROCS(0), false, true, m, n, k, 1, x.F64, k, w.F64, k, beta, dst.F64, n)
 		return nil
 	}
-	if m <= fcRowsMax {
+	if n*k <= fcDotMaxWeights {
 		var bias []float32
 		if b != nil {
 			bias = b.F32

@@ -1,18 +1,27 @@
 package tensor
 
-// fcRowsMax is the largest batch (rows of x) for which FC uses dot products
-// instead of Sgemm: a GEMM packs the whole weight matrix (or pads the lone
-// column of x to the micro-kernel width), which costs far more than the
-// math when x has a row or two, as in batch-1 inference of a classifier
-// head. From a few rows on, the packed product wins.
-const fcRowsMax = 3
+// fcDotMaxWeights is the largest weight matrix (n*k elements, 256 KiB of
+// float32, about an L2 cache's worth) for which FC computes each output as
+// a dot product instead of calling Sgemm. A GEMM packs the whole weight
+// matrix (or pads the lone column of x to the micro-kernel width), which
+// costs far more than the math when x has a row or a few, as in inference
+// of a classifier head; small weights stay in cache across the rows of a
+// batch, so the dot products stay cheap for any batch. The choice depends
+// on the weights' shape only, never on the number of rows, so a batch of
+// images gives bit for bit the results of the images one at a time.
+const fcDotMaxWeights = 1 << 16
 
 // fcDotF32 computes d [m,n] = x [m,k] · w[n,k]^T (+ bias [n] when not nil)
 // one dot product at a time: each element is its dot product plus the bias,
 // rounded once, as Sgemm with beta 1 does (only the order of the sum
 // differs, so results may differ from Sgemm's in the last bits).
 func fcDotF32(d, x, w, bias []float32, m, n, k int) {
-	for i := 0; i < m; i++ {
+	parallelFor(m, n*k, func(lo, hi int) { fcDotRows(d, x, w, bias, n, k, lo, hi) })
+}
+
+// fcDotRows computes rows [lo, hi) of fcDotF32.
+func fcDotRows(d, x, w, bias []float32, n, k, lo, hi int) {
+	for i := lo; i < hi; i++ {
 		xr := x[i*k : (i+1)*k]
 		dr := d[i*n : (i+1)*n]
 		for j := range dr {
