@@ -207,6 +207,7 @@ func convRun[T floatElem](c conv2D, d, x, w, bias []T, gemm gemmFunc[T]) {
 	}
 	tw := (P + tiles - 1) / tiles
 	tiles = (P + tw - 1) / tw
+	pw := wideCols(c, tiles)
 	jobs := c.n * c.group * tiles
 	procs := runtime.GOMAXPROCS(0)
 	work := c.fg * c.kdim * tw
@@ -223,6 +224,10 @@ func convRun[T floatElem](c conv2D, d, x, w, bias []T, gemm gemmFunc[T]) {
 		xg := x[(n*c.c+g*c.cg)*c.h*c.w:]
 		dg := d[(n*c.f+g*c.fg)*P+c0:]
 		wg := w[g*c.fg*c.kdim:]
+		if pw > 0 {
+			convWide(c, pw, col, xg, wg, dg, bias[min(len(bias), g*c.fg):], inner, gemm)
+			return
+		}
 		var beta T
 		if bias != nil {
 			for f := 0; f < c.fg; f++ {
@@ -250,7 +255,7 @@ func convRun[T floatElem](c conv2D, d, x, w, bias []T, gemm gemmFunc[T]) {
 			f(nil)
 			return
 		}
-		buf := getScratch[T](c.kdim * tw)
+		buf := getScratch[T](max(c.kdim*tw, (c.kdim+c.fg)*pw))
 		f(*buf)
 		putScratch(buf)
 	}
@@ -318,6 +323,13 @@ func im2colParallel[T floatElem](c conv2D, col, x []T, c0, cw int) {
 // row the valid input columns form one interval (validRange), so each run
 // is a zero fill, a copy (or strided gather) and a zero fill.
 func im2colChannels[T floatElem](c conv2D, col, x []T, c0, cw, ch0, ch1 int) {
+	if !im2colInterior(c, col, x, c0, cw, ch0, ch1) {
+		im2colGeneral(c, col, x, c0, cw, ch0, ch1)
+	}
+}
+
+// im2colGeneral is im2colChannels for any padding and tile.
+func im2colGeneral[T floatElem](c conv2D, col, x []T, c0, cw, ch0, ch1 int) {
 	oy0, ox0 := c0/c.ow, c0%c.ow
 	for ch := ch0; ch < ch1; ch++ {
 		xc := x[ch*c.h*c.w : (ch+1)*c.h*c.w]

@@ -19,6 +19,8 @@ func BenchmarkConv(b *testing.B) {
 		{"3x3_256to256_8x8", 256, 256, 8, 3, 1, 1, 1},
 		{"1x1_s2_128to256_16x16", 128, 256, 16, 1, 2, 0, 1},
 		{"dw3x3_128_56x56", 128, 128, 56, 3, 1, 1, 128},
+		{"lenet_5x5_1to6_28x28", 1, 6, 28, 5, 1, 0, 1},
+		{"lenet_5x5_6to16_12x12", 6, 16, 12, 5, 1, 0, 1},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			r := rand.New(rand.NewSource(1))
