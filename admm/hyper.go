@@ -20,14 +20,20 @@ type Hyper struct {
 	// batch-norm parameters train) or "ste" (straight-through estimator:
 	// forward with the projected weights Q(W; mask), update the float
 	// shadow copies, project at the end).
-	QuantRetrainMode string  `yaml:"quant_retrain"`
-	LR               float64 `yaml:"lr"`           // 0.01 (SGD), restarted at every update
-	Optimizer        string  `yaml:"optimizer"`    // sgd, nesterov or adam; sgd
-	Batch            int     `yaml:"batch"`        // 64
-	WeightDecay      float64 `yaml:"weight_decay"` // 0
-	Seed             uint64  `yaml:"seed"`         // 1
-	Limit            int     `yaml:"limit"`        // train on the first N images (0: all)
-	Purify           float64 `yaml:"purify"`       // drop groups with norm <= purify * largest; 0: exact zeros only
+	QuantRetrainMode string `yaml:"quant_retrain"`
+	// ActBits fake-quantizes the input activation of the named layers to
+	// that many unsigned bits during quantized retraining (train.ActQuant,
+	// straight-through gradient): quantization-aware training for the
+	// activation widths pimc compile will use (-abits; the quantize pass
+	// keeps the first layer's input and output at 8 bits).
+	ActBits     map[string]int `yaml:"act_bits"`
+	LR          float64        `yaml:"lr"`           // 0.01 (SGD), restarted at every update
+	Optimizer   string         `yaml:"optimizer"`    // sgd, nesterov or adam; sgd
+	Batch       int            `yaml:"batch"`        // 64
+	WeightDecay float64        `yaml:"weight_decay"` // 0
+	Seed        uint64         `yaml:"seed"`         // 1
+	Limit       int            `yaml:"limit"`        // train on the first N images (0: all)
+	Purify      float64        `yaml:"purify"`       // drop groups with norm <= purify * largest; 0: exact zeros only
 	// Layer-wise mode.
 	CalibImages    int     `yaml:"calib_images"`    // 256
 	LayerwiseIters int     `yaml:"layerwise_iters"` // ADMM iterations per layer and phase, 30

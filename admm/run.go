@@ -2,7 +2,9 @@ package admm
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/ir"
@@ -37,11 +39,16 @@ type run struct {
 	// of an unfinished phase and the STE shadows of quantized retraining.
 	resumeOpt    *train.OptimizerState
 	resumeShadow map[*train.Param][]float32
+	resumeActMax []float32
+	actq         []*train.ActQuant // in the order of the layers named in Hyper.ActBits, sorted
+	actNames     []string
+	all          []*Layer // every matrix layer of the source graph
 }
 
 // bind ties every layer with a spec to the model's parameters.
 func (r *run) bind(g *ir.Graph) error {
 	layers, _ := Layers(g)
+	r.all = layers
 	uses := g.Uses()
 	for _, l := range layers {
 		sp, ok := r.o.Specs[l.Name]
@@ -266,6 +273,15 @@ func (r *run) finish() error {
 		return err
 	}
 	r.codes = map[string]*Codes{}
+	for _, name := range r.actNames { // the result has float activations
+		for _, l := range r.all {
+			if l.Name == name {
+				if _, err := r.m.SetActQuant(l.Node.Inputs[0], 0); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	for _, b := range r.layers {
 		if err := b.w.SetSTE(nil, nil); err != nil { // Data keeps Q(shadow)
 			return err
@@ -322,6 +338,30 @@ func (r *run) quantRetrain() error {
 		}
 	}
 	r.resumeShadow = nil
+	if r.actq == nil && len(r.h.ActBits) > 0 {
+		byName := map[string]*Layer{}
+		for _, l := range r.all {
+			byName[l.Name] = l
+		}
+		r.actNames = slices.Sorted(maps.Keys(r.h.ActBits))
+		for _, name := range r.actNames {
+			l := byName[name]
+			if l == nil {
+				return fmt.Errorf("admm: act_bits: %q is not a matrix layer of the model", name)
+			}
+			q, err := r.m.SetActQuant(l.Node.Inputs[0], r.h.ActBits[name])
+			if err != nil {
+				return fmt.Errorf("admm: act_bits of %q: %v", name, err)
+			}
+			r.actq = append(r.actq, q)
+		}
+		for i, mx := range r.resumeActMax {
+			if i < len(r.actq) {
+				r.actq[i].Max = mx
+			}
+		}
+		r.resumeActMax = nil
+	}
 	return nil
 }
 

@@ -29,6 +29,7 @@ type State struct {
 	// at a phase boundary, where the optimizer restarts anyway).
 	Shadows [][]float32
 	Opt     *train.OptimizerState
+	ActMax  []float32 // running maxima of the act_bits quantizers
 }
 
 const stateVersion = 1
@@ -43,6 +44,10 @@ func (r *run) save(st *State) {
 		st.Params = append(st.Params, append([]float32(nil), p.Data.F32...))
 		st.Masks = append(st.Masks, append([]float32(nil), p.Mask...))
 		st.Shadows = append(st.Shadows, append([]float32(nil), p.Shadow...))
+	}
+	st.ActMax = nil
+	for _, q := range r.actq {
+		st.ActMax = append(st.ActMax, q.Max)
 	}
 	if so, ok := r.opt.(train.StatefulOptimizer); ok && st.Epoch != 0 {
 		o := so.Export(r.m.Params())
@@ -92,7 +97,7 @@ func (r *run) restore(st *State) error {
 		b.rho, b.active = st.Rho[i], st.Active[i]
 	}
 	r.pruned, r.frozen = st.Pruned, st.Frozen
-	r.resumeOpt, r.resumeShadow = st.Opt, nil
+	r.resumeOpt, r.resumeShadow, r.resumeActMax = st.Opt, nil, st.ActMax
 	if len(st.Shadows) != 0 && len(st.Shadows) != len(ps) {
 		return fmt.Errorf("admm: checkpoint has %d shadows, the model %d parameters", len(st.Shadows), len(ps))
 	}

@@ -2,16 +2,18 @@ package admm
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
 const steTestConfig = `
 defaults: {prune: {filter: 0.25, column: 0.5}, wbits: 4}
-admm: {updates: 1, retrain_epochs: 2, quant_updates: 1, quant_retrain_epochs: 2, quant_retrain: ste, batch: 32, lr: 0.02}
+admm: {updates: 1, retrain_epochs: 2, quant_updates: 1, quant_retrain_epochs: 2, quant_retrain: ste, act_bits: {fc1: 4, fc2: 4, fc3: 4}, batch: 32, lr: 0.02}
 `
 
 // TestCompressSTE: quantized retraining with the straight-through
-// estimator ends exactly on the constraint sets, moves the quantized
+// estimator (and 4-bit fake-quantized activations) ends exactly on the
+// constraint sets, moves the quantized
 // weights (the frozen mode cannot), and resuming inside a multi-epoch
 // phase (masked retraining: optimizer momentum; STE retraining: momentum
 // and float shadows) is bit-identical to the uninterrupted run.
@@ -30,7 +32,7 @@ func TestCompressSTE(t *testing.T) {
 	if len(states) != 6 {
 		t.Fatalf("%d checkpoints, want 6", len(states))
 	}
-	frozen, _ := compressTest(t, g, tr, te, steTestConfig[:len(steTestConfig)-len("quant_retrain: ste, batch: 32, lr: 0.02}\n")]+"batch: 32, lr: 0.02}\n", nil, nil)
+	frozen, _ := compressTest(t, g, tr, te, strings.Replace(steTestConfig, "quant_retrain: ste, ", "", 1), nil, nil)
 	moved := false
 	for i, v := range res.Graph.Consts {
 		if l := frozen.Graph.Consts[i]; v.Const != nil && v.Name == l.Name && len(v.Const.F32) > 1000 && !slices.Equal(v.Const.F32, l.Const.F32) {
@@ -48,8 +50,8 @@ func TestCompressSTE(t *testing.T) {
 		if st.Opt == nil {
 			t.Fatalf("checkpoint %d inside a phase has no optimizer state", at+1)
 		}
-		if at == 4 && !slices.ContainsFunc(st.Shadows, func(s []float32) bool { return len(s) > 0 }) {
-			t.Fatal("checkpoint inside STE retraining has no shadows")
+		if at == 4 && (!slices.ContainsFunc(st.Shadows, func(s []float32) bool { return len(s) > 0 }) || len(st.ActMax) != 3) {
+			t.Fatalf("checkpoint inside STE retraining has no shadows or activation maxima (%v)", st.ActMax)
 		}
 		r2, _ := compressTest(t, g, tr, te, steTestConfig, st, nil)
 		sameConsts(t, res.Graph, r2.Graph)

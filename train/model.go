@@ -36,6 +36,7 @@ type Model struct {
 	params  []*Param // trainable, in graph constant order
 	buffers []*Param // running statistics
 	live    []*Param // scratch: the parameters a step updates (not Frozen)
+	actQ    map[*ir.Value]*ActQuant
 	byValue map[*ir.Value]*Param
 	steps   []*step
 
@@ -270,6 +271,9 @@ func (m *Model) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
 		if err != nil {
 			return nil, fmt.Errorf("train: %s: %w", st.node.Origin(), err)
 		}
+		if q := m.actQ[st.node.Outputs[0]]; q != nil {
+			out = q.apply(out, training)
+		}
 		m.act[st.node.Outputs[0]] = out
 	}
 	out := m.act[m.logits]
@@ -299,6 +303,9 @@ func (m *Model) Backward(dlogits *tensor.Tensor) error {
 		dout := m.grad[st.node.Outputs[0]]
 		if dout == nil || !m.needGrad[st.node.Outputs[0]] {
 			continue
+		}
+		if q := m.actQ[st.node.Outputs[0]]; q != nil {
+			dout = q.gate(dout)
 		}
 		dins, err := st.l.backward(dout, st.want)
 		if err != nil {
