@@ -28,6 +28,7 @@ type Hyper struct {
 	// keeps the first layer's input and output at 8 bits).
 	ActBits     map[string]int `yaml:"act_bits"`
 	LR          float64        `yaml:"lr"`           // 0.01 (SGD), restarted at every update
+	QuantLR     float64        `yaml:"quant_lr"`     // learning rate of the quantization phases (default lr)
 	Optimizer   string         `yaml:"optimizer"`    // sgd, nesterov or adam; sgd
 	Batch       int            `yaml:"batch"`        // 64
 	WeightDecay float64        `yaml:"weight_decay"` // 0
@@ -82,6 +83,7 @@ func (h Hyper) withDefaults() (Hyper, error) {
 	setI(&h.QuantRetrain, 1)
 	setF(&h.LR, 0.01)
 	setI(&h.Batch, 64)
+	setF(&h.QuantLR, h.LR)
 	if h.Seed == 0 {
 		h.Seed = 1
 	}

@@ -392,7 +392,11 @@ func (r *run) epoch(ph phasePlan, st *State, tr *data.Dataset) (EpochLog, error)
 	if admm {
 		period, pos = r.h.EpochsPerStep, st.Epoch%r.h.EpochsPerStep
 	}
-	cfg.Schedule = restart{base: r.h.LR, pos: float64(pos), period: float64(period)}
+	lr := r.h.LR
+	if ph.name == phaseQuantADMM || ph.name == phaseQuantFinal {
+		lr = r.h.QuantLR
+	}
+	cfg.Schedule = restart{base: lr, pos: float64(pos), period: float64(period)}
 	switch {
 	case admm:
 		prox := &train.Proximal{}
