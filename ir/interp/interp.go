@@ -25,7 +25,7 @@ func run(g *ir.Graph, inputs []*tensor.Tensor, plan *batchPlan) ([]*tensor.Tenso
 	}
 	r := &runner{
 		env:  make(map[*ir.Value]*tensor.Tensor, len(g.Nodes)+len(g.Inputs)+len(g.Consts)),
-		left: make(map[*ir.Value]int),
+		left: make(map[*ir.Value]int, len(g.Nodes)+len(g.Inputs)+len(g.Consts)),
 		ctx:  &Ctx{pool: getBufPool(), batch: plan},
 	}
 	defer putBufPool(r.ctx.pool)
@@ -95,8 +95,9 @@ type runner struct {
 	left map[*ir.Value]int // readers still to run (+1 for graph outputs)
 	ctx  *Ctx
 	refs map[any]int // live values per pooled buffer
-	// donBuf is reused for the donated inputs of each node.
-	donBuf []*tensor.Tensor
+	// donBuf is reused for the donated inputs of each node, insBuf for
+	// the inputs.
+	donBuf, insBuf []*tensor.Tensor
 }
 
 func (r *runner) lookup(v *ir.Value) (*tensor.Tensor, error) {
@@ -112,7 +113,13 @@ func (r *runner) lookup(v *ir.Value) (*tensor.Tensor, error) {
 // step runs node n (index i) and recycles the buffers of values it read for
 // the last time.
 func (r *runner) step(i int, n *ir.Node) error {
-	ins := make([]*tensor.Tensor, len(n.Inputs))
+	// The input slice is reused from node to node: kernels do not keep it,
+	// and the outputs (which may share it) are stored before the next step.
+	ins := r.insBuf[:0]
+	for range n.Inputs {
+		ins = append(ins, nil)
+	}
+	r.insBuf = ins
 	for j, v := range n.Inputs {
 		if v == nil {
 			continue

@@ -14,6 +14,8 @@ import (
 // which the interpreter checks afterwards), allocates each output with
 // c.Alloc and returns one tensor per n.Outputs. An output may be a view of
 // an input (same storage, new shape) but a kernel never writes to its inputs.
+// The in slice itself is reused by the interpreter after the kernel
+// returns: a kernel must not keep it.
 // Errors describe the problem without naming the node; the caller adds it.
 type Kernel func(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error)
 
