@@ -171,6 +171,14 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 		Segments: nseg, Tiles: len(tiles), Subarrays: used, FirstSubarray: first,
 		WeightRows: m.keptFilters * m.M * 0, Pixels: pixels,
 	})
+	// Declare the layer's workload on its source (set by compiler.run)
+	// so reports count the true MACs rather than infer them from the
+	// bit-serial work: per group, kept filters x kept columns, per pixel.
+	var macs int64
+	for _, grp := range m.groups {
+		macs += int64(len(grp.filters)) * int64(len(grp.offs))
+	}
+	c.e.b.AddSourceMACs(macs * int64(pixels))
 	st := &c.res.Layers[len(c.res.Layers)-1]
 	for _, t := range tiles {
 		st.WeightRows += len(t.filters) * m.M

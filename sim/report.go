@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 
@@ -24,11 +25,17 @@ import (
 //   - Energy: dynamic energy = operation counts x the target's cost table
 //     (docs/ISA.md §4); leakage = array leakage power x latency + periphery
 //     leakage fraction x dynamic energy.
-//   - MACs are multiply-accumulate equivalents counted from the bit-serial
-//     work, without knowing the bit widths: the bmacs (or and/popc/shadd
-//     triples; rdrow/or feeding a shadd are not multiplies) accumulated into
-//     one accumulator between two consumptions of
-//     it (vacc, accadd reading it, accclr, or the end of the run) form one
+//   - MACs are the multiply-accumulates of an inference. A source that
+//     declares its workload (isa.Source.MACs, format v1.2; the compiler sets
+//     it for every matrix layer: kept filters x kept columns x output pixels,
+//     per group) contributes its declared count to each run that executes
+//     any of its instructions; SourceReport.MACsSource is then "declared".
+//     Every other source ("counted"; the only kind in programs that declare
+//     nothing, such as older binaries and hand-written assembly without
+//     macs=) is inferred from the bit-serial work, without knowing the bit
+//     widths: the bmacs (or and/popc/shadd triples; rdrow/or feeding a
+//     shadd are not multiplies) accumulated into one accumulator between
+//     two consumptions of it (vacc, accadd reading it, accclr, or the end of the run) form one
 //     dot-product segment (M x N bmacs), worth K MACs, where K is the number
 //     of columns in use of the group's input row (rowa of its last bmac):
 //     the extent of the patch register (highest off+len loaded by pld since
@@ -36,8 +43,11 @@ import (
 //     weight image. This is exact for the one-segment-per-accumulator
 //     mapping of docs/ISA.md (dot, conv and relu_layer in testdata/isa give
 //     16, 576 and 900); a program that accumulates several segments of one
-//     dot product in the same accumulator is under-counted. BitOps counts
-//     the 1-bit AND-accumulates: cols per bmac.
+//     dot product in the same accumulator is under-counted, and compiled
+//     fully connected layers can be over-counted (trained LeNet-5 at W8A8:
+//     fc2 18732 counted vs 84 x 120 = 10080, fc3 2230 vs 840), hence the
+//     declared count. BitOps counts the 1-bit AND-accumulates: cols per
+//     bmac.
 //   - GOPS = 2 x MACs / latency; TOPS/W = 2 x MACs / energy; FPS = 1 / frame
 //     latency; average power = energy / latency.
 //   - Not costed: the host writing inputs into ABUF and reading outputs, and
@@ -135,6 +145,10 @@ type SourceReport struct {
 	Energy       Energy  `json:"energy_pj"`
 	AvgPowerMW   float64 `json:"avg_power_mw"` // energy / latency charged
 	MACs         float64 `json:"macs"`
+	// MACsSource says where MACs comes from: "declared" (isa.Source.MACs,
+	// set by the compiler) or "counted" (inferred from the bit-serial
+	// work). Omitted for programs that declare no MACs (all counted).
+	MACsSource   string  `json:"macs_source,omitempty"`
 	LoadEnergyPJ float64 `json:"load_energy_pj"` // weight programming of its rows
 }
 
@@ -324,10 +338,11 @@ func (s *Summary) Add(i int, st *RunStats) {
 		for k := range numKinds {
 			s.srcOps[src][k] += bySrc[src][k]
 		}
-		s.srcMACs[src] += st.MACs[src]
 	}
+	ran := make([]bool, len(bySrc))
 	for pc, ps := range st.PC {
 		src := e.src[pc] + 1
+		ran[src] = ran[src] || ps.Count > 0
 		s.srcInstr[src] += ps.Count
 		s.srcTime[src] += ps.TimePS
 		s.pcCount[pc] += ps.Count
@@ -336,7 +351,24 @@ func (s *Summary) Add(i int, st *RunStats) {
 			s.bmacs += ps.Count
 		}
 	}
+	for src := range bySrc {
+		s.srcMACs[src] += runMACs(e.Prog, st, src, ran[src])
+	}
 	s.used = max(s.used, st.SubarraysUsed)
+}
+
+// runMACs is the MACs of one run for source index src (src+1 in RunStats,
+// 0 = unattributed): the source's declared count (isa.Source.MACs) if it
+// has one and any of its instructions ran, else the count inferred from the
+// bit-serial work (RunStats.MACs).
+func runMACs(p *isa.Program, st *RunStats, src int, ran bool) int64 {
+	if src > 0 && p.Sources[src-1].MACs > 0 {
+		if ran {
+			return p.Sources[src-1].MACs
+		}
+		return 0
+	}
+	return st.MACs[src]
 }
 
 // Merge adds the runs folded into o (a summary of the same executable and
@@ -469,6 +501,7 @@ func (s *Summary) Report() *Report {
 	if s.srcInstr[0] > 0 || e.loadRowsBySrc[0] > 0 {
 		order = append(order, 0)
 	}
+	declared := slices.ContainsFunc(e.Prog.Sources, func(s isa.Source) bool { return s.MACs > 0 })
 	for _, src := range order {
 		sr := SourceReport{Index: src - 1, Layer: "(unattributed)"}
 		if src > 0 {
@@ -489,6 +522,12 @@ func (s *Summary) Report() *Report {
 			sr.AvgPowerMW = sr.Energy.Total / sr.LatencyNS
 		}
 		sr.MACs = float64(s.srcMACs[src]) / n
+		if declared {
+			sr.MACsSource = "counted"
+			if src > 0 && e.Prog.Sources[src-1].MACs > 0 {
+				sr.MACsSource = "declared"
+			}
+		}
 		sr.LoadEnergyPJ = float64(e.loadRowsBySrc[src]) * c.fj[target.OpRowWrite] / 1000 * (1 + t.PeripheryLeakageFraction())
 		rep.Sources = append(rep.Sources, sr)
 	}

@@ -255,8 +255,8 @@ func (ps *asmParser) directive(code string) {
 			copy(ps.p.TargetFingerprint[:], b)
 		}
 	case ".source":
-		if len(args) != 4 {
-			ps.errorf(".source: want: .source <index> layer=\"..\" node=\"..\" value=\"..\"")
+		if len(args) != 4 && len(args) != 5 {
+			ps.errorf(".source: want: .source <index> layer=\"..\" node=\"..\" value=\"..\" [macs=<n>]")
 			return
 		}
 		idx, ok := ps.uint(dir, "index", args[0], math.MaxInt32)
@@ -267,11 +267,22 @@ func (ps *asmParser) directive(code string) {
 			ps.errorf(".source: index %d out of order (want %d)", idx, len(ps.p.Sources))
 			return
 		}
-		m, ok := ps.kv(dir, args[1:], "layer", "node", "value")
+		keys := []string{"layer", "node", "value"}
+		if len(args) == 5 {
+			keys = append(keys, "macs") // optional declared workload (format v1.2)
+		}
+		m, ok := ps.kv(dir, args[1:], keys...)
 		if !ok {
 			return
 		}
 		var s Source
+		if len(args) == 5 {
+			n, ok := ps.uint(dir, "macs", m["macs"], math.MaxInt64)
+			if !ok {
+				return
+			}
+			s.MACs = int64(n)
+		}
 		if s.Layer, ok = ps.quoted(dir, "layer", m["layer"]); !ok {
 			return
 		}

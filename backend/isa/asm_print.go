@@ -34,7 +34,11 @@ func PrintAsm(w io.Writer, p *Program) error {
 		b.WriteByte('\n')
 	}
 	for i, s := range p.Sources {
-		fmt.Fprintf(&b, ".source %d layer=%s node=%s value=%s\n", i, strconv.Quote(s.Layer), strconv.Quote(s.Node), strconv.Quote(s.Value))
+		fmt.Fprintf(&b, ".source %d layer=%s node=%s value=%s", i, strconv.Quote(s.Layer), strconv.Quote(s.Node), strconv.Quote(s.Value))
+		if s.MACs != 0 {
+			fmt.Fprintf(&b, " macs=%d", s.MACs)
+		}
+		b.WriteByte('\n')
 	}
 	for _, pt := range p.Ports {
 		fmt.Fprintf(&b, ".%s %s addr=%d shape=%s type=%v scale=%s zp=%d\n", pt.Dir, strconv.Quote(pt.Name),

@@ -9,7 +9,7 @@ import (
 // small compressed CNN.
 func bigProgram() *Program {
 	r := rand.New(rand.NewPCG(13, 14))
-	p := &Program{TargetName: "bench", Sources: []Source{{"conv1", "Conv_0", "y"}}}
+	p := &Program{TargetName: "bench", Sources: []Source{{Layer: "conv1", Node: "Conv_0", Value: "y"}}}
 	for range 200_000 {
 		in := randInstr(r, 200_000)
 		in.Src = 0

@@ -13,7 +13,7 @@ import (
 const (
 	Magic        = "PIMB\x00\r\n\x1a"
 	FormatMajor  = 1
-	FormatMinor  = 1 // highest minor version read; files without a host section are written as 1.0
+	FormatMinor  = 2 // highest minor version read; files with neither a host section nor declared MACs are written as 1.0
 	headerSize   = 56
 	sectionEntry = 24
 )
@@ -33,12 +33,15 @@ const (
 	// SecHost (v1.1, optional) holds the host side of a compiled model:
 	// opaque bytes here, defined by docs/BACKEND.md.
 	SecHost SectionKind = 9
+	// SecSrcMACs (v1.2, optional) holds Source.MACs, one i64 per source;
+	// written only when some source declares MACs.
+	SecSrcMACs SectionKind = 10
 )
 
 var sectionNames = map[SectionKind]string{
 	SecCode: "code", SecTarget: "target", SecSources: "sources", SecSrcmap: "srcmap",
 	SecWeights: "weights", SecConsts: "consts", SecPorts: "ports", SecSymbols: "symbols",
-	SecHost: "host",
+	SecHost: "host", SecSrcMACs: "srcmacs",
 }
 
 func (k SectionKind) String() string {
@@ -144,6 +147,13 @@ func EncodeBinary(p *Program) ([]byte, error) {
 		add(SecHost, w.take())
 		minor = 1
 	}
+	if declaresMACs(p.Sources) {
+		for _, s := range p.Sources {
+			w.u64(uint64(s.MACs))
+		}
+		add(SecSrcMACs, w.take())
+		minor = 2
+	}
 
 	// Header, table, data.
 	n := len(secs)
@@ -167,6 +177,16 @@ func EncodeBinary(p *Program) ([]byte, error) {
 		out = append(out, s.data...)
 	}
 	return out, nil
+}
+
+// declaresMACs reports whether some source has a declared MAC count.
+func declaresMACs(srcs []Source) bool {
+	for _, s := range srcs {
+		if s.MACs != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // headerCRC is the CRC-32 of bytes [0,48) and of the section table.
@@ -269,7 +289,7 @@ func DecodeBinary(data []byte) (*Program, error) {
 		}
 		p.Code[i] = in
 	}
-	for _, k := range []SectionKind{SecTarget, SecSources, SecSrcmap, SecWeights, SecConsts, SecPorts, SecSymbols, SecHost} {
+	for _, k := range []SectionKind{SecTarget, SecSources, SecSrcmap, SecWeights, SecConsts, SecPorts, SecSymbols, SecHost, SecSrcMACs} {
 		b, ok := secs[k]
 		if !ok {
 			continue
@@ -376,6 +396,15 @@ func decodeSection(p *Program, r *rbuf) {
 	case SecHost:
 		p.Host = append([]byte(nil), r.b...)
 		r.off = len(r.b)
+	case SecSrcMACs:
+		// Decoded after sources (see the section order in DecodeBinary).
+		if len(r.b) != 8*len(p.Sources) {
+			r.fail("%d bytes, want 8 per source = %d", len(r.b), 8*len(p.Sources))
+			return
+		}
+		for i := range p.Sources {
+			p.Sources[i].MACs = int64(r.u64())
+		}
 	}
 }
 

@@ -74,8 +74,8 @@ func TestDecodeBinaryErrors(t *testing.T) {
 		{"empty", nil, "truncated header: 0 bytes"},
 		{"short header", good[:40], "truncated header: 40 bytes"},
 		{"bad magic", mod(func(b []byte) []byte { b[0] = 'X'; return b }), "bad magic"},
-		{"future major", mod(func(b []byte) []byte { b[8] = 2; return b }), "format version 2.0 not supported"},
-		{"future minor", mod(func(b []byte) []byte { b[10] = 2; return fixHeaderCRC(b) }), "format version 1.2 not supported"},
+		{"future major", mod(func(b []byte) []byte { b[8], b[10] = 2, 0; return b }), "format version 2.0 not supported"},
+		{"future minor", mod(func(b []byte) []byte { b[10] = 3; return fixHeaderCRC(b) }), "format version 1.3 not supported"},
 		{"header checksum", mod(func(b []byte) []byte { b[20] ^= 1; return b }), "header: checksum mismatch"},
 		{"section checksum", mod(func(b []byte) []byte { b[len(b)-1] ^= 0x80; return b }), "checksum mismatch"},
 		{"truncated table", good[:headerSize+10], "truncated section table"},
@@ -99,6 +99,7 @@ func TestDecodeBinaryErrors(t *testing.T) {
 		{"unread bytes", buildPimb([]rawSection{{1, haltCode()}, {2, append(u32s(0), 1)}}), "1 unread bytes"},
 		{"weights truncated", buildPimb([]rawSection{{1, haltCode()}, {5, u32s(2, 32, 0, 0, 0)}}), "section weights at byte 8: truncated: 2 rows of 32 bytes"},
 		{"weights zero bytes", buildPimb([]rawSection{{1, haltCode()}, {5, u32s(1, 0, 0, 0, 0)}}), "1 rows of 0 bytes"},
+		{"srcmacs count", buildPimb([]rawSection{{1, haltCode()}, {3, u32s(0)}, {10, make([]byte, 8)}}), "section srcmacs at byte 0: 8 bytes, want 8 per source = 0"},
 		{"port reserved", buildPimb([]rawSection{{1, haltCode()}, {7, append(append(u32s(1, 0), 0, 8, 1, 0), make([]byte, 20)...)}}), "reserved bytes not zero"},
 	}
 	for _, c := range cases {
@@ -170,5 +171,47 @@ func TestHostSection(t *testing.T) {
 	}
 	if string(q.Host) != "host graph text" {
 		t.Fatalf("host section %q after round trip", q.Host)
+	}
+}
+
+// TestSrcMACsSection checks the optional v1.2 srcmacs section: programs
+// without declared MACs stay byte-identical v1.0 files; declared counts
+// round-trip, are written for every source (0 = not declared) and mark v1.2.
+func TestSrcMACsSection(t *testing.T) {
+	p := &Program{Code: []Instr{NewInstr(OpHalt)},
+		Sources: []Source{{Layer: "conv", Node: "Conv_0", Value: "a"}, {Layer: "fc", Node: "Gemm_0", Value: "b"}}}
+	p.Code[0].Src = 1
+	b0, err := EncodeBinary(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b0[10] != 0 {
+		t.Fatalf("program without declared MACs written as minor %d, want 0", b0[10])
+	}
+	if n := binary.LittleEndian.Uint32(b0[12:]); n != 8 {
+		t.Fatalf("program without declared MACs has %d sections, want the 8 of v1.0", n)
+	}
+	p.Sources[1].MACs = 10080
+	b2, err := EncodeBinary(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b2[10] != 2 {
+		t.Fatalf("program with declared MACs written as minor %d, want 2", b2[10])
+	}
+	q, err := DecodeBinary(b2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Sources[0].MACs != 0 || q.Sources[1].MACs != 10080 {
+		t.Fatalf("declared MACs %d, %d after round trip, want 0, 10080", q.Sources[0].MACs, q.Sources[1].MACs)
+	}
+	p.Host = []byte("h")
+	b3, err := EncodeBinary(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q, err := DecodeBinary(b3); err != nil || b3[10] != 2 || string(q.Host) != "h" || q.Sources[1].MACs != 10080 {
+		t.Fatalf("host + srcmacs: minor %d, err %v", b3[10], err)
 	}
 }

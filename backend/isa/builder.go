@@ -42,17 +42,37 @@ func (b *Builder) fail(format string, args ...any) {
 	}
 }
 
-// SetSource interns s and makes it the source of the instructions emitted
-// from now on. It returns its index in Program.Sources.
+// SetSource interns s by (Layer, Node, Value) and makes it the source of
+// the instructions emitted from now on. It returns its index in
+// Program.Sources. A non-zero s.MACs declares the source's workload (see
+// AddSourceMACs).
 func (b *Builder) SetSource(s Source) int32 {
-	idx, ok := b.srcIndex[s]
+	key := s
+	key.MACs = 0
+	idx, ok := b.srcIndex[key]
 	if !ok {
 		idx = int32(len(b.p.Sources))
-		b.p.Sources = append(b.p.Sources, s)
-		b.srcIndex[s] = idx
+		b.p.Sources = append(b.p.Sources, key)
+		b.srcIndex[key] = idx
 	}
 	b.src = idx
+	b.AddSourceMACs(s.MACs)
 	return idx
+}
+
+// AddSourceMACs adds n to the declared multiply-accumulates (Source.MACs)
+// of the current source: a compiler calls it once the mapping of a layer
+// is known, after SetSource. Without a current source it is an error.
+func (b *Builder) AddSourceMACs(n int64) {
+	switch {
+	case n == 0:
+	case n < 0:
+		b.fail("AddSourceMACs(%d): negative count", n)
+	case b.src < 0:
+		b.fail("AddSourceMACs(%d): no current source", n)
+	default:
+		b.p.Sources[b.src].MACs += n
+	}
 }
 
 // ClearSource makes the following instructions unattributed (Src -1).

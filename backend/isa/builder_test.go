@@ -10,7 +10,7 @@ func TestBuilder(t *testing.T) {
 	b := NewBuilder("test", a.Fingerprint)
 	b.AddPort(Port{Name: "x", Dir: PortIn, Addr: 0, Shape: []uint32{1, 32}, Type: MakeIntType(4, false), Scale: 1})
 	b.AddPort(Port{Name: "y", Dir: PortOut, Addr: 100, Shape: []uint32{1}, Type: MakeIntType(32, true), Scale: 1})
-	src := b.SetSource(Source{"fc", "Gemm_0", "y"})
+	src := b.SetSource(Source{Layer: "fc", Node: "Gemm_0", Value: "y"})
 	b.AddWeightRow(1, 6, make([]byte, 4))
 	b.AddWeightRow(1, 5, make([]byte, 4))
 	if addr := b.AddConst("k", []int32{1, 2}); addr != 0 {
@@ -68,6 +68,8 @@ func TestBuilderErrors(t *testing.T) {
 		{func(b *Builder) { b.Label("a"); b.Label("a") }, `label "a" defined twice`},
 		{func(b *Builder) { b.Label("1x") }, `label "1x" is not an identifier`},
 		{func(b *Builder) { b.Emit(Opcode(0xEE)) }, "undefined opcode 0xee"},
+		{func(b *Builder) { b.AddSourceMACs(5) }, "AddSourceMACs(5): no current source"},
+		{func(b *Builder) { b.SetSource(Source{Layer: "l"}); b.AddSourceMACs(-1) }, "AddSourceMACs(-1): negative count"},
 	}
 	for _, c := range cases {
 		b := NewBuilder("t", [32]byte{})
@@ -76,5 +78,26 @@ func TestBuilderErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("got %v, want %q", err, c.want)
 		}
+	}
+}
+
+// TestBuilderSourceMACs: sources are interned by name, whatever their
+// declared MACs, and the declared counts of one source add up.
+func TestBuilderSourceMACs(t *testing.T) {
+	b := NewBuilder("t", [32]byte{})
+	i := b.SetSource(Source{Layer: "fc", Node: "Gemm_0", Value: "y"})
+	b.AddSourceMACs(100)
+	j := b.SetSource(Source{Layer: "fc", Node: "Gemm_0", Value: "y", MACs: 20})
+	k := b.SetSource(Source{Layer: "relu", Node: "Relu_0", Value: "z"})
+	b.Emit(OpHalt)
+	p, err := b.Program()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i != 0 || j != 0 || k != 1 || len(p.Sources) != 2 {
+		t.Fatalf("indices %d %d %d, %d sources; want 0 0 1, 2", i, j, k, len(p.Sources))
+	}
+	if p.Sources[0].MACs != 120 || p.Sources[1].MACs != 0 {
+		t.Errorf("MACs %d, %d; want 120, 0", p.Sources[0].MACs, p.Sources[1].MACs)
 	}
 }

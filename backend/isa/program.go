@@ -28,6 +28,13 @@ type Source struct {
 	Layer string // IR layer (node) name
 	Node  string // ONNX node name
 	Value string // IR value produced
+	// MACs is the declared workload: the multiply-accumulates the layer
+	// performs per inference on kept (non-pruned) weights (kept filters x
+	// kept columns x output pixels for a matrix layer). 0 = not declared;
+	// the simulator then infers MACs from the bit-serial work, which is
+	// exact for convolutions but not for every mapping (sim/report.go).
+	// Format v1.2 (docs/ISA.md §6).
+	MACs int64
 }
 
 // WeightRow is one row of the weight-stationary image, written into its

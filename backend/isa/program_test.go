@@ -32,7 +32,11 @@ func randProgram(r *rand.Rand) *Program {
 		}
 	}
 	for range r.IntN(4) {
-		p.Sources = append(p.Sources, Source{randString(r), randString(r), randString(r)})
+		s := Source{Layer: randString(r), Node: randString(r), Value: randString(r)}
+		if r.IntN(2) == 0 {
+			s.MACs = r.Int64N(1 << 40) // declared workload (format v1.2), sometimes 0
+		}
+		p.Sources = append(p.Sources, s)
 	}
 	n := r.IntN(40)
 	for range n {
@@ -126,7 +130,7 @@ func TestAsmRoundTripRandom(t *testing.T) {
 func validProgram() *Program {
 	a := testArch()
 	p := &Program{TargetName: "test", TargetFingerprint: a.Fingerprint,
-		Sources: []Source{{"fc", "Gemm_0", "y"}},
+		Sources: []Source{{Layer: "fc", Node: "Gemm_0", Value: "y", MACs: 32}},
 		Weights: []WeightRow{{Subarray: 1, Row: 5, Bits: make([]byte, 4), Src: 0}},
 		Consts:  []ConstBlock{{Name: "k", Addr: 0, Data: []int32{1, 2}}},
 		Ports: []Port{{Name: "x", Dir: PortIn, Addr: 0, Shape: []uint32{1, 32}, Type: MakeIntType(4, false), Scale: 1},
@@ -171,6 +175,7 @@ func TestValidateErrors(t *testing.T) {
 		{"target mismatch", func(p *Program) { p.TargetFingerprint[1] = 1 }, `program was built for target "test"`},
 		{"unbound", func(p *Program) { p.TargetFingerprint = [32]byte{} }, "not bound to a target"},
 		{"bad source index", func(p *Program) { p.Code[1].Src = 3 }, "code[1] (wrp): source index 3 out of range"},
+		{"negative MACs", func(p *Program) { p.Sources[0].MACs = -5 }, "sources[0] (fc): declared MACs -5 is negative"},
 		{"patch overflow", func(p *Program) { p.Code[0].Args[1] = 1 }, "code[0] (pld): patch columns [1, 33) beyond 32 columns"},
 		{"buffer overflow", func(p *Program) { p.Code[0].Args[3] = 1000 }, "code[0] (pld): activation buffer address 1000 (+32) outside 1024 words"},
 		{"setvl zero", func(p *Program) { p.Code[3].Args[1] = 0 }, "code[3] (setvl): vector length 0 outside 1..8"},

@@ -89,6 +89,11 @@ func (v *validator) run() {
 		v.addf("target %q: architecture description is incomplete (%+v)", a.Name, a)
 		return
 	}
+	for i, s := range p.Sources {
+		if s.MACs < 0 {
+			v.addf("sources[%d] (%s): declared MACs %d is negative (0 = not declared)", i, s.Layer, s.MACs)
+		}
+	}
 	var zero [32]byte
 	switch {
 	case p.TargetFingerprint == zero:
