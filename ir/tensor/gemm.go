@@ -234,6 +234,13 @@ func Gemm(dst, a, b, c *Tensor, p GemmParams) error {
 		gemmF64(runtime.GOMAXPROCS(0), p.TransA, p.TransB, m, n, k, float64(p.Alpha), a.F64, a.Shape[1], b.F64, b.Shape[1], float64(beta), dst.F64, n)
 		return nil
 	}
+	if !p.TransA && p.TransB && p.Alpha == 1 && (beta == 0 || beta == 1) && n*k <= fcDotMaxWeights && k > 0 {
+		// The fc form (B is [N,K] weights): the same dot products as FC, so
+		// an fc exported as Gemm computes the same bits.
+		fcDotF32(dst.F32, a.F32, b.F32, nil, m, n, k, beta == 1)
+		RoundToType(a.DType, dst.F32)
+		return nil
+	}
 	gemmF32(runtime.GOMAXPROCS(0), p.TransA, p.TransB, m, n, k, p.Alpha, a.F32, a.Shape[1], b.F32, b.Shape[1], beta, dst.F32, n)
 	RoundToType(a.DType, dst.F32)
 	return nil
@@ -293,7 +300,7 @@ func FC(dst, x, w, b *Tensor) error {
 		if b != nil {
 			bias = b.F32
 		}
-		fcDotF32(dst.F32, x.F32, w.F32, bias, m, n, k)
+		fcDotF32(dst.F32, x.F32, w.F32, bias, m, n, k, false)
 		RoundToType(x.DType, dst.F32)
 		return nil
 	}

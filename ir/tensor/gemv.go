@@ -14,20 +14,25 @@ const fcDotMaxWeights = 1 << 16
 // fcDotF32 computes d [m,n] = x [m,k] · w[n,k]^T (+ bias [n] when not nil)
 // one dot product at a time: each element is its dot product plus the bias,
 // rounded once, as Sgemm with beta 1 does (only the order of the sum
-// differs, so results may differ from Sgemm's in the last bits).
-func fcDotF32(d, x, w, bias []float32, m, n, k int) {
-	parallelFor(m, n*k, func(lo, hi int) { fcDotRows(d, x, w, bias, n, k, lo, hi) })
+// differs, so results may differ from Sgemm's in the last bits). With
+// accum (and no bias) the dot product is added to d instead: Gemm's
+// alpha = beta = 1 with C already in d.
+func fcDotF32(d, x, w, bias []float32, m, n, k int, accum bool) {
+	parallelFor(m, n*k, func(lo, hi int) { fcDotRows(d, x, w, bias, n, k, accum, lo, hi) })
 }
 
 // fcDotRows computes rows [lo, hi) of fcDotF32.
-func fcDotRows(d, x, w, bias []float32, n, k, lo, hi int) {
+func fcDotRows(d, x, w, bias []float32, n, k int, accum bool, lo, hi int) {
 	for i := lo; i < hi; i++ {
 		xr := x[i*k : (i+1)*k]
 		dr := d[i*n : (i+1)*n]
 		for j := range dr {
 			s := sdot(xr, w[j*k:(j+1)*k])
-			if bias != nil {
+			switch {
+			case bias != nil:
 				s += bias[j]
+			case accum:
+				s += dr[j]
 			}
 			dr[j] = s
 		}

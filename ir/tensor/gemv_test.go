@@ -57,3 +57,26 @@ func TestFCDotMatchesSgemm(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmFCFormMatchesFC: a Gemm in the fc form (trans_b, alpha 1, beta 1
+// with a bias C, or no C) computes the same bits as FC, so an fc exported
+// to ONNX as Gemm and read back gives the same results.
+func TestGemmFCFormMatchesFC(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	for _, sh := range [][3]int{{1, 10, 84}, {2, 4, 3}, {16, 120, 400}} {
+		m, n, k := sh[0], sh[1], sh[2]
+		x, w, b := randF32(r, m, k), randF32(r, n, k), randF32(r, n)
+		for _, bias := range []*Tensor{b, nil} {
+			fc, gm := New(Float32, m, n), New(Float32, m, n)
+			if err := FC(fc, x, w, bias); err != nil {
+				t.Fatal(err)
+			}
+			if err := Gemm(gm, x, w, bias, GemmParams{Alpha: 1, Beta: 1, TransB: true}); err != nil {
+				t.Fatal(err)
+			}
+			if !Equal(fc, gm) {
+				t.Fatalf("%v bias=%v: Gemm differs from FC", sh, bias != nil)
+			}
+		}
+	}
+}
