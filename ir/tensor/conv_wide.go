@@ -46,8 +46,14 @@ func convWide[T floatElem](c conv2D, pw int, buf, xg, wg, dg, bias []T, inner in
 			}
 		}
 	}
+	// For float32 the bias is added while compacting the rows: with kdim
+	// <= sgemmKC Sgemm makes one pass, so acc + bias rounds exactly like
+	// its fma(1, acc, 1*bias) on a C preset to the bias (the im2col path).
+	// gonum's float64 Dgemm may accumulate into C, so it keeps the preset.
+	_, isF32 := any(bias).([]float32)
+	addBias := isF32 && len(bias) > 0 && c.kdim <= sgemmKC
 	var beta T
-	if len(bias) > 0 {
+	if len(bias) > 0 && !addBias {
 		for f := 0; f < c.fg; f++ {
 			row := tmp[f*pw : (f+1)*pw]
 			bv := bias[f]
@@ -61,7 +67,17 @@ func convWide[T floatElem](c conv2D, pw int, buf, xg, wg, dg, bias []T, inner in
 	P := c.oh * c.ow
 	for f := 0; f < c.fg; f++ {
 		for oy := 0; oy < c.oh; oy++ {
-			copy(dg[f*P+oy*c.ow:f*P+(oy+1)*c.ow], tmp[f*pw+oy*c.w:])
+			dst := dg[f*P+oy*c.ow : f*P+(oy+1)*c.ow]
+			src := tmp[f*pw+oy*c.w:]
+			if !addBias {
+				copy(dst, src)
+				continue
+			}
+			src = src[:len(dst)]
+			bv := bias[f]
+			for i := range dst {
+				dst[i] = src[i] + bv
+			}
 		}
 	}
 }
