@@ -81,8 +81,8 @@ func Report(before, after *ir.Graph, specs map[string]Spec, geo Geometry) []Laye
 // WriteReport prints the per-layer table and totals.
 func WriteReport(w io.Writer, reps []LayerReport, accBefore, accAfter float64) {
 	fmt.Fprintf(w, "%-14s %11s %11s %11s %9s %5s %14s\n", "layer", "filters", "columns", "channels", "kept", "bits", "sub-arrays")
-	var tw, tn, sb, sa int
-	var bitsB, bitsA float64
+	var tw, tn, sb, sa, ts int
+	var bitsB, bitsA, bitsS float64
 	for _, r := range reps {
 		bits := "f32"
 		if r.Bits > 0 {
@@ -100,9 +100,15 @@ func WriteReport(w io.Writer, reps []LayerReport, accBefore, accAfter float64) {
 			b = 32
 		}
 		bitsA += float64(b) * float64(r.Nonzero)
+		// The array holds every kept filter x kept column, zeros inside
+		// that rectangle (e.g. weights rounded to code 0) included.
+		ts += r.FiltersKept * r.ColsKept
+		bitsS += float64(b) * float64(r.FiltersKept*r.ColsKept)
 	}
 	fmt.Fprintf(w, "total: %d of %d weights kept (%.2f%%, %.1fx fewer), weight bits %.1fx fewer than float32 (codes only, no index), sub-arrays %d -> %d (estimate, 8-bit before)\n",
 		tn, tw, 100*float64(tn)/float64(max(tw, 1)), float64(tw)/float64(max(tn, 1)), bitsB/math.Max(bitsA, 1), sb, sa)
+	fmt.Fprintf(w, "stored (kept filters x kept columns, zeros inside included): %d weights (%.1fx fewer), %.0f bits (%.1fx fewer than float32)\n",
+		ts, float64(tw)/float64(max(ts, 1)), bitsS, bitsB/math.Max(bitsS, 1))
 	if !math.IsNaN(accBefore) {
 		fmt.Fprintf(w, "accuracy: %.2f%% before, %.2f%% after\n", 100*accBefore, 100*accAfter)
 	}
