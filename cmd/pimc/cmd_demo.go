@@ -28,12 +28,12 @@ func init() {
 }
 
 // demoDefaultLimit is the number of MNIST test images the demo simulates by
-// default. Measured on the shared 2-core machine (Nov 2026, at dd993ec), the
-// whole test set takes 108 CPU-seconds for the three compiled columns (about
-// 3.4 ms of simulation per image and column), 1m40s wall under load, so
-// the default is half of it (under a minute); -limit 10000 runs them all.
-// Raise it when the simulator gets faster.
-const demoDefaultLimit = 5000
+// default: the whole test set. Measured on the 2-core machine with no other
+// load (2026-11-26, after the simulator's bmac fast paths), `pimc demo` over
+// all 10000 images takes 57.4 s wall (112 CPU-seconds: about 3.7 ms of
+// simulation per image and column, three compiled columns). On a loaded
+// machine use -limit for a quicker run.
+const demoDefaultLimit = 10000
 
 // demoCalibImages is the number of MNIST training images the demo
 // calibrates the activation ranges on.
