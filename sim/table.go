@@ -15,20 +15,20 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(&b, "target %s (%.4g GHz), %d instructions, %d weight rows\n", r.Target, r.ClockGHz, r.Instructions, r.WeightRows)
 	fmt.Fprintf(&b, "images %d", r.Images)
 	if r.Images > 1 {
-		fmt.Fprintf(&b, " (per-inference figures are means; batch total %s, %s)", fmtNS(r.Batch.LatencyNS), fmtPJ(r.Batch.Energy.Total))
+		fmt.Fprintf(&b, " (per-inference figures are means; batch total %s, %s)", FormatNS(r.Batch.LatencyNS), FormatPJ(r.Batch.Energy.Total))
 	}
 	b.WriteString("\n\n")
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "per inference\t\n")
-	fmt.Fprintf(tw, "  latency\t%s (%.0f cycles)\n", fmtNS(p.LatencyNS), p.Cycles)
+	fmt.Fprintf(tw, "  latency\t%s (%.0f cycles)\n", FormatNS(p.LatencyNS), p.Cycles)
 	fmt.Fprintf(tw, "  instructions\t%.0f\n", p.Instructions)
-	fmt.Fprintf(tw, "  energy\t%s\n", fmtPJ(p.Energy.Total))
+	fmt.Fprintf(tw, "  energy\t%s\n", FormatPJ(p.Energy.Total))
 	fmt.Fprintf(tw, "  average power\t%.4g mW\n", p.AvgPowerMW)
 	fmt.Fprintf(tw, "  throughput\t%.4g FPS\n", r.FPS)
 	fmt.Fprintf(tw, "  MACs\t%.0f (%.4g GOPS, %.4g TOPS/W)\n", r.MACs, r.GOPS, r.TOPSPerW)
 	fmt.Fprintf(tw, "  sub-arrays\t%d of %d used, busy %.1f%% of the time\n", r.SubarraysUsed, r.SubarraysTotal, 100*r.SubarrayBusyFrac)
-	fmt.Fprintf(tw, "weight programming (once)\t%s, %s\n", fmtNS(r.Load.LatencyNS), fmtPJ(r.Load.Energy.Total))
+	fmt.Fprintf(tw, "weight programming (once)\t%s, %s\n", FormatNS(r.Load.LatencyNS), FormatPJ(r.Load.Energy.Total))
 	tw.Flush()
 
 	b.WriteString("\nenergy per inference by component\n")
@@ -42,7 +42,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		{"shift-add", e.ShiftAdd}, {"acc transfer", e.AccTransfer}, {"DPU", e.DPU},
 		{"buffers", e.Buffer}, {"controller", e.Controller}, {"leakage", e.Leakage},
 	} {
-		fmt.Fprintf(tw, "  %s\t%s\t%5.1f%%\t\n", it.name, fmtPJ(it.pj), pct(it.pj, e.Total))
+		fmt.Fprintf(tw, "  %s\t%s\t%5.1f%%\t\n", it.name, FormatPJ(it.pj), pct(it.pj, e.Total))
 	}
 	tw.Flush()
 
@@ -51,7 +51,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(tw, "  layer\tnode\tinstrs\tcycles\tlatency\t%%\tenergy\t%%\tMACs\t\n")
 	for _, s := range r.Sources {
 		fmt.Fprintf(tw, "  %s\t%s\t%.0f\t%.0f\t%s\t%.1f%%\t%s\t%.1f%%\t%.0f\t\n", s.Layer, s.Node, s.Instructions, s.Cycles,
-			fmtNS(s.LatencyNS), pct(s.LatencyNS, p.LatencyNS), fmtPJ(s.Energy.Total), pct(s.Energy.Total, e.Total), s.MACs)
+			FormatNS(s.LatencyNS), pct(s.LatencyNS, p.LatencyNS), FormatPJ(s.Energy.Total), pct(s.Energy.Total, e.Total), s.MACs)
 	}
 	tw.Flush()
 
@@ -59,7 +59,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		b.WriteString("\nhotspots (controller time per inference)\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		for _, h := range r.Hotspots {
-			fmt.Fprintf(tw, "  pc %d\t%s\t%.0f x\t%s\t%.1f%%\t%s\n", h.PC, h.Instr, h.Count, fmtNS(h.LatencyNS), pct(h.LatencyNS, p.LatencyNS), h.Source)
+			fmt.Fprintf(tw, "  pc %d\t%s\t%.0f x\t%s\t%.1f%%\t%s\n", h.PC, h.Instr, h.Count, FormatNS(h.LatencyNS), pct(h.LatencyNS, p.LatencyNS), h.Source)
 		}
 		tw.Flush()
 	}
@@ -82,8 +82,9 @@ func pct(a, total float64) float64 {
 	return 100 * a / total
 }
 
-// fmtNS prints a time with a readable unit.
-func fmtNS(ns float64) string {
+// FormatNS prints a time given in ns with a readable unit (ns, us, ms);
+// the CLI uses it too, so every table reads the same.
+func FormatNS(ns float64) string {
 	switch {
 	case ns >= 1e6:
 		return fmt.Sprintf("%.4g ms", ns/1e6)
@@ -93,8 +94,8 @@ func fmtNS(ns float64) string {
 	return fmt.Sprintf("%.4g ns", ns)
 }
 
-// fmtPJ prints an energy with a readable unit.
-func fmtPJ(pj float64) string {
+// FormatPJ prints an energy given in pJ with a readable unit (pJ, nJ, uJ).
+func FormatPJ(pj float64) string {
 	switch {
 	case pj >= 1e6:
 		return fmt.Sprintf("%.4g uJ", pj/1e6)

@@ -20,6 +20,7 @@ import (
 	"github.com/pimc-dev/pimc/internal/atomicfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/passes"
+	"github.com/pimc-dev/pimc/sim"
 	"github.com/pimc-dev/pimc/testdata/models/lenet5"
 )
 
@@ -284,8 +285,8 @@ func writeDemoTable(w io.Writer, test *data.Dataset, full int, fl *evaluate.Resu
 		return fmt.Sprintf("%.2f%% (%d/%d)", 100*r.Accuracy(), r.Correct, r.Images)
 	}
 	row("accuracy", acc(fl)+" *", func(c *demoColumn) string { return acc(c.res) })
-	row("latency / image", "-", func(c *demoColumn) string { return fmtLatency(c.res.Report.PerInference.LatencyNS) })
-	row("energy / image", "-", func(c *demoColumn) string { return fmtEnergy(c.res.Report.PerInference.Energy.Total) })
+	row("latency / image", "-", func(c *demoColumn) string { return sim.FormatNS(c.res.Report.PerInference.LatencyNS) })
+	row("energy / image", "-", func(c *demoColumn) string { return sim.FormatPJ(c.res.Report.PerInference.Energy.Total) })
 	row("average power", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g mW", c.res.Report.PerInference.AvgPowerMW) })
 	row("throughput", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g FPS", c.res.Report.FPS) })
 	row("GOPS", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g", c.res.Report.GOPS) })

@@ -133,7 +133,7 @@ func writeAccuracy(w io.Writer, r *evaluate.Result) {
 func writeHardware(w io.Writer, rep *sim.Report) {
 	p := rep.PerInference
 	fmt.Fprintf(w, "per image (simulated, mean of %d): latency %s, energy %s, power %.4g mW, %.4g FPS, %.4g GOPS, %.4g TOPS/W, %d of %d sub-arrays\n",
-		rep.Images, fmtLatency(p.LatencyNS), fmtEnergy(p.Energy.Total), p.AvgPowerMW, rep.FPS, rep.GOPS, rep.TOPSPerW, rep.SubarraysUsed, rep.SubarraysTotal)
+		rep.Images, sim.FormatNS(p.LatencyNS), sim.FormatPJ(p.Energy.Total), p.AvgPowerMW, rep.FPS, rep.GOPS, rep.TOPSPerW, rep.SubarraysUsed, rep.SubarraysTotal)
 }
 
 func rate(r *evaluate.Result) float64 {
@@ -148,26 +148,4 @@ func fmtWall(d time.Duration) string {
 		return d.Round(time.Millisecond).String()
 	}
 	return d.Round(100 * time.Millisecond).String()
-}
-
-// fmtLatency prints a time in ns with a readable unit.
-func fmtLatency(ns float64) string {
-	switch {
-	case ns >= 1e6:
-		return fmt.Sprintf("%.4g ms", ns/1e6)
-	case ns >= 1e3:
-		return fmt.Sprintf("%.4g us", ns/1e3)
-	}
-	return fmt.Sprintf("%.4g ns", ns)
-}
-
-// fmtEnergy prints an energy in pJ with a readable unit.
-func fmtEnergy(pj float64) string {
-	switch {
-	case pj >= 1e6:
-		return fmt.Sprintf("%.4g uJ", pj/1e6)
-	case pj >= 1e3:
-		return fmt.Sprintf("%.4g nJ", pj/1e3)
-	}
-	return fmt.Sprintf("%.4g pJ", pj)
 }
