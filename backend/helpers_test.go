@@ -2,9 +2,7 @@ package backend_test
 
 import (
 	"math"
-	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -13,6 +11,7 @@ import (
 	pimrt "github.com/pimc-dev/pimc/backend/runtime"
 	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -22,15 +21,8 @@ import (
 // corpusDir returns ../shared/onnx-corpus relative to the repository root,
 // skipping the test when it is absent (failing when PIMC_REQUIRE_CORPUS=1).
 func corpusDir(t testing.TB) string {
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "shared", "onnx-corpus")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
-			t.Fatalf("corpus %s is required (PIMC_REQUIRE_CORPUS=1): %v", dir, err)
-		}
-		t.Skipf("corpus %s absent: %v", dir, err)
-	}
-	return dir
+	t.Helper()
+	return testcorpus.Root(t)
 }
 
 func init() {

@@ -1,31 +1,19 @@
 package conform
 
 import (
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/pimc-dev/pimc/internal/testcorpus"
 )
 
 // corpusDir returns ../shared/onnx-corpus/<sub>, skipping the test when it is
 // absent (a fresh machine with only Go) unless PIMC_REQUIRE_CORPUS=1.
 func corpusDir(t *testing.T, sub string) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "onnx-corpus", sub)
-	return requireDir(t, dir, "the shared ONNX corpus")
-}
-
-func requireDir(t *testing.T, dir, what string) string {
-	t.Helper()
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
-			t.Fatalf("%s is missing at %s and PIMC_REQUIRE_CORPUS=1: %v", what, dir, err)
-		}
-		t.Skipf("%s not found at %s; skipping (set PIMC_REQUIRE_CORPUS=1 to make this fatal)", what, dir)
-	}
-	return dir
+	return testcorpus.Root(t, sub)
 }
 
 // runAll runs every case below dirs on all cores and fails the test for
@@ -88,7 +76,7 @@ func TestCorpusPyTorch(t *testing.T) {
 // TestDebianNodeTests runs Debian's libonnx-testdata (all 932 ONNX node
 // tests; most use operators outside pimc's list and are skipped).
 func TestDebianNodeTests(t *testing.T) {
-	dir := requireDir(t, "/usr/share/libonnx-testdata/data/node", "Debian package libonnx-testdata")
+	dir := testcorpus.Path(t, "/usr/share/libonnx-testdata/data/node", "Debian package libonnx-testdata")
 	pass, _, _ := runAll(t, DefaultTolerance, dir)
 	if pass < 200 {
 		t.Errorf("only %d Debian node tests passed", pass)

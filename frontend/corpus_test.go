@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
@@ -23,18 +23,7 @@ import (
 // fails it when PIMC_REQUIRE_CORPUS=1.
 func corpusDir(t testing.TB) string {
 	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot locate the test file")
-	}
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "shared", "onnx-corpus")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
-			t.Fatalf("ONNX corpus required (PIMC_REQUIRE_CORPUS=1) but absent: %v", err)
-		}
-		t.Skipf("ONNX corpus not found at %s", dir)
-	}
-	return dir
+	return testcorpus.Root(t)
 }
 
 func findFiles(t *testing.T, root, suffix string) []string {

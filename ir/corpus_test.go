@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir"
 )
 
@@ -18,18 +18,7 @@ import (
 // PIMC_REQUIRE_CORPUS=1.
 func corpusDir(t *testing.T) string {
 	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot locate the test file")
-	}
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "shared", "onnx-corpus")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
-			t.Fatalf("ONNX corpus required (PIMC_REQUIRE_CORPUS=1) but absent: %v", err)
-		}
-		t.Skipf("ONNX corpus not found at %s", dir)
-	}
-	return dir
+	return testcorpus.Root(t)
 }
 
 // TestCorpusRoundTrip imports every model of the corpus (models/ and

@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -25,18 +25,7 @@ import (
 // fails it when PIMC_REQUIRE_CORPUS=1.
 func corpusDir(t testing.TB) string {
 	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot locate the test file")
-	}
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "shared", "onnx-corpus")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
-			t.Fatalf("ONNX corpus required (PIMC_REQUIRE_CORPUS=1) but absent: %v", err)
-		}
-		t.Skipf("ONNX corpus not found at %s", dir)
-	}
-	return dir
+	return testcorpus.Root(t)
 }
 
 // mustImport lists the corpus models the frontend is expected to import;

@@ -1,12 +1,10 @@
 package train
 
 import (
-	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
@@ -16,18 +14,7 @@ import (
 // the corpus is absent, or failing it when PIMC_REQUIRE_CORPUS=1.
 func corpusModel(t *testing.T, rel string) string {
 	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot locate the test file")
-	}
-	p := filepath.Join(filepath.Dir(file), "..", "..", "shared", "onnx-corpus", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
-			t.Fatalf("ONNX corpus required (PIMC_REQUIRE_CORPUS=1) but absent: %v", err)
-		}
-		t.Skipf("ONNX corpus model not found: %v", err)
-	}
-	return p
+	return testcorpus.Root(t, rel)
 }
 
 // TestImportedModel fine-tunes a pretrained imported model (PyTorch's MNIST
