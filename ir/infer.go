@@ -480,18 +480,9 @@ func inferConv(n *Node) ([]Type, error) {
 			return nil, err
 		}
 	}
-	nsp := r - 2
-	strides, pads, dil, err := windowParams(n, nsp)
+	out, err := convOutShape(n, x.Shape, w.Shape)
 	if err != nil {
 		return nil, err
-	}
-	out := []int{x.Shape[0], f}
-	for i := 0; i < nsp; i++ {
-		o := WindowOutSize(x.Shape[2+i], pads[i], pads[i+nsp], w.Shape[2+i], strides[i], dil[i], false)
-		if o < 1 || w.Shape[2+i] < 1 {
-			return nil, fmt.Errorf("spatial axis %d: kernel %d (dilation %d) does not fit input %d with pads %v", i, w.Shape[2+i], dil[i], x.Shape[2+i], pads)
-		}
-		out = append(out, o)
 	}
 	return one(typ(x.DType, out)), nil
 }
@@ -882,4 +873,24 @@ func inferReduceMean(n *Node) ([]Type, error) {
 		out = append(out, size)
 	}
 	return one(typ(x.DType, out)), nil
+}
+
+// convOutShape is the output shape [N, F, o...] of a convolution of an input
+// of shape xs by weights of shape ws (ranks already checked equal), with the
+// node's strides, pads and dilations; conv and qconv share it.
+func convOutShape(n *Node, xs, ws []int) ([]int, error) {
+	nsp := len(xs) - 2
+	strides, pads, dil, err := windowParams(n, nsp)
+	if err != nil {
+		return nil, err
+	}
+	out := []int{xs[0], ws[0]}
+	for i := 0; i < nsp; i++ {
+		o := WindowOutSize(xs[2+i], pads[i], pads[i+nsp], ws[2+i], strides[i], dil[i], false)
+		if o < 1 || ws[2+i] < 1 {
+			return nil, fmt.Errorf("spatial axis %d: kernel %d (dilation %d) does not fit input %d with pads %v", i, ws[2+i], dil[i], xs[2+i], pads)
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }

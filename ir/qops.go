@@ -257,18 +257,9 @@ func inferQConv(n *Node) ([]Type, error) {
 	if err := channelConsts(n, f); err != nil {
 		return nil, err
 	}
-	nsp := r - 2
-	strides, pads, dil, err := windowParams(n, nsp)
+	out, err := convOutShape(n, x.Shape, w.Shape)
 	if err != nil {
 		return nil, err
-	}
-	out := []int{x.Shape[0], f}
-	for i := 0; i < nsp; i++ {
-		o := WindowOutSize(x.Shape[2+i], pads[i], pads[i+nsp], w.Shape[2+i], strides[i], dil[i], false)
-		if o < 1 || w.Shape[2+i] < 1 {
-			return nil, fmt.Errorf("spatial axis %d: kernel %d (dilation %d) does not fit input %d with pads %v", i, w.Shape[2+i], dil[i], x.Shape[2+i], pads)
-		}
-		out = append(out, o)
 	}
 	return one(typ(QuantDType(lo, hi), out)), nil
 }
