@@ -217,13 +217,8 @@ func readRescale(n *ir.Node, k int) ([]int64, []uint, error) {
 }
 
 func qaddKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-	for i, t := range in {
-		if t == nil {
-			return nil, errMissing(i)
-		}
-	}
-	if len(in) == 0 {
-		return nil, errMissing(0)
+	if err := allPresent(in); err != nil {
+		return nil, err
 	}
 	rq, err := readRequant(n)
 	if err != nil {
@@ -242,13 +237,8 @@ func qaddKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, erro
 }
 
 func qconcatKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-	for i, t := range in {
-		if t == nil {
-			return nil, errMissing(i)
-		}
-	}
-	if len(in) == 0 {
-		return nil, errMissing(0)
+	if err := allPresent(in); err != nil {
+		return nil, err
 	}
 	mode, err := readRound(n)
 	if err != nil {
@@ -330,4 +320,17 @@ func qclipKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, err
 	}
 	out := c.Alloc(ir.QuantDType(lo, hi), in[0].Shape)
 	return one(out, tensor.QClip(out, in[0], lo, hi))
+}
+
+// allPresent checks that a variadic op got at least one input and no absent one.
+func allPresent(in []*tensor.Tensor) error {
+	if len(in) == 0 {
+		return errMissing(0)
+	}
+	for i, t := range in {
+		if t == nil {
+			return errMissing(i)
+		}
+	}
+	return nil
 }
