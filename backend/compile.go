@@ -3,8 +3,6 @@ package backend
 import (
 	"fmt"
 	"math"
-	"slices"
-	"sort"
 	"strings"
 
 	"github.com/pimc-dev/pimc/backend/isa"
@@ -57,15 +55,16 @@ type compiler struct {
 	regVals map[*region][]*ir.Value
 	valRegs map[*ir.Value][]*region
 	lastUse map[*ir.Value]int
-	// portRegs are the buffers of every port so far, sorted by start
-	// (ports of all segments must be disjoint).
-	portRegs []region
-	padded   map[*ir.Value]*layout
-	names    map[*ir.Value]string
-	used     map[string]bool
-	consts   map[string]int
-	res      *Result
-	uses     map[*ir.Value][]*ir.Node
+	// seg is the device segment being emitted; the ports it declares get
+	// it as isa.Port.Segment (AllSegments before the first segment: the
+	// selector port). Ports of different segments may share buffer words.
+	seg    int32
+	padded map[*ir.Value]*layout
+	names  map[*ir.Value]string
+	used   map[string]bool
+	consts map[string]int
+	res    *Result
+	uses   map[*ir.Value][]*ir.Node
 	// fit collects the sub-array needs of every matrix layer, so a model
 	// that does not fit is reported with all its layers at once.
 	overflow bool
@@ -143,8 +142,7 @@ func (c *compiler) run() error {
 		if err != nil {
 			return err
 		}
-		c.addPortReg(sel)
-		e.b.AddPort(isa.Port{Name: SegmentPort, Dir: isa.PortIn, Addr: uint32(sel.base), Shape: []uint32{1}, Type: isa.MakeIntType(16, false), Scale: 1})
+		e.b.AddPort(isa.Port{Name: SegmentPort, Dir: isa.PortIn, Addr: uint32(sel.base), Shape: []uint32{1}, Type: isa.MakeIntType(16, false), Scale: 1, Segment: isa.AllSegments})
 		r, k := e.reg(), e.reg()
 		e.emit(isa.OpLd, r, 0, int64(sel.base))
 		for s := 1; s < c.part.nsegs; s++ {
@@ -160,18 +158,12 @@ func (c *compiler) run() error {
 		c.lay = map[*ir.Value]*layout{}
 		c.padded = map[*ir.Value]*layout{}
 		// Every segment starts after a reset: the whole buffer is zero
-		// again, and everything but the ports of earlier segments is free.
+		// again and free but for the selector port below base. The host
+		// has read the ports of earlier segments after their runs, so this
+		// segment's buffers and ports reuse their words (the ports of one
+		// segment stay disjoint: ports are never freed within a segment).
 		c.buf = abuf{size: e.arch.ActBufferWords, top: base}
-		at := 0
-		for _, p := range c.portRegs {
-			if p.start > at {
-				c.buf.free = append(c.buf.free, region{start: at, size: p.start - at})
-			}
-			at = max(at, p.start+p.size)
-		}
-		if base > at {
-			c.buf.free = append(c.buf.free, region{start: at, size: base - at})
-		}
+		c.seg = int32(k)
 		c.regVals = map[*region][]*ir.Value{}
 		c.valRegs = map[*ir.Value][]*region{}
 		c.lastUse = map[*ir.Value]int{}
@@ -182,8 +174,9 @@ func (c *compiler) run() error {
 				}
 			}
 		}
-		// Ports are never freed: the host reads and writes them around the
-		// run and the loader requires disjoint ports.
+		// Ports are never freed within their segment: the host writes and
+		// reads them around the run and the loader requires the ports of
+		// one segment to be disjoint.
 		for _, v := range c.part.segOut[k] {
 			c.lastUse[v] = math.MaxInt
 		}
@@ -220,8 +213,6 @@ func (c *compiler) run() error {
 			}
 		}
 		e.emit(isa.OpHalt)
-		// The next segment's buffers (and ports) go above this one's ports.
-		base = c.buf.top
 	}
 	return nil
 }
@@ -327,8 +318,7 @@ func (c *compiler) inputPort(v *ir.Value, k int) error {
 		return fmt.Errorf("backend: input %q: %w", c.names[v], err)
 	}
 	c.setLay(v, l)
-	c.addPortReg(l)
-	c.e.b.AddPort(isa.Port{Name: c.portIn(v, k), Dir: isa.PortIn, Addr: uint32(l.base), Shape: u32s(portShape(v.Type.Shape)), Type: t, Scale: portScale(v)})
+	c.e.b.AddPort(isa.Port{Name: c.portIn(v, k), Dir: isa.PortIn, Addr: uint32(l.base), Shape: u32s(portShape(v.Type.Shape)), Type: t, Scale: portScale(v), Segment: c.portSegment()})
 	return nil
 }
 
@@ -351,20 +341,17 @@ func (c *compiler) outputPort(v *ir.Value) error {
 		}
 		l = d
 	}
-	c.addPortReg(l)
-	c.e.b.AddPort(isa.Port{Name: c.names[v], Dir: isa.PortOut, Addr: uint32(l.base), Shape: u32s(portShape(v.Type.Shape)), Type: t, Scale: portScale(v)})
+	c.e.b.AddPort(isa.Port{Name: c.names[v], Dir: isa.PortOut, Addr: uint32(l.base), Shape: u32s(portShape(v.Type.Shape)), Type: t, Scale: portScale(v), Segment: c.portSegment()})
 	return nil
 }
 
-// addPortReg records a port's words (a canonical layout: contiguous from
-// its base).
-func (c *compiler) addPortReg(l *layout) {
-	r := region{start: l.base, size: 1}
-	for _, d := range l.shape {
-		r.size *= d
+// portSegment is the isa.Port.Segment of a port of the current segment: 0
+// in a single-segment program (which so stays a file of the older formats).
+func (c *compiler) portSegment() int32 {
+	if c.part.nsegs <= 1 {
+		return 0
 	}
-	i := sort.Search(len(c.portRegs), func(i int) bool { return c.portRegs[i].start > r.start })
-	c.portRegs = slices.Insert(c.portRegs, i, r)
+	return c.seg
 }
 
 // constName is a unique CMEM block name prefix for a node.

@@ -22,7 +22,13 @@ type Result struct {
 // Infer resets the machine, writes inputs (one per input port, in program
 // order; see WriteInput for floats vs raw integers and layouts), runs to halt
 // and reads every output port.
+// A program whose device segments share port words (a compiled model with
+// host ops, run by backend/runtime segment by segment) is refused: writing
+// every input port would overwrite one segment's inputs with another's.
 func (m *Machine) Infer(inputs []*tensor.Tensor) (*Result, error) {
+	if s := m.exe.sharedPorts; s != "" {
+		return nil, fmt.Errorf("sim: ports %s share buffer words: the program's device segments run one at a time with the host between them (run the compiled model, e.g. pimc sim without -raw)", s)
+	}
 	m.Reset()
 	ins := m.exe.Ports(isa.PortIn)
 	if len(inputs) != len(ins) {

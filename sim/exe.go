@@ -47,6 +47,11 @@ type Executable struct {
 
 	cmem []int32 // constant memory image
 
+	// sharedPorts names two ports of different device segments that share
+	// buffer words (isa.Port.Segment), "" if none: Infer, which writes and
+	// reads every port, refuses such a program.
+	sharedPorts string
+
 	// static bmac runs (bmacstatic.go), by pc
 	sbm       []sbmac
 	staticRun []int32    // length of the static run from pc (0: not a static bmac)
@@ -88,6 +93,7 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 		copy(e.cmem[c.Addr:], c.Data)
 	}
 	e.cost = newCostTable(tgt)
+	e.sharedPorts = sharedPorts(prog.Ports)
 	return e, nil
 }
 

@@ -36,6 +36,21 @@ func (e *Executable) port(name string, dir isa.PortDir) (*isa.Port, error) {
 	return nil, fmt.Errorf("sim: program has no %s port %q (its %s ports: %q)", dir, name, dir, names)
 }
 
+// sharedPorts names the first two ports that share buffer words (Validate
+// allows it only for ports of different segments), or "".
+func sharedPorts(ports []isa.Port) string {
+	for i := range ports {
+		a := &ports[i]
+		for j := range i {
+			b := &ports[j]
+			if uint64(a.Addr) < uint64(b.Addr)+b.Len() && uint64(b.Addr) < uint64(a.Addr)+a.Len() {
+				return fmt.Sprintf("%q (segment %d) and %q (segment %d)", b.Name, b.Segment, a.Name, a.Segment)
+			}
+		}
+	}
+	return ""
+}
+
 func portShape(p *isa.Port) []int {
 	s := make([]int, len(p.Shape))
 	for i, d := range p.Shape {

@@ -363,11 +363,28 @@ func (ps *asmParser) port(dir string, args []string) {
 	if !ok {
 		return
 	}
-	m, ok := ps.kv(dir, args[1:], "addr", "shape", "type", "scale", "zp")
+	keys := []string{"addr", "shape", "type", "scale", "zp"}
+	for _, a := range args[1:] {
+		if strings.HasPrefix(a, "seg=") {
+			keys = append(keys, "seg") // optional device segment (format v1.3)
+		}
+	}
+	m, ok := ps.kv(dir, args[1:], keys...)
 	if !ok {
 		return
 	}
 	pt := Port{Name: name, Dir: PortIn}
+	if seg, ok := m["seg"]; ok {
+		if seg == "all" {
+			pt.Segment = AllSegments
+		} else {
+			v, ok := ps.int(dir, "seg", seg, 0, math.MaxInt32)
+			if !ok {
+				return
+			}
+			pt.Segment = int32(v)
+		}
+	}
 	if dir == ".output" {
 		pt.Dir = PortOut
 	}

@@ -41,8 +41,16 @@ func PrintAsm(w io.Writer, p *Program) error {
 		b.WriteByte('\n')
 	}
 	for _, pt := range p.Ports {
-		fmt.Fprintf(&b, ".%s %s addr=%d shape=%s type=%v scale=%s zp=%d\n", pt.Dir, strconv.Quote(pt.Name),
+		fmt.Fprintf(&b, ".%s %s addr=%d shape=%s type=%v scale=%s zp=%d", pt.Dir, strconv.Quote(pt.Name),
 			pt.Addr, formatShape(pt.Shape), pt.Type, strconv.FormatFloat(pt.Scale, 'g', -1, 64), pt.ZeroPoint)
+		switch pt.Segment {
+		case 0:
+		case AllSegments:
+			b.WriteString(" seg=all")
+		default:
+			fmt.Fprintf(&b, " seg=%d", pt.Segment)
+		}
+		b.WriteByte('\n')
 	}
 	for _, c := range p.Consts {
 		fmt.Fprintf(&b, ".const %s addr=%d len=%d", c.Name, c.Addr, len(c.Data))

@@ -13,7 +13,7 @@ import (
 const (
 	Magic        = "PIMB\x00\r\n\x1a"
 	FormatMajor  = 1
-	FormatMinor  = 2 // highest minor version read; files with neither a host section nor declared MACs are written as 1.0
+	FormatMinor  = 3 // highest minor version read; files with no optional section are written as 1.0
 	headerSize   = 56
 	sectionEntry = 24
 )
@@ -36,12 +36,15 @@ const (
 	// SecSrcMACs (v1.2, optional) holds Source.MACs, one i64 per source;
 	// written only when some source declares MACs.
 	SecSrcMACs SectionKind = 10
+	// SecPortSegs (v1.3, optional) holds Port.Segment, one i32 per port;
+	// written only when some port's segment is not 0.
+	SecPortSegs SectionKind = 11
 )
 
 var sectionNames = map[SectionKind]string{
 	SecCode: "code", SecTarget: "target", SecSources: "sources", SecSrcmap: "srcmap",
 	SecWeights: "weights", SecConsts: "consts", SecPorts: "ports", SecSymbols: "symbols",
-	SecHost: "host", SecSrcMACs: "srcmacs",
+	SecHost: "host", SecSrcMACs: "srcmacs", SecPortSegs: "portsegs",
 }
 
 func (k SectionKind) String() string {
@@ -154,6 +157,13 @@ func EncodeBinary(p *Program) ([]byte, error) {
 		add(SecSrcMACs, w.take())
 		minor = 2
 	}
+	if hasPortSegments(p.Ports) {
+		for _, pt := range p.Ports {
+			w.u32(uint32(pt.Segment))
+		}
+		add(SecPortSegs, w.take())
+		minor = 3
+	}
 
 	// Header, table, data.
 	n := len(secs)
@@ -183,6 +193,17 @@ func EncodeBinary(p *Program) ([]byte, error) {
 func declaresMACs(srcs []Source) bool {
 	for _, s := range srcs {
 		if s.MACs != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// hasPortSegments reports whether some port belongs to a segment other
+// than 0 (a multi-segment program whose ports may overlap across segments).
+func hasPortSegments(ports []Port) bool {
+	for _, p := range ports {
+		if p.Segment != 0 {
 			return true
 		}
 	}
@@ -289,7 +310,7 @@ func DecodeBinary(data []byte) (*Program, error) {
 		}
 		p.Code[i] = in
 	}
-	for _, k := range []SectionKind{SecTarget, SecSources, SecSrcmap, SecWeights, SecConsts, SecPorts, SecSymbols, SecHost, SecSrcMACs} {
+	for _, k := range []SectionKind{SecTarget, SecSources, SecSrcmap, SecWeights, SecConsts, SecPorts, SecSymbols, SecHost, SecSrcMACs, SecPortSegs} {
 		b, ok := secs[k]
 		if !ok {
 			continue
@@ -404,6 +425,15 @@ func decodeSection(p *Program, r *rbuf) {
 		}
 		for i := range p.Sources {
 			p.Sources[i].MACs = int64(r.u64())
+		}
+	case SecPortSegs:
+		// Decoded after ports (see the section order in DecodeBinary).
+		if len(r.b) != 4*len(p.Ports) {
+			r.fail("%d bytes, want 4 per port = %d", len(r.b), 4*len(p.Ports))
+			return
+		}
+		for i := range p.Ports {
+			p.Ports[i].Segment = int32(r.u32())
 		}
 	}
 }

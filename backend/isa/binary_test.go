@@ -3,6 +3,7 @@ package isa
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"strings"
 	"testing"
@@ -75,7 +76,7 @@ func TestDecodeBinaryErrors(t *testing.T) {
 		{"short header", good[:40], "truncated header: 40 bytes"},
 		{"bad magic", mod(func(b []byte) []byte { b[0] = 'X'; return b }), "bad magic"},
 		{"future major", mod(func(b []byte) []byte { b[8], b[10] = 2, 0; return b }), "format version 2.0 not supported"},
-		{"future minor", mod(func(b []byte) []byte { b[10] = 3; return fixHeaderCRC(b) }), "format version 1.3 not supported"},
+		{"future minor", mod(func(b []byte) []byte { b[10] = FormatMinor + 1; return fixHeaderCRC(b) }), fmt.Sprintf("format version 1.%d not supported", FormatMinor+1)},
 		{"header checksum", mod(func(b []byte) []byte { b[20] ^= 1; return b }), "header: checksum mismatch"},
 		{"section checksum", mod(func(b []byte) []byte { b[len(b)-1] ^= 0x80; return b }), "checksum mismatch"},
 		{"truncated table", good[:headerSize+10], "truncated section table"},
@@ -100,6 +101,7 @@ func TestDecodeBinaryErrors(t *testing.T) {
 		{"weights truncated", buildPimb([]rawSection{{1, haltCode()}, {5, u32s(2, 32, 0, 0, 0)}}), "section weights at byte 8: truncated: 2 rows of 32 bytes"},
 		{"weights zero bytes", buildPimb([]rawSection{{1, haltCode()}, {5, u32s(1, 0, 0, 0, 0)}}), "1 rows of 0 bytes"},
 		{"srcmacs count", buildPimb([]rawSection{{1, haltCode()}, {3, u32s(0)}, {10, make([]byte, 8)}}), "section srcmacs at byte 0: 8 bytes, want 8 per source = 0"},
+		{"portsegs count", buildPimb([]rawSection{{1, haltCode()}, {11, u32s(0)}}), "section portsegs at byte 0: 4 bytes, want 4 per port = 0"},
 		{"port reserved", buildPimb([]rawSection{{1, haltCode()}, {7, append(append(u32s(1, 0), 0, 8, 1, 0), make([]byte, 20)...)}}), "reserved bytes not zero"},
 	}
 	for _, c := range cases {
@@ -213,5 +215,45 @@ func TestSrcMACsSection(t *testing.T) {
 	}
 	if q, err := DecodeBinary(b3); err != nil || b3[10] != 2 || string(q.Host) != "h" || q.Sources[1].MACs != 10080 {
 		t.Fatalf("host + srcmacs: minor %d, err %v", b3[10], err)
+	}
+}
+
+// TestPortSegsSection checks the optional v1.3 portsegs section: programs
+// whose ports are all in segment 0 stay files of the older versions; other
+// segments (and AllSegments) round-trip, are written for every port and
+// mark v1.3, also together with the host and srcmacs sections.
+func TestPortSegsSection(t *testing.T) {
+	p := &Program{Code: []Instr{NewInstr(OpHalt)},
+		Ports: []Port{{Name: "$segment", Addr: 0, Shape: []uint32{1}, Type: MakeIntType(16, false), Scale: 1},
+			{Name: "a", Addr: 1, Shape: []uint32{4}, Type: MakeIntType(8, false), Scale: 1},
+			{Name: "b", Dir: PortOut, Addr: 1, Shape: []uint32{4}, Type: MakeIntType(8, false), Scale: 1}}}
+	b0, err := EncodeBinary(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b0[10] != 0 || binary.LittleEndian.Uint32(b0[12:]) != 8 {
+		t.Fatalf("ports all in segment 0: minor %d, %d sections; want the 8 sections of v1.0", b0[10], binary.LittleEndian.Uint32(b0[12:]))
+	}
+	p.Ports[0].Segment, p.Ports[1].Segment, p.Ports[2].Segment = AllSegments, 0, 7
+	p.Host = []byte("h")
+	p.Sources = []Source{{Layer: "l", MACs: 3}}
+	b3, err := EncodeBinary(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b3[10] != 3 {
+		t.Fatalf("program with port segments written as minor %d, want 3", b3[10])
+	}
+	q, err := DecodeBinary(b3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int32{AllSegments, 0, 7} {
+		if q.Ports[i].Segment != want {
+			t.Errorf("port %d: segment %d after round trip, want %d", i, q.Ports[i].Segment, want)
+		}
+	}
+	if string(q.Host) != "h" || q.Sources[0].MACs != 3 {
+		t.Errorf("host %q, MACs %d after round trip", q.Host, q.Sources[0].MACs)
 	}
 }

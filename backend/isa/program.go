@@ -88,6 +88,24 @@ type Port struct {
 	Type      IntType
 	Scale     float64
 	ZeroPoint int32
+	// Segment is the device segment whose runs use the port (a compiled
+	// model with host ops between segments, docs/BACKEND.md §5), or
+	// AllSegments for a port every run uses (the segment selector). Every
+	// run starts from the post-load state and values pass between segments
+	// through the host, so only ports a run uses must be disjoint: ports of
+	// one segment, and an AllSegments port with every port. 0 for the ports
+	// of a single-segment program and of every older file, which therefore
+	// keep the rule that all ports are disjoint. Format v1.3 (ISA.md §6).
+	Segment int32
+}
+
+// AllSegments is the Port.Segment of a port that every run uses.
+const AllSegments int32 = -1
+
+// SharesRun reports whether two ports can be used by the same run, so they
+// must not overlap.
+func (p *Port) SharesRun(q *Port) bool {
+	return p.Segment == q.Segment || p.Segment == AllSegments || q.Segment == AllSegments
 }
 
 // Len is the number of elements of the port.

@@ -63,7 +63,8 @@ func randProgram(r *rand.Rand) *Program {
 	}
 	for i := range r.IntN(4) {
 		pt := Port{Name: randString(r) + fmt.Sprint(i), Dir: PortDir(r.IntN(2)), Addr: r.Uint32(), Type: MakeIntType(8, true),
-			Scale: []float64{1, 0.1, 1e-300, math.Float64frombits(r.Uint64() &^ (0x7ff << 52))}[r.IntN(4)], ZeroPoint: int32(r.Uint32())}
+			Scale: []float64{1, 0.1, 1e-300, math.Float64frombits(r.Uint64() &^ (0x7ff << 52))}[r.IntN(4)], ZeroPoint: int32(r.Uint32()),
+			Segment: []int32{0, 0, AllSegments, int32(r.IntN(70))}[r.IntN(4)]}
 		for range r.IntN(5) {
 			pt.Shape = append(pt.Shape, uint32(r.IntN(300)))
 		}
@@ -190,6 +191,11 @@ func TestValidateErrors(t *testing.T) {
 		{"const name", func(p *Program) { p.Consts[0].Name = "a b" }, "name is not an identifier"},
 		{"port outside", func(p *Program) { p.Ports[1].Addr = 1024 }, `ports[1] (output "y"): words [1024, 1025) outside the activation buffer`},
 		{"port overlap", func(p *Program) { p.Ports[1].Addr = 10 }, `ports[1] (output "y"): words [10, 11) overlap port "x"`},
+		{"port overlap in one segment", func(p *Program) { p.Ports[1].Addr = 10; p.Ports[0].Segment, p.Ports[1].Segment = 2, 2 },
+			`ports[1] (output "y"): words [10, 11) overlap port "x" of the same run (segment 2; ports of one segment must be disjoint)`},
+		{"port overlap all segments", func(p *Program) { p.Ports[1].Addr = 10; p.Ports[0].Segment, p.Ports[1].Segment = AllSegments, 1 },
+			`overlap port "x" of the same run (a port of every segment overlaps another port)`},
+		{"port segment", func(p *Program) { p.Ports[0].Segment = -2 }, `ports[0] (input "x"): segment -2 is neither a segment index (>= 0) nor all (-1)`},
 		{"port type", func(p *Program) { p.Ports[0].Type = 0 }, "invalid element type code 0"},
 		{"port scale", func(p *Program) { p.Ports[0].Scale = math.NaN() }, "must be positive and finite"},
 		{"symbol pc", func(p *Program) { p.Symbols = []Symbol{{"a", 99}} }, `symbols[0] ("a"): pc 99 beyond the code`},
@@ -210,6 +216,22 @@ func TestValidateErrors(t *testing.T) {
 				t.Errorf("error is not a *LoadError")
 			}
 		})
+	}
+}
+
+// TestValidatePortSegments: ports of different device segments may share
+// buffer words (every run starts from the post-load state and the host moves
+// values between segments); the same words in one segment may not.
+func TestValidatePortSegments(t *testing.T) {
+	p := validProgram()
+	p.Ports[1].Addr = 10 // inside "x"
+	p.Ports[0].Segment, p.Ports[1].Segment = 0, 1
+	if err := Validate(p, testArch()); err != nil {
+		t.Fatalf("ports of segments 0 and 1 sharing words: %v", err)
+	}
+	p.Ports[1].Segment = 0
+	if err := Validate(p, testArch()); err == nil || !strings.Contains(err.Error(), `overlap port "x" of the same run`) {
+		t.Fatalf("ports of one segment sharing words: got %v", err)
 	}
 }
 

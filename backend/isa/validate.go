@@ -176,7 +176,7 @@ func (v *validator) checkConsts() {
 func (v *validator) checkPorts() {
 	type span struct {
 		lo, hi uint64
-		name   string
+		port   *Port
 	}
 	var spans []span
 	names := map[string]bool{}
@@ -200,6 +200,9 @@ func (v *validator) checkPorts() {
 		if !(pt.Scale > 0) || math.IsInf(pt.Scale, 0) {
 			v.addf("%s: scale %v must be positive and finite", where, pt.Scale)
 		}
+		if pt.Segment < AllSegments {
+			v.addf("%s: segment %d is neither a segment index (>= 0) nor all (-1)", where, pt.Segment)
+		}
 		n := uint64(1)
 		for _, d := range pt.Shape {
 			n *= uint64(d)
@@ -211,13 +214,25 @@ func (v *validator) checkPorts() {
 		if hi > uint64(v.a.ActBufferWords) {
 			v.addf("%s: words [%d, %d) outside the activation buffer of %d words", where, lo, hi, v.a.ActBufferWords)
 		}
+		// Only ports that one run uses must be disjoint (Port.Segment).
 		for _, s := range spans {
-			if lo < s.hi && s.lo < hi {
-				v.addf("%s: words [%d, %d) overlap port %q", where, lo, hi, s.name)
+			if lo < s.hi && s.lo < hi && pt.SharesRun(s.port) {
+				v.addf("%s: words [%d, %d) overlap port %q of the same run (%s)", where, lo, hi, s.port.Name, segmentWords(&pt, s.port))
 			}
 		}
-		spans = append(spans, span{lo, hi, pt.Name})
+		spans = append(spans, span{lo, hi, &v.p.Ports[i]})
 	}
+}
+
+// segmentWords says which run two overlapping ports share, for the error.
+func segmentWords(a, b *Port) string {
+	switch {
+	case a.Segment == AllSegments || b.Segment == AllSegments:
+		return "a port of every segment overlaps another port"
+	case a.Segment == 0:
+		return "segment 0; ports of one segment must be disjoint"
+	}
+	return fmt.Sprintf("segment %d; ports of one segment must be disjoint", a.Segment)
 }
 
 func (v *validator) checkSymbols() {

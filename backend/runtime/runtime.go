@@ -56,7 +56,40 @@ func Load(prog *isa.Program, tgt *target.Target) (*Model, error) {
 			}
 		}
 	}
+	if err := checkPortSegments(prog, h); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// checkPortSegments checks that every port the host section lists for
+// segment k is a port of segment k (or of every segment) in the program:
+// ports of different segments may share buffer words, so the runtime must
+// only write and read the ports of the segment it runs. Programs that
+// record no segments (every Port.Segment 0: single-segment programs and
+// files older than format v1.3, whose ports are all disjoint) pass.
+func checkPortSegments(prog *isa.Program, h *backend.HostManifest) error {
+	seg := map[string]int32{}
+	recorded := false
+	for _, p := range prog.Ports {
+		seg[p.Name] = p.Segment
+		recorded = recorded || p.Segment != 0
+	}
+	if !recorded {
+		return nil
+	}
+	for k, s := range h.Segments {
+		for _, name := range append(append([]string{}, s.In...), s.Out...) {
+			got, ok := seg[name]
+			if !ok {
+				return fmt.Errorf("runtime: host section: segment %d: the program has no port %q", k, name)
+			}
+			if got != int32(k) && got != isa.AllSegments {
+				return fmt.Errorf("runtime: host section: segment %d lists port %q, which the program assigns to segment %d", k, name, got)
+			}
+		}
+	}
+	return nil
 }
 
 // Result is one inference: the model outputs (float, ONNX layouts), the raw

@@ -1,0 +1,65 @@
+package backend_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/sim"
+)
+
+// TestSegmentPortsShareWords: the device segments of a model with host ops
+// between them reuse the same buffer words for their ports (every run starts
+// from the post-load state; the host carries values between runs), the
+// program still runs bit-exactly, and the same layout with every port in
+// one segment is rejected by the loader.
+func TestSegmentPortsShareWords(t *testing.T) {
+	b := newGB(t, 6)
+	x := b.input(1, 4, 6, 6)
+	y := x
+	for range 3 {
+		y = b.relu(b.conv(y, 4, 3, 1, 1, 1, 1))
+		y = b.op(ir.OpSigmoid, nil, y) // host: the next conv is a new segment
+	}
+	gr, ins := b.finish("wbits=8,abits=8", b.conv(y, 3, 1, 1, 0, 1, 1))
+	tgt := target.Default()
+	res, run := compileAndCheck(t, gr, tgt, ins...)
+	if res.Segments != 4 || len(run.Stats) != 4 {
+		t.Fatalf("%d segments, %d runs; want 4 and 4", res.Segments, len(run.Stats))
+	}
+	p := res.Prog
+	shared := 0
+	for i := range p.Ports {
+		for j := range i {
+			a, c := &p.Ports[i], &p.Ports[j]
+			if a.Addr < c.Addr+uint32(c.Len()) && c.Addr < a.Addr+uint32(a.Len()) {
+				if a.SharesRun(c) {
+					t.Fatalf("ports %q (segment %d) and %q (segment %d) of one run overlap", a.Name, a.Segment, c.Name, c.Segment)
+				}
+				shared++
+			}
+		}
+	}
+	if shared == 0 {
+		t.Fatalf("no two ports of different segments share buffer words:\n%v", p.Ports)
+	}
+	if p.Ports[0].Name != "$segment" || p.Ports[0].Segment != isa.AllSegments {
+		t.Errorf("first port %q segment %d, want the selector in every segment", p.Ports[0].Name, p.Ports[0].Segment)
+	}
+	// Raw runs of the device program alone write every port: refused.
+	exe, err := sim.Prepare(p, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exe.NewMachine().Infer(nil); err == nil || !strings.Contains(err.Error(), "share buffer words") {
+		t.Errorf("Infer of a program with shared port words: %v", err)
+	}
+	for i := range p.Ports {
+		p.Ports[i].Segment = 0
+	}
+	if err := isa.Validate(p, tgt.Arch()); err == nil || !strings.Contains(err.Error(), "of the same run (segment 0; ports of one segment must be disjoint)") {
+		t.Fatalf("every port in segment 0: Validate gave %v", err)
+	}
+}
