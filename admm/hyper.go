@@ -26,15 +26,22 @@ type Hyper struct {
 	// straight-through gradient): quantization-aware training for the
 	// activation widths pimc compile will use (-abits; the quantize pass
 	// keeps the first layer's input and output at 8 bits).
-	ActBits     map[string]int `yaml:"act_bits"`
-	LR          float64        `yaml:"lr"`           // 0.01 (SGD), restarted at every update
-	QuantLR     float64        `yaml:"quant_lr"`     // learning rate of the quantization phases (default lr)
-	Optimizer   string         `yaml:"optimizer"`    // sgd, nesterov or adam; sgd
-	Batch       int            `yaml:"batch"`        // 64
-	WeightDecay float64        `yaml:"weight_decay"` // 0
-	Seed        uint64         `yaml:"seed"`         // 1
-	Limit       int            `yaml:"limit"`        // train on the first N images (0: all)
-	Purify      float64        `yaml:"purify"`       // drop groups with norm <= purify * largest; 0: exact zeros only
+	ActBits map[string]int `yaml:"act_bits"`
+	// ActScale is where the act_bits quantizers' scales come from: "calib"
+	// (default) recomputes max|x| over the first data.CalibImages training
+	// images with the current weights every ActCalibEvery steps, the
+	// range pimc compile -calib mnist calibrates (so training sees the
+	// deployed rounding); "running" tracks a running batch maximum.
+	ActScale      string  `yaml:"act_scale"`
+	ActCalibEvery int     `yaml:"act_calib_every"` // steps between recalibrations, 10
+	LR            float64 `yaml:"lr"`              // 0.01 (SGD), restarted at every update
+	QuantLR       float64 `yaml:"quant_lr"`        // learning rate of the quantization phases (default lr)
+	Optimizer     string  `yaml:"optimizer"`       // sgd, nesterov or adam; sgd
+	Batch         int     `yaml:"batch"`           // 64
+	WeightDecay   float64 `yaml:"weight_decay"`    // 0
+	Seed          uint64  `yaml:"seed"`            // 1
+	Limit         int     `yaml:"limit"`           // train on the first N images (0: all)
+	Purify        float64 `yaml:"purify"`          // drop groups with norm <= purify * largest; 0: exact zeros only
 	// Layer-wise mode.
 	CalibImages    int     `yaml:"calib_images"`    // 256
 	LayerwiseIters int     `yaml:"layerwise_iters"` // ADMM iterations per layer and phase, 30
@@ -69,6 +76,12 @@ func (h Hyper) withDefaults() (Hyper, error) {
 	if h.QuantRetrainMode != "frozen" && h.QuantRetrainMode != "ste" {
 		return h, fmt.Errorf("admm.quant_retrain %q: want frozen or ste", h.QuantRetrainMode)
 	}
+	if h.ActScale == "" {
+		h.ActScale = "calib"
+	}
+	if h.ActScale != "calib" && h.ActScale != "running" {
+		return h, fmt.Errorf("admm.act_scale %q: want calib or running", h.ActScale)
+	}
 	if h.Optimizer == "" {
 		h.Optimizer = "sgd"
 	}
@@ -79,6 +92,7 @@ func (h Hyper) withDefaults() (Hyper, error) {
 	setI(&h.Updates, 4)
 	setI(&h.QuantUpdates, 3)
 	setI(&h.EpochsPerStep, 1)
+	setI(&h.ActCalibEvery, 10)
 	setI(&h.Retrain, 2)
 	setI(&h.QuantRetrain, 1)
 	setF(&h.LR, 0.01)
@@ -90,7 +104,7 @@ func (h Hyper) withDefaults() (Hyper, error) {
 	setI(&h.CalibImages, 256)
 	setI(&h.LayerwiseIters, 30)
 	setF(&h.LayerwiseRho, 0.05)
-	if h.Rho < 0 || h.RhoGrowth < 1 || h.QuantRhoGrowth < 1 || h.Updates < 0 || h.QuantUpdates < 0 || h.Retrain < 0 || h.QuantRetrain < 0 || h.Purify < 0 || h.Purify >= 1 {
+	if h.Rho < 0 || h.RhoGrowth < 1 || h.QuantRhoGrowth < 1 || h.Updates < 0 || h.QuantUpdates < 0 || h.Retrain < 0 || h.QuantRetrain < 0 || h.ActCalibEvery < 0 || h.Purify < 0 || h.Purify >= 1 {
 		return h, fmt.Errorf("admm: hyperparameters out of range: %+v", h)
 	}
 	return h, nil

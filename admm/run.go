@@ -8,6 +8,7 @@ import (
 
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/train"
 )
 
@@ -42,7 +43,8 @@ type run struct {
 	resumeActMax []float32
 	actq         []*train.ActQuant // in the order of the layers named in Hyper.ActBits, sorted
 	actNames     []string
-	all          []*Layer // every matrix layer of the source graph
+	actCalib     *tensor.Tensor // the calibration images of act_scale: calib
+	all          []*Layer       // every matrix layer of the source graph
 }
 
 // bind ties every layer with a spec to the model's parameters.
@@ -353,6 +355,7 @@ func (r *run) quantRetrain() error {
 			if err != nil {
 				return fmt.Errorf("admm: act_bits of %q: %v", name, err)
 			}
+			q.Fixed = r.h.ActScale == "calib"
 			r.actq = append(r.actq, q)
 		}
 		for i, mx := range r.resumeActMax {
@@ -415,6 +418,9 @@ func (r *run) epoch(ph phasePlan, st *State, tr *data.Dataset) (EpochLog, error)
 		if err := r.quantRetrain(); err != nil {
 			return EpochLog{}, err
 		}
+		if len(r.actq) > 0 && r.h.ActScale == "calib" {
+			cfg.BeforeStep = r.calibrateActs(tr)
+		}
 	}
 	hist, err := train.Fit(r.m, tr, r.o.Test, cfg)
 	if err != nil {
@@ -466,6 +472,28 @@ func (r *run) epoch(ph phasePlan, st *State, tr *data.Dataset) (EpochLog, error)
 		r.opt.Reset() // the learning rate restarts with the next update
 	}
 	return lg, nil
+}
+
+// calibrateActs returns the hook that sets the act_bits quantizers' scales
+// from the first data.CalibImages training images (those pimc compile
+// -calib mnist uses) with the current weights, before the first step of
+// every epoch and every ActCalibEvery steps: the weights move during
+// training, and the deployed scale is the one of the final weights.
+func (r *run) calibrateActs(tr *data.Dataset) func(*train.Model, int, int) error {
+	if r.actCalib == nil {
+		n := min(data.CalibImages, tr.Len())
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		r.actCalib, _ = tr.Gather(nil, idx)
+	}
+	return func(m *train.Model, _, step int) error {
+		if step%r.h.ActCalibEvery != 0 {
+			return nil
+		}
+		return m.CalibrateActQuant(r.actCalib)
+	}
 }
 
 // restart is a cosine learning rate that restarts every period epochs;

@@ -9,13 +9,10 @@ import (
 )
 
 // Calibration from a named dataset (quantize{calib=mnist} or
-// calib=fashion-mnist): the first calibImages images of the dataset's
+// calib=fashion-mnist): the first data.CalibImages images of the dataset's
 // TRAINING split, as package data loads them (pixels in [0, 1], the range
 // the corpus MNIST models and pimc train's models use). Calibrating on
 // training images keeps the test set unseen by the quantizer.
-
-// calibImages is the number of training images used for calibration.
-const calibImages = 32
 
 func datasetSamples(g *ir.Graph, name string) ([][]*tensor.Tensor, error) {
 	train, _, err := data.Load(name)
@@ -36,7 +33,7 @@ func datasetSamples(g *ir.Graph, name string) ([][]*tensor.Tensor, error) {
 	}
 	k := n / per // images per inference (the graph's batch)
 	var out [][]*tensor.Tensor
-	for i := 0; i+k <= min(calibImages, train.Len()); i += k {
+	for i := 0; i+k <= min(data.CalibImages, train.Len()); i += k {
 		t := tensor.New(in.Type.DType, in.Type.Shape...)
 		src := train.X[i*per : (i+k)*per]
 		for j, v := range src {

@@ -13,14 +13,18 @@ import (
 // with s = Max/(2^Bits-1), the unsigned zero-point-0 codes of QUANT.md §1
 // whose scale the quantize pass calibrates as max|x|; the backward pass is
 // the straight-through estimator, passing the gradient where x is inside
-// [0, Max] and zeroing it where x was clipped. Max tracks the batch maximum
-// in training mode (exponential average, weight 0.1 for the new batch;
-// the first batch sets it) and is used as is in inference.
+// [0, Max] and zeroing it where x was clipped. Unless Fixed, Max tracks the
+// batch maximum in training mode (exponential average, weight 0.1 for the
+// new batch; the first batch sets it) and is used as is in inference.
 type ActQuant struct {
 	Bits int
 	Max  float32
-	out  *tensor.Tensor
-	pass []bool
+	// Fixed keeps Max as set (by the caller or Model.CalibrateActQuant)
+	// instead of tracking the training batches: the deployed scale is
+	// max|x| over calibration images, not a running batch maximum.
+	Fixed bool
+	out   *tensor.Tensor
+	pass  []bool
 }
 
 // SetActQuant installs (bits > 0) or removes (bits 0) a fake quantizer on
@@ -51,7 +55,7 @@ func (m *Model) SetActQuant(v *ir.Value, bits int) (*ActQuant, error) {
 
 // apply returns the fake-quantized x (a buffer the quantizer owns).
 func (q *ActQuant) apply(x *tensor.Tensor, training bool) *tensor.Tensor {
-	if training {
+	if training && !q.Fixed {
 		var mx float32
 		for _, v := range x.F32 {
 			mx = max(mx, v)
@@ -89,4 +93,36 @@ func (q *ActQuant) gate(d *tensor.Tensor) *tensor.Tensor {
 		}
 	}
 	return g
+}
+
+// CalibrateActQuant sets Max of every Fixed activation quantizer to max|v|
+// over the batch x, computed in inference mode with every quantizer
+// bypassed: exactly the range the quantize pass's minmax calibration
+// measures on the float model (passes/calib.go), so the fake-quantized
+// training uses the scale Max/(2^Bits-1) that pimc compile will choose.
+// A value that is 0 everywhere leaves Max 0 (the quantizer then outputs 0,
+// as a deployed scale-1 code of a dead value would).
+func (m *Model) CalibrateActQuant(x *tensor.Tensor) error {
+	saved := m.actQ
+	m.actQ = nil
+	_, err := m.Forward(x, false)
+	m.actQ = saved
+	if err != nil {
+		return fmt.Errorf("train: activation calibration: %w", err)
+	}
+	for v, q := range saved {
+		if !q.Fixed {
+			continue
+		}
+		t := m.act[v]
+		if t == nil {
+			return fmt.Errorf("BUG: train: quantized activation %q not computed", v.Name)
+		}
+		var mx float32
+		for _, a := range t.F32 {
+			mx = max(mx, float32(math.Abs(float64(a))))
+		}
+		q.Max = mx
+	}
+	return nil
 }

@@ -24,6 +24,10 @@ type Config struct {
 	// OnEpoch, when set, runs after each epoch's evaluation; ADMM updates
 	// Z and U here. An error stops training and is returned by Fit.
 	OnEpoch func(m *Model, s EpochStats) error
+	// BeforeStep, when set, runs before every minibatch (step counts the
+	// epoch's minibatches from 0); quantization-aware training
+	// recalibrates its activation scales here. An error stops training.
+	BeforeStep func(m *Model, epoch, step int) error
 	// StartEpoch offsets the epoch numbers (and so the shuffling order)
 	// when Fit continues an earlier run; the schedule still starts at its
 	// beginning, which is the learning-rate restart ADMM does at each update.
@@ -79,6 +83,11 @@ func Fit(m *Model, train, test *data.Dataset, cfg Config) ([]EpochStats, error) 
 			var y []int32
 			x, y = train.Gather(x, idx)
 			lr = cfg.Schedule.LR(float64(e-cfg.StartEpoch) + float64(bi)/float64(len(batches)))
+			if cfg.BeforeStep != nil {
+				if err := cfg.BeforeStep(m, e, bi); err != nil {
+					return hist, err
+				}
+			}
 			loss, ok, pen, err := m.step(x, y, &dz, cfg, lr)
 			if err != nil {
 				return hist, err
