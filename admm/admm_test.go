@@ -1,34 +1,21 @@
 package admm
 
 import (
-	"os"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/pimc-dev/pimc/data"
+	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/train"
-)
-
-var (
-	mnistOnce             sync.Once
-	mnistTrain, mnistTest *data.Dataset
-	mnistErr              error
 )
 
 // mnist returns the first images of MNIST, skipping the test when the
 // GoMNIST module is not downloaded (failing with PIMC_REQUIRE_CORPUS=1).
 func mnist(t *testing.T, ntrain, ntest int) (*data.Dataset, *data.Dataset) {
 	t.Helper()
-	mnistOnce.Do(func() { mnistTrain, mnistTest, mnistErr = data.Load(data.MNIST) })
-	if mnistErr != nil {
-		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
-			t.Fatalf("MNIST required: %v", mnistErr)
-		}
-		t.Skipf("MNIST not available: %v", mnistErr)
-	}
-	return mnistTrain.Head(ntrain), mnistTest.Head(ntest)
+	tr, te := testcorpus.Dataset(t, data.MNIST, data.Load)
+	return tr.Head(ntrain), te.Head(ntest)
 }
 
 // pretrained returns a LeNet-5 trained briefly on tr (deterministic).

@@ -47,7 +47,7 @@ func quantizeModel(t testing.TB, path, opts string) *ir.Graph {
 	}
 	if err := passes.NewManager().RunString(g, "canonicalize,quantize{"+opts+"}"); err != nil {
 		if strings.Contains(err.Error(), "calib mnist:") {
-			t.Skipf("MNIST calibration data unavailable: %v", err)
+			testcorpus.Missing(t, "dataset mnist (calibration)", err)
 		}
 		t.Fatalf("quantize %s: %v", path, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
@@ -57,13 +58,7 @@ func TestDecodeIDX(t *testing.T) {
 }
 
 func TestLoadMNIST(t *testing.T) {
-	tr, te, err := Load(MNIST)
-	if err != nil {
-		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
+	tr, te := testcorpus.Dataset(t, MNIST, Load)
 	if tr.Len() != 60000 || te.Len() != 10000 || !tensor.SameShape(tr.Shape, []int{1, 28, 28}) || tr.Classes != 10 {
 		t.Fatalf("train %d test %d shape %v classes %d", tr.Len(), te.Len(), tr.Shape, tr.Classes)
 	}
@@ -104,18 +99,18 @@ func TestLoadMNIST(t *testing.T) {
 }
 
 func TestLoadFashionMNIST(t *testing.T) {
-	tr, te, err := Load(FashionMNIST)
-	if err != nil {
-		if !strings.Contains(err.Error(), "apt-get install dataset-fashion-mnist") {
-			t.Errorf("error does not say how to install: %v", err)
-		}
-		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
+	tr, te := testcorpus.Dataset(t, FashionMNIST, Load)
 	if tr.Len() != 60000 || te.Len() != 10000 || tr.Y[0] != 9 {
 		t.Errorf("train %d test %d first label %d (want 9, ankle boot)", tr.Len(), te.Len(), tr.Y[0])
+	}
+}
+
+func TestMissingFashionMNISTMessage(t *testing.T) {
+	defer func(d string) { fashionDir = d }(fashionDir)
+	fashionDir = t.TempDir()
+	_, _, err := Load(FashionMNIST)
+	if err == nil || !strings.Contains(err.Error(), "apt-get install dataset-fashion-mnist") {
+		t.Errorf("err = %v, want the apt-get command", err)
 	}
 }
 

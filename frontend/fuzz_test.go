@@ -3,10 +3,10 @@ package frontend
 import (
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
+	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
@@ -38,8 +38,7 @@ func FuzzImport(f *testing.F) {
 	for _, seed := range fuzzSeeds(f) {
 		f.Add(seed)
 	}
-	_, file, _, _ := runtime.Caller(0)
-	corpus := filepath.Join(filepath.Dir(file), "..", "..", "shared", "onnx-corpus")
+	corpus := testcorpus.Dir()
 	for _, name := range []string{
 		"models/mnist-cntk-zoo/model.onnx",
 		"models/marabou-cifar10-oval21/cifar_base_kw.onnx",

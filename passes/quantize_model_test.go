@@ -12,6 +12,7 @@ import (
 
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -118,12 +119,7 @@ func mnistCNTK(t *testing.T) (*ir.Graph, string, [][]*tensor.Tensor) {
 // calibrates from MNIST when the GoMNIST module's data is absent.
 func requireMNIST(t *testing.T) {
 	t.Helper()
-	if _, _, err := data.Load(data.MNIST); err != nil {
-		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
+	testcorpus.Dataset(t, data.MNIST, data.Load)
 }
 
 func TestQuantizeMNISTCNTK(t *testing.T) {
@@ -279,12 +275,8 @@ func TestQuantizeLightModels(t *testing.T) {
 // top-1 class of MNIST test images they were not calibrated on (W8A8, and
 // W4A4 with the 8-bit ends).
 func TestQuantizeMNISTModelsAgree(t *testing.T) {
-	requireMNIST(t)
+	_, test := testcorpus.Dataset(t, data.MNIST, data.Load)
 	root := corpusDir(t)
-	_, test, err := data.Load(data.MNIST)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Calibration uses training images; check on the first test images.
 	imgs := make([][]float32, 32)
 	for i := range imgs {

@@ -2,34 +2,19 @@ package train
 
 import (
 	"math"
-	"os"
 	"runtime"
-	"sync"
 	"testing"
 
 	"github.com/pimc-dev/pimc/data"
+	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir/tensor"
-)
-
-var (
-	mnistOnce             sync.Once
-	mnistTrain, mnistTest *data.Dataset
-	mnistErr              error
 )
 
 // loadMNIST returns MNIST, skipping the test when the module files are not
 // downloaded (failing instead when PIMC_REQUIRE_CORPUS=1).
 func loadMNIST(tb testing.TB) (train, test *data.Dataset) {
 	tb.Helper()
-	mnistOnce.Do(func() { mnistTrain, mnistTest, mnistErr = data.Load(data.MNIST) })
-	tr, te, err := mnistTrain, mnistTest, mnistErr
-	if err != nil {
-		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
-			tb.Fatal(err)
-		}
-		tb.Skip(err)
-	}
-	return tr, te
+	return testcorpus.Dataset(tb, data.MNIST, data.Load)
 }
 
 func shortRun(t *testing.T, arch string, seed uint64) ([]EpochStats, *Model) {

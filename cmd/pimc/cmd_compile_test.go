@@ -10,19 +10,6 @@ import (
 	"github.com/pimc-dev/pimc/frontend"
 )
 
-// compileTestModel returns the corpus MNIST model and its first test input,
-// skipping when the corpus is absent (failing with PIMC_REQUIRE_CORPUS=1).
-func compileTestModel(t *testing.T) (model, input string) {
-	dir := filepath.Join("..", "..", "..", "shared", "onnx-corpus", "models", "mnist-cntk-zoo")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
-			t.Fatalf("corpus required: %v", err)
-		}
-		t.Skipf("corpus absent: %v", err)
-	}
-	return filepath.Join(dir, "model.onnx"), filepath.Join(dir, "test_data_0.npz")
-}
-
 func TestCompileCLI(t *testing.T) {
 	model, input := compileTestModel(t)
 	dir := t.TempDir()

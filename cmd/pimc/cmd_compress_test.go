@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/train"
 )
@@ -18,12 +17,7 @@ import (
 // quantizes with its recorded codes (weights=from-model); a config naming
 // a missing layer is a user error naming it.
 func TestCompressCommand(t *testing.T) {
-	if _, _, err := data.Load(data.MNIST); err != nil {
-		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
+	needMNIST(t)
 	dir := t.TempDir()
 	g, err := train.Build("lenet5", []int{1, 28, 28}, 10, 2)
 	if err != nil {

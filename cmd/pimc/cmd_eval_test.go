@@ -10,20 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/sim"
 	"github.com/pimc-dev/pimc/testdata/models/lenet5"
 )
-
-// needMNIST skips when the GoMNIST module is not downloaded.
-func needMNIST(t *testing.T) {
-	t.Helper()
-	if _, _, err := data.Load(data.MNIST); err != nil {
-		t.Skipf("MNIST not available: %v", err)
-	}
-}
 
 // writeLeNet writes the embedded model into dir.
 func writeLeNet(t *testing.T, dir string) string {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/sim"
 )
@@ -139,26 +140,11 @@ func TestSimCLIBatchAndRaw(t *testing.T) {
 	}
 }
 
-// simCorpus returns the shared ONNX corpus folder (../shared/onnx-corpus
-// from the repository root), skipping the test when it is absent unless
-// PIMC_REQUIRE_CORPUS=1.
-func simCorpus(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "onnx-corpus")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
-			t.Fatalf("ONNX corpus not found at %s (PIMC_REQUIRE_CORPUS=1)", dir)
-		}
-		t.Skipf("ONNX corpus not found at %s", dir)
-	}
-	return dir
-}
-
 // TestSimCLICompiledModel compiles the CNTK MNIST model and simulates it
 // through its host section: the MAC equivalents are the model's exact MAC
 // count, and sequential and parallel batches agree.
 func TestSimCLICompiledModel(t *testing.T) {
-	model := filepath.Join(simCorpus(t), "models", "mnist-cntk-zoo")
+	model := testcorpus.Root(t, "models", "mnist-cntk-zoo")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "mnist.pimb")
 	if code, _, errs := runCLI("compile", filepath.Join(model, "model.onnx"), "-o", bin); code != exitOK {

@@ -3,14 +3,12 @@ package main
 import (
 	"bytes"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -21,12 +19,7 @@ import (
 // Python with onnxruntime is available, onnxruntime's output on a test
 // image matches the interpreter's.
 func TestTrainCommand(t *testing.T) {
-	if _, _, err := data.Load(data.MNIST); err != nil {
-		if os.Getenv("PIMC_REQUIRE_CORPUS") == "1" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
+	_, test := needMNIST(t)
 	out := filepath.Join(t.TempDir(), "lenet5.onnx")
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"train", "lenet5", "-dataset", "mnist", "-o", out, "-epochs", "1", "-limit", "512", "-opt", "adam", "-seed", "3"}, &stdout, &stderr)
@@ -40,7 +33,6 @@ func TestTrainCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, test, _ := data.Load(data.MNIST)
 	x, _ := test.Gather(nil, []int{0})
 	outs, err := interp.Run(g, []*tensor.Tensor{x})
 	if err != nil {

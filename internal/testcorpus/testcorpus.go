@@ -1,8 +1,9 @@
 // Package testcorpus locates the external test data that tests read (the
-// shared ONNX corpus beside the repository, files of Debian packages) and
-// applies the project's rule for it in one place: a test whose data is
-// absent is skipped with a message naming what is missing, unless
-// PIMC_REQUIRE_CORPUS=1 (set by .ci/run), which makes it fail instead.
+// shared ONNX corpus beside the repository, files of Debian packages, the
+// MNIST and Fashion-MNIST datasets) and applies the project's rule for it
+// in one place: a test whose data is absent is skipped with a message
+// naming what is missing, unless PIMC_REQUIRE_CORPUS=1 (set by .ci/run),
+// which makes it fail instead.
 //
 // Only tests import this package. Allowed imports: the standard library.
 package testcorpus
@@ -37,15 +38,22 @@ func Path(t testing.TB, path, what string) string {
 	return path
 }
 
-// Root returns the shared ONNX corpus, ../shared/onnx-corpus relative to the
-// repository root, joined with the optional sub-path elements.
+// Root returns the shared ONNX corpus (see Dir) joined with the optional
+// sub-path elements, skipping or failing t via Missing when it is absent.
 func Root(t testing.TB, sub ...string) string {
 	t.Helper()
+	dir := filepath.Join(append([]string{Dir()}, sub...)...)
+	return Path(t, dir, "the shared ONNX corpus ("+dir+")")
+}
+
+// Dir is where the shared ONNX corpus is expected: ../shared/onnx-corpus
+// relative to the repository root. It does not check that it exists: a fuzz
+// test takes seeds from it when present and runs without them otherwise.
+func Dir() string {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
-		t.Fatal("testcorpus: cannot locate the repository")
+		panic("BUG: testcorpus: runtime.Caller cannot locate this file")
 	}
 	// file is <repo>/internal/testcorpus/testcorpus.go.
-	dir := filepath.Join(append([]string{filepath.Dir(file), "..", "..", "..", "shared", "onnx-corpus"}, sub...)...)
-	return Path(t, dir, "the shared ONNX corpus ("+dir+")")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "onnx-corpus")
 }
