@@ -7,7 +7,7 @@ import "fmt"
 // attribute present when required and of its declared kind.
 func checkArity(n *Node, info *OpInfo) error {
 	if len(n.Inputs) < info.MinInputs || (info.MaxInputs >= 0 && len(n.Inputs) > info.MaxInputs) {
-		return fmt.Errorf("has %d inputs, want %s", len(n.Inputs), arityString(info.MinInputs, info.MaxInputs))
+		return fmt.Errorf("has %d inputs, want %s", len(n.Inputs), ArityText(info.MinInputs, info.MaxInputs))
 	}
 	for i := 0; i < info.MinInputs; i++ {
 		if n.Inputs[i] == nil {
@@ -15,7 +15,7 @@ func checkArity(n *Node, info *OpInfo) error {
 		}
 	}
 	if len(n.Outputs) < info.MinOutputs || (info.MaxOutputs >= 0 && len(n.Outputs) > info.MaxOutputs) {
-		return fmt.Errorf("has %d outputs, want %s", len(n.Outputs), arityString(info.MinOutputs, info.MaxOutputs))
+		return fmt.Errorf("has %d outputs, want %s", len(n.Outputs), ArityText(info.MinOutputs, info.MaxOutputs))
 	}
 	for _, spec := range info.Attrs {
 		a, ok := n.Attrs[spec.Name]
@@ -32,9 +32,10 @@ func checkArity(n *Node, info *OpInfo) error {
 	return nil
 }
 
-// arityString says how many operands an op takes: "2", "1 to 3" or
-// "at least 1" (hi < 0: no upper bound).
-func arityString(lo, hi int) string {
+// ArityText says how many operands an op takes, from the bounds of its
+// OpInfo: "2", "1 to 3" or "at least 1" (hi < 0: no upper bound). Shape
+// inference, the verifier and the interpreter word arity errors with it.
+func ArityText(lo, hi int) string {
 	switch {
 	case hi < 0:
 		return fmt.Sprintf("at least %d", lo)

@@ -110,20 +110,56 @@ func in(n *Node, i int) (Type, error) {
 	return v.Type, nil
 }
 
+// floatIn returns input i's type, which must be a float type.
+func floatIn(n *Node, i int) (Type, error) {
+	t, err := in(n, i)
+	if err != nil {
+		return t, err
+	}
+	return t, wantFloat("input", t)
+}
+
+// wantFloat requires a float element type of the operand named what.
+func wantFloat(what string, t Type) error {
+	if !t.DType.IsFloat() {
+		return fmt.Errorf("%s has element type %s, want a float type", what, t.DType)
+	}
+	return nil
+}
+
+// inPair returns the types of inputs 0 and 1 of a binary op (the operands of
+// a matrix product, data and slope, data and indices), read with get: in,
+// or intIn on the quantized ops.
+func inPair(n *Node, get func(*Node, int) (Type, error)) (a, b Type, err error) {
+	if a, err = get(n, 0); err != nil {
+		return a, b, err
+	}
+	b, err = get(n, 1)
+	return a, b, err
+}
+
+// inputsLike returns the types of all inputs of a variadic op, each present
+// and of input 0's element type.
+func inputsLike(n *Node) ([]Type, error) {
+	ts := make([]Type, len(n.Inputs))
+	for i := range n.Inputs {
+		t, err := in(n, i)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			if err := sameDType(ts[0], t, fmt.Sprintf("input %d", i)); err != nil {
+				return nil, err
+			}
+		}
+		ts[i] = t
+	}
+	return ts, nil
+}
+
 func one(t Type) []Type { return []Type{t} }
 
 func typ(dt tensor.DType, shape []int) Type { return Type{DType: dt, Shape: shape} }
-
-// normAxis maps axis from [-rank, rank) to [0, rank).
-func normAxis(axis, rank int) (int, error) {
-	if axis < -rank || axis >= rank {
-		return 0, fmt.Errorf("axis %d out of range for rank %d", axis, rank)
-	}
-	if axis < 0 {
-		axis += rank
-	}
-	return axis, nil
-}
 
 // checkAxis requires a normalized axis in [0, rank).
 func checkAxis(what string, axis, rank int) error {

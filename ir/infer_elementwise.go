@@ -19,12 +19,9 @@ func inferSame(n *Node) ([]Type, error) {
 }
 
 func inferSameFloat(n *Node) ([]Type, error) {
-	x, err := in(n, 0)
+	x, err := floatIn(n, 0)
 	if err != nil {
 		return nil, err
-	}
-	if !x.DType.IsFloat() {
-		return nil, fmt.Errorf("input has element type %s, want a float type", x.DType)
 	}
 	return one(x), nil
 }
@@ -32,32 +29,21 @@ func inferSameFloat(n *Node) ([]Type, error) {
 func inferBinary(n *Node) ([]Type, error) { return inferVariadic(n) }
 
 func inferVariadic(n *Node) ([]Type, error) {
-	t, err := in(n, 0)
+	ts, err := inputsLike(n)
 	if err != nil {
 		return nil, err
 	}
-	shape := slices.Clone(t.Shape)
-	for i := 1; i < len(n.Inputs); i++ {
-		u, err := in(n, i)
-		if err != nil {
-			return nil, err
-		}
-		if err := sameDType(t, u, fmt.Sprintf("input %d", i)); err != nil {
-			return nil, err
-		}
+	shape := slices.Clone(ts[0].Shape)
+	for _, u := range ts[1:] {
 		if shape, err = BroadcastShapes(shape, u.Shape); err != nil {
 			return nil, err
 		}
 	}
-	return one(typ(t.DType, shape)), nil
+	return one(typ(ts[0].DType, shape)), nil
 }
 
 func inferPRelu(n *Node) ([]Type, error) {
-	x, err := in(n, 0)
-	if err != nil {
-		return nil, err
-	}
-	s, err := in(n, 1)
+	x, s, err := inPair(n, in)
 	if err != nil {
 		return nil, err
 	}

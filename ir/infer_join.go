@@ -11,29 +11,23 @@ import (
 // concat, split and gather.
 
 func inferConcat(n *Node) ([]Type, error) {
-	t, err := in(n, 0)
+	ts, err := inputsLike(n)
 	if err != nil {
 		return nil, err
 	}
+	t := ts[0]
 	axis := int(n.Int("axis", 0))
 	if err := checkAxis("axis", axis, len(t.Shape)); err != nil {
 		return nil, err
 	}
 	out := slices.Clone(t.Shape)
-	for i := 1; i < len(n.Inputs); i++ {
-		u, err := in(n, i)
-		if err != nil {
-			return nil, err
-		}
-		if err := sameDType(t, u, fmt.Sprintf("input %d", i)); err != nil {
-			return nil, err
-		}
+	for i, u := range ts[1:] {
 		if len(u.Shape) != len(t.Shape) {
-			return nil, fmt.Errorf("input %d has rank %d, want %d", i, len(u.Shape), len(t.Shape))
+			return nil, fmt.Errorf("input %d has rank %d, want %d", 1+i, len(u.Shape), len(t.Shape))
 		}
 		for d := range u.Shape {
 			if d != axis && u.Shape[d] != t.Shape[d] {
-				return nil, fmt.Errorf("input %d %s differs from input 0 %s outside axis %d", i, tensor.ShapeString(u.Shape), tensor.ShapeString(t.Shape), axis)
+				return nil, fmt.Errorf("input %d %s differs from input 0 %s outside axis %d", 1+i, tensor.ShapeString(u.Shape), tensor.ShapeString(t.Shape), axis)
 			}
 		}
 		out[axis] += u.Shape[axis]
@@ -74,11 +68,7 @@ func inferSplit(n *Node) ([]Type, error) {
 }
 
 func inferGather(n *Node) ([]Type, error) {
-	d, err := in(n, 0)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := in(n, 1)
+	d, idx, err := inPair(n, in)
 	if err != nil {
 		return nil, err
 	}

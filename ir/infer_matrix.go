@@ -9,11 +9,7 @@ import (
 // Shape functions of the matrix products: gemm, matmul and fc.
 
 func inferGemm(n *Node) ([]Type, error) {
-	a, err := in(n, 0)
-	if err != nil {
-		return nil, err
-	}
-	b, err := in(n, 1)
+	a, b, err := inPair(n, in)
 	if err != nil {
 		return nil, err
 	}
@@ -48,11 +44,7 @@ func inferGemm(n *Node) ([]Type, error) {
 }
 
 func inferMatMul(n *Node) ([]Type, error) {
-	a, err := in(n, 0)
-	if err != nil {
-		return nil, err
-	}
-	b, err := in(n, 1)
+	a, b, err := inPair(n, in)
 	if err != nil {
 		return nil, err
 	}
@@ -89,11 +81,7 @@ func inferMatMul(n *Node) ([]Type, error) {
 }
 
 func inferFC(n *Node) ([]Type, error) {
-	x, err := in(n, 0)
-	if err != nil {
-		return nil, err
-	}
-	w, err := in(n, 1)
+	x, w, err := inPair(n, in)
 	if err != nil {
 		return nil, err
 	}

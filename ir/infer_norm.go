@@ -11,30 +11,24 @@ import (
 // reduce_mean.
 
 func inferBatchNorm(n *Node) ([]Type, error) {
-	x, err := in(n, 0)
+	x, err := floatIn(n, 0)
 	if err != nil {
 		return nil, err
 	}
 	if len(x.Shape) < 2 {
 		return nil, fmt.Errorf("input rank %d, want at least 2", len(x.Shape))
 	}
-	if !x.DType.IsFloat() {
-		return nil, fmt.Errorf("input has element type %s, want a float type", x.DType)
-	}
 	c := x.Shape[1]
-	for i, name := range []string{"", "scale", "bias", "mean", "var"} {
-		if i == 0 {
-			continue
-		}
-		p, err := in(n, i)
+	for i, name := range []string{"scale", "bias", "mean", "var"} {
+		p, err := in(n, 1+i)
 		if err != nil {
 			return nil, err
 		}
 		if !tensor.SameShape(p.Shape, []int{c}) {
 			return nil, fmt.Errorf("%s %s, want [%d]", name, tensor.ShapeString(p.Shape), c)
 		}
-		if !p.DType.IsFloat() {
-			return nil, fmt.Errorf("%s has element type %s, want a float type", name, p.DType)
+		if err := wantFloat(name, p); err != nil {
+			return nil, err
 		}
 	}
 	return one(x), nil
@@ -55,12 +49,9 @@ func inferLRN(n *Node) ([]Type, error) {
 }
 
 func inferReduceMean(n *Node) ([]Type, error) {
-	x, err := in(n, 0)
+	x, err := floatIn(n, 0)
 	if err != nil {
 		return nil, err
-	}
-	if !x.DType.IsFloat() {
-		return nil, fmt.Errorf("input has element type %s, want a float type", x.DType)
 	}
 	r := len(x.Shape)
 	axes := n.Ints("axes", nil)

@@ -54,60 +54,56 @@ func WindowOutSize(in, padBegin, padEnd, kernel, stride, dilation int, ceilMode 
 }
 
 func inferConv(n *Node) ([]Type, error) {
-	x, err := in(n, 0)
+	x, w, err := inPair(n, in)
 	if err != nil {
 		return nil, err
-	}
-	w, err := in(n, 1)
-	if err != nil {
-		return nil, err
-	}
-	r := len(x.Shape)
-	if r != 3 && r != 4 {
-		return nil, fmt.Errorf("input rank %d, want 3 (N,C,L) or 4 (N,C,H,W)", r)
-	}
-	if len(w.Shape) != r {
-		return nil, fmt.Errorf("weight rank %d, want %d like the input", len(w.Shape), r)
 	}
 	if err := sameDType(x, w, "weight"); err != nil {
 		return nil, err
 	}
-	group := int(n.Int("group", 1))
-	if group < 1 {
-		return nil, fmt.Errorf("group %d, want >= 1", group)
-	}
-	f, cg := w.Shape[0], w.Shape[1]
-	if x.Shape[1] != cg*group {
-		return nil, fmt.Errorf("input has %d channels, weight %s with group %d wants %d", x.Shape[1], tensor.ShapeString(w.Shape), group, cg*group)
-	}
-	if f%group != 0 {
-		return nil, fmt.Errorf("%d filters not divisible by group %d", f, group)
+	out, err := convOutShape(n, x.Shape, w.Shape, int(n.Int("group", 1)))
+	if err != nil {
+		return nil, err
 	}
 	if b := n.Input(2); b != nil {
-		if !tensor.SameShape(b.Type.Shape, []int{f}) {
-			return nil, fmt.Errorf("bias %s, want [%d]", tensor.ShapeString(b.Type.Shape), f)
+		if !tensor.SameShape(b.Type.Shape, []int{out[1]}) {
+			return nil, fmt.Errorf("bias %s, want [%d]", tensor.ShapeString(b.Type.Shape), out[1])
 		}
 		if err := sameDType(x, b.Type, "bias"); err != nil {
 			return nil, err
 		}
 	}
-	out, err := convOutShape(n, x.Shape, w.Shape)
-	if err != nil {
-		return nil, err
-	}
 	return one(typ(x.DType, out)), nil
 }
 
-// convOutShape is the output shape [N, F, o...] of a convolution of an input
-// of shape xs by weights of shape ws (ranks already checked equal), with the
-// node's strides, pads and dilations; conv and qconv share it.
-func convOutShape(n *Node, xs, ws []int) ([]int, error) {
-	nsp := len(xs) - 2
+// convOutShape checks what conv and qconv require of their operands' shapes
+// xs and ws (an input of rank 3 (N,C,L) or 4 (N,C,H,W), a weight
+// [F, C/group, k...] of the same rank, F divisible by group >= 1) and returns
+// the output shape [N, F, o...] for the node's strides, pads and dilations.
+func convOutShape(n *Node, xs, ws []int, group int) ([]int, error) {
+	r := len(xs)
+	if r != 3 && r != 4 {
+		return nil, fmt.Errorf("input rank %d, want 3 (N,C,L) or 4 (N,C,H,W)", r)
+	}
+	if len(ws) != r {
+		return nil, fmt.Errorf("weight rank %d, want %d like the input", len(ws), r)
+	}
+	if group < 1 {
+		return nil, fmt.Errorf("group %d, want >= 1", group)
+	}
+	f, cg := ws[0], ws[1]
+	if xs[1] != cg*group {
+		return nil, fmt.Errorf("input has %d channels, weight %s with group %d wants %d", xs[1], tensor.ShapeString(ws), group, cg*group)
+	}
+	if f%group != 0 {
+		return nil, fmt.Errorf("%d filters not divisible by group %d", f, group)
+	}
+	nsp := r - 2
 	strides, pads, dil, err := windowParams(n, nsp)
 	if err != nil {
 		return nil, err
 	}
-	out := []int{xs[0], ws[0]}
+	out := []int{xs[0], f}
 	for i := 0; i < nsp; i++ {
 		o := WindowOutSize(xs[2+i], pads[i], pads[i+nsp], ws[2+i], strides[i], dil[i], false)
 		if o < 1 || ws[2+i] < 1 {
@@ -127,8 +123,10 @@ func inferPool(n *Node) ([]Type, error) {
 	if r < 3 || r > 5 {
 		return nil, fmt.Errorf("input rank %d, want 3 to 5 (N, C, 1 to 3 spatial axes)", r)
 	}
-	if n.Op == OpAvgPool && !x.DType.IsFloat() {
-		return nil, fmt.Errorf("input has element type %s, want a float type", x.DType)
+	if n.Op == OpAvgPool {
+		if err := wantFloat("input", x); err != nil {
+			return nil, err
+		}
 	}
 	nsp := r - 2
 	kernel := n.Ints("kernel", nil)
@@ -167,8 +165,10 @@ func inferGlobalPool(n *Node) ([]Type, error) {
 	if len(x.Shape) < 3 {
 		return nil, fmt.Errorf("input rank %d, want at least 3 (N, C, spatial...)", len(x.Shape))
 	}
-	if n.Op == OpGlobalAvgPool && !x.DType.IsFloat() {
-		return nil, fmt.Errorf("input has element type %s, want a float type", x.DType)
+	if n.Op == OpGlobalAvgPool {
+		if err := wantFloat("input", x); err != nil {
+			return nil, err
+		}
 	}
 	out := []int{x.Shape[0], x.Shape[1]}
 	for range x.Shape[2:] {

@@ -81,9 +81,9 @@ func init() {
 			Attrs: cat([]AttrSpec{reqInt("axis", "concatenation axis"), reqInts("in_mults", "multiplier per input"), reqInts("in_shifts", "shift per input"), rq[1]}, rng), Infer: inferQConcat}),
 		q(&OpInfo{Op: OpQAvgPool, Summary: "integer average pooling: window sum times round(2^shift/count)", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: cat([]AttrSpec{reqInts("kernel", "window size per spatial axis")}, window,
-				[]AttrSpec{intA("ceil_mode", "1: output size rounds up"), intA("count_include_pad", "1: padded cells count in the divisor")}, rq), Infer: inferQAvgPool}),
+				[]AttrSpec{intA("ceil_mode", "1: output size rounds up"), intA("count_include_pad", "1: padded cells count in the divisor")}, rq), Infer: inferQPool}),
 		q(&OpInfo{Op: OpQGlobalAvgPool, Summary: "integer mean over the spatial axes", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
-			Attrs: rq, Infer: inferQGlobalAvgPool}),
+			Attrs: rq, Infer: inferQPool}),
 		q(&OpInfo{Op: OpQClip, Summary: "clamp codes to [lo, hi]", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: rng, Infer: inferQClip}),
 	} {
@@ -198,12 +198,9 @@ func channelConsts(n *Node, ch int) error {
 }
 
 func inferQuantize(n *Node) ([]Type, error) {
-	x, err := in(n, 0)
+	x, err := floatIn(n, 0)
 	if err != nil {
 		return nil, err
-	}
-	if !x.DType.IsFloat() {
-		return nil, fmt.Errorf("input has element type %s, want a float type", x.DType)
 	}
 	if s := n.Float("scale", 0); !(s > 0) || math.IsInf(float64(s), 0) {
 		return nil, fmt.Errorf("attribute \"scale\": %v is not a positive finite number", s)
@@ -227,11 +224,7 @@ func inferDequantize(n *Node) ([]Type, error) {
 }
 
 func inferQConv(n *Node) ([]Type, error) {
-	x, err := intIn(n, 0)
-	if err != nil {
-		return nil, err
-	}
-	w, err := intIn(n, 1)
+	x, w, err := inPair(n, intIn)
 	if err != nil {
 		return nil, err
 	}
@@ -239,37 +232,18 @@ func inferQConv(n *Node) ([]Type, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := len(x.Shape)
-	if r != 3 && r != 4 {
-		return nil, fmt.Errorf("input rank %d, want 3 (N,C,L) or 4 (N,C,H,W)", r)
-	}
-	if len(w.Shape) != r {
-		return nil, fmt.Errorf("weight rank %d, want %d like the input", len(w.Shape), r)
-	}
-	group := int(n.Int("group", 0))
-	if group < 1 {
-		return nil, fmt.Errorf("group %d, want >= 1", group)
-	}
-	f, cg := w.Shape[0], w.Shape[1]
-	if x.Shape[1] != cg*group || f%group != 0 {
-		return nil, fmt.Errorf("input %s and weight %s do not fit group %d", tensor.ShapeString(x.Shape), tensor.ShapeString(w.Shape), group)
-	}
-	if err := channelConsts(n, f); err != nil {
+	out, err := convOutShape(n, x.Shape, w.Shape, int(n.Int("group", 0)))
+	if err != nil {
 		return nil, err
 	}
-	out, err := convOutShape(n, x.Shape, w.Shape)
-	if err != nil {
+	if err := channelConsts(n, out[1]); err != nil {
 		return nil, err
 	}
 	return one(typ(QuantDType(lo, hi), out)), nil
 }
 
 func inferQFC(n *Node) ([]Type, error) {
-	x, err := intIn(n, 0)
-	if err != nil {
-		return nil, err
-	}
-	w, err := intIn(n, 1)
+	x, w, err := inPair(n, intIn)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +329,10 @@ func inferQConcat(n *Node) ([]Type, error) {
 	return ts, nil
 }
 
-func inferQAvgPool(n *Node) ([]Type, error) {
+// inferQPool is the shape function of qavg_pool and qglobal_avg_pool: the
+// geometry is that of max_pool and global_max_pool (same attributes), only
+// the element type differs.
+func inferQPool(n *Node) ([]Type, error) {
 	if _, err := intIn(n, 0); err != nil {
 		return nil, err
 	}
@@ -366,36 +343,17 @@ func inferQAvgPool(n *Node) ([]Type, error) {
 	if n.Int("shift", 0) > 61 {
 		return nil, fmt.Errorf("attribute \"shift\": %d outside 0..61 (the multiplier round(2^shift/count) must fit)", n.Int("shift", 0))
 	}
-	// The window geometry is max_pool's; only the element type differs.
 	shadow := &Node{Op: OpMaxPool, Inputs: n.Inputs, Outputs: n.Outputs, Attrs: n.Attrs}
-	ts, err := inferPool(shadow)
+	geometry := inferPool
+	if n.Op == OpQGlobalAvgPool {
+		shadow.Op, geometry = OpGlobalMaxPool, inferGlobalPool
+	}
+	ts, err := geometry(shadow)
 	if err != nil {
 		return nil, err
 	}
 	ts[0].DType = QuantDType(lo, hi)
 	return ts, nil
-}
-
-func inferQGlobalAvgPool(n *Node) ([]Type, error) {
-	x, err := intIn(n, 0)
-	if err != nil {
-		return nil, err
-	}
-	lo, hi, err := requantAttrs(n)
-	if err != nil {
-		return nil, err
-	}
-	if n.Int("shift", 0) > 61 {
-		return nil, fmt.Errorf("attribute \"shift\": %d outside 0..61 (the multiplier round(2^shift/count) must fit)", n.Int("shift", 0))
-	}
-	if len(x.Shape) < 3 {
-		return nil, fmt.Errorf("input rank %d, want at least 3 (N, C, spatial...)", len(x.Shape))
-	}
-	out := []int{x.Shape[0], x.Shape[1]}
-	for range x.Shape[2:] {
-		out = append(out, 1)
-	}
-	return one(typ(QuantDType(lo, hi), out)), nil
 }
 
 func inferQClip(n *Node) ([]Type, error) {

@@ -285,7 +285,7 @@ func (v *verifier) node(i int, n *Node) {
 	}
 	// Arity.
 	if len(n.Inputs) < info.MinInputs || (info.MaxInputs >= 0 && len(n.Inputs) > info.MaxInputs) {
-		report("has %d inputs, %s takes %s", len(n.Inputs), n.Op, arityText(info.MinInputs, info.MaxInputs))
+		report("has %d inputs, %s takes %s", len(n.Inputs), n.Op, ArityText(info.MinInputs, info.MaxInputs))
 		structural = false
 	}
 	for j := 0; j < info.MinInputs && j < len(n.Inputs); j++ {
@@ -295,7 +295,7 @@ func (v *verifier) node(i int, n *Node) {
 		}
 	}
 	if len(n.Outputs) < info.MinOutputs || (info.MaxOutputs >= 0 && len(n.Outputs) > info.MaxOutputs) {
-		report("has %d outputs, %s produces %s", len(n.Outputs), n.Op, arityText(info.MinOutputs, info.MaxOutputs))
+		report("has %d outputs, %s produces %s", len(n.Outputs), n.Op, ArityText(info.MinOutputs, info.MaxOutputs))
 		structural = false
 	}
 	// Attributes.
@@ -382,16 +382,6 @@ func safeInfer(info *OpInfo, n *Node) (types []Type, err error) {
 		}
 	}()
 	return info.Infer(n)
-}
-
-func arityText(lo, hi int) string {
-	switch {
-	case hi < 0:
-		return fmt.Sprintf("at least %d", lo)
-	case lo == hi:
-		return fmt.Sprint(lo)
-	}
-	return fmt.Sprintf("%d to %d", lo, hi)
 }
 
 func knownAttrs(info *OpInfo) string {

@@ -249,7 +249,7 @@ func evalNode(c *Ctx, n *ir.Node, ins []*tensor.Tensor) (outs []*tensor.Tensor, 
 		return nil, fmt.Errorf("op %q has no interpreter kernel", n.Op)
 	}
 	if len(ins) < info.MinInputs || (info.MaxInputs >= 0 && len(ins) > info.MaxInputs) {
-		return nil, fmt.Errorf("has %d inputs, op %q takes %s", len(ins), n.Op, arity(info.MinInputs, info.MaxInputs))
+		return nil, fmt.Errorf("has %d inputs, op %q takes %s", len(ins), n.Op, ir.ArityText(info.MinInputs, info.MaxInputs))
 	}
 	for j := 0; j < info.MinInputs; j++ {
 		if ins[j] == nil {
@@ -319,16 +319,6 @@ func (c *Ctx) declared(v *ir.Value) ir.Type {
 
 func typeMatches(ty ir.Type, t *tensor.Tensor) bool {
 	return ty.DType == t.DType && tensor.SameShape(ty.Shape, t.Shape)
-}
-
-func arity(lo, hi int) string {
-	switch {
-	case hi < 0:
-		return fmt.Sprintf("at least %d", lo)
-	case lo == hi:
-		return fmt.Sprint(lo)
-	}
-	return fmt.Sprintf("%d to %d", lo, hi)
 }
 
 // nodeErr prefixes err with the node: `interp: node "Conv_4" (conv): ...`;
