@@ -99,6 +99,13 @@ func Compress(g *ir.Graph, o Options) (*Result, error) {
 		return nil, err
 	}
 	r := &run{m: m, h: h, o: o}
+	if h.Distill > 0 {
+		teacher, err := train.NewModel(g) // the uncompressed model, never trained
+		if err != nil {
+			return nil, err
+		}
+		r.distill = &train.Distill{Teacher: teacher, Alpha: h.Distill, T: h.DistillT}
+	}
 	if err := r.bind(g); err != nil {
 		return nil, err
 	}

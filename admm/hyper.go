@@ -32,16 +32,21 @@ type Hyper struct {
 	// images with the current weights every ActCalibEvery steps, the
 	// range pimc compile -calib mnist calibrates (so training sees the
 	// deployed rounding); "running" tracks a running batch maximum.
-	ActScale      string  `yaml:"act_scale"`
-	ActCalibEvery int     `yaml:"act_calib_every"` // steps between recalibrations, 10
-	LR            float64 `yaml:"lr"`              // 0.01 (SGD), restarted at every update
-	QuantLR       float64 `yaml:"quant_lr"`        // learning rate of the quantization phases (default lr)
-	Optimizer     string  `yaml:"optimizer"`       // sgd, nesterov or adam; sgd
-	Batch         int     `yaml:"batch"`           // 64
-	WeightDecay   float64 `yaml:"weight_decay"`    // 0
-	Seed          uint64  `yaml:"seed"`            // 1
-	Limit         int     `yaml:"limit"`           // train on the first N images (0: all)
-	Purify        float64 `yaml:"purify"`          // drop groups with norm <= purify * largest; 0: exact zeros only
+	ActScale      string `yaml:"act_scale"`
+	ActCalibEvery int    `yaml:"act_calib_every"` // steps between recalibrations, 10
+	// Distill mixes the uncompressed model's outputs into the loss of every
+	// training phase with this weight (knowledge distillation,
+	// train.Distill; 0: labels only), at temperature DistillT (4).
+	Distill     float64 `yaml:"distill"`
+	DistillT    float64 `yaml:"distill_t"`
+	LR          float64 `yaml:"lr"`           // 0.01 (SGD), restarted at every update
+	QuantLR     float64 `yaml:"quant_lr"`     // learning rate of the quantization phases (default lr)
+	Optimizer   string  `yaml:"optimizer"`    // sgd, nesterov or adam; sgd
+	Batch       int     `yaml:"batch"`        // 64
+	WeightDecay float64 `yaml:"weight_decay"` // 0
+	Seed        uint64  `yaml:"seed"`         // 1
+	Limit       int     `yaml:"limit"`        // train on the first N images (0: all)
+	Purify      float64 `yaml:"purify"`       // drop groups with norm <= purify * largest; 0: exact zeros only
 	// Layer-wise mode.
 	CalibImages    int     `yaml:"calib_images"`    // 256
 	LayerwiseIters int     `yaml:"layerwise_iters"` // ADMM iterations per layer and phase, 30
@@ -96,6 +101,7 @@ func (h Hyper) withDefaults() (Hyper, error) {
 	setI(&h.Retrain, 2)
 	setI(&h.QuantRetrain, 1)
 	setF(&h.LR, 0.01)
+	setF(&h.DistillT, 4)
 	setI(&h.Batch, 64)
 	setF(&h.QuantLR, h.LR)
 	if h.Seed == 0 {
@@ -104,7 +110,7 @@ func (h Hyper) withDefaults() (Hyper, error) {
 	setI(&h.CalibImages, 256)
 	setI(&h.LayerwiseIters, 30)
 	setF(&h.LayerwiseRho, 0.05)
-	if h.Rho < 0 || h.RhoGrowth < 1 || h.QuantRhoGrowth < 1 || h.Updates < 0 || h.QuantUpdates < 0 || h.Retrain < 0 || h.QuantRetrain < 0 || h.ActCalibEvery < 0 || h.Purify < 0 || h.Purify >= 1 {
+	if h.Rho < 0 || h.RhoGrowth < 1 || h.QuantRhoGrowth < 1 || h.Updates < 0 || h.QuantUpdates < 0 || h.Retrain < 0 || h.QuantRetrain < 0 || h.ActCalibEvery < 0 || h.Purify < 0 || h.Purify >= 1 || h.Distill < 0 || h.Distill > 1 || h.DistillT < 0 {
 		return h, fmt.Errorf("admm: hyperparameters out of range: %+v", h)
 	}
 	return h, nil

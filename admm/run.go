@@ -44,6 +44,7 @@ type run struct {
 	actq         []*train.ActQuant // in the order of the layers named in Hyper.ActBits, sorted
 	actNames     []string
 	actCalib     *tensor.Tensor // the calibration images of act_scale: calib
+	distill      *train.Distill // nil without Hyper.Distill
 	all          []*Layer       // every matrix layer of the source graph
 }
 
@@ -389,7 +390,7 @@ func (r *run) epoch(ph phasePlan, st *State, tr *data.Dataset) (EpochLog, error)
 			r.resumeOpt = nil
 		}
 	}
-	cfg := train.Config{Epochs: 1, Batch: r.h.Batch, Seed: r.h.Seed, Optimizer: r.opt, StartEpoch: st.Global, WeightDecay: r.h.WeightDecay}
+	cfg := train.Config{Epochs: 1, Batch: r.h.Batch, Seed: r.h.Seed, Optimizer: r.opt, StartEpoch: st.Global, WeightDecay: r.h.WeightDecay, Distill: r.distill}
 	period := ph.epochs
 	pos := st.Epoch
 	if admm {

@@ -8,11 +8,12 @@ import (
 
 const steTestConfig = `
 defaults: {prune: {filter: 0.25, column: 0.5}, wbits: 4}
-admm: {updates: 1, retrain_epochs: 2, quant_updates: 1, quant_retrain_epochs: 2, quant_retrain: ste, act_bits: {fc1: 4, fc2: 4, fc3: 4}, batch: 32, lr: 0.02}
+admm: {updates: 1, retrain_epochs: 2, quant_updates: 1, quant_retrain_epochs: 2, quant_retrain: ste, act_bits: {fc1: 4, fc2: 4, fc3: 4}, distill: 0.5, batch: 32, lr: 0.02}
 `
 
 // TestCompressSTE: quantized retraining with the straight-through
-// estimator (and 4-bit fake-quantized activations) ends exactly on the
+// estimator (with 4-bit fake-quantized activations and distillation from
+// the uncompressed model) ends exactly on the
 // constraint sets, moves the quantized
 // weights (the frozen mode cannot), and resuming inside a multi-epoch
 // phase (masked retraining: optimizer momentum; STE retraining: momentum

@@ -19,6 +19,9 @@ type Config struct {
 	Optimizer   Optimizer
 	Schedule    Schedule
 	WeightDecay float64 // L2 coefficient added to the gradient of Decay parameters
+	// Distill, when set, mixes a teacher's softened outputs into the loss
+	// (knowledge distillation); the reported loss is the mixed one.
+	Distill *Distill
 	// Penalty, when set, is added on every step (ADMM's proximal term).
 	Penalty Penalty
 	// OnEpoch, when set, runs after each epoch's evaluation; ADMM updates
@@ -146,6 +149,11 @@ func (m *Model) step(x *tensor.Tensor, y []int32, dz **tensor.Tensor, cfg Config
 		return 0, 0, 0, err
 	}
 	*dz = g
+	if cfg.Distill != nil {
+		if loss, err = cfg.Distill.mix(x, z, loss, g); err != nil {
+			return 0, 0, 0, err
+		}
+	}
 	if err := m.Backward(g); err != nil {
 		return 0, 0, 0, err
 	}
