@@ -3,6 +3,7 @@ package backend
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/pimc-dev/pimc/backend/isa"
@@ -106,6 +107,9 @@ func Compile(g *ir.Graph, tgt *target.Target, _ Options) (*Result, error) {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
 	prog.Host = host
+	if err := c.constFit(prog); err != nil {
+		return nil, err
+	}
 	if err := isa.Validate(prog, arch); err != nil {
 		return nil, fmt.Errorf("backend: BUG: the emitted program does not validate: %w", err)
 	}
@@ -375,6 +379,28 @@ func (c *compiler) constName(n *ir.Node) string {
 		name = fmt.Sprintf("%s$%d", name, k)
 	}
 	return name
+}
+
+// constFit reports constants (per-channel bias, multiplier and scale
+// vectors) that overflow the target's constant memory, naming the largest
+// users, instead of leaving it to the loader's check.
+func (c *compiler) constFit(prog *isa.Program) error {
+	words := 0
+	for _, k := range prog.Consts {
+		words += len(k.Data)
+	}
+	a := c.tgt.Arch()
+	if words <= a.ConstWords {
+		return nil
+	}
+	ks := slices.Clone(prog.Consts)
+	slices.SortStableFunc(ks, func(x, y isa.ConstBlock) int { return len(y.Data) - len(x.Data) })
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "backend: the model needs %d constant-memory words (per-channel bias, multiplier and scale vectors), the target %q has %d; raise geometry.const_words", words, c.tgt.Name, a.ConstWords)
+	for _, k := range ks[:min(len(ks), 5)] {
+		fmt.Fprintf(&sb, "\n  %s: %d words", k.Name, len(k.Data))
+	}
+	return fmt.Errorf("%s", sb.String())
 }
 
 // fitError names every matrix layer with its sub-arrays, and a geometry that

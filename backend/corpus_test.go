@@ -12,6 +12,7 @@ import (
 	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/passes"
 )
@@ -54,7 +55,42 @@ func bigTarget(t testing.TB, n int) *target.Target {
 	per := int(tgt.Geometry.MatsPerBank.Value * tgt.Geometry.SubarraysPerMat.Value)
 	tgt.Geometry.Banks.Value = int64((n + per - 1) / per)
 	tgt.Geometry.ActBufferWords.Value = 1 << 24
+	tgt.Geometry.ConstWords.Value = 1 << 20
+	tgt.Name = "sot-mram-45nm-big"
 	return tgt
+}
+
+// fitTarget is the default target, or bigTarget for a model whose weights,
+// activations or constants do not fit it (the ImageNet networks). A model
+// that fits neither fails the test when its program is compiled.
+func fitTarget(t *testing.T, g *ir.Graph) *target.Target {
+	t.Helper()
+	tgt := target.Default()
+	_, err := backend.Compile(g, tgt, backend.Options{})
+	if err == nil {
+		return tgt
+	}
+	for _, cap := range []string{"sub-arrays for its weights", "activation buffer full", "constant-memory words"} {
+		if strings.Contains(err.Error(), cap) {
+			big := bigTarget(t, 1<<16)
+			t.Logf("does not fit the default target: %v; compiled for %d banks, 16 Mi buffer words, 1 Mi constant words", err, big.Geometry.Banks.Value)
+			return big
+		}
+	}
+	return tgt
+}
+
+// logCosine logs the cosine similarity of the simulator's outputs against
+// the float interpreter on the same input (how far W8A8 moves the model).
+func logCosine(t *testing.T, float *ir.Graph, in, got []*tensor.Tensor) {
+	t.Helper()
+	want, err := interp.Run(float, in)
+	if err != nil {
+		t.Fatalf("float interpreter: %v", err)
+	}
+	for i := range want {
+		t.Logf("output %d: cosine vs the float interpreter %.4f", i, cosine(want[i], got[i]))
+	}
 }
 
 // corpusCases lists every model.onnx under the corpus with a
@@ -108,22 +144,16 @@ func TestCorpus(t *testing.T) {
 				t.Skipf("canonicalize: %v", err)
 			}
 			skipHeavy(t, g) // before the calibration runs
+			float := ir.Clone(g)
 			if err := passes.NewManager().RunString(g, "quantize"); err != nil {
 				t.Fatalf("quantize: %v", err)
 			}
-			tgt := target.Default()
-			if _, err := backend.Compile(g, tgt, backend.Options{}); err != nil && (strings.Contains(err.Error(), "sub-arrays for its weights") || strings.Contains(err.Error(), "activation buffer full")) {
-				tgt = bigTarget(t, 1<<16)
-				t.Logf("does not fit the default target: %v; compiled for %d banks and 16 Mi buffer words", err, tgt.Geometry.Banks.Value)
-			}
-			if _, err := backend.Compile(g, tgt, backend.Options{}); err != nil && strings.Contains(err.Error(), "activation buffer full") {
-				// A capacity limit, not a wrong result: e.g. DenseNet-121's
-				// batch norms after concats stay on the host, giving ~60
-				// device segments whose ports must all be disjoint.
-				t.Skipf("does not fit even the ISA's largest buffer: %v", err)
-			}
-			res, _ := compileAndCheck(t, g, tgt, in)
+			tgt := fitTarget(t, g)
+			res, run := compileAndCheck(t, g, tgt, in)
 			t.Logf("bit-exact: %d layers, %d sub-arrays, %d instructions, %d segment(s), %d host op(s)", len(res.Layers), res.Subarrays, len(res.Prog.Code), res.Segments, res.HostOps)
+			if tgt.Name != target.Default().Name {
+				logCosine(t, float, in, run.Outputs)
+			}
 		})
 	}
 }
@@ -171,22 +201,16 @@ func TestCorpusRandomInputs(t *testing.T) {
 				t.Skipf("canonicalize: %v", err)
 			}
 			skipHeavy(t, g) // before the calibration runs
+			float := ir.Clone(g)
 			if err := passes.NewManager().RunString(g, "quantize"); err != nil {
 				t.Fatalf("quantize: %v", err)
 			}
-			tgt := target.Default()
-			if _, err := backend.Compile(g, tgt, backend.Options{}); err != nil && (strings.Contains(err.Error(), "sub-arrays for its weights") || strings.Contains(err.Error(), "activation buffer full")) {
-				tgt = bigTarget(t, 1<<16)
-				t.Logf("does not fit the default target: %v; compiled for %d banks and 16 Mi buffer words", err, tgt.Geometry.Banks.Value)
-			}
-			if _, err := backend.Compile(g, tgt, backend.Options{}); err != nil && strings.Contains(err.Error(), "activation buffer full") {
-				// A capacity limit, not a wrong result: e.g. DenseNet-121's
-				// batch norms after concats stay on the host, giving ~60
-				// device segments whose ports must all be disjoint.
-				t.Skipf("does not fit even the ISA's largest buffer: %v", err)
-			}
-			res, _ := compileAndCheck(t, g, tgt, in)
+			tgt := fitTarget(t, g)
+			res, run := compileAndCheck(t, g, tgt, in)
 			t.Logf("bit-exact: %d layers, %d sub-arrays, %d instructions, %d segment(s), %d host op(s)", len(res.Layers), res.Subarrays, len(res.Prog.Code), res.Segments, res.HostOps)
+			if tgt.Name != target.Default().Name {
+				logCosine(t, float, in, run.Outputs)
+			}
 		})
 	}
 }

@@ -22,6 +22,8 @@ func (c *compiler) node(n *ir.Node) error {
 		return c.qadd(n)
 	case ir.OpQClip:
 		return c.qclip(n)
+	case ir.OpQAffine:
+		return c.qaffine(n)
 	case ir.OpQConcat:
 		return c.qconcat(n)
 	case ir.OpReshape, ir.OpFlatten, ir.OpSqueeze, ir.OpUnsqueeze, ir.OpIdentity, ir.OpDropout:

@@ -34,6 +34,7 @@ const (
 	OpQAvgPool       Op = "qavg_pool"        // (x) {kernel, strides, pads, dilations, ceil_mode, count_include_pad, shift, round, lo, hi}
 	OpQGlobalAvgPool Op = "qglobal_avg_pool" // (x) {shift, round, lo, hi}
 	OpQClip          Op = "qclip"            // (x) {lo, hi}: clamp(x, lo, hi) (vclip); a standalone ReLU/clip on codes
+	OpQAffine        Op = "qaffine"          // (x [N,C,...], scale i32[C], bias i32[C]) {mult, shift, round, lo, hi}: per-channel x*scale+bias, requantized
 )
 
 // QuantRoundModes are the legal values of the "round" attribute, in the
@@ -86,6 +87,8 @@ func init() {
 			Attrs: rq, Infer: inferQPool}),
 		q(&OpInfo{Op: OpQClip, Summary: "clamp codes to [lo, hi]", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: rng, Infer: inferQClip}),
+		q(&OpInfo{Op: OpQAffine, Summary: "per-channel affine on codes: t = x*scale[c] (i32), y = vrq(t, bias[c], mult)", MinInputs: 3, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
+			Attrs: cat([]AttrSpec{reqInt("mult", "output multiplier")}, rq), Infer: inferQAffine}),
 	} {
 		Register(info)
 	}
@@ -368,6 +371,33 @@ func inferQClip(n *Node) ([]Type, error) {
 	return one(typ(QuantDType(lo, hi), x.Shape)), nil
 }
 
+func inferQAffine(n *Node) ([]Type, error) {
+	x, err := intIn(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi, err := requantAttrs(n)
+	if err != nil {
+		return nil, err
+	}
+	if m := n.Int("mult", math.MaxInt64); m < math.MinInt32 || m > math.MaxInt32 {
+		return nil, fmt.Errorf("attribute \"mult\": %d outside int32", m)
+	}
+	if len(x.Shape) < 2 {
+		return nil, fmt.Errorf("input rank %d, want at least 2 (N, C, ...)", len(x.Shape))
+	}
+	for i, what := range []string{"scale", "bias"} {
+		t, err := intIn(n, 1+i)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		if !tensor.SameShape(t.Shape, []int{x.Shape[1]}) {
+			return nil, fmt.Errorf("%s %s, want [%d] (one per channel)", what, tensor.ShapeString(t.Shape), x.Shape[1])
+		}
+	}
+	return one(typ(QuantDType(lo, hi), x.Shape)), nil
+}
+
 // ---- verifier rule of the quantized stage ----
 
 func init() { RegisterCheck("quantized-stage", checkQuantized) }
@@ -375,7 +405,7 @@ func init() { RegisterCheck("quantized-stage", checkQuantized) }
 // isQuantOp reports whether op is one of the ops registered above.
 func isQuantOp(op Op) bool {
 	switch op {
-	case OpQuantize, OpDequantize, OpQConv, OpQFC, OpQAdd, OpQConcat, OpQAvgPool, OpQGlobalAvgPool, OpQClip:
+	case OpQuantize, OpDequantize, OpQConv, OpQFC, OpQAdd, OpQConcat, OpQAvgPool, OpQGlobalAvgPool, OpQClip, OpQAffine:
 		return true
 	}
 	return false
@@ -398,7 +428,7 @@ func checkQuantized(g *Graph, report func(n *Node, format string, args ...any)) 
 		acts := append([]*Value{}, n.Outputs...)
 		switch n.Op {
 		case OpQuantize:
-		case OpQConv, OpQFC:
+		case OpQConv, OpQFC, OpQAffine:
 			acts = append(acts, n.Input(0))
 		default:
 			acts = append(acts, n.Inputs...)
@@ -430,6 +460,37 @@ func checkQuantized(g *Graph, report func(n *Node, format string, args ...any)) 
 			}
 		case OpQConv, OpQFC:
 			checkMatrixLayer(n, report)
+		case OpQAffine:
+			checkAffine(n, report)
+		}
+	}
+}
+
+// checkAffine: the scale and bias of qaffine are integer constants inside
+// int32, and max|x| * |scale[c]| + |bias[c]| fits int32, so neither the i32
+// clamp of the first requantization nor sat32(t + bias) can trigger (the
+// pass chooses the intermediate scale so; QUANT.md §3).
+func checkAffine(n *Node, report func(n *Node, format string, args ...any)) {
+	k, b := n.Input(1), n.Input(2)
+	for i, v := range []*Value{k, b} {
+		if v == nil || !v.IsConst() || v.Const.DType.Storage() != tensor.StoreI64 || len(v.Const.I64) != v.Type.NumElems() {
+			report(n, "qaffine: input %d (scale, bias) must be an integer constant", i+1)
+			return
+		}
+	}
+	if n.Input(0) == nil || len(k.Const.I64) != len(b.Const.I64) {
+		return // the shape function reports it
+	}
+	xq := n.Input(0).Quant
+	xmax := int64(1)<<xq.Bits - 1
+	if xq.Signed {
+		xmax = int64(1) << (xq.Bits - 1)
+	}
+	for c, kv := range k.Const.I64 {
+		bv := b.Const.I64[c]
+		if max(kv, -kv) > math.MaxInt32 || max(bv, -bv) > math.MaxInt32 || xmax*max(kv, -kv)+max(bv, -bv) > math.MaxInt32 {
+			report(n, "qaffine: channel %d: max|x| %d * |scale| %d + |bias| %d exceeds int32", c, xmax, max(kv, -kv), max(bv, -bv))
+			return
 		}
 	}
 }

@@ -201,9 +201,16 @@ func (q *quantizer) integer(n *ir.Node) (bool, error) {
 		if q.isMatrixLayer(n) {
 			return true, q.matrix(n)
 		}
+	case ir.OpMul:
+		if anyQ {
+			return q.affine(n)
+		}
 	case ir.OpAdd, ir.OpSum:
 		if anyQ && q.sameShapeActs(n) && len(n.Inputs) >= 2 {
 			return true, q.add(n)
+		}
+		if anyQ && n.Op == ir.OpAdd {
+			return q.affine(n)
 		}
 	case ir.OpConcat:
 		if anyQ && q.sameShapeActs(n) {

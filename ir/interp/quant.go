@@ -22,6 +22,7 @@ func init() {
 	Register(ir.OpQAvgPool, qavgPoolKernel)
 	Register(ir.OpQGlobalAvgPool, qglobalAvgPoolKernel)
 	Register(ir.OpQClip, qclipKernel)
+	Register(ir.OpQAffine, qaffineKernel)
 }
 
 // requantParams reads shift, round, lo and hi.
@@ -234,6 +235,30 @@ func qaddKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, erro
 	}
 	out := c.Alloc(rq.outDType(), in[0].Shape)
 	return one(out, tensor.QAdd(out, in, mults, shifts, mult, rq.shift, rq.mode, rq.lo, rq.hi))
+}
+
+func qaffineKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	if err := allPresent(in); err != nil {
+		return nil, err
+	}
+	if len(in) != 3 {
+		return nil, fmt.Errorf("qaffine needs x, scale and bias, got %d inputs", len(in))
+	}
+	for i := 1; i < 3; i++ {
+		if in[i].DType.Storage() != tensor.StoreI64 || len(in[i].I64) != in[i].Len() {
+			return nil, fmt.Errorf("input %d: want an integer vector, got %v", i, in[i])
+		}
+	}
+	rq, err := readRequant(n)
+	if err != nil {
+		return nil, err
+	}
+	mult, err := reqInt64(n, "mult")
+	if err != nil {
+		return nil, err
+	}
+	out := c.Alloc(rq.outDType(), in[0].Shape)
+	return one(out, tensor.QAffine(out, in[0], in[1].I64, in[2].I64, mult, rq.shift, rq.mode, rq.lo, rq.hi))
 }
 
 func qconcatKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
