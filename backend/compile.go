@@ -9,10 +9,15 @@ import (
 	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/mapping"
 )
 
 // Options controls Compile.
-type Options struct{}
+type Options struct {
+	// Map configures the mapping when Compile maps a quantized graph
+	// itself (a mapped graph keeps its own).
+	Map mapping.Options
+}
 
 // Result is a compiled model: the device program (with the host graph in
 // Prog.Host when the model has host ops or more than one segment is needed,
@@ -48,7 +53,7 @@ type compiler struct {
 	e    *emitter
 	part *partition
 	buf  abuf
-	pl   placer
+	plan *mapping.Plan
 	lay  map[*ir.Value]*layout
 	// regVals lists the values living in each allocated buffer; lastUse is
 	// the index in g.Nodes of a value's last reader in the current segment
@@ -66,16 +71,28 @@ type compiler struct {
 	consts map[string]int
 	res    *Result
 	uses   map[*ir.Value][]*ir.Node
-	// fit collects the sub-array needs of every matrix layer, so a model
-	// that does not fit is reported with all its layers at once.
-	overflow bool
 }
 
-// Compile maps and emits a quantized graph for tgt. The result is
+// Compile emits a mapped graph for tgt, or maps a quantized one first
+// (ir/mapping, as the map pass does, without changing g). The result is
 // deterministic: the same graph and target give the same program bytes.
-func Compile(g *ir.Graph, tgt *target.Target, _ Options) (*Result, error) {
-	if g.Stage != ir.StageQuantized {
-		return nil, fmt.Errorf("backend: graph is at stage %s, want quantized (run the quantize pass first)", g.Stage)
+func Compile(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
+	geo := mapping.GeometryOf(tgt)
+	var plan *mapping.Plan
+	var err error
+	switch g.Stage {
+	case ir.StageQuantized:
+		plan, err = mapping.PlanGraph(g, geo, opts.Map)
+	case ir.StageMapped:
+		plan, err = mapping.DecodeGraph(g, geo)
+	default:
+		return nil, fmt.Errorf("backend: graph is at stage %s, want quantized or mapped (run the quantize pass first)", g.Stage)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("backend: %w", err)
+	}
+	if err := plan.FitError(); err != nil {
+		return nil, fmt.Errorf("backend: %w", err)
 	}
 	arch := tgt.Arch()
 	b := isa.NewBuilder(tgt.Name, tgt.Fingerprint())
@@ -84,7 +101,7 @@ func Compile(g *ir.Graph, tgt *target.Target, _ Options) (*Result, error) {
 		buf:     abuf{size: arch.ActBufferWords},
 		regVals: map[*region][]*ir.Value{},
 		valRegs: map[*ir.Value][]*region{},
-		pl:      placer{rows: arch.Rows},
+		plan:    plan,
 		padded:  map[*ir.Value]*layout{},
 		names:   map[*ir.Value]string{}, used: map[string]bool{}, consts: map[string]int{},
 		res:  &Result{TotalSubarrays: arch.Subarrays},
@@ -93,9 +110,6 @@ func Compile(g *ir.Graph, tgt *target.Target, _ Options) (*Result, error) {
 	c.nameValues()
 	if err := c.run(); err != nil {
 		return nil, err
-	}
-	if c.pl.next > arch.Subarrays {
-		return nil, c.fitError()
 	}
 	host, nhost, err := c.hostGraph()
 	if err != nil {
@@ -114,8 +128,10 @@ func Compile(g *ir.Graph, tgt *target.Target, _ Options) (*Result, error) {
 		return nil, fmt.Errorf("backend: BUG: the emitted program does not validate: %w", err)
 	}
 	c.res.Prog = prog
-	c.res.Subarrays = c.pl.next
-	c.res.WeightRows = c.pl.weightRow
+	c.res.Subarrays = plan.Used
+	for _, l := range plan.Layers {
+		c.res.WeightRows += l.WeightRows()
+	}
 	c.res.Segments = c.part.nsegs
 	c.res.PortValues = map[string]*ir.Value{}
 	for k := range c.part.segIn {
@@ -399,23 +415,6 @@ func (c *compiler) constFit(prog *isa.Program) error {
 	fmt.Fprintf(&sb, "backend: the model needs %d constant-memory words (per-channel bias, multiplier and scale vectors), the target %q has %d; raise geometry.const_words", words, c.tgt.Name, a.ConstWords)
 	for _, k := range ks[:min(len(ks), 5)] {
 		fmt.Fprintf(&sb, "\n  %s: %d words", k.Name, len(k.Data))
-	}
-	return fmt.Errorf("%s", sb.String())
-}
-
-// fitError names every matrix layer with its sub-arrays, and a geometry that
-// would fit (weights are stationary: no reprogramming at run time).
-func (c *compiler) fitError() error {
-	var sb strings.Builder
-	a := c.tgt.Arch()
-	fmt.Fprintf(&sb, "backend: the model needs %d sub-arrays for its weights, the target %q has %d (weights are stationary)", c.pl.next, c.tgt.Name, a.Subarrays)
-	for _, l := range c.res.Layers {
-		fmt.Fprintf(&sb, "\n  %s %q: %d sub-arrays (%d filters x %d columns, %d-bit weights, %d-bit inputs)", l.Op, l.Node, l.Subarrays, l.KeptFilters, l.KeptCols, l.M, l.N)
-	}
-	perBank := int(c.tgt.Geometry.MatsPerBank.Value * c.tgt.Geometry.SubarraysPerMat.Value)
-	if perBank > 0 {
-		banks := (c.pl.next + perBank - 1) / perBank
-		fmt.Fprintf(&sb, "\nA target with geometry.banks >= %d (base: %s) would fit; or lower -wbits/-abits, or prune", banks, c.tgt.Name)
 	}
 	return fmt.Errorf("%s", sb.String())
 }

@@ -1,4 +1,5 @@
-// Package backend compiles a quantized graph (docs/QUANT.md) into an
+// Package backend compiles a mapped graph (or a quantized one, which it maps
+// itself with ir/mapping exactly as the map pass would; docs/QUANT.md) into an
 // isa.Program for one target (docs/ISA.md): every qconv/qfc becomes an
 // F x K matrix mapped weight-stationary onto sub-arrays (weight bit-planes
 // in rows, K split into column segments, input bit-planes written per
@@ -9,10 +10,9 @@
 //   - layout.go, refine.go: where a tensor lives in the activation buffer
 //     (strided views, zero margins for convolution padding, free reshapes,
 //     buffer reuse by liveness) and copies between layouts;
-//   - matrix.go: a qconv/qfc as per-group F x K matrices with structured
-//     sparsity removed (zero filters, zero columns, zero input channels);
-//   - segment.go: K split into column segments (cols and acc_bits);
-//   - place.go: tiles of (segment, filters) packed into sub-arrays, checked;
+//   - matrix.go: the mapping of a qconv/qfc (ir/mapping decides the kept
+//     filters and columns, segments and tiles) joined with its buffer
+//     layout (the buffer offset of every kept column);
 //   - map_matrix.go, emit_matrix.go: qconv/qfc pixel loops (pld, wrp, bmac
 //     rounds and filter loops, vacc, vrq, vst);
 //   - emit_pool.go, emit_elem.go, emit_vec.go: pooling, qadd, qclip,
@@ -22,7 +22,7 @@
 //   - compile.go: the driver, Compile, ports and the summary.
 //
 // docs/BACKEND.md describes the mapping, the emitted code and the runtime.
-// Allowed imports: ir, ir/tensor, backend/isa, backend/target and the
-// standard library. The runtime that runs host ops and device segments
+// Allowed imports: ir, ir/tensor, ir/mapping, backend/isa, backend/target
+// and the standard library. The runtime that runs host ops and device segments
 // together is backend/runtime.
 package backend

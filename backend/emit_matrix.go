@@ -13,6 +13,19 @@ type pixelLoop struct {
 	outChan int
 }
 
+// tile is one piece of a matrix in one sub-array, as emitMatrix walks it
+// (from a mapping.Tile): the input bit-planes of one column segment of one
+// group (N rows from inRow, written once per output pixel and shared by the
+// tile's filters) and the weight planes of some of the group's filters (M
+// rows each from wRow).
+type tile struct {
+	grp, seg int
+	sa       int   // global sub-array index
+	inRow    int   // first input-plane row
+	wRow     int   // first weight row
+	filters  []int // indices into matGroup.filters
+}
+
 // matrixCode is what emitMatrix produced (for the summary and tests).
 type matrixCode struct {
 	tiles     []tile

@@ -1,6 +1,7 @@
 package backend_test
 
 import (
+	"bytes"
 	"math"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
+	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/passes"
 )
@@ -67,6 +69,9 @@ func compileAndCheck(t testing.TB, g *ir.Graph, tgt *target.Target, inputs ...[]
 	if err != nil {
 		t.Fatal(err)
 	}
+	if g.Stage == ir.StageQuantized {
+		checkMappedSame(t, g, tgt, bin)
+	}
 	prog, err := isa.DecodeBinary(bin)
 	if err != nil {
 		t.Fatal(err)
@@ -107,4 +112,36 @@ func firstDiff(a, b *tensor.Tensor) int {
 		}
 	}
 	return -1
+}
+
+// checkMappedSame maps a clone of g as the map pass does, verifies it, and
+// requires the compiled program to be byte-identical to bin (the backend's
+// own mapping of the quantized graph): the mapping attributes carry every
+// decision.
+func checkMappedSame(t testing.TB, g *ir.Graph, tgt *target.Target, bin []byte) {
+	t.Helper()
+	m := ir.Clone(g)
+	geo := mapping.GeometryOf(tgt)
+	p, err := mapping.PlanGraph(m, geo, mapping.Options{})
+	if err != nil {
+		t.Fatalf("map: %v", err)
+	}
+	for _, l := range p.Layers {
+		mapping.Encode(l, geo)
+	}
+	m.Stage = ir.StageMapped
+	if err := ir.Verify(m); err != nil {
+		t.Fatalf("mapped graph: %v", err)
+	}
+	res, err := backend.Compile(m, tgt, backend.Options{})
+	if err != nil {
+		t.Fatalf("compile mapped graph: %v", err)
+	}
+	got, err := isa.EncodeBinary(res.Prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, bin) {
+		t.Fatalf("the mapped graph compiles to %d bytes that differ from the quantized graph's %d", len(got), len(bin))
+	}
 }

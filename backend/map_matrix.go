@@ -28,7 +28,7 @@ func (c *compiler) qconv(n *ir.Node) error {
 	}
 	x4, y4 := as4D(x), as4D(y)
 	ws := n.Inputs[1].Type.Shape
-	F, Cg := ws[0], ws[1]
+	Cg := ws[1]
 	kh, kw := 1, ws[len(ws)-1]
 	strides, pads, dil := n.Ints("strides", nil), n.Ints("pads", nil), n.Ints("dilations", nil)
 	sy, sx, py, px, dy, dx := 1, strides[0], 0, pads[0], 1, dil[0]
@@ -36,9 +36,8 @@ func (c *compiler) qconv(n *ir.Node) error {
 		kh = ws[2]
 		sy, sx, py, px, dy, dx = strides[0], strides[1], pads[0], pads[1], dil[0], dil[1]
 	}
-	groups := int(n.Int("group", 1))
 	sC, sH, sW := x4.strides[1], x4.strides[2], x4.strides[3]
-	m, err := buildMatrix(n, xv.Quant, F, groups, Cg, kh, kw, func(g, ch, ky, kx int) int {
+	m, err := buildMatrix(n, c.plan.ByNode[n], kh, kw, func(g, ch, ky, kx int) int {
 		return (g*Cg+ch)*sC + ky*dy*sH + kx*dx*sW
 	})
 	if err != nil {
@@ -132,8 +131,7 @@ func (c *compiler) qfc(n *ir.Node) error {
 	if err != nil {
 		return err
 	}
-	F := n.Inputs[1].Type.Shape[0]
-	m, err := buildMatrix(n, xv.Quant, F, 1, K, 1, 1, func(_, k, _, _ int) int { return x.addr(k) - a00 })
+	m, err := buildMatrix(n, c.plan.ByNode[n], 1, 1, func(_, k, _, _ int) int { return x.addr(k) - a00 })
 	if err != nil {
 		return err
 	}
@@ -146,30 +144,28 @@ func (c *compiler) qfc(n *ir.Node) error {
 	return c.mapMatrix(n, m, pl, rows)
 }
 
-// mapMatrix segments, places and emits a matrix layer and records its stats.
+// mapMatrix emits a matrix layer as mapped and records its stats.
 func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) error {
-	a := c.e.arch
-	segs := make([][][2]int, len(m.groups))
-	nseg := 0
-	for g := range m.groups {
-		s, err := m.segments(g, a.Cols, a.AccBits)
-		if err != nil {
-			return err
+	l := m.lay
+	if l.Replicas > 1 {
+		return fmt.Errorf("%d replicas: replication is not supported by this backend yet", l.Replicas)
+	}
+	segs := make([][][2]int, len(l.Groups))
+	for g := range l.Groups {
+		segs[g] = l.Groups[g].Segs
+	}
+	tiles := make([]tile, len(l.Tiles))
+	for i, t := range l.Tiles {
+		tiles[i] = tile{grp: t.Grp, seg: t.Seg, sa: t.SA, inRow: t.Row, wRow: t.Row + l.N}
+		for k := t.From; k < t.To; k++ {
+			tiles[i].filters = append(tiles[i].filters, k)
 		}
-		segs[g] = s
-		nseg += len(s)
 	}
-	first := c.pl.next
-	tiles, used, err := c.pl.place(m, segs)
-	if err != nil {
-		return err
-	}
-	checkTiles(m, segs, tiles, first, c.pl.next, a.Rows)
 	c.res.Layers = append(c.res.Layers, LayerStat{
 		Node: n.Name, Op: string(n.Op), Filters: m.F, KeptFilters: m.keptFilters,
 		Cols: m.totalCols, KeptCols: m.keptCols, M: m.M, N: m.N,
-		Segments: nseg, Tiles: len(tiles), Subarrays: used, FirstSubarray: first,
-		WeightRows: m.keptFilters * m.M * 0, Pixels: pixels,
+		Segments: l.Segments(), Tiles: len(tiles), Subarrays: l.Subarrays, FirstSubarray: l.FirstSubarray,
+		WeightRows: l.WeightRows(), Pixels: pixels,
 	})
 	// Declare the layer's workload on its source (set by compiler.run)
 	// so reports count the true MACs rather than infer them from the
@@ -179,13 +175,6 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 		macs += int64(len(grp.filters)) * int64(len(grp.offs))
 	}
 	c.e.b.AddSourceMACs(macs * int64(pixels))
-	st := &c.res.Layers[len(c.res.Layers)-1]
-	for _, t := range tiles {
-		st.WeightRows += len(t.filters) * m.M
-	}
-	if c.pl.next > a.Subarrays {
-		return nil // reported by fitError once every layer is known
-	}
 	c.emitMatrix(m, segs, tiles, pl)
 	return nil
 }

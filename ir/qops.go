@@ -63,19 +63,30 @@ func init() {
 		return out
 	}
 	q := func(info *OpInfo) *OpInfo {
-		info.FirstStage, info.LastStage = StageQuantized, StageQuantized
+		info.FirstStage, info.LastStage = StageQuantized, StageMapped
 		return info
 	}
 	accBound := reqInts("acc_bound", "per output channel: sum_k |w_k| * max|x| (no-saturation bound)")
+	// The mapping of a matrix layer onto sub-arrays (stage mapped, written
+	// by the map pass; ir/mapping reads and checks them, docs/PIR.md).
+	mapAttrs := []AttrSpec{
+		{Name: "map_geom", Kind: AttrInts, Doc: "mapped: sub-array rows, columns and accumulator bits the mapping was made for"},
+		{Name: "map_wplanes", Kind: AttrInt, Doc: "mapped: weight bit-planes M (two's complement rows per filter)"},
+		{Name: "map_filters", Kind: AttrInts, Doc: "mapped: kept filters (output channels), ascending"},
+		{Name: "map_cols", Kind: AttrInts, Doc: "mapped: kept K columns g*K+k per group, in device order"},
+		{Name: "map_segs", Kind: AttrInts, Doc: "mapped: end of each column segment in map_cols"},
+		{Name: "map_tiles", Kind: AttrInts, Doc: "mapped: per tile: replica, segment, sub-array, first row, filters [from, to) in map_filters"},
+		{Name: "map_replicas", Kind: AttrInt, Doc: "mapped: copies of the layer's tiles, each computing every replicas-th output pixel"},
+	}
 	for _, info := range []*OpInfo{
 		q(&OpInfo{Op: OpQuantize, Summary: "float to codes: clamp(round_half_even(x/scale), lo, hi)", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: cat([]AttrSpec{{Name: "scale", Kind: AttrFloat, Required: true, Doc: "real value of code 1"}}, rng), Infer: inferQuantize}),
 		q(&OpInfo{Op: OpDequantize, Summary: "codes to float: f32(q*scale)", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrSpec{{Name: "scale", Kind: AttrFloat, Required: true, Doc: "real value of code 1"}}, Infer: inferDequantize}),
 		q(&OpInfo{Op: OpQConv, Summary: "integer convolution, bias, per-channel requantization", MinInputs: 4, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
-			Attrs: cat(window, []AttrSpec{reqInt("group", "number of groups"), accBound}, rq), Infer: inferQConv}),
+			Attrs: cat(window, []AttrSpec{reqInt("group", "number of groups"), accBound}, rq, mapAttrs), Infer: inferQConv}),
 		q(&OpInfo{Op: OpQFC, Summary: "integer fully connected, bias, per-channel requantization", MinInputs: 4, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
-			Attrs: cat([]AttrSpec{accBound}, rq), Infer: inferQFC}),
+			Attrs: cat([]AttrSpec{accBound}, rq, mapAttrs), Infer: inferQFC}),
 		q(&OpInfo{Op: OpQAdd, Summary: "residual add: inputs rescaled to a common i32 scale, summed, requantized", MinInputs: 2, MaxInputs: -1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: cat([]AttrSpec{reqInts("in_mults", "multiplier per input"), reqInts("in_shifts", "shift per input"), reqInt("mult", "output multiplier")}, rq), Infer: inferQAdd}),
 		q(&OpInfo{Op: OpQConcat, Summary: "join along an axis, each input rescaled to the output scale", MinInputs: 1, MaxInputs: -1, MinOutputs: 1, MaxOutputs: 1,
@@ -103,7 +114,9 @@ func init() {
 func allowFloatOpsWhenQuantized() {
 	for _, info := range opTable {
 		if info.FirstStage <= StageCanonical && info.LastStage == StageCanonical {
-			info.LastStage = StageQuantized
+			// Legal on through the mapped stage too, which only adds the
+			// mapping attributes of qconv and qfc.
+			info.LastStage = StageMapped
 		}
 	}
 }
@@ -418,7 +431,7 @@ func isQuantOp(op Op) bool {
 // bits, and acc_bound is the no-saturation bound sum|w|*max|x| with
 // acc_bound + |bias| inside int32.
 func checkQuantized(g *Graph, report func(n *Node, format string, args ...any)) {
-	if g.Stage != StageQuantized {
+	if g.Stage < StageQuantized {
 		return
 	}
 	for _, n := range g.Nodes {

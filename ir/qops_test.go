@@ -82,12 +82,13 @@ func TestInferQuantizedOps(t *testing.T) {
 }
 
 // Every canonical op is legal at the quantized stage (host ops, and data
-// movement on codes); the quantized ops only there.
+// movement on codes); the quantized ops only there and at the mapped stage
+// (which adds the mapping attributes of qconv/qfc, ir/mapping).
 func TestQuantizedStageLegality(t *testing.T) {
 	for _, info := range Ops() {
 		switch {
 		case strings.HasPrefix(string(info.Op), "q") || info.Op == OpDequantize:
-			if info.FirstStage != StageQuantized || info.LastStage != StageQuantized {
+			if info.FirstStage != StageQuantized || info.LastStage != StageMapped {
 				t.Errorf("%s: stages %s..%s", info.Op, info.FirstStage, info.LastStage)
 			}
 		case info.LastStage >= StageCanonical && info.FirstStage <= StageCanonical:

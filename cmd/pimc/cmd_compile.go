@@ -40,7 +40,7 @@ func readTensorFile(path string) (map[string]*tensor.Tensor, error) {
 }
 
 func runCompile(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-target FILE|PRESET] [-S PROG.pasm] [-verify-with IN.pb]", stderr)
+	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-target FILE|PRESET] [-replicate off|auto|N] [-S PROG.pasm] [-verify-with IN.pb]", stderr)
 	var pf pipelineFlags
 	pf.register(fs, "")
 	out := fs.String("o", "", "write the program to this .pimb file (required)")
@@ -52,6 +52,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	verify := fs.String("verify-with", "", "run the quantized interpreter and the simulator on this input (.pb/.npy/.npz) and require bit-exact agreement")
 	shapes := shapeFlag{}
 	fs.Var(shapes, "shape", "pin the shape of an input with dynamic dimensions: name=1x3x32x32 (repeatable)")
+	replicate := fs.String("replicate", "off", "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitUsage
@@ -67,8 +68,12 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc compile: %v\n", err)
 		return exitUser
 	}
-	if pf.Passes == "" {
-		pf.Passes = fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q}", *wbits, *abits, *calib)
+	// The map pass gets the target of -target, so -print-after map shows
+	// the mapping the backend emits.
+	mapPass := fmt.Sprintf("map{target=%q,replicate=%q}", *tflag, *replicate)
+	passesSet := pf.Passes != ""
+	if !passesSet {
+		pf.Passes = fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q},%s", *wbits, *abits, *calib, mapPass)
 		calibSet := false
 		fs.Visit(func(f *flag.Flag) { calibSet = calibSet || f.Name == "calib" })
 		if !calibSet {
@@ -89,7 +94,10 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	if g.Stage != ir.StageQuantized {
+	if g.Stage == ir.StageQuantized && !passesSet {
+		pf.Passes = mapPass // a quantized .pir: only the mapping is left to do
+	}
+	if g.Stage < ir.StageQuantized || (g.Stage == ir.StageQuantized && !passesSet) {
 		if err := pf.run(g, stderr); err != nil {
 			fmt.Fprintf(stderr, "pimc compile: %s: %v\n", pos[0], err)
 			return passErrorCode(err)

@@ -1,0 +1,120 @@
+package mapping
+
+import "github.com/pimc-dev/pimc/ir"
+
+// Geometry is what the mapping depends on in a target: sub-array size,
+// accumulator width, sub-array count and, for replicate=auto, the AND-sense
+// latency and the controller cycle (docs/ISA.md §4). Name and PerBank only
+// word the error of a model that does not fit.
+type Geometry struct {
+	Name                string
+	Rows, Cols, AccBits int
+	Subarrays, PerBank  int
+	// DPULanes bounds the replicas of a layer (one DPU accumulator
+	// register each, see maxReplicas).
+	DPULanes         int
+	SensePS, CyclePS int64
+}
+
+// Layer is the mapping of one qconv or qfc.
+type Layer struct {
+	Node *ir.Node
+	// F is the number of output channels (pruned ones included); K the
+	// columns of one group's matrix; M the weight planes (two's
+	// complement, top plane negative); N the activation planes.
+	F, K, M, N int
+	Groups     []Group
+	// Tiles of every replica, in placement order; Replicas >= 1.
+	Tiles    []Tile
+	Replicas int
+	// FirstSubarray and Subarrays: the layer owns sub-arrays
+	// [FirstSubarray, FirstSubarray+Subarrays).
+	FirstSubarray, Subarrays int
+}
+
+// Group is one group's kept part of the matrix.
+type Group struct {
+	// Filters are the kept output channels (global indices, ascending).
+	Filters []int
+	// Cols are the kept K columns (indices k inside the group's matrix,
+	// ONNX order (c*kh+ky)*kw+kx), in device order.
+	Cols []int
+	// Segs are the column segments, [start, end) into Cols.
+	Segs [][2]int
+	// W[i][j] is the code of Filters[i] at column Cols[j] while the layer
+	// is planned or checked; nil afterwards (a plan of a large model would
+	// otherwise hold a second copy of every weight): see Codes.
+	W [][]int64
+}
+
+// Codes returns W of every group, read again from the node's weights.
+func (l *Layer) Codes() [][][]int64 {
+	w := l.Node.Inputs[1].Const
+	out := make([][][]int64, len(l.Groups))
+	for g := range l.Groups {
+		grp := &l.Groups[g]
+		out[g] = make([][]int64, len(grp.Filters))
+		for i, f := range grp.Filters {
+			row := make([]int64, len(grp.Cols))
+			for j, k := range grp.Cols {
+				row[j] = w.Int64At(f*l.K + k)
+			}
+			out[g][i] = row
+		}
+	}
+	return out
+}
+
+func (l *Layer) dropCodes() {
+	for g := range l.Groups {
+		l.Groups[g].W = nil
+	}
+}
+
+// Tile is a piece of a (group, segment) in one sub-array: the N input planes
+// from Row, then M rows for each of the group's filters [From, To) (indices
+// into Group.Filters) from Row+N.
+type Tile struct {
+	Replica, Grp, Seg int
+	SA, Row           int
+	From, To          int
+}
+
+// WeightRow is the first weight row of the tile's filter slot k.
+func (t *Tile) WeightRow(l *Layer, k int) int { return t.Row + l.N + k*l.M }
+
+// KeptFilters, KeptCols sum the kept filters and columns over the groups.
+func (l *Layer) KeptFilters() int {
+	n := 0
+	for _, g := range l.Groups {
+		n += len(g.Filters)
+	}
+	return n
+}
+
+// KeptCols is the number of kept K columns summed over the groups.
+func (l *Layer) KeptCols() int {
+	n := 0
+	for _, g := range l.Groups {
+		n += len(g.Cols)
+	}
+	return n
+}
+
+// Segments is the number of column segments summed over the groups.
+func (l *Layer) Segments() int {
+	n := 0
+	for _, g := range l.Groups {
+		n += len(g.Segs)
+	}
+	return n
+}
+
+// WeightRows is the number of weight rows the layer stores (all replicas).
+func (l *Layer) WeightRows() int {
+	n := 0
+	for _, t := range l.Tiles {
+		n += (t.To - t.From) * l.M
+	}
+	return n
+}

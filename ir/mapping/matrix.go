@@ -1,0 +1,305 @@
+package mapping
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/pimc-dev/pimc/ir"
+)
+
+// IsMatrix reports whether n is a matrix layer (mapped onto sub-arrays).
+func IsMatrix(n *ir.Node) bool { return n.Op == ir.OpQConv || n.Op == ir.OpQFC }
+
+// shape is the matrix view of a qconv or qfc: groups of F/groups filters
+// over K = Cg*kh*kw columns.
+type shape struct {
+	F, groups, Cg, kh, kw int
+}
+
+func (s shape) K() int { return s.Cg * s.kh * s.kw }
+
+// matrixShape reads the matrix view of n, or says why it has none.
+func matrixShape(n *ir.Node) (shape, error) {
+	if len(n.Inputs) < 4 || n.Inputs[0] == nil || n.Inputs[1] == nil {
+		return shape{}, fmt.Errorf("want 4 inputs (x, w, bias, mult)")
+	}
+	ws := n.Inputs[1].Type.Shape
+	if n.Op == ir.OpQFC {
+		if len(ws) != 2 {
+			return shape{}, fmt.Errorf("weights of rank %d, want 2", len(ws))
+		}
+		return shape{F: ws[0], groups: 1, Cg: ws[1], kh: 1, kw: 1}, nil
+	}
+	if len(ws) != 3 && len(ws) != 4 {
+		return shape{}, fmt.Errorf("rank %d convolution (want 1-D or 2-D)", len(ws))
+	}
+	s := shape{F: ws[0], groups: int(n.Int("group", 1)), Cg: ws[1], kh: 1, kw: ws[len(ws)-1]}
+	if len(ws) == 4 {
+		s.kh = ws[2]
+	}
+	if s.groups < 1 || s.F%s.groups != 0 {
+		return shape{}, fmt.Errorf("%d filters in %d groups", s.F, s.groups)
+	}
+	return s, nil
+}
+
+// buildGroups reads n's weight codes as per-group matrices with the
+// structured sparsity removed (all-zero filters; columns zero in every kept
+// filter of their group), columns in device order. It returns the groups
+// and the planes M holding every code.
+func buildGroups(n *ir.Node, s shape) ([]Group, int, error) {
+	w := n.Inputs[1].Const
+	if w == nil || n.Inputs[2] == nil || n.Inputs[2].Const == nil || n.Inputs[3] == nil || n.Inputs[3].Const == nil {
+		return nil, 0, fmt.Errorf("weights, bias and multiplier must be constants")
+	}
+	K := s.K()
+	if w.Len() != s.F*K {
+		return nil, 0, fmt.Errorf("weights hold %d codes, want %d", w.Len(), s.F*K)
+	}
+	order := columnOrder(n, s)
+	fpg := s.F / s.groups
+	mn, mx := int64(0), int64(0)
+	groups := make([]Group, s.groups)
+	for g := range groups {
+		grp := &groups[g]
+		var rows [][]int64
+		for f := g * fpg; f < (g+1)*fpg; f++ {
+			row := make([]int64, K)
+			nz := false
+			for j, k := range order {
+				v := w.Int64At(f*K + k)
+				row[j] = v
+				nz = nz || v != 0
+				mn, mx = min(mn, v), max(mx, v)
+			}
+			if nz {
+				grp.Filters = append(grp.Filters, f)
+				rows = append(rows, row)
+			}
+		}
+		keep := make([]bool, K)
+		for _, r := range rows {
+			for j, v := range r {
+				keep[j] = keep[j] || v != 0
+			}
+		}
+		for j, k := range order {
+			if keep[j] {
+				grp.Cols = append(grp.Cols, k)
+			}
+		}
+		for _, r := range rows {
+			kr := make([]int64, 0, len(grp.Cols))
+			for j, v := range r {
+				if keep[j] {
+					kr = append(kr, v)
+				}
+			}
+			grp.W = append(grp.W, kr)
+		}
+	}
+	return groups, PlanesFor(mn, mx), nil
+}
+
+// columnOrder lists the K columns of one group (k = (c*kh+ky)*kw+kx) in
+// the device's canonical window order: ascending position of the column's
+// element in the activation buffer relative to the window origin, with the
+// buffer of every computed tensor of rank >= 3 stored NHWC (channels
+// innermost) and of rank <= 2 row-major, and the data-movement ops that the
+// device does not execute (reshape, flatten, squeeze, unsqueeze, identity,
+// dropout, transpose) traced back to the tensor they view. For a
+// convolution on an NHWC tensor that is (ky, kx, c); for an fc after a
+// flatten of an NHWC tensor it is the NHWC order of the flattened
+// elements. The order only decides which columns share a segment and how
+// many contiguous runs a patch gather has: any order computes the same
+// result.
+func columnOrder(n *ir.Node, s shape) []int {
+	K := s.K()
+	pos := make([]int, K)
+	if n.Op == ir.OpQFC {
+		x := n.Inputs[0]
+		for k := range pos {
+			pos[k] = elementPos(x, unravel(k, x.Type.Shape))
+		}
+	} else {
+		// Lexicographic in the window axes ordered by decreasing stride
+		// (strides of the buffer without margins may alias positions
+		// of a window reaching into the padding; the ranking does not).
+		st := convStrides(n.Inputs[0])
+		axes := []int{0, 1, 2} // c, ky, kx
+		sort.SliceStable(axes, func(i, j int) bool { return st[axes[i]] > st[axes[j]] })
+		ext := [3]int{s.Cg, s.kh, s.kw}
+		for c := 0; c < s.Cg; c++ {
+			for ky := 0; ky < s.kh; ky++ {
+				for kx := 0; kx < s.kw; kx++ {
+					t := [3]int{c, ky, kx}
+					p := 0
+					for _, a := range axes {
+						p = p*ext[a] + t[a]
+					}
+					pos[(c*s.kh+ky)*s.kw+kx] = p
+				}
+			}
+		}
+	}
+	order := make([]int, K)
+	for k := range order {
+		order[k] = k
+	}
+	sort.SliceStable(order, func(i, j int) bool { return pos[order[i]] < pos[order[j]] })
+	return order
+}
+
+// isView reports whether op only changes how a tensor is seen (the device
+// moves no data for it, docs/BACKEND.md §1).
+func isView(op ir.Op) bool {
+	switch op {
+	case ir.OpReshape, ir.OpFlatten, ir.OpSqueeze, ir.OpUnsqueeze, ir.OpIdentity, ir.OpDropout:
+		return true
+	}
+	return false
+}
+
+// elementPos is the canonical buffer position of element idx of v (see
+// columnOrder): views are traced back to the tensor they show.
+func elementPos(v *ir.Value, idx []int) int {
+	for depth := 0; depth < 64 && v.Def != nil && len(v.Def.Inputs) > 0 && v.Def.Inputs[0] != nil; depth++ {
+		d := v.Def
+		in := d.Inputs[0]
+		switch {
+		case isView(d.Op):
+			idx = unravel(ravel(idx, v.Type.Shape), in.Type.Shape)
+		case d.Op == ir.OpTranspose:
+			perm := d.Ints("perm", nil)
+			if len(perm) != len(idx) {
+				return canonicalPos(v.Type.Shape, idx)
+			}
+			src := make([]int, len(idx))
+			for i, p := range perm {
+				if p < 0 || p >= len(src) {
+					return canonicalPos(v.Type.Shape, idx)
+				}
+				src[p] = idx[i]
+			}
+			idx = src
+		default:
+			return canonicalPos(v.Type.Shape, idx)
+		}
+		v = in
+	}
+	return canonicalPos(v.Type.Shape, idx)
+}
+
+// canonicalPos is the position of idx in a tensor of this shape stored
+// NHWC (rank >= 3) or row-major.
+func canonicalPos(sh, idx []int) int {
+	if len(sh) < 3 {
+		return ravel(idx, sh)
+	}
+	spatial := 1
+	for _, d := range sh[2:] {
+		spatial *= d
+	}
+	return (idx[0]*spatial+ravel(idx[2:], sh[2:]))*sh[1] + idx[1]
+}
+
+// convStrides are the canonical buffer strides of the channel, row and
+// column axes of a convolution input (1-D: row stride 0): NHWC for a tensor
+// of its own, permuted through transposes.
+func convStrides(x *ir.Value) [3]int {
+	sh := x.Type.Shape
+	str := nhwcStrides(sh)
+	if d := x.Def; d != nil && d.Op == ir.OpTranspose && len(d.Inputs) > 0 && d.Inputs[0] != nil {
+		in := d.Inputs[0].Type.Shape
+		perm := d.Ints("perm", nil)
+		if len(perm) == len(sh) && len(in) == len(sh) {
+			src := nhwcStrides(in)
+			ok := true
+			for i, p := range perm {
+				if p < 0 || p >= len(src) {
+					ok = false
+					break
+				}
+				str[i] = src[p]
+			}
+			if !ok {
+				str = nhwcStrides(sh)
+			}
+		}
+	}
+	if len(sh) == 3 {
+		return [3]int{str[1], 0, str[2]}
+	}
+	if len(sh) == 4 {
+		return [3]int{str[1], str[2], str[3]}
+	}
+	return [3]int{1, 0, 0}
+}
+
+// nhwcStrides are the strides of a tensor stored NHWC (rank >= 3) or
+// row-major.
+func nhwcStrides(sh []int) []int {
+	st := make([]int, len(sh))
+	if len(sh) < 3 {
+		s := 1
+		for d := len(sh) - 1; d >= 0; d-- {
+			st[d] = s
+			s *= sh[d]
+		}
+		return st
+	}
+	s := sh[1]
+	st[1] = 1
+	for d := len(sh) - 1; d >= 2; d-- {
+		st[d] = s
+		s *= sh[d]
+	}
+	st[0] = s
+	return st
+}
+
+func ravel(idx, sh []int) int {
+	f := 0
+	for d := range sh {
+		f = f*sh[d] + idx[d]
+	}
+	return f
+}
+
+func unravel(f int, sh []int) []int {
+	idx := make([]int, len(sh))
+	for d := len(sh) - 1; d >= 0; d-- {
+		if sh[d] > 0 {
+			idx[d] = f % sh[d]
+			f /= sh[d]
+		}
+	}
+	return idx
+}
+
+// PlanesFor is the two's complement width holding every code in [mn, mx]
+// (at least 1): the weight planes stored per filter. A binary {-1, +1}
+// layer needs 2 (docs/QUANT.md §1), an 8-bit one 8; a layer whose codes
+// are narrower than its declared bits uses fewer rows and ANDs.
+func PlanesFor(mn, mx int64) int {
+	for b := 1; b < 63; b++ {
+		if mn >= -(int64(1)<<(b-1)) && mx <= int64(1)<<(b-1)-1 {
+			return b
+		}
+	}
+	return 63
+}
+
+// BitWeight is the sum of the magnitudes of the planes set in code's M-bit
+// two's complement form: its contribution per input plane-unit to any
+// prefix of the bmac walk (docs/QUANT.md §4).
+func BitWeight(code int64, M int) int64 {
+	var s int64
+	u := uint64(code)
+	for m := 0; m < M; m++ {
+		if u>>m&1 != 0 {
+			s += int64(1) << m
+		}
+	}
+	return s
+}

@@ -1,0 +1,84 @@
+package mapping
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Replication: a replica is an identical copy of a layer's tiles on its own
+// sub-arrays. The backend gives replica r of R the r-th of R slices of the
+// output pixels and interleaves the replicas' bmacs, so sub-arrays that
+// would wait for their own AND-sense (one bmac per sense latency on one
+// sub-array) are fed one bmac per controller cycle instead (docs/ISA.md §4:
+// units of different sub-arrays run in parallel, the controller issues one
+// instruction per cycle). The instruction count does not change, so once a
+// layer's bmacs are issue-bound more replicas gain nothing.
+
+// maxReplicas is the most replicas the backend can run for l: one per
+// output pixel, and one DPU accumulator register each (v0 and v6 always;
+// v4 and v5 too when the layer's channels fit one lane chunk, because the
+// bias and multiplier vectors of a single chunk only use v2 and v3).
+func maxReplicas(l *Layer, lanes int) int {
+	r := 2
+	if lanes > 0 && l.F <= lanes {
+		r = 4
+	}
+	return max(1, min(r, Pixels(l.Node)))
+}
+
+// CheckReplicate validates a fixed replica count.
+func CheckReplicate(n int) error {
+	if n < 0 || n > 4 {
+		return fmt.Errorf("replicas %d: want 1..4 (one DPU accumulator register each)", n)
+	}
+	return nil
+}
+
+// chooseReplicas is the auto policy. Each layer wants as many replicas as
+// make its bmacs issue-bound: ceil(sense / (A x cycle)) where A is the
+// number of sub-arrays of one replica (whose bmacs already interleave).
+// Layers are served slowest first (estimated bmac time: pixels x bmacs per
+// pixel x max(cycle, sense/A)) from the sub-arrays left idle by the
+// unreplicated placement; a layer gets fewer replicas when the idle
+// sub-arrays do not cover its wish, none when it has one output pixel.
+func chooseReplicas(p *Plan) []int {
+	reps := make([]int, len(p.Layers))
+	for i, l := range p.Layers {
+		reps[i] = l.Replicas
+	}
+	budget := p.Geom.Subarrays - p.Used
+	if budget <= 0 || p.Geom.CyclePS <= 0 || p.Geom.SensePS <= 0 {
+		return reps
+	}
+	type cand struct {
+		i    int
+		time float64
+		want int
+	}
+	var cs []cand
+	for i, l := range p.Layers {
+		a := l.Subarrays
+		px := Pixels(l.Node)
+		if a == 0 || px < 2 {
+			continue
+		}
+		want := int((p.Geom.SensePS + int64(a)*p.Geom.CyclePS - 1) / (int64(a) * p.Geom.CyclePS))
+		want = min(want, maxReplicas(l, p.Geom.DPULanes))
+		if want < 2 {
+			continue
+		}
+		bmacs := float64(l.M * l.N * (l.WeightRows() / l.M))
+		per := max(float64(p.Geom.CyclePS), float64(p.Geom.SensePS)/float64(a))
+		cs = append(cs, cand{i, float64(px) * bmacs * per, want})
+	}
+	sort.SliceStable(cs, func(a, b int) bool { return cs[a].time > cs[b].time })
+	for _, c := range cs {
+		size := p.Layers[c.i].Subarrays
+		r := min(c.want, 1+budget/size)
+		if r > 1 {
+			reps[c.i] = r
+			budget -= (r - 1) * size
+		}
+	}
+	return reps
+}
