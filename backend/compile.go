@@ -45,6 +45,7 @@ type LayerStat struct {
 	FirstSubarray              int
 	WeightRows                 int
 	Pixels                     int
+	Replicas                   int // copies of the tiles, each computing a slice of the pixels
 }
 
 type compiler struct {

@@ -1,6 +1,8 @@
 package backend
 
 import (
+	"slices"
+
 	"github.com/pimc-dev/pimc/backend/isa"
 )
 
@@ -19,6 +21,7 @@ type pixelLoop struct {
 // tile's filters) and the weight planes of some of the group's filters (M
 // rows each from wRow).
 type tile struct {
+	rep      int // replica
 	grp, seg int
 	sa       int   // global sub-array index
 	inRow    int   // first input-plane row
@@ -44,7 +47,10 @@ type matrixCode struct {
 //     (+ vclip when [lo, hi] is narrower than the type) and one vst.
 //
 // Pruned filters get no partial sums: their lanes requantize the bias alone.
-func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, pl pixelLoop) {
+//
+// With replicas (repTile[r][i] is replica r's copy of tile repTile[0][i])
+// the pixels are split among them (see body below).
+func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile [][]int, pl pixelLoop) {
 	e := c.e
 	b := e.b
 	// Weight image.
@@ -86,11 +92,11 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, pl pixel
 			e.emit(isa.OpVldc, vM(ci), 0, int64(multAddr+ch[0]))
 		}
 	}
-	// Tiles by (group, segment) for the writes, and per sub-array job lists
-	// per lane chunk for the MACs.
-	bySeg := map[[2]int][]int{}
+	// Tiles by (replica, group, segment) for the writes; replica r's tile
+	// i corresponds to replica 0's tile i (same group, segment, filters).
+	bySeg := map[[3]int][]int{}
 	for i, t := range tiles {
-		k := [2]int{t.grp, t.seg}
+		k := [3]int{t.rep, t.grp, t.seg}
 		bySeg[k] = append(bySeg[k], i)
 	}
 	// Sub-array operands are [rs+imm14]: layers beyond sub-array 16383 use
@@ -106,28 +112,69 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, pl pixel
 		e.emit(isa.OpLi, rs, int64(saBase))
 		defer e.free(rs)
 	}
-	e.loopNest(pl.dims, []operand{pl.in, pl.out}, func(ptrs []int64) {
+	// The MAC rounds of every lane chunk, for replica 0's tiles (the
+	// other replicas' rounds are the same on their own tiles).
+	rounds := make([][][]job, len(chunks))
+	for ci, ch := range chunks {
+		var order []int
+		perSA := map[int][]job{}
+		for ti, t := range tiles {
+			if t.rep != 0 {
+				continue
+			}
+			for k, fi := range t.filters {
+				f := m.groups[t.grp].filters[fi]
+				if f < ch[0] || f >= ch[0]+ch[1] {
+					continue
+				}
+				if _, ok := perSA[t.sa]; !ok {
+					order = append(order, t.sa)
+				}
+				perSA[t.sa] = append(perSA[t.sa], job{ti, k, f - ch[0], 0})
+			}
+		}
+		for r := 0; ; r++ {
+			var act []job
+			for _, sa := range order {
+				if js := perSA[sa]; r < len(js) {
+					act = append(act, js[r])
+				}
+			}
+			if len(act) == 0 {
+				break
+			}
+			rounds[ci] = append(rounds[ci], act)
+		}
+	}
+	// body emits nrep output pixels at once: replica r's pixel is at
+	// offsets inOff[r], outOff[r] from the loop's pointers. The replicas'
+	// patches are written first, then every round issues the bmacs of all
+	// replicas (different sub-arrays, so they overlap), each replica
+	// draining into its own accumulator register acc[r].
+	body := func(ptrs []int64, nrep int, inOff, outOff []int) {
 		px, po := ptrs[0], ptrs[1]
 		preg := int64(0)
-		for g := range m.groups {
-			grp := &m.groups[g]
-			for s, sg := range segs[g] {
-				// One pld per contiguous run of offsets.
-				for j := sg[0]; j < sg[1]; {
-					k := j + 1
-					for k < sg[1] && grp.offs[k] == grp.offs[k-1]+1 {
-						k++
+		for r := 0; r < nrep; r++ {
+			for g := range m.groups {
+				grp := &m.groups[g]
+				for s, sg := range segs[g] {
+					// One pld per contiguous run of offsets.
+					for j := sg[0]; j < sg[1]; {
+						k := j + 1
+						for k < sg[1] && grp.offs[k] == grp.offs[k-1]+1 {
+							k++
+						}
+						e.emit(isa.OpPld, preg, int64(j-sg[0]), px, int64(grp.offs[j]+inOff[r]), int64(k-j))
+						j = k
 					}
-					e.emit(isa.OpPld, preg, int64(j-sg[0]), px, int64(grp.offs[j]), int64(k-j))
-					j = k
-				}
-				for _, ti := range bySeg[[2]int{g, s}] {
-					t := &tiles[ti]
-					for n := 0; n < m.N; n++ {
-						e.emit(isa.OpWrp, rs, int64(t.sa-saBase), 0, int64(t.inRow+n), preg, int64(n))
+					for _, ti := range bySeg[[3]int{r, g, s}] {
+						t := &tiles[ti]
+						for n := 0; n < m.N; n++ {
+							e.emit(isa.OpWrp, rs, int64(t.sa-saBase), 0, int64(t.inRow+n), preg, int64(n))
+						}
 					}
+					preg = (preg + 1) % isa.NumPatchRegs
 				}
-				preg = (preg + 1) % isa.NumPatchRegs
 			}
 		}
 		for ci, ch := range chunks {
@@ -136,46 +183,28 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, pl pixel
 				e.emit(isa.OpVldc, vB(ci), 0, int64(biasAddr+ch[0]))
 				e.emit(isa.OpVldc, vM(ci), 0, int64(multAddr+ch[0]))
 			}
-			e.emit(isa.OpVbcast, 0, 0)
-			// Jobs of this chunk, grouped by sub-array in tile order.
-			var order []int
-			perSA := map[int][]job{}
-			for ti, t := range tiles {
-				for k, fi := range t.filters {
-					f := m.groups[t.grp].filters[fi]
-					if f < ch[0] || f >= ch[0]+ch[1] {
-						continue
-					}
-					if _, ok := perSA[t.sa]; !ok {
-						order = append(order, t.sa)
-					}
-					perSA[t.sa] = append(perSA[t.sa], job{ti, k, f - ch[0]})
-				}
+			for r := 0; r < nrep; r++ {
+				e.emit(isa.OpVbcast, accRegs[r], 0)
 			}
-			var rounds [][]job
-			for r := 0; ; r++ {
-				var act []job
-				for _, sa := range order {
-					if js := perSA[sa]; r < len(js) {
-						act = append(act, js[r])
+			all := make([][]job, len(rounds[ci]))
+			for i, act := range rounds[ci] {
+				for r := 0; r < nrep; r++ {
+					for _, j := range act {
+						all[i] = append(all[i], job{repTile[r][j.tile], j.k, j.lane, accRegs[r]})
 					}
 				}
-				if len(act) == 0 {
-					break
-				}
-				rounds = append(rounds, act)
 			}
 			// Consecutive rounds that only step every tile to its next
 			// filter (next weight rows, next lane) become one counted loop
 			// over filters with register-relative rows and lanes, so code
 			// size does not grow with the number of filters.
-			for r := 0; r < len(rounds); {
+			for r := 0; r < len(all); {
 				q := r + 1
-				for q < len(rounds) && stepsFrom(rounds[r], rounds[q], q-r) {
+				for q < len(all) && stepsFrom(all[r], all[q], q-r) {
 					q++
 				}
 				if q-r < 2 {
-					c.emitRound(m, tiles, rounds[r], rs, saBase, 0, 0)
+					c.emitRound(m, tiles, all[r], rs, saBase, 0, 0)
 					r = q
 					continue
 				}
@@ -185,25 +214,78 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, pl pixel
 				e.emit(isa.OpLi, rc, int64(q-r))
 				top := e.b.NewLabel("F")
 				e.b.Label(top)
-				c.emitRound(m, tiles, rounds[r], rs, saBase, rw, rl)
+				c.emitRound(m, tiles, all[r], rs, saBase, rw, rl)
 				e.emit(isa.OpAddi, rw, rw, int64(m.M))
 				e.emit(isa.OpAddi, rl, rl, 1)
 				e.b.Branch(isa.OpDbnz, top, rc)
 				e.free(rw, rl, rc)
 				r = q
 			}
-			e.emit(isa.OpVrq, 1, 0, vB(ci), vM(ci), m.shift, m.round, int64(typ))
-			if clip {
-				e.emit(isa.OpVclip, 1, 1, m.lo, m.hi)
+			for r := 0; r < nrep; r++ {
+				e.emit(isa.OpVrq, 1, accRegs[r], vB(ci), vM(ci), m.shift, m.round, int64(typ))
+				if clip {
+					e.emit(isa.OpVclip, 1, 1, m.lo, m.hi)
+				}
+				e.emit(isa.OpVst, 1, po, int64(ch[0]*pl.outChan+outOff[r]), int64(pl.outChan))
 			}
-			e.emit(isa.OpVst, 1, po, int64(ch[0]*pl.outChan), int64(pl.outChan))
 		}
-	})
+	}
+	reps := len(repTile)
+	d := -1 // the outermost pixel dimension the replicas split
+	for i, n := range pl.dims {
+		if n >= reps {
+			d = i
+			break
+		}
+	}
+	if reps == 1 || d < 0 {
+		e.loopNest(pl.dims, []operand{pl.in, pl.out}, func(ptrs []int64) { body(ptrs, 1, []int{0}, []int{0}) })
+		return
+	}
+	// Replica r computes slice r of dimension d (chunk indices each); the
+	// remainder rows go one per replica in a second nest.
+	chunk, rem := pl.dims[d]/reps, pl.dims[d]%reps
+	offs := func(n, step int) ([]int, []int) {
+		in, out := make([]int, n), make([]int, n)
+		for r := range in {
+			in[r], out[r] = r*step*pl.in.strides[d], r*step*pl.out.strides[d]
+		}
+		return in, out
+	}
+	dims := slices.Clone(pl.dims)
+	dims[d] = chunk
+	inOff, outOff := offs(reps, chunk)
+	e.loopNest(dims, []operand{pl.in, pl.out}, func(ptrs []int64) { body(ptrs, reps, inOff, outOff) })
+	if rem > 0 {
+		dims[d] = 1
+		in, out := pl.in, pl.out
+		in.base += reps * chunk * pl.in.strides[d]
+		out.base += reps * chunk * pl.out.strides[d]
+		inOff, outOff := offs(rem, 1)
+		e.loopNest(dims, []operand{in, out}, func(ptrs []int64) { body(ptrs, rem, inOff, outOff) })
+	}
+}
+
+// accRegs are the DPU accumulator registers of replicas 0..3: v0 and v6
+// are free in a matrix layer; v4 and v5 only when a single lane chunk
+// hoists its bias and multiplier into v2 and v3 (maxAccRegs).
+var accRegs = []int64{0, 6, 4, 5}
+
+// maxAccRegs is the number of replicas a layer with nchunks lane chunks
+// can run at once.
+func maxAccRegs(nchunks int) int {
+	if nchunks <= 1 {
+		return 4
+	}
+	return 2
 }
 
 // job is one filter's MACs in one sub-array: tile, filter slot k in the
-// tile, and DPU lane.
-type job struct{ tile, k, lane int }
+// tile, DPU lane, and the accumulator register its vacc drains into.
+type job struct {
+	tile, k, lane int
+	acc           int64
+}
 
 // stepsFrom reports whether round b is round a with every job moved d
 // filters on (same tiles, slot +d, lane +d).
@@ -212,7 +294,7 @@ func stepsFrom(a, b []job, d int) bool {
 		return false
 	}
 	for i := range a {
-		if b[i].tile != a[i].tile || b[i].k != a[i].k+d || b[i].lane != a[i].lane+d {
+		if b[i].tile != a[i].tile || b[i].k != a[i].k+d || b[i].lane != a[i].lane+d || b[i].acc != a[i].acc {
 			return false
 		}
 	}
@@ -238,6 +320,6 @@ func (c *compiler) emitRound(m *matrix, tiles []tile, act []job, rs int64, saBas
 		}
 	}
 	for _, j := range act {
-		e.emit(isa.OpVacc, 0, rl, int64(j.lane), rs, int64(tiles[j.tile].sa-saBase), 0, 1)
+		e.emit(isa.OpVacc, j.acc, rl, int64(j.lane), rs, int64(tiles[j.tile].sa-saBase), 0, 1)
 	}
 }

@@ -61,7 +61,13 @@ func quantizeModel(t testing.TB, path, opts string) *ir.Graph {
 // runtime run of the last input.
 func compileAndCheck(t testing.TB, g *ir.Graph, tgt *target.Target, inputs ...[]*tensor.Tensor) (*backend.Result, *pimrt.Result) {
 	t.Helper()
-	res, err := backend.Compile(g, tgt, backend.Options{})
+	return compileAndCheckOpts(t, g, tgt, backend.Options{}, inputs...)
+}
+
+// compileAndCheckOpts is compileAndCheck with compile options.
+func compileAndCheckOpts(t testing.TB, g *ir.Graph, tgt *target.Target, opts backend.Options, inputs ...[]*tensor.Tensor) (*backend.Result, *pimrt.Result) {
+	t.Helper()
+	res, err := backend.Compile(g, tgt, opts)
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
@@ -70,7 +76,7 @@ func compileAndCheck(t testing.TB, g *ir.Graph, tgt *target.Target, inputs ...[]
 		t.Fatal(err)
 	}
 	if g.Stage == ir.StageQuantized {
-		checkMappedSame(t, g, tgt, bin)
+		checkMappedSame(t, g, tgt, opts.Map, bin)
 	}
 	prog, err := isa.DecodeBinary(bin)
 	if err != nil {
@@ -118,11 +124,11 @@ func firstDiff(a, b *tensor.Tensor) int {
 // requires the compiled program to be byte-identical to bin (the backend's
 // own mapping of the quantized graph): the mapping attributes carry every
 // decision.
-func checkMappedSame(t testing.TB, g *ir.Graph, tgt *target.Target, bin []byte) {
+func checkMappedSame(t testing.TB, g *ir.Graph, tgt *target.Target, opts mapping.Options, bin []byte) {
 	t.Helper()
 	m := ir.Clone(g)
 	geo := mapping.GeometryOf(tgt)
-	p, err := mapping.PlanGraph(m, geo, mapping.Options{})
+	p, err := mapping.PlanGraph(m, geo, opts)
 	if err != nil {
 		t.Fatalf("map: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/mapping"
 )
 
 // qconv maps a convolution: the input must be strided with the zero margins
@@ -147,8 +148,8 @@ func (c *compiler) qfc(n *ir.Node) error {
 // mapMatrix emits a matrix layer as mapped and records its stats.
 func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) error {
 	l := m.lay
-	if l.Replicas > 1 {
-		return fmt.Errorf("%d replicas: replication is not supported by this backend yet", l.Replicas)
+	if max := maxAccRegs(len(c.e.chunks(m.F))); l.Replicas > max {
+		return fmt.Errorf("%d replicas: at most %d for %d output channels (one DPU accumulator register each)", l.Replicas, max, m.F)
 	}
 	segs := make([][][2]int, len(l.Groups))
 	for g := range l.Groups {
@@ -156,16 +157,20 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 	}
 	tiles := make([]tile, len(l.Tiles))
 	for i, t := range l.Tiles {
-		tiles[i] = tile{grp: t.Grp, seg: t.Seg, sa: t.SA, inRow: t.Row, wRow: t.Row + l.N}
+		tiles[i] = tile{rep: t.Replica, grp: t.Grp, seg: t.Seg, sa: t.SA, inRow: t.Row, wRow: t.Row + l.N}
 		for k := t.From; k < t.To; k++ {
 			tiles[i].filters = append(tiles[i].filters, k)
 		}
+	}
+	repTile, err := replicaTiles(l)
+	if err != nil {
+		return err
 	}
 	c.res.Layers = append(c.res.Layers, LayerStat{
 		Node: n.Name, Op: string(n.Op), Filters: m.F, KeptFilters: m.keptFilters,
 		Cols: m.totalCols, KeptCols: m.keptCols, M: m.M, N: m.N,
 		Segments: l.Segments(), Tiles: len(tiles), Subarrays: l.Subarrays, FirstSubarray: l.FirstSubarray,
-		WeightRows: l.WeightRows(), Pixels: pixels,
+		WeightRows: l.WeightRows(), Pixels: pixels, Replicas: l.Replicas,
 	})
 	// Declare the layer's workload on its source (set by compiler.run)
 	// so reports count the true MACs rather than infer them from the
@@ -175,6 +180,33 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 		macs += int64(len(grp.filters)) * int64(len(grp.offs))
 	}
 	c.e.b.AddSourceMACs(macs * int64(pixels))
-	c.emitMatrix(m, segs, tiles, pl)
+	c.emitMatrix(m, segs, tiles, repTile, pl)
 	return nil
+}
+
+// replicaTiles pairs the tiles of every replica with replica 0's:
+// repTile[r][i] is replica r's copy of tile i (a tile of replica 0), the
+// k-th tile of a replica in mapping order matching replica 0's k-th. The
+// emitter walks every replica like replica 0, so their tiles must hold the
+// same group, segment and filters.
+func replicaTiles(l *mapping.Layer) ([][]int, error) {
+	lists := make([][]int, l.Replicas)
+	for i, t := range l.Tiles {
+		lists[t.Replica] = append(lists[t.Replica], i)
+	}
+	repTile := make([][]int, l.Replicas)
+	for r := range repTile {
+		repTile[r] = make([]int, len(l.Tiles))
+		if len(lists[r]) != len(lists[0]) {
+			return nil, fmt.Errorf("mapping: replica %d has %d tiles, replica 0 has %d (replicas must be identical)", r, len(lists[r]), len(lists[0]))
+		}
+		for k, i0 := range lists[0] {
+			a, b := l.Tiles[i0], l.Tiles[lists[r][k]]
+			if a.Grp != b.Grp || a.Seg != b.Seg || a.From != b.From || a.To != b.To {
+				return nil, fmt.Errorf("mapping: tile %d of replica %d holds other filters or columns than replica 0's (replicas must be identical)", k, r)
+			}
+			repTile[r][i0] = lists[r][k]
+		}
+	}
+	return repTile, nil
 }

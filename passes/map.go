@@ -1,9 +1,6 @@
 package passes
 
 import (
-	"fmt"
-	"strconv"
-
 	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/mapping"
@@ -24,10 +21,10 @@ func init() {
 		Options: []OptionSpec{
 			{Name: "target", Kind: OptString, Default: "", Doc: "hardware description file or preset (default " + target.DefaultPreset + "), as pimc compile -target"},
 			{Name: "replicate", Kind: OptString, Default: "off", Doc: "copies of small layers computing different output pixels: off, auto (per layer, from the idle sub-arrays) or N (1..4)",
-				Check: func(v any) error { _, err := parseReplicate(v.(string)); return err }},
+				Check: func(v any) error { _, err := mapping.ParseReplicate(v.(string)); return err }},
 		},
 		New: func(o Options) (Pass, error) {
-			rep, err := parseReplicate(o.String("replicate"))
+			rep, err := mapping.ParseReplicate(o.String("replicate"))
 			if err != nil {
 				return nil, err
 			}
@@ -37,24 +34,6 @@ func init() {
 			}), nil
 		},
 	})
-}
-
-// parseReplicate reads the replicate option: off (1), auto or a count.
-func parseReplicate(s string) (int, error) {
-	switch s {
-	case "off":
-		return 1, nil
-	case "auto":
-		return mapping.Auto, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("want off, auto or a count 1..4, got %q", s)
-	}
-	if err := mapping.CheckReplicate(n); err != nil {
-		return 0, err
-	}
-	return n, nil
 }
 
 func runMap(ctx *Context, g *ir.Graph, tpath string, opts mapping.Options) (bool, error) {

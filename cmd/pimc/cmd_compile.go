@@ -52,7 +52,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	verify := fs.String("verify-with", "", "run the quantized interpreter and the simulator on this input (.pb/.npy/.npz) and require bit-exact agreement")
 	shapes := shapeFlag{}
 	fs.Var(shapes, "shape", "pin the shape of an input with dynamic dimensions: name=1x3x32x32 (repeatable)")
-	replicate := fs.String("replicate", "off", "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option)")
+	replicate := fs.String("replicate", defaultReplicate, "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option; docs/BACKEND.md §2)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitUsage
@@ -127,13 +127,22 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// defaultReplicate is -replicate of pimc compile and pimc demo: auto
+// (docs/RESULTS.md "Replication of small layers": LeNet-5 17% faster, same
+// energy per inference, 2 more sub-arrays).
+const defaultReplicate = "auto"
+
 func writeCompileSummary(w io.Writer, path string, res *backend.Result, size int) {
 	p := res.Prog
 	fmt.Fprintf(w, "%s: %d matrix layers, %d/%d sub-arrays, %d weight rows, %d instructions (%d bytes), %d device segment(s), %d host op(s), target %s\n",
 		path, len(res.Layers), res.Subarrays, res.TotalSubarrays, res.WeightRows, len(p.Code), size, res.Segments, res.HostOps, p.TargetName)
 	for _, l := range res.Layers {
-		fmt.Fprintf(w, "  %-6s %-24q filters %d/%d cols %d/%d W%d A%d segments %d sub-arrays %d (from %d) weight rows %d pixels %d\n",
-			l.Op, l.Node, l.KeptFilters, l.Filters, l.KeptCols, l.Cols, l.M, l.N, l.Segments, l.Subarrays, l.FirstSubarray, l.WeightRows, l.Pixels)
+		rep := ""
+		if l.Replicas > 1 {
+			rep = fmt.Sprintf(" replicas %d", l.Replicas)
+		}
+		fmt.Fprintf(w, "  %-6s %-24q filters %d/%d cols %d/%d W%d A%d segments %d sub-arrays %d (from %d) weight rows %d pixels %d%s\n",
+			l.Op, l.Node, l.KeptFilters, l.Filters, l.KeptCols, l.Cols, l.M, l.N, l.Segments, l.Subarrays, l.FirstSubarray, l.WeightRows, l.Pixels, rep)
 	}
 }
 

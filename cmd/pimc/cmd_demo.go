@@ -19,6 +19,7 @@ import (
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/internal/atomicfile"
 	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/sim"
 	"github.com/pimc-dev/pimc/testdata/models/lenet5"
@@ -49,6 +50,10 @@ type demoVariant struct {
 	// made is the command that produced file from the float model (empty
 	// for the float model itself).
 	made string
+	// replicate is -replicate parsed (mapping.Options.Replicate) and as
+	// typed (for the printed compile command).
+	replicate     int
+	replicateFlag string
 }
 
 // demoColumn is the outcome of one column.
@@ -65,11 +70,12 @@ type demoColumn struct {
 }
 
 func runDemo(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("demo", "[-limit N] [-j N] [-o DIR] [-target FILE|PRESET]", stderr)
+	fs := newFlagSet("demo", "[-limit N] [-j N] [-o DIR] [-target FILE|PRESET] [-replicate off|auto|N]", stderr)
 	limit := fs.Int("limit", demoDefaultLimit, "simulate the first N MNIST test images")
 	jobs := fs.Int("j", -1, "simulate this many images at once (-1: all cores)")
 	outDir := fs.String("o", "", "write the model, calibration images and programs to this folder (default: a new temporary folder)")
 	tflag := fs.String("target", "", "hardware description file or preset (default "+target.DefaultPreset+")")
+	replicate := fs.String("replicate", defaultReplicate, "copies of small layers computing different output pixels: off, auto or N (as pimc compile)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitUsage
@@ -83,6 +89,10 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		return exitUser
 	}
 	start := time.Now()
+	rep, err := mapping.ParseReplicate(*replicate)
+	if err != nil {
+		return fail(fmt.Errorf("-replicate: %w", err))
+	}
 	tgt, err := target.LoadOrPreset(*tflag)
 	if err != nil {
 		return fail(err)
@@ -143,6 +153,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 				return fail(err)
 			}
 		}
+		v.replicate, v.replicateFlag = rep, *replicate
 		c, err := runDemoVariant(v, tgt, test, dir, calibDir, *tflag, opt)
 		if err != nil {
 			return fail(fmt.Errorf("%s: %w", v.name, err))
@@ -183,7 +194,7 @@ func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, 
 	if err != nil {
 		return nil, err
 	}
-	comp, err := backend.Compile(g, tgt, backend.Options{})
+	comp, err := backend.Compile(g, tgt, backend.Options{Map: mapping.Options{Replicate: v.replicate}})
 	if err != nil {
 		return nil, err
 	}
@@ -212,6 +223,9 @@ func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, 
 	c.compile = fmt.Sprintf("pimc compile %s -wbits %d -abits %d -calib %s -o %s", shellQuote(v.file), v.wbits, v.abits, shellQuote(calibDir), shellQuote(prog))
 	if tflag != "" {
 		c.compile += " -target " + shellQuote(tflag)
+	}
+	if v.replicateFlag != defaultReplicate {
+		c.compile += " -replicate " + v.replicateFlag
 	}
 	return c, nil
 }

@@ -3,6 +3,7 @@ package mapping
 import (
 	"fmt"
 	"sort"
+	"strconv"
 )
 
 // Replication: a replica is an identical copy of a layer's tiles on its own
@@ -26,12 +27,23 @@ func maxReplicas(l *Layer, lanes int) int {
 	return max(1, min(r, Pixels(l.Node)))
 }
 
-// CheckReplicate validates a fixed replica count.
-func CheckReplicate(n int) error {
-	if n < 0 || n > 4 {
-		return fmt.Errorf("replicas %d: want 1..4 (one DPU accumulator register each)", n)
+// ParseReplicate reads a replicate setting (the map pass option, pimc
+// compile -replicate): off (1), auto (Auto) or a count 1..4.
+func ParseReplicate(s string) (int, error) {
+	switch s {
+	case "off":
+		return 1, nil
+	case "auto":
+		return Auto, nil
 	}
-	return nil
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("want off, auto or a count 1..4, got %q", s)
+	}
+	if n > 4 {
+		return 0, fmt.Errorf("replicas %d: want 1..4 (one DPU accumulator register each)", n)
+	}
+	return n, nil
 }
 
 // chooseReplicas is the auto policy. Each layer wants as many replicas as

@@ -1,0 +1,69 @@
+package backend_test
+
+import (
+	"testing"
+
+	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/mapping"
+	"github.com/pimc-dev/pimc/ir/tensor"
+)
+
+// TestReplicasBitExact: replicated layers (2, 3 with remainder rows, 4,
+// auto) stay bit-exact on groups, strides, pads, dilations, depthwise, pools
+// and fc, and on 150 filters in three lane chunks (clamped to 2 replicas:
+// one accumulator register each).
+func TestReplicasBitExact(t *testing.T) {
+	for _, rep := range []int{2, 3, 4, mapping.Auto} {
+		opts := backend.Options{Map: mapping.Options{Replicate: rep}}
+		b := newGB(t, 1)
+		x := b.input(1, 4, 11, 13)
+		y := b.relu(b.conv(x, 6, 3, 2, 1, 2, 2))   // groups 2, stride 2, pad 1, dilation 2
+		y = b.pool(ir.OpMaxPool, y, 3, 2, 1, 1, 0) // padded, ceil mode
+		y = b.relu(b.conv(y, 6, 3, 1, 1, 1, 6))    // depthwise
+		f := b.op(ir.OpFlatten, ir.Attrs{"axis": ir.IntAttr(1)}, y)
+		gr, ins := b.finish("wbits=4,abits=4,keep-ends=false", b.fc(f, 7))
+		res, _ := compileAndCheckOpts(t, gr, target.Default(), opts, ins...)
+		if rep != mapping.Auto && res.Layers[0].Replicas != rep {
+			t.Errorf("replicate=%d: conv got %d replicas", rep, res.Layers[0].Replicas)
+		}
+
+		b = newGB(t, 3)
+		x = b.input(1, 40, 6, 6)
+		y = b.relu(b.conv(x, 150, 3, 1, 1, 1, 1)) // 3 lane chunks
+		gr, ins = b.finish("wbits=8,abits=8", y)
+		res, _ = compileAndCheckOpts(t, gr, target.Default(), opts, ins...)
+		if r := res.Layers[0].Replicas; r > 2 {
+			t.Errorf("replicate=%d: 150 filters in 3 lane chunks got %d replicas, at most 2", rep, r)
+		}
+	}
+}
+
+// TestReplicasLeNet: on LeNet-5, replicate=auto gives conv1 and conv2 a
+// second copy (one sub-array each, sense-bound), none to the fcs (one
+// pixel), stays bit-exact and lowers the simulated latency.
+func TestReplicasLeNet(t *testing.T) {
+	g := quantizeModel(t, "../testdata/models/lenet5/lenet5.onnx", "calib=random:2")
+	x := tensor.New(tensor.Float32, 1, 1, 28, 28)
+	for i := range x.F32 {
+		x.F32[i] = float32(i%29) / 28 // a deterministic image-like ramp in [0, 1]
+	}
+	in := []*tensor.Tensor{x}
+	tgt := target.Default()
+	base, r0 := compileAndCheck(t, g, tgt, in)
+	auto, r1 := compileAndCheckOpts(t, g, tgt, backend.Options{Map: mapping.Options{Replicate: mapping.Auto}}, in)
+	want := map[string]int{"conv1": 2, "conv2": 2, "fc1": 1, "fc2": 1, "fc3": 1}
+	for _, l := range auto.Layers {
+		if l.Replicas != want[l.Node] {
+			t.Errorf("%s: %d replicas, want %d", l.Node, l.Replicas, want[l.Node])
+		}
+	}
+	if auto.Subarrays != base.Subarrays+2 {
+		t.Errorf("auto uses %d sub-arrays, unreplicated %d: want 2 more", auto.Subarrays, base.Subarrays)
+	}
+	l0, l1 := r0.Stats[0].LatencyPS, r1.Stats[0].LatencyPS
+	if float64(l1) > 0.9*float64(l0) {
+		t.Errorf("latency %d ps with replicas, %d ps without: want at least 10%% less", l1, l0)
+	}
+}
