@@ -32,7 +32,7 @@ func nodeError(n *ir.Node, err error) error {
 	return fmt.Errorf("node %s (ONNX %s): %w", n.Origin(), n.OnnxOp, err)
 }
 
-// Plan maps every qconv and qfc of g (stage quantized or mapped; existing
+// PlanGraph maps every qconv and qfc of g (stage quantized or mapped; existing
 // mapping attributes are ignored) for geometry geo. Layers are placed in
 // graph order on consecutive sub-arrays. A model that needs more
 // sub-arrays than geo has is not an error here: see FitError.
