@@ -49,6 +49,7 @@ func TestDecodeIDX(t *testing.T) {
 		"float type":     append([]byte{0, 0, 0x0d}, raw[3:]...),
 		"empty":          nil,
 		"huge":           idxBytes([]uint32{1 << 20, 1 << 20, 1 << 20}, nil),
+		"huge after 0":   idxBytes([]uint32{0, 1<<32 - 1}, nil), // 0 elements, but a dimension beyond int on 32-bit machines
 	}
 	for name, b := range bad {
 		if _, _, err := decodeIDX(bufio.NewReader(bytes.NewReader(b))); err == nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"os"
 )
 
@@ -16,9 +17,10 @@ import (
 // Only unsigned bytes (type code 0x08) are used by the MNIST family.
 const idxUint8 = 0x08
 
-// maxIDXElems bounds the element count a header may claim, so a corrupt
-// header cannot make the reader allocate gigabytes.
-const maxIDXElems = 1 << 31
+// maxIDXElems bounds the element count (and every dimension) a header may
+// claim, so a corrupt header cannot make the reader allocate gigabytes: 2^31,
+// or the largest int on 32-bit machines.
+const maxIDXElems = min(1<<31, math.MaxInt)
 
 // ReadIDX reads an IDX file of unsigned bytes, gzip-compressed or not (the
 // gzip magic decides), and returns its dimensions and elements.
@@ -61,18 +63,18 @@ func decodeIDX(r *bufio.Reader) ([]int, []byte, error) {
 	if nd < 1 || nd > 4 {
 		return nil, nil, fmt.Errorf("IDX file has %d dimensions (want 1 to 4)", nd)
 	}
+	raw := make([]uint32, nd)
+	if err := binary.Read(src, binary.BigEndian, raw); err != nil {
+		return nil, nil, fmt.Errorf("truncated IDX header: %v", err)
+	}
 	dims := make([]int, nd)
-	n := 1
-	for i := range dims {
-		var d uint32
-		if err := binary.Read(src, binary.BigEndian, &d); err != nil {
-			return nil, nil, fmt.Errorf("truncated IDX header: %v", err)
+	n := int64(1) // at most 2^31 * (2^32-1) before the check: no overflow
+	for i, d := range raw {
+		n *= int64(d)
+		if n > maxIDXElems || int64(d) > maxIDXElems {
+			return nil, nil, fmt.Errorf("IDX dimensions %v are implausibly large", raw[:i+1])
 		}
 		dims[i] = int(d)
-		n *= int(d)
-		if n > maxIDXElems {
-			return nil, nil, fmt.Errorf("IDX dimensions %v are implausibly large", dims[:i+1])
-		}
 	}
 	elems := make([]byte, n)
 	if _, err := io.ReadFull(src, elems); err != nil {

@@ -6,12 +6,15 @@ import (
 	"math"
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
+	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
 // maxElems bounds the element count of one decoded tensor, so a corrupt dims
-// field cannot make us allocate terabytes before noticing the data is short.
-const maxElems = 1 << 31
+// field cannot make us allocate terabytes before noticing the data is short:
+// 2^31, or ir.MaxElems where that is smaller (32-bit machines), so that
+// every count and dimension below it fits int.
+const maxElems = min(1<<31, ir.MaxElems)
 
 // checkedShape converts ONNX dims to a shape, rejecting negative dims and
 // element counts beyond maxElems.

@@ -4,7 +4,8 @@ import "fmt"
 
 // checkArity checks n against its op's entry in the op table: the number of
 // inputs and outputs, the required inputs present, and every declared
-// attribute present when required and of its declared kind.
+// attribute present when required, of its declared kind and, for integers,
+// inside int.
 func checkArity(n *Node, info *OpInfo) error {
 	if len(n.Inputs) < info.MinInputs || (info.MaxInputs >= 0 && len(n.Inputs) > info.MaxInputs) {
 		return fmt.Errorf("has %d inputs, want %s", len(n.Inputs), ArityText(info.MinInputs, info.MaxInputs))
@@ -27,6 +28,9 @@ func checkArity(n *Node, info *OpInfo) error {
 		}
 		if a.Kind != spec.Kind {
 			return fmt.Errorf("attribute %q: want %s, got %s", spec.Name, spec.Kind, a.Kind)
+		}
+		if err := a.fitsInt(); err != nil {
+			return fmt.Errorf("attribute %q: %v", spec.Name, err)
 		}
 	}
 	return nil

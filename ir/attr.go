@@ -2,6 +2,8 @@ package ir
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
 	"slices"
 	"sort"
 
@@ -59,6 +61,28 @@ func IntsFromInts(v []int) Attr {
 		out[i] = int64(x)
 	}
 	return Attr{Kind: AttrInts, Ints: out}
+}
+
+// fitsInt rejects int and ints values outside int. Shape functions, the
+// interpreter and the backend read integer attributes as int (Node.Ints,
+// int(Node.Int(...))); where int has 32 bits a value such as 1<<32 would
+// silently wrap (to 0), so shape inference and the verifier refuse it
+// instead. Every legal value (axes, sizes, pads, int32 multipliers and
+// ranges) fits; on 64-bit machines every value does.
+func (a Attr) fitsInt() error {
+	if bits.UintSize == 64 {
+		return nil
+	}
+	vals := a.Ints
+	if a.Kind == AttrInt {
+		vals = []int64{a.Int}
+	}
+	for _, v := range vals {
+		if v < math.MinInt || v > math.MaxInt {
+			return fmt.Errorf("%d does not fit the %d-bit int of this machine", v, bits.UintSize)
+		}
+	}
+	return nil
 }
 
 // Equal reports whether two attribute values are identical.

@@ -83,6 +83,12 @@ func inferPad(n *Node) ([]Type, error) {
 	if len(pads) != 2*r {
 		return nil, fmt.Errorf("attribute \"pads\": want %d ints, got %d", 2*r, len(pads))
 	}
+	for _, p := range pads {
+		// Bounded pads keep the sums below from overflowing int.
+		if p > MaxElems || p < -MaxElems {
+			return nil, fmt.Errorf("pads %v: %d is beyond 2^%d", pads, p, MaxElemsLog2)
+		}
+	}
 	out := make([]int, r)
 	for i := range out {
 		out[i] = x.Shape[i] + pads[i] + pads[i+r]

@@ -1,6 +1,9 @@
 package ir
 
 import (
+	"fmt"
+	"math"
+	"math/bits"
 	"strings"
 	"testing"
 
@@ -192,9 +195,43 @@ func TestInferNeverPanics(t *testing.T) {
 
 func TestInferRejectsHugeShapes(t *testing.T) {
 	val := tensor.FromF32([]float32{1}, 1)
+	tooMany := fmt.Sprintf("more than 2^%d elements", MaxElemsLog2)
 	runInferCases(t, []inferCase{
-		{"reshape overflow", node(OpReshape, Attrs{"shape": ia(1<<62, 4)}, 1, f32(2, 3)), nil, "more than 2^40"},
-		{"const of shape overflow", node(OpConstantOfShape, Attrs{"value": TensorAttr(val)}, 1, i64Const(1<<40, 1<<40)), nil, "more than 2^40"},
-		{"pad overflow", node(OpPad, Attrs{"pads": ia(1<<50, 0, 1<<50, 0)}, 1, f32(2, 3)), nil, "more than 2^40"},
+		{"reshape overflow", node(OpReshape, Attrs{"shape": ia(1<<21, 1<<20)}, 1, f32(2, 3)), nil, tooMany},
+		{"const of shape overflow", node(OpConstantOfShape, Attrs{"value": TensorAttr(val)}, 1, i64Const(1<<40, 1<<40)), nil, tooMany},
+		{"const of shape beyond int64", node(OpConstantOfShape, Attrs{"value": TensorAttr(val)}, 1, i64Const(math.MaxInt64, 1)), nil, tooMany},
+		{"pad overflow", node(OpPad, Attrs{"pads": ia(MaxElems/2, 0, MaxElems/2, 0)}, 1, f32(2, 3)), nil, tooMany},
+		{"pad beyond MaxElems", node(OpPad, Attrs{"pads": ia(0, 0, MaxElems+1, 0)}, 1, f32(2, 3)), nil, "is beyond 2^"},
+		{"pads that would overflow int", node(OpPad, Attrs{"pads": ia(0, 0, math.MaxInt64, math.MaxInt64)}, 1, f32(2, 3)), nil, "pads"},
 	})
+}
+
+// TestAttrBeyondInt: an int attribute value outside int (possible only where
+// int has 32 bits) is an error naming the attribute, from shape inference
+// and the verifier alike, rather than a silently wrapped value; on 64-bit
+// machines the same value is read exactly.
+func TestAttrBeyondInt(t *testing.T) {
+	x := &Value{Name: "x", Type: ft(2, 0)}
+	n := &Node{Op: OpReshape, Name: "r", Inputs: []*Value{x}, Attrs: Attrs{"shape": ia(1<<32, 0)}}
+	n.Outputs = []*Value{{Name: "y", Def: n}}
+	g := &Graph{Name: "g", Inputs: []*Value{x}, Outputs: n.Outputs, Nodes: []*Node{n}}
+	err := InferNode(n)
+	if bits.UintSize == 32 {
+		if err == nil || !strings.Contains(err.Error(), `attribute "shape": 4294967296 does not fit the 32-bit int`) {
+			t.Fatalf("InferNode: err = %v", err)
+		}
+		if err := Verify(g); err == nil || !strings.Contains(err.Error(), "does not fit") {
+			t.Fatalf("Verify: err = %v", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Outputs[0].Type.Shape; len(got) != 2 || int64(got[0]) != 1<<32 || got[1] != 0 {
+		t.Fatalf("shape %v, want [4294967296 0]", got)
+	}
+	if err := Verify(g); err != nil {
+		t.Fatal(err)
+	}
 }

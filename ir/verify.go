@@ -312,6 +312,11 @@ func (v *verifier) node(i int, n *Node) {
 			structural = false
 			continue
 		}
+		if err := a.fitsInt(); err != nil {
+			report("attribute %q: %v", name, err)
+			structural = false
+			continue
+		}
 		if a.Kind == AttrTensor && a.Tensor == nil {
 			report("attribute %q: nil tensor", name)
 			structural = false

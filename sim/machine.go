@@ -12,7 +12,7 @@ import (
 // DefaultMaxSteps is the default instruction budget of one Run: generous for
 // any real network (ResNet-18 needs well under 1e9 instructions), small enough
 // that an infinite loop stops within a minute.
-const DefaultMaxSteps = 10_000_000_000
+const DefaultMaxSteps int64 = 10_000_000_000
 
 // Machine is the mutable state of one engine running an Executable. A Machine
 // is not safe for concurrent use; make one per goroutine (Executable.NewMachine

@@ -116,11 +116,15 @@ func (t *Tensor) Int64At(i int) int64 {
 	}
 }
 
-// Ints returns all elements as ints; used for shape-like tensors.
+// Ints returns all elements as ints, saturated to int's range; used for
+// shape-like tensors.
 func (t *Tensor) Ints() []int {
 	out := make([]int, t.Len())
 	for i := range out {
-		out[i] = int(t.Int64At(i))
+		// Where int has 32 bits, values beyond it saturate instead of
+		// wrapping, so they fail the same range checks (shape sizes, axes)
+		// as the true value; on 64-bit machines this is a plain conversion.
+		out[i] = int(min(max(t.Int64At(i), math.MinInt), math.MaxInt))
 	}
 	return out
 }
