@@ -3,6 +3,7 @@ package backend_test
 import (
 	"bytes"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,9 +60,21 @@ func quantizeModel(t testing.TB, path, opts string) *ir.Graph {
 // compileAndCheck compiles g and checks the simulator against the
 // quantized interpreter bit for bit on inputs, returning the result and the
 // runtime run of the last input.
+//
+// PIMC_TEST_REPLICATE=off|auto|N maps with that replication instead of
+// none, so every bit-exactness test can be re-run on replicated layers
+// (tests asserting exact sub-array counts then fail by design).
 func compileAndCheck(t testing.TB, g *ir.Graph, tgt *target.Target, inputs ...[]*tensor.Tensor) (*backend.Result, *pimrt.Result) {
 	t.Helper()
-	return compileAndCheckOpts(t, g, tgt, backend.Options{}, inputs...)
+	var opts backend.Options
+	if s := os.Getenv("PIMC_TEST_REPLICATE"); s != "" {
+		r, err := mapping.ParseReplicate(s)
+		if err != nil {
+			t.Fatalf("PIMC_TEST_REPLICATE: %v", err)
+		}
+		opts.Map.Replicate = r
+	}
+	return compileAndCheckOpts(t, g, tgt, opts, inputs...)
 }
 
 // compileAndCheckOpts is compileAndCheck with compile options.
