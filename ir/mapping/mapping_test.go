@@ -216,3 +216,24 @@ func TestVerifySharedSubarray(t *testing.T) {
 		}
 	}
 }
+
+// TestBitWeight: the low M bits of the code, i.e. the sum of 2^m over the
+// planes set (an M-plane two's complement code, top plane counted by its
+// magnitude).
+func TestBitWeight(t *testing.T) {
+	for _, c := range []struct {
+		code int64
+		M    int
+		want int64
+	}{{0, 8, 0}, {1, 8, 1}, {-1, 8, 255}, {-128, 8, 128}, {127, 8, 127}, {-1, 2, 3}, {1, 2, 1}, {-3, 3, 5}} {
+		want := int64(0)
+		for m := 0; m < c.M; m++ {
+			if uint64(c.code)>>m&1 != 0 {
+				want += 1 << m
+			}
+		}
+		if got := mapping.BitWeight(c.code, c.M); got != c.want || got != want {
+			t.Errorf("BitWeight(%d, %d) = %d, want %d", c.code, c.M, got, c.want)
+		}
+	}
+}

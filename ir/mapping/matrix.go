@@ -292,14 +292,11 @@ func PlanesFor(mn, mx int64) int {
 
 // BitWeight is the sum of the magnitudes of the planes set in code's M-bit
 // two's complement form: its contribution per input plane-unit to any
-// prefix of the bmac walk (docs/QUANT.md §4).
+// prefix of the bmac walk (docs/QUANT.md §4). Plane m weighs 2^m, so the
+// sum is the low M bits read as an unsigned number.
 func BitWeight(code int64, M int) int64 {
-	var s int64
-	u := uint64(code)
-	for m := 0; m < M; m++ {
-		if u>>m&1 != 0 {
-			s += int64(1) << m
-		}
+	if M >= 63 {
+		return int64(uint64(code) & (1<<63 - 1))
 	}
-	return s
+	return int64(uint64(code) & (1<<uint(M) - 1))
 }
