@@ -45,24 +45,74 @@ func axisRuns(in, out, k, stride, padB, padE, dil int) []axisRun {
 	return runs
 }
 
+// poolOperands returns a pool node's input and output as 4-D layouts (a 1-D
+// pool is a 2-D one of height 1).
+func (c *compiler) poolOperands(n *ir.Node) (x4, y4 *layout, err error) {
+	x, err := c.stridedIn(n, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r := len(x.shape); r != 3 && r != 4 {
+		return nil, nil, fmt.Errorf("rank %d pooling (want 1-D or 2-D)", r)
+	}
+	y, err := c.out(n, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return as4D(x), as4D(y), nil
+}
+
+// poolReduce is what max and average pooling differ in: the vector op that
+// folds a pixel (v1) into the running result (v0), and for averages the
+// requantization of the sum (vrq by the count multiplier in v6, then vclip
+// when the output range is narrower than its type).
+type poolReduce struct {
+	op                  isa.Opcode // OpVmax or OpVadd
+	avg                 bool
+	typ                 isa.IntType
+	clip                bool
+	shift, mode, lo, hi int64
+}
+
+// newPoolReduce reads the requantization attributes of an average pool.
+func newPoolReduce(n *ir.Node, avg bool) (poolReduce, error) {
+	if !avg {
+		return poolReduce{op: isa.OpVmax}, nil
+	}
+	r := poolReduce{op: isa.OpVadd, avg: true, lo: n.Int("lo", 0), hi: n.Int("hi", 0), shift: n.Int("shift", 0)}
+	r.typ, r.clip = outType(r.lo, r.hi)
+	var err error
+	r.mode, err = roundMode(n.Str("round", ""))
+	return r, err
+}
+
+// fold emits v0 = v0 (op) v1.
+func (r poolReduce) fold(e *emitter) { e.emit(r.op, 0, 0, 1) }
+
+// finish requantizes an average's sum in v0 (nothing for a maximum).
+func (r poolReduce) finish(e *emitter) {
+	if !r.avg {
+		return
+	}
+	e.emit(isa.OpVrq, 0, 0, vZero, 6, r.shift, r.mode, int64(r.typ))
+	if r.clip {
+		e.emit(isa.OpVclip, 0, 0, r.lo, r.hi)
+	}
+}
+
 // pool emits max_pool (on codes) and qavg_pool: per rectangle of output
 // positions with one window shape, a loop over (n, oy, ox) whose body loads
 // the window's pixels as channel vectors and combines them with vmax or
 // vadd (then vrq with m(count) = round(2^shift / count)).
 func (c *compiler) pool(n *ir.Node) error {
-	x, err := c.stridedIn(n, 0)
+	x4, y4, err := c.poolOperands(n)
 	if err != nil {
 		return err
 	}
-	if r := len(x.shape); r != 3 && r != 4 {
-		return fmt.Errorf("rank %d pooling (want 1-D or 2-D)", r)
-	}
-	y, err := c.out(n, 0)
+	red, err := newPoolReduce(n, n.Op == ir.OpQAvgPool)
 	if err != nil {
 		return err
 	}
-	x4, y4 := as4D(x), as4D(y)
-	avg := n.Op == ir.OpQAvgPool
 	k := n.Ints("kernel", nil)
 	st, pads, dil := n.Ints("strides", nil), n.Ints("pads", nil), n.Ints("dilations", nil)
 	if len(k) == 1 {
@@ -76,17 +126,6 @@ func (c *compiler) pool(n *ir.Node) error {
 	ry := axisRuns(xs[2], ys[2], k[0], st[0], pads[0], pads[2], dil[0])
 	rx := axisRuns(xs[3], ys[3], k[1], st[1], pads[1], pads[3], dil[1])
 	incl := n.Int("count_include_pad", 0) != 0
-	var typ isa.IntType
-	var clip bool
-	var shift, mode, lo, hi int64
-	if avg {
-		lo, hi = n.Int("lo", 0), n.Int("hi", 0)
-		typ, clip = outType(lo, hi)
-		shift = n.Int("shift", 0)
-		if mode, err = roundMode(n.Str("round", "")); err != nil {
-			return err
-		}
-	}
 	C := xs[1]
 	for _, a := range ry {
 		for _, b := range rx {
@@ -97,8 +136,8 @@ func (c *compiler) pool(n *ir.Node) error {
 			if incl {
 				cnt = a.count * b.count
 			}
-			if avg {
-				c.bcast(6, tensor.AvgMultiplier(cnt, uint(shift)))
+			if red.avg {
+				c.bcast(6, tensor.AvgMultiplier(cnt, uint(red.shift)))
 			}
 			in := operand{base: x4.base + a.start0*x4.strides[2] + b.start0*x4.strides[3],
 				strides: []int{x4.strides[0], st[0] * x4.strides[2], st[1] * x4.strides[3]}}
@@ -118,21 +157,12 @@ func (c *compiler) pool(n *ir.Node) error {
 							}
 							c.e.emit(isa.OpVld, dst, p[0], int64(off), int64(x4.strides[1]))
 							if !first {
-								if avg {
-									c.e.emit(isa.OpVadd, 0, 0, 1)
-								} else {
-									c.e.emit(isa.OpVmax, 0, 0, 1)
-								}
+								red.fold(c.e)
 							}
 							first = false
 						}
 					}
-					if avg {
-						c.e.emit(isa.OpVrq, 0, 0, vZero, 6, shift, mode, int64(typ))
-						if clip {
-							c.e.emit(isa.OpVclip, 0, 0, lo, hi)
-						}
-					}
+					red.finish(c.e)
 					c.e.emit(isa.OpVst, 0, p[1], int64(ch[0]*y4.strides[1]), int64(y4.strides[1]))
 				}
 			})
@@ -144,38 +174,24 @@ func (c *compiler) pool(n *ir.Node) error {
 // globalPool emits global_max_pool and qglobal_avg_pool: per image and
 // channel chunk, a loop over every pixel accumulating with vmax or vadd.
 func (c *compiler) globalPool(n *ir.Node) error {
-	x, err := c.stridedIn(n, 0)
+	x4, y4, err := c.poolOperands(n)
 	if err != nil {
 		return err
 	}
-	if r := len(x.shape); r != 3 && r != 4 {
-		return fmt.Errorf("rank %d pooling (want 1-D or 2-D)", r)
-	}
-	y, err := c.out(n, 0)
+	red, err := newPoolReduce(n, n.Op == ir.OpQGlobalAvgPool)
 	if err != nil {
 		return err
 	}
-	x4, y4 := as4D(x), as4D(y)
-	avg := n.Op == ir.OpQGlobalAvgPool
 	xs := x4.shape
-	var typ isa.IntType
-	var clip bool
-	var shift, mode, lo, hi int64
-	if avg {
-		lo, hi = n.Int("lo", 0), n.Int("hi", 0)
-		typ, clip = outType(lo, hi)
-		shift = n.Int("shift", 0)
-		if mode, err = roundMode(n.Str("round", "")); err != nil {
-			return err
-		}
-		c.bcast(6, tensor.AvgMultiplier(xs[2]*xs[3], uint(shift)))
+	if red.avg {
+		c.bcast(6, tensor.AvgMultiplier(xs[2]*xs[3], uint(red.shift)))
 	}
 	chunks := c.e.chunks(xs[1])
 	c.e.loopNest([]int{xs[0]}, []operand{{base: x4.base, strides: []int{x4.strides[0]}}, {base: y4.base, strides: []int{y4.strides[0]}}}, func(p []int64) {
 		for _, ch := range chunks {
 			c.e.setVL(ch[1])
 			cs := int64(x4.strides[1])
-			if avg {
+			if red.avg {
 				c.e.emit(isa.OpVmov, 0, vZero)
 			} else {
 				c.e.emit(isa.OpVld, 0, p[0], int64(ch[0]*x4.strides[1]), cs) // max is idempotent: the loop sees it again
@@ -186,18 +202,9 @@ func (c *compiler) globalPool(n *ir.Node) error {
 				c.e.setVL(vl)
 				c.e.emit(isa.OpVld, 1, q[0], int64(ch[0]*x4.strides[1]), cs)
 				c.e.emit(isa.OpSub, q[0], q[0], p[0])
-				if avg {
-					c.e.emit(isa.OpVadd, 0, 0, 1)
-				} else {
-					c.e.emit(isa.OpVmax, 0, 0, 1)
-				}
+				red.fold(c.e)
 			})
-			if avg {
-				c.e.emit(isa.OpVrq, 0, 0, vZero, 6, shift, mode, int64(typ))
-				if clip {
-					c.e.emit(isa.OpVclip, 0, 0, lo, hi)
-				}
-			}
+			red.finish(c.e)
 			c.e.emit(isa.OpVst, 0, p[1], int64(ch[0]*y4.strides[1]), int64(y4.strides[1]))
 		}
 	})

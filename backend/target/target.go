@@ -100,26 +100,28 @@ const (
 	numOpKinds
 )
 
-// opSpec says how an operation's energy basis is normalised.
+// opSpec describes one cost-table entry: its key, how its energy basis is
+// normalised, and which field of Ops holds it.
 type opSpec struct {
 	key   string
 	bases map[string]bool // allowed energy bases
 	per   string          // normalised granularity
+	field func(*Ops) *Op  // nil for Issue, which has no Op (its latency is a cycle)
 }
 
 var rowBases = map[string]bool{"bit": true, "column": true, "row": true}
 
 var opSpecs = [numOpKinds]opSpec{
-	OpIssue:       {"issue", map[string]bool{"op": true, "instr": true}, "instr"},
-	OpRowRead:     {"row_read", rowBases, "row"},
-	OpAndSense:    {"and_sense", rowBases, "row"},
-	OpRowWrite:    {"row_write", rowBases, "row"},
-	OpBitcount:    {"bitcount", map[string]bool{"op": true}, "op"},
-	OpShiftAdd:    {"shift_add", map[string]bool{"op": true}, "op"},
-	OpAccTransfer: {"acc_transfer", map[string]bool{"op": true}, "op"},
-	OpDPU:         {"dpu_op", map[string]bool{"lane": true, "op": true}, "lane"},
-	OpBufferRead:  {"buffer_read", map[string]bool{"word": true}, "word"},
-	OpBufferWrite: {"buffer_write", map[string]bool{"word": true}, "word"},
+	OpIssue:       {"issue", map[string]bool{"op": true, "instr": true}, "instr", nil},
+	OpRowRead:     {"row_read", rowBases, "row", func(o *Ops) *Op { return &o.RowRead }},
+	OpAndSense:    {"and_sense", rowBases, "row", func(o *Ops) *Op { return &o.AndSense }},
+	OpRowWrite:    {"row_write", rowBases, "row", func(o *Ops) *Op { return &o.RowWrite }},
+	OpBitcount:    {"bitcount", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.Bitcount }},
+	OpShiftAdd:    {"shift_add", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.ShiftAdd }},
+	OpAccTransfer: {"acc_transfer", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.AccTransfer }},
+	OpDPU:         {"dpu_op", map[string]bool{"lane": true, "op": true}, "lane", func(o *Ops) *Op { return &o.DPUOp }},
+	OpBufferRead:  {"buffer_read", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return &o.BufferRead }},
+	OpBufferWrite: {"buffer_write", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return &o.BufferWrite }},
 }
 
 // String is the cost-table key ("and_sense").
@@ -143,28 +145,12 @@ func OpKinds() []OpKind {
 	return ks
 }
 
+// op returns the cost-table entry of k (not OpIssue).
 func (t *Target) op(k OpKind) *Op {
-	switch k {
-	case OpRowRead:
-		return &t.Ops.RowRead
-	case OpAndSense:
-		return &t.Ops.AndSense
-	case OpRowWrite:
-		return &t.Ops.RowWrite
-	case OpBitcount:
-		return &t.Ops.Bitcount
-	case OpShiftAdd:
-		return &t.Ops.ShiftAdd
-	case OpAccTransfer:
-		return &t.Ops.AccTransfer
-	case OpDPU:
-		return &t.Ops.DPUOp
-	case OpBufferRead:
-		return &t.Ops.BufferRead
-	case OpBufferWrite:
-		return &t.Ops.BufferWrite
+	if k < 0 || k >= numOpKinds || opSpecs[k].field == nil {
+		panic(fmt.Sprintf("BUG: target: no Op for %v", k))
 	}
-	panic(fmt.Sprintf("BUG: target: no Op for %v", k))
+	return opSpecs[k].field(&t.Ops)
 }
 
 // Cost is a normalised cost: latency in ns, energy in fJ per k.Per().
