@@ -237,3 +237,27 @@ func TestBitWeight(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoReplicas: auto serves the slowest one-sub-array layers first from
+// the idle sub-arrays, never the one-pixel fcs, and never more than idle.
+func TestAutoReplicas(t *testing.T) {
+	g := quantizedLeNet(t, lenet5.ONNX)
+	geo := defaultGeometry(t)
+	for _, c := range []struct {
+		subarrays    int
+		conv1, conv2 int
+	}{{1024, 2, 2}, {15, 2, 1}, {14, 1, 1}} {
+		geo.Subarrays = c.subarrays
+		p, err := mapping.PlanGraph(g, geo, mapping.Options{Replicate: mapping.Auto})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, l := range p.Layers {
+			got[l.Node.Name] = l.Replicas
+		}
+		if got["conv1"] != c.conv1 || got["conv2"] != c.conv2 || got["fc1"] != 1 || got["fc3"] != 1 || p.Used > c.subarrays {
+			t.Errorf("%d sub-arrays: replicas %v on %d sub-arrays, want conv1 %d conv2 %d", c.subarrays, got, p.Used, c.conv1, c.conv2)
+		}
+	}
+}
