@@ -43,22 +43,12 @@ func (c *nodeCtx) errorf(format string, args ...any) error {
 func (c *nodeCtx) arity(minIn, maxIn, minOut, maxOut int) error {
 	nin, nout := len(c.np.GetInput()), len(c.np.GetOutput())
 	if nin < minIn || (maxIn >= 0 && nin > maxIn) {
-		return fmt.Errorf("has %d inputs, want %s", nin, rangeString(minIn, maxIn))
+		return fmt.Errorf("has %d inputs, want %s", nin, ir.ArityText(minIn, maxIn))
 	}
 	if nout < minOut || (maxOut >= 0 && nout > maxOut) {
-		return fmt.Errorf("has %d outputs, want %s", nout, rangeString(minOut, maxOut))
+		return fmt.Errorf("has %d outputs, want %s", nout, ir.ArityText(minOut, maxOut))
 	}
 	return nil
-}
-
-func rangeString(lo, hi int) string {
-	switch {
-	case hi < 0:
-		return fmt.Sprintf("at least %d", lo)
-	case lo == hi:
-		return fmt.Sprint(lo)
-	}
-	return fmt.Sprintf("%d to %d", lo, hi)
 }
 
 // ---- inputs ----

@@ -38,7 +38,8 @@ func checkArity(n *Node, info *OpInfo) error {
 
 // ArityText says how many operands an op takes, from the bounds of its
 // OpInfo: "2", "1 to 3" or "at least 1" (hi < 0: no upper bound). Shape
-// inference, the verifier and the interpreter word arity errors with it.
+// inference, the verifier, the interpreter and the frontend (for ONNX
+// nodes) word arity errors with it.
 func ArityText(lo, hi int) string {
 	switch {
 	case hi < 0:
