@@ -40,6 +40,13 @@ func init() {
 				}},
 			{Name: "config", Kind: OptString, Default: "", Doc: "YAML file of per-node widths: <ONNX node name>: {wbits: N, abits: N}"},
 			{Name: "keep-ends", Kind: OptBool, Default: "true", Doc: "first and last matrix layers keep 8-bit weights and activations unless the config says otherwise"},
+			{Name: "out-bits", Kind: OptInt, Default: "16", Doc: "bits of a matrix layer's output that goes only to the host (logits, graph outputs); 0 = its abits",
+				Check: func(v any) error {
+					if b := v.(int64); b != 0 && (b < 2 || b > 16) {
+						return fmt.Errorf("want 0 (the layer's abits) or 2..16, got %d", b)
+					}
+					return nil
+				}},
 			{Name: "seed", Kind: OptInt, Default: "1", Doc: "seed of calib=random:N"},
 			{Name: "weights", Kind: OptString, Default: "auto", Enum: []string{"auto", "from-model", "requantize"},
 				Doc: "weights already quantized by pimc compress (metadata pimc.quant): auto maps them as recorded when present, from-model requires the record, requantize ignores it"},
@@ -49,7 +56,7 @@ func init() {
 				wbits: int(o.Int("wbits")), abits: int(o.Int("abits")), perChannel: o.Bool("per-channel"),
 				calib: o.String("calib"), calibrator: o.String("calibrator"), percentile: o.Float("percentile"),
 				config: o.String("config"), keepEnds: o.Bool("keep-ends"), seed: o.Int("seed"),
-				weights: o.String("weights"),
+				weights: o.String("weights"), outBits: int(o.Int("out-bits")),
 			}
 			return PassFunc(func(ctx *Context, g *ir.Graph) (bool, error) { return runQuantize(ctx, g, opts) }), nil
 		},
@@ -67,6 +74,7 @@ type quantizeOpts struct {
 	keepEnds     bool
 	seed         int64
 	weights      string // auto, from-model, requantize
+	outBits      int    // width of host-bound matrix outputs, 0 = abits (quantize_hostout.go)
 }
 
 func runQuantize(ctx *Context, g *ir.Graph, o quantizeOpts) (bool, error) {

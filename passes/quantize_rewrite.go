@@ -329,7 +329,7 @@ func (q *quantizer) output(n *ir.Node, v *ir.Value) layerOut {
 		v = act.Outputs[0]
 		rlo, rhi = clipBounds(act)
 	}
-	t := newActType(q.abits(n), !(rlo >= 0))
+	t := newActType(q.outputBits(n, v), !(rlo >= 0))
 	s := actScale(q.rangeOf(v), t)
 	lo, hi := codeRange(t, s, rlo, rhi)
 	return layerOut{val: v, t: t, scale: s, lo: lo, hi: hi}

@@ -154,8 +154,8 @@ func TestQuantizeConfigFile(t *testing.T) {
 		switch {
 		case n.Name == first.Name && (wb != 3 || ab != 5):
 			t.Errorf("%s: w%d a%d, want w3 a5 from the config", n.Name, wb, ab)
-		case n.Name == fc.Name && (wb != 6 || ab != 8):
-			t.Errorf("%s: w%d a%d, want w6 (config) a8 (last layer)", n.Name, wb, ab)
+		case n.Name == fc.Name && (wb != 6 || ab != 16):
+			t.Errorf("%s: w%d a%d, want w6 (config) a16 (its result goes to the host: out-bits)", n.Name, wb, ab)
 		case n.Name != first.Name && n.Name != fc.Name && wb != 4:
 			t.Errorf("%s: w%d, want the option's 4", n.Name, wb)
 		}
