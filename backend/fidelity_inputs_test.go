@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pimc-dev/pimc/data"
@@ -30,30 +29,15 @@ type inputSource struct {
 	make func(t *testing.T, g *ir.Graph, dir string) (sets [][]*tensor.Tensor, labels []int)
 }
 
-var (
-	datasetMu    sync.Mutex
-	datasetCache = map[string][2]*data.Dataset{}
-)
-
 // datasetSplit returns the training or test split of a dataset package
-// data loads ("mnist", "fashion-mnist"; loaded once), skipping or failing t
-// by the corpus rule when its files are absent.
+// data loads ("mnist", "fashion-mnist"), shared by the test binary (see
+// testcorpus.Dataset: skipped or failed when absent; never modified).
 func datasetSplit(t *testing.T, name string, test bool) *data.Dataset {
-	datasetMu.Lock()
-	defer datasetMu.Unlock()
-	d, ok := datasetCache[name]
-	if !ok {
-		tr, te, err := data.Load(name)
-		if err != nil {
-			testcorpus.Missing(t, "the "+name+" dataset", err)
-		}
-		d = [2]*data.Dataset{tr, te}
-		datasetCache[name] = d
-	}
+	train, tst := testcorpus.Dataset(t, name, data.Load)
 	if test {
-		return d[1]
+		return tst
 	}
-	return d[0]
+	return train
 }
 
 // mnistImages takes n images of MNIST (see datasetImages).
