@@ -16,6 +16,7 @@ import (
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
+	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/passes"
 )
@@ -246,12 +247,14 @@ func runFidelity(t *testing.T, root string, c fidelityCase) fidelityResult {
 	if n := countMatrixLayers(g); n == 0 {
 		t.Fatalf("no matrix layer on the device after quantize")
 	}
+	// pimc compile maps with replicate=auto (its map pass).
+	opts := backend.Options{Map: mapping.Options{Replicate: mapping.Auto}}
 	tgt := target.Default()
-	res, err := backend.Compile(g, tgt, backend.Options{})
+	res, err := backend.Compile(g, tgt, opts)
 	if err != nil && (strings.Contains(err.Error(), "sub-arrays for its weights") || strings.Contains(err.Error(), "activation buffer full")) {
 		tgt = bigTarget(t, 1<<16)
 		t.Logf("does not fit the default target: %v; compiled for %d banks and 16 Mi buffer words", err, tgt.Geometry.Banks.Value)
-		res, err = backend.Compile(g, tgt, backend.Options{})
+		res, err = backend.Compile(g, tgt, opts)
 	}
 	if err != nil {
 		t.Fatalf("compile: %v", err)
