@@ -443,18 +443,21 @@ func layerCosines(t *testing.T, fg, q *ir.Graph, in []*tensor.Tensor) []string {
 	for i, v := range qs {
 		s := float64(v.Quant.Scale[0])
 		var ab, aa, bb, maxf float64
+		// A value is clipped when the float value lies outside the range
+		// the codes cover.
 		clipped := 0
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for e := 0; e < fo[i].Len(); e++ {
-			c := qo[i].Float64At(e)
-			lo, hi = math.Min(lo, c), math.Max(hi, c)
+		hi := math.Exp2(float64(v.Quant.Bits)) - 1
+		lo := 0.0
+		if v.Quant.Signed {
+			hi = math.Exp2(float64(v.Quant.Bits-1)) - 1
+			lo = -hi - 1
 		}
 		for e := 0; e < fo[i].Len(); e++ {
 			x, c := fo[i].Float64At(e), qo[i].Float64At(e)
 			y := c * s
 			ab, aa, bb = ab+x*y, aa+x*x, bb+y*y
 			maxf = math.Max(maxf, math.Abs(x))
-			if (c == lo || c == hi) && math.Abs(x-y) > s {
+			if x > (hi+0.5)*s || x < (lo-0.5)*s {
 				clipped++
 			}
 		}
