@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/pimc-dev/pimc/backend/isa"
+	pimrt "github.com/pimc-dev/pimc/backend/runtime"
 	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/sim"
@@ -13,8 +14,9 @@ import (
 // TestSegmentPortsShareWords: the device segments of a model with host ops
 // between them reuse the same buffer words for their ports (every run starts
 // from the post-load state; the host carries values between runs), the
-// program still runs bit-exactly, and the same layout with every port in
-// one segment is rejected by the loader.
+// program still runs bit-exactly, the runtime refuses a port recorded in
+// another segment than the host section says, and the same layout with
+// every port in one segment is rejected by the loader.
 func TestSegmentPortsShareWords(t *testing.T) {
 	b := newGB(t, 6)
 	x := b.input(1, 4, 6, 6)
@@ -55,6 +57,22 @@ func TestSegmentPortsShareWords(t *testing.T) {
 	}
 	if _, err := exe.NewMachine().Infer(nil); err == nil || !strings.Contains(err.Error(), "share buffer words") {
 		t.Errorf("Infer of a program with shared port words: %v", err)
+	}
+	// The runtime only writes and reads the ports of the segment it runs,
+	// so a port the host section lists for another segment is refused.
+	k := 0
+	for k < len(p.Ports) && p.Ports[k].Segment != 2 {
+		k++
+	}
+	if k == len(p.Ports) {
+		t.Fatal("no port of segment 2")
+	}
+	p.Ports[k].Segment = 9 // no other port there: still loads
+	if err := isa.Validate(p, tgt.Arch()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pimrt.Load(p, tgt); err == nil || !strings.Contains(err.Error(), "segment 2 lists port") || !strings.Contains(err.Error(), "assigns to segment 9") {
+		t.Errorf("runtime.Load with a port in the wrong segment: %v", err)
 	}
 	for i := range p.Ports {
 		p.Ports[i].Segment = 0
