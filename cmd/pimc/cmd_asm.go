@@ -20,11 +20,10 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 	tflag := fs.String("target", "", "hardware description to bind and validate against (file or preset; default "+target.DefaultPreset+")")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseCode(err)
 	}
 	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, "%s", argCount("one FILE.pasm argument", pos))
 	}
 	in := pos[0]
 	src, err := readFile(in)

@@ -55,14 +55,20 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	replicate := fs.String("replicate", defaultReplicate, "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option; docs/BACKEND.md §2)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseCode(err)
 	}
 	if pf.helpRequested(stdout) {
 		return exitOK
 	}
-	if len(pos) != 1 || *out == "" {
-		fs.Usage()
-		return exitUsage
+	switch {
+	case len(pos) != 1:
+		return usageError(fs, "%s", argCount("one MODEL.onnx|MODEL.pir argument", pos))
+	case *out == "":
+		return usageError(fs, "-o PROG.pimb is required")
+	case *wbits < 1 || *wbits > 8:
+		return usageError(fs, "-wbits %d: want 1..8", *wbits)
+	case *abits < 1 || *abits > 8:
+		return usageError(fs, "-abits %d: want 1..8", *abits)
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "pimc compile: %v\n", err)

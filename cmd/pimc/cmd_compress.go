@@ -35,11 +35,21 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	eval := fs.Int("eval", 0, "evaluate on the first N test images (0: all)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseCode(err)
 	}
-	if len(pos) != 1 || *dataset == "" || *config == "" || *out == "" || (*mode != "admm" && *mode != "layerwise") {
-		fs.Usage()
-		return exitUsage
+	switch {
+	case len(pos) != 1:
+		return usageError(fs, "%s", argCount("one MODEL.onnx argument", pos))
+	case *dataset == "":
+		return usageError(fs, "-dataset is required")
+	case *config == "":
+		return usageError(fs, "-config C.yaml is required")
+	case *out == "":
+		return usageError(fs, "-o OUT.onnx is required")
+	case *mode != "admm" && *mode != "layerwise":
+		return usageError(fs, "-mode %q: want admm or layerwise", *mode)
+	case *eval < 0:
+		return usageError(fs, "-eval %d: want 0 (all test images) or a positive count", *eval)
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "pimc compress: %v\n", err)

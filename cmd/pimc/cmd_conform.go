@@ -14,18 +14,22 @@ func init() {
 }
 
 func runConform(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("conform", "[-rtol R] [-atol A] [-q] DIR...", stderr)
+	fs := newFlagSet("conform", "[-rtol R] [-atol A] [-q] [-j N] DIR...", stderr)
 	rtol := fs.Float64("rtol", conform.DefaultTolerance.RTol, "relative tolerance for float outputs")
 	atol := fs.Float64("atol", conform.DefaultTolerance.ATol, "absolute tolerance for float outputs")
 	quiet := fs.Bool("q", false, "print only failures and the summary")
 	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "cases run at once")
 	dirs, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseCode(err)
 	}
-	if len(dirs) == 0 {
-		fs.Usage()
-		return exitUsage
+	switch {
+	case len(dirs) == 0:
+		return usageError(fs, "missing DIR (an ONNX test-case folder or a folder of them)")
+	case *jobs < 1:
+		return usageError(fs, "-j %d: want a positive count", *jobs)
+	case *rtol < 0 || *atol < 0:
+		return usageError(fs, "-rtol %g -atol %g: tolerances cannot be negative", *rtol, *atol)
 	}
 	cases, err := conform.Find(dirs)
 	if err != nil {

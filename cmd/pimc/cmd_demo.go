@@ -78,11 +78,15 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	replicate := fs.String("replicate", defaultReplicate, "copies of small layers computing different output pixels: off, auto or N (as pimc compile)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseCode(err)
 	}
-	if len(pos) != 0 || *limit < 1 || *jobs == 0 || *jobs < -1 {
-		fs.Usage()
-		return exitUsage
+	switch {
+	case len(pos) != 0:
+		return usageError(fs, "unexpected arguments %q (demo takes flags only)", pos)
+	case *limit < 1:
+		return usageError(fs, "-limit %d: want a positive count of test images", *limit)
+	case *jobs == 0 || *jobs < -1:
+		return usageError(fs, "-j %d: want -1 (all cores) or a positive count", *jobs)
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "pimc demo: %v\n", err)

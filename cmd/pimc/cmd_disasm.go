@@ -24,11 +24,10 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 	stats := fs.Bool("stats", false, "print a static summary (instructions per opcode and per source, weight rows, constants) instead of the assembly")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseCode(err)
 	}
 	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, "%s", argCount("one FILE.pimb argument", pos))
 	}
 	data, err := readFile(pos[0])
 	if err != nil {

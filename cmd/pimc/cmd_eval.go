@@ -30,11 +30,17 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	verbose := fs.Bool("v", false, "print the simulator's full cost table (per layer, energy split, area)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseCode(err)
 	}
-	if len(pos) != 1 || *dataset == "" || *limit < 0 || *jobs == 0 || *jobs < -1 {
-		fs.Usage()
-		return exitUsage
+	switch {
+	case len(pos) != 1:
+		return usageError(fs, "%s", argCount("one MODEL.onnx|MODEL.pir|PROG.pimb argument", pos))
+	case *dataset == "":
+		return usageError(fs, "-dataset is required")
+	case *limit < 0:
+		return usageError(fs, "-limit %d: want 0 (all images) or a positive count", *limit)
+	case *jobs == 0 || *jobs < -1:
+		return usageError(fs, "-j %d: want -1 (all cores) or a positive count", *jobs)
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "pimc eval: %v\n", err)

@@ -28,14 +28,13 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 	elide := fs.Int("elide", 16, "when printing to the terminal, summarize constants with more elements than this (0: print all)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseCode(err)
 	}
 	if pf.helpRequested(stdout) {
 		return exitOK
 	}
 	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, "%s", argCount("one MODEL.onnx|MODEL.pir argument", pos))
 	}
 	if err := pf.startProfile(); err != nil {
 		fmt.Fprintf(stderr, "pimc ir: %v\n", err)

@@ -27,11 +27,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	fs.Var(binds, "bind", "fix a graph input that feeds a shape to the tensor in a file: name=FILE.pb (repeatable)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseCode(err)
 	}
 	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, "%s", argCount("one MODEL.onnx argument", pos))
 	}
 	model := pos[0]
 	inputs := make([]*tensor.Tensor, len(ins))

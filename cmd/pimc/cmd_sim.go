@@ -38,11 +38,17 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	traceLimit := fs.Int64("trace-limit", 100000, "at most this many trace lines (0 = no limit)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseCode(err)
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
+	switch {
+	case len(pos) != 1:
+		return usageError(fs, "%s", argCount("one PROG.pimb|PROG.pasm argument", pos))
+	case *jobs == 0 || *jobs < -1:
+		return usageError(fs, "-j %d: want -1 (all cores) or a positive count", *jobs)
+	case *maxSteps < 0:
+		return usageError(fs, "-max-steps %d: want 0 (the default budget) or a positive count", *maxSteps)
+	case *traceLimit < 0:
+		return usageError(fs, "-trace-limit %d: want 0 (no limit) or a positive count", *traceLimit)
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "pimc sim: %v\n", err)

@@ -44,11 +44,10 @@ func runTarget(args []string, stdout, stderr io.Writer) int {
 		asJSON := fs.Bool("json", false, "print the effective configuration as JSON (loads back with pimc)")
 		pos, err := parseInterspersed(fs, args[1:])
 		if err != nil {
-			return exitUsage
+			return parseCode(err)
 		}
 		if len(pos) > 1 {
-			fs.Usage()
-			return exitUsage
+			return usageError(fs, "want at most one FILE|PRESET argument, got %d (%s)", len(pos), strings.Join(pos, " "))
 		}
 		file := ""
 		if len(pos) == 1 {

@@ -34,11 +34,21 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	foldBN := fs.Bool("fold-bn", false, "fold batch_norm into the convolutions before writing (default: keep it)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseCode(err)
 	}
-	if len(pos) != 1 || *dataset == "" || *out == "" || *epochs < 1 || *batch < 1 {
-		fs.Usage()
-		return exitUsage
+	switch {
+	case len(pos) != 1:
+		return usageError(fs, "%s", argCount("one ARCH argument (lenet5 or resnet-small)", pos))
+	case *dataset == "":
+		return usageError(fs, "-dataset is required")
+	case *out == "":
+		return usageError(fs, "-o MODEL.onnx is required")
+	case *epochs < 1:
+		return usageError(fs, "-epochs %d: want a positive count", *epochs)
+	case *batch < 1:
+		return usageError(fs, "-batch %d: want a positive size", *batch)
+	case *limit < 0:
+		return usageError(fs, "-limit %d: want 0 (all images) or a positive count", *limit)
 	}
 	arch := pos[0]
 	fail := func(err error) int {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -125,4 +126,33 @@ func frontendOptions(shapes shapeFlag, binds bindFlag) (frontend.Options, error)
 		opt.Bind[name] = t
 	}
 	return opt, nil
+}
+
+// parseCode is the exit code of a failed flag parse: -h (flag.ErrHelp) asks
+// for the usage, which the flag package has printed, and is no mistake, so
+// it exits 0 like `pimc help`; any other parse error is a usage error (the
+// flag package has printed its message and the usage).
+func parseCode(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
+}
+
+// usageError reports what is wrong with a command line (a missing argument,
+// a flag value out of range) before printing the usage, so the user need not
+// guess which of the listed flags was refused. It returns exitUsage.
+func usageError(fs *flag.FlagSet, format string, args ...any) int {
+	fmt.Fprintf(fs.Output(), "%s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
+	fs.Usage()
+	return exitUsage
+}
+
+// argCount is the usageError text for a wrong number of positional
+// arguments.
+func argCount(want string, got []string) string {
+	if len(got) == 0 {
+		return "missing " + want
+	}
+	return fmt.Sprintf("want %s, got %d arguments (%s)", want, len(got), strings.Join(got, " "))
 }
