@@ -74,6 +74,9 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc compile: %v\n", err)
 		return exitUser
 	}
+	if err := checkOutputDirs(output{"-o", *out}, output{"-S", *asm}, output{"-cpuprofile", pf.cpuprofile}); err != nil {
+		return fail(err)
+	}
 	// The map pass gets the target of -target, so -print-after map shows
 	// the mapping the backend emits.
 	mapPass := fmt.Sprintf("map{target=%q,replicate=%q}", *tflag, *replicate)
@@ -118,6 +121,14 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc compile: BUG: %v\n", err)
 		return exitInternal
 	}
+	// -verify-with runs before anything is written: a program that fails
+	// the check leaves no .pimb behind to be mistaken for a good one.
+	if *verify != "" {
+		if code := verifyCompiled(g, res, tgt, *verify, stdout, stderr); code != exitOK {
+			fmt.Fprintf(stderr, "pimc compile: %s not written\n", *out)
+			return code
+		}
+	}
 	if err := atomicfile.WriteFile(*out, bin, 0o644); err != nil {
 		return fail(err)
 	}
@@ -127,9 +138,6 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	writeCompileSummary(stdout, *out, res, len(bin))
-	if *verify != "" {
-		return verifyCompiled(g, res, tgt, *verify, stdout, stderr)
-	}
 	return exitOK
 }
 

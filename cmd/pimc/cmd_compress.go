@@ -58,6 +58,9 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	if *ckpt == "" {
 		*ckpt = *out + ".ckpt"
 	}
+	if err := checkOutputDirs(output{"-o", *out}, output{"-checkpoint", *ckpt}); err != nil {
+		return fail(err)
+	}
 	modelBytes, err := os.ReadFile(pos[0])
 	if err != nil {
 		return fail(err)

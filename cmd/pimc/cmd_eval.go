@@ -46,6 +46,9 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc eval: %v\n", err)
 		return exitUser
 	}
+	if err := checkOutputDirs(output{"-report", *reportPath}); err != nil {
+		return fail(err)
+	}
 	path := pos[0]
 	isProg := strings.HasSuffix(path, ".pimb") || strings.HasSuffix(path, ".pasm")
 	if !isProg && (*reportPath != "" || *tflag != "") {

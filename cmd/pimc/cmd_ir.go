@@ -36,6 +36,10 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 	if len(pos) != 1 {
 		return usageError(fs, "%s", argCount("one MODEL.onnx|MODEL.pir argument", pos))
 	}
+	if err := checkOutputDirs(output{"-o", *out}, output{"-dot", *dot}, output{"-cpuprofile", pf.cpuprofile}); err != nil {
+		fmt.Fprintf(stderr, "pimc ir: %v\n", err)
+		return exitUser
+	}
 	if err := pf.startProfile(); err != nil {
 		fmt.Fprintf(stderr, "pimc ir: %v\n", err)
 		return exitUser

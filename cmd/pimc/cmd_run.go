@@ -33,6 +33,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "%s", argCount("one MODEL.onnx argument", pos))
 	}
 	model := pos[0]
+	if err := checkOutputDirs(tensorFileOutput(*out)); err != nil {
+		fmt.Fprintf(stderr, "pimc run: %v\n", err)
+		return exitUser
+	}
 	inputs := make([]*tensor.Tensor, len(ins))
 	for i, p := range ins {
 		if inputs[i], err = frontend.ReadTensor(p); err != nil {

@@ -54,6 +54,9 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc sim: %v\n", err)
 		return exitUser
 	}
+	if err := checkOutputDirs(tensorFileOutput(*out), output{"-report", *reportPath}, output{"-trace", *tracePath}); err != nil {
+		return fail(err)
+	}
 	tgt, err := target.LoadOrPreset(*tgtFlag)
 	if err != nil {
 		return fail(err)

@@ -55,6 +55,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc train: %v\n", err)
 		return exitUser
 	}
+	if err := checkOutputDirs(output{"-o", *out}); err != nil {
+		return fail(err)
+	}
 	trainSet, testSet, err := data.Load(*dataset)
 	if err != nil {
 		return fail(err)

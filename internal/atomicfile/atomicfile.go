@@ -4,7 +4,9 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -35,6 +37,16 @@ func Create(path string, perm os.FileMode) (*File, error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
+		// The error names the temporary file, which the user never asked
+		// for; name the target and, when that is the cause, the missing
+		// directory instead.
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("create %s: directory %s does not exist", path, dir)
+		}
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
 	return &File{File: tmp, path: path, perm: perm}, nil

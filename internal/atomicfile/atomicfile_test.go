@@ -44,3 +44,17 @@ func TestAbortLeavesTarget(t *testing.T) {
 		t.Fatalf("temporary files left behind: %v", ents)
 	}
 }
+
+// TestCreateInMissingDirectory: the error names the target and its missing
+// directory, not the temporary file's random name.
+func TestCreateInMissingDirectory(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "nodir", "out.bin")
+	err := WriteFile(p, []byte("x"), 0o644)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	want := "create " + p + ": directory " + filepath.Dir(p) + " does not exist"
+	if err.Error() != want {
+		t.Fatalf("error %q, want %q", err, want)
+	}
+}
