@@ -15,6 +15,7 @@ import (
 	"github.com/pimc-dev/pimc/internal/atomicfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
+	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/passes"
 )
@@ -70,6 +71,9 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	case *abits < 1 || *abits > 8:
 		return usageError(fs, "-abits %d: want 1..8", *abits)
 	}
+	if _, err := mapping.ParseReplicate(*replicate); err != nil {
+		return usageError(fs, "-replicate: %v", err)
+	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "pimc compile: %v\n", err)
 		return exitUser
@@ -81,15 +85,12 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	// the mapping the backend emits.
 	mapPass := fmt.Sprintf("map{target=%q,replicate=%q}", *tflag, *replicate)
 	passesSet := pf.Passes != ""
+	calibNote := false
 	if !passesSet {
 		pf.Passes = fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q},%s", *wbits, *abits, *calib, mapPass)
 		calibSet := false
 		fs.Visit(func(f *flag.Flag) { calibSet = calibSet || f.Name == "calib" })
-		if !calibSet {
-			// Random inputs rarely span the ranges real data reaches, so
-			// outputs may clip; say so rather than degrade silently.
-			fmt.Fprintf(stderr, "pimc compile: note: activation ranges calibrated on %s (uniform in [-1, 1)); pass -calib mnist|fashion-mnist|DIR to calibrate on real inputs\n", *calib)
-		}
+		calibNote = !calibSet
 	}
 	if err := pf.startProfile(); err != nil {
 		return fail(err)
@@ -105,6 +106,14 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	}
 	if g.Stage == ir.StageQuantized && !passesSet {
 		pf.Passes = mapPass // a quantized .pir: only the mapping is left to do
+		calibNote = false
+	}
+	if calibNote {
+		// Random inputs rarely span the ranges real data reaches, so
+		// outputs may clip; say so rather than degrade silently (once the
+		// target and the model have loaded, so the note does not precede
+		// an unrelated error).
+		fmt.Fprintf(stderr, "pimc compile: note: activation ranges calibrated on %s (uniform in [-1, 1)); pass -calib mnist|fashion-mnist|DIR to calibrate on real inputs\n", *calib)
 	}
 	if g.Stage < ir.StageQuantized || (g.Stage == ir.StageQuantized && !passesSet) {
 		if err := pf.run(g, stderr); err != nil {

@@ -36,6 +36,18 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 	if len(pos) != 1 {
 		return usageError(fs, "%s", argCount("one MODEL.onnx|MODEL.pir argument", pos))
 	}
+	if strings.TrimSpace(pf.Passes) == "" {
+		// pimc ir runs no pass unless asked, so these flags would be
+		// silently ignored (and a misspelt pass name never reported).
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"-print-after", pf.PrintAfter != ""}, {"-print-before", pf.PrintBefore != ""}, {"-print-after-change", pf.PrintAfterChange}, {"-print-dir", pf.PrintDir != ""}, {"-time-passes", pf.TimePasses}} {
+			if f.set {
+				return usageError(fs, "%s needs a pipeline to act on: add -passes (e.g. -passes=canonicalize; -passes=help lists them)", f.name)
+			}
+		}
+	}
 	if err := checkOutputDirs(output{"-o", *out}, output{"-dot", *dot}, output{"-cpuprofile", pf.cpuprofile}); err != nil {
 		fmt.Fprintf(stderr, "pimc ir: %v\n", err)
 		return exitUser

@@ -54,10 +54,22 @@ func TestUsageErrorsSayWhatIsWrong(t *testing.T) {
 		{[]string{"target", "show", "a", "b"}, "want at most one FILE|PRESET argument"},
 		{[]string{"ir", "m.onnx", "-shape", "x=1xZ"}, `"Z" is not a positive dimension`},
 		{[]string{"ir", "m.onnx", "-bind", "x"}, "want name=FILE.pb"},
+		{[]string{"ir", "m.onnx", "-print-after", "bogus"}, "-print-after needs a pipeline to act on: add -passes"},
+		{[]string{"ir", "m.onnx", "-time-passes"}, "-time-passes needs a pipeline"},
+		{[]string{"compile", "m.onnx", "-o", "p.pimb", "-replicate", "bogus"}, `-replicate: want off, auto or a count 1..4, got "bogus"`},
 	} {
 		code, _, errs := runCLI(c.args...)
 		if code != exitUsage || !strings.Contains(errs, c.want) || !strings.Contains(errs, "usage: pimc") {
 			t.Errorf("pimc %s: exit %d, want %d with %q and the usage; stderr:\n%s", strings.Join(c.args, " "), code, exitUsage, c.want, errs)
 		}
+	}
+}
+
+// TestCompileCalibNoteAfterLoading: the random-calibration note is printed
+// once the target and model have loaded, not ahead of an unrelated error.
+func TestCompileCalibNoteAfterLoading(t *testing.T) {
+	code, _, errs := runCLI("compile", "../../testdata/models/mnist-cntk/model.onnx", "-o", t.TempDir()+"/p.pimb", "-target", "nosuch")
+	if code != exitUser || !strings.Contains(errs, `no preset "nosuch"`) || strings.Contains(errs, "note:") {
+		t.Errorf("exit %d, want %d with the target error alone; stderr:\n%s", code, exitUser, errs)
 	}
 }
