@@ -26,7 +26,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "demo", summary: "compile the embedded LeNet-5 at W8A8 and W4A4, run MNIST on the simulator, compare accuracy and hardware cost", run: runDemo})
+	register(&command{name: "demo", summary: "compile the embedded LeNet-5 at W8A8, W4A4 and ADMM-compressed W4A4, run MNIST on the simulator, compare accuracy and hardware cost", run: runDemo})
 }
 
 // demoDefaultLimit is the number of MNIST test images the demo simulates by

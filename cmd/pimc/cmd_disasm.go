@@ -17,7 +17,7 @@ func init() {
 }
 
 func runDisasm(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("disasm", "FILE.pimb [-o FILE.pasm] [-check] [-target FILE|PRESET]", stderr)
+	fs := newFlagSet("disasm", "FILE.pimb [-o FILE.pasm] [-check] [-stats] [-target FILE|PRESET]", stderr)
 	out := fs.String("o", "", "write the assembly to this file instead of stdout")
 	check := fs.Bool("check", false, "also run the loader check against -target and fail if the program would not load")
 	tflag := fs.String("target", "", "hardware description for -check (file or preset; default "+target.DefaultPreset+")")

@@ -24,7 +24,7 @@ func init() {
 }
 
 func runSim(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("sim", "PROG.pimb|PROG.pasm -i IN.pb|IN.npy [-i ...] [-o OUT] [-report R.json] [-target FILE|PRESET] [-raw] [-j N]", stderr)
+	fs := newFlagSet("sim", "PROG.pimb|PROG.pasm -i IN.pb|IN.npy [-i ...] [-o OUT] [-report R.json] [-target FILE|PRESET] [-raw] [-j N] [-q] [-trace FILE]", stderr)
 	var ins listFlag
 	fs.Var(&ins, "i", "input tensor file (.pb or .npy), one per input port in program order; a leading batch dimension larger than the port's runs several images")
 	out := fs.String("o", "", "output file (.pb or .npy); a folder when the program has several outputs; default: print a summary")

@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "target", summary: "show or check a hardware description (show, list)", run: runTarget})
+	register(&command{name: "target", summary: "show (and check) a hardware description or preset, or list the presets", run: runTarget})
 }
 
 func runTarget(args []string, stdout, stderr io.Writer) int {
