@@ -34,8 +34,11 @@ func RunBatch(g *ir.Graph, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		decl := v.Type.Shape
 		if len(decl) == 0 || decl[0] < 1 || t.Rank() != len(decl) || t.Shape[0]%decl[0] != 0 ||
 			!tensor.SameShape(t.Shape[1:], decl[1:]) || t.DType != v.Type.DType {
-			return nil, fmt.Errorf("interp: input %d (%q): want %v with a multiple of %v's batch on axis 0, got %v",
-				i, v.Name, v.Type, v.Type, t)
+			batch := ""
+			if len(decl) > 0 && decl[0] >= 1 {
+				batch = fmt.Sprintf(" (or a batch of them: axis 0 a multiple of %d)", decl[0])
+			}
+			return nil, fmt.Errorf("interp: input %d (%q): want %v%s, got %v", i, v.Name, v.Type, batch, t)
 		}
 		ki := t.Shape[0] / decl[0]
 		if k >= 0 && ki != k {
