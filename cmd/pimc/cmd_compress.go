@@ -85,6 +85,9 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(fmt.Errorf("config %s: %v", *config, err))
 	}
+	for _, w := range outputFilterWarnings(g, layers, specs) {
+		fmt.Fprintf(stderr, "pimc compress: warning: %s\n", w)
+	}
 	trainSet, testSet, err := data.Load(*dataset)
 	if err != nil {
 		return fail(err)
