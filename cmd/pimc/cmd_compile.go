@@ -41,7 +41,7 @@ func readTensorFile(path string) (map[string]*tensor.Tensor, error) {
 }
 
 func runCompile(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-target FILE|PRESET] [-replicate off|auto|N] [-S PROG.pasm] [-verify-with IN.pb]", stderr)
+	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-target FILE|PRESET] [-replicate off|auto|N] [-S PROG.pasm] [-verify-with IN.pb] [-shape name=DIMS] [-bind name=FILE]", stderr)
 	var pf pipelineFlags
 	pf.register(fs, "")
 	out := fs.String("o", "", "write the program to this .pimb file (required)")
@@ -53,6 +53,8 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	verify := fs.String("verify-with", "", "run the quantized interpreter and the simulator on this input (.pb/.npy/.npz) and require bit-exact agreement")
 	shapes := shapeFlag{}
 	fs.Var(shapes, "shape", "pin the shape of an input with dynamic dimensions: name=1x3x32x32 (repeatable)")
+	binds := bindFlag{}
+	fs.Var(binds, "bind", "fix a graph input to the tensor in a file, making it a constant (e.g. weights passed as an input): name=FILE.pb|FILE.npy (repeatable)")
 	replicate := fs.String("replicate", defaultReplicate, "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option; docs/BACKEND.md §2)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -100,7 +102,11 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	g, err := loadGraph(pos[0], frontend.Options{Shapes: shapes})
+	opt, err := frontendOptions(shapes, binds)
+	if err != nil {
+		return fail(err)
+	}
+	g, err := loadGraph(pos[0], opt)
 	if err != nil {
 		return fail(err)
 	}

@@ -105,6 +105,11 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 // verifies it.
 func loadGraph(path string, opt frontend.Options) (*ir.Graph, error) {
 	if strings.HasSuffix(path, ".pir") {
+		if len(opt.Shapes) > 0 || len(opt.Bind) > 0 {
+			// The ONNX import applies them; a .pir has its shapes and
+			// constants already, and ignoring the flags would hide that.
+			return nil, fmt.Errorf("%s: -shape and -bind apply to ONNX models; a .pir file has fixed shapes and constants", path)
+		}
 		src, err := readFile(path)
 		if err != nil {
 			return nil, err
