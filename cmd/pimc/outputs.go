@@ -14,7 +14,7 @@ import (
 type output struct{ flag, path string }
 
 // checkOutputDirs fails fast when the directory of an output file does not
-// exist, so a typo in -o is reported before minutes of compiling, training
+// exist or the output names a directory, so a typo in -o is reported before minutes of compiling, training
 // or simulating rather than after them. Empty paths and "-" (stdout) are
 // skipped. The files themselves are written atomically later
 // (internal/atomicfile), so a failed run never leaves a partial file.
@@ -32,6 +32,9 @@ func checkOutputDirs(outs ...output) error {
 			return fmt.Errorf("%s %s: %w", o.flag, o.path, err)
 		case !st.IsDir():
 			return fmt.Errorf("%s %s: %s is not a directory", o.flag, o.path, dir)
+		}
+		if st, err := os.Stat(o.path); err == nil && st.IsDir() {
+			return fmt.Errorf("%s %s: is a directory (want a file name)", o.flag, o.path)
 		}
 	}
 	return nil

@@ -43,6 +43,11 @@ func TestOutputInMissingDirectory(t *testing.T) {
 	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
 		t.Errorf("files written: %v", ents)
 	}
+	// An output naming an existing directory is refused up front too.
+	code, _, errs := runCLI("compile", "m.onnx", "-o", dir)
+	if code != exitUser || !strings.Contains(errs, "-o "+dir+": is a directory") {
+		t.Errorf("compile -o DIR: exit %d; stderr:\n%s", code, errs)
+	}
 }
 
 // TestCompileVerifyFailureWritesNothing: when -verify-with fails (here the

@@ -74,6 +74,13 @@ func (f *File) Commit() error {
 	}
 	if err := os.Rename(tmp, f.path); err != nil {
 		os.Remove(tmp)
+		if st, serr := os.Stat(f.path); serr == nil && st.IsDir() {
+			return fmt.Errorf("write %s: is a directory", f.path)
+		}
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			err = le.Err // its text names the temporary file
+		}
 		return fmt.Errorf("write %s: %w", f.path, err)
 	}
 	return nil

@@ -58,3 +58,20 @@ func TestCreateInMissingDirectory(t *testing.T) {
 		t.Fatalf("error %q, want %q", err, want)
 	}
 }
+
+// TestWriteOverDirectory: a target that is a directory is reported as such
+// and the temporary file is removed.
+func TestWriteOverDirectory(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "sub")
+	if err := os.Mkdir(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteFile(p, []byte("x"), 0o644)
+	if err == nil || err.Error() != "write "+p+": is a directory" {
+		t.Fatalf("error %v, want write %s: is a directory", err, p)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("temporary files left behind: %v", ents)
+	}
+}
