@@ -13,11 +13,11 @@ import (
 )
 
 func init() {
-	register(&command{name: "run", summary: "run an ONNX model on the float reference interpreter", run: runRun})
+	register(&command{name: "run", summary: "run an ONNX model (or .pir file) on the reference interpreter (integer semantics for a quantized .pir)", run: runRun})
 }
 
 func runRun(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "MODEL.onnx -i IN.pb|IN.npy [-i IN2 ...] [-o OUT.pb|OUT.npy|DIR] [-shape name=1x3x32x32]", stderr)
+	fs := newFlagSet("run", "MODEL.onnx|MODEL.pir -i IN.pb|IN.npy [-i IN2 ...] [-o OUT.pb|OUT.npy|DIR] [-shape name=1x3x32x32]", stderr)
 	var ins listFlag
 	shapes := shapeFlag{}
 	fs.Var(&ins, "i", "input tensor file (.pb TensorProto or .npy), one per graph input, in order")
@@ -30,7 +30,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return parseCode(err)
 	}
 	if len(pos) != 1 {
-		return usageError(fs, "%s", argCount("one MODEL.onnx argument", pos))
+		return usageError(fs, "%s", argCount("one MODEL.onnx|MODEL.pir argument", pos))
 	}
 	model := pos[0]
 	if err := checkOutputDirs(tensorFileOutput(*out)); err != nil {
@@ -51,7 +51,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc run: %v\n", err)
 		return exitUser
 	}
-	g, err := frontend.Load(model, opt)
+	g, err := loadGraph(model, opt) // a .pir too (a quantized one runs integer semantics)
 	if err != nil {
 		fmt.Fprintf(stderr, "pimc run: %v\n", err)
 		return exitUser

@@ -58,3 +58,25 @@ func TestRunErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRunPIR: pimc run takes the .pir that pimc ir writes (as pimc eval
+// does) and prints the same result as for the ONNX model.
+func TestRunPIR(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "models", "mnist-cntk")
+	pir := filepath.Join(t.TempDir(), "m.pir")
+	if code, _, errs := runCLI("ir", filepath.Join(dir, "model.onnx"), "-passes=canonicalize", "-o", pir); code != exitOK {
+		t.Fatalf("ir: exit %d: %s", code, errs)
+	}
+	in := filepath.Join(dir, "digit0.npy")
+	code, fromONNX, errs := runCLI("run", filepath.Join(dir, "model.onnx"), "-i", in)
+	if code != exitOK {
+		t.Fatalf("run onnx: exit %d: %s", code, errs)
+	}
+	code, fromPIR, errs := runCLI("run", pir, "-i", in)
+	if code != exitOK || !strings.HasSuffix(strings.TrimSpace(fromPIR), "argmax 0") {
+		t.Fatalf("run pir: exit %d, stdout %q: %s", code, fromPIR, errs)
+	}
+	if fromONNX != fromPIR {
+		t.Logf("canonicalized graph differs in the last bits:\nonnx %s pir  %s", fromONNX, fromPIR)
+	}
+}
