@@ -47,7 +47,7 @@ func TestUsageErrorsSayWhatIsWrong(t *testing.T) {
 		{[]string{"sim", "a.pimb", "b.pimb"}, "got 2 arguments (a.pimb b.pimb)"},
 		{[]string{"conform"}, "missing DIR"},
 		{[]string{"conform", "-j", "0", "d"}, "-j 0: want a positive count"},
-		{[]string{"run", "m.onnx", "x"}, "want one MODEL.onnx argument"},
+		{[]string{"run", "m.onnx", "x"}, "want one MODEL.onnx|MODEL.pir argument"},
 		{[]string{"asm"}, "missing one FILE.pasm argument"},
 		{[]string{"disasm"}, "missing one FILE.pimb argument"},
 		{[]string{"ir"}, "missing one MODEL.onnx|MODEL.pir argument"},
