@@ -43,11 +43,15 @@ func main() {
 // message asking for a bug report, so users never see a raw stack trace
 // without context.
 func run(args []string, stdout, stderr io.Writer) (code int) {
+	if len(args) == 2 && args[0] == "help" && commands[args[1]] != nil {
+		args = []string{args[1], "-h"} // pimc help CMD = pimc CMD -h
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
 		if len(args) == 0 {
+			usage(stderr)
 			return exitUsage
 		}
+		usage(stdout) // asked for: to stdout, so `pimc help | less` works
 		return exitOK
 	}
 	c, ok := commands[args[0]]
@@ -76,5 +80,5 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'pimc <command> -h' for the flags of one command.")
+	fmt.Fprintln(w, "\nRun 'pimc <command> -h' (or 'pimc help <command>') for the flags of one command.")
 }

@@ -10,7 +10,7 @@ import (
 // its one-line summary, and README.md's command table has a row for each, so
 // a new subcommand cannot go undocumented.
 func TestHelpAndReadmeListEveryCommand(t *testing.T) {
-	code, _, help := runCLI("help")
+	code, help, _ := runCLI("help")
 	if code != exitOK {
 		t.Fatalf("pimc help: exit %d", code)
 	}

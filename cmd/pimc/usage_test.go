@@ -73,3 +73,11 @@ func TestCompileCalibNoteAfterLoading(t *testing.T) {
 		t.Errorf("exit %d, want %d with the target error alone; stderr:\n%s", code, exitUser, errs)
 	}
 }
+
+// TestHelpCommand: `pimc help CMD` prints CMD's usage like `pimc CMD -h`.
+func TestHelpCommand(t *testing.T) {
+	code, _, errs := runCLI("help", "compile")
+	if code != exitOK || !strings.Contains(errs, "usage: pimc compile") || !strings.Contains(errs, "-wbits") {
+		t.Errorf("pimc help compile: exit %d; stderr:\n%s", code, errs)
+	}
+}
