@@ -364,7 +364,7 @@ func demoCompressed(dir, floatModel string) ([]demoVariant, error) {
 	file := filepath.Join(dir, lenet5.ADMMName)
 	return []demoVariant{{
 		name: "ADMM W4A4", wbits: 4, abits: 4, file: file, onnx: lenet5.ADMM,
-		made: fmt.Sprintf("pimc compress %s -dataset mnist -config %s -o %s    # ADMM pruning + 4-bit weights (~3 min on 2 cores)",
+		made: fmt.Sprintf("pimc compress %s -dataset mnist -config %s -o %s    # ADMM pruning, 4-bit weights, 4-bit activation QAT (~7 min on 2 shared cores)",
 			shellQuote(floatModel), shellQuote(cfg), shellQuote(file)),
 	}}, nil
 }
