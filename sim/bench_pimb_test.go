@@ -1,0 +1,65 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/ir/tensor"
+)
+
+// BenchmarkPIMB runs the compiled program named by PIMC_BENCH_PIMB (a .pimb
+// file, e.g. `pimc compile testdata/models/resnet-small-fashion-mnist.onnx
+// -calib fashion-mnist -o rs.pimb`) on one seeded random input image per
+// iteration. It exists because the committed goldens are MNIST-sized: a
+// ResNet-scale program touches megabytes of weight rows, and its speed is
+// set by memory traffic the small programs never show. Skipped when the
+// variable is unset (compiling needs the compiler, which sim must not import).
+func BenchmarkPIMB(b *testing.B) {
+	path := os.Getenv("PIMC_BENCH_PIMB")
+	if path == "" {
+		b.Skip("set PIMC_BENCH_PIMB to a compiled .pimb")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	prog, err := isa.DecodeBinary(data)
+	if err != nil {
+		b.Fatalf("%s: %v", path, err)
+	}
+	m, err := Load(prog, target.Default())
+	if err != nil {
+		b.Fatalf("%s: %v", path, err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	var ins []*tensor.Tensor
+	for _, p := range m.Executable().Ports(isa.PortIn) {
+		shape, n := make([]int, len(p.Shape)), 1
+		for i, d := range p.Shape {
+			shape[i], n = int(d), n*int(d)
+		}
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = r.Float32()
+		}
+		ins = append(ins, tensor.FromF32(x, shape...))
+	}
+	var res *Result
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for range b.N {
+		if res, err = m.Infer(ins); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu := cpuTime() - cpu0
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(b.N)/cpu.Seconds(), "images/cpu-s")
+		b.ReportMetric(float64(res.Stats.Steps)*float64(b.N)/cpu.Seconds(), "instrs/cpu-s")
+	}
+	b.ReportMetric(float64(res.Stats.Steps), "instrs/inference")
+}
