@@ -51,6 +51,9 @@ func (e *Executable) prepareReg() {
 // caller runs that one through bmacRun, which faults).
 func (m *Machine) bmacReg(st *RunStats, pc, n int, issue, lastEnd int64) (int, int64, int64) {
 	e := m.exe
+	if off, ok := m.rowOffset(&e.rowRun[pc]); ok {
+		return m.bmacRow(st, pc, n, off, issue, lastEnd)
+	}
 	code := e.code[pc : pc+n]
 	tmpl := e.sbm[pc : pc+n]
 	ops := m.regOps[:n]
@@ -80,10 +83,18 @@ func (m *Machine) bmacReg(st *RunStats, pc, n int, issue, lastEnd int64) (int, i
 	ops = ops[:n]
 	var done int
 	if one && e.words == 4 {
-		done = m.bmacBits1(ops)
+		done = m.bmacBits1(ops, 0)
 	} else {
-		done = m.bmacBits(ops)
+		done = m.bmacBits(ops, 0)
 	}
+	return m.regFinish(st, pc, done, ops, ready, issue, lastEnd)
+}
+
+// regFinish is the timing and profile pass of the register-addressed bmacs
+// [pc, pc+done) (operand records ops, of which only the sub-arrays are read
+// here, and register ready times ready), after their bit pass.
+func (m *Machine) regFinish(st *RunStats, pc, done int, ops []sbmac, ready []int64, issue, lastEnd int64) (int, int64, int64) {
+	e := m.exe
 	var deltas []int64
 	var t1, end int64
 	if h := e.regHead[pc]; h >= 0 && done == int(e.regRun[pc]) {

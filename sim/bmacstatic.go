@@ -130,9 +130,9 @@ func (m *Machine) bmacStatic(st *RunStats, pc, n int, issue, lastEnd int64) (int
 	ops := e.sbm[pc : pc+n]
 	var done int
 	if e.oneSA[pc] && e.words == 4 {
-		done = m.bmacBits1(ops)
+		done = m.bmacBits1(ops, 0)
 	} else {
-		done = m.bmacBits(ops)
+		done = m.bmacBits(ops, 0)
 	}
 	ops = ops[:done]
 	var deltas []int64
@@ -158,7 +158,10 @@ func (m *Machine) bmacStatic(st *RunStats, pc, n int, issue, lastEnd int64) (int
 // bmacBits is the functional pass of bmacStatic: for each bmac, latch = row
 // a AND row b, bit count, shift-add into the accumulator, MAC mark. It stops
 // before a bmac that reads an undefined row and returns how many it did.
-func (m *Machine) bmacBits(ops []sbmac) int {
+// boff is added to every rowb: 0 for static runs, the row register's value
+// for a row-register run (bmacrow.go), whose rowb fields are immediates; the
+// caller has checked that every rowb + boff is a row of the sub-array.
+func (m *Machine) bmacBits(ops []sbmac, boff int) int {
 	sas := m.sas
 	k := &m.bk
 	for i := range ops {
@@ -169,21 +172,21 @@ func (m *Machine) bmacBits(ops []sbmac) int {
 		}
 		if o.chk != 0 {
 			def := &sa.defined
-			ra, rb := uint(o.a), uint(o.b)
+			ra, rb := uint(o.a), uint(int(o.b)+boff)
 			if def[(ra>>6)&15]>>(ra&63)&1 == 0 || def[(rb>>6)&15]>>(rb&63)&1 == 0 {
 				return i
 			}
 		}
 		var c int
 		if k.words == 4 {
-			ra, rb := int(o.a)*4, int(o.b)*4
+			ra, rb := int(o.a)*4, (int(o.b)+boff)*4
 			a := (*[4]uint64)(sa.bits[ra : ra+4])
 			b := (*[4]uint64)(sa.bits[rb : rb+4])
 			l0, l1, l2, l3 := a[0]&b[0], a[1]&b[1], a[2]&b[2], a[3]&b[3]
 			sa.latch[0], sa.latch[1], sa.latch[2], sa.latch[3] = l0, l1, l2, l3
 			c = bits.OnesCount64(l0) + bits.OnesCount64(l1) + bits.OnesCount64(l2) + bits.OnesCount64(l3)
 		} else {
-			c = andRow(sa, int(o.a), int(o.b), k.words)
+			c = andRow(sa, int(o.a), int(o.b)+boff, k.words)
 		}
 		sa.count = uint32(c)
 		acc := o.acc & (maxAccs - 1)
@@ -199,8 +202,8 @@ func (m *Machine) bmacBits(ops []sbmac) int {
 // (a compiled layer's inner loop). Only the last bmac's latch and bit count
 // survive the run, so they are written once at the end, and the
 // accumulator being added to stays in a register until the run moves to
-// another one.
-func (m *Machine) bmacBits1(ops []sbmac) int {
+// another one. boff is bmacBits'.
+func (m *Machine) bmacBits1(ops []sbmac, boff int) int {
 	s := ops[0].sa
 	sa := m.sas[s]
 	if sa == nil {
@@ -216,13 +219,13 @@ func (m *Machine) bmacBits1(ops []sbmac) int {
 	for i := range ops {
 		o := &ops[i]
 		if o.chk != 0 {
-			ra, rb := uint(o.a), uint(o.b)
+			ra, rb := uint(o.a), uint(int(o.b)+boff)
 			if def[(ra>>6)&15]>>(ra&63)&1 == 0 || def[(rb>>6)&15]>>(rb&63)&1 == 0 {
 				done = i
 				break
 			}
 		}
-		ra, rb := int(o.a)*4, int(o.b)*4
+		ra, rb := int(o.a)*4, (int(o.b)+boff)*4
 		a := (*[4]uint64)(rows[ra : ra+4])
 		b := (*[4]uint64)(rows[rb : rb+4])
 		c := bits.OnesCount64(a[0]&b[0]) + bits.OnesCount64(a[1]&b[1]) + bits.OnesCount64(a[2]&b[2]) + bits.OnesCount64(a[3]&b[3])
@@ -239,7 +242,7 @@ func (m *Machine) bmacBits1(ops []sbmac) int {
 	accs[cur], sa.pendPC[cur] = val, mark
 	if done > 0 {
 		o := &ops[done-1]
-		sa.count = uint32(andRow(sa, int(o.a), int(o.b), 4))
+		sa.count = uint32(andRow(sa, int(o.a), int(o.b)+boff, 4))
 	}
 	return done
 }

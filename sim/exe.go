@@ -61,7 +61,8 @@ type Executable struct {
 	regRun    []int32    // length of the register-addressed bmac run from pc (bmacreg.go)
 	regHead   []int32    // index of the register-addressed run starting at pc, -1 if none
 	regHeads  int
-	maxRun    int // longest run
+	rowRun    []rowRun // the row-register run suffix from pc (bmacrow.go)
+	maxRun    int      // longest run
 
 	cost costTable
 }
@@ -88,6 +89,7 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 	e.loadWeights()
 	e.prepareStatic()
 	e.prepareReg()
+	e.prepareRow()
 	e.cmem = make([]int32, arch.ConstWords)
 	for _, c := range prog.Consts {
 		copy(e.cmem[c.Addr:], c.Data)

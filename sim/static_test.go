@@ -133,8 +133,14 @@ func staticTestProgram(r *rand.Rand, tgt *target.Target) *isa.Program {
 					emit(isa.OpLd, reg, 0, 200)
 				}
 			}
+			// Half the runs address the sub-array by immediate ([r0+s]), as
+			// compiled filter loops do: the row-register path (bmacrow.go).
+			saReg := int64(2)
+			if r.IntN(2) == 0 {
+				saReg = 0
+			}
 			for range 1 + r.IntN(6) {
-				emit(isa.OpBmac, 2, r.Int64N(4), row(), 6, 8+r.Int64N(8), acc(), r.Int64N(8), r.Int64N(2))
+				emit(isa.OpBmac, saReg, r.Int64N(4), row(), 6, 8+r.Int64N(8), acc(), r.Int64N(8), r.Int64N(2))
 			}
 		case k == 8:
 			// Some iterations only: the units' state at the next run
