@@ -83,7 +83,7 @@ func (m *Machine) bmacReg(st *RunStats, pc, n int, issue, lastEnd int64) (int, i
 	ops = ops[:n]
 	var done int
 	if one && e.words == 4 {
-		done = m.bmacBits1(ops, 0)
+		done = m.bmacBits1(ops)
 	} else {
 		done = m.bmacBits(ops, 0)
 	}

@@ -21,7 +21,6 @@ import "github.com/pimc-dev/pimc/backend/isa"
 // entry executes).
 type rowRun struct {
 	reg    int8   // register of every rowb in the suffix; -1: not a row-register suffix
-	one    bool   // every bmac of the suffix is on one sub-array
 	lo, hi uint16 // smallest and largest rowb immediate
 }
 
@@ -47,14 +46,13 @@ func (e *Executable) prepareRow() {
 			continue
 		}
 		imm := uint16(x[4])
-		*r = rowRun{reg: int8(x[3]), one: true, lo: imm, hi: imm}
+		*r = rowRun{reg: int8(x[3]), lo: imm, hi: imm}
 		if e.regRun[pc] > 1 {
 			next := &e.rowRun[pc+1]
 			if next.reg != r.reg {
 				r.reg = -1
 				continue
 			}
-			r.one = next.one && e.code[pc+1].arg[1] == x[1]
 			r.lo, r.hi = min(imm, next.lo), max(imm, next.hi)
 		}
 		e.sbm[pc].sa, e.sbm[pc].b = uint32(x[1]), imm
@@ -86,11 +84,8 @@ func (m *Machine) bmacRow(st *RunStats, pc, n, off int, issue, lastEnd int64) (i
 	for i := range ready {
 		ready[i] = rdy
 	}
-	var done int
-	if rr.one && e.words == 4 {
-		done = m.bmacBits1(ops, off)
-	} else {
-		done = m.bmacBits(ops, off)
-	}
+	// Always bmacBits, also for a run on one sub-array: bmacBits1 with a
+	// row offset spills on amd64 and slowed static runs by 6% (BENCHMARKS.md).
+	done := m.bmacBits(ops, off)
 	return m.regFinish(st, pc, done, ops, ready, issue, lastEnd)
 }

@@ -130,7 +130,7 @@ func (m *Machine) bmacStatic(st *RunStats, pc, n int, issue, lastEnd int64) (int
 	ops := e.sbm[pc : pc+n]
 	var done int
 	if e.oneSA[pc] && e.words == 4 {
-		done = m.bmacBits1(ops, 0)
+		done = m.bmacBits1(ops)
 	} else {
 		done = m.bmacBits(ops, 0)
 	}
@@ -202,8 +202,8 @@ func (m *Machine) bmacBits(ops []sbmac, boff int) int {
 // (a compiled layer's inner loop). Only the last bmac's latch and bit count
 // survive the run, so they are written once at the end, and the
 // accumulator being added to stays in a register until the run moves to
-// another one. boff is bmacBits'.
-func (m *Machine) bmacBits1(ops []sbmac, boff int) int {
+// another one.
+func (m *Machine) bmacBits1(ops []sbmac) int {
 	s := ops[0].sa
 	sa := m.sas[s]
 	if sa == nil {
@@ -219,13 +219,13 @@ func (m *Machine) bmacBits1(ops []sbmac, boff int) int {
 	for i := range ops {
 		o := &ops[i]
 		if o.chk != 0 {
-			ra, rb := uint(o.a), uint(int(o.b)+boff)
+			ra, rb := uint(o.a), uint(o.b)
 			if def[(ra>>6)&15]>>(ra&63)&1 == 0 || def[(rb>>6)&15]>>(rb&63)&1 == 0 {
 				done = i
 				break
 			}
 		}
-		ra, rb := int(o.a)*4, (int(o.b)+boff)*4
+		ra, rb := int(o.a)*4, int(o.b)*4
 		a := (*[4]uint64)(rows[ra : ra+4])
 		b := (*[4]uint64)(rows[rb : rb+4])
 		c := bits.OnesCount64(a[0]&b[0]) + bits.OnesCount64(a[1]&b[1]) + bits.OnesCount64(a[2]&b[2]) + bits.OnesCount64(a[3]&b[3])
@@ -242,7 +242,7 @@ func (m *Machine) bmacBits1(ops []sbmac, boff int) int {
 	accs[cur], sa.pendPC[cur] = val, mark
 	if done > 0 {
 		o := &ops[done-1]
-		sa.count = uint32(andRow(sa, int(o.a), int(o.b)+boff, 4))
+		sa.count = uint32(andRow(sa, int(o.a), int(o.b), 4))
 	}
 	return done
 }
