@@ -268,6 +268,14 @@ func (e *exporter) node(n *ir.Node) error {
 		if w := n.Input(1); w != nil && len(w.Type.Shape) > 2 {
 			np.Attribute = append(np.Attribute, intsAttr("kernel_shape", w.Type.Shape[2:]))
 		}
+	case ir.OpConvTranspose:
+		np.OpType = "ConvTranspose"
+		if err := copyAttrs("strides", "pads", "dilations", "output_padding", "group"); err != nil {
+			return err
+		}
+		if w := n.Input(1); w != nil && len(w.Type.Shape) > 2 {
+			np.Attribute = append(np.Attribute, intsAttr("kernel_shape", w.Type.Shape[2:]))
+		}
 	case ir.OpGemm:
 		np.OpType = "Gemm"
 		if err := copyAttrs(all...); err != nil {

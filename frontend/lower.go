@@ -10,7 +10,7 @@ var lowerers map[string]lowerFunc
 
 func init() {
 	lowerers = map[string]lowerFunc{
-		"Conv": lowerConv, "MaxPool": lowerPool, "AveragePool": lowerPool,
+		"Conv": lowerConv, "ConvTranspose": lowerConvTranspose, "MaxPool": lowerPool, "AveragePool": lowerPool,
 		"GlobalAveragePool": unaryOp(ir.OpGlobalAvgPool), "GlobalMaxPool": unaryOp(ir.OpGlobalMaxPool),
 		"Gemm": lowerGemm, "MatMul": lowerMatMul,
 		"Add": lowerBinary(ir.OpAdd), "Sub": lowerBinary(ir.OpSub),

@@ -79,7 +79,7 @@ func InferGraph(g *Graph) error {
 // calls it after registering the ops.
 func attachInfer() {
 	fns := map[Op]func(*Node) ([]Type, error){
-		OpConv: inferConv, OpGemm: inferGemm, OpMatMul: inferMatMul, OpFC: inferFC,
+		OpConv: inferConv, OpConvTranspose: inferConvTranspose, OpGemm: inferGemm, OpMatMul: inferMatMul, OpFC: inferFC,
 		OpAdd: inferBinary, OpSub: inferBinary, OpMul: inferBinary, OpDiv: inferBinary,
 		OpRelu: inferSame, OpLeakyRelu: inferSame, OpPRelu: inferPRelu, OpClip: inferSame,
 		OpSigmoid: inferSameFloat, OpHardSigmoid: inferSameFloat, OpHardSwish: inferSameFloat,

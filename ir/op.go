@@ -80,6 +80,7 @@ func Ops() []*OpInfo {
 //   - broadcasting of binary ops is NumPy's.
 const (
 	OpConv            Op = "conv"              // (x, w, b?) {strides, pads, dilations, group}; w is [F, C/group, k...]
+	OpConvTranspose   Op = "conv_transpose"    // (x, w, b?) {strides, pads, dilations, output_padding, group}; w is [C, M/group, k...]
 	OpGemm            Op = "gemm"              // (a, b, c?) {alpha, beta, trans_a, trans_b}: alpha*A'*B' + beta*C
 	OpMatMul          Op = "matmul"            // (a, b): NumPy matmul (1-D operands promoted, batch dims broadcast)
 	OpFC              Op = "fc"                // (x, w, b?): x [M,K], w [N,K], b [N]: y = x*w^T + b (canonical matrix op)
@@ -150,6 +151,14 @@ func init() {
 	for _, info := range []*OpInfo{
 		{Op: OpConv, Summary: "N-d convolution (1-D/2-D), grouped and dilated", MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: append(append([]AttrSpec{}, convAttrs...), AttrSpec{Name: "group", Kind: AttrInt, Required: true, Doc: "number of groups"}), LastStage: StageCanonical},
+		// auto_pad and output_shape of ONNX ConvTranspose are resolved at
+		// import into pads and output_padding (tensor.ConvTransposePadsFor),
+		// like auto_pad of conv: shapes are static, and one explicit form
+		// keeps the verifier, the kernel and later passes simple.
+		{Op: OpConvTranspose, Summary: "transposed convolution (1-D to 3-D), grouped and dilated", MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
+			Attrs: append(append([]AttrSpec{}, convAttrs...),
+				AttrSpec{Name: "output_padding", Kind: AttrInts, Required: true, Doc: "cells added at the end of each spatial axis"},
+				AttrSpec{Name: "group", Kind: AttrInt, Required: true, Doc: "number of groups"}), LastStage: StageCanonical},
 		{Op: OpGemm, Summary: "general matrix product alpha*A'*B' + beta*C", MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrSpec{flt("alpha", "default 1"), flt("beta", "default 1"), intA("trans_a", "default 0"), intA("trans_b", "default 0")}, LastStage: StageImport},
 		binary(OpMatMul, "NumPy matrix product"),

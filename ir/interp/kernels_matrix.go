@@ -9,6 +9,7 @@ import (
 
 func init() {
 	Register(ir.OpConv, convKernel)
+	Register(ir.OpConvTranspose, convTransposeKernel)
 	Register(ir.OpGemm, gemmKernel)
 	Register(ir.OpMatMul, matmulKernel)
 	Register(ir.OpFC, fcKernel)
@@ -35,6 +36,19 @@ func convKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, erro
 	}
 	out := c.Alloc(in[0].DType, shape)
 	return one(out, tensor.Conv(out, in[0], in[1], optional(in, 2), p))
+}
+
+func convTransposeKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	p, err := ir.ConvTransposeParams(n)
+	if err != nil {
+		return nil, err
+	}
+	shape, err := tensor.ConvTransposeShape(in[0].Shape, in[1].Shape, p)
+	if err != nil {
+		return nil, err
+	}
+	out := c.Alloc(in[0].DType, shape)
+	return one(out, tensor.ConvTranspose(out, in[0], in[1], optional(in, 2), p))
 }
 
 func gemmKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
