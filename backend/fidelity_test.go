@@ -152,7 +152,8 @@ func fidelityCases() []fidelityCase {
 	}
 	// pytorch-converted: every case with a Conv or Gemm (Linear) layer;
 	// inputs are N(0,1) draws. test_ConvTranspose2d{,_no_bias} are left
-	// out: the frontend does not import ConvTranspose.
+	// out: conv_transpose runs on the host in float, so they have no device
+	// layer to measure (TestCorpus checks them bit-exact).
 	for _, m := range pytorchMatrixCases {
 		add(fidelityCase{model: "pytorch-converted/" + m + "/model.onnx", calib: pyCalib, eval: ownTestData(1, nil)})
 	}
