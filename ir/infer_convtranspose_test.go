@@ -35,6 +35,7 @@ func TestInferConvTranspose(t *testing.T) {
 		{"pads too big", node(OpConvTranspose, ctAttrs(one, []int64{3, 0, 2, 0}, one, zero, 1), 1, f32(1, 1, 3, 3), f32(1, 2, 3, 3)), nil, "leave no output"},
 		{"attr length", node(OpConvTranspose, ctAttrs(one, []int64{0, 0}, one, zero, 1), 1, f32(1, 1, 3, 3), f32(1, 2, 3, 3)), nil, "pads"},
 		{"missing", node(OpConvTranspose, Attrs{"strides": ia(1, 1), "pads": ia(0, 0, 0, 0), "dilations": ia(1, 1), "group": IntAttr(1)}, 1, f32(1, 1, 3, 3), f32(1, 2, 3, 3)), nil, "output_padding"},
+		{"huge stride", node(OpConvTranspose, ctAttrs([]int64{1 << 62, 1}, []int64{0, 0, 0, 0}, one, zero, 1), 1, f32(1, 1, 5, 3), f32(1, 2, 3, 3)), nil, "beyond 2^20"},
 		{"rank", node(OpConvTranspose, ctAttrs(one, []int64{0, 0, 0, 0}, one, zero, 1), 1, f32(1, 3), f32(1, 2)), nil, "spatial"},
 	})
 }

@@ -42,6 +42,12 @@ func ConvTransposePadsFor(in, kernel, stride, dilation, outPad, out int, upper b
 	return total - total/2, total / 2, outPad
 }
 
+// maxConvTAttr bounds strides, dilations, pads and output padding so that
+// the output size formula cannot overflow int with dimensions up to 2^40
+// (ir.MaxElems): 2^20 * 2^40 stays far below 2^63. Real models use single
+// digits.
+const maxConvTAttr = 1 << 20
+
 // ConvTransposeShape checks a transposed convolution of x [N,C,spatial...]
 // (1 to 3 spatial axes) with w [C, M/Group, kernel...] and returns the
 // output shape [N, M, out...].
@@ -72,6 +78,9 @@ func ConvTransposeShape(x, w []int, p ConvTransposeParams) ([]int, error) {
 		}
 		if p.Pads[i] < 0 || p.Pads[s+i] < 0 || p.OutputPadding[i] < 0 {
 			return nil, fmt.Errorf("conv_transpose: pads %v and output_padding %v must be >= 0", p.Pads, p.OutputPadding)
+		}
+		if max(p.Strides[i], p.Dilations[i], p.Pads[i], p.Pads[s+i], p.OutputPadding[i]) > maxConvTAttr {
+			return nil, fmt.Errorf("conv_transpose: strides %v, dilations %v, pads %v or output_padding %v beyond 2^20", p.Strides, p.Dilations, p.Pads, p.OutputPadding)
 		}
 		o := ConvTransposeOutSize(x[2+i], w[2+i], p.Strides[i], p.Dilations[i], p.Pads[i], p.Pads[s+i], p.OutputPadding[i])
 		if o < 1 {
