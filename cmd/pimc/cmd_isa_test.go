@@ -149,4 +149,12 @@ func TestTargetShow(t *testing.T) {
 	if code, out, _ = runCLI("target", "list"); code != exitOK || !strings.Contains(out, "sot-mram-45nm") {
 		t.Errorf("pimc target list: %d %q", code, out)
 	}
+	for _, args := range [][]string{{"target", "-h"}, {"target", "list", "-h"}} {
+		if code, _, errs = runCLI(args...); code != exitOK || !strings.Contains(errs, "usage: pimc target") {
+			t.Errorf("pimc %s: exit %d, %q; want the usage and exit 0", strings.Join(args, " "), code, errs)
+		}
+	}
+	if code, _, errs = runCLI("target", "list", "extra"); code != exitUsage || !strings.Contains(errs, `unexpected argument "extra"`) {
+		t.Errorf("pimc target list extra: exit %d, %q", code, errs)
+	}
 }

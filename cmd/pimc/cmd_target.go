@@ -26,7 +26,12 @@ func runTarget(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "list":
+		if len(args) == 2 && (args[1] == "-h" || args[1] == "-help" || args[1] == "--help") {
+			usage()
+			return exitOK
+		}
 		if len(args) != 1 {
+			fmt.Fprintf(stderr, "pimc target list: unexpected argument %q (list takes none)\n", args[1])
 			usage()
 			return exitUsage
 		}
