@@ -171,3 +171,24 @@ func (c *compiler) pad(n *ir.Node) error {
 	}
 	return c.copyTo("pad", dst, src)
 }
+
+// zeroInsert (conv_transpose lowered by conv-transpose-lower) copies the
+// input into a fresh zero buffer seen with every spatial stride multiplied
+// by the op's stride, so the cells between stay zero (code 0 is the real
+// 0). The buffer gets the margins of its qconv reader like any producer.
+func (c *compiler) zeroInsert(n *ir.Node) error {
+	x, err := c.stridedIn(n, 0)
+	if err != nil {
+		return err
+	}
+	strides := n.Ints("strides", nil)
+	if len(strides) != len(x.shape)-2 {
+		return fmt.Errorf("strides has %d values, want %d", len(strides), len(x.shape)-2)
+	}
+	y, err := c.outZero(n, 0, true)
+	if err != nil {
+		return err
+	}
+	dst := y.step(x.shape, strides)
+	return c.copyTo("zero_insert", dst, x)
+}

@@ -151,9 +151,8 @@ func fidelityCases() []fidelityCase {
 			calib: u01c, eval: ownTestData(2, map[int]bool{1: true})})
 	}
 	// pytorch-converted: every case with a Conv or Gemm (Linear) layer;
-	// inputs are N(0,1) draws. test_ConvTranspose2d{,_no_bias} are left
-	// out: conv_transpose runs on the host in float, so they have no device
-	// layer to measure (TestCorpus checks them bit-exact).
+	// inputs are N(0,1) draws. test_ConvTranspose2d{,_no_bias} are
+	// included since conv-transpose-lower puts them on the sub-arrays.
 	for _, m := range pytorchMatrixCases {
 		add(fidelityCase{model: "pytorch-converted/" + m + "/model.onnx", calib: pyCalib, eval: ownTestData(1, nil)})
 	}
@@ -167,7 +166,7 @@ var pytorchMatrixCases = []string{
 	"test_Conv2d", "test_Conv2d_depthwise", "test_Conv2d_depthwise_padded", "test_Conv2d_depthwise_strided",
 	"test_Conv2d_depthwise_with_multiplier", "test_Conv2d_dilated", "test_Conv2d_groups", "test_Conv2d_groups_thnn",
 	"test_Conv2d_no_bias", "test_Conv2d_padding", "test_Conv2d_strided",
-	"test_Linear", "test_Linear_no_bias",
+	"test_Linear", "test_Linear_no_bias", "test_ConvTranspose2d", "test_ConvTranspose2d_no_bias",
 }
 
 // TestFidelity runs the table; each row logs its measurements and a

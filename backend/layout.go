@@ -97,6 +97,18 @@ func (l *layout) slice(d, start, n int) *layout {
 	return s
 }
 
+// step views a strided [N,C,spatial...] layout as the cells at multiples
+// of steps[i] along spatial dim 2+i, shape in (the zero_insert input's
+// shape): the strides grow, the margins do not apply.
+func (l *layout) step(in []int, steps []int) *layout {
+	s := &layout{reg: l.reg, base: l.base, phys: slices.Clone(in), strides: slices.Clone(l.strides), margin: make([]int, len(l.phys))}
+	for i, st := range steps {
+		s.strides[2+i] *= st
+	}
+	s.shape = slices.Clone(s.phys)
+	return s
+}
+
 // canonicalOrder is the physical dim order of a fresh buffer for a logical
 // shape: NHWC for [N,C,spatial...] (channels innermost, so one pixel is one
 // DPU vector and a convolution patch row is one contiguous run), row-major

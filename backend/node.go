@@ -69,6 +69,8 @@ func (c *compiler) node(n *ir.Node) error {
 		return nil
 	case ir.OpPad:
 		return c.pad(n)
+	case ir.OpZeroInsert:
+		return c.zeroInsert(n)
 	}
 	return fmt.Errorf("op %s is not supported on the device", n.Op)
 }

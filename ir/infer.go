@@ -93,6 +93,7 @@ func attachInfer() {
 		OpGather: inferGather, OpConstantOfShape: inferConstantOfShape,
 		OpSum: inferVariadic, OpMax: inferVariadic, OpMin: inferVariadic,
 		OpSplit: inferSplit, OpReduceMean: inferReduceMean, OpLRN: inferLRN,
+		OpZeroInsert: inferZeroInsert,
 	}
 	for op, fn := range fns {
 		if info := opTable[op]; info != nil && info.Infer == nil {

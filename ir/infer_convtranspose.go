@@ -60,3 +60,17 @@ func ConvTransposeParams(n *Node) (tensor.ConvTransposeParams, error) {
 	}
 	return p, nil
 }
+
+// inferZeroInsert is the shape function of zero_insert: (in-1)*stride+1 per
+// spatial axis of an [N,C,spatial...] input of any element type.
+func inferZeroInsert(n *Node) ([]Type, error) {
+	x, err := in(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	out, err := tensor.ZeroInsertShape(x.Shape, n.Ints("strides", nil))
+	if err != nil {
+		return nil, err
+	}
+	return one(typ(x.DType, out)), nil
+}

@@ -39,3 +39,17 @@ func TestInferConvTranspose(t *testing.T) {
 		{"rank", node(OpConvTranspose, ctAttrs(one, []int64{0, 0, 0, 0}, one, zero, 1), 1, f32(1, 3), f32(1, 2)), nil, "spatial"},
 	})
 }
+
+// TestInferZeroInsert checks (in-1)*stride+1 per spatial axis, any element
+// type (codes at the quantized stage), and the errors.
+func TestInferZeroInsert(t *testing.T) {
+	zi := func(strides ...int64) Attrs { return Attrs{"strides": ia(strides...)} }
+	runInferCases(t, []inferCase{
+		{"2d", node(OpZeroInsert, zi(3, 2), 1, f32(1, 3, 7, 6)), []Type{ft(1, 3, 19, 11)}, ""},
+		{"1d stride 1", node(OpZeroInsert, zi(1), 1, f32(2, 1, 5)), []Type{ft(2, 1, 5)}, ""},
+		{"strides length", node(OpZeroInsert, zi(2), 1, f32(1, 1, 3, 3)), nil, "want 2 strides"},
+		{"stride 0", node(OpZeroInsert, zi(0, 1), 1, f32(1, 1, 3, 3)), nil, "[1, 2^20]"},
+		{"huge stride", node(OpZeroInsert, zi(1<<40, 1), 1, f32(1, 1, 3, 3)), nil, "[1, 2^20]"},
+		{"rank", node(OpZeroInsert, zi(), 1, f32(1, 3)), nil, "spatial"},
+	})
+}

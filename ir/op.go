@@ -121,6 +121,7 @@ const (
 	OpSplit           Op = "split"             // (x) {axis, split}: one output per part, sizes in split
 	OpReduceMean      Op = "reduce_mean"       // (x) {axes, keepdims}: axes empty = all axes
 	OpLRN             Op = "lrn"               // (x) {size, alpha, beta, bias}: across channels
+	OpZeroInsert      Op = "zero_insert"       // (x) {strides}: stride-1 zeros between cells of each spatial axis (any element type)
 )
 
 func init() {
@@ -203,6 +204,11 @@ func init() {
 		{Op: OpSplit, Summary: "split along an axis", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: -1,
 			Attrs: []AttrSpec{{Name: "axis", Kind: AttrInt, Required: true}, reqInts("split", "size of each part")}, LastStage: StageCanonical},
 		unary(OpReduceMean, "mean over axes", ints("axes", "axes reduced; empty = all"), AttrSpec{Name: "keepdims", Kind: AttrInt, Required: true}),
+		// zero_insert is produced by conv-transpose-lower: a transposed
+		// convolution is a stride-1 conv over its zero-inserted input, and
+		// only the conv is a matrix layer, so the device needs just this copy.
+		{Op: OpZeroInsert, Summary: "insert stride-1 zeros between the cells of each spatial axis", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+			Attrs: []AttrSpec{reqInts("strides", "stride per spatial axis (1: no zeros)")}, LastStage: StageCanonical},
 		unary(OpLRN, "local response normalization across channels", AttrSpec{Name: "size", Kind: AttrInt, Required: true}, flt("alpha", "default 1e-4"), flt("beta", "default 0.75"), flt("bias", "default 1")),
 	} {
 		Register(info)

@@ -222,7 +222,7 @@ func TestManagerPrintAfter(t *testing.T) {
 		}
 		return buf.String()
 	}()
-	if h := headers(viaAlias); len(h) != 10 || !strings.HasSuffix(h[9], "after canonical-stage") {
+	if h := headers(viaAlias); len(h) != 11 || !strings.HasSuffix(h[10], "after canonical-stage") {
 		t.Errorf("print-after=canonicalize headers: %q", h)
 	}
 

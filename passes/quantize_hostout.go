@@ -20,7 +20,7 @@ import "github.com/pimc-dev/pimc/ir"
 var integerReaderOps = map[ir.Op]bool{
 	ir.OpConv: true, ir.OpFC: true, ir.OpAdd: true, ir.OpSum: true, ir.OpConcat: true,
 	ir.OpAvgPool: true, ir.OpGlobalAvgPool: true, ir.OpRelu: true, ir.OpClip: true, ir.OpPad: true,
-	ir.OpMaxPool: true, ir.OpGlobalMaxPool: true, ir.OpSplit: true,
+	ir.OpMaxPool: true, ir.OpGlobalMaxPool: true, ir.OpSplit: true, ir.OpZeroInsert: true,
 }
 
 // movementOps keep the codes and QuantParams of their input (QUANT.md §2),

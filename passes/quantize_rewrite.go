@@ -236,8 +236,36 @@ func (q *quantizer) integer(n *ir.Node) (bool, error) {
 			q.move(n)
 			return true, nil
 		}
+	case ir.OpZeroInsert:
+		if r := q.matrixReader(n.Outputs[0]); !anyQ && isFloatAct(n.Inputs[0]) && r != nil {
+			// Quantize before the zeros are inserted, not after: the zeros
+			// do not change the range, and the host sends s^2 times fewer
+			// codes to the device.
+			q.getQ(n.Inputs[0], q.abits(r))
+			anyQ = true
+		}
+		if anyQ {
+			q.move(n)
+			return true, nil
+		}
 	}
 	return false, nil
+}
+
+// matrixReader returns a matrix layer reading v as its input when every
+// reader of v is one (zero_insert feeding the conv of a lowered
+// conv_transpose), else nil.
+func (q *quantizer) matrixReader(v *ir.Value) *ir.Node {
+	us := q.uses[v]
+	if len(us) == 0 || q.g.IsOutput(v) {
+		return nil
+	}
+	for _, u := range us {
+		if !q.isMatrixLayer(u) || u.Inputs[0] != v || len(u.Inputs) > 1 && u.Inputs[1] == v {
+			return nil
+		}
+	}
+	return us[0]
 }
 
 // sameShapeActs reports whether every input is a float activation (concat:

@@ -22,6 +22,7 @@ func init() {
 	Register(ir.OpConcat, concatKernel)
 	Register(ir.OpSplit, splitKernel)
 	Register(ir.OpPad, padKernel)
+	Register(ir.OpZeroInsert, zeroInsertKernel)
 	Register(ir.OpGather, gatherKernel)
 	Register(ir.OpShape, shapeKernel)
 	Register(ir.OpConstantOfShape, constantOfShapeKernel)
@@ -269,3 +270,16 @@ func constantOfShapeKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.T
 }
 
 func errMissing(i int) error { return fmt.Errorf("input %d is missing", i) }
+
+func zeroInsertKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	strides, err := reqInts(n, "strides")
+	if err != nil {
+		return nil, err
+	}
+	shape, err := tensor.ZeroInsertShape(in[0].Shape, strides)
+	if err != nil {
+		return nil, err
+	}
+	out := c.Alloc(in[0].DType, shape)
+	return one(out, tensor.ZeroInsert(out, in[0], strides))
+}
