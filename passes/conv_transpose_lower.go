@@ -23,10 +23,13 @@ import (
 // w'[grp*M/g + m, c, t'] = w[grp*C/g + c, m, flip(t)]. The new weight is a
 // new constant; the old one is left for dce.
 //
+// A begin or end pad that comes out negative (an ONNX pad larger than the
+// dilated kernel) crops the zero-inserted input instead: a pad node with
+// negative pads between the zero_insert and the conv, and conv pads of 0 on
+// that side; the conv output length is the same sum.
+//
 // A node is left as it is (a host op) when the conv cannot express it:
-// 3-D (conv is 1-D/2-D), a begin or end pad that comes out negative (pads
-// larger than the dilated kernel crop the zero-inserted input, which would
-// need a cropping pad first), weights that are not a constant f32/f64, or a
+// 3-D (conv is 1-D/2-D), weights that are not a constant f32/f64, or a
 // zero-inserted input beyond ir.MaxElems. The counts say how many were kept.
 func init() {
 	Register(&Info{
@@ -92,9 +95,6 @@ func lowerConvTranspose(g *ir.Graph, nm *namer, n *ir.Node) ([]*ir.Node, string)
 		ext := p.Dilations[i] * (ws[2+i] - 1)
 		begin[i] = ext - p.Pads[i]
 		end[i] = ext - p.Pads[s+i] + p.OutputPadding[i]
-		if begin[i] < 0 || end[i] < 0 {
-			return nil, "pads beyond the dilated kernel"
-		}
 		if p.Strides[i] != 1 {
 			stride1 = false
 		}
@@ -108,6 +108,17 @@ func lowerConvTranspose(g *ir.Graph, nm *namer, n *ir.Node) ([]*ir.Node, string)
 	if !stride1 {
 		feed = newValue(ir.Type{DType: x.Type.DType, Shape: zs})
 		out = append(out, newNode(ir.OpZeroInsert, n, ir.Attrs{"strides": ir.IntsFromInts(p.Strides)}, []*ir.Value{x}, feed))
+	}
+	if crop := cropPads(begin, end); crop != nil {
+		cropped := newValue(feed.Type)
+		for i := 0; i < s; i++ {
+			cropped.Type.Shape[2+i] += crop[2+i] + crop[len(xs)+2+i]
+		}
+		out = append(out, newNode(ir.OpPad, n, ir.Attrs{"pads": ir.IntsFromInts(crop)}, []*ir.Value{feed}, cropped))
+		feed = cropped
+		for i := 0; i < s; i++ {
+			begin[i], end[i] = max(begin[i], 0), max(end[i], 0)
+		}
 	}
 	nw := g.AddConst(nm.fresh(w.Name, ".convT"), flipSwapKernel(w.Const, p.Group))
 	ins := []*ir.Value{feed, nw}
@@ -125,6 +136,23 @@ func lowerConvTranspose(g *ir.Graph, nm *namer, n *ir.Node) ([]*ir.Node, string)
 		"group":     ir.IntAttr(int64(p.Group)),
 	}, ins, n.Outputs[0])
 	return append(out, conv), ""
+}
+
+// cropPads returns the pads (over all axes of [N,C,spatial...]) of a pad
+// node cropping the negative begin/end conv pads off the zero-inserted
+// input, or nil when none is negative.
+func cropPads(begin, end []int) []int {
+	s := len(begin)
+	crop := make([]int, 2*(s+2))
+	any := false
+	for i := 0; i < s; i++ {
+		crop[2+i], crop[s+4+i] = min(begin[i], 0), min(end[i], 0)
+		any = any || begin[i] < 0 || end[i] < 0
+	}
+	if !any {
+		return nil
+	}
+	return crop
 }
 
 // flipSwapKernel turns a conv_transpose weight [C, M/g, k...] into the conv

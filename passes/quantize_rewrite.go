@@ -253,19 +253,27 @@ func (q *quantizer) integer(n *ir.Node) (bool, error) {
 }
 
 // matrixReader returns a matrix layer reading v as its input when every
-// reader of v is one (zero_insert feeding the conv of a lowered
-// conv_transpose), else nil.
+// reader of v is one, directly or through a zero pad (zero_insert feeding
+// the conv of a lowered conv_transpose, possibly cropped), else nil.
 func (q *quantizer) matrixReader(v *ir.Value) *ir.Node {
 	us := q.uses[v]
 	if len(us) == 0 || q.g.IsOutput(v) {
 		return nil
 	}
+	var r *ir.Node
 	for _, u := range us {
-		if !q.isMatrixLayer(u) || u.Inputs[0] != v || len(u.Inputs) > 1 && u.Inputs[1] == v {
+		switch {
+		case u.Op == ir.OpPad && len(u.Outputs) == 1 && u.Float("value", 0) == 0:
+			if r = q.matrixReader(u.Outputs[0]); r == nil {
+				return nil
+			}
+		case q.isMatrixLayer(u) && u.Inputs[0] == v && !(len(u.Inputs) > 1 && u.Inputs[1] == v):
+			r = u
+		default:
 			return nil
 		}
 	}
-	return us[0]
+	return r
 }
 
 // sameShapeActs reports whether every input is a float activation (concat:
