@@ -307,6 +307,13 @@ func splitModelBatch(t *tensor.Tensor, shape []int, dt tensor.DType) ([]*tensor.
 		return nil, fmt.Errorf("%d elements, want %v (or a batch of it)", t.Len(), shape)
 	}
 	b := t.Len() / n
+	return imageViews(t, shape, b), nil
+}
+
+// imageViews returns the b images of shape that t holds one after the
+// other, as views sharing t's storage (no copy).
+func imageViews(t *tensor.Tensor, shape []int, b int) []*tensor.Tensor {
+	n := tensor.NumElems(shape)
 	imgs := make([]*tensor.Tensor, b)
 	for i := range imgs {
 		img := &tensor.Tensor{DType: t.DType, Shape: append([]int{}, shape...)}
@@ -320,7 +327,7 @@ func splitModelBatch(t *tensor.Tensor, shape []int, dt tensor.DType) ([]*tensor.
 		}
 		imgs[i] = img
 	}
-	return imgs, nil
+	return imgs
 }
 
 // traceFirst runs one image on its own machine with the instruction trace on.
@@ -410,20 +417,7 @@ func splitBatch(t *tensor.Tensor, p *isa.Port) ([]*tensor.Tensor, error) {
 	}
 	b := t.Shape[0]
 	shape := append([]int{1}, t.Shape[1:]...)
-	imgs := make([]*tensor.Tensor, b)
-	for i := range imgs {
-		img := &tensor.Tensor{DType: t.DType, Shape: append([]int{}, shape...)}
-		switch {
-		case t.F32 != nil:
-			img.F32 = t.F32[i*n : (i+1)*n]
-		case t.F64 != nil:
-			img.F64 = t.F64[i*n : (i+1)*n]
-		default:
-			img.I64 = t.I64[i*n : (i+1)*n]
-		}
-		imgs[i] = img
-	}
-	return imgs, nil
+	return imageViews(t, shape, b), nil
 }
 
 // joinBatch concatenates per-image tensors (each with leading dimension 1)
