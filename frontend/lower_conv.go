@@ -15,7 +15,57 @@ type windowAttrs struct {
 // dilations, pads and auto_pad for nsp spatial axes of size in, resolving
 // auto_pad to explicit pads (shapes are static). ceil applies to pools.
 func (c *nodeCtx) readWindow(in, kernel []int, kernelRequired bool) (*windowAttrs, error) {
+	w, err := c.readWindowNoAuto(len(in), kernel, kernelRequired)
+	if err != nil {
+		return nil, err
+	}
+	autoPad, err := c.readAutoPad()
+	if err != nil {
+		return nil, err
+	}
 	nsp := len(in)
+	switch autoPad {
+	case "VALID":
+		w.pads = make([]int, 2*nsp)
+	case "SAME_UPPER", "SAME_LOWER":
+		// Output size ceil(in/stride); the total padding needed to get it is
+		// split evenly, the odd cell going at the end (UPPER) or the
+		// beginning (LOWER). Formula from the ONNX operator docs.
+		w.pads = make([]int, 2*nsp)
+		for i := 0; i < nsp; i++ {
+			out := (in[i] + w.strides[i] - 1) / w.strides[i]
+			total := max(0, (out-1)*w.strides[i]+(w.kernel[i]-1)*w.dilations[i]+1-in[i])
+			small, big := total/2, total-total/2
+			if autoPad == "SAME_UPPER" {
+				w.pads[i], w.pads[i+nsp] = small, big
+			} else {
+				w.pads[i], w.pads[i+nsp] = big, small
+			}
+		}
+	}
+	return w, nil
+}
+
+// readAutoPad reads auto_pad and checks that it names an ONNX mode; what a
+// mode means for the pads depends on the op (Conv and ConvTranspose differ).
+func (c *nodeCtx) readAutoPad() (string, error) {
+	autoPad, err := c.attrString("auto_pad", "NOTSET")
+	if err != nil {
+		return "", err
+	}
+	switch autoPad {
+	case "", "NOTSET":
+		return "NOTSET", nil
+	case "VALID", "SAME_UPPER", "SAME_LOWER":
+		return autoPad, nil
+	}
+	return "", fmt.Errorf("attribute \"auto_pad\": unknown value %q (want NOTSET, SAME_UPPER, SAME_LOWER or VALID)", autoPad)
+}
+
+// readWindowNoAuto reads kernel_shape (checked against kernel when given,
+// required when kernelRequired and kernel is nil), strides, dilations and
+// explicit pads for nsp spatial axes; auto_pad is the caller's.
+func (c *nodeCtx) readWindowNoAuto(nsp int, kernel []int, kernelRequired bool) (*windowAttrs, error) {
 	ks, ok, err := c.attrInts("kernel_shape")
 	if err != nil {
 		return nil, err
@@ -62,32 +112,6 @@ func (c *nodeCtx) readWindow(in, kernel []int, kernelRequired bool) (*windowAttr
 		if p < 0 {
 			return nil, fmt.Errorf("attribute \"pads\" %v: must be >= 0", w.pads)
 		}
-	}
-	autoPad, err := c.attrString("auto_pad", "NOTSET")
-	if err != nil {
-		return nil, err
-	}
-	switch autoPad {
-	case "NOTSET", "":
-	case "VALID":
-		w.pads = make([]int, 2*nsp)
-	case "SAME_UPPER", "SAME_LOWER":
-		// Output size ceil(in/stride); the total padding needed to get it is
-		// split evenly, the odd cell going at the end (UPPER) or the
-		// beginning (LOWER). Formula from the ONNX operator docs.
-		w.pads = make([]int, 2*nsp)
-		for i := 0; i < nsp; i++ {
-			out := (in[i] + w.strides[i] - 1) / w.strides[i]
-			total := max(0, (out-1)*w.strides[i]+(kernel[i]-1)*w.dilations[i]+1-in[i])
-			small, big := total/2, total-total/2
-			if autoPad == "SAME_UPPER" {
-				w.pads[i], w.pads[i+nsp] = small, big
-			} else {
-				w.pads[i], w.pads[i+nsp] = big, small
-			}
-		}
-	default:
-		return nil, fmt.Errorf("attribute \"auto_pad\": unknown value %q (want NOTSET, SAME_UPPER, SAME_LOWER or VALID)", autoPad)
 	}
 	return w, nil
 }

@@ -38,47 +38,26 @@ func lowerConvTranspose(c *nodeCtx) error {
 		return fmt.Errorf("weight %q has rank %d, want %d like the input", w.Name, len(w.Type.Shape), r)
 	}
 	nsp := r - 2
-	in, kernel := x.Type.Shape[2:], w.Type.Shape[2:]
-	if ks, ok, err := c.attrInts("kernel_shape"); err != nil {
-		return err
-	} else if ok && !tensor.SameShape(ks, kernel) {
-		return fmt.Errorf("attribute \"kernel_shape\" %v disagrees with the weight's spatial dims %v", ks, kernel)
-	}
-	ones := make([]int, nsp)
-	for i := range ones {
-		ones[i] = 1
-	}
-	strides, err := c.attrIntsLen("strides", nsp, ones)
+	in := x.Type.Shape[2:]
+	win, err := c.readWindowNoAuto(nsp, w.Type.Shape[2:], false)
 	if err != nil {
 		return err
 	}
-	dil, err := c.attrIntsLen("dilations", nsp, ones)
-	if err != nil {
-		return err
-	}
-	for i := 0; i < nsp; i++ {
-		if strides[i] < 1 || dil[i] < 1 || kernel[i] < 1 {
-			return fmt.Errorf("strides %v, dilations %v and kernel %v must be >= 1", strides, dil, kernel)
-		}
-	}
-	pads, err := c.attrIntsLen("pads", 2*nsp, make([]int, 2*nsp))
-	if err != nil {
-		return err
-	}
+	kernel, strides, dil, pads := win.kernel, win.strides, win.dilations, win.pads
 	outPad, err := c.attrIntsLen("output_padding", nsp, make([]int, nsp))
 	if err != nil {
 		return err
 	}
-	for _, v := range append(append([]int{}, pads...), outPad...) {
+	for _, v := range outPad {
 		if v < 0 {
-			return fmt.Errorf("attributes \"pads\" %v and \"output_padding\" %v must be >= 0", pads, outPad)
+			return fmt.Errorf("attribute \"output_padding\" %v: must be >= 0", outPad)
 		}
 	}
 	group, err := c.attrInt("group", 1)
 	if err != nil {
 		return err
 	}
-	autoPad, err := c.attrString("auto_pad", "NOTSET")
+	autoPad, err := c.readAutoPad()
 	if err != nil {
 		return err
 	}
@@ -94,11 +73,6 @@ func lowerConvTranspose(c *nodeCtx) error {
 		if len(outShape) != nsp {
 			return fmt.Errorf("attribute \"output_shape\": want %d ints, got %d", nsp, len(outShape))
 		}
-	}
-	switch autoPad {
-	case "NOTSET", "", "VALID", "SAME_UPPER", "SAME_LOWER":
-	default:
-		return fmt.Errorf("attribute \"auto_pad\": unknown value %q (want NOTSET, SAME_UPPER, SAME_LOWER or VALID)", autoPad)
 	}
 	if autoPad == "VALID" {
 		pads = make([]int, 2*nsp)
