@@ -29,13 +29,8 @@ func inferConvTranspose(n *Node) ([]Type, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b := n.Input(2); b != nil {
-		if !tensor.SameShape(b.Type.Shape, []int{out[1]}) {
-			return nil, fmt.Errorf("bias %s, want [%d]", tensor.ShapeString(b.Type.Shape), out[1])
-		}
-		if err := sameDType(x, b.Type, "bias"); err != nil {
-			return nil, err
-		}
+	if err := checkConvBias(n, x, out[1]); err != nil {
+		return nil, err
 	}
 	return one(typ(x.DType, out)), nil
 }

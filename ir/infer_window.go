@@ -65,15 +65,23 @@ func inferConv(n *Node) ([]Type, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b := n.Input(2); b != nil {
-		if !tensor.SameShape(b.Type.Shape, []int{out[1]}) {
-			return nil, fmt.Errorf("bias %s, want [%d]", tensor.ShapeString(b.Type.Shape), out[1])
-		}
-		if err := sameDType(x, b.Type, "bias"); err != nil {
-			return nil, err
-		}
+	if err := checkConvBias(n, x, out[1]); err != nil {
+		return nil, err
 	}
 	return one(typ(x.DType, out)), nil
+}
+
+// checkConvBias checks the optional bias (input 2) of conv and
+// conv_transpose: one value per output channel, of the input's type.
+func checkConvBias(n *Node, x Type, channels int) error {
+	b := n.Input(2)
+	if b == nil {
+		return nil
+	}
+	if !tensor.SameShape(b.Type.Shape, []int{channels}) {
+		return fmt.Errorf("bias %s, want [%d]", tensor.ShapeString(b.Type.Shape), channels)
+	}
+	return sameDType(x, b.Type, "bias")
 }
 
 // convOutShape checks what conv and qconv require of their operands' shapes
