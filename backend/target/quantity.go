@@ -3,7 +3,9 @@ package target
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -102,17 +104,38 @@ func (c *Count) UnmarshalYAML(n *yaml.Node) error {
 		return err
 	}
 	var aux struct {
-		Value      *int64 `yaml:"value"`
-		Provenance string `yaml:"provenance"`
+		Value      yaml.Node `yaml:"value"`
+		Provenance string    `yaml:"provenance"`
 	}
 	if err := n.Decode(&aux); err != nil {
 		return err
 	}
 	*c = Count{Provenance: aux.Provenance, set: true}
-	if aux.Value != nil {
-		c.Value, c.hasValue = *aux.Value, true
+	if aux.Value.Kind != 0 { // absent: Kind 0
+		v, err := countValue(&aux.Value)
+		if err != nil {
+			return err
+		}
+		c.Value, c.hasValue = v, true
 	}
 	return nil
+}
+
+// countValue decodes a count strictly. yaml.v3 alone truncates a float
+// into an integer field (1.5 banks would load as 1), so the scalar must be
+// tagged as an integer and fit in 64 bits.
+func countValue(n *yaml.Node) (int64, error) {
+	if _, err := strconv.ParseInt(n.Value, 10, 64); n.Kind == yaml.ScalarNode && errors.Is(err, strconv.ErrRange) {
+		return 0, fmt.Errorf("line %d: value %s does not fit in 64 bits", n.Line, n.Value)
+	}
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
+		return 0, fmt.Errorf("line %d: value %s is not a whole number", n.Line, strconv.Quote(n.Value))
+	}
+	var v int64
+	if err := n.Decode(&v); err != nil {
+		return 0, fmt.Errorf("line %d: value %s does not fit in 64 bits", n.Line, n.Value)
+	}
+	return v, nil
 }
 
 // UnmarshalJSON decodes {value, provenance} strictly.

@@ -147,6 +147,11 @@ func TestLoadErrors(t *testing.T) {
 		{"json duplicate key", "a.json", `{"name": "x", "base": "sot-mram-45nm", "clock": {"value": 1, "unit": "GHz", "provenance": "p", "value": 2}}`, `key "value" given twice in clock`},
 		{"json duplicate top key", "a.json", `{"name": "x", "name": "y", "base": "sot-mram-45nm"}`, `key "name" given twice in the top-level object`},
 		{"yaml duplicate key", "a.yaml", base + "clock: {value: 1, unit: GHz, provenance: p}\nclock: {value: 2, unit: GHz, provenance: p}\n", "already defined"},
+		{"fractional count", "a.yaml", base + "geometry:\n  banks: {value: 1.5, provenance: p}\n", `line 4: value "1.5" is not a whole number`},
+		{"count beyond int64", "a.yaml", base + "geometry:\n  banks: {value: 1e300, provenance: p}\n", `value "1e300" is not a whole number`},
+		{"count as text", "a.yaml", base + "geometry:\n  banks: {value: many, provenance: p}\n", `value "many" is not a whole number`},
+		{"count overflows", "a.yaml", base + "geometry:\n  banks: {value: 99999999999999999999, provenance: p}\n", "does not fit in 64 bits"},
+		{"json fractional count", "a.json", `{"name": "x", "base": "sot-mram-45nm", "geometry": {"banks": {"value": 1.5, "provenance": "p"}}}`, "banks"},
 		{"technology unit", "a.yaml", base + "technology: {value: 45, unit: um, provenance: p}\n", `technology: unit "um", want nm`},
 	}
 	for _, c := range cases {
