@@ -121,6 +121,11 @@ func loadGraph(path string, opt frontend.Options) (*ir.Graph, error) {
 		if err := ir.Verify(g); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
+		if len(g.Outputs) == 0 {
+			// As the ONNX import refuses it: nothing would be computed,
+			// and compile would write an empty program.
+			return nil, fmt.Errorf("%s: the graph has no outputs (no output line)", path)
+		}
 		return g, nil
 	}
 	return frontend.Load(path, opt)

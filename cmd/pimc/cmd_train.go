@@ -5,6 +5,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/pimc-dev/pimc/data"
@@ -49,6 +51,14 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "-batch %d: want a positive size", *batch)
 	case *limit < 0:
 		return usageError(fs, "-limit %d: want 0 (all images) or a positive count", *limit)
+	case !slices.Contains(train.Archs, pos[0]):
+		return usageError(fs, "unknown architecture %q (want one of %s)", pos[0], strings.Join(train.Archs, ", "))
+	}
+	if _, err := train.NewOptimizer(*opt); err != nil {
+		return usageError(fs, "-opt: %v", err)
+	}
+	if _, err := train.ParseSchedule(*sched, 0.05, *epochs); err != nil {
+		return usageError(fs, "-schedule: %v", err)
 	}
 	arch := pos[0]
 	fail := func(err error) int {

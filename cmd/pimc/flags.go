@@ -70,10 +70,23 @@ func newFlagSet(name, usageLine string, stderr io.Writer) *flag.FlagSet {
 
 // parseInterspersed parses flags that may appear after positional arguments
 // (pimc run MODEL.onnx -i x.pb), which the flag package alone does not allow.
+//
+// A refused flag is reported as "pimc CMD: flag provided but not defined:
+// -x", like every other error of pimc, followed by the usage; the flag
+// package alone would print the bare message.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	defer func() { fs.SetOutput(out); fs.Usage = usage }()
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			fs.SetOutput(out)
+			if !errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintf(out, "%s: %v\n", fs.Name(), err)
+			}
+			usage()
 			return nil, err
 		}
 		args = fs.Args()

@@ -48,6 +48,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		if len(args) == 0 {
+			fmt.Fprintln(stderr, "pimc: missing command")
 			usage(stderr)
 			return exitUsage
 		}
