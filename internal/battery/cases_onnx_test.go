@@ -25,7 +25,11 @@ func TestBatteryONNX(t *testing.T) {
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx")},
 		{Name: "bytes/truncated-half", Setup: func(t *testing.T, dir string) { b := lenet(t); writeFile(t, dir, "m.onnx", b[:len(b)/2]) },
 			Args: strs("compile", "m.onnx", "-o", "m.pimb"), Code: 1, Stderr: strs("m.onnx")},
-		{Name: "bytes/truncated-tail", Setup: func(t *testing.T, dir string) { b := lenet(t); writeFile(t, dir, "m.onnx", b[:len(b)-3]); withImage(t, dir) },
+		{Name: "bytes/truncated-tail", Setup: func(t *testing.T, dir string) {
+			b := lenet(t)
+			writeFile(t, dir, "m.onnx", b[:len(b)-3])
+			withImage(t, dir)
+		},
 			Args: strs("run", "m.onnx", "-i", "in.npy"), Code: 1, Stderr: strs("m.onnx")},
 		{Name: "bytes/flipped-byte", Setup: func(t *testing.T, dir string) {
 			b := lenet(t)
