@@ -122,6 +122,11 @@ func Compile(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
 	prog.Host = host
+	// The program describes itself: pimc sim runs it on this description
+	// without being told the target (docs/ISA.md §6, section targetdesc).
+	if err := target.Embed(prog, tgt); err != nil {
+		return nil, fmt.Errorf("backend: %w", err)
+	}
 	if err := c.constFit(prog); err != nil {
 		return nil, err
 	}

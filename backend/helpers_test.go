@@ -95,6 +95,10 @@ func compileAndCheckOpts(t testing.TB, g *ir.Graph, tgt *target.Target, opts bac
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every compiled program describes the target it was compiled for.
+	if emb, err := target.Embedded(prog, "compiled program"); err != nil || emb == nil || emb.CostFingerprint() != tgt.CostFingerprint() {
+		t.Fatalf("compiled program does not embed its target %s: %v", tgt.Name, err)
+	}
 	m, err := pimrt.Load(prog, tgt)
 	if err != nil {
 		t.Fatalf("runtime load: %v", err)

@@ -254,6 +254,22 @@ func (ps *asmParser) directive(code string) {
 			}
 			copy(ps.p.TargetFingerprint[:], b)
 		}
+	case ".targetdesc", ".host":
+		// One quoted piece of an opaque section per line (format v1.4
+		// targetdesc, v1.1 host); the pieces are concatenated in order.
+		if len(args) != 1 {
+			ps.errorf("%s: want one quoted string (the next piece of the %s section)", dir, dir[1:])
+			return
+		}
+		piece, ok := ps.quoted(dir, "text", args[0])
+		if !ok {
+			return
+		}
+		if dir == ".host" {
+			ps.p.Host = append(ps.p.Host, piece...)
+		} else {
+			ps.p.TargetDesc = append(ps.p.TargetDesc, piece...)
+		}
 	case ".source":
 		if len(args) != 4 && len(args) != 5 {
 			ps.errorf(".source: want: .source <index> layer=\"..\" node=\"..\" value=\"..\" [macs=<n>]")

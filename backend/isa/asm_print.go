@@ -26,12 +26,20 @@ func PrintAsm(w io.Writer, p *Program) error {
 	var b bytes.Buffer
 	var zero [32]byte
 	fmt.Fprintf(&b, "# pimc assembly, ISA v%d.0, %d instructions\n", FormatMajor, len(p.Code))
+	if len(p.Host) > 0 {
+		b.WriteString("# compiled model: device code, plus its host graph in the .host lines (docs/BACKEND.md §5);\n" +
+			"# pimc asm rebuilds the .pimb, pimc sim runs either file\n")
+	}
 	if p.TargetName != "" || p.TargetFingerprint != zero {
 		fmt.Fprintf(&b, ".target %s", strconv.Quote(p.TargetName))
 		if p.TargetFingerprint != zero {
 			fmt.Fprintf(&b, " %s", hex.EncodeToString(p.TargetFingerprint[:]))
 		}
 		b.WriteByte('\n')
+	}
+	if len(p.TargetDesc) > 0 {
+		b.WriteString("# the hardware description it was compiled for (pimc target show -json):\n")
+		writeQuotedLines(&b, ".targetdesc", p.TargetDesc)
 	}
 	for i, s := range p.Sources {
 		fmt.Fprintf(&b, ".source %d layer=%s node=%s value=%s", i, strconv.Quote(s.Layer), strconv.Quote(s.Node), strconv.Quote(s.Value))
@@ -51,6 +59,9 @@ func PrintAsm(w io.Writer, p *Program) error {
 			fmt.Fprintf(&b, " seg=%d", pt.Segment)
 		}
 		b.WriteByte('\n')
+	}
+	if len(p.Host) > 0 {
+		writeQuotedLines(&b, ".host", p.Host)
 	}
 	for _, c := range p.Consts {
 		fmt.Fprintf(&b, ".const %s addr=%d len=%d", c.Name, c.Addr, len(c.Data))
@@ -128,6 +139,23 @@ func PrintAsm(w io.Writer, p *Program) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// writeQuotedLines writes data as directive lines, each with one Go-quoted
+// piece of it: one line of data per directive (the newline kept inside the
+// quotes), so the text stays readable and parses back to the same bytes.
+func writeQuotedLines(b *bytes.Buffer, directive string, data []byte) {
+	for len(data) > 0 {
+		n := bytes.IndexByte(data, '\n') + 1
+		if n == 0 {
+			n = len(data)
+		}
+		b.WriteString(directive)
+		b.WriteByte(' ')
+		b.WriteString(strconv.Quote(string(data[:n])))
+		b.WriteByte('\n')
+		data = data[n:]
+	}
 }
 
 // srcComment is "@n layer/node -> value" for a valid source index, "" for -1.

@@ -45,6 +45,10 @@ func TestParseAsmErrors(t *testing.T) {
 		{".target \"x\" 1234\n", "want 64 hex digits"},
 		{".target x\n", "want a quoted string"},
 		{".source 0 layer=\"unterminated\n", "unterminated string"},
+		{".host pimc-host\n", ".host: text: want a quoted string"},
+		{".host \"a\" \"b\"\n", ".host: want one quoted string (the next piece of the host section)"},
+		{".targetdesc\n", ".targetdesc: want one quoted string (the next piece of the targetdesc section)"},
+		{".targetdesc \"{\\q\"\n", "t.pasm:1: unterminated string"},
 	}
 	for _, c := range cases {
 		_, err := ParseAsm("t.pasm", []byte(c.src))
@@ -82,5 +86,31 @@ func TestParseAsmSyntaxVariants(t *testing.T) {
 	}
 	if len(p.Symbols) != 1 || p.Symbols[0] != (Symbol{"start", 0}) {
 		t.Errorf("symbols %v", p.Symbols)
+	}
+}
+
+// TestAsmOpaqueSections: the host section and the target description print
+// as one quoted .host / .targetdesc line per line of text and parse back to
+// the same bytes, whatever they hold ('#', quotes, CR, invalid UTF-8, no
+// final newline).
+func TestAsmOpaqueSections(t *testing.T) {
+	p := validProgram()
+	p.Host = []byte("pimc-host 1\nsegment 0 in \"x#1\" out \"y\"\r\n\xff\x00tail")
+	p.TargetDesc = []byte("{\n  \"name\": \"big # 2\",\n  \"description\": \"\\u00e9\"\n}\n")
+	text := FormatAsm(p)
+	for _, want := range []string{
+		`.host "pimc-host 1\n"`, `.host "segment 0 in \"x#1\" out \"y\"\r\n"`, `.host "\xff\x00tail"`,
+		`.targetdesc "{\n"`, `.targetdesc "  \"name\": \"big # 2\",\n"`, "# compiled model: device code, plus its host graph",
+	} {
+		if !strings.Contains(string(text), want+"\n") && !strings.Contains(string(text), want) {
+			t.Errorf("printed program lacks %s:\n%s", want, text)
+		}
+	}
+	back, err := ParseAsm("t.pasm", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(back.Host) != string(p.Host) || string(back.TargetDesc) != string(p.TargetDesc) {
+		t.Fatalf("round trip: host %q, desc %q", back.Host, back.TargetDesc)
 	}
 }

@@ -13,7 +13,7 @@ import (
 const (
 	Magic        = "PIMB\x00\r\n\x1a"
 	FormatMajor  = 1
-	FormatMinor  = 3 // highest minor version read; files with no optional section are written as 1.0
+	FormatMinor  = 4 // highest minor version read; files with no optional section are written as 1.0
 	headerSize   = 56
 	sectionEntry = 24
 )
@@ -39,12 +39,16 @@ const (
 	// SecPortSegs (v1.3, optional) holds Port.Segment, one i32 per port;
 	// written only when some port's segment is not 0.
 	SecPortSegs SectionKind = 11
+	// SecTargetDesc (v1.4, optional) holds Program.TargetDesc, the full
+	// hardware description the program was compiled for (opaque bytes
+	// here; backend/target writes and reads them).
+	SecTargetDesc SectionKind = 12
 )
 
 var sectionNames = map[SectionKind]string{
 	SecCode: "code", SecTarget: "target", SecSources: "sources", SecSrcmap: "srcmap",
 	SecWeights: "weights", SecConsts: "consts", SecPorts: "ports", SecSymbols: "symbols",
-	SecHost: "host", SecSrcMACs: "srcmacs", SecPortSegs: "portsegs",
+	SecHost: "host", SecSrcMACs: "srcmacs", SecPortSegs: "portsegs", SecTargetDesc: "targetdesc",
 }
 
 func (k SectionKind) String() string {
@@ -163,6 +167,11 @@ func EncodeBinary(p *Program) ([]byte, error) {
 		}
 		add(SecPortSegs, w.take())
 		minor = 3
+	}
+	if len(p.TargetDesc) > 0 {
+		w.b.Write(p.TargetDesc)
+		add(SecTargetDesc, w.take())
+		minor = 4
 	}
 
 	// Header, table, data.
@@ -310,7 +319,7 @@ func DecodeBinary(data []byte) (*Program, error) {
 		}
 		p.Code[i] = in
 	}
-	for _, k := range []SectionKind{SecTarget, SecSources, SecSrcmap, SecWeights, SecConsts, SecPorts, SecSymbols, SecHost, SecSrcMACs, SecPortSegs} {
+	for _, k := range []SectionKind{SecTarget, SecSources, SecSrcmap, SecWeights, SecConsts, SecPorts, SecSymbols, SecHost, SecSrcMACs, SecPortSegs, SecTargetDesc} {
 		b, ok := secs[k]
 		if !ok {
 			continue
@@ -416,6 +425,13 @@ func decodeSection(p *Program, r *rbuf) {
 		}
 	case SecHost:
 		p.Host = append([]byte(nil), r.b...)
+		r.off = len(r.b)
+	case SecTargetDesc:
+		if len(r.b) == 0 {
+			r.fail("empty: want the hardware description the program was compiled for")
+			return
+		}
+		p.TargetDesc = bytes.Clone(r.b)
 		r.off = len(r.b)
 	case SecSrcMACs:
 		// Decoded after sources (see the section order in DecodeBinary).

@@ -1,6 +1,7 @@
 package isa
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -255,5 +256,49 @@ func TestPortSegsSection(t *testing.T) {
 	}
 	if string(q.Host) != "h" || q.Sources[0].MACs != 3 {
 		t.Errorf("host %q, MACs %d after round trip", q.Host, q.Sources[0].MACs)
+	}
+}
+
+// TestTargetDescSection checks the optional v1.4 targetdesc section: a
+// program without one stays a file of the older versions (so every v1.3
+// file decodes as before), one with it round-trips byte for byte, marks
+// v1.4 with the other optional sections, and an empty section is an error.
+func TestTargetDescSection(t *testing.T) {
+	p := &Program{Code: []Instr{NewInstr(OpHalt)},
+		Ports: []Port{{Name: "a", Addr: 1, Shape: []uint32{4}, Type: MakeIntType(8, false), Scale: 1, Segment: 1}}}
+	p.Code[0].Src = -1
+	b3, err := EncodeBinary(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b3[10] != 3 || binary.LittleEndian.Uint32(b3[12:]) != 9 {
+		t.Fatalf("no target description: minor %d, %d sections; want v1.3 with 9 sections", b3[10], binary.LittleEndian.Uint32(b3[12:]))
+	}
+	desc := "{\n  \"name\": \"x\"\n}\n"
+	p.TargetDesc = []byte(desc)
+	p.Host = []byte("h")
+	b4, err := EncodeBinary(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b4[10] != 4 {
+		t.Fatalf("program with a target description written as minor %d, want 4", b4[10])
+	}
+	if !bytes.Equal(b4[len(b4)-len(desc):], []byte(desc)) {
+		t.Fatal("the targetdesc section is not the last one, holding the description verbatim")
+	}
+	q, err := DecodeBinary(b4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(q.TargetDesc) != desc || string(q.Host) != "h" || q.Ports[0].Segment != 1 {
+		t.Fatalf("after round trip: desc %q, host %q, segment %d", q.TargetDesc, q.Host, q.Ports[0].Segment)
+	}
+	if again, _ := EncodeBinary(q); !bytes.Equal(again, b4) {
+		t.Fatal("re-encoding differs")
+	}
+	empty := buildPimb([]rawSection{{uint32(SecCode), haltCode()}, {uint32(SecTargetDesc), nil}})
+	if _, err := DecodeBinary(empty); err == nil || !strings.Contains(err.Error(), "section targetdesc") || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("empty targetdesc section: %v", err)
 	}
 }

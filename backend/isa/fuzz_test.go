@@ -27,7 +27,12 @@ func seedPrograms(f *testing.F) []*Program {
 	for range 5 {
 		ps = append(ps, randProgram(r))
 	}
-	return append(ps, validProgram())
+	// A compiled model's opaque sections: host graph (v1.1) and target
+	// description (v1.4).
+	self := validProgram()
+	self.Host = []byte("pimc-host 1\ngraph-inputs 1\ngraph-outputs 1\nsegment 0 in \"x\" out \"y\"\npir\npir 1\n")
+	self.TargetDesc = []byte("{\n  \"name\": \"test\",\n  \"geometry\": {\"rows\": {\"value\": 64, \"provenance\": \"#1\"}}\n}\n")
+	return append(ps, validProgram(), self)
 }
 
 // FuzzDecode: DecodeBinary never panics; what it accepts re-encodes to a file
@@ -72,6 +77,7 @@ func FuzzParseAsm(f *testing.F) {
 	}
 	f.Add([]byte("loop: bmac [r1+2], 3, [r4-5], a0, 3, neg # @0\n jmp loop\n"))
 	f.Add([]byte(".const c addr=3 len=2\n.data 1\n.data 2\n"))
+	f.Add([]byte(".targetdesc \"{\\n\"\n.host \"pimc-host 1\\n\" # c\n.targetdesc \"}\"\n.host \"\\xff\"\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		p, err := ParseAsm("fuzz.pasm", src)
 		if err != nil {

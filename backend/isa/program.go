@@ -20,6 +20,13 @@ type Program struct {
 	// section, format v1.1; its contents are defined by docs/BACKEND.md).
 	// nil for programs that run on the device alone.
 	Host []byte
+	// TargetDesc is the optional full hardware description the program
+	// was compiled for (the .pimb targetdesc section, format v1.4): the
+	// canonical JSON of backend/target (pimc target show -json), whose
+	// fingerprint is TargetFingerprint. The isa package keeps it as opaque
+	// bytes; target.Embedded parses and checks it. nil in older files and
+	// in hand-written assembly that does not give one.
+	TargetDesc []byte
 }
 
 // Source names what an instruction or weight row implements, so costs can be

@@ -2,6 +2,7 @@ package isa
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -75,7 +76,23 @@ func randProgram(r *rand.Rand) *Program {
 		pc += r.IntN(len(p.Code) - pc + 1)
 		p.Symbols = append(p.Symbols, Symbol{Name: fmt.Sprintf("L_%d", i), PC: uint32(pc)})
 	}
+	// Opaque sections (host v1.1, targetdesc v1.4): text lines, quotes,
+	// '#', carriage returns, invalid UTF-8, with or without a final newline.
+	p.Host, p.TargetDesc = randBytes(r), randBytes(r)
 	return p
+}
+
+// randBytes is nil or a few random pieces of text and bytes.
+func randBytes(r *rand.Rand) []byte {
+	if r.IntN(2) == 0 {
+		return nil
+	}
+	pieces := []string{"pimc-host 1\n", "{\n", `  "name": "a#b",` + "\n", "\r\n", "\xff\xfe", "\x00", "\t", "é", "\\", "\n\n", "x"}
+	var b []byte
+	for range 1 + r.IntN(8) {
+		b = append(b, pieces[r.IntN(len(pieces))]...)
+	}
+	return b
 }
 
 func randString(r *rand.Rand) string {
@@ -314,5 +331,24 @@ func TestValidateReportsAll(t *testing.T) {
 	le, ok := AsLoadError(err)
 	if !ok || len(le.Problems) != maxProblems || le.More < 50 {
 		t.Fatalf("want %d problems and more, got %v", maxProblems, err)
+	}
+}
+
+// TestValidateTargetMismatchAlone: checked against another target, a
+// program's every sub-array and address may be out of range; Validate
+// reports the fingerprint mismatch alone, on one line, instead of a flood.
+func TestValidateTargetMismatchAlone(t *testing.T) {
+	p := validProgram()
+	p.TargetFingerprint[1] = 1
+	p.Code[2].Args[1] = 16 // also out of range on testArch
+	p.Weights[0].Row = 64
+	err := Validate(p, testArch())
+	var le *LoadError
+	if !errors.As(err, &le) || len(le.Problems) != 1 || le.More != 0 {
+		t.Fatalf("Validate = %v, want exactly the fingerprint problem", err)
+	}
+	want := `program does not load: header: program was built for target "test" (fingerprint ab0100000000...), not for target "test" (fingerprint ab0000000000...)`
+	if err.Error() != want {
+		t.Errorf("error:\n got %q\nwant %q", err, want)
 	}
 }

@@ -198,3 +198,43 @@ func TestTestdataCoverage(t *testing.T) {
 		}
 	}
 }
+
+// TestOldBinariesLoad: the frozen binaries of older format versions
+// (testdata/isa/v1.3, written by an older pimc, never regenerated) still
+// decode and validate on their target, carry no target description, and
+// re-encode to the same bytes: a program without the newer optional
+// sections is written exactly as before (docs/ISA.md change policy).
+func TestOldBinariesLoad(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(testdataDir, "v1.3", "*.pimb.hex"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no frozen binaries in %s/v1.3 (%v)", testdataDir, err)
+	}
+	arch := target.Default().Arch()
+	for _, name := range files {
+		dump, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bin, err := ParseHexDump(string(dump))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if minor := bin[10]; minor != 3 {
+			t.Errorf("%s: minor version %d, want 3", name, minor)
+		}
+		p, err := isa.DecodeBinary(bin)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if p.TargetDesc != nil || len(p.Host) == 0 {
+			t.Errorf("%s: target description %d bytes, host %d bytes; want none and some", name, len(p.TargetDesc), len(p.Host))
+		}
+		if err := isa.Validate(p, arch); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		again, err := isa.EncodeBinary(p)
+		if err != nil || !bytes.Equal(again, bin) {
+			t.Errorf("%s: re-encoding gives other bytes (%v)", name, err)
+		}
+	}
+}

@@ -21,6 +21,9 @@ type LoadError struct {
 }
 
 func (e *LoadError) Error() string {
+	if len(e.Problems) == 1 && e.More == 0 {
+		return "program does not load: " + e.Problems[0]
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "program does not load: %d problem(s)", len(e.Problems)+e.More)
 	for _, p := range e.Problems {
@@ -99,8 +102,12 @@ func (v *validator) run() {
 	case p.TargetFingerprint == zero:
 		v.addf("header: program is not bound to a target (zero fingerprint); assemble it with pimc asm -target")
 	case p.TargetFingerprint != a.Fingerprint:
+		// Checked against another machine, every sub-array, row and
+		// address may be out of range: report the cause alone.
+		v.problems, v.more = nil, 0
 		v.addf("header: program was built for target %q (fingerprint %s...), not for target %q (fingerprint %s...)",
 			p.TargetName, hex.EncodeToString(p.TargetFingerprint[:6]), a.Name, hex.EncodeToString(a.Fingerprint[:6]))
+		return
 	}
 	if len(p.Code) == 0 {
 		v.addf("code: empty program (want at least a halt)")

@@ -8,7 +8,9 @@
 //
 // One validated description drives both the compiler and the simulator
 // (Target.Arch gives the ISA-visible part, Target.Cost the normalised cost
-// table), so nothing has to be copied by hand between them.
+// table), so nothing has to be copied by hand between them. A compiled
+// program carries its description (Embed, Embedded: the .pimb targetdesc
+// section), so it runs later on exactly the target it was compiled for.
 //
 // Imports: the standard library, gopkg.in/yaml.v3 and backend/isa (for the
 // isa.Arch value it produces). Nothing else from pimc.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/pimc-dev/pimc/backend"
 	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/internal/atomicfile"
@@ -17,7 +18,7 @@ func init() {
 func runAsm(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("asm", "FILE.pasm [-o FILE.pimb] [-target FILE|PRESET]", stderr)
 	out := fs.String("o", "", "output file (default: FILE with the extension .pimb)")
-	tflag := fs.String("target", "", "hardware description to bind and validate against (file or preset; default "+target.DefaultPreset+")")
+	tflag := fs.String("target", "", "hardware description to bind, validate against and embed (file or preset; default: the .targetdesc lines of the program, else "+target.DefaultPreset+"); one with another architecture than the program's is refused")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseCode(err)
@@ -36,24 +37,31 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc asm: %v\n", err)
 		return exitUser
 	}
-	t, err := target.LoadOrPreset(*tflag)
+	// The program's own description (.targetdesc lines) when it gives one,
+	// else -target or the default preset, which binds an unbound program.
+	t, err := programTarget(in, in+": .targetdesc lines", p, *tflag, func(ft, own *target.Target) {
+		fmt.Fprintf(stderr, "pimc asm: note: %s; the .pimb keeps the program's own description\n", recostNote(in, *tflag, ft, own))
+	})
 	if err != nil {
 		fmt.Fprintf(stderr, "pimc asm: %v\n", err)
 		return exitUser
 	}
-	// Bind an unbound program (no fingerprint in its .target line) to the
-	// target, unless it names a different one.
-	var zero [32]byte
-	if p.TargetFingerprint == zero {
-		if p.TargetName != "" && p.TargetName != t.Name {
-			fmt.Fprintf(stderr, "pimc asm: %s: program names target %q, but -target is %q\n", in, p.TargetName, t.Name)
-			return exitUser
-		}
-		p.TargetName, p.TargetFingerprint = t.Name, t.Fingerprint()
-	}
 	if err := isa.Validate(p, t.Arch()); err != nil {
 		fmt.Fprintf(stderr, "pimc asm: %s: %v\n", in, err)
 		return exitUser
+	}
+	if len(p.Host) > 0 {
+		if _, err := backend.ParseHost(p.Host); err != nil {
+			fmt.Fprintf(stderr, "pimc asm: %s: %v\n", in, err)
+			return exitUser
+		}
+	}
+	if len(p.TargetDesc) == 0 {
+		// The binary describes the target it was assembled for.
+		if err := target.Embed(p, t); err != nil {
+			fmt.Fprintf(stderr, "pimc asm: %s: %v\n", in, err)
+			return exitInternal // Validate passed, so the fingerprints match
+		}
 	}
 	b, err := isa.EncodeBinary(p)
 	if err != nil {
@@ -68,7 +76,7 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 		return exitUser
 	}
 	fmt.Fprintf(stdout, "%s: %d instructions, %d weight rows, %d constant words, %d bytes, target %s\n",
-		*out, len(p.Code), len(p.Weights), constWords(p), len(b), t)
+		*out, len(p.Code), len(p.Weights), constWords(p), len(b), p.TargetName)
 	return exitOK
 }
 

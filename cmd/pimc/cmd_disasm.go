@@ -20,7 +20,7 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("disasm", "FILE.pimb [-o FILE.pasm] [-check] [-stats] [-target FILE|PRESET]", stderr)
 	out := fs.String("o", "", "write the assembly to this file instead of stdout")
 	check := fs.Bool("check", false, "also run the loader check against -target and fail if the program would not load")
-	tflag := fs.String("target", "", "hardware description for -check (file or preset; default "+target.DefaultPreset+")")
+	tflag := fs.String("target", "", "hardware description for -check (file or preset; default: the one the program embeds, for older programs "+target.DefaultPreset+"); one with another architecture is refused")
 	stats := fs.Bool("stats", false, "print a static summary (instructions per opcode and per source, weight rows, constants) instead of the assembly")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -40,7 +40,7 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 		return exitUser
 	}
 	if *check {
-		t, err := target.LoadOrPreset(*tflag)
+		t, err := programTarget(pos[0], pos[0]+": section targetdesc", p, *tflag, nil)
 		if err != nil {
 			fmt.Fprintf(stderr, "pimc disasm: %v\n", err)
 			return exitUser

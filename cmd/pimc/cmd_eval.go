@@ -8,7 +8,6 @@ import (
 	"time"
 
 	pimrt "github.com/pimc-dev/pimc/backend/runtime"
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/evaluate"
 	"github.com/pimc-dev/pimc/frontend"
@@ -25,7 +24,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	dataset := fs.String("dataset", "", "test data: mnist, fashion-mnist, or a folder with test/ (.npy files + labels.txt); required")
 	limit := fs.Int("limit", 0, "evaluate the first N test images only (0: all)")
 	jobs := fs.Int("j", -1, "programs: simulate this many images at once (-1: all cores; results are identical for any value); models use every core")
-	tflag := fs.String("target", "", "hardware description file or preset for a program (default "+target.DefaultPreset+")")
+	tflag := fs.String("target", "", "for a program: "+programTargetUsage)
 	reportPath := fs.String("report", "", "write the simulator's cost report over the evaluated images as JSON (programs only)")
 	verbose := fs.Bool("v", false, "print the simulator's full cost table (per layer, energy split, area)")
 	pos, err := parseInterspersed(fs, args)
@@ -75,11 +74,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "wall time: %s (%.0f images/s, reference interpreter on %d cores)\n", fmtWall(r.Wall), rate(r), goruntime.GOMAXPROCS(0))
 		return exitOK
 	}
-	tgt, err := target.LoadOrPreset(*tflag)
-	if err != nil {
-		return fail(err)
-	}
-	prog, err := readProgram(path, tgt)
+	prog, tgt, err := loadProgram("eval", path, *tflag, stderr)
 	if err != nil {
 		return fail(err)
 	}

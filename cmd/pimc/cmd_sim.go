@@ -29,7 +29,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&ins, "i", "input tensor file (.pb or .npy), one per input port in program order; a leading batch dimension larger than the port's runs several images")
 	out := fs.String("o", "", "output file (.pb or .npy); a folder when the program has several outputs; default: print a summary")
 	reportPath := fs.String("report", "", "write the cost report as JSON to this file")
-	tgtFlag := fs.String("target", "", "hardware description file or preset name (default "+target.DefaultPreset+")")
+	tgtFlag := fs.String("target", "", programTargetUsage)
 	raw := fs.Bool("raw", false, "inputs are raw integers (no quantization) and outputs are written as raw integers (no dequantization); for a compiled model, run its device program alone with raw port values")
 	jobs := fs.Int("j", 1, "run the images of a batch on this many goroutines (results are identical; -1 = all cores)")
 	maxSteps := fs.Int64("max-steps", 0, fmt.Sprintf("instruction budget per image (0 = %d)", sim.DefaultMaxSteps))
@@ -57,11 +57,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	if err := checkOutputDirs(tensorFileOutput(*out), output{"-report", *reportPath}, output{"-trace", *tracePath}); err != nil {
 		return fail(err)
 	}
-	tgt, err := target.LoadOrPreset(*tgtFlag)
-	if err != nil {
-		return fail(err)
-	}
-	prog, err := readProgram(pos[0], tgt)
+	prog, tgt, err := loadProgram("sim", pos[0], *tgtFlag, stderr)
 	if err != nil {
 		return fail(err)
 	}
@@ -358,33 +354,6 @@ func traceRun(exe *sim.Executable, run func(*sim.Machine) error, path string, li
 		return err
 	}
 	return f.Commit()
-}
-
-// readProgram reads a .pimb binary or .pasm assembly. Assembly without a
-// .target fingerprint is bound to tgt, as pimc asm -target does.
-func readProgram(path string, tgt *target.Target) (*isa.Program, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".pimb":
-		p, err := isa.DecodeBinary(data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return p, nil
-	case ".pasm":
-		p, err := isa.ParseAsm(path, data)
-		if err != nil {
-			return nil, err
-		}
-		if p.TargetFingerprint == [32]byte{} {
-			p.TargetName, p.TargetFingerprint = tgt.Name, tgt.Fingerprint()
-		}
-		return p, nil
-	}
-	return nil, fmt.Errorf("%s: unknown program extension (want .pimb or .pasm)", path)
 }
 
 // rawInts converts a tensor of integers (or of integral floats) to Int64 so

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/pimc-dev/pimc/backend/target"
@@ -14,11 +15,12 @@ func init() {
 
 func runTarget(args []string, stdout, stderr io.Writer) int {
 	usage := func() {
-		fmt.Fprintln(stderr, "usage: pimc target show [-json] [FILE.yaml|FILE.json|PRESET]")
+		fmt.Fprintln(stderr, "usage: pimc target show [-json] [FILE.yaml|FILE.json|PRESET|PROG.pimb|PROG.pasm]")
 		fmt.Fprintln(stderr, "       pimc target list")
 		fmt.Fprintln(stderr, "\nshow prints the effective configuration (after merging a base preset) with units,")
 		fmt.Fprintln(stderr, "normalised values and the provenance of every number; without FILE it shows the")
-		fmt.Fprintf(stderr, "default preset %s. An invalid file is reported with every problem and exit code 1.\n", target.DefaultPreset)
+		fmt.Fprintf(stderr, "default preset %s; for a program, the description it was compiled for (the one it\n", target.DefaultPreset)
+		fmt.Fprintln(stderr, "embeds). An invalid file is reported with every problem and exit code 1.")
 	}
 	if len(args) == 0 {
 		usage()
@@ -45,7 +47,7 @@ func runTarget(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	case "show":
-		fs := newFlagSet("target show", "[-json] [FILE.yaml|FILE.json|PRESET]", stderr)
+		fs := newFlagSet("target show", "[-json] [FILE.yaml|FILE.json|PRESET|PROG.pimb|PROG.pasm]", stderr)
 		asJSON := fs.Bool("json", false, "print the effective configuration as JSON (loads back with pimc)")
 		pos, err := parseInterspersed(fs, args[1:])
 		if err != nil {
@@ -58,7 +60,12 @@ func runTarget(args []string, stdout, stderr io.Writer) int {
 		if len(pos) == 1 {
 			file = pos[0]
 		}
-		t, err := target.LoadOrPreset(file)
+		var t *target.Target
+		if ext := strings.ToLower(filepath.Ext(file)); ext == ".pimb" || ext == ".pasm" {
+			t, err = programDescription(file)
+		} else {
+			t, err = target.LoadOrPreset(file)
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "pimc %v\n", err) // "pimc target FILE: problems"
 			return exitUser
@@ -84,4 +91,21 @@ func runTarget(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "pimc target: unknown subcommand %q (want %s)\n", args[0], strings.Join([]string{"show", "list"}, " or "))
 	usage()
 	return exitUsage
+}
+
+// programDescription is the hardware description a program embeds.
+func programDescription(path string) (*target.Target, error) {
+	p, where, err := readProgram(path)
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	t, err := target.Embedded(p, where)
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	if t == nil {
+		return nil, fmt.Errorf("target: %s does not embed its hardware description (written before format v1.4); it was compiled for target %q (fingerprint %s...)",
+			path, p.TargetName, shortFP(p.TargetFingerprint))
+	}
+	return t, nil
 }

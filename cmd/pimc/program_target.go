@@ -1,0 +1,135 @@
+package main
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/backend/target"
+)
+
+// A program describes the target it was compiled for (docs/ISA.md §6,
+// section targetdesc), so the commands that run or check a program (sim,
+// eval, disasm -check, asm) use that description unless -target is given.
+// A -target with another architecture is refused with one line; one with
+// the same architecture but other costs re-costs the program, with a note.
+
+// programTargetUsage is the -target help of the commands that run a program.
+const programTargetUsage = "hardware description file or preset name (default: the one the program embeds; for older programs " + target.DefaultPreset + "); one with another architecture is refused, one with other costs re-costs the program"
+
+// loadProgram reads a .pimb binary or .pasm assembly and picks the
+// hardware description it runs on (programTarget). cmd names the command
+// in the note line a re-costing -target prints to stderr.
+func loadProgram(cmd, path, tflag string, stderr io.Writer) (*isa.Program, *target.Target, error) {
+	p, where, err := readProgram(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := programTarget(path, where, p, tflag, func(ft, own *target.Target) {
+		fmt.Fprintf(stderr, "pimc %s: note: %s; reporting the costs of -target\n", cmd, recostNote(path, tflag, ft, own))
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, t, nil
+}
+
+// readProgram reads a .pimb binary or .pasm assembly; where names its
+// target description in errors.
+func readProgram(path string) (p *isa.Program, where string, err error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, "", err
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".pimb":
+		p, err := isa.DecodeBinary(data)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: %w", path, err)
+		}
+		return p, path + ": section targetdesc", nil
+	case ".pasm":
+		p, err := isa.ParseAsm(path, data)
+		if err != nil {
+			return nil, "", err
+		}
+		return p, path + ": .targetdesc lines", nil
+	}
+	return nil, "", fmt.Errorf("%s: unknown program extension (want .pimb or .pasm)", path)
+}
+
+// programTarget returns the description p runs on: the one it embeds, or
+// -target (tflag) when given and architecturally the same (a note says
+// when its costs differ), or, for a program that embeds none (older files,
+// hand-written assembly), -target or the default preset when its
+// fingerprint matches. An unbound program (assembly without a
+// fingerprint) is bound to that description, as pimc asm -target does.
+// recost, if not nil, is called when -target has the architecture of
+// the program's own description but other costs. Every refusal is one line
+// naming the program, both targets and the fix.
+func programTarget(path, where string, p *isa.Program, tflag string, recost func(flagT, own *target.Target)) (*target.Target, error) {
+	own, err := target.Embedded(p, where)
+	if err != nil {
+		return nil, err
+	}
+	var flagT *target.Target
+	if tflag != "" {
+		if flagT, err = target.LoadOrPreset(tflag); err != nil {
+			return nil, err
+		}
+	}
+	if own != nil {
+		switch {
+		case flagT == nil:
+			return own, nil
+		case flagT.Fingerprint() != own.Fingerprint():
+			return nil, fmt.Errorf("%s was compiled for target %q (fingerprint %s...); -target %s is %q (fingerprint %s...): recompile for it, or drop -target",
+				path, own.Name, shortFP(own.Fingerprint()), tflag, flagT.Name, shortFP(flagT.Fingerprint()))
+		case flagT.CostFingerprint() != own.CostFingerprint() && recost != nil:
+			recost(flagT, own)
+		}
+		return flagT, nil
+	}
+	t := flagT
+	if t == nil {
+		t = target.Default()
+	}
+	if p.TargetFingerprint == ([32]byte{}) {
+		if p.TargetName != "" && p.TargetName != t.Name {
+			return nil, fmt.Errorf("%s: program names target %q, but %s is %q", path, p.TargetName, flagName(tflag), t.Name)
+		}
+		p.TargetName, p.TargetFingerprint = t.Name, t.Fingerprint()
+		return t, nil
+	}
+	if fp := t.Fingerprint(); fp != p.TargetFingerprint {
+		if flagT != nil {
+			return nil, fmt.Errorf("%s was compiled for target %q (fingerprint %s...); -target %s is %q (fingerprint %s...): give -target the description it was compiled for, or recompile",
+				path, p.TargetName, shortFP(p.TargetFingerprint), tflag, t.Name, shortFP(fp))
+		}
+		return nil, fmt.Errorf("%s was compiled for target %q (fingerprint %s...) and does not embed its description (written before format v1.4); the default target %q has fingerprint %s...: give -target the description it was compiled for, or recompile",
+			path, p.TargetName, shortFP(p.TargetFingerprint), t.Name, shortFP(fp))
+	}
+	return t, nil
+}
+
+// recostNote says that -target re-costs a program (same architecture as
+// its own description, other costs).
+func recostNote(path, tflag string, flagT, own *target.Target) string {
+	return fmt.Sprintf("-target %s (%q) has the architecture of %s's own target %q but other costs (cost fingerprint %s... instead of %s...)",
+		tflag, flagT.Name, path, own.Name, shortFP(flagT.CostFingerprint()), shortFP(own.CostFingerprint()))
+}
+
+// flagName names the description a -target value selects in messages.
+func flagName(tflag string) string {
+	if tflag == "" {
+		return "the default target"
+	}
+	return "-target " + tflag
+}
+
+// shortFP is the first 12 hex digits of a fingerprint, as isa.Validate
+// prints them.
+func shortFP(fp [32]byte) string { return hex.EncodeToString(fp[:6]) }
