@@ -445,6 +445,10 @@ func (ps *asmParser) instr(code, comment string) {
 	}
 	op, ok := OpcodeByMnemonic(mn)
 	if !ok {
+		if len(mn) > 40 { // a binary file given as assembly: one line, not a page
+			ps.errorf("unknown instruction %q... (%d bytes)", mn[:40], len(mn))
+			return
+		}
 		ps.errorf("unknown instruction %q", mn)
 		return
 	}

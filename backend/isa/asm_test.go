@@ -8,6 +8,7 @@ import (
 func TestParseAsmErrors(t *testing.T) {
 	cases := []struct{ src, want string }{
 		{"    bogus r1\n", `t.pasm:1: unknown instruction "bogus"`},
+		{strings.Repeat("\x01", 100) + "\n", `t.pasm:1: unknown instruction "` + strings.Repeat(`\x01`, 40) + `"... (100 bytes)`},
 		{"    add r1, r2\n", "t.pasm:1: add: want 3 operands, got 2"},
 		{"    add r1, r2, x3\n", `t.pasm:1: add: operand 3 (rb): want a register like r0..r31, got "x3"`},
 		{"    add r1, r2, r32\n", "want a register like r0..r31"},
