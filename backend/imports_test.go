@@ -18,7 +18,7 @@ func TestImports(t *testing.T) {
 		allowed []string
 	}{
 		{"github.com/pimc-dev/pimc/backend", []string{"backend", "backend/isa", "backend/target", "ir", "ir/tensor", "ir/mapping"}},
-		{"github.com/pimc-dev/pimc/backend/runtime", []string{"backend", "backend/runtime", "backend/isa", "backend/target", "ir", "ir/tensor", "ir/mapping", "ir/interp", "sim", "internal/atomicfile"}},
+		{"github.com/pimc-dev/pimc/backend/runtime", []string{"backend", "backend/runtime", "backend/isa", "backend/target", "ir", "ir/tensor", "ir/mapping", "ir/interp", "sim", "internal/outfile"}},
 	} {
 		out, err := exec.Command("go", "list", "-deps", c.pkg).Output()
 		if err != nil {

@@ -23,7 +23,7 @@
 //     error naming the file, the node and the problem; nothing panics.
 //
 // Allowed imports: ir, ir/tensor, ir/interp (to fold constant subgraphs),
-// internal/atomicfile, google.golang.org/protobuf and the ONNX message types
+// internal/outfile, google.golang.org/protobuf and the ONNX message types
 // of github.com/advancedclimatesystems/gonnx/onnx. Never passes, backend or
 // sim.
 package frontend

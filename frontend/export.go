@@ -8,7 +8,7 @@ import (
 	"github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/pimc-dev/pimc/internal/atomicfile"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
@@ -133,7 +133,7 @@ func Save(path string, g *ir.Graph, opt ExportOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFile(path, b, 0o644); err != nil {
+	if err := outfile.WriteFile(path, b, 0o644); err != nil {
 		return fmt.Errorf("frontend: %w", err)
 	}
 	return nil

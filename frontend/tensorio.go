@@ -13,7 +13,7 @@ import (
 	"github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/pimc-dev/pimc/internal/atomicfile"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
@@ -64,7 +64,7 @@ func WriteTensor(path string, t *tensor.Tensor, name string) error {
 	if err != nil {
 		return fmt.Errorf("frontend: %s: %v", path, err)
 	}
-	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
+	if err := outfile.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("frontend: %w", err)
 	}
 	return nil

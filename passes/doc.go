@@ -36,7 +36,7 @@
 // testdata/ if its output is worth reading.
 //
 // Allowed imports: ir, ir/tensor, ir/interp, ir/mapping (the map pass),
-// backend/target, internal/atomicfile,
+// backend/target, internal/outfile,
 // data (calibration images from named datasets), gopkg.in/yaml.v3 (per-layer
 // quantization configs), the standard library
 // (imports_test.go enforces it). Never frontend, backend or sim: passes work

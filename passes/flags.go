@@ -41,7 +41,7 @@ func (f *DebugFlags) Register(fs *flag.FlagSet, defaultPipeline string) {
 	fs.StringVar(&f.PrintAfter, "print-after", "", "print the IR after these passes (comma-separated names, or all)")
 	fs.StringVar(&f.PrintBefore, "print-before", "", "print the IR before these passes (comma-separated names, or all)")
 	fs.BoolVar(&f.PrintAfterChange, "print-after-change", false, "print the IR after every pass that changed it (only those in -print-after, if given)")
-	fs.StringVar(&f.PrintDir, "print-dir", "", "write IR dumps to files NNN-<pass>.pir in this directory instead of stderr")
+	fs.StringVar(&f.PrintDir, "print-dir", "", "write IR dumps to files NNN-<pass>.pir in this directory (made if missing) instead of stderr")
 	fs.BoolVar(&f.PrintConsts, "print-consts", false, "print constant payloads in full in dumps (parseable .pir; large)")
 	fs.BoolVar(&f.VerifyEach, "verify-each", true, "verify the IR after every pass")
 	fs.BoolVar(&f.TimePasses, "time-passes", false, "report the time spent in each pass")

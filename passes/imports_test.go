@@ -10,14 +10,14 @@ import (
 // non-test files, so the pipeline architecture stays visible.
 func TestImports(t *testing.T) {
 	allowed := map[string]bool{
-		"github.com/pimc-dev/pimc/ir":                  true,
-		"github.com/pimc-dev/pimc/data":                true,
-		"github.com/pimc-dev/pimc/ir/tensor":           true,
-		"github.com/pimc-dev/pimc/ir/interp":           true,
-		"github.com/pimc-dev/pimc/ir/mapping":          true,
-		"github.com/pimc-dev/pimc/backend/target":      true,
-		"github.com/pimc-dev/pimc/internal/atomicfile": true,
-		"gopkg.in/yaml.v3":                             true,
+		"github.com/pimc-dev/pimc/ir":               true,
+		"github.com/pimc-dev/pimc/data":             true,
+		"github.com/pimc-dev/pimc/ir/tensor":        true,
+		"github.com/pimc-dev/pimc/ir/interp":        true,
+		"github.com/pimc-dev/pimc/ir/mapping":       true,
+		"github.com/pimc-dev/pimc/backend/target":   true,
+		"github.com/pimc-dev/pimc/internal/outfile": true,
+		"gopkg.in/yaml.v3":                          true,
 	}
 	pkg, err := build.ImportDir(".", 0)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pimc-dev/pimc/internal/atomicfile"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 )
 
@@ -317,10 +317,10 @@ func (m *Manager) dump(g *ir.Graph, pass, when string) error {
 		if err := ir.Print(&buf, g, m.PrintOptions); err != nil {
 			return fmt.Errorf("passes: printing the IR %s: %w", label, err)
 		}
-		if err := os.MkdirAll(m.PrintDir, 0o755); err != nil {
+		if err := outfile.MkdirAll(m.PrintDir); err != nil {
 			return fmt.Errorf("passes: print directory: %w", err)
 		}
-		if err := atomicfile.WriteFile(filepath.Join(m.PrintDir, file+".pir"), buf.Bytes(), 0o644); err != nil {
+		if err := outfile.WriteFile(filepath.Join(m.PrintDir, file+".pir"), buf.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("passes: writing the IR %s: %w", label, err)
 		}
 		return nil

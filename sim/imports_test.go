@@ -7,7 +7,7 @@ import (
 )
 
 // TestImports enforces the architecture rule of docs/STYLE.md: sim depends
-// only on backend/isa, backend/target, ir/tensor and internal/atomicfile
+// only on backend/isa, backend/target, ir/tensor and internal/outfile
 // among pimc's packages, so it stays an independent oracle for the compiler
 // and the interpreter.
 func TestImports(t *testing.T) {
@@ -16,11 +16,11 @@ func TestImports(t *testing.T) {
 		t.Skipf("go list unavailable: %v", err)
 	}
 	allowed := map[string]bool{
-		"github.com/pimc-dev/pimc/sim":                 true,
-		"github.com/pimc-dev/pimc/backend/isa":         true,
-		"github.com/pimc-dev/pimc/backend/target":      true,
-		"github.com/pimc-dev/pimc/ir/tensor":           true,
-		"github.com/pimc-dev/pimc/internal/atomicfile": true,
+		"github.com/pimc-dev/pimc/sim":              true,
+		"github.com/pimc-dev/pimc/backend/isa":      true,
+		"github.com/pimc-dev/pimc/backend/target":   true,
+		"github.com/pimc-dev/pimc/ir/tensor":        true,
+		"github.com/pimc-dev/pimc/internal/outfile": true,
 	}
 	for _, dep := range strings.Fields(string(out)) {
 		if strings.HasPrefix(dep, "github.com/pimc-dev/pimc") && !allowed[dep] {

@@ -8,7 +8,6 @@ import (
 	"github.com/pimc-dev/pimc/backend"
 	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/backend/target"
-	"github.com/pimc-dev/pimc/internal/atomicfile"
 )
 
 func init() {
@@ -17,8 +16,9 @@ func init() {
 
 func runAsm(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("asm", "FILE.pasm [-o FILE.pimb] [-target FILE|PRESET]", stderr)
-	out := fs.String("o", "", "output file (default: FILE with the extension .pimb)")
+	out := fs.String("o", "", "output file (default: FILE with the extension .pimb; - for stdout)")
 	tflag := fs.String("target", "", "hardware description to bind, validate against and embed (file or preset; default: the .targetdesc lines of the program, else "+target.DefaultPreset+"); one with another architecture than the program's is refused")
+	withOutputRules(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseCode(err)
@@ -27,6 +27,12 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "%s", argCount("one FILE.pasm argument", pos))
 	}
 	in := pos[0]
+	if *out == "" {
+		*out = strings.TrimSuffix(in, ".pasm") + ".pimb"
+	}
+	if code := checkPaths(fs, input("input", in), output("-o", *out), targetInput(*tflag)); code != exitOK {
+		return code
+	}
 	src, err := readFile(in)
 	if err != nil {
 		fmt.Fprintf(stderr, "pimc asm: %v\n", err)
@@ -68,14 +74,11 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc asm: %s: %v\n", in, err)
 		return exitInternal // Validate passed, so every field fits
 	}
-	if *out == "" {
-		*out = strings.TrimSuffix(in, ".pasm") + ".pimb"
-	}
-	if err := atomicfile.WriteFile(*out, b, 0o644); err != nil {
+	if err := writeOutput(*out, b, stdout); err != nil {
 		fmt.Fprintf(stderr, "pimc asm: %v\n", err)
 		return exitUser
 	}
-	fmt.Fprintf(stdout, "%s: %d instructions, %d weight rows, %d constant words, %d bytes, target %s\n",
+	fmt.Fprintf(reportTo(stdout, stderr, *out), "%s: %d instructions, %d weight rows, %d constant words, %d bytes, target %s\n",
 		*out, len(p.Code), len(p.Weights), constWords(p), len(b), p.TargetName)
 	return exitOK
 }

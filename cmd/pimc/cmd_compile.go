@@ -12,7 +12,6 @@ import (
 	pimrt "github.com/pimc-dev/pimc/backend/runtime"
 	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/frontend"
-	"github.com/pimc-dev/pimc/internal/atomicfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/mapping"
@@ -44,18 +43,19 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-target FILE|PRESET] [-replicate off|auto|N] [-S PROG.pasm] [-verify-with IN.pb] [-shape name=DIMS] [-bind name=FILE]", stderr)
 	var pf pipelineFlags
 	pf.register(fs, "")
-	out := fs.String("o", "", "write the program to this .pimb file (required)")
+	out := fs.String("o", "", "write the program to this .pimb file (required; - for stdout)")
 	wbits := fs.Int("wbits", 8, "weight bits (1..8) for the default pipeline")
 	abits := fs.Int("abits", 8, "activation bits (1..8) for the default pipeline")
 	calib := fs.String("calib", "random:8", "calibration inputs: random:N, mnist, fashion-mnist or a folder of .pb/.npy/.npz")
 	tflag := fs.String("target", "", "hardware description file or preset (default "+target.DefaultPreset+")")
-	asm := fs.String("S", "", "also write the assembly to this .pasm file")
+	asm := fs.String("S", "", "also write the assembly to this .pasm file (- for stdout)")
 	verify := fs.String("verify-with", "", "run the quantized interpreter and the simulator on this input (.pb/.npy/.npz) and require bit-exact agreement")
 	shapes := shapeFlag{}
 	fs.Var(shapes, "shape", "pin the shape of an input with dynamic dimensions: name=1x3x32x32 (repeatable)")
 	binds := bindFlag{}
 	fs.Var(binds, "bind", "fix a graph input to the tensor in a file, making it a constant (e.g. weights passed as an input): name=FILE.pb|FILE.npy (repeatable)")
 	replicate := fs.String("replicate", defaultReplicate, "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option; docs/BACKEND.md §2)")
+	withOutputRules(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseCode(err)
@@ -80,9 +80,12 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc compile: %v\n", err)
 		return exitUser
 	}
-	if err := checkOutputDirs(output{"-o", *out}, output{"-S", *asm}, output{"-cpuprofile", pf.cpuprofile}); err != nil {
-		return fail(err)
+	paths := append(bindInputs(binds), input("input", pos[0]), targetInput(*tflag), input("-verify-with", *verify),
+		calibInput(*calib), output("-o", *out), output("-S", *asm))
+	if code := checkPaths(fs, append(paths, pf.outputs()...)...); code != exitOK {
+		return code
 	}
+	report := reportTo(stdout, stderr, *out, *asm, pf.cpuprofile)
 	// The map pass gets the target of -target, so -print-after map shows
 	// the mapping the backend emits.
 	mapPass := fmt.Sprintf("map{target=%q,replicate=%q}", *tflag, *replicate)
@@ -94,7 +97,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		fs.Visit(func(f *flag.Flag) { calibSet = calibSet || f.Name == "calib" })
 		calibNote = !calibSet
 	}
-	if err := pf.startProfile(); err != nil {
+	if err := pf.startProfile(stdout); err != nil {
 		return fail(err)
 	}
 	defer pf.stop()
@@ -139,20 +142,20 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	// -verify-with runs before anything is written: a program that fails
 	// the check leaves no .pimb behind to be mistaken for a good one.
 	if *verify != "" {
-		if code := verifyCompiled(g, res, tgt, *verify, stdout, stderr); code != exitOK {
+		if code := verifyCompiled(g, res, tgt, *verify, report, stderr); code != exitOK {
 			fmt.Fprintf(stderr, "pimc compile: %s not written\n", *out)
 			return code
 		}
 	}
-	if err := atomicfile.WriteFile(*out, bin, 0o644); err != nil {
+	if err := writeOutput(*out, bin, stdout); err != nil {
 		return fail(err)
 	}
 	if *asm != "" {
-		if err := atomicfile.WriteFile(*asm, isa.FormatAsm(res.Prog), 0o644); err != nil {
+		if err := writeOutput(*asm, isa.FormatAsm(res.Prog), stdout); err != nil {
 			return fail(err)
 		}
 	}
-	writeCompileSummary(stdout, *out, res, len(bin))
+	writeCompileSummary(report, *out, res, len(bin))
 	return exitOK
 }
 

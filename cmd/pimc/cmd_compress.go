@@ -13,7 +13,7 @@ import (
 	"github.com/pimc-dev/pimc/admm"
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/frontend"
-	"github.com/pimc-dev/pimc/internal/atomicfile"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -28,11 +28,12 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("compress", "MODEL.onnx -dataset mnist|fashion-mnist|DIR -config C.yaml -o OUT.onnx [-mode admm|layerwise] [-resume]", stderr)
 	dataset := fs.String("dataset", "", "training data (admm) or calibration data (layerwise): mnist, fashion-mnist or a folder")
 	config := fs.String("config", "", "compression config (YAML, docs/ADMM.md); required")
-	out := fs.String("o", "", "output ONNX model (written atomically), with the weight codes recorded in metadata pimc.quant")
+	out := fs.String("o", "", "output ONNX model, with the weight codes recorded in metadata pimc.quant (- for stdout)")
 	mode := fs.String("mode", "admm", "admm (training with labels) or layerwise (calibration images only, no training)")
 	resume := fs.Bool("resume", false, "continue the run whose checkpoint is -checkpoint")
-	ckpt := fs.String("checkpoint", "", "checkpoint file, written after every epoch (default OUT.onnx.ckpt)")
+	ckpt := fs.String("checkpoint", "", "checkpoint file, written after every epoch (default OUT.onnx.ckpt; with -o -, pimc-compress.ckpt)")
 	eval := fs.Int("eval", 0, "evaluate on the first N test images (0: all)")
+	withOutputRules(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseCode(err)
@@ -57,10 +58,19 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	}
 	if *ckpt == "" {
 		*ckpt = *out + ".ckpt"
+		if *out == "-" {
+			*ckpt = "pimc-compress.ckpt"
+		}
 	}
-	if err := checkOutputDirs(output{"-o", *out}, output{"-checkpoint", *ckpt}); err != nil {
-		return fail(err)
+	paths := []pathArg{input("input", pos[0]), input("-config", *config), datasetInput(*dataset),
+		output("-o", *out), namedOutput("-checkpoint", *ckpt)}
+	if *resume {
+		paths = append(paths, input("-checkpoint", *ckpt))
 	}
+	if code := checkPaths(fs, paths...); code != exitOK {
+		return code
+	}
+	report := reportTo(stdout, stderr, *out)
 	modelBytes, err := os.ReadFile(pos[0])
 	if err != nil {
 		return fail(err)
@@ -126,7 +136,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 			if err != nil {
 				return err
 			}
-			return atomicfile.WriteFile(*ckpt, b, 0o644)
+			return outfile.WriteFile(*ckpt, b, 0o644)
 		}
 		ntrain := trainSet.Len()
 		if cfg.ADMM.Limit > 0 {
@@ -189,13 +199,17 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc compress: internal error: %v\n", err)
 		return exitInternal
 	}
-	if err := frontend.Save(*out, final, frontend.ExportOptions{Producer: "pimc compress"}); err != nil {
+	written, err := frontend.Marshal(final, frontend.ExportOptions{Producer: "pimc compress"})
+	if err != nil {
+		return fail(err)
+	}
+	if err := writeOutput(*out, written, stdout); err != nil {
 		return fail(err)
 	}
 	// The written file must re-import with its record and give the same
-	// accuracy as the compressed graph.
+	// accuracy as the compressed graph (from its bytes: -o may be a pipe).
 	if testSet != nil {
-		back, err := frontend.Load(*out, frontend.Options{})
+		back, err := frontend.Import(*out, written, frontend.Options{})
 		if err != nil {
 			return fail(fmt.Errorf("re-reading %s: %v", *out, err))
 		}
@@ -213,8 +227,8 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		}
 		res.AccAfter = acc
 	}
-	fmt.Fprintf(stdout, "%s: %s compression in %.0fs; unused paths removed %d channels\n", *out, *mode, time.Since(start).Seconds(), ps.Channels)
-	admm.WriteReport(stdout, admm.Report(g, final, specs, cfg.Geometry), res.AccBefore, res.AccAfter)
+	fmt.Fprintf(report, "%s: %s compression in %.0fs; unused paths removed %d channels\n", *out, *mode, time.Since(start).Seconds(), ps.Channels)
+	admm.WriteReport(report, admm.Report(g, final, specs, cfg.Geometry), res.AccBefore, res.AccAfter)
 	if *mode == "admm" {
 		if err := os.Remove(*ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintf(stderr, "pimc compress: %v\n", err)

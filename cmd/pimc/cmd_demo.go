@@ -17,7 +17,7 @@ import (
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/evaluate"
 	"github.com/pimc-dev/pimc/frontend"
-	"github.com/pimc-dev/pimc/internal/atomicfile"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/passes"
@@ -73,9 +73,10 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("demo", "[-limit N] [-j N] [-o DIR] [-target FILE|PRESET] [-replicate off|auto|N]", stderr)
 	limit := fs.Int("limit", demoDefaultLimit, "simulate the first N MNIST test images")
 	jobs := fs.Int("j", -1, "simulate this many images at once (-1: all cores)")
-	outDir := fs.String("o", "", "write the model, calibration images and programs to this folder (default: a new temporary folder)")
+	outDir := fs.String("o", "", "write the model, calibration images and programs to this folder, made if missing (default: a new temporary folder, removed if the demo is interrupted)")
 	tflag := fs.String("target", "", "hardware description file or preset (default "+target.DefaultPreset+")")
 	replicate := fs.String("replicate", defaultReplicate, "copies of small layers computing different output pixels: off, auto or N (as pimc compile)")
+	withOutputRules(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseCode(err)
@@ -91,6 +92,11 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "pimc demo: %v\n", err)
 		return exitUser
+	}
+	if *outDir != "" {
+		if code := checkPaths(fs, append(demoOutputs(*outDir), targetInput(*tflag))...); code != exitOK {
+			return code
+		}
 	}
 	start := time.Now()
 	rep, err := mapping.ParseReplicate(*replicate)
@@ -112,11 +118,13 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		if dir, err = os.MkdirTemp("", "pimc-demo-"); err != nil {
 			return fail(err)
 		}
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		// Only this run uses the folder: an interrupt removes it whole.
+		defer outfile.RemoveOnAbort(dir)()
+	} else if err := outfile.MkdirAll(dir); err != nil {
 		return fail(err)
 	}
 	modelPath := filepath.Join(dir, lenet5.Name)
-	if err := atomicfile.WriteFile(modelPath, lenet5.ONNX, 0o644); err != nil {
+	if err := outfile.WriteFile(modelPath, lenet5.ONNX, 0o644); err != nil {
 		return fail(err)
 	}
 	calibDir := filepath.Join(dir, "calib")
@@ -153,7 +161,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	var cols []*demoColumn
 	for _, v := range variants {
 		if v.file != modelPath {
-			if err := atomicfile.WriteFile(v.file, v.onnx, 0o644); err != nil {
+			if err := outfile.WriteFile(v.file, v.onnx, 0o644); err != nil {
 				return fail(err)
 			}
 		}
@@ -206,8 +214,8 @@ func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, 
 	if err != nil {
 		return nil, fmt.Errorf("BUG: %v", err)
 	}
-	prog := filepath.Join(dir, "lenet5-"+strings.ToLower(strings.ReplaceAll(v.name, " ", "-"))+".pimb")
-	if err := atomicfile.WriteFile(prog, bin, 0o644); err != nil {
+	prog := demoProgram(dir, v.name)
+	if err := outfile.WriteFile(prog, bin, 0o644); err != nil {
 		return nil, err
 	}
 	m, err := pimrt.Load(comp.Prog, tgt)
@@ -234,13 +242,31 @@ func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, 
 	return c, nil
 }
 
+// demoProgram is the .pimb file of the column name in the folder dir.
+func demoProgram(dir, name string) string {
+	return filepath.Join(dir, "lenet5-"+strings.ToLower(strings.ReplaceAll(name, " ", "-"))+".pimb")
+}
+
+// demoOutputs are the files and folders pimc demo -o DIR writes, for
+// checkPaths.
+func demoOutputs(dir string) []pathArg {
+	outs := []pathArg{outputDir("-o", dir), outputDir("-o", filepath.Join(dir, "calib"))}
+	for _, f := range []string{lenet5.Name, lenet5.ADMMName, lenet5.ADMMConfigName} {
+		outs = append(outs, output("-o", filepath.Join(dir, f)))
+	}
+	for _, col := range []string{"W8A8", "W4A4", "ADMM W4A4"} {
+		outs = append(outs, output("-o", demoProgram(dir, col)))
+	}
+	return outs
+}
+
 // writeCalibImages writes the first n training images as one .npy file
 // each (the calib=<folder> layout of the quantize pass).
 func writeCalibImages(dir string, train *data.Dataset, n int) error {
 	if train == nil || train.Len() < n {
 		return fmt.Errorf("want %d MNIST training images for calibration", n)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := outfile.MkdirAll(dir); err != nil {
 		return err
 	}
 	for i := range n {
@@ -358,7 +384,7 @@ func writeDemoCommands(w io.Writer, limited bool, modelPath string, n int, cols 
 // model so the printed compress command runs as is.
 func demoCompressed(dir, floatModel string) ([]demoVariant, error) {
 	cfg := filepath.Join(dir, lenet5.ADMMConfigName)
-	if err := atomicfile.WriteFile(cfg, lenet5.ADMMConfig, 0o644); err != nil {
+	if err := outfile.WriteFile(cfg, lenet5.ADMMConfig, 0o644); err != nil {
 		return nil, err
 	}
 	file := filepath.Join(dir, lenet5.ADMMName)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/backend/target"
-	"github.com/pimc-dev/pimc/internal/atomicfile"
 )
 
 func init() {
@@ -18,16 +17,20 @@ func init() {
 
 func runDisasm(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("disasm", "FILE.pimb [-o FILE.pasm] [-check] [-stats] [-target FILE|PRESET]", stderr)
-	out := fs.String("o", "", "write the assembly to this file instead of stdout")
+	out := fs.String("o", "", "write the assembly to this file instead of stdout (- is stdout)")
 	check := fs.Bool("check", false, "also run the loader check against -target and fail if the program would not load")
 	tflag := fs.String("target", "", "hardware description for -check (file or preset; default: the one the program embeds, for older programs "+target.DefaultPreset+"); one with another architecture is refused")
 	stats := fs.Bool("stats", false, "print a static summary (instructions per opcode and per source, weight rows, constants) instead of the assembly")
+	withOutputRules(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseCode(err)
 	}
 	if len(pos) != 1 {
 		return usageError(fs, "%s", argCount("one FILE.pimb argument", pos))
+	}
+	if code := checkPaths(fs, input("input", pos[0]), output("-o", *out), targetInput(*tflag)); code != exitOK {
+		return code
 	}
 	data, err := readFile(pos[0])
 	if err != nil {
@@ -57,14 +60,13 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc disasm: %v\n", err)
 		return exitInternal
 	}
-	if *out != "" {
-		if err := atomicfile.WriteFile(*out, b.Bytes(), 0o644); err != nil {
-			fmt.Fprintf(stderr, "pimc disasm: %v\n", err)
-			return exitUser
-		}
-		return exitOK
+	if *out == "" {
+		*out = "-"
 	}
-	stdout.Write(b.Bytes())
+	if err := writeOutput(*out, b.Bytes(), stdout); err != nil {
+		fmt.Fprintf(stderr, "pimc disasm: %v\n", err)
+		return exitUser
+	}
 	return exitOK
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/evaluate"
 	"github.com/pimc-dev/pimc/frontend"
-	"github.com/pimc-dev/pimc/internal/atomicfile"
 	"github.com/pimc-dev/pimc/sim"
 )
 
@@ -25,8 +24,9 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	limit := fs.Int("limit", 0, "evaluate the first N test images only (0: all)")
 	jobs := fs.Int("j", -1, "programs: simulate this many images at once (-1: all cores; results are identical for any value); models use every core")
 	tflag := fs.String("target", "", "for a program: "+programTargetUsage)
-	reportPath := fs.String("report", "", "write the simulator's cost report over the evaluated images as JSON (programs only)")
+	reportPath := fs.String("report", "", "write the simulator's cost report over the evaluated images as JSON (programs only; - for stdout)")
 	verbose := fs.Bool("v", false, "print the simulator's full cost table (per layer, energy split, area)")
+	withOutputRules(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseCode(err)
@@ -45,9 +45,13 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc eval: %v\n", err)
 		return exitUser
 	}
-	if err := checkOutputDirs(output{"-report", *reportPath}); err != nil {
-		return fail(err)
+	if code := checkPaths(fs, input("input", pos[0]), datasetInput(*dataset), targetInput(*tflag), output("-report", *reportPath)); code != exitOK {
+		return code
 	}
+	// The accuracy and hardware lines go to stderr when the JSON report
+	// takes stdout (-report -).
+	jsonOut := stdout
+	stdout = reportTo(stdout, stderr, *reportPath)
 	path := pos[0]
 	isProg := strings.HasSuffix(path, ".pimb") || strings.HasSuffix(path, ".pasm")
 	if !isProg && (*reportPath != "" || *tflag != "") {
@@ -105,7 +109,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		if err := atomicfile.WriteFile(*reportPath, js, 0o644); err != nil {
+		if err := writeOutput(*reportPath, js, jsonOut); err != nil {
 			return fail(err)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/pimc-dev/pimc/frontend"
-	"github.com/pimc-dev/pimc/internal/atomicfile"
 	"github.com/pimc-dev/pimc/ir"
 )
 
@@ -23,8 +22,9 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 	fs.Var(shapes, "shape", "pin the shape of an input with dynamic dimensions: name=1x3x32x32 (repeatable)")
 	binds := bindFlag{}
 	fs.Var(binds, "bind", "fix a graph input that feeds a shape to the tensor in a file: name=FILE.pb (repeatable)")
-	out := fs.String("o", "", "write the IR to this .pir file (all constants in full, so it parses back)")
-	dot := fs.String("dot", "", "also write a Graphviz drawing of the graph to this file")
+	out := fs.String("o", "", "write the IR to this .pir file (all constants in full, so it parses back; - for stdout)")
+	dot := fs.String("dot", "", "also write a Graphviz drawing of the graph to this file (- for stdout, which then gets no IR unless -o -)")
+	withOutputRules(fs)
 	elide := fs.Int("elide", 16, "when printing to the terminal, summarize constants with more elements than this (0: print all)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -48,11 +48,11 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	if err := checkOutputDirs(output{"-o", *out}, output{"-dot", *dot}, output{"-cpuprofile", pf.cpuprofile}); err != nil {
-		fmt.Fprintf(stderr, "pimc ir: %v\n", err)
-		return exitUser
+	paths := append(bindInputs(binds), input("input", pos[0]), output("-o", *out), output("-dot", *dot))
+	if code := checkPaths(fs, append(paths, pf.outputs()...)...); code != exitOK {
+		return code
 	}
-	if err := pf.startProfile(); err != nil {
+	if err := pf.startProfile(stdout); err != nil {
 		fmt.Fprintf(stderr, "pimc ir: %v\n", err)
 		return exitUser
 	}
@@ -77,7 +77,7 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "pimc ir: %v\n", err)
 			return exitInternal
 		}
-		if err := atomicfile.WriteFile(*dot, b.Bytes(), 0o644); err != nil {
+		if err := writeOutput(*dot, b.Bytes(), stdout); err != nil {
 			fmt.Fprintf(stderr, "pimc ir: %v\n", err)
 			return exitUser
 		}
@@ -88,11 +88,14 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "pimc ir: %v\n", err)
 			return exitInternal
 		}
-		if err := atomicfile.WriteFile(*out, b.Bytes(), 0o644); err != nil {
+		if err := writeOutput(*out, b.Bytes(), stdout); err != nil {
 			fmt.Fprintf(stderr, "pimc ir: %v\n", err)
 			return exitUser
 		}
 		return exitOK
+	}
+	if *dot == "-" {
+		return exitOK // stdout holds the drawing
 	}
 	if err := ir.Print(stdout, g, ir.PrintOptions{ElideConstsOver: *elide}); err != nil {
 		fmt.Fprintf(stderr, "pimc ir: %v\n", err)

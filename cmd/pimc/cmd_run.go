@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
@@ -21,10 +22,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	var ins listFlag
 	shapes := shapeFlag{}
 	fs.Var(&ins, "i", "input tensor file (.pb TensorProto or .npy), one per graph input, in order")
-	out := fs.String("o", "", "output file (.pb or .npy); a folder when the model has several outputs; default: print a summary")
+	out := fs.String("o", "", "output file (.pb or .npy); a folder (made if missing) when the model has several outputs; default: print a summary")
 	fs.Var(shapes, "shape", "pin the shape of an input with dynamic dimensions: name=1x3x32x32 (repeatable)")
 	binds := bindFlag{}
 	fs.Var(binds, "bind", "fix a graph input that feeds a shape to the tensor in a file: name=FILE.pb (repeatable)")
+	withOutputRules(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseCode(err)
@@ -33,9 +35,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "%s", argCount("one MODEL.onnx|MODEL.pir argument", pos))
 	}
 	model := pos[0]
-	if err := checkOutputDirs(tensorFileOutput(*out)); err != nil {
-		fmt.Fprintf(stderr, "pimc run: %v\n", err)
-		return exitUser
+	paths := append(append(inputs("-i", ins), bindInputs(binds)...), input("input", model), tensorOutput(*out))
+	if code := checkPaths(fs, paths...); code != exitOK {
+		return code
 	}
 	inputs := make([]*tensor.Tensor, len(ins))
 	for i, p := range ins {
@@ -89,7 +91,15 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	var names []string
+	for _, v := range g.Outputs {
+		names = append(names, v.Name)
+	}
+	if err := vetPaths(append(paths, folderFiles("-o", *out, names)...)...); err != nil {
+		fmt.Fprintf(stderr, "pimc run: %v\n", err)
+		return exitUser
+	}
+	if err := outfile.MkdirAll(*out); err != nil {
 		fmt.Fprintf(stderr, "pimc run: %v\n", err)
 		return exitUser
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	goruntime "runtime"
 	"strings"
@@ -14,7 +13,7 @@ import (
 	pimrt "github.com/pimc-dev/pimc/backend/runtime"
 	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/frontend"
-	"github.com/pimc-dev/pimc/internal/atomicfile"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/sim"
 )
@@ -27,8 +26,8 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("sim", "PROG.pimb|PROG.pasm -i IN.pb|IN.npy [-i ...] [-o OUT] [-report R.json] [-target FILE|PRESET] [-raw] [-j N] [-q] [-trace FILE]", stderr)
 	var ins listFlag
 	fs.Var(&ins, "i", "input tensor file (.pb or .npy), one per input port in program order; a leading batch dimension larger than the port's runs several images")
-	out := fs.String("o", "", "output file (.pb or .npy); a folder when the program has several outputs; default: print a summary")
-	reportPath := fs.String("report", "", "write the cost report as JSON to this file")
+	out := fs.String("o", "", "output file (.pb or .npy); a folder (made if missing) when the program has several outputs; default: print a summary")
+	reportPath := fs.String("report", "", "write the cost report as JSON to this file (- for stdout)")
 	tgtFlag := fs.String("target", "", programTargetUsage)
 	raw := fs.Bool("raw", false, "inputs are raw integers (no quantization) and outputs are written as raw integers (no dequantization); for a compiled model, run its device program alone with raw port values")
 	jobs := fs.Int("j", 1, "run the images of a batch on this many goroutines (results are identical; -1 = all cores)")
@@ -36,6 +35,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	quiet := fs.Bool("q", false, "do not print the cost table")
 	tracePath := fs.String("trace", "", "write an instruction trace of the first image (pc, issue and dispatch times in ns) to this file; - for stdout")
 	traceLimit := fs.Int64("trace-limit", 100000, "at most this many trace lines (0 = no limit)")
+	withOutputRules(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseCode(err)
@@ -54,9 +54,12 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc sim: %v\n", err)
 		return exitUser
 	}
-	if err := checkOutputDirs(tensorFileOutput(*out), output{"-report", *reportPath}, output{"-trace", *tracePath}); err != nil {
-		return fail(err)
+	paths := append(inputs("-i", ins), input("input", pos[0]), targetInput(*tgtFlag), tensorOutput(*out),
+		output("-report", *reportPath), output("-trace", *tracePath))
+	if code := checkPaths(fs, paths...); code != exitOK {
+		return code
 	}
+	report := reportTo(stdout, stderr, *reportPath, *tracePath)
 	prog, tgt, err := loadProgram("sim", pos[0], *tgtFlag, stderr)
 	if err != nil {
 		return fail(err)
@@ -65,7 +68,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		// A compiled model: host ops on the reference interpreter, device
 		// segments on the simulator (backend/runtime).
 		return runSimModel(prog, tgt, pos[0], ins, simFlags{out: *out, report: *reportPath, jobs: *jobs, maxSteps: *maxSteps,
-			quiet: *quiet, trace: *tracePath, traceLimit: *traceLimit}, stdout, stderr)
+			quiet: *quiet, trace: *tracePath, traceLimit: *traceLimit, paths: paths}, stdout, stderr)
 	}
 	exe, err := sim.Prepare(prog, tgt)
 	if err != nil {
@@ -113,7 +116,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	if !*quiet {
-		if err := rep.WriteTable(stdout); err != nil {
+		if err := rep.WriteTable(report); err != nil {
 			return fail(err)
 		}
 	}
@@ -122,11 +125,11 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		if err := atomicfile.WriteFile(*reportPath, js, 0o644); err != nil {
+		if err := writeOutput(*reportPath, js, stdout); err != nil {
 			return fail(err)
 		}
 	}
-	return writeSimOutputs(results, *out, *raw, stdout, stderr)
+	return writeSimOutputs(results, *out, *raw, paths, report, stderr)
 }
 
 // simFlags are the flags runSimModel needs.
@@ -135,6 +138,7 @@ type simFlags struct {
 	jobs                 int
 	maxSteps, traceLimit int64
 	quiet                bool
+	paths                []pathArg // every input and output, for checkPaths
 }
 
 // runSimModel runs a compiled model (a program with a host section) on
@@ -228,12 +232,13 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		sums[0].Merge(o)
 	}
 	rep := sums[0].Report()
+	report := reportTo(stdout, stderr, f.report, f.trace)
 	if !f.quiet {
-		if err := rep.WriteTable(stdout); err != nil {
+		if err := rep.WriteTable(report); err != nil {
 			return fail(err)
 		}
 		if n := len(g.Nodes); n > 0 {
-			fmt.Fprintf(stdout, "\nnote: the model's host ops (quantize/dequantize and any op the device does not run) execute on the host and are not costed; the figures cover its %d device segment(s)\n", len(model.Host.Segments))
+			fmt.Fprintf(report, "\nnote: the model's host ops (quantize/dequantize and any op the device does not run) execute on the host and are not costed; the figures cover its %d device segment(s)\n", len(model.Host.Segments))
 		}
 	}
 	if f.report != "" {
@@ -241,7 +246,19 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		if err != nil {
 			return fail(err)
 		}
-		if err := atomicfile.WriteFile(f.report, js, 0o644); err != nil {
+		if err := writeOutput(f.report, js, stdout); err != nil {
+			return fail(err)
+		}
+	}
+	if f.out != "" && model.Host.GraphOutputs > 1 {
+		var names []string
+		for _, v := range g.Outputs[:model.Host.GraphOutputs] {
+			names = append(names, v.Name)
+		}
+		if err := vetPaths(append(f.paths, folderFiles("-o", f.out, names)...)...); err != nil {
+			return fail(err)
+		}
+		if err := outfile.MkdirAll(f.out); err != nil {
 			return fail(err)
 		}
 	}
@@ -254,15 +271,12 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		name := g.Outputs[k].Name
 		switch {
 		case f.out == "":
-			fmt.Fprintf(stdout, "\noutput %s: %s\n", name, summarize(t))
+			fmt.Fprintf(report, "\noutput %s: %s\n", name, summarize(t))
 		case model.Host.GraphOutputs == 1:
 			if err := frontend.WriteTensor(f.out, t, name); err != nil {
 				return fail(err)
 			}
 		default:
-			if err := os.MkdirAll(f.out, 0o755); err != nil {
-				return fail(err)
-			}
 			if err := frontend.WriteTensor(filepath.Join(f.out, safeFileName(name)+".pb"), t, name); err != nil {
 				return fail(err)
 			}
@@ -338,22 +352,17 @@ func traceRun(exe *sim.Executable, run func(*sim.Machine) error, path string, li
 	const header = "    pc   issue/ns  dispatch/ns  instruction # source"
 	m := exe.NewMachine()
 	m.MaxSteps, m.TraceLimit = maxSteps, limit
-	if path == "-" {
-		fmt.Fprintln(stdout, header)
-		m.Trace = stdout
-		return run(m)
-	}
-	f, err := atomicfile.Create(path, 0o644)
+	w, err := createOutput(path, stdout)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(f, header)
-	m.Trace = f
+	fmt.Fprintln(w, header)
+	m.Trace = w
 	if err := run(m); err != nil {
-		f.Abort()
+		w.abort()
 		return err
 	}
-	return f.Commit()
+	return w.commit()
 }
 
 // rawInts converts a tensor of integers (or of integral floats) to Int64 so
@@ -416,13 +425,25 @@ func joinBatch(ts []*tensor.Tensor) *tensor.Tensor {
 	return o
 }
 
-// writeSimOutputs writes (or summarises) every output port, batch-joined,
-// rank-4 outputs transposed from the ports' NHWC to ONNX's NCHW.
-func writeSimOutputs(results []*sim.Result, out string, raw bool, stdout, stderr io.Writer) int {
+// writeSimOutputs writes (or summarises on stdout) every output port,
+// batch-joined, rank-4 outputs transposed from the ports' NHWC to ONNX's
+// NCHW. Several ports go to files in the folder out, checked first against
+// paths (the command's inputs and outputs).
+func writeSimOutputs(results []*sim.Result, out string, raw bool, paths []pathArg, stdout, stderr io.Writer) int {
 	if len(results) == 0 {
 		return exitOK
 	}
 	names := results[0].Names
+	if out != "" && len(names) > 1 {
+		err := vetPaths(append(paths, folderFiles("-o", out, names)...)...)
+		if err == nil {
+			err = outfile.MkdirAll(out)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "pimc sim: %v\n", err)
+			return exitUser
+		}
+	}
 	for k, name := range names {
 		var ts []*tensor.Tensor
 		for _, r := range results {
@@ -439,10 +460,6 @@ func writeSimOutputs(results []*sim.Result, out string, raw bool, stdout, stderr
 		}
 		path := out
 		if len(names) > 1 {
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				fmt.Fprintf(stderr, "pimc sim: %v\n", err)
-				return exitUser
-			}
 			path = filepath.Join(out, safeFileName(name)+".pb")
 		}
 		if err := frontend.WriteTensor(path, t, name); err != nil {

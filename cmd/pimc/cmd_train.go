@@ -11,6 +11,7 @@ import (
 
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/passes"
@@ -24,7 +25,7 @@ func init() {
 func runTrain(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("train", "ARCH -dataset mnist|fashion-mnist|DIR -o MODEL.onnx [-epochs N] [-batch 64] [-opt sgd|nesterov|adam] [-lr LR] [-schedule cosine] [-seed S]", stderr)
 	dataset := fs.String("dataset", "", "training data: mnist, fashion-mnist, or a folder with train/ and test/ (.npy files + labels.txt)")
-	out := fs.String("o", "", "output ONNX model (written atomically)")
+	out := fs.String("o", "", "output ONNX model, rewritten after every epoch (- for stdout: once, at the end)")
 	epochs := fs.Int("epochs", 12, "training epochs")
 	batch := fs.Int("batch", 64, "minibatch size")
 	opt := fs.String("opt", "sgd", "optimizer: sgd (momentum 0.9), nesterov or adam")
@@ -34,6 +35,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Uint64("seed", 1, "seed of the initial weights and the shuffling order")
 	limit := fs.Int("limit", 0, "train on the first N training images only (0: all)")
 	foldBN := fs.Bool("fold-bn", false, "fold batch_norm into the convolutions before writing (default: keep it)")
+	withOutputRules(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseCode(err)
@@ -65,9 +67,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc train: %v\n", err)
 		return exitUser
 	}
-	if err := checkOutputDirs(output{"-o", *out}); err != nil {
-		return fail(err)
+	if code := checkPaths(fs, datasetInput(*dataset), output("-o", *out)); code != exitOK {
+		return code
 	}
+	report := reportTo(stdout, stderr, *out)
 	trainSet, testSet, err := data.Load(*dataset)
 	if err != nil {
 		return fail(err)
@@ -108,7 +111,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		arch, *dataset, trainSet.Len(), lenOf(testSet), nparams, *epochs, *batch, *opt, *lr, *sched, *seed)
 	start := time.Now()
 	// The model is written after every epoch, so a long run that is
-	// stopped still leaves its latest state.
+	// stopped still leaves its latest state; but only once, at the end, to
+	// stdout (-o -), a device or a pipe, which would get every epoch's.
+	perEpoch := *out != "-" && !outfile.WritesThrough(*out)
+	var model []byte // the latest epoch's model file
 	save := func(m *train.Model, _ train.EpochStats) error {
 		trained := m.Graph()
 		if *foldBN {
@@ -116,7 +122,15 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 				return err
 			}
 		}
-		return frontend.Save(*out, trained, frontend.ExportOptions{Producer: "pimc train"})
+		b, err := frontend.Marshal(trained, frontend.ExportOptions{Producer: "pimc train"})
+		if err != nil {
+			return err
+		}
+		model = b
+		if perEpoch {
+			return writeOutput(*out, model, stdout)
+		}
+		return nil
 	}
 	hist, err := train.Fit(m, trainSet, testSet, train.Config{
 		Epochs: *epochs, Batch: *batch, Seed: *seed, Optimizer: o, Schedule: s, WeightDecay: *wd,
@@ -125,19 +139,24 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	if !perEpoch {
+		if err := writeOutput(*out, model, stdout); err != nil {
+			return fail(err)
+		}
+	}
 	last := hist[len(hist)-1]
 	var sec float64
 	for _, h := range hist {
 		sec += h.Seconds
 	}
-	fmt.Fprintf(stdout, "%s: %s trained %d epochs in %.0fs (%.1fs/epoch): train acc %.2f%%", *out, arch, len(hist), time.Since(start).Seconds(), sec/float64(len(hist)), 100*last.TrainAcc)
+	fmt.Fprintf(report, "%s: %s trained %d epochs in %.0fs (%.1fs/epoch): train acc %.2f%%", *out, arch, len(hist), time.Since(start).Seconds(), sec/float64(len(hist)), 100*last.TrainAcc)
 	if !math.IsNaN(last.TestAcc) {
-		fmt.Fprintf(stdout, ", test acc %.2f%%", 100*last.TestAcc)
+		fmt.Fprintf(report, ", test acc %.2f%%", 100*last.TestAcc)
 	}
-	fmt.Fprintln(stdout)
+	fmt.Fprintln(report)
 	// Check the written file: it must re-import and agree with the trained model.
 	if testSet != nil {
-		if err := checkExported(*out, testSet); err != nil {
+		if err := checkExported(*out, model, testSet); err != nil {
 			fmt.Fprintf(stderr, "pimc train: internal error: the written model does not reproduce the trained one: %v\n", err)
 			return exitInternal
 		}
@@ -152,11 +171,12 @@ func lenOf(d *data.Dataset) int {
 	return d.Len()
 }
 
-// checkExported re-imports the written model and compares the interpreter's
-// predictions on the first test images with a fresh training-engine model
-// built from it, so a broken export is caught at once.
-func checkExported(path string, test *data.Dataset) error {
-	g, err := frontend.Load(path, frontend.Options{})
+// checkExported re-imports the written model (its bytes: the file may be a
+// pipe or stdout) and compares the interpreter's predictions on the first
+// test images with a fresh training-engine model built from it, so a broken
+// export is caught at once.
+func checkExported(path string, model []byte, test *data.Dataset) error {
+	g, err := frontend.Import(path, model, frontend.Options{})
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,8 @@ const (
 	exitUser     = 1 // bad input, failed verification, failed test cases
 	exitUsage    = 2 // bad flags or arguments
 	exitInternal = 3 // a bug in pimc
+	// 128 + the signal number (130 SIGINT, 143 SIGTERM, 129 SIGHUP): stopped
+	// by a signal, unfinished outputs removed (catchInterrupts).
 )
 
 // command is one subcommand. run gets the arguments after the subcommand name.
@@ -36,6 +38,7 @@ func register(c *command) {
 }
 
 func main() {
+	catchInterrupts(os.Stderr)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

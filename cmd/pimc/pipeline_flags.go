@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"os"
 	"runtime/pprof"
 	"strings"
 
@@ -24,7 +23,12 @@ type pipelineFlags struct {
 
 func (pf *pipelineFlags) register(fs *flag.FlagSet, defaultPipeline string) {
 	pf.DebugFlags.Register(fs, defaultPipeline)
-	fs.StringVar(&pf.cpuprofile, "cpuprofile", "", "write a CPU profile to this file")
+	fs.StringVar(&pf.cpuprofile, "cpuprofile", "", "write a CPU profile to this file (- for stdout)")
+}
+
+// outputs are the files and folders the flags write, for checkPaths.
+func (pf *pipelineFlags) outputs() []pathArg {
+	return []pathArg{output("-cpuprofile", pf.cpuprofile), outputDir("-print-dir", pf.PrintDir)}
 }
 
 // helpRequested reports whether -passes=help was given; it then prints the list.
@@ -36,21 +40,24 @@ func (pf *pipelineFlags) helpRequested(w io.Writer) bool {
 	return true
 }
 
-// startProfile starts the CPU profile if requested; call pf.stop when done.
-func (pf *pipelineFlags) startProfile() error {
+// startProfile starts the CPU profile if requested ("-": on stdout); call
+// pf.stop when done. The profile is an output like any other: written to a
+// temporary file and published by pf.stop, so an interrupted run leaves
+// none behind.
+func (pf *pipelineFlags) startProfile(stdout io.Writer) error {
 	pf.stopProfile = func() {}
 	if pf.cpuprofile == "" {
 		return nil
 	}
-	f, err := os.Create(pf.cpuprofile)
+	w, err := createOutput(pf.cpuprofile, stdout)
 	if err != nil {
 		return err
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
+	if err := pprof.StartCPUProfile(w); err != nil {
+		w.abort()
 		return err
 	}
-	pf.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+	pf.stopProfile = func() { pprof.StopCPUProfile(); w.commit() }
 	return nil
 }
 
