@@ -105,7 +105,9 @@ func isPIMB(name string) func(t *testing.T, dir string) {
 
 func TestBatteryPaths(t *testing.T) {
 	compile := func(extra ...string) []string { return append(strs("compile", "lenet5.onnx"), extra...) }
-	sim := func(extra ...string) []string { return append(strs("sim", "lenet5.pimb", "-i", "in.npy", "-q"), extra...) }
+	sim := func(extra ...string) []string {
+		return append(strs("sim", "lenet5.pimb", "-i", "in.npy", "-q"), extra...)
+	}
 	fifoSetup, fifoCheck := fifoReader("pipe", "PIMB")
 	disasmFifoSetup, disasmFifoCheck := fifoReader("pipe", "#")
 	runCases(t, []Case{
