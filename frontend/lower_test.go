@@ -461,7 +461,7 @@ func TestMalformedModels(t *testing.T) {
 	b = newModel(13).input("x", onnxFloat, 2).init("w", tensor.New(tensor.Float32, 2)).node("Add", "a", s("x", "w"), s("y")).output("y")
 	b.m.Graph.Initializer[0].RawData = b.m.Graph.Initializer[0].RawData[:5]
 	_, err = b.imp(t, Options{})
-	wantErr(t, err, `initializer: tensor "w": raw_data has 5 bytes`)
+	wantErr(t, err, `initializer: tensor "w": raw_data truncated: shape [2] of f32 needs 8 bytes, found 5`)
 }
 
 func TestCastTensor(t *testing.T) {

@@ -76,7 +76,7 @@ func decodeNPY(data []byte) (*tensor.Tensor, error) {
 	}
 	t, err := decodeRaw(dt, shape, data[off+hlen:])
 	if err != nil {
-		return nil, fmt.Errorf(".npy data: %v", err)
+		return nil, fmt.Errorf(".npy payload %v", err)
 	}
 	return t, nil
 }

@@ -5,7 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
+	"math"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -18,31 +18,44 @@ import (
 )
 
 // ReadTensor reads a tensor from an ONNX TensorProto file (.pb) or a NumPy
-// file (.npy), chosen by the extension.
+// file (.npy), chosen by the extension. Every error names the file. No
+// declared shape makes it allocate more than the file's size justifies:
+// payload lengths are checked against the shape before the tensor is
+// allocated (see readTensorBytes for files that are not regular files).
 func ReadTensor(path string) (*tensor.Tensor, error) {
-	data, err := os.ReadFile(path)
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".pb" && ext != ".npy" {
+		return nil, fmt.Errorf("frontend: %s: unknown tensor file extension (want .pb or .npy)", path)
+	}
+	data, err := readTensorBytes(path)
 	if err != nil {
 		return nil, fmt.Errorf("frontend: %w", err)
 	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".pb":
-		var tp onnx.TensorProto
-		if err := proto.Unmarshal(data, &tp); err != nil {
-			return nil, fmt.Errorf("frontend: %s: not a valid TensorProto: %v", path, err)
-		}
-		t, err := decodeTensor(&tp)
-		if err != nil {
-			return nil, fmt.Errorf("frontend: %s: %v", path, err)
-		}
-		return t, nil
-	case ".npy":
-		t, err := decodeNPY(data)
-		if err != nil {
-			return nil, fmt.Errorf("frontend: %s: %v", path, err)
-		}
-		return t, nil
+	if len(data) == 0 {
+		return nil, fmt.Errorf("frontend: %s: empty file, holds no tensor", path)
 	}
-	return nil, fmt.Errorf("frontend: %s: unknown tensor file extension (want .pb or .npy)", path)
+	var t *tensor.Tensor
+	if ext == ".pb" {
+		t, err = decodeTensorProtoFile(data)
+	} else {
+		t, err = decodeNPY(data)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("frontend: %s: %v", path, err)
+	}
+	return t, nil
+}
+
+// decodeTensorProtoFile decodes the bytes of a .pb tensor file.
+func decodeTensorProtoFile(data []byte) (*tensor.Tensor, error) {
+	var tp onnx.TensorProto
+	if err := proto.Unmarshal(data, &tp); err != nil {
+		return nil, fmt.Errorf("not a valid TensorProto: %v", err)
+	}
+	if tp.GetDataType() == 0 && len(tp.GetDims()) == 0 && !hasData(&tp) {
+		return nil, fmt.Errorf("holds no tensor (no element type, dims or data: not a TensorProto?)")
+	}
+	return decodeTensor(&tp)
 }
 
 // WriteTensor writes t atomically as a TensorProto (.pb, with the given
@@ -71,14 +84,25 @@ func WriteTensor(path string, t *tensor.Tensor, name string) error {
 }
 
 // maxNPZEntry bounds one decompressed array, against zip bombs.
-const maxNPZEntry = 1 << 32
+const maxNPZEntry = min(1<<32, math.MaxInt)
+
+// maxDeflateRatio is the largest ratio of uncompressed to compressed size
+// that DEFLATE can reach (about 1032:1; one more for slack): an .npz entry
+// claiming more is not a valid archive, whatever its header says.
+const maxDeflateRatio = 1033
 
 // ReadNPZ reads every array of a NumPy .npz archive (stored or deflated),
-// keyed by the array name (the entry name without ".npy").
+// keyed by the array name (the entry name without ".npy"). An entry is read
+// only up to the size its zip header declares, and that size must be one
+// DEFLATE can produce from the entry's compressed bytes, so a forged header
+// cannot make it allocate more than the file's size justifies.
 func ReadNPZ(path string) (map[string]*tensor.Tensor, error) {
-	data, err := os.ReadFile(path)
+	data, err := readTensorBytes(path)
 	if err != nil {
 		return nil, fmt.Errorf("frontend: %w", err)
+	}
+	if len(data) == 0 {
+		return nil, fmt.Errorf("frontend: %s: empty file, holds no arrays", path)
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -91,12 +115,7 @@ func ReadNPZ(path string) (map[string]*tensor.Tensor, error) {
 		if !strings.HasSuffix(f.Name, ".npy") {
 			continue
 		}
-		rc, err := f.Open()
-		if err != nil {
-			return nil, fmt.Errorf("frontend: %s: entry %q: %v", path, f.Name, err)
-		}
-		buf, err := io.ReadAll(io.LimitReader(rc, maxNPZEntry+1))
-		rc.Close()
+		buf, err := readNPZEntry(f)
 		if err != nil {
 			return nil, fmt.Errorf("frontend: %s: entry %q: %v", path, f.Name, err)
 		}
@@ -106,5 +125,39 @@ func ReadNPZ(path string) (map[string]*tensor.Tensor, error) {
 		}
 		out[strings.TrimSuffix(f.Name, ".npy")] = t
 	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("frontend: %s: holds no .npy arrays", path)
+	}
 	return out, nil
+}
+
+// readNPZEntry decompresses one archive entry after checking its declared
+// size (archive/zip then fails the read if the data is longer or shorter).
+func readNPZEntry(f *zip.File) ([]byte, error) {
+	size, packed := f.UncompressedSize64, f.CompressedSize64
+	switch {
+	case size > maxNPZEntry:
+		return nil, fmt.Errorf("declares %d bytes uncompressed, more than the %d bytes an array may hold", size, uint64(maxNPZEntry))
+	case f.Method == zip.Store && size != packed:
+		return nil, fmt.Errorf("stored entry declares %d bytes uncompressed but %d stored", size, packed)
+	case size > packed*maxDeflateRatio+1024:
+		return nil, fmt.Errorf("declares %d bytes uncompressed from %d compressed, more than DEFLATE can produce: corrupt or forged archive", size, packed)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	buf := make([]byte, int(size))
+	if _, err := io.ReadFull(rc, buf); err != nil {
+		return nil, fmt.Errorf("truncated or corrupt data: %v", err)
+	}
+	// One more byte must be the end: archive/zip checks the size and CRC there.
+	if n, err := rc.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		if err == nil || err == io.EOF {
+			err = fmt.Errorf("longer than the %d bytes it declares", size)
+		}
+		return nil, fmt.Errorf("corrupt data: %v", err)
+	}
+	return buf, nil
 }

@@ -150,7 +150,7 @@ func TestNPYHeaders(t *testing.T) {
 		{npyBytes(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }", data), "Fortran order"},
 		{npyBytes(1, "{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", data), "big-endian"},
 		{npyBytes(1, "{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", data), "not supported"},
-		{npyBytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", data), "raw_data has 8 bytes"},
+		{npyBytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", data), ".npy payload truncated: shape [3] of f32 needs 12 bytes, found 8"},
 		{npyBytes(4, "{}", nil), "version 4"},
 		{[]byte("\x93NUMPY\x01\x00\xff\xff{"), "truncated"},
 		{[]byte("PK"), "bad magic"},

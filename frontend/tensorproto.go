@@ -53,10 +53,13 @@ func decodeTensor(tp *onnx.TensorProto) (*tensor.Tensor, error) {
 	}
 	n := tensor.NumElems(shape)
 	raw := tp.GetRawData()
+	if n > 0 && !hasData(tp) {
+		return nil, fmt.Errorf("tensor %q holds no data: dims %v need %d %s values", tp.GetName(), tp.GetDims(), n, onnxTypeName(tp.GetDataType()))
+	}
 	if len(raw) > 0 || n == 0 {
 		t, err := decodeRaw(dt, shape, raw)
 		if err != nil {
-			return nil, fmt.Errorf("tensor %q: %v", tp.GetName(), err)
+			return nil, fmt.Errorf("tensor %q: raw_data %v", tp.GetName(), err)
 		}
 		return t, nil
 	}
@@ -107,12 +110,22 @@ func checkLen(copied, have, n int) int {
 	return copied
 }
 
-// decodeRaw reads little-endian raw_data.
+// decodeRaw reads little-endian raw_data. The length is checked against
+// the shape before anything is allocated (without overflowing int, even
+// where it has 32 bits), so a declared shape never allocates more than raw
+// holds.
 func decodeRaw(dt tensor.DType, shape []int, raw []byte) (*tensor.Tensor, error) {
 	n := tensor.NumElems(shape)
 	size := dt.Bits() / 8
-	if len(raw) != n*size {
-		return nil, fmt.Errorf("raw_data has %d bytes, shape %v of %s needs %d", len(raw), shape, dt, n*size)
+	if size == 0 {
+		return nil, fmt.Errorf("element type %s has no raw form", dt)
+	}
+	if n > len(raw)/size || n*size != len(raw) {
+		need := fmt.Sprintf("%d", uint64(n)*uint64(size))
+		if n > len(raw)/size {
+			return nil, fmt.Errorf("truncated: shape %v of %s needs %s bytes, found %d", shape, dt, need, len(raw))
+		}
+		return nil, fmt.Errorf("has %d bytes, shape %v of %s needs %s (%d extra bytes)", len(raw), shape, dt, need, len(raw)-n*size)
 	}
 	t := tensor.New(dt, shape...)
 	le := binary.LittleEndian
@@ -222,6 +235,14 @@ func checkPayload(t *tensor.Tensor) error {
 		return fmt.Errorf("tensor %s holds %d elements, want %d", t, have, n)
 	}
 	return nil
+}
+
+// hasData reports whether tp carries any element in raw_data or a typed
+// data field.
+func hasData(tp *onnx.TensorProto) bool {
+	return len(tp.GetRawData()) > 0 || len(tp.GetFloatData()) > 0 || len(tp.GetDoubleData()) > 0 ||
+		len(tp.GetInt32Data()) > 0 || len(tp.GetInt64Data()) > 0 || len(tp.GetUint64Data()) > 0 ||
+		len(tp.GetStringData()) > 0
 }
 
 // typedLen is the number of values in the typed data field that holds
