@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,5 +157,29 @@ func TestLoadFolder(t *testing.T) {
 	}
 	if _, _, err := Load("no-such-dataset"); err == nil || !strings.Contains(err.Error(), "unknown dataset") {
 		t.Errorf("unknown: err = %v", err)
+	}
+}
+
+// TestLoadFolderCountsNonFinite: a folder dataset records the NaN and Inf
+// values of its files (commands warn with it); Head keeps the count.
+func TestLoadFolderCountsNonFinite(t *testing.T) {
+	dir := t.TempDir()
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for i, v := range [][]float32{{0, 1, 0, 1}, {nan, inf, nan, 1}, {0, 0, -inf, 0}} {
+		if err := frontend.WriteTensor(filepath.Join(dir, fmt.Sprintf("s%d.npy", i)), tensor.FromF32(v, 1, 2, 2), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "labels.txt"), []byte("0\n1\n0\n"), 0o644)
+	_, te, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "2 NaN and 2 Inf among 8 values in 2 of 3 files (first: " + filepath.Join(dir, "s1.npy") + ")"
+	if got := te.NonFinite.String(); got != want {
+		t.Errorf("counts %q, want %q", got, want)
+	}
+	if got := te.Head(1).NonFinite.String(); got != want {
+		t.Errorf("Head(1) counts %q, want %q", got, want)
 	}
 }

@@ -15,6 +15,11 @@ type Dataset struct {
 	X       []float32
 	Y       []int32
 	Classes int
+	// NonFinite counts the NaN and Inf values of the sample files read
+	// for a folder dataset (commands warn when there are any; Head keeps
+	// the count of the whole folder); zero for the byte-valued IDX
+	// datasets.
+	NonFinite tensor.NonFiniteFiles
 }
 
 // Len is the number of samples.
@@ -30,7 +35,7 @@ func (d *Dataset) Head(n int) *Dataset {
 		return d
 	}
 	s := d.SampleLen()
-	return &Dataset{Name: d.Name, Shape: d.Shape, X: d.X[:n*s], Y: d.Y[:n], Classes: d.Classes}
+	return &Dataset{Name: d.Name, Shape: d.Shape, X: d.X[:n*s], Y: d.Y[:n], Classes: d.Classes, NonFinite: d.NonFinite}
 }
 
 // Order returns the sample order of one epoch: a permutation of [0, Len)

@@ -84,6 +84,7 @@ func loadNPYDir(dir string) (*Dataset, error) {
 		} else if !tensor.SameShape(shape, d.Shape) {
 			return nil, fmt.Errorf("data: %s: sample shape %v differs from %v of %s", path, shape, d.Shape, files[0])
 		}
+		d.NonFinite.AddFile(path, tensor.CountNonFinite(t))
 		scale := float32(1)
 		if !t.DType.IsFloat() {
 			scale = 1.0 / 255

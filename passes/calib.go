@@ -113,7 +113,7 @@ func (st *valueStats) absRange(percentile float64) float64 {
 // calibSamples builds the calibration inputs named by the calib option:
 // "random:N" (N samples, see randomSamples), a folder of .pb, .npy
 // or .npz inputs, "mnist" or "fashion-mnist".
-func calibSamples(g *ir.Graph, spec string, seed, intFill int64) ([][]*tensor.Tensor, error) {
+func calibSamples(ctx *Context, g *ir.Graph, spec string, seed, intFill int64) ([][]*tensor.Tensor, error) {
 	switch {
 	case strings.HasPrefix(spec, "random:"):
 		n, err := strconv.Atoi(strings.TrimPrefix(spec, "random:"))
@@ -128,7 +128,7 @@ func calibSamples(g *ir.Graph, spec string, seed, intFill int64) ([][]*tensor.Te
 	if err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("calib %q: want random:N, mnist, fashion-mnist or a folder of .pb/.npy/.npz inputs", spec)
 	}
-	return folderSamples(g, spec)
+	return folderSamples(ctx, g, spec)
 }
 
 // randomSamples draws n input sets: floats uniform in [-1, 1), booleans
@@ -168,8 +168,9 @@ func randomSamples(g *ir.Graph, n int, seed, intFill int64) [][]*tensor.Tensor {
 // "inputs"/"input_<i>". Otherwise the files of one folder named input_<i>
 // form one sample, and for a single-input graph every other .pb/.npy file
 // is one sample. A tensor with the input's element count but another shape
-// (a missing batch axis) is reshaped.
-func folderSamples(g *ir.Graph, dir string) ([][]*tensor.Tensor, error) {
+// (a missing batch axis) is reshaped. NaN and infinite input values (which
+// calibrate skips) are reported with ctx.Warnf, summed over the folder.
+func folderSamples(ctx *Context, g *ir.Graph, dir string) ([][]*tensor.Tensor, error) {
 	if ReadCalibFile == nil {
 		return nil, fmt.Errorf("calib %q: no tensor file reader installed (passes.ReadCalibFile; the pimc command sets it)", dir)
 	}
@@ -193,6 +194,7 @@ func folderSamples(g *ir.Graph, dir string) ([][]*tensor.Tensor, error) {
 	var samples [][]*tensor.Tensor
 	groups := map[string][]*tensor.Tensor{} // folder -> input_<i> tensors
 	var groupOrder []string
+	var bad tensor.NonFiniteFiles
 	for _, f := range files {
 		m, err := ReadCalibFile(f)
 		if err != nil {
@@ -218,10 +220,17 @@ func folderSamples(g *ir.Graph, dir string) ([][]*tensor.Tensor, error) {
 			}
 			groups[d][i] = single(m)
 		case len(g.Inputs) == 1 && strings.HasPrefix(base, "output"):
-			// reference outputs of an ONNX test case: not inputs
+			continue // reference outputs of an ONNX test case: not inputs
 		case len(g.Inputs) == 1:
 			samples = append(samples, []*tensor.Tensor{single(m)})
+		default:
+			continue // not an input of a multi-input graph
 		}
+		var c tensor.NonFinite
+		for _, t := range m {
+			c.Add(tensor.CountNonFinite(t))
+		}
+		bad.AddFile(f, c)
 	}
 	for _, d := range groupOrder {
 		samples = append(samples, groups[d])
@@ -237,6 +246,9 @@ func folderSamples(g *ir.Graph, dir string) ([][]*tensor.Tensor, error) {
 	}
 	if len(samples) == 0 {
 		return nil, fmt.Errorf("calib %q: no input tensors found", dir)
+	}
+	if bad.Any() {
+		ctx.Warnf("calib %s: %s; calibration ignores them", dir, bad)
 	}
 	return samples, nil
 }

@@ -42,6 +42,9 @@ type Manager struct {
 	// pass (see fingerprint) and fails a pass that changed the graph but
 	// reported no change, or the reverse. For tests and debugging.
 	CheckChanged bool
+	// Warn receives the warnings passes report with Context.Warnf, one
+	// line each without a trailing newline; nil drops them.
+	Warn func(msg string)
 	// DumpDir is where the IR dump of a crashed or IR-breaking pass is
 	// written (os.TempDir() when empty).
 	DumpDir string
@@ -129,7 +132,7 @@ func (m *Manager) runStep(g *ir.Graph, step *Step) error {
 			return err
 		}
 	}
-	ctx := &Context{pass: name, stats: &m.stats}
+	ctx := &Context{pass: name, stats: &m.stats, warn: m.Warn}
 	start := time.Now()
 	changed, err := runRecovered(ctx, step.Pass, g)
 	elapsed := time.Since(start)

@@ -1,6 +1,8 @@
 package passes
 
 import (
+	"fmt"
+
 	"github.com/pimc-dev/pimc/ir"
 )
 
@@ -57,10 +59,22 @@ func (in *Info) Accepts(s ir.Stage) bool {
 	return false
 }
 
-// Context is handed to every pass run: it collects the pass's statistics.
+// Context is handed to every pass run: it collects the pass's statistics
+// and passes its warnings on to Manager.Warn.
 type Context struct {
 	pass  string
 	stats *Stats
+	warn  func(string)
+}
+
+// Warnf reports something the user should know that does not stop the
+// pass (a NaN in a calibration input, say) as "pass: message" to
+// Manager.Warn; without a Warn sink it is dropped.
+func (c *Context) Warnf(format string, args ...any) {
+	if c == nil || c.warn == nil {
+		return
+	}
+	c.warn(c.pass + ": " + fmt.Sprintf(format, args...))
 }
 
 // Count adds delta to the statistic name of the running pass ("folded",

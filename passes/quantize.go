@@ -95,11 +95,11 @@ func runQuantize(ctx *Context, g *ir.Graph, o quantizeOpts) (bool, error) {
 			return false, fmt.Errorf("quantize: weights=from-model but the model has no %s metadata (compress it with pimc compress)", quantRecordKey)
 		}
 	}
-	stats, err := calibrateWith(g, o, 1)
+	stats, err := calibrateWith(ctx, g, o, 1)
 	if err != nil && strings.HasPrefix(o.calib, "random:") {
 		// Integer inputs of 1 fail where an index must be 0 (a size-1
 		// axis); 0 fails where the input divides. Try both.
-		if s0, err0 := calibrateWith(g, o, 0); err0 == nil {
+		if s0, err0 := calibrateWith(ctx, g, o, 0); err0 == nil {
 			stats, err = s0, nil
 		}
 	}
@@ -120,8 +120,8 @@ func runQuantize(ctx *Context, g *ir.Graph, o quantizeOpts) (bool, error) {
 
 // calibrateWith builds the calibration samples (integer inputs of random
 // ones filled with intFill) and runs them.
-func calibrateWith(g *ir.Graph, o quantizeOpts, intFill int64) (map[*ir.Value]*valueStats, error) {
-	samples, err := calibSamples(g, o.calib, o.seed, intFill)
+func calibrateWith(ctx *Context, g *ir.Graph, o quantizeOpts, intFill int64) (map[*ir.Value]*valueStats, error) {
+	samples, err := calibSamples(ctx, g, o.calib, o.seed, intFill)
 	if err != nil {
 		return nil, err
 	}
