@@ -53,7 +53,7 @@ func (c *compiler) hostGraph() ([]byte, int, error) {
 		if w, ok := nv[v]; ok {
 			return w
 		}
-		w := &ir.Value{Name: v.Name, Type: v.Type, Const: v.Const, Quant: v.Quant}
+		w := &ir.Value{Name: v.Name, Type: v.Type, Const: v.Const, Quant: v.Quant, DynamicBatch: v.DynamicBatch}
 		if nm, ok := c.names[v]; ok {
 			w.Name = nm
 		}

@@ -21,6 +21,8 @@ type ExportOptions struct {
 	// outputs as this symbolic name (e.g. "N"), for runtimes that take any
 	// batch; pimc's own importer pins it back to 1. Only safe for graphs
 	// whose ops are batch-agnostic (a reshape constant keeps its size).
+	// Inputs marked ir.Value.DynamicBatch get the symbolic name "N" without
+	// it (their outputs keep their pinned size).
 	BatchDim string
 }
 
@@ -65,7 +67,11 @@ func Export(g *ir.Graph, opt ExportOptions) (*onnx.ModelProto, error) {
 		gp.Initializer = append(gp.Initializer, tp)
 	}
 	for _, v := range g.Inputs {
-		vi, err := valueInfo(e.names[v], v.Type, opt.BatchDim)
+		batch := opt.BatchDim
+		if batch == "" && v.DynamicBatch {
+			batch = "N" // keep the model's dynamic batch through a round trip
+		}
+		vi, err := valueInfo(e.names[v], v.Type, batch)
 		if err != nil {
 			return nil, fmt.Errorf("frontend: export %q: input %q: %v", g.Name, v.Name, err)
 		}

@@ -175,7 +175,7 @@ func (im *importer) run(gp *onnx.GraphProto) (*ir.Graph, error) {
 		if err != nil {
 			return nil, err
 		}
-		v := &ir.Value{Name: name, Type: t}
+		v := &ir.Value{Name: name, Type: t, DynamicBatch: len(t.Shape) > 0 && dynamicDim0(vi)}
 		im.vals[name] = v
 		im.inputs[v] = true
 		im.g.Inputs = append(im.g.Inputs, v)
@@ -260,6 +260,21 @@ func (im *importer) pruneConsts() {
 		mark(o)
 	}
 	im.g.Consts = order
+}
+
+// dynamicDim0 reports whether the model leaves dimension 0 of a graph input
+// open: symbolic (dim_param), unknown, negative, or no shape at all.
+func dynamicDim0(vi *onnx.ValueInfoProto) bool {
+	sh := vi.GetType().GetTensorType().GetShape()
+	if sh == nil {
+		return true
+	}
+	dims := sh.GetDim()
+	if len(dims) == 0 {
+		return false
+	}
+	_, fixed := dims[0].GetValue().(*onnx.TensorShapeProto_Dimension_DimValue)
+	return !fixed || dims[0].GetDimValue() < 0
 }
 
 // inputType reads a graph input's type, pinning unknown dims (see Options).

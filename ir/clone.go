@@ -69,7 +69,7 @@ func (c *cloner) value(v *Value) *Value {
 	if w, ok := c.vals[v]; ok {
 		return w
 	}
-	w := &Value{Name: v.Name, Type: Type{DType: v.Type.DType, Shape: slices.Clone(v.Type.Shape)}, Const: v.Const}
+	w := &Value{Name: v.Name, Type: Type{DType: v.Type.DType, Shape: slices.Clone(v.Type.Shape)}, Const: v.Const, DynamicBatch: v.DynamicBatch}
 	if v.Quant != nil {
 		q := *v.Quant
 		q.Scale = slices.Clone(q.Scale)

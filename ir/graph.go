@@ -37,6 +37,13 @@ type Value struct {
 	// Quant describes how the integers of a quantized value map to reals;
 	// nil for float values. Set by the quantize pass.
 	Quant *QuantParams
+	// DynamicBatch marks a graph input whose dimension 0 was symbolic or
+	// unknown in the ONNX model and got pinned (to Type.Shape[0], 1 unless
+	// the user gave a shape): the model takes any multiple of it, so
+	// commands may split a larger input into a batch of inferences. It is
+	// printed as "batch=dynamic" on the input line and kept through passes
+	// and in a compiled program's host graph. False for every other value.
+	DynamicBatch bool
 }
 
 // IsConst reports whether v is a constant.

@@ -17,7 +17,7 @@ import (
 //	file     = "pir" "1" NL graph NL { decl NL } .
 //	graph    = "graph" STRING { ("stage" "=" IDENT | "opset" "=" INT | "producer" "=" STRING) } .
 //	decl     = input | const | node | output .
-//	input    = "input" valdef .
+//	input    = "input" valdef [ "batch" "=" "dynamic" ] .
 //	const    = "const" valdef "=" ( payload | "elided" ) .
 //	output   = "output" ref { "," ref } .
 //	node     = [ outdef { "," outdef } "=" ] opname "(" [ operand { "," operand } ] ")"
@@ -216,6 +216,15 @@ func (p *parser) decl() {
 	case p.isIdent("input"):
 		p.next()
 		v := p.valdef()
+		if p.isIdent("batch") {
+			p.next()
+			p.expectPunct("=")
+			if !p.isIdent("dynamic") {
+				p.expected(`"dynamic" (the only value of an input's batch=)`)
+			}
+			p.next()
+			v.DynamicBatch = true
+		}
 		p.g.Inputs = append(p.g.Inputs, v)
 	case p.isIdent("const"):
 		p.next()
@@ -310,6 +319,8 @@ func (p *parser) valdef() *Value {
 			}
 			p.next()
 			v.Quant = p.quant()
+		case "batch":
+			return v // batch=dynamic: an input's, read by decl
 		case "name":
 			p.next()
 			p.expectPunct("=")

@@ -41,6 +41,8 @@ func TestParseErrors(t *testing.T) {
 		{hdr + "input %x: f32[1]\n%y: f32[1] = relu(%x) extra\n", `t.pir:4:23: expected end of line, got "extra"`},
 		{hdr + "input %x: f32[1] name=\"y\"\n", `t.pir:3:23: name= is only allowed on numbered values (%x already has a name)`},
 		{hdr + "input %x: f32[1] quant{bits=8, signed=maybe, axis=-1, scale=[1.0], zero_point=[0]}\n", `t.pir:3:39: expected true or false, got "maybe"`},
+		{hdr + "input %x: f32[1] batch=static\n", `t.pir:3:24: expected "dynamic" (the only value of an input's batch=), got "static"`},
+		{hdr + "const %w: f32[1] batch=dynamic = [1]\n", `t.pir:3:18: expected "=", got "batch"`},
 		{hdr + "input %\"x: f32[1]\n", `t.pir:3:8: unterminated string`},
 		{hdr + "input %x: f32[1] $\n", `t.pir:3:18: unexpected character '$'`},
 		{hdr + "output\n", `t.pir:3:7: expected a value reference (%name), got end of line`},
@@ -176,5 +178,23 @@ func TestPrintNeverPanics(t *testing.T) {
 	}
 	if err := Print(&strings.Builder{}, nil, PrintOptions{}); err == nil {
 		t.Error("Print(nil) should fail")
+	}
+}
+
+// TestDynamicBatchRoundTrip: an input's DynamicBatch mark prints as
+// "batch=dynamic", parses back and survives Clone.
+func TestDynamicBatchRoundTrip(t *testing.T) {
+	g := mnistLike(t)
+	g.Inputs[0].DynamicBatch = true
+	text := roundTrip(t, g)
+	if !strings.Contains(text, "input %Input3: f32[1,1,28,28] batch=dynamic\n") {
+		t.Errorf("input line lacks batch=dynamic:\n%s", text)
+	}
+	if c := Clone(g); !c.Inputs[0].DynamicBatch {
+		t.Error("Clone drops DynamicBatch")
+	}
+	g.Inputs[0].DynamicBatch = false
+	if text := roundTrip(t, g); strings.Contains(text, "batch=") {
+		t.Errorf("a fixed batch prints batch=:\n%s", text)
 	}
 }

@@ -152,6 +152,9 @@ func (p *printer) graph(g *Graph) {
 	for _, v := range g.Inputs {
 		p.str("input ")
 		p.def(v)
+		if v != nil && v.DynamicBatch {
+			p.str(" batch=dynamic")
+		}
 		p.flushLine()
 	}
 	for _, v := range g.Consts {

@@ -122,6 +122,9 @@ func diffGraphs(a, b *Graph) []string {
 		if !x.Type.Equal(y.Type) {
 			f("%s: type %v vs %v", where, x.Type, y.Type)
 		}
+		if x.DynamicBatch != y.DynamicBatch {
+			f("%s: DynamicBatch %v vs %v", where, x.DynamicBatch, y.DynamicBatch)
+		}
 		if (x.Def == nil) != (y.Def == nil) {
 			f("%s: Def nil mismatch", where)
 		} else if x.Def != nil {
