@@ -173,6 +173,46 @@ func TestShapeMismatch(t *testing.T) {
 	}
 }
 
+// TestLayoutMismatch: samples that fill the model input only by element
+// count are refused: channels-last images for an NCHW input (with a hint),
+// 14x14 images that would make up one 28x28 input four at a time, and four
+// 14x14 images for a flat [1,784] input.
+func TestLayoutMismatch(t *testing.T) {
+	g := importLeNet(t)
+	for _, c := range []struct {
+		shape []int
+		want  string
+	}{
+		{[]int{28, 28, 1}, "looks channels-last (NHWC)"},
+		{[]int{1, 14, 14}, "have shape [1 14 14]: the model was not made for this dataset"},
+	} {
+		n := tensor.NumElems(c.shape)
+		ds := &data.Dataset{Name: "d", Shape: c.shape, X: make([]float32, 4*n), Y: []int32{0, 1, 2, 3}, Classes: 10}
+		if _, err := Float(g, ds, Options{}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("samples %v: %v, want %q", c.shape, err, c.want)
+		}
+	}
+	// A flat [1,784] input: [1,28,28] samples fit it, [1,14,14] ones do
+	// not (they would be four images in one row).
+	flat := &ir.Graph{Name: "flat"}
+	x := &ir.Value{Name: "x", Type: ir.Type{DType: tensor.Float32, Shape: []int{1, 784}}}
+	w := flat.AddConst("w", tensor.New(tensor.Float32, 10, 784))
+	fc := &ir.Node{Op: ir.OpFC, Inputs: []*ir.Value{x, w}}
+	fc.Outputs = []*ir.Value{{Name: "y", Def: fc}}
+	if err := ir.InferNode(fc); err != nil {
+		t.Fatal(err)
+	}
+	flat.Inputs, flat.Nodes, flat.Outputs = []*ir.Value{x}, []*ir.Node{fc}, fc.Outputs
+	ds := &data.Dataset{Name: "mnist-like", Shape: []int{1, 28, 28}, X: make([]float32, 784), Y: []int32{0}, Classes: 10}
+	if _, err := Float(flat, ds, Options{}); err != nil {
+		t.Errorf("[1,28,28] samples on a [1,784] input: %v", err)
+	}
+	ds = &data.Dataset{Name: "small", Shape: []int{1, 14, 14}, X: make([]float32, 4*196), Y: []int32{0, 1, 2, 3}, Classes: 10}
+	if _, err := Float(flat, ds, Options{}); err == nil || !strings.Contains(err.Error(), "only by element count") {
+		t.Errorf("[1,14,14] samples on a [1,784] input: %v", err)
+	}
+}
+
 // BenchmarkProgramW4A4 runs the compiled W4A4 LeNet-5 over 200 MNIST test
 // images per iteration ($PIMC_BENCH_IMAGES to change) on GOMAXPROCS workers
 // (what pimc eval does) and reports images/s, the projected wall time of the

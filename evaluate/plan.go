@@ -19,8 +19,12 @@ type plan struct {
 }
 
 // newPlan checks that the single input and first output of a model fit the
-// dataset. Layouts are not checked beyond element counts: a [1, 784] input
-// takes MNIST's [1, 28, 28] images in their NCHW order.
+// dataset. An image input [k, C, H, W] must take k samples of shape
+// [C, H, W] exactly (a [H, W, C] sample gets a channels-last hint); other
+// inputs are checked by element count, so a [1, 784] input takes MNIST's
+// [1, 28, 28] images in their NCHW order, and an input holds several images
+// only along its dimension 0 ([k, 784]). Element counts alone never make a
+// 1x3x32x32 input out of four 3x16x16 images.
 func newPlan(what string, ins, outs []*ir.Value, ds *data.Dataset) (*plan, error) {
 	if len(ins) != 1 {
 		return nil, fmt.Errorf("%s has %d inputs; evaluation on a dataset needs a single image input", what, len(ins))
@@ -38,6 +42,18 @@ func newPlan(what string, ins, outs []*ir.Value, ds *data.Dataset) (*plan, error
 			what, in.Name, in.Type.Shape, n, ds.Name, ds.Shape, s)
 	}
 	p := &plan{in: in.Type, perRun: n / s, sample: s}
+	shape := in.Type.Shape
+	switch {
+	case len(shape) == 4 && !tensor.SameShape(shape[1:], ds.Shape):
+		msg := fmt.Sprintf("%s: input %q has shape %v, but the images of %s have shape %v: the model was not made for this dataset", what, in.Name, shape, ds.Name, ds.Shape)
+		if h := tensor.LayoutHint(append([]int{shape[0]}, ds.Shape...), shape); h != "" {
+			msg = fmt.Sprintf("%s: input %q has shape %v, but the images of %s have shape %v, which %s", what, in.Name, shape, ds.Name, ds.Shape, h)
+		}
+		return nil, fmt.Errorf("%s", msg)
+	case p.perRun > 1 && (len(shape) == 0 || shape[0] != p.perRun):
+		return nil, fmt.Errorf("%s: input %q has shape %v (%d values per inference), but the images of %s have shape %v (%d values): they fill it only by element count, not as a batch along dimension 0",
+			what, in.Name, shape, n, ds.Name, ds.Shape, s)
+	}
 	out := outs[0]
 	on := out.Type.NumElems()
 	if on == 0 || on%p.perRun != 0 {

@@ -186,7 +186,7 @@ func verifyCompiled(g *ir.Graph, res *backend.Result, tgt *target.Target, path s
 		fmt.Fprintf(stderr, "pimc compile: verify: %v\n", err)
 		return exitUser
 	}
-	inputs, err := readModelInputs(g, path)
+	inputs, err := readModelInputs(g, path, stderr)
 	if err != nil {
 		return fail(err)
 	}
@@ -257,8 +257,9 @@ func shapeOf(t *tensor.Tensor) []int {
 
 // readModelInputs reads one tensor per model input from a .pb/.npy file
 // (single-input models) or an .npz (arrays named like the inputs, or in
-// order), reshaping tensors with the right element count.
-func readModelInputs(g *ir.Graph, path string) ([]*tensor.Tensor, error) {
+// order), checked with fitInput (one inference each), and warns on stderr
+// about NaN and infinite values.
+func readModelInputs(g *ir.Graph, path string, stderr io.Writer) ([]*tensor.Tensor, error) {
 	m, err := readTensorFile(path)
 	if err != nil {
 		return nil, err
@@ -287,18 +288,16 @@ func readModelInputs(g *ir.Graph, path string) ([]*tensor.Tensor, error) {
 		return nil, fmt.Errorf("%s: %d tensors for %d model inputs", path, len(ts), len(g.Inputs))
 	}
 	for i, in := range g.Inputs {
-		t := ts[i]
-		if t.Len() != in.Type.NumElems() {
-			return nil, fmt.Errorf("%s: input %q: %d elements, want %v", path, in.Name, t.Len(), in.Type.Shape)
+		what := path
+		if len(g.Inputs) > 1 {
+			what += fmt.Sprintf(": input %q", in.Name)
 		}
-		if !tensor.SameShape(t.Shape, in.Type.Shape) {
-			c := *t
-			c.Shape = append([]int{}, in.Type.Shape...)
-			ts[i] = &c
+		warnNonFinite(stderr, "compile", what, ts[i])
+		t, _, err := fitInput(path, ts[i], specOf(in), batchRule{one: "-verify-with"})
+		if err != nil {
+			return nil, err
 		}
-		if t.DType != in.Type.DType {
-			return nil, fmt.Errorf("%s: input %q: element type %s, want %s", path, in.Name, t.DType, in.Type.DType)
-		}
+		ts[i] = t
 	}
 	return ts, nil
 }

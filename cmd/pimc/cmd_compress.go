@@ -102,6 +102,8 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	warnDataset(stderr, "compress", trainSet)
+	warnDataset(stderr, "compress", testSet)
 	if testSet != nil && *eval > 0 {
 		testSet = testSet.Head(*eval)
 	}

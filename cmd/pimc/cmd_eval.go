@@ -62,6 +62,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	warnDataset(stderr, "eval", test)
 	bar := newProgress(stderr, "eval "+test.Name)
 	opt := evaluate.Options{Jobs: *jobs, Progress: bar.update}
 	if !isProg {

@@ -18,10 +18,11 @@ func init() {
 }
 
 func runRun(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "MODEL.onnx|MODEL.pir -i IN.pb|IN.npy [-i IN2 ...] [-o OUT.pb|OUT.npy|DIR] [-shape name=1x3x32x32]", stderr)
+	fs := newFlagSet("run", "MODEL.onnx|MODEL.pir -i IN.pb|IN.npy [-i IN2 ...] [-batch N] [-o OUT.pb|OUT.npy|DIR] [-shape name=1x3x32x32]", stderr)
 	var ins listFlag
 	shapes := shapeFlag{}
-	fs.Var(&ins, "i", "input tensor file (.pb TensorProto or .npy), one per graph input, in order")
+	fs.Var(&ins, "i", "input tensor file (.pb TensorProto or .npy), one per graph input, in order; its shape must be the input's (leading 1s may be added or left out), or a batch along dimension 0 when the model's batch dimension is dynamic or -batch is given")
+	batch := fs.Int("batch", 0, batchUsage)
 	out := fs.String("o", "", "output file (.pb or .npy); a folder (made if missing) when the model has several outputs; default: print a summary")
 	fs.Var(shapes, "shape", "pin the shape of an input with dynamic dimensions: name=1x3x32x32 (repeatable)")
 	binds := bindFlag{}
@@ -31,8 +32,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return parseCode(err)
 	}
-	if len(pos) != 1 {
+	switch {
+	case len(pos) != 1:
 		return usageError(fs, "%s", argCount("one MODEL.onnx|MODEL.pir argument", pos))
+	case *batch < 0:
+		return usageError(fs, "-batch %d: want a positive count of inferences (or 0: the inputs say)", *batch)
 	}
 	model := pos[0]
 	paths := append(append(inputs("-i", ins), bindInputs(binds)...), input("input", model), tensorOutput(*out))
@@ -45,6 +49,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "pimc run: %v\n", err)
 			return exitUser
 		}
+		warnNonFinite(stderr, "run", p, inputs[i])
 	}
 	// The graph is imported at batch 1 unless -shape says otherwise; RunBatch
 	// splits inputs with a larger batch into images and runs them on all cores.
@@ -66,12 +71,18 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc run: %s has %d inputs (%s); got %d -i files\n", model, len(g.Inputs), strings.Join(names, ", "), len(inputs))
 		return exitUser
 	}
+	k0 := 0
 	for i, in := range g.Inputs {
-		t := inputs[i]
-		// A stored (1,28,28) image for a [1,1,28,28] input: same values.
-		if !tensor.SameShape(t.Shape, in.Type.Shape) && t.Len() == in.Type.NumElems() {
-			inputs[i] = t.Reshaped(in.Type.Shape...)
+		t, k, err := fitInput(ins[i], inputs[i], specOf(in), batchRule{n: *batch, flag: "-batch"})
+		if err != nil {
+			fmt.Fprintf(stderr, "pimc run: %v\n", err)
+			return exitUser
 		}
+		if i > 0 && k != k0 {
+			fmt.Fprintf(stderr, "pimc run: %s holds %d inferences, %s holds %d\n", ins[i], k, ins[0], k0)
+			return exitUser
+		}
+		inputs[i], k0 = t, k
 	}
 	results, err := interp.RunBatch(g, inputs)
 	if err != nil {

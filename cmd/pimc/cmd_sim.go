@@ -23,9 +23,10 @@ func init() {
 }
 
 func runSim(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("sim", "PROG.pimb|PROG.pasm -i IN.pb|IN.npy [-i ...] [-o OUT] [-report R.json] [-target FILE|PRESET] [-raw] [-j N] [-q] [-trace FILE]", stderr)
+	fs := newFlagSet("sim", "PROG.pimb|PROG.pasm -i IN.pb|IN.npy [-i ...] [-batch N] [-o OUT] [-report R.json] [-target FILE|PRESET] [-raw] [-j N] [-q] [-trace FILE]", stderr)
 	var ins listFlag
-	fs.Var(&ins, "i", "input tensor file (.pb or .npy), one per input port in program order; a leading batch dimension larger than the port's runs several images")
+	fs.Var(&ins, "i", "input tensor file (.pb or .npy), one per model input (or input port) in order; its shape must be the input's, or a batch along dimension 0 when the model's batch dimension is dynamic or -batch is given")
+	batchN := fs.Int("batch", 0, batchUsage)
 	out := fs.String("o", "", "output file (.pb or .npy); a folder (made if missing) when the program has several outputs; default: print a summary")
 	reportPath := fs.String("report", "", "write the cost report as JSON to this file (- for stdout)")
 	tgtFlag := fs.String("target", "", programTargetUsage)
@@ -49,6 +50,8 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "-max-steps %d: want 0 (the default budget) or a positive count", *maxSteps)
 	case *traceLimit < 0:
 		return usageError(fs, "-trace-limit %d: want 0 (no limit) or a positive count", *traceLimit)
+	case *batchN < 0:
+		return usageError(fs, "-batch %d: want a positive count of inferences (or 0: the inputs say)", *batchN)
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "pimc sim: %v\n", err)
@@ -68,7 +71,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		// A compiled model: host ops on the reference interpreter, device
 		// segments on the simulator (backend/runtime).
 		return runSimModel(prog, tgt, pos[0], ins, simFlags{out: *out, report: *reportPath, jobs: *jobs, maxSteps: *maxSteps,
-			quiet: *quiet, trace: *tracePath, traceLimit: *traceLimit, paths: paths}, stdout, stderr)
+			quiet: *quiet, trace: *tracePath, traceLimit: *traceLimit, paths: paths, batch: *batchN}, stdout, stderr)
 	}
 	exe, err := sim.Prepare(prog, tgt)
 	if err != nil {
@@ -88,12 +91,13 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
+		warnNonFinite(stderr, "sim", path, t)
 		if *raw {
 			if t, err = rawInts(t); err != nil {
 				return fail(fmt.Errorf("%s: %w", path, err))
 			}
 		}
-		imgs, err := splitBatch(t, inPorts[i])
+		imgs, err := splitBatch(t, inPorts[i], *batchN)
 		if err != nil {
 			return fail(fmt.Errorf("%s: %w", path, err))
 		}
@@ -135,7 +139,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 // simFlags are the flags runSimModel needs.
 type simFlags struct {
 	out, report, trace   string
-	jobs                 int
+	jobs, batch          int
 	maxSteps, traceLimit int64
 	quiet                bool
 	paths                []pathArg // every input and output, for checkPaths
@@ -169,10 +173,12 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		if err != nil {
 			return fail(err)
 		}
-		imgs, err := splitModelBatch(t, gins[i].Type.Shape, gins[i].Type.DType)
+		warnNonFinite(stderr, "sim", p, t)
+		t, k, err := fitInput(p, t, specOf(gins[i]), batchRule{n: f.batch, flag: "-batch"})
 		if err != nil {
-			return fail(fmt.Errorf("%s: input %q: %w", p, gins[i].Name, err))
+			return fail(err)
 		}
+		imgs := imageViews(t, gins[i].Type.Shape, k)
 		if i == 0 {
 			batch = make([][]*tensor.Tensor, len(imgs))
 		} else if len(imgs) != len(batch) {
@@ -306,20 +312,6 @@ func readOneTensor(path, name string) (*tensor.Tensor, error) {
 	return nil, fmt.Errorf("%s: no array named %q or \"inputs\" among %d arrays", path, name, len(m))
 }
 
-// splitModelBatch reshapes t to the model input shape, or splits it into
-// images along its first dimension when it holds several.
-func splitModelBatch(t *tensor.Tensor, shape []int, dt tensor.DType) ([]*tensor.Tensor, error) {
-	if t.DType != dt {
-		return nil, fmt.Errorf("element type %s, want %s", t.DType, dt)
-	}
-	n := tensor.NumElems(shape)
-	if n == 0 || t.Len()%n != 0 {
-		return nil, fmt.Errorf("%d elements, want %v (or a batch of it)", t.Len(), shape)
-	}
-	b := t.Len() / n
-	return imageViews(t, shape, b), nil
-}
-
 // imageViews returns the b images of shape that t holds one after the
 // other, as views sharing t's storage (no copy).
 func imageViews(t *tensor.Tensor, shape []int, b int) []*tensor.Tensor {
@@ -383,19 +375,38 @@ func rawInts(t *tensor.Tensor) (*tensor.Tensor, error) {
 }
 
 // splitBatch splits t into images for port p: t is one image (its shape
-// matches the port up to layout, see sim.WriteInput), or a batch of B images
-// along its first dimension when the port's first dimension is 1.
-func splitBatch(t *tensor.Tensor, p *isa.Port) ([]*tensor.Tensor, error) {
+// matches the port up to layout, see sim.WriteInput), or, when -batch asks
+// for batch > 1 images, that many along its first dimension of a port whose
+// first dimension is 1. A port records no dynamic batch dimension, so
+// without -batch a larger tensor is an error, not a guess.
+func splitBatch(t *tensor.Tensor, p *isa.Port, batch int) ([]*tensor.Tensor, error) {
 	n := int(p.Len())
-	if t.Len() == n {
+	if t.Len() == n && batch <= 1 {
 		return []*tensor.Tensor{t}, nil
 	}
-	if t.Rank() == 0 || len(p.Shape) == 0 || p.Shape[0] != 1 || t.Shape[0] <= 1 || t.Len()%t.Shape[0] != 0 || t.Len()/t.Shape[0] != n {
-		return nil, fmt.Errorf("tensor %v does not fit input port %q %v (or a batch of it along the first dimension)", t.Shape, p.Name, p.Shape)
+	fits := t.Rank() > 0 && len(p.Shape) > 0 && p.Shape[0] == 1 && t.Shape[0] > 1 && t.Len()%t.Shape[0] == 0 && t.Len()/t.Shape[0] == n
+	switch {
+	case fits && batch == 0:
+		return nil, fmt.Errorf("tensor %s is a batch of %d inputs for input port %q %s: pass -batch %d to run them one by one", sh(t.Shape), t.Shape[0], p.Name, sh(portShape(p)), t.Shape[0])
+	case fits && batch != t.Shape[0]:
+		return nil, fmt.Errorf("tensor %s holds %d inputs for input port %q %s, -batch says %d", sh(t.Shape), t.Shape[0], p.Name, sh(portShape(p)), batch)
+	case !fits && batch > 1:
+		return nil, fmt.Errorf("tensor %s is not a batch of %d inputs for input port %q %s (along dimension 0)", sh(t.Shape), batch, p.Name, sh(portShape(p)))
+	case !fits:
+		return nil, fmt.Errorf("tensor %s does not fit input port %q %s", sh(t.Shape), p.Name, sh(portShape(p)))
 	}
 	b := t.Shape[0]
 	shape := append([]int{1}, t.Shape[1:]...)
 	return imageViews(t, shape, b), nil
+}
+
+// portShape is p's shape as ints.
+func portShape(p *isa.Port) []int {
+	s := make([]int, len(p.Shape))
+	for i, d := range p.Shape {
+		s[i] = int(d)
+	}
+	return s
 }
 
 // joinBatch concatenates per-image tensors (each with leading dimension 1)

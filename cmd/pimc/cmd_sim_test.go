@@ -110,7 +110,7 @@ func TestSimCLIBatchAndRaw(t *testing.T) {
 	for i, j := range []string{"1", "2"} {
 		y := filepath.Join(dir, "y"+j+".npy")
 		rep := filepath.Join(dir, "r"+j+".json")
-		code, _, errs := runCLI("sim", "../../testdata/isa/dot.pasm", "-i", x, "-o", y, "-q", "-raw", "-j", j, "-report", rep)
+		code, _, errs := runCLI("sim", "../../testdata/isa/dot.pasm", "-i", x, "-batch", "3", "-o", y, "-q", "-raw", "-j", j, "-report", rep)
 		if code != exitOK {
 			t.Fatalf("-j %s: exit %d: %s", j, code, errs)
 		}
@@ -170,7 +170,7 @@ func TestSimCLICompiledModel(t *testing.T) {
 	var reps, outs [2][]byte
 	for i, j := range []string{"1", "2"} {
 		rep, out := filepath.Join(dir, "r"+j+".json"), filepath.Join(dir, "y"+j+".npy")
-		code, table, errs := runCLI("sim", bin, "-i", in, "-j", j, "-report", rep, "-o", out)
+		code, table, errs := runCLI("sim", bin, "-i", in, "-batch", "3", "-j", j, "-report", rep, "-o", out)
 		if code != exitOK {
 			t.Fatalf("sim -j %s: exit %d: %s", j, code, errs)
 		}

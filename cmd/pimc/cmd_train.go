@@ -75,6 +75,8 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	warnDataset(stderr, "train", trainSet)
+	warnDataset(stderr, "train", testSet)
 	if trainSet == nil {
 		return fail(fmt.Errorf("%s has no train/ folder to train on", *dataset))
 	}

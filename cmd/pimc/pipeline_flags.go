@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"runtime/pprof"
 	"strings"
@@ -19,9 +20,11 @@ type pipelineFlags struct {
 	passes.DebugFlags
 	cpuprofile  string
 	stopProfile func()
+	command     string // "compile", "ir": the prefix of the passes' warnings
 }
 
 func (pf *pipelineFlags) register(fs *flag.FlagSet, defaultPipeline string) {
+	pf.command = fs.Name()
 	pf.DebugFlags.Register(fs, defaultPipeline)
 	fs.StringVar(&pf.cpuprofile, "cpuprofile", "", "write a CPU profile to this file (- for stdout)")
 }
@@ -67,7 +70,9 @@ func (pf *pipelineFlags) stop() {
 	}
 }
 
-// run applies the pipeline to g; dumps, timing and statistics go to stderr.
+// run applies the pipeline to g; dumps, timing, statistics and the passes'
+// warnings ("pimc compile: warning: quantize: calib DIR: 2 NaN ...") go to
+// stderr.
 // An empty pipeline only verifies (unless -verify-each=false).
 func (pf *pipelineFlags) run(g *ir.Graph, stderr io.Writer) error {
 	if strings.TrimSpace(pf.Passes) == "" {
@@ -80,6 +85,7 @@ func (pf *pipelineFlags) run(g *ir.Graph, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	m.Warn = func(msg string) { fmt.Fprintf(stderr, "pimc %s: warning: %s\n", pf.command, msg) }
 	if err := m.Run(g, p); err != nil {
 		return err
 	}
