@@ -2,6 +2,8 @@ package sim
 
 import (
 	"bytes"
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -116,5 +118,39 @@ func TestInputQuantization(t *testing.T) {
 	}
 	if err := m.WriteInput("y", tensor.FromI64(tensor.Int64, make([]int64, 2), 1, 2)); err == nil {
 		t.Fatal("writing an output port accepted")
+	}
+}
+
+// TestInputNaNInf: the simulator's own quantization of float inputs gives
+// the codes of the interpreter's (tensor.QuantizeLinear) for NaN and ±Inf
+// too: ±Inf saturate, NaN is the zero point. Before, a NaN was an error.
+func TestInputNaNInf(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	vals := []float32{nan, inf, -inf, 1.2, -1.25, 1e30, float32(math.Copysign(float64(nan), -1)), 0}
+	for _, c := range []struct {
+		typ string
+		dt  tensor.DType
+		zp  int64
+	}{{"i8", tensor.Int8, -3}, {"u8", tensor.Uint8, 10}, {"i8", tensor.Int8, 0}} {
+		p := asm(t, fmt.Sprintf(".input \"x\" addr=0 shape=1x8 type=%s scale=0.5 zp=%d\n    halt\n", c.typ, c.zp))
+		m, err := Load(p, target.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.WriteInput("x", tensor.FromF32(vals, 1, 8)); err != nil {
+			t.Fatalf("%s zp %d: %v", c.typ, c.zp, err)
+		}
+		oracle := tensor.New(c.dt, 1, 8)
+		if err := tensor.QuantizeLinear(oracle, tensor.FromF32(vals, 1, 8), tensor.FromF32([]float32{0.5}), tensor.FromI64(c.dt, []int64{c.zp}), 0); err != nil {
+			t.Fatal(err)
+		}
+		want := make([]int32, 8)
+		for i, q := range oracle.I64 {
+			want[i] = int32(q)
+		}
+		if want[0] != int32(c.zp) || want[6] != int32(c.zp) {
+			t.Fatalf("oracle maps NaN to %d, want the zero point %d", want[0], c.zp)
+		}
+		wantWords(t, m, 0, want...)
 	}
 }

@@ -102,7 +102,9 @@ func sameIgnoringOnes(a, b []int) bool {
 
 // WriteInput writes a host tensor into input port `name`. A float tensor is
 // quantized with the port's scale and zero point (q = round_half_even(real /
-// scale) + zero_point, saturated to the port type, as ONNX QuantizeLinear);
+// scale) + zero_point, saturated to the port type, as ONNX QuantizeLinear;
+// ±Inf saturate, NaN gives the zero point, as in the interpreter's
+// quantization, docs/QUANT.md "NaN and infinities");
 // an integer tensor is taken as the raw integers q and must lie in the port
 // type's range. The tensor's shape must be the port's (NHWC), equal up to
 // dimensions of size 1, or the NCHW form of a rank-4 NHWC port (transposed).
@@ -121,10 +123,10 @@ func (m *Machine) WriteInput(name string, t *tensor.Tensor) error {
 	if t.DType.IsFloat() {
 		for i := range dst {
 			v := t.Float64At(perm(i))
-			if math.IsNaN(v) {
-				return fmt.Errorf("sim: input %q: element %d is NaN", name, perm(i))
-			}
 			q := math.RoundToEven(v/p.Scale) + float64(p.ZeroPoint)
+			if math.IsNaN(q) {
+				q = float64(p.ZeroPoint)
+			}
 			dst[i] = int32(min(max(q, float64(lo)), float64(hi)))
 		}
 	} else {

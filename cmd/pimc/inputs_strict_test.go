@@ -198,4 +198,20 @@ func TestInputNonFiniteWarnings(t *testing.T) {
 		{args: []string{"eval", cntkModel, "-dataset", calib}, code: exitOK, stderr: []string{"pimc eval: warning: " + calib + ": " + counts + " in 1 of 2 files"}},
 		{args: []string{"eval", prog, "-dataset", calib}, code: exitOK, stderr: []string{"pimc eval: warning: " + calib}},
 	})
+	// The simulator path (host quantize op, then device codes) and the
+	// quantized interpreter agree bit for bit on the NaN/Inf input.
+	code, out, errs := runCLI("compile", cntkModel, "-o", filepath.Join(dir, "v.pimb"), "-verify-with", in)
+	if code != exitOK || !strings.Contains(out, "verify: bit-exact") {
+		t.Errorf("-verify-with a NaN/Inf input: exit %d\n%s%s", code, out, errs)
+	}
+	// A device-only program quantizes NaN to the port's zero point instead
+	// of failing.
+	nanX := filepath.Join(dir, "nanx.npy")
+	v := append([]float32{float32(math.NaN()), float32(math.Inf(1))}, dotX[2:]...)
+	if err := frontend.WriteTensor(nanX, tensor.FromF32(v, 1, 16), ""); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI("sim", "../../testdata/isa/dot.pasm", "-i", nanX, "-q"); code != exitOK || !strings.Contains(errs, "1 NaN and 1 Inf among 16 values") {
+		t.Errorf("sim dot.pasm with NaN: exit %d: %s", code, errs)
+	}
 }

@@ -27,7 +27,7 @@ func init() {
 		a, err := optFloat(n, "alpha", 0.01)
 		return tensor.UnaryParams{Op: tensor.LeakyRelu, Alpha: a}, err
 	}))
-	Register(ir.OpClip, unaryKernel(clipParams))
+	Register(ir.OpClip, clipKernel)
 	Register(ir.OpSigmoid, unaryKernel(func(*ir.Node) (tensor.UnaryParams, error) {
 		return tensor.UnaryParams{Op: tensor.Sigmoid}, nil
 	}))
@@ -94,17 +94,34 @@ func unaryKernel(params func(*ir.Node) (tensor.UnaryParams, error)) Kernel {
 		if err != nil {
 			return nil, err
 		}
-		out := in[0] // element-wise: safe in place
-		if !c.Donated(out) {
-			out = c.Alloc(in[0].DType, in[0].Shape)
-		}
-		return one(out, tensor.Unary(out, in[0], p))
+		return runUnary(c, in[0], p)
 	}
 }
 
-// clipParams reads the optional bounds: an absent bound is unbounded.
-func clipParams(n *ir.Node) (tensor.UnaryParams, error) {
+func runUnary(c *Ctx, x *tensor.Tensor, p tensor.UnaryParams) ([]*tensor.Tensor, error) {
+	out := x // element-wise: safe in place
+	if !c.Donated(out) {
+		out = c.Alloc(x.DType, x.Shape)
+	}
+	return one(out, tensor.Unary(out, x, p))
+}
+
+func clipKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	p, err := clipParams(n, in[0].DType)
+	if err != nil {
+		return nil, err
+	}
+	return runUnary(c, in[0], p)
+}
+
+// clipParams reads the optional bounds. An absent bound is ONNX's default,
+// the type's lowest or largest finite value for floats (so Clip turns ±Inf
+// into ±MaxFinite, as onnxruntime does), unbounded for integers.
+func clipParams(n *ir.Node, dt tensor.DType) (tensor.UnaryParams, error) {
 	p := tensor.UnaryParams{Op: tensor.Clip, Lo: math.Inf(-1), Hi: math.Inf(1)}
+	if m := dt.MaxFinite(); m > 0 {
+		p.Lo, p.Hi = -m, m
+	}
 	if _, ok := n.Attrs["min"]; ok {
 		v, err := optFloat(n, "min", 0)
 		if err != nil {

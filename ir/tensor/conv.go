@@ -425,7 +425,16 @@ func convDepthwise[T floatElem](c conv2D, d, x, w, bias []T) {
 
 // axpy computes y += a*x with gonum's vector routines (SIMD on amd64): a
 // multiply then an add per element, the same arithmetic as the plain loop.
+// BLAS axpy returns at once when a is 0, but 0*NaN and 0*Inf are NaN, which
+// must reach y (a zero weight does not hide a NaN input, as in onnxruntime):
+// that case is the plain loop.
 func axpy[T floatElem](a T, x, y []T) {
+	if a == 0 {
+		for i, v := range x {
+			y[i] += a * v
+		}
+		return
+	}
 	switch x := any(x).(type) {
 	case []float32:
 		blas32.Implementation().Saxpy(len(x), float32(a), x, 1, any(y).([]float32), 1)

@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // DType is the element type of a tensor. The numbering is our own; the ONNX
 // TensorProto.DataType numbers are mapped to it by the frontend.
@@ -68,6 +71,24 @@ func ParseDType(s string) (DType, error) {
 // IsFloat reports whether d is stored in F32 or F64.
 func (d DType) IsFloat() bool {
 	return d == Float32 || d == Float64 || d == Float16 || d == BFloat16
+}
+
+// MaxFinite returns the largest finite value of a float type (0 for other
+// types): float32 3.4028235e38, float64 1.8e308, float16 65504, bfloat16
+// 3.3895314e38. ONNX Clip's absent bounds are -MaxFinite and MaxFinite
+// (numeric_limits<T>::lowest() and max()), so Clip maps ±Inf to them.
+func (d DType) MaxFinite() float64 {
+	switch d {
+	case Float32:
+		return math.MaxFloat32
+	case Float64:
+		return math.MaxFloat64
+	case Float16:
+		return 65504
+	case BFloat16:
+		return 0x1.fep127 // 0x7f7f: the largest finite bfloat16
+	}
+	return 0
 }
 
 // IsInt reports whether d is an integer type (Bool excluded).

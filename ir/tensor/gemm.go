@@ -22,12 +22,58 @@ func gemmF32(workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, 
 
 // gemmF64 is gemmF32 for float64, on gonum's Dgemm (which parallelizes
 // large products itself and also sums in order of k; workers is unused).
+// Dgemm skips the products of a zero element, which would drop the NaN of
+// 0*NaN or 0*Inf: operands holding a NaN or an infinity go through
+// gemmF64Plain instead.
 func gemmF64(workers int, tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	if m == 0 || n == 0 || k == 0 {
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
+	if !allFinite(a) || !allFinite(b) {
+		gemmF64Plain(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	blas64.Implementation().Dgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmF64Plain is Dgemm's arithmetic (c = beta*c, then c += (alpha*a)*b in
+// order of k; c not read when beta is 0) without skipping zero products.
+func gemmF64Plain(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	at := func(i, l int) float64 {
+		if tA {
+			return a[l*lda+i]
+		}
+		return a[i*lda+l]
+	}
+	bt := func(l, j int) float64 {
+		if tB {
+			return b[j*ldb+l]
+		}
+		return b[l*ldb+j]
+	}
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			if beta != 0 {
+				s = beta * c[i*ldc+j]
+			}
+			for l := 0; l < k; l++ {
+				s += alpha * at(i, l) * bt(l, j)
+			}
+			c[i*ldc+j] = s
+		}
+	}
+}
+
+// allFinite reports whether s holds no NaN or infinity.
+func allFinite(s []float64) bool {
+	for _, v := range s {
+		if v-v != 0 { // NaN for NaN and ±Inf, 0 otherwise
+			return false
+		}
+	}
+	return true
 }
 
 // scaleC sets the m×n matrix C to beta*C (zeros when beta is 0): the whole

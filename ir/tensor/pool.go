@@ -84,8 +84,10 @@ func (a window3) taps(o int) (start, lo, hi, padded int) {
 }
 
 // MaxPool computes max pooling; defined on float and integer types (uint64
-// compares unsigned). NaNs are ignored as in the ONNX reference; a window
-// with no element inside the input yields -Inf (the type's minimum for
+// compares unsigned). A window holding a NaN yields NaN (IEEE 754-2019
+// maximum, NumPy's max, PyTorch's max_pool2d; onnxruntime's result depends
+// on where the NaN sits, docs/QUANT.md "NaN and infinities"); a window with
+// no element inside the input yields -Inf (the type's minimum for
 // integers).
 func MaxPool(dst, x *Tensor, p PoolParams) error {
 	return pool(dst, x, p, true)
@@ -184,7 +186,7 @@ func poolLoop[T elem](d, x []T, planes int, ax [3]window3, isMax, includePad boo
 								for ky := y0; ky < y1; ky++ {
 									row := xp[(iz*inY+sy+ky*dy)*inX:]
 									for kx := x0; kx < x1; kx++ {
-										if v := row[sx+kx*dx]; v > m { // false for NaN: ignored
+										if v := row[sx+kx*dx]; v > m || v != v { // a NaN sticks: v > NaN is false
 											m = v
 										}
 									}
@@ -232,7 +234,7 @@ func GlobalPoolShape(x []int) ([]int, error) {
 func GlobalAvgPool(dst, x *Tensor) error { return globalPool(dst, x, false) }
 
 // GlobalMaxPool takes the maximum over all spatial axes (float and integer
-// types, NaNs ignored like MaxPool).
+// types; a plane holding a NaN gives NaN, like MaxPool).
 func GlobalMaxPool(dst, x *Tensor) error { return globalPool(dst, x, true) }
 
 func globalPool(dst, x *Tensor, isMax bool) error {

@@ -7,8 +7,8 @@ import "math"
 // in ceil mode): the general poolLoop looks up each output's taps in
 // per-axis tables, which costs more than the compares on the small feature
 // maps of LeNet-style networks. Taps are visited in the same order as
-// poolLoop (z, y, x) with the same "v > m" compare, so NaNs are ignored and
-// the result is bit-identical. It reports false (doing nothing) when the
+// poolLoop (z, y, x) with the same "v > m || v != v" compare, so a NaN
+// sticks and the result is bit-identical. It reports false (doing nothing) when the
 // window leaves the input somewhere.
 func maxPoolInteriorF32(d, x []float32, planes int, ax [3]window3) bool {
 	for _, a := range ax {
@@ -35,16 +35,16 @@ func maxPoolInteriorF32(d, x []float32, planes int, ax [3]window3) bool {
 						out := dp[o : o+axx.out]
 						for ox := range out {
 							m := lowest
-							if v := r0[2*ox]; v > m {
+							if v := r0[2*ox]; v > m || v != v {
 								m = v
 							}
-							if v := r0[2*ox+1]; v > m {
+							if v := r0[2*ox+1]; v > m || v != v {
 								m = v
 							}
-							if v := r1[2*ox]; v > m {
+							if v := r1[2*ox]; v > m || v != v {
 								m = v
 							}
-							if v := r1[2*ox+1]; v > m {
+							if v := r1[2*ox+1]; v > m || v != v {
 								m = v
 							}
 							out[ox] = m
@@ -60,7 +60,7 @@ func maxPoolInteriorF32(d, x []float32, planes int, ax [3]window3) bool {
 								row := xp[(iz*ay.in+oy*ay.stride+ky*ay.dil)*axx.in:]
 								ix := ox * axx.stride
 								for kx := 0; kx < axx.k; kx++ {
-									if v := row[ix]; v > m { // false for NaN: ignored
+									if v := row[ix]; v > m || v != v { // a NaN sticks
 										m = v
 									}
 									ix += axx.dil

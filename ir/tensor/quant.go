@@ -113,7 +113,10 @@ func AvgMultiplier(count int, shift uint) int64 {
 // QuantizeF32 writes clamp(round_half_even(x / scale), lo, hi) for every
 // element of the float tensor x into the integer tensor dst. The division is
 // done in float64 on the float32 values, so the result is deterministic.
-// NaN maps to 0.
+// ±Inf saturate to hi and lo like any value beyond them; NaN maps to the
+// zero point 0 (clamped into [lo, hi]): it has no value to round, and 0 is
+// the code that stands for nothing, so a NaN input adds no spurious signal
+// (docs/QUANT.md §1, "NaN and infinities").
 func QuantizeF32(dst, x *Tensor, scale float32, lo, hi int64) error {
 	if err := checkStorage("x", x); err != nil {
 		return err
@@ -131,11 +134,12 @@ func QuantizeF32(dst, x *Tensor, scale float32, lo, hi int64) error {
 		return fmt.Errorf("quantize: destination must be an integer tensor of shape %s", ShapeString(x.Shape))
 	}
 	s := float64(scale)
+	nan := float64(Clamp(0, lo, hi))
 	for i := range dst.I64 {
 		v := x.Float64At(i) / s
 		switch {
 		case v != v:
-			v = 0
+			v = nan
 		case v < float64(lo):
 			v = float64(lo)
 		case v > float64(hi):

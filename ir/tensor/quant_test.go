@@ -402,3 +402,49 @@ func TestQClipAndRescale(t *testing.T) {
 		t.Error("empty range accepted")
 	}
 }
+
+// TestQuantizeNaNInf: pimc's quantization rule for non-finite values, in
+// QuantizeF32 (the quantize op) and QuantizeLinear (QDQ rounding): ±Inf
+// saturate to the range, NaN (of either sign) is the zero point, clamped
+// into the range when the range excludes it. onnxruntime-node 1.31.1 (CPU)
+// differs on NaN only: a one-node QuantizeLinear model (scale 0.5) maps
+// [NaN, Inf, -Inf, 1, -1, 1000, -1000, -NaN] to [0 255 0 12 8 255 0 0]
+// with uint8 zero point 10 and to [-128 127 -128 -1 -5 127 -128 -128] with
+// int8 zero point -3: NaN becomes the type's minimum (docs/QUANT.md §10).
+func TestQuantizeNaNInf(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	negNaN := float32(math.Copysign(math.NaN(), -1))
+	x := FromF32([]float32{nan, inf, -inf, negNaN, 3}, 5)
+	for _, c := range []struct {
+		lo, hi int64
+		want   []int64
+	}{
+		{-128, 127, []int64{0, 127, -128, 0, 6}},
+		{0, 15, []int64{0, 15, 0, 0, 6}},
+		{2, 5, []int64{2, 5, 2, 2, 5}}, // 0 outside the range: clamped
+	} {
+		q := New(Int64, 5)
+		if err := QuantizeF32(q, x, 0.5, c.lo, c.hi); err != nil {
+			t.Fatal(err)
+		}
+		if !sameI64(q.I64, c.want) {
+			t.Errorf("QuantizeF32 [%d, %d]: %v, want %v", c.lo, c.hi, q.I64, c.want)
+		}
+	}
+	for _, c := range []struct {
+		dt   DType
+		zp   int64
+		want []int64
+	}{
+		{Uint8, 10, []int64{10, 255, 0, 10, 16}},
+		{Int8, -3, []int64{-3, 127, -128, -3, 3}},
+	} {
+		q := New(c.dt, 5)
+		if err := QuantizeLinear(q, x, FromF32([]float32{0.5}), FromI64(c.dt, []int64{c.zp}), 0); err != nil {
+			t.Fatal(err)
+		}
+		if !sameI64(q.I64, c.want) {
+			t.Errorf("QuantizeLinear %v zp %d: %v, want %v", c.dt, c.zp, q.I64, c.want)
+		}
+	}
+}

@@ -12,7 +12,11 @@ import (
 // with the division in float32 (x float32, float16 or bfloat16) and the
 // result clamped to the range of dst's integer type. scale (float) and
 // zeroPoint (integer, or nil for 0) are scalars or 1-D with one value per
-// index of x along axis (per-channel quantization).
+// index of x along axis (per-channel quantization). ±Inf saturate; NaN,
+// which ONNX leaves undefined for integer outputs, maps to the zero point
+// (clamped to the type): pimc's rule for every quantization (QuantizeF32,
+// the simulator's input ports), where onnxruntime 1.31 gives the type's
+// minimum (docs/QUANT.md "NaN and infinities").
 func QuantizeLinear(dst, x, scale, zeroPoint *Tensor, axis int) error {
 	if err := checkStorage("x", x); err != nil {
 		return err
@@ -38,8 +42,8 @@ func QuantizeLinear(dst, x, scale, zeroPoint *Tensor, axis int) error {
 		q += float64(zp[c])
 		var r int64
 		switch {
-		case q != q: // NaN
-			r = 0
+		case q != q: // NaN: the zero point
+			r = min(max(zp[c], lo), hi)
 		case q <= float64(lo):
 			r = lo
 		case q >= float64(hi):
