@@ -167,8 +167,9 @@ func randomSamples(g *ir.Graph, n int, seed, intFill int64) [][]*tensor.Tensor {
 // .npz archive is one sample: its arrays named like the graph inputs, or
 // "inputs"/"input_<i>". Otherwise the files of one folder named input_<i>
 // form one sample, and for a single-input graph every other .pb/.npy file
-// is one sample. A tensor with the input's element count but another shape
-// (a missing batch axis) is reshaped. NaN and infinite input values (which
+// is one sample. A tensor whose shape differs from the input's only by
+// leading dimensions of size 1 (a missing batch axis) is reshaped; any other
+// shape is an error (a channels-last image gets a hint). NaN and infinite input values (which
 // calibrate skips) are reported with ctx.Warnf, summed over the folder.
 func folderSamples(ctx *Context, g *ir.Graph, dir string) ([][]*tensor.Tensor, error) {
 	if ReadCalibFile == nil {
@@ -281,14 +282,18 @@ func npzSample(g *ir.Graph, path string, m map[string]*tensor.Tensor) ([]*tensor
 	return s, nil
 }
 
-// fitInput checks t against input v's type, reshaping a tensor with the
-// right element count, and converts float types to the input's.
+// fitInput checks t against input v's type, reshaping a tensor whose shape
+// differs only by leading 1s, and converts float types to the input's.
 func fitInput(v *ir.Value, t *tensor.Tensor) (*tensor.Tensor, error) {
 	if t == nil {
 		return nil, fmt.Errorf("missing")
 	}
-	if t.Len() != v.Type.NumElems() {
-		return nil, fmt.Errorf("tensor %v does not fit %v", t, v.Type)
+	if !tensor.SameShape(trimOnes(t.Shape), trimOnes(v.Type.Shape)) {
+		msg := fmt.Sprintf("tensor %v does not fit %v", t, v.Type)
+		if h := tensor.LayoutHint(t.Shape, v.Type.Shape); h != "" {
+			msg += ": it " + h
+		}
+		return nil, fmt.Errorf("%s", msg)
 	}
 	if t.DType == v.Type.DType {
 		return t.Reshaped(v.Type.Shape...), nil
@@ -306,4 +311,14 @@ func fitInput(v *ir.Value, t *tensor.Tensor) (*tensor.Tensor, error) {
 		}
 	}
 	return out, nil
+}
+
+// trimOnes drops leading dimensions of size 1: a calibration tensor may add
+// or leave out batch axes of size 1, nothing else ([1,28,28] fits
+// [1,1,28,28]; [28,28,1] and [1,784] do not).
+func trimOnes(s []int) []int {
+	for len(s) > 0 && s[0] == 1 {
+		s = s[1:]
+	}
+	return s
 }
