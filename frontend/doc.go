@@ -22,6 +22,11 @@
 //     with one *UnsupportedError listing them all. Malformed models give an
 //     error naming the file, the node and the problem; nothing panics.
 //
+// Tensor files (ReadTensor, ReadNPZ; docs/INPUTS.md) are checked before
+// anything is allocated: a payload against its declared shape, an .npz
+// entry against the size DEFLATE can produce from its compressed bytes, a
+// pipe or device up to 64 MiB; an empty or data-less file says so.
+//
 // Allowed imports: ir, ir/tensor, ir/interp (to fold constant subgraphs),
 // internal/outfile, google.golang.org/protobuf and the ONNX message types
 // of github.com/advancedclimatesystems/gonnx/onnx. Never passes, backend or
