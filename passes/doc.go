@@ -14,6 +14,10 @@
 //	m := passes.NewManager()          // VerifyEach is on
 //	err = m.Run(g, p)
 //
+// A pass reports what the user should know but that does not stop it (a
+// NaN in a calibration input) with Context.Warnf; the manager hands it to
+// Manager.Warn, which the commands print as "pimc CMD: warning: PASS: ...".
+//
 // DebugFlags gives every compiling command the same -passes, -print-after,
 // -print-before, -print-after-change, -print-dir, -verify-each and
 // -time-passes flags; WriteHelp is the -passes=help text.
