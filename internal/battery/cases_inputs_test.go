@@ -96,8 +96,12 @@ func npzForged(t *testing.T, sizeClaim uint64) []byte {
 
 // TestBatteryInputs: the hostile input tensors.
 func TestBatteryInputs(t *testing.T) {
-	run := func(in string, extra ...string) []string { return append(strs("run", "lenet5.onnx", "-i", in), extra...) }
-	sim := func(in string, extra ...string) []string { return append(strs("sim", "lenet5.pimb", "-i", in, "-q"), extra...) }
+	run := func(in string, extra ...string) []string {
+		return append(strs("run", "lenet5.onnx", "-i", in), extra...)
+	}
+	sim := func(in string, extra ...string) []string {
+		return append(strs("sim", "lenet5.pimb", "-i", in, "-q"), extra...)
+	}
 	verify := func(in string) []string { return strs("compile", "lenet5.onnx", "-o", "m.pimb", "-verify-with", in) }
 	digits := func(n int) func(t *testing.T, dir string) { return withNPY("in.npy", []int{n, 1, 28, 28}, digitLike) }
 	big := withNPY("big.npy", []int{1, 1, 56, 56}, digitLike)
@@ -155,9 +159,9 @@ func TestBatteryInputs(t *testing.T) {
 		{Name: "nan/verify-bit-exact", Setup: steps(withLeNet, withNPY("nan.npy", []int{1, 1, 28, 28}, nanDigit)), Args: verify("nan.npy"), Code: 0,
 			Stderr: strs("pimc compile: warning: nan.npy: " + nanCount), Stdout: strs("verify: bit-exact"), Keep: strs("m.pimb")},
 		{Name: "nan/eval-folder-warns", Setup: steps(withLeNet, nanDataset("ds")), Args: strs("eval", "lenet5.onnx", "-dataset", "ds"), Code: 0,
-			Stderr: strs("pimc eval: warning: ds: "+nanCount+" in 1 of 2 files (first: ds/b.npy)"), Stdout: strs("accuracy")},
+			Stderr: strs("pimc eval: warning: ds: " + nanCount + " in 1 of 2 files (first: ds/b.npy)"), Stdout: strs("accuracy")},
 		{Name: "nan/calib-folder-warns", Setup: steps(withLeNet, nanDataset("cal")), Args: strs("compile", "lenet5.onnx", "-o", "m.pimb", "-calib", "cal"), Code: 0,
-			Stderr: strs("pimc compile: warning: quantize: calib cal: "+nanCount+" in 1 of 2 files (first: cal/b.npy)"), Keep: strs("m.pimb")},
+			Stderr: strs("pimc compile: warning: quantize: calib cal: " + nanCount + " in 1 of 2 files (first: cal/b.npy)"), Keep: strs("m.pimb")},
 
 		// Tensor files that hold nothing, too little, or lie.
 		{Name: "file/empty-pb", Setup: steps(withLeNet, withBytes("in.pb", nil)), Args: run("in.pb"), Code: 1, Stderr: strs("in.pb: empty file, holds no tensor")},
