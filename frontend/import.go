@@ -105,6 +105,11 @@ type importer struct {
 	used    map[string]bool // ONNX names read by some node or graph output
 	inputs  map[*ir.Value]bool
 	unsup   []UnsupportedNode
+	// total sums the sizes of the values read or computed so far
+	// (initializers, bound inputs, graph inputs, node outputs) against
+	// ir.Limits.TotalBytes, so a model of many medium values is refused at
+	// the value that crosses the limit, before it is computed.
+	total ir.SizeTotal
 }
 
 func (im *importer) errorf(format string, args ...any) error {
@@ -131,6 +136,17 @@ func (im *importer) run(gp *onnx.GraphProto) (*ir.Graph, error) {
 		inits[tp.GetName()] = true
 		if _, bound := im.opt.Bind[tp.GetName()]; bound {
 			continue // the bound value replaces the default below
+		}
+		// The sum of the declared sizes is checked before decoding: an
+		// int8 initializer takes 8 bytes per element once read.
+		if ty, err := declaredType(tp); err == nil {
+			what := fmt.Sprintf("initializer %q:", tp.GetName())
+			if err := ir.CheckValueSize(what, ty); err != nil {
+				return nil, im.errorf("%v", err)
+			}
+			if err := im.total.Add(what, ty); err != nil {
+				return nil, im.errorf("%v", err)
+			}
 		}
 		t, err := decodeTensor(tp)
 		var de *dtypeError
@@ -174,6 +190,12 @@ func (im *importer) run(gp *onnx.GraphProto) (*ir.Graph, error) {
 		t, err := im.inputType(vi)
 		if err != nil {
 			return nil, err
+		}
+		if err := ir.CheckValueSize(fmt.Sprintf("graph input %q:", name), t); err != nil {
+			return nil, im.errorf("%v", err)
+		}
+		if err := im.total.Add(fmt.Sprintf("graph input %q:", name), t); err != nil {
+			return nil, im.errorf("%v", err)
 		}
 		v := &ir.Value{Name: name, Type: t, DynamicBatch: len(t.Shape) > 0 && dynamicDim0(vi)}
 		im.vals[name] = v

@@ -187,6 +187,15 @@ func (c *nodeCtx) emit(op ir.Op, ins []*ir.Value, attrs ir.Attrs, outNames ...st
 		}
 		return nil, err
 	}
+	for i, v := range n.Outputs {
+		what := "output"
+		if len(n.Outputs) > 1 {
+			what = fmt.Sprintf("output %d", i)
+		}
+		if err := c.im.total.Add(what, v.Type); err != nil {
+			return nil, err
+		}
+	}
 	folded, err := c.im.fold(n)
 	if err != nil {
 		return nil, err

@@ -74,6 +74,9 @@ func decodeNPY(data []byte) (*tensor.Tensor, error) {
 	if _, err := checkedShape(dims); err != nil {
 		return nil, fmt.Errorf(".npy: %v", err)
 	}
+	if err := checkTensorSize(dt, shape); err != nil {
+		return nil, fmt.Errorf(".npy: %v", err)
+	}
 	t, err := decodeRaw(dt, shape, data[off+hlen:])
 	if err != nil {
 		return nil, fmt.Errorf(".npy payload %v", err)

@@ -34,6 +34,28 @@ func checkedShape(dims []int64) ([]int, error) {
 	return shape, nil
 }
 
+// checkTensorSize applies the per-value limit (ir.Limits) to a tensor
+// about to be decoded, before its storage is allocated: its dims may
+// promise far more than the file holds, and a small integer type still
+// takes 8 bytes per element in memory.
+func checkTensorSize(dt tensor.DType, shape []int) error {
+	return ir.CheckValueSize("", ir.Type{DType: dt, Shape: shape})
+}
+
+// declaredType is the type a TensorProto declares (its element type and
+// dims), read without decoding the data.
+func declaredType(tp *onnx.TensorProto) (ir.Type, error) {
+	dt, err := dtypeFromONNX(tp.GetDataType())
+	if err != nil {
+		return ir.Type{}, err
+	}
+	shape, err := checkedShape(tp.GetDims())
+	if err != nil {
+		return ir.Type{}, err
+	}
+	return ir.Type{DType: dt, Shape: shape}, nil
+}
+
 // decodeTensor converts a TensorProto in any of its storage forms (raw_data
 // little-endian, or the typed repeated fields) to a tensor.
 func decodeTensor(tp *onnx.TensorProto) (*tensor.Tensor, error) {
@@ -49,6 +71,9 @@ func decodeTensor(tp *onnx.TensorProto) (*tensor.Tensor, error) {
 	}
 	shape, err := checkedShape(tp.GetDims())
 	if err != nil {
+		return nil, fmt.Errorf("tensor %q: %v", tp.GetName(), err)
+	}
+	if err := checkTensorSize(dt, shape); err != nil {
 		return nil, fmt.Errorf("tensor %q: %v", tp.GetName(), err)
 	}
 	n := tensor.NumElems(shape)

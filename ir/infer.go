@@ -14,7 +14,8 @@ import (
 // panicking, so the verifier can run it on arbitrary, possibly broken graphs.
 
 // InferNode checks n against its op's arity, runs the op's shape function and
-// sets the type of every output. The error names the node.
+// sets the type of every output. An output above the per-value limit
+// (Limits.ValueBytes) is an error. The error names the node.
 func InferNode(n *Node) error {
 	types, err := inferTypes(n)
 	if err != nil {
@@ -60,19 +61,23 @@ func inferTypes(n *Node) ([]Type, error) {
 		if err := checkShapeSize(t.Shape); err != nil {
 			return nil, fmt.Errorf("output %d: %v", i, err)
 		}
+		if err := CheckValueSize(outputLabel(n, i), t); err != nil {
+			return nil, err
+		}
 	}
 	return types, nil
 }
 
 // InferGraph runs InferNode on every node in order (so each node sees the
-// types its producers just got) and stops at the first error.
+// types its producers just got) and stops at the first error; then it
+// checks the sizes of all values against the limits (CheckGraphSize).
 func InferGraph(g *Graph) error {
 	for _, n := range g.Nodes {
 		if err := InferNode(n); err != nil {
 			return err
 		}
 	}
-	return nil
+	return CheckGraphSize(g)
 }
 
 // attachInfer hooks the shape functions into the op table; op.go's init

@@ -59,8 +59,9 @@ func (e *ParseError) Error() string {
 }
 
 // Parse reads a graph in the .pir text format. filename is used in error
-// messages only. Parse checks syntax, references and op names; run Verify
-// for everything else.
+// messages only. Parse checks syntax, references, op names and the declared
+// sizes of values against the limits (Limits, before any payload is read);
+// run Verify for everything else.
 func Parse(filename string, src []byte) (g *Graph, err error) {
 	p := &parser{lx: newLexer(filename, src), vals: map[string]*pval{}}
 	defer func() {
@@ -95,6 +96,9 @@ type parser struct {
 	// error is deterministic.
 	order   []*pval
 	lastDef string // handle of the latest definition, for messages
+	// total sums the declared sizes of the values defined so far, so a
+	// text declaring too much is refused before a payload is allocated.
+	total SizeTotal
 }
 
 func (p *parser) next() {
@@ -310,7 +314,17 @@ func (p *parser) valdef() *Value {
 	p.next()
 	p.expectPunct(":")
 	v := pv.v
+	typeLine, typeCol := p.tok.line, p.tok.col
 	v.Type = p.typ()
+	// The size limits hold for declared types too: a constant's payload
+	// is allocated from its type, and a node's type is what the
+	// interpreter allocates.
+	if err := CheckValueSize(pv.handle+":", v.Type); err != nil {
+		p.failAt(typeLine, typeCol, "%v", err)
+	}
+	if err := p.total.Add(pv.handle+":", v.Type); err != nil {
+		p.failAt(typeLine, typeCol, "%v", err)
+	}
 	for p.tok.kind == tIdent {
 		switch p.tok.text {
 		case "quant":

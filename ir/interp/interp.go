@@ -29,6 +29,9 @@ func run(g *ir.Graph, inputs []*tensor.Tensor, plan *batchPlan) ([]*tensor.Tenso
 		ctx:  &Ctx{pool: getBufPool(), batch: plan},
 	}
 	defer putBufPool(r.ctx.pool)
+	if err := r.ctx.checkGraphSize(g); err != nil {
+		return nil, err
+	}
 	for i, v := range g.Inputs {
 		t := inputs[i]
 		if t == nil {
@@ -266,6 +269,19 @@ func evalNode(c *Ctx, n *ir.Node, ins []*tensor.Tensor) (outs []*tensor.Tensor, 
 			}
 		}
 	}
+	// Refuse, rather than allocate, an output above the per-value limit
+	// (its type in this run: a batched run scales axis 0).
+	for j, v := range n.Outputs {
+		if v != nil && v.Type.DType != tensor.Invalid {
+			what := "output"
+			if len(n.Outputs) > 1 {
+				what = fmt.Sprintf("output %d", j)
+			}
+			if err := ir.CheckValueSize(what, c.declared(v)); err != nil {
+				return nil, err
+			}
+		}
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("BUG: kernel panicked: %v\n%s", p, debug.Stack())
@@ -287,6 +303,50 @@ func evalNode(c *Ctx, n *ir.Node, ins []*tensor.Tensor) (outs []*tensor.Tensor, 
 		}
 	}
 	return outs, nil
+}
+
+// checkGraphSize applies ir.Limits to the values of g as this run holds
+// them (batched values scaled, see declared), before anything is allocated:
+// their sum bounds what a run can hold at once.
+func (c *Ctx) checkGraphSize(g *ir.Graph) error {
+	var total ir.SizeTotal
+	check := func(what string, v *ir.Value) error {
+		ty := c.declared(v)
+		if err := ir.CheckValueSize(what, ty); err != nil {
+			return err
+		}
+		return total.Add(what, ty)
+	}
+	for i, v := range g.Inputs {
+		if v == nil {
+			continue
+		}
+		if err := check(fmt.Sprintf("input %d (%q):", i, v.Name), v); err != nil {
+			return fmt.Errorf("interp: %w", err)
+		}
+	}
+	for _, v := range g.Consts {
+		if v == nil {
+			continue
+		}
+		if err := check(fmt.Sprintf("constant %q:", v.Name), v); err != nil {
+			return fmt.Errorf("interp: %w", err)
+		}
+	}
+	for i, n := range g.Nodes {
+		if n == nil {
+			continue
+		}
+		for _, v := range n.Outputs {
+			if v == nil {
+				continue
+			}
+			if err := check("output", v); err != nil {
+				return nodeErr(i, n, err)
+			}
+		}
+	}
+	return nil
 }
 
 // checkType compares a runtime tensor with the declared type of its value

@@ -23,6 +23,16 @@ func (d DType) Storage() Storage {
 	return StoreI64
 }
 
+// StorageBytes is the memory one element of type d takes in a Tensor: 4
+// bytes in F32 (float32, float16, bfloat16), 8 in F64 or I64 (float64,
+// every integer type, bool). Memory limits count values this way.
+func (d DType) StorageBytes() int {
+	if d.Storage() == StoreF32 {
+		return 4
+	}
+	return 8
+}
+
 // elem is the set of storage element types.
 type elem interface {
 	float32 | float64 | int64

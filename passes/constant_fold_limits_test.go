@@ -1,0 +1,38 @@
+package passes
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/tensor"
+)
+
+// TestConstantFoldRespectsTheValueLimit: a constant_of_shape whose result
+// is above ir.Limits (a graph typed under other limits, or built without
+// shape inference) is refused by the interpreter before it allocates, so
+// folding never materializes it.
+func TestConstantFoldRespectsTheValueLimit(t *testing.T) {
+	b := newBuilder(t)
+	x := b.input("x", 1, 1024)
+	shp := b.constI64("shape", []int64{1024, 1024}, 2)
+	fill := b.node(ir.OpConstantOfShape, ir.Attrs{"value": ir.TensorAttr(tensor.FromF32([]float32{1}, 1))}, shp)
+	fill.Def.Name = "ConstantOfShape_0"
+	g := b.output(b.node(ir.OpMatMul, nil, x, fill))
+	prev := ir.SetLimits(ir.Limits{ValueBytes: 1 << 20})
+	defer ir.SetLimits(prev)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := (&constantFold{}).Run(&Context{pass: "constant-fold"}, g)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), `node "ConstantOfShape_0" (constant_of_shape): output f32[1024,1024] is 4 MiB, above the 1 MiB limit (-max-value-bytes)`) {
+		t.Errorf("constant-fold = %v", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Errorf("constant-fold allocated %d bytes before refusing", n)
+	}
+	if fill.IsConst() {
+		t.Error("the refused node was folded")
+	}
+}
