@@ -198,6 +198,58 @@ func EncodeBinary(p *Program) ([]byte, error) {
 	return out, nil
 }
 
+// EncodedSize is len(EncodeBinary(p)) for a program EncodeBinary accepts,
+// computed from the counts and lengths alone, so a writer can refuse a
+// program above a size limit before encoding it (the encoder needs twice
+// the size in memory). It follows EncodeBinary section by section;
+// TestEncodedSize holds the two together.
+func EncodedSize(p *Program) int64 {
+	str := func(s string) int64 { return 4 + int64(len(s)) }
+	n := int64(0)
+	sections := int64(7) // code, target, sources, srcmap, weights, consts, ports
+	n += 8 * int64(len(p.Code))
+	n += str(p.TargetName)
+	n += 4
+	for _, s := range p.Sources {
+		n += str(s.Layer) + str(s.Node) + str(s.Value)
+	}
+	n += 4 * int64(len(p.Code))
+	n += 8
+	for _, r := range p.Weights {
+		n += 12 + int64(len(r.Bits))
+	}
+	n += 4
+	for _, c := range p.Consts {
+		n += str(c.Name) + 8 + 4*int64(len(c.Data))
+	}
+	n += 4
+	for _, pt := range p.Ports {
+		n += str(pt.Name) + 4 + 4 + 4 + 4*int64(len(pt.Shape)) + 8 + 4
+	}
+	sections++ // symbols
+	n += 4
+	for _, s := range p.Symbols {
+		n += str(s.Name) + 4
+	}
+	if len(p.Host) > 0 {
+		sections++
+		n += int64(len(p.Host))
+	}
+	if declaresMACs(p.Sources) {
+		sections++
+		n += 8 * int64(len(p.Sources))
+	}
+	if hasPortSegments(p.Ports) {
+		sections++
+		n += 4 * int64(len(p.Ports))
+	}
+	if len(p.TargetDesc) > 0 {
+		sections++
+		n += int64(len(p.TargetDesc))
+	}
+	return headerSize + sectionEntry*sections + n
+}
+
 // declaresMACs reports whether some source has a declared MAC count.
 func declaresMACs(srcs []Source) bool {
 	for _, s := range srcs {
