@@ -17,6 +17,10 @@ type Options struct {
 	// Map configures the mapping when Compile maps a quantized graph
 	// itself (a mapped graph keeps its own).
 	Map mapping.Options
+	// MaxHostBytes bounds the host section (the host graph as .pir text,
+	// constants in full), which Compile builds in memory; 0: no bound.
+	// pimc compile passes its -max-program-bytes.
+	MaxHostBytes int64
 }
 
 // Result is a compiled model: the device program (with the host graph in
@@ -112,7 +116,7 @@ func Compile(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
 	if err := c.run(); err != nil {
 		return nil, err
 	}
-	host, nhost, err := c.hostGraph()
+	host, nhost, err := c.hostGraph(opts.MaxHostBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -41,9 +41,10 @@ type HostSegment struct {
 	In, Out []string
 }
 
-// hostGraph builds the host section; it returns the number of host ops
+// hostGraph builds the host section, refusing one of more than max bytes
+// (0: no bound) as soon as it gets there; it returns the number of host ops
 // other than quantize/dequantize.
-func (c *compiler) hostGraph() ([]byte, int, error) {
+func (c *compiler) hostGraph(max int64) ([]byte, int, error) {
 	hg := &ir.Graph{Name: c.g.Name, Stage: ir.StageQuantized, Producer: c.g.Producer, Opset: c.g.Opset}
 	nv := map[*ir.Value]*ir.Value{}
 	val := func(v *ir.Value) *ir.Value {
@@ -112,7 +113,7 @@ func (c *compiler) hostGraph() ([]byte, int, error) {
 	if err := ir.Verify(hg); err != nil {
 		return nil, 0, fmt.Errorf("backend: BUG: host graph: %w", err)
 	}
-	var b bytes.Buffer
+	b := cappedBuffer{max: max}
 	fmt.Fprintf(&b, "pimc-host 1\ngraph-inputs %d\ngraph-outputs %d\n", len(c.g.Inputs), len(c.g.Outputs))
 	for k := range c.part.segIn {
 		fmt.Fprintf(&b, "segment %d in", k)
@@ -131,6 +132,22 @@ func (c *compiler) hostGraph() ([]byte, int, error) {
 	}
 	return b.Bytes(), nhost, nil
 }
+
+// cappedBuffer is a bytes.Buffer that refuses to grow beyond max bytes
+// (0: no bound).
+type cappedBuffer struct {
+	bytes.Buffer
+	max int64
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	if b.max > 0 && int64(b.Len())+int64(len(p)) > b.max {
+		return 0, fmt.Errorf("the host section (the host graph's ops and constants as text) passes %s, the limit for a program (-max-program-bytes)", ir.FormatBytes(b.max))
+	}
+	return b.Buffer.Write(p)
+}
+
+func (b *cappedBuffer) WriteString(s string) (int, error) { return b.Write([]byte(s)) }
 
 // HostValueName is the host-graph value carried by a port: the port name,
 // or for "<name>@<segment>" ports, name (when the full name is not a value).

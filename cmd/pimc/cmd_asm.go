@@ -19,6 +19,8 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", "", "output file (default: FILE with the extension .pimb; - for stdout)")
 	tflag := fs.String("target", "", "hardware description to bind, validate against and embed (file or preset; default: the .targetdesc lines of the program, else "+target.DefaultPreset+"); one with another architecture than the program's is refused")
 	withOutputRules(fs)
+	maxProg := programLimit(fs)
+	addLimitFlags(fs) // for the host graph of a compiled model's listing
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseCode(err)
@@ -68,6 +70,13 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "pimc asm: %s: %v\n", in, err)
 			return exitInternal // Validate passed, so the fingerprints match
 		}
+	}
+	if *out == "" {
+		*out = strings.TrimSuffix(in, ".pasm") + ".pimb"
+	}
+	if err := checkProgramSize("-o", *out, p, maxProg.n); err != nil {
+		fmt.Fprintf(stderr, "pimc asm: %s: %v\n", in, err)
+		return exitUser
 	}
 	b, err := isa.EncodeBinary(p)
 	if err != nil {

@@ -41,6 +41,7 @@ func readTensorFile(path string) (map[string]*tensor.Tensor, error) {
 
 func runCompile(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-target FILE|PRESET] [-replicate off|auto|N] [-S PROG.pasm] [-verify-with IN.pb] [-shape name=DIMS] [-bind name=FILE]", stderr)
+	addLimitFlags(fs)
 	var pf pipelineFlags
 	pf.register(fs, "")
 	out := fs.String("o", "", "write the program to this .pimb file (required; - for stdout)")
@@ -56,6 +57,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	fs.Var(binds, "bind", "fix a graph input to the tensor in a file, making it a constant (e.g. weights passed as an input): name=FILE.pb|FILE.npy (repeatable)")
 	replicate := fs.String("replicate", defaultReplicate, "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option; docs/BACKEND.md §2)")
 	withOutputRules(fs)
+	maxProg := programLimit(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseCode(err)
@@ -130,9 +132,12 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 			return passErrorCode(err)
 		}
 	}
-	res, err := backend.Compile(g, tgt, backend.Options{})
+	res, err := backend.Compile(g, tgt, backend.Options{MaxHostBytes: maxProg.n})
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", pos[0], err))
+	}
+	if err := checkProgramSize("-o", *out, res.Prog, maxProg.n); err != nil {
+		return fail(err)
 	}
 	bin, err := isa.EncodeBinary(res.Prog)
 	if err != nil {
@@ -147,11 +152,20 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 			return code
 		}
 	}
+	// The assembly streams to a pending file first, so a text above
+	// -max-program-bytes leaves neither output behind.
+	var asmOut *stream
+	if *asm != "" {
+		if asmOut, err = startAsm("-S", *asm, res.Prog, maxProg.n, stdout); err != nil {
+			return fail(err)
+		}
+		defer asmOut.abort()
+	}
 	if err := writeOutput(*out, bin, stdout); err != nil {
 		return fail(err)
 	}
-	if *asm != "" {
-		if err := writeOutput(*asm, isa.FormatAsm(res.Prog), stdout); err != nil {
+	if asmOut != nil {
+		if err := asmOut.commit(); err != nil {
 			return fail(err)
 		}
 	}

@@ -26,6 +26,7 @@ func init() {
 
 func runCompress(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("compress", "MODEL.onnx -dataset mnist|fashion-mnist|DIR -config C.yaml -o OUT.onnx [-mode admm|layerwise] [-resume]", stderr)
+	addLimitFlags(fs)
 	dataset := fs.String("dataset", "", "training data (admm) or calibration data (layerwise): mnist, fashion-mnist or a folder")
 	config := fs.String("config", "", "compression config (YAML, docs/ADMM.md); required")
 	out := fs.String("o", "", "output ONNX model, with the weight codes recorded in metadata pimc.quant (- for stdout)")

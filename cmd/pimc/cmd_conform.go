@@ -15,6 +15,7 @@ func init() {
 
 func runConform(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("conform", "[-rtol R] [-atol A] [-q] [-j N] DIR...", stderr)
+	addLimitFlags(fs)
 	rtol := fs.Float64("rtol", conform.DefaultTolerance.RTol, "relative tolerance for float outputs")
 	atol := fs.Float64("atol", conform.DefaultTolerance.ATol, "absolute tolerance for float outputs")
 	quiet := fs.Bool("q", false, "print only failures and the summary")

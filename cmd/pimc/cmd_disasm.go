@@ -22,6 +22,7 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 	tflag := fs.String("target", "", "hardware description for -check (file or preset; default: the one the program embeds, for older programs "+target.DefaultPreset+"); one with another architecture is refused")
 	stats := fs.Bool("stats", false, "print a static summary (instructions per opcode and per source, weight rows, constants) instead of the assembly")
 	withOutputRules(fs)
+	maxProg := programLimit(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseCode(err)
@@ -53,17 +54,25 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 			return exitUser
 		}
 	}
-	var b bytes.Buffer
-	if *stats {
-		writeProgramStats(&b, p)
-	} else if err := isa.PrintAsm(&b, p); err != nil {
-		fmt.Fprintf(stderr, "pimc disasm: %v\n", err)
-		return exitInternal
-	}
 	if *out == "" {
 		*out = "-"
 	}
-	if err := writeOutput(*out, b.Bytes(), stdout); err != nil {
+	if *stats {
+		var b bytes.Buffer
+		writeProgramStats(&b, p)
+		if err := writeOutput(*out, b.Bytes(), stdout); err != nil {
+			fmt.Fprintf(stderr, "pimc disasm: %v\n", err)
+			return exitUser
+		}
+		return exitOK
+	}
+	// The assembly streams to its destination as it is formatted: it can be
+	// ten times the size of the .pimb.
+	s, err := startAsm("-o", *out, p, maxProg.n, stdout)
+	if err == nil {
+		err = s.commit()
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "pimc disasm: %v\n", err)
 		return exitUser
 	}

@@ -20,6 +20,7 @@ func init() {
 
 func runEval(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("eval", "MODEL.onnx|MODEL.pir|PROG.pimb -dataset mnist|fashion-mnist|DIR [-limit N] [-j N] [-target FILE|PRESET] [-report R.json] [-v]", stderr)
+	addLimitFlags(fs)
 	dataset := fs.String("dataset", "", "test data: mnist, fashion-mnist, or a folder with test/ (.npy files + labels.txt); required")
 	limit := fs.Int("limit", 0, "evaluate the first N test images only (0: all)")
 	jobs := fs.Int("j", -1, "programs: simulate this many images at once (-1: all cores; results are identical for any value); models use every core")

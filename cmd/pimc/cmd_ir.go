@@ -16,6 +16,7 @@ func init() {
 
 func runIR(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("ir", "MODEL.onnx|MODEL.pir [-passes=...] [-print-after=all] [-o OUT.pir] [-dot OUT.dot]", stderr)
+	addLimitFlags(fs)
 	var pf pipelineFlags
 	pf.register(fs, "")
 	shapes := shapeFlag{}

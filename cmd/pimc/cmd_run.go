@@ -19,6 +19,7 @@ func init() {
 
 func runRun(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", "MODEL.onnx|MODEL.pir -i IN.pb|IN.npy [-i IN2 ...] [-batch N] [-o OUT.pb|OUT.npy|DIR] [-shape name=1x3x32x32]", stderr)
+	addLimitFlags(fs)
 	var ins listFlag
 	shapes := shapeFlag{}
 	fs.Var(&ins, "i", "input tensor file (.pb TensorProto or .npy), one per graph input, in order; its shape must be the input's (leading 1s may be added or left out), or a batch along dimension 0 when the model's batch dimension is dynamic or -batch is given")

@@ -24,6 +24,7 @@ func init() {
 
 func runSim(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("sim", "PROG.pimb|PROG.pasm -i IN.pb|IN.npy [-i ...] [-batch N] [-o OUT] [-report R.json] [-target FILE|PRESET] [-raw] [-j N] [-q] [-trace FILE]", stderr)
+	addLimitFlags(fs)
 	var ins listFlag
 	fs.Var(&ins, "i", "input tensor file (.pb or .npy), one per model input (or input port) in order; its shape must be the input's, or a batch along dimension 0 when the model's batch dimension is dynamic or -batch is given")
 	batchN := fs.Int("batch", 0, batchUsage)

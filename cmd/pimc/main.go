@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"sort"
+
+	"github.com/pimc-dev/pimc/ir"
 )
 
 // Exit codes shared by every subcommand.
@@ -70,6 +72,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			code = exitInternal
 		}
 	}()
+	ir.SetLimits(ir.Limits{}) // the defaults, unless the command's flags say otherwise (limit_flags.go)
 	return c.run(args[1:], stdout, stderr)
 }
 
