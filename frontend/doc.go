@@ -17,6 +17,11 @@
 //     into one reshape; results above a size or cost bound stay nodes;
 //   - operands that must be constant (Reshape's shape, Pad's pads, axes,
 //     Clip bounds ...) but come from a graph input give *NeedsConstantError;
+//   - sizes are bounded by ir.Limits: an initializer, a Constant tensor or a
+//     tensor file is checked against the per-value limit from its declared
+//     dims before it is decoded, each node's outputs by ir.InferNode, and a
+//     running total over initializers, inputs and node outputs against the
+//     total limit, so the error names the node that asks for too much;
 //   - every node that cannot be lowered (unknown op or domain, unsupported
 //     variant such as Pad mode "reflect") is collected, and the import fails
 //     with one *UnsupportedError listing them all. Malformed models give an

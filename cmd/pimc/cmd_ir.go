@@ -84,12 +84,17 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *out != "" {
-		var b bytes.Buffer
-		if err := ir.Print(&b, g, ir.PrintOptions{}); err != nil {
-			fmt.Fprintf(stderr, "pimc ir: %v\n", err)
-			return exitInternal
+		// Streamed to the pending file: with every constant in full, the
+		// text is several times the size of the model.
+		o, err := createOutput(*out, stdout)
+		if err == nil {
+			if err = ir.Print(o, g, ir.PrintOptions{}); err != nil {
+				o.abort()
+			} else {
+				err = o.commit()
+			}
 		}
-		if err := writeOutput(*out, b.Bytes(), stdout); err != nil {
+		if err != nil {
 			fmt.Fprintf(stderr, "pimc ir: %v\n", err)
 			return exitUser
 		}

@@ -12,6 +12,9 @@
 // numbers. Run recycles a value's buffer once its last reader has run,
 // keeping track of views (reshape, flatten, identity share storage).
 // Kernels never panic on user input; a panic is reported as a BUG error.
+// Before a run, the graph's values (batched ones scaled) are checked against
+// ir.Limits, and before each kernel its outputs: a value above the limits is
+// an error naming the node, never an allocation.
 //
 // Allowed imports: ir, ir/tensor, gonum, the standard library.
 package interp
