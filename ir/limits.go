@@ -16,8 +16,8 @@ import (
 // f16 or bf16 element, 8 per f64, integer or bool element.
 //
 // The limits are checked where sizes become known, before anything is
-// allocated: shape inference (InferNode, so the frontend, the passes and
-// Verify), the .pir parser (declared types, before a constant's payload
+// allocated: shape inference (InferNode and InferGraph, so the frontend),
+// the pass manager (before and after every pass), the .pir parser (declared types, before a constant's payload
 // is read), the frontend's reading of initializers and Constant nodes
 // (declared dims), constant folding (frontend and the constant-fold pass
 // evaluate through the interpreter) and the interpreter (every node's
@@ -115,7 +115,7 @@ func CheckValueSize(what string, t Type) error {
 
 // SizeTotal accumulates the sizes of a graph's values against the total
 // limit, for checks that see the values one by one (the frontend, the .pir
-// parser, Verify). The zero value is ready to use.
+// parser). The zero value is ready to use.
 type SizeTotal struct{ bytes int64 }
 
 // Add counts a value of type t; once the sum passes the total limit it

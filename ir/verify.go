@@ -69,9 +69,8 @@ func RegisterCheck(name string, fn GraphCheck) {
 // defined once and before use, graph outputs defined, no nil where a value
 // is required), op schema (known op, arity, attribute names, kinds and
 // presence), stage legality, types (re-running shape inference and
-// comparing with the recorded types), value sizes against the limits
-// (Limits), constants (payload length, storage field and integer range
-// against the type) and quantization parameters.
+// comparing with the recorded types), constants (payload length, storage
+// field and integer range against the type) and quantization parameters.
 // Verify never panics, whatever the graph.
 func Verify(g *Graph) error {
 	if g == nil {
@@ -96,9 +95,6 @@ type verifier struct {
 	broken   bool // structural problems: skip the registered checks
 	names    *printer
 	badType  map[*Value]bool // recorded type known wrong or unchecked
-	// total sums the sizes of the values seen so far (Limits.TotalBytes).
-	total         SizeTotal
-	totalReported bool
 }
 
 func (v *verifier) add(n *Node, origin, format string, args ...any) {
@@ -404,9 +400,8 @@ func knownAttrs(info *OpInfo) string {
 	return " (known: " + strings.Join(names, ", ") + ")"
 }
 
-// checkType reports a value without an element type, with a negative
-// dimension, or above the size limits (Limits; the total is reported once,
-// at the value that crosses it).
+// checkType reports a value without an element type or with a negative
+// dimension.
 func (v *verifier) checkType(n *Node, origin string, x *Value) {
 	if x.Type.DType == tensor.Invalid || x.Type.DType.Bits() == 0 {
 		v.add(n, origin, "%s has no valid element type (%s)", v.valueName(x), x.Type.DType)
@@ -416,12 +411,6 @@ func (v *verifier) checkType(n *Node, origin string, x *Value) {
 			v.add(n, origin, "%s has a negative dimension in %s", v.valueName(x), tensor.ShapeString(x.Type.Shape))
 			break
 		}
-	}
-	if err := CheckValueSize(v.valueName(x)+":", x.Type); err != nil {
-		v.add(n, origin, "%v", err)
-	} else if err := v.total.Add(v.valueName(x)+":", x.Type); err != nil && !v.totalReported {
-		v.add(n, origin, "%v", err)
-		v.totalReported = true
 	}
 }
 

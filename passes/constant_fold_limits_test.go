@@ -1,6 +1,7 @@
 package passes
 
 import (
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -34,5 +35,40 @@ func TestConstantFoldRespectsTheValueLimit(t *testing.T) {
 	}
 	if fill.IsConst() {
 		t.Error("the refused node was folded")
+	}
+}
+
+func init() {
+	Register(&Info{
+		Name: "test-grow", Summary: "adds a 4 KiB constant", Produces: SameStage,
+		New: func(Options) (Pass, error) {
+			return PassFunc(func(_ *Context, g *ir.Graph) (bool, error) {
+				g.AddConst("grown", tensor.New(tensor.Float32, 1024))
+				return true, nil
+			}), nil
+		},
+	})
+}
+
+// TestManagerChecksSizesAfterEveryPass: a pass that takes the graph above
+// the total limit stops the pipeline with the limit named, as a resource
+// limit and not as a broken pass (no IR dump is written).
+func TestManagerChecksSizesAfterEveryPass(t *testing.T) {
+	g := smallGraph(t)
+	prev := ir.SetLimits(ir.Limits{TotalBytes: 4 << 10})
+	defer ir.SetLimits(prev)
+	m := NewManager()
+	m.DumpDir = t.TempDir()
+	err := m.RunString(g, "identity-elim,test-grow,dce")
+	want := `passes: after pass test-grow: constant "grown": f32[1024] brings the values of the graph to 4.2 KiB, above the 4 KiB total limit (-max-total-bytes)`
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v\nwant %s", err, want)
+	}
+	if ents, _ := os.ReadDir(m.DumpDir); len(ents) != 0 {
+		t.Errorf("dumps written: %v", ents)
+	}
+	ir.SetLimits(ir.Limits{TotalBytes: 256})
+	if err := NewManager().RunString(smallGraph(t), "dce"); err == nil || !strings.Contains(err.Error(), "passes: the input graph: ") {
+		t.Errorf("input graph above the limit: %v", err)
 	}
 }

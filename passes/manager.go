@@ -107,6 +107,9 @@ func (m *Manager) Run(g *ir.Graph, p *Pipeline) error {
 			return fmt.Errorf("passes: the input graph does not verify (before any pass ran): %w", err)
 		}
 	}
+	if err := ir.CheckGraphSize(g); err != nil {
+		return fmt.Errorf("passes: the input graph: %w", err)
+	}
 	for _, step := range p.Steps {
 		if err := m.runStep(g, step); err != nil {
 			return err
@@ -167,6 +170,13 @@ func (m *Manager) runStep(g *ir.Graph, step *Step) error {
 			}
 			return fmt.Errorf("passes: pass %s produced an invalid graph (%s):\n%w", name, where, verr)
 		}
+	}
+	// A pass may grow the graph (new weight constants next to the old
+	// ones, integers held in 8 bytes, zero_insert): the size limits hold
+	// after every pass, verified or not. Above them the graph is valid, so
+	// this is no broken-pass report and leaves no dump.
+	if err := ir.CheckGraphSize(g); err != nil {
+		return fmt.Errorf("passes: after pass %s: %w", name, err)
 	}
 	// Timings are cheap to keep; Report shows them only with TimePasses.
 	m.recordTiming(name, changed, elapsed, verifyTime)

@@ -26,6 +26,7 @@ func main() {
 	files := map[string][]byte{
 		"cos30000.onnx":           hostile.ConstantOfShape(30000),
 		"cos20000.onnx":           hostile.ConstantOfShape(20000),
+		"cos16000.onnx":           hostile.ConstantOfShape(16000), // 0.95 GiB: just under the default limit
 		"cos6000.onnx":            hostile.ConstantOfShape(6000),
 		"pad15000.onnx":           hostile.Pad(15000),
 		"broadcast30000.onnx":     hostile.Broadcast(30000),
