@@ -33,8 +33,11 @@ type Limits struct {
 	// holds during a run and of what constant folding can materialize
 	// (folding turns node outputs into constants, so it never raises the
 	// sum). Without it, a thousand values just under ValueBytes would pass
-	// one by one. The default, DefaultMaxTotalBytes, is 4 GiB (VGG-19: 0.6
-	// GiB of float weights).
+	// one by one. The default, DefaultMaxTotalBytes, is 2 GiB: VGG-19 (0.5
+	// GiB of float weights) imports, runs and quantizes under it, and
+	// peak memory stays a small multiple of it (the garbage collector lets
+	// the heap grow to twice what is live; quantization's calibration
+	// keeps every activation of a run).
 	TotalBytes int64
 }
 
@@ -42,7 +45,7 @@ type Limits struct {
 // that read models state them.
 const (
 	DefaultMaxValueBytes = 1 << 30
-	DefaultMaxTotalBytes = 4 << 30
+	DefaultMaxTotalBytes = 2 << 30
 )
 
 // DefaultLimits returns the default limits.

@@ -150,8 +150,7 @@ func EncodeBinary(p *Program) ([]byte, error) {
 
 	minor := uint16(0)
 	if len(p.Host) > 0 {
-		w.b.Write(p.Host)
-		add(SecHost, w.take())
+		add(SecHost, p.Host) // not copied: it may be most of the file
 		minor = 1
 	}
 	if declaresMACs(p.Sources) {
@@ -177,7 +176,7 @@ func EncodeBinary(p *Program) ([]byte, error) {
 	// Header, table, data.
 	n := len(secs)
 	off := uint64(headerSize + sectionEntry*n)
-	out := make([]byte, headerSize+sectionEntry*n)
+	out := make([]byte, headerSize+sectionEntry*n, EncodedSize(p))
 	copy(out, Magic)
 	le.PutUint16(out[8:], FormatMajor)
 	le.PutUint16(out[10:], minor)
