@@ -39,9 +39,9 @@ func TestBatteryBounds(t *testing.T) {
 	runCases(t, []Case{
 		// ONNX models of a few hundred bytes.
 		{Name: "onnx/constant-of-shape/run", Setup: withHostile("m.onnx", hostile.ConstantOfShape(30000)),
-			Args: strs("run", "m.onnx", "-i", "x.npy"), Code: 1, Stderr: strs("pimc run: frontend: m.onnx: "+cos), MaxRSSMiB: boundsRSS},
+			Args: strs("run", "m.onnx", "-i", "x.npy"), Code: 1, Stderr: strs("pimc run: frontend: m.onnx: " + cos), MaxRSSMiB: boundsRSS},
 		{Name: "onnx/constant-of-shape/compile", Setup: withHostile("m.onnx", hostile.ConstantOfShape(30000)),
-			Args: strs("compile", "m.onnx", "-o", "m.pimb", "-S", "m.pasm"), Code: 1, Stderr: strs("pimc compile: frontend: m.onnx: "+cos), MaxRSSMiB: boundsRSS},
+			Args: strs("compile", "m.onnx", "-o", "m.pimb", "-S", "m.pasm"), Code: 1, Stderr: strs("pimc compile: frontend: m.onnx: " + cos), MaxRSSMiB: boundsRSS},
 		{Name: "onnx/constant-of-shape-20000/compile", Setup: withHostile("m.onnx", hostile.ConstantOfShape(20000)),
 			Args: strs("compile", "m.onnx", "-o", "m.pimb"), Code: 1, Stderr: strs("m.onnx", `"ConstantOfShape_0"`, "f32[1,1,20000,20000] is 1.5 GiB, "+limit), MaxRSSMiB: boundsRSS},
 		{Name: "onnx/pad/run", Setup: withHostile("m.onnx", hostile.Pad(15000)),
@@ -73,9 +73,9 @@ func TestBatteryBounds(t *testing.T) {
 
 		// .pir texts and the host section of a program.
 		{Name: "pir/huge-constant/ir", Setup: withHostile("m.pir", hostile.PIRConstant(30000)),
-			Args: strs("ir", "m.pir"), Code: 1, Stderr: strs("m.pir:4:13: %big: f32[1,1,30000,30000] is 3.4 GiB, "+limit), MaxRSSMiB: boundsRSS},
+			Args: strs("ir", "m.pir"), Code: 1, Stderr: strs("m.pir:4:13: %big: f32[1,1,30000,30000] is 3.4 GiB, " + limit), MaxRSSMiB: boundsRSS},
 		{Name: "pir/huge-node/run", Setup: withHostile("m.pir", hostile.PIRConstantOfShape(30000)),
-			Args: strs("run", "m.pir", "-i", "x.npy"), Code: 1, Stderr: strs("m.pir:5:7: %big: f32[1,1,30000,30000] is 3.4 GiB, "+limit), MaxRSSMiB: boundsRSS},
+			Args: strs("run", "m.pir", "-i", "x.npy"), Code: 1, Stderr: strs("m.pir:5:7: %big: f32[1,1,30000,30000] is 3.4 GiB, " + limit), MaxRSSMiB: boundsRSS},
 		{Name: "pimb/huge-host-graph/sim", Setup: func(t *testing.T, dir string) {
 			b, err := isa.EncodeBinary(hostProgram(t))
 			if err != nil {
