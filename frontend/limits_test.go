@@ -3,7 +3,6 @@ package frontend
 import (
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -17,14 +16,6 @@ import (
 func withLimits(t *testing.T, l ir.Limits) {
 	prev := ir.SetLimits(l)
 	t.Cleanup(func() { ir.SetLimits(prev) })
-}
-
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 // TestImportRefusesHostileModels: every hostile model is refused at the
