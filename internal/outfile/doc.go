@@ -41,7 +41,13 @@
 // behind. Elsewhere, and on file systems that refuse O_TMPFILE, the
 // temporary file is a hidden ".NAME.tmp-RANDOM" created with O_EXCL next to
 // the target; AbortPending removes those (the CLI calls it on SIGINT,
-// SIGTERM and SIGHUP), but a SIGKILL can leave one behind.
+// SIGTERM and SIGHUP). A SIGKILL can leave one behind (and, on Linux, the
+// name an O_TMPFILE file has for the instant between being linked and
+// renamed over an existing target), so every temporary file is locked
+// (flock) by its writer until Commit or Abort, and Create first removes
+// the temporary files of its target that no live process holds
+// (RemoveStale, stale.go): the next write of a path cleans up after a
+// killed one.
 //
 // Allowed imports: the standard library only. Every pimc package may
 // import it.

@@ -83,8 +83,12 @@ func openDirect(t *target) (*File, error) {
 // folder, with the mode and owner the target will have.
 func openTemp(t *target, perm os.FileMode) (*File, error) {
 	dir := filepath.Dir(t.real)
+	removeStale(t.real) // best effort: a folder may be writable but not readable
 	f, err := openUnnamed(dir, perm)
 	tmp := ""
+	if err == nil {
+		lockTemp(f) // before linkUnnamed gives it a name (stale.go)
+	}
 	if errors.Is(err, errUnsupported) {
 		tmp, f, err = openNamed(t.real, perm)
 	}
@@ -106,7 +110,9 @@ func openTemp(t *target, perm os.FileMode) (*File, error) {
 }
 
 // openNamed creates a new hidden temporary file next to real (O_EXCL, so
-// it is ours) and registers it for AbortPending.
+// it is ours), locks it (stale.go) and registers it for AbortPending. A
+// RemoveStale between the creation and the lock may have removed it as
+// stale, hence the check that the name is still the locked file.
 func openNamed(real string, perm os.FileMode) (string, *os.File, error) {
 	for range 10 {
 		name := tempName(real)
@@ -117,6 +123,11 @@ func openNamed(real string, perm os.FileMode) (string, *os.File, error) {
 		if err != nil {
 			return "", nil, err
 		}
+		lockTemp(f)
+		if !sameFile(f, name) {
+			f.Close()
+			continue
+		}
 		if err := addTemp(name); err != nil {
 			f.Close()
 			os.Remove(name)
@@ -125,6 +136,13 @@ func openNamed(real string, perm os.FileMode) (string, *os.File, error) {
 		return name, f, nil
 	}
 	return "", nil, errors.New("no free temporary file name")
+}
+
+// sameFile reports whether name is the open file f.
+func sameFile(f *os.File, name string) bool {
+	fi, err1 := f.Stat()
+	ni, err2 := os.Stat(name)
+	return err1 == nil && err2 == nil && os.SameFile(fi, ni)
 }
 
 // tempName is a fresh hidden name in the folder of real.
