@@ -117,6 +117,7 @@ func Compress(g *ir.Graph, o Options) (*Result, error) {
 		tr = tr.Head(h.Limit)
 	}
 	res := &Result{AccBefore: math.NaN(), AccAfter: math.NaN(), LossBefore: math.NaN(), LossAfter: math.NaN()}
+	phases := plan(h, r.anyPrune, r.anyQuant)
 	st := o.Resume
 	if st == nil {
 		st = r.newState()
@@ -125,11 +126,10 @@ func Compress(g *ir.Graph, o Options) (*Result, error) {
 				return nil, err
 			}
 		}
-	} else if err := r.restore(st); err != nil {
+	} else if err := r.restore(st, phases); err != nil {
 		return nil, err
 	}
 	res.LossBefore, res.AccBefore = st.LossBefore, st.AccBefore
-	phases := plan(h, r.anyPrune, r.anyQuant)
 	for st.Phase < len(phases) {
 		ph := phases[st.Phase]
 		if st.Epoch == 0 {

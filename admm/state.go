@@ -1,9 +1,9 @@
 package admm
 
 import (
-	"bytes"
-	"encoding/gob"
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/pimc-dev/pimc/train"
 )
@@ -31,8 +31,6 @@ type State struct {
 	Opt     *train.OptimizerState
 	ActMax  []float32 // running maxima of the act_bits quantizers
 }
-
-const stateVersion = 1
 
 func (r *run) newState() *State { return &State{Version: stateVersion} }
 
@@ -66,41 +64,34 @@ func (r *run) save(st *State) {
 	st.Pruned, st.Frozen = r.pruned, r.frozen
 }
 
-// restore loads st into the run, checking it belongs to the same model.
-func (r *run) restore(st *State) error {
-	ps, bs := r.m.Params(), r.m.Buffers()
-	if st.Version != stateVersion || len(st.Params) != len(ps)+len(bs) || len(st.Masks) != len(ps) || len(st.Z) != len(r.layers) {
-		return fmt.Errorf("admm: checkpoint does not match this model and configuration")
+// ErrCheckpointMismatch is the error (errors.Is) of Compress when
+// Options.Resume is not a state that this model and configuration could
+// have written.
+var ErrCheckpointMismatch = errors.New("checkpoint does not fit this model and configuration")
+
+// restore loads st into the run after checking that it is a state this
+// run could have written (checkState); on an error the run is unchanged.
+func (r *run) restore(st *State, phases []phasePlan) error {
+	if err := r.checkState(st, phases); err != nil {
+		return fmt.Errorf("admm: %w: %v", ErrCheckpointMismatch, err)
 	}
+	ps, bs := r.m.Params(), r.m.Buffers()
 	for i, p := range append(append([]*train.Param{}, ps...), bs...) {
-		if len(st.Params[i]) != p.Len() {
-			return fmt.Errorf("admm: checkpoint parameter %q has %d values, the model %d", p.Name, len(st.Params[i]), p.Len())
-		}
 		copy(p.Data.F32, st.Params[i])
 	}
 	for i, p := range ps {
-		if len(st.Masks[i]) == 0 {
-			p.Mask = nil
-			continue
+		p.Mask = nil
+		if len(st.Masks[i]) != 0 {
+			p.Mask = append([]float32(nil), st.Masks[i]...)
 		}
-		if len(st.Masks[i]) != p.Len() {
-			return fmt.Errorf("admm: checkpoint mask %d has %d values, the parameter %d", i, len(st.Masks[i]), p.Len())
-		}
-		p.Mask = append([]float32(nil), st.Masks[i]...)
 	}
 	for i, b := range r.layers {
-		if len(st.Z[i]) != 0 && len(st.Z[i]) != b.w.Len() {
-			return fmt.Errorf("admm: checkpoint Z of layer %q has %d values, want %d", b.name, len(st.Z[i]), b.w.Len())
-		}
 		b.z = append([]float32(nil), st.Z[i]...)
 		b.u = append([]float32(nil), st.U[i]...)
 		b.rho, b.active = st.Rho[i], st.Active[i]
 	}
 	r.pruned, r.frozen = st.Pruned, st.Frozen
 	r.resumeOpt, r.resumeShadow, r.resumeActMax = st.Opt, nil, st.ActMax
-	if len(st.Shadows) != 0 && len(st.Shadows) != len(ps) {
-		return fmt.Errorf("admm: checkpoint has %d shadows, the model %d parameters", len(st.Shadows), len(ps))
-	}
 	for i, sh := range st.Shadows {
 		if len(sh) == 0 {
 			continue
@@ -113,20 +104,124 @@ func (r *run) restore(st *State) error {
 	return nil
 }
 
-// EncodeState serializes st (gob).
-func EncodeState(st *State) ([]byte, error) {
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(st); err != nil {
-		return nil, fmt.Errorf("admm: checkpoint: %v", err)
+// checkState checks every field of st against the run: its position
+// against the phase plan, every array's length against the parameter or
+// layer it belongs to, masks of exact 0s and 1s that zero their weights and,
+// once the hard prune is done, satisfy the layer's constraints, and an
+// optimizer state the configured optimizer takes. A checkpoint that passes
+// resumes to a result inside its constraint sets, whatever its values.
+func (r *run) checkState(st *State, phases []phasePlan) error {
+	if st.Version != stateVersion {
+		return fmt.Errorf("version %d, want %d", st.Version, stateVersion)
 	}
-	return b.Bytes(), nil
+	done := 0
+	switch {
+	case st.Phase > len(phases):
+		return fmt.Errorf("phase %d of %d", st.Phase+1, len(phases))
+	case st.Phase == len(phases) && st.Epoch != 0:
+		return fmt.Errorf("epoch %d after the last phase", st.Epoch)
+	case st.Phase < len(phases) && st.Epoch >= phases[st.Phase].epochs:
+		return fmt.Errorf("epoch %d of phase %s, which has %d", st.Epoch, phases[st.Phase].name, phases[st.Phase].epochs)
+	}
+	for _, ph := range phases[:st.Phase] {
+		done += ph.epochs
+	}
+	if st.Global != done+st.Epoch || len(st.Log) != st.Global {
+		return fmt.Errorf("%d epochs done and %d logged, the position (phase %d, epoch %d) says %d", st.Global, len(st.Log), st.Phase+1, st.Epoch, done+st.Epoch)
+	}
+	ps, bs := r.m.Params(), r.m.Buffers()
+	all := append(append([]*train.Param{}, ps...), bs...)
+	if len(st.Params) != len(all) || len(st.Masks) != len(ps) || (len(st.Shadows) != 0 && len(st.Shadows) != len(ps)) {
+		return fmt.Errorf("%d parameter arrays, %d masks and %d shadows for a model of %d parameters and %d buffers", len(st.Params), len(st.Masks), len(st.Shadows), len(ps), len(bs))
+	}
+	for i, p := range all {
+		if len(st.Params[i]) != p.Len() {
+			return fmt.Errorf("parameter %q has %d values, the model %d", p.Name, len(st.Params[i]), p.Len())
+		}
+	}
+	for i, p := range ps {
+		if err := checkMask(p.Name, st.Masks[i], st.Params[i]); err != nil {
+			return err
+		}
+		if i < len(st.Shadows) && len(st.Shadows[i]) != 0 {
+			if len(st.Shadows[i]) != p.Len() {
+				return fmt.Errorf("shadow of %q has %d values, want %d", p.Name, len(st.Shadows[i]), p.Len())
+			}
+			if err := checkMask(p.Name+" (shadow)", st.Masks[i], st.Shadows[i]); err != nil {
+				return err
+			}
+		}
+	}
+	n := len(r.layers)
+	if len(st.Z) != n || len(st.U) != n || len(st.Rho) != n || len(st.Active) != n {
+		return fmt.Errorf("Z, U, rho and active flags of %d, %d, %d and %d layers, the run constrains %d", len(st.Z), len(st.U), len(st.Rho), len(st.Active), n)
+	}
+	index := map[*train.Param]int{}
+	for i, p := range ps {
+		index[p] = i
+	}
+	for i, b := range r.layers {
+		for _, v := range [][]float32{st.Z[i], st.U[i]} {
+			if len(v) != 0 && len(v) != b.w.Len() {
+				return fmt.Errorf("Z or U of layer %q has %d values, want %d", b.name, len(v), b.w.Len())
+			}
+		}
+		if !(st.Rho[i] >= 0 && !math.IsInf(st.Rho[i], 0)) {
+			return fmt.Errorf("rho of layer %q is %v", b.name, st.Rho[i])
+		}
+		if st.Pruned && len(b.spec.Prunes) > 0 {
+			mask := st.Masks[index[b.w]]
+			if len(mask) == 0 {
+				return fmt.Errorf("layer %q is pruned but has no mask", b.name)
+			}
+			if err := Check(mask, b.shape, b.spec.Prunes, nil); err != nil {
+				return fmt.Errorf("mask of layer %q: %v", b.name, err)
+			}
+		}
+	}
+	if st.Opt != nil {
+		if st.Epoch == 0 {
+			return fmt.Errorf("optimizer state at the start of a phase")
+		}
+		o, err := train.NewOptimizer(r.h.Optimizer)
+		if err != nil {
+			return err
+		}
+		so, ok := o.(train.StatefulOptimizer)
+		if !ok {
+			return fmt.Errorf("optimizer state that %s cannot take", r.h.Optimizer)
+		}
+		if err := so.Import(ps, *st.Opt); err != nil {
+			return err
+		}
+	}
+	if len(st.ActMax) != 0 && len(st.ActMax) != len(r.h.ActBits) {
+		return fmt.Errorf("%d activation maxima for %d act_bits layers", len(st.ActMax), len(r.h.ActBits))
+	}
+	for _, v := range st.ActMax {
+		if !(v >= 0 && !math.IsInf(float64(v), 0)) {
+			return fmt.Errorf("activation maximum %v", v)
+		}
+	}
+	return nil
 }
 
-// DecodeState parses a checkpoint written by EncodeState.
-func DecodeState(b []byte) (*State, error) {
-	st := &State{}
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(st); err != nil {
-		return nil, fmt.Errorf("admm: checkpoint: %v", err)
+// checkMask: a mask (empty: none) holds only 0 and 1, one per value, and
+// the values it masks are 0.
+func checkMask(name string, mask, vals []float32) error {
+	if len(mask) == 0 {
+		return nil
 	}
-	return st, nil
+	if len(mask) != len(vals) {
+		return fmt.Errorf("mask of %q has %d values, the parameter %d", name, len(mask), len(vals))
+	}
+	for i, m := range mask {
+		if m != 0 && m != 1 {
+			return fmt.Errorf("mask of %q holds %v at %d, want 0 or 1", name, m, i)
+		}
+		if m == 0 && vals[i] != 0 {
+			return fmt.Errorf("%q is %v at %d where its mask is 0", name, vals[i], i)
+		}
+	}
+	return nil
 }
