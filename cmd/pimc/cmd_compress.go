@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -31,8 +29,8 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	config := fs.String("config", "", "compression config (YAML, docs/ADMM.md); required")
 	out := fs.String("o", "", "output ONNX model, with the weight codes recorded in metadata pimc.quant (- for stdout)")
 	mode := fs.String("mode", "admm", "admm (training with labels) or layerwise (calibration images only, no training)")
-	resume := fs.Bool("resume", false, "continue the run whose checkpoint is -checkpoint")
-	ckpt := fs.String("checkpoint", "", "checkpoint file, written after every epoch (default OUT.onnx.ckpt; with -o -, pimc-compress.ckpt)")
+	resume := fs.Bool("resume", false, "continue the run whose checkpoint is -checkpoint; without one yet, start from the beginning (admm mode; layerwise keeps none)")
+	ckpt := fs.String("checkpoint", "", "checkpoint file, written atomically after every epoch and removed at the end (default OUT.onnx.ckpt; with -o -, pimc-compress.ckpt)")
 	eval := fs.Int("eval", 0, "evaluate on the first N test images (0: all)")
 	withOutputRules(fs)
 	pos, err := parseInterspersed(fs, args)
@@ -99,6 +97,17 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	for _, w := range outputFilterWarnings(g, layers, specs) {
 		fmt.Fprintf(stderr, "pimc compress: warning: %s\n", w)
 	}
+	// The checkpoint is checked before the (slow) dataset loads.
+	digest := compressDigest(modelBytes, cfgBytes, *dataset)
+	var resumeFrom *admm.State
+	switch {
+	case *mode == "admm":
+		if resumeFrom, err = loadCheckpoint(*ckpt, *resume, admm.StateLimit(g, cfg.ADMM), digest, stderr); err != nil {
+			return fail(err)
+		}
+	case *resume:
+		fmt.Fprintf(stderr, "pimc compress: -resume: the layer-wise mode keeps no checkpoint (it has no epochs to lose); running it from the beginning\n")
+	}
 	trainSet, testSet, err := data.Load(*dataset)
 	if err != nil {
 		return fail(err)
@@ -115,38 +124,16 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		if trainSet == nil {
 			return fail(fmt.Errorf("%s has no training set; use -mode layerwise", *dataset))
 		}
-		sum := sha256.Sum256(append(append(append([]byte{}, modelBytes...), cfgBytes...), []byte(*dataset)...))
-		digest := hex.EncodeToString(sum[:])
-		o := admm.Options{Specs: specs, Hyper: cfg.ADMM, Train: trainSet, Test: testSet, Progress: stderr}
-		if *resume {
-			b, err := os.ReadFile(*ckpt)
-			if err != nil {
-				return fail(fmt.Errorf("-resume: %v", err))
-			}
-			st, err := admm.DecodeState(b)
-			if err != nil {
-				return fail(err)
-			}
-			if st.Digest != digest {
-				return fail(fmt.Errorf("-resume: checkpoint %s belongs to another model, config or dataset", *ckpt))
-			}
-			o.Resume = st
-			fmt.Fprintf(stderr, "pimc compress: resuming %s at phase %d epoch %d\n", *ckpt, st.Phase+1, st.Epoch)
-		}
-		o.Checkpoint = func(st *admm.State) error {
-			st.Digest = digest
-			b, err := admm.EncodeState(st)
-			if err != nil {
-				return err
-			}
-			return outfile.WriteFile(*ckpt, b, 0o644)
-		}
+		o := admm.Options{Specs: specs, Hyper: cfg.ADMM, Train: trainSet, Test: testSet, Progress: stderr, Resume: resumeFrom, Checkpoint: checkpointWriter(*ckpt, digest)}
 		ntrain := trainSet.Len()
 		if cfg.ADMM.Limit > 0 {
 			ntrain = min(ntrain, cfg.ADMM.Limit)
 		}
 		fmt.Fprintf(stderr, "pimc compress: ADMM on %s (%d training, %d test images), %d layers constrained\n", *dataset, ntrain, lenOf(testSet), countSpecs(specs))
 		if res, err = admm.Compress(g, o); err != nil {
+			if errors.Is(err, admm.ErrCheckpointMismatch) {
+				err = fmt.Errorf("-resume: checkpoint %s: %v", *ckpt, err)
+			}
 			return fail(err)
 		}
 	case "layerwise":
@@ -236,6 +223,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		if err := os.Remove(*ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintf(stderr, "pimc compress: %v\n", err)
 		}
+		outfile.RemoveStale(*ckpt) // what writes killed before this run left (none: each run rewrites it)
 	}
 	return exitOK
 }

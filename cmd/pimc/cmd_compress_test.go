@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pimc-dev/pimc/admm"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/train"
 )
@@ -55,16 +56,64 @@ admm: {updates: 1, retrain_epochs: 1, quant_updates: 1, quant_retrain_epochs: 1,
 			t.Errorf("%s: checkpoint left after a finished run", mode)
 		}
 	}
-	// Errors: unknown layer names, -resume without a checkpoint (resuming
-	// itself is tested bit for bit in package admm).
+	// Errors: unknown layer names (resuming itself is tested bit for bit in
+	// package admm and under SIGKILL in internal/crashtest).
 	var stdout, stderr bytes.Buffer
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("layers: {nosuch: {wbits: 4}}\n"), 0o644)
 	if code := run([]string{"compress", model, "-dataset", "mnist", "-config", bad, "-o", filepath.Join(dir, "x.onnx")}, &stdout, &stderr); code != exitUser || !strings.Contains(stderr.String(), `"nosuch"`) {
 		t.Errorf("unknown layer: exit %d, stderr %q", code, stderr.String())
 	}
-	stderr.Reset()
-	if code := run([]string{"compress", model, "-dataset", "mnist", "-config", cfg, "-o", filepath.Join(dir, "y.onnx"), "-resume"}, &stdout, &stderr); code != exitUser || !strings.Contains(stderr.String(), "-resume") {
-		t.Errorf("resume without checkpoint: exit %d, stderr %q", code, stderr.String())
+}
+
+// TestCompressResume: -resume without a checkpoint yet starts from the
+// beginning (so one command line starts a run and continues it after any
+// interruption) and gives the model of a run without -resume; a damaged
+// checkpoint or another run's is refused naming the file, before the
+// dataset is read.
+func TestCompressResume(t *testing.T) {
+	needMNIST(t)
+	dir := t.TempDir()
+	model := filepath.Join("..", "..", "testdata", "models", "lenet5", "lenet5.onnx")
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("defaults: {prune: {filter: 0.5}, wbits: 4}\nadmm: {updates: 1, retrain_epochs: 1, quant_updates: 1, quant_retrain_epochs: 1, limit: 128}\n"), 0o644)
+	compress := func(out string, extra ...string) (int, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(append([]string{"compress", model, "-dataset", "mnist", "-config", cfg, "-o", out, "-eval", "50"}, extra...), &stdout, &stderr)
+		return code, stderr.String()
+	}
+	a, b := filepath.Join(dir, "a.onnx"), filepath.Join(dir, "b.onnx")
+	if code, e := compress(a); code != exitOK {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	code, e := compress(b, "-resume")
+	if code != exitOK || !strings.Contains(e, "no checkpoint "+b+".ckpt yet, starting from the beginning") {
+		t.Fatalf("-resume without a checkpoint: exit %d: %s", code, e)
+	}
+	ab, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	if !bytes.Equal(ab, bb) {
+		t.Error("-resume without a checkpoint gave another model than a plain run")
+	}
+
+	ckpt := filepath.Join(dir, "c.onnx.ckpt")
+	other, err := admm.EncodeState(&admm.State{Digest: "another run"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		bytes []byte
+		want  string
+	}{
+		{"truncated", other[:len(other)-5], "truncated"},
+		{"old gob format", []byte("\x0f\xff\x81\x03\x01\x01\x05State"), "not a pimc compress checkpoint"},
+		{"another run's", other, "belongs to another model, config or dataset"},
+	} {
+		os.WriteFile(ckpt, c.bytes, 0o644)
+		code, e := compress(filepath.Join(dir, "c.onnx"), "-resume")
+		if code != exitUser || !strings.Contains(e, ckpt) || !strings.Contains(e, c.want) || strings.Contains(e, "ADMM on") {
+			t.Errorf("%s checkpoint: exit %d, stderr %q; want exit 1 naming %s with %q before loading the dataset", c.name, code, e, ckpt, c.want)
+		}
 	}
 }
