@@ -123,6 +123,9 @@ func (c *Config) Resolve(layers []*Layer) (map[string]Spec, error) {
 		}
 		return nil, fmt.Errorf("no compressible layer named %s (layers: %s)", strings.Join(unknown, ", "), strings.Join(have, ", "))
 	}
+	if err := c.check(names); err != nil {
+		return nil, err
+	}
 	geo := c.Geometry.withDefaults()
 	end := 8
 	if c.EndBits != nil {
@@ -161,6 +164,52 @@ func (c *Config) Resolve(layers []*Layer) (map[string]Spec, error) {
 		out[l.Name] = Spec{Prunes: ps, Bits: bits}
 	}
 	return out, nil
+}
+
+// check reports the problems of the parts of the config that Resolve does
+// not read layer by layer: the admm: hyperparameters (Hyper.check), the
+// geometry, end_bits and the layers act_bits names, all at once, before
+// any training starts.
+func (c *Config) check(layers map[string]bool) error {
+	var errs []error
+	errs = append(errs, c.ADMM.problems()...)
+	g := c.Geometry
+	if g.Rows < 0 || g.Cols < 0 || g.ABits < 0 {
+		errs = append(errs, fmt.Errorf("geometry: rows %d, cols %d, abits %d: want positive values (0: the default)", g.Rows, g.Cols, g.ABits))
+	} else if g = g.withDefaults(); g.ABits >= g.Rows {
+		errs = append(errs, fmt.Errorf("geometry: %d activation bits leave no weight rows in a sub-array of %d rows", g.ABits, g.Rows))
+	}
+	if c.EndBits != nil && (*c.EndBits < 0 || *c.EndBits > 8) {
+		errs = append(errs, fmt.Errorf("end_bits %d: want 0 (like the other layers) or 1..8", *c.EndBits))
+	}
+	var unknown []string
+	for name := range c.ADMM.ActBits {
+		if !layers[name] {
+			unknown = append(unknown, fmt.Sprintf("%q", name))
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		errs = append(errs, fmt.Errorf("admm.act_bits: no compressible layer named %s", strings.Join(unknown, ", ")))
+	}
+	return problems(errs)
+}
+
+// problems is nil, the one error, or one error listing all of them on
+// indented lines.
+func problems(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d problems:", len(errs))
+	for _, e := range errs {
+		b.WriteString("\n  " + e.Error())
+	}
+	return errors.New(b.String())
 }
 
 // prunes turns a {type: ratio} map into constraints ordered coarse to fine.

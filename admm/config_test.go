@@ -17,6 +17,33 @@ func TestConfigErrors(t *testing.T) {
 		{"defaults: {wbits: 9}", "wbits 9"},
 		{"defaults: {wbitz: 4}", "wbitz"},
 		{"layers: {conv2: {prune: {block: 0.5}, tile: [4]}}", "tile"},
+		// Everything Resolve checks before training, all at once.
+		{"admm: {rho_growth: 0.5, batch: -5, lr: .nan, optimizer: rmsprop, updates: 2000000, act_bits: {fc9: 4, fc1: 40}}\ngeometry: {rows: 8}\nend_bits: 12",
+			"9 problems:\n" +
+				"  admm.optimizer \"rmsprop\": want sgd, nesterov or adam\n" +
+				"  admm.lr NaN: want a finite value > 0\n" +
+				"  admm.rho_growth 0.5: want a finite factor >= 1\n" +
+				"  admm.updates 2000000: want 0 (the default) to 1000000\n" +
+				"  admm.batch -5: want 0 (the default) or a positive count\n" +
+				"  admm.act_bits.fc1 40: want 0 to 16 bits\n" +
+				"  geometry: 8 activation bits leave no weight rows in a sub-array of 8 rows\n" +
+				"  end_bits 12: want 0 (like the other layers) or 1..8\n" +
+				"  admm.act_bits: no compressible layer named \"fc9\""},
+		{"admm: {mode: fast}", `admm.mode "fast": want sequential or joint`},
+		{"admm: {quant_retrain: soft}", `admm.quant_retrain "soft"`},
+		{"admm: {act_scale: p99}", `admm.act_scale "p99"`},
+		{"admm: {limit: -1}", "admm.limit -1"},
+		{"admm: {epochs_per_update: -1}", "admm.epochs_per_update -1"},
+		{"admm: {weight_decay: -0.1}", "admm.weight_decay -0.1"},
+		{"admm: {distill: 1.5}", "admm.distill 1.5"},
+		{"admm: {distill_t: .inf}", "admm.distill_t +Inf"},
+		{"admm: {rho: .inf}", "admm.rho +Inf"},
+		{"admm: {purify: 1}", "admm.purify 1"},
+		{"admm: {calib_images: -3}", "admm.calib_images -3"},
+		{"admm: {layerwise_iters: -3}", "admm.layerwise_iters -3"},
+		{"admm: {layerwise_rho: -3}", "admm.layerwise_rho -3"},
+		{"admm: {act_calib_every: -1}", "admm.act_calib_every -1"},
+		{"geometry: {rows: -4}", "geometry: rows -4, cols 0, abits 0: want positive values"},
 	} {
 		cfg, err := ParseConfig([]byte(c.yml))
 		if err == nil {

@@ -1,6 +1,12 @@
 package admm
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+)
 
 // Hyper are the ADMM hyperparameters (the `admm:` section of the config).
 // Zero values take the defaults of PAPER.md §5 noted on each field.
@@ -57,8 +63,92 @@ type Hyper struct {
 	LayerwiseIndependent bool `yaml:"layerwise_independent"`
 }
 
-// withDefaults fills the zero fields.
+// maxEpochCount bounds every epoch and update count of the config, so
+// that their products cannot overflow (a run of a million epochs is
+// already months of training).
+const maxEpochCount = 1_000_000
+
+// check reports every field out of its range, by its YAML key (all of
+// them at once). Zero is always allowed: it selects the default.
+func (h Hyper) check() error { return problems(h.problems()) }
+
+// problems lists the fields out of range (check).
+func (h Hyper) problems() []error {
+	var errs []error
+	bad := func(key string, v any, want string) {
+		errs = append(errs, fmt.Errorf("admm.%s %v: want %s", key, v, want))
+	}
+	oneOf := func(key, v string, allowed ...string) {
+		if v != "" && !slices.Contains(allowed, v) {
+			bad(key, fmt.Sprintf("%q", v), strings.Join(allowed[:len(allowed)-1], ", ")+" or "+allowed[len(allowed)-1])
+		}
+	}
+	oneOf("mode", h.Mode, "sequential", "joint")
+	oneOf("quant_retrain", h.QuantRetrainMode, "frozen", "ste")
+	oneOf("act_scale", h.ActScale, "calib", "running")
+	oneOf("optimizer", h.Optimizer, "sgd", "nesterov", "adam")
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	for _, f := range []struct {
+		key    string
+		v, min float64
+		max    float64 // exclusive when open
+		open   bool
+		want   string
+	}{
+		{"rho", h.Rho, 0, math.Inf(1), false, "a finite value >= 0"},
+		{"rho_max", h.RhoMax, 0, math.Inf(1), false, "a finite value > 0"},
+		{"lr", h.LR, 0, math.Inf(1), false, "a finite value > 0"},
+		{"quant_lr", h.QuantLR, 0, math.Inf(1), false, "a finite value > 0"},
+		{"weight_decay", h.WeightDecay, 0, math.Inf(1), false, "a finite value >= 0"},
+		{"distill", h.Distill, 0, 1, false, "a weight in [0, 1]"},
+		{"distill_t", h.DistillT, 0, math.Inf(1), false, "a finite temperature > 0"},
+		{"purify", h.Purify, 0, 1, true, "a fraction in [0, 1)"},
+		{"layerwise_rho", h.LayerwiseRho, 0, math.Inf(1), false, "a finite value > 0"},
+	} {
+		if !finite(f.v) || f.v < f.min || f.v > f.max || (f.open && f.v == f.max) {
+			bad(f.key, f.v, f.want)
+		}
+	}
+	for _, f := range []struct {
+		key string
+		v   float64
+	}{{"rho_growth", h.RhoGrowth}, {"quant_rho_growth", h.QuantRhoGrowth}} {
+		if f.v != 0 && !(finite(f.v) && f.v >= 1) {
+			bad(f.key, f.v, "a finite factor >= 1")
+		}
+	}
+	for _, f := range []struct {
+		key string
+		v   int
+	}{
+		{"updates", h.Updates}, {"quant_updates", h.QuantUpdates}, {"epochs_per_update", h.EpochsPerStep},
+		{"retrain_epochs", h.Retrain}, {"quant_retrain_epochs", h.QuantRetrain}, {"layerwise_iters", h.LayerwiseIters},
+	} {
+		if f.v < 0 || f.v > maxEpochCount {
+			bad(f.key, f.v, fmt.Sprintf("0 (the default) to %d", maxEpochCount))
+		}
+	}
+	for _, f := range []struct {
+		key string
+		v   int
+	}{{"batch", h.Batch}, {"limit", h.Limit}, {"calib_images", h.CalibImages}, {"act_calib_every", h.ActCalibEvery}} {
+		if f.v < 0 {
+			bad(f.key, f.v, "0 (the default) or a positive count")
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(h.ActBits)) {
+		if b := h.ActBits[name]; b < 0 || b > 16 {
+			bad("act_bits."+name, b, "0 to 16 bits")
+		}
+	}
+	return errs
+}
+
+// withDefaults checks the fields (check) and fills the zero ones.
 func (h Hyper) withDefaults() (Hyper, error) {
+	if err := h.check(); err != nil {
+		return h, err
+	}
 	setF := func(p *float64, d float64) {
 		if *p == 0 {
 			*p = d
@@ -72,20 +162,11 @@ func (h Hyper) withDefaults() (Hyper, error) {
 	if h.Mode == "" {
 		h.Mode = "sequential"
 	}
-	if h.Mode != "sequential" && h.Mode != "joint" {
-		return h, fmt.Errorf("admm.mode %q: want sequential or joint", h.Mode)
-	}
 	if h.QuantRetrainMode == "" {
 		h.QuantRetrainMode = "frozen"
 	}
-	if h.QuantRetrainMode != "frozen" && h.QuantRetrainMode != "ste" {
-		return h, fmt.Errorf("admm.quant_retrain %q: want frozen or ste", h.QuantRetrainMode)
-	}
 	if h.ActScale == "" {
 		h.ActScale = "calib"
-	}
-	if h.ActScale != "calib" && h.ActScale != "running" {
-		return h, fmt.Errorf("admm.act_scale %q: want calib or running", h.ActScale)
 	}
 	if h.Optimizer == "" {
 		h.Optimizer = "sgd"
@@ -110,8 +191,5 @@ func (h Hyper) withDefaults() (Hyper, error) {
 	setI(&h.CalibImages, 256)
 	setI(&h.LayerwiseIters, 30)
 	setF(&h.LayerwiseRho, 0.05)
-	if h.Rho < 0 || h.RhoGrowth < 1 || h.QuantRhoGrowth < 1 || h.Updates < 0 || h.QuantUpdates < 0 || h.Retrain < 0 || h.QuantRetrain < 0 || h.ActCalibEvery < 0 || h.Purify < 0 || h.Purify >= 1 || h.Distill < 0 || h.Distill > 1 || h.DistillT < 0 {
-		return h, fmt.Errorf("admm: hyperparameters out of range: %+v", h)
-	}
 	return h, nil
 }
