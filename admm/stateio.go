@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -159,6 +160,20 @@ func DecodeState(b []byte) (*State, error) {
 	return st, nil
 }
 
+// RunDigest identifies a compress run for its checkpoint (State.Digest):
+// SHA-256 of the model file, the config file and the dataset name, each
+// preceded by its length so that no two different triples hash alike. The
+// CLI refuses to resume from a checkpoint with another digest.
+func RunDigest(model, config []byte, dataset string) string {
+	h := sha256.New()
+	io.WriteString(h, "pimc compress checkpoint\x00")
+	for _, part := range [][]byte{model, config, []byte(dataset)} {
+		h.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(part))))
+		h.Write(part)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // StateLimit is the largest checkpoint a run on g with hyperparameters h
 // can write: every float of the graph's constants (parameters and buffers)
 // in at most eight copies (values, mask, shadow, Z, U, two optimizer
@@ -179,14 +194,18 @@ func StateLimit(g *ir.Graph, h Hyper) int64 {
 // ReadState reads and decodes the checkpoint file path, refusing files
 // larger than limit bytes (StateLimit). Errors name the file.
 func ReadState(path string, limit int64) (*State, error) {
+	// Stat before opening: opening a named pipe for reading waits for a
+	// writer.
+	if fi, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("checkpoint %s: not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("checkpoint %s: not a regular file", path)
-	}
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)

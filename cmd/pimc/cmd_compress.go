@@ -98,7 +98,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc compress: warning: %s\n", w)
 	}
 	// The checkpoint is checked before the (slow) dataset loads.
-	digest := compressDigest(modelBytes, cfgBytes, *dataset)
+	digest := admm.RunDigest(modelBytes, cfgBytes, *dataset)
 	var resumeFrom *admm.State
 	switch {
 	case *mode == "admm":

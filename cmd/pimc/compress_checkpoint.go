@@ -1,9 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,20 +10,6 @@ import (
 	"github.com/pimc-dev/pimc/admm"
 	"github.com/pimc-dev/pimc/internal/outfile"
 )
-
-// compressDigest identifies a compress run for its checkpoint: SHA-256 of
-// the model file, the config file and the dataset name, each preceded by
-// its length so that no two different triples hash alike. A checkpoint
-// with another digest is refused.
-func compressDigest(model, config []byte, dataset string) string {
-	h := sha256.New()
-	io.WriteString(h, "pimc compress checkpoint\x00")
-	for _, part := range [][]byte{model, config, []byte(dataset)} {
-		h.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(part))))
-		h.Write(part)
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
 
 // loadCheckpoint returns the state -resume continues from: nil without
 // -resume, and also when path does not exist yet, so that the same command
