@@ -227,7 +227,7 @@ type enc struct {
 }
 
 func (e *enc) count(n int) {
-	if n > math.MaxUint32 {
+	if uint64(n) > math.MaxUint32 {
 		e.err = fmt.Errorf("%d elements do not fit a uint32 count", n)
 	}
 	e.b = binary.LittleEndian.AppendUint32(e.b, uint32(n))

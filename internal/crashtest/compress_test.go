@@ -30,8 +30,8 @@ var (
 	flagLong  = flag.Bool("crash.long", false, "the longer configuration for runs by hand (docs/ADMM.md \"Crash safety\")")
 )
 
-// shortConfig takes about 1.5 s uninterrupted on 2 cores, most of it
-// loading MNIST. Every piece of state a checkpoint carries changes its
+// shortConfig takes about 1.5 s uninterrupted on 2 idle cores, most of
+// it loading MNIST. Every piece of state a checkpoint carries changes its
 // result: two epochs per ADMM update (a checkpoint inside an update holds
 // the optimizer's momentum and the learning-rate position), masks, Z, U and
 // rho, STE shadows, activation quantizers calibrated every few steps, and
@@ -46,7 +46,8 @@ admm: {updates: 2, epochs_per_update: 2, retrain_epochs: 2, quant_updates: 1, qu
 `
 
 // longConfig (-crash.long) trains on 4096 images with Adam (whose step
-// count is state too) for 20 epochs, about 10 s uninterrupted.
+// count is state too) for 18 epochs, about 10 s uninterrupted on 2 idle
+// cores.
 const longConfig = `
 defaults: {prune: {filter: 0.5, column: 0.6}, wbits: 4}
 layers:
