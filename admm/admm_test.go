@@ -111,6 +111,17 @@ func TestCompressShortRun(t *testing.T) {
 	if res2.AccAfter != res.AccAfter {
 		t.Errorf("resumed run accuracy %v, want %v", res2.AccAfter, res.AccAfter)
 	}
+	// The last checkpoint (after the last epoch, before the output is
+	// written) resumes to the same model without training.
+	last, err := DecodeState(states[len(states)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	res3, _ := compressTest(t, g, tr, te, admmTestConfig, last, nil)
+	sameConsts(t, res.Graph, res3.Graph)
+	if len(res3.Log) != len(res.Log) {
+		t.Errorf("resuming from the end: %d epochs logged, want %d", len(res3.Log), len(res.Log))
+	}
 }
 
 func mustLayers(g *ir.Graph) []*Layer {
