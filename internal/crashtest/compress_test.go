@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -83,8 +84,8 @@ func TestCompressSurvivesSIGKILL(t *testing.T) {
 		kills = *flagKills
 	}
 	st := crashRun(t, "admm", cfg, kills)
-	if st.inCheckpointWrite == 0 || st.beforeCheckpoint == 0 {
-		t.Errorf("no kill landed during a checkpoint write (%d) or before the first checkpoint (%d): the schedule misses part of the run", st.inCheckpointWrite, st.beforeCheckpoint)
+	if st.fired["checkpoint-write"] == 0 || st.beforeCheckpoint == 0 {
+		t.Errorf("no kill landed in a checkpoint write (%d) or before the first checkpoint (%d): the schedule misses part of the run", st.fired["checkpoint-write"], st.beforeCheckpoint)
 	}
 }
 
@@ -230,9 +231,11 @@ func list(dir string) []string {
 	return names
 }
 
-// plan says when an attempt is killed: after a delay, or when it creates
-// the temporary file of its nth checkpoint write or of its output, or when
-// the output takes its place.
+// plan says when an attempt is killed: after a delay, or the moment a
+// name of its nth checkpoint write (the temporary name between the link
+// and the rename; a checkpoint write has one whenever an older checkpoint
+// exists) or of its output appears, or the moment the output is renamed
+// into place.
 type plan struct {
 	kind  string // "" (never), "delay", "checkpoint-write", "output-write", "output-renamed"
 	delay time.Duration
@@ -248,7 +251,7 @@ func (p plan) String() string {
 	case "checkpoint-write":
 		s = fmt.Sprintf("kill in checkpoint write %d", p.nth)
 	case "output-write":
-		s = "kill in the output write"
+		s = "kill when the output gets a name"
 	case "output-renamed":
 		s = "kill when the output is in place"
 	}
@@ -260,10 +263,10 @@ func (p plan) String() string {
 // start, MNIST loading, the first epoch, the first checkpoint write). The
 // others take their kind from a shuffled deck, so every cycle of eight
 // kills has four after a uniform delay within the reference run's duration
-// (any phase), two in the middle of a checkpoint write (the 1st to 3rd of
-// the attempt), one in the middle of the output write and one right after
-// the output took its place, before the checkpoint is removed: moments a
-// delay would rarely hit. Every attempt also runs with its own GOMAXPROCS
+// (any phase), two in a checkpoint write (the 1st to 3rd of the attempt,
+// between the link of its temporary name and the rename), one the moment
+// the output gets a name and one the moment it is renamed into place, both
+// before the checkpoint is removed: moments a delay would rarely hit. Every attempt also runs with its own GOMAXPROCS
 // (1 to 4), as a run resumed on another machine would.
 type scheduler struct {
 	rng        *rand.Rand
@@ -301,6 +304,7 @@ type result struct {
 	stderr    string
 	left      []string // new directory entries right after the kill, and the output
 	hadCkpt   bool
+	fired     bool   // the plan's kill was sent (not only planned)
 	lastEpoch string // the last progress line's phase and epoch
 }
 
@@ -325,8 +329,14 @@ func (h *harness) attempt(dir string, p plan) result {
 	if err := cmd.Start(); err != nil {
 		h.t.Fatal(err)
 	}
+	var fired atomic.Bool
+	kill := func() {
+		if cmd.Process.Kill() == nil {
+			fired.Store(true)
+		}
+	}
 	if p.kind == "delay" {
-		tm := time.AfterFunc(p.delay, func() { cmd.Process.Kill() })
+		tm := time.AfterFunc(p.delay, kill)
 		defer tm.Stop()
 	}
 	var firstCkpt time.Duration
@@ -338,17 +348,22 @@ func (h *harness) attempt(dir string, p plan) result {
 			if moved && name == ckpt && firstCkpt == 0 {
 				firstCkpt = time.Since(start)
 			}
+			// A checkpoint or output write makes a temporary name (a
+			// named temporary file, or the name an O_TMPFILE file has
+			// between its link and its rename over the existing file),
+			// or links the file straight to its name when there is none
+			// yet.
 			isCkptTemp := !moved && strings.Contains(name, ckpt) && name != ckpt
-			isOutTemp := !moved && !isCkptTemp && strings.Contains(name, outName)
+			isOutName := !moved && !isCkptTemp && strings.Contains(name, outName)
 			switch {
 			case killed:
 			case p.kind == "checkpoint-write" && isCkptTemp:
 				if n++; n == p.nth {
-					cmd.Process.Kill()
+					kill()
 					killed = true
 				}
-			case p.kind == "output-write" && isOutTemp, p.kind == "output-renamed" && moved && name == outName:
-				cmd.Process.Kill()
+			case p.kind == "output-write" && isOutName, p.kind == "output-renamed" && moved && name == outName:
+				kill()
 				killed = true
 			}
 			return true
@@ -357,7 +372,7 @@ func (h *harness) attempt(dir string, p plan) result {
 	err = cmd.Wait()
 	w.close()
 	<-done
-	r := result{stderr: stderr.String(), firstCkpt: firstCkpt}
+	r := result{stderr: stderr.String(), firstCkpt: firstCkpt, fired: fired.Load()}
 	if ee, ok := err.(*exec.ExitError); ok {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
 			r.killed = true
@@ -394,21 +409,25 @@ func firstDiff(a, b []byte) int {
 
 // stats counts where the kills landed.
 type stats struct {
-	kills, episodes   int
-	beforeCheckpoint  int // no checkpoint on disk after the kill
-	inCheckpointWrite int // a new checkpoint temporary file was left
-	inOutputWrite     int // a new output temporary file was left
-	afterOutput       int // the output existed when the run died
-	byPlan            map[string]int
-	after             map[string]int // kills by the last epoch finished before them
+	kills, episodes  int
+	beforeCheckpoint int // no checkpoint on disk after the kill
+	ckptTempLeft     int // a new checkpoint temporary file was left
+	outTempLeft      int // a new output temporary file was left
+	afterOutput      int // the output existed when the run died
+	byPlan           map[string]int
+	fired            map[string]int // kills sent as planned, by plan kind (a few die first of another cause: none here)
+	after            map[string]int // kills by the last epoch finished before them
 }
 
 func (s *stats) add(r result, p plan) {
 	if s.byPlan == nil {
-		s.byPlan, s.after = map[string]int{}, map[string]int{}
+		s.byPlan, s.fired, s.after = map[string]int{}, map[string]int{}, map[string]int{}
 	}
 	s.kills++
 	s.byPlan[p.kind]++
+	if r.fired {
+		s.fired[p.kind]++
+	}
 	if !r.hadCkpt {
 		s.beforeCheckpoint++
 	}
@@ -417,9 +436,9 @@ func (s *stats) add(r result, p plan) {
 		case n == outName:
 			s.afterOutput++
 		case strings.Contains(n, outName+".ckpt") && n != outName+".ckpt":
-			s.inCheckpointWrite++
+			s.ckptTempLeft++
 		case strings.Contains(n, outName) && n != outName+".ckpt":
-			s.inOutputWrite++
+			s.outTempLeft++
 		}
 	}
 	at := r.lastEpoch
@@ -437,6 +456,6 @@ func (s *stats) summary() string {
 		}
 		return strings.Join(parts, ", ")
 	}
-	return fmt.Sprintf("planned: %s; landed: %d before the first checkpoint, %d during a checkpoint write, %d during the output write, %d after the output was written; by phase of the attempt's last finished epoch: %s",
-		keys(s.byPlan), s.beforeCheckpoint, s.inCheckpointWrite, s.inOutputWrite, s.afterOutput, keys(s.after))
+	return fmt.Sprintf("kinds: %s; sent as planned: %s; %d before the first checkpoint, %d after the output had its name; temporary files left by the kill (removed by the next write): %d checkpoint, %d output; by phase of the attempt's last finished epoch: %s",
+		keys(s.byPlan), keys(s.fired), s.beforeCheckpoint, s.afterOutput, s.ckptTempLeft, s.outTempLeft, keys(s.after))
 }
