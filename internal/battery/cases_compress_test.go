@@ -154,10 +154,10 @@ func TestBatteryCompress(t *testing.T) {
 		{Name: "ok/layerwise-resume-keeps-no-checkpoint", Setup: withCompress, Args: args("-mode", "layerwise", "-resume"), Code: 0,
 			Stderr: strs("layer-wise mode keeps no checkpoint"), Keep: strs("out.onnx")},
 		{Name: "ok/dead-writers-temporary-file-removed", Setup: steps(withCompress, func(t *testing.T, dir string) {
-			writeText(t, dir, ".out.onnx.tmp123456", "half a model")
-			writeText(t, dir, ".out.onnx.ckpt.tmp42", "half a checkpoint")
-		}), Args: args(), Code: 0, Keep: strs("out.onnx"), Modify: strs(".out.onnx.tmp123456", ".out.onnx.ckpt.tmp42"), Check: func(t *testing.T, dir string) {
-			for _, n := range []string{".out.onnx.tmp123456", ".out.onnx.ckpt.tmp42"} {
+			writeText(t, dir, ".out.onnx.tmp-00112233445566ff", "half a model")
+			writeText(t, dir, ".out.onnx.ckpt.tmp-0123456789abcdef", "half a checkpoint")
+		}), Args: args(), Code: 0, Keep: strs("out.onnx"), Modify: strs(".out.onnx.tmp-00112233445566ff", ".out.onnx.ckpt.tmp-0123456789abcdef"), Check: func(t *testing.T, dir string) {
+			for _, n := range []string{".out.onnx.tmp-00112233445566ff", ".out.onnx.ckpt.tmp-0123456789abcdef"} {
 				if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
 					t.Errorf("%s, left by a killed writer, is still there", n)
 				}
