@@ -5,12 +5,13 @@
 //
 // The package has no code of its own: its test builds pimc, runs one
 // reference compression, then runs the same compression again and again,
-// killed after a random delay or at the moment it starts writing its
-// checkpoint or its output, resuming each time with -resume, until the
-// wanted number of kills is reached and every interrupted run has finished.
-// `go test ./internal/crashtest` runs a short configuration (20 kills); the
-// flags -crash.long, -crash.kills and -crash.seed select the longer one
-// described in docs/ADMM.md for runs by hand.
+// killed after a random delay or the moment a checkpoint or the output
+// gets a name in the output folder (inotify), resuming each time with
+// -resume, until the wanted number of kills is reached and every
+// interrupted run has finished. `go test ./internal/crashtest` runs a short
+// configuration (20 kills, and 6 of the layer-wise mode); the flags
+// -crash.long, -crash.kills and -crash.seed select the longer one described
+// in docs/ADMM.md for runs by hand.
 //
 // Linux only (SIGKILL and inotify). Allowed imports: internal/testcorpus and
 // the standard library.
