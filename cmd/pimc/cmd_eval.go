@@ -11,6 +11,7 @@ import (
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/evaluate"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/sim"
 )
 
@@ -59,6 +60,21 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc eval: -report and -target apply to compiled programs (.pimb); %s runs on the interpreter\n", path)
 		return exitUsage
 	}
+	// The model or program is read first: it is the quicker to read and the
+	// likelier to be wrong, and MNIST takes a second to load.
+	var g *ir.Graph
+	var m *pimrt.Model
+	if isProg {
+		prog, tgt, err := loadProgram("eval", path, *tflag, stderr)
+		if err != nil {
+			return fail(err)
+		}
+		if m, err = pimrt.Load(prog, tgt); err != nil {
+			return fail(fmt.Errorf("%s: %w", path, err))
+		}
+	} else if g, err = loadGraph(path, frontend.Options{}); err != nil {
+		return fail(err)
+	}
 	test, err := loadTestSet(*dataset, *limit)
 	if err != nil {
 		return fail(err)
@@ -67,10 +83,6 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	bar := newProgress(stderr, "eval "+test.Name)
 	opt := evaluate.Options{Jobs: *jobs, Progress: bar.update}
 	if !isProg {
-		g, err := loadGraph(path, frontend.Options{})
-		if err != nil {
-			return fail(err)
-		}
 		r, err := evaluate.Float(g, test, opt)
 		bar.done()
 		if err != nil {
@@ -79,14 +91,6 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		writeAccuracy(stdout, r)
 		fmt.Fprintf(stdout, "wall time: %s (%.0f images/s, reference interpreter on %d cores)\n", fmtWall(r.Wall), rate(r), goruntime.GOMAXPROCS(0))
 		return exitOK
-	}
-	prog, tgt, err := loadProgram("eval", path, *tflag, stderr)
-	if err != nil {
-		return fail(err)
-	}
-	m, err := pimrt.Load(prog, tgt)
-	if err != nil {
-		return fail(fmt.Errorf("%s: %w", path, err))
 	}
 	r, err := evaluate.Program(m, test, opt)
 	bar.done()

@@ -46,6 +46,10 @@ func TestBatteryCLI(t *testing.T) {
 		{Name: "file/target-missing", Setup: withLeNet, Args: strs("compile", "lenet5.onnx", "-o", "x.pimb", "-target", "nosuch.yaml"), Code: 1, Stderr: strs("nosuch.yaml")},
 		{Name: "file/target-unknown-preset", Args: strs("target", "show", "no-such-preset"), Code: 1, Stderr: strs("no-such-preset")},
 		{Name: "file/dataset-missing", Setup: withLeNet, Args: strs("eval", "lenet5.onnx", "-dataset", "nosuch-dir"), Code: 1, Stderr: strs("nosuch-dir")},
+		{Name: "file/eval-reads-model-before-dataset", Setup: func(t *testing.T, dir string) { writeText(t, dir, "m.onnx", "garbage") },
+			Args: strs("eval", "m.onnx", "-dataset", "nosuch-dir"), Code: 1, Stderr: strs("m.onnx")},
+		{Name: "file/eval-reads-program-before-dataset", Setup: func(t *testing.T, dir string) { writeText(t, dir, "m.pimb", "garbage") },
+			Args: strs("eval", "m.pimb", "-dataset", "nosuch-dir"), Code: 1, Stderr: strs("m.pimb")},
 		{Name: "file/calib-missing", Setup: withLeNet, Args: strs("compile", "lenet5.onnx", "-o", "x.pimb", "-calib", "nosuch-dir"), Code: 1, Stderr: strs("nosuch-dir")},
 		{Name: "file/output-dir-missing", Setup: withLeNet, Args: strs("compile", "lenet5.onnx", "-o", "no/such/dir/x.pimb"), Code: 1, Stderr: strs("no/such/dir")},
 	})
