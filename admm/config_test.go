@@ -82,3 +82,40 @@ admm: {mode: joint, updates: 2, quant_retrain_epochs: 1, batch: 32, rho: 0.01}
 	}
 	t.Logf("joint: accuracy %.3f -> %.3f", res.AccBefore, res.AccAfter)
 }
+
+// FuzzConfig feeds arbitrary YAML to ParseConfig and, when it parses, to
+// Resolve against LeNet-5's layers: errors, never a panic, and a resolved
+// spec is within the ranges Resolve promises (ratios in [0, 1), 1..8 bits).
+func FuzzConfig(f *testing.F) {
+	g, _ := train.Build("lenet5", []int{1, 28, 28}, 10, 1)
+	layers, _ := Layers(g)
+	for _, seed := range []string{
+		"defaults: {prune: {filter: 0.5}, wbits: 4}\nlayers: {conv1: {prune: {}}, fc3: {wbits: 8}}",
+		"admm: {rho: 0.001, rho_growth: 1.3, updates: 3, epochs_per_update: 1, optimizer: adam, act_bits: {fc1: 4}}\nend_bits: 8",
+		"layers: {conv2: {prune: {block: 0.5}, tile: [4, 8]}}\ngeometry: {rows: 256, cols: 256}",
+		"a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]",
+		"defaults: {prune: {column: 0.25, channel: 0.5}, wbits: 2, ternary: true}",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cfg, err := ParseConfig(b)
+		if err != nil {
+			return
+		}
+		specs, err := cfg.Resolve(layers)
+		if err != nil {
+			return
+		}
+		for name, sp := range specs {
+			if sp.Bits < 0 || sp.Bits > 8 {
+				t.Fatalf("layer %s: resolved to %d bits", name, sp.Bits)
+			}
+			for _, p := range sp.Prunes {
+				if !(p.Ratio >= 0 && p.Ratio < 1) || p.TileRows < 0 || p.TileCols < 0 {
+					t.Fatalf("layer %s: resolved to %v", name, p)
+				}
+			}
+		}
+	})
+}

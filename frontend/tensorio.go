@@ -101,6 +101,12 @@ func ReadNPZ(path string) (map[string]*tensor.Tensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("frontend: %w", err)
 	}
+	return decodeNPZ(path, data)
+}
+
+// decodeNPZ decodes the bytes of an .npz archive read from path (named in
+// errors).
+func decodeNPZ(path string, data []byte) (map[string]*tensor.Tensor, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("frontend: %s: empty file, holds no arrays", path)
 	}
