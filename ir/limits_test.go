@@ -144,7 +144,7 @@ func TestTypeBytes(t *testing.T) {
 		{Type{DType: tensor.Float64, Shape: []int{4}}, 32},
 		{Type{DType: tensor.Int8, Shape: []int{4}}, 32},
 		{ft(), 4},
-		{ft(0, 1<<40), 0},
+		{ft(0, math.MaxInt32), 0},
 		{ft(math.MaxInt32, math.MaxInt32, math.MaxInt32), math.MaxInt64},
 	} {
 		if got := c.t.Bytes(); got != c.want {

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -61,6 +62,9 @@ var pimcBin string
 var casesRun, casesSkipped atomic.Int64
 
 func TestMain(m *testing.M) {
+	if os.Getenv(measureEnv) != "" {
+		os.Exit(trampoline(os.Args[1:]))
+	}
 	dir, err := os.MkdirTemp("", "pimc-battery-")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "battery: %v\n", err)
@@ -170,40 +174,32 @@ func runPimc(t *testing.T, dir string, c Case) runResult {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(2*limit+5)*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, pimcBin, c.Args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "TMPDIR="+filepath.Join(dir, ".tmp"))
-	cmd.Stdin = strings.NewReader(c.Stdin)
 	var stdout, stderr cappedBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	err := cmd.Run()
-	r := runResult{wall: time.Since(start), stdout: stdout.String(), stderr: stderr.String()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-	default:
+	m, err := runMeasured(ctx, c.Args, func(cmd *exec.Cmd) {
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "TMPDIR="+filepath.Join(dir, ".tmp"))
+		cmd.Stdin = strings.NewReader(c.Stdin)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	})
+	if err != nil {
 		t.Fatalf("running pimc: %v", err)
 	}
-	st := cmd.ProcessState
-	r.code = st.ExitCode()
-	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		r.signal = fmt.Sprintf(" (killed by %v)", ws.Signal())
-	}
-	if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSSMiB = maxRSSMiB(ru)
+	r := runResult{wall: time.Since(start), stdout: stdout.String(), stderr: stderr.String(),
+		code: m.code, maxRSSMiB: float64(m.maxRSSKiB) / 1024}
+	if m.signal != 0 {
+		r.signal = fmt.Sprintf(" (killed by %v)", m.signal)
 	}
 	return r
 }
 
-// maxRSSMiB converts rusage's peak resident set: Linux and the BSDs count
-// KiB, macOS counts bytes.
-func maxRSSMiB(ru *syscall.Rusage) float64 {
+// maxRSSKiB converts rusage's peak resident set to KiB: Linux and the
+// BSDs count KiB, macOS counts bytes.
+func maxRSSKiB(ru *syscall.Rusage) int64 {
 	if runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
-		return float64(ru.Maxrss) / (1 << 20)
+		return int64(ru.Maxrss) / 1024
 	}
-	return float64(ru.Maxrss) / (1 << 10)
+	return int64(ru.Maxrss)
 }
 
 // checkRun holds the run to the case's wanted exit code, messages and
@@ -291,11 +287,13 @@ func snapshot(t *testing.T, dir string) map[string]entry {
 		case info.Mode()&fs.ModeSymlink != 0:
 			e.link, _ = os.Readlink(path)
 		case info.Mode().IsRegular():
-			b, err := os.ReadFile(path)
+			// Streamed, not read whole: the test process stays small
+			// (see measure_test.go).
+			sum, err := hashFile(path)
 			if err != nil && !errors.Is(err, fs.ErrPermission) {
 				return err
 			}
-			e.sum = sha256.Sum256(b)
+			e.sum = sum
 		}
 		files[filepath.ToSlash(rel)] = e
 		return nil
@@ -426,6 +424,21 @@ func indent(s string) string {
 		s = s[:4000] + "\n[...]"
 	}
 	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}
+
+// hashFile is the SHA-256 of a file's content.
+func hashFile(path string) (sum [32]byte, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return sum, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return sum, err
+	}
+	copy(sum[:], h.Sum(nil))
+	return sum, nil
 }
 
 func fileExists(path string) bool {
