@@ -117,6 +117,8 @@ func runCases(t *testing.T, cases []Case) {
 			t.Fatalf("two cases are named %q", c.Name)
 		case c.Code == 3:
 			t.Fatalf("case %q expects exit 3, which means a bug in pimc: fix pimc instead", c.Name)
+		case c.Code != 0 && len(c.Stderr) == 0:
+			t.Fatalf("case %q expects a failure but no message: list what stderr must name (the file, node or flag)", c.Name)
 		}
 		seen[c.Name] = true
 		t.Run(c.Name, func(t *testing.T) {
