@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
+
+	"github.com/pimc-dev/pimc/internal/hostile"
 )
 
 // TestBatteryONNX: malformed and lying ONNX models given to the commands
@@ -14,10 +16,10 @@ import (
 func TestBatteryONNX(t *testing.T) {
 	lenet := func(t *testing.T) []byte { return readRepo(t, lenet5Path) }
 	cases := []Case{
-		{Name: "ok/convnet-runs", Setup: steps(convNet().write("m.onnx"), func(t *testing.T, dir string) {
+		{Name: "ok/convnet-runs", Setup: steps(modelFile("m.onnx", convNet()), func(t *testing.T, dir string) {
 			writeNPY(t, dir, "x.npy", []int{1, 1, 8, 8}, func(i int) float32 { return float32(i%9) / 9 })
 		}), Args: strs("run", "m.onnx", "-i", "x.npy"), Code: 0, Stdout: strs("y")},
-		{Name: "ok/convnet-compiles", Setup: convNet().write("m.onnx"), Args: strs("compile", "m.onnx", "-o", "m.pimb"), Code: 0, Keep: strs("m.pimb")},
+		{Name: "ok/convnet-compiles", Setup: modelFile("m.onnx", convNet()), Args: strs("compile", "m.onnx", "-o", "m.pimb"), Code: 0, Keep: strs("m.pimb")},
 
 		{Name: "bytes/empty", Setup: func(t *testing.T, dir string) { writeFile(t, dir, "m.onnx", nil) },
 			Args: strs("compile", "m.onnx", "-o", "m.pimb"), Code: 1, Stderr: strs("m.onnx")},
@@ -38,122 +40,122 @@ func TestBatteryONNX(t *testing.T) {
 		}, Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx")},
 
 		{Name: "graph/missing", Setup: func(t *testing.T, dir string) {
-			m := newONNX(13)
-			m.m.Graph = nil
-			m.write("m.onnx")(t, dir)
+			m := hostile.NewModel(13)
+			m.Proto().Graph = nil
+			writeFile(t, dir, "m.onnx", m.Bytes())
 		}, Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "graph")},
 		{Name: "graph/ir-version-from-the-future", Setup: func(t *testing.T, dir string) {
 			m := convNet()
-			m.m.IrVersion = 99
-			m.write("m.onnx")(t, dir)
+			m.Proto().IrVersion = 99
+			writeFile(t, dir, "m.onnx", m.Bytes())
 		}, Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "99")},
 		{Name: "graph/opset-from-the-future", Setup: func(t *testing.T, dir string) {
 			m := convNet()
-			m.m.OpsetImport[0].Version = 1000
-			m.write("m.onnx")(t, dir)
+			m.Proto().OpsetImport[0].Version = 1000
+			writeFile(t, dir, "m.onnx", m.Bytes())
 		}, Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "1000")},
-		{Name: "graph/unknown-ops-listed", Setup: newONNX(13).input("x", onnxFloat, 1, 4).
-			node("FrobnicateA", "fa", strs("x"), strs("a")).node("FrobnicateB", "fb", strs("a"), strs("y")).output("y").write("m.onnx"),
+		{Name: "graph/unknown-ops-listed", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 4).
+			Node("FrobnicateA", "fa", strs("x"), strs("a")).Node("FrobnicateB", "fb", strs("a"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "FrobnicateA", "FrobnicateB")},
 		{Name: "graph/custom-domain", Setup: func(t *testing.T, dir string) {
-			m := newONNX(13).input("x", onnxFloat, 1, 4).node("Relu", "r", strs("x"), strs("y")).output("y")
-			m.m.Graph.Node[0].Domain = "com.example"
-			m.write("m.onnx")(t, dir)
+			m := hostile.NewModel(13).Input("x", 1, 4).Node("Relu", "r", strs("x"), strs("y")).Output("y")
+			m.Proto().Graph.Node[0].Domain = "com.example"
+			writeFile(t, dir, "m.onnx", m.Bytes())
 		}, Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "com.example")},
-		{Name: "graph/undefined-input", Setup: newONNX(13).input("x", onnxFloat, 1, 4).
-			node("Add", "add", strs("x", "ghost"), strs("y")).output("y").write("m.onnx"),
+		{Name: "graph/undefined-input", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 4).
+			Node("Add", "add", strs("x", "ghost"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "ghost")},
-		{Name: "graph/cycle", Setup: newONNX(13).input("x", onnxFloat, 1, 4).
-			node("Add", "a1", strs("x", "b"), strs("a")).node("Relu", "r1", strs("a"), strs("b")).output("b").write("m.onnx"),
+		{Name: "graph/cycle", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 4).
+			Node("Add", "a1", strs("x", "b"), strs("a")).Node("Relu", "r1", strs("a"), strs("b")).Output("b")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx")},
-		{Name: "graph/output-defined-twice", Setup: newONNX(13).input("x", onnxFloat, 1, 4).
-			node("Relu", "r1", strs("x"), strs("y")).node("Relu", "r2", strs("x"), strs("y")).output("y").write("m.onnx"),
+		{Name: "graph/output-defined-twice", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 4).
+			Node("Relu", "r1", strs("x"), strs("y")).Node("Relu", "r2", strs("x"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", `"y"`, "r2")},
-		{Name: "graph/output-undefined", Setup: newONNX(13).input("x", onnxFloat, 1, 4).
-			node("Relu", "r1", strs("x"), strs("y")).output("nowhere").write("m.onnx"),
+		{Name: "graph/output-undefined", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 4).
+			Node("Relu", "r1", strs("x"), strs("y")).Output("nowhere")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "nowhere")},
-		{Name: "graph/no-outputs", Setup: newONNX(13).input("x", onnxFloat, 1, 4).
-			node("Relu", "r1", strs("x"), strs("y")).write("m.onnx"),
+		{Name: "graph/no-outputs", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 4).
+			Node("Relu", "r1", strs("x"), strs("y"))),
 			Args: strs("compile", "m.onnx", "-o", "m.pimb"), Code: 1, Stderr: strs("m.onnx", "output")},
 		{Name: "graph/input-untyped", Setup: func(t *testing.T, dir string) {
-			m := newONNX(13).node("Relu", "r", strs("x"), strs("y")).output("y")
-			m.m.Graph.Input = []*onnx.ValueInfoProto{{Name: "x"}}
-			m.write("m.onnx")(t, dir)
+			m := hostile.NewModel(13).Node("Relu", "r", strs("x"), strs("y")).Output("y")
+			m.Proto().Graph.Input = []*onnx.ValueInfoProto{{Name: "x"}}
+			writeFile(t, dir, "m.onnx", m.Bytes())
 		}, Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", `"x"`)},
-		{Name: "graph/input-string-type", Setup: newONNX(13).input("x", int32(onnx.TensorProto_STRING), 1, 4).
-			node("Relu", "r", strs("x"), strs("y")).output("y").write("m.onnx"),
+		{Name: "graph/input-string-type", Setup: modelFile("m.onnx", hostile.NewModel(13).TypedInput("x", int32(onnx.TensorProto_STRING), 1, 4).
+			Node("Relu", "r", strs("x"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", `"x"`)},
-		{Name: "graph/dim-beyond-int64-use", Setup: newONNX(13).input("x", onnxFloat, 1<<62, 1<<62).
-			node("Relu", "r", strs("x"), strs("y")).output("y").write("m.onnx"),
+		{Name: "graph/dim-beyond-int64-use", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1<<62, 1<<62).
+			Node("Relu", "r", strs("x"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx"), MaxRSSMiB: 100},
 
-		{Name: "init/raw-data-short", Setup: newONNX(13).input("x", onnxFloat, 1, 4).
-			floats("b", []int64{1, 4}, 1, 2).node("Add", "add", strs("x", "b"), strs("y")).output("y").write("m.onnx"),
+		{Name: "init/raw-data-short", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 4).
+			Floats("b", []int64{1, 4}, 1, 2).Node("Add", "add", strs("x", "b"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", `"b"`)},
-		{Name: "init/raw-data-long", Setup: newONNX(13).input("x", onnxFloat, 1, 4).
-			floats("b", []int64{1, 4}, 1, 2, 3, 4, 5, 6).node("Add", "add", strs("x", "b"), strs("y")).output("y").write("m.onnx"),
+		{Name: "init/raw-data-long", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 4).
+			Floats("b", []int64{1, 4}, 1, 2, 3, 4, 5, 6).Node("Add", "add", strs("x", "b"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", `"b"`)},
-		{Name: "init/negative-dim", Setup: newONNX(13).input("x", onnxFloat, 1, 4).
-			floats("b", []int64{-1, 4}, 1, 2, 3, 4).node("Add", "add", strs("x", "b"), strs("y")).output("y").write("m.onnx"),
+		{Name: "init/negative-dim", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 4).
+			Floats("b", []int64{-1, 4}, 1, 2, 3, 4).Node("Add", "add", strs("x", "b"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", `"b"`)},
-		{Name: "init/huge-dims-no-data", Setup: newONNX(13).input("x", onnxFloat, 1, 4).
-			floats("b", []int64{1 << 20, 1 << 20, 1 << 20}).node("Add", "add", strs("x", "b"), strs("y")).output("y").write("m.onnx"),
+		{Name: "init/huge-dims-no-data", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 4).
+			Floats("b", []int64{1 << 20, 1 << 20, 1 << 20}).Node("Add", "add", strs("x", "b"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", `"b"`), MaxRSSMiB: 200},
 		{Name: "init/external-data", Setup: func(t *testing.T, dir string) {
-			newONNX(13).input("x", onnxFloat, 1, 4).tensor(&onnx.TensorProto{
+			writeFile(t, dir, "m.onnx", hostile.NewModel(13).Input("x", 1, 4).Init(&onnx.TensorProto{
 				Name: "b", Dims: []int64{1, 4}, DataType: onnxFloat, DataLocation: onnx.TensorProto_EXTERNAL,
 				ExternalData: []*onnx.StringStringEntryProto{{Key: "location", Value: "/etc/passwd"}},
-			}).node("Add", "add", strs("x", "b"), strs("y")).output("y").write("m.onnx")(t, dir)
+			}).Node("Add", "add", strs("x", "b"), strs("y")).Output("y").Bytes())
 		}, Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", `"b"`, "external data")},
-		{Name: "init/unknown-dtype", Setup: newONNX(13).input("x", onnxFloat, 1, 4).tensor(&onnx.TensorProto{
+		{Name: "init/unknown-dtype", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 4).Init(&onnx.TensorProto{
 			Name: "b", Dims: []int64{1, 4}, DataType: 99, RawData: make([]byte, 16),
-		}).node("Add", "add", strs("x", "b"), strs("y")).output("y").write("m.onnx"),
+		}).Node("Add", "add", strs("x", "b"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", `"b"`)},
 
-		{Name: "node/conv-weight-rank", Setup: newONNX(13).input("x", onnxFloat, 1, 1, 8, 8).
-			floats("w", []int64{2, 9}, make([]float32, 18)...).node("Conv", "conv_bad", strs("x", "w"), strs("y")).output("y").write("m.onnx"),
+		{Name: "node/conv-weight-rank", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 1, 8, 8).
+			Floats("w", []int64{2, 9}, make([]float32, 18)...).Node("Conv", "conv_bad", strs("x", "w"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "conv_bad")},
-		{Name: "node/conv-channels-mismatch", Setup: newONNX(13).input("x", onnxFloat, 1, 3, 8, 8).
-			floats("w", []int64{2, 1, 3, 3}, make([]float32, 18)...).node("Conv", "conv_bad", strs("x", "w"), strs("y")).output("y").write("m.onnx"),
+		{Name: "node/conv-channels-mismatch", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 3, 8, 8).
+			Floats("w", []int64{2, 1, 3, 3}, make([]float32, 18)...).Node("Conv", "conv_bad", strs("x", "w"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "conv_bad")},
-		{Name: "node/conv-zero-stride", Setup: newONNX(13).input("x", onnxFloat, 1, 1, 8, 8).
-			floats("w", []int64{2, 1, 3, 3}, make([]float32, 18)...).node("Conv", "conv_bad", strs("x", "w"), strs("y"), attrInts("strides", 0, 1)).output("y").write("m.onnx"),
+		{Name: "node/conv-zero-stride", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 1, 8, 8).
+			Floats("w", []int64{2, 1, 3, 3}, make([]float32, 18)...).Node("Conv", "conv_bad", strs("x", "w"), strs("y"), hostile.IntsAttr("strides", 0, 1)).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "conv_bad", "strides")},
-		{Name: "node/conv-negative-pads", Setup: newONNX(13).input("x", onnxFloat, 1, 1, 8, 8).
-			floats("w", []int64{2, 1, 3, 3}, make([]float32, 18)...).node("Conv", "conv_bad", strs("x", "w"), strs("y"), attrInts("pads", -9, 0, 0, 0)).output("y").write("m.onnx"),
+		{Name: "node/conv-negative-pads", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 1, 8, 8).
+			Floats("w", []int64{2, 1, 3, 3}, make([]float32, 18)...).Node("Conv", "conv_bad", strs("x", "w"), strs("y"), hostile.IntsAttr("pads", -9, 0, 0, 0)).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "conv_bad", "pads")},
-		{Name: "node/conv-kernel-larger-than-input", Setup: newONNX(13).input("x", onnxFloat, 1, 1, 2, 2).
-			floats("w", []int64{2, 1, 3, 3}, make([]float32, 18)...).node("Conv", "conv_bad", strs("x", "w"), strs("y")).output("y").write("m.onnx"),
+		{Name: "node/conv-kernel-larger-than-input", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 1, 2, 2).
+			Floats("w", []int64{2, 1, 3, 3}, make([]float32, 18)...).Node("Conv", "conv_bad", strs("x", "w"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "conv_bad")},
-		{Name: "node/conv-group-zero", Setup: newONNX(13).input("x", onnxFloat, 1, 1, 8, 8).
-			floats("w", []int64{2, 1, 3, 3}, make([]float32, 18)...).node("Conv", "conv_bad", strs("x", "w"), strs("y"), attrInt("group", 0)).output("y").write("m.onnx"),
+		{Name: "node/conv-group-zero", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 1, 8, 8).
+			Floats("w", []int64{2, 1, 3, 3}, make([]float32, 18)...).Node("Conv", "conv_bad", strs("x", "w"), strs("y"), hostile.IntAttr("group", 0)).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "conv_bad", "group")},
-		{Name: "node/attribute-wrong-type", Setup: newONNX(13).input("x", onnxFloat, 1, 1, 8, 8).
-			node("MaxPool", "pool_bad", strs("x"), strs("y"), attrString("kernel_shape", "2x2")).output("y").write("m.onnx"),
+		{Name: "node/attribute-wrong-type", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 1, 8, 8).
+			Node("MaxPool", "pool_bad", strs("x"), strs("y"), hostile.StringAttr("kernel_shape", "2x2")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "pool_bad", "kernel_shape")},
-		{Name: "node/pool-kernel-missing", Setup: newONNX(13).input("x", onnxFloat, 1, 1, 8, 8).
-			node("MaxPool", "pool_bad", strs("x"), strs("y")).output("y").write("m.onnx"),
+		{Name: "node/pool-kernel-missing", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 1, 8, 8).
+			Node("MaxPool", "pool_bad", strs("x"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "pool_bad", "kernel_shape")},
-		{Name: "node/gemm-shape-mismatch", Setup: newONNX(13).input("x", onnxFloat, 1, 5).
-			floats("w", []int64{3, 4}, make([]float32, 12)...).node("Gemm", "gemm_bad", strs("x", "w"), strs("y")).output("y").write("m.onnx"),
+		{Name: "node/gemm-shape-mismatch", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 5).
+			Floats("w", []int64{3, 4}, make([]float32, 12)...).Node("Gemm", "gemm_bad", strs("x", "w"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "gemm_bad")},
-		{Name: "node/reshape-wrong-count", Setup: newONNX(13).input("x", onnxFloat, 1, 6).
-			ints("s", []int64{2}, 4, 4).node("Reshape", "reshape_bad", strs("x", "s"), strs("y")).output("y").write("m.onnx"),
+		{Name: "node/reshape-wrong-count", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 6).
+			Int64s("s", 4, 4).Node("Reshape", "reshape_bad", strs("x", "s"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "reshape_bad")},
-		{Name: "node/reshape-two-minus-ones", Setup: newONNX(13).input("x", onnxFloat, 1, 6).
-			ints("s", []int64{2}, -1, -1).node("Reshape", "reshape_bad", strs("x", "s"), strs("y")).output("y").write("m.onnx"),
+		{Name: "node/reshape-two-minus-ones", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 6).
+			Int64s("s", -1, -1).Node("Reshape", "reshape_bad", strs("x", "s"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "reshape_bad")},
-		{Name: "node/concat-axis-out-of-range", Setup: newONNX(13).input("x", onnxFloat, 1, 6).
-			node("Concat", "concat_bad", strs("x", "x"), strs("y"), attrInt("axis", 7)).output("y").write("m.onnx"),
+		{Name: "node/concat-axis-out-of-range", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 6).
+			Node("Concat", "concat_bad", strs("x", "x"), strs("y"), hostile.IntAttr("axis", 7)).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "concat_bad", "axis")},
-		{Name: "node/gather-index-out-of-range", Setup: newONNX(13).input("x", onnxFloat, 4, 3).
-			ints("i", []int64{1}, 9).node("Gather", "gather_bad", strs("x", "i"), strs("y")).output("y").write("m.onnx"),
+		{Name: "node/gather-index-out-of-range", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 4, 3).
+			Int64s("i", 9).Node("Gather", "gather_bad", strs("x", "i"), strs("y")).Output("y")),
 			Args: strs("run", "m.onnx", "-i", "x.npy"), Code: 1, Stderr: strs("gather_bad")},
-		{Name: "node/too-few-inputs", Setup: newONNX(13).input("x", onnxFloat, 1, 1, 8, 8).
-			node("Conv", "conv_bad", strs("x"), strs("y")).output("y").write("m.onnx"),
+		{Name: "node/too-few-inputs", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 1, 1, 8, 8).
+			Node("Conv", "conv_bad", strs("x"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "conv_bad")},
-		{Name: "node/add-broadcast-mismatch", Setup: newONNX(13).input("x", onnxFloat, 2, 3).input("z", onnxFloat, 4, 3).
-			node("Add", "add_bad", strs("x", "z"), strs("y")).output("y").write("m.onnx"),
+		{Name: "node/add-broadcast-mismatch", Setup: modelFile("m.onnx", hostile.NewModel(13).Input("x", 2, 3).Input("z", 4, 3).
+			Node("Add", "add_bad", strs("x", "z"), strs("y")).Output("y")),
 			Args: strs("ir", "m.onnx"), Code: 1, Stderr: strs("m.onnx", "add_bad")},
 	}
 	// gather-index-out-of-range reads an input of the graph's shape.

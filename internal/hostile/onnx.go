@@ -30,12 +30,22 @@ func NewModel(opset int64) *Model {
 
 // Input adds a float32 graph input of fixed shape.
 func (b *Model) Input(name string, dims ...int64) *Model {
+	return b.TypedInput(name, onnxFloat, dims...)
+}
+
+// TypedInput adds a graph input of any element type; a negative dim is
+// symbolic ("N").
+func (b *Model) TypedInput(name string, elem int32, dims ...int64) *Model {
 	shape := &onnx.TensorShapeProto{}
 	for _, d := range dims {
-		shape.Dim = append(shape.Dim, &onnx.TensorShapeProto_Dimension{Value: &onnx.TensorShapeProto_Dimension_DimValue{DimValue: d}})
+		dim := &onnx.TensorShapeProto_Dimension{Value: &onnx.TensorShapeProto_Dimension_DimValue{DimValue: d}}
+		if d < 0 {
+			dim.Value = &onnx.TensorShapeProto_Dimension_DimParam{DimParam: "N"}
+		}
+		shape.Dim = append(shape.Dim, dim)
 	}
 	b.m.Graph.Input = append(b.m.Graph.Input, &onnx.ValueInfoProto{Name: name, Type: &onnx.TypeProto{
-		Value: &onnx.TypeProto_TensorType{TensorType: &onnx.TypeProto_Tensor{ElemType: onnxFloat, Shape: shape}}}})
+		Value: &onnx.TypeProto_TensorType{TensorType: &onnx.TypeProto_Tensor{ElemType: elem, Shape: shape}}}})
 	return b
 }
 
@@ -53,6 +63,12 @@ func (b *Model) Int64s(name string, vals ...int64) *Model {
 	return b
 }
 
+// Init adds any initializer, as hostile as the caller makes it.
+func (b *Model) Init(t *onnx.TensorProto) *Model {
+	b.m.Graph.Initializer = append(b.m.Graph.Initializer, t)
+	return b
+}
+
 // Floats adds a float32 initializer of shape dims holding vals as raw_data.
 // vals may hold fewer elements than dims promise: such an initializer
 // declares a huge tensor with (almost) no data.
@@ -66,6 +82,10 @@ func (b *Model) Node(op, name string, ins, outs []string, attrs ...*onnx.Attribu
 	b.m.Graph.Node = append(b.m.Graph.Node, &onnx.NodeProto{OpType: op, Name: name, Input: ins, Output: outs, Attribute: attrs})
 	return b
 }
+
+// Proto is the model being built, for edits the methods do not offer
+// (no graph, no opset, a node in another domain).
+func (b *Model) Proto() *onnx.ModelProto { return b.m }
 
 // Bytes serializes the model. Marshalling these small messages cannot fail;
 // a failure is a bug in this package and panics.
@@ -99,6 +119,15 @@ func IntAttr(name string, v int64) *onnx.AttributeProto {
 
 func IntsAttr(name string, v ...int64) *onnx.AttributeProto {
 	return &onnx.AttributeProto{Name: name, Type: onnx.AttributeProto_INTS, Ints: v}
+}
+
+// FloatAttr and StringAttr are node attributes too.
+func FloatAttr(name string, v float32) *onnx.AttributeProto {
+	return &onnx.AttributeProto{Name: name, Type: onnx.AttributeProto_FLOAT, F: v}
+}
+
+func StringAttr(name, v string) *onnx.AttributeProto {
+	return &onnx.AttributeProto{Name: name, Type: onnx.AttributeProto_STRING, S: []byte(v)}
 }
 
 func TensorAttr(name string, t *onnx.TensorProto) *onnx.AttributeProto {
