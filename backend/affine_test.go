@@ -3,8 +3,8 @@ package backend_test
 import (
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // TestAffineOnDevice: a batch norm after a concat (mul and add of

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/pimc-dev/pimc/backend"
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/passes"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // peakHeap samples the live heap every millisecond while f runs and

@@ -3,9 +3,9 @@ package backend_test
 import (
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/passes"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // convT adds a conv_transpose with random weights and bias: C -> M

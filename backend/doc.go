@@ -22,7 +22,7 @@
 //   - compile.go: the driver, Compile, ports and the summary.
 //
 // docs/BACKEND.md describes the mapping, the emitted code and the runtime.
-// Allowed imports: ir, ir/tensor, ir/mapping, backend/isa, backend/target
+// Allowed imports: ir, ir/tensor, ir/mapping, isa, target
 // and the standard library. The runtime that runs host ops and device segments
-// together is backend/runtime.
+// together is pimrt.
 package backend

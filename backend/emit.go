@@ -3,7 +3,7 @@ package backend
 import (
 	"fmt"
 
-	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // emitter wraps the isa.Builder with a scalar register allocator and the

@@ -3,8 +3,8 @@ package backend
 import (
 	"fmt"
 
-	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // qaffine emits the per-channel affine map of docs/QUANT.md §2: per pixel

@@ -3,8 +3,8 @@ package backend
 import (
 	"fmt"
 
-	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // qadd emits the residual add of docs/QUANT.md §2: each input rescaled by a

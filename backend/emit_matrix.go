@@ -3,7 +3,7 @@ package backend
 import (
 	"slices"
 
-	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // pixelLoop describes the output pixels of a matrix layer: loop dims

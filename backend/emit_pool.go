@@ -3,9 +3,9 @@ package backend
 import (
 	"fmt"
 
-	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // axisRun is a run of consecutive output positions along one axis whose

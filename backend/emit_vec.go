@@ -3,7 +3,7 @@ package backend
 import (
 	"fmt"
 
-	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // vecOperand is one tensor of an element-wise vector loop, as seen by the

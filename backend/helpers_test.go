@@ -9,16 +9,16 @@ import (
 	"testing"
 
 	"github.com/pimc-dev/pimc/backend"
-	"github.com/pimc-dev/pimc/backend/isa"
-	pimrt "github.com/pimc-dev/pimc/backend/runtime"
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/passes"
+	"github.com/pimc-dev/pimc/pimrt"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // corpusDir returns ../shared/onnx-corpus relative to the repository root,

@@ -10,15 +10,15 @@ import (
 
 // TestImports enforces the layering of docs/STYLE.md: the backend depends
 // on the IR and the ISA/target packages only (never the frontend, passes,
-// interpreter or simulator); backend/runtime adds the simulator and the
+// interpreter or simulator); pimrt adds the simulator and the
 // interpreter, which it orchestrates.
 func TestImports(t *testing.T) {
 	for _, c := range []struct {
 		pkg     string
 		allowed []string
 	}{
-		{"github.com/pimc-dev/pimc/backend", []string{"backend", "backend/isa", "backend/target", "ir", "ir/tensor", "ir/mapping"}},
-		{"github.com/pimc-dev/pimc/backend/runtime", []string{"backend", "backend/runtime", "backend/isa", "backend/target", "ir", "ir/tensor", "ir/mapping", "ir/interp", "sim", "internal/outfile"}},
+		{"github.com/pimc-dev/pimc/backend", []string{"backend", "isa", "target", "ir", "ir/tensor", "ir/mapping"}},
+		{"github.com/pimc-dev/pimc/pimrt", []string{"backend", "pimrt", "isa", "target", "ir", "ir/tensor", "ir/mapping", "ir/interp", "sim", "internal/outfile"}},
 	} {
 		out, err := exec.Command("go", "list", "-deps", c.pkg).Output()
 		if err != nil {

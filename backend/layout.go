@@ -5,7 +5,7 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // layout says where the elements of a tensor live in the activation buffer.

@@ -5,14 +5,14 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/lenet5"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/sim"
-	"github.com/pimc-dev/pimc/testdata/models/lenet5"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // checkDeclaredMACs compiles g, runs ins bit-exactly, and checks that the

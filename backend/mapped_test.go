@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/pimc-dev/pimc/backend"
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/passes"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // TestMappedForAnotherTarget: a graph mapped for one sub-array geometry is

@@ -4,10 +4,10 @@ import (
 	"testing"
 
 	"github.com/pimc-dev/pimc/backend"
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // TestReplicasBitExact: replicated layers (2, 3 with remainder rows, 4,

@@ -4,11 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	pimrt "github.com/pimc-dev/pimc/backend/runtime"
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/sim"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // TestSegmentPortsShareWords: the device segments of a model with host ops
@@ -72,7 +72,7 @@ func TestSegmentPortsShareWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := pimrt.Load(p, tgt); err == nil || !strings.Contains(err.Error(), "segment 2 lists port") || !strings.Contains(err.Error(), "assigns to segment 9") {
-		t.Errorf("runtime.Load with a port in the wrong segment: %v", err)
+		t.Errorf("pimrt.Load with a port in the wrong segment: %v", err)
 	}
 	for i := range p.Ports {
 		p.Ports[i].Segment = 0

@@ -1,6 +1,6 @@
 // Package evaluate measures the accuracy of a classifier on a labelled
 // dataset: an ONNX-imported float graph on the reference interpreter, or a
-// compiled program on the simulator (backend/runtime), in which case it also
+// compiled program on the simulator (pimrt), in which case it also
 // returns the hardware report of the whole test set. pimc eval and pimc demo
 // share it.
 //
@@ -8,6 +8,6 @@
 // on the number of goroutines (images are independent; the simulator's
 // per-worker summaries are integer sums merged at the end).
 //
-// Imports: data, ir, ir/interp, ir/tensor, backend/runtime, sim and the
+// Imports: data, ir, ir/interp, ir/tensor, pimrt, sim and the
 // standard library.
 package evaluate

@@ -10,16 +10,16 @@ import (
 	"testing"
 
 	"github.com/pimc-dev/pimc/backend"
-	pimrt "github.com/pimc-dev/pimc/backend/runtime"
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/lenet5"
 	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/passes"
-	"github.com/pimc-dev/pimc/testdata/models/lenet5"
+	"github.com/pimc-dev/pimc/pimrt"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // loadMNIST loads MNIST once; it skips the test when the GoMNIST module is

@@ -40,7 +40,7 @@
 // testdata/ if its output is worth reading.
 //
 // Allowed imports: ir, ir/tensor, ir/interp, ir/mapping (the map pass),
-// backend/target, internal/outfile,
+// target, internal/outfile,
 // data (calibration images from named datasets), gopkg.in/yaml.v3 (per-layer
 // quantization configs), the standard library
 // (imports_test.go enforces it). Never frontend, backend or sim: passes work

@@ -15,7 +15,7 @@ func TestImports(t *testing.T) {
 		"github.com/pimc-dev/pimc/ir/tensor":        true,
 		"github.com/pimc-dev/pimc/ir/interp":        true,
 		"github.com/pimc-dev/pimc/ir/mapping":       true,
-		"github.com/pimc-dev/pimc/backend/target":   true,
+		"github.com/pimc-dev/pimc/target":           true,
 		"github.com/pimc-dev/pimc/internal/outfile": true,
 		"gopkg.in/yaml.v3":                          true,
 	}

@@ -1,9 +1,9 @@
 package passes
 
 import (
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/mapping"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // The map pass takes a quantized graph to the mapped stage: every qconv and

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/lenet5"
 	"github.com/pimc-dev/pimc/ir"
-	"github.com/pimc-dev/pimc/testdata/models/lenet5"
 )
 
 // TestMapPass: map takes the quantized LeNet-5 to stage mapped without

@@ -5,8 +5,8 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // Result is the outcome of one inference: the output ports in program order,
@@ -23,7 +23,7 @@ type Result struct {
 // order; see WriteInput for floats vs raw integers and layouts), runs to halt
 // and reads every output port.
 // A program whose device segments share port words (a compiled model with
-// host ops, run by backend/runtime segment by segment) is refused: writing
+// host ops, run by pimrt segment by segment) is refused: writing
 // every input port would overwrite one segment's inputs with another's.
 func (m *Machine) Infer(inputs []*tensor.Tensor) (*Result, error) {
 	if s := m.exe.sharedPorts; s != "" {

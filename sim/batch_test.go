@@ -7,8 +7,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // TestRunBatchParallelEqualsSequential runs a batch of different images in

@@ -5,9 +5,9 @@ import (
 	"os"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // BenchmarkPIMB runs the compiled program named by PIMC_BENCH_PIMB (a .pimb

@@ -3,8 +3,8 @@ package sim
 import (
 	"math/bits"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // bmacRun executes the bmac at pc and the bmacs that directly follow it (a

@@ -3,7 +3,7 @@ package sim
 import (
 	"math"
 
-	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // Register-addressed bmac runs. A compiled layer's filter loop walks the

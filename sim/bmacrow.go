@@ -1,6 +1,6 @@
 package sim
 
-import "github.com/pimc-dev/pimc/backend/isa"
+import "github.com/pimc-dev/pimc/isa"
 
 // Row-register bmac runs: the register-addressed runs a compiled layer
 // actually emits. In its filter loop every bmac has an immediate sub-array

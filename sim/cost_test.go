@@ -5,11 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // Default-target costs used in the hand calculations below (sot-mram-45nm,
-// normalised by backend/target: per row = per-column figure x 256 columns):
+// normalised by target: per row = per-column figure x 256 columns):
 //
 //	issue        1 cycle = 1 ns        0.1 pJ/instr
 //	buffer r/w   1 ns per 64 words     1 pJ/word

@@ -5,7 +5,7 @@
 // saturating shift-add accumulators, the DPU's requantization), and accounts
 // time and energy per hardware unit and per source (layer / ONNX node).
 //
-// Allowed imports: backend/isa, backend/target, ir/tensor, internal/outfile
+// Allowed imports: isa, target, ir/tensor, internal/outfile
 // and the standard library. It never imports the compiler or the interpreter,
 // so it can run hand-written assembly and serve as an independent oracle.
 //

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/sim"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // Example runs testdata/isa/dot.pasm (a 16-element dot product) the way the

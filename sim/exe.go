@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // inst is a predecoded instruction: the opcode and its operands in assembly

@@ -5,8 +5,8 @@ import (
 	"math"
 	"math/bits"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // errRanTwice is returned by Run when the machine was not Reset after a run.

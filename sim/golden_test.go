@@ -15,8 +15,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // The golden reports pin everything the simulator computes — outputs, the

@@ -7,7 +7,7 @@ import (
 )
 
 // TestImports enforces the architecture rule of docs/STYLE.md: sim depends
-// only on backend/isa, backend/target, ir/tensor and internal/outfile
+// only on isa, target, ir/tensor and internal/outfile
 // among pimc's packages, so it stays an independent oracle for the compiler
 // and the interpreter.
 func TestImports(t *testing.T) {
@@ -17,8 +17,8 @@ func TestImports(t *testing.T) {
 	}
 	allowed := map[string]bool{
 		"github.com/pimc-dev/pimc/sim":              true,
-		"github.com/pimc-dev/pimc/backend/isa":      true,
-		"github.com/pimc-dev/pimc/backend/target":   true,
+		"github.com/pimc-dev/pimc/isa":              true,
+		"github.com/pimc-dev/pimc/target":           true,
 		"github.com/pimc-dev/pimc/ir/tensor":        true,
 		"github.com/pimc-dev/pimc/internal/outfile": true,
 	}

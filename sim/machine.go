@@ -5,8 +5,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // DefaultMaxSteps is the default instruction budget of one Run: generous for

@@ -3,8 +3,8 @@ package sim
 import (
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // blockReport runs testdata/isa/block.pasm after modify changes its program.

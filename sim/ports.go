@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // Ports returns the program's ports of direction dir, in program order.

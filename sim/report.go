@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // Report is the cost report of a batch of inferences (docs/PAPER.md §4:
@@ -51,7 +51,7 @@ import (
 //   - GOPS = 2 x MACs / latency; TOPS/W = 2 x MACs / energy; FPS = 1 / frame
 //     latency; average power = energy / latency.
 //   - Not costed: the host writing inputs into ABUF and reading outputs, and
-//     a compiled model's host ops (they run on the host, backend/runtime).
+//     a compiled model's host ops (they run on the host, pimrt).
 //   - Utilization: sub-arrays touched / sub-arrays of the target, and the
 //     busy time of the touched sub-arrays' cell arrays (row writes and senses)
 //     / (touched x latency).

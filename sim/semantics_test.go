@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // runAsm runs a program and returns the machine after halt.

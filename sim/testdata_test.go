@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // isaProgram parses testdata/isa/NAME and its "# expect-input NAME = ..." and

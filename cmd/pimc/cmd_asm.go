@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/pimc-dev/pimc/backend"
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
 )
 
 func init() {

@@ -11,18 +11,18 @@ import (
 	"time"
 
 	"github.com/pimc-dev/pimc/backend"
-	"github.com/pimc-dev/pimc/backend/isa"
-	pimrt "github.com/pimc-dev/pimc/backend/runtime"
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/evaluate"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/lenet5"
 	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/mapping"
+	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/passes"
+	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/sim"
-	"github.com/pimc-dev/pimc/testdata/models/lenet5"
+	"github.com/pimc-dev/pimc/target"
 )
 
 func init() {

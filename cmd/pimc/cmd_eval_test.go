@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/lenet5"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/sim"
-	"github.com/pimc-dev/pimc/testdata/models/lenet5"
 )
 
 // writeLeNet writes the embedded model into dir.

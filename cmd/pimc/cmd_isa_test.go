@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {

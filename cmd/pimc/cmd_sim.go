@@ -9,13 +9,13 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	pimrt "github.com/pimc-dev/pimc/backend/runtime"
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/sim"
+	"github.com/pimc-dev/pimc/target"
 )
 
 func init() {
@@ -70,7 +70,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(prog.Host) > 0 && !*raw {
 		// A compiled model: host ops on the reference interpreter, device
-		// segments on the simulator (backend/runtime).
+		// segments on the simulator (pimrt).
 		return runSimModel(prog, tgt, pos[0], ins, simFlags{out: *out, report: *reportPath, jobs: *jobs, maxSteps: *maxSteps,
 			quiet: *quiet, trace: *tracePath, traceLimit: *traceLimit, paths: paths, batch: *batchN}, stdout, stderr)
 	}

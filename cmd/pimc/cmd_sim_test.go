@@ -83,7 +83,7 @@ func TestSimCLIBinary(t *testing.T) {
 	// description with 60 fJ/bit writes (energy sweep without recompiling),
 	// and its 4 input-plane writes cost 4 x 256 x 60 fJ = 61.44 pJ.
 	rep := filepath.Join(dir, "r.json")
-	code, _, errs = runCLI("sim", bin, "-i", x, "-q", "-report", rep, "-target", "../../backend/target/testdata/write-energy-low.yaml")
+	code, _, errs = runCLI("sim", bin, "-i", x, "-q", "-report", rep, "-target", "../../target/testdata/write-energy-low.yaml")
 	if code != exitOK {
 		t.Fatalf("write-energy-low: exit %d: %s", code, errs)
 	}

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/target"
 )
 
 func init() {

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/internal/hostile"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // hostileDir writes files (name -> bytes) and the models' input x.npy to a

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // repoFile is the absolute path of a repository file, for tests that

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // checkProgramSize refuses a program whose .pimb would be larger than max

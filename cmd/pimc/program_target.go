@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // A program describes the target it was compiled for (docs/ISA.md §6,

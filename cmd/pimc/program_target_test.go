@@ -10,18 +10,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/sim"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // Test descriptions: a geometry override (another architecture) and a
 // cost-only override (same architecture, other energies) of the default.
 const (
 	bigTarget = "../../backend/testdata/sot-mram-45nm-64banks.yaml"
-	lowTarget = "../../backend/target/testdata/write-energy-low.yaml"
+	lowTarget = "../../target/testdata/write-energy-low.yaml"
 )
 
 // hostMixPIR is a float model whose sigmoid stays on the host between two
@@ -158,7 +158,7 @@ func TestSimRecostTarget(t *testing.T) {
 
 // stripTargetDesc rewrites prog as a file of the formats before v1.4 (no
 // targetdesc section), byte for byte what older versions of pimc wrote
-// (TestOldBinariesLoad in backend/isa checks that such files are unchanged).
+// (TestOldBinariesLoad in isa checks that such files are unchanged).
 func stripTargetDesc(t *testing.T, prog, out string) {
 	t.Helper()
 	data, err := os.ReadFile(prog)

@@ -5,8 +5,8 @@ package battery
 import (
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/isa"
 	"github.com/pimc-dev/pimc/internal/hostile"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // boundsRSS is the peak RSS a refused hostile model may cost: the limits

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // The .pimb layout the raw edits below rely on (docs/ISA.md §6): a 56-byte

@@ -6,12 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/lenet5"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/passes"
-	"github.com/pimc-dev/pimc/testdata/models/lenet5"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // quantizedLeNet is the embedded LeNet-5 at W8A8 (random calibration: the

@@ -3,7 +3,7 @@ package mapping
 import (
 	"math"
 
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // GeometryOf is the mapping view of a target.

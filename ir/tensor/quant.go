@@ -8,7 +8,7 @@ import (
 // Integer arithmetic of the quantized stage (docs/QUANT.md is the normative
 // description). Every function here mirrors one step of the accelerator's
 // DPU (docs/ISA.md §2 and §3.4) but is written independently of
-// backend/isa: the interpreter built on it is the oracle the simulator must
+// isa: the interpreter built on it is the oracle the simulator must
 // match bit for bit, so the two must not share code.
 
 // RoundMode is the rounding of RoundShift; the numbering is the ISA's M field.

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // Programs describe themselves: a compiled program carries the full

@@ -5,6 +5,6 @@
 // assembly text format (.pasm) and the loader check Validate.
 //
 // It is a leaf package: it imports only the standard library. The hardware
-// description (backend/target) converts itself to an Arch for Validate, so the
+// description (target) converts itself to an Arch for Validate, so the
 // ISA never depends on how a target is written down.
 package isa

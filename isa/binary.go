@@ -41,7 +41,7 @@ const (
 	SecPortSegs SectionKind = 11
 	// SecTargetDesc (v1.4, optional) holds Program.TargetDesc, the full
 	// hardware description the program was compiled for (opaque bytes
-	// here; backend/target writes and reads them).
+	// here; target writes and reads them).
 	SecTargetDesc SectionKind = 12
 )
 

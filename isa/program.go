@@ -22,7 +22,7 @@ type Program struct {
 	Host []byte
 	// TargetDesc is the optional full hardware description the program
 	// was compiled for (the .pimb targetdesc section, format v1.4): the
-	// canonical JSON of backend/target (pimc target show -json), whose
+	// canonical JSON of target (pimc target show -json), whose
 	// fingerprint is TargetFingerprint. The isa package keeps it as opaque
 	// bytes; target.Embedded parses and checks it. nil in older files and
 	// in hand-written assembly that does not give one.
@@ -132,7 +132,7 @@ type Symbol struct {
 
 // Arch is the architectural part of a hardware description: everything that
 // decides whether a program is legal and what it computes, but no costs.
-// backend/target builds it (Target.Arch); the simulator sizes its state from it.
+// target builds it (Target.Arch); the simulator sizes its state from it.
 type Arch struct {
 	Name        string
 	Fingerprint [32]byte

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/isa"
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // descriptions are every preset and the example files of the repository:
@@ -21,7 +21,7 @@ func descriptions(t *testing.T) []*Target {
 		}
 		ts = append(ts, p)
 	}
-	for _, f := range []string{"testdata/write-energy-low.yaml", "../testdata/sot-mram-45nm-64banks.yaml"} {
+	for _, f := range []string{"testdata/write-energy-low.yaml", "../backend/testdata/sot-mram-45nm-64banks.yaml"} {
 		tg, err := Load(filepath.FromSlash(f))
 		if err != nil {
 			t.Fatal(err)
@@ -68,7 +68,7 @@ func TestEmbedErrors(t *testing.T) {
 	if err := Embed(good, def); err != nil {
 		t.Fatal(err)
 	}
-	big, err := Load("../testdata/sot-mram-45nm-64banks.yaml")
+	big, err := Load("../backend/testdata/sot-mram-45nm-64banks.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

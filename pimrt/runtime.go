@@ -3,20 +3,20 @@
 // device segment on the simulator. cmd/pimc (sim, eval, demo) uses it; the
 // sim package itself never imports the compiler or the interpreter.
 //
-// Allowed imports: backend, backend/isa, backend/target, sim, ir,
+// Allowed imports: backend, isa, target, sim, ir,
 // ir/interp, ir/tensor and the standard library.
-package runtime
+package pimrt
 
 import (
 	"fmt"
 
 	"github.com/pimc-dev/pimc/backend"
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/sim"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // Model is a loaded compiled model.

@@ -11,7 +11,7 @@ import (
 // seedPrograms are the hand-written test programs plus a few random ones.
 func seedPrograms(f *testing.F) []*Program {
 	var ps []*Program
-	files, _ := filepath.Glob("../../testdata/isa/*.pasm")
+	files, _ := filepath.Glob("../testdata/isa/*.pasm")
 	for _, name := range files {
 		src, err := os.ReadFile(name)
 		if err != nil {

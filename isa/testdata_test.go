@@ -11,13 +11,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden .pimb.hex files in testdata/isa")
 
-const testdataDir = "../../testdata/isa"
+const testdataDir = "../testdata/isa"
 
 // TestTestdataPrograms assembles every hand-written program, validates it on
 // the default target, checks both round trips and compares the binary with its
@@ -73,10 +73,10 @@ func TestTestdataPrograms(t *testing.T) {
 			}
 			want, err := os.ReadFile(golden)
 			if err != nil {
-				t.Fatalf("%v (run: go test ./backend/isa -run TestTestdataPrograms -update)", err)
+				t.Fatalf("%v (run: go test ./isa -run TestTestdataPrograms -update)", err)
 			}
 			if string(want) != dump {
-				t.Fatalf("%s differs from the encoding of %s; if the change is intended run:\n  go test ./backend/isa -run TestTestdataPrograms -update", golden, name)
+				t.Fatalf("%s differs from the encoding of %s; if the change is intended run:\n  go test ./isa -run TestTestdataPrograms -update", golden, name)
 			}
 			wantBin, err := ParseHexDump(string(want))
 			if err != nil || !bytes.Equal(wantBin, bin) {

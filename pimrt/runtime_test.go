@@ -1,12 +1,12 @@
-package runtime_test
+package pimrt_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend/isa"
-	"github.com/pimc-dev/pimc/backend/runtime"
-	"github.com/pimc-dev/pimc/backend/target"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/pimrt"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // TestLoadNeedsHostSection: a hand-written program has no host section;
@@ -19,11 +19,11 @@ func TestLoadNeedsHostSection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runtime.Load(p, tgt); err == nil || !strings.Contains(err.Error(), "no host section") {
+	if _, err := pimrt.Load(p, tgt); err == nil || !strings.Contains(err.Error(), "no host section") {
 		t.Fatalf("Load: %v, want a missing host section error", err)
 	}
 	p.Host = []byte("pimc-host 2\npir\n")
-	if _, err := runtime.Load(p, tgt); err == nil || !strings.Contains(err.Error(), "pimc-host 1") {
+	if _, err := pimrt.Load(p, tgt); err == nil || !strings.Contains(err.Error(), "pimc-host 1") {
 		t.Fatalf("Load of a bad host section: %v", err)
 	}
 }
