@@ -439,6 +439,7 @@ func (ps *asmParser) port(dir string, args []string) {
 
 // instr parses "mnemonic op, op, ..." with an optional "@n" source comment.
 func (ps *asmParser) instr(code, comment string) {
+	var fixups []fixup // label operands of this instruction
 	mn, rest := code, ""
 	if i := strings.IndexAny(code, " \t"); i >= 0 {
 		mn, rest = code[:i], code[i+1:]
@@ -526,7 +527,7 @@ func (ps *asmParser) instr(code, comment string) {
 			if n, perr := strconv.ParseInt(s, 0, 64); perr == nil {
 				v = n
 			} else if identRE.MatchString(s) || isAutoLabel(s) {
-				ps.fixups = append(ps.fixups, fixup{pc: len(ps.p.Code), arg: i, label: s, line: ps.line})
+				fixups = append(fixups, fixup{pc: len(ps.p.Code), arg: i, label: s, line: ps.line})
 			} else {
 				err = fmt.Errorf("want a label or an instruction index, got %q", s)
 			}
@@ -555,6 +556,10 @@ func (ps *asmParser) instr(code, comment string) {
 		}
 		in.Src = int32(n)
 	}
+	// The label references are resolved only for an instruction that was
+	// kept: a rejected one (a bad operand or source comment after the
+	// label) is not in Code, and its fixup would point past the end.
+	ps.fixups = append(ps.fixups, fixups...)
 	ps.p.Code = append(ps.p.Code, in)
 }
 
