@@ -177,7 +177,7 @@ func vetPaths(args ...pathArg) error {
 		}
 	}
 	for _, o := range outs {
-		if o.path == "-" {
+		if o.path == "-" || insideNewDir(o, outs) {
 			continue
 		}
 		check := outfile.Check
@@ -227,6 +227,28 @@ func vetPaths(args ...pathArg) error {
 		}
 	}
 	return nil
+}
+
+// insideNewDir reports whether o is a file or folder inside a folder output
+// that does not exist yet: the command makes that folder (with its
+// parents) before writing into it, so o's folder is missing by design
+// (pimc demo -o NEWDIR writes NEWDIR/lenet5.onnx); the folder output itself
+// is checked instead.
+func insideNewDir(o pathArg, outs []pathArg) bool {
+	parent := filepath.Clean(filepath.Dir(o.path))
+	if _, err := os.Stat(parent); err == nil {
+		return false
+	}
+	for _, d := range outs {
+		if d.kind != outDir || d.path == o.path {
+			continue
+		}
+		dir := filepath.Clean(d.path)
+		if parent == dir || strings.HasPrefix(parent, dir+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 // pathID is what a path names on disk now.

@@ -17,6 +17,8 @@ func TestBatteryCLI(t *testing.T) {
 		{Name: "ok/ir", Setup: withLeNet, Args: strs("ir", "lenet5.onnx"), Code: 0, Stdout: strs("graph \"lenet5\"")},
 		{Name: "ok/disasm", Setup: withProgram, Args: strs("disasm", "lenet5.pimb"), Code: 0, Stdout: strs("halt")},
 		{Name: "ok/target-show", Args: strs("target", "show"), Code: 0},
+		{Name: "ok/demo-into-new-folders", Args: strs("demo", "-limit", "5", "-o", "new/sub"), Code: 0, Stdout: strs("W4A4"), Keep: strs("new/**"),
+			Check: func(t *testing.T, dir string) { readFile(t, dir, "new/sub/lenet5-w8a8.pimb") }},
 
 		// Command lines.
 		{Name: "usage/no-command", Code: 2, Stderr: strs("usage: pimc <command>")},
