@@ -12,5 +12,8 @@
 //     "light" models): the input is arange(n)/n in the graph input's shape,
 //     as the ONNX test runner generates it.
 //
-// Allowed imports: frontend, ir, ir/interp, ir/tensor, the standard library.
+// Allowed imports: frontend, internal/outfile (through frontend), ir,
+// ir/interp, ir/tensor, google.golang.org/protobuf/proto and
+// github.com/advancedclimatesystems/gonnx/onnx (to list a model's declared
+// inputs) and the standard library.
 package conform

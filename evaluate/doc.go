@@ -8,6 +8,7 @@
 // on the number of goroutines (images are independent; the simulator's
 // per-worker summaries are integer sums merged at the end).
 //
-// Imports: data, ir, ir/interp, ir/tensor, pimrt, sim and the
-// standard library.
+// Allowed imports: data, ir, ir/interp, ir/tensor, pimrt, sim, backend,
+// ir/mapping, isa and target (through pimrt and sim), frontend and
+// internal/outfile (through data) and the standard library.
 package evaluate

@@ -33,7 +33,7 @@
 // pipe or device up to 64 MiB; an empty or data-less file says so.
 //
 // Allowed imports: ir, ir/tensor, ir/interp (to fold constant subgraphs),
-// internal/outfile, google.golang.org/protobuf and the ONNX message types
-// of github.com/advancedclimatesystems/gonnx/onnx. Never passes, backend or
-// sim.
+// internal/outfile, google.golang.org/protobuf/proto,
+// github.com/advancedclimatesystems/gonnx/onnx (the ONNX message types)
+// and the standard library. Never passes, backend or sim.
 package frontend

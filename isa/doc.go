@@ -4,7 +4,7 @@
 // constants, I/O ports, source map), the versioned binary format (.pimb), the
 // assembly text format (.pasm) and the loader check Validate.
 //
-// It is a leaf package: it imports only the standard library. The hardware
+// It is a leaf package. Allowed imports: the standard library. The hardware
 // description (target) converts itself to an Arch for Validate, so the
 // ISA never depends on how a target is written down.
 package isa

@@ -40,9 +40,8 @@
 // testdata/ if its output is worth reading.
 //
 // Allowed imports: ir, ir/tensor, ir/interp, ir/mapping (the map pass),
-// target, internal/outfile,
-// data (calibration images from named datasets), gopkg.in/yaml.v3 (per-layer
-// quantization configs), the standard library
-// (imports_test.go enforces it). Never frontend, backend or sim: passes work
-// on the IR only.
+// target, isa (through target), internal/outfile, data (calibration images
+// from named datasets), frontend (through data), gopkg.in/yaml.v3
+// (per-layer quantization configs) and the standard library. Never backend
+// or sim: passes work on the IR only.
 package passes

@@ -5,9 +5,9 @@
 // saturating shift-add accumulators, the DPU's requantization), and accounts
 // time and energy per hardware unit and per source (layer / ONNX node).
 //
-// Allowed imports: isa, target, ir/tensor, internal/outfile
-// and the standard library. It never imports the compiler or the interpreter,
-// so it can run hand-written assembly and serve as an independent oracle.
+// Allowed imports: isa, target, ir/tensor and the standard library. It never
+// imports the compiler or the interpreter, so it can run hand-written
+// assembly and serve as an independent oracle.
 //
 // Structure:
 //   - Prepare predecodes a validated program into an Executable: a compact

@@ -12,6 +12,6 @@
 // program carries its description (Embed, Embedded: the .pimb targetdesc
 // section), so it runs later on exactly the target it was compiled for.
 //
-// Imports: the standard library, gopkg.in/yaml.v3 and isa (for the
-// isa.Arch value it produces). Nothing else from pimc.
+// Allowed imports: isa (for the isa.Arch value it produces),
+// gopkg.in/yaml.v3 and the standard library. Nothing else from pimc.
 package target

@@ -1,7 +1,3 @@
-// Command pimc compiles ONNX CNNs for a SOT-MRAM processing-in-memory engine
-// and runs them on its ISA-level simulator. main only calls run, so the whole
-// CLI is testable in-process; each subcommand lives in its own cmd_*.go file
-// and registers itself in init.
 package main
 
 import (

@@ -7,4 +7,8 @@
 // both panics at start-up (protobuf namespace conflict). The test dumps every
 // case as a backend-test folder (model.onnx, test_data_set_0/input_N.npy,
 // output_N.npy) and runs `pimc conform` on the folder.
+//
+// The package is its tests, which import no pimc package. Allowed imports:
+// github.com/owulveryck/onnx-go/backend/testbackend (the node tests),
+// gorgonia.org/tensor (their tensors) and the standard library.
 package onnxgo

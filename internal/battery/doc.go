@@ -14,6 +14,9 @@
 // holds the runner and its generic checks, fixtures_test.go the shared
 // inputs. The package has no non-test code but this file.
 //
-// Allowed imports: the standard library; its tests also use
-// internal/testcorpus and any pimc package that helps build inputs.
+// The package is its tests, which run pimc as a binary and build inputs with
+// pimc's packages. Allowed imports: admm, data, frontend, internal/hostile,
+// isa, train, internal/outfile, ir, ir/interp and ir/tensor (through the
+// others), google.golang.org/protobuf/proto,
+// github.com/advancedclimatesystems/gonnx/onnx and the standard library.
 package battery

@@ -13,6 +13,7 @@
 // -crash.long, -crash.kills and -crash.seed select the longer one described
 // in docs/ADMM.md for runs by hand.
 //
-// Linux only (SIGKILL and inotify). Allowed imports: internal/testcorpus and
-// the standard library.
+// Linux only (SIGKILL and inotify). The package is its tests; they run
+// pimc as a binary. Allowed imports: internal/testcorpus and the standard
+// library.
 package crashtest

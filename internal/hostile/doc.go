@@ -8,7 +8,8 @@
 // battery (internal/battery) use them; `go run ./internal/hostile/gen DIR`
 // writes a set of them to files for measurements (docs/RESULTS.md).
 //
-// Allowed imports: google.golang.org/protobuf, the ONNX message types of
-// github.com/advancedclimatesystems/gonnx/onnx and the standard library;
-// never a pimc package, so the files do not depend on what pimc accepts.
+// Allowed imports: google.golang.org/protobuf/proto,
+// github.com/advancedclimatesystems/gonnx/onnx (the ONNX message types)
+// and the standard library. Never a pimc package, so the files do not
+// depend on what pimc accepts.
 package hostile

@@ -49,6 +49,5 @@
 // (RemoveStale, stale.go): the next write of a path cleans up after a
 // killed one.
 //
-// Allowed imports: the standard library only. Every pimc package may
-// import it.
+// Allowed imports: the standard library. Every pimc package may import it.
 package outfile

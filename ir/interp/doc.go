@@ -16,5 +16,5 @@
 // ir.Limits, and before each kernel its outputs: a value above the limits is
 // an error naming the node, never an allocation.
 //
-// Allowed imports: ir, ir/tensor, gonum, the standard library.
+// Allowed imports: ir, ir/tensor and the standard library.
 package interp

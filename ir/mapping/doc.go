@@ -17,7 +17,7 @@
 // columnOrder). The pass "map" (package passes) writes them; the backend
 // reads them, or plans itself when given a quantized graph.
 //
-// Allowed imports: ir, ir/tensor, target (the leaf hardware
-// description) and the standard library, so both passes and backend can use
-// it.
+// Allowed imports: ir, ir/tensor, target (the leaf hardware description),
+// isa (through target) and the standard library. Nothing of the compiler,
+// so both passes and backend can use it.
 package mapping

@@ -11,6 +11,6 @@
 // their type (see RoundF16); integer results wrap to their type. Parallel
 // kernels give the same bits for any GOMAXPROCS.
 //
-// Allowed imports: the standard library and gonum's blas32/blas64 (float64
-// products, vector axpy). Nothing from pimc.
+// Allowed imports: gonum.org/v1/gonum/blas (blas32 and blas64: float64
+// products, vector axpy) and the standard library. Nothing from pimc.
 package tensor
