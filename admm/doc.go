@@ -19,7 +19,7 @@
 // their consumers), and Record stores the weight codes' scales in the
 // graph's metadata so the quantize pass maps them without re-quantizing.
 //
-// Allowed imports: ir, ir/tensor, ir/interp, train, data, frontend and
+// Allowed imports: ir, ir/tensor, ir/interp, train, data, tensorio and
 // internal/outfile (through data), gopkg.in/yaml.v3 (compress configs) and
 // the standard library.
 package admm

@@ -15,6 +15,7 @@ import (
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/target"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // macs counts the multiply-accumulates of a graph's matrix layers (float
@@ -130,7 +131,7 @@ func TestCorpus(t *testing.T) {
 			dir := filepath.Join(filepath.Dir(path), "test_data_set_0")
 			var in []*tensor.Tensor
 			for i := range g.Inputs {
-				x, err := frontend.ReadTensor(filepath.Join(dir, "input_"+string(rune('0'+i))+".pb"))
+				x, err := tensorio.Read(filepath.Join(dir, "input_"+string(rune('0'+i))+".pb"))
 				if err != nil {
 					t.Skipf("test input %d: %v", i, err)
 				}

@@ -10,10 +10,10 @@ import (
 	"testing"
 
 	"github.com/pimc-dev/pimc/data"
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // Input sources of the fidelity table (fidelity_test.go): where the
@@ -200,7 +200,7 @@ func ownTestData(onnxInputs int, bound map[int]bool) inputSource {
 				if bound[i] {
 					continue
 				}
-				x, err := frontend.ReadTensor(filepath.Join(s, fmt.Sprintf("input_%d.pb", i)))
+				x, err := tensorio.Read(filepath.Join(s, fmt.Sprintf("input_%d.pb", i)))
 				if err != nil {
 					t.Fatalf("%s: %v", s, err)
 				}
@@ -226,7 +226,7 @@ func zooNPZ(files []string, extra *inputSource) inputSource {
 		var out [][]*tensor.Tensor
 		var labels []int
 		for _, f := range files {
-			m, err := frontend.ReadNPZ(filepath.Join(dir, f))
+			m, err := tensorio.ReadNPZ(filepath.Join(dir, f))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -280,7 +280,7 @@ func writeCalibFolder(t *testing.T, sets [][]*tensor.Tensor) string {
 				}
 				p = filepath.Join(sub, fmt.Sprintf("input_%d.pb", i))
 			}
-			if err := frontend.WriteTensor(p, x, ""); err != nil {
+			if err := tensorio.Write(p, x, ""); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/target"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // Agreement with the float model (issue 4's acceptance, docs/RESULTS.md
@@ -219,7 +220,7 @@ func runFidelity(t *testing.T, root string, c fidelityCase) fidelityResult {
 	if c.bind != nil {
 		opt.Bind = map[string]*tensor.Tensor{}
 		for name, i := range c.bind {
-			x, err := frontend.ReadTensor(filepath.Join(dir, "test_data_set_0", fmt.Sprintf("input_%d.pb", i)))
+			x, err := tensorio.Read(filepath.Join(dir, "test_data_set_0", fmt.Sprintf("input_%d.pb", i)))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/target"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // corpusDir returns ../shared/onnx-corpus relative to the repository root,
@@ -31,9 +32,9 @@ func corpusDir(t testing.TB) string {
 func init() {
 	passes.ReadCalibFile = func(path string) (map[string]*tensor.Tensor, error) {
 		if filepath.Ext(path) == ".npz" {
-			return frontend.ReadNPZ(path)
+			return tensorio.ReadNPZ(path)
 		}
-		t, err := frontend.ReadTensor(path)
+		t, err := tensorio.Read(path)
 		if err != nil {
 			return nil, err
 		}

@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/target"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 func argmax(t *tensor.Tensor) int {
@@ -42,7 +42,7 @@ func TestMNISTCNTK(t *testing.T) {
 	var inputs [][]*tensor.Tensor
 	var refs []*tensor.Tensor
 	for i := 0; i < 3; i++ {
-		m, err := frontend.ReadNPZ(filepath.Join(dir, fmt.Sprintf("test_data_%d.npz", i)))
+		m, err := tensorio.ReadNPZ(filepath.Join(dir, fmt.Sprintf("test_data_%d.npz", i)))
 		if err != nil {
 			t.Fatal(err)
 		}

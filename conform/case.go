@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // Case is one model with one or more data sets.
@@ -130,7 +130,7 @@ func caseForFile(model, root string) (*Case, error) {
 func (ds *DataSet) load() error {
 	switch {
 	case ds.Arange:
-		t, err := frontend.ReadTensor(ds.Path)
+		t, err := tensorio.Read(ds.Path)
 		if err != nil {
 			return err
 		}
@@ -162,7 +162,7 @@ func (ds *DataSet) loadPB() error {
 			continue
 		}
 		i, _ := strconv.Atoi(m[1])
-		t, err := frontend.ReadTensor(filepath.Join(dir, e.Name()))
+		t, err := tensorio.Read(filepath.Join(dir, e.Name()))
 		if err != nil {
 			return err
 		}
@@ -188,7 +188,7 @@ func dense(m map[int]*tensor.Tensor, dir, kind string) ([]*tensor.Tensor, error)
 }
 
 func (ds *DataSet) loadNPZ() error {
-	arrs, err := frontend.ReadNPZ(ds.Path)
+	arrs, err := tensorio.ReadNPZ(ds.Path)
 	if err != nil {
 		return err
 	}

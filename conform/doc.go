@@ -12,8 +12,9 @@
 //     "light" models): the input is arange(n)/n in the graph input's shape,
 //     as the ONNX test runner generates it.
 //
-// Allowed imports: frontend, internal/outfile (through frontend), ir,
-// ir/interp, ir/tensor, google.golang.org/protobuf/proto and
+// Allowed imports: frontend, tensorio (the .pb, .npy and .npz test data),
+// internal/outfile (through frontend and tensorio), ir, ir/interp,
+// ir/tensor, google.golang.org/protobuf/proto and
 // github.com/advancedclimatesystems/gonnx/onnx (to list a model's declared
 // inputs) and the standard library.
 package conform

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 func idxBytes(dims []uint32, elems []byte) []byte {
@@ -134,7 +134,7 @@ func TestLoadFolder(t *testing.T) {
 		os.Mkdir(d, 0o755)
 		for i := 0; i < 3; i++ {
 			x := tensor.FromF32([]float32{float32(i), 0.5, 0.25, 1}, 1, 2, 2)
-			if err := frontend.WriteTensor(filepath.Join(d, "s"+string(rune('0'+i))+".npy"), x, ""); err != nil {
+			if err := tensorio.Write(filepath.Join(d, "s"+string(rune('0'+i))+".npy"), x, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -166,7 +166,7 @@ func TestLoadFolderCountsNonFinite(t *testing.T) {
 	dir := t.TempDir()
 	nan, inf := float32(math.NaN()), float32(math.Inf(1))
 	for i, v := range [][]float32{{0, 1, 0, 1}, {nan, inf, nan, 1}, {0, 0, -inf, 0}} {
-		if err := frontend.WriteTensor(filepath.Join(dir, fmt.Sprintf("s%d.npy", i)), tensor.FromF32(v, 1, 2, 2), ""); err != nil {
+		if err := tensorio.Write(filepath.Join(dir, fmt.Sprintf("s%d.npy", i)), tensor.FromF32(v, 1, 2, 2), ""); err != nil {
 			t.Fatal(err)
 		}
 	}

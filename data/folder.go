@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // LoadFolder reads a dataset from a folder. A folder with train/ and test/
@@ -70,7 +70,7 @@ func loadNPYDir(dir string) (*Dataset, error) {
 	d := &Dataset{Name: dir, Y: labels}
 	for i, f := range files {
 		path := filepath.Join(dir, f)
-		t, err := frontend.ReadTensor(path)
+		t, err := tensorio.Read(path)
 		if err != nil {
 			return nil, fmt.Errorf("data: %v", err)
 		}

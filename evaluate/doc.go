@@ -9,6 +9,6 @@
 // per-worker summaries are integer sums merged at the end).
 //
 // Allowed imports: data, ir, ir/interp, ir/tensor, pimrt, sim, backend,
-// ir/mapping, isa and target (through pimrt and sim), frontend and
+// ir/mapping, isa and target (through pimrt and sim), tensorio and
 // internal/outfile (through data) and the standard library.
 package evaluate

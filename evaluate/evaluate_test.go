@@ -20,6 +20,7 @@ import (
 	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/target"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // loadMNIST loads MNIST once; it skips the test when the GoMNIST module is
@@ -46,12 +47,12 @@ func quantizeLeNet(tb testing.TB, train *data.Dataset, wbits, abits int) *ir.Gra
 	dir := tb.TempDir()
 	for i := range 32 {
 		x, _ := train.Gather(nil, []int{i})
-		if err := frontend.WriteTensor(filepath.Join(dir, fmt.Sprintf("%02d.npy", i)), x, ""); err != nil {
+		if err := tensorio.Write(filepath.Join(dir, fmt.Sprintf("%02d.npy", i)), x, ""); err != nil {
 			tb.Fatal(err)
 		}
 	}
 	passes.ReadCalibFile = func(path string) (map[string]*tensor.Tensor, error) {
-		t, err := frontend.ReadTensor(path)
+		t, err := tensorio.Read(path)
 		return map[string]*tensor.Tensor{filepath.Base(path): t}, err
 	}
 	g := importLeNet(tb)

@@ -8,6 +8,16 @@ import (
 
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
+)
+
+// ONNX element types (TensorProto.DataType numbers, onnx/onnx.proto) of the
+// models the tests build; tensorio maps them to pimc's element types.
+const (
+	onnxFloat = 1
+	onnxInt8  = 3
+	onnxInt32 = 6
+	onnxInt64 = 7
 )
 
 // modelBuilder assembles small ONNX models for tests.
@@ -45,7 +55,7 @@ func (b *modelBuilder) output(names ...string) *modelBuilder {
 }
 
 func (b *modelBuilder) init(name string, t *tensor.Tensor) *modelBuilder {
-	tp, err := encodeTensor(t, name)
+	tp, err := tensorio.EncodeTensorProto(t, name)
 	if err != nil {
 		panic(err)
 	}
@@ -98,7 +108,7 @@ func aString(name, v string) *onnx.AttributeProto {
 	return &onnx.AttributeProto{Name: name, Type: attrString, S: []byte(v)}
 }
 func aTensor(name string, t *tensor.Tensor) *onnx.AttributeProto {
-	tp, err := encodeTensor(t, "")
+	tp, err := tensorio.EncodeTensorProto(t, "")
 	if err != nil {
 		panic(err)
 	}

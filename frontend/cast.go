@@ -18,11 +18,7 @@ func castTensor(t *tensor.Tensor, to tensor.DType) *tensor.Tensor {
 		case to == tensor.Float64:
 			out.F64[i] = t.Float64At(i)
 		case to.IsFloat():
-			f := float32(t.Float64At(i))
-			if to != tensor.Float32 {
-				f = halfToFloat32(to, float32ToHalf(to, f))
-			}
-			out.F32[i] = f
+			out.F32[i] = float32(t.Float64At(i))
 		case to == tensor.Bool:
 			out.I64[i] = boolInt(t.Float64At(i) != 0 || (!t.DType.IsFloat() && t.I64[i] != 0))
 		case t.DType.IsFloat():
@@ -45,5 +41,8 @@ func castTensor(t *tensor.Tensor, to tensor.DType) *tensor.Tensor {
 			out.I64[i] = to.Wrap(t.I64[i])
 		}
 	}
+	// float16 and bfloat16 values are held in float32: round them to their
+	// type (a no-op for float32 and the types without F32 storage).
+	tensor.RoundToType(to, out.F32)
 	return out
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // corpusDir returns the ONNX test corpus (../shared/onnx-corpus relative to
@@ -179,9 +179,9 @@ func readTestSet(t *testing.T, dir, prefix string) []*tensor.Tensor {
 		if _, err := os.Stat(p); err != nil {
 			return out
 		}
-		tt, err := ReadTensor(p)
+		tt, err := tensorio.Read(p)
 		if err != nil {
-			t.Fatalf("ReadTensor: %v", err)
+			t.Fatalf("tensorio.Read: %v", err)
 		}
 		out = append(out, tt)
 	}
@@ -320,72 +320,4 @@ func isBound(t *testing.T, path string, idx int, bind map[string]*tensor.Tensor)
 		}
 	}
 	return false
-}
-
-// exoticType matches the error for element types pimc's tensors do not
-// have (the sub-byte and 8-bit float types of the Q/DQ node tests).
-var exoticType = regexp.MustCompile(`element type (FLOAT8\w+|U?INT[24]|FLOAT4E2M1) is not supported`)
-
-// TestCorpusTensors reads every stored test tensor of the corpus.
-func TestCorpusTensors(t *testing.T) {
-	dir := corpusDir(t)
-	n := 0
-	for _, p := range findFiles(t, dir, ".pb") {
-		_, err := ReadTensor(p)
-		if err != nil && !exoticType.MatchString(err.Error()) {
-			t.Errorf("%v", err)
-		}
-		n++
-	}
-	if n < 900 {
-		t.Errorf("read only %d .pb tensors", n)
-	}
-}
-
-func TestCorpusNPZ(t *testing.T) {
-	dir := corpusDir(t)
-	for i := 0; i < 3; i++ {
-		p := filepath.Join(dir, "models", "mnist-cntk-zoo", fmt.Sprintf("test_data_%d.npz", i))
-		m, err := ReadNPZ(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		in, out := m["inputs"], m["outputs"]
-		if in == nil || out == nil {
-			t.Fatalf("%s: arrays %v, want inputs and outputs", p, keys(m))
-		}
-		if in.String() != "f32[1,28,28]" || out.String() != "f32[1,10]" {
-			t.Errorf("%s: inputs %s outputs %s, want f32[1,28,28] and f32[1,10]", p, in, out)
-		}
-	}
-	// The three stored digits are 5, 0, 4 (PROVENANCE.md).
-	for i, digit := range []int{5, 0, 4} {
-		m, err := ReadNPZ(filepath.Join(dir, "models", "mnist-cntk-zoo", fmt.Sprintf("test_data_%d.npz", i)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		best := 0
-		for j, v := range m["outputs"].F32 {
-			if v > m["outputs"].F32[best] {
-				best = j
-			}
-		}
-		if best != digit {
-			t.Errorf("test_data_%d: argmax %d, want %d", i, best, digit)
-		}
-	}
-	for _, p := range findFiles(t, filepath.Join(dir, "models", "tract-test-cases"), ".npz") {
-		if _, err := ReadNPZ(p); err != nil {
-			t.Error(err)
-		}
-	}
-}
-
-func keys(m map[string]*tensor.Tensor) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

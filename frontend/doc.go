@@ -1,5 +1,7 @@
-// Package frontend reads ONNX models (ModelProto) and tensors (TensorProto
-// .pb, NumPy .npy/.npz) and lowers them into an ir.Graph with static shapes.
+// Package frontend reads ONNX models (ModelProto) and lowers them into an
+// ir.Graph with static shapes, and exports a graph back to ONNX (Export,
+// Save). Tensor payloads (initializers, Constant tensors, exported
+// constants) and the tensor file formats are package tensorio's.
 //
 // Import pipeline, one ONNX node at a time in file order:
 //
@@ -17,9 +19,9 @@
 //     into one reshape; results above a size or cost bound stay nodes;
 //   - operands that must be constant (Reshape's shape, Pad's pads, axes,
 //     Clip bounds ...) but come from a graph input give *NeedsConstantError;
-//   - sizes are bounded by ir.Limits: an initializer, a Constant tensor or a
-//     tensor file is checked against the per-value limit from its declared
-//     dims before it is decoded, each node's outputs by ir.InferNode, and a
+//   - sizes are bounded by ir.Limits: an initializer or a Constant tensor
+//     is checked against the per-value limit from its declared dims before
+//     it is decoded (by tensorio), each node's outputs by ir.InferNode, and a
 //     running total over initializers, inputs and node outputs against the
 //     total limit, so the error names the node that asks for too much;
 //   - every node that cannot be lowered (unknown op or domain, unsupported
@@ -27,13 +29,9 @@
 //     with one *UnsupportedError listing them all. Malformed models give an
 //     error naming the file, the node and the problem; nothing panics.
 //
-// Tensor files (ReadTensor, ReadNPZ; docs/INPUTS.md) are checked before
-// anything is allocated: a payload against its declared shape, an .npz
-// entry against the size DEFLATE can produce from its compressed bytes, a
-// pipe or device up to 64 MiB; an empty or data-less file says so.
-//
 // Allowed imports: ir, ir/tensor, ir/interp (to fold constant subgraphs),
-// internal/outfile, google.golang.org/protobuf/proto,
+// tensorio (TensorProto payloads and element types), internal/outfile,
+// google.golang.org/protobuf/proto,
 // github.com/advancedclimatesystems/gonnx/onnx (the ONNX message types)
 // and the standard library. Never passes, backend or sim.
 package frontend

@@ -11,6 +11,7 @@ import (
 	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // ExportOptions controls Export.
@@ -60,7 +61,7 @@ func Export(g *ir.Graph, opt ExportOptions) (*onnx.ModelProto, error) {
 		gp.Name = "pimc"
 	}
 	for _, v := range g.Consts {
-		tp, err := encodeTensor(v.Const, e.names[v])
+		tp, err := tensorio.EncodeTensorProto(v.Const, e.names[v])
 		if err != nil {
 			return nil, fmt.Errorf("frontend: export %q: constant %q: %v", g.Name, v.Name, err)
 		}
@@ -158,7 +159,7 @@ func joinErrs(s []string) string {
 
 // valueInfo describes a tensor value; batch, when set, names dimension 0.
 func valueInfo(name string, t ir.Type, batch string) (*onnx.ValueInfoProto, error) {
-	et, err := dtypeToONNX(t.DType)
+	et, err := tensorio.DTypeToONNX(t.DType)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +212,7 @@ func (e *exporter) fresh(base string) string {
 // and returns its name.
 func (e *exporter) constInput(base string, t *tensor.Tensor) (string, error) {
 	name := e.fresh(base)
-	tp, err := encodeTensor(t, name)
+	tp, err := tensorio.EncodeTensorProto(t, name)
 	if err != nil {
 		return "", err
 	}
@@ -436,7 +437,7 @@ func attrProto(name string, a ir.Attr) (*onnx.AttributeProto, error) {
 	case ir.AttrString:
 		ap.Type, ap.S = onnx.AttributeProto_STRING, []byte(a.Str)
 	case ir.AttrTensor:
-		tp, err := encodeTensor(a.Tensor, "")
+		tp, err := tensorio.EncodeTensorProto(a.Tensor, "")
 		if err != nil {
 			return nil, fmt.Errorf("attribute %q: %v", name, err)
 		}

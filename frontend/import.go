@@ -11,6 +11,7 @@ import (
 
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // Supported model versions: IR 3 (ONNX 1.0) to 13, ai.onnx opsets 1 to 25
@@ -148,8 +149,8 @@ func (im *importer) run(gp *onnx.GraphProto) (*ir.Graph, error) {
 				return nil, im.errorf("%v", err)
 			}
 		}
-		t, err := decodeTensor(tp)
-		var de *dtypeError
+		t, err := tensorio.DecodeTensorProto(tp)
+		var de *tensorio.DTypeError
 		if errors.As(err, &de) {
 			im.poisonType(tp.GetName(), de)
 			continue
@@ -165,7 +166,7 @@ func (im *importer) run(gp *onnx.GraphProto) (*ir.Graph, error) {
 			return nil, im.errorf("a graph input has no name")
 		}
 		if bt, ok := im.opt.Bind[name]; ok {
-			if err := checkPayload(bt); err != nil {
+			if err := tensorio.CheckPayload(bt); err != nil {
 				return nil, im.errorf("bound input %q: %v", name, err)
 			}
 			if err := im.checkBound(vi, bt); err != nil {
@@ -180,7 +181,7 @@ func (im *importer) run(gp *onnx.GraphProto) (*ir.Graph, error) {
 		if inits[name] {
 			continue // an initializer listed as input (IR < 4): a constant
 		}
-		if de := (*dtypeError)(nil); errors.As(im.inputDTypeErr(vi), &de) {
+		if de := (*tensorio.DTypeError)(nil); errors.As(im.inputDTypeErr(vi), &de) {
 			im.poisonType(name, de)
 			continue
 		}
@@ -212,7 +213,7 @@ func (im *importer) run(gp *onnx.GraphProto) (*ir.Graph, error) {
 		// An initializer that is not a graph input: the bound value
 		// overrides it too.
 		bt := im.opt.Bind[name]
-		if err := checkPayload(bt); err != nil {
+		if err := tensorio.CheckPayload(bt); err != nil {
 			return nil, im.errorf("bound input %q: %v", name, err)
 		}
 		im.vals[name] = im.g.AddConst(name, bt)
@@ -310,7 +311,7 @@ func (im *importer) inputType(vi *onnx.ValueInfoProto) (ir.Type, error) {
 			OpType: "graph input", Name: name, Reason: "only tensor inputs are supported, this one is a " + valueKind(vi.GetType()),
 		}}}
 	}
-	dt, err := dtypeFromONNX(tt.GetElemType())
+	dt, err := tensorio.DTypeFromONNX(tt.GetElemType())
 	if err != nil {
 		return ir.Type{}, im.errorf("graph input %q: %v", name, err)
 	}
@@ -343,7 +344,7 @@ func (im *importer) inputType(vi *onnx.ValueInfoProto) (ir.Type, error) {
 		}
 		dims = append(dims, v)
 	}
-	shape, err := checkedShape(dims)
+	shape, err := tensorio.ShapeFromDims(dims)
 	if err != nil {
 		return ir.Type{}, im.errorf("graph input %q: %v", name, err)
 	}
@@ -398,7 +399,7 @@ func (im *importer) node(idx int, np *onnx.NodeProto) error {
 		seen[o] = true
 	}
 	err := lower(c)
-	var de *dtypeError
+	var de *tensorio.DTypeError
 	if errors.As(err, &de) { // e.g. a Constant holding FLOAT8 values
 		err = unsupported("%v", err)
 	}
@@ -430,18 +431,18 @@ func (im *importer) node(idx int, np *onnx.NodeProto) error {
 
 // poisonType marks a graph input or initializer of an unrepresentable
 // element type: the nodes reading it are reported as unsupported.
-func (im *importer) poisonType(name string, de *dtypeError) {
+func (im *importer) poisonType(name string, de *tensorio.DTypeError) {
 	im.poisoned[name] = true
 	im.typeErr[name] = de.Error()
 }
 
-// inputDTypeErr returns the dtypeError of a graph input's element type, if any.
+// inputDTypeErr returns the tensorio.DTypeError of a graph input's element type, if any.
 func (im *importer) inputDTypeErr(vi *onnx.ValueInfoProto) error {
 	tt := vi.GetType().GetTensorType()
 	if tt == nil {
 		return nil
 	}
-	_, err := dtypeFromONNX(tt.GetElemType())
+	_, err := tensorio.DTypeFromONNX(tt.GetElemType())
 	return err
 }
 
@@ -452,7 +453,7 @@ func (im *importer) checkBound(vi *onnx.ValueInfoProto, t *tensor.Tensor) error 
 	if tt == nil {
 		return nil
 	}
-	if dt, err := dtypeFromONNX(tt.GetElemType()); err == nil && dt != t.DType {
+	if dt, err := tensorio.DTypeFromONNX(tt.GetElemType()); err == nil && dt != t.DType {
 		return im.errorf("Options.Bind[%q] is %s, the model declares element type %s", vi.GetName(), t, dt)
 	}
 	if tt.GetShape() == nil {
@@ -492,4 +493,18 @@ func valueKind(t *onnx.TypeProto) string {
 		return "sparse tensor"
 	}
 	return "value of unknown type"
+}
+
+// declaredType is the type a TensorProto declares (its element type and
+// dims), read without decoding the data.
+func declaredType(tp *onnx.TensorProto) (ir.Type, error) {
+	dt, err := tensorio.DTypeFromONNX(tp.GetDataType())
+	if err != nil {
+		return ir.Type{}, err
+	}
+	shape, err := tensorio.ShapeFromDims(tp.GetDims())
+	if err != nil {
+		return ir.Type{}, err
+	}
+	return ir.Type{DType: dt, Shape: shape}, nil
 }

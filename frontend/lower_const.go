@@ -5,6 +5,7 @@ import (
 
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // Ops that make constants: Constant, Shape (shapes are static), Cast (folded
@@ -140,7 +141,7 @@ func lowerCast(c *nodeCtx) error {
 		if err != nil {
 			return err
 		}
-		if to, err = dtypeFromName(s); err != nil {
+		if to, err = tensorio.DTypeFromName(s); err != nil {
 			return fmt.Errorf("attribute \"to\": %w", err)
 		}
 	default:
@@ -148,7 +149,7 @@ func lowerCast(c *nodeCtx) error {
 		if err != nil {
 			return err
 		}
-		if to, err = dtypeFromONNX(int32(i)); err != nil {
+		if to, err = tensorio.DTypeFromONNX(int32(i)); err != nil {
 			return fmt.Errorf("attribute \"to\": %w", err)
 		}
 	}

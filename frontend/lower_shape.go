@@ -5,6 +5,7 @@ import (
 
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 func lowerFlatten(c *nodeCtx) error {
@@ -89,13 +90,13 @@ func resolveReshape(in, shape []int, allowZero bool) ([]int, error) {
 			continue
 		case d < 0:
 			return nil, fmt.Errorf("shape %v: invalid dimension %d", shape, d)
-		case d > maxElems:
+		case d > tensorio.MaxElems:
 			return nil, fmt.Errorf("shape %v is too large", shape)
 		default:
 			out[i] = d
 		}
 		known *= out[i]
-		if known > maxElems {
+		if known > tensorio.MaxElems {
 			return nil, fmt.Errorf("shape %v is too large", shape)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // nodeCtx is what a lowering function sees of the ONNX node it lowers.
@@ -336,7 +337,7 @@ func (c *nodeCtx) attrInts(name string) ([]int, bool, error) {
 	}
 	out := make([]int, len(a.GetInts()))
 	for i, v := range a.GetInts() {
-		if v > maxElems || v < -maxElems {
+		if v > tensorio.MaxElems || v < -tensorio.MaxElems {
 			return nil, false, fmt.Errorf("attribute %q: value %d out of range", name, v)
 		}
 		out[i] = int(v)
@@ -369,7 +370,7 @@ func (c *nodeCtx) attrTensor(name string) (*tensor.Tensor, error) {
 	if a == nil || err != nil {
 		return nil, err
 	}
-	t, err := decodeTensor(a.GetT())
+	t, err := tensorio.DecodeTensorProto(a.GetT())
 	if err != nil {
 		return nil, fmt.Errorf("attribute %q: %w", name, err)
 	}

@@ -21,10 +21,9 @@ import (
 
 // ReadCalibFile reads the tensors of one calibration file for
 // quantize{calib=<folder>}: a .pb or .npy file gives one tensor, a .npz
-// archive every array by name. passes cannot import the frontend (which
-// owns the file formats), so the pimc command installs
-// frontend.ReadTensor/ReadNPZ here; until then folder calibration reports
-// that no reader is installed.
+// archive every array by name. The pimc command installs
+// tensorio.Read/ReadNPZ here; until then folder calibration reports that no
+// reader is installed.
 var ReadCalibFile func(path string) (map[string]*tensor.Tensor, error)
 
 // valueStats is the observed range of one value over the calibration set.

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // TestCalibFolderShapes: a calibration tensor may add or leave out leading
@@ -26,7 +26,7 @@ func TestCalibFolderShapes(t *testing.T) {
 		{[]int{192}, "does not fit f32[1,3,8,8]"},
 	} {
 		dir := t.TempDir()
-		if err := frontend.WriteTensor(filepath.Join(dir, "a.npy"), tensor.New(tensor.Float32, c.shape...), ""); err != nil {
+		if err := tensorio.Write(filepath.Join(dir, "a.npy"), tensor.New(tensor.Float32, c.shape...), ""); err != nil {
 			t.Fatal(err)
 		}
 		err := NewManager().RunString(ir.Clone(g), "quantize{calib="+dir+"}")

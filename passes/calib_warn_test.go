@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // TestCalibFolderWarnsNonFinite: NaN and Inf values in a calibration folder
@@ -22,7 +22,7 @@ func TestCalibFolderWarnsNonFinite(t *testing.T) {
 			x.F32[j] = float32(j%7) / 7
 		}
 		copy(x.F32, bad)
-		if err := frontend.WriteTensor(filepath.Join(dir, string(rune('a'+i))+".npy"), x, ""); err != nil {
+		if err := tensorio.Write(filepath.Join(dir, string(rune('a'+i))+".npy"), x, ""); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // convTCase is one transposed convolution: input [1, c, sp...], m output
@@ -139,7 +140,7 @@ func TestConvTransposeLowerCorpus(t *testing.T) {
 			opt := frontend.Options{Bind: map[string]*tensor.Tensor{}}
 			var ins []*tensor.Tensor
 			for i, v := range g0.Inputs {
-				in, err := frontend.ReadTensor(filepath.Join(dir, "test_data_set_0", fmt.Sprintf("input_%d.pb", i)))
+				in, err := tensorio.Read(filepath.Join(dir, "test_data_set_0", fmt.Sprintf("input_%d.pb", i)))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -18,6 +18,7 @@ import (
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // corpusDir returns the ONNX test corpus (../shared/onnx-corpus relative to
@@ -92,14 +93,14 @@ func corpusInputs(t *testing.T, path string, g *ir.Graph) []*tensor.Tensor {
 		if _, err := os.Stat(f); err != nil {
 			break
 		}
-		x, err := frontend.ReadTensor(f)
+		x, err := tensorio.Read(f)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
 		ins = append(ins, x)
 	}
 	if npz := filepath.Join(dir, "test_data_0.npz"); len(ins) == 0 && len(g.Inputs) == 1 {
-		if m, err := frontend.ReadNPZ(npz); err == nil && m["inputs"] != nil {
+		if m, err := tensorio.ReadNPZ(npz); err == nil && m["inputs"] != nil {
 			ins = append(ins, m["inputs"].Reshaped(g.Inputs[0].Type.Shape...))
 		}
 	}
@@ -166,7 +167,7 @@ func TestCorpusCanonicalize(t *testing.T) {
 				}
 				bind := map[string]*tensor.Tensor{}
 				for i := 1; i < len(names); i++ {
-					x, err := frontend.ReadTensor(filepath.Join(filepath.Dir(path), "test_data_set_0", fmt.Sprintf("input_%d.pb", i)))
+					x, err := tensorio.Read(filepath.Join(filepath.Dir(path), "test_data_set_0", fmt.Sprintf("input_%d.pb", i)))
 					if err != nil {
 						t.Skipf("no test value for input %d: %v", i, err)
 					}
@@ -271,7 +272,7 @@ func TestCorpusLight(t *testing.T) {
 				x.F32[i] = float32(float64(i) / float64(len(x.F32)))
 			}
 			out := canonicalizeAndCheck(t, g, []*tensor.Tensor{x})
-			want, err := frontend.ReadTensor(strings.TrimSuffix(path, ".onnx") + "_output_0.pb")
+			want, err := tensorio.Read(strings.TrimSuffix(path, ".onnx") + "_output_0.pb")
 			if err != nil {
 				t.Fatal(err)
 			}

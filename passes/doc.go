@@ -41,7 +41,7 @@
 //
 // Allowed imports: ir, ir/tensor, ir/interp, ir/mapping (the map pass),
 // target, isa (through target), internal/outfile, data (calibration images
-// from named datasets), frontend (through data), gopkg.in/yaml.v3
+// from named datasets), tensorio (through data), gopkg.in/yaml.v3
 // (per-layer quantization configs) and the standard library. Never backend
 // or sim: passes work on the IR only.
 package passes

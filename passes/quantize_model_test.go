@@ -16,6 +16,7 @@ import (
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // Quantized interpreter vs float interpreter on real corpus models.
@@ -24,9 +25,9 @@ func init() {
 	// The pimc command installs the frontend's readers the same way.
 	ReadCalibFile = func(path string) (map[string]*tensor.Tensor, error) {
 		if strings.HasSuffix(strings.ToLower(path), ".npz") {
-			return frontend.ReadNPZ(path)
+			return tensorio.ReadNPZ(path)
 		}
-		t, err := frontend.ReadTensor(path)
+		t, err := tensorio.Read(path)
 		if err != nil {
 			return nil, err
 		}
@@ -106,7 +107,7 @@ func mnistCNTK(t *testing.T) (*ir.Graph, string, [][]*tensor.Tensor) {
 	g := loadCanonical(t, filepath.Join(dir, "model.onnx"))
 	var ins [][]*tensor.Tensor
 	for i := 0; i < 3; i++ {
-		m, err := frontend.ReadNPZ(filepath.Join(dir, fmt.Sprintf("test_data_%d.npz", i)))
+		m, err := tensorio.ReadNPZ(filepath.Join(dir, fmt.Sprintf("test_data_%d.npz", i)))
 		if err != nil {
 			t.Fatal(err)
 		}

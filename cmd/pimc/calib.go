@@ -4,23 +4,22 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/passes"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
-// The quantize pass reads calibration folders through passes.ReadCalibFile,
-// because passes may not import the frontend; the command installs the
-// frontend's .pb/.npy/.npz readers.
+// The quantize pass reads calibration folders through passes.ReadCalibFile;
+// the command installs tensorio's .pb/.npy/.npz readers.
 func init() {
 	passes.ReadCalibFile = readCalibFile
 }
 
 func readCalibFile(path string) (map[string]*tensor.Tensor, error) {
 	if strings.HasSuffix(strings.ToLower(path), ".npz") {
-		return frontend.ReadNPZ(path)
+		return tensorio.ReadNPZ(path)
 	}
-	t, err := frontend.ReadTensor(path)
+	t, err := tensorio.Read(path)
 	if err != nil {
 		return nil, err
 	}

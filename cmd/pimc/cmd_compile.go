@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/pimc-dev/pimc/backend"
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/mapping"
@@ -17,6 +16,7 @@ import (
 	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/target"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 func init() {
@@ -30,9 +30,9 @@ func init() {
 // array name, others under "").
 func readTensorFile(path string) (map[string]*tensor.Tensor, error) {
 	if strings.HasSuffix(path, ".npz") {
-		return frontend.ReadNPZ(path)
+		return tensorio.ReadNPZ(path)
 	}
-	t, err := frontend.ReadTensor(path)
+	t, err := tensorio.Read(path)
 	if err != nil {
 		return nil, err
 	}

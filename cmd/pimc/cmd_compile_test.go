@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 func TestCompileCLI(t *testing.T) {
@@ -39,21 +39,21 @@ func TestCompileCLI(t *testing.T) {
 	}
 	// pimc sim runs the program on its own (its port quantization is
 	// QUANT.md's quantize) and agrees with the compile-time verification.
-	npz, err := frontend.ReadNPZ(input)
+	npz, err := tensorio.ReadNPZ(input)
 	if err != nil {
 		t.Fatal(err)
 	}
 	x := npz["inputs"]
 	x.Shape = []int{1, 1, 28, 28}
 	xin := filepath.Join(dir, "x.pb")
-	if err := frontend.WriteTensor(xin, x, "Input3"); err != nil {
+	if err := tensorio.Write(xin, x, "Input3"); err != nil {
 		t.Fatal(err)
 	}
 	y := filepath.Join(dir, "y.pb")
 	if code, out, errs := runCLI("sim", prog, "-i", xin, "-o", y, "-q"); code != exitOK {
 		t.Fatalf("sim: exit %d: %s%s", code, out, errs)
 	}
-	got, err := frontend.ReadTensor(y)
+	got, err := tensorio.Read(y)
 	if err != nil {
 		t.Fatal(err)
 	}

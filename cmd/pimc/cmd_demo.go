@@ -23,6 +23,7 @@ import (
 	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/sim"
 	"github.com/pimc-dev/pimc/target"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 func init() {
@@ -271,7 +272,7 @@ func writeCalibImages(dir string, train *data.Dataset, n int) error {
 	}
 	for i := range n {
 		x, _ := train.Gather(nil, []int{i})
-		if err := frontend.WriteTensor(filepath.Join(dir, fmt.Sprintf("train-%02d.npy", i)), x, ""); err != nil {
+		if err := tensorio.Write(filepath.Join(dir, fmt.Sprintf("train-%02d.npy", i)), x, ""); err != nil {
 			return err
 		}
 	}

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/internal/lenet5"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/sim"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // writeLeNet writes the embedded model into dir.
@@ -118,7 +118,7 @@ func TestEvalErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 2 {
-		if err := frontend.WriteTensor(filepath.Join(cifar, fmt.Sprintf("%d.npy", i)), tensor.New(tensor.Float32, 3, 32, 32), ""); err != nil {
+		if err := tensorio.Write(filepath.Join(cifar, fmt.Sprintf("%d.npy", i)), tensor.New(tensor.Float32, 3, 32, 32), ""); err != nil {
 			t.Fatal(err)
 		}
 	}

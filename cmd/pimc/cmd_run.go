@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 func init() {
@@ -46,7 +46,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	inputs := make([]*tensor.Tensor, len(ins))
 	for i, p := range ins {
-		if inputs[i], err = frontend.ReadTensor(p); err != nil {
+		if inputs[i], err = tensorio.Read(p); err != nil {
 			fmt.Fprintf(stderr, "pimc run: %v\n", err)
 			return exitUser
 		}
@@ -97,7 +97,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if len(results) == 1 && !isDir(*out) {
-		if err := frontend.WriteTensor(*out, results[0], g.Outputs[0].Name); err != nil {
+		if err := tensorio.Write(*out, results[0], g.Outputs[0].Name); err != nil {
 			fmt.Fprintf(stderr, "pimc run: %v\n", err)
 			return exitUser
 		}
@@ -117,7 +117,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	for i, r := range results {
 		p := filepath.Join(*out, safeFileName(g.Outputs[i].Name)+".pb")
-		if err := frontend.WriteTensor(p, r, g.Outputs[i].Name); err != nil {
+		if err := tensorio.Write(p, r, g.Outputs[i].Name); err != nil {
 			fmt.Fprintf(stderr, "pimc run: %v\n", err)
 			return exitUser
 		}

@@ -9,13 +9,13 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/sim"
 	"github.com/pimc-dev/pimc/target"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 func init() {
@@ -88,7 +88,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	}
 	var batch [][]*tensor.Tensor
 	for i, path := range ins {
-		t, err := frontend.ReadTensor(path)
+		t, err := tensorio.Read(path)
 		if err != nil {
 			return fail(err)
 		}
@@ -280,11 +280,11 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		case f.out == "":
 			fmt.Fprintf(report, "\noutput %s: %s\n", name, summarize(t))
 		case model.Host.GraphOutputs == 1:
-			if err := frontend.WriteTensor(f.out, t, name); err != nil {
+			if err := tensorio.Write(f.out, t, name); err != nil {
 				return fail(err)
 			}
 		default:
-			if err := frontend.WriteTensor(filepath.Join(f.out, safeFileName(name)+".pb"), t, name); err != nil {
+			if err := tensorio.Write(filepath.Join(f.out, safeFileName(name)+".pb"), t, name); err != nil {
 				return fail(err)
 			}
 		}
@@ -474,7 +474,7 @@ func writeSimOutputs(results []*sim.Result, out string, raw bool, paths []pathAr
 		if len(names) > 1 {
 			path = filepath.Join(out, safeFileName(name)+".pb")
 		}
-		if err := frontend.WriteTensor(path, t, name); err != nil {
+		if err := tensorio.Write(path, t, name); err != nil {
 			fmt.Fprintf(stderr, "pimc sim: %v\n", err)
 			return exitUser
 		}

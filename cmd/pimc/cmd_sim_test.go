@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/sim"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // dotX is the expect-input of testdata/isa/dot.pasm; its output is -11.
@@ -20,7 +20,7 @@ var dotX = []float32{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3}
 func TestSimCLI(t *testing.T) {
 	dir := t.TempDir()
 	x := filepath.Join(dir, "x.pb")
-	if err := frontend.WriteTensor(x, tensor.FromF32(dotX, 1, 16), "x"); err != nil {
+	if err := tensorio.Write(x, tensor.FromF32(dotX, 1, 16), "x"); err != nil {
 		t.Fatal(err)
 	}
 	rep := filepath.Join(dir, "r.json")
@@ -37,7 +37,7 @@ func TestSimCLI(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
 	}
-	got, err := frontend.ReadTensor(y)
+	got, err := tensorio.Read(y)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestSimCLIBinary(t *testing.T) {
 		t.Fatalf("asm: exit %d: %s", code, errs)
 	}
 	x := filepath.Join(dir, "x.npy")
-	if err := frontend.WriteTensor(x, tensor.FromF32(dotX, 1, 16), ""); err != nil {
+	if err := tensorio.Write(x, tensor.FromF32(dotX, 1, 16), ""); err != nil {
 		t.Fatal(err)
 	}
 	trace := filepath.Join(dir, "trace.txt")
@@ -103,7 +103,7 @@ func TestSimCLIBatchAndRaw(t *testing.T) {
 	b := append(append(append([]float32{}, dotX...), dotX...), dotX...)
 	b[16] = 4
 	x := filepath.Join(dir, "x.npy")
-	if err := frontend.WriteTensor(x, tensor.FromF32(b, 3, 16), ""); err != nil {
+	if err := tensorio.Write(x, tensor.FromF32(b, 3, 16), ""); err != nil {
 		t.Fatal(err)
 	}
 	var reports [2][]byte
@@ -114,7 +114,7 @@ func TestSimCLIBatchAndRaw(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("-j %s: exit %d: %s", j, code, errs)
 		}
-		got, err := frontend.ReadTensor(y)
+		got, err := tensorio.Read(y)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +128,7 @@ func TestSimCLIBatchAndRaw(t *testing.T) {
 	}
 	// -raw rejects non-integers; a wrong shape names the port.
 	bad := filepath.Join(dir, "bad.npy")
-	frontend.WriteTensor(bad, tensor.FromF32(make([]float32, 15), 1, 15), "")
+	tensorio.Write(bad, tensor.FromF32(make([]float32, 15), 1, 15), "")
 	if code, _, errs := runCLI("sim", "../../testdata/isa/dot.pasm", "-i", bad); code != exitUser || !strings.Contains(errs, `port "x"`) {
 		t.Fatalf("bad shape: exit %d: %s", code, errs)
 	}
@@ -153,7 +153,7 @@ func TestSimCLICompiledModel(t *testing.T) {
 	// A batch of the three test images as one [3,1,28,28] tensor.
 	var imgs []float32
 	for k := range 3 {
-		m, err := frontend.ReadNPZ(filepath.Join(model, fmt.Sprintf("test_data_%d.npz", k)))
+		m, err := tensorio.ReadNPZ(filepath.Join(model, fmt.Sprintf("test_data_%d.npz", k)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +164,7 @@ func TestSimCLICompiledModel(t *testing.T) {
 		imgs = append(imgs, x.Float32s()...)
 	}
 	in := filepath.Join(dir, "x.npy")
-	if err := frontend.WriteTensor(in, tensor.FromF32(imgs, 3, 1, 28, 28), ""); err != nil {
+	if err := tensorio.Write(in, tensor.FromF32(imgs, 3, 1, 28, 28), ""); err != nil {
 		t.Fatal(err)
 	}
 	var reps, outs [2][]byte
@@ -194,7 +194,7 @@ func TestSimCLICompiledModel(t *testing.T) {
 	if r.Images != 3 {
 		t.Errorf("report of %d images, want 3", r.Images)
 	}
-	y, err := frontend.ReadTensor(filepath.Join(dir, "y1.npy"))
+	y, err := tensorio.Read(filepath.Join(dir, "y1.npy"))
 	if err != nil || y.Len() != 30 {
 		t.Fatalf("output %v: %v", y, err)
 	}

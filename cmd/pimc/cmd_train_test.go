@@ -12,6 +12,7 @@ import (
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // TestTrainCommand trains LeNet-5 on 512 MNIST images for one epoch in
@@ -85,7 +86,7 @@ func runONNXRuntime(t *testing.T, model string, x *tensor.Tensor) (string, bool)
 	t.Helper()
 	if py, err := exec.LookPath("python3"); err == nil && exec.Command(py, "-c", "import onnxruntime").Run() == nil {
 		in := filepath.Join(t.TempDir(), "x.npy")
-		if err := frontend.WriteTensor(in, x, ""); err != nil {
+		if err := tensorio.Write(in, x, ""); err != nil {
 			t.Fatal(err)
 		}
 		script := `import sys, numpy as np, onnxruntime as ort

@@ -5,6 +5,6 @@
 //
 // Nothing imports it. Allowed imports: admm, backend, conform, data,
 // evaluate, frontend, internal/lenet5, internal/outfile, ir, ir/interp,
-// ir/mapping, ir/tensor, isa, passes, pimrt, sim, target, train and the
-// standard library.
+// ir/mapping, ir/tensor, isa, passes, pimrt, sim, target, tensorio, train
+// and the standard library.
 package main

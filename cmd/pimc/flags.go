@@ -11,6 +11,7 @@ import (
 
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // listFlag collects a repeated string flag (-i a.pb -i b.pb).
@@ -132,7 +133,7 @@ func (b bindFlag) Set(v string) error {
 func frontendOptions(shapes shapeFlag, binds bindFlag) (frontend.Options, error) {
 	opt := frontend.Options{Shapes: shapes, Bind: map[string]*tensor.Tensor{}}
 	for name, path := range binds {
-		t, err := frontend.ReadTensor(path)
+		t, err := tensorio.Read(path)
 		if err != nil {
 			return opt, fmt.Errorf("-bind %s: %w", name, err)
 		}

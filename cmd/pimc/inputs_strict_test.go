@@ -10,8 +10,8 @@ import (
 	"github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // cntkModel is the CNTK MNIST model: one input "Input3" f32[1,1,28,28]
@@ -91,7 +91,7 @@ func TestInputShapesStrict(t *testing.T) {
 	}
 	write := func(name string, x *tensor.Tensor) string {
 		p := filepath.Join(dir, name)
-		if err := frontend.WriteTensor(p, x, ""); err != nil {
+		if err := tensorio.Write(p, x, ""); err != nil {
 			t.Fatal(err)
 		}
 		return p
@@ -137,7 +137,7 @@ func TestInputShapesStrict(t *testing.T) {
 	if code, _, errs := runCLI("sim", dynProg, "-i", three, "-q", "-o", out); code != exitOK {
 		t.Fatalf("sim batch: %s", errs)
 	}
-	y, err := frontend.ReadTensor(out)
+	y, err := tensorio.Read(out)
 	if err != nil || y.Len() != 30 {
 		t.Fatalf("batch output %v: %v", y, err)
 	}
@@ -146,7 +146,7 @@ func TestInputShapesStrict(t *testing.T) {
 		if code, _, errs := runCLI("sim", dynProg, "-i", img, "-q", "-o", out); code != exitOK {
 			t.Fatalf("sim image %d: %s", i, errs)
 		}
-		yi, _ := frontend.ReadTensor(out)
+		yi, _ := tensorio.Read(out)
 		for j := range 10 {
 			if yi.F32[j] != y.F32[i*10+j] {
 				t.Fatalf("image %d: batch output %v, single %v", i, y.F32[i*10:i*10+10], yi.F32)
@@ -168,11 +168,11 @@ func TestInputNonFiniteWarnings(t *testing.T) {
 	x.F32[3], x.F32[100], x.F32[200] = float32(math.NaN()), float32(math.NaN()), float32(math.NaN())
 	x.F32[5] = float32(math.Inf(-1))
 	in := filepath.Join(dir, "in.npy")
-	if err := frontend.WriteTensor(in, x, ""); err != nil {
+	if err := tensorio.Write(in, x, ""); err != nil {
 		t.Fatal(err)
 	}
 	clean := filepath.Join(dir, "clean.npy")
-	if err := frontend.WriteTensor(clean, digits(1, 1, 28, 28), ""); err != nil {
+	if err := tensorio.Write(clean, digits(1, 1, 28, 28), ""); err != nil {
 		t.Fatal(err)
 	}
 	// A calibration folder and a dataset folder holding in.npy among clean images.
@@ -208,7 +208,7 @@ func TestInputNonFiniteWarnings(t *testing.T) {
 	// of failing.
 	nanX := filepath.Join(dir, "nanx.npy")
 	v := append([]float32{float32(math.NaN()), float32(math.Inf(1))}, dotX[2:]...)
-	if err := frontend.WriteTensor(nanX, tensor.FromF32(v, 1, 16), ""); err != nil {
+	if err := tensorio.Write(nanX, tensor.FromF32(v, 1, 16), ""); err != nil {
 		t.Fatal(err)
 	}
 	if code, _, errs := runCLI("sim", "../../testdata/isa/dot.pasm", "-i", nanX, "-q"); code != exitOK || !strings.Contains(errs, "1 NaN and 1 Inf among 16 values") {

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // TestWrongInputTensors: an input .npy of the wrong shape or element type is
@@ -21,10 +21,10 @@ func TestWrongInputTensors(t *testing.T) {
 	}
 	small := filepath.Join(dir, "small.npy")
 	f64 := filepath.Join(dir, "f64.npy")
-	if err := frontend.WriteTensor(small, tensor.New(tensor.Float32, 1, 1, 14, 14), ""); err != nil {
+	if err := tensorio.Write(small, tensor.New(tensor.Float32, 1, 1, 14, 14), ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := frontend.WriteTensor(f64, tensor.New(tensor.Float64, 1, 1, 28, 28), ""); err != nil {
+	if err := tensorio.Write(f64, tensor.New(tensor.Float64, 1, 1, 28, 28), ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {

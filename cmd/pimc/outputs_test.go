@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // TestOutputInMissingDirectory: an output path in a directory that does not
@@ -56,7 +56,7 @@ func TestOutputInMissingDirectory(t *testing.T) {
 func TestCompileVerifyFailureWritesNothing(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "small.npy")
-	if err := frontend.WriteTensor(bad, tensor.New(tensor.Float32, 1, 1, 14, 14), "Input3"); err != nil {
+	if err := tensorio.Write(bad, tensor.New(tensor.Float32, 1, 1, 14, 14), "Input3"); err != nil {
 		t.Fatal(err)
 	}
 	model := filepath.Join("..", "..", "testdata", "models", "mnist-cntk", "model.onnx")

@@ -16,6 +16,7 @@ import (
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // repoFile is the absolute path of a repository file, for tests that
@@ -255,7 +256,7 @@ func TestDashOutputs(t *testing.T) {
 // tensorFile writes a tensor of zeros of the given shape to name.
 func tensorFile(t *testing.T, name string, shape ...int) string {
 	t.Helper()
-	if err := frontend.WriteTensor(name, tensor.New(tensor.Float32, shape...), "x"); err != nil {
+	if err := tensorio.Write(name, tensor.New(tensor.Float32, shape...), "x"); err != nil {
 		t.Fatal(err)
 	}
 	return name
@@ -409,7 +410,7 @@ func tinyDataset(t *testing.T, dir string, n int) {
 			for j := range x.F32 {
 				x.F32[j] = float32((i+j)%3) / 2
 			}
-			if err := frontend.WriteTensor(filepath.Join(d, "img"+string(rune('a'+i))+".npy"), x, ""); err != nil {
+			if err := tensorio.Write(filepath.Join(d, "img"+string(rune('a'+i))+".npy"), x, ""); err != nil {
 				t.Fatal(err)
 			}
 			labels.WriteString([]string{"0\n", "1\n"}[i%2])

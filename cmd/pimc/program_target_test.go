@@ -10,11 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/sim"
 	"github.com/pimc-dev/pimc/target"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // Test descriptions: a geometry override (another architecture) and a
@@ -47,7 +47,7 @@ func compileHostMix(t *testing.T, dir, name, tflag string) (prog, input string) 
 		x[i] = float32(i%9)/4 - 1
 	}
 	input = filepath.Join(dir, "x.npy")
-	if err := frontend.WriteTensor(input, tensor.FromF32(x, 1, 1, 6, 6), ""); err != nil {
+	if err := tensorio.Write(input, tensor.FromF32(x, 1, 1, 6, 6), ""); err != nil {
 		t.Fatal(err)
 	}
 	return prog, input

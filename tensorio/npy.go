@@ -1,4 +1,4 @@
-package frontend
+package tensorio
 
 import (
 	"bytes"
@@ -71,7 +71,7 @@ func decodeNPY(data []byte) (*tensor.Tensor, error) {
 	for i, d := range shape {
 		dims[i] = int64(d)
 	}
-	if _, err := checkedShape(dims); err != nil {
+	if _, err := ShapeFromDims(dims); err != nil {
 		return nil, fmt.Errorf(".npy: %v", err)
 	}
 	if err := checkTensorSize(dt, shape); err != nil {
@@ -149,7 +149,7 @@ func parseNPYHeader(h string) (descr string, fortran bool, shape []int, err erro
 // encodeNPY writes t as a version 1.0 .npy file (version 2.0 if the header
 // does not fit 64 KiB), little-endian, C order.
 func encodeNPY(t *tensor.Tensor) ([]byte, error) {
-	if err := checkPayload(t); err != nil {
+	if err := CheckPayload(t); err != nil {
 		return nil, err
 	}
 	var descr string

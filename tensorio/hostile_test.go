@@ -1,4 +1,4 @@
-package frontend
+package tensorio
 
 import (
 	"archive/zip"
@@ -81,7 +81,7 @@ func TestReadTensorHostile(t *testing.T) {
 	for _, c := range cases {
 		p := write(c.name, c.data)
 		var err error
-		n := allocated(func() { _, err = ReadTensor(p) })
+		n := allocated(func() { _, err = Read(p) })
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
 		}
@@ -94,7 +94,7 @@ func TestReadTensorHostile(t *testing.T) {
 	if err := os.Mkdir(d, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ReadTensor(d); err == nil || !strings.Contains(err.Error(), "dir.npy is a directory") {
+	if _, err := Read(d); err == nil || !strings.Contains(err.Error(), "dir.npy is a directory") {
 		t.Errorf("directory: %v", err)
 	}
 }

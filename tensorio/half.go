@@ -1,4 +1,4 @@
-package frontend
+package tensorio
 
 import "github.com/pimc-dev/pimc/ir/tensor"
 

@@ -1,4 +1,4 @@
-package frontend
+package tensorio
 
 import (
 	"archive/zip"
@@ -21,7 +21,7 @@ func FuzzTensorFiles(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(npy)
-	tp, err := encodeTensor(tensor.FromI64(tensor.Int64, []int64{7, -1, 3}, 3), "i")
+	tp, err := EncodeTensorProto(tensor.FromI64(tensor.Int64, []int64{7, -1, 3}, 3), "i")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package frontend
+package tensorio
 
 import (
 	"fmt"
@@ -47,23 +47,27 @@ func onnxTypeName(dt int32) string {
 	return fmt.Sprintf("type %d", dt)
 }
 
-// dtypeError reports an ONNX element type pimc's tensors cannot hold.
-type dtypeError struct{ onnxType int32 }
-
-func (e *dtypeError) Error() string {
-	return fmt.Sprintf("element type %s is not supported", onnxTypeName(e.onnxType))
+// DTypeError reports an ONNX element type pimc's tensors cannot hold
+// (the sub-byte and 8-bit float types, strings, complex numbers).
+type DTypeError struct {
+	DataType int32 // the ONNX TensorProto.DataType number
 }
 
-// dtypeFromONNX maps an ONNX element type to ours, or explains why not.
-func dtypeFromONNX(dt int32) (tensor.DType, error) {
+func (e *DTypeError) Error() string {
+	return fmt.Sprintf("element type %s is not supported", onnxTypeName(e.DataType))
+}
+
+// DTypeFromONNX maps an ONNX element type (TensorProto.DataType) to ours,
+// or returns a *DTypeError saying it is not supported.
+func DTypeFromONNX(dt int32) (tensor.DType, error) {
 	if d, ok := onnxToDType[dt]; ok {
 		return d, nil
 	}
-	return tensor.Invalid, &dtypeError{dt}
+	return tensor.Invalid, &DTypeError{DataType: dt}
 }
 
-// dtypeToONNX is the inverse of dtypeFromONNX.
-func dtypeToONNX(d tensor.DType) (int32, error) {
+// DTypeToONNX is the inverse of DTypeFromONNX.
+func DTypeToONNX(d tensor.DType) (int32, error) {
 	for k, v := range onnxToDType {
 		if v == d {
 			return k, nil
@@ -72,11 +76,11 @@ func dtypeToONNX(d tensor.DType) (int32, error) {
 	return 0, fmt.Errorf("element type %s has no ONNX equivalent", d)
 }
 
-// dtypeFromName maps the type names of Cast-1's string attribute "to".
-func dtypeFromName(s string) (tensor.DType, error) {
+// DTypeFromName maps the type names of Cast-1's string attribute "to".
+func DTypeFromName(s string) (tensor.DType, error) {
 	for k, v := range onnxTypeNames {
 		if v == s {
-			return dtypeFromONNX(k)
+			return DTypeFromONNX(k)
 		}
 	}
 	return tensor.Invalid, fmt.Errorf("unknown element type name %q", s)

@@ -1,4 +1,4 @@
-package frontend
+package tensorio
 
 import (
 	"archive/zip"
@@ -42,10 +42,10 @@ func TestTensorRoundTrip(t *testing.T) {
 				continue // NumPy has no bfloat16
 			}
 			p := filepath.Join(dir, "t"+ext)
-			if err := WriteTensor(p, want, "name"); err != nil {
+			if err := Write(p, want, "name"); err != nil {
 				t.Fatalf("%s %s: %v", ext, want, err)
 			}
-			got, err := ReadTensor(p)
+			got, err := Read(p)
 			if err != nil {
 				t.Fatalf("%s %s: %v", ext, want, err)
 			}
@@ -54,13 +54,13 @@ func TestTensorRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if err := WriteTensor(filepath.Join(dir, "t.npy"), &tensor.Tensor{DType: tensor.BFloat16, Shape: []int{1}, F32: []float32{1}}, ""); err == nil {
+	if err := Write(filepath.Join(dir, "t.npy"), &tensor.Tensor{DType: tensor.BFloat16, Shape: []int{1}, F32: []float32{1}}, ""); err == nil {
 		t.Error("bfloat16 .npy: no error")
 	}
-	if err := WriteTensor(filepath.Join(dir, "t.txt"), tensor.FromF32([]float32{1}), ""); err == nil {
+	if err := Write(filepath.Join(dir, "t.txt"), tensor.FromF32([]float32{1}), ""); err == nil {
 		t.Error(".txt: no error")
 	}
-	if err := WriteTensor(filepath.Join(dir, "t.pb"), &tensor.Tensor{DType: tensor.Float32, Shape: []int{3}, F32: []float32{1}}, ""); err == nil {
+	if err := Write(filepath.Join(dir, "t.pb"), &tensor.Tensor{DType: tensor.Float32, Shape: []int{3}, F32: []float32{1}}, ""); err == nil {
 		t.Error("short payload: no error")
 	}
 }
@@ -85,7 +85,7 @@ func TestTensorProtoStorageForms(t *testing.T) {
 		{&onnx.TensorProto{DataType: onnxInt32, Dims: []int64{1}, RawData: []byte{0xff, 0xff, 0xff, 0xff}}, tensor.FromI64(tensor.Int32, []int64{-1}, 1)},
 	}
 	for i, c := range cases {
-		got, err := decodeTensor(c.tp)
+		got, err := DecodeTensorProto(c.tp)
 		if err != nil {
 			t.Errorf("case %d: %v", i, err)
 			continue
@@ -106,7 +106,7 @@ func TestTensorProtoStorageForms(t *testing.T) {
 		{&onnx.TensorProto{Name: "w", DataType: onnxFloat, Dims: []int64{1 << 40, 1 << 40}}, "more than"},
 	}
 	for _, c := range bad {
-		_, err := decodeTensor(c.tp)
+		_, err := DecodeTensorProto(c.tp)
 		if err == nil || !strings.Contains(err.Error(), c.err) {
 			t.Errorf("error %v, want %q", err, c.err)
 		}
@@ -202,16 +202,16 @@ func TestReadTensorErrors(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "bad.pb")
 	os.WriteFile(p, []byte{0xff, 0xff, 0xff}, 0o644)
-	if _, err := ReadTensor(p); err == nil || !strings.Contains(err.Error(), "bad.pb") {
+	if _, err := Read(p); err == nil || !strings.Contains(err.Error(), "bad.pb") {
 		t.Errorf("corrupt .pb: %v", err)
 	}
 	tp, _ := proto.Marshal(&onnx.TensorProto{DataType: onnxFloat, Dims: []int64{2}, FloatData: []float32{1, 2}})
 	p = filepath.Join(dir, "ok.pb")
 	os.WriteFile(p, tp, 0o644)
-	if got, err := ReadTensor(p); err != nil || got.String() != "f32[2]" {
+	if got, err := Read(p); err != nil || got.String() != "f32[2]" {
 		t.Errorf("float_data .pb: %v %v", got, err)
 	}
-	if _, err := ReadTensor(filepath.Join(dir, "x.csv")); err == nil {
+	if _, err := Read(filepath.Join(dir, "x.csv")); err == nil {
 		t.Error("missing file: no error")
 	}
 }

@@ -1,4 +1,4 @@
-package frontend
+package tensorio
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"os"
 )
 
-// maxStreamBytes bounds what ReadTensor and ReadNPZ read from a file that is
+// maxStreamBytes bounds what Read and ReadNPZ read from a file that is
 // not a regular file (a pipe, a character device such as /dev/zero, a
 // socket): such a file has no size to check a header against, and reading
 // it to its end may never finish. 64 MiB holds a batch of 80 224x224 RGB

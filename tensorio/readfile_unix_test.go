@@ -1,6 +1,6 @@
 //go:build unix
 
-package frontend
+package tensorio
 
 import (
 	"os"
@@ -21,7 +21,7 @@ func TestReadTensorNonRegular(t *testing.T) {
 		t.Skipf("mkfifo: %v", err)
 	}
 	done := make(chan error, 1)
-	go func() { _, err := ReadTensor(fifo); done <- err }()
+	go func() { _, err := Read(fifo); done <- err }()
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), "fifo.npy: empty file, holds no tensor") {
@@ -37,7 +37,7 @@ func TestReadTensorNonRegular(t *testing.T) {
 	if _, err := os.Stat("/dev/zero"); err != nil {
 		t.Skip("no /dev/zero")
 	}
-	_, err := ReadTensor(zero)
+	_, err := Read(zero)
 	if err == nil || !strings.Contains(err.Error(), "zero.pb is not a regular file (a character device) and holds more than 64 MiB") {
 		t.Errorf("/dev/zero: %v", err)
 	}

@@ -1,4 +1,4 @@
-package frontend
+package tensorio
 
 import (
 	"encoding/binary"
@@ -10,23 +10,24 @@ import (
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
-// maxElems bounds the element count of one decoded tensor, so a corrupt dims
+// MaxElems bounds the element count of one decoded tensor, so a corrupt dims
 // field cannot make us allocate terabytes before noticing the data is short:
 // 2^31, or ir.MaxElems where that is smaller (32-bit machines), so that
-// every count and dimension below it fits int.
-const maxElems = min(1<<31, ir.MaxElems)
+// every count and dimension below it fits int. The frontend bounds the
+// shapes and dims it reads from attributes by the same number.
+const MaxElems = min(1<<31, ir.MaxElems)
 
-// checkedShape converts ONNX dims to a shape, rejecting negative dims and
-// element counts beyond maxElems.
-func checkedShape(dims []int64) ([]int, error) {
+// ShapeFromDims converts ONNX dims to a shape, rejecting negative dims and
+// element counts beyond MaxElems.
+func ShapeFromDims(dims []int64) ([]int, error) {
 	shape := make([]int, len(dims))
 	n := int64(1)
 	for i, d := range dims {
 		if d < 0 {
 			return nil, fmt.Errorf("dims %v: negative dimension", dims)
 		}
-		if d > maxElems || (d > 0 && n > maxElems/d) {
-			return nil, fmt.Errorf("dims %v: more than %d elements", dims, int64(maxElems))
+		if d > MaxElems || (d > 0 && n > MaxElems/d) {
+			return nil, fmt.Errorf("dims %v: more than %d elements", dims, int64(MaxElems))
 		}
 		n *= d
 		shape[i] = int(d)
@@ -42,34 +43,23 @@ func checkTensorSize(dt tensor.DType, shape []int) error {
 	return ir.CheckValueSize("", ir.Type{DType: dt, Shape: shape})
 }
 
-// declaredType is the type a TensorProto declares (its element type and
-// dims), read without decoding the data.
-func declaredType(tp *onnx.TensorProto) (ir.Type, error) {
-	dt, err := dtypeFromONNX(tp.GetDataType())
-	if err != nil {
-		return ir.Type{}, err
-	}
-	shape, err := checkedShape(tp.GetDims())
-	if err != nil {
-		return ir.Type{}, err
-	}
-	return ir.Type{DType: dt, Shape: shape}, nil
-}
-
-// decodeTensor converts a TensorProto in any of its storage forms (raw_data
-// little-endian, or the typed repeated fields) to a tensor.
-func decodeTensor(tp *onnx.TensorProto) (*tensor.Tensor, error) {
+// DecodeTensorProto converts a TensorProto in any of its storage forms
+// (raw_data little-endian, or the typed repeated fields) to a tensor. Its
+// dims are checked against MaxElems and the per-value limit (ir.Limits)
+// before anything is allocated. An element type pimc cannot hold gives a
+// *DTypeError (wrapped), so the frontend can report it as unsupported.
+func DecodeTensorProto(tp *onnx.TensorProto) (*tensor.Tensor, error) {
 	if len(tp.GetExternalData()) > 0 || tp.GetDataLocation() == onnx.TensorProto_EXTERNAL {
 		return nil, fmt.Errorf("tensor %q: external data is not supported (convert the model with onnx.save_model(..., save_as_external_data=False))", tp.GetName())
 	}
 	if tp.GetSegment() != nil {
 		return nil, fmt.Errorf("tensor %q: segmented tensors are not supported", tp.GetName())
 	}
-	dt, err := dtypeFromONNX(tp.GetDataType())
+	dt, err := DTypeFromONNX(tp.GetDataType())
 	if err != nil {
 		return nil, fmt.Errorf("tensor %q: %w", tp.GetName(), err)
 	}
-	shape, err := checkedShape(tp.GetDims())
+	shape, err := ShapeFromDims(tp.GetDims())
 	if err != nil {
 		return nil, fmt.Errorf("tensor %q: %v", tp.GetName(), err)
 	}
@@ -223,12 +213,13 @@ func encodeRaw(t *tensor.Tensor) ([]byte, error) {
 	return out, nil
 }
 
-// encodeTensor builds a TensorProto holding t in raw_data.
-func encodeTensor(t *tensor.Tensor, name string) (*onnx.TensorProto, error) {
-	if err := checkPayload(t); err != nil {
+// EncodeTensorProto builds a TensorProto named name holding t in raw_data
+// (the form of pimc's .pb files and of the initializers it exports).
+func EncodeTensorProto(t *tensor.Tensor, name string) (*onnx.TensorProto, error) {
+	if err := CheckPayload(t); err != nil {
 		return nil, err
 	}
-	dt, err := dtypeToONNX(t.DType)
+	dt, err := DTypeToONNX(t.DType)
 	if err != nil {
 		return nil, err
 	}
@@ -243,9 +234,10 @@ func encodeTensor(t *tensor.Tensor, name string) (*onnx.TensorProto, error) {
 	return &onnx.TensorProto{Name: name, DataType: dt, Dims: dims, RawData: raw}, nil
 }
 
-// checkPayload verifies that t's storage matches its type and shape, so the
-// writers never index out of range.
-func checkPayload(t *tensor.Tensor) error {
+// CheckPayload verifies that t's storage matches its type and shape, so the
+// writers never index out of range (the frontend checks a bound input with
+// it too).
+func CheckPayload(t *tensor.Tensor) error {
 	n := t.Len()
 	var have int
 	switch {

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package frontend
+package tensorio
 
 // openNonBlock is 0 where named pipes cannot be opened without blocking.
 const openNonBlock = 0
