@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pimc-dev/pimc/internal/golden"
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
@@ -138,22 +139,9 @@ func TestPrintElided(t *testing.T) {
 }
 
 // TestPrintGolden compares the printed MNIST-like graph with the committed
-// golden file; PIMC_UPDATE=1 rewrites it.
+// golden file (internal/golden: PIMC_UPDATE=1 rewrites it).
 func TestPrintGolden(t *testing.T) {
-	got := mnistLike(t).String()
-	path := filepath.Join("testdata", "mnist_like.pir")
-	if os.Getenv("PIMC_UPDATE") == "1" {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with PIMC_UPDATE=1 to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("printed graph differs from %s (run PIMC_UPDATE=1 go test ./ir -run PrintGolden to update):\n--- want\n%s\n--- got\n%s", path, want, got)
-	}
+	golden.CheckFile(t, filepath.Join("testdata", "mnist_like.pir"), []byte(mnistLike(t).String()))
 }
 
 // TestPrintDeterministic prints the same random graphs twice, and a clone.

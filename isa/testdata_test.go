@@ -3,7 +3,6 @@ package isa_test
 import (
 	"bytes"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,17 +10,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pimc-dev/pimc/internal/golden"
 	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/target"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden .pimb.hex files in testdata/isa")
 
 const testdataDir = "../testdata/isa"
 
 // TestTestdataPrograms assembles every hand-written program, validates it on
 // the default target, checks both round trips and compares the binary with its
-// golden hex dump.
+// golden hex dump (internal/golden: PIMC_UPDATE=1 rewrites the dumps).
 func TestTestdataPrograms(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(testdataDir, "*.pasm"))
 	if err != nil || len(files) < 3 {
@@ -63,25 +61,11 @@ func TestTestdataPrograms(t *testing.T) {
 			if err != nil || !reflect.DeepEqual(p, dec) {
 				t.Fatalf("binary round trip: %v", err)
 			}
-			golden := strings.TrimSuffix(name, ".pasm") + ".pimb.hex"
 			dump := HexDump(bin)
-			if *update || os.Getenv("PIMC_UPDATE") == "1" {
-				if err := os.WriteFile(golden, []byte(dump), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
+			if back, err := ParseHexDump(dump); err != nil || !bytes.Equal(back, bin) {
+				t.Fatalf("the hex dump does not parse back: %v", err)
 			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run: go test ./isa -run TestTestdataPrograms -update)", err)
-			}
-			if string(want) != dump {
-				t.Fatalf("%s differs from the encoding of %s; if the change is intended run:\n  go test ./isa -run TestTestdataPrograms -update", golden, name)
-			}
-			wantBin, err := ParseHexDump(string(want))
-			if err != nil || !bytes.Equal(wantBin, bin) {
-				t.Fatalf("golden hex dump does not parse back: %v", err)
-			}
+			golden.CheckFile(t, strings.TrimSuffix(name, ".pasm")+".pimb.hex", []byte(dump))
 		})
 	}
 }

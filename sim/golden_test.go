@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -15,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pimc-dev/pimc/internal/golden"
 	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/target"
 )
@@ -26,9 +26,8 @@ import (
 // executed instruction) — for the testdata/isa programs, the compiled MNIST
 // model and synthetic layers on several geometries. They were captured before
 // the simulator's hot path was optimised; any drift in a result, a cycle or
-// an energy fails here. Regenerate (only for an intended semantic change)
-// with: go test ./sim -run TestGoldenReports -update-golden
-var updateGolden = flag.Bool("update-golden", false, "rewrite sim/testdata/golden/*.json")
+// an energy fails here. Regenerate them (internal/golden) only for an
+// intended semantic change: PIMC_UPDATE=1 go test ./sim -run TestGoldenReports
 
 // goldenRecord is the content of one golden file.
 type goldenRecord struct {
@@ -255,33 +254,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 func TestGoldenReports(t *testing.T) {
 	for _, c := range goldenCases(t) {
 		t.Run(c.name, func(t *testing.T) {
-			got := runGolden(t, c)
-			path := filepath.Join("testdata", "golden", c.name+".json")
-			if *updateGolden {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (create it with: go test ./sim -run TestGoldenReports -update-golden)", err)
-			}
-			if !bytes.Equal(got, want) {
-				gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-				for i := range max(len(gl), len(wl)) {
-					g, w := "<EOF>", "<EOF>"
-					if i < len(gl) {
-						g = gl[i]
-					}
-					if i < len(wl) {
-						w = wl[i]
-					}
-					if g != w {
-						t.Fatalf("%s drifted from the golden at line %d:\n-want %s\n+got  %s\n(only for an intended semantic change: go test ./sim -run TestGoldenReports -update-golden)", path, i+1, w, g)
-					}
-				}
-			}
+			golden.CheckFile(t, filepath.Join("testdata", "golden", c.name+".json"), runGolden(t, c))
 		})
 	}
 }
