@@ -37,7 +37,8 @@
 // accepts and produces, typed options, a constructor), a doc comment saying
 // what it rewrites and what it leaves alone, and a test file using
 // checkPipeline (differential check) and checkIdempotent; a golden case in
-// testdata/ if its output is worth reading.
+// testdata/canonical, testdata/quantize or testdata/map if its output is
+// worth reading (golden_test.go; PIMC_UPDATE=1 writes its expected output).
 //
 // Allowed imports: ir, ir/tensor, ir/interp, ir/mapping (the map pass),
 // target, isa (through target), internal/outfile, data (calibration images
