@@ -3,8 +3,11 @@
 // lines disagree. It also keeps docs/ARCHITECTURE.md, the package graph
 // generated from the imports, equal to what the code has now:
 //
-//	go test ./internal/archtest           # check the rules and the document
-//	go test ./internal/archtest -update   # rewrite docs/ARCHITECTURE.md
+//	go test ./internal/archtest                 # check the rules and the document
+//	PIMC_UPDATE=1 go test ./internal/archtest   # rewrite docs/ARCHITECTURE.md
+//
+// PIMC_UPDATE=1 is the update switch of every golden file of the module
+// (internal/golden).
 //
 // The test reads the packages of the whole module itself (the folders
 // `go list ./...` would list, with go/build, so go test's cache knows
@@ -61,5 +64,5 @@
 // so its line covers what its tests import. The check sees the files of
 // the platform it runs on (GOOS, GOARCH).
 //
-// Allowed imports: the standard library.
+// Allowed imports: internal/golden and the standard library.
 package archtest

@@ -8,7 +8,7 @@ import (
 )
 
 // regenerate is the command that rewrites docs/ARCHITECTURE.md.
-const regenerate = "go test ./internal/archtest -update"
+const regenerate = "PIMC_UPDATE=1 go test ./internal/archtest"
 
 // markdown writes docs/ARCHITECTURE.md: the layers of the import graph and
 // one line per package with its role, its rule and its own imports, all

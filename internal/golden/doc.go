@@ -31,6 +31,7 @@
 // The txtar reader and writer are here (the format of
 // golang.org/x/tools/txtar, which is not among the module's dependencies).
 //
-// Allowed imports: the standard library only. The tests of every package
-// may import it; no non-test file does.
+// The tests of every package may import it; no non-test file does.
+//
+// Allowed imports: the standard library.
 package golden
