@@ -16,7 +16,6 @@ import (
 	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/isa"
-	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/target"
 	"github.com/pimc-dev/pimc/tensorio"
@@ -239,7 +238,7 @@ func runFidelity(t *testing.T, root string, c fidelityCase) fidelityResult {
 	}
 	// The pipeline pimc compile builds for -wbits 8 -abits 8 -calib SPEC.
 	pipe := fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q}", 8, 8, spec)
-	if err := passes.NewManager().RunString(g, pipe); err != nil {
+	if err := calibManager().RunString(g, pipe); err != nil {
 		if strings.Contains(err.Error(), "calib mnist:") {
 			t.Skipf("MNIST calibration data unavailable: %v", err)
 		}

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/internal/testcorpus"
 	"github.com/pimc-dev/pimc/ir"
@@ -19,7 +19,6 @@ import (
 	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/target"
-	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // corpusDir returns ../shared/onnx-corpus relative to the repository root,
@@ -29,17 +28,12 @@ func corpusDir(t testing.TB) string {
 	return testcorpus.Root(t)
 }
 
-func init() {
-	passes.ReadCalibFile = func(path string) (map[string]*tensor.Tensor, error) {
-		if filepath.Ext(path) == ".npz" {
-			return tensorio.ReadNPZ(path)
-		}
-		t, err := tensorio.Read(path)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]*tensor.Tensor{"": t}, nil
-	}
+// calibManager is passes.NewManager with the calibration inputs of a
+// command (data.CalibSamples: folders and named datasets).
+func calibManager() *passes.Manager {
+	m := passes.NewManager()
+	m.Env.Calib = data.CalibSamples
+	return m
 }
 
 // quantizeModel imports and quantizes an ONNX model.
@@ -49,7 +43,7 @@ func quantizeModel(t testing.TB, path, opts string) *ir.Graph {
 	if err != nil {
 		t.Fatalf("load %s: %v", path, err)
 	}
-	if err := passes.NewManager().RunString(g, "canonicalize,quantize{"+opts+"}"); err != nil {
+	if err := calibManager().RunString(g, "canonicalize,quantize{"+opts+"}"); err != nil {
 		if strings.Contains(err.Error(), "calib mnist:") {
 			testcorpus.Missing(t, "dataset mnist (calibration)", err)
 		}

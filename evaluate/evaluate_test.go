@@ -51,13 +51,11 @@ func quantizeLeNet(tb testing.TB, train *data.Dataset, wbits, abits int) *ir.Gra
 			tb.Fatal(err)
 		}
 	}
-	passes.ReadCalibFile = func(path string) (map[string]*tensor.Tensor, error) {
-		t, err := tensorio.Read(path)
-		return map[string]*tensor.Tensor{filepath.Base(path): t}, err
-	}
 	g := importLeNet(tb)
 	pipe := fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q}", wbits, abits, dir)
-	if err := passes.NewManager().RunString(g, pipe); err != nil {
+	m := passes.NewManager()
+	m.Env.Calib = data.CalibSamples
+	if err := m.RunString(g, pipe); err != nil {
 		tb.Fatal(err)
 	}
 	return g

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
@@ -58,7 +59,7 @@ func TestManagerChecksSizesAfterEveryPass(t *testing.T) {
 	prev := ir.SetLimits(ir.Limits{TotalBytes: 4 << 10})
 	defer ir.SetLimits(prev)
 	m := NewManager()
-	m.DumpDir = t.TempDir()
+	m.DumpDir, m.Files = t.TempDir(), outfile.Disk{}
 	err := m.RunString(g, "identity-elim,test-grow,dce")
 	want := `passes: after pass test-grow: constant "grown": f32[1024] brings the values of the graph to 4.2 KiB, above the 4 KiB total limit (-max-total-bytes)`
 	if err == nil || err.Error() != want {

@@ -40,9 +40,14 @@
 // testdata/canonical, testdata/quantize or testdata/map if its output is
 // worth reading (golden_test.go; PIMC_UPDATE=1 writes its expected output).
 //
+// Passes open no files: what they need from outside the graph comes in the
+// Manager's Env (the target, the calibration inputs of quantize{calib=...},
+// the files options name), and the manager's IR dumps (-print-dir, the dump
+// of a pass that panicked) go through Manager.Files. The driver fills both
+// from the file system.
+//
 // Allowed imports: ir, ir/tensor, ir/interp, ir/mapping (the map pass),
-// target, isa (through target), internal/outfile, data (calibration images
-// from named datasets), tensorio (through data), gopkg.in/yaml.v3
-// (per-layer quantization configs) and the standard library. Never backend
-// or sim: passes work on the IR only.
+// target, isa (through target), gopkg.in/yaml.v3 (per-layer quantization
+// configs) and the standard library. Never frontend, data, backend or sim:
+// passes work on the IR only.
 package passes

@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"testing"
 
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -87,7 +88,7 @@ func checkPipelineWith(t testing.TB, g *ir.Graph, pipeline string, ins []*tensor
 	}
 	m := NewManager()
 	m.CheckChanged = true
-	m.DumpDir = t.TempDir()
+	m.DumpDir, m.Files = t.TempDir(), outfile.Disk{}
 	if err := m.RunString(g, pipeline); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 )
 
@@ -58,7 +59,7 @@ func TestDebugFlags(t *testing.T) {
 
 func TestIsPanic(t *testing.T) {
 	m := NewManager()
-	m.DumpDir = t.TempDir()
+	m.DumpDir, m.Files = t.TempDir(), outfile.Disk{}
 	err := m.RunString(smallGraph(t), "test-panic")
 	if !IsPanic(err) {
 		t.Errorf("IsPanic(%v) = false", err)

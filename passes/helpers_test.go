@@ -3,11 +3,25 @@ package passes
 import (
 	"fmt"
 	"math/rand"
+	"os"
 	"testing"
 
+	"github.com/pimc-dev/pimc/data"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/target"
 )
+
+// fileManager is NewManager with what a command gives it (package driver):
+// calibration inputs and config files read from disk, targets loaded by
+// name, IR dumps written to disk.
+func fileManager() *Manager {
+	m := NewManager()
+	m.Env = Env{Calib: data.CalibSamples, ReadFile: os.ReadFile, LoadTarget: target.LoadOrPreset}
+	m.Files = outfile.Disk{}
+	return m
+}
 
 // builder makes small graphs by hand for the pass tests. Node outputs get
 // ONNX-like names (v1, v2, ...) so tests can check names survive.

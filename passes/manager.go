@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 )
 
@@ -46,8 +45,15 @@ type Manager struct {
 	// line each without a trailing newline; nil drops them.
 	Warn func(msg string)
 	// DumpDir is where the IR dump of a crashed or IR-breaking pass is
-	// written (os.TempDir() when empty).
+	// written (the system's temporary folder when empty).
 	DumpDir string
+	// Files writes the dumps of PrintDir and DumpDir: passes opens no file
+	// itself. The driver gives outfile.Disk; nil: -print-dir fails and the
+	// dump of a crashed pass is not written (its error says why).
+	Files DumpFS
+	// Env is what the passes get from outside the graph (the target,
+	// calibration inputs, files their options name); see Env.
+	Env Env
 
 	stats   Stats
 	timings []*Timing
@@ -135,7 +141,7 @@ func (m *Manager) runStep(g *ir.Graph, step *Step) error {
 			return err
 		}
 	}
-	ctx := &Context{pass: name, stats: &m.stats, warn: m.Warn}
+	ctx := &Context{pass: name, stats: &m.stats, warn: m.Warn, env: &m.Env}
 	start := time.Now()
 	changed, err := runRecovered(ctx, step.Pass, g)
 	elapsed := time.Since(start)
@@ -248,29 +254,13 @@ func (m *Manager) writeCrashDump(before *ir.Graph, pass string, pe *panicError) 
 
 // writeDump writes header and the printed graph to a new file in DumpDir.
 func (m *Manager) writeDump(g *ir.Graph, pass, header string) (string, error) {
-	dir := m.DumpDir
-	if dir == "" {
-		dir = os.TempDir()
-	}
-	f, err := os.CreateTemp(dir, "pimc-"+pass+"-*.pir")
-	if err != nil {
-		return "", err
-	}
 	var buf bytes.Buffer
 	buf.WriteString(header)
 	perr := ir.Print(&buf, g, m.PrintOptions)
 	if perr != nil {
 		fmt.Fprintf(&buf, "\n# printing failed: %v\n", perr)
 	}
-	_, werr := f.Write(buf.Bytes())
-	cerr := f.Close()
-	if werr != nil {
-		return "", werr
-	}
-	if cerr != nil {
-		return "", cerr
-	}
-	return f.Name(), nil
+	return m.files().WriteTemp(m.DumpDir, "pimc-"+pass+"-*.pir", buf.Bytes())
 }
 
 // commentLines prefixes every line of s with "# " so it stays a comment in
@@ -330,10 +320,10 @@ func (m *Manager) dump(g *ir.Graph, pass, when string) error {
 		if err := ir.Print(&buf, g, m.PrintOptions); err != nil {
 			return fmt.Errorf("passes: printing the IR %s: %w", label, err)
 		}
-		if err := outfile.MkdirAll(m.PrintDir); err != nil {
+		if err := m.files().MkdirAll(m.PrintDir); err != nil {
 			return fmt.Errorf("passes: print directory: %w", err)
 		}
-		if err := outfile.WriteFile(filepath.Join(m.PrintDir, file+".pir"), buf.Bytes(), 0o644); err != nil {
+		if err := m.files().WriteFile(filepath.Join(m.PrintDir, file+".pir"), buf.Bytes()); err != nil {
 			return fmt.Errorf("passes: writing the IR %s: %w", label, err)
 		}
 		return nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 )
 
@@ -88,7 +89,7 @@ func printed(g *ir.Graph) string {
 func TestManagerPanicDump(t *testing.T) {
 	g := smallGraph(t)
 	m := NewManager()
-	m.DumpDir = t.TempDir()
+	m.DumpDir, m.Files = t.TempDir(), outfile.Disk{}
 	err := m.RunString(g, "identity-elim,test-panic")
 	if err == nil {
 		t.Fatal("no error")
@@ -125,7 +126,7 @@ func TestManagerPanicDump(t *testing.T) {
 func TestManagerVerifyEach(t *testing.T) {
 	g := smallGraph(t)
 	m := NewManager()
-	m.DumpDir = t.TempDir()
+	m.DumpDir, m.Files = t.TempDir(), outfile.Disk{}
 	err := m.RunString(g, "dce,test-break")
 	if err == nil || !strings.Contains(err.Error(), "pass test-break produced an invalid graph") || !strings.Contains(err.Error(), "[7]") {
 		t.Fatalf("error = %v", err)
@@ -229,7 +230,7 @@ func TestManagerPrintAfter(t *testing.T) {
 	// To a directory: one parseable file per dump.
 	dir := filepath.Join(t.TempDir(), "dumps")
 	m := NewManager()
-	m.PrintDir = dir
+	m.PrintDir, m.Files = dir, outfile.Disk{}
 	m.PrintAfterChange = true
 	if err := m.RunString(smallGraph(t), "identity-elim,reshape-canon,dce"); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,8 @@ import (
 // filters and columns removed), column segments, and every tile (replica,
 // segment, sub-array, first row, filters). Nothing else changes: the
 // interpreter ignores the attributes, the backend emits what they say.
+// The target is the pipeline's (Env.Target: pimc compile -target) unless
+// the target option names another, which Env.LoadTarget loads.
 func init() {
 	Register(&Info{
 		Name:     "map",
@@ -28,16 +30,18 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			tpath := o.String("target")
+			tname := o.String("target")
 			return PassFunc(func(ctx *Context, g *ir.Graph) (bool, error) {
-				return runMap(ctx, g, tpath, mapping.Options{Replicate: rep})
+				return runMap(ctx, g, tname, mapping.Options{Replicate: rep})
 			}), nil
 		},
 	})
 }
 
-func runMap(ctx *Context, g *ir.Graph, tpath string, opts mapping.Options) (bool, error) {
-	tgt, err := target.LoadOrPreset(tpath)
+// runMap maps g onto the target the option tname names: the pipeline's
+// target (Env.Target) when it names none.
+func runMap(ctx *Context, g *ir.Graph, tname string, opts mapping.Options) (bool, error) {
+	tgt, err := ctx.loadTarget(tname)
 	if err != nil {
 		return false, err
 	}

@@ -59,12 +59,14 @@ func (in *Info) Accepts(s ir.Stage) bool {
 	return false
 }
 
-// Context is handed to every pass run: it collects the pass's statistics
-// and passes its warnings on to Manager.Warn.
+// Context is handed to every pass run: it collects the pass's statistics,
+// passes its warnings on to Manager.Warn and carries the run's Env (the
+// target, calibration inputs, files options name).
 type Context struct {
 	pass  string
 	stats *Stats
 	warn  func(string)
+	env   *Env
 }
 
 // Warnf reports something the user should know that does not stop the

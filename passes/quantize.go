@@ -81,7 +81,7 @@ func runQuantize(ctx *Context, g *ir.Graph, o quantizeOpts) (bool, error) {
 	var cfg map[string]layerBits
 	if o.config != "" {
 		var err error
-		if cfg, err = readQuantConfig(o.config, g); err != nil {
+		if cfg, err = readQuantConfig(ctx, o.config, g); err != nil {
 			return false, err
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
@@ -30,10 +29,11 @@ type layerBits struct {
 	ABits int `yaml:"abits"`
 }
 
-// readQuantConfig parses the YAML file at path and checks every key names
-// a node of g and every width is in 1..8.
-func readQuantConfig(path string, g *ir.Graph) (map[string]layerBits, error) {
-	data, err := os.ReadFile(path)
+// readQuantConfig parses the YAML file at path (read through the run's
+// Env.ReadFile) and checks every key names a node of g and every width is
+// in 1..8.
+func readQuantConfig(ctx *Context, path string, g *ir.Graph) (map[string]layerBits, error) {
+	data, err := ctx.readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("quantize config: %w", err)
 	}

@@ -52,7 +52,7 @@ func TestQuantizeHostBoundOutputs(t *testing.T) {
 	g := hostOutGraph(t)
 	run := func(opts string) *ir.Graph {
 		q := ir.Clone(g)
-		if err := NewManager().RunString(q, "quantize{calib=random:64,"+opts+"}"); err != nil {
+		if err := fileManager().RunString(q, "quantize{calib=random:64,"+opts+"}"); err != nil {
 			t.Fatal(err)
 		}
 		mustVerify(t, q)

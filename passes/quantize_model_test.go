@@ -21,20 +21,6 @@ import (
 
 // Quantized interpreter vs float interpreter on real corpus models.
 
-func init() {
-	// The pimc command installs the frontend's readers the same way.
-	ReadCalibFile = func(path string) (map[string]*tensor.Tensor, error) {
-		if strings.HasSuffix(strings.ToLower(path), ".npz") {
-			return tensorio.ReadNPZ(path)
-		}
-		t, err := tensorio.Read(path)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]*tensor.Tensor{filepath.Base(path): t}, nil
-	}
-}
-
 // loadCanonical imports a corpus model and canonicalizes it.
 func loadCanonical(t *testing.T, path string) *ir.Graph {
 	t.Helper()
@@ -53,7 +39,7 @@ func loadCanonical(t *testing.T, path string) *ir.Graph {
 func quantizeGraph(t *testing.T, g *ir.Graph, opts string) *ir.Graph {
 	t.Helper()
 	qg := ir.Clone(g)
-	if err := NewManager().RunString(qg, "quantize{"+opts+"}"); err != nil {
+	if err := fileManager().RunString(qg, "quantize{"+opts+"}"); err != nil {
 		t.Fatal(err)
 	}
 	if qg.Stage != ir.StageQuantized {

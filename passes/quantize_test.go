@@ -143,7 +143,7 @@ func TestQuantizeConfigFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	qg := ir.Clone(g)
-	if err := NewManager().RunString(qg, `quantize{wbits=4,abits=4,calib=random:2,config="`+cfg+`"}`); err != nil {
+	if err := fileManager().RunString(qg, `quantize{wbits=4,abits=4,calib=random:2,config="`+cfg+`"}`); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range qg.Nodes {
@@ -163,20 +163,20 @@ func TestQuantizeConfigFile(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("NoSuchNode: {wbits: 3}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := NewManager().RunString(ir.Clone(g), `quantize{config="`+cfg+`"}`)
+	err := fileManager().RunString(ir.Clone(g), `quantize{config="`+cfg+`"}`)
 	if err == nil || !strings.Contains(err.Error(), `"NoSuchNode"`) {
 		t.Errorf("unknown node: got %v", err)
 	}
 	if err := os.WriteFile(cfg, []byte(first.Name+": {wbits: 9}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := NewManager().RunString(ir.Clone(g), `quantize{config="`+cfg+`"}`); err == nil || !strings.Contains(err.Error(), "1..8") {
+	if err := fileManager().RunString(ir.Clone(g), `quantize{config="`+cfg+`"}`); err == nil || !strings.Contains(err.Error(), "1..8") {
 		t.Errorf("wbits 9: got %v", err)
 	}
 	if err := os.WriteFile(cfg, []byte(first.Name+": {wbitz: 3}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := NewManager().RunString(ir.Clone(g), `quantize{config="`+cfg+`"}`); err == nil || !strings.Contains(err.Error(), "wbitz") {
+	if err := fileManager().RunString(ir.Clone(g), `quantize{config="`+cfg+`"}`); err == nil || !strings.Contains(err.Error(), "wbitz") {
 		t.Errorf("unknown key: got %v", err)
 	}
 }
@@ -191,7 +191,7 @@ func TestQuantizeOptionsAndStages(t *testing.T) {
 	// fashion-mnist fails either way: not installed, or its 28x28 images do
 	// not fit the test graph's input.
 	for _, calib := range []string{"random:0", "nosuchdir", "fashion-mnist"} {
-		if err := NewManager().RunString(ir.Clone(g), "quantize{calib="+calib+"}"); err == nil {
+		if err := fileManager().RunString(ir.Clone(g), "quantize{calib="+calib+"}"); err == nil {
 			t.Errorf("calib=%s accepted", calib)
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/isa"
-	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/target"
 	"github.com/pimc-dev/pimc/tensorio"
@@ -21,9 +20,6 @@ import (
 
 func init() {
 	register(&command{name: "compile", summary: "compile an ONNX model (or quantized .pir) to a .pimb program for the PIM engine", run: runCompile})
-	if passes.ReadCalibFile == nil {
-		passes.ReadCalibFile = readTensorFile
-	}
 }
 
 // readTensorFile reads the tensors of one .pb/.npy/.npz file (an .npz by

@@ -198,7 +198,9 @@ func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, 
 	// The same pipeline as pimc compile -wbits -abits -calib, so the
 	// printed compile command writes the same program byte for byte.
 	pipe := fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q}", v.wbits, v.abits, calibDir)
-	if err := passes.NewManager().RunString(g, pipe); err != nil {
+	pm := passes.NewManager()
+	pm.Env = fileEnv()
+	if err := pm.RunString(g, pipe); err != nil {
 		return nil, err
 	}
 	o, bar := opt(v.name + " quantized interpreter")

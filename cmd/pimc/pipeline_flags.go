@@ -5,11 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime/pprof"
 	"strings"
 
+	"github.com/pimc-dev/pimc/data"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/passes"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // pipelineFlags are the flags shared by every command that runs passes
@@ -86,6 +90,7 @@ func (pf *pipelineFlags) run(g *ir.Graph, stderr io.Writer) error {
 		return err
 	}
 	m.Warn = func(msg string) { fmt.Fprintf(stderr, "pimc %s: warning: %s\n", pf.command, msg) }
+	m.Env, m.Files = fileEnv(), outfile.Disk{}
 	if err := m.Run(g, p); err != nil {
 		return err
 	}
@@ -93,6 +98,12 @@ func (pf *pipelineFlags) run(g *ir.Graph, stderr io.Writer) error {
 		return m.Report(stderr)
 	}
 	return nil
+}
+
+// fileEnv is what the passes get from the file system: calibration inputs
+// (data.CalibSamples), config files and targets named in options.
+func fileEnv() passes.Env {
+	return passes.Env{Calib: data.CalibSamples, ReadFile: os.ReadFile, LoadTarget: target.LoadOrPreset}
 }
 
 // passErrorCode maps a pipeline error to an exit code: a malformed -passes

@@ -1,21 +1,20 @@
-package passes
+package data
 
 import (
 	"fmt"
 
-	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
 // Calibration from a named dataset (quantize{calib=mnist} or
-// calib=fashion-mnist): the first data.CalibImages images of the dataset's
-// TRAINING split, as package data loads them (pixels in [0, 1], the range
-// the corpus MNIST models and pimc train's models use). Calibrating on
-// training images keeps the test set unseen by the quantizer.
+// calib=fashion-mnist): the first CalibImages images of the dataset's
+// TRAINING split, as Load loads them (pixels in [0, 1], the range the
+// corpus MNIST models and pimc train's models use). Calibrating on training
+// images keeps the test set unseen by the quantizer.
 
 func datasetSamples(g *ir.Graph, name string) ([][]*tensor.Tensor, error) {
-	train, _, err := data.Load(name)
+	train, _, err := Load(name)
 	if err != nil {
 		return nil, fmt.Errorf("calib %s: %w", name, err)
 	}
@@ -33,7 +32,7 @@ func datasetSamples(g *ir.Graph, name string) ([][]*tensor.Tensor, error) {
 	}
 	k := n / per // images per inference (the graph's batch)
 	var out [][]*tensor.Tensor
-	for i := 0; i+k <= min(data.CalibImages, train.Len()); i += k {
+	for i := 0; i+k <= min(CalibImages, train.Len()); i += k {
 		t := tensor.New(in.Type.DType, in.Type.Shape...)
 		src := train.X[i*per : (i+k)*per]
 		for j, v := range src {

@@ -1,0 +1,185 @@
+package data
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
+)
+
+// readCalibFile reads the tensors of one calibration file: a .pb or .npy
+// file gives one tensor (under its file name), a .npz archive every array
+// by name.
+func readCalibFile(path string) (map[string]*tensor.Tensor, error) {
+	if strings.HasSuffix(strings.ToLower(path), ".npz") {
+		return tensorio.ReadNPZ(path)
+	}
+	t, err := tensorio.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]*tensor.Tensor{filepath.Base(path): t}, nil
+}
+
+// folderSamples reads every calibration file under dir (sorted walk). A
+// .npz archive is one sample: its arrays named like the graph inputs, or
+// "inputs"/"input_<i>". Otherwise the files of one folder named input_<i>
+// form one sample, and for a single-input graph every other .pb/.npy file
+// is one sample. A tensor whose shape differs from the input's only by
+// leading dimensions of size 1 (a missing batch axis) is reshaped; any other
+// shape is an error (a channels-last image gets a hint). NaN and infinite input values (which
+// calibration skips) are reported with warn, summed over the folder.
+func folderSamples(g *ir.Graph, dir string, warn func(string)) ([][]*tensor.Tensor, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".pb", ".npy", ".npz":
+			if !d.IsDir() {
+				files = append(files, p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("calib %q: %w", dir, err)
+	}
+	sort.Strings(files)
+	var samples [][]*tensor.Tensor
+	groups := map[string][]*tensor.Tensor{} // folder -> input_<i> tensors
+	var groupOrder []string
+	var bad tensor.NonFiniteFiles
+	for _, f := range files {
+		m, err := readCalibFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("calib: %w", err)
+		}
+		base := strings.TrimSuffix(strings.ToLower(filepath.Base(f)), filepath.Ext(f))
+		switch {
+		case strings.HasSuffix(strings.ToLower(f), ".npz"):
+			s, err := npzSample(g, f, m)
+			if err != nil {
+				return nil, err
+			}
+			samples = append(samples, s)
+		case strings.HasPrefix(base, "input_"):
+			i, err := strconv.Atoi(strings.TrimPrefix(base, "input_"))
+			if err != nil || i < 0 || i >= len(g.Inputs) {
+				return nil, fmt.Errorf("calib: %s: the graph has %d inputs", f, len(g.Inputs))
+			}
+			d := filepath.Dir(f)
+			if groups[d] == nil {
+				groups[d] = make([]*tensor.Tensor, len(g.Inputs))
+				groupOrder = append(groupOrder, d)
+			}
+			groups[d][i] = single(m)
+		case len(g.Inputs) == 1 && strings.HasPrefix(base, "output"):
+			continue // reference outputs of an ONNX test case: not inputs
+		case len(g.Inputs) == 1:
+			samples = append(samples, []*tensor.Tensor{single(m)})
+		default:
+			continue // not an input of a multi-input graph
+		}
+		var c tensor.NonFinite
+		for _, t := range m {
+			c.Add(tensor.CountNonFinite(t))
+		}
+		bad.AddFile(f, c)
+	}
+	for _, d := range groupOrder {
+		samples = append(samples, groups[d])
+	}
+	for si, s := range samples {
+		for i, v := range g.Inputs {
+			t, err := fitCalibInput(v, s[i])
+			if err != nil {
+				return nil, fmt.Errorf("calib %q: sample %d, input %d (%q): %v", dir, si, i, v.Name, err)
+			}
+			s[i] = t
+		}
+	}
+	if len(samples) == 0 {
+		return nil, fmt.Errorf("calib %q: no input tensors found", dir)
+	}
+	if bad.Any() {
+		warn(fmt.Sprintf("calib %s: %s; calibration ignores them", dir, bad))
+	}
+	return samples, nil
+}
+
+func single(m map[string]*tensor.Tensor) *tensor.Tensor {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return nil
+	}
+	return m[names[0]]
+}
+
+func npzSample(g *ir.Graph, path string, m map[string]*tensor.Tensor) ([]*tensor.Tensor, error) {
+	s := make([]*tensor.Tensor, len(g.Inputs))
+	for i, v := range g.Inputs {
+		for _, k := range []string{v.Name, fmt.Sprintf("input_%d", i), "inputs", "input"} {
+			if t, ok := m[k]; ok && (k != "inputs" && k != "input" || len(g.Inputs) == 1) {
+				s[i] = t
+				break
+			}
+		}
+		if s[i] == nil {
+			return nil, fmt.Errorf("calib: %s: no array for input %d (%q)", path, i, v.Name)
+		}
+	}
+	return s, nil
+}
+
+// fitCalibInput checks t against input v's type, reshaping a tensor whose shape
+// differs only by leading 1s, and converts float types to the input's.
+func fitCalibInput(v *ir.Value, t *tensor.Tensor) (*tensor.Tensor, error) {
+	if t == nil {
+		return nil, fmt.Errorf("missing")
+	}
+	if !tensor.SameShape(trimOnes(t.Shape), trimOnes(v.Type.Shape)) {
+		msg := fmt.Sprintf("tensor %v does not fit %v", t, v.Type)
+		if h := tensor.LayoutHint(t.Shape, v.Type.Shape); h != "" {
+			msg += ": it " + h
+		}
+		return nil, fmt.Errorf("%s", msg)
+	}
+	if t.DType == v.Type.DType {
+		return t.Reshaped(v.Type.Shape...), nil
+	}
+	if !t.DType.IsFloat() || !v.Type.DType.IsFloat() {
+		return nil, fmt.Errorf("tensor %v, want %v", t, v.Type)
+	}
+	out := tensor.New(v.Type.DType, v.Type.Shape...)
+	for i := 0; i < t.Len(); i++ {
+		x := t.Float64At(i)
+		if out.F64 != nil {
+			out.F64[i] = x
+		} else {
+			out.F32[i] = float32(x)
+		}
+	}
+	return out, nil
+}
+
+// trimOnes drops leading dimensions of size 1: a calibration tensor may add
+// or leave out batch axes of size 1, nothing else ([1,28,28] fits
+// [1,1,28,28]; [28,28,1] and [1,784] do not).
+func trimOnes(s []int) []int {
+	for len(s) > 0 && s[0] == 1 {
+		s = s[1:]
+	}
+	return s
+}
