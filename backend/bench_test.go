@@ -82,7 +82,7 @@ func BenchmarkCompileResNet18(b *testing.B) {
 				b.Fatal(err)
 			}
 			t0 := time.Now()
-			res, err = backend.Compile(g, tgt, backend.Options{})
+			res, err = compileQuantized(g, tgt, "off")
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -14,9 +14,6 @@ import (
 
 // Options controls Compile.
 type Options struct {
-	// Map configures the mapping when Compile maps a quantized graph
-	// itself (a mapped graph keeps its own).
-	Map mapping.Options
 	// MaxHostBytes bounds the host section (the host graph as .pir text,
 	// constants in full), which Compile builds in memory; 0: no bound.
 	// pimc compile passes its -max-program-bytes.
@@ -78,21 +75,15 @@ type compiler struct {
 	uses   map[*ir.Value][]*ir.Node
 }
 
-// Compile emits a mapped graph for tgt, or maps a quantized one first
-// (ir/mapping, as the map pass does, without changing g). The result is
-// deterministic: the same graph and target give the same program bytes.
+// Compile emits a mapped graph for tgt: it does what the mapping
+// attributes the map pass wrote say (the map pass is the one place that
+// decides a mapping), and refuses a graph at any other stage. The result
+// is deterministic: the same graph and target give the same program bytes.
 func Compile(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
-	geo := mapping.GeometryOf(tgt)
-	var plan *mapping.Plan
-	var err error
-	switch g.Stage {
-	case ir.StageQuantized:
-		plan, err = mapping.PlanGraph(g, geo, opts.Map)
-	case ir.StageMapped:
-		plan, err = mapping.DecodeGraph(g, geo)
-	default:
-		return nil, fmt.Errorf("backend: graph is at stage %s, want quantized or mapped (run the quantize pass first)", g.Stage)
+	if g.Stage != ir.StageMapped {
+		return nil, fmt.Errorf("backend: graph is at stage %s, want mapped (run the map pass first: pimc compile and driver.Compile do)", g.Stage)
 	}
+	plan, err := mapping.DecodeGraph(g, mapping.GeometryOf(tgt))
 	if err != nil {
 		return nil, fmt.Errorf("backend: %w", err)
 	}

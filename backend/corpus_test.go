@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
@@ -67,7 +66,7 @@ func bigTarget(t testing.TB, n int) *target.Target {
 func fitTarget(t *testing.T, g *ir.Graph) *target.Target {
 	t.Helper()
 	tgt := target.Default()
-	_, err := backend.Compile(g, tgt, backend.Options{})
+	_, err := compileQuantized(g, tgt, "off")
 	if err == nil {
 		return tgt
 	}

@@ -1,6 +1,6 @@
-// Package backend compiles a mapped graph (or a quantized one, which it maps
-// itself with ir/mapping exactly as the map pass would; docs/QUANT.md) into an
-// isa.Program for one target (docs/ISA.md): every qconv/qfc becomes an
+// Package backend compiles a mapped graph (the map pass has decided every
+// layer's mapping, ir/mapping) into an isa.Program for one target
+// (docs/ISA.md): every qconv/qfc becomes an
 // F x K matrix mapped weight-stationary onto sub-arrays (weight bit-planes
 // in rows, K split into column segments, input bit-planes written per
 // output pixel), the other integer ops become DPU vector code, and the float

@@ -8,12 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend"
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
-	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/pimrt"
@@ -248,13 +246,12 @@ func runFidelity(t *testing.T, root string, c fidelityCase) fidelityResult {
 		t.Fatalf("no matrix layer on the device after quantize")
 	}
 	// pimc compile maps with replicate=auto (its map pass).
-	opts := backend.Options{Map: mapping.Options{Replicate: mapping.Auto}}
 	tgt := target.Default()
-	res, err := backend.Compile(g, tgt, opts)
+	res, err := compileQuantized(g, tgt, "auto")
 	if err != nil && (strings.Contains(err.Error(), "sub-arrays for its weights") || strings.Contains(err.Error(), "activation buffer full")) {
 		tgt = bigTarget(t, 1<<16)
 		t.Logf("does not fit the default target: %v; compiled for %d banks and 16 Mi buffer words", err, tgt.Geometry.Banks.Value)
-		res, err = backend.Compile(g, tgt, opts)
+		res, err = compileQuantized(g, tgt, "auto")
 	}
 	if err != nil {
 		t.Fatalf("compile: %v", err)

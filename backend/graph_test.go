@@ -203,7 +203,7 @@ func TestPortQuantization(t *testing.T) {
 	b := newGB(t, 6)
 	x := b.input(1, 2, 5, 5)
 	gr, ins := b.finish("wbits=8,abits=8", b.relu(b.conv(x, 3, 3, 1, 1, 1, 1)))
-	res, err := backend.Compile(gr, target.Default(), backend.Options{})
+	res, err := compileQuantized(gr, target.Default(), "off")
 	if err != nil {
 		t.Fatal(err)
 	}

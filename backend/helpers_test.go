@@ -1,7 +1,6 @@
 package backend_test
 
 import (
-	"bytes"
 	"math"
 	"os"
 	"strings"
@@ -52,7 +51,30 @@ func quantizeModel(t testing.TB, path, opts string) *ir.Graph {
 	return g
 }
 
-// compileAndCheck compiles g and checks the simulator against the
+// mapGraph maps a clone of the quantized g onto tgt with the map pass
+// (replicate: off, auto or N), as pimc compile does: the backend takes
+// mapped graphs only.
+func mapGraph(g *ir.Graph, tgt *target.Target, replicate string) (*ir.Graph, error) {
+	m := ir.Clone(g)
+	pm := passes.NewManager()
+	pm.Env.Target = tgt
+	if err := pm.RunString(m, "map{replicate="+replicate+"}"); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// compileQuantized maps the quantized g onto tgt (mapGraph) and compiles
+// it.
+func compileQuantized(g *ir.Graph, tgt *target.Target, replicate string) (*backend.Result, error) {
+	m, err := mapGraph(g, tgt, replicate)
+	if err != nil {
+		return nil, err
+	}
+	return backend.Compile(m, tgt, backend.Options{})
+}
+
+// compileAndCheck maps and compiles g and checks the simulator against the
 // quantized interpreter bit for bit on inputs, returning the result and the
 // runtime run of the last input.
 //
@@ -61,30 +83,27 @@ func quantizeModel(t testing.TB, path, opts string) *ir.Graph {
 // (tests asserting exact sub-array counts then fail by design).
 func compileAndCheck(t testing.TB, g *ir.Graph, tgt *target.Target, inputs ...[]*tensor.Tensor) (*backend.Result, *pimrt.Result) {
 	t.Helper()
-	var opts backend.Options
+	replicate := "off"
 	if s := os.Getenv("PIMC_TEST_REPLICATE"); s != "" {
-		r, err := mapping.ParseReplicate(s)
-		if err != nil {
+		if _, err := mapping.ParseReplicate(s); err != nil {
 			t.Fatalf("PIMC_TEST_REPLICATE: %v", err)
 		}
-		opts.Map.Replicate = r
+		replicate = s
 	}
-	return compileAndCheckOpts(t, g, tgt, opts, inputs...)
+	return compileAndCheckRep(t, g, tgt, replicate, inputs...)
 }
 
-// compileAndCheckOpts is compileAndCheck with compile options.
-func compileAndCheckOpts(t testing.TB, g *ir.Graph, tgt *target.Target, opts backend.Options, inputs ...[]*tensor.Tensor) (*backend.Result, *pimrt.Result) {
+// compileAndCheckRep is compileAndCheck mapping with replicate (off, auto
+// or N).
+func compileAndCheckRep(t testing.TB, g *ir.Graph, tgt *target.Target, replicate string, inputs ...[]*tensor.Tensor) (*backend.Result, *pimrt.Result) {
 	t.Helper()
-	res, err := backend.Compile(g, tgt, opts)
+	res, err := compileQuantized(g, tgt, replicate)
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
 	bin, err := isa.EncodeBinary(res.Prog)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if g.Stage == ir.StageQuantized {
-		checkMappedSame(t, g, tgt, opts.Map, bin)
 	}
 	prog, err := isa.DecodeBinary(bin)
 	if err != nil {
@@ -130,36 +149,4 @@ func firstDiff(a, b *tensor.Tensor) int {
 		}
 	}
 	return -1
-}
-
-// checkMappedSame maps a clone of g as the map pass does, verifies it, and
-// requires the compiled program to be byte-identical to bin (the backend's
-// own mapping of the quantized graph): the mapping attributes carry every
-// decision.
-func checkMappedSame(t testing.TB, g *ir.Graph, tgt *target.Target, opts mapping.Options, bin []byte) {
-	t.Helper()
-	m := ir.Clone(g)
-	geo := mapping.GeometryOf(tgt)
-	p, err := mapping.PlanGraph(m, geo, opts)
-	if err != nil {
-		t.Fatalf("map: %v", err)
-	}
-	for _, l := range p.Layers {
-		mapping.Encode(l, geo)
-	}
-	m.Stage = ir.StageMapped
-	if err := ir.Verify(m); err != nil {
-		t.Fatalf("mapped graph: %v", err)
-	}
-	res, err := backend.Compile(m, tgt, backend.Options{})
-	if err != nil {
-		t.Fatalf("compile mapped graph: %v", err)
-	}
-	got, err := isa.EncodeBinary(res.Prog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, bin) {
-		t.Fatalf("the mapped graph compiles to %d bytes that differ from the quantized graph's %d", len(got), len(bin))
-	}
 }

@@ -34,3 +34,18 @@ func TestMappedForAnotherTarget(t *testing.T) {
 		t.Fatalf("mapped for 256 rows, compiled for 512: %v", err)
 	}
 }
+
+// TestCompileRefusesUnmapped: the map pass is the one way to a mapping, so
+// a quantized (or float) graph is refused, naming its stage and the pass
+// to run.
+func TestCompileRefusesUnmapped(t *testing.T) {
+	g := quantizeModel(t, "../testdata/models/lenet5/lenet5.onnx", "calib=random:1")
+	_, err := backend.Compile(g, target.Default(), backend.Options{})
+	if err == nil || !strings.Contains(err.Error(), "graph is at stage quantized, want mapped (run the map pass first") {
+		t.Fatalf("quantized graph: %v", err)
+	}
+	g.Stage = ir.StageCanonical
+	if _, err := backend.Compile(g, target.Default(), backend.Options{}); err == nil || !strings.Contains(err.Error(), "stage canonical") {
+		t.Fatalf("canonical graph: %v", err)
+	}
+}

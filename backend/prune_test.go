@@ -107,7 +107,7 @@ func TestDeterministic(t *testing.T) {
 	var bins [][]byte
 	for i := 0; i < 2; i++ {
 		g, _ := prunedLayer(t, 5, 3)
-		res, err := backend.Compile(g, target.Default(), backend.Options{})
+		res, err := compileQuantized(g, target.Default(), "off")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +127,7 @@ func TestDeterministic(t *testing.T) {
 // real).
 func TestCheckCanFail(t *testing.T) {
 	g, ins := prunedLayer(t, 0, 0)
-	res, err := backend.Compile(g, target.Default(), backend.Options{})
+	res, err := compileQuantized(g, target.Default(), "off")
 	if err != nil {
 		t.Fatal(err)
 	}

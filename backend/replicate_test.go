@@ -1,9 +1,9 @@
 package backend_test
 
 import (
+	"strconv"
 	"testing"
 
-	"github.com/pimc-dev/pimc/backend"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -16,7 +16,10 @@ import (
 // one accumulator register each).
 func TestReplicasBitExact(t *testing.T) {
 	for _, rep := range []int{2, 3, 4, mapping.Auto} {
-		opts := backend.Options{Map: mapping.Options{Replicate: rep}}
+		opts := strconv.Itoa(rep)
+		if rep == mapping.Auto {
+			opts = "auto"
+		}
 		b := newGB(t, 1)
 		x := b.input(1, 4, 11, 13)
 		y := b.relu(b.conv(x, 6, 3, 2, 1, 2, 2))   // groups 2, stride 2, pad 1, dilation 2
@@ -24,7 +27,7 @@ func TestReplicasBitExact(t *testing.T) {
 		y = b.relu(b.conv(y, 6, 3, 1, 1, 1, 6))    // depthwise
 		f := b.op(ir.OpFlatten, ir.Attrs{"axis": ir.IntAttr(1)}, y)
 		gr, ins := b.finish("wbits=4,abits=4,keep-ends=false", b.fc(f, 7))
-		res, _ := compileAndCheckOpts(t, gr, target.Default(), opts, ins...)
+		res, _ := compileAndCheckRep(t, gr, target.Default(), opts, ins...)
 		if rep != mapping.Auto && res.Layers[0].Replicas != rep {
 			t.Errorf("replicate=%d: conv got %d replicas", rep, res.Layers[0].Replicas)
 		}
@@ -33,7 +36,7 @@ func TestReplicasBitExact(t *testing.T) {
 		x = b.input(1, 40, 6, 6)
 		y = b.relu(b.conv(x, 150, 3, 1, 1, 1, 1)) // 3 lane chunks
 		gr, ins = b.finish("wbits=8,abits=8", y)
-		res, _ = compileAndCheckOpts(t, gr, target.Default(), opts, ins...)
+		res, _ = compileAndCheckRep(t, gr, target.Default(), opts, ins...)
 		if r := res.Layers[0].Replicas; r > 2 {
 			t.Errorf("replicate=%d: 150 filters in 3 lane chunks got %d replicas, at most 2", rep, r)
 		}
@@ -52,7 +55,7 @@ func TestReplicasLeNet(t *testing.T) {
 	in := []*tensor.Tensor{x}
 	tgt := target.Default()
 	base, r0 := compileAndCheck(t, g, tgt, in)
-	auto, r1 := compileAndCheckOpts(t, g, tgt, backend.Options{Map: mapping.Options{Replicate: mapping.Auto}}, in)
+	auto, r1 := compileAndCheckRep(t, g, tgt, "auto", in)
 	want := map[string]int{"conv1": 2, "conv2": 2, "fc1": 1, "fc2": 1, "fc3": 1}
 	for _, l := range auto.Layers {
 		if l.Replicas != want[l.Node] {

@@ -40,8 +40,9 @@ func importLeNet(tb testing.TB) *ir.Graph {
 	return g
 }
 
-// quantizeLeNet quantizes the embedded LeNet-5 with the first 32 training
-// images as calibration set (written as .npy files, the way pimc demo does).
+// quantizeLeNet quantizes and maps the embedded LeNet-5 with the first 32
+// training images as calibration set (written as .npy files, the way pimc
+// demo does).
 func quantizeLeNet(tb testing.TB, train *data.Dataset, wbits, abits int) *ir.Graph {
 	tb.Helper()
 	dir := tb.TempDir()
@@ -52,7 +53,7 @@ func quantizeLeNet(tb testing.TB, train *data.Dataset, wbits, abits int) *ir.Gra
 		}
 	}
 	g := importLeNet(tb)
-	pipe := fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q}", wbits, abits, dir)
+	pipe := fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q},map", wbits, abits, dir)
 	m := passes.NewManager()
 	m.Env.Calib = data.CalibSamples
 	if err := m.RunString(g, pipe); err != nil {

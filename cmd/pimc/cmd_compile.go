@@ -1,38 +1,20 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
-	"strings"
 
 	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/ir"
-	"github.com/pimc-dev/pimc/ir/interp"
-	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/ir/tensor"
-	"github.com/pimc-dev/pimc/isa"
-	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/target"
-	"github.com/pimc-dev/pimc/tensorio"
 )
 
 func init() {
 	register(&command{name: "compile", summary: "compile an ONNX model (or quantized .pir) to a .pimb program for the PIM engine", run: runCompile})
-}
-
-// readTensorFile reads the tensors of one .pb/.npy/.npz file (an .npz by
-// array name, others under "").
-func readTensorFile(path string) (map[string]*tensor.Tensor, error) {
-	if strings.HasSuffix(path, ".npz") {
-		return tensorio.ReadNPZ(path)
-	}
-	t, err := tensorio.Read(path)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]*tensor.Tensor{"": t}, nil
 }
 
 func runCompile(args []string, stdout, stderr io.Writer) int {
@@ -51,7 +33,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	fs.Var(shapes, "shape", "pin the shape of an input with dynamic dimensions: name=1x3x32x32 (repeatable)")
 	binds := bindFlag{}
 	fs.Var(binds, "bind", "fix a graph input to the tensor in a file, making it a constant (e.g. weights passed as an input): name=FILE.pb|FILE.npy (repeatable)")
-	replicate := fs.String("replicate", defaultReplicate, "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option; docs/BACKEND.md §2)")
+	replicate := fs.String("replicate", driver.DefaultReplicate, "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option; docs/BACKEND.md §2)")
 	withOutputRules(fs)
 	maxProg := programLimit(fs)
 	pos, err := parseInterspersed(fs, args)
@@ -71,7 +53,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	case *abits < 1 || *abits > 8:
 		return usageError(fs, "-abits %d: want 1..8", *abits)
 	}
-	if _, err := mapping.ParseReplicate(*replicate); err != nil {
+	if err := driver.CheckReplicate(*replicate); err != nil {
 		return usageError(fs, "-replicate: %v", err)
 	}
 	fail := func(err error) int {
@@ -84,17 +66,8 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	report := reportTo(stdout, stderr, *out, *asm, pf.cpuprofile)
-	// The map pass gets the target of -target, so -print-after map shows
-	// the mapping the backend emits.
-	mapPass := fmt.Sprintf("map{target=%q,replicate=%q}", *tflag, *replicate)
-	passesSet := pf.Passes != ""
-	calibNote := false
-	if !passesSet {
-		pf.Passes = fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q},%s", *wbits, *abits, *calib, mapPass)
-		calibSet := false
-		fs.Visit(func(f *flag.Flag) { calibSet = calibSet || f.Name == "calib" })
-		calibNote = !calibSet
-	}
+	calibSet := false
+	fs.Visit(func(f *flag.Flag) { calibSet = calibSet || f.Name == "calib" })
 	if err := pf.startProfile(stdout); err != nil {
 		return fail(err)
 	}
@@ -107,43 +80,35 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	g, err := loadGraph(pos[0], opt)
+	g, err := driver.Load(pos[0], opt)
 	if err != nil {
 		return fail(err)
 	}
-	if g.Stage == ir.StageQuantized && !passesSet {
-		pf.Passes = mapPass // a quantized .pir: only the mapping is left to do
-		calibNote = false
-	}
-	if calibNote {
+	if pf.Passes == "" && !calibSet && g.Stage != ir.StageQuantized {
 		// Random inputs rarely span the ranges real data reaches, so
 		// outputs may clip; say so rather than degrade silently (once the
 		// target and the model have loaded, so the note does not precede
 		// an unrelated error).
 		fmt.Fprintf(stderr, "pimc compile: note: activation ranges calibrated on %s (uniform in [-1, 1)); pass -calib mnist|fashion-mnist|DIR to calibrate on real inputs\n", *calib)
 	}
-	if g.Stage < ir.StageQuantized || (g.Stage == ir.StageQuantized && !passesSet) {
-		if err := pf.run(g, stderr); err != nil {
-			fmt.Fprintf(stderr, "pimc compile: %s: %v\n", pos[0], err)
-			return passErrorCode(err)
-		}
-	}
-	res, err := backend.Compile(g, tgt, backend.Options{MaxHostBytes: maxProg.n})
-	if err != nil {
-		return fail(fmt.Errorf("%s: %w", pos[0], err))
-	}
-	if err := checkProgramSize("-o", *out, res.Prog, maxProg.n); err != nil {
-		return fail(err)
-	}
-	bin, err := isa.EncodeBinary(res.Prog)
-	if err != nil {
-		fmt.Fprintf(stderr, "pimc compile: BUG: %v\n", err)
+	res, err := driver.Compile(g, driver.Options{Target: tgt, WBits: *wbits, ABits: *abits, Calib: *calib, Replicate: *replicate,
+		Flags: &pf.DebugFlags, Log: stderr, Warn: pf.warn(stderr), MaxProgramBytes: maxProg.n})
+	var big *driver.ProgramSizeError
+	var bug *driver.InternalError
+	switch {
+	case errors.As(err, &big):
+		return fail(fmt.Errorf("-o %s: %w", *out, err))
+	case errors.As(err, &bug):
+		fmt.Fprintf(stderr, "pimc compile: %v\n", err)
 		return exitInternal
+	case err != nil:
+		fmt.Fprintf(stderr, "pimc compile: %s: %v\n", pos[0], err)
+		return passErrorCode(err)
 	}
 	// -verify-with runs before anything is written: a program that fails
 	// the check leaves no .pimb behind to be mistaken for a good one.
 	if *verify != "" {
-		if code := verifyCompiled(g, res, tgt, *verify, report, stderr); code != exitOK {
+		if code := verifyCompiled(g, res, *verify, report, stderr); code != exitOK {
 			fmt.Fprintf(stderr, "pimc compile: %s not written\n", *out)
 			return code
 		}
@@ -157,7 +122,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		}
 		defer asmOut.abort()
 	}
-	if err := writeOutput(*out, bin, stdout); err != nil {
+	if err := writeOutput(*out, res.Binary, stdout); err != nil {
 		return fail(err)
 	}
 	if asmOut != nil {
@@ -165,14 +130,9 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 	}
-	writeCompileSummary(report, *out, res, len(bin))
+	writeCompileSummary(report, *out, res.Result, len(res.Binary))
 	return exitOK
 }
-
-// defaultReplicate is -replicate of pimc compile and pimc demo: auto
-// (docs/RESULTS.md "Replication of small layers": LeNet-5 17% faster, same
-// energy per inference, 2 more sub-arrays).
-const defaultReplicate = "auto"
 
 func writeCompileSummary(w io.Writer, path string, res *backend.Result, size int) {
 	p := res.Prog
@@ -189,125 +149,22 @@ func writeCompileSummary(w io.Writer, path string, res *backend.Result, size int
 }
 
 // verifyCompiled compares the simulator with the quantized interpreter on
-// one input: every device output port (in layer order) and every model
-// output, bit for bit.
-func verifyCompiled(g *ir.Graph, res *backend.Result, tgt *target.Target, path string, stdout, stderr io.Writer) int {
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "pimc compile: verify: %v\n", err)
-		return exitUser
-	}
-	inputs, err := readModelInputs(g, path, stderr)
-	if err != nil {
-		return fail(err)
-	}
-	m, err := pimrt.Load(res.Prog, tgt)
-	if err != nil {
-		return fail(err)
-	}
-	got, err := m.Run(inputs)
-	if err != nil {
-		return fail(err)
-	}
-	// The oracle with every device port as an extra output.
-	og := *g
-	og.Outputs = append([]*ir.Value{}, g.Outputs...)
-	var names []string
-	for _, s := range m.Host.Segments {
-		for _, name := range s.Out {
-			if v := res.PortValues[name]; v != nil {
-				og.Outputs = append(og.Outputs, v)
-				names = append(names, name)
-			}
+// the input in path (driver.Verify), printing the outcome to stdout.
+func verifyCompiled(g *ir.Graph, res *driver.Result, path string, stdout, stderr io.Writer) int {
+	inputs, err := driver.ReadInputs(g, path, driver.BatchRule{One: "-verify-with"}, func(what string, t *tensor.Tensor) {
+		warnNonFinite(stderr, "compile", what, t)
+	})
+	if err == nil {
+		var n int
+		if n, err = driver.Verify(g, res, inputs); err == nil {
+			fmt.Fprintf(stdout, "verify: bit-exact (%d values)\n", n)
+			return exitOK
 		}
 	}
-	want, err := interp.Run(&og, inputs)
-	if err != nil {
-		return fail(fmt.Errorf("quantized interpreter: %w", err))
-	}
-	total := 0
-	check := func(what string, w, gt *tensor.Tensor) bool {
-		if gt == nil || w.Len() != gt.Len() {
-			fmt.Fprintf(stdout, "verify: %s: shape %v from the interpreter, %v from the simulator\n", what, w.Shape, shapeOf(gt))
-			return false
-		}
-		for i := 0; i < w.Len(); i++ {
-			if a, b := w.Float64At(i), gt.Float64At(i); a != b {
-				fmt.Fprintf(stdout, "verify: %s: first difference at index %d: expected %v, got %v\n", what, i, a, b)
-				return false
-			}
-		}
-		total += w.Len()
-		return true
-	}
-	for i, name := range names {
-		v := og.Outputs[len(g.Outputs)+i]
-		layer := name
-		if v.Def != nil && v.Def.Name != "" {
-			layer = fmt.Sprintf("%s (node %q)", name, v.Def.Name)
-		}
-		if !check("layer "+layer, want[len(g.Outputs)+i], got.Ports[name]) {
-			return exitUser
-		}
-	}
-	for i := range g.Outputs {
-		if !check(fmt.Sprintf("output %d", i), want[i], got.Outputs[i]) {
-			return exitUser
-		}
-	}
-	fmt.Fprintf(stdout, "verify: bit-exact (%d values)\n", total)
-	return exitOK
-}
-
-func shapeOf(t *tensor.Tensor) []int {
-	if t == nil {
-		return nil
-	}
-	return t.Shape
-}
-
-// readModelInputs reads one tensor per model input from a .pb/.npy file
-// (single-input models) or an .npz (arrays named like the inputs, or in
-// order), checked with fitInput (one inference each), and warns on stderr
-// about NaN and infinite values.
-func readModelInputs(g *ir.Graph, path string, stderr io.Writer) ([]*tensor.Tensor, error) {
-	m, err := readTensorFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var ts []*tensor.Tensor
-	if len(g.Inputs) == 1 && m[g.Inputs[0].Name] == nil && (len(m) == 1 || m["inputs"] != nil) {
-		// A single-input model: the only array, or the one named "inputs"
-		// (the ONNX model zoo's .npz test data).
-		t := m["inputs"]
-		for _, x := range m {
-			if t == nil {
-				t = x
-			}
-		}
-		ts = append(ts, t)
+	if mm := (*driver.MismatchError)(nil); errors.As(err, &mm) {
+		fmt.Fprintf(stdout, "verify: %v\n", err)
 	} else {
-		for _, in := range g.Inputs {
-			t := m[in.Name]
-			if t == nil {
-				return nil, fmt.Errorf("%s: no array named %q (the model's input)", filepath.Base(path), in.Name)
-			}
-			ts = append(ts, t)
-		}
+		fmt.Fprintf(stderr, "pimc compile: verify: %v\n", err)
 	}
-	if len(ts) != len(g.Inputs) {
-		return nil, fmt.Errorf("%s: %d tensors for %d model inputs", path, len(ts), len(g.Inputs))
-	}
-	for i, in := range g.Inputs {
-		what := path
-		if len(g.Inputs) > 1 {
-			what += fmt.Sprintf(": input %q", in.Name)
-		}
-		warnNonFinite(stderr, "compile", what, ts[i])
-		t, _, err := fitInput(path, ts[i], specOf(in), batchRule{one: "-verify-with"})
-		if err != nil {
-			return nil, err
-		}
-		ts[i] = t
-	}
-	return ts, nil
+	return exitUser
 }

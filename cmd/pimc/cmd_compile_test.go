@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pimc-dev/pimc/driver"
+	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/tensorio"
 )
 
@@ -84,5 +86,31 @@ func TestCompileDoesNotFit(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "m.pimb")); err == nil {
 		t.Error("a failed compile wrote its output")
+	}
+}
+
+// TestCompileIsDriverCompile: pimc compile writes the bytes driver.Compile
+// returns for the same model and options (LeNet-5 at W4A4, calibrated on
+// random:2, for the default target).
+func TestCompileIsDriverCompile(t *testing.T) {
+	model := filepath.Join("..", "..", "testdata", "models", "lenet5", "lenet5.onnx")
+	prog := filepath.Join(t.TempDir(), "l.pimb")
+	if code, out, errs := runCLI("compile", model, "-o", prog, "-wbits", "4", "-abits", "4", "-calib", "random:2"); code != exitOK {
+		t.Fatalf("exit %d: %s%s", code, out, errs)
+	}
+	cli, err := os.ReadFile(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := driver.Load(model, frontend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := driver.Compile(g, driver.Options{WBits: 4, ABits: 4, Calib: "random:2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(cli, res.Binary) {
+		t.Errorf("pimc compile wrote %d bytes, driver.Compile returned %d other bytes", len(cli), len(res.Binary))
 	}
 }

@@ -10,16 +10,13 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/pimc-dev/pimc/backend"
 	"github.com/pimc-dev/pimc/data"
+	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/evaluate"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/internal/lenet5"
 	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
-	"github.com/pimc-dev/pimc/ir/mapping"
-	"github.com/pimc-dev/pimc/isa"
-	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/sim"
 	"github.com/pimc-dev/pimc/target"
@@ -51,10 +48,8 @@ type demoVariant struct {
 	// made is the command that produced file from the float model (empty
 	// for the float model itself).
 	made string
-	// replicate is -replicate parsed (mapping.Options.Replicate) and as
-	// typed (for the printed compile command).
-	replicate     int
-	replicateFlag string
+	// replicate is -replicate (off, auto or N).
+	replicate string
 }
 
 // demoColumn is the outcome of one column.
@@ -62,7 +57,7 @@ type demoColumn struct {
 	name       string
 	res        *evaluate.Result
 	quant      *evaluate.Result // quantized interpreter on the same images (nil for float)
-	comp       *backend.Result
+	comp       *driver.Result
 	weightBits int
 	prog       string // written .pimb
 	made       string // command that made the compiled model, if any
@@ -76,7 +71,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	jobs := fs.Int("j", -1, "simulate this many images at once (-1: all cores)")
 	outDir := fs.String("o", "", "write the model, calibration images and programs to this folder, made if missing (default: a new temporary folder, removed if the demo is interrupted)")
 	tflag := fs.String("target", "", "hardware description file or preset (default "+target.DefaultPreset+")")
-	replicate := fs.String("replicate", defaultReplicate, "copies of small layers computing different output pixels: off, auto or N (as pimc compile)")
+	replicate := fs.String("replicate", driver.DefaultReplicate, "copies of small layers computing different output pixels: off, auto or N (as pimc compile)")
 	withOutputRules(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -100,8 +95,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	start := time.Now()
-	rep, err := mapping.ParseReplicate(*replicate)
-	if err != nil {
+	if err := driver.CheckReplicate(*replicate); err != nil {
 		return fail(fmt.Errorf("-replicate: %w", err))
 	}
 	tgt, err := target.LoadOrPreset(*tflag)
@@ -166,7 +160,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 				return fail(err)
 			}
 		}
-		v.replicate, v.replicateFlag = rep, *replicate
+		v.replicate = *replicate
 		c, err := runDemoVariant(v, tgt, test, dir, calibDir, *tflag, opt)
 		if err != nil {
 			return fail(fmt.Errorf("%s: %w", v.name, err))
@@ -187,7 +181,8 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// runDemoVariant quantizes, compiles, writes and evaluates one column.
+// runDemoVariant compiles, writes and evaluates one column: the quantized
+// interpreter and the simulator on the test images.
 func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, calibDir, tflag string,
 	opt func(string) (evaluate.Options, *progress)) (*demoColumn, error) {
 	t0 := time.Now()
@@ -195,12 +190,10 @@ func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, 
 	if err != nil {
 		return nil, err
 	}
-	// The same pipeline as pimc compile -wbits -abits -calib, so the
-	// printed compile command writes the same program byte for byte.
-	pipe := fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q}", v.wbits, v.abits, calibDir)
-	pm := passes.NewManager()
-	pm.Env = fileEnv()
-	if err := pm.RunString(g, pipe); err != nil {
+	// Compiled as pimc compile -wbits -abits -calib -replicate compiles, so
+	// the printed compile command writes the same program byte for byte.
+	comp, err := driver.Compile(g, driver.Options{Target: tgt, WBits: v.wbits, ABits: v.abits, Calib: calibDir, Replicate: v.replicate})
+	if err != nil {
 		return nil, err
 	}
 	o, bar := opt(v.name + " quantized interpreter")
@@ -209,16 +202,8 @@ func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, 
 	if err != nil {
 		return nil, err
 	}
-	comp, err := backend.Compile(g, tgt, backend.Options{Map: mapping.Options{Replicate: v.replicate}})
-	if err != nil {
-		return nil, err
-	}
-	bin, err := isa.EncodeBinary(comp.Prog)
-	if err != nil {
-		return nil, fmt.Errorf("BUG: %v", err)
-	}
 	prog := demoProgram(dir, v.name)
-	if err := outfile.WriteFile(prog, bin, 0o644); err != nil {
+	if err := outfile.WriteFile(prog, comp.Binary, 0o644); err != nil {
 		return nil, err
 	}
 	m, err := pimrt.Load(comp.Prog, tgt)
@@ -239,8 +224,8 @@ func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, 
 	if tflag != "" {
 		c.compile += " -target " + shellQuote(tflag)
 	}
-	if v.replicateFlag != defaultReplicate {
-		c.compile += " -replicate " + v.replicateFlag
+	if v.replicate != driver.DefaultReplicate {
+		c.compile += " -replicate " + v.replicate
 	}
 	return c, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pimc-dev/pimc/data"
+	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/evaluate"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir"
@@ -72,7 +73,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		if m, err = pimrt.Load(prog, tgt); err != nil {
 			return fail(fmt.Errorf("%s: %w", path, err))
 		}
-	} else if g, err = loadGraph(path, frontend.Options{}); err != nil {
+	} else if g, err = driver.Load(path, frontend.Options{}); err != nil {
 		return fail(err)
 	}
 	test, err := loadTestSet(*dataset, *limit)

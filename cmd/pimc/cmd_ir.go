@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/ir"
 )
 
@@ -63,12 +63,12 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc ir: %v\n", err)
 		return exitUser
 	}
-	g, err := loadGraph(pos[0], opt)
+	g, err := driver.Load(pos[0], opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "pimc ir: %v\n", err)
 		return exitUser
 	}
-	if err := pf.run(g, stderr); err != nil {
+	if err := pf.pipeline(nil, stderr).Run(g); err != nil {
 		fmt.Fprintf(stderr, "pimc ir: %s: %v\n", pos[0], err)
 		return passErrorCode(err)
 	}
@@ -108,34 +108,4 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 		return exitInternal
 	}
 	return exitOK
-}
-
-// loadGraph reads an ONNX model or a .pir file (chosen by extension) and
-// verifies it.
-func loadGraph(path string, opt frontend.Options) (*ir.Graph, error) {
-	if strings.HasSuffix(path, ".pir") {
-		if len(opt.Shapes) > 0 || len(opt.Bind) > 0 {
-			// The ONNX import applies them; a .pir has its shapes and
-			// constants already, and ignoring the flags would hide that.
-			return nil, fmt.Errorf("%s: -shape and -bind apply to ONNX models; a .pir file has fixed shapes and constants", path)
-		}
-		src, err := readFile(path)
-		if err != nil {
-			return nil, err
-		}
-		g, err := ir.Parse(path, src)
-		if err != nil {
-			return nil, err
-		}
-		if err := ir.Verify(g); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		if len(g.Outputs) == 0 {
-			// As the ONNX import refuses it: nothing would be computed,
-			// and compile would write an empty program.
-			return nil, fmt.Errorf("%s: the graph has no outputs (no output line)", path)
-		}
-		return g, nil
-	}
-	return frontend.Load(path, opt)
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -59,7 +60,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc run: %v\n", err)
 		return exitUser
 	}
-	g, err := loadGraph(model, opt) // a .pir too (a quantized one runs integer semantics)
+	g, err := driver.Load(model, opt) // a .pir too (a quantized one runs integer semantics)
 	if err != nil {
 		fmt.Fprintf(stderr, "pimc run: %v\n", err)
 		return exitUser
@@ -74,7 +75,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	k0 := 0
 	for i, in := range g.Inputs {
-		t, k, err := fitInput(ins[i], inputs[i], specOf(in), batchRule{n: *batch, flag: "-batch"})
+		t, k, err := driver.FitInput(ins[i], inputs[i], in, driver.BatchRule{N: *batch, Flag: "-batch"})
 		if err != nil {
 			fmt.Fprintf(stderr, "pimc run: %v\n", err)
 			return exitUser

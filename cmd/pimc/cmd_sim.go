@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/isa"
@@ -170,12 +171,12 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 	}
 	var batch [][]*tensor.Tensor
 	for i, p := range ins {
-		t, err := readOneTensor(p, gins[i].Name)
+		t, err := driver.ReadInput(p, gins[i].Name)
 		if err != nil {
 			return fail(err)
 		}
 		warnNonFinite(stderr, "sim", p, t)
-		t, k, err := fitInput(p, t, specOf(gins[i]), batchRule{n: f.batch, flag: "-batch"})
+		t, k, err := driver.FitInput(p, t, gins[i], driver.BatchRule{N: f.batch, Flag: "-batch"})
 		if err != nil {
 			return fail(err)
 		}
@@ -292,27 +293,6 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 	return exitOK
 }
 
-// readOneTensor reads a .pb/.npy tensor, or from a .npz the array named
-// name, "inputs", or the only one.
-func readOneTensor(path, name string) (*tensor.Tensor, error) {
-	m, err := readTensorFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if t := m[name]; t != nil {
-		return t, nil
-	}
-	if t := m["inputs"]; t != nil {
-		return t, nil
-	}
-	if len(m) == 1 {
-		for _, t := range m {
-			return t, nil
-		}
-	}
-	return nil, fmt.Errorf("%s: no array named %q or \"inputs\" among %d arrays", path, name, len(m))
-}
-
 // imageViews returns the b images of shape that t holds one after the
 // other, as views sharing t's storage (no copy).
 func imageViews(t *tensor.Tensor, shape []int, b int) []*tensor.Tensor {
@@ -388,13 +368,13 @@ func splitBatch(t *tensor.Tensor, p *isa.Port, batch int) ([]*tensor.Tensor, err
 	fits := t.Rank() > 0 && len(p.Shape) > 0 && p.Shape[0] == 1 && t.Shape[0] > 1 && t.Len()%t.Shape[0] == 0 && t.Len()/t.Shape[0] == n
 	switch {
 	case fits && batch == 0:
-		return nil, fmt.Errorf("tensor %s is a batch of %d inputs for input port %q %s: pass -batch %d to run them one by one", sh(t.Shape), t.Shape[0], p.Name, sh(portShape(p)), t.Shape[0])
+		return nil, fmt.Errorf("tensor %s is a batch of %d inputs for input port %q %s: pass -batch %d to run them one by one", tensor.ShapeString(t.Shape), t.Shape[0], p.Name, tensor.ShapeString(portShape(p)), t.Shape[0])
 	case fits && batch != t.Shape[0]:
-		return nil, fmt.Errorf("tensor %s holds %d inputs for input port %q %s, -batch says %d", sh(t.Shape), t.Shape[0], p.Name, sh(portShape(p)), batch)
+		return nil, fmt.Errorf("tensor %s holds %d inputs for input port %q %s, -batch says %d", tensor.ShapeString(t.Shape), t.Shape[0], p.Name, tensor.ShapeString(portShape(p)), batch)
 	case !fits && batch > 1:
-		return nil, fmt.Errorf("tensor %s is not a batch of %d inputs for input port %q %s (along dimension 0)", sh(t.Shape), batch, p.Name, sh(portShape(p)))
+		return nil, fmt.Errorf("tensor %s is not a batch of %d inputs for input port %q %s (along dimension 0)", tensor.ShapeString(t.Shape), batch, p.Name, tensor.ShapeString(portShape(p)))
 	case !fits:
-		return nil, fmt.Errorf("tensor %s does not fit input port %q %s", sh(t.Shape), p.Name, sh(portShape(p)))
+		return nil, fmt.Errorf("tensor %s does not fit input port %q %s", tensor.ShapeString(t.Shape), p.Name, tensor.ShapeString(portShape(p)))
 	}
 	b := t.Shape[0]
 	shape := append([]int{1}, t.Shape[1:]...)

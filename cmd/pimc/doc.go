@@ -4,7 +4,7 @@
 // and registers itself in init.
 //
 // Nothing imports it. Allowed imports: admm, backend, conform, data,
-// evaluate, frontend, internal/lenet5, internal/outfile, ir, ir/interp,
-// ir/mapping, ir/tensor, isa, passes, pimrt, sim, target, tensorio, train
-// and the standard library.
+// driver, evaluate, frontend, internal/lenet5, internal/outfile, ir,
+// ir/interp, ir/mapping, ir/tensor, isa, passes, pimrt, sim, target,
+// tensorio, train and the standard library.
 package main

@@ -5,13 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime/pprof"
-	"strings"
 
-	"github.com/pimc-dev/pimc/data"
-	"github.com/pimc-dev/pimc/internal/outfile"
-	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/target"
 )
@@ -74,36 +70,16 @@ func (pf *pipelineFlags) stop() {
 	}
 }
 
-// run applies the pipeline to g; dumps, timing, statistics and the passes'
-// warnings ("pimc compile: warning: quantize: calib DIR: 2 NaN ...") go to
-// stderr.
-// An empty pipeline only verifies (unless -verify-each=false).
-func (pf *pipelineFlags) run(g *ir.Graph, stderr io.Writer) error {
-	if strings.TrimSpace(pf.Passes) == "" {
-		if pf.VerifyEach {
-			return ir.Verify(g)
-		}
-		return nil
-	}
-	m, p, err := pf.Setup(stderr)
-	if err != nil {
-		return err
-	}
-	m.Warn = func(msg string) { fmt.Fprintf(stderr, "pimc %s: warning: %s\n", pf.command, msg) }
-	m.Env, m.Files = fileEnv(), outfile.Disk{}
-	if err := m.Run(g, p); err != nil {
-		return err
-	}
-	if pf.TimePasses {
-		return m.Report(stderr)
-	}
-	return nil
+// warn prints the passes' warnings to stderr: "pimc compile: warning:
+// quantize: calib DIR: 2 NaN ...".
+func (pf *pipelineFlags) warn(stderr io.Writer) func(string) {
+	return func(msg string) { fmt.Fprintf(stderr, "pimc %s: warning: %s\n", pf.command, msg) }
 }
 
-// fileEnv is what the passes get from the file system: calibration inputs
-// (data.CalibSamples), config files and targets named in options.
-func fileEnv() passes.Env {
-	return passes.Env{Calib: data.CalibSamples, ReadFile: os.ReadFile, LoadTarget: target.LoadOrPreset}
+// pipeline is the pass manager run of the flags: dumps, timing and
+// statistics to stderr, tgt for the map pass.
+func (pf *pipelineFlags) pipeline(tgt *target.Target, stderr io.Writer) *driver.Pipeline {
+	return &driver.Pipeline{Flags: pf.DebugFlags, Target: tgt, Log: stderr, Warn: pf.warn(stderr)}
 }
 
 // passErrorCode maps a pipeline error to an exit code: a malformed -passes
