@@ -19,7 +19,12 @@
 // their consumers), and Record stores the weight codes' scales in the
 // graph's metadata so the quantize pass maps them without re-quantizing.
 //
-// Allowed imports: ir, ir/tensor, ir/interp, train, data, tensorio and
-// internal/outfile (through data), gopkg.in/yaml.v3 (compress configs) and
-// the standard library.
+// Finish completes a run the way pimc compress writes it: unused paths
+// removed, the result verified and checked, the codes recorded, the model
+// encoded, saved, read back and its accuracy checked again.
+//
+// Allowed imports: ir, ir/tensor, ir/interp, train, data, frontend (the
+// model file Finish writes and reads back), tensorio, internal/outfile
+// (checkpoints), gopkg.in/yaml.v3 (compress configs) and the standard
+// library.
 package admm

@@ -12,10 +12,6 @@ import (
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/internal/outfile"
-	"github.com/pimc-dev/pimc/ir"
-	"github.com/pimc-dev/pimc/ir/interp"
-	"github.com/pimc-dev/pimc/ir/tensor"
-	"github.com/pimc-dev/pimc/train"
 )
 
 func init() {
@@ -94,7 +90,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(fmt.Errorf("config %s: %v", *config, err))
 	}
-	for _, w := range outputFilterWarnings(g, layers, specs) {
+	for _, w := range admm.OutputFilterWarnings(g, layers, specs) {
 		fmt.Fprintf(stderr, "pimc compress: warning: %s\n", w)
 	}
 	// The checkpoint is checked before the (slow) dataset loads.
@@ -102,8 +98,12 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	var resumeFrom *admm.State
 	switch {
 	case *mode == "admm":
-		if resumeFrom, err = loadCheckpoint(*ckpt, *resume, admm.StateLimit(g, cfg.ADMM), digest, stderr); err != nil {
+		var note string
+		if resumeFrom, note, err = admm.ResumeFrom(*ckpt, *resume, admm.StateLimit(g, cfg.ADMM), digest); err != nil {
 			return fail(err)
+		}
+		if note != "" {
+			fmt.Fprintf(stderr, "pimc compress: %s\n", note)
 		}
 	case *resume:
 		fmt.Fprintf(stderr, "pimc compress: -resume: the layer-wise mode keeps no checkpoint (it has no epochs to lose); running it from the beginning\n")
@@ -124,12 +124,12 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		if trainSet == nil {
 			return fail(fmt.Errorf("%s has no training set; use -mode layerwise", *dataset))
 		}
-		o := admm.Options{Specs: specs, Hyper: cfg.ADMM, Train: trainSet, Test: testSet, Progress: stderr, Resume: resumeFrom, Checkpoint: checkpointWriter(*ckpt, digest)}
+		o := admm.Options{Specs: specs, Hyper: cfg.ADMM, Train: trainSet, Test: testSet, Progress: stderr, Resume: resumeFrom, Checkpoint: admm.CheckpointWriter(*ckpt, digest)}
 		ntrain := trainSet.Len()
 		if cfg.ADMM.Limit > 0 {
 			ntrain = min(ntrain, cfg.ADMM.Limit)
 		}
-		fmt.Fprintf(stderr, "pimc compress: ADMM on %s (%d training, %d test images), %d layers constrained\n", *dataset, ntrain, lenOf(testSet), countSpecs(specs))
+		fmt.Fprintf(stderr, "pimc compress: ADMM on %s (%d training, %d test images), %d layers constrained\n", *dataset, ntrain, lenOf(testSet), admm.Constrained(specs))
 		if res, err = admm.Compress(g, o); err != nil {
 			if errors.Is(err, admm.ErrCheckpointMismatch) {
 				err = fmt.Errorf("-resume: checkpoint %s: %v", *ckpt, err)
@@ -146,79 +146,35 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		if n <= 0 {
 			n = 256
 		}
-		samples := samplesOf(calib, n, g)
+		samples := admm.Samples(calib, n, g)
 		if len(samples) == 0 {
 			return fail(fmt.Errorf("no calibration images in %s", *dataset))
 		}
-		fmt.Fprintf(stderr, "pimc compress: layer-wise ADMM on %d calibration images of %s, %d layers constrained\n", len(samples), *dataset, countSpecs(specs))
+		fmt.Fprintf(stderr, "pimc compress: layer-wise ADMM on %d calibration images of %s, %d layers constrained\n", len(samples), *dataset, admm.Constrained(specs))
 		cg, _, err := admm.Layerwise(g, specs, samples, h, stderr)
 		if err != nil {
 			return fail(err)
 		}
 		res = &admm.Result{Graph: cg, AccBefore: math.NaN(), AccAfter: math.NaN()}
 		if testSet != nil {
-			if res.AccBefore, err = accuracy(g, testSet); err != nil {
+			if res.AccBefore, err = admm.Accuracy(g, testSet); err != nil {
 				return fail(err)
 			}
-			if res.AccAfter, err = accuracy(cg, testSet); err != nil {
+			if res.AccAfter, err = admm.Accuracy(cg, testSet); err != nil {
 				return fail(err)
 			}
 		}
 	}
-	final := res.Graph
-	orig := map[string]admm.Shape{}
-	for _, l := range layers {
-		orig[l.Name] = l.Shape
-	}
-	ps, err := admm.RemoveUnusedPaths(final)
-	if err != nil {
-		return fail(err)
-	}
-	if err := ir.Verify(final); err != nil {
-		return fail(fmt.Errorf("BUG: compressed graph does not verify: %v", err))
-	}
-	if err := admm.CheckGraph(final, specs, orig); err != nil {
-		fmt.Fprintf(stderr, "pimc compress: internal error: the result violates its constraints: %v\n", err)
+	save := func(b []byte) error { return writeOutput(*out, b, stdout) }
+	ps, err := admm.Finish(g, res, layers, specs, testSet, *out, save)
+	if ie := (*admm.InternalError)(nil); errors.As(err, &ie) {
+		fmt.Fprintf(stderr, "pimc compress: %v\n", err)
 		return exitInternal
-	}
-	bits := map[string]int{}
-	for k, sp := range specs {
-		bits[k] = sp.Bits
-	}
-	if err := admm.Record(final, bits); err != nil {
-		fmt.Fprintf(stderr, "pimc compress: internal error: %v\n", err)
-		return exitInternal
-	}
-	written, err := frontend.Marshal(final, frontend.ExportOptions{Producer: "pimc compress"})
-	if err != nil {
+	} else if err != nil {
 		return fail(err)
-	}
-	if err := writeOutput(*out, written, stdout); err != nil {
-		return fail(err)
-	}
-	// The written file must re-import with its record and give the same
-	// accuracy as the compressed graph (from its bytes: -o may be a pipe).
-	if testSet != nil {
-		back, err := frontend.Import(*out, written, frontend.Options{})
-		if err != nil {
-			return fail(fmt.Errorf("re-reading %s: %v", *out, err))
-		}
-		if _, ok := back.Metadata[admm.QuantKey]; !ok && len(bits) > 0 && anyBits(bits) {
-			fmt.Fprintf(stderr, "pimc compress: internal error: %s lost its %s metadata\n", *out, admm.QuantKey)
-			return exitInternal
-		}
-		acc, err := accuracy(back, testSet)
-		if err != nil {
-			return fail(err)
-		}
-		if !math.IsNaN(res.AccAfter) && math.Abs(acc-res.AccAfter) > 1.5/float64(testSet.Len()) {
-			fmt.Fprintf(stderr, "pimc compress: internal error: written model accuracy %.4f, compressed model %.4f\n", acc, res.AccAfter)
-			return exitInternal
-		}
-		res.AccAfter = acc
 	}
 	fmt.Fprintf(report, "%s: %s compression in %.0fs; unused paths removed %d channels\n", *out, *mode, time.Since(start).Seconds(), ps.Channels)
-	admm.WriteReport(report, admm.Report(g, final, specs, cfg.Geometry), res.AccBefore, res.AccAfter)
+	admm.WriteReport(report, admm.Report(g, res.Graph, specs, cfg.Geometry), res.AccBefore, res.AccAfter)
 	if *mode == "admm" {
 		if err := os.Remove(*ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintf(stderr, "pimc compress: %v\n", err)
@@ -226,63 +182,4 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		outfile.RemoveStale(*ckpt) // what writes killed before this run left (none: each run rewrites it)
 	}
 	return exitOK
-}
-
-func countSpecs(specs map[string]admm.Spec) int {
-	n := 0
-	for _, s := range specs {
-		if len(s.Prunes) > 0 || s.Bits > 0 {
-			n++
-		}
-	}
-	return n
-}
-
-func anyBits(bits map[string]int) bool {
-	for _, b := range bits {
-		if b > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// samplesOf returns the first n images of ds shaped like g's input.
-func samplesOf(ds *data.Dataset, n int, g *ir.Graph) []*tensor.Tensor {
-	var out []*tensor.Tensor
-	if ds == nil || len(g.Inputs) != 1 {
-		return nil
-	}
-	shape := g.Inputs[0].Type.Shape
-	for i := 0; i < min(n, ds.Len()); i++ {
-		x, _ := ds.Gather(nil, []int{i})
-		if x.Len() != tensor.NumElems(shape) {
-			return nil
-		}
-		x.Shape = append([]int{}, shape...)
-		out = append(out, x)
-	}
-	return out
-}
-
-// accuracy of g on ds: through the training engine when g trains (fast,
-// batched), else image by image with the interpreter.
-func accuracy(g *ir.Graph, ds *data.Dataset) (float64, error) {
-	if m, err := train.NewModel(g); err == nil {
-		_, acc, err := train.Evaluate(m, ds, 256)
-		return acc, err
-	}
-	correct := 0
-	for i := 0; i < ds.Len(); i++ {
-		x, y := ds.Gather(nil, []int{i})
-		x.Shape = append([]int{}, g.Inputs[0].Type.Shape...)
-		outs, err := interp.Run(g, []*tensor.Tensor{x})
-		if err != nil {
-			return 0, err
-		}
-		if argmax(outs[0].F32) == int(y[0]) {
-			correct++
-		}
-	}
-	return float64(correct) / float64(max(ds.Len(), 1)), nil
 }

@@ -1,10 +1,9 @@
-package main
+package admm
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/admm"
 	"github.com/pimc-dev/pimc/frontend"
 )
 
@@ -13,11 +12,11 @@ import (
 // other layer; the demo's config, which prunes only fc3's columns, gets no
 // warning.
 func TestOutputFilterWarnings(t *testing.T) {
-	g, err := frontend.Load("../../testdata/models/lenet5/lenet5.onnx", frontend.Options{})
+	g, err := frontend.Load("../testdata/models/lenet5/lenet5.onnx", frontend.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	layers, _ := admm.Layers(g)
+	layers, _ := Layers(g)
 	for _, c := range []struct {
 		config string
 		want   []string
@@ -25,7 +24,7 @@ func TestOutputFilterWarnings(t *testing.T) {
 		{"defaults: {prune: {filter: 0.5, column: 0.5}, wbits: 4}\n", []string{`layer "fc3" feeds model output`, "about 5 of 10", "{fc3: {prune: {column: 0.5}}}"}},
 		{"defaults: {prune: {filter: 0.5}}\nlayers: {fc3: {prune: {column: 0.5}}}\n", nil},
 	} {
-		cfg, err := admm.ParseConfig([]byte(c.config))
+		cfg, err := ParseConfig([]byte(c.config))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -33,7 +32,7 @@ func TestOutputFilterWarnings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		warns := outputFilterWarnings(g, layers, specs)
+		warns := OutputFilterWarnings(g, layers, specs)
 		if len(c.want) == 0 {
 			if len(warns) != 0 {
 				t.Errorf("config %q: unexpected warnings %q", c.config, warns)

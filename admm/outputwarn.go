@@ -1,21 +1,20 @@
-package main
+package admm
 
 import (
 	"fmt"
 	"math"
 
-	"github.com/pimc-dev/pimc/admm"
 	"github.com/pimc-dev/pimc/ir"
 )
 
-// outputFilterWarnings names the layers whose filters the config prunes
+// OutputFilterWarnings names the layers whose filters the config prunes
 // although the layer's output reaches a model output through single-input
 // ops other than matrix layers (relu, softmax, reshape, pooling, ...). Each
 // such filter is one model output, for a classifier one class: pruned, it is
 // fixed at its bias and that class is never predicted. The defaults of a config apply filter
 // pruning to every layer but the first, so this is easy to do by accident
 // (docs/ADMM.md prunes only the columns of LeNet-5's fc3 for that reason).
-func outputFilterWarnings(g *ir.Graph, layers []*admm.Layer, specs map[string]admm.Spec) []string {
+func OutputFilterWarnings(g *ir.Graph, layers []*Layer, specs map[string]Spec) []string {
 	isOutput := map[*ir.Value]bool{}
 	for _, v := range g.Outputs {
 		isOutput[v] = true
@@ -56,7 +55,7 @@ func outputFilterWarnings(g *ir.Graph, layers []*admm.Layer, specs map[string]ad
 	var warns []string
 	for _, l := range layers {
 		for _, p := range specs[l.Name].Prunes {
-			if p.Kind != admm.Filter || p.Ratio == 0 || len(l.Node.Outputs) == 0 {
+			if p.Kind != Filter || p.Ratio == 0 || len(l.Node.Outputs) == 0 {
 				continue
 			}
 			if out := reaches(l.Node.Outputs[0]); out != nil {
