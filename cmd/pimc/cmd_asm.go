@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/target"
 )
@@ -32,7 +33,7 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 	if *out == "" {
 		*out = strings.TrimSuffix(in, ".pasm") + ".pimb"
 	}
-	if code := checkPaths(fs, input("input", in), output("-o", *out), targetInput(*tflag)); code != exitOK {
+	if code := checkPaths(fs, outfile.Input("input", in), outfile.Output("-o", *out), outfile.TargetInput(*tflag)); code != exitOK {
 		return code
 	}
 	src, err := readFile(in)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pimc-dev/pimc/backend"
 	"github.com/pimc-dev/pimc/driver"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/target"
@@ -60,8 +61,8 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc compile: %v\n", err)
 		return exitUser
 	}
-	paths := append(bindInputs(binds), input("input", pos[0]), targetInput(*tflag), input("-verify-with", *verify),
-		calibInput(*calib), output("-o", *out), output("-S", *asm))
+	paths := append(bindInputs(binds), outfile.Input("input", pos[0]), outfile.TargetInput(*tflag), outfile.Input("-verify-with", *verify),
+		outfile.CalibInput(*calib), outfile.Output("-o", *out), outfile.Output("-S", *asm))
 	if code := checkPaths(fs, append(paths, pf.outputs()...)...); code != exitOK {
 		return code
 	}

@@ -57,10 +57,10 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 			*ckpt = "pimc-compress.ckpt"
 		}
 	}
-	paths := []pathArg{input("input", pos[0]), input("-config", *config), datasetInput(*dataset),
-		output("-o", *out), namedOutput("-checkpoint", *ckpt)}
+	paths := []outfile.Path{outfile.Input("input", pos[0]), outfile.Input("-config", *config), outfile.DatasetInput(*dataset),
+		outfile.Output("-o", *out), outfile.NamedOutput("-checkpoint", *ckpt)}
 	if *resume {
-		paths = append(paths, input("-checkpoint", *ckpt))
+		paths = append(paths, outfile.Input("-checkpoint", *ckpt))
 	}
 	if code := checkPaths(fs, paths...); code != exitOK {
 		return code

@@ -90,7 +90,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		return exitUser
 	}
 	if *outDir != "" {
-		if code := checkPaths(fs, append(demoOutputs(*outDir), targetInput(*tflag))...); code != exitOK {
+		if code := checkPaths(fs, append(demoOutputs(*outDir), outfile.TargetInput(*tflag))...); code != exitOK {
 			return code
 		}
 	}
@@ -237,13 +237,13 @@ func demoProgram(dir, name string) string {
 
 // demoOutputs are the files and folders pimc demo -o DIR writes, for
 // checkPaths.
-func demoOutputs(dir string) []pathArg {
-	outs := []pathArg{outputDir("-o", dir), outputDir("-o", filepath.Join(dir, "calib"))}
+func demoOutputs(dir string) []outfile.Path {
+	outs := []outfile.Path{outfile.OutputDir("-o", dir), outfile.OutputDir("-o", filepath.Join(dir, "calib"))}
 	for _, f := range []string{lenet5.Name, lenet5.ADMMName, lenet5.ADMMConfigName} {
-		outs = append(outs, output("-o", filepath.Join(dir, f)))
+		outs = append(outs, outfile.Output("-o", filepath.Join(dir, f)))
 	}
 	for _, col := range []string{"W8A8", "W4A4", "ADMM W4A4"} {
-		outs = append(outs, output("-o", demoProgram(dir, col)))
+		outs = append(outs, outfile.Output("-o", demoProgram(dir, col)))
 	}
 	return outs
 }

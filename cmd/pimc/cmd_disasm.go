@@ -7,6 +7,7 @@ import (
 	"sort"
 	"text/tabwriter"
 
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/target"
 )
@@ -30,7 +31,7 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 	if len(pos) != 1 {
 		return usageError(fs, "%s", argCount("one FILE.pimb argument", pos))
 	}
-	if code := checkPaths(fs, input("input", pos[0]), output("-o", *out), targetInput(*tflag)); code != exitOK {
+	if code := checkPaths(fs, outfile.Input("input", pos[0]), outfile.Output("-o", *out), outfile.TargetInput(*tflag)); code != exitOK {
 		return code
 	}
 	data, err := readFile(pos[0])

@@ -11,6 +11,7 @@ import (
 	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/evaluate"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/sim"
@@ -48,7 +49,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc eval: %v\n", err)
 		return exitUser
 	}
-	if code := checkPaths(fs, input("input", pos[0]), datasetInput(*dataset), targetInput(*tflag), output("-report", *reportPath)); code != exitOK {
+	if code := checkPaths(fs, outfile.Input("input", pos[0]), outfile.DatasetInput(*dataset), outfile.TargetInput(*tflag), outfile.Output("-report", *reportPath)); code != exitOK {
 		return code
 	}
 	// The accuracy and hardware lines go to stderr when the JSON report

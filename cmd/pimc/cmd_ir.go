@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pimc-dev/pimc/driver"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 )
 
@@ -49,7 +50,7 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	paths := append(bindInputs(binds), input("input", pos[0]), output("-o", *out), output("-dot", *dot))
+	paths := append(bindInputs(binds), outfile.Input("input", pos[0]), outfile.Output("-o", *out), outfile.Output("-dot", *dot))
 	if code := checkPaths(fs, append(paths, pf.outputs()...)...); code != exitOK {
 		return code
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/pimc-dev/pimc/driver"
@@ -41,7 +40,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "-batch %d: want a positive count of inferences (or 0: the inputs say)", *batch)
 	}
 	model := pos[0]
-	paths := append(append(inputs("-i", ins), bindInputs(binds)...), input("input", model), tensorOutput(*out))
+	paths := append(append(outfile.Inputs("-i", ins), bindInputs(binds)...), outfile.Input("input", model), outfile.TensorOutput(*out))
 	if code := checkPaths(fs, paths...); code != exitOK {
 		return code
 	}
@@ -108,7 +107,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	for _, v := range g.Outputs {
 		names = append(names, v.Name)
 	}
-	if err := vetPaths(append(paths, folderFiles("-o", *out, names)...)...); err != nil {
+	if err := outfile.CheckPaths(append(paths, outfile.FolderFiles("-o", *out, names)...)...); err != nil {
 		fmt.Fprintf(stderr, "pimc run: %v\n", err)
 		return exitUser
 	}
@@ -117,7 +116,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return exitUser
 	}
 	for i, r := range results {
-		p := filepath.Join(*out, safeFileName(g.Outputs[i].Name)+".pb")
+		p := outfile.FolderFile(*out, g.Outputs[i].Name)
 		if err := tensorio.Write(p, r, g.Outputs[i].Name); err != nil {
 			fmt.Fprintf(stderr, "pimc run: %v\n", err)
 			return exitUser
@@ -129,16 +128,6 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
-}
-
-// safeFileName maps an ONNX value name (which may contain '/' or ':') to a
-// file name.
-func safeFileName(name string) string {
-	r := strings.NewReplacer("/", "_", "\\", "_", ":", "_", " ", "_")
-	if name == "" {
-		return "output"
-	}
-	return r.Replace(name)
 }
 
 // summarize prints a tensor's type, its first values and, for a 2-D [N, C]

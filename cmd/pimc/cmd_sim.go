@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
 	goruntime "runtime"
 	"strings"
 	"sync"
@@ -59,8 +58,8 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc sim: %v\n", err)
 		return exitUser
 	}
-	paths := append(inputs("-i", ins), input("input", pos[0]), targetInput(*tgtFlag), tensorOutput(*out),
-		output("-report", *reportPath), output("-trace", *tracePath))
+	paths := append(outfile.Inputs("-i", ins), outfile.Input("input", pos[0]), outfile.TargetInput(*tgtFlag), outfile.TensorOutput(*out),
+		outfile.Output("-report", *reportPath), outfile.Output("-trace", *tracePath))
 	if code := checkPaths(fs, paths...); code != exitOK {
 		return code
 	}
@@ -144,7 +143,7 @@ type simFlags struct {
 	jobs, batch          int
 	maxSteps, traceLimit int64
 	quiet                bool
-	paths                []pathArg // every input and output, for checkPaths
+	paths                []outfile.Path // every input and output, for checkPaths
 }
 
 // runSimModel runs a compiled model (a program with a host section) on
@@ -263,7 +262,7 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		for _, v := range g.Outputs[:model.Host.GraphOutputs] {
 			names = append(names, v.Name)
 		}
-		if err := vetPaths(append(f.paths, folderFiles("-o", f.out, names)...)...); err != nil {
+		if err := outfile.CheckPaths(append(f.paths, outfile.FolderFiles("-o", f.out, names)...)...); err != nil {
 			return fail(err)
 		}
 		if err := outfile.MkdirAll(f.out); err != nil {
@@ -285,7 +284,7 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 				return fail(err)
 			}
 		default:
-			if err := tensorio.Write(filepath.Join(f.out, safeFileName(name)+".pb"), t, name); err != nil {
+			if err := tensorio.Write(outfile.FolderFile(f.out, name), t, name); err != nil {
 				return fail(err)
 			}
 		}
@@ -421,13 +420,13 @@ func joinBatch(ts []*tensor.Tensor) *tensor.Tensor {
 // batch-joined, rank-4 outputs transposed from the ports' NHWC to ONNX's
 // NCHW. Several ports go to files in the folder out, checked first against
 // paths (the command's inputs and outputs).
-func writeSimOutputs(results []*sim.Result, out string, raw bool, paths []pathArg, stdout, stderr io.Writer) int {
+func writeSimOutputs(results []*sim.Result, out string, raw bool, paths []outfile.Path, stdout, stderr io.Writer) int {
 	if len(results) == 0 {
 		return exitOK
 	}
 	names := results[0].Names
 	if out != "" && len(names) > 1 {
-		err := vetPaths(append(paths, folderFiles("-o", out, names)...)...)
+		err := outfile.CheckPaths(append(paths, outfile.FolderFiles("-o", out, names)...)...)
 		if err == nil {
 			err = outfile.MkdirAll(out)
 		}
@@ -452,7 +451,7 @@ func writeSimOutputs(results []*sim.Result, out string, raw bool, paths []pathAr
 		}
 		path := out
 		if len(names) > 1 {
-			path = filepath.Join(out, safeFileName(name)+".pb")
+			path = outfile.FolderFile(out, name)
 		}
 		if err := tensorio.Write(path, t, name); err != nil {
 			fmt.Fprintf(stderr, "pimc sim: %v\n", err)

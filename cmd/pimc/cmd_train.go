@@ -67,7 +67,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc train: %v\n", err)
 		return exitUser
 	}
-	if code := checkPaths(fs, datasetInput(*dataset), output("-o", *out)); code != exitOK {
+	if code := checkPaths(fs, outfile.DatasetInput(*dataset), outfile.Output("-o", *out)); code != exitOK {
 		return code
 	}
 	report := reportTo(stdout, stderr, *out)

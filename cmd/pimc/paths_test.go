@@ -175,28 +175,6 @@ func TestSameFileRefused(t *testing.T) {
 	}
 }
 
-// TestPathsAccepted: outputs next to inputs that are not read are fine: a
-// report in a dataset folder whose samples are in train/ and test/, a
-// non-tensor file in a calibration folder, /dev/null twice, an input and
-// an output that only share a folder, a checkpoint read and rewritten by
-// -resume.
-func TestPathsAccepted(t *testing.T) {
-	dir := pathsDir(t)
-	t.Chdir(dir)
-	for _, args := range [][]pathArg{
-		{datasetInput("ds"), output("-report", "ds/r.json"), output("-o", "ds/m.npy")},
-		{datasetInput("calib"), output("-report", "calib/r.json")},
-		{calibInput("calib"), output("-o", "calib/p.pimb"), outputDir("-print-dir", "calib/dumps")},
-		{output("-o", "/dev/null"), output("-S", "/dev/null"), input("input", "/dev/null")},
-		{input("input", "m.onnx"), output("-o", "m.pimb"), output("-S", "-")},
-		{input("-checkpoint", "c.ckpt"), namedOutput("-checkpoint", "c.ckpt"), output("-o", "o.onnx")},
-	} {
-		if err := vetPaths(args...); err != nil {
-			t.Errorf("%v: %v", args, err)
-		}
-	}
-}
-
 // TestDashOutputs: "-" is standard output for every flag that writes one
 // file, and the command's own report moves to stderr so stdout holds only
 // the output; flags whose file must have a name refuse "-" as a usage

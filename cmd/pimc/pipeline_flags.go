@@ -8,6 +8,7 @@ import (
 	"runtime/pprof"
 
 	"github.com/pimc-dev/pimc/driver"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/target"
 )
@@ -30,8 +31,8 @@ func (pf *pipelineFlags) register(fs *flag.FlagSet, defaultPipeline string) {
 }
 
 // outputs are the files and folders the flags write, for checkPaths.
-func (pf *pipelineFlags) outputs() []pathArg {
-	return []pathArg{output("-cpuprofile", pf.cpuprofile), outputDir("-print-dir", pf.PrintDir)}
+func (pf *pipelineFlags) outputs() []outfile.Path {
+	return []outfile.Path{outfile.Output("-cpuprofile", pf.cpuprofile), outfile.OutputDir("-print-dir", pf.PrintDir)}
 }
 
 // helpRequested reports whether -passes=help was given; it then prints the list.

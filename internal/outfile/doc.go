@@ -31,7 +31,10 @@
 //
 // Check runs the same tests without writing anything, so commands refuse a
 // bad output before they start work; CheckDir and MkdirAll do that for
-// folder outputs.
+// folder outputs. CheckPaths (paths.go) vets all the paths of one command
+// together: every output against the file system, the inputs (links
+// included, and the files an input folder's reader takes) and the other
+// outputs.
 //
 // On Linux the temporary file is opened with O_TMPFILE: it has no name
 // until Commit links it into the folder (linkat through /proc/self/fd, or
