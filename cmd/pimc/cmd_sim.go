@@ -3,10 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
-	goruntime "runtime"
 	"strings"
-	"sync"
 
 	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/internal/outfile"
@@ -94,11 +91,11 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		}
 		warnNonFinite(stderr, "sim", path, t)
 		if *raw {
-			if t, err = rawInts(t); err != nil {
+			if t, err = driver.RawInts(t); err != nil {
 				return fail(fmt.Errorf("%s: %w", path, err))
 			}
 		}
-		imgs, err := splitBatch(t, inPorts[i], *batchN)
+		imgs, err := driver.FitPort(t, inPorts[i], *batchN)
 		if err != nil {
 			return fail(fmt.Errorf("%s: %w", path, err))
 		}
@@ -179,7 +176,7 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		if err != nil {
 			return fail(err)
 		}
-		imgs := imageViews(t, gins[i].Type.Shape, k)
+		imgs := tensor.Unbatch(t, gins[i].Type.Shape, k)
 		if i == 0 {
 			batch = make([][]*tensor.Tensor, len(imgs))
 		} else if len(imgs) != len(batch) {
@@ -195,50 +192,10 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 			return fail(err)
 		}
 	}
-	workers := f.jobs
-	if workers < 0 {
-		workers = goruntime.GOMAXPROCS(0)
+	outs, rep, err := model.RunBatch(batch, sim.BatchOptions{Parallel: f.jobs, MaxSteps: f.maxSteps})
+	if err != nil {
+		return fail(err)
 	}
-	workers = max(1, min(workers, len(batch)))
-	outs := make([][]*tensor.Tensor, len(batch))
-	errs := make([]error, len(batch))
-	sums := make([]*sim.Summary, workers)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := range workers {
-		sums[w] = model.Exe.NewSummary(len(batch))
-		m := model.Exe.NewMachine()
-		m.MaxSteps = f.maxSteps
-		wg.Add(1)
-		go func(sum *sim.Summary) {
-			defer wg.Done()
-			for i := range next {
-				r, err := model.RunOn(m, batch[i])
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				outs[i] = r.Outputs
-				if st := sim.CombineRuns(r.Stats); st != nil {
-					sum.Add(i, st)
-				}
-			}
-		}(sums[w])
-	}
-	for i := range batch {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return fail(fmt.Errorf("image %d: %w", i, err))
-		}
-	}
-	for _, o := range sums[1:] {
-		sums[0].Merge(o)
-	}
-	rep := sums[0].Report()
 	report := reportTo(stdout, stderr, f.report, f.trace)
 	if !f.quiet {
 		if err := rep.WriteTable(report); err != nil {
@@ -274,7 +231,7 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		for _, o := range outs {
 			ts = append(ts, o[k])
 		}
-		t := joinBatch(ts)
+		t := tensor.Batch(ts)
 		name := g.Outputs[k].Name
 		switch {
 		case f.out == "":
@@ -290,26 +247,6 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		}
 	}
 	return exitOK
-}
-
-// imageViews returns the b images of shape that t holds one after the
-// other, as views sharing t's storage (no copy).
-func imageViews(t *tensor.Tensor, shape []int, b int) []*tensor.Tensor {
-	n := tensor.NumElems(shape)
-	imgs := make([]*tensor.Tensor, b)
-	for i := range imgs {
-		img := &tensor.Tensor{DType: t.DType, Shape: append([]int{}, shape...)}
-		switch {
-		case t.F32 != nil:
-			img.F32 = t.F32[i*n : (i+1)*n]
-		case t.F64 != nil:
-			img.F64 = t.F64[i*n : (i+1)*n]
-		default:
-			img.I64 = t.I64[i*n : (i+1)*n]
-		}
-		imgs[i] = img
-	}
-	return imgs
 }
 
 // traceFirst runs one image on its own machine with the instruction trace on.
@@ -335,85 +272,6 @@ func traceRun(exe *sim.Executable, run func(*sim.Machine) error, path string, li
 		return err
 	}
 	return w.commit()
-}
-
-// rawInts converts a tensor of integers (or of integral floats) to Int64 so
-// sim.WriteInput takes the values as raw port integers.
-func rawInts(t *tensor.Tensor) (*tensor.Tensor, error) {
-	if !t.DType.IsFloat() {
-		return t, nil
-	}
-	v := make([]int64, t.Len())
-	for i := range v {
-		f := t.Float64At(i)
-		if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-			return nil, fmt.Errorf("-raw: element %d = %v is not an integer", i, f)
-		}
-		v[i] = int64(f)
-	}
-	return tensor.FromI64(tensor.Int64, v, t.Shape...), nil
-}
-
-// splitBatch splits t into images for port p: t is one image (its shape
-// matches the port up to layout, see sim.WriteInput), or, when -batch asks
-// for batch > 1 images, that many along its first dimension of a port whose
-// first dimension is 1. A port records no dynamic batch dimension, so
-// without -batch a larger tensor is an error, not a guess.
-func splitBatch(t *tensor.Tensor, p *isa.Port, batch int) ([]*tensor.Tensor, error) {
-	n := int(p.Len())
-	if t.Len() == n && batch <= 1 {
-		return []*tensor.Tensor{t}, nil
-	}
-	fits := t.Rank() > 0 && len(p.Shape) > 0 && p.Shape[0] == 1 && t.Shape[0] > 1 && t.Len()%t.Shape[0] == 0 && t.Len()/t.Shape[0] == n
-	switch {
-	case fits && batch == 0:
-		return nil, fmt.Errorf("tensor %s is a batch of %d inputs for input port %q %s: pass -batch %d to run them one by one", tensor.ShapeString(t.Shape), t.Shape[0], p.Name, tensor.ShapeString(portShape(p)), t.Shape[0])
-	case fits && batch != t.Shape[0]:
-		return nil, fmt.Errorf("tensor %s holds %d inputs for input port %q %s, -batch says %d", tensor.ShapeString(t.Shape), t.Shape[0], p.Name, tensor.ShapeString(portShape(p)), batch)
-	case !fits && batch > 1:
-		return nil, fmt.Errorf("tensor %s is not a batch of %d inputs for input port %q %s (along dimension 0)", tensor.ShapeString(t.Shape), batch, p.Name, tensor.ShapeString(portShape(p)))
-	case !fits:
-		return nil, fmt.Errorf("tensor %s does not fit input port %q %s", tensor.ShapeString(t.Shape), p.Name, tensor.ShapeString(portShape(p)))
-	}
-	b := t.Shape[0]
-	shape := append([]int{1}, t.Shape[1:]...)
-	return imageViews(t, shape, b), nil
-}
-
-// portShape is p's shape as ints.
-func portShape(p *isa.Port) []int {
-	s := make([]int, len(p.Shape))
-	for i, d := range p.Shape {
-		s[i] = int(d)
-	}
-	return s
-}
-
-// joinBatch concatenates per-image tensors (each with leading dimension 1)
-// along the first dimension.
-func joinBatch(ts []*tensor.Tensor) *tensor.Tensor {
-	if len(ts) == 1 {
-		return ts[0]
-	}
-	shape := append([]int{}, ts[0].Shape...)
-	if len(shape) == 0 {
-		shape = []int{1}
-	}
-	shape[0] *= len(ts)
-	o := tensor.New(ts[0].DType, shape...)
-	off := 0
-	for _, t := range ts {
-		switch {
-		case t.F32 != nil:
-			copy(o.F32[off:], t.F32)
-		case t.F64 != nil:
-			copy(o.F64[off:], t.F64)
-		default:
-			copy(o.I64[off:], t.I64)
-		}
-		off += t.Len()
-	}
-	return o
 }
 
 // writeSimOutputs writes (or summarises on stdout) every output port,
@@ -444,7 +302,7 @@ func writeSimOutputs(results []*sim.Result, out string, raw bool, paths []outfil
 				ts = append(ts, sim.NHWCToNCHW(r.Real[k]))
 			}
 		}
-		t := joinBatch(ts)
+		t := tensor.Batch(ts)
 		if out == "" {
 			fmt.Fprintf(stdout, "\noutput %s: %s\n", name, summarize(t))
 			continue

@@ -1,0 +1,65 @@
+package pimrt
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/sim"
+)
+
+// RunBatch runs independent inferences (batch[i] holds the model inputs of
+// inference i) on opt.Parallel goroutines (< 0: GOMAXPROCS; 0 or 1: in
+// sequence), each on its own machine folding its runs into its own
+// summary, and returns every inference's model outputs in order and one
+// report over the batch: the device segments of one inference added up
+// (sim.CombineRuns; host ops are not costed), the same whatever
+// opt.Parallel is. opt.MaxSteps bounds each segment run. The first failing
+// inference is the error.
+func (m *Model) RunBatch(batch [][]*tensor.Tensor, opt sim.BatchOptions) ([][]*tensor.Tensor, *sim.Report, error) {
+	workers := opt.Parallel
+	if workers < 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = max(1, min(workers, len(batch)))
+	outs := make([][]*tensor.Tensor, len(batch))
+	errs := make([]error, len(batch))
+	sums := make([]*sim.Summary, workers)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := range workers {
+		sums[w] = m.Exe.NewSummary(len(batch))
+		mach := m.Exe.NewMachine()
+		mach.MaxSteps = opt.MaxSteps
+		wg.Add(1)
+		go func(sum *sim.Summary) {
+			defer wg.Done()
+			for i := range next {
+				r, err := m.RunOn(mach, batch[i])
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				outs[i] = r.Outputs
+				if st := sim.CombineRuns(r.Stats); st != nil {
+					sum.Add(i, st)
+				}
+			}
+		}(sums[w])
+	}
+	for i := range batch {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, nil, fmt.Errorf("image %d: %w", i, err)
+		}
+	}
+	for _, o := range sums[1:] {
+		sums[0].Merge(o)
+	}
+	return outs, sums[0].Report(), nil
+}
