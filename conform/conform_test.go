@@ -3,7 +3,6 @@ package conform
 import (
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pimc-dev/pimc/internal/testcorpus"
@@ -16,8 +15,8 @@ func corpusDir(t *testing.T, sub string) string {
 	return testcorpus.Root(t, sub)
 }
 
-// runAll runs every case below dirs on all cores and fails the test for
-// every FAIL. It returns the counts.
+// runAll runs every case below dirs on all cores (RunAll) and fails the
+// test for every FAIL. It returns the counts.
 func runAll(t *testing.T, tol Tolerance, dirs ...string) (pass, fail, skip int) {
 	t.Helper()
 	cases, err := Find(dirs)
@@ -27,18 +26,11 @@ func runAll(t *testing.T, tol Tolerance, dirs ...string) (pass, fail, skip int) 
 	if len(cases) == 0 {
 		t.Fatalf("no cases found below %v", dirs)
 	}
-	results := make([]Result, len(cases))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, c := range cases {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			results[i] = Run(c, tol)
-		}()
+	var results []Result
+	RunAll(cases, tol, runtime.GOMAXPROCS(0), func(r Result) { results = append(results, r) })
+	if len(results) != len(cases) {
+		t.Fatalf("RunAll reported %d of %d cases", len(results), len(cases))
 	}
-	wg.Wait()
 	var skipped []string
 	for _, r := range results {
 		switch r.Status {

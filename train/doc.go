@@ -37,6 +37,7 @@
 // bit-identical for any worker count, reductions run in a fixed order), so
 // a run is reproducible from its seed on any number of cores.
 //
-// Allowed imports: ir, ir/tensor, data (datasets and minibatches), tensorio
-// and internal/outfile (through data) and the standard library.
+// Allowed imports: ir, ir/tensor, ir/interp (CheckExported compares the
+// exported graph with the engine), data (datasets and minibatches),
+// tensorio and internal/outfile (through data) and the standard library.
 package train

@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/target"
@@ -36,7 +38,7 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 	if code := checkPaths(fs, outfile.Input("input", in), outfile.Output("-o", *out), outfile.TargetInput(*tflag)); code != exitOK {
 		return code
 	}
-	src, err := readFile(in)
+	src, err := os.ReadFile(in)
 	if err != nil {
 		fmt.Fprintf(stderr, "pimc asm: %v\n", err)
 		return exitUser
@@ -48,8 +50,8 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 	}
 	// The program's own description (.targetdesc lines) when it gives one,
 	// else -target or the default preset, which binds an unbound program.
-	t, err := programTarget(in, in+": .targetdesc lines", p, *tflag, func(ft, own *target.Target) {
-		fmt.Fprintf(stderr, "pimc asm: note: %s; the .pimb keeps the program's own description\n", recostNote(in, *tflag, ft, own))
+	t, err := driver.ProgramTarget(in, in+": .targetdesc lines", p, *tflag, func(ft, own *target.Target) {
+		fmt.Fprintf(stderr, "pimc asm: note: %s; the .pimb keeps the program's own description\n", driver.RecostNote(in, *tflag, ft, own))
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "pimc asm: %v\n", err)
@@ -89,14 +91,6 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 		return exitUser
 	}
 	fmt.Fprintf(reportTo(stdout, stderr, *out), "%s: %d instructions, %d weight rows, %d constant words, %d bytes, target %s\n",
-		*out, len(p.Code), len(p.Weights), constWords(p), len(b), p.TargetName)
+		*out, len(p.Code), len(p.Weights), p.ConstWords(), len(b), p.TargetName)
 	return exitOK
-}
-
-func constWords(p *isa.Program) int {
-	n := 0
-	for _, c := range p.Consts {
-		n += len(c.Data)
-	}
-	return n
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"sync"
 
 	"github.com/pimc-dev/pimc/conform"
 )
@@ -42,34 +41,8 @@ func runConform(args []string, stdout, stderr io.Writer) int {
 		return exitUser
 	}
 	tol := conform.Tolerance{RTol: *rtol, ATol: *atol}
-	results := make([]conform.Result, len(cases))
-	done := make([]chan struct{}, len(cases))
-	for i := range done {
-		done[i] = make(chan struct{})
-	}
-	// Cases run concurrently; lines are printed in case order as they finish.
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < max(1, *jobs); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				results[i] = conform.Run(cases[i], tol)
-				close(done[i])
-			}
-		}()
-	}
-	go func() {
-		for i := range cases {
-			next <- i
-		}
-		close(next)
-	}()
 	var passed, failed, skipped int
-	for i := range cases {
-		<-done[i]
-		r := results[i]
+	conform.RunAll(cases, tol, *jobs, func(r conform.Result) {
 		switch r.Status {
 		case conform.Pass:
 			passed++
@@ -89,8 +62,7 @@ func runConform(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stdout, "SKIP %s: %s\n", r.Case, r.Msg)
 			}
 		}
-	}
-	wg.Wait()
+	})
 	fmt.Fprintf(stdout, "%d passed, %d failed, %d skipped\n", passed, failed, skipped)
 	if failed > 0 {
 		return exitUser

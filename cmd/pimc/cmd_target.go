@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/target"
 )
 
@@ -95,7 +96,7 @@ func runTarget(args []string, stdout, stderr io.Writer) int {
 
 // programDescription is the hardware description a program embeds.
 func programDescription(path string) (*target.Target, error) {
-	p, where, err := readProgram(path)
+	p, where, err := driver.ReadProgram(path)
 	if err != nil {
 		return nil, fmt.Errorf("target: %w", err)
 	}
@@ -105,7 +106,7 @@ func programDescription(path string) (*target.Target, error) {
 	}
 	if t == nil {
 		return nil, fmt.Errorf("target: %s does not embed its hardware description (written before format v1.4); it was compiled for target %q (fingerprint %s...)",
-			path, p.TargetName, shortFP(p.TargetFingerprint))
+			path, p.TargetName, driver.ShortFP(p.TargetFingerprint))
 	}
 	return t, nil
 }

@@ -12,8 +12,6 @@ import (
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/internal/outfile"
-	"github.com/pimc-dev/pimc/ir/interp"
-	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/train"
 )
@@ -158,7 +156,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(report)
 	// Check the written file: it must re-import and agree with the trained model.
 	if testSet != nil {
-		if err := checkExported(*out, model, testSet); err != nil {
+		g, err := frontend.Import(*out, model, frontend.Options{})
+		if err == nil {
+			err = train.CheckExported(g, testSet)
+		}
+		if err != nil {
 			fmt.Fprintf(stderr, "pimc train: internal error: the written model does not reproduce the trained one: %v\n", err)
 			return exitInternal
 		}
@@ -171,51 +173,6 @@ func lenOf(d *data.Dataset) int {
 		return 0
 	}
 	return d.Len()
-}
-
-// checkExported re-imports the written model (its bytes: the file may be a
-// pipe or stdout) and compares the interpreter's predictions on the first
-// test images with a fresh training-engine model built from it, so a broken
-// export is caught at once.
-func checkExported(path string, model []byte, test *data.Dataset) error {
-	g, err := frontend.Import(path, model, frontend.Options{})
-	if err != nil {
-		return err
-	}
-	m, err := train.NewModel(g)
-	if err != nil {
-		return err
-	}
-	sub := test.Head(64)
-	_, accEngine, err := train.Evaluate(m, sub, 64)
-	if err != nil {
-		return err
-	}
-	correct := 0
-	for i := 0; i < sub.Len(); i++ {
-		x, y := sub.Gather(nil, []int{i})
-		outs, err := interp.Run(g, []*tensor.Tensor{x})
-		if err != nil {
-			return err
-		}
-		if argmax(outs[0].F32) == int(y[0]) {
-			correct++
-		}
-	}
-	if accInterp := float64(correct) / float64(sub.Len()); math.Abs(accInterp-accEngine) > 1.5/float64(sub.Len()) {
-		return fmt.Errorf("interpreter accuracy %.3f vs training engine %.3f on %d images", accInterp, accEngine, sub.Len())
-	}
-	return nil
-}
-
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // isTerminal reports whether w is a character device (a terminal), where a

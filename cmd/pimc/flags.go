@@ -5,12 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
+	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
 	"github.com/pimc-dev/pimc/tensorio"
 )
 
@@ -99,15 +101,6 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// readFile reads a whole input file; the error names the path.
-func readFile(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err // *PathError already names the file
-	}
-	return b, nil
-}
-
 // bindFlag collects repeated -bind name=FILE settings: graph inputs fixed to
 // the tensor stored in FILE (.pb or .npy), for inputs that feed shapes.
 type bindFlag map[string]string
@@ -169,4 +162,17 @@ func argCount(want string, got []string) string {
 		return "missing " + want
 	}
 	return fmt.Sprintf("want %s, got %d arguments (%s)", want, len(got), strings.Join(got, " "))
+}
+
+// programTargetUsage is the -target help of the commands that run a
+// program (driver.ProgramTarget).
+const programTargetUsage = "hardware description file or preset name (default: the one the program embeds; for older programs " + target.DefaultPreset + "); one with another architecture is refused, one with other costs re-costs the program"
+
+// loadProgram reads a .pimb binary or .pasm assembly and the description
+// it runs on (driver.LoadProgram). cmd names the command in the note line
+// a re-costing -target prints to stderr.
+func loadProgram(cmd, path, tflag string, stderr io.Writer) (*isa.Program, *target.Target, error) {
+	return driver.LoadProgram(path, tflag, func(ft, own *target.Target) {
+		fmt.Fprintf(stderr, "pimc %s: note: %s; reporting the costs of -target\n", cmd, driver.RecostNote(path, tflag, ft, own))
+	})
 }

@@ -1,9 +1,9 @@
-package main
+package driver
 
 import (
 	"encoding/hex"
 	"fmt"
-	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -17,30 +17,24 @@ import (
 // A -target with another architecture is refused with one line; one with
 // the same architecture but other costs re-costs the program, with a note.
 
-// programTargetUsage is the -target help of the commands that run a program.
-const programTargetUsage = "hardware description file or preset name (default: the one the program embeds; for older programs " + target.DefaultPreset + "); one with another architecture is refused, one with other costs re-costs the program"
-
-// loadProgram reads a .pimb binary or .pasm assembly and picks the
-// hardware description it runs on (programTarget). cmd names the command
-// in the note line a re-costing -target prints to stderr.
-func loadProgram(cmd, path, tflag string, stderr io.Writer) (*isa.Program, *target.Target, error) {
-	p, where, err := readProgram(path)
+// LoadProgram reads a .pimb binary or .pasm assembly and picks the
+// hardware description it runs on (ProgramTarget; tflag is -target).
+func LoadProgram(path, tflag string, recost func(flagT, own *target.Target)) (*isa.Program, *target.Target, error) {
+	p, where, err := ReadProgram(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := programTarget(path, where, p, tflag, func(ft, own *target.Target) {
-		fmt.Fprintf(stderr, "pimc %s: note: %s; reporting the costs of -target\n", cmd, recostNote(path, tflag, ft, own))
-	})
+	t, err := ProgramTarget(path, where, p, tflag, recost)
 	if err != nil {
 		return nil, nil, err
 	}
 	return p, t, nil
 }
 
-// readProgram reads a .pimb binary or .pasm assembly; where names its
+// ReadProgram reads a .pimb binary or .pasm assembly; where names its
 // target description in errors.
-func readProgram(path string) (p *isa.Program, where string, err error) {
-	data, err := readFile(path)
+func ReadProgram(path string) (p *isa.Program, where string, err error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, "", err
 	}
@@ -61,7 +55,7 @@ func readProgram(path string) (p *isa.Program, where string, err error) {
 	return nil, "", fmt.Errorf("%s: unknown program extension (want .pimb or .pasm)", path)
 }
 
-// programTarget returns the description p runs on: the one it embeds, or
+// ProgramTarget returns the description p runs on: the one it embeds, or
 // -target (tflag) when given and architecturally the same (a note says
 // when its costs differ), or, for a program that embeds none (older files,
 // hand-written assembly), -target or the default preset when its
@@ -70,7 +64,7 @@ func readProgram(path string) (p *isa.Program, where string, err error) {
 // recost, if not nil, is called when -target has the architecture of
 // the program's own description but other costs. Every refusal is one line
 // naming the program, both targets and the fix.
-func programTarget(path, where string, p *isa.Program, tflag string, recost func(flagT, own *target.Target)) (*target.Target, error) {
+func ProgramTarget(path, where string, p *isa.Program, tflag string, recost func(flagT, own *target.Target)) (*target.Target, error) {
 	own, err := target.Embedded(p, where)
 	if err != nil {
 		return nil, err
@@ -87,7 +81,7 @@ func programTarget(path, where string, p *isa.Program, tflag string, recost func
 			return own, nil
 		case flagT.Fingerprint() != own.Fingerprint():
 			return nil, fmt.Errorf("%s was compiled for target %q (fingerprint %s...); -target %s is %q (fingerprint %s...): recompile for it, or drop -target",
-				path, own.Name, shortFP(own.Fingerprint()), tflag, flagT.Name, shortFP(flagT.Fingerprint()))
+				path, own.Name, ShortFP(own.Fingerprint()), tflag, flagT.Name, ShortFP(flagT.Fingerprint()))
 		case flagT.CostFingerprint() != own.CostFingerprint() && recost != nil:
 			recost(flagT, own)
 		}
@@ -107,19 +101,19 @@ func programTarget(path, where string, p *isa.Program, tflag string, recost func
 	if fp := t.Fingerprint(); fp != p.TargetFingerprint {
 		if flagT != nil {
 			return nil, fmt.Errorf("%s was compiled for target %q (fingerprint %s...); -target %s is %q (fingerprint %s...): give -target the description it was compiled for, or recompile",
-				path, p.TargetName, shortFP(p.TargetFingerprint), tflag, t.Name, shortFP(fp))
+				path, p.TargetName, ShortFP(p.TargetFingerprint), tflag, t.Name, ShortFP(fp))
 		}
 		return nil, fmt.Errorf("%s was compiled for target %q (fingerprint %s...) and does not embed its description (written before format v1.4); the default target %q has fingerprint %s...: give -target the description it was compiled for, or recompile",
-			path, p.TargetName, shortFP(p.TargetFingerprint), t.Name, shortFP(fp))
+			path, p.TargetName, ShortFP(p.TargetFingerprint), t.Name, ShortFP(fp))
 	}
 	return t, nil
 }
 
-// recostNote says that -target re-costs a program (same architecture as
+// RecostNote says that -target re-costs a program (same architecture as
 // its own description, other costs).
-func recostNote(path, tflag string, flagT, own *target.Target) string {
+func RecostNote(path, tflag string, flagT, own *target.Target) string {
 	return fmt.Sprintf("-target %s (%q) has the architecture of %s's own target %q but other costs (cost fingerprint %s... instead of %s...)",
-		tflag, flagT.Name, path, own.Name, shortFP(flagT.CostFingerprint()), shortFP(own.CostFingerprint()))
+		tflag, flagT.Name, path, own.Name, ShortFP(flagT.CostFingerprint()), ShortFP(own.CostFingerprint()))
 }
 
 // flagName names the description a -target value selects in messages.
@@ -130,6 +124,6 @@ func flagName(tflag string) string {
 	return "-target " + tflag
 }
 
-// shortFP is the first 12 hex digits of a fingerprint, as isa.Validate
+// ShortFP is the first 12 hex digits of a fingerprint, as isa.Validate
 // prints them.
-func shortFP(fp [32]byte) string { return hex.EncodeToString(fp[:6]) }
+func ShortFP(fp [32]byte) string { return hex.EncodeToString(fp[:6]) }
