@@ -2,6 +2,7 @@ package admm
 
 import (
 	"fmt"
+	"io"
 	"math"
 
 	"github.com/pimc-dev/pimc/data"
@@ -81,6 +82,26 @@ func Finish(g *ir.Graph, res *Result, layers []*Layer, specs map[string]Spec, te
 	}
 	res.AccAfter = acc
 	return ps, nil
+}
+
+// RunLayerwise is Layerwise as pimc compress -mode layerwise runs it: on
+// the calibration samples (Samples), with the accuracy of g and of the
+// compressed graph on test when there is one (NaN otherwise).
+func RunLayerwise(g *ir.Graph, specs map[string]Spec, samples []*tensor.Tensor, test *data.Dataset, h Hyper, progress io.Writer) (*Result, error) {
+	cg, _, err := Layerwise(g, specs, samples, h, progress)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Graph: cg, AccBefore: math.NaN(), AccAfter: math.NaN()}
+	if test != nil {
+		if res.AccBefore, err = Accuracy(g, test); err != nil {
+			return nil, err
+		}
+		if res.AccAfter, err = Accuracy(cg, test); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 // Accuracy of g on ds: through the training engine when g trains (fast,

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/tensorio"
@@ -182,4 +183,24 @@ func trimOnes(s []int) []int {
 		s = s[1:]
 	}
 	return s
+}
+
+// WriteCalibFolder writes the first n images of train as one .npy file
+// each (train-00.npy, ...) into the folder dir, made if missing: a
+// calibration folder as CalibSamples reads it (quantize{calib=DIR}; pimc
+// demo makes one and prints the commands that use it).
+func WriteCalibFolder(dir string, train *Dataset, n int) error {
+	if train == nil || train.Len() < n {
+		return fmt.Errorf("want %d MNIST training images for calibration", n)
+	}
+	if err := outfile.MkdirAll(dir); err != nil {
+		return err
+	}
+	for i := range n {
+		x, _ := train.Gather(nil, []int{i})
+		if err := tensorio.Write(filepath.Join(dir, fmt.Sprintf("train-%02d.npy", i)), x, ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }

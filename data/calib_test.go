@@ -80,3 +80,24 @@ func TestCalibSpecs(t *testing.T) {
 		t.Errorf("missing folder: %v", err)
 	}
 }
+
+// TestWriteCalibFolder: the folder pimc demo writes is read back by
+// CalibSamples as one sample per image, in order; too few images is an
+// error.
+func TestWriteCalibFolder(t *testing.T) {
+	ds := &Dataset{Name: "tiny", Shape: []int{1, 3, 8, 8}, Classes: 2, Y: []int32{0, 1, 1}, X: make([]float32, 3*192)}
+	for i := range ds.X {
+		ds.X[i] = float32(i) / float32(len(ds.X))
+	}
+	dir := filepath.Join(t.TempDir(), "calib")
+	if err := WriteCalibFolder(dir, ds, 2); err != nil {
+		t.Fatal(err)
+	}
+	s, err := CalibSamples(imageGraph(), dir, func(string) {})
+	if err != nil || len(s) != 2 || s[1][0].F32[0] != ds.X[192] {
+		t.Fatalf("%d samples, %v", len(s), err)
+	}
+	if err := WriteCalibFolder(dir, ds, 4); err == nil || !strings.Contains(err.Error(), "want 4") {
+		t.Errorf("4 of 3 images: %v", err)
+	}
+}

@@ -47,6 +47,22 @@ func Load(name string) (train, test *Dataset, err error) {
 	return nil, nil, fmt.Errorf("data: unknown dataset %q (want mnist, fashion-mnist or a folder of .npy files with labels.txt)", name)
 }
 
+// LoadTest loads the test split of a dataset (Load), limited to its first
+// n images (n = 0: all); a dataset without test images is an error.
+func LoadTest(name string, n int) (*Dataset, error) {
+	_, test, err := Load(name)
+	if err != nil {
+		return nil, err
+	}
+	if test == nil || test.Len() == 0 {
+		return nil, fmt.Errorf("%s has no test images (want a test/ folder)", name)
+	}
+	if n > 0 {
+		test = test.Head(n)
+	}
+	return test, nil
+}
+
 // mnistDir finds the data/ folder of the GoMNIST module: in the module cache
 // when the module is downloaded, located with `go list -m` when the go
 // command is available, else under GOMODCACHE (or $HOME/go/pkg/mod).

@@ -18,7 +18,7 @@
 // The model input rules every command shares (FitInput: shapes, batches,
 // element types) and the reading of input tensors live here too.
 //
-// Allowed imports: backend, data, frontend, internal/outfile, ir, ir/interp,
-// ir/mapping, ir/tensor, isa, passes, pimrt, sim (through pimrt), target,
-// tensorio and the standard library.
+// Allowed imports: backend, data, evaluate, frontend, internal/outfile, ir,
+// ir/interp, ir/mapping, ir/tensor, isa, passes, pimrt, sim (through pimrt),
+// target, tensorio and the standard library.
 package driver

@@ -3,9 +3,11 @@ package driver
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // RawInts converts a tensor of integers (or of integral floats) to Int64 so
@@ -60,4 +62,47 @@ func portShape(p *isa.Port) []int {
 		s[i] = int(d)
 	}
 	return s
+}
+
+// ReadPortBatch reads the inputs of a program without a host graph (pimc
+// sim -i, or any program under -raw) into the inferences
+// sim.Executable.RunBatch takes: paths[i] holds the tensor for the input
+// port ports[i], checked by seen (pimc warns about NaN there), taken as raw
+// integers when raw (RawInts) and split with FitPort (batch: -batch);
+// every file must hold the same number of inferences. prog names the
+// program in messages.
+func ReadPortBatch(prog string, ports []*isa.Port, paths []string, raw bool, batch int, seen func(path string, t *tensor.Tensor)) ([][]*tensor.Tensor, error) {
+	if len(paths) != len(ports) {
+		var names []string
+		for _, p := range ports {
+			names = append(names, fmt.Sprintf("%s %v %s", p.Name, p.Shape, p.Type))
+		}
+		return nil, fmt.Errorf("%s has %d input ports (%s); got %d -i files", prog, len(ports), strings.Join(names, ", "), len(paths))
+	}
+	var out [][]*tensor.Tensor
+	for i, path := range paths {
+		t, err := tensorio.Read(path)
+		if err != nil {
+			return nil, err
+		}
+		seen(path, t)
+		if raw {
+			if t, err = RawInts(t); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+		}
+		imgs, err := FitPort(t, ports[i], batch)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if i == 0 {
+			out = make([][]*tensor.Tensor, len(imgs))
+		} else if len(imgs) != len(out) {
+			return nil, fmt.Errorf("%s holds %d images, %s holds %d", path, len(imgs), paths[0], len(out))
+		}
+		for b, img := range imgs {
+			out[b] = append(out[b], img)
+		}
+	}
+	return out, nil
 }

@@ -81,7 +81,7 @@ func ProgramTarget(path, where string, p *isa.Program, tflag string, recost func
 			return own, nil
 		case flagT.Fingerprint() != own.Fingerprint():
 			return nil, fmt.Errorf("%s was compiled for target %q (fingerprint %s...); -target %s is %q (fingerprint %s...): recompile for it, or drop -target",
-				path, own.Name, ShortFP(own.Fingerprint()), tflag, flagT.Name, ShortFP(flagT.Fingerprint()))
+				path, own.Name, shortFP(own.Fingerprint()), tflag, flagT.Name, shortFP(flagT.Fingerprint()))
 		case flagT.CostFingerprint() != own.CostFingerprint() && recost != nil:
 			recost(flagT, own)
 		}
@@ -101,10 +101,10 @@ func ProgramTarget(path, where string, p *isa.Program, tflag string, recost func
 	if fp := t.Fingerprint(); fp != p.TargetFingerprint {
 		if flagT != nil {
 			return nil, fmt.Errorf("%s was compiled for target %q (fingerprint %s...); -target %s is %q (fingerprint %s...): give -target the description it was compiled for, or recompile",
-				path, p.TargetName, ShortFP(p.TargetFingerprint), tflag, t.Name, ShortFP(fp))
+				path, p.TargetName, shortFP(p.TargetFingerprint), tflag, t.Name, shortFP(fp))
 		}
 		return nil, fmt.Errorf("%s was compiled for target %q (fingerprint %s...) and does not embed its description (written before format v1.4); the default target %q has fingerprint %s...: give -target the description it was compiled for, or recompile",
-			path, p.TargetName, ShortFP(p.TargetFingerprint), t.Name, ShortFP(fp))
+			path, p.TargetName, shortFP(p.TargetFingerprint), t.Name, shortFP(fp))
 	}
 	return t, nil
 }
@@ -113,7 +113,7 @@ func ProgramTarget(path, where string, p *isa.Program, tflag string, recost func
 // its own description, other costs).
 func RecostNote(path, tflag string, flagT, own *target.Target) string {
 	return fmt.Sprintf("-target %s (%q) has the architecture of %s's own target %q but other costs (cost fingerprint %s... instead of %s...)",
-		tflag, flagT.Name, path, own.Name, ShortFP(flagT.CostFingerprint()), ShortFP(own.CostFingerprint()))
+		tflag, flagT.Name, path, own.Name, shortFP(flagT.CostFingerprint()), shortFP(own.CostFingerprint()))
 }
 
 // flagName names the description a -target value selects in messages.
@@ -124,6 +124,24 @@ func flagName(tflag string) string {
 	return "-target " + tflag
 }
 
-// ShortFP is the first 12 hex digits of a fingerprint, as isa.Validate
+// shortFP is the first 12 hex digits of a fingerprint, as isa.Validate
 // prints them.
-func ShortFP(fp [32]byte) string { return hex.EncodeToString(fp[:6]) }
+func shortFP(fp [32]byte) string { return hex.EncodeToString(fp[:6]) }
+
+// ProgramDescription is the hardware description the program in path
+// embeds (pimc target show PROG); errors start with "target: ".
+func ProgramDescription(path string) (*target.Target, error) {
+	p, where, err := ReadProgram(path)
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	t, err := target.Embedded(p, where)
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	if t == nil {
+		return nil, fmt.Errorf("target: %s does not embed its hardware description (written before format v1.4); it was compiled for target %q (fingerprint %s...)",
+			path, p.TargetName, shortFP(p.TargetFingerprint))
+	}
+	return t, nil
+}

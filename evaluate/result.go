@@ -40,3 +40,11 @@ type Options struct {
 	// the total; it may be called from several goroutines at once.
 	Progress func(done, total int)
 }
+
+// Rate is the number of images evaluated per second of wall time.
+func (r *Result) Rate() float64 {
+	if s := r.Wall.Seconds(); s > 0 {
+		return float64(r.Images) / s
+	}
+	return 0
+}

@@ -86,7 +86,7 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc asm: %s: %v\n", in, err)
 		return exitInternal // Validate passed, so every field fits
 	}
-	if err := writeOutput(*out, b, stdout); err != nil {
+	if err := outfile.WriteOutput(*out, b, stdout); err != nil {
 		fmt.Fprintf(stderr, "pimc asm: %v\n", err)
 		return exitUser
 	}

@@ -116,18 +116,18 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	}
 	// The assembly streams to a pending file first, so a text above
 	// -max-program-bytes leaves neither output behind.
-	var asmOut *stream
+	var asmOut *outfile.Stream
 	if *asm != "" {
 		if asmOut, err = startAsm("-S", *asm, res.Prog, maxProg.n, stdout); err != nil {
 			return fail(err)
 		}
-		defer asmOut.abort()
+		defer asmOut.Abort()
 	}
-	if err := writeOutput(*out, res.Binary, stdout); err != nil {
+	if err := outfile.WriteOutput(*out, res.Binary, stdout); err != nil {
 		return fail(err)
 	}
 	if asmOut != nil {
-		if err := asmOut.commit(); err != nil {
+		if err := asmOut.Commit(); err != nil {
 			return fail(err)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"time"
 
@@ -151,21 +150,11 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 			return fail(fmt.Errorf("no calibration images in %s", *dataset))
 		}
 		fmt.Fprintf(stderr, "pimc compress: layer-wise ADMM on %d calibration images of %s, %d layers constrained\n", len(samples), *dataset, admm.Constrained(specs))
-		cg, _, err := admm.Layerwise(g, specs, samples, h, stderr)
-		if err != nil {
+		if res, err = admm.RunLayerwise(g, specs, samples, testSet, h, stderr); err != nil {
 			return fail(err)
 		}
-		res = &admm.Result{Graph: cg, AccBefore: math.NaN(), AccAfter: math.NaN()}
-		if testSet != nil {
-			if res.AccBefore, err = admm.Accuracy(g, testSet); err != nil {
-				return fail(err)
-			}
-			if res.AccAfter, err = admm.Accuracy(cg, testSet); err != nil {
-				return fail(err)
-			}
-		}
 	}
-	save := func(b []byte) error { return writeOutput(*out, b, stdout) }
+	save := func(b []byte) error { return outfile.WriteOutput(*out, b, stdout) }
 	ps, err := admm.Finish(g, res, layers, specs, testSet, *out, save)
 	if ie := (*admm.InternalError)(nil); errors.As(err, &ie) {
 		fmt.Fprintf(stderr, "pimc compress: %v\n", err)

@@ -16,11 +16,8 @@ import (
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/internal/lenet5"
 	"github.com/pimc-dev/pimc/internal/outfile"
-	"github.com/pimc-dev/pimc/ir"
-	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/sim"
 	"github.com/pimc-dev/pimc/target"
-	"github.com/pimc-dev/pimc/tensorio"
 )
 
 func init() {
@@ -54,15 +51,13 @@ type demoVariant struct {
 
 // demoColumn is the outcome of one column.
 type demoColumn struct {
-	name       string
-	res        *evaluate.Result
-	quant      *evaluate.Result // quantized interpreter on the same images (nil for float)
-	comp       *driver.Result
-	weightBits int
-	prog       string // written .pimb
-	made       string // command that made the compiled model, if any
-	compile    string // command reproducing the program
-	took       time.Duration
+	name    string
+	m       *driver.Measured
+	comp    *driver.Result
+	prog    string // written .pimb
+	made    string // command that made the compiled model, if any
+	compile string // command reproducing the program
+	took    time.Duration
 }
 
 func runDemo(args []string, stdout, stderr io.Writer) int {
@@ -123,7 +118,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	calibDir := filepath.Join(dir, "calib")
-	if err := writeCalibImages(calibDir, train, demoCalibImages); err != nil {
+	if err := data.WriteCalibFolder(calibDir, train, demoCalibImages); err != nil {
 		return fail(err)
 	}
 	opt := func(label string) (evaluate.Options, *progress) {
@@ -142,7 +137,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	floatBits := 32 * matrixWeights(g)
+	floatBits := 32 * driver.MatrixWeights(g)
 
 	variants := []demoVariant{
 		{name: "W8A8", wbits: 8, abits: 8, file: modelPath, onnx: lenet5.ONNX},
@@ -169,9 +164,9 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	}
 	writeDemoTable(stdout, test, fullTest, floatRes, floatBits, cols)
 	for _, c := range cols {
-		if mismatch := firstMismatch(c.res.Pred, c.quant.Pred); mismatch >= 0 {
+		if i := c.m.FirstMismatch(); i >= 0 {
 			fmt.Fprintf(stdout, "\n%s: the simulator disagrees with the quantized interpreter on image %d (class %d vs %d): please report this as a bug\n",
-				c.name, mismatch, c.res.Pred[mismatch], c.quant.Pred[mismatch])
+				c.name, i, c.m.Simulated.Pred[i], c.m.Quantized.Pred[i])
 			return exitInternal
 		}
 	}
@@ -181,7 +176,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// runDemoVariant compiles, writes and evaluates one column: the quantized
+// runDemoVariant compiles, writes and measures one column: the quantized
 // interpreter and the simulator on the test images.
 func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, calibDir, tflag string,
 	opt func(string) (evaluate.Options, *progress)) (*demoColumn, error) {
@@ -196,30 +191,18 @@ func runDemoVariant(v demoVariant, tgt *target.Target, test *data.Dataset, dir, 
 	if err != nil {
 		return nil, err
 	}
-	o, bar := opt(v.name + " quantized interpreter")
-	quant, err := evaluate.Float(g, test, o)
-	bar.done()
-	if err != nil {
-		return nil, err
-	}
 	prog := demoProgram(dir, v.name)
 	if err := outfile.WriteFile(prog, comp.Binary, 0o644); err != nil {
 		return nil, err
 	}
-	m, err := pimrt.Load(comp.Prog, tgt)
+	m, err := driver.Measure(g, comp, test, func(what string) (evaluate.Options, func()) {
+		o, bar := opt(v.name + " " + what)
+		return o, bar.done
+	})
 	if err != nil {
 		return nil, err
 	}
-	o, bar = opt(v.name + " simulator")
-	res, err := evaluate.Program(m, test, o)
-	bar.done()
-	if err != nil {
-		return nil, err
-	}
-	c := &demoColumn{name: v.name, res: res, quant: quant, comp: comp, prog: prog, made: v.made, took: time.Since(t0)}
-	for _, l := range comp.Layers {
-		c.weightBits += l.KeptFilters * l.KeptCols * l.M
-	}
+	c := &demoColumn{name: v.name, m: m, comp: comp, prog: prog, made: v.made, took: time.Since(t0)}
 	c.compile = fmt.Sprintf("pimc compile %s -wbits %d -abits %d -calib %s -o %s", shellQuote(v.file), v.wbits, v.abits, shellQuote(calibDir), shellQuote(prog))
 	if tflag != "" {
 		c.compile += " -target " + shellQuote(tflag)
@@ -248,48 +231,6 @@ func demoOutputs(dir string) []outfile.Path {
 	return outs
 }
 
-// writeCalibImages writes the first n training images as one .npy file
-// each (the calib=<folder> layout of the quantize pass).
-func writeCalibImages(dir string, train *data.Dataset, n int) error {
-	if train == nil || train.Len() < n {
-		return fmt.Errorf("want %d MNIST training images for calibration", n)
-	}
-	if err := outfile.MkdirAll(dir); err != nil {
-		return err
-	}
-	for i := range n {
-		x, _ := train.Gather(nil, []int{i})
-		if err := tensorio.Write(filepath.Join(dir, fmt.Sprintf("train-%02d.npy", i)), x, ""); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// matrixWeights counts the weights of the conv and fc layers (constant
-// second operands of conv, gemm and matmul).
-func matrixWeights(g *ir.Graph) int {
-	n := 0
-	for _, nd := range g.Nodes {
-		switch nd.Op {
-		case ir.OpConv, ir.OpGemm, ir.OpMatMul:
-			if len(nd.Inputs) > 1 && nd.Inputs[1] != nil && nd.Inputs[1].Const != nil {
-				n += nd.Inputs[1].Const.Len()
-			}
-		}
-	}
-	return n
-}
-
-func firstMismatch(a, b []int32) int {
-	for i := range a {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return -1
-}
-
 // writeDemoTable prints float and compiled columns side by side.
 func writeDemoTable(w io.Writer, test *data.Dataset, full int, fl *evaluate.Result, floatBits int, cols []*demoColumn) {
 	fmt.Fprintf(w, "LeNet-5 trained on MNIST (embedded model: float accuracy %.2f%% on the %d test images)\n", 100*lenet5.TestAccuracy, full)
@@ -303,7 +244,7 @@ func writeDemoTable(w io.Writer, test *data.Dataset, full int, fl *evaluate.Resu
 		fmt.Fprintf(w, "evaluated on all %d test images\n", full)
 	}
 	fmt.Fprintf(w, "compiled for %s; first and last layers stay 8-bit (quantize defaults); activation ranges calibrated on %d MNIST training images\n\n",
-		cols[0].res.Report.Target, demoCalibImages)
+		cols[0].m.Simulated.Report.Target, demoCalibImages)
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', tabwriter.AlignRight)
 	row := func(label, fv string, f func(c *demoColumn) string) {
 		fmt.Fprintf(tw, "%s\t%s\t", label, fv)
@@ -316,19 +257,21 @@ func writeDemoTable(w io.Writer, test *data.Dataset, full int, fl *evaluate.Resu
 	acc := func(r *evaluate.Result) string {
 		return fmt.Sprintf("%.2f%% (%d/%d)", 100*r.Accuracy(), r.Correct, r.Images)
 	}
-	row("accuracy", acc(fl)+" *", func(c *demoColumn) string { return acc(c.res) })
-	row("latency / image", "-", func(c *demoColumn) string { return sim.FormatNS(c.res.Report.PerInference.LatencyNS) })
-	row("energy / image", "-", func(c *demoColumn) string { return sim.FormatPJ(c.res.Report.PerInference.Energy.Total) })
-	row("average power", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g mW", c.res.Report.PerInference.AvgPowerMW) })
-	row("throughput", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g FPS", c.res.Report.FPS) })
-	row("GOPS", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g", c.res.Report.GOPS) })
-	row("TOPS/W", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g", c.res.Report.TOPSPerW) })
-	row("MACs / image", "-", func(c *demoColumn) string { return fmt.Sprintf("%.0f", c.res.Report.MACs) })
-	row("sub-arrays used", "-", func(c *demoColumn) string {
-		return fmt.Sprintf("%d of %d", c.res.Report.SubarraysUsed, c.res.Report.SubarraysTotal)
+	row("accuracy", acc(fl)+" *", func(c *demoColumn) string { return acc(c.m.Simulated) })
+	row("latency / image", "-", func(c *demoColumn) string { return sim.FormatNS(c.m.Simulated.Report.PerInference.LatencyNS) })
+	row("energy / image", "-", func(c *demoColumn) string { return sim.FormatPJ(c.m.Simulated.Report.PerInference.Energy.Total) })
+	row("average power", "-", func(c *demoColumn) string {
+		return fmt.Sprintf("%.4g mW", c.m.Simulated.Report.PerInference.AvgPowerMW)
 	})
-	row("chip area", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g mm2", c.res.Report.AreaTotalUM2/1e6) })
-	row("weight storage (conv/fc)", fmtBits(floatBits), func(c *demoColumn) string { return fmtBits(c.weightBits) })
+	row("throughput", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g FPS", c.m.Simulated.Report.FPS) })
+	row("GOPS", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g", c.m.Simulated.Report.GOPS) })
+	row("TOPS/W", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g", c.m.Simulated.Report.TOPSPerW) })
+	row("MACs / image", "-", func(c *demoColumn) string { return fmt.Sprintf("%.0f", c.m.Simulated.Report.MACs) })
+	row("sub-arrays used", "-", func(c *demoColumn) string {
+		return fmt.Sprintf("%d of %d", c.m.Simulated.Report.SubarraysUsed, c.m.Simulated.Report.SubarraysTotal)
+	})
+	row("chip area", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g mm2", c.m.Simulated.Report.AreaTotalUM2/1e6) })
+	row("weight storage (conv/fc)", fmtBits(floatBits), func(c *demoColumn) string { return fmtBits(c.comp.WeightBits()) })
 	row("weight rows programmed", "-", func(c *demoColumn) string { return fmt.Sprintf("%d", c.comp.WeightRows) })
 	row("wall time", fmtWall(fl.Wall), func(c *demoColumn) string { return fmtWall(c.took) })
 	tw.Flush()

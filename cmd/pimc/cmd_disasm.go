@@ -61,7 +61,7 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 	if *stats {
 		var b bytes.Buffer
 		isa.WriteStats(&b, p)
-		if err := writeOutput(*out, b.Bytes(), stdout); err != nil {
+		if err := outfile.WriteOutput(*out, b.Bytes(), stdout); err != nil {
 			fmt.Fprintf(stderr, "pimc disasm: %v\n", err)
 			return exitUser
 		}
@@ -71,7 +71,7 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 	// ten times the size of the .pimb.
 	s, err := startAsm("-o", *out, p, maxProg.n, stdout)
 	if err == nil {
-		err = s.commit()
+		err = s.Commit()
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "pimc disasm: %v\n", err)

@@ -77,7 +77,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	} else if g, err = driver.Load(path, frontend.Options{}); err != nil {
 		return fail(err)
 	}
-	test, err := loadTestSet(*dataset, *limit)
+	test, err := data.LoadTest(*dataset, *limit)
 	if err != nil {
 		return fail(err)
 	}
@@ -91,7 +91,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 			return fail(fmt.Errorf("%s: %w", path, err))
 		}
 		writeAccuracy(stdout, r)
-		fmt.Fprintf(stdout, "wall time: %s (%.0f images/s, reference interpreter on %d cores)\n", fmtWall(r.Wall), rate(r), goruntime.GOMAXPROCS(0))
+		fmt.Fprintf(stdout, "wall time: %s (%.0f images/s, reference interpreter on %d cores)\n", fmtWall(r.Wall), r.Rate(), goruntime.GOMAXPROCS(0))
 		return exitOK
 	}
 	r, err := evaluate.Program(m, test, opt)
@@ -105,7 +105,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if workers < 1 {
 		workers = goruntime.GOMAXPROCS(0)
 	}
-	fmt.Fprintf(stdout, "wall time: %s (%.0f images/s simulated on %d workers)\n", fmtWall(r.Wall), rate(r), workers)
+	fmt.Fprintf(stdout, "wall time: %s (%.0f images/s simulated on %d workers)\n", fmtWall(r.Wall), r.Rate(), workers)
 	if *verbose {
 		fmt.Fprintln(stdout)
 		if err := r.Report.WriteTable(stdout); err != nil {
@@ -117,27 +117,11 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		if err := writeOutput(*reportPath, js, jsonOut); err != nil {
+		if err := outfile.WriteOutput(*reportPath, js, jsonOut); err != nil {
 			return fail(err)
 		}
 	}
 	return exitOK
-}
-
-// loadTestSet loads the test split of a dataset, limited to its first n
-// images (n = 0: all).
-func loadTestSet(name string, n int) (*data.Dataset, error) {
-	_, test, err := data.Load(name)
-	if err != nil {
-		return nil, err
-	}
-	if test == nil || test.Len() == 0 {
-		return nil, fmt.Errorf("%s has no test images (want a test/ folder)", name)
-	}
-	if n > 0 {
-		test = test.Head(n)
-	}
-	return test, nil
 }
 
 func writeAccuracy(w io.Writer, r *evaluate.Result) {
@@ -150,13 +134,6 @@ func writeHardware(w io.Writer, rep *sim.Report) {
 	p := rep.PerInference
 	fmt.Fprintf(w, "per image (simulated, mean of %d): latency %s, energy %s, power %.4g mW, %.4g FPS, %.4g GOPS, %.4g TOPS/W, %d of %d sub-arrays\n",
 		rep.Images, sim.FormatNS(p.LatencyNS), sim.FormatPJ(p.Energy.Total), p.AvgPowerMW, rep.FPS, rep.GOPS, rep.TOPSPerW, rep.SubarraysUsed, rep.SubarraysTotal)
-}
-
-func rate(r *evaluate.Result) float64 {
-	if s := r.Wall.Seconds(); s > 0 {
-		return float64(r.Images) / s
-	}
-	return 0
 }
 
 func fmtWall(d time.Duration) string {

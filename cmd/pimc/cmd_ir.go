@@ -79,7 +79,7 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "pimc ir: %v\n", err)
 			return exitInternal
 		}
-		if err := writeOutput(*dot, b.Bytes(), stdout); err != nil {
+		if err := outfile.WriteOutput(*dot, b.Bytes(), stdout); err != nil {
 			fmt.Fprintf(stderr, "pimc ir: %v\n", err)
 			return exitUser
 		}
@@ -87,12 +87,12 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 	if *out != "" {
 		// Streamed to the pending file: with every constant in full, the
 		// text is several times the size of the model.
-		o, err := createOutput(*out, stdout)
+		o, err := outfile.Open(*out, stdout)
 		if err == nil {
 			if err = ir.Print(o, g, ir.PrintOptions{}); err != nil {
-				o.abort()
+				o.Abort()
 			} else {
-				err = o.commit()
+				err = o.Commit()
 			}
 		}
 		if err != nil {

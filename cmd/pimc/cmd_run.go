@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/internal/outfile"
-	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/tensorio"
 )
@@ -64,35 +62,14 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc run: %v\n", err)
 		return exitUser
 	}
-	if len(inputs) != len(g.Inputs) {
-		var names []string
-		for _, in := range g.Inputs {
-			names = append(names, fmt.Sprintf("%s %s", in.Name, in.Type))
-		}
-		fmt.Fprintf(stderr, "pimc run: %s has %d inputs (%s); got %d -i files\n", model, len(g.Inputs), strings.Join(names, ", "), len(inputs))
-		return exitUser
-	}
-	k0 := 0
-	for i, in := range g.Inputs {
-		t, k, err := driver.FitInput(ins[i], inputs[i], in, driver.BatchRule{N: *batch, Flag: "-batch"})
-		if err != nil {
-			fmt.Fprintf(stderr, "pimc run: %v\n", err)
-			return exitUser
-		}
-		if i > 0 && k != k0 {
-			fmt.Fprintf(stderr, "pimc run: %s holds %d inferences, %s holds %d\n", ins[i], k, ins[0], k0)
-			return exitUser
-		}
-		inputs[i], k0 = t, k
-	}
-	results, err := interp.RunBatch(g, inputs)
+	results, err := driver.Run(model, g, ins, inputs, driver.BatchRule{N: *batch, Flag: "-batch"})
 	if err != nil {
-		fmt.Fprintf(stderr, "pimc run: %s: %v\n", model, err)
+		fmt.Fprintf(stderr, "pimc run: %v\n", err)
 		return exitUser
 	}
 	if *out == "" {
 		for i, r := range results {
-			fmt.Fprintf(stdout, "%s: %s\n", g.Outputs[i].Name, summarize(r))
+			fmt.Fprintf(stdout, "%s: %s\n", g.Outputs[i].Name, r.Summary())
 		}
 		return exitOK
 	}
@@ -107,11 +84,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	for _, v := range g.Outputs {
 		names = append(names, v.Name)
 	}
-	if err := outfile.CheckPaths(append(paths, outfile.FolderFiles("-o", *out, names)...)...); err != nil {
-		fmt.Fprintf(stderr, "pimc run: %v\n", err)
-		return exitUser
-	}
-	if err := outfile.MkdirAll(*out); err != nil {
+	if err := outfile.MkdirOutput("-o", *out, names, paths...); err != nil {
 		fmt.Fprintf(stderr, "pimc run: %v\n", err)
 		return exitUser
 	}
@@ -128,36 +101,4 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
-}
-
-// summarize prints a tensor's type, its first values and, for a 2-D [N, C]
-// float output, the arg-max of each row (the predicted class).
-func summarize(t *tensor.Tensor) string {
-	var b strings.Builder
-	b.WriteString(t.String())
-	n := t.Len()
-	b.WriteString(" [")
-	for i := 0; i < n && i < 10; i++ {
-		if i > 0 {
-			b.WriteString(" ")
-		}
-		fmt.Fprintf(&b, "%.6g", t.Float64At(i))
-	}
-	if n > 10 {
-		fmt.Fprintf(&b, " ... (%d values)", n)
-	}
-	b.WriteString("]")
-	if t.Rank() == 2 && t.DType.IsFloat() && t.Shape[1] > 1 {
-		b.WriteString(" argmax")
-		for r := 0; r < t.Shape[0]; r++ {
-			best := 0
-			for c := 1; c < t.Shape[1]; c++ {
-				if t.Float64At(r*t.Shape[1]+c) > t.Float64At(r*t.Shape[1]+best) {
-					best = c
-				}
-			}
-			fmt.Fprintf(&b, " %d", best)
-		}
-	}
-	return b.String()
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/internal/outfile"
@@ -75,38 +74,11 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", pos[0], err))
 	}
-	inPorts := exe.Ports(isa.PortIn)
-	if len(ins) != len(inPorts) {
-		var names []string
-		for _, p := range inPorts {
-			names = append(names, fmt.Sprintf("%s %v %s", p.Name, p.Shape, p.Type))
-		}
-		return fail(fmt.Errorf("%s has %d input ports (%s); got %d -i files", pos[0], len(inPorts), strings.Join(names, ", "), len(ins)))
-	}
-	var batch [][]*tensor.Tensor
-	for i, path := range ins {
-		t, err := tensorio.Read(path)
-		if err != nil {
-			return fail(err)
-		}
-		warnNonFinite(stderr, "sim", path, t)
-		if *raw {
-			if t, err = driver.RawInts(t); err != nil {
-				return fail(fmt.Errorf("%s: %w", path, err))
-			}
-		}
-		imgs, err := driver.FitPort(t, inPorts[i], *batchN)
-		if err != nil {
-			return fail(fmt.Errorf("%s: %w", path, err))
-		}
-		if i == 0 {
-			batch = make([][]*tensor.Tensor, len(imgs))
-		} else if len(imgs) != len(batch) {
-			return fail(fmt.Errorf("%s holds %d images, %s holds %d", path, len(imgs), ins[0], len(batch)))
-		}
-		for b, img := range imgs {
-			batch[b] = append(batch[b], img)
-		}
+	batch, err := driver.ReadPortBatch(pos[0], exe.Ports(isa.PortIn), ins, *raw, *batchN, func(p string, t *tensor.Tensor) {
+		warnNonFinite(stderr, "sim", p, t)
+	})
+	if err != nil {
+		return fail(err)
 	}
 	if *tracePath != "" && len(batch) > 0 {
 		if err := traceFirst(exe, batch[0], *tracePath, *traceLimit, *maxSteps, stdout); err != nil {
@@ -127,7 +99,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		if err := writeOutput(*reportPath, js, stdout); err != nil {
+		if err := outfile.WriteOutput(*reportPath, js, stdout); err != nil {
 			return fail(err)
 		}
 	}
@@ -157,34 +129,11 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		return fail(fmt.Errorf("%s: %w", path, err))
 	}
 	g := model.Host.Graph
-	gins := g.Inputs[:model.Host.GraphInputs]
-	if len(ins) != len(gins) {
-		var names []string
-		for _, v := range gins {
-			names = append(names, fmt.Sprintf("%s %s", v.Name, v.Type))
-		}
-		return fail(fmt.Errorf("%s is a compiled model with %d inputs (%s); got %d -i files", path, len(gins), strings.Join(names, ", "), len(ins)))
-	}
-	var batch [][]*tensor.Tensor
-	for i, p := range ins {
-		t, err := driver.ReadInput(p, gins[i].Name)
-		if err != nil {
-			return fail(err)
-		}
+	batch, err := driver.ReadBatch(path, g.Inputs[:model.Host.GraphInputs], ins, driver.BatchRule{N: f.batch, Flag: "-batch"}, func(p string, t *tensor.Tensor) {
 		warnNonFinite(stderr, "sim", p, t)
-		t, k, err := driver.FitInput(p, t, gins[i], driver.BatchRule{N: f.batch, Flag: "-batch"})
-		if err != nil {
-			return fail(err)
-		}
-		imgs := tensor.Unbatch(t, gins[i].Type.Shape, k)
-		if i == 0 {
-			batch = make([][]*tensor.Tensor, len(imgs))
-		} else if len(imgs) != len(batch) {
-			return fail(fmt.Errorf("%s holds %d images, %s holds %d", p, len(imgs), ins[0], len(batch)))
-		}
-		for b, img := range imgs {
-			batch[b] = append(batch[b], img)
-		}
+	})
+	if err != nil {
+		return fail(err)
 	}
 	if f.trace != "" && len(batch) > 0 {
 		run := func(m *sim.Machine) error { _, err := model.RunOn(m, batch[0]); return err }
@@ -210,7 +159,7 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		if err != nil {
 			return fail(err)
 		}
-		if err := writeOutput(f.report, js, stdout); err != nil {
+		if err := outfile.WriteOutput(f.report, js, stdout); err != nil {
 			return fail(err)
 		}
 	}
@@ -219,10 +168,7 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		for _, v := range g.Outputs[:model.Host.GraphOutputs] {
 			names = append(names, v.Name)
 		}
-		if err := outfile.CheckPaths(append(f.paths, outfile.FolderFiles("-o", f.out, names)...)...); err != nil {
-			return fail(err)
-		}
-		if err := outfile.MkdirAll(f.out); err != nil {
+		if err := outfile.MkdirOutput("-o", f.out, names, f.paths...); err != nil {
 			return fail(err)
 		}
 	}
@@ -235,7 +181,7 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		name := g.Outputs[k].Name
 		switch {
 		case f.out == "":
-			fmt.Fprintf(report, "\noutput %s: %s\n", name, summarize(t))
+			fmt.Fprintf(report, "\noutput %s: %s\n", name, t.Summary())
 		case model.Host.GraphOutputs == 1:
 			if err := tensorio.Write(f.out, t, name); err != nil {
 				return fail(err)
@@ -261,17 +207,17 @@ func traceRun(exe *sim.Executable, run func(*sim.Machine) error, path string, li
 	const header = "    pc   issue/ns  dispatch/ns  instruction # source"
 	m := exe.NewMachine()
 	m.MaxSteps, m.TraceLimit = maxSteps, limit
-	w, err := createOutput(path, stdout)
+	w, err := outfile.Open(path, stdout)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(w, header)
 	m.Trace = w
 	if err := run(m); err != nil {
-		w.abort()
+		w.Abort()
 		return err
 	}
-	return w.commit()
+	return w.Commit()
 }
 
 // writeSimOutputs writes (or summarises on stdout) every output port,
@@ -284,11 +230,7 @@ func writeSimOutputs(results []*sim.Result, out string, raw bool, paths []outfil
 	}
 	names := results[0].Names
 	if out != "" && len(names) > 1 {
-		err := outfile.CheckPaths(append(paths, outfile.FolderFiles("-o", out, names)...)...)
-		if err == nil {
-			err = outfile.MkdirAll(out)
-		}
-		if err != nil {
+		if err := outfile.MkdirOutput("-o", out, names, paths...); err != nil {
 			fmt.Fprintf(stderr, "pimc sim: %v\n", err)
 			return exitUser
 		}
@@ -304,7 +246,7 @@ func writeSimOutputs(results []*sim.Result, out string, raw bool, paths []outfil
 		}
 		t := tensor.Batch(ts)
 		if out == "" {
-			fmt.Fprintf(stdout, "\noutput %s: %s\n", name, summarize(t))
+			fmt.Fprintf(stdout, "\noutput %s: %s\n", name, t.Summary())
 			continue
 		}
 		path := out

@@ -63,7 +63,7 @@ func runTarget(args []string, stdout, stderr io.Writer) int {
 		}
 		var t *target.Target
 		if ext := strings.ToLower(filepath.Ext(file)); ext == ".pimb" || ext == ".pasm" {
-			t, err = programDescription(file)
+			t, err = driver.ProgramDescription(file)
 		} else {
 			t, err = target.LoadOrPreset(file)
 		}
@@ -92,21 +92,4 @@ func runTarget(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "pimc target: unknown subcommand %q (want %s)\n", args[0], strings.Join([]string{"show", "list"}, " or "))
 	usage()
 	return exitUsage
-}
-
-// programDescription is the hardware description a program embeds.
-func programDescription(path string) (*target.Target, error) {
-	p, where, err := driver.ReadProgram(path)
-	if err != nil {
-		return nil, fmt.Errorf("target: %w", err)
-	}
-	t, err := target.Embedded(p, where)
-	if err != nil {
-		return nil, fmt.Errorf("target: %w", err)
-	}
-	if t == nil {
-		return nil, fmt.Errorf("target: %s does not embed its hardware description (written before format v1.4); it was compiled for target %q (fingerprint %s...)",
-			path, p.TargetName, driver.ShortFP(p.TargetFingerprint))
-	}
-	return t, nil
 }

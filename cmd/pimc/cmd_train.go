@@ -128,7 +128,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		}
 		model = b
 		if perEpoch {
-			return writeOutput(*out, model, stdout)
+			return outfile.WriteOutput(*out, model, stdout)
 		}
 		return nil
 	}
@@ -140,7 +140,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	if !perEpoch {
-		if err := writeOutput(*out, model, stdout); err != nil {
+		if err := outfile.WriteOutput(*out, model, stdout); err != nil {
 			return fail(err)
 		}
 	}

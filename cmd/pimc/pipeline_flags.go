@@ -53,15 +53,15 @@ func (pf *pipelineFlags) startProfile(stdout io.Writer) error {
 	if pf.cpuprofile == "" {
 		return nil
 	}
-	w, err := createOutput(pf.cpuprofile, stdout)
+	w, err := outfile.Open(pf.cpuprofile, stdout)
 	if err != nil {
 		return err
 	}
 	if err := pprof.StartCPUProfile(w); err != nil {
-		w.abort()
+		w.Abort()
 		return err
 	}
-	pf.stopProfile = func() { pprof.StopCPUProfile(); w.commit() }
+	pf.stopProfile = func() { pprof.StopCPUProfile(); w.Commit() }
 	return nil
 }
 

@@ -4,36 +4,38 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/pimc-dev/pimc/driver"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/isa"
 )
 
 // checkProgramSize refuses a program whose .pimb would be larger than max
-// bytes, before it is encoded (isa.EncodedSize): flag names the output.
+// bytes, before it is encoded (driver.CheckProgramSize): flag names the
+// output.
 func checkProgramSize(flag, path string, p *isa.Program, max int64) error {
-	if n := isa.EncodedSize(p); n > max {
-		return fmt.Errorf("%s %s: the program would take %s (%d bytes), above the %s limit (-max-program-bytes); nothing written",
-			flag, path, ir.FormatBytes(n), n, ir.FormatBytes(max))
+	if err := driver.CheckProgramSize(p, max); err != nil {
+		return fmt.Errorf("%s %s: %w", flag, path, err)
 	}
 	return nil
 }
 
 // startAsm prints p's assembly into a pending output at path (published by
-// commit, dropped by abort), or to stdout for "-", streaming it: the text
+// Commit, dropped by Abort), or to stdout for "-", streaming it: the text
 // is never held in memory. Into a file, more than max bytes of text abort
 // it with an error naming flag, and nothing is written.
-func startAsm(flag, path string, p *isa.Program, max int64, stdout io.Writer) (*stream, error) {
-	s, err := createOutput(path, stdout)
+func startAsm(flag, path string, p *isa.Program, max int64, stdout io.Writer) (*outfile.Stream, error) {
+	s, err := outfile.Open(path, stdout)
 	if err != nil {
 		return nil, err
 	}
 	var w io.Writer = s
-	if s.f != nil {
+	if s.IsFile() {
 		w = &limitWriter{w: s, max: max}
 	}
 	if err := isa.PrintAsm(w, p); err != nil {
-		s.abort()
-		if s.f == nil {
+		s.Abort()
+		if !s.IsFile() {
 			return nil, fmt.Errorf("%s %s: %w", flag, path, err)
 		}
 		return nil, fmt.Errorf("%s %s: %w; nothing written", flag, path, err)

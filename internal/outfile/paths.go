@@ -288,3 +288,14 @@ func (d pathID) reads(o pathID) bool {
 	}
 	return false
 }
+
+// MkdirOutput readies the folder output dir of flag for one file per name
+// (FolderFile), names known only once the model has run: it vets those
+// files against the command's other paths (CheckPaths), then makes the
+// folder (MkdirAll).
+func MkdirOutput(flag, dir string, names []string, paths ...Path) error {
+	if err := CheckPaths(append(paths, FolderFiles(flag, dir, names)...)...); err != nil {
+		return err
+	}
+	return MkdirAll(dir)
+}
