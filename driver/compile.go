@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/isa"
@@ -126,7 +127,7 @@ func Compile(g *ir.Graph, opt Options) (*Result, error) {
 		return nil, fmt.Errorf("backend: graph is at stage %s, want quantized or mapped (run the quantize pass first)", g.Stage)
 	case g.Stage == ir.StageQuantized:
 		// The error reads as the backend's did, when it mapped itself.
-		m := &passes.Manager{Env: FileEnv(tgt)}
+		m := &passes.Manager{Env: FileEnv(tgt), Files: outfile.Disk{}}
 		if err := m.RunString(g, "map"); err != nil {
 			if inner := errors.Unwrap(err); inner != nil {
 				err = inner

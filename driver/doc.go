@@ -18,6 +18,11 @@
 // The model input rules every command shares (FitInput: shapes, batches,
 // element types) and the reading of input tensors live here too.
 //
+// Measure evaluates a compiled model on a test set (quantized interpreter
+// and simulator, the columns of pimc demo); Run, ReadBatch and
+// ReadPortBatch turn the tensor files of pimc run and sim into inferences;
+// LoadProgram picks the target a program runs on.
+//
 // Allowed imports: backend, data, evaluate, frontend, internal/outfile, ir,
 // ir/interp, ir/mapping, ir/tensor, isa, passes, pimrt, sim (through pimrt),
 // target, tensorio and the standard library.

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Output paths (internal/outfile, cmd/pimc/outputs.go): devices and pipes
+// Output paths (internal/outfile, its CheckPaths in paths.go): devices and pipes
 // are written in place and stay what they are, symbolic links are followed
 // and stay links, an output that is an input or another output is refused
 // before any work naming both flags, read-only files and folders are
