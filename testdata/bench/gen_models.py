@@ -11,6 +11,9 @@ It writes (not committed: large, and reproducible from this script):
   resnet18_cifar.onnx  CIFAR-style ResNet-18 (3x3 stem, no max-pool), 1x3x32x32
   resnet18_tv32.onnx   torchvision resnet18(num_classes=10) exported at 1x3x32x32
   resnet18_cifar_bn.onnx  the CIFAR ResNet-18 with its BatchNormalization nodes kept
+  vgg11_bn_32.onnx     torchvision vgg11_bn features + Linear(512, 10) (CIFAR form), 1x3x32x32 (issue 11)
+  mobilenetv2_32.onnx  torchvision mobilenet_v2(num_classes=10) exported at 1x3x32x32 (issue 11's table)
+  resnet18_224.onnx    torchvision resnet18() (1000 classes) exported at 1x3x224x224 (issue 11's table)
 
 The weights are random (torch.manual_seed(0)) and BatchNormalization running
 statistics are randomized so BN folding is exercised; these models measure
@@ -112,6 +115,24 @@ def main():
     m = torchvision.models.resnet18(num_classes=10)
     randomize_bn(m)
     export(m, (1, 3, 32, 32), f"{out}/resnet18_tv32.onnx")
+    # The parallel-engine figures (docs/PARALLEL.md, issue 11). At 32x32 the
+    # features of torchvision's VGG end at 1x1x512; its adaptive 7x7 pool and
+    # 25088-4096-4096 classifier (120 M weights, more than the chip's 67 M
+    # cells) are ImageNet parts, replaced by the CIFAR form's Linear(512, 10).
+    torch.manual_seed(0)
+    m = torchvision.models.vgg11_bn(num_classes=10)
+    m.avgpool = nn.Identity()
+    m.classifier = nn.Linear(512, 10)
+    randomize_bn(m)
+    export(m, (1, 3, 32, 32), f"{out}/vgg11_bn_32.onnx")
+    torch.manual_seed(0)
+    m = torchvision.models.mobilenet_v2(num_classes=10)
+    randomize_bn(m)
+    export(m, (1, 3, 32, 32), f"{out}/mobilenetv2_32.onnx")
+    torch.manual_seed(0)
+    m = torchvision.models.resnet18()
+    randomize_bn(m)
+    export(m, (1, 3, 224, 224), f"{out}/resnet18_224.onnx")
 
 
 if __name__ == "__main__":
