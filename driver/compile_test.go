@@ -43,9 +43,9 @@ func TestCompileAndVerify(t *testing.T) {
 	if g.Stage != ir.StageMapped || res.Layers[0].Replicas != 2 || len(res.Binary) == 0 || res.Target == nil {
 		t.Fatalf("stage %s, conv1 replicas %d, %d bytes", g.Stage, res.Layers[0].Replicas, len(res.Binary))
 	}
-	n, err := Verify(g, res, ramp())
-	if err != nil || n == 0 {
-		t.Fatalf("verify: %d values, %v", n, err)
+	v, err := Verify(g, res, ramp())
+	if err != nil || v.Values == 0 || v.DeviceSegments != 1 {
+		t.Fatalf("verify: %+v, %v", v, err)
 	}
 	for _, w := range res.Prog.Weights {
 		w.Bits[0] ^= 1

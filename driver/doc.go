@@ -4,7 +4,7 @@
 //	g, err := driver.Load("lenet5.onnx", frontend.Options{})   // or a .pir
 //	res, err := driver.Compile(g, driver.Options{Calib: "mnist"})
 //	os.WriteFile("lenet5.pimb", res.Binary, 0o644)
-//	n, err := driver.Verify(g, res, inputs) // simulator vs quantized interpreter
+//	v, err := driver.Verify(g, res, inputs) // simulator vs quantized interpreter
 //
 // Compile owns the default pipeline (canonicalize, quantize, map: the one
 // string pimc compile and pimc demo share), the shortcut for an

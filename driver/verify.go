@@ -31,40 +31,55 @@ func (e *MismatchError) Error() string {
 	return fmt.Sprintf("%s: first difference at index %d: expected %v, got %v", e.What, e.Index, e.Want, e.Got)
 }
 
+// Verification is what Verify compared.
+type Verification struct {
+	// Values is the number of distinct values compared bit for bit (a model
+	// output that is also a device port counts once).
+	Values int
+	// DeviceSegments is the number of device segments the program ran. With
+	// none, every value came from host ops on the interpreter, so the
+	// comparison is the interpreter against itself and proves nothing about
+	// the device: callers must not call that "bit-exact".
+	DeviceSegments int
+}
+
 // Verify runs res's program on the simulator (host ops on the
 // interpreter, pimrt) and g, the graph Compile compiled, on the quantized
 // reference interpreter, on one inference's inputs (ReadInputs), and
 // compares every device output port (in layer order) and every model
-// output bit for bit. It returns the number of values compared; the first
-// difference is a *MismatchError, anything that kept the comparison from
-// running another error.
-func Verify(g *ir.Graph, res *Result, inputs []*tensor.Tensor) (int, error) {
+// output bit for bit. The first difference is a *MismatchError, anything
+// that kept the comparison from running another error.
+func Verify(g *ir.Graph, res *Result, inputs []*tensor.Tensor) (Verification, error) {
+	var v Verification
 	m, err := pimrt.Load(res.Prog, res.Target)
 	if err != nil {
-		return 0, err
+		return v, err
 	}
+	v.DeviceSegments = len(m.Host.Segments)
 	got, err := m.Run(inputs)
 	if err != nil {
-		return 0, err
+		return v, err
 	}
 	// The oracle with every device port as an extra output.
 	og := *g
 	og.Outputs = append([]*ir.Value{}, g.Outputs...)
 	var names []string
+	compared := map[*ir.Value]bool{}
 	for _, s := range m.Host.Segments {
 		for _, name := range s.Out {
-			if v := res.PortValues[name]; v != nil {
-				og.Outputs = append(og.Outputs, v)
+			if pv := res.PortValues[name]; pv != nil {
+				og.Outputs = append(og.Outputs, pv)
 				names = append(names, name)
 			}
 		}
 	}
 	want, err := interp.Run(&og, inputs)
 	if err != nil {
-		return 0, fmt.Errorf("quantized interpreter: %w", err)
+		return v, fmt.Errorf("quantized interpreter: %w", err)
 	}
-	total := 0
-	check := func(what string, w, gt *tensor.Tensor) error {
+	// check compares one value; val is counted once however often it is
+	// compared (a device port that is also a model output).
+	check := func(what string, val *ir.Value, w, gt *tensor.Tensor) error {
 		if gt == nil || w.Len() != gt.Len() {
 			var gs []int
 			if gt != nil {
@@ -77,23 +92,26 @@ func Verify(g *ir.Graph, res *Result, inputs []*tensor.Tensor) (int, error) {
 				return &MismatchError{What: what, Index: i, Want: a, Got: b}
 			}
 		}
-		total += w.Len()
+		if !compared[val] {
+			compared[val] = true
+			v.Values += w.Len()
+		}
 		return nil
 	}
 	for i, name := range names {
-		v := og.Outputs[len(g.Outputs)+i]
+		pv := og.Outputs[len(g.Outputs)+i]
 		layer := name
-		if v.Def != nil && v.Def.Name != "" {
-			layer = fmt.Sprintf("%s (node %q)", name, v.Def.Name)
+		if pv.Def != nil && pv.Def.Name != "" {
+			layer = fmt.Sprintf("%s (node %q)", name, pv.Def.Name)
 		}
-		if err := check("layer "+layer, want[len(g.Outputs)+i], got.Ports[name]); err != nil {
-			return 0, err
-		}
-	}
-	for i := range g.Outputs {
-		if err := check(fmt.Sprintf("output %d", i), want[i], got.Outputs[i]); err != nil {
-			return 0, err
+		if err := check("layer "+layer, pv, want[len(g.Outputs)+i], got.Ports[name]); err != nil {
+			return v, err
 		}
 	}
-	return total, nil
+	for i, out := range g.Outputs {
+		if err := check(fmt.Sprintf("output %d", i), out, want[i], got.Outputs[i]); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
 }
