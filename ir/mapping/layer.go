@@ -14,6 +14,10 @@ type Geometry struct {
 	// register each, see maxReplicas).
 	DPULanes         int
 	SensePS, CyclePS int64
+	// Group is the most sub-arrays one group instruction drives (the
+	// target's parallel.group_subarrays; 0 on a serial target): layers
+	// that fit one group are placed inside one bank.
+	Group int
 }
 
 // Layer is the mapping of one qconv or qfc.

@@ -8,47 +8,78 @@ import "fmt"
 type placer struct {
 	rows int
 	next int // first unused sub-array
+	// bank and group (0: no alignment) align a layer that fits one group
+	// instruction inside one bank (see align).
+	bank, group int
 }
 
-// place packs the (group, segment) tiles of one replica of a layer: each
-// needs N input rows plus M rows per filter. The filters of a (group,
-// segment) that fit in one sub-array form one tile, packed after the
-// previous tile when there is room (depthwise and small layers share
-// sub-arrays); more filters are split into balanced tiles on fresh
-// sub-arrays, each with its own copy of the input rows. Every replica
-// starts on a fresh sub-array.
-func (p *placer) place(l *Layer, replica int) error {
+// unit is one tile of a replica before it has a sub-array: the filters
+// [from, to) (indices into Group.Filters) of one (group, segment).
+type unit struct{ grp, seg, from, to int }
+
+// place lays out every replica of a layer (docs/BACKEND.md §2 "Placement")
+// so that one group instruction can drive all its sub-arrays at once
+// (docs/PARALLEL.md §7): every tile of the layer sits in a slot of the same
+// height h = N + fpt*M (fpt: the most filters of one tile), a sub-array
+// holds Q = rows/h slots, and the tiles of one replica go slot-major over
+// its S = ceil(tiles/Q) consecutive sub-arrays (tile u in sub-array u mod
+// S, slot u / S). So the r-th filter of every tile in slot q is at the same
+// rows of every sub-array, the tiles of one (group, segment) (its parts,
+// which share the input planes) are consecutive sub-arrays, and so are the
+// segments of a group. A (group, segment) with more filters than a
+// sub-array holds is split into parts of ceil(filters/parts) filters, the
+// last one shorter, so the r-th filters of consecutive parts are a
+// constant number of lanes apart. Replicas are identical blocks of S
+// sub-arrays one after the other.
+func (p *placer) place(l *Layer) error {
 	if p.rows < l.N+l.M {
 		return fmt.Errorf("a sub-array of %d rows cannot hold %d input planes and one %d-plane filter", p.rows, l.N, l.M)
 	}
-	row := p.rows // force a fresh sub-array
-	sa := p.next - 1
 	per := (p.rows - l.N) / l.M // filters that fit in an empty sub-array
-	add := func(g, s, from, to int) {
-		l.Tiles = append(l.Tiles, Tile{Replica: replica, Grp: g, Seg: s, SA: sa, Row: row, From: from, To: to})
-		row += l.N + (to-from)*l.M
-	}
+	var units []unit
+	fptMax := 0
 	for g := range l.Groups {
 		nf := len(l.Groups[g].Filters)
 		if nf == 0 {
 			continue // every filter of the group pruned: bias-only lanes
 		}
+		parts := (nf + per - 1) / per
+		fpt := (nf + parts - 1) / parts
+		fptMax = max(fptMax, fpt)
 		for s := range l.Groups[g].Segs {
-			if nf <= per && p.rows-row >= l.N+nf*l.M {
-				// A small tile shares the current sub-array.
-				add(g, s, 0, nf)
-				continue
-			}
-			// A large one gets fresh sub-arrays with balanced filter
-			// counts, so every sub-array of the segment runs the same
-			// rounds and the backend's filter loop covers them all.
-			parts := (nf + per - 1) / per
-			for i := 0; i < parts; i++ {
-				sa, row = sa+1, 0
-				add(g, s, i*nf/parts, (i+1)*nf/parts)
+			for from := 0; from < nf; from += fpt {
+				units = append(units, unit{g, s, from, min(from+fpt, nf)})
 			}
 		}
 	}
-	p.next = sa + 1
+	if len(units) == 0 {
+		return nil
+	}
+	h := l.N + fptMax*l.M
+	q := p.rows / h
+	s := (len(units) + q - 1) / q
+	p.align(l.Replicas * s)
+	for r := 0; r < l.Replicas; r++ {
+		for u, t := range units {
+			l.Tiles = append(l.Tiles, Tile{Replica: r, Grp: t.grp, Seg: t.seg,
+				SA: p.next + r*s + u%s, Row: u / s * h, From: t.from, To: t.to})
+		}
+	}
+	p.next += l.Replicas * s
 	return nil
+}
+
+// align moves the next layer of n sub-arrays to the start of the next
+// bank when it fits one group instruction (n <= group and n <= bank) but
+// would cross a bank boundary: a group lies in one bank (docs/PARALLEL.md
+// §2), so one gbmac then drives the whole layer. Larger layers are several
+// groups wherever they start; a serial target (group 0) packs layers
+// without gaps.
+func (p *placer) align(n int) {
+	if p.group <= 0 || p.bank <= 0 || n > p.group || n > p.bank {
+		return
+	}
+	if p.next/p.bank != (p.next+n-1)/p.bank {
+		p.next = (p.next/p.bank + 1) * p.bank
+	}
 }

@@ -96,21 +96,33 @@ func newLayer(n *ir.Node, geo Geometry) (*Layer, error) {
 	return l, nil
 }
 
-// place (re)places every layer with reps[i] replicas of layer i.
+// place (re)places every layer with reps[i] replicas of layer i. Layers
+// that fit one group instruction are aligned to stay inside one bank
+// (placer.align) unless the gaps would make the model too large for the
+// target; then they are packed without gaps.
 func (p *Plan) place(reps []int) error {
-	pl := placer{rows: p.Geom.Rows}
-	for i, l := range p.Layers {
-		l.Tiles = nil
-		l.Replicas = reps[i]
-		l.FirstSubarray = pl.next
-		for r := 0; r < reps[i]; r++ {
-			if err := pl.place(l, r); err != nil {
+	for _, aligned := range []bool{true, false} {
+		pl := placer{rows: p.Geom.Rows}
+		if aligned {
+			pl.bank, pl.group = p.Geom.PerBank, p.Geom.Group
+		}
+		for i, l := range p.Layers {
+			l.Tiles = nil
+			l.Replicas = reps[i]
+			if err := pl.place(l); err != nil {
 				return nodeError(l.Node, err)
 			}
+			l.FirstSubarray, l.Subarrays = pl.next, 0
+			if len(l.Tiles) > 0 {
+				l.FirstSubarray = l.Tiles[0].SA
+				l.Subarrays = pl.next - l.FirstSubarray
+			}
 		}
-		l.Subarrays = pl.next - l.FirstSubarray
+		p.Used = pl.next
+		if p.Used <= p.Geom.Subarrays || pl.group <= 0 {
+			break
+		}
 	}
-	p.Used = pl.next
 	return nil
 }
 

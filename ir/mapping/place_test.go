@@ -1,0 +1,126 @@
+package mapping
+
+import (
+	"slices"
+	"testing"
+)
+
+// layerOf is a layer of groups with nf[g] kept filters and segs[g]
+// segments (codes are not needed to place it).
+func layerOf(n, m, replicas int, nf, segs []int) *Layer {
+	l := &Layer{N: n, M: m, Replicas: replicas}
+	for g := range nf {
+		var grp Group
+		for f := 0; f < nf[g]; f++ {
+			grp.Filters = append(grp.Filters, g*100+f)
+		}
+		for s := 0; s < segs[g]; s++ {
+			grp.Segs = append(grp.Segs, [2]int{s, s + 1})
+		}
+		l.Groups = append(l.Groups, grp)
+	}
+	return l
+}
+
+// TestPlaceIdenticalRows: the tiles of one replica are slot-major over
+// consecutive sub-arrays, every slot at the same rows, so the r-th filter
+// of every tile in a slot is at one row address (what one gbmac needs).
+func TestPlaceIdenticalRows(t *testing.T) {
+	tile := func(r, g, s, sa, row, from, to int) Tile { return Tile{r, g, s, sa, row, from, to} }
+	for _, c := range []struct {
+		name string
+		l    *Layer
+		want []Tile
+	}{
+		{
+			// 2 segments of 6 filters (h = 8+48 = 56, 4 slots of 256
+			// rows): slots 0 and 1 of one sub-array (capacity first:
+			// replicas spend spare sub-arrays); the replica is the
+			// next sub-array, same rows.
+			"segments", layerOf(8, 8, 2, []int{6}, []int{2}),
+			[]Tile{tile(0, 0, 0, 5, 0, 0, 6), tile(0, 0, 1, 5, 56, 0, 6), tile(1, 0, 0, 6, 0, 0, 6), tile(1, 0, 1, 6, 56, 0, 6)},
+		},
+		{
+			// 10 filters, 3 per sub-array (rows 8+3*8 = 32 of 32): parts
+			// of ceil(10/4) = 3 filters, the last shorter.
+			"parts", layerOf(8, 8, 1, []int{10}, []int{1}),
+			nil, // checked below with 32 rows
+		},
+		{
+			// depthwise: 5 groups of one filter, h = 16, 16 slots: 5
+			// tiles slot-major over ceil(5/16) = 1 sub-array.
+			"depthwise", layerOf(8, 8, 1, []int{1, 1, 1, 1, 1}, []int{1, 1, 1, 1, 1}),
+			[]Tile{tile(0, 0, 0, 5, 0, 0, 1), tile(0, 1, 0, 5, 16, 0, 1), tile(0, 2, 0, 5, 32, 0, 1), tile(0, 3, 0, 5, 48, 0, 1), tile(0, 4, 0, 5, 64, 0, 1)},
+		},
+	} {
+		rows := 256
+		if c.name == "parts" {
+			rows = 32
+			c.want = []Tile{tile(0, 0, 0, 5, 0, 0, 3), tile(0, 0, 0, 6, 0, 3, 6), tile(0, 0, 0, 7, 0, 6, 9), tile(0, 0, 0, 8, 0, 9, 10)}
+		}
+		p := placer{rows: rows, next: 5}
+		if err := p.place(c.l); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(c.l.Tiles, c.want) {
+			t.Errorf("%s: tiles\n%v\nwant\n%v", c.name, c.l.Tiles, c.want)
+		}
+	}
+	// Slot-major: 20 one-filter groups with 2 segments = 40 tiles of 16
+	// rows, 16 slots: 3 sub-arrays, tile u in sub-array u%3, slot u/3.
+	l := layerOf(8, 8, 1, slices.Repeat([]int{1}, 20), slices.Repeat([]int{2}, 20))
+	p := placer{rows: 256}
+	if err := p.place(l); err != nil {
+		t.Fatal(err)
+	}
+	for u, tl := range l.Tiles {
+		if tl.SA != u%3 || tl.Row != u/3*16 || tl.Grp != u/2 || tl.Seg != u%2 {
+			t.Fatalf("tile %d: %+v, want sub-array %d row %d group %d segment %d", u, tl, u%3, u/3*16, u/2, u%2)
+		}
+	}
+	if p.next != 3 {
+		t.Errorf("next sub-array %d, want 3", p.next)
+	}
+}
+
+// TestPlaceBankAlignment: a layer that fits one group but would cross a
+// bank boundary starts at the next bank on a target with group
+// instructions; larger layers, and every layer of a serial target, are
+// packed without gaps.
+func TestPlaceBankAlignment(t *testing.T) {
+	for _, c := range []struct {
+		group, next, subarrays, want int
+	}{
+		{64, 62, 4, 64},  // would cross 64: moved to bank 1
+		{64, 60, 4, 60},  // fits before the boundary
+		{0, 62, 4, 62},   // serial target: no alignment
+		{64, 62, 70, 62}, // larger than a bank: several groups anyway
+		{2, 62, 4, 62},   // larger than a group
+	} {
+		p := placer{rows: 256, next: c.next, bank: 64, group: c.group}
+		l := layerOf(8, 8, 1, []int{31}, []int{c.subarrays})
+		if err := p.place(l); err != nil {
+			t.Fatal(err)
+		}
+		if l.Tiles[0].SA != c.want || p.next != c.want+c.subarrays {
+			t.Errorf("%+v: first sub-array %d, next %d; want %d, %d", c, l.Tiles[0].SA, p.next, c.want, c.want+c.subarrays)
+		}
+	}
+}
+
+// TestPlanDropsAlignmentWhenFull: the bank alignment gaps are given up
+// when they would make the model larger than the target.
+func TestPlanDropsAlignmentWhenFull(t *testing.T) {
+	for _, c := range []struct{ subarrays, second int }{{8, 4}, {6, 3}} {
+		p := &Plan{Geom: Geometry{Rows: 256, Subarrays: c.subarrays, PerBank: 4, Group: 4}}
+		for range 2 {
+			p.Layers = append(p.Layers, layerOf(8, 8, 1, []int{31}, []int{3}))
+		}
+		if err := p.place([]int{1, 1}); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Layers[1].FirstSubarray; got != c.second || p.Used != c.second+3 {
+			t.Errorf("%d sub-arrays: second layer at %d, %d used; want %d, %d", c.subarrays, got, p.Used, c.second, c.second+3)
+		}
+	}
+}
