@@ -46,6 +46,8 @@ type asmParser struct {
 	errs   []error
 	labels map[string]int64
 	fixups []fixup
+	// stream entries given as labels: index into p.Streams -> label
+	streamFixups []fixup
 	// constant block being filled by .data lines
 	constOpen bool
 	constLen  int
@@ -309,6 +311,8 @@ func (ps *asmParser) directive(code string) {
 			return
 		}
 		ps.p.Sources = append(ps.p.Sources, s)
+	case ".stream":
+		ps.stream(args)
 	case ".input", ".output":
 		ps.port(dir, args)
 	case ".const":
@@ -368,6 +372,38 @@ func (ps *asmParser) directive(code string) {
 	default:
 		ps.errorf("unknown directive %s", dir)
 	}
+}
+
+// stream parses ".stream N entry=LABEL|PC" (format v1.5): stream N, given
+// in order 0, 1, ..., starts at the label or instruction index.
+func (ps *asmParser) stream(args []string) {
+	if len(args) != 2 {
+		ps.errorf(".stream: want: .stream <index> entry=<label or pc>")
+		return
+	}
+	idx, ok := ps.uint(".stream", "index", args[0], math.MaxInt32)
+	if !ok {
+		return
+	}
+	if idx != uint64(len(ps.p.Streams)) {
+		ps.errorf(".stream: index %d out of order (want %d)", idx, len(ps.p.Streams))
+		return
+	}
+	m, ok := ps.kv(".stream", args[1:], "entry")
+	if !ok {
+		return
+	}
+	e := m["entry"]
+	if pc, err := strconv.ParseUint(e, 0, 32); err == nil {
+		ps.p.Streams = append(ps.p.Streams, uint32(pc))
+		return
+	}
+	if !identRE.MatchString(e) && !isAutoLabel(e) {
+		ps.errorf(".stream: entry=%q: want a label or an instruction index", e)
+		return
+	}
+	ps.streamFixups = append(ps.streamFixups, fixup{pc: len(ps.p.Streams), label: e, line: ps.line})
+	ps.p.Streams = append(ps.p.Streams, 0)
 }
 
 func (ps *asmParser) port(dir string, args []string) {
@@ -494,6 +530,8 @@ func (ps *asmParser) instr(code, comment string) {
 			continue
 		case FReg:
 			v, err = parsePrefixed(s, "r", NumRegs)
+		case FAddr:
+			v, err = parseAddr(s)
 		case FVReg:
 			v, err = parsePrefixed(s, "v", NumVRegs)
 		case FPReg:
@@ -575,6 +613,19 @@ func parsePrefixed(s, prefix string, n int64) (int64, error) {
 	return int64(v), nil
 }
 
+// parseAddr parses "[rN]", a register address with no offset (the base
+// sub-array of a group instruction).
+func parseAddr(s string) (int64, error) {
+	if len(s) < 3 || s[0] != '[' || s[len(s)-1] != ']' {
+		return 0, fmt.Errorf("want a register address like [r3] (no offset), got %q", s)
+	}
+	v, err := parsePrefixed(strings.TrimSpace(s[1:len(s)-1]), "r", NumRegs)
+	if err != nil {
+		return 0, fmt.Errorf("want a register address like [r3] (no offset), got %q", s)
+	}
+	return v, nil
+}
+
 // parseBase parses "[rN]", "[rN+imm]", "[rN-imm]" or "[imm]" (= [r0+imm]).
 func parseBase(s string) (reg, off int64, err error) {
 	bad := fmt.Errorf("want an address like [r3+16], got %q", s)
@@ -616,6 +667,15 @@ func (ps *asmParser) resolve() {
 			continue
 		}
 		ps.p.Code[f.pc].Args[f.arg] = pc
+	}
+	for _, f := range ps.streamFixups {
+		pc, ok := ps.labels[f.label]
+		if !ok {
+			ps.line = f.line
+			ps.errorf(".stream %d: undefined label %q", f.pc, f.label)
+			continue
+		}
+		ps.p.Streams[f.pc] = uint32(pc)
 	}
 	ps.line = 0
 }

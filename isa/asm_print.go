@@ -46,6 +46,35 @@ func PrintAsm(w io.Writer, p *Program) error {
 		b.str("# the hardware description it was compiled for (pimc target show -json):\n")
 		b.quotedLines(".targetdesc", p.TargetDesc)
 	}
+	// Labels: symbols first, then automatic .L<pc> labels for branch targets.
+	labels := map[int64][]string{}
+	for _, s := range p.Symbols {
+		labels[int64(s.PC)] = append(labels[int64(s.PC)], s.Name)
+	}
+	autoLabel := func(t int64) {
+		if t >= 0 && t <= int64(len(p.Code)) && len(labels[t]) == 0 {
+			labels[t] = []string{".L" + strconv.FormatInt(t, 10)}
+		}
+	}
+	for _, e := range p.Streams {
+		autoLabel(int64(e))
+	}
+	for _, in := range p.Code {
+		info := in.Op.Info()
+		if info == nil || len(info.Fields) == 0 || info.Fields[len(info.Fields)-1].Kind != FTarget {
+			continue
+		}
+		autoLabel(in.Args[len(info.Fields)-1])
+	}
+	targetName := func(t int64) string {
+		if l := labels[t]; len(l) > 0 {
+			return l[0]
+		}
+		return strconv.FormatInt(t, 10)
+	}
+	for i, e := range p.Streams {
+		fmt.Fprintf(b, ".stream %d entry=%s\n", i, targetName(int64(e)))
+	}
 	for i, s := range p.Sources {
 		fmt.Fprintf(b, ".source %d layer=%s node=%s value=%s", i, strconv.Quote(s.Layer), strconv.Quote(s.Node), strconv.Quote(s.Value))
 		if s.MACs != 0 {
@@ -121,27 +150,6 @@ func PrintAsm(w io.Writer, p *Program) error {
 		b.line()
 	}
 
-	// Labels: symbols first, then automatic .L<pc> labels for branch targets.
-	labels := map[int64][]string{}
-	for _, s := range p.Symbols {
-		labels[int64(s.PC)] = append(labels[int64(s.PC)], s.Name)
-	}
-	for _, in := range p.Code {
-		info := in.Op.Info()
-		if info == nil || len(info.Fields) == 0 || info.Fields[len(info.Fields)-1].Kind != FTarget {
-			continue
-		}
-		t := in.Args[len(info.Fields)-1]
-		if t >= 0 && t <= int64(len(p.Code)) && len(labels[t]) == 0 {
-			labels[t] = []string{".L" + strconv.FormatInt(t, 10)}
-		}
-	}
-	targetName := func(t int64) string {
-		if l := labels[t]; len(l) > 0 {
-			return l[0]
-		}
-		return strconv.FormatInt(t, 10)
-	}
 	for pc, in := range p.Code {
 		if b.err != nil {
 			return b.err
@@ -327,6 +335,9 @@ func appendInstr(buf []byte, in Instr, target func(int64) string) []byte {
 			buf = strconv.AppendInt(append(buf, sign), off, 10)
 			buf = append(buf, ']')
 			i++
+		case FAddr:
+			buf = strconv.AppendInt(append(buf, "[r"...), x, 10)
+			buf = append(buf, ']')
 		case FVReg:
 			buf = strconv.AppendInt(append(buf, 'v'), x, 10)
 		case FPReg:

@@ -13,7 +13,7 @@ import (
 const (
 	Magic        = "PIMB\x00\r\n\x1a"
 	FormatMajor  = 1
-	FormatMinor  = 4 // highest minor version read; files with no optional section are written as 1.0
+	FormatMinor  = 5 // highest minor version read; files with no optional section are written as 1.0
 	headerSize   = 56
 	sectionEntry = 24
 )
@@ -43,12 +43,16 @@ const (
 	// hardware description the program was compiled for (opaque bytes
 	// here; target writes and reads them).
 	SecTargetDesc SectionKind = 12
+	// SecStreams (v1.5, optional) holds Program.Streams: u32 count, then
+	// count x u32 entry pcs.
+	SecStreams SectionKind = 13
 )
 
 var sectionNames = map[SectionKind]string{
 	SecCode: "code", SecTarget: "target", SecSources: "sources", SecSrcmap: "srcmap",
 	SecWeights: "weights", SecConsts: "consts", SecPorts: "ports", SecSymbols: "symbols",
 	SecHost: "host", SecSrcMACs: "srcmacs", SecPortSegs: "portsegs", SecTargetDesc: "targetdesc",
+	SecStreams: "streams",
 }
 
 func (k SectionKind) String() string {
@@ -172,6 +176,16 @@ func EncodeBinary(p *Program) ([]byte, error) {
 		add(SecTargetDesc, w.take())
 		minor = 4
 	}
+	if len(p.Streams) > 0 {
+		w.u32(uint32(len(p.Streams)))
+		for _, pc := range p.Streams {
+			w.u32(pc)
+		}
+		add(SecStreams, w.take())
+	}
+	if len(p.Streams) > 0 || usesV15(p.Code) {
+		minor = 5
+	}
 
 	// Header, table, data.
 	n := len(secs)
@@ -246,7 +260,21 @@ func EncodedSize(p *Program) int64 {
 		sections++
 		n += int64(len(p.TargetDesc))
 	}
+	if len(p.Streams) > 0 {
+		sections++
+		n += 4 + 4*int64(len(p.Streams))
+	}
 	return headerSize + sectionEntry*sections + n
+}
+
+// usesV15 reports whether code has an instruction added in ISA v1.5.
+func usesV15(code []Instr) bool {
+	for _, in := range code {
+		if in.Op.SinceV15() {
+			return true
+		}
+	}
+	return false
 }
 
 // declaresMACs reports whether some source has a declared MAC count.
@@ -370,7 +398,7 @@ func DecodeBinary(data []byte) (*Program, error) {
 		}
 		p.Code[i] = in
 	}
-	for _, k := range []SectionKind{SecTarget, SecSources, SecSrcmap, SecWeights, SecConsts, SecPorts, SecSymbols, SecHost, SecSrcMACs, SecPortSegs, SecTargetDesc} {
+	for _, k := range []SectionKind{SecTarget, SecSources, SecSrcmap, SecWeights, SecConsts, SecPorts, SecSymbols, SecHost, SecSrcMACs, SecPortSegs, SecTargetDesc, SecStreams} {
 		b, ok := secs[k]
 		if !ok {
 			continue
@@ -484,6 +512,16 @@ func decodeSection(p *Program, r *rbuf) {
 		}
 		p.TargetDesc = bytes.Clone(r.b)
 		r.off = len(r.b)
+	case SecStreams:
+		n := r.count(4)
+		if r.err == nil && n == 0 {
+			r.fail("no streams: a program without streams has no streams section")
+			return
+		}
+		p.Streams = make([]uint32, n)
+		for i := range p.Streams {
+			p.Streams[i] = r.u32()
+		}
 	case SecSrcMACs:
 		// Decoded after sources (see the section order in DecodeBinary).
 		if len(r.b) != 8*len(p.Sources) {

@@ -15,6 +15,7 @@ type Builder struct {
 	srcIndex  map[Source]int32
 	labels    map[string]int
 	fixups    []builderFixup
+	streams   []string // entry label of each stream (Stream)
 	autoLabel int
 	nextConst uint32
 	err       error
@@ -139,6 +140,25 @@ func (b *Builder) NewLabel(prefix string) string {
 	}
 }
 
+// Stream makes label the entry of stream n (format v1.5, docs/PARALLEL.md
+// §2): stream n runs on controller n. Streams are numbered 0, 1, ...
+// without gaps; the label may be defined before or after. A program that
+// never calls Stream has no streams section (one stream at pc 0).
+func (b *Builder) Stream(n int, label string) {
+	if n < 0 || n > 1<<16 {
+		b.fail("Stream(%d, %q): stream index out of range", n, label)
+		return
+	}
+	for len(b.streams) <= n {
+		b.streams = append(b.streams, "")
+	}
+	if b.streams[n] != "" {
+		b.fail("Stream(%d, %q): stream %d already starts at %q", n, label, n, b.streams[n])
+		return
+	}
+	b.streams[n] = label
+}
+
 // AddConst places data in constant memory after the previous block and
 // returns its address.
 func (b *Builder) AddConst(name string, data []int32) uint32 {
@@ -172,6 +192,17 @@ func (b *Builder) Program() (*Program, error) {
 		}
 		in := &b.p.Code[f.pc]
 		in.Args[len(in.Op.Info().Fields)-1] = int64(pc)
+	}
+	for i, l := range b.streams {
+		pc, ok := b.labels[l]
+		switch {
+		case l == "":
+			b.fail("stream %d has no entry (streams are numbered 0, 1, ... without gaps)", i)
+		case !ok:
+			b.fail("stream %d: undefined label %q", i, l)
+		default:
+			b.p.Streams = append(b.p.Streams, uint32(pc))
+		}
 	}
 	if b.err != nil {
 		return nil, b.err

@@ -1,7 +1,7 @@
 // Package isa defines the instruction set of pimc's SOT-MRAM processing-in-memory
 // engine (docs/ISA.md is the specification): opcodes and their operand layouts,
 // the Program a compiler emits (code, weight-stationary sub-array images,
-// constants, I/O ports, source map), the versioned binary format (.pimb), the
+// constants, I/O ports, source map, v1.5 instruction streams), the versioned binary format (.pimb), the
 // assembly text format (.pasm) and the loader check Validate.
 //
 // It is a leaf package. Allowed imports: the standard library. The hardware

@@ -28,6 +28,10 @@ const (
 	OpBlt     Opcode = 0x13
 	OpBge     Opcode = 0x14
 	OpDbnz    Opcode = 0x15
+	// Tokens (v1.5): synchronisation between the streams of several
+	// controllers (docs/PARALLEL.md §2).
+	OpTsig  Opcode = 0x16
+	OpTwait Opcode = 0x17
 )
 
 // Buffer instructions (unit buf).
@@ -52,6 +56,10 @@ const (
 	OpAccclr Opcode = 0x36
 	OpAccadd Opcode = 0x37
 	OpBmac   Opcode = 0x38
+	// Group instructions (v1.5): one instruction drives n consecutive
+	// sub-arrays of one bank (docs/PARALLEL.md §2).
+	OpGwrp  Opcode = 0x39
+	OpGbmac Opcode = 0x3A
 )
 
 // DPU instructions (unit dpu; vector loads and stores also use buf).
@@ -69,6 +77,7 @@ const (
 	OpVrq    Opcode = 0x4A
 	OpVclip  Opcode = 0x4B
 	OpVacc   Opcode = 0x4C
+	OpGvacc  Opcode = 0x4D // v1.5 group form of vacc
 )
 
 // Unit is a hardware unit class an instruction occupies; its latency and energy
@@ -120,6 +129,7 @@ const (
 	FTarget                      // branch target: absolute instruction index, 32 bits unsigned
 	FUImm                        // unsigned immediate of Width bits
 	FSImm                        // signed (two's complement) immediate of Width bits
+	FAddr                        // scalar register printed as "[rX]": an address with no offset field (v1.5 group bases)
 )
 
 // Field is one operand field of an instruction word.
@@ -143,6 +153,7 @@ const MaxArgs = 8
 
 func reg(n string) Field           { return Field{n, FReg, 5} }
 func base(n string) Field          { return Field{n, FBase, 5} }
+func addr(n string) Field          { return Field{n, FAddr, 5} }
 func vreg(n string) Field          { return Field{n, FVReg, 3} }
 func preg(n string) Field          { return Field{n, FPReg, 2} }
 func acc(n string) Field           { return Field{n, FAcc, 4} }
@@ -178,6 +189,8 @@ var opTable = map[Opcode]*OpInfo{
 	OpBlt:     {"blt", []Field{reg("ra"), reg("rb"), fTarget}, UnitCtrl},
 	OpBge:     {"bge", []Field{reg("ra"), reg("rb"), fTarget}, UnitCtrl},
 	OpDbnz:    {"dbnz", []Field{reg("ra"), fTarget}, UnitCtrl},
+	OpTsig:    {"tsig", []Field{uimm("t", 16)}, UnitCtrl},
+	OpTwait:   {"twait", []Field{uimm("t", 16)}, UnitCtrl},
 
 	OpLd:    {"ld", []Field{reg("rd"), base("ra"), simm("imm", 32)}, UnitBuf},
 	OpSt:    {"st", []Field{reg("rs"), base("ra"), simm("imm", 32)}, UnitBuf},
@@ -196,6 +209,8 @@ var opTable = map[Opcode]*OpInfo{
 	OpAccclr: {"accclr", []Field{base("ra"), uimm("sa", 14), acc("acc")}, UnitShadd},
 	OpAccadd: {"accadd", []Field{base("ra"), uimm("sa", 14), acc("acc"), base("rb"), uimm("sa2", 14), acc("acc2")}, UnitShadd},
 	OpBmac:   {"bmac", []Field{base("ra"), uimm("sa", 14), uimm("rowa", 10), base("rb"), uimm("rowb", 10), acc("acc"), uimm("shift", 5), fSign}, UnitSense | UnitCount | UnitShadd},
+	OpGwrp:   {"gwrp", []Field{addr("ra"), uimm("n", 12), base("rb"), uimm("row", 10), preg("p"), uimm("bit", 5)}, UnitWrite},
+	OpGbmac:  {"gbmac", []Field{addr("ra"), uimm("n", 12), uimm("rowa", 10), base("rb"), uimm("rowb", 10), acc("acc"), uimm("shift", 5), fSign}, UnitSense | UnitCount | UnitShadd},
 
 	OpSetvl:  {"setvl", []Field{base("ra"), simm("imm", 24)}, UnitDPU},
 	OpVld:    {"vld", []Field{vreg("vd"), base("ra"), simm("imm", 24), simm("stride", 16)}, UnitDPU | UnitBuf},
@@ -210,6 +225,7 @@ var opTable = map[Opcode]*OpInfo{
 	OpVrq:    {"vrq", []Field{vreg("vd"), vreg("va"), vreg("vb"), vreg("vm"), uimm("shift", 6), fMode, fType}, UnitDPU},
 	OpVclip:  {"vclip", []Field{vreg("vd"), vreg("va"), simm("lo", 24), simm("hi", 24)}, UnitDPU},
 	OpVacc:   {"vacc", []Field{vreg("vd"), base("ra"), uimm("lane", 12), base("rb"), uimm("sa", 14), acc("acc"), uimm("clr", 1)}, UnitDPU | UnitShadd},
+	OpGvacc:  {"gvacc", []Field{vreg("vd"), base("ra"), uimm("lane", 12), addr("rb"), uimm("n", 12), uimm("lstride", 8), acc("acc"), uimm("clr", 1)}, UnitDPU | UnitShadd},
 }
 
 var byMnemonic = func() map[string]Opcode {
@@ -232,6 +248,15 @@ var byMnemonic = func() map[string]Opcode {
 	}
 	return m
 }()
+
+// IsGroup reports whether op is a group instruction (gwrp, gbmac, gvacc),
+// which addresses n consecutive sub-arrays [r[a], r[a]+n) of one bank.
+func (op Opcode) IsGroup() bool { return op == OpGwrp || op == OpGbmac || op == OpGvacc }
+
+// SinceV15 reports whether op was added in ISA v1.5 (the group and token
+// instructions): a program using one is written as format 1.5, so an older
+// reader refuses it by its version instead of by an unknown opcode.
+func (op Opcode) SinceV15() bool { return op.IsGroup() || op == OpTsig || op == OpTwait }
 
 // Info returns the description of op, or nil if op is not defined.
 func (op Opcode) Info() *OpInfo { return opTable[op] }

@@ -27,6 +27,20 @@ type Program struct {
 	// bytes; target.Embedded parses and checks it. nil in older files and
 	// in hand-written assembly that does not give one.
 	TargetDesc []byte
+	// Streams is the optional list of instruction streams (the .pimb
+	// streams section, format v1.5): stream i starts at pc Streams[i] and
+	// runs on controller i (docs/PARALLEL.md §2). nil (every older file)
+	// means one stream at pc 0 on controller 0.
+	Streams []uint32
+}
+
+// StreamEntries is the entry pc of every stream: Streams, or the single
+// stream at pc 0 of a program without a streams section.
+func (p *Program) StreamEntries() []uint32 {
+	if len(p.Streams) == 0 {
+		return []uint32{0}
+	}
+	return p.Streams
 }
 
 // Source names what an instruction or weight row implements, so costs can be
@@ -146,6 +160,31 @@ type Arch struct {
 	ActBufferWords  int
 	ActWordBits     int
 	ConstWords      int
+
+	// Banks is the number of banks (sub-arrays per bank = Subarrays /
+	// Banks); a group instruction's sub-arrays lie in one bank. 0 is read
+	// as 1.
+	Banks int
+	// The parallel engine (v1.5, the target's parallel section,
+	// docs/PARALLEL.md §3): controllers (streams), the most sub-arrays of
+	// one group instruction, and token counters. All 0 on a serial
+	// machine (a description without the section): one controller, no
+	// group instructions, no tokens.
+	Controllers    int
+	GroupSubarrays int
+	Tokens         int
+}
+
+// NumControllers is the number of controllers (streams) of the machine:
+// Controllers, or 1 on a serial machine.
+func (a *Arch) NumControllers() int { return max(a.Controllers, 1) }
+
+// SubarraysPerBank is the number of sub-arrays of one bank.
+func (a *Arch) SubarraysPerBank() int {
+	if a.Banks <= 0 {
+		return a.Subarrays
+	}
+	return a.Subarrays / a.Banks
 }
 
 // Fixed register-file sizes of ISA v1.

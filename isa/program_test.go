@@ -79,6 +79,10 @@ func randProgram(r *rand.Rand) *Program {
 	// Opaque sections (host v1.1, targetdesc v1.4): text lines, quotes,
 	// '#', carriage returns, invalid UTF-8, with or without a final newline.
 	p.Host, p.TargetDesc = randBytes(r), randBytes(r)
+	// Streams (v1.5): entries inside the code, at its end or beyond.
+	for range r.IntN(4) {
+		p.Streams = append(p.Streams, uint32(r.IntN(len(p.Code)+3)))
+	}
 	return p
 }
 

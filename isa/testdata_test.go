@@ -193,7 +193,13 @@ func TestOldBinariesLoad(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no frozen binaries in %s/v1.3 (%v)", testdataDir, err)
 	}
-	arch := target.Default().Arch()
+	// They were compiled for the default of their time, the serial
+	// machine (docs/PARALLEL.md §4).
+	serial, err := target.Preset("sot-mram-45nm-serial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	arch := serial.Arch()
 	for _, name := range files {
 		dump, err := os.ReadFile(name)
 		if err != nil {

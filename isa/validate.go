@@ -116,7 +116,29 @@ func (v *validator) run() {
 	v.checkConsts()
 	v.checkPorts()
 	v.checkSymbols()
+	v.checkStreams()
 	v.checkCode()
+}
+
+// checkStreams checks the streams section (format v1.5): at most one
+// stream per controller, each entry inside the code.
+func (v *validator) checkStreams() {
+	if len(v.p.Streams) > v.a.NumControllers() {
+		v.addf("streams: %d streams, but target %q has %d controller(s)%s", len(v.p.Streams), v.a.Name, v.a.NumControllers(), serialNote(v.a))
+	}
+	for i, pc := range v.p.Streams {
+		if uint64(pc) >= uint64(len(v.p.Code)) {
+			v.addf("streams[%d]: entry pc %d outside the code (%d instructions)", i, pc, len(v.p.Code))
+		}
+	}
+}
+
+// serialNote explains a refused parallel feature on a serial machine.
+func serialNote(a Arch) string {
+	if a.Controllers == 0 {
+		return " (a description without a parallel section is the serial machine)"
+	}
+	return ""
 }
 
 // lazyWhere formats "code[pc] (mnemonic)" only when a problem is reported.
@@ -342,9 +364,65 @@ func (v *validator) checkCode() {
 				v.addf("%s: %s address %d (+%d) outside %d words", where, mem, x[i+1], n, size)
 			}
 		}
+		// groupOK checks the group size n of a group instruction and, for
+		// a static base (r0: sub-arrays 0..n-1), that the group stays in
+		// the first bank; it reports whether the base is static.
+		groupOK := func(i int, n int64) bool {
+			switch {
+			case a.GroupSubarrays == 0:
+				v.addf("%s: group instructions need a target with a parallel section (group_subarrays)%s", where, serialNote(a))
+				return false
+			case n < 1 || n > int64(a.GroupSubarrays):
+				v.addf("%s: group of %d sub-arrays outside 1..%d (group_subarrays)", where, n, a.GroupSubarrays)
+				return false
+			case x[i] == 0 && n > int64(a.SubarraysPerBank()):
+				v.addf("%s: group of sub-arrays [0, %d) crosses the bank boundary at %d", where, n, a.SubarraysPerBank())
+				return false
+			}
+			return x[i] == 0
+		}
 		switch in.Op {
 		case OpHalt:
 			halt = true
+		case OpTsig, OpTwait:
+			if x[0] >= int64(a.Tokens) {
+				v.addf("%s: token %d out of range (target has %d)%s", where, x[0], a.Tokens, serialNote(a))
+			}
+		case OpGwrp: // ra, n, rb, row, p, bit
+			s := groupOK(0, x[1])
+			r := static(2) && rowOK("row", x[3])
+			for j := int64(0); j < x[1] && s; j++ {
+				if r {
+					note(firstWrite, rowKey{j, x[3]}, pc)
+				} else if _, ok := firstAnyRow[j]; !ok {
+					firstAnyRow[j] = pc
+				}
+			}
+			if !s && firstAny < 0 {
+				firstAny = pc
+			}
+			if x[5] >= int64(a.ActWordBits) {
+				v.addf("%s: bit %d beyond the %d-bit buffer word", where, x[5], a.ActWordBits)
+			}
+		case OpGbmac: // ra, n, rowa, rb, rowb, acc, shift, sign
+			s := groupOK(0, x[1])
+			ra := rowOK("rowa", x[2])
+			rb := static(3) && rowOK("rowb", x[4])
+			for j := int64(0); j < x[1] && s; j++ {
+				if ra {
+					reads = append(reads, read{pc, j, x[2]})
+				}
+				if rb {
+					reads = append(reads, read{pc, j, x[4]})
+				}
+			}
+			accOK(x[5])
+		case OpGvacc: // vd, ra, lane, rb, n, lstride, acc, clr
+			groupOK(3, x[4])
+			if last := x[2] + (x[4]-1)*x[5]; static(1) && x[4] >= 1 && last >= int64(a.DPULanes) {
+				v.addf("%s: lanes %d..%d (stride %d) out of range (target has %d lanes)", where, x[2], last, x[5], a.DPULanes)
+			}
+			accOK(x[6])
 		case OpJmp, OpBeq, OpBne, OpBlt, OpBge, OpDbnz:
 			t := x[len(info.Fields)-1]
 			if t >= int64(len(p.Code)) {

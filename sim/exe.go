@@ -78,6 +78,9 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 	if err := isa.Validate(prog, arch); err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
+	if err := notSimulated(prog); err != nil {
+		return nil, err
+	}
 	e := &Executable{Prog: prog, Target: tgt, Arch: arch}
 	e.words = (arch.Cols + 63) / 64
 	e.code = make([]inst, len(prog.Code))
@@ -97,6 +100,20 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 	e.cost = newCostTable(tgt)
 	e.sharedPorts = sharedPorts(prog.Ports)
 	return e, nil
+}
+
+// notSimulated refuses the parts of ISA v1.5 this simulator does not
+// execute yet: several streams, group and token instructions.
+func notSimulated(p *isa.Program) error {
+	if len(p.Streams) > 1 { // one stream runs from its entry (exec)
+		return fmt.Errorf("sim: streams: %d streams; this simulator runs one stream (the parallel engine is being built, docs/PARALLEL.md)", len(p.Streams))
+	}
+	for pc, in := range p.Code {
+		if in.Op.SinceV15() {
+			return fmt.Errorf("sim: code[%d] (%v): not simulated yet (ISA v1.5, docs/PARALLEL.md)", pc, in.Op)
+		}
+	}
+	return nil
 }
 
 // writesReg reports which operand of op (if any) is a destination scalar
@@ -163,7 +180,7 @@ type costTable struct {
 // kind indexes the cost table in the simulator; the order is target.OpKinds.
 type kind = target.OpKind
 
-const numKinds = int(target.OpBufferWrite) + 1
+const numKinds = target.NumOpKinds
 
 // ps converts ns to integer picoseconds (the costs are given to at most
 // picosecond precision in practice; rounding makes the clock exact).

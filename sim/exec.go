@@ -90,7 +90,7 @@ func (m *Machine) exec(st *RunStats) error {
 	var steps int64
 	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
 
-	pc := 0
+	pc := int(e.Prog.StreamEntries()[0])
 	// The issue clock and the latest unit completion live in locals
 	// (registers) in the loop; nothing reads them after the run (Reset
 	// zeroes the timing state).

@@ -4,7 +4,10 @@
 // each number with an explicit unit and a provenance string saying where it
 // comes from. Descriptions are YAML or JSON files, decoded strictly and
 // validated; the built-in preset sot-mram-45nm holds the defaults of
-// docs/PAPER.md §4.
+// docs/PAPER.md §4 plus the optional parallel section (controllers, group
+// instructions, tokens: docs/PARALLEL.md §3), and sot-mram-45nm-serial is
+// the same machine without that section, the default of ISA v1.0-v1.4
+// with its fingerprint.
 //
 // One validated description drives both the compiler and the simulator
 // (Target.Arch gives the ISA-visible part, Target.Cost the normalised cost

@@ -26,6 +26,11 @@ func (t *Target) archText() string {
 	} {
 		fmt.Fprintf(&b, "%s=%d\n", kv.k, kv.v)
 	}
+	// The parallel engine (docs/PARALLEL.md §3), only when the section is
+	// present: a description without it keeps its fingerprint.
+	if p := t.Parallel; p != nil {
+		fmt.Fprintf(&b, "controllers=%d\ngroup_subarrays=%d\ntokens=%d\n", p.Controllers.Value, p.GroupSubarrays.Value, p.Tokens.Value)
+	}
 	return b.String()
 }
 
@@ -45,7 +50,13 @@ func (t *Target) CostFingerprint() [32]byte {
 	b.WriteString(t.archText())
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 	fmt.Fprintf(&b, "buffer_port_words=%d\nclock_ghz=%s\ntechnology_nm=%s\n", t.Geometry.BufferPortWords.Value, f(t.ClockGHz()), f(t.Technology.Value))
+	if p := t.Parallel; p != nil {
+		fmt.Fprintf(&b, "issue_width=%d\nbuffer_ports=%d\n", p.IssueWidth.Value, p.BufferPorts.Value)
+	}
 	for _, k := range OpKinds() {
+		if !t.HasOp(k) {
+			continue // an optional entry the description omits
+		}
 		c := t.Cost(k)
 		fmt.Fprintf(&b, "op.%s=%s ns %s fJ/%s\n", k, f(c.LatencyNS), f(c.EnergyFJ), k.Per())
 	}
@@ -60,7 +71,7 @@ func (t *Target) CostFingerprint() [32]byte {
 // sizing the simulator's state.
 func (t *Target) Arch() isa.Arch {
 	g := &t.Geometry
-	return isa.Arch{
+	a := isa.Arch{
 		Name:            t.Name,
 		Fingerprint:     t.Fingerprint(),
 		Subarrays:       int(t.Subarrays()),
@@ -73,5 +84,12 @@ func (t *Target) Arch() isa.Arch {
 		ActBufferWords:  int(g.ActBufferWords.Value),
 		ActWordBits:     int(g.ActWordBits.Value),
 		ConstWords:      int(g.ConstWords.Value),
+		Banks:           int(g.Banks.Value),
 	}
+	if p := t.Parallel; p != nil {
+		a.Controllers = int(p.Controllers.Value)
+		a.GroupSubarrays = int(t.GroupSubarrays())
+		a.Tokens = int(p.Tokens.Value)
+	}
+	return a
 }

@@ -23,6 +23,12 @@ var presetFS embed.FS
 // DefaultPreset is the name of the built-in default description.
 const DefaultPreset = "sot-mram-45nm"
 
+// SerialPreset is the default description of ISA v1.0-v1.4: the default
+// without its parallel section, with the old default's fingerprint, for
+// programs compiled before the parallel engine that do not embed their
+// description (docs/PARALLEL.md §4).
+const SerialPreset = "sot-mram-45nm-serial"
+
 // Error lists every problem found in a hardware description.
 type Error struct {
 	File     string
@@ -146,9 +152,12 @@ func parseInto(name string, data []byte, isJSON bool, depth int) (*Target, error
 		if err != nil {
 			return nil, &Error{name, []string{"base: " + err.Error()}}
 		}
+		// An optional section the file omits is the base's; one it gives
+		// takes the base's values for the keys it omits.
+		inheritOptional(reflect.ValueOf(&t).Elem(), reflect.ValueOf(base).Elem())
 		walk(reflect.ValueOf(&t).Elem(), "", func(path string, v reflect.Value) {
-			if !v.FieldByName("set").Bool() {
-				v.Set(lookup(reflect.ValueOf(base).Elem(), path))
+			if b := lookup(reflect.ValueOf(base).Elem(), path); !v.FieldByName("set").Bool() && b.IsValid() {
+				v.Set(b)
 			}
 		})
 	}
@@ -169,7 +178,26 @@ func parseInto(name string, data []byte, isJSON bool, depth int) (*Target, error
 	return &t, nil
 }
 
-// walk calls fn for every Quantity and Count leaf, with its dotted key path.
+// inheritOptional gives t every optional section (a pointer to a struct)
+// that t omits and base has, as a copy of base's.
+func inheritOptional(t, base reflect.Value) {
+	for i := 0; i < t.NumField(); i++ {
+		f, b := t.Field(i), base.Field(i)
+		switch {
+		case !t.Type().Field(i).IsExported():
+		case f.Kind() == reflect.Pointer && f.Type().Elem().Kind() == reflect.Struct:
+			if f.IsNil() && !b.IsNil() {
+				f.Set(reflect.New(f.Type().Elem()))
+				f.Elem().Set(b.Elem())
+			}
+		case f.Kind() == reflect.Struct && f.Type() != reflect.TypeFor[Quantity]() && f.Type() != reflect.TypeFor[Count]():
+			inheritOptional(f, b)
+		}
+	}
+}
+
+// walk calls fn for every Quantity and Count leaf, with its dotted key path;
+// it enters the optional sections (pointers) that are present.
 func walk(v reflect.Value, path string, fn func(string, reflect.Value)) {
 	typ := v.Type()
 	for i := 0; i < typ.NumField(); i++ {
@@ -187,6 +215,9 @@ func walk(v reflect.Value, path string, fn func(string, reflect.Value)) {
 		case reflect.TypeFor[Quantity](), reflect.TypeFor[Count]():
 			fn(p, fv)
 		default:
+			if fv.Kind() == reflect.Pointer && !fv.IsNil() {
+				fv = fv.Elem()
+			}
 			if fv.Kind() == reflect.Struct {
 				walk(fv, p, fn)
 			}
@@ -229,6 +260,43 @@ const (
 	maxCols      = 2048
 	maxSubarrays = 1 << 24
 	maxWords     = 1 << 24
+)
+
+// validateParallel checks the parallel section and the cost entries that
+// come with it (docs/PARALLEL.md §3).
+func (t *Target) validateParallel() []string {
+	var probs []string
+	p := t.Parallel
+	for _, k := range OpKinds() {
+		if k.Optional() && p != nil && !t.HasOp(k) {
+			probs = append(probs, fmt.Sprintf("ops.%s: missing (required with a parallel section: give {latency, energy})", k))
+		}
+	}
+	if p == nil {
+		return probs
+	}
+	count := func(name string, c Count, lo, hi int64, why string) {
+		if c.Value < lo || c.Value > hi {
+			probs = append(probs, fmt.Sprintf("parallel.%s: %d outside [%d, %d]%s", name, c.Value, lo, hi, why))
+		}
+	}
+	count("controllers", p.Controllers, 1, maxControllers, "")
+	count("issue_width", p.IssueWidth, 1, 8, "")
+	// A group lies in one bank: a group_subarrays beyond a bank (a
+	// smaller geometry over the default's parallel section) is capped by
+	// the bank (Target.GroupSubarrays).
+	count("group_subarrays", p.GroupSubarrays, 1, maxGroup, " (its size is a 12-bit field)")
+	count("buffer_ports", p.BufferPorts, 1, maxControllers, "")
+	count("tokens", p.Tokens, 1, maxTokens, " (a token index is a 16-bit field)")
+	return probs
+}
+
+// Limits of the parallel engine: the group size is a 12-bit field, a token
+// index a 16-bit one (docs/ISA.md §3).
+const (
+	maxControllers = 4096
+	maxGroup       = 1<<12 - 1
+	maxTokens      = 1 << 16
 )
 
 // validate checks ranges and units; it assumes every leaf is present.
@@ -291,10 +359,14 @@ func (t *Target) validate() []string {
 			bad("clock: %v %s must be > 0", t.Clock.Value, t.Clock.Unit)
 		}
 	}
+	probs = append(probs, t.validateParallel()...)
 	cols := g.Cols.Value
 	for _, k := range OpKinds() {
 		spec := opSpecs[k]
 		var energy Quantity
+		if !t.HasOp(k) {
+			continue // optional, checked by validateParallel
+		}
 		if k == OpIssue {
 			energy = t.Ops.Issue.Energy
 		} else {

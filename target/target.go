@@ -21,6 +21,31 @@ type Target struct {
 	Ops        Ops      `json:"ops" yaml:"ops"`
 	Area       Area     `json:"area" yaml:"area"`
 	Leakage    Leakage  `json:"leakage" yaml:"leakage"`
+	// Parallel is the optional parallel engine (docs/PARALLEL.md §3):
+	// several controllers, group instructions and tokens. nil is the
+	// serial machine of ISA v1.0-v1.4 (one controller, one instruction
+	// stream), whose fingerprint does not change.
+	Parallel *Parallel `json:"parallel,omitempty" yaml:"parallel,omitempty"`
+}
+
+// Parallel sizes the parallel engine. Controllers, GroupSubarrays and
+// Tokens are architectural (in the fingerprint); IssueWidth and
+// BufferPorts are costs.
+type Parallel struct {
+	// Controllers, each with its own instruction stream, registers and a
+	// DPU of dpu_lanes lanes; stream i runs on controller i.
+	Controllers Count `json:"controllers" yaml:"controllers"`
+	// IssueWidth is the instructions a controller issues per clock.
+	IssueWidth Count `json:"issue_width" yaml:"issue_width"`
+	// GroupSubarrays is the most sub-arrays one group instruction
+	// addresses (a group lies in one bank).
+	GroupSubarrays Count `json:"group_subarrays" yaml:"group_subarrays"`
+	// BufferPorts is the number of independent activation-buffer ports,
+	// each buffer_port_words wide; controller c uses port c mod
+	// buffer_ports.
+	BufferPorts Count `json:"buffer_ports" yaml:"buffer_ports"`
+	// Tokens is the number of token counters (tsig, twait).
+	Tokens Count `json:"tokens" yaml:"tokens"`
 }
 
 // Geometry is the organisation of the machine. Everything except
@@ -59,6 +84,11 @@ type Ops struct {
 	DPUOp       Op      `json:"dpu_op" yaml:"dpu_op"`
 	BufferRead  Op      `json:"buffer_read" yaml:"buffer_read"`
 	BufferWrite Op      `json:"buffer_write" yaml:"buffer_write"`
+	// The costs of the parallel engine (docs/PARALLEL.md §3): optional
+	// without a parallel section, required with one.
+	RowBroadcast *Op `json:"row_broadcast,omitempty" yaml:"row_broadcast,omitempty"` // a gwrp's row to every sub-array of its group
+	Link         *Op `json:"link,omitempty" yaml:"link,omitempty"`                   // a controller reaching another bank (per hop)
+	Sync         *Op `json:"sync,omitempty" yaml:"sync,omitempty"`                   // a token reaching the other controllers
 }
 
 // IssueOp is the controller's per-instruction cost (latency = 1 cycle).
@@ -97,8 +127,14 @@ const (
 	OpDPU
 	OpBufferRead
 	OpBufferWrite
+	OpRowBroadcast // optional: parallel engine
+	OpLink         // optional: parallel engine
+	OpSync         // optional: parallel engine
 	numOpKinds
 )
+
+// NumOpKinds is the number of cost-table entries (OpKind values).
+const NumOpKinds = int(numOpKinds)
 
 // opSpec describes one cost-table entry: its key, how its energy basis is
 // normalised, and which field of Ops holds it.
@@ -107,21 +143,29 @@ type opSpec struct {
 	bases map[string]bool // allowed energy bases
 	per   string          // normalised granularity
 	field func(*Ops) *Op  // nil for Issue, which has no Op (its latency is a cycle)
+	// opt is set for the entries of the parallel engine: optional
+	// without a parallel section; ptr returns the field to allocate.
+	opt func(*Ops) **Op
 }
 
 var rowBases = map[string]bool{"bit": true, "column": true, "row": true}
 
 var opSpecs = [numOpKinds]opSpec{
-	OpIssue:       {"issue", map[string]bool{"op": true, "instr": true}, "instr", nil},
-	OpRowRead:     {"row_read", rowBases, "row", func(o *Ops) *Op { return &o.RowRead }},
-	OpAndSense:    {"and_sense", rowBases, "row", func(o *Ops) *Op { return &o.AndSense }},
-	OpRowWrite:    {"row_write", rowBases, "row", func(o *Ops) *Op { return &o.RowWrite }},
-	OpBitcount:    {"bitcount", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.Bitcount }},
-	OpShiftAdd:    {"shift_add", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.ShiftAdd }},
-	OpAccTransfer: {"acc_transfer", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.AccTransfer }},
-	OpDPU:         {"dpu_op", map[string]bool{"lane": true, "op": true}, "lane", func(o *Ops) *Op { return &o.DPUOp }},
-	OpBufferRead:  {"buffer_read", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return &o.BufferRead }},
-	OpBufferWrite: {"buffer_write", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return &o.BufferWrite }},
+	OpIssue:       {"issue", map[string]bool{"op": true, "instr": true}, "instr", nil, nil},
+	OpRowRead:     {"row_read", rowBases, "row", func(o *Ops) *Op { return &o.RowRead }, nil},
+	OpAndSense:    {"and_sense", rowBases, "row", func(o *Ops) *Op { return &o.AndSense }, nil},
+	OpRowWrite:    {"row_write", rowBases, "row", func(o *Ops) *Op { return &o.RowWrite }, nil},
+	OpBitcount:    {"bitcount", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.Bitcount }, nil},
+	OpShiftAdd:    {"shift_add", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.ShiftAdd }, nil},
+	OpAccTransfer: {"acc_transfer", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.AccTransfer }, nil},
+	OpDPU:         {"dpu_op", map[string]bool{"lane": true, "op": true}, "lane", func(o *Ops) *Op { return &o.DPUOp }, nil},
+	OpBufferRead:  {"buffer_read", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return &o.BufferRead }, nil},
+	OpBufferWrite: {"buffer_write", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return &o.BufferWrite }, nil},
+	// row_broadcast: per bit (or column, or row) per destination sub-array
+	// beyond the first; link: per word per hop; sync: per tsig/twait.
+	OpRowBroadcast: {"row_broadcast", rowBases, "row", func(o *Ops) *Op { return o.RowBroadcast }, func(o *Ops) **Op { return &o.RowBroadcast }},
+	OpLink:         {"link", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return o.Link }, func(o *Ops) **Op { return &o.Link }},
+	OpSync:         {"sync", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return o.Sync }, func(o *Ops) **Op { return &o.Sync }},
 }
 
 // String is the cost-table key ("and_sense").
@@ -135,6 +179,14 @@ func (k OpKind) String() string {
 // Per is the granularity Cost normalises energy to: "row", "op", "lane",
 // "word" or "instr".
 func (k OpKind) Per() string { return opSpecs[k].per }
+
+// Optional reports whether k is an entry of the parallel engine, which a
+// description without a parallel section may omit.
+func (k OpKind) Optional() bool { return opSpecs[k].opt != nil }
+
+// HasOp reports whether the description gives k (every entry but the
+// optional ones of a description that omits them).
+func (t *Target) HasOp(k OpKind) bool { return k == OpIssue || opSpecs[k].field(&t.Ops) != nil }
 
 // OpKinds lists every cost-table entry.
 func OpKinds() []OpKind {
@@ -161,11 +213,15 @@ type Cost struct {
 
 // Cost returns the normalised cost of k. Row operations are per row (a
 // per-bit or per-column energy times cols); Issue's latency is one clock
-// cycle. Only valid on a validated Target.
+// cycle; an optional entry the description omits costs nothing (the
+// serial machine never uses it). Only valid on a validated Target.
 func (t *Target) Cost(k OpKind) Cost {
 	if k == OpIssue {
 		e, _ := energyFJ(t.Ops.Issue.Energy, opSpecs[k], t.Geometry.Cols.Value)
 		return Cost{LatencyNS: t.CycleNS(), EnergyFJ: e}
+	}
+	if !t.HasOp(k) {
+		return Cost{}
 	}
 	o := t.op(k)
 	l, _ := timeNS(o.Latency)
@@ -183,6 +239,26 @@ func (t *Target) CycleNS() float64 { return 1 / t.ClockGHz() }
 func (t *Target) Subarrays() int64 {
 	g := &t.Geometry
 	return g.Banks.Value * g.MatsPerBank.Value * g.SubarraysPerMat.Value
+}
+
+// Controllers is the number of controllers: parallel.controllers, or 1 on
+// the serial machine.
+func (t *Target) Controllers() int64 {
+	if t.Parallel == nil {
+		return 1
+	}
+	return t.Parallel.Controllers.Value
+}
+
+// GroupSubarrays is the most sub-arrays one group instruction addresses:
+// parallel.group_subarrays, capped by the sub-arrays of a bank (a group
+// lies in one bank); 0 on the serial machine.
+func (t *Target) GroupSubarrays() int64 {
+	if t.Parallel == nil {
+		return 0
+	}
+	g := &t.Geometry
+	return min(t.Parallel.GroupSubarrays.Value, g.MatsPerBank.Value*g.SubarraysPerMat.Value)
 }
 
 // LeakageArrayMW is the static power of the arrays in mW.
@@ -211,14 +287,23 @@ func (t *Target) AreaBreakdown() []AreaItem {
 	n := float64(t.Subarrays())
 	cells := n * float64(g.Rows.Value*g.Cols.Value)
 	sramBits := float64(g.ActBufferWords.Value*g.ActWordBits.Value + g.ConstWords.Value*32)
+	// One controller and DPU per controller of the parallel engine
+	// (docs/PARALLEL.md §3); the serial machine's formulas are unchanged.
+	nc := t.Controllers()
+	dpuFormula := fmt.Sprintf("%d lanes x %g um2", g.DPULanes.Value, a(t.Area.DPULane))
+	ctrlFormula := "1"
+	if t.Parallel != nil {
+		dpuFormula = fmt.Sprintf("%d controllers x %d lanes x %g um2", nc, g.DPULanes.Value, a(t.Area.DPULane))
+		ctrlFormula = fmt.Sprintf("%d controllers x %g um2", nc, a(t.Area.Controller))
+	}
 	return []AreaItem{
 		{"subarray cells", cells * a(t.Area.Cell), fmt.Sprintf("%.0f cells x %.4g um2", cells, a(t.Area.Cell))},
 		{"subarray periphery", n * a(t.Area.SubarrayPeriphery), fmt.Sprintf("%.0f sub-arrays x %g um2", n, a(t.Area.SubarrayPeriphery))},
 		{"bit-counters", n * a(t.Area.Bitcounter), fmt.Sprintf("%.0f x %g um2", n, a(t.Area.Bitcounter))},
 		{"shift-add accumulators", n * float64(g.AccPerSubarray.Value) * a(t.Area.ShiftAdd), fmt.Sprintf("%.0f x %d x %g um2", n, g.AccPerSubarray.Value, a(t.Area.ShiftAdd))},
-		{"DPU", float64(g.DPULanes.Value) * a(t.Area.DPULane), fmt.Sprintf("%d lanes x %g um2", g.DPULanes.Value, a(t.Area.DPULane))},
+		{"DPU", float64(nc*g.DPULanes.Value) * a(t.Area.DPULane), dpuFormula},
 		{"buffers (SRAM)", sramBits * a(t.Area.SRAMBit), fmt.Sprintf("%.0f bits x %g um2", sramBits, a(t.Area.SRAMBit))},
-		{"controller", a(t.Area.Controller), "1"},
+		{"controller", float64(nc) * a(t.Area.Controller), ctrlFormula},
 	}
 }
 

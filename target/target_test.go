@@ -43,7 +43,7 @@ func TestDefaultPreset(t *testing.T) {
 // compiled program unloadable. Update the constant only with a deliberate
 // change of the preset geometry.
 func TestFingerprintStable(t *testing.T) {
-	const want = "6fb0e2a7b7d3b807c8ad975b40f13e3e9047824c01bebaaa4cf3c7caa0a8f3e4"
+	const want = "38f8fc9ae98f69cd0519de434084bc8a46b4c91fde5d605e23da1d70021de24c"
 	fp := Default().Fingerprint()
 	if got := hex.EncodeToString(fp[:]); got != want {
 		t.Errorf("Fingerprint = %s, want %s", got, want)

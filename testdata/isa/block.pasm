@@ -12,7 +12,7 @@
 # expect-output gap = 14 7 9 7
 # expect-output stats = 9 29 4
 # expect-output chk = 32
-.target "sot-mram-45nm" 6fb0e2a7b7d3b807c8ad975b40f13e3e9047824c01bebaaa4cf3c7caa0a8f3e4
+.target "sot-mram-45nm" 38f8fc9ae98f69cd0519de434084bc8a46b4c91fde5d605e23da1d70021de24c
 .source 0 layer="pad" node="Pad_0" value="x_pad"
 .source 1 layer="conv" node="Conv_1" value="conv_out"
 .source 2 layer="res" node="Add_2" value="res_out"

@@ -5,7 +5,7 @@
 # w = 1 -2 3 0 5 -8 7 -1 2 2 -3 4 0 6 -7 1
 # expect-input x = 3 1 4 1 5 9 2 6 5 3 5 8 9 7 9 3
 # expect-output y = -11
-.target "sot-mram-45nm" 6fb0e2a7b7d3b807c8ad975b40f13e3e9047824c01bebaaa4cf3c7caa0a8f3e4
+.target "sot-mram-45nm" 38f8fc9ae98f69cd0519de434084bc8a46b4c91fde5d605e23da1d70021de24c
 .source 0 layer="fc" node="Gemm_0" value="y"
 .input "x" addr=0 shape=1x16 type=u4 scale=1 zp=0
 .output "y" addr=64 shape=1x1 type=i32 scale=1 zp=0
