@@ -81,6 +81,10 @@ func (m *Machine) bmacRun(st *RunStats, pc int, steps, budget, issue, lastEnd in
 			e2 = max(e1, sa.countFree) + latC
 		}
 		e3 := max(e2, sa.shaddFree) + latA
+		sa.occupy(d, e3) // [d, e3) is busy: see occupy
+		if x[0] != 0 {
+			m.chargeDyn(pc)
+		}
 		sa.arrayFree, sa.latchReady = e1, e1
 		sa.countFree = e2
 		sa.shaddFree = e3

@@ -16,15 +16,20 @@ import "slices"
 // sub-array is first used at d >= t0 + cycle, its counter at
 // >= t0 + cycle + and_sense, its shift-add at >= t0 + cycle + and_sense +
 // bitcount), so the key is each timer relative to t0 clamped to that bound:
-// equal keys give equal relative results.
+// equal keys give equal relative results. The busy time a run adds to a
+// sub-array (subarray.occupy) also depends on the latest of its timers
+// when that is later than t0 + cycle, so the key holds that too.
 type runCache struct {
 	valid  bool
-	key    []int64 // per sub-array of the run: clamped relative arrayFree, countFree, shaddFree
-	out    []int64 // per sub-array: relative arrayFree (= latchReady), countFree, shaddFree after the run
+	key    []int64 // per sub-array of the run: clamped relative arrayFree, countFree, shaddFree, latest timer
+	out    []int64 // per sub-array: relative arrayFree (= latchReady), countFree, shaddFree after the run, busy time added
 	issue  int64   // relative issue time after the run
 	end    int64   // relative latest completion
 	deltas []int64 // controller time charged to each bmac
 }
+
+// ckey is the number of key (and out) values per sub-array of a runCache.
+const ckey = 4
 
 // cachedTiming runs (or replays) the timing pass of the full static run ops
 // over sub-arrays sas entered at t0; it returns the per-bmac charges, the
@@ -36,30 +41,32 @@ type runCache struct {
 func (m *Machine) cachedTiming(rc *runCache, sas []uint32, ops []sbmac, ready []int64, t0 int64) ([]int64, int64, int64) {
 	k := &m.bk
 	if rc.key == nil {
-		rc.key = make([]int64, 3*len(sas))
-		rc.out = make([]int64, 3*len(sas))
+		rc.key = make([]int64, ckey*len(sas))
+		rc.out = make([]int64, ckey*len(sas))
 		rc.deltas = make([]int64, len(ops))
 	}
 	hit := rc.valid
 	for j, s := range sas {
 		sa := m.sas[s]
-		key := rc.key[3*j : 3*j+3]
+		key := rc.key[ckey*j : ckey*j+ckey]
 		aF := max(sa.arrayFree-t0, k.cyc)
 		cF := max(sa.countFree-t0, k.cyc+k.latS)
 		sF := max(sa.shaddFree-t0, k.cyc+k.latS+k.latC)
-		if hit && (key[0] != aF || key[1] != cF || key[2] != sF) {
+		bF := max(sa.arrayFree-t0, sa.countFree-t0, sa.shaddFree-t0, k.cyc)
+		if hit && (key[0] != aF || key[1] != cF || key[2] != sF || key[3] != bF) {
 			hit = false
 		}
 		if !hit {
-			key[0], key[1], key[2] = aF, cF, sF
+			key[0], key[1], key[2], key[3] = aF, cF, sF, bF
 		}
 	}
 	if hit {
 		for j, s := range sas {
 			sa := m.sas[s]
-			out := rc.out[3*j : 3*j+3]
+			out := rc.out[ckey*j : ckey*j+ckey]
 			sa.arrayFree, sa.latchReady = t0+out[0], t0+out[0]
 			sa.countFree, sa.shaddFree = t0+out[1], t0+out[2]
+			sa.busy += out[3]
 		}
 		return rc.deltas, t0 + rc.issue, t0 + rc.end
 	}
@@ -67,10 +74,12 @@ func (m *Machine) cachedTiming(rc *runCache, sas []uint32, ops []sbmac, ready []
 	// it whole before the run changes the timers.
 	for j, s := range sas {
 		sa := m.sas[s]
-		key := rc.key[3*j : 3*j+3]
+		key := rc.key[ckey*j : ckey*j+ckey]
 		key[0] = max(sa.arrayFree-t0, k.cyc)
 		key[1] = max(sa.countFree-t0, k.cyc+k.latS)
 		key[2] = max(sa.shaddFree-t0, k.cyc+k.latS+k.latC)
+		key[3] = max(sa.arrayFree-t0, sa.countFree-t0, sa.shaddFree-t0, k.cyc)
+		rc.out[ckey*j+3] = -sa.busy
 	}
 	var t1, end int64
 	if ready != nil {
@@ -83,8 +92,9 @@ func (m *Machine) cachedTiming(rc *runCache, sas []uint32, ops []sbmac, ready []
 		if sa.latchReady != sa.arrayFree {
 			panic("BUG: sim: static run left latchReady != arrayFree")
 		}
-		out := rc.out[3*j : 3*j+3]
+		out := rc.out[ckey*j : ckey*j+ckey]
 		out[0], out[1], out[2] = sa.arrayFree-t0, sa.countFree-t0, sa.shaddFree-t0
+		out[3] += sa.busy
 	}
 	rc.issue, rc.end, rc.valid = t1-t0, end-t0, true
 	return rc.deltas, t1, end

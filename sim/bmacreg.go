@@ -87,6 +87,7 @@ func (m *Machine) bmacReg(st *RunStats, pc, n int, issue, lastEnd int64) (int, i
 	} else {
 		done = m.bmacBits(ops, 0)
 	}
+	m.chargeRegRun(pc, ops[:done])
 	return m.regFinish(st, pc, done, ops, ready, issue, lastEnd)
 }
 
@@ -129,6 +130,7 @@ func (m *Machine) timingReg(ops []sbmac, ready []int64, issue int64, deltas []in
 			e2 = max(e1, sa.countFree) + k.latC
 		}
 		e3 := max(e2, sa.shaddFree) + k.latA
+		sa.occupy(d, e3)
 		sa.arrayFree, sa.latchReady = e1, e1
 		sa.countFree = e2
 		sa.shaddFree = e3

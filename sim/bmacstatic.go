@@ -267,6 +267,7 @@ func (m *Machine) timing(ops []sbmac, issue int64, deltas []int64) (int64, int64
 			e2 = max(e1, sa.countFree) + k.latC
 		}
 		e3 := max(e2, sa.shaddFree) + k.latA
+		sa.occupy(d, e3)
 		sa.arrayFree, sa.latchReady = e1, e1
 		sa.countFree = e2
 		sa.shaddFree = e3

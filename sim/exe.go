@@ -65,6 +65,14 @@ type Executable struct {
 	maxRun    int      // longest run
 
 	cost costTable
+
+	// resource accounting (resources.go)
+	shared  sharedRes
+	saChg   []saCharge // static sub-array charges, those of pc at [saChgAt[pc], saChgAt[pc+1])
+	saChgAt []int32
+	saDyn   []bool // pc is a register-addressed sub-array instruction: charged at run time
+	pairs   []srcSA
+	pairIdx map[srcSA]int32
 }
 
 // Prepare validates prog for tgt (isa.Validate: every problem at once) and
@@ -98,6 +106,7 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 		copy(e.cmem[c.Addr:], c.Data)
 	}
 	e.cost = newCostTable(tgt)
+	e.prepareCharges()
 	e.sharedPorts = sharedPorts(prog.Ports)
 	return e, nil
 }

@@ -28,6 +28,7 @@ func (m *Machine) Run() (*RunStats, error) {
 		st.Steps = f.Step
 	}
 	st.SubarraysUsed = len(m.touched)
+	m.finishCharges(st)
 	// Work accumulated but never consumed still happened: count it.
 	for _, s := range m.touched {
 		sa := m.sas[s]
@@ -89,6 +90,7 @@ func (m *Machine) exec(st *RunStats) error {
 	}
 	var steps int64
 	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
+	port, dpu := e.shared.id(ResPort, 0), e.shared.id(ResDPU, 0)
 
 	pc := int(e.Prog.StreamEntries()[0])
 	// The issue clock and the latest unit completion live in locals
@@ -235,6 +237,7 @@ func (m *Machine) exec(st *RunStats) error {
 					return f
 				}
 				r[x[0]] = abuf[a]
+				m.read(pc, int(a), 1)
 			} else {
 				if f := m.bufRange(pc, steps, a, 1, len(cmem)); f != nil {
 					return f
@@ -242,6 +245,7 @@ func (m *Machine) exec(st *RunStats) error {
 				r[x[0]] = cmem[a]
 			}
 			end := d + c.lat[target.OpBufferRead]
+			m.chargeShared(pc, port, end-d)
 			tm.bufFree, tm.regReady[x[0]] = end, end
 			lastEnd = max(lastEnd, end)
 		case isa.OpSt:
@@ -252,6 +256,8 @@ func (m *Machine) exec(st *RunStats) error {
 			}
 			abuf[a] = satWord(r[x[0]])
 			m.markDirty(int(a), int(1))
+			m.wrote(pc, int(a), 1)
+			m.chargeShared(pc, port, c.lat[target.OpBufferWrite])
 			tm.bufFree = d + c.lat[target.OpBufferWrite]
 			lastEnd = max(lastEnd, tm.bufFree)
 		case isa.OpBcopy, isa.OpBfill:
@@ -271,6 +277,7 @@ func (m *Machine) exec(st *RunStats) error {
 					return f
 				}
 				copy(abuf[dst:int64(dst)+n], abuf[r[x[1]]:int64(r[x[1]])+n])
+				m.read(pc, int(r[x[1]]), int(n))
 				dyn := &st.Dyn[srcOf[pc]+1]
 				dyn[target.OpBufferRead] += n
 				dyn[target.OpBufferWrite] += n
@@ -291,6 +298,8 @@ func (m *Machine) exec(st *RunStats) error {
 				dur = c.transfer(n, c.lat[target.OpBufferWrite])
 			}
 			m.markDirty(int(dst), int(n))
+			m.wrote(pc, int(dst), int(n))
+			m.chargeShared(pc, port, dur)
 			tm.bufFree = d + dur
 			lastEnd = max(lastEnd, tm.bufFree)
 		case isa.OpPzero:
@@ -305,9 +314,11 @@ func (m *Machine) exec(st *RunStats) error {
 				return f
 			}
 			copy(m.patch[x[0]][x[1]:int64(x[1])+n], abuf[a:int64(a)+n])
+			m.read(pc, int(a), int(n))
 			m.pext[x[0]] = max(m.pext[x[0]], x[1]+x[4])
 			m.planes[x[0]].valid = false
 			end := d + c.transfer(n, c.lat[target.OpBufferRead])
+			m.chargeShared(pc, port, end-d)
 			tm.bufFree, tm.pReady[x[0]] = end, end
 			lastEnd = max(lastEnd, end)
 
@@ -328,6 +339,7 @@ func (m *Machine) exec(st *RunStats) error {
 			sa.defined[row>>6] |= 1 << (uint(row) & 63)
 			sa.rowK[row] = m.pext[x[4]]
 			end := d + c.lat[target.OpRowWrite]
+			sa.occupy(d, end)
 			sa.arrayFree = end
 			lastEnd = max(lastEnd, end)
 		case isa.OpRdrow, isa.OpAnd, isa.OpOr:
@@ -372,6 +384,7 @@ func (m *Machine) exec(st *RunStats) error {
 				lat = latS
 			}
 			end := d + lat
+			sa.occupy(d, end)
 			sa.arrayFree, sa.latchReady = end, end
 			lastEnd = max(lastEnd, end)
 		case isa.OpPopc:
@@ -386,6 +399,7 @@ func (m *Machine) exec(st *RunStats) error {
 			}
 			sa.count = uint32(n)
 			end := d + latC
+			sa.occupy(d, end)
 			sa.countFree = end
 			lastEnd = max(lastEnd, end)
 		case isa.OpShadd, isa.OpAccclr: // ra, sa, acc[, shift, sign]
@@ -410,6 +424,7 @@ func (m *Machine) exec(st *RunStats) error {
 				sa.acc[acc] = 0
 			}
 			end := d + latA
+			sa.occupy(d, end)
 			sa.shaddFree = end
 			lastEnd = max(lastEnd, end)
 		case isa.OpAccadd: // ra, sa, acc, rb, sa2, acc2
@@ -430,6 +445,7 @@ func (m *Machine) exec(st *RunStats) error {
 			m.flushMACs(sb, int(x[5]))
 			sa.acc[x[2]] = satAcc(sa.acc[x[2]] + sb.acc[x[5]])
 			end := d + latA
+			sa.occupy(d, end)
 			sa.shaddFree = end
 			lastEnd = max(lastEnd, end)
 		// DPU instructions.
@@ -458,6 +474,7 @@ func (m *Machine) exec(st *RunStats) error {
 				for i := range v {
 					v[i] = abuf[int64(base)+int64(i)*stride]
 				}
+				m.readStrided(pc, int64(base), stride, len(v))
 				dyn[target.OpBufferRead] += vl
 				lat = c.lat[target.OpBufferRead]
 			} else {
@@ -466,10 +483,13 @@ func (m *Machine) exec(st *RunStats) error {
 					abuf[int64(base)+int64(i)*stride] = satWord(w)
 				}
 				m.markDirty(int(int32(lo)), int(hi-lo+1))
+				m.wroteStrided(pc, int64(base), stride, len(v))
 				dyn[target.OpBufferWrite] += vl
 				lat = c.lat[target.OpBufferWrite]
 			}
 			end := d + c.transfer(vl, lat)
+			m.chargeShared(pc, port, end-d)
+			m.chargeShared(pc, dpu, end-d)
 			tm.bufFree, tm.dpuFree = end, end
 			if in.op == isa.OpVld {
 				tm.vReady[x[0]] = end
@@ -484,6 +504,8 @@ func (m *Machine) exec(st *RunStats) error {
 			copy(m.vregs[x[0]][:vl], cmem[base:int64(base)+vl])
 			st.Dyn[srcOf[pc]+1][target.OpBufferRead] += vl
 			end := d + c.transfer(vl, c.lat[target.OpBufferRead])
+			m.chargeShared(pc, port, end-d)
+			m.chargeShared(pc, dpu, end-d)
 			tm.bufFree, tm.dpuFree, tm.vReady[x[0]] = end, end, end
 			lastEnd = max(lastEnd, end)
 		case isa.OpVbcast, isa.OpVmov, isa.OpVadd, isa.OpVsub, isa.OpVmax, isa.OpVmin, isa.OpVrq, isa.OpVclip:
@@ -539,6 +561,7 @@ func (m *Machine) exec(st *RunStats) error {
 			}
 			st.Dyn[srcOf[pc]+1][target.OpDPU] += int64(vl)
 			end := d + c.lat[target.OpDPU]
+			m.chargeShared(pc, dpu, end-d)
 			tm.dpuFree, tm.vReady[x[0]] = end, end
 			lastEnd = max(lastEnd, end)
 		case isa.OpVacc: // vd, ra, lane, rb, sa, acc, clr
@@ -559,6 +582,8 @@ func (m *Machine) exec(st *RunStats) error {
 				sa.acc[acc] = 0
 			}
 			end := d + c.lat[target.OpAccTransfer]
+			m.chargeShared(pc, dpu, end-d)
+			sa.occupy(d, end)
 			tm.dpuFree, tm.vReady[x[0]] = end, end
 			sa.shaddFree = end
 			lastEnd = max(lastEnd, end)
@@ -582,6 +607,9 @@ func (m *Machine) exec(st *RunStats) error {
 			}
 		}
 		ps.TimePS += n - t
+		if e.saDyn[pc] {
+			m.chargeDyn(pc)
+		}
 		if m.Trace != nil {
 			m.trace(pc, t, d)
 		}

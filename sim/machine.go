@@ -40,6 +40,7 @@ type Machine struct {
 	// planes caches the low 8 bit-planes of each patch register (planes.go).
 	planes [isa.NumPatchRegs]patchPlanes
 	abuf   []int32
+	writer []int32 // per ABUF word: source index + 2 of its last writer, 0 none (dataflow.go)
 	// abuf words [dirtyLo, dirtyHi) may be non-zero: Reset clears only them.
 	dirtyLo, dirtyHi int
 
@@ -87,6 +88,14 @@ type subarray struct {
 	shared bool     // bits aliases the Executable's weight image
 	spare  []uint64 // owned buffer kept across Reset for reuse
 	rowK   []int32  // columns in use of each row: the patch extent that wrote it, cols for weight rows
+
+	// accounting (resources.go): busy time (union of unit intervals) and
+	// the running charge of source chSrc (RunStats index) of register-
+	// addressed instructions
+	busy   int64
+	chSrc  int32
+	chUsed bool
+	chWork saUnits
 }
 
 // ISA v1 limits (docs/ISA.md §1) that size the sub-array state.
@@ -113,6 +122,7 @@ func (e *Executable) NewMachine() *Machine {
 	a := e.Arch
 	m := &Machine{exe: e}
 	m.abuf = make([]int32, a.ActBufferWords)
+	m.writer = make([]int32, a.ActBufferWords)
 	for i := range m.vregs {
 		m.vregs[i] = make([]int32, a.DPULanes)
 	}
@@ -165,6 +175,7 @@ func (m *Machine) Reset() {
 	}
 	if m.dirtyHi > m.dirtyLo {
 		clear(m.abuf[m.dirtyLo:m.dirtyHi])
+		clear(m.writer[m.dirtyLo:m.dirtyHi])
 	}
 	m.dirtyLo, m.dirtyHi = len(m.abuf), 0
 	for _, s := range m.touched {
@@ -223,6 +234,7 @@ func (sa *subarray) reset(e *Executable, s int) {
 	}
 	sa.lastAndPC = 0
 	sa.arrayFree, sa.countFree, sa.shaddFree, sa.latchReady = 0, 0, 0, 0
+	sa.busy, sa.chSrc, sa.chUsed, sa.chWork = 0, 0, false, saUnits{}
 }
 
 // own makes the rows of sa private to this machine before a write

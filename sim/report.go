@@ -52,9 +52,17 @@ import (
 //     latency; average power = energy / latency.
 //   - Not costed: the host writing inputs into ABUF and reading outputs, and
 //     a compiled model's host ops (they run on the host, pimrt).
-//   - Utilization: sub-arrays touched / sub-arrays of the target, and the
-//     busy time of the touched sub-arrays' cell arrays (row writes and senses)
-//     / (touched x latency).
+//   - Utilization: sub-arrays touched / sub-arrays of the target, and their
+//     busy fraction: the mean over the touched sub-arrays of busy time /
+//     latency, where a sub-array is busy while any of its units (cell array,
+//     bit-counter, shift-add) works (the union of their intervals, not the
+//     sum). Resources: the busy fraction of every controller's issue slots
+//     (one cycle per instruction), DPU, buffer port and link.
+//   - Device bound (bound.go, docs/PARALLEL.md §6): each source's cost is
+//     the work of its busiest resource (SourceReport.BoundNS, Busiest); the
+//     device bound of an image is the longest path through the layer graph
+//     (the data flow the run executed), at least the pipeline bound: the
+//     busiest resource's total work per image, whose inverse is FPSBound.
 type Report struct {
 	Target            string  `json:"target"`
 	TargetFingerprint string  `json:"target_fingerprint"`
@@ -76,6 +84,14 @@ type Report struct {
 	SubarraysUsed    int     `json:"subarrays_used"`
 	SubarraysTotal   int     `json:"subarrays_total"`
 	SubarrayBusyFrac float64 `json:"subarray_busy_fraction"`
+
+	// FPSBound is 1 / the pipeline bound (PerInference.PipelineBoundNS);
+	// PipelineBusiest names the resource that sets it.
+	FPSBound        float64 `json:"fps_bound"`
+	PipelineBusiest string  `json:"pipeline_busiest,omitempty"`
+	// Resources is the utilisation of the shared resources (controllers'
+	// issue slots, DPUs, buffer ports, links), in that order.
+	Resources []ResourceUse `json:"resources"`
 
 	Area         []AreaItem `json:"area"`
 	AreaTotalUM2 float64    `json:"area_total_um2"`
@@ -102,14 +118,28 @@ type Hotspot struct {
 	LatencyNS float64 `json:"latency_ns"` // controller time charged per inference
 }
 
+// ResourceUse is the work of one shared resource per inference and its
+// busy fraction (work / latency).
+type ResourceUse struct {
+	Resource    string  `json:"resource"`
+	Kind        string  `json:"kind"` // issue, DPU, buffer port, link
+	Index       int     `json:"index"`
+	BusyNS      float64 `json:"busy_ns"`
+	Utilisation float64 `json:"utilisation"`
+}
+
 // Phase is the cost of one phase (weight programming, one inference, a batch).
+// DeviceBoundNS and PipelineBoundNS are the bounds of Report (for a batch,
+// the sum over its images; not given for weight programming).
 type Phase struct {
-	Cycles       float64          `json:"cycles"`
-	LatencyNS    float64          `json:"latency_ns"`
-	Instructions float64          `json:"instructions"`
-	Energy       Energy           `json:"energy_pj"`
-	AvgPowerMW   float64          `json:"avg_power_mw"`
-	Ops          map[string]int64 `json:"ops,omitempty"` // operation counts by cost entry (words, lanes, rows, ops, instrs)
+	Cycles          float64          `json:"cycles"`
+	LatencyNS       float64          `json:"latency_ns"`
+	DeviceBoundNS   float64          `json:"device_bound_ns,omitempty"`
+	PipelineBoundNS float64          `json:"pipeline_bound_ns,omitempty"`
+	Instructions    float64          `json:"instructions"`
+	Energy          Energy           `json:"energy_pj"`
+	AvgPowerMW      float64          `json:"avg_power_mw"`
+	Ops             map[string]int64 `json:"ops,omitempty"` // operation counts by cost entry (words, lanes, rows, ops, instrs)
 }
 
 // Energy is an energy split by component, pJ.
@@ -150,6 +180,12 @@ type SourceReport struct {
 	// work). Omitted for programs that declare no MACs (all counted).
 	MACsSource   string  `json:"macs_source,omitempty"`
 	LoadEnergyPJ float64 `json:"load_energy_pj"` // weight programming of its rows
+	// BoundNS is the work of the source's busiest resource (Busiest) per
+	// inference; Critical: the source is on the critical path (of at least
+	// half of the images).
+	BoundNS  float64 `json:"bound_ns"`
+	Busiest  string  `json:"busiest,omitempty"`
+	Critical bool    `json:"critical"`
 }
 
 // staticOps adds the operation counts fixed by instruction in (executed n
@@ -313,6 +349,17 @@ type Summary struct {
 	steps    int64
 	bmacs    int64
 	used     int
+
+	// resource accounting (bound.go)
+	devPS, pipePS int64
+	pipeMax       int64 // the largest pipeline bound of an image, and its resource
+	pipeRes       Resource
+	srcCost       []int64
+	srcBusy       []Resource // busiest resource of the source (its largest work in one image)
+	srcBusyWork   []int64
+	srcCrit       []int64 // images in which the source is on the critical path
+	sharedWork    []int64
+	busyPS        int64 // sum of sub-array busy times
 }
 
 // NewSummary starts the summary of a batch of n images.
@@ -322,6 +369,8 @@ func (e *Executable) NewSummary(n int) *Summary {
 		e: e, perImage: make([]Phase, n), have: make([]bool, n),
 		srcOps: make([][numKinds]int64, ns), srcInstr: make([]int64, ns), srcTime: make([]int64, ns), srcMACs: make([]int64, ns),
 		pcCount: make([]int64, len(e.code)), pcTime: make([]int64, len(e.code)),
+		srcCost: make([]int64, ns), srcBusy: make([]Resource, ns), srcBusyWork: make([]int64, ns), srcCrit: make([]int64, ns),
+		sharedWork: make([]int64, e.shared.total),
 	}
 }
 
@@ -330,6 +379,10 @@ func (s *Summary) Add(i int, st *RunStats) {
 	e := s.e
 	bySrc := e.imageOps(st)
 	ph := e.phaseOf(st, bySrc)
+	s.addBound(e.bound(st), &ph)
+	for _, b := range st.Busy {
+		s.busyPS += b.PS
+	}
 	s.perImage[i], s.have[i] = ph, true
 	s.cycles += int64(ph.Cycles)
 	s.latPS += st.LatencyPS
@@ -392,6 +445,7 @@ func (s *Summary) Merge(o *Summary) {
 		s.pcCount[pc] += o.pcCount[pc]
 		s.pcTime[pc] += o.pcTime[pc]
 	}
+	s.mergeBound(o)
 	s.cycles += o.cycles
 	s.latPS += o.latPS
 	s.steps += o.steps
@@ -449,17 +503,15 @@ func (s *Summary) Report() *Report {
 		}
 		macs += s.srcMACs[src]
 	}
-	busyPS := batchOps[target.OpRowWrite]*c.lat[target.OpRowWrite] +
-		batchOps[target.OpAndSense]*c.lat[target.OpAndSense] +
-		batchOps[target.OpRowRead]*c.lat[target.OpRowRead]
-
 	ns := float64(s.latPS) / 1000
 	rep.Batch = Phase{
-		Cycles:       float64(s.cycles),
-		LatencyNS:    ns,
-		Instructions: float64(s.steps),
-		Energy:       c.energyOf(&batchOps),
-		Ops:          opsMap(&batchOps),
+		Cycles:          float64(s.cycles),
+		LatencyNS:       ns,
+		Instructions:    float64(s.steps),
+		DeviceBoundNS:   float64(s.devPS) / 1000,
+		PipelineBoundNS: float64(s.pipePS) / 1000,
+		Energy:          c.energyOf(&batchOps),
+		Ops:             opsMap(&batchOps),
 	}
 	addLeakage(&rep.Batch.Energy, t, ns)
 	if ns > 0 {
@@ -468,11 +520,13 @@ func (s *Summary) Report() *Report {
 
 	n := float64(max(images, 1))
 	per := Phase{
-		Cycles:       rep.Batch.Cycles / n,
-		LatencyNS:    rep.Batch.LatencyNS / n,
-		Instructions: rep.Batch.Instructions / n,
-		Energy:       rep.Batch.Energy,
-		AvgPowerMW:   rep.Batch.AvgPowerMW,
+		Cycles:          rep.Batch.Cycles / n,
+		LatencyNS:       rep.Batch.LatencyNS / n,
+		Instructions:    rep.Batch.Instructions / n,
+		DeviceBoundNS:   rep.Batch.DeviceBoundNS / n,
+		PipelineBoundNS: rep.Batch.PipelineBoundNS / n,
+		Energy:          rep.Batch.Energy,
+		AvgPowerMW:      rep.Batch.AvgPowerMW,
 	}
 	per.Energy.scale(1 / n)
 	if images == 1 {
@@ -489,8 +543,9 @@ func (s *Summary) Report() *Report {
 		rep.TOPSPerW = 2 * rep.MACs / per.Energy.Total
 	}
 	if s.used > 0 && s.latPS > 0 {
-		rep.SubarrayBusyFrac = float64(busyPS) / (float64(s.used) * float64(s.latPS))
+		rep.SubarrayBusyFrac = float64(s.busyPS) / (float64(s.used) * float64(s.latPS))
 	}
+	s.reportResources(rep, n)
 
 	nsrc := len(s.srcOps)
 	// Sources in index order, the unattributed bucket last (if used).
@@ -529,6 +584,7 @@ func (s *Summary) Report() *Report {
 			}
 		}
 		sr.LoadEnergyPJ = float64(e.loadRowsBySrc[src]) * c.fj[target.OpRowWrite] / 1000 * (1 + t.PeripheryLeakageFraction())
+		s.sourceBound(&sr, src, n)
 		rep.Sources = append(rep.Sources, sr)
 	}
 	rep.Hotspots = s.hotspots(n)

@@ -1,5 +1,7 @@
 package sim
 
+import "slices"
+
 // RunStats is the raw accounting of one inference: enough to rebuild every
 // number of the Report exactly. Counts are kept per instruction (pc) for the
 // operations whose size is fixed by the instruction word, and per source for
@@ -21,6 +23,22 @@ type RunStats struct {
 	MACs []int64
 	// SubarraysUsed is the number of sub-arrays the inference touched.
 	SubarraysUsed int
+
+	// Resource accounting (resources.go, dataflow.go). Work[(src+1)*R+r]
+	// is the occupancy (ps) of shared resource r (R of them: DPUs, buffer
+	// ports, links; controller issue slots come from PC) charged at run
+	// time to source src. SubarrayWork holds the sub-array charges made at
+	// run time (register-addressed instructions), by source and sub-array;
+	// the others are the program's static charges times PC counts. Busy is
+	// the busy time of every touched sub-array, by sub-array. Deps is the
+	// set of data-flow edges through ABUF, a bitset over (writer, reader)
+	// pairs of source indices (src+1).
+	Work         []int64          `json:",omitempty"`
+	SubarrayWork []SubarrayCharge `json:",omitempty"`
+	Busy         []SubarrayBusy   `json:",omitempty"`
+	Deps         []uint64         `json:",omitempty"`
+	// Ran is the set of sources (src+1) that executed an instruction, a bitset.
+	Ran []uint64 `json:",omitempty"`
 }
 
 // PCStat is the profile of one instruction in one run.
@@ -30,10 +48,14 @@ type PCStat struct {
 }
 
 func newRunStats(e *Executable) *RunStats {
+	ns := len(e.Prog.Sources) + 1
 	return &RunStats{
 		PC:   make([]PCStat, len(e.code)),
-		Dyn:  make([][numKinds]int64, len(e.Prog.Sources)+1),
-		MACs: make([]int64, len(e.Prog.Sources)+1),
+		Dyn:  make([][numKinds]int64, ns),
+		MACs: make([]int64, ns),
+		Work: make([]int64, ns*e.shared.total),
+		Deps: make([]uint64, depsBits(ns)),
+		Ran:  make([]uint64, (ns+63)/64),
 	}
 }
 
@@ -41,7 +63,10 @@ func newRunStats(e *Executable) *RunStats {
 // inference (the device segments of a compiled model between host ops):
 // latencies, instruction counts, profiles, operation counts and MACs add up;
 // SubarraysUsed is the largest (a machine's touched set only grows). All runs
-// must come from the same Executable. It returns nil for no runs.
+// must come from the same Executable. It returns nil for no runs. The
+// resource charges and busy times add up; the data flow is the union of the
+// runs' plus an edge from every source of a run to every source of the
+// next (the segments run one after the other, through the host).
 func CombineRuns(runs []*RunStats) *RunStats {
 	if len(runs) == 0 {
 		return nil
@@ -53,7 +78,11 @@ func CombineRuns(runs []*RunStats) *RunStats {
 		PC:   make([]PCStat, len(runs[0].PC)),
 		Dyn:  make([][numKinds]int64, len(runs[0].Dyn)),
 		MACs: make([]int64, len(runs[0].MACs)),
+		Work: make([]int64, len(runs[0].Work)),
+		Deps: make([]uint64, len(runs[0].Deps)),
+		Ran:  make([]uint64, len(runs[0].Ran)),
 	}
+	combineCharges(c, runs)
 	for _, r := range runs {
 		if len(r.PC) != len(c.PC) || len(r.Dyn) != len(c.Dyn) {
 			panic("BUG: sim.CombineRuns: runs of different programs")
@@ -74,3 +103,46 @@ func CombineRuns(runs []*RunStats) *RunStats {
 	}
 	return c
 }
+
+// combineCharges fills the resource accounting of c, the composition of runs
+// (CombineRuns).
+func combineCharges(c *RunStats, runs []*RunStats) {
+	ns := len(c.MACs)
+	busy := map[int32]int64{}
+	for k, r := range runs {
+		for i, w := range r.Work {
+			c.Work[i] += w
+		}
+		c.SubarrayWork = append(c.SubarrayWork, r.SubarrayWork...)
+		for _, b := range r.Busy {
+			busy[b.Subarray] += b.PS
+		}
+		for i, d := range r.Deps {
+			c.Deps[i] |= d
+		}
+		for i, d := range r.Ran {
+			c.Ran[i] |= d
+		}
+		if k == 0 {
+			continue
+		}
+		for w := range ns {
+			if !hasBit(runs[k-1].Ran, w) {
+				continue
+			}
+			for rd := range ns {
+				if hasBit(r.Ran, rd) && w != rd {
+					b := w*ns + rd
+					c.Deps[b>>6] |= 1 << (uint(b) & 63)
+				}
+			}
+		}
+	}
+	c.SubarrayWork = mergeCharges(c.SubarrayWork)
+	for s, ps := range busy {
+		c.Busy = append(c.Busy, SubarrayBusy{s, ps})
+	}
+	slices.SortFunc(c.Busy, func(a, b SubarrayBusy) int { return int(a.Subarray - b.Subarray) })
+}
+
+func hasBit(set []uint64, i int) bool { return set[i>>6]>>(uint(i)&63)&1 != 0 }

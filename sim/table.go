@@ -22,12 +22,17 @@ func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "per inference\t\n")
 	fmt.Fprintf(tw, "  latency\t%s (%.0f cycles)\n", FormatNS(p.LatencyNS), p.Cycles)
+	fmt.Fprintf(tw, "  device bound\t%s (%s of the latency)\n", FormatNS(p.DeviceBoundNS), fmtPct(p.DeviceBoundNS, p.LatencyNS))
+	if r.FPSBound > 0 {
+		fmt.Fprintf(tw, "  pipeline bound\t%s (%.4g FPS; busiest: %s)\n", FormatNS(p.PipelineBoundNS), r.FPSBound, r.PipelineBusiest)
+	}
 	fmt.Fprintf(tw, "  instructions\t%.0f\n", p.Instructions)
 	fmt.Fprintf(tw, "  energy\t%s\n", FormatPJ(p.Energy.Total))
 	fmt.Fprintf(tw, "  average power\t%.4g mW\n", p.AvgPowerMW)
 	fmt.Fprintf(tw, "  throughput\t%.4g FPS\n", r.FPS)
 	fmt.Fprintf(tw, "  MACs\t%.0f (%.4g GOPS, %.4g TOPS/W)\n", r.MACs, r.GOPS, r.TOPSPerW)
 	fmt.Fprintf(tw, "  sub-arrays\t%d of %d used, busy %.1f%% of the time\n", r.SubarraysUsed, r.SubarraysTotal, 100*r.SubarrayBusyFrac)
+	writeUtilisation(tw, r.Resources)
 	fmt.Fprintf(tw, "weight programming (once)\t%s, %s\n", FormatNS(r.Load.LatencyNS), FormatPJ(r.Load.Energy.Total))
 	tw.Flush()
 
@@ -48,10 +53,15 @@ func (r *Report) WriteTable(w io.Writer) error {
 
 	b.WriteString("\nper source (per inference; latency = controller time charged)\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "  layer\tnode\tinstrs\tcycles\tlatency\t%%\tenergy\t%%\tMACs\t\n")
+	fmt.Fprintf(tw, "  layer\tnode\tinstrs\tcycles\tlatency\t%%\tenergy\t%%\tMACs\tbound\tbusiest resource\tcritical\t\n")
 	for _, s := range r.Sources {
-		fmt.Fprintf(tw, "  %s\t%s\t%.0f\t%.0f\t%s\t%.1f%%\t%s\t%.1f%%\t%.0f\t\n", s.Layer, s.Node, s.Instructions, s.Cycles,
-			FormatNS(s.LatencyNS), pct(s.LatencyNS, p.LatencyNS), FormatPJ(s.Energy.Total), pct(s.Energy.Total, e.Total), s.MACs)
+		crit := ""
+		if s.Critical {
+			crit = "*"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%.0f\t%.0f\t%s\t%.1f%%\t%s\t%.1f%%\t%.0f\t%s\t%s\t%s\t\n", s.Layer, s.Node, s.Instructions, s.Cycles,
+			FormatNS(s.LatencyNS), pct(s.LatencyNS, p.LatencyNS), FormatPJ(s.Energy.Total), pct(s.Energy.Total, e.Total), s.MACs,
+			FormatNS(s.BoundNS), s.Busiest, crit)
 	}
 	tw.Flush()
 
@@ -73,6 +83,44 @@ func (r *Report) WriteTable(w io.Writer) error {
 	tw.Flush()
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeUtilisation prints one line per kind of shared resource: how many,
+// their mean busy fraction and, for several, the busiest one.
+func writeUtilisation(w io.Writer, res []ResourceUse) {
+	for _, k := range []struct{ kind, name, what string }{
+		{"issue", "controllers", "issue busy"}, {"DPU", "DPUs", "busy"}, {"buffer port", "buffer ports", "busy"}, {"link", "links", "busy"},
+	} {
+		var n int
+		var sum float64
+		top := -1
+		for i, u := range res {
+			if u.Kind != k.kind {
+				continue
+			}
+			n++
+			sum += u.Utilisation
+			if top < 0 || u.Utilisation > res[top].Utilisation {
+				top = i
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "  %s\t%d, %s %.1f%% of the time", k.name, n, k.what, 100*sum/float64(n))
+		if n > 1 {
+			fmt.Fprintf(w, " (mean; busiest %s: %.1f%%)", res[top].Resource, 100*res[top].Utilisation)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// fmtPct prints a/total as a percentage, "-" without a total.
+func fmtPct(a, total float64) string {
+	if total == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*a/total)
 }
 
 func pct(a, total float64) float64 {

@@ -1,0 +1,233 @@
+package sim
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/target"
+)
+
+// slowWrites is the default target with 10 ns row writes, so that a few
+// wrps on one sub-array outweigh the controller's issue slots.
+func slowWrites() *target.Target {
+	t := target.Default()
+	t.Ops.RowWrite.Latency.Value = 10
+	return t
+}
+
+// boundReport runs src on tgt and returns its report.
+func boundReport(t *testing.T, tgt *target.Target, src string) *Report {
+	t.Helper()
+	m, err := Load(asm(t, src), tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := m.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Report(st)
+}
+
+// twoLayers is a program of two layers on sub-arrays 0 (a) and 1 (b). a
+// writes four rows (4 x 10 ns) and senses one (1.2 ns), then drains its
+// accumulator through the DPU and stores it at ABUF word 100; b loads its
+// patch from word `from` and writes four rows of sub-array 1 (4 x 10 ns).
+// With from = 100 b reads what a wrote: the layers are a chain; with 200
+// they are independent.
+func twoLayers(from int) string {
+	return fmt.Sprintf(`.source 0 layer="a" node="a" value="a"
+.source 1 layer="b" node="b" value="b"
+    pzero p0                           # @0
+    pld p0, 0, [r0+0], 8               # @0
+    wrp [r0+0], [r0+0], p0, 0          # @0
+    wrp [r0+0], [r0+1], p0, 1          # @0
+    wrp [r0+0], [r0+2], p0, 2          # @0
+    wrp [r0+0], [r0+3], p0, 3          # @0
+    and [r0+0], 0, [r0+1]              # @0
+    popc [r0+0]                        # @0
+    shadd [r0+0], a0, 0, pos           # @0
+    setvl [r0+1]                       # @0
+    vbcast v0, r0                      # @0
+    vacc v0, [r0+0], [r0+0], a0, 1     # @0
+    vst v0, [r0+100], 1                # @0
+    pzero p1                           # @1
+    pld p1, 0, [r0+%d], 8              # @1
+    wrp [r0+1], [r0+0], p1, 0          # @1
+    wrp [r0+1], [r0+1], p1, 1          # @1
+    wrp [r0+1], [r0+2], p1, 2          # @1
+    wrp [r0+1], [r0+3], p1, 3          # @1
+    halt
+`, from)
+}
+
+func source(t *testing.T, r *Report, layer string) SourceReport {
+	t.Helper()
+	for _, s := range r.Sources {
+		if s.Layer == layer {
+			return s
+		}
+	}
+	t.Fatalf("no source %q", layer)
+	return SourceReport{}
+}
+
+// TestBoundIndependentLayers: layers that do not read each other's output
+// may overlap, so the device bound is the larger layer's cost (a: 41.2 ns on
+// sub-array 0's array), not the sum; when b reads a's output it is the sum,
+// 81.2 ns, and the serial run cannot be faster than that.
+func TestBoundIndependentLayers(t *testing.T) {
+	for _, c := range []struct {
+		from       int
+		want       float64
+		bCritical  bool
+		latencyMin float64
+	}{
+		{200, 41.2, false, 0},
+		{100, 81.2, true, 81.2},
+	} {
+		t.Run(fmt.Sprint("from", c.from), func(t *testing.T) {
+			r := boundReport(t, slowWrites(), twoLayers(c.from))
+			p := r.PerInference
+			checkNear(t, "device bound", p.DeviceBoundNS, c.want)
+			a, b := source(t, r, "a"), source(t, r, "b")
+			checkNear(t, "a bound", a.BoundNS, 41.2)
+			checkNear(t, "b bound", b.BoundNS, 40)
+			if a.Busiest != "sub-array 0 array" || b.Busiest != "sub-array 1 array" {
+				t.Errorf("busiest: a %q, b %q", a.Busiest, b.Busiest)
+			}
+			if !a.Critical || b.Critical != c.bCritical {
+				t.Errorf("critical: a %v, b %v; want true, %v", a.Critical, b.Critical, c.bCritical)
+			}
+			// The pipeline bound is the busiest resource's total: sub-array 0.
+			checkNear(t, "pipeline bound", p.PipelineBoundNS, 41.2)
+			if r.PipelineBusiest != "sub-array 0 array" {
+				t.Errorf("pipeline busiest %q", r.PipelineBusiest)
+			}
+			if p.LatencyNS < c.latencyMin || p.LatencyNS < p.DeviceBoundNS && c.latencyMin > 0 {
+				t.Errorf("latency %.1f ns below the bound %.1f", p.LatencyNS, p.DeviceBoundNS)
+			}
+		})
+	}
+}
+
+// TestBoundControllerBusiest: a layer of bmacs spread over four sub-arrays
+// needs 1.2 ns of each one's array per four issue cycles: the controller's
+// issue slots are its busiest resource, and on the serial machine the
+// device bound is then (almost) the latency: every instruction's issue slot.
+func TestBoundControllerBusiest(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(".source 0 layer=\"fc\" node=\"fc\" value=\"y\"\n")
+	for s := range 4 {
+		fmt.Fprintf(&b, ".weights sa=%d row=0 src=0 hex=%s\n", s, strings.Repeat("ff", 32))
+	}
+	for i := range 100 {
+		fmt.Fprintf(&b, "    bmac [r0+%d], 0, [r0+0], a0, 0, pos   # @0\n", i%4)
+	}
+	b.WriteString("    halt                                  # @0\n")
+	r := boundReport(t, target.Default(), b.String())
+	p := r.PerInference
+	s := source(t, r, "fc")
+	if s.Busiest != "controller 0 issue" {
+		t.Errorf("busiest %q, want controller 0 issue", s.Busiest)
+	}
+	checkNear(t, "fc bound", s.BoundNS, 101) // 101 instructions x 1 ns
+	checkNear(t, "device bound", p.DeviceBoundNS, 101)
+	// The latency adds only the drain of the last bmac and halt's wait.
+	if p.LatencyNS < p.DeviceBoundNS || p.LatencyNS > 1.05*p.DeviceBoundNS {
+		t.Errorf("latency %.1f ns, device bound %.1f ns: want the bound within 5%%", p.LatencyNS, p.DeviceBoundNS)
+	}
+	if len(r.Resources) == 0 || r.Resources[0].Resource != "controller 0 issue" || !near(r.Resources[0].Utilisation, 101/p.LatencyNS) {
+		t.Errorf("resources %+v", r.Resources)
+	}
+}
+
+// TestBusyHalfTheTime: one sub-array writes two rows (2 x 10 ns), then the
+// controller spends the rest of 40 ns on scalar work: busy 20 of 40 ns.
+func TestBusyHalfTheTime(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`    pzero p0
+    wrp [r0+0], [r0+0], p0, 0
+    wrp [r0+0], [r0+1], p0, 0
+`)
+	// pzero dispatches at 1, the writes at 2..12 and 12..22 (the second
+	// waits for the array, the next instruction issues at 11); 28 addis
+	// issue at 11..38, halt dispatches at 40.
+	for range 28 {
+		b.WriteString("    addi r1, r1, 1\n")
+	}
+	b.WriteString("    halt\n")
+	r := boundReport(t, slowWrites(), b.String())
+	lat := r.PerInference.LatencyNS
+	checkNear(t, "busy fraction", r.SubarrayBusyFrac, 20/lat)
+	if lat != 40 {
+		t.Errorf("latency %.1f ns, want 40 (the test's arithmetic assumes it)", lat)
+	}
+}
+
+// TestBusyUnionNotSum: back-to-back bmacs on one sub-array overlap the
+// count and shift-add of one with the sense of the next; the sub-array is
+// busy from the first sense to the last shift-add (the union), not for the
+// sum of the three units' times.
+func TestBusyUnionNotSum(t *testing.T) {
+	var b strings.Builder
+	fmt.Fprintf(&b, ".weights sa=0 row=0 src=-1 hex=%s\n", strings.Repeat("ff", 32))
+	for range 10 {
+		b.WriteString("    bmac [r0+0], 0, [r0+0], a0, 0, pos\n")
+	}
+	b.WriteString("    halt\n")
+	m, err := Load(asm(t, b.String()), target.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := m.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Senses at 1 + 1.2k ns (k < 10): the last ends at 13.0, its count at
+	// 13.5 and its shift-add at 13.8: busy 12.8 ns. The sum of the unit
+	// times would be 10 x (1.2 + 0.5 + 0.3) = 20 ns.
+	if len(st.Busy) != 1 || st.Busy[0].PS != 12800 {
+		t.Fatalf("busy %+v, want sub-array 0 busy 12800 ps", st.Busy)
+	}
+	r := m.Report(st)
+	checkNear(t, "busy fraction", r.SubarrayBusyFrac, 12.8/r.PerInference.LatencyNS)
+}
+
+// TestBoundReportText: the text report has the device and pipeline bound
+// lines right after the latency line, aligned with it, and the utilisation
+// of the shared resources after the sub-arrays line.
+func TestBoundReportText(t *testing.T) {
+	r := boundReport(t, slowWrites(), twoLayers(100))
+	var buf bytes.Buffer
+	if err := r.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(buf.String(), "\n")
+	at := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, "  latency ") {
+			at = i
+		}
+	}
+	if at < 0 || at+2 >= len(lines) {
+		t.Fatalf("no latency line:\n%s", buf.String())
+	}
+	dev, pipe := lines[at+1], lines[at+2]
+	if !strings.HasPrefix(dev, "  device bound ") || !strings.Contains(dev, "81.2 ns") {
+		t.Errorf("line after latency: %q", dev)
+	}
+	if col := strings.Index(lines[at], "9"); col < 0 || strings.Index(dev, "81.2") != strings.Index(lines[at], strings.TrimLeft(lines[at][len("  latency"):], " ")) {
+		t.Errorf("device bound not aligned with latency:\n%s\n%s", lines[at], dev)
+	}
+	if !strings.HasPrefix(pipe, "  pipeline bound ") || !strings.Contains(pipe, "FPS") {
+		t.Errorf("pipeline line: %q", pipe)
+	}
+	for _, want := range []string{"  controllers ", "  DPUs ", "  buffer ports ", "busiest resource", "sub-array 0 array"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, buf.String())
+		}
+	}
+}
