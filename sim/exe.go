@@ -111,16 +111,11 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 	return e, nil
 }
 
-// notSimulated refuses the parts of ISA v1.5 this simulator does not
-// execute yet: several streams, group and token instructions.
+// notSimulated refuses the part of ISA v1.5 this simulator does not
+// execute yet: several streams.
 func notSimulated(p *isa.Program) error {
 	if len(p.Streams) > 1 { // one stream runs from its entry (exec)
 		return fmt.Errorf("sim: streams: %d streams; this simulator runs one stream (the parallel engine is being built, docs/PARALLEL.md)", len(p.Streams))
-	}
-	for pc, in := range p.Code {
-		if in.Op.SinceV15() {
-			return fmt.Errorf("sim: code[%d] (%v): not simulated yet (ISA v1.5, docs/PARALLEL.md)", pc, in.Op)
-		}
 	}
 	return nil
 }

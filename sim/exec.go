@@ -48,7 +48,7 @@ func (m *Machine) flushMACs(sa *subarray, a int) {
 	sa.pendPC[a] = 0
 	k := int64(m.exe.Arch.Cols)
 	switch in := &m.exe.code[pc]; in.op {
-	case isa.OpBmac, isa.OpAnd, isa.OpOr:
+	case isa.OpBmac, isa.OpAnd, isa.OpOr, isa.OpGbmac: // rowa is arg 2 of each
 		k = int64(sa.rowK[in.arg[2]])
 	}
 	m.stats.MACs[m.exe.src[pc]+1] += k
@@ -587,6 +587,31 @@ func (m *Machine) exec(st *RunStats) error {
 			tm.dpuFree, tm.vReady[x[0]] = end, end
 			sa.shaddFree = end
 			lastEnd = max(lastEnd, end)
+
+		// ISA v1.5: group and token instructions (group.go, tokens.go).
+		case isa.OpGwrp, isa.OpGbmac, isa.OpGvacc:
+			var end int64
+			var f *Fault
+			switch in.op {
+			case isa.OpGwrp:
+				d, end, f = m.gwrp(pc, steps, x, d)
+			case isa.OpGbmac:
+				d, end, f = m.gbmac(pc, steps, x, d)
+			default:
+				d, end, f = m.gvacc(pc, steps, x, d)
+			}
+			if f != nil {
+				return f
+			}
+			lastEnd = max(lastEnd, end)
+		case isa.OpTsig:
+			m.tokens.signal(int(x[0]), d, c)
+		case isa.OpTwait:
+			v, ok := m.tokens.take(int(x[0]))
+			if !ok {
+				return m.fault(pc, steps, "deadlock: waits for token %d, which no stream will signal (one stream: every tsig of it has been taken)", x[0])
+			}
+			d = max(d, v)
 		default:
 			// Validate rejects undefined opcodes; reaching this is a bug.
 			panic("BUG: sim: unhandled opcode " + in.op.String())

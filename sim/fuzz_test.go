@@ -25,12 +25,7 @@ func fuzzProgram(data []byte, tgt *target.Target) *isa.Program {
 			p.Weights = append(p.Weights, isa.WeightRow{Subarray: uint32(s), Row: uint32(row), Bits: bits, Src: -1})
 		}
 	}
-	var ops []isa.Opcode
-	for _, op := range isa.Opcodes() {
-		if !op.SinceV15() { // not simulated yet (sim.notSimulated)
-			ops = append(ops, op)
-		}
-	}
+	ops := isa.Opcodes()
 	for len(data) >= 9 && len(p.Code) < 64 {
 		b := data[:9]
 		data = data[9:]
@@ -41,7 +36,7 @@ func fuzzProgram(data []byte, tgt *target.Target) *isa.Program {
 		for i, f := range info.Fields {
 			var v int64
 			switch f.Kind {
-			case isa.FReg, isa.FBase:
+			case isa.FReg, isa.FBase, isa.FAddr:
 				v = r.Int64N(10) // few registers: more data flow
 			case isa.FVReg:
 				v = r.Int64N(8)
@@ -72,6 +67,10 @@ func fuzzProgram(data []byte, tgt *target.Target) *isa.Program {
 				}
 			}
 			args[i] = v
+		}
+		if op.IsGroup() { // a group of at least one sub-array
+			n := map[isa.Opcode]int{isa.OpGwrp: 1, isa.OpGbmac: 1, isa.OpGvacc: 4}[op]
+			args[n] = max(args[n], 1)
 		}
 		if op == isa.OpVclip && args[2] > args[3] {
 			args[2], args[3] = args[3], args[2]

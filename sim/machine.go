@@ -51,8 +51,9 @@ type Machine struct {
 	accLo, accHi   int64
 	wordLo, wordHi int64
 
-	tm timing
-	bk bmacConsts
+	tm     timing
+	tokens tokenState // token counters (tokens.go)
+	bk     bmacConsts
 	// rcache memoises the timing of static runs (bmacstatic.go), by run;
 	// it depends only on the program, so it survives Reset.
 	rcache  []runCache
@@ -182,6 +183,7 @@ func (m *Machine) Reset() {
 		m.sas[s].reset(m.exe, s)
 	}
 	m.tm = timing{}
+	m.tokens.reset(a.Tokens)
 	m.stats = nil
 	m.ran = false
 	m.traced = 0

@@ -152,8 +152,11 @@ type Energy struct {
 	DPU         float64 `json:"dpu"`
 	Buffer      float64 `json:"buffer"`
 	Controller  float64 `json:"controller"`
-	Leakage     float64 `json:"leakage"`
-	Total       float64 `json:"total"`
+	// Interconnect is the parallel engine's row broadcasts, inter-bank
+	// links and token signals (row_broadcast, link, sync); omitted when 0.
+	Interconnect float64 `json:"interconnect,omitempty"`
+	Leakage      float64 `json:"leakage"`
+	Total        float64 `json:"total"`
 }
 
 // AreaItem is one component of the chip area.
@@ -215,6 +218,19 @@ func staticOps(in *isa.Instr, n int64, ops *[numKinds]int64) {
 		ops[target.OpShiftAdd] += n
 	case isa.OpVacc:
 		ops[target.OpAccTransfer] += n
+	// ISA v1.5: a group instruction costs what its n single instructions
+	// cost, plus the row broadcast to the sub-arrays beyond the first.
+	case isa.OpGwrp:
+		ops[target.OpRowWrite] += n * in.Args[1]
+		ops[target.OpRowBroadcast] += n * (in.Args[1] - 1)
+	case isa.OpGbmac:
+		ops[target.OpAndSense] += n * in.Args[1]
+		ops[target.OpBitcount] += n * in.Args[1]
+		ops[target.OpShiftAdd] += n * in.Args[1]
+	case isa.OpGvacc:
+		ops[target.OpAccTransfer] += n * in.Args[4]
+	case isa.OpTsig, isa.OpTwait:
+		ops[target.OpSync] += n
 	}
 }
 
@@ -230,8 +246,11 @@ func (c *costTable) energyOf(ops *[numKinds]int64) Energy {
 		DPU:         pj(target.OpDPU),
 		Buffer:      pj(target.OpBufferRead) + pj(target.OpBufferWrite),
 		Controller:  pj(target.OpIssue),
+		// the parallel engine's wires: group broadcasts, inter-bank links,
+		// token signals (0 on the serial machine)
+		Interconnect: pj(target.OpRowBroadcast) + pj(target.OpLink) + pj(target.OpSync),
 	}
-	en.Total = en.Sense + en.Write + en.Popcount + en.ShiftAdd + en.AccTransfer + en.DPU + en.Buffer + en.Controller
+	en.Total = en.Sense + en.Write + en.Popcount + en.ShiftAdd + en.AccTransfer + en.DPU + en.Buffer + en.Controller + en.Interconnect
 	return en
 }
 
@@ -242,7 +261,7 @@ func addLeakage(en *Energy, t *target.Target, ns float64) {
 }
 
 func (en *Energy) scale(f float64) {
-	for _, p := range []*float64{&en.Sense, &en.Write, &en.Popcount, &en.ShiftAdd, &en.AccTransfer, &en.DPU, &en.Buffer, &en.Controller, &en.Leakage, &en.Total} {
+	for _, p := range []*float64{&en.Sense, &en.Write, &en.Popcount, &en.ShiftAdd, &en.AccTransfer, &en.DPU, &en.Buffer, &en.Controller, &en.Interconnect, &en.Leakage, &en.Total} {
 		*p *= f
 	}
 }
@@ -256,6 +275,7 @@ func (en *Energy) add(o Energy) {
 	en.DPU += o.DPU
 	en.Buffer += o.Buffer
 	en.Controller += o.Controller
+	en.Interconnect += o.Interconnect
 	en.Leakage += o.Leakage
 	en.Total += o.Total
 }
@@ -400,8 +420,11 @@ func (s *Summary) Add(i int, st *RunStats) {
 		s.srcTime[src] += ps.TimePS
 		s.pcCount[pc] += ps.Count
 		s.pcTime[pc] += ps.TimePS
-		if e.code[pc].op == isa.OpBmac {
+		switch e.code[pc].op {
+		case isa.OpBmac:
 			s.bmacs += ps.Count
+		case isa.OpGbmac: // n bmacs
+			s.bmacs += ps.Count * int64(e.code[pc].arg[1])
 		}
 	}
 	for src := range bySrc {

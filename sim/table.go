@@ -39,14 +39,21 @@ func (r *Report) WriteTable(w io.Writer) error {
 	b.WriteString("\nenergy per inference by component\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	e := p.Energy
-	for _, it := range []struct {
+	items := []struct {
 		name string
 		pj   float64
 	}{
 		{"AND/OR sense + row read", e.Sense}, {"row writes", e.Write}, {"popcount", e.Popcount},
 		{"shift-add", e.ShiftAdd}, {"acc transfer", e.AccTransfer}, {"DPU", e.DPU},
 		{"buffers", e.Buffer}, {"controller", e.Controller}, {"leakage", e.Leakage},
-	} {
+	}
+	if e.Interconnect != 0 { // the parallel engine's broadcasts, links, tokens
+		items = append(items[:len(items)-1], struct {
+			name string
+			pj   float64
+		}{"interconnect", e.Interconnect}, items[len(items)-1])
+	}
+	for _, it := range items {
 		fmt.Fprintf(tw, "  %s\t%s\t%5.1f%%\t\n", it.name, FormatPJ(it.pj), pct(it.pj, e.Total))
 	}
 	tw.Flush()

@@ -34,6 +34,16 @@ package sim
 //     access). Vector loads and stores (vld, vst, vldc) occupy both the buffer
 //     port and the DPU (its register file port), as isa.OpInfo.Units says;
 //     vacc occupies the sub-array's shadd unit and the DPU for acc_transfer.
+//   - Group instructions (ISA v1.5, group.go) issue once and dispatch when
+//     every addressed sub-array could dispatch the single instruction (the
+//     latest of their unit free times and the operands' ready times); each
+//     sub-array then runs the single instruction's unit sequence from that
+//     dispatch time, so n idle sub-arrays finish a gbmac's senses together
+//     at d + and_sense. gwrp's write takes row_write + row_broadcast; gvacc
+//     holds the DPU (and every member's shadd) for
+//     ceil(n / buffer_port_words) x acc_transfer.
+//   - Tokens (tokens.go): a tsig's signal is visible sync after it
+//     dispatches; a twait dispatches no earlier than the signal it takes.
 //   - barrier and halt dispatch when every unit is idle. The frame latency is
 //     the dispatch time of halt: every result is in ABUF by then.
 //

@@ -1,0 +1,176 @@
+package sim
+
+import (
+	"math/bits"
+
+	"github.com/pimc-dev/pimc/target"
+)
+
+// Group instructions (ISA v1.5, docs/ISA.md §3.3, docs/PARALLEL.md §2 and
+// §5). One instruction drives the n consecutive sub-arrays
+// [r[a], r[a]+n) of one bank, each doing what the single instruction does
+// on its own cells, so every sub-array is charged exactly the single
+// instruction's operations (staticOps counts n of them). Timing: the
+// instruction dispatches when every addressed sub-array could dispatch
+// the single instruction (d = the latest of their unit free times), and
+// each sub-array then runs the single instruction's unit sequence from d.
+// Every check is made before any state changes, so a fault leaves the
+// machine as it was before the instruction.
+
+// group resolves the group [r[ra], r[ra]+n) of instruction pc: it faults
+// when the group leaves the sub-arrays or crosses a bank boundary, and
+// returns its first sub-array.
+func (m *Machine) group(pc int, steps int64, ra, n int32) (int, *Fault) {
+	a := &m.exe.Arch
+	base := int64(m.regs[ra])
+	last := base + int64(n) - 1
+	if base < 0 || last >= int64(a.Subarrays) {
+		return 0, m.fault(pc, steps, "group of %d sub-arrays from %d leaves the sub-arrays (target has %d)", n, base, a.Subarrays)
+	}
+	if per := int64(a.SubarraysPerBank()); base/per != last/per {
+		return 0, m.fault(pc, steps, "group [%d, %d] crosses the bank boundary at %d (%d sub-arrays per bank)", base, last, (last/per)*per, per)
+	}
+	return int(base), nil
+}
+
+// groupSA returns sub-array s of a group, creating its state on first use.
+func (m *Machine) groupSA(s int) *subarray {
+	if sa := m.sas[s]; sa != nil {
+		return sa
+	}
+	return m.touch(s)
+}
+
+// gwrp: ra, n, rb, row, p, bit. Row r[b]+row of every sub-array of the
+// group = bit `bit` of patch register p; the write takes row_write plus the
+// row_broadcast latency. It returns the dispatch time and the latest end.
+func (m *Machine) gwrp(pc int, steps int64, x *[8]int32, d int64) (int64, int64, *Fault) {
+	base, f := m.group(pc, steps, x[0], x[1])
+	if f != nil {
+		return 0, 0, f
+	}
+	rows := int32(m.exe.Arch.Rows)
+	row := m.regs[x[2]] + x[3]
+	if uint32(row) >= uint32(rows) {
+		return 0, 0, m.fault(pc, steps, "row %d out of range (target has %d rows)", row, rows)
+	}
+	tm := &m.tm
+	d = max(d, tm.regReady[x[0]], tm.regReady[x[2]], tm.pReady[x[4]])
+	n := int(x[1])
+	for j := range n {
+		d = max(d, m.groupSA(base+j).arrayFree)
+	}
+	e := m.exe
+	words := e.words
+	o := int(row) * words
+	end := d + e.cost.lat[target.OpRowWrite] + e.cost.lat[target.OpRowBroadcast]
+	for j := range n {
+		sa := m.sas[base+j]
+		sa.own(e)
+		m.writePlane(sa.bits[o:o+words], int(x[4]), uint(x[5]))
+		sa.defined[row>>6] |= 1 << (uint(row) & 63)
+		sa.rowK[row] = m.pext[x[4]]
+		sa.arrayFree = end
+	}
+	return d, end, nil
+}
+
+// gbmac: ra, n, rowa, rb, rowb, acc, shift, sign. A bmac on every
+// sub-array of the group, each through its sense -> count -> shadd
+// pipeline from the common dispatch time.
+func (m *Machine) gbmac(pc int, steps int64, x *[8]int32, d int64) (int64, int64, *Fault) {
+	base, f := m.group(pc, steps, x[0], x[1])
+	if f != nil {
+		return 0, 0, f
+	}
+	rows := int32(m.exe.Arch.Rows)
+	ra, rb := x[2], m.regs[x[3]]+x[4]
+	for _, row := range [2]int32{ra, rb} {
+		if uint32(row) >= uint32(rows) {
+			return 0, 0, m.fault(pc, steps, "row %d out of range (target has %d rows)", row, rows)
+		}
+	}
+	tm := &m.tm
+	d = max(d, tm.regReady[x[0]], tm.regReady[x[3]])
+	n := int(x[1])
+	for j := range n {
+		sa := m.groupSA(base + j)
+		if !sa.isDefined(int(ra)) || !sa.isDefined(int(rb)) {
+			row := ra
+			if sa.isDefined(int(ra)) {
+				row = rb
+			}
+			return 0, 0, m.fault(pc, steps, "reads row %d of sub-array %d, which holds undefined data (never written by the weight image or wrp)", row, base+j)
+		}
+		d = max(d, sa.arrayFree)
+	}
+	c := &m.exe.cost
+	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
+	words := m.exe.words
+	acc := x[5] & (maxAccs - 1) // < acc_per_subarray <= 16 (Validate)
+	neg := -int64(x[7])         // 0 or -1: branch-free conditional negation
+	shift := uint(x[6])
+	lastEnd := int64(0)
+	for j := range n {
+		sa := m.sas[base+j]
+		a := sa.bits[int(ra)*words : int(ra)*words+words]
+		b := sa.bits[int(rb)*words : int(rb)*words+words]
+		l := sa.latch[:words]
+		cnt := 0
+		for i := range a {
+			w := a[i] & b[i]
+			l[i] = w
+			cnt += bits.OnesCount64(w)
+		}
+		sa.count = uint32(cnt)
+		v := (int64(cnt)<<shift ^ neg) - neg
+		sa.acc[acc] = min(max(sa.acc[acc]+v, m.accLo), m.accHi)
+		sa.pendPC[acc] = int32(pc) + 1
+		e1 := d + latS
+		e2 := max(e1, sa.countFree) + latC
+		e3 := max(e2, sa.shaddFree) + latA
+		sa.arrayFree, sa.latchReady = e1, e1
+		sa.countFree, sa.shaddFree = e2, e3
+		lastEnd = max(lastEnd, e3)
+	}
+	return d, lastEnd, nil
+}
+
+// gvacc: vd, ra, lane, rb, n, lstride, acc, clr. For j = 0..n-1 in order:
+// lane r[a]+lane+j*lstride of vd += A[r[b]+j][acc] (saturating), cleared
+// if clr. The DPU takes ceil(n / buffer_port_words) accumulator
+// transfers.
+func (m *Machine) gvacc(pc int, steps int64, x *[8]int32, d int64) (int64, int64, *Fault) {
+	base, f := m.group(pc, steps, x[3], x[4])
+	if f != nil {
+		return 0, 0, f
+	}
+	lanes := int64(m.exe.Arch.DPULanes)
+	n := int(x[4])
+	first := int64(m.regs[x[1]]) + int64(x[2])
+	lastLane := first + int64(n-1)*int64(x[5])
+	if first < 0 || lastLane >= lanes {
+		return 0, 0, m.fault(pc, steps, "lanes %d..%d (stride %d) out of range (target has %d lanes)", first, lastLane, x[5], lanes)
+	}
+	tm := &m.tm
+	d = max(d, tm.dpuFree, tm.vReady[x[0]], tm.regReady[x[1]], tm.regReady[x[3]])
+	for j := range n {
+		d = max(d, m.groupSA(base+j).shaddFree)
+	}
+	c := &m.exe.cost
+	end := d + c.transfer(int64(n), c.lat[target.OpAccTransfer])
+	v := m.vregs[x[0]]
+	acc := x[6]
+	for j := range n {
+		sa := m.sas[base+j]
+		lane := first + int64(j)*int64(x[5])
+		v[lane] = sat32(int64(v[lane]) + sa.acc[acc])
+		if x[7] != 0 {
+			m.flushMACs(sa, int(acc))
+			sa.acc[acc] = 0
+		}
+		sa.shaddFree = end
+	}
+	tm.dpuFree, tm.vReady[x[0]] = end, end
+	return d, end, nil
+}
