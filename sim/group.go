@@ -64,8 +64,11 @@ func (m *Machine) gwrp(pc int, steps int64, x *[8]int32, d int64) (int64, int64,
 	words := e.words
 	o := int(row) * words
 	end := d + e.cost.lat[target.OpRowWrite] + e.cost.lat[target.OpRowBroadcast]
+	src := e.src[pc] + 1
 	for j := range n {
 		sa := m.sas[base+j]
+		sa.occupy(d, end)
+		m.chargeSA(sa, int32(base+j), src, saUnits{end - d, 0, 0})
 		sa.own(e)
 		m.writePlane(sa.bits[o:o+words], int(x[4]), uint(x[5]))
 		sa.defined[row>>6] |= 1 << (uint(row) & 63)
@@ -111,8 +114,10 @@ func (m *Machine) gbmac(pc int, steps int64, x *[8]int32, d int64) (int64, int64
 	neg := -int64(x[7])         // 0 or -1: branch-free conditional negation
 	shift := uint(x[6])
 	lastEnd := int64(0)
+	src := m.exe.src[pc] + 1
 	for j := range n {
 		sa := m.sas[base+j]
+		m.chargeSA(sa, int32(base+j), src, saUnits{latS, latC, latA})
 		a := sa.bits[int(ra)*words : int(ra)*words+words]
 		b := sa.bits[int(rb)*words : int(rb)*words+words]
 		l := sa.latch[:words]
@@ -129,6 +134,7 @@ func (m *Machine) gbmac(pc int, steps int64, x *[8]int32, d int64) (int64, int64
 		e1 := d + latS
 		e2 := max(e1, sa.countFree) + latC
 		e3 := max(e2, sa.shaddFree) + latA
+		sa.occupy(d, e3) // [d, e3) is busy: see occupy
 		sa.arrayFree, sa.latchReady = e1, e1
 		sa.countFree, sa.shaddFree = e2, e3
 		lastEnd = max(lastEnd, e3)
@@ -159,10 +165,14 @@ func (m *Machine) gvacc(pc int, steps int64, x *[8]int32, d int64) (int64, int64
 	}
 	c := &m.exe.cost
 	end := d + c.transfer(int64(n), c.lat[target.OpAccTransfer])
+	m.chargeShared(pc, m.exe.shared.id(ResDPU, 0), end-d)
 	v := m.vregs[x[0]]
 	acc := x[6]
+	src := m.exe.src[pc] + 1
 	for j := range n {
 		sa := m.sas[base+j]
+		sa.occupy(d, end)
+		m.chargeSA(sa, int32(base+j), src, saUnits{0, 0, c.lat[target.OpAccTransfer]})
 		lane := first + int64(j)*int64(x[5])
 		v[lane] = sat32(int64(v[lane]) + sa.acc[acc])
 		if x[7] != 0 {
