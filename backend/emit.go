@@ -32,6 +32,17 @@ func (e *emitter) reg() int64 {
 	panic("BUG: backend: out of scalar registers")
 }
 
+// freeRegs is the number of scalar registers not in use.
+func (e *emitter) freeRegs() int {
+	n := 0
+	for r := 1; r < isa.NumRegs; r++ {
+		if e.used&(1<<r) == 0 {
+			n++
+		}
+	}
+	return n
+}
+
 func (e *emitter) free(rs ...int64) {
 	for _, r := range rs {
 		e.used &^= 1 << r

@@ -47,6 +47,9 @@ type matrixCode struct {
 //     (+ vclip when [lo, hi] is narrower than the type) and one vst.
 //
 // Pruned filters get no partial sums: their lanes requantize the bias alone.
+// On a target with group instructions the writes, bmacs and vaccs of
+// consecutive sub-arrays are coalesced into gwrp, gbmac and gvacc
+// (emit_group.go).
 //
 // With replicas (repTile[r][i] is replica r's copy of tile repTile[0][i])
 // the pixels are split among them (see body below).
@@ -146,6 +149,7 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			rounds[ci] = append(rounds[ci], act)
 		}
 	}
+	bases := &groupBases{e: e}
 	// body emits nrep output pixels at once: replica r's pixel is at
 	// offsets inOff[r], outOff[r] from the loop's pointers. The replicas'
 	// patches are written first, then every round issues the bmacs of all
@@ -167,8 +171,17 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 						e.emit(isa.OpPld, preg, int64(j-sg[0]), px, int64(grp.offs[j]+inOff[r]), int64(k-j))
 						j = k
 					}
-					for _, ti := range bySeg[[3]int{r, g, s}] {
-						t := &tiles[ti]
+					ts := bySeg[[3]int{r, g, s}]
+					for _, run := range wrpRuns(e, tiles, ts) {
+						t := &tiles[ts[run[0]]]
+						if n := run[1] - run[0]; n > 1 {
+							ra, done := bases.reg(t.sa)
+							for p := 0; p < m.N; p++ {
+								e.emit(isa.OpGwrp, ra, int64(n), 0, int64(t.inRow+p), preg, int64(p))
+							}
+							done()
+							continue
+						}
 						for n := 0; n < m.N; n++ {
 							e.emit(isa.OpWrp, rs, int64(t.sa-saBase), 0, int64(t.inRow+n), preg, int64(n))
 						}
@@ -186,14 +199,7 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			for r := 0; r < nrep; r++ {
 				e.emit(isa.OpVbcast, accRegs[r], 0)
 			}
-			all := make([][]job, len(rounds[ci]))
-			for i, act := range rounds[ci] {
-				for r := 0; r < nrep; r++ {
-					for _, j := range act {
-						all[i] = append(all[i], job{repTile[r][j.tile], j.k, j.lane, accRegs[r]})
-					}
-				}
-			}
+			all := withReplicas(rounds[ci], repTile, nrep)
 			// Consecutive rounds that only step every tile to its next
 			// filter (next weight rows, next lane) become one counted loop
 			// over filters with register-relative rows and lanes, so code
@@ -204,7 +210,7 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 					q++
 				}
 				if q-r < 2 {
-					c.emitRound(m, tiles, all[r], rs, saBase, 0, 0)
+					c.emitRound(m, tiles, all[r], rs, saBase, bases, 0, 0)
 					r = q
 					continue
 				}
@@ -214,7 +220,7 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 				e.emit(isa.OpLi, rc, int64(q-r))
 				top := e.b.NewLabel("F")
 				e.b.Label(top)
-				c.emitRound(m, tiles, all[r], rs, saBase, rw, rl)
+				c.emitRound(m, tiles, all[r], rs, saBase, bases, rw, rl)
 				e.emit(isa.OpAddi, rw, rw, int64(m.M))
 				e.emit(isa.OpAddi, rl, rl, 1)
 				e.b.Branch(isa.OpDbnz, top, rc)
@@ -231,6 +237,8 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 		}
 	}
 	reps := len(repTile)
+	bases.hoist(groupFirsts(e, m, tiles, bySeg, rounds, repTile))
+	defer bases.release()
 	d := -1 // the outermost pixel dimension the replicas split
 	for i, n := range pl.dims {
 		if n >= reps {
@@ -301,25 +309,130 @@ func stepsFrom(a, b []job, d int) bool {
 	return true
 }
 
-// emitRound emits one round: for every plane pair (m, n) one bmac per
-// active sub-array (so different sub-arrays overlap), then one vacc per
-// sub-array draining its accumulator into the filter's lane. rw and rl
-// (0 = r0) offset the weight rows and lanes inside a filter loop.
-func (c *compiler) emitRound(m *matrix, tiles []tile, act []job, rs int64, saBase int, rw, rl int64) {
+// withReplicas is a round of replica 0's jobs with every replica r < nrep
+// doing the same on its own tiles, draining into its own accumulator
+// register (replica-major, so replicas' sub-arrays follow each other).
+func withReplicas(rounds [][]job, repTile [][]int, nrep int) [][]job {
+	all := make([][]job, len(rounds))
+	for i, act := range rounds {
+		for r := 0; r < nrep; r++ {
+			for _, j := range act {
+				all[i] = append(all[i], job{repTile[r][j.tile], j.k, j.lane, accRegs[r]})
+			}
+		}
+	}
+	return all
+}
+
+// wrpRuns are the runs of tiles ts (one segment of one replica, the same
+// patch) that one gwrp per plane writes: consecutive sub-arrays with the
+// input planes at the same rows.
+func wrpRuns(e *emitter, tiles []tile, ts []int) [][2]int {
+	return e.groupRuns(len(ts), func(k int) int { return tiles[ts[k]].sa },
+		func(i, k int) bool { return tiles[ts[k]].inRow == tiles[ts[i]].inRow })
+}
+
+// bmacRuns are the runs of a round's jobs that one gbmac per plane pair
+// computes: consecutive sub-arrays with the input planes and the job's
+// filter at the same rows.
+func bmacRuns(e *emitter, m *matrix, tiles []tile, act []job) [][2]int {
+	row := func(k int) int { return tiles[act[k].tile].wRow + act[k].k*m.M }
+	return e.groupRuns(len(act), func(k int) int { return tiles[act[k].tile].sa },
+		func(i, k int) bool { return tiles[act[k].tile].inRow == tiles[act[i].tile].inRow && row(k) == row(i) })
+}
+
+// vaccRuns are the runs of a round's jobs that one gvacc drains:
+// consecutive sub-arrays into one accumulator register, lanes a constant
+// stride 0..255 apart.
+func vaccRuns(e *emitter, tiles []tile, act []job) [][2]int {
+	return e.groupRuns(len(act), func(k int) int { return tiles[act[k].tile].sa },
+		func(i, k int) bool {
+			d := act[i+1].lane - act[i].lane
+			return act[k].acc == act[i].acc && d >= 0 && d <= maxLaneStride && act[k].lane-act[k-1].lane == d
+		})
+}
+
+// maxLaneStride is the largest gvacc lane stride (an 8-bit field).
+const maxLaneStride = 255
+
+// groupFirsts lists the first sub-arrays of the layer's group instructions
+// (runs of more than one sub-array) with every replica at work, most used
+// first (ties in order of appearance): the bases worth a register.
+func groupFirsts(e *emitter, m *matrix, tiles []tile, bySeg map[[3]int][]int, rounds [][][]job, repTile [][]int) []int {
+	count := map[int]int{}
+	var order []int
+	note := func(sa, uses int) {
+		if _, ok := count[sa]; !ok {
+			order = append(order, sa)
+		}
+		count[sa] += uses
+	}
+	for r := range repTile {
+		for g := range m.groups {
+			for s := range m.lay.Groups[g].Segs {
+				ts := bySeg[[3]int{r, g, s}]
+				for _, run := range wrpRuns(e, tiles, ts) {
+					if run[1]-run[0] > 1 {
+						note(tiles[ts[run[0]]].sa, m.N)
+					}
+				}
+			}
+		}
+	}
+	for _, rs := range rounds {
+		for _, act := range withReplicas(rs, repTile, len(repTile)) {
+			for _, run := range bmacRuns(e, m, tiles, act) {
+				if run[1]-run[0] > 1 {
+					note(tiles[act[run[0]].tile].sa, m.M*m.N)
+				}
+			}
+			for _, run := range vaccRuns(e, tiles, act) {
+				if run[1]-run[0] > 1 {
+					note(tiles[act[run[0]].tile].sa, 1)
+				}
+			}
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return count[b] - count[a] })
+	return order
+}
+
+// emitRound emits one round: for every plane pair (m, n) one gbmac per run
+// of active sub-arrays with the same rows (bmacRuns; a bmac for a run of
+// one), so different sub-arrays overlap, then one gvacc per run of
+// sub-arrays draining their accumulators into lanes a constant stride apart
+// (vaccRuns; a vacc for a run of one). rw and rl (0 = r0) offset the weight
+// rows and lanes inside a filter loop.
+func (c *compiler) emitRound(m *matrix, tiles []tile, act []job, rs int64, saBase int, bases *groupBases, rw, rl int64) {
 	e := c.e
+	bruns := bmacRuns(e, m, tiles, act)
 	for p := 0; p < m.M; p++ {
 		for n := 0; n < m.N; n++ {
 			sign := int64(0)
 			if (p == m.M-1) != (m.xSigned && n == m.N-1) {
 				sign = 1
 			}
-			for _, j := range act {
+			for _, run := range bruns {
+				j := act[run[0]]
 				t := &tiles[j.tile]
+				if k := run[1] - run[0]; k > 1 {
+					ra, done := bases.reg(t.sa)
+					e.emit(isa.OpGbmac, ra, int64(k), int64(t.inRow+n), rw, int64(t.wRow+j.k*m.M+p), 0, int64(p+n), sign)
+					done()
+					continue
+				}
 				e.emit(isa.OpBmac, rs, int64(t.sa-saBase), int64(t.inRow+n), rw, int64(t.wRow+j.k*m.M+p), 0, int64(p+n), sign)
 			}
 		}
 	}
-	for _, j := range act {
+	for _, run := range vaccRuns(e, tiles, act) {
+		j := act[run[0]]
+		if k := run[1] - run[0]; k > 1 {
+			ra, done := bases.reg(tiles[j.tile].sa)
+			e.emit(isa.OpGvacc, j.acc, rl, int64(j.lane), ra, int64(k), int64(act[run[0]+1].lane-j.lane), 0, 1)
+			done()
+			continue
+		}
 		e.emit(isa.OpVacc, j.acc, rl, int64(j.lane), rs, int64(tiles[j.tile].sa-saBase), 0, 1)
 	}
 }

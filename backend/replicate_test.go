@@ -44,8 +44,10 @@ func TestReplicasBitExact(t *testing.T) {
 }
 
 // TestReplicasLeNet: on LeNet-5, replicate=auto gives conv1 and conv2 a
-// second copy (one sub-array each, sense-bound), none to the fcs (one
-// pixel), stays bit-exact and lowers the simulated latency.
+// second copy on the serial target (one sub-array each, sense-bound) and
+// four on the default target, whose group instructions drive the replicas
+// with the same gbmacs; none to the fcs (one pixel). It stays bit-exact
+// and lowers the simulated latency.
 func TestReplicasLeNet(t *testing.T) {
 	g := quantizeModel(t, "../testdata/models/lenet5/lenet5.onnx", "calib=random:2")
 	x := tensor.New(tensor.Float32, 1, 1, 28, 28)
@@ -53,20 +55,28 @@ func TestReplicasLeNet(t *testing.T) {
 		x.F32[i] = float32(i%29) / 28 // a deterministic image-like ramp in [0, 1]
 	}
 	in := []*tensor.Tensor{x}
-	tgt := target.Default()
-	base, r0 := compileAndCheck(t, g, tgt, in)
-	auto, r1 := compileAndCheckRep(t, g, tgt, "auto", in)
-	want := map[string]int{"conv1": 2, "conv2": 2, "fc1": 1, "fc2": 1, "fc3": 1}
-	for _, l := range auto.Layers {
-		if l.Replicas != want[l.Node] {
-			t.Errorf("%s: %d replicas, want %d", l.Node, l.Replicas, want[l.Node])
+	serial, err := target.Preset("sot-mram-45nm-serial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		tgt  *target.Target
+		reps int
+	}{{serial, 2}, {target.Default(), 4}} {
+		base, r0 := compileAndCheck(t, g, c.tgt, in)
+		auto, r1 := compileAndCheckRep(t, g, c.tgt, "auto", in)
+		want := map[string]int{"conv1": c.reps, "conv2": c.reps, "fc1": 1, "fc2": 1, "fc3": 1}
+		for _, l := range auto.Layers {
+			if l.Replicas != want[l.Node] {
+				t.Errorf("%s: %s: %d replicas, want %d", c.tgt.Name, l.Node, l.Replicas, want[l.Node])
+			}
 		}
-	}
-	if auto.Subarrays != base.Subarrays+2 {
-		t.Errorf("auto uses %d sub-arrays, unreplicated %d: want 2 more", auto.Subarrays, base.Subarrays)
-	}
-	l0, l1 := r0.Stats[0].LatencyPS, r1.Stats[0].LatencyPS
-	if float64(l1) > 0.9*float64(l0) {
-		t.Errorf("latency %d ps with replicas, %d ps without: want at least 10%% less", l1, l0)
+		if more := 2 * (c.reps - 1); auto.Subarrays != base.Subarrays+more {
+			t.Errorf("%s: auto uses %d sub-arrays, unreplicated %d: want %d more", c.tgt.Name, auto.Subarrays, base.Subarrays, more)
+		}
+		l0, l1 := r0.Stats[0].LatencyPS, r1.Stats[0].LatencyPS
+		if float64(l1) > 0.9*float64(l0) {
+			t.Errorf("%s: latency %d ps with replicas, %d ps without: want at least 10%% less", c.tgt.Name, l1, l0)
+		}
 	}
 }

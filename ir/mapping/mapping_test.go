@@ -244,10 +244,10 @@ func TestAutoReplicas(t *testing.T) {
 	g := quantizedLeNet(t, lenet5.ONNX)
 	geo := defaultGeometry(t)
 	for _, c := range []struct {
-		subarrays    int
-		conv1, conv2 int
-	}{{1024, 2, 2}, {15, 2, 1}, {14, 1, 1}} {
-		geo.Subarrays = c.subarrays
+		group, subarrays int
+		conv1, conv2     int
+	}{{0, 1024, 2, 2}, {0, 15, 2, 1}, {0, 14, 1, 1}, {64, 1024, 4, 4}, {64, 18, 4, 2}, {1, 1024, 1, 1}} {
+		geo.Group, geo.Subarrays = c.group, c.subarrays
 		p, err := mapping.PlanGraph(g, geo, mapping.Options{Replicate: mapping.Auto})
 		if err != nil {
 			t.Fatal(err)
@@ -257,7 +257,7 @@ func TestAutoReplicas(t *testing.T) {
 			got[l.Node.Name] = l.Replicas
 		}
 		if got["conv1"] != c.conv1 || got["conv2"] != c.conv2 || got["fc1"] != 1 || got["fc3"] != 1 || p.Used > c.subarrays {
-			t.Errorf("%d sub-arrays: replicas %v on %d sub-arrays, want conv1 %d conv2 %d", c.subarrays, got, p.Used, c.conv1, c.conv2)
+			t.Errorf("group %d, %d sub-arrays: replicas %v on %d sub-arrays, want conv1 %d conv2 %d", c.group, c.subarrays, got, p.Used, c.conv1, c.conv2)
 		}
 	}
 }

@@ -46,9 +46,12 @@ func ParseReplicate(s string) (int, error) {
 	return n, nil
 }
 
-// chooseReplicas is the auto policy. Each layer wants as many replicas as
-// make its bmacs issue-bound: ceil(sense / (A x cycle)) where A is the
-// number of sub-arrays of one replica (whose bmacs already interleave).
+// chooseReplicas is the auto policy. On a serial target each layer wants as
+// many replicas as make its bmacs issue-bound: ceil(sense / (A x cycle))
+// where A is the number of sub-arrays of one replica (whose bmacs already
+// interleave). With group instructions every replica divides the layer's
+// instructions (see above): a layer wants the most replicas the backend
+// runs (maxReplicas) that keep it within one group (group / A).
 // Layers are served slowest first (estimated bmac time: pixels x bmacs per
 // pixel x max(cycle, sense/A)) from the sub-arrays left idle by the
 // unreplicated placement; a layer gets fewer replicas when the idle
@@ -75,12 +78,20 @@ func chooseReplicas(p *Plan) []int {
 			continue
 		}
 		want := int((p.Geom.SensePS + int64(a)*p.Geom.CyclePS - 1) / (int64(a) * p.Geom.CyclePS))
+		per := max(float64(p.Geom.CyclePS), float64(p.Geom.SensePS)/float64(a))
+		if p.Geom.Group > 0 {
+			// Group instructions: a replica joins the layer's gbmacs
+			// (one instruction for every sub-array of a round), so R
+			// replicas divide the pixel loop by R as long as the layer
+			// stays one group.
+			want = p.Geom.Group / a
+			per = max(float64(p.Geom.CyclePS), float64(p.Geom.SensePS)) / float64(a)
+		}
 		want = min(want, maxReplicas(l, p.Geom.DPULanes))
 		if want < 2 {
 			continue
 		}
 		bmacs := float64(l.M * l.N * (l.WeightRows() / l.M))
-		per := max(float64(p.Geom.CyclePS), float64(p.Geom.SensePS)/float64(a))
 		cs = append(cs, cand{i, float64(px) * bmacs * per, want})
 	}
 	sort.SliceStable(cs, func(a, b int) bool { return cs[a].time > cs[b].time })
