@@ -40,7 +40,7 @@ func TestCompileAndVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g.Stage != ir.StageMapped || res.Layers[0].Replicas != 2 || len(res.Binary) == 0 || res.Target == nil {
+	if g.Stage != ir.StageMapped || res.Layers[0].Replicas < 2 || len(res.Binary) == 0 || res.Target == nil {
 		t.Fatalf("stage %s, conv1 replicas %d, %d bytes", g.Stage, res.Layers[0].Replicas, len(res.Binary))
 	}
 	v, err := Verify(g, res, ramp())
@@ -67,7 +67,7 @@ func TestCompileStages(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := Compile(ir.Clone(q), Options{})
-	if err != nil || res.Layers[0].Replicas != 2 {
+	if err != nil || res.Layers[0].Replicas < 2 {
 		t.Fatalf("quantized graph: %v", err)
 	}
 	custom := &passes.DebugFlags{Passes: "canonicalize,quantize{calib=random:1}", VerifyEach: true}

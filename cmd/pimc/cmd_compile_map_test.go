@@ -9,7 +9,7 @@ import (
 )
 
 // TestCompileMapPass: pimc compile runs the map pass (-print-after map shows
-// the mapping), replicates the small conv layers by default and verifies
+// the mapping), replicates the small conv layers by default (4 copies with group instructions) and verifies
 // bit-exactly, -replicate off drops the replicas, a mapped .pir written by
 // pimc ir compiles to the same bytes, and a bad -replicate is a usage error.
 func TestCompileMapPass(t *testing.T) {
@@ -21,12 +21,12 @@ func TestCompileMapPass(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s%s", code, out, errs)
 	}
-	for _, want := range []string{"stage=mapped", "map_tiles=", "map_replicas=2"} {
+	for _, want := range []string{"stage=mapped", "map_tiles=", "map_replicas=4"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("-print-after map lacks %q", want)
 		}
 	}
-	if !strings.Contains(out, "replicas 2") || !strings.Contains(out, "verify: bit-exact") {
+	if !strings.Contains(out, "replicas 4") || !strings.Contains(out, "verify: bit-exact") {
 		t.Errorf("summary:\n%s", out)
 	}
 	off := filepath.Join(dir, "off.pimb")
