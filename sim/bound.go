@@ -50,14 +50,16 @@ func (e *Executable) charges(st *RunStats) *srcRes {
 	if len(w.shared) != ns*nr {
 		w.shared = make([]int64, ns*nr)
 	}
-	issue := e.shared.id(ResIssue, 0)
+	// Controller 0 issues every instruction of a single-stream program,
+	// issue_width per clock.
+	issue, width := e.shared.id(ResIssue, 0), issueWidth(e.Target)
 	pw := make([]saUnits, len(e.pairs))
 	used := make([]bool, len(e.pairs))
 	for pc, p := range st.PC {
 		if p.Count == 0 {
 			continue
 		}
-		w.shared[int(e.src[pc]+1)*nr+issue] += p.Count * e.cost.cycle
+		w.shared[int(e.src[pc]+1)*nr+issue] += p.Count * e.cost.cycle / width
 		for _, c := range e.saChg[e.saChgAt[pc]:e.saChgAt[pc+1]] {
 			pw[c.pair][c.unit] += p.Count * c.lat
 			used[c.pair] = true
@@ -370,7 +372,14 @@ func (s *Summary) reportResources(rep *Report, n float64) {
 		rep.PipelineBusiest = s.pipeRes.String()
 	}
 	rep.Resources = []ResourceUse{}
+	rep.ResourceCounts = map[string]int{}
+	for k, c := range s.e.shared.n {
+		rep.ResourceCounts[ResourceKind(k).String()] = c
+	}
 	for r, w := range s.sharedWork {
+		if w == 0 {
+			continue
+		}
 		res := s.e.shared.resource(r)
 		u := ResourceUse{Resource: res.String(), Kind: res.Kind.String(), Index: res.Index, BusyNS: float64(w) / 1000 / n}
 		if s.latPS > 0 {

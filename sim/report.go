@@ -90,8 +90,11 @@ type Report struct {
 	FPSBound        float64 `json:"fps_bound"`
 	PipelineBusiest string  `json:"pipeline_busiest,omitempty"`
 	// Resources is the utilisation of the shared resources (controllers'
-	// issue slots, DPUs, buffer ports, links), in that order.
-	Resources []ResourceUse `json:"resources"`
+	// issue slots, DPUs, buffer ports, links) that did any work, in that
+	// order; ResourceCounts is how many of each kind the target has (the
+	// others were idle).
+	Resources      []ResourceUse  `json:"resources"`
+	ResourceCounts map[string]int `json:"resource_counts"`
 
 	Area         []AreaItem `json:"area"`
 	AreaTotalUM2 float64    `json:"area_total_um2"`

@@ -102,6 +102,25 @@ func newSharedRes(controllers, ports, links int) sharedRes {
 	return s
 }
 
+// sharedOf sizes the shared resources of tgt: its controllers (each with
+// its issue slots and DPU), buffer ports and, on a parallel machine, one
+// link port per bank (docs/PARALLEL.md §5: a crossbar between banks).
+func sharedOf(tgt *target.Target) sharedRes {
+	ports, links := 1, 0
+	if p := tgt.Parallel; p != nil {
+		ports, links = int(max(p.BufferPorts.Value, 1)), int(tgt.Geometry.Banks.Value)
+	}
+	return newSharedRes(int(max(tgt.Controllers(), 1)), ports, links)
+}
+
+// issueWidth is the instructions a controller of tgt issues per clock.
+func issueWidth(tgt *target.Target) int64 {
+	if p := tgt.Parallel; p != nil {
+		return max(p.IssueWidth.Value, 1)
+	}
+	return 1
+}
+
 // id is the dense index of shared resource (k, i).
 func (s *sharedRes) id(k ResourceKind, i int) int { return s.base[k] + i }
 
@@ -180,7 +199,7 @@ func (c *costTable) saOperands(in *inst) (ops [2][2]int32, n int, units saUnits)
 // which charge at run time. A pair with zero work records that the source
 // touches the sub-array's state (accadd's second operand).
 func (e *Executable) prepareCharges() {
-	e.shared = newSharedRes(1, 1, 0)
+	e.shared = sharedOf(e.Target)
 	e.saChgAt = make([]int32, len(e.code)+1)
 	e.saDyn = make([]bool, len(e.code))
 	idx := map[srcSA]int32{}

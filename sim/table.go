@@ -32,7 +32,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(tw, "  throughput\t%.4g FPS\n", r.FPS)
 	fmt.Fprintf(tw, "  MACs\t%.0f (%.4g GOPS, %.4g TOPS/W)\n", r.MACs, r.GOPS, r.TOPSPerW)
 	fmt.Fprintf(tw, "  sub-arrays\t%d of %d used, busy %.1f%% of the time\n", r.SubarraysUsed, r.SubarraysTotal, 100*r.SubarrayBusyFrac)
-	writeUtilisation(tw, r.Resources)
+	writeUtilisation(tw, r.Resources, r.ResourceCounts)
 	fmt.Fprintf(tw, "weight programming (once)\t%s, %s\n", FormatNS(r.Load.LatencyNS), FormatPJ(r.Load.Energy.Total))
 	tw.Flush()
 
@@ -92,20 +92,19 @@ func (r *Report) WriteTable(w io.Writer) error {
 	return err
 }
 
-// writeUtilisation prints one line per kind of shared resource: how many,
-// their mean busy fraction and, for several, the busiest one.
-func writeUtilisation(w io.Writer, res []ResourceUse) {
+// writeUtilisation prints one line per kind of shared resource the target
+// has: how many, their mean busy fraction and, for several, the busiest one.
+func writeUtilisation(w io.Writer, res []ResourceUse, counts map[string]int) {
 	for _, k := range []struct{ kind, name, what string }{
 		{"issue", "controllers", "issue busy"}, {"DPU", "DPUs", "busy"}, {"buffer port", "buffer ports", "busy"}, {"link", "links", "busy"},
 	} {
-		var n int
+		n := counts[k.kind]
 		var sum float64
 		top := -1
 		for i, u := range res {
 			if u.Kind != k.kind {
 				continue
 			}
-			n++
 			sum += u.Utilisation
 			if top < 0 || u.Utilisation > res[top].Utilisation {
 				top = i
@@ -115,7 +114,7 @@ func writeUtilisation(w io.Writer, res []ResourceUse) {
 			continue
 		}
 		fmt.Fprintf(w, "  %s\t%d, %s %.1f%% of the time", k.name, n, k.what, 100*sum/float64(n))
-		if n > 1 {
+		if n > 1 && top >= 0 {
 			fmt.Fprintf(w, " (mean; busiest %s: %.1f%%)", res[top].Resource, 100*res[top].Utilisation)
 		}
 		fmt.Fprintln(w)
