@@ -231,3 +231,95 @@ func TestBoundReportText(t *testing.T) {
 		}
 	}
 }
+
+// TestBoundRegisterAddressedSameAsImmediate: the charges of register-
+// addressed sub-array instructions (made at run time) equal those of the
+// same instructions with immediate sub-arrays (made at report time from the
+// profile).
+func TestBoundRegisterAddressedSameAsImmediate(t *testing.T) {
+	imm := twoLayers(100)
+	reg := strings.NewReplacer("[r0+0], [r0+", "[r1+0], [r0+", "[r0+1], [r0+", "[r1+1], [r0+", "[r0+0], 0,", "[r1+0], 0,",
+		"popc [r0+0]", "popc [r1+0]", "shadd [r0+0]", "shadd [r1+0]", "[r0+0], [r0+0], a0", "[r0+0], [r1+0], a0").Replace(imm)
+	if reg == imm {
+		t.Fatal("replacer changed nothing")
+	}
+	a, b := boundReport(t, slowWrites(), imm), boundReport(t, slowWrites(), reg)
+	for i := range a.Sources {
+		sa, sb := a.Sources[i], b.Sources[i]
+		if !near(sa.BoundNS, sb.BoundNS) || sa.Busiest != sb.Busiest || sa.Critical != sb.Critical {
+			t.Errorf("%s: immediate %.1f ns %q %v, register %.1f ns %q %v", sa.Layer, sa.BoundNS, sa.Busiest, sa.Critical, sb.BoundNS, sb.Busiest, sb.Critical)
+		}
+	}
+	checkNear(t, "device bound", b.PerInference.DeviceBoundNS, a.PerInference.DeviceBoundNS)
+	checkNear(t, "busy fraction", b.SubarrayBusyFrac, a.SubarrayBusyFrac)
+}
+
+// TestBoundSharedSubarray: two layers that do not communicate through ABUF
+// but both write rows of sub-array 0 are ordered through its state: the
+// bound is the sum of their costs.
+func TestBoundSharedSubarray(t *testing.T) {
+	src := strings.Replace(twoLayers(200), "wrp [r0+1],", "wrp [r0+0],", -1)
+	r := boundReport(t, slowWrites(), src)
+	checkNear(t, "device bound", r.PerInference.DeviceBoundNS, 81.2)
+	if s := source(t, r, "b"); !s.Critical || s.Busiest != "sub-array 0 array" {
+		t.Errorf("b: critical %v, busiest %q", s.Critical, s.Busiest)
+	}
+}
+
+// TestBoundCycleIsOneNode: layers that read each other's output (a, then
+// b, then a again) form one node costing their busiest resource's joint
+// work: a's 40 ns and b's 40 ns of sub-array 0's array.
+func TestBoundCycleIsOneNode(t *testing.T) {
+	r := boundReport(t, slowWrites(), `.source 0 layer="a" node="a" value="a"
+.source 1 layer="b" node="b" value="b"
+    pzero p0                         # @0
+    wrp [r0+0], [r0+0], p0, 0        # @0
+    wrp [r0+0], [r0+1], p0, 0        # @0
+    st r0, [r0+10]                   # @0
+    ld r1, [r0+10]                   # @1
+    wrp [r0+1], [r0+0], p0, 0        # @1
+    wrp [r0+1], [r0+1], p0, 0        # @1
+    wrp [r0+1], [r0+2], p0, 0        # @1
+    wrp [r0+1], [r0+3], p0, 0        # @1
+    st r1, [r0+11]                   # @1
+    ld r2, [r0+11]                   # @0
+    wrp [r0+0], [r0+2], p0, 0        # @0
+    wrp [r0+0], [r0+3], p0, 0        # @0
+    halt
+`)
+	// a: 40 ns on sub-array 0, b: 40 ns on sub-array 1; together their
+	// busiest resource still needs 40 ns, so the cycle costs 40, not 80.
+	checkNear(t, "device bound", r.PerInference.DeviceBoundNS, 40)
+	if a, b := source(t, r, "a"), source(t, r, "b"); !a.Critical || !b.Critical {
+		t.Errorf("critical: a %v, b %v; want both (one node)", a.Critical, b.Critical)
+	}
+}
+
+// TestBoundCombinedSegments: runs combined as the device segments of one
+// inference (the host runs between them) are chained: a layer run in the
+// first segment and an independent one in the second cost the sum, where
+// in one run they would cost the larger.
+func TestBoundCombinedSegments(t *testing.T) {
+	// r1 selects the layer: 0 runs a, 1 runs b (the test sets it as a host
+	// would select a segment's entry).
+	prog := strings.Replace(strings.Replace(twoLayers(200), "    pzero p0 ", "    bne r1, r0, lb # @0\n    pzero p0 ", 1),
+		"    pzero p1 ", "    halt # @0\nlb:\n    pzero p1 ", 1)
+	m, err := Load(asm(t, prog), slowWrites())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []*RunStats
+	for sel := range int32(2) {
+		m.Reset()
+		m.regs[1] = sel
+		st, err := m.Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, st)
+	}
+	e := m.Executable()
+	checkNear(t, "segment a", e.BuildReport(runs[:1]).PerInference.DeviceBoundNS, 41.2)
+	checkNear(t, "segment b", e.BuildReport(runs[1:]).PerInference.DeviceBoundNS, 40)
+	checkNear(t, "a then b", e.BuildReport([]*RunStats{CombineRuns(runs)}).PerInference.DeviceBoundNS, 81.2)
+}

@@ -44,6 +44,14 @@
 // a Trace uses for every bmac (tests compare the two; golden reports in
 // testdata/golden pin every number).
 //
+// Resource accounting (docs/PARALLEL.md §6): every instruction charges its
+// units' occupancy per source (resources.go; issue slots and immediate-
+// addressed sub-arrays at report time from the profile, the rest at run
+// time), each sub-array's busy time is the union of its units' intervals,
+// the machine records the writer source of every ABUF word (dataflow.go),
+// and the report derives per-layer costs, the critical path through the
+// layer graph, the device bound and the pipeline bound (bound.go).
+//
 // Timing model (docs/ISA.md §4 leaves the details to the simulator): see
 // timing.go. Times are integer picoseconds, so reports are exact and
 // reproducible. The definitions of every reported number are on Report.
