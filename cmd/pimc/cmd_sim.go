@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "sim", summary: "run a compiled program on the PIM simulator and report latency, energy, power and area", run: runSim})
+	register(&command{name: "sim", summary: "run a compiled program on the PIM simulator and report latency, device bound, energy, power and area", run: runSim})
 }
 
 func runSim(args []string, stdout, stderr io.Writer) int {
