@@ -50,16 +50,18 @@ func (e *Executable) charges(st *RunStats) *srcRes {
 	if len(w.shared) != ns*nr {
 		w.shared = make([]int64, ns*nr)
 	}
-	// Controller 0 issues every instruction of a single-stream program,
-	// issue_width per clock.
-	issue, width := e.shared.id(ResIssue, 0), issueWidth(e.Target)
+	// Issue slots: the controller of the instruction's stream, issue_width
+	// instructions per clock (shared code charged at run time).
+	width := issueWidth(e.Target)
 	pw := make([]saUnits, len(e.pairs))
 	used := make([]bool, len(e.pairs))
 	for pc, p := range st.PC {
 		if p.Count == 0 {
 			continue
 		}
-		w.shared[int(e.src[pc]+1)*nr+issue] += p.Count * e.cost.cycle / width
+		if c := e.ctlOf[pc]; c >= 0 {
+			w.shared[int(e.src[pc]+1)*nr+e.shared.id(ResIssue, int(c))] += p.Count * e.cost.cycle / width
+		}
 		for _, c := range e.saChg[e.saChgAt[pc]:e.saChgAt[pc+1]] {
 			pw[c.pair][c.unit] += p.Count * c.lat
 			used[c.pair] = true

@@ -73,6 +73,9 @@ type Executable struct {
 	saDyn   []bool // pc is a register-addressed sub-array instruction: charged at run time
 	pairs   []srcSA
 	pairIdx map[srcSA]int32
+	// controller of each instruction (controllers.go)
+	ctlOf      []int32
+	sharedCode bool
 }
 
 // Prepare validates prog for tgt (isa.Validate: every problem at once) and

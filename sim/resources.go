@@ -200,6 +200,7 @@ func (c *costTable) saOperands(in *inst) (ops [2][2]int32, n int, units saUnits)
 // touches the sub-array's state (accadd's second operand).
 func (e *Executable) prepareCharges() {
 	e.shared = sharedOf(e.Target)
+	e.prepareControllers()
 	e.saChgAt = make([]int32, len(e.code)+1)
 	e.saDyn = make([]bool, len(e.code))
 	idx := map[srcSA]int32{}
