@@ -6,11 +6,19 @@ package sim
 // writing source's RunStats index + 1, 0 for a word no instruction wrote
 // since Reset: the host's inputs) and sets a bit in RunStats.Deps for each
 // (writer, reader) pair a read finds. Reads of the constant memory carry no
-// dependence.
+// dependence. The writers are 16-bit: a program with more than maxTracked
+// sources (none real: ResNet-50 has about 170) is not tracked, and its
+// layer graph has no ABUF edges (writer is nil).
+
+// maxTracked is the most source indices (src+1) the ABUF writers hold.
+const maxTracked = 1<<16 - 2
 
 // wrote records the source of pc as the writer of ABUF words [a, a+n).
 func (m *Machine) wrote(pc int, a, n int) {
-	w := m.exe.src[pc] + 2
+	if m.writer == nil {
+		return
+	}
+	w := uint16(m.exe.src[pc] + 2)
 	ws := m.writer[a : a+n]
 	for i := range ws {
 		ws[i] = w
@@ -20,7 +28,10 @@ func (m *Machine) wrote(pc int, a, n int) {
 // wroteStrided records the source of pc as the writer of the n words
 // base + i*stride.
 func (m *Machine) wroteStrided(pc int, base, stride int64, n int) {
-	w := m.exe.src[pc] + 2
+	if m.writer == nil {
+		return
+	}
+	w := uint16(m.exe.src[pc] + 2)
 	for i := range int64(n) {
 		m.writer[base+i*stride] = w
 	}
@@ -28,12 +39,15 @@ func (m *Machine) wroteStrided(pc int, base, stride int64, n int) {
 
 // read records the dependences of pc reading ABUF words [a, a+n).
 func (m *Machine) read(pc int, a, n int) {
-	self, last := m.exe.src[pc]+2, int32(0)
+	if m.writer == nil {
+		return
+	}
+	self, last := uint16(m.exe.src[pc]+2), uint16(0)
 	for _, w := range m.writer[a : a+n] {
 		if w != last {
 			last = w
 			if w != 0 && w != self {
-				m.dep(w-1, self-1)
+				m.dep(int32(w)-1, int32(self)-1)
 			}
 		}
 	}
@@ -42,12 +56,15 @@ func (m *Machine) read(pc int, a, n int) {
 // readStrided records the dependences of pc reading the n words
 // base + i*stride.
 func (m *Machine) readStrided(pc int, base, stride int64, n int) {
-	self, last := m.exe.src[pc]+2, int32(0)
+	if m.writer == nil {
+		return
+	}
+	self, last := uint16(m.exe.src[pc]+2), uint16(0)
 	for i := range int64(n) {
 		if w := m.writer[base+i*stride]; w != last {
 			last = w
 			if w != 0 && w != self {
-				m.dep(w-1, self-1)
+				m.dep(int32(w)-1, int32(self)-1)
 			}
 		}
 	}

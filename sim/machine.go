@@ -40,7 +40,7 @@ type Machine struct {
 	// planes caches the low 8 bit-planes of each patch register (planes.go).
 	planes [isa.NumPatchRegs]patchPlanes
 	abuf   []int32
-	writer []int32 // per ABUF word: source index + 2 of its last writer, 0 none (dataflow.go)
+	writer []uint16 // per ABUF word: source index + 2 of its last writer, 0 none (dataflow.go)
 	// abuf words [dirtyLo, dirtyHi) may be non-zero: Reset clears only them.
 	dirtyLo, dirtyHi int
 
@@ -123,7 +123,9 @@ func (e *Executable) NewMachine() *Machine {
 	a := e.Arch
 	m := &Machine{exe: e}
 	m.abuf = make([]int32, a.ActBufferWords)
-	m.writer = make([]int32, a.ActBufferWords)
+	if len(e.Prog.Sources)+1 <= maxTracked {
+		m.writer = make([]uint16, a.ActBufferWords)
+	}
 	for i := range m.vregs {
 		m.vregs[i] = make([]int32, a.DPULanes)
 	}
@@ -176,7 +178,9 @@ func (m *Machine) Reset() {
 	}
 	if m.dirtyHi > m.dirtyLo {
 		clear(m.abuf[m.dirtyLo:m.dirtyHi])
-		clear(m.writer[m.dirtyLo:m.dirtyHi])
+		if m.writer != nil {
+			clear(m.writer[m.dirtyLo:m.dirtyHi])
+		}
 	}
 	m.dirtyLo, m.dirtyHi = len(m.abuf), 0
 	for _, s := range m.touched {

@@ -81,7 +81,7 @@ func TestEvalProgram(t *testing.T) {
 		if n != 40 || c < 36 {
 			t.Fatalf("-j %s: %d/%d correct:\n%s", j, c, n, out)
 		}
-		for _, want := range []string{"per image (simulated, mean of 40): latency", "TOPS/W", "of 1024 sub-arrays", "wall time:"} {
+		for _, want := range []string{"per image (simulated, mean of 40): latency", "sub-arrays, device bound ", "TOPS/W", "of 1024 sub-arrays", "wall time:"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("-j %s: output lacks %q:\n%s", j, want, out)
 			}
