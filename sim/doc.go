@@ -16,6 +16,10 @@
 //   - A Machine holds the mutable state of one engine (registers, buffers,
 //     sub-arrays with copy-on-write rows, unit timers). Load = Prepare +
 //     NewMachine. Run executes one inference and returns its RunStats.
+//   - ISA v1.5: group instructions (group.go) and tokens (tokens.go) on any
+//     stream; a program with several streams runs each on its own
+//     controller, in timing order, with the controllers' state swapped in
+//     and out of the Machine (streams.go).
 //   - BuildReport turns the RunStats of a batch into a Report (JSON and a
 //     human table). RunBatch runs a batch in sequence or on goroutines, one
 //     Machine each, with identical, deterministic results.

@@ -89,7 +89,7 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 	if err := isa.Validate(prog, arch); err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
-	if err := notSimulated(prog); err != nil {
+	if err := notSimulated(tgt); err != nil {
 		return nil, err
 	}
 	e := &Executable{Prog: prog, Target: tgt, Arch: arch}
@@ -114,11 +114,11 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 	return e, nil
 }
 
-// notSimulated refuses the part of ISA v1.5 this simulator does not
-// execute yet: several streams.
-func notSimulated(p *isa.Program) error {
-	if len(p.Streams) > 1 { // one stream runs from its entry (exec)
-		return fmt.Errorf("sim: streams: %d streams; this simulator runs one stream (the parallel engine is being built, docs/PARALLEL.md)", len(p.Streams))
+// notSimulated refuses what this simulator does not model: a controller
+// issuing more than one instruction per clock.
+func notSimulated(t *target.Target) error {
+	if p := t.Parallel; p != nil && p.IssueWidth.Value != 1 {
+		return fmt.Errorf("sim: target %s: parallel.issue_width %d: this simulator models single-issue controllers (issue_width 1)", t.Name, p.IssueWidth.Value)
 	}
 	return nil
 }

@@ -23,9 +23,17 @@ func (m *Machine) Run() (*RunStats, error) {
 	m.ran = true
 	st := newRunStats(m.exe)
 	m.stats = st
-	err := m.exec(st)
+	var err error
+	if m.multi {
+		err = m.runStreams(st) // several streams (streams.go)
+	} else {
+		err = m.exec(st)
+	}
 	if f, ok := err.(*Fault); ok {
 		st.Steps = f.Step
+	}
+	if err == errYield || err == errParked {
+		panic("BUG: sim: a stream's slice leaked out of runStreams")
 	}
 	st.SubarraysUsed = len(m.touched)
 	m.finishCharges(st)
@@ -88,11 +96,11 @@ func (m *Machine) exec(st *RunStats) error {
 	if budget <= 0 {
 		budget = DefaultMaxSteps
 	}
-	var steps int64
+	steps, lim := m.steps, m.lim
 	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
-	port, dpu := e.shared.id(ResPort, 0), e.shared.id(ResDPU, 0)
+	port, dpu := e.shared.id(ResPort, m.port), e.shared.id(ResDPU, m.cur)
 
-	pc := int(e.Prog.StreamEntries()[0])
+	pc := m.pc
 	// The issue clock and the latest unit completion live in locals
 	// (registers) in the loop; nothing reads them after the run (Reset
 	// zeroes the timing state).
@@ -109,7 +117,11 @@ func (m *Machine) exec(st *RunStats) error {
 			st.Steps = steps
 			return m.fault(pc, steps, "instruction budget of %d exhausted (infinite loop? raise MaxSteps / -max-steps)", budget)
 		}
-		if code[pc].op == isa.OpBmac {
+		if issue > lim { // another stream's turn (streams.go)
+			m.pc, m.steps, tm.issue, tm.lastEnd = pc, steps, issue, lastEnd
+			return errYield
+		}
+		if code[pc].op == isa.OpBmac && !m.multi {
 			if n := int(e.staticRun[pc]); n > 0 && m.Trace == nil {
 				n = int(min(int64(n), budget-steps))
 				done, is, le := m.bmacStatic(st, pc, n, issue, lastEnd)
@@ -142,6 +154,9 @@ func (m *Machine) exec(st *RunStats) error {
 		t := issue
 		d := t + cyc // dispatch time
 		next := pc + 1
+		if m.multi {
+			d += m.link(pc, st) // a non-local bank or port (streams.go)
+		}
 
 		switch in.op {
 		case isa.OpNop:
@@ -152,8 +167,9 @@ func (m *Machine) exec(st *RunStats) error {
 				if m.Trace != nil {
 					m.trace(pc, t, d)
 				}
-				st.LatencyPS = d
+				st.LatencyPS = max(st.LatencyPS, d) // the last halt of several streams
 				st.Steps = steps
+				m.steps = steps
 				return nil
 			}
 		case isa.OpLi:
@@ -604,10 +620,26 @@ func (m *Machine) exec(st *RunStats) error {
 				return f
 			}
 			lastEnd = max(lastEnd, end)
+		case isa.OpBmac: // several streams: no fast path (streams.go)
+			var end int64
+			var f *Fault
+			if d, end, f = m.bmacOne(pc, steps, x, d); f != nil {
+				return f
+			}
+			lastEnd = max(lastEnd, end)
 		case isa.OpTsig:
 			m.tokens.signal(int(x[0]), d, c)
+			if m.multi {
+				lim = math.MinInt64 // a parked stream may run now: yield after it
+			}
 		case isa.OpTwait:
 			v, ok := m.tokens.take(int(x[0]))
+			if !ok && m.multi { // park until a tsig (streams.go)
+				steps--
+				ps.Count--
+				m.pc, m.steps, tm.issue, tm.lastEnd, m.parkTok = pc, steps, issue, lastEnd, x[0]
+				return errParked
+			}
 			if !ok {
 				return m.fault(pc, steps, "deadlock: waits for token %d, which no stream will signal (one stream: every tsig of it has been taken)", x[0])
 			}

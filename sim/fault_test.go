@@ -162,17 +162,20 @@ func TestLoadRejectsInvalid(t *testing.T) {
 	}
 }
 
-// TestNotSimulatedYet: several streams are refused by Prepare (not run
-// wrongly); a single stream runs from its entry.
-func TestNotSimulatedYet(t *testing.T) {
-	tgt := target.Default()
+// TestNotSimulated: a controller issuing more than one instruction per
+// clock is refused by Prepare (not run wrongly); a single stream runs from
+// its entry.
+func TestNotSimulated(t *testing.T) {
+	tgt, err := target.Parse("w2.yaml", []byte("name: w2\nbase: sot-mram-45nm\nparallel:\n  issue_width: {value: 2, provenance: test}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := asm(t, "    nop\n    halt\n    halt\n")
-	p.Streams = []uint32{0, 2}
-	if _, err := Prepare(p, tgt); err == nil || !strings.Contains(err.Error(), "2 streams") {
-		t.Errorf("streams: %v", err)
+	if _, err := Prepare(p, tgt); err == nil || !strings.Contains(err.Error(), "parallel.issue_width 2") {
+		t.Errorf("issue width 2: %v", err)
 	}
 	p.Streams = []uint32{1}
-	exe, err := Prepare(p, tgt)
+	exe, err := Prepare(p, target.Default())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,6 +86,17 @@ func (m *Machine) gbmac(pc int, steps int64, x *[8]int32, d int64) (int64, int64
 	if f != nil {
 		return 0, 0, f
 	}
+	d = max(d, m.tm.regReady[x[0]], m.tm.regReady[x[3]])
+	return m.bmacs(pc, steps, base, int(x[1]), x, d, true)
+}
+
+// bmacs runs the bmac of instruction pc (operands x in bmac or gbmac
+// order from rowa on: x[2] rowa, x[3]/x[4] rowb, x[5] acc, x[6] shift,
+// x[7] sign) on sub-arrays [base, base+n), dispatching no earlier than d;
+// charge says whether to charge the sub-arrays' work at run time (a
+// group, or a register-addressed bmac; resources.go charges the others).
+// It returns the dispatch time and the latest end.
+func (m *Machine) bmacs(pc int, steps int64, base, n int, x *[8]int32, d int64, charge bool) (int64, int64, *Fault) {
 	rows := int32(m.exe.Arch.Rows)
 	ra, rb := x[2], m.regs[x[3]]+x[4]
 	for _, row := range [2]int32{ra, rb} {
@@ -93,9 +104,6 @@ func (m *Machine) gbmac(pc int, steps int64, x *[8]int32, d int64) (int64, int64
 			return 0, 0, m.fault(pc, steps, "row %d out of range (target has %d rows)", row, rows)
 		}
 	}
-	tm := &m.tm
-	d = max(d, tm.regReady[x[0]], tm.regReady[x[3]])
-	n := int(x[1])
 	for j := range n {
 		sa := m.groupSA(base + j)
 		if !sa.isDefined(int(ra)) || !sa.isDefined(int(rb)) {
@@ -117,7 +125,9 @@ func (m *Machine) gbmac(pc int, steps int64, x *[8]int32, d int64) (int64, int64
 	src := m.exe.src[pc] + 1
 	for j := range n {
 		sa := m.sas[base+j]
-		m.chargeSA(sa, int32(base+j), src, saUnits{latS, latC, latA})
+		if charge {
+			m.chargeSA(sa, int32(base+j), src, saUnits{latS, latC, latA})
+		}
 		a := sa.bits[int(ra)*words : int(ra)*words+words]
 		b := sa.bits[int(rb)*words : int(rb)*words+words]
 		l := sa.latch[:words]
@@ -165,7 +175,7 @@ func (m *Machine) gvacc(pc int, steps int64, x *[8]int32, d int64) (int64, int64
 	}
 	c := &m.exe.cost
 	end := d + c.transfer(int64(n), c.lat[target.OpAccTransfer])
-	m.chargeShared(pc, m.exe.shared.id(ResDPU, 0), end-d)
+	m.chargeShared(pc, m.exe.shared.id(ResDPU, m.cur), end-d)
 	v := m.vregs[x[0]]
 	acc := x[6]
 	src := m.exe.src[pc] + 1

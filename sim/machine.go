@@ -53,7 +53,21 @@ type Machine struct {
 
 	tm     timing
 	tokens tokenState // token counters (tokens.go)
-	bk     bmacConsts
+
+	// Streams (streams.go): where exec starts or resumes (pc, steps so
+	// far), the issue time it may not pass (lim: another stream's turn),
+	// the running controller and its buffer port; with several streams
+	// (multi) the other controllers' state, the ports' free times, the
+	// controller whose state the machine's fields hold (loaded, -1 after
+	// Reset) and the token a parking twait waits for.
+	pc, cur, port int
+	steps, lim    int64
+	multi         bool
+	ctls          []ctlState
+	ports         []int64
+	loaded        int
+	parkTok       int32
+	bk            bmacConsts
 	// rcache memoises the timing of static runs (bmacstatic.go), by run;
 	// it depends only on the program, so it survives Reset.
 	rcache  []runCache
@@ -143,6 +157,7 @@ func (e *Executable) NewMachine() *Machine {
 	m.regOps = make([]sbmac, e.maxRun)
 	m.regReady = make([]int64, e.maxRun)
 	m.regCache = make([]regCache, e.regHeads)
+	m.streamSetup()
 	m.Reset()
 	return m
 }
@@ -188,6 +203,7 @@ func (m *Machine) Reset() {
 	}
 	m.tm = timing{}
 	m.tokens.reset(a.Tokens)
+	m.streamReset()
 	m.stats = nil
 	m.ran = false
 	m.traced = 0

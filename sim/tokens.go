@@ -50,3 +50,6 @@ func (ts *tokenState) take(t int) (int64, bool) {
 	ts.pending[t] = p[:len(p)-1]
 	return v, true
 }
+
+// pendingAny reports whether token t has a signal to take.
+func (ts *tokenState) pendingAny(t int) bool { return len(ts.pending[t]) > 0 }
