@@ -156,6 +156,9 @@ func (m *Machine) exec(st *RunStats) error {
 		next := pc + 1
 		if m.multi {
 			d += m.link(pc, st) // a non-local bank or port (streams.go)
+			if e.ctlOf[pc] == sharedCode {
+				m.chargeIssue(pc, m.cur) // controllers.go
+			}
 		}
 
 		switch in.op {

@@ -245,7 +245,14 @@ func (m *Machine) link(pc int, st *RunStats) int64 {
 	a := &e.Arch
 	per := int64(a.SubarraysPerBank())
 	c := int64(m.cur)
-	remoteSA := func(s int64) bool { return s >= 0 && s < int64(a.Subarrays) && !m.bankLocal(c, s/per) }
+	var bank int64 // the remote bank reached
+	remoteSA := func(s int64) bool {
+		if s >= 0 && s < int64(a.Subarrays) && !m.bankLocal(c, s/per) {
+			bank = s / per
+			return true
+		}
+		return false
+	}
 	var words int64
 	switch in.op {
 	case isa.OpGwrp, isa.OpGbmac:
@@ -261,7 +268,7 @@ func (m *Machine) link(pc int, st *RunStats) int64 {
 		}
 	case isa.OpLd, isa.OpSt, isa.OpBcopy, isa.OpBfill, isa.OpPld, isa.OpVld, isa.OpVst:
 		ports := int64(len(m.ports))
-		if !m.bankLocal(c, int64(m.port)*int64(max(a.Banks, 1))/ports) {
+		if bank = int64(m.port) * int64(max(a.Banks, 1)) / ports; !m.bankLocal(c, bank) {
 			switch in.op {
 			case isa.OpLd, isa.OpSt:
 				words = 1
@@ -290,6 +297,7 @@ func (m *Machine) link(pc int, st *RunStats) int64 {
 		return 0
 	}
 	st.Dyn[e.src[pc]+1][target.OpLink] += words
+	m.chargeShared(pc, e.shared.id(ResLink, int(bank)), e.cost.lat[target.OpLink])
 	return e.cost.lat[target.OpLink]
 }
 
