@@ -1,6 +1,9 @@
 package mapping
 
-import "fmt"
+import (
+	"fmt"
+	"sort"
+)
 
 // placer hands out sub-arrays to matrix layers in graph order. Weights are
 // stationary: every layer keeps its sub-arrays for the whole program, and
@@ -11,6 +14,9 @@ type placer struct {
 	// bank and group (0: no alignment) align a layer that fits one group
 	// instruction inside one bank (see align).
 	bank, group int
+	// lanes is the DPU lane count: the tiles of a layer with more
+	// filters are ordered part-major (0: never).
+	lanes int
 }
 
 // unit is one tile of a replica before it has a sub-array: the filters
@@ -24,13 +30,14 @@ type unit struct{ grp, seg, from, to int }
 // holds Q = rows/h slots, and the tiles of one replica go slot-major over
 // its S = ceil(tiles/Q) consecutive sub-arrays (tile u in sub-array u mod
 // S, slot u / S). So the r-th filter of every tile in slot q is at the same
-// rows of every sub-array, the tiles of one (group, segment) (its parts,
-// which share the input planes) are consecutive sub-arrays, and so are the
-// segments of a group. A (group, segment) with more filters than a
+// rows of every sub-array. A (group, segment) with more filters than a
 // sub-array holds is split into parts of ceil(filters/parts) filters, the
 // last one shorter, so the r-th filters of consecutive parts are a
-// constant number of lanes apart. Replicas are identical blocks of S
-// sub-arrays one after the other.
+// constant number of lanes apart. Tiles are ordered by group, segment and
+// part: a segment's parts (which share the input planes) are consecutive
+// sub-arrays, one gwrp broadcast per plane. A layer with more filters than
+// DPU lanes is ordered by group, part and segment instead (see below).
+// Replicas are identical blocks of S sub-arrays one after the other.
 func (p *placer) place(l *Layer) error {
 	if p.rows < l.N+l.M {
 		return fmt.Errorf("a sub-array of %d rows cannot hold %d input planes and one %d-plane filter", p.rows, l.N, l.M)
@@ -54,6 +61,21 @@ func (p *placer) place(l *Layer) error {
 	}
 	if len(units) == 0 {
 		return nil
+	}
+	if p.lanes > 0 && l.F > p.lanes {
+		// The backend computes a layer one DPU lane chunk at a time, and
+		// a part whose filters straddle two chunks starts the second
+		// chunk's rounds at another filter (other rows) than the parts
+		// inside it: part-major order keeps every part's segments
+		// consecutive, so a round is one gbmac per plane pair for each
+		// such block of parts, not one per segment.
+		sort.SliceStable(units, func(i, j int) bool {
+			a, b := units[i], units[j]
+			if a.grp != b.grp {
+				return a.grp < b.grp
+			}
+			return a.from < b.from
+		})
 	}
 	h := l.N + fptMax*l.M
 	q := p.rows / h

@@ -124,3 +124,29 @@ func TestPlanDropsAlignmentWhenFull(t *testing.T) {
 		}
 	}
 }
+
+// TestPlacePartMajor: a layer with more filters than DPU lanes is ordered
+// part-major (every part's segments consecutive), one with fewer
+// segment-major (every segment's parts consecutive).
+func TestPlacePartMajor(t *testing.T) {
+	for _, c := range []struct {
+		lanes     int
+		partMajor bool
+	}{{64, true}, {128, false}, {0, false}} {
+		l := layerOf(8, 8, 1, []int{90}, []int{2}) // 3 parts of 30 filters per segment
+		l.F = 90
+		p := placer{rows: 256, lanes: c.lanes}
+		if err := p.place(l); err != nil {
+			t.Fatal(err)
+		}
+		for i, tl := range l.Tiles {
+			part, seg := i%3, i/3
+			if c.partMajor {
+				part, seg = i/2, i%2
+			}
+			if tl.SA != i || tl.Seg != seg || tl.From != 30*part {
+				t.Errorf("lanes %d: tile %d %+v, want sub-array %d segment %d filters from %d", c.lanes, i, tl, i, seg, 30*part)
+			}
+		}
+	}
+}
