@@ -327,7 +327,9 @@ func componentCost(vs []int, w *srcRes, nr int) int64 {
 // addBound folds the analysis of one image into the summary and its phase.
 func (s *Summary) addBound(b *imageBound, ph *Phase) {
 	ph.DeviceBoundNS, ph.PipelineBoundNS = float64(b.devicePS)/1000, float64(b.pipelinePS)/1000
+	ph.CriticalPathNS = float64(b.pathPS) / 1000
 	s.devPS += b.devicePS
+	s.pathPS += b.pathPS
 	s.pipePS += b.pipelinePS
 	if b.pipelinePS > s.pipeMax || b.pipelinePS == s.pipeMax && b.pipeRes.less(s.pipeRes) {
 		s.pipeMax, s.pipeRes = b.pipelinePS, b.pipeRes
@@ -349,6 +351,7 @@ func (s *Summary) addBound(b *imageBound, ph *Phase) {
 // mergeBound adds the bound accounting of o to s (Summary.Merge).
 func (s *Summary) mergeBound(o *Summary) {
 	s.devPS += o.devPS
+	s.pathPS += o.pathPS
 	s.pipePS += o.pipePS
 	if o.pipeMax > s.pipeMax || o.pipeMax == s.pipeMax && o.pipeRes.less(s.pipeRes) {
 		s.pipeMax, s.pipeRes = o.pipeMax, o.pipeRes

@@ -323,3 +323,29 @@ func TestBoundCombinedSegments(t *testing.T) {
 	checkNear(t, "segment b", e.BuildReport(runs[1:]).PerInference.DeviceBoundNS, 40)
 	checkNear(t, "a then b", e.BuildReport([]*RunStats{CombineRuns(runs)}).PerInference.DeviceBoundNS, 81.2)
 }
+
+// TestBoundSharedController: two independent layers of scalar work share
+// the one controller: the critical path is the longer layer (20 ns), but
+// the device bound is the controller's total (41 ns with halt): the path
+// alone is no lower bound when independent layers share a resource. The
+// text report shows both.
+func TestBoundSharedController(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(".source 0 layer=\"a\" node=\"a\" value=\"a\"\n.source 1 layer=\"b\" node=\"b\" value=\"b\"\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "    addi r%d, r%d, 1   # @%d\n", 1+i/20, 1+i/20, i/20)
+	}
+	b.WriteString("    halt\n")
+	r := boundReport(t, target.Default(), b.String())
+	p := r.PerInference
+	checkNear(t, "critical path", p.CriticalPathNS, 20)
+	checkNear(t, "device bound", p.DeviceBoundNS, 41)
+	checkNear(t, "pipeline bound", p.PipelineBoundNS, 41)
+	var buf bytes.Buffer
+	if err := r.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "; critical path 20 ns)") {
+		t.Errorf("device bound line lacks the critical path:\n%s", buf.String())
+	}
+}

@@ -132,12 +132,14 @@ type ResourceUse struct {
 }
 
 // Phase is the cost of one phase (weight programming, one inference, a batch).
-// DeviceBoundNS and PipelineBoundNS are the bounds of Report (for a batch,
-// the sum over its images; not given for weight programming).
+// DeviceBoundNS, CriticalPathNS (the longest path through the layer graph)
+// and PipelineBoundNS are the bounds of Report (for a batch, the sum over
+// its images; not given for weight programming).
 type Phase struct {
 	Cycles          float64          `json:"cycles"`
 	LatencyNS       float64          `json:"latency_ns"`
 	DeviceBoundNS   float64          `json:"device_bound_ns,omitempty"`
+	CriticalPathNS  float64          `json:"critical_path_ns,omitempty"`
 	PipelineBoundNS float64          `json:"pipeline_bound_ns,omitempty"`
 	Instructions    float64          `json:"instructions"`
 	Energy          Energy           `json:"energy_pj"`
@@ -375,6 +377,7 @@ type Summary struct {
 
 	// resource accounting (bound.go)
 	devPS, pipePS int64
+	pathPS        int64
 	pipeMax       int64 // the largest pipeline bound of an image, and its resource
 	pipeRes       Resource
 	srcCost       []int64
@@ -535,6 +538,7 @@ func (s *Summary) Report() *Report {
 		LatencyNS:       ns,
 		Instructions:    float64(s.steps),
 		DeviceBoundNS:   float64(s.devPS) / 1000,
+		CriticalPathNS:  float64(s.pathPS) / 1000,
 		PipelineBoundNS: float64(s.pipePS) / 1000,
 		Energy:          c.energyOf(&batchOps),
 		Ops:             opsMap(&batchOps),
@@ -550,6 +554,7 @@ func (s *Summary) Report() *Report {
 		LatencyNS:       rep.Batch.LatencyNS / n,
 		Instructions:    rep.Batch.Instructions / n,
 		DeviceBoundNS:   rep.Batch.DeviceBoundNS / n,
+		CriticalPathNS:  rep.Batch.CriticalPathNS / n,
 		PipelineBoundNS: rep.Batch.PipelineBoundNS / n,
 		Energy:          rep.Batch.Energy,
 		AvgPowerMW:      rep.Batch.AvgPowerMW,

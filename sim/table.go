@@ -22,7 +22,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "per inference\t\n")
 	fmt.Fprintf(tw, "  latency\t%s (%.0f cycles)\n", FormatNS(p.LatencyNS), p.Cycles)
-	fmt.Fprintf(tw, "  device bound\t%s (%s of the latency)\n", FormatNS(p.DeviceBoundNS), fmtPct(p.DeviceBoundNS, p.LatencyNS))
+	fmt.Fprintf(tw, "  device bound\t%s (%s of the latency", FormatNS(p.DeviceBoundNS), fmtPct(p.DeviceBoundNS, p.LatencyNS))
+	if p.CriticalPathNS < p.DeviceBoundNS {
+		// Independent layers could overlap, but they share the busiest resource.
+		fmt.Fprintf(tw, "; critical path %s", FormatNS(p.CriticalPathNS))
+	}
+	fmt.Fprintf(tw, ")\n")
 	if r.FPSBound > 0 {
 		fmt.Fprintf(tw, "  pipeline bound\t%s (%.4g FPS; busiest: %s)\n", FormatNS(p.PipelineBoundNS), r.FPSBound, r.PipelineBusiest)
 	}
