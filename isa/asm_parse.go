@@ -313,6 +313,8 @@ func (ps *asmParser) directive(code string) {
 		ps.p.Sources = append(ps.p.Sources, s)
 	case ".stream":
 		ps.stream(args)
+	case ".frames":
+		ps.frames(args)
 	case ".input", ".output":
 		ps.port(dir, args)
 	case ".const":
@@ -404,6 +406,36 @@ func (ps *asmParser) stream(args []string) {
 	}
 	ps.streamFixups = append(ps.streamFixups, fixup{pc: len(ps.p.Streams), label: e, line: ps.line})
 	ps.p.Streams = append(ps.p.Streams, 0)
+}
+
+// frames parses ".frames F count_addr=A" (docs/PARALLEL.md §7.1): a run
+// processes up to F frames, its frame count written into ABUF word A.
+func (ps *asmParser) frames(args []string) {
+	if len(args) != 2 {
+		ps.errorf(".frames: want: .frames <frames> count_addr=<ABUF word>")
+		return
+	}
+	if ps.p.Frames != 0 {
+		ps.errorf(".frames: given twice")
+		return
+	}
+	f, ok := ps.uint(".frames", "frames", args[0], MaxFrames)
+	if !ok {
+		return
+	}
+	if f < 2 {
+		ps.errorf(".frames: %d frames: a program of one frame per run has no .frames", f)
+		return
+	}
+	m, ok := ps.kv(".frames", args[1:], "count_addr")
+	if !ok {
+		return
+	}
+	a, ok := ps.uint(".frames", "count_addr", m["count_addr"], math.MaxUint32)
+	if !ok {
+		return
+	}
+	ps.p.Frames, ps.p.CountAddr = uint32(f), uint32(a)
 }
 
 func (ps *asmParser) port(dir string, args []string) {

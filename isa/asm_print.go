@@ -75,6 +75,9 @@ func PrintAsm(w io.Writer, p *Program) error {
 	for i, e := range p.Streams {
 		fmt.Fprintf(b, ".stream %d entry=%s\n", i, targetName(int64(e)))
 	}
+	if p.Frames > 1 {
+		fmt.Fprintf(b, ".frames %d count_addr=%d\n", p.Frames, p.CountAddr)
+	}
 	for i, s := range p.Sources {
 		fmt.Fprintf(b, ".source %d layer=%s node=%s value=%s", i, strconv.Quote(s.Layer), strconv.Quote(s.Node), strconv.Quote(s.Value))
 		if s.MACs != 0 {

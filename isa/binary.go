@@ -44,7 +44,8 @@ const (
 	// here; target writes and reads them).
 	SecTargetDesc SectionKind = 12
 	// SecStreams (v1.5, optional) holds Program.Streams: u32 count, then
-	// count x u32 entry pcs.
+	// count x u32 entry pcs, then, only when Program.Frames > 1, u32 frames
+	// and u32 count_addr (Program.CountAddr).
 	SecStreams SectionKind = 13
 )
 
@@ -75,6 +76,9 @@ func EncodeBinary(p *Program) ([]byte, error) {
 	var secs []section
 	add := func(k SectionKind, b []byte) { secs = append(secs, section{k, b}) }
 
+	if p.Frames > 1 && len(p.Streams) == 0 {
+		return nil, fmt.Errorf("pimb: frames %d without streams: the frames field is part of the streams section", p.Frames)
+	}
 	var w wbuf
 	for i, in := range p.Code {
 		word, err := in.Encode()
@@ -181,6 +185,10 @@ func EncodeBinary(p *Program) ([]byte, error) {
 		for _, pc := range p.Streams {
 			w.u32(pc)
 		}
+		if p.Frames > 1 {
+			w.u32(p.Frames)
+			w.u32(p.CountAddr)
+		}
 		add(SecStreams, w.take())
 	}
 	if len(p.Streams) > 0 || usesV15(p.Code) {
@@ -263,6 +271,9 @@ func EncodedSize(p *Program) int64 {
 	if len(p.Streams) > 0 {
 		sections++
 		n += 4 + 4*int64(len(p.Streams))
+		if p.Frames > 1 {
+			n += 8
+		}
 	}
 	return headerSize + sectionEntry*sections + n
 }
@@ -521,6 +532,15 @@ func decodeSection(p *Program, r *rbuf) {
 		p.Streams = make([]uint32, n)
 		for i := range p.Streams {
 			p.Streams[i] = r.u32()
+		}
+		if r.err != nil || r.left() == 0 {
+			return
+		}
+		// Optional (docs/PARALLEL.md §7.1): frames per run and the ABUF word
+		// of the run's frame count, written only for more than one frame.
+		p.Frames, p.CountAddr = r.u32(), r.u32()
+		if r.err == nil && p.Frames < 2 {
+			r.fail("frames %d: a program of one frame per run has no frames field", p.Frames)
 		}
 	case SecSrcMACs:
 		// Decoded after sources (see the section order in DecodeBinary).

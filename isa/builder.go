@@ -180,6 +180,21 @@ func (b *Builder) AddPort(p Port) {
 	b.p.Ports = append(b.p.Ports, p)
 }
 
+// SetFrames makes the program process up to frames frames per run, the
+// run's frame count read from ABUF word countAddr (Program.Frames,
+// docs/PARALLEL.md §7.1; the program needs streams). frames <= 1 is one
+// frame per run.
+func (b *Builder) SetFrames(frames int, countAddr uint32) {
+	if frames < 0 || frames > MaxFrames {
+		b.fail("SetFrames(%d): frames outside [0, %d]", frames, MaxFrames)
+		return
+	}
+	b.p.Frames, b.p.CountAddr = 0, 0
+	if frames > 1 {
+		b.p.Frames, b.p.CountAddr = uint32(frames), countAddr
+	}
+}
+
 // Program resolves labels, sorts the weight image by (sub-array, row), checks
 // that every instruction encodes, and returns the program. The Builder must
 // not be used afterwards.
@@ -203,6 +218,9 @@ func (b *Builder) Program() (*Program, error) {
 		default:
 			b.p.Streams = append(b.p.Streams, uint32(pc))
 		}
+	}
+	if b.p.Frames > 1 && len(b.p.Streams) == 0 {
+		b.fail("SetFrames(%d): a program of several frames per run needs streams (Stream)", b.p.Frames)
 	}
 	if b.err != nil {
 		return nil, b.err

@@ -32,7 +32,25 @@ type Program struct {
 	// runs on controller i (docs/PARALLEL.md §2). nil (every older file)
 	// means one stream at pc 0 on controller 0.
 	Streams []uint32
+	// Frames is the number of frames (images) one run of a pipelined
+	// program processes at most (docs/PARALLEL.md §7.1; the streams
+	// section's optional frames field, format v1.5). 0 and 1 both mean one
+	// frame per run, every non-pipelined program. With Frames F > 1 every
+	// port holds F frames back to back (frame f of port p at p.Addr + f x
+	// p.Len()), and the runtime writes the number n of frames of a run
+	// (1 <= n <= F) into ABUF word CountAddr before the run starts; the
+	// streams read it to bound their frame loops. CountAddr is 0 and
+	// unused when Frames <= 1.
+	Frames    uint32
+	CountAddr uint32
 }
+
+// MaxFrames bounds Program.Frames (Validate): a run's frames all live in
+// ABUF, whose size is at most 2^24 words.
+const MaxFrames = 1 << 16
+
+// FrameCount is the most frames one run processes: Frames, at least 1.
+func (p *Program) FrameCount() int { return max(1, int(p.Frames)) }
 
 // StreamEntries is the entry pc of every stream: Streams, or the single
 // stream at pc 0 of a program without a streams section.
@@ -129,7 +147,11 @@ func (p *Port) SharesRun(q *Port) bool {
 	return p.Segment == q.Segment || p.Segment == AllSegments || q.Segment == AllSegments
 }
 
-// Len is the number of elements of the port.
+// FrameAddr is the address of frame f of the port in a program of several
+// frames per run (Program.Frames): the frames lie back to back.
+func (p *Port) FrameAddr(f int) uint64 { return uint64(p.Addr) + uint64(f)*p.Len() }
+
+// Len is the number of elements of the port (of one frame).
 func (p *Port) Len() uint64 {
 	n := uint64(1)
 	for _, d := range p.Shape {

@@ -131,6 +131,38 @@ func (v *validator) checkStreams() {
 			v.addf("streams[%d]: entry pc %d outside the code (%d instructions)", i, pc, len(v.p.Code))
 		}
 	}
+	v.checkFrames()
+}
+
+// checkFrames checks the frames field of the streams section
+// (docs/PARALLEL.md §7.1): it lives in that section, the count word lies in
+// ABUF outside every port's frames, and a program of several frames per run
+// has one device segment (the runtime fills the frames of one run; the
+// segments of a compiled model with host ops run one at a time).
+func (v *validator) checkFrames() {
+	if v.p.Frames <= 1 {
+		return
+	}
+	if v.p.Frames > MaxFrames {
+		v.addf("streams: frames %d above the limit %d", v.p.Frames, MaxFrames)
+		return
+	}
+	if len(v.p.Streams) == 0 {
+		v.addf("streams: frames %d without a streams section (the frames field is part of it; give a .stream)", v.p.Frames)
+	}
+	ca := uint64(v.p.CountAddr)
+	if ca >= uint64(v.a.ActBufferWords) {
+		v.addf("streams: count_addr %d outside the activation buffer of %d words", ca, v.a.ActBufferWords)
+	}
+	for i := range v.p.Ports {
+		pt := &v.p.Ports[i]
+		if pt.Segment != 0 {
+			v.addf("ports[%d] (%s %q): segment %d in a program of %d frames per run (frames need one device segment)", i, pt.Dir, pt.Name, pt.Segment, v.p.Frames)
+		}
+		if lo, hi := uint64(pt.Addr), pt.FrameAddr(int(v.p.Frames)); lo <= ca && ca < hi {
+			v.addf("streams: count_addr %d inside the %d frames of port %q (words [%d, %d))", ca, v.p.Frames, pt.Name, lo, hi)
+		}
+	}
 }
 
 // serialNote explains a refused parallel feature on a serial machine.
@@ -239,7 +271,8 @@ func (v *validator) checkPorts() {
 				break
 			}
 		}
-		lo, hi := uint64(pt.Addr), uint64(pt.Addr)+n
+		// A port holds FrameCount frames back to back (Program.Frames).
+		lo, hi := uint64(pt.Addr), uint64(pt.Addr)+n*uint64(v.p.FrameCount())
 		if hi > uint64(v.a.ActBufferWords) {
 			v.addf("%s: words [%d, %d) outside the activation buffer of %d words", where, lo, hi, v.a.ActBufferWords)
 		}

@@ -16,13 +16,21 @@ import (
 // report over the batch: the device segments of one inference added up
 // (sim.CombineRuns; host ops are not costed), the same whatever
 // opt.Parallel is. opt.MaxSteps bounds each segment run. The first failing
-// inference is the error.
+// inference is the error. A pipelined program (sim.Executable.Frames F > 1)
+// runs the batch in ceil(len(batch)/F) runs of up to F frames.
 func (m *Model) RunBatch(batch [][]*tensor.Tensor, opt sim.BatchOptions) ([][]*tensor.Tensor, *sim.Report, error) {
 	workers := opt.Parallel
 	if workers < 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = max(1, min(workers, len(batch)))
+	// A pipelined program runs up to Frames() images per run.
+	f := m.Exe.Frames()
+	var starts []int
+	for i := 0; i < len(batch); i += f {
+		starts = append(starts, i)
+	}
+	starts = append(starts, len(batch))
+	workers = max(1, min(workers, len(starts)-1))
 	outs := make([][]*tensor.Tensor, len(batch))
 	errs := make([]error, len(batch))
 	sums := make([]*sim.Summary, workers)
@@ -35,21 +43,24 @@ func (m *Model) RunBatch(batch [][]*tensor.Tensor, opt sim.BatchOptions) ([][]*t
 		wg.Add(1)
 		go func(sum *sim.Summary) {
 			defer wg.Done()
-			for i := range next {
-				r, err := m.RunOn(mach, batch[i])
+			for k := range next {
+				lo, hi := starts[k], starts[k+1]
+				rs, err := m.RunFramesOn(mach, batch[lo:hi])
 				if err != nil {
-					errs[i] = err
+					errs[lo] = err
 					continue
 				}
-				outs[i] = r.Outputs
-				if st := sim.CombineRuns(r.Stats); st != nil {
-					sum.Add(i, st)
+				for j, r := range rs {
+					outs[lo+j] = r.Outputs
+				}
+				if st := sim.CombineRuns(rs[0].Stats); st != nil {
+					sum.Add(lo, st)
 				}
 			}
 		}(sums[w])
 	}
-	for i := range batch {
-		next <- i
+	for k := range len(starts) - 1 {
+		next <- k
 	}
 	close(next)
 	wg.Wait()

@@ -102,24 +102,84 @@ func (m *Model) Run(inputs []*tensor.Tensor) (*Result, error) {
 // RunOn runs one inference on mach (made from m.Exe), resetting it before
 // every segment.
 func (m *Model) RunOn(mach *sim.Machine, inputs []*tensor.Tensor) (*Result, error) {
+	rs, err := m.RunFramesOn(mach, [][]*tensor.Tensor{inputs})
+	if err != nil {
+		return nil, err
+	}
+	return rs[0], nil
+}
+
+// RunFramesOn runs the inferences of batch (batch[f] holds the model inputs
+// of image f) as frames of the same device runs: each segment runs once for
+// all of them, image f in frame f of its ports (docs/PARALLEL.md §7.1). A
+// program of one frame per run (every non-pipelined program) takes one
+// image; a pipelined one at most sim.Executable.Frames(). Every Result
+// shares the runs' statistics (Stats).
+func (m *Model) RunFramesOn(mach *sim.Machine, batch [][]*tensor.Tensor) ([]*Result, error) {
+	if n, f := len(batch), m.Exe.Frames(); n < 1 || n > f {
+		return nil, fmt.Errorf("runtime: %d images in one run; the program processes 1 to %d per run", n, f)
+	}
 	g := m.Host.Graph
-	if len(inputs) != m.Host.GraphInputs {
-		return nil, fmt.Errorf("runtime: the model has %d inputs, got %d tensors", m.Host.GraphInputs, len(inputs))
+	imgs := make([]*hostState, len(batch))
+	for k, inputs := range batch {
+		if len(inputs) != m.Host.GraphInputs {
+			return nil, fmt.Errorf("runtime: the model has %d inputs, got %d tensors", m.Host.GraphInputs, len(inputs))
+		}
+		h := &hostState{env: map[*ir.Value]*tensor.Tensor{}, done: make([]bool, len(g.Nodes)), res: &Result{Ports: map[string]*tensor.Tensor{}}}
+		for i, t := range inputs {
+			h.env[g.Inputs[i]] = t
+		}
+		for _, v := range g.Consts {
+			h.env[v] = v.Const
+		}
+		imgs[k] = h
 	}
-	env := map[*ir.Value]*tensor.Tensor{}
-	for i, t := range inputs {
-		env[g.Inputs[i]] = t
+	var stats []*sim.RunStats
+	for seg := 0; ; seg++ {
+		for _, h := range imgs {
+			if err := m.hostOps(h); err != nil {
+				return nil, err
+			}
+		}
+		if seg == len(m.Host.Segments) {
+			break
+		}
+		st, err := m.runSegment(mach, seg, imgs)
+		if err != nil {
+			return nil, err
+		}
+		stats = append(stats, st)
 	}
-	for _, v := range g.Consts {
-		env[v] = v.Const
+	out := make([]*Result, len(imgs))
+	for k, h := range imgs {
+		for i := 0; i < m.Host.GraphOutputs; i++ {
+			t := h.env[g.Outputs[i]]
+			if t == nil {
+				return nil, fmt.Errorf("runtime: output %d (%q) was not computed", i, g.Outputs[i].Name)
+			}
+			h.res.Outputs = append(h.res.Outputs, t)
+		}
+		h.res.Stats = stats
+		out[k] = h.res
 	}
-	res := &Result{Ports: map[string]*tensor.Tensor{}}
-	done := make([]bool, len(g.Nodes))
-	seg := 0
-	for {
-		progress := false
-		for i, n := range g.Nodes {
-			if done[i] {
+	return out, nil
+}
+
+// hostState is the host side of one inference: the values computed so far,
+// the host nodes done and the result being built.
+type hostState struct {
+	env  map[*ir.Value]*tensor.Tensor
+	done []bool
+	res  *Result
+}
+
+// hostOps evaluates every host node whose inputs are available, until none
+// can progress (the next device segment needs to run).
+func (m *Model) hostOps(h *hostState) error {
+	for progress := true; progress; {
+		progress = false
+		for i, n := range m.Host.Graph.Nodes {
+			if h.done[i] {
 				continue
 			}
 			ins := make([]*tensor.Tensor, len(n.Inputs))
@@ -128,7 +188,7 @@ func (m *Model) RunOn(mach *sim.Machine, inputs []*tensor.Tensor) (*Result, erro
 				if v == nil {
 					continue
 				}
-				if ins[j] = env[v]; ins[j] == nil {
+				if ins[j] = h.env[v]; ins[j] == nil {
 					ready = false
 					break
 				}
@@ -138,35 +198,16 @@ func (m *Model) RunOn(mach *sim.Machine, inputs []*tensor.Tensor) (*Result, erro
 			}
 			outs, err := interp.EvalNode(n, ins)
 			if err != nil {
-				return nil, fmt.Errorf("runtime: host op %s: %w", n.Origin(), err)
+				return fmt.Errorf("runtime: host op %s: %w", n.Origin(), err)
 			}
 			for j, o := range n.Outputs {
-				env[o] = outs[j]
+				h.env[o] = outs[j]
 			}
-			done[i] = true
+			h.done[i] = true
 			progress = true
 		}
-		if progress {
-			continue
-		}
-		if seg == len(m.Host.Segments) {
-			break
-		}
-		st, err := m.runSegment(mach, seg, env, res)
-		if err != nil {
-			return nil, err
-		}
-		res.Stats = append(res.Stats, st)
-		seg++
 	}
-	for i := 0; i < m.Host.GraphOutputs; i++ {
-		t := env[g.Outputs[i]]
-		if t == nil {
-			return nil, fmt.Errorf("runtime: output %d (%q) was not computed", i, g.Outputs[i].Name)
-		}
-		res.Outputs = append(res.Outputs, t)
-	}
-	return res, nil
+	return nil
 }
 
 // value is the host-graph value a port carries.
@@ -174,44 +215,52 @@ func (m *Model) value(port string) *ir.Value {
 	return m.byName[m.Host.HostValueName(port, func(s string) bool { return m.byName[s] != nil })]
 }
 
-func (m *Model) runSegment(mach *sim.Machine, k int, env map[*ir.Value]*tensor.Tensor, res *Result) (*sim.RunStats, error) {
+// runSegment runs device segment k once, image f of imgs in frame f.
+func (m *Model) runSegment(mach *sim.Machine, k int, imgs []*hostState) (*sim.RunStats, error) {
 	s := m.Host.Segments[k]
 	mach.Reset()
+	if err := mach.SetFrames(len(imgs)); err != nil {
+		return nil, fmt.Errorf("runtime: segment %d: %w", k, err)
+	}
 	if len(m.Host.Segments) > 1 {
 		if err := mach.WriteInputRaw(backend.SegmentPort, []int64{int64(k)}); err != nil {
 			return nil, err
 		}
 	}
-	for _, name := range s.In {
-		v := m.value(name)
-		t := env[v]
-		if t == nil {
-			return nil, fmt.Errorf("runtime: segment %d: input %q is not available", k, name)
-		}
-		if !t.DType.IsInt() {
-			return nil, fmt.Errorf("runtime: segment %d: input %q is %s, want integer codes", k, name, t.DType)
-		}
-		q := make([]int64, t.Len())
-		for i := range q {
-			q[i] = t.Int64At(i)
-		}
-		if err := mach.WriteInputRaw(name, backend.ToPortOrder(v.Type.Shape, q)); err != nil {
-			return nil, fmt.Errorf("runtime: segment %d: %w", k, err)
+	for f, h := range imgs {
+		for _, name := range s.In {
+			v := m.value(name)
+			t := h.env[v]
+			if t == nil {
+				return nil, fmt.Errorf("runtime: segment %d: input %q is not available", k, name)
+			}
+			if !t.DType.IsInt() {
+				return nil, fmt.Errorf("runtime: segment %d: input %q is %s, want integer codes", k, name, t.DType)
+			}
+			q := make([]int64, t.Len())
+			for i := range q {
+				q[i] = t.Int64At(i)
+			}
+			if err := mach.WriteInputRawFrame(name, f, backend.ToPortOrder(v.Type.Shape, q)); err != nil {
+				return nil, fmt.Errorf("runtime: segment %d: %w", k, err)
+			}
 		}
 	}
 	st, err := mach.Run()
 	if err != nil {
 		return nil, fmt.Errorf("runtime: segment %d: %w", k, err)
 	}
-	for _, name := range s.Out {
-		v := m.value(name)
-		raw, err := mach.ReadOutputRaw(name)
-		if err != nil {
-			return nil, err
+	for f, h := range imgs {
+		for _, name := range s.Out {
+			v := m.value(name)
+			raw, err := mach.ReadOutputRawFrame(name, f)
+			if err != nil {
+				return nil, err
+			}
+			t := tensor.FromI64(v.Type.DType, backend.FromPortOrder(v.Type.Shape, raw.I64), v.Type.Shape...)
+			h.env[v] = t
+			h.res.Ports[name] = t
 		}
-		t := tensor.FromI64(v.Type.DType, backend.FromPortOrder(v.Type.Shape, raw.I64), v.Type.Shape...)
-		env[v] = t
-		res.Ports[name] = t
 	}
 	return st, nil
 }

@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/pimc-dev/pimc/ir/tensor"
-	"github.com/pimc-dev/pimc/isa"
 )
 
 // Result is the outcome of one inference: the output ports in program order,
@@ -21,43 +20,18 @@ type Result struct {
 
 // Infer resets the machine, writes inputs (one per input port, in program
 // order; see WriteInput for floats vs raw integers and layouts), runs to halt
-// and reads every output port.
+// and reads every output port. A pipelined program (isa.Program.Frames)
+// runs the image as its one frame.
 // A program whose device segments share port words (a compiled model with
 // host ops, run by pimrt segment by segment) is refused: writing
 // every input port would overwrite one segment's inputs with another's.
 func (m *Machine) Infer(inputs []*tensor.Tensor) (*Result, error) {
-	if s := m.exe.sharedPorts; s != "" {
-		return nil, fmt.Errorf("sim: ports %s share buffer words: the program's device segments run one at a time with the host between them (run the compiled model, e.g. pimc sim without -raw)", s)
-	}
-	m.Reset()
-	ins := m.exe.Ports(isa.PortIn)
-	if len(inputs) != len(ins) {
-		return nil, fmt.Errorf("sim: program has %d input ports, got %d tensors", len(ins), len(inputs))
-	}
-	for i, p := range ins {
-		if err := m.WriteInput(p.Name, inputs[i]); err != nil {
-			return nil, err
-		}
-	}
-	st, err := m.Run()
+	res, st, err := m.InferFrames([][]*tensor.Tensor{inputs})
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Stats: st}
-	for _, p := range m.exe.Ports(isa.PortOut) {
-		raw, err := m.ReadOutputRaw(p.Name)
-		if err != nil {
-			return nil, err
-		}
-		real, err := m.ReadOutput(p.Name)
-		if err != nil {
-			return nil, err
-		}
-		res.Names = append(res.Names, p.Name)
-		res.Raw = append(res.Raw, raw)
-		res.Real = append(res.Real, real)
-	}
-	return res, nil
+	res[0].Stats = st
+	return res[0], nil
 }
 
 // Report builds the report of one run of this machine (see BuildReport).
@@ -82,7 +56,9 @@ type BatchOptions struct {
 // folded into the report as they finish (Result.Stats is nil; Result.Report
 // is the image's own report if opt.ImageReports), so a long batch keeps only
 // outputs. The first
-// failing image (lowest index) is reported.
+// failing image (lowest index) is reported. A pipelined program
+// (isa.Program.Frames F > 1) runs the batch in ceil(len(batch)/F) runs of up
+// to F frames; ImageReports then gives every image of a run the run's report.
 func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Result, *Report, error) {
 	res := make([]*Result, len(batch))
 	errs := make([]error, len(batch))
@@ -90,9 +66,11 @@ func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Re
 	if workers < 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = max(1, min(workers, len(batch)))
-	// Each worker folds its images into its own summary; they are merged at
-	// the end (integer sums: the same report whatever the split).
+	workers = max(1, min(workers, (len(batch)+e.Frames()-1)/e.Frames()))
+	// Each worker folds its runs into its own summary; they are merged at
+	// the end (integer sums: the same report whatever the split). A
+	// pipelined program runs up to Frames() images per run.
+	starts := frameRuns(len(batch), e.Frames())
 	sums := make([]*Summary, workers)
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -104,23 +82,27 @@ func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Re
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				r, err := m.Infer(batch[i])
+			for k := range next {
+				lo, hi := starts[k], starts[k+1]
+				rs, st, err := m.InferFrames(batch[lo:hi])
 				if err != nil {
-					errs[i] = err
+					errs[lo] = err
 					continue
 				}
+				var rep *Report
 				if opt.ImageReports {
-					r.Report = m.Report(r.Stats)
+					rep = m.Report(st)
 				}
-				sum.Add(i, r.Stats)
-				r.Stats = nil
-				res[i] = r
+				sum.Add(lo, st)
+				for f, r := range rs {
+					r.Report = rep
+					res[lo+f] = r
+				}
 			}
 		}()
 	}
-	for i := range batch {
-		next <- i
+	for k := range len(starts) - 1 {
+		next <- k
 	}
 	close(next)
 	wg.Wait()

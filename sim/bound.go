@@ -324,8 +324,9 @@ func componentCost(vs []int, w *srcRes, nr int) int64 {
 	return cost
 }
 
-// addBound folds the analysis of one image into the summary and its phase.
-func (s *Summary) addBound(b *imageBound, ph *Phase) {
+// addBound folds the analysis of one run of nf frames (1 but for a
+// pipelined program) into the summary and its phase.
+func (s *Summary) addBound(b *imageBound, ph *Phase, nf int) {
 	ph.DeviceBoundNS, ph.PipelineBoundNS = float64(b.devicePS)/1000, float64(b.pipelinePS)/1000
 	ph.CriticalPathNS = float64(b.pathPS) / 1000
 	s.devPS += b.devicePS
@@ -340,7 +341,7 @@ func (s *Summary) addBound(b *imageBound, ph *Phase) {
 			s.srcBusyWork[src], s.srcBusy[src] = c, b.busiest[src]
 		}
 		if b.critical[src] {
-			s.srcCrit[src]++
+			s.srcCrit[src] += int64(nf)
 		}
 	}
 	for r, x := range b.shared {

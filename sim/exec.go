@@ -22,6 +22,7 @@ func (m *Machine) Run() (*RunStats, error) {
 	}
 	m.ran = true
 	st := newRunStats(m.exe)
+	st.Frames = m.frames
 	m.stats = st
 	var err error
 	if m.multi {

@@ -78,6 +78,7 @@ type Machine struct {
 	regCache []regCache // timing memo by register-addressed run
 	stats    *RunStats
 	ran      bool
+	frames   int // frames of the next run (frames.go)
 }
 
 // subarray is the state of one computational sub-array: its cells (rows
@@ -207,6 +208,7 @@ func (m *Machine) Reset() {
 	m.stats = nil
 	m.ran = false
 	m.traced = 0
+	m.SetFrames(1) // a pipelined program's count word: one frame unless told
 }
 
 // trace writes the trace line of instruction pc (see Machine.Trace).

@@ -109,7 +109,18 @@ func sameIgnoringOnes(a, b []int) bool {
 // type's range. The tensor's shape must be the port's (NHWC), equal up to
 // dimensions of size 1, or the NCHW form of a rank-4 NHWC port (transposed).
 func (m *Machine) WriteInput(name string, t *tensor.Tensor) error {
+	return m.WriteInputFrame(name, 0, t)
+}
+
+// WriteInputFrame writes a host tensor into frame f of input port `name`
+// (isa.Program.Frames: a pipelined program's ports hold its frames back to
+// back), as WriteInput does into frame 0.
+func (m *Machine) WriteInputFrame(name string, f int, t *tensor.Tensor) error {
 	p, err := m.exe.port(name, isa.PortIn)
+	if err != nil {
+		return err
+	}
+	base, err := m.frameAddr(p, f)
 	if err != nil {
 		return err
 	}
@@ -119,7 +130,7 @@ func (m *Machine) WriteInput(name string, t *tensor.Tensor) error {
 	}
 	n := int(p.Len())
 	lo, hi := p.Type.Range()
-	dst := m.abuf[p.Addr : int(p.Addr)+n]
+	dst := m.abuf[base : base+n]
 	if t.DType.IsFloat() {
 		for i := range dst {
 			v := t.Float64At(perm(i))
@@ -138,7 +149,7 @@ func (m *Machine) WriteInput(name string, t *tensor.Tensor) error {
 			dst[i] = int32(q)
 		}
 	}
-	m.markDirty(int(p.Addr), n)
+	m.markDirty(base, n)
 	return nil
 }
 
@@ -161,13 +172,22 @@ func (m *Machine) markDirty(a, n int) {
 // ReadOutputRaw returns the raw integers of output port `name` as an Int64
 // tensor of the port's shape (NHWC).
 func (m *Machine) ReadOutputRaw(name string) (*tensor.Tensor, error) {
+	return m.ReadOutputRawFrame(name, 0)
+}
+
+// ReadOutputRawFrame is ReadOutputRaw of frame f of the port.
+func (m *Machine) ReadOutputRawFrame(name string, f int) (*tensor.Tensor, error) {
 	p, err := m.exe.port(name, isa.PortOut)
+	if err != nil {
+		return nil, err
+	}
+	base, err := m.frameAddr(p, f)
 	if err != nil {
 		return nil, err
 	}
 	n := int(p.Len())
 	out := make([]int64, n)
-	for i, v := range m.abuf[p.Addr : int(p.Addr)+n] {
+	for i, v := range m.abuf[base : base+n] {
 		out[i] = int64(v)
 	}
 	return tensor.FromI64(tensor.Int64, out, portShape(p)...), nil
@@ -176,16 +196,21 @@ func (m *Machine) ReadOutputRaw(name string) (*tensor.Tensor, error) {
 // ReadOutput returns output port `name` dequantized, real = scale * (q -
 // zero_point), as a Float32 tensor of the port's shape (NHWC).
 func (m *Machine) ReadOutput(name string) (*tensor.Tensor, error) {
-	raw, err := m.ReadOutputRaw(name)
+	return m.ReadOutputFrame(name, 0)
+}
+
+// ReadOutputFrame is ReadOutput of frame f of the port.
+func (m *Machine) ReadOutputFrame(name string, f int) (*tensor.Tensor, error) {
+	raw, err := m.ReadOutputRawFrame(name, f)
 	if err != nil {
 		return nil, err
 	}
 	p, _ := m.exe.port(name, isa.PortOut)
-	f := make([]float32, len(raw.I64))
+	out := make([]float32, len(raw.I64))
 	for i, q := range raw.I64 {
-		f[i] = float32(p.Scale * float64(q-int64(p.ZeroPoint)))
+		out[i] = float32(p.Scale * float64(q-int64(p.ZeroPoint)))
 	}
-	return tensor.FromF32(f, portShape(p)...), nil
+	return tensor.FromF32(out, portShape(p)...), nil
 }
 
 // NHWCToNCHW returns the NCHW transpose of a rank-4 NHWC tensor (ONNX's

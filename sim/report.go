@@ -336,6 +336,23 @@ func (e *Executable) phaseOf(st *RunStats, bySrc [][numKinds]int64) Phase {
 	return ph
 }
 
+// share is one image's share of a run of n frames: every figure / n (the
+// mean power stays); the integer operation counts are kept only for n = 1.
+func (ph Phase) share(n int) Phase {
+	if n == 1 {
+		return ph
+	}
+	f := 1 / float64(n)
+	ph.Cycles *= f
+	ph.LatencyNS *= f
+	ph.DeviceBoundNS *= f
+	ph.PipelineBoundNS *= f
+	ph.Instructions *= f
+	ph.Energy.scale(f)
+	ph.Ops = nil
+	return ph
+}
+
 // loadPhase is the one-time weight programming phase.
 func (e *Executable) loadPhase() Phase {
 	var ops [numKinds]int64
@@ -400,16 +417,23 @@ func (e *Executable) NewSummary(n int) *Summary {
 	}
 }
 
-// Add folds the run of image i. Not safe for concurrent use.
+// Add folds the run of image i, or of images i .. i+st.Frames-1 for a run
+// of several frames of a pipelined program (each image's phase is then its
+// share of the run: the run's figures / st.Frames). Not safe for
+// concurrent use.
 func (s *Summary) Add(i int, st *RunStats) {
 	e := s.e
 	bySrc := e.imageOps(st)
 	ph := e.phaseOf(st, bySrc)
-	s.addBound(e.bound(st), &ph)
+	nf := max(1, st.Frames)
+	s.addBound(e.bound(st), &ph, nf)
 	for _, b := range st.Busy {
 		s.busyPS += b.PS
 	}
-	s.perImage[i], s.have[i] = ph, true
+	share := ph.share(nf)
+	for f := range nf {
+		s.perImage[i+f], s.have[i+f] = share, true
+	}
 	s.cycles += int64(ph.Cycles)
 	s.latPS += st.LatencyPS
 	s.steps += st.Steps
@@ -442,11 +466,12 @@ func (s *Summary) Add(i int, st *RunStats) {
 // runMACs is the MACs of one run for source index src (src+1 in RunStats,
 // 0 = unattributed): the source's declared count (isa.Source.MACs) if it
 // has one and any of its instructions ran, else the count inferred from the
-// bit-serial work (RunStats.MACs).
+// bit-serial work (RunStats.MACs). A declared count is per image: a run of
+// several frames counts it once per frame.
 func runMACs(p *isa.Program, st *RunStats, src int, ran bool) int64 {
 	if src > 0 && p.Sources[src-1].MACs > 0 {
 		if ran {
-			return p.Sources[src-1].MACs
+			return p.Sources[src-1].MACs * int64(max(1, st.Frames))
 		}
 		return 0
 	}

@@ -11,6 +11,10 @@ import "slices"
 type RunStats struct {
 	LatencyPS int64 // dispatch time of halt
 	Steps     int64 // instructions executed
+	// Frames is the number of images (frames) the run processed: 1 except
+	// for a run of several frames of a pipelined program (Machine.SetFrames,
+	// docs/PARALLEL.md §7.1). The run's counts are those of all its frames.
+	Frames int
 
 	// PC[pc] counts the executions of instruction pc and the controller time
 	// charged to it (ps; the times of a run add up to LatencyPS): a profile.
@@ -75,12 +79,13 @@ func CombineRuns(runs []*RunStats) *RunStats {
 		return runs[0]
 	}
 	c := &RunStats{
-		PC:   make([]PCStat, len(runs[0].PC)),
-		Dyn:  make([][numKinds]int64, len(runs[0].Dyn)),
-		MACs: make([]int64, len(runs[0].MACs)),
-		Work: make([]int64, len(runs[0].Work)),
-		Deps: make([]uint64, len(runs[0].Deps)),
-		Ran:  make([]uint64, len(runs[0].Ran)),
+		Frames: runs[0].Frames,
+		PC:     make([]PCStat, len(runs[0].PC)),
+		Dyn:    make([][numKinds]int64, len(runs[0].Dyn)),
+		MACs:   make([]int64, len(runs[0].MACs)),
+		Work:   make([]int64, len(runs[0].Work)),
+		Deps:   make([]uint64, len(runs[0].Deps)),
+		Ran:    make([]uint64, len(runs[0].Ran)),
 	}
 	combineCharges(c, runs)
 	for _, r := range runs {
