@@ -3,6 +3,7 @@ package backend
 import (
 	"slices"
 
+	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/isa"
 )
 
@@ -79,7 +80,7 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 	multAddr := int(b.AddConst(name+".mult", m.mult))
 
 	typ, clip := outType(m.lo, m.hi)
-	chunks := e.chunks(m.F)
+	chunks := laneChunks(m, tiles, e.arch.DPULanes)
 	hoist := len(chunks) <= 2 // v2..v5; v7 is the zero vector
 	vB := func(ci int) int64 {
 		if hoist {
@@ -272,6 +273,20 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 		inOff, outOff := offs(rem, 1)
 		e.loopNest(dims, []operand{in, out}, func(ptrs []int64) { body(ptrs, rem, inOff, outOff) })
 	}
+}
+
+// laneChunks are the output channel pieces of at most dpu_lanes the layer
+// is computed in, ending between tiles where possible
+// (mapping.LaneChunks), so no tile starts a chunk's rounds at another row.
+func laneChunks(m *matrix, tiles []tile, lanes int) [][2]int {
+	var spans [][2]int
+	for _, t := range tiles {
+		if t.rep == 0 && len(t.filters) > 0 {
+			f := m.groups[t.grp].filters
+			spans = append(spans, [2]int{f[t.filters[0]], f[t.filters[len(t.filters)-1]]})
+		}
+	}
+	return mapping.LaneChunks(m.F, lanes, spans)
 }
 
 // accRegs are the DPU accumulator registers of replicas 0..3: v0 and v6

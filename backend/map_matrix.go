@@ -148,9 +148,6 @@ func (c *compiler) qfc(n *ir.Node) error {
 // mapMatrix emits a matrix layer as mapped and records its stats.
 func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) error {
 	l := m.lay
-	if max := maxAccRegs(len(c.e.chunks(m.F))); l.Replicas > max {
-		return fmt.Errorf("%d replicas: at most %d for %d output channels (one DPU accumulator register each)", l.Replicas, max, m.F)
-	}
 	segs := make([][][2]int, len(l.Groups))
 	for g := range l.Groups {
 		segs[g] = l.Groups[g].Segs
@@ -161,6 +158,9 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 		for k := t.From; k < t.To; k++ {
 			tiles[i].filters = append(tiles[i].filters, k)
 		}
+	}
+	if max := maxAccRegs(len(laneChunks(m, tiles, c.e.arch.DPULanes))); l.Replicas > max {
+		return fmt.Errorf("%d replicas: at most %d for %d output channels (one DPU accumulator register each)", l.Replicas, max, m.F)
 	}
 	repTile, err := replicaTiles(l)
 	if err != nil {

@@ -15,7 +15,7 @@ type placer struct {
 	// instruction inside one bank (see align).
 	bank, group int
 	// lanes is the DPU lane count: the tiles of a layer with more
-	// filters are ordered part-major (0: never).
+	// filters are ordered by lane chunk (0: never).
 	lanes int
 }
 
@@ -36,8 +36,10 @@ type unit struct{ grp, seg, from, to int }
 // constant number of lanes apart. Tiles are ordered by group, segment and
 // part: a segment's parts (which share the input planes) are consecutive
 // sub-arrays, one gwrp broadcast per plane. A layer with more filters than
-// DPU lanes is ordered by group, part and segment instead (see below).
-// Replicas are identical blocks of S sub-arrays one after the other.
+// DPU lanes is ordered by group, lane chunk (LaneChunks), segment and part,
+// so the tiles of one chunk's rounds are consecutive too. Replicas are
+// identical blocks of S sub-arrays one after the other, or, with one slot
+// per sub-array, interleaved chunk by chunk.
 func (p *placer) place(l *Layer) error {
 	if p.rows < l.N+l.M {
 		return fmt.Errorf("a sub-array of %d rows cannot hold %d input planes and one %d-plane filter", p.rows, l.N, l.M)
@@ -62,29 +64,73 @@ func (p *placer) place(l *Layer) error {
 	if len(units) == 0 {
 		return nil
 	}
+	// block[u]: units with the same block are one lane chunk of one
+	// group (all one block when the layer fits one chunk).
+	block := make([]int, len(units))
 	if p.lanes > 0 && l.F > p.lanes {
-		// The backend computes a layer one DPU lane chunk at a time, and
-		// a part whose filters straddle two chunks starts the second
-		// chunk's rounds at another filter (other rows) than the parts
-		// inside it: part-major order keeps every part's segments
-		// consecutive, so a round is one gbmac per plane pair for each
-		// such block of parts, not one per segment.
+		// The backend computes a layer one DPU lane chunk at a time
+		// (LaneChunks: chunks end between parts): the tiles of one
+		// chunk, every segment of them, go on consecutive sub-arrays, so
+		// each round of the chunk is one gbmac per plane pair, and inside
+		// a chunk a segment's parts stay consecutive (one gwrp).
+		spans := make([][2]int, len(units))
+		for i, u := range units {
+			f := l.Groups[u.grp].Filters
+			spans[i] = [2]int{f[u.from], f[u.to-1]}
+		}
+		chunks := LaneChunks(l.F, p.lanes, spans)
+		chunk := func(u unit) int { return chunkOf(chunks, l.Groups[u.grp].Filters[u.from]) }
 		sort.SliceStable(units, func(i, j int) bool {
 			a, b := units[i], units[j]
 			if a.grp != b.grp {
 				return a.grp < b.grp
 			}
-			return a.from < b.from
+			return chunk(a) < chunk(b)
 		})
+		for i := 1; i < len(units); i++ {
+			block[i] = block[i-1]
+			if units[i].grp != units[i-1].grp || chunk(units[i]) != chunk(units[i-1]) {
+				block[i]++
+			}
+		}
 	}
 	h := l.N + fptMax*l.M
 	q := p.rows / h
 	s := (len(units) + q - 1) / q
 	p.align(l.Replicas * s)
+	// sa[r][u]: replica r's copy of unit u. Replicas are blocks of s
+	// sub-arrays, slot-major inside; with one slot per sub-array the
+	// replicas' copies of one lane chunk's tiles are interleaved instead
+	// (chunk by chunk, every replica), so a round of a chunk drives every
+	// replica's tiles with one gbmac. Either way replicas never share a
+	// sub-array (one accumulator each).
+	sa := make([][]int, l.Replicas)
+	for r := range sa {
+		sa[r] = make([]int, len(units))
+		for u := range units {
+			sa[r][u] = p.next + r*s + u%s
+		}
+	}
+	if q == 1 {
+		next := p.next
+		for i := 0; i < len(units); {
+			j := i + 1
+			for j < len(units) && block[j] == block[i] {
+				j++
+			}
+			for r := range sa {
+				for u := i; u < j; u++ {
+					sa[r][u] = next
+					next++
+				}
+			}
+			i = j
+		}
+	}
 	for r := 0; r < l.Replicas; r++ {
 		for u, t := range units {
 			l.Tiles = append(l.Tiles, Tile{Replica: r, Grp: t.grp, Seg: t.seg,
-				SA: p.next + r*s + u%s, Row: u / s * h, From: t.from, To: t.to})
+				SA: sa[r][u], Row: u / s * h, From: t.from, To: t.to})
 		}
 	}
 	p.next += l.Replicas * s

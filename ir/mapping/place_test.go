@@ -125,28 +125,74 @@ func TestPlanDropsAlignmentWhenFull(t *testing.T) {
 	}
 }
 
-// TestPlacePartMajor: a layer with more filters than DPU lanes is ordered
-// part-major (every part's segments consecutive), one with fewer
-// segment-major (every segment's parts consecutive).
-func TestPlacePartMajor(t *testing.T) {
+// TestPlaceChunkMajor: a layer with more filters than DPU lanes is ordered
+// by lane chunk, then segment and part (the tiles of one chunk on
+// consecutive sub-arrays); one with fewer by segment and part.
+func TestPlaceChunkMajor(t *testing.T) {
+	type want struct{ seg, from int }
 	for _, c := range []struct {
-		lanes     int
-		partMajor bool
-	}{{64, true}, {128, false}, {0, false}} {
-		l := layerOf(8, 8, 1, []int{90}, []int{2}) // 3 parts of 30 filters per segment
+		lanes int
+		want  []want
+	}{
+		// 3 parts of 30 filters per segment, chunks [0, 60) and [60, 90).
+		{64, []want{{0, 0}, {0, 30}, {1, 0}, {1, 30}, {0, 60}, {1, 60}}},
+		{128, []want{{0, 0}, {0, 30}, {0, 60}, {1, 0}, {1, 30}, {1, 60}}},
+		{0, []want{{0, 0}, {0, 30}, {0, 60}, {1, 0}, {1, 30}, {1, 60}}},
+	} {
+		l := layerOf(8, 8, 1, []int{90}, []int{2})
 		l.F = 90
 		p := placer{rows: 256, lanes: c.lanes}
 		if err := p.place(l); err != nil {
 			t.Fatal(err)
 		}
 		for i, tl := range l.Tiles {
-			part, seg := i%3, i/3
-			if c.partMajor {
-				part, seg = i/2, i%2
-			}
-			if tl.SA != i || tl.Seg != seg || tl.From != 30*part {
-				t.Errorf("lanes %d: tile %d %+v, want sub-array %d segment %d filters from %d", c.lanes, i, tl, i, seg, 30*part)
+			if w := c.want[i]; tl.SA != i || tl.Seg != w.seg || tl.From != w.from {
+				t.Errorf("lanes %d: tile %d %+v, want sub-array %d segment %d filters from %d", c.lanes, i, tl, i, w.seg, w.from)
 			}
 		}
+	}
+}
+
+// TestLaneChunks: chunks end between tiles, as late as possible within the
+// lanes; a tile wider than the lanes is cut; gaps of pruned channels are
+// free cuts.
+func TestLaneChunks(t *testing.T) {
+	for _, c := range []struct {
+		F, lanes int
+		spans    [][2]int
+		want     [][2]int
+	}{
+		{90, 64, [][2]int{{0, 29}, {30, 59}, {60, 89}}, [][2]int{{0, 60}, {60, 30}}},
+		{128, 64, [][2]int{{0, 25}, {26, 51}, {52, 77}, {78, 103}, {104, 127}}, [][2]int{{0, 52}, {52, 52}, {104, 24}}},
+		{50, 64, [][2]int{{0, 49}}, [][2]int{{0, 50}}},
+		{200, 64, [][2]int{{0, 199}}, [][2]int{{0, 64}, {64, 64}, {128, 64}, {192, 8}}},
+		{100, 64, [][2]int{{0, 40}, {70, 99}}, [][2]int{{0, 64}, {64, 36}}},
+		{100, 0, nil, [][2]int{{0, 100}}},
+	} {
+		if got := LaneChunks(c.F, c.lanes, c.spans); !slices.Equal(got, c.want) {
+			t.Errorf("F %d lanes %d spans %v: chunks %v, want %v", c.F, c.lanes, c.spans, got, c.want)
+		}
+	}
+}
+
+// TestPlaceReplicasByChunk: with one tile per sub-array, the replicas'
+// copies of one lane chunk's tiles are interleaved chunk by chunk (every
+// replica of chunk 0, then of chunk 1), never sharing a sub-array.
+func TestPlaceReplicasByChunk(t *testing.T) {
+	l := layerOf(8, 8, 2, []int{90}, []int{1}) // parts of 30: chunks [0, 60), [60, 90)
+	l.F = 90
+	p := placer{rows: 256, lanes: 64, next: 3}
+	if err := p.place(l); err != nil {
+		t.Fatal(err)
+	}
+	// replica 0: units 0, 1, 2; replica 1: the same.
+	want := []int{3, 4, 7, 5, 6, 8}
+	for i, tl := range l.Tiles {
+		if tl.SA != want[i] || tl.Replica != i/3 || tl.From != 30*(i%3) {
+			t.Errorf("tile %d %+v, want sub-array %d replica %d from %d", i, tl, want[i], i/3, 30*(i%3))
+		}
+	}
+	if p.next != 9 {
+		t.Errorf("next %d, want 9", p.next)
 	}
 }
