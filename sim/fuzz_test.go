@@ -26,6 +26,7 @@ func fuzzProgram(data []byte, tgt *target.Target) *isa.Program {
 		}
 	}
 	ops := isa.Opcodes()
+	orig := data
 	for len(data) >= 9 && len(p.Code) < 64 {
 		b := data[:9]
 		data = data[9:]
@@ -82,6 +83,15 @@ func fuzzProgram(data []byte, tgt *target.Target) *isa.Program {
 		p.Code = append(p.Code, in)
 	}
 	p.Code = append(p.Code, isa.NewInstr(isa.OpHalt))
+	// Streams (v1.5): for some inputs, one to three more streams at pcs
+	// the fuzz bytes pick, so the scheduler meets shared code, tokens and
+	// faults in any stream.
+	if n := len(orig) % 4; n > 0 && a.Controllers > n && len(orig) > 0 {
+		p.Streams = []uint32{0}
+		for i := range n {
+			p.Streams = append(p.Streams, uint32(int(orig[i%len(orig)])%len(p.Code)))
+		}
+	}
 	return p
 }
 
