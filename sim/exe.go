@@ -62,6 +62,7 @@ type Executable struct {
 	regHead   []int32    // index of the register-addressed run starting at pc, -1 if none
 	regHeads  int
 	rowRun    []rowRun // the row-register run suffix from pc (bmacrow.go)
+	gbRun     []int32  // length of the run of gbmacs over one group from pc (gbmacrun.go)
 	maxRun    int      // longest run
 
 	cost costTable
@@ -104,6 +105,7 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 	e.prepareStatic()
 	e.prepareReg()
 	e.prepareRow()
+	e.prepareGbmacRuns()
 	e.cmem = make([]int32, arch.ConstWords)
 	for _, c := range prog.Consts {
 		copy(e.cmem[c.Addr:], c.Data)

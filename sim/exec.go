@@ -147,6 +147,13 @@ func (m *Machine) exec(st *RunStats) error {
 			}
 			continue
 		}
+		if code[pc].op == isa.OpGbmac && !m.multi && m.Trace == nil { // gbmacrun.go
+			n := int(min(int64(e.gbRun[pc]), budget-steps))
+			if done, is, le := m.gbmacRun(st, pc, n, issue, lastEnd); done > 0 {
+				pc, steps, issue, lastEnd = pc+done, steps+int64(done), is, le
+				continue
+			}
+		}
 		steps++
 		in := &code[pc]
 		x := &in.arg

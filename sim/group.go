@@ -104,9 +104,14 @@ func (m *Machine) bmacs(pc int, steps int64, base, n int, x *[8]int32, d int64, 
 			return 0, 0, m.fault(pc, steps, "row %d out of range (target has %d rows)", row, rows)
 		}
 	}
-	for j := range n {
-		sa := m.groupSA(base + j)
-		if !sa.isDefined(int(ra)) || !sa.isDefined(int(rb)) {
+	// Checks first (a fault changes nothing), and the dispatch time.
+	sas := m.sas[base : base+n : base+n]
+	for j, sa := range sas {
+		if sa == nil {
+			sa = m.touch(base + j) // sets sas[j]
+		}
+		def := &sa.defined // ra, rb < rows <= 1024: the masks only drop bounds checks
+		if def[(ra>>6)&15]>>(uint(ra)&63)&1 == 0 || def[(rb>>6)&15]>>(uint(rb)&63)&1 == 0 {
 			row := ra
 			if sa.isDefined(int(ra)) {
 				row = rb
@@ -121,27 +126,39 @@ func (m *Machine) bmacs(pc int, steps int64, base, n int, x *[8]int32, d int64, 
 	acc := x[5] & (maxAccs - 1) // < acc_per_subarray <= 16 (Validate)
 	neg := -int64(x[7])         // 0 or -1: branch-free conditional negation
 	shift := uint(x[6])
+	accLo, accHi := m.accLo, m.accHi
+	pc1 := int32(pc) + 1
+	e1 := d + latS // every member senses from d
 	lastEnd := int64(0)
 	src := m.exe.src[pc] + 1
-	for j := range n {
-		sa := m.sas[base+j]
+	oa, ob := int(ra)*words, int(rb)*words
+	for j, sa := range sas {
 		if charge {
 			m.chargeSA(sa, int32(base+j), src, saUnits{latS, latC, latA})
 		}
-		a := sa.bits[int(ra)*words : int(ra)*words+words]
-		b := sa.bits[int(rb)*words : int(rb)*words+words]
-		l := sa.latch[:words]
-		cnt := 0
-		for i := range a {
-			w := a[i] & b[i]
-			l[i] = w
-			cnt += bits.OnesCount64(w)
+		var cnt int
+		if words == 4 {
+			// 256 columns, the default geometry: unrolled, no bounds checks.
+			a := (*[4]uint64)(sa.bits[oa:])
+			b := (*[4]uint64)(sa.bits[ob:])
+			l := (*[4]uint64)(sa.latch[:4])
+			l0, l1, l2, l3 := a[0]&b[0], a[1]&b[1], a[2]&b[2], a[3]&b[3]
+			l[0], l[1], l[2], l[3] = l0, l1, l2, l3
+			cnt = bits.OnesCount64(l0) + bits.OnesCount64(l1) + bits.OnesCount64(l2) + bits.OnesCount64(l3)
+		} else {
+			a := sa.bits[oa : oa+words]
+			b := sa.bits[ob : ob+words]
+			l := sa.latch[:len(a)]
+			for i := range a {
+				w := a[i] & b[i]
+				l[i] = w
+				cnt += bits.OnesCount64(w)
+			}
 		}
 		sa.count = uint32(cnt)
 		v := (int64(cnt)<<shift ^ neg) - neg
-		sa.acc[acc] = min(max(sa.acc[acc]+v, m.accLo), m.accHi)
-		sa.pendPC[acc] = int32(pc) + 1
-		e1 := d + latS
+		sa.acc[acc] = min(max(sa.acc[acc]+v, accLo), accHi)
+		sa.pendPC[acc] = pc1
 		e2 := max(e1, sa.countFree) + latC
 		e3 := max(e2, sa.shaddFree) + latA
 		sa.occupy(d, e3) // [d, e3) is busy: see occupy

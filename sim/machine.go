@@ -76,6 +76,7 @@ type Machine struct {
 	regOps   []sbmac
 	regReady []int64
 	regCache []regCache // timing memo by register-addressed run
+	gbCache  []*gbCache // timing memo by gbmac run head (gbmacrun.go), nil until used
 	stats    *RunStats
 	ran      bool
 	frames   int // frames of the next run (frames.go)

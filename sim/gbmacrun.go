@@ -1,0 +1,243 @@
+package sim
+
+import (
+	"math"
+	"math/bits"
+
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
+)
+
+// Runs of gbmacs. Compiled group code is long runs of gbmacs over one
+// group (the same base register and size): one per (weight plane, input
+// plane) of a filter round. Done one instruction at a time, every gbmac
+// walks all n sub-arrays of the group, touching each one's state, which
+// costs memory traffic the serial code's runs on one sub-array never pay.
+// A run whose members all have the same unit timers (the usual case: the
+// group's sub-arrays work in lockstep) has the same timing on every member,
+// so the run executes as two passes: the timing of one representative
+// member, instruction by instruction (dispatch times, issue clock, per-pc
+// profile), then the bit work member by member, every instruction of the
+// run on one sub-array before the next (each member's state stays in the
+// cache). The results are those of gbmac (group.go) in program order: the
+// members are independent, and each sees its instructions in order. A run
+// that could fault, one on members whose timers differ, a traced one and
+// one of a program with several streams take the general path.
+
+// prepareGbmacRuns fills e.gbRun: the length of the run of gbmacs over the
+// same group (base register and size) starting at each pc, 0 elsewhere.
+func (e *Executable) prepareGbmacRuns() {
+	n := len(e.code)
+	e.gbRun = make([]int32, n)
+	for pc := n - 1; pc >= 0; pc-- {
+		in := &e.code[pc]
+		if in.op != isa.OpGbmac {
+			continue
+		}
+		e.gbRun[pc] = 1
+		if pc+1 < n && e.gbRun[pc+1] > 0 && e.code[pc+1].arg[0] == in.arg[0] && e.code[pc+1].arg[1] == in.arg[1] {
+			e.gbRun[pc] += e.gbRun[pc+1]
+		}
+	}
+}
+
+// gbmacRun executes the first k gbmacs of the run at pc (k <= e.gbRun[pc])
+// as described above, from issue time issue. It returns how many it
+// executed (0: the preconditions do not hold, nothing changed), the issue
+// time after them and the latest end of their units.
+func (m *Machine) gbmacRun(st *RunStats, pc, k int, issue, lastEnd int64) (int, int64, int64) {
+	e := m.exe
+	code := e.code
+	x0 := &code[pc].arg
+	base, n := int64(m.regs[x0[0]]), int64(x0[1])
+	a := &e.Arch
+	if per := int64(a.SubarraysPerBank()); base < 0 || base+n > int64(a.Subarrays) || base/per != (base+n-1)/per {
+		return 0, issue, lastEnd // the general path faults
+	}
+	rows := uint32(a.Rows)
+	sas := m.sas[base : base+n : base+n]
+	for j, sa := range sas {
+		if sa == nil {
+			sas[j] = m.touch(int(base) + j)
+		}
+	}
+	rep := sas[0]
+	for _, sa := range sas[1:] {
+		if sa.arrayFree != rep.arrayFree || sa.countFree != rep.countFree || sa.shaddFree != rep.shaddFree || sa.latchReady != rep.latchReady {
+			return 0, issue, lastEnd
+		}
+	}
+	// Every row every instruction reads must be defined on every member
+	// (member by member: each one's bitmap stays in the cache).
+	for i := pc; i < pc+k; i++ {
+		x := &code[i].arg
+		if uint32(x[2]) >= rows || uint32(m.regs[x[3]]+x[4]) >= rows {
+			return 0, issue, lastEnd
+		}
+	}
+	for _, sa := range sas {
+		def := &sa.defined
+		for i := pc; i < pc+k; i++ {
+			x := &code[i].arg
+			ra, rb := uint32(x[2]), uint32(m.regs[x[3]]+x[4])
+			if def[(ra>>6)&15]>>(ra&63)&1 == 0 || def[(rb>>6)&15]>>(rb&63)&1 == 0 {
+				return 0, issue, lastEnd
+			}
+		}
+	}
+
+	// Timing, on the representative (memoised: gbmacTiming).
+	c := &e.cost
+	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
+	tr := m.gbmacTiming(st, pc, k, issue, rep)
+	issue, lastEnd = tr.issue, max(lastEnd, tr.lastEnd)
+	arrayFree, latchReady, countFree, shaddFree, busy := tr.arrayFree, tr.latchReady, tr.countFree, tr.shaddFree, tr.busy
+
+	// Bit work, member by member; the accounting of each member.
+	words := e.words
+	accLo, accHi := m.accLo, m.accHi
+	for j, sa := range sas {
+		accs := sa.acc // in registers / the stack, not through sa
+		for i := pc; i < pc+k; i++ {
+			x := &code[i].arg
+			m.chargeSA(sa, int32(base)+int32(j), e.src[i]+1, saUnits{latS, latC, latA})
+			oa, ob := int(x[2])*words, int(m.regs[x[3]]+x[4])*words
+			var cnt int
+			if words == 4 {
+				p := (*[4]uint64)(sa.bits[oa:])
+				q := (*[4]uint64)(sa.bits[ob:])
+				cnt = bits.OnesCount64(p[0]&q[0]) + bits.OnesCount64(p[1]&q[1]) + bits.OnesCount64(p[2]&q[2]) + bits.OnesCount64(p[3]&q[3])
+			} else {
+				p, q := sa.bits[oa:oa+words], sa.bits[ob:ob+words]
+				for w := range p {
+					cnt += bits.OnesCount64(p[w] & q[w])
+				}
+			}
+			acc := x[5] & (maxAccs - 1)
+			neg := -int64(x[7])
+			v := (int64(cnt)<<uint(x[6]) ^ neg) - neg
+			accs[acc] = min(max(accs[acc]+v, accLo), accHi)
+			sa.pendPC[acc] = int32(i) + 1
+			sa.count = uint32(cnt)
+		}
+		sa.acc = accs
+		// The latch holds the last AND of the run.
+		x := &code[pc+k-1].arg
+		oa, ob := int(x[2])*words, int(m.regs[x[3]]+x[4])*words
+		l := sa.latch[:words]
+		for w := range l {
+			l[w] = sa.bits[oa+w] & sa.bits[ob+w]
+		}
+		sa.busy += busy
+		sa.arrayFree, sa.latchReady, sa.countFree, sa.shaddFree = arrayFree, latchReady, countFree, shaddFree
+	}
+	return k, issue, lastEnd
+}
+
+// gbTiming is the timing of a gbmac run on its representative member:
+// the issue time after it, its latest end, the member's timers after it
+// and the busy time it adds. In a gbCache entry every time is relative to
+// the issue time of the run's first instruction.
+type gbTiming struct {
+	issue, lastEnd                              int64
+	arrayFree, latchReady, countFree, shaddFree int64
+	busy                                        int64
+}
+
+// gbCache memoises the timing of the gbmac run starting at one pc, as
+// runCache does for bmac runs (bmacmemo.go): the timing is a function of
+// the issue time t0 and of the member's timers and the registers' ready
+// times relative to t0, each of which only matters above a bound (the
+// array is first used at >= t0 + cycle, the counter at >= t0 + cycle +
+// and_sense, the shift-add at >= t0 + cycle + and_sense + bitcount, a
+// register at >= t0 + cycle), so clamped relative values are the key. A
+// run whose registers are not ready by t0 + cycle is not memoised. The
+// latest of the three timers is a fourth key (the busy time of occupy).
+type gbCache struct {
+	valid  bool
+	k      int
+	key    [4]int64
+	out    gbTiming
+	deltas []int64 // controller time charged to each gbmac
+}
+
+// gbmacTiming returns the timing of the first k gbmacs of the run at pc,
+// entered at issue time t0 on representative member rep, and charges each
+// instruction's count and controller time to st.PC.
+func (m *Machine) gbmacTiming(st *RunStats, pc, k int, t0 int64, rep *subarray) gbTiming {
+	e := m.exe
+	code := e.code
+	c := &e.cost
+	cyc := c.cycle
+	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
+	regReady := &m.tm.regReady
+	memo := regReady[code[pc].arg[0]] <= t0+cyc
+	for i := pc; i < pc+k && memo; i++ {
+		memo = regReady[code[i].arg[3]] <= t0+cyc
+	}
+	// The busy time the first instruction adds depends on the latest timer
+	// (occupy) when it is later than the earliest dispatch: a fourth key.
+	be := max(rep.arrayFree, rep.countFree, rep.shaddFree)
+	key := [4]int64{max(rep.arrayFree-t0, cyc), max(rep.countFree-t0, cyc+latS), max(rep.shaddFree-t0, cyc+latS+latC), max(be-t0, cyc)}
+	var gc *gbCache
+	if memo {
+		if m.gbCache == nil {
+			m.gbCache = make([]*gbCache, len(code))
+		}
+		if gc = m.gbCache[pc]; gc == nil {
+			gc = &gbCache{}
+			m.gbCache[pc] = gc
+		}
+		if gc.valid && gc.k == k && gc.key == key {
+			for i, dt := range gc.deltas {
+				ps := &st.PC[pc+i]
+				ps.Count++
+				ps.TimePS += dt
+			}
+			o := gc.out
+			return gbTiming{o.issue + t0, o.lastEnd + t0, o.arrayFree + t0, o.latchReady + t0, o.countFree + t0, o.shaddFree + t0, o.busy}
+		}
+	}
+	arrayFree, countFree, shaddFree, latchReady := rep.arrayFree, rep.countFree, rep.shaddFree, rep.latchReady
+	issue, lastEnd := t0, int64(math.MinInt64)
+	var busy int64
+	if gc != nil {
+		gc.deltas = gc.deltas[:0]
+	}
+	for i := pc; i < pc+k; i++ {
+		x := &code[i].arg
+		ps := &st.PC[i]
+		ps.Count++
+		t := issue
+		d := max(t+cyc, regReady[x[0]], regReady[x[3]], arrayFree)
+		e1 := d + latS
+		e2 := max(e1, countFree) + latC
+		e3 := max(e2, shaddFree) + latA
+		be := max(arrayFree, countFree, shaddFree) // occupy, on the representative
+		busy += max(e3, be) - max(d, be)
+		arrayFree, latchReady, countFree, shaddFree = e1, e1, e2, e3
+		lastEnd = max(lastEnd, e3)
+		// issue of the next instruction (see exec)
+		ni := t + cyc
+		if d > ni {
+			if d-ni <= 8*cyc {
+				for ni < d-cyc {
+					ni += cyc
+				}
+			} else {
+				ni = (d+cyc-1)/cyc*cyc - cyc
+			}
+		}
+		ps.TimePS += ni - t
+		if gc != nil {
+			gc.deltas = append(gc.deltas, ni-t)
+		}
+		issue = ni
+	}
+	out := gbTiming{issue, lastEnd, arrayFree, latchReady, countFree, shaddFree, busy}
+	if gc != nil {
+		gc.valid, gc.k, gc.key = true, k, key
+		gc.out = gbTiming{issue - t0, lastEnd - t0, arrayFree - t0, latchReady - t0, countFree - t0, shaddFree - t0, busy}
+	}
+	return out
+}
