@@ -18,6 +18,13 @@ type Options struct {
 	// constants in full), which Compile builds in memory; 0: no bound.
 	// pimc compile passes its -max-program-bytes.
 	MaxHostBytes int64
+	// Pipeline compiles the device segment as a layer pipeline across
+	// images (pimc compile -pipeline, docs/PARALLEL.md §7.1, pipeline.go):
+	// consecutive ops in stages, each on its own controller and stream,
+	// activations between stages in token-ordered rings, up to Frames
+	// images per run (0: DefaultFrames).
+	Pipeline bool
+	Frames   int
 }
 
 // Result is a compiled model: the device program (with the host graph in
@@ -34,6 +41,15 @@ type Result struct {
 	// PortValues maps every device port name to the value of the compiled
 	// graph it carries (for verification against the interpreter).
 	PortValues map[string]*ir.Value
+	// Stages are the stages of a pipelined program (Options.Pipeline), in
+	// order; nil otherwise. Slowest is the index of the slowest stage.
+	Stages  []Stage
+	Slowest int
+
+	// devNodes are the device ops in program order and srcOf their source
+	// index (what the pipeline's work estimate is attributed by).
+	devNodes []*ir.Node
+	srcOf    map[*ir.Node]int32
 }
 
 // LayerStat describes how one matrix layer was mapped.
@@ -73,6 +89,7 @@ type compiler struct {
 	consts map[string]int
 	res    *Result
 	uses   map[*ir.Value][]*ir.Node
+	pipe   *pipePlan // nil: not pipelined
 }
 
 // Compile emits a mapped graph for tgt: it does what the mapping
@@ -80,6 +97,14 @@ type compiler struct {
 // decides a mapping), and refuses a graph at any other stage. The result
 // is deterministic: the same graph and target give the same program bytes.
 func Compile(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
+	if opts.Pipeline {
+		return compilePipeline(g, tgt, opts)
+	}
+	return compileWith(g, tgt, opts, nil)
+}
+
+// compileWith compiles g, pipelined as pipe says when pipe is not nil.
+func compileWith(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan) (*Result, error) {
 	if g.Stage != ir.StageMapped {
 		return nil, fmt.Errorf("backend: graph is at stage %s, want mapped (run the map pass first: pimc compile and driver.Compile do)", g.Stage)
 	}
@@ -100,8 +125,9 @@ func Compile(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
 		plan:    plan,
 		padded:  map[*ir.Value]*layout{},
 		names:   map[*ir.Value]string{}, used: map[string]bool{}, consts: map[string]int{},
-		res:  &Result{TotalSubarrays: arch.Subarrays},
+		res:  &Result{TotalSubarrays: arch.Subarrays, srcOf: map[*ir.Node]int32{}},
 		uses: g.Uses(),
+		pipe: pipe,
 	}
 	c.nameValues()
 	if err := c.run(); err != nil {
@@ -149,6 +175,9 @@ func Compile(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
 // run emits the dispatch and every device segment.
 func (c *compiler) run() error {
 	e := c.e
+	if c.pipe != nil {
+		return c.runPipeline()
+	}
 	if c.part.nsegs == 0 {
 		// Everything runs on the host (no integer op): an empty device
 		// program, so the artifact is still one .pimb.
@@ -213,19 +242,9 @@ func (c *compiler) run() error {
 			if !onDevice(n) || (c.part.phase[n]-1)/2 != k {
 				continue
 			}
-			out := ""
-			if len(n.Outputs) > 0 {
-				out = c.names[n.Outputs[0]]
+			if err := c.emitNode(n, i); err != nil {
+				return err
 			}
-			layer := n.Name
-			if layer == "" {
-				layer = string(n.Op) + ":" + out
-			}
-			e.b.SetSource(isa.Source{Layer: layer, Node: n.Name, Value: out})
-			if err := c.node(n); err != nil {
-				return fmt.Errorf("backend: node %s (ONNX %s): %w", n.Origin(), n.OnnxOp, err)
-			}
-			c.release(n, i)
 		}
 		e.b.ClearSource()
 		for _, v := range c.part.segOut[k] {
@@ -235,6 +254,26 @@ func (c *compiler) run() error {
 		}
 		e.emit(isa.OpHalt)
 	}
+	return nil
+}
+
+// emitNode emits device op n (index i in g.Nodes) under its own source and
+// frees the buffers no later op reads.
+func (c *compiler) emitNode(n *ir.Node, i int) error {
+	out := ""
+	if len(n.Outputs) > 0 {
+		out = c.names[n.Outputs[0]]
+	}
+	layer := n.Name
+	if layer == "" {
+		layer = string(n.Op) + ":" + out
+	}
+	c.res.srcOf[n] = c.e.b.SetSource(isa.Source{Layer: layer, Node: n.Name, Value: out})
+	c.res.devNodes = append(c.res.devNodes, n)
+	if err := c.node(n); err != nil {
+		return fmt.Errorf("backend: node %s (ONNX %s): %w", n.Origin(), n.OnnxOp, err)
+	}
+	c.release(n, i)
 	return nil
 }
 

@@ -19,7 +19,10 @@
 //     qconcat, pad and the element-wise vector loop;
 //   - node.go: per-op dispatch and data movement;
 //   - partition.go, host.go: device segments, host ops, the host section;
-//   - compile.go: the driver, Compile, ports and the summary.
+//   - compile.go: the driver, Compile, ports and the summary;
+//   - pipeline.go, stages.go, estimate.go: -pipeline (stages of consecutive
+//     ops on their own controllers and streams, rings between them, the
+//     static work estimate the partition minimises).
 //
 // docs/BACKEND.md describes the mapping, the emitted code and the runtime.
 // Allowed imports: ir, ir/tensor, ir/mapping, isa, target

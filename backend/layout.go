@@ -219,7 +219,9 @@ func (c *compiler) alloc(s []int, margin []int, zero bool) (*layout, error) {
 	if !ok {
 		return nil, fmt.Errorf("activation buffer full: a tensor of shape %v needs %d words, %d of the target's %d (act_buffer_words) are in use by live values", s, stride, c.buf.top-c.freeWords(), c.buf.size)
 	}
-	if zero && dirty {
+	// In a pipelined stage's frame loop every word may hold the previous
+	// frame's data: a buffer that needs zero cells is always cleared.
+	if zero && (dirty || c.pipe != nil) {
 		ra, rl := c.e.reg(), c.e.reg()
 		c.e.emit(isa.OpLi, ra, int64(start))
 		c.e.emit(isa.OpLi, rl, int64(stride))

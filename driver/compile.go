@@ -33,6 +33,10 @@ type Options struct {
 	WBits, ABits int
 	Calib        string
 	Replicate    string
+	// Pipeline compiles a layer pipeline across images with Frames images
+	// per run (0: backend.DefaultFrames); backend.Options.
+	Pipeline bool
+	Frames   int
 	// Flags, when not nil, are the pass manager's instruments (pimc
 	// compile's -print-after, -print-dir, -verify-each, -time-passes, ...)
 	// and, in Flags.Passes when not empty, a pipeline that replaces the
@@ -135,7 +139,7 @@ func Compile(g *ir.Graph, opt Options) (*Result, error) {
 			return nil, fmt.Errorf("backend: %w", err)
 		}
 	}
-	res, err := backend.Compile(g, tgt, backend.Options{MaxHostBytes: opt.MaxProgramBytes})
+	res, err := backend.Compile(g, tgt, backend.Options{MaxHostBytes: opt.MaxProgramBytes, Pipeline: opt.Pipeline, Frames: opt.Frames})
 	if err != nil {
 		return nil, err
 	}

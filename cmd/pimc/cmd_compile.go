@@ -19,7 +19,7 @@ func init() {
 }
 
 func runCompile(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-target FILE|PRESET] [-replicate off|auto|N] [-S PROG.pasm] [-verify-with IN.pb] [-shape name=DIMS] [-bind name=FILE]", stderr)
+	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-target FILE|PRESET] [-replicate off|auto|N] [-pipeline [-pipeline-frames F]] [-S PROG.pasm] [-verify-with IN.pb] [-shape name=DIMS] [-bind name=FILE]", stderr)
 	addLimitFlags(fs)
 	var pf pipelineFlags
 	pf.register(fs, "")
@@ -35,6 +35,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	binds := bindFlag{}
 	fs.Var(binds, "bind", "fix a graph input to the tensor in a file, making it a constant (e.g. weights passed as an input): name=FILE.pb|FILE.npy (repeatable)")
 	replicate := fs.String("replicate", driver.DefaultReplicate, "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option; docs/BACKEND.md §2)")
+	pipeline, frames := fs.Bool("pipeline", false, "layer pipeline across images: stages of consecutive layers, each on its own controller, images streaming through (docs/PARALLEL.md §7.1)"), fs.Int("pipeline-frames", backend.DefaultFrames, "with -pipeline: images (frames) per run")
 	withOutputRules(fs)
 	maxProg := programLimit(fs)
 	pos, err := parseInterspersed(fs, args)
@@ -92,7 +93,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		// an unrelated error).
 		fmt.Fprintf(stderr, "pimc compile: note: activation ranges calibrated on %s (uniform in [-1, 1)); pass -calib mnist|fashion-mnist|DIR to calibrate on real inputs\n", *calib)
 	}
-	res, err := driver.Compile(g, driver.Options{Target: tgt, WBits: *wbits, ABits: *abits, Calib: *calib, Replicate: *replicate,
+	res, err := driver.Compile(g, driver.Options{Target: tgt, WBits: *wbits, ABits: *abits, Calib: *calib, Replicate: *replicate, Pipeline: *pipeline, Frames: *frames,
 		Flags: &pf.DebugFlags, Log: stderr, Warn: pf.warn(stderr), MaxProgramBytes: maxProg.n})
 	var big *driver.ProgramSizeError
 	var bug *driver.InternalError
@@ -147,6 +148,7 @@ func writeCompileSummary(w io.Writer, path string, res *backend.Result, size int
 		fmt.Fprintf(w, "  %-6s %-24q filters %d/%d cols %d/%d W%d A%d segments %d sub-arrays %d (from %d) weight rows %d pixels %d%s\n",
 			l.Op, l.Node, l.KeptFilters, l.Filters, l.KeptCols, l.Cols, l.M, l.N, l.Segments, l.Subarrays, l.FirstSubarray, l.WeightRows, l.Pixels, rep)
 	}
+	res.WriteStages(w)
 }
 
 // verifyCompiled compares the simulator with the quantized interpreter on

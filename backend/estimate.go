@@ -1,0 +1,152 @@
+package backend
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
+)
+
+// Work estimate of a program, per source (what -pipeline partitions and
+// balances by; docs/BACKEND.md §8). The program runs statically: scalar
+// registers and control flow are executed exactly (li, addi, dbnz, ...; the
+// emitted code's loop trip counts do not depend on data), every other
+// instruction is only charged, as the simulator's throughput accounting
+// charges it (docs/PARALLEL.md §6), with no waiting:
+//   - issue: one cycle / issue_width per instruction, to its controller;
+//   - buffer port: ceil(words / buffer_port_words) x buffer_read (or
+//     buffer_write) for pld, vld, vst, vldc, bcopy, bfill, ld, st;
+//   - each sub-array: per bmac (each member of a gbmac) the slowest stage
+//     of its sense -> count -> shift-add pipeline, per row write (each
+//     member of a gwrp) row_write (+ row_broadcast for a group).
+//
+// A source's estimated time is its busiest resource's work.
+
+// workEstimate is the estimated work of one source per frame, ns.
+type workEstimate struct {
+	issue, port float64
+	sub         map[int]float64 // by sub-array
+}
+
+// time is the work of the busiest resource.
+func (w *workEstimate) time() float64 {
+	t := max(w.issue, w.port)
+	for _, x := range w.sub {
+		t = max(t, x)
+	}
+	return t
+}
+
+// maxEstimateSteps bounds the static execution (a model whose one frame
+// runs more instructions is not pipelined).
+const maxEstimateSteps = 1 << 31
+
+// estimateWork executes the control flow of p from pc 0 to its first halt
+// and returns the work of every source (index src+1; 0 = unattributed).
+func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
+	a := tgt.Arch()
+	cycle := tgt.CycleNS()
+	if tgt.Parallel != nil {
+		cycle /= float64(max(1, tgt.Parallel.IssueWidth.Value))
+	}
+	portW := float64(max(1, tgt.Geometry.BufferPortWords.Value))
+	rd, wr := tgt.Cost(target.OpBufferRead).LatencyNS, tgt.Cost(target.OpBufferWrite).LatencyNS
+	bmac := max(tgt.Cost(target.OpAndSense).LatencyNS, tgt.Cost(target.OpBitcount).LatencyNS, tgt.Cost(target.OpShiftAdd).LatencyNS)
+	write, bcast := tgt.Cost(target.OpRowWrite).LatencyNS, tgt.Cost(target.OpRowBroadcast).LatencyNS
+	out := make([]workEstimate, len(p.Sources)+1)
+	for i := range out {
+		out[i].sub = map[int]float64{}
+	}
+	var r [isa.NumRegs]int64
+	vl := int64(a.DPULanes)
+	xfer := func(words int64, lat float64) float64 { return math.Ceil(float64(max(words, 0))/portW) * lat }
+	pc := 0
+	for steps := int64(0); ; steps++ {
+		if pc < 0 || pc >= len(p.Code) {
+			return nil, fmt.Errorf("work estimate: pc %d outside the code", pc)
+		}
+		if steps >= maxEstimateSteps {
+			return nil, fmt.Errorf("work estimate: more than %d instructions per frame", int64(maxEstimateSteps))
+		}
+		in := &p.Code[pc]
+		x := in.Args
+		w := &out[in.Src+1]
+		w.issue += cycle
+		next := pc + 1
+		set := func(d int64, v int64) {
+			if d != 0 {
+				r[d] = int64(int32(v))
+			}
+		}
+		switch in.Op {
+		case isa.OpHalt:
+			return out, nil
+		case isa.OpLi:
+			set(x[0], x[1])
+		case isa.OpAdd:
+			set(x[0], r[x[1]]+r[x[2]])
+		case isa.OpSub:
+			set(x[0], r[x[1]]-r[x[2]])
+		case isa.OpMul:
+			set(x[0], r[x[1]]*r[x[2]])
+		case isa.OpAddi:
+			set(x[0], r[x[1]]+x[2])
+		case isa.OpMuli:
+			set(x[0], r[x[1]]*x[2])
+		case isa.OpSlli:
+			set(x[0], r[x[1]]<<x[2])
+		case isa.OpSrai:
+			set(x[0], r[x[1]]>>x[2])
+		case isa.OpMin:
+			set(x[0], min(r[x[1]], r[x[2]]))
+		case isa.OpMax:
+			set(x[0], max(r[x[1]], r[x[2]]))
+		case isa.OpJmp:
+			next = int(x[0])
+		case isa.OpBeq, isa.OpBne, isa.OpBlt, isa.OpBge:
+			a, b := r[x[0]], r[x[1]]
+			if in.Op == isa.OpBeq && a == b || in.Op == isa.OpBne && a != b || in.Op == isa.OpBlt && a < b || in.Op == isa.OpBge && a >= b {
+				next = int(x[2])
+			}
+		case isa.OpDbnz:
+			set(x[0], r[x[0]]-1)
+			if r[x[0]] != 0 {
+				next = int(x[1])
+			}
+		case isa.OpLd:
+			set(x[0], 0) // data: only the segment selector reads one (segment 0)
+			w.port += xfer(1, rd)
+		case isa.OpLdc:
+			set(x[0], 0)
+			w.port += xfer(1, rd)
+		case isa.OpSt:
+			w.port += xfer(1, wr)
+		case isa.OpSetvl:
+			vl = r[x[0]] + x[1]
+		case isa.OpVld, isa.OpVldc:
+			w.port += xfer(vl, rd)
+		case isa.OpVst:
+			w.port += xfer(vl, wr)
+		case isa.OpPld:
+			w.port += xfer(x[4], rd)
+		case isa.OpBcopy:
+			w.port += xfer(r[x[2]], rd) + xfer(r[x[2]], wr)
+		case isa.OpBfill:
+			w.port += xfer(r[x[1]], wr)
+		case isa.OpBmac:
+			w.sub[int(r[x[0]]+x[1])] += bmac
+		case isa.OpWrp:
+			w.sub[int(r[x[0]]+x[1])] += write
+		case isa.OpGbmac:
+			for j := range x[1] {
+				w.sub[int(r[x[0]]+j)] += bmac
+			}
+		case isa.OpGwrp:
+			for j := range x[1] {
+				w.sub[int(r[x[0]]+j)] += write + bcast
+			}
+		}
+		pc = next
+	}
+}

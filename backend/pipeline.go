@@ -1,0 +1,427 @@
+package backend
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
+)
+
+// A pipelined program (pimc compile -pipeline, docs/PARALLEL.md §7.1,
+// docs/BACKEND.md §8): the device segment's ops are cut into stages
+// (stages.go) and stage s runs on controller s as stream s, looping over the
+// n frames of the run (n read from the count word). Each stage computes in
+// buffers of its own (an arena of ABUF no other stage uses), with the code
+// the non-pipelined compiler emits for its ops; values cross stages through
+// rings:
+//
+//	stage s, per frame:
+//	  per input port it reads:   bcopy frame f of the port -> local copy
+//	  per input edge e:          twait full[e]; bcopy ring slot -> local copy; tsig free[e]
+//	  the stage's ops
+//	  per output edge e:         twait free[e]; bcopy local value -> ring slot; tsig full[e]
+//	  per output port it makes:  bcopy local value -> frame f of the port
+//
+// An edge is a value produced in stage p and read in stage c > p (a value
+// read by several later stages is one edge per reader). Its ring has
+// depth c - p + 1 slots, each the size of the producer's buffer (zero
+// margins included), and two tokens (full, free); the consumer grants the
+// producer depth free slots at its start. The consumer signals free right
+// after copying the slot in, so the producer may refill it while the
+// consumer computes. Slot and frame offsets live in stage-private ABUF words
+// (zero at reset), so a stage holds one register across its ops: the frame
+// counter.
+
+// DefaultFrames is the frames per run of a pipelined program when
+// Options.Frames is 0: 16, the batch issue 11's FPS is measured on, so one
+// run streams the whole batch.
+const DefaultFrames = 16
+
+// pipePlan says how to pipeline: the frames per run and the stage of every
+// device op.
+type pipePlan struct {
+	frames  int
+	stageOf map[*ir.Node]int
+	stages  int
+}
+
+// compilePipeline compiles g once without pipelining to estimate the work
+// of every op (estimate.go), partitions the ops into stages and compiles
+// again with that plan.
+func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
+	frames := opts.Frames
+	if frames == 0 {
+		frames = DefaultFrames
+	}
+	if frames < 1 || frames > isa.MaxFrames {
+		return nil, fmt.Errorf("backend: -pipeline: %d frames per run, want 1..%d", frames, isa.MaxFrames)
+	}
+	flat, err := compileWith(g, tgt, opts, nil)
+	if err != nil {
+		return nil, err
+	}
+	if flat.Segments != 1 {
+		return nil, fmt.Errorf("backend: -pipeline needs a model with one device segment; this one has %d (host ops between device ops)", flat.Segments)
+	}
+	work, err := estimateWork(flat.Prog, tgt)
+	if err != nil {
+		return nil, fmt.Errorf("backend: -pipeline: %w", err)
+	}
+	ops := make([]opCost, len(flat.devNodes))
+	for i, n := range flat.devNodes {
+		ops[i] = costOf(&work[flat.srcOf[n]+1])
+	}
+	starts := partitionStages(ops, int(tgt.Controllers()))
+	plan := &pipePlan{frames: frames, stageOf: map[*ir.Node]int{}, stages: len(starts)}
+	var stages []Stage
+	for s, lo := range starts {
+		hi := len(ops)
+		if s+1 < len(starts) {
+			hi = starts[s+1]
+		}
+		st := Stage{Controller: s}
+		for _, n := range flat.devNodes[lo:hi] {
+			plan.stageOf[n] = s
+			st.Layers = append(st.Layers, layerName(n, flat.Prog, flat.srcOf[n]))
+		}
+		st.EstimatedNS, st.Busiest = stageCost(ops[lo:hi])
+		stages = append(stages, st)
+	}
+	res, err := compileWith(g, tgt, opts, plan)
+	if err != nil {
+		return nil, err
+	}
+	res.Stages = stages
+	for s := range stages {
+		if stages[s].EstimatedNS > stages[res.Slowest].EstimatedNS {
+			res.Slowest = s
+		}
+	}
+	return res, nil
+}
+
+// layerName is the layer of op n's source in prog.
+func layerName(n *ir.Node, prog *isa.Program, src int32) string {
+	if src >= 0 && int(src) < len(prog.Sources) {
+		return prog.Sources[src].Layer
+	}
+	return n.Name
+}
+
+// edge is a value crossing from stage from to stage to through a ring.
+type edge struct {
+	v        *ir.Value
+	from, to int
+	ring     int // first word of the ring (depth slots of size words)
+	size     int // words of a slot: the producer's buffer
+	src      int // the producer's buffer's first word
+	depth    int
+	tok      int // full = tok, free = tok + 1
+	// stage-private words holding the slot offset of the producer and of
+	// the consumer
+	prodOff, consOff int
+	prodLay          *layout // the producer's layout of v
+}
+
+// runPipeline emits the pipelined device segment (one segment: checked by
+// compilePipeline).
+func (c *compiler) runPipeline() error {
+	e, p := c.e, c.pipe
+	const k = 0
+	c.buf = abuf{size: e.arch.ActBufferWords}
+	c.seg = k
+	c.lay = map[*ir.Value]*layout{}
+	count, _, ok := c.buf.take(1, false)
+	if !ok {
+		return fmt.Errorf("backend: -pipeline: activation buffer full")
+	}
+	e.b.SetFrames(p.frames, uint32(count))
+	// Ports hold the frames back to back.
+	portAddr := map[*ir.Value]int{}
+	for _, vs := range [][]*ir.Value{c.part.segIn[k], c.part.segOut[k]} {
+		for _, v := range vs {
+			if _, done := portAddr[v]; done {
+				continue
+			}
+			n := numElems(v.Type.Shape)
+			a, _, ok := c.buf.take(n*p.frames, false)
+			if !ok {
+				return fmt.Errorf("backend: -pipeline: port %q: %d frames of %d words do not fit the activation buffer (%d words; lower -pipeline-frames or raise act_buffer_words)", c.names[v], p.frames, n, c.buf.size)
+			}
+			portAddr[v] = a
+		}
+	}
+	isIn := map[*ir.Value]bool{}
+	for _, v := range c.part.segIn[k] {
+		isIn[v] = true
+	}
+	// Device ops by stage, and the stage that produces each value.
+	byStage := make([][]int, p.stages)
+	prod := map[*ir.Value]int{}
+	for i, n := range c.g.Nodes {
+		if !onDevice(n) || (c.part.phase[n]-1)/2 != k {
+			continue
+		}
+		s := p.stageOf[n]
+		byStage[s] = append(byStage[s], i)
+		for _, o := range n.Outputs {
+			prod[o] = s
+		}
+	}
+	// Edges, by consumer; the stage that writes each output port.
+	var edges []*edge
+	outStage := map[*ir.Value]int{}
+	for _, v := range c.part.segOut[k] {
+		s, ok := prod[v]
+		if !ok {
+			return fmt.Errorf("backend: -pipeline: output %q is a device input passed through unchanged; not supported", c.names[v])
+		}
+		outStage[v] = s
+	}
+	for s, idx := range byStage {
+		seen := map[*ir.Value]bool{}
+		for _, i := range idx {
+			for _, v := range c.g.Nodes[i].Inputs {
+				if from, ok := prod[v]; v != nil && ok && from < s && !seen[v] {
+					seen[v] = true
+					edges = append(edges, &edge{v: v, from: from, to: s, depth: s - from + 1, tok: 2 * len(edges)})
+				}
+			}
+		}
+	}
+	if t := 2 * len(edges); t > e.arch.Tokens {
+		return fmt.Errorf("backend: -pipeline: %d stages exchange %d values, which need %d tokens; the target %q has %d (parallel.tokens)", p.stages, len(edges), t, c.tgt.Name, e.arch.Tokens)
+	}
+	for s := range p.stages {
+		if err := c.emitStage(s, byStage[s], edges, portAddr, isIn, outStage, count); err != nil {
+			return err
+		}
+	}
+	// Declare the ports (frame 0 at the recorded address).
+	for _, v := range c.part.segIn[k] {
+		t, err := portType(v)
+		if err != nil {
+			return fmt.Errorf("backend: device input: %w", err)
+		}
+		e.b.AddPort(isa.Port{Name: c.portIn(v, k), Dir: isa.PortIn, Addr: uint32(portAddr[v]), Shape: u32s(portShape(v.Type.Shape)), Type: t, Scale: portScale(v)})
+	}
+	for _, v := range c.part.segOut[k] {
+		t, err := portType(v)
+		if err != nil {
+			return fmt.Errorf("backend: device output: %w", err)
+		}
+		e.b.AddPort(isa.Port{Name: c.names[v], Dir: isa.PortOut, Addr: uint32(portAddr[v]), Shape: u32s(portShape(v.Type.Shape)), Type: t, Scale: portScale(v)})
+	}
+	return nil
+}
+
+func numElems(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}
+
+// emitStage emits stream s: its frame loop over the ops idx (indices in
+// g.Nodes), copying its inputs in and its outputs out.
+func (c *compiler) emitStage(s int, idx []int, edges []*edge, portAddr map[*ir.Value]int, isIn map[*ir.Value]bool, outStage map[*ir.Value]int, count int) error {
+	e := c.e
+	// A fresh arena: nothing freed by an earlier stage is reused.
+	c.buf.free = nil
+	c.padded = map[*ir.Value]*layout{}
+	c.regVals = map[*region][]*ir.Value{}
+	c.valRegs = map[*ir.Value][]*region{}
+	c.lastUse = map[*ir.Value]int{}
+	fail := func(err error) error {
+		if strings.Contains(err.Error(), "activation buffer full") {
+			return fmt.Errorf("backend: -pipeline: stage %d: %w (the stages' buffers, rings and %d frames per port do not fit; lower -pipeline-frames or raise act_buffer_words)", s, err, c.pipe.frames)
+		}
+		return err
+	}
+	var ins, outs []*edge
+	for _, ed := range edges {
+		if ed.to == s {
+			ins = append(ins, ed)
+		}
+		if ed.from == s {
+			outs = append(outs, ed)
+		}
+	}
+	// Input ports this stage reads, in port order.
+	reads := map[*ir.Value]bool{}
+	for _, i := range idx {
+		for _, v := range c.g.Nodes[i].Inputs {
+			if v != nil && isIn[v] {
+				reads[v] = true
+			}
+		}
+	}
+	var portIns, portOuts []*ir.Value
+	for _, v := range c.part.segIn[0] {
+		if reads[v] {
+			portIns = append(portIns, v)
+		}
+	}
+	for _, v := range c.part.segOut[0] {
+		if st, ok := outStage[v]; ok && st == s {
+			portOuts = append(portOuts, v)
+		}
+	}
+	for _, i := range idx {
+		for _, v := range c.g.Nodes[i].Inputs {
+			c.lastUse[v] = i
+		}
+	}
+	for _, ed := range outs {
+		c.lastUse[ed.v] = math.MaxInt
+	}
+	for _, v := range portOuts {
+		c.lastUse[v] = math.MaxInt
+	}
+	// Stage-private offset words, zero at reset: taken first, never freed.
+	take1 := func() (int, error) {
+		a, _, ok := c.buf.take(1, false)
+		if !ok {
+			return 0, fail(fmt.Errorf("activation buffer full"))
+		}
+		return a, nil
+	}
+	portOff := map[*ir.Value]int{}
+	for _, v := range append(append([]*ir.Value{}, portIns...), portOuts...) {
+		a, err := take1()
+		if err != nil {
+			return err
+		}
+		portOff[v] = a
+	}
+	for _, ed := range ins {
+		a, err := take1()
+		if err != nil {
+			return err
+		}
+		ed.consOff = a
+	}
+	for _, ed := range outs {
+		a, err := take1()
+		if err != nil {
+			return err
+		}
+		ed.prodOff = a
+	}
+
+	label := fmt.Sprintf("stage_%d", s)
+	e.b.Label(label)
+	e.b.Stream(s, label)
+	e.b.ClearSource()
+	e.vl = e.arch.DPULanes
+	frames := e.reg()
+	e.emit(isa.OpLd, frames, 0, int64(count))
+	for _, ed := range ins {
+		for range ed.depth {
+			e.emit(isa.OpTsig, int64(ed.tok+1))
+		}
+	}
+	top := e.b.NewLabel("frame")
+	e.b.Label(top)
+	e.forgetVL()
+	for _, v := range portIns {
+		l, err := c.alloc(v.Type.Shape, nil, false)
+		if err != nil {
+			return fail(err)
+		}
+		n := numElems(v.Type.Shape)
+		c.copySlot(portAddr[v], l.reg.start, n, portOff[v], 0, false)
+		c.setLay(v, l)
+	}
+	for _, ed := range ins {
+		e.emit(isa.OpTwait, int64(ed.tok))
+		start, _, ok := c.buf.take(ed.size, false)
+		if !ok {
+			return fail(fmt.Errorf("activation buffer full: a copy of %q needs %d words", c.names[ed.v], ed.size))
+		}
+		c.copySlot(ed.ring, start, ed.size, ed.consOff, ed.depth*ed.size, false)
+		e.emit(isa.OpTsig, int64(ed.tok+1))
+		l := *ed.prodLay
+		l.reg = &region{start: start, size: ed.size}
+		l.base += start - ed.src
+		c.setLay(ed.v, &l)
+	}
+	for _, i := range idx {
+		if err := c.emitNode(c.g.Nodes[i], i); err != nil {
+			return fail(err)
+		}
+	}
+	e.b.ClearSource()
+	for _, ed := range outs {
+		l := c.lay[ed.v]
+		if l == nil || l.reg == nil {
+			return fmt.Errorf("backend: BUG: -pipeline: value %q crossing stages has no buffer", c.names[ed.v])
+		}
+		ed.prodLay, ed.src, ed.size = l, l.reg.start, l.reg.size
+	}
+	// The rings, now that the producer's buffers are known; they lie
+	// between this stage's arena and the next one's.
+	for _, ed := range outs {
+		a, _, ok := c.buf.take(ed.depth*ed.size, false)
+		if !ok {
+			return fail(fmt.Errorf("activation buffer full: the ring of %q needs %d slots of %d words", c.names[ed.v], ed.depth, ed.size))
+		}
+		ed.ring = a
+		e.emit(isa.OpTwait, int64(ed.tok+1))
+		c.copySlot(ed.ring, ed.src, ed.size, ed.prodOff, ed.depth*ed.size, true)
+		e.emit(isa.OpTsig, int64(ed.tok))
+	}
+	for _, v := range portOuts {
+		l := c.lay[v]
+		if l == nil {
+			return fmt.Errorf("backend: BUG: output %q has no layout", c.names[v])
+		}
+		if !l.isCanonical() {
+			d, err := c.alloc(v.Type.Shape, nil, false)
+			if err != nil {
+				return fail(err)
+			}
+			if err := c.copyTo("output "+c.names[v], d, l); err != nil {
+				return fmt.Errorf("backend: %w", err)
+			}
+			l = d
+		}
+		c.copySlot(portAddr[v], l.base, numElems(v.Type.Shape), portOff[v], 0, true)
+	}
+	e.b.Branch(isa.OpDbnz, top, frames)
+	e.free(frames)
+	e.emit(isa.OpHalt)
+	return nil
+}
+
+// copySlot emits a copy of n words between local and the slot at slots +
+// offset (the offset kept in the stage-private ABUF word off): into the
+// slot when toSlot, else out of it. It then advances the offset by n,
+// wrapping to 0 at wrap words (a ring; 0: no wrap, the frames of a port).
+func (c *compiler) copySlot(slots, local, n, off, wrap int, toSlot bool) {
+	e := c.e
+	ro, ra, rb, rl := e.reg(), e.reg(), e.reg(), e.reg()
+	e.emit(isa.OpLd, ro, 0, int64(off))
+	e.emit(isa.OpAddi, ra, ro, int64(slots))
+	e.emit(isa.OpLi, rb, int64(local))
+	e.emit(isa.OpLi, rl, int64(n))
+	if toSlot {
+		e.emit(isa.OpBcopy, ra, rb, rl)
+	} else {
+		e.emit(isa.OpBcopy, rb, ra, rl)
+	}
+	e.emit(isa.OpAddi, ro, ro, int64(n))
+	if wrap > 0 {
+		skip := e.b.NewLabel("slot")
+		e.emit(isa.OpLi, rl, int64(wrap))
+		e.b.Branch(isa.OpBne, skip, ro, rl)
+		e.emit(isa.OpLi, ro, 0)
+		e.b.Label(skip)
+	}
+	e.emit(isa.OpSt, ro, 0, int64(off))
+	e.free(ro, ra, rb, rl)
+}

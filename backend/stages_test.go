@@ -1,0 +1,40 @@
+package backend
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestPartitionStages: the linear partition minimises the largest stage
+// cost (issue and port add up within a stage, sub-arrays do not), with the
+// fewest stages that reach it.
+func TestPartitionStages(t *testing.T) {
+	iss := func(xs ...float64) []opCost {
+		var o []opCost
+		for _, x := range xs {
+			o = append(o, opCost{issue: x, subIndex: -1})
+		}
+		return o
+	}
+	cases := []struct {
+		ops  []opCost
+		max  int
+		want []int
+	}{
+		{iss(10, 1, 1, 1, 1, 1), 4, []int{0, 1}},                              // 10 | 5: a third stage gains nothing
+		{iss(4, 4, 4, 4), 2, []int{0, 2}},                                     // 8 | 8
+		{iss(4, 4, 4, 4), 4, []int{0, 1, 2, 3}},                               // 4 each
+		{iss(1, 2, 3, 4, 5, 6, 7, 8, 9), 3, []int{0, 5, 7}},                   // 15 | 13 | 17
+		{iss(3, 0, 3), 16, []int{0, 1}},                                       // the zero-cost op joins a stage
+		{[]opCost{{sub: 9, subIndex: 3}, {sub: 9, subIndex: 7}}, 2, []int{0}}, // sub-arrays in parallel: one stage
+		{iss(), 4, nil},
+	}
+	for i, c := range cases {
+		if got := partitionStages(c.ops, c.max); !slices.Equal(got, c.want) {
+			t.Errorf("case %d: starts %v, want %v", i, got, c.want)
+		}
+	}
+	if c, b := stageCost([]opCost{{issue: 2, port: 1, sub: 5, subIndex: 12}, {issue: 2, port: 1, subIndex: -1}}); c != 5 || b != "sub-array 12" {
+		t.Errorf("stageCost = %v %q", c, b)
+	}
+}
