@@ -44,7 +44,7 @@ func runTarget(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "pimc target: %v\n", err)
 				return exitInternal
 			}
-			fmt.Fprintf(stdout, "%-16s %s\n", n, t.Description)
+			fmt.Fprintf(stdout, "%-21s %s\n", n, t.Description)
 		}
 		return exitOK
 	case "show":
