@@ -63,6 +63,7 @@ type Executable struct {
 	regHeads  int
 	rowRun    []rowRun // the row-register run suffix from pc (bmacrow.go)
 	gbRun     []int32  // length of the run of gbmacs over one group from pc (gbmacrun.go)
+	gbUniform []bool   // the run from pc has one accumulator and one source
 	maxRun    int      // longest run
 
 	cost costTable

@@ -25,18 +25,23 @@ import (
 // one of a program with several streams take the general path.
 
 // prepareGbmacRuns fills e.gbRun: the length of the run of gbmacs over the
-// same group (base register and size) starting at each pc, 0 elsewhere.
+// same group (base register and size) starting at each pc, 0 elsewhere;
+// and e.gbUniform: whether the run from pc has one accumulator and one
+// source (the bit work then keeps the accumulator in a register and
+// charges each member once).
 func (e *Executable) prepareGbmacRuns() {
 	n := len(e.code)
 	e.gbRun = make([]int32, n)
+	e.gbUniform = make([]bool, n)
 	for pc := n - 1; pc >= 0; pc-- {
 		in := &e.code[pc]
 		if in.op != isa.OpGbmac {
 			continue
 		}
-		e.gbRun[pc] = 1
+		e.gbRun[pc], e.gbUniform[pc] = 1, true
 		if pc+1 < n && e.gbRun[pc+1] > 0 && e.code[pc+1].arg[0] == in.arg[0] && e.code[pc+1].arg[1] == in.arg[1] {
 			e.gbRun[pc] += e.gbRun[pc+1]
+			e.gbUniform[pc] = e.gbUniform[pc+1] && e.code[pc+1].arg[5] == in.arg[5] && e.src[pc+1] == e.src[pc]
 		}
 	}
 }
@@ -87,40 +92,18 @@ func (m *Machine) gbmacRun(st *RunStats, pc, k int, issue, lastEnd int64) (int, 
 	}
 
 	// Timing, on the representative (memoised: gbmacTiming).
-	c := &e.cost
-	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
 	tr := m.gbmacTiming(st, pc, k, issue, rep)
 	issue, lastEnd = tr.issue, max(lastEnd, tr.lastEnd)
 	arrayFree, latchReady, countFree, shaddFree, busy := tr.arrayFree, tr.latchReady, tr.countFree, tr.shaddFree, tr.busy
 
 	// Bit work, member by member; the accounting of each member.
 	words := e.words
-	accLo, accHi := m.accLo, m.accHi
-	for j, sa := range sas {
-		accs := sa.acc // in registers / the stack, not through sa
-		for i := pc; i < pc+k; i++ {
-			x := &code[i].arg
-			m.chargeSA(sa, int32(base)+int32(j), e.src[i]+1, saUnits{latS, latC, latA})
-			oa, ob := int(x[2])*words, int(m.regs[x[3]]+x[4])*words
-			var cnt int
-			if words == 4 {
-				p := (*[4]uint64)(sa.bits[oa:])
-				q := (*[4]uint64)(sa.bits[ob:])
-				cnt = bits.OnesCount64(p[0]&q[0]) + bits.OnesCount64(p[1]&q[1]) + bits.OnesCount64(p[2]&q[2]) + bits.OnesCount64(p[3]&q[3])
-			} else {
-				p, q := sa.bits[oa:oa+words], sa.bits[ob:ob+words]
-				for w := range p {
-					cnt += bits.OnesCount64(p[w] & q[w])
-				}
-			}
-			acc := x[5] & (maxAccs - 1)
-			neg := -int64(x[7])
-			v := (int64(cnt)<<uint(x[6]) ^ neg) - neg
-			accs[acc] = min(max(accs[acc]+v, accLo), accHi)
-			sa.pendPC[acc] = int32(i) + 1
-			sa.count = uint32(cnt)
-		}
-		sa.acc = accs
+	if e.gbUniform[pc] {
+		m.gbmacBitsUniform(sas, int32(base), pc, k)
+	} else {
+		m.gbmacBits(sas, int32(base), pc, k)
+	}
+	for _, sa := range sas {
 		// The latch holds the last AND of the run.
 		x := &code[pc+k-1].arg
 		oa, ob := int(x[2])*words, int(m.regs[x[3]]+x[4])*words
@@ -240,4 +223,81 @@ func (m *Machine) gbmacTiming(st *RunStats, pc, k int, t0 int64, rep *subarray) 
 		gc.out = gbTiming{issue - t0, lastEnd - t0, arrayFree - t0, latchReady - t0, countFree - t0, shaddFree - t0, busy}
 	}
 	return out
+}
+
+// gbmacBitsUniform is the bit work of a run with one accumulator and one
+// source (e.gbUniform): per member, the accumulator in a register and one
+// charge for the whole run. The latches and timers are set by gbmacRun.
+func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc, k int) {
+	e := m.exe
+	code := e.code
+	c := &e.cost
+	w := int64(k)
+	units := saUnits{w * c.lat[target.OpAndSense], w * c.lat[target.OpBitcount], w * c.lat[target.OpShiftAdd]}
+	words := e.words
+	accLo, accHi := m.accLo, m.accHi
+	acc := code[pc].arg[5] & (maxAccs - 1)
+	src := e.src[pc] + 1
+	for j, sa := range sas {
+		m.chargeSA(sa, base+int32(j), src, units)
+		a := sa.acc[acc]
+		var cnt int
+		for i := pc; i < pc+k; i++ {
+			x := &code[i].arg
+			oa, ob := int(x[2])*words, int(m.regs[x[3]]+x[4])*words
+			cnt = 0
+			if words == 4 {
+				p := (*[4]uint64)(sa.bits[oa:])
+				q := (*[4]uint64)(sa.bits[ob:])
+				cnt = bits.OnesCount64(p[0]&q[0]) + bits.OnesCount64(p[1]&q[1]) + bits.OnesCount64(p[2]&q[2]) + bits.OnesCount64(p[3]&q[3])
+			} else {
+				p, q := sa.bits[oa:oa+words], sa.bits[ob:ob+words]
+				for w := range p {
+					cnt += bits.OnesCount64(p[w] & q[w])
+				}
+			}
+			neg := -int64(x[7])
+			a = min(max(a+((int64(cnt)<<uint(x[6])^neg)-neg), accLo), accHi)
+		}
+		sa.acc[acc] = a
+		sa.pendPC[acc] = int32(pc+k-1) + 1
+		sa.count = uint32(cnt)
+	}
+}
+
+// gbmacBits is the bit work of any run: member by member, each member's
+// accumulators in a local copy, charged per instruction.
+func (m *Machine) gbmacBits(sas []*subarray, base int32, pc, k int) {
+	e := m.exe
+	code := e.code
+	c := &e.cost
+	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
+	words := e.words
+	accLo, accHi := m.accLo, m.accHi
+	for j, sa := range sas {
+		accs := sa.acc // in registers / the stack, not through sa
+		for i := pc; i < pc+k; i++ {
+			x := &code[i].arg
+			m.chargeSA(sa, base+int32(j), e.src[i]+1, saUnits{latS, latC, latA})
+			oa, ob := int(x[2])*words, int(m.regs[x[3]]+x[4])*words
+			var cnt int
+			if words == 4 {
+				p := (*[4]uint64)(sa.bits[oa:])
+				q := (*[4]uint64)(sa.bits[ob:])
+				cnt = bits.OnesCount64(p[0]&q[0]) + bits.OnesCount64(p[1]&q[1]) + bits.OnesCount64(p[2]&q[2]) + bits.OnesCount64(p[3]&q[3])
+			} else {
+				p, q := sa.bits[oa:oa+words], sa.bits[ob:ob+words]
+				for w := range p {
+					cnt += bits.OnesCount64(p[w] & q[w])
+				}
+			}
+			acc := x[5] & (maxAccs - 1)
+			neg := -int64(x[7])
+			v := (int64(cnt)<<uint(x[6]) ^ neg) - neg
+			accs[acc] = min(max(accs[acc]+v, accLo), accHi)
+			sa.pendPC[acc] = int32(i) + 1
+			sa.count = uint32(cnt)
+		}
+		sa.acc = accs
+	}
 }
