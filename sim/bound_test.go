@@ -349,3 +349,36 @@ func TestBoundSharedController(t *testing.T) {
 		t.Errorf("device bound line lacks the critical path:\n%s", buf.String())
 	}
 }
+
+// TestBoundTwoStreams: the layers of twoLayers on two streams (controller 0
+// drives sub-array 0 in bank 0, controller 1 sub-array 64 in bank 1): each
+// controller's issue slots are charged to it, the independent layers
+// overlap in the run as the bound says they may: the latency, 50 ns, is
+// a's chain (pld, four writes, the sense, count, shift-add, vacc, vst: the
+// fill and drain the bound leaves out) and well under the 81.2 ns of the
+// two layers in a row.
+func TestBoundTwoStreams(t *testing.T) {
+	src := twoLayers(200)
+	src = strings.Replace(src, "    pzero p0 ", ".stream 0 entry=sa\n.stream 1 entry=sb\nsa:\n    pzero p0 ", 1)
+	src = strings.Replace(src, "    pzero p1 ", "    halt\nsb:\n    pzero p1 ", 1)
+	src = strings.ReplaceAll(src, "wrp [r0+1],", "wrp [r0+64],")
+	r := boundReport(t, slowWrites(), src)
+	p := r.PerInference
+	checkNear(t, "device bound", p.DeviceBoundNS, 41.2)
+	if b := source(t, r, "b"); b.Busiest != "sub-array 64 array" || b.Critical {
+		t.Errorf("b: busiest %q, critical %v", b.Busiest, b.Critical)
+	}
+	if p.LatencyNS > 50 {
+		t.Errorf("latency %.1f ns: the streams did not overlap (bound %.1f ns)", p.LatencyNS, p.DeviceBoundNS)
+	}
+	issue := map[string]float64{}
+	for _, u := range r.Resources {
+		if u.Kind == "issue" {
+			issue[u.Resource] = u.BusyNS
+		}
+	}
+	// a: 13 instructions and the halt of stream 0; b: 6 and the final halt.
+	if issue["controller 0 issue"] != 14 || issue["controller 1 issue"] != 7 {
+		t.Errorf("issue slots %v, want controller 0 14 ns, controller 1 7 ns", issue)
+	}
+}

@@ -17,10 +17,15 @@ import (
 //
 // Where the charges are made, so that the hot paths pay nothing:
 //   - Controller issue slots: one cycle per executed instruction (divided by
-//     the issue width), from the per-pc execution counts at report time.
+//     the issue width), to the controller of its stream (controllers.go),
+//     from the per-pc execution counts at report time; code several streams
+//     share is charged at run time (chargeIssue).
 //   - Sub-array units of an instruction that names its sub-arrays by
 //     immediates (base register r0, what compiled code does): a per-pc table
-//     built at Prepare (saStatic) times the execution count, at report time.
+//     built at Prepare (saChg, saChgAt) times the execution count, at report
+//     time.
+//   - Group instructions (group.go) charge every member sub-array at run
+//     time.
 //   - Sub-array units of a register-addressed instruction: at run time, into
 //     the sub-array's running charge for its current source (chargeSA),
 //     flushed to RunStats.SubarrayWork when another source uses the
