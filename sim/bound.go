@@ -368,6 +368,8 @@ func (s *Summary) mergeBound(o *Summary) {
 		s.sharedWork[r] += o.sharedWork[r]
 	}
 	s.busyPS += o.busyPS
+	s.winPS += o.winPS
+	s.winBusyPS += o.winBusyPS
 }
 
 // reportResources fills the bound figures and resource utilisation of rep

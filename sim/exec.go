@@ -38,6 +38,7 @@ func (m *Machine) Run() (*RunStats, error) {
 	}
 	st.SubarraysUsed = len(m.touched)
 	m.finishCharges(st)
+	m.finishWindow(st)
 	// Work accumulated but never consumed still happened: count it.
 	for _, s := range m.touched {
 		sa := m.sas[s]
@@ -179,6 +180,7 @@ func (m *Machine) exec(st *RunStats) error {
 					m.trace(pc, t, d)
 				}
 				st.LatencyPS = max(st.LatencyPS, d) // the last halt of several streams
+				m.haltPassed(d)                     // window.go
 				st.Steps = steps
 				m.steps = steps
 				return nil
@@ -655,6 +657,7 @@ func (m *Machine) exec(st *RunStats) error {
 				return m.fault(pc, steps, "deadlock: waits for token %d, which no stream will signal (one stream: every tsig of it has been taken)", x[0])
 			}
 			d = max(d, v)
+			m.twaitPassed(d) // window.go
 		default:
 			// Validate rejects undefined opcodes; reaching this is a bug.
 			panic("BUG: sim: unhandled opcode " + in.op.String())

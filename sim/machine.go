@@ -53,6 +53,7 @@ type Machine struct {
 
 	tm     timing
 	tokens tokenState // token counters (tokens.go)
+	win    window     // steady-state window of a pipelined run (window.go)
 
 	// Streams (streams.go): where exec starts or resumes (pc, steps so
 	// far), the issue time it may not pass (lim: another stream's turn),
@@ -109,10 +110,11 @@ type subarray struct {
 	// accounting (resources.go): busy time (union of unit intervals) and
 	// the running charge of source chSrc (RunStats index) of register-
 	// addressed instructions
-	busy   int64
-	chSrc  int32
-	chUsed bool
-	chWork saUnits
+	busy     int64
+	runStart int64 // start of the last covered stretch (window.go; exact with several streams)
+	chSrc    int32
+	chUsed   bool
+	chWork   saUnits
 }
 
 // ISA v1 limits (docs/ISA.md §1) that size the sub-array state.
@@ -204,6 +206,7 @@ func (m *Machine) Reset() {
 		m.sas[s].reset(m.exe, s)
 	}
 	m.tm = timing{}
+	m.win.reset()
 	m.tokens.reset(a.Tokens)
 	m.streamReset()
 	m.stats = nil
@@ -259,7 +262,7 @@ func (sa *subarray) reset(e *Executable, s int) {
 	}
 	sa.lastAndPC = 0
 	sa.arrayFree, sa.countFree, sa.shaddFree, sa.latchReady = 0, 0, 0, 0
-	sa.busy, sa.chSrc, sa.chUsed, sa.chWork = 0, 0, false, saUnits{}
+	sa.busy, sa.runStart, sa.chSrc, sa.chUsed, sa.chWork = 0, 0, 0, false, saUnits{}
 }
 
 // own makes the rows of sa private to this machine before a write

@@ -84,6 +84,9 @@ type Report struct {
 	SubarraysUsed    int     `json:"subarrays_used"`
 	SubarraysTotal   int     `json:"subarrays_total"`
 	SubarrayBusyFrac float64 `json:"subarray_busy_fraction"`
+	// SteadyStateNS is the total steady-state window of a pipelined batch
+	// over which SubarrayBusyFrac is integrated (0: over the whole runs).
+	SteadyStateNS float64 `json:"steady_state_window_ns,omitempty"`
 
 	// FPSBound is 1 / the pipeline bound (PerInference.PipelineBoundNS);
 	// PipelineBusiest names the resource that sets it.
@@ -346,6 +349,7 @@ func (ph Phase) share(n int) Phase {
 	ph.Cycles *= f
 	ph.LatencyNS *= f
 	ph.DeviceBoundNS *= f
+	ph.CriticalPathNS *= f
 	ph.PipelineBoundNS *= f
 	ph.Instructions *= f
 	ph.Energy.scale(f)
@@ -393,16 +397,17 @@ type Summary struct {
 	used     int
 
 	// resource accounting (bound.go)
-	devPS, pipePS int64
-	pathPS        int64
-	pipeMax       int64 // the largest pipeline bound of an image, and its resource
-	pipeRes       Resource
-	srcCost       []int64
-	srcBusy       []Resource // busiest resource of the source (its largest work in one image)
-	srcBusyWork   []int64
-	srcCrit       []int64 // images in which the source is on the critical path
-	sharedWork    []int64
-	busyPS        int64 // sum of sub-array busy times
+	devPS, pipePS    int64
+	pathPS           int64
+	pipeMax          int64 // the largest pipeline bound of an image, and its resource
+	pipeRes          Resource
+	srcCost          []int64
+	srcBusy          []Resource // busiest resource of the source (its largest work in one image)
+	srcBusyWork      []int64
+	srcCrit          []int64 // images in which the source is on the critical path
+	sharedWork       []int64
+	busyPS           int64 // sum of sub-array busy times
+	winPS, winBusyPS int64 // steady-state windows of pipelined runs (window.go)
 }
 
 // NewSummary starts the summary of a batch of n images.
@@ -430,6 +435,8 @@ func (s *Summary) Add(i int, st *RunStats) {
 	for _, b := range st.Busy {
 		s.busyPS += b.PS
 	}
+	s.winPS += st.WindowPS
+	s.winBusyPS += st.WindowBusyPS
 	share := ph.share(nf)
 	for f := range nf {
 		s.perImage[i+f], s.have[i+f] = share, true
@@ -507,12 +514,19 @@ func (s *Summary) Merge(o *Summary) {
 	s.used = max(s.used, o.used)
 }
 
-// BuildReport summarises the runs of a batch (in image order). It is
-// deterministic: the same runs give the same report byte for byte.
+// BuildReport summarises the runs of a batch (in image order; a run of
+// several frames is its frames' images). It is deterministic: the same runs
+// give the same report byte for byte.
 func (e *Executable) BuildReport(runs []*RunStats) *Report {
-	s := e.NewSummary(len(runs))
-	for i, st := range runs {
+	images := 0
+	for _, st := range runs {
+		images += max(1, st.Frames)
+	}
+	s := e.NewSummary(images)
+	i := 0
+	for _, st := range runs {
 		s.Add(i, st)
+		i += max(1, st.Frames)
 	}
 	return s.Report()
 }
@@ -600,6 +614,10 @@ func (s *Summary) Report() *Report {
 	}
 	if s.used > 0 && s.latPS > 0 {
 		rep.SubarrayBusyFrac = float64(s.busyPS) / (float64(s.used) * float64(s.latPS))
+	}
+	if s.used > 0 && s.winPS > 0 { // a pipelined batch: over the steady state
+		rep.SubarrayBusyFrac = float64(s.winBusyPS) / (float64(s.used) * float64(s.winPS))
+		rep.SteadyStateNS = float64(s.winPS) / 1000
 	}
 	s.reportResources(rep, n)
 

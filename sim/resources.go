@@ -300,6 +300,9 @@ func (m *Machine) flushSA(sa *subarray, s int32) {
 // Call it before the timers are updated.
 func (sa *subarray) occupy(d, end int64) {
 	be := max(sa.arrayFree, sa.countFree, sa.shaddFree)
+	if d > be { // after a gap: a new covered stretch (window.go)
+		sa.runStart = d
+	}
 	sa.busy += max(end, be) - max(d, be)
 }
 

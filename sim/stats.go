@@ -43,6 +43,10 @@ type RunStats struct {
 	Deps         []uint64         `json:",omitempty"`
 	// Ran is the set of sources (src+1) that executed an instruction, a bitset.
 	Ran []uint64 `json:",omitempty"`
+	// WindowPS is the length of the steady-state window of a pipelined run
+	// of several frames (window.go; 0: none) and WindowBusyPS the busy time
+	// of its sub-arrays inside it, summed over the sub-arrays.
+	WindowPS, WindowBusyPS int64 `json:",omitempty"`
 }
 
 // PCStat is the profile of one instruction in one run.
@@ -115,6 +119,8 @@ func combineCharges(c *RunStats, runs []*RunStats) {
 	ns := len(c.MACs)
 	busy := map[int32]int64{}
 	for k, r := range runs {
+		c.WindowPS += r.WindowPS
+		c.WindowBusyPS += r.WindowBusyPS
 		for i, w := range r.Work {
 			c.Work[i] += w
 		}

@@ -36,7 +36,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(tw, "  average power\t%.4g mW\n", p.AvgPowerMW)
 	fmt.Fprintf(tw, "  throughput\t%.4g FPS\n", r.FPS)
 	fmt.Fprintf(tw, "  MACs\t%.0f (%.4g GOPS, %.4g TOPS/W)\n", r.MACs, r.GOPS, r.TOPSPerW)
-	fmt.Fprintf(tw, "  sub-arrays\t%d of %d used, busy %.1f%% of the time\n", r.SubarraysUsed, r.SubarraysTotal, 100*r.SubarrayBusyFrac)
+	fmt.Fprintf(tw, "  sub-arrays\t%d of %d used, busy %.1f%% of the time", r.SubarraysUsed, r.SubarraysTotal, 100*r.SubarrayBusyFrac)
+	if r.SteadyStateNS > 0 {
+		fmt.Fprintf(tw, " (steady state: %s of pipelined runs)", FormatNS(r.SteadyStateNS))
+	}
+	fmt.Fprintln(tw)
 	writeUtilisation(tw, r.Resources, r.ResourceCounts)
 	fmt.Fprintf(tw, "weight programming (once)\t%s, %s\n", FormatNS(r.Load.LatencyNS), FormatPJ(r.Load.Energy.Total))
 	tw.Flush()
