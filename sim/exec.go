@@ -148,8 +148,11 @@ func (m *Machine) exec(st *RunStats) error {
 			}
 			continue
 		}
-		if code[pc].op == isa.OpGbmac && !m.multi && m.Trace == nil { // gbmacrun.go
+		if code[pc].op == isa.OpGbmac && m.Trace == nil { // gbmacrun.go
 			n := int(min(int64(e.gbRun[pc]), budget-steps))
+			if m.multi {
+				n = m.gbmacRunStreams(pc, n, issue, lim)
+			}
 			if done, is, le := m.gbmacRun(st, pc, n, issue, lastEnd); done > 0 {
 				pc, steps, issue, lastEnd = pc+done, steps+int64(done), is, le
 				continue

@@ -310,3 +310,29 @@ func (m *Machine) bmacOne(pc int, steps int64, x *[8]int32, d int64) (int64, int
 	d = max(d, m.tm.regReady[x[0]], m.tm.regReady[x[3]])
 	return m.bmacs(pc, steps, int(m.regs[x[0]]+x[1]), 1, x, d, x[0] != 0)
 }
+
+// gbmacRunStreams is how many gbmacs of the run at pc (at most n) the fast
+// path (gbmacrun.go) may execute for the running controller, issued at
+// issue with its turn ending at lim; 0 sends them to the general path.
+// The run must reach a local bank (the fast path pays no link) and be code
+// of this stream alone (it charges no run-time issue slot), and it is cut
+// where its issue time could pass lim: every instruction takes at least a
+// cycle, so only a stall inside the run carries it past lim, and a race-free
+// program's other streams touch none of the run's sub-arrays meanwhile.
+func (m *Machine) gbmacRunStreams(pc, n int, issue, lim int64) int {
+	e := m.exe
+	if lim < issue {
+		return 0
+	}
+	n = int(min(int64(n), (lim-issue)/e.cost.cycle+1))
+	base := int64(m.regs[e.code[pc].arg[0]])
+	if base < 0 || base >= int64(e.Arch.Subarrays) || !m.bankLocal(int64(m.cur), base/int64(e.Arch.SubarraysPerBank())) {
+		return 0
+	}
+	for i := pc; i < pc+n; i++ {
+		if e.ctlOf[i] == sharedCode {
+			return 0
+		}
+	}
+	return n
+}
