@@ -46,7 +46,10 @@
 // (the timing does not depend on data); results, cycles and profiles are
 // those of bmacRun, the per-instruction implementation, which a machine with
 // a Trace uses for every bmac (tests compare the two; golden reports in
-// testdata/golden pin every number).
+// testdata/golden pin every number). Runs of gbmacs over one group
+// (gbmacrun.go, group code) likewise: timing on one representative member
+// (memoised), bit work member by member; a traced machine takes the
+// per-instruction gbmac (group.go), and a test compares the two.
 //
 // Resource accounting (docs/PARALLEL.md §6): every instruction charges its
 // units' occupancy per source (resources.go; issue slots and immediate-
