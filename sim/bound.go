@@ -370,11 +370,13 @@ func (s *Summary) mergeBound(o *Summary) {
 	s.busyPS += o.busyPS
 	s.winPS += o.winPS
 	s.winBusyPS += o.winBusyPS
+	s.runs += o.runs
 }
 
 // reportResources fills the bound figures and resource utilisation of rep
 // (n images).
 func (s *Summary) reportResources(rep *Report, n float64) {
+	rep.Runs = s.runs
 	if p := rep.PerInference.PipelineBoundNS; p > 0 {
 		rep.FPSBound = 1e9 / p
 		rep.PipelineBusiest = s.pipeRes.String()

@@ -382,3 +382,47 @@ func TestBoundTwoStreams(t *testing.T) {
 		t.Errorf("issue slots %v, want controller 0 14 ns, controller 1 7 ns", issue)
 	}
 }
+
+// TestBoundGlueCopiesPassData: bcopys attributed to no layer (the
+// compiler's rings between pipeline stages) pass the data on: b depends on
+// a directly, and the glue, which also copies the input a reads and the
+// output of b, does not tie a and b into one node (which would cost only
+// their busiest resource, 30 ns, as if they could overlap): a 20 ns on
+// sub-array 0, then b 30 ns on sub-array 1.
+func TestBoundGlueCopiesPassData(t *testing.T) {
+	r := boundReport(t, slowWrites(), `.source 0 layer="a" node="a" value="a"
+.source 1 layer="b" node="b" value="b"
+    li r1, 1
+    li r2, 100
+    li r3, 0
+    bcopy r2, r3, r1                 # the input into a's buffer
+    ld r4, [r0+100]                  # @0
+    pzero p0                         # @0
+    wrp [r0+0], [r0+0], p0, 0        # @0
+    wrp [r0+0], [r0+1], p0, 0        # @0
+    st r4, [r0+110]                  # @0
+    li r2, 200
+    li r3, 110
+    bcopy r2, r3, r1                 # a's output into b's buffer
+    ld r5, [r0+200]                  # @1
+    pzero p1                         # @1
+    wrp [r0+1], [r0+0], p1, 0        # @1
+    wrp [r0+1], [r0+1], p1, 0        # @1
+    wrp [r0+1], [r0+2], p1, 0        # @1
+    st r5, [r0+210]                  # @1
+    li r2, 300
+    li r3, 210
+    bcopy r2, r3, r1                 # b's output out
+    halt
+`)
+	a, b := source(t, r, "a"), source(t, r, "b")
+	checkNear(t, "a", a.BoundNS, 20)
+	checkNear(t, "b", b.BoundNS, 30)
+	if !a.Critical || !b.Critical {
+		t.Errorf("critical: a %v, b %v", a.Critical, b.Critical)
+	}
+	// The glue reads b's output, so it follows b: its cost is its 11
+	// issue slots (7 li, 3 bcopy, halt; its port time is 6 ns):
+	// 20 + 30 + 11. Tied into one node, the three would cost 30.
+	checkNear(t, "critical path", r.PerInference.CriticalPathNS, 61)
+}

@@ -53,6 +53,24 @@ func (m *Machine) read(pc int, a, n int) {
 	}
 }
 
+// copied records the writers of ABUF words [dst, dst+n), which bcopy pc
+// copied from [src, src+n). A layer's copy writes its own data (a concat,
+// a pad); code attributed to no layer (the compiler's glue: the rings
+// between pipeline stages, the moves between segments) passes the data
+// on: the words keep the writers of the words they were copied from, so
+// the layers on either side of the copy depend on each other directly and
+// the glue does not tie every stage into one node.
+func (m *Machine) copied(pc int, dst, src, n int) {
+	if m.writer == nil {
+		return
+	}
+	if m.exe.src[pc] >= 0 {
+		m.wrote(pc, dst, n)
+		return
+	}
+	copy(m.writer[dst:dst+n], m.writer[src:src+n])
+}
+
 // readStrided records the dependences of pc reading the n words
 // base + i*stride.
 func (m *Machine) readStrided(pc int, base, stride int64, n int) {

@@ -310,6 +310,7 @@ func (m *Machine) exec(st *RunStats) error {
 				}
 				copy(abuf[dst:int64(dst)+n], abuf[r[x[1]]:int64(r[x[1]])+n])
 				m.read(pc, int(r[x[1]]), int(n))
+				m.copied(pc, int(dst), int(r[x[1]]), int(n))
 				dyn := &st.Dyn[srcOf[pc]+1]
 				dyn[target.OpBufferRead] += n
 				dyn[target.OpBufferWrite] += n
@@ -330,7 +331,9 @@ func (m *Machine) exec(st *RunStats) error {
 				dur = c.transfer(n, c.lat[target.OpBufferWrite])
 			}
 			m.markDirty(int(dst), int(n))
-			m.wrote(pc, int(dst), int(n))
+			if in.op == isa.OpBfill {
+				m.wrote(pc, int(dst), int(n))
+			}
 			m.chargeShared(pc, port, dur)
 			tm.bufFree = d + dur
 			lastEnd = max(lastEnd, tm.bufFree)

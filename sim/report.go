@@ -70,6 +70,9 @@ type Report struct {
 	Instructions      int     `json:"program_instructions"`
 	WeightRows        int     `json:"weight_rows"`
 	Images            int     `json:"images"`
+	// Runs is the number of runs of the batch: Images, or fewer for a
+	// pipelined program that runs several frames (images) per run.
+	Runs int `json:"runs"`
 
 	Load         Phase   `json:"weight_programming"`
 	PerInference Phase   `json:"per_inference"`
@@ -408,6 +411,7 @@ type Summary struct {
 	sharedWork       []int64
 	busyPS           int64 // sum of sub-array busy times
 	winPS, winBusyPS int64 // steady-state windows of pipelined runs (window.go)
+	runs             int
 }
 
 // NewSummary starts the summary of a batch of n images.
@@ -437,6 +441,7 @@ func (s *Summary) Add(i int, st *RunStats) {
 	}
 	s.winPS += st.WindowPS
 	s.winBusyPS += st.WindowBusyPS
+	s.runs++
 	share := ph.share(nf)
 	for f := range nf {
 		s.perImage[i+f], s.have[i+f] = share, true

@@ -23,13 +23,18 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(tw, "per inference\t\n")
 	fmt.Fprintf(tw, "  latency\t%s (%.0f cycles)\n", FormatNS(p.LatencyNS), p.Cycles)
 	fmt.Fprintf(tw, "  device bound\t%s (%s of the latency", FormatNS(p.DeviceBoundNS), fmtPct(p.DeviceBoundNS, p.LatencyNS))
+	if r.Runs < r.Images {
+		// Pipelined runs overlap images: the latency per image can beat
+		// the bound of one image alone; the pipeline bound is theirs.
+		fmt.Fprintf(tw, " per image of %d-image runs; one image alone", r.Images/max(r.Runs, 1))
+	}
 	if p.CriticalPathNS < p.DeviceBoundNS {
 		// Independent layers could overlap, but they share the busiest resource.
 		fmt.Fprintf(tw, "; critical path %s", FormatNS(p.CriticalPathNS))
 	}
 	fmt.Fprintf(tw, ")\n")
 	if r.FPSBound > 0 {
-		fmt.Fprintf(tw, "  pipeline bound\t%s (%.4g FPS; busiest: %s)\n", FormatNS(p.PipelineBoundNS), r.FPSBound, r.PipelineBusiest)
+		fmt.Fprintf(tw, "  pipeline bound\t%s (%s FPS; busiest: %s)\n", FormatNS(p.PipelineBoundNS), fmtFPS(r.FPSBound), r.PipelineBusiest)
 	}
 	fmt.Fprintf(tw, "  instructions\t%.0f\n", p.Instructions)
 	fmt.Fprintf(tw, "  energy\t%s\n", FormatPJ(p.Energy.Total))
@@ -128,6 +133,14 @@ func writeUtilisation(w io.Writer, res []ResourceUse, counts map[string]int) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// fmtFPS prints a frame rate with 4 significant digits, without exponent.
+func fmtFPS(f float64) string {
+	if f >= 1e4 {
+		return fmt.Sprintf("%.0f", f)
+	}
+	return fmt.Sprintf("%.4g", f)
 }
 
 // fmtPct prints a/total as a percentage, "-" without a total.

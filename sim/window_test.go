@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -77,6 +79,18 @@ func TestSteadyStateBusy(t *testing.T) {
 		t.Errorf("busy %.3f over the steady state (want 0.95..1), %.3f over the run (want <= 0.85)", r.SubarrayBusyFrac, wholeFrac)
 	}
 	t.Logf("4 frames: latency %d ps, window %d ps, busy %.3f (steady state), %.3f (run)", st.LatencyPS, st.WindowPS, r.SubarrayBusyFrac, wholeFrac)
+	var buf bytes.Buffer
+	if err := r.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"of the latency per image of 4-image runs; one image alone", "(steady state: 128 ns of pipelined runs)"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, buf.String())
+		}
+	}
+	if r.Runs != 1 || r.Images != 4 {
+		t.Errorf("runs %d, images %d; want 1, 4", r.Runs, r.Images)
+	}
 	if one := run(1); one.WindowPS != 0 {
 		t.Errorf("one frame: window %d ps, want none", one.WindowPS)
 	}
