@@ -112,6 +112,9 @@ func (m *Machine) gbmacRun(st *RunStats, pc, k int, issue, lastEnd int64) (int, 
 			l[w] = sa.bits[oa+w] & sa.bits[ob+w]
 		}
 		sa.busy += busy
+		if tr.stretch > noStretch/2 {
+			sa.runStart = tr.stretch
+		}
 		sa.arrayFree, sa.latchReady, sa.countFree, sa.shaddFree = arrayFree, latchReady, countFree, shaddFree
 	}
 	return k, issue, lastEnd
@@ -125,7 +128,12 @@ type gbTiming struct {
 	issue, lastEnd                              int64
 	arrayFree, latchReady, countFree, shaddFree int64
 	busy                                        int64
+	stretch                                     int64 // a new covered stretch's start, < noStretch/2 if none
 }
+
+// noStretch marks a gbmac run that opens no new covered stretch (it stays
+// far below any time after adding or subtracting a run's issue time).
+const noStretch = math.MinInt64 / 2
 
 // gbCache memoises the timing of the gbmac run starting at one pc, as
 // runCache does for bmac runs (bmacmemo.go): the timing is a function of
@@ -178,12 +186,13 @@ func (m *Machine) gbmacTiming(st *RunStats, pc, k int, t0 int64, rep *subarray) 
 				ps.TimePS += dt
 			}
 			o := gc.out
-			return gbTiming{o.issue + t0, o.lastEnd + t0, o.arrayFree + t0, o.latchReady + t0, o.countFree + t0, o.shaddFree + t0, o.busy}
+			return gbTiming{o.issue + t0, o.lastEnd + t0, o.arrayFree + t0, o.latchReady + t0, o.countFree + t0, o.shaddFree + t0, o.busy, o.stretch + t0}
 		}
 	}
 	arrayFree, countFree, shaddFree, latchReady := rep.arrayFree, rep.countFree, rep.shaddFree, rep.latchReady
 	issue, lastEnd := t0, int64(math.MinInt64)
 	var busy int64
+	stretch := int64(noStretch) // start of the last covered stretch the run opens (window.go)
 	if gc != nil {
 		gc.deltas = gc.deltas[:0]
 	}
@@ -198,6 +207,9 @@ func (m *Machine) gbmacTiming(st *RunStats, pc, k int, t0 int64, rep *subarray) 
 		e3 := max(e2, shaddFree) + latA
 		be := max(arrayFree, countFree, shaddFree) // occupy, on the representative
 		busy += max(e3, be) - max(d, be)
+		if d > be {
+			stretch = d
+		}
 		arrayFree, latchReady, countFree, shaddFree = e1, e1, e2, e3
 		lastEnd = max(lastEnd, e3)
 		// issue of the next instruction (see exec)
@@ -217,10 +229,10 @@ func (m *Machine) gbmacTiming(st *RunStats, pc, k int, t0 int64, rep *subarray) 
 		}
 		issue = ni
 	}
-	out := gbTiming{issue, lastEnd, arrayFree, latchReady, countFree, shaddFree, busy}
+	out := gbTiming{issue, lastEnd, arrayFree, latchReady, countFree, shaddFree, busy, stretch}
 	if gc != nil {
 		gc.valid, gc.k, gc.key = true, k, key
-		gc.out = gbTiming{issue - t0, lastEnd - t0, arrayFree - t0, latchReady - t0, countFree - t0, shaddFree - t0, busy}
+		gc.out = gbTiming{issue - t0, lastEnd - t0, arrayFree - t0, latchReady - t0, countFree - t0, shaddFree - t0, busy, stretch - t0}
 	}
 	return out
 }

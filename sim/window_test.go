@@ -2,8 +2,12 @@ package sim
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/pimc-dev/pimc/target"
 )
 
 // pipeSrc is a two-stage pipeline over up to 4 frames (count word 100):
@@ -93,5 +97,67 @@ func TestSteadyStateBusy(t *testing.T) {
 	}
 	if one := run(1); one.WindowPS != 0 {
 		t.Errorf("one frame: window %d ps, want none", one.WindowPS)
+	}
+}
+
+// TestSteadyStateGbmacRuns: the gbmac run fast path keeps the covered
+// stretches the window needs: a pipeline of gbmac runs ends with the same
+// stretches and steady-state busy time with it as on the general path (a
+// traced run).
+func TestSteadyStateGbmacRuns(t *testing.T) {
+	var b strings.Builder
+	for _, s := range []int{0, 1, 2, 3, 64, 65, 66, 67} {
+		for row := range 2 {
+			fmt.Fprintf(&b, ".weights sa=%d row=%d src=-1 hex=%s\n", s, row, strings.Repeat("5a", 32))
+		}
+	}
+	run := strings.Repeat("    gbmac [r0], 4, 0, [r0+1], a0, 0, pos\n", 6)
+	b.WriteString(`.stream 0 entry=s0
+.stream 1 entry=s1
+.frames 4 count_addr=100
+s0:
+    ld r1, [r0+100]
+f0:
+    twait 1
+` + run + `    tsig 0
+    dbnz r1, f0
+    halt
+s1:
+    ld r1, [r0+100]
+    li r6, 64
+    tsig 1
+    tsig 1
+f1:
+    twait 0
+` + strings.ReplaceAll(run, "[r0], 4", "[r6], 4") + `    tsig 1
+    dbnz r1, f1
+    halt
+`)
+	e, err := Prepare(asm(t, b.String()), target.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [2]*RunStats
+	var ms [2]*Machine
+	for i := range got {
+		m := e.NewMachine()
+		ms[i] = m
+		if i == 1 {
+			m.Trace = io.Discard
+		}
+		if err := m.SetFrames(4); err != nil {
+			t.Fatal(err)
+		}
+		if got[i], err = m.Run(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got[0].WindowPS == 0 || got[0].WindowPS != got[1].WindowPS || got[0].WindowBusyPS != got[1].WindowBusyPS {
+		t.Errorf("window %d ps busy %d ps (fast path), %d ps busy %d ps (general)", got[0].WindowPS, got[0].WindowBusyPS, got[1].WindowPS, got[1].WindowBusyPS)
+	}
+	for _, s := range ms[1].touched {
+		if a, b := ms[0].sas[s].runStart, ms[1].sas[s].runStart; a != b {
+			t.Errorf("sub-array %d: last covered stretch from %d ps (fast path), %d ps (general)", s, a, b)
+		}
 	}
 }
