@@ -75,12 +75,20 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			}
 		}
 	}
+	chunks := laneChunks(m, tiles, e.arch.DPULanes)
+	reps := len(repTile)
+	// packF > 0: the replicas are packed side by side in one DPU register
+	// (replica r's channels at lanes r*F...), with the bias and multiplier
+	// vectors repeated once per replica.
+	packF, copies := 0, 1
+	if packedReplicas(m, pl, len(chunks), reps, e.arch.DPULanes) {
+		packF, copies = m.F, reps
+	}
 	name := c.constName(m.node)
-	biasAddr := int(b.AddConst(name+".bias", m.bias))
-	multAddr := int(b.AddConst(name+".mult", m.mult))
+	biasAddr := int(b.AddConst(name+".bias", slices.Repeat(m.bias, copies)))
+	multAddr := int(b.AddConst(name+".mult", slices.Repeat(m.mult, copies)))
 
 	typ, clip := outType(m.lo, m.hi)
-	chunks := laneChunks(m, tiles, e.arch.DPULanes)
 	hoist := len(chunks) <= 2 // v2..v5; v7 is the zero vector
 	vB := func(ci int) int64 {
 		if hoist {
@@ -89,9 +97,16 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 		return 2
 	}
 	vM := func(ci int) int64 { return vB(ci) + 1 }
+	// vl is the vector length of chunk ch with nrep replicas at work.
+	vl := func(ch [2]int, nrep int) int {
+		if packF > 0 {
+			return nrep * packF
+		}
+		return ch[1]
+	}
 	if hoist {
 		for ci, ch := range chunks {
-			e.setVL(ch[1])
+			e.setVL(vl(ch, reps))
 			e.emit(isa.OpVldc, vB(ci), 0, int64(biasAddr+ch[0]))
 			e.emit(isa.OpVldc, vM(ci), 0, int64(multAddr+ch[0]))
 		}
@@ -192,15 +207,19 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			}
 		}
 		for ci, ch := range chunks {
-			e.setVL(ch[1])
+			e.setVL(vl(ch, nrep))
 			if !hoist {
 				e.emit(isa.OpVldc, vB(ci), 0, int64(biasAddr+ch[0]))
 				e.emit(isa.OpVldc, vM(ci), 0, int64(multAddr+ch[0]))
 			}
-			for r := 0; r < nrep; r++ {
+			regs := nrep // DPU accumulator registers in use
+			if packF > 0 {
+				regs = 1
+			}
+			for r := 0; r < regs; r++ {
 				e.emit(isa.OpVbcast, accRegs[r], 0)
 			}
-			all := withReplicas(rounds[ci], repTile, nrep)
+			all := withReplicas(rounds[ci], repTile, nrep, packF)
 			// Consecutive rounds that only step every tile to its next
 			// filter (next weight rows, next lane) become one counted loop
 			// over filters with register-relative rows and lanes, so code
@@ -228,7 +247,7 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 				e.free(rw, rl, rc)
 				r = q
 			}
-			for r := 0; r < nrep; r++ {
+			for r := 0; r < regs; r++ {
 				e.emit(isa.OpVrq, 1, accRegs[r], vB(ci), vM(ci), m.shift, m.round, int64(typ))
 				if clip {
 					e.emit(isa.OpVclip, 1, 1, m.lo, m.hi)
@@ -237,9 +256,41 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			}
 		}
 	}
-	reps := len(repTile)
-	bases.hoist(groupFirsts(e, m, tiles, bySeg, rounds, repTile))
+	bases.hoist(groupFirsts(e, m, tiles, bySeg, rounds, repTile, packF))
 	defer bases.release()
+	if packF > 0 {
+		// Packed replicas compute runs of reps adjacent pixels of the
+		// innermost dimension (their outputs are then reps*F consecutive
+		// words: one vst); the rest of a row, fewer than reps pixels, is
+		// a second nest with as many replicas.
+		d := len(pl.dims) - 1
+		n := pl.dims[d]
+		offs := func(k int) ([]int, []int) {
+			in, out := make([]int, k), make([]int, k)
+			for r := range in {
+				in[r], out[r] = r*pl.in.strides[d], r*pl.out.strides[d]
+			}
+			return in, out
+		}
+		dims := slices.Clone(pl.dims)
+		in := operand{base: pl.in.base, strides: slices.Clone(pl.in.strides)}
+		out := operand{base: pl.out.base, strides: slices.Clone(pl.out.strides)}
+		if q := n / reps; q > 0 {
+			dims[d] = q
+			in.strides[d] *= reps
+			out.strides[d] *= reps
+			inOff, outOff := offs(reps)
+			e.loopNest(dims, []operand{in, out}, func(ptrs []int64) { body(ptrs, reps, inOff, outOff) })
+		}
+		if rem := n % reps; rem > 0 {
+			dims[d] = 1
+			in.base += n / reps * reps * pl.in.strides[d]
+			out.base += n / reps * reps * pl.out.strides[d]
+			inOff, outOff := offs(rem)
+			e.loopNest(dims, []operand{in, out}, func(ptrs []int64) { body(ptrs, rem, inOff, outOff) })
+		}
+		return
+	}
 	d := -1 // the outermost pixel dimension the replicas split
 	for i, n := range pl.dims {
 		if n >= reps {
@@ -326,17 +377,32 @@ func stepsFrom(a, b []job, d int) bool {
 
 // withReplicas is a round of replica 0's jobs with every replica r < nrep
 // doing the same on its own tiles, draining into its own accumulator
-// register (replica-major, so replicas' sub-arrays follow each other).
-func withReplicas(rounds [][]job, repTile [][]int, nrep int) [][]job {
+// register, or with packF > 0 into lanes r*packF on of the first one
+// (replica-major, so replicas' sub-arrays follow each other).
+func withReplicas(rounds [][]job, repTile [][]int, nrep, packF int) [][]job {
 	all := make([][]job, len(rounds))
 	for i, act := range rounds {
 		for r := 0; r < nrep; r++ {
+			acc, lane := accRegs[0], r*packF
+			if packF == 0 {
+				acc = accRegs[r]
+			}
 			for _, j := range act {
-				all[i] = append(all[i], job{repTile[r][j.tile], j.k, j.lane, accRegs[r]})
+				all[i] = append(all[i], job{repTile[r][j.tile], j.k, j.lane + lane, acc})
 			}
 		}
 	}
 	return all
+}
+
+// packedReplicas reports whether the reps replicas of a layer run packed
+// in one DPU register: its channels fit one lane chunk reps times, and the
+// output pixels of the innermost dimension are F consecutive words each
+// (a fresh NHWC or row-major output), so reps adjacent pixels are one
+// vector of reps*F words.
+func packedReplicas(m *matrix, pl pixelLoop, nchunks, reps, lanes int) bool {
+	d := len(pl.dims) - 1
+	return reps > 1 && nchunks == 1 && reps*m.F <= lanes && d >= 0 && pl.outChan == 1 && pl.out.strides[d] == m.F
 }
 
 // wrpRuns are the runs of tiles ts (one segment of one replica, the same
@@ -373,7 +439,7 @@ const maxLaneStride = 255
 // groupFirsts lists the first sub-arrays of the layer's group instructions
 // (runs of more than one sub-array) with every replica at work, most used
 // first (ties in order of appearance): the bases worth a register.
-func groupFirsts(e *emitter, m *matrix, tiles []tile, bySeg map[[3]int][]int, rounds [][][]job, repTile [][]int) []int {
+func groupFirsts(e *emitter, m *matrix, tiles []tile, bySeg map[[3]int][]int, rounds [][][]job, repTile [][]int, packF int) []int {
 	count := map[int]int{}
 	var order []int
 	note := func(sa, uses int) {
@@ -395,7 +461,7 @@ func groupFirsts(e *emitter, m *matrix, tiles []tile, bySeg map[[3]int][]int, ro
 		}
 	}
 	for _, rs := range rounds {
-		for _, act := range withReplicas(rs, repTile, len(repTile)) {
+		for _, act := range withReplicas(rs, repTile, len(repTile), packF) {
 			for _, run := range bmacRuns(e, m, tiles, act) {
 				if run[1]-run[0] > 1 {
 					note(tiles[act[run[0]].tile].sa, m.M*m.N)

@@ -159,8 +159,9 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 			tiles[i].filters = append(tiles[i].filters, k)
 		}
 	}
-	if max := maxAccRegs(len(laneChunks(m, tiles, c.e.arch.DPULanes))); l.Replicas > max {
-		return fmt.Errorf("%d replicas: at most %d for %d output channels (one DPU accumulator register each)", l.Replicas, max, m.F)
+	nchunks := len(laneChunks(m, tiles, c.e.arch.DPULanes))
+	if most := maxAccRegs(nchunks); l.Replicas > most && !packedReplicas(m, pl, nchunks, l.Replicas, c.e.arch.DPULanes) {
+		return fmt.Errorf("%d replicas: at most %d for %d output channels (one DPU accumulator register each, or %d side by side in one)", l.Replicas, most, m.F, c.e.arch.DPULanes/max(m.F, 1))
 	}
 	repTile, err := replicaTiles(l)
 	if err != nil {

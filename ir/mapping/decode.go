@@ -80,7 +80,7 @@ func decode(n *ir.Node, report func(format string, args ...any)) (*Layer, [3]int
 	}
 	g3, ok1 := ints(AttrGeom)
 	M, ok2 := one(AttrWPlanes, 1, 63, 0, true)
-	R, ok3 := one(AttrReplicas, 1, 4, 1, false)
+	R, ok3 := one(AttrReplicas, 1, 4096, 1, false) // at most dpu_lanes (docs/ISA.md §1)
 	filters, ok4 := ints(AttrFilters)
 	cols, ok5 := ints(AttrCols)
 	ends, ok6 := ints(AttrSegs)

@@ -239,14 +239,17 @@ func TestBitWeight(t *testing.T) {
 }
 
 // TestAutoReplicas: auto serves the slowest one-sub-array layers first from
-// the idle sub-arrays, never the one-pixel fcs, and never more than idle.
+// the idle sub-arrays, never the one-pixel fcs, and never more than idle;
+// with group instructions a layer gets as many replicas as its channels
+// fit side by side in one DPU vector (conv1: 6 channels, 64 lanes: 10),
+// at least 4.
 func TestAutoReplicas(t *testing.T) {
 	g := quantizedLeNet(t, lenet5.ONNX)
 	geo := defaultGeometry(t)
 	for _, c := range []struct {
 		group, subarrays int
 		conv1, conv2     int
-	}{{0, 1024, 2, 2}, {0, 15, 2, 1}, {0, 14, 1, 1}, {64, 1024, 4, 4}, {64, 18, 4, 2}, {1, 1024, 1, 1}} {
+	}{{0, 1024, 2, 2}, {0, 15, 2, 1}, {0, 14, 1, 1}, {64, 1024, 10, 4}, {64, 18, 5, 1}, {1, 1024, 1, 1}} {
 		geo.Group, geo.Subarrays = c.group, c.subarrays
 		p, err := mapping.PlanGraph(g, geo, mapping.Options{Replicate: mapping.Auto})
 		if err != nil {

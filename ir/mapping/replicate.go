@@ -18,11 +18,14 @@ import (
 // maxReplicas is the most replicas the backend can run for l: one per
 // output pixel, and one DPU accumulator register each (v0 and v6 always;
 // v4 and v5 too when the layer's channels fit one lane chunk, because the
-// bias and multiplier vectors of a single chunk only use v2 and v3).
+// bias and multiplier vectors of a single chunk only use v2 and v3), or,
+// when the channels of R replicas fit one DPU vector (R*F <= lanes), R
+// replicas packed side by side in one register (the backend then gives
+// them adjacent pixels, docs/BACKEND.md §3).
 func maxReplicas(l *Layer, lanes int) int {
 	r := 2
 	if lanes > 0 && l.F <= lanes {
-		r = 4
+		r = max(4, lanes/max(l.F, 1))
 	}
 	return max(1, min(r, Pixels(l.Node)))
 }
