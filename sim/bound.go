@@ -1,6 +1,10 @@
 package sim
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/pimc-dev/pimc/isa"
+)
 
 // The device bound of one run (docs/PARALLEL.md §6), from the resource
 // accounting of resources.go and the data flow of dataflow.go:
@@ -34,6 +38,7 @@ type imageBound struct {
 	busiest                      []Resource // that resource
 	critical                     []bool     // on the critical path
 	shared                       []int64    // per shared resource: total work
+	stages                       []stageBound
 }
 
 // srcRes is the work of the sources on the resources of one run.
@@ -146,7 +151,50 @@ func (e *Executable) bound(st *RunStats) *imageBound {
 	g := e.layerGraph(st, w)
 	b.pathPS = g.longestPath(b, w, nr)
 	b.devicePS = max(b.pathPS, b.pipelinePS)
+	b.stages = e.stages(st, w)
 	return b
+}
+
+// stageBound is the work of one stream of a program with several (a
+// pipeline stage): the sources its controller executes (the controller
+// that executes most of a source's instructions), and their busiest
+// resource's joint work.
+type stageBound struct {
+	srcs    []int
+	cost    int64
+	busiest Resource
+}
+
+// stages returns the stage of every controller of a program with several
+// streams (nil otherwise), by controller.
+func (e *Executable) stages(st *RunStats, w *srcRes) []stageBound {
+	nc := len(e.Prog.Streams)
+	if nc < 2 {
+		return nil
+	}
+	ns := len(e.Prog.Sources) + 1
+	count := make([]int64, ns*nc) // instructions of source s executed by controller c
+	for pc, p := range st.PC {
+		if c := e.ctlOf[pc]; c >= 0 && int(c) < nc && p.Count > 0 {
+			count[int(e.src[pc]+1)*nc+int(c)] += p.Count
+		}
+	}
+	out := make([]stageBound, nc)
+	for s := range ns {
+		best := -1
+		for c := range nc {
+			if n := count[s*nc+c]; n > 0 && (best < 0 || n > count[s*nc+best]) {
+				best = c
+			}
+		}
+		if best >= 0 {
+			out[best].srcs = append(out[best].srcs, s)
+		}
+	}
+	for c := range out {
+		out[c].cost, out[c].busiest = componentCost(out[c].srcs, w, e.shared.total, &e.shared)
+	}
+	return out
 }
 
 // layerGraph is the dependence graph of the sources that ran.
@@ -266,7 +314,7 @@ func (g *layerGraph) longestPath(b *imageBound, w *srcRes, nr int) int64 {
 			cost[c] = b.cost[vs[0]]
 			continue
 		}
-		cost[c] = componentCost(vs, w, nr)
+		cost[c], _ = componentCost(vs, w, nr, nil)
 	}
 	best := make([]int64, len(comps)) // longest path into each component
 	dist := make([]int64, len(comps))
@@ -300,28 +348,44 @@ func (g *layerGraph) longestPath(b *imageBound, w *srcRes, nr int) int64 {
 }
 
 // componentCost is the cost of sources vs together: the work of their
-// busiest resource.
-func componentCost(vs []int, w *srcRes, nr int) int64 {
+// busiest resource, and that resource (shared resource ids named by sh).
+func componentCost(vs []int, w *srcRes, nr int, sh *sharedRes) (int64, Resource) {
 	var cost int64
+	var res Resource
 	for r := range nr {
 		var x int64
 		for _, v := range vs {
 			x += w.shared[v*nr+r]
 		}
-		cost = max(cost, x)
+		if x > cost {
+			cost = x
+			if sh != nil {
+				res = sh.resource(r)
+			}
+		}
 	}
 	sa := map[int32]saUnits{}
+	var order []int32
 	for k, p := range w.pairs {
 		if slices.Contains(vs, int(p.src)) {
-			t := sa[p.sa]
+			t, ok := sa[p.sa]
+			if !ok {
+				order = append(order, p.sa)
+			}
 			for u, x := range w.work[k] {
 				t[u] += x
-				cost = max(cost, t[u])
 			}
 			sa[p.sa] = t
 		}
 	}
-	return cost
+	for _, s := range order {
+		for u, x := range sa[s] {
+			if r := (Resource{ResArray + ResourceKind(u), int(s)}); x > cost || x == cost && x > 0 && r.less(res) {
+				cost, res = x, r
+			}
+		}
+	}
+	return cost, res
 }
 
 // addBound folds the analysis of one run of nf frames (1 but for a
@@ -347,6 +411,49 @@ func (s *Summary) addBound(b *imageBound, ph *Phase, nf int) {
 	for r, x := range b.shared {
 		s.sharedWork[r] += x
 	}
+	s.addStages(b.stages)
+}
+
+// StageReport is one stream of a program with several (a pipeline stage):
+// its controller, the layers it executes, the work of their busiest
+// resource per image (BoundNS) and that resource.
+type StageReport struct {
+	Controller int      `json:"controller"`
+	Layers     []string `json:"layers"`
+	BoundNS    float64  `json:"bound_ns"`
+	Busiest    string   `json:"busiest,omitempty"`
+	Slowest    bool     `json:"slowest,omitempty"` // the stage with the largest bound (the first of equals)
+}
+
+// stageSum is the sum of one stage's bounds over the images of a summary.
+type stageSum struct {
+	srcs     []int
+	cost     int64
+	busy     Resource // busiest resource of its largest one-run cost
+	busyWork int64
+}
+
+func (s *Summary) addStages(st []stageBound) {
+	if s.stages == nil && st != nil {
+		s.stages = make([]stageSum, len(st))
+	}
+	for c, b := range st {
+		s.mergeStage(c, stageSum{b.srcs, b.cost, b.busiest, b.cost})
+	}
+}
+
+func (s *Summary) mergeStage(c int, o stageSum) {
+	t := &s.stages[c]
+	for _, src := range o.srcs {
+		if !slices.Contains(t.srcs, src) {
+			t.srcs = append(t.srcs, src)
+		}
+	}
+	slices.Sort(t.srcs)
+	t.cost += o.cost
+	if o.busyWork > t.busyWork || o.busyWork == t.busyWork && o.busyWork > 0 && o.busy.less(t.busy) {
+		t.busy, t.busyWork = o.busy, o.busyWork
+	}
 }
 
 // mergeBound adds the bound accounting of o to s (Summary.Merge).
@@ -367,6 +474,12 @@ func (s *Summary) mergeBound(o *Summary) {
 	for r := range s.sharedWork {
 		s.sharedWork[r] += o.sharedWork[r]
 	}
+	if s.stages == nil && o.stages != nil {
+		s.stages = make([]stageSum, len(o.stages))
+	}
+	for c, t := range o.stages {
+		s.mergeStage(c, t)
+	}
 	s.busyPS += o.busyPS
 	s.winPS += o.winPS
 	s.winBusyPS += o.winBusyPS
@@ -377,6 +490,23 @@ func (s *Summary) mergeBound(o *Summary) {
 // (n images).
 func (s *Summary) reportResources(rep *Report, n float64) {
 	rep.Runs = s.runs
+	slowest := -1
+	for c, t := range s.stages {
+		sr := StageReport{Controller: c, Layers: []string{}, BoundNS: float64(t.cost) / 1000 / n}
+		for _, src := range t.srcs {
+			sr.Layers = append(sr.Layers, sourceLabel(s.e.Prog, src))
+		}
+		if t.busyWork > 0 {
+			sr.Busiest = t.busy.String()
+		}
+		if slowest < 0 || sr.BoundNS > rep.Stages[slowest].BoundNS {
+			slowest = c
+		}
+		rep.Stages = append(rep.Stages, sr)
+	}
+	if slowest >= 0 {
+		rep.Stages[slowest].Slowest = true
+	}
 	if p := rep.PerInference.PipelineBoundNS; p > 0 {
 		rep.FPSBound = 1e9 / p
 		rep.PipelineBusiest = s.pipeRes.String()
@@ -406,4 +536,12 @@ func (s *Summary) sourceBound(sr *SourceReport, src int, n float64) {
 		sr.Busiest = s.srcBusy[src].String()
 	}
 	sr.Critical = float64(2*s.srcCrit[src]) >= n && s.srcCrit[src] > 0
+}
+
+// sourceLabel names source index src (src+1) as the per-source table does.
+func sourceLabel(p *isa.Program, src int) string {
+	if src == 0 {
+		return "(unattributed)"
+	}
+	return p.Sources[src-1].Layer
 }

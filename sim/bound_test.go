@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -380,6 +381,25 @@ func TestBoundTwoStreams(t *testing.T) {
 	// a: 13 instructions and the halt of stream 0; b: 6 and the final halt.
 	if issue["controller 0 issue"] != 14 || issue["controller 1 issue"] != 7 {
 		t.Errorf("issue slots %v, want controller 0 14 ns, controller 1 7 ns", issue)
+	}
+	// The stages: stream 0 runs a (41.2 ns on sub-array 0, the slowest),
+	// stream 1 b (40 ns on sub-array 64); the halts are unattributed.
+	if len(r.Stages) != 2 {
+		t.Fatalf("stages %+v", r.Stages)
+	}
+	s0, s1 := r.Stages[0], r.Stages[1]
+	if !slices.Contains(s0.Layers, "a") || s0.Busiest != "sub-array 0 array" || !s0.Slowest || !near(s0.BoundNS, 41.2) {
+		t.Errorf("stage 0 %+v", s0)
+	}
+	if !slices.Equal(s1.Layers, []string{"b"}) || s1.Busiest != "sub-array 64 array" || s1.Slowest || !near(s1.BoundNS, 40) {
+		t.Errorf("stage 1 %+v", s1)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "  slowest stage ") || !strings.Contains(buf.String(), "controller 0 of 2: 41.2 ns") {
+		t.Errorf("no slowest stage line:\n%s", buf.String())
 	}
 }
 

@@ -95,6 +95,9 @@ type Report struct {
 	// PipelineBusiest names the resource that sets it.
 	FPSBound        float64 `json:"fps_bound"`
 	PipelineBusiest string  `json:"pipeline_busiest,omitempty"`
+	// Stages is the work of every stream of a program with several
+	// (pipeline stages), by controller.
+	Stages []StageReport `json:"stages,omitempty"`
 	// Resources is the utilisation of the shared resources (controllers'
 	// issue slots, DPUs, buffer ports, links) that did any work, in that
 	// order; ResourceCounts is how many of each kind the target has (the
@@ -412,6 +415,7 @@ type Summary struct {
 	busyPS           int64 // sum of sub-array busy times
 	winPS, winBusyPS int64 // steady-state windows of pipelined runs (window.go)
 	runs             int
+	stages           []stageSum // per controller of a program with several streams
 }
 
 // NewSummary starts the summary of a batch of n images.

@@ -36,6 +36,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.FPSBound > 0 {
 		fmt.Fprintf(tw, "  pipeline bound\t%s (%s FPS; busiest: %s)\n", FormatNS(p.PipelineBoundNS), fmtFPS(r.FPSBound), r.PipelineBusiest)
 	}
+	for _, st := range r.Stages {
+		if !st.Slowest {
+			continue
+		}
+		fmt.Fprintf(tw, "  slowest stage\tcontroller %d of %d: %s (%s FPS; busiest: %s; %s)\n", st.Controller, len(r.Stages),
+			FormatNS(st.BoundNS), fmtFPS(1e9/max(st.BoundNS, 1e-9)), st.Busiest, strings.Join(st.Layers, " "))
+	}
 	fmt.Fprintf(tw, "  instructions\t%.0f\n", p.Instructions)
 	fmt.Fprintf(tw, "  energy\t%s\n", FormatPJ(p.Energy.Total))
 	fmt.Fprintf(tw, "  average power\t%.4g mW\n", p.AvgPowerMW)
