@@ -51,6 +51,9 @@ func (e *Executable) prepareGbmacRuns() {
 // executed (0: the preconditions do not hold, nothing changed), the issue
 // time after them and the latest end of their units.
 func (m *Machine) gbmacRun(st *RunStats, pc, k int, issue, lastEnd int64) (int, int64, int64) {
+	if k <= 0 { // a stream's run cut before its first gbmac (streams.go)
+		return 0, issue, lastEnd
+	}
 	e := m.exe
 	code := e.code
 	x0 := &code[pc].arg
@@ -72,20 +75,20 @@ func (m *Machine) gbmacRun(st *RunStats, pc, k int, issue, lastEnd int64) (int, 
 			return 0, issue, lastEnd
 		}
 	}
-	// Every row every instruction reads must be defined on every member
-	// (member by member: each one's bitmap stays in the cache).
-	for i := pc; i < pc+k; i++ {
-		x := &code[i].arg
-		if uint32(x[2]) >= rows || uint32(m.regs[x[3]]+x[4]) >= rows {
-			return 0, issue, lastEnd
-		}
+	// The run decoded once for all members (gbOp), with the rows it reads;
+	// every one of them must be defined on every member, which is one mask
+	// test per bitmap word and member.
+	var need [maxRows / 64]uint64
+	ops, delta, ok := m.decodeGbmacRun(pc, k, &need)
+	if !ok {
+		return 0, issue, lastEnd // a row out of range: the general path faults
 	}
+	words := e.words
+	nw := (rows + 63) / 64
 	for _, sa := range sas {
 		def := &sa.defined
-		for i := pc; i < pc+k; i++ {
-			x := &code[i].arg
-			ra, rb := uint32(x[2]), uint32(m.regs[x[3]]+x[4])
-			if def[(ra>>6)&15]>>(ra&63)&1 == 0 || def[(rb>>6)&15]>>(rb&63)&1 == 0 {
+		for w, nd := range need[:nw] {
+			if def[w]&nd != nd {
 				return 0, issue, lastEnd
 			}
 		}
@@ -97,16 +100,15 @@ func (m *Machine) gbmacRun(st *RunStats, pc, k int, issue, lastEnd int64) (int, 
 	arrayFree, latchReady, countFree, shaddFree, busy := tr.arrayFree, tr.latchReady, tr.countFree, tr.shaddFree, tr.busy
 
 	// Bit work, member by member; the accounting of each member.
-	words := e.words
 	if e.gbUniform[pc] {
-		m.gbmacBitsUniform(sas, int32(base), pc, k)
+		m.gbmacBitsUniform(sas, int32(base), pc, ops, delta)
 	} else {
-		m.gbmacBits(sas, int32(base), pc, k)
+		m.gbmacBits(sas, int32(base), pc, ops, delta)
 	}
+	last := ops[len(ops)-1]
 	for _, sa := range sas {
 		// The latch holds the last AND of the run.
-		x := &code[pc+k-1].arg
-		oa, ob := int(x[2])*words, int(m.regs[x[3]]+x[4])*words
+		oa, ob := int(last.oa), int(last.ob)+delta
 		l := sa.latch[:words]
 		for w := range l {
 			l[w] = sa.bits[oa+w] & sa.bits[ob+w]
@@ -237,77 +239,183 @@ func (m *Machine) gbmacTiming(st *RunStats, pc, k int, t0 int64, rep *subarray) 
 	return out
 }
 
+// gbOp is one gbmac of a run, decoded once for all the group's members:
+// the word offsets of its two rows, its shift, its sign (0 or -1) and its
+// accumulator.
+type gbOp struct {
+	oa, ob int32
+	shift  uint8
+	neg    int8
+	acc    uint8
+}
+
+// gbDecoded is a gbmac run decoded once for all its members and memoised
+// per machine by head pc: the operand records and the rows read. Compiled
+// code reads its second rows relative to one register (the filter's or
+// input planes' base, stepped by a loop), so the records and the row mask
+// are kept relative to it and reused for any value it holds.
+type gbDecoded struct {
+	k   int
+	reg int32 // the one register of the run's rowb operands; -1: several
+	hi  int32 // greatest rowb immediate
+	// ops: ob relative to r[reg] (absolute when reg < 0).
+	ops []gbOp
+	// needA: the rowa rows; needB: the rowb rows, relative to r[reg]
+	// (absolute when reg < 0).
+	needA, needB [maxRows / 64]uint64
+}
+
+// decodeGbmacRun decodes the first k gbmacs of the run at pc. It returns
+// the operand records, the rows the run reads and the word offset to add to
+// every record's ob, or ok = false if a row is out of range (the general
+// path faults).
+func (m *Machine) decodeGbmacRun(pc, k int, need *[maxRows / 64]uint64) (ops []gbOp, delta int, ok bool) {
+	e := m.exe
+	code := e.code
+	rows := int32(e.Arch.Rows)
+	if m.gbDec == nil {
+		m.gbDec = make([]*gbDecoded, len(code))
+	}
+	d := m.gbDec[pc]
+	if d == nil || d.k != k || d.reg < 0 {
+		if d == nil {
+			d = &gbDecoded{}
+			m.gbDec[pc] = d
+		}
+		if !d.decode(code[pc:pc+k], rows, int32(e.words), &m.regs) {
+			return nil, 0, false
+		}
+	}
+	if d.reg < 0 {
+		for w := range need {
+			need[w] = d.needA[w] | d.needB[w]
+		}
+		return d.ops, 0, true
+	}
+	r := m.regs[d.reg]
+	if r < 0 || r+d.hi >= rows { // (a negative base with positive rows: the general path)
+		return nil, 0, false
+	}
+	*need = d.needA
+	orShifted(need, &d.needB, uint(r))
+	return d.ops, int(r) * e.words, true
+}
+
+// decode fills d from the run's instructions (register values from regs
+// when they are not all one register); false if a row is out of range.
+func (d *gbDecoded) decode(run []inst, rows, words int32, regs *[isa.NumRegs + 1]int32) bool {
+	d.k, d.reg, d.ops = len(run), run[0].arg[3], d.ops[:0]
+	d.hi = math.MinInt32
+	for i := range run {
+		x := &run[i].arg
+		if x[3] != d.reg {
+			d.reg = -1
+		}
+		d.hi = max(d.hi, x[4])
+	}
+	d.needA, d.needB = [maxRows / 64]uint64{}, [maxRows / 64]uint64{}
+	for i := range run {
+		x := &run[i].arg
+		ra, rb := x[2], x[4]
+		if d.reg < 0 {
+			rb += regs[x[3]]
+			if rb < 0 || rb >= rows {
+				d.k = -1
+				return false
+			}
+		}
+		if ra < 0 || ra >= rows || rb < 0 || rb >= maxRows {
+			d.k = -1
+			return false
+		}
+		d.needA[ra>>6] |= 1 << (uint(ra) & 63)
+		d.needB[rb>>6] |= 1 << (uint(rb) & 63)
+		d.ops = append(d.ops, gbOp{oa: ra * words, ob: rb * words,
+			shift: uint8(x[6]), neg: -int8(x[7]), acc: uint8(x[5] & (maxAccs - 1))})
+	}
+	return true
+}
+
+// orShifted ORs src shifted left by s bits (toward higher rows) into dst;
+// bits shifted past the end are dropped (the caller checked the range).
+func orShifted(dst, src *[maxRows / 64]uint64, s uint) {
+	ws, bs := int(s/64), s%64
+	for i := len(src) - 1; i >= 0; i-- {
+		if src[i] == 0 || i+ws >= len(dst) {
+			continue
+		}
+		dst[i+ws] |= src[i] << bs
+		if bs != 0 && i+ws+1 < len(dst) {
+			dst[i+ws+1] |= src[i] >> (64 - bs)
+		}
+	}
+}
+
 // gbmacBitsUniform is the bit work of a run with one accumulator and one
 // source (e.gbUniform): per member, the accumulator in a register and one
 // charge for the whole run. The latches and timers are set by gbmacRun.
-func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc, k int) {
+func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc int, ops []gbOp, delta int) {
 	e := m.exe
-	code := e.code
 	c := &e.cost
-	w := int64(k)
+	w := int64(len(ops))
 	units := saUnits{w * c.lat[target.OpAndSense], w * c.lat[target.OpBitcount], w * c.lat[target.OpShiftAdd]}
 	words := e.words
 	accLo, accHi := m.accLo, m.accHi
-	acc := code[pc].arg[5] & (maxAccs - 1)
+	acc := ops[0].acc
 	src := e.src[pc] + 1
 	for j, sa := range sas {
 		m.chargeSA(sa, base+int32(j), src, units)
 		a := sa.acc[acc]
+		rowBits := sa.bits
+		qBits := rowBits[delta:] // rowb rows are relative to delta
 		var cnt int
-		for i := pc; i < pc+k; i++ {
-			x := &code[i].arg
-			oa, ob := int(x[2])*words, int(m.regs[x[3]]+x[4])*words
-			cnt = 0
-			if words == 4 {
-				p := (*[4]uint64)(sa.bits[oa:])
-				q := (*[4]uint64)(sa.bits[ob:])
+		if words == 4 {
+			for _, o := range ops {
+				p := (*[4]uint64)(rowBits[o.oa:])
+				q := (*[4]uint64)(qBits[o.ob:])
 				cnt = bits.OnesCount64(p[0]&q[0]) + bits.OnesCount64(p[1]&q[1]) + bits.OnesCount64(p[2]&q[2]) + bits.OnesCount64(p[3]&q[3])
-			} else {
-				p, q := sa.bits[oa:oa+words], sa.bits[ob:ob+words]
+				neg := int64(o.neg)
+				a = min(max(a+((int64(cnt)<<o.shift^neg)-neg), accLo), accHi)
+			}
+		} else {
+			for _, o := range ops {
+				p, q := rowBits[o.oa:int(o.oa)+words], qBits[o.ob:int(o.ob)+words]
+				cnt = 0
 				for w := range p {
 					cnt += bits.OnesCount64(p[w] & q[w])
 				}
+				neg := int64(o.neg)
+				a = min(max(a+((int64(cnt)<<o.shift^neg)-neg), accLo), accHi)
 			}
-			neg := -int64(x[7])
-			a = min(max(a+((int64(cnt)<<uint(x[6])^neg)-neg), accLo), accHi)
 		}
 		sa.acc[acc] = a
-		sa.pendPC[acc] = int32(pc+k-1) + 1
+		sa.pendPC[acc] = int32(pc+len(ops)-1) + 1
 		sa.count = uint32(cnt)
 	}
 }
 
 // gbmacBits is the bit work of any run: member by member, each member's
 // accumulators in a local copy, charged per instruction.
-func (m *Machine) gbmacBits(sas []*subarray, base int32, pc, k int) {
+func (m *Machine) gbmacBits(sas []*subarray, base int32, pc int, ops []gbOp, delta int) {
 	e := m.exe
-	code := e.code
 	c := &e.cost
 	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
 	words := e.words
 	accLo, accHi := m.accLo, m.accHi
 	for j, sa := range sas {
 		accs := sa.acc // in registers / the stack, not through sa
-		for i := pc; i < pc+k; i++ {
-			x := &code[i].arg
-			m.chargeSA(sa, base+int32(j), e.src[i]+1, saUnits{latS, latC, latA})
-			oa, ob := int(x[2])*words, int(m.regs[x[3]]+x[4])*words
+		rowBits := sa.bits
+		qBits := rowBits[delta:]
+		for i, o := range ops {
+			m.chargeSA(sa, base+int32(j), e.src[pc+i]+1, saUnits{latS, latC, latA})
+			p, q := rowBits[o.oa:int(o.oa)+words], qBits[o.ob:int(o.ob)+words]
 			var cnt int
-			if words == 4 {
-				p := (*[4]uint64)(sa.bits[oa:])
-				q := (*[4]uint64)(sa.bits[ob:])
-				cnt = bits.OnesCount64(p[0]&q[0]) + bits.OnesCount64(p[1]&q[1]) + bits.OnesCount64(p[2]&q[2]) + bits.OnesCount64(p[3]&q[3])
-			} else {
-				p, q := sa.bits[oa:oa+words], sa.bits[ob:ob+words]
-				for w := range p {
-					cnt += bits.OnesCount64(p[w] & q[w])
-				}
+			for w := range p {
+				cnt += bits.OnesCount64(p[w] & q[w])
 			}
-			acc := x[5] & (maxAccs - 1)
-			neg := -int64(x[7])
-			v := (int64(cnt)<<uint(x[6]) ^ neg) - neg
-			accs[acc] = min(max(accs[acc]+v, accLo), accHi)
-			sa.pendPC[acc] = int32(i) + 1
+			neg := int64(o.neg)
+			accs[o.acc] = min(max(accs[o.acc]+((int64(cnt)<<o.shift^neg)-neg), accLo), accHi)
+			sa.pendPC[o.acc] = int32(pc+i) + 1
 			sa.count = uint32(cnt)
 		}
 		sa.acc = accs

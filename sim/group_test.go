@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -333,7 +334,8 @@ func TestPropertyGroupExpansion(t *testing.T) {
 // TestGbmacRunFastPath: runs of gbmacs over one group (gbmacrun.go) give
 // exactly what the general path gives (a traced run takes it): the same
 // sub-array states, outputs, profile, timing and accounting, on random
-// group programs and on a compiled-layer pattern of long runs.
+// group programs, on a compiled-layer pattern of long runs and on filter
+// loops whose runs are decoded once and reused (gbDecoded).
 func TestGbmacRunFastPath(t *testing.T) {
 	tgt := target.Default()
 	r := rand.New(rand.NewPCG(3, 14))
@@ -345,7 +347,10 @@ func TestGbmacRunFastPath(t *testing.T) {
 	// A filter round: gwrp the planes, then runs of gbmacs over 16
 	// sub-arrays, with a drain in between.
 	var b strings.Builder
-	b.WriteString(weightRows(16) + "    pzero p0\n    pld p0, 0, [r0+0], 256\n    li r1, 0\n    li r2, 1\n")
+	// (The input port makes the test write random activations, so the ANDs
+	// count real bits.)
+	const input = ".input \"x\" addr=0 shape=1x256 type=i8 scale=1 zp=0\n"
+	b.WriteString(input + weightRows(16) + "    pzero p0\n    pld p0, 0, [r0+0], 256\n    li r1, 0\n    li r2, 1\n")
 	for row := range 4 {
 		fmt.Fprintf(&b, "    gwrp [r1], 16, [r0+%d], p0, %d\n", row, row)
 	}
@@ -358,6 +363,46 @@ func TestGbmacRunFastPath(t *testing.T) {
 		fmt.Fprintf(&b, "    gvacc v%d, [r0+0], [r1], 16, 1, a0, 1\n", round)
 	}
 	b.WriteString("    setvl [r0+16]\n    vst v0, [r0+512], 1\n    vst v1, [r0+528], 1\n    vst v2, [r0+544], 1\n    halt\n")
+	progs = append(progs, asm(t, b.String()))
+	// Filter loops as the compiler writes them: the runs' second rows
+	// relative to a register the loop steps (the decoded run is reused for
+	// every value), a run mixing registers, and a negative base register
+	// (the general path).
+	b.Reset()
+	b.WriteString(input + weightRows(16) + "    pzero p0\n    pld p0, 0, [r0+0], 256\n    li r1, 0\n    li r2, 1\n")
+	for row := range 4 {
+		fmt.Fprintf(&b, "    gwrp [r1], 16, [r0+%d], p0, %d\n", row, row)
+	}
+	b.WriteString(`    li r5, 0
+    li r7, 2
+F:
+    gbmac [r1], 16, 0, [r5+8], a0, 0, pos
+    gbmac [r1], 16, 1, [r5+8], a0, 1, pos
+    gbmac [r1], 16, 2, [r2+7], a0, 2, neg
+    gbmac [r1], 16, 3, [r5+8], a0, 3, pos
+    gvacc v0, [r0+0], [r1], 16, 1, a0, 0
+    addi r5, r5, 1
+    dbnz r7, F
+    li r5, 0
+    li r7, 2
+G:
+    gbmac [r1], 16, 0, [r5+8], a0, 0, pos
+    gbmac [r1], 16, 1, [r5+8], a0, 3, neg
+    gbmac [r1], 16, 2, [r5+8], a0, 1, pos
+    gbmac [r1], 16, 3, [r5+8], a0, 2, pos
+    gvacc v1, [r0+0], [r1], 16, 1, a0, 1
+    addi r5, r5, 1
+    dbnz r7, G
+    li r6, -1
+    gbmac [r1], 16, 2, [r6+9], a0, 1, pos
+    gbmac [r1], 16, 3, [r6+10], a0, 2, pos
+    gvacc v2, [r0+0], [r1], 16, 1, a0, 1
+    setvl [r0+16]
+    vst v0, [r0+512], 1
+    vst v1, [r0+528], 1
+    vst v2, [r0+544], 1
+    halt
+`)
 	progs = append(progs, asm(t, b.String()))
 	for i, p := range progs {
 		x := make([]int64, 256)
@@ -384,6 +429,9 @@ func TestGbmacRunFastPath(t *testing.T) {
 				t.Fatalf("program %d: %v", i, err)
 			}
 			ms[k], sts[k] = m, st
+		}
+		if i >= len(progs)-2 && slices.Equal(ms[0].vregs[0][:16], make([]int32, 16)) {
+			t.Fatalf("program %d: v0 is zero: the ANDs counted no bits, the comparison proves little", i)
 		}
 		if !reflect.DeepEqual(sts[0], sts[1]) {
 			t.Fatalf("program %d: run stats differ between the fast and the general path", i)

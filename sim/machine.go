@@ -76,8 +76,9 @@ type Machine struct {
 	// operands and register ready times of a register-addressed run (bmacreg.go)
 	regOps   []sbmac
 	regReady []int64
-	regCache []regCache // timing memo by register-addressed run
-	gbCache  []*gbCache // timing memo by gbmac run head (gbmacrun.go), nil until used
+	regCache []regCache   // timing memo by register-addressed run
+	gbCache  []*gbCache   // timing memo by gbmac run head (gbmacrun.go), nil until used
+	gbDec    []*gbDecoded // decoded gbmac runs by head pc (gbmacrun.go), nil until used
 	stats    *RunStats
 	ran      bool
 	frames   int // frames of the next run (frames.go)
