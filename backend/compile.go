@@ -50,6 +50,9 @@ type Result struct {
 	// index (what the pipeline's work estimate is attributed by).
 	devNodes []*ir.Node
 	srcOf    map[*ir.Node]int32
+	// packed lists the matrix ops whose replicas run packed in one DPU
+	// register (emit_matrix.go).
+	packed map[*ir.Node]bool
 }
 
 // LayerStat describes how one matrix layer was mapped.
@@ -90,6 +93,10 @@ type compiler struct {
 	res    *Result
 	uses   map[*ir.Value][]*ir.Node
 	pipe   *pipePlan // nil: not pipelined
+	// src is the source of the op being emitted; helpers the helper
+	// streams of split layers, emitted after the stages (split.go).
+	src     isa.Source
+	helpers []helperStream
 }
 
 // Compile emits a mapped graph for tgt: it does what the mapping
@@ -112,6 +119,11 @@ func compileWith(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan) 
 	if err != nil {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
+	if pipe != nil {
+		if err := pipe.placePieces(plan, int(tgt.Controllers())); err != nil {
+			return nil, fmt.Errorf("backend: -pipeline: %w", err)
+		}
+	}
 	if err := plan.FitError(); err != nil {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
@@ -125,7 +137,7 @@ func compileWith(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan) 
 		plan:    plan,
 		padded:  map[*ir.Value]*layout{},
 		names:   map[*ir.Value]string{}, used: map[string]bool{}, consts: map[string]int{},
-		res:  &Result{TotalSubarrays: arch.Subarrays, srcOf: map[*ir.Node]int32{}},
+		res:  &Result{TotalSubarrays: arch.Subarrays, srcOf: map[*ir.Node]int32{}, packed: map[*ir.Node]bool{}},
 		uses: g.Uses(),
 		pipe: pipe,
 	}
@@ -268,7 +280,8 @@ func (c *compiler) emitNode(n *ir.Node, i int) error {
 	if layer == "" {
 		layer = string(n.Op) + ":" + out
 	}
-	c.res.srcOf[n] = c.e.b.SetSource(isa.Source{Layer: layer, Node: n.Name, Value: out})
+	c.src = isa.Source{Layer: layer, Node: n.Name, Value: out}
+	c.res.srcOf[n] = c.e.b.SetSource(c.src)
 	c.res.devNodes = append(c.res.devNodes, n)
 	if err := c.node(n); err != nil {
 		return fmt.Errorf("backend: node %s (ONNX %s): %w", n.Origin(), n.OnnxOp, err)

@@ -76,13 +76,16 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 		}
 	}
 	chunks := laneChunks(m, tiles, e.arch.DPULanes)
-	reps := len(repTile)
-	// packF > 0: the replicas are packed side by side in one DPU register
-	// (replica r's channels at lanes r*F...), with the bias and multiplier
-	// vectors repeated once per replica.
+	// reps replicas per controller: a layer split over k controllers
+	// (split.go) runs len(repTile)/k on each.
+	reps := len(repTile) / c.splitOf(m.node)
+	// packF > 0: a controller's replicas are packed side by side in one
+	// DPU register (replica r's channels at lanes r*F...), with the bias
+	// and multiplier vectors repeated once per replica.
 	packF, copies := 0, 1
 	if packedReplicas(m, pl, len(chunks), reps, e.arch.DPULanes) {
 		packF, copies = m.F, reps
+		c.res.packed[m.node] = true
 	}
 	name := c.constName(m.node)
 	biasAddr := int(b.AddConst(name+".bias", slices.Repeat(m.bias, copies)))
@@ -104,32 +107,12 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 		}
 		return ch[1]
 	}
-	if hoist {
-		for ci, ch := range chunks {
-			e.setVL(vl(ch, reps))
-			e.emit(isa.OpVldc, vB(ci), 0, int64(biasAddr+ch[0]))
-			e.emit(isa.OpVldc, vM(ci), 0, int64(multAddr+ch[0]))
-		}
-	}
 	// Tiles by (replica, group, segment) for the writes; replica r's tile
 	// i corresponds to replica 0's tile i (same group, segment, filters).
 	bySeg := map[[3]int][]int{}
 	for i, t := range tiles {
 		k := [3]int{t.rep, t.grp, t.seg}
 		bySeg[k] = append(bySeg[k], i)
-	}
-	// Sub-array operands are [rs+imm14]: layers beyond sub-array 16383 use
-	// a base register holding the layer's first sub-array.
-	rs, saBase := int64(0), 0
-	if len(tiles) > 0 && tiles[len(tiles)-1].sa >= 1<<14 {
-		last := tiles[len(tiles)-1].sa
-		saBase = tiles[0].sa
-		if last-saBase >= 1<<14 {
-			panic("BUG: backend: one layer spans more than 16384 sub-arrays")
-		}
-		rs = e.reg()
-		e.emit(isa.OpLi, rs, int64(saBase))
-		defer e.free(rs)
 	}
 	// The MAC rounds of every lane chunk, for replica 0's tiles (the
 	// other replicas' rounds are the same on their own tiles).
@@ -165,165 +148,258 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			rounds[ci] = append(rounds[ci], act)
 		}
 	}
-	bases := &groupBases{e: e}
-	// body emits nrep output pixels at once: replica r's pixel is at
-	// offsets inOff[r], outOff[r] from the loop's pointers. The replicas'
-	// patches are written first, then every round issues the bmacs of all
-	// replicas (different sub-arrays, so they overlap), each replica
-	// draining into its own accumulator register acc[r].
-	body := func(ptrs []int64, nrep int, inOff, outOff []int) {
-		px, po := ptrs[0], ptrs[1]
-		preg := int64(0)
-		for r := 0; r < nrep; r++ {
-			for g := range m.groups {
-				grp := &m.groups[g]
-				for s, sg := range segs[g] {
-					// One pld per contiguous run of offsets.
-					for j := sg[0]; j < sg[1]; {
-						k := j + 1
-						for k < sg[1] && grp.offs[k] == grp.offs[k-1]+1 {
-							k++
-						}
-						e.emit(isa.OpPld, preg, int64(j-sg[0]), px, int64(grp.offs[j]+inOff[r]), int64(k-j))
-						j = k
-					}
-					ts := bySeg[[3]int{r, g, s}]
-					for _, run := range wrpRuns(e, tiles, ts) {
-						t := &tiles[ts[run[0]]]
-						if n := run[1] - run[0]; n > 1 {
-							ra, done := bases.reg(t.sa)
-							for p := 0; p < m.N; p++ {
-								e.emit(isa.OpGwrp, ra, int64(n), 0, int64(t.inRow+p), preg, int64(p))
-							}
-							done()
-							continue
-						}
-						for n := 0; n < m.N; n++ {
-							e.emit(isa.OpWrp, rs, int64(t.sa-saBase), 0, int64(t.inRow+n), preg, int64(n))
-						}
-					}
-					preg = (preg + 1) % isa.NumPatchRegs
-				}
-			}
-		}
-		for ci, ch := range chunks {
-			e.setVL(vl(ch, nrep))
-			if !hoist {
+	// piece emits the code one controller runs for the replicas reps
+	// (global indices, consecutive) on the pixels ppl: its registers
+	// (sub-array and group bases, hoisted bias and multiplier) and loops.
+	piece := func(reps []int, ppl pixelLoop) {
+		if hoist {
+			for ci, ch := range chunks {
+				e.setVL(vl(ch, len(reps)))
 				e.emit(isa.OpVldc, vB(ci), 0, int64(biasAddr+ch[0]))
 				e.emit(isa.OpVldc, vM(ci), 0, int64(multAddr+ch[0]))
 			}
-			regs := nrep // DPU accumulator registers in use
-			if packF > 0 {
-				regs = 1
+		}
+		// Sub-array operands are [rs+imm14]: layers beyond sub-array 16383 use
+		// a base register holding the layer's first sub-array.
+		rs, saBase := int64(0), 0
+		if len(tiles) > 0 && tiles[len(tiles)-1].sa >= 1<<14 {
+			last := tiles[len(tiles)-1].sa
+			saBase = tiles[0].sa
+			if last-saBase >= 1<<14 {
+				panic("BUG: backend: one layer spans more than 16384 sub-arrays")
 			}
-			for r := 0; r < regs; r++ {
-				e.emit(isa.OpVbcast, accRegs[r], 0)
-			}
-			all := withReplicas(rounds[ci], repTile, nrep, packF)
-			// Consecutive rounds that only step every tile to its next
-			// filter (next weight rows, next lane) become one counted loop
-			// over filters with register-relative rows and lanes, so code
-			// size does not grow with the number of filters.
-			for r := 0; r < len(all); {
-				q := r + 1
-				for q < len(all) && stepsFrom(all[r], all[q], q-r) {
-					q++
+			rs = e.reg()
+			e.emit(isa.OpLi, rs, int64(saBase))
+			defer e.free(rs)
+		}
+		bases := &groupBases{e: e}
+		// body emits len(rl) output pixels at once: replica rl[i]'s pixel is
+		// at offsets inOff[i], outOff[i] from the loop's pointers. The
+		// replicas' patches are written first, then every round issues the
+		// bmacs of all replicas (different sub-arrays, so they overlap), the
+		// i-th draining into its own accumulator register accRegs[i] (or,
+		// packed, into lanes i*F of one).
+		body := func(ptrs []int64, rl []int, inOff, outOff []int) {
+			px, po := ptrs[0], ptrs[1]
+			preg := int64(0)
+			nrep := len(rl)
+			for i, r := range rl {
+				for g := range m.groups {
+					grp := &m.groups[g]
+					for s, sg := range segs[g] {
+						// One pld per contiguous run of offsets.
+						for j := sg[0]; j < sg[1]; {
+							k := j + 1
+							for k < sg[1] && grp.offs[k] == grp.offs[k-1]+1 {
+								k++
+							}
+							e.emit(isa.OpPld, preg, int64(j-sg[0]), px, int64(grp.offs[j]+inOff[i]), int64(k-j))
+							j = k
+						}
+						ts := bySeg[[3]int{r, g, s}]
+						for _, run := range wrpRuns(e, tiles, ts) {
+							t := &tiles[ts[run[0]]]
+							if n := run[1] - run[0]; n > 1 {
+								ra, done := bases.reg(t.sa)
+								for p := 0; p < m.N; p++ {
+									e.emit(isa.OpGwrp, ra, int64(n), 0, int64(t.inRow+p), preg, int64(p))
+								}
+								done()
+								continue
+							}
+							for n := 0; n < m.N; n++ {
+								e.emit(isa.OpWrp, rs, int64(t.sa-saBase), 0, int64(t.inRow+n), preg, int64(n))
+							}
+						}
+						preg = (preg + 1) % isa.NumPatchRegs
+					}
 				}
-				if q-r < 2 {
-					c.emitRound(m, tiles, all[r], rs, saBase, bases, 0, 0)
+			}
+			for ci, ch := range chunks {
+				e.setVL(vl(ch, nrep))
+				if !hoist {
+					e.emit(isa.OpVldc, vB(ci), 0, int64(biasAddr+ch[0]))
+					e.emit(isa.OpVldc, vM(ci), 0, int64(multAddr+ch[0]))
+				}
+				regs := nrep // DPU accumulator registers in use
+				if packF > 0 {
+					regs = 1
+				}
+				for r := 0; r < regs; r++ {
+					e.emit(isa.OpVbcast, accRegs[r], 0)
+				}
+				all := withReplicas(rounds[ci], repTile, rl, packF)
+				// Consecutive rounds that only step every tile to its next
+				// filter (next weight rows, next lane) become one counted loop
+				// over filters with register-relative rows and lanes, so code
+				// size does not grow with the number of filters.
+				for r := 0; r < len(all); {
+					q := r + 1
+					for q < len(all) && stepsFrom(all[r], all[q], q-r) {
+						q++
+					}
+					if q-r < 2 {
+						c.emitRound(m, tiles, all[r], rs, saBase, bases, 0, 0)
+						r = q
+						continue
+					}
+					rw, rln, rc := e.reg(), e.reg(), e.reg()
+					e.emit(isa.OpLi, rw, 0)
+					e.emit(isa.OpLi, rln, 0)
+					e.emit(isa.OpLi, rc, int64(q-r))
+					top := e.b.NewLabel("F")
+					e.b.Label(top)
+					c.emitRound(m, tiles, all[r], rs, saBase, bases, rw, rln)
+					e.emit(isa.OpAddi, rw, rw, int64(m.M))
+					e.emit(isa.OpAddi, rln, rln, 1)
+					e.b.Branch(isa.OpDbnz, top, rc)
+					e.free(rw, rln, rc)
 					r = q
-					continue
 				}
-				rw, rl, rc := e.reg(), e.reg(), e.reg()
-				e.emit(isa.OpLi, rw, 0)
-				e.emit(isa.OpLi, rl, 0)
-				e.emit(isa.OpLi, rc, int64(q-r))
-				top := e.b.NewLabel("F")
-				e.b.Label(top)
-				c.emitRound(m, tiles, all[r], rs, saBase, bases, rw, rl)
-				e.emit(isa.OpAddi, rw, rw, int64(m.M))
-				e.emit(isa.OpAddi, rl, rl, 1)
-				e.b.Branch(isa.OpDbnz, top, rc)
-				e.free(rw, rl, rc)
-				r = q
-			}
-			for r := 0; r < regs; r++ {
-				e.emit(isa.OpVrq, 1, accRegs[r], vB(ci), vM(ci), m.shift, m.round, int64(typ))
-				if clip {
-					e.emit(isa.OpVclip, 1, 1, m.lo, m.hi)
+				for r := 0; r < regs; r++ {
+					e.emit(isa.OpVrq, 1, accRegs[r], vB(ci), vM(ci), m.shift, m.round, int64(typ))
+					if clip {
+						e.emit(isa.OpVclip, 1, 1, m.lo, m.hi)
+					}
+					e.emit(isa.OpVst, 1, po, int64(ch[0]*pl.outChan+outOff[r]), int64(pl.outChan))
 				}
-				e.emit(isa.OpVst, 1, po, int64(ch[0]*pl.outChan+outOff[r]), int64(pl.outChan))
 			}
 		}
-	}
-	bases.hoist(groupFirsts(e, m, tiles, bySeg, rounds, repTile, packF))
-	defer bases.release()
-	if packF > 0 {
-		// Packed replicas compute runs of reps adjacent pixels of the
-		// innermost dimension (their outputs are then reps*F consecutive
-		// words: one vst); the rest of a row, fewer than reps pixels, is
-		// a second nest with as many replicas.
-		d := len(pl.dims) - 1
-		n := pl.dims[d]
-		offs := func(k int) ([]int, []int) {
-			in, out := make([]int, k), make([]int, k)
-			for r := range in {
-				in[r], out[r] = r*pl.in.strides[d], r*pl.out.strides[d]
+		bases.hoist(groupFirsts(e, m, tiles, bySeg, rounds, repTile, reps, packF))
+		defer bases.release()
+		nests := pixelSplit(ppl, len(reps))
+		if packF > 0 {
+			nests = packedSplit(ppl, len(reps))
+		}
+		for _, ns := range nests {
+			rl := make([]int, len(ns.reps))
+			for i, pos := range ns.reps {
+				rl[i] = reps[pos]
 			}
-			return in, out
-		}
-		dims := slices.Clone(pl.dims)
-		in := operand{base: pl.in.base, strides: slices.Clone(pl.in.strides)}
-		out := operand{base: pl.out.base, strides: slices.Clone(pl.out.strides)}
-		if q := n / reps; q > 0 {
-			dims[d] = q
-			in.strides[d] *= reps
-			out.strides[d] *= reps
-			inOff, outOff := offs(reps)
-			e.loopNest(dims, []operand{in, out}, func(ptrs []int64) { body(ptrs, reps, inOff, outOff) })
-		}
-		if rem := n % reps; rem > 0 {
-			dims[d] = 1
-			in.base += n / reps * reps * pl.in.strides[d]
-			out.base += n / reps * reps * pl.out.strides[d]
-			inOff, outOff := offs(rem)
-			e.loopNest(dims, []operand{in, out}, func(ptrs []int64) { body(ptrs, rem, inOff, outOff) })
-		}
-		return
-	}
-	d := -1 // the outermost pixel dimension the replicas split
-	for i, n := range pl.dims {
-		if n >= reps {
-			d = i
-			break
+			e.loopNest(ns.dims, []operand{ns.in, ns.out}, func(ptrs []int64) { body(ptrs, rl, ns.inOff, ns.outOff) })
 		}
 	}
-	if reps == 1 || d < 0 {
-		e.loopNest(pl.dims, []operand{pl.in, pl.out}, func(ptrs []int64) { body(ptrs, 1, []int{0}, []int{0}) })
-		return
+	c.emitPieces(m.node, len(repTile), pl, piece)
+}
+
+// pixelNest is one loop nest of a matrix layer's pixels: every iteration
+// computes one pixel per replica reps[i] (positions among the replicas
+// splitting the loop), at offsets inOff[i], outOff[i] from the nest's
+// pointers.
+type pixelNest struct {
+	dims          []int
+	in, out       operand
+	reps          []int
+	inOff, outOff []int
+}
+
+// pixelSplit splits the pixels of pl among nrep replicas: replica r
+// computes slice r of the outermost dimension d with at least nrep indices
+// (chunk indices each), and the remainder indices go one per replica (the
+// first ones) in a second nest. Without such a dimension, or with one
+// replica, replica 0 computes every pixel.
+func pixelSplit(pl pixelLoop, nrep int) []pixelNest {
+	d := splitDim(pl.dims, nrep)
+	if nrep == 1 || d < 0 {
+		return []pixelNest{{dims: pl.dims, in: pl.in, out: pl.out, reps: []int{0}, inOff: []int{0}, outOff: []int{0}}}
 	}
-	// Replica r computes slice r of dimension d (chunk indices each); the
-	// remainder rows go one per replica in a second nest.
-	chunk, rem := pl.dims[d]/reps, pl.dims[d]%reps
-	offs := func(n, step int) ([]int, []int) {
-		in, out := make([]int, n), make([]int, n)
+	chunk, rem := pl.dims[d]/nrep, pl.dims[d]%nrep
+	offs := func(n, step int) ([]int, []int, []int) {
+		reps, in, out := make([]int, n), make([]int, n), make([]int, n)
 		for r := range in {
-			in[r], out[r] = r*step*pl.in.strides[d], r*step*pl.out.strides[d]
+			reps[r], in[r], out[r] = r, r*step*pl.in.strides[d], r*step*pl.out.strides[d]
 		}
-		return in, out
+		return reps, in, out
 	}
 	dims := slices.Clone(pl.dims)
 	dims[d] = chunk
-	inOff, outOff := offs(reps, chunk)
-	e.loopNest(dims, []operand{pl.in, pl.out}, func(ptrs []int64) { body(ptrs, reps, inOff, outOff) })
+	reps, inOff, outOff := offs(nrep, chunk)
+	out := []pixelNest{{dims: dims, in: pl.in, out: pl.out, reps: reps, inOff: inOff, outOff: outOff}}
 	if rem > 0 {
+		dims := slices.Clone(pl.dims)
+		dims[d] = 1
+		in, o := pl.in, pl.out
+		in.base += nrep * chunk * pl.in.strides[d]
+		o.base += nrep * chunk * pl.out.strides[d]
+		reps, inOff, outOff := offs(rem, 1)
+		out = append(out, pixelNest{dims: dims, in: in, out: o, reps: reps, inOff: inOff, outOff: outOff})
+	}
+	return out
+}
+
+// packedSplit splits the pixels of pl among nrep packed replicas: they
+// compute runs of nrep adjacent pixels of the innermost dimension (their
+// outputs are then nrep*F consecutive words: one vst); the rest of a row,
+// fewer than nrep pixels, is a second nest with as many replicas.
+func packedSplit(pl pixelLoop, nrep int) []pixelNest {
+	d := len(pl.dims) - 1
+	n := pl.dims[d]
+	offs := func(k int) ([]int, []int, []int) {
+		reps, in, out := make([]int, k), make([]int, k), make([]int, k)
+		for r := range in {
+			reps[r], in[r], out[r] = r, r*pl.in.strides[d], r*pl.out.strides[d]
+		}
+		return reps, in, out
+	}
+	var nests []pixelNest
+	if q := n / nrep; q > 0 {
+		dims := slices.Clone(pl.dims)
+		in := operand{base: pl.in.base, strides: slices.Clone(pl.in.strides)}
+		out := operand{base: pl.out.base, strides: slices.Clone(pl.out.strides)}
+		dims[d] = q
+		in.strides[d] *= nrep
+		out.strides[d] *= nrep
+		reps, inOff, outOff := offs(nrep)
+		nests = append(nests, pixelNest{dims: dims, in: in, out: out, reps: reps, inOff: inOff, outOff: outOff})
+	}
+	if rem := n % nrep; rem > 0 {
+		dims := slices.Clone(pl.dims)
 		dims[d] = 1
 		in, out := pl.in, pl.out
-		in.base += reps * chunk * pl.in.strides[d]
-		out.base += reps * chunk * pl.out.strides[d]
-		inOff, outOff := offs(rem, 1)
-		e.loopNest(dims, []operand{in, out}, func(ptrs []int64) { body(ptrs, rem, inOff, outOff) })
+		in.base += n / nrep * nrep * pl.in.strides[d]
+		out.base += n / nrep * nrep * pl.out.strides[d]
+		reps, inOff, outOff := offs(rem)
+		nests = append(nests, pixelNest{dims: dims, in: in, out: out, reps: reps, inOff: inOff, outOff: outOff})
 	}
+	return nests
+}
+
+// splitDim is the outermost of dims with at least n indices, -1 none.
+func splitDim(dims []int, n int) int {
+	for i, x := range dims {
+		if x >= n {
+			return i
+		}
+	}
+	return -1
+}
+
+// nestIters is the loop iterations of the nests of pixelSplit (or, packed,
+// packedSplit) of dims among nrep replicas: what the code of one
+// controller's replicas costs, in pixel bodies.
+func nestIters(dims []int, nrep int, packed bool) int {
+	prod := func(ds []int) int {
+		n := 1
+		for _, x := range ds {
+			n *= x
+		}
+		return n
+	}
+	d := splitDim(dims, nrep)
+	if packed {
+		d = len(dims) - 1
+	}
+	if nrep == 1 || d < 0 {
+		return prod(dims)
+	}
+	ds := slices.Clone(dims)
+	ds[d] = dims[d] / nrep
+	n := prod(ds)
+	if dims[d]%nrep > 0 {
+		ds[d] = 1
+		n += prod(ds)
+	}
+	return n
 }
 
 // laneChunks are the output channel pieces of at most dpu_lanes the layer
@@ -375,17 +451,17 @@ func stepsFrom(a, b []job, d int) bool {
 	return true
 }
 
-// withReplicas is a round of replica 0's jobs with every replica r < nrep
+// withReplicas is a round of replica 0's jobs with every replica reps[i]
 // doing the same on its own tiles, draining into its own accumulator
-// register, or with packF > 0 into lanes r*packF on of the first one
-// (replica-major, so replicas' sub-arrays follow each other).
-func withReplicas(rounds [][]job, repTile [][]int, nrep, packF int) [][]job {
+// register accRegs[i], or with packF > 0 into lanes i*packF on of the first
+// one (replica-major, so replicas' sub-arrays follow each other).
+func withReplicas(rounds [][]job, repTile [][]int, reps []int, packF int) [][]job {
 	all := make([][]job, len(rounds))
 	for i, act := range rounds {
-		for r := 0; r < nrep; r++ {
-			acc, lane := accRegs[0], r*packF
+		for ri, r := range reps {
+			acc, lane := accRegs[0], ri*packF
 			if packF == 0 {
-				acc = accRegs[r]
+				acc = accRegs[ri]
 			}
 			for _, j := range act {
 				all[i] = append(all[i], job{repTile[r][j.tile], j.k, j.lane + lane, acc})
@@ -437,9 +513,9 @@ func vaccRuns(e *emitter, tiles []tile, act []job) [][2]int {
 const maxLaneStride = 255
 
 // groupFirsts lists the first sub-arrays of the layer's group instructions
-// (runs of more than one sub-array) with every replica at work, most used
-// first (ties in order of appearance): the bases worth a register.
-func groupFirsts(e *emitter, m *matrix, tiles []tile, bySeg map[[3]int][]int, rounds [][][]job, repTile [][]int, packF int) []int {
+// (runs of more than one sub-array) with the replicas reps at work, most
+// used first (ties in order of appearance): the bases worth a register.
+func groupFirsts(e *emitter, m *matrix, tiles []tile, bySeg map[[3]int][]int, rounds [][][]job, repTile [][]int, reps []int, packF int) []int {
 	count := map[int]int{}
 	var order []int
 	note := func(sa, uses int) {
@@ -448,7 +524,7 @@ func groupFirsts(e *emitter, m *matrix, tiles []tile, bySeg map[[3]int][]int, ro
 		}
 		count[sa] += uses
 	}
-	for r := range repTile {
+	for _, r := range reps {
 		for g := range m.groups {
 			for s := range m.lay.Groups[g].Segs {
 				ts := bySeg[[3]int{r, g, s}]
@@ -461,7 +537,7 @@ func groupFirsts(e *emitter, m *matrix, tiles []tile, bySeg map[[3]int][]int, ro
 		}
 	}
 	for _, rs := range rounds {
-		for _, act := range withReplicas(rs, repTile, len(repTile), packF) {
+		for _, act := range withReplicas(rs, repTile, reps, packF) {
 			for _, run := range bmacRuns(e, m, tiles, act) {
 				if run[1]-run[0] > 1 {
 					note(tiles[act[run[0]].tile].sa, m.M*m.N)

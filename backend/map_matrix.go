@@ -160,8 +160,9 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 		}
 	}
 	nchunks := len(laneChunks(m, tiles, c.e.arch.DPULanes))
-	if most := maxAccRegs(nchunks); l.Replicas > most && !packedReplicas(m, pl, nchunks, l.Replicas, c.e.arch.DPULanes) {
-		return fmt.Errorf("%d replicas: at most %d for %d output channels (one DPU accumulator register each, or %d side by side in one)", l.Replicas, most, m.F, c.e.arch.DPULanes/max(m.F, 1))
+	k := c.splitOf(n) // controllers; l.Replicas / k replicas each
+	if r, most := l.Replicas/k, maxAccRegs(nchunks); l.Replicas%k != 0 || r > most && !packedReplicas(m, pl, nchunks, r, c.e.arch.DPULanes) {
+		return fmt.Errorf("%d replicas on %d controller(s): at most %d each for %d output channels (one DPU accumulator register each, or %d side by side in one)", l.Replicas, k, most, m.F, c.e.arch.DPULanes/max(m.F, 1))
 	}
 	repTile, err := replicaTiles(l)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/target"
 )
@@ -40,17 +41,26 @@ import (
 // run streams the whole batch.
 const DefaultFrames = 16
 
-// pipePlan says how to pipeline: the frames per run and the stage of every
-// device op.
+// pipePlan says how to pipeline: the frames per run, the stage of every
+// device op, the controller (stream) of every stage, and the layers split
+// over controllers (split.go).
 type pipePlan struct {
 	frames  int
 	stageOf map[*ir.Node]int
 	stages  int
+	ctrl    []int // by stage
+	// split is the number of pieces of a matrix op split over
+	// controllers (absent: 1); pieceCtrl the controller of each piece of
+	// every matrix op (piece 0: its stage's controller).
+	split     map[*ir.Node]int
+	pieceCtrl map[*ir.Node][]int
+	nextTok   int // the next token a split layer takes
 }
 
 // compilePipeline compiles g once without pipelining to estimate the work
-// of every op (estimate.go), partitions the ops into stages and compiles
-// again with that plan.
+// of every op (estimate.go), partitions the ops into stages, splits the
+// slowest stages' matrix layers over the controllers the stages leave
+// (balanceStages) and compiles again with that plan.
 func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
 	frames := opts.Frames
 	if frames == 0 {
@@ -74,23 +84,66 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 	for i, n := range flat.devNodes {
 		ops[i] = costOf(&work[flat.srcOf[n]+1])
 	}
-	starts := partitionStages(ops, int(tgt.Controllers()))
-	plan := &pipePlan{frames: frames, stageOf: map[*ir.Node]int{}, stages: len(starts)}
+	plan, err := mapping.DecodeGraph(g, mapping.GeometryOf(tgt))
+	if err != nil {
+		return nil, fmt.Errorf("backend: %w", err)
+	}
+	controllers := int(tgt.Controllers())
+	reps := make([]int, len(plan.Layers))
+	for i, l := range plan.Layers {
+		reps[i] = l.Replicas
+	}
+	share := func(i, k int) (float64, bool) {
+		l := plan.ByNode[flat.devNodes[i]]
+		if l == nil {
+			return 0, false
+		}
+		return splitShare(l.Node, l.Replicas, k, flat.packed[l.Node])
+	}
+	// fits: the layers split as split says fit the target's sub-arrays.
+	fits := func(split []int) bool {
+		pp := &pipePlan{pieceCtrl: map[*ir.Node][]int{}}
+		for i, n := range flat.devNodes {
+			pp.pieceCtrl[n] = make([]int, split[i])
+		}
+		for i, l := range plan.Layers {
+			l.Replicas = reps[i]
+		}
+		return pp.placePieces(plan, controllers) == nil && plan.FitError() == nil
+	}
+	starts, split, share1 := balanceStages(ops, controllers, share, fits)
+	plan2 := &pipePlan{frames: frames, stageOf: map[*ir.Node]int{}, stages: len(starts), split: map[*ir.Node]int{}, pieceCtrl: map[*ir.Node][]int{}}
+	scaled := scaleOps(ops, share1)
 	var stages []Stage
+	next := 0
 	for s, lo := range starts {
 		hi := len(ops)
 		if s+1 < len(starts) {
 			hi = starts[s+1]
 		}
-		st := Stage{Controller: s}
-		for _, n := range flat.devNodes[lo:hi] {
-			plan.stageOf[n] = s
+		st := Stage{Controller: next}
+		plan2.ctrl = append(plan2.ctrl, next)
+		st.Controllers = append(st.Controllers, next)
+		next++
+		for i, n := range flat.devNodes[lo:hi] {
+			plan2.stageOf[n] = s
 			st.Layers = append(st.Layers, layerName(n, flat.Prog, flat.srcOf[n]))
+			ctrls := []int{st.Controller}
+			if k := split[lo+i]; k > 1 {
+				plan2.split[n] = k
+				for range k - 1 {
+					ctrls = append(ctrls, next)
+					st.Controllers = append(st.Controllers, next)
+					next++
+				}
+				st.Split = append(st.Split, fmt.Sprintf("%s x%d", st.Layers[len(st.Layers)-1], k))
+			}
+			plan2.pieceCtrl[n] = ctrls
 		}
-		st.EstimatedNS, st.Busiest = stageCost(ops[lo:hi])
+		st.EstimatedNS, st.Busiest = stageCost(scaled[lo:hi])
 		stages = append(stages, st)
 	}
-	res, err := compileWith(g, tgt, opts, plan)
+	res, err := compileWith(g, tgt, opts, plan2)
 	if err != nil {
 		return nil, err
 	}
@@ -195,10 +248,17 @@ func (c *compiler) runPipeline() error {
 	if t := 2 * len(edges); t > e.arch.Tokens {
 		return fmt.Errorf("backend: -pipeline: %d stages exchange %d values, which need %d tokens; the target %q has %d (parallel.tokens)", p.stages, len(edges), t, c.tgt.Name, e.arch.Tokens)
 	}
+	p.nextTok = 2 * len(edges)
 	for s := range p.stages {
 		if err := c.emitStage(s, byStage[s], edges, portAddr, isIn, outStage, count); err != nil {
 			return err
 		}
+	}
+	if p.nextTok > e.arch.Tokens {
+		return fmt.Errorf("backend: -pipeline: %d values between stages and %d helper controllers of split layers need %d tokens; the target %q has %d (parallel.tokens)", len(edges), len(c.helpers), p.nextTok, c.tgt.Name, e.arch.Tokens)
+	}
+	for _, h := range c.helpers {
+		c.emitHelper(h, count)
 	}
 	// Declare the ports (frame 0 at the recorded address).
 	for _, v := range c.part.segIn[k] {
@@ -315,7 +375,7 @@ func (c *compiler) emitStage(s int, idx []int, edges []*edge, portAddr map[*ir.V
 
 	label := fmt.Sprintf("stage_%d", s)
 	e.b.Label(label)
-	e.b.Stream(s, label)
+	e.b.Stream(c.pipe.ctrl[s], label)
 	e.b.ClearSource()
 	e.vl = e.arch.DPULanes
 	frames := e.reg()
@@ -364,7 +424,9 @@ func (c *compiler) emitStage(s int, idx []int, edges []*edge, portAddr map[*ir.V
 		ed.prodLay, ed.src, ed.size = l, l.reg.start, l.reg.size
 	}
 	// The rings, now that the producer's buffers are known; they lie
-	// between this stage's arena and the next one's.
+	// between this stage's arena and the next one's (never in words the
+	// stage freed: the stage reuses them every frame).
+	c.buf.free = nil
 	for _, ed := range outs {
 		a, _, ok := c.buf.take(ed.depth*ed.size, false)
 		if !ok {

@@ -3,6 +3,7 @@ package backend
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -10,8 +11,13 @@ import (
 // docs/PARALLEL.md §7.1): consecutive device ops on one controller and
 // stream, with their estimated time per frame.
 type Stage struct {
-	Controller int
-	Layers     []string // the ops' layer names, in program order
+	// Controller runs the stage's stream; Controllers are it and the
+	// helper controllers of its split layers (Split: "layer xK", the
+	// layer on K controllers).
+	Controller  int
+	Controllers []int
+	Split       []string
+	Layers      []string // the ops' layer names, in program order
 	// EstimatedNS is the estimated time of one frame: the work of the
 	// stage's busiest resource (estimate.go); Busiest names it.
 	EstimatedNS float64
@@ -122,13 +128,110 @@ func partitionStages(ops []opCost, maxStages int) []int {
 	return starts
 }
 
+// scaleOps is the cost of every op with op i's work scaled by share[i]:
+// the part of it that the busiest controller of a split op does (its issue
+// slots, port transfers and sub-array work all follow its pixel bodies;
+// each piece drives as many replicas as the unsplit op, docs/BACKEND.md §8).
+func scaleOps(ops []opCost, share []float64) []opCost {
+	out := make([]opCost, len(ops))
+	for i, o := range ops {
+		f := share[i]
+		out[i] = opCost{issue: o.issue * f, port: o.port * f, sub: o.sub * f, subIndex: o.subIndex}
+	}
+	return out
+}
+
+// balanceStages partitions ops into stages and splits ops over the
+// controllers the stages leave (docs/PARALLEL.md §7.1 "Splitting one layer
+// over controllers"): while a controller is left, the costliest op of the
+// slowest stage that can run on one more controller gets it (share(i, k):
+// the part of op i's work its busiest piece does on k controllers, false
+// when it cannot split so), and the stages are partitioned again over the
+// controllers left (a split op's helpers take controllers from the
+// stages); fits says whether the sub-arrays of a split fit the target. It
+// returns the stage starts and every op's pieces of the cheapest pipeline
+// seen (fewest controllers among equals). A step that does not make the
+// pipeline slower is taken, so stages tied for the slowest, and pixel
+// ranges that only divide evenly at a larger split, are split on.
+func balanceStages(ops []opCost, controllers int, share func(i, k int) (float64, bool), fits func(split []int) bool) ([]int, []int, []float64) {
+	split := make([]int, len(ops))
+	frac := make([]float64, len(ops))
+	for i := range split {
+		split[i], frac[i] = 1, 1
+	}
+	extra := 0
+	eval := func() ([]int, float64, int) {
+		scaled := scaleOps(ops, frac)
+		starts := partitionStages(scaled, controllers-extra)
+		worst, slow := -1.0, 0
+		for s, lo := range starts {
+			hi := len(ops)
+			if s+1 < len(starts) {
+				hi = starts[s+1]
+			}
+			if t, _ := stageCost(scaled[lo:hi]); t > worst {
+				worst, slow = t, s
+			}
+		}
+		return starts, worst, slow
+	}
+	starts, worst, slow := eval()
+	bestStarts, bestWorst := starts, worst
+	bestSplit, bestFrac := slices.Clone(split), slices.Clone(frac)
+	for len(ops) > 0 && controllers-extra-1 >= 1 {
+		lo, hi := starts[slow], len(ops)
+		if slow+1 < len(starts) {
+			hi = starts[slow+1]
+		}
+		pick, pickCost, pickFrac := -1, 0.0, 0.0
+		for i := lo; i < hi; i++ {
+			o := ops[i]
+			c := max(o.issue, o.port, o.sub) * frac[i]
+			if c <= pickCost {
+				continue
+			}
+			if f, ok := share(i, split[i]+1); ok {
+				pick, pickCost, pickFrac = i, c, f
+			}
+		}
+		if pick < 0 {
+			break
+		}
+		oldFrac := frac[pick]
+		split[pick]++
+		frac[pick] = pickFrac
+		extra++
+		st, w, sl := eval()
+		if w > worst*(1+1e-9) || !fits(split) {
+			split[pick]--
+			frac[pick] = oldFrac
+			extra--
+			break
+		}
+		starts, worst, slow = st, w, sl
+		if w < bestWorst*(1-1e-9) {
+			bestStarts, bestWorst = st, w
+			bestSplit, bestFrac = slices.Clone(split), slices.Clone(frac)
+		}
+	}
+	return bestStarts, bestSplit, bestFrac
+}
+
 // WriteStages prints the stages of a pipelined program, one line each
 // (controller, layers, estimated time per frame and its busiest resource),
 // then the slowest stage, whose time bounds the pipeline's FPS; nothing for
 // a program that is not pipelined.
 func (r *Result) WriteStages(w io.Writer) {
 	for s, st := range r.Stages {
-		fmt.Fprintf(w, "  stage %d (controller %d): %-12s est. %s (%s): %s\n", s, st.Controller, fmt.Sprintf("%d op(s)", len(st.Layers)), formatUS(st.EstimatedNS), st.Busiest, strings.Join(st.Layers, " "))
+		ctrl := fmt.Sprintf("controller %d", st.Controller)
+		if n := len(st.Controllers); n > 1 {
+			ctrl = fmt.Sprintf("controllers %d-%d", st.Controllers[0], st.Controllers[n-1])
+		}
+		split := ""
+		if len(st.Split) > 0 {
+			split = "; split: " + strings.Join(st.Split, ", ")
+		}
+		fmt.Fprintf(w, "  stage %d (%s): %-12s est. %s (%s): %s%s\n", s, ctrl, fmt.Sprintf("%d op(s)", len(st.Layers)), formatUS(st.EstimatedNS), st.Busiest, strings.Join(st.Layers, " "), split)
 	}
 	if len(r.Stages) > 0 {
 		sl := r.Stages[r.Slowest]

@@ -38,3 +38,25 @@ func TestPartitionStages(t *testing.T) {
 		t.Errorf("stageCost = %v %q", c, b)
 	}
 }
+
+// TestBalanceStages: the slowest stage's costliest op that can split gets
+// the controllers the stages leave while the pipeline gets faster: op 0
+// (10) on 3 controllers is 3.3 | 2, a fourth would leave one stage (4.5);
+// an op that cannot split, or a split that does not fit, stays whole.
+func TestBalanceStages(t *testing.T) {
+	ops := []opCost{{issue: 10, subIndex: -1}, {issue: 1, subIndex: -1}, {issue: 1, subIndex: -1}}
+	byK := func(i, k int) (float64, bool) { return 1 / float64(k), i == 0 }
+	fits := func([]int) bool { return true }
+	starts, split, share := balanceStages(ops, 4, byK, fits)
+	if !slices.Equal(starts, []int{0, 1}) || !slices.Equal(split, []int{3, 1, 1}) || share[0] != 1.0/3 {
+		t.Errorf("starts %v split %v share %v, want [0 1] [3 1 1] [0.33 1 1]", starts, split, share)
+	}
+	starts, split, _ = balanceStages(ops, 4, byK, func([]int) bool { return false })
+	if !slices.Equal(starts, []int{0, 1}) || !slices.Equal(split, []int{1, 1, 1}) {
+		t.Errorf("no fit: starts %v split %v", starts, split)
+	}
+	_, split, _ = balanceStages(ops, 4, func(int, int) (float64, bool) { return 0, false }, fits)
+	if !slices.Equal(split, []int{1, 1, 1}) {
+		t.Errorf("no split possible: split %v", split)
+	}
+}

@@ -35,7 +35,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	binds := bindFlag{}
 	fs.Var(binds, "bind", "fix a graph input to the tensor in a file, making it a constant (e.g. weights passed as an input): name=FILE.pb|FILE.npy (repeatable)")
 	replicate := fs.String("replicate", driver.DefaultReplicate, "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option; docs/BACKEND.md §2)")
-	pipeline, frames := fs.Bool("pipeline", false, "layer pipeline across images: stages of consecutive layers, each on its own controller, images streaming through (docs/PARALLEL.md §7.1)"), fs.Int("pipeline-frames", backend.DefaultFrames, "with -pipeline: images (frames) per run")
+	pipeline, frames := fs.Bool("pipeline", false, "layer pipeline across images: stages of consecutive layers, each on its own controller, the slowest layers split over the controllers left, images streaming through (docs/PARALLEL.md §7.1)"), fs.Int("pipeline-frames", backend.DefaultFrames, "with -pipeline: images (frames) per run")
 	withOutputRules(fs)
 	maxProg := programLimit(fs)
 	pos, err := parseInterspersed(fs, args)

@@ -1,0 +1,194 @@
+package backend
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/mapping"
+	"github.com/pimc-dev/pimc/isa"
+)
+
+// Splitting one matrix layer over controllers (docs/PARALLEL.md §7.1,
+// docs/BACKEND.md §8): a layer split in k pieces has k times the replicas
+// of its mapping, r per piece, each piece in the bank of its own
+// controller. Replica i of the k x r computes slice i of the output pixels
+// (pixelSplit), so piece j's controller drives replicas [j*r, (j+1)*r)
+// with its own registers, DPU and accumulators. Piece 0 runs in the
+// stage's stream; piece j > 0 in a helper stream of its own:
+//
+//	stage stream:   tsig go[1..k-1]; piece 0; twait done[1..k-1]
+//	helper j:       per frame: twait go[j]; piece j; tsig done[j]
+//
+// The helpers read the layer's input and write its output in the stage's
+// arena: the stage writes the input before its go and reads the output
+// after the done, and its next frame's input waits for the done too, so
+// the program is race-free.
+
+// helperStream is the code of one piece j > 0 of a split layer, emitted
+// after the stages' streams (its own stream, on controller ctrl).
+type helperStream struct {
+	ctrl int
+	tok  int // go = tok, done = tok + 1
+	src  isa.Source
+	emit func()
+}
+
+// splitOf is the number of pieces (controllers) of matrix op n: 1 unless
+// a pipeline plan splits it.
+func (c *compiler) splitOf(n *ir.Node) int {
+	if c.pipe == nil {
+		return 1
+	}
+	return max(1, c.pipe.split[n])
+}
+
+// emitPieces emits the code of matrix op n of nrep replicas over the
+// pixels pl: one piece of the replicas per controller (see above), piece j
+// on its share of pl (piecePixels); piece(reps, ppl) emits the code that
+// drives the replicas reps on the pixels ppl.
+func (c *compiler) emitPieces(n *ir.Node, nrep int, pl pixelLoop, piece func(reps []int, ppl pixelLoop)) {
+	k := c.splitOf(n)
+	r := nrep / k
+	reps := func(j int) []int {
+		out := make([]int, r)
+		for i := range out {
+			out[i] = j*r + i
+		}
+		return out
+	}
+	if k == 1 {
+		piece(reps(0), pl)
+		return
+	}
+	e := c.e
+	var toks []int
+	for j := 1; j < k; j++ {
+		tok := c.pipe.nextTok
+		c.pipe.nextTok += 2
+		toks = append(toks, tok)
+		rj, pj := reps(j), piecePixels(pl, k, j)
+		h := helperStream{ctrl: c.pipe.pieceCtrl[n][j], tok: tok, src: c.src, emit: func() { piece(rj, pj) }}
+		c.helpers = append(c.helpers, h)
+		e.emit(isa.OpTsig, int64(tok))
+	}
+	piece(reps(0), piecePixels(pl, k, 0))
+	for _, tok := range toks {
+		e.emit(isa.OpTwait, int64(tok+1))
+	}
+}
+
+// piecePixels is piece j's share of the pixels pl split in k pieces: a
+// contiguous range of the outermost dimension with at least k indices,
+// the ranges as equal as they can be (splitDim; canSplit guarantees one).
+func piecePixels(pl pixelLoop, k, j int) pixelLoop {
+	d := splitDim(pl.dims, k)
+	lo, hi := j*pl.dims[d]/k, (j+1)*pl.dims[d]/k
+	out := pl
+	out.dims = slices.Clone(pl.dims)
+	out.dims[d] = hi - lo
+	out.in.base += lo * pl.in.strides[d]
+	out.out.base += lo * pl.out.strides[d]
+	return out
+}
+
+// splitShare is the share of matrix op n's pixel bodies that the busiest
+// of k pieces of r replicas each (packed: side by side in one register,
+// emit_matrix.go) runs, relative to one piece (the most nestIters of a
+// piece), and false when n cannot run as k pieces: some pixel dimension
+// must have an index for each piece.
+func splitShare(n *ir.Node, r, k int, packed bool) (float64, bool) {
+	return splitShareDims(pixelDims(n), r, k, packed)
+}
+
+// splitShareDims is splitShare of a pixel loop over dims.
+func splitShareDims(dims []int, r, k int, packed bool) (float64, bool) {
+	if k == 1 {
+		return 1, true
+	}
+	d := splitDim(dims, k)
+	if d < 0 {
+		return 0, false
+	}
+	most := 0
+	for _, size := range []int{dims[d] / k, (dims[d] + k - 1) / k} { // the pieces' sizes
+		piece := slices.Clone(dims)
+		piece[d] = size
+		most = max(most, nestIters(piece, r, packed))
+	}
+	return float64(most) / float64(nestIters(dims, r, packed)), true
+}
+
+// emitHelper emits helper stream h: per frame of the run (count: the
+// count word), wait for go, run the piece, signal done.
+func (c *compiler) emitHelper(h helperStream, count int) {
+	e := c.e
+	label := fmt.Sprintf("split_%d", h.ctrl)
+	e.b.Label(label)
+	e.b.Stream(h.ctrl, label)
+	e.b.SetSource(h.src)
+	frames := e.reg()
+	e.emit(isa.OpLd, frames, 0, int64(count))
+	top := e.b.NewLabel("frame")
+	e.b.Label(top)
+	e.forgetVL()
+	e.emit(isa.OpTwait, int64(h.tok))
+	h.emit()
+	e.emit(isa.OpTsig, int64(h.tok+1))
+	e.b.Branch(isa.OpDbnz, top, frames)
+	e.free(frames)
+	e.emit(isa.OpHalt)
+	e.b.ClearSource()
+}
+
+// pixelDims are the pixel loop dimensions of matrix op n (pixelLoop.dims
+// up to dimensions of size 1): batch and spatial for a convolution, rows
+// for a fully connected layer.
+func pixelDims(n *ir.Node) []int {
+	sh := n.Outputs[0].Type.Shape
+	if n.Op == ir.OpQFC {
+		return []int{sh[0]}
+	}
+	return append([]int{sh[0]}, sh[2:]...)
+}
+
+// placePieces re-places plan for p: every matrix op of stage s in the bank
+// of the stage's controller, piece j of a split op in the bank of its
+// controller (bank of controller c: floor(c x banks / controllers), the
+// bank local to it, docs/PARALLEL.md §5). When that does not fit the
+// target, the pieces are packed from sub-array 0 instead (each still one
+// group where it can be).
+func (p *pipePlan) placePieces(plan *mapping.Plan, controllers int) error {
+	banks := 1
+	if plan.Geom.PerBank > 0 {
+		banks = max(1, plan.Geom.Subarrays/plan.Geom.PerBank)
+	}
+	bankStart := func(ctrl int) int { return ctrl * banks / max(1, controllers) * plan.Geom.PerBank }
+	reps := make([]int, len(plan.Layers)) // per piece: the mapping's
+	for i, l := range plan.Layers {
+		reps[i] = l.Replicas
+	}
+	for _, local := range []bool{true, false} {
+		pieces := make([][]mapping.Piece, len(plan.Layers))
+		for i, l := range plan.Layers {
+			ctrls, ok := p.pieceCtrl[l.Node]
+			if !ok {
+				ctrls = []int{0}
+			}
+			for _, ctrl := range ctrls {
+				from := 0
+				if local {
+					from = bankStart(ctrl)
+				}
+				pieces[i] = append(pieces[i], mapping.Piece{Replicas: reps[i], From: from})
+			}
+		}
+		if err := plan.PlacePieces(pieces); err != nil {
+			return err
+		}
+		if plan.FitError() == nil {
+			break
+		}
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package backend
+
+import "testing"
+
+// TestPiecePixels: the pieces of a split layer (piecePixels) and each
+// piece's replicas (pixelSplit) compute every output pixel exactly once,
+// and nestIters counts the loop iterations of the largest piece that
+// splitShare's estimate uses.
+func TestPiecePixels(t *testing.T) {
+	for _, c := range []struct{ dims []int }{{[]int{1, 28, 28}}, {[]int{1, 24, 24}}, {[]int{2, 5, 7}}, {[]int{1, 14, 14}}, {[]int{1, 1, 9}}} {
+		pl := pixelLoop{dims: c.dims,
+			in:  operand{strides: []int{10000, 100, 1}},
+			out: operand{strides: []int{10000, 100, 1}}}
+		for k := 1; k <= 10; k++ {
+			if splitDim(c.dims, k) < 0 {
+				continue
+			}
+			for r := 1; r <= 12; r++ {
+				for _, packed := range []bool{false, true} {
+					seen := map[int]int{}
+					most := 0
+					for j := range k {
+						pp := piecePixels(pl, k, j)
+						iters := 0
+						nests := pixelSplit(pp, r)
+						if packed {
+							nests = packedSplit(pp, r)
+						}
+						for _, ns := range nests {
+							n := 1
+							for _, d := range ns.dims {
+								n *= d
+							}
+							iters += n
+							walk(ns.dims, ns.out, func(a int) {
+								for i := range ns.reps {
+									seen[a+ns.outOff[i]]++
+								}
+							})
+						}
+						if iters != nestIters(pp.dims, r, packed) {
+							t.Errorf("dims %v k %d r %d packed %v piece %d: %d iterations, nestIters %d", c.dims, k, r, packed, j, iters, nestIters(pp.dims, r, packed))
+						}
+						most = max(most, iters)
+					}
+					want := c.dims[0] * c.dims[1] * c.dims[2]
+					if len(seen) != want {
+						t.Errorf("dims %v k %d r %d packed %v: %d pixels computed, want %d", c.dims, k, r, packed, len(seen), want)
+					}
+					for a, n := range seen {
+						if n != 1 {
+							t.Errorf("dims %v k %d r %d packed %v: pixel %d computed %d times", c.dims, k, r, packed, a, n)
+						}
+					}
+					if s, ok := splitShareDims(c.dims, r, k, packed); !ok || s != float64(most)/float64(nestIters(c.dims, r, packed)) {
+						t.Errorf("dims %v k %d r %d packed %v: share %v, want %d/%d", c.dims, k, r, packed, s, most, nestIters(c.dims, r, packed))
+					}
+				}
+			}
+		}
+	}
+}
+
+// walk calls f with the address of every index of a loop nest over dims.
+func walk(dims []int, o operand, f func(int)) {
+	var rec func(d, a int)
+	rec = func(d, a int) {
+		if d == len(dims) {
+			f(a)
+			return
+		}
+		for i := range dims[d] {
+			rec(d+1, a+i*o.strides[d])
+		}
+	}
+	rec(0, o.base)
+}
