@@ -17,7 +17,9 @@ import (
 // (sim.CombineRuns; host ops are not costed), the same whatever
 // opt.Parallel is. opt.MaxSteps bounds each segment run. The first failing
 // inference is the error. A pipelined program (sim.Executable.Frames F > 1)
-// runs the batch in ceil(len(batch)/F) runs of up to F frames.
+// runs the batch in ceil(len(batch)/F) runs of up to F frames and, when one
+// has several frames, image 0 alone once more for the report's steady state
+// (sim.Executable.NeedsSingleRun).
 func (m *Model) RunBatch(batch [][]*tensor.Tensor, opt sim.BatchOptions) ([][]*tensor.Tensor, *sim.Report, error) {
 	workers := opt.Parallel
 	if workers < 0 {
@@ -31,6 +33,11 @@ func (m *Model) RunBatch(batch [][]*tensor.Tensor, opt sim.BatchOptions) ([][]*t
 	}
 	starts = append(starts, len(batch))
 	workers = max(1, min(workers, len(starts)-1))
+	jobs := len(starts) - 1
+	if m.Exe.NeedsSingleRun(len(batch)) {
+		jobs++ // the one-frame run of image 0 (sim.Summary.AddSingle)
+	}
+	var singleErr error
 	outs := make([][]*tensor.Tensor, len(batch))
 	errs := make([]error, len(batch))
 	sums := make([]*sim.Summary, workers)
@@ -44,6 +51,15 @@ func (m *Model) RunBatch(batch [][]*tensor.Tensor, opt sim.BatchOptions) ([][]*t
 		go func(sum *sim.Summary) {
 			defer wg.Done()
 			for k := range next {
+				if k == len(starts)-1 {
+					rs, err := m.RunFramesOn(mach, batch[:1])
+					if err != nil {
+						singleErr = err
+					} else if st := sim.CombineRuns(rs[0].Stats); st != nil {
+						sum.AddSingle(st)
+					}
+					continue
+				}
 				lo, hi := starts[k], starts[k+1]
 				rs, err := m.RunFramesOn(mach, batch[lo:hi])
 				if err != nil {
@@ -59,7 +75,7 @@ func (m *Model) RunBatch(batch [][]*tensor.Tensor, opt sim.BatchOptions) ([][]*t
 			}
 		}(sums[w])
 	}
-	for k := range len(starts) - 1 {
+	for k := range jobs {
 		next <- k
 	}
 	close(next)
@@ -68,6 +84,9 @@ func (m *Model) RunBatch(batch [][]*tensor.Tensor, opt sim.BatchOptions) ([][]*t
 		if err != nil {
 			return nil, nil, fmt.Errorf("image %d: %w", i, err)
 		}
+	}
+	if singleErr != nil {
+		return nil, nil, fmt.Errorf("image 0 alone (the single-image run of the steady state): %w", singleErr)
 	}
 	for _, o := range sums[1:] {
 		sums[0].Merge(o)

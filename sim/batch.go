@@ -59,6 +59,9 @@ type BatchOptions struct {
 // failing image (lowest index) is reported. A pipelined program
 // (isa.Program.Frames F > 1) runs the batch in ceil(len(batch)/F) runs of up
 // to F frames; ImageReports then gives every image of a run the run's report.
+// A batch with a run of several frames also runs image 0 alone, once, for
+// the report's steady state (Executable.NeedsSingleRun; its results and
+// statistics are not the batch's).
 func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Result, *Report, error) {
 	res := make([]*Result, len(batch))
 	errs := make([]error, len(batch))
@@ -71,6 +74,11 @@ func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Re
 	// the end (integer sums: the same report whatever the split). A
 	// pipelined program runs up to Frames() images per run.
 	starts := frameRuns(len(batch), e.Frames())
+	jobs := len(starts) - 1
+	if e.NeedsSingleRun(len(batch)) {
+		jobs++ // the one-frame run of image 0 (steady.go)
+	}
+	var singleErr error
 	sums := make([]*Summary, workers)
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -83,6 +91,15 @@ func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Re
 		go func() {
 			defer wg.Done()
 			for k := range next {
+				if k == len(starts)-1 {
+					_, st, err := m.InferFrames(batch[:1])
+					if err != nil {
+						singleErr = err
+						continue
+					}
+					sum.AddSingle(st)
+					continue
+				}
 				lo, hi := starts[k], starts[k+1]
 				rs, st, err := m.InferFrames(batch[lo:hi])
 				if err != nil {
@@ -101,7 +118,7 @@ func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Re
 			}
 		}()
 	}
-	for k := range len(starts) - 1 {
+	for k := range jobs {
 		next <- k
 	}
 	close(next)
@@ -110,6 +127,9 @@ func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Re
 		if err != nil {
 			return nil, nil, fmt.Errorf("image %d: %w", i, err)
 		}
+	}
+	if singleErr != nil {
+		return nil, nil, fmt.Errorf("image 0 alone (the single-image run of the steady state): %w", singleErr)
 	}
 	for _, o := range sums[1:] {
 		sums[0].Merge(o)

@@ -57,7 +57,10 @@
 // time), each sub-array's busy time is the union of its units' intervals,
 // the machine records the writer source of every ABUF word (dataflow.go),
 // and the report derives per-layer costs, the critical path through the
-// layer graph, the device bound and the pipeline bound (bound.go).
+// layer graph, the device bound and the pipeline bound (bound.go). A
+// pipelined batch (runs of several frames) adds its steady state: the busy
+// figures over each run's steady-state window (window.go) and the
+// steady-state FPS against a one-frame run of image 0 (steady.go).
 //
 // Timing model (docs/ISA.md §4 leaves the details to the simulator): see
 // timing.go. Times are integer picoseconds, so reports are exact and

@@ -90,6 +90,20 @@ type Report struct {
 	// SteadyStateNS is the total steady-state window of a pipelined batch
 	// over which SubarrayBusyFrac is integrated (0: over the whole runs).
 	SteadyStateNS float64 `json:"steady_state_window_ns,omitempty"`
+	// A batch with runs of several frames (steady.go, docs/PARALLEL.md
+	// §7.1): SingleImageNS is T_1, the latency of a one-frame run of the
+	// batch's first image (an extra run, not one of the batch's);
+	// PipelinedRuns runs of several frames processed PipelinedFrames
+	// images in PipelinedNS (the sum of their T_n), PipelinedFPS =
+	// frames / time (fill and drain included) and SteadyStateFPS = sum(n
+	// - 1) / sum(T_n - T_1), one frame per period once the pipeline is
+	// full. All 0 (omitted) otherwise.
+	SingleImageNS   float64 `json:"single_image_ns,omitempty"`
+	PipelinedRuns   int     `json:"pipelined_runs,omitempty"`
+	PipelinedFrames int     `json:"pipelined_frames,omitempty"`
+	PipelinedNS     float64 `json:"pipelined_ns,omitempty"`
+	PipelinedFPS    float64 `json:"pipelined_fps,omitempty"`
+	SteadyStateFPS  float64 `json:"steady_state_fps,omitempty"`
 
 	// FPSBound is 1 / the pipeline bound (PerInference.PipelineBoundNS);
 	// PipelineBusiest names the resource that sets it.
@@ -415,7 +429,11 @@ type Summary struct {
 	busyPS           int64 // sum of sub-array busy times
 	winPS, winBusyPS int64 // steady-state windows of pipelined runs (window.go)
 	runs             int
-	stages           []stageSum // per controller of a program with several streams
+	// steady state (steady.go): runs of several frames, their frames and
+	// time, and the one-frame run's latency T_1
+	multiRuns, multiFrames, multiPS int64
+	singlePS                        int64
+	stages                          []stageSum // per controller of a program with several streams
 }
 
 // NewSummary starts the summary of a batch of n images.
@@ -446,6 +464,7 @@ func (s *Summary) Add(i int, st *RunStats) {
 	s.winPS += st.WindowPS
 	s.winBusyPS += st.WindowBusyPS
 	s.runs++
+	s.addMultiFrame(st)
 	share := ph.share(nf)
 	for f := range nf {
 		s.perImage[i+f], s.have[i+f] = share, true
@@ -516,6 +535,7 @@ func (s *Summary) Merge(o *Summary) {
 		s.pcTime[pc] += o.pcTime[pc]
 	}
 	s.mergeBound(o)
+	s.mergeSteady(o)
 	s.cycles += o.cycles
 	s.latPS += o.latPS
 	s.steps += o.steps
@@ -629,6 +649,7 @@ func (s *Summary) Report() *Report {
 		rep.SteadyStateNS = float64(s.winPS) / 1000
 	}
 	s.reportResources(rep, n)
+	s.reportSteady(rep)
 
 	nsrc := len(s.srcOps)
 	// Sources in index order, the unattributed bucket last (if used).

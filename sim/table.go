@@ -47,6 +47,14 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(tw, "  energy\t%s\n", FormatPJ(p.Energy.Total))
 	fmt.Fprintf(tw, "  average power\t%.4g mW\n", p.AvgPowerMW)
 	fmt.Fprintf(tw, "  throughput\t%.4g FPS\n", r.FPS)
+	if r.SingleImageNS > 0 { // runs of several frames (steady.go)
+		fmt.Fprintf(tw, "  single image\t%s (latency of image 0 alone: a one-frame run)\n", FormatNS(r.SingleImageNS))
+		fmt.Fprintf(tw, "  steady state\t%s FPS (%d frames in %s", fmtFPS(r.SteadyStateFPS), r.PipelinedFrames, FormatNS(r.PipelinedNS))
+		if r.PipelinedRuns > 1 {
+			fmt.Fprintf(tw, " over %d runs", r.PipelinedRuns)
+		}
+		fmt.Fprintf(tw, "; %s FPS with fill and drain)\n", fmtFPS(r.PipelinedFPS))
+	}
 	fmt.Fprintf(tw, "  MACs\t%.0f (%.4g GOPS, %.4g TOPS/W)\n", r.MACs, r.GOPS, r.TOPSPerW)
 	fmt.Fprintf(tw, "  sub-arrays\t%d of %d used, busy %.1f%% of the time", r.SubarraysUsed, r.SubarraysTotal, 100*r.SubarrayBusyFrac)
 	if r.SteadyStateNS > 0 {

@@ -1,0 +1,92 @@
+package sim
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/ir/tensor"
+)
+
+// TestSteadyStateFPS: pipeSrc's two stages each write four rows of their
+// own sub-array per frame (4 x 10 ns with slowWrites), so once the
+// pipeline is full a frame leaves every 40 ns: T_n = T_1 + (n - 1) x 40 ns
+// and the steady state is exactly 25,000,000 FPS, where the run's n / T_n
+// (fill and drain included) is lower. A batch of 6 on this 4-frame program
+// runs 4 + 2 frames plus image 0 alone (T_1); one image has no steady
+// state; the report is the same whatever the parallelism.
+func TestSteadyStateFPS(t *testing.T) {
+	e, err := Prepare(asm(t, pipeSrc), slowWrites())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lat := map[int]int64{}
+	for _, n := range []int{1, 2, 4} {
+		m := e.NewMachine()
+		if err := m.SetFrames(n); err != nil {
+			t.Fatal(err)
+		}
+		st, err := m.Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		lat[n] = st.LatencyPS
+	}
+	const period = 4 * 10000 // ps: four row writes per frame on each stage
+	if lat[2]-lat[1] != period || lat[4]-lat[1] != 3*period {
+		t.Fatalf("T_1 %d, T_2 %d, T_4 %d ps: want a frame per %d ps once full", lat[1], lat[2], lat[4], period)
+	}
+	var reps []*Report
+	for _, par := range []int{1, 2} {
+		_, rep, err := e.RunBatch(make([][]*tensor.Tensor, 6), BatchOptions{Parallel: par})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reps = append(reps, rep)
+	}
+	if !reflect.DeepEqual(reps[0], reps[1]) {
+		t.Error("the steady state depends on the parallelism")
+	}
+	r := reps[0]
+	if r.Images != 6 || r.Runs != 2 {
+		t.Errorf("images %d, runs %d; want 6 in 2 (the single run is not the batch's)", r.Images, r.Runs)
+	}
+	if r.SingleImageNS != float64(lat[1])/1000 || r.PipelinedRuns != 2 || r.PipelinedFrames != 6 || r.PipelinedNS != float64(lat[4]+lat[2])/1000 {
+		t.Errorf("single %g ns, %d runs of %d frames in %g ns; want %g ns, 2 runs of 6 frames in %g ns",
+			r.SingleImageNS, r.PipelinedRuns, r.PipelinedFrames, r.PipelinedNS, float64(lat[1])/1000, float64(lat[4]+lat[2])/1000)
+	}
+	if want := 1e12 / period; r.SteadyStateFPS != want {
+		t.Errorf("steady state %g FPS, want %g", r.SteadyStateFPS, want)
+	}
+	if want := 6e12 / float64(lat[4]+lat[2]); r.PipelinedFPS != want || r.PipelinedFPS >= r.SteadyStateFPS {
+		t.Errorf("with fill and drain %g FPS, want %g (below the steady state)", r.PipelinedFPS, want)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"  single image             77 ns (latency of image 0 alone: a one-frame run)\n",
+		"  steady state             25000000 FPS (6 frames in 314 ns over 2 runs; 19108280 FPS with fill and drain)\n",
+		"  throughput ", "  sub-arrays ",
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, buf.String())
+		}
+	}
+	_, one, err := e.RunBatch(make([][]*tensor.Tensor, 1), BatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.SingleImageNS != 0 || one.SteadyStateFPS != 0 || one.PipelinedRuns != 0 {
+		t.Errorf("one image: single %g ns, steady %g FPS, %d pipelined runs; want none", one.SingleImageNS, one.SteadyStateFPS, one.PipelinedRuns)
+	}
+	buf.Reset()
+	if err := one.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if s := buf.String(); strings.Contains(s, "steady state  ") || strings.Contains(s, "single image") {
+		t.Errorf("one image prints a steady state:\n%s", s)
+	}
+}
