@@ -483,6 +483,7 @@ func (s *Summary) mergeBound(o *Summary) {
 	s.busyPS += o.busyPS
 	s.winPS += o.winPS
 	s.winBusyPS += o.winBusyPS
+	s.winWork = addWork(s.winWork, o.winWork)
 	s.runs += o.runs
 }
 
@@ -524,6 +525,9 @@ func (s *Summary) reportResources(rep *Report, n float64) {
 		u := ResourceUse{Resource: res.String(), Kind: res.Kind.String(), Index: res.Index, BusyNS: float64(w) / 1000 / n}
 		if s.latPS > 0 {
 			u.Utilisation = float64(w) / float64(s.latPS)
+		}
+		if s.winPS > 0 && s.winWork != nil && res.Kind != ResLink { // a pipelined batch (window.go)
+			u.Utilisation, u.SteadyState = float64(s.winWork[r])/float64(s.winPS), true
 		}
 		rep.Resources = append(rep.Resources, u)
 	}

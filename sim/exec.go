@@ -99,6 +99,10 @@ func (m *Machine) exec(st *RunStats) error {
 		budget = DefaultMaxSteps
 	}
 	steps, lim := m.steps, m.lim
+	// The loop stops at stop = min(lim, the running controller's next
+	// mark of a windowed run, window.go) and tells them apart there.
+	mk := m.nextMark()
+	stop := min(lim, mk)
 	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
 	port, dpu := e.shared.id(ResPort, m.port), e.shared.id(ResDPU, m.cur)
 
@@ -119,9 +123,13 @@ func (m *Machine) exec(st *RunStats) error {
 			st.Steps = steps
 			return m.fault(pc, steps, "instruction budget of %d exhausted (infinite loop? raise MaxSteps / -max-steps)", budget)
 		}
-		if issue > lim { // another stream's turn (streams.go)
-			m.pc, m.steps, tm.issue, tm.lastEnd = pc, steps, issue, lastEnd
-			return errYield
+		if issue > stop {
+			if issue > lim { // another stream's turn (streams.go)
+				m.pc, m.steps, tm.issue, tm.lastEnd = pc, steps, issue, lastEnd
+				return errYield
+			}
+			mk = m.mark(issue, steps) // window.go
+			stop = min(lim, mk)
 		}
 		if code[pc].op == isa.OpBmac && !m.multi {
 			if n := int(e.staticRun[pc]); n > 0 && m.Trace == nil {
@@ -183,7 +191,7 @@ func (m *Machine) exec(st *RunStats) error {
 					m.trace(pc, t, d)
 				}
 				st.LatencyPS = max(st.LatencyPS, d) // the last halt of several streams
-				m.haltPassed(d)                     // window.go
+				m.haltPassed(d, t, steps)           // window.go
 				st.Steps = steps
 				m.steps = steps
 				return nil
@@ -277,7 +285,7 @@ func (m *Machine) exec(st *RunStats) error {
 				r[x[0]] = cmem[a]
 			}
 			end := d + c.lat[target.OpBufferRead]
-			m.chargeShared(pc, port, end-d)
+			m.chargePort(pc, port, end-d)
 			tm.bufFree, tm.regReady[x[0]] = end, end
 			lastEnd = max(lastEnd, end)
 		case isa.OpSt:
@@ -289,7 +297,7 @@ func (m *Machine) exec(st *RunStats) error {
 			abuf[a] = satWord(r[x[0]])
 			m.markDirty(int(a), int(1))
 			m.wrote(pc, int(a), 1)
-			m.chargeShared(pc, port, c.lat[target.OpBufferWrite])
+			m.chargePort(pc, port, c.lat[target.OpBufferWrite])
 			tm.bufFree = d + c.lat[target.OpBufferWrite]
 			lastEnd = max(lastEnd, tm.bufFree)
 		case isa.OpBcopy, isa.OpBfill:
@@ -334,7 +342,7 @@ func (m *Machine) exec(st *RunStats) error {
 			if in.op == isa.OpBfill {
 				m.wrote(pc, int(dst), int(n))
 			}
-			m.chargeShared(pc, port, dur)
+			m.chargePort(pc, port, dur)
 			tm.bufFree = d + dur
 			lastEnd = max(lastEnd, tm.bufFree)
 		case isa.OpPzero:
@@ -353,7 +361,7 @@ func (m *Machine) exec(st *RunStats) error {
 			m.pext[x[0]] = max(m.pext[x[0]], x[1]+x[4])
 			m.planes[x[0]].valid = false
 			end := d + c.transfer(n, c.lat[target.OpBufferRead])
-			m.chargeShared(pc, port, end-d)
+			m.chargePort(pc, port, end-d)
 			tm.bufFree, tm.pReady[x[0]] = end, end
 			lastEnd = max(lastEnd, end)
 
@@ -523,8 +531,8 @@ func (m *Machine) exec(st *RunStats) error {
 				lat = c.lat[target.OpBufferWrite]
 			}
 			end := d + c.transfer(vl, lat)
-			m.chargeShared(pc, port, end-d)
-			m.chargeShared(pc, dpu, end-d)
+			m.chargePort(pc, port, end-d)
+			m.chargeDPU(pc, dpu, end-d)
 			tm.bufFree, tm.dpuFree = end, end
 			if in.op == isa.OpVld {
 				tm.vReady[x[0]] = end
@@ -539,8 +547,8 @@ func (m *Machine) exec(st *RunStats) error {
 			copy(m.vregs[x[0]][:vl], cmem[base:int64(base)+vl])
 			st.Dyn[srcOf[pc]+1][target.OpBufferRead] += vl
 			end := d + c.transfer(vl, c.lat[target.OpBufferRead])
-			m.chargeShared(pc, port, end-d)
-			m.chargeShared(pc, dpu, end-d)
+			m.chargePort(pc, port, end-d)
+			m.chargeDPU(pc, dpu, end-d)
 			tm.bufFree, tm.dpuFree, tm.vReady[x[0]] = end, end, end
 			lastEnd = max(lastEnd, end)
 		case isa.OpVbcast, isa.OpVmov, isa.OpVadd, isa.OpVsub, isa.OpVmax, isa.OpVmin, isa.OpVrq, isa.OpVclip:
@@ -596,7 +604,7 @@ func (m *Machine) exec(st *RunStats) error {
 			}
 			st.Dyn[srcOf[pc]+1][target.OpDPU] += int64(vl)
 			end := d + c.lat[target.OpDPU]
-			m.chargeShared(pc, dpu, end-d)
+			m.chargeDPU(pc, dpu, end-d)
 			tm.dpuFree, tm.vReady[x[0]] = end, end
 			lastEnd = max(lastEnd, end)
 		case isa.OpVacc: // vd, ra, lane, rb, sa, acc, clr
@@ -617,7 +625,7 @@ func (m *Machine) exec(st *RunStats) error {
 				sa.acc[acc] = 0
 			}
 			end := d + c.lat[target.OpAccTransfer]
-			m.chargeShared(pc, dpu, end-d)
+			m.chargeDPU(pc, dpu, end-d)
 			sa.occupy(d, end)
 			tm.dpuFree, tm.vReady[x[0]] = end, end
 			sa.shaddFree = end
@@ -649,7 +657,7 @@ func (m *Machine) exec(st *RunStats) error {
 		case isa.OpTsig:
 			m.tokens.signal(int(x[0]), d, c)
 			if m.multi {
-				lim = math.MinInt64 // a parked stream may run now: yield after it
+				lim, stop = math.MinInt64, math.MinInt64 // a parked stream may run now: yield after it
 			}
 		case isa.OpTwait:
 			v, ok := m.tokens.take(int(x[0]))
@@ -663,7 +671,7 @@ func (m *Machine) exec(st *RunStats) error {
 				return m.fault(pc, steps, "deadlock: waits for token %d, which no stream will signal (one stream: every tsig of it has been taken)", x[0])
 			}
 			d = max(d, v)
-			m.twaitPassed(d) // window.go
+			m.twaitPassed(d, t, steps) // window.go
 		default:
 			// Validate rejects undefined opcodes; reaching this is a bug.
 			panic("BUG: sim: unhandled opcode " + in.op.String())

@@ -192,7 +192,7 @@ func (m *Machine) gvacc(pc int, steps int64, x *[8]int32, d int64) (int64, int64
 	}
 	c := &m.exe.cost
 	end := d + c.transfer(int64(n), c.lat[target.OpAccTransfer])
-	m.chargeShared(pc, m.exe.shared.id(ResDPU, m.cur), end-d)
+	m.chargeDPU(pc, m.exe.shared.id(ResDPU, m.cur), end-d)
 	v := m.vregs[x[0]]
 	acc := x[6]
 	src := m.exe.src[pc] + 1

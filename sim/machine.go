@@ -63,6 +63,7 @@ type Machine struct {
 	// Reset) and the token a parking twait waits for.
 	pc, cur, port int
 	steps, lim    int64
+	slice0        int64 // steps when the running stream's slice began (window.go)
 	multi         bool
 	ctls          []ctlState
 	ports         []int64

@@ -57,7 +57,11 @@ import (
 //     latency, where a sub-array is busy while any of its units (cell array,
 //     bit-counter, shift-add) works (the union of their intervals, not the
 //     sum). Resources: the busy fraction of every controller's issue slots
-//     (one cycle per instruction), DPU, buffer port and link.
+//     (one cycle per instruction), DPU, buffer port and link. A pipelined
+//     batch (runs of several frames of a program with several streams)
+//     measures sub-arrays, issue slots, DPUs and ports over the runs'
+//     steady-state windows (window.go) and adds the steady-state FPS
+//     (steady.go).
 //   - Device bound (bound.go, docs/PARALLEL.md §6): each source's cost is
 //     the work of its busiest resource (SourceReport.BoundNS, Busiest); the
 //     device bound of an image is the longest path through the layer graph
@@ -115,7 +119,9 @@ type Report struct {
 	// Resources is the utilisation of the shared resources (controllers'
 	// issue slots, DPUs, buffer ports, links) that did any work, in that
 	// order; ResourceCounts is how many of each kind the target has (the
-	// others were idle).
+	// others were idle). In a pipelined batch (SteadyStateNS > 0) the
+	// utilisation of issue slots, DPUs and ports is over the steady-state
+	// windows, like the sub-arrays' (ResourceUse.SteadyState).
 	Resources      []ResourceUse  `json:"resources"`
 	ResourceCounts map[string]int `json:"resource_counts"`
 
@@ -152,6 +158,10 @@ type ResourceUse struct {
 	Index       int     `json:"index"`
 	BusyNS      float64 `json:"busy_ns"`
 	Utilisation float64 `json:"utilisation"`
+	// SteadyState: Utilisation is the work inside the steady-state windows
+	// of a pipelined batch / their length (window.go); else BusyNS /
+	// the latency (links are always over the whole runs).
+	SteadyState bool `json:"steady_state,omitempty"`
 }
 
 // Phase is the cost of one phase (weight programming, one inference, a batch).
@@ -426,8 +436,9 @@ type Summary struct {
 	srcBusyWork      []int64
 	srcCrit          []int64 // images in which the source is on the critical path
 	sharedWork       []int64
-	busyPS           int64 // sum of sub-array busy times
-	winPS, winBusyPS int64 // steady-state windows of pipelined runs (window.go)
+	busyPS           int64   // sum of sub-array busy times
+	winPS, winBusyPS int64   // steady-state windows of pipelined runs (window.go)
+	winWork          []int64 // shared resources' work inside them
 	runs             int
 	// steady state (steady.go): runs of several frames, their frames and
 	// time, and the one-frame run's latency T_1
@@ -463,6 +474,7 @@ func (s *Summary) Add(i int, st *RunStats) {
 	}
 	s.winPS += st.WindowPS
 	s.winBusyPS += st.WindowBusyPS
+	s.winWork = addWork(s.winWork, st.WindowWork)
 	s.runs++
 	s.addMultiFrame(st)
 	share := ph.share(nf)

@@ -312,6 +312,21 @@ func (m *Machine) chargeShared(pc int, id int, dur int64) {
 	m.stats.Work[int(e.src[pc]+1)*e.shared.total+id] += dur
 }
 
+// chargePort charges dur of the running controller's buffer port (id) to
+// the source of pc, and adds it to the controller's running port work,
+// which the steady-state window reads (window.go).
+func (m *Machine) chargePort(pc int, id int, dur int64) {
+	m.chargeShared(pc, id, dur)
+	m.tm.portWork += dur
+}
+
+// chargeDPU charges dur of the running controller's DPU (id) like
+// chargePort.
+func (m *Machine) chargeDPU(pc int, id int, dur int64) {
+	m.chargeShared(pc, id, dur)
+	m.tm.dpuWork += dur
+}
+
 // finishCharges closes the accounting of a run: the running sub-array
 // charges and busy times of every touched sub-array, sorted so that the
 // result does not depend on the order of first use.

@@ -47,6 +47,10 @@ type RunStats struct {
 	// of several frames (window.go; 0: none) and WindowBusyPS the busy time
 	// of its sub-arrays inside it, summed over the sub-arrays.
 	WindowPS, WindowBusyPS int64 `json:",omitempty"`
+	// WindowWork is the work of every shared resource (dense index, see
+	// sharedRes) inside the window: controllers' issue slots, DPUs and
+	// buffer ports; nil without a window.
+	WindowWork []int64 `json:",omitempty"`
 }
 
 // PCStat is the profile of one instruction in one run.
@@ -121,6 +125,7 @@ func combineCharges(c *RunStats, runs []*RunStats) {
 	for k, r := range runs {
 		c.WindowPS += r.WindowPS
 		c.WindowBusyPS += r.WindowBusyPS
+		c.WindowWork = addWork(c.WindowWork, r.WindowWork)
 		for i, w := range r.Work {
 			c.Work[i] += w
 		}
@@ -157,3 +162,18 @@ func combineCharges(c *RunStats, runs []*RunStats) {
 }
 
 func hasBit(set []uint64, i int) bool { return set[i>>6]>>(uint(i)&63)&1 != 0 }
+
+// addWork adds the per-resource work b to a (nil: none), allocating a when
+// it is nil.
+func addWork(a, b []int64) []int64 {
+	if b == nil {
+		return a
+	}
+	if a == nil {
+		a = make([]int64, len(b))
+	}
+	for i, w := range b {
+		a[i] += w
+	}
+	return a
+}

@@ -53,6 +53,7 @@ type ctlState struct {
 	patch  [isa.NumPatchRegs][]int32
 	pext   [isa.NumPatchRegs]int32
 	tm     timing
+	issued int64 // instructions issued by the controller in its past slices
 	halted bool
 	parked bool  // waiting in twait for token tok
 	tok    int32 // the token a parked stream waits for
@@ -117,7 +118,7 @@ func (m *Machine) streamReset() {
 		for _, p := range c.patch {
 			clear(p)
 		}
-		c.halted, c.parked = false, false
+		c.halted, c.parked, c.issued = false, false, 0
 	}
 	m.loaded = -1
 	clear(m.ports)
@@ -188,7 +189,9 @@ func (m *Machine) runStreams(st *RunStats) error {
 		m.switchTo(cur)
 		m.ctls[cur].parked = false
 		m.lim = lim
+		m.slice0 = m.steps
 		err := m.exec(st)
+		m.ctls[cur].issued += m.steps - m.slice0
 		switch err {
 		case nil:
 			m.ctls[cur].halted = true

@@ -130,10 +130,12 @@ func writeUtilisation(w io.Writer, res []ResourceUse, counts map[string]int) {
 		n := counts[k.kind]
 		var sum float64
 		top := -1
+		steady := false
 		for i, u := range res {
 			if u.Kind != k.kind {
 				continue
 			}
+			steady = steady || u.SteadyState
 			sum += u.Utilisation
 			if top < 0 || u.Utilisation > res[top].Utilisation {
 				top = i
@@ -145,6 +147,9 @@ func writeUtilisation(w io.Writer, res []ResourceUse, counts map[string]int) {
 		fmt.Fprintf(w, "  %s\t%d, %s %.1f%% of the time", k.name, n, k.what, 100*sum/float64(n))
 		if n > 1 && top >= 0 {
 			fmt.Fprintf(w, " (mean; busiest %s: %.1f%%)", res[top].Resource, 100*res[top].Utilisation)
+		}
+		if steady { // a pipelined batch, like the sub-arrays line
+			fmt.Fprintf(w, " over the steady state")
 		}
 		fmt.Fprintln(w)
 	}

@@ -58,6 +58,9 @@ type timing struct {
 	lastEnd int64 // latest completion time of any unit
 	bufFree int64
 	dpuFree int64
+	// the controller's work so far on its DPU and on its buffer port
+	// (chargeDPU, chargePort): the steady-state window's marks (window.go)
+	dpuWork, portWork int64
 
 	regReady [scratchReg + 1]int64
 	vReady   [8]int64

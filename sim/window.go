@@ -1,5 +1,10 @@
 package sim
 
+import (
+	"math"
+	"sort"
+)
+
 // The steady-state window of a pipelined run (docs/PARALLEL.md §7.1): a run
 // of n >= 2 frames of a program with several streams fills its pipeline,
 // streams frames through it and drains it. The busy figure of such a run is
@@ -12,28 +17,120 @@ package sim
 // instant falls in that stretch or the gap before it, which a stage's
 // sub-arrays working frame after frame make the rule).
 
+//
+// The controllers' issue slots, DPUs and buffer ports are windowed too. A
+// controller's work up to an instant is what the instructions it issued
+// before the instant charged: its issued instructions (one issue slot
+// each), its DPU work and its port work (timing.dpuWork, portWork). The
+// stream that finds an instant is not where the others are: they may be
+// behind it (a halt dispatches when its units finish, the others issue
+// meanwhile) or a little past it. So every controller of a windowed run
+// logs marks of its totals as its issue clock advances, at least markEvery
+// apart, plus one where it passes a twait or halts, and the window's work
+// is computed when the run ends: each controller's last mark at or before
+// each end. That misses at most the work issued between a mark and the
+// instant: less than the mark spacing of issue time, which starts at
+// markEvery and doubles whenever a controller's log reaches maxMarks
+// (every other mark is dropped), so the logs stay small and the error at
+// each end stays below 2 / maxMarks of the run's time. Links stay over the
+// whole run (they are per bank, not per controller).
+
+// markEvery is the initial spacing of a controller's marks (ps of issue
+// time), maxMarks the longest log before it is thinned.
+const (
+	markEvery = 1000
+	maxMarks  = 4096
+)
+
+// ctlMark is a controller's work up to issue time at: instructions issued,
+// DPU and port work (ps).
+type ctlMark struct{ at, issued, dpu, port int64 }
+
 // window is the state of the steady-state window of one run.
 type window struct {
 	start, end int64           // -1: not reached
 	at0        map[int32]int64 // busy time of each sub-array up to start
 	busy       int64           // sum over sub-arrays of busy time in [start, end)
+
+	marks [][]ctlMark // per controller, its logged marks, in issue order
+	every []int64     // per controller, the spacing of its marks
 }
 
-func (w *window) reset() { *w = window{start: -1, end: -1} }
-
-// windowed reports whether the running program's runs have a window.
-func (m *Machine) windowed() bool { return m.multi && m.frames >= 2 }
-
-// busyUpTo is the busy time of sa before t.
-func (sa *subarray) busyUpTo(t int64) int64 {
-	be := max(sa.arrayFree, sa.countFree, sa.shaddFree)
-	return sa.busy - max(be-max(t, sa.runStart), 0)
+func (w *window) reset() {
+	marks, every := w.marks, w.every
+	*w = window{start: -1, end: -1, marks: marks, every: every}
+	for c := range w.marks {
+		w.marks[c] = w.marks[c][:0]
+		w.every[c] = markEvery
+	}
 }
 
-// twaitPassed notes that the running stream passed a twait at d.
-func (m *Machine) twaitPassed(d int64) {
+// nextMark is the issue time at which the running controller logs its next
+// mark (exec checks it with the stream limit): never outside a windowed
+// run.
+func (m *Machine) nextMark() int64 {
 	w := &m.win
-	if !m.windowed() || w.start >= 0 || m.cur != len(m.exe.Prog.Streams)-1 {
+	if !m.windowed() {
+		return math.MaxInt64
+	}
+	if w.marks == nil {
+		w.marks, w.every = make([][]ctlMark, len(m.ctls)), make([]int64, len(m.ctls))
+		for c := range w.every {
+			w.every[c] = markEvery
+		}
+	}
+	l := w.marks[m.cur]
+	if len(l) == 0 {
+		return 0
+	}
+	return l[len(l)-1].at + w.every[m.cur]
+}
+
+// ctlNow is the running controller's work so far, at issue time issue with
+// steps instructions issued by the machine (exec's count).
+func (m *Machine) ctlNow(issue, steps int64) ctlMark {
+	return ctlMark{issue, m.ctls[m.cur].issued + steps - m.slice0, m.tm.dpuWork, m.tm.portWork}
+}
+
+// mark logs the running controller's work at issue time issue and returns
+// the time of its next mark.
+func (m *Machine) mark(issue, steps int64) int64 {
+	w := &m.win
+	c := m.cur
+	l := append(w.marks[c], m.ctlNow(issue, steps))
+	if len(l) >= maxMarks { // thin: keep every other mark, twice as far apart
+		k := 0
+		for i := 0; i < len(l); i += 2 {
+			l[k] = l[i]
+			k++
+		}
+		l = l[:k]
+		w.every[c] *= 2
+	}
+	w.marks[c] = l
+	return m.nextMark()
+}
+
+// ctlUpTo is controller c's work up to instant t: its last mark at or
+// before t (see above).
+func (w *window) ctlUpTo(c int, t int64) ctlMark {
+	l := w.marks[c]
+	i := sort.Search(len(l), func(i int) bool { return l[i].at > t })
+	if i == 0 {
+		return ctlMark{}
+	}
+	return l[i-1]
+}
+
+// twaitPassed notes that the running stream, at issue time issue with
+// steps issued by the machine, passed a twait at d.
+func (m *Machine) twaitPassed(d, issue, steps int64) {
+	if !m.windowed() {
+		return
+	}
+	m.mark(issue, steps)
+	w := &m.win
+	if w.start >= 0 || m.cur != len(m.exe.Prog.Streams)-1 {
 		return
 	}
 	w.start = d
@@ -43,10 +140,15 @@ func (m *Machine) twaitPassed(d int64) {
 	}
 }
 
-// haltPassed notes that the running stream halted at d.
-func (m *Machine) haltPassed(d int64) {
+// haltPassed notes that the running stream, at issue time issue with steps
+// issued by the machine, halted at d.
+func (m *Machine) haltPassed(d, issue, steps int64) {
+	if !m.windowed() {
+		return
+	}
+	m.mark(issue, steps)
 	w := &m.win
-	if !m.windowed() || w.start < 0 || w.end >= 0 || m.cur != 0 || d <= w.start {
+	if w.start < 0 || w.end >= 0 || m.cur != 0 || d <= w.start {
 		return
 	}
 	w.end = d
@@ -56,9 +158,31 @@ func (m *Machine) haltPassed(d int64) {
 }
 
 // finishWindow records the window of the run in st (nothing when the run
-// had none: one frame, one stream, or a stream 0 that halted first).
+// had none: one frame, one stream, or a stream 0 that halted first): its
+// length, the sub-arrays' busy time and every controller's issue slots,
+// DPU and buffer port work inside it (RunStats.WindowWork).
 func (m *Machine) finishWindow(st *RunStats) {
-	if w := &m.win; w.end > w.start && w.start >= 0 {
-		st.WindowPS, st.WindowBusyPS = w.end-w.start, w.busy
+	w := &m.win
+	if w.end <= w.start || w.start < 0 {
+		return
 	}
+	st.WindowPS, st.WindowBusyPS = w.end-w.start, w.busy
+	e := m.exe
+	st.WindowWork = make([]int64, e.shared.total)
+	slot := e.cost.cycle / issueWidth(e.Target)
+	for c := range w.marks {
+		a, b := w.ctlUpTo(c, w.start), w.ctlUpTo(c, w.end)
+		st.WindowWork[e.shared.id(ResIssue, c)] += max(b.issued-a.issued, 0) * slot
+		st.WindowWork[e.shared.id(ResDPU, c)] += max(b.dpu-a.dpu, 0)
+		st.WindowWork[e.shared.id(ResPort, c%len(m.ports))] += max(b.port-a.port, 0)
+	}
+}
+
+// windowed reports whether the running program's runs have a window.
+func (m *Machine) windowed() bool { return m.multi && m.frames >= 2 }
+
+// busyUpTo is the busy time of sa before t.
+func (sa *subarray) busyUpTo(t int64) int64 {
+	be := max(sa.arrayFree, sa.countFree, sa.shaddFree)
+	return sa.busy - max(be-max(t, sa.runStart), 0)
 }
