@@ -115,7 +115,9 @@ func (m *Machine) gbmacRun(st *RunStats, pc, k int, issue, lastEnd int64) (int, 
 		}
 		sa.busy += busy
 		if tr.stretch > noStretch/2 {
-			sa.runStart = tr.stretch
+			// the gap before the stretch is not memoised: nothing in it
+			// is known idle (outOfOrder counts what falls there unsure)
+			sa.runStart, sa.fillEnd = tr.stretch, tr.stretch
 		}
 		sa.arrayFree, sa.latchReady, sa.countFree, sa.shaddFree = arrayFree, latchReady, countFree, shaddFree
 	}

@@ -114,6 +114,8 @@ type subarray struct {
 	// addressed instructions
 	busy     int64
 	runStart int64 // start of the last covered stretch (window.go; exact with several streams)
+	fillEnd  int64 // where the gap before it is known idle from (outOfOrder)
+	unsure   int64 // busy time possibly missed by out-of-order intervals (outOfOrder)
 	chSrc    int32
 	chUsed   bool
 	chWork   saUnits
@@ -264,7 +266,7 @@ func (sa *subarray) reset(e *Executable, s int) {
 	}
 	sa.lastAndPC = 0
 	sa.arrayFree, sa.countFree, sa.shaddFree, sa.latchReady = 0, 0, 0, 0
-	sa.busy, sa.runStart, sa.chSrc, sa.chUsed, sa.chWork = 0, 0, 0, false, saUnits{}
+	sa.busy, sa.runStart, sa.fillEnd, sa.unsure, sa.chSrc, sa.chUsed, sa.chWork = 0, 0, 0, 0, 0, false, saUnits{}
 }
 
 // own makes the rows of sa private to this machine before a write

@@ -94,6 +94,12 @@ type Report struct {
 	// SteadyStateNS is the total steady-state window of a pipelined batch
 	// over which SubarrayBusyFrac is integrated (0: over the whole runs).
 	SteadyStateNS float64 `json:"steady_state_window_ns,omitempty"`
+	// SubarrayBusyUnsure bounds what SubarrayBusyFrac may miss: busy time
+	// of sub-arrays shared by streams whose intervals arrived out of order
+	// over earlier work (resources.go, outOfOrder), as a fraction of the
+	// same time; the true figure is at most SubarrayBusyFrac + it. 0 on
+	// one stream and whenever every interval was placed exactly.
+	SubarrayBusyUnsure float64 `json:"subarray_busy_unsure_fraction,omitempty"`
 	// A batch with runs of several frames (steady.go, docs/PARALLEL.md
 	// §7.1): SingleImageNS is T_1, the latency of a one-frame run of the
 	// batch's first image (an extra run, not one of the batch's);
@@ -437,6 +443,7 @@ type Summary struct {
 	srcCrit          []int64 // images in which the source is on the critical path
 	sharedWork       []int64
 	busyPS           int64   // sum of sub-array busy times
+	busyUnsurePS     int64   // and the bound on what they may miss (RunStats.BusyUnsurePS)
 	winPS, winBusyPS int64   // steady-state windows of pipelined runs (window.go)
 	winWork          []int64 // shared resources' work inside them
 	runs             int
@@ -472,6 +479,7 @@ func (s *Summary) Add(i int, st *RunStats) {
 	for _, b := range st.Busy {
 		s.busyPS += b.PS
 	}
+	s.busyUnsurePS += st.BusyUnsurePS
 	s.winPS += st.WindowPS
 	s.winBusyPS += st.WindowBusyPS
 	s.winWork = addWork(s.winWork, st.WindowWork)
@@ -548,6 +556,7 @@ func (s *Summary) Merge(o *Summary) {
 	}
 	s.mergeBound(o)
 	s.mergeSteady(o)
+	s.busyUnsurePS += o.busyUnsurePS
 	s.cycles += o.cycles
 	s.latPS += o.latPS
 	s.steps += o.steps
@@ -659,6 +668,13 @@ func (s *Summary) Report() *Report {
 	if s.used > 0 && s.winPS > 0 { // a pipelined batch: over the steady state
 		rep.SubarrayBusyFrac = float64(s.winBusyPS) / (float64(s.used) * float64(s.winPS))
 		rep.SteadyStateNS = float64(s.winPS) / 1000
+	}
+	if s.used > 0 && s.busyUnsurePS > 0 { // over the same time as SubarrayBusyFrac
+		den := s.latPS
+		if s.winPS > 0 {
+			den = s.winPS
+		}
+		rep.SubarrayBusyUnsure = float64(s.busyUnsurePS) / (float64(s.used) * float64(den))
 	}
 	s.reportResources(rep, n)
 	s.reportSteady(rep)

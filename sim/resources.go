@@ -292,18 +292,45 @@ func (m *Machine) flushSA(sa *subarray, s int32) {
 }
 
 // occupy adds the interval [d, end) of one of sa's units to its busy time.
-// Intervals of a sub-array arrive in non-decreasing order of d (the serial
-// controller dispatches in order, and every unit interval of an instruction
-// starts at its dispatch, or later only while an earlier interval of the
-// same sub-array covers the gap), so the union grows by what the interval
-// adds past the latest end so far, which is the latest of the unit timers.
-// Call it before the timers are updated.
+// Intervals of a sub-array arrive in non-decreasing order of d on one
+// stream (the controller dispatches in order, and every unit interval of
+// an instruction starts at its dispatch, or later only while an earlier
+// interval of the same sub-array covers the gap), so the union grows by
+// what the interval adds past the latest end so far, which is the latest
+// of the unit timers. Call it before the timers are updated.
+//
+// With several streams an interval may arrive out of order: another
+// stream's instruction, issued earlier but simulated later, dispatches on
+// a free unit of a sub-array whose last covered stretch (from runStart)
+// an instruction waiting for a busy resource opened later (outOfOrder).
 func (sa *subarray) occupy(d, end int64) {
 	be := max(sa.arrayFree, sa.countFree, sa.shaddFree)
 	if d > be { // after a gap: a new covered stretch (window.go)
-		sa.runStart = d
+		sa.runStart, sa.fillEnd = d, be
+	} else if d < sa.runStart {
+		sa.outOfOrder(d, end)
 	}
 	sa.busy += max(end, be) - max(d, be)
+}
+
+// outOfOrder adds the part of [d, end) before the last covered stretch.
+// The gap before that stretch starts at fillEnd (the previous stretch's
+// end, moved on by earlier out-of-order intervals in the gap), so what
+// lies past fillEnd is known to be idle and is added; what lies before it
+// may overlap earlier stretches or fills, which are not kept: it is
+// counted in unsure, a bound on the busy time missed (RunStats.BusyUnsurePS).
+func (sa *subarray) outOfOrder(d, end int64) {
+	e := min(end, sa.runStart)
+	if e <= d {
+		return
+	}
+	if d < sa.fillEnd {
+		sa.unsure += min(e, sa.fillEnd) - d
+	}
+	if f := max(d, sa.fillEnd); e > f {
+		sa.busy += e - f
+		sa.fillEnd = e
+	}
 }
 
 // chargeShared charges dur of shared resource id to the source of pc.
@@ -336,6 +363,7 @@ func (m *Machine) finishCharges(st *RunStats) {
 		m.flushSA(sa, int32(s))
 		sa.chSrc = 0
 		st.Busy = append(st.Busy, SubarrayBusy{int32(s), sa.busy})
+		st.BusyUnsurePS += sa.unsure
 	}
 	slices.SortFunc(st.Busy, func(a, b SubarrayBusy) int { return int(a.Subarray - b.Subarray) })
 	st.SubarrayWork = mergeCharges(st.SubarrayWork)

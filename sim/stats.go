@@ -51,6 +51,11 @@ type RunStats struct {
 	// sharedRes) inside the window: controllers' issue slots, DPUs and
 	// buffer ports; nil without a window.
 	WindowWork []int64 `json:",omitempty"`
+	// BusyUnsurePS bounds the sub-arrays' busy time the run may have
+	// missed, summed over them: intervals of streams sharing a sub-array
+	// that arrived out of order over earlier stretches (resources.go,
+	// outOfOrder); 0 on one stream.
+	BusyUnsurePS int64 `json:",omitempty"`
 }
 
 // PCStat is the profile of one instruction in one run.
@@ -126,6 +131,7 @@ func combineCharges(c *RunStats, runs []*RunStats) {
 		c.WindowPS += r.WindowPS
 		c.WindowBusyPS += r.WindowBusyPS
 		c.WindowWork = addWork(c.WindowWork, r.WindowWork)
+		c.BusyUnsurePS += r.BusyUnsurePS
 		for i, w := range r.Work {
 			c.Work[i] += w
 		}

@@ -321,7 +321,8 @@ func (m *Machine) bmacOne(pc int, steps int64, x *[8]int32, d int64) (int64, int
 // of this stream alone (it charges no run-time issue slot), and it is cut
 // where its issue time could pass lim: every instruction takes at least a
 // cycle, so only a stall inside the run carries it past lim, and a race-free
-// program's other streams touch none of the run's sub-arrays meanwhile.
+// program's other streams touch none of the run's sub-arrays meanwhile;
+// and its members' intervals must arrive in order (see below).
 func (m *Machine) gbmacRunStreams(pc, n int, issue, lim int64) int {
 	e := m.exe
 	if lim < issue {
@@ -334,6 +335,18 @@ func (m *Machine) gbmacRunStreams(pc, n int, issue, lim int64) int {
 	}
 	for i := pc; i < pc+n; i++ {
 		if e.ctlOf[i] == sharedCode {
+			return 0
+		}
+	}
+	// A member whose last covered stretch starts after issue (another
+	// stream's later work on it) would take the run's intervals out of
+	// order: the general path accounts for them (occupy).
+	g := int64(e.code[pc].arg[1])
+	if base+g > int64(e.Arch.Subarrays) {
+		return 0
+	}
+	for s := base; s < base+g; s++ {
+		if sa := m.sas[s]; sa != nil && sa.runStart > issue {
 			return 0
 		}
 	}

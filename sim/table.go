@@ -60,6 +60,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.SteadyStateNS > 0 {
 		fmt.Fprintf(tw, " (steady state: %s of pipelined runs)", FormatNS(r.SteadyStateNS))
 	}
+	if r.SubarrayBusyUnsure > 0 { // streams sharing a sub-array (outOfOrder)
+		fmt.Fprintf(tw, " (at most %.1f%% more: work of streams sharing sub-arrays out of order)", 100*r.SubarrayBusyUnsure)
+	}
 	fmt.Fprintln(tw)
 	writeUtilisation(tw, r.Resources, r.ResourceCounts)
 	fmt.Fprintf(tw, "weight programming (once)\t%s, %s\n", FormatNS(r.Load.LatencyNS), FormatPJ(r.Load.Energy.Total))
