@@ -45,6 +45,10 @@ type Result struct {
 	// order; nil otherwise. Slowest is the index of the slowest stage.
 	Stages  []Stage
 	Slowest int
+	// StagesLocal: every layer of a pipelined program sits in the bank
+	// of the controller that drives it (no link hop; else the target
+	// had no room to place them so, docs/BACKEND.md §8).
+	StagesLocal bool
 
 	// devNodes are the device ops in program order and srcOf their source
 	// index (what the pipeline's work estimate is attributed by).
@@ -168,6 +172,7 @@ func compileWith(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan) 
 	}
 	c.res.Prog = prog
 	c.res.Subarrays = plan.Used
+	c.res.StagesLocal = pipe != nil && pipe.allLocal
 	for _, l := range plan.Layers {
 		c.res.WeightRows += l.WeightRows()
 	}

@@ -3,6 +3,7 @@ package backend
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/pimc-dev/pimc/ir"
@@ -55,6 +56,9 @@ type pipePlan struct {
 	split     map[*ir.Node]int
 	pieceCtrl map[*ir.Node][]int
 	nextTok   int // the next token a split layer takes
+	// local: the pieces are placed in their controllers' banks where the
+	// rest still fits (else packed); allLocal: every piece is.
+	local, allLocal bool
 }
 
 // compilePipeline compiles g once without pipelining to estimate the work
@@ -89,57 +93,58 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		return nil, fmt.Errorf("backend: %w", err)
 	}
 	controllers := int(tgt.Controllers())
-	reps := make([]int, len(plan.Layers))
+	// placed: the stages at starts with their ops split as split says
+	// fit the target's sub-arrays, placed in their controllers' banks
+	// (local) or packed.
+	// fits: the stages at starts with their ops split as split says fit
+	// the target's sub-arrays, placed in their controllers' banks where
+	// the rest still fits (placePieces).
+	reps := make([]int, len(plan.Layers)) // the mapping's (placing sets the total)
 	for i, l := range plan.Layers {
 		reps[i] = l.Replicas
+	}
+	fits := func(starts, split []int) bool {
+		for i, l := range plan.Layers {
+			l.Replicas = reps[i]
+		}
+		ctrls, _ := assignControllers(starts, split)
+		pp := &pipePlan{pieceCtrl: map[*ir.Node][]int{}, local: true}
+		for i, n := range flat.devNodes {
+			pp.pieceCtrl[n] = ctrls[i]
+		}
+		return pp.placePieces(plan, controllers) == nil && plan.FitError() == nil
 	}
 	share := func(i, k int) (float64, bool) {
 		l := plan.ByNode[flat.devNodes[i]]
 		if l == nil {
 			return 0, false
 		}
-		return splitShare(l.Node, l.Replicas, k, flat.packed[l.Node])
-	}
-	// fits: the layers split as split says fit the target's sub-arrays.
-	fits := func(split []int) bool {
-		pp := &pipePlan{pieceCtrl: map[*ir.Node][]int{}}
-		for i, n := range flat.devNodes {
-			pp.pieceCtrl[n] = make([]int, split[i])
-		}
-		for i, l := range plan.Layers {
-			l.Replicas = reps[i]
-		}
-		return pp.placePieces(plan, controllers) == nil && plan.FitError() == nil
+		return splitShare(l.Node, reps[slices.Index(plan.Layers, l)], k, flat.packed[l.Node])
 	}
 	starts, split, share1 := balanceStages(ops, controllers, share, fits)
-	plan2 := &pipePlan{frames: frames, stageOf: map[*ir.Node]int{}, stages: len(starts), split: map[*ir.Node]int{}, pieceCtrl: map[*ir.Node][]int{}}
+	plan2 := &pipePlan{frames: frames, stageOf: map[*ir.Node]int{}, stages: len(starts), split: map[*ir.Node]int{}, pieceCtrl: map[*ir.Node][]int{}, local: true}
 	scaled := scaleOps(ops, share1)
+	ctrls, first := assignControllers(starts, split)
+	plan2.ctrl = first
 	var stages []Stage
-	next := 0
 	for s, lo := range starts {
 		hi := len(ops)
 		if s+1 < len(starts) {
 			hi = starts[s+1]
 		}
-		st := Stage{Controller: next}
-		plan2.ctrl = append(plan2.ctrl, next)
-		st.Controllers = append(st.Controllers, next)
-		next++
+		st := Stage{Controller: first[s]}
 		for i, n := range flat.devNodes[lo:hi] {
 			plan2.stageOf[n] = s
+			plan2.pieceCtrl[n] = ctrls[lo+i]
+			st.Controllers = append(st.Controllers, ctrls[lo+i]...)
 			st.Layers = append(st.Layers, layerName(n, flat.Prog, flat.srcOf[n]))
-			ctrls := []int{st.Controller}
 			if k := split[lo+i]; k > 1 {
 				plan2.split[n] = k
-				for range k - 1 {
-					ctrls = append(ctrls, next)
-					st.Controllers = append(st.Controllers, next)
-					next++
-				}
 				st.Split = append(st.Split, fmt.Sprintf("%s x%d", st.Layers[len(st.Layers)-1], k))
 			}
-			plan2.pieceCtrl[n] = ctrls
 		}
+		slices.Sort(st.Controllers)
+		st.Controllers = slices.Compact(st.Controllers)
 		st.EstimatedNS, st.Busiest = stageCost(scaled[lo:hi])
 		stages = append(stages, st)
 	}

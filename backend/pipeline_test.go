@@ -99,6 +99,9 @@ func TestPipelineLeNet(t *testing.T) {
 	if len(res.Stages) < 2 || split == 0 || len(res.Prog.Streams) != ctrls || ctrls > int(tgt.Controllers()) || res.Prog.Frames != 4 {
 		t.Fatalf("%d stages, %d split layers, %d streams for %d controllers, %d frames", len(res.Stages), split, len(res.Prog.Streams), ctrls, res.Prog.Frames)
 	}
+	if !res.StagesLocal {
+		t.Error("some layer is not in its controller's bank")
+	}
 	rep := checkPipelined(t, g, res, tgt, lenetBatch(6))
 	for _, r := range rep.Resources {
 		if r.Kind == "link" && r.BusyNS > 0 {

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/pimc-dev/pimc/ir"
@@ -152,43 +153,93 @@ func pixelDims(n *ir.Node) []int {
 	return append([]int{sh[0]}, sh[2:]...)
 }
 
-// placePieces re-places plan for p: every matrix op of stage s in the bank
-// of the stage's controller, piece j of a split op in the bank of its
-// controller (bank of controller c: floor(c x banks / controllers), the
-// bank local to it, docs/PARALLEL.md §5). When that does not fit the
-// target, the pieces are packed from sub-array 0 instead (each still one
-// group where it can be).
+// placePieces re-places plan for p: the pieces of every matrix op (piece
+// j on controller pieceCtrl[n][j]) with the mapping's replicas each, packed from sub-array 0 in graph order; with p.local a
+// piece starts at the first sub-array of its controller's bank instead
+// (bank of controller c: floor(c x banks / controllers), the bank local to
+// it, docs/PARALLEL.md §5) where everything after it still fits as packed
+// (the packed placement's sub-arrays from that piece on). p.allLocal says
+// whether every piece is in its controller's bank. Whether the result
+// fits is plan.FitError's question.
 func (p *pipePlan) placePieces(plan *mapping.Plan, controllers int) error {
 	banks := 1
 	if plan.Geom.PerBank > 0 {
 		banks = max(1, plan.Geom.Subarrays/plan.Geom.PerBank)
 	}
 	bankStart := func(ctrl int) int { return ctrl * banks / max(1, controllers) * plan.Geom.PerBank }
-	reps := make([]int, len(plan.Layers)) // per piece: the mapping's
+	pieces := make([][]mapping.Piece, len(plan.Layers))
 	for i, l := range plan.Layers {
-		reps[i] = l.Replicas
+		ctrls, ok := p.pieceCtrl[l.Node]
+		if !ok {
+			ctrls = []int{0}
+		}
+		for range ctrls {
+			pieces[i] = append(pieces[i], mapping.Piece{Replicas: l.Replicas})
+		}
 	}
-	for _, local := range []bool{true, false} {
-		pieces := make([][]mapping.Piece, len(plan.Layers))
-		for i, l := range plan.Layers {
-			ctrls, ok := p.pieceCtrl[l.Node]
-			if !ok {
-				ctrls = []int{0}
-			}
-			for _, ctrl := range ctrls {
-				from := 0
-				if local {
-					from = bankStart(ctrl)
+	p.allLocal = false
+	if err := plan.PlacePieces(pieces); err != nil || !p.local {
+		return err
+	}
+	// Where each piece starts when packed: what follows it needs
+	// plan.Used - that.
+	used := plan.Used
+	local := make([][]mapping.Piece, len(pieces))
+	all := true
+	for i, l := range plan.Layers {
+		local[i] = slices.Clone(pieces[i])
+		ctrls, ok := p.pieceCtrl[l.Node]
+		if !ok {
+			ctrls = []int{0}
+		}
+		r := pieces[i][0].Replicas
+		for j, ctrl := range ctrls {
+			start := math.MaxInt
+			for _, t := range l.Tiles {
+				if t.Replica/r == j {
+					start = min(start, t.SA)
 				}
-				pieces[i] = append(pieces[i], mapping.Piece{Replicas: reps[i], From: from})
+			}
+			if from := bankStart(ctrl); start == math.MaxInt || from+used-start <= plan.Geom.Subarrays {
+				local[i][j].From = from
+			} else {
+				all = false
 			}
 		}
-		if err := plan.PlacePieces(pieces); err != nil {
-			return err
+	}
+	if err := plan.PlacePieces(local); err != nil {
+		return err
+	}
+	if plan.FitError() != nil {
+		return plan.PlacePieces(pieces)
+	}
+	p.allLocal = all
+	return nil
+}
+
+// assignControllers gives out controllers in stage order (the stages
+// starting at starts): a stage's stream takes the next one, each helper of
+// its split ops (split[i] - 1 of op i) one more. It returns the
+// controllers of every op's pieces (piece 0: its stage's) and every
+// stage's first controller.
+func assignControllers(starts, split []int) ([][]int, []int) {
+	ctrls := make([][]int, len(split))
+	first := make([]int, len(starts))
+	next := 0
+	for s, lo := range starts {
+		hi := len(split)
+		if s+1 < len(starts) {
+			hi = starts[s+1]
 		}
-		if plan.FitError() == nil {
-			break
+		first[s] = next
+		next++
+		for i := lo; i < hi; i++ {
+			ctrls[i] = []int{first[s]}
+			for range split[i] - 1 {
+				ctrls[i] = append(ctrls[i], next)
+				next++
+			}
 		}
 	}
-	return nil
+	return ctrls, first
 }

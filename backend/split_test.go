@@ -1,6 +1,11 @@
 package backend
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/mapping"
+)
 
 // TestPiecePixels: the pieces of a split layer (piecePixels) and each
 // piece's replicas (pixelSplit) compute every output pixel exactly once,
@@ -74,4 +79,33 @@ func walk(dims []int, o operand, f func(int)) {
 		}
 	}
 	rec(0, o.base)
+}
+
+// TestPlaceLocal: each layer goes to the first sub-array of its
+// controller's bank where what follows still fits packed; a layer that
+// would push the rest off the target stays packed, and allLocal says so.
+func TestPlaceLocal(t *testing.T) {
+	layer := func(name string, reps int) *mapping.Layer {
+		return &mapping.Layer{Node: &ir.Node{Name: name}, N: 8, M: 8, F: 6, Replicas: reps,
+			Groups: []mapping.Group{{Filters: []int{0, 1, 2, 3, 4, 5}, Segs: [][2]int{{0, 1}}}}}
+	}
+	for _, c := range []struct {
+		repsB    int
+		wantB    int
+		allLocal bool
+	}{
+		{10, 64, true}, // b fits from bank 1
+		{70, 4, false}, // 64 + 70 > 128: b packed after a
+	} {
+		a, b := layer("a", 4), layer("b", c.repsB)
+		plan := &mapping.Plan{Geom: mapping.Geometry{Rows: 256, Cols: 256, Subarrays: 128, PerBank: 64, Group: 64},
+			Layers: []*mapping.Layer{a, b}, ByNode: map[*ir.Node]*mapping.Layer{a.Node: a, b.Node: b}}
+		p := &pipePlan{local: true, pieceCtrl: map[*ir.Node][]int{a.Node: {0}, b.Node: {1}}}
+		if err := p.placePieces(plan, 2); err != nil {
+			t.Fatal(err)
+		}
+		if b.Tiles[0].SA != c.wantB || p.allLocal != c.allLocal || plan.FitError() != nil {
+			t.Errorf("b of %d replicas: from sub-array %d, all local %v; want %d, %v", c.repsB, b.Tiles[0].SA, p.allLocal, c.wantB, c.allLocal)
+		}
+	}
 }

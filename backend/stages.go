@@ -148,12 +148,12 @@ func scaleOps(ops []opCost, share []float64) []opCost {
 // the part of op i's work its busiest piece does on k controllers, false
 // when it cannot split so), and the stages are partitioned again over the
 // controllers left (a split op's helpers take controllers from the
-// stages); fits says whether the sub-arrays of a split fit the target. It
+// stages); fits says whether the sub-arrays of the stages and splits fit the target. It
 // returns the stage starts and every op's pieces of the cheapest pipeline
 // seen (fewest controllers among equals). A step that does not make the
 // pipeline slower is taken, so stages tied for the slowest, and pixel
 // ranges that only divide evenly at a larger split, are split on.
-func balanceStages(ops []opCost, controllers int, share func(i, k int) (float64, bool), fits func(split []int) bool) ([]int, []int, []float64) {
+func balanceStages(ops []opCost, controllers int, share func(i, k int) (float64, bool), fits func(starts, split []int) bool) ([]int, []int, []float64) {
 	split := make([]int, len(ops))
 	frac := make([]float64, len(ops))
 	for i := range split {
@@ -202,7 +202,7 @@ func balanceStages(ops []opCost, controllers int, share func(i, k int) (float64,
 		frac[pick] = pickFrac
 		extra++
 		st, w, sl := eval()
-		if w > worst*(1+1e-9) || !fits(split) {
+		if w > worst*(1+1e-9) || !fits(st, split) {
 			split[pick]--
 			frac[pick] = oldFrac
 			extra--
@@ -235,7 +235,11 @@ func (r *Result) WriteStages(w io.Writer) {
 	}
 	if len(r.Stages) > 0 {
 		sl := r.Stages[r.Slowest]
-		fmt.Fprintf(w, "  slowest stage %d: est. %s per frame (FPS <= %.0f est.), %d frames per run\n", r.Slowest, formatUS(sl.EstimatedNS), 1e9/sl.EstimatedNS, r.Prog.FrameCount())
+		where := "every layer in its controller's bank"
+		if !r.StagesLocal {
+			where = "some layers outside their controllers' banks (no room: link hops)"
+		}
+		fmt.Fprintf(w, "  slowest stage %d: est. %s per frame (FPS <= %.0f est.), %d frames per run; %s\n", r.Slowest, formatUS(sl.EstimatedNS), 1e9/sl.EstimatedNS, r.Prog.FrameCount(), where)
 	}
 }
 

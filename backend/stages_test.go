@@ -46,12 +46,12 @@ func TestPartitionStages(t *testing.T) {
 func TestBalanceStages(t *testing.T) {
 	ops := []opCost{{issue: 10, subIndex: -1}, {issue: 1, subIndex: -1}, {issue: 1, subIndex: -1}}
 	byK := func(i, k int) (float64, bool) { return 1 / float64(k), i == 0 }
-	fits := func([]int) bool { return true }
+	fits := func(_, _ []int) bool { return true }
 	starts, split, share := balanceStages(ops, 4, byK, fits)
 	if !slices.Equal(starts, []int{0, 1}) || !slices.Equal(split, []int{3, 1, 1}) || share[0] != 1.0/3 {
 		t.Errorf("starts %v split %v share %v, want [0 1] [3 1 1] [0.33 1 1]", starts, split, share)
 	}
-	starts, split, _ = balanceStages(ops, 4, byK, func([]int) bool { return false })
+	starts, split, _ = balanceStages(ops, 4, byK, func(_, _ []int) bool { return false })
 	if !slices.Equal(starts, []int{0, 1}) || !slices.Equal(split, []int{1, 1, 1}) {
 		t.Errorf("no fit: starts %v split %v", starts, split)
 	}
