@@ -27,6 +27,16 @@ func TestPipelineSteadyStateLeNet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// On two workers (one of them makes the single run) the report is the same.
+	_, rep2, err := m.RunBatch(batch, sim.BatchOptions{Parallel: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j1, err1 := rep.JSON()
+	j2, err2 := rep2.JSON()
+	if err1 != nil || err2 != nil || !bytes.Equal(j1, j2) {
+		t.Errorf("the report on 2 workers differs (%v, %v)", err1, err2)
+	}
 	one, err := m.Run(batch[0])
 	if err != nil {
 		t.Fatal(err)
