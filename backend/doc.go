@@ -22,7 +22,10 @@
 //   - compile.go: the driver, Compile, ports and the summary;
 //   - pipeline.go, stages.go, estimate.go: -pipeline (stages of consecutive
 //     ops on their own controllers and streams, rings between them, the
-//     static work estimate the partition minimises).
+//     static work estimate the partition minimises);
+//   - split.go: a stage's matrix layer split over several controllers
+//     (pieces of its replicas, helper streams joined by tokens) and the
+//     placement of every stage in its controllers' banks.
 //
 // docs/BACKEND.md describes the mapping, the emitted code and the runtime.
 // Allowed imports: ir, ir/tensor, ir/mapping, isa, target
