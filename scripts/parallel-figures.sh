@@ -1,0 +1,92 @@
+#!/bin/sh
+# scripts/parallel-figures.sh [OUTDIR] — the figures of issue 11 (docs/RESULTS.md, "A parallel engine"):
+# LeNet-5, VGG-11-BN and MobileNetV2 at 32x32 and ResNet-18 at 224x224, W8A8, compiled without and with
+# -pipeline and simulated on one image and on a batch of 16, printed as a Markdown table.
+#
+# Needs Debian's python3 with python3-torch, python3-torchvision, python3-onnx and python3-numpy (the
+# models are testdata/bench/gen_models.py's seeded random-weight exports; the inputs are numpy
+# default_rng(0) draws). Takes 5-10 minutes on 2 cores. PARALLEL_QUICK=1: LeNet-5 only.
+set -eu
+out=${1:-/tmp/pimc-parallel}
+mkdir -p "$out"
+root=$(cd "$(dirname "$0")/.." && pwd)
+py=/usr/bin/python3
+go build -o "$out/pimc" "$root/cmd/pimc"
+pimc="$out/pimc"
+
+if [ ! -f "$out/resnet18_224.onnx" ]; then
+	(cd "$root" && $py testdata/bench/gen_models.py "$out" >/dev/null 2>&1)
+fi
+$py - "$out" <<'EOF'
+import sys, numpy as np
+out = sys.argv[1]
+r = np.random.default_rng(0)
+np.save(f"{out}/in32_1.npy", r.uniform(-1, 1, (1, 3, 32, 32)).astype(np.float32))
+np.save(f"{out}/in32_16.npy", r.uniform(-1, 1, (16, 3, 32, 32)).astype(np.float32))
+np.save(f"{out}/in224_1.npy", r.uniform(-1, 1, (1, 3, 224, 224)).astype(np.float32))
+np.save(f"{out}/in28_1.npy", r.uniform(0, 1, (1, 1, 28, 28)).astype(np.float32))
+np.save(f"{out}/in28_16.npy", r.uniform(0, 1, (16, 1, 28, 28)).astype(np.float32))
+np.save(f"{out}/in224_16.npy", r.uniform(-1, 1, (16, 3, 224, 224)).astype(np.float32))
+EOF
+# VGG-11-BN's 74 Mbit of W8 weights need 23 banks (the default has 16); ResNet-18 at 224x224 needs
+# 128 banks' worth of buffer and constants until issue 12's tiling. Only these fields change.
+cat >"$out/t32.yaml" <<'EOF'
+base: sot-mram-45nm
+name: sot-mram-45nm-32banks
+geometry:
+  banks: {value: 32, provenance: "issue 11 figures: VGG-11-BN W8A8 needs 23 banks"}
+EOF
+cat >"$out/t128.yaml" <<'EOF'
+base: sot-mram-45nm
+name: sot-mram-45nm-128banks
+geometry:
+  banks: {value: 128, provenance: "issue 11 figures: ResNet-18 224x224"}
+  act_buffer_words: {value: 16777216, provenance: "issue 11 figures: ResNet-18 224x224"}
+  const_words: {value: 1048576, provenance: "issue 11 figures: ResNet-18 224x224"}
+EOF
+
+# name model target calib in1 in16
+cases="lenet5|$root/testdata/models/lenet5/lenet5.onnx|sot-mram-45nm|mnist|in28_1|in28_16"
+if [ "${PARALLEL_QUICK:-}" != 1 ]; then
+	cases="$cases
+vgg11_bn_32|$out/vgg11_bn_32.onnx|$out/t32.yaml|random:8|in32_1|in32_16
+mobilenetv2_32|$out/mobilenetv2_32.onnx|sot-mram-45nm|random:8|in32_1|in32_16
+resnet18_224|$out/resnet18_224.onnx|$out/t128.yaml|random:8|in224_1|in224_16"
+fi
+echo "$cases" | while IFS='|' read -r name model tgt calib in1 in16; do
+	$pimc compile "$model" -calib "$calib" -target "$tgt" -o "$out/$name.pimb" >"$out/$name.compile.txt" 2>&1
+	$pimc sim "$out/$name.pimb" -i "$out/$in1.npy" -report "$out/$name.json" >"$out/$name.sim.txt" 2>&1
+	if $pimc compile "$model" -calib "$calib" -target "$tgt" -pipeline -o "$out/$name-pipe.pimb" >"$out/$name-pipe.compile.txt" 2>&1; then
+		$pimc sim "$out/$name-pipe.pimb" -i "$out/$in16.npy" -batch 16 -report "$out/$name-pipe.json" >"$out/$name-pipe.sim.txt" 2>&1 || true
+	fi
+done
+
+$py - "$out" <<'EOF'
+import json, os, sys
+out = sys.argv[1]
+def load(p):
+    try:
+        return json.load(open(p))
+    except (OSError, ValueError):
+        return None
+def t(ns):
+    return f"{ns/1e6:.3g} ms" if ns >= 1e6 else f"{ns/1e3:.4g} us"
+print("| model (W8A8) | instructions / image | latency / image | device bound | latency / bound | energy / image | GOPS | TOPS/W | sub-arrays used | busy | `-pipeline`, 16 images: FPS | pipelined bound (FPS bound) | FPS / FPS bound | busy (steady state) |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+for name in ["lenet5", "vgg11_bn_32", "mobilenetv2_32", "resnet18_224"]:
+    r = load(f"{out}/{name}.json")
+    if r is None:
+        continue
+    p = r["per_inference"]
+    row = [name, f"{p['instructions']:,}", t(p["latency_ns"]), t(p["device_bound_ns"]), f"{p['latency_ns']/p['device_bound_ns']:.2f}",
+           f"{p['energy_pj']['total']/1e6:.4g} uJ", f"{r['gops']:.4g}", f"{r['tops_per_w']:.4g}",
+           f"{r['subarrays_used']} of {r['subarrays_total']}", f"{100*r['subarray_busy_fraction']:.1f}%"]
+    q = load(f"{out}/{name}-pipe.json")
+    if q is None:
+        why = "refused" if not os.path.exists(f"{out}/{name}-pipe.pimb") else "failed"
+        row += [why, "", "", ""]
+    else:
+        row += [f"{q['fps']:.5g}", f"{t(q['per_inference']['pipeline_bound_ns'])} ({q['fps_bound']:.5g})",
+                f"{q['fps']/q['fps_bound']:.2f}", f"{100*q['subarray_busy_fraction']:.1f}%"]
+    print("| " + " | ".join(row) + " |")
+EOF
