@@ -34,26 +34,26 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(tw, ")\n")
 	if r.FPSBound > 0 {
-		fmt.Fprintf(tw, "  pipeline bound\t%s (%s FPS; busiest: %s)\n", FormatNS(p.PipelineBoundNS), fmtFPS(r.FPSBound), r.PipelineBusiest)
+		fmt.Fprintf(tw, "  pipeline bound\t%s (%s FPS; busiest: %s)\n", FormatNS(p.PipelineBoundNS), FormatFPS(r.FPSBound), r.PipelineBusiest)
 	}
 	for _, st := range r.Stages {
 		if !st.Slowest {
 			continue
 		}
 		fmt.Fprintf(tw, "  slowest stage\tcontroller %d of %d: %s (%s FPS; busiest: %s; %s)\n", st.Controller, len(r.Stages),
-			FormatNS(st.BoundNS), fmtFPS(1e9/max(st.BoundNS, 1e-9)), st.Busiest, strings.Join(st.Layers, " "))
+			FormatNS(st.BoundNS), FormatFPS(1e9/max(st.BoundNS, 1e-9)), st.Busiest, strings.Join(st.Layers, " "))
 	}
 	fmt.Fprintf(tw, "  instructions\t%.0f\n", p.Instructions)
 	fmt.Fprintf(tw, "  energy\t%s\n", FormatPJ(p.Energy.Total))
 	fmt.Fprintf(tw, "  average power\t%.4g mW\n", p.AvgPowerMW)
-	fmt.Fprintf(tw, "  throughput\t%.4g FPS\n", r.FPS)
+	fmt.Fprintf(tw, "  throughput\t%s FPS\n", FormatFPS(r.FPS))
 	if r.SingleImageNS > 0 { // runs of several frames (steady.go)
 		fmt.Fprintf(tw, "  single image\t%s (latency of image 0 alone: a one-frame run)\n", FormatNS(r.SingleImageNS))
-		fmt.Fprintf(tw, "  steady state\t%s FPS (%d frames in %s", fmtFPS(r.SteadyStateFPS), r.PipelinedFrames, FormatNS(r.PipelinedNS))
+		fmt.Fprintf(tw, "  steady state\t%s FPS (%d frames in %s", FormatFPS(r.SteadyStateFPS), r.PipelinedFrames, FormatNS(r.PipelinedNS))
 		if r.PipelinedRuns > 1 {
 			fmt.Fprintf(tw, " over %d runs", r.PipelinedRuns)
 		}
-		fmt.Fprintf(tw, "; %s FPS with fill and drain)\n", fmtFPS(r.PipelinedFPS))
+		fmt.Fprintf(tw, "; %s FPS with fill and drain)\n", FormatFPS(r.PipelinedFPS))
 	}
 	fmt.Fprintf(tw, "  MACs\t%.0f (%.4g GOPS, %.4g TOPS/W)\n", r.MACs, r.GOPS, r.TOPSPerW)
 	fmt.Fprintf(tw, "  sub-arrays\t%d of %d used, busy %.1f%% of the time", r.SubarraysUsed, r.SubarraysTotal, 100*r.SubarrayBusyFrac)
@@ -158,8 +158,9 @@ func writeUtilisation(w io.Writer, res []ResourceUse, counts map[string]int) {
 	}
 }
 
-// fmtFPS prints a frame rate with 4 significant digits, without exponent.
-func fmtFPS(f float64) string {
+// FormatFPS prints a frame rate with 4 significant digits, without exponent
+// (scripts read the FPS figures of the text reports; 1.139e+04 is awkward).
+func FormatFPS(f float64) string {
 	if f >= 1e4 {
 		return fmt.Sprintf("%.0f", f)
 	}

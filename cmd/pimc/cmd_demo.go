@@ -263,7 +263,7 @@ func writeDemoTable(w io.Writer, test *data.Dataset, full int, fl *evaluate.Resu
 	row("average power", "-", func(c *demoColumn) string {
 		return fmt.Sprintf("%.4g mW", c.m.Simulated.Report.PerInference.AvgPowerMW)
 	})
-	row("throughput", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g FPS", c.m.Simulated.Report.FPS) })
+	row("throughput", "-", func(c *demoColumn) string { return sim.FormatFPS(c.m.Simulated.Report.FPS) + " FPS" })
 	row("GOPS", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g", c.m.Simulated.Report.GOPS) })
 	row("TOPS/W", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g", c.m.Simulated.Report.TOPSPerW) })
 	row("MACs / image", "-", func(c *demoColumn) string { return fmt.Sprintf("%.0f", c.m.Simulated.Report.MACs) })
