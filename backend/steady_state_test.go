@@ -2,6 +2,7 @@ package backend_test
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 
@@ -48,8 +49,11 @@ func TestPipelineSteadyStateLeNet(t *testing.T) {
 	if rep.PipelinedRuns != 1 || rep.PipelinedFrames != 8 || rep.PipelinedNS != rep.Batch.LatencyNS {
 		t.Errorf("%d runs of %d frames in %g ns; want 1 of 8 in the batch's %g ns", rep.PipelinedRuns, rep.PipelinedFrames, rep.PipelinedNS, rep.Batch.LatencyNS)
 	}
-	if want := 7e9 / (rep.Batch.LatencyNS - t1); rep.SteadyStateFPS != want {
-		t.Errorf("steady state %g FPS, want 7 / (T_8 - T_1) = %g", rep.SteadyStateFPS, want)
+	// The steady state is measured inside the run (frame 0 to frame 7
+	// entering the last stage); LeNet-5's stages share no link, so frame 0
+	// is not slowed by the later ones and 7 / (T_8 - T_1) agrees closely.
+	if want := 7e9 / (rep.Batch.LatencyNS - t1); math.Abs(rep.SteadyStateFPS-want) > 0.01*want {
+		t.Errorf("steady state %g FPS, want within 1%% of 7 / (T_8 - T_1) = %g", rep.SteadyStateFPS, want)
 	}
 	slowest := 0.0
 	for _, st := range rep.Stages {

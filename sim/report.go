@@ -450,6 +450,7 @@ type Summary struct {
 	// steady state (steady.go): runs of several frames, their frames and
 	// time, and the one-frame run's latency T_1
 	multiRuns, multiFrames, multiPS int64
+	periods, periodsPS              int64 // measured steady periods (steady.go)
 	singlePS                        int64
 	stages                          []stageSum // per controller of a program with several streams
 }

@@ -47,6 +47,10 @@ type RunStats struct {
 	// of several frames (window.go; 0: none) and WindowBusyPS the busy time
 	// of its sub-arrays inside it, summed over the sub-arrays.
 	WindowPS, WindowBusyPS int64 `json:",omitempty"`
+	// FramePeriodsPS is the time from frame 0 to frame n-1 entering the last
+	// stage of a pipelined run of n frames, FramePeriods = n - 1 (window.go):
+	// the steady state measured inside the run. 0 without one.
+	FramePeriodsPS, FramePeriods int64 `json:",omitempty"`
 	// WindowWork is the work of every shared resource (dense index, see
 	// sharedRes) inside the window: controllers' issue slots, DPUs and
 	// buffer ports; nil without a window.
@@ -130,6 +134,8 @@ func combineCharges(c *RunStats, runs []*RunStats) {
 	for k, r := range runs {
 		c.WindowPS += r.WindowPS
 		c.WindowBusyPS += r.WindowBusyPS
+		c.FramePeriodsPS += r.FramePeriodsPS
+		c.FramePeriods += r.FramePeriods
 		c.WindowWork = addWork(c.WindowWork, r.WindowWork)
 		c.BusyUnsurePS += r.BusyUnsurePS
 		for i, w := range r.Work {

@@ -10,6 +10,14 @@ package sim
 // drain of a frame alone. A batch of several such runs sums them:
 // sum(n_k - 1) / sum(T_n_k - T_1).
 //
+// T_1 from a run of image 0 alone is the fill of an uncontended pipeline;
+// in a run of n frames, frame 0 also meets the later frames at shared
+// resources (a bank's link), so T_n - T_1 undercounts the steady time and
+// the formula overestimates the rate. The steady state is therefore
+// measured inside the runs where it can be: the time from frame 0 to frame
+// n - 1 entering the last stage is n - 1 periods (RunStats.FramePeriodsPS,
+// window.go); the formula is used only for runs without that measure.
+//
 // T_1 comes from one extra run (RunBatch, pimrt.Model.RunBatch) made only
 // when the batch has a run of several frames, so a program of one frame
 // per run (every non-pipelined program) runs exactly its images.
@@ -30,6 +38,8 @@ func (s *Summary) addMultiFrame(st *RunStats) {
 		s.multiRuns++
 		s.multiFrames += int64(st.Frames)
 		s.multiPS += st.LatencyPS
+		s.periodsPS += st.FramePeriodsPS
+		s.periods += st.FramePeriods
 	}
 }
 
@@ -39,6 +49,8 @@ func (s *Summary) mergeSteady(o *Summary) {
 	s.multiRuns += o.multiRuns
 	s.multiFrames += o.multiFrames
 	s.multiPS += o.multiPS
+	s.periodsPS += o.periodsPS
+	s.periods += o.periods
 	s.singlePS = max(s.singlePS, o.singlePS)
 }
 
@@ -53,7 +65,10 @@ func (s *Summary) reportSteady(rep *Report) {
 	rep.PipelinedFrames = int(s.multiFrames)
 	rep.PipelinedNS = float64(s.multiPS) / 1000
 	rep.PipelinedFPS = 1e12 * float64(s.multiFrames) / float64(s.multiPS)
-	if d := s.multiPS - s.multiRuns*s.singlePS; d > 0 {
+	switch d := s.multiPS - s.multiRuns*s.singlePS; {
+	case s.periods == s.multiFrames-s.multiRuns && s.periodsPS > 0:
+		rep.SteadyStateFPS = 1e12 * float64(s.periods) / float64(s.periodsPS)
+	case d > 0:
 		rep.SteadyStateFPS = 1e12 * float64(s.multiFrames-s.multiRuns) / float64(d)
 	}
 }

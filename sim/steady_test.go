@@ -32,6 +32,11 @@ func TestSteadyStateFPS(t *testing.T) {
 			t.Fatal(err)
 		}
 		lat[n] = st.LatencyPS
+		// The steady period measured inside the run: frames enter the
+		// last stage one period apart.
+		if n >= 2 && (st.FramePeriods != int64(n-1) || st.FramePeriodsPS != int64(n-1)*4*10000) {
+			t.Errorf("%d frames: %d measured periods in %d ps, want %d in %d", n, st.FramePeriods, st.FramePeriodsPS, n-1, (n-1)*4*10000)
+		}
 	}
 	const period = 4 * 10000 // ps: four row writes per frame on each stage
 	if lat[2]-lat[1] != period || lat[4]-lat[1] != 3*period {

@@ -54,11 +54,16 @@ type window struct {
 
 	marks [][]ctlMark // per controller, its logged marks, in issue order
 	every []int64     // per controller, the spacing of its marks
+
+	// entries are the times the last stream passed a twait, in order: it
+	// passes the same number per frame (its input rings and helpers), so
+	// they time the frames entering the last stage (finishWindow).
+	entries []int64
 }
 
 func (w *window) reset() {
-	marks, every := w.marks, w.every
-	*w = window{start: -1, end: -1, marks: marks, every: every}
+	marks, every, entries := w.marks, w.every, w.entries[:0]
+	*w = window{start: -1, end: -1, marks: marks, every: every, entries: entries}
 	for c := range w.marks {
 		w.marks[c] = w.marks[c][:0]
 		w.every[c] = markEvery
@@ -130,7 +135,11 @@ func (m *Machine) twaitPassed(d, issue, steps int64) {
 	}
 	m.mark(issue, steps)
 	w := &m.win
-	if w.start >= 0 || m.cur != len(m.exe.Prog.Streams)-1 {
+	if m.cur != len(m.exe.Prog.Streams)-1 {
+		return
+	}
+	w.entries = append(w.entries, d)
+	if w.start >= 0 {
 		return
 	}
 	w.start = d
@@ -163,6 +172,15 @@ func (m *Machine) haltPassed(d, issue, steps int64) {
 // DPU and buffer port work inside it (RunStats.WindowWork).
 func (m *Machine) finishWindow(st *RunStats) {
 	w := &m.win
+	// The steady period, measured: from frame 0 entering the last stage to
+	// frame n-1 entering it, n-1 periods (the last stream passes its twaits
+	// p times per frame; a run where they do not divide evenly has none).
+	if n := m.frames; n >= 2 && len(w.entries) >= n && len(w.entries)%n == 0 {
+		p := len(w.entries) / n
+		if d := w.entries[(n-1)*p] - w.entries[0]; d > 0 {
+			st.FramePeriodsPS, st.FramePeriods = d, int64(n-1)
+		}
+	}
 	if w.end <= w.start || w.start < 0 {
 		return
 	}
