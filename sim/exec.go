@@ -175,7 +175,7 @@ func (m *Machine) exec(st *RunStats) error {
 		d := t + cyc // dispatch time
 		next := pc + 1
 		if m.multi {
-			d += m.link(pc, st) // a non-local bank or port (streams.go)
+			d = m.link(pc, st, d) // a non-local bank or port, its link contended (streams.go)
 			if e.ctlOf[pc] == sharedCode {
 				m.chargeIssue(pc, m.cur) // controllers.go
 			}

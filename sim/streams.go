@@ -88,6 +88,7 @@ func (m *Machine) streamSetup() {
 		}
 	}
 	m.ports = make([]int64, e.bufferPorts())
+	m.links = make([]int64, max(e.Arch.Banks, 1))
 }
 
 // bufferPorts is the number of activation-buffer ports.
@@ -122,6 +123,7 @@ func (m *Machine) streamReset() {
 	}
 	m.loaded = -1
 	clear(m.ports)
+	clear(m.links)
 }
 
 // switchTo makes controller c the running one: the machine's controller
@@ -239,9 +241,13 @@ func (m *Machine) bankLocal(c, b int64) bool {
 	return b*nc/nb == c || c*nb/nc == b
 }
 
-// link returns the link latency instruction pc pays (0 when everything it
-// reaches is local to the running controller) and counts its link energy.
-func (m *Machine) link(pc int, st *RunStats) int64 {
+// link returns the earliest dispatch of instruction pc after its link hop,
+// given its earliest dispatch d without one (d itself when everything it
+// reaches is local to the running controller), and counts its link energy.
+// A bank's link carries one transfer at a time: a hop waits until the link
+// is free and holds it for the link latency, so streams reaching one bank
+// contend for its link (the same work the accounting charges to it).
+func (m *Machine) link(pc int, st *RunStats, d int64) int64 {
 	e := m.exe
 	in := &e.code[pc]
 	x := &in.arg
@@ -297,11 +303,14 @@ func (m *Machine) link(pc int, st *RunStats) int64 {
 		}
 	}
 	if words == 0 {
-		return 0
+		return d
 	}
 	st.Dyn[e.src[pc]+1][target.OpLink] += words
-	m.chargeShared(pc, e.shared.id(ResLink, int(bank)), e.cost.lat[target.OpLink])
-	return e.cost.lat[target.OpLink]
+	lat := e.cost.lat[target.OpLink]
+	m.chargeShared(pc, e.shared.id(ResLink, int(bank)), lat)
+	start := max(d, m.links[bank])
+	m.links[bank] = start + lat
+	return start + lat
 }
 
 // bmacOne executes the bmac at pc on the general path (several streams:

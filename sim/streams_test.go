@@ -140,6 +140,23 @@ func TestStreamsLink(t *testing.T) {
 	}
 }
 
+// TestStreamsLinkContention: controllers 1 and 2 (banks 1 and 2) both
+// write a row into bank 0 (different sub-arrays) in their first cycle:
+// bank 0's link carries one hop at a time, so one write dispatches a link
+// latency after the other (before, both dispatched together and the
+// link's accounted work was no bound on the run).
+func TestStreamsLinkContention(t *testing.T) {
+	tgt := target.Default()
+	c := newCostTable(tgt)
+	src := ".stream 0 entry=a\n.stream 1 entry=b\n.stream 2 entry=c\na:\n    halt\nb:\n    wrp [r0+0], [r0+0], p0, 0\n    halt\nc:\n    wrp [r0+1], [r0+0], p0, 0\n    halt\n"
+	_, _, disp := streamsRun(t, tgt, src)
+	l := c.lat[target.OpLink]
+	first, second := min(disp[1], disp[3]), max(disp[1], disp[3])
+	if first != c.cycle+l || second != c.cycle+2*l {
+		t.Errorf("two hops over bank 0's link dispatched at %d and %d ps, want %d and %d", disp[1], disp[3], c.cycle+l, c.cycle+2*l)
+	}
+}
+
 // TestStreamsDeadlock: when every live stream waits for a token no one
 // will signal, the run faults naming each of them.
 func TestStreamsDeadlock(t *testing.T) {
