@@ -677,20 +677,8 @@ func (m *Machine) exec(st *RunStats) error {
 			panic("BUG: sim: unhandled opcode " + in.op.String())
 		}
 
-		// Issue of the next instruction: one per clock, blocked while this
-		// one waits to dispatch (timing.go).
-		// n = the first clock edge >= d - cycle, at least t + cycle (t is
-		// on a clock edge). Short stalls step by cycles; long ones divide.
-		n := t + cyc
-		if d > n {
-			if d-n <= 8*cyc {
-				for n < d-cyc {
-					n += cyc
-				}
-			} else {
-				n = (d+cyc-1)/cyc*cyc - cyc
-			}
-		}
+		// Issue of the next instruction (timing.go).
+		n := nextIssue(t, d, cyc)
 		ps.TimePS += n - t
 		if e.saDyn[pc] {
 			m.chargeDyn(pc)

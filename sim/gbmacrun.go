@@ -216,17 +216,7 @@ func (m *Machine) gbmacTiming(st *RunStats, pc, k int, t0 int64, rep *subarray) 
 		}
 		arrayFree, latchReady, countFree, shaddFree = e1, e1, e2, e3
 		lastEnd = max(lastEnd, e3)
-		// issue of the next instruction (see exec)
-		ni := t + cyc
-		if d > ni {
-			if d-ni <= 8*cyc {
-				for ni < d-cyc {
-					ni += cyc
-				}
-			} else {
-				ni = (d+cyc-1)/cyc*cyc - cyc
-			}
-		}
+		ni := nextIssue(t, d, cyc) // timing.go
 		ps.TimePS += ni - t
 		if gc != nil {
 			gc.deltas = append(gc.deltas, ni-t)
