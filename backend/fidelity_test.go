@@ -13,8 +13,6 @@ import (
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
-	"github.com/pimc-dev/pimc/isa"
-	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/target"
 	"github.com/pimc-dev/pimc/tensorio"
 )
@@ -256,18 +254,7 @@ func runFidelity(t *testing.T, root string, c fidelityCase) fidelityResult {
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
-	bin, err := isa.EncodeBinary(res.Prog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prog, err := isa.DecodeBinary(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := pimrt.Load(prog, tgt)
-	if err != nil {
-		t.Fatalf("runtime load: %v", err)
-	}
+	_, m := loadRoundTrip(t, res.Prog, tgt)
 	sets, labels := c.eval.make(t, fg, dir)
 	var r fidelityResult
 	r.minCos = 1

@@ -95,13 +95,11 @@ func compileAndCheck(t testing.TB, g *ir.Graph, tgt *target.Target, inputs ...[]
 
 // compileAndCheckRep is compileAndCheck mapping with replicate (off, auto
 // or N).
-func compileAndCheckRep(t testing.TB, g *ir.Graph, tgt *target.Target, replicate string, inputs ...[]*tensor.Tensor) (*backend.Result, *pimrt.Result) {
+// loadRoundTrip encodes p as a .pimb, decodes it and loads the result for
+// the runtime on tgt, as pimc compile and pimc sim do between them.
+func loadRoundTrip(t testing.TB, p *isa.Program, tgt *target.Target) (*isa.Program, *pimrt.Model) {
 	t.Helper()
-	res, err := compileQuantized(g, tgt, replicate)
-	if err != nil {
-		t.Fatalf("compile: %v", err)
-	}
-	bin, err := isa.EncodeBinary(res.Prog)
+	bin, err := isa.EncodeBinary(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,13 +107,23 @@ func compileAndCheckRep(t testing.TB, g *ir.Graph, tgt *target.Target, replicate
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Every compiled program describes the target it was compiled for.
-	if emb, err := target.Embedded(prog, "compiled program"); err != nil || emb == nil || emb.CostFingerprint() != tgt.CostFingerprint() {
-		t.Fatalf("compiled program does not embed its target %s: %v", tgt.Name, err)
-	}
 	m, err := pimrt.Load(prog, tgt)
 	if err != nil {
 		t.Fatalf("runtime load: %v", err)
+	}
+	return prog, m
+}
+
+func compileAndCheckRep(t testing.TB, g *ir.Graph, tgt *target.Target, replicate string, inputs ...[]*tensor.Tensor) (*backend.Result, *pimrt.Result) {
+	t.Helper()
+	res, err := compileQuantized(g, tgt, replicate)
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	prog, m := loadRoundTrip(t, res.Prog, tgt)
+	// Every compiled program describes the target it was compiled for.
+	if emb, err := target.Embedded(prog, "compiled program"); err != nil || emb == nil || emb.CostFingerprint() != tgt.CostFingerprint() {
+		t.Fatalf("compiled program does not embed its target %s: %v", tgt.Name, err)
 	}
 	var last *pimrt.Result
 	for _, in := range inputs {

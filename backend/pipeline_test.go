@@ -35,18 +35,7 @@ func compilePipelined(t testing.TB, g *ir.Graph, tgt *target.Target, replicate s
 // with the quantized interpreter bit for bit.
 func checkPipelined(t testing.TB, g *ir.Graph, res *backend.Result, tgt *target.Target, batch [][]*tensor.Tensor) *sim.Report {
 	t.Helper()
-	bin, err := isa.EncodeBinary(res.Prog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prog, err := isa.DecodeBinary(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := pimrt.Load(prog, tgt)
-	if err != nil {
-		t.Fatalf("runtime load: %v", err)
-	}
+	_, m := loadRoundTrip(t, res.Prog, tgt)
 	outs, rep, err := m.RunBatch(batch, sim.BatchOptions{})
 	if err != nil {
 		t.Fatalf("runtime: %v", err)

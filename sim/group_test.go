@@ -267,6 +267,24 @@ func randGroupProgram(r *rand.Rand, tgt *target.Target) (*isa.Program, func(int,
 	return p, func(pc int, reg int64) int64 { return bases[pc] }
 }
 
+// runRawX loads random program i of a property test on tgt, writes x
+// into its input port "x" and runs it.
+func runRawX(t *testing.T, tgt *target.Target, p *isa.Program, i int, x []int64) (*Machine, *RunStats) {
+	t.Helper()
+	m, err := Load(p, tgt)
+	if err != nil {
+		t.Fatalf("program %d: %v", i, err)
+	}
+	if err := m.WriteInputRaw("x", x); err != nil {
+		t.Fatal(err)
+	}
+	st, err := m.Run()
+	if err != nil {
+		t.Fatalf("program %d: %v\n%s", i, err, isa.FormatAsm(p))
+	}
+	return m, st
+}
+
 // TestPropertyGroupExpansion: random programs of group instructions
 // compute the same bits (every vector register, every accumulator, the
 // counted MACs) and the same energy, row broadcasts and controller issue
@@ -281,22 +299,8 @@ func TestPropertyGroupExpansion(t *testing.T) {
 		for j := range x {
 			x[j] = int64(r.IntN(256)) - 128
 		}
-		run := func(p *isa.Program) (*Machine, *RunStats) {
-			m, err := Load(p, tgt)
-			if err != nil {
-				t.Fatalf("program %d: %v", i, err)
-			}
-			if err := m.WriteInputRaw("x", x); err != nil {
-				t.Fatal(err)
-			}
-			st, err := m.Run()
-			if err != nil {
-				t.Fatalf("program %d: %v\n%s", i, err, isa.FormatAsm(p))
-			}
-			return m, st
-		}
-		mg, sg := run(p)
-		me, se := run(q)
+		mg, sg := runRawX(t, tgt, p, i, x)
+		me, se := runRawX(t, tgt, q, i, x)
 		yg, _ := mg.ReadOutputRaw("y")
 		ye, _ := me.ReadOutputRaw("y")
 		if fmt.Sprint(yg.I64) != fmt.Sprint(ye.I64) {

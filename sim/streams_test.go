@@ -285,22 +285,8 @@ func TestPropertyStreamsSerial(t *testing.T) {
 		for j := range x {
 			x[j] = int64(r.IntN(256)) - 128
 		}
-		run := func(p *isa.Program) (*Machine, *RunStats) {
-			m, err := Load(p, tgt)
-			if err != nil {
-				t.Fatalf("program %d: %v", i, err)
-			}
-			if err := m.WriteInputRaw("x", x); err != nil {
-				t.Fatal(err)
-			}
-			st, err := m.Run()
-			if err != nil {
-				t.Fatalf("program %d: %v\n%s", i, err, isa.FormatAsm(p))
-			}
-			return m, st
-		}
-		mp, sp := run(p)
-		ms, ss := run(serial)
+		mp, sp := runRawX(t, tgt, p, i, x)
+		ms, ss := runRawX(t, tgt, serial, i, x)
 		yp, _ := mp.ReadOutputRaw("y")
 		ys, _ := ms.ReadOutputRaw("y")
 		if fmt.Sprint(yp.I64) != fmt.Sprint(ys.I64) {
