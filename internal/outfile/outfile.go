@@ -110,13 +110,14 @@ func openTemp(t *target, perm os.FileMode) (*File, error) {
 }
 
 // openNamed creates a new hidden temporary file next to real (O_EXCL, so
-// it is ours), locks it (stale.go) and registers it for AbortPending. A
+// it is ours) registered for AbortPending (createTemp) and locks it
+// (stale.go). A
 // RemoveStale between the creation and the lock may have removed it as
 // stale, hence the check that the name is still the locked file.
 func openNamed(real string, perm os.FileMode) (string, *os.File, error) {
 	for range 10 {
 		name := tempName(real)
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm.Perm())
+		f, err := createTemp(name, perm)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
@@ -126,12 +127,8 @@ func openNamed(real string, perm os.FileMode) (string, *os.File, error) {
 		lockTemp(f)
 		if !sameFile(f, name) {
 			f.Close()
+			forgetTemp(name)
 			continue
-		}
-		if err := addTemp(name); err != nil {
-			f.Close()
-			os.Remove(name)
-			return "", nil, err
 		}
 		return name, f, nil
 	}

@@ -20,14 +20,30 @@ var pending = struct {
 	aborted bool
 }{temps: map[string]bool{}, dirs: map[string]bool{}}
 
-func addTemp(name string) error {
+// createTemp creates the named temporary file name (O_EXCL) and registers
+// it for AbortPending under one hold of the lock: a signal arriving between
+// the creation and a later registration would let AbortPending miss a file
+// that already exists, and the run would exit leaving it behind.
+func createTemp(name string, perm os.FileMode) (*os.File, error) {
 	pending.Lock()
 	defer pending.Unlock()
 	if pending.aborted {
-		return errInterrupted
+		return nil, errInterrupted
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm.Perm())
+	if err != nil {
+		return nil, err
 	}
 	pending.temps[name] = true
-	return nil
+	return f, nil
+}
+
+// forgetTemp unregisters name without removing it (a name that turned out
+// not to be the file this run created: stale.go removed it meanwhile).
+func forgetTemp(name string) {
+	pending.Lock()
+	defer pending.Unlock()
+	delete(pending.temps, name)
 }
 
 // removeTemp removes a named temporary file and forgets it.
