@@ -526,7 +526,7 @@ func (s *Summary) reportResources(rep *Report, n float64) {
 		if s.latPS > 0 {
 			u.Utilisation = float64(w) / float64(s.latPS)
 		}
-		if s.winPS > 0 && s.winWork != nil && res.Kind != ResLink { // a pipelined batch (window.go)
+		if s.winPS > 0 && s.winWork != nil { // a pipelined batch (window.go)
 			u.Utilisation, u.SteadyState = float64(s.winWork[r])/float64(s.winPS), true
 		}
 		rep.Resources = append(rep.Resources, u)

@@ -67,7 +67,7 @@ type Machine struct {
 	multi         bool
 	ctls          []ctlState
 	ports         []int64
-	links         []int64 // per bank, the time its link is free (streams.go)
+	links         []bankLink // per bank, its link's reservations so far (streams.go)
 	loaded        int
 	parkTok       int32
 	bk            bmacConsts

@@ -166,7 +166,7 @@ type ResourceUse struct {
 	Utilisation float64 `json:"utilisation"`
 	// SteadyState: Utilisation is the work inside the steady-state windows
 	// of a pipelined batch / their length (window.go); else BusyNS /
-	// the latency (links are always over the whole runs).
+	// the latency.
 	SteadyState bool `json:"steady_state,omitempty"`
 }
 

@@ -88,7 +88,7 @@ func (m *Machine) streamSetup() {
 		}
 	}
 	m.ports = make([]int64, e.bufferPorts())
-	m.links = make([]int64, max(e.Arch.Banks, 1))
+	m.links = make([]bankLink, max(e.Arch.Banks, 1))
 }
 
 // bufferPorts is the number of activation-buffer ports.
@@ -308,9 +308,32 @@ func (m *Machine) link(pc int, st *RunStats, d int64) int64 {
 	st.Dyn[e.src[pc]+1][target.OpLink] += words
 	lat := e.cost.lat[target.OpLink]
 	m.chargeShared(pc, e.shared.id(ResLink, int(bank)), lat)
-	start := max(d, m.links[bank])
-	m.links[bank] = start + lat
-	return start + lat
+	return m.links[bank].reserve(d, lat)
+}
+
+// bankLink is one bank's link: it carries one transfer at a time, so its
+// reservations are disjoint and in time order. It keeps the time it is
+// free, its busy time so far and the start of its last covered stretch, so
+// the steady-state window can take its busy time up to an instant as the
+// sub-arrays' (busyUpTo).
+type bankLink struct{ free, busy, stretch int64 }
+
+// reserve holds the link for lat from the earliest time >= d it is free and
+// returns the end of the hold.
+func (l *bankLink) reserve(d, lat int64) int64 {
+	start := max(d, l.free)
+	if start > l.free || l.busy == 0 {
+		l.stretch = start // after a gap: a new covered stretch
+	}
+	l.free = start + lat
+	l.busy += lat
+	return l.free
+}
+
+// busyUpTo is the link's busy time before t: exact when t falls in its last
+// covered stretch or the gap before it.
+func (l *bankLink) busyUpTo(t int64) int64 {
+	return l.busy - max(l.free-max(t, l.stretch), 0)
 }
 
 // bmacOne executes the bmac at pc on the general path (several streams:

@@ -32,8 +32,9 @@ import (
 // instant: less than the mark spacing of issue time, which starts at
 // markEvery and doubles whenever a controller's log reaches maxMarks
 // (every other mark is dropped), so the logs stay small and the error at
-// each end stays below 2 / maxMarks of the run's time. Links stay over the
-// whole run (they are per bank, not per controller).
+// each end stays below 2 / maxMarks of the run's time. Links are per bank,
+// not per controller: each keeps its busy time and last covered stretch
+// (bankLink), read at the two instants as the sub-arrays are.
 
 // markEvery is the initial spacing of a controller's marks (ps of issue
 // time), maxMarks the longest log before it is thinned.
@@ -51,6 +52,7 @@ type window struct {
 	start, end int64           // -1: not reached
 	at0        map[int32]int64 // busy time of each sub-array up to start
 	busy       int64           // sum over sub-arrays of busy time in [start, end)
+	links      []int64         // per bank link, its busy time up to start, then in [start, end)
 
 	marks [][]ctlMark // per controller, its logged marks, in issue order
 	every []int64     // per controller, the spacing of its marks
@@ -62,8 +64,8 @@ type window struct {
 }
 
 func (w *window) reset() {
-	marks, every, entries := w.marks, w.every, w.entries[:0]
-	*w = window{start: -1, end: -1, marks: marks, every: every, entries: entries}
+	marks, every, entries, links := w.marks, w.every, w.entries[:0], w.links[:0]
+	*w = window{start: -1, end: -1, marks: marks, every: every, entries: entries, links: links}
 	for c := range w.marks {
 		w.marks[c] = w.marks[c][:0]
 		w.every[c] = markEvery
@@ -147,6 +149,9 @@ func (m *Machine) twaitPassed(d, issue, steps int64) {
 	for _, s := range m.touched {
 		w.at0[int32(s)] = m.sas[s].busyUpTo(d)
 	}
+	for i := range m.links {
+		w.links = append(w.links, m.links[i].busyUpTo(d))
+	}
 }
 
 // haltPassed notes that the running stream, at issue time issue with steps
@@ -163,6 +168,9 @@ func (m *Machine) haltPassed(d, issue, steps int64) {
 	w.end = d
 	for _, s := range m.touched {
 		w.busy += m.sas[s].busyUpTo(d) - w.at0[int32(s)]
+	}
+	for i := range w.links {
+		w.links[i] = max(m.links[i].busyUpTo(d)-w.links[i], 0)
 	}
 }
 
@@ -193,6 +201,11 @@ func (m *Machine) finishWindow(st *RunStats) {
 		st.WindowWork[e.shared.id(ResIssue, c)] += max(b.issued-a.issued, 0) * slot
 		st.WindowWork[e.shared.id(ResDPU, c)] += max(b.dpu-a.dpu, 0)
 		st.WindowWork[e.shared.id(ResPort, c%len(m.ports))] += max(b.port-a.port, 0)
+	}
+	if e.shared.n[ResLink] > 0 {
+		for i, busy := range w.links {
+			st.WindowWork[e.shared.id(ResLink, i)] += busy
+		}
 	}
 }
 

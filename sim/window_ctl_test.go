@@ -232,3 +232,50 @@ func TestSteadyStateMarks(t *testing.T) {
 		t.Errorf("%d controllers issued, want 3", seen)
 	}
 }
+
+// TestSteadyStateLinks: a bank's link is measured over the steady-state
+// window as the other shared resources are. In busySrc with stage 1
+// writing sub-array 1 (bank 0, not its own) each of its row writes holds
+// bank 0's link for the link latency; inside the window stage 1 does its
+// frames 0-6 (as in TestSteadyStateResources): exactly 7 x 4 holds there,
+// while its fill (none) and drain rows (8 of them, on the link too) fall
+// outside.
+func TestSteadyStateLinks(t *testing.T) {
+	src := strings.ReplaceAll(busySrc, "wrp [r0+64]", "wrp [r0+1]")
+	tgt := slowWrites()
+	e, err := Prepare(asm(t, src), tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rep, err := e.RunBatch(make([][]*tensor.Tensor, 8), BatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hold := tgt.Ops.Link.Latency.Value
+	if rep.SteadyStateNS <= 0 {
+		t.Fatal("no steady state")
+	}
+	found := false
+	for _, u := range rep.Resources {
+		if u.Resource != "link 0" {
+			continue
+		}
+		found = true
+		want := 7 * 4 * hold / rep.SteadyStateNS
+		whole := u.BusyNS * float64(rep.Images) / rep.Batch.LatencyNS
+		if !u.SteadyState || math.Abs(u.Utilisation-want) > 1e-9 || whole >= want {
+			t.Errorf("link 0: %.4f over the steady state (%v), %.4f over the run; want %.4f (7 x 4 holds of %g ns in %g ns) over the steady state, more than over the run",
+				u.Utilisation, u.SteadyState, whole, want, hold, rep.SteadyStateNS)
+		}
+	}
+	if !found {
+		t.Fatalf("no link 0 in %+v", rep.Resources)
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "  links") || strings.Contains(buf.String(), "busiest link 0: 0.0%") {
+		t.Errorf("links line:\n%s", buf.String())
+	}
+}
