@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pimc-dev/pimc/backend"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
@@ -110,6 +111,33 @@ func corpusCases(t *testing.T) []string {
 	return out
 }
 
+// corpusTally splits the passing corpus models into those with device
+// layers, whose bit-exact comparison checked the simulator, and host-only
+// ones (no device segment: every op ran on the interpreter, compared with
+// itself, so nothing about the device was checked).
+type corpusTally struct{ device, matrix, host int }
+
+// add logs one passing model's line and counts it.
+func (c *corpusTally) add(t *testing.T, res *backend.Result) {
+	t.Helper()
+	if res.Segments == 0 {
+		c.host++
+		t.Logf("host only (no device segment, nothing compared on the device): %d host op(s)", res.HostOps)
+		return
+	}
+	c.device++
+	if len(res.Layers) > 0 {
+		c.matrix++
+	}
+	t.Logf("bit-exact: %d layers, %d sub-arrays, %d instructions, %d segment(s), %d host op(s)", len(res.Layers), res.Subarrays, len(res.Prog.Code), res.Segments, res.HostOps)
+}
+
+// log prints the split of the n models (the line docs/RESULTS.md quotes).
+func (c *corpusTally) log(t *testing.T, n int) {
+	t.Logf("corpus: %d models: %d bit-exact with device layers (%d of them with matrix layers), %d host only (no device computation to compare), %d skipped or failed",
+		n, c.device, c.matrix, c.host, n-c.device-c.host)
+}
+
 // TestCorpus compiles every corpus model the frontend imports (the
 // corpus-skip rule: a model the frontend rejects is skipped with its
 // reason) and checks the simulator against the quantized interpreter bit for
@@ -120,6 +148,8 @@ func TestCorpus(t *testing.T) {
 		t.Skip("no corpus models with test data")
 	}
 	root := corpusDir(t)
+	var tally corpusTally
+	defer tally.log(t, len(cases))
 	for _, path := range cases {
 		rel, _ := filepath.Rel(root, path)
 		t.Run(rel, func(t *testing.T) {
@@ -150,7 +180,7 @@ func TestCorpus(t *testing.T) {
 			}
 			tgt := fitTarget(t, g)
 			res, run := compileAndCheck(t, g, tgt, in)
-			t.Logf("bit-exact: %d layers, %d sub-arrays, %d instructions, %d segment(s), %d host op(s)", len(res.Layers), res.Subarrays, len(res.Prog.Code), res.Segments, res.HostOps)
+			tally.add(t, res)
 			if tgt.Name != target.Default().Name {
 				logCosine(t, float, in, run.Outputs)
 			}
@@ -175,6 +205,8 @@ func TestCorpusRandomInputs(t *testing.T) {
 		return nil
 	})
 	sort.Strings(paths)
+	var tally corpusTally
+	defer tally.log(t, len(paths))
 	for _, path := range paths {
 		rel, _ := filepath.Rel(root, path)
 		t.Run(rel, func(t *testing.T) {
@@ -207,7 +239,7 @@ func TestCorpusRandomInputs(t *testing.T) {
 			}
 			tgt := fitTarget(t, g)
 			res, run := compileAndCheck(t, g, tgt, in)
-			t.Logf("bit-exact: %d layers, %d sub-arrays, %d instructions, %d segment(s), %d host op(s)", len(res.Layers), res.Subarrays, len(res.Prog.Code), res.Segments, res.HostOps)
+			tally.add(t, res)
 			if tgt.Name != target.Default().Name {
 				logCosine(t, float, in, run.Outputs)
 			}

@@ -43,9 +43,11 @@ func TestCompileAndVerify(t *testing.T) {
 	if g.Stage != ir.StageMapped || res.Layers[0].Replicas < 2 || len(res.Binary) == 0 || res.Target == nil {
 		t.Fatalf("stage %s, conv1 replicas %d, %d bytes", g.Stage, res.Layers[0].Replicas, len(res.Binary))
 	}
+	// One segment whose output port holds the 10 logits: 10 values, each
+	// counted once (the model output is that port dequantized).
 	v, err := Verify(g, res, ramp())
-	if err != nil || v.Values == 0 || v.DeviceSegments != 1 {
-		t.Fatalf("verify: %+v, %v", v, err)
+	if err != nil || v.Values != 10 || v.DeviceSegments != 1 {
+		t.Fatalf("verify: %+v, %v; want 10 values, 1 device segment", v, err)
 	}
 	for _, w := range res.Prog.Weights {
 		w.Bits[0] ^= 1

@@ -167,6 +167,7 @@ func validProgram() *Program {
 		NewInstr(OpVst, 0, 0, 100, 1),
 		NewInstr(OpHalt),
 	}
+	p.Code[2].Src = 0 // the bmac: fc declares MACs, so it needs one (Validate)
 	return p
 }
 
@@ -198,6 +199,7 @@ func TestValidateErrors(t *testing.T) {
 		{"unbound", func(p *Program) { p.TargetFingerprint = [32]byte{} }, "not bound to a target"},
 		{"bad source index", func(p *Program) { p.Code[1].Src = 3 }, "code[1] (wrp): source index 3 out of range"},
 		{"negative MACs", func(p *Program) { p.Sources[0].MACs = -5 }, "sources[0] (fc): declared MACs -5 is negative"},
+		{"declared MACs without a row AND", func(p *Program) { p.Code[2].Src = -1 }, "sources[0] (fc): declares 32 MACs per inference but has no bmac, gbmac or and instruction"},
 		{"patch overflow", func(p *Program) { p.Code[0].Args[1] = 1 }, "code[0] (pld): patch columns [1, 33) beyond 32 columns"},
 		{"buffer overflow", func(p *Program) { p.Code[0].Args[3] = 1000 }, "code[0] (pld): activation buffer address 1000 (+32) outside 1024 words"},
 		{"setvl zero", func(p *Program) { p.Code[3].Args[1] = 0 }, "code[3] (setvl): vector length 0 outside 1..8"},
@@ -280,6 +282,7 @@ func TestValidateLoopWrites(t *testing.T) {
 		NewInstr(OpDbnz, 1, 1),
 		NewInstr(OpHalt),
 	}
+	p.Code[1].Src = 0
 	if err := Validate(p, testArch()); err != nil {
 		t.Fatalf("loop that writes the row before the next read: %v", err)
 	}

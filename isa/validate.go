@@ -92,11 +92,7 @@ func (v *validator) run() {
 		v.addf("target %q: architecture description is incomplete (%+v)", a.Name, a)
 		return
 	}
-	for i, s := range p.Sources {
-		if s.MACs < 0 {
-			v.addf("sources[%d] (%s): declared MACs %d is negative (0 = not declared)", i, s.Layer, s.MACs)
-		}
-	}
+	v.checkDeclaredMACs()
 	var zero [32]byte
 	switch {
 	case p.TargetFingerprint == zero:
@@ -118,6 +114,35 @@ func (v *validator) run() {
 	v.checkSymbols()
 	v.checkStreams()
 	v.checkCode()
+}
+
+// checkDeclaredMACs checks the declared workloads (Source.MACs): not
+// negative, and a source that declares MACs has at least one instruction
+// that can multiply (bmac, gbmac or and). That is the static half of the
+// bound of docs/ISA.md §5; loops make the executed count known only at run
+// time, so the simulator checks the rest at the end of every run.
+func (v *validator) checkDeclaredMACs() {
+	p := v.p
+	var mult []bool
+	for i, s := range p.Sources {
+		if s.MACs < 0 {
+			v.addf("sources[%d] (%s): declared MACs %d is negative (0 = not declared)", i, s.Layer, s.MACs)
+		}
+		if s.MACs <= 0 {
+			continue
+		}
+		if mult == nil {
+			mult = make([]bool, len(p.Sources))
+			for _, in := range p.Code {
+				if (in.Op == OpBmac || in.Op == OpGbmac || in.Op == OpAnd) && in.Src >= 0 && int(in.Src) < len(mult) {
+					mult[in.Src] = true
+				}
+			}
+		}
+		if !mult[i] {
+			v.addf("sources[%d] (%s): declares %d MACs per inference but has no bmac, gbmac or and instruction (a declared count must not exceed what the source's instructions can do, docs/ISA.md §5)", i, s.Layer, s.MACs)
+		}
+	}
 }
 
 // checkStreams checks the streams section (format v1.5): at most one

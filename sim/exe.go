@@ -75,6 +75,9 @@ type Executable struct {
 	saDyn   []bool // pc is a register-addressed sub-array instruction: charged at run time
 	pairs   []srcSA
 	pairIdx map[srcSA]int32
+	// declared-MACs bound (macbound.go)
+	macTerms []macTerm
+	declares bool // some source declares MACs
 	// controller of each instruction (controllers.go)
 	ctlOf      []int32
 	sharedCode bool
@@ -107,6 +110,7 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 	e.prepareReg()
 	e.prepareRow()
 	e.prepareGbmacRuns()
+	e.prepareMACBound()
 	e.cmem = make([]int32, arch.ConstWords)
 	for _, c := range prog.Consts {
 		copy(e.cmem[c.Addr:], c.Data)

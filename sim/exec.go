@@ -46,6 +46,9 @@ func (m *Machine) Run() (*RunStats, error) {
 			m.flushMACs(sa, a)
 		}
 	}
+	if err == nil {
+		err = m.exe.checkDeclaredMACs(st)
+	}
 	return st, err
 }
 

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/pimc-dev/pimc/isa"
@@ -50,7 +52,11 @@ func TestDeclaredMACs(t *testing.T) {
 	}
 	rep := blockReport(t, func(p *isa.Program) {
 		p.Sources[1].MACs = 12345 // "conv"
+		// A declared source needs an instruction that can multiply
+		// (isa.Validate): a copy of a conv bmac after the last halt.
 		p.Sources = append(p.Sources, isa.Source{Layer: "idle", MACs: 999})
+		p.Code = append(p.Code, firstOp(t, p, isa.OpBmac))
+		p.Code[len(p.Code)-1].Src = int32(len(p.Sources) - 1)
 	})
 	want := base.MACs - base.Sources[conv].MACs + 12345
 	checkNear(t, "MACs", rep.MACs, want)
@@ -72,5 +78,90 @@ func TestDeclaredMACs(t *testing.T) {
 				t.Errorf("%s: %g MACs (%s), want %g counted", s.Layer, s.MACs, s.MACsSource, w)
 			}
 		}
+	}
+}
+
+// firstOp returns a copy of the first instruction of p with opcode op.
+func firstOp(t *testing.T, p *isa.Program, op isa.Opcode) isa.Instr {
+	t.Helper()
+	for _, in := range p.Code {
+		if in.Op == op {
+			return in
+		}
+	}
+	t.Fatalf("no %v in the program", op)
+	return isa.Instr{}
+}
+
+// TestDeclaredMACsBound: a source may declare at most what its executed row
+// ANDs can do (cols MACs per bmac, gbmac member or and, per image): the
+// bound itself runs, one more is refused at the end of the run with a
+// *MACBoundError naming the source, and a declaring source without any
+// instruction that can multiply is refused by the loader (isa.Validate).
+func TestDeclaredMACsBound(t *testing.T) {
+	prog, ins, _ := isaProgram(t, "block.pasm")
+	conv := -1
+	for i, s := range prog.Sources {
+		if s.Layer == "conv" {
+			conv = i
+		}
+	}
+	m, err := Load(prog, target.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, v := range ins {
+		if err := m.WriteInputRaw(n, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := m.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ands int64
+	for pc, in := range prog.Code {
+		switch {
+		case in.Src != int32(conv):
+		case in.Op == isa.OpBmac || in.Op == isa.OpAnd:
+			ands += st.PC[pc].Count
+		case in.Op == isa.OpGbmac:
+			ands += st.PC[pc].Count * in.Args[1]
+		}
+	}
+	bound := ands * int64(target.Default().Arch().Cols)
+	if ands == 0 {
+		t.Fatal("block.pasm: the conv source executed no row AND")
+	}
+	run := func(declared int64) error {
+		p := *prog
+		p.Sources = append([]isa.Source(nil), prog.Sources...)
+		p.Sources[conv].MACs = declared
+		m, err := Load(&p, target.Default())
+		if err != nil {
+			return err
+		}
+		for n, v := range ins {
+			if err := m.WriteInputRaw(n, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err = m.Run()
+		return err
+	}
+	if err := run(bound); err != nil {
+		t.Fatalf("declared = bound %d: %v", bound, err)
+	}
+	err = run(bound + 1)
+	var be *MACBoundError
+	if !errors.As(err, &be) || be.Source != conv || be.ANDs != ands || !strings.Contains(err.Error(), "sources[1] (conv") {
+		t.Fatalf("declared = bound+1: got %v, want a MACBoundError naming sources[%d] (conv) with %d ANDs", err, conv, ands)
+	}
+	// No instruction that can multiply: refused when loading.
+	p := *prog
+	p.Sources = append(append([]isa.Source(nil), prog.Sources...), isa.Source{Layer: "fake", MACs: 1})
+	_, err = Load(&p, target.Default())
+	if err == nil || !strings.Contains(err.Error(), "(fake): declares 1 MACs per inference but has no bmac, gbmac or and instruction") {
+		t.Fatalf("a declaring source without a multiplying instruction: got %v", err)
 	}
 }

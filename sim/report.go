@@ -46,7 +46,9 @@ import (
 //     dot product in the same accumulator is under-counted, and compiled
 //     fully connected layers can be over-counted (trained LeNet-5 at W8A8:
 //     fc2 18732 counted vs 84 x 120 = 10080, fc3 2230 vs 840), hence the
-//     declared count. BitOps counts the 1-bit AND-accumulates: cols per
+//     declared count. A declared count is bounded by the source's executed
+//     row ANDs x cols (macbound.go): a run that declares more is refused.
+//     BitOps counts the 1-bit AND-accumulates: cols per
 //     bmac.
 //   - GOPS = 2 x MACs / latency; TOPS/W = 2 x MACs / energy; FPS = 1 / frame
 //     latency; average power = energy / latency.

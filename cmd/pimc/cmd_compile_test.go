@@ -20,7 +20,7 @@ func TestCompileCLI(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s%s", code, out, errs)
 	}
-	for _, want := range []string{"3 matrix layers", "sub-arrays", "weight rows", "instructions", "verify: bit-exact (20 values)", `"Convolution28"`} {
+	for _, want := range []string{"3 matrix layers", "sub-arrays", "weight rows", "instructions", "verify: bit-exact (10 values)", `"Convolution28"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

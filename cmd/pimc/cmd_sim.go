@@ -87,7 +87,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	}
 	results, rep, err := exe.RunBatch(batch, sim.BatchOptions{Parallel: *jobs, MaxSteps: *maxSteps})
 	if err != nil {
-		return fail(err)
+		return fail(fmt.Errorf("%s: %w", pos[0], err))
 	}
 	if !*quiet {
 		if err := rep.WriteTable(report); err != nil {
@@ -143,7 +143,7 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 	}
 	outs, rep, err := model.RunBatch(batch, sim.BatchOptions{Parallel: f.jobs, MaxSteps: f.maxSteps})
 	if err != nil {
-		return fail(err)
+		return fail(fmt.Errorf("%s: %w", path, err))
 	}
 	report := reportTo(stdout, stderr, f.report, f.trace)
 	if !f.quiet {
