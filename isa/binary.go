@@ -13,7 +13,7 @@ import (
 const (
 	Magic        = "PIMB\x00\r\n\x1a"
 	FormatMajor  = 1
-	FormatMinor  = 5 // highest minor version read; files with no optional section are written as 1.0
+	FormatMinor  = 6 // highest minor version read; files with no optional section are written as 1.0
 	headerSize   = 56
 	sectionEntry = 24
 )
@@ -194,6 +194,9 @@ func EncodeBinary(p *Program) ([]byte, error) {
 	if len(p.Streams) > 0 || usesV15(p.Code) {
 		minor = 5
 	}
+	if usesV16(p.Code) {
+		minor = 6
+	}
 
 	// Header, table, data.
 	n := len(secs)
@@ -282,6 +285,16 @@ func EncodedSize(p *Program) int64 {
 func usesV15(code []Instr) bool {
 	for _, in := range code {
 		if in.Op.SinceV15() {
+			return true
+		}
+	}
+	return false
+}
+
+// usesV16 reports whether code has an instruction added in ISA v1.6.
+func usesV16(code []Instr) bool {
+	for _, in := range code {
+		if in.Op.SinceV16() {
 			return true
 		}
 	}

@@ -43,6 +43,10 @@ const (
 	OpBfill Opcode = 0x24
 	OpPzero Opcode = 0x25
 	OpPld   Opcode = 0x26
+	// Off-chip memory (v1.6): words between the DRAM and the activation
+	// buffer, over the controller's buffer port and the DRAM channel.
+	OpDload  Opcode = 0x27
+	OpDstore Opcode = 0x28
 )
 
 // Sub-array instructions (units write, sense, count, shadd of one sub-array).
@@ -93,9 +97,10 @@ const (
 	UnitCount                  // bit-counter of a sub-array
 	UnitShadd                  // shift-add accumulator of a sub-array
 	UnitDPU                    // digital processing unit
+	UnitDRAM                   // the off-chip memory channel (v1.6)
 )
 
-var unitNames = []string{"ctrl", "buf", "write", "sense", "count", "shadd", "dpu"}
+var unitNames = []string{"ctrl", "buf", "write", "sense", "count", "shadd", "dpu", "dram"}
 
 // String lists the units of a set, joined by '+'.
 func (u Unit) String() string {
@@ -199,6 +204,10 @@ var opTable = map[Opcode]*OpInfo{
 	OpBfill: {"bfill", []Field{reg("rdst"), reg("rlen"), reg("rval")}, UnitBuf},
 	OpPzero: {"pzero", []Field{preg("p")}, UnitBuf},
 	OpPld:   {"pld", []Field{preg("p"), uimm("off", 12), base("ra"), simm("imm", 24), uimm("len", 12)}, UnitBuf},
+	// v1.6: dload copies r[len] words DRAM[r[src]..] -> ABUF[r[dst]..],
+	// dstore ABUF[r[src]..] -> DRAM[r[dst]..].
+	OpDload:  {"dload", []Field{reg("rdst"), reg("rsrc"), reg("rlen")}, UnitBuf | UnitDRAM},
+	OpDstore: {"dstore", []Field{reg("rdst"), reg("rsrc"), reg("rlen")}, UnitBuf | UnitDRAM},
 
 	OpWrp:    {"wrp", []Field{base("ra"), uimm("sa", 14), base("rb"), uimm("row", 10), preg("p"), uimm("bit", 5)}, UnitWrite},
 	OpRdrow:  {"rdrow", []Field{base("ra"), uimm("sa", 14), base("rb"), uimm("row", 10)}, UnitSense},
@@ -257,6 +266,15 @@ func (op Opcode) IsGroup() bool { return op == OpGwrp || op == OpGbmac || op == 
 // instructions): a program using one is written as format 1.5, so an older
 // reader refuses it by its version instead of by an unknown opcode.
 func (op Opcode) SinceV15() bool { return op.IsGroup() || op == OpTsig || op == OpTwait }
+
+// IsDRAM reports whether op moves words to or from the off-chip memory
+// (dload, dstore).
+func (op Opcode) IsDRAM() bool { return op == OpDload || op == OpDstore }
+
+// SinceV16 reports whether op was added in ISA v1.6 (dload, dstore): a
+// program using one is written as format 1.6, so an older reader refuses
+// it by its version.
+func (op Opcode) SinceV16() bool { return op.IsDRAM() }
 
 // Info returns the description of op, or nil if op is not defined.
 func (op Opcode) Info() *OpInfo { return opTable[op] }

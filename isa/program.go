@@ -195,6 +195,10 @@ type Arch struct {
 	Controllers    int
 	GroupSubarrays int
 	Tokens         int
+	// DRAMWords is the off-chip memory in words (v1.6, the target's dram
+	// section); 0: none, and dload/dstore are refused. Not part of the
+	// fingerprint: a program that moves no DRAM words runs on any DRAM.
+	DRAMWords int
 }
 
 // NumControllers is the number of controllers (streams) of the machine:

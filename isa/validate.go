@@ -442,6 +442,10 @@ func (v *validator) checkCode() {
 		switch in.Op {
 		case OpHalt:
 			halt = true
+		case OpDload, OpDstore:
+			if a.DRAMWords == 0 {
+				v.addf("%s: needs a target with a dram section (off-chip memory)", where)
+			}
 		case OpTsig, OpTwait:
 			if x[0] >= int64(a.Tokens) {
 				v.addf("%s: token %d out of range (target has %d)%s", where, x[0], a.Tokens, serialNote(a))

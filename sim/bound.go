@@ -515,6 +515,9 @@ func (s *Summary) reportResources(rep *Report, n float64) {
 	rep.Resources = []ResourceUse{}
 	rep.ResourceCounts = map[string]int{}
 	for k, c := range s.e.shared.n {
+		if ResourceKind(k) == ResDRAM && (c == 0 || s.sharedWork[s.e.shared.id(ResDRAM, 0)] == 0) {
+			continue // listed when a transfer used it: reports of programs without are unchanged
+		}
 		rep.ResourceCounts[ResourceKind(k).String()] = c
 	}
 	for r, w := range s.sharedWork {

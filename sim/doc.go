@@ -20,6 +20,9 @@
 //     stream; a program with several streams runs each on its own
 //     controller, in timing order, with the controllers' state swapped in
 //     and out of the Machine (streams.go).
+//   - ISA v1.6: dload and dstore move words between ABUF and the off-chip
+//     memory (dram.go: paged contents, one channel shared by every
+//     controller, its time and energy reported as their own component).
 //   - BuildReport turns the RunStats of a batch into a Report (JSON and a
 //     human table). RunBatch runs a batch in sequence or on goroutines, one
 //     Machine each, with identical, deterministic results.

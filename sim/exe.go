@@ -189,6 +189,9 @@ type costTable struct {
 	lat   [numKinds]int64
 	fj    [numKinds]float64
 	port  int64 // buffer port width, words per access
+	// dramWordFS is the time of one word at the DRAM's bandwidth, in
+	// femtoseconds (12.8 GB/s: 312.5 ps a word); 0 without DRAM.
+	dramWordFS int64
 }
 
 // kind indexes the cost table in the simulator; the order is target.OpKinds.
@@ -209,5 +212,6 @@ func newCostTable(t *target.Target) costTable {
 	}
 	c.cycle = max(ps(t.CycleNS()), 1)
 	c.port = max(t.Geometry.BufferPortWords.Value, 1)
+	c.dramWordFS = int64(math.Round(t.DRAMWordNS() * 1e6))
 	return c
 }

@@ -348,6 +348,14 @@ func (m *Machine) exec(st *RunStats) error {
 			m.chargePort(pc, port, dur)
 			tm.bufFree = d + dur
 			lastEnd = max(lastEnd, tm.bufFree)
+		case isa.OpDload, isa.OpDstore: // dram.go
+			d = max(d, tm.bufFree, tm.regReady[x[0]], tm.regReady[x[1]], tm.regReady[x[2]])
+			end, f := m.dramTransfer(pc, steps, st, x, d)
+			if f != nil {
+				return f
+			}
+			tm.bufFree = end
+			lastEnd = max(lastEnd, end)
 		case isa.OpPzero:
 			clear(m.patch[x[0]])
 			m.pext[x[0]] = 0

@@ -25,12 +25,23 @@ func fuzzProgram(data []byte, tgt *target.Target) *isa.Program {
 			p.Weights = append(p.Weights, isa.WeightRow{Subarray: uint32(s), Row: uint32(row), Bits: bits, Src: -1})
 		}
 	}
-	ops := isa.Opcodes()
+	// The opcodes up to v1.5 are picked by the first byte as before (the
+	// corpus's programs stay what they were); the unused last byte makes
+	// one instruction in 32 a DRAM transfer (v1.6) on a target with DRAM.
+	var ops []isa.Opcode
+	for _, op := range isa.Opcodes() {
+		if !op.SinceV16() {
+			ops = append(ops, op)
+		}
+	}
 	orig := data
 	for len(data) >= 9 && len(p.Code) < 64 {
 		b := data[:9]
 		data = data[9:]
 		op := ops[int(b[0])%len(ops)]
+		if b[8]%32 == 0 && a.DRAMWords > 0 {
+			op = []isa.Opcode{isa.OpDload, isa.OpDstore}[b[8]/32%2]
+		}
 		info := op.Info()
 		args := make([]int64, len(info.Fields))
 		r := rand.New(rand.NewPCG(uint64(b[1])|uint64(b[2])<<8|uint64(b[3])<<16, uint64(b[4])|uint64(b[5])<<8|uint64(b[6])<<16|uint64(b[7])<<24))

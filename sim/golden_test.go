@@ -56,8 +56,19 @@ func newGoldenStats(st *RunStats) goldenStats {
 			g.PC = append(g.PC, fmt.Sprint(pc, p.Count, p.TimePS))
 		}
 	}
+	// The counts of the kinds added in v1.6 (dram_read, dram_write) are
+	// printed only when a run has some, so the goldens of programs
+	// without DRAM transfers keep their form.
+	k := int(target.OpSync) + 1
 	for s := range st.Dyn {
-		g.Sources = append(g.Sources, fmt.Sprint(s, st.Dyn[s], st.MACs[s]))
+		for j := k; j < numKinds; j++ {
+			if st.Dyn[s][j] != 0 {
+				k = numKinds
+			}
+		}
+	}
+	for s := range st.Dyn {
+		g.Sources = append(g.Sources, fmt.Sprint(s, st.Dyn[s][:k], st.MACs[s]))
 	}
 	return g
 }
@@ -73,7 +84,7 @@ type goldenCase struct {
 func goldenCases(t *testing.T) []goldenCase {
 	var cases []goldenCase
 	def := target.Default()
-	for _, name := range []string{"dot", "conv", "relu_layer", "block", "edges"} {
+	for _, name := range []string{"dot", "conv", "relu_layer", "block", "edges", "dram"} {
 		prog, ins, _ := isaProgram(t, name+".pasm")
 		cases = append(cases, goldenCase{"isa-" + name, prog, def, []map[string][]int64{ins}})
 	}

@@ -84,6 +84,10 @@ type Machine struct {
 	stats    *RunStats
 	ran      bool
 	frames   int // frames of the next run (frames.go)
+	// the off-chip memory (dram.go): nil when the target has none;
+	// dramFree is when its channel is free (shared by every controller)
+	dram     *dramMem
+	dramFree int64
 }
 
 // subarray is the state of one computational sub-array: its cells (rows
@@ -166,6 +170,10 @@ func (e *Executable) NewMachine() *Machine {
 	m.regOps = make([]sbmac, e.maxRun)
 	m.regReady = make([]int64, e.maxRun)
 	m.regCache = make([]regCache, e.regHeads)
+	if n := int64(a.DRAMWords); n > 0 {
+		pages := int((n + 1<<dramPageBits - 1) >> dramPageBits)
+		m.dram = &dramMem{data: make([][]int32, pages), writer: make([][]uint16, pages)}
+	}
 	m.streamSetup()
 	m.Reset()
 	return m
@@ -211,6 +219,10 @@ func (m *Machine) Reset() {
 		m.sas[s].reset(m.exe, s)
 	}
 	m.tm = timing{}
+	if m.dram != nil {
+		m.dram.reset()
+	}
+	m.dramFree = 0
 	m.win.reset()
 	m.tokens.reset(a.Tokens)
 	m.streamReset()

@@ -52,6 +52,9 @@ import (
 //     bmac.
 //   - GOPS = 2 x MACs / latency; TOPS/W = 2 x MACs / energy; FPS = 1 / frame
 //     latency; average power = energy / latency.
+//   - DRAM (ISA v1.6, dram.go): dram_read/dram_write per word moved;
+//     Phase.DRAMNS is the time the channel was busy (latency + words at the
+//     bandwidth, per transfer), DRAMWords the words moved.
 //   - Not costed: the host writing inputs into ABUF and reading outputs, and
 //     a compiled model's host ops (they run on the host, pimrt).
 //   - Utilization: sub-arrays touched / sub-arrays of the target, and their
@@ -186,6 +189,12 @@ type Phase struct {
 	Energy          Energy           `json:"energy_pj"`
 	AvgPowerMW      float64          `json:"avg_power_mw"`
 	Ops             map[string]int64 `json:"ops,omitempty"` // operation counts by cost entry (words, lanes, rows, ops, instrs)
+	// DRAMWords are the words moved to and from the off-chip memory
+	// (dload, dstore; ISA v1.6) and DRAMNS the time its channel was busy
+	// with them (access latency + words at its bandwidth, dram.go);
+	// omitted when 0.
+	DRAMWords float64 `json:"dram_words,omitempty"`
+	DRAMNS    float64 `json:"dram_ns,omitempty"`
 }
 
 // Energy is an energy split by component, pJ.
@@ -201,8 +210,11 @@ type Energy struct {
 	// Interconnect is the parallel engine's row broadcasts, inter-bank
 	// links and token signals (row_broadcast, link, sync); omitted when 0.
 	Interconnect float64 `json:"interconnect,omitempty"`
-	Leakage      float64 `json:"leakage"`
-	Total        float64 `json:"total"`
+	// DRAM is the off-chip memory's energy (dram_read, dram_write: the
+	// words moved x word bits x energy per bit); omitted when 0.
+	DRAM    float64 `json:"dram,omitempty"`
+	Leakage float64 `json:"leakage"`
+	Total   float64 `json:"total"`
 }
 
 // AreaItem is one component of the chip area.
@@ -295,8 +307,9 @@ func (c *costTable) energyOf(ops *[numKinds]int64) Energy {
 		// the parallel engine's wires: group broadcasts, inter-bank links,
 		// token signals (0 on the serial machine)
 		Interconnect: pj(target.OpRowBroadcast) + pj(target.OpLink) + pj(target.OpSync),
+		DRAM:         pj(target.OpDRAMRead) + pj(target.OpDRAMWrite),
 	}
-	en.Total = en.Sense + en.Write + en.Popcount + en.ShiftAdd + en.AccTransfer + en.DPU + en.Buffer + en.Controller + en.Interconnect
+	en.Total = en.Sense + en.Write + en.Popcount + en.ShiftAdd + en.AccTransfer + en.DPU + en.Buffer + en.Controller + en.Interconnect + en.DRAM
 	return en
 }
 
@@ -307,7 +320,7 @@ func addLeakage(en *Energy, t *target.Target, ns float64) {
 }
 
 func (en *Energy) scale(f float64) {
-	for _, p := range []*float64{&en.Sense, &en.Write, &en.Popcount, &en.ShiftAdd, &en.AccTransfer, &en.DPU, &en.Buffer, &en.Controller, &en.Interconnect, &en.Leakage, &en.Total} {
+	for _, p := range []*float64{&en.Sense, &en.Write, &en.Popcount, &en.ShiftAdd, &en.AccTransfer, &en.DPU, &en.Buffer, &en.Controller, &en.Interconnect, &en.DRAM, &en.Leakage, &en.Total} {
 		*p *= f
 	}
 }
@@ -322,6 +335,7 @@ func (en *Energy) add(o Energy) {
 	en.Buffer += o.Buffer
 	en.Controller += o.Controller
 	en.Interconnect += o.Interconnect
+	en.DRAM += o.DRAM
 	en.Leakage += o.Leakage
 	en.Total += o.Total
 }
@@ -369,6 +383,15 @@ func (e *Executable) phaseOf(st *RunStats, bySrc [][numKinds]int64) Phase {
 		Instructions: float64(st.Steps),
 		Energy:       e.cost.energyOf(&ops),
 		Ops:          opsMap(&ops),
+		DRAMWords:    float64(ops[target.OpDRAMRead] + ops[target.OpDRAMWrite]),
+	}
+	if e.Target.HasDRAM() {
+		id, R := e.shared.id(ResDRAM, 0), e.shared.total
+		var w int64
+		for src := range len(st.Work) / R {
+			w += st.Work[src*R+id]
+		}
+		ph.DRAMNS = float64(w) / 1000
 	}
 	addLeakage(&ph.Energy, e.Target, ns)
 	if ns > 0 {
@@ -390,6 +413,8 @@ func (ph Phase) share(n int) Phase {
 	ph.CriticalPathNS *= f
 	ph.PipelineBoundNS *= f
 	ph.Instructions *= f
+	ph.DRAMWords *= f
+	ph.DRAMNS *= f
 	ph.Energy.scale(f)
 	ph.Ops = nil
 	return ph
@@ -634,6 +659,10 @@ func (s *Summary) Report() *Report {
 		PipelineBoundNS: float64(s.pipePS) / 1000,
 		Energy:          c.energyOf(&batchOps),
 		Ops:             opsMap(&batchOps),
+		DRAMWords:       float64(batchOps[target.OpDRAMRead] + batchOps[target.OpDRAMWrite]),
+	}
+	if t.HasDRAM() {
+		rep.Batch.DRAMNS = float64(s.sharedWork[e.shared.id(ResDRAM, 0)]) / 1000
 	}
 	addLeakage(&rep.Batch.Energy, t, ns)
 	if ns > 0 {
@@ -648,6 +677,8 @@ func (s *Summary) Report() *Report {
 		DeviceBoundNS:   rep.Batch.DeviceBoundNS / n,
 		CriticalPathNS:  rep.Batch.CriticalPathNS / n,
 		PipelineBoundNS: rep.Batch.PipelineBoundNS / n,
+		DRAMWords:       rep.Batch.DRAMWords / n,
+		DRAMNS:          rep.Batch.DRAMNS / n,
 		Energy:          rep.Batch.Energy,
 		AvgPowerMW:      rep.Batch.AvgPowerMW,
 	}

@@ -45,6 +45,7 @@ const (
 	ResDPU                       // a controller's DPU
 	ResPort                      // an activation-buffer port
 	ResLink                      // an inter-bank link
+	ResDRAM                      // the off-chip memory channel (dram.go)
 	ResArray                     // a sub-array's cell array (row writes, senses, row reads)
 	ResCount                     // a sub-array's bit-counter
 	ResShadd                     // a sub-array's shift-add unit (and accumulator transfers)
@@ -54,7 +55,7 @@ const (
 // numShared is the number of shared (non-sub-array) resource kinds.
 const numShared = int(ResArray)
 
-var resKindNames = [numResKinds]string{"issue", "DPU", "buffer port", "link", "array", "count", "shift-add"}
+var resKindNames = [numResKinds]string{"issue", "DPU", "buffer port", "link", "DRAM", "array", "count", "shift-add"}
 
 func (k ResourceKind) String() string {
 	if int(k) < len(resKindNames) {
@@ -98,9 +99,9 @@ type sharedRes struct {
 	total   int
 }
 
-func newSharedRes(controllers, ports, links int) sharedRes {
+func newSharedRes(controllers, ports, links, drams int) sharedRes {
 	var s sharedRes
-	for k, n := range [numShared]int{controllers, controllers, ports, links} {
+	for k, n := range [numShared]int{controllers, controllers, ports, links, drams} {
 		s.base[k], s.n[k] = s.total, n
 		s.total += n
 	}
@@ -115,7 +116,11 @@ func sharedOf(tgt *target.Target) sharedRes {
 	if p := tgt.Parallel; p != nil {
 		ports, links = int(max(p.BufferPorts.Value, 1)), int(tgt.Geometry.Banks.Value)
 	}
-	return newSharedRes(int(max(tgt.Controllers(), 1)), ports, links)
+	drams := 0
+	if tgt.HasDRAM() {
+		drams = 1 // one channel (dram.go)
+	}
+	return newSharedRes(int(max(tgt.Controllers(), 1)), ports, links, drams)
 }
 
 // issueWidth is the instructions a controller of tgt issues per clock.

@@ -291,6 +291,11 @@ func (m *Machine) link(pc int, st *RunStats, d int64) int64 {
 				words = int64(m.vl)
 			}
 		}
+	case isa.OpDload, isa.OpDstore: // the buffer side of a DRAM transfer
+		ports := int64(len(m.ports))
+		if bank = int64(m.port) * int64(max(a.Banks, 1)) / ports; !m.bankLocal(c, bank) {
+			words = max(int64(m.regs[x[2]]), 0)
+		}
 	default:
 		ops, n, _ := e.cost.saOperands(in)
 		for _, o := range ops[:n] {

@@ -45,6 +45,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(tw, "  instructions\t%.0f\n", p.Instructions)
 	fmt.Fprintf(tw, "  energy\t%s\n", FormatPJ(p.Energy.Total))
+	if p.DRAMWords > 0 { // off-chip transfers (ISA v1.6, dram.go)
+		fmt.Fprintf(tw, "  DRAM\t%.0f words moved, channel busy %s (%.1f%% of the latency), %s\n", p.DRAMWords,
+			FormatNS(p.DRAMNS), pct(p.DRAMNS, p.LatencyNS), FormatPJ(p.Energy.DRAM))
+	}
 	fmt.Fprintf(tw, "  average power\t%.4g mW\n", p.AvgPowerMW)
 	fmt.Fprintf(tw, "  throughput\t%s FPS\n", FormatFPS(r.FPS))
 	if r.SingleImageNS > 0 { // runs of several frames (steady.go)
@@ -84,6 +88,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 			name string
 			pj   float64
 		}{"interconnect", e.Interconnect}, items[len(items)-1])
+	}
+	if e.DRAM != 0 { // the off-chip memory (ISA v1.6)
+		items = append(items[:len(items)-1], struct {
+			name string
+			pj   float64
+		}{"DRAM", e.DRAM}, items[len(items)-1])
 	}
 	for _, it := range items {
 		fmt.Fprintf(tw, "  %s\t%s\t%5.1f%%\t\n", it.name, FormatPJ(it.pj), pct(it.pj, e.Total))
@@ -129,6 +139,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 func writeUtilisation(w io.Writer, res []ResourceUse, counts map[string]int) {
 	for _, k := range []struct{ kind, name, what string }{
 		{"issue", "controllers", "issue busy"}, {"DPU", "DPUs", "busy"}, {"buffer port", "buffer ports", "busy"}, {"link", "links", "busy"},
+		{"DRAM", "DRAM channel", "busy"}, // listed when a transfer used it (ISA v1.6)
 	} {
 		n := counts[k.kind]
 		var sum float64

@@ -7,7 +7,8 @@
 // docs/PAPER.md §4 plus the optional parallel section (controllers, group
 // instructions, tokens: docs/PARALLEL.md §3), and sot-mram-45nm-serial is
 // the same machine without that section, the default of ISA v1.0-v1.4
-// with its fingerprint.
+// with its fingerprint. The optional dram section (ISA v1.6, dram.go) is the
+// off-chip memory: capacity, bandwidth, access latency and energy per bit.
 //
 // One validated description drives both the compiler and the simulator
 // (Target.Arch gives the ISA-visible part, Target.Cost the normalised cost

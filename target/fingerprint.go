@@ -53,6 +53,11 @@ func (t *Target) CostFingerprint() [32]byte {
 	if p := t.Parallel; p != nil {
 		fmt.Fprintf(&b, "issue_width=%d\nbuffer_ports=%d\n", p.IssueWidth.Value, p.BufferPorts.Value)
 	}
+	// The off-chip memory (dram.go), only when present: its size and its
+	// bandwidth; latency and energy are the dram_* entries below.
+	if t.DRAM != nil {
+		fmt.Fprintf(&b, "dram_words=%d\ndram_word_ns=%s\n", t.DRAMWords(), f(t.DRAMWordNS()))
+	}
 	for _, k := range OpKinds() {
 		if !t.HasOp(k) {
 			continue // an optional entry the description omits
@@ -85,6 +90,7 @@ func (t *Target) Arch() isa.Arch {
 		ActWordBits:     int(g.ActWordBits.Value),
 		ConstWords:      int(g.ConstWords.Value),
 		Banks:           int(g.Banks.Value),
+		DRAMWords:       int(t.DRAMWords()),
 	}
 	if p := t.Parallel; p != nil {
 		a.Controllers = int(p.Controllers.Value)

@@ -360,12 +360,13 @@ func (t *Target) validate() []string {
 		}
 	}
 	probs = append(probs, t.validateParallel()...)
+	probs = append(probs, t.validateDRAM()...)
 	cols := g.Cols.Value
 	for _, k := range OpKinds() {
 		spec := opSpecs[k]
 		var energy Quantity
-		if !t.HasOp(k) {
-			continue // optional, checked by validateParallel
+		if !t.HasOp(k) || spec.dram {
+			continue // optional, checked by validateParallel; dram: validateDRAM
 		}
 		if k == OpIssue {
 			energy = t.Ops.Issue.Energy

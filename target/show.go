@@ -66,6 +66,8 @@ func (t *Target) normalised(path string, q Quantity) string {
 		if a, err := areaUM2(q, t.Technology.Value); err == nil {
 			return g(a) + " um2"
 		}
+	case strings.HasPrefix(path, "dram."):
+		return t.dramNormalised(path)
 	case path == "clock":
 		return g(t.ClockGHz()) + " GHz"
 	}

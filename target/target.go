@@ -26,6 +26,9 @@ type Target struct {
 	// serial machine of ISA v1.0-v1.4 (one controller, one instruction
 	// stream), whose fingerprint does not change.
 	Parallel *Parallel `json:"parallel,omitempty" yaml:"parallel,omitempty"`
+	// DRAM is the optional off-chip memory (ISA v1.6, dram.go). nil: none;
+	// dload and dstore are then refused.
+	DRAM *DRAM `json:"dram,omitempty" yaml:"dram,omitempty"`
 }
 
 // Parallel sizes the parallel engine. Controllers, GroupSubarrays and
@@ -130,6 +133,8 @@ const (
 	OpRowBroadcast // optional: parallel engine
 	OpLink         // optional: parallel engine
 	OpSync         // optional: parallel engine
+	OpDRAMRead     // optional: the dram section (a word moved DRAM -> ABUF)
+	OpDRAMWrite    // optional: the dram section (a word moved ABUF -> DRAM)
 	numOpKinds
 )
 
@@ -146,26 +151,32 @@ type opSpec struct {
 	// opt is set for the entries of the parallel engine: optional
 	// without a parallel section; ptr returns the field to allocate.
 	opt func(*Ops) **Op
+	// dram is set for the entries that the dram section gives (dram.go):
+	// latency = the access latency, energy = energy per bit x word bits.
+	dram bool
 }
 
 var rowBases = map[string]bool{"bit": true, "column": true, "row": true}
 
 var opSpecs = [numOpKinds]opSpec{
-	OpIssue:       {"issue", map[string]bool{"op": true, "instr": true}, "instr", nil, nil},
-	OpRowRead:     {"row_read", rowBases, "row", func(o *Ops) *Op { return &o.RowRead }, nil},
-	OpAndSense:    {"and_sense", rowBases, "row", func(o *Ops) *Op { return &o.AndSense }, nil},
-	OpRowWrite:    {"row_write", rowBases, "row", func(o *Ops) *Op { return &o.RowWrite }, nil},
-	OpBitcount:    {"bitcount", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.Bitcount }, nil},
-	OpShiftAdd:    {"shift_add", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.ShiftAdd }, nil},
-	OpAccTransfer: {"acc_transfer", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.AccTransfer }, nil},
-	OpDPU:         {"dpu_op", map[string]bool{"lane": true, "op": true}, "lane", func(o *Ops) *Op { return &o.DPUOp }, nil},
-	OpBufferRead:  {"buffer_read", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return &o.BufferRead }, nil},
-	OpBufferWrite: {"buffer_write", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return &o.BufferWrite }, nil},
+	OpIssue:       {"issue", map[string]bool{"op": true, "instr": true}, "instr", nil, nil, false},
+	OpRowRead:     {"row_read", rowBases, "row", func(o *Ops) *Op { return &o.RowRead }, nil, false},
+	OpAndSense:    {"and_sense", rowBases, "row", func(o *Ops) *Op { return &o.AndSense }, nil, false},
+	OpRowWrite:    {"row_write", rowBases, "row", func(o *Ops) *Op { return &o.RowWrite }, nil, false},
+	OpBitcount:    {"bitcount", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.Bitcount }, nil, false},
+	OpShiftAdd:    {"shift_add", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.ShiftAdd }, nil, false},
+	OpAccTransfer: {"acc_transfer", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.AccTransfer }, nil, false},
+	OpDPU:         {"dpu_op", map[string]bool{"lane": true, "op": true}, "lane", func(o *Ops) *Op { return &o.DPUOp }, nil, false},
+	OpBufferRead:  {"buffer_read", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return &o.BufferRead }, nil, false},
+	OpBufferWrite: {"buffer_write", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return &o.BufferWrite }, nil, false},
 	// row_broadcast: per bit (or column, or row) per destination sub-array
 	// beyond the first; link: per word per hop; sync: per tsig/twait.
-	OpRowBroadcast: {"row_broadcast", rowBases, "row", func(o *Ops) *Op { return o.RowBroadcast }, func(o *Ops) **Op { return &o.RowBroadcast }},
-	OpLink:         {"link", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return o.Link }, func(o *Ops) **Op { return &o.Link }},
-	OpSync:         {"sync", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return o.Sync }, func(o *Ops) **Op { return &o.Sync }},
+	OpRowBroadcast: {"row_broadcast", rowBases, "row", func(o *Ops) *Op { return o.RowBroadcast }, func(o *Ops) **Op { return &o.RowBroadcast }, false},
+	OpLink:         {"link", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return o.Link }, func(o *Ops) **Op { return &o.Link }, false},
+	OpSync:         {"sync", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return o.Sync }, func(o *Ops) **Op { return &o.Sync }, false},
+	// dram_read, dram_write: per word moved, from the dram section.
+	OpDRAMRead:  {"dram_read", map[string]bool{"bit": true}, "word", nil, nil, true},
+	OpDRAMWrite: {"dram_write", map[string]bool{"bit": true}, "word", nil, nil, true},
 }
 
 // String is the cost-table key ("and_sense").
@@ -186,7 +197,16 @@ func (k OpKind) Optional() bool { return opSpecs[k].opt != nil }
 
 // HasOp reports whether the description gives k (every entry but the
 // optional ones of a description that omits them).
-func (t *Target) HasOp(k OpKind) bool { return k == OpIssue || opSpecs[k].field(&t.Ops) != nil }
+func (t *Target) HasOp(k OpKind) bool {
+	if opSpecs[k].dram {
+		return t.DRAM != nil
+	}
+	return k == OpIssue || opSpecs[k].field(&t.Ops) != nil
+}
+
+// IsDRAM reports whether k is an entry of the dram section (dram_read,
+// dram_write), not of the ops table.
+func (k OpKind) IsDRAM() bool { return opSpecs[k].dram }
 
 // OpKinds lists every cost-table entry.
 func OpKinds() []OpKind {
@@ -222,6 +242,9 @@ func (t *Target) Cost(k OpKind) Cost {
 	}
 	if !t.HasOp(k) {
 		return Cost{}
+	}
+	if opSpecs[k].dram {
+		return t.dramCost()
 	}
 	o := t.op(k)
 	l, _ := timeNS(o.Latency)
