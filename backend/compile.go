@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -101,6 +102,10 @@ type compiler struct {
 	// streams of split layers, emitted after the stages (split.go).
 	src     isa.Source
 	helpers []helperStream
+	// banded: feature maps that do not fit ABUF go to DRAM in bands
+	// (band.go); dramTop is the next free DRAM word.
+	banded  bool
+	dramTop int
 }
 
 // Compile emits a mapped graph for tgt: it does what the mapping
@@ -111,11 +116,28 @@ func Compile(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
 	if opts.Pipeline {
 		return compilePipeline(g, tgt, opts)
 	}
-	return compileWith(g, tgt, opts, nil)
+	res, err := compileWith(g, tgt, opts, nil)
+	if err != nil && errors.Is(err, errBufferFull) && tgt.HasDRAM() {
+		// Feature maps that do not fit: again, in bands through the DRAM
+		// (band.go); a program that fits stays as it was.
+		return compileBanded(g, tgt, opts)
+	}
+	return res, err
 }
 
 // compileWith compiles g, pipelined as pipe says when pipe is not nil.
 func compileWith(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan) (*Result, error) {
+	return compileMode(g, tgt, opts, pipe, false)
+}
+
+// compileBanded compiles g in banded mode (band.go).
+func compileBanded(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
+	return compileMode(g, tgt, opts, nil, true)
+}
+
+// compileMode compiles g, pipelined as pipe says when pipe is not nil,
+// with feature maps in bands through the DRAM when banded is set.
+func compileMode(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan, banded bool) (*Result, error) {
 	if g.Stage != ir.StageMapped {
 		return nil, fmt.Errorf("backend: graph is at stage %s, want mapped (run the map pass first: pimc compile and driver.Compile do)", g.Stage)
 	}
@@ -141,9 +163,10 @@ func compileWith(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan) 
 		plan:    plan,
 		padded:  map[*ir.Value]*layout{},
 		names:   map[*ir.Value]string{}, used: map[string]bool{}, consts: map[string]int{},
-		res:  &Result{TotalSubarrays: arch.Subarrays, srcOf: map[*ir.Node]int32{}, packed: map[*ir.Node]bool{}},
-		uses: g.Uses(),
-		pipe: pipe,
+		res:    &Result{TotalSubarrays: arch.Subarrays, srcOf: map[*ir.Node]int32{}, packed: map[*ir.Node]bool{}},
+		uses:   g.Uses(),
+		pipe:   pipe,
+		banded: banded,
 	}
 	c.nameValues()
 	if err := c.run(); err != nil {
@@ -408,6 +431,11 @@ func (c *compiler) outputPort(v *ir.Value) error {
 	l := c.lay[v]
 	if l == nil {
 		return fmt.Errorf("backend: BUG: output %q has no layout", c.names[v])
+	}
+	if l.dram { // banded mode: a port is in ABUF
+		if l, err = c.loadWhole(v, l); err != nil {
+			return fmt.Errorf("backend: output %q: %w", c.names[v], err)
+		}
 	}
 	if !l.isCanonical() {
 		d, err := c.alloc(v.Type.Shape, nil, false)

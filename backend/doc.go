@@ -25,7 +25,10 @@
 //     static work estimate the partition minimises);
 //   - split.go: a stage's matrix layer split over several controllers
 //     (pieces of its replicas, helper streams joined by tokens) and the
-//     placement of every stage in its controllers' banks.
+//     placement of every stage in its controllers' banks;
+//   - band.go: feature maps that do not fit the activation buffer, in row
+//     bands through the target's DRAM (ISA v1.6 dload/dstore; a second
+//     compile, only when the first runs out of buffer).
 //
 // docs/BACKEND.md describes the mapping, the emitted code and the runtime.
 // Allowed imports: ir, ir/tensor, ir/mapping, isa, target

@@ -12,13 +12,17 @@ import (
 // right, then one vrq (+ vclip) to the output range.
 func (c *compiler) qadd(n *ir.Node) error {
 	var lays []*layout
-	y, err := c.out(n, 0)
+	y, err := c.outOrDRAM(n, 0)
 	if err != nil {
 		return err
 	}
 	lays = append(lays, y)
 	for i := range n.Inputs {
-		l, err := c.in(n, i)
+		get := c.in
+		if y.dram || c.banded { // banded mode: inputs may stay in DRAM
+			get = c.inBandable
+		}
+		l, err := get(n, i)
 		if err != nil {
 			return err
 		}
@@ -41,7 +45,7 @@ func (c *compiler) qadd(n *ir.Node) error {
 			c.bcast(int64(2+i), int64(mults[i]))
 		}
 	}
-	return c.vecLoop("qadd", lays, func(o []vecOperand, lanes int) {
+	return c.vecBands("qadd", lays, func(o []vecOperand, lanes int) {
 		for i := range n.Inputs {
 			vm := int64(2 + i)
 			if !hoisted {

@@ -14,6 +14,9 @@ type pixelLoop struct {
 	dims    []int
 	in, out operand
 	outChan int
+	// bands, when set, emits the layer in row bands (band.go): it calls
+	// run with each band's pixel loop between the band's DRAM transfers.
+	bands func(run func(pixelLoop))
 }
 
 // tile is one piece of a matrix in one sub-array, as emitMatrix walks it
@@ -278,6 +281,10 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			}
 			e.loopNest(ns.dims, []operand{ns.in, ns.out}, func(ptrs []int64) { body(ptrs, rl, ns.inOff, ns.outOff) })
 		}
+	}
+	if pl.bands != nil {
+		pl.bands(func(bpl pixelLoop) { c.emitPieces(m.node, len(repTile), bpl, piece) })
+		return
 	}
 	c.emitPieces(m.node, len(repTile), pl, piece)
 }

@@ -47,15 +47,27 @@ func axisRuns(in, out, k, stride, padB, padE, dil int) []axisRun {
 
 // poolOperands returns a pool node's input and output as 4-D layouts (a 1-D
 // pool is a 2-D one of height 1).
-func (c *compiler) poolOperands(n *ir.Node) (x4, y4 *layout, err error) {
-	x, err := c.stridedIn(n, 0)
+// With bandable (a windowed pool), a DRAM-resident input of batch 1 stays
+// there and the output may go there (banded mode, band.go).
+func (c *compiler) poolOperands(n *ir.Node, bandable bool) (x4, y4 *layout, err error) {
+	x, err := c.inRaw(n, 0)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !bandable || !x.dram || !x.strided() || len(x.shape) != 4 || x.shape[0] != 1 {
+		if x, err = c.stridedIn(n, 0); err != nil {
+			return nil, nil, err
+		}
 	}
 	if r := len(x.shape); r != 3 && r != 4 {
 		return nil, nil, fmt.Errorf("rank %d pooling (want 1-D or 2-D)", r)
 	}
-	y, err := c.out(n, 0)
+	var y *layout
+	if bandable {
+		y, err = c.outOrDRAM(n, 0)
+	} else {
+		y, err = c.out(n, 0)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -105,7 +117,7 @@ func (r poolReduce) finish(e *emitter) {
 // the window's pixels as channel vectors and combines them with vmax or
 // vadd (then vrq with m(count) = round(2^shift / count)).
 func (c *compiler) pool(n *ir.Node) error {
-	x4, y4, err := c.poolOperands(n)
+	x4, y4, err := c.poolOperands(n, true)
 	if err != nil {
 		return err
 	}
@@ -127,6 +139,45 @@ func (c *compiler) pool(n *ir.Node) error {
 	rx := axisRuns(xs[3], ys[3], k[1], st[1], pads[1], pads[3], dil[1])
 	incl := n.Int("count_include_pad", 0) != 0
 	C := xs[1]
+	if x4.dram || y4.dram { // banded mode (band.go): rows of output pixels
+		bp, err := c.planBands("pooling", x4, y4, ys[2], func(r int) int { return (r-1)*st[0] + (k[0]-1)*dil[0] + 1 })
+		if err != nil {
+			return err
+		}
+		bp.each(c, ys[2], func(oy0 int) int { return max(0, oy0*st[0]-pads[0]) }, func(b band) {
+			err = c.poolRuns(red, b.x, b.y, clipRuns(ry, b.oy0, b.n, st[0]), rx, dil, st, incl, C)
+		})
+		bp.release(c)
+		if err != nil {
+			return err
+		}
+		return checkStride("pooling", x4.strides[1])
+	}
+	if err := c.poolRuns(red, x4, y4, ry, rx, dil, st, incl, C); err != nil {
+		return err
+	}
+	return checkStride("pooling", x4.strides[1])
+}
+
+// clipRuns is the part of the row runs ry in output rows [o0, o0+n).
+func clipRuns(ry []axisRun, o0, n, stride int) []axisRun {
+	var out []axisRun
+	for _, a := range ry {
+		lo, hi := max(a.o0, o0), min(a.o0+a.n, o0+n)
+		if lo >= hi {
+			continue
+		}
+		b := a
+		b.o0, b.n, b.start0 = lo, hi-lo, a.start0+(lo-a.o0)*stride
+		out = append(out, b)
+	}
+	return out
+}
+
+// poolRuns emits the loops of a pool over the rectangles of output
+// positions ry x rx (axisRuns).
+func (c *compiler) poolRuns(red poolReduce, x4, y4 *layout, ry, rx []axisRun, dil, st []int, incl bool, C int) error {
+	ys := y4.shape
 	for _, a := range ry {
 		for _, b := range rx {
 			if a.hi <= a.lo || b.hi <= b.lo {
@@ -168,13 +219,13 @@ func (c *compiler) pool(n *ir.Node) error {
 			})
 		}
 	}
-	return checkStride("pooling", x4.strides[1])
+	return nil
 }
 
 // globalPool emits global_max_pool and qglobal_avg_pool: per image and
 // channel chunk, a loop over every pixel accumulating with vmax or vadd.
 func (c *compiler) globalPool(n *ir.Node) error {
-	x4, y4, err := c.poolOperands(n)
+	x4, y4, err := c.poolOperands(n, false)
 	if err != nil {
 		return err
 	}

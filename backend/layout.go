@@ -19,6 +19,9 @@ import (
 // index of physical dim d (zero-bordered buffers for convolution padding);
 // nothing is ever written there, and ABUF is zero after reset.
 type layout struct {
+	// dram: the words are DRAM words (banded mode, band.go); then reg is
+	// the value's DRAM region and base a DRAM address.
+	dram    bool
 	reg     *region // the buffer words it lives in (shared by views)
 	base    int
 	phys    []int
@@ -45,7 +48,7 @@ func (l *layout) addr(i int) int {
 // dims other than 1 agree in order the result is strided again (size-1 dims
 // get stride 0 and no margin), so squeeze/unsqueeze stay strided.
 func (l *layout) view(shape []int) *layout {
-	v := &layout{reg: l.reg, base: l.base, phys: l.phys, strides: l.strides, margin: l.margin, shape: slices.Clone(shape)}
+	v := &layout{dram: l.dram, reg: l.reg, base: l.base, phys: l.phys, strides: l.strides, margin: l.margin, shape: slices.Clone(shape)}
 	var pd, sd []int
 	for d, n := range l.phys {
 		if n != 1 {
@@ -77,7 +80,7 @@ func (l *layout) view(shape []int) *layout {
 
 // transpose permutes a strided layout (out dim i = in dim perm[i]).
 func (l *layout) transpose(perm []int) *layout {
-	t := &layout{reg: l.reg, base: l.base}
+	t := &layout{dram: l.dram, reg: l.reg, base: l.base}
 	for _, p := range perm {
 		t.phys = append(t.phys, l.phys[p])
 		t.strides = append(t.strides, l.strides[p])
@@ -89,7 +92,7 @@ func (l *layout) transpose(perm []int) *layout {
 
 // slice restricts a strided layout to [start, start+n) along dim d.
 func (l *layout) slice(d, start, n int) *layout {
-	s := &layout{reg: l.reg, base: l.base + start*l.strides[d], phys: slices.Clone(l.phys), strides: l.strides, margin: make([]int, len(l.phys))}
+	s := &layout{dram: l.dram, reg: l.reg, base: l.base + start*l.strides[d], phys: slices.Clone(l.phys), strides: l.strides, margin: make([]int, len(l.phys))}
 	copy(s.margin, l.margin)
 	s.margin[d] = 0
 	s.phys[d] = n
@@ -101,7 +104,7 @@ func (l *layout) slice(d, start, n int) *layout {
 // of steps[i] along spatial dim 2+i, shape in (the zero_insert input's
 // shape): the strides grow, the margins do not apply.
 func (l *layout) step(in []int, steps []int) *layout {
-	s := &layout{reg: l.reg, base: l.base, phys: slices.Clone(in), strides: slices.Clone(l.strides), margin: make([]int, len(l.phys))}
+	s := &layout{dram: l.dram, reg: l.reg, base: l.base, phys: slices.Clone(in), strides: slices.Clone(l.strides), margin: make([]int, len(l.phys))}
 	for i, st := range steps {
 		s.strides[2+i] *= st
 	}
@@ -143,6 +146,7 @@ func portShape(s []int) []int {
 type region struct {
 	start, size int
 	dirty       bool
+	dram        bool // DRAM words (band.go): never freed
 }
 
 // abuf allocates the activation buffer: first fit in free space (values die
@@ -180,7 +184,7 @@ func (b *abuf) take(n int, preferClean bool) (start int, dirty bool, ok bool) {
 
 func (b *abuf) release(r *region) {
 	i := sort.Search(len(b.free), func(i int) bool { return b.free[i].start > r.start })
-	b.free = slices.Insert(b.free, i, region{r.start, r.size, true})
+	b.free = slices.Insert(b.free, i, region{start: r.start, size: r.size, dirty: true})
 	// Coalesce with the neighbours; a run ending at top returns to top.
 	if i+1 < len(b.free) && b.free[i].start+b.free[i].size == b.free[i+1].start {
 		b.free[i].size += b.free[i+1].size
@@ -217,7 +221,7 @@ func (c *compiler) alloc(s []int, margin []int, zero bool) (*layout, error) {
 	}
 	start, dirty, ok := c.buf.take(stride, zero)
 	if !ok {
-		return nil, fmt.Errorf("activation buffer full: a tensor of shape %v needs %d words, %d of the target's %d (act_buffer_words) are in use by live values", s, stride, c.buf.top-c.freeWords(), c.buf.size)
+		return nil, fmt.Errorf("%w: a tensor of shape %v needs %d words, %d of the target's %d (act_buffer_words) are in use by live values", errBufferFull, s, stride, c.buf.top-c.freeWords(), c.buf.size)
 	}
 	// In a pipelined stage's frame loop every word may hold the previous
 	// frame's data: a buffer that needs zero cells is always cleared.

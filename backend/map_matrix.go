@@ -23,7 +23,7 @@ func (c *compiler) qconv(n *ir.Node) error {
 	if err != nil {
 		return err
 	}
-	y, err := c.out(n, 0)
+	y, err := c.outOrDRAM(n, 0)
 	if err != nil {
 		return err
 	}
@@ -51,6 +51,23 @@ func (c *compiler) qconv(n *ir.Node) error {
 		out:     operand{base: y4.base, strides: []int{y4.strides[0], y4.strides[2], y4.strides[3]}},
 		outChan: y4.strides[1],
 	}
+	if x4.dram || y4.dram { // banded mode (band.go): rows of output pixels
+		bp, err := c.planBands("convolution", x4, y4, ys[2], func(r int) int { return (r-1)*sy + (kh-1)*dy + 1 })
+		if err != nil {
+			return err
+		}
+		pl.bands = func(run func(pixelLoop)) {
+			bp.each(c, ys[2], func(oy0 int) int { return oy0*sy - py }, func(b band) {
+				run(pixelLoop{
+					dims:    []int{1, b.n, ys[3]},
+					in:      operand{base: b.x.base - py*sH - px*sW + b.oy0*sy*sH, strides: pl.in.strides},
+					out:     operand{base: b.y.base + b.oy0*b.y.strides[2], strides: pl.out.strides},
+					outChan: pl.outChan,
+				})
+			})
+			bp.release(c)
+		}
+	}
 	return c.mapMatrix(n, m, pl, ys[0]*ys[2]*ys[3])
 }
 
@@ -59,11 +76,17 @@ func (c *compiler) qconv(n *ir.Node) error {
 // buffer when it has less (a graph input port, a view, a shared value).
 func (c *compiler) withMargins(n *ir.Node, need []int) (*layout, error) {
 	v := n.Inputs[0]
-	l, err := c.in(n, 0)
+	l, err := c.inRaw(n, 0)
 	if err != nil {
 		return nil, err
 	}
 	ok := l.strided()
+	if l.dram && !(ok && len(l.shape) == 4 && l.shape[0] == 1 && marginsAtLeast(l, need)) {
+		// banded mode: only a 2-D batch-1 input with its margins is read in bands
+		if l, err = c.loadWhole(v, l); err != nil {
+			return nil, err
+		}
+	}
 	for d := range need {
 		if ok && l.margin[2+d] < need[d] && l.shape[2+d] > 0 {
 			ok = false
@@ -95,6 +118,17 @@ func (c *compiler) withMargins(n *ir.Node, need []int) (*layout, error) {
 	c.padded[v] = p
 	c.track(v, p)
 	return p, nil
+}
+
+// marginsAtLeast reports whether l has need zero cells around each spatial
+// index.
+func marginsAtLeast(l *layout, need []int) bool {
+	for d := range need {
+		if l.margin[2+d] < need[d] && l.shape[2+d] > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // qfc maps a fully connected layer x [M,K] * w [N,K]^T: one pixel per row of

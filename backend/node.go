@@ -113,13 +113,25 @@ func (c *compiler) release(n *ir.Node, i int) {
 		}
 		if !live {
 			delete(c.regVals, r)
-			c.buf.release(r)
+			if !r.dram { // DRAM words are never reused (band.go)
+				c.buf.release(r)
+			}
 		}
 	}
 }
 
-// in returns the layout of input i.
+// in returns the layout of input i, in ABUF: a DRAM-resident input (banded
+// mode, band.go) is loaded whole.
 func (c *compiler) in(n *ir.Node, i int) (*layout, error) {
+	l, err := c.inRaw(n, i)
+	if err != nil || !l.dram {
+		return l, err
+	}
+	return c.loadWhole(n.Input(i), l)
+}
+
+// inRaw returns the layout of input i where it is (ABUF or DRAM).
+func (c *compiler) inRaw(n *ir.Node, i int) (*layout, error) {
 	v := n.Input(i)
 	if v == nil {
 		return nil, fmt.Errorf("input %d is missing", i)
@@ -225,6 +237,7 @@ func as4D(l *layout) *layout {
 	// Insert the H axis by hand (view would also drop the stride and margin
 	// of a size-1 W axis, which a padded 1-D convolution still needs).
 	return &layout{
+		dram:    l.dram,
 		reg:     l.reg,
 		base:    l.base,
 		phys:    slices.Insert(slices.Clone(l.phys), 2, 1),

@@ -14,6 +14,7 @@ It writes (not committed: large, and reproducible from this script):
   vgg11_bn_32.onnx     torchvision vgg11_bn features + Linear(512, 10) (CIFAR form), 1x3x32x32 (issue 11)
   mobilenetv2_32.onnx  torchvision mobilenet_v2(num_classes=10) exported at 1x3x32x32 (issue 11's table)
   resnet18_224.onnx    torchvision resnet18() (1000 classes) exported at 1x3x224x224 (issue 11's table)
+  resnet50_224.onnx    torchvision resnet50() (1000 classes) exported at 1x3x224x224 (issue 12)
 
 The weights are random (torch.manual_seed(0)) and BatchNormalization running
 statistics are randomized so BN folding is exercised; these models measure
@@ -133,6 +134,10 @@ def main():
     m = torchvision.models.resnet18()
     randomize_bn(m)
     export(m, (1, 3, 224, 224), f"{out}/resnet18_224.onnx")
+    torch.manual_seed(0)
+    m = torchvision.models.resnet50()
+    randomize_bn(m)
+    export(m, (1, 3, 224, 224), f"{out}/resnet50_224.onnx")
 
 
 if __name__ == "__main__":
