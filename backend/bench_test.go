@@ -100,3 +100,50 @@ func BenchmarkCompileResNet18(b *testing.B) {
 	b.ReportMetric(float64(size)/(1<<20), "pimb-MiB")
 	b.ReportMetric(float64(res.Subarrays), "subarrays")
 }
+
+// BenchmarkCompileResNet50 compiles the torchvision ResNet-50 export at
+// 224x224 (testdata/bench/resnet50_224.onnx, made by `/usr/bin/python3
+// testdata/bench/gen_models.py testdata/bench`; it needs torch, so the
+// benchmark skips without it, PIMC_REQUIRE_CORPUS or not) like `pimc
+// compile` (W8A8, random:8 calibration) for a 128-bank target with the
+// default 1 Mi-word activation buffer: its feature maps go through the DRAM
+// in bands (docs/BACKEND.md §9). Goal (issue 12): <= 10 s and <= 1.5 GiB.
+func BenchmarkCompileResNet50(b *testing.B) {
+	path := filepath.Join("..", "testdata", "bench", "resnet50_224.onnx")
+	if _, err := os.Stat(path); err != nil {
+		b.Skipf("%s absent: generate it with /usr/bin/python3 testdata/bench/gen_models.py testdata/bench", path)
+	}
+	tgt, err := target.Load(filepath.Join("testdata", "sot-mram-45nm-128banks.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var res *backend.Result
+	var peak uint64
+	var backendTime time.Duration
+	for b.Loop() {
+		runtime.GC()
+		peak = max(peak, peakHeap(func() {
+			g, err := frontend.Load(path, frontend.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := passes.NewManager().RunString(g, "canonicalize,quantize"); err != nil {
+				b.Fatal(err)
+			}
+			t0 := time.Now()
+			if res, err = compileQuantized(g, tgt, "off"); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := isa.EncodeBinary(res.Prog); err != nil {
+				b.Fatal(err)
+			}
+			backendTime += time.Since(t0)
+		}))
+	}
+	loads, stores := dramOps(res.Prog)
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(backendTime.Seconds()/float64(b.N), "backend-s/op")
+	b.ReportMetric(float64(len(res.Prog.Code)), "instructions")
+	b.ReportMetric(float64(res.Subarrays), "subarrays")
+	b.ReportMetric(float64(loads+stores), "dram-transfers")
+}
