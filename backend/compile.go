@@ -65,12 +65,17 @@ type LayerStat struct {
 	Node, Op                   string
 	Filters, KeptFilters       int
 	Cols, KeptCols             int // K summed over groups
-	M, N                       int // weight and activation planes
+	M, N                       int // weight and activation planes (M = 1 for binary weights, docs/BACKEND.md §2)
 	Segments, Tiles, Subarrays int
 	FirstSubarray              int
 	WeightRows                 int
 	Pixels                     int
 	Replicas                   int // copies of the tiles, each computing a slice of the pixels
+	// WBits and ABits are the layer's declared widths: its weight codes'
+	// bits and the bits of the activations it produces (quantize's
+	// keep-ends, config, a compressed model's record and out-bits decide
+	// them per layer; 0 when unknown).
+	WBits, ABits int
 }
 
 type compiler struct {

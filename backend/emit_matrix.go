@@ -69,7 +69,7 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			for p := 0; p < m.M; p++ {
 				bits := make([]byte, rowBytes)
 				for j := sg[0]; j < sg[1]; j++ {
-					if uint64(grp.w[fi][j])>>p&1 != 0 {
+					if m.weightBit(grp.w[fi][j], p) {
 						col := j - sg[0]
 						bits[col/8] |= 1 << (col % 8)
 					}
@@ -190,6 +190,11 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 				for g := range m.groups {
 					grp := &m.groups[g]
 					for s, sg := range segs[g] {
+						if m.pm {
+							// The rows hold only this segment's columns:
+							// the ±1 correction counts every set bit.
+							e.emit(isa.OpPzero, preg)
+						}
 						// One pld per contiguous run of offsets.
 						for j := sg[0]; j < sg[1]; {
 							k := j + 1
@@ -232,6 +237,9 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 					e.emit(isa.OpVbcast, accRegs[r], 0)
 				}
 				all := withReplicas(rounds[ci], repTile, rl, packF)
+				if m.pm {
+					c.emitCorrection(m, tiles, all, rs, saBase, bases)
+				}
 				// Consecutive rounds that only step every tile to its next
 				// filter (next weight rows, next lane) become one counted loop
 				// over filters with register-relative rows and lanes, so code
@@ -561,7 +569,7 @@ func groupFirsts(e *emitter, m *matrix, tiles []tile, bySeg map[[3]int][]int, ro
 	return order
 }
 
-// emitRound emits one round: for every plane pair (m, n) one gbmac per run
+// emitRound emits one round: for every plane pair (m, n) (planePair) one gbmac per run
 // of active sub-arrays with the same rows (bmacRuns; a bmac for a run of
 // one), so different sub-arrays overlap, then one gvacc per run of
 // sub-arrays draining their accumulators into lanes a constant stride apart
@@ -572,20 +580,17 @@ func (c *compiler) emitRound(m *matrix, tiles []tile, act []job, rs int64, saBas
 	bruns := bmacRuns(e, m, tiles, act)
 	for p := 0; p < m.M; p++ {
 		for n := 0; n < m.N; n++ {
-			sign := int64(0)
-			if (p == m.M-1) != (m.xSigned && n == m.N-1) {
-				sign = 1
-			}
+			shift, sign := m.planePair(p, n)
 			for _, run := range bruns {
 				j := act[run[0]]
 				t := &tiles[j.tile]
 				if k := run[1] - run[0]; k > 1 {
 					ra, done := bases.reg(t.sa)
-					e.emit(isa.OpGbmac, ra, int64(k), int64(t.inRow+n), rw, int64(t.wRow+j.k*m.M+p), 0, int64(p+n), sign)
+					e.emit(isa.OpGbmac, ra, int64(k), int64(t.inRow+n), rw, int64(t.wRow+j.k*m.M+p), 0, shift, sign)
 					done()
 					continue
 				}
-				e.emit(isa.OpBmac, rs, int64(t.sa-saBase), int64(t.inRow+n), rw, int64(t.wRow+j.k*m.M+p), 0, int64(p+n), sign)
+				e.emit(isa.OpBmac, rs, int64(t.sa-saBase), int64(t.inRow+n), rw, int64(t.wRow+j.k*m.M+p), 0, shift, sign)
 			}
 		}
 	}

@@ -55,10 +55,15 @@ func quantizeModel(t testing.TB, path, opts string) *ir.Graph {
 // (replicate: off, auto or N), as pimc compile does: the backend takes
 // mapped graphs only.
 func mapGraph(g *ir.Graph, tgt *target.Target, replicate string) (*ir.Graph, error) {
+	return mapGraphOpts(g, tgt, "replicate="+replicate)
+}
+
+// mapGraphOpts is mapGraph with the map pass options opts.
+func mapGraphOpts(g *ir.Graph, tgt *target.Target, opts string) (*ir.Graph, error) {
 	m := ir.Clone(g)
 	pm := passes.NewManager()
 	pm.Env.Target = tgt
-	if err := pm.RunString(m, "map{replicate="+replicate+"}"); err != nil {
+	if err := pm.RunString(m, "map{"+opts+"}"); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -67,7 +72,13 @@ func mapGraph(g *ir.Graph, tgt *target.Target, replicate string) (*ir.Graph, err
 // compileQuantized maps the quantized g onto tgt (mapGraph) and compiles
 // it.
 func compileQuantized(g *ir.Graph, tgt *target.Target, replicate string) (*backend.Result, error) {
-	m, err := mapGraph(g, tgt, replicate)
+	return compileMapped(g, tgt, "replicate="+replicate)
+}
+
+// compileMapped maps the quantized g with the map pass options opts and
+// compiles it.
+func compileMapped(g *ir.Graph, tgt *target.Target, opts string) (*backend.Result, error) {
+	m, err := mapGraphOpts(g, tgt, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +127,13 @@ func loadRoundTrip(t testing.TB, p *isa.Program, tgt *target.Target) (*isa.Progr
 
 func compileAndCheckRep(t testing.TB, g *ir.Graph, tgt *target.Target, replicate string, inputs ...[]*tensor.Tensor) (*backend.Result, *pimrt.Result) {
 	t.Helper()
-	res, err := compileQuantized(g, tgt, replicate)
+	return compileAndCheckMap(t, g, tgt, "replicate="+replicate, inputs...)
+}
+
+// compileAndCheckMap is compileAndCheck with the map pass options opts.
+func compileAndCheckMap(t testing.TB, g *ir.Graph, tgt *target.Target, opts string, inputs ...[]*tensor.Tensor) (*backend.Result, *pimrt.Result) {
+	t.Helper()
+	res, err := compileMapped(g, tgt, opts)
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}

@@ -207,6 +207,7 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 		Cols: m.totalCols, KeptCols: m.keptCols, M: m.M, N: m.N,
 		Segments: l.Segments(), Tiles: len(tiles), Subarrays: l.Subarrays, FirstSubarray: l.FirstSubarray,
 		WeightRows: l.WeightRows(), Pixels: pixels, Replicas: l.Replicas,
+		WBits: quantBits(n.Inputs[1]), ABits: quantBits(n.Outputs[0]),
 	})
 	// Declare the layer's workload on its source (set by compiler.run)
 	// so reports count the true MACs rather than infer them from the
@@ -245,4 +246,13 @@ func replicaTiles(l *mapping.Layer) ([][]int, error) {
 		}
 	}
 	return repTile, nil
+}
+
+// quantBits is the declared width of v's codes, 0 without quantization
+// parameters.
+func quantBits(v *ir.Value) int {
+	if v == nil || v.Quant == nil {
+		return 0
+	}
+	return v.Quant.Bits
 }

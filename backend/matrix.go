@@ -21,6 +21,7 @@ type matrix struct {
 	M       int // weight planes (two's complement, top plane negative)
 	N       int // activation planes
 	xSigned bool
+	pm      bool // binary weights on one plane b = (w+1)/2 (mapping.Layer.PlusMinus, emit_pm.go)
 	groups  []matGroup
 	bias    []int32
 	mult    []int32
@@ -49,7 +50,7 @@ func buildMatrix(n *ir.Node, l *mapping.Layer, kh, kw int, colOff func(g, c, ky,
 	if err != nil {
 		return nil, err
 	}
-	m := &matrix{node: n, lay: l, F: l.F, M: l.M, N: l.N, xSigned: n.Inputs[0].Quant.Signed,
+	m := &matrix{node: n, lay: l, F: l.F, M: l.M, N: l.N, xSigned: n.Inputs[0].Quant.Signed, pm: l.PlusMinus,
 		shift: n.Int("shift", 0), round: rm, lo: n.Int("lo", 0), hi: n.Int("hi", 0)}
 	for f := 0; f < m.F; f++ {
 		m.bias = append(m.bias, int32(bias.Int64At(f)))

@@ -60,6 +60,11 @@ type Result struct {
 	*backend.Result
 	Binary []byte
 	Target *target.Target
+	// Asked is the widths the default pipeline quantized with
+	// (Options.WBits, ABits: pimc compile -wbits -abits), zero when the
+	// graph was not quantized by it (a .pir, a custom pipeline): see
+	// BitsNotes.
+	Asked Widths
 }
 
 // ProgramSizeError is a program whose .pimb would take more than
@@ -112,6 +117,7 @@ func Compile(g *ir.Graph, opt Options) (*Result, error) {
 		pl.Flags = *opt.Flags
 	}
 	run := true
+	var asked Widths
 	switch custom := pl.Flags.Passes != ""; {
 	case custom && g.Stage < ir.StageQuantized:
 	case custom || g.Stage == ir.StageMapped:
@@ -120,6 +126,7 @@ func Compile(g *ir.Graph, opt Options) (*Result, error) {
 		pl.Flags.Passes = mapPass(opt)
 	default:
 		pl.Flags.Passes = defaultPipeline(opt)
+		asked = opt.widths()
 	}
 	if run {
 		if err := pl.Run(g); err != nil {
@@ -152,7 +159,7 @@ func Compile(g *ir.Graph, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, &InternalError{err}
 	}
-	return &Result{Result: res, Binary: bin, Target: tgt}, nil
+	return &Result{Result: res, Binary: bin, Target: tgt, Asked: asked}, nil
 }
 
 // CheckReplicate tells whether s is a replicate setting of the map pass
@@ -165,13 +172,8 @@ func CheckReplicate(s string) error {
 // defaultPipeline is the pipeline of pimc compile -wbits -abits -calib
 // -replicate and of every pimc demo column.
 func defaultPipeline(opt Options) string {
-	wbits, abits, calib := opt.WBits, opt.ABits, opt.Calib
-	if wbits == 0 {
-		wbits = 8
-	}
-	if abits == 0 {
-		abits = 8
-	}
+	w, calib := opt.widths(), opt.Calib
+	wbits, abits := w.W, w.A
 	if calib == "" {
 		calib = "random:8"
 	}

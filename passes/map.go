@@ -1,6 +1,7 @@
 package passes
 
 import (
+	"fmt"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/target"
@@ -24,15 +25,22 @@ func init() {
 			{Name: "target", Kind: OptString, Default: "", Doc: "hardware description file or preset (default " + target.DefaultPreset + "), as pimc compile -target"},
 			{Name: "replicate", Kind: OptString, Default: "off", Doc: "copies of small layers computing different output pixels: off, auto (per layer, from the idle sub-arrays) or N (1..4)",
 				Check: func(v any) error { _, err := mapping.ParseReplicate(v.(string)); return err }},
+			{Name: "binary", Kind: OptString, Default: "one-plane", Doc: "binary {-1,+1} layers: one-plane (b = (w+1)/2, w.x = 2 b.x - sum(x), the sum shared by a tile's filters) or two-plane (2-bit two's complement, twice the ANDs; the form before issue 12)",
+				Check: func(v any) error {
+					if s := v.(string); s != "one-plane" && s != "two-plane" {
+						return fmt.Errorf("want one-plane or two-plane, got %q", s)
+					}
+					return nil
+				}},
 		},
 		New: func(o Options) (Pass, error) {
 			rep, err := mapping.ParseReplicate(o.String("replicate"))
 			if err != nil {
 				return nil, err
 			}
-			tname := o.String("target")
+			tname, two := o.String("target"), o.String("binary") == "two-plane"
 			return PassFunc(func(ctx *Context, g *ir.Graph) (bool, error) {
-				return runMap(ctx, g, tname, mapping.Options{Replicate: rep})
+				return runMap(ctx, g, tname, mapping.Options{Replicate: rep, TwoPlaneBinary: two})
 			}), nil
 		},
 	})

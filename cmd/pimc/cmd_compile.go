@@ -132,18 +132,22 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 	}
-	writeCompileSummary(report, *out, res.Result, len(res.Binary))
+	writeCompileSummary(report, *out, res, len(res.Binary))
 	return exitOK
 }
 
-func writeCompileSummary(w io.Writer, path string, res *backend.Result, size int) {
+func writeCompileSummary(w io.Writer, path string, res *driver.Result, size int) {
 	p := res.Prog
 	fmt.Fprintf(w, "%s: %d matrix layers, %d/%d sub-arrays, %d weight rows, %d instructions (%d bytes), %d device segment(s), %d host op(s), target %s\n",
 		path, len(res.Layers), res.Subarrays, res.TotalSubarrays, res.WeightRows, len(p.Code), size, res.Segments, res.HostOps, p.TargetName)
-	for _, l := range res.Layers {
+	notes := res.BitsNotes()
+	for i, l := range res.Layers {
 		rep := ""
 		if l.Replicas > 1 {
 			rep = fmt.Sprintf(" replicas %d", l.Replicas)
+		}
+		if notes != nil && notes[i] != "" {
+			rep += " [" + notes[i] + "]"
 		}
 		fmt.Fprintf(w, "  %-6s %-24q filters %d/%d cols %d/%d W%d A%d segments %d sub-arrays %d (from %d) weight rows %d pixels %d%s\n",
 			l.Op, l.Node, l.KeptFilters, l.Filters, l.KeptCols, l.Cols, l.M, l.N, l.Segments, l.Subarrays, l.FirstSubarray, l.WeightRows, l.Pixels, rep)

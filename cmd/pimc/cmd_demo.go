@@ -253,7 +253,12 @@ func writeDemoTable(w io.Writer, test *data.Dataset, full int, fl *evaluate.Resu
 		}
 		fmt.Fprintln(tw)
 	}
-	row("", "float", func(c *demoColumn) string { return c.name })
+	row("", "float", func(c *demoColumn) string {
+		if n := c.comp.EndsNote(); n != "" {
+			return c.name + " (" + n + ")"
+		}
+		return c.name
+	})
 	acc := func(r *evaluate.Result) string {
 		return fmt.Sprintf("%.2f%% (%d/%d)", 100*r.Accuracy(), r.Correct, r.Images)
 	}
@@ -278,6 +283,17 @@ func writeDemoTable(w io.Writer, test *data.Dataset, full int, fl *evaluate.Resu
 	fmt.Fprintln(w, "* float: reference interpreter (float32); the other columns: the simulator running the compiled program.")
 	fmt.Fprintln(w, "  Hardware figures are per image (means over the images), device only; GOPS and TOPS/W count the MACs executed")
 	fmt.Fprintln(w, "  (pruned weights are not computed), weight storage counts the weight codes (no sparsity index).")
+	for _, c := range cols {
+		var per []string
+		for i, n := range c.comp.BitsNotes() {
+			if n != "" {
+				per = append(per, c.comp.Layers[i].Node+" "+n)
+			}
+		}
+		if len(per) > 0 {
+			fmt.Fprintf(w, "  %s, layers not at its widths: %s\n", c.name, strings.Join(per, "; "))
+		}
+	}
 }
 
 func fmtBits(b int) string {

@@ -11,6 +11,9 @@ const (
 	AttrSegs     = "map_segs"     // end of every segment, as a position in map_cols
 	AttrTiles    = "map_tiles"    // 6 per tile: replica, segment, sub-array, row, from, to
 	AttrReplicas = "map_replicas" // copies of the tiles
+	// AttrPlusMinus = 1 marks the one-plane ±1 form (Layer.PlusMinus);
+	// absent (0) otherwise, so other layers' attributes are unchanged.
+	AttrPlusMinus = "map_pm1"
 )
 
 // tileInts is the number of ints per tile in map_tiles.
@@ -19,6 +22,10 @@ const tileInts = 6
 // Encode records l on its node as the mapping attributes and reports
 // whether any of them changed.
 func Encode(l *Layer, geo Geometry) (changed bool) {
+	if _, ok := l.Node.Attrs[AttrPlusMinus]; ok && !l.PlusMinus {
+		delete(l.Node.Attrs, AttrPlusMinus)
+		changed = true
+	}
 	for name, a := range Attrs(l, geo) {
 		if old, ok := l.Node.Attrs[name]; !ok || !old.Equal(a) {
 			changed = true
@@ -54,7 +61,7 @@ func Attrs(l *Layer, geo Geometry) ir.Attrs {
 		fb := filtBase[t.Grp]
 		tiles = append(tiles, int64(t.Replica), int64(segBase[t.Grp]+t.Seg), int64(t.SA), int64(t.Row), int64(fb+t.From), int64(fb+t.To))
 	}
-	return ir.Attrs{
+	a := ir.Attrs{
 		AttrGeom:     ir.IntsAttr(int64(geo.Rows), int64(geo.Cols), int64(geo.AccBits)),
 		AttrWPlanes:  ir.IntAttr(int64(l.M)),
 		AttrFilters:  ir.IntsAttr(filters...),
@@ -63,6 +70,10 @@ func Attrs(l *Layer, geo Geometry) ir.Attrs {
 		AttrTiles:    ir.IntsAttr(tiles...),
 		AttrReplicas: ir.IntAttr(int64(l.Replicas)),
 	}
+	if l.PlusMinus {
+		a[AttrPlusMinus] = ir.IntAttr(1)
+	}
+	return a
 }
 
 // HasMapping reports whether n carries mapping attributes.

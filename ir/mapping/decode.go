@@ -94,7 +94,15 @@ func decode(n *ir.Node, report func(format string, args ...any)) (*Layer, [3]int
 	}
 	geo = [3]int{g3[0], g3[1], g3[2]}
 	K, fpg := s.K(), s.F/s.groups
-	l := &Layer{Node: n, F: s.F, K: K, M: M, N: xq.Bits, Groups: make([]Group, s.groups), Replicas: R}
+	pm, ok8 := one(AttrPlusMinus, 0, 1, 0, false)
+	if !ok8 {
+		return nil, geo
+	}
+	if pm == 1 && M != 1 {
+		report("%s=1 with %s=%d: the one-plane ±1 form has 1 plane", AttrPlusMinus, AttrWPlanes, M)
+		return nil, geo
+	}
+	l := &Layer{Node: n, F: s.F, K: K, M: M, N: xq.Bits, PlusMinus: pm == 1, Groups: make([]Group, s.groups), Replicas: R}
 	bad := false
 	// Filters: ascending, inside [0, F).
 	filtBase := make([]int, s.groups+1)
@@ -136,6 +144,9 @@ func decode(n *ir.Node, report func(format string, args ...any)) (*Layer, [3]int
 	// Codes: rebuild W, and check what was dropped is zero and what was
 	// kept fits M planes.
 	lo, hi := -(int64(1) << (M - 1)), int64(1)<<(M-1)-1
+	if l.PlusMinus {
+		lo, hi = -1, 1 // and not 0, checked below
+	}
 	for g := range l.Groups {
 		grp := &l.Groups[g]
 		kept := map[int]bool{}
@@ -164,6 +175,9 @@ func decode(n *ir.Node, report func(format string, args ...any)) (*Layer, [3]int
 				if v < lo || v > hi {
 					report("filter %d column %d: code %d outside %d weight planes", f, k, v, M)
 					bad = true
+				} else if l.PlusMinus && v == 0 {
+					report("filter %d column %d: code 0 in the one-plane ±1 form (%s=1)", f, k, AttrPlusMinus)
+					bad = true
 				}
 				row = append(row, v)
 			}
@@ -187,7 +201,7 @@ func decode(n *ir.Node, report func(format string, args ...any)) (*Layer, [3]int
 				report("segment %d has %d columns, a row has %d", i, b-a, geo[1])
 				bad = true
 			}
-			if !bad && !segmentSafe(&l.Groups[g], a, b, M, l.N, geo[2]) {
+			if !bad && !segmentSafe(&l.Groups[g], a, b, M, l.N, l.PlusMinus, geo[2]) {
 				report("segment %d can saturate a %d-bit accumulator (%d-bit inputs)", i, geo[2], l.N)
 				bad = true
 			}

@@ -25,9 +25,14 @@ type Layer struct {
 	Node *ir.Node
 	// F is the number of output channels (pruned ones included); K the
 	// columns of one group's matrix; M the weight planes (two's
-	// complement, top plane negative); N the activation planes.
+	// complement, top plane negative; 1 with PlusMinus); N the activation
+	// planes.
 	F, K, M, N int
-	Groups     []Group
+	// PlusMinus: every kept code is -1 or +1 (a binary layer), stored on
+	// one plane b = (w+1)/2 and computed as w.x = 2 b.x - sum(x)
+	// (docs/BACKEND.md §2, "Binary weights"); M is 1.
+	PlusMinus bool
+	Groups    []Group
 	// Tiles of every replica, in placement order; Replicas >= 1.
 	Tiles    []Tile
 	Replicas int

@@ -290,6 +290,36 @@ func PlanesFor(mn, mx int64) int {
 	return 63
 }
 
+// plusMinus reports whether every kept code of every group is -1 or +1 (a
+// binary layer: Layer.PlusMinus applies).
+func plusMinus(groups []Group) bool {
+	seen := false
+	for _, g := range groups {
+		for _, row := range g.W {
+			for _, v := range row {
+				if v != -1 && v != 1 {
+					return false
+				}
+				seen = true
+			}
+		}
+	}
+	return seen
+}
+
+// colWeight is a column's contribution per input plane-unit to any prefix
+// of an accumulator's walk (docs/QUANT.md §4): BitWeight for two's
+// complement planes; 2 in the one-plane ±1 form, whose filter walk adds
+// 2^(n+1) popcount(b AND x_n) (at most 2 per column and plane-unit) and
+// whose correction walk, in the same accumulator before it, subtracts
+// 2^n popcount(x_n) (at most 1).
+func colWeight(code int64, M int, pm bool) int64 {
+	if pm {
+		return 2
+	}
+	return BitWeight(code, M)
+}
+
 // BitWeight is the sum of the magnitudes of the planes set in code's M-bit
 // two's complement form: its contribution per input plane-unit to any
 // prefix of the bmac walk (docs/QUANT.md §4). Plane m weighs 2^m, so the

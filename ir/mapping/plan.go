@@ -12,6 +12,11 @@ type Options struct {
 	// Replicate is the number of copies of every matrix layer with more
 	// than one output pixel (0 or 1: none), or Auto.
 	Replicate int
+	// TwoPlaneBinary stores binary {-1, +1} layers as 2-bit two's
+	// complement (two planes, twice the ANDs) instead of the one-plane
+	// form (Layer.PlusMinus): the form before issue 12, kept for
+	// comparison.
+	TwoPlaneBinary bool
 }
 
 // Auto as Options.Replicate lets the planner choose per layer (see
@@ -42,7 +47,7 @@ func PlanGraph(g *ir.Graph, geo Geometry, opts Options) (*Plan, error) {
 		if !IsMatrix(n) {
 			continue
 		}
-		l, err := newLayer(n, geo)
+		l, err := newLayer(n, geo, !opts.TwoPlaneBinary)
 		if err != nil {
 			return nil, nodeError(n, err)
 		}
@@ -70,8 +75,9 @@ func PlanGraph(g *ir.Graph, geo Geometry, opts Options) (*Plan, error) {
 }
 
 // newLayer builds the matrix of n with its structured sparsity removed and
-// splits its columns into segments.
-func newLayer(n *ir.Node, geo Geometry) (*Layer, error) {
+// splits its columns into segments; with onePlane a binary layer gets the
+// one-plane form (Layer.PlusMinus).
+func newLayer(n *ir.Node, geo Geometry, onePlane bool) (*Layer, error) {
 	s, err := matrixShape(n)
 	if err != nil {
 		return nil, err
@@ -85,8 +91,11 @@ func newLayer(n *ir.Node, geo Geometry) (*Layer, error) {
 		return nil, err
 	}
 	l := &Layer{Node: n, F: s.F, K: s.K(), M: M, N: xq.Bits, Groups: groups, Replicas: 1}
+	if onePlane && plusMinus(groups) {
+		l.M, l.PlusMinus = 1, true
+	}
 	for g := range l.Groups {
-		segs, err := segments(&l.Groups[g], l.M, l.N, geo.Cols, geo.AccBits)
+		segs, err := segments(&l.Groups[g], l.M, l.N, l.PlusMinus, geo.Cols, geo.AccBits)
 		if err != nil {
 			return nil, err
 		}

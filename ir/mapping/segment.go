@@ -5,10 +5,10 @@ import "fmt"
 // segments splits the kept columns of grp into column segments [start, end)
 // of at most cols columns such that no accumulator can saturate
 // (docs/QUANT.md §4): a segment is safe when, for every kept filter,
-// (2^N - 1) * sum over its columns of BitWeight(code) <= 2^(accBits-1) - 1,
+// (2^N - 1) * sum over its columns of colWeight(code) <= 2^(accBits-1) - 1,
 // which bounds the accumulator after any prefix of the bmac walk whatever the
 // input. Greedy extension is optimal for this monotone constraint.
-func segments(grp *Group, M, N, cols, accBits int) ([][2]int, error) {
+func segments(grp *Group, M, N int, pm bool, cols, accBits int) ([][2]int, error) {
 	K := len(grp.Cols)
 	limit := int64(1)<<(accBits-1) - 1
 	px := int64(1)<<N - 1
@@ -19,7 +19,7 @@ func segments(grp *Group, M, N, cols, accBits int) ([][2]int, error) {
 		fits := j-start < cols
 		if fits {
 			for i := range grp.Filters {
-				if run[i]+BitWeight(grp.W[i][j], M)*px > limit {
+				if run[i]+colWeight(grp.W[i][j], M, pm)*px > limit {
 					fits = false
 					break
 				}
@@ -35,7 +35,7 @@ func segments(grp *Group, M, N, cols, accBits int) ([][2]int, error) {
 			clear(run)
 		}
 		for i := range grp.Filters {
-			run[i] += BitWeight(grp.W[i][j], M) * px
+			run[i] += colWeight(grp.W[i][j], M, pm) * px
 		}
 	}
 	if K > start {
@@ -46,13 +46,13 @@ func segments(grp *Group, M, N, cols, accBits int) ([][2]int, error) {
 
 // segmentSafe reports whether columns [a, b) of grp keep every kept
 // filter's accumulator inside accBits (the rule of segments).
-func segmentSafe(grp *Group, a, b, M, N, accBits int) bool {
+func segmentSafe(grp *Group, a, b, M, N int, pm bool, accBits int) bool {
 	limit := int64(1)<<(accBits-1) - 1
 	px := int64(1)<<N - 1
 	for i := range grp.Filters {
 		var run int64
 		for j := a; j < b; j++ {
-			run += BitWeight(grp.W[i][j], M) * px
+			run += colWeight(grp.W[i][j], M, pm) * px
 		}
 		if run > limit {
 			return false

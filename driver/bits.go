@@ -1,0 +1,82 @@
+package driver
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Widths are weight and activation bit widths (pimc compile -wbits -abits).
+type Widths struct{ W, A int }
+
+// widths are the widths the default pipeline quantizes with (0: 8).
+func (o Options) widths() Widths {
+	w := Widths{o.WBits, o.ABits}
+	if w.W == 0 {
+		w.W = 8
+	}
+	if w.A == 0 {
+		w.A = 8
+	}
+	return w
+}
+
+// BitsNotes says, for every matrix layer of r (in r.Layers order), how its
+// declared widths differ from the ones asked for (Result.Asked) and why,
+// "" where they do not, so no layer keeps other widths silently (issue
+// 12). The reasons are the quantize pass's rules (docs/QUANT.md §3): the
+// first and last matrix layers keep 8-bit weights and outputs (keep-ends,
+// on in the default pipeline), a layer whose output only leaves the
+// integer domain (logits read by the host) produces out-bits codes, and
+// otherwise a per-layer setting (a config file, a compressed model's
+// recorded weight bits) decided. Nil when nothing was asked (Asked zero).
+func (r *Result) BitsNotes() []string {
+	if r.Asked == (Widths{}) {
+		return nil
+	}
+	notes := make([]string, len(r.Layers))
+	for i, l := range r.Layers {
+		end := i == 0 || i == len(r.Layers)-1
+		var parts []string
+		if l.WBits != 0 && l.WBits != r.Asked.W {
+			why := "per-layer setting"
+			if end && l.WBits == 8 {
+				why = "keep-ends"
+			}
+			parts = append(parts, fmt.Sprintf("w%d (%s)", l.WBits, why))
+		}
+		if l.ABits != 0 && l.ABits != r.Asked.A {
+			why := "per-layer setting"
+			switch {
+			case l.ABits > 8:
+				why = "output read by the host: out-bits"
+			case end && l.ABits == 8:
+				why = "keep-ends"
+			}
+			parts = append(parts, fmt.Sprintf("a%d out (%s)", l.ABits, why))
+		}
+		if len(parts) > 0 {
+			notes[i] = fmt.Sprintf("%s, not -wbits %d -abits %d", strings.Join(parts, ", "), r.Asked.W, r.Asked.A)
+		}
+	}
+	return notes
+}
+
+// EndsNote summarises BitsNotes for a column title: "" when every layer
+// has the asked widths (outputs read by the host aside), "ends 8-bit" when
+// only keep-ends differs, "mixed widths" otherwise.
+func (r *Result) EndsNote() string {
+	note := ""
+	for i, n := range r.BitsNotes() {
+		l := r.Layers[i]
+		w := l.WBits != 0 && l.WBits != r.Asked.W
+		a := l.ABits != 0 && l.ABits <= 8 && l.ABits != r.Asked.A
+		switch {
+		case n == "" || !w && !a:
+		case strings.Contains(n, "per-layer"):
+			return "mixed widths"
+		default:
+			note = "ends 8-bit"
+		}
+	}
+	return note
+}
