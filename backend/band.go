@@ -24,6 +24,18 @@ import (
 // DRAM is zero at load, so the margins read zero without being written).
 // Bands are of batch size 1.
 
+// BandStat is one layer computed in row bands (Result.Bands): its source
+// layer, its rows per band and its bands.
+type BandStat struct {
+	Layer       string
+	Rows, Bands int
+}
+
+// noteBands records a layer of oh rows computed in bands of rows.
+func (c *compiler) noteBands(oh, rows int) {
+	c.res.Bands = append(c.res.Bands, BandStat{Layer: c.src.Layer, Rows: rows, Bands: (oh + rows - 1) / rows})
+}
+
 // errBufferFull marks the allocation failures banded mode may get around.
 var errBufferFull = errors.New("activation buffer full")
 
@@ -147,6 +159,7 @@ func (c *compiler) planBands(what string, x, y *layout, oh int, inRows func(r in
 			errBufferFull, what, words(1), c.buf.size, free)
 	}
 	p := &bandPlan{x: x, y: y, rows: r, inRows: inRows}
+	c.noteBands(oh, r)
 	n := words(r)
 	start, dirty, ok := c.buf.take(n, y.dram)
 	if !ok {
@@ -266,6 +279,7 @@ func (c *compiler) vecBands(what string, lays []*layout, body func(ops []vecOper
 		return fmt.Errorf("%w: %s in bands: one band of 1 row needs %d words, the largest free block of the target's %d (act_buffer_words) has %d",
 			errBufferFull, what, words(1), c.buf.size, free)
 	}
+	c.noteBands(h, rows)
 	n := words(rows)
 	start, dirty, ok := c.buf.take(n, lays[0].dram)
 	if !ok {

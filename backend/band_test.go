@@ -55,9 +55,12 @@ func TestBands(t *testing.T) {
 	if s != 2 || l != 12 {
 		t.Errorf("%d dload, %d dstore; want 12 and 2", l, s)
 	}
+	if len(res.Bands) != 3 || res.Bands[0].Bands != 2 || res.Bands[0].Rows != 9 || res.Bands[2].Bands != 8 || res.DRAMWords != 5184 {
+		t.Errorf("bands %+v, %d DRAM words; want 3 layers (2 bands of 9 rows first, 8 last) and 5184 words", res.Bands, res.DRAMWords)
+	}
 	res, _ = compileAndCheck(t, g, target.Default(), ins...)
-	if l, s := dramOps(res.Prog); l+s != 0 {
-		t.Errorf("with room: %d dload, %d dstore", l, s)
+	if l, s := dramOps(res.Prog); l+s != 0 || len(res.Bands) != 0 {
+		t.Errorf("with room: %d dload, %d dstore, bands %v", l, s, res.Bands)
 	}
 }
 

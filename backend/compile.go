@@ -46,6 +46,11 @@ type Result struct {
 	// order; nil otherwise. Slowest is the index of the slowest stage.
 	Stages  []Stage
 	Slowest int
+	// Bands lists the layers computed in row bands through the DRAM
+	// (banded mode, band.go), in program order; DRAMWords is the DRAM the
+	// program's feature maps occupy. Both empty when the model fits.
+	Bands     []BandStat
+	DRAMWords int
 	// StagesLocal: every layer of a pipelined program sits in the bank
 	// of the controller that drives it (no link hop; else the target
 	// had no room to place them so, docs/BACKEND.md §8).
@@ -199,6 +204,7 @@ func compileMode(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan, 
 		return nil, fmt.Errorf("backend: BUG: the emitted program does not validate: %w", err)
 	}
 	c.res.Prog = prog
+	c.res.DRAMWords = c.dramTop
 	c.res.Subarrays = plan.Used
 	c.res.StagesLocal = pipe != nil && pipe.allLocal
 	for _, l := range plan.Layers {

@@ -140,6 +140,12 @@ func writeCompileSummary(w io.Writer, path string, res *driver.Result, size int)
 	p := res.Prog
 	fmt.Fprintf(w, "%s: %d matrix layers, %d/%d sub-arrays, %d weight rows, %d instructions (%d bytes), %d device segment(s), %d host op(s), target %s\n",
 		path, len(res.Layers), res.Subarrays, res.TotalSubarrays, res.WeightRows, len(p.Code), size, res.Segments, res.HostOps, p.TargetName)
+	if len(res.Bands) > 0 { // docs/BACKEND.md §9
+		fmt.Fprintf(w, "  feature maps beyond the activation buffer: %d layers in row bands through %d DRAM words\n", len(res.Bands), res.DRAMWords)
+		for _, b := range res.Bands {
+			fmt.Fprintf(w, "    %-24q %d bands of %d rows\n", b.Layer, b.Bands, b.Rows)
+		}
+	}
 	notes := res.BitsNotes()
 	for i, l := range res.Layers {
 		rep := ""
