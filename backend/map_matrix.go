@@ -217,6 +217,7 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 		macs += int64(len(grp.filters)) * int64(len(grp.offs))
 	}
 	c.e.b.AddSourceMACs(macs * int64(pixels))
+	c.e.b.SetSourceWidths(quantBits(n.Inputs[1]), quantBits(n.Outputs[0]))
 	c.emitMatrix(m, segs, tiles, repTile, pl)
 	return nil
 }

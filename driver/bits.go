@@ -3,6 +3,8 @@ package driver
 import (
 	"fmt"
 	"strings"
+
+	"github.com/pimc-dev/pimc/isa"
 )
 
 // Widths are weight and activation bit widths (pimc compile -wbits -abits).
@@ -79,4 +81,46 @@ func (r *Result) EndsNote() string {
 		}
 	}
 	return note
+}
+
+// ProgramWidths states the widths a compiled program's matrix layers record
+// (isa.Source.WBits, ABits; format v1.6) for pimc eval, which does not know
+// the widths the program was compiled with: the most common pair, then
+// every layer at other widths ("layer widths: W4 A4 (3 layers); other:
+// conv1 W8 A8, fc3 W8 A16"). A is the width of the activations the layer
+// produces. "" when no source records widths (older programs).
+func ProgramWidths(p *isa.Program) string {
+	type pair struct{ w, a int }
+	count := map[pair]int{}
+	var order []pair
+	for _, s := range p.Sources {
+		if s.WBits == 0 && s.ABits == 0 {
+			continue
+		}
+		k := pair{s.WBits, s.ABits}
+		if count[k] == 0 {
+			order = append(order, k)
+		}
+		count[k]++
+	}
+	if len(order) == 0 {
+		return ""
+	}
+	most := order[0]
+	for _, k := range order {
+		if count[k] > count[most] {
+			most = k
+		}
+	}
+	out := fmt.Sprintf("layer widths: W%d A%d (%d layers)", most.w, most.a, count[most])
+	var other []string
+	for _, s := range p.Sources {
+		if k := (pair{s.WBits, s.ABits}); (s.WBits != 0 || s.ABits != 0) && k != most {
+			other = append(other, fmt.Sprintf("%s W%d A%d", s.Layer, s.WBits, s.ABits))
+		}
+	}
+	if len(other) > 0 {
+		out += "; other: " + strings.Join(other, ", ")
+	}
+	return out
 }

@@ -273,8 +273,8 @@ func (ps *asmParser) directive(code string) {
 			ps.p.TargetDesc = append(ps.p.TargetDesc, piece...)
 		}
 	case ".source":
-		if len(args) != 4 && len(args) != 5 {
-			ps.errorf(".source: want: .source <index> layer=\"..\" node=\"..\" value=\"..\" [macs=<n>]")
+		if len(args) < 4 || len(args) > 7 {
+			ps.errorf(".source: want: .source <index> layer=\"..\" node=\"..\" value=\"..\" [macs=<n>] [wbits=<w> abits=<a>]")
 			return
 		}
 		idx, ok := ps.uint(dir, "index", args[0], math.MaxInt32)
@@ -286,20 +286,34 @@ func (ps *asmParser) directive(code string) {
 			return
 		}
 		keys := []string{"layer", "node", "value"}
-		if len(args) == 5 {
-			keys = append(keys, "macs") // optional declared workload (format v1.2)
+		// optional: the declared workload (format v1.2), the widths (v1.6)
+		for _, a := range args[4:] {
+			for _, k := range []string{"macs", "wbits", "abits"} {
+				if strings.HasPrefix(a, k+"=") {
+					keys = append(keys, k)
+				}
+			}
 		}
 		m, ok := ps.kv(dir, args[1:], keys...)
 		if !ok {
 			return
 		}
 		var s Source
-		if len(args) == 5 {
-			n, ok := ps.uint(dir, "macs", m["macs"], math.MaxInt64)
+		if a, has := m["macs"]; has {
+			n, ok := ps.uint(dir, "macs", a, math.MaxInt64)
 			if !ok {
 				return
 			}
 			s.MACs = int64(n)
+		}
+		for k, dst := range map[string]*int{"wbits": &s.WBits, "abits": &s.ABits} {
+			if a, has := m[k]; has {
+				n, ok := ps.uint(dir, k, a, 32)
+				if !ok {
+					return
+				}
+				*dst = int(n)
+			}
 		}
 		if s.Layer, ok = ps.quoted(dir, "layer", m["layer"]); !ok {
 			return

@@ -83,6 +83,9 @@ func PrintAsm(w io.Writer, p *Program) error {
 		if s.MACs != 0 {
 			fmt.Fprintf(b, " macs=%d", s.MACs)
 		}
+		if s.WBits != 0 || s.ABits != 0 {
+			fmt.Fprintf(b, " wbits=%d abits=%d", s.WBits, s.ABits)
+		}
 		b.line()
 	}
 	for _, pt := range p.Ports {

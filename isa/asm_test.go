@@ -35,7 +35,7 @@ func TestParseAsmErrors(t *testing.T) {
 		{".source 0 layer=a node=\"b\" value=\"c\"\n", "want a quoted string"},
 		{".source 0 layer=\"a\" node=\"b\" colour=\"c\"\n", "missing value="},
 		{".source 0 layer=\"a\" node=\"b\" value=\"c\" macs=-1\n", `macs="-1": want an integer in [0, 9223372036854775807]`},
-		{".source 0 layer=\"a\" node=\"b\" value=\"c\" flops=3\n", "missing macs="},
+		{".source 0 layer=\"a\" node=\"b\" value=\"c\" flops=3\n", `unknown key "flops"`},
 		{".input \"x\" addr=0 shape=1x2 type=u8 scale=1\n", "missing zp="},
 		{".input \"x\" addr=0 shape=1x2 type=u8 scale=1 zp=0 extra=1\n", `unknown key "extra"`},
 		{".input \"x\" addr=0 shape=1xq type=u8 scale=1 zp=0\n", `shape="q"`},

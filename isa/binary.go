@@ -47,13 +47,16 @@ const (
 	// count x u32 entry pcs, then, only when Program.Frames > 1, u32 frames
 	// and u32 count_addr (Program.CountAddr).
 	SecStreams SectionKind = 13
+	// SecSrcBits (v1.6, optional) holds Source.WBits and Source.ABits, one
+	// u8 each per source; written only when some source records widths.
+	SecSrcBits SectionKind = 14
 )
 
 var sectionNames = map[SectionKind]string{
 	SecCode: "code", SecTarget: "target", SecSources: "sources", SecSrcmap: "srcmap",
 	SecWeights: "weights", SecConsts: "consts", SecPorts: "ports", SecSymbols: "symbols",
 	SecHost: "host", SecSrcMACs: "srcmacs", SecPortSegs: "portsegs", SecTargetDesc: "targetdesc",
-	SecStreams: "streams",
+	SecStreams: "streams", SecSrcBits: "srcbits",
 }
 
 func (k SectionKind) String() string {
@@ -194,6 +197,14 @@ func EncodeBinary(p *Program) ([]byte, error) {
 	if len(p.Streams) > 0 || usesV15(p.Code) {
 		minor = 5
 	}
+	if recordsWidths(p.Sources) {
+		for _, s := range p.Sources {
+			w.b.WriteByte(byte(s.WBits))
+			w.b.WriteByte(byte(s.ABits))
+		}
+		add(SecSrcBits, w.take())
+		minor = 6
+	}
 	if usesV16(p.Code) {
 		minor = 6
 	}
@@ -278,7 +289,22 @@ func EncodedSize(p *Program) int64 {
 			n += 8
 		}
 	}
+	if recordsWidths(p.Sources) {
+		sections++
+		n += 2 * int64(len(p.Sources))
+	}
 	return headerSize + sectionEntry*sections + n
+}
+
+// recordsWidths reports whether some source records its widths (the
+// srcbits section, v1.6).
+func recordsWidths(srcs []Source) bool {
+	for _, s := range srcs {
+		if s.WBits != 0 || s.ABits != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // usesV15 reports whether code has an instruction added in ISA v1.5.
@@ -422,7 +448,7 @@ func DecodeBinary(data []byte) (*Program, error) {
 		}
 		p.Code[i] = in
 	}
-	for _, k := range []SectionKind{SecTarget, SecSources, SecSrcmap, SecWeights, SecConsts, SecPorts, SecSymbols, SecHost, SecSrcMACs, SecPortSegs, SecTargetDesc, SecStreams} {
+	for _, k := range []SectionKind{SecTarget, SecSources, SecSrcmap, SecWeights, SecConsts, SecPorts, SecSymbols, SecHost, SecSrcMACs, SecPortSegs, SecTargetDesc, SecStreams, SecSrcBits} {
 		b, ok := secs[k]
 		if !ok {
 			continue
@@ -563,6 +589,17 @@ func decodeSection(p *Program, r *rbuf) {
 		}
 		for i := range p.Sources {
 			p.Sources[i].MACs = int64(r.u64())
+		}
+	case SecSrcBits:
+		// Decoded after sources (see the section order in DecodeBinary).
+		if len(r.b) != 2*len(p.Sources) {
+			r.fail("%d bytes, want 2 per source = %d", len(r.b), 2*len(p.Sources))
+			return
+		}
+		for i := range p.Sources {
+			p.Sources[i].WBits = int(r.b[r.off])
+			p.Sources[i].ABits = int(r.b[r.off+1])
+			r.off += 2
 		}
 	case SecPortSegs:
 		// Decoded after ports (see the section order in DecodeBinary).

@@ -49,7 +49,7 @@ func (b *Builder) fail(format string, args ...any) {
 // AddSourceMACs).
 func (b *Builder) SetSource(s Source) int32 {
 	key := s
-	key.MACs = 0
+	key.MACs, key.WBits, key.ABits = 0, 0, 0
 	idx, ok := b.srcIndex[key]
 	if !ok {
 		idx = int32(len(b.p.Sources))
@@ -74,6 +74,17 @@ func (b *Builder) AddSourceMACs(n int64) {
 	default:
 		b.p.Sources[b.src].MACs += n
 	}
+}
+
+// SetSourceWidths records the declared widths of the current source's layer
+// (Source.WBits, ABits; format v1.6). Without a current source it is an
+// error.
+func (b *Builder) SetSourceWidths(wbits, abits int) {
+	if b.src < 0 {
+		b.fail("SetSourceWidths(%d, %d): no current source", wbits, abits)
+		return
+	}
+	b.p.Sources[b.src].WBits, b.p.Sources[b.src].ABits = wbits, abits
 }
 
 // ClearSource makes the following instructions unattributed (Src -1).

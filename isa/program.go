@@ -74,6 +74,11 @@ type Source struct {
 	// exact for convolutions but not for every mapping (sim/report.go).
 	// Format v1.2 (docs/ISA.md §6).
 	MACs int64
+	// WBits and ABits are the declared widths of a matrix layer: the bits
+	// of its weight codes and of the activations it produces (0 = not
+	// recorded), so a program says which layers kept other widths than
+	// the rest (pimc eval). Format v1.6, section srcbits (docs/ISA.md §6).
+	WBits, ABits int
 }
 
 // WeightRow is one row of the weight-stationary image, written into its

@@ -128,6 +128,9 @@ func (v *validator) checkDeclaredMACs() {
 		if s.MACs < 0 {
 			v.addf("sources[%d] (%s): declared MACs %d is negative (0 = not declared)", i, s.Layer, s.MACs)
 		}
+		if s.WBits < 0 || s.WBits > 32 || s.ABits < 0 || s.ABits > 32 {
+			v.addf("sources[%d] (%s): widths w%d a%d outside 0..32 (0 = not recorded)", i, s.Layer, s.WBits, s.ABits)
+		}
 		if s.MACs <= 0 {
 			continue
 		}

@@ -101,6 +101,9 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	}
 	writeAccuracy(stdout, r)
 	writeHardware(stdout, r.Report)
+	if w := driver.ProgramWidths(m.Exe.Prog); w != "" {
+		fmt.Fprintln(stdout, w)
+	}
 	workers := *jobs
 	if workers < 1 {
 		workers = goruntime.GOMAXPROCS(0)

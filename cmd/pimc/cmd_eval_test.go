@@ -60,7 +60,8 @@ func TestEvalFloat(t *testing.T) {
 }
 
 // TestEvalProgram compiles the embedded model at W4A4 and evaluates the
-// program with 1 and 2 workers: same accuracy, same report.
+// program with 1 and 2 workers: same accuracy, same report, the layers at
+// other widths than W4A4 stated.
 func TestEvalProgram(t *testing.T) {
 	needMNIST(t)
 	dir := t.TempDir()
@@ -81,7 +82,9 @@ func TestEvalProgram(t *testing.T) {
 		if n != 40 || c < 36 {
 			t.Fatalf("-j %s: %d/%d correct:\n%s", j, c, n, out)
 		}
-		for _, want := range []string{"per image (simulated, mean of 40): latency", "sub-arrays, device bound ", "TOPS/W", "of 1024 sub-arrays", "wall time:"} {
+		// The layers keep-ends and out-bits kept at other widths, named.
+		for _, want := range []string{"per image (simulated, mean of 40): latency", "sub-arrays, device bound ", "TOPS/W", "of 1024 sub-arrays", "wall time:",
+			"layer widths: W4 A4 (3 layers); other: conv1 W8 A8, fc3 W8 A16"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("-j %s: output lacks %q:\n%s", j, want, out)
 			}
