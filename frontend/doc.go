@@ -25,7 +25,7 @@
 //     running total over initializers, inputs and node outputs against the
 //     total limit, so the error names the node that asks for too much;
 //   - every node that cannot be lowered (unknown op or domain, unsupported
-//     variant such as Pad mode "reflect") is collected, and the import fails
+//     variant such as Dropout in training mode) is collected, and the import fails
 //     with one *UnsupportedError listing them all. Malformed models give an
 //     error naming the file, the node and the problem; nothing panics.
 //

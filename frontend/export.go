@@ -363,6 +363,12 @@ func (e *exporter) node(n *ir.Node) error {
 			return fmt.Errorf("shape with start %d, end %d needs opset 15", start, end)
 		}
 	default:
+		if ok, err := e.exportExt(n, np); ok { // export_ext.go
+			if err != nil {
+				return err
+			}
+			break
+		}
 		op, ok := onnxNames[n.Op]
 		if !ok {
 			return fmt.Errorf("op %s has no ONNX opset-%d form", n.Op, exportOpset)

@@ -28,6 +28,10 @@ func init() {
 		"Split": lowerSplit, "Constant": lowerConstant, "Cast": lowerCast,
 		"Slice": lowerSlice, // constants only
 	}
+	addElementwiseLowerers(lowerers) // lower_elementwise_ext.go
+	addReduceLowerers(lowerers)      // lower_reduce.go
+	addCopyLowerers(lowerers)        // lower_copy.go
+	addResizeLowerers(lowerers)      // lower_resize.go
 }
 
 // unaryOp lowers a one-input, one-output op without attributes that matter.

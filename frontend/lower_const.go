@@ -119,8 +119,8 @@ func lowerConstant(c *nodeCtx) error {
 	return nil
 }
 
-// lowerCast folds Cast of a constant (e.g. in shape subgraphs); a Cast of a
-// runtime value has no IR op and is unsupported.
+// lowerCast folds Cast of a constant (e.g. in shape subgraphs) and lowers a
+// Cast of a runtime value to the cast op.
 func lowerCast(c *nodeCtx) error {
 	if err := c.arity(1, 1, 1, 1); err != nil {
 		return err
@@ -153,13 +153,20 @@ func lowerCast(c *nodeCtx) error {
 			return fmt.Errorf("attribute \"to\": %w", err)
 		}
 	}
-	if !x.IsConst() {
-		if x.Type.DType == to {
-			_, err = c.emit1(ir.OpIdentity, []*ir.Value{x}, nil)
-			return err
-		}
-		return unsupported("Cast of a runtime value (to %s)", to)
+	return c.emitCast(x, to)
+}
+
+// emitCast casts x to element type to: folded for a constant, an identity
+// when the type is already to, else a cast node.
+func (c *nodeCtx) emitCast(x *ir.Value, to tensor.DType) error {
+	if x.IsConst() {
+		c.bindConst(0, castTensor(x.Const, to))
+		return nil
 	}
-	c.bindConst(0, castTensor(x.Const, to))
-	return nil
+	if x.Type.DType == to {
+		_, err := c.emit1(ir.OpIdentity, []*ir.Value{x}, nil)
+		return err
+	}
+	_, err := c.emit1(ir.OpCast, []*ir.Value{x}, ir.Attrs{"to": ir.StringAttr(to.String())})
+	return err
 }

@@ -167,8 +167,8 @@ func lowerPool(c *nodeCtx) error {
 	if err := c.arity(1, 1, 1, 2); err != nil {
 		return err
 	}
-	if c.outputUsed(1) {
-		return unsupported("MaxPool with the Indices output")
+	if c.outputUsed(1) && c.opType != "MaxPool" {
+		return fmt.Errorf("has 2 outputs, want 1")
 	}
 	x, err := c.input(0)
 	if err != nil {
@@ -206,8 +206,15 @@ func lowerPool(c *nodeCtx) error {
 		if err != nil {
 			return err
 		}
-		if so != 0 {
-			return unsupported("storage_order %d (only 0, row major)", so)
+		if c.outputUsed(1) {
+			// The Indices output: its own op over the same windows.
+			ia := ir.Attrs{"storage_order": ir.IntAttr(boolInt(so != 0))}
+			for k, v := range attrs {
+				ia[k] = v
+			}
+			if _, err := c.emit(ir.OpMaxPoolIndices, []*ir.Value{x}, ia, c.outName(1)); err != nil {
+				return err
+			}
 		}
 	}
 	_, err = c.emit1(op, []*ir.Value{x}, attrs)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
 // lowerBatchNorm accepts the inference form only: one used output, no
@@ -123,15 +124,12 @@ func lowerReduceMean(c *nodeCtx) error {
 	return err
 }
 
-// lowerDropout: inference dropout is an identity. The mask output is only
-// accepted when nothing reads it; training (is_test=0 before opset 7 is
-// still inference for a runtime, so only training_mode counts) is rejected.
+// lowerDropout: inference dropout is an identity and its mask output a
+// constant of ones; training (is_test=0 before opset 7 is still inference
+// for a runtime, so only training_mode counts) is rejected.
 func lowerDropout(c *nodeCtx) error {
 	if err := c.arity(1, 3, 1, 2); err != nil {
 		return err
-	}
-	if c.outputUsed(1) {
-		return unsupported("the mask output is used")
 	}
 	if c.has(2) {
 		t, err := c.constInput(2, "training_mode")
@@ -148,6 +146,28 @@ func lowerDropout(c *nodeCtx) error {
 	x, err := c.input(0)
 	if err != nil {
 		return err
+	}
+	if c.outputUsed(1) {
+		// Inference keeps every element: the mask is all true (bool from
+		// opset 12, of the input's type before).
+		dt := tensor.Bool
+		if c.opset < 12 {
+			dt = x.Type.DType
+		}
+		one := tensor.New(dt, 1)
+		switch dt.Storage() {
+		case tensor.StoreF32:
+			one.F32[0] = 1
+		case tensor.StoreF64:
+			one.F64[0] = 1
+		default:
+			one.I64[0] = 1
+		}
+		shape := tensor.FromI64(tensor.Int64, ints64(x.Type.Shape), len(x.Type.Shape))
+		sv := c.im.g.AddConst(c.outName(1)+"/shape", shape)
+		if _, err := c.emit(ir.OpConstantOfShape, []*ir.Value{sv}, ir.Attrs{"value": ir.TensorAttr(one)}, c.outName(1)); err != nil {
+			return err
+		}
 	}
 	_, err = c.emit1(ir.OpDropout, []*ir.Value{x}, nil)
 	return err

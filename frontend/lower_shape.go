@@ -174,8 +174,11 @@ func lowerPad(c *nodeCtx) error {
 	if err != nil {
 		return err
 	}
+	var border tensor.PadMode
 	if mode != "constant" {
-		return unsupported("mode %q (only \"constant\")", mode)
+		if border, err = tensor.ParsePadMode(mode); err != nil {
+			return fmt.Errorf("attribute \"mode\": %v", err)
+		}
 	}
 	var pads []int
 	value := float32(0)
@@ -238,6 +241,12 @@ func lowerPad(c *nodeCtx) error {
 	}
 	if len(pads) != 2*r {
 		return fmt.Errorf("pads %v: want %d values for rank %d", pads, 2*r, r)
+	}
+	if mode != "constant" {
+		// edge, reflect, wrap: their own op (pad_border), a host op for
+		// the device, which pads with zeros only.
+		_, err = c.emit1(ir.OpPadBorder, []*ir.Value{x}, ir.Attrs{"pads": ir.IntsFromInts(pads), "mode": ir.StringAttr(border.String())})
+		return err
 	}
 	_, err = c.emit1(ir.OpPad, []*ir.Value{x}, ir.Attrs{"pads": ir.IntsFromInts(pads), "value": ir.FloatAttr(value)})
 	return err

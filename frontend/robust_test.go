@@ -25,6 +25,8 @@ func TestLowerersNeverPanic(t *testing.T) {
 		{aFloat("axis", 1), aString("pads", "x"), aFloats("kernel_shape", 1), aInt("to", 99), aString("mode", "edge"), aInts("split", 1, 1, 1)},
 		{aInts("kernel_shape", 2, 2), aInts("dilations", 1<<40, 1), aInt("ceil_mode", 1), aString("auto_pad", "SAME_LOWER"), aInt("num_outputs", 2)},
 		{aInts("shape", -1, -1), aInt("allowzero", 1), aTensor("value", tensor.New(tensor.Float32, 2)), aInt("keepdims", 0)},
+		{aString("coordinate_transformation_mode", "tf_crop_and_resize"), aString("keep_aspect_ratio_policy", "not_smaller"),
+			aInt("antialias", 1), aString("mode", "cubic"), aString("approximate", "tanh"), aFloats("scales", 0, -1)},
 	}
 	inits := []*tensor.Tensor{
 		tensor.New(tensor.Float32, 1, 2, 3, 3),
