@@ -53,6 +53,20 @@ var impreciseReference = map[string]struct {
 	},
 }
 
+// badReference lists cases whose stored data cannot be right for the model
+// (found in Debian's copy of the ONNX 1.12 node tests); they are skipped
+// with the reason.
+var badReference = map[string]string{
+	// ONNX 1.12 computed the expected values by dropping the low 16 bits;
+	// Cast rounds to nearest even (the ONNX spec from 1.14 on, onnxruntime).
+	"test_cast_FLOAT_to_BFLOAT16": "reference output truncates float32 to bfloat16; Cast rounds to nearest even (ONNX >= 1.14, onnxruntime)",
+	// input_1.pb holds one value for the [3,4] input "like".
+	"test_castlike_BFLOAT16_to_FLOAT":          "stored input \"like\" has shape [1], the model declares [3,4]",
+	"test_castlike_BFLOAT16_to_FLOAT_expanded": "stored input \"like\" has shape [1], the model declares [3,4]",
+	"test_castlike_FLOAT_to_BFLOAT16":          "stored input \"like\" has shape [1], the model declares [3,4]",
+	"test_castlike_FLOAT_to_BFLOAT16_expanded": "stored input \"like\" has shape [1], the model declares [3,4]",
+}
+
 // Result is the outcome of one case.
 type Result struct {
 	Case      string
@@ -66,6 +80,9 @@ type Result struct {
 // the stored inputs), runs the reference interpreter and compares.
 func Run(c *Case, tol Tolerance) Result {
 	res := Result{Case: c.Name, Status: Pass}
+	if why, ok := badReference[filepath.Base(filepath.Dir(c.Model))]; ok {
+		return Result{Case: c.Name, Status: Skip, Msg: "test data: " + why}
+	}
 	if ex, ok := impreciseReference[filepath.Base(filepath.Dir(c.Model))]; ok {
 		tol.RTol = math.Max(tol.RTol, ex.tol.RTol)
 		tol.ATol = math.Max(tol.ATol, ex.tol.ATol)
@@ -196,7 +213,7 @@ func runSet(c *Case, data []byte, decl []declInput, ds *DataSet, tol Tolerance) 
 		if !tensor.SameShape(t.Shape, in.Type.Shape) && t.Len() == in.Type.NumElems() {
 			t = t.Reshaped(in.Type.Shape...) // e.g. (1,28,28) stored for a [1,1,28,28] input
 		}
-		args = append(args, t)
+		args = append(args, bf16FromBits(t, in.Type.DType))
 	}
 	got, err := interp.Run(g, args)
 	if err != nil {
@@ -220,7 +237,7 @@ func runSet(c *Case, data []byte, decl []declInput, ds *DataSet, tol Tolerance) 
 	}
 	res := Result{Status: Pass}
 	for i := range want {
-		maxErr, msg := Compare(got[i], want[i], tol)
+		maxErr, msg := Compare(got[i], bf16FromBits(want[i], got[i].DType), tol)
 		if maxErr > res.MaxAbsErr {
 			res.MaxAbsErr = maxErr
 		}

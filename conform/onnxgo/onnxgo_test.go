@@ -56,7 +56,7 @@ func TestOnnxGoBackendSuite(t *testing.T) {
 	}
 	pass, _ := strconv.Atoi(m[1])
 	t.Logf("%d cases dumped; %s", n, m[0])
-	if pass < 130 {
+	if pass < 291 {
 		t.Errorf("only %d onnx-go cases passed", pass)
 	}
 }
