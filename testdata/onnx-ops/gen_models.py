@@ -102,3 +102,13 @@ case("pow_broadcast", "Pow", {"a": np.abs(A) + 0.1, "b": f32(5)}, {}, {}, 15)
 case("expand_grow_rank", "Expand", {"x": B}, {"shape": i64(2, 1, 3)}, {}, 13)
 case("tile_3d", "Tile", {"x": A}, {"repeats": i64(2, 1, 3)}, {}, 13)
 case("argmax_last_index", "ArgMax", {"x": np.round(A)}, {}, {"axis": 1, "select_last_index": 1}, 13, out_dtype=TensorProto.INT64)
+
+# Softmax before opset 13 (the input coerced to 2-D at axis), Split-18's
+# num_outputs with a smaller last part, Upsample-7's scales attribute.
+S = f32(2, 3, 4, 5)
+case("softmax_opset11_axis1_4d", "Softmax", {"x": S}, {}, {"axis": 1}, 11)
+case("logsoftmax_opset11_axis_neg2", "LogSoftmax", {"x": S}, {}, {"axis": -2}, 11)
+case("softmax_opset13_axis1_4d", "Softmax", {"x": S}, {}, {"axis": 1}, 13)
+case("split_num_outputs_uneven", "Split", {"x": f32(2, 7)}, {}, {"axis": 1, "num_outputs": 3}, 18, outputs=("a", "b", "c"))
+case("upsample_nearest_opset7", "Upsample", {"x": X}, {}, {"scales": [1.0, 1.0, 2.0, 3.0], "mode": "nearest"}, 7)
+case("argmin_keepdims0", "ArgMin", {"x": S}, {}, {"axis": -1, "keepdims": 0}, 13, out_dtype=TensorProto.INT64)
