@@ -11,7 +11,7 @@ import (
 	"github.com/pimc-dev/pimc/tensorio"
 )
 
-// Export of the ops of issue 13 (ir/op_math.go, op_reduce.go, op_copy.go with cast,
+// Export of the ops of issue 13 (ir/op_math.go, op_reduce.go, op_copy.go with cast and slice,
 // op_resize.go) in their opset-13 ONNX forms. Forms that need a later
 // opset (Gelu 20, Mish 18, LayerNormalization 17, Resize's antialias and
 // keep_aspect_ratio_policy 18, half_pixel_symmetric 19) are errors, as is
@@ -20,7 +20,8 @@ import (
 // exportNames maps each new IR op with an opset-13 ONNX form to its name.
 var exportNames = func() map[ir.Op]string {
 	m := map[ir.Op]string{ir.OpPow: "Pow", ir.OpWhere: "Where", ir.OpArgMax: "ArgMax", ir.OpArgMin: "ArgMin",
-		ir.OpExpand: "Expand", ir.OpTile: "Tile", ir.OpPadBorder: "Pad", ir.OpResize: "Resize", ir.OpCast: "Cast"}
+		ir.OpExpand: "Expand", ir.OpTile: "Tile", ir.OpPadBorder: "Pad", ir.OpResize: "Resize", ir.OpCast: "Cast", ir.OpSlice: "Slice",
+		ir.OpMod: "Mod", ir.OpTrilu: "Trilu", ir.OpCumSum: "CumSum", ir.OpGatherElements: "GatherElements", ir.OpHardmax: "Hardmax"}
 	for name, fn := range onnxMath {
 		if fn != tensor.Mish {
 			m[ir.Op(fn.String())] = name
@@ -51,6 +52,11 @@ func (e *exporter) exportExt(n *ir.Node, np *onnx.NodeProto) (ok bool, err error
 	}
 	intsInput := func(suffix string, v []int64) error {
 		in, err := e.constInput(np.Output[0]+"_"+suffix, tensor.FromI64(tensor.Int64, slices.Clone(v), len(v)))
+		np.Input = append(np.Input, in)
+		return err
+	}
+	scalarInput := func(suffix string, v int64) error { // a 0-D int64 input
+		in, err := e.constInput(np.Output[0]+"_"+suffix, tensor.FromI64(tensor.Int64, []int64{v}))
 		np.Input = append(np.Input, in)
 		return err
 	}
@@ -97,6 +103,28 @@ func (e *exporter) exportExt(n *ir.Node, np *onnx.NodeProto) (ok bool, err error
 			return true, err
 		}
 		return true, addAttr("to", ir.IntAttr(int64(code)))
+	case n.Op == ir.OpMod || n.Op == ir.OpGatherElements || n.Op == ir.OpHardmax:
+		for _, k := range []string{"fmod", "axis"} {
+			if a, ok := n.Attrs[k]; ok {
+				if err := addAttr(k, a); err != nil {
+					return true, err
+				}
+			}
+		}
+	case n.Op == ir.OpTrilu:
+		if err := addAttr("upper", n.Attrs["upper"]); err != nil {
+			return true, err
+		}
+		return true, scalarInput("k", n.Int("k", 0))
+	case n.Op == ir.OpCumSum:
+		for _, k := range []string{"exclusive", "reverse"} {
+			if err := addAttr(k, ir.IntAttr(n.Int(k, 0))); err != nil {
+				return true, err
+			}
+		}
+		return true, scalarInput("axis", n.Int("axis", 0))
+	case n.Op == ir.OpSlice:
+		return true, e.slice(n, intsInput)
 	case n.Op == ir.OpExpand:
 		return true, intsInput("shape", n.Attrs["shape"].Ints)
 	case n.Op == ir.OpTile:
@@ -161,4 +189,40 @@ func (e *exporter) resize(n *ir.Node, np *onnx.NodeProto, addAttr func(string, i
 	name, err := e.constInput(np.Output[0]+"_sizes", tensor.FromI64(tensor.Int64, ints64(p.Sizes), r))
 	np.Input = append(np.Input, "", name)
 	return err
+}
+
+// slice writes Slice-13 over every axis: ends one step past the last cell,
+// or below the axis (-d-1, which Slice clamps to -1) when a negative step
+// ends at the first cell.
+func (e *exporter) slice(n *ir.Node, intsInput func(string, []int64) error) error {
+	x := n.Input(0)
+	begin, step, shape := n.Ints("begin", nil), n.Ints("step", nil), n.Ints("shape", nil)
+	if x == nil || len(begin) != len(x.Type.Shape) || len(step) != len(begin) || len(shape) != len(begin) {
+		return fmt.Errorf("slice: attributes do not match the input's rank")
+	}
+	ends := make([]int64, len(begin))
+	for i := range ends {
+		end := begin[i] + shape[i]*step[i]
+		if end < 0 {
+			end = -x.Type.Shape[i] - 1
+		}
+		ends[i] = int64(end)
+	}
+	for _, in := range []struct {
+		name string
+		v    []int64
+	}{{"starts", ints64(begin)}, {"ends", ends}, {"axes", ints64(seq(len(begin)))}, {"steps", ints64(step)}} {
+		if err := intsInput(in.name, in.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
 }

@@ -32,6 +32,8 @@ func init() {
 	addReduceLowerers(lowerers)      // lower_reduce.go
 	addCopyLowerers(lowerers)        // lower_copy.go
 	addResizeLowerers(lowerers)      // lower_resize.go
+	addRearrangeLowerers(lowerers)   // lower_rearrange.go
+	addMiscLowerers(lowerers)        // lower_misc.go
 }
 
 // unaryOp lowers a one-input, one-output op without attributes that matter.

@@ -11,6 +11,7 @@ import (
 	"github.com/advancedclimatesystems/gonnx/onnx"
 
 	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
@@ -560,7 +561,16 @@ func TestSliceFolding(t *testing.T) {
 	if got := g.Outputs[0].Const; got.String() != "i64[1,4]" || got.I64[0] != 4 {
 		t.Errorf("opset 9: %v %v", got, got.I64)
 	}
-	_, err := newModel(13).input("x", onnxFloat, 4).init("st", i64s(0)).init("en", i64s(1)).
-		node("Slice", "sl", s("x", "st", "en"), s("y")).output("y").imp(t, Options{})
-	wantErr(t, err, "Slice of a runtime value")
+	// a runtime value: the slice op with every axis resolved (negative
+	// step, ends clamped)
+	g = newModel(13).input("x", onnxFloat, 4, 6).init("st", i64s(-1)).init("en", i64s(-100)).init("ax", i64s(1)).init("sp", i64s(-2)).
+		node("Slice", "sl", s("x", "st", "en", "ax", "sp"), s("y")).output("y").mustImport(t, Options{})
+	if n := g.Nodes[0]; n.Op != ir.OpSlice || outType(g, 0) != "f32[4,3]" || !slices.Equal(n.Ints("begin", nil), []int{0, 5}) ||
+		!slices.Equal(n.Ints("step", nil), []int{1, -2}) {
+		t.Errorf("runtime slice: %s %v -> %s", n.Op, n.Attrs, outType(g, 0))
+	}
+	y, err := interp.Run(g, []*tensor.Tensor{tensor.FromF32([]float32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23}, 4, 6)})
+	if err != nil || !slices.Equal(y[0].F32[:3], []float32{5, 3, 1}) || y[0].F32[11] != 19 {
+		t.Errorf("runtime slice gives %v (%v)", y, err)
+	}
 }

@@ -3,14 +3,16 @@ package frontend
 import (
 	"fmt"
 	"math"
+	"slices"
 
+	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
 // lowerSlice folds Slice of a constant (the Shape -> Slice -> Concat ->
-// Reshape idiom of tf2onnx and PyTorch exports); pimc has no slice op, so
-// a Slice of a runtime value is unsupported. starts/ends/axes are
-// attributes before opset 10 and constant inputs (with steps) from 10 on.
+// Reshape idiom of tf2onnx and PyTorch exports) and lowers a Slice of a
+// runtime value to the slice op. starts/ends/axes are attributes before
+// opset 10 and constant inputs (with steps) from 10 on.
 func lowerSlice(c *nodeCtx) error {
 	var starts, ends, axes, steps []int
 	var err error
@@ -53,15 +55,24 @@ func lowerSlice(c *nodeCtx) error {
 	if err != nil {
 		return err
 	}
-	if !x.IsConst() {
-		return unsupported("Slice of a runtime value")
+	if x.IsConst() {
+		out, err := sliceTensor(x.Const, starts, ends, axes, steps)
+		if err != nil {
+			return err
+		}
+		c.bindConst(0, out)
+		return nil
 	}
-	out, err := sliceTensor(x.Const, starts, ends, axes, steps)
+	begin, step, shape, err := slicePlan(x.Type.Shape, starts, ends, axes, steps)
 	if err != nil {
 		return err
 	}
-	c.bindConst(0, out)
-	return nil
+	if tensor.SameShape(shape, x.Type.Shape) && !slices.ContainsFunc(step, func(s int) bool { return s != 1 }) {
+		_, err = c.emit1(ir.OpIdentity, []*ir.Value{x}, nil)
+		return err
+	}
+	_, err = c.emit1(ir.OpSlice, []*ir.Value{x}, ir.Attrs{"begin": ir.IntsFromInts(begin), "step": ir.IntsFromInts(step), "shape": ir.IntsFromInts(shape)})
+	return err
 }
 
 func missingOr(err error, name string) error {
@@ -88,13 +99,29 @@ func (c *nodeCtx) constInts64(i int, what string) ([]int, error) {
 	return out, nil
 }
 
-// sliceTensor implements ONNX Slice: per listed axis, elements start,
-// start+step, ... before end, with negative starts/ends counted from the
-// end and everything clamped to the axis (opset 10 semantics).
+// sliceTensor implements ONNX Slice on a constant (slicePlan, then
+// tensor.StridedSlice).
 func sliceTensor(x *tensor.Tensor, starts, ends, axes, steps []int) (*tensor.Tensor, error) {
-	r := x.Rank()
+	begin, step, shape, err := slicePlan(x.Shape, starts, ends, axes, steps)
+	if err != nil {
+		return nil, err
+	}
+	out := tensor.New(x.DType, shape...)
+	if err := tensor.StridedSlice(out, x, begin, step); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// slicePlan resolves ONNX Slice on an input of shape xs: per listed axis,
+// elements start, start+step, ... before end, with negative starts/ends
+// counted from the end and everything clamped to the axis (opset 10
+// semantics). It returns the first index, the step and the number of
+// cells of every axis.
+func slicePlan(xs []int, starts, ends, axes, steps []int) (begin, step, shape []int, err error) {
+	r := len(xs)
 	if len(ends) != len(starts) {
-		return nil, fmt.Errorf("starts %v and ends %v differ in length", starts, ends)
+		return nil, nil, nil, fmt.Errorf("starts %v and ends %v differ in length", starts, ends)
 	}
 	if axes == nil {
 		for i := range starts {
@@ -107,11 +134,11 @@ func sliceTensor(x *tensor.Tensor, starts, ends, axes, steps []int) (*tensor.Ten
 		}
 	}
 	if len(axes) != len(starts) || len(steps) != len(starts) {
-		return nil, fmt.Errorf("starts %v, axes %v and steps %v differ in length", starts, axes, steps)
+		return nil, nil, nil, fmt.Errorf("starts %v, axes %v and steps %v differ in length", starts, axes, steps)
 	}
-	begin := make([]int, r)
-	step := make([]int, r)
-	shape := append([]int{}, x.Shape...)
+	begin = make([]int, r)
+	step = make([]int, r)
+	shape = append([]int{}, xs...)
 	for i := range step {
 		step[i] = 1
 	}
@@ -119,15 +146,15 @@ func sliceTensor(x *tensor.Tensor, starts, ends, axes, steps []int) (*tensor.Ten
 	for i, a := range axes {
 		ax, err := normAxis(a, r, "axes")
 		if err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 		if seen[ax] {
-			return nil, fmt.Errorf("axes %v: axis %d repeated", axes, ax)
+			return nil, nil, nil, fmt.Errorf("axes %v: axis %d repeated", axes, ax)
 		}
 		seen[ax] = true
-		d, s := x.Shape[ax], steps[i]
+		d, s := xs[ax], steps[i]
 		if s == 0 {
-			return nil, fmt.Errorf("steps %v: a step is 0", steps)
+			return nil, nil, nil, fmt.Errorf("steps %v: a step is 0", steps)
 		}
 		st, en := starts[i], ends[i]
 		if st < 0 {
@@ -144,37 +171,10 @@ func sliceTensor(x *tensor.Tensor, starts, ends, axes, steps []int) (*tensor.Ten
 			st, en = min(max(st, 0), d-1), min(max(en, -1), d-1)
 			n = max(0, (st-en-s-1)/-s)
 		}
+		if n == 0 {
+			st = 0
+		}
 		begin[ax], step[ax], shape[ax] = st, s, n
 	}
-	out := tensor.New(x.DType, shape...)
-	n := out.Len()
-	idx := make([]int, r)
-	strides := make([]int, r)
-	acc := 1
-	for d := r - 1; d >= 0; d-- {
-		strides[d] = acc
-		acc *= x.Shape[d]
-	}
-	for o := 0; o < n; o++ {
-		src := 0
-		for d := 0; d < r; d++ {
-			src += (begin[d] + idx[d]*step[d]) * strides[d]
-		}
-		switch {
-		case out.F64 != nil:
-			out.F64[o] = x.F64[src]
-		case out.F32 != nil:
-			out.F32[o] = x.F32[src]
-		default:
-			out.I64[o] = x.I64[src]
-		}
-		for d := r - 1; d >= 0; d-- {
-			idx[d]++
-			if idx[d] < shape[d] {
-				break
-			}
-			idx[d] = 0
-		}
-	}
-	return out, nil
+	return begin, step, shape, nil
 }

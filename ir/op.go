@@ -214,11 +214,12 @@ func init() {
 		Register(info)
 	}
 	// The ops of issue 13 (op_math.go, op_reduce.go, op_copy.go,
-	// op_resize.go, op_norm_ext.go) carry their shape functions.
+	// op_resize.go, op_norm_ext.go, op_misc.go) carry their shape functions.
 	registerMathOps()
 	registerReduceOps()
 	registerCopyOps()
 	registerResizeOps()
 	registerNormExtOps()
+	registerMiscOps()
 	attachInfer() // infer.go
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // Ops that copy cells to new places without arithmetic: broadcasting
-// (expand), repetition (tile) and border padding (pad_border); and the
+// (expand), repetition (tile), border padding (pad_border) and strided
+// slicing (slice); and the
 // element type conversion cast. Their shape inputs are resolved at import
 // into attributes.
 const (
@@ -16,6 +17,7 @@ const (
 	OpExpand    Op = "expand"     // (x) {shape}: x broadcast to shape (the resolved output shape)
 	OpTile      Op = "tile"       // (x) {repeats}: x repeated repeats[i] times along axis i
 	OpPadBorder Op = "pad_border" // (x) {pads, mode}: pad (or crop) with edge, reflect or wrap cells
+	OpSlice     Op = "slice"      // (x) {begin, step, shape}: cells begin[i] + c*step[i], c < shape[i], on every axis
 )
 
 func registerCopyOps() {
@@ -29,6 +31,36 @@ func registerCopyOps() {
 		Attrs: []AttrSpec{{Name: "pads", Kind: AttrInts, Required: true, Doc: "[d0_begin, ..., d0_end, ...] over all axes, may be negative"},
 			{Name: "mode", Kind: AttrString, Required: true, Doc: "edge, reflect or wrap"}},
 		Infer: inferPadBorder, LastStage: StageCanonical})
+	Register(&OpInfo{Op: OpSlice, Summary: "strided slice (ONNX Slice, resolved)", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+		Attrs: []AttrSpec{{Name: "begin", Kind: AttrInts, Required: true, Doc: "first index per axis"},
+			{Name: "step", Kind: AttrInts, Required: true, Doc: "step per axis, not 0, may be negative"},
+			{Name: "shape", Kind: AttrInts, Required: true, Doc: "output shape"}},
+		Infer: inferSlice, LastStage: StageCanonical})
+}
+
+func inferSlice(n *Node) ([]Type, error) {
+	x, err := in(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	r := len(x.Shape)
+	begin, step, shape := n.Ints("begin", nil), n.Ints("step", nil), n.Ints("shape", nil)
+	if len(begin) != r || len(step) != r || len(shape) != r {
+		return nil, fmt.Errorf("attributes begin %v, step %v, shape %v: want %d values each", begin, step, shape, r)
+	}
+	for ax, c := range shape {
+		if c < 0 || c > x.Shape[ax] || step[ax] == 0 || step[ax] > MaxElems || step[ax] < -MaxElems {
+			return nil, fmt.Errorf("axis %d: %d cells by step %d from an axis of %d", ax, c, step[ax], x.Shape[ax])
+		}
+		if c == 0 {
+			continue
+		}
+		first, last := begin[ax], begin[ax]+(c-1)*step[ax]
+		if min(first, last) < 0 || max(first, last) >= x.Shape[ax] {
+			return nil, fmt.Errorf("axis %d: %d cells from %d by %d leave [0, %d)", ax, c, first, step[ax], x.Shape[ax])
+		}
+	}
+	return one(typ(x.DType, slices.Clone(shape))), nil
 }
 
 func inferExpand(n *Node) ([]Type, error) {

@@ -27,7 +27,11 @@ func TestOnnxGoBackendSuite(t *testing.T) {
 	n := 0
 	for _, mk := range testbackend.GetAllRegisteredTests() {
 		tc := mk()
-		if why, bad := brokenInSuite[tc.OpType]; bad {
+		why, bad := brokenInSuite[tc.OpType]
+		if w, ok := brokenCase[tc.Title]; ok {
+			why, bad = w, true
+		}
+		if bad {
 			t.Logf("not run: %s: %s", tc.Title, why)
 			continue
 		}
@@ -56,7 +60,7 @@ func TestOnnxGoBackendSuite(t *testing.T) {
 	}
 	pass, _ := strconv.Atoi(m[1])
 	t.Logf("%d cases dumped; %s", n, m[0])
-	if pass < 291 {
+	if pass < 309 {
 		t.Errorf("only %d onnx-go cases passed", pass)
 	}
 }
@@ -67,6 +71,14 @@ var brokenInSuite = map[string]string{
 	// onnx_test_slice_*.go store the int64 starts/ends/axes/steps inputs as
 	// []float32, so the data contradicts the model's declared input types.
 	"Slice": "onnx-go stores the int64 starts/ends inputs as float32",
+}
+
+// brokenCase lists single cases with wrong test data in onnx-go v0.5.0
+// (pimc conform reports the contradiction when they are run).
+var brokenCase = map[string]string{
+	"TestModBroadcast": "onnx-go stores the int32 input y as float32",
+	"TestSize":         "onnx-go stores the int64 output as float32",
+	"TestSizeExample":  "onnx-go stores the int64 output as float32",
 }
 
 // dump writes one case as a backend-test folder.

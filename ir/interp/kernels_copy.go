@@ -1,17 +1,20 @@
 package interp
 
 import (
+	"fmt"
+
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
-// Kernels of cast, expand, tile, pad_border (ir/op_copy.go), resize
+// Kernels of cast, expand, tile, slice, pad_border (ir/op_copy.go), resize
 // (ir/op_resize.go), layer_norm and max_pool_indices (ir/op_norm_ext.go).
 
 func init() {
 	Register(ir.OpCast, castKernel)
 	Register(ir.OpExpand, expandKernel)
 	Register(ir.OpTile, tileKernel)
+	Register(ir.OpSlice, sliceKernel)
 	Register(ir.OpPadBorder, padBorderKernel)
 	Register(ir.OpResize, resizeKernel)
 	Register(ir.OpLayerNorm, layerNormKernel)
@@ -50,6 +53,18 @@ func tileKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, erro
 	}
 	out := c.Alloc(in[0].DType, shape)
 	return one(out, tensor.Tile(out, in[0]))
+}
+
+func sliceKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	shape, err := reqInts(n, "shape")
+	if err != nil {
+		return nil, err
+	}
+	if len(shape) != len(in[0].Shape) {
+		return nil, fmt.Errorf("slice: %d output dims for rank %d", len(shape), len(in[0].Shape))
+	}
+	out := c.Alloc(in[0].DType, shape)
+	return one(out, tensor.StridedSlice(out, in[0], n.Ints("begin", nil), n.Ints("step", nil)))
 }
 
 func padBorderKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {

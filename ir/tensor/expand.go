@@ -92,3 +92,39 @@ func gatherFlat[T elem](d, x []T, src []int) {
 		d[i] = x[s]
 	}
 }
+
+// StridedSlice copies into dst the cells of x at begin[ax] + c*step[ax]
+// along every axis ax, for c in [0, dst.Shape[ax]) (ONNX Slice with its
+// inputs resolved); every such index must lie inside x. Steps may be
+// negative.
+func StridedSlice(dst, x *Tensor, begin, step []int) error {
+	if err := checkStorage("x", x); err != nil {
+		return err
+	}
+	r := len(x.Shape)
+	if len(begin) != r || len(step) != r || len(dst.Shape) != r {
+		return fmt.Errorf("slice: %d begins, %d steps and output rank %d for rank %d", len(begin), len(step), len(dst.Shape), r)
+	}
+	for ax, n := range dst.Shape {
+		if n == 0 {
+			continue
+		}
+		first, last := begin[ax], begin[ax]+(n-1)*step[ax]
+		if n < 0 || min(first, last) < 0 || max(first, last) >= x.Shape[ax] {
+			return fmt.Errorf("slice: axis %d: %d cells from %d by %d leave [0, %d)", ax, n, first, step[ax], x.Shape[ax])
+		}
+	}
+	if err := checkDst(dst, x.DType, dst.Shape); err != nil {
+		return fmt.Errorf("slice: %w", err)
+	}
+	src := sourceIndex(dst.Shape, x.Shape, func(ax, c int) int { return begin[ax] + c*step[ax] })
+	switch x.DType.Storage() {
+	case StoreF32:
+		gatherFlat(dst.F32, x.F32, src)
+	case StoreF64:
+		gatherFlat(dst.F64, x.F64, src)
+	default:
+		gatherFlat(dst.I64, x.I64, src)
+	}
+	return nil
+}
