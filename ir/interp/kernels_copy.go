@@ -38,7 +38,10 @@ func expandKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, er
 	if shape, err = tensor.ExpandShape(in[0].Shape, shape); err != nil {
 		return nil, err
 	}
-	out := c.Alloc(in[0].DType, shape)
+	out, err := allocAttrShape(c, in[0].DType, shape)
+	if err != nil {
+		return nil, err
+	}
 	return one(out, tensor.Expand(out, in[0]))
 }
 
@@ -51,7 +54,10 @@ func tileKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, erro
 	if err != nil {
 		return nil, err
 	}
-	out := c.Alloc(in[0].DType, shape)
+	out, err := allocAttrShape(c, in[0].DType, shape)
+	if err != nil {
+		return nil, err
+	}
 	return one(out, tensor.Tile(out, in[0]))
 }
 
@@ -62,6 +68,11 @@ func sliceKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, err
 	}
 	if len(shape) != len(in[0].Shape) {
 		return nil, fmt.Errorf("slice: %d output dims for rank %d", len(shape), len(in[0].Shape))
+	}
+	for ax, d := range shape {
+		if d < 0 || d > in[0].Shape[ax] {
+			return nil, fmt.Errorf("slice: %d cells from axis %d of %v", d, ax, in[0])
+		}
 	}
 	out := c.Alloc(in[0].DType, shape)
 	return one(out, tensor.StridedSlice(out, in[0], n.Ints("begin", nil), n.Ints("step", nil)))
@@ -80,7 +91,10 @@ func padBorderKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor,
 	if err != nil {
 		return nil, err
 	}
-	out := c.Alloc(in[0].DType, shape)
+	out, err := allocAttrShape(c, in[0].DType, shape)
+	if err != nil {
+		return nil, err
+	}
 	return one(out, tensor.PadBorder(out, in[0], pads, mode))
 }
 
@@ -89,7 +103,10 @@ func resizeKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, er
 	if err := p.Check(in[0].Shape); err != nil {
 		return nil, err
 	}
-	out := c.Alloc(in[0].DType, p.Sizes)
+	out, err := allocAttrShape(c, in[0].DType, p.Sizes)
+	if err != nil {
+		return nil, err
+	}
 	return one(out, tensor.Resize(out, in[0], p))
 }
 
@@ -144,4 +161,21 @@ func maxPoolIndicesKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Te
 	}
 	out := c.Alloc(tensor.Int64, shape)
 	return one(out, tensor.MaxPoolIndices(out, in[0], p, order != 0))
+}
+
+// allocAttrShape allocates an output whose shape comes from attributes
+// (and so from a possibly hostile file): a negative dimension or a value
+// above the limits is an error, never an allocation.
+func allocAttrShape(c *Ctx, dt tensor.DType, shape []int) (*tensor.Tensor, error) {
+	n := 1
+	for _, d := range shape {
+		if d < 0 || d > ir.MaxElems || (d > 0 && n > ir.MaxElems/d) {
+			return nil, fmt.Errorf("output shape %s is negative or beyond 2^%d elements", tensor.ShapeString(shape), ir.MaxElemsLog2)
+		}
+		n *= d
+	}
+	if err := ir.CheckValueSize("output", ir.Type{DType: dt, Shape: shape}); err != nil {
+		return nil, err
+	}
+	return c.Alloc(dt, shape), nil
 }
