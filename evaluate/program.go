@@ -49,6 +49,9 @@ func Program(m *pimrt.Model, ds *data.Dataset, opt Options) (*Result, error) {
 		sums[w] = m.Exe.NewSummary(n)
 		mach := m.Exe.NewMachine()
 		mach.MaxSteps = opt.MaxSteps
+		if err := mach.SetChip(opt.Chip); err != nil {
+			return nil, err
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -56,6 +59,7 @@ func Program(m *pimrt.Model, ds *data.Dataset, opt Options) (*Result, error) {
 				if failed.Load() {
 					continue
 				}
+				mach.SetFaultKey(uint64(i))
 				r, err := m.RunOn(mach, []*tensor.Tensor{p.input(ds, i, 1)})
 				if err != nil {
 					errs[i] = err

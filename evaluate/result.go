@@ -1,6 +1,7 @@
 package evaluate
 
 import (
+	"math"
 	"time"
 
 	"github.com/pimc-dev/pimc/sim"
@@ -39,6 +40,10 @@ type Options struct {
 	// Progress, if set, is called with the number of images done so far and
 	// the total; it may be called from several goroutines at once.
 	Progress func(done, total int)
+	// Chip, if set, is the chip instance with faults a program runs on
+	// (sim.Chip; made from the model's Executable); image i's errors are
+	// keyed by i, so the predictions do not depend on Jobs.
+	Chip *sim.Chip
 }
 
 // Rate is the number of images evaluated per second of wall time.
@@ -47,4 +52,26 @@ func (r *Result) Rate() float64 {
 		return float64(r.Images) / s
 	}
 	return 0
+}
+
+// AccuracyStats is the mean and the sample standard deviation (n-1) of the
+// accuracies of rs (0 for one result): the spread over chip instances of a
+// fault model.
+func AccuracyStats(rs []*Result) (mean, std float64) {
+	if len(rs) == 0 {
+		return 0, 0
+	}
+	for _, r := range rs {
+		mean += r.Accuracy()
+	}
+	mean /= float64(len(rs))
+	if len(rs) < 2 {
+		return mean, 0
+	}
+	ss := 0.0
+	for _, r := range rs {
+		d := r.Accuracy() - mean
+		ss += d * d
+	}
+	return mean, math.Sqrt(ss / float64(len(rs)-1))
 }

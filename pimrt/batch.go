@@ -47,11 +47,15 @@ func (m *Model) RunBatch(batch [][]*tensor.Tensor, opt sim.BatchOptions) ([][]*t
 		sums[w] = m.Exe.NewSummary(len(batch))
 		mach := m.Exe.NewMachine()
 		mach.MaxSteps = opt.MaxSteps
+		if err := mach.SetChip(opt.Chip); err != nil {
+			return nil, nil, err
+		}
 		wg.Add(1)
 		go func(sum *sim.Summary) {
 			defer wg.Done()
 			for k := range next {
 				if k == len(starts)-1 {
+					mach.SetFaultKey(uint64(len(batch))) // a key no image of the batch has
 					rs, err := m.RunFramesOn(mach, batch[:1])
 					if err != nil {
 						singleErr = err
@@ -61,6 +65,7 @@ func (m *Model) RunBatch(batch [][]*tensor.Tensor, opt sim.BatchOptions) ([][]*t
 					continue
 				}
 				lo, hi := starts[k], starts[k+1]
+				mach.SetFaultKey(uint64(lo))
 				rs, err := m.RunFramesOn(mach, batch[lo:hi])
 				if err != nil {
 					errs[lo] = err

@@ -47,6 +47,9 @@ type BatchOptions struct {
 	// ImageReports fills Result.Report with each image's own report (costs
 	// a report per image; the batch report is always built).
 	ImageReports bool
+	// Chip, if set, is the chip instance with faults the images run on
+	// (chip.go); each run's errors are keyed by its first image's index.
+	Chip *Chip
 }
 
 // RunBatch runs independent images (batch[i] holds the input tensors of
@@ -87,11 +90,15 @@ func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Re
 		sums[w] = sum
 		m := e.NewMachine()
 		m.MaxSteps = opt.MaxSteps
+		if err := m.SetChip(opt.Chip); err != nil {
+			return nil, nil, err
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for k := range next {
 				if k == len(starts)-1 {
+					m.SetFaultKey(uint64(len(batch))) // a key no image of the batch has
 					_, st, err := m.InferFrames(batch[:1])
 					if err != nil {
 						singleErr = err
@@ -101,6 +108,7 @@ func (e *Executable) RunBatch(batch [][]*tensor.Tensor, opt BatchOptions) ([]*Re
 					continue
 				}
 				lo, hi := starts[k], starts[k+1]
+				m.SetFaultKey(uint64(lo))
 				rs, st, err := m.InferFrames(batch[lo:hi])
 				if err != nil {
 					errs[lo] = err

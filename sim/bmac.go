@@ -62,6 +62,9 @@ func (m *Machine) bmacRun(st *RunStats, pc int, steps, budget, issue, lastEnd in
 				n += bits.OnesCount64(w)
 			}
 		}
+		if m.senseOn {
+			n += m.flt.misread(sa.latch[:words], sa.bits[int(ra)*words:int(ra)*words+words], sa.bits[int(rb)*words:int(rb)*words+words], false, int(x[6]))
+		}
 		sa.count = uint32(n)
 		acc := x[5] & (maxAccs - 1) // < acc_per_subarray <= 16 (Validate)
 		neg := -int64(x[7])         // 0 or -1: branch-free conditional negation

@@ -24,6 +24,9 @@ func (m *Machine) Run() (*RunStats, error) {
 	st := newRunStats(m.exe)
 	st.Frames = m.frames
 	m.stats = st
+	if m.flt != nil {
+		m.flt.beginRun()
+	}
 	var err error
 	if m.multi {
 		err = m.runStreams(st) // several streams (streams.go)
@@ -116,6 +119,9 @@ func (m *Machine) exec(st *RunStats) error {
 	issue, lastEnd := tm.issue, tm.lastEnd
 	satAcc := func(x int64) int64 { return min(max(x, accLo), accHi) }
 	satWord := func(x int32) int32 { return int32(min(max(int64(x), wordLo), wordHi)) }
+	// The fast bmac and gbmac paths sense without errors: a traced machine
+	// or one on a chip that misreads takes the per-instruction ones.
+	fast := m.Trace == nil && !m.senseOn
 
 	for {
 		if uint(pc) >= uint(len(code)) {
@@ -135,7 +141,7 @@ func (m *Machine) exec(st *RunStats) error {
 			stop = min(lim, mk)
 		}
 		if code[pc].op == isa.OpBmac && !m.multi {
-			if n := int(e.staticRun[pc]); n > 0 && m.Trace == nil {
+			if n := int(e.staticRun[pc]); n > 0 && fast {
 				n = int(min(int64(n), budget-steps))
 				done, is, le := m.bmacStatic(st, pc, n, issue, lastEnd)
 				pc, steps, issue, lastEnd = pc+done, steps+int64(done), is, le
@@ -143,7 +149,7 @@ func (m *Machine) exec(st *RunStats) error {
 					continue
 				}
 				// the next one may read an undefined row: bmacRun faults
-			} else if n := int(e.regRun[pc]); n > 0 && m.Trace == nil {
+			} else if n := int(e.regRun[pc]); n > 0 && fast {
 				n = int(min(int64(n), budget-steps))
 				done, is, le := m.bmacReg(st, pc, n, issue, lastEnd)
 				pc, steps, issue, lastEnd = pc+done, steps+int64(done), is, le
@@ -159,7 +165,7 @@ func (m *Machine) exec(st *RunStats) error {
 			}
 			continue
 		}
-		if code[pc].op == isa.OpGbmac && m.Trace == nil { // gbmacrun.go
+		if code[pc].op == isa.OpGbmac && fast { // gbmacrun.go
 			n := int(min(int64(e.gbRun[pc]), budget-steps))
 			if m.multi {
 				n = m.gbmacRunStreams(pc, n, issue, lim)
@@ -390,6 +396,9 @@ func (m *Machine) exec(st *RunStats) error {
 			sa.own(e)
 			o := int(row) * words
 			m.writePlane(sa.bits[o:o+words], int(x[4]), uint(x[5]))
+			if m.flt != nil {
+				m.flt.written(sa.bits[o:o+words], int(r[x[0]]+x[1]), int(row))
+			}
 			sa.defined[row>>6] |= 1 << (uint(row) & 63)
 			sa.rowK[row] = m.pext[x[4]]
 			end := d + c.lat[target.OpRowWrite]
@@ -434,6 +443,9 @@ func (m *Machine) exec(st *RunStats) error {
 					for i := range a {
 						l[i] = a[i] | b[i]
 					}
+				}
+				if m.senseOn {
+					m.flt.misread(l, a, b, in.op == isa.OpOr, -1)
 				}
 				lat = latS
 			}

@@ -71,6 +71,9 @@ func (m *Machine) gwrp(pc int, steps int64, x *[8]int32, d int64) (int64, int64,
 		m.chargeSA(sa, int32(base+j), src, saUnits{end - d, 0, 0})
 		sa.own(e)
 		m.writePlane(sa.bits[o:o+words], int(x[4]), uint(x[5]))
+		if m.flt != nil {
+			m.flt.written(sa.bits[o:o+words], base+j, int(row))
+		}
 		sa.defined[row>>6] |= 1 << (uint(row) & 63)
 		sa.rowK[row] = m.pext[x[4]]
 		sa.arrayFree = end
@@ -154,6 +157,9 @@ func (m *Machine) bmacs(pc int, steps int64, base, n int, x *[8]int32, d int64, 
 				l[i] = w
 				cnt += bits.OnesCount64(w)
 			}
+		}
+		if m.senseOn {
+			cnt += m.flt.misread(sa.latch[:words], sa.bits[oa:oa+words], sa.bits[ob:ob+words], false, int(shift))
 		}
 		sa.count = uint32(cnt)
 		v := (int64(cnt)<<shift ^ neg) - neg

@@ -88,6 +88,10 @@ type Machine struct {
 	// dramFree is when its channel is free (shared by every controller)
 	dram     *dramMem
 	dramFree int64
+	// flt is the machine's state on a chip with faults (chip.go), nil on
+	// the ideal device; senseOn: that chip misreads senses.
+	flt     *faultRun
+	senseOn bool
 }
 
 // subarray is the state of one computational sub-array: its cells (rows
@@ -184,6 +188,9 @@ func (e *Executable) NewMachine() *Machine {
 func (m *Machine) Clone() *Machine {
 	c := m.exe.NewMachine()
 	c.MaxSteps = m.MaxSteps
+	if m.flt != nil {
+		_ = c.SetChip(m.flt.chip) // same executable: no error
+	}
 	return c
 }
 
@@ -216,7 +223,7 @@ func (m *Machine) Reset() {
 	}
 	m.dirtyLo, m.dirtyHi = len(m.abuf), 0
 	for _, s := range m.touched {
-		m.sas[s].reset(m.exe, s)
+		m.sas[s].reset(m.exe, s, m.weightImage(s))
 	}
 	m.tm = timing{}
 	if m.dram != nil {
@@ -253,18 +260,20 @@ func (m *Machine) touch(s int) *subarray {
 	}
 	e := m.exe
 	sa := &subarray{rowK: make([]int32, e.Arch.Rows)}
-	sa.reset(e, s)
+	sa.reset(e, s, m.weightImage(s))
 	m.sas[s] = sa
 	m.touched = append(m.touched, s)
 	return sa
 }
 
-func (sa *subarray) reset(e *Executable, s int) {
+// reset returns sa (sub-array s) to the post-load state, its cells holding
+// img (the weight image as programmed: Machine.weightImage).
+func (sa *subarray) reset(e *Executable, s int, img []uint64) {
 	if !sa.shared && sa.bits != nil {
 		sa.spare = sa.bits
 	}
 	sa.defined = [maxRows / 64]uint64{}
-	if b := e.wbits[s]; b != nil {
+	if b := img; b != nil {
 		sa.bits, sa.shared = b, true
 		copy(sa.defined[:], e.wdefined[s])
 	} else {

@@ -361,6 +361,9 @@ func (t *Target) validate() []string {
 	}
 	probs = append(probs, t.validateParallel()...)
 	probs = append(probs, t.validateDRAM()...)
+	if t.SenseMargin != nil {
+		probs = append(probs, t.SenseMargin.validate()...)
+	}
 	cols := g.Cols.Value
 	for _, k := range OpKinds() {
 		spec := opSpecs[k]

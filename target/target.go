@@ -29,6 +29,9 @@ type Target struct {
 	// DRAM is the optional off-chip memory (ISA v1.6, dram.go). nil: none;
 	// dload and dstore are then refused.
 	DRAM *DRAM `json:"dram,omitempty" yaml:"dram,omitempty"`
+	// SenseMargin is the optional sense-margin model of the two-row sense
+	// (sense.go), for the simulator's sense errors; nil: none given.
+	SenseMargin *SenseMargin `json:"sense_margin,omitempty" yaml:"sense_margin,omitempty"`
 }
 
 // Parallel sizes the parallel engine. Controllers, GroupSubarrays and

@@ -30,6 +30,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	tflag := fs.String("target", "", "for a program: "+programTargetUsage)
 	reportPath := fs.String("report", "", "write the simulator's cost report over the evaluated images as JSON (programs only; - for stdout)")
 	verbose := fs.Bool("v", false, "print the simulator's full cost table (per layer, energy split, area)")
+	faults := addFaultFlags(fs, true)
 	withOutputRules(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -45,6 +46,9 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	case *jobs == 0 || *jobs < -1:
 		return usageError(fs, "-j %d: want -1 (all cores) or a positive count", *jobs)
 	}
+	if msg, ok := faults.check(fs); !ok {
+		return usageError(fs, "%s", msg)
+	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "pimc eval: %v\n", err)
 		return exitUser
@@ -58,8 +62,8 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	stdout = reportTo(stdout, stderr, *reportPath)
 	path := pos[0]
 	isProg := strings.HasSuffix(path, ".pimb") || strings.HasSuffix(path, ".pasm")
-	if !isProg && (*reportPath != "" || *tflag != "") {
-		fmt.Fprintf(stderr, "pimc eval: -report and -target apply to compiled programs (.pimb); %s runs on the interpreter\n", path)
+	if !isProg && (*reportPath != "" || *tflag != "" || faults.spec.set) {
+		fmt.Fprintf(stderr, "pimc eval: -report, -target and -faults apply to compiled programs (.pimb); %s runs on the interpreter\n", path)
 		return exitUsage
 	}
 	// The model or program is read first: it is the quicker to read and the
@@ -94,12 +98,37 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "wall time: %s (%.0f images/s, reference interpreter on %d cores)\n", fmtWall(r.Wall), r.Rate(), goruntime.GOMAXPROCS(0))
 		return exitOK
 	}
-	r, err := evaluate.Program(m, test, opt)
-	bar.done()
-	if err != nil {
-		return fail(fmt.Errorf("%s: %w", path, err))
+	// One evaluation per chip instance of -faults (one, ideal, without).
+	var rs []*evaluate.Result
+	for k := range faults.count() {
+		if opt.Chip, err = faults.chip(m.Exe, k); err != nil {
+			bar.done()
+			return fail(fmt.Errorf("%s: %w", path, err))
+		}
+		r, err := evaluate.Program(m, test, opt)
+		if err != nil {
+			bar.done()
+			return fail(fmt.Errorf("%s: %w", path, err))
+		}
+		rs = append(rs, r)
 	}
-	writeAccuracy(stdout, r)
+	bar.done()
+	r := rs[0]
+	if opt.Chip != nil {
+		fmt.Fprintf(stdout, "faults: %s\n", opt.Chip.Spec.String())
+	}
+	if len(rs) > 1 {
+		for k, x := range rs {
+			fmt.Fprintf(stdout, "accuracy, seed %d: %.4f (%d/%d)\n", *faults.seed+uint64(k), x.Accuracy(), x.Correct, x.Images)
+		}
+		mean, std := evaluate.AccuracyStats(rs)
+		fmt.Fprintf(stdout, "accuracy: %.4f ± %.4f (mean ± std over %d chip instances, seeds %d..%d)\n", mean, std, len(rs), *faults.seed, *faults.seed+uint64(len(rs)-1))
+	} else {
+		if opt.Chip != nil {
+			fmt.Fprintf(stdout, "seed: %d\n", opt.Chip.Seed)
+		}
+		writeAccuracy(stdout, r)
+	}
 	writeHardware(stdout, r.Report)
 	if w := driver.ProgramWidths(m.Exe.Prog); w != "" {
 		fmt.Fprintln(stdout, w)

@@ -33,6 +33,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	quiet := fs.Bool("q", false, "do not print the cost table")
 	tracePath := fs.String("trace", "", "write an instruction trace of the first image (pc, issue and dispatch times in ns) to this file; - for stdout")
 	traceLimit := fs.Int64("trace-limit", 100000, "at most this many trace lines (0 = no limit)")
+	faults := addFaultFlags(fs, false)
 	withOutputRules(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -49,6 +50,9 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "-trace-limit %d: want 0 (no limit) or a positive count", *traceLimit)
 	case *batchN < 0:
 		return usageError(fs, "-batch %d: want a positive count of inferences (or 0: the inputs say)", *batchN)
+	}
+	if msg, ok := faults.check(fs); !ok {
+		return usageError(fs, "%s", msg)
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "pimc sim: %v\n", err)
@@ -68,9 +72,13 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		// A compiled model: host ops on the reference interpreter, device
 		// segments on the simulator (pimrt).
 		return runSimModel(prog, tgt, pos[0], ins, simFlags{out: *out, report: *reportPath, jobs: *jobs, maxSteps: *maxSteps,
-			quiet: *quiet, trace: *tracePath, traceLimit: *traceLimit, paths: paths, batch: *batchN}, stdout, stderr)
+			quiet: *quiet, trace: *tracePath, traceLimit: *traceLimit, paths: paths, batch: *batchN, faults: faults}, stdout, stderr)
 	}
 	exe, err := sim.Prepare(prog, tgt)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", pos[0], err))
+	}
+	chip, err := faults.chip(exe, 0)
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", pos[0], err))
 	}
@@ -81,14 +89,15 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	if *tracePath != "" && len(batch) > 0 {
-		if err := traceFirst(exe, batch[0], *tracePath, *traceLimit, *maxSteps, stdout); err != nil {
+		if err := traceFirst(exe, batch[0], *tracePath, *traceLimit, *maxSteps, chip, stdout); err != nil {
 			return fail(err)
 		}
 	}
-	results, rep, err := exe.RunBatch(batch, sim.BatchOptions{Parallel: *jobs, MaxSteps: *maxSteps})
+	results, rep, err := exe.RunBatch(batch, sim.BatchOptions{Parallel: *jobs, MaxSteps: *maxSteps, Chip: chip})
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", pos[0], err))
 	}
+	writeFaults(report, chip)
 	if !*quiet {
 		if err := rep.WriteTable(report); err != nil {
 			return fail(err)
@@ -113,6 +122,7 @@ type simFlags struct {
 	maxSteps, traceLimit int64
 	quiet                bool
 	paths                []outfile.Path // every input and output, for checkPaths
+	faults               *faultFlags
 }
 
 // runSimModel runs a compiled model (a program with a host section) on
@@ -128,6 +138,10 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", path, err))
 	}
+	chip, err := f.faults.chip(model.Exe, 0)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", path, err))
+	}
 	g := model.Host.Graph
 	batch, err := driver.ReadBatch(path, g.Inputs[:model.Host.GraphInputs], ins, driver.BatchRule{N: f.batch, Flag: "-batch"}, func(p string, t *tensor.Tensor) {
 		warnNonFinite(stderr, "sim", p, t)
@@ -137,15 +151,16 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 	}
 	if f.trace != "" && len(batch) > 0 {
 		run := func(m *sim.Machine) error { _, err := model.RunOn(m, batch[0]); return err }
-		if err := traceRun(model.Exe, run, f.trace, f.traceLimit, f.maxSteps, stdout); err != nil {
+		if err := traceRun(model.Exe, run, f.trace, f.traceLimit, f.maxSteps, chip, stdout); err != nil {
 			return fail(err)
 		}
 	}
-	outs, rep, err := model.RunBatch(batch, sim.BatchOptions{Parallel: f.jobs, MaxSteps: f.maxSteps})
+	outs, rep, err := model.RunBatch(batch, sim.BatchOptions{Parallel: f.jobs, MaxSteps: f.maxSteps, Chip: chip})
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", path, err))
 	}
 	report := reportTo(stdout, stderr, f.report, f.trace)
+	writeFaults(report, chip)
 	if !f.quiet {
 		if err := rep.WriteTable(report); err != nil {
 			return fail(err)
@@ -196,17 +211,20 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 }
 
 // traceFirst runs one image on its own machine with the instruction trace on.
-func traceFirst(exe *sim.Executable, inputs []*tensor.Tensor, path string, limit, maxSteps int64, stdout io.Writer) error {
+func traceFirst(exe *sim.Executable, inputs []*tensor.Tensor, path string, limit, maxSteps int64, chip *sim.Chip, stdout io.Writer) error {
 	run := func(m *sim.Machine) error { _, err := m.Infer(inputs); return err }
-	return traceRun(exe, run, path, limit, maxSteps, stdout)
+	return traceRun(exe, run, path, limit, maxSteps, chip, stdout)
 }
 
-// traceRun calls run on a fresh machine whose instruction trace goes to path
-// ("-": stdout).
-func traceRun(exe *sim.Executable, run func(*sim.Machine) error, path string, limit, maxSteps int64, stdout io.Writer) error {
+// traceRun calls run on a fresh machine (on chip, image 0's faults)
+// whose instruction trace goes to path ("-": stdout).
+func traceRun(exe *sim.Executable, run func(*sim.Machine) error, path string, limit, maxSteps int64, chip *sim.Chip, stdout io.Writer) error {
 	const header = "    pc   issue/ns  dispatch/ns  instruction # source"
 	m := exe.NewMachine()
 	m.MaxSteps, m.TraceLimit = maxSteps, limit
+	if err := m.SetChip(chip); err != nil {
+		return err
+	}
 	w, err := outfile.Open(path, stdout)
 	if err != nil {
 		return err

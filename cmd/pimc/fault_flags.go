@@ -1,0 +1,83 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/pimc-dev/pimc/sim"
+)
+
+// faultSpecFlag is -faults: a sim.FaultSpec parsed when the flag is set, so
+// a bad spec is a command-line error naming the flag.
+type faultSpecFlag struct {
+	spec sim.FaultSpec
+	text string
+	set  bool
+}
+
+func (f *faultSpecFlag) String() string { return f.text }
+
+func (f *faultSpecFlag) Set(s string) error {
+	sp, err := sim.ParseFaults(s)
+	if err != nil {
+		return err
+	}
+	f.spec, f.text, f.set = sp, s, true
+	return nil
+}
+
+// faultFlags are -faults and -seed of sim and eval, and eval's -fault-seeds.
+type faultFlags struct {
+	spec  faultSpecFlag
+	seed  *uint64
+	seeds *int // nil: the command runs one chip
+}
+
+func addFaultFlags(fs *flag.FlagSet, repeat bool) *faultFlags {
+	f := &faultFlags{}
+	fs.Var(&f.spec, "faults", "simulate SOT-MRAM non-idealities (docs/ISA.md §4.4), e.g. write=1e-4,sense=1e-5,stuck=1e-6; "+sim.FaultKeys+"; off by default")
+	f.seed = fs.Uint64("seed", 1, "chip instance of -faults: fixes its stuck cells and weight-programming errors, and with the image index every write and sense error (any -j gives the same result)")
+	if repeat {
+		f.seeds = fs.Int("fault-seeds", 1, "with -faults: evaluate on this many chip instances (seeds -seed, -seed+1, ...) and print the mean and standard deviation of the accuracy")
+	}
+	return f
+}
+
+// check is the usage check: -seed and -fault-seeds need -faults.
+func (f *faultFlags) check(fs *flag.FlagSet) (string, bool) {
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	switch {
+	case f.seeds != nil && *f.seeds < 1:
+		return fmt.Sprintf("-fault-seeds %d: want a positive count of chip instances", *f.seeds), false
+	case !f.spec.set && (given["seed"] || given["fault-seeds"]):
+		return "-seed and -fault-seeds choose chip instances of -faults: give -faults too", false
+	}
+	return "", true
+}
+
+// count is the number of chip instances to run (1 without -faults).
+func (f *faultFlags) count() int {
+	if f.seeds == nil || !f.spec.set {
+		return 1
+	}
+	return *f.seeds
+}
+
+// chip returns chip instance k (seed -seed+k) of -faults for exe; nil
+// without -faults.
+func (f *faultFlags) chip(exe *sim.Executable, k int) (*sim.Chip, error) {
+	if !f.spec.set {
+		return nil, nil
+	}
+	return exe.NewChip(f.spec.spec, *f.seed+uint64(k))
+}
+
+// writeFaults prints the fault model a run used (nothing on the ideal
+// device).
+func writeFaults(w io.Writer, c *sim.Chip) {
+	if c != nil {
+		fmt.Fprintf(w, "faults: %s, seed %d\n", c.Spec.String(), c.Seed)
+	}
+}
