@@ -7,7 +7,7 @@ import (
 	"sync"
 )
 
-// Device non-idealities (docs/ISA.md §4.4). A Chip is one instance of a
+// Device non-idealities (docs/FAULTS.md). A Chip is one instance of a
 // FaultSpec for an Executable: its seed fixes which cells are stuck and
 // which weight bits were programmed wrong; a machine running on it (SetChip)
 // also draws write errors on every wrp/gwrp and sense errors on every

@@ -65,6 +65,15 @@
 // figures over each run's steady-state window (window.go) and the
 // steady-state FPS against a one-frame run of image 0 (steady.go).
 //
+// Device non-idealities (docs/FAULTS.md): a Chip (Executable.NewChip) is
+// one seeded instance of a FaultSpec (ParseFaults: write errors, two-row
+// sense errors, stuck-at cells); a machine on it (SetChip, SetFaultKey;
+// BatchOptions.Chip) loads the weight image as that chip programmed it and
+// draws write and sense errors from streams named by the seed and the image,
+// so results do not depend on the number of goroutines. Without a chip
+// nothing changes; with sense errors the machine takes the per-instruction
+// bmac and gbmac paths.
+//
 // Timing model (docs/ISA.md §4 leaves the details to the simulator): see
 // timing.go. Times are integer picoseconds, so reports are exact and
 // reproducible. The definitions of every reported number are on Report.

@@ -9,7 +9,7 @@ import (
 	"github.com/pimc-dev/pimc/target"
 )
 
-// FaultSpec is a model of SOT-MRAM non-idealities (docs/ISA.md §4.4): the
+// FaultSpec is a model of SOT-MRAM non-idealities (docs/FAULTS.md): the
 // rates at which the cells and the sense amplifiers of a chip err. The zero
 // value is the ideal device. A Chip is one instance of it (a seed).
 type FaultSpec struct {

@@ -6,7 +6,7 @@ import (
 )
 
 // SenseMargin is the optional sense-margin model of the two-row AND/OR
-// sense (docs/ISA.md §4.4): the numbers from which the simulator's sense
+// sense (docs/FAULTS.md): the numbers from which the simulator's sense
 // error rates follow when a fault spec asks for them (pimc sim|eval
 // -faults sense=target). It changes no cost and no program, so it is not
 // in either fingerprint.

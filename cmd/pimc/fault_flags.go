@@ -36,7 +36,7 @@ type faultFlags struct {
 
 func addFaultFlags(fs *flag.FlagSet, repeat bool) *faultFlags {
 	f := &faultFlags{}
-	fs.Var(&f.spec, "faults", "simulate SOT-MRAM non-idealities (docs/ISA.md §4.4), e.g. write=1e-4,sense=1e-5,stuck=1e-6; "+sim.FaultKeys+"; off by default")
+	fs.Var(&f.spec, "faults", "simulate SOT-MRAM non-idealities (docs/FAULTS.md), e.g. write=1e-4,sense=1e-5,stuck=1e-6; "+sim.FaultKeys+"; off by default")
 	f.seed = fs.Uint64("seed", 1, "chip instance of -faults: fixes its stuck cells and weight-programming errors, and with the image index every write and sense error (any -j gives the same result)")
 	if repeat {
 		f.seeds = fs.Int("fault-seeds", 1, "with -faults: evaluate on this many chip instances (seeds -seed, -seed+1, ...) and print the mean and standard deviation of the accuracy")
