@@ -54,8 +54,11 @@ func (sm *SenseMargin) Rates(sigma float64) (and, or SenseRates) {
 	tmr, _ := fraction(sm.TMR)
 	g := 1 / (1 + tmr)
 	lvl := [3]float64{2, 1 + g, 2 * g} // by number of ones
-	s := [3]float64{math.Sqrt2 * sigma, sigma * math.Sqrt(1+g*g), math.Sqrt2 * sigma * g}
-	ref := func(a, b int) float64 { return (lvl[a]*s[b] + lvl[b]*s[a]) / (s[a] + s[b]) }
+	// The float64 conversions keep the compiler from fusing a multiply
+	// and an add (the Go spec allows it on some CPUs): the same rates on
+	// every machine, up to math.Erfc's last bit.
+	s := [3]float64{math.Sqrt2 * sigma, sigma * math.Sqrt(1+float64(g*g)), math.Sqrt2 * sigma * g}
+	ref := func(a, b int) float64 { return (float64(lvl[a]*s[b]) + float64(lvl[b]*s[a])) / (s[a] + s[b]) }
 	miss := func(ref float64) SenseRates {
 		var r SenseRates
 		for k := range r {
