@@ -137,7 +137,13 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if workers < 1 {
 		workers = goruntime.GOMAXPROCS(0)
 	}
-	fmt.Fprintf(stdout, "wall time: %s (%.0f images/s simulated on %d workers)\n", fmtWall(r.Wall), r.Rate(), workers)
+	// Every chip instance's run: the wall time and the rate over all of them.
+	all := &evaluate.Result{}
+	for _, x := range rs {
+		all.Images += x.Images
+		all.Wall += x.Wall
+	}
+	fmt.Fprintf(stdout, "wall time: %s (%.0f images/s simulated on %d workers)\n", fmtWall(all.Wall), all.Rate(), workers)
 	if *verbose {
 		fmt.Fprintln(stdout)
 		if err := r.Report.WriteTable(stdout); err != nil {
