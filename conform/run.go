@@ -53,6 +53,20 @@ var impreciseReference = map[string]struct {
 	},
 }
 
+func init() {
+	// The *_expanded window tests (Debian's ONNX 1.12 node tests) store the
+	// window op's outputs, computed in float64; the expanded float32 graph
+	// (Range, Mul by a float32 2*pi/N, Cos) is up to 1.4e-4 off relative.
+	for _, w := range []string{"blackmanwindow", "hammingwindow", "hannwindow"} {
+		for _, v := range []string{"_expanded", "_symmetric_expanded"} {
+			impreciseReference["test_"+w+v] = struct {
+				tol Tolerance
+				why string
+			}{Tolerance{RTol: 1e-3, ATol: 1e-5}, "reference output of the window op (float64) for its float32 expansion; compared at rtol 1e-3 (the upstream runner's default)"}
+		}
+	}
+}
+
 // badReference lists cases whose stored data cannot be right for the model
 // (found in Debian's copy of the ONNX 1.12 node tests); they are skipped
 // with the reason.

@@ -21,7 +21,7 @@ import (
 var exportNames = func() map[ir.Op]string {
 	m := map[ir.Op]string{ir.OpPow: "Pow", ir.OpWhere: "Where", ir.OpArgMax: "ArgMax", ir.OpArgMin: "ArgMin",
 		ir.OpExpand: "Expand", ir.OpTile: "Tile", ir.OpPadBorder: "Pad", ir.OpResize: "Resize", ir.OpCast: "Cast", ir.OpSlice: "Slice",
-		ir.OpMod: "Mod", ir.OpTrilu: "Trilu", ir.OpCumSum: "CumSum", ir.OpGatherElements: "GatherElements", ir.OpHardmax: "Hardmax"}
+		ir.OpMod: "Mod", ir.OpTrilu: "Trilu", ir.OpCumSum: "CumSum", ir.OpGatherElements: "GatherElements", ir.OpHardmax: "Hardmax", ir.OpTopK: "TopK"}
 	for name, fn := range onnxMath {
 		if fn != tensor.Mish {
 			m[ir.Op(fn.String())] = name
@@ -111,6 +111,16 @@ func (e *exporter) exportExt(n *ir.Node, np *onnx.NodeProto) (ok bool, err error
 				}
 			}
 		}
+	case n.Op == ir.OpTopK:
+		for _, a := range [][2]string{{"axis", "axis"}} {
+			if err := addAttr(a[1], n.Attrs[a[0]]); err != nil {
+				return true, err
+			}
+		}
+		if err := addAttr("largest", ir.IntAttr(1-n.Int("smallest", 0))); err != nil {
+			return true, err
+		}
+		return true, intsInput("k", []int64{n.Int("k", 0)})
 	case n.Op == ir.OpTrilu:
 		if err := addAttr("upper", n.Attrs["upper"]); err != nil {
 			return true, err

@@ -2,13 +2,16 @@ package frontend
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
-// Lowerings of Mod, Trilu, CumSum, GatherElements and Hardmax
-// (ir/op_misc.go).
+// Lowerings of Mod, Trilu, CumSum, GatherElements, Hardmax and TopK
+// (ir/op_misc.go), and of Range and EyeLike, constants since their
+// operands (Range's) or only the input's shape (EyeLike's) decide them.
 
 func addMiscLowerers(m map[string]lowerFunc) {
 	m["Mod"] = lowerMod
@@ -16,6 +19,9 @@ func addMiscLowerers(m map[string]lowerFunc) {
 	m["CumSum"] = lowerCumSum
 	m["GatherElements"] = lowerGatherElements
 	m["Hardmax"] = lowerHardmax
+	m["TopK"] = lowerTopK
+	m["Range"] = lowerRange
+	m["EyeLike"] = lowerEyeLike
 }
 
 func lowerMod(c *nodeCtx) error {
@@ -151,4 +157,137 @@ func lowerHardmax(c *nodeCtx) error {
 	}
 	_, err = c.emit1(ir.OpReshape, []*ir.Value{v}, ir.Attrs{"shape": ir.IntsFromInts(x.Type.Shape)})
 	return err
+}
+
+// lowerTopK: k is an attribute before opset 10, then a constant input;
+// sorted=0 leaves the order free, so the sorted order serves it too.
+func lowerTopK(c *nodeCtx) error {
+	if err := c.arity(1, 2, 2, 2); err != nil {
+		return err
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	var k int64
+	if c.opset < 10 {
+		if k, err = c.attrInt("k", -1); err != nil {
+			return err
+		}
+	} else {
+		t, err := c.constInput(1, "K")
+		if err != nil {
+			return err
+		}
+		if t.Len() != 1 || !t.DType.IsInt() {
+			return fmt.Errorf("input 1 (K) is %s, want one integer", t)
+		}
+		k = t.Int64At(0)
+	}
+	axis64, err := c.attrInt("axis", -1)
+	if err != nil {
+		return err
+	}
+	axis, err := normAxis(int(axis64), len(x.Type.Shape), "attribute \"axis\"")
+	if err != nil {
+		return err
+	}
+	largest, err := c.attrInt("largest", 1)
+	if err != nil {
+		return err
+	}
+	if k < 0 || k > int64(x.Type.Shape[axis]) {
+		return fmt.Errorf("k %d out of range [0, %d] for axis %d", k, x.Type.Shape[axis], axis)
+	}
+	_, err = c.emit(ir.OpTopK, []*ir.Value{x}, ir.Attrs{"k": ir.IntAttr(k), "axis": ir.IntAttr(int64(axis)),
+		"smallest": ir.IntAttr(boolInt(largest == 0))}, c.outName(0), c.outName(1))
+	return err
+}
+
+// lowerRange: start, limit and delta must be constants; the result is a
+// constant of max(ceil((limit-start)/delta), 0) elements of start's type.
+func lowerRange(c *nodeCtx) error {
+	if err := c.arity(3, 3, 1, 1); err != nil {
+		return err
+	}
+	var v [3]*tensor.Tensor
+	for i, name := range []string{"start", "limit", "delta"} {
+		t, err := c.constInput(i, name)
+		if err != nil {
+			return err
+		}
+		if t.Len() != 1 {
+			return fmt.Errorf("input %d (%s) is %s, want a scalar", i, name, t)
+		}
+		v[i] = t
+	}
+	dt := v[0].DType
+	start, limit, delta := v[0].Float64At(0), v[1].Float64At(0), v[2].Float64At(0)
+	if delta == 0 || math.IsNaN(start+limit+delta) {
+		return fmt.Errorf("range from %v to %v by %v", start, limit, delta)
+	}
+	n := math.Max(math.Ceil((limit-start)/delta), 0)
+	if n > ir.MaxElems {
+		return fmt.Errorf("range from %v to %v by %v has more than 2^%d elements", start, limit, delta, ir.MaxElemsLog2)
+	}
+	out := tensor.New(dt, int(n))
+	for i := 0; i < int(n); i++ {
+		switch {
+		case dt.IsFloat() && dt.Storage() == tensor.StoreF64:
+			out.F64[i] = start + float64(i)*delta
+		case dt.IsFloat():
+			// float32 accumulation as the reference computes it (start + i*delta in the type)
+			out.F32[i] = float32(start) + float32(i)*float32(delta)
+		default:
+			out.I64[i] = dt.Wrap(v[0].Int64At(0) + int64(i)*v[2].Int64At(0))
+		}
+	}
+	tensor.RoundToType(dt, out.F32)
+	c.bindConst(0, out)
+	return nil
+}
+
+// lowerEyeLike: ones on diagonal k of a 2-D shape like the input's, a
+// constant (of dtype, or the input's type).
+func lowerEyeLike(c *nodeCtx) error {
+	if err := c.arity(1, 1, 1, 1); err != nil {
+		return err
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	s := x.Type.Shape
+	if len(s) != 2 {
+		return fmt.Errorf("input has shape %v, want 2-D", s)
+	}
+	dt := x.Type.DType
+	if c.hasAttr("dtype") {
+		code, err := c.attrInt("dtype", 0)
+		if err != nil {
+			return err
+		}
+		if dt, err = tensorio.DTypeFromONNX(int32(code)); err != nil {
+			return fmt.Errorf("attribute \"dtype\": %w", err)
+		}
+	}
+	k, err := c.attrInt("k", 0)
+	if err != nil {
+		return err
+	}
+	out := tensor.New(dt, s...)
+	for i := 0; i < s[0]; i++ {
+		if j := int64(i) + k; j >= 0 && j < int64(s[1]) {
+			switch dt.Storage() {
+			case tensor.StoreF32:
+				out.F32[i*s[1]+int(j)] = 1
+			case tensor.StoreF64:
+				out.F64[i*s[1]+int(j)] = 1
+			default:
+				out.I64[i*s[1]+int(j)] = 1
+			}
+		}
+	}
+	c.bindConst(0, out)
+	return nil
 }

@@ -7,15 +7,16 @@ import (
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
-// More ONNX ops of the node tests: Mod, Trilu, CumSum, GatherElements and
-// Hardmax, with their constant operands (Trilu's k, CumSum's axis) resolved
-// into attributes at import.
+// More ONNX ops of the node tests: Mod, Trilu, CumSum, GatherElements,
+// Hardmax and TopK, with their constant operands (Trilu's k, CumSum's axis,
+// TopK's k) resolved into attributes at import.
 const (
 	OpMod            Op = "mod"             // (a, b) {fmod}: remainder with broadcasting; fmod=1: sign of a (floats), else of b
 	OpTrilu          Op = "trilu"           // (x) {upper, k}: keep a triangle of the last two axes
 	OpCumSum         Op = "cumsum"          // (x) {axis, exclusive, reverse}: running sums along axis
 	OpGatherElements Op = "gather_elements" // (data, indices) {axis}: out[i] = data[i with its axis coordinate replaced by indices[i]]
 	OpHardmax        Op = "hardmax"         // (x) {axis}: 1 at the first maximum along axis, 0 elsewhere
+	OpTopK           Op = "top_k"           // (x) {k, axis, smallest} -> values, i64 indices: sorted, ties by index
 )
 
 func registerMiscOps() {
@@ -36,6 +37,29 @@ func registerMiscOps() {
 		info.MinOutputs, info.MaxOutputs, info.LastStage = 1, 1, StageCanonical
 		Register(info)
 	}
+	Register(&OpInfo{Op: OpTopK, Summary: "the k largest or smallest values along an axis, and their indices", MinInputs: 1, MaxInputs: 1,
+		MinOutputs: 2, MaxOutputs: 2, Attrs: []AttrSpec{intA("k", "how many", true), intA("axis", "the axis", true), intA("smallest", "1: the smallest", false)},
+		Infer: inferTopK, LastStage: StageCanonical})
+}
+
+func inferTopK(n *Node) ([]Type, error) {
+	x, err := in(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	if x.DType == tensor.Bool {
+		return nil, fmt.Errorf("input is bool, want numbers")
+	}
+	axis, k := int(n.Int("axis", 0)), int(n.Int("k", 0))
+	if err := checkAxis("axis", axis, len(x.Shape)); err != nil {
+		return nil, err
+	}
+	if k < 0 || k > x.Shape[axis] {
+		return nil, fmt.Errorf("k %d out of range [0, %d]", k, x.Shape[axis])
+	}
+	shape := slices.Clone(x.Shape)
+	shape[axis] = k
+	return []Type{typ(x.DType, shape), typ(tensor.Int64, slices.Clone(shape))}, nil
 }
 
 func inferMod(n *Node) ([]Type, error) {

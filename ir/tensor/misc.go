@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"sort"
 )
 
 // Mod computes dst = a mod b with broadcasting (ONNX Mod). With fmod the
@@ -244,6 +245,74 @@ func Hardmax(dst, x *Tensor, axis int) error {
 			v = 1
 		}
 		setFloats(dst, i, []float64{v})
+	}
+	return nil
+}
+
+// TopK writes the k largest (or, with smallest, the k smallest) values of
+// x along axis, and their indices, sorted (ONNX TopK with sorted=1: among
+// equal values the lower index first; a NaN counts as larger than
+// everything, as in NumPy's sort).
+func TopK(values, indices, x *Tensor, k, axis int, smallest bool) error {
+	if err := checkStorage("x", x); err != nil {
+		return err
+	}
+	if x.DType == Bool {
+		return fmt.Errorf("top_k: not defined on bool")
+	}
+	if axis < 0 || axis >= len(x.Shape) || k < 0 || k > x.Shape[axis] {
+		return fmt.Errorf("top_k: k=%d along axis %d of %v", k, axis, x)
+	}
+	shape := append([]int{}, x.Shape...)
+	shape[axis] = k
+	if err := checkDst(values, x.DType, shape); err != nil {
+		return fmt.Errorf("top_k: %w", err)
+	}
+	if err := checkDst(indices, Int64, shape); err != nil {
+		return fmt.Errorf("top_k: %w", err)
+	}
+	n, inner := x.Shape[axis], NumElems(x.Shape[axis+1:])
+	outer := NumElems(x.Shape[:axis])
+	unsigned := x.DType == Uint64
+	// before reports whether element a sorts before element b.
+	before := func(a, b int) bool {
+		if x.DType.IsFloat() {
+			va, vb := x.Float64At(a), x.Float64At(b)
+			switch {
+			case va != va || vb != vb: // NaN is the largest
+				return (va != va) != smallest && (va != va) != (vb != vb)
+			case smallest:
+				return va < vb
+			}
+			return va > vb
+		}
+		if smallest {
+			return lessInt(unsigned, x.I64[a], x.I64[b])
+		}
+		return lessInt(unsigned, x.I64[b], x.I64[a])
+	}
+	order := make([]int, n)
+	for o := 0; o < outer; o++ {
+		for in := 0; in < inner; in++ {
+			base := o*n*inner + in
+			for j := range order {
+				order[j] = j
+			}
+			// stable: equal values keep the lower index first
+			sort.SliceStable(order, func(i, j int) bool { return before(base+order[i]*inner, base+order[j]*inner) })
+			for j := 0; j < k; j++ {
+				src, dst := base+order[j]*inner, (o*k+j)*inner+in
+				indices.I64[dst] = int64(order[j])
+				switch x.DType.Storage() {
+				case StoreF32:
+					values.F32[dst] = x.F32[src]
+				case StoreF64:
+					values.F64[dst] = x.F64[src]
+				default:
+					values.I64[dst] = x.I64[src]
+				}
+			}
+		}
 	}
 	return nil
 }

@@ -50,3 +50,22 @@ func TestModCumSumTrilu(t *testing.T) {
 	}
 	closeTo(t, "hardmax", h, []float64{0, 1, 0, 1, 0, 0}, 0)
 }
+
+func TestTopKTies(t *testing.T) {
+	x := FromF32([]float32{1, 3, 3, 2}, 1, 4)
+	for _, c := range []struct {
+		k        int
+		smallest bool
+		vals     []float64
+		idx      []int64
+	}{{3, false, []float64{3, 3, 2}, []int64{1, 2, 3}}, {2, true, []float64{1, 2}, []int64{0, 3}}} {
+		v, i := New(Float32, 1, c.k), New(Int64, 1, c.k)
+		if err := TopK(v, i, x, c.k, 1, c.smallest); err != nil {
+			t.Fatal(err)
+		}
+		closeTo(t, "top_k values", v, c.vals, 0)
+		if !slicesEqual(i.I64, c.idx) {
+			t.Errorf("top_k k=%d smallest=%v: indices %v, want %v", c.k, c.smallest, i.I64, c.idx)
+		}
+	}
+}
