@@ -79,6 +79,12 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 		}
 	}
 	chunks := laneChunks(m, tiles, e.arch.DPULanes)
+	// tileChunk: the lane chunk of every tile, for layers split by
+	// chunks over controllers (chunks.go).
+	lchunks, tileChunk := layerChunks(m.lay, e.arch.DPULanes)
+	if !slices.Equal(lchunks, chunks) || len(tileChunk) != len(tiles) {
+		panic("BUG: backend: the mapping's lane chunks are not the emitter's")
+	}
 	// reps replicas per controller: a layer split over k controllers
 	// (split.go) runs len(repTile)/k on each.
 	reps := len(repTile) / c.splitOf(m.node)
@@ -109,13 +115,6 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			return nrep * packF
 		}
 		return ch[1]
-	}
-	// Tiles by (replica, group, segment) for the writes; replica r's tile
-	// i corresponds to replica 0's tile i (same group, segment, filters).
-	bySeg := map[[3]int][]int{}
-	for i, t := range tiles {
-		k := [3]int{t.rep, t.grp, t.seg}
-		bySeg[k] = append(bySeg[k], i)
 	}
 	// The MAC rounds of every lane chunk, for replica 0's tiles (the
 	// other replicas' rounds are the same on their own tiles).
@@ -152,11 +151,22 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 		}
 	}
 	// piece emits the code one controller runs for the replicas reps
-	// (global indices, consecutive) on the pixels ppl: its registers
-	// (sub-array and group bases, hoisted bias and multiplier) and loops.
-	piece := func(reps []int, ppl pixelLoop) {
+	// (global indices, consecutive) on the pixels ppl and the lane chunks
+	// cr ([lo, hi) indices into chunks): its registers (sub-array and
+	// group bases, hoisted bias and multiplier) and loops. It writes the
+	// input planes of the tiles of its chunks only.
+	piece := func(reps []int, ppl pixelLoop, cr [2]int) {
+		bySeg := map[[3]int][]int{}
+		for i, t := range tiles {
+			if c := tileChunk[i]; c >= cr[0] && c < cr[1] {
+				k := [3]int{t.rep, t.grp, t.seg}
+				bySeg[k] = append(bySeg[k], i)
+			}
+		}
+		rounds := rounds[cr[0]:cr[1]]
 		if hoist {
-			for ci, ch := range chunks {
+			for ci := cr[0]; ci < cr[1]; ci++ {
+				ch := chunks[ci]
 				e.setVL(vl(ch, len(reps)))
 				e.emit(isa.OpVldc, vB(ci), 0, int64(biasAddr+ch[0]))
 				e.emit(isa.OpVldc, vM(ci), 0, int64(multAddr+ch[0]))
@@ -190,6 +200,10 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 				for g := range m.groups {
 					grp := &m.groups[g]
 					for s, sg := range segs[g] {
+						ts := bySeg[[3]int{r, g, s}]
+						if len(ts) == 0 {
+							continue // no tile of this piece's chunks
+						}
 						if m.pm {
 							// The rows hold only this segment's columns:
 							// the ±1 correction counts every set bit.
@@ -204,7 +218,6 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 							e.emit(isa.OpPld, preg, int64(j-sg[0]), px, int64(grp.offs[j]+inOff[i]), int64(k-j))
 							j = k
 						}
-						ts := bySeg[[3]int{r, g, s}]
 						for _, run := range wrpRuns(e, tiles, ts) {
 							t := &tiles[ts[run[0]]]
 							if n := run[1] - run[0]; n > 1 {
@@ -223,7 +236,8 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 					}
 				}
 			}
-			for ci, ch := range chunks {
+			for ci := cr[0]; ci < cr[1]; ci++ {
+				ch := chunks[ci]
 				e.setVL(vl(ch, nrep))
 				if !hoist {
 					e.emit(isa.OpVldc, vB(ci), 0, int64(biasAddr+ch[0]))
@@ -236,7 +250,7 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 				for r := 0; r < regs; r++ {
 					e.emit(isa.OpVbcast, accRegs[r], 0)
 				}
-				all := withReplicas(rounds[ci], repTile, rl, packF)
+				all := withReplicas(rounds[ci-cr[0]], repTile, rl, packF)
 				if m.pm {
 					c.emitCorrection(m, tiles, all, rs, saBase, bases)
 				}
@@ -290,11 +304,15 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			e.loopNest(ns.dims, []operand{ns.in, ns.out}, func(ptrs []int64) { body(ptrs, rl, ns.inOff, ns.outOff) })
 		}
 	}
+	cuts, ok := chunkRanges(m.lay, e.arch.DPULanes, c.chunkSplitOf(m.node))
+	if !ok {
+		panic("BUG: backend: a layer split by chunks where no cut is allowed")
+	}
 	if pl.bands != nil {
-		pl.bands(func(bpl pixelLoop) { c.emitPieces(m.node, len(repTile), bpl, piece) })
+		pl.bands(func(bpl pixelLoop) { c.emitPieces(m.node, len(repTile), bpl, cuts, piece) })
 		return
 	}
-	c.emitPieces(m.node, len(repTile), pl, piece)
+	c.emitPieces(m.node, len(repTile), pl, cuts, piece)
 }
 
 // pixelNest is one loop nest of a matrix layer's pixels: every iteration

@@ -50,10 +50,13 @@ type pipePlan struct {
 	stageOf map[*ir.Node]int
 	stages  int
 	ctrl    []int // by stage
-	// split is the number of pieces of a matrix op split over
-	// controllers (absent: 1); pieceCtrl the controller of each piece of
-	// every matrix op (piece 0: its stage's controller).
+	// split is the number of pixel pieces of a matrix op split over
+	// controllers (split.go; absent: 1), chunks its chunk pieces
+	// (chunks.go; absent: 1); pieceCtrl the controller of each piece of
+	// every op, pixel piece p's chunk piece j at p*chunks+j (piece 0: its
+	// stage's controller).
 	split     map[*ir.Node]int
+	chunks    map[*ir.Node]int
 	pieceCtrl map[*ir.Node][]int
 	nextTok   int // the next token a split layer takes
 	// local: the pieces are placed in their controllers' banks where the
@@ -93,54 +96,83 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		return nil, fmt.Errorf("backend: %w", err)
 	}
 	controllers := int(tgt.Controllers())
-	// placed: the stages at starts with their ops split as split says
-	// fit the target's sub-arrays, placed in their controllers' banks
-	// (local) or packed.
-	// fits: the stages at starts with their ops split as split says fit
-	// the target's sub-arrays, placed in their controllers' banks where
-	// the rest still fits (placePieces).
+	// fits: the stages at starts with their ops split as sp says fit the
+	// target's sub-arrays, placed in their controllers' banks where the
+	// rest still fits (placePieces).
 	reps := make([]int, len(plan.Layers)) // the mapping's (placing sets the total)
 	for i, l := range plan.Layers {
 		reps[i] = l.Replicas
 	}
-	fits := func(starts, split []int) bool {
+	lanes := int(tgt.Geometry.DPULanes.Value)
+	newPlan := func(starts []int, sp []opSplit) *pipePlan {
+		pp := &pipePlan{stageOf: map[*ir.Node]int{}, stages: len(starts), split: map[*ir.Node]int{}, chunks: map[*ir.Node]int{}, pieceCtrl: map[*ir.Node][]int{}, local: true}
+		n := make([]int, len(sp))
+		for i := range sp {
+			n[i] = sp[i].pieces()
+		}
+		ctrls, first := assignControllers(starts, n)
+		pp.ctrl = first
+		for s, lo := range starts {
+			hi := len(sp)
+			if s+1 < len(starts) {
+				hi = starts[s+1]
+			}
+			for i := lo; i < hi; i++ {
+				nd := flat.devNodes[i]
+				pp.stageOf[nd] = s
+				pp.pieceCtrl[nd] = ctrls[i]
+				if sp[i].kp > 1 {
+					pp.split[nd] = sp[i].kp
+				}
+				if sp[i].kc > 1 {
+					pp.chunks[nd] = sp[i].kc
+				}
+			}
+		}
+		return pp
+	}
+	fits := func(starts []int, sp []opSplit) bool {
 		for i, l := range plan.Layers {
 			l.Replicas = reps[i]
 		}
-		ctrls, _ := assignControllers(starts, split)
-		pp := &pipePlan{pieceCtrl: map[*ir.Node][]int{}, local: true}
-		for i, n := range flat.devNodes {
-			pp.pieceCtrl[n] = ctrls[i]
-		}
-		return pp.placePieces(plan, controllers) == nil && plan.FitError() == nil
+		return newPlan(starts, sp).placePieces(plan, controllers) == nil && plan.FitError() == nil
 	}
-	share := func(i, k int) (float64, bool) {
+	flatLayer := map[*ir.Node]*mapping.Layer{} // the mapping's, as the flat program placed it
+	if fp, err := mapping.DecodeGraph(g, mapping.GeometryOf(tgt)); err == nil {
+		flatLayer = fp.ByNode
+	}
+	share := func(i, kp, kc int) (float64, float64, bool) {
 		l := plan.ByNode[flat.devNodes[i]]
-		if l == nil {
-			return 0, false
+		fl := flatLayer[flat.devNodes[i]]
+		if l == nil || fl == nil {
+			return 0, 0, false
 		}
-		return splitShare(l.Node, reps[slices.Index(plan.Layers, l)], k, flat.packed[l.Node])
+		ps, ok := splitShare(l.Node, reps[slices.Index(plan.Layers, l)], kp, flat.packed[l.Node])
+		if !ok {
+			return 0, 0, false
+		}
+		cs, ok := chunkShare(fl, lanes, kc)
+		if !ok {
+			return 0, 0, false
+		}
+		return ps * cs, ps, true
 	}
-	starts, split, share1 := balanceStages(ops, controllers, share, fits)
-	plan2 := &pipePlan{frames: frames, stageOf: map[*ir.Node]int{}, stages: len(starts), split: map[*ir.Node]int{}, pieceCtrl: map[*ir.Node][]int{}, local: true}
-	scaled := scaleOps(ops, share1)
-	ctrls, first := assignControllers(starts, split)
-	plan2.ctrl = first
+	starts, sp := balanceStages(ops, controllers, share, fits)
+	plan2 := newPlan(starts, sp)
+	plan2.frames = frames
+	scaled := scaleOps(ops, sp)
 	var stages []Stage
 	for s, lo := range starts {
 		hi := len(ops)
 		if s+1 < len(starts) {
 			hi = starts[s+1]
 		}
-		st := Stage{Controller: first[s]}
+		st := Stage{Controller: plan2.ctrl[s]}
 		for i, n := range flat.devNodes[lo:hi] {
-			plan2.stageOf[n] = s
-			plan2.pieceCtrl[n] = ctrls[lo+i]
-			st.Controllers = append(st.Controllers, ctrls[lo+i]...)
+			st.Controllers = append(st.Controllers, plan2.pieceCtrl[n]...)
 			st.Layers = append(st.Layers, layerName(n, flat.Prog, flat.srcOf[n]))
-			if k := split[lo+i]; k > 1 {
-				plan2.split[n] = k
-				st.Split = append(st.Split, fmt.Sprintf("%s x%d", st.Layers[len(st.Layers)-1], k))
+			if x := splitName(sp[lo+i]); x != "" {
+				st.Split = append(st.Split, st.Layers[len(st.Layers)-1]+" "+x)
 			}
 		}
 		slices.Sort(st.Controllers)
@@ -159,6 +191,21 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		}
 	}
 	return res, nil
+}
+
+// splitName says how an op is split in the stage summary: "x7" (7
+// pixel pieces), "x9 by chunks", "x6 (2 by pixels x 3 by chunks)", or ""
+// for an op on one controller.
+func splitName(s opSplit) string {
+	switch {
+	case s.pieces() == 1:
+		return ""
+	case s.kc == 1:
+		return fmt.Sprintf("x%d", s.kp)
+	case s.kp == 1:
+		return fmt.Sprintf("x%d by chunks", s.kc)
+	}
+	return fmt.Sprintf("x%d (%d by pixels x %d by chunks)", s.pieces(), s.kp, s.kc)
 }
 
 // layerName is the layer of op n's source in prog.

@@ -245,3 +245,83 @@ func TestPipelineModels(t *testing.T) {
 		}
 	}
 }
+
+// chunkTarget is the default target with 16 DPU lanes and 64 banks and
+// controllers: the residual test network's 32- and 64-channel layers have
+// several lane chunks, and -pipeline splits some of them by chunks, some
+// by pixels and chunks.
+func chunkTarget() *target.Target {
+	tgt := *target.Default()
+	tgt.Name = "lanes16-64banks"
+	tgt.Geometry.DPULanes.Value = 16
+	tgt.Geometry.Banks.Value = 64
+	par := *tgt.Parallel
+	par.Controllers.Value = 64
+	tgt.Parallel = &par
+	return &tgt
+}
+
+// TestPipelineChunks: layers split by output-channel chunks over
+// controllers (each piece computing its chunks of every pixel on its own
+// controller, no sub-array added), some by pixels too, compute every frame of a batch of 5
+// (runs of 3 frames) bit-exactly, and a batch of 4 in one run equals the
+// program without -pipeline image by image.
+func TestPipelineChunks(t *testing.T) {
+	g := quantizeModel(t, "../testdata/models/resnet-small-fashion-mnist.onnx", "calib=random:2")
+	tgt := chunkTarget()
+	res := compilePipelined(t, g, tgt, "auto", 3)
+	chunked, both := 0, 0
+	for s, st := range res.Stages {
+		t.Logf("stage %d: controllers %v %v %.1f us (%s) split %v", s, st.Controllers, st.Layers, st.EstimatedNS/1000, st.Busiest, st.Split)
+		for _, x := range st.Split {
+			if strings.Contains(x, "by chunks") {
+				chunked++
+			}
+			if strings.Contains(x, "by pixels x") {
+				both++
+			}
+		}
+	}
+	if chunked == 0 || both == 0 {
+		t.Fatalf("%d layers split by chunks, %d of them by pixels too; want some of each", chunked, both)
+	}
+	shape := g.Inputs[0].Type.Shape
+	batch := make([][]*tensor.Tensor, 5)
+	for k := range batch {
+		x := tensor.New(tensor.Float32, shape...)
+		for i := range x.F32 {
+			x.F32[i] = float32((i*(k+7))%31) / 30
+		}
+		batch[k] = []*tensor.Tensor{x}
+	}
+	checkPipelined(t, g, res, tgt, batch)
+
+	m, err := mapGraph(g, tgt, "auto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat, err := backend.Compile(m, tgt, backend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := compilePipelined(t, g, tgt, "auto", 4)
+	run := func(res *backend.Result) [][]*tensor.Tensor {
+		rt, err := pimrt.Load(res.Prog, tgt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs, _, err := rt.RunBatch(batch[:4], sim.BatchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return outs
+	}
+	want, got := run(flat), run(one)
+	for k := range want {
+		for i := range want[k] {
+			if d := firstDiff(want[k][i], got[k][i]); d >= 0 {
+				t.Fatalf("image %d output %d element %d: not pipelined %v, pipelined %v", k, i, d, want[k][i].Float64At(d), got[k][i].Float64At(d))
+			}
+		}
+	}
+}

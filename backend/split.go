@@ -35,8 +35,8 @@ type helperStream struct {
 	emit func()
 }
 
-// splitOf is the number of pieces (controllers) of matrix op n: 1 unless
-// a pipeline plan splits it.
+// splitOf is the number of pixel pieces of matrix op n: 1 unless a
+// pipeline plan splits it by pixels.
 func (c *compiler) splitOf(n *ir.Node) int {
 	if c.pipe == nil {
 		return 1
@@ -44,13 +44,25 @@ func (c *compiler) splitOf(n *ir.Node) int {
 	return max(1, c.pipe.split[n])
 }
 
+// chunkSplitOf is the number of chunk pieces of matrix op n (chunks.go):
+// 1 unless a pipeline plan splits it by output-channel chunks.
+func (c *compiler) chunkSplitOf(n *ir.Node) int {
+	if c.pipe == nil {
+		return 1
+	}
+	return max(1, c.pipe.chunks[n])
+}
+
 // emitPieces emits the code of matrix op n of nrep replicas over the
-// pixels pl: one piece of the replicas per controller (see above), piece j
-// on its share of pl (piecePixels); piece(reps, ppl) emits the code that
-// drives the replicas reps on the pixels ppl.
-func (c *compiler) emitPieces(n *ir.Node, nrep int, pl pixelLoop, piece func(reps []int, ppl pixelLoop)) {
-	k := c.splitOf(n)
-	r := nrep / k
+// pixels pl: kp pixel pieces of the replicas times kc chunk pieces
+// (chunk ranges cuts, chunks.go), one per controller (see above); piece
+// p*kc+j drives pixel piece p's replicas on its share of pl
+// (piecePixels) for the lane chunks cuts[j]. piece(reps, ppl, cr) emits
+// the code that drives the replicas reps on the pixels ppl for the chunks
+// cr.
+func (c *compiler) emitPieces(n *ir.Node, nrep int, pl pixelLoop, cuts [][2]int, piece func(reps []int, ppl pixelLoop, cr [2]int)) {
+	kp, kc := c.splitOf(n), len(cuts)
+	r := nrep / kp
 	reps := func(j int) []int {
 		out := make([]int, r)
 		for i := range out {
@@ -58,22 +70,22 @@ func (c *compiler) emitPieces(n *ir.Node, nrep int, pl pixelLoop, piece func(rep
 		}
 		return out
 	}
-	if k == 1 {
-		piece(reps(0), pl)
+	if kp*kc == 1 {
+		piece(reps(0), pl, cuts[0])
 		return
 	}
 	e := c.e
 	var toks []int
-	for j := 1; j < k; j++ {
+	for j := 1; j < kp*kc; j++ {
 		tok := c.pipe.nextTok
 		c.pipe.nextTok += 2
 		toks = append(toks, tok)
-		rj, pj := reps(j), piecePixels(pl, k, j)
-		h := helperStream{ctrl: c.pipe.pieceCtrl[n][j], tok: tok, src: c.src, emit: func() { piece(rj, pj) }}
+		rj, pj, cj := reps(j/kc), piecePixels(pl, kp, j/kc), cuts[j%kc]
+		h := helperStream{ctrl: c.pipe.pieceCtrl[n][j], tok: tok, src: c.src, emit: func() { piece(rj, pj, cj) }}
 		c.helpers = append(c.helpers, h)
 		e.emit(isa.OpTsig, int64(tok))
 	}
-	piece(reps(0), piecePixels(pl, k, 0))
+	piece(reps(0), piecePixels(pl, kp, 0), cuts[0])
 	for _, tok := range toks {
 		e.emit(isa.OpTwait, int64(tok+1))
 	}
@@ -167,13 +179,24 @@ func (p *pipePlan) placePieces(plan *mapping.Plan, controllers int) error {
 		banks = max(1, plan.Geom.Subarrays/plan.Geom.PerBank)
 	}
 	bankStart := func(ctrl int) int { return ctrl * banks / max(1, controllers) * plan.Geom.PerBank }
-	pieces := make([][]mapping.Piece, len(plan.Layers))
-	for i, l := range plan.Layers {
+	// pixelCtrls: the controller of every pixel piece of layer l (its
+	// first chunk piece's), each piece one mapping.Piece of the mapping's
+	// replicas (chunk pieces share their pixel piece's sub-arrays).
+	pixelCtrls := func(l *mapping.Layer) []int {
 		ctrls, ok := p.pieceCtrl[l.Node]
 		if !ok {
-			ctrls = []int{0}
+			return []int{0}
 		}
-		for range ctrls {
+		kc := max(1, p.chunks[l.Node])
+		var out []int
+		for j := 0; j < len(ctrls); j += kc {
+			out = append(out, ctrls[j])
+		}
+		return out
+	}
+	pieces := make([][]mapping.Piece, len(plan.Layers))
+	for i, l := range plan.Layers {
+		for range pixelCtrls(l) {
 			pieces[i] = append(pieces[i], mapping.Piece{Replicas: l.Replicas})
 		}
 	}
@@ -188,12 +211,8 @@ func (p *pipePlan) placePieces(plan *mapping.Plan, controllers int) error {
 	all := true
 	for i, l := range plan.Layers {
 		local[i] = slices.Clone(pieces[i])
-		ctrls, ok := p.pieceCtrl[l.Node]
-		if !ok {
-			ctrls = []int{0}
-		}
 		r := pieces[i][0].Replicas
-		for j, ctrl := range ctrls {
+		for j, ctrl := range pixelCtrls(l) {
 			start := math.MaxInt
 			for _, t := range l.Tiles {
 				if t.Replica/r == j {

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/pimc-dev/pimc/ir"
@@ -106,6 +107,46 @@ func TestPlaceLocal(t *testing.T) {
 		}
 		if b.Tiles[0].SA != c.wantB || p.allLocal != c.allLocal || plan.FitError() != nil {
 			t.Errorf("b of %d replicas: from sub-array %d, all local %v; want %d, %v", c.repsB, b.Tiles[0].SA, p.allLocal, c.wantB, c.allLocal)
+		}
+	}
+}
+
+// TestChunkRanges: a layer's lane chunks are cut into contiguous ranges
+// of the fewest largest channels, only where no sub-array holds tiles of
+// both sides (its accumulators are one controller's); chunkShare is the
+// largest range's channels / the layer's.
+func TestChunkRanges(t *testing.T) {
+	// 8 filters, tiles of 2, lanes 2: chunks {0,1} {2,3} {4,5} {6,7};
+	// sas[i]: the sub-array of chunk i's tile.
+	layer := func(sas ...int) *mapping.Layer {
+		l := &mapping.Layer{F: 8, N: 8, M: 8, Replicas: 1,
+			Groups: []mapping.Group{{Filters: []int{0, 1, 2, 3, 4, 5, 6, 7}, Segs: [][2]int{{0, 1}}}}}
+		for i, sa := range sas {
+			l.Tiles = append(l.Tiles, mapping.Tile{SA: sa, From: 2 * i, To: 2*i + 2})
+		}
+		return l
+	}
+	for _, c := range []struct {
+		sas   []int
+		kc    int
+		want  [][2]int
+		share float64
+	}{
+		{[]int{0, 1, 2, 3}, 1, [][2]int{{0, 4}}, 1},
+		{[]int{0, 1, 2, 3}, 2, [][2]int{{0, 2}, {2, 4}}, 0.5},
+		{[]int{0, 1, 2, 3}, 3, [][2]int{{0, 1}, {1, 2}, {2, 4}}, 0.5},
+		{[]int{0, 1, 2, 3}, 4, [][2]int{{0, 1}, {1, 2}, {2, 3}, {3, 4}}, 0.25},
+		{[]int{0, 1, 1, 2}, 2, [][2]int{{0, 1}, {1, 4}}, 0.75}, // chunks 1 and 2 share sub-array 1
+		{[]int{0, 1, 1, 2}, 3, [][2]int{{0, 1}, {1, 3}, {3, 4}}, 0.5},
+		{[]int{0, 1, 1, 2}, 4, nil, 0},
+		{[]int{0, 0, 0, 0}, 2, nil, 0},
+	} {
+		got, ok := chunkRanges(layer(c.sas...), 2, c.kc)
+		if ok != (c.want != nil) || !slices.Equal(got, c.want) {
+			t.Errorf("sub-arrays %v in %d: %v %v, want %v", c.sas, c.kc, got, ok, c.want)
+		}
+		if s, ok := chunkShare(layer(c.sas...), 2, c.kc); ok != (c.want != nil) || s != c.share {
+			t.Errorf("sub-arrays %v in %d: share %v %v, want %v", c.sas, c.kc, s, ok, c.share)
 		}
 	}
 }

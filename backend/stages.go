@@ -128,40 +128,52 @@ func partitionStages(ops []opCost, maxStages int) []int {
 	return starts
 }
 
-// scaleOps is the cost of every op with op i's work scaled by share[i]:
-// the part of it that the busiest controller of a split op does (its issue
-// slots, port transfers and sub-array work all follow its pixel bodies;
-// each piece drives as many replicas as the unsplit op, docs/BACKEND.md §8).
-func scaleOps(ops []opCost, share []float64) []opCost {
+// opSplit is how an op runs over controllers: kp pixel pieces (split.go)
+// times kc chunk pieces (chunks.go), and the part of its work the busiest
+// piece does: issue of its controller issue slots and port transfers (they
+// follow the piece's pixel bodies and channels), sub of its sub-array work
+// (a chunk split adds no sub-arrays, so only pixel pieces lower it).
+type opSplit struct {
+	kp, kc     int
+	issue, sub float64
+}
+
+// pieces is the number of controllers of the op.
+func (s opSplit) pieces() int { return s.kp * s.kc }
+
+// whole is an op on one controller.
+var whole = opSplit{kp: 1, kc: 1, issue: 1, sub: 1}
+
+// scaleOps is the cost of every op with op i's work scaled by its busiest
+// piece's shares sp[i] (docs/BACKEND.md §8).
+func scaleOps(ops []opCost, sp []opSplit) []opCost {
 	out := make([]opCost, len(ops))
 	for i, o := range ops {
-		f := share[i]
-		out[i] = opCost{issue: o.issue * f, port: o.port * f, sub: o.sub * f, subIndex: o.subIndex}
+		out[i] = opCost{issue: o.issue * sp[i].issue, port: o.port * sp[i].issue, sub: o.sub * sp[i].sub, subIndex: o.subIndex}
 	}
 	return out
 }
 
 // balanceStages partitions ops into stages and splits ops over the
 // controllers the stages leave (docs/PARALLEL.md §7.1 "Splitting one layer
-// over controllers"): while a controller is left, the costliest op of the
-// slowest stage that can run on one more controller gets it (share(i, k):
-// the part of op i's work its busiest piece does on k controllers, false
-// when it cannot split so), and the stages are partitioned again over the
-// controllers left (a split op's helpers take controllers from the
-// stages); fits says whether the sub-arrays of the stages and splits fit the target. It
-// returns the stage starts and every op's pieces of the cheapest pipeline
-// seen (fewest controllers among equals). A step that does not make the
-// pipeline slower is taken, so stages tied for the slowest, and pixel
-// ranges that only divide evenly at a larger split, are split on.
-func balanceStages(ops []opCost, controllers int, share func(i, k int) (float64, bool), fits func(starts, split []int) bool) ([]int, []int, []float64) {
-	split := make([]int, len(ops))
-	frac := make([]float64, len(ops))
-	for i := range split {
-		split[i], frac[i] = 1, 1
-	}
+// over controllers"): while controllers are left, the costliest op of the
+// slowest stage that can run on more controllers gets one more pixel piece
+// (kp+1: kc more controllers) or one more chunk piece (kc+1: kp more),
+// whichever makes the pipeline cheaper (fewer controllers, then the chunk
+// piece, among equals; share(i, kp, kc): the busiest piece's shares, false
+// when op i cannot split so), and the stages are partitioned again over
+// the controllers left (a split op's helpers take controllers from the
+// stages); fits says whether the sub-arrays of the stages and splits fit
+// the target. It returns the stage starts and every op's split of the
+// cheapest pipeline seen (fewest controllers among equals). A step that
+// does not make the pipeline slower is taken, so stages tied for the
+// slowest, and pixel ranges that only divide evenly at a larger split, are
+// split on.
+func balanceStages(ops []opCost, controllers int, share func(i, kp, kc int) (float64, float64, bool), fits func(starts []int, sp []opSplit) bool) ([]int, []opSplit) {
+	sp := slices.Repeat([]opSplit{whole}, len(ops))
 	extra := 0
 	eval := func() ([]int, float64, int) {
-		scaled := scaleOps(ops, frac)
+		scaled := scaleOps(ops, sp)
 		starts := partitionStages(scaled, controllers-extra)
 		worst, slow := -1.0, 0
 		for s, lo := range starts {
@@ -176,45 +188,64 @@ func balanceStages(ops []opCost, controllers int, share func(i, k int) (float64,
 		return starts, worst, slow
 	}
 	starts, worst, slow := eval()
-	bestStarts, bestWorst := starts, worst
-	bestSplit, bestFrac := slices.Clone(split), slices.Clone(frac)
-	for len(ops) > 0 && controllers-extra-1 >= 1 {
+	bestStarts, bestWorst, bestSplit := starts, worst, slices.Clone(sp)
+	// candidates are the splits of op i with one more pixel or chunk
+	// piece that share allows.
+	candidates := func(i int) []opSplit {
+		var out []opSplit
+		for _, c := range []opSplit{{kp: sp[i].kp, kc: sp[i].kc + 1}, {kp: sp[i].kp + 1, kc: sp[i].kc}} {
+			if controllers-extra-(c.pieces()-sp[i].pieces()) < 1 {
+				continue
+			}
+			if fi, fs, ok := share(i, c.kp, c.kc); ok {
+				c.issue, c.sub = fi, fs
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	for len(ops) > 0 {
 		lo, hi := starts[slow], len(ops)
 		if slow+1 < len(starts) {
 			hi = starts[slow+1]
 		}
-		pick, pickCost, pickFrac := -1, 0.0, 0.0
+		pick, pickCost := -1, 0.0
 		for i := lo; i < hi; i++ {
 			o := ops[i]
-			c := max(o.issue, o.port, o.sub) * frac[i]
-			if c <= pickCost {
-				continue
-			}
-			if f, ok := share(i, split[i]+1); ok {
-				pick, pickCost, pickFrac = i, c, f
+			c := max(o.issue*sp[i].issue, o.port*sp[i].issue, o.sub*sp[i].sub)
+			if c > pickCost && len(candidates(i)) > 0 {
+				pick, pickCost = i, c
 			}
 		}
 		if pick < 0 {
 			break
 		}
-		oldFrac := frac[pick]
-		split[pick]++
-		frac[pick] = pickFrac
-		extra++
-		st, w, sl := eval()
-		if w > worst*(1+1e-9) || !fits(st, split) {
-			split[pick]--
-			frac[pick] = oldFrac
-			extra--
+		old := sp[pick]
+		var take *opSplit
+		var tStarts []int
+		tWorst, tSlow := 0.0, 0
+		for _, c := range candidates(pick) {
+			sp[pick] = c
+			extra += c.pieces() - old.pieces()
+			st, w, sl := eval()
+			ok := w <= worst*(1+1e-9) && fits(st, sp)
+			extra -= c.pieces() - old.pieces()
+			if ok && (take == nil || w < tWorst*(1-1e-9) || w <= tWorst*(1+1e-9) && c.pieces() < take.pieces()) {
+				take, tStarts, tWorst, tSlow = &c, st, w, sl
+			}
+		}
+		sp[pick] = old
+		if take == nil {
 			break
 		}
-		starts, worst, slow = st, w, sl
-		if w < bestWorst*(1-1e-9) {
-			bestStarts, bestWorst = st, w
-			bestSplit, bestFrac = slices.Clone(split), slices.Clone(frac)
+		sp[pick] = *take
+		extra += take.pieces() - old.pieces()
+		starts, worst, slow = tStarts, tWorst, tSlow
+		if worst < bestWorst*(1-1e-9) {
+			bestStarts, bestWorst, bestSplit = starts, worst, slices.Clone(sp)
 		}
 	}
-	return bestStarts, bestSplit, bestFrac
+	return bestStarts, bestSplit
 }
 
 // WriteStages prints the stages of a pipelined program, one line each

@@ -45,18 +45,46 @@ func TestPartitionStages(t *testing.T) {
 // an op that cannot split, or a split that does not fit, stays whole.
 func TestBalanceStages(t *testing.T) {
 	ops := []opCost{{issue: 10, subIndex: -1}, {issue: 1, subIndex: -1}, {issue: 1, subIndex: -1}}
-	byK := func(i, k int) (float64, bool) { return 1 / float64(k), i == 0 }
-	fits := func(_, _ []int) bool { return true }
-	starts, split, share := balanceStages(ops, 4, byK, fits)
-	if !slices.Equal(starts, []int{0, 1}) || !slices.Equal(split, []int{3, 1, 1}) || share[0] != 1.0/3 {
-		t.Errorf("starts %v split %v share %v, want [0 1] [3 1 1] [0.33 1 1]", starts, split, share)
+	byK := func(i, kp, kc int) (float64, float64, bool) { return 1 / float64(kp), 1 / float64(kp), i == 0 && kc == 1 }
+	fits := func([]int, []opSplit) bool { return true }
+	starts, sp := balanceStages(ops, 4, byK, fits)
+	if !slices.Equal(starts, []int{0, 1}) || sp[0].kp != 3 || sp[0].kc != 1 || sp[1] != whole || sp[2] != whole || sp[0].issue != 1.0/3 {
+		t.Errorf("starts %v split %v, want [0 1] op 0 x3", starts, sp)
 	}
-	starts, split, _ = balanceStages(ops, 4, byK, func(_, _ []int) bool { return false })
-	if !slices.Equal(starts, []int{0, 1}) || !slices.Equal(split, []int{1, 1, 1}) {
-		t.Errorf("no fit: starts %v split %v", starts, split)
+	starts, sp = balanceStages(ops, 4, byK, func([]int, []opSplit) bool { return false })
+	if !slices.Equal(starts, []int{0, 1}) || sp[0] != whole {
+		t.Errorf("no fit: starts %v split %v", starts, sp)
 	}
-	_, split, _ = balanceStages(ops, 4, func(int, int) (float64, bool) { return 0, false }, fits)
-	if !slices.Equal(split, []int{1, 1, 1}) {
-		t.Errorf("no split possible: split %v", split)
+	_, sp = balanceStages(ops, 4, func(int, int, int) (float64, float64, bool) { return 0, 0, false }, fits)
+	if sp[0] != whole {
+		t.Errorf("no split possible: split %v", sp)
+	}
+}
+
+// TestBalanceChunks: a chunk piece lowers an op's controller work but not
+// its sub-array work, and adds no sub-arrays. An issue-bound op whose
+// pixel split does not fit is split by chunks instead; an op bound by its
+// sub-arrays after its chunk split gets pixel pieces, each taking as many
+// controllers as it has chunk pieces.
+func TestBalanceChunks(t *testing.T) {
+	share := func(i, kp, kc int) (float64, float64, bool) {
+		return 1 / float64(kp*kc), 1 / float64(kp), i == 0
+	}
+	noPixels := func(_ []int, sp []opSplit) bool { return sp[0].kp == 1 }
+	ops := []opCost{{issue: 12, sub: 2, subIndex: 0}, {issue: 3, subIndex: -1}}
+	starts, sp := balanceStages(ops, 6, share, noPixels)
+	// 5 controllers for op 0: 12/5 = 2.4 > 2 (its sub-arrays), op 1 alone (3)
+	// is then the slowest: 4 chunk pieces (3) suffice, fewest controllers.
+	if !slices.Equal(starts, []int{0, 1}) || sp[0].kp != 1 || sp[0].kc != 4 {
+		t.Errorf("pixels do not fit: starts %v split %+v, want op 0 x4 by chunks", starts, sp)
+	}
+	ops = []opCost{{issue: 12, sub: 8, subIndex: 0}, {issue: 1, subIndex: -1}}
+	_, sp = balanceStages(ops, 8, share, func([]int, []opSplit) bool { return true })
+	t.Logf("split %+v", sp)
+	if sp[0].kp < 2 || sp[0].kc < 2 {
+		t.Errorf("sub-array bound: split %+v, want pixel and chunk pieces", sp)
+	}
+	if c := max(12*sp[0].issue, 8*sp[0].sub); c > 4 {
+		t.Errorf("op 0 on %d controllers costs %.2f, want <= 4", sp[0].pieces(), c)
 	}
 }

@@ -1,0 +1,140 @@
+package backend
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/pimc-dev/pimc/ir/mapping"
+)
+
+// Splitting one matrix layer by output-channel chunks (docs/PARALLEL.md
+// §7.1, docs/BACKEND.md §8): the layer's lane chunks (the pieces of at
+// most dpu_lanes output channels it is computed in, laneChunks) are cut
+// into kc contiguous ranges, and chunk piece j computes the chunks of its
+// range for every pixel on a controller of its own: it writes the input
+// planes into its own tiles, runs the rounds of its chunks and drains,
+// requantizes and stores their channels. No sub-array is added: the
+// tiles of a chunk are the layer's, and the cut lies where no sub-array
+// holds tiles of both sides (its rows and accumulators are one
+// controller's). All pieces read the same input and write disjoint
+// output channels. A layer split by pixels too (split.go) has kp x kc
+// pieces: pixel piece p's replicas on chunk range j.
+
+// layerChunks are the lane chunks of layer l ([first channel, channels]
+// pairs, laneChunks on the mapping's tiles) and the chunk of every tile
+// (by the channel of its first filter).
+func layerChunks(l *mapping.Layer, lanes int) ([][2]int, []int) {
+	var spans [][2]int
+	for _, t := range l.Tiles {
+		if t.Replica == 0 && t.To > t.From {
+			f := l.Groups[t.Grp].Filters
+			spans = append(spans, [2]int{f[t.From], f[t.To-1]})
+		}
+	}
+	chunks := mapping.LaneChunks(l.F, lanes, spans)
+	of := make([]int, len(l.Tiles))
+	for i, t := range l.Tiles {
+		of[i] = -1
+		if t.To > t.From {
+			f := l.Groups[t.Grp].Filters[t.From]
+			of[i] = sort.Search(len(chunks), func(c int) bool { return chunks[c][0]+chunks[c][1] > f })
+		}
+	}
+	return chunks, of
+}
+
+// chunkRanges cuts the lane chunks of layer l into kc contiguous ranges
+// of chunk indices [lo, hi), the largest range's channels as few as they
+// can be, cutting only between chunks that share no sub-array; false when
+// there are not kc such ranges.
+func chunkRanges(l *mapping.Layer, lanes, kc int) ([][2]int, bool) {
+	chunks, of := layerChunks(l, lanes)
+	if kc <= 1 {
+		return [][2]int{{0, len(chunks)}}, true
+	}
+	// lo, hi: the chunks of every sub-array's tiles; a cut before chunk c
+	// is allowed unless some sub-array has lo < c <= hi.
+	lo, hi := map[int]int{}, map[int]int{}
+	for i, t := range l.Tiles {
+		c := of[i]
+		if c < 0 {
+			continue
+		}
+		if x, ok := lo[t.SA]; !ok || c < x {
+			lo[t.SA] = c
+		}
+		hi[t.SA] = max(hi[t.SA], c)
+	}
+	cut := make([]bool, len(chunks)+1)
+	for c := 1; c < len(chunks); c++ {
+		cut[c] = true
+	}
+	for sa, a := range lo {
+		for c := a + 1; c <= hi[sa]; c++ {
+			cut[c] = false
+		}
+	}
+	// Dynamic programming over the allowed cuts: best[k][j] is the least
+	// largest range of chunks [0, j) in k ranges.
+	n := len(chunks)
+	width := make([]int, n+1) // channels of chunks [0, j)
+	for j, ch := range chunks {
+		width[j+1] = width[j] + ch[1]
+	}
+	const inf = int(^uint(0) >> 1)
+	best := make([][]int, kc+1)
+	from := make([][]int, kc+1)
+	for k := range best {
+		best[k] = slices.Repeat([]int{inf}, n+1)
+		from[k] = make([]int, n+1)
+	}
+	best[0][0] = 0
+	for k := 1; k <= kc; k++ {
+		for j := 1; j <= n; j++ {
+			if j < n && !cut[j] {
+				continue
+			}
+			for i := k - 1; i < j; i++ {
+				if best[k-1][i] == inf || i > 0 && !cut[i] {
+					continue
+				}
+				if w := max(best[k-1][i], width[j]-width[i]); w < best[k][j] {
+					best[k][j], from[k][j] = w, i
+				}
+			}
+		}
+	}
+	if best[kc][n] == inf {
+		return nil, false
+	}
+	out := make([][2]int, kc)
+	for k, j := kc, n; k > 0; k-- {
+		out[k-1] = [2]int{from[k][j], j}
+		j = from[k][j]
+	}
+	return out, true
+}
+
+// chunkShare is the part of layer l's controller work per pixel that the
+// busiest of kc chunk pieces does: its channels / the layer's (the rounds,
+// drains and stores follow the channels; each piece also writes the input
+// planes of its own tiles), and false when l cannot be cut so.
+func chunkShare(l *mapping.Layer, lanes, kc int) (float64, bool) {
+	if kc <= 1 {
+		return 1, true
+	}
+	rs, ok := chunkRanges(l, lanes, kc)
+	if !ok {
+		return 0, false
+	}
+	chunks, _ := layerChunks(l, lanes)
+	most := 0
+	for _, r := range rs {
+		w := 0
+		for _, ch := range chunks[r[0]:r[1]] {
+			w += ch[1]
+		}
+		most = max(most, w)
+	}
+	return float64(most) / float64(l.F), true
+}
