@@ -45,7 +45,9 @@ func TestPartitionStages(t *testing.T) {
 // an op that cannot split, or a split that does not fit, stays whole.
 func TestBalanceStages(t *testing.T) {
 	ops := []opCost{{issue: 10, subIndex: -1}, {issue: 1, subIndex: -1}, {issue: 1, subIndex: -1}}
-	byK := func(i, kp, kc int) (float64, float64, bool) { return 1 / float64(kp), 1 / float64(kp), i == 0 && kc == 1 }
+	byK := func(i, kp, kc int) (float64, float64, bool) {
+		return 1 / float64(kp), 1 / float64(kp), i == 0 && kc == 1
+	}
 	fits := func([]int, []opSplit) bool { return true }
 	starts, sp := balanceStages(ops, 4, byK, fits)
 	if !slices.Equal(starts, []int{0, 1}) || sp[0].kp != 3 || sp[0].kc != 1 || sp[1] != whole || sp[2] != whole || sp[0].issue != 1.0/3 {
