@@ -55,6 +55,10 @@ type Result struct {
 	// of the controller that drives it (no link hop; else the target
 	// had no room to place them so, docs/BACKEND.md §8).
 	StagesLocal bool
+	// BusyBound is the pixel-balance bound on sub-array busy of a
+	// pipelined program's layers on its target (busybound.go); nil when
+	// not pipelined or no layer has sub-array work.
+	BusyBound *BusyBound
 
 	// devNodes are the device ops in program order and srcOf their source
 	// index (what the pipeline's work estimate is attributed by).

@@ -157,6 +157,22 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		}
 		return ps * cs, ps, true
 	}
+	var bl []balanceLayer
+	for i, n := range flat.devNodes {
+		l := flatLayer[n]
+		if l == nil {
+			continue
+		}
+		sas := map[int]bool{}
+		for _, t := range l.Tiles {
+			if t.Replica == 0 {
+				sas[t.SA] = true
+			}
+		}
+		bodies := nestIters(pixelDims(n), l.Replicas, flat.packed[n])
+		bl = append(bl, balanceLayer{subarrays: len(sas), pixels: mapping.Pixels(n), work: ops[i].sub / float64(max(1, bodies))})
+	}
+	bound, hasBound := pixelBalanceBound(bl, int(tgt.Arch().Subarrays))
 	starts, sp := balanceStages(ops, controllers, share, fits)
 	plan2 := newPlan(starts, sp)
 	plan2.frames = frames
@@ -185,6 +201,9 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		return nil, err
 	}
 	res.Stages = stages
+	if hasBound {
+		res.BusyBound = &bound
+	}
 	for s := range stages {
 		if stages[s].EstimatedNS > stages[res.Slowest].EstimatedNS {
 			res.Slowest = s

@@ -71,7 +71,8 @@ func lenetBatch(n int) [][]*tensor.Tensor {
 // per run, its slowest layers split over the controllers the stages leave
 // (one stream per controller), every layer in the bank of the controller
 // that drives it (no link hop), and every image of a batch of 6 (runs of 4
-// and 2 frames) is bit-exact.
+// and 2 frames) is bit-exact. The summary ends with the pixel-balance
+// bound on sub-array busy of its 5 matrix layers.
 func TestPipelineLeNet(t *testing.T) {
 	g := quantizeModel(t, "../testdata/models/lenet5/lenet5.onnx", "calib=random:2")
 	tgt := target.Default()
@@ -90,6 +91,11 @@ func TestPipelineLeNet(t *testing.T) {
 	}
 	if !res.StagesLocal {
 		t.Error("some layer is not in its controller's bank")
+	}
+	var sum strings.Builder
+	res.WriteStages(&sum)
+	if b := res.BusyBound; b == nil || b.Busy <= 0 || b.Busy > 1 || b.Subarrays > b.Total || b.Layers != 5 || !strings.Contains(sum.String(), "  pixel-balance bound on sub-array busy: ") {
+		t.Errorf("busy bound %+v; summary:\n%s", b, sum.String())
 	}
 	rep := checkPipelined(t, g, res, tgt, lenetBatch(6))
 	for _, r := range rep.Resources {

@@ -271,6 +271,9 @@ func (r *Result) WriteStages(w io.Writer) {
 			where = "some layers outside their controllers' banks (no room: link hops)"
 		}
 		fmt.Fprintf(w, "  slowest stage %d: est. %s per frame (FPS <= %.0f est.), %d frames per run; %s\n", r.Slowest, formatUS(sl.EstimatedNS), 1e9/sl.EstimatedNS, r.Prog.FrameCount(), where)
+		if r.BusyBound != nil {
+			r.BusyBound.WriteBusyBound(w)
+		}
 	}
 }
 
