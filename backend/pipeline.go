@@ -59,6 +59,8 @@ type pipePlan struct {
 	chunks    map[*ir.Node]int
 	pieceCtrl map[*ir.Node][]int
 	nextTok   int // the next token a split layer takes
+	// lanes: the target's DPU lanes (the lane chunks of chunk pieces).
+	lanes int
 	// local: the pieces are placed in their controllers' banks where the
 	// rest still fits (else packed); allLocal: every piece is.
 	local, allLocal bool
@@ -105,7 +107,7 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 	}
 	lanes := int(tgt.Geometry.DPULanes.Value)
 	newPlan := func(starts []int, sp []opSplit) *pipePlan {
-		pp := &pipePlan{stageOf: map[*ir.Node]int{}, stages: len(starts), split: map[*ir.Node]int{}, chunks: map[*ir.Node]int{}, pieceCtrl: map[*ir.Node][]int{}, local: true}
+		pp := &pipePlan{stageOf: map[*ir.Node]int{}, stages: len(starts), split: map[*ir.Node]int{}, chunks: map[*ir.Node]int{}, pieceCtrl: map[*ir.Node][]int{}, local: true, lanes: lanes}
 		n := make([]int, len(sp))
 		for i := range sp {
 			n[i] = sp[i].pieces()

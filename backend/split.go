@@ -2,7 +2,6 @@ package backend
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/pimc-dev/pimc/ir"
@@ -165,13 +164,19 @@ func pixelDims(n *ir.Node) []int {
 	return append([]int{sh[0]}, sh[2:]...)
 }
 
-// placePieces re-places plan for p: the pieces of every matrix op (piece
-// j on controller pieceCtrl[n][j]) with the mapping's replicas each, packed from sub-array 0 in graph order; with p.local a
-// piece starts at the first sub-array of its controller's bank instead
-// (bank of controller c: floor(c x banks / controllers), the bank local to
-// it, docs/PARALLEL.md §5) where everything after it still fits as packed
-// (the packed placement's sub-arrays from that piece on). p.allLocal says
-// whether every piece is in its controller's bank. Whether the result
+// placePieces re-places plan for p: the pieces of every matrix op with
+// the mapping's replicas each (pixel piece q of a layer split kp x kc on
+// the controllers pieceCtrl[n][q*kc:(q+1)*kc], its sub-arrays cut between
+// its chunk pieces at their first channels, mapping.Piece), packed from
+// sub-array 0 in graph order; with p.local each chunk piece (a layer not
+// split by chunks: each pixel piece) starts at the first sub-array of its
+// controller's bank instead (bank of controller c: floor(c x banks /
+// controllers), the bank local to it, docs/PARALLEL.md §5) where
+// everything after it still fits packed: in placement order, a piece of
+// s sub-arrays goes to its bank when the cursor (the end of what was
+// placed before) moved there, plus s, plus the sub-arrays of every piece
+// after it, is within the target; else it follows the cursor. p.allLocal
+// says whether every piece is in its controller's bank. Whether the result
 // fits is plan.FitError's question.
 func (p *pipePlan) placePieces(plan *mapping.Plan, controllers int) error {
 	banks := 1
@@ -179,51 +184,105 @@ func (p *pipePlan) placePieces(plan *mapping.Plan, controllers int) error {
 		banks = max(1, plan.Geom.Subarrays/plan.Geom.PerBank)
 	}
 	bankStart := func(ctrl int) int { return ctrl * banks / max(1, controllers) * plan.Geom.PerBank }
-	// pixelCtrls: the controller of every pixel piece of layer l (its
-	// first chunk piece's), each piece one mapping.Piece of the mapping's
-	// replicas (chunk pieces share their pixel piece's sub-arrays).
-	pixelCtrls := func(l *mapping.Layer) []int {
+	// ctrlsOf: the controllers of layer l's pieces, kc chunk pieces per
+	// pixel piece; cutsOf: the first channel of each chunk piece.
+	ctrlsOf := func(l *mapping.Layer) ([]int, int) {
 		ctrls, ok := p.pieceCtrl[l.Node]
 		if !ok {
-			return []int{0}
+			return []int{0}, 1
 		}
-		kc := max(1, p.chunks[l.Node])
-		var out []int
-		for j := 0; j < len(ctrls); j += kc {
-			out = append(out, ctrls[j])
+		return ctrls, max(1, p.chunks[l.Node])
+	}
+	cutsOf := func(l *mapping.Layer, kc int) ([]int, error) {
+		if kc == 1 {
+			return []int{0}, nil
 		}
-		return out
+		rs, ok := chunkRanges(l, p.lanes, kc)
+		if !ok {
+			return nil, fmt.Errorf("layer %s: no %d chunk pieces", l.Node.Name, kc)
+		}
+		chunks, _ := layerChunks(l, p.lanes)
+		out := make([]int, kc)
+		for j, r := range rs {
+			out[j] = chunks[r[0]][0]
+		}
+		return out, nil
 	}
 	pieces := make([][]mapping.Piece, len(plan.Layers))
+	channels := make([][]int, len(plan.Layers))
 	for i, l := range plan.Layers {
-		for range pixelCtrls(l) {
-			pieces[i] = append(pieces[i], mapping.Piece{Replicas: l.Replicas})
+		ctrls, kc := ctrlsOf(l)
+		cuts, err := cutsOf(l, kc)
+		if err != nil {
+			return err
+		}
+		channels[i] = cuts
+		for range len(ctrls) / kc {
+			pc := mapping.Piece{Replicas: l.Replicas}
+			if kc > 1 {
+				for _, ch := range cuts {
+					pc.Cuts = append(pc.Cuts, mapping.Cut{Channel: ch})
+				}
+			}
+			pieces[i] = append(pieces[i], pc)
 		}
 	}
 	p.allLocal = false
 	if err := plan.PlacePieces(pieces); err != nil || !p.local {
 		return err
 	}
-	// Where each piece starts when packed: what follows it needs
-	// plan.Used - that.
-	used := plan.Used
-	local := make([][]mapping.Piece, len(pieces))
-	all := true
+	// Every chunk piece's sub-arrays in the packed placement, in order.
+	type unit struct{ layer, piece, cut, size, ctrl int }
+	var units []unit
 	for i, l := range plan.Layers {
-		local[i] = slices.Clone(pieces[i])
+		ctrls, kc := ctrlsOf(l)
 		r := pieces[i][0].Replicas
-		for j, ctrl := range pixelCtrls(l) {
-			start := math.MaxInt
-			for _, t := range l.Tiles {
-				if t.Replica/r == j {
-					start = min(start, t.SA)
-				}
+		size := make([]map[int]bool, len(ctrls))
+		for k := range size {
+			size[k] = map[int]bool{}
+		}
+		for _, t := range l.Tiles {
+			f := l.Groups[t.Grp].Filters[t.From]
+			j := 0
+			for j+1 < kc && f >= channels[i][j+1] {
+				j++
 			}
-			if from := bankStart(ctrl); start == math.MaxInt || from+used-start <= plan.Geom.Subarrays {
-				local[i][j].From = from
-			} else {
-				all = false
-			}
+			size[t.Replica/r*kc+j][t.SA] = true
+		}
+		for k, ctrl := range ctrls {
+			units = append(units, unit{i, k / kc, k % kc, len(size[k]), ctrl})
+		}
+	}
+	rest := 0
+	for _, u := range units {
+		rest += u.size
+	}
+	local := make([][]mapping.Piece, len(pieces))
+	for i := range pieces {
+		local[i] = slices.Clone(pieces[i])
+		for q := range local[i] {
+			local[i][q].Cuts = slices.Clone(pieces[i][q].Cuts)
+		}
+	}
+	all, cursor := true, 0
+	for _, u := range units {
+		rest -= u.size
+		from := bankStart(u.ctrl)
+		if u.size == 0 || max(cursor, from)+u.size+rest > plan.Geom.Subarrays {
+			all = all && u.size == 0
+			cursor += u.size
+			continue
+		}
+		start := max(cursor, from)
+		if plan.Geom.PerBank > 0 && start/plan.Geom.PerBank != from/plan.Geom.PerBank {
+			all = false // the pieces before it reach into its bank
+		}
+		cursor = start + u.size
+		pc := &local[u.layer][u.piece]
+		if len(pc.Cuts) > 1 {
+			pc.Cuts[u.cut].From = from
+		} else {
+			pc.From = from
 		}
 	}
 	if err := plan.PlacePieces(local); err != nil {

@@ -1,13 +1,31 @@
 package mapping
 
-import "fmt"
+import (
+	"fmt"
+	"sort"
+)
 
 // Piece is a share of a layer's replicas that one controller drives (a
 // layer split over controllers, docs/PARALLEL.md §7.1): Replicas identical
 // copies of the layer's tiles, placed from the first free sub-array at or
 // after From (the first sub-array of the controller's bank, so the
 // controller reaches them without a link hop).
-type Piece struct{ Replicas, From int }
+//
+// Cuts (two or more) split the piece's sub-arrays between controllers by
+// output channels (a layer split by lane chunks, docs/BACKEND.md §8):
+// cut j holds the tiles whose first filter's channel is at least
+// Cuts[j].Channel and below Cuts[j+1].Channel, and its sub-arrays are
+// moved, in order, to the first free sub-array at or after Cuts[j].From
+// (its controller's bank). A tile or sub-array holding filters of two
+// cuts is an error.
+type Piece struct {
+	Replicas, From int
+	Cuts           []Cut
+}
+
+// Cut is where one chunk piece of a Piece starts: its first channel and
+// the sub-array its sub-arrays are placed from.
+type Cut struct{ Channel, From int }
 
 // PlacePieces re-places every layer of p (graph order) as pieces[i]: the
 // pieces of a layer one after the other, each laid out as place lays out a
@@ -54,6 +72,11 @@ func (p *Plan) placePieces(pl *placer, pieces [][]Piece) error {
 			if err := pl.place(&one); err != nil {
 				return nodeError(l.Node, err)
 			}
+			if len(pc.Cuts) > 1 {
+				if err := pl.cut(&one, pc.Cuts); err != nil {
+					return nodeError(l.Node, err)
+				}
+			}
 			for _, t := range one.Tiles {
 				t.Replica += reps
 				tiles = append(tiles, t)
@@ -68,5 +91,59 @@ func (p *Plan) placePieces(pl *placer, pieces [][]Piece) error {
 		}
 	}
 	p.Used = pl.next
+	return nil
+}
+
+// cut moves the sub-arrays of the freshly placed layer l (one piece, from
+// its first tile's sub-array to p.next) to the places cuts give them (see
+// Piece): cut j's sub-arrays, in order, from the first sub-array at or
+// after cuts[j].From and after cut j-1's, aligned inside one bank where
+// they fit one group. p.next moves past the last.
+func (p *placer) cut(l *Layer, cuts []Cut) error {
+	if len(l.Tiles) == 0 {
+		return nil
+	}
+	of := func(t Tile) int {
+		f := l.Groups[t.Grp].Filters[t.From]
+		j := 0
+		for j+1 < len(cuts) && f >= cuts[j+1].Channel {
+			j++
+		}
+		return j
+	}
+	owner := map[int]int{}
+	sas := make([][]int, len(cuts))
+	for _, t := range l.Tiles {
+		j := of(t)
+		if j+1 < len(cuts) && l.Groups[t.Grp].Filters[t.To-1] >= cuts[j+1].Channel {
+			return fmt.Errorf("mapping: a tile of sub-array %d holds filters of chunk pieces %d and %d", t.SA, j, j+1)
+		}
+		if o, ok := owner[t.SA]; ok {
+			if o != j {
+				return fmt.Errorf("mapping: sub-array %d holds tiles of chunk pieces %d and %d", t.SA, o, j)
+			}
+			continue
+		}
+		owner[t.SA] = j
+		sas[j] = append(sas[j], t.SA)
+	}
+	next := l.Tiles[0].SA
+	for _, t := range l.Tiles {
+		next = min(next, t.SA)
+	}
+	to := map[int]int{}
+	for j, list := range sas {
+		sort.Ints(list)
+		p.next = max(next, cuts[j].From)
+		p.align(len(list))
+		for i, sa := range list {
+			to[sa] = p.next + i
+		}
+		next = p.next + len(list)
+	}
+	for i := range l.Tiles {
+		l.Tiles[i].SA = to[l.Tiles[i].SA]
+	}
+	p.next = next
 	return nil
 }

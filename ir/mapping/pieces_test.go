@@ -38,3 +38,57 @@ func TestPlacePieces(t *testing.T) {
 		t.Error("a piece of 0 replicas was placed")
 	}
 }
+
+// TestPlaceCuts: a piece cut between chunk pieces moves each cut's
+// sub-arrays, in order, to its own From (its controller's bank), the
+// tiles keeping their rows; a tile or sub-array holding filters of two
+// cuts is an error.
+func TestPlaceCuts(t *testing.T) {
+	// 124 filters of 8 planes in tiles of 31 (one per 256-row sub-array),
+	// 2 segments: 8 tiles; 64 lanes: chunks [0, 62) and [62, 124), each
+	// 2 parts x 2 segments.
+	a := layerOf(8, 8, 1, []int{124}, []int{2})
+	a.F, a.Node = 124, &ir.Node{Name: "a"}
+	p := &Plan{Geom: Geometry{Rows: 256, Cols: 256, Subarrays: 256, PerBank: 64, Group: 64, DPULanes: 64}, Layers: []*Layer{a}}
+	if err := p.PlacePieces([][]Piece{{{Replicas: 1, Cuts: []Cut{{Channel: 0, From: 64}, {Channel: 62, From: 128}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int][]int{} // first filter -> sub-arrays
+	for _, tl := range a.Tiles {
+		f := a.Groups[0].Filters[tl.From]
+		got[f/62] = append(got[f/62], tl.SA)
+		if tl.Row != 0 {
+			t.Errorf("tile of filter %d at row %d, want 0", f, tl.Row)
+		}
+	}
+	for j, from := range []int{64, 128} {
+		seen := map[int]bool{}
+		for _, sa := range got[j] {
+			seen[sa] = true
+			if sa < from || sa >= from+4 {
+				t.Errorf("cut %d: sub-array %d, want %d..%d", j, sa, from, from+3)
+			}
+		}
+		if len(seen) != 4 {
+			t.Errorf("cut %d: sub-arrays %v, want 4 distinct", j, got[j])
+		}
+	}
+	if p.Used != 132 {
+		t.Errorf("used %d, want 132", p.Used)
+	}
+	// 6 filters a tile, 4 tiles a sub-array: cutting at filter 3 would
+	// split a tile between two controllers; two groups of 6 filters (tiles
+	// of groups 0 and 1 in one sub-array) cut at group 1's first filter
+	// (100) would split a sub-array.
+	for _, c := range []struct {
+		nf, segs []int
+		cut      int
+	}{{[]int{6}, []int{2}, 3}, {[]int{6, 6}, []int{1, 1}, 100}} {
+		b := layerOf(8, 8, 1, c.nf, c.segs)
+		b.F, b.Node = 6*len(c.nf), &ir.Node{Name: "b"}
+		q := &Plan{Geom: p.Geom, Layers: []*Layer{b}}
+		if err := q.PlacePieces([][]Piece{{{Replicas: 1, Cuts: []Cut{{Channel: 0}, {Channel: c.cut}}}}}); err == nil {
+			t.Errorf("%v filters cut at %d: placed", c.nf, c.cut)
+		}
+	}
+}
