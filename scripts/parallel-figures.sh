@@ -5,7 +5,8 @@
 #
 # Needs Debian's python3 with python3-torch, python3-torchvision, python3-onnx and python3-numpy (the
 # models are testdata/bench/gen_models.py's seeded random-weight exports; the inputs are numpy
-# default_rng(0) draws). Takes 5-10 minutes on 2 cores. PARALLEL_QUICK=1: LeNet-5 only.
+# default_rng(0) draws). Takes 15-30 minutes on 2 cores. PARALLEL_QUICK=1: LeNet-5 only. The last
+# column is the pixel-balance bound compile -pipeline prints (docs/BACKEND.md §8).
 set -eu
 out=${1:-/tmp/pimc-parallel}
 mkdir -p "$out"
@@ -36,6 +37,29 @@ name: sot-mram-45nm-32banks
 geometry:
   banks: {value: 32, provenance: "issue 11 figures: VGG-11-BN W8A8 needs 23 banks"}
 EOF
+# The pipelines of VGG-11-BN and MobileNetV2 need room to replicate their early layers and a controller
+# for every few lane chunks (docs/BACKEND.md §8): 64 banks with a controller and a buffer port per bank
+# (as the default has per bank), and the same with two per bank.
+cat >"$out/t64.yaml" <<'EOF'
+base: sot-mram-45nm
+name: sot-mram-45nm-64banks
+geometry:
+  banks: {value: 64, provenance: "issue 11 figures: room to balance VGG-11-BN's and MobileNetV2's pipeline stages by replication"}
+parallel:
+  controllers: {value: 64, provenance: "pimc assumption: a controller and DPU per bank, as the default target"}
+  buffer_ports: {value: 64, provenance: "pimc assumption: the buffer banked like the array, a port per bank, as the default target"}
+  tokens: {value: 1024, provenance: "pimc assumption: 2 per ring and per helper controller of a many-controller pipeline"}
+EOF
+cat >"$out/t64c128.yaml" <<'EOF'
+base: sot-mram-45nm
+name: sot-mram-45nm-64banks-128ctl
+geometry:
+  banks: {value: 64, provenance: "issue 11 figures: room to balance VGG-11-BN's pipeline stages by replication"}
+parallel:
+  controllers: {value: 128, provenance: "pimc assumption: a controller and DPU per half bank (8 mats, 32 sub-arrays; the issue's 'one controller per bank (or tile)')"}
+  buffer_ports: {value: 128, provenance: "pimc assumption: the buffer banked like the controllers, a port per controller"}
+  tokens: {value: 1024, provenance: "pimc assumption: 2 per ring and per helper controller of a many-controller pipeline"}
+EOF
 cat >"$out/t128.yaml" <<'EOF'
 base: sot-mram-45nm
 name: sot-mram-45nm-128banks
@@ -52,7 +76,10 @@ if [ "${PARALLEL_QUICK:-}" != 1 ]; then
 	cases="$cases
 vgg11_bn_32|$out/vgg11_bn_32.onnx|$out/t32.yaml|random:8|in32_1|in32_16|16
 mobilenetv2_32|$out/mobilenetv2_32.onnx|sot-mram-45nm|random:8|in32_1|in32_16|16
-resnet18_224|$out/resnet18_224.onnx|$out/t128.yaml|random:8|in224_1|in224_16|4"
+resnet18_224|$out/resnet18_224.onnx|$out/t128.yaml|random:8|in224_1|in224_16|4
+vgg11_bn_32_t64|$out/vgg11_bn_32.onnx|$out/t64.yaml|random:8|in32_1|in32_16|16
+vgg11_bn_32_t64c128|$out/vgg11_bn_32.onnx|$out/t64c128.yaml|random:8|in32_1|in32_16|16
+mobilenetv2_32_t64|$out/mobilenetv2_32.onnx|$out/t64.yaml|random:8|in32_1|in32_16|16"
 fi
 echo "$cases" | while IFS='|' read -r name model tgt calib in1 in16 frames; do
 	$pimc compile "$model" -calib "$calib" -target "$tgt" -o "$out/$name.pimb" >"$out/$name.compile.txt" 2>&1
@@ -63,8 +90,14 @@ echo "$cases" | while IFS='|' read -r name model tgt calib in1 in16 frames; do
 done
 
 $py - "$out" <<'EOF'
-import json, os, sys
+import json, os, re, sys
 out = sys.argv[1]
+def busy_bound(name):
+    try:
+        m = re.search(r"pixel-balance bound on sub-array busy: (\S+%)", open(f"{out}/{name}-pipe.compile.txt").read())
+    except OSError:
+        return ""
+    return m.group(1) if m else ""
 def load(p):
     try:
         return json.load(open(p))
@@ -74,9 +107,9 @@ def fps(f):
     return f"{f:.0f}" if f >= 1e4 else f"{f:.4g}"
 def t(ns):
     return f"{ns/1e6:.3g} ms" if ns >= 1e6 else f"{ns/1e3:.4g} us"
-print("| model (W8A8) | instructions / image | latency / image | device bound | latency / bound | energy / image | GOPS | TOPS/W | sub-arrays used | busy | `-pipeline`, 16 images: single image | FPS with fill and drain | steady-state FPS | pipelined bound (FPS bound) | steady FPS / FPS bound | busy (steady state) |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-for name in ["lenet5", "vgg11_bn_32", "mobilenetv2_32", "resnet18_224"]:
+print("| model (W8A8) | instructions / image | latency / image | device bound | latency / bound | energy / image | GOPS | TOPS/W | sub-arrays used | busy | `-pipeline`, 16 images: single image | FPS with fill and drain | steady-state FPS | pipelined bound (FPS bound) | steady FPS / FPS bound | busy (steady state) | pixel-balance bound on busy |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+for name in ["lenet5", "vgg11_bn_32", "mobilenetv2_32", "resnet18_224", "vgg11_bn_32_t64", "vgg11_bn_32_t64c128", "mobilenetv2_32_t64"]:
     r = load(f"{out}/{name}.json")
     if r is None:
         continue
@@ -87,10 +120,10 @@ for name in ["lenet5", "vgg11_bn_32", "mobilenetv2_32", "resnet18_224"]:
     q = load(f"{out}/{name}-pipe.json")
     if q is None:
         why = "refused" if not os.path.exists(f"{out}/{name}-pipe.pimb") else "failed"
-        row += [why, "", "", "", "", ""]
+        row += [why, "", "", "", "", "", ""]
     else:
         row += [t(q["single_image_ns"]), fps(q["fps"]), fps(q["steady_state_fps"]),
                 f"{t(q['per_inference']['pipeline_bound_ns'])} ({fps(q['fps_bound'])})",
-                f"{q['steady_state_fps']/q['fps_bound']:.2f}", f"{100*q['subarray_busy_fraction']:.1f}%"]
+                f"{q['steady_state_fps']/q['fps_bound']:.2f}", f"{100*q['subarray_busy_fraction']:.1f}%", busy_bound(name)]
     print("| " + " | ".join(row) + " |")
 EOF
