@@ -165,28 +165,17 @@ func scaleOps(ops []opCost, sp []opSplit) []opCost {
 // the controllers left (a split op's helpers take controllers from the
 // stages); fits says whether the sub-arrays of the stages and splits fit
 // the target. It returns the stage starts and every op's split of the
-// cheapest pipeline seen (fewest controllers among equals). A step that
+// cheapest pipeline seen (fewest controllers among equals), trimmed: an
+// op keeps one pixel piece less (with chunk pieces instead where needed)
+// wherever the pipeline stays as fast, since every pixel piece copies the
+// layer's sub-arrays. A step that
 // does not make the pipeline slower is taken, so stages tied for the
 // slowest, and pixel ranges that only divide evenly at a larger split, are
 // split on.
 func balanceStages(ops []opCost, controllers int, share func(i, kp, kc int) (float64, float64, bool), fits func(starts []int, sp []opSplit) bool) ([]int, []opSplit) {
 	sp := slices.Repeat([]opSplit{whole}, len(ops))
 	extra := 0
-	eval := func() ([]int, float64, int) {
-		scaled := scaleOps(ops, sp)
-		starts := partitionStages(scaled, controllers-extra)
-		worst, slow := -1.0, 0
-		for s, lo := range starts {
-			hi := len(ops)
-			if s+1 < len(starts) {
-				hi = starts[s+1]
-			}
-			if t, _ := stageCost(scaled[lo:hi]); t > worst {
-				worst, slow = t, s
-			}
-		}
-		return starts, worst, slow
-	}
+	eval := func() ([]int, float64, int) { return pipelineCost(ops, sp, controllers) }
 	starts, worst, slow := eval()
 	bestStarts, bestWorst, bestSplit := starts, worst, slices.Clone(sp)
 	// candidates are the splits of op i with one more pixel or chunk
@@ -245,7 +234,74 @@ func balanceStages(ops []opCost, controllers int, share func(i, kp, kc int) (flo
 			bestStarts, bestWorst, bestSplit = starts, worst, slices.Clone(sp)
 		}
 	}
-	return bestStarts, bestSplit
+	return trimPixelPieces(ops, controllers, share, fits, bestStarts, bestSplit, bestWorst)
+}
+
+// pipelineCost partitions ops split as sp into stages over the
+// controllers their pieces leave: the stage starts and the slowest
+// stage's time and index.
+func pipelineCost(ops []opCost, sp []opSplit, controllers int) ([]int, float64, int) {
+	extra := 0
+	for _, x := range sp {
+		extra += x.pieces() - 1
+	}
+	scaled := scaleOps(ops, sp)
+	starts := partitionStages(scaled, controllers-extra)
+	worst, slow := -1.0, 0
+	for s, lo := range starts {
+		hi := len(ops)
+		if s+1 < len(starts) {
+			hi = starts[s+1]
+		}
+		if t, _ := stageCost(scaled[lo:hi]); t > worst {
+			worst, slow = t, s
+		}
+	}
+	return starts, worst, slow
+}
+
+// trimPixelPieces takes pixel pieces away where the pipeline of ops split
+// as sp (stages at starts, slowest worst) stays as fast: every pixel piece
+// copies its layer's sub-arrays, which then idle for the rest of the
+// period. In op order, repeatedly, an op with kp > 1 becomes kp-1 pixel
+// pieces of the fewest chunk pieces (kc or more) that keep the slowest
+// stage at worst and fit. It returns the new starts and splits.
+func trimPixelPieces(ops []opCost, controllers int, share func(i, kp, kc int) (float64, float64, bool), fits func(starts []int, sp []opSplit) bool, starts []int, sp []opSplit, worst float64) ([]int, []opSplit) {
+	sp = slices.Clone(sp)
+	used := func() int {
+		n := 0
+		for _, x := range sp {
+			n += x.pieces() - 1
+		}
+		return n
+	}
+	for changed := true; changed; {
+		changed = false
+		for i := range sp {
+			old := sp[i]
+			if old.kp < 2 {
+				continue
+			}
+			for kc := old.kc; kc <= old.kc*old.kp; kc++ {
+				c := opSplit{kp: old.kp - 1, kc: kc}
+				if controllers-used()-(c.pieces()-old.pieces()) < 1 {
+					break
+				}
+				fi, fs, ok := share(i, c.kp, c.kc)
+				if !ok {
+					continue
+				}
+				c.issue, c.sub = fi, fs
+				sp[i] = c
+				if st, w, _ := pipelineCost(ops, sp, controllers); w <= worst*(1+1e-9) && fits(st, sp) {
+					starts, changed = st, true
+					break
+				}
+				sp[i] = old
+			}
+		}
+	}
+	return starts, sp
 }
 
 // WriteStages prints the stages of a pipelined program, one line each

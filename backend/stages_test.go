@@ -90,3 +90,35 @@ func TestBalanceChunks(t *testing.T) {
 		t.Errorf("op 0 on %d controllers costs %.2f, want <= 4", sp[0].pieces(), c)
 	}
 }
+
+// TestTrimPixelPieces: a pixel piece the pipeline no longer needs (its op
+// is below the slowest stage with one piece less and a chunk piece more)
+// is taken away, which frees sub-arrays; one that keeps the op below the
+// slowest stage stays, and so does one the target's fit refuses to trim.
+func TestTrimPixelPieces(t *testing.T) {
+	share := func(i, kp, kc int) (float64, float64, bool) {
+		return 1 / float64(kp*kc), 1 / float64(kp), true
+	}
+	all := func([]int, []opSplit) bool { return true }
+	// op 0: 12 issue, 6 sub-array on 3 pixel pieces (4, 2); op 1 (9) on
+	// one controller is the slowest. 2 pixel pieces x 1 chunk piece: 6, 3;
+	// then 1 x 2: 6, 6 — both within 9, and the trim goes on to 1 x 2.
+	ops := []opCost{{issue: 12, sub: 6, subIndex: 0}, {issue: 9, subIndex: -1}}
+	sp := []opSplit{{kp: 3, kc: 1, issue: 1.0 / 3, sub: 1.0 / 3}, whole}
+	_, got := trimPixelPieces(ops, 8, share, all, []int{0, 1}, sp, 9)
+	if got[0].kp != 1 || got[0].kc != 2 {
+		t.Errorf("trim: %+v, want op 0 on 1 pixel x 2 chunk pieces", got[0])
+	}
+	// With op 1 at 5, op 0 keeps 2 pixel pieces, with 2 chunk pieces
+	// (issue 12 / 4 = 3, sub-array 6 / 2 = 3; one pixel piece would leave
+	// its sub-arrays 6).
+	ops[1].issue = 5
+	_, got = trimPixelPieces(ops, 8, share, all, []int{0, 1}, sp, 5)
+	if got[0].kp != 2 {
+		t.Errorf("trim at 5: %+v, want op 0 on 2 pixel pieces", got[0])
+	}
+	_, got = trimPixelPieces(ops, 8, share, func([]int, []opSplit) bool { return false }, []int{0, 1}, sp, 9)
+	if got[0] != sp[0] {
+		t.Errorf("trim that does not fit: %+v, want %+v", got[0], sp[0])
+	}
+}
