@@ -89,12 +89,16 @@ func (c *compiler) outOrDRAM(n *ir.Node, i int) (*layout, error) {
 // loadWhole brings DRAM-resident value v (layout l) into a fresh ABUF
 // buffer of the same layout and records it as v's layout.
 func (c *compiler) loadWhole(v *ir.Value, l *layout) (*layout, error) {
+	typ, err := codeType(v)
+	if err != nil {
+		return nil, err
+	}
 	start, _, ok := c.buf.take(l.reg.size, false)
 	if !ok {
 		return nil, fmt.Errorf("%w: %q (shape %v) is held in DRAM and its reader needs it whole: %d words, %d of the target's %d (act_buffer_words) are in use by live values",
 			errBufferFull, c.names[v], l.shape, l.reg.size, c.buf.top-c.freeWords(), c.buf.size)
 	}
-	c.dmove(isa.OpDload, start, l.reg.start, l.reg.size)
+	c.dmove(isa.OpDload, start, l.reg.start, l.reg.size, typ)
 	w := *l
 	w.reg = &region{start: start, size: l.reg.size}
 	w.base = l.base - l.reg.start + start
@@ -104,15 +108,25 @@ func (c *compiler) loadWhole(v *ir.Value, l *layout) (*layout, error) {
 }
 
 // dmove emits a DRAM transfer (dload: ABUF dst <- DRAM src; dstore: DRAM
-// dst <- ABUF src) of n words.
-func (c *compiler) dmove(op isa.Opcode, dst, src, n int) {
+// dst <- ABUF src) of n codes of type typ (moved at its width).
+func (c *compiler) dmove(op isa.Opcode, dst, src, n int, typ isa.IntType) {
 	e := c.e
 	rd, rs, rn := e.reg(), e.reg(), e.reg()
 	e.emit(isa.OpLi, rd, int64(dst))
 	e.emit(isa.OpLi, rs, int64(src))
 	e.emit(isa.OpLi, rn, int64(n))
-	e.emit(op, rd, rs, rn)
+	e.emit(op, rd, rs, rn, int64(typ))
 	e.free(rd, rs, rn)
+}
+
+// codeType is the ISA type of v's codes, which a DRAM-resident v is
+// stored and moved at.
+func codeType(v *ir.Value) (isa.IntType, error) {
+	t, err := portType(v)
+	if err != nil {
+		return 0, fmt.Errorf("a value in DRAM: %w", err)
+	}
+	return t, nil
 }
 
 // largestFree is the most words one allocation can take now.
@@ -129,7 +143,8 @@ func (b *abuf) largestFree() int {
 // ABUF (xbuf for input rows when x is in DRAM, ybuf for output rows when y
 // is), and how many input rows (padded) a band of r output rows reads.
 type bandPlan struct {
-	x, y       *layout // 4-D, as the layer sees them
+	x, y       *layout     // 4-D, as the layer sees them
+	xt, yt     isa.IntType // their code types (DRAM transfers move codes at their width)
 	rows       int
 	xbuf, ybuf int
 	reg        *region
@@ -138,7 +153,15 @@ type bandPlan struct {
 
 // planBands sizes the bands of a layer of oh output rows: the most rows
 // whose buffers fit the largest free ABUF block.
-func (c *compiler) planBands(what string, x, y *layout, oh int, inRows func(r int) int) (*bandPlan, error) {
+func (c *compiler) planBands(what string, n *ir.Node, x, y *layout, oh int, inRows func(r int) int) (*bandPlan, error) {
+	xt, err := codeType(n.Inputs[0])
+	if err != nil {
+		return nil, err
+	}
+	yt, err := codeType(n.Outputs[0])
+	if err != nil {
+		return nil, err
+	}
 	words := func(r int) int {
 		w := 0
 		if x.dram {
@@ -158,21 +181,21 @@ func (c *compiler) planBands(what string, x, y *layout, oh int, inRows func(r in
 		return nil, fmt.Errorf("%w: %s in bands: one band of 1 output row needs %d words, the largest free block of the target's %d (act_buffer_words) has %d",
 			errBufferFull, what, words(1), c.buf.size, free)
 	}
-	p := &bandPlan{x: x, y: y, rows: r, inRows: inRows}
+	p := &bandPlan{x: x, y: y, xt: xt, yt: yt, rows: r, inRows: inRows}
 	c.noteBands(oh, r)
-	n := words(r)
-	start, dirty, ok := c.buf.take(n, y.dram)
+	nw := words(r)
+	start, dirty, ok := c.buf.take(nw, y.dram)
 	if !ok {
 		panic("BUG: backend: a band buffer that fits does not allocate")
 	}
 	if y.dram && dirty { // the output band's margins must read zero
 		ra, rl := c.e.reg(), c.e.reg()
 		c.e.emit(isa.OpLi, ra, int64(start))
-		c.e.emit(isa.OpLi, rl, int64(n))
+		c.e.emit(isa.OpLi, rl, int64(nw))
 		c.e.emit(isa.OpBfill, ra, rl, 0)
 		c.e.free(ra, rl)
 	}
-	p.reg = &region{start: start, size: n}
+	p.reg = &region{start: start, size: nw}
 	p.xbuf = start
 	if x.dram {
 		p.ybuf = start + inRows(r)*x.strides[2]
@@ -203,7 +226,7 @@ func (p *bandPlan) each(c *compiler, oh int, firstIn func(oy0 int) int, body fun
 			sH := p.x.strides[2]
 			pr0 := firstIn(oy0) + p.x.margin[2] // padded row
 			rows := min(p.inRows(b.n), p.x.phys[2]+2*p.x.margin[2]-pr0)
-			c.dmove(isa.OpDload, p.xbuf, p.x.reg.start+pr0*sH, rows*sH)
+			c.dmove(isa.OpDload, p.xbuf, p.x.reg.start+pr0*sH, rows*sH, p.xt)
 			b.x = p.x.rebased(p.xbuf - pr0*sH)
 		}
 		if p.y.dram {
@@ -212,7 +235,7 @@ func (p *bandPlan) each(c *compiler, oh int, firstIn func(oy0 int) int, body fun
 		body(b)
 		if p.y.dram {
 			sH := p.y.strides[2]
-			c.dmove(isa.OpDstore, p.y.reg.start+(oy0+p.y.margin[2])*sH, p.ybuf, b.n*sH)
+			c.dmove(isa.OpDstore, p.y.reg.start+(oy0+p.y.margin[2])*sH, p.ybuf, b.n*sH, p.yt)
 		}
 	}
 }
@@ -247,7 +270,9 @@ func (c *compiler) inBandable(n *ir.Node, i int) (*layout, error) {
 // first), any of them DRAM-resident (banded mode): in bands of rows, each
 // DRAM-resident input's rows loaded and the output's rows stored around the
 // band's vector loop. Without a DRAM-resident operand it is vecLoop.
-func (c *compiler) vecBands(what string, lays []*layout, body func(ops []vecOperand, lanes int)) error {
+// vals are the values of lays (their code types: DRAM transfers move codes
+// at their width).
+func (c *compiler) vecBands(what string, lays []*layout, vals []*ir.Value, body func(ops []vecOperand, lanes int)) error {
 	dram := false
 	for _, l := range lays {
 		dram = dram || l.dram
@@ -259,6 +284,14 @@ func (c *compiler) vecBands(what string, lays []*layout, body func(ops []vecOper
 		if !bandable(l) || !slicesEqual(l.shape, lays[0].shape) {
 			return fmt.Errorf("%s in bands: operands of shapes %v and %v (broadcasting is not done in bands)", what, lays[0].shape, l.shape)
 		}
+	}
+	types := make([]isa.IntType, len(lays))
+	for i, v := range vals {
+		t, err := codeType(v)
+		if err != nil {
+			return err
+		}
+		types[i] = t
 	}
 	h := lays[0].shape[2]
 	words := func(r int) int {
@@ -309,7 +342,7 @@ func (c *compiler) vecBands(what string, lays []*layout, body func(ops []vecOper
 			if l.dram {
 				sH, pr0 := l.strides[2], y0+l.margin[2]
 				if i > 0 {
-					c.dmove(isa.OpDload, bufs[i], l.reg.start+pr0*sH, r*sH)
+					c.dmove(isa.OpDload, bufs[i], l.reg.start+pr0*sH, r*sH, types[i])
 				}
 				bl = l.rebased(bufs[i] - pr0*sH)
 			}
@@ -318,7 +351,7 @@ func (c *compiler) vecBands(what string, lays []*layout, body func(ops []vecOper
 		err = c.vecLoop(what, band, body)
 		if l := lays[0]; l.dram {
 			sH := l.strides[2]
-			c.dmove(isa.OpDstore, l.reg.start+(y0+l.margin[2])*sH, bufs[0], r*sH)
+			c.dmove(isa.OpDstore, l.reg.start+(y0+l.margin[2])*sH, bufs[0], r*sH, types[0])
 		}
 	}
 	c.buf.release(&region{start: start, size: n})

@@ -45,7 +45,7 @@ func (c *compiler) qadd(n *ir.Node) error {
 			c.bcast(int64(2+i), int64(mults[i]))
 		}
 	}
-	return c.vecBands("qadd", lays, func(o []vecOperand, lanes int) {
+	return c.vecBands("qadd", lays, append([]*ir.Value{n.Outputs[0]}, n.Inputs...), func(o []vecOperand, lanes int) {
 		for i := range n.Inputs {
 			vm := int64(2 + i)
 			if !hoisted {

@@ -140,7 +140,7 @@ func (c *compiler) pool(n *ir.Node) error {
 	incl := n.Int("count_include_pad", 0) != 0
 	C := xs[1]
 	if x4.dram || y4.dram { // banded mode (band.go): rows of output pixels
-		bp, err := c.planBands("pooling", x4, y4, ys[2], func(r int) int { return (r-1)*st[0] + (k[0]-1)*dil[0] + 1 })
+		bp, err := c.planBands("pooling", n, x4, y4, ys[2], func(r int) int { return (r-1)*st[0] + (k[0]-1)*dil[0] + 1 })
 		if err != nil {
 			return err
 		}

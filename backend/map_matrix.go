@@ -52,7 +52,7 @@ func (c *compiler) qconv(n *ir.Node) error {
 		outChan: y4.strides[1],
 	}
 	if x4.dram || y4.dram { // banded mode (band.go): rows of output pixels
-		bp, err := c.planBands("convolution", x4, y4, ys[2], func(r int) int { return (r-1)*sy + (kh-1)*dy + 1 })
+		bp, err := c.planBands("convolution", n, x4, y4, ys[2], func(r int) int { return (r-1)*sy + (kh-1)*dy + 1 })
 		if err != nil {
 			return err
 		}

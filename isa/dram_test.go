@@ -8,14 +8,15 @@ import (
 )
 
 // TestV16Words pins the encodings of dload and dstore, computed by hand from
-// docs/ISA.md §3.2 (rdst 55..51, rsrc 50..46, rlen 45..41).
+// docs/ISA.md §3.2 (rdst 55..51, rsrc 50..46, rlen 45..41, type 40..34:
+// bits | signed<<6).
 func TestV16Words(t *testing.T) {
 	for _, c := range []struct {
 		asm  string
 		want uint64
 	}{
-		{"dload r1, r2, r31", 0x27<<56 | 1<<51 | 2<<46 | 31<<41},
-		{"dstore r31, r0, r5", 0x28<<56 | 31<<51 | 0<<46 | 5<<41},
+		{"dload r1, r2, r31, u8", 0x27<<56 | 1<<51 | 2<<46 | 31<<41 | 8<<34},
+		{"dstore r31, r0, r5, i32", 0x28<<56 | 31<<51 | 0<<46 | 5<<41 | (32|64)<<34},
 	} {
 		p, err := ParseAsm("t.pasm", []byte("    "+c.asm+"\n"))
 		if err != nil {
@@ -49,7 +50,7 @@ func TestV16Version(t *testing.T) {
 		t.Errorf("a program without DRAM transfers is written as 1.%d", minor)
 	}
 	q := *p
-	q.Code = append([]Instr{NewInstr(OpDload, 1, 2, 3)}, p.Code...)
+	q.Code = append([]Instr{NewInstr(OpDload, 1, 2, 3, int64(MakeIntType(8, false)))}, p.Code...)
 	q.Symbols = nil
 	b, err = EncodeBinary(&q)
 	if err != nil {
@@ -84,7 +85,7 @@ func TestValidateDRAM(t *testing.T) {
 		{withDRAM, OpDstore, ""},
 	} {
 		p := *base
-		p.Code = []Instr{NewInstr(c.op, 1, 2, 3), NewInstr(OpHalt)}
+		p.Code = []Instr{NewInstr(c.op, 1, 2, 3, int64(MakeIntType(8, true))), NewInstr(OpHalt)}
 		p.Symbols = nil
 		p.Sources = slices.Clone(p.Sources)
 		for i := range p.Sources {

@@ -204,10 +204,11 @@ var opTable = map[Opcode]*OpInfo{
 	OpBfill: {"bfill", []Field{reg("rdst"), reg("rlen"), reg("rval")}, UnitBuf},
 	OpPzero: {"pzero", []Field{preg("p")}, UnitBuf},
 	OpPld:   {"pld", []Field{preg("p"), uimm("off", 12), base("ra"), simm("imm", 24), uimm("len", 12)}, UnitBuf},
-	// v1.6: dload copies r[len] words DRAM[r[src]..] -> ABUF[r[dst]..],
-	// dstore ABUF[r[src]..] -> DRAM[r[dst]..].
-	OpDload:  {"dload", []Field{reg("rdst"), reg("rsrc"), reg("rlen")}, UnitBuf | UnitDRAM},
-	OpDstore: {"dstore", []Field{reg("rdst"), reg("rsrc"), reg("rlen")}, UnitBuf | UnitDRAM},
+	// v1.6: dload copies r[len] codes of type DRAM[r[src]..] ->
+	// ABUF[r[dst]..], dstore ABUF[r[src]..] -> DRAM[r[dst]..] (clamped to
+	// type); a DRAM word holds one code, moved at the type's width.
+	OpDload:  {"dload", []Field{reg("rdst"), reg("rsrc"), reg("rlen"), fType}, UnitBuf | UnitDRAM},
+	OpDstore: {"dstore", []Field{reg("rdst"), reg("rsrc"), reg("rlen"), fType}, UnitBuf | UnitDRAM},
 
 	OpWrp:    {"wrp", []Field{base("ra"), uimm("sa", 14), base("rb"), uimm("row", 10), preg("p"), uimm("bit", 5)}, UnitWrite},
 	OpRdrow:  {"rdrow", []Field{base("ra"), uimm("sa", 14), base("rb"), uimm("row", 10)}, UnitSense},

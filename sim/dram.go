@@ -14,14 +14,17 @@ import (
 // loaded back keeps the source that computed it and the layer graph keeps its
 // edges through the DRAM.
 //
-// Timing: one channel, shared by every controller. A transfer of n words
+// A DRAM word holds one code of the transfer's type (dstore clamps to it):
+// a transfer of n codes moves n x type-width bits.
+//
+// Timing: one channel, shared by every controller. A transfer of n codes
 // starts when the issuing controller's buffer port and the channel are free
 // and its registers are ready; it takes the access latency (a row miss)
-// plus n words at the channel's bandwidth, and holds the channel and the
+// plus its bits at the channel's bandwidth, and holds the channel and the
 // controller's buffer port all that time (the port streams the words as they
 // arrive; transfers do not overlap one another, so each pays its latency).
-// A transfer of 0 words makes no access. Energy: dram_read or dram_write per word (energy per bit x word bits), plus
-// buffer_write or buffer_read per word on the buffer side.
+// A transfer of 0 words makes no access. Energy: dram_read or dram_write per
+// bit moved, plus buffer_write or buffer_read per word on the buffer side.
 
 // dramPageBits sizes a DRAM page: 2^16 words.
 const dramPageBits = 16
@@ -73,6 +76,7 @@ func (m *Machine) dramTransfer(pc int, steps int64, st *RunStats, x *[isa.MaxArg
 	}
 	r := &m.regs
 	dst, src, n := int64(r[x[0]]), int64(r[x[1]]), int64(r[x[2]])
+	typ := isa.IntType(x[3])
 	if n < 0 {
 		return 0, m.fault(pc, steps, "negative length %d", n)
 	}
@@ -105,18 +109,20 @@ func (m *Machine) dramTransfer(pc int, steps int64, st *RunStats, x *[isa.MaxArg
 			}
 		})
 		m.markDirty(int(ab), int(n))
-		dyn[target.OpDRAMRead] += n
+		dyn[target.OpDRAMRead] += n * int64(typ.Bits())
 		dyn[target.OpBufferWrite] += n
 	} else {
 		m.read(pc, int(ab), int(n))
 		dramSpan(dr, n, func(p, off, i, k int) {
 			data, w := m.dram.page(p, tracked)
-			copy(data[off:off+k], m.abuf[int(ab)+i:int(ab)+i+k])
+			for j, v := range m.abuf[int(ab)+i : int(ab)+i+k] {
+				data[off+j] = int32(typ.Clamp(int64(v)))
+			}
 			if tracked {
 				copy(w[off:off+k], m.writer[int(ab)+i:int(ab)+i+k])
 			}
 		})
-		dyn[target.OpDRAMWrite] += n
+		dyn[target.OpDRAMWrite] += n * int64(typ.Bits())
 		dyn[target.OpBufferRead] += n
 	}
 	if n == 0 {
@@ -124,7 +130,7 @@ func (m *Machine) dramTransfer(pc int, steps int64, st *RunStats, x *[isa.MaxArg
 	}
 	c := &e.cost
 	start := max(d, m.dramFree)
-	end := start + c.lat[target.OpDRAMRead] + (n*c.dramWordFS+999)/1000
+	end := start + c.lat[target.OpDRAMRead] + (n*int64(typ.Bits())*c.dramKbitFS+1024*1000-1)/(1024*1000)
 	m.dramFree = end
 	m.chargeShared(pc, e.shared.id(ResDRAM, 0), end-start)
 	m.chargePort(pc, e.shared.id(ResPort, m.port), end-start)

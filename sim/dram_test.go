@@ -30,18 +30,28 @@ func TestDRAMTiming(t *testing.T) {
 	_, r := runDRAM(t, `.source 0 layer="spill" node="S" value="v"
     li r1, 100        # @0
     li r2, 64         # @0
-    dstore r1, r0, r2 # @0 dispatched at 3 ns, ends at 3 + 53.5 + 20 = 76.5 ns
+    dstore r1, r0, r2, i32 # @0 dispatched at 3 ns, ends at 3 + 53.5 + 20 = 76.5 ns
     halt
 `)
 	p := r.PerInference
-	if p.LatencyNS != 76.5 || p.DRAMNS != 73.5 || p.DRAMWords != 64 {
-		t.Errorf("latency %v ns, DRAM busy %v ns for %v words; want 76.5, 73.5, 64", p.LatencyNS, p.DRAMNS, p.DRAMWords)
+	if p.LatencyNS != 76.5 || p.DRAMNS != 73.5 || p.DRAMBits != 64*32 {
+		t.Errorf("latency %v ns, DRAM busy %v ns for %v bits; want 76.5, 73.5, 2048", p.LatencyNS, p.DRAMNS, p.DRAMBits)
 	}
-	if p.Energy.DRAM != 64*32*20 || p.Ops["dram_write"] != 64 || p.Ops["buffer_read"] != 64 {
-		t.Errorf("DRAM energy %v pJ, ops %v; want 40960 pJ, 64 dram_write and buffer_read", p.Energy.DRAM, p.Ops)
+	if p.Energy.DRAM != 64*32*20 || p.Ops["dram_write"] != 64*32 || p.Ops["buffer_read"] != 64 {
+		t.Errorf("DRAM energy %v pJ, ops %v; want 40960 pJ, 2048 dram_write bits and 64 buffer_read words", p.Energy.DRAM, p.Ops)
 	}
 	if r.ResourceCounts["DRAM"] != 1 || !slices.ContainsFunc(r.Resources, func(u ResourceUse) bool { return u.Kind == "DRAM" && u.BusyNS == 73.5 }) {
 		t.Errorf("resources %v, counts %v: want the DRAM channel busy 73.5 ns", r.Resources, r.ResourceCounts)
+	}
+	// The same 64 words as u8 codes move 512 bits: 53.5 + 5 ns, 10240 pJ.
+	_, r8 := runDRAM(t, `.source 0 layer="spill" node="S" value="v"
+    li r1, 100        # @0
+    li r2, 64         # @0
+    dstore r1, r0, r2, u8 # @0
+    halt
+`)
+	if p := r8.PerInference; p.DRAMNS != 58.5 || p.DRAMBits != 512 || p.Energy.DRAM != 512*20 {
+		t.Errorf("u8: DRAM busy %v ns for %v bits, %v pJ; want 58.5 ns, 512 bits, 10240 pJ", p.DRAMNS, p.DRAMBits, p.Energy.DRAM)
 	}
 	// Two streams on two controllers each load 64 words at once: the
 	// channel serialises them.
@@ -51,13 +61,13 @@ func TestDRAMTiming(t *testing.T) {
 a:
     li r1, 100        # @0
     li r2, 64         # @0
-    dload r0, r1, r2  # @0
+    dload r0, r1, r2, i32  # @0
     halt
 b:
     li r1, 100        # @0
     li r2, 64         # @0
     li r3, 128        # @0
-    dload r3, r1, r2  # @0
+    dload r3, r1, r2, i32  # @0
     halt
 `)
 	if p := r2.PerInference; p.DRAMNS != 2*73.5 || p.LatencyNS < 2*73.5 {
@@ -73,10 +83,10 @@ func TestDRAMReset(t *testing.T) {
     li r2, 1
     li r3, 70000
     li r4, 8
-    dload r4, r3, r2   # y[0] = DRAM[70000]: 0 on a fresh machine
-    dstore r3, r0, r2  # DRAM[70000] = 5
+    dload r4, r3, r2, i32   # y[0] = DRAM[70000]: 0 on a fresh machine
+    dstore r3, r0, r2, i32  # DRAM[70000] = 5
     li r4, 9
-    dload r4, r3, r2   # y[1] = 5
+    dload r4, r3, r2, i32   # y[1] = 5
     halt
 `)
 	for run := range 2 {
@@ -98,21 +108,21 @@ func TestDRAMFaults(t *testing.T) {
 	f := runFault(t, faultHeader+`
     li r1, 536870910
     li r2, 4
-    dload r0, r1, r2                   # @0
+    dload r0, r1, r2, i32                   # @0
     halt
 `, 0)
-	wantFault(t, f, 2, "dload r0, r1, r2", "DRAM address 536870910 (+4) outside 536870912 words")
+	wantFault(t, f, 2, "dload r0, r1, r2, i32", "DRAM address 536870910 (+4) outside 536870912 words")
 	f = runFault(t, faultHeader+`
     li r1, -1
-    dstore r0, r0, r1                  # @0
+    dstore r0, r0, r1, i32                  # @0
     halt
 `, 0)
-	wantFault(t, f, 1, "dstore r0, r0, r1", "negative length -1")
+	wantFault(t, f, 1, "dstore r0, r0, r1, i32", "negative length -1")
 	f = runFault(t, faultHeader+`
     li r1, 1048575
     li r2, 2
-    dstore r0, r1, r2                  # @0
+    dstore r0, r1, r2, i32                  # @0
     halt
 `, 0)
-	wantFault(t, f, 2, "dstore r0, r1, r2", "1048575")
+	wantFault(t, f, 2, "dstore r0, r1, r2, i32", "1048575")
 }

@@ -189,9 +189,9 @@ type costTable struct {
 	lat   [numKinds]int64
 	fj    [numKinds]float64
 	port  int64 // buffer port width, words per access
-	// dramWordFS is the time of one word at the DRAM's bandwidth, in
-	// femtoseconds (12.8 GB/s: 312.5 ps a word); 0 without DRAM.
-	dramWordFS int64
+	// dramKbitFS is the time of 1024 bits at the DRAM's bandwidth, in
+	// femtoseconds (12.8 GB/s: 10 ns = 10^7 fs); 0 without DRAM.
+	dramKbitFS int64
 }
 
 // kind indexes the cost table in the simulator; the order is target.OpKinds.
@@ -212,6 +212,6 @@ func newCostTable(t *target.Target) costTable {
 	}
 	c.cycle = max(ps(t.CycleNS()), 1)
 	c.port = max(t.Geometry.BufferPortWords.Value, 1)
-	c.dramWordFS = int64(math.Round(t.DRAMWordNS() * 1e6))
+	c.dramKbitFS = int64(math.Round(t.DRAMBitNS() * 1024 * 1e6))
 	return c
 }

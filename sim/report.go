@@ -52,9 +52,9 @@ import (
 //     bmac.
 //   - GOPS = 2 x MACs / latency; TOPS/W = 2 x MACs / energy; FPS = 1 / frame
 //     latency; average power = energy / latency.
-//   - DRAM (ISA v1.6, dram.go): dram_read/dram_write per word moved;
-//     Phase.DRAMNS is the time the channel was busy (latency + words at the
-//     bandwidth, per transfer), DRAMWords the words moved.
+//   - DRAM (ISA v1.6, dram.go): dram_read/dram_write per bit moved (codes
+//     at their type's width); Phase.DRAMNS is the time the channel was busy
+//     (latency + bits at the bandwidth, per transfer), DRAMBits the bits.
 //   - Not costed: the host writing inputs into ABUF and reading outputs, and
 //     a compiled model's host ops (they run on the host, pimrt).
 //   - Utilization: sub-arrays touched / sub-arrays of the target, and their
@@ -189,12 +189,12 @@ type Phase struct {
 	Energy          Energy           `json:"energy_pj"`
 	AvgPowerMW      float64          `json:"avg_power_mw"`
 	Ops             map[string]int64 `json:"ops,omitempty"` // operation counts by cost entry (words, lanes, rows, ops, instrs)
-	// DRAMWords are the words moved to and from the off-chip memory
-	// (dload, dstore; ISA v1.6) and DRAMNS the time its channel was busy
-	// with them (access latency + words at its bandwidth, dram.go);
-	// omitted when 0.
-	DRAMWords float64 `json:"dram_words,omitempty"`
-	DRAMNS    float64 `json:"dram_ns,omitempty"`
+	// DRAMBits are the bits moved to and from the off-chip memory
+	// (dload, dstore; ISA v1.6: codes at their type's width) and DRAMNS
+	// the time its channel was busy with them (access latency + bits at
+	// its bandwidth, dram.go); omitted when 0.
+	DRAMBits float64 `json:"dram_bits,omitempty"`
+	DRAMNS   float64 `json:"dram_ns,omitempty"`
 }
 
 // Energy is an energy split by component, pJ.
@@ -211,7 +211,7 @@ type Energy struct {
 	// links and token signals (row_broadcast, link, sync); omitted when 0.
 	Interconnect float64 `json:"interconnect,omitempty"`
 	// DRAM is the off-chip memory's energy (dram_read, dram_write: the
-	// words moved x word bits x energy per bit); omitted when 0.
+	// bits moved x energy per bit); omitted when 0.
 	DRAM    float64 `json:"dram,omitempty"`
 	Leakage float64 `json:"leakage"`
 	Total   float64 `json:"total"`
@@ -383,7 +383,7 @@ func (e *Executable) phaseOf(st *RunStats, bySrc [][numKinds]int64) Phase {
 		Instructions: float64(st.Steps),
 		Energy:       e.cost.energyOf(&ops),
 		Ops:          opsMap(&ops),
-		DRAMWords:    float64(ops[target.OpDRAMRead] + ops[target.OpDRAMWrite]),
+		DRAMBits:     float64(ops[target.OpDRAMRead] + ops[target.OpDRAMWrite]),
 	}
 	if e.Target.HasDRAM() {
 		id, R := e.shared.id(ResDRAM, 0), e.shared.total
@@ -413,7 +413,7 @@ func (ph Phase) share(n int) Phase {
 	ph.CriticalPathNS *= f
 	ph.PipelineBoundNS *= f
 	ph.Instructions *= f
-	ph.DRAMWords *= f
+	ph.DRAMBits *= f
 	ph.DRAMNS *= f
 	ph.Energy.scale(f)
 	ph.Ops = nil
@@ -659,7 +659,7 @@ func (s *Summary) Report() *Report {
 		PipelineBoundNS: float64(s.pipePS) / 1000,
 		Energy:          c.energyOf(&batchOps),
 		Ops:             opsMap(&batchOps),
-		DRAMWords:       float64(batchOps[target.OpDRAMRead] + batchOps[target.OpDRAMWrite]),
+		DRAMBits:        float64(batchOps[target.OpDRAMRead] + batchOps[target.OpDRAMWrite]),
 	}
 	if t.HasDRAM() {
 		rep.Batch.DRAMNS = float64(s.sharedWork[e.shared.id(ResDRAM, 0)]) / 1000
@@ -677,7 +677,7 @@ func (s *Summary) Report() *Report {
 		DeviceBoundNS:   rep.Batch.DeviceBoundNS / n,
 		CriticalPathNS:  rep.Batch.CriticalPathNS / n,
 		PipelineBoundNS: rep.Batch.PipelineBoundNS / n,
-		DRAMWords:       rep.Batch.DRAMWords / n,
+		DRAMBits:        rep.Batch.DRAMBits / n,
 		DRAMNS:          rep.Batch.DRAMNS / n,
 		Energy:          rep.Batch.Energy,
 		AvgPowerMW:      rep.Batch.AvgPowerMW,

@@ -45,8 +45,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(tw, "  instructions\t%.0f\n", p.Instructions)
 	fmt.Fprintf(tw, "  energy\t%s\n", FormatPJ(p.Energy.Total))
-	if p.DRAMWords > 0 { // off-chip transfers (ISA v1.6, dram.go)
-		fmt.Fprintf(tw, "  DRAM\t%.0f words moved, channel busy %s (%.1f%% of the latency), %s\n", p.DRAMWords,
+	if p.DRAMBits > 0 { // off-chip transfers (ISA v1.6, dram.go)
+		fmt.Fprintf(tw, "  DRAM\t%.4g MiB moved, channel busy %s (%.1f%% of the latency), %s\n", p.DRAMBits/8/(1<<20),
 			FormatNS(p.DRAMNS), pct(p.DRAMNS, p.LatencyNS), FormatPJ(p.Energy.DRAM))
 	}
 	fmt.Fprintf(tw, "  average power\t%.4g mW\n", p.AvgPowerMW)

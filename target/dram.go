@@ -14,7 +14,9 @@ import (
 // time.
 type DRAM struct {
 	// Capacity of the memory: B, KiB, MiB, GiB, Kibit, Mibit or Gibit.
-	// A DRAM word holds one activation-buffer word (act_word_bits bits).
+	// A DRAM word holds one code of up to act_word_bits bits: the
+	// capacity in words counts act_word_bits per word (transfers move and
+	// cost each code at its type's width, docs/ISA.md §3.2).
 	Capacity Quantity `json:"capacity" yaml:"capacity"`
 	// Bandwidth is the peak data rate of all channels together: GB/s or
 	// MB/s (decimal, as datasheets give it).
@@ -49,13 +51,12 @@ func (t *Target) DRAMWords() int64 {
 	return min(int64(bits)/t.Geometry.ActWordBits.Value, maxDRAMWords)
 }
 
-// DRAMWordNS is the time one word takes at the DRAM's bandwidth, in ns.
-func (t *Target) DRAMWordNS() float64 {
+// DRAMBitNS is the time one bit takes at the DRAM's bandwidth, in ns.
+func (t *Target) DRAMBitNS() float64 {
 	if t.DRAM == nil {
 		return 0
 	}
-	bytesPerNS := t.DRAM.Bandwidth.Value * bandwidthBytes[t.DRAM.Bandwidth.Unit]
-	return float64(t.Geometry.ActWordBits.Value) / 8 / bytesPerNS
+	return 1 / (8 * t.DRAM.Bandwidth.Value * bandwidthBytes[t.DRAM.Bandwidth.Unit])
 }
 
 // DRAMBandwidthGBs is the DRAM's bandwidth in GB/s (bytes per ns).
@@ -67,11 +68,11 @@ func (t *Target) DRAMBandwidthGBs() float64 {
 }
 
 // dramCost is the cost-table entry of dram_read or dram_write: the access
-// latency and the energy of one word (energy per bit x act_word_bits).
+// latency and the energy of one bit moved.
 func (t *Target) dramCost() Cost {
 	l, _ := timeNS(t.DRAM.Latency)
 	e, _ := energyFJ(t.DRAM.Energy, opSpecs[OpDRAMRead], 1)
-	return Cost{LatencyNS: l, EnergyFJ: e * float64(t.Geometry.ActWordBits.Value)}
+	return Cost{LatencyNS: l, EnergyFJ: e}
 }
 
 // validateDRAM checks the dram section's units and ranges.
@@ -122,11 +123,11 @@ func (t *Target) dramNormalised(path string) string {
 	case "dram.capacity":
 		return fmt.Sprintf("%d words", t.DRAMWords())
 	case "dram.bandwidth":
-		return fmt.Sprintf("%.6g ns/word", t.DRAMWordNS())
+		return fmt.Sprintf("%.6g ns/bit", t.DRAMBitNS())
 	case "dram.latency":
 		return fmt.Sprintf("%.6g ns", t.dramCost().LatencyNS)
 	case "dram.energy":
-		return fmt.Sprintf("%.6g fJ/word", t.dramCost().EnergyFJ)
+		return fmt.Sprintf("%.6g fJ/bit", t.dramCost().EnergyFJ)
 	}
 	return ""
 }

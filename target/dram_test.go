@@ -13,12 +13,12 @@ func TestDefaultDRAM(t *testing.T) {
 	if !d.HasDRAM() || d.DRAMWords() != 1<<29 || d.Arch().DRAMWords != 1<<29 {
 		t.Fatalf("DRAM words %d, arch %d; want 2 GiB of 32-bit words = 2^29", d.DRAMWords(), d.Arch().DRAMWords)
 	}
-	if w := d.DRAMWordNS(); math.Abs(w-0.3125) > 1e-12 {
-		t.Errorf("word time %v ns, want 4 B / 12.8 GB/s = 0.3125", w)
+	if b := d.DRAMBitNS(); math.Abs(b-1.0/102.4) > 1e-15 {
+		t.Errorf("bit time %v ns, want 1 / (12.8 GB/s x 8) = 1/102.4", b)
 	}
 	for _, k := range []OpKind{OpDRAMRead, OpDRAMWrite} {
-		if c := d.Cost(k); c.LatencyNS != 53.5 || c.EnergyFJ != 20e3*32 || k.Per() != "word" || !k.IsDRAM() {
-			t.Errorf("%v: %+v per %s, want 53.5 ns and 20 pJ/bit x 32 bits per word", k, c, k.Per())
+		if c := d.Cost(k); c.LatencyNS != 53.5 || c.EnergyFJ != 20e3 || k.Per() != "bit" || !k.IsDRAM() {
+			t.Errorf("%v: %+v per %s, want 53.5 ns and 20 pJ per bit", k, c, k.Per())
 		}
 	}
 	if s, _ := Preset(SerialPreset); s.HasDRAM() || s.Cost(OpDRAMRead) != (Cost{}) || s.Arch().DRAMWords != 0 {
@@ -51,8 +51,8 @@ func TestDRAMFingerprint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tg.DRAMWords() != 1<<28 || math.Abs(tg.DRAMWordNS()-5) > 1e-12 {
-		t.Errorf("8 Gibit at 800 MB/s: %d words, %v ns/word; want 2^28 and 5", tg.DRAMWords(), tg.DRAMWordNS())
+	if tg.DRAMWords() != 1<<28 || math.Abs(tg.DRAMBitNS()-0.15625) > 1e-12 {
+		t.Errorf("8 Gibit at 800 MB/s: %d words, %v ns/bit; want 2^28 and 0.15625", tg.DRAMWords(), tg.DRAMBitNS())
 	}
 }
 

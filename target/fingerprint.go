@@ -56,7 +56,7 @@ func (t *Target) CostFingerprint() [32]byte {
 	// The off-chip memory (dram.go), only when present: its size and its
 	// bandwidth; latency and energy are the dram_* entries below.
 	if t.DRAM != nil {
-		fmt.Fprintf(&b, "dram_words=%d\ndram_word_ns=%s\n", t.DRAMWords(), f(t.DRAMWordNS()))
+		fmt.Fprintf(&b, "dram_words=%d\ndram_bit_ns=%s\n", t.DRAMWords(), f(t.DRAMBitNS()))
 	}
 	for _, k := range OpKinds() {
 		if !t.HasOp(k) {

@@ -136,8 +136,8 @@ const (
 	OpRowBroadcast // optional: parallel engine
 	OpLink         // optional: parallel engine
 	OpSync         // optional: parallel engine
-	OpDRAMRead     // optional: the dram section (a word moved DRAM -> ABUF)
-	OpDRAMWrite    // optional: the dram section (a word moved ABUF -> DRAM)
+	OpDRAMRead     // optional: the dram section (a bit moved DRAM -> ABUF)
+	OpDRAMWrite    // optional: the dram section (a bit moved ABUF -> DRAM)
 	numOpKinds
 )
 
@@ -177,9 +177,9 @@ var opSpecs = [numOpKinds]opSpec{
 	OpRowBroadcast: {"row_broadcast", rowBases, "row", func(o *Ops) *Op { return o.RowBroadcast }, func(o *Ops) **Op { return &o.RowBroadcast }, false},
 	OpLink:         {"link", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return o.Link }, func(o *Ops) **Op { return &o.Link }, false},
 	OpSync:         {"sync", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return o.Sync }, func(o *Ops) **Op { return &o.Sync }, false},
-	// dram_read, dram_write: per word moved, from the dram section.
-	OpDRAMRead:  {"dram_read", map[string]bool{"bit": true}, "word", nil, nil, true},
-	OpDRAMWrite: {"dram_write", map[string]bool{"bit": true}, "word", nil, nil, true},
+	// dram_read, dram_write: per bit moved, from the dram section.
+	OpDRAMRead:  {"dram_read", map[string]bool{"bit": true}, "bit", nil, nil, true},
+	OpDRAMWrite: {"dram_write", map[string]bool{"bit": true}, "bit", nil, nil, true},
 }
 
 // String is the cost-table key ("and_sense").
@@ -191,7 +191,7 @@ func (k OpKind) String() string {
 }
 
 // Per is the granularity Cost normalises energy to: "row", "op", "lane",
-// "word" or "instr".
+// "word", "bit" (DRAM) or "instr".
 func (k OpKind) Per() string { return opSpecs[k].per }
 
 // Optional reports whether k is an entry of the parallel engine, which a
