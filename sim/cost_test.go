@@ -19,7 +19,14 @@ import (
 //	shift_add    0.3 ns                0.1 pJ
 //	acc_transfer 1 ns                  0.1 pJ
 //	dpu_op       1 ns                  1 pJ/lane
-//	leakage      array 0 mW; periphery 5% of dynamic energy
+//	leakage      static power x time (power gating off): leakMW below
+
+// leakMW is the default target's static power with every sub-array
+// powered (target.LeakageBreakdown): 1024 sub-arrays x (2.82 + 1.41 +
+// 0.423) uW = 4.764672 mW, 16 x 64 DPU lanes x 4.23 uW = 4.33152 mW,
+// 35651584 SRAM bits x 3.03 pW = 0.10802429952 mW, 16 controllers x 14.1
+// uW = 0.2256 mW; cells 0. mW x ns = pJ.
+const leakMW = 4.764672 + 4.33152 + 0.10802429952 + 0.2256
 
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
 
@@ -57,9 +64,9 @@ func reportOf(t *testing.T, name string) *Report {
 // Energy (pJ): issue 28 x 0.1 = 2.8; buffer 16 reads (pld) + 1 write (vst,
 // VL=1) = 17; writes 4 x 38.4 = 153.6; sense 16 x 2.048 = 32.768; popcount
 // 16 x 0.5 = 8; shift-add (16 bmac + 1 accclr) x 0.1 = 1.7; acc transfer
-// 0.1; DPU 1 lane (vbcast) = 1. Dynamic 216.968, leakage 5% = 10.8484,
-// total 227.8164.
-// Weight programming: 4 rows x 38.4 = 153.6 (+5% = 161.28) pJ in 4 x 2 = 8 ns.
+// 0.1; DPU 1 lane (vbcast) = 1. Dynamic 216.968, leakage leakMW x 33 ns =
+// 311.18393788416, total 528.15193788416.
+// Weight programming: 4 rows x 38.4 = 153.6 pJ + leakMW x 8 ns in 4 x 2 = 8 ns.
 // MACs: one 16-column segment = 16.
 func TestDotCosts(t *testing.T) {
 	r := reportOf(t, "dot.pasm")
@@ -76,16 +83,17 @@ func TestDotCosts(t *testing.T) {
 	checkNear(t, "shift_add", e.ShiftAdd, 1.7)
 	checkNear(t, "acc_transfer", e.AccTransfer, 0.1)
 	checkNear(t, "dpu", e.DPU, 1)
-	checkNear(t, "leakage", e.Leakage, 10.8484)
-	checkNear(t, "total", e.Total, 227.8164)
-	checkNear(t, "power mW", p.AvgPowerMW, 227.8164/33)
+	checkNear(t, "leakage", e.Leakage, leakMW*33)
+	checkNear(t, "leakage DPU", e.LeakageBy.DPU, 4.33152*33)
+	checkNear(t, "total", e.Total, 216.968+leakMW*33)
+	checkNear(t, "power mW", p.AvgPowerMW, 216.968/33+leakMW)
 	checkNear(t, "load latency", r.Load.LatencyNS, 8)
-	checkNear(t, "load energy", r.Load.Energy.Total, 161.28)
+	checkNear(t, "load energy", r.Load.Energy.Total, 153.6+leakMW*8)
 	checkNear(t, "MACs", r.MACs, 16)
 	checkNear(t, "bit ops", r.BitOps, 16*256)
 	checkNear(t, "FPS", r.FPS, 1e9/33)
 	checkNear(t, "GOPS", r.GOPS, 32.0/33)
-	checkNear(t, "TOPS/W", r.TOPSPerW, 32/227.8164)
+	checkNear(t, "TOPS/W", r.TOPSPerW, 32/(216.968+leakMW*33))
 	if r.SubarraysUsed != 1 || r.SubarraysTotal != 1024 {
 		t.Errorf("sub-arrays used %d of %d, want 1 of 1024", r.SubarraysUsed, r.SubarraysTotal)
 	}
@@ -121,7 +129,7 @@ func TestDotCosts(t *testing.T) {
 // Energy (pJ): issue 630 x 0.1 = 63; buffer 16 x (3 x 6 reads + 2 writes)
 // = 320; writes 64 x 38.4 = 2457.6; sense 384 x 2.048 = 786.432; popcount
 // 384 x 0.5 = 192; shift-add 384 x 0.1 = 38.4; acc transfer 32 x 0.1 = 3.2;
-// DPU 16 vbcast x 2 lanes = 32. Dynamic 3892.632, total x 1.05 = 4087.2636.
+// DPU 16 vbcast x 2 lanes = 32. Dynamic 3892.632, total + leakMW x 774 ns.
 // MACs: 16 pixels x 2 filters x K=18 = 576.
 func TestConvCosts(t *testing.T) {
 	r := reportOf(t, "conv.pasm")
@@ -137,15 +145,15 @@ func TestConvCosts(t *testing.T) {
 	checkNear(t, "shift_add", e.ShiftAdd, 38.4)
 	checkNear(t, "acc_transfer", e.AccTransfer, 3.2)
 	checkNear(t, "dpu", e.DPU, 32)
-	checkNear(t, "total", e.Total, 4087.2636)
+	checkNear(t, "total", e.Total, 3892.632+leakMW*774)
 	checkNear(t, "MACs", r.MACs, 576)
 	// The halt carries no source comment: it is the unattributed row
-	// (1 ns, 0.1 pJ + 5%).
+	// (1 ns, 0.1 pJ + leakMW x 1 ns).
 	if len(r.Sources) != 2 || r.Sources[0].Layer != "conv1" || r.Sources[1].Index != -1 {
 		t.Fatalf("sources = %+v", r.Sources)
 	}
 	checkNear(t, "conv1 latency", r.Sources[0].LatencyNS, 773)
-	checkNear(t, "conv1 energy", r.Sources[0].Energy.Total, 4087.2636-0.105)
+	checkNear(t, "conv1 energy", r.Sources[0].Energy.Total, 3892.632-0.1+leakMW*773)
 	checkNear(t, "halt latency", r.Sources[1].LatencyNS, 1)
 }
 
@@ -169,9 +177,9 @@ func TestConvCosts(t *testing.T) {
 // writes) = 309; writes 16 x 38.4 = 614.4; sense 192 x 2.048 = 393.216;
 // popcount 192 x 0.5 = 96; shift-add (192 bmac + 3 accadd + 3 accclr) x 0.1
 // = 19.8; acc transfer 0.3; DPU (vbcast + vrq) x 3 lanes = 6. Dynamic
-// 1462.716, total x 1.05 = 1535.8518. Source 1 (relu1: vldc, vldc, vrq,
-// vst): issue 0.4 + buffer 9 + DPU 3 = 12.4 dynamic, 13.02 total.
-// Weight programming: 24 rows x 38.4 = 921.6 pJ (+5%), 12 rows per
+// 1462.716, total + leakMW x 293 ns. Source 1 (relu1: vldc, vldc, vrq,
+// vst): issue 0.4 + buffer 9 + DPU 3 = 12.4 dynamic, + leakMW x 4 ns.
+// Weight programming: 24 rows x 38.4 = 921.6 pJ (+ leakMW x 24 ns), 12 rows per
 // sub-array x 2 ns = 24 ns. MACs: 3 filters x K=300 = 900.
 func TestReluLayerCosts(t *testing.T) {
 	r := reportOf(t, "relu_layer.pasm")
@@ -187,18 +195,52 @@ func TestReluLayerCosts(t *testing.T) {
 	checkNear(t, "shift_add", e.ShiftAdd, 19.8)
 	checkNear(t, "acc_transfer", e.AccTransfer, 0.3)
 	checkNear(t, "dpu", e.DPU, 6)
-	checkNear(t, "total", e.Total, 1535.8518)
+	checkNear(t, "total", e.Total, 1462.716+leakMW*293)
 	checkNear(t, "MACs", r.MACs, 900)
-	checkNear(t, "load energy", r.Load.Energy.Total, 921.6*1.05)
+	checkNear(t, "load energy", r.Load.Energy.Total, 921.6+leakMW*24)
 	checkNear(t, "load latency", r.Load.LatencyNS, 24)
 	if len(r.Sources) != 3 || r.Sources[2].Index != -1 {
 		t.Fatalf("sources = %+v", r.Sources)
 	}
-	checkNear(t, "relu1 energy", r.Sources[1].Energy.Total, 12.4*1.05)
+	checkNear(t, "relu1 energy", r.Sources[1].Energy.Total, 12.4+leakMW*4)
 	checkNear(t, "relu1 instructions", r.Sources[1].Instructions, 4)
 	checkNear(t, "relu1 latency", r.Sources[1].LatencyNS, 4)
 	checkNear(t, "sources add up (latency)", r.Sources[0].LatencyNS+r.Sources[1].LatencyNS+r.Sources[2].LatencyNS, 293)
-	checkNear(t, "sources add up (energy)", r.Sources[0].Energy.Total+r.Sources[1].Energy.Total+r.Sources[2].Energy.Total, 1535.8518)
+	checkNear(t, "sources add up (energy)", r.Sources[0].Energy.Total+r.Sources[1].Energy.Total+r.Sources[2].Energy.Total, 1462.716+leakMW*293)
+}
+
+// TestPowerGatingLeakage: with leakage.subarray_power_gating, relu_layer's
+// run (2 sub-arrays touched of 1024) leaks the fixed part (DPUs, SRAM,
+// controllers: 4.66514429952 mW) plus 2 x 4.653 uW for 293 ns; the
+// periphery of the 1022 untouched sub-arrays leaks nothing. Weight
+// programming powers the 2 sub-arrays that receive weights.
+func TestPowerGatingLeakage(t *testing.T) {
+	prog, ins, _ := isaProgram(t, "relu_layer.pasm")
+	tgt, err := target.Parse("gated.yaml", []byte("base: sot-mram-45nm\nname: gated\nleakage:\n  subarray_power_gating: {value: 1, provenance: test}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(prog, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range ins {
+		m.WriteInputRaw(name, v)
+	}
+	st, err := m.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := m.Report(st)
+	fixed, per := 4.33152+0.10802429952+0.2256, 4.653e-3
+	e := r.PerInference.Energy
+	checkNear(t, "leakage", e.Leakage, (fixed+2*per)*293)
+	checkNear(t, "periphery leakage", e.LeakageBy.Periphery, 2*2.82e-3*293)
+	checkNear(t, "total", e.Total, 1462.716+(fixed+2*per)*293)
+	checkNear(t, "load energy", r.Load.Energy.Total, 921.6+(fixed+2*per)*24)
+	if !r.PowerGating {
+		t.Error("report does not say the sub-arrays are gated")
+	}
 }
 
 // TestTrace checks the trace lines of dot.pasm against the hand timeline of

@@ -44,6 +44,7 @@ type Executable struct {
 	// load-time accounting
 	loadRowsBySrc []int64 // weight rows per source (+1: index 0 = unattributed)
 	loadMaxRows   int64   // most rows written into one sub-array
+	loadSubarrays int     // sub-arrays the weight image writes
 
 	cmem []int32 // constant memory image
 
@@ -180,6 +181,7 @@ func (e *Executable) loadWeights() {
 		perSA[s]++
 		e.loadMaxRows = max(e.loadMaxRows, perSA[s])
 	}
+	e.loadSubarrays = len(perSA)
 }
 
 // costTable is the target's cost table in the simulator's integer time unit

@@ -23,8 +23,11 @@ import (
 //     the sum (images run back to back on one machine: every image starts
 //     from the post-load state, so the sum is also the sequential latency).
 //   - Energy: dynamic energy = operation counts x the target's cost table
-//     (docs/ISA.md §4); leakage = array leakage power x latency + periphery
-//     leakage fraction x dynamic energy.
+//     (docs/ISA.md §4); leakage = static power x time (target.Leakage,
+//     leakage.go): every component leaks its power for the whole latency,
+//     but with leakage.subarray_power_gating a run's untouched sub-arrays
+//     leak nothing; Energy.LeakageBy splits it by component and a source's
+//     leakage is the chip's over the time charged to it.
 //   - MACs are the multiply-accumulates of an inference. A source that
 //     declares its workload (isa.Source.MACs, format v1.2; the compiler sets
 //     it for every matrix layer: kept filters x kept columns x output pixels,
@@ -136,6 +139,10 @@ type Report struct {
 	Resources      []ResourceUse  `json:"resources"`
 	ResourceCounts map[string]int `json:"resource_counts"`
 
+	// PowerGating: the target gates the sub-arrays a run does not touch
+	// (their leakage is not counted).
+	PowerGating bool `json:"subarray_power_gating"`
+
 	Area         []AreaItem `json:"area"`
 	AreaTotalUM2 float64    `json:"area_total_um2"`
 
@@ -215,6 +222,8 @@ type Energy struct {
 	DRAM    float64 `json:"dram,omitempty"`
 	Leakage float64 `json:"leakage"`
 	Total   float64 `json:"total"`
+	// LeakageBy splits Leakage by component (target.LeakageBreakdown).
+	LeakageBy LeakageSplit `json:"leakage_by_component"`
 }
 
 // AreaItem is one component of the chip area.
@@ -313,16 +322,11 @@ func (c *costTable) energyOf(ops *[numKinds]int64) Energy {
 	return en
 }
 
-// addLeakage adds the leakage of a phase of latency ns to en.
-func addLeakage(en *Energy, t *target.Target, ns float64) {
-	en.Leakage = t.LeakageArrayMW()*ns + t.PeripheryLeakageFraction()*en.Total
-	en.Total += en.Leakage
-}
-
 func (en *Energy) scale(f float64) {
 	for _, p := range []*float64{&en.Sense, &en.Write, &en.Popcount, &en.ShiftAdd, &en.AccTransfer, &en.DPU, &en.Buffer, &en.Controller, &en.Interconnect, &en.DRAM, &en.Leakage, &en.Total} {
 		*p *= f
 	}
+	en.LeakageBy = en.LeakageBy.scaled(f)
 }
 
 func (en *Energy) add(o Energy) {
@@ -338,6 +342,7 @@ func (en *Energy) add(o Energy) {
 	en.DRAM += o.DRAM
 	en.Leakage += o.Leakage
 	en.Total += o.Total
+	en.LeakageBy.add(o.LeakageBy, 1)
 }
 
 func opsMap(ops *[numKinds]int64) map[string]int64 {
@@ -393,7 +398,7 @@ func (e *Executable) phaseOf(st *RunStats, bySrc [][numKinds]int64) Phase {
 		}
 		ph.DRAMNS = float64(w) / 1000
 	}
-	addLeakage(&ph.Energy, e.Target, ns)
+	e.addLeakage(&ph.Energy, ns, e.poweredSubarrays(st.SubarraysUsed)*ns)
 	if ns > 0 {
 		ph.AvgPowerMW = ph.Energy.Total / ns
 	}
@@ -432,7 +437,8 @@ func (e *Executable) loadPhase() Phase {
 		Energy:    e.cost.energyOf(&ops),
 		Ops:       opsMap(&ops),
 	}
-	addLeakage(&ph.Energy, e.Target, ns)
+	// during programming the sub-arrays that receive weights are powered
+	e.addLeakage(&ph.Energy, ns, e.poweredSubarrays(e.loadSubarrays)*ns)
 	if ns > 0 {
 		ph.AvgPowerMW = ph.Energy.Total / ns
 	}
@@ -455,6 +461,7 @@ type Summary struct {
 	pcTime   []int64
 	cycles   int64
 	latPS    int64
+	saPS     int64 // sub-arrays powered x latency, summed over the runs (leakage)
 	steps    int64
 	bmacs    int64
 	used     int
@@ -519,6 +526,7 @@ func (s *Summary) Add(i int, st *RunStats) {
 	}
 	s.cycles += int64(ph.Cycles)
 	s.latPS += st.LatencyPS
+	s.saPS += int64(e.poweredSubarrays(st.SubarraysUsed)) * st.LatencyPS
 	s.steps += st.Steps
 	for src := range bySrc {
 		for k := range numKinds {
@@ -587,6 +595,7 @@ func (s *Summary) Merge(o *Summary) {
 	s.busyUnsurePS += o.busyUnsurePS
 	s.cycles += o.cycles
 	s.latPS += o.latPS
+	s.saPS += o.saPS
 	s.steps += o.steps
 	s.bmacs += o.bmacs
 	s.used = max(s.used, o.used)
@@ -630,6 +639,7 @@ func (s *Summary) Report() *Report {
 		Load:              e.loadPhase(),
 		SubarraysTotal:    e.Arch.Subarrays,
 		SubarraysUsed:     s.used,
+		PowerGating:       t.PowerGating(),
 	}
 	for i, h := range s.have {
 		if h {
@@ -664,7 +674,7 @@ func (s *Summary) Report() *Report {
 	if t.HasDRAM() {
 		rep.Batch.DRAMNS = float64(s.sharedWork[e.shared.id(ResDRAM, 0)]) / 1000
 	}
-	addLeakage(&rep.Batch.Energy, t, ns)
+	e.addLeakage(&rep.Batch.Energy, ns, float64(s.saPS)/1000)
 	if ns > 0 {
 		rep.Batch.AvgPowerMW = rep.Batch.Energy.Total / ns
 	}
@@ -734,10 +744,13 @@ func (s *Summary) Report() *Report {
 		sr.LatencyNS = sns / n
 		sr.Cycles = float64(s.srcTime[src]) / float64(c.cycle) / n
 		sr.Energy = c.energyOf(&s.srcOps[src])
-		// Leakage by source: array leakage over the time charged to it plus
-		// the periphery fraction of its dynamic energy; the sources add up
-		// to the total.
-		addLeakage(&sr.Energy, t, sns)
+		// Leakage by source: the chip's static energy over the time
+		// charged to the source; the sources add up to the total.
+		if s.latPS > 0 {
+			sr.Energy.LeakageBy = rep.Batch.Energy.LeakageBy.scaled(sns * 1000 / float64(s.latPS))
+			sr.Energy.Leakage = sr.Energy.LeakageBy.total()
+			sr.Energy.Total += sr.Energy.Leakage
+		}
 		sr.Energy.scale(1 / n)
 		if sr.LatencyNS > 0 {
 			sr.AvgPowerMW = sr.Energy.Total / sr.LatencyNS
@@ -749,7 +762,7 @@ func (s *Summary) Report() *Report {
 				sr.MACsSource = "declared"
 			}
 		}
-		sr.LoadEnergyPJ = float64(e.loadRowsBySrc[src]) * c.fj[target.OpRowWrite] / 1000 * (1 + t.PeripheryLeakageFraction())
+		sr.LoadEnergyPJ = float64(e.loadRowsBySrc[src]) * c.fj[target.OpRowWrite] / 1000
 		s.sourceBound(&sr, src, n)
 		rep.Sources = append(rep.Sources, sr)
 	}

@@ -50,6 +50,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 			FormatNS(p.DRAMNS), pct(p.DRAMNS, p.LatencyNS), FormatPJ(p.Energy.DRAM))
 	}
 	fmt.Fprintf(tw, "  average power\t%.4g mW\n", p.AvgPowerMW)
+	if p.LatencyNS > 0 {
+		gating := "every sub-array powered"
+		if r.PowerGating {
+			gating = "untouched sub-arrays power-gated"
+		}
+		fmt.Fprintf(tw, "  static power\t%.4g mW (leakage, %s)\n", p.Energy.Leakage/p.LatencyNS, gating)
+	}
 	fmt.Fprintf(tw, "  throughput\t%s FPS\n", FormatFPS(r.FPS))
 	if r.SingleImageNS > 0 { // runs of several frames (steady.go)
 		fmt.Fprintf(tw, "  single image\t%s (latency of image 0 alone: a one-frame run)\n", FormatNS(r.SingleImageNS))

@@ -1,8 +1,8 @@
 // Package target is the hardware description of the SOT-MRAM PIM engine:
 // geometry (banks, mats, sub-arrays, rows, columns, widths, buffer sizes),
-// per-operation latency and energy, per-component area, clock and leakage,
-// each number with an explicit unit and a provenance string saying where it
-// comes from. Descriptions are YAML or JSON files, decoded strictly and
+// per-operation latency and energy, per-component area and static power,
+// clock, each number with an explicit unit and a provenance string saying
+// where it comes from. Descriptions are YAML or JSON files, decoded strictly and
 // validated; the built-in preset sot-mram-45nm holds the defaults of
 // docs/PAPER.md §4 plus the optional parallel section (controllers, group
 // instructions, tokens: docs/PARALLEL.md §3), and sot-mram-45nm-serial is

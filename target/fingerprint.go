@@ -68,7 +68,10 @@ func (t *Target) CostFingerprint() [32]byte {
 	for _, it := range t.AreaBreakdown() {
 		fmt.Fprintf(&b, "area.%s=%s\n", it.Name, f(it.UM2))
 	}
-	fmt.Fprintf(&b, "leak.array_mw=%s\nleak.periphery=%s\n", f(t.LeakageArrayMW()), f(t.PeripheryLeakageFraction()))
+	for _, it := range t.LeakageBreakdown() {
+		fmt.Fprintf(&b, "leak.%s=%s mW\n", it.Name, f(it.MW))
+	}
+	fmt.Fprintf(&b, "leak.subarray_power_gating=%d\n", t.Leakage.PowerGating.Value)
 	return sha256.Sum256([]byte(b.String()))
 }
 

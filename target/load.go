@@ -140,6 +140,9 @@ func parseInto(name string, data []byte, isJSON bool, depth int) (*Target, error
 		}
 	}
 	var probs []string
+	if err := legacyLeakage(&t); err != nil {
+		probs = append(probs, err.Error())
+	}
 	// Every quantity given must be complete, whether or not there is a base.
 	walk(reflect.ValueOf(&t).Elem(), "", func(path string, v reflect.Value) {
 		probs = append(probs, checkGiven(path, v)...)
@@ -408,19 +411,19 @@ func (t *Target) validate() []string {
 	if t.Area.Cell.Value <= 0 {
 		bad("area.cell: %v %s must be > 0", t.Area.Cell.Value, t.Area.Cell.Unit)
 	}
-	if finite("leakage.array", t.Leakage.Array) {
-		if p, err := powerMW(t.Leakage.Array); err != nil {
-			bad("leakage.array: %v", err)
-		} else if p < 0 {
-			bad("leakage.array: %v %s must be >= 0", t.Leakage.Array.Value, t.Leakage.Array.Unit)
+	walk(reflect.ValueOf(&t.Leakage).Elem(), "leakage", func(p string, v reflect.Value) {
+		q, ok := v.Interface().(Quantity)
+		if !ok || !finite(p, q) {
+			return
 		}
-	}
-	if finite("leakage.periphery_fraction", t.Leakage.PeripheryFraction) {
-		if f, err := fraction(t.Leakage.PeripheryFraction); err != nil {
-			bad("leakage.periphery_fraction: %v", err)
-		} else if f < 0 || f > 1 {
-			bad("leakage.periphery_fraction: %v must be in [0, 1]", f)
+		if w, err := powerMW(q); err != nil {
+			bad("%s: %v", p, err)
+		} else if w < 0 {
+			bad("%s: %v %s must be >= 0", p, q.Value, q.Unit)
 		}
+	})
+	if g := t.Leakage.PowerGating.Value; g != 0 && g != 1 {
+		bad("leakage.subarray_power_gating: %d must be 0 (off) or 1 (on)", g)
 	}
 	return probs
 }

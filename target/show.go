@@ -44,6 +44,14 @@ func (t *Target) WriteTable(w io.Writer) error {
 		fmt.Fprintf(tw, "  area %s\t%.4g mm2\t(%s)\n", it.Name, it.UM2/1e6, it.Formula)
 	}
 	fmt.Fprintf(tw, "  area total\t%.4g mm2\t\n", t.TotalAreaUM2()/1e6)
+	for _, it := range t.LeakageBreakdown() {
+		fmt.Fprintf(tw, "  leakage %s\t%s\t(%s)\n", it.Name, FormatMW(it.MW), it.Formula)
+	}
+	gating := "every sub-array powered: leakage.subarray_power_gating 0"
+	if t.PowerGating() {
+		gating = "with every sub-array powered; gated: only the sub-arrays a run touches leak"
+	}
+	fmt.Fprintf(tw, "  leakage total\t%s\t(%s)\n", FormatMW(t.TotalLeakageMW()), gating)
 	return tw.Flush()
 }
 
@@ -68,6 +76,10 @@ func (t *Target) normalised(path string, q Quantity) string {
 		}
 	case strings.HasPrefix(path, "dram."):
 		return t.dramNormalised(path)
+	case strings.HasPrefix(path, "leakage."):
+		if p, err := powerMW(q); err == nil {
+			return g(p) + " mW"
+		}
 	case path == "clock":
 		return g(t.ClockGHz()) + " GHz"
 	}
@@ -84,4 +96,12 @@ func (t *Target) MarshalJSONIndent() ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+// FormatMW prints a power given in mW with a readable unit (uW below 1 mW).
+func FormatMW(mw float64) string {
+	if mw != 0 && mw < 1 {
+		return fmt.Sprintf("%.4g uW", mw*1e3)
+	}
+	return fmt.Sprintf("%.4g mW", mw)
 }

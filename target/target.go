@@ -113,10 +113,23 @@ type Area struct {
 	Controller        Quantity `json:"controller" yaml:"controller"`
 }
 
-// Leakage is the static power model.
+// Leakage is the static power model (issue 12): every component leaks a
+// fixed power while it is powered, so leakage energy = power x time, not a
+// share of the work done. Per-component figures scale with the component
+// counts of the geometry (Target.LeakageBreakdown).
 type Leakage struct {
-	Array             Quantity `json:"array" yaml:"array"`                           // static power of all sub-arrays
-	PeripheryFraction Quantity `json:"periphery_fraction" yaml:"periphery_fraction"` // CMOS leakage as a fraction of dynamic energy
+	Array             Quantity `json:"array" yaml:"array"`                                 // all SOT-MRAM cell arrays together (non-volatile: ~0)
+	SubarrayPeriphery Quantity `json:"subarray_periphery" yaml:"subarray_periphery"`       // per sub-array: sense amplifiers, drivers, decoders
+	Bitcounter        Quantity `json:"bitcounter" yaml:"bitcounter"`                       // per sub-array
+	ShiftAdd          Quantity `json:"shift_add" yaml:"shift_add"`                         // per accumulator
+	DPULane           Quantity `json:"dpu_lane" yaml:"dpu_lane"`                           // per DPU lane (of every controller)
+	SRAMBit           Quantity `json:"sram_bit" yaml:"sram_bit"`                           // per bit of the activation buffer and constant memory
+	Controller        Quantity `json:"controller" yaml:"controller"`                       // per controller
+	PowerGating       Count    `json:"subarray_power_gating" yaml:"subarray_power_gating"` // 1: a sub-array a run does not touch is power-gated (leaks nothing)
+	// PeripheryFraction is the obsolete model (CMOS leakage as a fraction
+	// of dynamic energy), read only from descriptions written before
+	// issue 12 (load.go, legacyLeakage); never kept.
+	PeripheryFraction *Quantity `json:"periphery_fraction,omitempty" yaml:"periphery_fraction,omitempty"`
 }
 
 // OpKind names an entry of the cost table.
@@ -287,15 +300,9 @@ func (t *Target) GroupSubarrays() int64 {
 	return min(t.Parallel.GroupSubarrays.Value, g.MatsPerBank.Value*g.SubarraysPerMat.Value)
 }
 
-// LeakageArrayMW is the static power of the arrays in mW.
-func (t *Target) LeakageArrayMW() float64 { p, _ := powerMW(t.Leakage.Array); return p }
-
-// PeripheryLeakageFraction is CMOS leakage energy as a fraction of dynamic
-// energy.
-func (t *Target) PeripheryLeakageFraction() float64 {
-	f, _ := fraction(t.Leakage.PeripheryFraction)
-	return f
-}
+// PowerGating reports whether sub-arrays a run does not touch are
+// power-gated (leakage.subarray_power_gating = 1).
+func (t *Target) PowerGating() bool { return t.Leakage.PowerGating.Value != 0 }
 
 // AreaItem is one line of the area breakdown.
 type AreaItem struct {

@@ -8,7 +8,7 @@ var (
 	energyUnits = map[string]float64{"aJ": 1e-3, "fJ": 1, "pJ": 1e3, "nJ": 1e6, "uJ": 1e9}
 	areaUnits   = map[string]float64{"nm2": 1e-6, "um2": 1, "mm2": 1e6}
 	freqUnits   = map[string]float64{"MHz": 1e-3, "GHz": 1}
-	powerUnits  = map[string]float64{"nW": 1e-6, "uW": 1e-3, "mW": 1, "W": 1e3}
+	powerUnits  = map[string]float64{"pW": 1e-9, "nW": 1e-6, "uW": 1e-3, "mW": 1, "W": 1e3}
 )
 
 func unitErr(q Quantity, kind string, table map[string]float64) error {
@@ -17,7 +17,7 @@ func unitErr(q Quantity, kind string, table map[string]float64) error {
 
 func keys(m map[string]float64) string {
 	// fixed order for stable messages
-	order := []string{"ps", "ns", "us", "aJ", "fJ", "pJ", "nJ", "uJ", "nm2", "um2", "mm2", "MHz", "GHz", "nW", "uW", "mW", "W"}
+	order := []string{"ps", "ns", "us", "aJ", "fJ", "pJ", "nJ", "uJ", "nm2", "um2", "mm2", "MHz", "GHz", "pW", "nW", "uW", "mW", "W"}
 	s := ""
 	for _, k := range order {
 		if _, ok := m[k]; ok {
@@ -52,16 +52,6 @@ func powerMW(q Quantity) (float64, error) {
 		return 0, unitErr(q, "power", powerUnits)
 	}
 	return q.Value * f, nil
-}
-
-func fraction(q Quantity) (float64, error) {
-	switch q.Unit {
-	case "1", "fraction":
-		return q.Value, nil
-	case "%":
-		return q.Value / 100, nil
-	}
-	return 0, fmt.Errorf("unit %q is not a fraction unit (want 1, fraction or %%)", q.Unit)
 }
 
 // areaUM2 converts an area; "F2" is in units of the squared feature size.
@@ -109,4 +99,14 @@ func bases(spec opSpec) string {
 		}
 	}
 	return s
+}
+
+func fraction(q Quantity) (float64, error) {
+	switch q.Unit {
+	case "1", "fraction":
+		return q.Value, nil
+	case "%":
+		return q.Value / 100, nil
+	}
+	return 0, fmt.Errorf("unit %q is not a fraction unit (want 1, fraction or %%)", q.Unit)
 }
