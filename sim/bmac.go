@@ -22,6 +22,7 @@ func (m *Machine) bmacRun(st *RunStats, pc int, steps, budget, issue, lastEnd in
 	words := e.words
 	rows, nsa := uint32(e.Arch.Rows), uint32(len(sas))
 	countFits := latC <= latS
+	cols, und := int32(e.Arch.Cols), st.Undriven
 	for {
 		steps++
 		in := &code[pc]
@@ -66,6 +67,9 @@ func (m *Machine) bmacRun(st *RunStats, pc int, steps, budget, issue, lastEnd in
 			n += m.flt.misread(sa.latch[:words], sa.bits[int(ra)*words:int(ra)*words+words], sa.bits[int(rb)*words:int(rb)*words+words], false, int(x[6]))
 		}
 		sa.count = uint32(n)
+		if u := cols - min(sa.rowK[ra], sa.rowK[rb]); u != 0 { // columns not sensed (columns.go)
+			und[e.src[pc]+1][undSense] += int64(u)
+		}
 		acc := x[5] & (maxAccs - 1) // < acc_per_subarray <= 16 (Validate)
 		neg := -int64(x[7])         // 0 or -1: branch-free conditional negation
 		v := (int64(n)<<uint(x[6]) ^ neg) - neg

@@ -88,6 +88,7 @@ func (m *Machine) bmacReg(st *RunStats, pc, n int, issue, lastEnd int64) (int, i
 		done = m.bmacBits(ops, 0)
 	}
 	m.chargeRegRun(pc, ops[:done])
+	m.undRun(ops[:done], 0, false)
 	return m.regFinish(st, pc, done, ops, ready, issue, lastEnd)
 }
 

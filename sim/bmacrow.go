@@ -87,5 +87,6 @@ func (m *Machine) bmacRow(st *RunStats, pc, n, off int, issue, lastEnd int64) (i
 	// Always bmacBits, also for a run on one sub-array: bmacBits1 with a
 	// row offset spills on amd64 and slowed static runs by 6% (BENCHMARKS.md).
 	done := m.bmacBits(ops, off)
+	m.undRun(ops[:done], off, true)
 	return m.regFinish(st, pc, done, ops, ready, issue, lastEnd)
 }

@@ -135,6 +135,7 @@ func (m *Machine) bmacStatic(st *RunStats, pc, n int, issue, lastEnd int64) (int
 		done = m.bmacBits(ops, 0)
 	}
 	ops = ops[:done]
+	m.undRun(ops, 0, true)
 	var deltas []int64
 	if h := e.runHead[pc]; h >= 0 && done == int(e.staticRun[pc]) {
 		var t1, end int64

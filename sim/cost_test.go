@@ -15,6 +15,7 @@ import (
 //	buffer r/w   1 ns per 64 words     1 pJ/word
 //	row_write    2 ns                  150 fJ/bit x 256 = 38.4 pJ/row
 //	and_sense    1.2 ns                8 fJ/col x 256   = 2.048 pJ/row
+//	             (column gating: per column driven, columns.go)
 //	bitcount     0.5 ns                0.5 pJ
 //	shift_add    0.3 ns                0.1 pJ
 //	acc_transfer 1 ns                  0.1 pJ
@@ -62,10 +63,11 @@ func reportOf(t *testing.T, name string) *Report {
 //	halt   dispatches when every unit is idle: 33 ns = frame latency
 //
 // Energy (pJ): issue 28 x 0.1 = 2.8; buffer 16 reads (pld) + 1 write (vst,
-// VL=1) = 17; writes 4 x 38.4 = 153.6; sense 16 x 2.048 = 32.768; popcount
+// VL=1) = 17; writes 4 x 38.4 = 153.6 (rows not yet written: every column
+// driven); sense 16 x 16 columns (the patch extent) x 8 fJ = 2.048; popcount
 // 16 x 0.5 = 8; shift-add (16 bmac + 1 accclr) x 0.1 = 1.7; acc transfer
-// 0.1; DPU 1 lane (vbcast) = 1. Dynamic 216.968, leakage leakMW x 33 ns =
-// 311.18393788416, total 528.15193788416.
+// 0.1; DPU 1 lane (vbcast) = 1. Dynamic 186.248, leakage leakMW x 33 ns =
+// 311.18393788416, total 497.43193788416.
 // Weight programming: 4 rows x 38.4 = 153.6 pJ + leakMW x 8 ns in 4 x 2 = 8 ns.
 // MACs: one 16-column segment = 16.
 func TestDotCosts(t *testing.T) {
@@ -78,22 +80,22 @@ func TestDotCosts(t *testing.T) {
 	checkNear(t, "controller", e.Controller, 2.8)
 	checkNear(t, "buffer", e.Buffer, 17)
 	checkNear(t, "write", e.Write, 153.6)
-	checkNear(t, "sense", e.Sense, 32.768)
+	checkNear(t, "sense", e.Sense, 2.048)
 	checkNear(t, "popcount", e.Popcount, 8)
 	checkNear(t, "shift_add", e.ShiftAdd, 1.7)
 	checkNear(t, "acc_transfer", e.AccTransfer, 0.1)
 	checkNear(t, "dpu", e.DPU, 1)
 	checkNear(t, "leakage", e.Leakage, leakMW*33)
 	checkNear(t, "leakage DPU", e.LeakageBy.DPU, 4.33152*33)
-	checkNear(t, "total", e.Total, 216.968+leakMW*33)
-	checkNear(t, "power mW", p.AvgPowerMW, 216.968/33+leakMW)
+	checkNear(t, "total", e.Total, 186.248+leakMW*33)
+	checkNear(t, "power mW", p.AvgPowerMW, 186.248/33+leakMW)
 	checkNear(t, "load latency", r.Load.LatencyNS, 8)
 	checkNear(t, "load energy", r.Load.Energy.Total, 153.6+leakMW*8)
 	checkNear(t, "MACs", r.MACs, 16)
 	checkNear(t, "bit ops", r.BitOps, 16*256)
 	checkNear(t, "FPS", r.FPS, 1e9/33)
 	checkNear(t, "GOPS", r.GOPS, 32.0/33)
-	checkNear(t, "TOPS/W", r.TOPSPerW, 32/(216.968+leakMW*33))
+	checkNear(t, "TOPS/W", r.TOPSPerW, 32/(186.248+leakMW*33))
 	if r.SubarraysUsed != 1 || r.SubarraysTotal != 1024 {
 		t.Errorf("sub-arrays used %d of %d, want 1 of 1024", r.SubarraysUsed, r.SubarraysTotal)
 	}
@@ -104,6 +106,15 @@ func TestDotCosts(t *testing.T) {
 	checkNear(t, "busy fraction", r.SubarrayBusyFrac, 29.0/33)
 	// Area: sum of target.AreaBreakdown.
 	checkNear(t, "area", r.AreaTotalUM2, target.Default().TotalAreaUM2())
+	// Area used (area.go): 1 sub-array (65536 cells x 60 F2 at 45 nm =
+	// 7962.624 um2, periphery 2000, bit-counter 1000, accumulator 300), 1
+	// of the 16 controllers with its 64 DPU lanes (10000 + 64 x 3000) and
+	// the buffer: x, 16 u4 codes (64 bits), and y, one word written by a
+	// source that accumulates (vacc: 32 bits), x 0.346 um2.
+	if r.BufferBitsUsed != 96 {
+		t.Errorf("buffer bits used %d, want 16 x 4 + 32 = 96", r.BufferBitsUsed)
+	}
+	checkNear(t, "area used", r.AreaUsedUM2, 7962.624+2000+1000+300+10000+64*3000+96*0.346)
 }
 
 // TestConvCosts checks testdata/isa/conv.pasm (630 instructions: 5 set-up,
@@ -127,9 +138,12 @@ func TestDotCosts(t *testing.T) {
 // 772, halt issues at 773 and dispatches at 774 ns (vst ended at 769.2).
 //
 // Energy (pJ): issue 630 x 0.1 = 63; buffer 16 x (3 x 6 reads + 2 writes)
-// = 320; writes 64 x 38.4 = 2457.6; sense 384 x 2.048 = 786.432; popcount
-// 384 x 0.5 = 192; shift-add 384 x 0.1 = 38.4; acc transfer 32 x 0.1 = 3.2;
-// DPU 16 vbcast x 2 lanes = 32. Dynamic 3892.632, total + leakMW x 774 ns.
+// = 320; writes (column gating, columns.go): the first pixel's 4 rows are
+// not yet written (256 columns driven), the other 60 writes drive the patch
+// extent, 18 columns: (4 x 256 + 60 x 18) x 150 fJ = 315.6; sense 384 x 18
+// columns x 8 fJ = 55.296; popcount 384 x 0.5 = 192; shift-add 384 x 0.1 =
+// 38.4; acc transfer 32 x 0.1 = 3.2; DPU 16 vbcast x 2 lanes = 32. Dynamic
+// 1019.496, total + leakMW x 774 ns.
 // MACs: 16 pixels x 2 filters x K=18 = 576.
 func TestConvCosts(t *testing.T) {
 	r := reportOf(t, "conv.pasm")
@@ -139,13 +153,13 @@ func TestConvCosts(t *testing.T) {
 	e := p.Energy
 	checkNear(t, "controller", e.Controller, 63)
 	checkNear(t, "buffer", e.Buffer, 320)
-	checkNear(t, "write", e.Write, 2457.6)
-	checkNear(t, "sense", e.Sense, 786.432)
+	checkNear(t, "write", e.Write, 315.6)
+	checkNear(t, "sense", e.Sense, 55.296)
 	checkNear(t, "popcount", e.Popcount, 192)
 	checkNear(t, "shift_add", e.ShiftAdd, 38.4)
 	checkNear(t, "acc_transfer", e.AccTransfer, 3.2)
 	checkNear(t, "dpu", e.DPU, 32)
-	checkNear(t, "total", e.Total, 3892.632+leakMW*774)
+	checkNear(t, "total", e.Total, 1019.496+leakMW*774)
 	checkNear(t, "MACs", r.MACs, 576)
 	// The halt carries no source comment: it is the unattributed row
 	// (1 ns, 0.1 pJ + leakMW x 1 ns).
@@ -153,7 +167,7 @@ func TestConvCosts(t *testing.T) {
 		t.Fatalf("sources = %+v", r.Sources)
 	}
 	checkNear(t, "conv1 latency", r.Sources[0].LatencyNS, 773)
-	checkNear(t, "conv1 energy", r.Sources[0].Energy.Total, 3892.632-0.1+leakMW*773)
+	checkNear(t, "conv1 energy", r.Sources[0].Energy.Total, 1019.496-0.1+leakMW*773)
 	checkNear(t, "halt latency", r.Sources[1].LatencyNS, 1)
 }
 
@@ -174,10 +188,12 @@ func TestConvCosts(t *testing.T) {
 // halt dispatches at 293 ns.
 //
 // Energy (pJ): issue 240 x 0.1 = 24; buffer (300 pld + 6 vldc reads, 3 vst
-// writes) = 309; writes 16 x 38.4 = 614.4; sense 192 x 2.048 = 393.216;
+// writes) = 309; writes 16 x 38.4 = 614.4 (rows not yet written); sense
+// (column gating: sub-array 0's rows hold 256 columns of the patch,
+// sub-array 1's the other 44) 96 x 2.048 + 96 x 44 x 8 fJ = 230.4;
 // popcount 192 x 0.5 = 96; shift-add (192 bmac + 3 accadd + 3 accclr) x 0.1
 // = 19.8; acc transfer 0.3; DPU (vbcast + vrq) x 3 lanes = 6. Dynamic
-// 1462.716, total + leakMW x 293 ns. Source 1 (relu1: vldc, vldc, vrq,
+// 1299.9, total + leakMW x 293 ns. Source 1 (relu1: vldc, vldc, vrq,
 // vst): issue 0.4 + buffer 9 + DPU 3 = 12.4 dynamic, + leakMW x 4 ns.
 // Weight programming: 24 rows x 38.4 = 921.6 pJ (+ leakMW x 24 ns), 12 rows per
 // sub-array x 2 ns = 24 ns. MACs: 3 filters x K=300 = 900.
@@ -190,12 +206,12 @@ func TestReluLayerCosts(t *testing.T) {
 	checkNear(t, "controller", e.Controller, 24)
 	checkNear(t, "buffer", e.Buffer, 309)
 	checkNear(t, "write", e.Write, 614.4)
-	checkNear(t, "sense", e.Sense, 393.216)
+	checkNear(t, "sense", e.Sense, 230.4)
 	checkNear(t, "popcount", e.Popcount, 96)
 	checkNear(t, "shift_add", e.ShiftAdd, 19.8)
 	checkNear(t, "acc_transfer", e.AccTransfer, 0.3)
 	checkNear(t, "dpu", e.DPU, 6)
-	checkNear(t, "total", e.Total, 1462.716+leakMW*293)
+	checkNear(t, "total", e.Total, 1299.9+leakMW*293)
 	checkNear(t, "MACs", r.MACs, 900)
 	checkNear(t, "load energy", r.Load.Energy.Total, 921.6+leakMW*24)
 	checkNear(t, "load latency", r.Load.LatencyNS, 24)
@@ -206,7 +222,7 @@ func TestReluLayerCosts(t *testing.T) {
 	checkNear(t, "relu1 instructions", r.Sources[1].Instructions, 4)
 	checkNear(t, "relu1 latency", r.Sources[1].LatencyNS, 4)
 	checkNear(t, "sources add up (latency)", r.Sources[0].LatencyNS+r.Sources[1].LatencyNS+r.Sources[2].LatencyNS, 293)
-	checkNear(t, "sources add up (energy)", r.Sources[0].Energy.Total+r.Sources[1].Energy.Total+r.Sources[2].Energy.Total, 1462.716+leakMW*293)
+	checkNear(t, "sources add up (energy)", r.Sources[0].Energy.Total+r.Sources[1].Energy.Total+r.Sources[2].Energy.Total, 1299.9+leakMW*293)
 }
 
 // TestPowerGatingLeakage: with leakage.subarray_power_gating, relu_layer's
@@ -236,7 +252,7 @@ func TestPowerGatingLeakage(t *testing.T) {
 	e := r.PerInference.Energy
 	checkNear(t, "leakage", e.Leakage, (fixed+2*per)*293)
 	checkNear(t, "periphery leakage", e.LeakageBy.Periphery, 2*2.82e-3*293)
-	checkNear(t, "total", e.Total, 1462.716+(fixed+2*per)*293)
+	checkNear(t, "total", e.Total, 1299.9+(fixed+2*per)*293)
 	checkNear(t, "load energy", r.Load.Energy.Total, 921.6+(fixed+2*per)*24)
 	if !r.PowerGating {
 		t.Error("report does not say the sub-arrays are gated")

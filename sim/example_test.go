@@ -45,5 +45,5 @@ func Example() {
 	fmt.Printf("latency %.0f ns, energy %.4f pJ, %.0f MACs\n", rep.PerInference.LatencyNS, rep.PerInference.Energy.Total, rep.MACs)
 	// Output:
 	// y = -11
-	// latency 33 ns, energy 528.1519 pJ, 16 MACs
+	// latency 33 ns, energy 497.4319 pJ, 16 MACs
 }

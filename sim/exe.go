@@ -33,9 +33,12 @@ type Executable struct {
 	Target *target.Target
 	Arch   isa.Arch
 
-	code  []inst
-	src   []int32 // Src of each instruction, -1 unattributed
-	words int     // 64-bit words per row = cols/64 rounded up
+	code []inst
+	src  []int32 // Src of each instruction, -1 unattributed
+	// srcRun[pc]: how many instructions from pc on share pc's source
+	// (bmacBits attributes a run's undriven columns at once, columns.go)
+	srcRun []int32
+	words  int // 64-bit words per row = cols/64 rounded up
 
 	// weight image: per sub-array, the packed rows and the bitmap of rows it
 	// defines; nil when the image does not touch the sub-array.
@@ -105,6 +108,13 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 	for pc, in := range prog.Code {
 		e.code[pc] = predecode(in)
 		e.src[pc] = in.Src
+	}
+	e.srcRun = make([]int32, len(prog.Code))
+	for pc := len(prog.Code) - 1; pc >= 0; pc-- {
+		e.srcRun[pc] = 1
+		if pc+1 < len(prog.Code) && e.src[pc+1] == e.src[pc] {
+			e.srcRun[pc] += e.srcRun[pc+1]
+		}
 	}
 	e.loadWeights()
 	e.prepareStatic()
@@ -194,6 +204,10 @@ type costTable struct {
 	// dramKbitFS is the time of 1024 bits at the DRAM's bandwidth, in
 	// femtoseconds (12.8 GB/s: 10 ns = 10^7 fs); 0 without DRAM.
 	dramKbitFS int64
+	// gating: row operations are charged for the columns they drive
+	// (columns.go); cols is the row width
+	gating bool
+	cols   float64
 }
 
 // kind indexes the cost table in the simulator; the order is target.OpKinds.
@@ -215,5 +229,6 @@ func newCostTable(t *target.Target) costTable {
 	c.cycle = max(ps(t.CycleNS()), 1)
 	c.port = max(t.Geometry.BufferPortWords.Value, 1)
 	c.dramKbitFS = int64(math.Round(t.DRAMBitNS() * 1024 * 1e6))
+	c.gating, c.cols = t.ColumnGating(), float64(t.Geometry.Cols.Value)
 	return c
 }

@@ -42,6 +42,7 @@ func (m *Machine) Run() (*RunStats, error) {
 	st.SubarraysUsed = len(m.touched)
 	m.finishCharges(st)
 	m.finishWindow(st)
+	m.measureBuffer(st)
 	// Work accumulated but never consumed still happened: count it.
 	for _, s := range m.touched {
 		sa := m.sas[s]
@@ -400,7 +401,7 @@ func (m *Machine) exec(st *RunStats) error {
 				m.flt.written(sa.bits[o:o+words], int(r[x[0]]+x[1]), int(row))
 			}
 			sa.defined[row>>6] |= 1 << (uint(row) & 63)
-			sa.rowK[row] = m.pext[x[4]]
+			st.Undriven[srcOf[pc]+1][undWrite] += m.writeRow(sa, row, x[4])
 			end := d + c.lat[target.OpRowWrite]
 			sa.occupy(d, end)
 			sa.arrayFree = end
@@ -420,6 +421,7 @@ func (m *Machine) exec(st *RunStats) error {
 				copy(sa.latch[:], a)
 				sa.lastAndPC = 0 // a plain read is no multiply
 				lat = c.lat[target.OpRowRead]
+				st.Undriven[srcOf[pc]+1][undRead] += int64(e.Arch.Cols) - int64(sa.rowK[r[x[2]]+x[3]])
 			} else {
 				d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[3]])
 				a, f := m.readRow(pc, steps, sa, x[2])
@@ -431,9 +433,13 @@ func (m *Machine) exec(st *RunStats) error {
 					return f
 				}
 				sa.lastAndPC = 0
+				ka, kb := sa.rowK[x[2]], sa.rowK[r[x[3]]+x[4]]
+				drive := max(ka, kb)    // OR: beyond both extents
 				if in.op == isa.OpAnd { // an AND feeding popc/shadd is a bit-level MAC
 					sa.lastAndPC = int32(pc) + 1
+					drive = min(ka, kb) // AND: beyond either
 				}
+				st.Undriven[srcOf[pc]+1][undSense] += int64(e.Arch.Cols) - int64(drive)
 				l := sa.latch[:len(a)]
 				if in.op == isa.OpAnd {
 					for i := range a {

@@ -236,6 +236,7 @@ func (m *Machine) gbmacTiming(st *RunStats, pc, k int, t0 int64, rep *subarray) 
 // accumulator.
 type gbOp struct {
 	oa, ob int32
+	ra, rb uint16 // the rows of oa and ob (rb relative like ob), for columns.go
 	shift  uint8
 	neg    int8
 	acc    uint8
@@ -322,7 +323,7 @@ func (d *gbDecoded) decode(run []inst, rows, words int32, regs *[isa.NumRegs + 1
 		}
 		d.needA[ra>>6] |= 1 << (uint(ra) & 63)
 		d.needB[rb>>6] |= 1 << (uint(rb) & 63)
-		d.ops = append(d.ops, gbOp{oa: ra * words, ob: rb * words,
+		d.ops = append(d.ops, gbOp{oa: ra * words, ob: rb * words, ra: uint16(ra), rb: uint16(rb),
 			shift: uint8(x[6]), neg: -int8(x[7]), acc: uint8(x[5] & (maxAccs - 1))})
 	}
 	return true
@@ -355,6 +356,7 @@ func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc int, ops []gb
 	accLo, accHi := m.accLo, m.accHi
 	acc := ops[0].acc
 	src := e.src[pc] + 1
+	m.stats.Undriven[src][undSense] += m.undGroup(pc, sas, base, ops, delta)
 	for j, sa := range sas {
 		m.chargeSA(sa, base+int32(j), src, units)
 		a := sa.acc[acc]
@@ -386,6 +388,76 @@ func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc int, ops []gb
 	}
 }
 
+// undSensed is the number of columns the bmacs ops of a gbmac run do not
+// sense on sub-array sa (columns.go), rowb rows relative to db; and
+// whether every rowb row had every column in use.
+func (m *Machine) undSensed(sa *subarray, ops []gbOp, db int, cols int32) (int64, bool) {
+	rk := &sa.rowK
+	var u int64
+	bFull := true
+	for _, o := range ops {
+		kb := rk[(int(o.rb)+db)&(maxRows-1)]
+		u += int64(cols - min(rk[int(o.ra)&(maxRows-1)], kb))
+		bFull = bFull && kb == cols
+	}
+	return u, bFull
+}
+
+// undGroup is the number of columns the gbmac run ops at pc (rowb rows
+// relative to delta words) does not sense on the group sas from sub-array
+// base, memoised like undRun's (undCache): the same while no row extent
+// changed, and at another delta when the rowb rows read, then and now, had
+// every column in use.
+func (m *Machine) undGroup(pc int, sas []*subarray, base int32, ops []gbOp, delta int) int64 {
+	e := m.exe
+	if m.undG == nil {
+		m.undG = make([]undGroupCache, len(e.code))
+	}
+	uc := &m.undG[pc]
+	db := delta / e.words
+	if uc.kver == m.kver && uc.k == int32(len(ops)) && uc.base == base && uc.n == int32(len(sas)) &&
+		(uc.db == int32(db) || uc.bFull && m.groupRowsFull(sas, int(uc.lo)+db, int(uc.hi)+db)) {
+		return uc.sum
+	}
+	cols := int32(e.Arch.Cols)
+	var sum int64
+	bFull := true
+	for _, sa := range sas {
+		u, f := m.undSensed(sa, ops, db, cols)
+		sum += u
+		bFull = bFull && f
+	}
+	lo, hi := ops[0].rb, ops[0].rb
+	for _, o := range ops {
+		lo, hi = min(lo, o.rb), max(hi, o.rb)
+	}
+	*uc = undGroupCache{kver: m.kver, k: int32(len(ops)), base: base, n: int32(len(sas)), db: int32(db), lo: lo, hi: hi, bFull: bFull, sum: sum}
+	return sum
+}
+
+// undGroupCache is undGroup's memo (one per head pc).
+type undGroupCache struct {
+	kver           uint64
+	k, base, n, db int32
+	lo, hi         uint16 // the rowb rows read, relative to db
+	bFull          bool
+	sum            int64
+}
+
+// groupRowsFull reports whether rows [lo, hi] have every column in use on
+// every sub-array of sas.
+func (m *Machine) groupRowsFull(sas []*subarray, lo, hi int) bool {
+	if lo < 0 || hi >= maxRows {
+		return false
+	}
+	for _, sa := range sas {
+		if !rangeFull(&sa.narrow, lo, hi) {
+			return false
+		}
+	}
+	return true
+}
+
 // gbmacBits is the bit work of any run: member by member, each member's
 // accumulators in a local copy, charged per instruction.
 func (m *Machine) gbmacBits(sas []*subarray, base int32, pc int, ops []gbOp, delta int) {
@@ -394,12 +466,15 @@ func (m *Machine) gbmacBits(sas []*subarray, base int32, pc int, ops []gbOp, del
 	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
 	words := e.words
 	accLo, accHi := m.accLo, m.accHi
+	cols := int32(e.Arch.Cols)
 	for j, sa := range sas {
 		accs := sa.acc // in registers / the stack, not through sa
 		rowBits := sa.bits
 		qBits := rowBits[delta:]
 		for i, o := range ops {
 			m.chargeSA(sa, base+int32(j), e.src[pc+i]+1, saUnits{latS, latC, latA})
+			u, _ := m.undSensed(sa, ops[i:i+1], delta/words, cols)
+			m.stats.Undriven[e.src[pc+i]+1][undSense] += u
 			p, q := rowBits[o.oa:int(o.oa)+words], qBits[o.ob:int(o.ob)+words]
 			var cnt int
 			for w := range p {

@@ -65,6 +65,7 @@ func (m *Machine) gwrp(pc int, steps int64, x *[8]int32, d int64) (int64, int64,
 	o := int(row) * words
 	end := d + e.cost.lat[target.OpRowWrite] + e.cost.lat[target.OpRowBroadcast]
 	src := e.src[pc] + 1
+	und := &m.stats.Undriven[src]
 	for j := range n {
 		sa := m.sas[base+j]
 		sa.occupy(d, end)
@@ -75,7 +76,11 @@ func (m *Machine) gwrp(pc int, steps int64, x *[8]int32, d int64) (int64, int64,
 			m.flt.written(sa.bits[o:o+words], base+j, int(row))
 		}
 		sa.defined[row>>6] |= 1 << (uint(row) & 63)
-		sa.rowK[row] = m.pext[x[4]]
+		u := m.writeRow(sa, row, x[4])
+		und[undWrite] += u
+		if j > 0 { // the broadcast reaches the others with the driven columns
+			und[undBroadcast] += u
+		}
 		sa.arrayFree = end
 	}
 	return d, end, nil
@@ -135,7 +140,9 @@ func (m *Machine) bmacs(pc int, steps int64, base, n int, x *[8]int32, d int64, 
 	lastEnd := int64(0)
 	src := m.exe.src[pc] + 1
 	oa, ob := int(ra)*words, int(rb)*words
+	cols, und := int32(m.exe.Arch.Cols), &m.stats.Undriven[src]
 	for j, sa := range sas {
+		und[undSense] += int64(cols - min(sa.rowK[ra], sa.rowK[rb])) // columns not sensed (columns.go)
 		if charge {
 			m.chargeSA(sa, int32(base+j), src, saUnits{latS, latC, latA})
 		}

@@ -82,8 +82,13 @@ type Machine struct {
 	gbCache  []*gbCache   // timing memo by gbmac run head (gbmacrun.go), nil until used
 	gbDec    []*gbDecoded // decoded gbmac runs by head pc (gbmacrun.go), nil until used
 	stats    *RunStats
-	ran      bool
-	frames   int // frames of the next run (frames.go)
+	// row extents (columns.go): kver changes whenever one does; undC
+	// memoises the undriven columns of bmac runs by first pc
+	kver   uint64
+	undC   []undCache
+	undG   []undGroupCache
+	ran    bool
+	frames int // frames of the next run (frames.go)
 	// the off-chip memory (dram.go): nil when the target has none;
 	// dramFree is when its channel is free (shared by every controller)
 	dram     *dramMem
@@ -116,7 +121,12 @@ type subarray struct {
 
 	shared bool     // bits aliases the Executable's weight image
 	spare  []uint64 // owned buffer kept across Reset for reuse
-	rowK   []int32  // columns in use of each row: the patch extent that wrote it, cols for weight rows
+	// rowK: columns in use of each row: the patch extent that wrote it,
+	// cols for weight rows and rows not written in the run (columns.go);
+	// an array, so the hot loops index it without a bounds check (& (maxRows-1))
+	rowK [maxRows]int32
+	// narrow: the rows whose extent is below cols (a bitmap of rowK < cols)
+	narrow [maxRows / 64]uint64
 
 	// accounting (resources.go): busy time (union of unit intervals) and
 	// the running charge of source chSrc (RunStats index) of register-
@@ -225,6 +235,7 @@ func (m *Machine) Reset() {
 	for _, s := range m.touched {
 		m.sas[s].reset(m.exe, s, m.weightImage(s))
 	}
+	m.kver++ // the extents are back to cols: every undCache entry is stale
 	m.tm = timing{}
 	if m.dram != nil {
 		m.dram.reset()
@@ -259,7 +270,7 @@ func (m *Machine) touch(s int) *subarray {
 		return sa
 	}
 	e := m.exe
-	sa := &subarray{rowK: make([]int32, e.Arch.Rows)}
+	sa := &subarray{}
 	sa.reset(e, s, m.weightImage(s))
 	m.sas[s] = sa
 	m.touched = append(m.touched, s)
@@ -283,7 +294,8 @@ func (sa *subarray) reset(e *Executable, s int, img []uint64) {
 	sa.count = 0
 	sa.acc = [maxAccs]int64{}
 	sa.pendPC = [maxAccs]int32{}
-	for i := range sa.rowK {
+	sa.narrow = [maxRows / 64]uint64{}
+	for i := range sa.rowK[:e.Arch.Rows] {
 		sa.rowK[i] = int32(e.Arch.Cols)
 	}
 	sa.lastAndPC = 0

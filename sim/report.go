@@ -58,6 +58,10 @@ import (
 //   - DRAM (ISA v1.6, dram.go): dram_read/dram_write per bit moved (codes
 //     at their type's width); Phase.DRAMNS is the time the channel was busy
 //     (latency + bits at the bandwidth, per transfer), DRAMBits the bits.
+//   - Area: the chip's (target.AreaBreakdown) and the area this program
+//     uses (AreaUsed, area.go): the sub-arrays touched, the streams'
+//     controllers and DPUs, its constants and the activation buffer it
+//     used at the real width of its codes.
 //   - Not costed: the host writing inputs into ABUF and reading outputs, and
 //     a compiled model's host ops (they run on the host, pimrt).
 //   - Utilization: sub-arrays touched / sub-arrays of the target, and their
@@ -145,6 +149,12 @@ type Report struct {
 
 	Area         []AreaItem `json:"area"`
 	AreaTotalUM2 float64    `json:"area_total_um2"`
+	// AreaUsed is the area this program uses, by component in Area's
+	// order (area.go): the sub-arrays it touched, its controllers and
+	// DPUs, and the buffers it filled at the real width of its codes.
+	AreaUsed       []AreaItem `json:"area_used"`
+	AreaUsedUM2    float64    `json:"area_used_um2"`
+	BufferBitsUsed int64      `json:"buffer_bits_used"`
 
 	// Sources are per-inference (mean) costs by source (layer / ONNX node),
 	// in source-index order; "(unattributed)" last if any instruction has no
@@ -260,7 +270,7 @@ type SourceReport struct {
 
 // staticOps adds the operation counts fixed by instruction in (executed n
 // times) to ops, indexed by target.OpKind.
-func staticOps(in *isa.Instr, n int64, ops *[numKinds]int64) {
+func staticOps(in *isa.Instr, n int64, ops *[numCounts]int64) {
 	ops[target.OpIssue] += n
 	switch in.Op {
 	case isa.OpLd, isa.OpLdc:
@@ -302,8 +312,10 @@ func staticOps(in *isa.Instr, n int64, ops *[numKinds]int64) {
 }
 
 // energyOf converts operation counts into the component split (no leakage).
-func (c *costTable) energyOf(ops *[numKinds]int64) Energy {
-	pj := func(k target.OpKind) float64 { return float64(ops[k]) * c.fj[k] / 1000 }
+func (c *costTable) energyOf(ops *[numCounts]int64) Energy {
+	// a row operation's energy less that of the columns it did not drive
+	// (columns.go; none without column gating)
+	pj := func(k target.OpKind) float64 { return (float64(ops[k]) - c.undriven(ops, k)) * c.fj[k] / 1000 }
 	en := Energy{
 		Sense:       pj(target.OpAndSense) + pj(target.OpRowRead),
 		Write:       pj(target.OpRowWrite),
@@ -345,9 +357,9 @@ func (en *Energy) add(o Energy) {
 	en.LeakageBy.add(o.LeakageBy, 1)
 }
 
-func opsMap(ops *[numKinds]int64) map[string]int64 {
+func opsMap(ops *[numCounts]int64) map[string]int64 {
 	m := map[string]int64{}
-	for k, n := range ops {
+	for k, n := range ops[:numKinds] {
 		if n != 0 {
 			m[target.OpKind(k).String()] = n
 		}
@@ -356,8 +368,8 @@ func opsMap(ops *[numKinds]int64) map[string]int64 {
 }
 
 // imageOps returns the operation counts of one run per source (index src+1).
-func (e *Executable) imageOps(st *RunStats) [][numKinds]int64 {
-	bySrc := make([][numKinds]int64, len(e.Prog.Sources)+1)
+func (e *Executable) imageOps(st *RunStats) [][numCounts]int64 {
+	bySrc := make([][numCounts]int64, len(e.Prog.Sources)+1)
 	for pc, ps := range st.PC {
 		if ps.Count == 0 {
 			continue
@@ -369,15 +381,18 @@ func (e *Executable) imageOps(st *RunStats) [][numKinds]int64 {
 		for k := range numKinds {
 			bySrc[s][k] += st.Dyn[s][k]
 		}
+		for k := range numUnd {
+			bySrc[s][numKinds+k] += st.Undriven[s][k]
+		}
 	}
 	return bySrc
 }
 
 // phaseOf builds the Phase of one inference from its operation counts.
-func (e *Executable) phaseOf(st *RunStats, bySrc [][numKinds]int64) Phase {
-	var ops [numKinds]int64
+func (e *Executable) phaseOf(st *RunStats, bySrc [][numCounts]int64) Phase {
+	var ops [numCounts]int64
 	for s := range bySrc {
-		for k := range numKinds {
+		for k := range numCounts {
 			ops[k] += bySrc[s][k]
 		}
 	}
@@ -427,7 +442,7 @@ func (ph Phase) share(n int) Phase {
 
 // loadPhase is the one-time weight programming phase.
 func (e *Executable) loadPhase() Phase {
-	var ops [numKinds]int64
+	var ops [numCounts]int64
 	ops[target.OpRowWrite] = int64(len(e.Prog.Weights))
 	lat := e.loadMaxRows * e.cost.lat[target.OpRowWrite]
 	ns := float64(lat) / 1000
@@ -453,7 +468,7 @@ type Summary struct {
 	e        *Executable
 	perImage []Phase
 	have     []bool
-	srcOps   [][numKinds]int64
+	srcOps   [][numCounts]int64 // operation and undriven-column counts (columns.go)
 	srcInstr []int64
 	srcTime  []int64
 	srcMACs  []int64
@@ -462,6 +477,7 @@ type Summary struct {
 	cycles   int64
 	latPS    int64
 	saPS     int64 // sub-arrays powered x latency, summed over the runs (leakage)
+	bufBits  int64 // the most activation-buffer bits a run used (area.go)
 	steps    int64
 	bmacs    int64
 	used     int
@@ -494,7 +510,7 @@ func (e *Executable) NewSummary(n int) *Summary {
 	ns := len(e.Prog.Sources) + 1
 	return &Summary{
 		e: e, perImage: make([]Phase, n), have: make([]bool, n),
-		srcOps: make([][numKinds]int64, ns), srcInstr: make([]int64, ns), srcTime: make([]int64, ns), srcMACs: make([]int64, ns),
+		srcOps: make([][numCounts]int64, ns), srcInstr: make([]int64, ns), srcTime: make([]int64, ns), srcMACs: make([]int64, ns),
 		pcCount: make([]int64, len(e.code)), pcTime: make([]int64, len(e.code)),
 		srcCost: make([]int64, ns), srcBusy: make([]Resource, ns), srcBusyWork: make([]int64, ns), srcCrit: make([]int64, ns),
 		sharedWork: make([]int64, e.shared.total),
@@ -527,9 +543,10 @@ func (s *Summary) Add(i int, st *RunStats) {
 	s.cycles += int64(ph.Cycles)
 	s.latPS += st.LatencyPS
 	s.saPS += int64(e.poweredSubarrays(st.SubarraysUsed)) * st.LatencyPS
+	s.bufBits = max(s.bufBits, e.bufferBits(st))
 	s.steps += st.Steps
 	for src := range bySrc {
-		for k := range numKinds {
+		for k := range numCounts {
 			s.srcOps[src][k] += bySrc[src][k]
 		}
 	}
@@ -579,7 +596,7 @@ func (s *Summary) Merge(o *Summary) {
 		}
 	}
 	for src := range s.srcOps {
-		for k := range numKinds {
+		for k := range numCounts {
 			s.srcOps[src][k] += o.srcOps[src][k]
 		}
 		s.srcInstr[src] += o.srcInstr[src]
@@ -596,6 +613,7 @@ func (s *Summary) Merge(o *Summary) {
 	s.cycles += o.cycles
 	s.latPS += o.latPS
 	s.saPS += o.saPS
+	s.bufBits = max(s.bufBits, o.bufBits)
 	s.steps += o.steps
 	s.bmacs += o.bmacs
 	s.used = max(s.used, o.used)
@@ -650,11 +668,16 @@ func (s *Summary) Report() *Report {
 		rep.Area = append(rep.Area, AreaItem{it.Name, it.UM2, it.Formula})
 		rep.AreaTotalUM2 += it.UM2
 	}
+	rep.BufferBitsUsed = s.bufBits
+	rep.AreaUsed = e.usedArea(s.used, s.bufBits)
+	for _, it := range rep.AreaUsed {
+		rep.AreaUsedUM2 += it.UM2
+	}
 	c := &e.cost
-	var batchOps [numKinds]int64
+	var batchOps [numCounts]int64
 	var macs int64
 	for src := range s.srcOps {
-		for k := range numKinds {
+		for k := range numCounts {
 			batchOps[k] += s.srcOps[src][k]
 		}
 		macs += s.srcMACs[src]

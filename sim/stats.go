@@ -23,6 +23,12 @@ type RunStats struct {
 	// Dyn[src+1][kind] counts run-time-sized operations (words, lanes) per
 	// source; index 0 is unattributed.
 	Dyn [][numKinds]int64
+	// Undriven[src+1][kind] counts the columns row operations did not
+	// drive, by kind (columns.go), per source.
+	Undriven [][numUnd]int64
+	// BufWords[src+1] counts the ABUF words the run left written by each
+	// source (area.go); nil when the writers are not tracked.
+	BufWords []int64 `json:",omitempty"`
 	// MACs[src+1]: multiply-accumulate equivalents (see Report).
 	MACs []int64
 	// SubarraysUsed is the number of sub-arrays the inference touched.
@@ -71,12 +77,13 @@ type PCStat struct {
 func newRunStats(e *Executable) *RunStats {
 	ns := len(e.Prog.Sources) + 1
 	return &RunStats{
-		PC:   make([]PCStat, len(e.code)),
-		Dyn:  make([][numKinds]int64, ns),
-		MACs: make([]int64, ns),
-		Work: make([]int64, ns*e.shared.total),
-		Deps: make([]uint64, depsBits(ns)),
-		Ran:  make([]uint64, (ns+63)/64),
+		PC:       make([]PCStat, len(e.code)),
+		Dyn:      make([][numKinds]int64, ns),
+		Undriven: make([][numUnd]int64, ns),
+		MACs:     make([]int64, ns),
+		Work:     make([]int64, ns*e.shared.total),
+		Deps:     make([]uint64, depsBits(ns)),
+		Ran:      make([]uint64, (ns+63)/64),
 	}
 }
 
@@ -96,13 +103,14 @@ func CombineRuns(runs []*RunStats) *RunStats {
 		return runs[0]
 	}
 	c := &RunStats{
-		Frames: runs[0].Frames,
-		PC:     make([]PCStat, len(runs[0].PC)),
-		Dyn:    make([][numKinds]int64, len(runs[0].Dyn)),
-		MACs:   make([]int64, len(runs[0].MACs)),
-		Work:   make([]int64, len(runs[0].Work)),
-		Deps:   make([]uint64, len(runs[0].Deps)),
-		Ran:    make([]uint64, len(runs[0].Ran)),
+		Frames:   runs[0].Frames,
+		PC:       make([]PCStat, len(runs[0].PC)),
+		Dyn:      make([][numKinds]int64, len(runs[0].Dyn)),
+		Undriven: make([][numUnd]int64, len(runs[0].Dyn)),
+		MACs:     make([]int64, len(runs[0].MACs)),
+		Work:     make([]int64, len(runs[0].Work)),
+		Deps:     make([]uint64, len(runs[0].Deps)),
+		Ran:      make([]uint64, len(runs[0].Ran)),
 	}
 	combineCharges(c, runs)
 	for _, r := range runs {
@@ -119,9 +127,17 @@ func CombineRuns(runs []*RunStats) *RunStats {
 			for k := range numKinds {
 				c.Dyn[s][k] += r.Dyn[s][k]
 			}
+			for k := range numUnd {
+				c.Undriven[s][k] += r.Undriven[s][k]
+			}
 			c.MACs[s] += r.MACs[s]
 		}
 		c.SubarraysUsed = max(c.SubarraysUsed, r.SubarraysUsed)
+		// the segments run one after the other from the post-load state:
+		// the buffer must hold the largest footprint (area.go)
+		if r.BufWords != nil && (c.BufWords == nil || bufTotal(r.BufWords) > bufTotal(c.BufWords)) {
+			c.BufWords = r.BufWords
+		}
 	}
 	return c
 }

@@ -130,13 +130,17 @@ func (r *Report) WriteTable(w io.Writer) error {
 		tw.Flush()
 	}
 
-	b.WriteString("\narea\n")
+	b.WriteString("\narea (chip; used: what this program uses of it, buffers at the width of its codes)\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	for _, a := range r.Area {
-		fmt.Fprintf(tw, "  %s\t%.4g mm2\t%5.1f%%\t  %s\n", a.Name, a.UM2/1e6, pct(a.UM2, r.AreaTotalUM2), a.Formula)
+	for i, a := range r.Area {
+		used := ""
+		if i < len(r.AreaUsed) {
+			used = fmt.Sprintf("%.4g mm2 used", r.AreaUsed[i].UM2/1e6)
+		}
+		fmt.Fprintf(tw, "  %s\t%.4g mm2\t%5.1f%%\t%s\t  %s\n", a.Name, a.UM2/1e6, pct(a.UM2, r.AreaTotalUM2), used, a.Formula)
 	}
-	fmt.Fprintf(tw, "  total\t%.4g mm2\t\t\n", r.AreaTotalUM2/1e6)
 	tw.Flush()
+	fmt.Fprintf(&b, "  %s\n", r.AreaLine())
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -72,6 +72,7 @@ func (t *Target) CostFingerprint() [32]byte {
 		fmt.Fprintf(&b, "leak.%s=%s mW\n", it.Name, f(it.MW))
 	}
 	fmt.Fprintf(&b, "leak.subarray_power_gating=%d\n", t.Leakage.PowerGating.Value)
+	fmt.Fprintf(&b, "op.column_gating=%d\n", t.Ops.ColumnGating.Value)
 	return sha256.Sum256([]byte(b.String()))
 }
 

@@ -422,6 +422,9 @@ func (t *Target) validate() []string {
 			bad("%s: %v %s must be >= 0", p, q.Value, q.Unit)
 		}
 	})
+	if g := t.Ops.ColumnGating.Value; g != 0 && g != 1 {
+		bad("ops.column_gating: %d must be 0 (off) or 1 (on)", g)
+	}
 	if g := t.Leakage.PowerGating.Value; g != 0 && g != 1 {
 		bad("leakage.subarray_power_gating: %d must be 0 (off) or 1 (on)", g)
 	}

@@ -95,6 +95,9 @@ type Ops struct {
 	RowBroadcast *Op `json:"row_broadcast,omitempty" yaml:"row_broadcast,omitempty"` // a gwrp's row to every sub-array of its group
 	Link         *Op `json:"link,omitempty" yaml:"link,omitempty"`                   // a controller reaching another bank (per hop)
 	Sync         *Op `json:"sync,omitempty" yaml:"sync,omitempty"`                   // a token reaching the other controllers
+	// ColumnGating (issue 12): 1 charges row writes and senses for the
+	// columns they drive (docs/ISA.md §4), 0 for every column of the row.
+	ColumnGating Count `json:"column_gating" yaml:"column_gating"`
 }
 
 // IssueOp is the controller's per-instruction cost (latency = 1 cycle).
@@ -300,6 +303,10 @@ func (t *Target) GroupSubarrays() int64 {
 	return min(t.Parallel.GroupSubarrays.Value, g.MatsPerBank.Value*g.SubarraysPerMat.Value)
 }
 
+// ColumnGating reports whether row writes and senses are charged for the
+// columns they drive only (ops.column_gating = 1).
+func (t *Target) ColumnGating() bool { return t.Ops.ColumnGating.Value != 0 }
+
 // PowerGating reports whether sub-arrays a run does not touch are
 // power-gated (leakage.subarray_power_gating = 1).
 func (t *Target) PowerGating() bool { return t.Leakage.PowerGating.Value != 0 }
@@ -338,6 +345,12 @@ func (t *Target) AreaBreakdown() []AreaItem {
 		{"buffers (SRAM)", sramBits * a(t.Area.SRAMBit), fmt.Sprintf("%.0f bits x %g um2", sramBits, a(t.Area.SRAMBit))},
 		{"controller", float64(nc) * a(t.Area.Controller), ctrlFormula},
 	}
+}
+
+// SRAMBitUM2 is the area of one SRAM bit (area.sram_bit) in um2.
+func (t *Target) SRAMBitUM2() float64 {
+	a, _ := areaUM2(t.Area.SRAMBit, t.Technology.Value)
+	return a
 }
 
 // TotalAreaUM2 is the sum of AreaBreakdown.

@@ -276,6 +276,7 @@ func writeDemoTable(w io.Writer, test *data.Dataset, full int, fl *evaluate.Resu
 		return fmt.Sprintf("%d of %d", c.m.Simulated.Report.SubarraysUsed, c.m.Simulated.Report.SubarraysTotal)
 	})
 	row("chip area", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g mm2", c.m.Simulated.Report.AreaTotalUM2/1e6) })
+	row("area used", "-", func(c *demoColumn) string { return fmt.Sprintf("%.4g mm2", c.m.Simulated.Report.AreaUsedUM2/1e6) })
 	row("weight storage (conv/fc)", fmtBits(floatBits), func(c *demoColumn) string { return fmtBits(c.comp.WeightBits()) })
 	row("weight rows programmed", "-", func(c *demoColumn) string { return fmt.Sprintf("%d", c.comp.WeightRows) })
 	row("wall time", fmtWall(fl.Wall), func(c *demoColumn) string { return fmtWall(c.took) })

@@ -23,7 +23,7 @@ func TestDemo(t *testing.T) {
 		t.Log(out)
 	}
 	for _, want := range []string{
-		"float", "W8A8", "W4A4", "ADMM W4A4", "latency / image", "energy / image", "TOPS/W", "sub-arrays used", "chip area", "weight storage",
+		"float", "W8A8", "W4A4", "ADMM W4A4", "latency / image", "energy / image", "TOPS/W", "sub-arrays used", "chip area", "area used", "weight storage",
 		"equal the quantized reference interpreter's on all 20 images",
 		"pimc train lenet5 -dataset mnist",
 		"pimc eval " + filepath.Join(dir, "lenet5.onnx") + " -dataset mnist -limit 20",

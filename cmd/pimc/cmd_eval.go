@@ -172,6 +172,7 @@ func writeHardware(w io.Writer, rep *sim.Report) {
 	p := rep.PerInference
 	fmt.Fprintf(w, "per image (simulated, mean of %d): latency %s, energy %s, power %.4g mW, %s FPS, %.4g GOPS, %.4g TOPS/W, %d of %d sub-arrays, device bound %s\n",
 		rep.Images, sim.FormatNS(p.LatencyNS), sim.FormatPJ(p.Energy.Total), p.AvgPowerMW, sim.FormatFPS(rep.FPS), rep.GOPS, rep.TOPSPerW, rep.SubarraysUsed, rep.SubarraysTotal, sim.FormatNS(p.DeviceBoundNS))
+	fmt.Fprintf(w, "area: %s\n", rep.AreaLine())
 }
 
 func fmtWall(d time.Duration) string {

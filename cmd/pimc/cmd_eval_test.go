@@ -83,7 +83,7 @@ func TestEvalProgram(t *testing.T) {
 			t.Fatalf("-j %s: %d/%d correct:\n%s", j, c, n, out)
 		}
 		// The layers keep-ends and out-bits kept at other widths, named.
-		for _, want := range []string{"per image (simulated, mean of 40): latency", "sub-arrays, device bound ", "TOPS/W", "of 1024 sub-arrays", "wall time:",
+		for _, want := range []string{"per image (simulated, mean of 40): latency", "sub-arrays, device bound ", "TOPS/W", "of 1024 sub-arrays", "mm2 used", "wall time:",
 			"layer widths: W4 A4 (3 layers); other: conv1 W8 A8, fc3 W8 A16"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("-j %s: output lacks %q:\n%s", j, want, out)

@@ -32,7 +32,7 @@ func TestSimCLI(t *testing.T) {
 	if testing.Verbose() {
 		t.Log(out)
 	}
-	for _, want := range []string{"latency", "33 ns", "fc", "Gemm_0", "area", "row writes"} {
+	for _, want := range []string{"latency", "33 ns", "fc", "Gemm_0", "area", "mm2 used", "static power", "row writes"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
