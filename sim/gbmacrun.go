@@ -364,10 +364,13 @@ func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc int, ops []gb
 		qBits := rowBits[delta:] // rowb rows are relative to delta
 		var cnt int
 		if words == 4 {
-			for _, o := range ops {
-				p := (*[4]uint64)(rowBits[o.oa:])
-				q := (*[4]uint64)(qBits[o.ob:])
-				cnt = bits.OnesCount64(p[0]&q[0]) + bits.OnesCount64(p[1]&q[1]) + bits.OnesCount64(p[2]&q[2]) + bits.OnesCount64(p[3]&q[3])
+			if cap(m.andCnt) < len(ops) {
+				m.andCnt = make([]int32, len(ops))
+			}
+			cnts := m.andCnt[:len(ops)]
+			andCounts4(rowBits, qBits, ops, cnts)
+			for i, o := range ops {
+				cnt = int(cnts[i])
 				neg := int64(o.neg)
 				a = min(max(a+((int64(cnt)<<o.shift^neg)-neg), accLo), accHi)
 			}

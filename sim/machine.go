@@ -49,6 +49,7 @@ type Machine struct {
 
 	// saturation bounds
 	accLo, accHi   int64
+	andCnt         []int32 // gbmacBitsUniform's popcounts of one member (andcount.go)
 	wordLo, wordHi int64
 
 	tm     timing
