@@ -24,8 +24,8 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	var pf pipelineFlags
 	pf.register(fs, "")
 	out := fs.String("o", "", "write the program to this .pimb file (required; - for stdout)")
-	wbits := fs.Int("wbits", 8, "weight bits (1..8) for the default pipeline")
-	abits := fs.Int("abits", 8, "activation bits (1..8) for the default pipeline")
+	wbits := fs.Int("wbits", 8, "weight bits (1..8) for the default pipeline; 1: binary {-1,+1} on one plane (W1); the first and last matrix layers stay 8-bit (keep-ends), which the summary states per layer")
+	abits := fs.Int("abits", 8, "activation bits (1..8) for the default pipeline (keep-ends: the first and last matrix layers produce 8-bit activations; outputs read only by the host, such as logits, 16-bit)")
 	calib := fs.String("calib", "random:8", "calibration inputs: random:N, mnist, fashion-mnist or a folder of .pb/.npy/.npz")
 	tflag := fs.String("target", "", "hardware description file or preset (default "+target.DefaultPreset+")")
 	asm := fs.String("S", "", "also write the assembly to this .pasm file (- for stdout)")
