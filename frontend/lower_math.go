@@ -221,7 +221,8 @@ func lowerClip(c *nodeCtx) error {
 	return err
 }
 
-// lowerSoftmax: from opset 13 Softmax works along one axis (default -1).
+// lowerSoftmax (Softmax, LogSoftmax, Hardmax): from opset 13 the op works
+// along one axis (default -1).
 // Before, it coerced the input to 2-D at axis (default 1) and normalized
 // over everything from axis on; unless axis is the last one that is lowered
 // to reshape -> softmax(axis 1) -> reshape.

@@ -18,7 +18,7 @@ func addMiscLowerers(m map[string]lowerFunc) {
 	m["Trilu"] = lowerTrilu
 	m["CumSum"] = lowerCumSum
 	m["GatherElements"] = lowerGatherElements
-	m["Hardmax"] = lowerHardmax
+	m["Hardmax"] = lowerSoftmax(ir.OpHardmax) // the same axis rules as Softmax (both change at opset 13)
 	m["TopK"] = lowerTopK
 	m["Range"] = lowerRange
 	m["EyeLike"] = lowerEyeLike
@@ -117,45 +117,6 @@ func lowerGatherElements(c *nodeCtx) error {
 		return err
 	}
 	_, err = c.emit1(ir.OpGatherElements, ins, ir.Attrs{"axis": ir.IntAttr(int64(axis))})
-	return err
-}
-
-// lowerHardmax: like Softmax, one axis from opset 13 (default -1), before
-// it the input coerced to 2-D at axis (default 1).
-func lowerHardmax(c *nodeCtx) error {
-	if err := c.arity(1, 1, 1, 1); err != nil {
-		return err
-	}
-	x, err := c.input(0)
-	if err != nil {
-		return err
-	}
-	r := len(x.Type.Shape)
-	def := int64(-1)
-	if c.opset < 13 {
-		def = 1
-	}
-	axis64, err := c.attrInt("axis", def)
-	if err != nil {
-		return err
-	}
-	axis, err := normAxis(int(axis64), r, "attribute \"axis\"")
-	if err != nil {
-		return err
-	}
-	if c.opset >= 13 || axis == r-1 {
-		_, err = c.emit1(ir.OpHardmax, []*ir.Value{x}, ir.Attrs{"axis": ir.IntAttr(int64(axis))})
-		return err
-	}
-	flat := []int{tensor.NumElems(x.Type.Shape[:axis]), tensor.NumElems(x.Type.Shape[axis:])}
-	v, err := c.emitTemp(ir.OpReshape, []*ir.Value{x}, ir.Attrs{"shape": ir.IntsFromInts(flat)})
-	if err != nil {
-		return err
-	}
-	if v, err = c.emitTemp(ir.OpHardmax, []*ir.Value{v}, ir.Attrs{"axis": ir.IntAttr(1)}); err != nil {
-		return err
-	}
-	_, err = c.emit1(ir.OpReshape, []*ir.Value{v}, ir.Attrs{"shape": ir.IntsFromInts(x.Type.Shape)})
 	return err
 }
 
