@@ -23,7 +23,7 @@ func init() {
 		"Dropout": lowerDropout,
 		"Flatten": lowerFlatten, "Reshape": lowerReshape, "Transpose": lowerTranspose,
 		"Concat": lowerConcat, "Pad": lowerPad, "Squeeze": lowerSqueeze, "Unsqueeze": lowerUnsqueeze,
-		"Shape": lowerShape, "Gather": lowerGather, "ConstantOfShape": lowerConstantOfShape,
+		"Shape": lowerShape, "Gather": lowerGather(ir.OpGather), "ConstantOfShape": lowerConstantOfShape,
 		"Sum": variadicOp(ir.OpSum), "Max": variadicOp(ir.OpMax), "Min": variadicOp(ir.OpMin),
 		"Split": lowerSplit, "Constant": lowerConstant, "Cast": lowerCast,
 		"Slice": lowerSlice, // constants only

@@ -89,11 +89,7 @@ func lowerLayerNorm(c *nodeCtx) error {
 	if bias != nil {
 		ins = append(ins, bias)
 	}
-	axis64, err := c.attrInt("axis", -1)
-	if err != nil {
-		return err
-	}
-	axis, err := normAxis(int(axis64), len(x.Type.Shape), "attribute \"axis\"")
+	axis, err := c.axisAttr(-1, len(x.Type.Shape))
 	if err != nil {
 		return err
 	}

@@ -240,11 +240,7 @@ func lowerSoftmax(op ir.Op) lowerFunc {
 		if c.opset < 13 {
 			def = 1
 		}
-		axis64, err := c.attrInt("axis", def)
-		if err != nil {
-			return err
-		}
-		axis, err := normAxis(int(axis64), r, "attribute \"axis\"")
+		axis, err := c.axisAttr(def, r)
 		if err != nil {
 			return err
 		}

@@ -17,7 +17,7 @@ func addMiscLowerers(m map[string]lowerFunc) {
 	m["Mod"] = lowerMod
 	m["Trilu"] = lowerTrilu
 	m["CumSum"] = lowerCumSum
-	m["GatherElements"] = lowerGatherElements
+	m["GatherElements"] = lowerGather(ir.OpGatherElements)
 	m["Hardmax"] = lowerSoftmax(ir.OpHardmax) // the same axis rules as Softmax (both change at opset 13)
 	m["TopK"] = lowerTopK
 	m["Range"] = lowerRange
@@ -100,26 +100,6 @@ func lowerCumSum(c *nodeCtx) error {
 	return err
 }
 
-func lowerGatherElements(c *nodeCtx) error {
-	if err := c.arity(2, 2, 1, 1); err != nil {
-		return err
-	}
-	ins, err := c.inputs()
-	if err != nil {
-		return err
-	}
-	axis64, err := c.attrInt("axis", 0)
-	if err != nil {
-		return err
-	}
-	axis, err := normAxis(int(axis64), len(ins[0].Type.Shape), "attribute \"axis\"")
-	if err != nil {
-		return err
-	}
-	_, err = c.emit1(ir.OpGatherElements, ins, ir.Attrs{"axis": ir.IntAttr(int64(axis))})
-	return err
-}
-
 // lowerTopK: k is an attribute before opset 10, then a constant input;
 // sorted=0 leaves the order free, so the sorted order serves it too.
 func lowerTopK(c *nodeCtx) error {
@@ -145,11 +125,7 @@ func lowerTopK(c *nodeCtx) error {
 		}
 		k = t.Int64At(0)
 	}
-	axis64, err := c.attrInt("axis", -1)
-	if err != nil {
-		return err
-	}
-	axis, err := normAxis(int(axis64), len(x.Type.Shape), "attribute \"axis\"")
+	axis, err := c.axisAttr(-1, len(x.Type.Shape))
 	if err != nil {
 		return err
 	}

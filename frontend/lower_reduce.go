@@ -87,11 +87,7 @@ func lowerArg(op ir.Op) lowerFunc {
 		if err != nil {
 			return err
 		}
-		axis64, err := c.attrInt("axis", 0)
-		if err != nil {
-			return err
-		}
-		axis, err := normAxis(int(axis64), len(x.Type.Shape), "attribute \"axis\"")
+		axis, err := c.axisAttr(0, len(x.Type.Shape))
 		if err != nil {
 			return err
 		}

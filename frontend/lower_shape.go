@@ -153,11 +153,7 @@ func lowerConcat(c *nodeCtx) error {
 	if c.opset >= 4 && !c.hasAttr("axis") {
 		return fmt.Errorf("missing required attribute \"axis\"")
 	}
-	axis64, err := c.attrInt("axis", def)
-	if err != nil {
-		return err
-	}
-	axis, err := normAxis(int(axis64), len(ins[0].Type.Shape), "attribute \"axis\"")
+	axis, err := c.axisAttr(def, len(ins[0].Type.Shape))
 	if err != nil {
 		return err
 	}
@@ -331,24 +327,24 @@ func lowerUnsqueeze(c *nodeCtx) error {
 	return err
 }
 
-func lowerGather(c *nodeCtx) error {
-	if err := c.arity(2, 2, 1, 1); err != nil {
+// lowerGather (Gather, GatherElements): data and indices, one axis
+// (default 0) of the data.
+func lowerGather(op ir.Op) lowerFunc {
+	return func(c *nodeCtx) error {
+		if err := c.arity(2, 2, 1, 1); err != nil {
+			return err
+		}
+		ins, err := c.inputs()
+		if err != nil {
+			return err
+		}
+		axis, err := c.axisAttr(0, len(ins[0].Type.Shape))
+		if err != nil {
+			return err
+		}
+		_, err = c.emit1(op, ins, ir.Attrs{"axis": ir.IntAttr(int64(axis))})
 		return err
 	}
-	ins, err := c.inputs()
-	if err != nil {
-		return err
-	}
-	axis64, err := c.attrInt("axis", 0)
-	if err != nil {
-		return err
-	}
-	axis, err := normAxis(int(axis64), len(ins[0].Type.Shape), "attribute \"axis\"")
-	if err != nil {
-		return err
-	}
-	_, err = c.emit1(ir.OpGather, ins, ir.Attrs{"axis": ir.IntAttr(int64(axis))})
-	return err
 }
 
 // lowerSplit: sizes come from the "split" attribute (opset < 13) or an
@@ -363,11 +359,7 @@ func lowerSplit(c *nodeCtx) error {
 	if err != nil {
 		return err
 	}
-	axis64, err := c.attrInt("axis", 0)
-	if err != nil {
-		return err
-	}
-	axis, err := normAxis(int(axis64), len(x.Type.Shape), "attribute \"axis\"")
+	axis, err := c.axisAttr(0, len(x.Type.Shape))
 	if err != nil {
 		return err
 	}

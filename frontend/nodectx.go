@@ -313,6 +313,17 @@ func (c *nodeCtx) attrInt(name string, def int64) (int64, error) {
 	return a.GetI(), nil
 }
 
+// axisAttr is the node's "axis" attribute (def when absent) as an axis of
+// a tensor of rank r: negative values count from the end; out of range is
+// an error naming the attribute.
+func (c *nodeCtx) axisAttr(def int64, r int) (int, error) {
+	a, err := c.attrInt("axis", def)
+	if err != nil {
+		return 0, err
+	}
+	return normAxis(int(a), r, "attribute \"axis\"")
+}
+
 func (c *nodeCtx) attrFloat(name string, def float32) (float32, error) {
 	a, err := c.attrOfType(name, attrFloat)
 	if a == nil || err != nil {
