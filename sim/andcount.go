@@ -2,6 +2,17 @@ package sim
 
 import "math/bits"
 
+// rowsFit4 reports whether every op's 4-word rows lie inside rows of la
+// (oa) and lb (ob) words: andCounts4's precondition.
+func rowsFit4(ops []gbOp, la, lb int) bool {
+	for _, o := range ops {
+		if o.oa < 0 || o.ob < 0 || int(o.oa)+4 > la || int(o.ob)+4 > lb {
+			return false
+		}
+	}
+	return true
+}
+
 // andCounts4Go is andCounts4 in Go: the reference the amd64 kernel is
 // tested against, and the path on other machines.
 func andCounts4Go(a, b []uint64, ops []gbOp, cnt []int32) {

@@ -25,6 +25,9 @@ func TestAndCounts4(t *testing.T) {
 		if n > 1 {
 			ops[0].oa, ops[1].ob = int32(len(a)-4), int32(len(b)-4)
 		}
+		if !rowsFit4(ops, len(a), len(b)) {
+			t.Fatalf("n %d: operands outside the rows", n)
+		}
 		got, want := make([]int32, n), make([]int32, n)
 		andCounts4(a, b, ops, got)
 		andCounts4Go(a, b, ops, want)

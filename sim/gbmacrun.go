@@ -357,17 +357,22 @@ func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc int, ops []gb
 	acc := ops[0].acc
 	src := e.src[pc] + 1
 	m.stats.Undriven[src][undSense] += m.undGroup(pc, sas, base, ops, delta)
+	// Every member's rows are as long, so one check of the run's ranges
+	// serves them all (the kernel reads unchecked).
+	var cnts []int32
+	if n := len(sas[0].bits); words == 4 && rowsFit4(ops, n, n-delta) {
+		if cap(m.andCnt) < len(ops) {
+			m.andCnt = make([]int32, len(ops))
+		}
+		cnts = m.andCnt[:len(ops)]
+	}
 	for j, sa := range sas {
 		m.chargeSA(sa, base+int32(j), src, units)
 		a := sa.acc[acc]
 		rowBits := sa.bits
 		qBits := rowBits[delta:] // rowb rows are relative to delta
 		var cnt int
-		if words == 4 {
-			if cap(m.andCnt) < len(ops) {
-				m.andCnt = make([]int32, len(ops))
-			}
-			cnts := m.andCnt[:len(ops)]
+		if cnts != nil {
 			andCounts4(rowBits, qBits, ops, cnts)
 			for i, o := range ops {
 				cnt = int(cnts[i])
