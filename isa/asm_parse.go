@@ -48,8 +48,11 @@ type asmParser struct {
 	fixups []fixup
 	// stream entries given as labels: index into p.Streams -> label
 	streamFixups []fixup
-	// constant block being filled by .data lines
-	constOpen bool
+	// constant or DRAM block being filled by .data lines: its data, its
+	// directive and name (for messages), declared length and line
+	fill      *[]int32
+	fillDir   string
+	fillName  string
 	constLen  int
 	constLine int
 }
@@ -214,17 +217,54 @@ func (ps *asmParser) quoted(dir, key, s string) (string, bool) {
 }
 
 func (ps *asmParser) finishConst() {
-	if !ps.constOpen {
+	if ps.fill == nil {
 		return
 	}
-	ps.constOpen = false
-	c := &ps.p.Consts[len(ps.p.Consts)-1]
-	if len(c.Data) != ps.constLen {
+	data := *ps.fill
+	ps.fill = nil
+	if len(data) != ps.constLen {
 		l := ps.line
 		ps.line = ps.constLine
-		ps.errorf(".const %s: len=%d but %d values given in .data lines", c.Name, ps.constLen, len(c.Data))
+		ps.errorf("%s %s: len=%d but %d values given in .data lines", ps.fillDir, ps.fillName, ps.constLen, len(data))
 		ps.line = l
 	}
+}
+
+// openFill starts the block whose values the following .data lines give.
+func (ps *asmParser) openFill(dir, name string, data *[]int32, n int) {
+	ps.fill, ps.fillDir, ps.fillName, ps.constLen, ps.constLine = data, dir, name, n, ps.line
+	if n > 0 {
+		*data = make([]int32, 0, n)
+	}
+}
+
+// dram parses `.dram NAME addr=A type=T len=N`, a block of the DRAM's
+// initial contents (v1.6) whose codes the following .data lines give.
+func (ps *asmParser) dram(args []string) {
+	if len(args) != 4 {
+		ps.errorf(".dram: want: .dram <name> addr=<n> type=<u8|i4|...> len=<n>")
+		return
+	}
+	if !identRE.MatchString(args[0]) {
+		ps.errorf(".dram: name %q is not an identifier", args[0])
+		return
+	}
+	m, ok := ps.kv(".dram", args[1:], "addr", "type", "len")
+	if !ok {
+		return
+	}
+	addr, ok1 := ps.uint(".dram", "addr", m["addr"], math.MaxUint32)
+	n, ok2 := ps.uint(".dram", "len", m["len"], 1<<31-1)
+	if !ok1 || !ok2 {
+		return
+	}
+	t, err := ParseIntType(m["type"])
+	if err != nil {
+		ps.errorf(".dram: type: %v", err)
+		return
+	}
+	ps.p.DRAM = append(ps.p.DRAM, DRAMBlock{Name: args[0], Addr: uint32(addr), Type: t})
+	ps.openFill(".dram", args[0], &ps.p.DRAM[len(ps.p.DRAM)-1].Data, int(n))
 }
 
 func (ps *asmParser) directive(code string) {
@@ -350,23 +390,24 @@ func (ps *asmParser) directive(code string) {
 			return
 		}
 		ps.p.Consts = append(ps.p.Consts, ConstBlock{Name: args[0], Addr: uint32(addr)})
-		ps.constOpen, ps.constLen, ps.constLine = true, int(n), ps.line
+		ps.openFill(dir, args[0], &ps.p.Consts[len(ps.p.Consts)-1].Data, int(n))
+	case ".dram":
+		ps.dram(args)
 	case ".data":
-		if !ps.constOpen {
-			ps.errorf(".data outside a .const block")
+		if ps.fill == nil {
+			ps.errorf(".data outside a .const or .dram block")
 			return
 		}
-		c := &ps.p.Consts[len(ps.p.Consts)-1]
 		for _, t := range args {
 			v, ok := ps.int(dir, "value", t, math.MinInt32, math.MaxInt32)
 			if !ok {
 				return
 			}
-			if len(c.Data) >= ps.constLen {
-				ps.errorf(".data: more values than len=%d of .const %s", ps.constLen, c.Name)
+			if len(*ps.fill) >= ps.constLen {
+				ps.errorf(".data: more values than len=%d of %s %s", ps.constLen, ps.fillDir, ps.fillName)
 				return
 			}
-			c.Data = append(c.Data, int32(v))
+			*ps.fill = append(*ps.fill, int32(v))
 		}
 	case ".weights":
 		m, ok := ps.kv(dir, args, "sa", "row", "src", "hex")

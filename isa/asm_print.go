@@ -125,6 +125,18 @@ func PrintAsm(w io.Writer, p *Program) error {
 			b.line()
 		}
 	}
+	for _, blk := range p.DRAM {
+		fmt.Fprintf(b, ".dram %s addr=%d type=%v len=%d", blk.Name, blk.Addr, blk.Type, len(blk.Data))
+		b.line()
+		for i := 0; i < len(blk.Data) && b.err == nil; i += 16 {
+			b.str(".data")
+			for _, v := range blk.Data[i:min(i+16, len(blk.Data))] {
+				b.buf = append(b.buf, ' ')
+				b.buf = strconv.AppendInt(b.buf, int64(v), 10)
+			}
+			b.line()
+		}
+	}
 	// Source comments are the same for every instruction of a layer:
 	// format each once.
 	comments := make([]string, len(p.Sources))

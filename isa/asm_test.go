@@ -25,7 +25,7 @@ func TestParseAsmErrors(t *testing.T) {
 		{"a:\na:\n    halt\n", `t.pasm:2: label "a" defined twice`},
 		{"    halt # @x\n", `source comment "@x"`},
 		{".bogus 1\n", "t.pasm:1: unknown directive .bogus"},
-		{".data 1 2\n", ".data outside a .const block"},
+		{".data 1 2\n", ".data outside a .const or .dram block"},
 		{".const c addr=0 len=3\n.data 1 2\n    halt\n", "t.pasm:1: .const c: len=3 but 2 values given"},
 		{".const c addr=0 len=1\n.data 1 2\n", "more values than len=1"},
 		{".const c addr=0 len=1\n.data 4294967296\n", "want an integer in [-2147483648, 2147483647]"},

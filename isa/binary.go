@@ -50,13 +50,18 @@ const (
 	// SecSrcBits (v1.6, optional) holds Source.WBits and Source.ABits, one
 	// u8 each per source; written only when some source records widths.
 	SecSrcBits SectionKind = 14
+	// SecDRAM (v1.6, optional) holds Program.DRAM, the off-chip memory's
+	// initial contents: u32 count, then per block str name, u32 addr, u8
+	// type, 3 reserved zero bytes, u32 len, and the len codes packed at
+	// the type's width.
+	SecDRAM SectionKind = 15
 )
 
 var sectionNames = map[SectionKind]string{
 	SecCode: "code", SecTarget: "target", SecSources: "sources", SecSrcmap: "srcmap",
 	SecWeights: "weights", SecConsts: "consts", SecPorts: "ports", SecSymbols: "symbols",
 	SecHost: "host", SecSrcMACs: "srcmacs", SecPortSegs: "portsegs", SecTargetDesc: "targetdesc",
-	SecStreams: "streams", SecSrcBits: "srcbits",
+	SecStreams: "streams", SecSrcBits: "srcbits", SecDRAM: "dram",
 }
 
 func (k SectionKind) String() string {
@@ -205,6 +210,21 @@ func EncodeBinary(p *Program) ([]byte, error) {
 		add(SecSrcBits, w.take())
 		minor = 6
 	}
+	if len(p.DRAM) > 0 {
+		w.u32(uint32(len(p.DRAM)))
+		for _, blk := range p.DRAM {
+			if !blk.Type.Valid() {
+				return nil, fmt.Errorf("pimb: dram block %q: type %v is not a code type", blk.Name, blk.Type)
+			}
+			w.str(blk.Name)
+			w.u32(blk.Addr)
+			w.b.Write([]byte{byte(blk.Type), 0, 0, 0})
+			w.u32(uint32(len(blk.Data)))
+			w.b.Write(packCodes(nil, &blk))
+		}
+		add(SecDRAM, w.take())
+		minor = 6
+	}
 	if usesV16(p.Code) {
 		minor = 6
 	}
@@ -292,6 +312,13 @@ func EncodedSize(p *Program) int64 {
 	if recordsWidths(p.Sources) {
 		sections++
 		n += 2 * int64(len(p.Sources))
+	}
+	if len(p.DRAM) > 0 {
+		sections++
+		n += 4
+		for _, blk := range p.DRAM {
+			n += str(blk.Name) + 12 + packedBytes(len(blk.Data), blk.Type.Bits())
+		}
 	}
 	return headerSize + sectionEntry*sections + n
 }
@@ -448,7 +475,7 @@ func DecodeBinary(data []byte) (*Program, error) {
 		}
 		p.Code[i] = in
 	}
-	for _, k := range []SectionKind{SecTarget, SecSources, SecSrcmap, SecWeights, SecConsts, SecPorts, SecSymbols, SecHost, SecSrcMACs, SecPortSegs, SecTargetDesc, SecStreams, SecSrcBits} {
+	for _, k := range []SectionKind{SecTarget, SecSources, SecSrcmap, SecWeights, SecConsts, SecPorts, SecSymbols, SecHost, SecSrcMACs, SecPortSegs, SecTargetDesc, SecStreams, SecSrcBits, SecDRAM} {
 		b, ok := secs[k]
 		if !ok {
 			continue
@@ -600,6 +627,39 @@ func decodeSection(p *Program, r *rbuf) {
 			p.Sources[i].WBits = int(r.b[r.off])
 			p.Sources[i].ABits = int(r.b[r.off+1])
 			r.off += 2
+		}
+	case SecDRAM:
+		n := r.count(16)
+		for i := 0; i < n && r.err == nil; i++ {
+			blk := DRAMBlock{Name: r.str(), Addr: r.u32()}
+			hdr := r.bytes(4)
+			if r.err != nil {
+				return
+			}
+			blk.Type = IntType(hdr[0])
+			if !blk.Type.Valid() {
+				r.fail("block %d (%q): type byte 0x%02x is not a code type (u1..u31, i2..i32)", i, blk.Name, hdr[0])
+				return
+			}
+			if hdr[1] != 0 || hdr[2] != 0 || hdr[3] != 0 {
+				r.fail("block %d (%q): reserved bytes not zero", i, blk.Name)
+				return
+			}
+			m := int(r.u32())
+			if r.err != nil {
+				return
+			}
+			if m == 0 {
+				r.fail("block %d (%q): no codes", i, blk.Name)
+				return
+			}
+			size := packedBytes(m, blk.Type.Bits())
+			if size > int64(r.left()) {
+				r.fail("block %d (%q): truncated: %d codes of %v need %d bytes, %d left", i, blk.Name, m, blk.Type, size, r.left())
+				return
+			}
+			blk.Data = unpackCodes(r.bytes(int(size)), m, blk.Type)
+			p.DRAM = append(p.DRAM, blk)
 		}
 	case SecPortSegs:
 		// Decoded after ports (see the section order in DecodeBinary).

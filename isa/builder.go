@@ -179,6 +179,13 @@ func (b *Builder) AddConst(name string, data []int32) uint32 {
 	return addr
 }
 
+// AddDRAM adds a block of the DRAM's initial contents (Program.DRAM):
+// data, codes of typ, at DRAM word addr. Program sorts the blocks by
+// address; the caller keeps them apart.
+func (b *Builder) AddDRAM(name string, addr uint32, typ IntType, data []int32) {
+	b.p.DRAM = append(b.p.DRAM, DRAMBlock{Name: name, Addr: addr, Type: typ, Data: data})
+}
+
 // AddWeightRow adds one row of the weight-stationary image, attributed to the
 // current source. bits has cols/8 bytes (column c = bit c%8 of byte c/8).
 func (b *Builder) AddWeightRow(subarray, row uint32, bits []byte) {
@@ -247,6 +254,7 @@ func (b *Builder) Program() (*Program, error) {
 		}
 		return int(int64(x.Row) - int64(y.Row))
 	})
+	slices.SortStableFunc(b.p.DRAM, func(x, y DRAMBlock) int { return int(int64(x.Addr) - int64(y.Addr)) })
 	p := b.p
 	b.p = nil
 	return p, nil

@@ -43,6 +43,10 @@ type Program struct {
 	// unused when Frames <= 1.
 	Frames    uint32
 	CountAddr uint32
+	// DRAM is the optional initial contents of the off-chip memory (the
+	// .pimb dram section, format v1.6), sorted by Addr, non-overlapping;
+	// nil: the DRAM is all zeros at load.
+	DRAM []DRAMBlock
 }
 
 // MaxFrames bounds Program.Frames (Validate): a run's frames all live in

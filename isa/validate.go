@@ -110,6 +110,7 @@ func (v *validator) run() {
 	}
 	v.checkWeights()
 	v.checkConsts()
+	v.checkDRAM()
 	v.checkPorts()
 	v.checkSymbols()
 	v.checkStreams()

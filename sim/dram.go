@@ -8,7 +8,8 @@ import (
 // The off-chip memory (ISA v1.6, docs/ISA.md §3.2 and §4): dload and dstore
 // move words between it and the activation buffer.
 //
-// State: the DRAM is all zeros at load. It is held in pages allocated on
+// State: the DRAM holds the program's DRAM image at load (section dram),
+// zeros elsewhere. It is held in pages allocated on
 // first write (a 2 GiB part is 2^29 words; a program touches a few MiB), with
 // the ABUF writer (dataflow.go) of every word beside it, so a word stored and
 // loaded back keeps the source that computed it and the layer graph keeps its
@@ -29,17 +30,35 @@ import (
 // dramPageBits sizes a DRAM page: 2^16 words.
 const dramPageBits = 16
 
-// dramMem is the DRAM's contents, paged.
+// dramMem is the DRAM's contents, paged. The program's DRAM image (its
+// dram section: weights reprogrammed at run time) is shared read-only by
+// every machine of an executable (Executable.dramImg): a page of it is
+// copied only when the program stores into it.
 type dramMem struct {
-	data    [][]int32  // by page, nil: all zero
-	writer  [][]uint16 // by page, ABUF writer of each word (dataflow.go), nil: none
-	touched []int      // pages allocated, for Reset
+	data   [][]int32  // by page, nil: all zero
+	writer [][]uint16 // by page, ABUF writer of each word (dataflow.go), nil: none
+	img    [][]int32  // the image by page (read-only), nil: zero
+	// owned[p]: data[p] is this machine's own copy; touched lists them,
+	// for reset
+	owned   []bool
+	touched []int
 }
 
-// page returns page p, allocating it.
+// newDRAM is the DRAM of pages pages in the post-load state: the image.
+func newDRAM(pages int, img [][]int32) *dramMem {
+	d := &dramMem{data: make([][]int32, pages), writer: make([][]uint16, pages), owned: make([]bool, pages), img: img}
+	copy(d.data, img)
+	return d
+}
+
+// page returns page p for writing, making it this machine's own.
 func (d *dramMem) page(p int, tracked bool) ([]int32, []uint16) {
-	if d.data[p] == nil {
-		d.data[p] = make([]int32, 1<<dramPageBits)
+	if !d.owned[p] {
+		own := make([]int32, 1<<dramPageBits)
+		if p < len(d.img) {
+			copy(own, d.img[p])
+		}
+		d.data[p], d.owned[p] = own, true
 		if tracked {
 			d.writer[p] = make([]uint16, 1<<dramPageBits)
 		}
@@ -48,12 +67,34 @@ func (d *dramMem) page(p int, tracked bool) ([]int32, []uint16) {
 	return d.data[p], d.writer[p]
 }
 
-// reset drops every page: the DRAM is zero again.
+// reset returns the DRAM to its contents at load: the image, zero elsewhere.
 func (d *dramMem) reset() {
 	for _, p := range d.touched {
-		d.data[p], d.writer[p] = nil, nil
+		d.data[p], d.writer[p], d.owned[p] = nil, nil, false
+		if p < len(d.img) {
+			d.data[p] = d.img[p]
+		}
 	}
 	d.touched = d.touched[:0]
+}
+
+// dramImage lays out prog's DRAM image in pages of pages (Validate has
+// checked that every block is inside the DRAM).
+func dramImage(prog *isa.Program) [][]int32 {
+	end := prog.DRAMEnd()
+	if end == 0 {
+		return nil
+	}
+	img := make([][]int32, (end+1<<dramPageBits-1)>>dramPageBits)
+	for _, blk := range prog.DRAM {
+		dramSpan(int64(blk.Addr), int64(len(blk.Data)), func(p, off, i, k int) {
+			if img[p] == nil {
+				img[p] = make([]int32, 1<<dramPageBits)
+			}
+			copy(img[p][off:off+k], blk.Data[i:i+k])
+		})
+	}
+	return img
 }
 
 // dramSpan calls fn for each page-aligned piece of the n words from a:
@@ -99,7 +140,11 @@ func (m *Machine) dramTransfer(pc int, steps int64, st *RunStats, x *[isa.MaxArg
 			if data := m.dram.data[p]; data != nil {
 				copy(out, data[off:off+k])
 				if tracked {
-					copy(m.writer[int(ab)+i:int(ab)+i+k], m.dram.writer[p][off:off+k])
+					if w := m.dram.writer[p]; w != nil {
+						copy(m.writer[int(ab)+i:int(ab)+i+k], w[off:off+k])
+					} else { // the image: no source computed it
+						clear(m.writer[int(ab)+i : int(ab)+i+k])
+					}
 				}
 			} else {
 				clear(out)

@@ -126,3 +126,49 @@ func TestDRAMFaults(t *testing.T) {
 `, 0)
 	wantFault(t, f, 2, "dstore r0, r1, r2, i32", "1048575")
 }
+
+// TestDRAMImage: the program's DRAM image (section dram) is in the DRAM at
+// load, at its words, zero elsewhere; a dstore into it changes this
+// machine's copy only, and Reset brings the image back (every run starts
+// from it), also for a clone running beside it.
+func TestDRAMImage(t *testing.T) {
+	m, _ := runDRAM(t, `.output "y" addr=8 shape=1x4 type=i32 scale=1 zp=0
+.dram img addr=65535 type=i8 len=3
+.data -7 100 3
+    li r1, 65535
+    li r2, 4
+    li r4, 8
+    dload r4, r1, r2, i8    # y = DRAM[65535..65538] = -7 100 3 0: the image, a page boundary inside
+    li r5, 99
+    st r5, [r0+0]
+    li r2, 1
+    li r1, 65536
+    dstore r1, r0, r2, i8   # DRAM[65536] = 99 (clamped to i8)
+    halt
+`)
+	c := m.Clone()
+	if _, err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for run := range 2 {
+		for i, mm := range []*Machine{m, c} {
+			y, err := mm.ReadOutputRaw("y")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := y.Int64s(); !slices.Equal(got, []int64{-7, 100, 3, 0}) {
+				t.Fatalf("run %d, machine %d: y = %v, want the image [-7 100 3 0]", run, i, got)
+			}
+		}
+		m.Reset()
+		if _, err := m.Run(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := m.dram.data[1][0]; got != 99 {
+		t.Errorf("DRAM[65536] after the dstore = %d, want 99", got)
+	}
+	if got := m.exe.dramImg[1][0]; got != 100 {
+		t.Errorf("the shared image changed: %d, want 100", got)
+	}
+}

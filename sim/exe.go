@@ -35,6 +35,9 @@ type Executable struct {
 
 	code []inst
 	src  []int32 // Src of each instruction, -1 unattributed
+	// dramImg is the program's DRAM image by page (dram.go), shared
+	// read-only by every machine; nil without one.
+	dramImg [][]int32
 	// srcRun[pc]: how many instructions from pc on share pc's source
 	// (bmacBits attributes a run's undriven columns at once, columns.go)
 	srcRun []int32
@@ -126,6 +129,7 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 	for _, c := range prog.Consts {
 		copy(e.cmem[c.Addr:], c.Data)
 	}
+	e.dramImg = dramImage(prog)
 	e.cost = newCostTable(tgt)
 	e.prepareCharges()
 	e.sharedPorts = sharedPorts(prog.Ports)

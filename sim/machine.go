@@ -187,7 +187,7 @@ func (e *Executable) NewMachine() *Machine {
 	m.regCache = make([]regCache, e.regHeads)
 	if n := int64(a.DRAMWords); n > 0 {
 		pages := int((n + 1<<dramPageBits - 1) >> dramPageBits)
-		m.dram = &dramMem{data: make([][]int32, pages), writer: make([][]uint16, pages)}
+		m.dram = newDRAM(pages, e.dramImg)
 	}
 	m.streamSetup()
 	m.Reset()
