@@ -226,10 +226,11 @@ func TestReluLayerCosts(t *testing.T) {
 }
 
 // TestPowerGatingLeakage: with leakage.subarray_power_gating, relu_layer's
-// run (2 sub-arrays touched of 1024) leaks the fixed part (DPUs, SRAM,
-// controllers: 4.66514429952 mW) plus 2 x 4.653 uW for 293 ns; the
-// periphery of the 1022 untouched sub-arrays leaks nothing. Weight
-// programming powers the 2 sub-arrays that receive weights.
+// run (2 sub-arrays touched of 1024, one stream of 16 controllers) leaks
+// the SRAM (0.10802429952 mW), one controller with its DPU lanes
+// (4.33152/16 + 0.2256/16 mW) and 2 x 4.653 uW for 293 ns; the periphery of
+// the 1022 untouched sub-arrays and the 15 idle controllers and DPUs leak
+// nothing. Weight programming powers the 2 sub-arrays that receive weights.
 func TestPowerGatingLeakage(t *testing.T) {
 	prog, ins, _ := isaProgram(t, "relu_layer.pasm")
 	tgt, err := target.Parse("gated.yaml", []byte("base: sot-mram-45nm\nname: gated\nleakage:\n  subarray_power_gating: {value: 1, provenance: test}\n"))
@@ -248,10 +249,11 @@ func TestPowerGatingLeakage(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := m.Report(st)
-	fixed, per := 4.33152+0.10802429952+0.2256, 4.653e-3
+	fixed, per := (4.33152+0.2256)/16+0.10802429952, 4.653e-3
 	e := r.PerInference.Energy
 	checkNear(t, "leakage", e.Leakage, (fixed+2*per)*293)
 	checkNear(t, "periphery leakage", e.LeakageBy.Periphery, 2*2.82e-3*293)
+	checkNear(t, "DPU leakage", e.LeakageBy.DPU, 4.33152/16*293)
 	checkNear(t, "total", e.Total, 1299.9+(fixed+2*per)*293)
 	checkNear(t, "load energy", r.Load.Energy.Total, 921.6+(fixed+2*per)*24)
 	if !r.PowerGating {

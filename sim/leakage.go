@@ -46,14 +46,18 @@ func (l *LeakageSplit) total() float64 {
 }
 
 // leakageSplit is the static energy of ns nanoseconds during which saNS
-// sub-array-nanoseconds were powered (mW x ns = pJ).
-func leakageSplit(t *target.Target, ns, saNS float64) LeakageSplit {
+// sub-array-nanoseconds were powered and the fraction ctl of the
+// controllers (with their DPU lanes) was powered (mW x ns = pJ).
+func leakageSplit(t *target.Target, ns, saNS, ctl float64) LeakageSplit {
 	var l LeakageSplit
 	n := float64(t.Subarrays())
 	for _, it := range t.LeakageBreakdown() {
 		pj := it.MW * ns
 		if it.PerSubarray {
 			pj = it.MW / n * saNS
+		}
+		if it.Name == target.LeakDPU || it.Name == target.LeakController {
+			pj *= ctl
 		}
 		switch it.Name {
 		case target.LeakArray:
@@ -78,7 +82,7 @@ func leakageSplit(t *target.Target, ns, saNS float64) LeakageSplit {
 // addLeakage adds to en the leakage of a phase of ns nanoseconds in which
 // saNS sub-array-nanoseconds were powered.
 func (e *Executable) addLeakage(en *Energy, ns, saNS float64) {
-	en.LeakageBy = leakageSplit(e.Target, ns, saNS)
+	en.LeakageBy = leakageSplit(e.Target, ns, saNS, e.poweredControllers())
 	en.Leakage = en.LeakageBy.total()
 	en.Total += en.Leakage
 }
@@ -91,4 +95,16 @@ func (e *Executable) poweredSubarrays(used int) float64 {
 		return float64(used)
 	}
 	return float64(e.Arch.Subarrays)
+}
+
+// poweredControllers is the fraction of the controllers (each with its DPU
+// lanes) that leak during a run: all of them, or with power gating only
+// those that run one of the program's streams (the controllers the used
+// area counts, usedArea).
+func (e *Executable) poweredControllers() float64 {
+	nc := e.Target.Controllers()
+	if !e.Target.PowerGating() || nc <= 0 {
+		return 1
+	}
+	return min(1, float64(max(1, len(e.Prog.StreamEntries())))/float64(nc))
 }

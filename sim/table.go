@@ -53,7 +53,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if p.LatencyNS > 0 {
 		gating := "every sub-array powered"
 		if r.PowerGating {
-			gating = "untouched sub-arrays power-gated"
+			gating = "untouched sub-arrays and idle controllers power-gated"
 		}
 		fmt.Fprintf(tw, "  static power\t%.4g mW (leakage, %s)\n", p.Energy.Leakage/p.LatencyNS, gating)
 	}

@@ -49,7 +49,7 @@ func (t *Target) WriteTable(w io.Writer) error {
 	}
 	gating := "every sub-array powered: leakage.subarray_power_gating 0"
 	if t.PowerGating() {
-		gating = "with every sub-array powered; gated: only the sub-arrays a run touches leak"
+		gating = "with every sub-array powered; gated: only the sub-arrays a run touches and the controllers and DPUs of its streams leak"
 	}
 	fmt.Fprintf(tw, "  leakage total\t%s\t(%s)\n", FormatMW(t.TotalLeakageMW()), gating)
 	return tw.Flush()

@@ -128,7 +128,7 @@ type Leakage struct {
 	DPULane           Quantity `json:"dpu_lane" yaml:"dpu_lane"`                           // per DPU lane (of every controller)
 	SRAMBit           Quantity `json:"sram_bit" yaml:"sram_bit"`                           // per bit of the activation buffer and constant memory
 	Controller        Quantity `json:"controller" yaml:"controller"`                       // per controller
-	PowerGating       Count    `json:"subarray_power_gating" yaml:"subarray_power_gating"` // 1: a sub-array a run does not touch is power-gated (leaks nothing)
+	PowerGating       Count    `json:"subarray_power_gating" yaml:"subarray_power_gating"` // 1: a sub-array a run does not touch, and a controller (with its DPU) running no stream, is power-gated (leaks nothing)
 	// PeripheryFraction is the obsolete model (CMOS leakage as a fraction
 	// of dynamic energy), read only from descriptions written before
 	// issue 12 (load.go, legacyLeakage); never kept.
