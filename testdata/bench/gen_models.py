@@ -15,6 +15,11 @@ It writes (not committed: large, and reproducible from this script):
   mobilenetv2_32.onnx  torchvision mobilenet_v2(num_classes=10) exported at 1x3x32x32 (issue 11's table)
   resnet18_224.onnx    torchvision resnet18() (1000 classes) exported at 1x3x224x224 (issue 11's table)
   resnet50_224.onnx    torchvision resnet50() (1000 classes) exported at 1x3x224x224 (issue 12)
+  alexnet_224.onnx     torchvision alexnet() (1000 classes) exported at 1x3x224x224 (issue 12's
+                       calibration against IMCE's low bit-width AlexNet, PAPER.md section 3)
+
+Names after the directory export only those models, e.g.
+    /usr/bin/python3 testdata/bench/gen_models.py /tmp/m alexnet_224
 
 The weights are random (torch.manual_seed(0)) and BatchNormalization running
 statistics are randomized so BN folding is exercised; these models measure
@@ -90,6 +95,9 @@ def randomize_bn(model):
 
 
 def export(model, shape, path, keep_bn=False):
+    wanted = sys.argv[2:]
+    if wanted and path.rsplit("/", 1)[-1].removesuffix(".onnx") not in wanted:
+        return
     model.eval()
     x = torch.zeros(*shape)
     kw = {}
@@ -138,6 +146,8 @@ def main():
     m = torchvision.models.resnet50()
     randomize_bn(m)
     export(m, (1, 3, 224, 224), f"{out}/resnet50_224.onnx")
+    torch.manual_seed(0)
+    export(torchvision.models.alexnet(), (1, 3, 224, 224), f"{out}/alexnet_224.onnx")
 
 
 if __name__ == "__main__":
