@@ -28,17 +28,25 @@ func readCalibFile(path string) (map[string]*tensor.Tensor, error) {
 	return map[string]*tensor.Tensor{filepath.Base(path): t}, nil
 }
 
-// folderSamples reads every calibration file under dir (sorted walk). A
-// .npz archive is one sample: its arrays named like the graph inputs, or
+// CalibSample is one sample of a calibration folder as read, before it is
+// fitted to the graph's inputs: one tensor per input and the file each came
+// from.
+type CalibSample struct {
+	Tensors []*tensor.Tensor
+	Files   []string
+}
+
+// ReadCalibFolder reads every calibration file under dir (sorted walk) as
+// samples for a graph whose inputs are named inputs, unfitted. A .npz
+// archive is one sample: its arrays named like the graph inputs, or
 // "inputs"/"input_<i>". Otherwise the files of one folder named input_<i>
 // form one sample, and for a single-input graph every other .pb/.npy file
-// is one sample. A tensor whose shape differs from the input's only by
-// leading dimensions of size 1 (a missing batch axis) is reshaped; any other
-// shape is an error (a channels-last image gets a hint). NaN and infinite input values (which
-// calibration skips) are reported with warn, summed over the folder.
-func folderSamples(g *ir.Graph, dir string, warn func(string)) ([][]*tensor.Tensor, error) {
+// is one sample. The NaN and infinite values of the files are counted in
+// bad. driver.BindDims reads the shapes of these samples before the model
+// is imported; folderSamples fits them to the imported graph.
+func ReadCalibFolder(dir string, inputs []string) (samples []CalibSample, bad tensor.NonFiniteFiles, err error) {
 	var files []string
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -51,41 +59,39 @@ func folderSamples(g *ir.Graph, dir string, warn func(string)) ([][]*tensor.Tens
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("calib %q: %w", dir, err)
+		return nil, bad, fmt.Errorf("calib %q: %w", dir, err)
 	}
 	sort.Strings(files)
-	var samples [][]*tensor.Tensor
-	groups := map[string][]*tensor.Tensor{} // folder -> input_<i> tensors
+	groups := map[string]*CalibSample{} // folder -> its input_<i> tensors
 	var groupOrder []string
-	var bad tensor.NonFiniteFiles
 	for _, f := range files {
 		m, err := readCalibFile(f)
 		if err != nil {
-			return nil, fmt.Errorf("calib: %w", err)
+			return nil, bad, fmt.Errorf("calib: %w", err)
 		}
 		base := strings.TrimSuffix(strings.ToLower(filepath.Base(f)), filepath.Ext(f))
 		switch {
 		case strings.HasSuffix(strings.ToLower(f), ".npz"):
-			s, err := npzSample(g, f, m)
+			s, err := npzSample(inputs, f, m)
 			if err != nil {
-				return nil, err
+				return nil, bad, err
 			}
-			samples = append(samples, s)
+			samples = append(samples, CalibSample{Tensors: s, Files: repeat(f, len(s))})
 		case strings.HasPrefix(base, "input_"):
 			i, err := strconv.Atoi(strings.TrimPrefix(base, "input_"))
-			if err != nil || i < 0 || i >= len(g.Inputs) {
-				return nil, fmt.Errorf("calib: %s: the graph has %d inputs", f, len(g.Inputs))
+			if err != nil || i < 0 || i >= len(inputs) {
+				return nil, bad, fmt.Errorf("calib: %s: the graph has %d inputs", f, len(inputs))
 			}
 			d := filepath.Dir(f)
 			if groups[d] == nil {
-				groups[d] = make([]*tensor.Tensor, len(g.Inputs))
+				groups[d] = &CalibSample{Tensors: make([]*tensor.Tensor, len(inputs)), Files: make([]string, len(inputs))}
 				groupOrder = append(groupOrder, d)
 			}
-			groups[d][i] = single(m)
-		case len(g.Inputs) == 1 && strings.HasPrefix(base, "output"):
+			groups[d].Tensors[i], groups[d].Files[i] = single(m), f
+		case len(inputs) == 1 && strings.HasPrefix(base, "output"):
 			continue // reference outputs of an ONNX test case: not inputs
-		case len(g.Inputs) == 1:
-			samples = append(samples, []*tensor.Tensor{single(m)})
+		case len(inputs) == 1:
+			samples = append(samples, CalibSample{Tensors: []*tensor.Tensor{single(m)}, Files: []string{f}})
 		default:
 			continue // not an input of a multi-input graph
 		}
@@ -96,19 +102,47 @@ func folderSamples(g *ir.Graph, dir string, warn func(string)) ([][]*tensor.Tens
 		bad.AddFile(f, c)
 	}
 	for _, d := range groupOrder {
-		samples = append(samples, groups[d])
+		samples = append(samples, *groups[d])
 	}
-	for si, s := range samples {
+	if len(samples) == 0 {
+		return nil, bad, fmt.Errorf("calib %q: no input tensors found", dir)
+	}
+	return samples, bad, nil
+}
+
+func repeat(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
+}
+
+// folderSamples reads the samples of the calibration folder dir
+// (ReadCalibFolder) and fits each tensor to its graph input: a tensor whose
+// shape differs from the input's only by leading dimensions of size 1 (a
+// missing batch axis) is reshaped; any other shape is an error (a
+// channels-last image gets a hint). NaN and infinite input values (which
+// calibration skips) are reported with warn, summed over the folder.
+func folderSamples(g *ir.Graph, dir string, warn func(string)) ([][]*tensor.Tensor, error) {
+	names := make([]string, len(g.Inputs))
+	for i, v := range g.Inputs {
+		names[i] = v.Name
+	}
+	read, bad, err := ReadCalibFolder(dir, names)
+	if err != nil {
+		return nil, err
+	}
+	samples := make([][]*tensor.Tensor, len(read))
+	for si, s := range read {
+		samples[si] = s.Tensors
 		for i, v := range g.Inputs {
-			t, err := fitCalibInput(v, s[i])
+			t, err := fitCalibInput(v, s.Tensors[i])
 			if err != nil {
 				return nil, fmt.Errorf("calib %q: sample %d, input %d (%q): %v", dir, si, i, v.Name, err)
 			}
-			s[i] = t
+			samples[si][i] = t
 		}
-	}
-	if len(samples) == 0 {
-		return nil, fmt.Errorf("calib %q: no input tensors found", dir)
 	}
 	if bad.Any() {
 		warn(fmt.Sprintf("calib %s: %s; calibration ignores them", dir, bad))
@@ -128,17 +162,17 @@ func single(m map[string]*tensor.Tensor) *tensor.Tensor {
 	return m[names[0]]
 }
 
-func npzSample(g *ir.Graph, path string, m map[string]*tensor.Tensor) ([]*tensor.Tensor, error) {
-	s := make([]*tensor.Tensor, len(g.Inputs))
-	for i, v := range g.Inputs {
-		for _, k := range []string{v.Name, fmt.Sprintf("input_%d", i), "inputs", "input"} {
-			if t, ok := m[k]; ok && (k != "inputs" && k != "input" || len(g.Inputs) == 1) {
+func npzSample(inputs []string, path string, m map[string]*tensor.Tensor) ([]*tensor.Tensor, error) {
+	s := make([]*tensor.Tensor, len(inputs))
+	for i, name := range inputs {
+		for _, k := range []string{name, fmt.Sprintf("input_%d", i), "inputs", "input"} {
+			if t, ok := m[k]; ok && (k != "inputs" && k != "input" || len(inputs) == 1) {
 				s[i] = t
 				break
 			}
 		}
 		if s[i] == nil {
-			return nil, fmt.Errorf("calib: %s: no array for input %d (%q)", path, i, v.Name)
+			return nil, fmt.Errorf("calib: %s: no array for input %d (%q)", path, i, name)
 		}
 	}
 	return s, nil

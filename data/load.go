@@ -151,3 +151,14 @@ func readIDXMaybePlain(path string) ([]int, []byte, error) {
 	}
 	return ReadIDX(path)
 }
+
+// NamedSampleShape is the shape of one sample of a named dataset without
+// loading it: MNIST and Fashion-MNIST are 28x28 grey images, [1, 28, 28] as
+// Load returns them (nil for a folder). driver.BindDims binds a model's
+// open input dimensions from it (pimc compile -calib mnist).
+func NamedSampleShape(name string) []int {
+	if name == MNIST || name == FashionMNIST {
+		return []int{1, 28, 28}
+	}
+	return nil
+}

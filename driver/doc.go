@@ -16,7 +16,9 @@
 // calibration folders and datasets through data.CalibSamples, the files
 // their options name) and outfile.Disk takes the pass manager's IR dumps.
 // The model input rules every command shares (FitInput: shapes, batches,
-// element types) and the reading of input tensors live here too.
+// element types), the binding of a model's open input dims from the tensors
+// a command is given (LoadFed, BindDims, the Feeds of run, compile and
+// eval) and the reading of input tensors live here too.
 //
 // Measure evaluates a compiled model on a test set (quantized interpreter
 // and simulator, the columns of pimc demo); Run, ReadBatch and

@@ -31,6 +31,9 @@ func Run(model string, g *ir.Graph, paths []string, ts []*tensor.Tensor, rule Ba
 		}
 		inputs[i], k0 = t, k
 	}
+	if err := checkBatchOutputs(g, paths, ts, k0); err != nil {
+		return nil, fmt.Errorf("%s: %w", model, err)
+	}
 	outs, err := interp.RunBatch(g, inputs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", model, err)
@@ -78,4 +81,26 @@ func inputList(ins []*ir.Value) string {
 		names = append(names, fmt.Sprintf("%s %s", v.Name, v.Type))
 	}
 	return strings.Join(names, ", ")
+}
+
+// checkBatchOutputs refuses k > 1 inferences through a graph that does not
+// keep dimension 0 as the batch in its outputs (interp.RunBatch's rule),
+// saying how to run the tensors whole: a model whose open dimension 0 is no
+// batch (a Pad of it, a sequence) needs -shape.
+func checkBatchOutputs(g *ir.Graph, paths []string, ts []*tensor.Tensor, k int) error {
+	if k <= 1 || len(g.Inputs) == 0 || len(g.Inputs[0].Type.Shape) == 0 {
+		return nil
+	}
+	n := g.Inputs[0].Type.Shape[0]
+	for _, v := range g.Outputs {
+		if len(v.Type.Shape) == 0 || v.Type.Shape[0] != n {
+			var pins []string
+			for i, in := range g.Inputs {
+				pins = append(pins, fmt.Sprintf("-shape %s=%s", in.Name, strings.Trim(strings.ReplaceAll(tensor.ShapeString(ts[i].Shape), ",", "x"), "[]")))
+			}
+			return fmt.Errorf("%s holds %d inferences along dimension 0, but output %q (%v) does not keep dimension 0 as a batch: to run the tensors whole, pin their shapes (%s)",
+				paths[0], k, v.Name, v.Type, strings.Join(pins, " "))
+		}
+	}
+	return nil
 }

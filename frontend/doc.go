@@ -6,7 +6,9 @@
 // Import pipeline, one ONNX node at a time in file order:
 //
 //   - graph inputs get their declared shape with unknown or symbolic dims
-//     set to 1 (batch 1), unless Options.Shapes gives the full shape;
+//     set to 1 (batch 1), unless Options.Shapes gives the full shape
+//     (driver.BindDims computes it from the tensors a command is given,
+//     reading the declared inputs of a parsed Model with Model.Inputs);
 //     Options.Bind turns an input into a constant; initializers (also those
 //     listed as inputs, IR < 4) are constants;
 //   - each node's lowering (lower*.go, table in lower.go) reads its

@@ -34,24 +34,56 @@ type Options struct {
 
 // Load reads and imports the ONNX model at path.
 func Load(path string, opt Options) (*ir.Graph, error) {
-	data, err := os.ReadFile(path)
+	md, err := ParseFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("frontend: %w", err)
+		return nil, err
 	}
-	return Import(path, data, opt)
+	return md.Import(opt)
 }
 
 // Import decodes a serialized ONNX ModelProto and lowers it to an ir.Graph at
 // the import stage with every value typed. name is used in messages.
 func Import(name string, data []byte, opt Options) (*ir.Graph, error) {
-	file := name // errors name the file as the user gave it
+	md, err := Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return md.Import(opt)
+}
+
+// Model is a decoded ONNX model not yet imported: a caller reads the
+// inputs it declares (Inputs) to decide Options.Shapes, then imports it,
+// decoding the file once.
+type Model struct {
+	file string // as the user gave it: messages name it
+	m    *onnx.ModelProto
+}
+
+// Parse decodes a serialized ONNX ModelProto; name is used in messages.
+func Parse(name string, data []byte) (*Model, error) {
 	var m onnx.ModelProto
 	if err := proto.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("frontend: %s: not a valid ONNX model (truncated or corrupt protobuf): %v", file, err)
+		return nil, fmt.Errorf("frontend: %s: not a valid ONNX model (truncated or corrupt protobuf): %v", name, err)
 	}
 	if m.GetGraph() == nil {
-		return nil, fmt.Errorf("frontend: %s: not an ONNX model: no graph", file)
+		return nil, fmt.Errorf("frontend: %s: not an ONNX model: no graph", name)
 	}
+	return &Model{file: name, m: &m}, nil
+}
+
+// ParseFile reads and decodes the ONNX model at path.
+func ParseFile(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("frontend: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Import lowers the model to an ir.Graph at the import stage with every
+// value typed (see Import).
+func (md *Model) Import(opt Options) (*ir.Graph, error) {
+	file, m := md.file, md.m
 	if v := m.GetIrVersion(); v < minIRVersion || v > maxIRVersion {
 		return nil, fmt.Errorf("frontend: %s: ONNX IR version %d is not supported (want %d to %d)", file, v, minIRVersion, maxIRVersion)
 	}

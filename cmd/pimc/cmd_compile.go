@@ -29,9 +29,9 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	calib := fs.String("calib", "random:8", "calibration inputs: random:N, mnist, fashion-mnist or a folder of .pb/.npy/.npz")
 	tflag := fs.String("target", "", "hardware description file or preset (default "+target.DefaultPreset+")")
 	asm := fs.String("S", "", "also write the assembly to this .pasm file (- for stdout)")
-	verify := fs.String("verify-with", "", "run the quantized interpreter and the simulator on this input (.pb/.npy/.npz) and require bit-exact agreement")
+	verify := fs.String("verify-with", "", "run the quantized interpreter and the simulator on this input (.pb/.npy/.npz) and require bit-exact agreement; the model's symbolic dims are bound from its shape, and from the -calib files' (docs/INPUTS.md)")
 	shapes := shapeFlag{}
-	fs.Var(shapes, "shape", "pin the shape of an input with dynamic dimensions: name=1x3x32x32 (repeatable)")
+	fs.Var(shapes, "shape", shapeUsage)
 	binds := bindFlag{}
 	fs.Var(binds, "bind", "fix a graph input to the tensor in a file, making it a constant (e.g. weights passed as an input): name=FILE.pb|FILE.npy (repeatable)")
 	replicate := fs.String("replicate", driver.DefaultReplicate, "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option; docs/BACKEND.md §2)")
@@ -82,10 +82,18 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	g, err := driver.Load(pos[0], opt)
+	var feeds []driver.Feed // open input dims are bound from these tensors
+	if *verify != "" {
+		feeds = append(feeds, driver.FileFeed(*verify))
+	}
+	if calibSet {
+		feeds = append(feeds, driver.CalibFeed(*calib))
+	}
+	g, bound, err := driver.LoadFed(pos[0], opt, feeds...)
 	if err != nil {
 		return fail(err)
 	}
+	stateBound(stderr, "compile", bound)
 	if pf.Passes == "" && !calibSet && g.Stage != ir.StageQuantized {
 		// Random inputs rarely span the ranges real data reaches, so
 		// outputs may clip; say so rather than degrade silently (once the

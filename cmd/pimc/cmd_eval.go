@@ -24,7 +24,7 @@ func init() {
 func runEval(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("eval", "MODEL.onnx|MODEL.pir|PROG.pimb -dataset mnist|fashion-mnist|DIR [-limit N] [-j N] [-target FILE|PRESET] [-report R.json] [-v]", stderr)
 	addLimitFlags(fs)
-	dataset := fs.String("dataset", "", "test data: mnist, fashion-mnist, or a folder with test/ (.npy files + labels.txt); required")
+	dataset := fs.String("dataset", "", "test data: mnist, fashion-mnist, or a folder with test/ (.npy files + labels.txt); required; a model's symbolic input dims are bound from its sample shape (docs/INPUTS.md)")
 	limit := fs.Int("limit", 0, "evaluate the first N test images only (0: all)")
 	jobs := fs.Int("j", -1, "programs: simulate this many images at once (-1: all cores; results are identical for any value); models use every core")
 	tflag := fs.String("target", "", "for a program: "+programTargetUsage)
@@ -70,6 +70,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	// likelier to be wrong, and MNIST takes a second to load.
 	var g *ir.Graph
 	var m *pimrt.Model
+	var test *data.Dataset
 	if isProg {
 		prog, tgt, err := loadProgram("eval", path, *tflag, stderr)
 		if err != nil {
@@ -78,12 +79,18 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		if m, err = pimrt.Load(prog, tgt); err != nil {
 			return fail(fmt.Errorf("%s: %w", path, err))
 		}
-	} else if g, err = driver.Load(path, frontend.Options{}); err != nil {
-		return fail(err)
+	} else {
+		// The dataset binds the model's open input dims (its sample shape).
+		var bound driver.Bindings
+		if g, bound, err = driver.LoadFed(path, frontend.Options{}, driver.TestSetFeed(*dataset, *limit, &test)); err != nil {
+			return fail(err)
+		}
+		stateBound(stderr, "eval", bound)
 	}
-	test, err := data.LoadTest(*dataset, *limit)
-	if err != nil {
-		return fail(err)
+	if test == nil { // a program, or a .pir
+		if test, err = data.LoadTest(*dataset, *limit); err != nil {
+			return fail(err)
+		}
 	}
 	warnDataset(stderr, "eval", test)
 	bar := newProgress(stderr, "eval "+test.Name)

@@ -20,10 +20,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	addLimitFlags(fs)
 	var ins listFlag
 	shapes := shapeFlag{}
-	fs.Var(&ins, "i", "input tensor file (.pb TensorProto or .npy), one per graph input, in order; its shape must be the input's (leading 1s may be added or left out), or a batch along dimension 0 when the model's batch dimension is dynamic or -batch is given")
+	fs.Var(&ins, "i", "input tensor file (.pb TensorProto or .npy), one per graph input, in order; its shape must be the input's (leading 1s may be added or left out), or a batch along dimension 0 when the model's batch dimension is dynamic or -batch is given; the model's symbolic dims are bound from these shapes (docs/INPUTS.md)")
 	batch := fs.Int("batch", 0, batchUsage)
 	out := fs.String("o", "", "output file (.pb or .npy); a folder (made if missing) when the model has several outputs; default: print a summary")
-	fs.Var(shapes, "shape", "pin the shape of an input with dynamic dimensions: name=1x3x32x32 (repeatable)")
+	fs.Var(shapes, "shape", shapeUsage)
 	binds := bindFlag{}
 	fs.Var(binds, "bind", "fix a graph input that feeds a shape to the tensor in a file: name=FILE.pb (repeatable)")
 	withOutputRules(fs)
@@ -50,18 +50,20 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 		warnNonFinite(stderr, "run", p, inputs[i])
 	}
-	// The graph is imported at batch 1 unless -shape says otherwise; RunBatch
-	// splits inputs with a larger batch into images and runs them on all cores.
+	// Open dims are bound from the -i tensors, the batch at 1 unless -shape
+	// says otherwise; RunBatch splits inputs with a larger batch into images
+	// and runs them on all cores.
 	opt, err := frontendOptions(shapes, binds)
 	if err != nil {
 		fmt.Fprintf(stderr, "pimc run: %v\n", err)
 		return exitUser
 	}
-	g, err := driver.Load(model, opt) // a .pir too (a quantized one runs integer semantics)
+	g, bound, err := driver.LoadFed(model, opt, driver.FilesFeed(ins, inputs)) // a .pir too (a quantized one runs integer semantics)
 	if err != nil {
 		fmt.Fprintf(stderr, "pimc run: %v\n", err)
 		return exitUser
 	}
+	stateBound(stderr, "run", bound)
 	results, err := driver.Run(model, g, ins, inputs, driver.BatchRule{N: *batch, Flag: "-batch"})
 	if err != nil {
 		fmt.Fprintf(stderr, "pimc run: %v\n", err)

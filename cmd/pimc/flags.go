@@ -176,3 +176,14 @@ func loadProgram(cmd, path, tflag string, stderr io.Writer) (*isa.Program, *targ
 		fmt.Fprintf(stderr, "pimc %s: note: %s; reporting the costs of -target\n", cmd, driver.RecostNote(path, tflag, ft, own))
 	})
 }
+
+// stateBound states the input dimensions bound from the command's input
+// tensors (driver.LoadFed), when there are any worth saying.
+func stateBound(stderr io.Writer, cmd string, bound driver.Bindings) {
+	if s := bound.String(); s != "" {
+		fmt.Fprintf(stderr, "pimc %s: input dimensions %s\n", cmd, s)
+	}
+}
+
+// shapeUsage is the -shape text of the commands that take input tensors.
+const shapeUsage = "pin the shape of an input with symbolic or unknown dimensions: name=1x3x32x32 (repeatable); without it they are bound from the input tensors given (-i, -verify-with, -calib files), else set to 1; a tensor that contradicts it is refused"
