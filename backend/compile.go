@@ -418,10 +418,26 @@ func u32s(s []int) []uint32 {
 // value's name, or name@k when v comes from an earlier device segment
 // (whose output port already has the name; port names are unique).
 func (c *compiler) portIn(v *ir.Value, k int) string {
-	if v.Def != nil && onDevice(v.Def) {
+	if v.Def != nil && onDevice(v.Def) || k != c.firstReader(v, k) {
 		return fmt.Sprintf("%s@%d", c.names[v], k)
 	}
 	return c.names[v]
+}
+
+// firstReader is the first segment that reads the host value v (a graph
+// input or a host op's result): its input port has v's name, the ports of
+// later segments reading v too are "<name>@<segment>" (port names are
+// unique; PP-OCRv4's recogniser feeds one host value to two segments).
+// k when no segment lists v.
+func (c *compiler) firstReader(v *ir.Value, k int) int {
+	for j, ins := range c.part.segIn {
+		for _, u := range ins {
+			if u == v {
+				return j
+			}
+		}
+	}
+	return k
 }
 
 func (c *compiler) inputPort(v *ir.Value, k int) error {

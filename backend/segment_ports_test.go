@@ -81,3 +81,37 @@ func TestSegmentPortsShareWords(t *testing.T) {
 		t.Fatalf("every port in segment 0: Validate gave %v", err)
 	}
 }
+
+// TestHostValueReadByTwoSegments: a host value (here a sigmoid's codes)
+// read by two device segments gets one input port per segment, the later
+// one named "<value>@<segment>", and the program runs bit-exactly. Before,
+// both ports had the value's name and the program did not validate
+// (PaddleOCR's PP-OCRv4 recogniser has this shape).
+func TestHostValueReadByTwoSegments(t *testing.T) {
+	b := newGB(t, 7)
+	x := b.input(1, 4, 6, 6)
+	h := b.op(ir.OpSigmoid, nil, b.conv(x, 4, 3, 1, 1, 1, 1)) // host, read by segments 1 and 2
+	s := b.op(ir.OpSigmoid, nil, b.conv(h, 4, 3, 1, 1, 1, 1)) // segment 1, then host
+	y := b.op(ir.OpAdd, nil, b.conv(s, 4, 1, 1, 0, 1, 1), h)  // segment 2 reads h's codes
+	gr, ins := b.finish("wbits=8,abits=8", y)
+	res, _ := compileAndCheck(t, gr, target.Default(), ins...)
+	if res.Segments != 3 {
+		t.Fatalf("%d segments, want 3", res.Segments)
+	}
+	// h's codes: one port in segment 1, the same name @2 in segment 2.
+	in := map[string]int32{}
+	for _, p := range res.Prog.Ports {
+		if p.Dir == isa.PortIn {
+			in[p.Name] = p.Segment
+		}
+	}
+	found := false
+	for name, seg := range in {
+		if seg2, ok := in[name+"@2"]; ok && seg == 1 && seg2 == 2 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("input ports %v: want one read in segments 1 and 2 (NAME, NAME@2)", in)
+	}
+}
