@@ -391,12 +391,14 @@ func (q *quantizer) matrix(n *ir.Node) error {
 		if codes, sw, err = recordedWeights(n, w.Const, r); err != nil {
 			return err
 		}
-	} else {
-		codes, sw = quantWeights(w.Const, wb, q.o.perChannel)
 	}
 	f := w.Type.Shape[0]
 	k := w.Type.NumElems() / max(f, 1)
 	fbias, layerVal := q.foldedBias(n)
+	if codes == nil {
+		codes, sw = quantWeights(w.Const, wb, q.o.perChannel)
+		raiseBiasScales(w.Const, codes, sw, fbias, sx, wb)
+	}
 	out := q.output(n, layerVal)
 	bias := tensor.New(tensor.Int32, f)
 	bscale := make([]float32, f)
