@@ -54,6 +54,12 @@ type Binding struct {
 	// inferences at the graph's batch (1, or -shape's).
 	Batch      bool
 	Inferences int
+	// Unbound marks an open dimension no tensor gave (nor -shape): it is
+	// 1, as without inputs, which the commands say (Bindings.Unbound);
+	// Input and Index name where it first appears.
+	Unbound bool
+	Input   string
+	Index   int
 }
 
 // String is the binding as the commands state it.
@@ -80,7 +86,7 @@ func (bs Bindings) String() string {
 	var order []string
 	by := map[string][]string{}
 	for _, b := range bs {
-		if b.Batch && b.Inferences == 1 {
+		if b.Batch && b.Inferences == 1 || b.Unbound {
 			continue
 		}
 		if by[b.From] == nil {
@@ -212,6 +218,7 @@ func BindDims(decls []frontend.InputDecl, shapes map[string][]int, given []Given
 		}
 	}
 	res := map[string][]int{}
+	unbound := map[string]bool{}
 	for name, s := range shapes {
 		res[name] = s
 	}
@@ -226,9 +233,12 @@ func BindDims(decls []frontend.InputDecl, shapes map[string][]int, given []Given
 				continue
 			}
 			open, s[i] = true, 1
-			if k, _ := key(d, i); !isBatch(d, i) {
+			if k, name := key(d, i); !isBatch(d, i) {
 				if b, ok := bound[k]; ok {
 					s[i] = b.value
+				} else if !unbound[k] {
+					unbound[k] = true
+					out = append(out, Binding{Dim: name, Value: 1, Unbound: true, Input: d.Name, Index: i})
 				}
 			}
 		}
@@ -271,4 +281,24 @@ func shapeFlagText(name string, s []int) string {
 		dims[i] = fmt.Sprint(d)
 	}
 	return fmt.Sprintf("-shape %s=%s", name, strings.Join(dims, "x"))
+}
+
+// Unbound lists the open dimensions no tensor or -shape gave, which the
+// import sets to 1 (a batch dimension excepted: 1 is its meaning), as
+// `"H" (input "x" dimension 2), ...`; "" when none. A model compiled so
+// takes 1x1 images: the commands state it, and LoadFed adds it to an
+// import error, which it often explains.
+func (bs Bindings) Unbound() string {
+	var parts []string
+	for _, b := range bs {
+		if !b.Unbound {
+			continue
+		}
+		if strings.HasPrefix(b.Dim, `"`) {
+			parts = append(parts, fmt.Sprintf("%s (input %q dimension %d)", b.Dim, b.Input, b.Index))
+		} else {
+			parts = append(parts, b.Dim)
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -39,7 +39,9 @@ func TestBindDims(t *testing.T) {
 		{"leading 1s added", []frontend.InputDecl{img}, nil, []Given{{Input: "x", Shape: []int{3, 5, 7}, From: "a"}},
 			`map[x:[1 3 5 7]] from a: "H"=5, "W"=7`},
 		{"other rank binds nothing", []frontend.InputDecl{img}, nil, []Given{{Input: "x", Shape: []int{2, 1, 3, 5, 7}, From: "a"}},
-			`map[x:[1 3 1 1]] `},
+			`map[x:[1 3 1 1]]  unbound: "H" (input "x" dimension 2), "W" (input "x" dimension 3)`},
+		{"nothing given", []frontend.InputDecl{img, decl("m", "N", -1)}, nil, nil,
+			`map[m:[1 1] x:[1 3 1 1]]  unbound: "H" (input "x" dimension 2), "W" (input "x" dimension 3), input "m" dimension 1`},
 		{"unnamed dims bound per input", []frontend.InputDecl{decl("a", -1, -1), decl("b", -1, -1)}, nil,
 			[]Given{{Input: "a", Shape: []int{1, 4}, From: "fa"}, {Input: "b", Shape: []int{1, 6}, From: "fb"}},
 			`map[a:[1 4] b:[1 6]] from fa: input "a" dimension 1=4; from fb: input "b" dimension 1=6`},
@@ -72,6 +74,9 @@ func TestBindDims(t *testing.T) {
 	for _, c := range cases {
 		shapes, bound, err := BindDims(c.decls, c.shapes, c.given)
 		got := fmt.Sprintf("%v %s", shapes, bound)
+		if u := bound.Unbound(); u != "" {
+			got += " unbound: " + u
+		}
 		if err != nil {
 			got = "error: " + err.Error()
 		}

@@ -21,9 +21,10 @@ type Feed func(decls []frontend.InputDecl) ([]Given, error)
 // an ONNX model's inputs bound from the tensors the feeds give (BindDims;
 // opt.Shapes, from -shape, takes part). A .pir file has static shapes: the
 // feeds are not called and FitInput checks the tensors later. The bindings
-// are returned for the command to state.
+// are returned for the command to state, with the open dimensions left at
+// 1 (Bindings.Unbound), which an import error also names.
 func LoadFed(path string, opt frontend.Options, feeds ...Feed) (*ir.Graph, Bindings, error) {
-	if strings.HasSuffix(path, ".pir") || len(feeds) == 0 {
+	if strings.HasSuffix(path, ".pir") {
 		g, err := Load(path, opt)
 		return g, nil, err
 	}
@@ -53,8 +54,28 @@ func LoadFed(path string, opt frontend.Options, feeds ...Feed) (*ir.Graph, Bindi
 	}
 	opt.Shapes = shapes
 	g, err := md.Import(opt)
-	return g, bound, err
+	if err != nil {
+		if u := bound.Unbound(); u != "" {
+			err = &UnboundDimsError{Err: err, Dims: u}
+		}
+		return nil, nil, err
+	}
+	return g, bound, nil
 }
+
+// UnboundDimsError is an import that failed with open input dimensions
+// set to 1 for want of a tensor or -shape giving them: the likely cause
+// (a 3x3 kernel does not fit a 1x1 image).
+type UnboundDimsError struct {
+	Err  error
+	Dims string // Bindings.Unbound
+}
+
+func (e *UnboundDimsError) Error() string {
+	return fmt.Sprintf("%v (the model's open input dimensions %s were set to 1: give them with -shape NAME=DIMS or input tensors, docs/INPUTS.md)", e.Err, e.Dims)
+}
+
+func (e *UnboundDimsError) Unwrap() error { return e.Err }
 
 // FilesFeed gives the tensors of pimc run's -i files: ts[i], read from
 // paths[i], for the i-th runtime input; all of one inference.

@@ -132,6 +132,9 @@ func TestDimsBoundFromInputs(t *testing.T) {
 		{args: []string{"sim", prog, "-i", x8b, "-q"}, code: exitOK},
 		{args: []string{"compile", conv, "-o", prog, "-calib", calib}, code: exitOK, stderr: []string{`"H"=8, "W"=8`, "c0.npy"}},
 		{args: []string{"compile", conv, "-o", prog, "-calib", calib, "-verify-with", x16}, code: exitUser, stderr: []string{`dimension "H": 16 in ` + x16 + ` (input "x" dimension 2), 8 in ` + filepath.Join(calib, "c0.npy") + ` (input "x" dimension 2)`}},
+		{args: []string{"ir", conv}, code: exitUser, stderr: []string{`node "Conv"`, `(the model's open input dimensions "H" (input "x" dimension 2), "W" (input "x" dimension 3) were set to 1: give them with -shape NAME=DIMS or input tensors`}},
+		{args: []string{"ir", conv, "-shape", "x=1x3x8x8"}, code: exitOK, not: []string{"note"}},
+		{args: []string{"ir", pair}, code: exitOK, stderr: []string{`pimc ir: note: the model's open input dimensions "T" (input "a" dimension 1) are set to 1`}},
 		{args: []string{"eval", conv, "-dataset", ds}, code: exitOK, stderr: []string{`pimc eval: input dimensions from ` + ds + `: "H"=8, "W"=8`}},
 	})
 	// The bound import computes what the same model pinned with -shape does.

@@ -64,11 +64,12 @@ func runIR(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc ir: %v\n", err)
 		return exitUser
 	}
-	g, err := driver.Load(pos[0], opt)
+	g, bound, err := driver.LoadFed(pos[0], opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "pimc ir: %v\n", err)
 		return exitUser
 	}
+	stateBound(stderr, "ir", bound)
 	if err := pf.pipeline(nil, stderr).Run(g); err != nil {
 		fmt.Fprintf(stderr, "pimc ir: %s: %v\n", pos[0], err)
 		return passErrorCode(err)

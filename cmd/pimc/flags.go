@@ -178,10 +178,14 @@ func loadProgram(cmd, path, tflag string, stderr io.Writer) (*isa.Program, *targ
 }
 
 // stateBound states the input dimensions bound from the command's input
-// tensors (driver.LoadFed), when there are any worth saying.
+// tensors (driver.LoadFed), when there are any worth saying, and the open
+// ones left at 1.
 func stateBound(stderr io.Writer, cmd string, bound driver.Bindings) {
 	if s := bound.String(); s != "" {
 		fmt.Fprintf(stderr, "pimc %s: input dimensions %s\n", cmd, s)
+	}
+	if u := bound.Unbound(); u != "" {
+		fmt.Fprintf(stderr, "pimc %s: note: the model's open input dimensions %s are set to 1 (no -shape or input tensor gives them)\n", cmd, u)
 	}
 }
 
