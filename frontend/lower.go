@@ -19,7 +19,7 @@ func init() {
 		"HardSwish": unaryOp(ir.OpHardSwish), "Identity": unaryOp(ir.OpIdentity),
 		"LeakyRelu": lowerLeakyRelu, "HardSigmoid": lowerHardSigmoid, "PRelu": lowerPRelu,
 		"Clip": lowerClip, "Softmax": lowerSoftmax(ir.OpSoftmax), "LogSoftmax": lowerSoftmax(ir.OpLogSoftmax),
-		"BatchNormalization": lowerBatchNorm, "LRN": lowerLRN, "ReduceMean": lowerReduceMean,
+		"BatchNormalization": lowerBatchNorm, "LRN": lowerLRN, "ReduceMean": lowerReduce(ir.OpReduceMean),
 		"Dropout": lowerDropout,
 		"Flatten": lowerFlatten, "Reshape": lowerReshape, "Transpose": lowerTranspose,
 		"Concat": lowerConcat, "Pad": lowerPad, "Squeeze": lowerSqueeze, "Unsqueeze": lowerUnsqueeze,

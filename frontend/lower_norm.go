@@ -77,53 +77,6 @@ func lowerLRN(c *nodeCtx) error {
 	return err
 }
 
-// lowerReduceMean: axes is an attribute before opset 18 and an optional
-// constant input from 18 on; no axes means all axes, unless
-// noop_with_empty_axes=1 makes it an identity.
-func lowerReduceMean(c *nodeCtx) error {
-	if err := c.arity(1, 2, 1, 1); err != nil {
-		return err
-	}
-	x, err := c.input(0)
-	if err != nil {
-		return err
-	}
-	var axes []int
-	if c.opset < 18 {
-		if c.numInputs() > 1 {
-			return fmt.Errorf("has %d inputs, want 1 before opset 18", c.numInputs())
-		}
-		if axes, _, err = c.attrInts("axes"); err != nil {
-			return err
-		}
-	} else if c.has(1) {
-		if axes, err = c.constInts(1, "axes"); err != nil {
-			return err
-		}
-	}
-	keep, err := c.attrInt("keepdims", 1)
-	if err != nil {
-		return err
-	}
-	noop, err := c.attrInt("noop_with_empty_axes", 0)
-	if err != nil {
-		return err
-	}
-	if len(axes) == 0 && noop != 0 {
-		_, err = c.emit1(ir.OpIdentity, []*ir.Value{x}, nil)
-		return err
-	}
-	if axes, err = normAxes(axes, len(x.Type.Shape), "axes"); err != nil {
-		return err
-	}
-	attrs := ir.Attrs{"keepdims": ir.IntAttr(boolInt(keep != 0))}
-	if len(axes) > 0 {
-		attrs["axes"] = ir.IntsFromInts(axes)
-	}
-	_, err = c.emit1(ir.OpReduceMean, []*ir.Value{x}, attrs)
-	return err
-}
-
 // lowerDropout: inference dropout is an identity and its mask output a
 // constant of ones; training (is_test=0 before opset 7 is still inference
 // for a runtime, so only training_mode counts) is rejected.

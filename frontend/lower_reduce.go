@@ -7,8 +7,7 @@ import (
 	"github.com/pimc-dev/pimc/ir/tensor"
 )
 
-// Lowerings of the ONNX Reduce* family (besides ReduceMean, lower_norm.go)
-// and of ArgMax/ArgMin.
+// Lowerings of the ONNX Reduce* family and of ArgMax/ArgMin.
 
 var onnxReduce = map[string]tensor.ReduceOp{
 	"ReduceSum": tensor.ReduceSum, "ReduceMax": tensor.ReduceMax, "ReduceMin": tensor.ReduceMin,

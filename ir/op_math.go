@@ -83,12 +83,27 @@ func (s *MathSpec) Params(n *Node) tensor.MathParams {
 	return p
 }
 
-// CompareSpec is one comparison or logical op.
-type CompareSpec struct {
+// FuncSpec is one op of a table-driven family whose ops differ only by the
+// tensor function they apply (comparisons, reductions): its IR name (set at
+// registration from the function's name), the function and a summary.
+type FuncSpec[F any] struct {
 	Op      Op
-	Fn      tensor.CompareOp
+	Fn      F
 	Summary string
 }
+
+// specOf returns the spec of op in specs, or nil.
+func specOf[F any](specs []FuncSpec[F], op Op) *FuncSpec[F] {
+	for i := range specs {
+		if specs[i].Op == op {
+			return &specs[i]
+		}
+	}
+	return nil
+}
+
+// CompareSpec is one comparison or logical op.
+type CompareSpec = FuncSpec[tensor.CompareOp]
 
 var compareSpecs = []CompareSpec{
 	{Fn: tensor.CmpEqual, Summary: "a == b (bool)"},
@@ -102,14 +117,7 @@ var compareSpecs = []CompareSpec{
 }
 
 // CompareSpecOf returns the spec of a comparison or logical op, or nil.
-func CompareSpecOf(op Op) *CompareSpec {
-	for i := range compareSpecs {
-		if compareSpecs[i].Op == op {
-			return &compareSpecs[i]
-		}
-	}
-	return nil
-}
+func CompareSpecOf(op Op) *CompareSpec { return specOf(compareSpecs, op) }
 
 // Ops with a fixed name beyond the tables.
 const (

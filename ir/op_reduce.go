@@ -12,11 +12,7 @@ import (
 // for reduce_mean.
 
 // ReduceSpec is one reduction op and its tensor function.
-type ReduceSpec struct {
-	Op      Op
-	Fn      tensor.ReduceOp
-	Summary string
-}
+type ReduceSpec = FuncSpec[tensor.ReduceOp]
 
 var reduceSpecs = []ReduceSpec{
 	{Fn: tensor.ReduceSum, Summary: "sum over axes"},
@@ -31,14 +27,7 @@ var reduceSpecs = []ReduceSpec{
 }
 
 // ReduceSpecOf returns the spec of a reduction op, or nil.
-func ReduceSpecOf(op Op) *ReduceSpec {
-	for i := range reduceSpecs {
-		if reduceSpecs[i].Op == op {
-			return &reduceSpecs[i]
-		}
-	}
-	return nil
-}
+func ReduceSpecOf(op Op) *ReduceSpec { return specOf(reduceSpecs, op) }
 
 // ArgMax and ArgMin.
 const (
