@@ -3,6 +3,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -145,5 +147,26 @@ func TestInterruptedDemoRemovesItsFolder(t *testing.T) {
 	}
 	if got := entries(t, tmp); got != "" {
 		t.Errorf("left in TMPDIR: %s", got)
+	}
+}
+
+func TestVersionCommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"version"}, &out, &errb); code != exitOK {
+		t.Fatalf("pimc version: exit %d, stderr %q", code, errb.String())
+	}
+	if s := out.String(); !strings.HasPrefix(s, "pimc ") || !strings.Contains(s, ", ISA v1.") || !strings.Contains(s, " go1.") {
+		t.Errorf("pimc version printed %q", s)
+	}
+	out.Reset()
+	if code := run([]string{"version", "-json"}, &out, &errb); code != exitOK {
+		t.Fatalf("pimc version -json: exit %d", code)
+	}
+	var in map[string]any
+	if err := json.Unmarshal(out.Bytes(), &in); err != nil || in["isa"] == nil || in["go"] == nil {
+		t.Errorf("pimc version -json printed %q (%v)", out.String(), err)
+	}
+	if code := run([]string{"version", "extra"}, &out, &errb); code != exitUsage {
+		t.Errorf("pimc version extra: exit %d, want %d", code, exitUsage)
 	}
 }
