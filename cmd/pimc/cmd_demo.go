@@ -14,6 +14,7 @@ import (
 	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/evaluate"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/htmlreport"
 	"github.com/pimc-dev/pimc/internal/lenet5"
 	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/sim"
@@ -31,6 +32,9 @@ func init() {
 // simulation per image and column, three compiled columns). On a loaded
 // machine use -limit for a quicker run.
 const demoDefaultLimit = 10000
+
+// demoReport is the visual report's file name in the demo's -o folder.
+const demoReport = "report.html"
 
 // demoCalibImages is the number of MNIST training images the demo
 // calibrates the activation ranges on.
@@ -64,7 +68,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("demo", "[-limit N] [-j N] [-o DIR] [-target FILE|PRESET] [-replicate off|auto|N]", stderr)
 	limit := fs.Int("limit", demoDefaultLimit, "simulate the first N MNIST test images")
 	jobs := fs.Int("j", -1, "simulate this many images at once (-1: all cores)")
-	outDir := fs.String("o", "", "write the model, calibration images and programs to this folder, made if missing (default: a new temporary folder, removed if the demo is interrupted)")
+	outDir := fs.String("o", "", "write the model, calibration images, programs and report.html (the visual report) to this folder, made if missing (default: a new temporary folder, removed if the demo is interrupted; no report.html)")
 	tflag := fs.String("target", "", "hardware description file or preset (default "+target.DefaultPreset+")")
 	replicate := fs.String("replicate", driver.DefaultReplicate, "copies of small layers computing different output pixels: off, auto or N (as pimc compile)")
 	withOutputRules(fs)
@@ -171,6 +175,19 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "\nThe simulator's predictions equal the quantized reference interpreter's on all %d images for every column.\n", test.Len())
+	if *outDir != "" {
+		var runs []htmlreport.Run
+		for _, c := range cols {
+			r := c.m.Simulated
+			runs = append(runs, htmlreport.Run{Name: c.name, Report: r.Report, Accuracy: r.Accuracy(), HasAccuracy: true,
+				Images: r.Images, Confusion: htmlreport.NewConfusion(test.Y, r.Pred, test.Classes)})
+		}
+		page := filepath.Join(*outDir, demoReport)
+		if err := writeHTMLReport(page, "pimc demo: LeNet-5 on MNIST", "demo", args, runs, stdout); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "\nvisual report: %s\n", page)
+	}
 	writeDemoCommands(stdout, test.Len() < fullTest, modelPath, test.Len(), cols)
 	fmt.Fprintf(stdout, "\ndemo done in %s (%d cores)\n", fmtWall(time.Since(start)), goruntime.GOMAXPROCS(0))
 	return exitOK
@@ -228,7 +245,7 @@ func demoOutputs(dir string) []outfile.Path {
 	for _, col := range []string{"W8A8", "W4A4", "ADMM W4A4"} {
 		outs = append(outs, outfile.Output("-o", demoProgram(dir, col)))
 	}
-	return outs
+	return append(outs, outfile.Output("-o", filepath.Join(dir, demoReport)))
 }
 
 // writeDemoTable prints float and compiled columns side by side.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	goruntime "runtime"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/evaluate"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/htmlreport"
 	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/pimrt"
@@ -22,13 +24,14 @@ func init() {
 }
 
 func runEval(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("eval", "MODEL.onnx|MODEL.pir|PROG.pimb -dataset mnist|fashion-mnist|DIR [-limit N] [-j N] [-target FILE|PRESET] [-report R.json] [-v]", stderr)
+	fs := newFlagSet("eval", "MODEL.onnx|MODEL.pir|PROG.pimb -dataset mnist|fashion-mnist|DIR [-limit N] [-j N] [-target FILE|PRESET] [-report R.json] [-html R.html] [-v]", stderr)
 	addLimitFlags(fs)
 	dataset := fs.String("dataset", "", "test data: mnist, fashion-mnist, or a folder with test/ (.npy files + labels.txt); required; a model's symbolic input dims are bound from its sample shape (docs/INPUTS.md)")
 	limit := fs.Int("limit", 0, "evaluate the first N test images only (0: all)")
 	jobs := fs.Int("j", -1, "programs: simulate this many images at once (-1: all cores; results are identical for any value); models use every core")
 	tflag := fs.String("target", "", "for a program: "+programTargetUsage)
 	reportPath := fs.String("report", "", "write the simulator's cost report over the evaluated images as JSON (programs only; - for stdout)")
+	htmlPath := addHTMLFlag(fs)
 	verbose := fs.Bool("v", false, "print the simulator's full cost table (per layer, energy split, area)")
 	faults := addFaultFlags(fs, true)
 	withOutputRules(fs)
@@ -53,17 +56,17 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc eval: %v\n", err)
 		return exitUser
 	}
-	if code := checkPaths(fs, outfile.Input("input", pos[0]), outfile.DatasetInput(*dataset), outfile.TargetInput(*tflag), outfile.Output("-report", *reportPath)); code != exitOK {
+	if code := checkPaths(fs, outfile.Input("input", pos[0]), outfile.DatasetInput(*dataset), outfile.TargetInput(*tflag), outfile.Output("-report", *reportPath), outfile.Output("-html", *htmlPath)); code != exitOK {
 		return code
 	}
 	// The accuracy and hardware lines go to stderr when the JSON report
 	// takes stdout (-report -).
 	jsonOut := stdout
-	stdout = reportTo(stdout, stderr, *reportPath)
+	stdout = reportTo(stdout, stderr, *reportPath, *htmlPath)
 	path := pos[0]
 	isProg := strings.HasSuffix(path, ".pimb") || strings.HasSuffix(path, ".pasm")
-	if !isProg && (*reportPath != "" || *tflag != "" || faults.spec.set) {
-		fmt.Fprintf(stderr, "pimc eval: -report, -target and -faults apply to compiled programs (.pimb); %s runs on the interpreter\n", path)
+	if !isProg && (*reportPath != "" || *htmlPath != "" || *tflag != "" || faults.spec.set) {
+		fmt.Fprintf(stderr, "pimc eval: -report, -html, -target and -faults apply to compiled programs (.pimb); %s runs on the interpreter\n", path)
 		return exitUsage
 	}
 	// The model or program is read first: it is the quicker to read and the
@@ -165,6 +168,11 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		if err := outfile.WriteOutput(*reportPath, js, jsonOut); err != nil {
 			return fail(err)
 		}
+	}
+	run := htmlreport.Run{Name: filepath.Base(path), Report: r.Report, Accuracy: r.Accuracy(), HasAccuracy: true,
+		Images: r.Images, Confusion: htmlreport.NewConfusion(test.Y, r.Pred, test.Classes)}
+	if err := writeHTMLReport(*htmlPath, "pimc eval "+path, "eval", args, []htmlreport.Run{run}, jsonOut); err != nil {
+		return fail(err)
 	}
 	return exitOK
 }

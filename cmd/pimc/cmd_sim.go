@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/pimc-dev/pimc/driver"
+	"github.com/pimc-dev/pimc/htmlreport"
 	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/isa"
@@ -19,13 +21,14 @@ func init() {
 }
 
 func runSim(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("sim", "PROG.pimb|PROG.pasm -i IN.pb|IN.npy [-i ...] [-batch N] [-o OUT] [-report R.json] [-target FILE|PRESET] [-raw] [-j N] [-q] [-trace FILE]", stderr)
+	fs := newFlagSet("sim", "PROG.pimb|PROG.pasm -i IN.pb|IN.npy [-i ...] [-batch N] [-o OUT] [-report R.json] [-html R.html] [-target FILE|PRESET] [-raw] [-j N] [-q] [-trace FILE]", stderr)
 	addLimitFlags(fs)
 	var ins listFlag
 	fs.Var(&ins, "i", "input tensor file (.pb or .npy), one per model input (or input port) in order; its shape must be the input's, or a batch along dimension 0 when the model's batch dimension is dynamic or -batch is given")
 	batchN := fs.Int("batch", 0, batchUsage)
 	out := fs.String("o", "", "output file (.pb or .npy); a folder (made if missing) when the program has several outputs; default: print a summary")
 	reportPath := fs.String("report", "", "write the cost report as JSON to this file (- for stdout)")
+	htmlPath := addHTMLFlag(fs)
 	tgtFlag := fs.String("target", "", programTargetUsage)
 	raw := fs.Bool("raw", false, "inputs are raw integers (no quantization) and outputs are written as raw integers (no dequantization); for a compiled model, run its device program alone with raw port values")
 	jobs := fs.Int("j", 1, "run the images of a batch on this many goroutines (results are identical; -1 = all cores)")
@@ -59,11 +62,14 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		return exitUser
 	}
 	paths := append(outfile.Inputs("-i", ins), outfile.Input("input", pos[0]), outfile.TargetInput(*tgtFlag), outfile.TensorOutput(*out),
-		outfile.Output("-report", *reportPath), outfile.Output("-trace", *tracePath))
+		outfile.Output("-report", *reportPath), outfile.Output("-html", *htmlPath), outfile.Output("-trace", *tracePath))
 	if code := checkPaths(fs, paths...); code != exitOK {
 		return code
 	}
-	report := reportTo(stdout, stderr, *reportPath, *tracePath)
+	report := reportTo(stdout, stderr, *reportPath, *htmlPath, *tracePath)
+	html := func(rep *sim.Report) error {
+		return writeHTMLReport(*htmlPath, "pimc sim "+pos[0], "sim", args, []htmlreport.Run{{Name: filepath.Base(pos[0]), Report: rep}}, stdout)
+	}
 	prog, tgt, err := loadProgram("sim", pos[0], *tgtFlag, stderr)
 	if err != nil {
 		return fail(err)
@@ -71,7 +77,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	if len(prog.Host) > 0 && !*raw {
 		// A compiled model: host ops on the reference interpreter, device
 		// segments on the simulator (pimrt).
-		return runSimModel(prog, tgt, pos[0], ins, simFlags{out: *out, report: *reportPath, jobs: *jobs, maxSteps: *maxSteps,
+		return runSimModel(prog, tgt, pos[0], ins, simFlags{out: *out, report: *reportPath, htmlOut: *htmlPath, html: html, jobs: *jobs, maxSteps: *maxSteps,
 			quiet: *quiet, trace: *tracePath, traceLimit: *traceLimit, paths: paths, batch: *batchN, faults: faults}, stdout, stderr)
 	}
 	exe, err := sim.Prepare(prog, tgt)
@@ -112,12 +118,17 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 	}
+	if err := html(rep); err != nil {
+		return fail(err)
+	}
 	return writeSimOutputs(results, *out, *raw, paths, report, stderr)
 }
 
 // simFlags are the flags runSimModel needs.
 type simFlags struct {
 	out, report, trace   string
+	htmlOut              string                  // -html
+	html                 func(*sim.Report) error // writes -html
 	jobs, batch          int
 	maxSteps, traceLimit int64
 	quiet                bool
@@ -159,7 +170,7 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", path, err))
 	}
-	report := reportTo(stdout, stderr, f.report, f.trace)
+	report := reportTo(stdout, stderr, f.report, f.htmlOut, f.trace)
 	writeFaults(report, chip)
 	if !f.quiet {
 		if err := rep.WriteTable(report); err != nil {
@@ -177,6 +188,9 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		if err := outfile.WriteOutput(f.report, js, stdout); err != nil {
 			return fail(err)
 		}
+	}
+	if err := f.html(rep); err != nil {
+		return fail(err)
 	}
 	if f.out != "" && model.Host.GraphOutputs > 1 {
 		var names []string

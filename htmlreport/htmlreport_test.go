@@ -1,0 +1,273 @@
+package htmlreport
+
+import (
+	"bytes"
+	"encoding/csv"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/driver"
+	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/internal/buildinfo"
+	"github.com/pimc-dev/pimc/internal/lenet5"
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/pimrt"
+	"github.com/pimc-dev/pimc/sim"
+	"github.com/pimc-dev/pimc/target"
+)
+
+// lenetReport compiles the embedded LeNet-5 at W/A bits (random
+// calibration) and simulates two images: a real report to draw.
+func lenetReport(t *testing.T, wbits, abits int) *sim.Report {
+	t.Helper()
+	g, err := frontend.Import(lenet5.Name, lenet5.ONNX, frontend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := target.LoadOrPreset("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := driver.Compile(g, driver.Options{Target: tgt, WBits: wbits, ABits: abits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := pimrt.Load(res.Prog, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch [][]*tensor.Tensor
+	for k := range 2 {
+		x := tensor.New(tensor.Float32, 1, 1, 28, 28)
+		xs := x.Float32s()
+		for i := range xs {
+			xs[i] = float32((i*7+k*13)%29) / 29
+		}
+		batch = append(batch, []*tensor.Tensor{x})
+	}
+	_, rep, err := m.RunBatch(batch, sim.BatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+var barRE = regexp.MustCompile(`<rect class="bar" x="[^"]*" y="[^"]*" width="([^"]*)" height="[^"]*" fill="[^"]*" data-series="([^"]*)" data-label="([^"]*)" data-value="([^"]*)">`)
+
+type bar struct {
+	width, value  float64
+	series, label string
+}
+
+// chartBars returns the bars of the chart with id in the page.
+func chartBars(t *testing.T, page, id string) []bar {
+	t.Helper()
+	i := strings.Index(page, `id="`+id+`"`)
+	if i < 0 {
+		t.Fatalf("no chart %q in the page", id)
+	}
+	svg := page[i:]
+	svg = svg[:strings.Index(svg, "</svg>")]
+	var bars []bar
+	for _, m := range barRE.FindAllStringSubmatch(svg, -1) {
+		w, _ := strconv.ParseFloat(m[1], 64)
+		v, _ := strconv.ParseFloat(m[4], 64)
+		bars = append(bars, bar{w, v, m[2], m[3]})
+	}
+	return bars
+}
+
+func near(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+}
+
+// TestChartsShowTheReport: the bars carry the report's numbers and their
+// lengths are proportional to them; the page is self-contained.
+func TestChartsShowTheReport(t *testing.T) {
+	r8, r4 := lenetReport(t, 8, 8), lenetReport(t, 4, 4)
+	p := &Page{Title: "LeNet-5", Build: buildinfo.Read(), Command: "go test",
+		Runs: []Run{{Name: "W8A8", Report: r8, Accuracy: 0.99, HasAccuracy: true, Images: 2}, {Name: "W4A4", Report: r4}}}
+	var buf bytes.Buffer
+	if err := p.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+
+	// Per-layer energy of the first run: each layer's stacked segments add
+	// up to its total, in the chart's unit.
+	unit, div := energyUnit(maxSourceEnergy(r8))
+	if !strings.Contains(page, "energy per layer by component ("+unit+")") {
+		t.Errorf("the energy chart does not say its unit %s", unit)
+	}
+	sums := map[string]float64{}
+	for _, b := range chartBars(t, page, "layer-energy-1") {
+		sums[b.label] += b.value
+	}
+	n := 0
+	for _, s := range r8.Sources {
+		if s.Energy.Total == 0 && s.LatencyNS == 0 {
+			continue
+		}
+		n++
+		if !near(sums[s.Layer], s.Energy.Total/div) {
+			t.Errorf("layer %s: bars add up to %g %s, the report says %g", s.Layer, sums[s.Layer], unit, s.Energy.Total/div)
+		}
+	}
+	if n == 0 || len(sums) != n {
+		t.Errorf("%d layers with work, %d in the chart", n, len(sums))
+	}
+
+	// Latency per layer: the bars are the report's latencies, and a bar's
+	// width is proportional to its value across the chart.
+	tu, tdiv := timeUnit(maxSourceTime(r4))
+	var lat []bar
+	for _, b := range chartBars(t, page, "layer-latency-2") {
+		if b.series == "latency (controller time charged)" {
+			lat = append(lat, b)
+		}
+	}
+	longest := bar{}
+	for _, b := range lat {
+		if b.value > longest.value {
+			longest = b
+		}
+	}
+	if longest.value <= 0 {
+		t.Fatal("no latency bar")
+	}
+	ratio := longest.width / longest.value
+	for _, b := range lat {
+		found := false
+		for _, s := range r4.Sources {
+			if s.Layer == b.label {
+				found = true
+				if !near(b.value, s.LatencyNS/tdiv) {
+					t.Errorf("latency bar %s = %g %s, report %g", b.label, b.value, tu, s.LatencyNS/tdiv)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("latency bar %q is no layer of the report", b.label)
+		}
+		if math.Abs(b.width-b.value*ratio) > 0.01 { // widths are printed to 1/100 px
+			t.Errorf("bar %s: width %g for %g, not proportional (%g px per unit)", b.label, b.width, b.value, ratio)
+		}
+	}
+
+	// The comparison: one energy bar stack per run, adding up to its total.
+	cmp := map[string]float64{}
+	for _, b := range chartBars(t, page, "compare-energy") {
+		cmp[b.label] += b.value
+	}
+	eu, ediv := energyUnit(max(r8.PerInference.Energy.Total, r4.PerInference.Energy.Total))
+	for name, r := range map[string]*sim.Report{"W8A8": r8, "W4A4": r4} {
+		if !near(cmp[name], r.PerInference.Energy.Total/ediv) {
+			t.Errorf("compare-energy %s = %g %s, report %g", name, cmp[name], eu, r.PerInference.Energy.Total/ediv)
+		}
+	}
+	acc := chartBars(t, page, "compare-accuracy")
+	if len(acc) != 1 || acc[0].value != 99 {
+		t.Errorf("accuracy chart = %+v, want one bar of 99%%", acc)
+	}
+	if got := strings.Count(page, `<svg `); got < 4 {
+		t.Errorf("%d charts, want at least 4", got)
+	}
+
+	// Self-contained: nothing fetched, nothing run.
+	for _, bad := range []string{"<script", "<link", "@import", "src=", "https://"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("the page contains %q", bad)
+		}
+	}
+	if strings.Count(page, "http://") != strings.Count(page, `xmlns="http://www.w3.org/2000/svg"`) {
+		t.Error("the page refers to an address other than the SVG namespace")
+	}
+}
+
+func maxSourceEnergy(r *sim.Report) float64 {
+	m := 0.0
+	for _, s := range r.Sources {
+		m = max(m, s.Energy.Total)
+	}
+	return m
+}
+
+func maxSourceTime(r *sim.Report) float64 {
+	m := 0.0
+	for _, s := range r.Sources {
+		m = max(m, s.LatencyNS, s.BoundNS)
+	}
+	return m
+}
+
+// TestCSV: a chart's CSV holds its rows and values exactly.
+func TestCSV(t *testing.T) {
+	c := &BarChart{ID: "x", Unit: "uJ", Series: []string{"a", "b"}, Stacked: true,
+		Rows: []BarRow{{"conv, 1", []float64{1.5, 2}}, {"fc", []float64{0.1, 1e-7}}}}
+	var buf bytes.Buffer
+	if err := c.WriteCSV(&buf); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"category", "a (uJ)", "b (uJ)"}, {"conv, 1", "1.5", "2"}, {"fc", "0.1", "1e-07"}}
+	if len(recs) != len(want) {
+		t.Fatalf("csv = %q", recs)
+	}
+	for i := range want {
+		if strings.Join(recs[i], "|") != strings.Join(want[i], "|") {
+			t.Errorf("line %d = %q, want %q", i, recs[i], want[i])
+		}
+	}
+}
+
+// TestBarGeometry: zero, negative and NaN values draw no bar length, the
+// longest row fills the plot, and labels are escaped.
+func TestBarGeometry(t *testing.T) {
+	c := &BarChart{ID: "g", Title: "a<b", Series: []string{"s"},
+		Rows: []BarRow{{"<x>", []float64{10}}, {"y", []float64{5}}, {"z", []float64{0}}, {"n", []float64{-3}}}}
+	svg := c.SVG()
+	if strings.Contains(svg, "<x>") || !strings.Contains(svg, "&lt;x&gt;") {
+		t.Error("a label is not escaped")
+	}
+	bars := chartBars(t, svg, "g")
+	if len(bars) != 4 {
+		t.Fatalf("%d bars, want 4", len(bars))
+	}
+	full := float64(chartWidth - labelWidth - valueWidth)
+	if !near(bars[0].width, full) || !near(bars[1].width, full/2) || bars[2].width != 0 || bars[3].width != 0 {
+		t.Errorf("widths %g %g %g %g, want %g %g 0 0", bars[0].width, bars[1].width, bars[2].width, bars[3].width, full, full/2)
+	}
+}
+
+// TestConfusion: the cells count label/prediction pairs; out-of-range
+// pairs are dropped; the drawing carries every cell.
+func TestConfusion(t *testing.T) {
+	c := NewConfusion([]int32{0, 0, 1, 2, 2, 2, 5}, []int32{0, 1, 1, 2, 0, 2, 1}, 3)
+	want := [][]int{{1, 1, 0}, {0, 1, 0}, {1, 0, 2}}
+	for i := range want {
+		for j := range want[i] {
+			if c.Counts[i][j] != want[i][j] {
+				t.Fatalf("counts = %v, want %v", c.Counts, want)
+			}
+		}
+	}
+	svg := c.SVG("cm", "confusion")
+	cells := regexp.MustCompile(`data-true="(\d)" data-pred="(\d)" data-value="(\d+)"`).FindAllStringSubmatch(svg, -1)
+	if len(cells) != 9 {
+		t.Fatalf("%d cells, want 9", len(cells))
+	}
+	for _, m := range cells {
+		i, _ := strconv.Atoi(m[1])
+		j, _ := strconv.Atoi(m[2])
+		v, _ := strconv.Atoi(m[3])
+		if v != want[i][j] {
+			t.Errorf("cell %d,%d = %d, want %d", i, j, v, want[i][j])
+		}
+	}
+}
