@@ -161,7 +161,7 @@ func TestEvalErrors(t *testing.T) {
 
 func TestProgressLine(t *testing.T) {
 	got := progressLine("eval", 250, 1000, 2e9)
-	want := "eval [=======>                      ] 250/1000  25% 2.0s, eta 6s"
+	want := "eval [=======>                      ] 250/1000  25% 2.0s, 125/s, eta 6s"
 	if got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}

@@ -59,7 +59,7 @@ func (p *progress) done() {
 	}
 }
 
-// progressLine formats "label [=====>    ] 1234/10000 12% 3.1s, eta 20s".
+// progressLine formats "label [=====>    ] 1234/10000 12% 3.1s, 398/s, eta 20s".
 func progressLine(label string, done, total int, elapsed time.Duration) string {
 	const width = 30
 	frac := 0.0
@@ -72,6 +72,9 @@ func progressLine(label string, done, total int, elapsed time.Duration) string {
 		bar += ">" + strings.Repeat(" ", width-fill-1)
 	}
 	s := fmt.Sprintf("%s [%s] %d/%d %3.0f%% %.1fs", label, bar, done, total, 100*frac, elapsed.Seconds())
+	if done > 0 && elapsed > 0 {
+		s += fmt.Sprintf(", %.3g/s", float64(done)/elapsed.Seconds())
+	}
 	if done > 0 && done < total {
 		eta := time.Duration(float64(elapsed) * float64(total-done) / float64(done))
 		s += fmt.Sprintf(", eta %.0fs", eta.Seconds())
