@@ -51,6 +51,9 @@ type Result struct {
 	// program's feature maps occupy. Both empty when the model fits.
 	Bands     []BandStat
 	DRAMWords int
+	// Reprogram sums the layers whose weights are written from the DRAM
+	// per image (reprogram.go); zero when every weight is stationary.
+	Reprogram ReprogramStat
 	// StagesLocal: every layer of a pipelined program sits in the bank
 	// of the controller that drives it (no link hop; else the target
 	// had no room to place them so, docs/BACKEND.md §8).
@@ -80,6 +83,10 @@ type LayerStat struct {
 	WeightRows                 int
 	Pixels                     int
 	Replicas                   int // copies of the tiles, each computing a slice of the pixels
+	// Reprogrammed: the weights are written from the DRAM each time the
+	// layer runs (reprogram.go), in the window shared with the other
+	// reprogrammed layers.
+	Reprogrammed bool
 	// WBits and ABits are the layer's declared widths: its weight codes'
 	// bits and the bits of the activations it produces (quantize's
 	// keep-ends, config, a compressed model's record and out-bits decide
@@ -208,8 +215,14 @@ func compileMode(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan, 
 		return nil, fmt.Errorf("backend: BUG: the emitted program does not validate: %w", err)
 	}
 	c.res.Prog = prog
-	c.res.DRAMWords = c.dramTop
+	c.res.DRAMWords = c.dramTop - c.res.Reprogram.DRAMWords
 	c.res.Subarrays = plan.Used
+	for _, l := range plan.Layers {
+		if l.Reprogrammed {
+			c.res.Reprogram.Window = l.FirstSubarray
+			break
+		}
+	}
 	c.res.StagesLocal = pipe != nil && pipe.allLocal
 	for _, l := range plan.Layers {
 		c.res.WeightRows += l.WeightRows()

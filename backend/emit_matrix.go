@@ -57,11 +57,13 @@ type matrixCode struct {
 //
 // With replicas (repTile[r][i] is replica r's copy of tile repTile[0][i])
 // the pixels are split among them (see body below).
-func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile [][]int, pl pixelLoop) {
+func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile [][]int, pl pixelLoop) error {
 	e := c.e
 	b := e.b
-	// Weight image.
+	// Weight image: stationary, or written from the DRAM now
+	// (reprogram.go).
 	rowBytes := e.arch.Cols / 8
+	var rows []weightRow
 	for _, t := range tiles {
 		grp := &m.groups[t.grp]
 		sg := segs[t.grp][t.seg]
@@ -74,8 +76,18 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 						bits[col/8] |= 1 << (col % 8)
 					}
 				}
+				if m.lay.Reprogrammed {
+					rows = append(rows, weightRow{t.sa, t.wRow + k*m.M + p, bits})
+					continue
+				}
 				b.AddWeightRow(uint32(t.sa), uint32(t.wRow+k*m.M+p), bits)
 			}
+		}
+	}
+	name := c.constName(m.node)
+	if m.lay.Reprogrammed {
+		if err := c.reprogram(name, rows); err != nil {
+			return err
 		}
 	}
 	chunks := laneChunks(m, tiles, e.arch.DPULanes)
@@ -96,7 +108,6 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 		packF, copies = m.F, reps
 		c.res.packed[m.node] = true
 	}
-	name := c.constName(m.node)
 	biasAddr := int(b.AddConst(name+".bias", slices.Repeat(m.bias, copies)))
 	multAddr := int(b.AddConst(name+".mult", slices.Repeat(m.mult, copies)))
 
@@ -310,9 +321,10 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 	}
 	if pl.bands != nil {
 		pl.bands(func(bpl pixelLoop) { c.emitPieces(m.node, len(repTile), bpl, cuts, piece) })
-		return
+		return nil
 	}
 	c.emitPieces(m.node, len(repTile), pl, cuts, piece)
+	return nil
 }
 
 // pixelNest is one loop nest of a matrix layer's pixels: every iteration

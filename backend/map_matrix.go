@@ -206,7 +206,7 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 		Node: n.Name, Op: string(n.Op), Filters: m.F, KeptFilters: m.keptFilters,
 		Cols: m.totalCols, KeptCols: m.keptCols, M: m.M, N: m.N,
 		Segments: l.Segments(), Tiles: len(tiles), Subarrays: l.Subarrays, FirstSubarray: l.FirstSubarray,
-		WeightRows: l.WeightRows(), Pixels: pixels, Replicas: l.Replicas,
+		WeightRows: l.WeightRows(), Pixels: pixels, Replicas: l.Replicas, Reprogrammed: l.Reprogrammed,
 		WBits: quantBits(n.Inputs[1]), ABits: quantBits(n.Outputs[0]),
 	})
 	// Declare the layer's workload on its source (set by compiler.run)
@@ -218,8 +218,7 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 	}
 	c.e.b.AddSourceMACs(macs * int64(pixels))
 	c.e.b.SetSourceWidths(quantBits(n.Inputs[1]), quantBits(n.Outputs[0]))
-	c.emitMatrix(m, segs, tiles, repTile, pl)
-	return nil
+	return c.emitMatrix(m, segs, tiles, repTile, pl)
 }
 
 // replicaTiles pairs the tiles of every replica with replica 0's:

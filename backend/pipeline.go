@@ -82,6 +82,9 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
+	if r := flat.Reprogram; r.Layers > 0 {
+		return nil, fmt.Errorf("backend: -pipeline needs every weight stationary: this model's weights need more sub-arrays than the target %q has (%d), and %d of its layers are reprogrammed per image from the DRAM, which only the sequential program does (compile without -pipeline, or use a target with more banks)", tgt.Name, flat.TotalSubarrays, r.Layers)
+	}
 	if flat.Segments != 1 {
 		return nil, fmt.Errorf("backend: -pipeline needs a model with one device segment; this one has %d (host ops between device ops)", flat.Segments)
 	}

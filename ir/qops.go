@@ -78,6 +78,7 @@ func init() {
 		{Name: "map_tiles", Kind: AttrInts, Doc: "mapped: per tile: replica, segment, sub-array, first row, filters [from, to) in map_filters"},
 		{Name: "map_replicas", Kind: AttrInt, Doc: "mapped: copies of the layer's tiles, each computing every replicas-th output pixel"},
 		{Name: "map_pm1", Kind: AttrInt, Doc: "mapped: 1 = binary weights on one plane b = (w+1)/2, w.x = 2 b.x - sum(x) (map_wplanes=1)"},
+		{Name: "map_reprogram", Kind: AttrInt, Doc: "mapped: 1 = weights reprogrammed from the DRAM each time the layer runs, in sub-arrays shared with the other reprogrammed layers"},
 	}
 	for _, info := range []*OpInfo{
 		q(&OpInfo{Op: OpQuantize, Summary: "float to codes: clamp(round_half_even(x/scale), lo, hi)", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,

@@ -154,11 +154,18 @@ func writeCompileSummary(w io.Writer, path string, res *driver.Result, size int)
 			fmt.Fprintf(w, "    %-24q %d bands of %d rows\n", b.Layer, b.Bands, b.Rows)
 		}
 	}
+	if r := res.Reprogram; r.Layers > 0 { // docs/BACKEND.md §10
+		fmt.Fprintf(w, "  weights beyond the sub-arrays: %d layers reprogrammed per image from %d DRAM words into sub-arrays %d..%d (%d weight rows), %d stationary\n",
+			r.Layers, r.DRAMWords, r.Window, res.TotalSubarrays-1, r.Rows, len(res.Layers)-r.Layers)
+	}
 	notes := res.BitsNotes()
 	for i, l := range res.Layers {
 		rep := ""
 		if l.Replicas > 1 {
 			rep = fmt.Sprintf(" replicas %d", l.Replicas)
+		}
+		if l.Reprogrammed {
+			rep += " reprogrammed"
 		}
 		if notes != nil && notes[i] != "" {
 			rep += " [" + notes[i] + "]"

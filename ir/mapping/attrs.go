@@ -14,6 +14,10 @@ const (
 	// AttrPlusMinus = 1 marks the one-plane ±1 form (Layer.PlusMinus);
 	// absent (0) otherwise, so other layers' attributes are unchanged.
 	AttrPlusMinus = "map_pm1"
+	// AttrReprogram = 1 marks a layer whose weights are reprogrammed from
+	// the DRAM each time it runs (Layer.Reprogrammed); absent (0)
+	// otherwise, so stationary layers' attributes are unchanged.
+	AttrReprogram = "map_reprogram"
 )
 
 // tileInts is the number of ints per tile in map_tiles.
@@ -24,6 +28,10 @@ const tileInts = 6
 func Encode(l *Layer, geo Geometry) (changed bool) {
 	if _, ok := l.Node.Attrs[AttrPlusMinus]; ok && !l.PlusMinus {
 		delete(l.Node.Attrs, AttrPlusMinus)
+		changed = true
+	}
+	if _, ok := l.Node.Attrs[AttrReprogram]; ok && !l.Reprogrammed {
+		delete(l.Node.Attrs, AttrReprogram)
 		changed = true
 	}
 	for name, a := range Attrs(l, geo) {
@@ -72,6 +80,9 @@ func Attrs(l *Layer, geo Geometry) ir.Attrs {
 	}
 	if l.PlusMinus {
 		a[AttrPlusMinus] = ir.IntAttr(1)
+	}
+	if l.Reprogrammed {
+		a[AttrReprogram] = ir.IntAttr(1)
 	}
 	return a
 }

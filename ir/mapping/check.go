@@ -11,12 +11,14 @@ func init() { ir.RegisterCheck("mapping", checkGraph) }
 // checkGraph is the verifier rule of the mapped stage (docs/STYLE.md
 // "Verifier"): every qconv/qfc carries a mapping that decode accepts, all
 // made for one sub-array geometry, and no sub-array holds tiles of two
-// layers. Every problem is reported.
+// layers unless both are reprogrammed (they take turns in the window,
+// reprogram.go). Every problem is reported.
 func checkGraph(g *ir.Graph, report func(n *ir.Node, format string, args ...any)) {
 	if g.Stage != ir.StageMapped {
 		return
 	}
 	owner := map[int]*ir.Node{}
+	reprogrammed := map[*ir.Node]bool{}
 	var geo0 [3]int
 	var geoNode *ir.Node
 	for _, n := range g.Nodes {
@@ -38,9 +40,10 @@ func checkGraph(g *ir.Graph, report func(n *ir.Node, format string, args ...any)
 		} else if geo != geo0 {
 			report(n, "mapping: made for %v (rows, cols, acc_bits), %s for %v", geo, geoNode.Origin(), geo0)
 		}
+		reprogrammed[n] = l.Reprogrammed
 		reported := map[int]bool{}
 		for _, t := range l.Tiles {
-			if o := owner[t.SA]; o != nil && o != n && !reported[t.SA] {
+			if o := owner[t.SA]; o != nil && o != n && !(l.Reprogrammed && reprogrammed[o]) && !reported[t.SA] {
 				report(n, "mapping: sub-array %d also holds tiles of %s", t.SA, o.Origin())
 				reported[t.SA] = true
 				continue
@@ -82,7 +85,7 @@ func DecodeGraph(g *ir.Graph, geo Geometry) (*Plan, error) {
 			return nil, err
 		}
 		for _, t := range l.Tiles {
-			if o := owner[t.SA]; o != nil && o != n {
+			if o := owner[t.SA]; o != nil && o != n && !(l.Reprogrammed && p.ByNode[o].Reprogrammed) {
 				return nil, nodeError(n, fmt.Errorf("mapping: sub-array %d also holds tiles of %s", t.SA, o.Origin()))
 			}
 			owner[t.SA] = n

@@ -102,7 +102,11 @@ func decode(n *ir.Node, report func(format string, args ...any)) (*Layer, [3]int
 		report("%s=1 with %s=%d: the one-plane ±1 form has 1 plane", AttrPlusMinus, AttrWPlanes, M)
 		return nil, geo
 	}
-	l := &Layer{Node: n, F: s.F, K: K, M: M, N: xq.Bits, PlusMinus: pm == 1, Groups: make([]Group, s.groups), Replicas: R}
+	rp, ok9 := one(AttrReprogram, 0, 1, 0, false)
+	if !ok9 {
+		return nil, geo
+	}
+	l := &Layer{Node: n, F: s.F, K: K, M: M, N: xq.Bits, PlusMinus: pm == 1, Reprogrammed: rp == 1, Groups: make([]Group, s.groups), Replicas: R}
 	bad := false
 	// Filters: ascending, inside [0, F).
 	filtBase := make([]int, s.groups+1)

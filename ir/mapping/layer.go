@@ -18,6 +18,10 @@ type Geometry struct {
 	// target's parallel.group_subarrays; 0 on a serial target): layers
 	// that fit one group are placed inside one bank.
 	Group int
+	// Reprogram: the target has an off-chip DRAM, so a model whose
+	// weights need more sub-arrays than it has keeps some layers'
+	// weights there and reprograms them per image (reprogram.go).
+	Reprogram bool
 }
 
 // Layer is the mapping of one qconv or qfc.
@@ -39,6 +43,10 @@ type Layer struct {
 	// FirstSubarray and Subarrays: the layer owns sub-arrays
 	// [FirstSubarray, FirstSubarray+Subarrays).
 	FirstSubarray, Subarrays int
+	// Reprogrammed: the layer's weights are not stationary; they are
+	// written into its sub-arrays (the window it shares with the other
+	// reprogrammed layers) from the DRAM each time it runs (reprogram.go).
+	Reprogrammed bool
 }
 
 // Group is one group's kept part of the matrix.

@@ -28,7 +28,8 @@ type Plan struct {
 	Geom   Geometry
 	Layers []*Layer // graph order
 	ByNode map[*ir.Node]*Layer
-	// Used is the number of sub-arrays the layers occupy: [0, Used).
+	// Used is the number of sub-arrays the layers occupy: [0, Used)
+	// (reprogrammed layers share theirs, Layer.Reprogrammed).
 	Used int
 }
 
@@ -68,6 +69,13 @@ func PlanGraph(g *ir.Graph, geo Geometry, opts Options) (*Plan, error) {
 	}
 	if opts.Replicate == Auto {
 		if err := p.place(chooseReplicas(p)); err != nil {
+			return nil, err
+		}
+	}
+	if p.Used > geo.Subarrays && geo.Reprogram {
+		// Too large for the chip: reprogram some layers per image from
+		// the DRAM (reprogram.go), without replicas.
+		if err := p.stream(); err != nil {
 			return nil, err
 		}
 	}
@@ -171,6 +179,9 @@ func (p *Plan) FitError() error {
 	if p.Geom.PerBank > 0 {
 		banks := (p.Used + p.Geom.PerBank - 1) / p.Geom.PerBank
 		fmt.Fprintf(&sb, "\nA target with geometry.banks >= %d (base: %s) would fit; or lower -wbits/-abits, or prune", banks, p.Geom.Name)
+	}
+	if !p.Geom.Reprogram {
+		sb.WriteString("; or a target with a dram section, from which the weights beyond the sub-arrays are reprogrammed per layer")
 	}
 	return fmt.Errorf("%s", sb.String())
 }

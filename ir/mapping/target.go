@@ -13,7 +13,8 @@ func GeometryOf(t *target.Target) Geometry {
 		Name: t.Name, Rows: a.Rows, Cols: a.Cols, AccBits: a.AccBits,
 		Subarrays: a.Subarrays, PerBank: int(t.Geometry.MatsPerBank.Value * t.Geometry.SubarraysPerMat.Value),
 		DPULanes: a.DPULanes, Group: a.GroupSubarrays,
-		SensePS: int64(math.Round(t.Cost(target.OpAndSense).LatencyNS * 1000)),
-		CyclePS: int64(math.Round(t.CycleNS() * 1000)),
+		SensePS:   int64(math.Round(t.Cost(target.OpAndSense).LatencyNS * 1000)),
+		CyclePS:   int64(math.Round(t.CycleNS() * 1000)),
+		Reprogram: t.HasDRAM(),
 	}
 }

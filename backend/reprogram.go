@@ -1,0 +1,161 @@
+package backend
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/pimc-dev/pimc/isa"
+)
+
+// Reprogrammed layers (docs/BACKEND.md §10). The map pass leaves a layer's
+// weights out of the chip's stationary image when the model's weights do
+// not all fit its sub-arrays (mapping.Layer.Reprogrammed): such layers
+// share a window of sub-arrays, and each one's weight rows are written
+// there from the DRAM every time, just before the layer runs.
+//
+// The rows travel as codes: a chunk of h consecutive weight rows of one
+// sub-array (h <= 31 and below the ABUF word width) is one code of type
+// u<h> per column, whose bit j is column c of row row0+j. The chunks of a
+// layer are the program's DRAM image (isa.Program.DRAM, one block per
+// height), so a transfer moves exactly the rows' bits. Per batch of chunks
+// the code dloads them into an ABUF scratch block; per chunk it gathers the
+// cols codes into a patch register (pld) and writes the h rows (wrp bit j
+// to row row0+j): the SOT write time and energy are the target's row_write
+// costs, the transfer's the DRAM's. Chunks go round-robin over the layer's
+// sub-arrays so the writes of different sub-arrays overlap. The simulator
+// computes from the bits these writes store.
+
+// weightRow is one row of a layer's weight image (sub-array, row, bits).
+type weightRow struct {
+	sa, row int
+	bits    []byte
+}
+
+// wchunk is h consecutive weight rows of one sub-array as cols codes.
+type wchunk struct {
+	sa, row0, h int
+	codes       []int32
+}
+
+// reprogramScratch bounds the ABUF scratch block of one dload, in words.
+const reprogramScratch = 1 << 15
+
+// ReprogramStat sums what the reprogramming code of a program writes
+// (Result.Reprogram).
+type ReprogramStat struct {
+	// Layers and Rows: the layers reprogrammed per image and their weight
+	// rows; DRAMWords the DRAM image holding them.
+	Layers, Rows, DRAMWords int
+	// Window is the first sub-array of the window they share.
+	Window int
+}
+
+// reprogram emits the code that writes rows (a reprogrammed layer's
+// weight image) into their sub-arrays from the DRAM, under its own source
+// (the layer's, "[weights]" added), and adds the codes to the DRAM image.
+func (c *compiler) reprogram(name string, rows []weightRow) error {
+	e := c.e
+	cols := e.arch.Cols
+	hmax := min(31, e.arch.ActWordBits-1)
+	slices.SortFunc(rows, func(a, b weightRow) int {
+		if a.sa != b.sa {
+			return a.sa - b.sa
+		}
+		return a.row - b.row
+	})
+	// Chunks, in order inside each sub-array.
+	var per [][]wchunk // by sub-array, in the order met
+	for i := 0; i < len(rows); {
+		j := i + 1
+		for j < len(rows) && j-i < hmax && rows[j].sa == rows[i].sa && rows[j].row == rows[j-1].row+1 {
+			j++
+		}
+		ch := wchunk{sa: rows[i].sa, row0: rows[i].row, h: j - i, codes: make([]int32, cols)}
+		for k, r := range rows[i:j] {
+			for col := range cols {
+				if r.bits[col/8]>>(col%8)&1 != 0 {
+					ch.codes[col] |= 1 << k
+				}
+			}
+		}
+		if len(per) == 0 || per[len(per)-1][0].sa != ch.sa {
+			per = append(per, nil)
+		}
+		per[len(per)-1] = append(per[len(per)-1], ch)
+		i = j
+	}
+	// Round-robin over sub-arrays, grouped by height (one DRAM block and
+	// one code type each).
+	byH := map[int][]wchunk{}
+	var heights []int
+	for k := 0; ; k++ {
+		any := false
+		for _, cs := range per {
+			if k < len(cs) {
+				any = true
+				h := cs[k].h
+				if _, ok := byH[h]; !ok {
+					heights = append(heights, h)
+				}
+				byH[h] = append(byH[h], cs[k])
+			}
+		}
+		if !any {
+			break
+		}
+	}
+	src := c.src
+	src.Layer += " [weights]"
+	e.b.SetSource(src)
+	defer e.b.SetSource(c.src)
+	rb := e.reg()
+	defer e.free(rb)
+	for _, h := range heights {
+		chunks := byH[h]
+		typ := isa.MakeIntType(h, false)
+		words := len(chunks) * cols
+		if c.dramTop+words > e.arch.DRAMWords {
+			return fmt.Errorf("DRAM full: the weights of the layer need %d words, %d of the target's %d are in use", words, c.dramTop, e.arch.DRAMWords)
+		}
+		addr := c.dramTop
+		c.dramTop += words
+		data := make([]int32, 0, words)
+		for _, ch := range chunks {
+			data = append(data, ch.codes...)
+		}
+		e.b.AddDRAM(fmt.Sprintf("%s.w%d", name, h), uint32(addr), typ, data)
+		c.res.Reprogram.DRAMWords += words
+		batch := max(1, min(len(chunks), min(reprogramScratch, c.buf.largestFree())/cols))
+		start, _, ok := c.buf.take(batch*cols, false)
+		if !ok {
+			return fmt.Errorf("%w: reprogramming the layer's weights needs %d words of scratch, %d of the target's %d (act_buffer_words) are in use by live values",
+				errBufferFull, cols, c.buf.top-c.freeWords(), c.buf.size)
+		}
+		e.emit(isa.OpLi, rb, int64(start))
+		preg := int64(0)
+		for i := 0; i < len(chunks); i += batch {
+			nb := min(batch, len(chunks)-i)
+			c.dmove(isa.OpDload, start, addr+i*cols, nb*cols, typ)
+			for k, ch := range chunks[i : i+nb] {
+				e.emit(isa.OpPld, preg, 0, rb, int64(k*cols), int64(cols))
+				rs, sa := int64(0), int64(ch.sa)
+				if sa >= 1<<14 {
+					rs = e.reg()
+					e.emit(isa.OpLi, rs, sa)
+					sa = 0
+				}
+				for j := range ch.h {
+					e.emit(isa.OpWrp, rs, sa, 0, int64(ch.row0+j), preg, int64(j))
+				}
+				if rs != 0 {
+					e.free(rs)
+				}
+				preg = (preg + 1) % isa.NumPatchRegs
+			}
+		}
+		c.buf.release(&region{start: start, size: batch * cols})
+	}
+	c.res.Reprogram.Layers++
+	c.res.Reprogram.Rows += len(rows)
+	return nil
+}

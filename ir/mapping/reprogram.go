@@ -1,0 +1,128 @@
+package mapping
+
+import "fmt"
+
+// Reprogrammed layers (docs/BACKEND.md §10). A model whose weights need
+// more sub-arrays than the target has, on a target with an off-chip DRAM,
+// keeps as many layers stationary as fit beside a window: the layers that
+// do not fit (Layer.Reprogrammed) all sit in the window, the last sub-arrays
+// of the chip, and the backend writes each one's weight rows there from the
+// DRAM just before the layer runs, every image (SOT row writes at run
+// time). Stationary layers are chosen first-fit in graph order; the window
+// holds the largest reprogrammed layer and starts at a bank boundary, so
+// placement inside it is what it would be from sub-array 0.
+
+// stream places every layer of p without replicas, as stationary layers
+// and reprogrammed layers in the window, when they do not all fit. It
+// reports an error when one layer alone needs more sub-arrays than the
+// target has.
+func (p *Plan) stream() error {
+	geo := p.Geom
+	// need[i]: the sub-arrays layer i spans placed alone from a bank start.
+	need := make([]int, len(p.Layers))
+	most := 0
+	for i, l := range p.Layers {
+		pl := p.placer(true)
+		l.Replicas = 1
+		l.Tiles = nil
+		if err := pl.place(l); err != nil {
+			return nodeError(l.Node, err)
+		}
+		need[i] = pl.next
+		most = max(most, need[i])
+		if need[i] > geo.Subarrays {
+			return nodeError(l.Node, fmt.Errorf("the layer alone needs %d sub-arrays for its weights, the target %q has %d (layers are reprogrammed whole: a target with geometry.banks >= %d would fit it)",
+				need[i], geo.Name, geo.Subarrays, (need[i]+max(geo.PerBank, 1)-1)/max(geo.PerBank, 1)))
+		}
+	}
+	window := func(n int) int {
+		if b := geo.PerBank; b > 0 && (n+b-1)/b*b <= geo.Subarrays {
+			return (n + b - 1) / b * b
+		}
+		return n
+	}
+	w := window(most)
+	streamed := p.placeStreamed(w)
+	// The window need only hold the layers left to reprogram: with a
+	// smaller one more layers may stay; keep it if they all still fit.
+	most = 0
+	for i, s := range streamed {
+		if s {
+			most = max(most, need[i])
+		}
+	}
+	if w2 := window(most); w2 < w {
+		s2 := p.placeStreamed(w2)
+		ok := true
+		for i, s := range s2 {
+			if s && need[i] > w2 {
+				ok = false
+			}
+		}
+		if ok {
+			return nil
+		}
+		p.placeStreamed(w)
+	}
+	return nil
+}
+
+// placer returns an empty placer for p's geometry, aligning layers to
+// banks when aligned.
+func (p *Plan) placer(aligned bool) placer {
+	pl := placer{rows: p.Geom.Rows, lanes: p.Geom.DPULanes}
+	if aligned {
+		pl.bank, pl.group = p.Geom.PerBank, p.Geom.Group
+	}
+	return pl
+}
+
+// placeStreamed places the layers of p with a window of w sub-arrays at
+// the end of the chip: first-fit in graph order in [0, Subarrays-w), the
+// rest (Reprogrammed) each from the window's start. It returns which
+// layers are reprogrammed.
+func (p *Plan) placeStreamed(w int) []bool {
+	base := p.Geom.Subarrays - w
+	res := p.placer(true)
+	streamed := make([]bool, len(p.Layers))
+	p.Used = 0
+	for i, l := range p.Layers {
+		save := res
+		l.Tiles, l.Reprogrammed = nil, false
+		if err := res.place(l); err == nil && res.next <= base {
+			setSpan(l, res.next)
+			continue
+		}
+		res = save
+		streamed[i] = true
+		l.Tiles, l.Reprogrammed = nil, true
+		win := p.placer(true)
+		win.next = base
+		_ = win.place(l) // placed alone from 0 before (stream): no error
+		setSpan(l, win.next)
+		p.Used = max(p.Used, win.next)
+	}
+	p.Used = max(p.Used, res.next)
+	return streamed
+}
+
+// setSpan sets the layer's sub-array span from its tiles; next is the
+// placer's first free sub-array after it.
+func setSpan(l *Layer, next int) {
+	l.FirstSubarray, l.Subarrays = next, 0
+	if len(l.Tiles) > 0 {
+		l.FirstSubarray = l.Tiles[0].SA
+		l.Subarrays = next - l.FirstSubarray
+	}
+}
+
+// Reprogrammed counts p's reprogrammed layers.
+func (p *Plan) Reprogrammed() int {
+	n := 0
+	for _, l := range p.Layers {
+		if l.Reprogrammed {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,64 @@
+package mapping
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/ir"
+)
+
+// TestStreamPlacement: layers that do not fit are reprogrammed in a window
+// of whole banks at the end of the chip, sized for the largest of them
+// (shrunk from the largest layer of the model when they all fit); the
+// others stay first-fit in graph order below it. Layer sizes (8 input
+// planes, 31 filters of 8 planes per 256-row sub-array): 3, 1, 5, 2, 2
+// sub-arrays on a chip of 4 banks of 2.
+func TestStreamPlacement(t *testing.T) {
+	var ls []*Layer
+	for i, nf := range []int{93, 31, 155, 62, 62} {
+		l := layerOf(8, 8, 1, []int{nf}, []int{1})
+		l.Node = &ir.Node{Name: string(rune('a' + i))}
+		ls = append(ls, l)
+	}
+	p := &Plan{Geom: Geometry{Name: "t", Rows: 256, Subarrays: 8, PerBank: 2, Group: 2}, Layers: ls}
+	if err := p.stream(); err != nil {
+		t.Fatal(err)
+	}
+	// The largest layer (5 sub-arrays) makes a window of 6 from sub-array
+	// 2: a (3) does not fit below it, b (1) does, c (5) not, d (2)
+	// not (1 + 2 > 2), e not. The layers left need 5: the window stays 6.
+	type want struct {
+		repro       bool
+		first, subs int
+	}
+	wants := []want{{true, 2, 3}, {false, 0, 1}, {true, 2, 5}, {true, 2, 2}, {true, 2, 2}}
+	for i, l := range ls {
+		if w := (want{l.Reprogrammed, l.FirstSubarray, l.Subarrays}); w != wants[i] {
+			t.Errorf("layer %d: %+v, want %+v", i, w, wants[i])
+		}
+	}
+	if p.Used != 7 || p.Reprogrammed() != 4 {
+		t.Errorf("used %d, reprogrammed %d; want 7 and 4", p.Used, p.Reprogrammed())
+	}
+	// Without the largest layer, with a third 2-sub-array layer (10 in
+	// all): the window for a (3, rounded to 4, from sub-array 4) leaves
+	// only 2-sub-array layers to reprogram, so it shrinks to 2 (from 6):
+	// a, b and d stay; e and f take turns in sub-arrays 6..7.
+	f := layerOf(8, 8, 1, []int{62}, []int{1})
+	f.Node = &ir.Node{Name: "f"}
+	p = &Plan{Geom: p.Geom, Layers: []*Layer{ls[0], ls[1], ls[3], ls[4], f}}
+	if err := p.stream(); err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range []want{{false, 0, 3}, {false, 3, 1}, {false, 4, 2}, {true, 6, 2}, {true, 6, 2}} {
+		l := p.Layers[i]
+		if got := (want{l.Reprogrammed, l.FirstSubarray, l.Subarrays}); got != w {
+			t.Errorf("smaller window, layer %d: %+v, want %+v", i, got, w)
+		}
+	}
+	// A layer larger than the chip is refused by name.
+	p = &Plan{Geom: Geometry{Name: "t", Rows: 256, Subarrays: 4, PerBank: 2, Group: 2}, Layers: []*Layer{ls[2]}}
+	if err := p.stream(); err == nil || !strings.Contains(err.Error(), `"c"`) || !strings.Contains(err.Error(), "the layer alone needs 5 sub-arrays for its weights, the target \"t\" has 4") {
+		t.Errorf("a layer larger than the chip: %v", err)
+	}
+}
