@@ -2,6 +2,7 @@ package backend
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 
 	"github.com/pimc-dev/pimc/isa"
@@ -72,9 +73,9 @@ func (c *compiler) reprogram(name string, rows []weightRow) error {
 		}
 		ch := wchunk{sa: rows[i].sa, row0: rows[i].row, h: j - i, codes: make([]int32, cols)}
 		for k, r := range rows[i:j] {
-			for col := range cols {
-				if r.bits[col/8]>>(col%8)&1 != 0 {
-					ch.codes[col] |= 1 << k
+			for by, v := range r.bits {
+				for ; v != 0; v &= v - 1 {
+					ch.codes[by*8+bits.TrailingZeros8(v)] |= 1 << k
 				}
 			}
 		}

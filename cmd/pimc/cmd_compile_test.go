@@ -74,18 +74,26 @@ func TestCompileDoesNotFit(t *testing.T) {
 	model, _ := compileTestModel(t)
 	dir := t.TempDir()
 	tiny := filepath.Join(dir, "tiny.yaml")
-	os.WriteFile(tiny, []byte("name: tiny\nbase: sot-mram-45nm\ngeometry:\n  banks: {value: 1, provenance: test}\n  mats_per_bank: {value: 1, provenance: test}\n  subarrays_per_mat: {value: 2, provenance: test}\n"), 0o644)
+	// The serial preset has no DRAM to reprogram weights from.
+	os.WriteFile(tiny, []byte("name: tiny\nbase: sot-mram-45nm-serial\ngeometry:\n  banks: {value: 1, provenance: test}\n  mats_per_bank: {value: 1, provenance: test}\n  subarrays_per_mat: {value: 2, provenance: test}\n"), 0o644)
 	code, out, errs := runCLI("compile", model, "-o", filepath.Join(dir, "m.pimb"), "-calib", "random:2", "-target", tiny)
 	if code != exitUser {
 		t.Fatalf("exit %d, want %d: %s%s", code, exitUser, out, errs)
 	}
-	for _, want := range []string{"needs 3 sub-arrays", "has 2", `"Times212"`, "banks >= 2"} {
+	for _, want := range []string{"needs 3 sub-arrays", "has 2", `"Times212"`, "banks >= 2", "or a target with a dram section"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("error lacks %q:\n%s", want, errs)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "m.pimb")); err == nil {
 		t.Error("a failed compile wrote its output")
+	}
+	// With the default's DRAM the weights beyond the 2 sub-arrays are
+	// reprogrammed per layer (docs/BACKEND.md §10), and the summary says so.
+	os.WriteFile(tiny, []byte("name: tiny\nbase: sot-mram-45nm\ngeometry:\n  banks: {value: 1, provenance: test}\n  mats_per_bank: {value: 1, provenance: test}\n  subarrays_per_mat: {value: 2, provenance: test}\n"), 0o644)
+	code, out, errs = runCLI("compile", model, "-o", filepath.Join(dir, "m.pimb"), "-calib", "random:2", "-target", tiny)
+	if code != exitOK || !strings.Contains(out, "weights beyond the sub-arrays: 2 layers reprogrammed per image") || !strings.Contains(out, "reprogrammed\n") {
+		t.Errorf("with DRAM: exit %d: %s%s", code, out, errs)
 	}
 }
 

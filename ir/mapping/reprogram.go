@@ -9,8 +9,7 @@ import "fmt"
 // of the chip, and the backend writes each one's weight rows there from the
 // DRAM just before the layer runs, every image (SOT row writes at run
 // time). Stationary layers are chosen first-fit in graph order; the window
-// holds the largest reprogrammed layer and starts at a bank boundary, so
-// placement inside it is what it would be from sub-array 0.
+// holds the largest reprogrammed layer (see stream for its size).
 
 // stream places every layer of p without replicas, as stationary layers
 // and reprogrammed layers in the window, when they do not all fit. It
@@ -35,35 +34,52 @@ func (p *Plan) stream() error {
 				need[i], geo.Name, geo.Subarrays, (need[i]+max(geo.PerBank, 1)-1)/max(geo.PerBank, 1)))
 		}
 	}
-	window := func(n int) int {
-		if b := geo.PerBank; b > 0 && (n+b-1)/b*b <= geo.Subarrays {
+	// The window holds the largest layer to reprogram: first the largest
+	// of the model; then, with more layers stationary, the largest left.
+	// Each size is tried as is and rounded up to whole banks (a window
+	// from a bank boundary places a layer as from sub-array 0, group
+	// alignment included); the placement that fits and keeps the most
+	// weight rows stationary wins (the first on a tie).
+	best, bestRows := -1, -1
+	try := func(w int) {
+		if w <= 0 || w > geo.Subarrays {
+			return
+		}
+		p.placeStreamed(w)
+		if p.Used > geo.Subarrays {
+			return
+		}
+		rows := 0
+		for _, l := range p.Layers {
+			if !l.Reprogrammed {
+				rows += l.WeightRows()
+			}
+		}
+		if rows > bestRows {
+			best, bestRows = w, rows
+		}
+	}
+	bankUp := func(n int) int {
+		if b := geo.PerBank; b > 0 {
 			return (n + b - 1) / b * b
 		}
 		return n
 	}
-	w := window(most)
-	streamed := p.placeStreamed(w)
-	// The window need only hold the layers left to reprogram: with a
-	// smaller one more layers may stay; keep it if they all still fit.
-	most = 0
-	for i, s := range streamed {
-		if s {
-			most = max(most, need[i])
+	try(bankUp(most))
+	try(most)
+	if best < 0 {
+		return fmt.Errorf("BUG: mapping: no window fits the largest layer (%d sub-arrays of %d)", most, geo.Subarrays)
+	}
+	p.placeStreamed(best)
+	left := 0
+	for i, l := range p.Layers {
+		if l.Reprogrammed {
+			left = max(left, need[i])
 		}
 	}
-	if w2 := window(most); w2 < w {
-		s2 := p.placeStreamed(w2)
-		ok := true
-		for i, s := range s2 {
-			if s && need[i] > w2 {
-				ok = false
-			}
-		}
-		if ok {
-			return nil
-		}
-		p.placeStreamed(w)
-	}
+	try(bankUp(left))
+	try(left)
+	p.placeStreamed(best)
 	return nil
 }
 
@@ -79,14 +95,12 @@ func (p *Plan) placer(aligned bool) placer {
 
 // placeStreamed places the layers of p with a window of w sub-arrays at
 // the end of the chip: first-fit in graph order in [0, Subarrays-w), the
-// rest (Reprogrammed) each from the window's start. It returns which
-// layers are reprogrammed.
-func (p *Plan) placeStreamed(w int) []bool {
+// rest (Reprogrammed) each from the window's start.
+func (p *Plan) placeStreamed(w int) {
 	base := p.Geom.Subarrays - w
 	res := p.placer(true)
-	streamed := make([]bool, len(p.Layers))
 	p.Used = 0
-	for i, l := range p.Layers {
+	for _, l := range p.Layers {
 		save := res
 		l.Tiles, l.Reprogrammed = nil, false
 		if err := res.place(l); err == nil && res.next <= base {
@@ -94,7 +108,6 @@ func (p *Plan) placeStreamed(w int) []bool {
 			continue
 		}
 		res = save
-		streamed[i] = true
 		l.Tiles, l.Reprogrammed = nil, true
 		win := p.placer(true)
 		win.next = base
@@ -103,7 +116,6 @@ func (p *Plan) placeStreamed(w int) []bool {
 		p.Used = max(p.Used, win.next)
 	}
 	p.Used = max(p.Used, res.next)
-	return streamed
 }
 
 // setSpan sets the layer's sub-array span from its tiles; next is the

@@ -8,9 +8,10 @@ import (
 )
 
 // TestStreamPlacement: layers that do not fit are reprogrammed in a window
-// of whole banks at the end of the chip, sized for the largest of them
-// (shrunk from the largest layer of the model when they all fit); the
-// others stay first-fit in graph order below it. Layer sizes (8 input
+// at the end of the chip, sized for the largest of them (shrunk from the
+// largest layer of the model when they all fit), as is or in whole banks,
+// whichever keeps more weight rows stationary; the others stay first-fit
+// in graph order below it. Layer sizes (8 input
 // planes, 31 filters of 8 planes per 256-row sub-array): 3, 1, 5, 2, 2
 // sub-arrays on a chip of 4 banks of 2.
 func TestStreamPlacement(t *testing.T) {
@@ -25,20 +26,21 @@ func TestStreamPlacement(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The largest layer (5 sub-arrays) makes a window of 6 from sub-array
-	// 2: a (3) does not fit below it, b (1) does, c (5) not, d (2)
-	// not (1 + 2 > 2), e not. The layers left need 5: the window stays 6.
+	// 2 (whole banks), where only b (1) stays; or of 5 from sub-array 3,
+	// where a (3 sub-arrays, 744 rows) stays: that one wins. d and e,
+	// which fit one group, start at the next bank in the window (4).
 	type want struct {
 		repro       bool
 		first, subs int
 	}
-	wants := []want{{true, 2, 3}, {false, 0, 1}, {true, 2, 5}, {true, 2, 2}, {true, 2, 2}}
+	wants := []want{{false, 0, 3}, {true, 3, 1}, {true, 3, 5}, {true, 4, 2}, {true, 4, 2}}
 	for i, l := range ls {
 		if w := (want{l.Reprogrammed, l.FirstSubarray, l.Subarrays}); w != wants[i] {
 			t.Errorf("layer %d: %+v, want %+v", i, w, wants[i])
 		}
 	}
-	if p.Used != 7 || p.Reprogrammed() != 4 {
-		t.Errorf("used %d, reprogrammed %d; want 7 and 4", p.Used, p.Reprogrammed())
+	if p.Used != 8 || p.Reprogrammed() != 4 {
+		t.Errorf("used %d, reprogrammed %d; want 8 and 4", p.Used, p.Reprogrammed())
 	}
 	// Without the largest layer, with a third 2-sub-array layer (10 in
 	// all): the window for a (3, rounded to 4, from sub-array 4) leaves
