@@ -220,7 +220,7 @@ func EncodeBinary(p *Program) ([]byte, error) {
 			w.u32(blk.Addr)
 			w.b.Write([]byte{byte(blk.Type), 0, 0, 0})
 			w.u32(uint32(len(blk.Data)))
-			w.b.Write(packCodes(nil, &blk))
+			w.b.Write(packCodes(make([]byte, 0, packedBytes(len(blk.Data), blk.Type.Bits())), &blk))
 		}
 		add(SecDRAM, w.take())
 		minor = 6
