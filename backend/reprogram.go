@@ -133,26 +133,10 @@ func (c *compiler) reprogram(name string, rows []weightRow) error {
 				errBufferFull, cols, c.buf.top-c.freeWords(), c.buf.size)
 		}
 		e.emit(isa.OpLi, rb, int64(start))
-		preg := int64(0)
 		for i := 0; i < len(chunks); i += batch {
 			nb := min(batch, len(chunks)-i)
 			c.dmove(isa.OpDload, start, addr+i*cols, nb*cols, typ)
-			for k, ch := range chunks[i : i+nb] {
-				e.emit(isa.OpPld, preg, 0, rb, int64(k*cols), int64(cols))
-				rs, sa := int64(0), int64(ch.sa)
-				if sa >= 1<<14 {
-					rs = e.reg()
-					e.emit(isa.OpLi, rs, sa)
-					sa = 0
-				}
-				for j := range ch.h {
-					e.emit(isa.OpWrp, rs, sa, 0, int64(ch.row0+j), preg, int64(j))
-				}
-				if rs != 0 {
-					e.free(rs)
-				}
-				preg = (preg + 1) % isa.NumPatchRegs
-			}
+			c.writeChunks(chunks[i:i+nb], rb)
 		}
 		c.buf.release(&region{start: start, size: batch * cols})
 	}
@@ -160,3 +144,67 @@ func (c *compiler) reprogram(name string, rows []weightRow) error {
 	c.res.Reprogram.Rows += len(rows)
 	return nil
 }
+
+// writeChunks emits the writes of chunks, whose codes are at ABUF rb+k*cols
+// (k: the chunk's index): per chunk one pld and h wrps. A run of at least
+// loopRun chunks of consecutive sub-arrays at the same rows (what the
+// round-robin order gives: the k-th chunk of every sub-array of a layer)
+// is a counted loop, two chunks per iteration (two patch registers, so
+// one chunk's gather overlaps the other's writes), so the code does not
+// grow with the sub-arrays.
+func (c *compiler) writeChunks(chunks []wchunk, rb int64) {
+	e := c.e
+	cols := e.arch.Cols
+	// one writes chunk ch from ABUF [ra+off] through patch register p into
+	// sub-array [rs+sa].
+	one := func(ch wchunk, ra int64, off int, rs, sa, p int64) {
+		e.emit(isa.OpPld, p, 0, ra, int64(off), int64(cols))
+		for j := range ch.h {
+			e.emit(isa.OpWrp, rs, sa, 0, int64(ch.row0+j), p, int64(j))
+		}
+	}
+	static := func(k int, p int64) {
+		ch := chunks[k]
+		rs, sa := int64(0), int64(ch.sa)
+		if sa >= 1<<14 {
+			rs = e.reg()
+			defer e.free(rs)
+			e.emit(isa.OpLi, rs, sa)
+			sa = 0
+		}
+		one(ch, rb, k*cols, rs, sa, p)
+	}
+	for i := 0; i < len(chunks); {
+		j := i + 1
+		for j < len(chunks) && chunks[j].sa == chunks[j-1].sa+1 && chunks[j].row0 == chunks[i].row0 && chunks[j].h == chunks[i].h {
+			j++
+		}
+		if j-i < loopRun {
+			for k := i; k < j; k++ {
+				static(k, int64(k%2))
+			}
+			i = j
+			continue
+		}
+		if (j-i)%2 == 1 {
+			static(i, 0)
+			i++
+		}
+		rs, rp, rc := e.reg(), e.reg(), e.reg()
+		e.emit(isa.OpLi, rs, int64(chunks[i].sa))
+		e.emit(isa.OpAddi, rp, rb, int64(i*cols))
+		e.emit(isa.OpLi, rc, int64((j-i)/2))
+		top := e.b.NewLabel("W")
+		e.b.Label(top)
+		one(chunks[i], rp, 0, rs, 0, 0)
+		one(chunks[i], rp, cols, rs, 1, 1)
+		e.emit(isa.OpAddi, rs, rs, 2)
+		e.emit(isa.OpAddi, rp, rp, int64(2*cols))
+		e.b.Branch(isa.OpDbnz, top, rc)
+		e.free(rs, rp, rc)
+		i = j
+	}
+}
+
+// loopRun is the fewest chunks writeChunks puts in a loop.
+const loopRun = 4

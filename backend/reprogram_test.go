@@ -9,6 +9,7 @@ import (
 	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/sim"
 	"github.com/pimc-dev/pimc/target"
 )
 
@@ -43,8 +44,7 @@ func reprogramGraph(t *testing.T) (*ir.Graph, [][]*tensor.Tensor) {
 // the DRAM each time their layer runs, in a window the reprogrammed layers
 // share, bit-exact against the interpreter. The first layer stays
 // stationary; the others' rows are not in the weight image but in the DRAM
-// image, and each is written by exactly one wrp under the layer's
-// "[weights]" source.
+// image, and each is written once per image.
 func TestReprogram(t *testing.T) {
 	g, tgt, ins := reprogramModel(t)
 	res, _ := compileAndCheck(t, g, tgt, ins...)
@@ -75,14 +75,34 @@ func TestReprogram(t *testing.T) {
 			t.Errorf("DRAM block %s of type %v", blk.Name, blk.Type)
 		}
 	}
-	wrps := 0
-	for _, in := range p.Code {
-		if in.Op == isa.OpWrp && in.Src >= 0 && strings.HasSuffix(p.Sources[in.Src].Layer, " [weights]") {
-			wrps++
-		}
+	if words != r.DRAMWords || res.DRAMWords != 0 {
+		t.Errorf("%d DRAM image words, %d feature-map words; want %d and 0", words, res.DRAMWords, r.DRAMWords)
 	}
-	if wrps != rows || words != r.DRAMWords || res.DRAMWords != 0 {
-		t.Errorf("%d wrp, %d DRAM image words, %d feature-map words; want %d rows, %d, 0", wrps, words, res.DRAMWords, rows, r.DRAMWords)
+	// Every reprogrammed row is written once per image: the run writes
+	// that many rows more than the same model with every weight
+	// stationary (32 banks of one sub-array; the same tiles elsewhere).
+	big := reprogramTarget()
+	big.Geometry.Banks.Value = 32
+	stationary, err := compileQuantized(g, big, "off")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := stationary.Reprogram.Layers; n != 0 {
+		t.Fatalf("%d layers reprogrammed on 32 sub-arrays", n)
+	}
+	writes := func(p *isa.Program, tgt *target.Target) int64 {
+		m, err := sim.Load(p, tgt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := m.Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Report(st).PerInference.Ops["row_write"]
+	}
+	if got, base := writes(p, tgt), writes(stationary.Prog, big); got-base != int64(rows) {
+		t.Errorf("%d row writes per image, %d with every weight stationary: %d more, want the %d reprogrammed rows", got, base, got-base, rows)
 	}
 	// 16-bit ABUF words hold chunks of at most 15 rows.
 	narrow := reprogramTarget()
