@@ -58,6 +58,11 @@ type Result struct {
 	// of the controller that drives it (no link hop; else the target
 	// had no room to place them so, docs/BACKEND.md §8).
 	StagesLocal bool
+	// LinkNS is the estimated work per frame of the busiest bank link of a
+	// pipelined program (links.go: controllers reaching sub-arrays of
+	// other banks), LinkBank that bank; 0 and -1 when no link works.
+	LinkNS   float64
+	LinkBank int
 	// BusyBound is the pixel-balance bound on sub-array busy of a
 	// pipelined program's layers on its target (busybound.go); nil when
 	// not pipelined or no layer has sub-array work.

@@ -19,19 +19,35 @@ import (
 //     buffer_write) for pld, vld, vst, vldc, bcopy, bfill, ld, st;
 //   - each sub-array: per bmac (each member of a gbmac) the slowest stage
 //     of its sense -> count -> shift-add pipeline, per row write (each
-//     member of a gwrp) row_write (+ row_broadcast for a group).
+//     member of a gwrp) row_write (+ row_broadcast for a group);
+//   - link: one link latency per instruction that addresses sub-arrays
+//     (one hop each, as the simulator charges a controller reaching a
+//     sub-array of another bank, docs/PARALLEL.md §5): the work the source
+//     puts on a bank's link when its controller is not local to the bank
+//     (links.go; not part of time, which is the work on one controller);
+//   - stream: the time its instructions hold the stream, stalls included
+//     where an instruction waits for a sub-array's cell array (a bmac's
+//     sense, a row write) that an earlier instruction of the stream still
+//     holds: in-order dispatch, the next instruction issuing at the first
+//     cycle edge >= the dispatch less a cycle, as the simulator's issue
+//     (sim/timing.go); the other units, the DPU, the ports and register
+//     dependences are not waited for.
 //
-// A source's estimated time is its busiest resource's work.
+// A source's estimated time is its busiest resource's work, or its stream
+// time when that is more.
 
 // workEstimate is the estimated work of one source per frame, ns.
 type workEstimate struct {
 	issue, port float64
+	link        float64
+	stream      float64
 	sub         map[int]float64 // by sub-array
 }
 
-// time is the work of the busiest resource.
+// time is the work of the busiest resource, or the stream time when that
+// is more.
 func (w *workEstimate) time() float64 {
-	t := max(w.issue, w.port)
+	t := max(w.issue, w.port, w.stream)
 	for _, x := range w.sub {
 		t = max(t, x)
 	}
@@ -52,8 +68,10 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 	}
 	portW := float64(max(1, tgt.Geometry.BufferPortWords.Value))
 	rd, wr := tgt.Cost(target.OpBufferRead).LatencyNS, tgt.Cost(target.OpBufferWrite).LatencyNS
-	bmac := max(tgt.Cost(target.OpAndSense).LatencyNS, tgt.Cost(target.OpBitcount).LatencyNS, tgt.Cost(target.OpShiftAdd).LatencyNS)
+	sense := tgt.Cost(target.OpAndSense).LatencyNS
+	bmac := max(sense, tgt.Cost(target.OpBitcount).LatencyNS, tgt.Cost(target.OpShiftAdd).LatencyNS)
 	write, bcast := tgt.Cost(target.OpRowWrite).LatencyNS, tgt.Cost(target.OpRowBroadcast).LatencyNS
+	hop := tgt.Cost(target.OpLink).LatencyNS
 	out := make([]workEstimate, len(p.Sources)+1)
 	for i := range out {
 		out[i].sub = map[int]float64{}
@@ -61,6 +79,10 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 	var r [isa.NumRegs]int64
 	vl := int64(a.DPULanes)
 	xfer := func(words int64, lat float64) float64 { return math.Ceil(float64(max(words, 0))/portW) * lat }
+	// The stream's clock: issue is the issue time of the instruction,
+	// free each sub-array's cell array's (ns).
+	var issue float64
+	free := map[int]float64{}
 	pc := 0
 	for steps := int64(0); ; steps++ {
 		if pc < 0 || pc >= len(p.Code) {
@@ -74,6 +96,10 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 		w := &out[in.Src+1]
 		w.issue += cycle
 		next := pc + 1
+		d := issue + cycle // dispatch
+		// arrays: the sub-arrays whose cell arrays the instruction holds
+		// (first, count) and for how long.
+		first, count, hold := 0, int64(0), 0.0
 		set := func(d int64, v int64) {
 			if d != 0 {
 				r[d] = int64(int32(v))
@@ -136,17 +162,41 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 			w.port += xfer(r[x[1]], wr)
 		case isa.OpBmac:
 			w.sub[int(r[x[0]]+x[1])] += bmac
+			w.link += hop
+			first, count, hold = int(r[x[0]]+x[1]), 1, sense
 		case isa.OpWrp:
 			w.sub[int(r[x[0]]+x[1])] += write
+			w.link += hop
+			first, count, hold = int(r[x[0]]+x[1]), 1, write
 		case isa.OpGbmac:
 			for j := range x[1] {
 				w.sub[int(r[x[0]]+j)] += bmac
 			}
+			w.link += hop
+			first, count, hold = int(r[x[0]]), x[1], sense
 		case isa.OpGwrp:
 			for j := range x[1] {
 				w.sub[int(r[x[0]]+j)] += write + bcast
 			}
+			w.link += hop
+			first, count, hold = int(r[x[0]]), x[1], write+bcast
+		case isa.OpVacc, isa.OpGvacc, isa.OpRdrow, isa.OpAnd, isa.OpOr, isa.OpPopc, isa.OpShadd, isa.OpAccclr, isa.OpAccadd:
+			w.link += hop // sub-array work not in the estimate (never a stage's bound in compiled code)
 		}
+		for j := range count {
+			d = max(d, free[first+int(j)])
+		}
+		for j := range count {
+			free[first+int(j)] = d + hold
+		}
+		// The next instruction issues at the first cycle edge >= d - cycle
+		// (at least a cycle later).
+		ni := issue + cycle
+		if d-cycle > ni {
+			ni += math.Ceil((d-cycle-ni)/cycle-1e-9) * cycle
+		}
+		w.stream += ni - issue
+		issue = ni
 		pc = next
 	}
 }

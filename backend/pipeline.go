@@ -2,6 +2,7 @@ package backend
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -64,6 +65,9 @@ type pipePlan struct {
 	// local: the pieces are placed in their controllers' banks where the
 	// rest still fits (else packed); allLocal: every piece is.
 	local, allLocal bool
+	// remote: the banks each piece of every matrix op reaches over a
+	// link as placed (noteRemote; by node, piece).
+	remote map[*ir.Node][]map[int]float64
 }
 
 // compilePipeline compiles g once without pipelining to estimate the work
@@ -101,9 +105,10 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		return nil, fmt.Errorf("backend: %w", err)
 	}
 	controllers := int(tgt.Controllers())
-	// fits: the stages at starts with their ops split as sp says fit the
-	// target's sub-arrays, placed in their controllers' banks where the
-	// rest still fits (placePieces).
+	// place: the stages at starts with their ops split as sp placed in
+	// their controllers' banks where the rest still fits (placePieces):
+	// the busiest bank link's work and whether they fit the target's
+	// sub-arrays.
 	reps := make([]int, len(plan.Layers)) // the mapping's (placing sets the total)
 	for i, l := range plan.Layers {
 		reps[i] = l.Replicas
@@ -136,11 +141,20 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		}
 		return pp
 	}
-	fits := func(starts []int, sp []opSplit) bool {
+	place := func(starts []int, sp []opSplit) ([]float64, bool) {
 		for i, l := range plan.Layers {
 			l.Replicas = reps[i]
 		}
-		return newPlan(starts, sp).placePieces(plan, controllers) == nil && plan.FitError() == nil
+		pp := newPlan(starts, sp)
+		if pp.placePieces(plan, controllers) != nil || plan.FitError() != nil {
+			return nil, false
+		}
+		loads := pp.linkLoads(flat.devNodes, ops, sp)
+		var out []float64
+		for _, b := range slices.Sorted(maps.Keys(loads)) {
+			out = append(out, loads[b])
+		}
+		return out, true
 	}
 	flatLayer := map[*ir.Node]*mapping.Layer{} // the mapping's, as the flat program placed it
 	if fp, err := mapping.DecodeGraph(g, mapping.GeometryOf(tgt)); err == nil {
@@ -178,7 +192,7 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		bl = append(bl, balanceLayer{subarrays: len(sas), pixels: mapping.Pixels(n), work: ops[i].sub / float64(max(1, bodies))})
 	}
 	bound, hasBound := pixelBalanceBound(bl, int(tgt.Arch().Subarrays))
-	starts, sp := balanceStages(ops, controllers, share, fits)
+	starts, sp := balanceStages(ops, controllers, share, place)
 	plan2 := newPlan(starts, sp)
 	plan2.frames = frames
 	scaled := scaleOps(ops, sp)
@@ -206,6 +220,13 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		return nil, err
 	}
 	res.Stages = stages
+	res.LinkBank = -1
+	loads := plan2.linkLoads(flat.devNodes, ops, sp) // placed by compileWith
+	for _, b := range slices.Sorted(maps.Keys(loads)) {
+		if loads[b] > res.LinkNS {
+			res.LinkNS, res.LinkBank = loads[b], b
+		}
+	}
 	if hasBound {
 		res.BusyBound = &bound
 	}

@@ -182,44 +182,46 @@ func TestPipelineRefusals(t *testing.T) {
 	}
 }
 
-// TestPipelineEstimate: a stage bound by its controllers is estimated at
-// the issue slots its busiest controller executes per frame (a static
-// execution counts every loop trip; a split layer's share is its largest
-// piece's pixel bodies): the simulator's issue work of the stage's busiest
-// controller agrees within 5% (the estimate was made on the program that
-// is not pipelined, without the stage's copies and tokens and each
-// piece's own setup: hoisted constants and bases), and the
-// slowest stage is the one with the largest estimate.
+// TestPipelineEstimate: a stage on one controller is estimated at the time
+// its stream spends on its layers per frame, issue and waits for its
+// sub-arrays' cell arrays (a static execution counts every loop trip and
+// replays in-order dispatch): the simulator's controller time of the
+// stage's layers agrees within 5% (measured 0-1.3% on LeNet-5: the
+// estimate was made on the program that is not pipelined, without the
+// stage's copies and tokens), and the slowest stage is the one with the
+// largest estimate.
 func TestPipelineEstimate(t *testing.T) {
 	g := quantizeModel(t, "../testdata/models/lenet5/lenet5.onnx", "calib=random:2")
 	tgt := target.Default()
 	res := compilePipelined(t, g, tgt, "auto", 2)
 	rep := checkPipelined(t, g, res, tgt, lenetBatch(2))
-	issue := map[int]float64{}
-	for _, r := range rep.Resources {
-		if r.Kind == "issue" {
-			issue[r.Index] = r.BusyNS
-		}
+	// A stage on one controller: its layers' controller time per image
+	// (issue and waits, the simulator's per-source latency) against the
+	// estimate's stream time.
+	latency := map[string]float64{}
+	for _, src := range rep.Sources {
+		latency[src.Layer] += src.LatencyNS
 	}
 	checked := 0
 	for s, st := range res.Stages {
 		if st.EstimatedNS > res.Stages[res.Slowest].EstimatedNS {
 			t.Errorf("stage %d is slower than the slowest, %d", s, res.Slowest)
 		}
-		if st.Busiest != "controller issue" {
+		if len(st.Controllers) != 1 {
 			continue
 		}
 		var got float64
-		for _, c := range st.Controllers {
-			got = max(got, issue[c])
+		for _, l := range st.Layers {
+			got += latency[l]
 		}
+		t.Logf("stage %d %v: estimated %.0f ns, simulated %.0f ns", s, st.Layers, st.EstimatedNS, got)
 		if math.Abs(got-st.EstimatedNS) > 0.05*st.EstimatedNS {
-			t.Errorf("stage %d %v: estimated %.0f ns, the simulator's busiest controller issued for %.0f ns", s, st.Layers, st.EstimatedNS, got)
+			t.Errorf("stage %d %v: estimated %.0f ns, the simulator's controller time of its layers is %.0f ns", s, st.Layers, st.EstimatedNS, got)
 		}
 		checked++
 	}
 	if checked == 0 {
-		t.Error("no stage bound by its controller")
+		t.Error("no stage on one controller")
 	}
 }
 

@@ -176,38 +176,51 @@ func pixelDims(n *ir.Node) []int {
 // s sub-arrays goes to its bank when the cursor (the end of what was
 // placed before) moved there, plus s, plus the sub-arrays of every piece
 // after it, is within the target; else it follows the cursor. p.allLocal
-// says whether every piece is in its controller's bank. Whether the result
+// says whether every piece is in its controller's bank, p.remote which
+// banks each piece reaches over a link (noteRemote). Whether the result
 // fits is plan.FitError's question.
 func (p *pipePlan) placePieces(plan *mapping.Plan, controllers int) error {
+	if err := p.place(plan, controllers); err != nil {
+		return err
+	}
+	return p.noteRemote(plan, controllers)
+}
+
+// ctrlsOf is the controllers of layer l's pieces, kc chunk pieces per
+// pixel piece, and kc.
+func (p *pipePlan) ctrlsOf(l *mapping.Layer) ([]int, int) {
+	ctrls, ok := p.pieceCtrl[l.Node]
+	if !ok {
+		return []int{0}, 1
+	}
+	return ctrls, max(1, p.chunks[l.Node])
+}
+
+// cutsOf is the first channel of each of layer l's kc chunk pieces.
+func (p *pipePlan) cutsOf(l *mapping.Layer, kc int) ([]int, error) {
+	if kc == 1 {
+		return []int{0}, nil
+	}
+	rs, ok := chunkRanges(l, p.lanes, kc)
+	if !ok {
+		return nil, fmt.Errorf("layer %s: no %d chunk pieces", l.Node.Name, kc)
+	}
+	chunks, _ := layerChunks(l, p.lanes)
+	out := make([]int, kc)
+	for j, r := range rs {
+		out[j] = chunks[r[0]][0]
+	}
+	return out, nil
+}
+
+// place is placePieces without noting the remote banks.
+func (p *pipePlan) place(plan *mapping.Plan, controllers int) error {
 	banks := 1
 	if plan.Geom.PerBank > 0 {
 		banks = max(1, plan.Geom.Subarrays/plan.Geom.PerBank)
 	}
 	bankStart := func(ctrl int) int { return ctrl * banks / max(1, controllers) * plan.Geom.PerBank }
-	// ctrlsOf: the controllers of layer l's pieces, kc chunk pieces per
-	// pixel piece; cutsOf: the first channel of each chunk piece.
-	ctrlsOf := func(l *mapping.Layer) ([]int, int) {
-		ctrls, ok := p.pieceCtrl[l.Node]
-		if !ok {
-			return []int{0}, 1
-		}
-		return ctrls, max(1, p.chunks[l.Node])
-	}
-	cutsOf := func(l *mapping.Layer, kc int) ([]int, error) {
-		if kc == 1 {
-			return []int{0}, nil
-		}
-		rs, ok := chunkRanges(l, p.lanes, kc)
-		if !ok {
-			return nil, fmt.Errorf("layer %s: no %d chunk pieces", l.Node.Name, kc)
-		}
-		chunks, _ := layerChunks(l, p.lanes)
-		out := make([]int, kc)
-		for j, r := range rs {
-			out[j] = chunks[r[0]][0]
-		}
-		return out, nil
-	}
+	ctrlsOf, cutsOf := p.ctrlsOf, p.cutsOf
 	pieces := make([][]mapping.Piece, len(plan.Layers))
 	channels := make([][]int, len(plan.Layers))
 	for i, l := range plan.Layers {

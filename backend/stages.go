@@ -26,14 +26,18 @@ type Stage struct {
 
 // opCost is the estimated work of one device op per frame: its controller
 // issue slots, buffer port transfers and its busiest sub-array (an op's
-// sub-arrays are its own, never another op's).
+// sub-arrays are its own, never another op's); stream the time it holds
+// its controller's stream, waits for its sub-arrays included
+// (estimate.go); link the work its sub-array instructions put on a bank's
+// link when its controller is not local to the bank (links.go).
 type opCost struct {
 	issue, port, sub float64
+	stream, link     float64
 	subIndex         int // the busiest sub-array, -1 none
 }
 
 func costOf(w *workEstimate) opCost {
-	c := opCost{issue: w.issue, port: w.port, subIndex: -1}
+	c := opCost{issue: w.issue, port: w.port, stream: w.stream, link: w.link, subIndex: -1}
 	for s, x := range w.sub {
 		if x > c.sub || x == c.sub && s < c.subIndex {
 			c.sub, c.subIndex = x, s
@@ -42,26 +46,44 @@ func costOf(w *workEstimate) opCost {
 	return c
 }
 
-// stageCost is the estimated time of ops as one stage: the ops share the
-// controller's issue slots and buffer port, each keeps its sub-arrays.
+// stageCost is the estimated time of ops as one stage: one stream runs
+// them one after the other, each as long as its busiest resource (its
+// controller's issue slots, its buffer port transfers or its busiest
+// sub-array: a stream dispatches in order, so an op's sub-array work does
+// not overlap the next op's instructions). The busiest resource named is
+// the one that bounds the ops holding most of that time.
 func stageCost(ops []opCost) (float64, string) {
-	var issue, port, sub float64
-	si := -1
+	var total, issue, port float64
+	sub := map[int]float64{}
 	for _, o := range ops {
-		issue += o.issue
-		port += o.port
-		if o.sub > sub {
-			sub, si = o.sub, o.subIndex
+		t := opTime(o)
+		total += t
+		switch {
+		case o.issue >= t || o.stream >= t && o.sub < t:
+			issue += t // issue slots, or waits on more than its busiest sub-array
+		case o.port >= t:
+			port += t
+		default:
+			sub[o.subIndex] += t
+		}
+	}
+	si, st := -1, 0.0
+	for s, t := range sub {
+		if t > st || t == st && s < si {
+			si, st = s, t
 		}
 	}
 	switch {
-	case issue >= port && issue >= sub:
-		return issue, "controller issue"
-	case port >= sub:
-		return port, "buffer port"
+	case issue >= port && issue >= st:
+		return total, "controller issue"
+	case port >= st:
+		return total, "buffer port"
 	}
-	return sub, fmt.Sprintf("sub-array %d", si)
+	return total, fmt.Sprintf("sub-array %d", si)
 }
+
+// opTime is op o's time in its stage's stream: its busiest resource.
+func opTime(o opCost) float64 { return max(o.issue, o.port, o.sub, o.stream) }
 
 // partitionStages cuts ops (in program order) into at most maxStages
 // consecutive stages minimising the largest stage cost (dynamic programming
@@ -78,13 +100,10 @@ func partitionStages(ops []opCost, maxStages int) []int {
 	cost := make([][]float64, n+1)
 	for i := range n {
 		cost[i] = make([]float64, n+1)
-		var issue, port, sub float64
+		t := 0.0
 		for j := i + 1; j <= n; j++ {
-			o := ops[j-1]
-			issue += o.issue
-			port += o.port
-			sub = max(sub, o.sub)
-			cost[i][j] = max(issue, port, sub)
+			t += opTime(ops[j-1])
+			cost[i][j] = t
 		}
 	}
 	inf := 1e300
@@ -149,7 +168,7 @@ var whole = opSplit{kp: 1, kc: 1, issue: 1, sub: 1}
 func scaleOps(ops []opCost, sp []opSplit) []opCost {
 	out := make([]opCost, len(ops))
 	for i, o := range ops {
-		out[i] = opCost{issue: o.issue * sp[i].issue, port: o.port * sp[i].issue, sub: o.sub * sp[i].sub, subIndex: o.subIndex}
+		out[i] = opCost{issue: o.issue * sp[i].issue, port: o.port * sp[i].issue, sub: o.sub * sp[i].sub, stream: o.stream * sp[i].issue, link: o.link * sp[i].issue, subIndex: o.subIndex}
 	}
 	return out
 }
@@ -163,8 +182,12 @@ func scaleOps(ops []opCost, sp []opSplit) []opCost {
 // piece, among equals; share(i, kp, kc): the busiest piece's shares, false
 // when op i cannot split so), and the stages are partitioned again over
 // the controllers left (a split op's helpers take controllers from the
-// stages); fits says whether the sub-arrays of the stages and splits fit
-// the target. It returns the stage starts and every op's split of the
+// stages); place places the stages and splits on the target and returns
+// the work of its busiest bank link per frame (links.go) and whether the
+// sub-arrays fit. A pipeline's cost is its slowest stage or its busiest
+// link, whichever is more: a link is one resource that every controller
+// reaching the bank shares, so work placed beyond a controller's bank
+// costs where it lands. It returns the stage starts and every op's split of the
 // cheapest pipeline seen (fewest controllers among equals), trimmed: an
 // op keeps one pixel piece less (with chunk pieces instead where needed)
 // wherever the pipeline stays as fast, since every pixel piece copies the
@@ -172,11 +195,14 @@ func scaleOps(ops []opCost, sp []opSplit) []opCost {
 // does not make the pipeline slower is taken, so stages tied for the
 // slowest, and pixel ranges that only divide evenly at a larger split, are
 // split on.
-func balanceStages(ops []opCost, controllers int, share func(i, kp, kc int) (float64, float64, bool), fits func(starts []int, sp []opSplit) bool) ([]int, []opSplit) {
+func balanceStages(ops []opCost, controllers int, share func(i, kp, kc int) (float64, float64, bool), place placeFunc) ([]int, []opSplit) {
 	sp := slices.Repeat([]opSplit{whole}, len(ops))
 	extra := 0
 	eval := func() ([]int, float64, int) { return pipelineCost(ops, sp, controllers) }
 	starts, worst, slow := eval()
+	if links, ok := place(starts, sp); ok {
+		worst = max(worst, busiest(links))
+	}
 	bestStarts, bestWorst, bestSplit := starts, worst, slices.Clone(sp)
 	// candidates are the splits of op i with one more pixel or chunk
 	// piece that share allows.
@@ -201,7 +227,7 @@ func balanceStages(ops []opCost, controllers int, share func(i, kp, kc int) (flo
 		pick, pickCost := -1, 0.0
 		for i := lo; i < hi; i++ {
 			o := ops[i]
-			c := max(o.issue*sp[i].issue, o.port*sp[i].issue, o.sub*sp[i].sub)
+			c := max(o.issue*sp[i].issue, o.port*sp[i].issue, o.sub*sp[i].sub, o.stream*sp[i].issue)
 			if c > pickCost && len(candidates(i)) > 0 {
 				pick, pickCost = i, c
 			}
@@ -217,7 +243,13 @@ func balanceStages(ops []opCost, controllers int, share func(i, kp, kc int) (flo
 			sp[pick] = c
 			extra += c.pieces() - old.pieces()
 			st, w, sl := eval()
-			ok := w <= worst*(1+1e-9) && fits(st, sp)
+			ok := w <= worst*(1+1e-9)
+			if ok {
+				var links []float64
+				links, ok = place(st, sp)
+				w = max(w, busiest(links))
+				ok = ok && w <= worst*(1+1e-9)
+			}
 			extra -= c.pieces() - old.pieces()
 			if ok && (take == nil || w < tWorst*(1-1e-9) || w <= tWorst*(1+1e-9) && c.pieces() < take.pieces()) {
 				take, tStarts, tWorst, tSlow = &c, st, w, sl
@@ -234,7 +266,114 @@ func balanceStages(ops []opCost, controllers int, share func(i, kp, kc int) (flo
 			bestStarts, bestWorst, bestSplit = starts, worst, slices.Clone(sp)
 		}
 	}
-	return trimPixelPieces(ops, controllers, share, fits, bestStarts, bestSplit, bestWorst)
+	starts, sp = trimPixelPieces(ops, controllers, share, place, bestStarts, bestSplit, bestWorst)
+	return refineCuts(ops, sp, controllers, place, starts), sp
+}
+
+// refineCuts moves the cuts between the stages at starts (ops split as sp)
+// one op at a time, drops cuts and adds cuts (while controllers are left)
+// while the pipeline gets cheaper: its cost (the slowest stage or the
+// busiest link, whichever is more) falls, or, for a moved cut, stays and
+// the sum of the squares of every stage's and every link's work falls (a
+// more even spread, from which a later move may lower the cost). The partition
+// balances the stages alone; the links depend on which controller, so
+// which bank, each stage lands on, which only placing tells: a stage of
+// ops in another stage's bank moves work onto that bank's link, and
+// moving its ops to the stage local to the bank trades link work for that
+// controller's issue slots. It returns the new starts.
+func refineCuts(ops []opCost, sp []opSplit, controllers int, place placeFunc, starts []int) []int {
+	scaled := scaleOps(ops, sp)
+	eval := func(st []int) (float64, float64, bool) {
+		links, ok := place(st, sp)
+		if !ok {
+			return 0, 0, false
+		}
+		worst, sq := busiest(links), 0.0
+		for _, x := range links {
+			sq += x * x
+		}
+		for s, lo := range st {
+			hi := len(ops)
+			if s+1 < len(st) {
+				hi = st[s+1]
+			}
+			t, _ := stageCost(scaled[lo:hi])
+			worst = max(worst, t)
+			sq += t * t
+		}
+		return worst, sq, true
+	}
+	cost, sq, ok := eval(starts)
+	if !ok {
+		return starts
+	}
+	starts = slices.Clone(starts)
+	stages := controllers
+	for _, x := range sp {
+		stages -= x.pieces() - 1
+	}
+	// try takes st when it is cheaper, or (even only) as cheap with the
+	// work spread more evenly.
+	try := func(st []int, even bool) bool {
+		w, q, ok := eval(st)
+		if ok && (w < cost*(1-1e-9) || even && w <= cost*(1+1e-9) && q < sq*(1-1e-9)) {
+			cost, sq = w, q
+			return true
+		}
+		return false
+	}
+	for moves := 0; moves < 64*len(ops); moves++ {
+		var next []int
+		// Move a cut by one op, drop one (two stages become one), or add
+		// one (while controllers are left).
+		for s := 1; s < len(starts) && next == nil; s++ {
+			hi := len(ops)
+			if s+1 < len(starts) {
+				hi = starts[s+1]
+			}
+			for _, c := range []int{starts[s] - 1, starts[s] + 1} {
+				if c > starts[s-1] && c < hi {
+					st := slices.Clone(starts)
+					st[s] = c
+					if try(st, true) {
+						next = st
+						break
+					}
+				}
+			}
+			if next == nil {
+				if st := slices.Delete(slices.Clone(starts), s, s+1); try(st, false) {
+					next = st
+				}
+			}
+		}
+		for c := 1; c < len(ops) && next == nil && len(starts) < stages; c++ {
+			if i, found := slices.BinarySearch(starts, c); !found {
+				if st := slices.Insert(slices.Clone(starts), i, c); try(st, false) {
+					next = st
+				}
+			}
+		}
+		if next == nil {
+			break
+		}
+		starts = next
+	}
+	return starts
+}
+
+// placeFunc places a pipeline (stages at starts, ops split as sp) on the
+// target: the work per frame of every bank link that works (links.go), and
+// whether its sub-arrays fit.
+type placeFunc func(starts []int, sp []opSplit) ([]float64, bool)
+
+// busiest is the most work in loads (0 for none).
+func busiest(loads []float64) float64 {
+	m := 0.0
+	for _, x := range loads {
+		m = max(m, x)
+	}
+	return m
 }
 
 // pipelineCost partitions ops split as sp into stages over the
@@ -264,9 +403,10 @@ func pipelineCost(ops []opCost, sp []opSplit, controllers int) ([]int, float64, 
 // as sp (stages at starts, slowest worst) stays as fast: every pixel piece
 // copies its layer's sub-arrays, which then idle for the rest of the
 // period. In op order, repeatedly, an op with kp > 1 becomes kp-1 pixel
-// pieces of the fewest chunk pieces (kc or more) that keep the slowest
-// stage at worst and fit. It returns the new starts and splits.
-func trimPixelPieces(ops []opCost, controllers int, share func(i, kp, kc int) (float64, float64, bool), fits func(starts []int, sp []opSplit) bool, starts []int, sp []opSplit, worst float64) ([]int, []opSplit) {
+// pieces of the fewest chunk pieces (kc or more) that keep the pipeline
+// (slowest stage or busiest link) at worst and fit. It returns the new
+// starts and splits.
+func trimPixelPieces(ops []opCost, controllers int, share func(i, kp, kc int) (float64, float64, bool), place placeFunc, starts []int, sp []opSplit, worst float64) ([]int, []opSplit) {
 	sp = slices.Clone(sp)
 	used := func() int {
 		n := 0
@@ -293,9 +433,11 @@ func trimPixelPieces(ops []opCost, controllers int, share func(i, kp, kc int) (f
 				}
 				c.issue, c.sub = fi, fs
 				sp[i] = c
-				if st, w, _ := pipelineCost(ops, sp, controllers); w <= worst*(1+1e-9) && fits(st, sp) {
-					starts, changed = st, true
-					break
+				if st, w, _ := pipelineCost(ops, sp, controllers); w <= worst*(1+1e-9) {
+					if links, ok := place(st, sp); ok && busiest(links) <= worst*(1+1e-9) {
+						starts, changed = st, true
+						break
+					}
 				}
 				sp[i] = old
 			}
@@ -326,7 +468,14 @@ func (r *Result) WriteStages(w io.Writer) {
 		if !r.StagesLocal {
 			where = "some layers outside their controllers' banks (no room: link hops)"
 		}
-		fmt.Fprintf(w, "  slowest stage %d: est. %s per frame (FPS <= %.0f est.), %d frames per run; %s\n", r.Slowest, formatUS(sl.EstimatedNS), 1e9/sl.EstimatedNS, r.Prog.FrameCount(), where)
+		period := sl.EstimatedNS
+		if r.LinkNS > period {
+			period = r.LinkNS
+			where += fmt.Sprintf("; busiest link: bank %d, est. %s per frame (the bound)", r.LinkBank, formatUS(r.LinkNS))
+		} else if r.LinkBank >= 0 {
+			where += fmt.Sprintf("; busiest link: bank %d, est. %s per frame", r.LinkBank, formatUS(r.LinkNS))
+		}
+		fmt.Fprintf(w, "  slowest stage %d: est. %s per frame (FPS <= %.0f est.), %d frames per run; %s\n", r.Slowest, formatUS(sl.EstimatedNS), 1e9/period, r.Prog.FrameCount(), where)
 		if r.BusyBound != nil {
 			r.BusyBound.WriteBusyBound(w)
 		}

@@ -6,8 +6,8 @@ import (
 )
 
 // TestPartitionStages: the linear partition minimises the largest stage
-// cost (issue and port add up within a stage, sub-arrays do not), with the
-// fewest stages that reach it.
+// cost (a stage's ops run one after the other, each as long as its busiest
+// resource), with the fewest stages that reach it.
 func TestPartitionStages(t *testing.T) {
 	iss := func(xs ...float64) []opCost {
 		var o []opCost
@@ -21,12 +21,12 @@ func TestPartitionStages(t *testing.T) {
 		max  int
 		want []int
 	}{
-		{iss(10, 1, 1, 1, 1, 1), 4, []int{0, 1}},                              // 10 | 5: a third stage gains nothing
-		{iss(4, 4, 4, 4), 2, []int{0, 2}},                                     // 8 | 8
-		{iss(4, 4, 4, 4), 4, []int{0, 1, 2, 3}},                               // 4 each
-		{iss(1, 2, 3, 4, 5, 6, 7, 8, 9), 3, []int{0, 5, 7}},                   // 15 | 13 | 17
-		{iss(3, 0, 3), 16, []int{0, 1}},                                       // the zero-cost op joins a stage
-		{[]opCost{{sub: 9, subIndex: 3}, {sub: 9, subIndex: 7}}, 2, []int{0}}, // sub-arrays in parallel: one stage
+		{iss(10, 1, 1, 1, 1, 1), 4, []int{0, 1}},                                 // 10 | 5: a third stage gains nothing
+		{iss(4, 4, 4, 4), 2, []int{0, 2}},                                        // 8 | 8
+		{iss(4, 4, 4, 4), 4, []int{0, 1, 2, 3}},                                  // 4 each
+		{iss(1, 2, 3, 4, 5, 6, 7, 8, 9), 3, []int{0, 5, 7}},                      // 15 | 13 | 17
+		{iss(3, 0, 3), 16, []int{0, 1}},                                          // the zero-cost op joins a stage
+		{[]opCost{{sub: 9, subIndex: 3}, {sub: 9, subIndex: 7}}, 2, []int{0, 1}}, // one stream runs its ops in turn: 9 | 9
 		{iss(), 4, nil},
 	}
 	for i, c := range cases {
@@ -34,7 +34,7 @@ func TestPartitionStages(t *testing.T) {
 			t.Errorf("case %d: starts %v, want %v", i, got, c.want)
 		}
 	}
-	if c, b := stageCost([]opCost{{issue: 2, port: 1, sub: 5, subIndex: 12}, {issue: 2, port: 1, subIndex: -1}}); c != 5 || b != "sub-array 12" {
+	if c, b := stageCost([]opCost{{issue: 2, port: 1, sub: 5, subIndex: 12}, {issue: 2, port: 1, subIndex: -1}}); c != 7 || b != "sub-array 12" {
 		t.Errorf("stageCost = %v %q", c, b)
 	}
 }
@@ -48,12 +48,12 @@ func TestBalanceStages(t *testing.T) {
 	byK := func(i, kp, kc int) (float64, float64, bool) {
 		return 1 / float64(kp), 1 / float64(kp), i == 0 && kc == 1
 	}
-	fits := func([]int, []opSplit) bool { return true }
+	fits := func([]int, []opSplit) ([]float64, bool) { return nil, true }
 	starts, sp := balanceStages(ops, 4, byK, fits)
 	if !slices.Equal(starts, []int{0, 1}) || sp[0].kp != 3 || sp[0].kc != 1 || sp[1] != whole || sp[2] != whole || sp[0].issue != 1.0/3 {
 		t.Errorf("starts %v split %v, want [0 1] op 0 x3", starts, sp)
 	}
-	starts, sp = balanceStages(ops, 4, byK, func([]int, []opSplit) bool { return false })
+	starts, sp = balanceStages(ops, 4, byK, func([]int, []opSplit) ([]float64, bool) { return nil, false })
 	if !slices.Equal(starts, []int{0, 1}) || sp[0] != whole {
 		t.Errorf("no fit: starts %v split %v", starts, sp)
 	}
@@ -72,7 +72,7 @@ func TestBalanceChunks(t *testing.T) {
 	share := func(i, kp, kc int) (float64, float64, bool) {
 		return 1 / float64(kp*kc), 1 / float64(kp), i == 0
 	}
-	noPixels := func(_ []int, sp []opSplit) bool { return sp[0].kp == 1 }
+	noPixels := func(_ []int, sp []opSplit) ([]float64, bool) { return nil, sp[0].kp == 1 }
 	ops := []opCost{{issue: 12, sub: 2, subIndex: 0}, {issue: 3, subIndex: -1}}
 	starts, sp := balanceStages(ops, 6, share, noPixels)
 	// 5 controllers for op 0: 12/5 = 2.4 > 2 (its sub-arrays), op 1 alone (3)
@@ -81,7 +81,7 @@ func TestBalanceChunks(t *testing.T) {
 		t.Errorf("pixels do not fit: starts %v split %+v, want op 0 x4 by chunks", starts, sp)
 	}
 	ops = []opCost{{issue: 12, sub: 8, subIndex: 0}, {issue: 1, subIndex: -1}}
-	_, sp = balanceStages(ops, 8, share, func([]int, []opSplit) bool { return true })
+	_, sp = balanceStages(ops, 8, share, func([]int, []opSplit) ([]float64, bool) { return nil, true })
 	t.Logf("split %+v", sp)
 	if sp[0].kp < 2 || sp[0].kc < 2 {
 		t.Errorf("sub-array bound: split %+v, want pixel and chunk pieces", sp)
@@ -99,7 +99,7 @@ func TestTrimPixelPieces(t *testing.T) {
 	share := func(i, kp, kc int) (float64, float64, bool) {
 		return 1 / float64(kp*kc), 1 / float64(kp), true
 	}
-	all := func([]int, []opSplit) bool { return true }
+	all := func([]int, []opSplit) ([]float64, bool) { return nil, true }
 	// op 0: 12 issue, 6 sub-array on 3 pixel pieces (4, 2); op 1 (9) on
 	// one controller is the slowest. 2 pixel pieces x 1 chunk piece: 6, 3;
 	// then 1 x 2: 6, 6 — both within 9, and the trim goes on to 1 x 2.
@@ -117,7 +117,7 @@ func TestTrimPixelPieces(t *testing.T) {
 	if got[0].kp != 2 {
 		t.Errorf("trim at 5: %+v, want op 0 on 2 pixel pieces", got[0])
 	}
-	_, got = trimPixelPieces(ops, 8, share, func([]int, []opSplit) bool { return false }, []int{0, 1}, sp, 9)
+	_, got = trimPixelPieces(ops, 8, share, func([]int, []opSplit) ([]float64, bool) { return nil, false }, []int{0, 1}, sp, 9)
 	if got[0] != sp[0] {
 		t.Errorf("trim that does not fit: %+v, want %+v", got[0], sp[0])
 	}

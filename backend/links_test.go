@@ -1,0 +1,92 @@
+package backend
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/mapping"
+)
+
+// TestBalanceLinks: a split whose helper piece is reached over a bank's
+// link is taken only when the link, with what other stages already put on
+// it, stays below the stage the split relieves. Op 0 (10 ns) split by
+// chunks in 2 leaves 5 ns on each controller, and its helper's 5 ns of
+// sub-array instructions go over bank 0's link: with 4 ns of other work
+// on that link the pipeline falls to 9 ns, with 6 ns it would rise to
+// 11 ns, so the split is refused.
+func TestBalanceLinks(t *testing.T) {
+	ops := []opCost{{issue: 10, stream: 10, link: 10, subIndex: -1}, {issue: 6, stream: 6, link: 6, subIndex: -1}}
+	share := func(i, kp, kc int) (float64, float64, bool) {
+		return 1 / float64(kc), 1, i == 0 && kp == 1
+	}
+	for _, c := range []struct {
+		base  float64 // other work on bank 0's link
+		split bool
+	}{{0, true}, {4, true}, {6, false}} {
+		place := func(_ []int, sp []opSplit) ([]float64, bool) {
+			return []float64{c.base + ops[0].link*sp[0].issue*float64(sp[0].pieces()-1)}, true
+		}
+		_, sp := balanceStages(ops, 3, share, place)
+		if got := sp[0].kc > 1; got != c.split {
+			t.Errorf("link already at %v ns: op 0 split %+v, want split %v", c.base, sp[0], c.split)
+		}
+	}
+}
+
+// TestRefineCuts: stages of ops whose sub-arrays are all in bank 0 are
+// balanced by their controllers alone into four stages of 3 ns, which puts
+// the 9 ns of the three stages beyond controller 0 on bank 0's link; two
+// stages (6 ns on controller 0, 6 ns over the link) are cheaper, and
+// refineCuts finds them.
+func TestRefineCuts(t *testing.T) {
+	ops := slices.Repeat([]opCost{{issue: 3, stream: 3, link: 3, subIndex: -1}}, 4)
+	sp := slices.Repeat([]opSplit{whole}, 4)
+	place := func(starts []int, _ []opSplit) ([]float64, bool) {
+		link := 0.0
+		if len(starts) > 1 {
+			for _, o := range ops[starts[1]:] {
+				link += o.link
+			}
+		}
+		return []float64{link}, true
+	}
+	starts := partitionStages(ops, 4)
+	if !slices.Equal(starts, []int{0, 1, 2, 3}) {
+		t.Fatalf("partition %v", starts)
+	}
+	got := refineCuts(ops, sp, 4, place, starts)
+	if len(got) < 2 || got[1] != 2 {
+		t.Errorf("refined %v, want stage 0 = ops 0-1", got)
+	}
+}
+
+// TestLinkLoads: a piece placed outside its controller's bank puts its
+// op's sub-array instructions (scaled by the piece's share) on that bank's
+// link, in proportion to its sub-arrays there; a piece in its
+// controller's bank puts nothing on any link.
+func TestLinkLoads(t *testing.T) {
+	layer := func(name string, reps int) *mapping.Layer {
+		return &mapping.Layer{Node: &ir.Node{Name: name}, N: 8, M: 8, F: 6, Replicas: reps,
+			Groups: []mapping.Group{{Filters: []int{0, 1, 2, 3, 4, 5}, Segs: [][2]int{{0, 1}}}}}
+	}
+	// a (4 sub-arrays) on controller 1 and b (70) on controller 0 of a
+	// full 128 sub-array target: packed, a in bank 0 (remote for 1) and b
+	// from sub-array 4: 60 in bank 0 (local), 10 in bank 1 (remote).
+	a, b := layer("a", 4), layer("b", 70)
+	plan := &mapping.Plan{Geom: mapping.Geometry{Rows: 256, Cols: 256, Subarrays: 128, PerBank: 64, Group: 64},
+		Layers: []*mapping.Layer{a, b}, ByNode: map[*ir.Node]*mapping.Layer{a.Node: a, b.Node: b}}
+	p := &pipePlan{local: true, pieceCtrl: map[*ir.Node][]int{a.Node: {1}, b.Node: {0}}}
+	if err := p.placePieces(plan, 2); err != nil {
+		t.Fatal(err)
+	}
+	if plan.FitError() != nil || a.Tiles[0].SA != 0 || b.Tiles[0].SA != 4 {
+		t.Fatalf("placement: a from %d, b from %d", a.Tiles[0].SA, b.Tiles[0].SA)
+	}
+	ops := []opCost{{link: 100}, {link: 70}}
+	got := p.linkLoads([]*ir.Node{a.Node, b.Node}, ops, []opSplit{whole, whole})
+	if len(got) != 2 || math.Abs(got[0]-100) > 1e-9 || math.Abs(got[1]-10) > 1e-9 {
+		t.Errorf("link loads %v, want bank 0: 100 (a), bank 1: 10 (b's 10 of 70)", got)
+	}
+}
