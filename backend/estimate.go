@@ -28,8 +28,9 @@ import (
 //   - stream: the time its instructions hold the stream, stalls included
 //     where an instruction waits for a sub-array's cell array (a bmac's
 //     sense, a row write) that an earlier instruction of the stream still
-//     holds: in-order dispatch, the next instruction issuing at the first
-//     cycle edge >= the dispatch less a cycle, as the simulator's issue
+//     holds: in-order dispatch a cycle after issue, the next instruction
+//     issuing at the first issue slot >= the dispatch less a cycle (a slot
+//     is a cycle / issue_width), as the simulator's issue
 //     (sim/timing.go); the other units, the DPU, the ports and register
 //     dependences are not waited for.
 //
@@ -62,7 +63,8 @@ const maxEstimateSteps = 1 << 31
 // and returns the work of every source (index src+1; 0 = unattributed).
 func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 	a := tgt.Arch()
-	cycle := tgt.CycleNS()
+	full := tgt.CycleNS() // a cycle: dispatch follows issue by one
+	cycle := full         // an issue slot
 	if tgt.Parallel != nil {
 		cycle /= float64(max(1, tgt.Parallel.IssueWidth.Value))
 	}
@@ -96,7 +98,7 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 		w := &out[in.Src+1]
 		w.issue += cycle
 		next := pc + 1
-		d := issue + cycle // dispatch
+		d := issue + full // dispatch
 		// arrays: the sub-arrays whose cell arrays the instruction holds
 		// (first, count) and for how long.
 		first, count, hold := 0, int64(0), 0.0
@@ -189,11 +191,11 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 		for j := range count {
 			free[first+int(j)] = d + hold
 		}
-		// The next instruction issues at the first cycle edge >= d - cycle
-		// (at least a cycle later).
+		// The next instruction issues at the first issue slot >= d - a
+		// cycle (at least a slot later).
 		ni := issue + cycle
-		if d-cycle > ni {
-			ni += math.Ceil((d-cycle-ni)/cycle-1e-9) * cycle
+		if d-full > ni {
+			ni += math.Ceil((d-full-ni)/cycle-1e-9) * cycle
 		}
 		w.stream += ni - issue
 		issue = ni

@@ -72,12 +72,12 @@ func TestLinkLoads(t *testing.T) {
 			Groups: []mapping.Group{{Filters: []int{0, 1, 2, 3, 4, 5}, Segs: [][2]int{{0, 1}}}}}
 	}
 	// a (4 sub-arrays) on controller 1 and b (70) on controller 0 of a
-	// full 128 sub-array target: packed, a in bank 0 (remote for 1) and b
-	// from sub-array 4: 60 in bank 0 (local), 10 in bank 1 (remote).
+	// 128 sub-array target, packed: a in bank 0 (remote for 1) and b from
+	// sub-array 4: 60 in bank 0 (local), 10 in bank 1 (remote).
 	a, b := layer("a", 4), layer("b", 70)
 	plan := &mapping.Plan{Geom: mapping.Geometry{Rows: 256, Cols: 256, Subarrays: 128, PerBank: 64, Group: 64},
 		Layers: []*mapping.Layer{a, b}, ByNode: map[*ir.Node]*mapping.Layer{a.Node: a, b.Node: b}}
-	p := &pipePlan{local: true, pieceCtrl: map[*ir.Node][]int{a.Node: {1}, b.Node: {0}}}
+	p := &pipePlan{pieceCtrl: map[*ir.Node][]int{a.Node: {1}, b.Node: {0}}} // packed, as numbered
 	if err := p.placePieces(plan, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -88,5 +88,31 @@ func TestLinkLoads(t *testing.T) {
 	got := p.linkLoads([]*ir.Node{a.Node, b.Node}, ops, []opSplit{whole, whole})
 	if len(got) != 2 || math.Abs(got[0]-100) > 1e-9 || math.Abs(got[1]-10) > 1e-9 {
 		t.Errorf("link loads %v, want bank 0: 100 (a), bank 1: 10 (b's 10 of 70)", got)
+	}
+}
+
+// TestRenumber: controllers follow the banks the pieces land in. Layer a
+// (130 sub-arrays, stage 0) fills banks 0-1 and reaches into bank 2, so
+// stage 1's layer b starts in bank 2: it gets controller 2, local to it
+// (numbered in stage order it had controller 1, whose bank a fills, and
+// reached b over bank 2's link). A stage without sub-arrays takes the
+// lowest number left.
+func TestRenumber(t *testing.T) {
+	layer := func(name string, reps int) *mapping.Layer {
+		return &mapping.Layer{Node: &ir.Node{Name: name}, N: 8, M: 8, F: 6, Replicas: reps,
+			Groups: []mapping.Group{{Filters: []int{0, 1, 2, 3, 4, 5}, Segs: [][2]int{{0, 1}}}}}
+	}
+	a, b := layer("a", 130), layer("b", 10)
+	plan := &mapping.Plan{Geom: mapping.Geometry{Rows: 256, Cols: 256, Subarrays: 256, PerBank: 64, Group: 64},
+		Layers: []*mapping.Layer{a, b}, ByNode: map[*ir.Node]*mapping.Layer{a.Node: a, b.Node: b}}
+	p := &pipePlan{local: true, ctrl: []int{0, 1, 2}, pieceCtrl: map[*ir.Node][]int{a.Node: {0}, b.Node: {1}}}
+	if err := p.placePieces(plan, 4); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.pieceCtrl[b.Node]; !slices.Equal(got, []int{2}) || !slices.Equal(p.ctrl, []int{0, 2, 1}) {
+		t.Errorf("b on %v, stages on %v; want b on 2, stages on 0 2 1 (stage 2 has no sub-arrays)", got, p.ctrl)
+	}
+	if b.Tiles[0].SA != 130 || len(p.linkLoads([]*ir.Node{b.Node}, []opCost{{link: 10}}, []opSplit{whole})) != 0 {
+		t.Errorf("b from sub-array %d, link loads %v; want 130, none", b.Tiles[0].SA, p.linkLoads([]*ir.Node{b.Node}, []opCost{{link: 10}}, []opSplit{whole}))
 	}
 }

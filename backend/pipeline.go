@@ -195,6 +195,10 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 	starts, sp := balanceStages(ops, controllers, share, place)
 	plan2 := newPlan(starts, sp)
 	plan2.frames = frames
+	res, err := compileWith(g, tgt, opts, plan2) // places plan2: its controllers numbered by banks
+	if err != nil {
+		return nil, err
+	}
 	scaled := scaleOps(ops, sp)
 	var stages []Stage
 	for s, lo := range starts {
@@ -214,10 +218,6 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		st.Controllers = slices.Compact(st.Controllers)
 		st.EstimatedNS, st.Busiest = stageCost(scaled[lo:hi])
 		stages = append(stages, st)
-	}
-	res, err := compileWith(g, tgt, opts, plan2)
-	if err != nil {
-		return nil, err
 	}
 	res.Stages = stages
 	res.LinkBank = -1
@@ -259,6 +259,31 @@ func layerName(n *ir.Node, prog *isa.Program, src int32) string {
 		return prog.Sources[src].Layer
 	}
 	return n.Name
+}
+
+// emitIdle gives every controller below the highest one that runs a stage
+// or a helper and runs neither a stream that halts at once: streams are
+// numbered as the controllers (stream i runs on controller i, without
+// gaps), and controllers numbered by banks (renumber) may leave some
+// between them idle.
+func (c *compiler) emitIdle() {
+	used := map[int]bool{}
+	top := -1
+	for _, x := range c.pipe.ctrl {
+		used[x], top = true, max(top, x)
+	}
+	for _, h := range c.helpers {
+		used[h.ctrl], top = true, max(top, h.ctrl)
+	}
+	for x := range top {
+		if !used[x] {
+			label := fmt.Sprintf("idle_%d", x)
+			c.e.b.Label(label)
+			c.e.b.Stream(x, label)
+			c.e.b.ClearSource()
+			c.e.emit(isa.OpHalt)
+		}
+	}
 }
 
 // edge is a value crossing from stage from to stage to through a ring.
@@ -357,6 +382,7 @@ func (c *compiler) runPipeline() error {
 	for _, h := range c.helpers {
 		c.emitHelper(h, count)
 	}
+	c.emitIdle()
 	// Declare the ports (frame 0 at the recorded address).
 	for _, v := range c.part.segIn[k] {
 		t, err := portType(v)

@@ -270,6 +270,16 @@ func (p *pipePlan) place(plan *mapping.Plan, controllers int) error {
 	for _, u := range units {
 		rest += u.size
 	}
+	if plan.Geom.PerBank > 0 {
+		sizes, olds := make([]int, len(units)), make([]int, len(units))
+		for k, u := range units {
+			sizes[k], olds[k] = u.size, u.ctrl
+		}
+		newOf := p.renumber(sizes, olds, plan.Geom.Subarrays, plan.Geom.PerBank, controllers)
+		for k := range units {
+			units[k].ctrl = newOf[units[k].ctrl]
+		}
+	}
 	local := make([][]mapping.Piece, len(pieces))
 	for i := range pieces {
 		local[i] = slices.Clone(pieces[i])
@@ -306,6 +316,94 @@ func (p *pipePlan) place(plan *mapping.Plan, controllers int) error {
 	}
 	p.allLocal = all
 	return nil
+}
+
+// renumber numbers the controllers by the banks their pieces land in
+// (docs/BACKEND.md §8 item 4): walking the pieces in placement order
+// (sizes: their sub-arrays, olds: their controllers as assignControllers
+// numbered them) with a cursor where the next piece would start, a
+// controller met for the first time becomes the first free controller
+// local to the cursor's bank, or else the first free one of a later bank
+// (the piece then starts at that bank), or else the first free one; the
+// cursor moves as place moves it (to the controller's bank where the rest
+// still fits). Controllers without sub-arrays (stages of ops that have
+// none) take the lowest numbers left, in order. It rewrites p.ctrl and
+// p.pieceCtrl and returns the map old -> new. So a stage whose layers
+// span several banks leaves the next stage the controller of the bank
+// where that stage's layers start, rather than the next number, whose
+// bank the first stage may fill.
+func (p *pipePlan) renumber(sizes, olds []int, total, perBank, controllers int) map[int]int {
+	banks := max(1, total/perBank)
+	bankOf := func(c int) int { return c * banks / max(1, controllers) }
+	var all []int
+	all = append(all, p.ctrl...)
+	for _, cs := range p.pieceCtrl {
+		all = append(all, cs...)
+	}
+	slices.Sort(all)
+	all = slices.Compact(all)
+	newOf := map[int]int{}
+	if len(all) > controllers || len(all) > 0 && (all[0] < 0 || all[len(all)-1] >= controllers) {
+		for _, c := range all {
+			newOf[c] = c // not a plan for this target: left as it is
+		}
+		return newOf
+	}
+	taken := make([]bool, controllers)
+	take := func(b int) int {
+		pick := -1
+		for c := range controllers {
+			if !taken[c] && (bankLocal(c, b, controllers, banks) || bankOf(c) > b) {
+				pick = c
+				break
+			}
+		}
+		if pick < 0 {
+			pick = slices.Index(taken, false)
+		}
+		taken[pick] = true
+		return pick
+	}
+	rest := 0
+	for _, n := range sizes {
+		rest += n
+	}
+	cursor := 0
+	for k, old := range olds {
+		rest -= sizes[k]
+		if sizes[k] == 0 {
+			continue
+		}
+		c, ok := newOf[old]
+		if !ok {
+			c = take(min(cursor, total-1) / perBank)
+			newOf[old] = c
+		}
+		from := bankOf(c) * perBank
+		if max(cursor, from)+sizes[k]+rest > total {
+			cursor += sizes[k]
+		} else {
+			cursor = max(cursor, from) + sizes[k]
+		}
+	}
+	for _, old := range all {
+		if _, ok := newOf[old]; !ok {
+			c := slices.Index(taken, false)
+			taken[c] = true
+			newOf[old] = c
+		}
+	}
+	for s := range p.ctrl {
+		p.ctrl[s] = newOf[p.ctrl[s]]
+	}
+	for n, cs := range p.pieceCtrl {
+		out := make([]int, len(cs))
+		for k, c := range cs {
+			out[k] = newOf[c]
+		}
+		p.pieceCtrl[n] = out
+	}
+	return newOf
 }
 
 // assignControllers gives out controllers in stage order (the stages

@@ -16,7 +16,7 @@ func (m *Machine) bmacRun(st *RunStats, pc int, steps, budget, issue, lastEnd in
 	e := m.exe
 	code, pcs, sas := e.code, st.PC, m.sas
 	r, regReady := &m.regs, &m.tm.regReady
-	cyc := e.cost.cycle
+	cyc, slot := e.cost.cycle, e.cost.slot
 	latS, latC, latA := e.cost.lat[target.OpAndSense], e.cost.lat[target.OpBitcount], e.cost.lat[target.OpShiftAdd]
 	accLo, accHi := m.accLo, m.accHi
 	words := e.words
@@ -97,13 +97,7 @@ func (m *Machine) bmacRun(st *RunStats, pc int, steps, budget, issue, lastEnd in
 		sa.shaddFree = e3
 		lastEnd = max(lastEnd, e3)
 		// issue of the next instruction (see exec)
-		ni := t + cyc
-		if d-ni > 8*cyc {
-			ni = max(ni, (d+cyc-1)/cyc*cyc-cyc)
-		}
-		for ni < d-cyc {
-			ni += cyc
-		}
+		ni := nextIssueSlot(t, d, cyc, slot)
 		ps.TimePS += ni - t
 		if m.Trace != nil {
 			m.trace(pc, t, d)

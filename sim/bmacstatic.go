@@ -279,6 +279,21 @@ func (m *Machine) timing(ops []sbmac, issue int64, deltas []int64) (int64, int64
 	return issue, lastEnd
 }
 
+// nextIssueSlot is the issue time of the instruction after one issued at t
+// that dispatches at d, on a controller with an issue slot every slot ps
+// (cycle / issue_width, timing.go): the first slot >= d - cycle, at least
+// t + slot. With slot == cyc it is nextIssue.
+func nextIssueSlot(t, d, cyc, slot int64) int64 {
+	ni := t + slot
+	if d-ni > 8*cyc {
+		ni = max(ni, (d-cyc+slot-1)/slot*slot)
+	}
+	for ni < d-cyc {
+		ni += slot
+	}
+	return ni
+}
+
 // nextIssue is the issue time of the instruction after one issued at t that
 // dispatches at d (timing.go): the first clock edge >= d - cycle, at least
 // t + cycle.

@@ -11,8 +11,9 @@ import "github.com/pimc-dev/pimc/isa"
 // are charged at report time from the profile, which costs the hot loop
 // nothing. An instruction no stream reaches never runs.
 
-// prepareControllers fills e.ctlOf.
+// prepareControllers fills e.ctlOf and e.waits.
 func (e *Executable) prepareControllers() {
+	defer e.prepareWaits()
 	n := len(e.code)
 	e.ctlOf = make([]int32, n)
 	for pc := range e.ctlOf {
@@ -48,6 +49,18 @@ func (e *Executable) prepareControllers() {
 			default:
 				stack = append(stack, pc+1)
 			}
+		}
+	}
+}
+
+// prepareWaits fills e.waits: the streams that contain a twait (of their
+// own code; a twait in shared code counts for none), which the
+// steady-state window waits for (window.go).
+func (e *Executable) prepareWaits() {
+	e.waits = make([]bool, len(e.Prog.StreamEntries()))
+	for pc, c := range e.ctlOf {
+		if c >= 0 && int(c) < len(e.waits) && e.code[pc].op == isa.OpTwait {
+			e.waits[c] = true
 		}
 	}
 }

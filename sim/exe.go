@@ -85,9 +85,11 @@ type Executable struct {
 	// declared-MACs bound (macbound.go)
 	macTerms []macTerm
 	declares bool // some source declares MACs
-	// controller of each instruction (controllers.go)
+	// controller of each instruction (controllers.go); waits: the
+	// streams that contain a twait
 	ctlOf      []int32
 	sharedCode bool
+	waits      []bool
 }
 
 // Prepare validates prog for tgt (isa.Validate: every problem at once) and
@@ -136,11 +138,13 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 	return e, nil
 }
 
-// notSimulated refuses what this simulator does not model: a controller
-// issuing more than one instruction per clock.
+// notSimulated refuses what this simulator does not model: an issue width
+// that does not divide the clock period into whole picoseconds (a
+// controller of issue width W issues an instruction every cycle / W,
+// timing.go).
 func notSimulated(t *target.Target) error {
-	if p := t.Parallel; p != nil && p.IssueWidth.Value != 1 {
-		return fmt.Errorf("sim: target %s: parallel.issue_width %d: this simulator models single-issue controllers (issue_width 1)", t.Name, p.IssueWidth.Value)
+	if w := issueWidth(t); max(ps(t.CycleNS()), 1)%w != 0 {
+		return fmt.Errorf("sim: target %s: parallel.issue_width %d does not divide the clock period (%g ns) into whole picoseconds", t.Name, w, t.CycleNS())
 	}
 	return nil
 }
@@ -202,9 +206,12 @@ func (e *Executable) loadWeights() {
 // (picoseconds) and its energies in fJ per docs/ISA.md §4 granularity.
 type costTable struct {
 	cycle int64 // controller clock period, ps
-	lat   [numKinds]int64
-	fj    [numKinds]float64
-	port  int64 // buffer port width, words per access
+	// slot is the time between two issue slots of a controller: cycle /
+	// issue_width (timing.go); cycle for single-issue controllers.
+	slot int64
+	lat  [numKinds]int64
+	fj   [numKinds]float64
+	port int64 // buffer port width, words per access
 	// dramKbitFS is the time of 1024 bits at the DRAM's bandwidth, in
 	// femtoseconds (12.8 GB/s: 10 ns = 10^7 fs); 0 without DRAM.
 	dramKbitFS int64
@@ -231,6 +238,7 @@ func newCostTable(t *target.Target) costTable {
 		c.fj[k] = co.EnergyFJ
 	}
 	c.cycle = max(ps(t.CycleNS()), 1)
+	c.slot = max(c.cycle/issueWidth(t), 1)
 	c.port = max(t.Geometry.BufferPortWords.Value, 1)
 	c.dramKbitFS = int64(math.Round(t.DRAMBitNS() * 1024 * 1e6))
 	c.gating, c.cols = t.ColumnGating(), float64(t.Geometry.Cols.Value)

@@ -122,7 +122,9 @@ func (m *Machine) exec(st *RunStats) error {
 	satWord := func(x int32) int32 { return int32(min(max(int64(x), wordLo), wordHi)) }
 	// The fast bmac and gbmac paths sense without errors: a traced machine
 	// or one on a chip that misreads takes the per-instruction ones.
-	fast := m.Trace == nil && !m.senseOn
+	// Their timing assumes single issue (slot == cycle).
+	fast := m.Trace == nil && !m.senseOn && c.slot == cyc
+	slot := c.slot
 
 	for {
 		if uint(pc) >= uint(len(code)) {
@@ -707,7 +709,7 @@ func (m *Machine) exec(st *RunStats) error {
 		}
 
 		// Issue of the next instruction (timing.go).
-		n := nextIssue(t, d, cyc)
+		n := nextIssueSlot(t, d, cyc, slot)
 		ps.TimePS += n - t
 		if e.saDyn[pc] {
 			m.chargeDyn(pc)

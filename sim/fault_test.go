@@ -162,17 +162,17 @@ func TestLoadRejectsInvalid(t *testing.T) {
 	}
 }
 
-// TestNotSimulated: a controller issuing more than one instruction per
-// clock is refused by Prepare (not run wrongly); a single stream runs from
-// its entry.
+// TestNotSimulated: an issue width that does not divide the clock period
+// into whole picoseconds is refused by Prepare (not run wrongly); a single
+// stream runs from its entry.
 func TestNotSimulated(t *testing.T) {
-	tgt, err := target.Parse("w2.yaml", []byte("name: w2\nbase: sot-mram-45nm\nparallel:\n  issue_width: {value: 2, provenance: test}\n"))
+	tgt, err := target.Parse("w3.yaml", []byte("name: w3\nbase: sot-mram-45nm\nparallel:\n  issue_width: {value: 3, provenance: test}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := asm(t, "    nop\n    halt\n    halt\n")
-	if _, err := Prepare(p, tgt); err == nil || !strings.Contains(err.Error(), "parallel.issue_width 2") {
-		t.Errorf("issue width 2: %v", err)
+	if _, err := Prepare(p, tgt); err == nil || !strings.Contains(err.Error(), "parallel.issue_width 3") {
+		t.Errorf("issue width 3: %v", err)
 	}
 	p.Streams = []uint32{1}
 	exe, err := Prepare(p, target.Default())

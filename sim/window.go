@@ -8,10 +8,14 @@ import (
 // The steady-state window of a pipelined run (docs/PARALLEL.md §7.1): a run
 // of n >= 2 frames of a program with several streams fills its pipeline,
 // streams frames through it and drains it. The busy figure of such a run is
-// integrated over the steady state only: from the time the last stream
-// (the last stage) first passes a twait (frame 0 has reached it: the
-// pipeline is full) to the time stream 0 (the first stage) halts (no new
-// frame enters). At each end the machine takes the busy time of every
+// integrated over the steady state only: from the time the last of the
+// streams that wait at all first passes a twait (frame 0 has reached every
+// stage: the pipeline is full; the last stage, or a helper of it) to the
+// time stream 0 (the first stage) halts (no new frame enters). Until
+// 2026-12-05 (s4) the window waited for the highest-numbered stream, which
+// was the last stage's while controllers were given out in stage order;
+// numbered by banks (docs/BACKEND.md §8) a stage of pool ops alone may
+// have the highest number and pass its first twait before the last stage. At each end the machine takes the busy time of every
 // touched sub-array up to that instant: its union busy time less the part
 // of its last covered stretch that lies beyond the instant (exact when the
 // instant falls in that stretch or the gap before it, which a stage's
@@ -57,15 +61,21 @@ type window struct {
 	marks [][]ctlMark // per controller, its logged marks, in issue order
 	every []int64     // per controller, the spacing of its marks
 
-	// entries are the times the last stream passed a twait, in order: it
-	// passes the same number per frame (its input rings and helpers), so
-	// they time the frames entering the last stage (finishWindow).
+	// entries are the times the stream that opened the window (opener)
+	// passed a twait, in order: it passes the same number per frame (its
+	// input rings and helpers), so they time the frames entering the last
+	// stage (finishWindow). passed: the streams that passed a twait, left
+	// how many of those that wait have not yet.
 	entries []int64
+	opener  int
+	passed  []bool
+	left    int
 }
 
 func (w *window) reset() {
-	marks, every, entries, links := w.marks, w.every, w.entries[:0], w.links[:0]
-	*w = window{start: -1, end: -1, marks: marks, every: every, entries: entries, links: links}
+	marks, every, entries, links, passed := w.marks, w.every, w.entries[:0], w.links[:0], w.passed
+	*w = window{start: -1, end: -1, marks: marks, every: every, entries: entries, links: links, passed: passed, left: -1}
+	clear(w.passed)
 	for c := range w.marks {
 		w.marks[c] = w.marks[c][:0]
 		w.every[c] = markEvery
@@ -137,13 +147,32 @@ func (m *Machine) twaitPassed(d, issue, steps int64) {
 	}
 	m.mark(issue, steps)
 	w := &m.win
-	if m.cur != len(m.exe.Prog.Streams)-1 {
-		return
-	}
-	w.entries = append(w.entries, d)
 	if w.start >= 0 {
+		if m.cur == w.opener {
+			w.entries = append(w.entries, d)
+		}
 		return
 	}
+	if w.left < 0 { // the first twait of the run
+		w.passed = make([]bool, len(m.exe.waits))
+		w.left = 0
+		for _, x := range m.exe.waits {
+			if x {
+				w.left++
+			}
+		}
+	}
+	if !w.passed[m.cur] {
+		w.passed[m.cur] = true
+		if m.exe.waits[m.cur] {
+			w.left--
+		}
+	}
+	if w.left > 0 {
+		return
+	}
+	w.opener = m.cur
+	w.entries = append(w.entries, d)
 	w.start = d
 	w.at0 = map[int32]int64{}
 	for _, s := range m.touched {

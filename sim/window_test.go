@@ -161,3 +161,32 @@ f1:
 		}
 	}
 }
+
+// TestWindowAllStreams: the steady state opens when every stream that
+// waits has passed a twait, not when the highest-numbered one has: a third
+// stream that passes its only twait at once (as a stage of pool ops
+// numbered after the last stage would, long before frame 0 reaches the
+// last stage) leaves the window of pipeSrc as it was.
+func TestWindowAllStreams(t *testing.T) {
+	window := func(src string) int64 {
+		t.Helper()
+		e, err := Prepare(asm(t, src), slowWrites())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := e.NewMachine()
+		if err := m.SetFrames(4); err != nil {
+			t.Fatal(err)
+		}
+		st, err := m.Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.WindowPS
+	}
+	two := window(pipeSrc)
+	three := window(strings.Replace(pipeSrc, ".stream 1 entry=s1\n", ".stream 1 entry=s1\n.stream 2 entry=s2\n", 1) + "s2:\n    tsig 7\n    twait 7\n    halt\n")
+	if two <= 0 || three != two {
+		t.Errorf("window with an early third stream %d ps, without %d ps", three, two)
+	}
+}
