@@ -271,3 +271,46 @@ func TestConfusion(t *testing.T) {
 		}
 	}
 }
+
+// TestFloorplan: one cell per sub-array of the report, at its bank and
+// position, carrying its layer and busy fraction.
+func TestFloorplan(t *testing.T) {
+	r := lenetReport(t, 8, 8)
+	if len(r.Subarrays) == 0 || r.Banks == 0 {
+		t.Fatalf("the report has no floorplan: %d sub-arrays, %d banks", len(r.Subarrays), r.Banks)
+	}
+	svg := Floorplan("fp", Run{Name: "x", Report: r})
+	cells := regexp.MustCompile(`<rect class="cell" x="(\d+)" y="(\d+)" [^>]* data-index="(\d+)" data-source="(-?\d+)" data-busy="([^"]+)"`).FindAllStringSubmatch(svg, -1)
+	if len(cells) != len(r.Subarrays) {
+		t.Fatalf("%d cells, %d sub-arrays in the report", len(cells), len(r.Subarrays))
+	}
+	held := 0
+	for i, m := range cells {
+		u := r.Subarrays[i]
+		idx, _ := strconv.Atoi(m[3])
+		src, _ := strconv.Atoi(m[4])
+		busy, _ := strconv.ParseFloat(m[5], 64)
+		if idx != u.Index || src != u.Source || !near(busy, u.Busy) {
+			t.Errorf("cell %d = index %d source %d busy %g, report %+v", i, idx, src, busy, u)
+		}
+		if src >= 0 {
+			held++
+		}
+		x, _ := strconv.Atoi(m[1])
+		y, _ := strconv.Atoi(m[2])
+		if x0, y0 := cellOrigin(r, idx); x != x0 || y != y0 {
+			t.Errorf("sub-array %d drawn at %d,%d, want %d,%d", idx, x, y, x0, y0)
+		}
+	}
+	if held == 0 {
+		t.Error("no cell holds a layer's weights")
+	}
+}
+
+// cellOrigin is where Floorplan draws sub-array i of r (its geometry).
+func cellOrigin(r *sim.Report, i int) (int, int) {
+	cols, rows := r.SubarraysPerBank, r.Banks
+	cell := max(3, min(12, 640/cols))
+	cellH := max(2, min(cell, 1600/rows))
+	return 60 + (i%cols)*cell, 30 + (i/cols)*cellH
+}

@@ -84,6 +84,9 @@ func (p *Page) Write(w io.Writer) error {
 		for _, c := range charts[len(charts)-perRunCharts*(len(p.Runs)-i):][:perRunCharts] {
 			b.WriteString(c.SVG() + "\n")
 		}
+		if fp := Floorplan(fmt.Sprintf("floorplan-%d", i+1), r); fp != "" {
+			b.WriteString(fp + "\n")
+		}
 		if r.Confusion != nil {
 			b.WriteString(r.Confusion.SVG(fmt.Sprintf("confusion-%d", i+1), r.Name+": confusion matrix") + "\n")
 		}

@@ -481,6 +481,7 @@ func (s *Summary) mergeBound(o *Summary) {
 		s.mergeStage(c, t)
 	}
 	s.busyPS += o.busyPS
+	s.mergeBusy(o)
 	s.winPS += o.winPS
 	s.winBusyPS += o.winBusyPS
 	s.winWork = addWork(s.winWork, o.winWork)

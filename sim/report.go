@@ -155,6 +155,14 @@ type Report struct {
 	AreaUsed       []AreaItem `json:"area_used"`
 	AreaUsedUM2    float64    `json:"area_used_um2"`
 	BufferBitsUsed int64      `json:"buffer_bits_used"`
+	// Subarrays are the sub-arrays that hold weights or did work: the
+	// layer whose weights each holds and its busy fraction over the runs
+	// (floorplan.go).
+	Subarrays []SubarrayUse `json:"subarrays,omitempty"`
+	// Geometry places a sub-array index on the chip: Banks banks of
+	// SubarraysPerBank (index = bank x SubarraysPerBank + the rest).
+	Banks            int `json:"banks,omitempty"`
+	SubarraysPerBank int `json:"subarrays_per_bank,omitempty"`
 
 	// Sources are per-inference (mean) costs by source (layer / ONNX node),
 	// in source-index order; "(unattributed)" last if any instruction has no
@@ -493,6 +501,7 @@ type Summary struct {
 	srcCrit          []int64 // images in which the source is on the critical path
 	sharedWork       []int64
 	busyPS           int64   // sum of sub-array busy times
+	saBusy           []int64 // busy time by sub-array (floorplan.go)
 	busyUnsurePS     int64   // and the bound on what they may miss (RunStats.BusyUnsurePS)
 	winPS, winBusyPS int64   // steady-state windows of pipelined runs (window.go)
 	winWork          []int64 // shared resources' work inside them
@@ -530,6 +539,7 @@ func (s *Summary) Add(i int, st *RunStats) {
 	for _, b := range st.Busy {
 		s.busyPS += b.PS
 	}
+	s.addBusy(st.Busy)
 	s.busyUnsurePS += st.BusyUnsurePS
 	s.winPS += st.WindowPS
 	s.winBusyPS += st.WindowBusyPS
@@ -659,6 +669,9 @@ func (s *Summary) Report() *Report {
 		SubarraysUsed:     s.used,
 		PowerGating:       t.PowerGating(),
 	}
+	if b := e.Arch.Banks; b > 0 && e.Arch.Subarrays%b == 0 {
+		rep.Banks, rep.SubarraysPerBank = b, e.Arch.Subarrays/b
+	}
 	for i, h := range s.have {
 		if h {
 			rep.PerImage = append(rep.PerImage, s.perImage[i])
@@ -745,6 +758,7 @@ func (s *Summary) Report() *Report {
 	}
 	s.reportResources(rep, n)
 	s.reportSteady(rep)
+	rep.Subarrays = s.floorplan()
 
 	nsrc := len(s.srcOps)
 	// Sources in index order, the unattributed bucket last (if used).
