@@ -18,6 +18,37 @@ type Run struct {
 	HasAccuracy bool
 	Images      int        // images evaluated (0: not an evaluation)
 	Confusion   *Confusion // an evaluation's predictions by true class (nil: none)
+	// Layers are the compiled matrix layers (pimc compile's per-layer
+	// lines), nil when the run was not compiled here; Target names the
+	// target of a run without a Report.
+	Layers []Layer
+	Target string
+}
+
+// Layer is one compiled matrix layer: its structure after pruning and its
+// widths.
+type Layer struct {
+	Name, Op              string
+	Filters, KeptFilters  int
+	Cols, KeptCols        int
+	WBits, ABits          int
+	Subarrays, WeightRows int
+}
+
+// Structure: per matrix layer, the share of filters and of columns kept
+// (structured pruning leaves whole ones), labelled with the widths and
+// the sub-arrays it takes.
+func Structure(run Run) *BarChart {
+	c := &BarChart{ID: "structure", Title: run.Name + ": matrix layers kept after pruning", Unit: "%",
+		Series: []string{"filters kept", "columns kept"},
+		Format: func(v float64) string { return fmt.Sprintf("%.1f%%", v) },
+		Note:   "Kept / original filters (rows) and columns (K = C_in x kh x kw); a label gives the layer's weight and activation widths and its sub-arrays."}
+	for _, l := range run.Layers {
+		label := fmt.Sprintf("%s W%d A%d, %d sub-arrays", l.Name, l.WBits, l.ABits, l.Subarrays)
+		c.Rows = append(c.Rows, BarRow{Label: label, Values: []float64{
+			100 * float64(l.KeptFilters) / float64(max(l.Filters, 1)), 100 * float64(l.KeptCols) / float64(max(l.Cols, 1))}})
+	}
+	return c
 }
 
 // maxResourceRows bounds the utilisation chart: the busiest resources.
@@ -173,6 +204,10 @@ func Area(run Run) *BarChart {
 // CompareLatency, CompareEnergy and CompareAccuracy put several runs side
 // by side (per inference).
 func CompareLatency(runs []Run) *BarChart {
+	runs = simulated(runs)
+	if len(runs) < 2 {
+		return nil
+	}
 	m := 0.0
 	for _, r := range runs {
 		m = max(m, r.Report.PerInference.LatencyNS, r.Report.PerInference.DeviceBoundNS)
@@ -188,6 +223,7 @@ func CompareLatency(runs []Run) *BarChart {
 }
 
 func CompareEnergy(runs []Run) *BarChart {
+	runs = simulated(runs)
 	m := 0.0
 	for _, r := range runs {
 		m = max(m, r.Report.PerInference.Energy.Total)
@@ -220,4 +256,15 @@ func CompareAccuracy(runs []Run) *BarChart {
 		return nil
 	}
 	return c
+}
+
+// simulated are the runs with a simulator report.
+func simulated(runs []Run) []Run {
+	var out []Run
+	for _, r := range runs {
+		if r.Report != nil {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -314,3 +314,34 @@ func cellOrigin(r *sim.Report, i int) (int, int) {
 	cellH := max(2, min(cell, 1600/rows))
 	return 60 + (i%cols)*cell, 30 + (i/cols)*cellH
 }
+
+// TestStructure: a compile-only run draws the kept shares of its layers
+// and a summary without simulator figures.
+func TestStructure(t *testing.T) {
+	run := Run{Name: "p.pimb", Target: "t", Layers: []Layer{
+		{Name: "conv1", Filters: 6, KeptFilters: 6, Cols: 25, KeptCols: 25, WBits: 8, ABits: 8, Subarrays: 1},
+		{Name: "fc1", Filters: 120, KeptFilters: 90, Cols: 400, KeptCols: 76, WBits: 4, ABits: 4, Subarrays: 1}}}
+	p := &Page{Title: "c", Runs: []Run{run}}
+	var buf bytes.Buffer
+	if err := p.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	bars := chartBars(t, page, "structure")
+	want := map[string]float64{"conv1 W8 A8, 1 sub-arrays/filters kept": 100, "fc1 W4 A4, 1 sub-arrays/filters kept": 75,
+		"conv1 W8 A8, 1 sub-arrays/columns kept": 100, "fc1 W4 A4, 1 sub-arrays/columns kept": 19}
+	if len(bars) != len(want) {
+		t.Fatalf("%d bars, want %d", len(bars), len(want))
+	}
+	for _, b := range bars {
+		if v, ok := want[b.label+"/"+b.series]; !ok || !near(v, b.value) {
+			t.Errorf("bar %s / %s = %g, want %g", b.label, b.series, b.value, v)
+		}
+	}
+	if strings.Contains(page, "%%") {
+		t.Error("a doubled percent sign")
+	}
+	if strings.Contains(page, "latency per inference") || !strings.Contains(page, "2, 14.5% of the weights kept, 2 sub-arrays") {
+		t.Errorf("summary of a compile-only run:\n%s", page[:min(len(page), 3000)])
+	}
+}

@@ -21,30 +21,66 @@ type Page struct {
 	Build   buildinfo.Info
 }
 
-// Charts returns the page's charts in page order: the comparison (two
-// runs or more), then each run's layers, utilisation and area.
-func (p *Page) Charts() []*BarChart {
-	var cs []*BarChart
+// section is a part of the page under one heading: its charts, then
+// drawings that are not bar charts (floorplan, confusion matrix).
+type section struct {
+	title  string
+	charts []*BarChart
+	extra  []string
+}
+
+// sections lays the page out: the comparison (two runs or more), then per
+// run its layers' latency and energy, utilisation and area (runs with a
+// simulator report), its layers' structure (runs with compile layers),
+// floorplan and confusion matrix.
+func (p *Page) sections() []section {
+	var out []section
 	if len(p.Runs) > 1 {
-		cs = append(cs, CompareLatency(p.Runs), CompareEnergy(p.Runs))
+		sec := section{title: "Comparison"}
+		if cl := CompareLatency(p.Runs); cl != nil {
+			sec.charts = append(sec.charts, cl, CompareEnergy(p.Runs))
+		}
 		if a := CompareAccuracy(p.Runs); a != nil {
-			cs = append(cs, a)
+			sec.charts = append(sec.charts, a)
+		}
+		if len(sec.charts) > 0 {
+			out = append(out, sec)
 		}
 	}
 	for i, r := range p.Runs {
-		// perRunCharts of them.
-		for _, c := range []*BarChart{LayerLatency(r), LayerEnergy(r), Utilisation(r), Area(r)} {
-			if len(p.Runs) > 1 {
+		sec := section{title: r.Name}
+		if r.Report != nil {
+			sec.charts = append(sec.charts, LayerLatency(r), LayerEnergy(r), Utilisation(r), Area(r))
+		}
+		if len(r.Layers) > 0 {
+			sec.charts = append(sec.charts, Structure(r))
+		}
+		if len(p.Runs) > 1 {
+			for _, c := range sec.charts {
 				c.ID = fmt.Sprintf("%s-%d", c.ID, i+1)
 			}
-			cs = append(cs, c)
 		}
+		if r.Report != nil {
+			if fp := Floorplan(fmt.Sprintf("floorplan-%d", i+1), r); fp != "" {
+				sec.extra = append(sec.extra, fp)
+			}
+		}
+		if r.Confusion != nil {
+			sec.extra = append(sec.extra, r.Confusion.SVG(fmt.Sprintf("confusion-%d", i+1), r.Name+": confusion matrix"))
+		}
+		out = append(out, sec)
+	}
+	return out
+}
+
+// Charts returns the page's bar charts in page order.
+func (p *Page) Charts() []*BarChart {
+	var cs []*BarChart
+	for _, sec := range p.sections() {
+		cs = append(cs, sec.charts...)
 	}
 	return cs
 }
-
-// perRunCharts is the number of charts Charts draws for each run.
-const perRunCharts = 4
 
 const style = `
 body{font:14px/1.4 "DejaVu Sans",Arial,Helvetica,sans-serif;color:#111;margin:24px;max-width:980px}
@@ -70,25 +106,13 @@ func (p *Page) Write(w io.Writer) error {
 	}
 	b.WriteString("</p>\n<h2>Summary</h2>\n")
 	p.writeSummary(&b)
-	// Sections: the comparison, then each run's charts and confusion matrix.
-	charts := p.Charts()
-	section := func(title string) { fmt.Fprintf(&b, "<h2>%s</h2>\n", esc(title)) }
-	if len(p.Runs) > 1 {
-		section("Comparison")
-	}
-	for _, c := range charts[:len(charts)-perRunCharts*len(p.Runs)] {
-		b.WriteString(c.SVG() + "\n")
-	}
-	for i, r := range p.Runs {
-		section(r.Name)
-		for _, c := range charts[len(charts)-perRunCharts*(len(p.Runs)-i):][:perRunCharts] {
+	for _, sec := range p.sections() {
+		fmt.Fprintf(&b, "<h2>%s</h2>\n", esc(sec.title))
+		for _, c := range sec.charts {
 			b.WriteString(c.SVG() + "\n")
 		}
-		if fp := Floorplan(fmt.Sprintf("floorplan-%d", i+1), r); fp != "" {
-			b.WriteString(fp + "\n")
-		}
-		if r.Confusion != nil {
-			b.WriteString(r.Confusion.SVG(fmt.Sprintf("confusion-%d", i+1), r.Name+": confusion matrix") + "\n")
+		for _, x := range sec.extra {
+			b.WriteString(x + "\n")
 		}
 	}
 	b.WriteString("<p class=\"meta\">Figures are the simulator's, from executed work on the target named above; " +
@@ -97,7 +121,8 @@ func (p *Page) Write(w io.Writer) error {
 	return err
 }
 
-// writeSummary is one column per run, one row per figure, with units.
+// writeSummary is one column per run, one row per figure, with units
+// ("-" where a run lacks the figure: a compile without a simulation).
 func (p *Page) writeSummary(b *strings.Builder) {
 	b.WriteString("<table><thead><tr><th></th>")
 	for _, r := range p.Runs {
@@ -111,7 +136,7 @@ func (p *Page) writeSummary(b *strings.Builder) {
 		}
 		b.WriteString("</tr>\n")
 	}
-	any := func(f func(Run) bool) bool {
+	some := func(f func(Run) bool) bool {
 		for _, r := range p.Runs {
 			if f(r) {
 				return true
@@ -119,8 +144,24 @@ func (p *Page) writeSummary(b *strings.Builder) {
 		}
 		return false
 	}
-	row("target", func(r Run) string { return r.Report.Target })
-	if any(func(r Run) bool { return r.HasAccuracy }) {
+	// simRow is a row of the simulator's figures, shown when a run has them.
+	simRow := func(name string, f func(r *sim.Report) string) {
+		if some(func(r Run) bool { return r.Report != nil }) {
+			row(name, func(r Run) string {
+				if r.Report == nil {
+					return "-"
+				}
+				return f(r.Report)
+			})
+		}
+	}
+	row("target", func(r Run) string {
+		if r.Report == nil {
+			return r.Target
+		}
+		return r.Report.Target
+	})
+	if some(func(r Run) bool { return r.HasAccuracy }) {
 		row("accuracy", func(r Run) string {
 			if !r.HasAccuracy {
 				return "-"
@@ -128,28 +169,42 @@ func (p *Page) writeSummary(b *strings.Builder) {
 			return fmt.Sprintf("%.2f%% of %d images", 100*r.Accuracy, r.Images)
 		})
 	}
-	row("latency per inference", func(r Run) string { return sim.FormatNS(r.Report.PerInference.LatencyNS) })
-	row("device bound", func(r Run) string { return sim.FormatNS(r.Report.PerInference.DeviceBoundNS) })
-	row("energy per inference", func(r Run) string { return sim.FormatPJ(r.Report.PerInference.Energy.Total) })
-	row("of which leakage", func(r Run) string { return sim.FormatPJ(r.Report.PerInference.Energy.Leakage) })
-	row("average power", func(r Run) string { return fmt.Sprintf("%.4g mW", r.Report.PerInference.AvgPowerMW) })
-	row("throughput", func(r Run) string { return sim.FormatFPS(r.Report.FPS) + " FPS" })
-	if any(func(r Run) bool { return r.Report.SteadyStateFPS > 0 }) {
-		row("steady-state FPS (pipelined)", func(r Run) string {
-			if r.Report.SteadyStateFPS == 0 {
+	simRow("latency per inference", func(r *sim.Report) string { return sim.FormatNS(r.PerInference.LatencyNS) })
+	simRow("device bound", func(r *sim.Report) string { return sim.FormatNS(r.PerInference.DeviceBoundNS) })
+	simRow("energy per inference", func(r *sim.Report) string { return sim.FormatPJ(r.PerInference.Energy.Total) })
+	simRow("of which leakage", func(r *sim.Report) string { return sim.FormatPJ(r.PerInference.Energy.Leakage) })
+	simRow("average power", func(r *sim.Report) string { return fmt.Sprintf("%.4g mW", r.PerInference.AvgPowerMW) })
+	simRow("throughput", func(r *sim.Report) string { return sim.FormatFPS(r.FPS) + " FPS" })
+	if some(func(r Run) bool { return r.Report != nil && r.Report.SteadyStateFPS > 0 }) {
+		simRow("steady-state FPS (pipelined)", func(r *sim.Report) string {
+			if r.SteadyStateFPS == 0 {
 				return "-"
 			}
-			return sim.FormatFPS(r.Report.SteadyStateFPS)
+			return sim.FormatFPS(r.SteadyStateFPS)
 		})
 	}
-	row("GOPS", func(r Run) string { return fmt.Sprintf("%.4g", r.Report.GOPS) })
-	row("TOPS/W", func(r Run) string { return fmt.Sprintf("%.4g", r.Report.TOPSPerW) })
-	row("sub-arrays used", func(r Run) string {
-		return fmt.Sprintf("%d of %d, busy %.1f%%", r.Report.SubarraysUsed, r.Report.SubarraysTotal, 100*r.Report.SubarrayBusyFrac)
+	simRow("GOPS", func(r *sim.Report) string { return fmt.Sprintf("%.4g", r.GOPS) })
+	simRow("TOPS/W", func(r *sim.Report) string { return fmt.Sprintf("%.4g", r.TOPSPerW) })
+	simRow("sub-arrays used", func(r *sim.Report) string {
+		return fmt.Sprintf("%d of %d, busy %.1f%%", r.SubarraysUsed, r.SubarraysTotal, 100*r.SubarrayBusyFrac)
 	})
-	row("area", func(r Run) string {
-		return fmt.Sprintf("chip %.4g mm2, used %.4g mm2", r.Report.AreaTotalUM2/1e6, r.Report.AreaUsedUM2/1e6)
+	simRow("area", func(r *sim.Report) string {
+		return fmt.Sprintf("chip %.4g mm2, used %.4g mm2", r.AreaTotalUM2/1e6, r.AreaUsedUM2/1e6)
 	})
+	if some(func(r Run) bool { return len(r.Layers) > 0 }) {
+		row("matrix layers", func(r Run) string {
+			if len(r.Layers) == 0 {
+				return "-"
+			}
+			kept, all, sa := 0, 0, 0
+			for _, l := range r.Layers {
+				kept += l.KeptFilters * l.KeptCols
+				all += l.Filters * l.Cols
+				sa += l.Subarrays
+			}
+			return fmt.Sprintf("%d, %.1f%% of the weights kept, %d sub-arrays", len(r.Layers), 100*float64(kept)/float64(max(all, 1)), sa)
+		})
+	}
 	b.WriteString("</tbody></table>\n")
 }
 

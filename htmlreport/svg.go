@@ -130,7 +130,7 @@ func (c *BarChart) SVG() string {
 			w := px(v)
 			fmt.Fprintf(&b, `<rect class="bar" x="%.2f" y="%d" width="%.2f" height="%d" fill="%s" data-series="%s" data-label="%s" data-value="%g"><title>%s, %s: %s%s</title></rect>`,
 				x, by, w, rowHeight-2, palette[i%len(palette)], esc(c.series(i)), esc(r.Label), v,
-				esc(r.Label), esc(c.series(i)), esc(c.format(v)), esc(unitSpace(c.Unit)))
+				esc(r.Label), esc(c.series(i)), esc(c.format(v)), esc(c.unitAfter(v)))
 			if !c.Stacked {
 				fmt.Fprintf(&b, `<text class="value" x="%.2f" y="%d">%s</text>`, x+w+4, by+rowHeight-5, esc(c.format(v)))
 			}
@@ -165,6 +165,15 @@ func (c *BarChart) series(i int) string {
 		return c.Series[i]
 	}
 	return ""
+}
+
+// unitAfter is what follows a formatted value in a tooltip: the unit,
+// unless the format already wrote it.
+func (c *BarChart) unitAfter(v float64) string {
+	if c.Unit == "" || strings.HasSuffix(c.format(v), c.Unit) {
+		return ""
+	}
+	return unitSpace(c.Unit)
 }
 
 func unitSuffix(u string) string {

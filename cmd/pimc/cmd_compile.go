@@ -5,9 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/pimc-dev/pimc/backend"
 	"github.com/pimc-dev/pimc/driver"
+	"github.com/pimc-dev/pimc/htmlreport"
 	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -19,7 +21,7 @@ func init() {
 }
 
 func runCompile(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-target FILE|PRESET] [-replicate off|auto|N] [-pipeline [-pipeline-frames F]] [-S PROG.pasm] [-verify-with IN.pb] [-shape name=DIMS] [-bind name=FILE]", stderr)
+	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-target FILE|PRESET] [-replicate off|auto|N] [-pipeline [-pipeline-frames F]] [-S PROG.pasm] [-verify-with IN.pb] [-shape name=DIMS] [-bind name=FILE] [-html R.html]", stderr)
 	addLimitFlags(fs)
 	var pf pipelineFlags
 	pf.register(fs, "")
@@ -28,6 +30,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	abits := fs.Int("abits", 8, "activation bits (1..8) for the default pipeline (keep-ends: the first and last matrix layers produce 8-bit activations; outputs read only by the host, such as logits, 16-bit)")
 	calib := fs.String("calib", "random:8", "calibration inputs: random:N, mnist, fashion-mnist or a folder of .pb/.npy/.npz")
 	tflag := fs.String("target", "", "hardware description file or preset (default "+target.DefaultPreset+")")
+	htmlPath := fs.String("html", "", "also write a self-contained HTML page of the matrix layers' structure after pruning (filters and columns kept), widths and sub-arrays (- for stdout)")
 	asm := fs.String("S", "", "also write the assembly to this .pasm file (- for stdout)")
 	verify := fs.String("verify-with", "", "run the quantized interpreter and the simulator on this input (.pb/.npy/.npz) and require bit-exact agreement; the model's symbolic dims are bound from its shape, and from the -calib files' (docs/INPUTS.md)")
 	shapes := shapeFlag{}
@@ -63,11 +66,11 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		return exitUser
 	}
 	paths := append(bindInputs(binds), outfile.Input("input", pos[0]), outfile.TargetInput(*tflag), outfile.Input("-verify-with", *verify),
-		outfile.CalibInput(*calib), outfile.Output("-o", *out), outfile.Output("-S", *asm))
+		outfile.CalibInput(*calib), outfile.Output("-o", *out), outfile.Output("-S", *asm), outfile.Output("-html", *htmlPath))
 	if code := checkPaths(fs, append(paths, pf.outputs()...)...); code != exitOK {
 		return code
 	}
-	report := reportTo(stdout, stderr, *out, *asm, pf.cpuprofile)
+	report := reportTo(stdout, stderr, *out, *asm, *htmlPath, pf.cpuprofile)
 	calibSet := false
 	fs.Visit(func(f *flag.Flag) { calibSet = calibSet || f.Name == "calib" })
 	if err := pf.startProfile(stdout); err != nil {
@@ -141,6 +144,10 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	writeCompileSummary(report, *out, res, len(res.Binary))
+	run := htmlreport.Run{Name: filepath.Base(*out), Layers: htmlLayers(res), Target: res.Target.Name}
+	if err := writeHTMLReport(*htmlPath, "pimc compile "+pos[0], "compile", args, []htmlreport.Run{run}, stdout); err != nil {
+		return fail(err)
+	}
 	return exitOK
 }
 

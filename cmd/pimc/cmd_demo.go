@@ -180,7 +180,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		for _, c := range cols {
 			r := c.m.Simulated
 			runs = append(runs, htmlreport.Run{Name: c.name, Report: r.Report, Accuracy: r.Accuracy(), HasAccuracy: true,
-				Images: r.Images, Confusion: htmlreport.NewConfusion(test.Y, r.Pred, test.Classes)})
+				Images: r.Images, Confusion: htmlreport.NewConfusion(test.Y, r.Pred, test.Classes), Layers: htmlLayers(c.comp)})
 		}
 		page := filepath.Join(*outDir, demoReport)
 		if err := writeHTMLReport(page, "pimc demo: LeNet-5 on MNIST", "demo", args, runs, stdout); err != nil {

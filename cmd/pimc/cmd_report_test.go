@@ -71,3 +71,21 @@ func TestReportCLI(t *testing.T) {
 		t.Error("a refused report left its output file")
 	}
 }
+
+// TestCompileHTML: compile -html draws the layers' structure.
+func TestCompileHTML(t *testing.T) {
+	dir := t.TempDir()
+	h := filepath.Join(dir, "c.html")
+	if code, _, errs := runCLI("compile", "../../testdata/models/lenet5/lenet5-admm-w4a4.onnx", "-abits", "4", "-o", filepath.Join(dir, "p.pimb"), "-html", h); code != exitOK {
+		t.Fatalf("compile: exit %d: %s", code, errs)
+	}
+	page, err := os.ReadFile(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`id="structure"`, `data-label="fc1 W4 A4, 1 sub-arrays" data-value="19"`, "pimc compile ../../testdata/models/lenet5/lenet5-admm-w4a4.onnx"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("compile -html page lacks %q", want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/htmlreport"
 	"github.com/pimc-dev/pimc/internal/buildinfo"
 	"github.com/pimc-dev/pimc/internal/outfile"
@@ -42,4 +43,21 @@ func commandLine(cmd string, args []string) string {
 		parts = append(parts, a)
 	}
 	return strings.Join(parts, " ")
+}
+
+// htmlLayers are a compiled model's matrix layers for the report.
+func htmlLayers(res *driver.Result) []htmlreport.Layer {
+	var out []htmlreport.Layer
+	for _, l := range res.Layers {
+		w, a := l.WBits, l.ABits
+		if w == 0 {
+			w = l.M
+		}
+		if a == 0 {
+			a = l.N
+		}
+		out = append(out, htmlreport.Layer{Name: l.Node, Op: l.Op, Filters: l.Filters, KeptFilters: l.KeptFilters,
+			Cols: l.Cols, KeptCols: l.KeptCols, WBits: w, ABits: a, Subarrays: l.Subarrays, WeightRows: l.WeightRows})
+	}
+	return out
 }
