@@ -142,34 +142,47 @@ func Compile(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
 	if opts.Pipeline {
 		return compilePipeline(g, tgt, opts)
 	}
-	res, err := compileWith(g, tgt, opts, nil)
+	// The plan is decoded once for both tries (the backend only reads
+	// it; decoding ResNet-50's weights takes a tenth of its compile).
+	plan, err := decodePlan(g, tgt)
+	if err != nil {
+		return nil, err
+	}
+	res, err := compileMode(g, tgt, opts, nil, false, plan)
 	if err != nil && errors.Is(err, errBufferFull) && tgt.HasDRAM() {
 		// Feature maps that do not fit: again, in bands through the DRAM
 		// (band.go); a program that fits stays as it was.
-		return compileBanded(g, tgt, opts)
+		return compileMode(g, tgt, opts, nil, true, plan)
 	}
 	return res, err
 }
 
-// compileWith compiles g, pipelined as pipe says when pipe is not nil.
-func compileWith(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan) (*Result, error) {
-	return compileMode(g, tgt, opts, pipe, false)
-}
-
-// compileBanded compiles g in banded mode (band.go).
-func compileBanded(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
-	return compileMode(g, tgt, opts, nil, true)
-}
-
-// compileMode compiles g, pipelined as pipe says when pipe is not nil,
-// with feature maps in bands through the DRAM when banded is set.
-func compileMode(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan, banded bool) (*Result, error) {
+// decodePlan reads the mapping of the mapped graph g for tgt.
+func decodePlan(g *ir.Graph, tgt *target.Target) (*mapping.Plan, error) {
 	if g.Stage != ir.StageMapped {
 		return nil, fmt.Errorf("backend: graph is at stage %s, want mapped (run the map pass first: pimc compile and driver.Compile do)", g.Stage)
 	}
 	plan, err := mapping.DecodeGraph(g, mapping.GeometryOf(tgt))
 	if err != nil {
 		return nil, fmt.Errorf("backend: %w", err)
+	}
+	return plan, nil
+}
+
+// compileWith compiles g, pipelined as pipe says when pipe is not nil.
+func compileWith(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan) (*Result, error) {
+	return compileMode(g, tgt, opts, pipe, false, nil)
+}
+
+// compileMode compiles g, pipelined as pipe says when pipe is not nil,
+// with feature maps in bands through the DRAM when banded is set, from
+// plan (nil: decoded from g; a pipeline places its pieces in it).
+func compileMode(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan, banded bool, plan *mapping.Plan) (*Result, error) {
+	if plan == nil {
+		var err error
+		if plan, err = decodePlan(g, tgt); err != nil {
+			return nil, err
+		}
 	}
 	if pipe != nil {
 		if err := pipe.placePieces(plan, int(tgt.Controllers())); err != nil {

@@ -70,8 +70,9 @@ func calibrate(g *ir.Graph, samples [][]*tensor.Tensor, keepSamples bool) (map[*
 				if x != x || math.IsInf(x, 0) {
 					continue
 				}
-				st.min = math.Min(st.min, x)
-				st.max = math.Max(st.max, x)
+				// The builtins order signed zeros as math.Min/Max do, inline
+				// (math.Max was a third of calibrating ResNet-50).
+				st.min, st.max = min(st.min, x), max(st.max, x)
 				if keepSamples && e%step == 0 {
 					st.samples = append(st.samples, float32(math.Abs(x)))
 				}
