@@ -117,7 +117,7 @@ print()
 print("AlexNet 224x224, one image")
 print()
 print("| bit-widths | target | sub-arrays | latency | energy | dynamic | leakage | conv layers, dynamic | FC layers, dynamic |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("|---|---|---|---|---|---|---|---|---|")
 names = []
 for wa in "11 12 14 18 22 44 88".split():
     names += [(f"alexnet-w{wa[0]}a{wa[1]}", f"W{wa[0]}A{wa[1]}, keep-ends", "256 banks, gated"),
