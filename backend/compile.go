@@ -26,6 +26,12 @@ type Options struct {
 	// images per run (0: DefaultFrames).
 	Pipeline bool
 	Frames   int
+	// Split compiles a program of one image per run whose slowest layers
+	// are split over the controllers (pimc compile -split, docs/BACKEND.md
+	// §8 item 7): the balance of -pipeline with one stage and one frame, so
+	// the pieces of a layer work at once and the latency of one image
+	// falls. Pipeline takes precedence (it splits already).
+	Split bool
 }
 
 // Result is a compiled model: the device program (with the host graph in
@@ -139,7 +145,7 @@ type compiler struct {
 // decides a mapping), and refuses a graph at any other stage. The result
 // is deterministic: the same graph and target give the same program bytes.
 func Compile(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
-	if opts.Pipeline {
+	if opts.Pipeline || opts.Split {
 		return compilePipeline(g, tgt, opts)
 	}
 	// The plan is decoded once for both tries (the backend only reads

@@ -28,7 +28,7 @@ func TestBalanceLinks(t *testing.T) {
 		place := func(_ []int, sp []opSplit) ([]float64, bool) {
 			return []float64{c.base + ops[0].link*sp[0].issue*float64(sp[0].pieces()-1)}, true
 		}
-		_, sp := balanceStages(ops, 3, share, place)
+		_, sp := balanceStages(ops, 3, 3, share, place)
 		if got := sp[0].kc > 1; got != c.split {
 			t.Errorf("link already at %v ns: op 0 split %+v, want split %v", c.base, sp[0], c.split)
 		}

@@ -75,9 +75,12 @@ type pipePlan struct {
 // slowest stages' matrix layers over the controllers the stages leave
 // (balanceStages) and compiles again with that plan.
 func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
-	frames := opts.Frames
+	frames, maxStages := opts.Frames, int(tgt.Controllers())
 	if frames == 0 {
 		frames = DefaultFrames
+	}
+	if !opts.Pipeline { // Split: one stage, one image per run
+		frames, maxStages = 1, 1
 	}
 	if frames < 1 || frames > isa.MaxFrames {
 		return nil, fmt.Errorf("backend: -pipeline: %d frames per run, want 1..%d", frames, isa.MaxFrames)
@@ -192,7 +195,7 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		bl = append(bl, balanceLayer{subarrays: len(sas), pixels: mapping.Pixels(n), work: ops[i].sub / float64(max(1, bodies))})
 	}
 	bound, hasBound := pixelBalanceBound(bl, int(tgt.Arch().Subarrays))
-	starts, sp := balanceStages(ops, controllers, share, place)
+	starts, sp := balanceStages(ops, controllers, maxStages, share, place)
 	plan2 := newPlan(starts, sp)
 	plan2.frames = frames
 	res, err := compileWith(g, tgt, opts, plan2) // places plan2: its controllers numbered by banks
@@ -259,6 +262,16 @@ func layerName(n *ir.Node, prog *isa.Program, src int32) string {
 		return prog.Sources[src].Layer
 	}
 	return n.Name
+}
+
+// loadFrames sets register r to the frames of the run: the count word's,
+// or 1 in a program of one frame per run (Split), which has none.
+func (c *compiler) loadFrames(r int64, count int) {
+	if c.pipe.frames <= 1 {
+		c.e.emit(isa.OpLi, r, 1)
+		return
+	}
+	c.e.emit(isa.OpLd, r, 0, int64(count))
 }
 
 // emitIdle gives every controller below the highest one that runs a stage
@@ -502,7 +515,7 @@ func (c *compiler) emitStage(s int, idx []int, edges []*edge, portAddr map[*ir.V
 	e.b.ClearSource()
 	e.vl = e.arch.DPULanes
 	frames := e.reg()
-	e.emit(isa.OpLd, frames, 0, int64(count))
+	c.loadFrames(frames, count)
 	for _, ed := range ins {
 		for range ed.depth {
 			e.emit(isa.OpTsig, int64(ed.tok+1))

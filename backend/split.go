@@ -140,7 +140,7 @@ func (c *compiler) emitHelper(h helperStream, count int) {
 	e.b.Stream(h.ctrl, label)
 	e.b.SetSource(h.src)
 	frames := e.reg()
-	e.emit(isa.OpLd, frames, 0, int64(count))
+	c.loadFrames(frames, count)
 	top := e.b.NewLabel("frame")
 	e.b.Label(top)
 	e.forgetVL()

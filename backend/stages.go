@@ -205,10 +205,10 @@ func scaleOps(ops []opCost, sp []opSplit) []opCost {
 // does not make the pipeline slower is taken, so stages tied for the
 // slowest, and pixel ranges that only divide evenly at a larger split, are
 // split on.
-func balanceStages(ops []opCost, controllers int, share func(i, kp, kc int) (float64, float64, bool), place placeFunc) ([]int, []opSplit) {
+func balanceStages(ops []opCost, controllers, maxStages int, share func(i, kp, kc int) (float64, float64, bool), place placeFunc) ([]int, []opSplit) {
 	sp := slices.Repeat([]opSplit{whole}, len(ops))
 	extra := 0
-	eval := func() ([]int, float64, int) { return pipelineCost(ops, sp, controllers) }
+	eval := func() ([]int, float64, int) { return pipelineCost(ops, sp, controllers, maxStages) }
 	starts, worst, slow := eval()
 	if links, ok := place(starts, sp); ok {
 		worst = max(worst, busiest(links))
@@ -283,8 +283,8 @@ func balanceStages(ops []opCost, controllers int, share func(i, kp, kc int) (flo
 			bestStarts, bestWorst, bestSplit = starts, worst, slices.Clone(sp)
 		}
 	}
-	starts, sp = trimPixelPieces(ops, controllers, share, place, bestStarts, bestSplit, bestWorst)
-	return refineCuts(ops, sp, controllers, place, starts), sp
+	starts, sp = trimPixelPieces(ops, controllers, maxStages, share, place, bestStarts, bestSplit, bestWorst)
+	return refineCuts(ops, sp, min(controllers, maxStages+extraOf(sp)), place, starts), sp
 }
 
 // refineCuts moves the cuts between the stages at starts (ops split as sp)
@@ -393,16 +393,21 @@ func busiest(loads []float64) float64 {
 	return m
 }
 
-// pipelineCost partitions ops split as sp into stages over the
-// controllers their pieces leave: the stage starts and the slowest
-// stage's time and index.
-func pipelineCost(ops []opCost, sp []opSplit, controllers int) ([]int, float64, int) {
+// extraOf is the helper controllers of the ops split as sp.
+func extraOf(sp []opSplit) int {
 	extra := 0
 	for _, x := range sp {
 		extra += x.pieces() - 1
 	}
+	return extra
+}
+
+// pipelineCost partitions ops split as sp into at most maxStages stages
+// over the controllers their pieces leave: the stage starts and the
+// slowest stage's time and index.
+func pipelineCost(ops []opCost, sp []opSplit, controllers, maxStages int) ([]int, float64, int) {
 	scaled := scaleOps(ops, sp)
-	starts := partitionStages(scaled, controllers-extra)
+	starts := partitionStages(scaled, min(maxStages, controllers-extraOf(sp)))
 	worst, slow := -1.0, 0
 	for s, lo := range starts {
 		hi := len(ops)
@@ -423,7 +428,7 @@ func pipelineCost(ops []opCost, sp []opSplit, controllers int) ([]int, float64, 
 // pieces of the fewest chunk pieces (kc or more) that keep the pipeline
 // (slowest stage or busiest link) at worst and fit. It returns the new
 // starts and splits.
-func trimPixelPieces(ops []opCost, controllers int, share func(i, kp, kc int) (float64, float64, bool), place placeFunc, starts []int, sp []opSplit, worst float64) ([]int, []opSplit) {
+func trimPixelPieces(ops []opCost, controllers, maxStages int, share func(i, kp, kc int) (float64, float64, bool), place placeFunc, starts []int, sp []opSplit, worst float64) ([]int, []opSplit) {
 	sp = slices.Clone(sp)
 	used := func() int {
 		n := 0
@@ -450,7 +455,7 @@ func trimPixelPieces(ops []opCost, controllers int, share func(i, kp, kc int) (f
 				}
 				c.issue, c.sub = fi, fs
 				sp[i] = c
-				if st, w, _ := pipelineCost(ops, sp, controllers); w <= worst*(1+1e-9) {
+				if st, w, _ := pipelineCost(ops, sp, controllers, maxStages); w <= worst*(1+1e-9) {
 					if links, ok := place(st, sp); ok && busiest(links) <= worst*(1+1e-9) {
 						starts, changed = st, true
 						break

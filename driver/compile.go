@@ -37,6 +37,9 @@ type Options struct {
 	// per run (0: backend.DefaultFrames); backend.Options.
 	Pipeline bool
 	Frames   int
+	// Split splits the slowest layers of a program of one image per run
+	// over the controllers (backend.Options.Split; pimc compile -split).
+	Split bool
 	// Flags, when not nil, are the pass manager's instruments (pimc
 	// compile's -print-after, -print-dir, -verify-each, -time-passes, ...)
 	// and, in Flags.Passes when not empty, a pipeline that replaces the
@@ -146,7 +149,7 @@ func Compile(g *ir.Graph, opt Options) (*Result, error) {
 			return nil, fmt.Errorf("backend: %w", err)
 		}
 	}
-	res, err := backend.Compile(g, tgt, backend.Options{MaxHostBytes: opt.MaxProgramBytes, Pipeline: opt.Pipeline, Frames: opt.Frames})
+	res, err := backend.Compile(g, tgt, backend.Options{MaxHostBytes: opt.MaxProgramBytes, Pipeline: opt.Pipeline, Frames: opt.Frames, Split: opt.Split})
 	if err != nil {
 		return nil, err
 	}
