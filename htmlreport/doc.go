@@ -17,6 +17,9 @@
 // the area the program uses, and, for several reports, latency, energy and
 // accuracy side by side.
 //
-// Allowed imports: internal/buildinfo, ir/tensor, isa, sim, target and the
-// standard library (sim reaches ir/tensor, isa and target; buildinfo isa).
+// The PNG drawings (pimc report -png) are gonum/plot's.
+//
+// Allowed imports: internal/buildinfo, ir/tensor, isa, sim, target,
+// gonum.org/v1/plot and the standard library (sim reaches ir/tensor, isa
+// and target; buildinfo isa).
 package htmlreport

@@ -3,6 +3,7 @@ package htmlreport
 import (
 	"bytes"
 	"encoding/csv"
+	"image/png"
 	"math"
 	"regexp"
 	"strconv"
@@ -343,5 +344,37 @@ func TestStructure(t *testing.T) {
 	}
 	if strings.Contains(page, "latency per inference") || !strings.Contains(page, "2, 14.5% of the weights kept, 2 sub-arrays") {
 		t.Errorf("summary of a compile-only run:\n%s", page[:min(len(page), 3000)])
+	}
+}
+
+// TestPNG: every chart of a real report draws as a PNG that decodes, with
+// ink and the series' colours in it.
+func TestPNG(t *testing.T) {
+	r := lenetReport(t, 8, 8)
+	for _, c := range (&Page{Runs: []Run{{Name: "W8A8", Report: r}}}).Charts() {
+		var buf bytes.Buffer
+		if err := c.PNG(&buf); err != nil {
+			t.Fatalf("%s: %v", c.ID, err)
+		}
+		img, err := png.Decode(&buf)
+		if err != nil {
+			t.Fatalf("%s: %v", c.ID, err)
+		}
+		want := hexColour(palette[0])
+		found := false
+		b := img.Bounds()
+		for y := b.Min.Y; y < b.Max.Y && !found; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				r1, g1, b1, _ := img.At(x, y).RGBA()
+				r2, g2, b2, _ := want.RGBA()
+				if r1 == r2 && g1 == g2 && b1 == b2 {
+					found = true
+					break
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no pixel of the first series' colour %s", c.ID, palette[0])
+		}
 	}
 }

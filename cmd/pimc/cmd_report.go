@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,10 +19,11 @@ func init() {
 }
 
 func runReport(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("report", "R.json... -o REPORT.html [-title T] [-csv DIR]", stderr)
+	fs := newFlagSet("report", "R.json... -o REPORT.html [-title T] [-csv DIR] [-png DIR]", stderr)
 	out := fs.String("o", "", "the HTML file to write (- for stdout); required")
 	title := fs.String("title", "", "the page title (default: the reports' names)")
 	csvDir := fs.String("csv", "", "also write every chart's data as CSV files into this folder (made if missing), one per chart")
+	pngDir := fs.String("png", "", "also draw every chart as a PNG image (gonum/plot) into this folder (made if missing), one per chart")
 	withOutputRules(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -36,6 +38,9 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	paths := append(outfile.Inputs("report", pos), outfile.Output("-o", *out))
 	if *csvDir != "" {
 		paths = append(paths, outfile.OutputDir("-csv", *csvDir))
+	}
+	if *pngDir != "" {
+		paths = append(paths, outfile.OutputDir("-png", *pngDir))
 	}
 	if code := checkPaths(fs, paths...); code != exitOK {
 		return code
@@ -58,17 +63,27 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if *title == "" {
 		*title = "pimc report: " + strings.Join(names, ", ")
 	}
-	if *csvDir != "" {
-		page := &htmlreport.Page{Runs: runs}
-		if err := outfile.MkdirAll(*csvDir); err != nil {
+	// Every chart's data (-csv) and drawing (-png), one file per chart.
+	page := &htmlreport.Page{Runs: runs}
+	for _, d := range []struct {
+		dir, ext string
+		write    func(c *htmlreport.BarChart, w io.Writer) error
+	}{
+		{*csvDir, ".csv", (*htmlreport.BarChart).WriteCSV},
+		{*pngDir, ".png", (*htmlreport.BarChart).PNG},
+	} {
+		if d.dir == "" {
+			continue
+		}
+		if err := outfile.MkdirAll(d.dir); err != nil {
 			return fail(err)
 		}
 		for _, c := range page.Charts() {
-			var b strings.Builder
-			if err := c.WriteCSV(&b); err != nil {
-				return fail(err)
+			var b bytes.Buffer
+			if err := d.write(c, &b); err != nil {
+				return fail(fmt.Errorf("chart %s: %w", c.ID, err))
 			}
-			if err := outfile.WriteFile(filepath.Join(*csvDir, c.ID+".csv"), []byte(b.String()), 0o644); err != nil {
+			if err := outfile.WriteFile(filepath.Join(d.dir, c.ID+d.ext), b.Bytes(), 0o644); err != nil {
 				return fail(err)
 			}
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,7 +37,8 @@ func TestReportCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, csvDir := filepath.Join(dir, "cmp.html"), filepath.Join(dir, "csv")
-	if code, _, errs := runCLI("report", a, b, "-o", out, "-csv", csvDir, "-title", "two runs"); code != exitOK {
+	pngDir := filepath.Join(dir, "png")
+	if code, _, errs := runCLI("report", a, b, "-o", out, "-csv", csvDir, "-png", pngDir, "-title", "two runs"); code != exitOK {
 		t.Fatalf("report: exit %d: %s", code, errs)
 	}
 	page, _ = os.ReadFile(out)
@@ -50,6 +52,14 @@ func TestReportCLI(t *testing.T) {
 		t.Errorf("compare-latency.csv = %q (%v)", csv, err)
 	}
 
+	if f, err := os.Open(filepath.Join(pngDir, "layer-energy-1.png")); err != nil {
+		t.Error(err)
+	} else {
+		if _, err := png.Decode(f); err != nil {
+			t.Errorf("layer-energy-1.png: %v", err)
+		}
+		f.Close()
+	}
 	notReport := filepath.Join(dir, "other.json")
 	os.WriteFile(notReport, []byte(`{"name": 1}`), 0o644)
 	for _, c := range []struct {
