@@ -56,26 +56,25 @@ const maxResourceRows = 40
 
 // energyUnit picks a unit for energies given in pJ whose largest is max.
 func energyUnit(maxPJ float64) (string, float64) {
-	switch {
-	case maxPJ >= 1e9:
-		return "mJ", 1e9
-	case maxPJ >= 1e6:
-		return "uJ", 1e6
-	case maxPJ >= 1e3:
-		return "nJ", 1e3
-	}
-	return "pJ", 1
+	return scaleUnit(maxPJ, []string{"pJ", "nJ", "uJ", "mJ"})
 }
 
 // timeUnit picks a unit for times given in ns whose largest is max.
 func timeUnit(maxNS float64) (string, float64) {
-	switch {
-	case maxNS >= 1e6:
-		return "ms", 1e6
-	case maxNS >= 1e3:
-		return "us", 1e3
+	return scaleUnit(maxNS, []string{"ns", "us", "ms"})
+}
+
+// scaleUnit picks among units, each 1000 times the one before, the
+// largest that keeps max at 1 or more, and its divisor.
+func scaleUnit(max float64, units []string) (string, float64) {
+	div := 1.0
+	for i := range units {
+		if i == len(units)-1 || max < div*1000 {
+			return units[i], div
+		}
+		div *= 1000
 	}
-	return "ns", 1
+	return units[0], 1
 }
 
 // energyComponents are the stacked segments of an energy bar: the dynamic

@@ -378,3 +378,18 @@ func TestPNG(t *testing.T) {
 		}
 	}
 }
+
+func TestScaleUnit(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		unit string
+		div  float64
+	}{{0, "ns", 1}, {999, "ns", 1}, {1000, "us", 1e3}, {2.5e6, "ms", 1e6}, {7e12, "ms", 1e6}} {
+		if u, d := timeUnit(c.v); u != c.unit || d != c.div {
+			t.Errorf("timeUnit(%g) = %s, %g; want %s, %g", c.v, u, d, c.unit, c.div)
+		}
+	}
+	if u, d := energyUnit(3e9); u != "mJ" || d != 1e9 {
+		t.Errorf("energyUnit(3e9) = %s, %g", u, d)
+	}
+}

@@ -116,26 +116,12 @@ func PrintAsm(w io.Writer, p *Program) error {
 			fmt.Fprintf(b, "  # range [%d, %d], %d zero(s)", lo, hi, zeros)
 		}
 		b.line()
-		for i := 0; i < len(c.Data) && b.err == nil; i += 16 {
-			b.str(".data")
-			for _, v := range c.Data[i:min(i+16, len(c.Data))] {
-				b.buf = append(b.buf, ' ')
-				b.buf = strconv.AppendInt(b.buf, int64(v), 10)
-			}
-			b.line()
-		}
+		writeData(b, c.Data)
 	}
 	for _, blk := range p.DRAM {
 		fmt.Fprintf(b, ".dram %s addr=%d type=%v len=%d", blk.Name, blk.Addr, blk.Type, len(blk.Data))
 		b.line()
-		for i := 0; i < len(blk.Data) && b.err == nil; i += 16 {
-			b.str(".data")
-			for _, v := range blk.Data[i:min(i+16, len(blk.Data))] {
-				b.buf = append(b.buf, ' ')
-				b.buf = strconv.AppendInt(b.buf, int64(v), 10)
-			}
-			b.line()
-		}
+		writeData(b, blk.Data)
 	}
 	// Source comments are the same for every instruction of a layer:
 	// format each once.
@@ -379,4 +365,17 @@ func appendInstr(buf []byte, in Instr, target func(int64) string) []byte {
 		}
 	}
 	return buf
+}
+
+// writeData writes words as .data lines of 16 values (constant blocks and
+// DRAM blocks alike).
+func writeData(b *asmWriter, words []int32) {
+	for i := 0; i < len(words) && b.err == nil; i += 16 {
+		b.str(".data")
+		for _, v := range words[i:min(i+16, len(words))] {
+			b.buf = append(b.buf, ' ')
+			b.buf = strconv.AppendInt(b.buf, int64(v), 10)
+		}
+		b.line()
+	}
 }
