@@ -44,7 +44,14 @@ func Structure(run Run) *BarChart {
 		Format: func(v float64) string { return fmt.Sprintf("%.1f%%", v) },
 		Note:   "Kept / original filters (rows) and columns (K = C_in x kh x kw); a label gives the layer's weight and activation widths and its sub-arrays."}
 	for _, l := range run.Layers {
-		label := fmt.Sprintf("%s W%d A%d, %d sub-arrays", l.Name, l.WBits, l.ABits, l.Subarrays)
+		label := l.Name
+		if l.WBits > 0 {
+			label += fmt.Sprintf(" W%d", l.WBits)
+		}
+		if l.ABits > 0 {
+			label += fmt.Sprintf(" A%d", l.ABits)
+		}
+		label += fmt.Sprintf(", %d sub-arrays", l.Subarrays)
 		c.Rows = append(c.Rows, BarRow{Label: label, Values: []float64{
 			100 * float64(l.KeptFilters) / float64(max(l.Filters, 1)), 100 * float64(l.KeptCols) / float64(max(l.Cols, 1))}})
 	}

@@ -4,12 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/pimc-dev/pimc/admm"
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/htmlreport"
 	"github.com/pimc-dev/pimc/internal/outfile"
 )
 
@@ -18,11 +21,12 @@ func init() {
 }
 
 func runCompress(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compress", "MODEL.onnx -dataset mnist|fashion-mnist|DIR -config C.yaml -o OUT.onnx [-mode admm|layerwise] [-resume]", stderr)
+	fs := newFlagSet("compress", "MODEL.onnx -dataset mnist|fashion-mnist|DIR -config C.yaml -o OUT.onnx [-mode admm|layerwise] [-resume] [-html R.html]", stderr)
 	addLimitFlags(fs)
 	dataset := fs.String("dataset", "", "training data (admm) or calibration data (layerwise): mnist, fashion-mnist or a folder")
 	config := fs.String("config", "", "compression config (YAML, docs/ADMM.md); required")
 	out := fs.String("o", "", "output ONNX model, with the weight codes recorded in metadata pimc.quant (- for stdout)")
+	htmlPath := fs.String("html", "", "also write a self-contained HTML page of the layers kept after compression (filters and columns kept, weight bits, estimated sub-arrays) and the accuracy (- for stdout)")
 	mode := fs.String("mode", "admm", "admm (training with labels) or layerwise (calibration images only, no training)")
 	resume := fs.Bool("resume", false, "continue the run whose checkpoint is -checkpoint; without one yet, start from the beginning (admm mode; layerwise keeps none)")
 	ckpt := fs.String("checkpoint", "", "checkpoint file, written atomically after every epoch and removed at the end (default OUT.onnx.ckpt; with -o -, pimc-compress.ckpt)")
@@ -57,14 +61,14 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	paths := []outfile.Path{outfile.Input("input", pos[0]), outfile.Input("-config", *config), outfile.DatasetInput(*dataset),
-		outfile.Output("-o", *out), outfile.NamedOutput("-checkpoint", *ckpt)}
+		outfile.Output("-o", *out), outfile.Output("-html", *htmlPath), outfile.NamedOutput("-checkpoint", *ckpt)}
 	if *resume {
 		paths = append(paths, outfile.Input("-checkpoint", *ckpt))
 	}
 	if code := checkPaths(fs, paths...); code != exitOK {
 		return code
 	}
-	report := reportTo(stdout, stderr, *out)
+	report := reportTo(stdout, stderr, *out, *htmlPath)
 	modelBytes, err := os.ReadFile(pos[0])
 	if err != nil {
 		return fail(err)
@@ -163,7 +167,11 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	fmt.Fprintf(report, "%s: %s compression in %.0fs; unused paths removed %d channels\n", *out, *mode, time.Since(start).Seconds(), ps.Channels)
-	admm.WriteReport(report, admm.Report(g, res.Graph, specs, cfg.Geometry), res.AccBefore, res.AccAfter)
+	layerReport := admm.Report(g, res.Graph, specs, cfg.Geometry)
+	admm.WriteReport(report, layerReport, res.AccBefore, res.AccAfter)
+	if err := writeHTMLReport(*htmlPath, "pimc compress "+pos[0], "compress", args, []htmlreport.Run{compressRun(*out, layerReport, res, testSet)}, stdout); err != nil {
+		return fail(err)
+	}
 	if *mode == "admm" {
 		if err := os.Remove(*ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintf(stderr, "pimc compress: %v\n", err)
@@ -171,4 +179,19 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		outfile.RemoveStale(*ckpt) // what writes killed before this run left (none: each run rewrites it)
 	}
 	return exitOK
+}
+
+// compressRun is the report page's run of a compression: each constrained
+// layer's kept filters and columns, weight bits and estimated sub-arrays,
+// and the accuracy after it.
+func compressRun(out string, layers []admm.LayerReport, res *admm.Result, test *data.Dataset) htmlreport.Run {
+	run := htmlreport.Run{Name: filepath.Base(out)}
+	for _, l := range layers {
+		run.Layers = append(run.Layers, htmlreport.Layer{Name: l.Name, Filters: l.Filters, KeptFilters: l.FiltersKept,
+			Cols: l.Cols, KeptCols: l.ColsKept, WBits: l.Bits, Subarrays: l.SubAfter})
+	}
+	if !math.IsNaN(res.AccAfter) && test != nil {
+		run.Accuracy, run.HasAccuracy, run.Images = res.AccAfter, true, test.Len()
+	}
+	return run
 }

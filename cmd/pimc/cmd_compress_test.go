@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -38,7 +39,8 @@ admm: {updates: 1, retrain_epochs: 1, quant_updates: 1, quant_retrain_epochs: 1,
 	for _, mode := range []string{"admm", "layerwise"} {
 		out := filepath.Join(dir, mode+".onnx")
 		var stdout, stderr bytes.Buffer
-		code := run([]string{"compress", model, "-dataset", "mnist", "-config", cfg, "-o", out, "-mode", mode, "-eval", "200"}, &stdout, &stderr)
+		page := filepath.Join(dir, mode+".html")
+		code := run([]string{"compress", model, "-dataset", "mnist", "-config", cfg, "-o", out, "-mode", mode, "-eval", "200", "-html", page}, &stdout, &stderr)
 		if code != exitOK {
 			t.Fatalf("%s: exit %d\nstdout: %s\nstderr: %s", mode, code, stdout.String(), stderr.String())
 		}
@@ -48,6 +50,11 @@ admm: {updates: 1, retrain_epochs: 1, quant_updates: 1, quant_retrain_epochs: 1,
 			}
 		}
 		t.Logf("%s:\n%s", mode, stdout.String())
+		// The page draws the kept shares: fc3 (8-bit, keep-ends) keeps its 10 filters.
+		if html, err := os.ReadFile(page); err != nil || !strings.Contains(string(html), `id="structure"`) ||
+			!regexp.MustCompile(`data-series="filters kept" data-label="fc3 W8, \d+ sub-arrays" data-value="100"`).Match(html) {
+			t.Errorf("%s: -html page (%v) lacks fc3's structure", mode, err)
+		}
 		var o2, e2 bytes.Buffer
 		if code := run([]string{"ir", out, "-passes", "canonicalize,quantize{wbits=8,weights=from-model,calib=mnist}"}, &o2, &e2); code != exitOK {
 			t.Errorf("%s: the compressed model does not quantize from its record: exit %d: %s", mode, code, e2.String())
