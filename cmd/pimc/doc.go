@@ -7,5 +7,5 @@
 // Nothing imports it. Allowed imports: admm, backend, conform, data,
 // driver, evaluate, frontend, htmlreport, internal/buildinfo, internal/lenet5,
 // internal/outfile, ir, ir/interp, ir/mapping, ir/tensor, isa, passes,
-// pimrt, sim, target, tensorio, train and the standard library.
+// pimrt, sim, sweep, target, tensorio, train and the standard library.
 package main

@@ -1,0 +1,182 @@
+package sweep
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// lenet5Plan is the plan of testdata/sweeps/lenet5.yaml on its first
+// limit images.
+func lenet5Plan(t *testing.T, limit int) *Plan {
+	t.Helper()
+	s, err := LoadSpec("../testdata/sweeps/lenet5.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Limit = limit
+	pl, err := NewPlan(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pl
+}
+
+func readFile(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestLeNet5Sweep(t *testing.T) {
+	pl := lenet5Plan(t, 20)
+	if len(pl.Points) != 8 {
+		t.Fatalf("%d points, want 8", len(pl.Points))
+	}
+	dir := t.TempDir()
+	sum, err := Run(pl, dir, Options{Jobs: 2, Task: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Computed != 8 || sum.Skipped != 0 || len(sum.Failed) != 0 {
+		t.Fatalf("first run: %+v, want 8 computed", sum)
+	}
+	rows, err := Merge(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := 0
+	for i, r := range rows {
+		if r.Index != i || r.Name != pl.Points[i].Config.Name || r.Images != 20 || r.Error != "" {
+			t.Errorf("row %d: %+v", i, r)
+		}
+		if r.Accuracy < 0.5 || r.EnergyPJ <= 0 || r.LatencyNS <= 0 || r.AreaUsedMM2 <= 0 || r.AreaUsedMM2 > r.AreaChipMM2 || r.TOPSPerW <= 0 {
+			t.Errorf("row %s: implausible figures %+v", r.Name, r)
+		}
+		if r.Pareto {
+			front++
+		}
+	}
+	if front == 0 {
+		t.Error("no row on the Pareto front")
+	}
+	// Rows alternate sot-mram, write60: the same program, cheaper writes.
+	for i := 0; i < len(rows); i += 2 {
+		a, b := rows[i], rows[i+1]
+		if a.Target != "sot-mram" || b.Target != "write60" || a.LatencyNS != b.LatencyNS || !(b.EnergyPJ < a.EnergyPJ) || a.Accuracy != b.Accuracy {
+			t.Errorf("rows %s and %s: want the same latency and accuracy, less energy with write60: %g vs %g pJ", a.Name, b.Name, a.EnergyPJ, b.EnergyPJ)
+		}
+	}
+	csv := readFile(t, filepath.Join(dir, ResultsCSV))
+	if n := bytes.Count(csv, []byte("\n")); n != 9 {
+		t.Errorf("results.csv has %d lines, want a header and 8 rows", n)
+	}
+	if n := bytes.Count(readFile(t, filepath.Join(dir, ResultsJSONL)), []byte("\n")); n != 8 {
+		t.Errorf("results.jsonl has %d lines, want 8", n)
+	}
+	if n := bytes.Count(readFile(t, filepath.Join(dir, ParetoCSV)), []byte("\n")); n != front+1 {
+		t.Errorf("pareto.csv has %d lines, want a header and %d rows", n, front)
+	}
+
+	// Resumption: nothing left to compute, the same files.
+	sum, err = Run(lenet5Plan(t, 20), dir, Options{Jobs: 2, Task: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Computed != 0 || sum.Skipped != 8 {
+		t.Errorf("second run: %+v, want everything skipped", sum)
+	}
+	if got := readFile(t, filepath.Join(dir, ResultsCSV)); !bytes.Equal(got, csv) {
+		t.Error("the second run changed results.csv")
+	}
+
+	// Determinism and the tasks of an array: each point on its own, one
+	// worker, then merged, gives the same rows.
+	dir2 := t.TempDir()
+	for i := range 8 {
+		if _, err := Run(lenet5Plan(t, 20), dir2, Options{Jobs: 1, Task: i}); err != nil {
+			t.Fatal(err)
+		}
+		if i == 3 {
+			if _, err := Merge(dir2); !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), "4 (lenet5-admm/w8a8/sot-mram)") {
+				t.Errorf("merge of 4 of 8 points: %v, want the missing ones named", err)
+			}
+		}
+	}
+	if _, err := Merge(dir2); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{ResultsCSV, ResultsJSONL, ParetoCSV} {
+		if !bytes.Equal(readFile(t, filepath.Join(dir2, f)), readFile(t, filepath.Join(dir, f))) {
+			t.Errorf("%s differs between the pool run and the tasks", f)
+		}
+	}
+}
+
+// A changed limit, target or model is a new point; the same spec
+// elsewhere is the same point.
+func TestPointHash(t *testing.T) {
+	a, b := lenet5Plan(t, 20), lenet5Plan(t, 20)
+	c := lenet5Plan(t, 21)
+	seen := map[string]bool{}
+	for i, p := range a.Points {
+		if p.Hash != b.Points[i].Hash {
+			t.Errorf("point %d: the same spec hashes differently", i)
+		}
+		if p.Hash == c.Points[i].Hash {
+			t.Errorf("point %d: another limit, the same hash", i)
+		}
+		seen[p.Hash] = true
+	}
+	if len(seen) != 8 {
+		t.Errorf("%d distinct hashes of 8 points", len(seen))
+	}
+}
+
+func TestSpecErrors(t *testing.T) {
+	for _, c := range []struct{ spec, want string }{
+		{"", "empty file"},
+		{"dataset: mnist\nmodels: [{name: a, embedded: lenet5}]\nquant: [{wbits: 4, abits: 4}]\nbogus: 1\n", "field bogus not found"},
+		{"dataset: mnist\nmodels: [{name: a, embedded: lenet5}]\nquant: [{wbits: 9, abits: 4}]\n", "quant[0].wbits: 9, want 1..8"},
+		{"dataset: mnist\nmodels: [{name: a, embedded: vgg}]\nquant: [{wbits: 4, abits: 4}]\n", `embedded "vgg": want one of lenet5, lenet5-admm-w4a4`},
+		{"dataset: mnist\nmodels: [{name: a, embedded: lenet5}]\npoints: [{model: b, quant: {wbits: 4, abits: 4}}]\n", `points[0]: model "b" is not one of models' names`},
+		{"models: [{name: a, file: x.onnx, embedded: lenet5}]\nquant: [{wbits: 4, abits: 4}]\n", "dataset: missing"},
+		{"dataset: mnist\nmodels: [{name: a, file: x.onnx, embedded: lenet5}]\nquant: [{wbits: 4, abits: 4}]\n", "give one of file and embedded"},
+	} {
+		_, err := ParseSpec([]byte(c.spec), "")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("spec %q: error %v, want %q", c.spec, err, c.want)
+		}
+	}
+	// A bad override names the target variant and the problem.
+	s, err := ParseSpec([]byte("dataset: mnist\nmodels: [{name: a, embedded: lenet5}]\nquant: [{wbits: 4, abits: 4}]\ntargets: [{name: big, override: {geometry: {banks: {value: -1}}}}]\n"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewPlan(s); err == nil || !strings.Contains(err.Error(), "targets (big)") {
+		t.Errorf("bad override: %v, want an error naming targets (big)", err)
+	}
+}
+
+func TestPareto(t *testing.T) {
+	rows := []Row{
+		{EnergyPJ: 1, LatencyNS: 1, AreaUsedMM2: 1, Accuracy: 0.9},  // front
+		{EnergyPJ: 2, LatencyNS: 1, AreaUsedMM2: 1, Accuracy: 0.9},  // dominated by 0
+		{EnergyPJ: 2, LatencyNS: 1, AreaUsedMM2: 1, Accuracy: 0.95}, // front: more accurate
+		{EnergyPJ: 1, LatencyNS: 1, AreaUsedMM2: 1, Accuracy: 0.9},  // a tie with 0: front
+		{EnergyPJ: 0.5, LatencyNS: 1, AreaUsedMM2: 1, Error: "x"},   // failed: never
+	}
+	markPareto(rows)
+	want := []bool{true, false, true, true, false}
+	for i, r := range rows {
+		if r.Pareto != want[i] {
+			t.Errorf("row %d: pareto %t, want %t", i, r.Pareto, want[i])
+		}
+	}
+}
