@@ -63,7 +63,7 @@ func Run(pl *Plan, dir string, opt Options) (*Summary, error) {
 	if err := outfile.MkdirAll(filepath.Join(dir, "points")); err != nil {
 		return nil, err
 	}
-	if err := writePlan(pl, dir); err != nil {
+	if err := WritePlan(pl, dir); err != nil {
 		return nil, err
 	}
 	todo := pl.Points
@@ -232,7 +232,9 @@ type planEntry struct {
 
 const planFile = "plan.json"
 
-func writePlan(pl *Plan, dir string) error {
+// WritePlan writes DIR/plan.json: the points in spec order with their
+// hashes, what Merge assembles by.
+func WritePlan(pl *Plan, dir string) error {
 	var es []planEntry
 	for _, p := range pl.Points {
 		es = append(es, planEntry{p.Index, p.Config.Name, p.Hash})

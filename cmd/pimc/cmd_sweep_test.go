@@ -59,3 +59,51 @@ func TestSweepCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepArrayJobsCLI: -slurm -dry-run writes the two scripts and prints
+// the sbatch commands without submitting; -k8s writes the manifest.
+func TestSweepArrayJobsCLI(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "s.yaml")
+	if err := os.WriteFile(spec, []byte("dataset: mnist\nlimit: 5\nmodels: [{name: lenet5, embedded: lenet5}]\nquant: [{wbits: 4, abits: 4}, {wbits: 8, abits: 8}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	code, stdout, errs := runCLI("sweep", spec, "-o", out, "-slurm", "-dry-run", "-partition", "debug", "-array-max", "1", "-sbatch-args", "--mem=1G")
+	if code != exitOK {
+		t.Fatalf("-slurm -dry-run: exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"#SBATCH --array=0-1%1", "#SBATCH --partition=debug", "-task \"$SLURM_ARRAY_TASK_ID\"",
+		"sbatch --parsable --mem=1G " + filepath.Join(out, "sweep.sbatch"), "sbatch --parsable --dependency=afterok:ARRAY_JOB_ID --mem=1G " + filepath.Join(out, "merge.sbatch")} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("-dry-run output lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, f := range []string{"sweep.sbatch", "merge.sbatch", "plan.json", "logs"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("-slurm -dry-run: %v", err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "points")); err == nil {
+		t.Error("-slurm -dry-run computed points")
+	}
+	if code, stdout, errs = runCLI("sweep", spec, "-o", out, "-k8s", "-image", "pimc:dev"); code != exitOK || !strings.Contains(stdout, "2 tasks") {
+		t.Fatalf("-k8s: exit %d: %s%s", code, stdout, errs)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "sweep-job.yaml")); err != nil || !strings.Contains(string(b), "completionMode: Indexed") {
+		t.Errorf("sweep-job.yaml: %v\n%s", err, b)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sweep", spec, "-o", out, "-k8s"}, "-k8s needs -image IMG"},
+		{[]string{"sweep", spec, "-o", out, "-partition", "x"}, "go with -slurm"},
+		{[]string{"sweep", spec, "-o", out, "-slurm", "-k8s", "-image", "i"}, "give one"},
+		{[]string{"sweep", spec, "-o", out, "-slurm", "-task", "0"}, "-task runs one point here"},
+	} {
+		if code, _, errs := runCLI(c.args...); code != exitUsage || !strings.Contains(errs, c.want) {
+			t.Errorf("pimc %s: exit %d, want 2 and %q: %s", strings.Join(c.args, " "), code, c.want, errs)
+		}
+	}
+}
