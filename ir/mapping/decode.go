@@ -28,7 +28,8 @@ func Decode(n *ir.Node) (*Layer, [3]int, error) {
 // planes; a segment crossing groups, longer than a row or able to saturate
 // the accumulator (docs/QUANT.md §4); a tile outside its matrix or outside
 // its sub-array's rows; two tiles sharing rows; a kept filter of a segment
-// not covered exactly once per replica. It returns nil when the layer cannot
+// not covered exactly once per replica (or, when its codes in that segment
+// are all zero, at most once). It returns nil when the layer cannot
 // be rebuilt, and the recorded [rows, cols, acc_bits].
 func decode(n *ir.Node, report func(format string, args ...any)) (*Layer, [3]int) {
 	var geo [3]int
@@ -222,6 +223,7 @@ func decode(n *ir.Node, report func(format string, args ...any)) (*Layer, [3]int
 	}
 	segGroup, segLocal := []int{}, []int{}
 	for g := range l.Groups {
+		l.Groups[g].setLive()
 		for s := range l.Groups[g].Segs {
 			segGroup, segLocal = append(segGroup, g), append(segLocal, s)
 		}
@@ -279,7 +281,11 @@ func decode(n *ir.Node, report func(format string, args ...any)) (*Layer, [3]int
 		for sg := range segGroup {
 			g := segGroup[sg]
 			for f := filtBase[g]; f < filtBase[g+1]; f++ {
-				if c := covered[[3]int{r, sg, f}]; c != 1 {
+				c := covered[[3]int{r, sg, f}]
+				if c == 0 && !l.Groups[g].live[segLocal[sg]][f-filtBase[g]] {
+					continue // only zero codes in this segment: no partial sum to compute
+				}
+				if c != 1 {
 					report("replica %d segment %d filter %d is placed %d times, want once", r, sg, filters[f], c)
 					bad = true
 				}

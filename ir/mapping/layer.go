@@ -62,6 +62,41 @@ type Group struct {
 	// is planned or checked; nil afterwards (a plan of a large model would
 	// otherwise hold a second copy of every weight): see Codes.
 	W [][]int64
+	// live[s][i]: Filters[i] has a non-zero code in segment s (set by
+	// PlanGraph and decode while W is known). A tile whose filters are all
+	// zero in its segment is not placed (placer.place): its partial sums
+	// are 0, so it needs no rows and no bmacs.
+	live [][]bool
+}
+
+// setLive fills grp.live from grp.W and grp.Segs.
+func (grp *Group) setLive() {
+	grp.live = make([][]bool, len(grp.Segs))
+	for s, sg := range grp.Segs {
+		grp.live[s] = make([]bool, len(grp.Filters))
+		for i, row := range grp.W {
+			for _, v := range row[sg[0]:sg[1]] {
+				if v != 0 {
+					grp.live[s][i] = true
+					break
+				}
+			}
+		}
+	}
+}
+
+// zeroPart reports whether filters [from, to) of grp hold only zero codes
+// in segment s (false when unknown).
+func (grp *Group) zeroPart(s, from, to int) bool {
+	if grp.live == nil {
+		return false
+	}
+	for i := from; i < to; i++ {
+		if grp.live[s][i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Codes returns W of every group, read again from the node's weights.

@@ -35,7 +35,9 @@ type unit struct{ grp, seg, from, to int }
 // last one shorter, so the r-th filters of consecutive parts are a
 // constant number of lanes apart. Tiles are ordered by group, segment and
 // part: a segment's parts (which share the input planes) are consecutive
-// sub-arrays, one gwrp broadcast per plane. A layer with more filters than
+// sub-arrays, one gwrp broadcast per plane. A part whose codes are all zero
+// in its segment (a pruned block, docs/ADMM.md) gets no tile: its partial
+// sums are 0, so it costs no rows, writes or bmacs. A layer with more filters than
 // DPU lanes is ordered by group, lane chunk (LaneChunks), segment and part,
 // so the tiles of one chunk's rounds are consecutive too. Replicas are
 // identical blocks of S sub-arrays one after the other, or, with one slot
@@ -57,7 +59,9 @@ func (p *placer) place(l *Layer) error {
 		fptMax = max(fptMax, fpt)
 		for s := range l.Groups[g].Segs {
 			for from := 0; from < nf; from += fpt {
-				units = append(units, unit{g, s, from, min(from+fpt, nf)})
+				if to := min(from+fpt, nf); !l.Groups[g].zeroPart(s, from, to) {
+					units = append(units, unit{g, s, from, to})
+				}
 			}
 		}
 	}

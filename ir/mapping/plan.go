@@ -108,6 +108,7 @@ func newLayer(n *ir.Node, geo Geometry, onePlane bool) (*Layer, error) {
 			return nil, err
 		}
 		l.Groups[g].Segs = segs
+		l.Groups[g].setLive()
 	}
 	l.dropCodes()
 	return l, nil
