@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pimc-dev/pimc/ir/mapping"
 	"gopkg.in/yaml.v3"
 )
 
@@ -157,7 +158,7 @@ func (c *Config) Resolve(layers []*Layer) (map[string]Spec, error) {
 		if lc.Tile != nil {
 			tile = lc.Tile
 		}
-		ps, err := prunes(prune, tile, geo, bits)
+		ps, err := prunes(prune, tile, geo, bits, l)
 		if err != nil {
 			return nil, fmt.Errorf("layer %q: %v", l.Name, err)
 		}
@@ -212,8 +213,9 @@ func problems(errs []error) error {
 	return errors.New(b.String())
 }
 
-// prunes turns a {type: ratio} map into constraints ordered coarse to fine.
-func prunes(m map[string]float64, tile []int, geo Geometry, bits int) ([]Prune, error) {
+// prunes turns a {type: ratio} map into constraints ordered coarse to fine
+// for layer l (nil: blocks over ascending columns, no filter count).
+func prunes(m map[string]float64, tile []int, geo Geometry, bits int, l *Layer) ([]Prune, error) {
 	byKind := map[Kind]float64{}
 	for k, r := range m {
 		kind, err := ParseKind(k)
@@ -233,7 +235,16 @@ func prunes(m map[string]float64, tile []int, geo Geometry, bits int) ([]Prune, 
 		}
 		p := Prune{Kind: k, Ratio: r}
 		if k == Block {
-			p.TileRows, p.TileCols = BlockTile(geo, bits)
+			filters := 0
+			if l != nil {
+				filters = l.Shape.Rows
+				order, err := mapping.ColumnOrder(l.Node)
+				if err != nil {
+					return nil, err
+				}
+				p.Order = order
+			}
+			p.TileRows, p.TileCols = BlockTile(geo, bits, filters)
 			if len(tile) == 2 && tile[0] > 0 && tile[1] > 0 {
 				p.TileRows, p.TileCols = tile[0], tile[1]
 			} else if len(tile) != 0 {
@@ -245,14 +256,26 @@ func prunes(m map[string]float64, tile []int, geo Geometry, bits int) ([]Prune, 
 	return out, nil
 }
 
-// BlockTile is the weight tile one sub-array holds: (Rows - ABits)/M
-// filters of M bit-planes each (ABits rows stay free for the activation
-// planes of a patch) by Cols columns.
-func BlockTile(geo Geometry, bits int) (rows, cols int) {
+// BlockTile is the mapper's tile of a layer of filters filters with
+// bits-bit weights (docs/BACKEND.md §2): Cols columns (a column segment)
+// by mapping.FiltersPerTile filters, i.e. the (Rows - ABits)/M filters of M
+// bit-planes that fit one sub-array next to ABits activation planes, or,
+// when the layer has more, its filters split evenly into that many parts
+// (filters 0: the (Rows - ABits)/M filters of a full sub-array). M is the
+// mapper's plane count: bits, 2 for binary weights with pruned zeros ({-1,
+// 0, +1}), 8 for float.
+func BlockTile(geo Geometry, bits, filters int) (rows, cols int) {
 	geo = geo.withDefaults()
-	m := max(bits, 1)
-	if bits == 0 {
+	m := bits
+	switch bits {
+	case 0:
 		m = 8
+	case 1:
+		m = 2
 	}
-	return max((geo.Rows-geo.ABits)/m, 1), geo.Cols
+	per := max((geo.Rows-geo.ABits)/m, 1)
+	if filters <= 0 {
+		return per, geo.Cols
+	}
+	return mapping.FiltersPerTile(filters, geo.Rows, geo.ABits, m), geo.Cols
 }

@@ -58,8 +58,8 @@ func TestConfigErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := specs["conv1"].Prunes; len(p) != 1 || p[0].TileRows != 31 || p[0].TileCols != 64 {
-		t.Errorf("conv1 (prune_first) block tile %+v, want 31x64 ((128-4)/4 filters x 64 columns)", p)
+	if p := specs["conv1"].Prunes; len(p) != 1 || p[0].TileRows != 6 || p[0].TileCols != 64 {
+		t.Errorf("conv1 (prune_first) block tile %+v, want 6x64 (its 6 filters fit one sub-array of (128-4)/4 = 31 x 64 columns)", p)
 	}
 	if b := specs["fc3"].Bits; b != 4 {
 		t.Errorf("end_bits 0: last layer has %d bits, want 4", b)

@@ -23,8 +23,9 @@
 // removed, the result verified and checked, the codes recorded, the model
 // encoded, saved, read back and its accuracy checked again.
 //
-// Allowed imports: ir, ir/tensor, ir/interp, train, data, frontend (the
-// model file Finish writes and reads back), tensorio, internal/outfile
-// (checkpoints), gopkg.in/yaml.v3 (compress configs) and the standard
-// library.
+// Allowed imports: ir, ir/tensor, ir/interp, ir/mapping (the mapper's tile
+// geometry for block sparsity), target, isa (through ir/mapping), train,
+// data, frontend (the model file Finish writes and reads back), tensorio,
+// internal/outfile (checkpoints), gopkg.in/yaml.v3 (compress configs) and
+// the standard library.
 package admm

@@ -37,7 +37,19 @@ func groupsOf(s Shape, p Prune) (groups, error) {
 		tr, tc := p.TileRows, p.TileCols
 		nbc := (s.Cols + tc - 1) / tc
 		nbr := (s.Rows + tr - 1) / tr
-		return groups{nbr * nbc, func(i int) int { return (i/s.Cols/tr)*nbc + (i%s.Cols)/tc }}, nil
+		pos := make([]int, s.Cols) // pos[k]: place of column k in the device order
+		for k := range pos {
+			pos[k] = k
+		}
+		if p.Order != nil {
+			if len(p.Order) != s.Cols {
+				return groups{}, fmt.Errorf("block sparsity: a column order of %d columns for a matrix of %d", len(p.Order), s.Cols)
+			}
+			for j, k := range p.Order {
+				pos[k] = j
+			}
+		}
+		return groups{nbr * nbc, func(i int) int { return (i/s.Cols/tr)*nbc + pos[i%s.Cols]/tc }}, nil
 	}
 	return groups{}, fmt.Errorf("unknown sparsity type %q", p.Kind)
 }

@@ -45,9 +45,9 @@ func TestProjectPruneProperties(t *testing.T) {
 					t.Fatalf("%v %v: element %d: keep %v, z %g, v %g", s, ps, i, keep[i], z[i], v[i])
 				}
 			}
-			for _, p := range ps {
+			for pi, p := range ps {
 				kept, total, _ := GroupsKept(z, s, p)
-				if p == ps[len(ps)-1] && kept != KeepCount(total, p.Ratio) {
+				if pi == len(ps)-1 && kept != KeepCount(total, p.Ratio) {
 					t.Errorf("%v %v: %d groups kept of %d, want %d", s, p, kept, total, KeepCount(total, p.Ratio))
 				}
 			}

@@ -9,7 +9,7 @@ import (
 // weights [F, C, kh, kw] viewed as F x (C*kh*kw), fc weights [N, K]). What
 // each buys on the engine is in PAPER.md §2: filters remove whole weight
 // vectors, columns shorten every vector and patch, channels also let the
-// previous layer drop a filter, blocks free whole sub-array tiles,
+// previous layer drop a filter, blocks are the mapper's tiles (freed),
 // irregular sparsity buys almost nothing.
 type Kind string
 
@@ -18,7 +18,7 @@ const (
 	Filter    Kind = "filter"    // rows of the F x K matrix
 	Column    Kind = "column"    // columns (shape-wise)
 	Channel   Kind = "channel"   // groups of kh*kw columns of one input channel
-	Block     Kind = "block"     // sub-array-shaped tiles of rows x columns
+	Block     Kind = "block"     // the mapper's tiles: filters x device-order columns
 	Irregular Kind = "irregular" // single elements
 )
 
@@ -41,12 +41,15 @@ func ParseKind(s string) (Kind, error) {
 }
 
 // Prune is one sparsity constraint: prune the fraction Ratio (0 <= Ratio < 1)
-// of the groups of kind Kind. Block tiles are TileRows x TileCols (filled
-// in from the target geometry when zero).
+// of the groups of kind Kind. Block tiles are TileRows consecutive filters x
+// TileCols consecutive columns of Order (the mapper's device column order,
+// mapping.ColumnOrder; nil: ascending K), so that a block is one tile of
+// the mapper (BlockTile).
 type Prune struct {
 	Kind               Kind
 	Ratio              float64
 	TileRows, TileCols int
+	Order              []int
 }
 
 func (p Prune) String() string {

@@ -16,7 +16,7 @@
 //
 // The package is its tests, which run pimc as a binary and build inputs with
 // pimc's packages. Allowed imports: admm, data, frontend, internal/hostile,
-// isa, train, internal/outfile, ir, ir/interp, ir/tensor and tensorio
-// (through the others), google.golang.org/protobuf/proto,
+// isa, train, internal/outfile, ir, ir/interp, ir/mapping, ir/tensor, target
+// and tensorio (through the others), google.golang.org/protobuf/proto,
 // github.com/advancedclimatesystems/gonnx/onnx and the standard library.
 package battery

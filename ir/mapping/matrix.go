@@ -116,7 +116,7 @@ func buildGroups(n *ir.Node, s shape) ([]Group, int, error) {
 func columnOrder(n *ir.Node, s shape) []int {
 	K := s.K()
 	pos := make([]int, K)
-	if n.Op == ir.OpQFC {
+	if n.Op != ir.OpQConv && n.Op != ir.OpConv {
 		x := n.Inputs[0]
 		for k := range pos {
 			pos[k] = elementPos(x, unravel(k, x.Type.Shape))
@@ -148,6 +148,35 @@ func columnOrder(n *ir.Node, s shape) []int {
 	}
 	sort.SliceStable(order, func(i, j int) bool { return pos[order[i]] < pos[order[j]] })
 	return order
+}
+
+// ColumnOrder is the device order of the K = C*kh*kw columns of a matrix
+// layer's weight (see columnOrder): n is a qconv or qfc, or the float conv
+// (group 1), fc or fc-like gemm (weight [N, K]) it is quantized from, whose
+// input tensors have the same shapes. ADMM block pruning (docs/ADMM.md)
+// uses it so that a pruned block is a tile of the mapper's column segments.
+func ColumnOrder(n *ir.Node) ([]int, error) {
+	if len(n.Inputs) < 2 || n.Inputs[0] == nil || n.Inputs[1] == nil {
+		return nil, fmt.Errorf("%s: want an input and a weight", n.Origin())
+	}
+	ws := n.Inputs[1].Type.Shape
+	switch {
+	case n.Op == ir.OpConv || n.Op == ir.OpQConv:
+		if len(ws) != 3 && len(ws) != 4 {
+			return nil, fmt.Errorf("%s: rank %d convolution weight (want 1-D or 2-D)", n.Origin(), len(ws))
+		}
+		s := shape{F: ws[0], groups: 1, Cg: ws[1], kh: 1, kw: ws[len(ws)-1]}
+		if len(ws) == 4 {
+			s.kh = ws[2]
+		}
+		return columnOrder(n, s), nil
+	case len(ws) == 2:
+		if k := n.Inputs[0].Type.Shape; len(k) != 2 || k[1] != ws[1] {
+			return nil, fmt.Errorf("%s: input %v for a weight %v (want [M, %d])", n.Origin(), k, ws, ws[1])
+		}
+		return columnOrder(n, shape{F: ws[0], groups: 1, Cg: ws[1], kh: 1, kw: 1}), nil
+	}
+	return nil, fmt.Errorf("%s: %s is not a matrix layer", n.Origin(), n.Op)
 }
 
 // isView reports whether op only changes how a tensor is seen (the device

@@ -46,7 +46,6 @@ func (p *placer) place(l *Layer) error {
 	if p.rows < l.N+l.M {
 		return fmt.Errorf("a sub-array of %d rows cannot hold %d input planes and one %d-plane filter", p.rows, l.N, l.M)
 	}
-	per := (p.rows - l.N) / l.M // filters that fit in an empty sub-array
 	var units []unit
 	fptMax := 0
 	for g := range l.Groups {
@@ -54,8 +53,7 @@ func (p *placer) place(l *Layer) error {
 		if nf == 0 {
 			continue // every filter of the group pruned: bias-only lanes
 		}
-		parts := (nf + per - 1) / per
-		fpt := (nf + parts - 1) / parts
+		fpt := FiltersPerTile(nf, p.rows, l.N, l.M)
 		fptMax = max(fptMax, fpt)
 		for s := range l.Groups[g].Segs {
 			for from := 0; from < nf; from += fpt {
@@ -139,6 +137,18 @@ func (p *placer) place(l *Layer) error {
 	}
 	p.next += l.Replicas * s
 	return nil
+}
+
+// FiltersPerTile is the number of filters in each tile (the last one of a
+// segment may hold fewer) of a (group, segment) with nf kept filters of M
+// weight planes and N input planes, on sub-arrays of rows rows: the filters
+// that fit an empty sub-array, per = (rows-N)/M, split evenly into
+// ceil(nf/per) parts of ceil(nf/parts). ADMM block pruning (docs/ADMM.md)
+// uses it so that a pruned block is a tile.
+func FiltersPerTile(nf, rows, N, M int) int {
+	per := max((rows-N)/max(M, 1), 1)
+	parts := (nf + per - 1) / per
+	return (nf + parts - 1) / max(parts, 1)
 }
 
 // align moves the next layer of n sub-arrays to the start of the next
