@@ -264,3 +264,51 @@ func TestAutoReplicas(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnOrderOfFloatLayers: ColumnOrder on the float conv and gemm a
+// layer is quantized from gives the order the planner gives the dense
+// quantized layer (ADMM block pruning relies on it).
+func TestColumnOrderOfFloatLayers(t *testing.T) {
+	f, err := frontend.Import("lenet5.onnx", lenet5.ONNX, frontend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := quantizedLeNet(t, lenet5.ONNX)
+	p, err := mapping.PlanGraph(g, defaultGeometry(t), mapping.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"conv1", "conv2", "fc1", "fc2"} {
+		got, err := mapping.ColumnOrder(node(f, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := p.ByNode[node(g, name)].Groups[0].Cols; !slices.Equal(got, want) {
+			t.Errorf("%s (%s): float order %v..., planned %v...", name, node(f, name).Op, got[:min(8, len(got))], want[:min(8, len(want))])
+		}
+	}
+}
+
+// TestVerifyMissingTile: a (segment, filter) with non-zero codes and no
+// tile is reported (only all-zero parts may go without one).
+func TestVerifyMissingTile(t *testing.T) {
+	g := quantizedLeNet(t, lenet5.ONNX)
+	geo := defaultGeometry(t)
+	p, err := mapping.PlanGraph(g, geo, mapping.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range p.Layers {
+		mapping.Encode(l, geo)
+	}
+	g.Stage = ir.StageMapped
+	if err := ir.Verify(g); err != nil {
+		t.Fatal(err)
+	}
+	n := node(g, "conv2")
+	tiles := n.Attrs[mapping.AttrTiles].Ints
+	n.SetAttr(mapping.AttrTiles, ir.IntsAttr(tiles[6:]...)) // drop the first tile
+	if err := ir.Verify(g); err == nil || !strings.Contains(err.Error(), "is placed 0 times, want once") {
+		t.Errorf("conv2 without its first tile: %v", err)
+	}
+}
