@@ -24,7 +24,7 @@ func init() {
 }
 
 func runEval(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("eval", "MODEL.onnx|MODEL.pir|PROG.pimb -dataset mnist|fashion-mnist|DIR [-limit N] [-j N] [-target FILE|PRESET] [-report R.json] [-html R.html] [-v]", stderr)
+	fs := newFlagSet("eval", "MODEL.onnx|MODEL.pir|PROG.pimb -dataset mnist|fashion-mnist|DIR [-limit N] [-j N] [-target FILE|PRESET] [-report R.json] [-html R.html] [-v] [-shard i/n -o PART.json] | -merge PART.json...", stderr)
 	addLimitFlags(fs)
 	dataset := fs.String("dataset", "", "test data: mnist, fashion-mnist, or a folder with test/ (.npy files + labels.txt); required; a model's symbolic input dims are bound from its sample shape (docs/INPUTS.md)")
 	limit := fs.Int("limit", 0, "evaluate the first N test images only (0: all)")
@@ -34,10 +34,32 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	htmlPath := addHTMLFlag(fs)
 	verbose := fs.Bool("v", false, "print the simulator's full cost table (per layer, energy split, area)")
 	faults := addFaultFlags(fs, true)
+	shardFlag := fs.String("shard", "", "evaluate shard i of n of the test set (after -limit; n contiguous slices) and write its predictions to -o (docs/SWEEP.md)")
+	partOut := fs.String("o", "", "with -shard: the part file (JSON) pimc eval -merge adds up")
+	mergeParts := fs.Bool("merge", false, "add up the part files given as arguments (pimc eval -shard): accuracy, mean latency and energy per image")
 	withOutputRules(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseCode(err)
+	}
+	if *mergeParts {
+		if len(pos) == 0 {
+			return usageError(fs, "-merge: give the PART.json files")
+		}
+		return runEvalMerge(pos, stdout, stderr)
+	}
+	var shard *evalShard
+	if *shardFlag != "" || *partOut != "" {
+		i, n, err := evaluate.ParseShard(*shardFlag)
+		switch {
+		case *shardFlag == "" || *partOut == "":
+			return usageError(fs, "-shard i/n and -o PART.json go together")
+		case err != nil:
+			return usageError(fs, "-shard %v", err)
+		case faults.spec.set:
+			return usageError(fs, "-shard and -faults: a shard's fault draws would differ from the whole set's")
+		}
+		shard = &evalShard{i: i, n: n, out: *partOut}
 	}
 	switch {
 	case len(pos) != 1:
@@ -56,7 +78,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pimc eval: %v\n", err)
 		return exitUser
 	}
-	if code := checkPaths(fs, outfile.Input("input", pos[0]), outfile.DatasetInput(*dataset), outfile.TargetInput(*tflag), outfile.Output("-report", *reportPath), outfile.Output("-html", *htmlPath)); code != exitOK {
+	if code := checkPaths(fs, outfile.Input("input", pos[0]), outfile.DatasetInput(*dataset), outfile.TargetInput(*tflag), outfile.Output("-report", *reportPath), outfile.Output("-html", *htmlPath), outfile.Output("-o", *partOut)); code != exitOK {
 		return code
 	}
 	// The accuracy and hardware lines go to stderr when the JSON report
@@ -96,6 +118,10 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	warnDataset(stderr, "eval", test)
+	if shard != nil {
+		shard.total = test.Len()
+		test = evaluate.ShardOf(test, shard.i, shard.n)
+	}
 	bar := newProgress(stderr, "eval "+test.Name)
 	opt := evaluate.Options{Jobs: *jobs, Progress: bar.update}
 	if !isProg {
@@ -106,6 +132,11 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		}
 		writeAccuracy(stdout, r)
 		fmt.Fprintf(stdout, "wall time: %s (%.0f images/s, reference interpreter on %d cores)\n", fmtWall(r.Wall), r.Rate(), goruntime.GOMAXPROCS(0))
+		if shard != nil {
+			if err := shard.writePart(path, *dataset, r, jsonOut); err != nil {
+				return fail(err)
+			}
+		}
 		return exitOK
 	}
 	// One evaluation per chip instance of -faults (one, ideal, without).
@@ -166,6 +197,11 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 		if err := outfile.WriteOutput(*reportPath, js, jsonOut); err != nil {
+			return fail(err)
+		}
+	}
+	if shard != nil {
+		if err := shard.writePart(path, *dataset, r, jsonOut); err != nil {
 			return fail(err)
 		}
 	}

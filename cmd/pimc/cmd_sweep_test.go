@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,6 +102,57 @@ func TestSweepArrayJobsCLI(t *testing.T) {
 		{[]string{"sweep", spec, "-o", out, "-partition", "x"}, "go with -slurm"},
 		{[]string{"sweep", spec, "-o", out, "-slurm", "-k8s", "-image", "i"}, "give one"},
 		{[]string{"sweep", spec, "-o", out, "-slurm", "-task", "0"}, "-task runs one point here"},
+	} {
+		if code, _, errs := runCLI(c.args...); code != exitUsage || !strings.Contains(errs, c.want) {
+			t.Errorf("pimc %s: exit %d, want 2 and %q: %s", strings.Join(c.args, " "), code, c.want, errs)
+		}
+	}
+}
+
+// TestEvalShards: three shards of a program's evaluation, merged, give the
+// whole run's accuracy and mean latency and energy.
+func TestEvalShards(t *testing.T) {
+	dir := t.TempDir()
+	prog := filepath.Join(dir, "l.pimb")
+	if code, _, errs := runCLI("compile", "../../internal/lenet5/lenet5.onnx", "-wbits", "4", "-abits", "4", "-o", prog); code != exitOK {
+		t.Fatalf("compile: exit %d: %s", code, errs)
+	}
+	code, whole, errs := runCLI("eval", prog, "-dataset", "mnist", "-limit", "30")
+	if code != exitOK {
+		t.Fatalf("eval: exit %d: %s", code, errs)
+	}
+	var parts []string
+	for i := range 3 {
+		p := filepath.Join(dir, fmt.Sprintf("part%d.json", i))
+		if code, _, errs := runCLI("eval", prog, "-dataset", "mnist", "-limit", "30", "-shard", fmt.Sprintf("%d/3", i), "-o", p); code != exitOK {
+			t.Fatalf("eval -shard %d/3: exit %d: %s", i, code, errs)
+		}
+		parts = append(parts, p)
+	}
+	code, merged, errs := runCLI(append([]string{"eval", "-merge"}, parts...)...)
+	if code != exitOK {
+		t.Fatalf("eval -merge: exit %d: %s", code, errs)
+	}
+	acc := strings.SplitN(whole, "\n", 2)[0]
+	if !strings.Contains(merged, acc+"\n") {
+		t.Errorf("merged shards:\n%s\nwant the whole run's %q", merged, acc)
+	}
+	// "latency X, energy Y" as the whole run prints them.
+	hw := whole[strings.Index(whole, "per image"):]
+	hw = hw[:strings.Index(hw, ", power")]
+	if !strings.Contains(merged, hw+"\n") {
+		t.Errorf("merged shards:\n%s\nwant %q", merged, hw)
+	}
+	if code, _, errs := runCLI("eval", "-merge", parts[0], parts[2]); code != exitUser || !strings.Contains(errs, "shard 1/3 missing") {
+		t.Errorf("-merge without shard 1: exit %d: %s", code, errs)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", prog, "-dataset", "mnist", "-shard", "0/2"}, "go together"},
+		{[]string{"eval", prog, "-dataset", "mnist", "-shard", "2/2", "-o", "p.json"}, `-shard "2/2": want i/n`},
+		{[]string{"eval", prog, "-dataset", "mnist", "-shard", "0/2", "-o", "p.json", "-faults", "write=0.01"}, "-shard and -faults"},
 	} {
 		if code, _, errs := runCLI(c.args...); code != exitUsage || !strings.Contains(errs, c.want) {
 			t.Errorf("pimc %s: exit %d, want 2 and %q: %s", strings.Join(c.args, " "), code, c.want, errs)
