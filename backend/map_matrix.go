@@ -211,10 +211,15 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 	})
 	// Declare the layer's workload on its source (set by compiler.run)
 	// so reports count the true MACs rather than infer them from the
-	// bit-serial work: per group, kept filters x kept columns, per pixel.
+	// bit-serial work: per tile of one replica, its filters x its
+	// segment's columns, per pixel (kept filters x kept columns, less the
+	// all-zero tiles the mapper skipped).
 	var macs int64
-	for _, grp := range m.groups {
-		macs += int64(len(grp.filters)) * int64(len(grp.offs))
+	for _, t := range tiles {
+		if t.rep == 0 {
+			sg := segs[t.grp][t.seg]
+			macs += int64(len(t.filters)) * int64(sg[1]-sg[0])
+		}
 	}
 	c.e.b.AddSourceMACs(macs * int64(pixels))
 	c.e.b.SetSourceWidths(quantBits(n.Inputs[1]), quantBits(n.Outputs[0]))

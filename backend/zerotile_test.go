@@ -3,6 +3,7 @@ package backend_test
 import (
 	"testing"
 
+	"github.com/pimc-dev/pimc/backend"
 	"github.com/pimc-dev/pimc/sim"
 	"github.com/pimc-dev/pimc/target"
 )
@@ -17,6 +18,12 @@ import (
 func TestZeroTilesSkipped(t *testing.T) {
 	tgt := target.Default()
 	type tileID struct{ seg, part int }
+	type costs struct {
+		subarrays, rows int
+		wrp, bmac, macs int64
+		energyPJ        float64
+		res             *backend.Result
+	}
 	run := func(zero []tileID) costs {
 		b := newGB(t, 5)
 		x := b.input(1, 512, 2, 2)
@@ -40,6 +47,11 @@ func TestZeroTilesSkipped(t *testing.T) {
 		c.energyPJ = rep.PerInference.Energy.Total - rep.PerInference.Energy.Leakage
 		c.bmac = rep.PerInference.Ops["and_sense"]
 		c.wrp = rep.PerInference.Ops["row_write"]
+		for _, src := range rep.Sources {
+			if src.MACsSource == "declared" {
+				c.macs += int64(src.MACs)
+			}
+		}
 		return c
 	}
 	cases := []struct {
@@ -60,6 +72,11 @@ func TestZeroTilesSkipped(t *testing.T) {
 		}
 		if l.Tiles != tc.tiles || c.subarrays != tc.subs || c.rows != tc.wrows {
 			t.Errorf("zero tiles %v: %d tiles, %d sub-arrays, %d weight rows; want %d, %d, %d", tc.zero, l.Tiles, c.subarrays, c.rows, tc.tiles, tc.subs, tc.wrows)
+		}
+		// The declared MACs count the tiles computed: 63 filters x 256
+		// columns x 4 pixels each.
+		if want := int64(tc.tiles * 63 * 256 * 4); c.macs != want {
+			t.Errorf("zero tiles %v: %d MACs, want %d", tc.zero, c.macs, want)
 		}
 		if i > 0 && !(c.energyPJ < prev.energyPJ && c.bmac < prev.bmac) {
 			t.Errorf("zero tiles %v: dynamic energy %.1f pJ, %d ANDs; want less than %.1f pJ, %d ANDs", tc.zero, c.energyPJ, c.bmac, prev.energyPJ, prev.bmac)

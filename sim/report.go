@@ -31,7 +31,7 @@ import (
 //   - MACs are the multiply-accumulates of an inference. A source that
 //     declares its workload (isa.Source.MACs, format v1.2; the compiler sets
 //     it for every matrix layer: kept filters x kept columns x output pixels,
-//     per group) contributes its declared count to each run that executes
+//     per group, less the all-zero tiles it did not place) contributes its declared count to each run that executes
 //     any of its instructions; SourceReport.MACsSource is then "declared".
 //     Every other source ("counted"; the only kind in programs that declare
 //     nothing, such as older binaries and hand-written assembly without
