@@ -42,6 +42,10 @@ type Point struct {
 	Model  []byte // the model file's bytes
 	File   string // the model's file name (errors, ONNX vs .pir)
 	Target *target.Target
+	// CalibPath is Config.Calib with a folder resolved against the spec's
+	// folder (Config keeps it as the spec gives it, so the hash and the
+	// row do not depend on where the spec is run from).
+	CalibPath string
 }
 
 // Config is a point's parameters, as its row and its hash see them.
@@ -124,9 +128,9 @@ func NewPlan(s *Spec) (*Plan, error) {
 		c := Config{
 			Name:  r.model + "/" + r.q.Label() + "/" + r.target,
 			Model: r.model, WBits: r.q.WBits, ABits: r.q.ABits, KeepEnds: r.q.keepEnds(),
-			Target: r.target, Calib: s.calib(), Replicate: s.replicate(), Dataset: s.Dataset, Limit: s.Limit,
+			Target: r.target, Calib: s.calibName(), Replicate: s.replicate(), Dataset: s.Dataset, Limit: s.Limit,
 		}
-		p := &Point{Index: i, Config: c, Model: m.Model, File: m.File, Target: targets[r.target]}
+		p := &Point{Index: i, Config: c, Model: m.Model, File: m.File, Target: targets[r.target], CalibPath: s.calibPath()}
 		p.Hash = pointHash(p, version)
 		if j, dup := seen[p.Hash]; dup {
 			return nil, fmt.Errorf("points %d and %d are the same point (%s)", j, i, c.Name)
@@ -186,10 +190,17 @@ func (s *Spec) buildTarget(ts TargetSpec) (*target.Target, error) {
 	return t, nil
 }
 
-func (s *Spec) calib() string {
-	switch c := s.Calib; {
-	case c == "":
+// calibName is the calibration source as the spec gives it ("":
+// random:8), calibPath the same with a folder resolved.
+func (s *Spec) calibName() string {
+	if s.Calib == "" {
 		return "random:8"
+	}
+	return s.Calib
+}
+
+func (s *Spec) calibPath() string {
+	switch c := s.calibName(); {
 	case c == data.MNIST, c == data.FashionMNIST, strings.HasPrefix(c, "random:"):
 		return c
 	default:

@@ -160,11 +160,11 @@ func evaluatePoint(p *Point, ds *data.Dataset, jobs int) (Row, error) {
 		return Row{}, err
 	}
 	c := p.Config
-	opt := driver.Options{Target: p.Target, WBits: c.WBits, ABits: c.ABits, Calib: c.Calib, Replicate: c.Replicate}
+	opt := driver.Options{Target: p.Target, WBits: c.WBits, ABits: c.ABits, Calib: p.CalibPath, Replicate: c.Replicate}
 	if !c.KeepEnds {
 		// Options has no keep-ends: the default pipeline spelt out with it.
 		opt.Flags = &passes.DebugFlags{VerifyEach: true,
-			Passes: fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q,keep-ends=false},map{replicate=%q}", c.WBits, c.ABits, c.Calib, c.Replicate)}
+			Passes: fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q,keep-ends=false},map{replicate=%q}", c.WBits, c.ABits, p.CalibPath, c.Replicate)}
 	}
 	res, err := driver.Compile(g, opt)
 	if err != nil {

@@ -180,3 +180,33 @@ func TestPareto(t *testing.T) {
 		}
 	}
 }
+
+// A spec's relative calibration folder is resolved for compiling, while the
+// hash and the row keep it as written: the same spec named by a relative or
+// an absolute path (a Slurm script's) is the same point.
+func TestCalibFolderKeptAsWritten(t *testing.T) {
+	spec := []byte("dataset: mnist\ncalib: cal\nmodels: [{name: a, embedded: lenet5}]\nquant: [{wbits: 4, abits: 4}]\n")
+	rel, err := ParseSpec(spec, "testdata/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, err := ParseSpec(spec, "/abs/testdata/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewPlan(rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewPlan(abs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa, pb := a.Points[0], b.Points[0]
+	if pa.Hash != pb.Hash || pa.Config.Calib != "cal" {
+		t.Errorf("hashes %s, %s and calib %q: want one hash and the spec's calib", pa.Hash, pb.Hash, pa.Config.Calib)
+	}
+	if pa.CalibPath != filepath.Join("testdata/x", "cal") || pb.CalibPath != "/abs/testdata/x/cal" {
+		t.Errorf("calibration folders %q, %q", pa.CalibPath, pb.CalibPath)
+	}
+}
