@@ -38,6 +38,9 @@ var exportNames = func() map[ir.Op]string {
 
 // exportExt fills np for the ops above; ok is false for other ops.
 func (e *exporter) exportExt(n *ir.Node, np *onnx.NodeProto) (ok bool, err error) {
+	if ir.IsONNXQuantOp(n.Op) {
+		return true, e.exportQLinear(n, np) // export_qlinear.go
+	}
 	name, ok := exportNames[n.Op]
 	if !ok {
 		return false, nil

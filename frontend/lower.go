@@ -34,6 +34,7 @@ func init() {
 	addResizeLowerers(lowerers)      // lower_resize.go
 	addRearrangeLowerers(lowerers)   // lower_rearrange.go
 	addMiscLowerers(lowerers)        // lower_misc.go
+	addQLinearLowerers(lowerers)     // lower_qlinear.go
 }
 
 // unaryOp lowers a one-input, one-output op without attributes that matter.

@@ -159,6 +159,11 @@ func lowerCast(c *nodeCtx) error {
 // emitCast casts x to element type to: folded for a constant, an identity
 // when the type is already to, else a cast node.
 func (c *nodeCtx) emitCast(x *ir.Value, to tensor.DType) error {
+	if to.IsInt() && to.Bits() < 8 && x.Type.DType != to {
+		// pimc's cast wraps; ONNX's rounding and saturation rules for the
+		// sub-byte types are not implemented (QuantizeLinear is).
+		return unsupported("cast to %s", to)
+	}
 	if x.IsConst() {
 		c.bindConst(0, castTensor(x.Const, to))
 		return nil

@@ -221,5 +221,6 @@ func init() {
 	registerResizeOps()
 	registerNormExtOps()
 	registerMiscOps()
+	registerQLinearOps() // op_qlinear.go
 	attachInfer() // infer.go
 }

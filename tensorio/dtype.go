@@ -22,6 +22,10 @@ const (
 	onnxUint32   = 12
 	onnxUint64   = 13
 	onnxBFloat16 = 16
+	onnxUint4    = 21
+	onnxInt4     = 22
+	onnxUint2    = 25
+	onnxInt2     = 26
 )
 
 var onnxToDType = map[int32]tensor.DType{
@@ -29,7 +33,8 @@ var onnxToDType = map[int32]tensor.DType{
 	onnxUint16: tensor.Uint16, onnxInt16: tensor.Int16, onnxInt32: tensor.Int32,
 	onnxInt64: tensor.Int64, onnxBool: tensor.Bool, onnxFloat16: tensor.Float16,
 	onnxDouble: tensor.Float64, onnxUint32: tensor.Uint32, onnxUint64: tensor.Uint64,
-	onnxBFloat16: tensor.BFloat16,
+	onnxBFloat16: tensor.BFloat16, onnxUint4: tensor.Uint4, onnxInt4: tensor.Int4,
+	onnxUint2: tensor.Uint2, onnxInt2: tensor.Int2,
 }
 
 var onnxTypeNames = map[int32]string{
@@ -48,7 +53,7 @@ func onnxTypeName(dt int32) string {
 }
 
 // DTypeError reports an ONNX element type pimc's tensors cannot hold
-// (the sub-byte and 8-bit float types, strings, complex numbers).
+// (the 8-bit and 4-bit float types, strings, complex numbers).
 type DTypeError struct {
 	DataType int32 // the ONNX TensorProto.DataType number
 }

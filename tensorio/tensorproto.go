@@ -71,6 +71,19 @@ func DecodeTensorProto(tp *onnx.TensorProto) (*tensor.Tensor, error) {
 	if n > 0 && !hasData(tp) {
 		return nil, fmt.Errorf("tensor %q holds no data: dims %v need %d %s values", tp.GetName(), tp.GetDims(), n, onnxTypeName(tp.GetDataType()))
 	}
+	if dt.Bits() < 8 { // int4, uint4, int2, uint2: packed in either field
+		packed := raw
+		if len(packed) == 0 {
+			for _, v := range tp.GetInt32Data() {
+				packed = append(packed, byte(v))
+			}
+		}
+		t, err := decodePacked(dt, shape, packed)
+		if err != nil {
+			return nil, fmt.Errorf("tensor %q: %v", tp.GetName(), err)
+		}
+		return t, nil
+	}
 	if len(raw) > 0 || n == 0 {
 		t, err := decodeRaw(dt, shape, raw)
 		if err != nil {
@@ -182,9 +195,42 @@ func decodeRaw(dt tensor.DType, shape []int, raw []byte) (*tensor.Tensor, error)
 	return t, nil
 }
 
+// decodePacked reads the sub-byte integer types: 8/Bits() elements per
+// byte, the first in the least significant bits (onnx.proto, TensorProto:
+// "the first element is stored in the 4 least significant bits"; int2 and
+// uint2 likewise, four to a byte). The last byte may be half used.
+func decodePacked(dt tensor.DType, shape []int, packed []byte) (*tensor.Tensor, error) {
+	n := tensor.NumElems(shape)
+	bits := dt.Bits()
+	per := 8 / bits
+	if need := (n + per - 1) / per; len(packed) != need {
+		return nil, fmt.Errorf("shape %v of %s needs %d packed bytes, found %d", shape, dt, need, len(packed))
+	}
+	t := tensor.New(dt, shape...)
+	for i := range t.I64 {
+		v := int64(packed[i/per]>>(uint(i%per)*uint(bits))) & (1<<uint(bits) - 1)
+		t.I64[i] = dt.Wrap(v)
+	}
+	return t, nil
+}
+
+// encodePacked is the inverse of decodePacked.
+func encodePacked(t *tensor.Tensor) []byte {
+	bits := t.DType.Bits()
+	per := 8 / bits
+	out := make([]byte, (t.Len()+per-1)/per)
+	for i, v := range t.I64 {
+		out[i/per] |= byte(v&(1<<uint(bits)-1)) << (uint(i%per) * uint(bits))
+	}
+	return out
+}
+
 // encodeRaw writes t's elements as little-endian bytes of its element type.
 func encodeRaw(t *tensor.Tensor) ([]byte, error) {
 	n := t.Len()
+	if b := t.DType.Bits(); b > 0 && b < 8 {
+		return encodePacked(t), nil
+	}
 	size := t.DType.Bits() / 8
 	if size == 0 {
 		return nil, fmt.Errorf("element type %s cannot be written", t.DType)

@@ -16,6 +16,10 @@ type DType uint8
 //	Float64                    -> F64
 //	every integer type, Bool   -> I64 (values always lie in the type's range;
 //	                              Uint64 is stored as the same 64 bits)
+//
+// Int4, Uint4, Int2 and Uint2 are the sub-byte integer types of ONNX
+// quantized models (QuantizeLinear/DequantizeLinear from opset 21/25); they
+// are numbered after Bool so the older numbering stays.
 const (
 	Invalid DType = iota
 	Float32
@@ -31,6 +35,10 @@ const (
 	Uint32
 	Uint64
 	Bool
+	Int4
+	Uint4
+	Int2
+	Uint2
 )
 
 var dtypeNames = [...]string{
@@ -48,6 +56,10 @@ var dtypeNames = [...]string{
 	Uint32:   "u32",
 	Uint64:   "u64",
 	Bool:     "bool",
+	Int4:     "i4",
+	Uint4:    "u4",
+	Int2:     "i2",
+	Uint2:    "u2",
 }
 
 // String returns the short mnemonic used in the IR text format ("f32", "i64", ...).
@@ -92,14 +104,20 @@ func (d DType) MaxFinite() float64 {
 }
 
 // IsInt reports whether d is an integer type (Bool excluded).
-func (d DType) IsInt() bool { return d >= Int8 && d <= Uint64 }
+func (d DType) IsInt() bool { return (d >= Int8 && d <= Uint64) || (d >= Int4 && d <= Uint2) }
 
 // IsUnsigned reports whether d is an unsigned integer type.
-func (d DType) IsUnsigned() bool { return d >= Uint8 && d <= Uint64 }
+func (d DType) IsUnsigned() bool {
+	return (d >= Uint8 && d <= Uint64) || d == Uint4 || d == Uint2
+}
 
 // Bits returns the storage width of one element in bits.
 func (d DType) Bits() int {
 	switch d {
+	case Int2, Uint2:
+		return 2
+	case Int4, Uint4:
+		return 4
 	case Int8, Uint8, Bool:
 		return 8
 	case Int16, Uint16, Float16, BFloat16:
@@ -133,6 +151,14 @@ func (d DType) IntRange() (lo, hi int64) {
 		return 0, 1<<32 - 1
 	case Bool:
 		return 0, 1
+	case Int4:
+		return -8, 7
+	case Uint4:
+		return 0, 15
+	case Int2:
+		return -2, 1
+	case Uint2:
+		return 0, 3
 	}
 	return 0, 0
 }
@@ -158,6 +184,11 @@ func (d DType) Wrap(v int64) int64 {
 			return 1
 		}
 		return 0
+	case Int4, Int2: // sign-extend the low Bits() bits
+		s := 64 - uint(d.Bits())
+		return v << s >> s
+	case Uint4, Uint2:
+		return v & (1<<uint(d.Bits()) - 1)
 	}
 	return v
 }

@@ -63,7 +63,7 @@ func checkStorage(what string, t *Tensor) error {
 	if t == nil {
 		return fmt.Errorf("%s: missing tensor", what)
 	}
-	if t.DType == Invalid || t.DType > Bool {
+	if t.DType == Invalid || t.DType > Uint2 {
 		return fmt.Errorf("%s: invalid element type %v", what, t.DType)
 	}
 	for _, d := range t.Shape {
