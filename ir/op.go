@@ -222,5 +222,5 @@ func init() {
 	registerNormExtOps()
 	registerMiscOps()
 	registerQLinearOps() // op_qlinear.go
-	attachInfer() // infer.go
+	attachInfer()        // infer.go
 }
