@@ -26,6 +26,8 @@
 //     it is decoded (by tensorio), each node's outputs by ir.InferNode, and a
 //     running total over initializers, inputs and node outputs against the
 //     total limit, so the error names the node that asks for too much;
+//   - ops of other domains than ai.onnx are lowered only where ContribOps
+//     lists them (onnxruntime's com.microsoft.QLinearAdd);
 //   - every node that cannot be lowered (unknown op or domain, unsupported
 //     variant such as Dropout in training mode) is collected, and the import fails
 //     with one *UnsupportedError listing them all. Malformed models give an

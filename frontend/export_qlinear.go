@@ -1,6 +1,8 @@
 package frontend
 
 import (
+	"fmt"
+
 	"github.com/advancedclimatesystems/gonnx/onnx"
 
 	"github.com/pimc-dev/pimc/ir"
@@ -69,6 +71,8 @@ func (e *exporter) exportQLinear(n *ir.Node, np *onnx.NodeProto) error {
 		np.OpType = "MatMulInteger"
 	case ir.OpQLinearMatMul:
 		np.OpType = "QLinearMatMul"
+	default:
+		return fmt.Errorf("op %s (an onnxruntime contrib op) is not exported", n.Op)
 	}
 	return nil
 }

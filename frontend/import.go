@@ -396,7 +396,7 @@ func (im *importer) node(idx int, np *onnx.NodeProto) error {
 	}
 	lower, known := lowerers[c.opType]
 	if domain != "" {
-		known = false
+		lower, known = contribLowerers[domain+"."+c.opType]
 	}
 	poisoned, reason := false, ""
 	for _, in := range np.GetInput() {

@@ -3,6 +3,7 @@ package frontend
 import (
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -260,5 +261,42 @@ func lowerQLinearMatMul(c *nodeCtx) error {
 		return err
 	}
 	_, err = c.emit1(ir.OpQLinearMatMul, ins, nil)
+	return err
+}
+
+// contribLowerers maps the onnxruntime contrib ops pimc imports, by
+// "domain.op_type".
+var contribLowerers = map[string]lowerFunc{
+	"com.microsoft.QLinearAdd": lowerQLinearAdd,
+}
+
+// ContribOps lists the contrib ops (other domains than ai.onnx) the
+// importer lowers, as "domain.op_type", sorted.
+func ContribOps() []string {
+	ops := make([]string, 0, len(contribLowerers))
+	for op := range contribLowerers {
+		ops = append(ops, op)
+	}
+	sort.Strings(ops)
+	return ops
+}
+
+// lowerQLinearAdd lowers com.microsoft.QLinearAdd (A, A_scale, A_zero_point,
+// B, B_scale, B_zero_point, C_scale, C_zero_point?); the zero points of A and
+// B are optional too (empty names).
+func lowerQLinearAdd(c *nodeCtx) error {
+	if err := c.arity(7, 8, 1, 1); err != nil {
+		return err
+	}
+	ins, err := c.optionalInputs(8)
+	if err != nil {
+		return err
+	}
+	for _, i := range []int{0, 1, 3, 4, 6} {
+		if i >= len(ins) || ins[i] == nil {
+			return fmt.Errorf("required input %d is missing", i)
+		}
+	}
+	_, err = c.emit1(ir.OpQLinearAdd, ins, nil)
 	return err
 }

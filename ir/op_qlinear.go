@@ -21,13 +21,16 @@ const (
 	OpMatMulInteger    Op = "matmul_integer"    // (a, b, a_zero?, b_zero?): i32 NumPy matmul of (a-az)(b-bz)
 	OpQLinearConv      Op = "qlinear_conv"      // (x, xs, xz, w, ws, wz, ys, yz, bias?) {strides, pads, dilations, group}
 	OpQLinearMatMul    Op = "qlinear_matmul"    // (a, as, az, b, bs, bz, ys, yz)
+	// onnxruntime's contrib op com.microsoft.QLinearAdd (onnxruntime's
+	// quantizer writes it for residual and bias adds).
+	OpQLinearAdd Op = "qlinear_add" // (a, as, az, b, bs, bz, cs, cz?): NumPy broadcasting
 )
 
 // IsONNXQuantOp reports whether op is one of the ONNX quantized-model ops
 // above (canonical ops, not pimc's quantized stage).
 func IsONNXQuantOp(op Op) bool {
 	switch op {
-	case OpQuantizeLinear, OpDequantizeLinear, OpConvInteger, OpMatMulInteger, OpQLinearConv, OpQLinearMatMul:
+	case OpQuantizeLinear, OpDequantizeLinear, OpConvInteger, OpMatMulInteger, OpQLinearConv, OpQLinearMatMul, OpQLinearAdd:
 		return true
 	}
 	return false
@@ -51,6 +54,7 @@ func registerQLinearOps() {
 		{Op: OpMatMulInteger, Summary: "ONNX MatMulInteger: i32 matmul of (a - a_zero) by (b - b_zero)", MinInputs: 2, MaxInputs: 4, Infer: inferMatMulInteger},
 		{Op: OpQLinearConv, Summary: "ONNX QLinearConv: integer convolution requantized to y's scale and zero point", MinInputs: 8, MaxInputs: 9, Attrs: conv, Infer: inferQLinearConv},
 		{Op: OpQLinearMatMul, Summary: "ONNX QLinearMatMul: integer matmul requantized to y's scale and zero point", MinInputs: 8, MaxInputs: 8, Infer: inferQLinearMatMul},
+		{Op: OpQLinearAdd, Summary: "com.microsoft.QLinearAdd: sum of two affine-quantized tensors, requantized", MinInputs: 7, MaxInputs: 8, Infer: inferQLinearAdd},
 	} {
 		info.MinOutputs, info.MaxOutputs, info.LastStage = 1, 1, StageCanonical
 		Register(info)
@@ -307,4 +311,43 @@ func inferQLinearMatMul(n *Node) ([]Type, error) {
 		return nil, err
 	}
 	return one(typ(dt, out)), nil
+}
+
+func inferQLinearAdd(n *Node) ([]Type, error) {
+	a, err := intOperand(n, 0, "a")
+	if err != nil {
+		return nil, err
+	}
+	b, err := intOperand(n, 3, "b")
+	if err != nil {
+		return nil, err
+	}
+	if err := sameDType(a, b, "b"); err != nil {
+		return nil, err
+	}
+	out, err := BroadcastShapes(a.Shape, b.Shape)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range []int{1, 4, 6} {
+		s, err := in(n, i)
+		if err != nil {
+			return nil, err
+		}
+		if err := wantFloat(fmt.Sprintf("scale (input %d)", i), s); err != nil {
+			return nil, err
+		}
+		if s.NumElems() != 1 {
+			return nil, fmt.Errorf("scale (input %d) %s: want one value", i, s)
+		}
+	}
+	for _, z := range []struct {
+		i    int
+		name string
+	}{{2, "a zero point"}, {5, "b zero point"}, {7, "c zero point"}} {
+		if err := zeroOperand(n, z.i, z.name, a); err != nil {
+			return nil, err
+		}
+	}
+	return one(typ(a.DType, out)), nil
 }

@@ -141,5 +141,14 @@ test fails when this file and the code disagree. %d operators of the default ONN
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.Op, opsets, imp, dev, r.Notes)
 	}
+	fmt.Fprintf(&b, "\nContrib operators of other domains that the frontend imports (onnxruntime's, as its quantizer\nwrites them); the interpreter runs them, the device does not:\n\n| op | notes |\n|---|---|\n")
+	for _, op := range frontend.ContribOps() {
+		fmt.Fprintf(&b, "| %s | %s |\n", op, contribNotes[op])
+	}
 	return b.String(), nil
+}
+
+// contribNotes describe the support of each contrib op.
+var contribNotes = map[string]string{
+	"com.microsoft.QLinearAdd": "NumPy broadcasting; onnxruntime's float32 reference formula (its AVX2 fixed-point kernel may differ by one code near ties)",
 }

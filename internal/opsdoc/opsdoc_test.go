@@ -74,3 +74,13 @@ func TestImportedOpsRun(t *testing.T) {
 		t.Errorf("%d rows imported, the frontend lowers %d op types", imported, n)
 	}
 }
+
+// TestContribOpsHaveNotes: every contrib op the frontend imports is
+// described in docs/OPS.md.
+func TestContribOpsHaveNotes(t *testing.T) {
+	for _, op := range frontend.ContribOps() {
+		if contribNotes[op] == "" {
+			t.Errorf("contrib op %s has no note", op)
+		}
+	}
+}

@@ -105,3 +105,24 @@ func TestQLinearConvPerChannel(t *testing.T) {
 		t.Errorf("got %v, want %v", dst.I64, want)
 	}
 }
+
+// TestQLinearAddBroadcast: [2,2] + [2] (a bias row), uint8 with zero points,
+// a tie rounded to even and saturation, computed by hand.
+func TestQLinearAddBroadcast(t *testing.T) {
+	a := FromI64(Uint8, []int64{10, 12, 200, 0}, 2, 2)
+	b := FromI64(Uint8, []int64{4, 6}, 2)
+	q := QLinearAddParams{
+		AScale: FromF32([]float32{0.5}), AZero: FromI64(Uint8, []int64{10}),
+		BScale: FromF32([]float32{0.25}), BZero: FromI64(Uint8, []int64{4}),
+		CScale: FromF32([]float32{2}), CZero: FromI64(Uint8, []int64{3}),
+	}
+	dst := New(Uint8, 2, 2)
+	if err := QLinearAdd(dst, a, b, q); err != nil {
+		t.Fatal(err)
+	}
+	// (0.5(a-10) + 0.25(b-4)) / 2: [0, 1.5/2=0.75], [95/2=47.5, (-5+0.5)/2=-2.25]
+	// -> [0, 1], [48 (tie to even), -2] + 3 -> [3, 4], [51, 1]
+	if want := []int64{3, 4, 51, 1}; !slices.Equal(dst.I64, want) {
+		t.Errorf("got %v, want %v", dst.I64, want)
+	}
+}

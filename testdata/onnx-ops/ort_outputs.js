@@ -13,7 +13,8 @@ const ort = require('onnxruntime-node');
 
 // ONNX TensorProto.DataType <-> onnxruntime-node type names and arrays.
 const types = {
-  1: ['float32', Float32Array], 6: ['int32', Int32Array], 7: ['int64', BigInt64Array],
+  1: ['float32', Float32Array], 2: ['uint8', Uint8Array], 3: ['int8', Int8Array],
+  6: ['int32', Int32Array], 7: ['int64', BigInt64Array],
   9: ['bool', Uint8Array], 11: ['float64', Float64Array],
 };
 
@@ -83,6 +84,10 @@ function writeTensor(file, name, t) {
   parts.push(varint((9 << 3) | 2), varint(raw.length), raw);
   fs.writeFileSync(file, Buffer.concat(parts));
 }
+
+// testdata/qdq/ort_run.js reuses the reader and writer.
+module.exports = { readTensor, writeTensor };
+if (require.main !== module) return;
 
 (async () => {
   const root = process.argv[2];
