@@ -156,6 +156,12 @@ func (q *quantizer) getF(v *ir.Value) *ir.Value {
 	if c == nil {
 		panic(fmt.Sprintf("BUG: quantize: value %q has neither a float nor an integer version", v.Name))
 	}
+	if v.Type.DType.IsInt() {
+		// The codes of an imported integer value (quantize_qlinear.go) are
+		// that value itself: host readers get them as they are.
+		q.fv[v] = c
+		return c
+	}
 	out := &ir.Value{Name: v.Name}
 	q.emit(newQNode(ir.OpDequantize, nil, ir.Attrs{"scale": ir.FloatAttr(c.Quant.Scale[0])}, []*ir.Value{c}, out))
 	q.counts["dequantize nodes"]++
@@ -197,6 +203,8 @@ func (q *quantizer) integer(n *ir.Node) (bool, error) {
 		}
 	}
 	switch n.Op {
+	case ir.OpQuantizeLinear, ir.OpDequantizeLinear, ir.OpQLinearConv, ir.OpQLinearMatMul:
+		return q.qlinear(n) // quantize_qlinear.go
 	case ir.OpConv, ir.OpFC:
 		if q.isMatrixLayer(n) {
 			return true, q.matrix(n)

@@ -1,0 +1,98 @@
+"""Make small quantized ONNX models (onnxruntime's QOperator form) with
+their inputs, in the ONNX backend-test layout below testdata/qdq/cases:
+model.onnx and test_data_set_0/input_0.pb. Expected outputs come from
+onnxruntime (ort_outputs.js of testdata/onnx-ops), not from pimc. Weights,
+scales and inputs are seeded random numbers. Needs Debian's python3-onnx
+and python3-numpy.
+
+- qop_symmetric: every zero point 0 (int8 activations; onnxruntime's
+  QLinearConv wants y of x's type), per-channel int8 weights in [-127, 127]: QuantizeLinear,
+  QLinearConv, MaxPool and Reshape on codes, QLinearMatMul,
+  DequantizeLinear. pimc compiles its matrix layers onto the sub-arrays
+  with the model's scales (docs/QUANT.md section 11).
+- qop_asymmetric: uint8 activations with zero points, per-channel weight
+  zero points, com.microsoft.QLinearAdd with broadcasting: the interpreter
+  only (pimc's quantized stage holds zero points 0).
+
+usage: /usr/bin/python3 testdata/qdq/gen_models.py
+       NODE_PATH=DIR/node_modules node testdata/onnx-ops/ort_outputs.js testdata/qdq/cases
+"""
+import os
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases")
+rng = np.random.default_rng(21)
+
+
+def save(name, nodes, x, inits, out_type, out_shape, ms=False):
+    g = helper.make_graph(nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+                          [helper.make_tensor_value_info("y", out_type, out_shape)],
+                          [numpy_helper.from_array(a, n) for n, a in inits.items()])
+    ops = [helper.make_opsetid("", 13)] + ([helper.make_opsetid("com.microsoft", 1)] if ms else [])
+    m = helper.make_model(g, opset_imports=ops, producer_name="pimc testdata/qdq/gen_models.py")
+    m.ir_version = 8
+    d = os.path.join(HERE, name)
+    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
+    with open(os.path.join(d, "model.onnx"), "wb") as f:
+        f.write(m.SerializeToString())
+    with open(os.path.join(d, "test_data_set_0", "input_0.pb"), "wb") as f:
+        f.write(numpy_helper.from_array(x, "x").SerializeToString())
+
+
+def weights(*shape):
+    return rng.integers(-127, 128, size=shape).astype(np.int8)
+
+
+def scales(n, lo, hi):
+    return rng.uniform(lo, hi, size=n).astype(np.float32)
+
+
+f32 = lambda v: np.array(v, dtype=np.float32)
+i8 = lambda v: np.array(v, dtype=np.int8)
+u8 = lambda v: np.array(v, dtype=np.uint8)
+i32 = lambda *shape: rng.integers(-2000, 2000, size=shape).astype(np.int32)
+
+
+def qop_symmetric():
+    x = rng.uniform(-1, 1, size=(1, 3, 8, 8)).astype(np.float32)
+    inits = {
+        "xs": f32(0.008), "z8": i8(0),
+        "w1": weights(8, 3, 3, 3), "w1s": scales(8, 0.002, 0.02), "w1z": np.zeros(8, np.int8), "y1s": f32(0.05), "b1": i32(8),
+        "w2": weights(4, 8, 3, 3), "w2s": scales(4, 0.001, 0.01), "w2z": np.zeros(4, np.int8), "y2s": f32(0.04), "b2": i32(4),
+        "shape": np.array([1, 64], np.int64),
+        "w3": weights(64, 10), "w3s": f32(0.004), "y3s": f32(0.3),
+    }
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "xs", "z8"], ["xq"]),
+        helper.make_node("QLinearConv", ["xq", "xs", "z8", "w1", "w1s", "w1z", "y1s", "z8", "b1"], ["c1"], pads=[1, 1, 1, 1]),
+        helper.make_node("MaxPool", ["c1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("QLinearConv", ["p1", "y1s", "z8", "w2", "w2s", "w2z", "y2s", "z8", "b2"], ["c2"], pads=[1, 1, 1, 1], strides=[1, 1]),
+        helper.make_node("Reshape", ["c2", "shape"], ["r2"]),
+        helper.make_node("QLinearMatMul", ["r2", "y2s", "z8", "w3", "w3s", "z8", "y3s", "z8"], ["m3"]),
+        helper.make_node("DequantizeLinear", ["m3", "y3s", "z8"], ["y"]),
+    ]
+    save("qop_symmetric", nodes, x, inits, TensorProto.FLOAT, [1, 10])
+
+
+def qop_asymmetric():
+    x = rng.uniform(-0.5, 1.5, size=(1, 4, 6, 6)).astype(np.float32)
+    inits = {
+        "xs": f32(0.01), "xz": u8(50),
+        "w1": rng.integers(0, 256, size=(6, 4, 3, 3)).astype(np.uint8), "w1s": scales(6, 0.001, 0.004),
+        "w1z": rng.integers(100, 156, size=6).astype(np.uint8), "y1s": f32(0.06), "y1z": u8(120), "b1": i32(6),
+        "bias": rng.integers(0, 256, size=(6, 1, 1)).astype(np.uint8), "bs": f32(0.02), "bz": u8(128),
+        "as": f32(0.07), "az": u8(30),
+    }
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+        helper.make_node("QLinearConv", ["xq", "xs", "xz", "w1", "w1s", "w1z", "y1s", "y1z", "b1"], ["c1"], pads=[1, 0, 1, 2], strides=[1, 2]),
+        helper.make_node("QLinearAdd", ["c1", "y1s", "y1z", "bias", "bs", "bz", "as", "az"], ["a1"], domain="com.microsoft"),
+        helper.make_node("DequantizeLinear", ["a1", "as", "az"], ["y"]),
+    ]
+    save("qop_asymmetric", nodes, x, inits, TensorProto.FLOAT, [1, 6, 6, 3], ms=True)
+
+
+qop_symmetric()
+qop_asymmetric()
