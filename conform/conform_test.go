@@ -108,12 +108,13 @@ func TestOpsCases(t *testing.T) {
 }
 
 // TestQDQCases runs testdata/qdq/cases: small quantized models (QOperator
-// form, with and without zero points, com.microsoft.QLinearAdd) with
-// onnxruntime's outputs (testdata/qdq/gen_models.py). All must pass.
+// form, with and without zero points, and onnxruntime's quantized contrib
+// ops) with onnxruntime's outputs (testdata/qdq/gen_models.py). All must
+// pass.
 func TestQDQCases(t *testing.T) {
 	pass, _, _ := runAll(t, DefaultTolerance, "../testdata/qdq/cases")
-	if pass != 2 {
-		t.Errorf("%d of 2 cases passed", pass)
+	if pass != 7 {
+		t.Errorf("%d of 7 cases passed", pass)
 	}
 }
 

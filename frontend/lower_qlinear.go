@@ -267,7 +267,12 @@ func lowerQLinearMatMul(c *nodeCtx) error {
 // contribLowerers maps the onnxruntime contrib ops pimc imports, by
 // "domain.op_type".
 var contribLowerers = map[string]lowerFunc{
-	"com.microsoft.QLinearAdd": lowerQLinearAdd,
+	"com.microsoft.QLinearAdd":               lowerQLinearBinary(ir.OpQLinearAdd),
+	"com.microsoft.QLinearMul":               lowerQLinearBinary(ir.OpQLinearMul),
+	"com.microsoft.QLinearSigmoid":           lowerQLinearUnary(ir.OpQLinearSigmoid),
+	"com.microsoft.QLinearLeakyRelu":         lowerQLinearUnary(ir.OpQLinearLeakyRelu),
+	"com.microsoft.QLinearGlobalAveragePool": lowerQLinearGlobalAvgPool,
+	"com.microsoft.QLinearConcat":            lowerQLinearConcat,
 }
 
 // ContribOps lists the contrib ops (other domains than ai.onnx) the
@@ -281,22 +286,100 @@ func ContribOps() []string {
 	return ops
 }
 
-// lowerQLinearAdd lowers com.microsoft.QLinearAdd (A, A_scale, A_zero_point,
-// B, B_scale, B_zero_point, C_scale, C_zero_point?); the zero points of A and
-// B are optional too (empty names).
-func lowerQLinearAdd(c *nodeCtx) error {
-	if err := c.arity(7, 8, 1, 1); err != nil {
+// lowerQLinearBinary lowers com.microsoft.QLinearAdd and QLinearMul (A,
+// A_scale, A_zero_point, B, B_scale, B_zero_point, C_scale,
+// C_zero_point?); the zero points of A and B are optional too (empty
+// names).
+func lowerQLinearBinary(op ir.Op) lowerFunc {
+	return func(c *nodeCtx) error {
+		if err := c.arity(7, 8, 1, 1); err != nil {
+			return err
+		}
+		ins, err := c.optionalInputs(8)
+		if err != nil {
+			return err
+		}
+		for _, i := range []int{0, 1, 3, 4, 6} {
+			if i >= len(ins) || ins[i] == nil {
+				return fmt.Errorf("required input %d is missing", i)
+			}
+		}
+		_, err = c.emit1(op, ins, nil)
 		return err
 	}
-	ins, err := c.optionalInputs(8)
+}
+
+// lowerQLinearUnary lowers com.microsoft.QLinearSigmoid and
+// QLinearLeakyRelu (X, X_scale, X_zero_point?, Y_scale, Y_zero_point?).
+func lowerQLinearUnary(op ir.Op) lowerFunc {
+	return func(c *nodeCtx) error {
+		if err := c.arity(4, 5, 1, 1); err != nil {
+			return err
+		}
+		ins, err := c.optionalInputs(5)
+		if err != nil {
+			return err
+		}
+		for _, i := range []int{0, 1, 3} {
+			if i >= len(ins) || ins[i] == nil {
+				return fmt.Errorf("required input %d is missing", i)
+			}
+		}
+		var attrs ir.Attrs
+		if op == ir.OpQLinearLeakyRelu {
+			alpha, err := c.attrFloat("alpha", 0.01)
+			if err != nil {
+				return err
+			}
+			attrs = ir.Attrs{"alpha": ir.FloatAttr(alpha)}
+		}
+		_, err = c.emit1(op, ins, attrs)
+		return err
+	}
+}
+
+// lowerQLinearGlobalAvgPool lowers com.microsoft.QLinearGlobalAveragePool
+// (X, x_scale, x_zero_point, y_scale, y_zero_point); channels_last=1 is
+// not supported.
+func lowerQLinearGlobalAvgPool(c *nodeCtx) error {
+	if err := c.arity(5, 5, 1, 1); err != nil {
+		return err
+	}
+	if cl, err := c.attrInt("channels_last", 0); err != nil {
+		return err
+	} else if cl != 0 {
+		return unsupported("channels_last=1")
+	}
+	ins, err := c.optionalInputs(5)
 	if err != nil {
 		return err
 	}
-	for _, i := range []int{0, 1, 3, 4, 6} {
+	for _, i := range []int{0, 1, 3} {
 		if i >= len(ins) || ins[i] == nil {
 			return fmt.Errorf("required input %d is missing", i)
 		}
 	}
-	_, err = c.emit1(ir.OpQLinearAdd, ins, nil)
+	_, err = c.emit1(ir.OpQLinearGlobalAvgPool, ins, nil)
+	return err
+}
+
+// lowerQLinearConcat lowers com.microsoft.QLinearConcat (Y_scale,
+// Y_zero_point, then X, X_scale, X_zero_point per input) with its axis.
+func lowerQLinearConcat(c *nodeCtx) error {
+	if n := c.numInputs(); n < 5 || (n-2)%3 != 0 {
+		return fmt.Errorf("has %d inputs, want Y_scale, Y_zero_point and triples (X, X_scale, X_zero_point)", n)
+	}
+	if err := c.arity(5, -1, 1, 1); err != nil {
+		return err
+	}
+	ins, err := c.inputs()
+	if err != nil {
+		return err
+	}
+	axis, err := c.axisAttr(0, len(ins[2].Type.Shape))
+	if err != nil {
+		return err
+	}
+	_, err = c.emit1(ir.OpQLinearConcat, ins, ir.Attrs{"axis": ir.IntAttr(int64(axis))})
 	return err
 }

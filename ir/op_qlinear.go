@@ -24,13 +24,20 @@ const (
 	// onnxruntime's contrib op com.microsoft.QLinearAdd (onnxruntime's
 	// quantizer writes it for residual and bias adds).
 	OpQLinearAdd Op = "qlinear_add" // (a, as, az, b, bs, bz, cs, cz?): NumPy broadcasting
+	// The other quantized contrib ops of onnxruntime.
+	OpQLinearMul           Op = "qlinear_mul"             // (a, as, az, b, bs, bz, cs, cz?): NumPy broadcasting
+	OpQLinearSigmoid       Op = "qlinear_sigmoid"         // (x, xs, xz?, ys, yz?)
+	OpQLinearLeakyRelu     Op = "qlinear_leaky_relu"      // (x, xs, xz?, ys, yz?) {alpha}
+	OpQLinearGlobalAvgPool Op = "qlinear_global_avg_pool" // (x, xs, xz, ys, yz): NCHW
+	OpQLinearConcat        Op = "qlinear_concat"          // (ys, yz, x1, s1, z1, x2, s2, z2, ...) {axis}
 )
 
 // IsONNXQuantOp reports whether op is one of the ONNX quantized-model ops
 // above (canonical ops, not pimc's quantized stage).
 func IsONNXQuantOp(op Op) bool {
 	switch op {
-	case OpQuantizeLinear, OpDequantizeLinear, OpConvInteger, OpMatMulInteger, OpQLinearConv, OpQLinearMatMul, OpQLinearAdd:
+	case OpQuantizeLinear, OpDequantizeLinear, OpConvInteger, OpMatMulInteger, OpQLinearConv, OpQLinearMatMul, OpQLinearAdd,
+		OpQLinearMul, OpQLinearSigmoid, OpQLinearLeakyRelu, OpQLinearGlobalAvgPool, OpQLinearConcat:
 		return true
 	}
 	return false
@@ -55,6 +62,13 @@ func registerQLinearOps() {
 		{Op: OpQLinearConv, Summary: "ONNX QLinearConv: integer convolution requantized to y's scale and zero point", MinInputs: 8, MaxInputs: 9, Attrs: conv, Infer: inferQLinearConv},
 		{Op: OpQLinearMatMul, Summary: "ONNX QLinearMatMul: integer matmul requantized to y's scale and zero point", MinInputs: 8, MaxInputs: 8, Infer: inferQLinearMatMul},
 		{Op: OpQLinearAdd, Summary: "com.microsoft.QLinearAdd: sum of two affine-quantized tensors, requantized", MinInputs: 7, MaxInputs: 8, Infer: inferQLinearAdd},
+		{Op: OpQLinearMul, Summary: "com.microsoft.QLinearMul: product of two affine-quantized tensors, requantized", MinInputs: 7, MaxInputs: 8, Infer: inferQLinearAdd},
+		{Op: OpQLinearSigmoid, Summary: "com.microsoft.QLinearSigmoid: sigmoid of affine-quantized codes", MinInputs: 4, MaxInputs: 5, Infer: inferQLinearUnary},
+		{Op: OpQLinearLeakyRelu, Summary: "com.microsoft.QLinearLeakyRelu: leaky ReLU of affine-quantized codes", MinInputs: 4, MaxInputs: 5,
+			Attrs: []AttrSpec{{Name: "alpha", Kind: AttrFloat, Doc: "slope below 0, default 0.01"}}, Infer: inferQLinearUnary},
+		{Op: OpQLinearConcat, Summary: "com.microsoft.QLinearConcat: inputs requantized to y's scale and zero point, joined along an axis", MinInputs: 5, MaxInputs: -1,
+			Attrs: []AttrSpec{{Name: "axis", Kind: AttrInt, Required: true, Doc: "joined axis (normalized)"}}, Infer: inferQLinearConcat},
+		{Op: OpQLinearGlobalAvgPool, Summary: "com.microsoft.QLinearGlobalAveragePool: NCHW mean over the spatial axes, requantized", MinInputs: 5, MaxInputs: 5, Infer: inferQLinearGlobalAvgPool},
 	} {
 		info.MinOutputs, info.MaxOutputs, info.LastStage = 1, 1, StageCanonical
 		Register(info)
@@ -350,4 +364,88 @@ func inferQLinearAdd(n *Node) ([]Type, error) {
 		}
 	}
 	return one(typ(a.DType, out)), nil
+}
+
+// inferQLinearUnary types qlinear_sigmoid and qlinear_leaky_relu: x codes,
+// then one scale and optional zero point for x (inputs 1, 2) and y (3, 4).
+func inferQLinearUnary(n *Node) ([]Type, error) {
+	x, err := intOperand(n, 0, "x")
+	if err != nil {
+		return nil, err
+	}
+	if err := scalarQuantOperands(n, x, 1, 3); err != nil {
+		return nil, err
+	}
+	return one(typ(x.DType, append([]int{}, x.Shape...))), nil
+}
+
+func inferQLinearGlobalAvgPool(n *Node) ([]Type, error) {
+	x, err := intOperand(n, 0, "x")
+	if err != nil {
+		return nil, err
+	}
+	if len(x.Shape) < 3 {
+		return nil, fmt.Errorf("input %s: want [N,C,spatial...]", x)
+	}
+	if err := scalarQuantOperands(n, x, 1, 3); err != nil {
+		return nil, err
+	}
+	out := append([]int{}, x.Shape...)
+	for i := 2; i < len(out); i++ {
+		out[i] = 1
+	}
+	return one(typ(x.DType, out)), nil
+}
+
+// scalarQuantOperands checks pairs of one float scale and one optional zero
+// point of x's type, starting at the given inputs.
+func scalarQuantOperands(n *Node, x Type, starts ...int) error {
+	for _, i := range starts {
+		s, err := in(n, i)
+		if err != nil {
+			return err
+		}
+		if err := wantFloat(fmt.Sprintf("scale (input %d)", i), s); err != nil {
+			return err
+		}
+		if s.NumElems() != 1 {
+			return fmt.Errorf("scale (input %d) %s: want one value", i, s)
+		}
+		if err := zeroOperand(n, i+1, fmt.Sprintf("zero point (input %d)", i+1), x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func inferQLinearConcat(n *Node) ([]Type, error) {
+	if (len(n.Inputs)-2)%3 != 0 || len(n.Inputs) < 5 {
+		return nil, fmt.Errorf("%d inputs, want y_scale, y_zero_point and triples (x, scale, zero point)", len(n.Inputs))
+	}
+	y, err := in(n, 1)
+	if err != nil {
+		return nil, err
+	}
+	var shapes [][]int
+	for i := 2; i < len(n.Inputs); i += 3 {
+		x, err := intOperand(n, i, fmt.Sprintf("input %d", i))
+		if err != nil {
+			return nil, err
+		}
+		if x.DType != y.DType {
+			return nil, fmt.Errorf("input %d has element type %s, want %s like y's zero point", i, x.DType, y.DType)
+		}
+		if err := scalarQuantOperands(n, x, i+1); err != nil {
+			return nil, err
+		}
+		shapes = append(shapes, x.Shape)
+	}
+	if err := scalarQuantOperands(n, y, 0); err != nil {
+		return nil, err
+	}
+	out, err := tensor.ConcatShape(shapes, int(n.Int("axis", 0)))
+	if err != nil {
+		return nil, err
+	}
+	return one(typ(y.DType, out)), nil
 }

@@ -150,5 +150,10 @@ test fails when this file and the code disagree. %d operators of the default ONN
 
 // contribNotes describe the support of each contrib op.
 var contribNotes = map[string]string{
-	"com.microsoft.QLinearAdd": "NumPy broadcasting; onnxruntime's float32 reference formula (its AVX2 fixed-point kernel may differ by one code near ties)",
+	"com.microsoft.QLinearAdd":               "NumPy broadcasting; onnxruntime's float32 reference formula (its AVX2 fixed-point kernel may differ by one code near ties)",
+	"com.microsoft.QLinearMul":               "NumPy broadcasting; float32 (a-za)(b-zb) * (sa*sb/sc)",
+	"com.microsoft.QLinearSigmoid":           "quantize(sigmoid(dequantize(x))) in float32",
+	"com.microsoft.QLinearLeakyRelu":         "quantize(leaky_relu(dequantize(x))) in float32",
+	"com.microsoft.QLinearConcat":            "each input quantize(dequantize(x)) to y's scale and zero point in float32, then joined",
+	"com.microsoft.QLinearGlobalAveragePool": "NCHW only (channels_last=1 refused); exact sums, float32 requantization",
 }

@@ -89,6 +89,92 @@ func init() {
 		q := tensor.QLinearAddParams{AScale: in[1], AZero: in[2], BScale: in[4], BZero: in[5], CScale: in[6], CZero: optional(in, 7)}
 		return one(out, tensor.QLinearAdd(out, in[0], in[3], q))
 	})
+	Register(ir.OpQLinearMul, func(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if err := present(in, 0, 1, 3, 4, 6); err != nil {
+			return nil, err
+		}
+		shape, err := tensor.BroadcastShape(in[0].Shape, in[3].Shape)
+		if err != nil {
+			return nil, err
+		}
+		if !in[0].DType.IsInt() {
+			return nil, fmt.Errorf("a %v: want integers", in[0])
+		}
+		out := c.Alloc(in[0].DType, shape)
+		q := tensor.QLinearAddParams{AScale: in[1], AZero: in[2], BScale: in[4], BZero: in[5], CScale: in[6], CZero: optional(in, 7)}
+		return one(out, tensor.QLinearMul(out, in[0], in[3], q))
+	})
+	for op, fn := range map[ir.Op]func(n *ir.Node) func(float32) float32{
+		ir.OpQLinearSigmoid: func(*ir.Node) func(float32) float32 { return tensor.Sigmoid32 },
+		ir.OpQLinearLeakyRelu: func(n *ir.Node) func(float32) float32 {
+			alpha := n.Float("alpha", 0.01)
+			return func(v float32) float32 {
+				if v >= 0 {
+					return v
+				}
+				return alpha * v
+			}
+		},
+	} {
+		Register(op, func(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+			if err := present(in, 0, 1, 3); err != nil {
+				return nil, err
+			}
+			if !in[0].DType.IsInt() {
+				return nil, fmt.Errorf("x %v: want integers", in[0])
+			}
+			out := c.Alloc(in[0].DType, in[0].Shape)
+			return one(out, tensor.QLinearUnary(out, in[0], in[1], optional(in, 2), in[3], optional(in, 4), fn(n)))
+		})
+	}
+	Register(ir.OpQLinearGlobalAvgPool, func(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if err := present(in, 0, 1, 3); err != nil {
+			return nil, err
+		}
+		if !in[0].DType.IsInt() || in[0].Rank() < 3 {
+			return nil, fmt.Errorf("x %v: want integers [N,C,spatial...]", in[0])
+		}
+		shape := append([]int{}, in[0].Shape...)
+		for i := 2; i < len(shape); i++ {
+			shape[i] = 1
+		}
+		out := c.Alloc(in[0].DType, shape)
+		return one(out, tensor.QLinearGlobalAvgPool(out, in[0], in[1], optional(in, 2), in[3], optional(in, 4)))
+	})
+	Register(ir.OpQLinearConcat, func(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if len(in) < 5 || (len(in)-2)%3 != 0 {
+			return nil, fmt.Errorf("%d inputs, want y_scale, y_zero_point and triples", len(in))
+		}
+		if err := present(in, 0, 1); err != nil {
+			return nil, err
+		}
+		axis, err := reqInt(n, "axis")
+		if err != nil {
+			return nil, err
+		}
+		var parts []*tensor.Tensor
+		var shapes [][]int
+		for i := 2; i < len(in); i += 3 {
+			if err := present(in, i, i+1); err != nil {
+				return nil, err
+			}
+			if !in[i].DType.IsInt() {
+				return nil, fmt.Errorf("input %d %v: want integers", i, in[i])
+			}
+			p := tensor.New(in[1].DType, in[i].Shape...)
+			if err := tensor.QLinearUnary(p, in[i], in[i+1], in[i+2], in[0], in[1], func(v float32) float32 { return v }); err != nil {
+				return nil, err
+			}
+			parts = append(parts, p)
+			shapes = append(shapes, p.Shape)
+		}
+		shape, err := tensor.ConcatShape(shapes, axis)
+		if err != nil {
+			return nil, err
+		}
+		out := c.Alloc(in[1].DType, shape)
+		return one(out, tensor.Concat(out, axis, parts...))
+	})
 	Register(ir.OpQLinearMatMul, func(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if err := present(in, 0, 1, 3, 4, 6, 7); err != nil {
 			return nil, err

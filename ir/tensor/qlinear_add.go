@@ -1,9 +1,6 @@
 package tensor
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // QLinearAddParams are the scales and zero points of onnxruntime's contrib
 // op com.microsoft.QLinearAdd: one value each; zero points may be nil (0).
@@ -22,30 +19,39 @@ type QLinearAddParams struct {
 // 22-bit multipliers and a shift), which can differ by one code where the
 // float value lies within about 2^-20 of a rounding tie.
 func QLinearAdd(dst, a, b *Tensor, q QLinearAddParams) error {
-	if err := checkIntIn("qlinear_add a", a); err != nil {
+	return qlinearBinary("qlinear_add", dst, a, b, q, func(da, db float64, sa, sb, sc float32) float32 {
+		return (sa*float32(da) + sb*float32(db)) / sc
+	})
+}
+
+// qlinearBinary applies f to the zero-point-shifted codes of a and b
+// (NumPy broadcasting) and the three scales, rounds its float32 result half
+// to even, adds c's zero point and saturates to dst's type.
+func qlinearBinary(what string, dst, a, b *Tensor, q QLinearAddParams, f func(da, db float64, sa, sb, sc float32) float32) error {
+	if err := checkIntIn(what+" a", a); err != nil {
 		return err
 	}
-	if err := checkIntIn("qlinear_add b", b); err != nil {
+	if err := checkIntIn(what+" b", b); err != nil {
 		return err
 	}
 	var vals [6]float64
 	for i, t := range []*Tensor{q.AScale, q.AZero, q.BScale, q.BZero, q.CScale, q.CZero} {
 		if t == nil {
 			if i%2 == 0 {
-				return fmt.Errorf("qlinear_add: scale %d is missing", i/2)
+				return fmt.Errorf("%s: scale %d is missing", what, i/2)
 			}
 			continue
 		}
-		if err := checkStorage("qlinear_add parameter", t); err != nil || t.Len() != 1 || (i%2 == 0) != t.DType.IsFloat() {
-			return fmt.Errorf("qlinear_add: parameter %v: want one %s value", t, map[bool]string{true: "float", false: "integer"}[i%2 == 0])
+		if err := checkStorage(what+" parameter", t); err != nil || t.Len() != 1 || (i%2 == 0) != t.DType.IsFloat() {
+			return fmt.Errorf("%s: parameter %v: want one %s value", what, t, map[bool]string{true: "float", false: "integer"}[i%2 == 0])
 		}
 		vals[i] = t.Float64At(0)
 	}
 	out, err := BroadcastShape(a.Shape, b.Shape)
 	if err != nil {
-		return fmt.Errorf("qlinear_add: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	if err := checkIntDst("qlinear_add", dst, out); err != nil {
+	if err := checkIntDst(what, dst, out); err != nil {
 		return err
 	}
 	sa, za, sb, zb := float32(vals[0]), vals[1], float32(vals[2]), vals[3]
@@ -53,14 +59,8 @@ func QLinearAdd(dst, a, b *Tensor, q QLinearAddParams) error {
 	lo, hi := dst.DType.IntRange()
 	ia, ib := broadcastIndex(out, a.Shape), broadcastIndex(out, b.Shape)
 	for i := range dst.I64 {
-		va := sa * float32(float64(a.I64[ia[i]])-za)
-		vb := sb * float32(float64(b.I64[ib[i]])-zb)
-		f := float64((va + vb) / sc)
-		if f != f {
-			dst.I64[i] = min(max(zc, lo), hi)
-			continue
-		}
-		dst.I64[i] = min(max(int64(math.RoundToEven(max(min(f, 1<<62), -1<<62)))+zc, lo), hi)
+		v := f(float64(a.I64[ia[i]])-za, float64(b.I64[ib[i]])-zb, sa, sb, sc)
+		dst.I64[i] = quantizeF32(v, 1, zc, lo, hi)
 	}
 	return nil
 }

@@ -13,6 +13,9 @@ and python3-numpy.
 - qop_asymmetric: uint8 activations with zero points, per-channel weight
   zero points, com.microsoft.QLinearAdd with broadcasting: the interpreter
   only (pimc's quantized stage holds zero points 0).
+- contrib_qlinear_{mul,sigmoid,leaky_relu,global_average_pool,concat}:
+  onnxruntime's other quantized contrib ops between QuantizeLinear and
+  DequantizeLinear (uint8 with zero points; interpreter only).
 
 usage: /usr/bin/python3 testdata/qdq/gen_models.py
        NODE_PATH=DIR/node_modules node testdata/onnx-ops/ort_outputs.js testdata/qdq/cases
@@ -94,5 +97,48 @@ def qop_asymmetric():
     save("qop_asymmetric", nodes, x, inits, TensorProto.FLOAT, [1, 6, 6, 3], ms=True)
 
 
+def contrib(name, op, extra_inputs, attrs, x_shape=(2, 5, 6, 7), out_shape=None, y_type=TensorProto.FLOAT):
+    """x -> QuantizeLinear (uint8, zero point 100) -> com.microsoft op ->
+    DequantizeLinear (scale ys, zero point 90) -> y."""
+    x = rng.uniform(-1.5, 2.5, size=x_shape).astype(np.float32)
+    inits = {"xs": f32(0.017), "xz": u8(100), "ys": f32(0.013), "yz": u8(90)}
+    ins = ["xq", "xs", "xz"]
+    for n, a in extra_inputs:
+        if n in ("xq", "xs", "xz", "ys", "yz"):
+            ins.append(n)
+            continue
+        inits[n] = a
+        ins.append(n)
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+        helper.make_node(op, ins, ["c"], domain="com.microsoft", **attrs),
+        helper.make_node("DequantizeLinear", ["c", "ys", "yz"], ["y"]),
+    ]
+    save(name, nodes, x, inits, y_type, out_shape or list(x_shape), ms=True)
+
+
 qop_symmetric()
 qop_asymmetric()
+
+# onnxruntime's other quantized contrib ops (issue 13 item 3 lists them).
+contrib("contrib_qlinear_mul", "QLinearMul", [("b", rng.integers(0, 256, size=(5, 1, 7)).astype(np.uint8)), ("bs", f32(0.006)), ("bz", u8(131)), ("ys", None), ("yz", None)], {})
+contrib("contrib_qlinear_sigmoid", "QLinearSigmoid", [("ys", None), ("yz", None)], {})
+contrib("contrib_qlinear_leaky_relu", "QLinearLeakyRelu", [("ys", None), ("yz", None)], {"alpha": 0.13})
+contrib("contrib_qlinear_global_average_pool", "QLinearGlobalAveragePool", [("ys", None), ("yz", None)], {"channels_last": 0}, out_shape=[2, 5, 1, 1])
+
+
+def qlinear_concat():
+    """Three uint8 inputs, two requantized, one already at y's scale."""
+    x = rng.uniform(-1.5, 2.5, size=(1, 3, 4, 5)).astype(np.float32)
+    inits = {"xs": f32(0.017), "xz": u8(100), "ys": f32(0.013), "yz": u8(90),
+             "b": rng.integers(0, 256, size=(1, 2, 4, 5)).astype(np.uint8), "bs": f32(0.009), "bz": u8(7),
+             "c": rng.integers(0, 256, size=(1, 1, 4, 5)).astype(np.uint8)}
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+        helper.make_node("QLinearConcat", ["ys", "yz", "xq", "xs", "xz", "b", "bs", "bz", "c", "ys", "yz"], ["q"], axis=-3, domain="com.microsoft"),
+        helper.make_node("DequantizeLinear", ["q", "ys", "yz"], ["y"]),
+    ]
+    save("contrib_qlinear_concat", nodes, x, inits, TensorProto.FLOAT, [1, 6, 4, 5], ms=True)
+
+
+qlinear_concat()
