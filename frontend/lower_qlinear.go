@@ -16,6 +16,7 @@ import (
 func addQLinearLowerers(m map[string]lowerFunc) {
 	m["QuantizeLinear"] = lowerQuantizeLinear
 	m["DequantizeLinear"] = lowerDequantizeLinear
+	m["DynamicQuantizeLinear"] = lowerDynamicQuantizeLinear
 	m["ConvInteger"] = lowerConvInteger
 	m["MatMulInteger"] = lowerMatMulInteger
 	m["QLinearConv"] = lowerQLinearConv
@@ -381,5 +382,17 @@ func lowerQLinearConcat(c *nodeCtx) error {
 		return err
 	}
 	_, err = c.emit1(ir.OpQLinearConcat, ins, ir.Attrs{"axis": ir.IntAttr(int64(axis))})
+	return err
+}
+
+func lowerDynamicQuantizeLinear(c *nodeCtx) error {
+	if err := c.arity(1, 1, 3, 3); err != nil {
+		return err
+	}
+	x, err := c.input(0)
+	if err != nil {
+		return err
+	}
+	_, err = c.emit(ir.OpDynamicQuantizeLinear, []*ir.Value{x}, nil, c.outName(0), c.outName(1), c.outName(2))
 	return err
 }

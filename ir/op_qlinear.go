@@ -21,6 +21,9 @@ const (
 	OpMatMulInteger    Op = "matmul_integer"    // (a, b, a_zero?, b_zero?): i32 NumPy matmul of (a-az)(b-bz)
 	OpQLinearConv      Op = "qlinear_conv"      // (x, xs, xz, w, ws, wz, ys, yz, bias?) {strides, pads, dilations, group}
 	OpQLinearMatMul    Op = "qlinear_matmul"    // (a, as, az, b, bs, bz, ys, yz)
+	// ONNX DynamicQuantizeLinear: uint8 codes, their scale and zero point
+	// from x's own range.
+	OpDynamicQuantizeLinear Op = "dynamic_quantize_linear" // (x) -> y u8, y_scale f32[], y_zero_point u8[]
 	// onnxruntime's contrib op com.microsoft.QLinearAdd (onnxruntime's
 	// quantizer writes it for residual and bias adds).
 	OpQLinearAdd Op = "qlinear_add" // (a, as, az, b, bs, bz, cs, cz?): NumPy broadcasting
@@ -36,7 +39,7 @@ const (
 // above (canonical ops, not pimc's quantized stage).
 func IsONNXQuantOp(op Op) bool {
 	switch op {
-	case OpQuantizeLinear, OpDequantizeLinear, OpConvInteger, OpMatMulInteger, OpQLinearConv, OpQLinearMatMul, OpQLinearAdd,
+	case OpQuantizeLinear, OpDequantizeLinear, OpDynamicQuantizeLinear, OpConvInteger, OpMatMulInteger, OpQLinearConv, OpQLinearMatMul, OpQLinearAdd,
 		OpQLinearMul, OpQLinearSigmoid, OpQLinearLeakyRelu, OpQLinearGlobalAvgPool, OpQLinearConcat:
 		return true
 	}
@@ -73,6 +76,19 @@ func registerQLinearOps() {
 		info.MinOutputs, info.MaxOutputs, info.LastStage = 1, 1, StageCanonical
 		Register(info)
 	}
+	Register(&OpInfo{Op: OpDynamicQuantizeLinear, Summary: "ONNX DynamicQuantizeLinear: uint8 codes with the scale and zero point of x's range",
+		MinInputs: 1, MaxInputs: 1, MinOutputs: 3, MaxOutputs: 3, Infer: inferDynamicQuantizeLinear, LastStage: StageCanonical})
+}
+
+func inferDynamicQuantizeLinear(n *Node) ([]Type, error) {
+	x, err := in(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	if x.DType != tensor.Float32 {
+		return nil, fmt.Errorf("input has element type %s, want f32", x.DType)
+	}
+	return []Type{typ(tensor.Uint8, append([]int{}, x.Shape...)), typ(tensor.Float32, []int{}), typ(tensor.Uint8, []int{})}, nil
 }
 
 // QuantLayout reads the axis and block_size attributes of quantize_linear

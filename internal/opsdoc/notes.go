@@ -45,6 +45,7 @@ var notes = map[string]string{
 	"Upsample":                  "as Resize opset 10 (asymmetric; nearest or linear); Upsample-1's height_scale/width_scale refused",
 	"QuantizeLinear":            "per tensor, per axis and blocked; int2 to int16 and unsigned kinds (float8/float4 refused); NaN gives the zero point; precision only as the scale's type",
 	"DequantizeLinear":          "per tensor, per axis and blocked; int2 to int32 and unsigned kinds (float8/float4 refused); output_dtype only as the scale's type",
+	"DynamicQuantizeLinear":     "uint8; the range in float32, zero point rounded half to even",
 	"QLinearConv":               "1-D and 2-D; onnxruntime's float32 requantization, round half to even, saturation",
 	"QLinearMatMul":             "per-column b scales and zero points; onnxruntime's float32 requantization",
 	"ConvInteger":               "1-D and 2-D; per-channel weight zero points",

@@ -175,6 +175,17 @@ func init() {
 		out := c.Alloc(in[1].DType, shape)
 		return one(out, tensor.Concat(out, axis, parts...))
 	})
+	Register(ir.OpDynamicQuantizeLinear, func(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if err := present(in, 0); err != nil {
+			return nil, err
+		}
+		y := c.Alloc(tensor.Uint8, in[0].Shape)
+		s, z, err := tensor.DynamicQuantizeLinear(y, in[0])
+		if err != nil {
+			return nil, err
+		}
+		return []*tensor.Tensor{y, tensor.FromF32([]float32{s}), tensor.FromI64(tensor.Uint8, []int64{z})}, nil
+	})
 	Register(ir.OpQLinearMatMul, func(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if err := present(in, 0, 1, 3, 4, 6, 7); err != nil {
 			return nil, err

@@ -126,3 +126,17 @@ func TestQLinearAddBroadcast(t *testing.T) {
 		t.Errorf("got %v, want %v", dst.I64, want)
 	}
 }
+
+// TestDynamicQuantizeLinear: the range always holds 0; an all-zero input
+// gives scale 0 and the zero point 0 everywhere.
+func TestDynamicQuantizeLinear(t *testing.T) {
+	y := New(Uint8, 4)
+	s, z, err := DynamicQuantizeLinear(y, FromF32([]float32{1, 2, 0.5, 5.1}, 4))
+	if err != nil || s != float32(5.1)/255 || z != 0 || y.I64[3] != 255 {
+		t.Errorf("positive input: scale %v zp %d codes %v (%v)", s, z, y.I64, err)
+	}
+	s, z, err = DynamicQuantizeLinear(y, New(Float32, 4))
+	if err != nil || s != 0 || z != 0 || !slices.Equal(y.I64, []int64{0, 0, 0, 0}) {
+		t.Errorf("zero input: scale %v zp %d codes %v (%v)", s, z, y.I64, err)
+	}
+}

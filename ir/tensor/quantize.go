@@ -179,3 +179,40 @@ func quantParams(what string, shape []int, scale, zeroPoint *Tensor, axis, block
 	}
 	return sc, zp, lay, nil
 }
+
+// DynamicQuantizeLinear computes ONNX DynamicQuantizeLinear of the float32
+// tensor x into the uint8 tensor y: scale = (max(0, max x) - min(0, min x))
+// / 255 and zero point = round_half_even(clamp(0 - min(0, min x) / scale,
+// 0, 255)) in float32, then QuantizeLinear with them. NaN elements are left
+// out of the range. It returns the scale and the zero point.
+func DynamicQuantizeLinear(y, x *Tensor) (float32, int64, error) {
+	if err := checkStorage("x", x); err != nil {
+		return 0, 0, err
+	}
+	if x.DType != Float32 || y == nil || y.DType != Uint8 || !SameShape(y.Shape, x.Shape) || len(y.I64) != x.Len() {
+		return 0, 0, fmt.Errorf("dynamic_quantize_linear: want f32 x and u8 y of its shape, got %v and %v", x, y)
+	}
+	var lo, hi float32
+	for _, v := range x.F32 {
+		if v < lo {
+			lo = v
+		}
+		if v > hi {
+			hi = v
+		}
+	}
+	scale := (hi - lo) / 255
+	zp := float64(0)
+	if scale != 0 {
+		zp = math.RoundToEven(float64(min(max(0-lo/scale, 0), 255)))
+	}
+	z := int64(zp)
+	s := FromF32([]float32{scale})
+	if scale == 0 { // all zeros: every code is the zero point
+		for i := range y.I64 {
+			y.I64[i] = z
+		}
+		return scale, z, nil
+	}
+	return scale, z, QuantizeLinear(y, x, s, FromI64(Uint8, []int64{z}), 0)
+}
