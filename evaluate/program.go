@@ -19,7 +19,7 @@ import (
 // summaries are merged at the end, so the predictions and the report are
 // the same whatever opt.Jobs is. The report's per-inference figures are
 // means over the inferences (the segments of one inference added up, see
-// sim.CombineRuns).
+// sim.CombineRuns); Report.Host is the host's share (pimrt counts it).
 func Program(m *pimrt.Model, ds *data.Dataset, opt Options) (*Result, error) {
 	start := time.Now()
 	g := m.Host.Graph
@@ -39,6 +39,7 @@ func Program(m *pimrt.Model, ds *data.Dataset, opt Options) (*Result, error) {
 	}
 	workers = max(1, min(workers, n))
 	sums := make([]*sim.Summary, workers)
+	hosts := make([]sim.HostWork, workers)
 	correct := make([]int, workers)
 	errs := make([]error, n)
 	var done atomic.Int64
@@ -69,6 +70,7 @@ func Program(m *pimrt.Model, ds *data.Dataset, opt Options) (*Result, error) {
 				if st := sim.CombineRuns(r.Stats); st != nil {
 					sums[w].Add(i, st)
 				}
+				hosts[w].Merge(&r.Host)
 				// Each image's prediction slot is written by one worker only.
 				correct[w] += p.score(ds, r.Outputs[0], i, 1, res.Pred)
 				if opt.Progress != nil {
@@ -92,9 +94,11 @@ func Program(m *pimrt.Model, ds *data.Dataset, opt Options) (*Result, error) {
 		res.Correct += correct[w]
 		if w > 0 {
 			sums[0].Merge(sums[w])
+			hosts[0].Merge(&hosts[w])
 		}
 	}
 	res.Report = sums[0].Report()
+	res.Report.AddHost(m.Exe.Target, &hosts[0])
 	res.Wall = time.Since(start)
 	return res, nil
 }

@@ -14,8 +14,9 @@ type Result struct {
 	// the lowest class on ties).
 	Pred []int32
 	// Report is the simulator's cost report over all inferences (programs
-	// only; per-inference figures are means). It covers the device segments
-	// of the program; host ops are not costed.
+	// only; per-inference figures are means). Its per-inference figures
+	// cover the device segments of the program; Report.Host adds the host
+	// ops and port transfers and the end-to-end figures.
 	Report *sim.Report
 	Wall   time.Duration
 }

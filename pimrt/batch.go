@@ -14,7 +14,9 @@ import (
 // sequence), each on its own machine folding its runs into its own
 // summary, and returns every inference's model outputs in order and one
 // report over the batch: the device segments of one inference added up
-// (sim.CombineRuns; host ops are not costed), the same whatever
+// (sim.CombineRuns) and the host's share (Report.Host: the host ops and
+// port transfers counted per image, costed by the target's host
+// section), the same whatever
 // opt.Parallel is. opt.MaxSteps bounds each segment run. The first failing
 // inference is the error. A pipelined program (sim.Executable.Frames F > 1)
 // runs the batch in ceil(len(batch)/F) runs of up to F frames and, when one
@@ -41,6 +43,7 @@ func (m *Model) RunBatch(batch [][]*tensor.Tensor, opt sim.BatchOptions) ([][]*t
 	outs := make([][]*tensor.Tensor, len(batch))
 	errs := make([]error, len(batch))
 	sums := make([]*sim.Summary, workers)
+	hosts := make([]sim.HostWork, workers)
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for w := range workers {
@@ -51,7 +54,7 @@ func (m *Model) RunBatch(batch [][]*tensor.Tensor, opt sim.BatchOptions) ([][]*t
 			return nil, nil, err
 		}
 		wg.Add(1)
-		go func(sum *sim.Summary) {
+		go func(sum *sim.Summary, host *sim.HostWork) {
 			defer wg.Done()
 			for k := range next {
 				if k == len(starts)-1 {
@@ -73,12 +76,13 @@ func (m *Model) RunBatch(batch [][]*tensor.Tensor, opt sim.BatchOptions) ([][]*t
 				}
 				for j, r := range rs {
 					outs[lo+j] = r.Outputs
+					host.Merge(&r.Host)
 				}
 				if st := sim.CombineRuns(rs[0].Stats); st != nil {
 					sum.Add(lo, st)
 				}
 			}
-		}(sums[w])
+		}(sums[w], &hosts[w])
 	}
 	for k := range jobs {
 		next <- k
@@ -93,8 +97,11 @@ func (m *Model) RunBatch(batch [][]*tensor.Tensor, opt sim.BatchOptions) ([][]*t
 	if singleErr != nil {
 		return nil, nil, fmt.Errorf("image 0 alone (the single-image run of the steady state): %w", singleErr)
 	}
-	for _, o := range sums[1:] {
+	for w, o := range sums[1:] {
 		sums[0].Merge(o)
+		hosts[0].Merge(&hosts[w+1])
 	}
-	return outs, sums[0].Report(), nil
+	rep := sums[0].Report()
+	rep.AddHost(m.Exe.Target, &hosts[0])
+	return outs, rep, nil
 }

@@ -18,6 +18,9 @@ type Model struct {
 	Host   *backend.HostManifest
 	Exe    *sim.Executable
 	byName map[string]*ir.Value
+	// codeBits is the width of each port's codes (its ISA type): what a
+	// transfer across the host interface moves per element.
+	codeBits map[string]int64
 }
 
 // Load prepares a compiled program (with its host section) for tgt.
@@ -33,7 +36,10 @@ func Load(prog *isa.Program, tgt *target.Target) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Prog: prog, Host: h, Exe: exe, byName: map[string]*ir.Value{}}
+	m := &Model{Prog: prog, Host: h, Exe: exe, byName: map[string]*ir.Value{}, codeBits: map[string]int64{}}
+	for _, p := range prog.Ports {
+		m.codeBits[p.Name] = int64(p.Type.Bits())
+	}
 	for _, v := range h.Graph.Inputs {
 		m.byName[v.Name] = v
 	}
@@ -86,12 +92,14 @@ func checkPortSegments(prog *isa.Program, h *backend.HostManifest) error {
 }
 
 // Result is one inference: the model outputs (float, ONNX layouts), the raw
-// integer codes of every device port in logical (ONNX) layout, and the
-// simulator statistics of each segment run.
+// integer codes of every device port in logical (ONNX) layout, the
+// simulator statistics of each segment run and the host's work (its host
+// ops and port transfers, hostwork.go; Host.Images is 1).
 type Result struct {
 	Outputs []*tensor.Tensor
 	Ports   map[string]*tensor.Tensor
 	Stats   []*sim.RunStats
+	Host    sim.HostWork
 }
 
 // Run runs one inference on a fresh machine.
@@ -125,7 +133,7 @@ func (m *Model) RunFramesOn(mach *sim.Machine, batch [][]*tensor.Tensor) ([]*Res
 		if len(inputs) != m.Host.GraphInputs {
 			return nil, fmt.Errorf("runtime: the model has %d inputs, got %d tensors", m.Host.GraphInputs, len(inputs))
 		}
-		h := &hostState{env: map[*ir.Value]*tensor.Tensor{}, done: make([]bool, len(g.Nodes)), res: &Result{Ports: map[string]*tensor.Tensor{}}}
+		h := &hostState{env: map[*ir.Value]*tensor.Tensor{}, done: make([]bool, len(g.Nodes)), res: &Result{Ports: map[string]*tensor.Tensor{}, Host: sim.HostWork{Images: 1}}}
 		for i, t := range inputs {
 			h.env[g.Inputs[i]] = t
 		}
@@ -203,6 +211,7 @@ func (m *Model) hostOps(h *hostState) error {
 			for j, o := range n.Outputs {
 				h.env[o] = outs[j]
 			}
+			countHostOp(&h.res.Host, n, ins, outs)
 			h.done[i] = true
 			progress = true
 		}
@@ -226,6 +235,7 @@ func (m *Model) runSegment(mach *sim.Machine, k int, imgs []*hostState) (*sim.Ru
 		if err := mach.WriteInputRaw(backend.SegmentPort, []int64{int64(k)}); err != nil {
 			return nil, err
 		}
+		imgs[0].res.Host.AddTransfer(m.codeBits[backend.SegmentPort]) // once per run
 	}
 	for f, h := range imgs {
 		for _, name := range s.In {
@@ -244,6 +254,7 @@ func (m *Model) runSegment(mach *sim.Machine, k int, imgs []*hostState) (*sim.Ru
 			if err := mach.WriteInputRawFrame(name, f, backend.ToPortOrder(v.Type.Shape, q)); err != nil {
 				return nil, fmt.Errorf("runtime: segment %d: %w", k, err)
 			}
+			h.res.Host.AddTransfer(int64(t.Len()) * m.codeBits[name])
 		}
 	}
 	st, err := mach.Run()
@@ -260,6 +271,7 @@ func (m *Model) runSegment(mach *sim.Machine, k int, imgs []*hostState) (*sim.Ru
 			t := tensor.FromI64(v.Type.DType, backend.FromPortOrder(v.Type.Shape, raw.I64), v.Type.Shape...)
 			h.env[v] = t
 			h.res.Ports[name] = t
+			h.res.Host.AddTransfer(int64(t.Len()) * m.codeBits[name])
 		}
 	}
 	return st, nil

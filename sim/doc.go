@@ -24,7 +24,8 @@
 //     memory (dram.go: paged contents, one channel shared by every
 //     controller, its time and energy reported as their own component).
 //   - BuildReport turns the RunStats of a batch into a Report (JSON and a
-//     human table). RunBatch runs a batch in sequence or on goroutines, one
+//     human table); Report.AddHost (host.go) adds the host's share of a
+//     compiled model that its runtime counted (sim.HostWork). RunBatch runs a batch in sequence or on goroutines, one
 //     Machine each, with identical, deterministic results.
 //
 // API (see Example):

@@ -62,8 +62,12 @@ import (
 //     uses (AreaUsed, area.go): the sub-arrays touched, the streams'
 //     controllers and DPUs, its constants and the activation buffer it
 //     used at the real width of its codes.
-//   - Not costed: the host writing inputs into ABUF and reading outputs, and
-//     a compiled model's host ops (they run on the host, pimrt).
+//   - Host (host.go): a compiled model run by pimrt adds Host, the work of
+//     its host ops and of the port transfers across the host interface,
+//     costed by the target's host section, with the end-to-end latency and
+//     energy and the host's share of each; the device figures above cover
+//     the device alone. A program run without its host (pimc sim of a
+//     bare program) has no Host: its ports' transfers are not costed.
 //   - Utilization: sub-arrays touched / sub-arrays of the target, and their
 //     busy fraction: the mean over the touched sub-arrays of busy time /
 //     latency, where a sub-array is busy while any of its units (cell array,
@@ -172,6 +176,10 @@ type Report struct {
 	// Hotspots are the instructions that held the controller longest (per
 	// inference, mean), at most MaxHotspots, longest first.
 	Hotspots []Hotspot `json:"hotspots"`
+
+	// Host is the host's share of a compiled model's inference (host.go);
+	// nil for a program run without its host section.
+	Host *HostReport `json:"host,omitempty"`
 }
 
 // MaxHotspots bounds Report.Hotspots.

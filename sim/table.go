@@ -78,6 +78,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	writeUtilisation(tw, r.Resources, r.ResourceCounts)
 	fmt.Fprintf(tw, "weight programming (once)\t%s, %s\n", FormatNS(r.Load.LatencyNS), FormatPJ(r.Load.Energy.Total))
 	tw.Flush()
+	if r.Host != nil {
+		writeHost(&b, r.Host, p)
+	}
 
 	b.WriteString("\nenergy per inference by component\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)

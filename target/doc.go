@@ -9,6 +9,8 @@
 // the same machine without that section, the default of ISA v1.0-v1.4
 // with its fingerprint. The optional dram section (ISA v1.6, dram.go) is the
 // off-chip memory: capacity, bandwidth, access latency and energy per bit.
+// The optional host section (host.go) costs a compiled model's host ops and
+// the port transfers across the host interface (docs/BACKEND.md §5.1).
 //
 // One validated description drives both the compiler and the simulator
 // (Target.Arch gives the ISA-visible part, Target.Cost the normalised cost

@@ -58,6 +58,11 @@ func (t *Target) CostFingerprint() [32]byte {
 	if t.DRAM != nil {
 		fmt.Fprintf(&b, "dram_words=%d\ndram_bit_ns=%s\n", t.DRAMWords(), f(t.DRAMBitNS()))
 	}
+	// The host model (host.go), only when present.
+	if c, ok := t.HostCost(); ok {
+		fmt.Fprintf(&b, "host_op=%s ns %s pJ\nhost_function_ops=%d\nhost_interface=%s ns/bit %s ns %s pJ/bit\n",
+			f(c.OpNS), f(c.OpPJ), c.FunctionOps, f(c.BitNS), f(c.TransferNS), f(c.BitPJ))
+	}
 	for _, k := range OpKinds() {
 		if !t.HasOp(k) {
 			continue // an optional entry the description omits

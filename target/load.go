@@ -364,6 +364,7 @@ func (t *Target) validate() []string {
 	}
 	probs = append(probs, t.validateParallel()...)
 	probs = append(probs, t.validateDRAM()...)
+	probs = append(probs, t.validateHost()...)
 	if t.SenseMargin != nil {
 		probs = append(probs, t.SenseMargin.validate()...)
 	}

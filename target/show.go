@@ -76,6 +76,8 @@ func (t *Target) normalised(path string, q Quantity) string {
 		}
 	case strings.HasPrefix(path, "dram."):
 		return t.dramNormalised(path)
+	case strings.HasPrefix(path, "host."):
+		return t.hostNormalised(path)
 	case strings.HasPrefix(path, "leakage."):
 		if p, err := powerMW(q); err == nil {
 			return g(p) + " mW"

@@ -29,6 +29,10 @@ type Target struct {
 	// DRAM is the optional off-chip memory (ISA v1.6, dram.go). nil: none;
 	// dload and dstore are then refused.
 	DRAM *DRAM `json:"dram,omitempty" yaml:"dram,omitempty"`
+	// Host is the optional cost model of the host processor and its
+	// interface to the device (host.go): the host ops of a compiled model
+	// and the port transfers. nil: host work is counted, not costed.
+	Host *Host `json:"host,omitempty" yaml:"host,omitempty"`
 	// SenseMargin is the optional sense-margin model of the two-row sense
 	// (sense.go), for the simulator's sense errors; nil: none given.
 	SenseMargin *SenseMargin `json:"sense_margin,omitempty" yaml:"sense_margin,omitempty"`

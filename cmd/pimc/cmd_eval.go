@@ -223,8 +223,18 @@ func writeHardware(w io.Writer, rep *sim.Report) {
 	p := rep.PerInference
 	fmt.Fprintf(w, "per image (simulated, mean of %d): latency %s, energy %s, power %.4g mW, %s FPS, %.4g GOPS, %.4g TOPS/W, %d of %d sub-arrays, device bound %s\n",
 		rep.Images, sim.FormatNS(p.LatencyNS), sim.FormatPJ(p.Energy.Total), p.AvgPowerMW, sim.FormatFPS(rep.FPS), rep.GOPS, rep.TOPSPerW, rep.SubarraysUsed, rep.SubarraysTotal, sim.FormatNS(p.DeviceBoundNS))
+	if h := rep.Host; h != nil {
+		fmt.Fprintf(w, "end to end (device + host, mean of %d): latency %s (host %s), energy %s (host %s), %s FPS, %.4g TOPS/W\n",
+			rep.Images, sim.FormatNS(h.TotalLatencyNS), fmtShare(h.HostLatencyShare), sim.FormatPJ(h.TotalEnergyPJ), fmtShare(h.HostEnergyShare), sim.FormatFPS(h.FPS), h.TOPSPerW)
+		if !h.Costed {
+			fmt.Fprintf(w, "note: %s\n", h.Note)
+		}
+	}
 	fmt.Fprintf(w, "area: %s\n", rep.AreaLine())
 }
+
+// fmtShare prints a fraction as a percentage.
+func fmtShare(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
 
 func fmtWall(d time.Duration) string {
 	if d < time.Second {

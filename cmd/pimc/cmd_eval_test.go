@@ -83,7 +83,7 @@ func TestEvalProgram(t *testing.T) {
 			t.Fatalf("-j %s: %d/%d correct:\n%s", j, c, n, out)
 		}
 		// The layers keep-ends and out-bits kept at other widths, named.
-		for _, want := range []string{"per image (simulated, mean of 40): latency", "sub-arrays, device bound ", "TOPS/W", "of 1024 sub-arrays", "mm2 used", "wall time:",
+		for _, want := range []string{"per image (simulated, mean of 40): latency", "sub-arrays, device bound ", "TOPS/W", "of 1024 sub-arrays", "mm2 used", "wall time:", "end to end (device + host, mean of 40): latency ",
 			"layer widths: W4 A4 (3 layers); other: conv1 W8 A8, fc3 W8 A16"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("-j %s: output lacks %q:\n%s", j, want, out)
@@ -106,6 +106,10 @@ func TestEvalProgram(t *testing.T) {
 	}
 	if r := reports[0]; r.Images != 40 || r.MACs < 400000 || r.PerInference.LatencyNS <= 0 || r.SubarraysUsed == 0 {
 		t.Fatalf("report: images %d, MACs %v, latency %v, sub-arrays %d", r.Images, r.MACs, r.PerInference.LatencyNS, r.SubarraysUsed)
+	}
+	// LeNet-5's host: quantize the 784 pixels (3 element ops each) and dequantize the 10 logits (2 each).
+	if h := reports[0].Host; h == nil || h.Ops != 3*784+2*10 || !h.Costed {
+		t.Fatalf("host share %+v, want 2372 element ops per image", h)
 	}
 	if raw[0] != raw[1] {
 		t.Fatal("the JSON report differs between -j 1 and -j 2")

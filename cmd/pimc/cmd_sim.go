@@ -138,8 +138,9 @@ type simFlags struct {
 
 // runSimModel runs a compiled model (a program with a host section) on
 // batches of model inputs: the host ops on the reference interpreter, every
-// device segment on the simulator. The report covers the device segments
-// only (host ops are not costed) and adds the segments of one inference up.
+// device segment on the simulator. The report adds the segments of one
+// inference up and gives the host's share (its ops and port transfers,
+// costed by the target's host section) apart.
 func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []string, f simFlags, stdout, stderr io.Writer) int {
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "pimc sim: %v\n", err)
@@ -176,8 +177,9 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		if err := rep.WriteTable(report); err != nil {
 			return fail(err)
 		}
-		if n := len(g.Nodes); n > 0 {
-			fmt.Fprintf(report, "\nnote: the model's host ops (quantize/dequantize and any op the device does not run) execute on the host and are not costed; the figures cover its %d device segment(s)\n", len(model.Host.Segments))
+		if h := rep.Host; h != nil && len(g.Nodes) > 0 {
+			fmt.Fprintf(report, "\nnote: the per-inference figures above cover the %d device segment(s); the %.0f host ops and %.0f port transfers are under \"host\" (end to end: %s, %s)\n",
+				len(model.Host.Segments), h.Nodes, h.Transfers, sim.FormatNS(h.TotalLatencyNS), sim.FormatPJ(h.TotalEnergyPJ))
 		}
 	}
 	if f.report != "" {

@@ -174,8 +174,10 @@ func TestSimCLICompiledModel(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("sim -j %s: exit %d: %s", j, code, errs)
 		}
-		if !strings.Contains(table, "Convolution110") || !strings.Contains(table, "not costed") {
-			t.Errorf("table lacks the layers or the host-op note:\n%s", table)
+		for _, want := range []string{"Convolution110", "\nhost (per inference", "  host ops ", "  transfers ", "  end to end ", "quantize", "are under \"host\""} {
+			if !strings.Contains(table, want) {
+				t.Errorf("table lacks %q (the layers, the host share):\n%s", want, table)
+			}
 		}
 		reps[i], _ = os.ReadFile(rep)
 		outs[i], _ = os.ReadFile(out)
@@ -193,6 +195,9 @@ func TestSimCLICompiledModel(t *testing.T) {
 	}
 	if r.Images != 3 {
 		t.Errorf("report of %d images, want 3", r.Images)
+	}
+	if h := r.Host; h == nil || !h.Costed || h.Ops <= 0 || h.Transfers < 2 || h.TotalLatencyNS <= r.PerInference.LatencyNS || h.HostEnergyShare <= 0 {
+		t.Errorf("JSON report: host share %+v", h)
 	}
 	y, err := tensorio.Read(filepath.Join(dir, "y1.npy"))
 	if err != nil || y.Len() != 30 {
