@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/pimc-dev/pimc/backend"
 	"github.com/pimc-dev/pimc/internal/outfile"
@@ -33,6 +34,12 @@ type Options struct {
 	WBits, ABits int
 	Calib        string
 	Replicate    string
+	// Calibrator and Percentile are quantize's calibrator and percentile
+	// options (docs/QUANT.md): "" or "minmax" leaves the pass's default
+	// (max |x|); "percentile" takes the Percentile-th percentile of |x|
+	// (0: the pass's default, 99.99).
+	Calibrator string
+	Percentile float64
 	// Pipeline compiles a layer pipeline across images with Frames images
 	// per run (0: backend.DefaultFrames); backend.Options.
 	Pipeline bool
@@ -180,7 +187,21 @@ func defaultPipeline(opt Options) string {
 	if calib == "" {
 		calib = "random:8"
 	}
-	return fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q},%s", wbits, abits, calib, mapPass(opt))
+	return fmt.Sprintf("canonicalize,quantize{wbits=%d,abits=%d,calib=%q%s},%s", wbits, abits, calib, calibratorOptions(opt), mapPass(opt))
+}
+
+// calibratorOptions are the quantize options of opt.Calibrator and
+// opt.Percentile, "" for the default calibrator (the pipeline text, and so
+// every program compiled without them, stays as it was).
+func calibratorOptions(opt Options) string {
+	if opt.Calibrator == "" || opt.Calibrator == "minmax" {
+		return ""
+	}
+	s := ",calibrator=" + opt.Calibrator
+	if opt.Percentile != 0 {
+		s += ",percentile=" + strconv.FormatFloat(opt.Percentile, 'g', -1, 64)
+	}
+	return s
 }
 
 // mapPass is the map step of the default pipeline: onto the pipeline's

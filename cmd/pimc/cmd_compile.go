@@ -21,7 +21,7 @@ func init() {
 }
 
 func runCompile(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-target FILE|PRESET] [-replicate off|auto|N] [-pipeline [-pipeline-frames F] | -split] [-S PROG.pasm] [-verify-with IN.pb] [-shape name=DIMS] [-bind name=FILE] [-html R.html]", stderr)
+	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-calibrator minmax|percentile [-percentile P]] [-target FILE|PRESET] [-replicate off|auto|N] [-pipeline [-pipeline-frames F] | -split] [-S PROG.pasm] [-verify-with IN.pb] [-shape name=DIMS] [-bind name=FILE] [-html R.html]", stderr)
 	addLimitFlags(fs)
 	var pf pipelineFlags
 	pf.register(fs, "")
@@ -29,6 +29,8 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	wbits := fs.Int("wbits", 8, "weight bits (1..8) for the default pipeline; 1: binary {-1,+1} on one plane (W1); the first and last matrix layers stay 8-bit (keep-ends), which the summary states per layer")
 	abits := fs.Int("abits", 8, "activation bits (1..8) for the default pipeline (keep-ends: the first and last matrix layers produce 8-bit activations; outputs read only by the host, such as logits, 16-bit)")
 	calib := fs.String("calib", "random:8", "calibration inputs: random:N, mnist, fashion-mnist or a folder of .pb/.npy/.npz")
+	calibrator := fs.String("calibrator", "minmax", "activation range of each value for the default pipeline: minmax (max |x| over the calibration inputs) or percentile (the -percentile-th percentile of |x|); quantize's calibrator option")
+	percentile := fs.Float64("percentile", 99.99, "with -calibrator percentile: the percentile of |x|, in (0, 100]; quantize's percentile option")
 	tflag := fs.String("target", "", "hardware description file or preset (default "+target.DefaultPreset+")")
 	htmlPath := fs.String("html", "", "also write a self-contained HTML page of the matrix layers' structure after pruning (filters and columns kept), widths and sub-arrays (- for stdout)")
 	asm := fs.String("S", "", "also write the assembly to this .pasm file (- for stdout)")
@@ -58,6 +60,18 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "-wbits %d: want 1..8", *wbits)
 	case *abits < 1 || *abits > 8:
 		return usageError(fs, "-abits %d: want 1..8", *abits)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case *calibrator != "minmax" && *calibrator != "percentile":
+		return usageError(fs, "-calibrator %s: want minmax or percentile", *calibrator)
+	case !(*percentile > 0 && *percentile <= 100):
+		return usageError(fs, "-percentile %v: want a percentile in (0, 100]", *percentile)
+	case set["percentile"] && *calibrator != "percentile":
+		return usageError(fs, "-percentile needs -calibrator percentile")
+	case (set["calibrator"] || set["percentile"]) && pf.Passes != "":
+		return usageError(fs, "-calibrator and -percentile set the default pipeline; with -passes give quantize{calibrator=...,percentile=...}")
 	}
 	if err := driver.CheckReplicate(*replicate); err != nil {
 		return usageError(fs, "-replicate: %v", err)
@@ -105,7 +119,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		// an unrelated error).
 		fmt.Fprintf(stderr, "pimc compile: note: activation ranges calibrated on %s (uniform in [-1, 1)); pass -calib mnist|fashion-mnist|DIR to calibrate on real inputs\n", *calib)
 	}
-	res, err := driver.Compile(g, driver.Options{Target: tgt, WBits: *wbits, ABits: *abits, Calib: *calib, Replicate: *replicate, Pipeline: *pipeline, Frames: *frames, Split: *split,
+	res, err := driver.Compile(g, driver.Options{Target: tgt, WBits: *wbits, ABits: *abits, Calib: *calib, Calibrator: *calibrator, Percentile: *percentile, Replicate: *replicate, Pipeline: *pipeline, Frames: *frames, Split: *split,
 		Flags: &pf.DebugFlags, Log: stderr, Warn: pf.warn(stderr), MaxProgramBytes: maxProg.n})
 	var big *driver.ProgramSizeError
 	var bug *driver.InternalError
