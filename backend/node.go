@@ -24,6 +24,10 @@ func (c *compiler) node(n *ir.Node) error {
 		return c.qclip(n)
 	case ir.OpQAffine:
 		return c.qaffine(n)
+	case ir.OpQLut:
+		return c.qlut(n)
+	case ir.OpQMul:
+		return c.qmul(n)
 	case ir.OpQConcat:
 		return c.qconcat(n)
 	case ir.OpReshape, ir.OpFlatten, ir.OpSqueeze, ir.OpUnsqueeze, ir.OpIdentity, ir.OpDropout:
@@ -49,7 +53,7 @@ func (c *compiler) node(n *ir.Node) error {
 				perm = append(perm, d)
 			}
 		}
-		c.lay[n.Outputs[0]] = x.transpose(perm)
+		c.setLay(n.Outputs[0], x.transpose(perm)) // tracked: a port read at the end keeps the buffer
 		return nil
 	case ir.OpSplit:
 		x, err := c.stridedIn(n, 0)
