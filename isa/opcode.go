@@ -82,6 +82,9 @@ const (
 	OpVclip  Opcode = 0x4B
 	OpVacc   Opcode = 0x4C
 	OpGvacc  Opcode = 0x4D // v1.5 group form of vacc
+	// v1.6: activations on the device (docs/ISA.md §3.4).
+	OpVmul Opcode = 0x4E // element-wise product (squeeze-excitation gates)
+	OpVlut Opcode = 0x4F // table lookup in CMEM (sigmoid, tanh, GELU, ...)
 )
 
 // Unit is a hardware unit class an instruction occupies; its latency and energy
@@ -235,6 +238,8 @@ var opTable = map[Opcode]*OpInfo{
 	OpVrq:    {"vrq", []Field{vreg("vd"), vreg("va"), vreg("vb"), vreg("vm"), uimm("shift", 6), fMode, fType}, UnitDPU},
 	OpVclip:  {"vclip", []Field{vreg("vd"), vreg("va"), simm("lo", 24), simm("hi", 24)}, UnitDPU},
 	OpVacc:   {"vacc", []Field{vreg("vd"), base("ra"), uimm("lane", 12), base("rb"), uimm("sa", 14), acc("acc"), uimm("clr", 1)}, UnitDPU | UnitShadd},
+	OpVmul:   {"vmul", []Field{vreg("vd"), vreg("va"), vreg("vb")}, UnitDPU},
+	OpVlut:   {"vlut", []Field{vreg("vd"), vreg("va"), base("ra"), simm("imm", 24)}, UnitDPU | UnitBuf},
 	OpGvacc:  {"gvacc", []Field{vreg("vd"), base("ra"), uimm("lane", 12), addr("rb"), uimm("n", 12), uimm("lstride", 8), acc("acc"), uimm("clr", 1)}, UnitDPU | UnitShadd},
 }
 
@@ -272,10 +277,10 @@ func (op Opcode) SinceV15() bool { return op.IsGroup() || op == OpTsig || op == 
 // (dload, dstore).
 func (op Opcode) IsDRAM() bool { return op == OpDload || op == OpDstore }
 
-// SinceV16 reports whether op was added in ISA v1.6 (dload, dstore): a
-// program using one is written as format 1.6, so an older reader refuses
-// it by its version.
-func (op Opcode) SinceV16() bool { return op.IsDRAM() }
+// SinceV16 reports whether op was added in ISA v1.6 (dload, dstore, vmul,
+// vlut): a program using one is written as format 1.6, so an older reader
+// refuses it by its version.
+func (op Opcode) SinceV16() bool { return op.IsDRAM() || op == OpVmul || op == OpVlut }
 
 // Info returns the description of op, or nil if op is not defined.
 func (op Opcode) Info() *OpInfo { return opTable[op] }

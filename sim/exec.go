@@ -582,7 +582,29 @@ func (m *Machine) exec(st *RunStats) error {
 			m.chargeDPU(pc, dpu, end-d)
 			tm.bufFree, tm.dpuFree, tm.vReady[x[0]] = end, end, end
 			lastEnd = max(lastEnd, end)
-		case isa.OpVbcast, isa.OpVmov, isa.OpVadd, isa.OpVsub, isa.OpVmax, isa.OpVmin, isa.OpVrq, isa.OpVclip:
+		case isa.OpVlut: // vd, va, ra, imm (v1.6): one CMEM word per lane
+			d = max(d, tm.bufFree, tm.dpuFree, tm.regReady[x[2]], tm.vReady[x[1]])
+			vl := int64(m.vl)
+			base := int64(r[x[2]]) + int64(x[3])
+			dst, idx := m.vregs[x[0]][:vl], m.vregs[x[1]][:vl]
+			for i, k := range idx {
+				a := base + int64(k)
+				if a < 0 || a >= int64(len(cmem)) {
+					return m.fault(pc, steps, "vlut: lane %d: table address %d (base %d + code %d) outside the %d constant words", i, a, base, k, len(cmem))
+				}
+				dst[i] = cmem[a]
+			}
+			// A gather: every lane's word is its own constant-memory access,
+			// and each code goes through the DPU lane.
+			dyn := &st.Dyn[srcOf[pc]+1]
+			dyn[target.OpBufferRead] += vl
+			dyn[target.OpDPU] += vl
+			end := d + vl*c.lat[target.OpBufferRead]
+			m.chargePort(pc, port, end-d)
+			m.chargeDPU(pc, dpu, end-d)
+			tm.bufFree, tm.dpuFree, tm.vReady[x[0]] = end, end, end
+			lastEnd = max(lastEnd, end)
+		case isa.OpVbcast, isa.OpVmov, isa.OpVadd, isa.OpVsub, isa.OpVmax, isa.OpVmin, isa.OpVrq, isa.OpVclip, isa.OpVmul:
 			vl := m.vl
 			dst := m.vregs[x[0]][:vl]
 			d = max(d, tm.dpuFree)
@@ -626,6 +648,10 @@ func (m *Machine) exec(st *RunStats) error {
 				case isa.OpVmax:
 					for i := range dst {
 						dst[i] = max(va[i], vb[i])
+					}
+				case isa.OpVmul: // v1.6
+					for i := range dst {
+						dst[i] = sat32(int64(va[i]) * int64(vb[i]))
 					}
 				default:
 					for i := range dst {

@@ -84,7 +84,7 @@ type goldenCase struct {
 func goldenCases(t *testing.T) []goldenCase {
 	var cases []goldenCase
 	def := target.Default()
-	for _, name := range []string{"dot", "conv", "relu_layer", "block", "edges", "dram"} {
+	for _, name := range []string{"dot", "conv", "relu_layer", "block", "edges", "dram", "act"} {
 		prog, ins, _ := isaProgram(t, name+".pasm")
 		cases = append(cases, goldenCase{"isa-" + name, prog, def, []map[string][]int64{ins}})
 	}

@@ -116,7 +116,7 @@ func readHexDump(t testing.TB, path string) []byte {
 // programs: the simulator computes from the decoded bits and must give the
 // same outputs and the same cost accounting as from the assembly.
 func TestTestdataBinaries(t *testing.T) {
-	for _, name := range []string{"dot", "conv", "relu_layer", "block", "edges", "parallel"} {
+	for _, name := range []string{"dot", "conv", "relu_layer", "block", "edges", "parallel", "act"} {
 		t.Run(name, func(t *testing.T) {
 			prog, ins, outs := isaProgram(t, name+".pasm")
 			bin, err := isa.DecodeBinary(readHexDump(t, filepath.Join("..", "testdata", "isa", name+".pimb.hex")))
@@ -154,7 +154,7 @@ func TestTestdataBinaries(t *testing.T) {
 }
 
 func TestTestdataPrograms(t *testing.T) {
-	for _, name := range []string{"dot.pasm", "conv.pasm", "relu_layer.pasm", "block.pasm", "edges.pasm", "parallel.pasm"} {
+	for _, name := range []string{"dot.pasm", "conv.pasm", "relu_layer.pasm", "block.pasm", "edges.pasm", "parallel.pasm", "act.pasm"} {
 		t.Run(name, func(t *testing.T) {
 			m, st := runIsa(t, name)
 			if len(m.exe.Prog.Streams) > 1 {
