@@ -10,7 +10,7 @@ import (
 // dequantize) is a host op (§5).
 func onDevice(n *ir.Node) bool {
 	switch n.Op {
-	case ir.OpQConv, ir.OpQFC, ir.OpQAdd, ir.OpQConcat, ir.OpQAvgPool, ir.OpQGlobalAvgPool, ir.OpQClip, ir.OpQAffine:
+	case ir.OpQConv, ir.OpQFC, ir.OpQAdd, ir.OpQConcat, ir.OpQAvgPool, ir.OpQGlobalAvgPool, ir.OpQClip, ir.OpQAffine, ir.OpQLut, ir.OpQMul:
 		return true
 	case ir.OpQuantize, ir.OpDequantize:
 		return false

@@ -23,7 +23,7 @@ func TestSegmentPortsShareWords(t *testing.T) {
 	y := x
 	for range 3 {
 		y = b.relu(b.conv(y, 4, 3, 1, 1, 1, 1))
-		y = b.op(ir.OpSigmoid, nil, y) // host: the next conv is a new segment
+		y = b.op("exp", nil, y) // host: the next conv is a new segment
 	}
 	gr, ins := b.finish("wbits=8,abits=8", b.conv(y, 3, 1, 1, 0, 1, 1))
 	tgt := target.Default()
@@ -82,7 +82,7 @@ func TestSegmentPortsShareWords(t *testing.T) {
 	}
 }
 
-// TestHostValueReadByTwoSegments: a host value (here a sigmoid's codes)
+// TestHostValueReadByTwoSegments: a host value (here an exp's codes)
 // read by two device segments gets one input port per segment, the later
 // one named "<value>@<segment>", and the program runs bit-exactly. Before,
 // both ports had the value's name and the program did not validate
@@ -90,9 +90,9 @@ func TestSegmentPortsShareWords(t *testing.T) {
 func TestHostValueReadByTwoSegments(t *testing.T) {
 	b := newGB(t, 7)
 	x := b.input(1, 4, 6, 6)
-	h := b.op(ir.OpSigmoid, nil, b.conv(x, 4, 3, 1, 1, 1, 1)) // host, read by segments 1 and 2
-	s := b.op(ir.OpSigmoid, nil, b.conv(h, 4, 3, 1, 1, 1, 1)) // segment 1, then host
-	y := b.op(ir.OpAdd, nil, b.conv(s, 4, 1, 1, 0, 1, 1), h)  // segment 2 reads h's codes
+	h := b.op("exp", nil, b.conv(x, 4, 3, 1, 1, 1, 1))       // host, read by segments 1 and 2
+	s := b.op("exp", nil, b.conv(h, 4, 3, 1, 1, 1, 1))       // segment 1, then host
+	y := b.op(ir.OpAdd, nil, b.conv(s, 4, 1, 1, 0, 1, 1), h) // segment 2 reads h's codes
 	gr, ins := b.finish("wbits=8,abits=8", y)
 	res, _ := compileAndCheck(t, gr, target.Default(), ins...)
 	if res.Segments != 3 {

@@ -420,7 +420,7 @@ func init() { RegisterCheck("quantized-stage", checkQuantized) }
 // isQuantOp reports whether op is one of the ops registered above.
 func isQuantOp(op Op) bool {
 	switch op {
-	case OpQuantize, OpDequantize, OpQConv, OpQFC, OpQAdd, OpQConcat, OpQAvgPool, OpQGlobalAvgPool, OpQClip, OpQAffine:
+	case OpQuantize, OpDequantize, OpQConv, OpQFC, OpQAdd, OpQConcat, OpQAvgPool, OpQGlobalAvgPool, OpQClip, OpQAffine, OpQLut, OpQMul:
 		return true
 	}
 	return false

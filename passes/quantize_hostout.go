@@ -41,7 +41,7 @@ func (q *quantizer) toHost(v *ir.Value) bool {
 					return false
 				}
 			}
-		case integerReaderOps[u.Op]:
+		case integerReaderOps[u.Op], lutOps[u.Op], actProduct(u):
 			return false
 		}
 	}

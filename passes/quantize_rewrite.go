@@ -202,6 +202,9 @@ func (q *quantizer) integer(n *ir.Node) (bool, error) {
 			anyQ = true
 		}
 	}
+	if anyQ && lutOps[n.Op] {
+		return q.lut(n)
+	}
 	switch n.Op {
 	case ir.OpQuantizeLinear, ir.OpDequantizeLinear, ir.OpQLinearConv, ir.OpQLinearMatMul:
 		return q.qlinear(n) // quantize_qlinear.go
@@ -211,7 +214,10 @@ func (q *quantizer) integer(n *ir.Node) (bool, error) {
 		}
 	case ir.OpMul:
 		if anyQ {
-			return q.affine(n)
+			if ok, err := q.affine(n); ok || err != nil {
+				return ok, err
+			}
+			return q.mul(n)
 		}
 	case ir.OpAdd, ir.OpSum:
 		if anyQ && q.sameShapeActs(n) && len(n.Inputs) >= 2 {
