@@ -56,3 +56,28 @@ func TestActivationsOnDevice(t *testing.T) {
 		})
 	}
 }
+
+// TestShuffleOnDevice: a ShuffleNet-v2 unit — channel split by two slices,
+// a branch of convolutions, concat, channel shuffle (reshape, transpose,
+// reshape) — and the final mean over the spatial axes (reduce_mean, keepdims
+// 0) run on the device bit-exactly: one segment, no host op.
+func TestShuffleOnDevice(t *testing.T) {
+	b := newGB(t, 7)
+	x := b.input(1, 3, 6, 6)
+	y := b.relu(b.conv(x, 16, 3, 1, 1, 1, 1))
+	slice := func(from int) *ir.Value {
+		return b.op(ir.OpSlice, ir.Attrs{"begin": ir.IntsAttr(0, int64(from), 0, 0), "step": ir.IntsAttr(1, 1, 1, 1), "shape": ir.IntsAttr(1, 8, 6, 6)}, y)
+	}
+	left, right := slice(0), slice(8)
+	right = b.relu(b.conv(b.conv(right, 8, 3, 1, 1, 1, 8), 8, 1, 1, 0, 1, 1))
+	cat := b.op(ir.OpConcat, ir.Attrs{"axis": ir.IntAttr(1)}, left, right)
+	s := b.op(ir.OpReshape, ir.Attrs{"shape": ir.IntsAttr(1, 2, 8, 6, 6)}, cat)
+	s = b.op(ir.OpTranspose, ir.Attrs{"perm": ir.IntsAttr(0, 2, 1, 3, 4)}, s)
+	s = b.op(ir.OpReshape, ir.Attrs{"shape": ir.IntsAttr(1, 16, 6, 6)}, s)
+	m := b.op(ir.OpReduceMean, ir.Attrs{"axes": ir.IntsAttr(2, 3), "keepdims": ir.IntAttr(0)}, b.relu(b.conv(s, 16, 1, 1, 0, 1, 1)))
+	gr, ins := b.finish("wbits=8,abits=8", b.fc(m, 5))
+	res, _ := compileAndCheck(t, gr, target.Default(), ins...)
+	if res.Segments != 1 || res.HostOps != 0 {
+		t.Errorf("%d segments, %d host ops; want 1, 0", res.Segments, res.HostOps)
+	}
+}

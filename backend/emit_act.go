@@ -95,3 +95,26 @@ func (l *layout) broadcast(shape []int) (*layout, error) {
 	b.margin = make([]int, len(shape))
 	return &b, nil
 }
+
+// strideSlice is the strided slice of l (strided) with cells begin[d] +
+// c*step[d], c < shape[d], on every axis: a view over the same words (ONNX
+// Slice, channel split of ShuffleNet), without margins.
+func (l *layout) strideSlice(begin, step, shape []int) (*layout, error) {
+	r := len(l.shape)
+	if !l.strided() || len(begin) != r || len(step) != r || len(shape) != r {
+		return nil, fmt.Errorf("slice of %v: begin %v, step %v, shape %v", l.shape, begin, step, shape)
+	}
+	v := *l
+	v.phys, v.shape, v.strides, v.margin = append([]int{}, shape...), append([]int{}, shape...), make([]int, r), make([]int, r)
+	for d := range r {
+		if shape[d] < 0 || begin[d] < 0 || begin[d] >= max(l.shape[d], 1) && shape[d] > 0 {
+			return nil, fmt.Errorf("slice of %v: axis %d begins at %d", l.shape, d, begin[d])
+		}
+		if last := begin[d] + (shape[d]-1)*step[d]; shape[d] > 0 && (last < 0 || last >= l.shape[d]) {
+			return nil, fmt.Errorf("slice of %v: axis %d ends at %d", l.shape, d, last)
+		}
+		v.base += begin[d] * l.strides[d]
+		v.strides[d] = l.strides[d] * step[d]
+	}
+	return &v, nil
+}

@@ -55,6 +55,17 @@ func (c *compiler) node(n *ir.Node) error {
 		}
 		c.setLay(n.Outputs[0], x.transpose(perm)) // tracked: a port read at the end keeps the buffer
 		return nil
+	case ir.OpSlice:
+		x, err := c.stridedIn(n, 0)
+		if err != nil {
+			return err
+		}
+		v, err := x.strideSlice(n.Ints("begin", nil), n.Ints("step", nil), n.Ints("shape", nil))
+		if err != nil {
+			return err
+		}
+		c.setLay(n.Outputs[0], v)
+		return nil
 	case ir.OpSplit:
 		x, err := c.stridedIn(n, 0)
 		if err != nil {

@@ -26,7 +26,7 @@ func onDevice(n *ir.Node) bool {
 var movesCodes = map[ir.Op]bool{
 	ir.OpReshape: true, ir.OpFlatten: true, ir.OpSqueeze: true, ir.OpUnsqueeze: true,
 	ir.OpTranspose: true, ir.OpSplit: true, ir.OpIdentity: true, ir.OpDropout: true,
-	ir.OpPad: true, ir.OpMaxPool: true, ir.OpGlobalMaxPool: true, ir.OpZeroInsert: true,
+	ir.OpPad: true, ir.OpMaxPool: true, ir.OpGlobalMaxPool: true, ir.OpZeroInsert: true, ir.OpSlice: true,
 }
 
 // partition assigns every node a phase: host phases are even, device

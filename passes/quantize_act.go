@@ -31,6 +31,64 @@ var lutOps = map[ir.Op]bool{
 	"elu": true, "selu": true, "celu": true,
 }
 
+// spatialMean reports whether reduce_mean n averages exactly the spatial
+// axes (2, 3, ...) of an [N, C, spatial...] activation: a global average
+// pool (ShuffleNet's x.mean([2, 3])).
+func spatialMean(n *ir.Node) bool {
+	x := n.Input(0)
+	if x == nil || len(x.Type.Shape) < 3 || !isFloatAct(x) {
+		return false
+	}
+	axes := n.Ints("axes", nil)
+	if len(axes) != len(x.Type.Shape)-2 {
+		return false
+	}
+	for i, a := range axes {
+		if a < 0 {
+			a += len(x.Type.Shape)
+		}
+		if a != i+2 {
+			return false
+		}
+	}
+	return true
+}
+
+// spatialMean rewrites a reduce_mean over the spatial axes into
+// qglobal_avg_pool, followed by a squeeze of the spatial axes when
+// keepdims is 0.
+func (q *quantizer) spatialMean(n *ir.Node) error {
+	x, v := n.Inputs[0], n.Outputs[0]
+	r := len(x.Type.Shape)
+	pooled := &ir.Value{Name: v.Name, Type: ir.Type{DType: tensor.Float32, Shape: append(append([]int{}, x.Type.Shape[:2]...), ones(r-2)...)}}
+	gp := &ir.Node{Op: ir.OpGlobalAvgPool, Inputs: []*ir.Value{x}, Outputs: []*ir.Value{pooled}, Name: n.Name, OnnxOp: n.OnnxOp}
+	if n.Int("keepdims", 1) != 0 {
+		gp.Outputs[0] = v
+		return q.avgPool(gp)
+	}
+	if err := q.avgPool(gp); err != nil {
+		return err
+	}
+	c := q.qv[pooled]
+	qp := *c.Quant
+	out := &ir.Value{Name: v.Name, Quant: &qp}
+	axes := make([]int64, r-2)
+	for i := range axes {
+		axes[i] = int64(i + 2)
+	}
+	q.emit(newQNode(ir.OpSqueeze, n, ir.Attrs{"axes": ir.IntsAttr(axes...)}, []*ir.Value{c}, out))
+	q.qv[v] = out
+	return nil
+}
+
+func ones(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = 1
+	}
+	return s
+}
+
 // actProduct reports whether n is a product of two activations (no
 // constant operand): a qmul candidate, so its inputs are read on the device.
 func actProduct(n *ir.Node) bool {

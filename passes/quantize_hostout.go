@@ -20,7 +20,7 @@ import "github.com/pimc-dev/pimc/ir"
 var integerReaderOps = map[ir.Op]bool{
 	ir.OpConv: true, ir.OpFC: true, ir.OpAdd: true, ir.OpSum: true, ir.OpConcat: true,
 	ir.OpAvgPool: true, ir.OpGlobalAvgPool: true, ir.OpRelu: true, ir.OpClip: true, ir.OpPad: true,
-	ir.OpMaxPool: true, ir.OpGlobalMaxPool: true, ir.OpSplit: true, ir.OpZeroInsert: true,
+	ir.OpMaxPool: true, ir.OpGlobalMaxPool: true, ir.OpSplit: true, ir.OpZeroInsert: true, ir.OpSlice: true,
 }
 
 // movementOps keep the codes and QuantParams of their input (QUANT.md §2),
@@ -41,7 +41,7 @@ func (q *quantizer) toHost(v *ir.Value) bool {
 					return false
 				}
 			}
-		case integerReaderOps[u.Op], lutOps[u.Op], actProduct(u):
+		case integerReaderOps[u.Op], lutOps[u.Op], actProduct(u), u.Op == ir.OpReduceMean && spatialMean(u):
 			return false
 		}
 	}

@@ -234,6 +234,10 @@ func (q *quantizer) integer(n *ir.Node) (bool, error) {
 		if anyQ {
 			return true, q.avgPool(n)
 		}
+	case ir.OpReduceMean:
+		if anyQ && spatialMean(n) {
+			return true, q.spatialMean(n)
+		}
 	case ir.OpRelu, ir.OpClip:
 		if anyQ {
 			q.clip(n)
@@ -245,7 +249,7 @@ func (q *quantizer) integer(n *ir.Node) (bool, error) {
 			return true, nil
 		}
 	case ir.OpMaxPool, ir.OpGlobalMaxPool, ir.OpReshape, ir.OpFlatten, ir.OpSqueeze, ir.OpUnsqueeze,
-		ir.OpTranspose, ir.OpIdentity, ir.OpDropout, ir.OpSplit:
+		ir.OpTranspose, ir.OpIdentity, ir.OpDropout, ir.OpSplit, ir.OpSlice:
 		if anyQ {
 			q.move(n)
 			return true, nil
