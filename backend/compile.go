@@ -45,6 +45,9 @@ type Result struct {
 	WeightRows                int
 	Segments                  int
 	HostOps                   int
+	// HostNodes are the HostOps nodes of the compiled graph (host ops
+	// other than quantize and dequantize), in graph order.
+	HostNodes []*ir.Node
 	// PortValues maps every device port name to the value of the compiled
 	// graph it carries (for verification against the interpreter).
 	PortValues map[string]*ir.Value

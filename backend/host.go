@@ -86,6 +86,7 @@ func (c *compiler) hostGraph(max int64) ([]byte, int, error) {
 		}
 		if n.Op != ir.OpQuantize && n.Op != ir.OpDequantize {
 			nhost++
+			c.res.HostNodes = append(c.res.HostNodes, n)
 		}
 		hn := &ir.Node{Op: n.Op, Attrs: n.Attrs, Name: n.Name, OnnxOp: n.OnnxOp}
 		for _, in := range n.Inputs {

@@ -13,6 +13,7 @@ import (
 	"github.com/pimc-dev/pimc/internal/outfile"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/target"
 )
 
@@ -194,6 +195,9 @@ func writeCompileSummary(w io.Writer, path string, res *driver.Result, size int)
 		}
 		fmt.Fprintf(w, "  %-6s %-24q filters %d/%d cols %d/%d W%d A%d segments %d sub-arrays %d (from %d) weight rows %d pixels %d%s\n",
 			l.Op, l.Node, l.KeptFilters, l.Filters, l.KeptCols, l.Cols, l.M, l.N, l.Segments, l.Subarrays, l.FirstSubarray, l.WeightRows, l.Pixels, rep)
+	}
+	for _, n := range res.HostNodes {
+		fmt.Fprintf(w, "  host   %-24q %s: %s\n", n.Name, n.Op, passes.HostReason(n))
 	}
 	res.WriteStages(w)
 }
