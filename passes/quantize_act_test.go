@@ -65,3 +65,34 @@ func TestQuantizeActivations(t *testing.T) {
 		t.Errorf("checked %d nodes, want the sigmoid's and the tanh's tables and the qmul", checked)
 	}
 }
+
+// TestQuantizeDivByConstant: a div of codes by a per-channel constant (the
+// "/ 6" of PaddleOCR's hard-swish) is a qaffine by the reciprocals: no host
+// op, and its multiplier encodes 1/6.
+func TestQuantizeDivByConstant(t *testing.T) {
+	b := newBuilder(t)
+	x := b.input("x", 1, 3, 5, 5)
+	c := b.conv2d(x, 4, 3, true)
+	d := b.node(ir.OpDiv, nil, c, b.constF32("six", []float32{6}, 1))
+	g := b.output(b.conv2d(d, 2, 1, true))
+	g.Stage = ir.StageCanonical
+	mustVerify(t, g)
+	if err := NewManager().RunString(g, "quantize{calib=random:8}"); err != nil {
+		t.Fatal(err)
+	}
+	ops := countOps(g)
+	if ops[ir.OpQAffine] != 1 || ops[ir.OpDiv] != 0 || ops[ir.OpQuantize] != 1 {
+		t.Fatalf("ops after quantize: %v; want one qaffine and no div", ops)
+	}
+	for _, n := range g.Nodes {
+		if n.Op == ir.OpQAffine {
+			sx, sy := float64(n.Inputs[0].Quant.Scale[0]), float64(n.Outputs[0].Quant.Scale[0])
+			st := n.Inputs[1].Const.I64[0]
+			// y = (x * scale * s_t / s_x ...): the real map is x * s_x * scale * s_t / s_y; check scale*s_t ~ s_x / 6.
+			real := float64(st) * math.Ldexp(float64(n.Int("mult", 0)), -int(n.Int("shift", 0))) * sy / sx
+			if math.Abs(real*6-1) > 1e-3 {
+				t.Errorf("qaffine maps x to %g x, want x/6", real)
+			}
+		}
+	}
+}

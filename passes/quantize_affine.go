@@ -53,10 +53,29 @@ func perChannelValues(k, x *ir.Value) (vals []float64, ok bool) {
 }
 
 // affineOperands splits a binary mul/add into its activation operand and
-// the per-channel constant, or reports false.
+// the per-channel constant, or reports false. A div of the activation by a
+// per-channel constant without zeros is a mul by its reciprocals (the
+// hard-swish of PaddleOCR: x * relu6(x + 3) / 6).
 func (q *quantizer) affineOperands(n *ir.Node) (x *ir.Value, k []float64, ok bool) {
-	if (n.Op != ir.OpMul && n.Op != ir.OpAdd) || len(n.Inputs) != 2 || len(n.Outputs) != 1 {
+	if (n.Op != ir.OpMul && n.Op != ir.OpAdd && n.Op != ir.OpDiv) || len(n.Inputs) != 2 || len(n.Outputs) != 1 {
 		return nil, nil, false
+	}
+	if n.Op == ir.OpDiv {
+		x = n.Inputs[0]
+		if !isFloatAct(x) || !tensor.SameShape(n.Outputs[0].Type.Shape, x.Type.Shape) {
+			return nil, nil, false
+		}
+		k, ok := perChannelValues(n.Inputs[1], x)
+		if !ok {
+			return nil, nil, false
+		}
+		for c, v := range k {
+			if v == 0 {
+				return nil, nil, false
+			}
+			k[c] = 1 / v
+		}
+		return x, k, true
 	}
 	for i := range 2 {
 		x, c := n.Inputs[i], n.Inputs[1-i]
@@ -88,7 +107,7 @@ func (q *quantizer) affine(n *ir.Node) (bool, error) {
 	}
 	a := make([]float64, len(k))
 	b := make([]float64, len(k))
-	if n.Op == ir.OpMul {
+	if n.Op == ir.OpMul || n.Op == ir.OpDiv {
 		copy(a, k)
 	} else {
 		for c := range a {
@@ -97,7 +116,7 @@ func (q *quantizer) affine(n *ir.Node) (bool, error) {
 		copy(b, k)
 	}
 	v := n.Outputs[0]
-	if us := q.uses[v]; n.Op == ir.OpMul && len(us) == 1 && !q.g.IsOutput(v) {
+	if us := q.uses[v]; (n.Op == ir.OpMul || n.Op == ir.OpDiv) && len(us) == 1 && !q.g.IsOutput(v) {
 		if y, k2, ok := q.affineOperands(us[0]); ok && y == v && us[0].Op == ir.OpAdd {
 			copy(b, k2)
 			q.fused[us[0]] = true

@@ -219,6 +219,10 @@ func (q *quantizer) integer(n *ir.Node) (bool, error) {
 			}
 			return q.mul(n)
 		}
+	case ir.OpDiv:
+		if anyQ {
+			return q.affine(n)
+		}
 	case ir.OpAdd, ir.OpSum:
 		if anyQ && q.sameShapeActs(n) && len(n.Inputs) >= 2 {
 			return true, q.add(n)
