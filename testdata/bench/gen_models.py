@@ -17,6 +17,11 @@ It writes (not committed: large, and reproducible from this script):
   resnet50_224.onnx    torchvision resnet50() (1000 classes) exported at 1x3x224x224 (issue 12)
   alexnet_224.onnx     torchvision alexnet() (1000 classes) exported at 1x3x224x224 (issue 12's
                        calibration against IMCE's low bit-width AlexNet, PAPER.md section 3)
+  mobilenet_v3_small_64.onnx, efficientnet_b0_64.onnx, shufflenet_v2_64.onnx
+                       torchvision mobilenet_v3_small / efficientnet_b0 / shufflenet_v2_x1_0
+                       (num_classes=10) at 1x3x64x64 (issue 13 item 4)
+  lraspp_96.onnx       torchvision segmentation lraspp_mobilenet_v3_large (4 classes, its "out"
+                       map, two Resize ops) at 1x3x96x96 (issue 13's segmentation model)
 
 Names after the directory export only those models, e.g.
     /usr/bin/python3 testdata/bench/gen_models.py /tmp/m alexnet_224
@@ -85,6 +90,17 @@ class ResNet18Cifar(nn.Module):
         return self.fc(x)
 
 
+class SegmentationOut(nn.Module):
+    """A torchvision segmentation model's "out" map (it returns a dict)."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, x):
+        return self.m(x)["out"]
+
+
 def randomize_bn(model):
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
@@ -148,6 +164,18 @@ def main():
     export(m, (1, 3, 224, 224), f"{out}/resnet50_224.onnx")
     torch.manual_seed(0)
     export(torchvision.models.alexnet(), (1, 3, 224, 224), f"{out}/alexnet_224.onnx")
+    for name, make in [("mobilenet_v3_small_64", torchvision.models.mobilenet_v3_small),
+                       ("efficientnet_b0_64", torchvision.models.efficientnet_b0),
+                       ("shufflenet_v2_64", torchvision.models.shufflenet_v2_x1_0)]:
+        torch.manual_seed(0)
+        m = make(num_classes=10)
+        randomize_bn(m)
+        export(m, (1, 3, 64, 64), f"{out}/{name}.onnx")
+    torch.manual_seed(0)
+    m = SegmentationOut(torchvision.models.segmentation.lraspp_mobilenet_v3_large(
+        weights=None, weights_backbone=None, num_classes=4))
+    randomize_bn(m)
+    export(m, (1, 3, 96, 96), f"{out}/lraspp_96.onnx")
 
 
 if __name__ == "__main__":
