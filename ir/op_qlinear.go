@@ -209,16 +209,41 @@ func zeroOperand(n *Node, i int, what string, of Type, counts ...int) error {
 	return fmt.Errorf("%s %s: want one value%s", what, z.Type, map[bool]string{true: fmt.Sprintf(" or %v", counts), false: ""}[len(counts) > 0])
 }
 
+// integerConv checks the integer input (operand xi) and weights (wi) of
+// conv_integer and qlinear_conv and returns them with the output shape.
+func integerConv(n *Node, xi, wi int) (x, w Type, out []int, err error) {
+	if x, err = intOperand(n, xi, "x"); err != nil {
+		return
+	}
+	if w, err = intOperand(n, wi, "w"); err != nil {
+		return
+	}
+	out, err = convOutShape(n, x.Shape, w.Shape, int(n.Int("group", 1)))
+	return
+}
+
+// integerMatMul checks the integer operands ai and bi of matmul_integer
+// and qlinear_matmul and returns them with the output shape and b's
+// columns (the per-column zero points' and scales' count).
+func integerMatMul(n *Node, ai, bi int) (a, b Type, out []int, cols int, err error) {
+	if a, err = intOperand(n, ai, "a"); err != nil {
+		return
+	}
+	if b, err = intOperand(n, bi, "b"); err != nil {
+		return
+	}
+	if out, err = tensor.MatMulShape(a.Shape, b.Shape); err != nil {
+		return
+	}
+	cols = 1
+	if len(b.Shape) > 1 {
+		cols = b.Shape[len(b.Shape)-1]
+	}
+	return
+}
+
 func inferConvInteger(n *Node) ([]Type, error) {
-	x, err := intOperand(n, 0, "x")
-	if err != nil {
-		return nil, err
-	}
-	w, err := intOperand(n, 1, "w")
-	if err != nil {
-		return nil, err
-	}
-	out, err := convOutShape(n, x.Shape, w.Shape, int(n.Int("group", 1)))
+	x, w, out, err := integerConv(n, 0, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -232,24 +257,13 @@ func inferConvInteger(n *Node) ([]Type, error) {
 }
 
 func inferMatMulInteger(n *Node) ([]Type, error) {
-	a, err := intOperand(n, 0, "a")
+	a, b, out, cols, err := integerMatMul(n, 0, 1)
 	if err != nil {
 		return nil, err
 	}
-	b, err := intOperand(n, 1, "b")
-	if err != nil {
-		return nil, err
-	}
-	out, err := tensor.MatMulShape(a.Shape, b.Shape)
-	if err != nil {
-		return nil, err
-	}
-	rows, cols := 1, 1
+	rows := 1
 	if len(a.Shape) > 1 {
 		rows = a.Shape[len(a.Shape)-2]
-	}
-	if len(b.Shape) > 1 {
-		cols = b.Shape[len(b.Shape)-1]
 	}
 	if err := zeroOperand(n, 2, "a zero point", a, rows); err != nil {
 		return nil, err
@@ -297,15 +311,7 @@ func qlinearOperands(n *Node, x, w Type, channels int) (tensor.DType, error) {
 }
 
 func inferQLinearConv(n *Node) ([]Type, error) {
-	x, err := intOperand(n, 0, "x")
-	if err != nil {
-		return nil, err
-	}
-	w, err := intOperand(n, 3, "w")
-	if err != nil {
-		return nil, err
-	}
-	out, err := convOutShape(n, x.Shape, w.Shape, int(n.Int("group", 1)))
+	x, w, out, err := integerConv(n, 0, 3)
 	if err != nil {
 		return nil, err
 	}
@@ -320,21 +326,9 @@ func inferQLinearConv(n *Node) ([]Type, error) {
 }
 
 func inferQLinearMatMul(n *Node) ([]Type, error) {
-	a, err := intOperand(n, 0, "a")
+	a, b, out, cols, err := integerMatMul(n, 0, 3)
 	if err != nil {
 		return nil, err
-	}
-	b, err := intOperand(n, 3, "b")
-	if err != nil {
-		return nil, err
-	}
-	out, err := tensor.MatMulShape(a.Shape, b.Shape)
-	if err != nil {
-		return nil, err
-	}
-	cols := 1
-	if len(b.Shape) > 1 {
-		cols = b.Shape[len(b.Shape)-1]
 	}
 	dt, err := qlinearOperands(n, a, b, cols)
 	if err != nil {
