@@ -76,23 +76,37 @@ func (c *nodeCtx) precisionAttr(scale tensor.DType) error {
 	return nil
 }
 
+// quantLinearOperands reads the operands of QuantizeLinear and
+// DequantizeLinear (x, scale, optional zero point) and their layout
+// attributes (axis, block_size).
+func (c *nodeCtx) quantLinearOperands() (x, scale, zp *ir.Value, attrs ir.Attrs, err error) {
+	if err = c.arity(2, 3, 1, 1); err != nil {
+		return
+	}
+	if x, err = c.input(0); err != nil {
+		return
+	}
+	if scale, err = c.input(1); err != nil {
+		return
+	}
+	if zp, err = c.optInput(2); err != nil {
+		return
+	}
+	attrs, err = c.quantLayoutAttrs(len(x.Type.Shape))
+	return
+}
+
+// quantLinearInputs are the operands of the IR op: x, scale and the zero
+// point when the model gives one.
+func quantLinearInputs(x, scale, zp *ir.Value) []*ir.Value {
+	if zp != nil {
+		return []*ir.Value{x, scale, zp}
+	}
+	return []*ir.Value{x, scale}
+}
+
 func lowerQuantizeLinear(c *nodeCtx) error {
-	if err := c.arity(2, 3, 1, 1); err != nil {
-		return err
-	}
-	x, err := c.input(0)
-	if err != nil {
-		return err
-	}
-	scale, err := c.input(1)
-	if err != nil {
-		return err
-	}
-	zp, err := c.optInput(2)
-	if err != nil {
-		return err
-	}
-	attrs, err := c.quantLayoutAttrs(len(x.Type.Shape))
+	x, scale, zp, attrs, err := c.quantLinearOperands()
 	if err != nil {
 		return err
 	}
@@ -110,31 +124,12 @@ func lowerQuantizeLinear(c *nodeCtx) error {
 		return err
 	}
 	attrs["to"] = ir.StringAttr(to.String())
-	ins := []*ir.Value{x, scale}
-	if zp != nil {
-		ins = append(ins, zp)
-	}
-	_, err = c.emit1(ir.OpQuantizeLinear, ins, attrs)
+	_, err = c.emit1(ir.OpQuantizeLinear, quantLinearInputs(x, scale, zp), attrs)
 	return err
 }
 
 func lowerDequantizeLinear(c *nodeCtx) error {
-	if err := c.arity(2, 3, 1, 1); err != nil {
-		return err
-	}
-	x, err := c.input(0)
-	if err != nil {
-		return err
-	}
-	scale, err := c.input(1)
-	if err != nil {
-		return err
-	}
-	zp, err := c.optInput(2)
-	if err != nil {
-		return err
-	}
-	attrs, err := c.quantLayoutAttrs(len(x.Type.Shape))
+	x, scale, zp, attrs, err := c.quantLinearOperands()
 	if err != nil {
 		return err
 	}
@@ -143,11 +138,7 @@ func lowerDequantizeLinear(c *nodeCtx) error {
 	} else if to != scale.Type.DType {
 		return unsupported("attribute \"output_dtype\" %s differs from the scale's type %s", to, scale.Type.DType)
 	}
-	ins := []*ir.Value{x, scale}
-	if zp != nil {
-		ins = append(ins, zp)
-	}
-	_, err = c.emit1(ir.OpDequantizeLinear, ins, attrs)
+	_, err = c.emit1(ir.OpDequantizeLinear, quantLinearInputs(x, scale, zp), attrs)
 	return err
 }
 
