@@ -74,36 +74,27 @@ func init() {
 		out := c.Alloc(in[7].DType, shape)
 		return one(out, tensor.QLinearConv(out, in[0], in[3], optional(in, 8), qlinearParams(in), p))
 	})
-	Register(ir.OpQLinearAdd, func(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := present(in, 0, 1, 3, 4, 6); err != nil {
-			return nil, err
-		}
-		shape, err := tensor.BroadcastShape(in[0].Shape, in[3].Shape)
-		if err != nil {
-			return nil, err
-		}
-		if !in[0].DType.IsInt() {
-			return nil, fmt.Errorf("a %v: want integers", in[0])
-		}
-		out := c.Alloc(in[0].DType, shape)
-		q := tensor.QLinearAddParams{AScale: in[1], AZero: in[2], BScale: in[4], BZero: in[5], CScale: in[6], CZero: optional(in, 7)}
-		return one(out, tensor.QLinearAdd(out, in[0], in[3], q))
-	})
-	Register(ir.OpQLinearMul, func(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := present(in, 0, 1, 3, 4, 6); err != nil {
-			return nil, err
-		}
-		shape, err := tensor.BroadcastShape(in[0].Shape, in[3].Shape)
-		if err != nil {
-			return nil, err
-		}
-		if !in[0].DType.IsInt() {
-			return nil, fmt.Errorf("a %v: want integers", in[0])
-		}
-		out := c.Alloc(in[0].DType, shape)
-		q := tensor.QLinearAddParams{AScale: in[1], AZero: in[2], BScale: in[4], BZero: in[5], CScale: in[6], CZero: optional(in, 7)}
-		return one(out, tensor.QLinearMul(out, in[0], in[3], q))
-	})
+	// qlinear_add and qlinear_mul: the same operands and output, another
+	// element function.
+	for op, fn := range map[ir.Op]func(out, a, b *tensor.Tensor, q tensor.QLinearAddParams) error{
+		ir.OpQLinearAdd: tensor.QLinearAdd, ir.OpQLinearMul: tensor.QLinearMul,
+	} {
+		Register(op, func(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+			if err := present(in, 0, 1, 3, 4, 6); err != nil {
+				return nil, err
+			}
+			shape, err := tensor.BroadcastShape(in[0].Shape, in[3].Shape)
+			if err != nil {
+				return nil, err
+			}
+			if !in[0].DType.IsInt() {
+				return nil, fmt.Errorf("a %v: want integers", in[0])
+			}
+			out := c.Alloc(in[0].DType, shape)
+			q := tensor.QLinearAddParams{AScale: in[1], AZero: in[2], BScale: in[4], BZero: in[5], CScale: in[6], CZero: optional(in, 7)}
+			return one(out, fn(out, in[0], in[3], q))
+		})
+	}
 	for op, fn := range map[ir.Op]func(n *ir.Node) func(float32) float32{
 		ir.OpQLinearSigmoid: func(*ir.Node) func(float32) float32 { return tensor.Sigmoid32 },
 		ir.OpQLinearLeakyRelu: func(n *ir.Node) func(float32) float32 {
