@@ -40,10 +40,7 @@ func init() {
 // unaryOp lowers a one-input, one-output op without attributes that matter.
 func unaryOp(op ir.Op) lowerFunc {
 	return func(c *nodeCtx) error {
-		if err := c.arity(1, 1, 1, 1); err != nil {
-			return err
-		}
-		x, err := c.input(0)
+		x, err := c.soleInput()
 		if err != nil {
 			return err
 		}

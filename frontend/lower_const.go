@@ -13,10 +13,7 @@ import (
 
 // lowerShape: shapes are static, so Shape always becomes a constant.
 func lowerShape(c *nodeCtx) error {
-	if err := c.arity(1, 1, 1, 1); err != nil {
-		return err
-	}
-	x, err := c.input(0)
+	x, err := c.soleInput()
 	if err != nil {
 		return err
 	}
@@ -122,10 +119,7 @@ func lowerConstant(c *nodeCtx) error {
 // lowerCast folds Cast of a constant (e.g. in shape subgraphs) and lowers a
 // Cast of a runtime value to the cast op.
 func lowerCast(c *nodeCtx) error {
-	if err := c.arity(1, 1, 1, 1); err != nil {
-		return err
-	}
-	x, err := c.input(0)
+	x, err := c.soleInput()
 	if err != nil {
 		return err
 	}

@@ -49,10 +49,7 @@ func addElementwiseLowerers(m map[string]lowerFunc) {
 // (with ONNX's defaults; IsInf's are ints in ONNX, floats in the IR).
 func lowerMath(op ir.Op) lowerFunc {
 	return func(c *nodeCtx) error {
-		if err := c.arity(1, 1, 1, 1); err != nil {
-			return err
-		}
-		x, err := c.input(0)
+		x, err := c.soleInput()
 		if err != nil {
 			return err
 		}

@@ -114,10 +114,7 @@ func lowerBinary(op ir.Op) lowerFunc {
 }
 
 func lowerLeakyRelu(c *nodeCtx) error {
-	if err := c.arity(1, 1, 1, 1); err != nil {
-		return err
-	}
-	x, err := c.input(0)
+	x, err := c.soleInput()
 	if err != nil {
 		return err
 	}
@@ -130,10 +127,7 @@ func lowerLeakyRelu(c *nodeCtx) error {
 }
 
 func lowerHardSigmoid(c *nodeCtx) error {
-	if err := c.arity(1, 1, 1, 1); err != nil {
-		return err
-	}
-	x, err := c.input(0)
+	x, err := c.soleInput()
 	if err != nil {
 		return err
 	}
@@ -228,10 +222,7 @@ func lowerClip(c *nodeCtx) error {
 // to reshape -> softmax(axis 1) -> reshape.
 func lowerSoftmax(op ir.Op) lowerFunc {
 	return func(c *nodeCtx) error {
-		if err := c.arity(1, 1, 1, 1); err != nil {
-			return err
-		}
-		x, err := c.input(0)
+		x, err := c.soleInput()
 		if err != nil {
 			return err
 		}

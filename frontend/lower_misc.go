@@ -187,10 +187,7 @@ func lowerRange(c *nodeCtx) error {
 // lowerEyeLike: ones on diagonal k of a 2-D shape like the input's, a
 // constant (of dtype, or the input's type).
 func lowerEyeLike(c *nodeCtx) error {
-	if err := c.arity(1, 1, 1, 1); err != nil {
-		return err
-	}
-	x, err := c.input(0)
+	x, err := c.soleInput()
 	if err != nil {
 		return err
 	}

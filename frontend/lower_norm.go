@@ -48,10 +48,7 @@ func lowerBatchNorm(c *nodeCtx) error {
 }
 
 func lowerLRN(c *nodeCtx) error {
-	if err := c.arity(1, 1, 1, 1); err != nil {
-		return err
-	}
-	x, err := c.input(0)
+	x, err := c.soleInput()
 	if err != nil {
 		return err
 	}

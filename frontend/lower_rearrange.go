@@ -26,10 +26,7 @@ func addRearrangeLowerers(m map[string]lowerFunc) {
 // CRD, opset 11 on: column, row, depth), SpaceToDepth the reverse (DCR).
 func lowerDepthSpace(toSpace bool) lowerFunc {
 	return func(c *nodeCtx) error {
-		if err := c.arity(1, 1, 1, 1); err != nil {
-			return err
-		}
-		x, err := c.input(0)
+		x, err := c.soleInput()
 		if err != nil {
 			return err
 		}
@@ -129,10 +126,7 @@ func lowerInstanceNorm(c *nodeCtx) error {
 // lowerMVN: (x - mean) / sqrt(var + 1e-9) over axes (default [0, 2, 3]),
 // as MeanVarianceNormalization's function body computes it.
 func lowerMVN(c *nodeCtx) error {
-	if err := c.arity(1, 1, 1, 1); err != nil {
-		return err
-	}
-	x, err := c.input(0)
+	x, err := c.soleInput()
 	if err != nil {
 		return err
 	}
@@ -191,10 +185,7 @@ func (c *nodeCtx) centerScale(x *ir.Value, axes []int, eps float32) (*ir.Value, 
 
 // lowerSize: the number of elements, an int64 scalar constant.
 func lowerSize(c *nodeCtx) error {
-	if err := c.arity(1, 1, 1, 1); err != nil {
-		return err
-	}
-	x, err := c.input(0)
+	x, err := c.soleInput()
 	if err != nil {
 		return err
 	}

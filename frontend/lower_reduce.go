@@ -79,10 +79,7 @@ func lowerReduce(op ir.Op) lowerFunc {
 
 func lowerArg(op ir.Op) lowerFunc {
 	return func(c *nodeCtx) error {
-		if err := c.arity(1, 1, 1, 1); err != nil {
-			return err
-		}
-		x, err := c.input(0)
+		x, err := c.soleInput()
 		if err != nil {
 			return err
 		}

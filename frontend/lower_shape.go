@@ -9,10 +9,7 @@ import (
 )
 
 func lowerFlatten(c *nodeCtx) error {
-	if err := c.arity(1, 1, 1, 1); err != nil {
-		return err
-	}
-	x, err := c.input(0)
+	x, err := c.soleInput()
 	if err != nil {
 		return err
 	}
@@ -114,10 +111,7 @@ func resolveReshape(in, shape []int, allowZero bool) ([]int, error) {
 }
 
 func lowerTranspose(c *nodeCtx) error {
-	if err := c.arity(1, 1, 1, 1); err != nil {
-		return err
-	}
-	x, err := c.input(0)
+	x, err := c.soleInput()
 	if err != nil {
 		return err
 	}

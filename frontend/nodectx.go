@@ -72,6 +72,15 @@ func (c *nodeCtx) input(i int) (*ir.Value, error) {
 	return v, nil
 }
 
+// soleInput checks that the node has exactly one input and one output and
+// returns the input: the opening of every unary lowering.
+func (c *nodeCtx) soleInput() (*ir.Value, error) {
+	if err := c.arity(1, 1, 1, 1); err != nil {
+		return nil, err
+	}
+	return c.input(0)
+}
+
 // optInput returns optional input i, or nil when absent.
 func (c *nodeCtx) optInput(i int) (*ir.Value, error) {
 	if !c.has(i) {
