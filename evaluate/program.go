@@ -38,6 +38,7 @@ func Program(m *pimrt.Model, ds *data.Dataset, opt Options) (*Result, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, n))
+	m.Exe.RecordTimeline(opt.Timeline)
 	sums := make([]*sim.Summary, workers)
 	hosts := make([]sim.HostWork, workers)
 	correct := make([]int, workers)

@@ -45,6 +45,9 @@ type Options struct {
 	// (sim.Chip; made from the model's Executable); image i's errors are
 	// keyed by i, so the predictions do not depend on Jobs.
 	Chip *sim.Chip
+	// Timeline records the utilisation timeline of a program's runs
+	// (sim.Report.Timeline; a few % slower).
+	Timeline bool
 }
 
 // Rate is the number of images evaluated per second of wall time.

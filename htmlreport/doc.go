@@ -14,8 +14,11 @@
 // What the charts show comes from the reports only: per-layer latency with
 // its device bound, per-layer dynamic energy by component and leakage,
 // the busy fraction of every resource that did work, the chip's area and
-// the area the program uses, and, for several reports, latency, energy and
-// accuracy side by side.
+// the area the program uses, the utilisation of each resource class over
+// time (sim.Report.Timeline, a TimelineChart), and, for several reports,
+// latency, energy and accuracy side by side. Figures that are not bar
+// charts implement Figure too: TimelineChart (one strip per class, one
+// bar per time bin) and XYChart (points with error bars on numeric axes).
 //
 // The PNG drawings (pimc report -png) are gonum/plot's.
 //

@@ -21,7 +21,8 @@ import (
 )
 
 // lenetReport compiles the embedded LeNet-5 at W/A bits (random
-// calibration) and simulates two images: a real report to draw.
+// calibration) and simulates two images, recording the timeline: a real
+// report to draw.
 func lenetReport(t *testing.T, wbits, abits int) *sim.Report {
 	t.Helper()
 	g, err := frontend.Import(lenet5.Name, lenet5.ONNX, frontend.Options{})
@@ -40,6 +41,7 @@ func lenetReport(t *testing.T, wbits, abits int) *sim.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.Exe.RecordTimeline(true)
 	var batch [][]*tensor.Tensor
 	for k := range 2 {
 		x := tensor.New(tensor.Float32, 1, 1, 28, 28)
@@ -347,18 +349,19 @@ func TestStructure(t *testing.T) {
 	}
 }
 
-// TestPNG: every chart of a real report draws as a PNG that decodes, with
+// TestPNG: every figure of a real report draws as a PNG that decodes, with
 // ink and the series' colours in it.
 func TestPNG(t *testing.T) {
 	r := lenetReport(t, 8, 8)
-	for _, c := range (&Page{Runs: []Run{{Name: "W8A8", Report: r}}}).Charts() {
+	figs := (&Page{Runs: []Run{{Name: "W8A8", Report: r}}}).Figures()
+	for _, c := range figs {
 		var buf bytes.Buffer
 		if err := c.PNG(&buf); err != nil {
-			t.Fatalf("%s: %v", c.ID, err)
+			t.Fatalf("%s: %v", c.Name(), err)
 		}
 		img, err := png.Decode(&buf)
 		if err != nil {
-			t.Fatalf("%s: %v", c.ID, err)
+			t.Fatalf("%s: %v", c.Name(), err)
 		}
 		want := hexColour(palette[0])
 		found := false
@@ -374,7 +377,7 @@ func TestPNG(t *testing.T) {
 			}
 		}
 		if !found {
-			t.Errorf("%s: no pixel of the first series' colour %s", c.ID, palette[0])
+			t.Errorf("%s: no pixel of the first series' colour %s", c.Name(), palette[0])
 		}
 	}
 }

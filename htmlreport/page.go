@@ -21,11 +21,13 @@ type Page struct {
 	Build   buildinfo.Info
 }
 
-// section is a part of the page under one heading: its charts, then
-// drawings that are not bar charts (floorplan, confusion matrix).
+// section is a part of the page under one heading: its bar charts, its
+// other figures (timeline, x-y charts), then drawings without data files
+// (floorplan, confusion matrix).
 type section struct {
 	title  string
 	charts []*BarChart
+	figs   []Figure
 	extra  []string
 }
 
@@ -55,9 +57,17 @@ func (p *Page) sections() []section {
 		if len(r.Layers) > 0 {
 			sec.charts = append(sec.charts, Structure(r))
 		}
+		if r.Report != nil {
+			if tl := Timeline(r); tl != nil {
+				sec.figs = append(sec.figs, tl)
+			}
+		}
 		if len(p.Runs) > 1 {
 			for _, c := range sec.charts {
 				c.ID = fmt.Sprintf("%s-%d", c.ID, i+1)
+			}
+			for _, f := range sec.figs {
+				renumber(f, i+1)
 			}
 		}
 		if r.Report != nil {
@@ -71,6 +81,29 @@ func (p *Page) sections() []section {
 		out = append(out, sec)
 	}
 	return out
+}
+
+// renumber gives figure f of run i (1-based) of a comparison its id.
+func renumber(f Figure, i int) {
+	switch f := f.(type) {
+	case *TimelineChart:
+		f.ID = fmt.Sprintf("%s-%d", f.ID, i)
+	case *XYChart:
+		f.ID = fmt.Sprintf("%s-%d", f.ID, i)
+	}
+}
+
+// Figures returns every figure with data of the page in page order: the
+// bar charts, timelines and x-y charts (pimc report -csv, -png).
+func (p *Page) Figures() []Figure {
+	var fs []Figure
+	for _, sec := range p.sections() {
+		for _, c := range sec.charts {
+			fs = append(fs, c)
+		}
+		fs = append(fs, sec.figs...)
+	}
+	return fs
 }
 
 // Charts returns the page's bar charts in page order.
@@ -110,6 +143,9 @@ func (p *Page) Write(w io.Writer) error {
 		fmt.Fprintf(&b, "<h2>%s</h2>\n", esc(sec.title))
 		for _, c := range sec.charts {
 			b.WriteString(c.SVG() + "\n")
+		}
+		for _, f := range sec.figs {
+			b.WriteString(f.SVG() + "\n")
 		}
 		for _, x := range sec.extra {
 			b.WriteString(x + "\n")

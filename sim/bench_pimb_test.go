@@ -17,6 +17,7 @@ import (
 // ResNet-scale program touches megabytes of weight rows, and its speed is
 // set by memory traffic the small programs never show. Skipped when the
 // variable is unset (compiling needs the compiler, which sim must not import).
+// PIMC_BENCH_TIMELINE=1 records the utilisation timeline (timeline.go).
 func BenchmarkPIMB(b *testing.B) {
 	path := os.Getenv("PIMC_BENCH_PIMB")
 	if path == "" {
@@ -44,6 +45,7 @@ func BenchmarkPIMB(b *testing.B) {
 	if err != nil {
 		b.Fatalf("%s: %v", path, err)
 	}
+	m.Executable().RecordTimeline(os.Getenv("PIMC_BENCH_TIMELINE") == "1")
 	r := rand.New(rand.NewPCG(5, 6))
 	var ins []*tensor.Tensor
 	for _, p := range m.Executable().Ports(isa.PortIn) {

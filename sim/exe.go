@@ -90,6 +90,8 @@ type Executable struct {
 	ctlOf      []int32
 	sharedCode bool
 	waits      []bool
+	// timeline: machines record a utilisation timeline (timeline.go)
+	timeline bool
 }
 
 // Prepare validates prog for tgt (isa.Validate: every problem at once) and

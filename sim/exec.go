@@ -27,6 +27,7 @@ func (m *Machine) Run() (*RunStats, error) {
 	if m.flt != nil {
 		m.flt.beginRun()
 	}
+	m.startTimeline() // timeline.go
 	var err error
 	if m.multi {
 		err = m.runStreams(st) // several streams (streams.go)
@@ -41,6 +42,7 @@ func (m *Machine) Run() (*RunStats, error) {
 	}
 	st.SubarraysUsed = len(m.touched)
 	m.finishCharges(st)
+	m.finishTimeline(st)
 	m.finishWindow(st)
 	m.measureBuffer(st)
 	// Work accumulated but never consumed still happened: count it.
@@ -108,7 +110,7 @@ func (m *Machine) exec(st *RunStats) error {
 	steps, lim := m.steps, m.lim
 	// The loop stops at stop = min(lim, the running controller's next
 	// mark of a windowed run, window.go) and tells them apart there.
-	mk := m.nextMark()
+	mk := m.nextStop() // timeline.go
 	stop := min(lim, mk)
 	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
 	port, dpu := e.shared.id(ResPort, m.port), e.shared.id(ResDPU, m.cur)
@@ -140,7 +142,7 @@ func (m *Machine) exec(st *RunStats) error {
 				m.pc, m.steps, tm.issue, tm.lastEnd = pc, steps, issue, lastEnd
 				return errYield
 			}
-			mk = m.mark(issue, steps) // window.go
+			mk = m.markStop(issue, steps) // window.go, timeline.go
 			stop = min(lim, mk)
 		}
 		if code[pc].op == isa.OpBmac && !m.multi {

@@ -98,6 +98,7 @@ type Machine struct {
 	// the ideal device; senseOn: that chip misreads senses.
 	flt     *faultRun
 	senseOn bool
+	tl      timelineRec // the utilisation timeline's log (timeline.go)
 }
 
 // subarray is the state of one computational sub-array: its cells (rows

@@ -180,6 +180,12 @@ type Report struct {
 	// Host is the host's share of a compiled model's inference (host.go);
 	// nil for a program run without its host section.
 	Host *HostReport `json:"host,omitempty"`
+
+	// Timeline is the busy fraction of the sub-arrays, controllers, DPUs,
+	// buffer ports, links and DRAM over the inference in coarse time bins
+	// (timeline.go); nil unless recorded (Executable.RecordTimeline: pimc
+	// sim and eval with -report or -html).
+	Timeline *Timeline `json:"timeline,omitempty"`
 }
 
 // MaxHotspots bounds Report.Hotspots.
@@ -519,7 +525,8 @@ type Summary struct {
 	multiRuns, multiFrames, multiPS int64
 	periods, periodsPS              int64 // measured steady periods (steady.go)
 	singlePS                        int64
-	stages                          []stageSum // per controller of a program with several streams
+	stages                          []stageSum   // per controller of a program with several streams
+	tl                              *timelineSum // the utilisation timeline (timeline.go), nil: none recorded
 }
 
 // NewSummary starts the summary of a batch of n images.
@@ -548,6 +555,7 @@ func (s *Summary) Add(i int, st *RunStats) {
 		s.busyPS += b.PS
 	}
 	s.addBusy(st.Busy)
+	s.addTimeline(st)
 	s.busyUnsurePS += st.BusyUnsurePS
 	s.winPS += st.WindowPS
 	s.winBusyPS += st.WindowBusyPS
@@ -627,6 +635,7 @@ func (s *Summary) Merge(o *Summary) {
 	}
 	s.mergeBound(o)
 	s.mergeSteady(o)
+	s.mergeTimeline(o)
 	s.busyUnsurePS += o.busyUnsurePS
 	s.cycles += o.cycles
 	s.latPS += o.latPS
@@ -767,6 +776,7 @@ func (s *Summary) Report() *Report {
 	s.reportResources(rep, n)
 	s.reportSteady(rep)
 	rep.Subarrays = s.floorplan()
+	rep.Timeline = s.timeline()
 
 	nsrc := len(s.srcOps)
 	// Sources in index order, the unattributed bucket last (if used).

@@ -66,6 +66,9 @@ type RunStats struct {
 	// that arrived out of order over earlier stretches (resources.go,
 	// outOfOrder); 0 on one stream.
 	BusyUnsurePS int64 `json:",omitempty"`
+	// Timeline is the run's utilisation samples (timeline.go), nil
+	// unless the executable records them.
+	Timeline *RunTimeline `json:",omitempty"`
 }
 
 // PCStat is the profile of one instruction in one run.
@@ -113,6 +116,7 @@ func CombineRuns(runs []*RunStats) *RunStats {
 		Ran:      make([]uint64, len(runs[0].Ran)),
 	}
 	combineCharges(c, runs)
+	c.Timeline = combineTimelines(runs)
 	for _, r := range runs {
 		if len(r.PC) != len(c.PC) || len(r.Dyn) != len(c.Dyn) {
 			panic("BUG: sim.CombineRuns: runs of different programs")

@@ -127,7 +127,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	}
 	opt := func(label string) (evaluate.Options, *progress) {
 		bar := newProgress(stderr, label)
-		return evaluate.Options{Jobs: *jobs, Progress: bar.update}, bar
+		return evaluate.Options{Jobs: *jobs, Progress: bar.update, Timeline: *outDir != ""}, bar
 	}
 
 	fmt.Fprintf(stderr, "pimc demo: LeNet-5 on %d MNIST test images, files in %s\n", test.Len(), dir)

@@ -123,7 +123,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		test = evaluate.ShardOf(test, shard.i, shard.n)
 	}
 	bar := newProgress(stderr, "eval "+test.Name)
-	opt := evaluate.Options{Jobs: *jobs, Progress: bar.update}
+	opt := evaluate.Options{Jobs: *jobs, Progress: bar.update, Timeline: *reportPath != "" || *htmlPath != ""}
 	if !isProg {
 		r, err := evaluate.Float(g, test, opt)
 		bar.done()

@@ -67,10 +67,10 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	page := &htmlreport.Page{Runs: runs}
 	for _, d := range []struct {
 		dir, ext string
-		write    func(c *htmlreport.BarChart, w io.Writer) error
+		write    func(c htmlreport.Figure, w io.Writer) error
 	}{
-		{*csvDir, ".csv", (*htmlreport.BarChart).WriteCSV},
-		{*pngDir, ".png", (*htmlreport.BarChart).PNG},
+		{*csvDir, ".csv", htmlreport.Figure.WriteCSV},
+		{*pngDir, ".png", htmlreport.Figure.PNG},
 	} {
 		if d.dir == "" {
 			continue
@@ -78,12 +78,12 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		if err := outfile.MkdirAll(d.dir); err != nil {
 			return fail(err)
 		}
-		for _, c := range page.Charts() {
+		for _, c := range page.Figures() {
 			var b bytes.Buffer
 			if err := d.write(c, &b); err != nil {
-				return fail(fmt.Errorf("chart %s: %w", c.ID, err))
+				return fail(fmt.Errorf("chart %s: %w", c.Name(), err))
 			}
-			if err := outfile.WriteFile(filepath.Join(d.dir, c.ID+d.ext), b.Bytes(), 0o644); err != nil {
+			if err := outfile.WriteFile(filepath.Join(d.dir, c.Name()+d.ext), b.Bytes(), 0o644); err != nil {
 				return fail(err)
 			}
 		}

@@ -84,6 +84,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", pos[0], err))
 	}
+	exe.RecordTimeline(*reportPath != "" || *htmlPath != "")
 	chip, err := faults.chip(exe, 0)
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", pos[0], err))
@@ -150,6 +151,7 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", path, err))
 	}
+	model.Exe.RecordTimeline(f.report != "" || f.htmlOut != "")
 	chip, err := f.faults.chip(model.Exe, 0)
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", path, err))

@@ -1,0 +1,158 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
+)
+
+// timelineMean is the mean of a class's bins, nil when the class is absent.
+func timelineClass(tl *Timeline, name string) *TimelineClass {
+	for i := range tl.Classes {
+		if tl.Classes[i].Name == name {
+			return &tl.Classes[i]
+		}
+	}
+	return nil
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// TestTimelineMatchesTotals runs the compiled MNIST CNN on three digits
+// with and without the timeline: without it the report has none and is
+// otherwise the same; with it, the mean over the bins of each class is
+// the report's busy fraction of that class (sub-arrays, issue slots, DPU,
+// buffer port), and a batch split over two machines gives the same
+// timeline.
+func TestTimelineMatchesTotals(t *testing.T) {
+	prog, err := isa.DecodeBinary(readHexDump(t, filepath.Join("testdata", "mnist-cntk.pimb.hex")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch [][]*tensor.Tensor
+	for _, d := range []string{"digit0", "digit4", "digit5"} {
+		x := readNpyF32(t, filepath.Join("..", "testdata", "models", "mnist-cntk", d+".npy"))
+		batch = append(batch, []*tensor.Tensor{tensor.FromF32(x, 1, 1, 28, 28)})
+	}
+	run := func(on bool, par int) *Report {
+		tgt, err := target.Preset("sot-mram-45nm-serial") // what it was compiled for (golden_test.go)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := Prepare(prog, tgt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.RecordTimeline(on)
+		_, rep, err := e.RunBatch(batch, BatchOptions{Parallel: par})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	off, on, on2 := run(false, 1), run(true, 1), run(true, 2)
+	if off.Timeline != nil {
+		t.Fatal("a timeline without RecordTimeline")
+	}
+	tl := on.Timeline
+	if tl == nil || tl.Bins != TimelineBins || !near(tl.BinNS*TimelineBins, on.PerInference.LatencyNS) {
+		t.Fatalf("timeline %+v, latency %g ns", tl, on.PerInference.LatencyNS)
+	}
+	js := func(r *Report) string {
+		c := *r
+		c.Timeline = nil
+		b, _ := json.Marshal(&c)
+		return string(b)
+	}
+	if js(on) != js(off) {
+		t.Error("recording the timeline changed the rest of the report")
+	}
+	a, _ := json.Marshal(on.Timeline)
+	b, _ := json.Marshal(on2.Timeline)
+	if !bytes.Equal(a, b) {
+		t.Errorf("the timeline depends on the split of the batch:\n%s\n%s", a, b)
+	}
+	sa := timelineClass(tl, "sub-arrays")
+	if sa == nil || sa.Units != on.SubarraysUsed || !near(mean(sa.Busy), on.SubarrayBusyFrac) {
+		t.Errorf("sub-arrays: %+v, report: %d used, busy %g", sa, on.SubarraysUsed, on.SubarrayBusyFrac)
+	}
+	for _, u := range on.Resources {
+		name := map[string]string{"issue": "controller issue", "DPU": "DPU", "buffer port": "buffer port"}[u.Kind]
+		c := timelineClass(tl, name)
+		if c == nil || c.Units != 1 || !near(mean(c.Busy), u.Utilisation) {
+			t.Errorf("%s: timeline %+v, report %g", u.Resource, c, u.Utilisation)
+		}
+	}
+	for _, c := range tl.Classes {
+		for k, v := range c.Busy {
+			if v < 0 || v > 1+1e-9 || math.IsNaN(v) {
+				t.Errorf("%s bin %d: busy %g", c.Name, k, v)
+			}
+		}
+	}
+}
+
+// TestTimelinePlacesWork: a program whose controller runs alone for the
+// first part of the run (a counted loop of scalar instructions) and then
+// writes rows of one sub-array shows the sub-array idle in the early bins
+// and busy in the late ones, and the controller busy early and then for
+// one cycle per write.
+func TestTimelinePlacesWork(t *testing.T) {
+	src := `    li r1, 2000
+loop:
+    addi r1, r1, -1
+    bne r1, r0, loop
+    pzero p0
+` + strings.Repeat("    wrp [r0+0], [r0+0], p0, 0\n", 200) + `    halt
+`
+	e, err := Prepare(asm(t, src), target.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.RecordTimeline(true)
+	m := e.NewMachine()
+	st, err := m.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := m.Report(st).Timeline
+	sa, issue := timelineClass(tl, "sub-arrays"), timelineClass(tl, "controller issue")
+	if sa == nil || issue == nil {
+		t.Fatalf("classes %+v", tl.Classes)
+	}
+	// The loop takes 4000 instructions at one per cycle; the writes
+	// 200 x row_write.
+	tgt := target.Default()
+	loopNS := 4000 / tgt.ClockGHz()
+	writeNS := 200 * tgt.Ops.RowWrite.Latency.Value
+	split := int(loopNS / (loopNS + writeNS) * TimelineBins)
+	if split < 4 || split > TimelineBins-4 {
+		t.Fatalf("loop %g ns, writes %g ns: no clear split", loopNS, writeNS)
+	}
+	for k := range TimelineBins {
+		switch {
+		case k < split-1:
+			if sa.Busy[k] != 0 || issue.Busy[k] < 0.9 {
+				t.Errorf("bin %d (loop): sub-arrays %g, issue %g", k, sa.Busy[k], issue.Busy[k])
+			}
+		case k > split+1:
+			// one issue slot per row write
+			if want := 1 / tgt.ClockGHz() / tgt.Ops.RowWrite.Latency.Value; sa.Busy[k] < 0.9 || math.Abs(issue.Busy[k]-want) > 0.05*want {
+				t.Errorf("bin %d (writes): sub-arrays %g, issue %g", k, sa.Busy[k], issue.Busy[k])
+			}
+		}
+	}
+}
