@@ -58,6 +58,20 @@ func (r *Result) Rate() float64 {
 	return 0
 }
 
+// FaultPoint is the point of a fault curve that evaluations rs of case c
+// on the chip instances of seeds make (sim.Report.FaultPoints).
+func FaultPoint(c sim.FaultCase, seeds []uint64, rs []*Result) sim.FaultPoint {
+	p := sim.FaultPoint{Faults: c.Text, Kind: c.Kind, Rate: c.Rate, Seeds: seeds}
+	for _, r := range rs {
+		p.Accuracy = append(p.Accuracy, r.Accuracy())
+	}
+	p.Mean, p.Std = AccuracyStats(rs)
+	if len(rs) > 0 {
+		p.Images = rs[0].Images
+	}
+	return p
+}
+
 // AccuracyStats is the mean and the sample standard deviation (n-1) of the
 // accuracies of rs (0 for one result): the spread over chip instances of a
 // fault model.

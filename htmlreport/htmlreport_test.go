@@ -354,6 +354,7 @@ func TestStructure(t *testing.T) {
 func TestPNG(t *testing.T) {
 	r := lenetReport(t, 8, 8)
 	figs := (&Page{Runs: []Run{{Name: "W8A8", Report: r}}}).Figures()
+	figs = append(figs, faultCurveChart(), paretoChart())
 	for _, c := range figs {
 		var buf bytes.Buffer
 		if err := c.PNG(&buf); err != nil {

@@ -19,6 +19,16 @@ type Page struct {
 	// title so a figure can be remade ("" : not shown).
 	Command string
 	Build   buildinfo.Info
+	// Sections are parts of the page that are no run's (a sweep's Pareto
+	// charts and its rows), after the summary.
+	Sections []Section
+}
+
+// Section is a part of a page under one heading: figures, then a table.
+type Section struct {
+	Title   string
+	Figures []Figure
+	Table   *Table
 }
 
 // section is a part of the page under one heading: its bar charts, its
@@ -37,6 +47,13 @@ type section struct {
 // floorplan and confusion matrix.
 func (p *Page) sections() []section {
 	var out []section
+	for _, s := range p.Sections {
+		sec := section{title: s.Title, figs: s.Figures}
+		if s.Table != nil {
+			sec.extra = append(sec.extra, s.Table.html())
+		}
+		out = append(out, sec)
+	}
 	if len(p.Runs) > 1 {
 		sec := section{title: "Comparison"}
 		if cl := CompareLatency(p.Runs); cl != nil {
@@ -60,6 +77,9 @@ func (p *Page) sections() []section {
 		if r.Report != nil {
 			if tl := Timeline(r); tl != nil {
 				sec.figs = append(sec.figs, tl)
+			}
+			if fc := FaultCurve(r); fc != nil {
+				sec.figs = append(sec.figs, fc)
 			}
 		}
 		if len(p.Runs) > 1 {
@@ -137,8 +157,11 @@ func (p *Page) Write(w io.Writer) error {
 	if p.Command != "" {
 		fmt.Fprintf(&b, "<br>made by <code>%s</code>", esc(p.Command))
 	}
-	b.WriteString("</p>\n<h2>Summary</h2>\n")
-	p.writeSummary(&b)
+	b.WriteString("</p>\n")
+	if len(p.Runs) > 0 {
+		b.WriteString("<h2>Summary</h2>\n")
+		p.writeSummary(&b)
+	}
 	for _, sec := range p.sections() {
 		fmt.Fprintf(&b, "<h2>%s</h2>\n", esc(sec.title))
 		for _, c := range sec.charts {

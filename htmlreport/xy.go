@@ -87,8 +87,8 @@ func (c *XYChart) ranges() (x0, x1, y0, y1 float64) {
 	if math.IsInf(x0, 1) {
 		return 0, 1, 0, 1
 	}
-	if c.LogX {
-		x0, x1 = math.Floor(x0), math.Ceil(x1)
+	if c.LogX { // whole decades (log10 of a power of ten may miss it by an ulp)
+		x0, x1 = math.Floor(x0+1e-9), math.Ceil(x1-1e-9)
 	}
 	if x1 <= x0 {
 		x0, x1 = x0-1, x1+1
@@ -97,16 +97,12 @@ func (c *XYChart) ranges() (x0, x1, y0, y1 float64) {
 		d := math.Max(math.Abs(y0)*0.1, 1)
 		y0, y1 = y0-d, y1+d
 	}
-	if !c.LogX {
-		d := (x1 - x0) * 0.05
-		x0, x1 = x0-d, x1+d
-	}
-	d := (y1 - y0) * 0.08
-	return x0, x1, y0 - d, y1 + d
+	dx, dy := (x1-x0)*0.05, (y1-y0)*0.08
+	return x0 - dx, x1 + dx, y0 - dy, y1 + dy
 }
 
 // SVG draws the axes, the reference lines, then each series' line, error
-// bars and points. Every point is a <circle class="point"> with
+// bars and points, the first series last (on top). Every point is a <circle class="point"> with
 // data-series, data-label, data-x, data-y and data-err (the numbers it
 // draws).
 func (c *XYChart) SVG() string {
@@ -142,20 +138,17 @@ func (c *XYChart) SVG() string {
 	// Ticks: decades on a log axis, five steps otherwise.
 	var xt []float64
 	if c.LogX {
-		for e := x0; e <= x1+1e-9; e++ {
+		for e := math.Ceil(x0); e <= x1; e++ {
 			xt = append(xt, math.Pow(10, e))
 		}
 	} else {
-		for i := range 5 {
-			xt = append(xt, x0+(x1-x0)*float64(i)/4)
-		}
+		xt = niceTicks(x0, x1)
 	}
 	for _, x := range xt {
 		fmt.Fprintf(&b, `<line x1="%.2f" y1="%d" x2="%.2f" y2="%d" stroke="#999"/><text x="%.2f" y="%d" text-anchor="middle">%s</text>`,
 			px(x), top+xyPlotH, px(x), top+xyPlotH+4, px(x), top+xyPlotH+16, esc(fmt.Sprintf("%.3g", x)))
 	}
-	for i := range 5 {
-		y := y0 + (y1-y0)*float64(i)/4
+	for _, y := range niceTicks(y0, y1) {
 		fmt.Fprintf(&b, `<line x1="%d" y1="%.2f" x2="%d" y2="%.2f" stroke="#999"/><text x="%d" y="%.2f" text-anchor="end">%s</text>`,
 			xyLeft-4, py(y), xyLeft, py(y), xyLeft-6, py(y)+4, esc(fmt.Sprintf("%.4g", y)))
 	}
@@ -165,7 +158,8 @@ func (c *XYChart) SVG() string {
 		fmt.Fprintf(&b, `<line class="ref" x1="%d" y1="%.2f" x2="%.2f" y2="%.2f" stroke="#555" stroke-dasharray="4 3" data-label="%s" data-y="%g"><title>%s: %.4g</title></line>`,
 			xyLeft, py(r.Y), xyLeft+plotW, py(r.Y), esc(r.Label), r.Y, esc(r.Label), r.Y)
 	}
-	for i, s := range c.Series {
+	for i := len(c.Series) - 1; i >= 0; i-- { // the first series on top
+		s := c.Series[i]
 		col := palette[i%len(palette)]
 		pts := c.sorted(s)
 		if s.Line && len(pts) > 1 {
@@ -196,6 +190,27 @@ func (c *XYChart) SVG() string {
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
+}
+
+// niceTicks are the multiples in [lo, hi] of a step of 1, 2 or 5 x 10^k
+// that gives about five of them.
+func niceTicks(lo, hi float64) []float64 {
+	raw := (hi - lo) / 5
+	if !(raw > 0) {
+		return []float64{lo}
+	}
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := mag
+	for _, m := range []float64{2, 5, 10} {
+		if raw > step {
+			step = m * mag
+		}
+	}
+	var out []float64
+	for v := math.Ceil(lo/step) * step; v <= hi+step*1e-9; v += step {
+		out = append(out, math.Round(v/step)*step)
+	}
+	return out
 }
 
 // sorted is the drawable points of s in order of X.
@@ -258,7 +273,8 @@ func (c *XYChart) PNG(w io.Writer) error {
 	if c.LogX {
 		x0, x1 = math.Pow(10, x0), math.Pow(10, x1)
 	}
-	for i, s := range c.Series {
+	for i := len(c.Series) - 1; i >= 0; i-- { // the first series on top
+		s := c.Series[i]
 		col := hexColour(palette[i%len(palette)])
 		var xy plotter.XYs
 		var errs plotter.YErrors

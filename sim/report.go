@@ -186,6 +186,9 @@ type Report struct {
 	// (timeline.go); nil unless recorded (Executable.RecordTimeline: pimc
 	// sim and eval with -report or -html).
 	Timeline *Timeline `json:"timeline,omitempty"`
+	// FaultPoints are an evaluation's accuracies on chips with faults
+	// (faultcurve.go): filled by pimc eval -faults, not by the simulator.
+	FaultPoints []FaultPoint `json:"fault_points,omitempty"`
 }
 
 // MaxHotspots bounds Report.Hotspots.

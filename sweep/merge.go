@@ -21,8 +21,8 @@ const (
 )
 
 // Merge assembles dir/results.csv, results.jsonl (every point of
-// dir/plan.json in order, the pareto column set) and pareto.csv (the rows
-// on the front) from dir/points. Points without a result are an error
+// dir/plan.json in order, the pareto column set), pareto.csv (the rows
+// on the front) and report.html (Page) from dir/points. Points without a result are an error
 // (wrapping ErrIncomplete) naming them, and nothing is written.
 func Merge(dir string) ([]Row, error) {
 	b, err := os.ReadFile(filepath.Join(dir, planFile))
@@ -64,7 +64,11 @@ func Merge(dir string) ([]Row, error) {
 		}
 		jl.Write(append(line, '\n'))
 	}
-	for name, content := range map[string][]byte{ResultsCSV: csvOf(rows), ParetoCSV: csvOf(front), ResultsJSONL: jl.Bytes()} {
+	page, err := pageHTML(rows)
+	if err != nil {
+		return nil, err
+	}
+	for name, content := range map[string][]byte{ResultsCSV: csvOf(rows), ParetoCSV: csvOf(front), ResultsJSONL: jl.Bytes(), ReportHTML: page} {
 		if err := outfile.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
 			return nil, err
 		}

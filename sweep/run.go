@@ -42,6 +42,8 @@ type Summary struct {
 	// Failed lists the points computed or found with an error row.
 	Failed []string
 	Wall   time.Duration
+	// Rows are the assembled rows (nil for a Task).
+	Rows []Row
 }
 
 // PointFile is the content of DIR/points/HASH.json.
@@ -134,9 +136,11 @@ func Run(pl *Plan, dir string, opt Options) (*Summary, error) {
 		}
 	}
 	if opt.Task < 0 {
-		if _, err := Merge(dir); err != nil {
+		rows, err := Merge(dir)
+		if err != nil {
 			return nil, err
 		}
+		sum.Rows = rows
 	}
 	sort.Strings(sum.Failed)
 	sum.Wall = time.Since(start)

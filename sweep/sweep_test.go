@@ -3,8 +3,11 @@ package sweep
 import (
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -83,6 +86,7 @@ func TestLeNet5Sweep(t *testing.T) {
 	if n := bytes.Count(readFile(t, filepath.Join(dir, ParetoCSV)), []byte("\n")); n != front+1 {
 		t.Errorf("pareto.csv has %d lines, want a header and %d rows", n, front)
 	}
+	checkReport(t, string(readFile(t, filepath.Join(dir, ReportHTML))), rows)
 
 	// Resumption: nothing left to compute, the same files.
 	sum, err = Run(lenet5Plan(t, 20), dir, Options{Jobs: 2, Task: -1})
@@ -112,9 +116,46 @@ func TestLeNet5Sweep(t *testing.T) {
 	if _, err := Merge(dir2); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{ResultsCSV, ResultsJSONL, ParetoCSV} {
+	for _, f := range []string{ResultsCSV, ResultsJSONL, ParetoCSV, ReportHTML} {
 		if !bytes.Equal(readFile(t, filepath.Join(dir2, f)), readFile(t, filepath.Join(dir, f))) {
 			t.Errorf("%s differs between the pool run and the tasks", f)
+		}
+	}
+}
+
+var pointRE = regexp.MustCompile(`<circle class="point" [^>]* data-series="([^"]*)" data-label="([^"]*)" data-x="([^"]*)" data-y="([^"]*)"`)
+
+// checkReport: the report's chart of accuracy against used area has every
+// row's point at the row's area (mm2) and accuracy (%), in the front's
+// series exactly when the row is on the front, and the table a line per
+// row.
+func checkReport(t *testing.T, page string, rows []Row) {
+	t.Helper()
+	i := strings.Index(page, `id="pareto-accuracy-area"`)
+	if i < 0 {
+		t.Fatal("report.html has no Pareto chart of accuracy against area")
+	}
+	svg := page[i:]
+	svg = svg[:strings.Index(svg, "</svg>")]
+	type pt struct {
+		front bool
+		x, y  float64
+	}
+	got := map[string]pt{}
+	for _, m := range pointRE.FindAllStringSubmatch(svg, -1) {
+		x, _ := strconv.ParseFloat(m[3], 64)
+		y, _ := strconv.ParseFloat(m[4], 64)
+		got[m[2]] = pt{m[1] == "Pareto front", x, y}
+	}
+	if len(got) != len(rows) {
+		t.Errorf("%d points drawn, %d rows", len(got), len(rows))
+	}
+	for _, r := range rows {
+		if p, ok := got[r.Name]; !ok || p.front != r.Pareto || p.x != r.AreaUsedMM2 || math.Abs(p.y-100*r.Accuracy) > 1e-9 {
+			t.Errorf("row %s: drawn %+v, the row: area %g, accuracy %g, front %v", r.Name, p, r.AreaUsedMM2, r.Accuracy, r.Pareto)
+		}
+		if !strings.Contains(page, "<td>"+r.Name+"</td>") {
+			t.Errorf("no table line for %s", r.Name)
 		}
 	}
 }

@@ -139,34 +139,58 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	// One evaluation per chip instance of -faults (one, ideal, without).
-	var rs []*evaluate.Result
-	for k := range faults.count() {
-		if opt.Chip, err = faults.chip(m.Exe, k); err != nil {
-			bar.done()
-			return fail(fmt.Errorf("%s: %w", path, err))
+	// One evaluation per chip instance of -faults (one, ideal, without),
+	// per value of a fault curve; rs are the first value's.
+	var rs, all []*evaluate.Result
+	var points []sim.FaultPoint
+	for ci, c := range faults.spec.cases {
+		var crs []*evaluate.Result
+		var seeds []uint64
+		for k := range faults.count() {
+			if opt.Chip, err = faults.caseChip(m.Exe, c, k); err != nil {
+				bar.done()
+				return fail(fmt.Errorf("%s: %w", path, err))
+			}
+			r, err := evaluate.Program(m, test, opt)
+			if err != nil {
+				bar.done()
+				return fail(fmt.Errorf("%s: %w", path, err))
+			}
+			crs, seeds = append(crs, r), append(seeds, opt.Chip.Seed)
 		}
+		if ci == 0 {
+			rs = crs
+		}
+		all = append(all, crs...)
+		points = append(points, evaluate.FaultPoint(c, seeds, crs))
+	}
+	if len(all) == 0 { // no -faults: the ideal device
 		r, err := evaluate.Program(m, test, opt)
 		if err != nil {
 			bar.done()
 			return fail(fmt.Errorf("%s: %w", path, err))
 		}
-		rs = append(rs, r)
+		rs, all = []*evaluate.Result{r}, []*evaluate.Result{r}
 	}
 	bar.done()
 	r := rs[0]
-	if opt.Chip != nil {
+	r.Report.FaultPoints = points
+	switch {
+	case faults.curve():
+		fmt.Fprintf(stdout, "fault curve (mean ± std of the accuracy over %d chip instances, seeds %d..%d):\n", faults.count(), *faults.seed, *faults.seed+uint64(faults.count()-1))
+		for _, p := range points {
+			fmt.Fprintf(stdout, "  %s: accuracy %.4f ± %.4f\n", p.Faults, p.Mean, p.Std)
+		}
+	case len(rs) > 1:
 		fmt.Fprintf(stdout, "faults: %s\n", opt.Chip.Spec.String())
-	}
-	if len(rs) > 1 {
 		for k, x := range rs {
 			fmt.Fprintf(stdout, "accuracy, seed %d: %.4f (%d/%d)\n", *faults.seed+uint64(k), x.Accuracy(), x.Correct, x.Images)
 		}
 		mean, std := evaluate.AccuracyStats(rs)
 		fmt.Fprintf(stdout, "accuracy: %.4f ± %.4f (mean ± std over %d chip instances, seeds %d..%d)\n", mean, std, len(rs), *faults.seed, *faults.seed+uint64(len(rs)-1))
-	} else {
+	default:
 		if opt.Chip != nil {
-			fmt.Fprintf(stdout, "seed: %d\n", opt.Chip.Seed)
+			fmt.Fprintf(stdout, "faults: %s\nseed: %d\n", opt.Chip.Spec.String(), opt.Chip.Seed)
 		}
 		writeAccuracy(stdout, r)
 	}
@@ -179,12 +203,12 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		workers = goruntime.GOMAXPROCS(0)
 	}
 	// Every chip instance's run: the wall time and the rate over all of them.
-	all := &evaluate.Result{}
-	for _, x := range rs {
-		all.Images += x.Images
-		all.Wall += x.Wall
+	sum := &evaluate.Result{}
+	for _, x := range all {
+		sum.Images += x.Images
+		sum.Wall += x.Wall
 	}
-	fmt.Fprintf(stdout, "wall time: %s (%.0f images/s simulated on %d workers)\n", fmtWall(all.Wall), all.Rate(), workers)
+	fmt.Fprintf(stdout, "wall time: %s (%.0f images/s simulated on %d workers)\n", fmtWall(sum.Wall), sum.Rate(), workers)
 	if *verbose {
 		fmt.Fprintln(stdout)
 		if err := r.Report.WriteTable(stdout); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -16,8 +17,9 @@ func init() {
 }
 
 func runSweep(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("sweep", "SPEC.yaml -o DIR [-j N] [-task I] [-slurm [-partition P] [-time T] [-array-max N] [-sbatch-args ARGS] [-dry-run]] [-k8s -image IMG [-pvc CLAIM]] | -merge DIR", stderr)
-	out := fs.String("o", "", "the sweep folder: points/HASH.json per point, plan.json, results.csv, results.jsonl, pareto.csv (made if missing; points already there are skipped)")
+	fs := newFlagSet("sweep", "SPEC.yaml -o DIR [-j N] [-html FILE] [-task I] [-slurm [-partition P] [-time T] [-array-max N] [-sbatch-args ARGS] [-dry-run]] [-k8s -image IMG [-pvc CLAIM]] | -merge DIR", stderr)
+	out := fs.String("o", "", "the sweep folder: points/HASH.json per point, plan.json, results.csv, results.jsonl, pareto.csv, report.html (made if missing; points already there are skipped)")
+	htmlPath := fs.String("html", "", "also write the visual report (Pareto charts of energy, latency, area and accuracy, and the rows; DIR/report.html has it too) to this file, with this command line on it (- for stdout)")
 	jobs := fs.Int("j", -1, "points computed at once (-1: all cores); the rows do not depend on it")
 	task := fs.Int("task", -1, "compute point I only (0-based, spec order) and assemble nothing: one task of a job array")
 	merge := fs.String("merge", "", "assemble DIR/results.csv, results.jsonl and pareto.csv from DIR/points (no SPEC)")
@@ -43,8 +45,14 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		if len(pos) != 0 || *out != "" {
 			return usageError(fs, "-merge DIR takes no SPEC and no -o")
 		}
+		if code := checkPaths(fs, outfile.Output("-html", *htmlPath)); code != exitOK {
+			return code
+		}
 		rows, err := sweep.Merge(*merge)
 		if err != nil {
+			return fail(err)
+		}
+		if err := writeSweepHTML(*htmlPath, rows, args, stdout); err != nil {
 			return fail(err)
 		}
 		fmt.Fprintf(stdout, "%d rows: %s\n", len(rows), filepath.Join(*merge, sweep.ResultsCSV))
@@ -71,8 +79,10 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "-k8s needs -image IMG")
 	case *arrayMax < 0:
 		return usageError(fs, "-array-max %d: want 0 (no limit) or a positive count", *arrayMax)
+	case *htmlPath != "" && (*slurm || *k8s || *task >= 0):
+		return usageError(fs, "-html goes with a local run or -merge (the merge job writes DIR/report.html)")
 	}
-	if code := checkPaths(fs, outfile.Input("spec", pos[0]), outfile.OutputDir("-o", *out)); code != exitOK {
+	if code := checkPaths(fs, outfile.Input("spec", pos[0]), outfile.OutputDir("-o", *out), outfile.Output("-html", *htmlPath)); code != exitOK {
 		return code
 	}
 	spec, err := sweep.LoadSpec(pos[0])
@@ -98,9 +108,27 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "point %s failed: see its error column\n", name)
 	}
 	if *task < 0 {
-		fmt.Fprintf(stdout, "results: %s (Pareto front: %s)\n", filepath.Join(*out, sweep.ResultsCSV), filepath.Join(*out, sweep.ParetoCSV))
+		if err := writeSweepHTML(*htmlPath, sum.Rows, args, stdout); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "results: %s (Pareto front: %s; visual report: %s)\n", filepath.Join(*out, sweep.ResultsCSV), filepath.Join(*out, sweep.ParetoCSV), filepath.Join(*out, sweep.ReportHTML))
 	}
 	return exitOK
+}
+
+// writeSweepHTML writes the sweep's visual report to path ("": nothing)
+// with the command line on it.
+func writeSweepHTML(path string, rows []sweep.Row, args []string, stdout io.Writer) error {
+	if path == "" {
+		return nil
+	}
+	p := sweep.Page(rows)
+	p.Command = commandLine("sweep", args)
+	var b bytes.Buffer
+	if err := p.Write(&b); err != nil {
+		return err
+	}
+	return outfile.WriteOutput(path, b.Bytes(), stdout)
 }
 
 // submitSweep writes the Slurm scripts and submits them (or prints them,

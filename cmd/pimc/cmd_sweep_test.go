@@ -28,8 +28,22 @@ func TestSweepCLI(t *testing.T) {
 	if !strings.Contains(string(csv), "lenet5/w4a4/base,") || !strings.Contains(string(csv), "lenet5/w4a4-noends/base,") {
 		t.Errorf("results.csv lacks the two points:\n%s", csv)
 	}
-	if code, stdout, errs = runCLI("sweep", spec, "-o", out); code != exitOK || !strings.Contains(stdout, "0 computed, 2 already done") {
+	page := filepath.Join(dir, "sweep.html")
+	if code, stdout, errs = runCLI("sweep", spec, "-o", out, "-html", page); code != exitOK || !strings.Contains(stdout, "0 computed, 2 already done") {
 		t.Errorf("rerun: exit %d: %s%s", code, stdout, errs)
+	}
+	// -html: DIR/report.html with the command line on it.
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inDir, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(html), "<h1>pimc sweep: 2 points, ") || !strings.Contains(string(html), "made by <code>pimc sweep "+spec) ||
+		strings.Replace(string(html), "<br>made by <code>"+commandLine("sweep", []string{spec, "-o", out, "-html", page})+"</code>", "", 1) != string(inDir) {
+		t.Errorf("-html wrote\n%s\nDIR/report.html is\n%s", html, inDir)
 	}
 	if err := os.Remove(filepath.Join(out, "results.csv")); err != nil {
 		t.Fatal(err)
@@ -54,6 +68,7 @@ func TestSweepCLI(t *testing.T) {
 		{[]string{"sweep", "-o", out}, "missing one SPEC.yaml argument"},
 		{[]string{"sweep", spec, "-o", out, "-j", "0"}, "-j 0: want -1"},
 		{[]string{"sweep", spec, "-merge", out}, "-merge DIR takes no SPEC"},
+		{[]string{"sweep", spec, "-o", out, "-task", "0", "-html", "x.html"}, "-html goes with a local run or -merge"},
 	} {
 		if code, _, errs := runCLI(c.args...); code != exitUsage || !strings.Contains(errs, c.want) {
 			t.Errorf("pimc %s: exit %d, want 2 and %q: %s", strings.Join(c.args, " "), code, c.want, errs)

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -52,6 +56,48 @@ func TestEvalFaults(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^accuracy: [01]\.\d{4} ± 0\.\d{4} \(mean ± std over 3 chip instances, seeds 10\.\.12\)$`).MatchString(out) {
 		t.Errorf("no mean ± std line in:\n%s", out)
 	}
+
+	// A fault curve: one line per rate, the points in the JSON report,
+	// drawn by the HTML report (accuracy in % against the rate, the
+	// fault-free point as the reference line).
+	rep, page := filepath.Join(dir, "curve.json"), filepath.Join(dir, "curve.html")
+	out = eval("-faults", "sense=0,0.3", "-fault-seeds", "2", "-report", rep, "-html", page)
+	if !strings.Contains(out, "fault curve (mean ± std of the accuracy over 2 chip instances, seeds 1..2):") ||
+		!strings.Contains(out, "  sense=0: accuracy "+fmt.Sprintf("%.4f ± 0.0000", float64(ideal)/30)) || !strings.Contains(out, "  sense=0.3: accuracy ") {
+		t.Errorf("fault curve lines:\n%s", out)
+	}
+	var r struct {
+		Points []struct {
+			Faults, Kind string
+			Rate, Mean   float64
+			Seeds        []uint64
+			Accuracy     []float64
+		} `json:"fault_points"`
+	}
+	data, err := os.ReadFile(rep)
+	if err == nil {
+		err = json.Unmarshal(data, &r)
+	}
+	if err != nil || len(r.Points) != 2 {
+		t.Fatalf("report %s: %v, %+v", rep, err, r)
+	}
+	p0, p1 := r.Points[0], r.Points[1]
+	if p0.Faults != "sense=0" || p0.Kind != "sense" || p0.Rate != 0 || p0.Mean != float64(ideal)/30 || !slices.Equal(p0.Seeds, []uint64{1, 2}) {
+		t.Errorf("point 0: %+v (fault-free: %d/30)", p0, ideal)
+	}
+	if p1.Faults != "sense=0.3" || p1.Rate != 0.3 || len(p1.Accuracy) != 2 || p1.Mean != (p1.Accuracy[0]+p1.Accuracy[1])/2 || p1.Mean >= p0.Mean {
+		t.Errorf("point 1: %+v", p1)
+	}
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`id="fault-curve"`, fmt.Sprintf(`data-series="sense" data-label="sense=0.3 (2 chips)" data-x="0.3" data-y="%g"`, 100*p1.Mean),
+		fmt.Sprintf(`data-label="sense=0: no faults" data-y="%g"`, 100*p0.Mean)} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("the HTML report has no %s", want)
+		}
+	}
 }
 
 // TestFaultFlagErrors: a bad -faults spec or seed flag is a usage error
@@ -67,6 +113,9 @@ func TestFaultFlagErrors(t *testing.T) {
 		{[]string{"eval", "p.pimb", "-dataset", "mnist", "-seed", "3"}, "-seed and -fault-seeds choose chip instances of -faults: give -faults too"},
 		{[]string{"eval", "p.pimb", "-dataset", "mnist", "-faults", "write=1e-3", "-fault-seeds", "0"}, "-fault-seeds 0: want a positive count"},
 		{[]string{"sim", "p.pimb", "-seed", "x"}, `invalid value "x" for flag -seed`},
+		{[]string{"sim", "p.pimb", "-faults", "sense=1e-3,1e-2"}, "-faults sense=1e-3,1e-2: several values of a key are a fault curve, which pimc eval draws"},
+		{[]string{"eval", "p.pimb", "-dataset", "mnist", "-faults", "sense=1e-3,1e-2,write=1e-3,1e-2"}, `"1e-2": values listed for both sense and write`},
+		{[]string{"eval", "p.pimb", "-dataset", "mnist", "-faults", "cells=weights,inputs"}, `"inputs" after cells: only write, stuck, sense and sigma take a list`},
 	} {
 		code, _, errs := runCLI(c.args...)
 		if code != exitUsage || !strings.Contains(errs, c.want) {
