@@ -12,8 +12,9 @@
 // pool or as the tasks of a Slurm job array (slurm.go) or a Kubernetes
 // Indexed Job (k8s.go). docs/SWEEP.md describes the spec and the outputs.
 //
-// Allowed imports: data, driver, evaluate, frontend, htmlreport,
+// Allowed imports: admm, data, driver, evaluate, frontend, htmlreport,
 // internal/buildinfo, internal/lenet5, internal/outfile, ir, passes, pimrt,
 // sim, target, backend, ir/interp, ir/mapping, ir/tensor, isa and tensorio
-// (through driver and data), gopkg.in/yaml.v3 and the standard library.
+// (through driver and data), train (through admm), gopkg.in/yaml.v3 and the
+// standard library.
 package sweep

@@ -77,8 +77,8 @@ func Merge(dir string) ([]Row, error) {
 }
 
 // csvHeader are the CSV columns, named as the JSON fields.
-var csvHeader = []string{"index", "name", "model", "wbits", "abits", "keep_ends", "target", "calib", "replicate", "dataset", "limit",
-	"images", "correct", "accuracy", "latency_ns", "energy_pj", "power_mw", "area_chip_mm2", "area_used_mm2",
+var csvHeader = []string{"index", "name", "model", "compress", "wbits", "abits", "keep_ends", "target", "faults", "fault_seeds", "seed", "calib", "replicate", "dataset", "limit",
+	"images", "correct", "accuracy", "accuracy_std", "latency_ns", "energy_pj", "power_mw", "area_chip_mm2", "area_used_mm2",
 	"fps", "gops", "tops_per_w", "subarrays_used", "subarrays_total", "pareto", "error", "hash"}
 
 func csvOf(rows []Row) []byte {
@@ -88,8 +88,9 @@ func csvOf(rows []Row) []byte {
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 	i := strconv.Itoa
 	for _, r := range rows {
-		_ = w.Write([]string{i(r.Index), r.Name, r.Model, i(r.WBits), i(r.ABits), strconv.FormatBool(r.KeepEnds), r.Target, r.Calib, r.Replicate, r.Dataset, i(r.Limit),
-			i(r.Images), i(r.Correct), f(r.Accuracy), f(r.LatencyNS), f(r.EnergyPJ), f(r.PowerMW), f(r.AreaChipMM2), f(r.AreaUsedMM2),
+		_ = w.Write([]string{i(r.Index), r.Name, r.Model, r.Compress, i(r.WBits), i(r.ABits), strconv.FormatBool(r.KeepEnds), r.Target,
+			r.Faults, i(r.FaultSeeds), strconv.FormatUint(r.Seed, 10), r.Calib, r.Replicate, r.Dataset, i(r.Limit),
+			i(r.Images), i(r.Correct), f(r.Accuracy), f(r.AccuracyStd), f(r.LatencyNS), f(r.EnergyPJ), f(r.PowerMW), f(r.AreaChipMM2), f(r.AreaUsedMM2),
 			f(r.FPS), f(r.GOPS), f(r.TOPSPerW), i(r.SubarraysUsed), i(r.SubarraysTotal), strconv.FormatBool(r.Pareto), r.Error, r.Hash})
 	}
 	w.Flush()

@@ -14,6 +14,7 @@ import (
 	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/internal/buildinfo"
 	"github.com/pimc-dev/pimc/internal/lenet5"
+	"github.com/pimc-dev/pimc/sim"
 	"github.com/pimc-dev/pimc/target"
 )
 
@@ -46,7 +47,14 @@ type Point struct {
 	// folder (Config keeps it as the spec gives it, so the hash and the
 	// row do not depend on where the spec is run from).
 	CalibPath string
+	// compress is the point's compression (compress.go), nil: none;
+	// faults its fault spec, nil: the ideal device.
+	compress *compression
+	faults   *sim.FaultSpec
 }
+
+// noFaults is the fault spec of the ideal device in a spec's faults.
+const noFaults = "none"
 
 // Config is a point's parameters, as its row and its hash see them.
 type Config struct {
@@ -60,6 +68,13 @@ type Config struct {
 	Replicate string `json:"replicate"`
 	Dataset   string `json:"dataset"`
 	Limit     int    `json:"limit"`
+	// Compress names the point's compression config ("": none); Faults
+	// its fault spec ("": none), evaluated on FaultSeeds chip instances
+	// from Seed on.
+	Compress   string `json:"compress,omitempty"`
+	Faults     string `json:"faults,omitempty"`
+	FaultSeeds int    `json:"fault_seeds,omitempty"`
+	Seed       uint64 `json:"seed,omitempty"`
 }
 
 // Plan is a spec's points in order, their models read and their targets
@@ -98,9 +113,24 @@ func NewPlan(s *Spec) (*Plan, error) {
 		}
 		targets[ts.Name] = t
 	}
+	comps := map[string]*compression{}
+	for _, c := range s.Compress {
+		if c.Config == "" {
+			continue
+		}
+		b, err := os.ReadFile(s.path(c.Config))
+		if err != nil {
+			return nil, fmt.Errorf("compress (%s): %w", c.Name, err)
+		}
+		ds := s.CompressDataset
+		if ds == "" {
+			ds = s.Dataset
+		}
+		comps[c.Name] = &compression{spec: c, cfg: b, dataset: ds, path: s.resolveDataset(ds)}
+	}
 	type raw struct {
-		model, target string
-		q             QuantSpec
+		model, compress, target, faults string
+		q                               QuantSpec
 	}
 	var raws []raw
 	if len(s.Points) > 0 {
@@ -109,13 +139,27 @@ func NewPlan(s *Spec) (*Plan, error) {
 			if tn == "" {
 				tn = tspecs[0].Name
 			}
-			raws = append(raws, raw{p.Model, tn, p.Quant})
+			raws = append(raws, raw{p.Model, p.Compress, tn, p.Faults, p.Quant})
 		}
 	} else {
+		cs, fs := []string{""}, []string{""}
+		if len(s.Compress) > 0 {
+			cs = nil
+			for _, c := range s.Compress {
+				cs = append(cs, c.Name)
+			}
+		}
+		if len(s.Faults) > 0 {
+			fs = s.Faults
+		}
 		for _, m := range s.Models {
-			for _, q := range s.Quant {
-				for _, t := range tspecs {
-					raws = append(raws, raw{m.Name, t.Name, q})
+			for _, c := range cs {
+				for _, q := range s.Quant {
+					for _, t := range tspecs {
+						for _, f := range fs {
+							raws = append(raws, raw{m.Name, c, t.Name, f, q})
+						}
+					}
 				}
 			}
 		}
@@ -130,7 +174,20 @@ func NewPlan(s *Spec) (*Plan, error) {
 			Model: r.model, WBits: r.q.WBits, ABits: r.q.ABits, KeepEnds: r.q.keepEnds(),
 			Target: r.target, Calib: s.calibName(), Replicate: s.replicate(), Dataset: s.Dataset, Limit: s.Limit,
 		}
-		p := &Point{Index: i, Config: c, Model: m.Model, File: m.File, Target: targets[r.target], CalibPath: s.calibPath()}
+		p := &Point{Index: i, Model: m.Model, File: m.File, Target: targets[r.target], CalibPath: s.calibPath()}
+		if r.compress != "" {
+			c.Compress = r.compress
+			if p.compress = comps[r.compress]; p.compress != nil { // nil: a config-less entry, the model as given
+				c.Name = r.model + "+" + r.compress + "/" + r.q.Label() + "/" + r.target
+			}
+		}
+		if r.faults != "" && r.faults != noFaults {
+			f, _ := sim.ParseFaults(r.faults) // checked with the spec
+			p.faults = &f
+			c.Faults, c.FaultSeeds, c.Seed = r.faults, max(s.FaultSeeds, 1), max(s.Seed, 1)
+			c.Name += "/" + r.faults
+		}
+		p.Config = c
 		p.Hash = pointHash(p, version)
 		if j, dup := seen[p.Hash]; dup {
 			return nil, fmt.Errorf("points %d and %d are the same point (%s)", j, i, c.Name)
@@ -217,11 +274,13 @@ func (s *Spec) replicate() string {
 
 // datasetPath is the dataset a point loads: a named one, or the folder
 // relative to the spec.
-func (s *Spec) datasetPath() string {
-	if s.Dataset == data.MNIST || s.Dataset == data.FashionMNIST {
-		return s.Dataset
+func (s *Spec) datasetPath() string { return s.resolveDataset(s.Dataset) }
+
+func (s *Spec) resolveDataset(d string) string {
+	if d == data.MNIST || d == data.FashionMNIST {
+		return d
 	}
-	return s.path(s.Dataset)
+	return s.path(d)
 }
 
 // versionText is the pimc version that goes into every hash: module
@@ -242,5 +301,8 @@ func pointHash(p *Point, version string) string {
 	mh := sha256.Sum256(p.Model)
 	af, cf := p.Target.Fingerprint(), p.Target.CostFingerprint()
 	fmt.Fprintf(h, "pimc-sweep-point-v1\nmodel %x\nconfig %s\narch %x\ncost %x\nversion %s\n", mh, cfg, af, cf, version)
+	if c := p.compress; c != nil { // what the compressed model depends on
+		fmt.Fprintf(h, "compress %x mode %s dataset %s\n", sha256.Sum256(c.cfg), c.mode(), c.dataset)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -13,9 +13,13 @@ type Row struct {
 	Index int    `json:"index"`
 	Hash  string `json:"hash"`
 	Config
-	Images         int     `json:"images"`
-	Correct        int     `json:"correct"`
-	Accuracy       float64 `json:"accuracy"`
+	Images   int     `json:"images"`
+	Correct  int     `json:"correct"`
+	Accuracy float64 `json:"accuracy"`
+	// AccuracyStd is the sample std of the accuracy over the chip
+	// instances of a point with faults (Images and Correct then add up
+	// over them; Accuracy is their mean); 0 otherwise.
+	AccuracyStd    float64 `json:"accuracy_std"`
 	LatencyNS      float64 `json:"latency_ns"`
 	EnergyPJ       float64 `json:"energy_pj"`
 	PowerMW        float64 `json:"power_mw"`

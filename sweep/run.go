@@ -108,7 +108,7 @@ func Run(pl *Plan, dir string, opt Options) (*Summary, error) {
 			go func() {
 				defer wg.Done()
 				for p := range next {
-					pf := computePoint(p, ds, evalJobs)
+					pf := computePoint(p, dir, ds, evalJobs)
 					err := writePoint(dir, pf)
 					mu.Lock()
 					if err != nil && firstErr == nil {
@@ -149,17 +149,27 @@ func Run(pl *Plan, dir string, opt Options) (*Summary, error) {
 
 // computePoint compiles, loads and evaluates one point; a failure is the
 // row's Error.
-func computePoint(p *Point, ds *data.Dataset, jobs int) *PointFile {
+func computePoint(p *Point, dir string, ds *data.Dataset, jobs int) *PointFile {
 	t0 := time.Now()
-	row, err := evaluatePoint(p, ds, jobs)
+	row, err := evaluatePoint(p, dir, ds, jobs)
 	if err != nil {
 		row = Row{Index: p.Index, Hash: p.Hash, Config: p.Config, Error: err.Error()}
 	}
 	return &PointFile{Row: row, WallSeconds: time.Since(t0).Seconds()}
 }
 
-func evaluatePoint(p *Point, ds *data.Dataset, jobs int) (Row, error) {
-	g, err := loadModel(p.File, p.Model)
+// evaluatePoint compresses the point's model (when it has a compression),
+// compiles it and evaluates it, on FaultSeeds chip instances when it has
+// faults (the row's accuracy is then their mean).
+func evaluatePoint(p *Point, dir string, ds *data.Dataset, jobs int) (Row, error) {
+	model := p.Model
+	if p.compress != nil {
+		var err error
+		if model, err = compressedModel(p, dir); err != nil {
+			return Row{}, err
+		}
+	}
+	g, err := loadModel(p.File, model)
 	if err != nil {
 		return Row{}, err
 	}
@@ -178,11 +188,33 @@ func evaluatePoint(p *Point, ds *data.Dataset, jobs int) (Row, error) {
 	if err != nil {
 		return Row{}, err
 	}
-	r, err := evaluate.Program(m, ds, evaluate.Options{Jobs: jobs})
-	if err != nil {
-		return Row{}, fmt.Errorf("evaluate: %w", err)
+	if p.faults == nil {
+		r, err := evaluate.Program(m, ds, evaluate.Options{Jobs: jobs})
+		if err != nil {
+			return Row{}, fmt.Errorf("evaluate: %w", err)
+		}
+		return rowOf(p, r), nil
 	}
-	return rowOf(p, r), nil
+	var rs []*evaluate.Result
+	for k := range c.FaultSeeds {
+		chip, err := m.Exe.NewChip(*p.faults, c.Seed+uint64(k))
+		if err != nil {
+			return Row{}, err
+		}
+		r, err := evaluate.Program(m, ds, evaluate.Options{Jobs: jobs, Chip: chip})
+		if err != nil {
+			return Row{}, fmt.Errorf("evaluate (faults %s, seed %d): %w", c.Faults, chip.Seed, err)
+		}
+		rs = append(rs, r)
+	}
+	row := rowOf(p, rs[0])
+	row.Images, row.Correct = 0, 0
+	for _, r := range rs {
+		row.Images += r.Images
+		row.Correct += r.Correct
+	}
+	row.Accuracy, row.AccuracyStd = evaluate.AccuracyStats(rs)
+	return row, nil
 }
 
 // loadModel imports an ONNX model or parses a .pir from its bytes.

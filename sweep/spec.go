@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/pimc-dev/pimc/sim"
 )
 
 // Spec is a sweep file (docs/SWEEP.md): what to compile, for which
@@ -31,8 +33,20 @@ type Spec struct {
 	Models  []ModelSpec  `yaml:"models"`
 	Quant   []QuantSpec  `yaml:"quant"`
 	Targets []TargetSpec `yaml:"targets"`
-	// Points, when given, replaces the cross product Models x Quant x
-	// Targets: each names a model and a target by name.
+	// Compress is an axis of compression configs (compress.go; none: the
+	// models as given) made with the training set of CompressDataset
+	// ("": Dataset).
+	Compress        []CompressSpec `yaml:"compress"`
+	CompressDataset string         `yaml:"compress_dataset"`
+	// Faults is an axis of fault specs (sim.ParseFaults syntax, "none":
+	// the ideal device; none: no faults), each point evaluated on
+	// FaultSeeds chip instances (0: 1), seeds Seed (0: 1), Seed+1, ...
+	Faults     []string `yaml:"faults"`
+	FaultSeeds int      `yaml:"fault_seeds"`
+	Seed       uint64   `yaml:"seed"`
+	// Points, when given, replaces the cross product Models x Compress x
+	// Quant x Targets x Faults: each names a model, a compression and a
+	// target by name.
 	Points []PointSpec `yaml:"points"`
 
 	dir string // the spec file's folder: relative paths start there
@@ -79,9 +93,11 @@ type TargetSpec struct {
 
 // PointSpec is one point of an explicit list.
 type PointSpec struct {
-	Model  string    `yaml:"model"`
-	Quant  QuantSpec `yaml:"quant"`
-	Target string    `yaml:"target"`
+	Model    string    `yaml:"model"`
+	Compress string    `yaml:"compress"`
+	Quant    QuantSpec `yaml:"quant"`
+	Target   string    `yaml:"target"`
+	Faults   string    `yaml:"faults"`
 }
 
 // LoadSpec reads and checks a sweep file.
@@ -165,6 +181,26 @@ func (s *Spec) check() error {
 	for i, q := range s.Quant {
 		checkQuant(fmt.Sprintf("quant[%d]", i), q, bad)
 	}
+	cnames := map[string]bool{}
+	for i, c := range s.Compress {
+		switch {
+		case c.Name == "":
+			bad("compress[%d]: name missing", i)
+		case cnames[c.Name]:
+			bad("compress[%d]: name %q given twice", i, c.Name)
+		case c.Mode != "" && c.Mode != "admm" && c.Mode != "layerwise":
+			bad("compress[%d] (%s): mode %q: want admm or layerwise", i, c.Name, c.Mode)
+		case c.Config == "" && c.Mode != "":
+			bad("compress[%d] (%s): mode without a config", i, c.Name)
+		}
+		cnames[c.Name] = true
+	}
+	for i, f := range s.Faults {
+		checkFaults(fmt.Sprintf("faults[%d]", i), f, bad)
+	}
+	if s.FaultSeeds < 0 {
+		bad("fault_seeds: %d, want a positive count of chip instances", s.FaultSeeds)
+	}
 	if len(s.Points) > 0 {
 		for i, p := range s.Points {
 			where := fmt.Sprintf("points[%d]", i)
@@ -174,15 +210,36 @@ func (s *Spec) check() error {
 			if p.Target != "" && !tnames[p.Target] {
 				bad("%s: target %q is not one of targets' names", where, p.Target)
 			}
+			if p.Compress != "" && !cnames[p.Compress] {
+				bad("%s: compress %q is not one of compress' names", where, p.Compress)
+			}
+			checkFaults(where+".faults", p.Faults, bad)
 			checkQuant(where+".quant", p.Quant, bad)
 		}
 	} else if len(s.Quant) == 0 {
 		bad("quant: none given (or list points)")
 	}
+	anyFaults := len(s.Faults) > 0
+	for _, p := range s.Points {
+		anyFaults = anyFaults || p.Faults != ""
+	}
+	if !anyFaults && (s.FaultSeeds != 0 || s.Seed != 0) {
+		bad("fault_seeds and seed choose the chip instances of faults: give faults too")
+	}
 	if len(probs) > 0 {
 		return fmt.Errorf("%d problem(s):\n  %s", len(probs), strings.Join(probs, "\n  "))
 	}
 	return nil
+}
+
+// checkFaults checks a fault spec of the spec ("" and "none": none).
+func checkFaults(where, f string, bad func(string, ...any)) {
+	if f == "" || f == noFaults {
+		return
+	}
+	if _, err := sim.ParseFaults(f); err != nil {
+		bad("%s: %v", where, err)
+	}
 }
 
 func checkQuant(where string, q QuantSpec, bad func(string, ...any)) {

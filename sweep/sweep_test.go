@@ -189,6 +189,10 @@ func TestSpecErrors(t *testing.T) {
 		{"dataset: mnist\nmodels: [{name: a, embedded: lenet5}]\npoints: [{model: b, quant: {wbits: 4, abits: 4}}]\n", `points[0]: model "b" is not one of models' names`},
 		{"models: [{name: a, file: x.onnx, embedded: lenet5}]\nquant: [{wbits: 4, abits: 4}]\n", "dataset: missing"},
 		{"dataset: mnist\nmodels: [{name: a, file: x.onnx, embedded: lenet5}]\nquant: [{wbits: 4, abits: 4}]\n", "give one of file and embedded"},
+		{"dataset: mnist\nmodels: [{name: a, embedded: lenet5}]\nquant: [{wbits: 4, abits: 4}]\nfaults: [sense=2]\n", "faults[0]: sense=2: want a probability"},
+		{"dataset: mnist\nmodels: [{name: a, embedded: lenet5}]\nquant: [{wbits: 4, abits: 4}]\nfault_seeds: 3\n", "fault_seeds and seed choose the chip instances of faults"},
+		{"dataset: mnist\nmodels: [{name: a, embedded: lenet5}]\nquant: [{wbits: 4, abits: 4}]\ncompress: [{name: c, config: c.yaml, mode: fast}]\n", `compress[0] (c): mode "fast": want admm or layerwise`},
+		{"dataset: mnist\nmodels: [{name: a, embedded: lenet5}]\npoints: [{model: a, compress: z, quant: {wbits: 4, abits: 4}}]\n", `points[0]: compress "z" is not one of compress' names`},
 	} {
 		_, err := ParseSpec([]byte(c.spec), "")
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -249,5 +253,92 @@ func TestCalibFolderKeptAsWritten(t *testing.T) {
 	}
 	if pa.CalibPath != filepath.Join("testdata/x", "cal") || pb.CalibPath != "/abs/testdata/x/cal" {
 		t.Errorf("calibration folders %q, %q", pa.CalibPath, pb.CalibPath)
+	}
+}
+
+// TestSweepAxes runs testdata/sweeps/lenet5-axes.yaml on 10 images:
+// compression configs x fault specs. The compressed points use less
+// energy, the model is compressed once (DIR/compressed), the points with
+// faults are evaluated on two chips (images and correct add up, accuracy
+// is their mean) with the hardware figures of the ideal device.
+func TestSweepAxes(t *testing.T) {
+	s, err := LoadSpec("../testdata/sweeps/lenet5-axes.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Limit = 10
+	pl, err := NewPlan(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := Run(pl, dir, Options{Jobs: 2, Task: -1}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := Merge(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"lenet5/w4a4/base", "lenet5/w4a4/base/sense=1e-2", "lenet5+lw-w4/w4a4/base", "lenet5+lw-w4/w4a4/base/sense=1e-2"}
+	if len(rows) != len(names) {
+		t.Fatalf("%d rows", len(rows))
+	}
+	for i, r := range rows {
+		if r.Name != names[i] || r.Error != "" {
+			t.Errorf("row %d: %s (error %q), want %s", i, r.Name, r.Error, names[i])
+		}
+	}
+	for _, k := range []int{0, 2} {
+		ideal, faulty := rows[k], rows[k+1]
+		if faulty.Images != 20 || faulty.FaultSeeds != 2 || faulty.Seed != 1 || faulty.Faults != "sense=1e-2" ||
+			math.Abs(faulty.Accuracy-float64(faulty.Correct)/20) > 1e-12 || faulty.EnergyPJ != ideal.EnergyPJ || faulty.LatencyNS != ideal.LatencyNS {
+			t.Errorf("%s: %+v, the ideal device's %+v", faulty.Name, faulty, ideal)
+		}
+		if ideal.Images != 10 || ideal.AccuracyStd != 0 || ideal.Faults != "" {
+			t.Errorf("%s: %+v", ideal.Name, ideal)
+		}
+	}
+	if !(rows[2].EnergyPJ < rows[0].EnergyPJ) || rows[2].Compress != "lw-w4" || rows[0].Compress != "none" {
+		t.Errorf("compressed %s %g pJ, as given %s %g pJ: want less", rows[2].Compress, rows[2].EnergyPJ, rows[0].Compress, rows[0].EnergyPJ)
+	}
+	files, err := os.ReadDir(filepath.Join(dir, "compressed"))
+	if err != nil || len(files) != 1 {
+		t.Errorf("DIR/compressed: %v %v, want one model", files, err)
+	}
+}
+
+// TestAxesHash: the hash of a compressed point follows its config file's
+// bytes, the others' do not; another fault spec is another point.
+func TestAxesHash(t *testing.T) {
+	dir := t.TempDir()
+	spec := []byte("dataset: mnist\nmodels: [{name: a, embedded: lenet5}]\ncompress: [{name: none}, {name: c, config: c.yaml}]\nquant: [{wbits: 4, abits: 4}]\nfaults: [none, sense=1e-3]\n")
+	plan := func(cfg string) *Plan {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "c.yaml"), []byte(cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := ParseSpec(spec, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl, err := NewPlan(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pl
+	}
+	a, b := plan("defaults: {wbits: 4}\n"), plan("defaults: {wbits: 3}\n")
+	if len(a.Points) != 4 {
+		t.Fatalf("%d points, want 4", len(a.Points))
+	}
+	seen := map[string]bool{}
+	for i, p := range a.Points {
+		seen[p.Hash] = true
+		if same := p.Hash == b.Points[i].Hash; same != (p.Config.Compress == "none") {
+			t.Errorf("point %s: hash unchanged %v after the config changed", p.Config.Name, same)
+		}
+	}
+	if len(seen) != 4 {
+		t.Errorf("%d distinct hashes of 4 points", len(seen))
 	}
 }

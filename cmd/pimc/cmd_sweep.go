@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "sweep", summary: "compile, simulate and evaluate every point of a sweep spec (models x bits x targets), resumable, locally or as a Slurm or Kubernetes job array; results.csv with the Pareto front (docs/SWEEP.md)", run: runSweep})
+	register(&command{name: "sweep", summary: "compile, simulate and evaluate every point of a sweep spec (models x compression x bits x targets x faults), resumable, locally or as a Slurm or Kubernetes job array; results.csv with the Pareto front (docs/SWEEP.md)", run: runSweep})
 }
 
 func runSweep(args []string, stdout, stderr io.Writer) int {
