@@ -7,6 +7,12 @@
 # models are testdata/bench/gen_models.py's seeded random-weight exports; the inputs are numpy
 # default_rng(0) draws). Takes 15-30 minutes on 2 cores. PARALLEL_QUICK=1: LeNet-5 only. The last
 # column is the pixel-balance bound compile -pipeline prints (docs/BACKEND.md §8).
+#
+# Rows: every model on the default target (the acceptance's: VGG-11-BN and ResNet-18 there reprogram
+# their deep layers' weights from the DRAM per image, docs/BACKEND.md §10, and -pipeline refuses them),
+# then the larger targets the pipelines are explored on (t32, t64, t64c128, t128), and ResNet-18 on the
+# serial engine (the preset sot-mram-45nm-serial with t128's banks and buffers: one controller, no
+# group instructions), whose -pipeline columns are empty.
 set -eu
 out=${1:-/tmp/pimc-parallel}
 mkdir -p "$out"
@@ -68,15 +74,26 @@ geometry:
   act_buffer_words: {value: 16777216, provenance: "issue 11 figures: ResNet-18 224x224"}
   const_words: {value: 1048576, provenance: "issue 11 figures: ResNet-18 224x224"}
 EOF
+cat >"$out/t128serial.yaml" <<'EOF'
+base: sot-mram-45nm-serial
+name: sot-mram-45nm-serial-128banks
+geometry:
+  banks: {value: 128, provenance: "issue 11 figures: ResNet-18 224x224 on the serial engine"}
+  act_buffer_words: {value: 16777216, provenance: "issue 11 figures: ResNet-18 224x224"}
+  const_words: {value: 1048576, provenance: "issue 11 figures: ResNet-18 224x224"}
+EOF
 
 # name model target calib in1 inN frames: ResNet-18's 16 frames per port, stage buffers and rings do not
 # fit its 16 Mi-word buffer, so it runs 4 frames per run (its batch of 16 in 4 runs).
 cases="lenet5|$root/testdata/models/lenet5/lenet5.onnx|sot-mram-45nm|mnist|in28_1|in28_16|16"
 if [ "${PARALLEL_QUICK:-}" != 1 ]; then
 	cases="$cases
-vgg11_bn_32|$out/vgg11_bn_32.onnx|$out/t32.yaml|random:8|in32_1|in32_16|16
+vgg11_bn_32_default|$out/vgg11_bn_32.onnx|sot-mram-45nm|random:8|in32_1|in32_16|16
 mobilenetv2_32|$out/mobilenetv2_32.onnx|sot-mram-45nm|random:8|in32_1|in32_16|16
+resnet18_224_default|$out/resnet18_224.onnx|sot-mram-45nm|random:8|in224_1|in224_16|4
+vgg11_bn_32|$out/vgg11_bn_32.onnx|$out/t32.yaml|random:8|in32_1|in32_16|16
 resnet18_224|$out/resnet18_224.onnx|$out/t128.yaml|random:8|in224_1|in224_16|4
+resnet18_224_serial|$out/resnet18_224.onnx|$out/t128serial.yaml|random:8|in224_1|in224_16|0
 vgg11_bn_32_t64|$out/vgg11_bn_32.onnx|$out/t64.yaml|random:8|in32_1|in32_16|16
 vgg11_bn_32_t64c128|$out/vgg11_bn_32.onnx|$out/t64c128.yaml|random:8|in32_1|in32_16|16
 mobilenetv2_32_t64|$out/mobilenetv2_32.onnx|$out/t64.yaml|random:8|in32_1|in32_16|16"
@@ -84,6 +101,7 @@ fi
 echo "$cases" | while IFS='|' read -r name model tgt calib in1 in16 frames; do
 	$pimc compile "$model" -calib "$calib" -target "$tgt" -o "$out/$name.pimb" >"$out/$name.compile.txt" 2>&1
 	$pimc sim "$out/$name.pimb" -i "$out/$in1.npy" -report "$out/$name.json" >"$out/$name.sim.txt" 2>&1
+	[ "$frames" = 0 ] && continue # the serial engine has one controller: nothing to pipeline
 	if $pimc compile "$model" -calib "$calib" -target "$tgt" -pipeline -pipeline-frames "$frames" -o "$out/$name-pipe.pimb" >"$out/$name-pipe.compile.txt" 2>&1; then
 		$pimc sim "$out/$name-pipe.pimb" -i "$out/$in16.npy" -batch 16 -report "$out/$name-pipe.json" >"$out/$name-pipe.sim.txt" 2>&1 || true
 	fi
@@ -109,7 +127,7 @@ def t(ns):
     return f"{ns/1e6:.3g} ms" if ns >= 1e6 else f"{ns/1e3:.4g} us"
 print("| model (W8A8) | instructions / image | latency / image | device bound | latency / bound | energy / image | GOPS | TOPS/W | sub-arrays used | busy | `-pipeline`, 16 images: single image | FPS with fill and drain | steady-state FPS | pipelined bound (FPS bound) | steady FPS / FPS bound | busy (steady state) | pixel-balance bound on busy |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-for name in ["lenet5", "vgg11_bn_32", "mobilenetv2_32", "resnet18_224", "vgg11_bn_32_t64", "vgg11_bn_32_t64c128", "mobilenetv2_32_t64"]:
+for name in ["lenet5", "vgg11_bn_32_default", "mobilenetv2_32", "resnet18_224_default", "vgg11_bn_32", "resnet18_224", "resnet18_224_serial", "vgg11_bn_32_t64", "vgg11_bn_32_t64c128", "mobilenetv2_32_t64"]:
     r = load(f"{out}/{name}.json")
     if r is None:
         continue
@@ -119,7 +137,12 @@ for name in ["lenet5", "vgg11_bn_32", "mobilenetv2_32", "resnet18_224", "vgg11_b
            f"{r['subarrays_used']} of {r['subarrays_total']}", f"{100*r['subarray_busy_fraction']:.1f}%"]
     q = load(f"{out}/{name}-pipe.json")
     if q is None:
-        why = "refused" if not os.path.exists(f"{out}/{name}-pipe.pimb") else "failed"
+        if not os.path.exists(f"{out}/{name}-pipe.compile.txt"):
+            why = "-"  # not pipelined (the serial engine)
+        elif not os.path.exists(f"{out}/{name}-pipe.pimb"):
+            why = "refused"
+        else:
+            why = "failed"
         row += [why, "", "", "", "", "", ""]
     else:
         row += [t(q["single_image_ns"]), fps(q["fps"]), fps(q["steady_state_fps"]),
