@@ -3,7 +3,6 @@ package htmlreport
 import (
 	"encoding/csv"
 	"fmt"
-	"image/color"
 	"io"
 	"math"
 	"sort"
@@ -43,10 +42,18 @@ type XYPoint struct {
 	Label     string
 }
 
-// XYRef is a horizontal reference line at Y.
+// XYRef is a horizontal reference line at Y, dashed, in Colour ("": grey).
 type XYRef struct {
-	Y     float64
-	Label string
+	Y      float64
+	Label  string
+	Colour string
+}
+
+func (r XYRef) colour() string {
+	if r.Colour == "" {
+		return "#555555"
+	}
+	return r.Colour
 }
 
 func (c *XYChart) Name() string { return c.ID }
@@ -106,7 +113,18 @@ func (c *XYChart) ranges() (x0, x1, y0, y1 float64) {
 // data-series, data-label, data-x, data-y and data-err (the numbers it
 // draws).
 func (c *XYChart) SVG() string {
-	legendRows := (len(c.Series) + len(c.Refs) + 3) / 4
+	perRow := 4 // legend entries a row, two when a name is long
+	for _, s := range c.Series {
+		if len([]rune(s.Name)) > 24 {
+			perRow = 2
+		}
+	}
+	for _, r := range c.Refs {
+		if len([]rune(r.Label)) > 24 {
+			perRow = 2
+		}
+	}
+	legendRows := (len(c.Series) + len(c.Refs) + perRow - 1) / perRow
 	top := titleHeight + legendRows*legendRow + 6
 	plotW := float64(chartWidth - xyLeft - xyRight)
 	height := top + xyPlotH + xyFooter
@@ -124,15 +142,15 @@ func (c *XYChart) SVG() string {
 	fmt.Fprintf(&b, `<title>%s</title><text class="title" x="0" y="16">%s</text>`, esc(c.Title), esc(c.Title))
 	k := 0
 	legend := func(mark, name string) {
-		x, y := (k%4)*(chartWidth/4), titleHeight+(k/4)*legendRow
-		fmt.Fprintf(&b, `<g transform="translate(%d,%d)">%s</g><text x="%d" y="%d">%s</text>`, x, y, mark, x+18, y+10, esc(shorten(name, 26)))
+		x, y := (k%perRow)*(chartWidth/perRow), titleHeight+(k/perRow)*legendRow
+		fmt.Fprintf(&b, `<g transform="translate(%d,%d)">%s</g><text x="%d" y="%d">%s</text>`, x, y, mark, x+18, y+10, esc(shorten(name, 104/perRow)))
 		k++
 	}
 	for i, s := range c.Series {
 		legend(marker(6, 6, palette[i%len(palette)], s.Filled), s.Name)
 	}
 	for _, r := range c.Refs {
-		legend(`<line x1="0" y1="6" x2="14" y2="6" stroke="#555" stroke-dasharray="4 3"/>`, r.Label)
+		legend(fmt.Sprintf(`<line x1="0" y1="6" x2="14" y2="6" stroke="%s" stroke-dasharray="4 3"/>`, r.colour()), r.Label)
 	}
 	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.2f" height="%d" fill="none" stroke="#999"/>`, xyLeft, top, plotW, xyPlotH)
 	// Ticks: decades on a log axis, five steps otherwise.
@@ -155,8 +173,8 @@ func (c *XYChart) SVG() string {
 	fmt.Fprintf(&b, `<text x="%.2f" y="%d" text-anchor="middle">%s</text>`, xyLeft+plotW/2, top+xyPlotH+32, esc(c.XLabel))
 	fmt.Fprintf(&b, `<text x="14" y="%d" transform="rotate(-90 14 %d)" text-anchor="middle">%s</text>`, top+xyPlotH/2, top+xyPlotH/2, esc(c.YLabel))
 	for _, r := range c.Refs {
-		fmt.Fprintf(&b, `<line class="ref" x1="%d" y1="%.2f" x2="%.2f" y2="%.2f" stroke="#555" stroke-dasharray="4 3" data-label="%s" data-y="%g"><title>%s: %.4g</title></line>`,
-			xyLeft, py(r.Y), xyLeft+plotW, py(r.Y), esc(r.Label), r.Y, esc(r.Label), r.Y)
+		fmt.Fprintf(&b, `<line class="ref" x1="%d" y1="%.2f" x2="%.2f" y2="%.2f" stroke="%s" stroke-dasharray="4 3" data-label="%s" data-y="%g"><title>%s: %.4g</title></line>`,
+			xyLeft, py(r.Y), xyLeft+plotW, py(r.Y), r.colour(), esc(r.Label), r.Y, esc(r.Label), r.Y)
 	}
 	for i := len(c.Series) - 1; i >= 0; i-- { // the first series on top
 		s := c.Series[i]
@@ -320,7 +338,7 @@ func (c *XYChart) PNG(w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		l.Color = color.Gray{Y: 0x55}
+		l.Color = hexColour(r.colour())
 		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		p.Add(l)
 		p.Legend.Add(r.Label, l)

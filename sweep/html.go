@@ -3,6 +3,7 @@ package sweep
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/pimc-dev/pimc/htmlreport"
 	"github.com/pimc-dev/pimc/internal/buildinfo"
@@ -43,8 +44,55 @@ func Page(rows []Row) *htmlreport.Page {
 			figs = append(figs, c)
 		}
 	}
-	p.Sections = []htmlreport.Section{{Title: "Pareto front", Figures: figs}, {Title: "Points", Table: t}}
+	p.Sections = []htmlreport.Section{{Title: "Pareto front", Figures: figs}}
+	if fc := faultCurves(rows); fc != nil {
+		p.Sections = append(p.Sections, htmlreport.Section{Title: "Fault curves", Figures: []htmlreport.Figure{fc}})
+	}
+	p.Sections = append(p.Sections, htmlreport.Section{Title: "Points", Table: t})
 	return p
+}
+
+// faultCurves draws the accuracy of each design (the rows that differ only
+// in their fault spec) against the rate of its fault specs that vary one
+// rate, its row without faults as the reference line; nil when no design
+// has such a row.
+func faultCurves(rows []Row) *htmlreport.XYChart {
+	var groups []htmlreport.FaultGroup
+	at := map[string]int{}
+	curved := map[string]bool{}
+	for _, r := range rows {
+		if r.Error != "" {
+			continue
+		}
+		design := strings.TrimSuffix(r.Name, "/"+r.Faults)
+		pt := sim.FaultPoint{Mean: r.Accuracy, Images: r.Images}
+		if r.Faults != "" {
+			cs, err := sim.ParseFaultList(r.Faults)
+			if err != nil || len(cs) != 1 {
+				continue
+			}
+			pt.Faults, pt.Kind, pt.Rate, pt.Std = r.Faults, cs[0].Kind, cs[0].Rate, r.AccuracyStd
+			pt.Images = r.Images / max(r.FaultSeeds, 1)
+			for k := range r.FaultSeeds {
+				pt.Seeds = append(pt.Seeds, r.Seed+uint64(k))
+			}
+			curved[design] = curved[design] || (pt.Kind != "" && pt.Rate > 0)
+		}
+		i, ok := at[design]
+		if !ok {
+			i = len(groups)
+			at[design] = i
+			groups = append(groups, htmlreport.FaultGroup{Name: design})
+		}
+		groups[i].Points = append(groups[i].Points, pt)
+	}
+	var keep []htmlreport.FaultGroup
+	for _, g := range groups {
+		if curved[g.Name] {
+			keep = append(keep, g)
+		}
+	}
+	return htmlreport.FaultCurves("sweep-fault-curves", "Accuracy against error rate, per design", keep)
 }
 
 // pageHTML renders Page(rows).

@@ -3,6 +3,7 @@ package sweep
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -300,6 +301,20 @@ func TestSweepAxes(t *testing.T) {
 	}
 	if !(rows[2].EnergyPJ < rows[0].EnergyPJ) || rows[2].Compress != "lw-w4" || rows[0].Compress != "none" {
 		t.Errorf("compressed %s %g pJ, as given %s %g pJ: want less", rows[2].Compress, rows[2].EnergyPJ, rows[0].Compress, rows[0].EnergyPJ)
+	}
+	// The report draws each design's accuracy against the sense rate, its
+	// ideal device as the reference line.
+	page := string(readFile(t, filepath.Join(dir, ReportHTML)))
+	for _, k := range []int{0, 2} {
+		design := rows[k].Name
+		for _, want := range []string{
+			fmt.Sprintf(`data-series="%s: sense" data-label="%s: sense=1e-2 (2 chips)" data-x="0.01" data-y="%g" data-err="%g"`, design, design, 100*rows[k+1].Accuracy, 100*rows[k+1].AccuracyStd),
+			fmt.Sprintf(`data-label="%s: no faults" data-y="%g"`, design, 100*rows[k].Accuracy),
+		} {
+			if !strings.Contains(page, want) {
+				t.Errorf("report.html has no %s", want)
+			}
+		}
 	}
 	files, err := os.ReadDir(filepath.Join(dir, "compressed"))
 	if err != nil || len(files) != 1 {
