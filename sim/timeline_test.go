@@ -156,3 +156,52 @@ loop:
 		}
 	}
 }
+
+// TestTimelineStreams: on the program with several streams
+// (testdata/isa/parallel.pasm) the timeline's mean over the bins is still
+// each class's busy fraction over the run: the sub-arrays', and the
+// controllers' issue slots, DPUs and buffer ports' (the mean of the units
+// that worked).
+func TestTimelineStreams(t *testing.T) {
+	prog, ins, _ := isaProgram(t, "parallel.pasm")
+	if len(prog.Streams) < 2 {
+		t.Fatalf("parallel.pasm has %d streams", len(prog.Streams))
+	}
+	e, err := Prepare(prog, target.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.RecordTimeline(true)
+	m := e.NewMachine()
+	for n, v := range ins {
+		if err := m.WriteInputRaw(n, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := m.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := m.Report(st)
+	tl := rep.Timeline
+	if sa := timelineClass(tl, "sub-arrays"); sa == nil || !near(mean(sa.Busy), rep.SubarrayBusyFrac) {
+		t.Errorf("sub-arrays: %+v, report %g", sa, rep.SubarrayBusyFrac)
+	}
+	sum, n := map[string]float64{}, map[string]int{}
+	for _, u := range rep.Resources {
+		sum[u.Kind] += u.Utilisation
+		n[u.Kind]++
+	}
+	for kind, name := range map[string]string{"issue": "controller issue", "DPU": "DPU", "buffer port": "buffer port"} {
+		c := timelineClass(tl, name)
+		if n[kind] == 0 {
+			if c != nil {
+				t.Errorf("%s: a timeline for a class that did no work", name)
+			}
+			continue
+		}
+		if c == nil || !near(mean(c.Busy)*float64(c.Units), sum[kind]) {
+			t.Errorf("%s: timeline %+v; report: %d units, busy %g in all", name, c, n[kind], sum[kind])
+		}
+	}
+}
