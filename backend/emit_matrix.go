@@ -111,7 +111,11 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 	biasAddr := int(b.AddConst(name+".bias", slices.Repeat(m.bias, copies)))
 	multAddr := int(b.AddConst(name+".mult", slices.Repeat(m.mult, copies)))
 
-	typ, clip := outType(m.lo, m.hi)
+	// An output zero point yz is added after the rounding: vrq clamps to
+	// [lo-yz, hi-yz], a vbcast of yz into the drained accumulator
+	// register and a vadd shift the codes into [lo, hi] (two DPU ops more
+	// per output vector; docs/BACKEND.md).
+	typ, clip := outType(m.lo-m.yZero, m.hi-m.yZero)
 	hoist := len(chunks) <= 2 // v2..v5; v7 is the zero vector
 	vB := func(ci int) int64 {
 		if hoist {
@@ -197,6 +201,12 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			defer e.free(rs)
 		}
 		bases := &groupBases{e: e}
+		var rz int64 // the output zero point, for vbcast
+		if m.yZero != 0 {
+			rz = e.reg()
+			e.emit(isa.OpLi, rz, m.yZero)
+			defer e.free(rz)
+		}
 		// body emits len(rl) output pixels at once: replica rl[i]'s pixel is
 		// at offsets inOff[i], outOff[i] from the loop's pointers. The
 		// replicas' patches are written first, then every round issues the
@@ -295,7 +305,11 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 				for r := 0; r < regs; r++ {
 					e.emit(isa.OpVrq, 1, accRegs[r], vB(ci), vM(ci), m.shift, m.round, int64(typ))
 					if clip {
-						e.emit(isa.OpVclip, 1, 1, m.lo, m.hi)
+						e.emit(isa.OpVclip, 1, 1, m.lo-m.yZero, m.hi-m.yZero)
+					}
+					if m.yZero != 0 {
+						e.emit(isa.OpVbcast, accRegs[r], rz)
+						e.emit(isa.OpVadd, 1, 1, accRegs[r])
 					}
 					e.emit(isa.OpVst, 1, po, int64(ch[0]*pl.outChan+outOff[r]), int64(pl.outChan))
 				}

@@ -84,7 +84,7 @@ func (c *compiler) hostGraph(max int64) ([]byte, int, error) {
 		if onDevice(n) {
 			continue
 		}
-		if n.Op != ir.OpQuantize && n.Op != ir.OpDequantize {
+		if !boundaryOp(n) {
 			nhost++
 			c.res.HostNodes = append(c.res.HostNodes, n)
 		}
@@ -227,4 +227,21 @@ func ParseHost(data []byte) (*HostManifest, error) {
 	}
 	h.Graph = g
 	return h, nil
+}
+
+// boundaryOp reports whether host op n only converts between floats and
+// device codes: quantize, dequantize, and an imported model's own
+// quantize_linear/dequantize_linear kept for their zero point (their codes
+// carry QuantParams; passes/quantize_qlinear.go). The others are the
+// model's host ops, counted and costed as such.
+func boundaryOp(n *ir.Node) bool {
+	switch n.Op {
+	case ir.OpQuantize, ir.OpDequantize:
+		return true
+	case ir.OpQuantizeLinear:
+		return n.Outputs[0].Quant != nil
+	case ir.OpDequantizeLinear:
+		return n.Inputs[0] != nil && n.Inputs[0].Quant != nil
+	}
+	return false
 }

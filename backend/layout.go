@@ -202,6 +202,13 @@ func (b *abuf) release(r *region) {
 // zero cells around every index of dim d; zero asks for the whole buffer to
 // read as zero (margins and pad need it).
 func (c *compiler) alloc(s []int, margin []int, zero bool) (*layout, error) {
+	return c.allocFill(s, margin, zero, 0)
+}
+
+// allocFill is alloc with every word of the buffer set to fill when fill
+// is not 0 (a bfill of the whole buffer: the margins hold the code of real
+// 0 of affine codes, docs/QUANT.md §11).
+func (c *compiler) allocFill(s []int, margin []int, zero bool, fill int64) (*layout, error) {
 	rank := len(s)
 	if margin == nil {
 		margin = make([]int, rank)
@@ -225,11 +232,16 @@ func (c *compiler) alloc(s []int, margin []int, zero bool) (*layout, error) {
 	}
 	// In a pipelined stage's frame loop every word may hold the previous
 	// frame's data: a buffer that needs zero cells is always cleared.
-	if zero && (dirty || c.pipe != nil) {
-		ra, rl := c.e.reg(), c.e.reg()
+	if fill != 0 || (zero && (dirty || c.pipe != nil)) {
+		ra, rl, rv := c.e.reg(), c.e.reg(), int64(0)
 		c.e.emit(isa.OpLi, ra, int64(start))
 		c.e.emit(isa.OpLi, rl, int64(stride))
-		c.e.emit(isa.OpBfill, ra, rl, 0)
+		if fill != 0 {
+			rv = c.e.reg()
+			c.e.emit(isa.OpLi, rv, fill)
+			defer c.e.free(rv)
+		}
+		c.e.emit(isa.OpBfill, ra, rl, rv)
 		c.e.free(ra, rl)
 	}
 	l.reg = &region{start: start, size: stride}

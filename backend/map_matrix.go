@@ -2,6 +2,7 @@ package backend
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/mapping"
@@ -19,7 +20,12 @@ func (c *compiler) qconv(n *ir.Node) error {
 	if err != nil {
 		return err
 	}
-	x, err := c.withMargins(n, need)
+	var x *layout
+	if xz := n.Int("x_zero", 0); xz != 0 && slices.ContainsFunc(n.Ints("pads", nil), func(p int) bool { return p != 0 }) {
+		x, err = c.withZeroMargins(n, need, xz)
+	} else {
+		x, err = c.withMargins(n, need)
+	}
 	if err != nil {
 		return err
 	}
@@ -116,6 +122,37 @@ func (c *compiler) withMargins(n *ir.Node, need []int) (*layout, error) {
 		return nil, err
 	}
 	c.padded[v] = p
+	c.track(v, p)
+	return p, nil
+}
+
+// withZeroMargins returns the input of a qconv with an input zero point xz
+// (x_zero) in a buffer whose margins hold xz: the whole buffer is filled
+// with xz (one bfill) and the input copied into it, so the padded cells
+// contribute nothing to sum (x - xz) w. The copy is made for this layer
+// alone (cost: the bfill and a vld/vst per pixel vector).
+func (c *compiler) withZeroMargins(n *ir.Node, need []int, xz int64) (*layout, error) {
+	v := n.Inputs[0]
+	l, err := c.inRaw(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	if l.dram {
+		if l, err = c.loadWhole(v, l); err != nil {
+			return nil, err
+		}
+	}
+	m := make([]int, len(l.shape))
+	for d := range need {
+		m[2+d] = need[d]
+	}
+	p, err := c.allocFill(l.shape, m, false, xz)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.copyTo("input copy bordered with its zero point", p, l); err != nil {
+		return nil, err
+	}
 	c.track(v, p)
 	return p, nil
 }

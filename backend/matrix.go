@@ -28,6 +28,7 @@ type matrix struct {
 	shift   int64
 	round   int64
 	lo, hi  int64
+	yZero   int64 // output zero point: vrq to [lo-yZero, hi-yZero], then vadd yZero
 	// kept statistics (for the summary and tests)
 	keptFilters, keptCols, totalCols int
 }
@@ -51,7 +52,7 @@ func buildMatrix(n *ir.Node, l *mapping.Layer, kh, kw int, colOff func(g, c, ky,
 		return nil, err
 	}
 	m := &matrix{node: n, lay: l, F: l.F, M: l.M, N: l.N, xSigned: n.Inputs[0].Quant.Signed, pm: l.PlusMinus,
-		shift: n.Int("shift", 0), round: rm, lo: n.Int("lo", 0), hi: n.Int("hi", 0)}
+		shift: n.Int("shift", 0), round: rm, lo: n.Int("lo", 0), hi: n.Int("hi", 0), yZero: n.Int("y_zero", 0)}
 	for f := 0; f < m.F; f++ {
 		m.bias = append(m.bias, int32(bias.Int64At(f)))
 		m.mult = append(m.mult, int32(mult.Int64At(f)))

@@ -1,38 +1,53 @@
 package backend_test
 
 import (
+	"math"
 	"math/rand"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/target"
 	"github.com/pimc-dev/pimc/tensorio"
 )
 
-// TestImportedQOperatorModel compiles a quantized ONNX model with the
-// model's own scales, weight codes and biases (testdata/qdq/gen_models.py,
-// qop_symmetric: QuantizeLinear, two QLinearConv, MaxPool and Reshape on
-// int8 codes, QLinearMatMul, DequantizeLinear; every zero point 0): all
-// three matrix layers run on the sub-arrays, the simulator is bit-exact
-// with the quantized interpreter, and the program's outputs equal the
-// imported model's (onnxruntime's integer semantics, ir/op_qlinear.go) and
-// onnxruntime's stored output.
+// TestImportedQOperatorModel compiles quantized ONNX models with the
+// models' own scales, zero points, weight codes and biases
+// (testdata/qdq/gen_models.py): qop_symmetric (QuantizeLinear, two
+// QLinearConv, MaxPool and Reshape on int8 codes, QLinearMatMul,
+// DequantizeLinear; every zero point 0) and qop_zero_points (the same on
+// uint8 codes with input, output and per-channel weight zero points, a
+// padded conv reading an input zero point): all three matrix layers run on
+// the sub-arrays, the simulator is bit-exact with the quantized
+// interpreter, and the program's outputs equal the imported model's
+// (onnxruntime's integer semantics, ir/op_qlinear.go) and onnxruntime's
+// stored output. With zero points, QuantizeLinear and DequantizeLinear stay
+// the model's own ops at the segment's boundary.
 func TestImportedQOperatorModel(t *testing.T) {
-	dir := "../testdata/qdq/cases/qop_symmetric/"
+	for _, tc := range []struct {
+		name     string
+		boundary int // quantize_linear/dequantize_linear kept on the host
+	}{{"qop_symmetric", 0}, {"qop_zero_points", 2}} {
+		t.Run(tc.name, func(t *testing.T) { importedQOperator(t, "../testdata/qdq/cases/"+tc.name+"/", tc.boundary) })
+	}
+}
+
+func importedQOperator(t *testing.T, dir string, boundary int) {
 	g := quantizeModel(t, dir+"model.onnx", "")
 	ops := map[ir.Op]int{}
 	for _, n := range g.Nodes {
 		ops[n.Op]++
-		if ir.IsONNXQuantOp(n.Op) {
+		if ir.IsONNXQuantOp(n.Op) && n.Op != ir.OpQuantizeLinear && n.Op != ir.OpDequantizeLinear {
 			t.Errorf("%s left on the host", n.Op)
 		}
 	}
-	if ops[ir.OpQConv] != 2 || ops[ir.OpQFC] != 1 {
-		t.Fatalf("ops %v, want 2 qconv and 1 qfc", ops)
+	if ops[ir.OpQConv] != 2 || ops[ir.OpQFC] != 1 || ops[ir.OpQuantizeLinear]+ops[ir.OpDequantizeLinear] != boundary {
+		t.Fatalf("ops %v, want 2 qconv, 1 qfc and %d quantize_linear/dequantize_linear", ops, boundary)
 	}
 	imported, err := frontend.Load(dir+"model.onnx", frontend.Options{})
 	if err != nil {
@@ -75,10 +90,11 @@ func TestImportedQOperatorModel(t *testing.T) {
 	}
 }
 
-// TestImportedQOperatorHost: a quantized model with zero points
-// (qop_asymmetric: uint8 codes, per-channel weight zero points,
-// com.microsoft.QLinearAdd) keeps its quantized ops on the host, where
-// they run as imported, and still compiles and simulates.
+// TestImportedQOperatorHost: a quantized model whose weight codes less
+// their zero points leave [-127, 127] (qop_asymmetric: uint8 codes,
+// per-channel weight zero points, com.microsoft.QLinearAdd) keeps its
+// quantized ops on the host, where they run as imported, with that reason,
+// and still compiles and simulates.
 func TestImportedQOperatorHost(t *testing.T) {
 	dir := "../testdata/qdq/cases/qop_asymmetric/"
 	g := quantizeModel(t, dir+"model.onnx", "")
@@ -90,6 +106,12 @@ func TestImportedQOperatorHost(t *testing.T) {
 	}
 	if host != 4 {
 		t.Errorf("%d ONNX quantized ops on the host, want all 4", host)
+	}
+	for _, n := range g.Nodes {
+		// uint8 weights 0..255 around zero points 100..155: w - wz reaches -155
+		if want := "a weight code less its zero point"; n.Op == ir.OpQLinearConv && !strings.HasPrefix(passes.HostReason(n), want) {
+			t.Errorf("qlinear_conv on the host: %q, want %q...", passes.HostReason(n), want)
+		}
 	}
 	x, err := tensorio.Read(dir + "test_data_set_0/input_0.pb")
 	if err != nil {
@@ -106,10 +128,15 @@ func TestImportedQOperatorHost(t *testing.T) {
 }
 
 // TestShuffleNetInt8Device compiles the model zoo's int8 ShuffleNet-V2 with
-// its own scales: its 11 matrix layers without zero points run on the
-// sub-arrays (the 46 others, and QLinearAdd, on the host, docs/QUANT.md
-// section 11), the simulator is bit-exact with the quantized interpreter,
-// and the output equals onnxruntime-node 1.31.1's on the stored image.
+// its own scales and zero points: 52 of its 57 matrix layers run on the
+// sub-arrays (the 5 others have a bias of -2^31 that onnxruntime's int32
+// accumulator wraps, docs/QUANT.md section 11) and the simulator is
+// bit-exact with the quantized interpreter. The device rounds acc*M
+// exactly where onnxruntime rounds float32(acc)*M to float32 first: about
+// one code in 10^5 per layer differs by one, and over 52 layers the logits
+// drift from onnxruntime-node 1.31.1's on the stored image (measured: 344
+// of 1000 differ, by at most 2 codes; same top-1 class, cosine 0.9995).
+// The test holds the top-1 class, at most 2 codes and cosine >= 0.999.
 func TestShuffleNetInt8Device(t *testing.T) {
 	dir := filepath.Join(corpusDir(t), "models", "shufflenet-v2-12-int8")
 	g := quantizeModel(t, filepath.Join(dir, "shufflenet-v2-12-int8.onnx"), "")
@@ -119,8 +146,8 @@ func TestShuffleNetInt8Device(t *testing.T) {
 			dev++
 		}
 	}
-	if dev != 11 {
-		t.Errorf("%d matrix layers on the device, want 11", dev)
+	if dev != 52 {
+		t.Errorf("%d matrix layers on the device, want 52", dev)
 	}
 	x, err := tensorio.Read(filepath.Join(dir, "test_data_set_0", "input_0.pb"))
 	if err != nil {
@@ -131,7 +158,23 @@ func TestShuffleNetInt8Device(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := firstDiff(ref, run.Outputs[0]); d >= 0 {
-		t.Errorf("logit %d: simulator %v, onnxruntime %v", d, run.Outputs[0].Float64At(d), ref.Float64At(d))
+	got := run.Outputs[0]
+	var dot, nr, ng float64
+	top, topRef := 0, 0
+	for i := range ref.Len() {
+		a, b := got.Float64At(i), ref.Float64At(i)
+		dot, nr, ng = dot+a*b, nr+b*b, ng+a*a
+		if math.Abs(a-b) > 2*0.1724+1e-6 { // the output scale
+			t.Errorf("logit %d: simulator %v, onnxruntime %v: more than 2 codes apart", i, a, b)
+		}
+		if a > got.Float64At(top) {
+			top = i
+		}
+		if b > ref.Float64At(topRef) {
+			topRef = i
+		}
+	}
+	if cos := dot / math.Sqrt(nr*ng); top != topRef || !(cos >= 0.999) {
+		t.Errorf("top-1 class %d, onnxruntime's %d; cosine %.5f, want >= 0.999", top, topRef, cos)
 	}
 }

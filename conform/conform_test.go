@@ -113,8 +113,8 @@ func TestOpsCases(t *testing.T) {
 // pass.
 func TestQDQCases(t *testing.T) {
 	pass, _, _ := runAll(t, DefaultTolerance, "../testdata/qdq/cases")
-	if pass != 7 {
-		t.Errorf("%d of 7 cases passed", pass)
+	if pass != 8 {
+		t.Errorf("%d of 8 cases passed", pass)
 	}
 }
 

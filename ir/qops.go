@@ -27,8 +27,8 @@ import (
 const (
 	OpQuantize       Op = "quantize"         // (x f32) {scale, lo, hi}: clamp(round_half_even(x/scale), lo, hi); host side
 	OpDequantize     Op = "dequantize"       // (q) {scale}: f32(q*scale); host side
-	OpQConv          Op = "qconv"            // (x, w, bias i32[F], mult i32[F]) {strides, pads, dilations, group, shift, round, lo, hi, acc_bound}
-	OpQFC            Op = "qfc"              // (x [M,K], w [N,K], bias i32[N], mult i32[N]) {shift, round, lo, hi, acc_bound}
+	OpQConv          Op = "qconv"            // (x, w, bias i32[F], mult i32[F]) {strides, pads, dilations, group, shift, round, lo, hi, acc_bound, x_zero, y_zero}
+	OpQFC            Op = "qfc"              // (x [M,K], w [N,K], bias i32[N], mult i32[N]) {shift, round, lo, hi, acc_bound, y_zero}
 	OpQAdd           Op = "qadd"             // (x...) {in_mults, in_shifts, mult, shift, round, lo, hi}: rescale each to i32, vadd, vrq
 	OpQConcat        Op = "qconcat"          // (x...) {axis, in_mults, in_shifts, round, lo, hi}: each input rescaled to the output scale
 	OpQAvgPool       Op = "qavg_pool"        // (x) {kernel, strides, pads, dilations, ceil_mode, count_include_pad, shift, round, lo, hi}
@@ -67,6 +67,11 @@ func init() {
 		return info
 	}
 	accBound := reqInts("acc_bound", "per output channel: sum_k |w_k| * max|x| (no-saturation bound)")
+	// Zero points of an imported model's affine codes (docs/QUANT.md §11):
+	// the input's, folded into the bias by the quantize pass, is the code
+	// the padded cells hold; the output's is added after the rounding.
+	xZero := intA("x_zero", "code the padded input cells hold (the input's zero point; default 0)")
+	yZero := intA("y_zero", "added to the requantized value before the [lo, hi] clamp (the output's zero point; default 0)")
 	// The mapping of a matrix layer onto sub-arrays (stage mapped, written
 	// by the map pass; ir/mapping reads and checks them, docs/PIR.md).
 	mapAttrs := []AttrSpec{
@@ -86,9 +91,9 @@ func init() {
 		q(&OpInfo{Op: OpDequantize, Summary: "codes to float: f32(q*scale)", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrSpec{{Name: "scale", Kind: AttrFloat, Required: true, Doc: "real value of code 1"}}, Infer: inferDequantize}),
 		q(&OpInfo{Op: OpQConv, Summary: "integer convolution, bias, per-channel requantization", MinInputs: 4, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
-			Attrs: cat(window, []AttrSpec{reqInt("group", "number of groups"), accBound}, rq, mapAttrs), Infer: inferQConv}),
+			Attrs: cat(window, []AttrSpec{reqInt("group", "number of groups"), accBound, xZero, yZero}, rq, mapAttrs), Infer: inferQConv}),
 		q(&OpInfo{Op: OpQFC, Summary: "integer fully connected, bias, per-channel requantization", MinInputs: 4, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
-			Attrs: cat([]AttrSpec{accBound}, rq, mapAttrs), Infer: inferQFC}),
+			Attrs: cat([]AttrSpec{accBound, yZero}, rq, mapAttrs), Infer: inferQFC}),
 		q(&OpInfo{Op: OpQAdd, Summary: "residual add: inputs rescaled to a common i32 scale, summed, requantized", MinInputs: 2, MaxInputs: -1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: cat([]AttrSpec{reqInts("in_mults", "multiplier per input"), reqInts("in_shifts", "shift per input"), reqInt("mult", "output multiplier")}, rq), Infer: inferQAdd}),
 		q(&OpInfo{Op: OpQConcat, Summary: "join along an axis, each input rescaled to the output scale", MinInputs: 1, MaxInputs: -1, MinOutputs: 1, MaxOutputs: 1,
@@ -534,6 +539,18 @@ func checkMatrixLayer(n *Node, report func(n *Node, format string, args ...any))
 	xmax := int64(1)<<xq.Bits - 1
 	if xq.Signed {
 		xmax = int64(1) << (xq.Bits - 1)
+	}
+	xmin := int64(0)
+	if xq.Signed {
+		xmin = -xmax
+	}
+	if xz := n.Int("x_zero", 0); xz < xmin || xz > xmax || (xq.Signed && xz == xmax) {
+		report(n, "%s: x_zero %d is not a code of the %d-bit input", n.Op, xz, xq.Bits)
+		return
+	}
+	if yz := n.Int("y_zero", 0); yz < -(1<<16) || yz > 1<<16 || n.Int("lo", 0)-yz < math.MinInt32 || n.Int("hi", 0)-yz > math.MaxInt32 {
+		report(n, "%s: y_zero %d: lo-y_zero and hi-y_zero must lie in int32 and |y_zero| <= 65536", n.Op, yz)
+		return
 	}
 	bound := n.Ints("acc_bound", nil)
 	f := w.Type.Shape[0]

@@ -28,8 +28,28 @@ import (
 //     float32(acc) * M to float32 first: the codes agree except where that
 //     product lies within a float32 rounding of a half.
 //
-// Anything else (a zero point other than 0, per-axis activation scales,
-// other widths) stays on the host, as before.
+// Zero points (affine codes, real = scale * (q - zp)) are kept exactly:
+//
+//   - quantize_linear and dequantize_linear with a constant per-tensor zero
+//     point stay the model's own ops on the host (the boundary of a device
+//     segment, onnxruntime's float32 arithmetic), their codes carrying the
+//     zero point in their QuantParams;
+//   - qlinear_conv/qlinear_matmul with an input zero point xz: the device
+//     sums the raw codes, sum_k x_k w_k, and the bias absorbs the rest,
+//     bias - xz * sum_k w_k (a per-filter constant; exact, and the
+//     accumulation bound is that of the raw codes); the padded cells hold
+//     xz (attribute x_zero), so they contribute nothing;
+//   - a constant weight zero point wz is subtracted from the weight codes at
+//     compile time (w - wz must lie in [-127, 127]);
+//   - an output zero point yz is added after the rounding (attribute
+//     y_zero: vrq to i32, vadd, vclip on the device).
+//
+// Codes with a zero point other than 0 flow only through ops that are
+// exact on them (data movement, unpadded max pooling, the matrix layers
+// above); any other reader gets them on the host.
+//
+// Anything else (per-axis activation scales, other widths) stays on the
+// host, as before.
 
 // constScalar returns the single value of constant v (nil: absent, 0), ok
 // false when v is not a one-element constant.
@@ -80,8 +100,11 @@ func (q *quantizer) qlinear(n *ir.Node) (bool, error) {
 	case ir.OpQuantizeLinear:
 		s, ok := constScalar(n.Inputs[1])
 		t, ok8 := codeType(n.Outputs[0].Type.DType)
-		if !ok || !ok8 || !(s > 0) || n.Inputs[1].Type.DType != tensor.Float32 || !isFloatAct(n.Inputs[0]) || !zeroPoints(n.Input(2)) {
+		if !ok || !ok8 || !(s > 0) || n.Inputs[1].Type.DType != tensor.Float32 || !isFloatAct(n.Inputs[0]) {
 			return false, nil
+		}
+		if !zeroPoints(n.Input(2)) {
+			return q.quantizeWithZero(n, t, float32(s))
 		}
 		out := &ir.Value{Name: n.Outputs[0].Name, Quant: quantParams(t, float32(s))}
 		q.emit(newQNode(ir.OpQuantize, n, ir.Attrs{"scale": ir.FloatAttr(float32(s)), "lo": ir.IntAttr(t.lo()), "hi": ir.IntAttr(t.hi())}, []*ir.Value{q.getF(n.Inputs[0])}, out))
@@ -91,7 +114,7 @@ func (q *quantizer) qlinear(n *ir.Node) (bool, error) {
 	case ir.OpDequantizeLinear:
 		x := q.qv[n.Inputs[0]]
 		s, ok := constScalar(n.Inputs[1])
-		if x == nil || !ok || n.Inputs[1].Type.DType != tensor.Float32 || float32(s) != x.Quant.Scale[0] || !zeroPoints(n.Input(2)) {
+		if x == nil || !ok || n.Inputs[1].Type.DType != tensor.Float32 || float32(s) != x.Quant.Scale[0] || zeroOf(x) != 0 || !zeroPoints(n.Input(2)) {
 			return false, nil
 		}
 		out := &ir.Value{Name: n.Outputs[0].Name}
@@ -100,9 +123,31 @@ func (q *quantizer) qlinear(n *ir.Node) (bool, error) {
 		q.fv[n.Outputs[0]] = out
 		return true, nil
 	case ir.OpQLinearConv, ir.OpQLinearMatMul:
-		return q.qlinearMatrix(n)
+		if ok, err := q.qlinearMatrix(n); ok || err != nil {
+			return ok, err
+		}
+		q.hostCodes(n, 6, 7)
+		return true, nil
 	}
 	return false, nil
+}
+
+// hostCodes keeps n, an imported quantized op, on the host and, when its
+// output scale (input si) and zero point (input zi) are constant scalars
+// of 8-bit codes, gives its output those QuantParams: device ops read the
+// codes the host computed (through a port) instead of staying on the host
+// behind it.
+func (q *quantizer) hostCodes(n *ir.Node, si, zi int) {
+	q.host(n)
+	o := n.Outputs[0]
+	s, oks := constScalar(n.Input(si))
+	zp, okz := constScalar(n.Input(zi))
+	t, ok8 := codeType(o.Type.DType)
+	if !oks || !okz || !ok8 || !(s > 0) || n.Input(si).Type.DType != tensor.Float32 {
+		return
+	}
+	o.Quant = withZero(quantParams(t, float32(s)), int64(zp))
+	q.qv[o] = o
 }
 
 // qlinearMatrix maps qlinear_conv and (2-D, constant b) qlinear_matmul.
@@ -111,9 +156,11 @@ func (q *quantizer) qlinearMatrix(n *ir.Node) (bool, error) {
 	w := n.Inputs[3]
 	xs, okx := constScalar(n.Inputs[1])
 	ys, oky := constScalar(n.Inputs[6])
+	xz, okxz := constScalar(n.Input(2))
+	yz, okyz := constScalar(n.Input(7))
 	yt, ok8 := codeType(n.Outputs[0].Type.DType)
-	if x == nil || !okx || !oky || !ok8 || !w.IsConst() || w.Type.DType != tensor.Int8 || float32(xs) != x.Quant.Scale[0] ||
-		!zeroPoints(n.Input(2), n.Input(5), n.Input(7)) || !n.Inputs[4].IsConst() {
+	if x == nil || !okx || !oky || !okxz || !okyz || !ok8 || !w.IsConst() || (w.Type.DType != tensor.Int8 && w.Type.DType != tensor.Uint8) ||
+		float32(xs) != x.Quant.Scale[0] || int64(xz) != zeroOf(x) || !n.Inputs[4].IsConst() {
 		return false, nil
 	}
 	for _, i := range []int{1, 4, 6} {
@@ -126,18 +173,17 @@ func (q *quantizer) qlinearMatrix(n *ir.Node) (bool, error) {
 		if len(x.Type.Shape) != 2 || len(w.Type.Shape) != 2 {
 			return false, nil
 		}
-		codes = tensor.New(tensor.Int8, w.Type.Shape[1], w.Type.Shape[0]) // fc weights are [N, K]
+		codes = tensor.New(w.Const.DType, w.Type.Shape[1], w.Type.Shape[0]) // fc weights are [N, K]
 		if err := tensor.Transpose(codes, w.Const, []int{1, 0}); err != nil {
 			return false, err
 		}
 	}
-	for _, c := range codes.I64 {
-		if c < -127 || c > 127 {
-			return false, nil // -128 is outside pimc's symmetric 8-bit weights
-		}
-	}
 	f := codes.Shape[0]
 	k := codes.Len() / max(f, 1)
+	codes, ok := centredWeights(codes, n.Input(5))
+	if !ok {
+		return false, nil // -128 (or w - wz outside [-127, 127]) is outside pimc's symmetric 8-bit weights
+	}
 	ws := n.Inputs[4].Const
 	if ws.Len() != 1 && ws.Len() != f {
 		return false, nil
@@ -148,6 +194,13 @@ func (q *quantizer) qlinearMatrix(n *ir.Node) (bool, error) {
 			return false, nil
 		}
 		copy(bias.I64, b.Const.I64)
+	}
+	for c := range f { // sum (x - xz) w = sum x w - xz sum w
+		var sum int64
+		for _, v := range codes.I64[c*k : (c+1)*k] {
+			sum += v
+		}
+		bias.I64[c] -= int64(xz) * sum
 	}
 	sw := make([]float32, f)
 	ms := make([]float64, f)
@@ -178,14 +231,20 @@ func (q *quantizer) qlinearMatrix(n *ir.Node) (bool, error) {
 		"shift": ir.IntAttr(int64(shift)), "round": ir.StringAttr(tensor.RoundEven.String()),
 		"lo": ir.IntAttr(yt.lo()), "hi": ir.IntAttr(yt.hi()), "acc_bound": ir.IntsAttr(bound...),
 	}
+	if yz != 0 {
+		attrs["y_zero"] = ir.IntAttr(int64(yz))
+	}
 	op := ir.OpQFC
 	if n.Op == ir.OpQLinearConv {
 		op = ir.OpQConv
 		for _, a := range []string{"strides", "pads", "dilations", "group"} {
 			attrs[a] = n.Attrs[a]
 		}
+		if xz != 0 {
+			attrs["x_zero"] = ir.IntAttr(int64(xz))
+		}
 	}
-	y := &ir.Value{Name: n.Outputs[0].Name, Quant: quantParams(yt, float32(ys))}
+	y := &ir.Value{Name: n.Outputs[0].Name, Quant: withZero(quantParams(yt, float32(ys)), int64(yz))}
 	q.emit(newQNode(op, n, attrs, []*ir.Value{x, wq, bq, mq}, y))
 	q.qv[n.Outputs[0]] = y
 	q.counts["integer layers"]++
@@ -198,4 +257,70 @@ func suffixed(name, suffix string) string {
 		return ""
 	}
 	return name + suffix
+}
+
+// zeroOf is the zero point of the codes v (0 when it has none).
+func zeroOf(v *ir.Value) int64 {
+	if v.Quant == nil || len(v.Quant.ZeroPoint) == 0 {
+		return 0
+	}
+	return int64(v.Quant.ZeroPoint[0])
+}
+
+// withZero sets the per-tensor zero point of qp (none when zp is 0).
+func withZero(qp *ir.QuantParams, zp int64) *ir.QuantParams {
+	if zp != 0 {
+		qp.ZeroPoint = []int32{int32(zp)}
+	}
+	return qp
+}
+
+// centredWeights returns the weight codes w - wz as int8 (wz: absent, one
+// constant, or one per output channel: axis 0 of codes [F, ...]; a
+// QLinearMatMul's per-column zero points are per output channel too), false
+// when wz is not constant or a centred code falls outside [-127, 127].
+func centredWeights(codes *tensor.Tensor, wz *ir.Value) (*tensor.Tensor, bool) {
+	f := codes.Shape[0]
+	k := codes.Len() / max(f, 1)
+	var zs *tensor.Tensor
+	if wz != nil {
+		if !wz.IsConst() || (wz.Const.Len() != 1 && wz.Const.Len() != f) {
+			return nil, false
+		}
+		zs = wz.Const
+	}
+	out := tensor.New(tensor.Int8, codes.Shape...)
+	for c := range f {
+		z := int64(0)
+		if zs != nil {
+			z = int64(zs.Float64At(min(c, zs.Len()-1)))
+		}
+		for i, v := range codes.I64[c*k : (c+1)*k] {
+			d := v - z
+			if d < -127 || d > 127 {
+				return nil, false
+			}
+			out.I64[c*k+i] = d
+		}
+	}
+	return out, true
+}
+
+// quantizeWithZero keeps a quantize_linear with a constant zero point as
+// the model's op on the host (onnxruntime's float32 division and rounding)
+// and gives its codes their scale and zero point, so device ops that are
+// exact on affine codes read them.
+func (q *quantizer) quantizeWithZero(n *ir.Node, t actType, s float32) (bool, error) {
+	zp, ok := constScalar(n.Input(2))
+	if !ok {
+		return false, nil
+	}
+	n.Inputs[0] = q.getF(n.Inputs[0])
+	o := n.Outputs[0]
+	o.Quant = withZero(quantParams(t, s), int64(zp))
+	q.nodes = append(q.nodes, n)
+	q.counts["quantize nodes"]++
+	q.fv[o] = o
+	q.qv[o] = o
+	return true, nil
 }

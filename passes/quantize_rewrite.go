@@ -3,6 +3,7 @@ package passes
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -202,6 +203,13 @@ func (q *quantizer) integer(n *ir.Node) (bool, error) {
 			anyQ = true
 		}
 	}
+	if anyQ && !exactOnAffineCodes(n) {
+		for _, in := range n.Inputs {
+			if x := q.qv[in]; in != nil && x != nil && zeroOf(x) != 0 {
+				return false, nil // affine codes: n would need the zero point
+			}
+		}
+	}
 	if anyQ && lutOps[n.Op] {
 		return q.lut(n)
 	}
@@ -272,6 +280,21 @@ func (q *quantizer) integer(n *ir.Node) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// exactOnAffineCodes reports whether n maps codes with a zero point other
+// than 0 exactly (quantize_qlinear.go): data movement, max pooling without
+// padding, and the imported quantized ops, which check the zero points
+// themselves.
+func exactOnAffineCodes(n *ir.Node) bool {
+	switch n.Op {
+	case ir.OpReshape, ir.OpFlatten, ir.OpSqueeze, ir.OpUnsqueeze, ir.OpTranspose, ir.OpIdentity, ir.OpDropout, ir.OpSplit, ir.OpSlice,
+		ir.OpGlobalMaxPool, ir.OpQuantizeLinear, ir.OpDequantizeLinear, ir.OpQLinearConv, ir.OpQLinearMatMul:
+		return true
+	case ir.OpMaxPool:
+		return !slices.ContainsFunc(n.Ints("pads", nil), func(p int) bool { return p != 0 })
+	}
+	return false
 }
 
 // matrixReader returns a matrix layer reading v as its input when every

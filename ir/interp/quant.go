@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -165,12 +166,60 @@ func qconvKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, err
 	if err != nil {
 		return nil, err
 	}
+	x, err := padWithZero(n, in[0], &p)
+	if err != nil {
+		return nil, err
+	}
 	acc := tensor.New(tensor.Int64, shape...)
-	if err := tensor.QConvAcc(acc, in[0], in[1], p); err != nil {
+	if err := tensor.QConvAcc(acc, x, in[1], p); err != nil {
 		return nil, err
 	}
 	out := c.Alloc(rq.outDType(), shape)
-	return one(out, tensor.RequantChannels(out, acc, 1, bias, mult, rq.shift, rq.mode, rq.lo, rq.hi))
+	return one(out, requantZero(n, out, acc, bias, mult, rq))
+}
+
+// padWithZero pads x explicitly with its zero point (attribute x_zero) when
+// that is not 0, setting p.Pads to 0: the padded cells of an imported
+// model's convolution hold the code of real 0 (docs/QUANT.md §11).
+func padWithZero(n *ir.Node, x *tensor.Tensor, p *tensor.ConvParams) (*tensor.Tensor, error) {
+	xz := n.Int("x_zero", 0)
+	if xz == 0 || !slices.ContainsFunc(p.Pads, func(v int) bool { return v != 0 }) {
+		return x, nil
+	}
+	sp := len(p.Pads) / 2
+	if sp != len(x.Shape)-2 {
+		return nil, fmt.Errorf("pads %v for a rank-%d input", p.Pads, len(x.Shape))
+	}
+	pads := make([]int, 2*len(x.Shape))
+	for d := range sp {
+		pads[2+d], pads[len(x.Shape)+2+d] = p.Pads[d], p.Pads[sp+d]
+	}
+	shape, err := tensor.PadShape(x.Shape, pads)
+	if err != nil {
+		return nil, err
+	}
+	xp := tensor.New(x.DType, shape...)
+	if err := tensor.Pad(xp, x, pads, float64(xz)); err != nil {
+		return nil, err
+	}
+	p.Pads = make([]int, len(p.Pads))
+	return xp, nil
+}
+
+// requantZero requantizes acc per channel; with an output zero point yz
+// (attribute y_zero) the result is clamp(r + yz, lo, hi), computed as the
+// device does: clamp(r, lo-yz, hi-yz) + yz.
+func requantZero(n *ir.Node, out, acc *tensor.Tensor, bias, mult []int64, rq requantParams) error {
+	yz := n.Int("y_zero", 0)
+	if err := tensor.RequantChannels(out, acc, 1, bias, mult, rq.shift, rq.mode, rq.lo-yz, rq.hi-yz); err != nil {
+		return err
+	}
+	if yz != 0 {
+		for i := range out.I64 {
+			out.I64[i] += yz
+		}
+	}
+	return nil
 }
 
 func qfcKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
@@ -194,7 +243,7 @@ func qfcKernel(c *Ctx, n *ir.Node, in []*tensor.Tensor) ([]*tensor.Tensor, error
 		return nil, err
 	}
 	out := c.Alloc(rq.outDType(), shape)
-	return one(out, tensor.RequantChannels(out, acc, 1, bias, mult, rq.shift, rq.mode, rq.lo, rq.hi))
+	return one(out, requantZero(n, out, acc, bias, mult, rq))
 }
 
 // readRescale reads in_mults and in_shifts for k inputs.

@@ -11,8 +11,15 @@ and python3-numpy.
   DequantizeLinear. pimc compiles its matrix layers onto the sub-arrays
   with the model's scales (docs/QUANT.md section 11).
 - qop_asymmetric: uint8 activations with zero points, per-channel weight
-  zero points, com.microsoft.QLinearAdd with broadcasting: the interpreter
-  only (pimc's quantized stage holds zero points 0).
+  zero points, com.microsoft.QLinearAdd with broadcasting: its weights less
+  their zero points leave [-127, 127], so pimc keeps it on the host.
+- qop_zero_points: every zero point nonzero where ONNX allows one: uint8
+  activations (QuantizeLinear with zero point 77), a padded QLinearConv
+  with uint8 per-channel weight zero points (w - wz in [-127, 127]) and an
+  output zero point, a strided QLinearConv reading it, MaxPool on codes, a
+  QLinearMatMul with a uint8 weight zero point: pimc compiles all three
+  matrix layers onto the sub-arrays (docs/QUANT.md section 11). Its own
+  seeded generator, so the cases above stay byte-identical.
 - contrib_qlinear_{mul,sigmoid,leaky_relu,global_average_pool,concat}:
   onnxruntime's other quantized contrib ops between QuantizeLinear and
   DequantizeLinear (uint8 with zero points; interpreter only).
@@ -142,3 +149,34 @@ def qlinear_concat():
 
 
 qlinear_concat()
+
+
+def qop_zero_points():
+    r = np.random.default_rng(22)
+    x = r.uniform(-0.6, 1.4, size=(1, 3, 8, 8)).astype(np.float32)
+    w1z = r.integers(100, 151, size=8).astype(np.uint8)
+    w1 = (w1z.reshape(8, 1, 1, 1).astype(np.int64) + r.integers(-127, 128, size=(8, 3, 3, 3))).clip(0, 255).astype(np.uint8)
+    w3 = r.integers(1, 256, size=(16, 10)).astype(np.uint8)  # w - 128 in [-127, 127]
+    inits = {
+        "xs": f32(0.008), "xz": u8(77),
+        "w1": w1, "w1s": r.uniform(0.002, 0.02, size=8).astype(np.float32), "w1z": w1z,
+        "y1s": f32(0.05), "y1z": u8(131), "b1": r.integers(-2000, 2000, size=8).astype(np.int32),
+        "w2": r.integers(-127, 128, size=(4, 8, 3, 3)).astype(np.int8), "w2s": r.uniform(0.001, 0.01, size=4).astype(np.float32),
+        "w2z": np.zeros(4, np.int8), "y2s": f32(0.04), "y2z": u8(10), "b2": r.integers(-2000, 2000, size=4).astype(np.int32),
+        "shape": np.array([1, 16], np.int64),
+        "w3s": f32(0.004), "w3z": u8(128), "y3s": f32(0.3), "y3z": u8(100),
+        "w3": w3,
+    }
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+        helper.make_node("QLinearConv", ["xq", "xs", "xz", "w1", "w1s", "w1z", "y1s", "y1z", "b1"], ["c1"], pads=[1, 0, 1, 2]),
+        helper.make_node("QLinearConv", ["c1", "y1s", "y1z", "w2", "w2s", "w2z", "y2s", "y2z", "b2"], ["c2"], pads=[1, 1, 1, 1], strides=[2, 2]),
+        helper.make_node("MaxPool", ["c2"], ["p2"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Reshape", ["p2", "shape"], ["r2"]),
+        helper.make_node("QLinearMatMul", ["r2", "y2s", "y2z", "w3", "w3s", "w3z", "y3s", "y3z"], ["m3"]),
+        helper.make_node("DequantizeLinear", ["m3", "y3s", "y3z"], ["y"]),
+    ]
+    save("qop_zero_points", nodes, x, inits, TensorProto.FLOAT, [1, 10])
+
+
+qop_zero_points()
