@@ -22,12 +22,13 @@ func init() {
 	// dce runs before the fusions too: they fold only into values with a
 	// single reader, and the cleanups leave dead readers behind (the inner
 	// reshape of a merged chain). conv-transpose-lower runs before bn-fold so
-	// a batch_norm after a transposed convolution folds into its conv.
+	// a batch_norm after a transposed convolution folds into its conv;
+	// resize-lower before it, which lowers the conv_transpose it makes.
 	// reshape-canon runs again after them: a
 	// batch_norm folded into the next fc leaves its flatten reading the
 	// batch_norm's input, which may itself be a reshape.
 	RegisterPipeline("canonicalize", "float canonicalization: the import stage to the canonical stage",
-		"identity-elim,constant-fold,reshape-canon,dce,matmul-canon,conv-transpose-lower,bn-fold,affine-fold,reshape-canon,dce,canonical-stage")
+		"identity-elim,constant-fold,reshape-canon,dce,matmul-canon,resize-lower,conv-transpose-lower,bn-fold,affine-fold,reshape-canon,dce,canonical-stage")
 }
 
 func runCanonicalStage(ctx *Context, g *ir.Graph) (bool, error) {

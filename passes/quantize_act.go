@@ -2,6 +2,7 @@ package passes
 
 import (
 	"math"
+	"slices"
 
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
@@ -29,6 +30,20 @@ var lutOps = map[ir.Op]bool{
 	ir.OpSigmoid: true, ir.OpHardSigmoid: true, ir.OpHardSwish: true, ir.OpTanh: true, ir.OpLeakyRelu: true,
 	"gelu": true, "gelu_tanh": true, "erf": true, "mish": true, "softplus": true, "softsign": true,
 	"elu": true, "selu": true, "celu": true,
+}
+
+// TableOp reports whether the quantize pass turns op, applied to codes of
+// at most 8 bits, into a qlut (docs/OPS.md lists them).
+func TableOp(op ir.Op) bool { return lutOps[op] }
+
+// TableOps lists the ops TableOp accepts, sorted.
+func TableOps() []ir.Op {
+	ops := make([]ir.Op, 0, len(lutOps))
+	for op := range lutOps {
+		ops = append(ops, op)
+	}
+	slices.Sort(ops)
+	return ops
 }
 
 // spatialMean reports whether reduce_mean n averages exactly the spatial

@@ -441,6 +441,9 @@ func (q *quantizer) matrix(n *ir.Node) error {
 	k := w.Type.NumElems() / max(f, 1)
 	fbias, layerVal := q.foldedBias(n)
 	if codes == nil {
+		if n.OnnxOp == "Resize" { // resize-lower's tent kernel
+			wb = exactWeightBits(w.Const, wb, q.o.perChannel)
+		}
 		codes, sw = quantWeights(w.Const, wb, q.o.perChannel)
 		raiseBiasScales(w.Const, codes, sw, fbias, sx, wb)
 	}

@@ -21,7 +21,7 @@ var device = map[string]deviceRule{
 	"BatchNormalization": {"folded into the preceding conv (bn-fold), else a per-channel qaffine", []ir.Op{ir.OpQAffine}},
 	"Add":                {"qadd of same-shape activations; qaffine with a constant operand", []ir.Op{ir.OpQAdd, ir.OpQAffine}},
 	"Sum":                {"qadd of same-shape activations", []ir.Op{ir.OpQAdd}},
-	"Mul":                {"qaffine with a constant operand", []ir.Op{ir.OpQAffine}},
+	"Mul":                {"qaffine with a constant operand; qmul of two activations (a squeeze-excitation gate, SiLU x*sigmoid(x), hard-swish x*hard_sigmoid(x))", []ir.Op{ir.OpQAffine, ir.OpQMul}},
 	"Relu":               {"folded into the producer's requantization clamp, else qclip", []ir.Op{ir.OpQClip}},
 	"Clip":               {"folded into the producer's requantization clamp, else qclip", []ir.Op{ir.OpQClip}},
 	"Concat":             {"qconcat (inputs rescaled to one scale)", []ir.Op{ir.OpQConcat}},
@@ -40,4 +40,20 @@ var device = map[string]deviceRule{
 	"SpaceToDepth":       {"reshape, transpose, reshape: moves codes", []ir.Op{ir.OpReshape, ir.OpTranspose}},
 	"Identity":           {"moves codes (removed by canonicalize)", []ir.Op{ir.OpIdentity}},
 	"Dropout":            {"moves codes (removed by canonicalize; the mask is a constant)", []ir.Op{ir.OpDropout}},
+	"Slice":              {"moves codes (a strided view: channel split, crops)", []ir.Op{ir.OpSlice}},
+	"ReduceMean":         {"over all spatial axes: qglobal_avg_pool; other axes on the host", []ir.Op{ir.OpQGlobalAvgPool}},
+	"Resize":             {"linear, half_pixel, even integer upsampling: edge pad (slice, qconcat), zero_insert and a depthwise qconv with the tent kernel (resize-lower); other modes on the host", []ir.Op{ir.OpSlice, ir.OpQConcat, ir.OpZeroInsert, ir.OpQConv}},
+	"QLinearConv":        {"qconv with the model's codes, scales and zero points (docs/QUANT.md §11)", []ir.Op{ir.OpQConv}},
+	"QLinearMatMul":      {"qfc with the model's codes, scales and zero points (docs/QUANT.md §11)", []ir.Op{ir.OpQFC}},
+}
+
+// tableHow is the device form of the element-wise activations the quantize
+// pass turns into tables (passes.TableOp; TestTableActivationsListed keeps
+// the list below equal to it).
+const tableHow = "qlut: a table of the output code per input code (vlut), for inputs of at most 8 bits"
+
+func init() {
+	for _, op := range []string{"Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "LeakyRelu", "Gelu", "Erf", "Mish", "Softplus", "Softsign", "Elu", "Selu", "Celu"} {
+		device[op] = deviceRule{tableHow, []ir.Op{ir.OpQLut}}
+	}
 }

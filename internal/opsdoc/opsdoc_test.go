@@ -2,6 +2,8 @@ package opsdoc
 
 import (
 	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pimc-dev/pimc/backend"
@@ -9,6 +11,7 @@ import (
 	"github.com/pimc-dev/pimc/internal/golden"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
+	"github.com/pimc-dev/pimc/passes"
 )
 
 const docPath = "../../docs/OPS.md"
@@ -48,6 +51,31 @@ func TestDeviceRules(t *testing.T) {
 	}
 	if backend.OnDeviceOp(ir.OpResize) || backend.OnDeviceOp(ir.OpSoftmax) {
 		t.Error("backend.OnDeviceOp claims a float op for the device")
+	}
+}
+
+// TestTableActivationsListed: the device column names qlut for exactly the
+// ONNX ops whose IR op the quantize pass makes a table of (passes.TableOps;
+// gelu_tanh is Gelu's tanh approximation).
+func TestTableActivationsListed(t *testing.T) {
+	listed := map[string]bool{}
+	for op, d := range device {
+		if slices.Contains(d.qops, ir.OpQLut) {
+			listed[strings.ToLower(op)] = true
+		}
+	}
+	seen := map[string]bool{}
+	for _, op := range passes.TableOps() {
+		name := strings.ReplaceAll(strings.TrimSuffix(string(op), "_tanh"), "_", "")
+		seen[name] = true
+		if !listed[name] {
+			t.Errorf("the quantize pass makes a table of %s, docs/OPS.md does not say so", op)
+		}
+	}
+	for name := range listed {
+		if !seen[name] {
+			t.Errorf("docs/OPS.md lists %s as a table, the quantize pass makes none", name)
+		}
 	}
 }
 
