@@ -28,7 +28,7 @@ func init() {
 	// batch_norm folded into the next fc leaves its flatten reading the
 	// batch_norm's input, which may itself be a reshape.
 	RegisterPipeline("canonicalize", "float canonicalization: the import stage to the canonical stage",
-		"identity-elim,constant-fold,reshape-canon,dce,matmul-canon,resize-lower,conv-transpose-lower,bn-fold,affine-fold,reshape-canon,dce,canonical-stage")
+		"identity-elim,constant-fold,reshape-canon,dce,matmul-canon,hardswish-fuse,resize-lower,conv-transpose-lower,bn-fold,affine-fold,reshape-canon,dce,canonical-stage")
 }
 
 func runCanonicalStage(ctx *Context, g *ir.Graph) (bool, error) {

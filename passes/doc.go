@@ -24,7 +24,7 @@
 //
 // The float canonicalization (import stage to canonical stage) is
 //
-//	canonicalize = identity-elim,constant-fold,reshape-canon,dce,matmul-canon,resize-lower,conv-transpose-lower,bn-fold,affine-fold,reshape-canon,dce,canonical-stage
+//	canonicalize = identity-elim,constant-fold,reshape-canon,dce,matmul-canon,hardswish-fuse,resize-lower,conv-transpose-lower,bn-fold,affine-fold,reshape-canon,dce,canonical-stage
 //
 // Every pass rewrites the graph in place, never mutates a constant payload
 // (new constants are added instead), keeps the ONNX names of graph outputs,
