@@ -223,7 +223,7 @@ func TestManagerPrintAfter(t *testing.T) {
 		}
 		return buf.String()
 	}()
-	if h := headers(viaAlias); len(h) != 11 || !strings.HasSuffix(h[10], "after canonical-stage") {
+	if h := headers(viaAlias); len(h) != 13 || !strings.HasSuffix(h[12], "after canonical-stage") {
 		t.Errorf("print-after=canonicalize headers: %q", h)
 	}
 
