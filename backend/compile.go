@@ -89,6 +89,7 @@ type Result struct {
 // LayerStat describes how one matrix layer was mapped.
 type LayerStat struct {
 	Node, Op                   string
+	OnnxOp                     string // the ONNX op it came from ("Resize": resize-lower's kernel)
 	Filters, KeptFilters       int
 	Cols, KeptCols             int // K summed over groups
 	M, N                       int // weight and activation planes (M = 1 for binary weights, docs/BACKEND.md §2)

@@ -240,7 +240,7 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 		return err
 	}
 	c.res.Layers = append(c.res.Layers, LayerStat{
-		Node: n.Name, Op: string(n.Op), Filters: m.F, KeptFilters: m.keptFilters,
+		Node: n.Name, Op: string(n.Op), OnnxOp: n.OnnxOp, Filters: m.F, KeptFilters: m.keptFilters,
 		Cols: m.totalCols, KeptCols: m.keptCols, M: m.M, N: m.N,
 		Segments: l.Segments(), Tiles: len(tiles), Subarrays: l.Subarrays, FirstSubarray: l.FirstSubarray,
 		WeightRows: l.WeightRows(), Pixels: pixels, Replicas: l.Replicas, Reprogrammed: l.Reprogrammed,

@@ -28,8 +28,10 @@ func (o Options) widths() Widths {
 // 12). The reasons are the quantize pass's rules (docs/QUANT.md §3): the
 // first and last matrix layers keep 8-bit weights and outputs (keep-ends,
 // on in the default pipeline), a layer whose output only leaves the
-// integer domain (logits read by the host) produces out-bits codes, and
-// otherwise a per-layer setting (a config file, a compressed model's
+// integer domain (logits read by the host) produces out-bits codes, a
+// conv resize-lower made of a Resize has the fewest weight bits that hold
+// its fixed kernel exactly (a tent or ones; not a choice, so EndsNote
+// does not count it), and otherwise a per-layer setting (a config file, a compressed model's
 // recorded weight bits) decided. Nil when nothing was asked (Asked zero).
 func (r *Result) BitsNotes() []string {
 	if r.Asked == (Widths{}) {
@@ -41,7 +43,10 @@ func (r *Result) BitsNotes() []string {
 		var parts []string
 		if l.WBits != 0 && l.WBits != r.Asked.W {
 			why := "per-layer setting"
-			if end && l.WBits == 8 {
+			switch {
+			case l.OnnxOp == "Resize" && l.WBits < r.Asked.W:
+				why = "resize kernel, exact at these bits"
+			case end && l.WBits == 8:
 				why = "keep-ends"
 			}
 			parts = append(parts, fmt.Sprintf("w%d (%s)", l.WBits, why))
@@ -70,7 +75,7 @@ func (r *Result) EndsNote() string {
 	note := ""
 	for i, n := range r.BitsNotes() {
 		l := r.Layers[i]
-		w := l.WBits != 0 && l.WBits != r.Asked.W
+		w := l.WBits != 0 && l.WBits != r.Asked.W && l.OnnxOp != "Resize"
 		a := l.ABits != 0 && l.ABits <= 8 && l.ABits != r.Asked.A
 		switch {
 		case n == "" || !w && !a:

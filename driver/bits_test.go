@@ -3,6 +3,8 @@ package driver
 import (
 	"strings"
 	"testing"
+
+	"github.com/pimc-dev/pimc/frontend"
 )
 
 // TestBitsNotes: at -wbits 4 -abits 4 the default pipeline keeps LeNet-5's
@@ -47,5 +49,35 @@ func TestBitsNotes(t *testing.T) {
 	res8.Asked = Widths{}
 	if res8.BitsNotes() != nil {
 		t.Error("notes without asked widths")
+	}
+}
+
+// TestBitsNotesResizeKernel: the conv resize-lower makes of a nearest
+// upsampling (a kernel of ones) declares fewer weight bits than asked,
+// and BitsNotes gives that reason, not a per-layer setting; EndsNote does
+// not call the model mixed for it.
+func TestBitsNotesResizeKernel(t *testing.T) {
+	g, err := frontend.Load("../testdata/models/upsample/upsample_nearest.onnx", frontend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Compile(g, Options{Calib: "random:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := false
+	for i, n := range res.BitsNotes() {
+		if res.Layers[i].OnnxOp == "Resize" {
+			seen = true
+			if !strings.HasPrefix(n, "w2 (resize kernel, exact at these bits)") {
+				t.Errorf("resize layer %s: %q", res.Layers[i].Node, n)
+			}
+		}
+	}
+	if !seen {
+		t.Error("no layer from the Resize")
+	}
+	if got := res.EndsNote(); got != "" {
+		t.Errorf("EndsNote %q", got)
 	}
 }

@@ -41,6 +41,8 @@ func HostReason(n *ir.Node) string {
 		return fmt.Sprintf("a %s the device does not run: it multiplies or adds per-channel constants, same-shape activations, or an activation and a broadcast gate", n.Op)
 	case n.Op == ir.OpReduceMean:
 		return "reduce_mean over other axes than all the spatial ones"
+	case n.Op == ir.OpResize && len(n.Inputs) > 0 && len(n.Outputs) > 0:
+		return "resize-lower leaves it: " + resizeKeptWhy(n)
 	}
 	return fmt.Sprintf("%s has no integer form on the device (docs/OPS.md)", n.Op)
 }

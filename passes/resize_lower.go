@@ -27,12 +27,26 @@ import (
 // differ from the interpreter's Resize by float32 rounding only (the
 // kernel's weights are exact binary fractions for s a power of 2).
 //
-// Anything else (nearest, cubic, odd or fractional factors, downsampling,
-// other coordinate modes, a rank other than 4) stays a host op.
+// A nearest resize with integer factors s_h, s_w is lowered when its index
+// map, computed at compile time from the node's coordinate transformation
+// and nearest_mode by the interpreter's own rule
+// (tensor.ResizeNearestIndex), is pure replication, out o reading cell
+// o / s on each axis: asymmetric with floor (PyTorch's nn.Upsample
+// nearest), or with round_prefer_floor at s = 2, half_pixel with
+// round_prefer_floor or floor at s = 2, and so on; the map decides, not a
+// list of modes. It becomes one depthwise conv_transpose of stride
+// (s_h, s_w), pads 0, with an s_h x s_w kernel of ones (output o gets
+// x[i] * k[o - i s], nonzero for i = o / s only), i.e. zero_insert and a
+// conv after conv-transpose-lower; the ones are exact at 2 weight bits and
+// the float result is exactly the copy.
+//
+// Anything else (cubic, nearest maps that are not o / s, odd or
+// fractional linear factors, downsampling, other coordinate modes, a rank
+// other than 4) stays a host op; HostReason says which (resizeKeptWhy).
 func init() {
 	Register(&Info{
 		Name:     "resize-lower",
-		Summary:  "rewrite bilinear upsampling by even integer factors as edge pad + depthwise conv_transpose (tent kernel)",
+		Summary:  "rewrite bilinear upsampling by even integer factors as edge pad + depthwise conv_transpose (tent kernel), nearest upsampling that repeats cells as a depthwise conv_transpose with ones",
 		Needs:    []ir.Stage{ir.StageImport, ir.StageCanonical},
 		Produces: SameStage,
 		New:      func(Options) (Pass, error) { return PassFunc(runResizeLower), nil },
@@ -44,6 +58,10 @@ func runResizeLower(ctx *Context, g *ir.Graph) (bool, error) {
 	n, err := rewriteNodes(g, func(n *ir.Node) ([]*ir.Node, bool, error) {
 		if n.Op != ir.OpResize {
 			return nil, false, nil
+		}
+		if f, _ := nearestFactors(n); f != nil {
+			ctx.Count("resize lowered (nearest)", 1)
+			return lowerNearest(g, nm, n, f), true, nil
 		}
 		factors, why := bilinearFactors(n)
 		if factors == nil {
@@ -62,13 +80,96 @@ func runResizeLower(ctx *Context, g *ir.Graph) (bool, error) {
 	return n > 0, nil
 }
 
+// resizeKeptWhy says why resize-lower leaves n, a resize, as it is.
+func resizeKeptWhy(n *ir.Node) string {
+	if ir.ResizeParams(n).Mode == "nearest" {
+		_, why := nearestFactors(n)
+		return why
+	}
+	_, why := bilinearFactors(n)
+	return why
+}
+
+// resizeShapes checks what both lowerings need: a 4-D float32 resize that
+// keeps N and C.
+func resizeShapes(n *ir.Node) string {
+	x, y := n.Inputs[0], n.Outputs[0]
+	if len(x.Type.Shape) != 4 || len(y.Type.Shape) != 4 || x.Type.DType != tensor.Float32 {
+		return "not a 4-D float32 resize"
+	}
+	if x.Type.Shape[0] != y.Type.Shape[0] || x.Type.Shape[1] != y.Type.Shape[1] {
+		return "batch or channels resized"
+	}
+	return ""
+}
+
+// nearestFactors returns the integer factors of H and W of a nearest
+// resize whose index map is out o reading cell o / s on both axes, or nil
+// and the reason it is not.
+func nearestFactors(n *ir.Node) ([]int, string) {
+	if why := resizeShapes(n); why != "" {
+		return nil, why
+	}
+	p := ir.ResizeParams(n)
+	if p.Mode != "nearest" {
+		return nil, "mode " + p.Mode
+	}
+	xs, ys := n.Inputs[0].Type.Shape, n.Outputs[0].Type.Shape
+	f := make([]int, 2)
+	for i := range f {
+		ax, in, out := 2+i, xs[2+i], ys[2+i]
+		if in < 1 || out%in != 0 {
+			return nil, "nearest: not an integer upsampling"
+		}
+		s := out / in
+		f[i] = s
+		idx := tensor.ResizeNearestIndex(p, ax, in)
+		if idx == nil && s == 1 {
+			continue // axis unchanged
+		}
+		for o := range out {
+			if idx == nil || idx[o] != o/s {
+				return nil, fmt.Sprintf("nearest: coordinates %s with nearest_mode %s do not repeat each cell %d times (output %d of axis %d reads cell %d)",
+					p.Coord, p.Nearest, s, o, ax, nearestAt(idx, o))
+			}
+		}
+	}
+	if f[0] == 1 && f[1] == 1 {
+		return nil, "no upsampling"
+	}
+	return f, ""
+}
+
+// nearestAt is idx[o], or -1 without a map (an extrapolated coordinate).
+func nearestAt(idx []int, o int) int {
+	if idx == nil {
+		return -1
+	}
+	return idx[o]
+}
+
+// lowerNearest builds the depthwise conv_transpose of stride f with a
+// kernel of ones that replaces n (see above).
+func lowerNearest(g *ir.Graph, nm *namer, n *ir.Node, f []int) []*ir.Node {
+	c := n.Inputs[0].Type.Shape[1]
+	k := tensor.New(tensor.Float32, c, 1, f[0], f[1])
+	for i := range k.F32 {
+		k.F32[i] = 1
+	}
+	w := g.AddConst(nm.fresh(n.Name, ".ones"), k)
+	return []*ir.Node{newNode(ir.OpConvTranspose, n, ir.Attrs{
+		"strides": ir.IntsFromInts(f), "pads": ir.IntsFromInts([]int{0, 0, 0, 0}), "dilations": ir.IntsFromInts([]int{1, 1}),
+		"output_padding": ir.IntsFromInts([]int{0, 0}), "group": ir.IntAttr(int64(c)),
+	}, []*ir.Value{n.Inputs[0], w}, n.Outputs[0])}
+}
+
 // bilinearFactors returns the integer factors of H and W of a resize the
 // pass lowers, or nil and the reason it does not.
 func bilinearFactors(n *ir.Node) ([]int, string) {
-	x, y := n.Inputs[0], n.Outputs[0]
-	if len(x.Type.Shape) != 4 || len(y.Type.Shape) != 4 || x.Type.DType != tensor.Float32 {
-		return nil, "not a 4-D float32 resize"
+	if why := resizeShapes(n); why != "" {
+		return nil, why
 	}
+	x, y := n.Inputs[0], n.Outputs[0]
 	p := ir.ResizeParams(n)
 	if p.Mode != "linear" {
 		return nil, "mode " + p.Mode
@@ -77,9 +178,6 @@ func bilinearFactors(n *ir.Node) ([]int, string) {
 		return nil, "coordinates " + p.Coord
 	}
 	xs, ys := x.Type.Shape, y.Type.Shape
-	if xs[0] != ys[0] || xs[1] != ys[1] {
-		return nil, "batch or channels resized"
-	}
 	f := make([]int, 2)
 	for i := range f {
 		in, out := xs[2+i], ys[2+i]

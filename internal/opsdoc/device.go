@@ -42,7 +42,8 @@ var device = map[string]deviceRule{
 	"Dropout":            {"moves codes (removed by canonicalize; the mask is a constant)", []ir.Op{ir.OpDropout}},
 	"Slice":              {"moves codes (a strided view: channel split, crops)", []ir.Op{ir.OpSlice}},
 	"ReduceMean":         {"over all spatial axes: qglobal_avg_pool; other axes on the host", []ir.Op{ir.OpQGlobalAvgPool}},
-	"Resize":             {"linear, half_pixel, even integer upsampling: edge pad (slice, qconcat), zero_insert and a depthwise qconv with the tent kernel (resize-lower); other modes on the host", []ir.Op{ir.OpSlice, ir.OpQConcat, ir.OpZeroInsert, ir.OpQConv}},
+	"Resize":             {"linear, half_pixel, even integer upsampling: edge pad (slice, qconcat), zero_insert and a depthwise qconv with the tent kernel; nearest with integer factors whose index map repeats each cell (e.g. PyTorch's asymmetric + floor): zero_insert and a depthwise qconv with a kernel of ones, binary weights (resize-lower); other modes and maps on the host", []ir.Op{ir.OpSlice, ir.OpQConcat, ir.OpZeroInsert, ir.OpQConv}},
+	"Upsample":           {"nearest by integer factors (asymmetric, floor): zero_insert and a depthwise qconv with a kernel of ones, binary weights (resize-lower); linear (asymmetric) on the host", []ir.Op{ir.OpZeroInsert, ir.OpQConv}},
 	"QLinearConv":        {"qconv with the model's codes, scales and zero points (docs/QUANT.md §11)", []ir.Op{ir.OpQConv}},
 	"QLinearMatMul":      {"qfc with the model's codes, scales and zero points (docs/QUANT.md §11)", []ir.Op{ir.OpQFC}},
 }

@@ -302,3 +302,27 @@ func resizeAxis(cur []float64, shape []int, ax int, taps []tap, extrap float64) 
 	}
 	return out
 }
+
+// ResizeNearestIndex returns, for a nearest-mode resize p of an input of
+// length in along axis ax, the input cell each output coordinate copies:
+// the rule Resize applies (coordinate transformation, then nearest_mode),
+// so a compiler can decide at compile time what a resize moves. Nil when p
+// is not nearest, when a coordinate takes tf_crop_and_resize's
+// extrapolation value, or when the axis is left unchanged.
+func ResizeNearestIndex(p ResizeParams, ax, in int) []int {
+	if p.Mode != "nearest" || ax < 0 || ax >= len(p.Sizes) || ax >= len(p.Scales) {
+		return nil
+	}
+	taps := resizeTaps(p, ax, in)
+	if taps == nil {
+		return nil
+	}
+	idx := make([]int, len(taps))
+	for o, t := range taps {
+		if t.extrap || len(t.idx) != 1 {
+			return nil
+		}
+		idx[o] = t.idx[0]
+	}
+	return idx
+}
