@@ -372,14 +372,23 @@ func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc int, ops []gb
 		rowBits := sa.bits
 		qBits := rowBits[delta:] // rowb rows are relative to delta
 		var cnt int
-		if cnts != nil {
+		var summed bool
+		if cnts != nil { // no partial sum can saturate: one vector pass (andsum.go)
+			var last uint32
+			if a, last, summed = sumRun(rowBits, qBits, ops, a, accLo, accHi); summed {
+				cnt = int(last)
+			}
+		}
+		switch {
+		case summed:
+		case cnts != nil:
 			andCounts4(rowBits, qBits, ops, cnts)
 			for i, o := range ops {
 				cnt = int(cnts[i])
 				neg := int64(o.neg)
 				a = min(max(a+((int64(cnt)<<o.shift^neg)-neg), accLo), accHi)
 			}
-		} else {
+		default:
 			for _, o := range ops {
 				p, q := rowBits[o.oa:int(o.oa)+words], qBits[o.ob:int(o.ob)+words]
 				cnt = 0

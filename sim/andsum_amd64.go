@@ -1,0 +1,41 @@
+package sim
+
+import "unsafe"
+
+//go:noescape
+func andSumsAVX512(a, b *uint64, ops *gbOp, n int) (pos, neg int64)
+
+func andSumsCPUID(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+
+func andSumsXGETBV() (eax uint32)
+
+// hasAndSums: the CPU has AVX-512 F, VL and VPOPCNTDQ and the OS saves
+// their state. Bits: Intel SDM vol. 2A, CPUID leaf 1 (ECX 27 OSXSAVE) and
+// leaf 7 (EBX 16 AVX512F, EBX 31 AVX512VL, ECX 14 AVX512_VPOPCNTDQ); vol. 1
+// §13.3 for XCR0 (1, 2: SSE and AVX state; 5-7: opmask and ZMM state). The
+// kernel reads 16-byte gbOps.
+var hasAndSums = func() bool {
+	if max, _, _, _ := andSumsCPUID(0, 0); max < 7 || unsafe.Sizeof(gbOp{}) != 16 {
+		return false
+	}
+	if _, _, ecx1, _ := andSumsCPUID(1, 0); ecx1&(1<<27) == 0 {
+		return false
+	}
+	const state = 1<<1 | 1<<2 | 1<<5 | 1<<6 | 1<<7
+	if andSumsXGETBV()&state != state {
+		return false
+	}
+	_, ebx7, ecx7, _ := andSumsCPUID(7, 0)
+	return ebx7&(1<<16) != 0 && ebx7&(1<<31) != 0 && ecx7&(1<<14) != 0
+}()
+
+// andSums4 returns the sums of popcount(a[oa:oa+4] AND b[ob:ob+4]) <<
+// shift over the ops of ops with neg 0 (pos) and the others (neg): a
+// uniform gbmac run's additions before saturation (andsum.go). The caller
+// has checked rowsFit4(ops, len(a), len(b)).
+func andSums4(a, b []uint64, ops []gbOp) (pos, neg int64) {
+	if !hasAndSums || len(ops) == 0 {
+		return andSums4Go(a, b, ops)
+	}
+	return andSumsAVX512(&a[0], &b[0], &ops[0], len(ops))
+}
