@@ -115,7 +115,8 @@ func TestFloatMatchesRun(t *testing.T) {
 }
 
 // TestProgramBitExact: the simulator's predictions equal the quantized
-// interpreter's on every image, and the report does not depend on Jobs.
+// interpreter's on every image, and the report does not depend on Jobs or
+// Lockstep (one image at a time, or batches of 16 and uneven ones of 5).
 func TestProgramBitExact(t *testing.T) {
 	train, test := loadMNIST(t)
 	ds := test.Head(64)
@@ -125,9 +126,12 @@ func TestProgramBitExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := compile(t, q)
+	if why := m.LockstepRefusal(); why != "" {
+		t.Fatalf("the compiled LeNet-5 cannot run in lockstep: %s", why)
+	}
 	var reports [][]byte
-	for _, jobs := range []int{1, 2} {
-		got, err := Program(m, ds, Options{Jobs: jobs})
+	for k, jobs := range []int{1, 2, 1, 2} {
+		got, err := Program(m, ds, Options{Jobs: jobs, Lockstep: []int{1, 1, 16, 5}[k]})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,8 +153,10 @@ func TestProgramBitExact(t *testing.T) {
 		}
 		reports = append(reports, js)
 	}
-	if !bytes.Equal(reports[0], reports[1]) {
-		t.Fatal("the report differs between -j 1 and -j 2")
+	for k := range reports[1:] {
+		if !bytes.Equal(reports[0], reports[k+1]) {
+			t.Fatalf("the report of run %d differs from one image at a time on one worker", k+1)
+		}
 	}
 	t.Logf("W4A4 on %d images: %d correct", ds.Len(), want.Correct)
 }
@@ -232,12 +238,16 @@ func benchProgram(b *testing.B, wbits, abits int) {
 	if s := os.Getenv("PIMC_BENCH_IMAGES"); s != "" {
 		fmt.Sscan(s, &n)
 	}
+	lanes := 0 // PIMC_BENCH_LOCKSTEP: Options.Lockstep (1: one image at a time)
+	if s := os.Getenv("PIMC_BENCH_LOCKSTEP"); s != "" {
+		fmt.Sscan(s, &lanes)
+	}
 	ds := test.Head(n)
 	m := compile(b, quantizeLeNet(b, train, wbits, abits))
 	b.ResetTimer()
 	cpu0 := cpuSeconds()
 	for b.Loop() {
-		if _, err := Program(m, ds, Options{}); err != nil {
+		if _, err := Program(m, ds, Options{Lockstep: lanes}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -14,12 +14,16 @@ import (
 )
 
 // Program evaluates a compiled model on every image of ds: host ops on the
-// interpreter, device segments on the simulator, opt.Jobs images at a time,
-// each worker on its own machine folding its runs into its own summary. The
+// interpreter, device segments on the simulator, opt.Jobs workers, each on
+// its own machines folding its runs into its own summary. A worker runs
+// opt.Lockstep images at a time in lockstep (sim.Lockstep) when the model
+// allows it (pimrt.Model.LockstepRefusal) and no chip with faults is set,
+// otherwise one image at a time; the results are the same either way. The
 // summaries are merged at the end, so the predictions and the report are
-// the same whatever opt.Jobs is. The report's per-inference figures are
-// means over the inferences (the segments of one inference added up, see
-// sim.CombineRuns); Report.Host is the host's share (pimrt counts it).
+// the same whatever opt.Jobs and opt.Lockstep are. The report's
+// per-inference figures are means over the inferences (the segments of one
+// inference added up, see sim.CombineRuns); Report.Host is the host's
+// share (pimrt counts it).
 func Program(m *pimrt.Model, ds *data.Dataset, opt Options) (*Result, error) {
 	start := time.Now()
 	g := m.Host.Graph
@@ -33,11 +37,19 @@ func Program(m *pimrt.Model, ds *data.Dataset, opt Options) (*Result, error) {
 		res.Report = m.Exe.NewSummary(0).Report()
 		return res, nil
 	}
+	lanes := opt.Lockstep
+	if lanes == 0 {
+		lanes = DefaultLockstep
+	}
+	if lanes < 1 || opt.Chip != nil || m.LockstepRefusal() != "" {
+		lanes = 1
+	}
+	chunks := (n + lanes - 1) / lanes
 	workers := opt.Jobs
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = max(1, min(workers, n))
+	workers = max(1, min(workers, chunks))
 	m.Exe.RecordTimeline(opt.Timeline)
 	sums := make([]*sim.Summary, workers)
 	hosts := make([]sim.HostWork, workers)
@@ -54,35 +66,70 @@ func Program(m *pimrt.Model, ds *data.Dataset, opt Options) (*Result, error) {
 		if err := mach.SetChip(opt.Chip); err != nil {
 			return nil, err
 		}
+		var ls *sim.Lockstep
+		if lanes > 1 {
+			if ls, err = m.NewLockstep(lanes); err != nil {
+				return nil, err
+			}
+			ls.SetMaxSteps(opt.MaxSteps)
+		}
+		// fold adds run i's result to the worker's figures.
+		fold := func(i int, r *pimrt.Result) {
+			if st := sim.CombineRuns(r.Stats); st != nil {
+				sums[w].Add(i, st)
+			}
+			hosts[w].Merge(&r.Host)
+			// Each image's prediction slot is written by one worker only.
+			correct[w] += p.score(ds, r.Outputs[0], i, 1, res.Pred)
+			if opt.Progress != nil {
+				d := min(int(done.Add(int64(p.perRun))), ds.Len())
+				opt.Progress(d, ds.Len())
+			}
+		}
+		// one runs run i by itself.
+		one := func(i int) bool {
+			mach.SetFaultKey(uint64(i))
+			r, err := m.RunOn(mach, []*tensor.Tensor{p.input(ds, i, 1)})
+			if err != nil {
+				errs[i] = err
+				failed.Store(true)
+				return false
+			}
+			fold(i, r)
+			return true
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
+			for c := range next {
 				if failed.Load() {
 					continue
 				}
-				mach.SetFaultKey(uint64(i))
-				r, err := m.RunOn(mach, []*tensor.Tensor{p.input(ds, i, 1)})
-				if err != nil {
-					errs[i] = err
-					failed.Store(true)
+				lo, hi := c*lanes, min(n, (c+1)*lanes)
+				if ls == nil {
+					for i := lo; i < hi && one(i); i++ {
+					}
 					continue
 				}
-				if st := sim.CombineRuns(r.Stats); st != nil {
-					sums[w].Add(i, st)
+				batch := make([][]*tensor.Tensor, hi-lo)
+				for i := range batch {
+					batch[i] = []*tensor.Tensor{p.input(ds, lo+i, 1)}
 				}
-				hosts[w].Merge(&r.Host)
-				// Each image's prediction slot is written by one worker only.
-				correct[w] += p.score(ds, r.Outputs[0], i, 1, res.Pred)
-				if opt.Progress != nil {
-					d := min(int(done.Add(int64(p.perRun))), ds.Len())
-					opt.Progress(d, ds.Len())
+				rs, err := m.RunLockstep(ls, batch)
+				if err != nil {
+					// Image by image, for the failing image's own error.
+					for i := lo; i < hi && one(i); i++ {
+					}
+					continue
+				}
+				for i, r := range rs {
+					fold(lo+i, r)
 				}
 			}
 		}()
 	}
-	for i := range n {
-		next <- i
+	for c := range chunks {
+		next <- c
 	}
 	close(next)
 	wg.Wait()

@@ -48,7 +48,16 @@ type Options struct {
 	// Timeline records the utilisation timeline of a program's runs
 	// (sim.Report.Timeline; a few % slower).
 	Timeline bool
+	// Lockstep is the number of images a worker runs in lockstep
+	// (sim.Lockstep: decoding, dispatch and timing once for all of them):
+	// 0 means DefaultLockstep, 1 one image at a time. Models that cannot
+	// run in lockstep (pimrt.Model.LockstepRefusal) and runs on a Chip run
+	// one image at a time whatever it says.
+	Lockstep int
 }
+
+// DefaultLockstep is the lockstep batch of Options.Lockstep 0.
+const DefaultLockstep = 16
 
 // Rate is the number of images evaluated per second of wall time.
 func (r *Result) Rate() float64 {

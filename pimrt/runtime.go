@@ -127,6 +127,14 @@ func (m *Model) RunFramesOn(mach *sim.Machine, batch [][]*tensor.Tensor) ([]*Res
 	if n, f := len(batch), m.Exe.Frames(); n < 1 || n > f {
 		return nil, fmt.Errorf("runtime: %d images in one run; the program processes 1 to %d per run", n, f)
 	}
+	return m.runSegments(batch, func(seg int, imgs []*hostState) (*sim.RunStats, error) {
+		return m.runSegment(mach, seg, imgs)
+	})
+}
+
+// runSegments runs the inferences of batch: the host ops of every image
+// between the device segments, each segment through run.
+func (m *Model) runSegments(batch [][]*tensor.Tensor, run func(seg int, imgs []*hostState) (*sim.RunStats, error)) ([]*Result, error) {
 	g := m.Host.Graph
 	imgs := make([]*hostState, len(batch))
 	for k, inputs := range batch {
@@ -152,7 +160,7 @@ func (m *Model) RunFramesOn(mach *sim.Machine, batch [][]*tensor.Tensor) ([]*Res
 		if seg == len(m.Host.Segments) {
 			break
 		}
-		st, err := m.runSegment(mach, seg, imgs)
+		st, err := run(seg, imgs)
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +234,6 @@ func (m *Model) value(port string) *ir.Value {
 
 // runSegment runs device segment k once, image f of imgs in frame f.
 func (m *Model) runSegment(mach *sim.Machine, k int, imgs []*hostState) (*sim.RunStats, error) {
-	s := m.Host.Segments[k]
 	mach.Reset()
 	if err := mach.SetFrames(len(imgs)); err != nil {
 		return nil, fmt.Errorf("runtime: segment %d: %w", k, err)
@@ -238,23 +245,8 @@ func (m *Model) runSegment(mach *sim.Machine, k int, imgs []*hostState) (*sim.Ru
 		imgs[0].res.Host.AddTransfer(m.codeBits[backend.SegmentPort]) // once per run
 	}
 	for f, h := range imgs {
-		for _, name := range s.In {
-			v := m.value(name)
-			t := h.env[v]
-			if t == nil {
-				return nil, fmt.Errorf("runtime: segment %d: input %q is not available", k, name)
-			}
-			if !t.DType.IsInt() {
-				return nil, fmt.Errorf("runtime: segment %d: input %q is %s, want integer codes", k, name, t.DType)
-			}
-			q := make([]int64, t.Len())
-			for i := range q {
-				q[i] = t.Int64At(i)
-			}
-			if err := mach.WriteInputRawFrame(name, f, backend.ToPortOrder(v.Type.Shape, q)); err != nil {
-				return nil, fmt.Errorf("runtime: segment %d: %w", k, err)
-			}
-			h.res.Host.AddTransfer(int64(t.Len()) * m.codeBits[name])
+		if err := m.writeSegmentInputs(mach, k, f, h); err != nil {
+			return nil, err
 		}
 	}
 	st, err := mach.Run()
@@ -262,17 +254,50 @@ func (m *Model) runSegment(mach *sim.Machine, k int, imgs []*hostState) (*sim.Ru
 		return nil, fmt.Errorf("runtime: segment %d: %w", k, err)
 	}
 	for f, h := range imgs {
-		for _, name := range s.Out {
-			v := m.value(name)
-			raw, err := mach.ReadOutputRawFrame(name, f)
-			if err != nil {
-				return nil, err
-			}
-			t := tensor.FromI64(v.Type.DType, backend.FromPortOrder(v.Type.Shape, raw.I64), v.Type.Shape...)
-			h.env[v] = t
-			h.res.Ports[name] = t
-			h.res.Host.AddTransfer(int64(t.Len()) * m.codeBits[name])
+		if err := m.readSegmentOutputs(mach, k, f, h); err != nil {
+			return nil, err
 		}
 	}
 	return st, nil
+}
+
+// writeSegmentInputs writes the inputs of segment k of image h into frame
+// f of mach's ports.
+func (m *Model) writeSegmentInputs(mach *sim.Machine, k, f int, h *hostState) error {
+	for _, name := range m.Host.Segments[k].In {
+		v := m.value(name)
+		t := h.env[v]
+		if t == nil {
+			return fmt.Errorf("runtime: segment %d: input %q is not available", k, name)
+		}
+		if !t.DType.IsInt() {
+			return fmt.Errorf("runtime: segment %d: input %q is %s, want integer codes", k, name, t.DType)
+		}
+		q := make([]int64, t.Len())
+		for i := range q {
+			q[i] = t.Int64At(i)
+		}
+		if err := mach.WriteInputRawFrame(name, f, backend.ToPortOrder(v.Type.Shape, q)); err != nil {
+			return fmt.Errorf("runtime: segment %d: %w", k, err)
+		}
+		h.res.Host.AddTransfer(int64(t.Len()) * m.codeBits[name])
+	}
+	return nil
+}
+
+// readSegmentOutputs reads the outputs of segment k of image h from frame
+// f of mach's ports.
+func (m *Model) readSegmentOutputs(mach *sim.Machine, k, f int, h *hostState) error {
+	for _, name := range m.Host.Segments[k].Out {
+		v := m.value(name)
+		raw, err := mach.ReadOutputRawFrame(name, f)
+		if err != nil {
+			return err
+		}
+		t := tensor.FromI64(v.Type.DType, backend.FromPortOrder(v.Type.Shape, raw.I64), v.Type.Shape...)
+		h.env[v] = t
+		h.res.Ports[name] = t
+		h.res.Host.AddTransfer(int64(t.Len()) * m.codeBits[name])
+	}
+	return nil
 }

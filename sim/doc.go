@@ -55,6 +55,20 @@
 // (memoised), bit work member by member; a traced machine takes the
 // per-instruction gbmac (group.go), and a test compares the two.
 //
+// A uniform gbmac run (one accumulator) whose partial sums cannot saturate
+// adds its ops' shifted counts in one vector pass (andsum.go: AND, VPOPCNTQ
+// and shift per op on AVX-512, the Go loop elsewhere); a run that might
+// saturate takes the op-by-op loop.
+//
+// Lockstep (lockstep.go, issue 15): a program whose registers never hold
+// data (no ld, no vlut) has control flow, addresses and timing that do not
+// depend on the image, so a Lockstep of n lane machines records the data
+// operations of one run into a tape (tape.go) and replays it on the other
+// lanes and later batches (replay.go): decode, dispatch, timing and
+// statistics once, the arithmetic per image, entry by entry across the
+// lanes. Results and statistics are each image's per-image ones
+// (TestLockstepMatchesPerImage); refused programs run per image.
+//
 // Resource accounting (docs/PARALLEL.md §6): every instruction charges its
 // units' occupancy per source (resources.go; issue slots and immediate-
 // addressed sub-arrays at report time from the profile, the rest at run

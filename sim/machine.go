@@ -254,6 +254,10 @@ func (m *Machine) Reset() {
 
 // trace writes the trace line of instruction pc (see Machine.Trace).
 func (m *Machine) trace(pc int, issue, dispatch int64) {
+	if r, ok := m.Trace.(recorder); ok { // a lockstep tape (tape.go)
+		r.t.record(m, pc)
+		return
+	}
 	if m.TraceLimit > 0 && m.traced >= m.TraceLimit {
 		return
 	}

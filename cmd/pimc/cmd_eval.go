@@ -32,6 +32,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	tflag := fs.String("target", "", "for a program: "+programTargetUsage)
 	reportPath := fs.String("report", "", "write the simulator's cost report over the evaluated images as JSON (programs only; - for stdout)")
 	htmlPath := addHTMLFlag(fs)
+	lockstep := fs.Int("lockstep", evaluate.DefaultLockstep, "programs: run this many images at once in lockstep on each worker (decode, dispatch and timing once for all; results identical; 1: one at a time; programs with ld, vlut, several streams, frames or segments, and -faults, run one at a time)")
 	verbose := fs.Bool("v", false, "print the simulator's full cost table (per layer, energy split, area)")
 	faults := addFaultFlags(fs, true)
 	shardFlag := fs.String("shard", "", "evaluate shard i of n of the test set (after -limit; n contiguous slices) and write its predictions to -o (docs/SWEEP.md)")
@@ -70,6 +71,8 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "-limit %d: want 0 (all images) or a positive count", *limit)
 	case *jobs == 0 || *jobs < -1:
 		return usageError(fs, "-j %d: want -1 (all cores) or a positive count", *jobs)
+	case *lockstep < 1:
+		return usageError(fs, "-lockstep %d: want a positive count of images", *lockstep)
 	}
 	if msg, ok := faults.check(fs); !ok {
 		return usageError(fs, "%s", msg)
@@ -123,7 +126,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		test = evaluate.ShardOf(test, shard.i, shard.n)
 	}
 	bar := newProgress(stderr, "eval "+test.Name)
-	opt := evaluate.Options{Jobs: *jobs, Progress: bar.update, Timeline: *reportPath != "" || *htmlPath != ""}
+	opt := evaluate.Options{Jobs: *jobs, Progress: bar.update, Timeline: *reportPath != "" || *htmlPath != "", Lockstep: *lockstep}
 	if !isProg {
 		r, err := evaluate.Float(g, test, opt)
 		bar.done()

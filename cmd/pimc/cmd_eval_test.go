@@ -60,8 +60,9 @@ func TestEvalFloat(t *testing.T) {
 }
 
 // TestEvalProgram compiles the embedded model at W4A4 and evaluates the
-// program with 1 and 2 workers: same accuracy, same report, the layers at
-// other widths than W4A4 stated.
+// program with 1 and 2 workers, one image at a time and in lockstep
+// batches (the default, and 7 lanes: uneven batches): same accuracy, same
+// report, the layers at other widths than W4A4 stated.
 func TestEvalProgram(t *testing.T) {
 	needMNIST(t)
 	dir := t.TempDir()
@@ -72,9 +73,10 @@ func TestEvalProgram(t *testing.T) {
 	}
 	var reports []sim.Report
 	var lines, raw []string
-	for _, j := range []string{"1", "2"} {
-		rep := filepath.Join(dir, "r"+j+".json")
-		code, out, errs := runCLI("eval", prog, "-dataset", "mnist", "-limit", "40", "-j", j, "-report", rep)
+	for k, j := range []string{"1", "2", "2"} {
+		lockstep := []string{"1", "16", "7"}[k]
+		rep := filepath.Join(dir, "r"+j+lockstep+".json")
+		code, out, errs := runCLI("eval", prog, "-dataset", "mnist", "-limit", "40", "-j", j, "-lockstep", lockstep, "-report", rep)
 		if code != exitOK {
 			t.Fatalf("-j %s: exit %d: %s", j, code, errs)
 		}
@@ -101,8 +103,10 @@ func TestEvalProgram(t *testing.T) {
 		raw = append(raw, string(js))
 		lines = append(lines, strings.SplitN(out, "wall time", 2)[0])
 	}
-	if lines[0] != lines[1] {
-		t.Fatalf("-j 1 and -j 2 differ:\n%s\n%s", lines[0], lines[1])
+	for k := range lines[1:] {
+		if lines[0] != lines[k+1] {
+			t.Fatalf("run %d differs from -j 1 -lockstep 1:\n%s\n%s", k+1, lines[0], lines[k+1])
+		}
 	}
 	if r := reports[0]; r.Images != 40 || r.MACs < 400000 || r.PerInference.LatencyNS <= 0 || r.SubarraysUsed == 0 {
 		t.Fatalf("report: images %d, MACs %v, latency %v, sub-arrays %d", r.Images, r.MACs, r.PerInference.LatencyNS, r.SubarraysUsed)
@@ -111,8 +115,10 @@ func TestEvalProgram(t *testing.T) {
 	if h := reports[0].Host; h == nil || h.Ops != 3*784+2*10 || !h.Costed {
 		t.Fatalf("host share %+v, want 2372 element ops per image", h)
 	}
-	if raw[0] != raw[1] {
-		t.Fatal("the JSON report differs between -j 1 and -j 2")
+	for k := range raw[1:] {
+		if raw[0] != raw[k+1] {
+			t.Fatalf("the JSON report of run %d differs from -j 1 -lockstep 1's", k+1)
+		}
 	}
 }
 

@@ -1,0 +1,125 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pimc-dev/pimc/isa"
+)
+
+// Lockstep batches (issue 15): a compiled program's control flow, its
+// addresses and its timing depend on the program alone, never on the
+// images, so a batch of images can share them. A Lockstep holds one
+// machine per image (a lane); the first run records the data operations of
+// lane 0's run into a tape (tape.go), and every lane after it, in that run
+// and in every later one, only replays the tape (replay.go): decoding,
+// dispatch, timing and statistics are done once, the arithmetic once per
+// image, entry by entry across the lanes. Every lane's results are those
+// of its own per-image run, and so are its statistics: the recorded run's,
+// which Run returns (tests compare both with per-image runs).
+//
+// The assumption is checked, not trusted: only ld moves data into a
+// register (and so into addresses, branches and timing), and only vlut
+// forms an address from data (whether it faults would depend on the
+// image), so a program with either is refused (LockstepRefusal) and runs
+// per image. So is a program with several streams (its tape would need the
+// controllers' state swaps), a pipelined one (several frames per run), one
+// whose device segments share port words (run by pimrt segment by segment:
+// its segment selector is read with ld), and a machine on a chip with
+// faults (each image draws its own errors).
+
+// LockstepRefusal returns why the program cannot run in lockstep (see
+// Lockstep), "" if it can.
+func (e *Executable) LockstepRefusal() string {
+	switch {
+	case e.Frames() > 1:
+		return "a pipelined program (several frames per run)"
+	case len(e.Prog.Streams) > 1:
+		return "a program with several streams"
+	case e.sharedPorts != "":
+		return "device segments that share port words (ports " + e.sharedPorts + ")"
+	}
+	for pc, in := range e.code {
+		switch in.op {
+		case isa.OpLd:
+			return fmt.Sprintf("pc %d: ld loads data into a register (control flow and timing may depend on the image)", pc)
+		case isa.OpVlut:
+			return fmt.Sprintf("pc %d: vlut forms addresses from data (whether it faults depends on the image)", pc)
+		}
+	}
+	return ""
+}
+
+// Lockstep runs up to Lanes() images through one program together (see
+// above). It is not safe for concurrent use; make one per goroutine.
+type Lockstep struct {
+	exe   *Executable
+	lanes []*Machine
+	tape  *tape
+	stats *RunStats // the recorded run's
+}
+
+// NewLockstep returns a lockstep batch of n lanes in the post-load state,
+// or an error naming why the program cannot run in lockstep.
+func (e *Executable) NewLockstep(n int) (*Lockstep, error) {
+	if why := e.LockstepRefusal(); why != "" {
+		return nil, fmt.Errorf("sim: no lockstep: %s", why)
+	}
+	if n < 1 {
+		return nil, fmt.Errorf("sim: lockstep of %d lanes", n)
+	}
+	l := &Lockstep{exe: e}
+	for range n {
+		l.lanes = append(l.lanes, e.NewMachine())
+	}
+	return l, nil
+}
+
+// Lanes returns the lane machines: write lane i's inputs into Lanes()[i]
+// (after its Reset) before Run, read its outputs after.
+func (l *Lockstep) Lanes() []*Machine { return l.lanes }
+
+// SetMaxSteps sets every lane's instruction budget (Machine.MaxSteps).
+func (l *Lockstep) SetMaxSteps(n int64) {
+	for _, m := range l.lanes {
+		m.MaxSteps = n
+	}
+}
+
+// errLaneRan is Run's error for a lane that ran without a Reset since.
+var errLaneRan = errors.New("sim: lockstep lane ran twice without Reset (write the next inputs after Reset)")
+
+// Run runs lanes [0, k) to halt, each on the inputs written into it, and
+// returns the statistics of the run, which are every lane's (one RunStats,
+// shared: read-only). The first call records the tape on lane 0's run; a
+// fault there (which every image would meet at the same instruction) is
+// returned, and the next call records again.
+func (l *Lockstep) Run(k int) (*RunStats, error) {
+	if k < 1 || k > len(l.lanes) {
+		return nil, fmt.Errorf("sim: lockstep run of %d lanes (have %d)", k, len(l.lanes))
+	}
+	lanes := l.lanes[:k]
+	for _, m := range lanes {
+		if m.ran || m.frames != 1 {
+			return nil, errLaneRan
+		}
+	}
+	if l.tape == nil {
+		m := lanes[0]
+		t := &tape{words: l.exe.words}
+		trace, limit := m.Trace, m.TraceLimit
+		m.Trace, m.TraceLimit = recorder{t}, 0
+		st, err := m.Run()
+		m.Trace, m.TraceLimit = trace, limit
+		if err != nil {
+			return nil, err
+		}
+		l.tape, l.stats = t, st
+		lanes = lanes[1:]
+	}
+	l.tape.replay(lanes)
+	for _, m := range lanes {
+		m.ran = true
+	}
+	return l.stats, nil
+}
