@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -74,4 +75,71 @@ func BenchmarkPIMB(b *testing.B) {
 		b.ReportMetric(float64(res.Stats.Steps)*float64(b.N)/cpu.Seconds(), "instrs/cpu-s")
 	}
 	b.ReportMetric(float64(res.Stats.Steps), "instrs/inference")
+}
+
+// BenchmarkLockstep runs the program of PIMC_BENCH_PIMB (as BenchmarkPIMB)
+// in lockstep batches (Lockstep) of PIMC_BENCH_LANES lanes (default 16) on
+// seeded random input images, one batch per iteration; the figures are per
+// image. The first batch records the tape outside the timer.
+func BenchmarkLockstep(b *testing.B) {
+	path := os.Getenv("PIMC_BENCH_PIMB")
+	if path == "" {
+		b.Skip("set PIMC_BENCH_PIMB to a compiled .pimb")
+	}
+	lanes := 16
+	if s := os.Getenv("PIMC_BENCH_LANES"); s != "" {
+		fmt.Sscan(s, &lanes)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	prog, err := isa.DecodeBinary(data)
+	if err != nil {
+		b.Fatalf("%s: %v", path, err)
+	}
+	tgt, err := target.Embedded(prog, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if tgt == nil {
+		tgt = target.Default()
+	}
+	exe, err := Prepare(prog, tgt)
+	if err != nil {
+		b.Fatalf("%s: %v", path, err)
+	}
+	ls, err := exe.NewLockstep(lanes)
+	if err != nil {
+		b.Fatalf("%s: %v", path, err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	batch := func() *RunStats {
+		for _, m := range ls.Lanes() {
+			m.Reset()
+			for _, p := range exe.Ports(isa.PortIn) {
+				if err := m.WriteInputRaw(p.Name, randRaw(r.Uint64(), *p)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		st, err := ls.Run(lanes)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return st
+	}
+	st := batch()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for range b.N {
+		batch()
+	}
+	cpu := cpuTime() - cpu0
+	n := float64(b.N * lanes)
+	b.ReportMetric(n/b.Elapsed().Seconds(), "images/s")
+	if cpu > 0 {
+		b.ReportMetric(n/cpu.Seconds(), "images/cpu-s")
+	}
+	b.ReportMetric(float64(st.Steps), "instrs/inference")
 }

@@ -398,7 +398,7 @@ func (m *Machine) exec(st *RunStats) error {
 				return m.fault(pc, steps, "row %d out of range (target has %d rows)", row, rows)
 			}
 			d = max(d, sa.arrayFree, tm.regReady[x[0]], tm.regReady[x[2]], tm.pReady[x[4]])
-			sa.own(e)
+			sa.own(e, row)
 			o := int(row) * words
 			m.writePlane(sa.bits[o:o+words], int(x[4]), uint(x[5]))
 			if m.flt != nil {

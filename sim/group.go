@@ -70,7 +70,7 @@ func (m *Machine) gwrp(pc int, steps int64, x *[8]int32, d int64) (int64, int64,
 		sa := m.sas[base+j]
 		sa.occupy(d, end)
 		m.chargeSA(sa, int32(base+j), src, saUnits{end - d, 0, 0})
-		sa.own(e)
+		sa.own(e, row)
 		m.writePlane(sa.bits[o:o+words], int(x[4]), uint(x[5]))
 		if m.flt != nil {
 			m.flt.written(sa.bits[o:o+words], base+j, int(row))

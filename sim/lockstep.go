@@ -106,7 +106,7 @@ func (l *Lockstep) Run(k int) (*RunStats, error) {
 	}
 	if l.tape == nil {
 		m := lanes[0]
-		t := &tape{words: l.exe.words}
+		t := &tape{words: l.exe.words, exe: l.exe, written: map[int32]*[maxRows / 64]uint64{}}
 		trace, limit := m.Trace, m.TraceLimit
 		m.Trace, m.TraceLimit = recorder{t}, 0
 		st, err := m.Run()

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"io"
+	"math/bits"
 	"strings"
 
 	"github.com/pimc-dev/pimc/isa"
@@ -123,6 +124,10 @@ type subarray struct {
 
 	shared bool     // bits aliases the Executable's weight image
 	spare  []uint64 // owned buffer kept across Reset for reuse
+	// base: the image the owned rows (bits, or spare) were copied from;
+	// wrote: the rows written since (own)
+	base  []uint64
+	wrote [maxRows / 64]uint64
 	// rowK: columns in use of each row: the patch extent that wrote it,
 	// cols for weight rows and rows not written in the run (columns.go);
 	// an array, so the hot loops index it without a bounds check (& (maxRows-1))
@@ -309,21 +314,40 @@ func (sa *subarray) reset(e *Executable, s int, img []uint64) {
 	sa.busy, sa.runStart, sa.fillEnd, sa.unsure, sa.chSrc, sa.chUsed, sa.chWork = 0, 0, 0, 0, 0, false, saUnits{}
 }
 
-// own makes the rows of sa private to this machine before a write
-// (copy-on-write over the shared weight image).
-func (sa *subarray) own(e *Executable) {
-	if sa.bits != nil && !sa.shared {
-		return
+// own makes the rows of sa private to this machine before row `row` is
+// written (copy-on-write over the shared weight image). The private rows
+// survive Reset (spare) and differ from the image they were copied from
+// (base) only in the rows written since (wrote): reused on the same image,
+// only those are copied back, not the whole sub-array.
+func (sa *subarray) own(e *Executable, row int32) {
+	if sa.bits == nil || sa.shared {
+		img := sa.bits // the image, or nil: the image has no rows here
+		rows := sa.spare
+		sa.spare = nil
+		if rows != nil && len(sa.base) == len(img) && (len(img) == 0 || &sa.base[0] == &img[0]) {
+			w := e.words
+			for i, m := range sa.wrote {
+				for ; m != 0; m &= m - 1 {
+					r := (i*64 + bits.TrailingZeros64(m)) * w
+					if img != nil {
+						copy(rows[r:r+w], img[r:r+w])
+					} else {
+						clear(rows[r : r+w])
+					}
+				}
+			}
+		} else {
+			if rows == nil {
+				rows = make([]uint64, e.Arch.Rows*e.words)
+			}
+			if img != nil {
+				copy(rows, img)
+			}
+		}
+		sa.wrote = [maxRows / 64]uint64{}
+		sa.bits, sa.shared, sa.base = rows, false, img
 	}
-	bits := sa.spare
-	if bits == nil {
-		bits = make([]uint64, e.Arch.Rows*e.words)
-	}
-	sa.spare = nil
-	if sa.shared {
-		copy(bits, sa.bits)
-	}
-	sa.bits, sa.shared = bits, false
+	sa.wrote[row>>6] |= 1 << (uint(row) & 63)
 }
 
 // isDefined reports whether row r of sa holds defined data.

@@ -20,9 +20,14 @@ func (t *tape) replay(lanes []*Machine) {
 	for i := range t.entries {
 		en := &t.entries[i]
 		if en.op == opRun {
+			// Member by member, every lane: a member's shared rows stay
+			// in the cache for all of them.
 			run := &t.runs[en.a[0]]
-			for _, m := range lanes {
-				m.replayRun(run)
+			for s := run.base; s < run.base+run.n; s++ {
+				img := t.exe.wbits[int(s)]
+				for _, m := range lanes {
+					m.replayRun(run, s, img)
+				}
 			}
 			continue
 		}
@@ -67,14 +72,14 @@ func (m *Machine) replayOp(en *tapeEntry) {
 		m.planes[p].valid = false
 	case isa.OpWrp: // sa, row, p, bit
 		sa := m.laneSA(a[0])
-		sa.own(e)
+		sa.own(e, a[1])
 		o := int(a[1]) * words
 		m.writePlane(sa.bits[o:o+words], int(a[2]), uint(a[3]))
 	case isa.OpGwrp: // base, n, row, p, bit
 		o := int(a[2]) * words
 		for s := a[0]; s < a[0]+a[1]; s++ {
 			sa := m.laneSA(s)
-			sa.own(e)
+			sa.own(e, a[2])
 			m.writePlane(sa.bits[o:o+words], int(a[3]), uint(a[4]))
 		}
 	case isa.OpRdrow: // sa, row
@@ -236,60 +241,68 @@ func (m *Machine) replayDRAM(load bool, a *[8]int32) {
 	})
 }
 
-// replayRun applies a bmac run to m: on every member, every op in order
-// (latch = row a AND row b, bit count, saturating shift-add), as bmacRun
-// and gbmacRun compute them; the latch and bit count keep the last op's.
-func (m *Machine) replayRun(run *tapeRun) {
+// replayRun applies a bmac run to member s of the run's group on m: every
+// op in order (latch = row a AND row b, bit count, saturating shift-add),
+// as bmacRun and gbmacRun compute them; the latch and bit count keep the
+// last op's. img is the member's weight image, which the run's shared rows
+// are read from (tapeRun).
+func (m *Machine) replayRun(run *tapeRun, s int32, img []uint64) {
 	words := m.exe.words
 	ops := run.ops
 	last := ops[len(ops)-1]
-	for s := run.base; s < run.base+run.n; s++ {
-		sa := m.laneSA(s)
-		rows := sa.bits
-		if run.uniform {
-			sa.acc[ops[0].acc], sa.count = m.accumulate(rows, ops, sa.acc[ops[0].acc])
-		} else {
-			accs := sa.acc
-			var cnt int
-			for _, o := range ops {
-				p, q := rows[o.oa:int(o.oa)+words], rows[o.ob:int(o.ob)+words]
-				cnt = 0
-				for w := range p {
-					cnt += bits.OnesCount64(p[w] & q[w])
-				}
-				neg := int64(o.neg)
-				accs[o.acc] = min(max(accs[o.acc]+((int64(cnt)<<o.shift^neg)-neg), m.accLo), m.accHi)
+	sa := m.laneSA(s)
+	a, b := sa.bits, sa.bits
+	if run.sharedA {
+		a = img
+	}
+	if run.sharedB {
+		b = img
+	}
+	if run.uniform {
+		sa.acc[ops[0].acc], sa.count = m.accumulate(a, b, ops, sa.acc[ops[0].acc])
+	} else {
+		accs := sa.acc
+		var cnt int
+		for _, o := range ops {
+			p, q := a[o.oa:int(o.oa)+words], b[o.ob:int(o.ob)+words]
+			cnt = 0
+			for w := range p {
+				cnt += bits.OnesCount64(p[w] & q[w])
 			}
-			sa.acc = accs
-			sa.count = uint32(cnt)
+			neg := int64(o.neg)
+			accs[o.acc] = min(max(accs[o.acc]+((int64(cnt)<<o.shift^neg)-neg), m.accLo), m.accHi)
 		}
-		l := sa.latch[:words]
-		for w := range l {
-			l[w] = rows[int(last.oa)+w] & rows[int(last.ob)+w]
-		}
+		sa.acc = accs
+		sa.count = uint32(cnt)
+	}
+	l := sa.latch[:words]
+	for w := range l {
+		l[w] = a[int(last.oa)+w] & b[int(last.ob)+w]
 	}
 }
 
-// accumulate is the bit work of a run with one accumulator on the rows of
-// one sub-array: it returns the accumulator after adding every op's shifted
-// count (saturating after each, as the hardware does) and the last count.
-func (m *Machine) accumulate(rows []uint64, ops []gbOp, a int64) (int64, uint32) {
+// accumulate is the bit work of a run with one accumulator on rows a and
+// b of one sub-array (a and b hold the same rows, or the weight image's
+// for shared ones): it returns the accumulator after adding every op's
+// shifted count (saturating after each, as the hardware does) and the last
+// count.
+func (m *Machine) accumulate(a, b []uint64, ops []gbOp, acc int64) (int64, uint32) {
 	words := m.exe.words
 	accLo, accHi := m.accLo, m.accHi
 	if words == 4 { // the tape's rows are inside the sub-array (rowsFit4)
-		if v, last, ok := sumRun(rows, rows, ops, a, accLo, accHi); ok {
+		if v, last, ok := sumRun(a, b, ops, acc, accLo, accHi); ok {
 			return v, last
 		}
 	}
 	var cnt int
 	for _, o := range ops {
-		p, q := rows[o.oa:int(o.oa)+words], rows[o.ob:int(o.ob)+words]
+		p, q := a[o.oa:int(o.oa)+words], b[o.ob:int(o.ob)+words]
 		cnt = 0
 		for w := range p {
 			cnt += bits.OnesCount64(p[w] & q[w])
 		}
 		neg := int64(o.neg)
-		a = min(max(a+((int64(cnt)<<o.shift^neg)-neg), accLo), accHi)
+		acc = min(max(acc+((int64(cnt)<<o.shift^neg)-neg), accLo), accHi)
 	}
-	return a, uint32(cnt)
+	return acc, uint32(cnt)
 }

@@ -35,18 +35,46 @@ const opRun isa.Opcode = 255
 // tapeRun is a run of consecutive bmacs and gbmacs on one group of n
 // sub-arrays from base (a bmac is a group of one), decoded once as gbmac
 // runs are (gbOp, rows absolute); uniform: every op adds into one
-// accumulator.
+// accumulator. sharedA (sharedB): every rowa (rowb) the run reads, on
+// every member, holds the weight image (no write reached it since the
+// run's start), the same on every lane: the lanes read it there, one copy
+// for all of them (the weight rows a compiled layer ANDs with each image's
+// activation rows).
 type tapeRun struct {
-	base, n int32
-	ops     []gbOp
-	uniform bool
+	base, n          int32
+	ops              []gbOp
+	uniform          bool
+	sharedA, sharedB bool
 }
 
-// tape is a recorded run: its entries and the runs they refer to.
+// tape is a recorded run: its entries and the runs they refer to, and
+// while recording, the rows written so far (by sub-array).
 type tape struct {
 	entries []tapeEntry
 	runs    []tapeRun
 	words   int
+	exe     *Executable
+	written map[int32]*[maxRows / 64]uint64
+}
+
+// write notes that row `row` of sub-array s was written.
+func (t *tape) write(s, row int32) {
+	w := t.written[s]
+	if w == nil {
+		w = &[maxRows / 64]uint64{}
+		t.written[s] = w
+	}
+	w[row>>6] |= 1 << (uint(row) & 63)
+}
+
+// imageRow reports whether row `row` of sub-array s still holds the
+// weight image: the image defines it and no write reached it.
+func (t *tape) imageRow(s, row int32) bool {
+	if w := t.written[s]; w != nil && w[row>>6]>>(uint(row)&63)&1 != 0 {
+		return false
+	}
+	d := t.exe.wdefined[int(s)]
+	return d != nil && d[row>>6]>>(uint(row)&63)&1 != 0
 }
 
 // record appends the data operation of instruction pc, which m just
@@ -79,8 +107,12 @@ func (t *tape) record(m *Machine, pc int) {
 		*a = [8]int32{x[0], x[1], r[x[2]] + x[3], x[4]}
 	case isa.OpWrp: // ra, sa, rb, row, p, bit
 		*a = [8]int32{r[x[0]] + x[1], r[x[2]] + x[3], x[4], x[5]}
+		t.write(a[0], a[1])
 	case isa.OpGwrp: // ra, n, rb, row, p, bit
 		*a = [8]int32{r[x[0]], x[1], r[x[2]] + x[3], x[4], x[5]}
+		for s := a[0]; s < a[0]+a[1]; s++ {
+			t.write(s, a[2])
+		}
 	case isa.OpRdrow:
 		*a = [8]int32{r[x[0]] + x[1], r[x[2]] + x[3]}
 	case isa.OpAnd, isa.OpOr:
@@ -130,16 +162,22 @@ func (t *tape) record(m *Machine, pc int) {
 func (t *tape) addBmac(base, n, ra, rb, acc, shift, sign int32) {
 	w := int32(t.words)
 	op := gbOp{oa: ra * w, ob: rb * w, ra: uint16(ra), rb: uint16(rb), shift: uint8(shift), neg: -int8(sign), acc: uint8(acc & (maxAccs - 1))}
+	sharedA, sharedB := true, true
+	for s := base; s < base+n; s++ {
+		sharedA = sharedA && t.imageRow(s, ra)
+		sharedB = sharedB && t.imageRow(s, rb)
+	}
 	if k := len(t.entries) - 1; k >= 0 && t.entries[k].op == opRun {
 		run := &t.runs[t.entries[k].a[0]]
 		if run.base == base && run.n == n {
 			run.uniform = run.uniform && op.acc == run.ops[0].acc
+			run.sharedA, run.sharedB = run.sharedA && sharedA, run.sharedB && sharedB
 			run.ops = append(run.ops, op)
 			return
 		}
 	}
 	t.entries = append(t.entries, tapeEntry{op: opRun, a: [8]int32{int32(len(t.runs))}})
-	t.runs = append(t.runs, tapeRun{base: base, n: n, ops: []gbOp{op}, uniform: true})
+	t.runs = append(t.runs, tapeRun{base: base, n: n, ops: []gbOp{op}, uniform: true, sharedA: sharedA, sharedB: sharedB})
 }
 
 // recorder is the Trace writer of a recording machine: Machine.trace sees
