@@ -45,3 +45,10 @@ func sumRun(a, b []uint64, ops []gbOp, acc, lo, hi int64) (int64, uint32, bool) 
 	last := bits.OnesCount64(p[0]&q[0]) + bits.OnesCount64(p[1]&q[1]) + bits.OnesCount64(p[2]&q[2]) + bits.OnesCount64(p[3]&q[3])
 	return acc + pos - neg, uint32(last), true
 }
+
+// andSumsLanes4Go is andSumsLanes4 in Go, lane by lane.
+func andSumsLanes4Go(a *[4][]uint64, b []uint64, ops []gbOp, out *[8]int64) {
+	for l := range a {
+		out[l], out[4+l] = andSums4Go(a[l], b, ops)
+	}
+}

@@ -39,3 +39,18 @@ func andSums4(a, b []uint64, ops []gbOp) (pos, neg int64) {
 	}
 	return andSumsAVX512(&a[0], &b[0], &ops[0], len(ops))
 }
+
+//go:noescape
+func andSumsLanes4AVX512(a *[4]*uint64, b *uint64, ops *gbOp, n int, out *[8]int64)
+
+// andSumsLanes4 is andSums4 for four lanes' rows a[l] against one shared
+// b: out[l] and out[4+l] are lane l's pos and neg. The caller has checked
+// rowsFit4 for every a[l] and b.
+func andSumsLanes4(a *[4][]uint64, b []uint64, ops []gbOp, out *[8]int64) {
+	if !hasAndSums || len(ops) == 0 {
+		andSumsLanes4Go(a, b, ops, out)
+		return
+	}
+	p := [4]*uint64{&a[0][0], &a[1][0], &a[2][0], &a[3][0]}
+	andSumsLanes4AVX512(&p, &b[0], &ops[0], len(ops), out)
+}

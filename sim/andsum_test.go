@@ -70,3 +70,34 @@ func TestAndSums4(t *testing.T) {
 		t.Fatalf("accepted %d, refused %d: generator too narrow", accepted, refused)
 	}
 }
+
+// TestAndSumsLanes4: the four-lane kernel gives each lane the sums of
+// andSums4Go on its own rows.
+func TestAndSumsLanes4(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var a [4][]uint64
+	for l := range a {
+		a[l] = make([]uint64, 256*4)
+		for i := range a[l] {
+			a[l][i] = r.Uint64()
+		}
+	}
+	b := make([]uint64, 256*4)
+	for i := range b {
+		b[i] = r.Uint64() & r.Uint64()
+	}
+	for _, n := range []int{0, 1, 3, 16, 64} {
+		ops := make([]gbOp, n)
+		for i := range ops {
+			ops[i] = gbOp{oa: int32(r.IntN(len(a[0]) - 3)), ob: int32(r.IntN(len(b) - 3)), shift: uint8(r.IntN(16)), neg: -int8(r.IntN(2))}
+		}
+		var got [8]int64
+		andSumsLanes4(&a, b, ops, &got)
+		for l := range a {
+			p, q := andSums4Go(a[l], b, ops)
+			if got[l] != p || got[4+l] != q {
+				t.Fatalf("n %d, lane %d: %d, %d; want %d, %d", n, l, got[l], got[4+l], p, q)
+			}
+		}
+	}
+}

@@ -114,6 +114,7 @@ func (l *Lockstep) Run(k int) (*RunStats, error) {
 		if err != nil {
 			return nil, err
 		}
+		t.finish()
 		l.tape, l.stats = t, st
 		lanes = lanes[1:]
 	}

@@ -38,6 +38,7 @@ func lockstepCases(t *testing.T) []lockstepCase {
 			cs = append(cs, lockstepCase{fmt.Sprintf("static-%s-%d", tgt.Name, seed), staticTestProgram(r, tgt), tgt})
 		}
 	}
+	cs = append(cs, lockstepCase{"saturating", saturatingProgram(t), target.Default()})
 	r := rand.New(rand.NewPCG(15, 39))
 	for i := range 12 {
 		p, _ := randGroupProgram(r, target.Default())
@@ -77,7 +78,7 @@ func TestLockstepMatchesPerImage(t *testing.T) {
 			continue
 		}
 		ran++
-		const lanes = 3
+		const lanes = 5 // a group of four (replayRun4) and one more
 		ls, err := exe.NewLockstep(lanes)
 		if err != nil {
 			t.Fatal(err)
@@ -91,7 +92,7 @@ func TestLockstepMatchesPerImage(t *testing.T) {
 		ref.MaxSteps = budget
 		r := rand.New(rand.NewPCG(3, uint64(len(c.name))))
 		img := 0
-		for round, k := range []int{lanes, lanes, 1, 2} {
+		for round, k := range []int{lanes, lanes, 1, 4} {
 			var want []string
 			var wantErr []string
 			var wantStats []*RunStats
@@ -189,4 +190,36 @@ func TestLockstepRefusal(t *testing.T) {
 	if why := exe.LockstepRefusal(); !strings.Contains(why, "pc 0: ld loads data into a register") {
 		t.Errorf("ld: refusal %q", why)
 	}
+}
+
+// saturatingProgram is a run of bmacs of the input's bit-0 plane against a
+// weight row of ones, with shifts large enough that the 24-bit accumulator
+// saturates (and recovers through subtractions) on most images: the
+// op-by-op path of a lockstep run.
+func saturatingProgram(t *testing.T) *isa.Program {
+	tgt := target.Default()
+	a := tgt.Arch()
+	b := isa.NewBuilder(tgt.Name, tgt.Fingerprint())
+	b.SetSource(isa.Source{Layer: "sat"})
+	b.AddPort(isa.Port{Name: "x", Dir: isa.PortIn, Addr: 0, Shape: []uint32{uint32(a.Cols)}, Type: isa.MakeIntType(8, true), Scale: 1})
+	b.AddPort(isa.Port{Name: "y", Dir: isa.PortOut, Addr: 4096, Shape: []uint32{uint32(a.DPULanes)}, Type: isa.MakeIntType(32, true), Scale: 1})
+	ones := make([]byte, a.Cols/8)
+	for i := range ones {
+		ones[i] = 0xff
+	}
+	b.AddWeightRow(3, 8, ones)
+	b.Emit(isa.OpPzero, 0)
+	b.Emit(isa.OpPld, 0, 0, 0, 0, int64(a.Cols))
+	b.Emit(isa.OpWrp, 0, 3, 0, 0, 0, 0)
+	for i := range 12 {
+		b.Emit(isa.OpBmac, 0, 3, 0, 0, 8, 0, int64(13+i%3), int64(i%4/3))
+	}
+	b.Emit(isa.OpVacc, 0, 0, 0, 0, 3, 0, 1)
+	b.Emit(isa.OpVst, 0, 0, 4096, 1)
+	b.Emit(isa.OpHalt)
+	p, err := b.Program()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -25,7 +25,14 @@ func (t *tape) replay(lanes []*Machine) {
 			run := &t.runs[en.a[0]]
 			for s := run.base; s < run.base+run.n; s++ {
 				img := t.exe.wbits[int(s)]
-				for _, m := range lanes {
+				rest := lanes
+				if run.uniform && run.sharedB && t.words == 4 {
+					for len(rest) >= 4 {
+						replayRun4(rest[:4], run, s, img)
+						rest = rest[4:]
+					}
+				}
+				for _, m := range rest {
 					m.replayRun(run, s, img)
 				}
 			}
@@ -278,6 +285,37 @@ func (m *Machine) replayRun(run *tapeRun, s int32, img []uint64) {
 	l := sa.latch[:words]
 	for w := range l {
 		l[w] = a[int(last.oa)+w] & b[int(last.ob)+w]
+	}
+}
+
+// replayRun4 is replayRun of a uniform run with shared rowb rows (the
+// weight image img) on member s of four lanes at once: one vector pass
+// over the run for the four (andSumsLanes4), then each lane's saturation
+// check (sumRun's), its bit count and latch; a lane whose partial sums
+// might saturate takes replayRun.
+func replayRun4(lanes []*Machine, run *tapeRun, s int32, img []uint64) {
+	var rows [4][]uint64
+	var sums [8]int64
+	for l, m := range lanes {
+		rows[l] = m.laneSA(s).bits
+	}
+	ops := run.ops
+	andSumsLanes4(&rows, img, ops, &sums)
+	acc := ops[0].acc
+	o := ops[len(ops)-1]
+	q := (*[4]uint64)(img[o.ob:])
+	for l, m := range lanes {
+		sa := m.sas[s]
+		a := sa.acc[acc]
+		if a+sums[l] > m.accHi || a-sums[4+l] < m.accLo {
+			m.replayRun(run, s, img)
+			continue
+		}
+		p := (*[4]uint64)(rows[l][o.oa:])
+		l0, l1, l2, l3 := p[0]&q[0], p[1]&q[1], p[2]&q[2], p[3]&q[3]
+		sa.latch[0], sa.latch[1], sa.latch[2], sa.latch[3] = l0, l1, l2, l3
+		sa.count = uint32(bits.OnesCount64(l0) + bits.OnesCount64(l1) + bits.OnesCount64(l2) + bits.OnesCount64(l3))
+		sa.acc[acc] = a + sums[l] - sums[4+l]
 	}
 }
 

@@ -180,6 +180,25 @@ func (t *tape) addBmac(base, n, ra, rb, acc, shift, sign int32) {
 	t.runs = append(t.runs, tapeRun{base: base, n: n, ops: []gbOp{op}, uniform: true, sharedA: sharedA, sharedB: sharedB})
 }
 
+// finish ends the recording: a run whose rowa rows are shared and whose
+// rowb rows are not has its operands swapped (AND commutes), so the shared
+// rows of a run are always its rowb rows (replay reads them once for
+// several lanes).
+func (t *tape) finish() {
+	t.written = nil
+	for i := range t.runs {
+		run := &t.runs[i]
+		if !run.sharedA || run.sharedB {
+			continue
+		}
+		for j := range run.ops {
+			o := &run.ops[j]
+			o.oa, o.ob, o.ra, o.rb = o.ob, o.oa, o.rb, o.ra
+		}
+		run.sharedA, run.sharedB = false, true
+	}
+}
+
 // recorder is the Trace writer of a recording machine: Machine.trace sees
 // it and records instead of writing (the per-instruction paths, which a
 // machine with a Trace takes, are the ones that call trace).
