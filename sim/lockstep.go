@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/pimc-dev/pimc/isa"
 )
@@ -91,9 +92,9 @@ var errLaneRan = errors.New("sim: lockstep lane ran twice without Reset (write t
 
 // Run runs lanes [0, k) to halt, each on the inputs written into it, and
 // returns the statistics of the run, which are every lane's (one RunStats,
-// shared: read-only). The first call records the tape on lane 0's run; a
-// fault there (which every image would meet at the same instruction) is
-// returned, and the next call records again.
+// shared: read-only). The first call runs lane 0 on its own and records
+// the tape on its inputs; a fault there (which every image would meet at
+// the same instruction) is returned, and the next call tries again.
 func (l *Lockstep) Run(k int) (*RunStats, error) {
 	if k < 1 || k > len(l.lanes) {
 		return nil, fmt.Errorf("sim: lockstep run of %d lanes (have %d)", k, len(l.lanes))
@@ -105,14 +106,29 @@ func (l *Lockstep) Run(k int) (*RunStats, error) {
 		}
 	}
 	if l.tape == nil {
+		// Lane 0 runs as a single image does (its statistics are every
+		// lane's); a machine of its own records the tape on the same
+		// inputs through the per-instruction paths, whose results and
+		// statistics are the same (tests) except where the run is
+		// sampled (Report.Timeline): the statistics are lane 0's.
 		m := lanes[0]
-		t := &tape{words: l.exe.words, exe: l.exe, written: map[int32]*[maxRows / 64]uint64{}}
-		trace, limit := m.Trace, m.TraceLimit
-		m.Trace, m.TraceLimit = recorder{t}, 0
 		st, err := m.Run()
-		m.Trace, m.TraceLimit = trace, limit
 		if err != nil {
 			return nil, err
+		}
+		rec := l.exe.NewMachine()
+		rec.MaxSteps = m.MaxSteps
+		if m.dirtyHi > m.dirtyLo {
+			copy(rec.abuf[m.dirtyLo:m.dirtyHi], m.abuf[m.dirtyLo:m.dirtyHi])
+			rec.markDirty(m.dirtyLo, m.dirtyHi-m.dirtyLo)
+		}
+		t := &tape{words: l.exe.words, exe: l.exe, written: map[int32]*[maxRows / 64]uint64{}}
+		rec.Trace = recorder{t}
+		if _, err := rec.Run(); err != nil {
+			return nil, fmt.Errorf("BUG: sim: lockstep: the recording run faults where lane 0 did not: %w", err)
+		}
+		if !slices.Equal(rec.abuf, m.abuf) {
+			return nil, fmt.Errorf("BUG: sim: lockstep: the recording run's buffer differs from lane 0's")
 		}
 		t.finish()
 		l.tape, l.stats = t, st

@@ -65,7 +65,7 @@ func runOutcome(m *Machine, st *RunStats, err error) string {
 // image's per-image results, statistics and report, on the first run (lane
 // 0 records the tape, the others replay it) and on later runs of full and
 // partial batches (every lane replays); faults and budget cuts are those of
-// the per-image run.
+// the per-image run; with and without the utilisation timeline.
 func TestLockstepMatchesPerImage(t *testing.T) {
 	ran, faults := 0, 0
 	for _, c := range lockstepCases(t) {
@@ -77,6 +77,7 @@ func TestLockstepMatchesPerImage(t *testing.T) {
 			t.Logf("%s: refused: %s", c.name, why)
 			continue
 		}
+		exe.RecordTimeline(ran%2 == 0) // sampled runs (RunStats.Timeline) too
 		ran++
 		const lanes = 5 // a group of four (replayRun4) and one more
 		ls, err := exe.NewLockstep(lanes)
