@@ -35,6 +35,7 @@ func TestUsageErrorsSayWhatIsWrong(t *testing.T) {
 		{[]string{"compile"}, "missing one MODEL.onnx|MODEL.pir argument"},
 		{[]string{"eval", "m.onnx", "-dataset", "mnist", "-limit", "-1"}, "-limit -1: want 0"},
 		{[]string{"eval", "m.onnx", "-dataset", "mnist", "-j", "0"}, "-j 0: want -1"},
+		{[]string{"eval", "m.onnx", "-dataset", "mnist", "-lockstep", "0"}, "-lockstep 0: want a positive count"},
 		{[]string{"eval", "m.onnx"}, "-dataset is required"},
 		{[]string{"demo", "-limit", "-1"}, "-limit -1: want a positive count"},
 		{[]string{"demo", "extra"}, "unexpected arguments"},
