@@ -58,7 +58,17 @@ type Lockstep struct {
 	lanes []*Machine
 	tape  *tape
 	stats *RunStats // the recorded run's
+	// untaped: the program runs more than lockstepMaxSteps instructions,
+	// so every lane runs on its own (no tape)
+	untaped bool
 }
+
+// lockstepMaxSteps bounds the instructions of a run that is recorded into
+// a tape: the tape holds at most one entry (and one bmac record) per
+// instruction, a few tens of bytes, so it stays below about 150 MB. Longer
+// runs (ImageNet-size networks, whose images are few) run lane by lane.
+// A variable: tests lower it.
+var lockstepMaxSteps int64 = 4 << 20
 
 // NewLockstep returns a lockstep batch of n lanes in the post-load state,
 // or an error naming why the program cannot run in lockstep.
@@ -93,7 +103,8 @@ var errLaneRan = errors.New("sim: lockstep lane ran twice without Reset (write t
 // Run runs lanes [0, k) to halt, each on the inputs written into it, and
 // returns the statistics of the run, which are every lane's (one RunStats,
 // shared: read-only). The first call runs lane 0 on its own and records
-// the tape on its inputs; a fault there (which every image would meet at
+// the tape on its inputs (a run of more than lockstepMaxSteps instructions
+// records none: then every lane runs on its own); a fault there (which every image would meet at
 // the same instruction) is returned, and the next call tries again.
 func (l *Lockstep) Run(k int) (*RunStats, error) {
 	if k < 1 || k > len(l.lanes) {
@@ -116,6 +127,10 @@ func (l *Lockstep) Run(k int) (*RunStats, error) {
 		if err != nil {
 			return nil, err
 		}
+		if st.Steps > lockstepMaxSteps {
+			l.untaped, l.stats = true, st
+			return st, l.runEach(lanes[1:])
+		}
 		rec := l.exe.NewMachine()
 		rec.MaxSteps = m.MaxSteps
 		if m.dirtyHi > m.dirtyLo {
@@ -134,9 +149,23 @@ func (l *Lockstep) Run(k int) (*RunStats, error) {
 		l.tape, l.stats = t, st
 		lanes = lanes[1:]
 	}
+	if l.untaped {
+		return l.stats, l.runEach(lanes)
+	}
 	l.tape.replay(lanes)
 	for _, m := range lanes {
 		m.ran = true
 	}
 	return l.stats, nil
+}
+
+// runEach runs every lane on its own: the statistics are lane 0's as in a
+// replay (no data reaches control flow or timing: LockstepRefusal).
+func (l *Lockstep) runEach(lanes []*Machine) error {
+	for _, m := range lanes {
+		if _, err := m.Run(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

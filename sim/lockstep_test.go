@@ -67,7 +67,19 @@ func runOutcome(m *Machine, st *RunStats, err error) string {
 // partial batches (every lane replays); faults and budget cuts are those of
 // the per-image run; with and without the utilisation timeline.
 func TestLockstepMatchesPerImage(t *testing.T) {
-	ran, faults := 0, 0
+	testLockstepMatches(t)
+}
+
+// TestLockstepUntaped: a run longer than lockstepMaxSteps records no tape
+// and runs every lane on its own, with the same results.
+func TestLockstepUntaped(t *testing.T) {
+	defer func(n int64) { lockstepMaxSteps = n }(lockstepMaxSteps)
+	lockstepMaxSteps = 40
+	testLockstepMatches(t)
+}
+
+func testLockstepMatches(t *testing.T) {
+	ran, faults, untaped := 0, 0, 0
 	for _, c := range lockstepCases(t) {
 		exe, err := Prepare(c.prog, c.tgt)
 		if err != nil {
@@ -148,6 +160,12 @@ func TestLockstepMatchesPerImage(t *testing.T) {
 			}
 			img += k
 		}
+		if ls.untaped {
+			untaped++
+		}
+	}
+	if lockstepMaxSteps < 100 && untaped < 20 {
+		t.Fatalf("only %d programs ran untaped", untaped)
 	}
 	t.Logf("%d programs in lockstep, %d faulting lane runs", ran, faults)
 	if ran < 40 || faults == 0 {
