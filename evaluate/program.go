@@ -41,6 +41,7 @@ func Program(m *pimrt.Model, ds *data.Dataset, opt Options) (*Result, error) {
 	if lanes == 0 {
 		lanes = DefaultLockstep
 	}
+	lanes = min(lanes, n) // a lane machine per image at most
 	if lanes < 1 || opt.Chip != nil || m.LockstepRefusal() != "" {
 		lanes = 1
 	}

@@ -67,7 +67,8 @@
 // lanes and later batches (replay.go): decode, dispatch, timing and
 // statistics once, the arithmetic per image, entry by entry across the
 // lanes. Results and statistics are each image's per-image ones
-// (TestLockstepMatchesPerImage); refused programs run per image.
+// (TestLockstepMatchesPerImage); refused programs run per image, and runs
+// too long for a tape (lockstepMaxSteps) lane by lane.
 //
 // Resource accounting (docs/PARALLEL.md §6): every instruction charges its
 // units' occupancy per source (resources.go; issue slots and immediate-
