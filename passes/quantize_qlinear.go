@@ -48,6 +48,9 @@ import (
 // exact on them (data movement, unpadded max pooling, the matrix layers
 // above); any other reader gets them on the host.
 //
+// DequantizeLinear -> data movement -> QuantizeLinear chains run on the
+// codes (quantize_qdq_move.go).
+//
 // Anything else (per-axis activation scales, other widths) stays on the
 // host, as before.
 

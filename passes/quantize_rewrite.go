@@ -26,6 +26,8 @@ type quantizer struct {
 	fused  map[*ir.Node]bool // activations folded into the previous node
 	counts map[string]int
 	rec    map[string]*recordedLayer // weights quantized by pimc compress (quantize_record.go)
+	qdq    map[*ir.Node]*qdqMove     // QDQ sandwiches around data movement (quantize_qdq_move.go)
+	qdqLut map[qdqKey]*ir.Value
 }
 
 // roundMode is the rounding of every requantization the pass emits.
@@ -40,7 +42,8 @@ const avgShift = 30
 
 func newQuantizer(g *ir.Graph, o quantizeOpts, stats map[*ir.Value]*valueStats, cfg map[string]layerBits) *quantizer {
 	q := &quantizer{g: g, o: o, stats: stats, cfg: cfg, uses: g.Uses(), ends: map[*ir.Node]bool{},
-		qv: map[*ir.Value]*ir.Value{}, fv: map[*ir.Value]*ir.Value{}, fused: map[*ir.Node]bool{}, counts: map[string]int{}}
+		qv: map[*ir.Value]*ir.Value{}, fv: map[*ir.Value]*ir.Value{}, fused: map[*ir.Node]bool{}, counts: map[string]int{},
+		qdq: findQDQMoves(g), qdqLut: map[qdqKey]*ir.Value{}}
 	for _, v := range g.Inputs {
 		q.fv[v] = v
 	}
@@ -197,6 +200,9 @@ func (q *quantizer) run() error {
 
 // integer rewrites n into integer ops when it can; false keeps it on the host.
 func (q *quantizer) integer(n *ir.Node) (bool, error) {
+	if r := q.qdq[n]; r != nil {
+		return q.qdqMoveNode(n, r)
+	}
 	anyQ := false
 	for _, in := range n.Inputs {
 		if in != nil && q.qv[in] != nil {
