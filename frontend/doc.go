@@ -18,7 +18,9 @@
 //   - a node whose inputs are all constants is evaluated with
 //     interp.EvalNode and replaced by constants (fold.go), so the Shape ->
 //     Gather -> Unsqueeze -> Concat -> Reshape idiom of old exports folds
-//     into one reshape; results above a size or cost bound stay nodes;
+//     into one reshape; results above a size or cost bound stay nodes, and
+//     so does DequantizeLinear (passes' constant-fold decides: the weight
+//     codes of a QDQ conv or matmul are compiled as they are);
 //   - operands that must be constant (Reshape's shape, Pad's pads, axes,
 //     Clip bounds ...) but come from a graph input give *NeedsConstantError;
 //   - sizes are bounded by ir.Limits: an initializer or a Constant tensor

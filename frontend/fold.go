@@ -18,7 +18,13 @@ const maxFoldResult = 1 << 24
 // fold evaluates n when all its inputs are constants and turns its outputs
 // into constants. It reports whether n was folded (and so must not be added
 // to the graph). Shape subgraphs of old PyTorch exports vanish this way.
+// DequantizeLinear stays: passes' constant-fold folds it unless it gives
+// the weights of a QDQ conv or matmul, whose codes the quantize pass
+// compiles as they are (passes/qdq_matrix.go).
 func (im *importer) fold(n *ir.Node) (bool, error) {
+	if n.Op == ir.OpDequantizeLinear {
+		return false, nil
+	}
 	var ins []*tensor.Tensor
 	any := false
 	for _, in := range n.Inputs {

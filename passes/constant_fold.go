@@ -21,6 +21,11 @@ import (
 // quantization only recognize weights that are constants. The max-elems
 // option skips results with more elements than that (0: no limit) when they
 // are larger than the node's inputs together, for memory-bound experiments.
+//
+// One exception: the dequantize_linear of the constant weight and bias
+// codes of a QDQ conv or matmul (dequantize_linear -> conv/matmul ->
+// quantize_linear, qdq_matrix.go) stays, so the quantize pass compiles the
+// layer with the model's own codes instead of re-quantizing float weights.
 func init() {
 	Register(&Info{
 		Name:     "constant-fold",
@@ -48,7 +53,11 @@ type constantFold struct{ maxElems int }
 
 func (cf *constantFold) Run(ctx *Context, g *ir.Graph) (bool, error) {
 	dead := map[*ir.Node]bool{}
+	keep := keptQDQ(g)
 	for _, n := range g.Nodes {
+		if keep[n] {
+			continue
+		}
 		results, err := cf.fold(n)
 		if err != nil {
 			return false, err

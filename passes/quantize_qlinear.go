@@ -49,7 +49,9 @@ import (
 // above); any other reader gets them on the host.
 //
 // DequantizeLinear -> data movement -> QuantizeLinear chains run on the
-// codes (quantize_qdq_move.go).
+// codes (quantize_qdq_move.go); DequantizeLinear -> Conv/MatMul ->
+// QuantizeLinear layers become the qlinear_conv/qlinear_matmul of their
+// codes and are mapped as above (qdq_matrix.go).
 //
 // Anything else (per-axis activation scales, other widths) stays on the
 // host, as before.

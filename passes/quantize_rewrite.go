@@ -28,6 +28,7 @@ type quantizer struct {
 	rec    map[string]*recordedLayer // weights quantized by pimc compress (quantize_record.go)
 	qdq    map[*ir.Node]*qdqMove     // QDQ sandwiches around data movement (quantize_qdq_move.go)
 	qdqLut map[qdqKey]*ir.Value
+	qdqMat map[*ir.Node]*qdqMatrix // QDQ conv/matmul sandwiches by node (qdq_matrix.go)
 }
 
 // roundMode is the rounding of every requantization the pass emits.
@@ -43,7 +44,7 @@ const avgShift = 30
 func newQuantizer(g *ir.Graph, o quantizeOpts, stats map[*ir.Value]*valueStats, cfg map[string]layerBits) *quantizer {
 	q := &quantizer{g: g, o: o, stats: stats, cfg: cfg, uses: g.Uses(), ends: map[*ir.Node]bool{},
 		qv: map[*ir.Value]*ir.Value{}, fv: map[*ir.Value]*ir.Value{}, fused: map[*ir.Node]bool{}, counts: map[string]int{},
-		qdq: findQDQMoves(g), qdqLut: map[qdqKey]*ir.Value{}}
+		qdq: findQDQMoves(g), qdqLut: map[qdqKey]*ir.Value{}, qdqMat: findQDQMatrices(g)}
 	for _, v := range g.Inputs {
 		q.fv[v] = v
 	}
@@ -202,6 +203,9 @@ func (q *quantizer) run() error {
 func (q *quantizer) integer(n *ir.Node) (bool, error) {
 	if r := q.qdq[n]; r != nil {
 		return q.qdqMoveNode(n, r)
+	}
+	if m := q.qdqMat[n]; m != nil {
+		return q.qdqMatrixNode(n, m) // qdq_matrix.go
 	}
 	anyQ := false
 	for _, in := range n.Inputs {
