@@ -15,7 +15,12 @@ type Options struct {
 	Specs       map[string]Spec // per layer name (Config.Resolve)
 	Hyper       Hyper
 	Train, Test *data.Dataset // Test may be nil (no accuracy lines)
-	Progress    io.Writer     // one line per epoch, may be nil
+	// Val, when set, is the held-out part of the training images
+	// (data.Dataset.SplitValidation) that the per-epoch accuracy lines and
+	// every choice use; Test is then evaluated only before and after the
+	// run (the final numbers). Without Val the epoch lines use Test.
+	Val      *data.Dataset
+	Progress io.Writer // one line per epoch, may be nil
 	// Checkpoint, when set, receives the complete state after every epoch
 	// (the CLI writes it atomically); Resume continues from such a state.
 	Checkpoint func(*State) error
@@ -24,12 +29,13 @@ type Options struct {
 
 // EpochLog describes one training epoch of Compress.
 type EpochLog struct {
-	Phase              string
-	Epoch              int // within the phase, from 1
-	Loss, Acc, TestAcc float64
-	Penalty            float64
-	Rho                float64 // of the first constrained layer
-	Residual           float64 // sum ||W - Z|| / sum ||W|| after the epoch (ADMM phases)
+	Phase     string
+	Epoch     int // within the phase, from 1
+	Loss, Acc float64
+	TestAcc   float64 // held-out accuracy: on Options.Val when set, else on Options.Test
+	Penalty   float64
+	Rho       float64 // of the first constrained layer
+	Residual  float64 // sum ||W - Z|| / sum ||W|| after the epoch (ADMM phases)
 }
 
 // Result is the outcome of Compress.
@@ -38,6 +44,7 @@ type Result struct {
 	Codes                 map[string]*Codes
 	AccBefore, AccAfter   float64 // on Options.Test (NaN without)
 	LossBefore, LossAfter float64
+	ValAfter              float64 // on Options.Val after the run (NaN without)
 	Log                   []EpochLog
 }
 
@@ -116,7 +123,7 @@ func Compress(g *ir.Graph, o Options) (*Result, error) {
 	if h.Limit > 0 {
 		tr = tr.Head(h.Limit)
 	}
-	res := &Result{AccBefore: math.NaN(), AccAfter: math.NaN(), LossBefore: math.NaN(), LossAfter: math.NaN()}
+	res := &Result{AccBefore: math.NaN(), AccAfter: math.NaN(), LossBefore: math.NaN(), LossAfter: math.NaN(), ValAfter: math.NaN()}
 	phases := plan(h, r.anyPrune, r.anyQuant)
 	st := o.Resume
 	if st == nil {
@@ -167,6 +174,11 @@ func Compress(g *ir.Graph, o Options) (*Result, error) {
 	res.Log = st.Log
 	if o.Test != nil {
 		if res.LossAfter, res.AccAfter, err = train.Evaluate(m, o.Test, 256); err != nil {
+			return nil, err
+		}
+	}
+	if o.Val != nil {
+		if _, res.ValAfter, err = train.Evaluate(m, o.Val, 256); err != nil {
 			return nil, err
 		}
 	}

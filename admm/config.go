@@ -84,6 +84,20 @@ func ParseConfig(b []byte) (*Config, error) {
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
+	// Which admm: keys were written, so that a written 0 is told apart
+	// from an absent key (Hyper.Given).
+	var raw struct {
+		ADMM map[string]any `yaml:"admm"`
+	}
+	if err := yaml.Unmarshal(b, &raw); err != nil {
+		return nil, err
+	}
+	if len(raw.ADMM) > 0 {
+		c.ADMM.Given = map[string]bool{}
+		for k := range raw.ADMM {
+			c.ADMM.Given[k] = true
+		}
+	}
 	return c, nil
 }
 

@@ -9,7 +9,13 @@ import (
 )
 
 // Hyper are the ADMM hyperparameters (the `admm:` section of the config).
-// Zero values take the defaults of PAPER.md §5 noted on each field.
+// Absent fields take the defaults of PAPER.md §5 noted on each field. A
+// zero written in the config means zero for the counts that can be zero
+// (updates, quant_updates, retrain_epochs, quant_retrain_epochs) and for
+// rho (ZeroKeys); for the fields whose zero has no meaning (lr, batch,
+// growth factors, ...) a written zero is an error. Given records which
+// keys the config wrote (ParseConfig fills it); a Hyper built in Go
+// without Given keeps the earlier rule, zero selects the default.
 type Hyper struct {
 	Mode           string  `yaml:"mode"`             // sequential (prune, then quantize) or joint; default sequential
 	Rho            float64 `yaml:"rho"`              // initial rho, 1e-3
@@ -61,7 +67,26 @@ type Hyper struct {
 	// activations alone (one capture) instead of to what its compressed
 	// predecessors feed it (the default, one capture per layer).
 	LayerwiseIndependent bool `yaml:"layerwise_independent"`
+	// Given holds the YAML keys the config wrote (ParseConfig), so that a
+	// written 0 is told apart from an absent key.
+	Given map[string]bool `yaml:"-"`
 }
+
+// ZeroKeys are the admm: keys whose written 0 means zero: no pruning-ADMM
+// updates (group-magnitude hard prune, then masked retraining), no
+// retraining epochs, no quantization-ADMM updates, rho 0 (no penalty).
+// Before session s5 a written 0 selected the default (4, 2, 3, 1 and
+// 1e-3); no committed config wrote one.
+var ZeroKeys = []string{"updates", "retrain_epochs", "quant_updates", "quant_retrain_epochs", "rho"}
+
+// positiveKeys are the admm: keys whose 0 has no meaning (a learning rate,
+// a batch, a growth factor, ...): written, it is an error; absent, the
+// default.
+var positiveKeys = []string{"rho_growth", "rho_max", "quant_rho_growth", "epochs_per_update", "lr", "quant_lr", "batch",
+	"seed", "act_calib_every", "distill_t", "calib_images", "layerwise_iters", "layerwise_rho"}
+
+// zero reports whether key was written as 0 and means zero (ZeroKeys).
+func (h Hyper) zero(key string) bool { return h.Given[key] && slices.Contains(ZeroKeys, key) }
 
 // maxEpochCount bounds every epoch and update count of the config, so
 // that their products cannot overflow (a run of a million epochs is
@@ -69,7 +94,8 @@ type Hyper struct {
 const maxEpochCount = 1_000_000
 
 // check reports every field out of its range, by its YAML key (all of
-// them at once). Zero is always allowed: it selects the default.
+// them at once). Zero is allowed where it is absent or means zero
+// (ZeroKeys); a written 0 of the positiveKeys is an error.
 func (h Hyper) check() error { return problems(h.problems()) }
 
 // problems lists the fields out of range (check).
@@ -136,6 +162,11 @@ func (h Hyper) problems() []error {
 			bad(f.key, f.v, "0 (the default) or a positive count")
 		}
 	}
+	for _, key := range positiveKeys {
+		if h.Given[key] && h.value(key) == 0 {
+			bad(key, 0, "a positive value (omit the key for the default)")
+		}
+	}
 	for _, name := range slices.Sorted(maps.Keys(h.ActBits)) {
 		if b := h.ActBits[name]; b < 0 || b > 16 {
 			bad("act_bits."+name, b, "0 to 16 bits")
@@ -144,7 +175,41 @@ func (h Hyper) problems() []error {
 	return errs
 }
 
-// withDefaults checks the fields (check) and fills the zero ones.
+// value is the numeric value of a positiveKeys field.
+func (h Hyper) value(key string) float64 {
+	switch key {
+	case "rho_growth":
+		return h.RhoGrowth
+	case "rho_max":
+		return h.RhoMax
+	case "quant_rho_growth":
+		return h.QuantRhoGrowth
+	case "epochs_per_update":
+		return float64(h.EpochsPerStep)
+	case "lr":
+		return h.LR
+	case "quant_lr":
+		return h.QuantLR
+	case "batch":
+		return float64(h.Batch)
+	case "seed":
+		return float64(h.Seed)
+	case "act_calib_every":
+		return float64(h.ActCalibEvery)
+	case "distill_t":
+		return h.DistillT
+	case "calib_images":
+		return float64(h.CalibImages)
+	case "layerwise_iters":
+		return float64(h.LayerwiseIters)
+	case "layerwise_rho":
+		return h.LayerwiseRho
+	}
+	panic("BUG: admm: Hyper.value of " + key)
+}
+
+// withDefaults checks the fields (check) and fills the zero ones that are
+// absent or, for ZeroKeys, not written as 0.
 func (h Hyper) withDefaults() (Hyper, error) {
 	if err := h.check(); err != nil {
 		return h, err
@@ -159,6 +224,16 @@ func (h Hyper) withDefaults() (Hyper, error) {
 			*p = d
 		}
 	}
+	keepF := func(key string, p *float64, d float64) {
+		if !h.zero(key) {
+			setF(p, d)
+		}
+	}
+	keepI := func(key string, p *int, d int) {
+		if !h.zero(key) {
+			setI(p, d)
+		}
+	}
 	if h.Mode == "" {
 		h.Mode = "sequential"
 	}
@@ -171,16 +246,16 @@ func (h Hyper) withDefaults() (Hyper, error) {
 	if h.Optimizer == "" {
 		h.Optimizer = "sgd"
 	}
-	setF(&h.Rho, 1e-3)
+	keepF("rho", &h.Rho, 1e-3)
 	setF(&h.RhoGrowth, 1.3)
 	setF(&h.RhoMax, 1)
 	setF(&h.QuantRhoGrowth, 1.5)
-	setI(&h.Updates, 4)
-	setI(&h.QuantUpdates, 3)
+	keepI("updates", &h.Updates, 4)
+	keepI("quant_updates", &h.QuantUpdates, 3)
 	setI(&h.EpochsPerStep, 1)
 	setI(&h.ActCalibEvery, 10)
-	setI(&h.Retrain, 2)
-	setI(&h.QuantRetrain, 1)
+	keepI("retrain_epochs", &h.Retrain, 2)
+	keepI("quant_retrain_epochs", &h.QuantRetrain, 1)
 	setF(&h.LR, 0.01)
 	setF(&h.DistillT, 4)
 	setI(&h.Batch, 64)

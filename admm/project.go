@@ -64,7 +64,9 @@ func GroupCount(s Shape, p Prune) (int, error) {
 // projection of v onto the constraints ps, applied in order: for each, the
 // KeepCount groups with the largest L2 norm keep their values and the others
 // become exactly 0; equal norms are broken by the lower group index, so the
-// result is deterministic. It returns the keep mask (one entry per element).
+// result is deterministic (with p.L1 the groups are ranked by their L1
+// norm instead, which is no longer the Euclidean projection). It returns
+// the keep mask (one entry per element).
 // A projection of its own result returns the same values.
 func ProjectPrune(dst, v []float32, s Shape, ps []Prune) ([]bool, error) {
 	if len(v) != s.Len() || len(dst) != s.Len() {
@@ -82,7 +84,11 @@ func ProjectPrune(dst, v []float32, s Shape, ps []Prune) ([]bool, error) {
 		}
 		norm := make([]float64, g.n)
 		for i, x := range dst {
-			norm[g.of(i)] += float64(x) * float64(x)
+			if p.L1 {
+				norm[g.of(i)] += math.Abs(float64(x))
+			} else {
+				norm[g.of(i)] += float64(x) * float64(x)
+			}
 		}
 		order := make([]int, g.n)
 		for i := range order {

@@ -423,7 +423,11 @@ func (r *run) epoch(ph phasePlan, st *State, tr *data.Dataset) (EpochLog, error)
 			cfg.BeforeStep = r.calibrateActs(tr)
 		}
 	}
-	hist, err := train.Fit(r.m, tr, r.o.Test, cfg)
+	heldOut := r.o.Test
+	if r.o.Val != nil {
+		heldOut = r.o.Val
+	}
+	hist, err := train.Fit(r.m, tr, heldOut, cfg)
 	if err != nil {
 		return EpochLog{}, err
 	}
@@ -465,14 +469,30 @@ func (r *run) epoch(ph phasePlan, st *State, tr *data.Dataset) (EpochLog, error)
 			if err := r.project(b, b.z, v, ph.name); err != nil {
 				return lg, err
 			}
-			for i := range b.u {
-				b.u[i] += w[i] - b.z[i]
-			}
-			b.rho = math.Min(b.rho*growth, capRho)
+			b.dualStep(w, growth, capRho)
 		}
 		r.opt.Reset() // the learning rate restarts with the next update
 	}
 	return lg, nil
+}
+
+// dualStep is the U-step after a Z-step, U += W - Z, then the rho
+// update, rho = min(rho x growth, capRho), with the scaled dual rescaled
+// to it: U is the dual variable divided by rho (Boyd et al. 2011, §3.1.1),
+// so when rho changes U becomes U x rho_old/rho_new (§3.4.1), else the
+// penalty's pull toward Z would grow with rho a second time.
+func (b *bound) dualStep(w []float32, growth, capRho float64) {
+	for i := range b.u {
+		b.u[i] += w[i] - b.z[i]
+	}
+	old := b.rho
+	b.rho = math.Min(b.rho*growth, capRho)
+	if old > 0 && b.rho != old {
+		s := float32(old / b.rho)
+		for i := range b.u {
+			b.u[i] *= s
+		}
+	}
 }
 
 // calibrateActs returns the hook that sets the act_bits quantizers' scales
@@ -514,7 +534,11 @@ func (r *run) progress(ph phasePlan, epoch int, lg EpochLog) {
 	}
 	fmt.Fprintf(w, "%-14s epoch %d/%d: loss %.4f acc %.2f%%", ph.name, epoch, ph.epochs, lg.Loss, 100*lg.Acc)
 	if !math.IsNaN(lg.TestAcc) {
-		fmt.Fprintf(w, " | test acc %.2f%%", 100*lg.TestAcc)
+		which := "test"
+		if r.o.Val != nil {
+			which = "val"
+		}
+		fmt.Fprintf(w, " | %s acc %.2f%%", which, 100*lg.TestAcc)
 	}
 	if !math.IsNaN(lg.Rho) {
 		fmt.Fprintf(w, " | penalty %.4g rho %.3g residual %.4f", lg.Penalty, lg.Rho, lg.Residual)

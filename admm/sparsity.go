@@ -50,6 +50,10 @@ type Prune struct {
 	Ratio              float64
 	TileRows, TileCols int
 	Order              []int
+	// L1 ranks the groups by their L1 norm (sum of |w|, the criterion of
+	// L1-filter pruning, Li et al. 2017) instead of the L2 norm of the
+	// Euclidean projection; the l1 baseline (WithMethod) sets it.
+	L1 bool
 }
 
 func (p Prune) String() string {

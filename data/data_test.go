@@ -183,3 +183,21 @@ func TestLoadFolderCountsNonFinite(t *testing.T) {
 		t.Errorf("Head(1) counts %q, want %q", got, want)
 	}
 }
+
+// TestSplitValidation: the validation set is the last n samples, the
+// training set the rest, in order; n out of range is an error.
+func TestSplitValidation(t *testing.T) {
+	d := &Dataset{Name: "d", Shape: []int{2}, X: []float32{0, 0, 1, 1, 2, 2, 3, 3, 4, 4}, Y: []int32{0, 1, 2, 3, 4}, Classes: 5}
+	tr, val, err := d.SplitValidation(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Len() != 3 || val.Len() != 2 || tr.Y[2] != 2 || val.Y[0] != 3 || val.X[0] != 3 || len(val.X) != 4 || len(tr.X) != 6 {
+		t.Errorf("split 2 of 5: train %v %v, validation %v %v", tr.Y, tr.X, val.Y, val.X)
+	}
+	for _, n := range []int{-1, 5, 6} {
+		if _, _, err := d.SplitValidation(n); err == nil {
+			t.Errorf("split %d of 5: no error", n)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/pimc-dev/pimc/admm"
@@ -14,6 +15,7 @@ import (
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/htmlreport"
 	"github.com/pimc-dev/pimc/internal/outfile"
+	"github.com/pimc-dev/pimc/ir"
 )
 
 func init() {
@@ -21,13 +23,16 @@ func init() {
 }
 
 func runCompress(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compress", "MODEL.onnx -dataset mnist|fashion-mnist|DIR -config C.yaml -o OUT.onnx [-mode admm|layerwise] [-resume] [-html R.html]", stderr)
+	fs := newFlagSet("compress", "MODEL.onnx -dataset mnist|fashion-mnist|DIR -config C.yaml -o OUT.onnx [-mode admm|layerwise] [-method admm|magnitude|l1] [-seeds 1,2,3] [-val N] [-resume] [-html R.html]", stderr)
 	addLimitFlags(fs)
 	dataset := fs.String("dataset", "", "training data (admm) or calibration data (layerwise): mnist, fashion-mnist or a folder")
 	config := fs.String("config", "", "compression config (YAML, docs/ADMM.md); required")
 	out := fs.String("o", "", "output ONNX model, with the weight codes recorded in metadata pimc.quant (- for stdout)")
 	htmlPath := fs.String("html", "", "also write a self-contained HTML page of the layers kept after compression (filters and columns kept, weight bits, estimated sub-arrays) and the accuracy (- for stdout)")
 	mode := fs.String("mode", "admm", "admm (training with labels) or layerwise (calibration images only, no training)")
+	method := fs.String("method", "admm", "admm, or a baseline at the same constraints and epochs: magnitude (group-magnitude hard prune + the same retraining) or l1 (the same with groups ranked by L1 norm)")
+	seedList := fs.String("seeds", "", "comma-separated training seeds (default: the config's seed): one run per seed, written to OUT-seedN.onnx when there are several, then the mean ± std of the accuracies")
+	val := fs.Int("val", -1, "hold out the last N training images for validation: the epoch lines use them, the test set only the final numbers (-1: 5000 when the training set has at least 25000 images, else 0)")
 	resume := fs.Bool("resume", false, "continue the run whose checkpoint is -checkpoint; without one yet, start from the beginning (admm mode; layerwise keeps none)")
 	ckpt := fs.String("checkpoint", "", "checkpoint file, written atomically after every epoch and removed at the end (default OUT.onnx.ckpt; with -o -, pimc-compress.ckpt)")
 	eval := fs.Int("eval", 0, "evaluate on the first N test images (0: all)")
@@ -35,6 +40,12 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseCode(err)
+	}
+	var seeds []uint64
+	if *seedList != "" {
+		if seeds, err = admm.ParseSeeds(*seedList); err != nil {
+			return usageError(fs, "-seeds: %v", err)
+		}
 	}
 	switch {
 	case len(pos) != 1:
@@ -47,28 +58,53 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "-o OUT.onnx is required")
 	case *mode != "admm" && *mode != "layerwise":
 		return usageError(fs, "-mode %q: want admm or layerwise", *mode)
+	case !slices.Contains(admm.Methods, *method):
+		return usageError(fs, "-method %q: want admm, magnitude or l1", *method)
+	case *mode == "layerwise" && (*method != "admm" || len(seeds) > 0):
+		return usageError(fs, "-method and -seeds choose training runs: not with -mode layerwise")
+	case len(seeds) > 1 && (*out == "-" || *ckpt != "" || *htmlPath != ""):
+		return usageError(fs, "several -seeds write OUT-seedN.onnx and their own checkpoints: give -o a file, and no -checkpoint or -html")
+	case *val < -1:
+		return usageError(fs, "-val %d: want a count of images, or -1 for the default", *val)
 	case *eval < 0:
 		return usageError(fs, "-eval %d: want 0 (all test images) or a positive count", *eval)
+	}
+	if len(seeds) == 0 {
+		seeds = []uint64{0} // the config's seed
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "pimc compress: %v\n", err)
 		return exitUser
 	}
-	if *ckpt == "" {
-		*ckpt = *out + ".ckpt"
-		if *out == "-" {
-			*ckpt = "pimc-compress.ckpt"
+	outOf := func(seed uint64) string {
+		if len(seeds) > 1 {
+			return admm.SeedPath(*out, seed)
 		}
+		return *out
 	}
-	paths := []outfile.Path{outfile.Input("input", pos[0]), outfile.Input("-config", *config), outfile.DatasetInput(*dataset),
-		outfile.Output("-o", *out), outfile.Output("-html", *htmlPath), outfile.NamedOutput("-checkpoint", *ckpt)}
-	if *resume {
-		paths = append(paths, outfile.Input("-checkpoint", *ckpt))
+	ckptOf := func(seed uint64) string {
+		switch {
+		case *ckpt != "":
+			return *ckpt
+		case *out == "-":
+			return "pimc-compress.ckpt"
+		}
+		return outOf(seed) + ".ckpt"
+	}
+	paths := []outfile.Path{outfile.Input("input", pos[0]), outfile.Input("-config", *config), outfile.DatasetInput(*dataset)}
+	for _, s := range seeds {
+		paths = append(paths, outfile.Output("-o", outOf(s)))
+	}
+	paths = append(paths, outfile.Output("-html", *htmlPath))
+	for _, s := range seeds {
+		paths = append(paths, outfile.NamedOutput("-checkpoint", ckptOf(s)))
+		if *resume {
+			paths = append(paths, outfile.Input("-checkpoint", ckptOf(s)))
+		}
 	}
 	if code := checkPaths(fs, paths...); code != exitOK {
 		return code
 	}
-	report := reportTo(stdout, stderr, *out, *htmlPath)
 	modelBytes, err := os.ReadFile(pos[0])
 	if err != nil {
 		return fail(err)
@@ -96,20 +132,33 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	for _, w := range admm.OutputFilterWarnings(g, layers, specs) {
 		fmt.Fprintf(stderr, "pimc compress: warning: %s\n", w)
 	}
-	// The checkpoint is checked before the (slow) dataset loads.
-	digest := admm.RunDigest(modelBytes, cfgBytes, *dataset)
-	var resumeFrom *admm.State
-	switch {
-	case *mode == "admm":
-		var note string
-		if resumeFrom, note, err = admm.ResumeFrom(*ckpt, *resume, admm.StateLimit(g, cfg.ADMM), digest); err != nil {
-			return fail(err)
+	specs, hyper, err := admm.WithMethod(*method, specs, cfg.ADMM)
+	if err != nil {
+		return fail(fmt.Errorf("config %s: %v", *config, err))
+	}
+	// The checkpoints are checked before the (slow) dataset loads.
+	resumeFrom := map[uint64]*admm.State{}
+	digestOf := func(seed uint64) string { // the flags that change a run, when set (a default run keeps its digest)
+		run := *dataset
+		if *method != admm.MethodADMM || seed != 0 || *val != -1 {
+			run += fmt.Sprintf("\x00method=%s seed=%d val=%d", *method, seed, *val)
 		}
-		if note != "" {
-			fmt.Fprintf(stderr, "pimc compress: %s\n", note)
+		return admm.RunDigest(modelBytes, cfgBytes, run)
+	}
+	for _, s := range seeds {
+		switch {
+		case *mode == "admm":
+			st, note, err := admm.ResumeFrom(ckptOf(s), *resume, admm.StateLimit(g, hyper), digestOf(s))
+			if err != nil {
+				return fail(err)
+			}
+			resumeFrom[s] = st
+			if note != "" {
+				fmt.Fprintf(stderr, "pimc compress: %s\n", note)
+			}
+		case *resume:
+			fmt.Fprintf(stderr, "pimc compress: -resume: the layer-wise mode keeps no checkpoint (it has no epochs to lose); running it from the beginning\n")
 		}
-	case *resume:
-		fmt.Fprintf(stderr, "pimc compress: -resume: the layer-wise mode keeps no checkpoint (it has no epochs to lose); running it from the beginning\n")
 	}
 	trainSet, testSet, err := data.Load(*dataset)
 	if err != nil {
@@ -120,29 +169,68 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	if testSet != nil && *eval > 0 {
 		testSet = testSet.Head(*eval)
 	}
+	var valSet *data.Dataset
+	if trainSet != nil && *mode == "admm" {
+		n := *val
+		if n < 0 {
+			n = admm.DefaultValidation(trainSet.Len())
+		}
+		if n > 0 {
+			if trainSet, valSet, err = trainSet.SplitValidation(n); err != nil {
+				return fail(fmt.Errorf("-val: %v", err))
+			}
+		}
+	}
+	var runs []admm.RunSummary
+	for _, seed := range seeds {
+		h := hyper
+		if seed != 0 {
+			h.Seed = seed
+		}
+		o := admm.Options{Specs: specs, Hyper: h, Train: trainSet, Test: testSet, Val: valSet, Progress: stderr, Resume: resumeFrom[seed], Checkpoint: admm.CheckpointWriter(ckptOf(seed), digestOf(seed))}
+		sum, code := compressOnce(g, layers, cfg, o, *mode, *dataset, outOf(seed), ckptOf(seed), *htmlPath, pos[0], args, stdout, stderr)
+		if code != exitOK {
+			return code
+		}
+		sum.Seed = h.Seed
+		runs = append(runs, sum)
+	}
+	if len(runs) > 1 {
+		admm.WriteSummary(reportTo(stdout, stderr, *out, *htmlPath), *method, runs)
+	}
+	return exitOK
+}
+
+// compressOnce runs one compression (one seed) to out and reports it.
+func compressOnce(g *ir.Graph, layers []*admm.Layer, cfg *admm.Config, o admm.Options, mode, dataset, out, ckpt, htmlPath, model string, args []string, stdout, stderr io.Writer) (admm.RunSummary, int) {
+	fail := func(err error) (admm.RunSummary, int) {
+		fmt.Fprintf(stderr, "pimc compress: %v\n", err)
+		return admm.RunSummary{}, exitUser
+	}
+	report := reportTo(stdout, stderr, out, htmlPath)
 	start := time.Now()
 	var res *admm.Result
-	switch *mode {
+	var err error
+	switch mode {
 	case "admm":
-		if trainSet == nil {
-			return fail(fmt.Errorf("%s has no training set; use -mode layerwise", *dataset))
+		if o.Train == nil {
+			return fail(fmt.Errorf("%s has no training set; use -mode layerwise", dataset))
 		}
-		o := admm.Options{Specs: specs, Hyper: cfg.ADMM, Train: trainSet, Test: testSet, Progress: stderr, Resume: resumeFrom, Checkpoint: admm.CheckpointWriter(*ckpt, digest)}
-		ntrain := trainSet.Len()
+		ntrain := o.Train.Len()
 		if cfg.ADMM.Limit > 0 {
 			ntrain = min(ntrain, cfg.ADMM.Limit)
 		}
-		fmt.Fprintf(stderr, "pimc compress: ADMM on %s (%d training, %d test images), %d layers constrained\n", *dataset, ntrain, lenOf(testSet), admm.Constrained(specs))
+		fmt.Fprintf(stderr, "pimc compress: ADMM on %s (%d training, %d validation, %d test images), %d layers constrained\n", dataset, ntrain, lenOf(o.Val), lenOf(o.Test), admm.Constrained(o.Specs))
 		if res, err = admm.Compress(g, o); err != nil {
 			if errors.Is(err, admm.ErrCheckpointMismatch) {
-				err = fmt.Errorf("-resume: checkpoint %s: %v", *ckpt, err)
+				err = fmt.Errorf("-resume: checkpoint %s: %v", ckpt, err)
 			}
 			return fail(err)
 		}
 	case "layerwise":
-		calib := trainSet
+		calib := o.Train
 		if calib == nil {
-			calib = testSet
+			calib = o.Test
 		}
 		h := cfg.ADMM
 		n := h.CalibImages
@@ -151,34 +239,39 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		}
 		samples := admm.Samples(calib, n, g)
 		if len(samples) == 0 {
-			return fail(fmt.Errorf("no calibration images in %s", *dataset))
+			return fail(fmt.Errorf("no calibration images in %s", dataset))
 		}
-		fmt.Fprintf(stderr, "pimc compress: layer-wise ADMM on %d calibration images of %s, %d layers constrained\n", len(samples), *dataset, admm.Constrained(specs))
-		if res, err = admm.RunLayerwise(g, specs, samples, testSet, h, stderr); err != nil {
+		fmt.Fprintf(stderr, "pimc compress: layer-wise ADMM on %d calibration images of %s, %d layers constrained\n", len(samples), dataset, admm.Constrained(o.Specs))
+		if res, err = admm.RunLayerwise(g, o.Specs, samples, o.Test, h, stderr); err != nil {
 			return fail(err)
 		}
 	}
-	save := func(b []byte) error { return outfile.WriteOutput(*out, b, stdout) }
-	ps, err := admm.Finish(g, res, layers, specs, testSet, *out, save)
+	save := func(b []byte) error { return outfile.WriteOutput(out, b, stdout) }
+	ps, err := admm.Finish(g, res, layers, o.Specs, o.Test, out, save)
 	if ie := (*admm.InternalError)(nil); errors.As(err, &ie) {
 		fmt.Fprintf(stderr, "pimc compress: %v\n", err)
-		return exitInternal
+		return admm.RunSummary{}, exitInternal
 	} else if err != nil {
 		return fail(err)
 	}
-	fmt.Fprintf(report, "%s: %s compression in %.0fs; unused paths removed %d channels\n", *out, *mode, time.Since(start).Seconds(), ps.Channels)
-	layerReport := admm.Report(g, res.Graph, specs, cfg.Geometry)
+	fmt.Fprintf(report, "%s: %s compression in %.0fs; unused paths removed %d channels\n", out, mode, time.Since(start).Seconds(), ps.Channels)
+	layerReport := admm.Report(g, res.Graph, o.Specs, cfg.Geometry)
 	admm.WriteReport(report, layerReport, res.AccBefore, res.AccAfter)
-	if err := writeHTMLReport(*htmlPath, "pimc compress "+pos[0], "compress", args, []htmlreport.Run{compressRun(*out, layerReport, res, testSet)}, stdout); err != nil {
+	if o.Val != nil && !math.IsNaN(res.ValAfter) {
+		fmt.Fprintf(report, "validation accuracy after: %.2f%% (%d images)\n", 100*res.ValAfter, o.Val.Len())
+	}
+	if err := writeHTMLReport(htmlPath, "pimc compress "+model, "compress", args, []htmlreport.Run{compressRun(out, layerReport, res, o.Test)}, stdout); err != nil {
 		return fail(err)
 	}
-	if *mode == "admm" {
-		if err := os.Remove(*ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if mode == "admm" {
+		if err := os.Remove(ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintf(stderr, "pimc compress: %v\n", err)
 		}
-		outfile.RemoveStale(*ckpt) // what writes killed before this run left (none: each run rewrites it)
+		outfile.RemoveStale(ckpt) // what writes killed before this run left (none: each run rewrites it)
 	}
-	return exitOK
+	sum := admm.RunSummary{Val: res.ValAfter, Test: res.AccAfter}
+	sum.StoredBits, sum.DenseBits = admm.StoredBits(layerReport)
+	return sum, exitOK
 }
 
 // compressRun is the report page's run of a compression: each constrained

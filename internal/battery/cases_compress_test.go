@@ -224,6 +224,15 @@ func TestBatteryCompress(t *testing.T) {
 		{Name: "model/missing", Setup: withCompress, Args: strs("compress", "nope.onnx", "-dataset", "ds", "-config", "c.yaml", "-o", "out.onnx"), Code: 1, Stderr: strs("nope.onnx")},
 		{Name: "flags/mode", Setup: withCompress, Args: args("-mode", "fast"), Code: 2, Stderr: strs("-mode", "fast")},
 		{Name: "flags/eval-negative", Setup: withCompress, Args: args("-eval", "-3"), Code: 2, Stderr: strs("-eval -3")},
+		{Name: "flags/method-unknown", Setup: withCompress, Args: args("-method", "random"), Code: 2, Stderr: strs(`-method "random": want admm, magnitude or l1`)},
+		{Name: "flags/seeds-repeated", Setup: withCompress, Args: args("-seeds", "1,1"), Code: 2, Stderr: strs("-seeds: seed 1 given twice")},
+		{Name: "flags/seeds-to-stdout", Setup: withCompress, Args: strs("compress", "lenet5.onnx", "-dataset", "ds", "-config", "c.yaml", "-o", "-", "-seeds", "1,2"), Code: 2, Stderr: strs("several -seeds")},
+		{Name: "flags/layerwise-method", Setup: withCompress, Args: args("-mode", "layerwise", "-method", "l1"), Code: 2, Stderr: strs("not with -mode layerwise")},
+		{Name: "flags/val-too-large", Setup: withCompress, Args: args("-val", "8"), Code: 1, Stderr: strs("-val", "8 images out of 8 training images")},
+		{Name: "config/written-zero-lr", Setup: cfg("admm: {lr: 0}\n"), Args: args(), Code: 1, Stderr: strs("config c.yaml", "admm.lr 0: want a positive value")},
+		{Name: "ok/seeds-baseline", Setup: withCompress, Args: args("-seeds", "1,2", "-method", "magnitude", "-val", "2"), Code: 0,
+			Stdout: strs("out-seed1.onnx", "out-seed2.onnx", "magnitude over 2 seeds: val"), Stderr: strs("6 training, 2 validation, 4 test images", "masked-retrain epoch 2/2", "val acc"),
+			Keep: strs("out-seed1.onnx", "out-seed2.onnx")},
 	})
 }
 
