@@ -105,7 +105,7 @@ func crashRun(t *testing.T, mode, cfg string, kills int) *stats {
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, bin: pimc(t), args: []string{"compress", model, "-mode", mode, "-dataset", "mnist", "-config", cfgPath, "-o", outName, "-eval", "100", "-resume"}}
+	h := &harness{t: t, bin: pimc(t), args: []string{"compress", model, "-mode", mode, "-dataset", "mnist", "-config", cfgPath, "-o", outName, "-eval", "100", "-val", "200", "-resume"}}
 
 	refDir := h.mkdir(root, "reference")
 	start := time.Now()
