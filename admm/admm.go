@@ -19,8 +19,12 @@ type Options struct {
 	// (data.Dataset.SplitValidation) that the per-epoch accuracy lines and
 	// every choice use; Test is then evaluated only before and after the
 	// run (the final numbers). Without Val the epoch lines use Test.
-	Val      *data.Dataset
-	Progress io.Writer // one line per epoch, may be nil
+	Val *data.Dataset
+	// Couplings are the dependency-aware groups (config coupled: true,
+	// Couplings): channels pruned together across the layers of a
+	// residual join and the columns of their consumers.
+	Couplings []Coupling
+	Progress  io.Writer // one line per epoch, may be nil
 	// Checkpoint, when set, receives the complete state after every epoch
 	// (the CLI writes it atomically); Resume continues from such a state.
 	Checkpoint func(*State) error
@@ -184,6 +188,9 @@ func Compress(g *ir.Graph, o Options) (*Result, error) {
 	}
 	if err := CheckGraph(res.Graph, o.Specs, nil); err != nil {
 		return nil, fmt.Errorf("BUG: admm: result violates its constraints: %v", err)
+	}
+	if err := CheckCouplings(res.Graph, o.Couplings); err != nil {
+		return nil, fmt.Errorf("BUG: admm: result violates its coupled groups: %v", err)
 	}
 	return res, nil
 }

@@ -19,6 +19,7 @@ import (
 //	  prune: {filter: 0.5, column: 0.5}
 //	  wbits: 4
 //	prune_first: false           # PAPER.md §5: the first conv layer is not pruned
+//	coupled: false               # prune channels joined by residual adds together
 //	end_bits: 8                  # first and last layer width (0: like the others)
 //	geometry: {rows: 256, cols: 256, abits: 8}
 //	layers:                      # by ONNX node name; overrides defaults
@@ -33,9 +34,13 @@ type Config struct {
 	Defaults   LayerConfig            `yaml:"defaults"`
 	Layers     map[string]LayerConfig `yaml:"layers"`
 	PruneFirst bool                   `yaml:"prune_first"`
-	EndBits    *int                   `yaml:"end_bits"`
-	Geometry   Geometry               `yaml:"geometry"`
-	ADMM       Hyper                  `yaml:"admm"`
+	// Coupled prunes channels by dependency-aware groups (Couplings):
+	// the channels joined by residual adds are pruned together in every
+	// branch, with the columns of the layers reading them.
+	Coupled  bool     `yaml:"coupled"`
+	EndBits  *int     `yaml:"end_bits"`
+	Geometry Geometry `yaml:"geometry"`
+	ADMM     Hyper    `yaml:"admm"`
 }
 
 // LayerConfig is the compression of one layer; nil fields inherit.

@@ -67,6 +67,51 @@ func union(a, b *space) *space {
 // sums that skip the removed zero terms.
 func RemoveUnusedPaths(g *ir.Graph) (PathStats, error) {
 	st := PathStats{ByLayer: map[string]int{}}
+	all := channelSpaces(g)
+	done := map[*space]bool{}
+	for _, s := range all {
+		r := s.root()
+		if done[r] || r.pinned {
+			continue
+		}
+		done[r] = true
+		keep := liveChannels(r)
+		removed := 0
+		for _, k := range keep {
+			if !k {
+				removed++
+			}
+		}
+		if removed == 0 {
+			continue
+		}
+		if err := shrink(g, r, keep); err != nil {
+			return st, err
+		}
+		st.Channels += removed
+		for _, p := range r.producers {
+			st.ByLayer[p.Name] += removed
+		}
+	}
+	if st.Channels == 0 {
+		return st, nil
+	}
+	for _, n := range g.Nodes {
+		if err := ir.InferNode(n); err != nil {
+			return st, fmt.Errorf("BUG: admm: after removing unused paths: %s: %v", n.Origin(), err)
+		}
+	}
+	dropUnusedConsts(g)
+	return st, nil
+}
+
+// channelSpaces traces the channel sets of g (space): from each conv/fc
+// output through the ops that keep channels on axis 1 and map a zero
+// channel to zero, joined at residual adds and sums, with the conv/fc
+// layers that read them. A set read by anything else (a graph output, a
+// concat, a grouped conv, ...) is pinned. It returns one space per
+// conv/fc output in graph order (call root for the joined set).
+func channelSpaces(g *ir.Graph) []*space {
 	of := map[*ir.Value]*space{}
 	inner := func(v *ir.Value) int { return of[v].root().values[v] }
 	var all []*space
@@ -134,41 +179,7 @@ func RemoveUnusedPaths(g *ir.Graph) (PathStats, error) {
 	for _, v := range g.Outputs {
 		pin(v)
 	}
-	done := map[*space]bool{}
-	for _, s := range all {
-		r := s.root()
-		if done[r] || r.pinned {
-			continue
-		}
-		done[r] = true
-		keep := liveChannels(r)
-		removed := 0
-		for _, k := range keep {
-			if !k {
-				removed++
-			}
-		}
-		if removed == 0 {
-			continue
-		}
-		if err := shrink(g, r, keep); err != nil {
-			return st, err
-		}
-		st.Channels += removed
-		for _, p := range r.producers {
-			st.ByLayer[p.Name] += removed
-		}
-	}
-	if st.Channels == 0 {
-		return st, nil
-	}
-	for _, n := range g.Nodes {
-		if err := ir.InferNode(n); err != nil {
-			return st, fmt.Errorf("BUG: admm: after removing unused paths: %s: %v", n.Origin(), err)
-		}
-	}
-	dropUnusedConsts(g)
-	return st, nil
+	return all
 }
 
 // zeroPreserving reports whether n maps a channel that is 0 everywhere to

@@ -14,16 +14,17 @@ import (
 
 // bound is one constrained layer tied to its training parameters.
 type bound struct {
-	name   string
-	spec   Spec
-	shape  Shape
-	w      *train.Param
-	bias   *train.Param // may be nil
-	bnBias *train.Param // shift of a batch_norm reading the layer alone, may be nil
-	bnMean *train.Param // its running mean (a buffer)
-	z, u   []float32
-	rho    float64
-	active bool // has a proximal term in the current ADMM phase
+	name    string
+	spec    Spec
+	shape   Shape
+	w       *train.Param
+	bias    *train.Param // may be nil
+	bnBias  *train.Param // shift of a batch_norm reading the layer alone, may be nil
+	bnMean  *train.Param // its running mean (a buffer)
+	z, u    []float32
+	rho     float64
+	active  bool // has a proximal term in the current ADMM phase
+	coupled bool // a member of an Options.Couplings group
 }
 
 // run is the state of one Compress call.
@@ -53,16 +54,25 @@ func (r *run) bind(g *ir.Graph) error {
 	layers, _ := Layers(g)
 	r.all = layers
 	uses := g.Uses()
+	coupled := map[string]bool{}
+	for _, c := range r.o.Couplings {
+		for _, n := range c.Producers {
+			coupled[n] = true
+		}
+		for _, k := range c.Consumers {
+			coupled[k.Layer] = true
+		}
+	}
 	for _, l := range layers {
 		sp, ok := r.o.Specs[l.Name]
-		if !ok || (len(sp.Prunes) == 0 && sp.Bits == 0) {
+		if !coupled[l.Name] && (!ok || (len(sp.Prunes) == 0 && sp.Bits == 0)) {
 			continue
 		}
 		p := r.m.ParamOf(l.Weight)
 		if p == nil || p.Role != train.RoleWeight {
 			return fmt.Errorf("admm: layer %q: its weight is not a trainable parameter of the model", l.Name)
 		}
-		b := &bound{name: l.Name, spec: sp, shape: l.Shape, w: p}
+		b := &bound{name: l.Name, spec: sp, shape: l.Shape, w: p, coupled: coupled[l.Name]}
 		if bv := l.Node.Input(2); bv != nil {
 			b.bias = r.m.ParamOf(bv)
 		}
@@ -71,7 +81,7 @@ func (r *run) bind(g *ir.Graph) error {
 			b.bnMean = r.m.ParamOf(rd[0].Input(3))
 		}
 		r.layers = append(r.layers, b)
-		r.anyPrune = r.anyPrune || len(sp.Prunes) > 0
+		r.anyPrune = r.anyPrune || len(sp.Prunes) > 0 || b.coupled
 		r.anyQuant = r.anyQuant || sp.Bits > 0
 	}
 	return nil
@@ -83,15 +93,11 @@ func (r *run) enter(phase string) error {
 	switch phase {
 	case phasePruneADMM, phaseJointADMM:
 		for _, b := range r.layers {
-			b.active = len(b.spec.Prunes) > 0 || (phase == phaseJointADMM && b.spec.Bits > 0)
+			b.active = len(b.spec.Prunes) > 0 || b.coupled || (phase == phaseJointADMM && b.spec.Bits > 0)
 			b.z, b.u, b.rho = make([]float32, b.w.Len()), make([]float32, b.w.Len()), r.h.Rho
-			if !b.active {
-				continue
-			}
-			if err := r.project(b, b.z, b.w.Data.F32, phase); err != nil {
-				return err
-			}
+			copy(b.z, b.w.Data.F32)
 		}
+		return r.projectZ(phase)
 	case phaseRetrain:
 		return r.hardPrune()
 	case phaseQuantADMM:
@@ -114,6 +120,47 @@ func (r *run) enter(phase string) error {
 		return r.hardQuant()
 	}
 	return nil
+}
+
+// projectZ replaces the Z of every active layer (holding the point to
+// project, W or W + U) by its projection for phase: in the pruning phases
+// first onto the coupled groups (Options.Couplings, across layers), then
+// every layer onto its own sets.
+func (r *run) projectZ(phase string) error {
+	if phase == phasePruneADMM || phase == phaseJointADMM {
+		if _, err := r.projectCouplings(func(b *bound) []float32 { return b.z }); err != nil {
+			return err
+		}
+	}
+	for _, b := range r.layers {
+		if b.active {
+			if err := r.project(b, b.z, b.z, phase); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// projectCouplings projects, in place, the matrices of the coupled layers
+// (of(b): Z or W) onto every coupling and returns each layer's combined
+// keep mask (only layers in a coupling).
+func (r *run) projectCouplings(of func(*bound) []float32) (map[string][]bool, error) {
+	mats, shapes := map[string][]float32{}, map[string]Shape{}
+	for _, b := range r.layers {
+		mats[b.name], shapes[b.name] = of(b), b.shape
+	}
+	keep := map[string][]bool{}
+	for _, c := range r.o.Couplings {
+		k, err := ProjectCoupled(c, mats, shapes)
+		if err != nil {
+			return nil, fmt.Errorf("BUG: admm: %v", err)
+		}
+		for name, m := range k {
+			keep[name] = andMask(keep[name], m)
+		}
+	}
+	return keep, nil
 }
 
 // keepOf is the pruning mask of b's weights (nil: none).
@@ -156,8 +203,12 @@ func (r *run) hardPrune() error {
 		return nil
 	}
 	r.pruned = true
+	ckeep, err := r.projectCouplings(func(b *bound) []float32 { return b.w.Data.F32 })
+	if err != nil {
+		return err
+	}
 	for _, b := range r.layers {
-		if len(b.spec.Prunes) == 0 {
+		if len(b.spec.Prunes) == 0 && !b.coupled {
 			continue
 		}
 		w := b.w.Data.F32
@@ -165,7 +216,7 @@ func (r *run) hardPrune() error {
 		if err != nil {
 			return err
 		}
-		if err := b.w.SetMask(keep); err != nil {
+		if err := b.w.SetMask(andMask(ckeep[b.name], keep)); err != nil {
 			return err
 		}
 		if err := r.purify(b); err != nil {
@@ -291,7 +342,7 @@ func (r *run) finish() error {
 		}
 		b.w.Frozen = false
 		w := b.w.Data.F32
-		if len(b.spec.Prunes) > 0 {
+		if len(b.spec.Prunes) > 0 || b.coupled {
 			if err := r.purify(b); err != nil {
 				return err
 			}
@@ -456,20 +507,20 @@ func (r *run) epoch(ph phasePlan, st *State, tr *data.Dataset) (EpochLog, error)
 		if ph.name == phaseQuantADMM {
 			growth, capRho = r.h.QuantRhoGrowth, math.Inf(1)
 		}
-		v := []float32{}
 		for _, b := range r.layers {
-			if !b.active {
-				continue
+			if b.active {
+				for i, x := range b.w.Data.F32 {
+					b.z[i] = x + b.u[i]
+				}
 			}
-			w := b.w.Data.F32
-			v = append(v[:0], w...)
-			for i := range v {
-				v[i] += b.u[i]
+		}
+		if err := r.projectZ(ph.name); err != nil {
+			return lg, err
+		}
+		for _, b := range r.layers {
+			if b.active {
+				b.dualStep(b.w.Data.F32, growth, capRho)
 			}
-			if err := r.project(b, b.z, v, ph.name); err != nil {
-				return lg, err
-			}
-			b.dualStep(w, growth, capRho)
 		}
 		r.opt.Reset() // the learning rate restarts with the next update
 	}

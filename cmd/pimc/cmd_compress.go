@@ -136,6 +136,16 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(fmt.Errorf("config %s: %v", *config, err))
 	}
+	var couplings []admm.Coupling
+	if cfg.Coupled {
+		if *mode != "admm" {
+			return fail(fmt.Errorf("config %s: coupled: true needs -mode admm (the layer-wise mode compresses one layer at a time)", *config))
+		}
+		couplings = admm.Couplings(g, specs)
+		for _, c := range couplings {
+			fmt.Fprintf(stderr, "pimc compress: coupled: %s\n", c)
+		}
+	}
 	// The checkpoints are checked before the (slow) dataset loads.
 	resumeFrom := map[uint64]*admm.State{}
 	digestOf := func(seed uint64) string { // the flags that change a run, when set (a default run keeps its digest)
@@ -187,7 +197,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		if seed != 0 {
 			h.Seed = seed
 		}
-		o := admm.Options{Specs: specs, Hyper: h, Train: trainSet, Test: testSet, Val: valSet, Progress: stderr, Resume: resumeFrom[seed], Checkpoint: admm.CheckpointWriter(ckptOf(seed), digestOf(seed))}
+		o := admm.Options{Specs: specs, Hyper: h, Train: trainSet, Test: testSet, Val: valSet, Couplings: couplings, Progress: stderr, Resume: resumeFrom[seed], Checkpoint: admm.CheckpointWriter(ckptOf(seed), digestOf(seed))}
 		sum, code := compressOnce(g, layers, cfg, o, *mode, *dataset, outOf(seed), ckptOf(seed), *htmlPath, pos[0], args, stdout, stderr)
 		if code != exitOK {
 			return code
