@@ -12,6 +12,7 @@ import (
 
 	"github.com/pimc-dev/pimc/admm"
 	"github.com/pimc-dev/pimc/data"
+	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/htmlreport"
 	"github.com/pimc-dev/pimc/internal/outfile"
@@ -32,6 +33,8 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	mode := fs.String("mode", "admm", "admm (training with labels) or layerwise (calibration images only, no training)")
 	method := fs.String("method", "admm", "admm, or a baseline at the same constraints and epochs: magnitude (group-magnitude hard prune + the same retraining) or l1 (the same with groups ranked by L1 norm)")
 	seedList := fs.String("seeds", "", "comma-separated training seeds (default: the config's seed): one run per seed, written to OUT-seedN.onnx when there are several, then the mean ± std of the accuracies")
+	budgetFlag := fs.String("budget", "", "plan per-layer pruning ratios under a hardware budget before training: subarrays=N, energy=XuJ or latency=Yus (sensitivity on the validation split, costs from compiling the projected model and simulating one image; the config names the kinds and widths)")
+	replicate := fs.String("replicate", "auto", "with -budget: the replication the costed compile uses (as pimc compile -replicate: off, auto or N)")
 	val := fs.Int("val", -1, "hold out the last N training images for validation: the epoch lines use them, the test set only the final numbers (-1: 5000 when the training set has at least 25000 images, else 0)")
 	resume := fs.Bool("resume", false, "continue the run whose checkpoint is -checkpoint; without one yet, start from the beginning (admm mode; layerwise keeps none)")
 	ckpt := fs.String("checkpoint", "", "checkpoint file, written atomically after every epoch and removed at the end (default OUT.onnx.ckpt; with -o -, pimc-compress.ckpt)")
@@ -64,10 +67,21 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "-method and -seeds choose training runs: not with -mode layerwise")
 	case len(seeds) > 1 && (*out == "-" || *ckpt != "" || *htmlPath != ""):
 		return usageError(fs, "several -seeds write OUT-seedN.onnx and their own checkpoints: give -o a file, and no -checkpoint or -html")
+	case *budgetFlag != "" && *mode != "admm":
+		return usageError(fs, "-budget plans a training run: not with -mode layerwise")
 	case *val < -1:
 		return usageError(fs, "-val %d: want a count of images, or -1 for the default", *val)
 	case *eval < 0:
 		return usageError(fs, "-eval %d: want 0 (all test images) or a positive count", *eval)
+	}
+	var budget admm.Budget
+	if *budgetFlag != "" {
+		if budget, err = admm.ParseBudget(*budgetFlag); err != nil {
+			return usageError(fs, "-budget %v", err)
+		}
+		if err := driver.CheckReplicate(*replicate); err != nil {
+			return usageError(fs, "-replicate: %v", err)
+		}
 	}
 	if len(seeds) == 0 {
 		seeds = []uint64{0} // the config's seed
@@ -153,6 +167,9 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		if *method != admm.MethodADMM || seed != 0 || *val != -1 {
 			run += fmt.Sprintf("\x00method=%s seed=%d val=%d", *method, seed, *val)
 		}
+		if *budgetFlag != "" {
+			run += fmt.Sprintf("\x00budget=%s replicate=%s", *budgetFlag, *replicate)
+		}
 		return admm.RunDigest(modelBytes, cfgBytes, run)
 	}
 	for _, s := range seeds {
@@ -190,6 +207,25 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 				return fail(fmt.Errorf("-val: %v", err))
 			}
 		}
+	}
+	if *budgetFlag != "" {
+		if cfg.Coupled {
+			return fail(fmt.Errorf("config %s: -budget does not plan coupled groups yet (coupled: true)", *config))
+		}
+		if valSet == nil {
+			return fail(fmt.Errorf("-budget needs a validation split (-val N)"))
+		}
+		opt := driver.Options{ABits: cfg.Geometry.ABits, Calib: *dataset, Replicate: *replicate}
+		pl := admm.Planner{Graph: g, Specs: specs, Val: valSet, Progress: stderr, Cost: func(pg *ir.Graph) (admm.Cost, error) {
+			n, e, l, err := driver.HardwareCost(pg, opt, valSet)
+			return admm.Cost{Subarrays: n, EnergyPJ: e, LatencyNS: l}, err
+		}}
+		plan, err := pl.Plan(budget)
+		if err != nil {
+			return fail(fmt.Errorf("-budget: %v", err))
+		}
+		admm.WritePlan(reportTo(stdout, stderr, *out, *htmlPath), budget, plan)
+		specs = plan.Specs
 	}
 	var runs []admm.RunSummary
 	for _, seed := range seeds {
