@@ -25,8 +25,14 @@ type Hyper struct {
 	Updates        int     `yaml:"updates"`          // Z/U updates of the pruning ADMM, 4
 	QuantUpdates   int     `yaml:"quant_updates"`    // Z/U updates of the quantization ADMM, 3
 	EpochsPerStep  int     `yaml:"epochs_per_update"`
-	Retrain        int     `yaml:"retrain_epochs"`       // masked retraining, 2
-	QuantRetrain   int     `yaml:"quant_retrain_epochs"` // retraining with frozen quantized weights, 1
+	// Stages splits the pruning ADMM into that many progressive stages
+	// (default 1): stage s of S projects onto the ratios x s/S, and each
+	// stage starts over with rho at its initial value, U = 0 and Z the
+	// projection of the current weights; the hard prune uses the full
+	// ratios. Sequential mode only.
+	Stages       int `yaml:"stages"`
+	Retrain      int `yaml:"retrain_epochs"`       // masked retraining, 2
+	QuantRetrain int `yaml:"quant_retrain_epochs"` // retraining with frozen quantized weights, 1
 	// QuantRetrainMode is how quantized retraining treats the quantized
 	// weights: "frozen" (default: they stay on their codes, only biases and
 	// batch-norm parameters train) or "ste" (straight-through estimator:
@@ -82,7 +88,7 @@ var ZeroKeys = []string{"updates", "retrain_epochs", "quant_updates", "quant_ret
 // positiveKeys are the admm: keys whose 0 has no meaning (a learning rate,
 // a batch, a growth factor, ...): written, it is an error; absent, the
 // default.
-var positiveKeys = []string{"rho_growth", "rho_max", "quant_rho_growth", "epochs_per_update", "lr", "quant_lr", "batch",
+var positiveKeys = []string{"stages", "rho_growth", "rho_max", "quant_rho_growth", "epochs_per_update", "lr", "quant_lr", "batch",
 	"seed", "act_calib_every", "distill_t", "calib_images", "layerwise_iters", "layerwise_rho"}
 
 // zero reports whether key was written as 0 and means zero (ZeroKeys).
@@ -147,7 +153,7 @@ func (h Hyper) problems() []error {
 		key string
 		v   int
 	}{
-		{"updates", h.Updates}, {"quant_updates", h.QuantUpdates}, {"epochs_per_update", h.EpochsPerStep},
+		{"updates", h.Updates}, {"quant_updates", h.QuantUpdates}, {"epochs_per_update", h.EpochsPerStep}, {"stages", h.Stages},
 		{"retrain_epochs", h.Retrain}, {"quant_retrain_epochs", h.QuantRetrain}, {"layerwise_iters", h.LayerwiseIters},
 	} {
 		if f.v < 0 || f.v > maxEpochCount {
@@ -186,6 +192,8 @@ func (h Hyper) value(key string) float64 {
 		return h.QuantRhoGrowth
 	case "epochs_per_update":
 		return float64(h.EpochsPerStep)
+	case "stages":
+		return float64(h.Stages)
 	case "lr":
 		return h.LR
 	case "quant_lr":
@@ -253,6 +261,13 @@ func (h Hyper) withDefaults() (Hyper, error) {
 	keepI("updates", &h.Updates, 4)
 	keepI("quant_updates", &h.QuantUpdates, 3)
 	setI(&h.EpochsPerStep, 1)
+	setI(&h.Stages, 1)
+	if h.Stages > 1 && h.Mode == "joint" {
+		return h, fmt.Errorf("admm.stages %d: progressive stages need mode: sequential", h.Stages)
+	}
+	if h.Stages > max(h.Updates, 1) {
+		return h, fmt.Errorf("admm.stages %d: more stages than pruning updates (%d)", h.Stages, h.Updates)
+	}
 	setI(&h.ActCalibEvery, 10)
 	keepI("retrain_epochs", &h.Retrain, 2)
 	keepI("quant_retrain_epochs", &h.QuantRetrain, 1)

@@ -124,3 +124,87 @@ func TestProjectPruneL1(t *testing.T) {
 		t.Errorf("L1 keeps %v, want row 0", keep)
 	}
 }
+
+// TestProgressiveStages: with stages: 2 over 4 updates the first two
+// updates project onto half the ratios; the third starts a stage over at
+// the full ratios with rho back at its start and U = 0; the hard prune
+// and the result use the full ratios.
+func TestProgressiveStages(t *testing.T) {
+	tr, te := mnist(t, 128, 64)
+	g := pretrained(t, tr)
+	var states []*State
+	res, specs := compressTest(t, g, tr, te, `
+defaults: {prune: {filter: 0.5}}
+layers: {fc3: {prune: {}}}
+admm: {updates: 4, stages: 2, retrain_epochs: 1, batch: 32, rho: 0.01, rho_growth: 2}
+`, nil, func(st *State) error {
+		c := *st
+		c.Z = append([][]float32(nil), st.Z...)
+		for i := range c.Z {
+			c.Z[i] = append([]float32(nil), st.Z[i]...)
+		}
+		c.U = append([][]float32(nil), st.U...)
+		for i := range c.U {
+			c.U[i] = append([]float32(nil), st.U[i]...)
+		}
+		c.Rho = append([]float64(nil), st.Rho...)
+		states = append(states, &c)
+		return nil
+	})
+	if err := CheckGraph(res.Graph, specs, nil); err != nil {
+		t.Fatal(err)
+	}
+	var fc1 int // its index among the constrained layers (the state's order)
+	var s Shape
+	for _, l := range mustLayers(g) {
+		if sp := specs[l.Name]; len(sp.Prunes) == 0 && sp.Bits == 0 {
+			continue
+		}
+		if l.Name == "fc1" {
+			s = l.Shape
+			break
+		}
+		fc1++
+	}
+	rows := func(z []float32) int {
+		k, _, _ := GroupsKept(z, s, Prune{Kind: Filter})
+		return k
+	}
+	// states[e] is after epoch e+1: Z of updates 1, 2 (stage 1), then the
+	// fresh stage 2 (after epoch 2), then update 3 of stage 2.
+	if len(states) < 4 {
+		t.Fatalf("%d checkpoints", len(states))
+	}
+	if got, want := rows(states[0].Z[fc1]), KeepCount(s.Rows, 0.25); got != want {
+		t.Errorf("stage 1: fc1 Z keeps %d filters, want %d (ratio 0.25)", got, want)
+	}
+	if got, want := rows(states[1].Z[fc1]), KeepCount(s.Rows, 0.5); got != want {
+		t.Errorf("stage 2 start: fc1 Z keeps %d filters, want %d (ratio 0.5)", got, want)
+	}
+	if states[0].Rho[fc1] != 0.02 || states[1].Rho[fc1] != 0.01 || states[2].Rho[fc1] != 0.02 {
+		t.Errorf("rho after updates 1..3: %g %g %g, want 0.02 (grown), 0.01 (stage restart), 0.02", states[0].Rho[fc1], states[1].Rho[fc1], states[2].Rho[fc1])
+	}
+	for _, u := range states[1].U[fc1] {
+		if u != 0 {
+			t.Fatal("U not reset at the stage start")
+		}
+	}
+}
+
+func TestStagesChecked(t *testing.T) {
+	for yml, want := range map[string]string{
+		"admm: {stages: 3, updates: 2}":           "admm.stages 3: more stages than pruning updates (2)",
+		"admm: {stages: 2, mode: joint}":          "progressive stages need mode: sequential",
+		"admm: {stages: 0}":                       "admm.stages 0: want a positive value",
+		"admm: {stages: -1}":                      "admm.stages -1",
+		"admm: {stages: 2, updates: 0, rho: 0.1}": "more stages than pruning updates (0)",
+	} {
+		cfg, err := ParseConfig([]byte(yml))
+		if err == nil {
+			_, err = cfg.ADMM.withDefaults()
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want one containing %q", yml, err, want)
+		}
+	}
+}

@@ -46,6 +46,7 @@ type run struct {
 	actNames     []string
 	actCalib     *tensor.Tensor // the calibration images of act_scale: calib
 	distill      *train.Distill // nil without Hyper.Distill
+	stage        int            // progressive stage of the pruning ADMM (Hyper.Stages), from 0
 	all          []*Layer       // every matrix layer of the source graph
 }
 
@@ -92,6 +93,7 @@ func (r *run) enter(phase string) error {
 	r.opt = nil
 	switch phase {
 	case phasePruneADMM, phaseJointADMM:
+		r.stage = 0
 		for _, b := range r.layers {
 			b.active = len(b.spec.Prunes) > 0 || b.coupled || (phase == phaseJointADMM && b.spec.Bits > 0)
 			b.z, b.u, b.rho = make([]float32, b.w.Len()), make([]float32, b.w.Len()), r.h.Rho
@@ -128,7 +130,7 @@ func (r *run) enter(phase string) error {
 // every layer onto its own sets.
 func (r *run) projectZ(phase string) error {
 	if phase == phasePruneADMM || phase == phaseJointADMM {
-		if _, err := r.projectCouplings(func(b *bound) []float32 { return b.z }); err != nil {
+		if _, err := r.projectCouplings(func(b *bound) []float32 { return b.z }, phase == phasePruneADMM); err != nil {
 			return err
 		}
 	}
@@ -145,13 +147,17 @@ func (r *run) projectZ(phase string) error {
 // projectCouplings projects, in place, the matrices of the coupled layers
 // (of(b): Z or W) onto every coupling and returns each layer's combined
 // keep mask (only layers in a coupling).
-func (r *run) projectCouplings(of func(*bound) []float32) (map[string][]bool, error) {
+// With staged, the ratios are those of the current progressive stage.
+func (r *run) projectCouplings(of func(*bound) []float32, staged bool) (map[string][]bool, error) {
 	mats, shapes := map[string][]float32{}, map[string]Shape{}
 	for _, b := range r.layers {
 		mats[b.name], shapes[b.name] = of(b), b.shape
 	}
 	keep := map[string][]bool{}
 	for _, c := range r.o.Couplings {
+		if staged {
+			c.Ratio *= r.stageScale()
+		}
 		k, err := ProjectCoupled(c, mats, shapes)
 		if err != nil {
 			return nil, fmt.Errorf("BUG: admm: %v", err)
@@ -161,6 +167,30 @@ func (r *run) projectCouplings(of func(*bound) []float32) (map[string][]bool, er
 		}
 	}
 	return keep, nil
+}
+
+// stageOf is the progressive stage (Hyper.Stages) of epoch e of the
+// pruning ADMM: the updates split into Stages runs of ceil(Updates/Stages).
+func (r *run) stageOf(e int) int {
+	per := max((r.h.Updates+r.h.Stages-1)/r.h.Stages, 1)
+	return min(e/r.h.EpochsPerStep/per, r.h.Stages-1)
+}
+
+// stageScale is the fraction of the pruning ratios the current stage
+// projects onto: (stage+1)/Stages.
+func (r *run) stageScale() float64 { return float64(r.stage+1) / float64(r.h.Stages) }
+
+// scaledPrunes is ps with every ratio multiplied by f (ps itself when f is 1).
+func scaledPrunes(ps []Prune, f float64) []Prune {
+	if f == 1 {
+		return ps
+	}
+	out := make([]Prune, len(ps))
+	for i, p := range ps {
+		p.Ratio *= f
+		out[i] = p
+	}
+	return out
 }
 
 // keepOf is the pruning mask of b's weights (nil: none).
@@ -179,7 +209,7 @@ func keepOf(p *train.Param) []bool {
 func (r *run) project(b *bound, dst, v []float32, phase string) error {
 	switch phase {
 	case phasePruneADMM:
-		_, err := ProjectPrune(dst, v, b.shape, b.spec.Prunes)
+		_, err := ProjectPrune(dst, v, b.shape, scaledPrunes(b.spec.Prunes, r.stageScale()))
 		return err
 	case phaseQuantADMM:
 		_, err := ProjectQuant(dst, v, keepOf(b.w), b.shape, b.spec.Bits)
@@ -203,7 +233,7 @@ func (r *run) hardPrune() error {
 		return nil
 	}
 	r.pruned = true
-	ckeep, err := r.projectCouplings(func(b *bound) []float32 { return b.w.Data.F32 })
+	ckeep, err := r.projectCouplings(func(b *bound) []float32 { return b.w.Data.F32 }, false)
 	if err != nil {
 		return err
 	}
@@ -441,6 +471,9 @@ func (r *run) epoch(ph phasePlan, st *State, tr *data.Dataset) (EpochLog, error)
 			r.resumeOpt = nil
 		}
 	}
+	if ph.name == phasePruneADMM {
+		r.stage = r.stageOf(st.Epoch)
+	}
 	cfg := train.Config{Epochs: 1, Batch: r.h.Batch, Seed: r.h.Seed, Optimizer: r.opt, StartEpoch: st.Global, WeightDecay: r.h.WeightDecay, Distill: r.distill}
 	period := ph.epochs
 	pos := st.Epoch
@@ -506,6 +539,23 @@ func (r *run) epoch(ph phasePlan, st *State, tr *data.Dataset) (EpochLog, error)
 		growth, capRho := r.h.RhoGrowth, r.h.RhoMax
 		if ph.name == phaseQuantADMM {
 			growth, capRho = r.h.QuantRhoGrowth, math.Inf(1)
+		}
+		if next := r.stageOf(st.Epoch + 1); ph.name == phasePruneADMM && st.Epoch+1 < ph.epochs && next != r.stage {
+			// A new progressive stage starts over: rho at its start,
+			// U = 0, Z the projection of W onto the stage's ratios.
+			r.stage = next
+			for _, b := range r.layers {
+				if b.active {
+					copy(b.z, b.w.Data.F32)
+					clear(b.u)
+					b.rho = r.h.Rho
+				}
+			}
+			if err := r.projectZ(ph.name); err != nil {
+				return lg, err
+			}
+			r.opt.Reset()
+			return lg, nil
 		}
 		for _, b := range r.layers {
 			if b.active {
