@@ -19,6 +19,14 @@
 // their consumers), and Record stores the weight codes' scales in the
 // graph's metadata so the quantize pass maps them without re-quantizing.
 //
+// Around them: dependency-aware groups (coupling.go: channels joined by
+// residual adds pruned together with their consumers' columns), the
+// baselines at the same budget (method.go: magnitude and L1 hard pruning
+// with the same retraining), seeds and their summary (seeds.go), and a
+// hardware-budget planner (budget.go: per-layer sensitivity on the
+// validation split, greedy allocation with costs the caller computes by
+// compiling, as pimc compress does through package driver).
+//
 // Finish completes a run the way pimc compress writes it: unused paths
 // removed, the result verified and checked, the codes recorded, the model
 // encoded, saved, read back and its accuracy checked again.
