@@ -122,7 +122,18 @@ func compress(p *Point, c *compression) ([]byte, error) {
 	var res *admm.Result
 	switch c.mode() {
 	case "admm":
-		res, err = admm.Compress(g, admm.Options{Specs: specs, Hyper: cfg.ADMM, Train: train})
+		// As pimc compress's defaults: the validation split held out of
+		// training, the coupled groups of coupled: true.
+		if n := admm.DefaultValidation(train.Len()); n > 0 {
+			if train, _, err = train.SplitValidation(n); err != nil {
+				return nil, err
+			}
+		}
+		var cs []admm.Coupling
+		if cfg.Coupled {
+			cs = admm.Couplings(g, specs)
+		}
+		res, err = admm.Compress(g, admm.Options{Specs: specs, Hyper: cfg.ADMM, Train: train, Couplings: cs})
 	case "layerwise":
 		n := cfg.ADMM.CalibImages
 		if n <= 0 {
