@@ -622,44 +622,13 @@ func (m *Machine) exec(st *RunStats) error {
 				copy(dst, m.vregs[x[1]][:vl])
 			case isa.OpVclip:
 				d = max(d, tm.vReady[x[1]])
-				lo, hi := x[2], x[3]
-				for i, w := range m.vregs[x[1]][:vl] {
-					dst[i] = min(max(w, lo), hi)
-				}
+				vectorClip(dst, m.vregs[x[1]][:vl], x[2], x[3])
 			case isa.OpVrq: // vd, va, vb, vm, shift, mode, type
 				d = max(d, tm.vReady[x[1]], tm.vReady[x[2]], tm.vReady[x[3]])
-				va, vb, vm := m.vregs[x[1]][:vl], m.vregs[x[2]][:vl], m.vregs[x[3]][:vl]
-				shift, mode := uint(x[4]), isa.RoundMode(x[5])
-				tlo, thi := isa.IntType(x[6]).Range()
-				for i := range dst {
-					p := int64(sat32(int64(va[i])+int64(vb[i]))) * int64(vm[i])
-					dst[i] = int32(min(max(isa.RoundShift(p, shift, mode), tlo), thi))
-				}
+				vectorRQ(dst, m.vregs[x[1]][:vl], m.vregs[x[2]][:vl], m.vregs[x[3]][:vl], uint(x[4]), isa.RoundMode(x[5]), isa.IntType(x[6]))
 			default: // two-operand arithmetic
 				d = max(d, tm.vReady[x[1]], tm.vReady[x[2]])
-				va, vb := m.vregs[x[1]][:vl], m.vregs[x[2]][:vl]
-				switch in.op {
-				case isa.OpVadd:
-					for i := range dst {
-						dst[i] = sat32(int64(va[i]) + int64(vb[i]))
-					}
-				case isa.OpVsub:
-					for i := range dst {
-						dst[i] = sat32(int64(va[i]) - int64(vb[i]))
-					}
-				case isa.OpVmax:
-					for i := range dst {
-						dst[i] = max(va[i], vb[i])
-					}
-				case isa.OpVmul: // v1.6
-					for i := range dst {
-						dst[i] = sat32(int64(va[i]) * int64(vb[i]))
-					}
-				default:
-					for i := range dst {
-						dst[i] = min(va[i], vb[i])
-					}
-				}
+				vectorBinary(in.op, dst, m.vregs[x[1]][:vl], m.vregs[x[2]][:vl])
 			}
 			st.Dyn[srcOf[pc]+1][target.OpDPU] += int64(vl)
 			end := d + c.lat[target.OpDPU]

@@ -150,45 +150,13 @@ func (m *Machine) replayOp(en *tapeEntry) {
 	case isa.OpVmov: // vd, va, vl
 		copy(m.vregs[a[0]][:a[2]], m.vregs[a[1]][:a[2]])
 	case isa.OpVclip: // vd, va, lo, hi, vl
-		dst := m.vregs[a[0]][:a[4]]
-		for i, w := range m.vregs[a[1]][:a[4]] {
-			dst[i] = min(max(w, a[2]), a[3])
-		}
+		vectorClip(m.vregs[a[0]][:a[4]], m.vregs[a[1]][:a[4]], a[2], a[3])
 	case isa.OpVrq: // vd, va, vb, vm, shift, mode, type, vl
 		vl := a[7]
-		dst := m.vregs[a[0]][:vl]
-		va, vb, vm := m.vregs[a[1]][:vl], m.vregs[a[2]][:vl], m.vregs[a[3]][:vl]
-		shift, mode := uint(a[4]), isa.RoundMode(a[5])
-		tlo, thi := isa.IntType(a[6]).Range()
-		for i := range dst {
-			p := int64(sat32(int64(va[i])+int64(vb[i]))) * int64(vm[i])
-			dst[i] = int32(min(max(isa.RoundShift(p, shift, mode), tlo), thi))
-		}
+		vectorRQ(m.vregs[a[0]][:vl], m.vregs[a[1]][:vl], m.vregs[a[2]][:vl], m.vregs[a[3]][:vl], uint(a[4]), isa.RoundMode(a[5]), isa.IntType(a[6]))
 	case isa.OpVadd, isa.OpVsub, isa.OpVmax, isa.OpVmin, isa.OpVmul: // vd, va, vb, vl
 		vl := a[3]
-		dst, va, vb := m.vregs[a[0]][:vl], m.vregs[a[1]][:vl], m.vregs[a[2]][:vl]
-		switch en.op {
-		case isa.OpVadd:
-			for i := range dst {
-				dst[i] = sat32(int64(va[i]) + int64(vb[i]))
-			}
-		case isa.OpVsub:
-			for i := range dst {
-				dst[i] = sat32(int64(va[i]) - int64(vb[i]))
-			}
-		case isa.OpVmax:
-			for i := range dst {
-				dst[i] = max(va[i], vb[i])
-			}
-		case isa.OpVmul:
-			for i := range dst {
-				dst[i] = sat32(int64(va[i]) * int64(vb[i]))
-			}
-		default:
-			for i := range dst {
-				dst[i] = min(va[i], vb[i])
-			}
-		}
+		vectorBinary(en.op, m.vregs[a[0]][:vl], m.vregs[a[1]][:vl], m.vregs[a[2]][:vl])
 	case isa.OpVacc: // v, lane, sa, acc, clr
 		sa := m.laneSA(a[2])
 		v := m.vregs[a[0]]
