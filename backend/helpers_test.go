@@ -2,6 +2,7 @@ package backend_test
 
 import (
 	"math"
+	"math/rand"
 	"os"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/target"
+	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // corpusDir returns ../shared/onnx-corpus relative to the repository root,
@@ -174,4 +176,49 @@ func firstDiff(a, b *tensor.Tensor) int {
 		}
 	}
 	return -1
+}
+
+// inputsWithStored returns n seeded uniform random float inputs of shape in
+// [lo, lo+span), then the model folder's stored test_data_set_0/input_0.pb
+// (last).
+func inputsWithStored(t testing.TB, dir string, shape []int, seed int64, lo, span float64, n int) [][]*tensor.Tensor {
+	t.Helper()
+	var inputs [][]*tensor.Tensor
+	r := rand.New(rand.NewSource(seed))
+	for range n {
+		x := tensor.New(tensor.Float32, shape...)
+		for i := range x.F32 {
+			x.F32[i] = float32(r.Float64()*span + lo)
+		}
+		inputs = append(inputs, []*tensor.Tensor{x})
+	}
+	stored, err := tensorio.Read(dir + "test_data_set_0/input_0.pb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(inputs, []*tensor.Tensor{stored})
+}
+
+// checkSameAsModel checks that g's first output on the interpreter equals,
+// bit for bit, that of the ONNX model at path (what names it in messages)
+// on every input.
+func checkSameAsModel(t testing.TB, path, what string, g *ir.Graph, inputs [][]*tensor.Tensor) {
+	t.Helper()
+	m, err := frontend.Load(path, frontend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, in := range inputs {
+		want, err := interp.Run(m, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := interp.Run(g, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := firstDiff(want[0], got[0]); d >= 0 {
+			t.Fatalf("input %d, element %d: quantized graph %v, %s %v", i, d, got[0].Float64At(d), what, want[0].Float64At(d))
+		}
+	}
 }

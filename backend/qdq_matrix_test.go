@@ -1,15 +1,12 @@
 package backend_test
 
 import (
-	"math/rand"
 	"testing"
 
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir"
-	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/target"
-	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // TestQDQMatrix compiles the QDQ conv and matmul of testdata/qdq/matrix
@@ -45,37 +42,8 @@ func TestQDQMatrix(t *testing.T) {
 				t.Fatalf("%d %s, want 1", len(layers), tc.op)
 			}
 			checkModelCodes(t, dir+tc.name+"/model.onnx", layers[0])
-			qop, err := frontend.Load(dir+tc.name+"_qop/model.onnx", frontend.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var inputs [][]*tensor.Tensor
-			r := rand.New(rand.NewSource(9))
-			for range 40 {
-				x := tensor.New(tensor.Float32, tc.shape...)
-				for i := range x.F32 {
-					x.F32[i] = float32(r.Float64()*3 - 1.2)
-				}
-				inputs = append(inputs, []*tensor.Tensor{x})
-			}
-			stored, err := tensorio.Read(dir + tc.name + "/test_data_set_0/input_0.pb")
-			if err != nil {
-				t.Fatal(err)
-			}
-			inputs = append(inputs, []*tensor.Tensor{stored})
-			for i, in := range inputs {
-				want, err := interp.Run(qop, in)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := interp.Run(g, in)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if d := firstDiff(want[0], got[0]); d >= 0 {
-					t.Fatalf("input %d, element %d: quantized graph %v, QOperator model %v", i, d, got[0].Float64At(d), want[0].Float64At(d))
-				}
-			}
+			inputs := inputsWithStored(t, dir+tc.name+"/", tc.shape, 9, -1.2, 3, 40)
+			checkSameAsModel(t, dir+tc.name+"_qop/model.onnx", "QOperator model", g, inputs)
 			compileAndCheck(t, g, target.Default(), inputs...)
 		})
 	}

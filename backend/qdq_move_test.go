@@ -1,15 +1,10 @@
 package backend_test
 
 import (
-	"math/rand"
 	"testing"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir"
-	"github.com/pimc-dev/pimc/ir/interp"
-	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/target"
-	"github.com/pimc-dev/pimc/tensorio"
 )
 
 // TestQDQMoves compiles the QDQ sandwiches of testdata/qdq/moves
@@ -42,37 +37,8 @@ func TestQDQMoves(t *testing.T) {
 			if tables != tc.tables {
 				t.Errorf("%d requantization tables, want %d", tables, tc.tables)
 			}
-			imported, err := frontend.Load(dir+"model.onnx", frontend.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var inputs [][]*tensor.Tensor
-			r := rand.New(rand.NewSource(5))
-			for range 40 {
-				x := tensor.New(tensor.Float32, tc.shape...)
-				for i := range x.F32 {
-					x.F32[i] = float32(r.Float64()*4 - 2)
-				}
-				inputs = append(inputs, []*tensor.Tensor{x})
-			}
-			stored, err := tensorio.Read(dir + "test_data_set_0/input_0.pb")
-			if err != nil {
-				t.Fatal(err)
-			}
-			inputs = append(inputs, []*tensor.Tensor{stored})
-			for i, in := range inputs {
-				want, err := interp.Run(imported, in)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := interp.Run(g, in)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if d := firstDiff(want[0], got[0]); d >= 0 {
-					t.Fatalf("input %d, element %d: quantized graph %v, imported model %v", i, d, got[0].Float64At(d), want[0].Float64At(d))
-				}
-			}
+			inputs := inputsWithStored(t, dir, tc.shape, 5, -2, 4, 40)
+			checkSameAsModel(t, dir+"model.onnx", "imported model", g, inputs)
 			compileAndCheck(t, g, target.Default(), inputs...)
 		})
 	}

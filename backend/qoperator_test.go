@@ -2,14 +2,11 @@ package backend_test
 
 import (
 	"math"
-	"math/rand"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir"
-	"github.com/pimc-dev/pimc/ir/interp"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/passes"
 	"github.com/pimc-dev/pimc/target"
@@ -49,37 +46,8 @@ func importedQOperator(t *testing.T, dir string, boundary int) {
 	if ops[ir.OpQConv] != 2 || ops[ir.OpQFC] != 1 || ops[ir.OpQuantizeLinear]+ops[ir.OpDequantizeLinear] != boundary {
 		t.Fatalf("ops %v, want 2 qconv, 1 qfc and %d quantize_linear/dequantize_linear", ops, boundary)
 	}
-	imported, err := frontend.Load(dir+"model.onnx", frontend.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var inputs [][]*tensor.Tensor
-	r := rand.New(rand.NewSource(3))
-	for range 40 {
-		x := tensor.New(tensor.Float32, 1, 3, 8, 8)
-		for i := range x.F32 {
-			x.F32[i] = float32(r.Float64()*2.6 - 1.3)
-		}
-		inputs = append(inputs, []*tensor.Tensor{x})
-	}
-	stored, err := tensorio.Read(dir + "test_data_set_0/input_0.pb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inputs = append(inputs, []*tensor.Tensor{stored}) // last: its run is returned below
-	for i, in := range inputs {
-		want, err := interp.Run(imported, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := interp.Run(g, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d := firstDiff(want[0], got[0]); d >= 0 {
-			t.Errorf("input %d, element %d: quantized graph %v, imported model %v", i, d, got[0].Float64At(d), want[0].Float64At(d))
-		}
-	}
+	inputs := inputsWithStored(t, dir, []int{1, 3, 8, 8}, 3, -1.3, 2.6, 40)
+	checkSameAsModel(t, dir+"model.onnx", "imported model", g, inputs)
 	_, run := compileAndCheck(t, g, target.Default(), inputs...)
 	ref, err := tensorio.Read(dir + "test_data_set_0/output_0.pb")
 	if err != nil {
