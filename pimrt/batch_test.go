@@ -5,11 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/driver"
-	"github.com/pimc-dev/pimc/frontend"
-	"github.com/pimc-dev/pimc/internal/lenet5"
 	"github.com/pimc-dev/pimc/ir/tensor"
-	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/sim"
 )
 
@@ -17,18 +13,7 @@ import (
 // the same outputs and report on one goroutine as on three; a failing
 // inference is named.
 func TestRunBatch(t *testing.T) {
-	g, err := frontend.Import(lenet5.Name, lenet5.ONNX, frontend.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := driver.Compile(g, driver.Options{Calib: "random:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := pimrt.Load(res.Prog, res.Target)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, m := compiledLeNet5(t)
 	var batch [][]*tensor.Tensor
 	for k := range 4 {
 		x := tensor.New(tensor.Float32, 1, 1, 28, 28)

@@ -5,9 +5,6 @@ import (
 	"testing"
 
 	"github.com/pimc-dev/pimc/backend"
-	"github.com/pimc-dev/pimc/driver"
-	"github.com/pimc-dev/pimc/frontend"
-	"github.com/pimc-dev/pimc/internal/lenet5"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/sim"
@@ -18,18 +15,7 @@ import (
 // with the target's host section per inference, beside the device's
 // figures, and says when the target has none.
 func TestHostWork(t *testing.T) {
-	g, err := frontend.Import(lenet5.Name, lenet5.ONNX, frontend.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := driver.Compile(g, driver.Options{Calib: "random:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := pimrt.Load(res.Prog, res.Target)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, res, m := compiledLeNet5(t)
 	x := tensor.New(tensor.Float32, 1, 1, 28, 28)
 	r, err := m.Run([]*tensor.Tensor{x})
 	if err != nil {

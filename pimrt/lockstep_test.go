@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/pimc-dev/pimc/driver"
-	"github.com/pimc-dev/pimc/frontend"
-	"github.com/pimc-dev/pimc/internal/lenet5"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/pimrt"
 )
@@ -16,18 +14,7 @@ import (
 // statistics and host work, over batches that fill the lanes and one that
 // does not; pipelined and split programs are refused with the reason.
 func TestRunLockstep(t *testing.T) {
-	g, err := frontend.Import(lenet5.Name, lenet5.ONNX, frontend.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := driver.Compile(g, driver.Options{Calib: "random:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := pimrt.Load(res.Prog, res.Target)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, _, m := compiledLeNet5(t)
 	ls, err := m.NewLockstep(3)
 	if err != nil {
 		t.Fatal(err)
