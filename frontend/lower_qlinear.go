@@ -189,6 +189,21 @@ func (c *nodeCtx) optionalInputs(n int) ([]*ir.Value, error) {
 	return ins[:last], nil
 }
 
+// requiredOperands is optionalInputs(n) where the inputs at required must
+// be given.
+func (c *nodeCtx) requiredOperands(n int, required ...int) ([]*ir.Value, error) {
+	ins, err := c.optionalInputs(n)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range required {
+		if i >= len(ins) || ins[i] == nil {
+			return nil, fmt.Errorf("required input %d is missing", i)
+		}
+	}
+	return ins, nil
+}
+
 func lowerConvInteger(c *nodeCtx) error {
 	if err := c.arity(2, 4, 1, 1); err != nil {
 		return err
@@ -287,14 +302,9 @@ func lowerQLinearBinary(op ir.Op) lowerFunc {
 		if err := c.arity(7, 8, 1, 1); err != nil {
 			return err
 		}
-		ins, err := c.optionalInputs(8)
+		ins, err := c.requiredOperands(8, 0, 1, 3, 4, 6)
 		if err != nil {
 			return err
-		}
-		for _, i := range []int{0, 1, 3, 4, 6} {
-			if i >= len(ins) || ins[i] == nil {
-				return fmt.Errorf("required input %d is missing", i)
-			}
 		}
 		_, err = c.emit1(op, ins, nil)
 		return err
@@ -308,14 +318,9 @@ func lowerQLinearUnary(op ir.Op) lowerFunc {
 		if err := c.arity(4, 5, 1, 1); err != nil {
 			return err
 		}
-		ins, err := c.optionalInputs(5)
+		ins, err := c.requiredOperands(5, 0, 1, 3)
 		if err != nil {
 			return err
-		}
-		for _, i := range []int{0, 1, 3} {
-			if i >= len(ins) || ins[i] == nil {
-				return fmt.Errorf("required input %d is missing", i)
-			}
 		}
 		var attrs ir.Attrs
 		if op == ir.OpQLinearLeakyRelu {
@@ -342,14 +347,9 @@ func lowerQLinearGlobalAvgPool(c *nodeCtx) error {
 	} else if cl != 0 {
 		return unsupported("channels_last=1")
 	}
-	ins, err := c.optionalInputs(5)
+	ins, err := c.requiredOperands(5, 0, 1, 3)
 	if err != nil {
 		return err
-	}
-	for _, i := range []int{0, 1, 3} {
-		if i >= len(ins) || ins[i] == nil {
-			return fmt.Errorf("required input %d is missing", i)
-		}
 	}
 	_, err = c.emit1(ir.OpQLinearGlobalAvgPool, ins, nil)
 	return err
