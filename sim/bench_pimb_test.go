@@ -20,28 +20,7 @@ import (
 // variable is unset (compiling needs the compiler, which sim must not import).
 // PIMC_BENCH_TIMELINE=1 records the utilisation timeline (timeline.go).
 func BenchmarkPIMB(b *testing.B) {
-	path := os.Getenv("PIMC_BENCH_PIMB")
-	if path == "" {
-		b.Skip("set PIMC_BENCH_PIMB to a compiled .pimb")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	prog, err := isa.DecodeBinary(data)
-	if err != nil {
-		b.Fatalf("%s: %v", path, err)
-	}
-	// The program's own description (format v1.4+), so one .pimb runs on
-	// the machine it was compiled for at every commit (a serial v1.4
-	// program keeps its serial machine after the default target changed).
-	tgt, err := target.Embedded(prog, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if tgt == nil {
-		tgt = target.Default()
-	}
+	path, prog, tgt := benchProgram(b)
 	m, err := Load(prog, tgt)
 	if err != nil {
 		b.Fatalf("%s: %v", path, err)
@@ -82,28 +61,10 @@ func BenchmarkPIMB(b *testing.B) {
 // seeded random input images, one batch per iteration; the figures are per
 // image. The first batch records the tape outside the timer.
 func BenchmarkLockstep(b *testing.B) {
-	path := os.Getenv("PIMC_BENCH_PIMB")
-	if path == "" {
-		b.Skip("set PIMC_BENCH_PIMB to a compiled .pimb")
-	}
+	path, prog, tgt := benchProgram(b)
 	lanes := 16
 	if s := os.Getenv("PIMC_BENCH_LANES"); s != "" {
 		fmt.Sscan(s, &lanes)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	prog, err := isa.DecodeBinary(data)
-	if err != nil {
-		b.Fatalf("%s: %v", path, err)
-	}
-	tgt, err := target.Embedded(prog, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if tgt == nil {
-		tgt = target.Default()
 	}
 	exe, err := Prepare(prog, tgt)
 	if err != nil {
@@ -142,4 +103,33 @@ func BenchmarkLockstep(b *testing.B) {
 		b.ReportMetric(n/cpu.Seconds(), "images/cpu-s")
 	}
 	b.ReportMetric(float64(st.Steps), "instrs/inference")
+}
+
+// benchProgram reads the program PIMC_BENCH_PIMB names (the benchmark is
+// skipped when it is unset) and the target it was compiled for: its own
+// description (format v1.4+), so one .pimb runs on the same machine at
+// every commit (a serial v1.4 program keeps its serial machine after the
+// default target changed); the default target for older files.
+func benchProgram(b *testing.B) (string, *isa.Program, *target.Target) {
+	b.Helper()
+	path := os.Getenv("PIMC_BENCH_PIMB")
+	if path == "" {
+		b.Skip("set PIMC_BENCH_PIMB to a compiled .pimb")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	prog, err := isa.DecodeBinary(data)
+	if err != nil {
+		b.Fatalf("%s: %v", path, err)
+	}
+	tgt, err := target.Embedded(prog, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if tgt == nil {
+		tgt = target.Default()
+	}
+	return path, prog, tgt
 }
