@@ -19,24 +19,16 @@ usage: /usr/bin/python3 testdata/qdq/gen_matrix.py
 import os
 
 import numpy as np
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper
+
+import qdq_save
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "matrix")
 rng = np.random.default_rng(47)
 
 
 def save(name, nodes, x, inits, out_shape):
-    g = helper.make_graph(nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
-                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, out_shape)],
-                          [numpy_helper.from_array(a, n) for n, a in inits.items()])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="pimc testdata/qdq/gen_matrix.py")
-    m.ir_version = 8
-    d = os.path.join(HERE, name)
-    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
-    with open(os.path.join(d, "model.onnx"), "wb") as f:
-        f.write(m.SerializeToString())
-    with open(os.path.join(d, "test_data_set_0", "input_0.pb"), "wb") as f:
-        f.write(numpy_helper.from_array(x, "x").SerializeToString())
+    qdq_save.save(HERE, name, nodes, x, inits, out_shape, "pimc testdata/qdq/gen_matrix.py")
 
 
 def conv():

@@ -30,25 +30,16 @@ usage: /usr/bin/python3 testdata/qdq/gen_models.py
 import os
 
 import numpy as np
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
+
+import qdq_save
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases")
 rng = np.random.default_rng(21)
 
 
 def save(name, nodes, x, inits, out_type, out_shape, ms=False):
-    g = helper.make_graph(nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
-                          [helper.make_tensor_value_info("y", out_type, out_shape)],
-                          [numpy_helper.from_array(a, n) for n, a in inits.items()])
-    ops = [helper.make_opsetid("", 13)] + ([helper.make_opsetid("com.microsoft", 1)] if ms else [])
-    m = helper.make_model(g, opset_imports=ops, producer_name="pimc testdata/qdq/gen_models.py")
-    m.ir_version = 8
-    d = os.path.join(HERE, name)
-    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
-    with open(os.path.join(d, "model.onnx"), "wb") as f:
-        f.write(m.SerializeToString())
-    with open(os.path.join(d, "test_data_set_0", "input_0.pb"), "wb") as f:
-        f.write(numpy_helper.from_array(x, "x").SerializeToString())
+    qdq_save.save(HERE, name, nodes, x, inits, out_shape, "pimc testdata/qdq/gen_models.py", out_type, ms)
 
 
 def weights(*shape):
