@@ -75,6 +75,39 @@ func (g *groupBases) reg(sa int) (int64, func()) {
 	return r, func() { g.e.free(r) }
 }
 
+// holdMin is the number of scalar registers hold leaves free: the scratch
+// register reg loads a base it does not hold into, and one to spare.
+const holdMin = 2
+
+// hold loads the given first sub-arrays that are not hoisted into
+// registers for a stretch of code that uses each of them many times (a
+// round's gbmacs: one per plane pair), while more than holdMin registers
+// stay free, so that the stretch loads each base once instead of before
+// every instruction; reg returns the held registers until the returned
+// function releases them. Consecutive gbmacs over the same base register
+// are also what the simulator executes as one run (sim/gbmacrun.go).
+func (g *groupBases) hold(sas []int) func() {
+	if g.regs == nil {
+		g.regs = map[int]int64{}
+	}
+	var held []int
+	for _, sa := range sas {
+		if _, ok := g.regs[sa]; ok || sa == 0 || g.e.freeRegs() <= holdMin {
+			continue
+		}
+		r := g.e.reg()
+		g.e.emit(isa.OpLi, r, int64(sa))
+		g.regs[sa] = r
+		held = append(held, sa)
+	}
+	return func() {
+		for _, sa := range held {
+			g.e.free(g.regs[sa])
+			delete(g.regs, sa)
+		}
+	}
+}
+
 // release frees the hoisted registers.
 func (g *groupBases) release() {
 	for _, r := range g.regs {

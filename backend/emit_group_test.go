@@ -41,3 +41,44 @@ func TestVaccRuns(t *testing.T) {
 		t.Errorf("runs %v, want %v", got, want)
 	}
 }
+
+// TestGroupBasesHold: a held base is loaded once, reg returns its register
+// without another li until the hold is released; hoisted bases and
+// sub-array 0 are not loaded again, and a hold leaves holdMin registers
+// free.
+func TestGroupBasesHold(t *testing.T) {
+	b := isa.NewBuilder("t", [32]byte{})
+	e := newEmitter(b, isa.Arch{Subarrays: 1024, Banks: 1, GroupSubarrays: 8})
+	g := &groupBases{e: e}
+	g.hoist([]int{40})
+	lis := b.PC // every instruction here is an li
+	if n := lis(); n != 1 {
+		t.Fatalf("hoist: %d li, want 1", n)
+	}
+	unhold := g.hold([]int{8, 40, 0, 16})
+	if n := lis(); n != 3 {
+		t.Fatalf("hold of 8, 40 (hoisted), 0, 16: %d li in all, want 3", n)
+	}
+	r8, done := g.reg(8)
+	done()
+	r8b, done := g.reg(8)
+	done()
+	if n := lis(); n != 3 || r8 != r8b {
+		t.Errorf("held base 8: %d li in all, registers %d, %d; want no new li, one register", n, r8, r8b)
+	}
+	unhold()
+	_, done = g.reg(8)
+	done()
+	if n := lis(); n != 4 {
+		t.Errorf("released base 8: %d li in all, want 4 (loaded again)", n)
+	}
+	many := make([]int, isa.NumRegs)
+	for i := range many {
+		many[i] = 100 + i
+	}
+	unhold = g.hold(many)
+	if f := e.freeRegs(); f != holdMin {
+		t.Errorf("hold of %d bases leaves %d registers free, want %d", len(many), f, holdMin)
+	}
+	unhold()
+}

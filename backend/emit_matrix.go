@@ -293,12 +293,16 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 					e.emit(isa.OpLi, rw, 0)
 					e.emit(isa.OpLi, rln, 0)
 					e.emit(isa.OpLi, rc, int64(q-r))
+					// the filters' rounds use the same sub-arrays: their
+					// bases are loaded once, before the loop
+					unhold := bases.hold(roundBases(e, m, tiles, all[r]))
 					top := e.b.NewLabel("F")
 					e.b.Label(top)
 					c.emitRound(m, tiles, all[r], rs, saBase, bases, rw, rln)
 					e.emit(isa.OpAddi, rw, rw, int64(m.M))
 					e.emit(isa.OpAddi, rln, rln, 1)
 					e.b.Branch(isa.OpDbnz, top, rc)
+					unhold()
 					e.free(rw, rln, rc)
 					r = q
 				}
@@ -613,15 +617,29 @@ func groupFirsts(e *emitter, m *matrix, tiles []tile, bySeg map[[3]int][]int, ro
 	return order
 }
 
+// roundBases lists the first sub-arrays of the group runs of one round's
+// gbmacs (bmacRuns), each the operand of M*N gbmacs of the round.
+func roundBases(e *emitter, m *matrix, tiles []tile, act []job) []int {
+	var firsts []int
+	for _, run := range bmacRuns(e, m, tiles, act) {
+		if run[1]-run[0] > 1 {
+			firsts = append(firsts, tiles[act[run[0]].tile].sa)
+		}
+	}
+	return firsts
+}
+
 // emitRound emits one round: for every plane pair (m, n) (planePair) one gbmac per run
 // of active sub-arrays with the same rows (bmacRuns; a bmac for a run of
 // one), so different sub-arrays overlap, then one gvacc per run of
 // sub-arrays draining their accumulators into lanes a constant stride apart
-// (vaccRuns; a vacc for a run of one). rw and rl (0 = r0) offset the weight
+// (vaccRuns; a vacc for a run of one). The runs' bases are held in
+// registers for the whole round (groupBases.hold). rw and rl (0 = r0) offset the weight
 // rows and lanes inside a filter loop.
 func (c *compiler) emitRound(m *matrix, tiles []tile, act []job, rs int64, saBase int, bases *groupBases, rw, rl int64) {
 	e := c.e
 	bruns := bmacRuns(e, m, tiles, act)
+	defer bases.hold(roundBases(e, m, tiles, act))()
 	for p := 0; p < m.M; p++ {
 		for n := 0; n < m.N; n++ {
 			shift, sign := m.planePair(p, n)
