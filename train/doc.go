@@ -1,7 +1,7 @@
 // Package train trains float IR graphs: reverse-mode gradients for the ops
 // of CNN classifiers (conv, fc/gemm/matmul, add, relu, clip, leaky_relu,
-// max/avg/global-avg pooling, flatten/reshape, batch_norm in training and
-// inference form), softmax cross-entropy, SGD with momentum (optionally
+// max/avg/global-avg pooling, flatten/reshape, concat along a non-batch
+// axis, batch_norm in training and inference form), softmax cross-entropy, SGD with momentum (optionally
 // Nesterov) and Adam, weight decay, learning-rate schedules, and the hooks
 // ADMM compression needs. Built-in architectures (Build: lenet5,
 // resnet-small) and imported ONNX models train alike.

@@ -174,6 +174,13 @@ func TestGradients(t *testing.T) {
 			r := b.node(ir.OpReshape, "r", ir.Attrs{"shape": ir.IntsAttr(1, 6, 4)}, h)
 			return b.node(ir.OpMatMul, "mm", nil, b.flatten(r), b.uniform("W", 0.5, 24, 3))
 		}},
+		{"concat_channels", []int{1, 3, 4, 4}, true, func(b *gb, h *ir.Value) *ir.Value {
+			c := b.conv("c", h, 2, 3, 1, 1, true)
+			return b.node(ir.OpConcat, "cat", ir.Attrs{"axis": ir.IntAttr(1)}, c, h, b.node(ir.OpRelu, "r", nil, c))
+		}},
+		{"concat_last_axis", []int{1, 2, 3}, true, func(b *gb, h *ir.Value) *ir.Value {
+			return b.node(ir.OpConcat, "cat", ir.Attrs{"axis": ir.IntAttr(2)}, b.node(ir.OpRelu, "r", nil, h), h)
+		}},
 		{"batch_norm_train", []int{1, 3, 4, 4}, true, func(b *gb, h *ir.Value) *ir.Value {
 			return b.node(ir.OpBatchNorm, "bn", ir.Attrs{"epsilon": ir.FloatAttr(1e-5)}, h, b.uniform("s", 1, 3), b.uniform("bb", 1, 3), b.filled("m", 0.1, 3), b.filled("v", 2, 3))
 		}},

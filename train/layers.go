@@ -45,6 +45,8 @@ func newLayer(n *ir.Node, params []*Param, scratch *convScratch) (layer, error) 
 		return &reshapeLayer{flattenAxis: int(n.Int("axis", 1)), flatten: true}, nil
 	case ir.OpReshape:
 		return &reshapeLayer{target: n.Ints("shape", nil), static: n.Inputs[0].Type.Shape}, nil
+	case ir.OpConcat:
+		return newConcatLayer(int(n.Int("axis", 0)), len(n.Outputs[0].Type.Shape), params)
 	case ir.OpIdentity, ir.OpDropout:
 		return &reshapeLayer{identity: true}, nil
 	case ir.OpBatchNorm:
