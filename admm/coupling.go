@@ -26,16 +26,37 @@ type Coupling struct {
 }
 
 // CouplingConsumer is a layer reading a coupled space: Inner columns per
-// channel (kh*kw for a conv, H*W for an fc after a flatten).
+// channel (kh*kw for a conv, H*W for an fc after a flatten). A layer that
+// reads the space through a concat along the channels has Total input
+// channels, the space's channel c being its input channel o + c for every
+// o in Offsets (nil Offsets: the whole input is the space).
 type CouplingConsumer struct {
-	Layer string
-	Inner int
+	Layer   string
+	Inner   int
+	Offsets []int
+	Total   int
+}
+
+// channels is the consumer's input channel count.
+func (k CouplingConsumer) channels(c Coupling) int {
+	if k.Offsets == nil {
+		return c.Channels
+	}
+	return k.Total
 }
 
 func (c Coupling) String() string {
 	var cons []string
 	for _, k := range c.Consumers {
-		cons = append(cons, k.Layer)
+		if k.Offsets == nil {
+			cons = append(cons, k.Layer)
+			continue
+		}
+		var at []string
+		for _, o := range k.Offsets {
+			at = append(at, fmt.Sprintf("%d-%d", o, o+c.Channels-1))
+		}
+		cons = append(cons, fmt.Sprintf("%s channels %s of %d", k.Layer, strings.Join(at, ","), k.Total))
 	}
 	return fmt.Sprintf("%d channels of %s (read by %s), %.3g pruned", c.Channels, strings.Join(c.Producers, "+"), strings.Join(cons, ", "), c.Ratio)
 }
@@ -47,7 +68,8 @@ func (c Coupling) String() string {
 // such as an unpruned stem feeding the first residual stream, loses the
 // same rows: a join can only drop a channel that every branch drops).
 // Consumers without a spec are left out (they read zeros; unused-path
-// removal drops their columns afterwards). The result is in graph order.
+// removal drops their columns afterwards); a consumer reading the space
+// through a concat has its offsets. The result is in graph order.
 func Couplings(g *ir.Graph, specs map[string]Spec) []Coupling {
 	layers, _ := Layers(g)
 	name := map[*ir.Node]string{}
@@ -80,9 +102,15 @@ func Couplings(g *ir.Graph, specs map[string]Spec) []Coupling {
 		if !ok || c.Ratio == 0 {
 			continue
 		}
+		seen := map[*ir.Node]bool{}
 		for _, k := range r.consumers {
-			if _, has := specs[name[k.n]]; has {
-				c.Consumers = append(c.Consumers, CouplingConsumer{Layer: name[k.n], Inner: k.inner})
+			if _, has := specs[name[k.n]]; has && !seen[k.n] {
+				seen[k.n] = true
+				cc := CouplingConsumer{Layer: name[k.n], Inner: k.inner}
+				if k.cat != nil {
+					cc.Offsets, cc.Total = k.offsets(r)
+				}
+				c.Consumers = append(c.Consumers, cc)
 			}
 		}
 		out = append(out, c)
@@ -97,13 +125,26 @@ type member struct {
 	shape Shape
 	rows  bool // producer: channel = row; consumer: channel = column / inner
 	inner int
+	offs  []int // consumer through a concat: CouplingConsumer.Offsets
+	n     int   // the coupling's channels
 }
 
+// channel is the coupled channel of element i, -1 for a consumer's column
+// reading another part of a concat.
 func (m member) channel(i int) int {
 	if m.rows {
 		return i / m.shape.Cols
 	}
-	return i % m.shape.Cols / m.inner
+	t := i % m.shape.Cols / m.inner
+	if m.offs == nil {
+		return t
+	}
+	for _, o := range m.offs {
+		if t >= o && t < o+m.n {
+			return t - o
+		}
+	}
+	return -1
 }
 
 // members resolves c's layers in mats (by layer name); a matrix whose
@@ -120,10 +161,10 @@ func (c Coupling) members(mats map[string][]float32, shapes map[string]Shape) ([
 	}
 	for _, k := range c.Consumers {
 		s := shapes[k.Layer]
-		if k.Inner <= 0 || s.Cols != c.Channels*k.Inner || len(mats[k.Layer]) != s.Len() {
-			return nil, fmt.Errorf("coupling %s: consumer %q has %d columns, want %d x %d", c, k.Layer, s.Cols, c.Channels, k.Inner)
+		if k.Inner <= 0 || s.Cols != k.channels(c)*k.Inner || len(mats[k.Layer]) != s.Len() {
+			return nil, fmt.Errorf("coupling %s: consumer %q has %d columns, want %d x %d", c, k.Layer, s.Cols, k.channels(c), k.Inner)
 		}
-		ms = append(ms, member{v: mats[k.Layer], shape: s, inner: k.Inner})
+		ms = append(ms, member{v: mats[k.Layer], shape: s, inner: k.Inner, offs: k.Offsets, n: c.Channels})
 	}
 	return ms, nil
 }
@@ -142,7 +183,9 @@ func ProjectCoupled(c Coupling, mats map[string][]float32, shapes map[string]Sha
 	norm := make([]float64, c.Channels)
 	for _, m := range ms {
 		for i, x := range m.v {
-			norm[m.channel(i)] += float64(x) * float64(x)
+			if ch := m.channel(i); ch >= 0 {
+				norm[ch] += float64(x) * float64(x)
+			}
 		}
 	}
 	order := make([]int, c.Channels)
@@ -159,7 +202,8 @@ func ProjectCoupled(c Coupling, mats map[string][]float32, shapes map[string]Sha
 	for j, m := range ms {
 		k := make([]bool, len(m.v))
 		for i := range m.v {
-			if k[i] = kept[m.channel(i)]; !k[i] {
+			ch := m.channel(i)
+			if k[i] = ch < 0 || kept[ch]; !k[i] {
 				m.v[i] = 0
 			}
 		}
@@ -202,8 +246,8 @@ func checkMats(c Coupling, mats map[string][]float32, shapes map[string]Shape) e
 	live := make([]bool, c.Channels)
 	for _, m := range ms {
 		for i, x := range m.v {
-			if x != 0 {
-				live[m.channel(i)] = true
+			if ch := m.channel(i); x != 0 && ch >= 0 {
+				live[ch] = true
 			}
 		}
 	}

@@ -20,7 +20,8 @@
 // graph's metadata so the quantize pass maps them without re-quantizing.
 //
 // Around them: dependency-aware groups (coupling.go: channels joined by
-// residual adds pruned together with their consumers' columns), the
+// residual adds pruned together with their consumers' columns, also
+// where the consumers read them through a concat, concat.go), the
 // baselines at the same budget (method.go: magnitude and L1 hard pruning
 // with the same retraining), seeds and their summary (seeds.go), and a
 // hardware-budget planner (budget.go: per-layer sensitivity on the

@@ -30,6 +30,9 @@ type space struct {
 type consumer struct {
 	n     *ir.Node
 	inner int // weight columns per input channel
+	// cat is set when n reads the space through a concat (concat.go): the
+	// concat's parts in order.
+	cat []*space
 }
 
 func (s *space) root() *space {
@@ -60,8 +63,9 @@ func union(a, b *space) *space {
 // (through batch_norm only when that channel's shift and mean are 0, and
 // through a residual add only when every branch feeding it has the channel
 // dead). The producers lose the rows, batch_norm its channel, the consumers
-// the matching input channel (conv) or columns (fc after flatten), so the
-// tensors actually shrink. Channels read by an op it does not understand,
+// the matching input channel (conv) or columns (fc after flatten; at the
+// part's offset when they read it through a concat), so the tensors
+// actually shrink. Channels read by an op it does not understand,
 // or by a graph output, stay. At least one channel of each set remains.
 // The function computed by g is unchanged up to float rounding of the
 // sums that skip the removed zero terms.
@@ -88,6 +92,7 @@ func RemoveUnusedPaths(g *ir.Graph) (PathStats, error) {
 		if err := shrink(g, r, keep); err != nil {
 			return st, err
 		}
+		r.n -= removed // the offsets of later concat parts (consumer.offsets) see the new size
 		st.Channels += removed
 		for _, p := range r.producers {
 			st.ByLayer[p.Name] += removed
@@ -108,16 +113,21 @@ func RemoveUnusedPaths(g *ir.Graph) (PathStats, error) {
 // channelSpaces traces the channel sets of g (space): from each conv/fc
 // output through the ops that keep channels on axis 1 and map a zero
 // channel to zero, joined at residual adds and sums, with the conv/fc
-// layers that read them. A set read by anything else (a graph output, a
-// concat, a grouped conv, ...) is pinned. It returns one space per
-// conv/fc output in graph order (call root for the joined set).
+// layers that read them, directly or through a concat along the channels
+// (concat.go). A set read by anything else (a graph output, a grouped
+// conv, ...) is pinned. It returns one space per conv/fc output in graph
+// order (call root for the joined set).
 func channelSpaces(g *ir.Graph) []*space {
 	of := map[*ir.Value]*space{}
+	cat := map[*ir.Value][]*space{}
 	inner := func(v *ir.Value) int { return of[v].root().values[v] }
 	var all []*space
 	pin := func(v *ir.Value) {
 		if s := of[v]; s != nil {
 			s.root().pinned = true
+		}
+		for _, p := range cat[v] {
+			p.root().pinned = true
 		}
 	}
 	join := func(out *ir.Value, s *space, k int) {
@@ -141,6 +151,8 @@ func channelSpaces(g *ir.Graph) []*space {
 					}
 				}
 				r.consumers = append(r.consumers, consumer{n: n, inner: k})
+			} else if ps := cat[x]; ps != nil {
+				readConcat(n, x, ps)
 			}
 			for _, v := range n.Inputs[1:] {
 				pin(v)
@@ -158,6 +170,13 @@ func channelSpaces(g *ir.Graph) []*space {
 					pin(v)
 				}
 			}
+		case x != nil && cat[x] != nil && len(n.Outputs) == 1 && zeroPreserving(n) && n.Op != ir.OpBatchNorm:
+			cat[n.Outputs[0]] = cat[x]
+			for _, v := range n.Inputs[1:] {
+				pin(v)
+			}
+		case n.Op == ir.OpConcat && len(n.Outputs) == 1 && concatenable(n, of, cat):
+			cat[n.Outputs[0]] = concatParts(n, of, cat)
 		case x != nil && of[x] != nil && n.Op == ir.OpFlatten && n.Int("axis", 1) == 1 && inner(x) == 1 && len(x.Type.Shape) >= 2:
 			join(n.Outputs[0], of[x], tensor.NumElems(x.Type.Shape[2:]))
 		case (n.Op == ir.OpAdd || n.Op == ir.OpSum) && len(n.Outputs) == 1 && joinable(n, of):
@@ -273,12 +292,18 @@ func shrink(g *ir.Graph, s *space, keep []bool) error {
 			replaceConst(g, bn, i, rows(bn.Input(i).Const, keep))
 		}
 	}
+	done := map[*ir.Node]bool{}
 	for _, c := range s.consumers {
-		w := c.n.Input(1).Const
-		if w.Shape[1] != s.n*c.inner && !(c.n.Op == ir.OpConv && w.Shape[1] == s.n) {
-			return fmt.Errorf("BUG: admm: %s: weight %v does not match %d channels x %d", c.n.Origin(), w.Shape, s.n, c.inner)
+		if done[c.n] { // a concat holding s's channels twice: one pass covers both
+			continue
 		}
-		replaceConst(g, c.n, 1, inputChannels(w, keep, c.n.Op == ir.OpConv, c.inner))
+		done[c.n] = true
+		w := c.n.Input(1).Const
+		offs, total := c.offsets(s)
+		if w.Shape[1] != total*c.inner && !(c.n.Op == ir.OpConv && w.Shape[1] == total) {
+			return fmt.Errorf("BUG: admm: %s: weight %v does not match %d channels x %d", c.n.Origin(), w.Shape, total, c.inner)
+		}
+		replaceConst(g, c.n, 1, inputChannels(w, spread(keep, offs, total), c.n.Op == ir.OpConv, c.inner))
 	}
 	return nil
 }
