@@ -134,6 +134,10 @@ type compiler struct {
 	res    *Result
 	uses   map[*ir.Value][]*ir.Node
 	pipe   *pipePlan // nil: not pipelined
+	// win is the frame loop of the window stage op being emitted (nil
+	// elsewhere): a reprogrammed layer writes its weights on its first
+	// frame only (window.go).
+	win *winLoop
 	// src is the source of the op being emitted; helpers the helper
 	// streams of split layers, emitted after the stages (split.go).
 	src     isa.Source

@@ -157,6 +157,53 @@ type region struct {
 type abuf struct {
 	size, top int
 	free      []region // sorted by start, coalesced
+	// log, when set, receives every region taken (a window stage's frame
+	// loop: its frame stores avoid them, window.go).
+	log *[]region
+}
+
+// takeOutside takes n words that overlap none of avoid: first fit in the
+// free space less avoid, else the never-used top (above everything ever
+// taken).
+func (b *abuf) takeOutside(n int, avoid []region) (int, bool) {
+	for _, f := range b.free {
+		for a := f.start; a+n <= f.start+f.size; {
+			clash := -1
+			for _, r := range avoid {
+				if a < r.start+r.size && r.start < a+n {
+					clash = max(clash, r.start+r.size)
+				}
+			}
+			if clash < 0 {
+				b.carve(a, n)
+				return a, true
+			}
+			a = clash
+		}
+	}
+	if b.top+n > b.size {
+		return 0, false
+	}
+	b.top += n
+	return b.top - n, true
+}
+
+// carve removes [a, a+n) from the free block holding it.
+func (b *abuf) carve(a, n int) {
+	for i, f := range b.free {
+		if a < f.start || a+n > f.start+f.size {
+			continue
+		}
+		var rest []region
+		if a > f.start {
+			rest = append(rest, region{start: f.start, size: a - f.start, dirty: f.dirty})
+		}
+		if end := f.start + f.size; a+n < end {
+			rest = append(rest, region{start: a + n, size: end - a - n, dirty: f.dirty})
+		}
+		b.free = slices.Replace(b.free, i, i+1, rest...)
+		return
+	}
 }
 
 func (b *abuf) take(n int, preferClean bool) (start int, dirty bool, ok bool) {
@@ -171,6 +218,9 @@ func (b *abuf) take(n int, preferClean bool) (start int, dirty bool, ok bool) {
 				if b.free[i].size == 0 {
 					b.free = append(b.free[:i], b.free[i+1:]...)
 				}
+				if b.log != nil {
+					*b.log = append(*b.log, region{start: f.start, size: n})
+				}
 				return f.start, f.dirty, true
 			}
 		}
@@ -179,6 +229,9 @@ func (b *abuf) take(n int, preferClean bool) (start int, dirty bool, ok bool) {
 		return 0, false, false
 	}
 	b.top += n
+	if b.log != nil {
+		*b.log = append(*b.log, region{start: b.top - n, size: n})
+	}
 	return b.top - n, false, true
 }
 

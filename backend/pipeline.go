@@ -68,6 +68,9 @@ type pipePlan struct {
 	// remote: the banks each piece of every matrix op reaches over a
 	// link as placed (noteRemote; by node, piece).
 	remote map[*ir.Node][]map[int]float64
+	// window is the window stage (the last; -1: none), which loops over
+	// its ops outside and the run's frames inside (window.go).
+	window int
 }
 
 // compilePipeline compiles g once without pipelining to estimate the work
@@ -89,8 +92,23 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
+	// win: the first op of the window stage (docs/PARALLEL.md §8.2), the
+	// first reprogrammed layer's; len(devNodes) when every weight is
+	// stationary (no window stage).
+	win := len(flat.devNodes)
 	if r := flat.Reprogram; r.Layers > 0 {
-		return nil, fmt.Errorf("backend: -pipeline needs every weight stationary: this model's weights need more sub-arrays than the target %q has (%d), and %d of its layers are reprogrammed per image from the DRAM, which only the sequential program does (compile without -pipeline, or use a target with more banks)", tgt.Name, flat.TotalSubarrays, r.Layers)
+		if !opts.Pipeline {
+			return nil, fmt.Errorf("backend: -split needs every weight stationary: this model's weights need more sub-arrays than the target %q has (%d), and %d of its layers are reprogrammed per image from the DRAM (compile without -split, or with -pipeline: a window stage reprograms them once per run)", tgt.Name, flat.TotalSubarrays, r.Layers)
+		}
+		if tgt.Controllers() < 2 {
+			return nil, fmt.Errorf("backend: -pipeline: %d of this model's layers are reprogrammed from the DRAM, which needs a window stage on a controller of its own; the target %q has %d controller", r.Layers, tgt.Name, tgt.Controllers())
+		}
+		for i, n := range flat.devNodes {
+			if reprogrammedOp(flat, n) {
+				win = i
+				break
+			}
+		}
 	}
 	if flat.Segments != 1 {
 		return nil, fmt.Errorf("backend: -pipeline needs a model with one device segment; this one has %d (host ops between device ops)", flat.Segments)
@@ -117,8 +135,20 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		reps[i] = l.Replicas
 	}
 	lanes := int(tgt.Geometry.DPULanes.Value)
+	// withWindow adds the window stage (ops win..) to a partition of the
+	// ops before it.
+	withWindow := func(starts []int, sp []opSplit) ([]int, []opSplit) {
+		if win == len(ops) {
+			return starts, sp
+		}
+		return append(slices.Clone(starts), win), append(slices.Clone(sp), slices.Repeat([]opSplit{whole}, len(ops)-win)...)
+	}
 	newPlan := func(starts []int, sp []opSplit) *pipePlan {
-		pp := &pipePlan{stageOf: map[*ir.Node]int{}, stages: len(starts), split: map[*ir.Node]int{}, chunks: map[*ir.Node]int{}, pieceCtrl: map[*ir.Node][]int{}, local: true, lanes: lanes}
+		starts, sp = withWindow(starts, sp)
+		pp := &pipePlan{stageOf: map[*ir.Node]int{}, stages: len(starts), split: map[*ir.Node]int{}, chunks: map[*ir.Node]int{}, pieceCtrl: map[*ir.Node][]int{}, local: true, lanes: lanes, window: -1}
+		if win < len(ops) {
+			pp.window = len(starts) - 1
+		}
 		n := make([]int, len(sp))
 		for i := range sp {
 			n[i] = sp[i].pieces()
@@ -152,7 +182,8 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		if pp.placePieces(plan, controllers) != nil || plan.FitError() != nil {
 			return nil, false
 		}
-		loads := pp.linkLoads(flat.devNodes, ops, sp)
+		_, full := withWindow(nil, sp)
+		loads := pp.linkLoads(flat.devNodes, ops, full)
 		var out []float64
 		for _, b := range slices.Sorted(maps.Keys(loads)) {
 			out = append(out, loads[b])
@@ -195,8 +226,17 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		bl = append(bl, balanceLayer{subarrays: len(sas), pixels: mapping.Pixels(n), work: ops[i].sub / float64(max(1, bodies))})
 	}
 	bound, hasBound := pixelBalanceBound(bl, int(tgt.Arch().Subarrays))
-	starts, sp := balanceStages(ops, controllers, maxStages, share, place)
+	var starts []int
+	var sp []opSplit
+	if win > 0 { // the stages before the window stage, on the controllers but one
+		wc := 0
+		if win < len(ops) {
+			wc = 1
+		}
+		starts, sp = balanceStages(ops[:win], controllers-wc, maxStages-wc, share, place)
+	}
 	plan2 := newPlan(starts, sp)
+	starts, sp = withWindow(starts, sp)
 	plan2.frames = frames
 	res, err := compileWith(g, tgt, opts, plan2) // places plan2: its controllers numbered by banks
 	if err != nil {
@@ -220,6 +260,10 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		slices.Sort(st.Controllers)
 		st.Controllers = slices.Compact(st.Controllers)
 		st.EstimatedNS, st.Busiest = stageCost(scaled[lo:hi])
+		if s == plan2.window {
+			st.Window = true
+			st.EstimatedNS += windowWrites(flat, work, flat.devNodes[lo:hi]) / float64(frames)
+		}
 		stages = append(stages, st)
 	}
 	res.Stages = stages
@@ -385,7 +429,11 @@ func (c *compiler) runPipeline() error {
 	}
 	p.nextTok = 2 * len(edges)
 	for s := range p.stages {
-		if err := c.emitStage(s, byStage[s], edges, portAddr, isIn, outStage, count); err != nil {
+		emit := c.emitStage
+		if s == p.window {
+			emit = c.emitWindowStage
+		}
+		if err := emit(s, byStage[s], edges, portAddr, isIn, outStage, count); err != nil {
 			return err
 		}
 	}

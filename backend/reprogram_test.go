@@ -116,8 +116,9 @@ func TestReprogram(t *testing.T) {
 }
 
 // TestReprogramRefused: without a DRAM the old error stands (with the
-// hint); a layer alone larger than the chip is refused by name; -pipeline
-// refuses reprogrammed layers.
+// hint); a layer alone larger than the chip is refused by name; -split
+// refuses reprogrammed layers, and so does -pipeline on one controller
+// (its window stage needs a controller of its own).
 func TestReprogramRefused(t *testing.T) {
 	g, tgt, _ := reprogramModel(t)
 	noDRAM := reprogramTarget()
@@ -136,9 +137,19 @@ func TestReprogramRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = backend.Compile(m, tgt, backend.Options{Pipeline: true})
-	if err == nil || !strings.Contains(err.Error(), "-pipeline needs every weight stationary") {
-		t.Errorf("-pipeline: %v", err)
+	_, err = backend.Compile(m, tgt, backend.Options{Split: true})
+	if err == nil || !strings.Contains(err.Error(), "-split needs every weight stationary") {
+		t.Errorf("-split: %v", err)
+	}
+	one := reprogramTarget()
+	one.Parallel.Controllers.Value = 1
+	m1, err := mapGraph(g, one, "off")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = backend.Compile(m1, one, backend.Options{Pipeline: true})
+	if err == nil || !strings.Contains(err.Error(), "needs a window stage on a controller of its own") {
+		t.Errorf("-pipeline on one controller: %v", err)
 	}
 	// Only reprogrammed layers may share sub-arrays: the last one made
 	// stationary collides with the others in the window.

@@ -247,7 +247,11 @@ func (p *pipePlan) place(plan *mapping.Plan, controllers int) error {
 	// Every chunk piece's sub-arrays in the packed placement, in order.
 	type unit struct{ layer, piece, cut, size, ctrl int }
 	var units []unit
+	total := plan.WindowBase() // the stationary layers lie below the window
 	for i, l := range plan.Layers {
+		if l.Reprogrammed {
+			continue
+		}
 		ctrls, kc := ctrlsOf(l)
 		r := pieces[i][0].Replicas
 		size := make([]map[int]bool, len(ctrls))
@@ -275,7 +279,7 @@ func (p *pipePlan) place(plan *mapping.Plan, controllers int) error {
 		for k, u := range units {
 			sizes[k], olds[k] = u.size, u.ctrl
 		}
-		newOf := p.renumber(sizes, olds, plan.Geom.Subarrays, plan.Geom.PerBank, controllers)
+		newOf := p.renumber(sizes, olds, total, plan.Geom.PerBank, controllers)
 		for k := range units {
 			units[k].ctrl = newOf[units[k].ctrl]
 		}
@@ -291,7 +295,7 @@ func (p *pipePlan) place(plan *mapping.Plan, controllers int) error {
 	for _, u := range units {
 		rest -= u.size
 		from := bankStart(u.ctrl)
-		if u.size == 0 || max(cursor, from)+u.size+rest > plan.Geom.Subarrays {
+		if u.size == 0 || max(cursor, from)+u.size+rest > total {
 			all = all && u.size == 0
 			cursor += u.size
 			continue

@@ -23,6 +23,10 @@ type Stage struct {
 	// stage's busiest resource (estimate.go); Busiest names it.
 	EstimatedNS float64
 	Busiest     string
+	// Window: the window stage (docs/PARALLEL.md §8.2), looping over its
+	// ops outside and the run's frames inside; its estimate includes its
+	// layers' weight writes / the frames per run.
+	Window bool
 }
 
 // opCost is the estimated work of one device op per frame: its controller
@@ -481,6 +485,9 @@ func (r *Result) WriteStages(w io.Writer) {
 		split := ""
 		if len(st.Split) > 0 {
 			split = "; split: " + strings.Join(st.Split, ", ")
+		}
+		if st.Window {
+			split = fmt.Sprintf("; window stage: op by op over the %d frames of a run, weights written once per run", r.Prog.FrameCount())
 		}
 		fmt.Fprintf(w, "  stage %d (%s): %-12s est. %s (%s): %s%s\n", s, ctrl, fmt.Sprintf("%d op(s)", len(st.Layers)), formatUS(st.EstimatedNS), st.Busiest, strings.Join(st.Layers, " "), split)
 	}

@@ -41,7 +41,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	binds := bindFlag{}
 	fs.Var(binds, "bind", "fix a graph input to the tensor in a file, making it a constant (e.g. weights passed as an input): name=FILE.pb|FILE.npy (repeatable)")
 	replicate := fs.String("replicate", driver.DefaultReplicate, "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option; docs/BACKEND.md §2)")
-	pipeline, frames := fs.Bool("pipeline", false, "layer pipeline across images: stages of consecutive layers, each on its own controller, the slowest layers split over the controllers left, images streaming through (docs/PARALLEL.md §7.1)"), fs.Int("pipeline-frames", backend.DefaultFrames, "with -pipeline: images (frames) per run")
+	pipeline, frames := fs.Bool("pipeline", false, "layer pipeline across images: stages of consecutive layers, each on its own controller, the slowest layers split over the controllers left, images streaming through (docs/PARALLEL.md §7.1); weights beyond the sub-arrays go to a last window stage that runs layer by layer over the run's frames, reprogramming each layer once per run (§8.2)"), fs.Int("pipeline-frames", backend.DefaultFrames, "with -pipeline: images (frames) per run (a window stage keeps this many frames of its values in the activation buffer)")
 	split := fs.Bool("split", false, "without -pipeline: the slowest layers split over the controllers (one image per run, one stage, a helper stream per piece) for a lower latency of one image (docs/BACKEND.md §8)")
 	withOutputRules(fs)
 	maxProg := programLimit(fs)

@@ -36,6 +36,11 @@ type Cut struct{ Channel, From int }
 // group is aligned inside one bank unless the gaps would make the model too
 // large; then the pieces are packed without alignment. Used is the
 // sub-arrays spanned; whether they fit is FitError's question.
+//
+// Reprogrammed layers (a pipeline's window stage, docs/PARALLEL.md §8.2)
+// keep their tiles in the window, the chip's last sub-arrays; the other
+// layers are placed below it (a placement reaching into the window counts
+// the window on top, so FitError refuses it).
 func (p *Plan) PlacePieces(pieces [][]Piece) error {
 	if len(pieces) != len(p.Layers) {
 		return fmt.Errorf("mapping: %d piece lists for %d layers", len(pieces), len(p.Layers))
@@ -56,7 +61,11 @@ func (p *Plan) PlacePieces(pieces [][]Piece) error {
 }
 
 func (p *Plan) placePieces(pl *placer, pieces [][]Piece) error {
+	base := p.WindowBase()
 	for i, l := range p.Layers {
+		if l.Reprogrammed {
+			continue
+		}
 		if len(pieces[i]) == 0 {
 			return nodeError(l.Node, fmt.Errorf("mapping: no pieces"))
 		}
@@ -91,7 +100,23 @@ func (p *Plan) placePieces(pl *placer, pieces [][]Piece) error {
 		}
 	}
 	p.Used = pl.next
+	if base < p.Geom.Subarrays {
+		p.Used = max(pl.next, base) + p.Geom.Subarrays - base
+	}
 	return nil
+}
+
+// WindowBase is the first sub-array of the window the reprogrammed layers
+// share (Layer.Reprogrammed), or Geom.Subarrays when no layer is
+// reprogrammed: the stationary layers lie below it.
+func (p *Plan) WindowBase() int {
+	base := p.Geom.Subarrays
+	for _, l := range p.Layers {
+		if l.Reprogrammed && len(l.Tiles) > 0 {
+			base = min(base, l.FirstSubarray)
+		}
+	}
+	return base
 }
 
 // cut moves the sub-arrays of the freshly placed layer l (one piece, from

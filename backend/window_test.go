@@ -1,0 +1,93 @@
+package backend_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/pimrt"
+	"github.com/pimc-dev/pimc/sim"
+)
+
+// windowBatch is n inputs of reprogramGraph's shape, each different.
+func windowBatch(n int) [][]*tensor.Tensor {
+	batch := make([][]*tensor.Tensor, n)
+	for k := range batch {
+		x := tensor.New(tensor.Float32, 1, 8, 6, 6)
+		for i := range x.F32 {
+			x.F32[i] = float32((i*(k+5))%41)/20 - 1
+		}
+		batch[k] = []*tensor.Tensor{x}
+	}
+	return batch
+}
+
+// TestPipelineWindow: a model whose weights need more sub-arrays than the
+// target has (reprogramModel: 3 of its 4 convolutions reprogrammed) compiles
+// with -pipeline into stages before a window stage, the last, holding every
+// op from the first reprogrammed layer on (docs/PARALLEL.md §8.2); every
+// image of a batch of 6 (runs of 4 and 2 frames) is bit-exact against the
+// interpreter, and the reprogrammed layers' weights are written once per
+// run: per image, a quarter of what the program that is not pipelined
+// writes for every image.
+func TestPipelineWindow(t *testing.T) {
+	g, tgt, _ := reprogramModel(t)
+	res := compilePipelined(t, g, tgt, "auto", 4)
+	if len(res.Stages) < 2 {
+		t.Fatalf("%d stages, want stages before a window stage", len(res.Stages))
+	}
+	for s, st := range res.Stages {
+		t.Logf("stage %d: controllers %v %v %.1f us (%s) window %v", s, st.Controllers, st.Layers, st.EstimatedNS/1000, st.Busiest, st.Window)
+		if st.Window != (s == len(res.Stages)-1) {
+			t.Errorf("stage %d: window %v; want the last stage alone", s, st.Window)
+		}
+	}
+	last := res.Stages[len(res.Stages)-1]
+	if len(last.Layers) != 3 || len(last.Controllers) != 1 {
+		t.Errorf("window stage: layers %v on controllers %v; want the 3 reprogrammed convolutions on one", last.Layers, last.Controllers)
+	}
+	var sum strings.Builder
+	res.WriteStages(&sum)
+	if !strings.Contains(sum.String(), "window stage: op by op over the 4 frames of a run, weights written once per run") {
+		t.Errorf("summary:\n%s", sum.String())
+	}
+	if res.Reprogram.Layers != 3 {
+		t.Errorf("%d layers reprogrammed, want 3", res.Reprogram.Layers)
+	}
+	batch := windowBatch(6)
+	checkPipelined(t, g, res, tgt, batch)
+
+	// Weight writes per image: one run of 4 frames against the program
+	// that is not pipelined.
+	m, err := mapGraph(g, tgt, "auto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat, err := backend.Compile(m, tgt, backend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	weights := func(res *backend.Result) float64 {
+		rt, err := pimrt.Load(res.Prog, tgt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rep, err := rt.RunBatch(batch[:4], sim.BatchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0.0
+		for _, s := range rep.Sources {
+			if strings.HasSuffix(s.Layer, " [weights]") {
+				n += s.Instructions
+			}
+		}
+		return n
+	}
+	wf, wp := weights(flat), weights(res)
+	if wf == 0 || math.Abs(4*wp-wf) > 1e-6*wf {
+		t.Errorf("weight-writing instructions per image: %.2f pipelined, %.2f not; want a quarter", wp, wf)
+	}
+}
