@@ -54,6 +54,8 @@ func chunkRanges(l *mapping.Layer, lanes, kc int) ([][2]int, bool) {
 	}
 	// lo, hi: the chunks of every sub-array's tiles; a cut before chunk c
 	// is allowed unless some sub-array has lo < c <= hi.
+	// A tile of more filters than a chunk (a reprogrammed layer's, placed
+	// without lane chunks) reaches to the chunk of its last filter.
 	lo, hi := map[int]int{}, map[int]int{}
 	for i, t := range l.Tiles {
 		c := of[i]
@@ -63,7 +65,9 @@ func chunkRanges(l *mapping.Layer, lanes, kc int) ([][2]int, bool) {
 		if x, ok := lo[t.SA]; !ok || c < x {
 			lo[t.SA] = c
 		}
-		hi[t.SA] = max(hi[t.SA], c)
+		f := l.Groups[t.Grp].Filters[t.To-1]
+		last := sort.Search(len(chunks), func(c int) bool { return chunks[c][0]+chunks[c][1] > f })
+		hi[t.SA] = max(hi[t.SA], c, last)
 	}
 	cut := make([]bool, len(chunks)+1)
 	for c := 1; c < len(chunks); c++ {

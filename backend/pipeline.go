@@ -69,8 +69,11 @@ type pipePlan struct {
 	// link as placed (noteRemote; by node, piece).
 	remote map[*ir.Node][]map[int]float64
 	// window is the window stage (the last; -1: none), which loops over
-	// its ops outside and the run's frames inside (window.go).
-	window int
+	// its ops outside and the run's frames inside (window.go);
+	// windowCtrls its controllers (its stream's first, then the helpers
+	// its split ops share), which renumber leaves as they are.
+	window      int
+	windowCtrls []int
 }
 
 // compilePipeline compiles g once without pipelining to estimate the work
@@ -137,11 +140,15 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 	lanes := int(tgt.Geometry.DPULanes.Value)
 	// withWindow adds the window stage (ops win..) to a partition of the
 	// ops before it.
+	// winSp: the window stage's ops' splits (by chunks, over winCtrls,
+	// the controllers local to the window's banks; windowSplits).
+	var winSp []opSplit
+	var winCtrls []int
 	withWindow := func(starts []int, sp []opSplit) ([]int, []opSplit) {
 		if win == len(ops) {
 			return starts, sp
 		}
-		return append(slices.Clone(starts), win), append(slices.Clone(sp), slices.Repeat([]opSplit{whole}, len(ops)-win)...)
+		return append(slices.Clone(starts), win), append(slices.Clone(sp), winSp...)
 	}
 	newPlan := func(starts []int, sp []opSplit) *pipePlan {
 		starts, sp = withWindow(starts, sp)
@@ -155,6 +162,15 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 		}
 		ctrls, first := assignControllers(starts, n)
 		pp.ctrl = first
+		if pp.window >= 0 {
+			// The window stage's controllers are fixed (renumber leaves
+			// them): its stream on the first, helpers shared by its ops.
+			pp.windowCtrls = winCtrls[:maxPieces(winSp)]
+			pp.ctrl[pp.window] = winCtrls[0]
+			for i := win; i < len(sp); i++ {
+				ctrls[i] = slices.Clone(winCtrls[:sp[i].pieces()])
+			}
+		}
 		for s, lo := range starts {
 			hi := len(sp)
 			if s+1 < len(starts) {
@@ -228,12 +244,38 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 	bound, hasBound := pixelBalanceBound(bl, int(tgt.Arch().Subarrays))
 	var starts []int
 	var sp []opSplit
-	if win > 0 { // the stages before the window stage, on the controllers but one
-		wc := 0
-		if win < len(ops) {
-			wc = 1
+	if win == len(ops) {
+		starts, sp = balanceStages(ops, controllers, maxStages, share, place)
+	} else {
+		// The window stage on 1, 2, ... of the controllers local to its
+		// banks, the stages before it balanced over the rest: the
+		// choice whose run of frames is estimated shortest
+		// (windowRunTime).
+		split := func(i, kc int) (opSplit, bool) {
+			f, ps, ok := share(win+i, 1, kc)
+			return opSplit{kp: 1, kc: kc, issue: f, sub: ps}, ok
 		}
-		starts, sp = balanceStages(ops[:win], controllers-wc, maxStages-wc, share, place)
+		writes := windowWrites(flat, work, flat.devNodes[win:]) / float64(frames)
+		best := math.Inf(1)
+		var bestCtrls []int
+		var bestSp []opSplit
+		all, _ := windowSplits(plan, controllers, flat.devNodes[win:], split, win > 0, controllers)
+		for k := 1; k <= len(all); k++ {
+			cs, wsp := windowSplits(plan, controllers, flat.devNodes[win:], split, win > 0, k)
+			if k > 1 && maxPieces(wsp) < k {
+				break // no op takes k pieces
+			}
+			winCtrls, winSp = cs, wsp
+			var st []int
+			var ssp []opSplit
+			if win > 0 {
+				st, ssp = balanceStages(ops[:win], controllers-maxPieces(wsp), maxStages-1, share, place)
+			}
+			if t := windowRunTime(ops, win, st, ssp, wsp, writes, frames); t < best*(1-1e-9) {
+				best, starts, sp, bestCtrls, bestSp = t, st, ssp, cs, wsp
+			}
+		}
+		winCtrls, winSp = bestCtrls, bestSp
 	}
 	plan2 := newPlan(starts, sp)
 	starts, sp = withWindow(starts, sp)
@@ -440,8 +482,19 @@ func (c *compiler) runPipeline() error {
 	if p.nextTok > e.arch.Tokens {
 		return fmt.Errorf("backend: -pipeline: %d values between stages and %d helper controllers of split layers need %d tokens; the target %q has %d (parallel.tokens)", len(edges), len(c.helpers), p.nextTok, c.tgt.Name, e.arch.Tokens)
 	}
+	// Helpers on one controller (a window stage's, shared by its split
+	// ops) run one after the other in one stream, as the stage does.
+	var byCtrl [][]helperStream
 	for _, h := range c.helpers {
-		c.emitHelper(h, count)
+		k := slices.IndexFunc(byCtrl, func(hs []helperStream) bool { return hs[0].ctrl == h.ctrl })
+		if k < 0 {
+			byCtrl = append(byCtrl, nil)
+			k = len(byCtrl) - 1
+		}
+		byCtrl[k] = append(byCtrl[k], h)
+	}
+	for _, hs := range byCtrl {
+		c.emitHelpers(hs, count)
 	}
 	c.emitIdle()
 	// Declare the ports (frame 0 at the recorded address).

@@ -131,24 +131,28 @@ func splitShareDims(dims []int, r, k int, packed bool) (float64, bool) {
 	return float64(most) / float64(nestIters(dims, r, packed)), true
 }
 
-// emitHelper emits helper stream h: per frame of the run (count: the
-// count word), wait for go, run the piece, signal done.
-func (c *compiler) emitHelper(h helperStream, count int) {
+// emitHelpers emits the helper stream of hs (pieces on one controller: one,
+// or a window stage's, one per split op, in op order): per piece, per frame
+// of the run (count: the count word), wait for go, run the piece, signal
+// done.
+func (c *compiler) emitHelpers(hs []helperStream, count int) {
 	e := c.e
-	label := fmt.Sprintf("split_%d", h.ctrl)
+	label := fmt.Sprintf("split_%d", hs[0].ctrl)
 	e.b.Label(label)
-	e.b.Stream(h.ctrl, label)
-	e.b.SetSource(h.src)
-	frames := e.reg()
-	c.loadFrames(frames, count)
-	top := e.b.NewLabel("frame")
-	e.b.Label(top)
-	e.forgetVL()
-	e.emit(isa.OpTwait, int64(h.tok))
-	h.emit()
-	e.emit(isa.OpTsig, int64(h.tok+1))
-	e.b.Branch(isa.OpDbnz, top, frames)
-	e.free(frames)
+	e.b.Stream(hs[0].ctrl, label)
+	for _, h := range hs {
+		e.b.SetSource(h.src)
+		frames := e.reg()
+		c.loadFrames(frames, count)
+		top := e.b.NewLabel("frame")
+		e.b.Label(top)
+		e.forgetVL()
+		e.emit(isa.OpTwait, int64(h.tok))
+		h.emit()
+		e.emit(isa.OpTsig, int64(h.tok+1))
+		e.b.Branch(isa.OpDbnz, top, frames)
+		e.free(frames)
+	}
 	e.emit(isa.OpHalt)
 	e.b.ClearSource()
 }
@@ -249,8 +253,8 @@ func (p *pipePlan) place(plan *mapping.Plan, controllers int) error {
 	var units []unit
 	total := plan.WindowBase() // the stationary layers lie below the window
 	for i, l := range plan.Layers {
-		if l.Reprogrammed {
-			continue
+		if l.Reprogrammed || p.inWindow(l.Node) {
+			continue // the window stage's controllers are fixed
 		}
 		ctrls, kc := ctrlsOf(l)
 		r := pieces[i][0].Replicas
@@ -340,9 +344,15 @@ func (p *pipePlan) renumber(sizes, olds []int, total, perBank, controllers int) 
 	banks := max(1, total/perBank)
 	bankOf := func(c int) int { return c * banks / max(1, controllers) }
 	var all []int
-	all = append(all, p.ctrl...)
-	for _, cs := range p.pieceCtrl {
-		all = append(all, cs...)
+	for s, c := range p.ctrl {
+		if s != p.window {
+			all = append(all, c)
+		}
+	}
+	for n, cs := range p.pieceCtrl {
+		if !p.inWindow(n) {
+			all = append(all, cs...)
+		}
 	}
 	slices.Sort(all)
 	all = slices.Compact(all)
@@ -354,6 +364,9 @@ func (p *pipePlan) renumber(sizes, olds []int, total, perBank, controllers int) 
 		return newOf
 	}
 	taken := make([]bool, controllers)
+	for _, c := range p.windowCtrls {
+		taken[c] = true
+	}
 	take := func(b int) int {
 		pick := -1
 		for c := range controllers {
@@ -398,9 +411,14 @@ func (p *pipePlan) renumber(sizes, olds []int, total, perBank, controllers int) 
 		}
 	}
 	for s := range p.ctrl {
-		p.ctrl[s] = newOf[p.ctrl[s]]
+		if s != p.window {
+			p.ctrl[s] = newOf[p.ctrl[s]]
+		}
 	}
 	for n, cs := range p.pieceCtrl {
+		if p.inWindow(n) {
+			continue
+		}
 		out := make([]int, len(cs))
 		for k, c := range cs {
 			out[k] = newOf[c]
@@ -408,6 +426,12 @@ func (p *pipePlan) renumber(sizes, olds []int, total, perBank, controllers int) 
 		p.pieceCtrl[n] = out
 	}
 	return newOf
+}
+
+// inWindow reports whether op n is in the window stage.
+func (p *pipePlan) inWindow(n *ir.Node) bool {
+	s, ok := p.stageOf[n]
+	return ok && p.window >= 0 && s == p.window
 }
 
 // assignControllers gives out controllers in stage order (the stages

@@ -487,7 +487,7 @@ func (r *Result) WriteStages(w io.Writer) {
 			split = "; split: " + strings.Join(st.Split, ", ")
 		}
 		if st.Window {
-			split = fmt.Sprintf("; window stage: op by op over the %d frames of a run, weights written once per run", r.Prog.FrameCount())
+			split += fmt.Sprintf("; window stage: op by op over the %d frames of a run, weights written once per run", r.Prog.FrameCount())
 		}
 		fmt.Fprintf(w, "  stage %d (%s): %-12s est. %s (%s): %s%s\n", s, ctrl, fmt.Sprintf("%d op(s)", len(st.Layers)), formatUS(st.EstimatedNS), st.Busiest, strings.Join(st.Layers, " "), split)
 	}

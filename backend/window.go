@@ -3,9 +3,11 @@ package backend
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/pimc-dev/pimc/ir"
+	"github.com/pimc-dev/pimc/ir/mapping"
 	"github.com/pimc-dev/pimc/isa"
 )
 
@@ -361,4 +363,75 @@ func windowWrites(res *Result, work []workEstimate, nodes []*ir.Node) float64 {
 		}
 	}
 	return t
+}
+
+// windowSplits chooses the window stage's controllers and its ops' splits:
+// the controllers local to the banks the window spans (from
+// plan.WindowBase to the chip's end), at most limit, and at most
+// controllers - 1 when stages come before it; each op split by chunks into as many pieces of those as
+// split (op i, kc pieces) allows. The pieces share the controllers: piece
+// j of every op runs on the j-th (one helper stream loops over the
+// window's ops as the stage does, docs/PARALLEL.md §8.2).
+func windowSplits(plan *mapping.Plan, controllers int, nodes []*ir.Node, split func(i, kc int) (opSplit, bool), before bool, limit int) ([]int, []opSplit) {
+	geo := plan.Geom
+	per := max(1, geo.PerBank)
+	banks := max(1, geo.Subarrays/per)
+	var ctrls []int
+	for b := plan.WindowBase() / per; b <= (geo.Subarrays-1)/per && b < banks; b++ {
+		if c := b * controllers / banks; !slices.Contains(ctrls, c) {
+			ctrls = append(ctrls, c)
+		}
+	}
+	most := min(controllers, limit)
+	if before {
+		most = min(most, controllers-1)
+	}
+	ctrls = ctrls[:min(len(ctrls), most)]
+	if len(ctrls) == 0 {
+		ctrls = []int{controllers - 1}
+	}
+	sp := slices.Repeat([]opSplit{whole}, len(nodes))
+	for i := range nodes {
+		for kc := len(ctrls); kc >= 2; kc-- {
+			if x, ok := split(i, kc); ok {
+				sp[i] = x
+				break
+			}
+		}
+	}
+	return ctrls, sp
+}
+
+// maxPieces is the most pieces of any op of sp (at least 1): the
+// controllers of a window stage, whose ops share their helpers.
+func maxPieces(sp []opSplit) int {
+	n := 1
+	for _, x := range sp {
+		n = max(n, x.pieces())
+	}
+	return n
+}
+
+// windowRunTime estimates a run of frames through stages starting at
+// starts (ops before win, split as sp) and the window stage (ops win..,
+// split as wsp, its weight writes per frame writes): frame 0 passes every
+// stage before the window (the fill), the slowest of them or the window's
+// first op then streams the frames, and the window's other ops follow
+// over every frame.
+func windowRunTime(ops []opCost, win int, starts []int, sp, wsp []opSplit, writes float64, frames int) float64 {
+	fill, slowest := 0.0, 0.0
+	scaled := scaleOps(ops[:win], sp)
+	for s, lo := range starts {
+		hi := win
+		if s+1 < len(starts) {
+			hi = starts[s+1]
+		}
+		t, _ := stageCost(scaled[lo:hi])
+		fill += t
+		slowest = max(slowest, t)
+	}
+	w := scaleOps(ops[win:], wsp)
+	total, _ := stageCost(w)
+	first := opTime(w[0])
+	return fill + float64(frames)*(max(slowest, first)+total+writes-first)
 }

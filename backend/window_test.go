@@ -91,3 +91,30 @@ func TestPipelineWindow(t *testing.T) {
 		t.Errorf("weight-writing instructions per image: %.2f pipelined, %.2f not; want a quarter", wp, wf)
 	}
 }
+
+// TestPipelineWindowChunks: with 16 DPU lanes the window stage's
+// reprogrammed convolutions (32 and 64 filters) have lane chunks, and each
+// is split by chunks over the controllers local to the window's banks,
+// whose helper streams loop over the window's ops as its stream does:
+// every image of a batch of 6 (runs of 4 and 2 frames) is still bit-exact.
+func TestPipelineWindowChunks(t *testing.T) {
+	g, tgt, _ := reprogramModel(t)
+	tgt.Geometry.DPULanes.Value = 16
+	res := compilePipelined(t, g, tgt, "auto", 4)
+	last := res.Stages[len(res.Stages)-1]
+	t.Logf("window stage: controllers %v %v split %v", last.Controllers, last.Layers, last.Split)
+	if !last.Window || len(last.Split) != 3 || len(last.Controllers) < 2 {
+		t.Fatalf("window stage: controllers %v, split %v; want its 3 convolutions split by chunks", last.Controllers, last.Split)
+	}
+	for _, c := range last.Controllers {
+		if b := c * 16 / int(tgt.Controllers()); b < res.Reprogram.Window {
+			t.Errorf("window controller %d is local to bank %d, below the window (sub-array %d on)", c, b, res.Reprogram.Window)
+		}
+	}
+	var sum strings.Builder
+	res.WriteStages(&sum)
+	if !strings.Contains(sum.String(), "by chunks; window stage: op by op") {
+		t.Errorf("summary:\n%s", sum.String())
+	}
+	checkPipelined(t, g, res, tgt, windowBatch(6))
+}
