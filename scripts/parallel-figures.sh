@@ -9,7 +9,9 @@
 # column is the pixel-balance bound compile -pipeline prints (docs/BACKEND.md §8).
 #
 # Rows: every model on the default target (the acceptance's: VGG-11-BN and ResNet-18 there reprogram
-# their deep layers' weights from the DRAM per image, docs/BACKEND.md §10, and -pipeline refuses them),
+# their deep layers' weights from the DRAM per image, docs/BACKEND.md §10; VGG-11-BN's -pipeline puts
+# them in a window stage, once per run, docs/PARALLEL.md §8.2; ResNet-18's -pipeline is refused, its
+# feature maps needing DRAM bands, which -pipeline does not use),
 # then the larger targets the pipelines are explored on (t32, t64, t64c128, t128), and ResNet-18 on the
 # serial engine (the preset sot-mram-45nm-serial with t128's banks and buffers: one controller, no
 # group instructions), whose -pipeline columns are empty.
