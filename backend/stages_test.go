@@ -122,3 +122,33 @@ func TestTrimPixelPieces(t *testing.T) {
 		t.Errorf("trim that does not fit: %+v, want %+v", got[0], sp[0])
 	}
 }
+
+// TestTakeOutside: a window stage's frame store avoids the words its
+// op's loop touches: first fit in the free space less them (the free
+// block split around the taken words), else the never-used top; the
+// regions taken while a log is set are logged.
+func TestTakeOutside(t *testing.T) {
+	b := abuf{size: 100, top: 60, free: []region{{start: 10, size: 30, dirty: true}}}
+	var log []region
+	b.log = &log
+	if a, _, ok := b.take(5, false); !ok || a != 10 || len(log) != 1 || log[0] != (region{start: 10, size: 5}) {
+		t.Fatalf("take: %d %v, log %v", a, ok, log)
+	}
+	b.log = nil
+	// Free [15, 40); avoid [15, 22) and [30, 33): [22, 30) is too short
+	// for 9, [33, 40) too; 6 fit at 22.
+	avoid := []region{{start: 15, size: 7}, {start: 30, size: 3}}
+	if a, ok := b.takeOutside(9, avoid); !ok || a != 60 || b.top != 69 {
+		t.Errorf("9 words: at %d (%v), top %d; want the top, 60", a, ok, b.top)
+	}
+	if a, ok := b.takeOutside(6, avoid); !ok || a != 22 {
+		t.Errorf("6 words: at %d (%v), want 22", a, ok)
+	}
+	want := []region{{start: 15, size: 7, dirty: true}, {start: 28, size: 12, dirty: true}}
+	if len(b.free) != 2 || b.free[0] != want[0] || b.free[1] != want[1] {
+		t.Errorf("free %v, want %v", b.free, want)
+	}
+	if _, ok := b.takeOutside(40, nil); ok {
+		t.Error("40 words beyond the buffer were taken")
+	}
+}

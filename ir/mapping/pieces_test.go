@@ -92,3 +92,36 @@ func TestPlaceCuts(t *testing.T) {
 		}
 	}
 }
+
+// TestPlacePiecesWindow: a reprogrammed layer keeps its tiles in the
+// window (the chip's last sub-arrays, WindowBase), the stationary layers
+// are placed below it, and a placement reaching into the window counts the
+// window on top, so FitError refuses it.
+func TestPlacePiecesWindow(t *testing.T) {
+	a := layerOf(8, 8, 1, []int{6}, []int{1})
+	w := layerOf(8, 8, 1, []int{6}, []int{1})
+	a.Node, w.Node = &ir.Node{Name: "a"}, &ir.Node{Name: "w"}
+	w.Reprogrammed = true
+	w.Tiles = []Tile{{SA: 200}}
+	w.FirstSubarray, w.Subarrays = 200, 1
+	p := &Plan{Geom: Geometry{Rows: 256, Cols: 256, Subarrays: 256, PerBank: 64, Group: 64}, Layers: []*Layer{a, w}}
+	if b := p.WindowBase(); b != 200 {
+		t.Fatalf("window base %d, want 200", b)
+	}
+	if err := p.PlacePieces([][]Piece{{{Replicas: 4}}, {{Replicas: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.Tiles) != 1 || w.Tiles[0].SA != 200 || a.Tiles[0].SA != 0 || p.Used != 256 || p.FitError() != nil {
+		t.Errorf("window layer on %v, a from %d, used %d (%v); want the window kept, a from 0, all 256 used", w.Tiles, a.Tiles[0].SA, p.Used, p.FitError())
+	}
+	if err := p.PlacePieces([][]Piece{{{Replicas: 4, From: 198}}, {{Replicas: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if p.Used <= 256 || p.FitError() == nil {
+		t.Errorf("a placed into the window from 198: used %d, fit error %v", p.Used, p.FitError())
+	}
+	p.Layers = []*Layer{a}
+	if b := p.WindowBase(); b != 256 {
+		t.Errorf("no reprogrammed layer: window base %d, want 256", b)
+	}
+}
