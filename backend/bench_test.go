@@ -1,6 +1,7 @@
 package backend_test
 
 import (
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,8 +12,10 @@ import (
 
 	"github.com/pimc-dev/pimc/backend"
 	"github.com/pimc-dev/pimc/frontend"
+	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/passes"
+	"github.com/pimc-dev/pimc/sim"
 	"github.com/pimc-dev/pimc/target"
 )
 
@@ -145,4 +148,53 @@ func BenchmarkCompileResNet50(b *testing.B) {
 	b.ReportMetric(float64(res.Subarrays), "subarrays")
 	b.ReportMetric(float64(loads+stores), "dram-transfers")
 	b.ReportMetric(float64(res.Reprogram.Layers), "reprogrammed-layers")
+}
+
+// BenchmarkSimResNet50 simulates one image of the ResNet-50 of
+// BenchmarkCompileResNet50 (testdata/bench/resnet50_224.onnx), compiled
+// once outside the timer (W8A8, default target, no replication), on a
+// seeded random 224x224 input per iteration: the single-image simulator
+// speed of issue 15 (goal <= 5 s of CPU per image; docs/BENCHMARKS.md).
+func BenchmarkSimResNet50(b *testing.B) {
+	path := filepath.Join("..", "testdata", "bench", "resnet50_224.onnx")
+	if _, err := os.Stat(path); err != nil {
+		b.Skipf("%s absent: generate it with /usr/bin/python3 testdata/bench/gen_models.py testdata/bench resnet50_224", path)
+	}
+	tgt := target.Default()
+	g, err := frontend.Load(path, frontend.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := passes.NewManager().RunString(g, "canonicalize,quantize"); err != nil {
+		b.Fatal(err)
+	}
+	res, err := compileQuantized(g, tgt, "off")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := sim.Load(res.Prog, tgt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	var ins []*tensor.Tensor
+	for _, p := range m.Executable().Ports(isa.PortIn) {
+		shape, n := make([]int, len(p.Shape)), 1
+		for i, d := range p.Shape {
+			shape[i], n = int(d), n*int(d)
+		}
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = r.Float32()
+		}
+		ins = append(ins, tensor.FromF32(x, shape...))
+	}
+	var out *sim.Result
+	b.ResetTimer()
+	for range b.N {
+		if out, err = m.Infer(ins); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(out.Stats.Steps), "instrs/inference")
 }

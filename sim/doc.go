@@ -55,10 +55,23 @@
 // (memoised), bit work member by member; a traced machine takes the
 // per-instruction gbmac (group.go), and a test compares the two.
 //
+// Consecutive gbmacs over up to four disjoint groups (a compiled round
+// whose sub-arrays form several groups issues them interleaved) execute as
+// one interleaved run (gbmacmulti.go): timing in program order on one
+// member of each group, then each group's bit work over its own
+// instructions; tests compare it with the group-at-a-time path.
+//
 // A uniform gbmac run (one accumulator) whose partial sums cannot saturate
 // adds its ops' shifted counts in one vector pass (andsum.go: AND, VPOPCNTQ
 // and shift per op on AVX-512, the Go loop elsewhere); a run that might
-// saturate takes the op-by-op loop.
+// saturate takes the op-by-op loop. A run that is the full product of I
+// input and J weight planes (dotrun.go; every compiled conv/fc round, at
+// most four pairs missing) is summed as integer dot products of the
+// columns' values instead: the planes transposed to bytes once per write
+// of their rows (planebytes.go, dropped by subarray.own and Reset) and
+// multiplied by VPDPBUSD (dot_amd64.s) on CPUs with AVX-512 VNNI (others
+// keep the bit-plane pass; the Go dot loop is the tests' reference), with
+// the same added and subtracted sums, so the same saturation test.
 //
 // Lockstep (lockstep.go, issue 15): a program whose registers never hold
 // data (no ld, no vlut) has control flow, addresses and timing that do not

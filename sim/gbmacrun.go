@@ -101,7 +101,11 @@ func (m *Machine) gbmacRun(st *RunStats, pc, k int, issue, lastEnd int64) (int, 
 
 	// Bit work, member by member; the accounting of each member.
 	if e.gbUniform[pc] {
-		m.gbmacBitsUniform(sas, int32(base), pc, ops, delta)
+		var prod *gbProduct // a full product: dot products (dotrun.go)
+		if dotRuns {
+			prod = m.gbDec[pc].productOf()
+		}
+		m.gbmacBitsUniform(sas, int32(base), pc, pc+len(ops)-1, ops, delta, prod)
 	} else {
 		m.gbmacBits(sas, int32(base), pc, ops, delta)
 	}
@@ -256,6 +260,9 @@ type gbDecoded struct {
 	// needA: the rowa rows; needB: the rowb rows, relative to r[reg]
 	// (absolute when reg < 0).
 	needA, needB [maxRows / 64]uint64
+	// prod: the ops as a full product (dotrun.go) when prodK == k
+	prod  *gbProduct
+	prodK int
 }
 
 // decodeGbmacRun decodes the first k gbmacs of the run at pc. It returns
@@ -346,8 +353,11 @@ func orShifted(dst, src *[maxRows / 64]uint64, s uint) {
 
 // gbmacBitsUniform is the bit work of a run with one accumulator and one
 // source (e.gbUniform): per member, the accumulator in a register and one
-// charge for the whole run. The latches and timers are set by gbmacRun.
-func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc int, ops []gbOp, delta int) {
+// charge for the whole run. pc and lastPC are the run's first and last
+// instructions (gbmacMulti's are not adjacent); prod, if not nil, the ops
+// as a full product (dotrun.go). The latches and timers are set by the
+// caller.
+func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc, lastPC int, ops []gbOp, delta int, prod *gbProduct) {
 	e := m.exe
 	c := &e.cost
 	w := int64(len(ops))
@@ -358,13 +368,19 @@ func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc int, ops []gb
 	src := e.src[pc] + 1
 	m.stats.Undriven[src][undSense] += m.undGroup(pc, sas, base, ops, delta)
 	// Every member's rows are as long, so one check of the run's ranges
-	// serves them all (the kernel reads unchecked).
+	// serves them all (the kernel reads unchecked); a product run checks
+	// them only for a member whose sums might saturate.
 	var cnts []int32
-	if n := len(sas[0].bits); words == 4 && rowsFit4(ops, n, n-delta) {
-		if cap(m.andCnt) < len(ops) {
-			m.andCnt = make([]int32, len(ops))
+	fit := func() {
+		if n := len(sas[0].bits); words == 4 && rowsFit4(ops, n, n-delta) {
+			if cap(m.andCnt) < len(ops) {
+				m.andCnt = make([]int32, len(ops))
+			}
+			cnts = m.andCnt[:len(ops)]
 		}
-		cnts = m.andCnt[:len(ops)]
+	}
+	if prod == nil {
+		fit()
 	}
 	for j, sa := range sas {
 		m.chargeSA(sa, base+int32(j), src, units)
@@ -373,7 +389,15 @@ func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc int, ops []gb
 		qBits := rowBits[delta:] // rowb rows are relative to delta
 		var cnt int
 		var summed bool
-		if cnts != nil { // no partial sum can saturate: one vector pass (andsum.go)
+		if prod != nil {
+			if pos, neg := m.dotSums(sa, prod, int32(delta/words)); a+pos <= accHi && a-neg >= accLo {
+				a, cnt, summed = a+pos-neg, int(lastCount(rowBits, qBits, ops[len(ops)-1], words)), true
+				m.dotRuns++
+			} else if cnts == nil {
+				fit() // sumRun's sums are these: it would refuse too
+			}
+		}
+		if cnts != nil && !summed && prod == nil { // no partial sum can saturate: one vector pass (andsum.go)
 			var last uint32
 			if a, last, summed = sumRun(rowBits, qBits, ops, a, accLo, accHi); summed {
 				cnt = int(last)
@@ -400,7 +424,7 @@ func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc int, ops []gb
 			}
 		}
 		sa.acc[acc] = a
-		sa.pendPC[acc] = int32(pc+len(ops)-1) + 1
+		sa.pendPC[acc] = int32(lastPC) + 1
 		sa.count = uint32(cnt)
 	}
 }

@@ -50,7 +50,10 @@ type Machine struct {
 
 	// saturation bounds
 	accLo, accHi   int64
-	andCnt         []int32 // gbmacBitsUniform's popcounts of one member (andcount.go)
+	andCnt         []int32       // gbmacBitsUniform's popcounts of one member (andcount.go)
+	dotRuns        int64         // members' runs summed by dot products (dotrun.go), for the tests
+	gbSeq          []int32       // consecutive gbmacs from each pc (gbmacmulti.go)
+	gbMulti        []*gbMultiDec // interleaved runs decoded, by head pc (gbmacmulti.go)
 	wordLo, wordHi int64
 
 	tm     timing
@@ -134,6 +137,9 @@ type subarray struct {
 	rowK [maxRows]int32
 	// narrow: the rows whose extent is below cols (a bitmap of rowK < cols)
 	narrow [maxRows / 64]uint64
+	// planes: byte-transposed plane sets of the rows (planebytes.go), nil
+	// until a dot run reads one; own drops those of a row written
+	planes *planeSets
 
 	// accounting (resources.go): busy time (union of unit intervals) and
 	// the running charge of source chSrc (RunStats index) of register-
@@ -295,6 +301,9 @@ func (sa *subarray) reset(e *Executable, s int, img []uint64) {
 		sa.spare = sa.bits
 	}
 	sa.defined = [maxRows / 64]uint64{}
+	if sa.planes != nil {
+		sa.planes.dropAll()
+	}
 	if b := img; b != nil {
 		sa.bits, sa.shared = b, true
 		copy(sa.defined[:], e.wdefined[s])
@@ -348,6 +357,9 @@ func (sa *subarray) own(e *Executable, row int32) {
 		sa.bits, sa.shared, sa.base = rows, false, img
 	}
 	sa.wrote[row>>6] |= 1 << (uint(row) & 63)
+	if sa.planes != nil {
+		sa.planes.drop(row)
+	}
 }
 
 // isDefined reports whether row r of sa holds defined data.
