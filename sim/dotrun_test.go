@@ -97,11 +97,12 @@ func productOps(r *rand.Rand, xRows, wRows []int, xSigned, wSigned bool, extra, 
 
 // TestFactorProduct: full products of 1..8 by 1..8 planes, signed or not,
 // at any extra shift, with a pair missing or not, factor, and their dot
-// sums are andSums4Go's pos and neg on random rows (rowb rows at an
-// offset), except 8 unsigned by 8 unsigned planes (VPDPBUSD reads one
-// side signed); four of 64 pairs missing factor; five missing, rows in two
-// unconnected pairs, a repeated pair, a shift or sign that is not a product's,
-// rows further than eight apart and nine planes do not.
+// sums are andSums4Go's pos and neg on random rows with all-ones and
+// all-zero words (rowb rows at an offset), before and after a row write;
+// except 8 unsigned by 8 unsigned planes (VPDPBUSD reads one side
+// signed). Four of 64 pairs missing factor; five missing, rows in two
+// unconnected pairs, a repeated pair, a shift or sign that is not a
+// product's, rows further than eight apart and nine planes do not.
 func TestFactorProduct(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	const words, rows = 4, 64
@@ -109,7 +110,13 @@ func TestFactorProduct(t *testing.T) {
 	for range 400 {
 		sa := &subarray{bits: make([]uint64, rows*words)}
 		for i := range sa.bits {
-			sa.bits[i] = r.Uint64()
+			switch r.IntN(8) { // edge values: all-ones and all-zero words
+			case 0:
+				sa.bits[i] = ^uint64(0)
+			case 1:
+			default:
+				sa.bits[i] = r.Uint64()
+			}
 		}
 		ni, nj := 1+r.IntN(8), 1+r.IntN(8)
 		x0, w0, db := r.IntN(8), 16+r.IntN(8), r.IntN(24)
