@@ -292,13 +292,3 @@ func (m *Machine) dotSums(sa *subarray, p *gbProduct, db int32) (pos, neg int64)
 	}
 	return pos, neg
 }
-
-// lastCount is the count of op o on rows a and b (rowb rows relative to b).
-func lastCount(a, b []uint64, o gbOp, words int) uint32 {
-	p, q := a[o.oa:int(o.oa)+words], b[o.ob:int(o.ob)+words]
-	var n int
-	for w := range p {
-		n += bits.OnesCount64(p[w] & q[w])
-	}
-	return uint32(n)
-}

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"math/bits"
 	"math/rand/v2"
 	"testing"
 
@@ -317,21 +316,4 @@ func TestDotRunsMatchBitPlanes(t *testing.T) {
 		t.Fatalf("only %d member runs took the dot path, %d interleaved runs were decoded", dots, multi)
 	}
 	t.Logf("%d cases, %d member runs by dot products, %d interleaved runs", len(cases), dots, multi)
-}
-
-// lastCount must be the op's count: checked against the bit-plane sum.
-func TestLastCount(t *testing.T) {
-	r := rand.New(rand.NewPCG(9, 10))
-	a, b := make([]uint64, 64), make([]uint64, 64)
-	for i := range a {
-		a[i], b[i] = r.Uint64(), r.Uint64()
-	}
-	o := gbOp{oa: 8, ob: 20}
-	want := 0
-	for w := range 4 {
-		want += bits.OnesCount64(a[8+w] & b[20+w])
-	}
-	if got := lastCount(a, b, o, 4); got != uint32(want) {
-		t.Fatalf("count %d, want %d", got, want)
-	}
 }

@@ -114,9 +114,12 @@ func (m *Machine) gbmacRun(st *RunStats, pc, k int, issue, lastEnd int64) (int, 
 		// The latch holds the last AND of the run.
 		oa, ob := int(last.oa), int(last.ob)+delta
 		l := sa.latch[:words]
+		var n int
 		for w := range l {
 			l[w] = sa.bits[oa+w] & sa.bits[ob+w]
+			n += bits.OnesCount64(l[w])
 		}
+		sa.count = uint32(n) // the last op's count, as the bit work set it (a dot run does not)
 		sa.busy += busy
 		if tr.stretch > noStretch/2 {
 			// the gap before the stretch is not memoised: nothing in it
@@ -355,8 +358,8 @@ func orShifted(dst, src *[maxRows / 64]uint64, s uint) {
 // source (e.gbUniform): per member, the accumulator in a register and one
 // charge for the whole run. pc and lastPC are the run's first and last
 // instructions (gbmacMulti's are not adjacent); prod, if not nil, the ops
-// as a full product (dotrun.go). The latches and timers are set by the
-// caller.
+// as a full product (dotrun.go). The latches, bit counts and timers are
+// set by the caller.
 func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc, lastPC int, ops []gbOp, delta int, prod *gbProduct) {
 	e := m.exe
 	c := &e.cost
@@ -391,17 +394,14 @@ func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc, lastPC int, 
 		var summed bool
 		if prod != nil {
 			if pos, neg := m.dotSums(sa, prod, int32(delta/words)); a+pos <= accHi && a-neg >= accLo {
-				a, cnt, summed = a+pos-neg, int(lastCount(rowBits, qBits, ops[len(ops)-1], words)), true
+				a, summed = a+pos-neg, true // the count: the caller's, with the latch
 				m.dotRuns++
 			} else if cnts == nil {
 				fit() // sumRun's sums are these: it would refuse too
 			}
 		}
 		if cnts != nil && !summed && prod == nil { // no partial sum can saturate: one vector pass (andsum.go)
-			var last uint32
-			if a, last, summed = sumRun(rowBits, qBits, ops, a, accLo, accHi); summed {
-				cnt = int(last)
-			}
+			a, _, summed = sumRun(rowBits, qBits, ops, a, accLo, accHi)
 		}
 		switch {
 		case summed:
@@ -425,7 +425,6 @@ func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc, lastPC int, 
 		}
 		sa.acc[acc] = a
 		sa.pendPC[acc] = int32(lastPC) + 1
-		sa.count = uint32(cnt)
 	}
 }
 
