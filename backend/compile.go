@@ -32,6 +32,11 @@ type Options struct {
 	// the pieces of a layer work at once and the latency of one image
 	// falls. Pipeline takes precedence (it splits already).
 	Split bool
+	// Spread (with Pipeline or Split) spreads a layer's pieces over the
+	// free sub-arrays of their banks, fewer filters per sub-array, so
+	// each gbmac drives more sub-arrays and a pixel takes fewer
+	// instructions (mapping.Plan.Spread, docs/PARALLEL.md §8.2).
+	Spread bool
 }
 
 // Result is a compiled model: the device program (with the host graph in
@@ -199,6 +204,7 @@ func compileMode(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan, 
 		}
 	}
 	if pipe != nil {
+		plan.Spread = opts.Spread
 		if err := pipe.placePieces(plan, int(tgt.Controllers())); err != nil {
 			return nil, fmt.Errorf("backend: -pipeline: %w", err)
 		}

@@ -128,6 +128,7 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 	if err != nil {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
+	plan.Spread = opts.Spread
 	controllers := int(tgt.Controllers())
 	// place: the stages at starts with their ops split as sp placed in
 	// their controllers' banks where the rest still fits (placePieces):

@@ -47,6 +47,10 @@ type Options struct {
 	// Split splits the slowest layers of a program of one image per run
 	// over the controllers (backend.Options.Split; pimc compile -split).
 	Split bool
+	// Spread spreads the pieces of -pipeline or -split over the free
+	// sub-arrays of their banks (backend.Options.Spread; pimc compile
+	// -spread).
+	Spread bool
 	// Flags, when not nil, are the pass manager's instruments (pimc
 	// compile's -print-after, -print-dir, -verify-each, -time-passes, ...)
 	// and, in Flags.Passes when not empty, a pipeline that replaces the
@@ -156,7 +160,7 @@ func Compile(g *ir.Graph, opt Options) (*Result, error) {
 			return nil, fmt.Errorf("backend: %w", err)
 		}
 	}
-	res, err := backend.Compile(g, tgt, backend.Options{MaxHostBytes: opt.MaxProgramBytes, Pipeline: opt.Pipeline, Frames: opt.Frames, Split: opt.Split})
+	res, err := backend.Compile(g, tgt, backend.Options{MaxHostBytes: opt.MaxProgramBytes, Pipeline: opt.Pipeline, Frames: opt.Frames, Split: opt.Split, Spread: opt.Spread})
 	if err != nil {
 		return nil, err
 	}

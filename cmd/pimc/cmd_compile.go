@@ -22,7 +22,7 @@ func init() {
 }
 
 func runCompile(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-calibrator minmax|percentile [-percentile P]] [-target FILE|PRESET] [-replicate off|auto|N] [-pipeline [-pipeline-frames F] | -split] [-S PROG.pasm] [-verify-with IN.pb] [-shape name=DIMS] [-bind name=FILE] [-html R.html]", stderr)
+	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-calibrator minmax|percentile [-percentile P]] [-target FILE|PRESET] [-replicate off|auto|N] [-pipeline [-pipeline-frames F] | -split] [-spread] [-S PROG.pasm] [-verify-with IN.pb] [-shape name=DIMS] [-bind name=FILE] [-html R.html]", stderr)
 	addLimitFlags(fs)
 	var pf pipelineFlags
 	pf.register(fs, "")
@@ -42,6 +42,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	fs.Var(binds, "bind", "fix a graph input to the tensor in a file, making it a constant (e.g. weights passed as an input): name=FILE.pb|FILE.npy (repeatable)")
 	replicate := fs.String("replicate", driver.DefaultReplicate, "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option; docs/BACKEND.md §2)")
 	pipeline, frames := fs.Bool("pipeline", false, "layer pipeline across images: stages of consecutive layers, each on its own controller, the slowest layers split over the controllers left, images streaming through (docs/PARALLEL.md §7.1); weights beyond the sub-arrays go to a last window stage that runs layer by layer over the run's frames, reprogramming each layer once per run (§8.2)"), fs.Int("pipeline-frames", backend.DefaultFrames, "with -pipeline: images (frames) per run (a window stage keeps this many frames of its values in the activation buffer)")
+	spread := fs.Bool("spread", false, "with -pipeline or -split: spread each layer piece over the free sub-arrays of its bank (fewer filters per sub-array: each group instruction drives more sub-arrays, fewer instructions per image, more sub-arrays used and more input row writes; docs/PARALLEL.md §8.2)")
 	split := fs.Bool("split", false, "without -pipeline: the slowest layers split over the controllers (one image per run, one stage, a helper stream per piece) for a lower latency of one image (docs/BACKEND.md §8)")
 	withOutputRules(fs)
 	maxProg := programLimit(fs)
@@ -71,6 +72,8 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "-percentile %v: want a percentile in (0, 100]", *percentile)
 	case set["percentile"] && *calibrator != "percentile":
 		return usageError(fs, "-percentile needs -calibrator percentile")
+	case *spread && !*pipeline && !*split:
+		return usageError(fs, "-spread needs -pipeline or -split")
 	case (set["calibrator"] || set["percentile"]) && pf.Passes != "":
 		return usageError(fs, "-calibrator and -percentile set the default pipeline; with -passes give quantize{calibrator=...,percentile=...}")
 	}
@@ -120,7 +123,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		// an unrelated error).
 		fmt.Fprintf(stderr, "pimc compile: note: activation ranges calibrated on %s (uniform in [-1, 1)); pass -calib mnist|fashion-mnist|DIR to calibrate on real inputs\n", *calib)
 	}
-	res, err := driver.Compile(g, driver.Options{Target: tgt, WBits: *wbits, ABits: *abits, Calib: *calib, Calibrator: *calibrator, Percentile: *percentile, Replicate: *replicate, Pipeline: *pipeline, Frames: *frames, Split: *split,
+	res, err := driver.Compile(g, driver.Options{Target: tgt, WBits: *wbits, ABits: *abits, Calib: *calib, Calibrator: *calibrator, Percentile: *percentile, Replicate: *replicate, Pipeline: *pipeline, Frames: *frames, Split: *split, Spread: *spread,
 		Flags: &pf.DebugFlags, Log: stderr, Warn: pf.warn(stderr), MaxProgramBytes: maxProg.n})
 	var big *driver.ProgramSizeError
 	var bug *driver.InternalError

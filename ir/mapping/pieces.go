@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -47,6 +48,9 @@ func (p *Plan) PlacePieces(pieces [][]Piece) error {
 	}
 	for _, aligned := range []bool{true, false} {
 		pl := placer{rows: p.Geom.Rows, lanes: p.Geom.DPULanes}
+		if p.Spread {
+			pl.spreadGroup, pl.spreadBank = p.Geom.Group, p.Geom.PerBank
+		}
 		if aligned {
 			pl.bank, pl.group = p.Geom.PerBank, p.Geom.Group
 		}
@@ -69,28 +73,22 @@ func (p *Plan) placePieces(pl *placer, pieces [][]Piece) error {
 		if len(pieces[i]) == 0 {
 			return nodeError(l.Node, fmt.Errorf("mapping: no pieces"))
 		}
-		var tiles []Tile
-		reps := 0
-		for _, pc := range pieces[i] {
-			if pc.Replicas < 1 {
-				return nodeError(l.Node, fmt.Errorf("mapping: a piece of %d replicas", pc.Replicas))
+		// The pieces of a layer are identical replicas: spread them all
+		// with the same cap, the largest any of them needs (the fewest
+		// tiles), or none when one has no room.
+		start := *pl
+		tiles, reps, caps, err := p.placeLayer(pl, pieces, i, 0)
+		if err != nil {
+			return err
+		}
+		if c := slices.Max(caps); c > 0 && (slices.Min(caps) == 0 || c != slices.Min(caps)) {
+			if slices.Min(caps) == 0 {
+				c = -1
 			}
-			pl.next = max(pl.next, pc.From)
-			one := *l
-			one.Tiles, one.Replicas = nil, pc.Replicas
-			if err := pl.place(&one); err != nil {
-				return nodeError(l.Node, err)
+			*pl = start
+			if tiles, reps, _, err = p.placeLayer(pl, pieces, i, c); err != nil {
+				return err
 			}
-			if len(pc.Cuts) > 1 {
-				if err := pl.cut(&one, pc.Cuts); err != nil {
-					return nodeError(l.Node, err)
-				}
-			}
-			for _, t := range one.Tiles {
-				t.Replica += reps
-				tiles = append(tiles, t)
-			}
-			reps += pc.Replicas
 		}
 		l.Tiles, l.Replicas = tiles, reps
 		l.FirstSubarray, l.Subarrays = pl.next, 0
@@ -104,6 +102,69 @@ func (p *Plan) placePieces(pl *placer, pieces [][]Piece) error {
 		p.Used = max(pl.next, base) + p.Geom.Subarrays - base
 	}
 	return nil
+}
+
+// placeLayer places the pieces of layer i from pl.next, every piece with
+// at most capFilters filters per tile (pl.capFilters: 0 as spread finds),
+// and returns the tiles, the replicas and the cap each piece used.
+func (p *Plan) placeLayer(pl *placer, pieces [][]Piece, i, capFilters int) ([]Tile, int, []int, error) {
+	l := p.Layers[i]
+	var tiles []Tile
+	var caps []int
+	reps := 0
+	pl.capFilters = capFilters
+	defer func() { pl.capFilters = 0 }()
+	for k, pc := range pieces[i] {
+		if pc.Replicas < 1 {
+			return nil, 0, nil, nodeError(l.Node, fmt.Errorf("mapping: a piece of %d replicas", pc.Replicas))
+		}
+		pl.next = max(pl.next, pc.From)
+		pl.limit = 0
+		if len(pc.Cuts) <= 1 {
+			pl.limit = nextFrom(p, pieces, i, k)
+		}
+		one := *l
+		one.Tiles, one.Replicas = nil, pc.Replicas
+		if err := pl.place(&one); err != nil {
+			return nil, 0, nil, nodeError(l.Node, err)
+		}
+		caps = append(caps, pl.lastCap)
+		if len(pc.Cuts) > 1 {
+			if err := pl.cut(&one, pc.Cuts); err != nil {
+				return nil, 0, nil, nodeError(l.Node, err)
+			}
+		}
+		for _, t := range one.Tiles {
+			t.Replica += reps
+			tiles = append(tiles, t)
+		}
+		reps += pc.Replicas
+	}
+	return tiles, reps, caps, nil
+}
+
+// nextFrom is where the piece after piece k of layer i asks to start (its
+// From, or its first cut's): the sub-arrays between the end of piece k and
+// it stay free whatever piece k takes, so place may spread piece k over
+// them (placer.spread). 0 when there is no next stationary piece or it
+// names no start.
+func nextFrom(p *Plan, pieces [][]Piece, i, k int) int {
+	for j := i; j < len(pieces); j++ {
+		if p.Layers[j].Reprogrammed {
+			continue
+		}
+		for q := range pieces[j] {
+			if j == i && q <= k {
+				continue
+			}
+			pc := pieces[j][q]
+			if len(pc.Cuts) > 1 {
+				return pc.Cuts[0].From
+			}
+			return pc.From
+		}
+	}
+	return 0
 }
 
 // WindowBase is the first sub-array of the window the reprogrammed layers

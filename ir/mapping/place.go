@@ -17,6 +17,15 @@ type placer struct {
 	// lanes is the DPU lane count: the tiles of a layer with more
 	// filters are ordered by lane chunk (0: never).
 	lanes int
+	// limit, when above next, is where the next layer (or piece) will
+	// start whatever this one takes: place may spread the layer over the
+	// sub-arrays up to it (see spread), at most spreadGroup sub-arrays
+	// per replica inside one bank of spreadBank.
+	limit, spreadGroup, spreadBank int
+	// capFilters > 0 spreads the next layer with at most that many
+	// filters per tile, < 0 not at all, 0 as spread finds; lastCap is
+	// what place used for the last one (0: not spread).
+	capFilters, lastCap int
 }
 
 // unit is one tile of a replica before it has a sub-array: the filters
@@ -46,25 +55,22 @@ func (p *placer) place(l *Layer) error {
 	if p.rows < l.N+l.M {
 		return fmt.Errorf("a sub-array of %d rows cannot hold %d input planes and one %d-plane filter", p.rows, l.N, l.M)
 	}
-	var units []unit
-	fptMax := 0
-	for g := range l.Groups {
-		nf := len(l.Groups[g].Filters)
-		if nf == 0 {
-			continue // every filter of the group pruned: bias-only lanes
-		}
-		fpt := FiltersPerTile(nf, p.rows, l.N, l.M)
-		fptMax = max(fptMax, fpt)
-		for s := range l.Groups[g].Segs {
-			for from := 0; from < nf; from += fpt {
-				if to := min(from+fpt, nf); !l.Groups[g].zeroPart(s, from, to) {
-					units = append(units, unit{g, s, from, to})
-				}
-			}
-		}
-	}
+	units, fptMax := p.units(l, 0)
 	if len(units) == 0 {
 		return nil
+	}
+	h := l.N + fptMax*l.M
+	q := p.rows / h
+	s := (len(units) + q - 1) / q
+	c := p.capFilters
+	if c == 0 {
+		c = p.spread(l, s)
+	}
+	p.lastCap = max(c, 0)
+	if c > 0 {
+		// one tile per sub-array
+		units, fptMax = p.units(l, c)
+		h, q, s = l.N+fptMax*l.M, 1, len(units)
 	}
 	// block[u]: units with the same block are one lane chunk of one
 	// group (all one block when the layer fits one chunk).
@@ -96,9 +102,6 @@ func (p *placer) place(l *Layer) error {
 			}
 		}
 	}
-	h := l.N + fptMax*l.M
-	q := p.rows / h
-	s := (len(units) + q - 1) / q
 	p.align(l.Replicas * s)
 	// sa[r][u]: replica r's copy of unit u. Replicas are blocks of s
 	// sub-arrays, slot-major inside; with one slot per sub-array the
@@ -137,6 +140,63 @@ func (p *placer) place(l *Layer) error {
 	}
 	p.next += l.Replicas * s
 	return nil
+}
+
+// units lists the layer's tiles before they have sub-arrays, with at most
+// fptCap filters each (0: as many as fit, FiltersPerTile), and the most
+// filters of one.
+func (p *placer) units(l *Layer, fptCap int) ([]unit, int) {
+	var units []unit
+	fptMax := 0
+	for g := range l.Groups {
+		nf := len(l.Groups[g].Filters)
+		if nf == 0 {
+			continue // every filter of the group pruned: bias-only lanes
+		}
+		fpt := FiltersPerTile(nf, p.rows, l.N, l.M)
+		if fptCap > 0 && fptCap < fpt {
+			parts := (nf + fptCap - 1) / fptCap
+			fpt = (nf + parts - 1) / parts // parts of even size, the last shorter
+		}
+		fptMax = max(fptMax, fpt)
+		for s := range l.Groups[g].Segs {
+			for from := 0; from < nf; from += fpt {
+				if to := min(from+fpt, nf); !l.Groups[g].zeroPart(s, from, to) {
+					units = append(units, unit{g, s, from, to})
+				}
+			}
+		}
+	}
+	return units, fptMax
+}
+
+// spread returns the fewest filters per tile (a cap for units) with which
+// the layer's replicas, one tile per sub-array, still end by p.limit and
+// inside the bank (and group) they start in, when that is fewer than the
+// s sub-arrays per replica of the dense layout; 0 otherwise. Fewer
+// filters per sub-array are fewer rounds: every gbmac of a round then
+// drives more sub-arrays, so the layer issues fewer instructions per
+// pixel for the same MACs (docs/PARALLEL.md §8.2). Only a placement that
+// leaves the room unused anyway sets a limit (placePieces: the
+// sub-arrays before the next piece's bank).
+func (p *placer) spread(l *Layer, s int) int {
+	if p.limit <= p.next || p.spreadGroup <= 0 || p.spreadBank <= 0 {
+		return 0
+	}
+	end := min(p.limit, (p.next/p.spreadBank+1)*p.spreadBank)
+	room := min((end-p.next)/l.Replicas, p.spreadGroup)
+	if room <= s {
+		return 0
+	}
+	for c := 1; c <= p.rows; c++ {
+		if units, _ := p.units(l, c); len(units) <= room {
+			if len(units) <= s {
+				return 0
+			}
+			return c
+		}
+	}
+	return 0
 }
 
 // FiltersPerTile is the number of filters in each tile (the last one of a
