@@ -50,7 +50,9 @@ type unit struct{ grp, seg, from, to int }
 // DPU lanes is ordered by group, lane chunk (LaneChunks), segment and part,
 // so the tiles of one chunk's rounds are consecutive too. Replicas are
 // identical blocks of S sub-arrays one after the other, or, with one slot
-// per sub-array, interleaved chunk by chunk.
+// per sub-array, interleaved chunk by chunk. With room before p.limit
+// (spread) the layer is laid out one tile per sub-array, with fewer
+// filters per tile.
 func (p *placer) place(l *Layer) error {
 	if p.rows < l.N+l.M {
 		return fmt.Errorf("a sub-array of %d rows cannot hold %d input planes and one %d-plane filter", p.rows, l.N, l.M)
