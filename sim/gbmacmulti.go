@@ -4,7 +4,6 @@ import (
 	"math/bits"
 
 	"github.com/pimc-dev/pimc/isa"
-	"github.com/pimc-dev/pimc/target"
 )
 
 // Interleaved gbmac runs. A compiled round whose active sub-arrays form
@@ -44,6 +43,8 @@ type gbMultiDec struct {
 	last  [gbMaxGroups]int
 	dec   [gbMaxGroups]gbDecoded
 	ok    bool // every group has one accumulator and one source
+
+	timing gbMultiTiming // the timing memo (gbmacmultimemo.go)
 }
 
 // gbSeqLen is the number of consecutive gbmacs from pc.
@@ -184,39 +185,14 @@ func (m *Machine) gbmacMulti(st *RunStats, pc, k int, issue, lastEnd int64) (int
 		}
 	}
 
-	// Timing, in program order, on each group's first member.
-	c := &e.cost
-	cyc := c.cycle
-	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
-	regReady := &m.tm.regReady
-	type timers struct{ arrayFree, latchReady, countFree, shaddFree, busy, stretch int64 }
-	var tms [gbMaxGroups]timers
+	// Timing, in program order, on each group's first member (memoised:
+	// gbmacmultimemo.go).
+	var reps [gbMaxGroups]*subarray
 	for g := range md.ng {
-		r := sas[g][0]
-		tms[g] = timers{r.arrayFree, r.latchReady, r.countFree, r.shaddFree, 0, noStretch}
+		reps[g] = sas[g][0]
 	}
-	code := e.code
-	for i := range md.k {
-		x := &code[pc+i].arg
-		tm := &tms[md.grp[i]]
-		ps := &st.PC[pc+i]
-		ps.Count++
-		t := issue
-		d := max(t+cyc, regReady[x[0]], regReady[x[3]], tm.arrayFree)
-		e1 := d + latS
-		e2 := max(e1, tm.countFree) + latC
-		e3 := max(e2, tm.shaddFree) + latA
-		be := max(tm.arrayFree, tm.countFree, tm.shaddFree)
-		tm.busy += max(e3, be) - max(d, be)
-		if d > be {
-			tm.stretch = d
-		}
-		tm.arrayFree, tm.latchReady, tm.countFree, tm.shaddFree = e1, e1, e2, e3
-		lastEnd = max(lastEnd, e3)
-		ni := nextIssue(t, d, cyc) // timing.go
-		ps.TimePS += ni - t
-		issue = ni
-	}
+	issue, runEnd, tms := m.multiTiming(st, md, pc, issue, &reps)
+	lastEnd = max(lastEnd, runEnd)
 
 	// Bit work, group by group; latches and timers.
 	for g := range md.ng {

@@ -161,6 +161,8 @@ type gbCache struct {
 	key    [4]int64
 	out    gbTiming
 	deltas []int64 // controller time charged to each gbmac
+	regs   []int32 // the distinct registers of the first regsK gbmacs (gbmacRegs)
+	regsK  int
 }
 
 // gbmacTiming returns the timing of the first k gbmacs of the run at pc,
@@ -173,23 +175,25 @@ func (m *Machine) gbmacTiming(st *RunStats, pc, k int, t0 int64, rep *subarray) 
 	cyc := c.cycle
 	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
 	regReady := &m.tm.regReady
-	memo := regReady[code[pc].arg[0]] <= t0+cyc
-	for i := pc; i < pc+k && memo; i++ {
-		memo = regReady[code[i].arg[3]] <= t0+cyc
+	if m.gbCache == nil {
+		m.gbCache = make([]*gbCache, len(code))
+	}
+	gc := m.gbCache[pc]
+	if gc == nil {
+		gc = &gbCache{}
+		m.gbCache[pc] = gc
+	}
+	if gc.regsK != k {
+		gc.regs, gc.regsK = gbmacRegs(code, pc, k, gc.regs), k // gbmacregs.go
+	}
+	if !regsReady(regReady[:], gc.regs, t0+cyc) {
+		gc = nil // not memoised
 	}
 	// The busy time the first instruction adds depends on the latest timer
 	// (occupy) when it is later than the earliest dispatch: a fourth key.
 	be := max(rep.arrayFree, rep.countFree, rep.shaddFree)
 	key := [4]int64{max(rep.arrayFree-t0, cyc), max(rep.countFree-t0, cyc+latS), max(rep.shaddFree-t0, cyc+latS+latC), max(be-t0, cyc)}
-	var gc *gbCache
-	if memo {
-		if m.gbCache == nil {
-			m.gbCache = make([]*gbCache, len(code))
-		}
-		if gc = m.gbCache[pc]; gc == nil {
-			gc = &gbCache{}
-			m.gbCache[pc] = gc
-		}
+	if gc != nil {
 		if gc.valid && gc.k == k && gc.key == key {
 			for i, dt := range gc.deltas {
 				ps := &st.PC[pc+i]
