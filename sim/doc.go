@@ -58,8 +58,10 @@
 // Consecutive gbmacs over up to four disjoint groups (a compiled round
 // whose sub-arrays form several groups issues them interleaved) execute as
 // one interleaved run (gbmacmulti.go): timing in program order on one
-// member of each group, then each group's bit work over its own
-// instructions; tests compare it with the group-at-a-time path.
+// member of each group (memoised per run like a single group's,
+// gbmacmultimemo.go), then each group's bit work over its own
+// instructions; tests compare it with the group-at-a-time path and the
+// memo with the unmemoised timing.
 //
 // A uniform gbmac run (one accumulator) whose partial sums cannot saturate
 // adds its ops' shifted counts in one vector pass (andsum.go: AND, VPOPCNTQ
