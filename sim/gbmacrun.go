@@ -189,10 +189,13 @@ func (m *Machine) gbmacTiming(st *RunStats, pc, k int, t0 int64, rep *subarray) 
 	if !regsReady(regReady[:], gc.regs, t0+cyc) {
 		gc = nil // not memoised
 	}
-	// The busy time the first instruction adds depends on the latest timer
-	// (occupy) when it is later than the earliest dispatch: a fourth key.
+	// The busy time the first instruction adds, and whether it opens a
+	// covered stretch, depend on the latest timer (occupy) when it is at or
+	// after the earliest dispatch t0 + cycle: a fourth key, clamped one
+	// below that (a timer at exactly t0 + cycle opens no stretch, an earlier
+	// one does; TestGbmacTimingMemoStretchEdge).
 	be := max(rep.arrayFree, rep.countFree, rep.shaddFree)
-	key := [4]int64{max(rep.arrayFree-t0, cyc), max(rep.countFree-t0, cyc+latS), max(rep.shaddFree-t0, cyc+latS+latC), max(be-t0, cyc)}
+	key := [4]int64{max(rep.arrayFree-t0, cyc), max(rep.countFree-t0, cyc+latS), max(rep.shaddFree-t0, cyc+latS+latC), max(be-t0, cyc-1)}
 	if gc != nil {
 		if gc.valid && gc.k == k && gc.key == key {
 			for i, dt := range gc.deltas {
