@@ -29,15 +29,7 @@ func TestBlockFreesSubarrays(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		layers, _ := admm.Layers(g)
-		cfg, err := admm.ParseConfig([]byte(fmt.Sprintf("defaults: {wbits: 4}\ngeometry: {rows: 256, cols: 256, abits: 4}\nlayers: {fc1: {prune: {block: %g}}}\n", ratio)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		specs, err := cfg.Resolve(layers)
-		if err != nil {
-			t.Fatal(err)
-		}
+		layers, _, specs := configured(t, g, fmt.Sprintf("defaults: {wbits: 4}\ngeometry: {rows: 256, cols: 256, abits: 4}\nlayers: {fc1: {prune: {block: %g}}}\n", ratio))
 		for _, l := range layers {
 			if l.Name == "fc1" {
 				w := l.Weight.Const.F32

@@ -26,15 +26,7 @@ func TestBudgetPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	layers, _ := admm.Layers(g)
-	cfg, err := admm.ParseConfig([]byte("defaults: {prune: {filter: 0.5, column: 0.5}, wbits: 4}\ngeometry: {abits: 4}\nlayers: {fc3: {prune: {column: 0.5}, wbits: 4}}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	specs, err := cfg.Resolve(layers)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, specs := configured(t, g, "defaults: {prune: {filter: 0.5, column: 0.5}, wbits: 4}\ngeometry: {abits: 4}\nlayers: {fc3: {prune: {column: 0.5}, wbits: 4}}\n")
 	opt := driver.Options{ABits: 4, Calib: "random:2", Replicate: "off"}
 	cost := func(pg *ir.Graph) (admm.Cost, error) {
 		n, e, l, err := driver.HardwareCost(pg, opt, val)

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/pimc-dev/pimc/admm"
-	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/interp"
@@ -159,20 +158,12 @@ func slicesEqual(a, b []float32) bool {
 // quantized interpreter.
 func TestCoupledConcat(t *testing.T) {
 	g := concatNet(t, "a", "b")
-	layers, _ := admm.Layers(g)
-	cfg, err := admm.ParseConfig([]byte(`defaults: {prune: {filter: 0.5}, wbits: 4}
+	layers, cfg, specs := configured(t, g, `defaults: {prune: {filter: 0.5}, wbits: 4}
 prune_first: true
 coupled: true
 layers: {fc: {prune: {}}}
 admm: {updates: 1, retrain_epochs: 1, quant_updates: 0, quant_retrain_epochs: 0, batch: 16, rho: 0.02}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	specs, err := cfg.Resolve(layers)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	cs := admm.Couplings(g, specs)
 	var got []string
 	for _, c := range cs {
@@ -183,14 +174,7 @@ admm: {updates: 1, retrain_epochs: 1, quant_updates: 0, quant_retrain_epochs: 0,
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("couplings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	r := rand.New(rand.NewPCG(1, 2))
-	tr := &data.Dataset{Name: "random", Shape: []int{1, 12, 12}, X: make([]float32, 64*144), Y: make([]int32, 64), Classes: 10}
-	for i := range tr.X {
-		tr.X[i] = r.Float32()
-	}
-	for i := range tr.Y {
-		tr.Y[i] = int32(r.IntN(10))
-	}
+	tr := randomImages(64, 1, 12, 12)
 	res, err := admm.Compress(g, admm.Options{Specs: specs, Hyper: cfg.ADMM, Train: tr, Couplings: cs})
 	if err != nil {
 		t.Fatal(err)

@@ -1,11 +1,9 @@
 package admm_test
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"github.com/pimc-dev/pimc/admm"
-	"github.com/pimc-dev/pimc/data"
 	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/ir/tensor"
@@ -25,19 +23,11 @@ func TestCoupledResidualStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	layers, _ := admm.Layers(g)
-	cfg, err := admm.ParseConfig([]byte(`defaults: {prune: {filter: 0.4}, wbits: 4}
+	layers, cfg, specs := configured(t, g, `defaults: {prune: {filter: 0.4}, wbits: 4}
 coupled: true
 layers: {fc: {prune: {}}}
 admm: {updates: 1, retrain_epochs: 1, quant_updates: 0, quant_retrain_epochs: 0, batch: 16, rho: 0.02}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	specs, err := cfg.Resolve(layers)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	cs := admm.Couplings(g, specs)
 	streams := map[int]bool{}
 	for _, c := range cs {
@@ -48,14 +38,7 @@ admm: {updates: 1, retrain_epochs: 1, quant_updates: 0, quant_retrain_epochs: 0,
 	if len(cs) != 9 || !streams[16] || !streams[32] || !streams[64] {
 		t.Fatalf("couplings %v: want 9 (6 block-inner, 3 residual streams of 16, 32, 64 channels)", cs)
 	}
-	r := rand.New(rand.NewPCG(1, 2))
-	tr := &data.Dataset{Name: "random", Shape: []int{1, 28, 28}, X: make([]float32, 64*784), Y: make([]int32, 64), Classes: 10}
-	for i := range tr.X {
-		tr.X[i] = r.Float32()
-	}
-	for i := range tr.Y {
-		tr.Y[i] = int32(r.IntN(10))
-	}
+	tr := randomImages(64, 1, 28, 28)
 	res, err := admm.Compress(g, admm.Options{Specs: specs, Hyper: cfg.ADMM, Train: tr, Couplings: cs})
 	if err != nil {
 		t.Fatal(err)
