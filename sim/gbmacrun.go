@@ -256,6 +256,25 @@ type gbOp struct {
 	acc    uint8
 }
 
+// add is the accumulator acc after op o adds the count cnt: shifted,
+// negated for a negative plane pair, and saturated to [lo, hi] after every
+// op, as the hardware does. Every gbmac path (one op at a time, runs,
+// lockstep replay) adds through it.
+func (o gbOp) add(acc int64, cnt int, lo, hi int64) int64 {
+	neg := int64(o.neg)
+	return min(max(acc+((int64(cnt)<<o.shift^neg)-neg), lo), hi)
+}
+
+// andCount is the number of columns where rows p and q both hold a 1: one
+// AND-sense and bit count over q's first len(p) words.
+func andCount(p, q []uint64) int {
+	var n int
+	for w := range p {
+		n += bits.OnesCount64(p[w] & q[w])
+	}
+	return n
+}
+
 // gbDecoded is a gbmac run decoded once for all its members and memoised
 // per machine by head pc: the operand records and the rows read. Compiled
 // code reads its second rows relative to one register (the filter's or
@@ -416,18 +435,12 @@ func (m *Machine) gbmacBitsUniform(sas []*subarray, base int32, pc, lastPC int, 
 			andCounts4(rowBits, qBits, ops, cnts)
 			for i, o := range ops {
 				cnt = int(cnts[i])
-				neg := int64(o.neg)
-				a = min(max(a+((int64(cnt)<<o.shift^neg)-neg), accLo), accHi)
+				a = o.add(a, cnt, accLo, accHi)
 			}
 		default:
 			for _, o := range ops {
-				p, q := rowBits[o.oa:int(o.oa)+words], qBits[o.ob:int(o.ob)+words]
-				cnt = 0
-				for w := range p {
-					cnt += bits.OnesCount64(p[w] & q[w])
-				}
-				neg := int64(o.neg)
-				a = min(max(a+((int64(cnt)<<o.shift^neg)-neg), accLo), accHi)
+				cnt = andCount(rowBits[o.oa:int(o.oa)+words], qBits[o.ob:int(o.ob)+words])
+				a = o.add(a, cnt, accLo, accHi)
 			}
 		}
 		sa.acc[acc] = a
@@ -522,13 +535,8 @@ func (m *Machine) gbmacBits(sas []*subarray, base int32, pc int, ops []gbOp, del
 			m.chargeSA(sa, base+int32(j), e.src[pc+i]+1, saUnits{latS, latC, latA})
 			u, _ := m.undSensed(sa, ops[i:i+1], delta/words, cols)
 			m.stats.Undriven[e.src[pc+i]+1][undSense] += u
-			p, q := rowBits[o.oa:int(o.oa)+words], qBits[o.ob:int(o.ob)+words]
-			var cnt int
-			for w := range p {
-				cnt += bits.OnesCount64(p[w] & q[w])
-			}
-			neg := int64(o.neg)
-			accs[o.acc] = min(max(accs[o.acc]+((int64(cnt)<<o.shift^neg)-neg), accLo), accHi)
+			cnt := andCount(rowBits[o.oa:int(o.oa)+words], qBits[o.ob:int(o.ob)+words])
+			accs[o.acc] = o.add(accs[o.acc], cnt, accLo, accHi)
 			sa.pendPC[o.acc] = int32(pc+i) + 1
 			sa.count = uint32(cnt)
 		}

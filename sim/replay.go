@@ -239,13 +239,8 @@ func (m *Machine) replayRun(run *tapeRun, s int32, img []uint64) {
 		accs := sa.acc
 		var cnt int
 		for _, o := range ops {
-			p, q := a[o.oa:int(o.oa)+words], b[o.ob:int(o.ob)+words]
-			cnt = 0
-			for w := range p {
-				cnt += bits.OnesCount64(p[w] & q[w])
-			}
-			neg := int64(o.neg)
-			accs[o.acc] = min(max(accs[o.acc]+((int64(cnt)<<o.shift^neg)-neg), m.accLo), m.accHi)
+			cnt = andCount(a[o.oa:int(o.oa)+words], b[o.ob:int(o.ob)+words])
+			accs[o.acc] = o.add(accs[o.acc], cnt, m.accLo, m.accHi)
 		}
 		sa.acc = accs
 		sa.count = uint32(cnt)
@@ -302,13 +297,8 @@ func (m *Machine) accumulate(a, b []uint64, ops []gbOp, acc int64) (int64, uint3
 	}
 	var cnt int
 	for _, o := range ops {
-		p, q := a[o.oa:int(o.oa)+words], b[o.ob:int(o.ob)+words]
-		cnt = 0
-		for w := range p {
-			cnt += bits.OnesCount64(p[w] & q[w])
-		}
-		neg := int64(o.neg)
-		acc = min(max(acc+((int64(cnt)<<o.shift^neg)-neg), accLo), accHi)
+		cnt = andCount(a[o.oa:int(o.oa)+words], b[o.ob:int(o.ob)+words])
+		acc = o.add(acc, cnt, accLo, accHi)
 	}
 	return acc, uint32(cnt)
 }
