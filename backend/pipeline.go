@@ -581,48 +581,33 @@ func (c *compiler) emitStage(s int, idx []int, edges []*edge, portAddr map[*ir.V
 		c.lastUse[v] = math.MaxInt
 	}
 	// Stage-private offset words, zero at reset: taken first, never freed.
-	take1 := func() (int, error) {
-		a, _, ok := c.buf.take(1, false)
-		if !ok {
-			return 0, fail(fmt.Errorf("activation buffer full"))
-		}
-		return a, nil
-	}
 	portOff := map[*ir.Value]int{}
 	for _, v := range append(append([]*ir.Value{}, portIns...), portOuts...) {
-		a, err := take1()
+		a, err := c.takeWord()
 		if err != nil {
-			return err
+			return fail(err)
 		}
 		portOff[v] = a
 	}
 	for _, ed := range ins {
-		a, err := take1()
+		a, err := c.takeWord()
 		if err != nil {
-			return err
+			return fail(err)
 		}
 		ed.consOff = a
 	}
 	for _, ed := range outs {
-		a, err := take1()
+		a, err := c.takeWord()
 		if err != nil {
-			return err
+			return fail(err)
 		}
 		ed.prodOff = a
 	}
 
-	label := fmt.Sprintf("stage_%d", s)
-	e.b.Label(label)
-	e.b.Stream(c.pipe.ctrl[s], label)
-	e.b.ClearSource()
-	e.vl = e.arch.DPULanes
+	c.openStage(s)
 	frames := e.reg()
 	c.loadFrames(frames, count)
-	for _, ed := range ins {
-		for range ed.depth {
-			e.emit(isa.OpTsig, int64(ed.tok+1))
-		}
-	}
+	c.freeRingSlots(ins)
 	top := e.b.NewLabel("frame")
 	e.b.Label(top)
 	e.forgetVL()
@@ -724,4 +709,35 @@ func (c *compiler) copySlot(slots, local, n, off, wrap int, toSlot bool) {
 	}
 	e.emit(isa.OpSt, ro, 0, int64(off))
 	e.free(ro, ra, rb, rl)
+}
+
+// takeWord takes one word of the activation buffer for a stage's private
+// offset (a ring's or a port's slot index), zero at reset and never freed.
+func (c *compiler) takeWord() (int, error) {
+	a, _, ok := c.buf.take(1, false)
+	if !ok {
+		return 0, fmt.Errorf("activation buffer full")
+	}
+	return a, nil
+}
+
+// openStage starts stage s's stream: its label on its controller, no
+// source attributed yet, the full vector length.
+func (c *compiler) openStage(s int) {
+	e := c.e
+	label := fmt.Sprintf("stage_%d", s)
+	e.b.Label(label)
+	e.b.Stream(c.pipe.ctrl[s], label)
+	e.b.ClearSource()
+	e.vl = e.arch.DPULanes
+}
+
+// freeRingSlots signals one free token per slot of each input ring: the
+// rings start empty, so every slot is free for the producer.
+func (c *compiler) freeRingSlots(ins []*edge) {
+	for _, ed := range ins {
+		for range ed.depth {
+			c.e.emit(isa.OpTsig, int64(ed.tok+1))
+		}
+	}
 }

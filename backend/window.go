@@ -106,30 +106,15 @@ func (c *compiler) emitWindowStage(s int, idx []int, edges []*edge, portAddr map
 			c.lastUse[v] = math.MaxInt
 		}
 	}
-	take1 := func() (int, error) {
-		a, _, ok := c.buf.take(1, false)
-		if !ok {
-			return 0, fail(fmt.Errorf("activation buffer full"))
-		}
-		return a, nil
-	}
 	for _, ed := range ins {
-		a, err := take1()
+		a, err := c.takeWord()
 		if err != nil {
-			return err
+			return fail(err)
 		}
 		ed.consOff = a
 	}
-	label := fmt.Sprintf("stage_%d", s)
-	e.b.Label(label)
-	e.b.Stream(c.pipe.ctrl[s], label)
-	e.b.ClearSource()
-	e.vl = e.arch.DPULanes
-	for _, ed := range ins {
-		for range ed.depth {
-			e.emit(isa.OpTsig, int64(ed.tok+1))
-		}
-	}
+	c.openStage(s)
+	c.freeRingSlots(ins)
 	// store: each value's frame store (an input port's: the port).
 	type frameStore struct {
 		reg   *region
@@ -181,11 +166,12 @@ func (c *compiler) emitWindowStage(s int, idx []int, edges []*edge, portAddr map
 		// before it (each copy advances its own by a frame per frame).
 		var offs []int
 		off := func() (int, error) {
-			a, err := take1()
-			if err == nil {
-				offs = append(offs, a)
+			a, err := c.takeWord()
+			if err != nil {
+				return 0, fail(err)
 			}
-			return a, err
+			offs = append(offs, a)
+			return a, nil
 		}
 		type copyIn struct {
 			v   *ir.Value
