@@ -29,6 +29,10 @@ type Options struct {
 	// (the CLI writes it atomically); Resume continues from such a state.
 	Checkpoint func(*State) error
 	Resume     *State
+	// Teacher is the model distillation learns from (Hyper.DistillTeacher,
+	// loaded by the caller); nil distills from the uncompressed starting
+	// model g. It is never trained.
+	Teacher *ir.Graph
 }
 
 // EpochLog describes one training epoch of Compress.
@@ -111,7 +115,7 @@ func Compress(g *ir.Graph, o Options) (*Result, error) {
 	}
 	r := &run{m: m, h: h, o: o}
 	if h.Distill > 0 {
-		teacher, err := train.NewModel(g) // the uncompressed model, never trained
+		teacher, err := teacherModel(g, o.Teacher, h.DistillTeacher)
 		if err != nil {
 			return nil, err
 		}

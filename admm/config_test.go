@@ -37,6 +37,7 @@ func TestConfigErrors(t *testing.T) {
 		{"admm: {weight_decay: -0.1}", "admm.weight_decay -0.1"},
 		{"admm: {distill: 1.5}", "admm.distill 1.5"},
 		{"admm: {distill_t: .inf}", "admm.distill_t +Inf"},
+		{"admm: {distill_teacher: t.onnx}", `admm.distill_teacher "t.onnx": want distill > 0 as well`},
 		{"admm: {rho: .inf}", "admm.rho +Inf"},
 		{"admm: {purify: 1}", "admm.purify 1"},
 		{"admm: {calib_images: -3}", "admm.calib_images -3"},

@@ -26,7 +26,9 @@
 // with the same retraining), seeds and their summary (seeds.go), and a
 // hardware-budget planner (budget.go: per-layer sensitivity on the
 // validation split, greedy allocation with costs the caller computes by
-// compiling, as pimc compress does through package driver).
+// compiling, as pimc compress does through package driver), and the
+// distillation teacher (teacher.go: the starting model, or another model
+// the config names with distill_teacher and the caller loads).
 //
 // Finish completes a run the way pimc compress writes it: unused paths
 // removed, the result verified and checked, the codes recorded, the model

@@ -55,16 +55,22 @@ type Hyper struct {
 	// Distill mixes the uncompressed model's outputs into the loss of every
 	// training phase with this weight (knowledge distillation,
 	// train.Distill; 0: labels only), at temperature DistillT (4).
-	Distill     float64 `yaml:"distill"`
-	DistillT    float64 `yaml:"distill_t"`
-	LR          float64 `yaml:"lr"`           // 0.01 (SGD), restarted at every update
-	QuantLR     float64 `yaml:"quant_lr"`     // learning rate of the quantization phases (default lr)
-	Optimizer   string  `yaml:"optimizer"`    // sgd, nesterov or adam; sgd
-	Batch       int     `yaml:"batch"`        // 64
-	WeightDecay float64 `yaml:"weight_decay"` // 0
-	Seed        uint64  `yaml:"seed"`         // 1
-	Limit       int     `yaml:"limit"`        // train on the first N images (0: all)
-	Purify      float64 `yaml:"purify"`       // drop groups with norm <= purify * largest; 0: exact zeros only
+	Distill  float64 `yaml:"distill"`
+	DistillT float64 `yaml:"distill_t"`
+	// DistillTeacher names an ONNX model to distill from instead of the
+	// uncompressed starting model (a relative path is relative to the
+	// config file's folder), e.g. a dense model trained longer than the one
+	// compression starts from. The caller loads it (Options.Teacher); it
+	// needs distill > 0 and the student's input and output shapes.
+	DistillTeacher string  `yaml:"distill_teacher"`
+	LR             float64 `yaml:"lr"`           // 0.01 (SGD), restarted at every update
+	QuantLR        float64 `yaml:"quant_lr"`     // learning rate of the quantization phases (default lr)
+	Optimizer      string  `yaml:"optimizer"`    // sgd, nesterov or adam; sgd
+	Batch          int     `yaml:"batch"`        // 64
+	WeightDecay    float64 `yaml:"weight_decay"` // 0
+	Seed           uint64  `yaml:"seed"`         // 1
+	Limit          int     `yaml:"limit"`        // train on the first N images (0: all)
+	Purify         float64 `yaml:"purify"`       // drop groups with norm <= purify * largest; 0: exact zeros only
 	// Layer-wise mode.
 	CalibImages    int     `yaml:"calib_images"`    // 256
 	LayerwiseIters int     `yaml:"layerwise_iters"` // ADMM iterations per layer and phase, 30
@@ -172,6 +178,9 @@ func (h Hyper) problems() []error {
 		if h.Given[key] && h.value(key) == 0 {
 			bad(key, 0, "a positive value (omit the key for the default)")
 		}
+	}
+	if h.DistillTeacher != "" && h.Distill == 0 {
+		bad("distill_teacher", fmt.Sprintf("%q", h.DistillTeacher), "distill > 0 as well (without it nothing is distilled)")
 	}
 	for _, name := range slices.Sorted(maps.Keys(h.ActBits)) {
 		if b := h.ActBits[name]; b < 0 || b > 16 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -135,6 +136,21 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(fmt.Errorf("config %s: %v", *config, err))
 	}
+	var teacher *ir.Graph // admm.distill_teacher, part of the checkpoint digest
+	var teacherSum [sha256.Size]byte
+	if tp := admm.TeacherPath(*config, cfg.ADMM); tp != "" {
+		if code := checkPaths(fs, append(paths, outfile.Input("admm.distill_teacher", tp))...); code != exitOK {
+			return code
+		}
+		tb, err := os.ReadFile(tp)
+		if err != nil {
+			return fail(fmt.Errorf("config %s: admm.distill_teacher: %v", *config, err))
+		}
+		if teacher, err = frontend.Load(tp, frontend.Options{}); err != nil {
+			return fail(fmt.Errorf("config %s: admm.distill_teacher: %v", *config, err))
+		}
+		teacherSum = sha256.Sum256(tb)
+	}
 	layers, skipped := admm.Layers(g)
 	for _, s := range skipped {
 		fmt.Fprintf(stderr, "pimc compress: not compressed: %s\n", s)
@@ -169,6 +185,9 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		}
 		if *budgetFlag != "" {
 			run += fmt.Sprintf("\x00budget=%s replicate=%s", *budgetFlag, *replicate)
+		}
+		if teacher != nil {
+			run += fmt.Sprintf("\x00teacher=%x", teacherSum)
 		}
 		return admm.RunDigest(modelBytes, cfgBytes, run)
 	}
@@ -233,7 +252,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		if seed != 0 {
 			h.Seed = seed
 		}
-		o := admm.Options{Specs: specs, Hyper: h, Train: trainSet, Test: testSet, Val: valSet, Couplings: couplings, Progress: stderr, Resume: resumeFrom[seed], Checkpoint: admm.CheckpointWriter(ckptOf(seed), digestOf(seed))}
+		o := admm.Options{Specs: specs, Hyper: h, Train: trainSet, Test: testSet, Val: valSet, Couplings: couplings, Progress: stderr, Resume: resumeFrom[seed], Checkpoint: admm.CheckpointWriter(ckptOf(seed), digestOf(seed)), Teacher: teacher}
 		sum, code := compressOnce(g, layers, cfg, o, *mode, *dataset, outOf(seed), ckptOf(seed), *htmlPath, pos[0], args, stdout, stderr)
 		if code != exitOK {
 			return code

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -122,5 +123,47 @@ func TestCompressResume(t *testing.T) {
 		if code != exitUser || !strings.Contains(e, ckpt) || !strings.Contains(e, c.want) || strings.Contains(e, "ADMM on") {
 			t.Errorf("%s checkpoint: exit %d, stderr %q; want exit 1 naming %s with %q before loading the dataset", c.name, code, e, ckpt, c.want)
 		}
+	}
+}
+
+// TestCompressTeacher: admm.distill_teacher names a teacher ONNX file
+// relative to the config's folder; the run distills from it (another
+// model than with the default teacher), and a missing teacher file is a
+// user error naming the key and the file, before the dataset is read.
+func TestCompressTeacher(t *testing.T) {
+	needMNIST(t)
+	dir := t.TempDir()
+	model := filepath.Join("..", "..", "testdata", "models", "lenet5", "lenet5.onnx")
+	teacher, err := train.Build("lenet5", []int{1, 28, 28}, 10, 3) // untrained: far from the student's logits
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := frontend.Save(filepath.Join(dir, "t.onnx"), teacher, frontend.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const body = "defaults: {prune: {filter: 0.5}, wbits: 4}\nadmm: {updates: 1, retrain_epochs: 1, quant_updates: 1, quant_retrain_epochs: 1, limit: 128, distill: 0.9%s}\n"
+	compress := func(name, extra string) (int, string, []byte) {
+		cfg := filepath.Join(dir, name+".yaml")
+		os.WriteFile(cfg, fmt.Appendf(nil, body, extra), 0o644)
+		out := filepath.Join(dir, name+".onnx")
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"compress", model, "-dataset", "mnist", "-config", cfg, "-o", out, "-eval", "50"}, &stdout, &stderr)
+		b, _ := os.ReadFile(out)
+		return code, stderr.String(), b
+	}
+	code, e, def := compress("default", "")
+	if code != exitOK {
+		t.Fatalf("default teacher: exit %d: %s", code, e)
+	}
+	code, e, named := compress("named", ", distill_teacher: t.onnx")
+	if code != exitOK {
+		t.Fatalf("distill_teacher t.onnx: exit %d: %s", code, e)
+	}
+	if bytes.Equal(def, named) {
+		t.Error("distill_teacher gave the model of the default teacher")
+	}
+	code, e, _ = compress("missing", ", distill_teacher: nosuch.onnx")
+	if code != exitUser || !strings.Contains(e, "admm.distill_teacher") || !strings.Contains(e, filepath.Join(dir, "nosuch.onnx")) || strings.Contains(e, "ADMM on") {
+		t.Errorf("missing teacher: exit %d, stderr %q; want exit 1 naming admm.distill_teacher and the file before loading the dataset", code, e)
 	}
 }
