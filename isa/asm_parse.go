@@ -619,6 +619,8 @@ func (ps *asmParser) instr(code, comment string) {
 			v, err = parsePrefixed(s, "r", NumRegs)
 		case FAddr:
 			v, err = parseAddr(s)
+		case FPlanes:
+			v, err = parsePlanes(s)
 		case FVReg:
 			v, err = parsePrefixed(s, "v", NumVRegs)
 		case FPReg:

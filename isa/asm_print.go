@@ -350,6 +350,8 @@ func appendInstr(buf []byte, in Instr, target func(int64) string) []byte {
 			buf = strconv.AppendInt(append(buf, 'a'), x, 10)
 		case FMode:
 			buf = append(buf, RoundMode(x).String()...)
+		case FPlanes:
+			buf = append(buf, UnpackPlanes(x).String()...)
 		case FType:
 			buf = append(buf, IntType(x).String()...)
 		case FSign:

@@ -13,7 +13,7 @@ import (
 const (
 	Magic        = "PIMB\x00\r\n\x1a"
 	FormatMajor  = 1
-	FormatMinor  = 6 // highest minor version read; files with no optional section are written as 1.0
+	FormatMinor  = 7 // highest minor version read; files with no optional section are written as 1.0
 	headerSize   = 56
 	sectionEntry = 24
 )
@@ -228,6 +228,9 @@ func EncodeBinary(p *Program) ([]byte, error) {
 	if usesV16(p.Code) {
 		minor = 6
 	}
+	if usesV17(p.Code) {
+		minor = 7
+	}
 
 	// Header, table, data.
 	n := len(secs)
@@ -348,6 +351,16 @@ func usesV15(code []Instr) bool {
 func usesV16(code []Instr) bool {
 	for _, in := range code {
 		if in.Op.SinceV16() {
+			return true
+		}
+	}
+	return false
+}
+
+// usesV17 reports whether code has an instruction added in ISA v1.7.
+func usesV17(code []Instr) bool {
+	for _, in := range code {
+		if in.Op.SinceV17() {
 			return true
 		}
 	}

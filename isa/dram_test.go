@@ -2,6 +2,7 @@ package isa
 
 import (
 	"encoding/binary"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -65,7 +66,7 @@ func TestV16Version(t *testing.T) {
 	}
 	// What a v1.5 reader says, by the version check it shares.
 	b[10] = FormatMinor + 1
-	if _, err := DecodeBinary(b); err == nil || !strings.Contains(err.Error(), "format version 1.7 not supported (this pimc reads 1.0 to 1.6)") {
+	if _, err := DecodeBinary(b); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("format version 1.%d not supported (this pimc reads 1.0 to 1.%d)", FormatMinor+1, FormatMinor)) {
 		t.Errorf("a newer minor version: %v", err)
 	}
 }

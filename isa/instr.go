@@ -54,6 +54,9 @@ func checkField(f Field, v int64) error {
 	if f.Kind == FType && !IntType(v).Valid() {
 		return fmt.Errorf("operand %s: invalid integer type code %d", f.Name, v)
 	}
+	if f.Kind == FPlanes {
+		return UnpackPlanes(v).check()
+	}
 	return nil
 }
 

@@ -46,6 +46,8 @@ func fieldValues(f Field) []int64 {
 	switch f.Kind {
 	case FType:
 		return []int64{int64(MakeIntType(1, false)), int64(MakeIntType(31, false)), int64(MakeIntType(2, true)), int64(MakeIntType(32, true))}
+	case FPlanes:
+		return []int64{Planes{M: 1, N: 1}.Pack(), Planes{M: MaxPlanes, N: MaxPlanes, XSigned: true}.Pack(), Planes{M: 1, N: 8, PlusMinus: true}.Pack()}
 	}
 	lo, hi := fieldRange(f)
 	return []int64{lo, hi, (lo + hi) / 2}
@@ -96,6 +98,12 @@ func randInstr(r *rand.Rand, ncode int) Instr {
 			}
 		case FTarget:
 			in.Args[i] = int64(r.IntN(max(ncode, 1)))
+		case FPlanes:
+			pl := Planes{M: 1 + r.IntN(MaxPlanes), N: 1 + r.IntN(MaxPlanes), XSigned: r.IntN(2) == 0}
+			if r.IntN(4) == 0 {
+				pl.M, pl.PlusMinus = 1, true
+			}
+			in.Args[i] = pl.Pack()
 		default:
 			lo, hi := fieldRange(f)
 			if r.IntN(4) == 0 {

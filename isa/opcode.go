@@ -64,6 +64,9 @@ const (
 	// sub-arrays of one bank (docs/PARALLEL.md §2).
 	OpGwrp  Opcode = 0x39
 	OpGbmac Opcode = 0x3A
+	// v1.7: one instruction sequences every plane pair of a filter slot
+	// on each sub-array of a group (the bank's plane sequencer).
+	OpGdot Opcode = 0x3B
 )
 
 // DPU instructions (unit dpu; vector loads and stores also use buf).
@@ -138,6 +141,7 @@ const (
 	FUImm                        // unsigned immediate of Width bits
 	FSImm                        // signed (two's complement) immediate of Width bits
 	FAddr                        // scalar register printed as "[rX]": an address with no offset field (v1.5 group bases)
+	FPlanes                      // a gdot's plane-pair sequence (Planes), 10 bits, printed "8x8s" (v1.7)
 )
 
 // Field is one operand field of an instruction word.
@@ -224,6 +228,7 @@ var opTable = map[Opcode]*OpInfo{
 	OpBmac:   {"bmac", []Field{base("ra"), uimm("sa", 14), uimm("rowa", 10), base("rb"), uimm("rowb", 10), acc("acc"), uimm("shift", 5), fSign}, UnitSense | UnitCount | UnitShadd},
 	OpGwrp:   {"gwrp", []Field{addr("ra"), uimm("n", 12), base("rb"), uimm("row", 10), preg("p"), uimm("bit", 5)}, UnitWrite},
 	OpGbmac:  {"gbmac", []Field{addr("ra"), uimm("n", 12), uimm("rowa", 10), base("rb"), uimm("rowb", 10), acc("acc"), uimm("shift", 5), fSign}, UnitSense | UnitCount | UnitShadd},
+	OpGdot:   {"gdot", []Field{addr("ra"), uimm("n", 12), uimm("rowa", 10), base("rb"), uimm("rowb", 10), acc("acc"), {"planes", FPlanes, planesBits}}, UnitSense | UnitCount | UnitShadd},
 
 	OpSetvl:  {"setvl", []Field{base("ra"), simm("imm", 24)}, UnitDPU},
 	OpVld:    {"vld", []Field{vreg("vd"), base("ra"), simm("imm", 24), simm("stride", 16)}, UnitDPU | UnitBuf},
@@ -264,14 +269,19 @@ var byMnemonic = func() map[string]Opcode {
 	return m
 }()
 
-// IsGroup reports whether op is a group instruction (gwrp, gbmac, gvacc),
-// which addresses n consecutive sub-arrays [r[a], r[a]+n) of one bank.
-func (op Opcode) IsGroup() bool { return op == OpGwrp || op == OpGbmac || op == OpGvacc }
+// IsGroup reports whether op is a group instruction (gwrp, gbmac, gvacc,
+// gdot), which addresses n consecutive sub-arrays [r[a], r[a]+n) of one
+// bank.
+func (op Opcode) IsGroup() bool {
+	return op == OpGwrp || op == OpGbmac || op == OpGvacc || op == OpGdot
+}
 
 // SinceV15 reports whether op was added in ISA v1.5 (the group and token
 // instructions): a program using one is written as format 1.5, so an older
 // reader refuses it by its version instead of by an unknown opcode.
-func (op Opcode) SinceV15() bool { return op.IsGroup() || op == OpTsig || op == OpTwait }
+func (op Opcode) SinceV15() bool {
+	return op == OpGwrp || op == OpGbmac || op == OpGvacc || op == OpTsig || op == OpTwait
+}
 
 // IsDRAM reports whether op moves words to or from the off-chip memory
 // (dload, dstore).
@@ -281,6 +291,11 @@ func (op Opcode) IsDRAM() bool { return op == OpDload || op == OpDstore }
 // vlut): a program using one is written as format 1.6, so an older reader
 // refuses it by its version.
 func (op Opcode) SinceV16() bool { return op.IsDRAM() || op == OpVmul || op == OpVlut }
+
+// SinceV17 reports whether op was added in ISA v1.7 (gdot): a program
+// using one is written as format 1.7, so an older reader refuses it by its
+// version.
+func (op Opcode) SinceV17() bool { return op == OpGdot }
 
 // Info returns the description of op, or nil if op is not defined.
 func (op Opcode) Info() *OpInfo { return opTable[op] }

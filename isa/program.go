@@ -204,6 +204,9 @@ type Arch struct {
 	Controllers    int
 	GroupSubarrays int
 	Tokens         int
+	// PlaneSequencer: every bank has a plane sequencer (v1.7, the
+	// target's parallel.plane_sequencer), so gdot is legal.
+	PlaneSequencer bool
 	// DRAMWords is the off-chip memory in words (v1.6, the target's dram
 	// section); 0: none, and dload/dstore are refused. Not part of the
 	// fingerprint: a program that moves no DRAM words runs on any DRAM.

@@ -199,7 +199,7 @@ func TestValidateErrors(t *testing.T) {
 		{"unbound", func(p *Program) { p.TargetFingerprint = [32]byte{} }, "not bound to a target"},
 		{"bad source index", func(p *Program) { p.Code[1].Src = 3 }, "code[1] (wrp): source index 3 out of range"},
 		{"negative MACs", func(p *Program) { p.Sources[0].MACs = -5 }, "sources[0] (fc): declared MACs -5 is negative"},
-		{"declared MACs without a row AND", func(p *Program) { p.Code[2].Src = -1 }, "sources[0] (fc): declares 32 MACs per inference but has no bmac, gbmac or and instruction"},
+		{"declared MACs without a row AND", func(p *Program) { p.Code[2].Src = -1 }, "sources[0] (fc): declares 32 MACs per inference but has no bmac, gbmac, gdot or and instruction"},
 		{"patch overflow", func(p *Program) { p.Code[0].Args[1] = 1 }, "code[0] (pld): patch columns [1, 33) beyond 32 columns"},
 		{"buffer overflow", func(p *Program) { p.Code[0].Args[3] = 1000 }, "code[0] (pld): activation buffer address 1000 (+32) outside 1024 words"},
 		{"setvl zero", func(p *Program) { p.Code[3].Args[1] = 0 }, "code[3] (setvl): vector length 0 outside 1..8"},

@@ -36,7 +36,15 @@ func TestTestdataPrograms(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := isa.Validate(p, arch); err != nil {
+			a := arch
+			if p.TargetName == "sot-mram-45nm-seq" { // seq.pasm: ISA v1.7 gdot
+				tgt, err := target.Load("../target/testdata/plane-sequencer.yaml")
+				if err != nil {
+					t.Fatal(err)
+				}
+				a = tgt.Arch()
+			}
+			if err := isa.Validate(p, a); err != nil {
 				t.Fatal(err)
 			}
 			for i, in := range p.Code {

@@ -138,13 +138,13 @@ func (v *validator) checkDeclaredMACs() {
 		if mult == nil {
 			mult = make([]bool, len(p.Sources))
 			for _, in := range p.Code {
-				if (in.Op == OpBmac || in.Op == OpGbmac || in.Op == OpAnd) && in.Src >= 0 && int(in.Src) < len(mult) {
+				if (in.Op == OpBmac || in.Op == OpGbmac || in.Op == OpGdot || in.Op == OpAnd) && in.Src >= 0 && int(in.Src) < len(mult) {
 					mult[in.Src] = true
 				}
 			}
 		}
 		if !mult[i] {
-			v.addf("sources[%d] (%s): declares %d MACs per inference but has no bmac, gbmac or and instruction (a declared count must not exceed what the source's instructions can do, docs/ISA.md §5)", i, s.Layer, s.MACs)
+			v.addf("sources[%d] (%s): declares %d MACs per inference but has no bmac, gbmac, gdot or and instruction (a declared count must not exceed what the source's instructions can do, docs/ISA.md §5)", i, s.Layer, s.MACs)
 		}
 	}
 }
@@ -480,6 +480,23 @@ func (v *validator) checkCode() {
 				}
 				if rb {
 					reads = append(reads, read{pc, j, x[4]})
+				}
+			}
+			accOK(x[5])
+		case OpGdot: // ra, n, rowa, rb, rowb, acc, planes
+			if !a.PlaneSequencer {
+				v.addf("%s: needs a target with a plane sequencer (parallel.plane_sequencer, ISA v1.7)", where)
+			}
+			s := groupOK(0, x[1])
+			pl := UnpackPlanes(x[6])
+			ra := rowOK("last input row (rowa+N-1)", x[2]+int64(pl.N)-1)
+			rb := static(3) && rowOK("last weight row (rowb+M-1)", x[4]+int64(pl.M)-1)
+			for j := int64(0); j < x[1] && s; j++ {
+				for q := int64(0); q < int64(pl.N) && ra; q++ {
+					reads = append(reads, read{pc, j, x[2] + q})
+				}
+				for p := int64(0); p < int64(pl.M) && rb; p++ {
+					reads = append(reads, read{pc, j, x[4] + p})
 				}
 			}
 			accOK(x[5])

@@ -23,6 +23,10 @@
 //   - ISA v1.6: dload and dstore move words between ABUF and the off-chip
 //     memory (dram.go: paged contents, one channel shared by every
 //     controller, its time and energy reported as their own component).
+//   - ISA v1.7: gdot (gdot.go) sequences the M x N plane pairs of a filter
+//     slot on a group in the bank's plane sequencer: one issue, M x N bmac
+//     steps per member; a fast path does the bit work as a uniform gbmac
+//     run (dot products where it can), the reference executes the bmacs.
 //   - BuildReport turns the RunStats of a batch into a Report (JSON and a
 //     human table); Report.AddHost (host.go) adds the host's share of a
 //     compiled model that its runtime counted (sim.HostWork). RunBatch runs a batch in sequence or on goroutines, one

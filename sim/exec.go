@@ -67,7 +67,7 @@ func (m *Machine) flushMACs(sa *subarray, a int) {
 	sa.pendPC[a] = 0
 	k := int64(m.exe.Arch.Cols)
 	switch in := &m.exe.code[pc]; in.op {
-	case isa.OpBmac, isa.OpAnd, isa.OpOr, isa.OpGbmac: // rowa is arg 2 of each
+	case isa.OpBmac, isa.OpAnd, isa.OpOr, isa.OpGbmac, isa.OpGdot: // rowa is arg 2 of each (gdot: its first input row)
 		k = int64(sa.rowK[in.arg[2]])
 	}
 	m.stats.MACs[m.exe.src[pc]+1] += k
@@ -666,7 +666,7 @@ func (m *Machine) exec(st *RunStats) error {
 			lastEnd = max(lastEnd, end)
 
 		// ISA v1.5: group and token instructions (group.go, tokens.go).
-		case isa.OpGwrp, isa.OpGbmac, isa.OpGvacc:
+		case isa.OpGwrp, isa.OpGbmac, isa.OpGvacc, isa.OpGdot:
 			var end int64
 			var f *Fault
 			switch in.op {
@@ -674,6 +674,8 @@ func (m *Machine) exec(st *RunStats) error {
 				d, end, f = m.gwrp(pc, steps, x, d)
 			case isa.OpGbmac:
 				d, end, f = m.gbmac(pc, steps, x, d)
+			case isa.OpGdot: // gdot.go
+				d, end, f = m.gdot(pc, steps, x, d)
 			default:
 				d, end, f = m.gvacc(pc, steps, x, d)
 			}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/pimc-dev/pimc/isa"
@@ -27,10 +28,11 @@ func fuzzProgram(data []byte, tgt *target.Target) *isa.Program {
 	}
 	// The opcodes up to v1.5 are picked by the first byte as before (the
 	// corpus's programs stay what they were); the unused last byte makes
-	// one instruction in 32 a DRAM transfer (v1.6) on a target with DRAM.
+	// one instruction in 32 a DRAM transfer (v1.6) on a target with DRAM,
+	// and one more in 32 a gdot (v1.7) on a target with the sequencer.
 	var ops []isa.Opcode
 	for _, op := range isa.Opcodes() {
-		if !op.SinceV16() {
+		if !op.SinceV16() && !op.SinceV17() {
 			ops = append(ops, op)
 		}
 	}
@@ -41,6 +43,9 @@ func fuzzProgram(data []byte, tgt *target.Target) *isa.Program {
 		op := ops[int(b[0])%len(ops)]
 		if b[8]%32 == 0 && a.DRAMWords > 0 {
 			op = []isa.Opcode{isa.OpDload, isa.OpDstore}[b[8]/32%2]
+		}
+		if b[8]%32 == 1 && a.PlaneSequencer {
+			op = isa.OpGdot
 		}
 		info := op.Info()
 		args := make([]int64, len(info.Fields))
@@ -65,6 +70,12 @@ func fuzzProgram(data []byte, tgt *target.Target) *isa.Program {
 				}
 			case isa.FSign:
 				v = r.Int64N(2)
+			case isa.FPlanes:
+				pl := isa.Planes{M: 1 + r.IntN(2), N: 1 + r.IntN(2), XSigned: r.IntN(2) == 0} // the 4 rows of the weight image
+				if r.IntN(4) == 0 {
+					pl.M, pl.PlusMinus = 1, true
+				}
+				v = pl.Pack()
 			case isa.FTarget:
 				v = r.Int64N(int64(len(p.Code) + 1))
 			case isa.FUImm:
@@ -81,7 +92,7 @@ func fuzzProgram(data []byte, tgt *target.Target) *isa.Program {
 			args[i] = v
 		}
 		if op.IsGroup() { // a group of at least one sub-array
-			n := map[isa.Opcode]int{isa.OpGwrp: 1, isa.OpGbmac: 1, isa.OpGvacc: 4}[op]
+			n := map[isa.Opcode]int{isa.OpGwrp: 1, isa.OpGbmac: 1, isa.OpGvacc: 4, isa.OpGdot: 1}[op]
 			args[n] = max(args[n], 1)
 		}
 		if op == isa.OpVclip && args[2] > args[3] {
@@ -118,7 +129,7 @@ func FuzzSim(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	tgt := target.Default()
+	tgt := seqTarget(f, 0) // the default with the plane sequencer: every opcode is legal
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := fuzzProgram(data, tgt)
 		exe, err := Prepare(p, tgt)
@@ -142,27 +153,34 @@ func FuzzSim(f *testing.F) {
 // pass Validate and run, so FuzzSim exercises the machine and not only the
 // loader.
 func TestFuzzCorpusRuns(t *testing.T) {
-	tgt := target.Default()
-	r := rand.New(rand.NewPCG(7, 8))
-	valid, halted := 0, 0
-	for range 200 {
-		b := make([]byte, 9*24)
-		for i := range b {
-			b[i] = byte(r.Uint32())
+	for _, tgt := range []*target.Target{target.Default(), seqTarget(t, 0)} {
+		r := rand.New(rand.NewPCG(7, 8))
+		valid, halted, gdots := 0, 0, 0
+		for range 200 {
+			b := make([]byte, 9*24)
+			for i := range b {
+				b[i] = byte(r.Uint32())
+			}
+			p := fuzzProgram(b, tgt)
+			exe, err := Prepare(p, tgt)
+			if err != nil {
+				continue
+			}
+			valid++
+			if slices.ContainsFunc(p.Code, func(in isa.Instr) bool { return in.Op == isa.OpGdot }) {
+				gdots++
+			}
+			m := exe.NewMachine()
+			m.MaxSteps = 2000
+			if _, err := m.Run(); err == nil {
+				halted++
+			}
 		}
-		exe, err := Prepare(fuzzProgram(b, tgt), tgt)
-		if err != nil {
-			continue
+		// On the plane sequencer's target (FuzzSim's), gdots make more
+		// programs invalid; enough valid ones have them.
+		if tgt.HasPlaneSequencer() && (gdots < 10 || valid < 30) || !tgt.HasPlaneSequencer() && (valid < 50 || halted < 3) {
+			t.Fatalf("fuzz generator on %s: %d of 200 programs valid (%d with a gdot), %d halted", tgt.Name, valid, gdots, halted)
 		}
-		valid++
-		m := exe.NewMachine()
-		m.MaxSteps = 2000
-		if _, err := m.Run(); err == nil {
-			halted++
-		}
+		t.Logf("%s: %d of 200 valid (%d with a gdot), %d halted", tgt.Name, valid, gdots, halted)
 	}
-	if valid < 50 || halted < 3 {
-		t.Fatalf("fuzz generator: %d of 200 programs valid, %d halted", valid, halted)
-	}
-	t.Logf("%d of 200 valid, %d halted", valid, halted)
 }

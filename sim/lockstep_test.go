@@ -21,7 +21,8 @@ type lockstepCase struct {
 
 // lockstepCases: the golden programs (testdata/isa, the compiled MNIST
 // model, synthetic layers on several geometries), the group program of
-// testdata/isa on one stream, random programs of static and
+// testdata/isa on one stream, the gdot program and random gdot programs,
+// random programs of static and
 // register-addressed bmacs (with faults and budget cuts) and random group
 // programs.
 func lockstepCases(t *testing.T) []lockstepCase {
@@ -32,6 +33,12 @@ func lockstepCases(t *testing.T) []lockstepCase {
 	par, _, _ := isaProgram(t, "parallel.pasm")
 	par.Streams = nil
 	cs = append(cs, lockstepCase{"isa-parallel-one-stream", par, target.Default()})
+	seq, _, _ := isaProgram(t, "seq.pasm")
+	cs = append(cs, lockstepCase{"isa-seq", seq, seqTarget(t, 0)})
+	for i := range 6 { // gdots (ISA v1.7), saturating on 10-bit accumulators
+		tgt := seqTarget(t, []int{0, 10}[i%2])
+		cs = append(cs, lockstepCase{fmt.Sprintf("gdot-%d", i), randGdotProgram(uint64(i), tgt, true), tgt})
+	}
 	for ti, tgt := range staticTestTargets(t) {
 		for seed := range 12 {
 			r := rand.New(rand.NewPCG(uint64(seed), uint64(ti)))

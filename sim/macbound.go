@@ -9,7 +9,7 @@ import (
 // The bound on declared MACs (docs/ISA.md §5). A source's declared workload
 // (isa.Source.MACs) is what the report's GOPS and TOPS/W divide by, so it
 // must not exceed what the program's own instructions did: every bmac,
-// every member of a gbmac and every and senses one row AND of cols columns,
+// every member of a gbmac, every step of a gdot on each member and every and senses one row AND of cols columns,
 // and one column of one AND is at most one multiply (a 1-bit weight plane
 // times a 1-bit activation plane; wider operands need several ANDs per
 // column). So a run of n frames in which a source's row ANDs executed R
@@ -24,7 +24,7 @@ import (
 // macTerm is an instruction whose row ANDs bound a declaring source.
 type macTerm struct {
 	pc, src int32
-	ands    int64 // row ANDs per execution: 1 (bmac, and) or n (gbmac)
+	ands    int64 // row ANDs per execution: 1 (bmac, and), n (gbmac) or n x M x N (gdot)
 }
 
 // prepareMACBound lists the row-AND instructions of the sources that
@@ -41,6 +41,9 @@ func (e *Executable) prepareMACBound() {
 			e.macTerms = append(e.macTerms, macTerm{int32(pc), s, 1})
 		case isa.OpGbmac:
 			e.macTerms = append(e.macTerms, macTerm{int32(pc), s, int64(in.arg[1])})
+		case isa.OpGdot: // n sub-arrays x M x N pairs
+			pl := isa.UnpackPlanes(int64(in.arg[6]))
+			e.macTerms = append(e.macTerms, macTerm{int32(pc), s, int64(in.arg[1]) * int64(pl.M*pl.N)})
 		}
 	}
 	for _, s := range srcs {
@@ -60,7 +63,7 @@ type MACBoundError struct {
 }
 
 func (e *MACBoundError) Error() string {
-	return fmt.Sprintf("sim: sources[%d] (%s) declares %d MACs per image, but its bmac/gbmac/and instructions executed %d row ANDs of %d columns in this run of %d image(s): at most %d MACs per image (docs/ISA.md §5: declared MACs above that are refused)",
+	return fmt.Sprintf("sim: sources[%d] (%s) declares %d MACs per image, but its bmac/gbmac/gdot/and instructions executed %d row ANDs of %d columns in this run of %d image(s): at most %d MACs per image (docs/ISA.md §5: declared MACs above that are refused)",
 		e.Source, e.Name, e.Declared, e.ANDs, e.Cols, e.Frames, e.ANDs*e.Cols/e.Frames)
 }
 

@@ -161,7 +161,7 @@ func TestDeclaredMACsBound(t *testing.T) {
 	p := *prog
 	p.Sources = append(append([]isa.Source(nil), prog.Sources...), isa.Source{Layer: "fake", MACs: 1})
 	_, err = Load(&p, target.Default())
-	if err == nil || !strings.Contains(err.Error(), "(fake): declares 1 MACs per inference but has no bmac, gbmac or and instruction") {
+	if err == nil || !strings.Contains(err.Error(), "(fake): declares 1 MACs per inference but has no bmac, gbmac, gdot or and instruction") {
 		t.Fatalf("a declaring source without a multiplying instruction: got %v", err)
 	}
 }

@@ -331,6 +331,15 @@ func staticOps(in *isa.Instr, n int64, ops *[numCounts]int64) {
 		ops[target.OpShiftAdd] += n * in.Args[1]
 	case isa.OpGvacc:
 		ops[target.OpAccTransfer] += n * in.Args[4]
+	// ISA v1.7: a gdot costs its M x N bmacs on each of its n sub-arrays,
+	// plus M x N steps of the bank's plane sequencer.
+	case isa.OpGdot:
+		pl := isa.UnpackPlanes(in.Args[6])
+		k := n * int64(pl.M*pl.N)
+		ops[target.OpAndSense] += k * in.Args[1]
+		ops[target.OpBitcount] += k * in.Args[1]
+		ops[target.OpShiftAdd] += k * in.Args[1]
+		ops[target.OpPlaneStep] += k
 	case isa.OpTsig, isa.OpTwait:
 		ops[target.OpSync] += n
 	}
@@ -349,7 +358,7 @@ func (c *costTable) energyOf(ops *[numCounts]int64) Energy {
 		AccTransfer: pj(target.OpAccTransfer),
 		DPU:         pj(target.OpDPU),
 		Buffer:      pj(target.OpBufferRead) + pj(target.OpBufferWrite),
-		Controller:  pj(target.OpIssue),
+		Controller:  pj(target.OpIssue) + pj(target.OpPlaneStep), // the plane sequencer: command logic
 		// the parallel engine's wires: group broadcasts, inter-bank links,
 		// token signals (0 on the serial machine)
 		Interconnect: pj(target.OpRowBroadcast) + pj(target.OpLink) + pj(target.OpSync),
@@ -592,6 +601,9 @@ func (s *Summary) Add(i int, st *RunStats) {
 			s.bmacs += ps.Count
 		case isa.OpGbmac: // n bmacs
 			s.bmacs += ps.Count * int64(e.code[pc].arg[1])
+		case isa.OpGdot: // n x M x N bmacs
+			pl := isa.UnpackPlanes(int64(e.code[pc].arg[6]))
+			s.bmacs += ps.Count * int64(e.code[pc].arg[1]) * int64(pl.M*pl.N)
 		}
 	}
 	for src := range bySrc {

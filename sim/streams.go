@@ -264,7 +264,7 @@ func (m *Machine) link(pc int, st *RunStats, d int64) int64 {
 	}
 	var words int64
 	switch in.op {
-	case isa.OpGwrp, isa.OpGbmac:
+	case isa.OpGwrp, isa.OpGbmac, isa.OpGdot:
 		if remoteSA(int64(m.regs[x[0]])) {
 			words = 1
 			if in.op == isa.OpGwrp {

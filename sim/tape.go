@@ -147,6 +147,15 @@ func (t *tape) record(m *Machine, pc int) {
 	case isa.OpGbmac: // ra, n, rowa, rb, rowb, acc, shift, sign
 		t.addBmac(r[x[0]], x[1], x[2], r[x[3]]+x[4], x[5], x[6], x[7])
 		return
+	case isa.OpGdot: // ra, n, rowa, rb, rowb, acc, planes: its M x N bmacs in order
+		pl := isa.UnpackPlanes(int64(x[6]))
+		for p := range pl.M {
+			for q := range pl.N {
+				shift, sign := pl.Pair(p, q)
+				t.addBmac(r[x[0]], x[1], x[2]+int32(q), r[x[3]]+x[4]+int32(p), x[5], int32(shift), int32(sign))
+			}
+		}
+		return
 	case isa.OpLd, isa.OpVlut:
 		// Lockstep refuses such programs (lockstepRefusal).
 		panic(fmt.Sprintf("BUG: sim: %s on a lockstep tape", in.op))

@@ -51,12 +51,21 @@ func isaProgram(t testing.TB, name string) (*isa.Program, map[string][]int64, ma
 	return prog, ins, outs
 }
 
+// testdataTarget is the target a testdata program names: the default, or
+// for seq.pasm the default with a plane sequencer (ISA v1.7).
+func testdataTarget(t testing.TB, p *isa.Program) *target.Target {
+	if p.TargetName == "sot-mram-45nm-seq" {
+		return seqTarget(t, 0)
+	}
+	return target.Default()
+}
+
 // runIsa loads and runs a testdata program on the default target with its
 // expected inputs and checks its expected outputs exactly.
 func runIsa(t *testing.T, name string) (*Machine, *RunStats) {
 	t.Helper()
 	prog, ins, outs := isaProgram(t, name)
-	m, err := Load(prog, target.Default())
+	m, err := Load(prog, testdataTarget(t, prog))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +125,7 @@ func readHexDump(t testing.TB, path string) []byte {
 // programs: the simulator computes from the decoded bits and must give the
 // same outputs and the same cost accounting as from the assembly.
 func TestTestdataBinaries(t *testing.T) {
-	for _, name := range []string{"dot", "conv", "relu_layer", "block", "edges", "parallel", "act"} {
+	for _, name := range []string{"dot", "conv", "relu_layer", "block", "edges", "parallel", "act", "seq"} {
 		t.Run(name, func(t *testing.T) {
 			prog, ins, outs := isaProgram(t, name+".pasm")
 			bin, err := isa.DecodeBinary(readHexDump(t, filepath.Join("..", "testdata", "isa", name+".pimb.hex")))
@@ -125,7 +134,7 @@ func TestTestdataBinaries(t *testing.T) {
 			}
 			var reports [2][]byte
 			for i, p := range []*isa.Program{prog, bin} {
-				m, err := Load(p, target.Default())
+				m, err := Load(p, testdataTarget(t, p))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -154,7 +163,7 @@ func TestTestdataBinaries(t *testing.T) {
 }
 
 func TestTestdataPrograms(t *testing.T) {
-	for _, name := range []string{"dot.pasm", "conv.pasm", "relu_layer.pasm", "block.pasm", "edges.pasm", "parallel.pasm", "act.pasm"} {
+	for _, name := range []string{"dot.pasm", "conv.pasm", "relu_layer.pasm", "block.pasm", "edges.pasm", "parallel.pasm", "act.pasm", "seq.pasm"} {
 		t.Run(name, func(t *testing.T) {
 			m, st := runIsa(t, name)
 			if len(m.exe.Prog.Streams) > 1 {

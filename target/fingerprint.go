@@ -30,6 +30,10 @@ func (t *Target) archText() string {
 	// present: a description without it keeps its fingerprint.
 	if p := t.Parallel; p != nil {
 		fmt.Fprintf(&b, "controllers=%d\ngroup_subarrays=%d\ntokens=%d\n", p.Controllers.Value, p.GroupSubarrays.Value, p.Tokens.Value)
+		// The plane sequencer (ISA v1.7), only when present.
+		if p.PlaneSequencer != nil {
+			b.WriteString("plane_sequencer=1\n")
+		}
 	}
 	return b.String()
 }
@@ -105,6 +109,7 @@ func (t *Target) Arch() isa.Arch {
 		a.Controllers = int(p.Controllers.Value)
 		a.GroupSubarrays = int(t.GroupSubarrays())
 		a.Tokens = int(p.Tokens.Value)
+		a.PlaneSequencer = p.PlaneSequencer != nil
 	}
 	return a
 }

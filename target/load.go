@@ -271,7 +271,13 @@ func (t *Target) validateParallel() []string {
 	var probs []string
 	p := t.Parallel
 	for _, k := range OpKinds() {
-		if k.Optional() && p != nil && !t.HasOp(k) {
+		switch {
+		case !k.Optional() || t.HasOp(k):
+		case opSpecs[k].seq:
+			if t.HasPlaneSequencer() {
+				probs = append(probs, fmt.Sprintf("ops.%s: missing (required with parallel.plane_sequencer: give {latency, energy})", k))
+			}
+		case p != nil:
 			probs = append(probs, fmt.Sprintf("ops.%s: missing (required with a parallel section: give {latency, energy})", k))
 		}
 	}

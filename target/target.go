@@ -56,6 +56,19 @@ type Parallel struct {
 	BufferPorts Count `json:"buffer_ports" yaml:"buffer_ports"`
 	// Tokens is the number of token counters (tsig, twait).
 	Tokens Count `json:"tokens" yaml:"tokens"`
+	// PlaneSequencer is the optional plane sequencer of every bank (ISA
+	// v1.7 gdot, docs/PARALLEL.md §9); nil: none, and gdot is refused.
+	PlaneSequencer *PlaneSequencer `json:"plane_sequencer,omitempty" yaml:"plane_sequencer,omitempty"`
+}
+
+// PlaneSequencer is a bank's plane sequencer: a counter pair that replays
+// one gdot's row command for each of its M x N plane pairs on the bank's
+// command bus, so the controller issues one instruction per filter slot
+// instead of M x N (PUMA's MVM instruction sequences its input bits inside
+// the core in the same way: Ankit et al., ASPLOS 2019). Its presence is
+// architectural (in the fingerprint); its step cost is ops.plane_step.
+type PlaneSequencer struct {
+	Area Quantity `json:"area" yaml:"area"` // per bank
 }
 
 // Geometry is the organisation of the machine. Everything except
@@ -99,6 +112,10 @@ type Ops struct {
 	RowBroadcast *Op `json:"row_broadcast,omitempty" yaml:"row_broadcast,omitempty"` // a gwrp's row to every sub-array of its group
 	Link         *Op `json:"link,omitempty" yaml:"link,omitempty"`                   // a controller reaching another bank (per hop)
 	Sync         *Op `json:"sync,omitempty" yaml:"sync,omitempty"`                   // a token reaching the other controllers
+	// PlaneStep is one step of a bank's plane sequencer (a gdot's row
+	// command replayed for the next plane pair of a group): required with
+	// parallel.plane_sequencer, optional without.
+	PlaneStep *Op `json:"plane_step,omitempty" yaml:"plane_step,omitempty"`
 	// ColumnGating (issue 12): 1 charges row writes and senses for the
 	// columns they drive (docs/ISA.md §4), 0 for every column of the row.
 	ColumnGating Count `json:"column_gating" yaml:"column_gating"`
@@ -158,6 +175,7 @@ const (
 	OpSync         // optional: parallel engine
 	OpDRAMRead     // optional: the dram section (a bit moved DRAM -> ABUF)
 	OpDRAMWrite    // optional: the dram section (a bit moved ABUF -> DRAM)
+	OpPlaneStep    // optional: the plane sequencer (ISA v1.7)
 	numOpKinds
 )
 
@@ -177,29 +195,35 @@ type opSpec struct {
 	// dram is set for the entries that the dram section gives (dram.go):
 	// latency = the access latency, energy = energy per bit x word bits.
 	dram bool
+	// seq is set for the entries of the plane sequencer: required only
+	// with parallel.plane_sequencer.
+	seq bool
 }
 
 var rowBases = map[string]bool{"bit": true, "column": true, "row": true}
 
 var opSpecs = [numOpKinds]opSpec{
-	OpIssue:       {"issue", map[string]bool{"op": true, "instr": true}, "instr", nil, nil, false},
-	OpRowRead:     {"row_read", rowBases, "row", func(o *Ops) *Op { return &o.RowRead }, nil, false},
-	OpAndSense:    {"and_sense", rowBases, "row", func(o *Ops) *Op { return &o.AndSense }, nil, false},
-	OpRowWrite:    {"row_write", rowBases, "row", func(o *Ops) *Op { return &o.RowWrite }, nil, false},
-	OpBitcount:    {"bitcount", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.Bitcount }, nil, false},
-	OpShiftAdd:    {"shift_add", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.ShiftAdd }, nil, false},
-	OpAccTransfer: {"acc_transfer", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.AccTransfer }, nil, false},
-	OpDPU:         {"dpu_op", map[string]bool{"lane": true, "op": true}, "lane", func(o *Ops) *Op { return &o.DPUOp }, nil, false},
-	OpBufferRead:  {"buffer_read", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return &o.BufferRead }, nil, false},
-	OpBufferWrite: {"buffer_write", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return &o.BufferWrite }, nil, false},
+	OpIssue:       {"issue", map[string]bool{"op": true, "instr": true}, "instr", nil, nil, false, false},
+	OpRowRead:     {"row_read", rowBases, "row", func(o *Ops) *Op { return &o.RowRead }, nil, false, false},
+	OpAndSense:    {"and_sense", rowBases, "row", func(o *Ops) *Op { return &o.AndSense }, nil, false, false},
+	OpRowWrite:    {"row_write", rowBases, "row", func(o *Ops) *Op { return &o.RowWrite }, nil, false, false},
+	OpBitcount:    {"bitcount", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.Bitcount }, nil, false, false},
+	OpShiftAdd:    {"shift_add", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.ShiftAdd }, nil, false, false},
+	OpAccTransfer: {"acc_transfer", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return &o.AccTransfer }, nil, false, false},
+	OpDPU:         {"dpu_op", map[string]bool{"lane": true, "op": true}, "lane", func(o *Ops) *Op { return &o.DPUOp }, nil, false, false},
+	OpBufferRead:  {"buffer_read", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return &o.BufferRead }, nil, false, false},
+	OpBufferWrite: {"buffer_write", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return &o.BufferWrite }, nil, false, false},
 	// row_broadcast: per bit (or column, or row) per destination sub-array
 	// beyond the first; link: per word per hop; sync: per tsig/twait.
-	OpRowBroadcast: {"row_broadcast", rowBases, "row", func(o *Ops) *Op { return o.RowBroadcast }, func(o *Ops) **Op { return &o.RowBroadcast }, false},
-	OpLink:         {"link", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return o.Link }, func(o *Ops) **Op { return &o.Link }, false},
-	OpSync:         {"sync", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return o.Sync }, func(o *Ops) **Op { return &o.Sync }, false},
+	OpRowBroadcast: {"row_broadcast", rowBases, "row", func(o *Ops) *Op { return o.RowBroadcast }, func(o *Ops) **Op { return &o.RowBroadcast }, false, false},
+	OpLink:         {"link", map[string]bool{"word": true}, "word", func(o *Ops) *Op { return o.Link }, func(o *Ops) **Op { return &o.Link }, false, false},
+	OpSync:         {"sync", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return o.Sync }, func(o *Ops) **Op { return &o.Sync }, false, false},
 	// dram_read, dram_write: per bit moved, from the dram section.
-	OpDRAMRead:  {"dram_read", map[string]bool{"bit": true}, "bit", nil, nil, true},
-	OpDRAMWrite: {"dram_write", map[string]bool{"bit": true}, "bit", nil, nil, true},
+	OpDRAMRead:  {"dram_read", map[string]bool{"bit": true}, "bit", nil, nil, true, false},
+	OpDRAMWrite: {"dram_write", map[string]bool{"bit": true}, "bit", nil, nil, true, false},
+	// plane_step: per step per group (the command replayed once for all
+	// the group's sub-arrays).
+	OpPlaneStep: {"plane_step", map[string]bool{"op": true}, "op", func(o *Ops) *Op { return o.PlaneStep }, func(o *Ops) **Op { return &o.PlaneStep }, false, true},
 }
 
 // String is the cost-table key ("and_sense").
@@ -215,8 +239,15 @@ func (k OpKind) String() string {
 func (k OpKind) Per() string { return opSpecs[k].per }
 
 // Optional reports whether k is an entry of the parallel engine, which a
-// description without a parallel section may omit.
+// description without a parallel section may omit (plane_step: without
+// parallel.plane_sequencer).
 func (k OpKind) Optional() bool { return opSpecs[k].opt != nil }
+
+// HasPlaneSequencer reports whether the banks have a plane sequencer
+// (parallel.plane_sequencer): gdot is legal.
+func (t *Target) HasPlaneSequencer() bool {
+	return t.Parallel != nil && t.Parallel.PlaneSequencer != nil
+}
 
 // HasOp reports whether the description gives k (every entry but the
 // optional ones of a description that omits them).
@@ -340,7 +371,7 @@ func (t *Target) AreaBreakdown() []AreaItem {
 		dpuFormula = fmt.Sprintf("%d controllers x %d lanes x %g um2", nc, g.DPULanes.Value, a(t.Area.DPULane))
 		ctrlFormula = fmt.Sprintf("%d controllers x %g um2", nc, a(t.Area.Controller))
 	}
-	return []AreaItem{
+	items := []AreaItem{
 		{"subarray cells", cells * a(t.Area.Cell), fmt.Sprintf("%.0f cells x %.4g um2", cells, a(t.Area.Cell))},
 		{"subarray periphery", n * a(t.Area.SubarrayPeriphery), fmt.Sprintf("%.0f sub-arrays x %g um2", n, a(t.Area.SubarrayPeriphery))},
 		{"bit-counters", n * a(t.Area.Bitcounter), fmt.Sprintf("%.0f x %g um2", n, a(t.Area.Bitcounter))},
@@ -349,6 +380,11 @@ func (t *Target) AreaBreakdown() []AreaItem {
 		{"buffers (SRAM)", sramBits * a(t.Area.SRAMBit), fmt.Sprintf("%.0f bits x %g um2", sramBits, a(t.Area.SRAMBit))},
 		{"controller", float64(nc) * a(t.Area.Controller), ctrlFormula},
 	}
+	if t.HasPlaneSequencer() {
+		b := g.Banks.Value
+		items = append(items, AreaItem{"plane sequencers", float64(b) * a(t.Parallel.PlaneSequencer.Area), fmt.Sprintf("%d banks x %g um2", b, a(t.Parallel.PlaneSequencer.Area))})
+	}
+	return items
 }
 
 // SRAMBitUM2 is the area of one SRAM bit (area.sram_bit) in um2.
