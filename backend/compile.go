@@ -37,6 +37,11 @@ type Options struct {
 	// each gbmac drives more sub-arrays and a pixel takes fewer
 	// instructions (mapping.Plan.Spread, docs/PARALLEL.md §8.2).
 	Spread bool
+	// Window (with Pipeline) chooses a window stage for a model whose
+	// weights fit (window_choice.go, docs/PARALLEL.md §8.3): WindowOff
+	// (0) never, WindowAuto where it shortens the estimated run on a full
+	// chip with a DRAM, N > 0 the last N matrix layers.
+	Window int
 }
 
 // Result is a compiled model: the device program (with the host graph in
@@ -81,6 +86,9 @@ type Result struct {
 	// pipelined program's layers on its target (busybound.go); nil when
 	// not pipelined or no layer has sub-array work.
 	BusyBound *BusyBound
+	// RunNS is the estimated time of a pipelined program's run of its
+	// frames (estimatedRun): what the window choice compares.
+	RunNS float64
 
 	// devNodes are the device ops in program order and srcOf their source
 	// index (what the pipeline's work estimate is attributed by).

@@ -80,7 +80,7 @@ type pipePlan struct {
 // of every op (estimate.go), partitions the ops into stages, splits the
 // slowest stages' matrix layers over the controllers the stages leave
 // (balanceStages) and compiles again with that plan.
-func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
+func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
 	frames, maxStages := opts.Frames, int(tgt.Controllers())
 	if frames == 0 {
 		frames = DefaultFrames
@@ -325,6 +325,7 @@ func compilePipeline(g *ir.Graph, tgt *target.Target, opts Options) (*Result, er
 			res.Slowest = s
 		}
 	}
+	res.RunNS = estimatedRun(ops, win, starts, sp, windowWrites(flat, work, flat.devNodes[win:])/float64(frames), res.LinkNS, frames)
 	return res, nil
 }
 

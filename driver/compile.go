@@ -51,6 +51,9 @@ type Options struct {
 	// sub-arrays of their banks (backend.Options.Spread; pimc compile
 	// -spread).
 	Spread bool
+	// Window chooses a pipeline's window stage for a model whose weights
+	// fit (backend.Options.Window; pimc compile -window).
+	Window int
 	// Flags, when not nil, are the pass manager's instruments (pimc
 	// compile's -print-after, -print-dir, -verify-each, -time-passes, ...)
 	// and, in Flags.Passes when not empty, a pipeline that replaces the
@@ -160,7 +163,7 @@ func Compile(g *ir.Graph, opt Options) (*Result, error) {
 			return nil, fmt.Errorf("backend: %w", err)
 		}
 	}
-	res, err := backend.Compile(g, tgt, backend.Options{MaxHostBytes: opt.MaxProgramBytes, Pipeline: opt.Pipeline, Frames: opt.Frames, Split: opt.Split, Spread: opt.Spread})
+	res, err := backend.Compile(g, tgt, backend.Options{MaxHostBytes: opt.MaxProgramBytes, Pipeline: opt.Pipeline, Frames: opt.Frames, Split: opt.Split, Spread: opt.Spread, Window: opt.Window})
 	if err != nil {
 		return nil, err
 	}

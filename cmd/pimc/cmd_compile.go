@@ -22,7 +22,7 @@ func init() {
 }
 
 func runCompile(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-calibrator minmax|percentile [-percentile P]] [-target FILE|PRESET] [-replicate off|auto|N] [-pipeline [-pipeline-frames F] | -split] [-spread] [-S PROG.pasm] [-verify-with IN.pb] [-shape name=DIMS] [-bind name=FILE] [-html R.html]", stderr)
+	fs := newFlagSet("compile", "MODEL.onnx|MODEL.pir -o PROG.pimb [-wbits M] [-abits N] [-calib SRC] [-calibrator minmax|percentile [-percentile P]] [-target FILE|PRESET] [-replicate off|auto|N] [-pipeline [-pipeline-frames F] [-window off|auto|N] | -split] [-spread] [-S PROG.pasm] [-verify-with IN.pb] [-shape name=DIMS] [-bind name=FILE] [-html R.html]", stderr)
 	addLimitFlags(fs)
 	var pf pipelineFlags
 	pf.register(fs, "")
@@ -43,6 +43,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	replicate := fs.String("replicate", driver.DefaultReplicate, "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option; docs/BACKEND.md §2)")
 	pipeline, frames := fs.Bool("pipeline", false, "layer pipeline across images: stages of consecutive layers, each on its own controller, the slowest layers split over the controllers left, images streaming through (docs/PARALLEL.md §7.1); weights beyond the sub-arrays go to a last window stage that runs layer by layer over the run's frames, reprogramming each layer once per run (§8.2)"), fs.Int("pipeline-frames", backend.DefaultFrames, "with -pipeline: images (frames) per run (a window stage keeps this many frames of its values in the activation buffer)")
 	spread := fs.Bool("spread", false, "with -pipeline or -split: spread each layer piece over the free sub-arrays of its bank (fewer filters per sub-array: each group instruction drives more sub-arrays, fewer instructions per image, more sub-arrays used and more input row writes; docs/PARALLEL.md §8.2)")
+	window := fs.String("window", "off", "with -pipeline, on a target with a dram section: a window stage for a model whose weights fit, reprogramming its last matrix layers from the DRAM once per run so their sub-arrays go to pixel pieces of the early layers: off (every weight stationary), auto (on a full chip, where it shortens the estimated run; costs DRAM energy) or N (the last N matrix layers; docs/PARALLEL.md §8.3)")
 	split := fs.Bool("split", false, "without -pipeline: the slowest layers split over the controllers (one image per run, one stage, a helper stream per piece) for a lower latency of one image (docs/BACKEND.md §8)")
 	withOutputRules(fs)
 	maxProg := programLimit(fs)
@@ -72,10 +73,16 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "-percentile %v: want a percentile in (0, 100]", *percentile)
 	case set["percentile"] && *calibrator != "percentile":
 		return usageError(fs, "-percentile needs -calibrator percentile")
+	case set["window"] && !*pipeline:
+		return usageError(fs, "-window needs -pipeline")
 	case *spread && !*pipeline && !*split:
 		return usageError(fs, "-spread needs -pipeline or -split")
 	case (set["calibrator"] || set["percentile"]) && pf.Passes != "":
 		return usageError(fs, "-calibrator and -percentile set the default pipeline; with -passes give quantize{calibrator=...,percentile=...}")
+	}
+	win, err := backend.ParseWindow(*window)
+	if err != nil {
+		return usageError(fs, "-window: %v", err)
 	}
 	if err := driver.CheckReplicate(*replicate); err != nil {
 		return usageError(fs, "-replicate: %v", err)
@@ -123,7 +130,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		// an unrelated error).
 		fmt.Fprintf(stderr, "pimc compile: note: activation ranges calibrated on %s (uniform in [-1, 1)); pass -calib mnist|fashion-mnist|DIR to calibrate on real inputs\n", *calib)
 	}
-	res, err := driver.Compile(g, driver.Options{Target: tgt, WBits: *wbits, ABits: *abits, Calib: *calib, Calibrator: *calibrator, Percentile: *percentile, Replicate: *replicate, Pipeline: *pipeline, Frames: *frames, Split: *split, Spread: *spread,
+	res, err := driver.Compile(g, driver.Options{Target: tgt, WBits: *wbits, ABits: *abits, Calib: *calib, Calibrator: *calibrator, Percentile: *percentile, Replicate: *replicate, Pipeline: *pipeline, Frames: *frames, Split: *split, Spread: *spread, Window: win,
 		Flags: &pf.DebugFlags, Log: stderr, Warn: pf.warn(stderr), MaxProgramBytes: maxProg.n})
 	var big *driver.ProgramSizeError
 	var bug *driver.InternalError

@@ -138,3 +138,57 @@ func (p *Plan) Reprogrammed() int {
 	}
 	return n
 }
+
+// ReprogramFrom makes layers first.. of p reprogrammed by choice (a
+// pipeline's window stage, docs/PARALLEL.md §8.3): they share a window at
+// the chip's end, without replicas, as large as the largest of them needs
+// (rounded up to whole banks where that fits), and the layers before first
+// keep their replicas and are placed below it as PlanGraph places them. So
+// the deep layers' sub-arrays are left free for the pipeline's pixel
+// pieces of the early layers (the backend's balance). It reports an error
+// when first is out of range or the layers before first do not fit below
+// the window.
+func (p *Plan) ReprogramFrom(first int) error {
+	if first < 1 || first >= len(p.Layers) {
+		return fmt.Errorf("mapping: a window from layer %d of %d (the first layer stays stationary)", first, len(p.Layers))
+	}
+	geo := p.Geom
+	most := 0
+	for _, l := range p.Layers[first:] {
+		pl := p.placer(true)
+		l.Replicas, l.Tiles = 1, nil
+		if err := pl.place(l); err != nil {
+			return nodeError(l.Node, err)
+		}
+		most = max(most, pl.next)
+	}
+	w := most
+	if b := geo.PerBank; b > 0 && (most+b-1)/b*b < geo.Subarrays {
+		w = (most + b - 1) / b * b
+	}
+	base := geo.Subarrays - w
+	below := &Plan{Geom: geo, Layers: p.Layers[:first]}
+	below.Geom.Subarrays = base
+	reps := make([]int, first)
+	for i, l := range below.Layers {
+		reps[i], l.Reprogrammed = l.Replicas, false
+	}
+	if err := below.place(reps); err != nil {
+		return err
+	}
+	if below.Used > base {
+		return fmt.Errorf("mapping: the %d layers before the window need %d sub-arrays, the window of %d leaves %d", first, below.Used, w, base)
+	}
+	p.Used = base
+	for _, l := range p.Layers[first:] {
+		win := p.placer(true)
+		win.next = base
+		l.Tiles, l.Reprogrammed = nil, true
+		if err := win.place(l); err != nil {
+			return nodeError(l.Node, err)
+		}
+		setSpan(l, win.next)
+		p.Used = max(p.Used, win.next)
+	}
+	return nil
+}

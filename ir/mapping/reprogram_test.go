@@ -64,3 +64,56 @@ func TestStreamPlacement(t *testing.T) {
 		t.Errorf("a layer larger than the chip: %v", err)
 	}
 }
+
+// TestReprogramFrom: a window by choice (a pipeline's window stage for a
+// model that fits) reprograms the layers from first on, without replicas,
+// in a window at the chip's end as large as the largest of them in whole
+// banks; the layers before it keep their replicas below it. Layer sizes
+// (8 input planes, 31 filters of 8 planes per 256-row sub-array): a 1
+// sub-array x 2 replicas, then 3, 1 and 2 sub-arrays, on 4 banks of 2.
+func TestReprogramFrom(t *testing.T) {
+	var ls []*Layer
+	for i, nf := range []int{31, 93, 31, 62} {
+		l := layerOf(8, 8, 1, []int{nf}, []int{1})
+		l.Node = &ir.Node{Name: string(rune('a' + i))}
+		ls = append(ls, l)
+	}
+	ls[0].Replicas = 2
+	p := &Plan{Geom: Geometry{Name: "t", Rows: 256, Subarrays: 8, PerBank: 2, Group: 2}, Layers: ls}
+	if err := p.ReprogramFrom(1); err != nil {
+		t.Fatal(err)
+	}
+	// b (3 sub-arrays) makes a window of 4 from sub-array 4; a's 2
+	// replicas stay in bank 0.
+	type want struct {
+		repro             bool
+		first, subs, reps int
+	}
+	for i, w := range []want{{false, 0, 2, 2}, {true, 4, 3, 1}, {true, 4, 1, 1}, {true, 4, 2, 1}} {
+		l := ls[i]
+		if got := (want{l.Reprogrammed, l.FirstSubarray, l.Subarrays, l.Replicas}); got != w {
+			t.Errorf("layer %d: %+v, want %+v", i, got, w)
+		}
+	}
+	if p.Used != 7 || p.Reprogrammed() != 3 {
+		t.Errorf("used %d, reprogrammed %d; want 7 and 3", p.Used, p.Reprogrammed())
+	}
+	// From the last layer: a window of 2 (sub-arrays 6..7); a and b and c
+	// below it.
+	if err := p.ReprogramFrom(3); err != nil {
+		t.Fatal(err)
+	}
+	if ls[3].FirstSubarray != 6 || !ls[3].Reprogrammed || ls[2].Reprogrammed || ls[1].FirstSubarray != 2 {
+		t.Errorf("window from d: d at %d (%v), c reprogrammed %v, b at %d; want d at 6 alone, b at 2", ls[3].FirstSubarray, ls[3].Reprogrammed, ls[2].Reprogrammed, ls[1].FirstSubarray)
+	}
+	for _, first := range []int{0, 4} {
+		if err := p.ReprogramFrom(first); err == nil {
+			t.Errorf("a window from layer %d of 4 was made", first)
+		}
+	}
+	// With a at 6 replicas (6 sub-arrays), a window of 4 leaves too few.
+	ls[0].Replicas = 6
+	if err := p.ReprogramFrom(1); err == nil || !strings.Contains(err.Error(), "the 1 layers before the window need 6 sub-arrays, the window of 4 leaves 4") {
+		t.Errorf("layers that do not fit below the window: %v", err)
+	}
+}

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCompileWindowFlag: -window chooses a pipeline's window stage; without
+// -pipeline, or with a value other than off, auto or a count, it is a
+// usage error.
+func TestCompileWindowFlag(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-window", "auto"}, "-window needs -pipeline"},
+		{[]string{"-pipeline", "-window", "0"}, `-window: want off, auto or a count of matrix layers >= 1, got "0"`},
+		{[]string{"-pipeline", "-window", "two"}, `got "two"`},
+	} {
+		args := append([]string{"compile", "../../testdata/models/lenet5/lenet5.onnx", "-o", filepath.Join(dir, "x.pimb")}, c.args...)
+		code, _, errs := runCLI(args...)
+		if code != exitUsage || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, %q; want a usage error %q", c.args, code, errs, c.want)
+		}
+	}
+}
