@@ -26,6 +26,10 @@
 //   - split.go: a stage's matrix layer split over several controllers
 //     (pieces of its replicas, helper streams joined by tokens) and the
 //     placement of every stage in its controllers' banks;
+//   - window.go, window_choice.go: a pipeline's window stage (layers
+//     reprogrammed from the DRAM once per run, op by op over the frames),
+//     for the layers the map pass reprograms or, with -window, for the
+//     last layers of a model whose weights fit;
 //   - band.go: feature maps that do not fit the activation buffer, in row
 //     bands through the target's DRAM (ISA v1.6 dload/dstore; a second
 //     compile, only when the first runs out of buffer).

@@ -49,6 +49,9 @@ type ReprogramStat struct {
 	Layers, Rows, DRAMWords int
 	// Window is the first sub-array of the window they share.
 	Window int
+	// Chosen: the weights fit, and a pipeline put these layers in a
+	// window stage by choice (Options.Window, window_choice.go).
+	Chosen bool
 }
 
 // reprogram emits the code that writes rows (a reprogrammed layer's

@@ -129,7 +129,12 @@ func compileWindowFrom(g *ir.Graph, tgt *target.Target, opts Options, first int)
 	for _, l := range plan.Layers {
 		mapping.Encode(l, plan.Geom)
 	}
-	return compilePipelineOn(g2, tgt, opts)
+	res, err := compilePipelineOn(g2, tgt, opts)
+	if err != nil {
+		return nil, err
+	}
+	res.Reprogram.Chosen = true
+	return res, nil
 }
 
 // estimatedRun is the estimated time of a run of frames through the

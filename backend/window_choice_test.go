@@ -68,12 +68,12 @@ func TestWindowChoice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if off.Reprogram.Layers != 0 || off.Stages[len(off.Stages)-1].Window {
+	if off.Reprogram.Layers != 0 || off.Reprogram.Chosen || off.Stages[len(off.Stages)-1].Window {
 		t.Errorf("-window off: %d layers reprogrammed; want every weight stationary, no window stage", off.Reprogram.Layers)
 	}
 	last := auto.Stages[len(auto.Stages)-1]
 	t.Logf("auto: run %.1f us (off %.1f us), window stage %v", auto.RunNS/1000, off.RunNS/1000, last.Layers)
-	if auto.Reprogram.Layers != 2 || !last.Window || len(last.Layers) != 2 {
+	if auto.Reprogram.Layers != 2 || !auto.Reprogram.Chosen || !last.Window || len(last.Layers) != 2 {
 		t.Fatalf("-window auto: %d layers reprogrammed, last stage %v (window %v); want the 2 deep convolutions in a window stage", auto.Reprogram.Layers, last.Layers, last.Window)
 	}
 	if !(auto.RunNS < off.RunNS) {

@@ -187,7 +187,10 @@ func writeCompileSummary(w io.Writer, path string, res *driver.Result, size int)
 			fmt.Fprintf(w, "    %-24q %d bands of %d rows\n", b.Layer, b.Bands, b.Rows)
 		}
 	}
-	if r := res.Reprogram; r.Layers > 0 { // docs/BACKEND.md §10
+	if r := res.Reprogram; r.Chosen { // docs/PARALLEL.md §8.3
+		fmt.Fprintf(w, "  window stage by choice (-window): %d layers reprogrammed once per run from %d DRAM words into sub-arrays %d..%d (%d weight rows), %d stationary\n",
+			r.Layers, r.DRAMWords, r.Window, res.TotalSubarrays-1, r.Rows, len(res.Layers)-r.Layers)
+	} else if r.Layers > 0 { // docs/BACKEND.md §10
 		fmt.Fprintf(w, "  weights beyond the sub-arrays: %d layers reprogrammed per image from %d DRAM words into sub-arrays %d..%d (%d weight rows), %d stationary\n",
 			r.Layers, r.DRAMWords, r.Window, res.TotalSubarrays-1, r.Rows, len(res.Layers)-r.Layers)
 	}

@@ -26,3 +26,13 @@ func TestCompileWindowFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestCompileWindowSummary: -pipeline -window 2 puts LeNet-5's last two
+// layers in a window stage by choice, which the summary names.
+func TestCompileWindowSummary(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := runCLI("compile", "../../testdata/models/lenet5/lenet5.onnx", "-calib", "mnist", "-pipeline", "-window", "2", "-o", filepath.Join(dir, "x.pimb"))
+	if code != exitOK || !strings.Contains(out, "window stage by choice (-window): 2 layers reprogrammed once per run from") || !strings.Contains(out, "3 stationary") {
+		t.Errorf("exit %d, stderr %q, summary:\n%s", code, errs, out)
+	}
+}
