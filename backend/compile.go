@@ -32,10 +32,11 @@ type Options struct {
 	// the pieces of a layer work at once and the latency of one image
 	// falls. Pipeline takes precedence (it splits already).
 	Split bool
-	// Spread (with Pipeline or Split) spreads a layer's pieces over the
-	// free sub-arrays of their banks, fewer filters per sub-array, so
-	// each gbmac drives more sub-arrays and a pixel takes fewer
-	// instructions (mapping.Plan.Spread, docs/PARALLEL.md §8.2).
+	// Spread (with Pipeline or Split) lets the balance spread a slow
+	// stage's layer one tile per sub-array, fewer filters per sub-array,
+	// so each gbmac drives more sub-arrays and a pixel takes fewer
+	// instructions, as far as the pipeline's speed needs
+	// (mapping.Piece.Cap, docs/PARALLEL.md §8.2).
 	Spread bool
 	// Window (with Pipeline) chooses a window stage for a model whose
 	// weights fit (window_choice.go, docs/PARALLEL.md §8.3): WindowOff
@@ -115,6 +116,9 @@ type LayerStat struct {
 	// layer runs (reprogram.go), in the window shared with the other
 	// reprogrammed layers.
 	Reprogrammed bool
+	// Spread: the layer is laid out one tile of at most Spread filters
+	// per sub-array (-spread, mapping.Layer.Spread); 0: dense.
+	Spread int
 	// WBits and ABits are the layer's declared widths: its weight codes'
 	// bits and the bits of the activations it produces (quantize's
 	// keep-ends, config, a compressed model's record and out-bits decide
@@ -212,7 +216,6 @@ func compileMode(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan, 
 		}
 	}
 	if pipe != nil {
-		plan.Spread = opts.Spread
 		if err := pipe.placePieces(plan, int(tgt.Controllers())); err != nil {
 			return nil, fmt.Errorf("backend: -pipeline: %w", err)
 		}

@@ -23,6 +23,9 @@
 //   - pipeline.go, stages.go, estimate.go: -pipeline (stages of consecutive
 //     ops on their own controllers and streams, rings between them, the
 //     static work estimate the partition minimises);
+//   - placed.go, spreadbound.go: -spread (a layer one tile per sub-array:
+//     its estimate from its spread layout, the spread bounded by what the
+//     pipeline's speed needs);
 //   - split.go: a stage's matrix layer split over several controllers
 //     (pieces of its replicas, helper streams joined by tokens) and the
 //     placement of every stage in its controllers' banks;

@@ -25,10 +25,10 @@ func TestBalanceLinks(t *testing.T) {
 		base  float64 // other work on bank 0's link
 		split bool
 	}{{0, true}, {4, true}, {6, false}} {
-		place := func(_ []int, sp []opSplit) ([]float64, bool) {
-			return []float64{c.base + ops[0].link*sp[0].issue*float64(sp[0].pieces()-1)}, true
+		place := func(_ []int, sp []opSplit) ([]float64, []opCost, bool) {
+			return []float64{c.base + ops[0].link*sp[0].issue*float64(sp[0].pieces()-1)}, nil, true
 		}
-		_, sp := balanceStages(ops, 3, 3, share, place)
+		_, sp, _ := balanceStages(ops, 3, 3, share, nil, place)
 		if got := sp[0].kc > 1; got != c.split {
 			t.Errorf("link already at %v ns: op 0 split %+v, want split %v", c.base, sp[0], c.split)
 		}
@@ -43,14 +43,14 @@ func TestBalanceLinks(t *testing.T) {
 func TestRefineCuts(t *testing.T) {
 	ops := slices.Repeat([]opCost{{issue: 3, stream: 3, link: 3, subIndex: -1}}, 4)
 	sp := slices.Repeat([]opSplit{whole}, 4)
-	place := func(starts []int, _ []opSplit) ([]float64, bool) {
+	place := func(starts []int, _ []opSplit) ([]float64, []opCost, bool) {
 		link := 0.0
 		if len(starts) > 1 {
 			for _, o := range ops[starts[1]:] {
 				link += o.link
 			}
 		}
-		return []float64{link}, true
+		return []float64{link}, nil, true
 	}
 	starts := partitionStages(ops, 4)
 	if !slices.Equal(starts, []int{0, 1, 2, 3}) {

@@ -243,7 +243,7 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 		Node: n.Name, Op: string(n.Op), OnnxOp: n.OnnxOp, Filters: m.F, KeptFilters: m.keptFilters,
 		Cols: m.totalCols, KeptCols: m.keptCols, M: m.M, N: m.N,
 		Segments: l.Segments(), Tiles: len(tiles), Subarrays: l.Subarrays, FirstSubarray: l.FirstSubarray,
-		WeightRows: l.WeightRows(), Pixels: pixels, Replicas: l.Replicas, Reprogrammed: l.Reprogrammed,
+		WeightRows: l.WeightRows(), Pixels: pixels, Replicas: l.Replicas, Reprogrammed: l.Reprogrammed, Spread: l.Spread,
 		WBits: quantBits(n.Inputs[1]), ABits: quantBits(n.Outputs[0]),
 	})
 	// Declare the layer's workload on its source (set by compiler.run)

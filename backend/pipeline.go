@@ -74,6 +74,12 @@ type pipePlan struct {
 	// its split ops share), which renumber leaves as they are.
 	window      int
 	windowCtrls []int
+	// caps fixes the spread of the layers it names in the placement in
+	// their controllers' banks (mapping.Piece.Cap; boundSpread).
+	caps map[*ir.Node]int
+	// dense: every matrix layer as the map pass laid it out (not spread),
+	// which its chunk cuts follow (cutsOf; nil: the layer as placed).
+	dense map[*ir.Node]*mapping.Layer
 }
 
 // compilePipeline compiles g once without pipelining to estimate the work
@@ -128,7 +134,6 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 	if err != nil {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
-	plan.Spread = opts.Spread
 	controllers := int(tgt.Controllers())
 	// place: the stages at starts with their ops split as sp placed in
 	// their controllers' banks where the rest still fits (placePieces):
@@ -151,9 +156,13 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 		}
 		return append(slices.Clone(starts), win), append(slices.Clone(sp), winSp...)
 	}
+	flatLayer := map[*ir.Node]*mapping.Layer{} // the mapping's, as the flat program placed it
+	if fp, err := mapping.DecodeGraph(g, mapping.GeometryOf(tgt)); err == nil {
+		flatLayer = fp.ByNode
+	}
 	newPlan := func(starts []int, sp []opSplit) *pipePlan {
 		starts, sp = withWindow(starts, sp)
-		pp := &pipePlan{stageOf: map[*ir.Node]int{}, stages: len(starts), split: map[*ir.Node]int{}, chunks: map[*ir.Node]int{}, pieceCtrl: map[*ir.Node][]int{}, local: true, lanes: lanes, window: -1}
+		pp := &pipePlan{stageOf: map[*ir.Node]int{}, stages: len(starts), split: map[*ir.Node]int{}, chunks: map[*ir.Node]int{}, pieceCtrl: map[*ir.Node][]int{}, local: true, lanes: lanes, window: -1, dense: flatLayer, caps: map[*ir.Node]int{}}
 		if win < len(ops) {
 			pp.window = len(starts) - 1
 		}
@@ -187,29 +196,36 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 				if sp[i].kc > 1 {
 					pp.chunks[nd] = sp[i].kc
 				}
+				if sp[i].cap > 0 {
+					pp.caps[nd] = sp[i].cap
+				}
 			}
 		}
 		return pp
 	}
-	place := func(starts []int, sp []opSplit) ([]float64, bool) {
+	// costs: the estimates of the ops as placed (a spread layer's are
+	// not the dense program's, placed.go).
+	costs := newPlacedCosts(g, tgt, opts, flat, ops)
+	place := func(starts []int, sp []opSplit) ([]float64, []opCost, bool) {
 		for i, l := range plan.Layers {
 			l.Replicas = reps[i]
 		}
 		pp := newPlan(starts, sp)
 		if pp.placePieces(plan, controllers) != nil || plan.FitError() != nil {
-			return nil, false
+			return nil, nil, false
+		}
+		placed := costs.of(plan)
+		cur := ops
+		if placed != nil {
+			cur = placed
 		}
 		_, full := withWindow(nil, sp)
-		loads := pp.linkLoads(flat.devNodes, ops, full)
+		loads := pp.linkLoads(flat.devNodes, cur, full)
 		var out []float64
 		for _, b := range slices.Sorted(maps.Keys(loads)) {
 			out = append(out, loads[b])
 		}
-		return out, true
-	}
-	flatLayer := map[*ir.Node]*mapping.Layer{} // the mapping's, as the flat program placed it
-	if fp, err := mapping.DecodeGraph(g, mapping.GeometryOf(tgt)); err == nil {
-		flatLayer = fp.ByNode
+		return out, placed, true
 	}
 	share := func(i, kp, kc int) (float64, float64, bool) {
 		l := plan.ByNode[flat.devNodes[i]]
@@ -243,10 +259,32 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 		bl = append(bl, balanceLayer{subarrays: len(sas), pixels: mapping.Pixels(n), work: ops[i].sub / float64(max(1, bodies))})
 	}
 	bound, hasBound := pixelBalanceBound(bl, int(tgt.Arch().Subarrays))
+	// spread: the filters per tile with which op i's layer spreads one
+	// tile per sub-array over at most a group's sub-arrays per replica
+	// (-spread; 0: it does not spread, or no -spread).
+	var spread func(i int) int
+	if opts.Spread {
+		geo := mapping.GeometryOf(tgt)
+		n := geo.Group
+		if geo.PerBank > 0 {
+			n = min(n, geo.PerBank)
+		}
+		spread = func(i int) int {
+			l := flatLayer[flat.devNodes[i]]
+			if l == nil || l.Reprogrammed || n <= 0 {
+				return 0
+			}
+			if c, ok := mapping.SpreadCap(l, geo.Rows, n); ok {
+				return c
+			}
+			return 0
+		}
+	}
 	var starts []int
 	var sp []opSplit
+	placedOps := ops // the ops' costs as the chosen pipeline places them
 	if win == len(ops) {
-		starts, sp = balanceStages(ops, controllers, maxStages, share, place)
+		starts, sp, placedOps = balanceStages(ops, controllers, maxStages, share, spread, place)
 	} else {
 		// The window stage on 1, 2, ... of the controllers local to its
 		// banks, the stages before it balanced over the rest: the
@@ -269,14 +307,31 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 			winCtrls, winSp = cs, wsp
 			var st []int
 			var ssp []opSplit
+			before := ops[:0]
 			if win > 0 {
-				st, ssp = balanceStages(ops[:win], controllers-maxPieces(wsp), maxStages-1, share, place)
+				st, ssp, before = balanceStages(ops[:win], controllers-maxPieces(wsp), maxStages-1, share, spread, place)
 			}
-			if t := windowRunTime(ops, win, st, ssp, wsp, writes, frames); t < best*(1-1e-9) {
-				best, starts, sp, bestCtrls, bestSp = t, st, ssp, cs, wsp
+			all := append(slices.Clone(before), ops[win:]...)
+			if t := windowRunTime(all, win, st, ssp, wsp, writes, frames); t < best*(1-1e-9) {
+				best, starts, sp, bestCtrls, bestSp, placedOps = t, st, ssp, cs, wsp, all
 			}
 		}
 		winCtrls, winSp = bestCtrls, bestSp
+	}
+	if opts.Spread {
+		dense := func(i int) int {
+			most := 0
+			if l := flatLayer[flat.devNodes[i]]; l != nil {
+				for _, t := range l.Tiles {
+					most = max(most, t.To-t.From)
+				}
+			}
+			return most
+		}
+		sp = boundSpread(ops, starts, sp, dense, place, withWindow)
+		if _, p, ok := place(starts, sp); ok && p != nil {
+			placedOps = p
+		}
 	}
 	plan2 := newPlan(starts, sp)
 	starts, sp = withWindow(starts, sp)
@@ -285,7 +340,7 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	scaled := scaleOps(ops, sp)
+	scaled := scaleOps(placedOps, sp)
 	var stages []Stage
 	for s, lo := range starts {
 		hi := len(ops)
@@ -311,7 +366,7 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 	}
 	res.Stages = stages
 	res.LinkBank = -1
-	loads := plan2.linkLoads(flat.devNodes, ops, sp) // placed by compileWith
+	loads := plan2.linkLoads(flat.devNodes, placedOps, sp) // placed by compileWith
 	for _, b := range slices.Sorted(maps.Keys(loads)) {
 		if loads[b] > res.LinkNS {
 			res.LinkNS, res.LinkBank = loads[b], b

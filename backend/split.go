@@ -200,10 +200,15 @@ func (p *pipePlan) ctrlsOf(l *mapping.Layer) ([]int, int) {
 	return ctrls, max(1, p.chunks[l.Node])
 }
 
-// cutsOf is the first channel of each of layer l's kc chunk pieces.
+// cutsOf is the first channel of each of layer l's kc chunk pieces: the
+// chunk ranges of its dense layout (p.dense; the mapping's, which the
+// emitter cuts as well), whatever layout an earlier placement gave l.
 func (p *pipePlan) cutsOf(l *mapping.Layer, kc int) ([]int, error) {
 	if kc == 1 {
 		return []int{0}, nil
+	}
+	if d := p.dense[l.Node]; d != nil {
+		l = d
 	}
 	rs, ok := chunkRanges(l, p.lanes, kc)
 	if !ok {
@@ -235,7 +240,7 @@ func (p *pipePlan) place(plan *mapping.Plan, controllers int) error {
 		}
 		channels[i] = cuts
 		for range len(ctrls) / kc {
-			pc := mapping.Piece{Replicas: l.Replicas}
+			pc := mapping.Piece{Replicas: l.Replicas, Cap: p.caps[l.Node]}
 			if kc > 1 {
 				for _, ch := range cuts {
 					pc.Cuts = append(pc.Cuts, mapping.Cut{Channel: ch})

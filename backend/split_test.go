@@ -150,3 +150,31 @@ func TestChunkRanges(t *testing.T) {
 		}
 	}
 }
+
+// TestCutsOfDense: a layer's chunk cuts follow its dense layout (the
+// mapping's, which the emitter cuts too), not the layout an earlier
+// placement left in the plan: a spread layout of one filter per sub-array
+// has other lane chunks (chunks end between tiles) and, cut as such,
+// would put filters of two chunk pieces into one dense tile.
+func TestCutsOfDense(t *testing.T) {
+	layer := func(fpt int) *mapping.Layer {
+		l := &mapping.Layer{F: 8, N: 8, M: 8, Replicas: 1, Node: &ir.Node{Name: "a"},
+			Groups: []mapping.Group{{Filters: []int{0, 1, 2, 3, 4, 5, 6, 7}, Segs: [][2]int{{0, 1}}}}}
+		for i := 0; i*fpt < 8; i++ {
+			l.Tiles = append(l.Tiles, mapping.Tile{SA: i, From: i * fpt, To: (i + 1) * fpt})
+		}
+		return l
+	}
+	// Lanes 3: the dense tiles of 4 make chunks {0-3} {4-7}; tiles of one
+	// filter make chunks {0-2} {3-5} {6-7}, cut in two after 3 (channels
+	// 0-2 | 3-7) or 6.
+	dense, spread := layer(4), layer(1)
+	p := &pipePlan{lanes: 3}
+	if got, err := p.cutsOf(spread, 2); err != nil || slices.Equal(got, []int{0, 4}) {
+		t.Fatalf("the spread layout's cuts %v (%v): want other than the dense layout's", got, err)
+	}
+	p.dense = map[*ir.Node]*mapping.Layer{spread.Node: dense}
+	if got, err := p.cutsOf(spread, 2); err != nil || !slices.Equal(got, []int{0, 4}) {
+		t.Errorf("cuts %v (%v), want the dense layout's [0 4]", got, err)
+	}
+}

@@ -156,10 +156,14 @@ func partitionStages(ops []opCost, maxStages int) []int {
 // times kc chunk pieces (chunks.go), and the part of its work the busiest
 // piece does: issue of its controller issue slots and port transfers (they
 // follow the piece's pixel bodies and channels), sub of its sub-array work
-// (a chunk split adds no sub-arrays, so only pixel pieces lower it).
+// (a chunk split adds no sub-arrays, so only pixel pieces lower it). cap >
+// 0 spreads the op's layer one tile of at most cap filters per sub-array
+// (-spread, mapping.Piece.Cap; its work is then its spread layout's,
+// placed.go); a spread layer is not split by chunks (kc 1).
 type opSplit struct {
 	kp, kc     int
 	issue, sub float64
+	cap        int
 }
 
 // pieces is the number of controllers of the op.
@@ -179,8 +183,16 @@ func scaleOps(ops []opCost, sp []opSplit) []opCost {
 	out := make([]opCost, len(ops))
 	for i, o := range ops {
 		out[i] = opCost{issue: o.issue * sp[i].issue, port: o.port * sp[i].issue, sub: o.sub * sp[i].sub, link: o.link * sp[i].issue, subIndex: o.subIndex}
-		if sp[i].pieces() == 1 {
+		switch {
+		case sp[i].pieces() == 1:
 			out[i].stream = o.stream
+		case sp[i].kc > 1 && sp[i].sub > 0:
+			// A chunk piece issues its channels' share of the
+			// instructions but waits for its sub-arrays as the whole
+			// layer does (a chunk split adds no sub-array: the chain of
+			// writes and rounds on each is unchanged).
+			cs := sp[i].issue / sp[i].sub
+			out[i].stream = max(0, o.stream-o.issue*(1-cs)) * sp[i].sub
 		}
 	}
 	return out
@@ -209,26 +221,33 @@ func scaleOps(ops []opCost, sp []opSplit) []opCost {
 // does not make the pipeline slower is taken, so stages tied for the
 // slowest, and pixel ranges that only divide evenly at a larger split, are
 // split on.
-func balanceStages(ops []opCost, controllers, maxStages int, share func(i, kp, kc int) (float64, float64, bool), place placeFunc) ([]int, []opSplit) {
+func balanceStages(ops []opCost, controllers, maxStages int, share func(i, kp, kc int) (float64, float64, bool), spread func(i int) int, place placeFunc) ([]int, []opSplit, []opCost) {
 	sp := slices.Repeat([]opSplit{whole}, len(ops))
 	extra := 0
-	eval := func() ([]int, float64, int) { return pipelineCost(ops, sp, controllers, maxStages) }
-	starts, worst, slow := eval()
-	if links, ok := place(starts, sp); ok {
-		worst = max(worst, busiest(links))
-	}
-	bestStarts, bestWorst, bestSplit := starts, worst, slices.Clone(sp)
+	// cur: the ops' costs as the last pipeline taken placed them (a
+	// spread layer's differ from ops, placed.go).
+	starts, worst, slow, cur, _ := placedCost(ops, ops, sp, controllers, maxStages, place)
+	bestStarts, bestWorst, bestSplit, bestCur := starts, worst, slices.Clone(sp), cur
 	// candidates are the splits of op i with one more pixel or chunk
-	// piece that share allows.
+	// piece that share allows, and its layer spread (spread(i) filters
+	// per tile, 0: not) where it is not yet and not split by chunks.
 	candidates := func(i int) []opSplit {
 		var out []opSplit
 		for _, c := range []opSplit{{kp: sp[i].kp, kc: sp[i].kc + 1}, {kp: sp[i].kp + 1, kc: sp[i].kc}} {
-			if controllers-extra-(c.pieces()-sp[i].pieces()) < 1 {
+			c.cap = sp[i].cap
+			if controllers-extra-(c.pieces()-sp[i].pieces()) < 1 || c.cap > 0 && c.kc > 1 {
 				continue
 			}
 			if fi, fs, ok := share(i, c.kp, c.kc); ok {
 				c.issue, c.sub = fi, fs
 				out = append(out, c)
+			}
+		}
+		if spread != nil && sp[i].cap == 0 && sp[i].kc == 1 {
+			if c := spread(i); c > 0 {
+				x := sp[i]
+				x.cap = c
+				out = append(out, x)
 			}
 		}
 		return out
@@ -238,11 +257,11 @@ func balanceStages(ops []opCost, controllers, maxStages int, share func(i, kp, k
 		if slow+1 < len(starts) {
 			hi = starts[slow+1]
 		}
-		// The slowest stage's ops that can take more controllers, the
-		// costliest first: the first that has a step which does not make
-		// the pipeline slower takes it.
+		// The slowest stage's ops that can take more controllers (or
+		// spread), the costliest first: the first that has a step which
+		// does not make the pipeline slower takes it.
 		var picks []int
-		cost := func(i int) float64 { return opTime(scaleOps(ops[i:i+1], sp[i:i+1])[0]) }
+		cost := func(i int) float64 { return opTime(scaleOps(cur[i:i+1], sp[i:i+1])[0]) }
 		for i := lo; i < hi; i++ {
 			if cost(i) > 0 && len(candidates(i)) > 0 {
 				picks = append(picks, i)
@@ -252,23 +271,18 @@ func balanceStages(ops []opCost, controllers, maxStages int, share func(i, kp, k
 		pick := -1
 		var take *opSplit
 		var tStarts []int
+		var tCur []opCost
 		tWorst, tSlow := 0.0, 0
 		for _, i := range picks {
 			old := sp[i]
 			for _, c := range candidates(i) {
 				sp[i] = c
 				extra += c.pieces() - old.pieces()
-				st, w, sl := eval()
-				ok := w <= worst*(1+1e-9)
-				if ok {
-					var links []float64
-					links, ok = place(st, sp)
-					w = max(w, busiest(links))
-					ok = ok && w <= worst*(1+1e-9)
-				}
+				st, w, sl, pc, ok := placedCost(ops, cur, sp, controllers, maxStages, place)
+				ok = ok && w <= worst*(1+1e-9)
 				extra -= c.pieces() - old.pieces()
 				if ok && (take == nil || w < tWorst*(1-1e-9) || w <= tWorst*(1+1e-9) && c.pieces() < take.pieces()) {
-					take, tStarts, tWorst, tSlow = &c, st, w, sl
+					take, tStarts, tWorst, tSlow, tCur = &c, st, w, sl, pc
 				}
 			}
 			sp[i] = old
@@ -282,13 +296,76 @@ func balanceStages(ops []opCost, controllers, maxStages int, share func(i, kp, k
 		}
 		extra += take.pieces() - sp[pick].pieces()
 		sp[pick] = *take
-		starts, worst, slow = tStarts, tWorst, tSlow
+		starts, worst, slow, cur = tStarts, tWorst, tSlow, tCur
 		if worst < bestWorst*(1-1e-9) {
-			bestStarts, bestWorst, bestSplit = starts, worst, slices.Clone(sp)
+			bestStarts, bestWorst, bestSplit, bestCur = starts, worst, slices.Clone(sp), cur
 		}
 	}
-	starts, sp = trimPixelPieces(ops, controllers, maxStages, share, place, bestStarts, bestSplit, bestWorst)
-	return refineCuts(ops, sp, min(controllers, maxStages+extraOf(sp)), place, starts), sp
+	starts, sp, cur = trimPixelPieces(ops, bestCur, controllers, maxStages, share, place, bestStarts, bestSplit, bestWorst)
+	starts = refineCuts(ops, sp, min(controllers, maxStages+extraOf(sp)), place, starts)
+	if _, placed, ok := place(starts, sp); ok && placed != nil {
+		cur = placed[:len(ops)]
+	} else if ok {
+		cur = ops
+	}
+	return starts, sp, cur
+}
+
+// placedCost partitions ops split as sp (costs as cur estimates them: as
+// an earlier pipeline placed them) into stages, places them (place) and
+// returns the stage starts, the pipeline's cost (its slowest stage or its
+// busiest link, whichever is more, at the ops' costs as placed), the
+// slowest stage, the ops' costs as placed and whether it fits. Where the
+// placement changes an op's cost (a layer spread one tile per sub-array,
+// placed.go) the ops are partitioned again on the costs as placed, up to
+// twice more, and the cheapest of these partitions wins (a partition moves
+// the pieces, so the room they are spread over: the costs need not settle).
+// With no layer spread it is one partition and one placement.
+func placedCost(ops, cur []opCost, sp []opSplit, controllers, maxStages int, place placeFunc) ([]int, float64, int, []opCost, bool) {
+	var bStarts []int
+	var bPlaced []opCost
+	bWorst, bSlow, found := 0.0, 0, false
+	for try := 0; try < 3; try++ {
+		st, w, sl := pipelineCost(cur, sp, controllers, maxStages)
+		links, placed, ok := place(st, sp)
+		if !ok {
+			if !found && try == 0 {
+				bStarts, bWorst, bSlow, bPlaced = st, w, sl, cur
+			}
+			break
+		}
+		if placed == nil {
+			placed = ops
+		}
+		placed = placed[:len(ops)]
+		w, sl = stagesCost(placed, sp, st)
+		w = max(w, busiest(links))
+		if !found || w < bWorst*(1-1e-9) {
+			bStarts, bWorst, bSlow, bPlaced, found = st, w, sl, placed, true
+		}
+		if slices.Equal(placed, cur) {
+			break
+		}
+		cur = placed
+	}
+	return bStarts, bWorst, bSlow, bPlaced, found
+}
+
+// stagesCost is the slowest stage's time and index of ops split as sp in
+// stages at starts.
+func stagesCost(ops []opCost, sp []opSplit, starts []int) (float64, int) {
+	scaled := scaleOps(ops, sp)
+	worst, slow := -1.0, 0
+	for s, lo := range starts {
+		hi := len(ops)
+		if s+1 < len(starts) {
+			hi = starts[s+1]
+		}
+		if t, _ := stageCost(scaled[lo:hi]); t > worst {
+			worst, slow = t, s
+		}
+	}
+	return worst, slow
 }
 
 // refineCuts moves the cuts between the stages at starts (ops split as sp)
@@ -303,12 +380,15 @@ func balanceStages(ops []opCost, controllers, maxStages int, share func(i, kp, k
 // moving its ops to the stage local to the bank trades link work for that
 // controller's issue slots. It returns the new starts.
 func refineCuts(ops []opCost, sp []opSplit, controllers int, place placeFunc, starts []int) []int {
-	scaled := scaleOps(ops, sp)
 	eval := func(st []int) (float64, float64, bool) {
-		links, ok := place(st, sp)
+		links, placed, ok := place(st, sp)
 		if !ok {
 			return 0, 0, false
 		}
+		if placed == nil {
+			placed = ops
+		}
+		scaled := scaleOps(placed[:len(ops)], sp)
 		worst, sq := busiest(links), 0.0
 		for _, x := range links {
 			sq += x * x
@@ -384,9 +464,10 @@ func refineCuts(ops []opCost, sp []opSplit, controllers int, place placeFunc, st
 }
 
 // placeFunc places a pipeline (stages at starts, ops split as sp) on the
-// target: the work per frame of every bank link that works (links.go), and
-// whether its sub-arrays fit.
-type placeFunc func(starts []int, sp []opSplit) ([]float64, bool)
+// target: the work per frame of every bank link that works (links.go),
+// the ops' costs as placed (placed.go; nil when no layer's cost changes:
+// nothing spread) and whether its sub-arrays fit.
+type placeFunc func(starts []int, sp []opSplit) ([]float64, []opCost, bool)
 
 // busiest is the most work in loads (0 for none).
 func busiest(loads []float64) float64 {
@@ -410,18 +491,8 @@ func extraOf(sp []opSplit) int {
 // over the controllers their pieces leave: the stage starts and the
 // slowest stage's time and index.
 func pipelineCost(ops []opCost, sp []opSplit, controllers, maxStages int) ([]int, float64, int) {
-	scaled := scaleOps(ops, sp)
-	starts := partitionStages(scaled, min(maxStages, controllers-extraOf(sp)))
-	worst, slow := -1.0, 0
-	for s, lo := range starts {
-		hi := len(ops)
-		if s+1 < len(starts) {
-			hi = starts[s+1]
-		}
-		if t, _ := stageCost(scaled[lo:hi]); t > worst {
-			worst, slow = t, s
-		}
-	}
+	starts := partitionStages(scaleOps(ops, sp), min(maxStages, controllers-extraOf(sp)))
+	worst, slow := stagesCost(ops, sp, starts)
 	return starts, worst, slow
 }
 
@@ -432,7 +503,7 @@ func pipelineCost(ops []opCost, sp []opSplit, controllers, maxStages int) ([]int
 // pieces of the fewest chunk pieces (kc or more) that keep the pipeline
 // (slowest stage or busiest link) at worst and fit. It returns the new
 // starts and splits.
-func trimPixelPieces(ops []opCost, controllers, maxStages int, share func(i, kp, kc int) (float64, float64, bool), place placeFunc, starts []int, sp []opSplit, worst float64) ([]int, []opSplit) {
+func trimPixelPieces(ops, cur []opCost, controllers, maxStages int, share func(i, kp, kc int) (float64, float64, bool), place placeFunc, starts []int, sp []opSplit, worst float64) ([]int, []opSplit, []opCost) {
 	sp = slices.Clone(sp)
 	used := func() int {
 		n := 0
@@ -449,7 +520,10 @@ func trimPixelPieces(ops []opCost, controllers, maxStages int, share func(i, kp,
 				continue
 			}
 			for kc := old.kc; kc <= old.kc*old.kp; kc++ {
-				c := opSplit{kp: old.kp - 1, kc: kc}
+				c := opSplit{kp: old.kp - 1, kc: kc, cap: old.cap}
+				if c.cap > 0 && kc > 1 {
+					break // a spread layer is not split by chunks
+				}
 				if controllers-used()-(c.pieces()-old.pieces()) < 1 {
 					break
 				}
@@ -459,17 +533,15 @@ func trimPixelPieces(ops []opCost, controllers, maxStages int, share func(i, kp,
 				}
 				c.issue, c.sub = fi, fs
 				sp[i] = c
-				if st, w, _ := pipelineCost(ops, sp, controllers, maxStages); w <= worst*(1+1e-9) {
-					if links, ok := place(st, sp); ok && busiest(links) <= worst*(1+1e-9) {
-						starts, changed = st, true
-						break
-					}
+				if st, w, _, pc, ok := placedCost(ops, cur, sp, controllers, maxStages, place); ok && w <= worst*(1+1e-9) {
+					starts, cur, changed = st, pc, true
+					break
 				}
 				sp[i] = old
 			}
 		}
 	}
-	return starts, sp
+	return starts, sp, cur
 }
 
 // WriteStages prints the stages of a pipelined program, one line each

@@ -48,16 +48,16 @@ func TestBalanceStages(t *testing.T) {
 	byK := func(i, kp, kc int) (float64, float64, bool) {
 		return 1 / float64(kp), 1 / float64(kp), i == 0 && kc == 1
 	}
-	fits := func([]int, []opSplit) ([]float64, bool) { return nil, true }
-	starts, sp := balanceStages(ops, 4, 4, byK, fits)
+	fits := func([]int, []opSplit) ([]float64, []opCost, bool) { return nil, nil, true }
+	starts, sp, _ := balanceStages(ops, 4, 4, byK, nil, fits)
 	if !slices.Equal(starts, []int{0, 1}) || sp[0].kp != 3 || sp[0].kc != 1 || sp[1] != whole || sp[2] != whole || sp[0].issue != 1.0/3 {
 		t.Errorf("starts %v split %v, want [0 1] op 0 x3", starts, sp)
 	}
-	starts, sp = balanceStages(ops, 4, 4, byK, func([]int, []opSplit) ([]float64, bool) { return nil, false })
+	starts, sp, _ = balanceStages(ops, 4, 4, byK, nil, func([]int, []opSplit) ([]float64, []opCost, bool) { return nil, nil, false })
 	if !slices.Equal(starts, []int{0, 1}) || sp[0] != whole {
 		t.Errorf("no fit: starts %v split %v", starts, sp)
 	}
-	_, sp = balanceStages(ops, 4, 4, func(int, int, int) (float64, float64, bool) { return 0, 0, false }, fits)
+	_, sp, _ = balanceStages(ops, 4, 4, func(int, int, int) (float64, float64, bool) { return 0, 0, false }, nil, fits)
 	if sp[0] != whole {
 		t.Errorf("no split possible: split %v", sp)
 	}
@@ -72,16 +72,16 @@ func TestBalanceChunks(t *testing.T) {
 	share := func(i, kp, kc int) (float64, float64, bool) {
 		return 1 / float64(kp*kc), 1 / float64(kp), i == 0
 	}
-	noPixels := func(_ []int, sp []opSplit) ([]float64, bool) { return nil, sp[0].kp == 1 }
+	noPixels := func(_ []int, sp []opSplit) ([]float64, []opCost, bool) { return nil, nil, sp[0].kp == 1 }
 	ops := []opCost{{issue: 12, sub: 2, subIndex: 0}, {issue: 3, subIndex: -1}}
-	starts, sp := balanceStages(ops, 6, 6, share, noPixels)
+	starts, sp, _ := balanceStages(ops, 6, 6, share, nil, noPixels)
 	// 5 controllers for op 0: 12/5 = 2.4 > 2 (its sub-arrays), op 1 alone (3)
 	// is then the slowest: 4 chunk pieces (3) suffice, fewest controllers.
 	if !slices.Equal(starts, []int{0, 1}) || sp[0].kp != 1 || sp[0].kc != 4 {
 		t.Errorf("pixels do not fit: starts %v split %+v, want op 0 x4 by chunks", starts, sp)
 	}
 	ops = []opCost{{issue: 12, sub: 8, subIndex: 0}, {issue: 1, subIndex: -1}}
-	_, sp = balanceStages(ops, 8, 8, share, func([]int, []opSplit) ([]float64, bool) { return nil, true })
+	_, sp, _ = balanceStages(ops, 8, 8, share, nil, func([]int, []opSplit) ([]float64, []opCost, bool) { return nil, nil, true })
 	t.Logf("split %+v", sp)
 	if sp[0].kp < 2 || sp[0].kc < 2 {
 		t.Errorf("sub-array bound: split %+v, want pixel and chunk pieces", sp)
@@ -99,13 +99,13 @@ func TestTrimPixelPieces(t *testing.T) {
 	share := func(i, kp, kc int) (float64, float64, bool) {
 		return 1 / float64(kp*kc), 1 / float64(kp), true
 	}
-	all := func([]int, []opSplit) ([]float64, bool) { return nil, true }
+	all := func([]int, []opSplit) ([]float64, []opCost, bool) { return nil, nil, true }
 	// op 0: 12 issue, 6 sub-array on 3 pixel pieces (4, 2); op 1 (9) on
 	// one controller is the slowest. 2 pixel pieces x 1 chunk piece: 6, 3;
 	// then 1 x 2: 6, 6 — both within 9, and the trim goes on to 1 x 2.
 	ops := []opCost{{issue: 12, sub: 6, subIndex: 0}, {issue: 9, subIndex: -1}}
 	sp := []opSplit{{kp: 3, kc: 1, issue: 1.0 / 3, sub: 1.0 / 3}, whole}
-	_, got := trimPixelPieces(ops, 8, 8, share, all, []int{0, 1}, sp, 9)
+	_, got, _ := trimPixelPieces(ops, ops, 8, 8, share, all, []int{0, 1}, sp, 9)
 	if got[0].kp != 1 || got[0].kc != 2 {
 		t.Errorf("trim: %+v, want op 0 on 1 pixel x 2 chunk pieces", got[0])
 	}
@@ -113,11 +113,11 @@ func TestTrimPixelPieces(t *testing.T) {
 	// (issue 12 / 4 = 3, sub-array 6 / 2 = 3; one pixel piece would leave
 	// its sub-arrays 6).
 	ops[1].issue = 5
-	_, got = trimPixelPieces(ops, 8, 8, share, all, []int{0, 1}, sp, 5)
+	_, got, _ = trimPixelPieces(ops, ops, 8, 8, share, all, []int{0, 1}, sp, 5)
 	if got[0].kp != 2 {
 		t.Errorf("trim at 5: %+v, want op 0 on 2 pixel pieces", got[0])
 	}
-	_, got = trimPixelPieces(ops, 8, 8, share, func([]int, []opSplit) ([]float64, bool) { return nil, false }, []int{0, 1}, sp, 9)
+	_, got, _ = trimPixelPieces(ops, ops, 8, 8, share, func([]int, []opSplit) ([]float64, []opCost, bool) { return nil, nil, false }, []int{0, 1}, sp, 9)
 	if got[0] != sp[0] {
 		t.Errorf("trim that does not fit: %+v, want %+v", got[0], sp[0])
 	}
@@ -150,5 +150,30 @@ func TestTakeOutside(t *testing.T) {
 	}
 	if _, ok := b.takeOutside(40, nil); ok {
 		t.Error("40 words beyond the buffer were taken")
+	}
+}
+
+// TestScaleOpsStream: a split op's time in its stream. Pixel pieces are
+// their busiest resource (no stream time: their waits shrink with their
+// pixels, and the flat program's waits overstate them); a chunk piece
+// issues its channels' share of the instructions but waits for its
+// sub-arrays as the whole layer does (a chunk split adds no sub-array), so
+// its stream time keeps the layer's waits (stream - issue) and drops the
+// other pieces' instructions, times its pixel share.
+func TestScaleOpsStream(t *testing.T) {
+	op := []opCost{{issue: 100, stream: 160, sub: 50, subIndex: 0}}
+	for _, c := range []struct {
+		sp   opSplit
+		want float64
+	}{
+		{whole, 160},
+		{opSplit{kp: 2, kc: 1, issue: 0.5, sub: 0.5}, 0},
+		{opSplit{kp: 1, kc: 2, issue: 0.5, sub: 1}, 110},       // 160 - 100 x 0.5
+		{opSplit{kp: 2, kc: 2, issue: 0.25, sub: 0.5}, 55},     // (160 - 100 x 0.5) x 0.5
+		{opSplit{kp: 1, kc: 4, issue: 0.25, sub: 1}, 160 - 75}, // waits 60 + its 25
+	} {
+		if got := scaleOps(op, []opSplit{c.sp})[0].stream; got != c.want {
+			t.Errorf("%+v: stream %v, want %v", c.sp, got, c.want)
+		}
 	}
 }

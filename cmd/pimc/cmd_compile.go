@@ -42,7 +42,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	fs.Var(binds, "bind", "fix a graph input to the tensor in a file, making it a constant (e.g. weights passed as an input): name=FILE.pb|FILE.npy (repeatable)")
 	replicate := fs.String("replicate", driver.DefaultReplicate, "copies of small layers computing different output pixels: off, auto or N (the map pass's replicate option; docs/BACKEND.md §2)")
 	pipeline, frames := fs.Bool("pipeline", false, "layer pipeline across images: stages of consecutive layers, each on its own controller, the slowest layers split over the controllers left, images streaming through (docs/PARALLEL.md §7.1); weights beyond the sub-arrays go to a last window stage that runs layer by layer over the run's frames, reprogramming each layer once per run (§8.2)"), fs.Int("pipeline-frames", backend.DefaultFrames, "with -pipeline: images (frames) per run (a window stage keeps this many frames of its values in the activation buffer)")
-	spread := fs.Bool("spread", false, "with -pipeline or -split: spread each layer piece over the free sub-arrays of its bank (fewer filters per sub-array: each group instruction drives more sub-arrays, fewer instructions per image, more sub-arrays used and more input row writes; docs/PARALLEL.md §8.2)")
+	spread := fs.Bool("spread", false, "with -pipeline or -split: the balance may spread a slow stage's layer one tile per sub-array (fewer filters per sub-array: each group instruction drives more sub-arrays, fewer instructions per image, more sub-arrays used and more input row writes), each only as far as the pipeline's speed needs; docs/PARALLEL.md §8.2")
 	window := fs.String("window", "off", "with -pipeline, on a target with a dram section: a window stage for a model whose weights fit, reprogramming its last matrix layers from the DRAM once per run so their sub-arrays go to pixel pieces of the early layers: off (every weight stationary), auto (on a full chip, where it shortens the estimated run; costs DRAM energy) or N (the last N matrix layers; docs/PARALLEL.md §8.3)")
 	split := fs.Bool("split", false, "without -pipeline: the slowest layers split over the controllers (one image per run, one stage, a helper stream per piece) for a lower latency of one image (docs/BACKEND.md §8)")
 	withOutputRules(fs)
@@ -199,6 +199,9 @@ func writeCompileSummary(w io.Writer, path string, res *driver.Result, size int)
 		rep := ""
 		if l.Replicas > 1 {
 			rep = fmt.Sprintf(" replicas %d", l.Replicas)
+		}
+		if l.Spread > 0 {
+			rep += fmt.Sprintf(" spread (%d filters per sub-array)", l.Spread)
 		}
 		if l.Reprogrammed {
 			rep += " reprogrammed"

@@ -43,6 +43,10 @@ type Layer struct {
 	// FirstSubarray and Subarrays: the layer owns sub-arrays
 	// [FirstSubarray, FirstSubarray+Subarrays).
 	FirstSubarray, Subarrays int
+	// Spread is the most filters of one tile when Plan.PlacePieces laid
+	// the layer out one tile per sub-array (Piece.Cap, -spread);
+	// 0 for the dense layout.
+	Spread int
 	// Reprogrammed: the layer's weights are not stationary; they are
 	// written into its sub-arrays (the window it shares with the other
 	// reprogrammed layers) from the DRAM each time it runs (reprogram.go).

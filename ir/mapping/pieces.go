@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 )
 
@@ -19,9 +18,16 @@ import (
 // moved, in order, to the first free sub-array at or after Cuts[j].From
 // (its controller's bank). A tile or sub-array holding filters of two
 // cuts is an error.
+//
+// Cap (the first piece's counts for every piece of the layer) spreads the
+// layer (-spread, docs/PARALLEL.md §8.2): > 0 lays each replica out one
+// tile per sub-array with at most Cap filters each (SpreadCap), so one
+// group instruction of a round drives more sub-arrays and a pixel takes
+// fewer rounds; <= 0 keeps the dense layout.
 type Piece struct {
 	Replicas, From int
 	Cuts           []Cut
+	Cap            int
 }
 
 // Cut is where one chunk piece of a Piece starts: its first channel and
@@ -48,9 +54,6 @@ func (p *Plan) PlacePieces(pieces [][]Piece) error {
 	}
 	for _, aligned := range []bool{true, false} {
 		pl := placer{rows: p.Geom.Rows, lanes: p.Geom.DPULanes}
-		if p.Spread {
-			pl.spreadGroup, pl.spreadBank = p.Geom.Group, p.Geom.PerBank
-		}
 		if aligned {
 			pl.bank, pl.group = p.Geom.PerBank, p.Geom.Group
 		}
@@ -73,24 +76,11 @@ func (p *Plan) placePieces(pl *placer, pieces [][]Piece) error {
 		if len(pieces[i]) == 0 {
 			return nodeError(l.Node, fmt.Errorf("mapping: no pieces"))
 		}
-		// The pieces of a layer are identical replicas: spread them all
-		// with the same cap, the largest any of them needs (the fewest
-		// tiles), or none when one has no room.
-		start := *pl
-		tiles, reps, caps, err := p.placeLayer(pl, pieces, i, 0)
+		tiles, reps, err := p.placeLayer(pl, pieces, i, max(pieces[i][0].Cap, 0))
 		if err != nil {
 			return err
 		}
-		if c := slices.Max(caps); c > 0 && (slices.Min(caps) == 0 || c != slices.Min(caps)) {
-			if slices.Min(caps) == 0 {
-				c = -1
-			}
-			*pl = start
-			if tiles, reps, _, err = p.placeLayer(pl, pieces, i, c); err != nil {
-				return err
-			}
-		}
-		l.Tiles, l.Replicas = tiles, reps
+		l.Tiles, l.Replicas, l.Spread = tiles, reps, max(pieces[i][0].Cap, 0)
 		l.FirstSubarray, l.Subarrays = pl.next, 0
 		if len(tiles) > 0 {
 			l.FirstSubarray = tiles[0].SA
@@ -104,34 +94,28 @@ func (p *Plan) placePieces(pl *placer, pieces [][]Piece) error {
 	return nil
 }
 
-// placeLayer places the pieces of layer i from pl.next, every piece with
-// at most capFilters filters per tile (pl.capFilters: 0 as spread finds),
-// and returns the tiles, the replicas and the cap each piece used.
-func (p *Plan) placeLayer(pl *placer, pieces [][]Piece, i, capFilters int) ([]Tile, int, []int, error) {
+// placeLayer places the pieces of layer i from pl.next, every piece one
+// tile per sub-array with at most capFilters filters when capFilters > 0
+// (else dense), and returns the tiles and the replicas.
+func (p *Plan) placeLayer(pl *placer, pieces [][]Piece, i, capFilters int) ([]Tile, int, error) {
 	l := p.Layers[i]
 	var tiles []Tile
-	var caps []int
 	reps := 0
 	pl.capFilters = capFilters
 	defer func() { pl.capFilters = 0 }()
-	for k, pc := range pieces[i] {
+	for _, pc := range pieces[i] {
 		if pc.Replicas < 1 {
-			return nil, 0, nil, nodeError(l.Node, fmt.Errorf("mapping: a piece of %d replicas", pc.Replicas))
+			return nil, 0, nodeError(l.Node, fmt.Errorf("mapping: a piece of %d replicas", pc.Replicas))
 		}
 		pl.next = max(pl.next, pc.From)
-		pl.limit = 0
-		if len(pc.Cuts) <= 1 {
-			pl.limit = nextFrom(p, pieces, i, k)
-		}
 		one := *l
 		one.Tiles, one.Replicas = nil, pc.Replicas
 		if err := pl.place(&one); err != nil {
-			return nil, 0, nil, nodeError(l.Node, err)
+			return nil, 0, nodeError(l.Node, err)
 		}
-		caps = append(caps, pl.lastCap)
 		if len(pc.Cuts) > 1 {
 			if err := pl.cut(&one, pc.Cuts); err != nil {
-				return nil, 0, nil, nodeError(l.Node, err)
+				return nil, 0, nodeError(l.Node, err)
 			}
 		}
 		for _, t := range one.Tiles {
@@ -140,31 +124,7 @@ func (p *Plan) placeLayer(pl *placer, pieces [][]Piece, i, capFilters int) ([]Ti
 		}
 		reps += pc.Replicas
 	}
-	return tiles, reps, caps, nil
-}
-
-// nextFrom is where the piece after piece k of layer i asks to start (its
-// From, or its first cut's): the sub-arrays between the end of piece k and
-// it stay free whatever piece k takes, so place may spread piece k over
-// them (placer.spread). 0 when there is no next stationary piece or it
-// names no start.
-func nextFrom(p *Plan, pieces [][]Piece, i, k int) int {
-	for j := i; j < len(pieces); j++ {
-		if p.Layers[j].Reprogrammed {
-			continue
-		}
-		for q := range pieces[j] {
-			if j == i && q <= k {
-				continue
-			}
-			pc := pieces[j][q]
-			if len(pc.Cuts) > 1 {
-				return pc.Cuts[0].From
-			}
-			return pc.From
-		}
-	}
-	return 0
+	return tiles, reps, nil
 }
 
 // WindowBase is the first sub-array of the window the reprogrammed layers

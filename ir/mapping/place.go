@@ -17,15 +17,9 @@ type placer struct {
 	// lanes is the DPU lane count: the tiles of a layer with more
 	// filters are ordered by lane chunk (0: never).
 	lanes int
-	// limit, when above next, is where the next layer (or piece) will
-	// start whatever this one takes: place may spread the layer over the
-	// sub-arrays up to it (see spread), at most spreadGroup sub-arrays
-	// per replica inside one bank of spreadBank.
-	limit, spreadGroup, spreadBank int
-	// capFilters > 0 spreads the next layer with at most that many
-	// filters per tile, < 0 not at all, 0 as spread finds; lastCap is
-	// what place used for the last one (0: not spread).
-	capFilters, lastCap int
+	// capFilters > 0 spreads the next layer one tile per sub-array with
+	// at most that many filters per tile (Piece.Cap).
+	capFilters int
 }
 
 // unit is one tile of a replica before it has a sub-array: the filters
@@ -50,9 +44,9 @@ type unit struct{ grp, seg, from, to int }
 // DPU lanes is ordered by group, lane chunk (LaneChunks), segment and part,
 // so the tiles of one chunk's rounds are consecutive too. Replicas are
 // identical blocks of S sub-arrays one after the other, or, with one slot
-// per sub-array, interleaved chunk by chunk. With room before p.limit
-// (spread) the layer is laid out one tile per sub-array, with fewer
-// filters per tile.
+// per sub-array, interleaved chunk by chunk. With p.capFilters > 0
+// (spread, Piece.Cap) the layer is laid out one tile per sub-array, with
+// at most that many filters per tile.
 func (p *placer) place(l *Layer) error {
 	if p.rows < l.N+l.M {
 		return fmt.Errorf("a sub-array of %d rows cannot hold %d input planes and one %d-plane filter", p.rows, l.N, l.M)
@@ -64,12 +58,7 @@ func (p *placer) place(l *Layer) error {
 	h := l.N + fptMax*l.M
 	q := p.rows / h
 	s := (len(units) + q - 1) / q
-	c := p.capFilters
-	if c == 0 {
-		c = p.spread(l, s)
-	}
-	p.lastCap = max(c, 0)
-	if c > 0 {
+	if c := p.capFilters; c > 0 {
 		// one tile per sub-array
 		units, fptMax = p.units(l, c)
 		h, q, s = l.N+fptMax*l.M, 1, len(units)
@@ -172,35 +161,6 @@ func (p *placer) units(l *Layer, fptCap int) ([]unit, int) {
 	return units, fptMax
 }
 
-// spread returns the fewest filters per tile (a cap for units) with which
-// the layer's replicas, one tile per sub-array, still end by p.limit and
-// inside the bank (and group) they start in, when that is fewer than the
-// s sub-arrays per replica of the dense layout; 0 otherwise. Fewer
-// filters per sub-array are fewer rounds: every gbmac of a round then
-// drives more sub-arrays, so the layer issues fewer instructions per
-// pixel for the same MACs (docs/PARALLEL.md §8.2). Only a placement that
-// leaves the room unused anyway sets a limit (placePieces: the
-// sub-arrays before the next piece's bank).
-func (p *placer) spread(l *Layer, s int) int {
-	if p.limit <= p.next || p.spreadGroup <= 0 || p.spreadBank <= 0 {
-		return 0
-	}
-	end := min(p.limit, (p.next/p.spreadBank+1)*p.spreadBank)
-	room := min((end-p.next)/l.Replicas, p.spreadGroup)
-	if room <= s {
-		return 0
-	}
-	for c := 1; c <= p.rows; c++ {
-		if units, _ := p.units(l, c); len(units) <= room {
-			if len(units) <= s {
-				return 0
-			}
-			return c
-		}
-	}
-	return 0
-}
-
 // FiltersPerTile is the number of filters in each tile (the last one of a
 // segment may hold fewer) of a (group, segment) with nf kept filters of M
 // weight planes and N input planes, on sub-arrays of rows rows: the filters
@@ -226,4 +186,27 @@ func (p *placer) align(n int) {
 	if p.next/p.bank != (p.next+n-1)/p.bank {
 		p.next = (p.next/p.bank + 1) * p.bank
 	}
+}
+
+// SpreadCap is the fewest filters per tile (a Piece.Cap) with which one
+// replica of l, laid out one tile per sub-array on sub-arrays of rows rows,
+// takes at most n sub-arrays (one group instruction's, inside one bank),
+// and whether that spreads l: more tiles than the sub-arrays of its dense
+// replica. Fewer filters per sub-array are fewer rounds: every gbmac of a
+// round then drives more sub-arrays, so the layer issues fewer
+// instructions per pixel for the same MACs (docs/PARALLEL.md §8.2).
+func SpreadCap(l *Layer, rows, n int) (int, bool) {
+	p := &placer{rows: rows}
+	units, fpt := p.units(l, 0)
+	if len(units) == 0 || rows < l.N+fpt*l.M {
+		return 0, false
+	}
+	q := rows / (l.N + fpt*l.M)
+	s := (len(units) + q - 1) / q
+	for c := 1; c <= rows; c++ {
+		if u, _ := p.units(l, c); len(u) <= n {
+			return c, len(u) > s
+		}
+	}
+	return 0, false
 }

@@ -31,11 +31,6 @@ type Plan struct {
 	// Used is the number of sub-arrays the layers occupy: [0, Used)
 	// (reprogrammed layers share theirs, Layer.Reprogrammed).
 	Used int
-	// Spread lets PlacePieces spread a piece over the free sub-arrays
-	// before the next piece's bank (placer.spread): fewer filters per
-	// sub-array, fewer instructions per pixel, more sub-arrays and input
-	// row writes. Off by default (pimc compile -spread).
-	Spread bool
 }
 
 // nodeError names the node the way the backend's errors do.
