@@ -173,8 +173,9 @@ func (s opSplit) pieces() int { return s.kp * s.kc }
 var whole = opSplit{kp: 1, kc: 1, issue: 1, sub: 1}
 
 // scaleOps is the cost of every op with op i's work scaled by its busiest
-// piece's shares sp[i] (docs/BACKEND.md §8). A split op has no stream
-// time: its pieces run code of their own (their own writes, groups and
+// piece's shares sp[i] (docs/BACKEND.md §8). An op split by chunks keeps
+// its stream time times the piece's share; one split by pixels alone has
+// no stream time: its pieces run code of their own (their own writes, groups and
 // drains), whose waits the program the estimate executed does not show;
 // measured on VGG-11-BN, the flat program's waits scaled by a piece's
 // share overstate them (est. 131 us for features.4 on 9 controllers, which
@@ -186,13 +187,11 @@ func scaleOps(ops []opCost, sp []opSplit) []opCost {
 		switch {
 		case sp[i].pieces() == 1:
 			out[i].stream = o.stream
-		case sp[i].kc > 1 && sp[i].sub > 0:
-			// A chunk piece issues its channels' share of the
-			// instructions but waits for its sub-arrays as the whole
-			// layer does (a chunk split adds no sub-array: the chain of
-			// writes and rounds on each is unchanged).
-			cs := sp[i].issue / sp[i].sub
-			out[i].stream = max(0, o.stream-o.issue*(1-cs)) * sp[i].sub
+		case sp[i].kc > 1:
+			// A chunk piece runs its chunks' rounds, which the flat
+			// program runs one chunk after the other, waits included:
+			// its stream is the layer's times its share.
+			out[i].stream = o.stream * sp[i].issue
 		}
 	}
 	return out
