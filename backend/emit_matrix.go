@@ -602,7 +602,10 @@ func groupFirsts(e *emitter, m *matrix, tiles []tile, bySeg map[[3]int][]int, ro
 	for _, rs := range rounds {
 		for _, act := range withReplicas(rs, repTile, reps, packF) {
 			for _, run := range bmacRuns(e, m, tiles, act) {
-				if run[1]-run[0] > 1 {
+				switch {
+				case m.sequenced(e): // one gdot per run, a run of one included
+					note(tiles[act[run[0]].tile].sa, 1)
+				case run[1]-run[0] > 1:
 					note(tiles[act[run[0]].tile].sa, m.M*m.N)
 				}
 			}
@@ -629,16 +632,30 @@ func roundBases(e *emitter, m *matrix, tiles []tile, act []job) []int {
 	return firsts
 }
 
-// emitRound emits one round: for every plane pair (m, n) (planePair) one gbmac per run
-// of active sub-arrays with the same rows (bmacRuns; a bmac for a run of
-// one), so different sub-arrays overlap, then one gvacc per run of
-// sub-arrays draining their accumulators into lanes a constant stride apart
-// (vaccRuns; a vacc for a run of one). The runs' bases are held in
-// registers for the whole round (groupBases.hold). rw and rl (0 = r0) offset the weight
-// rows and lanes inside a filter loop.
+// emitRound emits one round: on a target with a plane sequencer one gdot
+// per run of active sub-arrays with the same rows (bmacRuns; ISA v1.7, a
+// run of one included), its M x N plane pairs in the order below;
+// otherwise for every plane pair (m, n) (planePair) one gbmac per run (a
+// bmac for a run of one), so different sub-arrays overlap, with the runs'
+// bases held in registers for the whole round (groupBases.hold). Then
+// one gvacc per run of sub-arrays draining their accumulators into lanes
+// a constant stride apart (vaccRuns; a vacc for a run of one). rw and rl
+// (0 = r0) offset the weight rows and lanes inside a filter loop.
 func (c *compiler) emitRound(m *matrix, tiles []tile, act []job, rs int64, saBase int, bases *groupBases, rw, rl int64) {
 	e := c.e
 	bruns := bmacRuns(e, m, tiles, act)
+	if m.sequenced(e) {
+		pl := m.planes().Pack()
+		for _, run := range bruns {
+			j := act[run[0]]
+			t := &tiles[j.tile]
+			ra, done := bases.reg(t.sa)
+			e.emit(isa.OpGdot, ra, int64(run[1]-run[0]), int64(t.inRow), rw, int64(t.wRow+j.k*m.M), 0, pl)
+			done()
+		}
+		c.emitDrains(tiles, act, rs, saBase, bases, rl)
+		return
+	}
 	defer bases.hold(roundBases(e, m, tiles, act))()
 	for p := 0; p < m.M; p++ {
 		for n := 0; n < m.N; n++ {
@@ -656,6 +673,14 @@ func (c *compiler) emitRound(m *matrix, tiles []tile, act []job, rs int64, saBas
 			}
 		}
 	}
+	c.emitDrains(tiles, act, rs, saBase, bases, rl)
+}
+
+// emitDrains emits a round's drains: one gvacc per run of sub-arrays whose
+// accumulators go into lanes a constant stride apart (vaccRuns), a vacc for
+// a run of one; rl (0 = r0) offsets the lanes inside a filter loop.
+func (c *compiler) emitDrains(tiles []tile, act []job, rs int64, saBase int, bases *groupBases, rl int64) {
+	e := c.e
 	for _, run := range vaccRuns(e, tiles, act) {
 		j := act[run[0]]
 		if k := run[1] - run[0]; k > 1 {

@@ -30,19 +30,22 @@ func (m *matrix) weightBit(code int64, p int) bool {
 // planePair is the shift and sign (1 = neg) of the bmac of weight plane p
 // and input plane n (docs/ISA.md §3.3): shift p+n, negative when exactly
 // one of the two is a negative top plane; in the one-plane form shift n+1
-// (the factor 2 of 2 b.x), negative for a signed input's top plane.
-func (m *matrix) planePair(p, n int) (shift, sign int64) {
-	xTop := m.xSigned && n == m.N-1
-	if m.pm {
-		if xTop {
-			sign = 1
-		}
-		return int64(n + 1), sign
-	}
-	if (p == m.M-1) != xTop {
-		sign = 1
-	}
-	return int64(p + n), sign
+// (the factor 2 of 2 b.x), negative for a signed input's top plane. The
+// pairs are those of a gdot's plane sequence (isa.Planes.Pair), so a round
+// is one gdot per run where the target has a plane sequencer.
+func (m *matrix) planePair(p, n int) (shift, sign int64) { return m.planes().Pair(p, n) }
+
+// planes is the layer's plane-pair sequence: M weight planes by N input
+// planes, binary one-plane weights, signed inputs.
+func (m *matrix) planes() isa.Planes {
+	return isa.Planes{M: m.M, N: m.N, PlusMinus: m.pm, XSigned: m.xSigned}
+}
+
+// sequenced reports whether e's target runs the layer's rounds as gdots
+// (ISA v1.7): its banks have a plane sequencer and the layer's planes fit a
+// gdot's fields; else its rounds stay gbmacs.
+func (m *matrix) sequenced(e *emitter) bool {
+	return e.arch.PlaneSequencer && m.M <= isa.MaxPlanes && m.N <= isa.MaxPlanes
 }
 
 // emitCorrection adds -sum_n s_n 2^n popcount(x_n) of each tile to the

@@ -17,8 +17,9 @@ import (
 //   - issue: one cycle / issue_width per instruction, to its controller;
 //   - buffer port: ceil(words / buffer_port_words) x buffer_read (or
 //     buffer_write) for pld, vld, vst, vldc, bcopy, bfill, ld, st;
-//   - each sub-array: per bmac (each member of a gbmac) the slowest stage
-//     of its sense -> count -> shift-add pipeline, per row write (each
+//   - each sub-array: per bmac (each member of a gbmac, each step of a
+//     gdot on each member) the slowest stage of its sense -> count ->
+//     shift-add pipeline (a gdot's step at least plane_step), per row write (each
 //     member of a gwrp) row_write (+ row_broadcast for a group);
 //   - link: one link latency per instruction that addresses sub-arrays
 //     (one hop each, as the simulator charges a controller reaching a
@@ -74,6 +75,7 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 	bmac := max(sense, tgt.Cost(target.OpBitcount).LatencyNS, tgt.Cost(target.OpShiftAdd).LatencyNS)
 	write, bcast := tgt.Cost(target.OpRowWrite).LatencyNS, tgt.Cost(target.OpRowBroadcast).LatencyNS
 	hop := tgt.Cost(target.OpLink).LatencyNS
+	step := tgt.Cost(target.OpPlaneStep).LatencyNS // a gdot's steps (ISA v1.7)
 	out := make([]workEstimate, len(p.Sources)+1)
 	for i := range out {
 		out[i].sub = map[int]float64{}
@@ -176,6 +178,14 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 			}
 			w.link += hop
 			first, count, hold = int(r[x[0]]), x[1], sense
+		case isa.OpGdot: // M x N bmac steps on each member, one issue
+			pl := isa.UnpackPlanes(x[6])
+			k := float64(pl.M * pl.N)
+			for j := range x[1] {
+				w.sub[int(r[x[0]]+j)] += k * max(bmac, step)
+			}
+			w.link += hop
+			first, count, hold = int(r[x[0]]), x[1], (k-1)*max(sense, step)+sense
 		case isa.OpGwrp:
 			for j := range x[1] {
 				w.sub[int(r[x[0]]+j)] += write + bcast

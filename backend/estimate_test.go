@@ -55,4 +55,21 @@ func TestEstimateStream(t *testing.T) {
 	if !near(group.stream, 4) || !near(group.link, 2) {
 		t.Errorf("gwrp then gbmac: stream %v link %v, want 4 2", group.stream, group.link)
 	}
+	// A gdot of 8x4 pairs on 3 sub-arrays (ISA v1.7): one issue slot, 32
+	// bmac steps of 1.2 ns on each member; it holds the arrays from its
+	// dispatch at 1 until 1 + 32 x 1.2, so a gbmac on a member issued at 1
+	// waits: the halt issues at 38 (the first edge >= 39.4 - 1).
+	seq, err := target.Load("../target/testdata/plane-sequencer.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt = seq
+	gd := run("    gdot [r0], 3, 0, [r0+8], a0, 8x4\n")
+	if !near(gd.issue, 2) || !near(gd.sub[0], 32*1.2) || !near(gd.sub[2], 32*1.2) || !near(gd.link, 1) {
+		t.Errorf("gdot: issue %v, sub-array work %v, link %v; want 2, 38.4 each, 1", gd.issue, gd.sub, gd.link)
+	}
+	gdw := run("    gdot [r0], 3, 0, [r0+8], a0, 8x4\n    gbmac [r0], 1, 0, [r0+8], a0, 0, pos\n")
+	if !near(gdw.stream, 39) {
+		t.Errorf("gdot then gbmac on a member: stream %v, want 39", gdw.stream)
+	}
 }

@@ -93,7 +93,9 @@ func compileMapped(g *ir.Graph, tgt *target.Target, opts string) (*backend.Resul
 //
 // PIMC_TEST_REPLICATE=off|auto|N maps with that replication instead of
 // none, so every bit-exactness test can be re-run on replicated layers
-// (tests asserting exact sub-array counts then fail by design).
+// (tests asserting exact sub-array counts then fail by design);
+// PIMC_TEST_SEQUENCER=1 compiles for the target with the plane sequencer
+// (testTarget).
 func compileAndCheck(t testing.TB, g *ir.Graph, tgt *target.Target, inputs ...[]*tensor.Tensor) (*backend.Result, *pimrt.Result) {
 	t.Helper()
 	replicate := "off"
@@ -135,6 +137,7 @@ func compileAndCheckRep(t testing.TB, g *ir.Graph, tgt *target.Target, replicate
 // compileAndCheckMap is compileAndCheck with the map pass options opts.
 func compileAndCheckMap(t testing.TB, g *ir.Graph, tgt *target.Target, opts string, inputs ...[]*tensor.Tensor) (*backend.Result, *pimrt.Result) {
 	t.Helper()
+	tgt = testTarget(t, tgt) // PIMC_TEST_SEQUENCER=1: gdot rounds (seq_test.go)
 	res, err := compileMapped(g, tgt, opts)
 	if err != nil {
 		t.Fatalf("compile: %v", err)

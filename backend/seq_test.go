@@ -1,0 +1,107 @@
+package backend_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
+	"github.com/pimc-dev/pimc/tensorio"
+)
+
+// withSequencer is tgt with the plane sequencer of
+// target/testdata/plane-sequencer.yaml (ISA v1.7 gdot): its area and its
+// plane_step cost, on a copy.
+func withSequencer(t testing.TB, tgt *target.Target) *target.Target {
+	t.Helper()
+	seq, err := target.Load(filepath.Join("..", "target", "testdata", "plane-sequencer.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *tgt
+	par := *tgt.Parallel
+	par.PlaneSequencer = seq.Parallel.PlaneSequencer
+	c.Parallel = &par
+	c.Ops.PlaneStep = seq.Ops.PlaneStep
+	c.Name = tgt.Name + "-seq"
+	return &c
+}
+
+// testTarget is tgt, or with PIMC_TEST_SEQUENCER=1 tgt with the plane
+// sequencer when it has a parallel section, so every bit-exactness test
+// can be re-run on gdot rounds (tests asserting exact instruction counts
+// then fail by design).
+func testTarget(t testing.TB, tgt *target.Target) *target.Target {
+	if os.Getenv("PIMC_TEST_SEQUENCER") == "1" && tgt.Parallel != nil && !tgt.HasPlaneSequencer() {
+		return withSequencer(t, tgt)
+	}
+	return tgt
+}
+
+// opCounts counts p's instructions by opcode.
+func opCounts(p *isa.Program) map[isa.Opcode]int {
+	n := map[isa.Opcode]int{}
+	for _, in := range p.Code {
+		n[in.Op]++
+	}
+	return n
+}
+
+// TestSequencerModels: on the default target with the plane sequencer the
+// rounds of matrix layers are gdots (none of their plane pairs stays a
+// gbmac or bmac) and the models are bit-exact against the interpreter:
+// MNIST (W8A8; W4A4; binary one-plane weights, W1A8, whose inputs'
+// popcount corrections stay gbmacs), and a signed-input layer stack.
+func TestSequencerModels(t *testing.T) {
+	tgt := withSequencer(t, target.Default())
+	dir := filepath.Join(corpusDir(t), "models", "mnist-cntk-zoo")
+	m, err := tensorio.ReadNPZ(filepath.Join(dir, "test_data_0.npz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := m["inputs"]
+	x.Shape = []int{1, 1, 28, 28}
+	for _, opts := range []string{"calib=mnist", "calib=mnist,wbits=4,abits=4,keep-ends=false", "calib=mnist,wbits=1,abits=8,keep-ends=false"} {
+		t.Run(opts, func(t *testing.T) {
+			g := quantizeModel(t, filepath.Join(dir, "model.onnx"), opts)
+			res, run := compileAndCheck(t, g, tgt, []*tensor.Tensor{x})
+			n := opCounts(res.Prog)
+			if n[isa.OpGdot] == 0 {
+				t.Error("no gdot")
+			}
+			for pc, in := range res.Prog.Code {
+				// only the one-plane form's popcount corrections (a row
+				// ANDed with itself) stay bmacs or gbmacs
+				if (in.Op == isa.OpBmac || in.Op == isa.OpGbmac) && (in.Args[2] != in.Args[4] || in.Args[3] != 0) {
+					t.Fatalf("code[%d] %v: a plane pair outside a gdot", pc, isa.FormatInstr(in))
+				}
+			}
+			plain, err := compileQuantized(g, target.Default(), "off")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%d instructions (%d without the sequencer), %d steps", len(res.Prog.Code), len(plain.Prog.Code), run.Stats[0].Steps)
+		})
+	}
+}
+
+// TestSequencerPipeline: LeNet-5 with -pipeline on the sequencer's target
+// is bit-exact on a batch of 6 (runs of 4 and 2 frames) and issues fewer
+// instructions per image than without the sequencer.
+func TestSequencerPipeline(t *testing.T) {
+	g := quantizeModel(t, "../testdata/models/lenet5/lenet5.onnx", "calib=random:2")
+	tgt := withSequencer(t, target.Default())
+	res := compilePipelined(t, g, tgt, "auto", 4)
+	if opCounts(res.Prog)[isa.OpGdot] == 0 {
+		t.Fatal("no gdot in the pipelined program")
+	}
+	rep := checkPipelined(t, g, res, tgt, lenetBatch(6))
+	plain := compilePipelined(t, g, target.Default(), "auto", 4)
+	prep := checkPipelined(t, g, plain, target.Default(), lenetBatch(6))
+	if rep.PerInference.Instructions >= prep.PerInference.Instructions {
+		t.Errorf("%.0f instructions per image with the sequencer, %.0f without", rep.PerInference.Instructions, prep.PerInference.Instructions)
+	}
+	t.Logf("instructions per image %.0f (without the sequencer %.0f), pipeline bound %.1f ns (%.1f)", rep.PerInference.Instructions, prep.PerInference.Instructions, rep.PerInference.PipelineBoundNS, prep.PerInference.PipelineBoundNS)
+}
