@@ -13,10 +13,13 @@ import (
 // plane q inner: on each member exactly the bmac of rows rowa+q and
 // r[b]+rowb+p with the pair's shift and sign (isa.Planes.Pair), in that
 // order, so the accumulators saturate as M x N gbmacs would. The
-// controller issues it once; step k+1 dispatches when the members' arrays
-// are free from step k's sense and no earlier than plane_step after step
-// k (the sequencer's rate), so each member runs the M x N sense -> count
-// -> shift-add sequence of back-to-back bmacs from the dispatch, and the
+// controller issues it once; it dispatches when its bank's sequencer has
+// finished the sequence before (one sequencer per bank, one sequence at a
+// time: plane_step after that sequence's last step) and the members'
+// units are free; step k+1 dispatches when the members' arrays are free
+// from step k's sense and no earlier than plane_step after step k (the
+// sequencer's rate), so each member runs the M x N sense -> count ->
+// shift-add sequence of back-to-back bmacs from the dispatch, and the
 // controller goes on issuing. Energy: the M x N bmacs' ANDs, counts and
 // shift-adds on every member, one issue, M x N plane_steps (staticOps).
 //
@@ -36,7 +39,12 @@ func (m *Machine) gdot(pc int, steps int64, x *[8]int32, d int64) (int64, int64,
 	if f != nil {
 		return 0, 0, f
 	}
-	d = max(d, m.tm.regReady[x[0]], m.tm.regReady[x[3]])
+	// The bank's one sequencer runs one sequence at a time.
+	if m.seqFree == nil {
+		m.seqFree = make([]int64, max(1, m.exe.Arch.Banks))
+	}
+	seq := &m.seqFree[base/m.exe.Arch.SubarraysPerBank()]
+	d = max(d, m.tm.regReady[x[0]], m.tm.regReady[x[3]], *seq)
 	pl := isa.UnpackPlanes(int64(x[6]))
 	rows := int32(m.exe.Arch.Rows)
 	ra, rb := x[2], m.regs[x[3]]+x[4]
@@ -60,7 +68,8 @@ func (m *Machine) gdot(pc int, steps int64, x *[8]int32, d int64) (int64, int64,
 		}
 	}
 	if m.Trace == nil && !m.senseOn {
-		if first, end, ok := m.gdotFast(pc, sas, int32(base), x, pl, d); ok {
+		if first, last, end, ok := m.gdotFast(pc, sas, int32(base), x, pl, d); ok {
+			*seq = last + m.exe.cost.lat[target.OpPlaneStep]
 			return first, end, nil
 		}
 	}
@@ -83,6 +92,7 @@ func (m *Machine) gdot(pc int, steps int64, x *[8]int32, d int64) (int64, int64,
 			d, lastEnd = dk+step, max(lastEnd, end)
 		}
 	}
+	*seq = d // the last step's dispatch + plane_step
 	return first, lastEnd, nil
 }
 
@@ -90,12 +100,12 @@ func (m *Machine) gdot(pc int, steps int64, x *[8]int32, d int64) (int64, int64,
 // dispatching no earlier than d, when the members' timers agree and no
 // member has a covered stretch after d (the reference's intervals then
 // arrive in order on every member). It returns the dispatch of the first
-// step and the latest end; ok false: nothing changed.
-func (m *Machine) gdotFast(pc int, sas []*subarray, base int32, x *[8]int32, pl isa.Planes, d int64) (first, end int64, ok bool) {
+// and of the last step and the latest end; ok false: nothing changed.
+func (m *Machine) gdotFast(pc int, sas []*subarray, base int32, x *[8]int32, pl isa.Planes, d int64) (first, last, end int64, ok bool) {
 	rep := sas[0]
 	for _, sa := range sas {
 		if sa.arrayFree != rep.arrayFree || sa.countFree != rep.countFree || sa.shaddFree != rep.shaddFree || sa.latchReady != rep.latchReady || sa.runStart > d {
-			return 0, 0, false
+			return 0, 0, 0, false
 		}
 	}
 	e := m.exe
@@ -130,8 +140,8 @@ func (m *Machine) gdotFast(pc int, sas []*subarray, base int32, x *[8]int32, pl 
 	words := e.words
 	delta := int(m.regs[x[3]]) * words
 	m.gbmacBitsUniform(sas, base, pc, pc, dec.ops, delta, prod)
-	last := dec.ops[len(dec.ops)-1]
-	oa, ob := int(last.oa), int(last.ob)+delta
+	lastOp := dec.ops[len(dec.ops)-1]
+	oa, ob := int(lastOp.oa), int(lastOp.ob)+delta
 	for _, sa := range sas {
 		l := sa.latch[:words]
 		var cnt int
@@ -146,7 +156,7 @@ func (m *Machine) gdotFast(pc int, sas []*subarray, base int32, x *[8]int32, pl 
 		}
 		sa.arrayFree, sa.latchReady, sa.countFree, sa.shaddFree = af, af, cf, sf
 	}
-	return first, sf, true
+	return first, dk, sf, true
 }
 
 // gdotDecoded is the gdot at pc as the uniform gbmac run it sequences

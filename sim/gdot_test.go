@@ -321,6 +321,43 @@ func TestGdotTiming(t *testing.T) {
 	}
 }
 
+// TestGdotBankSequencer: a bank has one plane sequencer, which runs one
+// sequence at a time: a gdot on another group of the same bank dispatches
+// plane_step after the first one's last step (and holds the controller
+// meanwhile), one on another bank at once.
+func TestGdotBankSequencer(t *testing.T) {
+	tgt := seqTarget(t, 0)
+	c := newCostTable(tgt)
+	latS, step := c.lat[target.OpAndSense], c.lat[target.OpPlaneStep]
+	var w strings.Builder
+	for _, s := range []int{0, 1, 64} {
+		for row := range 16 {
+			fmt.Fprintf(&w, ".weights sa=%d row=%d src=-1 hex=%s\n", s, row, strings.Repeat(fmt.Sprintf("%02x", 17*(s+row)%256), 32))
+		}
+	}
+	run := func(second string) *Machine {
+		p := asm(t, w.String()+"    li r1, 1\n    li r2, 64\n    gdot [r0], 1, 0, [r0+8], a0, 2x2\n    "+second+"\n    halt\n")
+		p.TargetName, p.TargetFingerprint = tgt.Name, tgt.Fingerprint()
+		m, err := Load(p, tgt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Run(); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	d := 3 * c.cycle // the first gdot issues at 2 cycles
+	same := run("gdot [r1], 1, 0, [r0+8], a0, 2x2")
+	if got, want := same.sas[1].arrayFree, d+3*latS+step+4*latS; got != want {
+		t.Errorf("same bank: the second sequence's last sense ends at %d, want %d (after the first's last step + plane_step)", got, want)
+	}
+	other := run("gdot [r2], 1, 0, [r0+8], a0, 2x2")
+	if got, want := other.sas[64].arrayFree, d+c.cycle+4*latS; got != want {
+		t.Errorf("other bank: the second sequence's last sense ends at %d, want %d", got, want)
+	}
+}
+
 // TestGdotFaults: a gdot on a group leaving its bank, on rows beyond the
 // target or undefined faults naming pc and mnemonic before any state
 // changes; a target without the sequencer refuses it at load.

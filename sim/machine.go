@@ -98,6 +98,9 @@ type Machine struct {
 	// dramFree is when its channel is free (shared by every controller)
 	dram     *dramMem
 	dramFree int64
+	// seqFree is when each bank's plane sequencer can take the next gdot
+	// (gdot.go; shared by every controller), nil until one runs
+	seqFree []int64
 	// flt is the machine's state on a chip with faults (chip.go), nil on
 	// the ideal device; senseOn: that chip misreads senses.
 	flt     *faultRun
@@ -254,6 +257,7 @@ func (m *Machine) Reset() {
 		m.dram.reset()
 	}
 	m.dramFree = 0
+	clear(m.seqFree)
 	m.win.reset()
 	m.tokens.reset(a.Tokens)
 	m.streamReset()
