@@ -155,12 +155,18 @@ func BenchmarkCompileResNet50(b *testing.B) {
 // once outside the timer (W8A8, default target, no replication), on a
 // seeded random 224x224 input per iteration: the single-image simulator
 // speed of issue 15 (goal <= 5 s of CPU per image; docs/BENCHMARKS.md).
-func BenchmarkSimResNet50(b *testing.B) {
+func BenchmarkSimResNet50(b *testing.B) { benchSimResNet50(b, target.Default()) }
+
+// BenchmarkSimResNet50Seq is BenchmarkSimResNet50 on the default target
+// with the plane sequencer (ISA v1.7: a gdot per round and run instead of
+// M x N gbmacs).
+func BenchmarkSimResNet50Seq(b *testing.B) { benchSimResNet50(b, withSequencer(b, target.Default())) }
+
+func benchSimResNet50(b *testing.B, tgt *target.Target) {
 	path := filepath.Join("..", "testdata", "bench", "resnet50_224.onnx")
 	if _, err := os.Stat(path); err != nil {
 		b.Skipf("%s absent: generate it with /usr/bin/python3 testdata/bench/gen_models.py testdata/bench resnet50_224", path)
 	}
-	tgt := target.Default()
 	g, err := frontend.Load(path, frontend.Options{})
 	if err != nil {
 		b.Fatal(err)
