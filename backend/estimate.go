@@ -29,7 +29,8 @@ import (
 //   - stream: the time its instructions hold the stream, stalls included
 //     where an instruction waits for a sub-array's cell array (a bmac's
 //     sense, a row write) that an earlier instruction of the stream still
-//     holds: in-order dispatch a cycle after issue, the next instruction
+//     holds, and where a drain (vacc, gvacc) waits for the last shift-add
+//     of a gdot's sequence on its sub-arrays: in-order dispatch a cycle after issue, the next instruction
 //     issuing at the first issue slot >= the dispatch less a cycle (a slot
 //     is a cycle / issue_width), as the simulator's issue
 //     (sim/timing.go); the other units, the DPU, the ports and register
@@ -87,6 +88,9 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 	// free each sub-array's cell array's (ns).
 	var issue float64
 	free := map[int]float64{}
+	// seqDone: when each gdot member's last shift-add ends (its drain waits)
+	seqDone := map[int]float64{}
+	countLat, shaddLat := tgt.Cost(target.OpBitcount).LatencyNS, tgt.Cost(target.OpShiftAdd).LatencyNS
 	pc := 0
 	for steps := int64(0); ; steps++ {
 		if pc < 0 || pc >= len(p.Code) {
@@ -104,6 +108,7 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 		// arrays: the sub-arrays whose cell arrays the instruction holds
 		// (first, count) and for how long.
 		first, count, hold := 0, int64(0), 0.0
+		gdot := false
 		set := func(d int64, v int64) {
 			if d != 0 {
 				r[d] = int64(int32(v))
@@ -186,13 +191,27 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 			}
 			w.link += hop
 			first, count, hold = int(r[x[0]]), x[1], (k-1)*max(sense, step)+sense
+			gdot = true
 		case isa.OpGwrp:
 			for j := range x[1] {
 				w.sub[int(r[x[0]]+j)] += write + bcast
 			}
 			w.link += hop
 			first, count, hold = int(r[x[0]]), x[1], write+bcast
-		case isa.OpVacc, isa.OpGvacc, isa.OpRdrow, isa.OpAnd, isa.OpOr, isa.OpPopc, isa.OpShadd, isa.OpAccclr, isa.OpAccadd:
+		case isa.OpVacc, isa.OpGvacc:
+			w.link += hop // sub-array work not in the estimate (never a stage's bound in compiled code)
+			// A drain of a gdot's members waits for the sequence's last
+			// shift-add (the controller, free during the sequence, waits
+			// here); gbmacs pace the controller instead and are not waited
+			// for.
+			s, n := r[x[3]]+x[4], int64(1)
+			if in.Op == isa.OpGvacc {
+				s, n = r[x[3]], x[4]
+			}
+			for j := range n {
+				d = max(d, seqDone[int(s+j)])
+			}
+		case isa.OpRdrow, isa.OpAnd, isa.OpOr, isa.OpPopc, isa.OpShadd, isa.OpAccclr, isa.OpAccadd:
 			w.link += hop // sub-array work not in the estimate (never a stage's bound in compiled code)
 		}
 		for j := range count {
@@ -200,6 +219,9 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 		}
 		for j := range count {
 			free[first+int(j)] = d + hold
+			if gdot {
+				seqDone[first+int(j)] = d + hold + countLat + shaddLat
+			}
 		}
 		// The next instruction issues at the first issue slot >= d - a
 		// cycle (at least a slot later).

@@ -72,4 +72,10 @@ func TestEstimateStream(t *testing.T) {
 	if !near(gdw.stream, 39) {
 		t.Errorf("gdot then gbmac on a member: stream %v, want 39", gdw.stream)
 	}
+	// Its drain waits for the last shift-add: 39.4 + 1 + 0.5 (count,
+	// shift-add) = 40.9, so the halt issues at 40.
+	gdv := run("    gdot [r0], 3, 0, [r0+8], a0, 8x4\n    gvacc v0, [r0+0], [r0], 3, 1, a0, 1\n")
+	if c, a := seq.Cost(target.OpBitcount).LatencyNS, seq.Cost(target.OpShiftAdd).LatencyNS; !near(gdv.stream, math.Ceil(39.4+c+a-1)) {
+		t.Errorf("gdot then its drain: stream %v, want %v", gdv.stream, math.Ceil(39.4+c+a-1))
+	}
 }
