@@ -74,6 +74,7 @@ type Executable struct {
 	maxRun    int      // longest run
 
 	cost costTable
+	seqs int // gdot sequences per bank at once (plane_sequencer.sequences; gdot.go)
 
 	// resource accounting (resources.go)
 	shared  sharedRes
@@ -135,6 +136,7 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 	}
 	e.dramImg = dramImage(prog)
 	e.cost = newCostTable(tgt)
+	e.seqs = int(max(1, tgt.PlaneSequences()))
 	e.prepareCharges()
 	e.sharedPorts = sharedPorts(prog.Ports)
 	return e, nil

@@ -13,10 +13,10 @@ import (
 // plane q inner: on each member exactly the bmac of rows rowa+q and
 // r[b]+rowb+p with the pair's shift and sign (isa.Planes.Pair), in that
 // order, so the accumulators saturate as M x N gbmacs would. The
-// controller issues it once; it dispatches when its bank's sequencer has
-// finished the sequence before (one sequencer per bank, one sequence at a
-// time: plane_step after that sequence's last step) and the members'
-// units are free; step k+1 dispatches when the members' arrays are free
+// controller issues it once; it dispatches when one of its bank's
+// sequences is free (plane_sequencer.sequences per bank, each free
+// plane_step after its last sequence's last step) and the members' units
+// are free; step k+1 dispatches when the members' arrays are free
 // from step k's sense and no earlier than plane_step after step k (the
 // sequencer's rate), so each member runs the M x N sense -> count ->
 // shift-add sequence of back-to-back bmacs from the dispatch, and the
@@ -39,11 +39,19 @@ func (m *Machine) gdot(pc int, steps int64, x *[8]int32, d int64) (int64, int64,
 	if f != nil {
 		return 0, 0, f
 	}
-	// The bank's one sequencer runs one sequence at a time.
+	// The bank's sequencer runs plane_sequencer.sequences sequences at
+	// once: the gdot takes the one free first.
+	k := m.exe.seqs
 	if m.seqFree == nil {
-		m.seqFree = make([]int64, max(1, m.exe.Arch.Banks))
+		m.seqFree = make([]int64, max(1, m.exe.Arch.Banks)*k)
 	}
-	seq := &m.seqFree[base/m.exe.Arch.SubarraysPerBank()]
+	slots := m.seqFree[base/m.exe.Arch.SubarraysPerBank()*k:][:k]
+	seq := &slots[0]
+	for i := range slots {
+		if slots[i] < *seq {
+			seq = &slots[i]
+		}
+	}
 	d = max(d, m.tm.regReady[x[0]], m.tm.regReady[x[3]], *seq)
 	pl := isa.UnpackPlanes(int64(x[6]))
 	rows := int32(m.exe.Arch.Rows)

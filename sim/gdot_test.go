@@ -321,40 +321,46 @@ func TestGdotTiming(t *testing.T) {
 	}
 }
 
-// TestGdotBankSequencer: a bank has one plane sequencer, which runs one
-// sequence at a time: a gdot on another group of the same bank dispatches
-// plane_step after the first one's last step (and holds the controller
-// meanwhile), one on another bank at once.
+// TestGdotBankSequencer: a bank's sequencer runs
+// plane_sequencer.sequences sequences at once: with one, a gdot on another
+// group of the same bank dispatches plane_step after the first one's last
+// step (holding the controller meanwhile), one on another bank at once;
+// with two, both run at once.
 func TestGdotBankSequencer(t *testing.T) {
-	tgt := seqTarget(t, 0)
-	c := newCostTable(tgt)
-	latS, step := c.lat[target.OpAndSense], c.lat[target.OpPlaneStep]
 	var w strings.Builder
 	for _, s := range []int{0, 1, 64} {
 		for row := range 16 {
 			fmt.Fprintf(&w, ".weights sa=%d row=%d src=-1 hex=%s\n", s, row, strings.Repeat(fmt.Sprintf("%02x", 17*(s+row)%256), 32))
 		}
 	}
-	run := func(second string) *Machine {
-		p := asm(t, w.String()+"    li r1, 1\n    li r2, 64\n    gdot [r0], 1, 0, [r0+8], a0, 2x2\n    "+second+"\n    halt\n")
-		p.TargetName, p.TargetFingerprint = tgt.Name, tgt.Fingerprint()
-		m, err := Load(p, tgt)
-		if err != nil {
-			t.Fatal(err)
+	for _, k := range []int64{1, 2} {
+		tgt := seqTarget(t, 0)
+		tgt.Parallel.PlaneSequencer.Sequences.Value = k
+		c := newCostTable(tgt)
+		latS, step := c.lat[target.OpAndSense], c.lat[target.OpPlaneStep]
+		run := func(second string) *Machine {
+			p := asm(t, w.String()+"    li r1, 1\n    li r2, 64\n    gdot [r0], 1, 0, [r0+8], a0, 2x2\n    "+second+"\n    halt\n")
+			p.TargetName, p.TargetFingerprint = tgt.Name, tgt.Fingerprint()
+			m, err := Load(p, tgt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.Run(); err != nil {
+				t.Fatal(err)
+			}
+			return m
 		}
-		if _, err := m.Run(); err != nil {
-			t.Fatal(err)
+		d := 3 * c.cycle // the first gdot issues at 2 cycles
+		want := d + c.cycle + 4*latS
+		if k == 1 {
+			want = d + 3*latS + step + 4*latS
 		}
-		return m
-	}
-	d := 3 * c.cycle // the first gdot issues at 2 cycles
-	same := run("gdot [r1], 1, 0, [r0+8], a0, 2x2")
-	if got, want := same.sas[1].arrayFree, d+3*latS+step+4*latS; got != want {
-		t.Errorf("same bank: the second sequence's last sense ends at %d, want %d (after the first's last step + plane_step)", got, want)
-	}
-	other := run("gdot [r2], 1, 0, [r0+8], a0, 2x2")
-	if got, want := other.sas[64].arrayFree, d+c.cycle+4*latS; got != want {
-		t.Errorf("other bank: the second sequence's last sense ends at %d, want %d", got, want)
+		if got := run("gdot [r1], 1, 0, [r0+8], a0, 2x2").sas[1].arrayFree; got != want {
+			t.Errorf("%d sequence(s), same bank: the second sequence's last sense ends at %d, want %d", k, got, want)
+		}
+		if got, want := run("gdot [r2], 1, 0, [r0+8], a0, 2x2").sas[64].arrayFree, d+c.cycle+4*latS; got != want {
+			t.Errorf("%d sequence(s), other bank: the second sequence's last sense ends at %d, want %d", k, got, want)
+		}
 	}
 }
 

@@ -56,6 +56,9 @@ func (t *Target) CostFingerprint() [32]byte {
 	fmt.Fprintf(&b, "buffer_port_words=%d\nclock_ghz=%s\ntechnology_nm=%s\n", t.Geometry.BufferPortWords.Value, f(t.ClockGHz()), f(t.Technology.Value))
 	if p := t.Parallel; p != nil {
 		fmt.Fprintf(&b, "issue_width=%d\nbuffer_ports=%d\n", p.IssueWidth.Value, p.BufferPorts.Value)
+		if t.HasPlaneSequencer() {
+			fmt.Fprintf(&b, "plane_sequences=%d\n", t.PlaneSequences())
+		}
 	}
 	// The off-chip memory (dram.go), only when present: its size and its
 	// bandwidth; latency and energy are the dram_* entries below.

@@ -297,6 +297,9 @@ func (t *Target) validateParallel() []string {
 	count("group_subarrays", p.GroupSubarrays, 1, maxGroup, " (its size is a 12-bit field)")
 	count("buffer_ports", p.BufferPorts, 1, maxControllers, "")
 	count("tokens", p.Tokens, 1, maxTokens, " (a token index is a 16-bit field)")
+	if q := p.PlaneSequencer; q != nil {
+		count("plane_sequencer.sequences", q.Sequences, 1, maxControllers, "")
+	}
 	return probs
 }
 

@@ -68,7 +68,20 @@ type Parallel struct {
 // the core in the same way: Ankit et al., ASPLOS 2019). Its presence is
 // architectural (in the fingerprint); its step cost is ops.plane_step.
 type PlaneSequencer struct {
-	Area Quantity `json:"area" yaml:"area"` // per bank
+	// Sequences is the number of gdot sequences a bank's sequencer runs
+	// at once (a counter pair and command register each); a gdot waits
+	// for a free one. A cost, not architectural.
+	Sequences Count    `json:"sequences" yaml:"sequences"`
+	Area      Quantity `json:"area" yaml:"area"` // per sequence of a bank
+}
+
+// PlaneSequences is the number of sequences each bank's sequencer runs at
+// once (parallel.plane_sequencer.sequences), 0 without a sequencer.
+func (t *Target) PlaneSequences() int64 {
+	if !t.HasPlaneSequencer() {
+		return 0
+	}
+	return t.Parallel.PlaneSequencer.Sequences.Value
 }
 
 // Geometry is the organisation of the machine. Everything except
@@ -381,8 +394,8 @@ func (t *Target) AreaBreakdown() []AreaItem {
 		{"controller", float64(nc) * a(t.Area.Controller), ctrlFormula},
 	}
 	if t.HasPlaneSequencer() {
-		b := g.Banks.Value
-		items = append(items, AreaItem{"plane sequencers", float64(b) * a(t.Parallel.PlaneSequencer.Area), fmt.Sprintf("%d banks x %g um2", b, a(t.Parallel.PlaneSequencer.Area))})
+		b, k := g.Banks.Value, t.PlaneSequences()
+		items = append(items, AreaItem{"plane sequencers", float64(b*k) * a(t.Parallel.PlaneSequencer.Area), fmt.Sprintf("%d banks x %d sequences x %g um2", b, k, a(t.Parallel.PlaneSequencer.Area))})
 	}
 	return items
 }
