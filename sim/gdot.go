@@ -25,9 +25,9 @@ import (
 //
 // Two implementations with the same results: the reference executes the
 // M x N steps as bmacs (group.go's bmacs, with sense errors); the fast
-// one, taken when the members' unit timers agree and nothing senses with
-// errors or traces, times the steps once on a representative member and
-// does the bit work member by member as a uniform gbmac run
+// one, taken when nothing senses with errors or traces, computes the
+// steps' common dispatch times in closed form and each member's unit
+// chain, and does the bit work member by member as a uniform gbmac run
 // (gbmacBitsUniform: the VNNI dot products of dotrun.go where the sweep
 // is a full product, which it always is). TestGdotFastMatchesReference
 // compares them.
@@ -105,40 +105,30 @@ func (m *Machine) gdot(pc int, steps int64, x *[8]int32, d int64) (int64, int64,
 }
 
 // gdotFast executes the checked gdot at pc on the group sas from base,
-// dispatching no earlier than d, when the members' timers agree and no
-// member has a covered stretch after d (the reference's intervals then
-// arrive in order on every member). It returns the dispatch of the first
-// and of the last step and the latest end; ok false: nothing changed.
+// dispatching no earlier than d, when no member has a covered stretch
+// after the first step's dispatch (the reference's intervals then arrive
+// in order on every member). Step k dispatches at d0 + k x max(and_sense,
+// plane_step) on every member (the reference's common dispatch: after the
+// first step every member's array is free at the same time); each
+// member's counter and shift-add chain and busy time follow from its own
+// timers. It returns the dispatch of the first and of the last step and
+// the latest end; ok false: nothing changed.
 func (m *Machine) gdotFast(pc int, sas []*subarray, base int32, x *[8]int32, pl isa.Planes, d int64) (first, last, end int64, ok bool) {
-	rep := sas[0]
+	d0 := d
 	for _, sa := range sas {
-		if sa.arrayFree != rep.arrayFree || sa.countFree != rep.countFree || sa.shaddFree != rep.shaddFree || sa.latchReady != rep.latchReady || sa.runStart > d {
+		d0 = max(d0, sa.arrayFree)
+	}
+	for _, sa := range sas {
+		if sa.runStart > d0 {
 			return 0, 0, 0, false
 		}
 	}
 	e := m.exe
 	c := &e.cost
-	latS, latC, latA, step := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd], c.lat[target.OpPlaneStep]
-	// Timing on the representative, step by step as bmacs and occupy do.
-	af, cf, sf := rep.arrayFree, rep.countFree, rep.shaddFree
-	var busy int64
-	stretch, fill := int64(noStretch), int64(0)
-	dk := max(d, af)
-	first = dk
-	for k := range pl.M * pl.N {
-		if k > 0 {
-			dk = max(dk+step, af)
-		}
-		e1 := dk + latS
-		e2 := max(e1, cf) + latC
-		e3 := max(e2, sf) + latA
-		be := max(af, cf, sf)
-		if dk > be {
-			stretch, fill = dk, be
-		}
-		busy += max(e3, be) - max(dk, be)
-		af, cf, sf = e1, e2, e3
-	}
+	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
+	stepT := max(latS, c.lat[target.OpPlaneStep])
+	steps := int64(pl.M * pl.N)
+	last = d0 + (steps-1)*stepT
 	// Bit work, member by member.
 	dec := m.gdotDecoded(pc, x, pl)
 	var prod *gbProduct
@@ -150,6 +140,9 @@ func (m *Machine) gdotFast(pc int, sas []*subarray, base int32, x *[8]int32, pl 
 	m.gbmacBitsUniform(sas, base, pc, pc, dec.ops, delta, prod)
 	lastOp := dec.ops[len(dec.ops)-1]
 	oa, ob := int(lastOp.oa), int(lastOp.ob)+delta
+	var memoIn gdotTimers
+	var memoOut gdotOut
+	memo := false
 	for _, sa := range sas {
 		l := sa.latch[:words]
 		var cnt int
@@ -158,13 +151,59 @@ func (m *Machine) gdotFast(pc int, sas []*subarray, base int32, x *[8]int32, pl 
 			cnt += bits.OnesCount64(l[w])
 		}
 		sa.count = uint32(cnt)
-		sa.busy += busy
-		if stretch != noStretch {
-			sa.runStart, sa.fillEnd = stretch, fill
+		// Timing, step by step as bmacs and occupy do (the same for
+		// members with the same timers: memoised across them).
+		in := gdotTimers{sa.arrayFree, sa.countFree, sa.shaddFree, sa.runStart, sa.fillEnd}
+		if !memo || in != memoIn {
+			memoIn, memoOut, memo = in, gdotSteps(in, d0, steps, stepT, latS, latC, latA), true
 		}
-		sa.arrayFree, sa.latchReady, sa.countFree, sa.shaddFree = af, af, cf, sf
+		o := &memoOut
+		sa.busy += o.busy
+		sa.runStart, sa.fillEnd = o.t.runStart, o.t.fillEnd
+		sa.arrayFree, sa.latchReady, sa.countFree, sa.shaddFree = o.t.arrayFree, o.t.arrayFree, o.t.countFree, o.t.shaddFree
+		end = max(end, o.t.shaddFree)
 	}
-	return first, dk, sf, true
+	return d0, last, end, true
+}
+
+// gdotTimers are a member's unit timers and covered stretch.
+type gdotTimers struct{ arrayFree, countFree, shaddFree, runStart, fillEnd int64 }
+
+// gdotOut is a member's timers after a gdot's steps and the busy time
+// they add.
+type gdotOut struct {
+	t    gdotTimers
+	busy int64
+}
+
+// gdotSteps runs the timing of steps bmac steps dispatched at d0, d0 +
+// stepT, ... on a member with timers in, as bmacs and occupy do: once the
+// counter and shift-add follow each sense without queueing and the steps
+// leave no gap, every further step adds stepT of busy time, so the rest
+// is computed at once.
+func gdotSteps(in gdotTimers, d0, steps, stepT, latS, latC, latA int64) gdotOut {
+	t := in
+	var busy int64
+	steady := stepT >= latC && stepT >= latA && stepT <= latS+latC+latA
+	for k := int64(0); k < steps; k++ {
+		dk := d0 + k*stepT
+		e1 := dk + latS
+		e2 := max(e1, t.countFree) + latC
+		e3 := max(e2, t.shaddFree) + latA
+		be := max(t.arrayFree, t.countFree, t.shaddFree)
+		if dk > be {
+			t.runStart, t.fillEnd = dk, be
+		}
+		busy += max(e3, be) - max(dk, be)
+		t.arrayFree, t.countFree, t.shaddFree = e1, e2, e3
+		if steady && k > 0 && e2 == e1+latC && e3 == e2+latA && dk <= be {
+			r := steps - 1 - k // the rest: no queue, no gap
+			busy += r * stepT
+			t.arrayFree, t.countFree, t.shaddFree = e1+r*stepT, e2+r*stepT, e3+r*stepT
+			break
+		}
+	}
+	return gdotOut{t, busy}
 }
 
 // gdotDecoded is the gdot at pc as the uniform gbmac run it sequences
