@@ -275,36 +275,10 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 				if m.pm {
 					c.emitCorrection(m, tiles, all, rs, saBase, bases)
 				}
-				// Consecutive rounds that only step every tile to its next
-				// filter (next weight rows, next lane) become one counted loop
-				// over filters with register-relative rows and lanes, so code
-				// size does not grow with the number of filters.
-				for r := 0; r < len(all); {
-					q := r + 1
-					for q < len(all) && stepsFrom(all[r], all[q], q-r) {
-						q++
-					}
-					if q-r < 2 {
-						c.emitRound(m, tiles, all[r], rs, saBase, bases, 0, 0)
-						r = q
-						continue
-					}
-					rw, rln, rc := e.reg(), e.reg(), e.reg()
-					e.emit(isa.OpLi, rw, 0)
-					e.emit(isa.OpLi, rln, 0)
-					e.emit(isa.OpLi, rc, int64(q-r))
-					// the filters' rounds use the same sub-arrays: their
-					// bases are loaded once, before the loop
-					unhold := bases.hold(roundBases(e, m, tiles, all[r]))
-					top := e.b.NewLabel("F")
-					e.b.Label(top)
-					c.emitRound(m, tiles, all[r], rs, saBase, bases, rw, rln)
-					e.emit(isa.OpAddi, rw, rw, int64(m.M))
-					e.emit(isa.OpAddi, rln, rln, 1)
-					e.b.Branch(isa.OpDbnz, top, rc)
-					unhold()
-					e.free(rw, rln, rc)
-					r = q
+				if m.overlapped(e) {
+					c.emitRoundsOverlapped(m, tiles, all, rs, saBase, bases)
+				} else {
+					c.emitRoundsInOrder(m, tiles, all, rs, saBase, bases)
 				}
 				for r := 0; r < regs; r++ {
 					e.emit(isa.OpVrq, 1, accRegs[r], vB(ci), vM(ci), m.shift, m.round, int64(typ))
@@ -343,6 +317,43 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 	}
 	c.emitPieces(m.node, len(repTile), pl, cuts, piece)
 	return nil
+}
+
+// emitRoundsInOrder emits a lane chunk's rounds all one after another,
+// each round's drains before the next round.
+func (c *compiler) emitRoundsInOrder(m *matrix, tiles []tile, all [][]job, rs int64, saBase int, bases *groupBases) {
+	e := c.e
+	// Consecutive rounds that only step every tile to its next
+	// filter (next weight rows, next lane) become one counted loop
+	// over filters with register-relative rows and lanes, so code
+	// size does not grow with the number of filters.
+	for r := 0; r < len(all); {
+		q := r + 1
+		for q < len(all) && stepsFrom(all[r], all[q], q-r) {
+			q++
+		}
+		if q-r < 2 {
+			c.emitRound(m, tiles, all[r], rs, saBase, bases, 0, 0)
+			r = q
+			continue
+		}
+		rw, rln, rc := e.reg(), e.reg(), e.reg()
+		e.emit(isa.OpLi, rw, 0)
+		e.emit(isa.OpLi, rln, 0)
+		e.emit(isa.OpLi, rc, int64(q-r))
+		// the filters' rounds use the same sub-arrays: their
+		// bases are loaded once, before the loop
+		unhold := bases.hold(roundBases(e, m, tiles, all[r]))
+		top := e.b.NewLabel("F")
+		e.b.Label(top)
+		c.emitRound(m, tiles, all[r], rs, saBase, bases, rw, rln)
+		e.emit(isa.OpAddi, rw, rw, int64(m.M))
+		e.emit(isa.OpAddi, rln, rln, 1)
+		e.b.Branch(isa.OpDbnz, top, rc)
+		unhold()
+		e.free(rw, rln, rc)
+		r = q
+	}
 }
 
 // pixelNest is one loop nest of a matrix layer's pixels: every iteration
@@ -645,15 +656,8 @@ func (c *compiler) emitRound(m *matrix, tiles []tile, act []job, rs int64, saBas
 	e := c.e
 	bruns := bmacRuns(e, m, tiles, act)
 	if m.sequenced(e) {
-		pl := m.planes().Pack()
-		for _, run := range bruns {
-			j := act[run[0]]
-			t := &tiles[j.tile]
-			ra, done := bases.reg(t.sa)
-			e.emit(isa.OpGdot, ra, int64(run[1]-run[0]), int64(t.inRow), rw, int64(t.wRow+j.k*m.M), 0, pl)
-			done()
-		}
-		c.emitDrains(tiles, act, rs, saBase, bases, rl)
+		c.emitGdots(m, tiles, act, bases, rw, 0, 0)
+		c.emitDrains(tiles, act, rs, saBase, bases, rl, 0, 0)
 		return
 	}
 	defer bases.hold(roundBases(e, m, tiles, act))()
@@ -673,22 +677,38 @@ func (c *compiler) emitRound(m *matrix, tiles []tile, act []job, rs int64, saBas
 			}
 		}
 	}
-	c.emitDrains(tiles, act, rs, saBase, bases, rl)
+	c.emitDrains(tiles, act, rs, saBase, bases, rl, 0, 0)
+}
+
+// emitGdots emits a sequenced round's gdots (one per bmacRuns run, a run
+// of one included) into the sub-arrays' accumulator acc; rw (0 = r0) plus
+// wOff offsets the weight rows.
+func (c *compiler) emitGdots(m *matrix, tiles []tile, act []job, bases *groupBases, rw int64, wOff int, acc int64) {
+	e := c.e
+	pl := m.planes().Pack()
+	for _, run := range bmacRuns(e, m, tiles, act) {
+		j := act[run[0]]
+		t := &tiles[j.tile]
+		ra, done := bases.reg(t.sa)
+		e.emit(isa.OpGdot, ra, int64(run[1]-run[0]), int64(t.inRow), rw, int64(t.wRow+j.k*m.M+wOff), acc, pl)
+		done()
+	}
 }
 
 // emitDrains emits a round's drains: one gvacc per run of sub-arrays whose
 // accumulators go into lanes a constant stride apart (vaccRuns), a vacc for
-// a run of one; rl (0 = r0) offsets the lanes inside a filter loop.
-func (c *compiler) emitDrains(tiles []tile, act []job, rs int64, saBase int, bases *groupBases, rl int64) {
+// a run of one, from the sub-arrays' accumulator acc; rl (0 = r0) plus
+// lOff offsets the lanes inside a filter loop.
+func (c *compiler) emitDrains(tiles []tile, act []job, rs int64, saBase int, bases *groupBases, rl int64, lOff int, acc int64) {
 	e := c.e
 	for _, run := range vaccRuns(e, tiles, act) {
 		j := act[run[0]]
 		if k := run[1] - run[0]; k > 1 {
 			ra, done := bases.reg(tiles[j.tile].sa)
-			e.emit(isa.OpGvacc, j.acc, rl, int64(j.lane), ra, int64(k), int64(act[run[0]+1].lane-j.lane), 0, 1)
+			e.emit(isa.OpGvacc, j.acc, rl, int64(j.lane+lOff), ra, int64(k), int64(act[run[0]+1].lane-j.lane), acc, 1)
 			done()
 			continue
 		}
-		e.emit(isa.OpVacc, j.acc, rl, int64(j.lane), rs, int64(tiles[j.tile].sa-saBase), 0, 1)
+		e.emit(isa.OpVacc, j.acc, rl, int64(j.lane+lOff), rs, int64(tiles[j.tile].sa-saBase), acc, 1)
 	}
 }

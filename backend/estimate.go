@@ -88,8 +88,10 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 	// free each sub-array's cell array's (ns).
 	var issue float64
 	free := map[int]float64{}
-	// seqDone: when each gdot member's last shift-add ends (its drain waits)
-	seqDone := map[int]float64{}
+	// seqDone: when each gdot member's last shift-add into each accumulator
+	// ends (a drain of that accumulator waits)
+	seqDone := map[[2]int64]float64{}
+	var acc int64 // the accumulator of a gdot
 	countLat, shaddLat := tgt.Cost(target.OpBitcount).LatencyNS, tgt.Cost(target.OpShiftAdd).LatencyNS
 	pc := 0
 	for steps := int64(0); ; steps++ {
@@ -191,7 +193,7 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 			}
 			w.link += hop
 			first, count, hold = int(r[x[0]]), x[1], (k-1)*max(sense, step)+sense
-			gdot = true
+			gdot, acc = true, x[5]
 		case isa.OpGwrp:
 			for j := range x[1] {
 				w.sub[int(r[x[0]]+j)] += write + bcast
@@ -204,12 +206,12 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 			// shift-add (the controller, free during the sequence, waits
 			// here); gbmacs pace the controller instead and are not waited
 			// for.
-			s, n := r[x[3]]+x[4], int64(1)
+			s, n, a := r[x[3]]+x[4], int64(1), x[5]
 			if in.Op == isa.OpGvacc {
-				s, n = r[x[3]], x[4]
+				s, n, a = r[x[3]], x[4], x[6]
 			}
 			for j := range n {
-				d = max(d, seqDone[int(s+j)])
+				d = max(d, seqDone[[2]int64{s + j, a}])
 			}
 		case isa.OpRdrow, isa.OpAnd, isa.OpOr, isa.OpPopc, isa.OpShadd, isa.OpAccclr, isa.OpAccadd:
 			w.link += hop // sub-array work not in the estimate (never a stage's bound in compiled code)
@@ -220,7 +222,7 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 		for j := range count {
 			free[first+int(j)] = d + hold
 			if gdot {
-				seqDone[first+int(j)] = d + hold + countLat + shaddLat
+				seqDone[[2]int64{int64(first) + j, acc}] = d + hold + countLat + shaddLat
 			}
 		}
 		// The next instruction issues at the first issue slot >= d - a

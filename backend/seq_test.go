@@ -29,13 +29,38 @@ func withSequencer(t testing.TB, tgt *target.Target) *target.Target {
 	return &c
 }
 
+// withSequencer2 is withSequencer(tgt) with two accumulators per
+// sub-array (target/testdata/plane-sequencer-acc2.yaml): the rounds keep
+// a gdot sequence in flight while draining the previous one.
+func withSequencer2(t testing.TB, tgt *target.Target) *target.Target {
+	t.Helper()
+	c := withSequencer(t, tgt)
+	acc2, err := target.Load(filepath.Join("..", "target", "testdata", "plane-sequencer-acc2.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc2.Geometry.AccPerSubarray.Value != 2 {
+		t.Fatalf("plane-sequencer-acc2.yaml: %v accumulators per sub-array", acc2.Geometry.AccPerSubarray.Value)
+	}
+	c.Geometry.AccPerSubarray = acc2.Geometry.AccPerSubarray
+	c.Name = tgt.Name + "-seq-acc2"
+	return c
+}
+
 // testTarget is tgt, or with PIMC_TEST_SEQUENCER=1 tgt with the plane
-// sequencer when it has a parallel section, so every bit-exactness test
-// can be re-run on gdot rounds (tests asserting exact instruction counts
-// then fail by design).
+// sequencer when it has a parallel section (=2: and two accumulators per
+// sub-array, overlapped rounds), so every bit-exactness test can be re-run
+// on gdot rounds (tests asserting exact instruction counts then fail by
+// design).
 func testTarget(t testing.TB, tgt *target.Target) *target.Target {
-	if os.Getenv("PIMC_TEST_SEQUENCER") == "1" && tgt.Parallel != nil && !tgt.HasPlaneSequencer() {
+	if tgt.Parallel == nil || tgt.HasPlaneSequencer() {
+		return tgt
+	}
+	switch os.Getenv("PIMC_TEST_SEQUENCER") {
+	case "1":
 		return withSequencer(t, tgt)
+	case "2":
+		return withSequencer2(t, tgt)
 	}
 	return tgt
 }
@@ -104,4 +129,50 @@ func TestSequencerPipeline(t *testing.T) {
 		t.Errorf("%.0f instructions per image with the sequencer, %.0f without", rep.PerInference.Instructions, prep.PerInference.Instructions)
 	}
 	t.Logf("instructions per image %.0f (without the sequencer %.0f), pipeline bound %.1f ns (%.1f)", rep.PerInference.Instructions, prep.PerInference.Instructions, rep.PerInference.PipelineBoundNS, prep.PerInference.PipelineBoundNS)
+}
+
+// TestSequencerOverlap: with two accumulators per sub-array a round's
+// gdots are issued before the previous round's drains, into the other
+// accumulator (the first drain comes after a gdot into accumulator 1, and
+// drains read both), and LeNet-5 stays bit-exact against the interpreter;
+// with one accumulator every gdot goes into accumulator 0.
+func TestSequencerOverlap(t *testing.T) {
+	one, two := withSequencer(t, target.Default()), withSequencer2(t, target.Default())
+	for _, c := range []struct{ model, opts string }{
+		{"../testdata/models/lenet5/lenet5.onnx", "calib=random:2"},
+		{"../testdata/models/lenet5/lenet5.onnx", "calib=random:2,wbits=4,abits=4,keep-ends=false"},
+	} {
+		t.Run(c.opts, func(t *testing.T) {
+			g := quantizeModel(t, c.model, c.opts)
+			res, _ := compileAndCheck(t, g, two, lenetBatch(2)...)
+			acc1, drained := false, [2]bool{}
+			for pc, in := range res.Prog.Code {
+				switch in.Op {
+				case isa.OpGdot:
+					acc1 = acc1 || in.Args[5] == 1
+				case isa.OpVacc, isa.OpGvacc:
+					a := in.Args[5]
+					if in.Op == isa.OpGvacc {
+						a = in.Args[6]
+					}
+					if !acc1 {
+						t.Fatalf("code[%d] %v: a drain before any gdot into accumulator 1", pc, isa.FormatInstr(in))
+					}
+					drained[a] = true
+				}
+			}
+			if !drained[0] || !drained[1] {
+				t.Errorf("drains of accumulators 0/1: %v", drained)
+			}
+			base, err := compileQuantized(g, one, "off")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for pc, in := range base.Prog.Code {
+				if in.Op == isa.OpGdot && in.Args[5] != 0 {
+					t.Fatalf("one accumulator: code[%d] %v", pc, isa.FormatInstr(in))
+				}
+			}
+		})
+	}
 }

@@ -1,0 +1,91 @@
+package backend
+
+import "github.com/pimc-dev/pimc/isa"
+
+// A gdot's drains (vacc, gvacc) wait for its sequence's last shift-add,
+// and the controller's stream is in order: with a round's drains before
+// the next round's gdot, the sub-arrays idle while the controller drains
+// (docs/PARALLEL.md §9). With two accumulators per sub-array the next
+// round's gdot goes first, into the other accumulator, so the sequencer
+// starts it as soon as the round's steps are done while the controller
+// drains the round. Each filter's sum is the same adds in the same order
+// into a cleared accumulator: the outputs are bit-identical.
+
+// overlapped says whether m's rounds keep a gdot sequence in flight while
+// draining the previous one: sequenced rounds, at least two accumulators
+// per sub-array, and no popcount correction (whose drains keep the
+// accumulator, emit_pm.go).
+func (m *matrix) overlapped(e *emitter) bool {
+	return m.sequenced(e) && e.arch.AccPerSubarray >= 2 && !m.pm
+}
+
+// emitRoundsOverlapped emits a lane chunk's sequenced rounds all with each
+// round's gdots before the previous round's drains, the rounds alternating
+// between the sub-arrays' accumulators 0 and 1. A counted filter loop
+// (consecutive rounds stepping every tile to its next filter) is unrolled
+// by two, since the accumulator is an immediate: a prologue gdot, then per
+// iteration filter i+1's gdots, filter i's drains, filter i+2's gdots,
+// filter i+1's drains, and an epilogue for the last one or two filters.
+func (c *compiler) emitRoundsOverlapped(m *matrix, tiles []tile, all [][]job, rs int64, saBase int, bases *groupBases) {
+	e := c.e
+	acc := int64(0) // the next round's accumulator
+	var pending func()
+	flush := func() {
+		if pending != nil {
+			pending()
+			pending = nil
+		}
+	}
+	for r := 0; r < len(all); {
+		q := r + 1
+		for q < len(all) && stepsFrom(all[r], all[q], q-r) {
+			q++
+		}
+		act := all[r]
+		if q-r < 2 {
+			a := acc
+			c.emitGdots(m, tiles, act, bases, 0, 0, a)
+			flush()
+			pending = func() { c.emitDrains(tiles, act, rs, saBase, bases, 0, 0, a) }
+			acc ^= 1
+			r = q
+			continue
+		}
+		n, a, b := q-r, acc, acc^1
+		rw, rln := e.reg(), e.reg()
+		e.emit(isa.OpLi, rw, 0)
+		e.emit(isa.OpLi, rln, 0)
+		unhold := bases.hold(roundBases(e, m, tiles, act))
+		gdots := func(k int, acc int64) { c.emitGdots(m, tiles, act, bases, rw, k*m.M, acc) }
+		drains := func(k int, acc int64) { c.emitDrains(tiles, act, rs, saBase, bases, rln, k, acc) }
+		gdots(0, a)
+		flush()
+		// filters 2i and 2i+1 per iteration while filter 2i+2 exists
+		if pairs := (n - 1) / 2; pairs > 0 {
+			rc := e.reg()
+			e.emit(isa.OpLi, rc, int64(pairs))
+			top := e.b.NewLabel("F")
+			e.b.Label(top)
+			gdots(1, b)
+			drains(0, a)
+			gdots(2, a)
+			drains(1, b)
+			e.emit(isa.OpAddi, rw, rw, int64(2*m.M))
+			e.emit(isa.OpAddi, rln, rln, 2)
+			e.b.Branch(isa.OpDbnz, top, rc)
+			e.free(rc)
+		}
+		if n%2 == 0 {
+			gdots(1, b)
+			drains(0, a)
+			drains(1, b)
+		} else {
+			drains(0, a)
+		}
+		unhold()
+		e.free(rw, rln)
+		acc = 0 // every round drained
+		r = q
+	}
+	flush()
+}
