@@ -257,21 +257,52 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 					}
 				}
 			}
-			for ci := cr[0]; ci < cr[1]; ci++ {
-				ch := chunks[ci]
-				e.setVL(vl(ch, nrep))
-				if !hoist {
-					e.emit(isa.OpVldc, vB(ci), 0, int64(biasAddr+ch[0]))
-					e.emit(isa.OpVldc, vM(ci), 0, int64(multAddr+ch[0]))
+			regs := nrep // DPU accumulator registers in use per chunk
+			if packF > 0 {
+				regs = 1
+			}
+			// With overlapped rounds a batch of lane chunks (disjoint
+			// sub-arrays) runs as one: their rounds merged, each chunk
+			// draining into its own accumulator registers (chunkAccs).
+			batch := 1
+			if m.overlapped(e) {
+				batch = max(1, len(chunkAccs(hoist))/regs)
+			}
+			for b0, b1 := cr[0], 0; b0 < cr[1]; b0 = b1 {
+				b1 = disjointChunks(tiles, b0, min(b0+batch, cr[1]), func(ci int) [][]job {
+					return withReplicas(rounds[ci-cr[0]], repTile, rl, packF)
+				})
+				acc := func(slot, r int) int64 {
+					if b1-b0 == 1 {
+						return accRegs[r]
+					}
+					return chunkAccs(hoist)[slot*regs+r]
 				}
-				regs := nrep // DPU accumulator registers in use
-				if packF > 0 {
-					regs = 1
+				var all [][]job
+				maxVL := 0
+				for ci := b0; ci < b1; ci++ {
+					maxVL = max(maxVL, vl(chunks[ci], nrep))
+					ca := withReplicas(rounds[ci-cr[0]], repTile, rl, packF)
+					for i, act := range ca {
+						if i == len(all) {
+							all = append(all, nil)
+						}
+						for _, j := range act {
+							j.acc = acc(ci-b0, slices.Index(accRegs, j.acc))
+							all[i] = append(all[i], j)
+						}
+					}
 				}
-				for r := 0; r < regs; r++ {
-					e.emit(isa.OpVbcast, accRegs[r], 0)
+				e.setVL(maxVL)
+				if !hoist && b1-b0 == 1 {
+					e.emit(isa.OpVldc, vB(b0), 0, int64(biasAddr+chunks[b0][0]))
+					e.emit(isa.OpVldc, vM(b0), 0, int64(multAddr+chunks[b0][0]))
 				}
-				all := withReplicas(rounds[ci-cr[0]], repTile, rl, packF)
+				for ci := b0; ci < b1; ci++ {
+					for r := 0; r < regs; r++ {
+						e.emit(isa.OpVbcast, acc(ci-b0, r), 0)
+					}
+				}
 				if m.pm {
 					c.emitCorrection(m, tiles, all, rs, saBase, bases)
 				}
@@ -280,16 +311,27 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 				} else {
 					c.emitRoundsInOrder(m, tiles, all, rs, saBase, bases)
 				}
-				for r := 0; r < regs; r++ {
-					e.emit(isa.OpVrq, 1, accRegs[r], vB(ci), vM(ci), m.shift, m.round, int64(typ))
-					if clip {
-						e.emit(isa.OpVclip, 1, 1, m.lo-m.yZero, m.hi-m.yZero)
+				for ci := b0; ci < b1; ci++ {
+					ch := chunks[ci]
+					if b1-b0 > 1 {
+						e.setVL(vl(ch, nrep))
+						if !hoist {
+							e.emit(isa.OpVldc, vB(ci), 0, int64(biasAddr+ch[0]))
+							e.emit(isa.OpVldc, vM(ci), 0, int64(multAddr+ch[0]))
+						}
 					}
-					if m.yZero != 0 {
-						e.emit(isa.OpVbcast, accRegs[r], rz)
-						e.emit(isa.OpVadd, 1, 1, accRegs[r])
+					for r := 0; r < regs; r++ {
+						ra := acc(ci-b0, r)
+						e.emit(isa.OpVrq, 1, ra, vB(ci), vM(ci), m.shift, m.round, int64(typ))
+						if clip {
+							e.emit(isa.OpVclip, 1, 1, m.lo-m.yZero, m.hi-m.yZero)
+						}
+						if m.yZero != 0 {
+							e.emit(isa.OpVbcast, ra, rz)
+							e.emit(isa.OpVadd, 1, 1, ra)
+						}
+						e.emit(isa.OpVst, 1, po, int64(ch[0]*pl.outChan+outOff[r]), int64(pl.outChan))
 					}
-					e.emit(isa.OpVst, 1, po, int64(ch[0]*pl.outChan+outOff[r]), int64(pl.outChan))
 				}
 			}
 		}
@@ -494,6 +536,40 @@ func laneChunks(m *matrix, tiles []tile, lanes int) [][2]int {
 // are free in a matrix layer; v4 and v5 only when a single lane chunk
 // hoists its bias and multiplier into v2 and v3 (maxAccRegs).
 var accRegs = []int64{0, 6, 4, 5}
+
+// disjointChunks is the end of the batch of lane chunks from b0 (at most
+// to hi) whose rounds (roundsOf, the replicas' jobs included) use
+// disjoint sub-arrays: their merged rounds must not put two jobs on one
+// sub-array.
+func disjointChunks(tiles []tile, b0, hi int, roundsOf func(ci int) [][]job) int {
+	used := map[int]bool{}
+	for ci := b0; ci < hi; ci++ {
+		mine := map[int]bool{}
+		for _, act := range roundsOf(ci) {
+			for _, j := range act {
+				sa := tiles[j.tile].sa
+				if used[sa] {
+					return max(ci, b0+1)
+				}
+				mine[sa] = true
+			}
+		}
+		for sa := range mine {
+			used[sa] = true
+		}
+	}
+	return hi
+}
+
+// chunkAccs are the DPU registers a batch of lane chunks with overlapped
+// rounds drains into, regs per chunk: v0, v6 and, without hoisted bias and
+// multiplier vectors (which take v2..v5), v4 and v5.
+func chunkAccs(hoist bool) []int64 {
+	if hoist {
+		return accRegs[:2]
+	}
+	return accRegs
+}
 
 // maxAccRegs is the number of replicas a layer with nchunks lane chunks
 // can run at once.

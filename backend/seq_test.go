@@ -134,8 +134,9 @@ func TestSequencerPipeline(t *testing.T) {
 // TestSequencerOverlap: with two accumulators per sub-array a round's
 // gdots are issued before the previous round's drains, into the other
 // accumulator (the first drain comes after a gdot into accumulator 1, and
-// drains read both), and LeNet-5 stays bit-exact against the interpreter;
-// with one accumulator every gdot goes into accumulator 0.
+// drains read both), a layer's lane chunks run as one batch (fc1), and
+// LeNet-5 stays bit-exact against the interpreter; with one accumulator
+// every gdot goes into accumulator 0.
 func TestSequencerOverlap(t *testing.T) {
 	one, two := withSequencer(t, target.Default()), withSequencer2(t, target.Default())
 	for _, c := range []struct{ model, opts string }{
@@ -168,6 +169,15 @@ func TestSequencerOverlap(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// fc1's 120 filters are two lane chunks (64 lanes): overlapped,
+			// they run as one batch, both chunks' drains (into v0 and v6)
+			// before the layer's first vrq; in order, only chunk 0's.
+			if got, want := drainsBeforeVrq(t, res.Prog, "fc1"), 2; got != want {
+				t.Errorf("two accumulators: fc1 drains into %d DPU registers before its first vrq, want %d", got, want)
+			}
+			if got := drainsBeforeVrq(t, base.Prog, "fc1"); got != 1 {
+				t.Errorf("one accumulator: fc1 drains into %d DPU registers before its first vrq, want 1", got)
+			}
 			for pc, in := range base.Prog.Code {
 				if in.Op == isa.OpGdot && in.Args[5] != 0 {
 					t.Fatalf("one accumulator: code[%d] %v", pc, isa.FormatInstr(in))
@@ -175,4 +185,27 @@ func TestSequencerOverlap(t *testing.T) {
 			}
 		})
 	}
+}
+
+// drainsBeforeVrq counts the DPU registers the drains of layer write
+// before the layer's first vrq.
+func drainsBeforeVrq(t *testing.T, p *isa.Program, layer string) int {
+	t.Helper()
+	regs, seen := map[int64]bool{}, false
+	for _, in := range p.Code {
+		if in.Src < 0 || p.Sources[in.Src].Layer != layer {
+			continue
+		}
+		seen = true
+		if in.Op == isa.OpVrq {
+			break
+		}
+		if in.Op == isa.OpVacc || in.Op == isa.OpGvacc {
+			regs[in.Args[0]] = true
+		}
+	}
+	if !seen {
+		t.Fatalf("no instruction of layer %q", layer)
+	}
+	return len(regs)
 }
