@@ -261,11 +261,11 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			if packF > 0 {
 				regs = 1
 			}
-			// With overlapped rounds a batch of lane chunks (disjoint
+			// With sequenced rounds a batch of lane chunks (disjoint
 			// sub-arrays) runs as one: their rounds merged, each chunk
 			// draining into its own accumulator registers (chunkAccs).
 			batch := 1
-			if m.overlapped(e) {
+			if m.chunkBatched(e) {
 				batch = max(1, len(chunkAccs(hoist))/regs)
 			}
 			for b0, b1 := cr[0], 0; b0 < cr[1]; b0 = b1 {
@@ -561,8 +561,8 @@ func disjointChunks(tiles []tile, b0, hi int, roundsOf func(ci int) [][]job) int
 	return hi
 }
 
-// chunkAccs are the DPU registers a batch of lane chunks with overlapped
-// rounds drains into, regs per chunk: v0, v6 and, without hoisted bias and
+// chunkAccs are the DPU registers a batch of lane chunks (chunkBatched)
+// drains into, regs per chunk: v0, v6 and, without hoisted bias and
 // multiplier vectors (which take v2..v5), v4 and v5.
 func chunkAccs(hoist bool) []int64 {
 	if hoist {

@@ -19,6 +19,17 @@ func (m *matrix) overlapped(e *emitter) bool {
 	return m.sequenced(e) && e.arch.AccPerSubarray >= 2 && !m.pm
 }
 
+// chunkBatched says whether m's lane chunks whose rounds use disjoint
+// sub-arrays run as one batch (disjointChunks): sequenced rounds without
+// popcount correction. Each chunk keeps its sub-arrays' accumulators and
+// drains into its own DPU registers (chunkAccs), so one accumulator per
+// sub-array suffices: a merged round issues every chunk's gdots, whose
+// sequences then run at once on their sub-arrays, before the drains. With
+// two accumulators the merged rounds are also overlapped.
+func (m *matrix) chunkBatched(e *emitter) bool {
+	return m.sequenced(e) && !m.pm
+}
+
 // emitRoundsOverlapped emits a lane chunk's sequenced rounds all with each
 // round's gdots before the previous round's drains, the rounds alternating
 // between the sub-arrays' accumulators 0 and 1. A counted filter loop

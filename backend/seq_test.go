@@ -134,9 +134,10 @@ func TestSequencerPipeline(t *testing.T) {
 // TestSequencerOverlap: with two accumulators per sub-array a round's
 // gdots are issued before the previous round's drains, into the other
 // accumulator (the first drain comes after a gdot into accumulator 1, and
-// drains read both), a layer's lane chunks run as one batch (fc1), and
-// LeNet-5 stays bit-exact against the interpreter; with one accumulator
-// every gdot goes into accumulator 0.
+// drains read both); with one accumulator every gdot goes into
+// accumulator 0. With either, a layer's lane chunks on disjoint sub-arrays
+// run as one batch (fc1), and LeNet-5 stays bit-exact against the
+// interpreter.
 func TestSequencerOverlap(t *testing.T) {
 	one, two := withSequencer(t, target.Default()), withSequencer2(t, target.Default())
 	for _, c := range []struct{ model, opts string }{
@@ -165,18 +166,16 @@ func TestSequencerOverlap(t *testing.T) {
 			if !drained[0] || !drained[1] {
 				t.Errorf("drains of accumulators 0/1: %v", drained)
 			}
-			base, err := compileQuantized(g, one, "off")
-			if err != nil {
-				t.Fatal(err)
-			}
-			// fc1's 120 filters are two lane chunks (64 lanes): overlapped,
-			// they run as one batch, both chunks' drains (into v0 and v6)
-			// before the layer's first vrq; in order, only chunk 0's.
+			base, _ := compileAndCheck(t, g, one, lenetBatch(2)...)
+			// fc1's 120 filters are two lane chunks (64 lanes) on disjoint
+			// sub-arrays: with either target they run as one batch, both
+			// chunks' drains (into v0 and v6) before the layer's first vrq
+			// (one chunk at a time, only chunk 0's).
 			if got, want := drainsBeforeVrq(t, res.Prog, "fc1"), 2; got != want {
 				t.Errorf("two accumulators: fc1 drains into %d DPU registers before its first vrq, want %d", got, want)
 			}
-			if got := drainsBeforeVrq(t, base.Prog, "fc1"); got != 1 {
-				t.Errorf("one accumulator: fc1 drains into %d DPU registers before its first vrq, want 1", got)
+			if got, want := drainsBeforeVrq(t, base.Prog, "fc1"), 2; got != want {
+				t.Errorf("one accumulator: fc1 drains into %d DPU registers before its first vrq, want %d", got, want)
 			}
 			for pc, in := range base.Prog.Code {
 				if in.Op == isa.OpGdot && in.Args[5] != 0 {
