@@ -118,6 +118,13 @@ func runGdot(t *testing.T, p *isa.Program, tgt *target.Target, seed uint64, trac
 	if trace {
 		m.Trace = io.Discard
 	}
+	return m, runRandomCodes(t, m, tgt, seed)
+}
+
+// runRandomCodes writes random signed 8-bit codes from seed to m's input
+// port "x" (two rows of tgt's columns) and runs m.
+func runRandomCodes(t *testing.T, m *Machine, tgt *target.Target, seed uint64) *RunStats {
+	t.Helper()
 	r := rand.New(rand.NewPCG(seed, 5))
 	x := make([]int64, 2*tgt.Arch().Cols)
 	for i := range x {
@@ -130,7 +137,7 @@ func runGdot(t *testing.T, p *isa.Program, tgt *target.Target, seed uint64, trac
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m, st
+	return st
 }
 
 // sameSubarrays reports the first sub-array whose state differs.
@@ -229,18 +236,7 @@ func TestGdotTimeline(t *testing.T) {
 	e.RecordTimeline(true)
 	m := e.NewMachine()
 	m.Reset()
-	x := make([]int64, 2*tgt.Arch().Cols)
-	r := rand.New(rand.NewPCG(1, 5))
-	for i := range x {
-		x[i] = int64(r.IntN(256)) - 128
-	}
-	if err := m.WriteInputRaw("x", x); err != nil {
-		t.Fatal(err)
-	}
-	st, err := m.Run()
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := runRandomCodes(t, m, tgt, 1)
 	var busy int64
 	for _, b := range st.Busy {
 		busy += b.PS
