@@ -1,8 +1,6 @@
 package sim
 
 import (
-	"math/bits"
-
 	"github.com/pimc-dev/pimc/isa"
 )
 
@@ -205,14 +203,7 @@ func (m *Machine) gbmacMulti(st *RunStats, pc, k int, issue, lastEnd int64) (int
 		last := o[len(o)-1]
 		tm := &tms[g]
 		for _, sa := range sas[g] {
-			oa, ob := int(last.oa), int(last.ob)+delta[g]
-			l := sa.latch[:words]
-			var n int
-			for w := range l {
-				l[w] = sa.bits[oa+w] & sa.bits[ob+w]
-				n += bits.OnesCount64(l[w])
-			}
-			sa.count = uint32(n) // the last op's count (a dot run does not set it)
+			sa.latchAnd(int(last.oa), int(last.ob)+delta[g], words)
 			sa.busy += tm.busy
 			if tm.stretch > noStretch/2 {
 				sa.runStart, sa.fillEnd = tm.stretch, tm.stretch

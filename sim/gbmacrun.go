@@ -112,14 +112,7 @@ func (m *Machine) gbmacRun(st *RunStats, pc, k int, issue, lastEnd int64) (int, 
 	last := ops[len(ops)-1]
 	for _, sa := range sas {
 		// The latch holds the last AND of the run.
-		oa, ob := int(last.oa), int(last.ob)+delta
-		l := sa.latch[:words]
-		var n int
-		for w := range l {
-			l[w] = sa.bits[oa+w] & sa.bits[ob+w]
-			n += bits.OnesCount64(l[w])
-		}
-		sa.count = uint32(n) // the last op's count, as the bit work set it (a dot run does not)
+		sa.latchAnd(int(last.oa), int(last.ob)+delta, words)
 		sa.busy += busy
 		if tr.stretch > noStretch/2 {
 			// the gap before the stretch is not memoised: nothing in it
@@ -273,6 +266,20 @@ func andCount(p, q []uint64) int {
 		n += bits.OnesCount64(p[w] & q[w])
 	}
 	return n
+}
+
+// latchAnd leaves in sa's latch the AND of its rows at word offsets oa
+// and ob and in its counter that AND's bit count: the state the last bmac
+// of a run (or the last step of a gdot) leaves, which the fast paths'
+// bit work does not set.
+func (sa *subarray) latchAnd(oa, ob, words int) {
+	l := sa.latch[:words]
+	var n int
+	for w := range l {
+		l[w] = sa.bits[oa+w] & sa.bits[ob+w]
+		n += bits.OnesCount64(l[w])
+	}
+	sa.count = uint32(n)
 }
 
 // gbDecoded is a gbmac run decoded once for all its members and memoised

@@ -1,8 +1,6 @@
 package sim
 
 import (
-	"math/bits"
-
 	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/target"
 )
@@ -139,18 +137,11 @@ func (m *Machine) gdotFast(pc int, sas []*subarray, base int32, x *[8]int32, pl 
 	delta := int(m.regs[x[3]]) * words
 	m.gbmacBitsUniform(sas, base, pc, pc, dec.ops, delta, prod)
 	lastOp := dec.ops[len(dec.ops)-1]
-	oa, ob := int(lastOp.oa), int(lastOp.ob)+delta
 	var memoIn gdotTimers
 	var memoOut gdotOut
 	memo := false
 	for _, sa := range sas {
-		l := sa.latch[:words]
-		var cnt int
-		for w := range l {
-			l[w] = sa.bits[oa+w] & sa.bits[ob+w]
-			cnt += bits.OnesCount64(l[w])
-		}
-		sa.count = uint32(cnt)
+		sa.latchAnd(int(lastOp.oa), int(lastOp.ob)+delta, words)
 		// Timing, step by step as bmacs and occupy do (the same for
 		// members with the same timers: memoised across them).
 		in := gdotTimers{sa.arrayFree, sa.countFree, sa.shaddFree, sa.runStart, sa.fillEnd}
