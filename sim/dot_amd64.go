@@ -3,23 +3,12 @@ package sim
 //go:noescape
 func dotU8S8AVX512(u, s *byte, n int) int32
 
-// hasDot: the CPU has AVX-512 F and VNNI and the OS saves their state.
-// Bits: Intel SDM vol. 2A, CPUID leaf 1 (ECX 27 OSXSAVE) and leaf 7 (EBX
-// 16 AVX512F, ECX 11 AVX512_VNNI); vol. 1 §13.3 for XCR0 (1, 2: SSE and
-// AVX state; 5-7: opmask and ZMM state).
+// hasDot: the CPU has AVX-512 F and VNNI and the OS saves their state
+// (avx512Leaf7; leaf 7 EBX 16 AVX512F, ECX 11 AVX512_VNNI, Intel SDM vol.
+// 2A).
 var hasDot = func() bool {
-	if max, _, _, _ := andSumsCPUID(0, 0); max < 7 {
-		return false
-	}
-	if _, _, ecx1, _ := andSumsCPUID(1, 0); ecx1&(1<<27) == 0 {
-		return false
-	}
-	const state = 1<<1 | 1<<2 | 1<<5 | 1<<6 | 1<<7
-	if andSumsXGETBV()&state != state {
-		return false
-	}
-	_, ebx7, ecx7, _ := andSumsCPUID(7, 0)
-	return ebx7&(1<<16) != 0 && ecx7&(1<<11) != 0
+	ebx7, ecx7, ok := avx512Leaf7()
+	return ok && ebx7&(1<<16) != 0 && ecx7&(1<<11) != 0
 }()
 
 // dotU8S8 returns the sum of u[i] * int8(s[i]) over i < len(u) (len(s)
