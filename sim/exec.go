@@ -171,7 +171,7 @@ func (m *Machine) exec(st *RunStats) error {
 			continue
 		}
 		if code[pc].op == isa.OpGbmac && fast { // gbmacrun.go
-			if multiRuns && !m.multi && !e.timeline && m.gbSeqLen(pc) > int(e.gbRun[pc]) { // gbmacmulti.go
+			if multiRuns && !m.multi && m.gbSeqLen(pc) > int(e.gbRun[pc]) { // gbmacmulti.go
 				if done, is, le := m.gbmacMulti(st, pc, int(min(int64(m.gbSeqLen(pc)), budget-steps)), issue, lastEnd); done > 0 {
 					pc, steps, issue, lastEnd = pc+done, steps+int64(done), is, le
 					continue

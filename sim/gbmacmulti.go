@@ -18,8 +18,10 @@ import (
 // instructions in program order, so the results are those of the
 // instructions one by one. It requires what gbmacRun does of each group
 // (members with equal timers, rows defined, in range) and one accumulator
-// and source per group; otherwise, with several streams or the timeline
-// recorded, the single-group path runs.
+// and source per group; otherwise, or with several streams, the
+// single-group path runs. With the timeline recorded a run is one stretch
+// between samples, as a single-group run is (timeline.go): a sample due
+// inside it is taken after it, with the work up to that instant.
 
 // gbMaxGroups is the most groups one interleaved run takes.
 const gbMaxGroups = 4

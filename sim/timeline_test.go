@@ -3,7 +3,9 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -203,5 +205,77 @@ func TestTimelineStreams(t *testing.T) {
 		if c == nil || !near(mean(c.Busy)*float64(c.Units), sum[kind]) {
 			t.Errorf("%s: timeline %+v; report: %d units, busy %g in all", name, c, n[kind], sum[kind])
 		}
+	}
+}
+
+// TestTimelineInterleavedRuns: with the timeline recorded, the interleaved
+// gbmac runs (gbmacmulti.go) give the outputs, statistics and report of
+// the single-group path, and a timeline whose classes hold the same work
+// (the bins' means, i.e. the busy fractions); only where a bin's edge
+// falls inside a run may the work be placed differently, because a
+// sample is taken at the first stop after its time and a run is one
+// stretch. The interleaved runs do run.
+func TestTimelineInterleavedRuns(t *testing.T) {
+	defer func(m bool) { multiRuns = m }(multiRuns)
+	tgt := target.Default()
+	r := rand.New(rand.NewPCG(7, 8))
+	var cases []lockstepCase
+	for i := range 30 {
+		cases = append(cases, lockstepCase{fmt.Sprintf("product-%d", i), dotRunProgram(r, tgt), tgt})
+	}
+	cases = append(cases, lockstepCases(t)...)
+	multi := 0
+	for _, c := range cases {
+		exe, err := Prepare(c.prog, c.tgt)
+		if err != nil {
+			continue
+		}
+		exe.RecordTimeline(true)
+		inputs := map[string][]int64{}
+		for _, p := range exe.Ports(isa.PortIn) {
+			inputs[p.Name] = randRaw(uint64(len(c.name)), *p)
+		}
+		var out [2]string
+		var tl [2]*Timeline
+		for k := range out {
+			multiRuns = k == 1
+			m := exe.NewMachine()
+			for n, v := range inputs {
+				if err := m.WriteInputRaw(n, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st, err := m.Run()
+			if err != nil {
+				out[k] = runOutcome(m, st, err)
+				continue
+			}
+			rep := m.Report(st)
+			tl[k], rep.Timeline, st.Timeline = rep.Timeline, nil, nil
+			out[k] = runOutcome(m, st, err) + fmt.Sprintf("\n%+v", rep)
+			for _, d := range m.gbMulti {
+				if k == 1 && d != nil && d.ok && d.ng >= 2 {
+					multi++
+				}
+			}
+		}
+		if out[1] != out[0] {
+			t.Fatalf("%s: with the timeline, interleaved runs give\n%s\nthe single-group path\n%s", c.name, out[1], out[0])
+		}
+		if tl[0] == nil {
+			continue
+		}
+		if tl[1] == nil || len(tl[1].Classes) != len(tl[0].Classes) {
+			t.Fatalf("%s: timelines %+v and %+v", c.name, tl[1], tl[0])
+		}
+		for i, a := range tl[1].Classes {
+			b := tl[0].Classes[i]
+			if a.Name != b.Name || a.Units != b.Units || math.Abs(mean(a.Busy)-mean(b.Busy)) > 1e-9 {
+				t.Errorf("%s: class %s (%d units) busy %g, single-group path %s (%d) %g", c.name, a.Name, a.Units, mean(a.Busy), b.Name, b.Units, mean(b.Busy))
+			}
+		}
+	}
+	if multi < 10 {
+		t.Fatalf("only %d interleaved runs were decoded", multi)
 	}
 }
