@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -114,7 +115,7 @@ type Planner struct {
 	Specs      map[string]Spec // the config's: pruning kinds and widths
 	Val        *data.Dataset
 	Cost       func(*ir.Graph) (Cost, error)
-	SearchBits bool      // also lower widths (WidthLadder); false: the config's widths
+	SearchBits bool      // also lower widths (WidthLadder; not of layers with block pruning); false: the config's widths
 	Greedy     bool      // allocate with Allocate alone; false: Knapsack, repaired by Allocate
 	Progress   io.Writer // may be nil
 }
@@ -158,10 +159,15 @@ func (p Planner) Plan(b Budget) (*Plan, error) {
 		if len(r.Kinds) > 0 {
 			r.Ratios = Ladder
 		}
-		if p.SearchBits {
+		// Blocks are the mapper's tiles at the config's width (BlockTile):
+		// at another width they would no longer be, so such a layer keeps it.
+		if p.SearchBits && !slices.Contains(r.Kinds, Block) {
 			r.Widths = WidthLadder(sp.Bits)
 		}
 		rows = append(rows, r)
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("budget %s: the config constrains no layer, nothing to plan", b)
 	}
 	specsAt := func(at []Cell) map[string]Spec {
 		out := map[string]Spec{}
