@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -80,21 +81,43 @@ func (b Budget) Of(c Cost) float64 {
 // has level 0 only).
 var Ladder = []float64{0, 0.25, 0.5, 0.65, 0.75, 0.85, 0.9}
 
-// Planner allocates per-layer pruning ratios under a Budget: a
-// sensitivity analysis on Val (each layer alone projected to every level
-// of the Ladder, with its config width, the rest of the model as it is)
-// and a greedy allocation that, starting from no pruning, raises the
-// level of the layer that loses the least validation accuracy per unit of
-// cost saved (by the fewest levels that save anything) until the budget
-// is met. Costs come from Cost, the
-// compiler's own (driver: compile the projected model, run one image on
-// the simulator).
+// MinPlanBits is the narrowest weight width the planner's bit-width search
+// tries: 2-bit codes are {-1, 0, +1}, the narrowest a layer with pruned
+// zeros is stored at (a binary layer with zeros is recorded as 2-bit).
+const MinPlanBits = 2
+
+// WidthLadder is the weight widths the planner tries for a layer whose
+// config width is bits, widest first: bits, bits-1, ..., MinPlanBits, never
+// wider than the config's. A float layer (0) and a binary one (1) keep
+// their width.
+func WidthLadder(bits int) []int {
+	if bits <= MinPlanBits {
+		return []int{bits}
+	}
+	var out []int
+	for b := bits; b >= MinPlanBits; b-- {
+		out = append(out, b)
+	}
+	return out
+}
+
+// Planner allocates per-layer pruning ratios, and with SearchBits weight
+// widths, under a Budget: a sensitivity analysis on Val (each layer alone
+// projected to every cell of its grid, Ladder ratio x width, the rest of
+// the model at ratio 0 and its config width, each cell also costed) and
+// an allocation: by default Knapsack (the least summed sensitivity whose
+// summed per-cell costs fit the budget), compiled and, if it does not fit,
+// repaired by Allocate's greedy steps; with Greedy, Allocate alone from no
+// pruning at the config widths. Costs come from Cost, the compiler's own
+// (driver: compile the projected model, run one image on the simulator).
 type Planner struct {
-	Graph    *ir.Graph
-	Specs    map[string]Spec // the config's: pruning kinds and widths
-	Val      *data.Dataset
-	Cost     func(*ir.Graph) (Cost, error)
-	Progress io.Writer // may be nil
+	Graph      *ir.Graph
+	Specs      map[string]Spec // the config's: pruning kinds and widths
+	Val        *data.Dataset
+	Cost       func(*ir.Graph) (Cost, error)
+	SearchBits bool      // also lower widths (WidthLadder; not of layers with block pruning); false: the config's widths
+	Greedy     bool      // allocate with Allocate alone; false: Knapsack, repaired by Allocate
+	Progress   io.Writer // may be nil
 }
 
 // Plan is the outcome of Planner.Plan.
@@ -104,15 +127,20 @@ type Plan struct {
 	Cost     Cost    // of the planned projection (no training)
 	Dense    Cost    // of the model with no pruning at the config widths
 	ValDense float64 // validation accuracy of that model
+	Rule     string  // "knapsack" or "greedy"
 }
 
 // PlanRow is one layer of a Plan.
 type PlanRow struct {
 	Layer  string
-	Ratio  float64   // Ladder ratio chosen
-	Kinds  []Kind    // pruned kinds
-	Bits   int       // width
-	ValAcc []float64 // validation accuracy with only this layer at each level
+	Ratio  float64 // Ladder ratio chosen
+	Kinds  []Kind  // pruned kinds
+	Bits   int     // width chosen
+	Ratios []float64
+	Widths []int // tried: Ratios = Ladder[:n] (just 0 without kinds), Widths = WidthLadder (just the config's without SearchBits)
+	// ValAcc[w][r] is the validation accuracy with only this layer
+	// projected, to Ratios[r] at Widths[w].
+	ValAcc [][]float64
 }
 
 // Plan runs the sensitivity analysis and the allocation for b.
@@ -124,98 +152,111 @@ func (p Planner) Plan(b Budget) (*Plan, error) {
 		if !ok {
 			continue
 		}
-		r := PlanRow{Layer: l.Name, Bits: sp.Bits}
+		r := PlanRow{Layer: l.Name, Bits: sp.Bits, Ratios: Ladder[:1], Widths: []int{sp.Bits}}
 		for _, pr := range sp.Prunes {
 			r.Kinds = append(r.Kinds, pr.Kind)
 		}
+		if len(r.Kinds) > 0 {
+			r.Ratios = Ladder
+		}
+		// Blocks are the mapper's tiles at the config's width (BlockTile):
+		// at another width they would no longer be, so such a layer keeps it.
+		if p.SearchBits && !slices.Contains(r.Kinds, Block) {
+			r.Widths = WidthLadder(sp.Bits)
+		}
 		rows = append(rows, r)
 	}
-	level := make([]int, len(rows))
-	specsAt := func(lv []int) map[string]Spec {
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("budget %s: the config constrains no layer, nothing to plan", b)
+	}
+	specsAt := func(at []Cell) map[string]Spec {
 		out := map[string]Spec{}
 		for i, r := range rows {
-			out[r.Layer] = p.levelSpec(r.Layer, Ladder[lv[i]])
+			out[r.Layer] = p.cellSpec(r.Layer, r.Ratios[at[i].Ratio], r.Widths[at[i].Width])
 		}
 		return out
 	}
-	// Sensitivity: one layer at a time, the others at level 0.
-	for i := range rows {
-		levels := 1
-		if len(rows[i].Kinds) > 0 {
-			levels = len(Ladder)
-		}
-		for l := range levels {
-			lv := make([]int, len(rows))
-			lv[i] = l
-			g, err := Apply(p.Graph, specsAt(lv))
-			if err != nil {
-				return nil, err
-			}
-			acc, err := Accuracy(g, p.Val)
-			if err != nil {
-				return nil, err
-			}
-			rows[i].ValAcc = append(rows[i].ValAcc, acc)
-		}
-		if p.Progress != nil {
-			fmt.Fprintf(p.Progress, "sensitivity %-14s", rows[i].Layer)
-			for l, a := range rows[i].ValAcc {
-				fmt.Fprintf(p.Progress, " %.2f:%.2f%%", Ladder[l], 100*a)
-			}
-			fmt.Fprintln(p.Progress)
-		}
-	}
-	cost := func(lv []int) (Cost, error) {
-		g, err := Apply(p.Graph, specsAt(lv))
+	cost := func(at []Cell) (Cost, error) {
+		g, err := Apply(p.Graph, specsAt(at))
 		if err != nil {
 			return Cost{}, err
 		}
 		return p.Cost(g)
 	}
-	cur, err := cost(level)
+	dense, err := cost(make([]Cell, len(rows)))
 	if err != nil {
 		return nil, err
 	}
-	plan := &Plan{Dense: cur, ValDense: rows[0].ValAcc[0]}
-	for b.Of(cur) > b.Limit {
-		best, step, bestScore := -1, 0, math.Inf(1)
-		var bestCost Cost
-		for i := range rows {
-			// The fewest levels up that save something (a sub-array frees
-			// only once a layer's rows or segments fit fewer), scored by
-			// the validation accuracy lost per unit saved.
-			for k := 1; level[i]+k < len(rows[i].ValAcc); k++ {
-				level[i] += k
-				c, err := cost(level)
-				level[i] -= k
+	// Sensitivity, and for the knapsack each cell's cost: one layer at a
+	// time, the others at ratio 0 and their config widths.
+	delta := make([][][]float64, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		r.ValAcc = make([][]float64, len(r.Widths))
+		delta[i] = make([][]float64, len(r.Widths))
+		for w := range r.Widths {
+			var costs []string
+			for l := range r.Ratios {
+				at := make([]Cell, len(rows))
+				at[i] = Cell{Ratio: l, Width: w}
+				g, err := Apply(p.Graph, specsAt(at))
 				if err != nil {
 					return nil, err
 				}
-				saved := b.Of(cur) - b.Of(c)
-				if saved <= 0 {
-					continue
+				acc, err := Accuracy(g, p.Val)
+				if err != nil {
+					return nil, err
 				}
-				loss := math.Max(rows[i].ValAcc[level[i]]-rows[i].ValAcc[level[i]+k], 0) + 1e-6
-				if score := loss / saved; score < bestScore {
-					best, step, bestScore, bestCost = i, k, score, c
+				r.ValAcc[w] = append(r.ValAcc[w], acc)
+				c := dense
+				if !p.Greedy && at[i] != (Cell{}) {
+					if c, err = p.Cost(g); err != nil {
+						return nil, err
+					}
 				}
-				break
+				delta[i][w] = append(delta[i][w], b.Of(c)-b.Of(dense))
+				costs = append(costs, fmt.Sprintf("%.2f:%s", r.Ratios[l], costText(b, c)))
+			}
+			if p.Progress != nil {
+				fmt.Fprintf(p.Progress, "sensitivity %-14s %-4s %s\n", r.Layer, widthText(r.Widths[w]), curveText(r.Ratios, r.ValAcc[w]))
+				if !p.Greedy {
+					fmt.Fprintf(p.Progress, "cost        %-14s %-4s %s\n", r.Layer, widthText(r.Widths[w]), strings.Join(costs, " "))
+				}
 			}
 		}
-		if best < 0 {
-			return nil, fmt.Errorf("budget %s cannot be met: no layer's next ladder ratios (up to %.4g) save more, and the model costs %s", b, Ladder[len(Ladder)-1], costText(b, cur))
+	}
+	var step func(layer int, at Cell, c Cost)
+	if p.Progress != nil {
+		step = func(i int, at Cell, c Cost) {
+			fmt.Fprintf(p.Progress, "plan: %-14s -> %.2f %s, %s\n", rows[i].Layer, rows[i].Ratios[at.Ratio], widthText(rows[i].Widths[at.Width]), costText(b, c))
 		}
-		level[best] += step
-		cur = bestCost
+	}
+	grids := make([]Grid, len(rows))
+	for i, r := range rows {
+		grids[i] = Grid{ValAcc: r.ValAcc}
+	}
+	var from []Cell
+	if !p.Greedy {
+		var est float64
+		if from, est, err = Knapsack(b, b.Of(dense), grids, delta); err != nil {
+			return nil, err
+		}
 		if p.Progress != nil {
-			fmt.Fprintf(p.Progress, "plan: %-14s -> %.2f, %s\n", rows[best].Layer, Ladder[level[best]], costText(b, cur))
+			fmt.Fprintf(p.Progress, "knapsack: estimated %s; compiling it (greedy steps follow if it does not fit)\n", costText(b, b.with(est)))
 		}
+	}
+	at, cur, err := Allocate(b, grids, from, cost, step)
+	if err != nil {
+		return nil, err
 	}
 	for i := range rows {
-		rows[i].Ratio = Ladder[level[i]]
+		rows[i].Ratio, rows[i].Bits = rows[i].Ratios[at[i].Ratio], rows[i].Widths[at[i].Width]
 	}
-	plan.Specs, plan.Rows, plan.Cost = specsAt(level), rows, cur
-	return plan, nil
+	rule := "knapsack"
+	if p.Greedy {
+		rule = "greedy"
+	}
+	return &Plan{Specs: specsAt(at), Rows: rows, Cost: cur, Dense: dense, ValDense: rows[0].ValAcc[0][0], Rule: rule}, nil
 }
 
 func costText(b Budget, c Cost) string {
@@ -228,10 +269,11 @@ func costText(b Budget, c Cost) string {
 	return fmt.Sprintf("%d sub-arrays", c.Subarrays)
 }
 
-// levelSpec is layer's config spec with every pruning ratio set to r.
-func (p Planner) levelSpec(layer string, r float64) Spec {
+// cellSpec is layer's config spec with every pruning ratio set to r and
+// the width set to bits.
+func (p Planner) cellSpec(layer string, r float64, bits int) Spec {
 	sp := p.Specs[layer]
-	out := Spec{Bits: sp.Bits}
+	out := Spec{Bits: bits}
 	for _, pr := range sp.Prunes {
 		if r > 0 {
 			pr.Ratio = r
@@ -239,6 +281,22 @@ func (p Planner) levelSpec(layer string, r float64) Spec {
 		}
 	}
 	return out
+}
+
+func widthText(bits int) string {
+	if bits == 0 {
+		return "f32"
+	}
+	return fmt.Sprintf("W%d", bits)
+}
+
+// curveText is a sensitivity curve: ratio:accuracy per level.
+func curveText(ratios, acc []float64) string {
+	var parts []string
+	for l, a := range acc {
+		parts = append(parts, fmt.Sprintf("%.2f:%.2f%%", ratios[l], 100*a))
+	}
+	return strings.Join(parts, " ")
 }
 
 // Apply returns a copy of g with every layer of specs projected onto its
@@ -307,10 +365,12 @@ func Apply(g *ir.Graph, specs map[string]Spec) (*ir.Graph, error) {
 	return c, nil
 }
 
-// WritePlan prints the plan: per layer the chosen ratio, kinds and width
-// and the validation accuracy of every level tried, then the costs.
+// WritePlan prints the plan: one line per layer with the chosen ratio and
+// kinds and the chosen width ("  fc1  filter 0.50, column 0.50  W3"), each
+// followed by the validation accuracy of every cell tried, one line per
+// width, then the costs.
 func WritePlan(w io.Writer, b Budget, p *Plan) {
-	fmt.Fprintf(w, "plan for %s (validation accuracy with only that layer compressed, per ladder ratio):\n", b)
+	fmt.Fprintf(w, "plan for %s by %s (ratio and width per layer; below each, the validation accuracy with only that layer compressed, per width and ladder ratio):\n", b, p.Rule)
 	for _, r := range p.Rows {
 		var kinds []string
 		for _, k := range r.Kinds {
@@ -319,15 +379,10 @@ func WritePlan(w io.Writer, b Budget, p *Plan) {
 		if len(kinds) == 0 || r.Ratio == 0 {
 			kinds = []string{"not pruned"}
 		}
-		bits := "f32"
-		if r.Bits > 0 {
-			bits = fmt.Sprintf("W%d", r.Bits)
+		fmt.Fprintf(w, "  %-14s %-28s %s\n", r.Layer, strings.Join(kinds, ", "), widthText(r.Bits))
+		for i, acc := range r.ValAcc {
+			fmt.Fprintf(w, "      %-4s %s\n", widthText(r.Widths[i]), curveText(r.Ratios, acc))
 		}
-		fmt.Fprintf(w, "  %-14s %-28s %-4s", r.Layer, strings.Join(kinds, ", "), bits)
-		for l, a := range r.ValAcc {
-			fmt.Fprintf(w, " %.2f:%.2f%%", Ladder[l], 100*a)
-		}
-		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "cost: %s (at the config widths without pruning: %s); validation accuracy without pruning %.2f%%\n",
 		costText(b, p.Cost), costText(b, p.Dense), 100*p.ValDense)

@@ -2,6 +2,7 @@ package admm_test
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -67,5 +68,41 @@ func TestBudgetPlan(t *testing.T) {
 	}
 	if _, err := (admm.Planner{Graph: g, Specs: specs, Val: val, Cost: cost}).Plan(admm.Budget{Resource: "subarrays", Limit: 4}); err == nil || !strings.Contains(err.Error(), "cannot be met") {
 		t.Errorf("4 sub-arrays for 5 layers: error %v", err)
+	}
+}
+
+// TestBudgetPlanWidths: with SearchBits every layer's grid has the widths
+// from its config width down to MinPlanBits (conv1 W8 by end_bits: 7),
+// except a layer pruned by blocks, whose blocks are the mapper's tiles at
+// its config width only; the plan's specs carry the chosen widths. A
+// cost that every cell meets leaves every layer at ratio 0 and its config
+// width.
+func TestBudgetPlanWidths(t *testing.T) {
+	val := randomImages(16, 1, 28, 28)
+	g, err := frontend.Import(lenet5.Name, lenet5.ONNX, frontend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, specs := configured(t, g, "defaults: {prune: {filter: 0.5}, wbits: 4}\nlayers: {fc1: {prune: {block: 0.5}}, fc3: {prune: {column: 0.5}, wbits: 3}}\n")
+	calls := 0
+	cost := func(pg *ir.Graph) (admm.Cost, error) { calls++; return admm.Cost{Subarrays: 9}, nil }
+	plan, err := admm.Planner{Graph: g, Specs: specs, Val: val, Cost: cost, SearchBits: true}.Plan(admm.Budget{Resource: "subarrays", Limit: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]int{"conv1": {8, 7, 6, 5, 4, 3, 2}, "conv2": {4, 3, 2}, "fc1": {4}, "fc2": {4, 3, 2}, "fc3": {3, 2}}
+	for _, r := range plan.Rows {
+		if !slices.Equal(r.Widths, want[r.Layer]) || len(r.ValAcc) != len(r.Widths) {
+			t.Errorf("%s: widths %v (%d sensitivity rows), want %v", r.Layer, r.Widths, len(r.ValAcc), want[r.Layer])
+		}
+		if r.Ratio != 0 || r.Bits != want[r.Layer][0] || plan.Specs[r.Layer].Bits != r.Bits || len(plan.Specs[r.Layer].Prunes) != 0 {
+			t.Errorf("%s: planned %v W%d (spec %+v) under a budget the dense model meets", r.Layer, r.Ratio, r.Bits, plan.Specs[r.Layer])
+		}
+	}
+	if calls == 0 {
+		t.Error("the knapsack costed no cell")
+	}
+	if _, err := (admm.Planner{Graph: g, Specs: map[string]admm.Spec{}, Val: val, Cost: cost}).Plan(admm.Budget{Resource: "subarrays", Limit: 9}); err == nil || !strings.Contains(err.Error(), "nothing to plan") {
+		t.Errorf("no constrained layer: error %v", err)
 	}
 }

@@ -24,9 +24,10 @@
 // where the consumers read them through a concat, concat.go), the
 // baselines at the same budget (method.go: magnitude and L1 hard pruning
 // with the same retraining), seeds and their summary (seeds.go), and a
-// hardware-budget planner (budget.go: per-layer sensitivity on the
-// validation split, greedy allocation with costs the caller computes by
-// compiling, as pimc compress does through package driver), and the
+// hardware-budget planner (budget.go: per-layer sensitivity of every
+// ratio and weight width on the validation split; budgetknap.go and
+// budgetalloc.go: knapsack and greedy allocation with costs the caller
+// computes by compiling, as pimc compress does through package driver), and the
 // distillation teacher (teacher.go: the starting model, or another model
 // the config names with distill_teacher and the caller loads).
 //

@@ -34,7 +34,9 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	mode := fs.String("mode", "admm", "admm (training with labels) or layerwise (calibration images only, no training)")
 	method := fs.String("method", "admm", "admm, or a baseline at the same constraints and epochs: magnitude (group-magnitude hard prune + the same retraining) or l1 (the same with groups ranked by L1 norm)")
 	seedList := fs.String("seeds", "", "comma-separated training seeds (default: the config's seed): one run per seed, written to OUT-seedN.onnx when there are several, then the mean ± std of the accuracies")
-	budgetFlag := fs.String("budget", "", "plan per-layer pruning ratios under a hardware budget before training: subarrays=N, energy=XuJ or latency=Yus (sensitivity on the validation split, costs from compiling the projected model and simulating one image; the config names the kinds and widths)")
+	budgetFlag := fs.String("budget", "", "plan per-layer pruning ratios and weight widths under a hardware budget before training: subarrays=N, energy=XuJ or latency=Yus (sensitivity on the validation split, costs from compiling the projected model and simulating one image; the config names the kinds and the widest widths)")
+	budgetRule := fs.String("budget-rule", "knapsack", "with -budget: knapsack (least summed sensitivity whose summed per-layer costs fit, then compiled and repaired greedily) or greedy (one layer step at a time, least accuracy lost per unit saved)")
+	budgetBits := fs.String("budget-bits", "search", "with -budget: search (each layer's width from the config's down to 2 bits) or config (the config's widths, ratios only)")
 	replicate := fs.String("replicate", "auto", "with -budget: the replication the costed compile uses (as pimc compile -replicate: off, auto or N)")
 	val := fs.Int("val", -1, "hold out the last N training images for validation: the epoch lines use them, the test set only the final numbers (-1: 5000 when the training set has at least 25000 images, else 0)")
 	resume := fs.Bool("resume", false, "continue the run whose checkpoint is -checkpoint; without one yet, start from the beginning (admm mode; layerwise keeps none)")
@@ -82,6 +84,12 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		}
 		if err := driver.CheckReplicate(*replicate); err != nil {
 			return usageError(fs, "-replicate: %v", err)
+		}
+		if *budgetBits != "search" && *budgetBits != "config" {
+			return usageError(fs, "-budget-bits %q: want search or config", *budgetBits)
+		}
+		if *budgetRule != "knapsack" && *budgetRule != "greedy" {
+			return usageError(fs, "-budget-rule %q: want knapsack or greedy", *budgetRule)
 		}
 	}
 	if len(seeds) == 0 {
@@ -184,7 +192,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 			run += fmt.Sprintf("\x00method=%s seed=%d val=%d", *method, seed, *val)
 		}
 		if *budgetFlag != "" {
-			run += fmt.Sprintf("\x00budget=%s replicate=%s", *budgetFlag, *replicate)
+			run += fmt.Sprintf("\x00budget=%s replicate=%s bits=%s rule=%s", *budgetFlag, *replicate, *budgetBits, *budgetRule)
 		}
 		if teacher != nil {
 			run += fmt.Sprintf("\x00teacher=%x", teacherSum)
@@ -235,7 +243,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 			return fail(fmt.Errorf("-budget needs a validation split (-val N)"))
 		}
 		opt := driver.Options{ABits: cfg.Geometry.ABits, Calib: *dataset, Replicate: *replicate}
-		pl := admm.Planner{Graph: g, Specs: specs, Val: valSet, Progress: stderr, Cost: func(pg *ir.Graph) (admm.Cost, error) {
+		pl := admm.Planner{Graph: g, Specs: specs, Val: valSet, SearchBits: *budgetBits == "search", Greedy: *budgetRule == "greedy", Progress: stderr, Cost: func(pg *ir.Graph) (admm.Cost, error) {
 			n, e, l, err := driver.HardwareCost(pg, opt, valSet)
 			return admm.Cost{Subarrays: n, EnergyPJ: e, LatencyNS: l}, err
 		}}

@@ -230,6 +230,8 @@ func TestBatteryCompress(t *testing.T) {
 		{Name: "flags/layerwise-method", Setup: withCompress, Args: args("-mode", "layerwise", "-method", "l1"), Code: 2, Stderr: strs("not with -mode layerwise")},
 		{Name: "flags/budget-syntax", Setup: withCompress, Args: args("-budget", "area=3"), Code: 2, Stderr: strs("-budget", `unknown resource "area"`)},
 		{Name: "flags/budget-layerwise", Setup: withCompress, Args: args("-budget", "subarrays=3", "-mode", "layerwise"), Code: 2, Stderr: strs("-budget plans a training run")},
+		{Name: "flags/budget-bits", Setup: withCompress, Args: args("-budget", "subarrays=3", "-budget-bits", "all"), Code: 2, Stderr: strs(`-budget-bits "all": want search or config`)},
+		{Name: "flags/budget-rule", Setup: withCompress, Args: args("-budget", "subarrays=3", "-budget-rule", "optimal"), Code: 2, Stderr: strs(`-budget-rule "optimal": want knapsack or greedy`)},
 		{Name: "flags/budget-needs-validation", Setup: withCompress, Args: args("-budget", "subarrays=3"), Code: 1, Stderr: strs("-budget needs a validation split")},
 		{Name: "config/coupled-layerwise", Setup: cfg("coupled: true\ndefaults: {prune: {filter: 0.5}}\n"), Args: args("-mode", "layerwise"), Code: 1, Stderr: strs("coupled: true needs -mode admm")},
 		{Name: "flags/val-too-large", Setup: withCompress, Args: args("-val", "8"), Code: 1, Stderr: strs("-val", "8 images out of 8 training images")},
