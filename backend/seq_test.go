@@ -29,6 +29,21 @@ func withSequencer(t testing.TB, tgt *target.Target) *target.Target {
 	return &c
 }
 
+// withoutSequencer is tgt without a plane sequencer (the default target
+// before s8, whose rounds are gbmacs), on a copy.
+func withoutSequencer(t testing.TB, tgt *target.Target) *target.Target {
+	t.Helper()
+	c := *tgt
+	if tgt.Parallel != nil {
+		par := *tgt.Parallel
+		par.PlaneSequencer = nil
+		c.Parallel = &par
+	}
+	c.Ops.PlaneStep = nil
+	c.Name = tgt.Name + "-noseq"
+	return &c
+}
+
 // withSequencer2 is withSequencer(tgt) with two accumulators per
 // sub-array (target/testdata/plane-sequencer-acc2.yaml): the rounds keep
 // a gdot sequence in flight while draining the previous one.
@@ -103,7 +118,7 @@ func TestSequencerModels(t *testing.T) {
 					t.Fatalf("code[%d] %v: a plane pair outside a gdot", pc, isa.FormatInstr(in))
 				}
 			}
-			plain, err := compileQuantized(g, target.Default(), "off")
+			plain, err := compileQuantized(g, withoutSequencer(t, target.Default()), "off")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,8 +138,9 @@ func TestSequencerPipeline(t *testing.T) {
 		t.Fatal("no gdot in the pipelined program")
 	}
 	rep := checkPipelined(t, g, res, tgt, lenetBatch(6))
-	plain := compilePipelined(t, g, target.Default(), "auto", 4)
-	prep := checkPipelined(t, g, plain, target.Default(), lenetBatch(6))
+	noseq := withoutSequencer(t, target.Default())
+	plain := compilePipelined(t, g, noseq, "auto", 4)
+	prep := checkPipelined(t, g, plain, noseq, lenetBatch(6))
 	if rep.PerInference.Instructions >= prep.PerInference.Instructions {
 		t.Errorf("%.0f instructions per image with the sequencer, %.0f without", rep.PerInference.Instructions, prep.PerInference.Instructions)
 	}
@@ -242,7 +258,7 @@ func TestSequencerDepthwiseBlocks(t *testing.T) {
 				}
 				wide := b.relu(b.conv(y, 320, 1, 1, 0, 1, 1))
 				g, ins := b.finish(wa, b.conv(wide, 8, 1, 1, 0, 1, 1))
-				plain, err := compileMapped(g, target.Default(), "replicate="+rep)
+				plain, err := compileMapped(g, withoutSequencer(t, target.Default()), "replicate="+rep)
 				if err != nil {
 					t.Fatal(err)
 				}

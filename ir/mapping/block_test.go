@@ -65,6 +65,7 @@ func TestBlockDiagonalGroups(t *testing.T) {
 	} {
 		g := depthwiseGraph(t, c.C, c.F, c.cg, c.wa)
 		geo := defaultGeometry(t)
+		geo.Blocks = false // a target without the plane sequencer
 		plain, err := mapping.PlanGraph(g, geo, mapping.Options{})
 		if err != nil {
 			t.Fatal(err)
