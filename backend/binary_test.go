@@ -13,8 +13,9 @@ import (
 )
 
 // rowANDs counts the row ANDs a run executed (a bmac 1, a gbmac its n
-// members), split into the popcount(x) sums of the one-plane form (an input
-// row ANDed with itself) and the others.
+// members, a gdot its n members' M x N plane pairs), split into the
+// popcount(x) sums of the one-plane form (an input row ANDed with itself,
+// never a gdot) and the others.
 func rowANDs(p *isa.Program, run *pimrt.Result) (filter, sums int64) {
 	for _, st := range run.Stats {
 		for pc, in := range p.Code {
@@ -22,6 +23,10 @@ func rowANDs(p *isa.Program, run *pimrt.Result) (filter, sums int64) {
 			switch in.Op {
 			case isa.OpGbmac:
 				n = in.Args[1]
+			case isa.OpGdot: // ra, n, rowa, rb, rowb, acc, planes
+				pl := isa.UnpackPlanes(in.Args[6])
+				filter += st.PC[pc].Count * in.Args[1] * int64(pl.M*pl.N)
+				continue
 			case isa.OpBmac:
 			default:
 				continue

@@ -111,26 +111,6 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 	biasAddr := int(b.AddConst(name+".bias", slices.Repeat(m.bias, copies)))
 	multAddr := int(b.AddConst(name+".mult", slices.Repeat(m.mult, copies)))
 
-	// An output zero point yz is added after the rounding: vrq clamps to
-	// [lo-yz, hi-yz], a vbcast of yz into the drained accumulator
-	// register and a vadd shift the codes into [lo, hi] (two DPU ops more
-	// per output vector; docs/BACKEND.md).
-	typ, clip := outType(m.lo-m.yZero, m.hi-m.yZero)
-	hoist := len(chunks) <= 2 // v2..v5; v7 is the zero vector
-	vB := func(ci int) int64 {
-		if hoist {
-			return int64(2 + 2*ci)
-		}
-		return 2
-	}
-	vM := func(ci int) int64 { return vB(ci) + 1 }
-	// vl is the vector length of chunk ch with nrep replicas at work.
-	vl := func(ch [2]int, nrep int) int {
-		if packF > 0 {
-			return nrep * packF
-		}
-		return ch[1]
-	}
 	// The MAC rounds of every lane chunk, for replica 0's tiles (the
 	// other replicas' rounds are the same on their own tiles).
 	rounds := make([][][]job, len(chunks))
@@ -164,6 +144,29 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			}
 			rounds[ci] = append(rounds[ci], act)
 		}
+	}
+	// An output zero point yz is added after the rounding: vrq clamps to
+	// [lo-yz, hi-yz], a vbcast of yz into the drained accumulator
+	// register and a vadd shift the codes into [lo, hi] (two DPU ops more
+	// per output vector; docs/BACKEND.md).
+	typ, clip := outType(m.lo-m.yZero, m.hi-m.yZero)
+	// v2..v5 hold two chunks' bias and multiplier vectors (v7 is the zero
+	// vector), unless the two chunks run as one batch that needs v4 and
+	// v5 as accumulators (batchWantsAccs).
+	hoist := len(chunks) <= 2 && !m.batchWantsAccs(e, tiles, rounds, repTile, reps, packF, c.chunkSplitOf(m.node))
+	vB := func(ci int) int64 {
+		if hoist {
+			return int64(2 + 2*ci)
+		}
+		return 2
+	}
+	vM := func(ci int) int64 { return vB(ci) + 1 }
+	// vl is the vector length of chunk ch with nrep replicas at work.
+	vl := func(ch [2]int, nrep int) int {
+		if packF > 0 {
+			return nrep * packF
+		}
+		return ch[1]
 	}
 	// piece emits the code one controller runs for the replicas reps
 	// (global indices, consecutive) on the pixels ppl and the lane chunks
@@ -217,7 +220,13 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			px, po := ptrs[0], ptrs[1]
 			preg := int64(0)
 			nrep := len(rl)
+			if m.interleavedWrites(e) {
+				c.emitSegmentWrites(m, segs, tiles, bySeg, rl, px, inOff, rs, saBase, bases)
+			}
 			for i, r := range rl {
+				if m.interleavedWrites(e) {
+					break
+				}
 				for g := range m.groups {
 					grp := &m.groups[g]
 					for s, sg := range segs[g] {
@@ -264,9 +273,13 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			// With sequenced rounds a batch of lane chunks (disjoint
 			// sub-arrays) runs as one: their rounds merged, each chunk
 			// draining into its own accumulator registers (chunkAccs).
+			// spare: v1, vrq's scratch register, may hold a chunk that
+			// is requantized in place before the others (no output
+			// zero point, whose vadd needs the scratch register).
+			spare := m.yZero == 0
 			batch := 1
 			if m.chunkBatched(e) {
-				batch = max(1, len(chunkAccs(hoist))/regs)
+				batch = max(1, len(chunkAccs(hoist, spare))/regs)
 			}
 			for b0, b1 := cr[0], 0; b0 < cr[1]; b0 = b1 {
 				b1 = disjointChunks(tiles, b0, min(b0+batch, cr[1]), func(ci int) [][]job {
@@ -276,7 +289,7 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 					if b1-b0 == 1 {
 						return accRegs[r]
 					}
-					return chunkAccs(hoist)[slot*regs+r]
+					return chunkAccs(hoist, spare)[slot*regs+r]
 				}
 				var all [][]job
 				maxVL := 0
@@ -311,7 +324,17 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 				} else {
 					c.emitRoundsInOrder(m, tiles, all, rs, saBase, bases)
 				}
+				// The chunk drained into v1 goes first: the others'
+				// vrqs write v1.
+				order := make([]int, 0, b1-b0)
 				for ci := b0; ci < b1; ci++ {
+					if slices.Contains(accsOf(ci-b0, regs, acc), 1) {
+						order = slices.Insert(order, 0, ci)
+					} else {
+						order = append(order, ci)
+					}
+				}
+				for _, ci := range order {
 					ch := chunks[ci]
 					if b1-b0 > 1 {
 						e.setVL(vl(ch, nrep))
@@ -563,12 +586,26 @@ func disjointChunks(tiles []tile, b0, hi int, roundsOf func(ci int) [][]job) int
 
 // chunkAccs are the DPU registers a batch of lane chunks (chunkBatched)
 // drains into, regs per chunk: v0, v6 and, without hoisted bias and
-// multiplier vectors (which take v2..v5), v4 and v5.
-func chunkAccs(hoist bool) []int64 {
+// multiplier vectors (which take v2..v5), v4 and v5, and then with spare
+// v1, the scratch register of vrq: its chunk is requantized in place
+// (vrq v1, v1, ...) before the others.
+func chunkAccs(hoist, spare bool) []int64 {
 	if hoist {
 		return accRegs[:2]
 	}
+	if spare {
+		return append(slices.Clone(accRegs), 1)
+	}
 	return accRegs
+}
+
+// accsOf lists the registers acc gives chunk slot's regs replicas.
+func accsOf(slot, regs int, acc func(slot, r int) int64) []int64 {
+	out := make([]int64, regs)
+	for r := range out {
+		out[r] = acc(slot, r)
+	}
+	return out
 }
 
 // maxAccRegs is the number of replicas a layer with nchunks lane chunks

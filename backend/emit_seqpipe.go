@@ -30,6 +30,34 @@ func (m *matrix) chunkBatched(e *emitter) bool {
 	return m.sequenced(e) && !m.pm
 }
 
+// batchWantsAccs says whether m's two lane chunks run as one batch
+// (chunkBatched) at the price of their hoisted bias and multiplier
+// vectors: unpacked, with two replicas per controller, the batch drains
+// into v0, v6, v4 and v5 (chunkAccs), and hoisting puts the second
+// chunk's vectors in v4 and v5, so the chunks' rounds would run one
+// after the other. Unhoisted, each pixel reloads the vectors (two vldc
+// per chunk) and the two chunks' sequences run at once on their disjoint
+// sub-arrays (MobileNetV2's 96-channel 1x1 expansion, features.2: 24
+// rounds per pixel instead of 48). Not for a layer split by chunks
+// (kc > 1), whose pieces hold one chunk each.
+func (m *matrix) batchWantsAccs(e *emitter, tiles []tile, rounds [][][]job, repTile [][]int, reps, packF, kc int) bool {
+	if len(rounds) != 2 || kc > 1 || !m.chunkBatched(e) {
+		return false
+	}
+	regs := reps
+	if packF > 0 {
+		regs = 1
+	}
+	if 2*regs <= len(chunkAccs(true, false)) || 2*regs > len(chunkAccs(false, false)) {
+		return false
+	}
+	rl := make([]int, reps)
+	for i := range rl {
+		rl[i] = i
+	}
+	return disjointChunks(tiles, 0, 2, func(ci int) [][]job { return withReplicas(rounds[ci], repTile, rl, packF) }) == 2
+}
+
 // emitRoundsOverlapped emits a lane chunk's sequenced rounds all with each
 // round's gdots before the previous round's drains, the rounds alternating
 // between the sub-arrays' accumulators 0 and 1. A counted filter loop

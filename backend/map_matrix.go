@@ -35,7 +35,9 @@ func (c *compiler) qconv(n *ir.Node) error {
 	}
 	x4, y4 := as4D(x), as4D(y)
 	ws := n.Inputs[1].Type.Shape
-	Cg := ws[1]
+	// Cg: the input channels of one mapped group (of b ONNX groups when
+	// the mapping merged them, mapping.Layer.Block).
+	Cg := ws[1] * max(c.plan.ByNode[n].Block, 1)
 	kh, kw := 1, ws[len(ws)-1]
 	strides, pads, dil := n.Ints("strides", nil), n.Ints("pads", nil), n.Ints("dilations", nil)
 	sy, sx, py, px, dy, dx := 1, strides[0], 0, pads[0], 1, dil[0]
@@ -251,11 +253,25 @@ func (c *compiler) mapMatrix(n *ir.Node, m *matrix, pl pixelLoop, pixels int) er
 	// bit-serial work: per tile of one replica, its filters x its
 	// segment's columns, per pixel (kept filters x kept columns, less the
 	// all-zero tiles the mapper skipped).
+	// With block-diagonal groups (mapping.Layer.Block) a filter's MACs
+	// are its own block's columns.
 	var macs int64
 	for _, t := range tiles {
-		if t.rep == 0 {
-			sg := segs[t.grp][t.seg]
+		if t.rep != 0 {
+			continue
+		}
+		sg := segs[t.grp][t.seg]
+		if l.Block <= 1 {
 			macs += int64(len(t.filters)) * int64(sg[1]-sg[0])
+			continue
+		}
+		lg := &l.Groups[t.grp]
+		for _, fi := range t.filters {
+			for j := sg[0]; j < sg[1]; j++ {
+				if l.InBlock(lg.Filters[fi], lg.Cols[j]) {
+					macs++
+				}
+			}
 		}
 	}
 	c.e.b.AddSourceMACs(macs * int64(pixels))

@@ -29,6 +29,21 @@ func withSequencer(t testing.TB, tgt *target.Target) *target.Target {
 	return &c
 }
 
+// withoutSequencer is tgt without a plane sequencer (the default target
+// before s8, whose rounds are gbmacs), on a copy.
+func withoutSequencer(t testing.TB, tgt *target.Target) *target.Target {
+	t.Helper()
+	c := *tgt
+	if tgt.Parallel != nil {
+		par := *tgt.Parallel
+		par.PlaneSequencer = nil
+		c.Parallel = &par
+	}
+	c.Ops.PlaneStep = nil
+	c.Name = tgt.Name + "-noseq"
+	return &c
+}
+
 // withSequencer2 is withSequencer(tgt) with two accumulators per
 // sub-array (target/testdata/plane-sequencer-acc2.yaml): the rounds keep
 // a gdot sequence in flight while draining the previous one.
@@ -103,7 +118,7 @@ func TestSequencerModels(t *testing.T) {
 					t.Fatalf("code[%d] %v: a plane pair outside a gdot", pc, isa.FormatInstr(in))
 				}
 			}
-			plain, err := compileQuantized(g, target.Default(), "off")
+			plain, err := compileQuantized(g, withoutSequencer(t, target.Default()), "off")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,8 +138,9 @@ func TestSequencerPipeline(t *testing.T) {
 		t.Fatal("no gdot in the pipelined program")
 	}
 	rep := checkPipelined(t, g, res, tgt, lenetBatch(6))
-	plain := compilePipelined(t, g, target.Default(), "auto", 4)
-	prep := checkPipelined(t, g, plain, target.Default(), lenetBatch(6))
+	noseq := withoutSequencer(t, target.Default())
+	plain := compilePipelined(t, g, noseq, "auto", 4)
+	prep := checkPipelined(t, g, plain, noseq, lenetBatch(6))
 	if rep.PerInference.Instructions >= prep.PerInference.Instructions {
 		t.Errorf("%.0f instructions per image with the sequencer, %.0f without", rep.PerInference.Instructions, prep.PerInference.Instructions)
 	}
@@ -207,4 +223,85 @@ func drainsBeforeVrq(t *testing.T, p *isa.Program, layer string) int {
 		t.Fatalf("no instruction of layer %q", layer)
 	}
 	return len(regs)
+}
+
+// TestSequencerDepthwiseBlocks: on the sequencer's target a depthwise
+// layer's channels are gathered b at a time (block-diagonal groups,
+// ir/mapping/block.go): kh*kw plds of b words instead of kh*kw one-word
+// plds per channel. Bit-exact against the interpreter (depthwise, with a
+// multiplier and stride 2, two input channels per group; W8A8 and W4A4;
+// replicated). At W8A8 (16, 8 and 8 groups per block) the layers' plds
+// fall at least 4-fold against the program without the sequencer; at
+// W4A4 only the multiplier layer's groups are merged (elsewhere blocks
+// would take more sub-arrays than the 32 groups per sub-array unblocked).
+// A 1x1 layer of 320 filters (5 lane chunks on disjoint sub-arrays) runs
+// them as one batch, the fifth chunk in v1 (chunkAccs), requantized in
+// place before the others. The declared MACs are the ONNX layers' (the
+// zero codes off the diagonal blocks are not counted).
+func TestSequencerDepthwiseBlocks(t *testing.T) {
+	seq := withSequencer(t, target.Default())
+	for _, wa := range []string{"wbits=8,abits=8", "wbits=4,abits=4,keep-ends=false"} {
+		for _, rep := range []string{"off", "auto"} {
+			t.Run(wa+",replicate="+rep, func(t *testing.T) {
+				b := newGB(t, 11)
+				x := b.input(1, 3, 8, 8)
+				y := b.relu(b.conv(x, 32, 3, 1, 1, 1, 1))
+				var grouped []string // 32 groups each
+				for _, c := range []struct{ F, stride, group int }{
+					{32, 1, 32}, // depthwise
+					{64, 2, 32}, // multiplier 2, stride 2
+					{64, 1, 32}, // two input channels per group
+				} {
+					y = b.conv(y, c.F, 3, c.stride, 1, 1, c.group)
+					grouped = append(grouped, y.Def.Name)
+					y = b.relu(y)
+				}
+				wide := b.relu(b.conv(y, 320, 1, 1, 0, 1, 1))
+				g, ins := b.finish(wa, b.conv(wide, 8, 1, 1, 0, 1, 1))
+				plain, err := compileMapped(g, withoutSequencer(t, target.Default()), "replicate="+rep)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, _ := compileAndCheckRep(t, g, seq, rep, ins...)
+				for _, name := range grouped {
+					got, base := layerOps(res.Prog, name, isa.OpPld), layerOps(plain.Prog, name, isa.OpPld)
+					if wa == "wbits=8,abits=8" && 4*got > base {
+						t.Errorf("%s: %d plds, %d without the sequencer; want at most a quarter", name, got, base)
+					}
+					t.Logf("%s: %d plds, %d without the sequencer", name, got, base)
+					if a, b := sourceMACs(res.Prog, name), sourceMACs(plain.Prog, name); a != b || a == 0 {
+						t.Errorf("%s: declares %d MACs, %d without the sequencer", name, a, b)
+					}
+				}
+				if rep == "off" {
+					if got := drainsBeforeVrq(t, res.Prog, wide.Def.Inputs[0].Def.Name); got != 5 {
+						t.Errorf("320 filters: drains into %d DPU registers before the first vrq, want 5", got)
+					}
+				}
+			})
+		}
+	}
+}
+
+// sourceMACs is the MACs the sources of layer declare.
+func sourceMACs(p *isa.Program, layer string) int64 {
+	var n int64
+	for _, s := range p.Sources {
+		if s.Layer == layer {
+			n += s.MACs
+		}
+	}
+	return n
+}
+
+// layerOps counts the instructions of opcode op that layer's source
+// emitted (static: a loop body counts once).
+func layerOps(p *isa.Program, layer string, op isa.Opcode) int {
+	n := 0
+	for _, in := range p.Code {
+		if in.Op == op && in.Src >= 0 && p.Sources[in.Src].Layer == layer {
+			n++
+		}
+	}
+	return n
 }

@@ -103,8 +103,8 @@ func ProgramTarget(path, where string, p *isa.Program, tflag string, recost func
 			return nil, fmt.Errorf("%s was compiled for target %q (fingerprint %s...); -target %s is %q (fingerprint %s...): give -target the description it was compiled for, or recompile",
 				path, p.TargetName, shortFP(p.TargetFingerprint), tflag, t.Name, shortFP(fp))
 		}
-		return nil, fmt.Errorf("%s was compiled for target %q (fingerprint %s...) and does not embed its description (written before format v1.4); the default target %q has fingerprint %s...: give -target the description it was compiled for (the default of pimc before the parallel engine is -target %s), or recompile",
-			path, p.TargetName, shortFP(p.TargetFingerprint), t.Name, shortFP(fp), target.SerialPreset)
+		return nil, fmt.Errorf("%s was compiled for target %q (fingerprint %s...) and does not embed its description (written before format v1.4); the default target %q has fingerprint %s...: give -target the description it was compiled for (the default of pimc before the parallel engine is -target %s, before the plane sequencer -target %s), or recompile",
+			path, p.TargetName, shortFP(p.TargetFingerprint), t.Name, shortFP(fp), target.SerialPreset, target.GbmacPreset)
 	}
 	return t, nil
 }

@@ -84,6 +84,7 @@ func init() {
 		{Name: "map_replicas", Kind: AttrInt, Doc: "mapped: copies of the layer's tiles, each computing every replicas-th output pixel"},
 		{Name: "map_pm1", Kind: AttrInt, Doc: "mapped: 1 = binary weights on one plane b = (w+1)/2, w.x = 2 b.x - sum(x) (map_wplanes=1)"},
 		{Name: "map_reprogram", Kind: AttrInt, Doc: "mapped: 1 = weights reprogrammed from the DRAM each time the layer runs, in sub-arrays shared with the other reprogrammed layers"},
+		{Name: "map_block", Kind: AttrInt, Doc: "mapped: b >= 2 = each mapped group is b consecutive groups, codes zero outside the diagonal blocks (one shared patch per b depthwise channels); map_cols' g*K+k then count K over the b groups"},
 	}
 	for _, info := range []*OpInfo{
 		q(&OpInfo{Op: OpQuantize, Summary: "float to codes: clamp(round_half_even(x/scale), lo, hi)", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,

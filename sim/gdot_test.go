@@ -390,9 +390,16 @@ func TestGdotFaults(t *testing.T) {
 			}
 		}
 	}
+	// The default has the sequencer since s8; the preset of the default
+	// before it refuses a gdot.
 	p := asm(t, weights+"    gdot [r0], 2, 8, [r0+8], a0, 2x1\n    halt\n")
-	if _, err := Load(p, target.Default()); err == nil || !strings.Contains(err.Error(), "code[0] (gdot): needs a target with a plane sequencer") {
-		t.Errorf("default target: %v, want the loader's refusal", err)
+	noseq, err := target.Preset(target.GbmacPreset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.TargetName, p.TargetFingerprint = noseq.Name, noseq.Fingerprint()
+	if _, err := Load(p, noseq); err == nil || !strings.Contains(err.Error(), "code[0] (gdot): needs a target with a plane sequencer") {
+		t.Errorf("%s: %v, want the loader's refusal", target.GbmacPreset, err)
 	}
 }
 

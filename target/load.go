@@ -29,6 +29,12 @@ const DefaultPreset = "sot-mram-45nm"
 // description (docs/PARALLEL.md §4).
 const SerialPreset = "sot-mram-45nm-serial"
 
+// GbmacPreset is the default description from ISA v1.5 until s8: the
+// default without its plane sequencer (no gdot), with that default's
+// fingerprint, for hand-written programs and programs without an embedded
+// description that name it (docs/PARALLEL.md §9).
+const GbmacPreset = "sot-mram-45nm-gbmac"
+
 // Error lists every problem found in a hardware description.
 type Error struct {
 	File     string
@@ -182,7 +188,9 @@ func parseInto(name string, data []byte, isJSON bool, depth int) (*Target, error
 }
 
 // inheritOptional gives t every optional section (a pointer to a struct)
-// that t omits and base has, as a copy of base's.
+// that t omits and base has, as a copy of base's, and the same inside the
+// sections both have (parallel.plane_sequencer of a file that gives
+// parallel.controllers).
 func inheritOptional(t, base reflect.Value) {
 	for i := 0; i < t.NumField(); i++ {
 		f, b := t.Field(i), base.Field(i)
@@ -192,6 +200,8 @@ func inheritOptional(t, base reflect.Value) {
 			if f.IsNil() && !b.IsNil() {
 				f.Set(reflect.New(f.Type().Elem()))
 				f.Elem().Set(b.Elem())
+			} else if !f.IsNil() && !b.IsNil() {
+				inheritOptional(f.Elem(), b.Elem())
 			}
 		case f.Kind() == reflect.Struct && f.Type() != reflect.TypeFor[Quantity]() && f.Type() != reflect.TypeFor[Count]():
 			inheritOptional(f, b)

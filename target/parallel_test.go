@@ -95,10 +95,12 @@ func TestDefaultParallel(t *testing.T) {
 			t.Errorf("Cost(%v) = %+v, want %v ns %v fJ", c.k, got, c.lat, c.fj)
 		}
 	}
-	// Area: 16 x (controller + 64 DPU lanes) instead of one of each.
+	// Area: 16 x (controller + 64 DPU lanes) instead of one of each, and
+	// (s8) 16 banks x 16 plane sequences x 400 um2.
 	s, _ := Preset("sot-mram-45nm-serial")
-	if diff := d.TotalAreaUM2() - s.TotalAreaUM2(); diff < 15*(10000+64*3000)-1 || diff > 15*(10000+64*3000)+1 {
-		t.Errorf("parallel area adds %v um2, want 15 x (controller + 64 lanes) = %v", diff, 15*(10000+64*3000))
+	want := float64(15*(10000+64*3000) + 16*16*400)
+	if diff := d.TotalAreaUM2() - s.TotalAreaUM2(); diff < want-1 || diff > want+1 {
+		t.Errorf("parallel area adds %v um2, want 15 x (controller + 64 lanes) + 16 x 16 x 400 = %v", diff, want)
 	}
 	var b strings.Builder
 	if err := d.WriteTable(&b); err != nil {

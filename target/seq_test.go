@@ -14,7 +14,15 @@ func TestPlaneSequencer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	def := Default()
+	// The default has the sequencer since s8, with plane-sequencer.yaml's
+	// values; GbmacPreset is the default before it.
+	if Default().Fingerprint() != seq.Fingerprint() || Default().CostFingerprint() != seq.CostFingerprint() {
+		t.Error("the default is not plane-sequencer.yaml's description")
+	}
+	def, err := Preset(GbmacPreset)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !seq.HasPlaneSequencer() || !seq.Arch().PlaneSequencer || def.HasPlaneSequencer() || def.Arch().PlaneSequencer {
 		t.Fatal("HasPlaneSequencer / Arch.PlaneSequencer wrong")
 	}
@@ -37,7 +45,7 @@ func TestPlaneSequencer(t *testing.T) {
 		{"parallel:\n  plane_sequencer:\n    sequences: {value: 1, provenance: x}\n    area: {value: 1, unit: um2, provenance: x}\n", "ops.plane_step: missing (required with parallel.plane_sequencer"},
 		{"parallel:\n  plane_sequencer:\n    sequences: {value: 0, provenance: x}\n    area: {value: 1, unit: um2, provenance: x}\nops:\n  plane_step:\n    latency: {value: 1, unit: ns, provenance: x}\n    energy: {value: 1, unit: fJ/op, provenance: x}\n", "parallel.plane_sequencer.sequences: 0 outside [1, 4096]"},
 	} {
-		_, err := Parse("t.yaml", []byte("name: t\nbase: sot-mram-45nm\n"+c.yaml))
+		_, err := Parse("t.yaml", []byte("name: t\nbase: "+GbmacPreset+"\n"+c.yaml))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("error %v, want %q", err, c.want)
 		}

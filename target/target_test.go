@@ -41,12 +41,22 @@ func TestDefaultPreset(t *testing.T) {
 // TestFingerprintStable pins the fingerprint of the default preset: programs
 // store it, so an accidental change of its canonical encoding would make every
 // compiled program unloadable. Update the constant only with a deliberate
-// change of the preset geometry.
+// change of the preset geometry (s8: the plane sequencer, plane_sequencer=1).
+// The default before it lives on as GbmacPreset with its fingerprint, which
+// programs of that time name.
 func TestFingerprintStable(t *testing.T) {
-	const want = "38f8fc9ae98f69cd0519de434084bc8a46b4c91fde5d605e23da1d70021de24c"
+	const want = "d7d879581909fdecd942e642fbe9edfa8f21eea1a85f36bfcdfb6d2bbe279c13"
 	fp := Default().Fingerprint()
 	if got := hex.EncodeToString(fp[:]); got != want {
 		t.Errorf("Fingerprint = %s, want %s", got, want)
+	}
+	old, err := Preset(GbmacPreset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ofp := old.Fingerprint()
+	if got, want := hex.EncodeToString(ofp[:]), "38f8fc9ae98f69cd0519de434084bc8a46b4c91fde5d605e23da1d70021de24c"; got != want || old.HasPlaneSequencer() {
+		t.Errorf("%s: fingerprint %s (plane sequencer %v), want %s (none)", GbmacPreset, got, old.HasPlaneSequencer(), want)
 	}
 	if Default().Fingerprint() != fp || Default().CostFingerprint() != Default().CostFingerprint() {
 		t.Error("fingerprints not deterministic")

@@ -211,7 +211,7 @@ func TestSimOldProgram(t *testing.T) {
 	bigProg, _ := compileHostMix(t, dir, "big.pimb", bigTarget)
 	oldBig := filepath.Join(dir, "oldbig.pimb")
 	stripTargetDesc(t, bigProg, oldBig)
-	want = fmt.Sprintf("pimc sim: %s was compiled for target %q (fingerprint %s...) and does not embed its description (written before format v1.4); the default target %q has fingerprint %s...: give -target the description it was compiled for (the default of pimc before the parallel engine is -target sot-mram-45nm-serial), or recompile\n",
+	want = fmt.Sprintf("pimc sim: %s was compiled for target %q (fingerprint %s...) and does not embed its description (written before format v1.4); the default target %q has fingerprint %s...: give -target the description it was compiled for (the default of pimc before the parallel engine is -target sot-mram-45nm-serial, before the plane sequencer -target sot-mram-45nm-gbmac), or recompile\n",
 		oldBig, big.Name, fp12(big), def.Name, fp12(def))
 	if code, errs, _, _ = simRun(t, dir, oldBig, in); code != exitUser || errs != want {
 		t.Errorf("old program for another target, no -target: exit %d, stderr\n%q\nwant exactly\n%q", code, errs, want)

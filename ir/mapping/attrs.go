@@ -30,6 +30,10 @@ func Encode(l *Layer, geo Geometry) (changed bool) {
 		delete(l.Node.Attrs, AttrPlusMinus)
 		changed = true
 	}
+	if _, ok := l.Node.Attrs[AttrBlock]; ok && l.Block <= 1 {
+		delete(l.Node.Attrs, AttrBlock)
+		changed = true
+	}
 	if _, ok := l.Node.Attrs[AttrReprogram]; ok && !l.Reprogrammed {
 		delete(l.Node.Attrs, AttrReprogram)
 		changed = true
@@ -83,6 +87,9 @@ func Attrs(l *Layer, geo Geometry) ir.Attrs {
 	}
 	if l.Reprogrammed {
 		a[AttrReprogram] = ir.IntAttr(1)
+	}
+	if l.Block > 1 {
+		a[AttrBlock] = ir.IntAttr(int64(l.Block))
 	}
 	return a
 }

@@ -38,9 +38,15 @@ func decode(n *ir.Node, report func(format string, args ...any)) (*Layer, [3]int
 		report("%v", err)
 		return nil, geo
 	}
+	b, err := blockAttr(n, s)
+	if err != nil {
+		report("%v", err)
+		return nil, geo
+	}
+	s = s.blocked(b)
 	w := n.Inputs[1].Const
-	if w == nil || w.Len() != s.F*s.K() {
-		report("weights must be a constant of %d codes", s.F*s.K())
+	if w == nil || w.Len() != s.codes() {
+		report("weights must be a constant of %d codes", s.codes())
 		return nil, geo
 	}
 	xq := n.Inputs[0].Quant
@@ -107,7 +113,7 @@ func decode(n *ir.Node, report func(format string, args ...any)) (*Layer, [3]int
 	if !ok9 {
 		return nil, geo
 	}
-	l := &Layer{Node: n, F: s.F, K: K, M: M, N: xq.Bits, PlusMinus: pm == 1, Reprogrammed: rp == 1, Groups: make([]Group, s.groups), Replicas: R}
+	l := &Layer{Node: n, F: s.F, K: K, M: M, N: xq.Bits, PlusMinus: pm == 1, Reprogrammed: rp == 1, Groups: make([]Group, s.groups), Replicas: R, Block: s.block}
 	bad := false
 	// Filters: ascending, inside [0, F).
 	filtBase := make([]int, s.groups+1)
@@ -165,7 +171,7 @@ func decode(n *ir.Node, report func(format string, args ...any)) (*Layer, [3]int
 		for f := g * fpg; f < (g+1)*fpg; f++ {
 			var row []int64
 			for k := 0; k < K; k++ {
-				v := w.Int64At(f*K + k)
+				v := s.code(w, f, k)
 				if v != 0 && (!kept[f] || !keptCol[k]) {
 					report("filter %d column %d holds code %d but is not mapped", f, k, v)
 					bad = true
@@ -176,7 +182,7 @@ func decode(n *ir.Node, report func(format string, args ...any)) (*Layer, [3]int
 				continue
 			}
 			for _, k := range grp.Cols {
-				v := w.Int64At(f*K + k)
+				v := s.code(w, f, k)
 				if v < lo || v > hi {
 					report("filter %d column %d: code %d outside %d weight planes", f, k, v, M)
 					bad = true

@@ -22,6 +22,11 @@ type Geometry struct {
 	// weights need more sub-arrays than it has keeps some layers'
 	// weights there and reprograms them per image (reprogram.go).
 	Reprogram bool
+	// Blocks: the target's rounds are plane-sequenced (one gdot per
+	// filter slot), so a grouped layer's input path is most of its
+	// controller's work: its groups are merged into block-diagonal
+	// device groups (block.go).
+	Blocks bool
 }
 
 // Layer is the mapping of one qconv or qfc.
@@ -47,6 +52,10 @@ type Layer struct {
 	// the layer out one tile per sub-array (Piece.Cap, -spread);
 	// 0 for the dense layout.
 	Spread int
+	// Block > 1: each of Groups is Block consecutive ONNX groups, their
+	// codes zero outside the diagonal blocks (block.go); K and the
+	// groups are the device groups'. 0 or 1 otherwise.
+	Block int
 	// Reprogrammed: the layer's weights are not stationary; they are
 	// written into its sub-arrays (the window it shares with the other
 	// reprogrammed layers) from the DRAM each time it runs (reprogram.go).
@@ -113,7 +122,7 @@ func (l *Layer) Codes() [][][]int64 {
 		for i, f := range grp.Filters {
 			row := make([]int64, len(grp.Cols))
 			for j, k := range grp.Cols {
-				row[j] = w.Int64At(f*l.K + k)
+				row[j] = blockCode(w, l.F, l.K, len(l.Groups), l.Block, f, k)
 			}
 			out[g][i] = row
 		}

@@ -14,6 +14,9 @@ func IsMatrix(n *ir.Node) bool { return n.Op == ir.OpQConv || n.Op == ir.OpQFC }
 // over K = Cg*kh*kw columns.
 type shape struct {
 	F, groups, Cg, kh, kw int
+	// block > 1: the device view of block ONNX groups per group
+	// (block.go); groups and Cg are then the device groups'.
+	block int
 }
 
 func (s shape) K() int { return s.Cg * s.kh * s.kw }
@@ -53,8 +56,8 @@ func buildGroups(n *ir.Node, s shape) ([]Group, int, error) {
 		return nil, 0, fmt.Errorf("weights, bias and multiplier must be constants")
 	}
 	K := s.K()
-	if w.Len() != s.F*K {
-		return nil, 0, fmt.Errorf("weights hold %d codes, want %d", w.Len(), s.F*K)
+	if w.Len() != s.codes() {
+		return nil, 0, fmt.Errorf("weights hold %d codes, want %d", w.Len(), s.codes())
 	}
 	order := columnOrder(n, s)
 	fpg := s.F / s.groups
@@ -67,7 +70,7 @@ func buildGroups(n *ir.Node, s shape) ([]Group, int, error) {
 			row := make([]int64, K)
 			nz := false
 			for j, k := range order {
-				v := w.Int64At(f*K + k)
+				v := s.code(w, f, k)
 				row[j] = v
 				nz = nz || v != 0
 				mn, mx = min(mn, v), max(mx, v)

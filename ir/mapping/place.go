@@ -62,6 +62,10 @@ func (p *placer) place(l *Layer) error {
 		// one tile per sub-array
 		units, fptMax = p.units(l, c)
 		h, q, s = l.N+fptMax*l.M, 1, len(units)
+	} else if l.Block > 1 {
+		// one device group per sub-array (chooseBlock): stacked, a
+		// sub-array's tiles would take more rounds per pixel
+		q, s = 1, len(units)
 	}
 	// block[u]: units with the same block are one lane chunk of one
 	// group (all one block when the layer fits one chunk).
@@ -86,9 +90,12 @@ func (p *placer) place(l *Layer) error {
 			}
 			return chunk(a) < chunk(b)
 		})
+		// A block-diagonal layer (Layer.Block) is one tile per group:
+		// its blocks are the lane chunks alone, so that a replica's
+		// tiles of one chunk are consecutive sub-arrays (one gvacc).
 		for i := 1; i < len(units); i++ {
 			block[i] = block[i-1]
-			if units[i].grp != units[i-1].grp || chunk(units[i]) != chunk(units[i-1]) {
+			if units[i].grp != units[i-1].grp && l.Block <= 1 || chunk(units[i]) != chunk(units[i-1]) {
 				block[i]++
 			}
 		}

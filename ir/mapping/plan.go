@@ -98,8 +98,17 @@ func newLayer(n *ir.Node, geo Geometry, onePlane bool) (*Layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Layer{Node: n, F: s.F, K: s.K(), M: M, N: xq.Bits, Groups: groups, Replicas: 1}
-	if onePlane && plusMinus(groups) {
+	pm := onePlane && plusMinus(groups)
+	// A binary layer keeps its groups: the one-plane form's popcount
+	// correction counts every bit of a shared input row.
+	if b := chooseBlock(s, M, xq.Bits, geo); b > 1 && !pm {
+		s = s.blocked(b)
+		if groups, M, err = buildGroups(n, s); err != nil {
+			return nil, err
+		}
+	}
+	l := &Layer{Node: n, F: s.F, K: s.K(), M: M, N: xq.Bits, Groups: groups, Replicas: 1, Block: s.block}
+	if pm {
 		l.M, l.PlusMinus = 1, true
 	}
 	for g := range l.Groups {

@@ -16,5 +16,6 @@ func GeometryOf(t *target.Target) Geometry {
 		SensePS:   int64(math.Round(t.Cost(target.OpAndSense).LatencyNS * 1000)),
 		CyclePS:   int64(math.Round(t.CycleNS() * 1000)),
 		Reprogram: t.HasDRAM(),
+		Blocks:    a.PlaneSequencer,
 	}
 }

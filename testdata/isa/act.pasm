@@ -5,7 +5,7 @@
 # Expected values computed by hand from docs/ISA.md §3.4:
 #   y = (-4)^2 3^2 0^2 (-1)^2 = 16 9 0 1
 #   x*g = -40 60 0 -40; *3 = -120 180 0 -120; (t + 2) >> 2 = -30 45 0 -30
-.target "sot-mram-45nm" 38f8fc9ae98f69cd0519de434084bc8a46b4c91fde5d605e23da1d70021de24c
+.target "sot-mram-45nm" d7d879581909fdecd942e642fbe9edfa8f21eea1a85f36bfcdfb6d2bbe279c13
 .source 0 layer="act" node="HardSigmoid_0" value="y"
 .source 1 layer="gate" node="Mul_1" value="z"
 .input "x" addr=0 shape=1x4 type=i8 scale=1 zp=0

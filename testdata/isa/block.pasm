@@ -12,7 +12,7 @@
 # expect-output gap = 14 7 9 7
 # expect-output stats = 9 29 4
 # expect-output chk = 32
-.target "sot-mram-45nm" 38f8fc9ae98f69cd0519de434084bc8a46b4c91fde5d605e23da1d70021de24c
+.target "sot-mram-45nm" d7d879581909fdecd942e642fbe9edfa8f21eea1a85f36bfcdfb6d2bbe279c13
 .source 0 layer="pad" node="Pad_0" value="x_pad"
 .source 1 layer="conv" node="Conv_1" value="conv_out"
 .source 2 layer="res" node="Add_2" value="res_out"

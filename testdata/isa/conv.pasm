@@ -6,7 +6,7 @@
 # weights w[f][c][ky][kx] = 0 3 -3 -4 0 3 0 2 1 -4 3 1 -2 -3 3 -4 -1 0 -2 -1 2 2 3 -3 -2 3 2 0 -2 2 0 2 1 2 -1 -2
 # expect-input x = 10 4 12 1 2 3 11 1 6 1 2 13 13 2 7 2 13 1 3 7 1 12 1 7 1 4 9 13 4 3 9 5 3 6 11 3 2 1 6 15 13 10 14 14 11 9 7 5 7 2 9 15 10 14 9 2 3 13 5 10 4 15 13 1 2 10 10 11 15 14 2 2
 # expect-output y = -7 11 -64 70 -25 69 -23 48 -43 44 -27 52 10 51 -43 22 60 -6 -98 85 -64 76 -108 30 -8 105 -94 32 -22 64 -72 48
-.target "sot-mram-45nm" 38f8fc9ae98f69cd0519de434084bc8a46b4c91fde5d605e23da1d70021de24c
+.target "sot-mram-45nm" d7d879581909fdecd942e642fbe9edfa8f21eea1a85f36bfcdfb6d2bbe279c13
 .source 0 layer="conv1" node="Conv_0" value="y"
 .input "x" addr=0 shape=1x6x6x2 type=u4 scale=1 zp=0
 .output "y" addr=100 shape=1x4x4x2 type=i32 scale=1 zp=0

@@ -5,7 +5,7 @@
 # w = 1 -2 3 0 5 -8 7 -1 2 2 -3 4 0 6 -7 1
 # expect-input x = 3 1 4 1 5 9 2 6 5 3 5 8 9 7 9 3
 # expect-output y = -11
-.target "sot-mram-45nm" 38f8fc9ae98f69cd0519de434084bc8a46b4c91fde5d605e23da1d70021de24c
+.target "sot-mram-45nm" d7d879581909fdecd942e642fbe9edfa8f21eea1a85f36bfcdfb6d2bbe279c13
 .source 0 layer="fc" node="Gemm_0" value="y"
 .input "x" addr=0 shape=1x16 type=u4 scale=1 zp=0
 .output "y" addr=64 shape=1x1 type=i32 scale=1 zp=0

@@ -6,7 +6,7 @@
 # These transfers move i8 codes (8 bits each); the last dstore clamps 300 and -5 to u8
 # (255 and 0), which the last dload brings back.
 # Expected values computed independently in Python from docs/ISA.md §3.2.
-.target "sot-mram-45nm" 38f8fc9ae98f69cd0519de434084bc8a46b4c91fde5d605e23da1d70021de24c
+.target "sot-mram-45nm" d7d879581909fdecd942e642fbe9edfa8f21eea1a85f36bfcdfb6d2bbe279c13
 .source 0 layer="spill" node="Spill_0" value="y"
 .input "x" addr=0 shape=1x16 type=i8 scale=1 zp=0
 .output "y" addr=64 shape=1x26 type=i32 scale=1 zp=0

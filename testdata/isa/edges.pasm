@@ -4,7 +4,7 @@
 # output-type clamps, int32 saturation in vrq/vadd/vsub, two's complement bit planes of negative values,
 # vclip, constants, negative vld stride. Expected values computed in Python from the spec.
 # expect-output out = 0 -2147483648 0 -2147479015 -4 -2147483648 -1 3 1 1 2 3 4 8388607 8388607 -8388608 0 0 0 8388607 0 0 9 9 3 -2 4 -3 3 -3 4 -4 2 -2 4 -4 2 -3 3 -4 255 0 100 0 127 -128 100 -1 2147483647 2147483647 -2147483648 2 2 3 5 -5 5 -5 -12 11 -12 1 7 -7 7 -5 5
-.target "sot-mram-45nm" 38f8fc9ae98f69cd0519de434084bc8a46b4c91fde5d605e23da1d70021de24c
+.target "sot-mram-45nm" d7d879581909fdecd942e642fbe9edfa8f21eea1a85f36bfcdfb6d2bbe279c13
 .source 0 layer="edges" node="" value="out"
 .output "out" addr=500 shape=67 type=i32 scale=1 zp=0
 .const k addr=0 len=2

@@ -7,7 +7,7 @@
 # then a group of two given by a register (sub-arrays 2, 3) sums the plane-0 popcounts
 # into one lane (lane stride 0). Stream 1 waits for the token and adds y up.
 # Expected values computed independently in Python from docs/PARALLEL.md §4 (random seed 15).
-.target "sot-mram-45nm" 38f8fc9ae98f69cd0519de434084bc8a46b4c91fde5d605e23da1d70021de24c
+.target "sot-mram-45nm" d7d879581909fdecd942e642fbe9edfa8f21eea1a85f36bfcdfb6d2bbe279c13
 .stream 0 entry=main
 .stream 1 entry=consumer
 .source 0 layer="group" node="Dot_0" value="y"

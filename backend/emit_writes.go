@@ -1,0 +1,165 @@
+package backend
+
+import (
+	"slices"
+
+	"github.com/pimc-dev/pimc/isa"
+)
+
+// A row write holds its sub-array's write unit for row_write (2 ns on the
+// default target; a gwrp row_write + row_broadcast), longer than an issue
+// slot, and a segment's N input planes go to the same sub-arrays: written
+// plane after plane, the controller waits row_write per plane. A
+// depthwise layer has one segment per channel in its own slot of one
+// sub-array (MobileNetV2 features.1: 32 channels per pixel, 9 plds and 8
+// wrps each), so its input path ran at one wrp per 2 ns. Interleaved, a
+// batch of segments with disjoint sub-arrays is gathered into their own
+// patch registers first, and then written plane-major (plane p of every
+// segment's tiles, then plane p+1), so consecutive writes go to other
+// sub-arrays and issue one per slot. The same rows get the same bits
+// before the rounds: outputs are bit-identical.
+
+// interleavedWrites says whether m's input planes are written
+// plane-major over batches of segments (emitSegmentWrites): on a target
+// with a plane sequencer, whose rounds are one gdot per filter slot, so
+// that the input path is a large part of the controller's work. Programs
+// for targets without one keep the segment-major order byte for byte.
+func (m *matrix) interleavedWrites(e *emitter) bool {
+	return e.arch.PlaneSequencer
+}
+
+// segWrite is one segment's input planes: its kept-column runs gathered
+// into patch register preg, then written into the tiles ts (indices into
+// tiles) in the runs of wrpRuns.
+type segWrite struct {
+	preg int64
+	plds [][3]int64 // patch column, buffer offset, words
+	ts   []int
+	runs [][2]int
+}
+
+// emitSegmentWrites gathers and writes the input planes of replicas rl
+// (as body's segment-major loop does) in batches of at most
+// isa.NumPatchRegs segments whose tiles lie in disjoint sub-arrays: each
+// batch's plds, then its writes plane-major.
+func (c *compiler) emitSegmentWrites(m *matrix, segs [][][2]int, tiles []tile, bySeg map[[3]int][]int, rl []int, px int64, inOff []int, rs int64, saBase int, bases *groupBases) {
+	e := c.e
+	var batch []segWrite
+	used := map[int]bool{} // the batch's sub-arrays
+	// unheld counts the batch's group writes whose base is not in a
+	// register (each needs one while the batch writes).
+	unheld := 0
+	baseFree := func(sa int) bool {
+		_, ok := bases.regs[sa]
+		return ok || sa == 0
+	}
+	flush := func() {
+		for _, u := range batch {
+			if m.pm {
+				// The rows hold only this segment's columns: the ±1
+				// correction counts every set bit.
+				e.emit(isa.OpPzero, u.preg)
+			}
+			for _, l := range u.plds {
+				e.emit(isa.OpPld, u.preg, l[0], px, l[1], l[2])
+			}
+		}
+		type dst struct {
+			preg, ra int64
+			n        int
+			t        *tile
+		}
+		// ds: the writes interleaved; rest: group writes left without a
+		// base register (a segment of more runs than free registers),
+		// each written as before, its base loaded into the scratch
+		// register.
+		var ds, rest []dst
+		var dones []func()
+		for _, u := range batch {
+			for _, run := range u.runs {
+				t := &tiles[u.ts[run[0]]]
+				d := dst{preg: u.preg, n: run[1] - run[0], t: t}
+				if d.n > 1 {
+					if !baseFree(t.sa) && e.freeRegs() <= holdMin {
+						rest = append(rest, d)
+						continue
+					}
+					ra, done := bases.reg(t.sa)
+					d.ra = ra
+					dones = append(dones, done)
+				}
+				ds = append(ds, d)
+			}
+		}
+		write := func(d dst, p int) {
+			if d.n > 1 {
+				e.emit(isa.OpGwrp, d.ra, int64(d.n), 0, int64(d.t.inRow+p), d.preg, int64(p))
+				return
+			}
+			e.emit(isa.OpWrp, rs, int64(d.t.sa-saBase), 0, int64(d.t.inRow+p), d.preg, int64(p))
+		}
+		for p := 0; p < m.N; p++ {
+			for _, d := range ds {
+				write(d, p)
+			}
+		}
+		for _, done := range slices.Backward(dones) {
+			done()
+		}
+		for _, d := range rest {
+			ra, done := bases.reg(d.t.sa)
+			d.ra = ra
+			for p := 0; p < m.N; p++ {
+				write(d, p)
+			}
+			done()
+		}
+		batch, unheld = batch[:0], 0
+		clear(used)
+	}
+	preg := int64(0)
+	for i, r := range rl {
+		for g := range m.groups {
+			grp := &m.groups[g]
+			for s, sg := range segs[g] {
+				ts := bySeg[[3]int{r, g, s}]
+				if len(ts) == 0 {
+					continue // no tile of this piece's chunks
+				}
+				u := segWrite{preg: preg, ts: ts, runs: wrpRuns(e, tiles, ts)}
+				// One pld per contiguous run of offsets.
+				for j := sg[0]; j < sg[1]; {
+					k := j + 1
+					for k < sg[1] && grp.offs[k] == grp.offs[k-1]+1 {
+						k++
+					}
+					u.plds = append(u.plds, [3]int64{int64(j - sg[0]), int64(grp.offs[j] + inOff[i]), int64(k - j)})
+					j = k
+				}
+				need := 0
+				clash := false
+				for _, run := range u.runs {
+					t := &tiles[ts[run[0]]]
+					if run[1]-run[0] > 1 && !baseFree(t.sa) {
+						need++
+					}
+					for k := run[0]; k < run[1]; k++ {
+						clash = clash || used[tiles[ts[k]].sa]
+					}
+				}
+				if len(batch) > 0 && (clash || len(batch) == isa.NumPatchRegs || unheld+need > e.freeRegs()-holdMin) {
+					flush()
+				}
+				batch = append(batch, u)
+				unheld += need
+				for _, run := range u.runs {
+					for k := run[0]; k < run[1]; k++ {
+						used[tiles[ts[k]].sa] = true
+					}
+				}
+				preg = (preg + 1) % isa.NumPatchRegs
+			}
+		}
+	}
+	flush()
+}
