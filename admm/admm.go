@@ -53,7 +53,13 @@ type Result struct {
 	AccBefore, AccAfter   float64 // on Options.Test (NaN without)
 	LossBefore, LossAfter float64
 	ValAfter              float64 // on Options.Val after the run (NaN without)
-	Log                   []EpochLog
+	// KeptEpoch is the quantized-retraining epoch the result is (from 1;
+	// 0: the last, quant_retrain_keep: last) and KeptVal its validation
+	// accuracy with the act_bits quantizers on (quant_retrain_keep:
+	// best_val).
+	KeptEpoch int
+	KeptVal   float64
+	Log       []EpochLog
 }
 
 // phase kinds.
@@ -108,6 +114,9 @@ func Compress(g *ir.Graph, o Options) (*Result, error) {
 	h, err := o.Hyper.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	if h.QuantRetrainKeep == "best_val" && o.Val == nil {
+		return nil, fmt.Errorf("admm: quant_retrain_keep: best_val chooses an epoch on the validation split, and there is none (pimc compress -val N); the test set is never used for a choice")
 	}
 	m, err := train.NewModel(g)
 	if err != nil {
@@ -179,6 +188,7 @@ func Compress(g *ir.Graph, o Options) (*Result, error) {
 	}
 	res.Graph = m.Graph()
 	res.Codes = r.codes
+	res.KeptEpoch, res.KeptVal = r.bestEpoch, r.bestAcc
 	res.Log = st.Log
 	if o.Test != nil {
 		if res.LossAfter, res.AccAfter, err = train.Evaluate(m, o.Test, 256); err != nil {

@@ -52,6 +52,13 @@ type Hyper struct {
 	// deployed rounding); "running" tracks a running batch maximum.
 	ActScale      string `yaml:"act_scale"`
 	ActCalibEvery int    `yaml:"act_calib_every"` // steps between recalibrations, 10
+	// QuantRetrainKeep is the epoch of quantized retraining the result
+	// keeps: "last" (default) or "best_val", the one with the highest
+	// validation accuracy (Options.Val, required; with the act_bits
+	// quantizers on at the scales calibrated on that epoch's final
+	// weights, as deployed), the later one on a tie. A choice on the
+	// validation split only: the test set is never looked at.
+	QuantRetrainKeep string `yaml:"quant_retrain_keep"`
 	// Distill mixes the uncompressed model's outputs into the loss of every
 	// training phase with this weight (knowledge distillation,
 	// train.Distill; 0: labels only), at temperature DistillT (4).
@@ -124,6 +131,7 @@ func (h Hyper) problems() []error {
 	oneOf("mode", h.Mode, "sequential", "joint")
 	oneOf("quant_retrain", h.QuantRetrainMode, "frozen", "ste")
 	oneOf("act_scale", h.ActScale, "calib", "running")
+	oneOf("quant_retrain_keep", h.QuantRetrainKeep, "last", "best_val")
 	oneOf("optimizer", h.Optimizer, "sgd", "nesterov", "adam")
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	for _, f := range []struct {
@@ -259,6 +267,9 @@ func (h Hyper) withDefaults() (Hyper, error) {
 	}
 	if h.ActScale == "" {
 		h.ActScale = "calib"
+	}
+	if h.QuantRetrainKeep == "" {
+		h.QuantRetrainKeep = "last"
 	}
 	if h.Optimizer == "" {
 		h.Optimizer = "sgd"

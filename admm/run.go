@@ -48,6 +48,13 @@ type run struct {
 	distill      *train.Distill // nil without Hyper.Distill
 	stage        int            // progressive stage of the pruning ADMM (Hyper.Stages), from 0
 	all          []*Layer       // every matrix layer of the source graph
+	// best holds the parameters and buffers (Model.Params() then
+	// Model.Buffers()) of the quantized-retraining epoch with the best
+	// validation accuracy so far (Hyper.QuantRetrainKeep "best_val"),
+	// bestAcc that accuracy and bestEpoch its epoch (from 1; 0: none yet).
+	best      [][]float32
+	bestAcc   float64
+	bestEpoch int
 }
 
 // bind ties every layer with a spec to the model's parameters.
@@ -356,6 +363,9 @@ func (r *run) finish() error {
 	if err := r.hardPrune(); err != nil {
 		return err
 	}
+	if err := r.restoreBest(); err != nil {
+		return err
+	}
 	r.codes = map[string]*Codes{}
 	for _, name := range r.actNames { // the result has float activations
 		for _, l := range r.all {
@@ -391,6 +401,44 @@ func (r *run) finish() error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// keepBest records the current parameters and buffers as the best
+// quantized-retraining epoch (Hyper.QuantRetrainKeep "best_val").
+func (r *run) keepBest(epoch int, acc float64) {
+	all := append(append([]*train.Param{}, r.m.Params()...), r.m.Buffers()...)
+	if len(r.best) != len(all) {
+		r.best = make([][]float32, len(all))
+	}
+	for i, p := range all {
+		r.best[i] = append(r.best[i][:0], p.Data.F32...)
+	}
+	r.bestAcc, r.bestEpoch = acc, epoch
+}
+
+// restoreBest puts back the parameters and buffers of the best
+// quantized-retraining epoch, when one was kept: the weights leave the
+// straight-through estimator first (SetSTE(nil) keeps Data, which is
+// then overwritten), so the result is that epoch's model exactly. The
+// masks did not change during quantized retraining, so the kept values
+// satisfy them.
+func (r *run) restoreBest() error {
+	if r.bestEpoch == 0 {
+		return nil
+	}
+	for _, b := range r.layers {
+		if err := b.w.SetSTE(nil, nil); err != nil {
+			return err
+		}
+	}
+	all := append(append([]*train.Param{}, r.m.Params()...), r.m.Buffers()...)
+	if len(r.best) != len(all) {
+		return fmt.Errorf("BUG: admm: %d kept arrays for %d parameters and buffers", len(r.best), len(all))
+	}
+	for i, p := range all {
+		copy(p.Data.F32, r.best[i])
 	}
 	return nil
 }
@@ -511,11 +559,32 @@ func (r *run) epoch(ph phasePlan, st *State, tr *data.Dataset) (EpochLog, error)
 	if r.o.Val != nil {
 		heldOut = r.o.Val
 	}
-	hist, err := train.Fit(r.m, tr, heldOut, cfg)
+	// With calibrated activation scales the held-out accuracy of quantized
+	// retraining is taken at the scales of the epoch's final weights, the
+	// ones pimc compile calibrates, not at those of up to ActCalibEvery-1
+	// steps earlier. Training is unchanged: the next epoch recalibrates on
+	// the same weights before its first step.
+	deployedScales := ph.name == phaseQuantFinal && len(r.actq) > 0 && r.h.ActScale == "calib"
+	fitHeldOut := heldOut
+	if deployedScales {
+		fitHeldOut = nil
+	}
+	hist, err := train.Fit(r.m, tr, fitHeldOut, cfg)
 	if err != nil {
 		return EpochLog{}, err
 	}
 	s := hist[len(hist)-1]
+	if deployedScales && heldOut != nil {
+		if err := r.m.CalibrateActQuant(r.actCalib); err != nil {
+			return EpochLog{}, err
+		}
+		if _, s.TestAcc, err = train.Evaluate(r.m, heldOut, r.h.Batch); err != nil {
+			return EpochLog{}, err
+		}
+	}
+	if ph.name == phaseQuantFinal && r.h.QuantRetrainKeep == "best_val" && (r.bestEpoch == 0 || s.TestAcc >= r.bestAcc) {
+		r.keepBest(st.Epoch+1, s.TestAcc)
+	}
 	lg := EpochLog{Phase: ph.name, Epoch: st.Epoch + 1, Loss: s.TrainLoss, Acc: s.TrainAcc, TestAcc: s.TestAcc, Penalty: s.Penalty, Rho: math.NaN(), Residual: math.NaN()}
 	if !admm {
 		return lg, nil

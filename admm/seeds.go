@@ -53,10 +53,14 @@ func SeedPath(out string, seed uint64) string {
 
 // RunSummary is what one seed of a run gives the summary table.
 type RunSummary struct {
-	Seed       uint64
-	Val, Test  float64 // accuracies after compression (NaN without the set)
-	StoredBits float64 // kept filters x kept columns x bits (StoredBits)
-	DenseBits  float64 // every weight in float32
+	Seed      uint64
+	Val, Test float64 // accuracies after compression (NaN without the set)
+	// ValDeployed is the validation accuracy as pimc compile deploys the
+	// result (pimc compress -val-abits), when Deployed.
+	ValDeployed float64
+	Deployed    bool
+	StoredBits  float64 // kept filters x kept columns x bits (StoredBits)
+	DenseBits   float64 // every weight in float32
 }
 
 // StoredBits counts the weight bits the array stores for reps: per layer
@@ -97,18 +101,35 @@ func MeanStd(xs []float64) (mean, std float64) {
 
 // WriteSummary prints one line per seed and the mean ± std of the
 // validation and test accuracies and of the stored-bits ratio over the
-// seeds of method.
+// seeds of method; with deployed validation accuracies (RunSummary.Deployed,
+// pimc compress -val-abits) both lines add them as "val deployed".
 func WriteSummary(w io.Writer, method string, runs []RunSummary) {
-	var val, test, ratio []float64
+	var val, dep, test, ratio []float64
+	deployed := false
 	for _, r := range runs {
-		fmt.Fprintf(w, "seed %-4d %-9s val %s  test %s  stored bits %.0f (%.1fx fewer than float32)\n", r.Seed, method, pct(r.Val), pct(r.Test), r.StoredBits, r.DenseBits/math.Max(r.StoredBits, 1))
-		val, test, ratio = append(val, r.Val), append(test, r.Test), append(ratio, r.DenseBits/math.Max(r.StoredBits, 1))
+		deployed = deployed || r.Deployed
+	}
+	for _, r := range runs {
+		d := ""
+		if deployed {
+			d = "  val deployed -"
+			if r.Deployed {
+				d = "  val deployed " + pct(r.ValDeployed)
+			}
+		}
+		fmt.Fprintf(w, "seed %-4d %-9s val %s%s  test %s  stored bits %.0f (%.1fx fewer than float32)\n", r.Seed, method, pct(r.Val), d, pct(r.Test), r.StoredBits, r.DenseBits/math.Max(r.StoredBits, 1))
+		val, dep, test, ratio = append(val, r.Val), append(dep, deployedOrNaN(r)), append(test, r.Test), append(ratio, r.DenseBits/math.Max(r.StoredBits, 1))
 	}
 	mv, sv := MeanStd(val)
 	mt, st := MeanStd(test)
 	mr, sr := MeanStd(ratio)
-	fmt.Fprintf(w, "%s over %d seeds: val %s ± %.2f, test %s ± %.2f, stored bits %.1fx ± %.1f fewer than float32\n",
-		method, len(runs), pct(mv), 100*sv, pct(mt), 100*st, mr, sr)
+	d := ""
+	if deployed {
+		md, sd := MeanStd(dep)
+		d = fmt.Sprintf(", val deployed %s ± %.2f", pct(md), 100*sd)
+	}
+	fmt.Fprintf(w, "%s over %d seeds: val %s ± %.2f%s, test %s ± %.2f, stored bits %.1fx ± %.1f fewer than float32\n",
+		method, len(runs), pct(mv), 100*sv, d, pct(mt), 100*st, mr, sr)
 }
 
 func pct(x float64) string {
@@ -116,4 +137,11 @@ func pct(x float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.2f%%", 100*x)
+}
+
+func deployedOrNaN(r RunSummary) float64 {
+	if r.Deployed {
+		return r.ValDeployed
+	}
+	return math.NaN()
 }

@@ -43,4 +43,15 @@ func TestMeanStdAndSummary(t *testing.T) {
 	if !strings.Contains(b.String(), "admm over 2 seeds: val 98.00% ± 1.41, test 97.00% ± 1.41, stored bits 80.0x ± 0.0") {
 		t.Errorf("summary:\n%s", b.String())
 	}
+	if strings.Contains(b.String(), "deployed") {
+		t.Errorf("summary without deployed accuracies mentions them:\n%s", b.String())
+	}
+	b.Reset()
+	WriteSummary(&b, "l1", []RunSummary{{Seed: 1, Val: 0.99, ValDeployed: 0.985, Deployed: true, Test: 0.98, StoredBits: 100, DenseBits: 8000},
+		{Seed: 2, Val: 0.97, ValDeployed: 0.975, Deployed: true, Test: 0.96, StoredBits: 100, DenseBits: 8000}})
+	for _, want := range []string{"seed 1    l1        val 99.00%  val deployed 98.50%  test 98.00%", "l1 over 2 seeds: val 98.00% ± 1.41, val deployed 98.00% ± 0.71, test 97.00% ± 1.41"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
 }

@@ -30,6 +30,13 @@ type State struct {
 	Shadows [][]float32
 	Opt     *train.OptimizerState
 	ActMax  []float32 // running maxima of the act_bits quantizers
+	// Best holds the parameters and buffers (as Params) of the
+	// quantized-retraining epoch BestEpoch (from 1; 0: none) with the
+	// best validation accuracy BestAcc so far (quant_retrain_keep:
+	// best_val); empty otherwise.
+	Best      [][]float32
+	BestAcc   float64
+	BestEpoch int
 }
 
 func (r *run) newState() *State { return &State{Version: stateVersion} }
@@ -62,6 +69,10 @@ func (r *run) save(st *State) {
 		st.Active = append(st.Active, b.active)
 	}
 	st.Pruned, st.Frozen = r.pruned, r.frozen
+	st.Best, st.BestAcc, st.BestEpoch = nil, r.bestAcc, r.bestEpoch
+	for _, v := range r.best {
+		st.Best = append(st.Best, append([]float32(nil), v...))
+	}
 }
 
 // ErrCheckpointMismatch is the error (errors.Is) of Compress when
@@ -91,6 +102,10 @@ func (r *run) restore(st *State, phases []phasePlan) error {
 		b.rho, b.active = st.Rho[i], st.Active[i]
 	}
 	r.pruned, r.frozen = st.Pruned, st.Frozen
+	r.best, r.bestAcc, r.bestEpoch = nil, st.BestAcc, st.BestEpoch
+	for _, v := range st.Best {
+		r.best = append(r.best, append([]float32(nil), v...))
+	}
 	r.resumeOpt, r.resumeShadow, r.resumeActMax = st.Opt, nil, st.ActMax
 	for i, sh := range st.Shadows {
 		if len(sh) == 0 {
@@ -201,6 +216,55 @@ func (r *run) checkState(st *State, phases []phasePlan) error {
 	for _, v := range st.ActMax {
 		if !(v >= 0 && !math.IsInf(float64(v), 0)) {
 			return fmt.Errorf("activation maximum %v", v)
+		}
+	}
+	return r.checkBest(st, phases, all)
+}
+
+// checkBest checks the kept best quantized-retraining epoch of st: only
+// with quant_retrain_keep: best_val, an epoch of quantized retraining
+// already done, an accuracy in [0, 1], one array per parameter and buffer
+// of its length, and the parameters zero where the checkpoint's masks
+// (unchanged during quantized retraining) are.
+func (r *run) checkBest(st *State, phases []phasePlan, all []*train.Param) error {
+	if st.BestEpoch == 0 {
+		if len(st.Best) != 0 || st.BestAcc != 0 {
+			return fmt.Errorf("a kept best epoch's values without its epoch")
+		}
+		return nil
+	}
+	if r.h.QuantRetrainKeep != "best_val" {
+		return fmt.Errorf("a kept best epoch, but quant_retrain_keep is %s", r.h.QuantRetrainKeep)
+	}
+	done := 0 // quantized-retraining epochs finished
+	for i, ph := range phases {
+		if ph.name != phaseQuantFinal {
+			continue
+		}
+		switch {
+		case i < st.Phase:
+			done = ph.epochs
+		case i == st.Phase:
+			done = st.Epoch
+		}
+	}
+	if st.BestEpoch > done {
+		return fmt.Errorf("best epoch %d of quantized retraining, %d done", st.BestEpoch, done)
+	}
+	if !(st.BestAcc >= 0 && st.BestAcc <= 1) {
+		return fmt.Errorf("best validation accuracy %v", st.BestAcc)
+	}
+	if len(st.Best) != len(all) {
+		return fmt.Errorf("%d arrays of the best epoch for %d parameters and buffers", len(st.Best), len(all))
+	}
+	for i, p := range all {
+		if len(st.Best[i]) != p.Len() {
+			return fmt.Errorf("best epoch's %q has %d values, the model %d", p.Name, len(st.Best[i]), p.Len())
+		}
+		if i < len(st.Masks) {
+			if err := checkMask(p.Name+" (best epoch)", st.Masks[i], st.Best[i]); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

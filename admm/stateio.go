@@ -35,7 +35,7 @@ import (
 // and configuration when the run restores it.
 const (
 	stateMagic   = "PIMCCKPT"
-	stateVersion = 2
+	stateVersion = 3 // 3: Best, BestAcc, BestEpoch (quant_retrain_keep: best_val)
 	stateHeader  = len(stateMagic) + 4 + 8
 	stateSumLen  = sha256.Size
 )
@@ -80,6 +80,9 @@ func EncodeState(st *State) ([]byte, error) {
 		}
 	}
 	e.f32s(st.ActMax)
+	e.f32ss(st.Best)
+	e.f64(st.BestAcc)
+	e.ints(st.BestEpoch)
 	if e.err != nil {
 		return nil, fmt.Errorf("admm: checkpoint: %v", e.err)
 	}
@@ -151,6 +154,8 @@ func DecodeState(b []byte) (*State, error) {
 		}
 	}
 	st.ActMax = d.f32s("activation maxima")
+	st.Best = d.f32ss("best epoch")
+	st.BestAcc, st.BestEpoch = d.f64(), d.int("best epoch number")
 	if d.err == nil && len(d.b) != 0 {
 		d.err = fmt.Errorf("%d bytes left after the last field", len(d.b))
 	}
@@ -176,8 +181,8 @@ func RunDigest(model, config []byte, dataset string) string {
 
 // StateLimit is the largest checkpoint a run on g with hyperparameters h
 // can write: every float of the graph's constants (parameters and buffers)
-// in at most eight copies (values, mask, shadow, Z, U, two optimizer
-// slots, and one spare) plus the epoch log and some slack. ReadState
+// in at most nine copies (values, mask, shadow, Z, U, two optimizer
+// slots, the best quantized-retraining epoch, and one spare) plus the epoch log and some slack. ReadState
 // refuses larger files, so a hostile one cannot make pimc read gigabytes.
 func StateLimit(g *ir.Graph, h Hyper) int64 {
 	var floats int64
@@ -188,7 +193,7 @@ func StateLimit(g *ir.Graph, h Hyper) int64 {
 	}
 	clamp := func(n int) int64 { return int64(min(max(n, 0), 1<<20)) }
 	epochs := (clamp(h.Updates)+clamp(h.QuantUpdates))*clamp(max(h.EpochsPerStep, 1)) + clamp(h.Retrain) + clamp(h.QuantRetrain) + 64
-	return 8*4*floats + 128*min(epochs, 1<<24) + 1<<20
+	return 9*4*floats + 128*min(epochs, 1<<24) + 1<<20
 }
 
 // ReadState reads and decodes the checkpoint file path, refusing files

@@ -25,7 +25,7 @@ func init() {
 }
 
 func runCompress(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compress", "MODEL.onnx -dataset mnist|fashion-mnist|DIR -config C.yaml -o OUT.onnx [-mode admm|layerwise] [-method admm|magnitude|l1] [-seeds 1,2,3] [-val N] [-resume] [-html R.html]", stderr)
+	fs := newFlagSet("compress", "MODEL.onnx -dataset mnist|fashion-mnist|DIR -config C.yaml -o OUT.onnx [-mode admm|layerwise] [-method admm|magnitude|l1] [-seeds 1,2,3] [-val N] [-val-abits A] [-resume] [-html R.html]", stderr)
 	addLimitFlags(fs)
 	dataset := fs.String("dataset", "", "training data (admm) or calibration data (layerwise): mnist, fashion-mnist or a folder")
 	config := fs.String("config", "", "compression config (YAML, docs/ADMM.md); required")
@@ -39,6 +39,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	budgetBits := fs.String("budget-bits", "search", "with -budget: search (each layer's width from the config's down to 2 bits) or config (the config's widths, ratios only)")
 	replicate := fs.String("replicate", "auto", "with -budget: the replication the costed compile uses (as pimc compile -replicate: off, auto or N)")
 	val := fs.Int("val", -1, "hold out the last N training images for validation: the epoch lines use them, the test set only the final numbers (-1: 5000 when the training set has at least 25000 images, else 0)")
+	valABits := fs.Int("val-abits", 0, "also report the validation accuracy of the result as `pimc compile OUT.onnx -abits A -calib DATASET` deploys it (compiled, on the quantized interpreter, which the simulator matches bit for bit); the figure to choose configs on (0: off)")
 	resume := fs.Bool("resume", false, "continue the run whose checkpoint is -checkpoint; without one yet, start from the beginning (admm mode; layerwise keeps none)")
 	ckpt := fs.String("checkpoint", "", "checkpoint file, written atomically after every epoch and removed at the end (default OUT.onnx.ckpt; with -o -, pimc-compress.ckpt)")
 	eval := fs.Int("eval", 0, "evaluate on the first N test images (0: all)")
@@ -74,6 +75,10 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "-budget plans a training run: not with -mode layerwise")
 	case *val < -1:
 		return usageError(fs, "-val %d: want a count of images, or -1 for the default", *val)
+	case *valABits < 0 || *valABits > 8:
+		return usageError(fs, "-val-abits %d: want 1..8 (as pimc compile -abits), or 0 for none", *valABits)
+	case *valABits > 0 && *mode != "admm":
+		return usageError(fs, "-val-abits reports on the validation split of a training run: not with -mode layerwise")
 	case *eval < 0:
 		return usageError(fs, "-eval %d: want 0 (all test images) or a positive count", *eval)
 	}
@@ -235,6 +240,9 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	if *valABits > 0 && valSet == nil {
+		return fail(fmt.Errorf("-val-abits needs a validation split (-val N)"))
+	}
 	if *budgetFlag != "" {
 		if cfg.Coupled {
 			return fail(fmt.Errorf("config %s: -budget does not plan coupled groups yet (coupled: true)", *config))
@@ -261,7 +269,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 			h.Seed = seed
 		}
 		o := admm.Options{Specs: specs, Hyper: h, Train: trainSet, Test: testSet, Val: valSet, Couplings: couplings, Progress: stderr, Resume: resumeFrom[seed], Checkpoint: admm.CheckpointWriter(ckptOf(seed), digestOf(seed)), Teacher: teacher}
-		sum, code := compressOnce(g, layers, cfg, o, *mode, *dataset, outOf(seed), ckptOf(seed), *htmlPath, pos[0], args, stdout, stderr)
+		sum, code := compressOnce(g, layers, cfg, o, *mode, *dataset, *valABits, outOf(seed), ckptOf(seed), *htmlPath, pos[0], args, stdout, stderr)
 		if code != exitOK {
 			return code
 		}
@@ -275,7 +283,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 }
 
 // compressOnce runs one compression (one seed) to out and reports it.
-func compressOnce(g *ir.Graph, layers []*admm.Layer, cfg *admm.Config, o admm.Options, mode, dataset, out, ckpt, htmlPath, model string, args []string, stdout, stderr io.Writer) (admm.RunSummary, int) {
+func compressOnce(g *ir.Graph, layers []*admm.Layer, cfg *admm.Config, o admm.Options, mode, dataset string, valABits int, out, ckpt, htmlPath, model string, args []string, stdout, stderr io.Writer) (admm.RunSummary, int) {
 	fail := func(err error) (admm.RunSummary, int) {
 		fmt.Fprintf(stderr, "pimc compress: %v\n", err)
 		return admm.RunSummary{}, exitUser
@@ -333,6 +341,22 @@ func compressOnce(g *ir.Graph, layers []*admm.Layer, cfg *admm.Config, o admm.Op
 	if o.Val != nil && !math.IsNaN(res.ValAfter) {
 		fmt.Fprintf(report, "validation accuracy after: %.2f%% (%d images)\n", 100*res.ValAfter, o.Val.Len())
 	}
+	if res.KeptEpoch > 0 {
+		n := 0
+		for _, l := range res.Log {
+			if l.Phase == "quant-retrain" {
+				n++
+			}
+		}
+		fmt.Fprintf(report, "quant-retrain: kept epoch %d of %d, the best validation accuracy with the act_bits quantizers on: %.2f%%\n", res.KeptEpoch, n, 100*res.KeptVal)
+	}
+	sum := admm.RunSummary{Val: res.ValAfter, Test: res.AccAfter, Deployed: valABits > 0 && o.Val != nil}
+	if sum.Deployed {
+		if sum.ValDeployed, err = deployedAccuracy(res.Graph, out, valABits, dataset, o.Val); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(report, "validation accuracy deployed (pimc compile -abits %d -calib %s): %.2f%% (%d images)\n", valABits, dataset, 100*sum.ValDeployed, o.Val.Len())
+	}
 	if err := writeHTMLReport(htmlPath, "pimc compress "+model, "compress", args, []htmlreport.Run{compressRun(out, layerReport, res, o.Test)}, stdout); err != nil {
 		return fail(err)
 	}
@@ -342,7 +366,6 @@ func compressOnce(g *ir.Graph, layers []*admm.Layer, cfg *admm.Config, o admm.Op
 		}
 		outfile.RemoveStale(ckpt) // what writes killed before this run left (none: each run rewrites it)
 	}
-	sum := admm.RunSummary{Val: res.ValAfter, Test: res.AccAfter}
 	sum.StoredBits, sum.DenseBits = admm.StoredBits(layerReport)
 	return sum, exitOK
 }
