@@ -55,7 +55,7 @@ type workEstimate struct {
 	issue, port    float64
 	link           float64
 	stream, remote float64
-	sub            map[int]float64 // by sub-array
+	sub            []float64 // by sub-array (nil: none worked)
 }
 
 // time is the work of the busiest resource, or the stream time when that
@@ -89,16 +89,28 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 	hop := tgt.Cost(target.OpLink).LatencyNS
 	step := tgt.Cost(target.OpPlaneStep).LatencyNS // a gdot's steps (ISA v1.7)
 	out := make([]workEstimate, len(p.Sources)+1)
-	for i := range out {
-		out[i].sub = map[int]float64{}
+	// subs: the target's sub-arrays; work adds x to sub-array i of w
+	// (dense slices, not maps: a gbmac adds to up to a group's members,
+	// and -pipeline -spread estimates a program per placement it tries).
+	subs := int(a.Subarrays)
+	var bad error
+	work := func(w *workEstimate, i int64, x float64) {
+		if i < 0 || i >= int64(subs) {
+			bad = fmt.Errorf("work estimate: sub-array %d outside the target's %d", i, subs)
+			return
+		}
+		if w.sub == nil {
+			w.sub = make([]float64, subs)
+		}
+		w.sub[i] += x
 	}
 	var r [isa.NumRegs]int64
 	vl := int64(a.DPULanes)
 	xfer := func(words int64, lat float64) float64 { return math.Ceil(float64(max(words, 0))/portW) * lat }
 	// The stream's clock, local and with every sub-array reached over a
 	// link.
-	local := newStreamReplay(full, cycle, 0)
-	far := newStreamReplay(full, cycle, hop)
+	local := newStreamReplay(full, cycle, 0, subs)
+	far := newStreamReplay(full, cycle, hop, subs)
 	var acc int64 // the accumulator of a gdot
 	seqTail := tgt.Cost(target.OpBitcount).LatencyNS + tgt.Cost(target.OpShiftAdd).LatencyNS
 	pc := 0
@@ -182,16 +194,16 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 		case isa.OpBfill:
 			w.port += xfer(r[x[1]], wr)
 		case isa.OpBmac:
-			w.sub[int(r[x[0]]+x[1])] += bmac
+			work(w, r[x[0]]+x[1], bmac)
 			reach = true
 			first, count, hold = int(r[x[0]]+x[1]), 1, sense
 		case isa.OpWrp:
-			w.sub[int(r[x[0]]+x[1])] += write
+			work(w, r[x[0]]+x[1], write)
 			reach = true
 			first, count, hold = int(r[x[0]]+x[1]), 1, write
 		case isa.OpGbmac:
 			for j := range x[1] {
-				w.sub[int(r[x[0]]+j)] += bmac
+				work(w, r[x[0]]+j, bmac)
 			}
 			reach = true
 			first, count, hold = int(r[x[0]]), x[1], sense
@@ -199,14 +211,14 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 			pl := isa.UnpackPlanes(x[6])
 			k := float64(pl.M * pl.N)
 			for j := range x[1] {
-				w.sub[int(r[x[0]]+j)] += k * max(bmac, step)
+				work(w, r[x[0]]+j, k*max(bmac, step))
 			}
 			reach = true
 			first, count, hold = int(r[x[0]]), x[1], (k-1)*max(sense, step)+sense
 			gdot, acc = true, x[5]
 		case isa.OpGwrp:
 			for j := range x[1] {
-				w.sub[int(r[x[0]]+j)] += write + bcast
+				work(w, r[x[0]]+j, write+bcast)
 			}
 			reach = true
 			first, count, hold = int(r[x[0]]), x[1], write+bcast
@@ -222,6 +234,12 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 			}
 		case isa.OpRdrow, isa.OpAnd, isa.OpOr, isa.OpPopc, isa.OpShadd, isa.OpAccclr, isa.OpAccadd:
 			reach = true // sub-array work not in the estimate (never a stage's bound in compiled code)
+		}
+		if bad != nil {
+			return nil, fmt.Errorf("pc %d: %w", pc, bad)
+		}
+		if first < 0 || int64(first)+count > int64(subs) {
+			return nil, fmt.Errorf("work estimate: pc %d: sub-arrays %d..%d outside the target's %d", pc, first, int64(first)+count-1, subs)
 		}
 		if reach {
 			w.link += hop
@@ -244,12 +262,12 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 type streamReplay struct {
 	full, cycle, hop float64 // a cycle (dispatch follows issue by one), an issue slot, a link hop
 	issue, linkFree  float64
-	free             map[int]float64
+	free             []float64 // by sub-array
 	seqDone          map[[2]int64]float64
 }
 
-func newStreamReplay(full, cycle, hop float64) *streamReplay {
-	return &streamReplay{full: full, cycle: cycle, hop: hop, free: map[int]float64{}, seqDone: map[[2]int64]float64{}}
+func newStreamReplay(full, cycle, hop float64, subs int) *streamReplay {
+	return &streamReplay{full: full, cycle: cycle, hop: hop, free: make([]float64, subs), seqDone: map[[2]int64]float64{}}
 }
 
 // step replays one instruction and returns the time it holds the stream:
@@ -264,8 +282,10 @@ func (s *streamReplay) step(reach bool, drain [3]int64, first int, count int64, 
 		d = max(d, s.linkFree) + s.hop
 		s.linkFree = d
 	}
-	for j := range drain[1] {
-		d = max(d, s.seqDone[[2]int64{drain[0] + j, drain[2]}])
+	if len(s.seqDone) > 0 { // only gdots start sequences
+		for j := range drain[1] {
+			d = max(d, s.seqDone[[2]int64{drain[0] + j, drain[2]}])
+		}
 	}
 	for j := range count {
 		d = max(d, s.free[first+int(j)])
