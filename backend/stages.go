@@ -175,26 +175,22 @@ func (s opSplit) pieces() int { return s.kp * s.kc }
 var whole = opSplit{kp: 1, kc: 1, issue: 1, sub: 1}
 
 // scaleOps is the cost of every op with op i's work scaled by its busiest
-// piece's shares sp[i] (docs/BACKEND.md §8). An op split by chunks keeps
-// its stream time times the piece's share; one split by pixels alone has
-// no stream time: its pieces run code of their own (their own writes, groups and
-// drains), whose waits the program the estimate executed does not show;
-// measured on VGG-11-BN, the flat program's waits scaled by a piece's
-// share overstate them (est. 131 us for features.4 on 9 controllers, which
-// ran in under 116 us), so a piece is its busiest resource.
+// piece's shares sp[i] (docs/BACKEND.md §8), its stream time too: until
+// s8 a pixel piece had none (its own code's waits, which the flat program
+// does not show, were taken as overstated: VGG-11-BN's features.4 on 9
+// controllers ran in under the 131 us its share of the waits gave), which
+// on the plane sequencer, where a stream's waits for its sequences are
+// most of its time, put VGG-11-BN's features.8 x2 by pixels at 328 us
+// against 438.6 us run (docs/PARALLEL.md §8.4).
 func scaleOps(ops []opCost, sp []opSplit) []opCost {
 	out := make([]opCost, len(ops))
 	for i, o := range ops {
 		out[i] = opCost{issue: o.issue * sp[i].issue, port: o.port * sp[i].issue, sub: o.sub * sp[i].sub, link: o.link * sp[i].issue, remote: o.remote * sp[i].issue, subIndex: o.subIndex}
-		switch {
-		case sp[i].pieces() == 1:
-			out[i].stream = o.stream
-		case sp[i].kc > 1:
-			// A chunk piece runs its chunks' rounds, which the flat
-			// program runs one chunk after the other, waits included:
-			// its stream is the layer's times its share.
-			out[i].stream = o.stream * sp[i].issue
-		}
+		// A piece runs its share of the layer's rounds (its pixels, its
+		// chunks' rounds, which the flat program runs one chunk after the
+		// other), waits included: its stream is the layer's times its
+		// share.
+		out[i].stream = o.stream * sp[i].issue
 	}
 	return out
 }
