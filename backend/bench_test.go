@@ -204,3 +204,22 @@ func benchSimResNet50(b *testing.B, tgt *target.Target) {
 	}
 	b.ReportMetric(float64(out.Stats.Steps), "instrs/inference")
 }
+
+// BenchmarkEstimateWork: the static execution of a program that -pipeline
+// partitions and balances by (estimate.go), on LeNet-5 W8A8 compiled
+// without pipelining for the default target (91 k instructions executed
+// per image); -pipeline -spread runs it once per placement it estimates.
+func BenchmarkEstimateWork(b *testing.B) {
+	g := quantizeModel(b, "../testdata/models/lenet5/lenet5.onnx", "calib=random:2")
+	tgt := target.Default()
+	res, err := compileQuantized(g, tgt, "auto")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, err := backend.EstimatedStream(res.Prog, tgt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

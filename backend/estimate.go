@@ -34,17 +34,28 @@ import (
 //     issuing at the first issue slot >= the dispatch less a cycle (a slot
 //     is a cycle / issue_width), as the simulator's issue
 //     (sim/timing.go); the other units, the DPU, the ports and register
-//     dependences are not waited for.
+//     dependences are not waited for;
+//   - remote: the stream time again, as if the controller reached every
+//     sub-array it addresses over a bank link: such an instruction
+//     dispatches a link latency after its link is free (at its earliest
+//     dispatch, or after the stream's previous hop), then waits for its
+//     sub-arrays, as the simulator's streams do (sim/streams.go, link);
+//     a pipeline stage placed outside its controller's bank takes it
+//     (links.go, remoteStreams). Back-to-back gbmacs on one group are
+//     where it tells: sensed every 1.2 ns locally, every 1.5 ns on
+//     average over a link (each dispatch a hop after the clock edge at
+//     which the previous one dispatched; VGG-11-BN's features.8 on the
+//     default target: 996 us per frame against 824 us local).
 //
 // A source's estimated time is its busiest resource's work, or its stream
 // time when that is more.
 
 // workEstimate is the estimated work of one source per frame, ns.
 type workEstimate struct {
-	issue, port float64
-	link        float64
-	stream      float64
-	sub         map[int]float64 // by sub-array
+	issue, port    float64
+	link           float64
+	stream, remote float64
+	sub            []float64 // by sub-array (nil: none worked)
 }
 
 // time is the work of the busiest resource, or the stream time when that
@@ -78,21 +89,30 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 	hop := tgt.Cost(target.OpLink).LatencyNS
 	step := tgt.Cost(target.OpPlaneStep).LatencyNS // a gdot's steps (ISA v1.7)
 	out := make([]workEstimate, len(p.Sources)+1)
-	for i := range out {
-		out[i].sub = map[int]float64{}
+	// subs: the target's sub-arrays; work adds x to sub-array i of w
+	// (dense slices, not maps: a gbmac adds to up to a group's members,
+	// and -pipeline -spread estimates a program per placement it tries).
+	subs := int(a.Subarrays)
+	var bad error
+	work := func(w *workEstimate, i int64, x float64) {
+		if i < 0 || i >= int64(subs) {
+			bad = fmt.Errorf("work estimate: sub-array %d outside the target's %d", i, subs)
+			return
+		}
+		if w.sub == nil {
+			w.sub = make([]float64, subs)
+		}
+		w.sub[i] += x
 	}
 	var r [isa.NumRegs]int64
 	vl := int64(a.DPULanes)
 	xfer := func(words int64, lat float64) float64 { return math.Ceil(float64(max(words, 0))/portW) * lat }
-	// The stream's clock: issue is the issue time of the instruction,
-	// free each sub-array's cell array's (ns).
-	var issue float64
-	free := map[int]float64{}
-	// seqDone: when each gdot member's last shift-add into each accumulator
-	// ends (a drain of that accumulator waits)
-	seqDone := map[[2]int64]float64{}
+	// The stream's clock, local and with every sub-array reached over a
+	// link.
+	local := newStreamReplay(full, cycle, 0, subs)
+	far := newStreamReplay(full, cycle, hop, subs)
 	var acc int64 // the accumulator of a gdot
-	countLat, shaddLat := tgt.Cost(target.OpBitcount).LatencyNS, tgt.Cost(target.OpShiftAdd).LatencyNS
+	seqTail := tgt.Cost(target.OpBitcount).LatencyNS + tgt.Cost(target.OpShiftAdd).LatencyNS
 	pc := 0
 	for steps := int64(0); ; steps++ {
 		if pc < 0 || pc >= len(p.Code) {
@@ -106,11 +126,13 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 		w := &out[in.Src+1]
 		w.issue += cycle
 		next := pc + 1
-		d := issue + full // dispatch
-		// arrays: the sub-arrays whose cell arrays the instruction holds
-		// (first, count) and for how long.
+		// The sub-arrays whose cell arrays the instruction holds (first,
+		// count) and for how long; the accumulators a drain waits for
+		// (drain: first, count, accumulator); reach: it addresses
+		// sub-arrays (a link hop when they are remote).
 		first, count, hold := 0, int64(0), 0.0
-		gdot := false
+		gdot, reach := false, false
+		var drain [3]int64
 		set := func(d int64, v int64) {
 			if d != 0 {
 				r[d] = int64(int32(v))
@@ -172,67 +194,115 @@ func estimateWork(p *isa.Program, tgt *target.Target) ([]workEstimate, error) {
 		case isa.OpBfill:
 			w.port += xfer(r[x[1]], wr)
 		case isa.OpBmac:
-			w.sub[int(r[x[0]]+x[1])] += bmac
-			w.link += hop
+			work(w, r[x[0]]+x[1], bmac)
+			reach = true
 			first, count, hold = int(r[x[0]]+x[1]), 1, sense
 		case isa.OpWrp:
-			w.sub[int(r[x[0]]+x[1])] += write
-			w.link += hop
+			work(w, r[x[0]]+x[1], write)
+			reach = true
 			first, count, hold = int(r[x[0]]+x[1]), 1, write
 		case isa.OpGbmac:
 			for j := range x[1] {
-				w.sub[int(r[x[0]]+j)] += bmac
+				work(w, r[x[0]]+j, bmac)
 			}
-			w.link += hop
+			reach = true
 			first, count, hold = int(r[x[0]]), x[1], sense
 		case isa.OpGdot: // M x N bmac steps on each member, one issue
 			pl := isa.UnpackPlanes(x[6])
 			k := float64(pl.M * pl.N)
 			for j := range x[1] {
-				w.sub[int(r[x[0]]+j)] += k * max(bmac, step)
+				work(w, r[x[0]]+j, k*max(bmac, step))
 			}
-			w.link += hop
+			reach = true
 			first, count, hold = int(r[x[0]]), x[1], (k-1)*max(sense, step)+sense
 			gdot, acc = true, x[5]
 		case isa.OpGwrp:
 			for j := range x[1] {
-				w.sub[int(r[x[0]]+j)] += write + bcast
+				work(w, r[x[0]]+j, write+bcast)
 			}
-			w.link += hop
+			reach = true
 			first, count, hold = int(r[x[0]]), x[1], write+bcast
 		case isa.OpVacc, isa.OpGvacc:
-			w.link += hop // sub-array work not in the estimate (never a stage's bound in compiled code)
+			reach = true // sub-array work not in the estimate (never a stage's bound in compiled code)
 			// A drain of a gdot's members waits for the sequence's last
 			// shift-add (the controller, free during the sequence, waits
 			// here); gbmacs pace the controller instead and are not waited
 			// for.
-			s, n, a := r[x[3]]+x[4], int64(1), x[5]
+			drain = [3]int64{r[x[3]] + x[4], 1, x[5]}
 			if in.Op == isa.OpGvacc {
-				s, n, a = r[x[3]], x[4], x[6]
-			}
-			for j := range n {
-				d = max(d, seqDone[[2]int64{s + j, a}])
+				drain = [3]int64{r[x[3]], x[4], x[6]}
 			}
 		case isa.OpRdrow, isa.OpAnd, isa.OpOr, isa.OpPopc, isa.OpShadd, isa.OpAccclr, isa.OpAccadd:
-			w.link += hop // sub-array work not in the estimate (never a stage's bound in compiled code)
+			reach = true // sub-array work not in the estimate (never a stage's bound in compiled code)
 		}
-		for j := range count {
-			d = max(d, free[first+int(j)])
+		if bad != nil {
+			return nil, fmt.Errorf("pc %d: %w", pc, bad)
 		}
-		for j := range count {
-			free[first+int(j)] = d + hold
-			if gdot {
-				seqDone[[2]int64{int64(first) + j, acc}] = d + hold + countLat + shaddLat
-			}
+		if first < 0 || int64(first)+count > int64(subs) {
+			return nil, fmt.Errorf("work estimate: pc %d: sub-arrays %d..%d outside the target's %d", pc, first, int64(first)+count-1, subs)
 		}
-		// The next instruction issues at the first issue slot >= d - a
-		// cycle (at least a slot later).
-		ni := issue + cycle
-		if d-full > ni {
-			ni += math.Ceil((d-full-ni)/cycle-1e-9) * cycle
+		if reach {
+			w.link += hop
 		}
-		w.stream += ni - issue
-		issue = ni
+		tail := -1.0 // a gdot's: its members' sequences end tail after they hold their arrays
+		if gdot {
+			tail = seqTail
+		}
+		w.stream += local.step(reach, drain, first, count, hold, tail, acc)
+		w.remote += far.step(reach, drain, first, count, hold, tail, acc)
 		pc = next
 	}
+}
+
+// streamReplay is the in-order dispatch of one stream as the estimate
+// replays it (estimateWork): its issue clock, when each sub-array's cell
+// array is free, when each gdot member's last shift-add into each
+// accumulator ends (a drain of that accumulator waits) and, for a stream
+// reaching its sub-arrays over a link (hop > 0), when its link is free.
+type streamReplay struct {
+	full, cycle, hop float64 // a cycle (dispatch follows issue by one), an issue slot, a link hop
+	issue, linkFree  float64
+	free             []float64 // by sub-array
+	seqDone          map[[2]int64]float64
+}
+
+func newStreamReplay(full, cycle, hop float64, subs int) *streamReplay {
+	return &streamReplay{full: full, cycle: cycle, hop: hop, free: make([]float64, subs), seqDone: map[[2]int64]float64{}}
+}
+
+// step replays one instruction and returns the time it holds the stream:
+// reach, it addresses sub-arrays (a hop first when the stream's are
+// remote); drain, the first sub-array, count and accumulator whose
+// sequences it waits for (count 0: none); it holds the cell arrays of
+// count sub-arrays from first for hold; tail >= 0: it starts a gdot
+// sequence into accumulator acc on them, ending tail after their hold.
+func (s *streamReplay) step(reach bool, drain [3]int64, first int, count int64, hold, tail float64, acc int64) float64 {
+	d := s.issue + s.full // dispatch
+	if reach && s.hop > 0 {
+		d = max(d, s.linkFree) + s.hop
+		s.linkFree = d
+	}
+	if len(s.seqDone) > 0 { // only gdots start sequences
+		for j := range drain[1] {
+			d = max(d, s.seqDone[[2]int64{drain[0] + j, drain[2]}])
+		}
+	}
+	for j := range count {
+		d = max(d, s.free[first+int(j)])
+	}
+	for j := range count {
+		s.free[first+int(j)] = d + hold
+		if tail >= 0 {
+			s.seqDone[[2]int64{int64(first) + j, acc}] = d + hold + tail
+		}
+	}
+	// The next instruction issues at the first issue slot >= d - a cycle
+	// (at least a slot later).
+	ni := s.issue + s.cycle
+	if d-s.full > ni {
+		ni += math.Ceil((d-s.full-ni)/s.cycle-1e-9) * s.cycle
+	}
+	t := ni - s.issue
+	s.issue = ni
+	return t
 }

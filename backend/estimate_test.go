@@ -1,11 +1,15 @@
 package backend
 
 import (
+	"bytes"
+	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/sim"
 	"github.com/pimc-dev/pimc/target"
 )
 
@@ -77,5 +81,88 @@ func TestEstimateStream(t *testing.T) {
 	gdv := run("    gdot [r0], 3, 0, [r0+8], a0, 8x4\n    gvacc v0, [r0+0], [r0], 3, 1, a0, 1\n")
 	if c, a := seq.Cost(target.OpBitcount).LatencyNS, seq.Cost(target.OpShiftAdd).LatencyNS; !near(gdv.stream, math.Ceil(39.4+c+a-1)) {
 		t.Errorf("gdot then its drain: stream %v, want %v", gdv.stream, math.Ceil(39.4+c+a-1))
+	}
+}
+
+// TestEstimateRemoteStream: a stream reaching its sub-arrays over a bank
+// link dispatches every sub-array instruction a link latency after its
+// link is free, as the simulator does: back-to-back gbmacs on one group,
+// sensed every 1.2 ns from a local controller, go every 1.5 ns on average
+// from a remote one (VGG-11-BN's features.8, docs/PARALLEL.md §8.4). The
+// estimate's remote stream time is the simulator's issue time of the
+// halt after the chain run on a controller of another bank, exactly, and
+// its local stream time the same run on the bank's own controller.
+func TestEstimateRemoteStream(t *testing.T) {
+	tgt := target.Default()
+	chain := "    li r5, 2\n" + strings.Repeat("    gbmac [r5], 4, 0, [r0+8], a0, 0, pos\n", 40)
+	p, err := isa.ParseAsm("t.pasm", []byte(chain+"    halt\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := estimateWork(p, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	est := w[0]
+	if !(est.remote > est.stream*1.2) {
+		t.Fatalf("40 gbmacs on one group: remote stream %v, local %v; want the remote one >= 1.2x", est.remote, est.stream)
+	}
+	// halt is the issue time (ns) of the halt of stream 1 running the
+	// chain, on controller c (the stream of controller c is its number;
+	// the others halt at once).
+	halt := func(c int) float64 {
+		t.Helper()
+		src := ""
+		for s := range 2 {
+			src += fmt.Sprintf(".stream %d entry=s%d\n", s, s)
+		}
+		body := ""
+		for s := range 2 {
+			body += fmt.Sprintf("s%d:\n", s)
+			if s == c {
+				body += chain
+			}
+			body += "    halt\n"
+		}
+		for sa := 2; sa < 6; sa++ { // the rows the gbmacs read
+			for _, row := range []int{0, 8} {
+				src += fmt.Sprintf(".weights sa=%d row=%d src=-1 hex=%s\n", sa, row, strings.Repeat("5a", 32))
+			}
+		}
+		q, err := isa.ParseAsm("s.pasm", []byte(src+body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.TargetName, q.TargetFingerprint = tgt.Name, tgt.Fingerprint()
+		m, err := sim.Load(q, tgt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tr bytes.Buffer
+		m.Trace = &tr
+		if _, err := m.Run(); err != nil {
+			t.Fatal(err)
+		}
+		// The chain and its halt are 42 instructions; stream 0's halt
+		// alone is 1.
+		want := 41
+		if c == 1 {
+			want = 42
+		}
+		for _, line := range strings.Split(tr.String(), "\n") {
+			if f := strings.Fields(line); len(f) > 3 && f[0] == strconv.Itoa(want) && f[3] == "halt" {
+				x, _ := strconv.ParseFloat(f[1], 64)
+				return x
+			}
+		}
+		t.Fatalf("no halt at pc %d in the trace:\n%s", want, tr.String())
+		return 0
+	}
+	// Sub-arrays 2-5 are in bank 0: controller 0 is local, 1 remote.
+	if got := halt(0); math.Abs(got-est.stream) > 1e-9 {
+		t.Errorf("local controller: the simulator issues the halt at %v ns, the estimate's stream is %v", got, est.stream)
+	}
+	if got := halt(1); math.Abs(got-est.remote) > 1e-9 {
+		t.Errorf("remote controller: the simulator issues the halt at %v ns, the estimate's remote stream is %v", got, est.remote)
 	}
 }

@@ -1,6 +1,8 @@
 package backend
 
 import (
+	"slices"
+
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/mapping"
 )
@@ -92,4 +94,36 @@ func (p *pipePlan) linkLoads(nodes []*ir.Node, ops []opCost, sp []opSplit) map[i
 		}
 	}
 	return load
+}
+
+// remoteStreams is ops (the device ops nodes, in order) with the stream
+// time of each op whose pieces reach sub-arrays over a link as placed
+// (noteRemote) moved towards its remote stream time (opCost.remote), by
+// the largest part of a piece's sub-arrays that is remote: such a piece's
+// instructions dispatch a link latency later, which back-to-back group
+// instructions on the same sub-arrays pay on the stream (estimate.go).
+// False (and ops itself) when no op's stream changes.
+func (p *pipePlan) remoteStreams(nodes []*ir.Node, ops []opCost) ([]opCost, bool) {
+	var out []opCost
+	for i, n := range nodes {
+		frac := 0.0
+		for _, bs := range p.remote[n] {
+			part := 0.0
+			for _, x := range bs {
+				part += x
+			}
+			frac = max(frac, min(part, 1))
+		}
+		if frac == 0 || ops[i].remote <= ops[i].stream {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(ops)
+		}
+		out[i].stream += frac * (ops[i].remote - ops[i].stream)
+	}
+	if out == nil {
+		return ops, false
+	}
+	return out, true
 }

@@ -225,6 +225,11 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 		for _, b := range slices.Sorted(maps.Keys(loads)) {
 			out = append(out, loads[b])
 		}
+		// The stream of a piece outside its controller's bank waits for
+		// its link on every sub-array instruction.
+		if far, ok := pp.remoteStreams(flat.devNodes, cur); ok {
+			placed = far
+		}
 		return out, placed, true
 	}
 	share := func(i, kp, kc int) (float64, float64, bool) {

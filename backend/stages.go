@@ -33,16 +33,18 @@ type Stage struct {
 // issue slots, buffer port transfers and its busiest sub-array (an op's
 // sub-arrays are its own, never another op's); stream the time it holds
 // its controller's stream, waits for its sub-arrays included
-// (estimate.go); link the work its sub-array instructions put on a bank's
-// link when its controller is not local to the bank (links.go).
+// (estimate.go), as placed (remoteStreams: more where its sub-arrays are
+// reached over a link); remote that time with every sub-array reached over
+// a link; link the work its sub-array instructions put on a bank's link
+// when its controller is not local to the bank (links.go).
 type opCost struct {
-	issue, port, sub float64
-	stream, link     float64
-	subIndex         int // the busiest sub-array, -1 none
+	issue, port, sub     float64
+	stream, remote, link float64
+	subIndex             int // the busiest sub-array, -1 none
 }
 
 func costOf(w *workEstimate) opCost {
-	c := opCost{issue: w.issue, port: w.port, stream: w.stream, link: w.link, subIndex: -1}
+	c := opCost{issue: w.issue, port: w.port, stream: w.stream, remote: w.remote, link: w.link, subIndex: -1}
 	for s, x := range w.sub {
 		if x > c.sub || x == c.sub && s < c.subIndex {
 			c.sub, c.subIndex = x, s
@@ -173,29 +175,29 @@ func (s opSplit) pieces() int { return s.kp * s.kc }
 var whole = opSplit{kp: 1, kc: 1, issue: 1, sub: 1}
 
 // scaleOps is the cost of every op with op i's work scaled by its busiest
-// piece's shares sp[i] (docs/BACKEND.md §8). An op split by chunks keeps
-// its stream time times the piece's share; one split by pixels alone has
-// no stream time: its pieces run code of their own (their own writes, groups and
-// drains), whose waits the program the estimate executed does not show;
-// measured on VGG-11-BN, the flat program's waits scaled by a piece's
-// share overstate them (est. 131 us for features.4 on 9 controllers, which
-// ran in under 116 us), so a piece is its busiest resource.
+// piece's shares sp[i] (docs/BACKEND.md §8), its stream time too: until
+// s8 a pixel piece had none (its own code's waits, which the flat program
+// does not show, were taken as overstated: VGG-11-BN's features.4 on 9
+// controllers ran in under the 131 us its share of the waits gave), which
+// on the plane sequencer, where a stream's waits for its sequences are
+// most of its time, put VGG-11-BN's features.8 x2 by pixels at 328 us
+// against 438.6 us run (docs/PARALLEL.md §8.4).
 func scaleOps(ops []opCost, sp []opSplit) []opCost {
 	out := make([]opCost, len(ops))
 	for i, o := range ops {
-		out[i] = opCost{issue: o.issue * sp[i].issue, port: o.port * sp[i].issue, sub: o.sub * sp[i].sub, link: o.link * sp[i].issue, subIndex: o.subIndex}
-		switch {
-		case sp[i].pieces() == 1:
-			out[i].stream = o.stream
-		case sp[i].kc > 1:
-			// A chunk piece runs its chunks' rounds, which the flat
-			// program runs one chunk after the other, waits included:
-			// its stream is the layer's times its share.
-			out[i].stream = o.stream * sp[i].issue
-		}
+		out[i] = opCost{issue: o.issue * sp[i].issue, port: o.port * sp[i].issue, sub: o.sub * sp[i].sub, link: o.link * sp[i].issue, remote: o.remote * sp[i].issue, subIndex: o.subIndex}
+		// A piece runs its share of the layer's rounds (its pixels, its
+		// chunks' rounds, which the flat program runs one chunk after the
+		// other), waits included: its stream is the layer's times its
+		// share.
+		out[i].stream = o.stream * sp[i].issue
 	}
 	return out
 }
+
+// maxDetour is how many steps the balance takes through pipelines slower
+// than the cheapest it has seen before it stops (balanceStages).
+const maxDetour = 2
 
 // balanceStages partitions ops into stages and splits ops over the
 // controllers the stages leave (docs/PARALLEL.md §7.1 "Splitting one layer
@@ -219,7 +221,11 @@ func scaleOps(ops []opCost, sp []opSplit) []opCost {
 // layer's sub-arrays. A step that
 // does not make the pipeline slower is taken, so stages tied for the
 // slowest, and pixel ranges that only divide evenly at a larger split, are
-// split on.
+// split on. When every step makes it slower, the one that makes it least
+// slower is taken, up to maxDetour steps past the cheapest pipeline seen:
+// a split whose pieces push a later layer out of its controller's bank
+// (where its stream waits for the link, links.go) pays off once that
+// layer is split in turn (TestBalanceDetour).
 func balanceStages(ops []opCost, controllers, maxStages int, share func(i, kp, kc int) (float64, float64, bool), spread func(i int) int, place placeFunc) ([]int, []opSplit, []opCost) {
 	sp := slices.Repeat([]opSplit{whole}, len(ops))
 	extra := 0
@@ -227,6 +233,7 @@ func balanceStages(ops []opCost, controllers, maxStages int, share func(i, kp, k
 	// spread layer's differ from ops, placed.go).
 	starts, worst, slow, cur, _ := placedCost(ops, ops, sp, controllers, maxStages, place)
 	bestStarts, bestWorst, bestSplit, bestCur := starts, worst, slices.Clone(sp), cur
+	detour := 0 // steps taken since the cheapest pipeline, slower than it
 	// candidates are the splits of op i with one more pixel or chunk
 	// piece that share allows, and its layer spread (spread(i) filters
 	// per tile, 0: not) where it is not yet and not split by chunks.
@@ -272,16 +279,30 @@ func balanceStages(ops []opCost, controllers, maxStages int, share func(i, kp, k
 		var tStarts []int
 		var tCur []opCost
 		tWorst, tSlow := 0.0, 0
+		// up: the step that makes the pipeline least slower, taken when
+		// no step keeps it as fast (a way out of a local minimum; the
+		// cheapest pipeline seen wins in the end).
+		var up struct {
+			pick   int
+			take   *opSplit
+			starts []int
+			cur    []opCost
+			worst  float64
+			slow   int
+		}
 		for _, i := range picks {
 			old := sp[i]
 			for _, c := range candidates(i) {
 				sp[i] = c
 				extra += c.pieces() - old.pieces()
-				st, w, sl, pc, ok := placedCost(ops, cur, sp, controllers, maxStages, place)
-				ok = ok && w <= worst*(1+1e-9)
+				st, w, sl, pc, fits := placedCost(ops, cur, sp, controllers, maxStages, place)
+				ok := fits && w <= worst*(1+1e-9)
 				extra -= c.pieces() - old.pieces()
 				if ok && (take == nil || w < tWorst*(1-1e-9) || w <= tWorst*(1+1e-9) && c.pieces() < take.pieces()) {
 					take, tStarts, tWorst, tSlow, tCur = &c, st, w, sl, pc
+				}
+				if fits && !ok && (up.take == nil || w < up.worst*(1-1e-9)) {
+					up.pick, up.take, up.starts, up.cur, up.worst, up.slow = i, &c, st, pc, w, sl
 				}
 			}
 			sp[i] = old
@@ -289,6 +310,9 @@ func balanceStages(ops []opCost, controllers, maxStages int, share func(i, kp, k
 				pick = i
 				break
 			}
+		}
+		if take == nil && up.take != nil {
+			pick, take, tStarts, tCur, tWorst, tSlow = up.pick, up.take, up.starts, up.cur, up.worst, up.slow
 		}
 		if take == nil {
 			break
@@ -298,6 +322,11 @@ func balanceStages(ops []opCost, controllers, maxStages int, share func(i, kp, k
 		starts, worst, slow, cur = tStarts, tWorst, tSlow, tCur
 		if worst < bestWorst*(1-1e-9) {
 			bestStarts, bestWorst, bestSplit, bestCur = starts, worst, slices.Clone(sp), cur
+			detour = 0
+		} else if worst > bestWorst*(1+1e-9) {
+			if detour++; detour > maxDetour {
+				break
+			}
 		}
 	}
 	starts, sp, cur = trimPixelPieces(ops, bestCur, controllers, maxStages, share, place, bestStarts, bestSplit, bestWorst)
