@@ -159,7 +159,8 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(fmt.Errorf("config %s: admm.distill_teacher: %v", *config, err))
 		}
-		if teacher, err = frontend.Load(tp, frontend.Options{}); err != nil {
+		// One read: the bytes hashed into the digest are the model imported.
+		if teacher, err = frontend.Import(tp, tb, frontend.Options{}); err != nil {
 			return fail(fmt.Errorf("config %s: admm.distill_teacher: %v", *config, err))
 		}
 		teacherSum = sha256.Sum256(tb)
