@@ -22,14 +22,7 @@ import (
 func TestCompressCommand(t *testing.T) {
 	needMNIST(t)
 	dir := t.TempDir()
-	g, err := train.Build("lenet5", []int{1, 28, 28}, 10, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	model := filepath.Join(dir, "lenet5.onnx")
-	if err := frontend.Save(model, g, frontend.ExportOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	model := untrainedLenet5(t, filepath.Join(dir, "lenet5.onnx"), 2)
 	cfg := filepath.Join(dir, "c.yaml")
 	os.WriteFile(cfg, []byte(`
 defaults: {prune: {filter: 0.5, column: 0.5}, wbits: 4}
@@ -134,13 +127,7 @@ func TestCompressTeacher(t *testing.T) {
 	needMNIST(t)
 	dir := t.TempDir()
 	model := filepath.Join("..", "..", "testdata", "models", "lenet5", "lenet5.onnx")
-	teacher, err := train.Build("lenet5", []int{1, 28, 28}, 10, 3) // untrained: far from the student's logits
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := frontend.Save(filepath.Join(dir, "t.onnx"), teacher, frontend.ExportOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	untrainedLenet5(t, filepath.Join(dir, "t.onnx"), 3) // far from the student's logits
 	const body = "defaults: {prune: {filter: 0.5}, wbits: 4}\nadmm: {updates: 1, retrain_epochs: 1, quant_updates: 1, quant_retrain_epochs: 1, limit: 128, distill: 0.9%s}\n"
 	compress := func(name, extra string) (int, string, []byte) {
 		cfg := filepath.Join(dir, name+".yaml")
@@ -166,4 +153,18 @@ func TestCompressTeacher(t *testing.T) {
 	if code != exitUser || !strings.Contains(e, "admm.distill_teacher") || !strings.Contains(e, filepath.Join(dir, "nosuch.onnx")) || strings.Contains(e, "ADMM on") {
 		t.Errorf("missing teacher: exit %d, stderr %q; want exit 1 naming admm.distill_teacher and the file before loading the dataset", code, e)
 	}
+}
+
+// untrainedLenet5 writes an untrained LeNet-5 (train.Build with seed) to
+// path and returns path.
+func untrainedLenet5(t *testing.T, path string, seed uint64) string {
+	t.Helper()
+	g, err := train.Build("lenet5", []int{1, 28, 28}, 10, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := frontend.Save(path, g, frontend.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

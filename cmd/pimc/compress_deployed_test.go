@@ -11,9 +11,7 @@ import (
 
 	"github.com/pimc-dev/pimc/driver"
 	"github.com/pimc-dev/pimc/evaluate"
-	"github.com/pimc-dev/pimc/frontend"
 	"github.com/pimc-dev/pimc/pimrt"
-	"github.com/pimc-dev/pimc/train"
 )
 
 // TestCompressValABits: pimc compress -val-abits 4 reports the validation
@@ -25,14 +23,7 @@ import (
 func TestCompressValABits(t *testing.T) {
 	trainSet, _ := needMNIST(t)
 	dir := t.TempDir()
-	g, err := train.Build("lenet5", []int{1, 28, 28}, 10, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	model := filepath.Join(dir, "lenet5.onnx")
-	if err := frontend.Save(model, g, frontend.ExportOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	model := untrainedLenet5(t, filepath.Join(dir, "lenet5.onnx"), 2)
 	cfg := filepath.Join(dir, "c.yaml")
 	os.WriteFile(cfg, []byte(`
 defaults: {prune: {filter: 0.5, column: 0.5}, wbits: 4}
