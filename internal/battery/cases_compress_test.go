@@ -105,10 +105,10 @@ func genuineCheckpoint(t *testing.T) []byte {
 }
 
 // sealCheckpoint wraps a payload in the checkpoint envelope of
-// admm/stateio.go (magic, version 2, length, payload, SHA-256), written
+// admm/stateio.go (magic, version 3, length, payload, SHA-256), written
 // here from the format's description: a hostile file with a valid checksum.
 func sealCheckpoint(payload []byte) []byte {
-	b := append([]byte("PIMCCKPT"), 2, 0, 0, 0)
+	b := append([]byte("PIMCCKPT"), 3, 0, 0, 0) // version 3 since quant_retrain_keep (admm.stateVersion)
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(payload)))
 	b = append(b, payload...)
 	sum := sha256.Sum256(b)
