@@ -26,8 +26,9 @@ func TestCompileCLI(t *testing.T) {
 		}
 	}
 	a, err := os.ReadFile(asm)
-	if err != nil || !bytes.Contains(a, []byte("bmac")) || !bytes.Contains(a, []byte("Convolution110")) {
-		t.Errorf("assembly missing or without bmac/source comments (%v)", err)
+	// The default target has the plane sequencer: matrix rounds are gdots.
+	if err != nil || !bytes.Contains(a, []byte("gdot")) || !bytes.Contains(a, []byte("Convolution110")) {
+		t.Errorf("assembly missing or without gdot/source comments (%v)", err)
 	}
 	// Determinism through the CLI.
 	prog2 := filepath.Join(dir, "m2.pimb")
