@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 
+	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/isa"
 )
 
@@ -55,9 +56,11 @@ type ReprogramStat struct {
 }
 
 // reprogram emits the code that writes rows (a reprogrammed layer's
-// weight image) into their sub-arrays from the DRAM, under its own source
-// (the layer's, "[weights]" added), and adds the codes to the DRAM image.
-func (c *compiler) reprogram(name string, rows []weightRow) error {
+// weight image, op n's) into their sub-arrays from the DRAM, under its own
+// source (the layer's, "[weights]" added), and adds the codes to the DRAM
+// image. In a window stage whose op n has a helper controller, that
+// helper loads the batches (reprogram_loader.go).
+func (c *compiler) reprogram(name string, n *ir.Node, rows []weightRow) error {
 	e := c.e
 	cols := e.arch.Cols
 	hmax := min(31, e.arch.ActWordBits-1)
@@ -112,6 +115,9 @@ func (c *compiler) reprogram(name string, rows []weightRow) error {
 	src.Layer += " [weights]"
 	e.b.SetSource(src)
 	defer e.b.SetSource(c.src)
+	if ctrl, ok := c.weightLoader(n); ok {
+		return c.reprogramLoaded(name, byH, heights, ctrl, len(rows))
+	}
 	rb := e.reg()
 	defer e.free(rb)
 	for _, h := range heights {
