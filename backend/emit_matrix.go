@@ -86,7 +86,7 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 	}
 	name := c.constName(m.node)
 	if m.lay.Reprogrammed {
-		if err := c.onFirstFrame(func() error { return c.reprogram(name, rows) }); err != nil {
+		if err := c.onFirstFrame(func() error { return c.reprogram(name, m.node, rows) }); err != nil {
 			return err
 		}
 	}

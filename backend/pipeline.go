@@ -60,6 +60,10 @@ type pipePlan struct {
 	chunks    map[*ir.Node]int
 	pieceCtrl map[*ir.Node][]int
 	nextTok   int // the next token a split layer takes
+	// loadTok: the first of the weight loads' tokens (reprogram_loader.go),
+	// once loadTokSet.
+	loadTok    int
+	loadTokSet bool
 	// lanes: the target's DPU lanes (the lane chunks of chunk pieces).
 	lanes int
 	// local: the pieces are placed in their controllers' banks where the

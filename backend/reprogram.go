@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 
+	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/isa"
 )
 
@@ -55,9 +56,11 @@ type ReprogramStat struct {
 }
 
 // reprogram emits the code that writes rows (a reprogrammed layer's
-// weight image) into their sub-arrays from the DRAM, under its own source
-// (the layer's, "[weights]" added), and adds the codes to the DRAM image.
-func (c *compiler) reprogram(name string, rows []weightRow) error {
+// weight image, op n's) into their sub-arrays from the DRAM, under its own
+// source (the layer's, "[weights]" added), and adds the codes to the DRAM
+// image. In a window stage whose op n has a helper controller, that
+// helper loads the batches (reprogram_loader.go).
+func (c *compiler) reprogram(name string, n *ir.Node, rows []weightRow) error {
 	e := c.e
 	cols := e.arch.Cols
 	hmax := min(31, e.arch.ActWordBits-1)
@@ -112,6 +115,9 @@ func (c *compiler) reprogram(name string, rows []weightRow) error {
 	src.Layer += " [weights]"
 	e.b.SetSource(src)
 	defer e.b.SetSource(c.src)
+	if ctrl, ok := c.weightLoader(n); ok {
+		return c.reprogramLoaded(name, byH, heights, ctrl, len(rows))
+	}
 	rb := e.reg()
 	defer e.free(rb)
 	for _, h := range heights {
@@ -152,8 +158,8 @@ func (c *compiler) reprogram(name string, rows []weightRow) error {
 // (k: the chunk's index): per chunk one pld and h wrps. A run of at least
 // loopRun chunks of consecutive sub-arrays at the same rows (what the
 // round-robin order gives: the k-th chunk of every sub-array of a layer)
-// is a counted loop, two chunks per iteration (two patch registers, so
-// one chunk's gather overlaps the other's writes), so the code does not
+// is a counted loop, two chunks per iteration (two patch registers, their
+// rows written alternately to the two sub-arrays), so the code does not
 // grow with the sub-arrays.
 func (c *compiler) writeChunks(chunks []wchunk, rb int64) {
 	e := c.e
@@ -164,6 +170,20 @@ func (c *compiler) writeChunks(chunks []wchunk, rb int64) {
 		e.emit(isa.OpPld, p, 0, ra, int64(off), int64(cols))
 		for j := range ch.h {
 			e.emit(isa.OpWrp, rs, sa, 0, int64(ch.row0+j), p, int64(j))
+		}
+	}
+	// pair writes two chunks at the same rows of sub-arrays [rs+0] and
+	// [rs+1] from ABUF [ra] and [ra+cols]: both gathers first, then the
+	// rows alternating between the two sub-arrays, so each sub-array's
+	// row write overlaps the other's instead of the stream waiting for
+	// one sub-array's writes back to back.
+	pair := func(ch wchunk, ra, rs int64) {
+		e.emit(isa.OpPld, 0, 0, ra, 0, int64(cols))
+		e.emit(isa.OpPld, 1, 0, ra, int64(cols), int64(cols))
+		for j := range ch.h {
+			for p := range int64(2) {
+				e.emit(isa.OpWrp, rs, p, 0, int64(ch.row0+j), p, int64(j))
+			}
 		}
 	}
 	static := func(k int, p int64) {
@@ -199,8 +219,7 @@ func (c *compiler) writeChunks(chunks []wchunk, rb int64) {
 		e.emit(isa.OpLi, rc, int64((j-i)/2))
 		top := e.b.NewLabel("W")
 		e.b.Label(top)
-		one(chunks[i], rp, 0, rs, 0, 0)
-		one(chunks[i], rp, cols, rs, 1, 1)
+		pair(chunks[i], rp, rs)
 		e.emit(isa.OpAddi, rs, rs, 2)
 		e.emit(isa.OpAddi, rp, rp, int64(2*cols))
 		e.b.Branch(isa.OpDbnz, top, rc)

@@ -32,6 +32,9 @@ type helperStream struct {
 	tok  int // go = tok, done = tok + 1
 	src  isa.Source
 	emit func()
+	// once: emit runs once per run, without a frame loop or go and done
+	// (a weight load, reprogram_loader.go).
+	once bool
 }
 
 // splitOf is the number of pixel pieces of matrix op n: 1 unless a
@@ -142,6 +145,10 @@ func (c *compiler) emitHelpers(hs []helperStream, count int) {
 	e.b.Stream(hs[0].ctrl, label)
 	for _, h := range hs {
 		e.b.SetSource(h.src)
+		if h.once {
+			h.emit()
+			continue
+		}
 		frames := e.reg()
 		c.loadFrames(frames, count)
 		top := e.b.NewLabel("frame")

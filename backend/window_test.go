@@ -2,11 +2,13 @@ package backend_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pimc-dev/pimc/backend"
 	"github.com/pimc-dev/pimc/ir/tensor"
+	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/sim"
 )
@@ -115,6 +117,46 @@ func TestPipelineWindowChunks(t *testing.T) {
 	res.WriteStages(&sum)
 	if !strings.Contains(sum.String(), "by chunks; window stage: op by op") {
 		t.Errorf("summary:\n%s", sum.String())
+	}
+	checkPipelined(t, g, res, tgt, windowBatch(6))
+}
+
+// TestWindowWeightLoader: in a window stage whose reprogrammed layers are
+// split over controllers, every weight dload runs on a helper stream
+// (reprogram_loader.go: the helper loads the next batch while the stage's
+// stream writes the previous one), and the runs stay bit-exact (6 images
+// in runs of 4 and 2: the load's tokens balance within a run).
+func TestWindowWeightLoader(t *testing.T) {
+	g, tgt, _ := reprogramModel(t)
+	tgt.Geometry.DPULanes.Value = 16
+	res := compilePipelined(t, g, tgt, "auto", 4)
+	win := res.Stages[len(res.Stages)-1]
+	if !win.Window || len(win.Controllers) < 2 {
+		t.Fatalf("window stage: controllers %v; want a split window stage", win.Controllers)
+	}
+	// Stream i runs on controller i (its entry: the first pc of its code).
+	entries := res.Prog.StreamEntries()
+	stream := func(pc int) int {
+		s := -1
+		for i, e := range entries {
+			if int(e) <= pc && (s < 0 || e > entries[s]) {
+				s = i
+			}
+		}
+		return s
+	}
+	loads := 0
+	for pc, in := range res.Prog.Code {
+		if in.Op != isa.OpDload {
+			continue
+		}
+		loads++
+		if s := stream(pc); s == win.Controllers[0] || !slices.Contains(win.Controllers, s) {
+			t.Errorf("dload at pc %d runs on controller %d, not on a helper of the window stage (controllers %v)", pc, s, win.Controllers)
+		}
+	}
+	if loads == 0 {
+		t.Fatal("no dload: no reprogrammed layer")
 	}
 	checkPipelined(t, g, res, tgt, windowBatch(6))
 }
