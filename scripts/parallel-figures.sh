@@ -18,9 +18,12 @@
 set -eu
 out=${1:-/tmp/pimc-parallel}
 mkdir -p "$out"
+# Absolute, since the build and gen_models.py run from the repository root: the script works from any
+# directory (go build needs the module's directory as its working directory).
+out=$(cd "$out" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
 py=/usr/bin/python3
-go build -o "$out/pimc" "$root/cmd/pimc"
+(cd "$root" && go build -o "$out/pimc" ./cmd/pimc)
 pimc="$out/pimc"
 
 if [ ! -f "$out/resnet18_224.onnx" ]; then
