@@ -546,7 +546,11 @@ func (c *compiler) runPipeline() error {
 		}
 	}
 	if p.nextTok > e.arch.Tokens {
-		return fmt.Errorf("backend: -pipeline: %d values between stages and %d helper controllers of split layers need %d tokens; the target %q has %d (parallel.tokens)", len(edges), len(c.helpers), p.nextTok, c.tgt.Name, e.arch.Tokens)
+		loader := ""
+		if p.loadTokSet {
+			loader = fmt.Sprintf(" and the window's weight loader (%d)", loaderTokens)
+		}
+		return fmt.Errorf("backend: -pipeline: %d values between stages and %d helper controllers of split layers%s need %d tokens; the target %q has %d (parallel.tokens)", len(edges), len(c.helpers), loader, p.nextTok, c.tgt.Name, e.arch.Tokens)
 	}
 	// Helpers on one controller (a window stage's, shared by its split
 	// ops) run one after the other in one stream, as the stage does.

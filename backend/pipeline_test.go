@@ -181,7 +181,7 @@ func TestPipelineRefusals(t *testing.T) {
 		t.Fatal("no layer split")
 	}
 	par.Tokens.Value = used - int64(2*helpers)
-	if _, err := backend.Compile(m, &few, backend.Options{Pipeline: true}); err == nil || !strings.Contains(err.Error(), "helper controllers of split layers need") {
+	if _, err := backend.Compile(m, &few, backend.Options{Pipeline: true}); err == nil || !strings.Contains(err.Error(), "helper controllers of split layers") || !strings.Contains(err.Error(), " tokens; the target") {
 		t.Errorf("helper tokens: %v", err)
 	}
 	m, err = mapGraph(g, target.Default(), "auto")
