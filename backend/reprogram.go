@@ -122,19 +122,10 @@ func (c *compiler) reprogram(name string, n *ir.Node, rows []weightRow) error {
 	defer e.free(rb)
 	for _, h := range heights {
 		chunks := byH[h]
-		typ := isa.MakeIntType(h, false)
-		words := len(chunks) * cols
-		if c.dramTop+words > e.arch.DRAMWords {
-			return fmt.Errorf("DRAM full: the weights of the layer need %d words, %d of the target's %d are in use", words, c.dramTop, e.arch.DRAMWords)
+		addr, typ, err := c.weightsToDRAM(name, h, chunks)
+		if err != nil {
+			return err
 		}
-		addr := c.dramTop
-		c.dramTop += words
-		data := make([]int32, 0, words)
-		for _, ch := range chunks {
-			data = append(data, ch.codes...)
-		}
-		e.b.AddDRAM(fmt.Sprintf("%s.w%d", name, h), uint32(addr), typ, data)
-		c.res.Reprogram.DRAMWords += words
 		batch := max(1, min(len(chunks), min(reprogramScratch, c.buf.largestFree())/cols))
 		start, _, ok := c.buf.take(batch*cols, false)
 		if !ok {
@@ -230,3 +221,24 @@ func (c *compiler) writeChunks(chunks []wchunk, rb int64) {
 
 // loopRun is the fewest chunks writeChunks puts in a loop.
 const loopRun = 4
+
+// weightsToDRAM places the codes of a reprogrammed layer's chunks of h
+// rows in the program's DRAM image (named NAME.wH) and returns their
+// address and type.
+func (c *compiler) weightsToDRAM(name string, h int, chunks []wchunk) (int, isa.IntType, error) {
+	e := c.e
+	typ := isa.MakeIntType(h, false)
+	words := len(chunks) * e.arch.Cols
+	if c.dramTop+words > e.arch.DRAMWords {
+		return 0, typ, fmt.Errorf("DRAM full: the weights of the layer need %d words, %d of the target's %d are in use", words, c.dramTop, e.arch.DRAMWords)
+	}
+	addr := c.dramTop
+	c.dramTop += words
+	data := make([]int32, 0, words)
+	for _, ch := range chunks {
+		data = append(data, ch.codes...)
+	}
+	e.b.AddDRAM(fmt.Sprintf("%s.w%d", name, h), uint32(addr), typ, data)
+	c.res.Reprogram.DRAMWords += words
+	return addr, typ, nil
+}

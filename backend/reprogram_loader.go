@@ -61,19 +61,10 @@ func (c *compiler) reprogramLoaded(name string, byH map[int][]wchunk, heights []
 	var batches []weightBatch
 	for _, h := range heights {
 		chunks := byH[h]
-		typ := isa.MakeIntType(h, false)
-		words := len(chunks) * cols
-		if c.dramTop+words > e.arch.DRAMWords {
-			return fmt.Errorf("DRAM full: the weights of the layer need %d words, %d of the target's %d are in use", words, c.dramTop, e.arch.DRAMWords)
+		addr, typ, err := c.weightsToDRAM(name, h, chunks)
+		if err != nil {
+			return err
 		}
-		addr := c.dramTop
-		c.dramTop += words
-		data := make([]int32, 0, words)
-		for _, ch := range chunks {
-			data = append(data, ch.codes...)
-		}
-		e.b.AddDRAM(fmt.Sprintf("%s.w%d", name, h), uint32(addr), typ, data)
-		c.res.Reprogram.DRAMWords += words
 		for i := 0; i < len(chunks); i += slot {
 			nb := min(slot, len(chunks)-i)
 			batches = append(batches, weightBatch{addr: addr + i*cols, typ: typ, chunks: chunks[i : i+nb]})
