@@ -220,13 +220,14 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			px, po := ptrs[0], ptrs[1]
 			preg := int64(0)
 			nrep := len(rl)
+			// Input planes segment-major below, or plane-major over
+			// batches of segments (emit_writes.go).
+			segMajor := rl
 			if m.interleavedWrites(e) {
 				c.emitSegmentWrites(m, segs, tiles, bySeg, rl, px, inOff, rs, saBase, bases)
+				segMajor = nil
 			}
-			for i, r := range rl {
-				if m.interleavedWrites(e) {
-					break
-				}
+			for i, r := range segMajor {
 				for g := range m.groups {
 					grp := &m.groups[g]
 					for s, sg := range segs[g] {
@@ -239,14 +240,8 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 							// the ±1 correction counts every set bit.
 							e.emit(isa.OpPzero, preg)
 						}
-						// One pld per contiguous run of offsets.
-						for j := sg[0]; j < sg[1]; {
-							k := j + 1
-							for k < sg[1] && grp.offs[k] == grp.offs[k-1]+1 {
-								k++
-							}
-							e.emit(isa.OpPld, preg, int64(j-sg[0]), px, int64(grp.offs[j]+inOff[i]), int64(k-j))
-							j = k
+						for _, l := range grp.segPlds(sg, inOff[i]) {
+							e.emit(isa.OpPld, preg, l[0], px, l[1], l[2])
 						}
 						for _, run := range wrpRuns(e, tiles, ts) {
 							t := &tiles[ts[run[0]]]

@@ -126,16 +126,7 @@ func (c *compiler) emitSegmentWrites(m *matrix, segs [][][2]int, tiles []tile, b
 				if len(ts) == 0 {
 					continue // no tile of this piece's chunks
 				}
-				u := segWrite{preg: preg, ts: ts, runs: wrpRuns(e, tiles, ts)}
-				// One pld per contiguous run of offsets.
-				for j := sg[0]; j < sg[1]; {
-					k := j + 1
-					for k < sg[1] && grp.offs[k] == grp.offs[k-1]+1 {
-						k++
-					}
-					u.plds = append(u.plds, [3]int64{int64(j - sg[0]), int64(grp.offs[j] + inOff[i]), int64(k - j)})
-					j = k
-				}
+				u := segWrite{preg: preg, plds: grp.segPlds(sg, inOff[i]), ts: ts, runs: wrpRuns(e, tiles, ts)}
 				need := 0
 				clash := false
 				for _, run := range u.runs {
@@ -162,4 +153,20 @@ func (c *compiler) emitSegmentWrites(m *matrix, segs [][][2]int, tiles []tile, b
 		}
 	}
 	flush()
+}
+
+// segPlds is the gather of segment sg (columns [sg[0], sg[1]) of g) for
+// an input at buffer offset inOff: one pld per contiguous run of offsets,
+// as (patch column, buffer offset, words).
+func (g *matGroup) segPlds(sg [2]int, inOff int) [][3]int64 {
+	var plds [][3]int64
+	for j := sg[0]; j < sg[1]; {
+		k := j + 1
+		for k < sg[1] && g.offs[k] == g.offs[k-1]+1 {
+			k++
+		}
+		plds = append(plds, [3]int64{int64(j - sg[0]), int64(g.offs[j] + inOff), int64(k - j)})
+		j = k
+	}
+	return plds
 }
