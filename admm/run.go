@@ -408,7 +408,7 @@ func (r *run) finish() error {
 // keepBest records the current parameters and buffers as the best
 // quantized-retraining epoch (Hyper.QuantRetrainKeep "best_val").
 func (r *run) keepBest(epoch int, acc float64) {
-	all := append(append([]*train.Param{}, r.m.Params()...), r.m.Buffers()...)
+	all := r.paramsAndBuffers()
 	if len(r.best) != len(all) {
 		r.best = make([][]float32, len(all))
 	}
@@ -433,7 +433,7 @@ func (r *run) restoreBest() error {
 			return err
 		}
 	}
-	all := append(append([]*train.Param{}, r.m.Params()...), r.m.Buffers()...)
+	all := r.paramsAndBuffers()
 	if len(r.best) != len(all) {
 		return fmt.Errorf("BUG: admm: %d kept arrays for %d parameters and buffers", len(r.best), len(all))
 	}

@@ -41,6 +41,12 @@ type State struct {
 
 func (r *run) newState() *State { return &State{Version: stateVersion} }
 
+// paramsAndBuffers is the model's parameters then its buffers, the order
+// of State.Params and State.Best.
+func (r *run) paramsAndBuffers() []*train.Param {
+	return append(append([]*train.Param{}, r.m.Params()...), r.m.Buffers()...)
+}
+
 // save copies the run's state into st.
 func (r *run) save(st *State) {
 	st.Version = stateVersion
@@ -86,10 +92,10 @@ func (r *run) restore(st *State, phases []phasePlan) error {
 	if err := r.checkState(st, phases); err != nil {
 		return fmt.Errorf("admm: %w: %v", ErrCheckpointMismatch, err)
 	}
-	ps, bs := r.m.Params(), r.m.Buffers()
-	for i, p := range append(append([]*train.Param{}, ps...), bs...) {
+	for i, p := range r.paramsAndBuffers() {
 		copy(p.Data.F32, st.Params[i])
 	}
+	ps := r.m.Params()
 	for i, p := range ps {
 		p.Mask = nil
 		if len(st.Masks[i]) != 0 {
@@ -145,7 +151,7 @@ func (r *run) checkState(st *State, phases []phasePlan) error {
 		return fmt.Errorf("%d epochs done and %d logged, the position (phase %d, epoch %d) says %d", st.Global, len(st.Log), st.Phase+1, st.Epoch, done+st.Epoch)
 	}
 	ps, bs := r.m.Params(), r.m.Buffers()
-	all := append(append([]*train.Param{}, ps...), bs...)
+	all := r.paramsAndBuffers()
 	if len(st.Params) != len(all) || len(st.Masks) != len(ps) || (len(st.Shadows) != 0 && len(st.Shadows) != len(ps)) {
 		return fmt.Errorf("%d parameter arrays, %d masks and %d shadows for a model of %d parameters and %d buffers", len(st.Params), len(st.Masks), len(st.Shadows), len(ps), len(bs))
 	}
