@@ -39,7 +39,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	budgetBits := fs.String("budget-bits", "search", "with -budget: search (each layer's width from the config's down to 2 bits) or config (the config's widths, ratios only)")
 	replicate := fs.String("replicate", "auto", "with -budget: the replication the costed compile uses (as pimc compile -replicate: off, auto or N)")
 	val := fs.Int("val", -1, "hold out the last N training images for validation: the epoch lines use them, the test set only the final numbers (-1: 5000 when the training set has at least 25000 images, else 0)")
-	valABits := fs.Int("val-abits", 0, "also report the validation accuracy of the result as `pimc compile OUT.onnx -abits A -calib DATASET` deploys it (compiled, on the quantized interpreter, which the simulator matches bit for bit); the figure to choose configs on (0: off)")
+	valABits := fs.Int("val-abits", 0, "also report the validation accuracy of the result as pimc compile OUT.onnx -abits `A` -calib DATASET deploys it (compiled, on the quantized interpreter, which the simulator matches bit for bit); the figure to choose configs on (0: off)")
 	resume := fs.Bool("resume", false, "continue the run whose checkpoint is -checkpoint; without one yet, start from the beginning (admm mode; layerwise keeps none)")
 	ckpt := fs.String("checkpoint", "", "checkpoint file, written atomically after every epoch and removed at the end (default OUT.onnx.ckpt; with -o -, pimc-compress.ckpt)")
 	eval := fs.Int("eval", 0, "evaluate on the first N test images (0: all)")
