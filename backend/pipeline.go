@@ -556,7 +556,7 @@ func (c *compiler) runPipeline() error {
 			loader = fmt.Sprintf(" and the window's weight loader (%d)", loaderTokens)
 		}
 		if c.pf != nil {
-			loader += fmt.Sprintf(" and its weight prefetch (%d)", len(c.pf.done)+2)
+			loader += fmt.Sprintf(" and the window's weight prefetch (%d)", len(c.pf.done)+2+3*len(c.pf.writerTok))
 		}
 		return fmt.Errorf("backend: -pipeline: %d values between stages and %d helper controllers of split layers%s need %d tokens; the target %q has %d (parallel.tokens)", len(edges), len(c.helpers), loader, p.nextTok, c.tgt.Name, e.arch.Tokens)
 	}
