@@ -159,6 +159,9 @@ type compiler struct {
 	// streams of split layers, emitted after the stages (split.go).
 	src     isa.Source
 	helpers []helperStream
+	// pf is the window stage's weight prefetch (window_prefetch.go; nil:
+	// none).
+	pf *prefetch
 	// banded: feature maps that do not fit ABUF go to DRAM in bands
 	// (band.go); dramTop is the next free DRAM word.
 	banded  bool

@@ -536,13 +536,18 @@ func (c *compiler) runPipeline() error {
 		return fmt.Errorf("backend: -pipeline: %d stages exchange %d values, which need %d tokens; the target %q has %d (parallel.tokens)", p.stages, len(edges), t, c.tgt.Name, e.arch.Tokens)
 	}
 	p.nextTok = 2 * len(edges)
+	c.pf = c.planPrefetch(byStage, edges)
 	for s := range p.stages {
 		emit := c.emitStage
 		if s == p.window {
 			emit = c.emitWindowStage
 		}
+		lo := c.buf.top
 		if err := emit(s, byStage[s], edges, portAddr, isIn, outStage, count); err != nil {
 			return err
+		}
+		if c.pf != nil && s != p.window {
+			c.pf.regions[s] = region{start: lo, size: c.buf.top - lo}
 		}
 	}
 	if p.nextTok > e.arch.Tokens {
@@ -550,7 +555,13 @@ func (c *compiler) runPipeline() error {
 		if p.loadTokSet {
 			loader = fmt.Sprintf(" and the window's weight loader (%d)", loaderTokens)
 		}
+		if c.pf != nil {
+			loader += fmt.Sprintf(" and the window's weight prefetch (%d)", len(c.pf.done)+2+3*len(c.pf.writerTok))
+		}
 		return fmt.Errorf("backend: -pipeline: %d values between stages and %d helper controllers of split layers%s need %d tokens; the target %q has %d (parallel.tokens)", len(edges), len(c.helpers), loader, p.nextTok, c.tgt.Name, e.arch.Tokens)
+	}
+	if c.pf != nil {
+		c.addPrefetcher()
 	}
 	// Helpers on one controller (a window stage's, shared by its split
 	// ops) run one after the other in one stream, as the stage does.
@@ -565,6 +576,9 @@ func (c *compiler) runPipeline() error {
 	}
 	for _, hs := range byCtrl {
 		c.emitHelpers(hs, count)
+	}
+	if c.pf != nil {
+		c.emitPrefetcher()
 	}
 	c.emitIdle()
 	// Declare the ports (frame 0 at the recorded address).
@@ -748,7 +762,7 @@ func (c *compiler) emitStage(s int, idx []int, edges []*edge, portAddr map[*ir.V
 	}
 	e.b.Branch(isa.OpDbnz, top, frames)
 	e.free(frames)
-	e.emit(isa.OpHalt)
+	c.endStage(s)
 	return nil
 }
 

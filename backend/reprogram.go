@@ -116,7 +116,7 @@ func (c *compiler) reprogram(name string, n *ir.Node, rows []weightRow) error {
 	e.b.SetSource(src)
 	defer e.b.SetSource(c.src)
 	if ctrl, ok := c.weightLoader(n); ok {
-		return c.reprogramLoaded(name, byH, heights, ctrl, len(rows))
+		return c.reprogramLoaded(name, n, byH, heights, ctrl, len(rows))
 	}
 	rb := e.reg()
 	defer e.free(rb)

@@ -33,7 +33,17 @@ const loaderTokens = 3
 // weightLoader is the helper controller that loads op n's weights, when n
 // runs in a window stage split over controllers.
 func (c *compiler) weightLoader(n *ir.Node) (int, bool) {
-	if c.win == nil || c.pipe == nil || n == nil {
+	if c.win == nil {
+		return 0, false
+	}
+	return c.loaderCtrl(n)
+}
+
+// loaderCtrl is the helper controller that loads op n's weights when n
+// runs in a window stage (its first helper): op n split over
+// controllers.
+func (c *compiler) loaderCtrl(n *ir.Node) (int, bool) {
+	if c.pipe == nil || n == nil {
 		return 0, false
 	}
 	ctrls := c.pipe.pieceCtrl[n]
@@ -44,44 +54,57 @@ func (c *compiler) weightLoader(n *ir.Node) (int, bool) {
 }
 
 // weightBatch is one dload of a weight load: chunks (all of one height,
-// codes of type typ) from DRAM word addr.
+// codes of type typ) from DRAM word addr; at is the ABUF word a prefetched
+// batch is moved to and ready the token its writer waits for
+// (window_prefetch.go).
 type weightBatch struct {
-	addr   int
-	typ    isa.IntType
-	chunks []wchunk
+	addr      int
+	typ       isa.IntType
+	chunks    []wchunk
+	at, ready int
 }
 
-// reprogramLoaded emits the weight load of a layer (its chunks by height,
-// heights in order) with helper controller ctrl loading (see above), and
-// adds the codes to the DRAM image.
-func (c *compiler) reprogramLoaded(name string, byH map[int][]wchunk, heights []int, ctrl, rows int) error {
+// reprogramLoaded emits the weight load of op n's layer (its chunks by
+// height, heights in order) with helper controller ctrl loading (see
+// above), and adds the codes to the DRAM image. The batches a window
+// prefetch moves ahead of time (window_prefetch.go) are written from
+// where it put them, between the loader's.
+func (c *compiler) reprogramLoaded(name string, n *ir.Node, byH map[int][]wchunk, heights []int, ctrl, rows int) error {
 	e := c.e
 	cols := e.arch.Cols
 	slot := max(1, min(reprogramScratch, c.buf.largestFree()/2)/cols) // chunks
-	var batches []weightBatch
+	// segs: the chunks of each height, in the DRAM image.
+	var segs []weightBatch
 	for _, h := range heights {
 		chunks := byH[h]
 		addr, typ, err := c.weightsToDRAM(name, h, chunks)
 		if err != nil {
 			return err
 		}
-		for i := 0; i < len(chunks); i += slot {
-			nb := min(slot, len(chunks)-i)
-			batches = append(batches, weightBatch{addr: addr + i*cols, typ: typ, chunks: chunks[i : i+nb]})
-		}
+		segs = append(segs, weightBatch{addr: addr, typ: typ, chunks: chunks})
 	}
 	start, _, ok := c.buf.take(2*slot*cols, false)
 	if !ok {
 		return fmt.Errorf("%w: reprogramming the layer's weights needs %d words of scratch, %d of the target's %d (act_buffer_words) are in use by live values",
 			errBufferFull, 2*cols, c.buf.top-c.freeWords(), c.buf.size)
 	}
+	src := c.src
+	src.Layer += " [weights]"
+	pre, segs := c.prefetchBatches(n, segs, slot, src)
+	var batches []weightBatch
+	for _, sg := range segs {
+		for i := 0; i < len(sg.chunks); i += slot {
+			nb := min(slot, len(sg.chunks)-i)
+			batches = append(batches, weightBatch{addr: sg.addr + i*cols, typ: sg.typ, chunks: sg.chunks[i : i+nb]})
+		}
+	}
+	nb := len(batches)
 	slotAddr := func(b int) int { return start + (b%2)*slot*cols }
 	if !c.pipe.loadTokSet {
 		c.pipe.loadTok, c.pipe.loadTokSet = c.pipe.nextTok, true
 		c.pipe.nextTok += loaderTokens
 	}
 	tStart, tFull, tFree := int64(c.pipe.loadTok), int64(c.pipe.loadTok+1), int64(c.pipe.loadTok+2)
-	nb := len(batches)
 	load := func() {
 		e.emit(isa.OpTwait, tStart)
 		for b, wb := range batches {
@@ -92,19 +115,49 @@ func (c *compiler) reprogramLoaded(name string, byH map[int][]wchunk, heights []
 			e.emit(isa.OpTsig, tFull)
 		}
 	}
-	src := c.src
-	src.Layer += " [weights]"
-	c.helpers = append(c.helpers, helperStream{ctrl: ctrl, src: src, once: true, emit: load})
+	if nb > 0 {
+		c.helpers = append(c.helpers, helperStream{ctrl: ctrl, src: src, once: true, emit: load})
+	}
 	rb := e.reg()
 	defer e.free(rb)
-	e.emit(isa.OpTsig, tStart)
-	for b, wb := range batches {
+	if nb > 0 {
+		e.emit(isa.OpTsig, tStart)
+	}
+	bitNS, cycle := c.tgt.DRAMBitNS(), c.tgt.CycleNS()
+	dram := func(b weightBatch) float64 {
+		return float64(len(b.chunks)*cols*b.typ.Bits()) * bitNS
+	}
+	write := func(b weightBatch) float64 {
+		w := 0
+		for _, ch := range b.chunks {
+			w += ch.h + 1
+		}
+		return float64(w) * cycle
+	}
+	own, writers := c.shareWrites(n, ctrl, pre, batches, write, src)
+	for _, w := range writers {
+		e.emit(isa.OpTsig, int64(w.start))
+	}
+	for _, k := range mergeBatches(pre[:own], batches, dram, write) {
+		if k >= 0 {
+			e.emit(isa.OpTwait, int64(pre[k].ready))
+			e.emit(isa.OpLi, rb, int64(pre[k].at))
+			c.writeChunks(pre[k].chunks, rb)
+			continue
+		}
+		b := -k - 1
 		e.emit(isa.OpTwait, tFull)
 		e.emit(isa.OpLi, rb, int64(slotAddr(b)))
-		c.writeChunks(wb.chunks, rb)
+		c.writeChunks(batches[b].chunks, rb)
 		if b+2 < nb {
 			e.emit(isa.OpTsig, tFree)
 		}
+	}
+	for _, w := range writers {
+		e.emit(isa.OpTwait, int64(w.done))
+	}
+	if c.pf.prefetchesAfter(n) {
+		e.emit(isa.OpTsig, int64(c.pf.consumed))
 	}
 	c.buf.release(&region{start: start, size: 2 * slot * cols})
 	c.res.Reprogram.Layers++

@@ -3,6 +3,7 @@ package backend_test
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -124,8 +125,11 @@ func TestPipelineWindowChunks(t *testing.T) {
 // TestWindowWeightLoader: in a window stage whose reprogrammed layers are
 // split over controllers, every weight dload runs on a helper stream
 // (reprogram_loader.go: the helper loads the next batch while the stage's
-// stream writes the previous one), and the runs stay bit-exact (6 images
-// in runs of 4 and 2: the load's tokens balance within a run).
+// stream writes the previous one) or, for the layers after the first, on
+// the controller of the first stage not on controller 0, which prefetches
+// them (window_prefetch.go),
+// and the runs stay bit-exact (6 images in runs of 4 and 2: the load's
+// tokens balance within a run).
 func TestWindowWeightLoader(t *testing.T) {
 	g, tgt, _ := reprogramModel(t)
 	tgt.Geometry.DPULanes.Value = 16
@@ -134,29 +138,166 @@ func TestWindowWeightLoader(t *testing.T) {
 	if !win.Window || len(win.Controllers) < 2 {
 		t.Fatalf("window stage: controllers %v; want a split window stage", win.Controllers)
 	}
-	// Stream i runs on controller i (its entry: the first pc of its code).
-	entries := res.Prog.StreamEntries()
-	stream := func(pc int) int {
-		s := -1
-		for i, e := range entries {
-			if int(e) <= pc && (s < 0 || e > entries[s]) {
-				s = i
-			}
-		}
-		return s
-	}
+	stream := streamOfPC(t, res.Prog)
+	prefetcher := prefetchController(t, res)
 	loads := 0
 	for pc, in := range res.Prog.Code {
 		if in.Op != isa.OpDload {
 			continue
 		}
 		loads++
-		if s := stream(pc); s == win.Controllers[0] || !slices.Contains(win.Controllers, s) {
-			t.Errorf("dload at pc %d runs on controller %d, not on a helper of the window stage (controllers %v)", pc, s, win.Controllers)
+		if s := stream[pc]; s == win.Controllers[0] || (!slices.Contains(win.Controllers, s) && s != prefetcher) {
+			t.Errorf("dload at pc %d runs on controller %d, not on a helper of the window stage (controllers %v) nor on the prefetching controller %d", pc, s, win.Controllers, prefetcher)
 		}
 	}
 	if loads == 0 {
 		t.Fatal("no dload: no reprogrammed layer")
 	}
 	checkPipelined(t, g, res, tgt, windowBatch(6))
+}
+
+// TestWindowWeightPrefetch: in a window stage whose reprogrammed layers
+// are split over controllers, the second and third layers' weights are
+// moved from the DRAM while the layer before them still computes
+// (window_prefetch.go): in a traced run of 4 frames, some dload of each
+// such layer's weights dispatches before the previous reprogrammed layer's
+// last instruction issues (without the prefetch every one waits for the
+// window's stream to reach the layer, after the previous layer's frame
+// loop), on the prefetching stage's controller, and the layer's weight writes
+// still follow every instruction of the layer before; a window helper that
+// does not load writes a share of the prefetched batches. The runs stay bit-exact (6 images
+// in runs of 4 and 2: the tokens balance within a run, and the words the
+// prefetch reuses are cleared between runs).
+func TestWindowWeightPrefetch(t *testing.T) {
+	g, tgt, _ := reprogramModel(t)
+	tgt.Geometry.DPULanes.Value = 16
+	res := compilePipelined(t, g, tgt, "auto", 4)
+	win := res.Stages[len(res.Stages)-1]
+	if !win.Window || len(win.Controllers) < 2 || len(win.Layers) < 3 {
+		t.Fatalf("window stage: layers %v on controllers %v; want 3 reprogrammed layers split", win.Layers, win.Controllers)
+	}
+	batch := windowBatch(6)
+	_, m := loadRoundTrip(t, res.Prog, tgt)
+	mach := m.Exe.NewMachine()
+	var tr strings.Builder
+	mach.Trace = &tr
+	if _, err := m.RunFramesOn(mach, batch[:4]); err != nil {
+		t.Fatal(err)
+	}
+	// Per layer: the first dload of its weights (dispatch), the last
+	// instruction of its own code (issue), the first weight write (issue).
+	type span struct{ firstLoad, lastOwn, firstWrite float64 }
+	spans := map[string]*span{}
+	at := func(name string) *span {
+		if spans[name] == nil {
+			spans[name] = &span{firstLoad: math.Inf(1), lastOwn: math.Inf(-1), firstWrite: math.Inf(1)}
+		}
+		return spans[name]
+	}
+	for _, line := range strings.Split(tr.String(), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 {
+			continue
+		}
+		pc, err1 := strconv.Atoi(f[0])
+		issue, err2 := strconv.ParseFloat(f[1], 64)
+		dispatch, err3 := strconv.ParseFloat(f[2], 64)
+		if err1 != nil || err2 != nil || err3 != nil {
+			t.Fatalf("trace line %q", line)
+		}
+		in := res.Prog.Code[pc]
+		if in.Src < 0 || int(in.Src) >= len(res.Prog.Sources) {
+			continue
+		}
+		layer := res.Prog.Sources[in.Src].Layer
+		if name, ok := strings.CutSuffix(layer, " [weights]"); ok {
+			s := at(name)
+			switch in.Op {
+			case isa.OpDload:
+				s.firstLoad = min(s.firstLoad, dispatch)
+			case isa.OpWrp:
+				s.firstWrite = min(s.firstWrite, issue)
+			}
+			continue
+		}
+		at(layer).lastOwn = max(at(layer).lastOwn, issue)
+	}
+	for k := 1; k < 3; k++ {
+		prev, cur := spans[win.Layers[k-1]], spans[win.Layers[k]]
+		if prev == nil || cur == nil {
+			t.Fatalf("layers %q, %q: not in the trace", win.Layers[k-1], win.Layers[k])
+		}
+		t.Logf("%s: first weight dload %.3f ns, first write %.3f ns; %s's last instruction %.3f ns", win.Layers[k], cur.firstLoad, cur.firstWrite, win.Layers[k-1], prev.lastOwn)
+		if cur.firstLoad >= prev.lastOwn {
+			t.Errorf("%s: first weight dload at %.3f ns, after %s's last instruction (%.3f ns): not prefetched", win.Layers[k], cur.firstLoad, win.Layers[k-1], prev.lastOwn)
+		}
+		if cur.firstWrite < prev.lastOwn {
+			t.Errorf("%s: a weight write at %.3f ns, before %s's last instruction (%.3f ns) released the window", win.Layers[k], cur.firstWrite, win.Layers[k-1], prev.lastOwn)
+		}
+	}
+	stream, prefetcher := streamOfPC(t, res.Prog), prefetchController(t, res)
+	shared := 0 // weight writes on a window helper that does not load
+	for pc, in := range res.Prog.Code {
+		if in.Op == isa.OpDload && stream[pc] != win.Controllers[1] && stream[pc] != prefetcher {
+			t.Errorf("dload at pc %d runs on controller %d, neither the loader (%d) nor the prefetching stage's (%d)", pc, stream[pc], win.Controllers[1], prefetcher)
+		}
+		if in.Op == isa.OpWrp && len(win.Controllers) > 2 && stream[pc] == win.Controllers[2] && strings.HasSuffix(res.Prog.Sources[in.Src].Layer, " [weights]") {
+			shared++
+		}
+	}
+	if len(win.Controllers) > 2 && shared == 0 {
+		t.Errorf("no weight write on the window's helper %d: the prefetched batches are not shared with the helpers that do not load", win.Controllers[2])
+	}
+	checkPipelined(t, g, res, tgt, batch)
+}
+
+// streamOfPC is the stream (its controller: stream i runs on controller i)
+// whose code each instruction of p is, by the instructions reachable from
+// the stream's entry (falling through, and branching); -1 for none. A pc
+// reachable from two streams fails the test.
+func streamOfPC(t *testing.T, p *isa.Program) []int {
+	t.Helper()
+	of := slices.Repeat([]int{-1}, len(p.Code))
+	for s, entry := range p.StreamEntries() {
+		todo := []int{int(entry)}
+		for len(todo) > 0 {
+			pc := todo[len(todo)-1]
+			todo = todo[:len(todo)-1]
+			if pc < 0 || pc >= len(p.Code) || of[pc] == s {
+				continue
+			}
+			if of[pc] >= 0 {
+				t.Fatalf("pc %d is reachable from streams %d and %d", pc, of[pc], s)
+			}
+			of[pc] = s
+			in := p.Code[pc]
+			info := in.Op.Info()
+			if nf := len(info.Fields); nf > 0 && info.Fields[nf-1].Kind == isa.FTarget {
+				todo = append(todo, int(in.Args[nf-1]))
+			}
+			if in.Op != isa.OpHalt && in.Op != isa.OpJmp {
+				todo = append(todo, pc+1)
+			}
+		}
+	}
+	return of
+}
+
+// prefetchController is the controller that prefetches the window stage's
+// later weights (window_prefetch.go): the first stage's before the window
+// that is not controller 0, else the first helper of such a stage.
+func prefetchController(t *testing.T, res *backend.Result) int {
+	t.Helper()
+	for _, st := range res.Stages {
+		if !st.Window && st.Controllers[0] != 0 {
+			return st.Controllers[0]
+		}
+	}
+	for _, st := range res.Stages {
+		if !st.Window && len(st.Controllers) > 1 {
+			return st.Controllers[1]
+		}
+	}
+	t.Fatal("no controller before the window other than 0")
+	return -1
 }
