@@ -22,7 +22,7 @@ func TestAcceptanceConfigBound(t *testing.T) {
 	for _, c := range []struct {
 		config string
 		bits   int // the bound the header comment states
-	}{{"admm-w4a4-val.yaml", 24432}, {"admm-w4a4-val-3bit.yaml", 24336}, {"admm-w4a4-val-3bit-best.yaml", 24336}} {
+	}{{"admm-w4a4-val.yaml", 24432}, {"admm-w4a4-val-3bit.yaml", 24336}, {"admm-w4a4-val-3bit-best.yaml", 24336}, {"admm-w4a4-val-3bit-wd.yaml", 24336}} {
 		cfg, err := ReadConfig(filepath.Join(dir, c.config))
 		if err != nil {
 			t.Fatal(err)
