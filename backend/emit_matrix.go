@@ -400,10 +400,21 @@ func (c *compiler) emitRoundsInOrder(m *matrix, tiles []tile, all [][]job, rs in
 		rw, rln, rc := e.reg(), e.reg(), e.reg()
 		e.emit(isa.OpLi, rw, 0)
 		e.emit(isa.OpLi, rln, 0)
-		e.emit(isa.OpLi, rc, int64(q-r))
+		if m.rotated(e) {
+			e.emit(isa.OpLi, rc, int64(q-r-1))
+		} else {
+			e.emit(isa.OpLi, rc, int64(q-r))
+		}
 		// the filters' rounds use the same sub-arrays: their
 		// bases are loaded once, before the loop
 		unhold := bases.hold(roundBases(e, m, tiles, all[r]))
+		if m.rotated(e) {
+			c.emitFilterLoopRotated(m, tiles, all[r], rs, saBase, bases, rw, rln, rc)
+			unhold()
+			e.free(rw, rln, rc)
+			r = q
+			continue
+		}
 		top := e.b.NewLabel("F")
 		e.b.Label(top)
 		c.emitRound(m, tiles, all[r], rs, saBase, bases, rw, rln)
