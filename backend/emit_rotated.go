@@ -33,7 +33,9 @@ func (m *matrix) rotated(e *emitter) bool {
 // followed at once by its own sub-arrays' next gdot, so a sub-array idles
 // only for its own drain: the same steps on every sub-array, more gdot
 // issues and plane steps (each group's steps are charged).
-func (c *compiler) emitFilterLoopRotated(m *matrix, tiles []tile, act []job, rs int64, saBase int, bases *groupBases, rw, rln, rc int64) {
+// hook (nil: none) is emitted before the epilogue's drains, while the
+// last filter's sequences run (emit_dbuf.go).
+func (c *compiler) emitFilterLoopRotated(m *matrix, tiles []tile, act []job, rs int64, saBase int, bases *groupBases, rw, rln, rc int64, hook func()) {
 	e := c.e
 	units := [][2]int{{0, len(act)}}
 	if c.splitGdots(m, tiles, act) {
@@ -51,6 +53,9 @@ func (c *compiler) emitFilterLoopRotated(m *matrix, tiles []tile, act []job, rs 
 	e.emit(isa.OpAddi, rw, rw, int64(m.M))
 	e.emit(isa.OpAddi, rln, rln, 1)
 	e.b.Branch(isa.OpDbnz, top, rc)
+	if hook != nil {
+		hook()
+	}
 	c.emitDrains(tiles, act, rs, saBase, bases, rln, 0, 0)
 }
 
