@@ -268,6 +268,17 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			if !pb.written {
 				writes(px, rl, inOff)
 			}
+			// The next pixel's planes go in before the last batch's
+			// last drains (emit_dbuf.go), or, if no round takes them,
+			// at the end of the body.
+			prefetched := pb.prefetch == nil
+			next := func() {
+				if !prefetched {
+					prefetched = true
+					pb.prefetch()
+				}
+			}
+			defer next()
 			regs := nrep // DPU accumulator registers in use per chunk
 			if packF > 0 {
 				regs = 1
@@ -321,11 +332,9 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 				if m.pm {
 					c.emitCorrection(m, tiles, all, rs, saBase, bases)
 				}
-				// The next pixel's planes go in before the last
-				// batch's last drains (emit_dbuf.go).
 				var prefetch func()
-				if b1 == cr[1] {
-					prefetch = pb.prefetch
+				if b1 == cr[1] && !prefetched {
+					prefetch = next
 				}
 				if m.overlapped(e) {
 					c.emitRoundsOverlapped(m, tiles, all, rs, saBase, bases)
