@@ -166,6 +166,10 @@ type compiler struct {
 	// (band.go); dramTop is the next free DRAM word.
 	banded  bool
 	dramTop int
+	// inBuf is the input-plane buffer a double-buffered matrix layer
+	// is emitting (emit_dbuf.go): 0 the tiles' own rows, S > 0 the
+	// second rows, S rows further.
+	inBuf int
 }
 
 // Compile emits a mapped graph for tgt: it does what the mapping

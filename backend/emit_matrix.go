@@ -216,12 +216,11 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 		// bmacs of all replicas (different sub-arrays, so they overlap), the
 		// i-th draining into its own accumulator register accRegs[i] (or,
 		// packed, into lanes i*F of one).
-		body := func(ptrs []int64, rl []int, inOff, outOff []int) {
-			px, po := ptrs[0], ptrs[1]
+		// writes emits the input planes of replicas rl's pixels at inOff
+		// into the buffer c.inBuf names: segment-major below, or
+		// plane-major over batches of segments (emit_writes.go).
+		writes := func(px int64, rl []int, inOff []int) {
 			preg := int64(0)
-			nrep := len(rl)
-			// Input planes segment-major below, or plane-major over
-			// batches of segments (emit_writes.go).
 			segMajor := rl
 			if m.interleavedWrites(e) {
 				c.emitSegmentWrites(m, segs, tiles, bySeg, rl, px, inOff, rs, saBase, bases)
@@ -248,19 +247,38 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 							if n := run[1] - run[0]; n > 1 {
 								ra, done := bases.reg(t.sa)
 								for p := 0; p < m.N; p++ {
-									e.emit(isa.OpGwrp, ra, int64(n), 0, int64(t.inRow+p), preg, int64(p))
+									e.emit(isa.OpGwrp, ra, int64(n), 0, int64(c.inRowOf(t)+p), preg, int64(p))
 								}
 								done()
 								continue
 							}
 							for n := 0; n < m.N; n++ {
-								e.emit(isa.OpWrp, rs, int64(t.sa-saBase), 0, int64(t.inRow+n), preg, int64(n))
+								e.emit(isa.OpWrp, rs, int64(t.sa-saBase), 0, int64(c.inRowOf(t)+n), preg, int64(n))
 							}
 						}
 						preg = (preg + 1) % isa.NumPatchRegs
 					}
 				}
 			}
+		}
+		body := func(ptrs []int64, rl []int, inOff, outOff []int, pb pixelBuf) {
+			px, po := ptrs[0], ptrs[1]
+			nrep := len(rl)
+			c.inBuf = pb.shift
+			if !pb.written {
+				writes(px, rl, inOff)
+			}
+			// The next pixel's planes go in before the last batch's
+			// last drains (emit_dbuf.go), or, if no round takes them,
+			// at the end of the body.
+			prefetched := pb.prefetch == nil
+			next := func() {
+				if !prefetched {
+					prefetched = true
+					pb.prefetch()
+				}
+			}
+			defer next()
 			regs := nrep // DPU accumulator registers in use per chunk
 			if packF > 0 {
 				regs = 1
@@ -314,10 +332,14 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 				if m.pm {
 					c.emitCorrection(m, tiles, all, rs, saBase, bases)
 				}
+				var prefetch func()
+				if b1 == cr[1] && !prefetched {
+					prefetch = next
+				}
 				if m.overlapped(e) {
 					c.emitRoundsOverlapped(m, tiles, all, rs, saBase, bases)
 				} else {
-					c.emitRoundsInOrder(m, tiles, all, rs, saBase, bases)
+					c.emitRoundsInOrder(m, tiles, all, rs, saBase, bases, prefetch)
 				}
 				// The chunk drained into v1 goes first: the others'
 				// vrqs write v1.
@@ -359,13 +381,21 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 		if packF > 0 {
 			nests = packedSplit(ppl, len(reps))
 		}
+		second := c.secondInputRows(m, tiles, packF)
 		for _, ns := range nests {
 			rl := make([]int, len(ns.reps))
 			for i, pos := range ns.reps {
 				rl[i] = reps[pos]
 			}
-			e.loopNest(ns.dims, []operand{ns.in, ns.out}, func(ptrs []int64) { body(ptrs, rl, ns.inOff, ns.outOff) })
+			if second >= 0 && len(ns.dims) > 0 && ns.dims[len(ns.dims)-1] >= 2 {
+				c.doubleBuffered(ns, second,
+					func(px int64, inOff []int) { writes(px, rl, inOff) },
+					func(ptrs []int64, inOff, outOff []int, pb pixelBuf) { body(ptrs, rl, inOff, outOff, pb) })
+				continue
+			}
+			e.loopNest(ns.dims, []operand{ns.in, ns.out}, func(ptrs []int64) { body(ptrs, rl, ns.inOff, ns.outOff, pixelBuf{}) })
 		}
+		c.inBuf = 0
 	}
 	cuts, ok := chunkRanges(m.lay, e.arch.DPULanes, c.chunkSplitOf(m.node))
 	if !ok {
@@ -381,7 +411,10 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 
 // emitRoundsInOrder emits a lane chunk's rounds all one after another,
 // each round's drains before the next round.
-func (c *compiler) emitRoundsInOrder(m *matrix, tiles []tile, all [][]job, rs int64, saBase int, bases *groupBases) {
+//
+// prefetch (nil: none) is emitted once, before the last round's drains
+// (after its gdots): the next pixel's input planes (emit_dbuf.go).
+func (c *compiler) emitRoundsInOrder(m *matrix, tiles []tile, all [][]job, rs int64, saBase int, bases *groupBases, prefetch func()) {
 	e := c.e
 	// Consecutive rounds that only step every tile to its next
 	// filter (next weight rows, next lane) become one counted loop
@@ -392,18 +425,39 @@ func (c *compiler) emitRoundsInOrder(m *matrix, tiles []tile, all [][]job, rs in
 		for q < len(all) && stepsFrom(all[r], all[q], q-r) {
 			q++
 		}
+		var hook func()
+		if q == len(all) {
+			hook = prefetch
+		}
 		if q-r < 2 {
-			c.emitRound(m, tiles, all[r], rs, saBase, bases, 0, 0)
+			if hook != nil {
+				c.emitGdots(m, tiles, all[r], bases, 0, 0, 0)
+				hook()
+				c.emitDrains(tiles, all[r], rs, saBase, bases, 0, 0, 0)
+			} else {
+				c.emitRound(m, tiles, all[r], rs, saBase, bases, 0, 0)
+			}
 			r = q
 			continue
 		}
 		rw, rln, rc := e.reg(), e.reg(), e.reg()
 		e.emit(isa.OpLi, rw, 0)
 		e.emit(isa.OpLi, rln, 0)
-		e.emit(isa.OpLi, rc, int64(q-r))
+		if m.rotated(e) {
+			e.emit(isa.OpLi, rc, int64(q-r-1))
+		} else {
+			e.emit(isa.OpLi, rc, int64(q-r))
+		}
 		// the filters' rounds use the same sub-arrays: their
 		// bases are loaded once, before the loop
 		unhold := bases.hold(roundBases(e, m, tiles, all[r]))
+		if m.rotated(e) {
+			c.emitFilterLoopRotated(m, tiles, all[r], rs, saBase, bases, rw, rln, rc, hook)
+			unhold()
+			e.free(rw, rln, rc)
+			r = q
+			continue
+		}
 		top := e.b.NewLabel("F")
 		e.b.Label(top)
 		c.emitRound(m, tiles, all[r], rs, saBase, bases, rw, rln)
@@ -798,7 +852,7 @@ func (c *compiler) emitGdots(m *matrix, tiles []tile, act []job, bases *groupBas
 		j := act[run[0]]
 		t := &tiles[j.tile]
 		ra, done := bases.reg(t.sa)
-		e.emit(isa.OpGdot, ra, int64(run[1]-run[0]), int64(t.inRow), rw, int64(t.wRow+j.k*m.M+wOff), acc, pl)
+		e.emit(isa.OpGdot, ra, int64(run[1]-run[0]), int64(c.inRowOf(t)), rw, int64(t.wRow+j.k*m.M+wOff), acc, pl)
 		done()
 	}
 }

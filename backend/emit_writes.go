@@ -93,10 +93,10 @@ func (c *compiler) emitSegmentWrites(m *matrix, segs [][][2]int, tiles []tile, b
 		}
 		write := func(d dst, p int) {
 			if d.n > 1 {
-				e.emit(isa.OpGwrp, d.ra, int64(d.n), 0, int64(d.t.inRow+p), d.preg, int64(p))
+				e.emit(isa.OpGwrp, d.ra, int64(d.n), 0, int64(c.inRowOf(d.t)+p), d.preg, int64(p))
 				return
 			}
-			e.emit(isa.OpWrp, rs, int64(d.t.sa-saBase), 0, int64(d.t.inRow+p), d.preg, int64(p))
+			e.emit(isa.OpWrp, rs, int64(d.t.sa-saBase), 0, int64(c.inRowOf(d.t)+p), d.preg, int64(p))
 		}
 		for p := 0; p < m.N; p++ {
 			for _, d := range ds {

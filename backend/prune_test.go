@@ -115,7 +115,13 @@ func pruningSavings(t *testing.T, tgt *target.Target) {
 		}
 		lo, hi := 0.45, 0.6
 		if tgt.Arch().GroupSubarrays > 0 {
-			lo, hi = 0.9, 1.0
+			// 1.01: with the rotated filter loops (emit_rotated.go)
+			// the base's rounds no longer wait longer than the pruned
+			// layer's, and the pruned-channel layer's one segment is
+			// written plane after plane on one group (a row write
+			// holds the write unit 2.5 ns), the base's two segments
+			// interleaved: 1 ns per pixel more (ratio 1.0004).
+			lo, hi = 0.9, 1.01
 		}
 		if r := c.x.cyclesNS / base.cyclesNS; r > hi || r < lo {
 			t.Errorf("%s: latency ratio %.3f, want in [%g, %g]", c.name, r, lo, hi)

@@ -59,10 +59,16 @@ func TestPipelineSpreadEstimate(t *testing.T) {
 	// a link: a link hop delays each instruction of a stream reaching
 	// another bank, which the estimate does not add to the stream's time
 	// (on the default target LeNet-5's fc stage, spread over two banks,
-	// runs 15% above its estimate).
+	// runs 15% above its estimate). 8 controllers, four banks each, so
+	// that spread layers get stages of one controller: with 16 and the
+	// rotated filter loops (emit_rotated.go) every spread layer's stage
+	// was split or dense.
 	tgt := *target.Default()
 	tgt.Name = "banks32"
 	tgt.Geometry.Banks.Value = 32
+	par := *tgt.Parallel
+	par.Controllers.Value = 8
+	tgt.Parallel = &par
 	m, err := mapGraph(g, &tgt, "auto")
 	if err != nil {
 		t.Fatal(err)
