@@ -110,6 +110,9 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 	}
 	biasAddr := int(b.AddConst(name+".bias", slices.Repeat(m.bias, copies)))
 	multAddr := int(b.AddConst(name+".mult", slices.Repeat(m.mult, copies)))
+	if !m.pm {
+		clearPatchRegs(e)
+	}
 
 	// The MAC rounds of every lane chunk, for replica 0's tiles (the
 	// other replicas' rounds are the same on their own tiles).
