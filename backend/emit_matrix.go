@@ -213,57 +213,23 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 			e.emit(isa.OpLi, rz, m.yZero)
 			defer e.free(rz)
 		}
+		// writes emits the input planes of replicas rl's pixels at inOff
+		// into the buffer c.inBuf names: segment by segment, or
+		// plane-major over batches of segments (emit_writes.go).
+		writes := func(px int64, rl []int, inOff []int) {
+			if m.interleavedWrites(e) {
+				c.emitSegmentWrites(m, segs, tiles, bySeg, rl, px, inOff, rs, saBase, bases)
+				return
+			}
+			c.emitSegmentMajorWrites(m, segs, tiles, bySeg, rl, px, inOff, rs, saBase, bases)
+		}
 		// body emits len(rl) output pixels at once: replica rl[i]'s pixel is
 		// at offsets inOff[i], outOff[i] from the loop's pointers. The
-		// replicas' patches are written first, then every round issues the
+		// replicas' patches are written first (unless pb says the previous
+		// pixel wrote them, emit_dbuf.go), then every round issues the
 		// bmacs of all replicas (different sub-arrays, so they overlap), the
 		// i-th draining into its own accumulator register accRegs[i] (or,
 		// packed, into lanes i*F of one).
-		// writes emits the input planes of replicas rl's pixels at inOff
-		// into the buffer c.inBuf names: segment-major below, or
-		// plane-major over batches of segments (emit_writes.go).
-		writes := func(px int64, rl []int, inOff []int) {
-			preg := int64(0)
-			segMajor := rl
-			if m.interleavedWrites(e) {
-				c.emitSegmentWrites(m, segs, tiles, bySeg, rl, px, inOff, rs, saBase, bases)
-				segMajor = nil
-			}
-			for i, r := range segMajor {
-				for g := range m.groups {
-					grp := &m.groups[g]
-					for s, sg := range segs[g] {
-						ts := bySeg[[3]int{r, g, s}]
-						if len(ts) == 0 {
-							continue // no tile of this piece's chunks
-						}
-						if m.pm {
-							// The rows hold only this segment's columns:
-							// the ±1 correction counts every set bit.
-							e.emit(isa.OpPzero, preg)
-						}
-						for _, l := range grp.segPlds(sg, inOff[i]) {
-							e.emit(isa.OpPld, preg, l[0], px, l[1], l[2])
-						}
-						for _, run := range wrpRuns(e, tiles, ts) {
-							t := &tiles[ts[run[0]]]
-							if n := run[1] - run[0]; n > 1 {
-								ra, done := bases.reg(t.sa)
-								for p := 0; p < m.N; p++ {
-									e.emit(isa.OpGwrp, ra, int64(n), 0, int64(c.inRowOf(t)+p), preg, int64(p))
-								}
-								done()
-								continue
-							}
-							for n := 0; n < m.N; n++ {
-								e.emit(isa.OpWrp, rs, int64(t.sa-saBase), 0, int64(c.inRowOf(t)+n), preg, int64(n))
-							}
-						}
-						preg = (preg + 1) % isa.NumPatchRegs
-					}
-				}
-			}
-		}
 		body := func(ptrs []int64, rl []int, inOff, outOff []int, pb pixelBuf) {
 			px, po := ptrs[0], ptrs[1]
 			nrep := len(rl)

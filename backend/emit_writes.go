@@ -188,3 +188,46 @@ func clearPatchRegs(e *emitter) {
 		e.emit(isa.OpPzero, int64(p))
 	}
 }
+
+// emitSegmentMajorWrites gathers and writes the input planes of replicas
+// rl segment by segment: each segment's plds into the next patch
+// register, then its rows, group writes where its tiles' sub-arrays
+// are consecutive (the order emitSegmentWrites interleaves instead).
+func (c *compiler) emitSegmentMajorWrites(m *matrix, segs [][][2]int, tiles []tile, bySeg map[[3]int][]int, rl []int, px int64, inOff []int, rs int64, saBase int, bases *groupBases) {
+	e := c.e
+	preg := int64(0)
+	for i, r := range rl {
+		for g := range m.groups {
+			grp := &m.groups[g]
+			for s, sg := range segs[g] {
+				ts := bySeg[[3]int{r, g, s}]
+				if len(ts) == 0 {
+					continue // no tile of this piece's chunks
+				}
+				if m.pm {
+					// The rows hold only this segment's columns:
+					// the ±1 correction counts every set bit.
+					e.emit(isa.OpPzero, preg)
+				}
+				for _, l := range grp.segPlds(sg, inOff[i]) {
+					e.emit(isa.OpPld, preg, l[0], px, l[1], l[2])
+				}
+				for _, run := range wrpRuns(e, tiles, ts) {
+					t := &tiles[ts[run[0]]]
+					if n := run[1] - run[0]; n > 1 {
+						ra, done := bases.reg(t.sa)
+						for p := 0; p < m.N; p++ {
+							e.emit(isa.OpGwrp, ra, int64(n), 0, int64(c.inRowOf(t)+p), preg, int64(p))
+						}
+						done()
+						continue
+					}
+					for n := 0; n < m.N; n++ {
+						e.emit(isa.OpWrp, rs, int64(t.sa-saBase), 0, int64(c.inRowOf(t)+n), preg, int64(n))
+					}
+				}
+				preg = (preg + 1) % isa.NumPatchRegs
+			}
+		}
+	}
+}
