@@ -117,41 +117,30 @@ func (c *compiler) emitSegmentWrites(m *matrix, segs [][][2]int, tiles []tile, b
 		batch, unheld = batch[:0], 0
 		clear(used)
 	}
-	preg := int64(0)
-	for i, r := range rl {
-		for g := range m.groups {
-			grp := &m.groups[g]
-			for s, sg := range segs[g] {
-				ts := bySeg[[3]int{r, g, s}]
-				if len(ts) == 0 {
-					continue // no tile of this piece's chunks
-				}
-				u := segWrite{preg: preg, plds: grp.segPlds(sg, inOff[i]), ts: ts, runs: wrpRuns(e, tiles, ts)}
-				need := 0
-				clash := false
-				for _, run := range u.runs {
-					t := &tiles[ts[run[0]]]
-					if run[1]-run[0] > 1 && !baseFree(t.sa) {
-						need++
-					}
-					for k := run[0]; k < run[1]; k++ {
-						clash = clash || used[tiles[ts[k]].sa]
-					}
-				}
-				if len(batch) > 0 && (clash || len(batch) == isa.NumPatchRegs || unheld+need > e.freeRegs()-holdMin) {
-					flush()
-				}
-				batch = append(batch, u)
-				unheld += need
-				for _, run := range u.runs {
-					for k := run[0]; k < run[1]; k++ {
-						used[tiles[ts[k]].sa] = true
-					}
-				}
-				preg = (preg + 1) % isa.NumPatchRegs
+	m.eachSegment(segs, bySeg, rl, func(i, g int, sg [2]int, ts []int, preg int64) {
+		u := segWrite{preg: preg, plds: m.groups[g].segPlds(sg, inOff[i]), ts: ts, runs: wrpRuns(e, tiles, ts)}
+		need := 0
+		clash := false
+		for _, run := range u.runs {
+			t := &tiles[ts[run[0]]]
+			if run[1]-run[0] > 1 && !baseFree(t.sa) {
+				need++
+			}
+			for k := run[0]; k < run[1]; k++ {
+				clash = clash || used[tiles[ts[k]].sa]
 			}
 		}
-	}
+		if len(batch) > 0 && (clash || len(batch) == isa.NumPatchRegs || unheld+need > e.freeRegs()-holdMin) {
+			flush()
+		}
+		batch = append(batch, u)
+		unheld += need
+		for _, run := range u.runs {
+			for k := run[0]; k < run[1]; k++ {
+				used[tiles[ts[k]].sa] = true
+			}
+		}
+	})
 	flush()
 }
 
@@ -195,37 +184,47 @@ func clearPatchRegs(e *emitter) {
 // are consecutive (the order emitSegmentWrites interleaves instead).
 func (c *compiler) emitSegmentMajorWrites(m *matrix, segs [][][2]int, tiles []tile, bySeg map[[3]int][]int, rl []int, px int64, inOff []int, rs int64, saBase int, bases *groupBases) {
 	e := c.e
+	m.eachSegment(segs, bySeg, rl, func(i, g int, sg [2]int, ts []int, preg int64) {
+		if m.pm {
+			// The rows hold only this segment's columns:
+			// the ±1 correction counts every set bit.
+			e.emit(isa.OpPzero, preg)
+		}
+		for _, l := range m.groups[g].segPlds(sg, inOff[i]) {
+			e.emit(isa.OpPld, preg, l[0], px, l[1], l[2])
+		}
+		for _, run := range wrpRuns(e, tiles, ts) {
+			t := &tiles[ts[run[0]]]
+			if n := run[1] - run[0]; n > 1 {
+				ra, done := bases.reg(t.sa)
+				for p := 0; p < m.N; p++ {
+					e.emit(isa.OpGwrp, ra, int64(n), 0, int64(c.inRowOf(t)+p), preg, int64(p))
+				}
+				done()
+				continue
+			}
+			for n := 0; n < m.N; n++ {
+				e.emit(isa.OpWrp, rs, int64(t.sa-saBase), 0, int64(c.inRowOf(t)+n), preg, int64(n))
+			}
+		}
+	})
+}
+
+// eachSegment calls fn for every segment of replicas rl's pixels that
+// has a tile of this piece (bySeg), replica by replica, group by group,
+// segment by segment, with the replica's index i in rl and the patch
+// register the segment's gather takes (round-robin over the
+// registers): the order both input-write forms gather in.
+func (m *matrix) eachSegment(segs [][][2]int, bySeg map[[3]int][]int, rl []int, fn func(i, g int, sg [2]int, ts []int, preg int64)) {
 	preg := int64(0)
 	for i, r := range rl {
 		for g := range m.groups {
-			grp := &m.groups[g]
 			for s, sg := range segs[g] {
 				ts := bySeg[[3]int{r, g, s}]
 				if len(ts) == 0 {
 					continue // no tile of this piece's chunks
 				}
-				if m.pm {
-					// The rows hold only this segment's columns:
-					// the ±1 correction counts every set bit.
-					e.emit(isa.OpPzero, preg)
-				}
-				for _, l := range grp.segPlds(sg, inOff[i]) {
-					e.emit(isa.OpPld, preg, l[0], px, l[1], l[2])
-				}
-				for _, run := range wrpRuns(e, tiles, ts) {
-					t := &tiles[ts[run[0]]]
-					if n := run[1] - run[0]; n > 1 {
-						ra, done := bases.reg(t.sa)
-						for p := 0; p < m.N; p++ {
-							e.emit(isa.OpGwrp, ra, int64(n), 0, int64(c.inRowOf(t)+p), preg, int64(p))
-						}
-						done()
-						continue
-					}
-					for n := 0; n < m.N; n++ {
-						e.emit(isa.OpWrp, rs, int64(t.sa-saBase), 0, int64(c.inRowOf(t)+n), preg, int64(n))
-					}
-				}
+				fn(i, g, sg, ts, preg)
 				preg = (preg + 1) % isa.NumPatchRegs
 			}
 		}
