@@ -110,9 +110,6 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 	}
 	biasAddr := int(b.AddConst(name+".bias", slices.Repeat(m.bias, copies)))
 	multAddr := int(b.AddConst(name+".mult", slices.Repeat(m.mult, copies)))
-	if !m.pm {
-		clearPatchRegs(e)
-	}
 
 	// The MAC rounds of every lane chunk, for replica 0's tiles (the
 	// other replicas' rounds are the same on their own tiles).
@@ -177,6 +174,10 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 	// group bases, hoisted bias and multiplier) and loops. It writes the
 	// input planes of the tiles of its chunks only.
 	piece := func(reps []int, ppl pixelLoop, cr [2]int) {
+		if !m.pm {
+			// On every controller that runs a piece, before its gathers.
+			clearPatchRegs(e)
+		}
 		bySeg := map[[3]int][]int{}
 		for i, t := range tiles {
 			if c := tileChunk[i]; c >= cr[0] && c < cr[1] {

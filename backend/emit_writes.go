@@ -161,17 +161,16 @@ func (g *matGroup) segPlds(sg [2]int, inOff int) [][3]int64 {
 }
 
 // clearPatchRegs zeroes every patch register before a matrix layer's
-// gathers (a layer whose rows hold only one segment's columns, m.pm,
-// zeroes its register per segment instead). The simulator charges a
-// row write and the ANDs on it for the columns that may hold a 1, the
-// highest column gathered into the register since its last pzero
-// (docs/ISA.md "Driven columns"); without the clear, a layer that
-// follows a wider one on the same controller (a 144-column depthwise
-// block before a 1x1 layer, or a frame loop's first layer after the
-// last) writes and senses the wider extent, with the stale columns
-// ANDed against zero weights: the same outputs at up to 1.8x the
-// sense energy (MobileNetV2 one image 35.0 -> 29.35 uJ). Four
-// instructions per layer (and frame).
+// gathers, on each controller that runs a piece of it (a layer whose
+// rows hold only one segment's columns, m.pm, zeroes its register per
+// segment instead). The simulator charges a row write and the ANDs on
+// it for the columns that may hold a 1, the highest column gathered
+// into the register since its last pzero (docs/ISA.md "Driven
+// columns"); without the clear, a piece that follows a wider layer (or
+// a window helper's weight writes) on the same controller writes and
+// senses the wider extent, with the stale columns ANDed against zero
+// weights: the same outputs at up to 1.8x the sense energy (MobileNetV2
+// one image 35.0 -> 29.35 uJ). Four instructions per piece and frame.
 func clearPatchRegs(e *emitter) {
 	for p := 0; p < isa.NumPatchRegs; p++ {
 		e.emit(isa.OpPzero, int64(p))

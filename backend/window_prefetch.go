@@ -452,10 +452,8 @@ func (c *compiler) shareWrites(n *ir.Node, loader int, pre, load []weightBatch, 
 			}
 			e.free(rb)
 			// The patch registers the writes used hold weight codes in
-			// every column; cleared, the helper's piece drives only the
-			// columns it gathers, as before the writes (column gating).
-			e.emit(isa.OpPzero, 0)
-			e.emit(isa.OpPzero, 1)
+			// every column; the helper's piece clears them before its
+			// gathers (clearPatchRegs), so it drives only its columns.
 			e.emit(isa.OpTsig, int64(w.done))
 		}})
 	}
