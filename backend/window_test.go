@@ -8,10 +8,12 @@ import (
 	"testing"
 
 	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/pimrt"
 	"github.com/pimc-dev/pimc/sim"
+	"github.com/pimc-dev/pimc/target"
 )
 
 // windowBatch is n inputs of reprogramGraph's shape, each different.
@@ -122,6 +124,16 @@ func TestPipelineWindowChunks(t *testing.T) {
 	checkPipelined(t, g, res, tgt, windowBatch(6))
 }
 
+// splitWindowStage compiles reprogramModel pipelined with 16 DPU lanes,
+// so its window stage's reprogrammed layers are split over controllers
+// by chunks, in runs of 4 frames; win is the window stage (the last).
+func splitWindowStage(t *testing.T) (*ir.Graph, *target.Target, *backend.Result, backend.Stage) {
+	g, tgt, _ := reprogramModel(t)
+	tgt.Geometry.DPULanes.Value = 16
+	res := compilePipelined(t, g, tgt, "auto", 4)
+	return g, tgt, res, res.Stages[len(res.Stages)-1]
+}
+
 // TestWindowWeightLoader: in a window stage whose reprogrammed layers are
 // split over controllers, every weight dload runs on a helper stream
 // (reprogram_loader.go: the helper loads the next batch while the stage's
@@ -131,10 +143,7 @@ func TestPipelineWindowChunks(t *testing.T) {
 // and the runs stay bit-exact (6 images in runs of 4 and 2: the load's
 // tokens balance within a run).
 func TestWindowWeightLoader(t *testing.T) {
-	g, tgt, _ := reprogramModel(t)
-	tgt.Geometry.DPULanes.Value = 16
-	res := compilePipelined(t, g, tgt, "auto", 4)
-	win := res.Stages[len(res.Stages)-1]
+	g, tgt, res, win := splitWindowStage(t)
 	if !win.Window || len(win.Controllers) < 2 {
 		t.Fatalf("window stage: controllers %v; want a split window stage", win.Controllers)
 	}
@@ -169,10 +178,7 @@ func TestWindowWeightLoader(t *testing.T) {
 // in runs of 4 and 2: the tokens balance within a run, and the words the
 // prefetch reuses are cleared between runs).
 func TestWindowWeightPrefetch(t *testing.T) {
-	g, tgt, _ := reprogramModel(t)
-	tgt.Geometry.DPULanes.Value = 16
-	res := compilePipelined(t, g, tgt, "auto", 4)
-	win := res.Stages[len(res.Stages)-1]
+	g, tgt, res, win := splitWindowStage(t)
 	if !win.Window || len(win.Controllers) < 2 || len(win.Layers) < 3 {
 		t.Fatalf("window stage: layers %v on controllers %v; want 3 reprogrammed layers split", win.Layers, win.Controllers)
 	}
