@@ -21,14 +21,7 @@ admm: {updates: 1, retrain_epochs: 1, quant_updates: 1, quant_retrain_epochs: 4,
 // checkpoints collected in order.
 func keepBestRun(t *testing.T, g *ir.Graph, tr, val *data.Dataset, yml string, resume *State) (*Result, []*State) {
 	t.Helper()
-	cfg, err := ParseConfig([]byte(yml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	specs, err := cfg.Resolve(mustLayers(g))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, specs := mustConfig(t, g, yml)
 	var states []*State
 	res, err := Compress(g, Options{Specs: specs, Hyper: cfg.ADMM, Train: tr, Val: val, Resume: resume, Checkpoint: func(st *State) error {
 		b, err := EncodeState(st)
@@ -189,11 +182,8 @@ func TestQuantRetrainKeepBest(t *testing.T) {
 func TestQuantRetrainKeepBestNeedsVal(t *testing.T) {
 	tr, te := mnist(t, 64, 32)
 	g := pretrained(t, tr)
-	cfg, err := ParseConfig([]byte(keepBestConfig))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = Compress(g, Options{Specs: mustSpecs(t, g, keepBestConfig), Hyper: cfg.ADMM, Train: tr, Test: te})
+	cfg, specs := mustConfig(t, g, keepBestConfig)
+	_, err := Compress(g, Options{Specs: specs, Hyper: cfg.ADMM, Train: tr, Test: te})
 	if err == nil || !strings.Contains(err.Error(), "validation split") {
 		t.Fatalf("got %v, want an error about the missing validation split", err)
 	}
@@ -208,6 +198,13 @@ func TestQuantRetrainKeepBestNeedsVal(t *testing.T) {
 
 func mustSpecs(t *testing.T, g *ir.Graph, yml string) map[string]Spec {
 	t.Helper()
+	_, specs := mustConfig(t, g, yml)
+	return specs
+}
+
+// mustConfig parses yml and resolves its per-layer specs for g.
+func mustConfig(t *testing.T, g *ir.Graph, yml string) (*Config, map[string]Spec) {
+	t.Helper()
 	cfg, err := ParseConfig([]byte(yml))
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +213,7 @@ func mustSpecs(t *testing.T, g *ir.Graph, yml string) map[string]Spec {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return specs
+	return cfg, specs
 }
 
 // sameLog compares two epoch lines, NaN equal to NaN (Rho and Residual

@@ -24,14 +24,7 @@ func TestResumeRefusesMisfits(t *testing.T) {
 defaults: {prune: {filter: 0.25, column: 0.5}, wbits: 4}
 admm: {updates: 1, retrain_epochs: 2, quant_updates: 1, quant_retrain_epochs: 1, batch: 32}
 `
-	cfg, err := ParseConfig([]byte(yml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	specs, err := cfg.Resolve(mustLayers(g))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, specs := mustConfig(t, g, yml)
 	var states [][]byte
 	o := Options{Specs: specs, Hyper: cfg.ADMM, Train: tr, Checkpoint: func(st *State) error {
 		b, err := EncodeState(st)
