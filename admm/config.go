@@ -122,8 +122,9 @@ func (g Geometry) withDefaults() Geometry {
 // Resolve gives every layer its Spec: the layer's entry over the defaults,
 // no pruning for the first layer unless PruneFirst, EndBits (default 8) for
 // the first and last layers when they are quantized and their entry does
-// not set wbits. Names in Layers that are not layers of the model are an
-// error naming them all.
+// not set wbits, every constraint ranked by admm.group_norm (Prune.L1).
+// Names in Layers that are not layers of the model are an error naming
+// them all.
 func (c *Config) Resolve(layers []*Layer) (map[string]Spec, error) {
 	names := map[string]bool{}
 	for _, l := range layers {
@@ -180,6 +181,9 @@ func (c *Config) Resolve(layers []*Layer) (map[string]Spec, error) {
 		ps, err := prunes(prune, tile, geo, bits, l)
 		if err != nil {
 			return nil, fmt.Errorf("layer %q: %v", l.Name, err)
+		}
+		for j := range ps {
+			ps[j].L1 = c.ADMM.GroupNorm == "l1"
 		}
 		out[l.Name] = Spec{Prunes: ps, Bits: bits}
 	}

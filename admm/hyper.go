@@ -78,6 +78,16 @@ type Hyper struct {
 	Seed           uint64  `yaml:"seed"`         // 1
 	Limit          int     `yaml:"limit"`        // train on the first N images (0: all)
 	Purify         float64 `yaml:"purify"`       // drop groups with norm <= purify * largest; 0: exact zeros only
+	// GroupNorm is the norm that ranks the groups (filters, columns,
+	// channels, blocks) of every pruning constraint wherever -method admm
+	// chooses which to keep: the Z-projection, the hard prune and so its
+	// masks. "l2" (default) is the Euclidean projection of the ADMM
+	// formulation; "l1" keeps the groups with the largest sum of |w|, the
+	// criterion of the l1 baseline (Prune.L1), so that ADMM can be
+	// compared with it at the same ranking. The baselines ignore it:
+	// magnitude ranks by L2, l1 by L1 (WithMethod). Coupled channel groups
+	// (coupled: true) are ranked by L2 in every case.
+	GroupNorm string `yaml:"group_norm"`
 	// Layer-wise mode.
 	CalibImages    int     `yaml:"calib_images"`    // 256
 	LayerwiseIters int     `yaml:"layerwise_iters"` // ADMM iterations per layer and phase, 30
@@ -133,6 +143,7 @@ func (h Hyper) problems() []error {
 	oneOf("act_scale", h.ActScale, "calib", "running")
 	oneOf("quant_retrain_keep", h.QuantRetrainKeep, "last", "best_val")
 	oneOf("optimizer", h.Optimizer, "sgd", "nesterov", "adam")
+	oneOf("group_norm", h.GroupNorm, "l2", "l1")
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	for _, f := range []struct {
 		key    string
@@ -273,6 +284,9 @@ func (h Hyper) withDefaults() (Hyper, error) {
 	}
 	if h.Optimizer == "" {
 		h.Optimizer = "sgd"
+	}
+	if h.GroupNorm == "" {
+		h.GroupNorm = "l2"
 	}
 	keepF("rho", &h.Rho, 1e-3)
 	setF(&h.RhoGrowth, 1.3)

@@ -24,8 +24,10 @@ var Methods = []string{MethodADMM, MethodMagnitude, MethodL1}
 // masked retraining instead (retrain_epochs + updates x
 // epochs_per_update; in joint mode on quantized retraining), so every
 // method trains as long; the quantization phases are the same for all, so
-// only how the pruned groups are chosen and trained differs. l1 also
-// ranks the groups by their L1 norm. admm returns specs and h unchanged.
+// only how the pruned groups are chosen and trained differs. Each baseline
+// fixes its ranking whatever admm.group_norm says: magnitude by the L2
+// norm, l1 by the L1 norm. admm returns specs (ranked as group_norm asks,
+// Config.Resolve) and h unchanged.
 func WithMethod(method string, specs map[string]Spec, h Hyper) (map[string]Spec, Hyper, error) {
 	switch method {
 	case MethodADMM:
@@ -50,14 +52,12 @@ func WithMethod(method string, specs map[string]Spec, h Hyper) (map[string]Spec,
 		d.Given = map[string]bool{}
 	}
 	d.Given["updates"] = true
-	if method == MethodMagnitude {
-		return specs, d, nil
-	}
+	l1 := method == MethodL1
 	out := map[string]Spec{}
 	for name, sp := range specs {
 		ps := make([]Prune, len(sp.Prunes))
 		for i, p := range sp.Prunes {
-			p.L1 = true
+			p.L1 = l1
 			ps[i] = p
 		}
 		out[name] = Spec{Prunes: ps, Bits: sp.Bits}

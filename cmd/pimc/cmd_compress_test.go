@@ -168,3 +168,24 @@ func untrainedLenet5(t *testing.T, path string, seed uint64) string {
 	}
 	return path
 }
+
+// TestCompressGroupNormError: an admm.group_norm other than l2 or l1 is a
+// user error naming the config file and the key, before any training (no
+// output written).
+func TestCompressGroupNormError(t *testing.T) {
+	needMNIST(t)
+	dir := t.TempDir()
+	model := filepath.Join("..", "..", "testdata", "models", "lenet5", "lenet5.onnx")
+	cfg := filepath.Join(dir, "norm.yaml")
+	os.WriteFile(cfg, []byte("defaults: {prune: {filter: 0.5}, wbits: 4}\nadmm: {group_norm: linf}\n"), 0o644)
+	out := filepath.Join(dir, "x.onnx")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"compress", model, "-dataset", "mnist", "-config", cfg, "-o", out}, &stdout, &stderr)
+	e := stderr.String()
+	if code != exitUser || !strings.Contains(e, cfg) || !strings.Contains(e, `admm.group_norm "linf": want l2 or l1`) || strings.Contains(e, "ADMM on") {
+		t.Errorf("group_norm linf: exit %d, stderr %q; want exit 1 naming %s and admm.group_norm before training", code, e, cfg)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("an output was written")
+	}
+}
