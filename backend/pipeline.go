@@ -303,6 +303,15 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 	var starts []int
 	var sp []opSplit
 	placedOps := ops // the ops' costs as the chosen pipeline places them
+	// split: the window stage's op i split in kc chunk pieces.
+	split := func(i, kc int) (opSplit, bool) {
+		f, ps, ok := share(win+i, 1, kc)
+		return opSplit{kp: 1, kc: kc, issue: f, sub: ps}, ok
+	}
+	// The window stage's own controllers as chosen (bestCore of them).
+	var bestCtrls []int
+	var bestSp []opSplit
+	bestCore := 0
 	if win == len(ops) {
 		starts, sp, placedOps = balanceStages(ops, controllers, maxStages, share, spread, place)
 	} else {
@@ -310,24 +319,17 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 		// banks, the stages before it balanced over the rest: the
 		// choice whose run of frames is estimated shortest
 		// (windowRunTime).
-		split := func(i, kc int) (opSplit, bool) {
-			f, ps, ok := share(win+i, 1, kc)
-			return opSplit{kp: 1, kc: kc, issue: f, sub: ps}, ok
-		}
 		writes := windowWrites(flat, work, flat.devNodes[win:]) / float64(frames)
 		best := math.Inf(1)
-		var bestCtrls []int
-		var bestSp []opSplit
-		bestCore := 0
 		// The window's own controllers are chosen on its ops split over
 		// them alone (before §8.8's late controllers: counting those,
 		// the estimate chose 1 own controller for VGG-11-BN, which ran
 		// 6.67 ms per run against 6.49 ms with 3, its stages before the
 		// window slower than estimated); the later ops then take the
 		// late controllers too, which changes none of the stages before.
-		_, _, most := windowSplits(plan, controllers, flat.devNodes[win:], split, win > 0, controllers, false)
+		_, _, most := windowSplits(plan, controllers, flat.devNodes[win:], split, win > 0, controllers, 0)
 		for k := 1; k <= most; k++ {
-			cs, wsp, core := windowSplits(plan, controllers, flat.devNodes[win:], split, win > 0, k, false)
+			cs, wsp, core := windowSplits(plan, controllers, flat.devNodes[win:], split, win > 0, k, 0)
 			if k > 1 && maxPieces(wsp) < k {
 				break // no op takes k pieces
 			}
@@ -344,33 +346,54 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 				best, starts, sp, bestCtrls, bestSp, bestCore, placedOps = t, st, ssp, cs, wsp, core, all
 			}
 		}
-		winCtrls, winSp, winCore = windowSplits(plan, controllers, flat.devNodes[win:], split, win > 0, bestCore, true)
-		if !slices.Equal(bestCtrls, winCtrls[:bestCore]) || !slices.Equal(bestSp[:1], winSp[:1]) {
-			return nil, fmt.Errorf("backend: BUG: -pipeline: the window's late controllers changed its own (%v, then %v)", bestCtrls, winCtrls)
-		}
 	}
-	if opts.Spread {
-		dense := func(i int) int {
-			most := 0
-			if l := flatLayer[flat.devNodes[i]]; l != nil {
-				for _, t := range l.Tiles {
-					most = max(most, t.To-t.From)
-				}
+	// late: the most late controllers the window's later ops take
+	// (window_late.go); half as many when the program does not compile
+	// with them (each piece takes two tokens), none at last: the
+	// pipeline as chosen without them.
+	late := 0
+	if win < len(ops) {
+		late = controllers
+	}
+	chosenSp, chosenPlaced := sp, placedOps
+	var plan2 *pipePlan
+	var res *Result
+	for {
+		sp, placedOps = chosenSp, chosenPlaced
+		if win < len(ops) {
+			winCtrls, winSp, winCore = windowSplits(plan, controllers, flat.devNodes[win:], split, win > 0, bestCore, late)
+			if !slices.Equal(bestCtrls, winCtrls[:bestCore]) || len(bestSp) == 0 || bestSp[0] != winSp[0] {
+				return nil, fmt.Errorf("backend: BUG: -pipeline: the window's late controllers changed its own (%v, then %v)", bestCtrls, winCtrls)
 			}
-			return most
 		}
-		sp = boundSpread(ops, starts, sp, dense, place, withWindow)
-		if _, p, ok := place(starts, sp); ok && p != nil {
-			placedOps = p
+		if opts.Spread {
+			dense := func(i int) int {
+				most := 0
+				if l := flatLayer[flat.devNodes[i]]; l != nil {
+					for _, t := range l.Tiles {
+						most = max(most, t.To-t.From)
+					}
+				}
+				return most
+			}
+			sp = boundSpread(ops, starts, sp, dense, place, withWindow)
+			if _, p, ok := place(starts, sp); ok && p != nil {
+				placedOps = p
+			}
 		}
+		plan2 = newPlan(starts, sp)
+		plan2.frames = frames
+		var err error
+		res, err = compileWith(g, tgt, opts, plan2) // places plan2: its controllers numbered by banks
+		if err == nil {
+			break
+		}
+		if len(plan2.late) == 0 {
+			return nil, err
+		}
+		late = len(plan2.late) / 2
 	}
-	plan2 := newPlan(starts, sp)
 	starts, sp = withWindow(starts, sp)
-	plan2.frames = frames
-	res, err := compileWith(g, tgt, opts, plan2) // places plan2: its controllers numbered by banks
-	if err != nil {
-		return nil, err
-	}
 	scaled := scaleOps(placedOps, sp)
 	var stages []Stage
 	for s, lo := range starts {

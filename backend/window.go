@@ -356,8 +356,8 @@ func windowWrites(res *Result, work []workEstimate, nodes []*ir.Node) float64 {
 // (from plan.WindowBase to the chip's end), at most limit and at most
 // controllers - 1 when stages come before it, are the stage's own: its
 // stream on the first, and the helpers of its first op, which computes
-// while the earlier stages stream the run's frames. With late (and stages
-// before it), every other controller but 0 follows them, the window's
+// while the earlier stages stream the run's frames. With late > 0 (and
+// stages before it), at most late other controllers but 0 follow them, the window's
 // other local controllers first: a *late* controller, idle once its
 // earlier stage has run its last frame, which is before the window's first
 // op has received it, so the window's later ops, which start only after
@@ -370,7 +370,7 @@ func windowWrites(res *Result, work []workEstimate, nodes []*ir.Node) float64 {
 // every later op into as many of all of them. The pieces share the
 // controllers: piece j of every op runs on the j-th (one helper stream
 // loops over the window's ops as the stage does, docs/PARALLEL.md §8.2).
-func windowSplits(plan *mapping.Plan, controllers int, nodes []*ir.Node, split func(i, kc int) (opSplit, bool), before bool, limit int, late bool) (ctrls []int, sp []opSplit, core int) {
+func windowSplits(plan *mapping.Plan, controllers int, nodes []*ir.Node, split func(i, kc int) (opSplit, bool), before bool, limit, late int) (ctrls []int, sp []opSplit, core int) {
 	ctrls = windowLocal(plan, controllers)
 	most := min(controllers, limit)
 	if before {
@@ -382,7 +382,7 @@ func windowSplits(plan *mapping.Plan, controllers int, nodes []*ir.Node, split f
 	}
 	more := slices.Clone(ctrls[core:])
 	ctrls = ctrls[:core:core]
-	if late && before {
+	if late > 0 && before {
 		for c := 1; c < controllers; c++ {
 			if !slices.Contains(more, c) {
 				more = append(more, c)
@@ -394,7 +394,7 @@ func windowSplits(plan *mapping.Plan, controllers int, nodes []*ir.Node, split f
 			}
 		}
 		// One left for the prefetcher, which is never late.
-		ctrls = ctrls[:max(core, min(len(ctrls), controllers-2))]
+		ctrls = ctrls[:max(core, min(len(ctrls), controllers-2, core+late))]
 	}
 	sp = slices.Repeat([]opSplit{whole}, len(nodes))
 	for i := range nodes {

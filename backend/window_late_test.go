@@ -99,3 +99,26 @@ func TestWindowLateControllers(t *testing.T) {
 	}
 	checkPipelined(t, g, res, tgt, lateWindowBatch(6))
 }
+
+// TestWindowLateTokens: each late piece takes a go and a done token, so on
+// a target with few tokens the window's later ops take fewer late
+// controllers (half as many per try), down to none: lateWindowModel
+// needs 30 tokens with its 3 late controllers, 24 with 1 and 18 with
+// none. With 26 it compiles with 1 and with 20 with none, bit-exact;
+// without the fallback both were refused for their tokens.
+func TestWindowLateTokens(t *testing.T) {
+	for _, c := range []struct {
+		tokens int64
+		late   int
+	}{{26, 1}, {20, 0}} {
+		g, tgt := lateWindowModel(t)
+		tgt.Parallel.Tokens.Value = c.tokens
+		res := compilePipelined(t, g, tgt, "auto", 4)
+		win := res.Stages[len(res.Stages)-1]
+		t.Logf("%d tokens: window stage controllers %v, late %v, split %v", c.tokens, win.Controllers, win.Late, win.Split)
+		if len(win.Late) != c.late {
+			t.Errorf("%d tokens: late controllers %v, want %d", c.tokens, win.Late, c.late)
+		}
+		checkPipelined(t, g, res, tgt, lateWindowBatch(6))
+	}
+}
