@@ -140,9 +140,15 @@ func splitShareDims(dims []int, r, k int, packed bool) (float64, bool) {
 // done.
 func (c *compiler) emitHelpers(hs []helperStream, count int) {
 	e := c.e
-	label := fmt.Sprintf("split_%d", hs[0].ctrl)
+	label := helperLabel(hs[0].ctrl)
 	e.b.Label(label)
-	e.b.Stream(hs[0].ctrl, label)
+	if c.pipe.isLate(hs[0].ctrl) && c.pipe.runsStage(hs[0].ctrl) {
+		// A late window controller: its stage's stream jumps here
+		// (endStage), with whatever vector length the stage left.
+		e.forgetVL()
+	} else {
+		e.b.Stream(hs[0].ctrl, label)
+	}
 	for _, h := range hs {
 		e.b.SetSource(h.src)
 		if h.once {
@@ -163,6 +169,9 @@ func (c *compiler) emitHelpers(hs []helperStream, count int) {
 	e.emit(isa.OpHalt)
 	e.b.ClearSource()
 }
+
+// helperLabel labels the helper code of controller ctrl.
+func helperLabel(ctrl int) string { return fmt.Sprintf("split_%d", ctrl) }
 
 // pixelDims are the pixel loop dimensions of matrix op n (pixelLoop.dims
 // up to dimensions of size 1): batch and spatial for a convolution, rows
@@ -192,6 +201,9 @@ func pixelDims(n *ir.Node) []int {
 // fits is plan.FitError's question.
 func (p *pipePlan) placePieces(plan *mapping.Plan, controllers int) error {
 	if err := p.place(plan, controllers); err != nil {
+		return err
+	}
+	if err := p.assignLate(plan, controllers); err != nil {
 		return err
 	}
 	return p.noteRemote(plan, controllers)

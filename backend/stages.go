@@ -27,6 +27,10 @@ type Stage struct {
 	// ops outside and the run's frames inside; its estimate includes its
 	// layers' weight writes / the frames per run.
 	Window bool
+	// Late: the window stage's late controllers (docs/PARALLEL.md §8.8),
+	// which run pieces of its later ops after their stages before the
+	// window (among Controllers).
+	Late []int
 }
 
 // opCost is the estimated work of one device op per frame: its controller
@@ -588,6 +592,9 @@ func (r *Result) WriteStages(w io.Writer) {
 		}
 		if st.Window {
 			split += fmt.Sprintf("; window stage: op by op over the %d frames of a run, weights written once per run", r.Prog.FrameCount())
+			if len(st.Late) > 0 {
+				split += fmt.Sprintf("; its later ops also on controller(s) %s once their stages are done", ranges(st.Late))
+			}
 		}
 		fmt.Fprintf(w, "  stage %d (%s): %-12s est. %s (%s): %s%s\n", s, ctrl, fmt.Sprintf("%d op(s)", len(st.Layers)), formatUS(st.EstimatedNS), st.Busiest, strings.Join(st.Layers, " "), split)
 	}

@@ -352,40 +352,64 @@ func windowWrites(res *Result, work []workEstimate, nodes []*ir.Node) float64 {
 }
 
 // windowSplits chooses the window stage's controllers and its ops' splits:
-// the controllers local to the banks the window spans (from
-// plan.WindowBase to the chip's end), at most limit, and at most
-// controllers - 1 when stages come before it; each op split by chunks into as many pieces of those as
-// split (op i, kc pieces) allows. The pieces share the controllers: piece
-// j of every op runs on the j-th (one helper stream loops over the
-// window's ops as the stage does, docs/PARALLEL.md §8.2).
-func windowSplits(plan *mapping.Plan, controllers int, nodes []*ir.Node, split func(i, kc int) (opSplit, bool), before bool, limit int) ([]int, []opSplit) {
-	geo := plan.Geom
-	per := max(1, geo.PerBank)
-	banks := max(1, geo.Subarrays/per)
-	var ctrls []int
-	for b := plan.WindowBase() / per; b <= (geo.Subarrays-1)/per && b < banks; b++ {
-		if c := b * controllers / banks; !slices.Contains(ctrls, c) {
-			ctrls = append(ctrls, c)
-		}
-	}
+// the first core of the controllers local to the banks the window spans
+// (from plan.WindowBase to the chip's end), at most limit and at most
+// controllers - 1 when stages come before it, are the stage's own: its
+// stream on the first, and the helpers of its first op, which computes
+// while the earlier stages stream the run's frames. With late > 0 (and
+// stages before it), at most late other controllers but 0 follow them, the window's
+// other local controllers first: a *late* controller, idle once its
+// earlier stage has run its last frame, which is before the window's first
+// op has received it, so the window's later ops, which start only after
+// that op's loop over every frame, have pieces there too (window_late.go,
+// docs/PARALLEL.md §8.8; controller 0 is left out: its halt ends the
+// steady state the simulator reports). Which controllers are late is
+// decided once the stages before are placed (assignLate): here they are
+// counted. The first op is split by chunks
+// into as many of the core controllers as split (op i, kc pieces) allows,
+// every later op into as many of all of them. The pieces share the
+// controllers: piece j of every op runs on the j-th (one helper stream
+// loops over the window's ops as the stage does, docs/PARALLEL.md §8.2).
+func windowSplits(plan *mapping.Plan, controllers int, nodes []*ir.Node, split func(i, kc int) (opSplit, bool), before bool, limit, late int) (ctrls []int, sp []opSplit, core int) {
+	ctrls = windowLocal(plan, controllers)
 	most := min(controllers, limit)
 	if before {
 		most = min(most, controllers-1)
 	}
-	ctrls = ctrls[:min(len(ctrls), most)]
-	if len(ctrls) == 0 {
-		ctrls = []int{controllers - 1}
+	core = min(len(ctrls), most)
+	if core == 0 {
+		ctrls, core = []int{controllers - 1}, 1
 	}
-	sp := slices.Repeat([]opSplit{whole}, len(nodes))
+	more := slices.Clone(ctrls[core:])
+	ctrls = ctrls[:core:core]
+	if late > 0 && before {
+		for c := 1; c < controllers; c++ {
+			if !slices.Contains(more, c) {
+				more = append(more, c)
+			}
+		}
+		for _, c := range more {
+			if c != 0 && !slices.Contains(ctrls, c) {
+				ctrls = append(ctrls, c)
+			}
+		}
+		// One left for the prefetcher, which is never late.
+		ctrls = ctrls[:max(core, min(len(ctrls), controllers-2, core+late))]
+	}
+	sp = slices.Repeat([]opSplit{whole}, len(nodes))
 	for i := range nodes {
-		for kc := len(ctrls); kc >= 2; kc-- {
+		most := core
+		if i > 0 {
+			most = len(ctrls)
+		}
+		for kc := most; kc >= 2; kc-- {
 			if x, ok := split(i, kc); ok {
 				sp[i] = x
 				break
 			}
 		}
 	}
-	return ctrls, sp
+	return ctrls, sp, core
 }
 
 // maxPieces is the most pieces of any op of sp (at least 1): the

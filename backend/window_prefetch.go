@@ -96,22 +96,8 @@ func (c *compiler) planPrefetch(byStage [][]int, edges []*edge) *prefetch {
 	if p.window <= 0 || c.plan == nil {
 		return nil
 	}
-	// The prefetcher: the stream of the first stage before the window
-	// that is not stream 0 (whose halt ends the steady state the
-	// simulator reports, sim/window.go: no new frame enters the
-	// pipeline), else the first helper of a split op before the window.
 	pf := &prefetch{stage: -1, window: p.window, done: map[int]int{}, regions: map[int]region{}, readers: map[int][]int{}, waited: map[int]bool{}}
-	if s := slices.IndexFunc(p.ctrl[:p.window], func(x int) bool { return x != 0 }); s >= 0 {
-		pf.stage, pf.ctrl, pf.jump = s, p.ctrl[s], true
-	}
-	for s := 0; s < p.window && pf.stage < 0; s++ {
-		for _, i := range byStage[s] {
-			if ctrls := p.pieceCtrl[c.g.Nodes[i]]; len(ctrls) > 1 && ctrls[1] != 0 {
-				pf.stage, pf.ctrl = s, ctrls[1]
-				break
-			}
-		}
-	}
+	pf.stage, pf.ctrl, pf.jump = p.prefetcher()
 	if pf.stage < 0 {
 		return nil
 	}
@@ -162,6 +148,29 @@ func (c *compiler) planPrefetch(byStage [][]int, edges []*edge) *prefetch {
 	return pf
 }
 
+// prefetcher is the stage before the window whose controller would
+// prefetch the window's weights (-1: none), the controller and whether it
+// is the stage's stream (else a helper): the stream of the first stage
+// that is not stream 0 (whose halt ends the steady state the simulator
+// reports, sim/window.go: no new frame enters the pipeline), else the
+// first helper of a split op before the window. It is never a late
+// window controller (assignLate): its pieces of the window's later ops
+// would wait behind the routine, whose later layers wait for the window's
+// writes, which wait for those pieces.
+func (p *pipePlan) prefetcher() (stage, ctrl int, jump bool) {
+	if s := slices.IndexFunc(p.ctrl[:p.window], func(x int) bool { return x != 0 }); s >= 0 {
+		return s, p.ctrl[s], true
+	}
+	for _, n := range p.nodes {
+		if s, ok := p.stageOf[n]; ok && s < p.window {
+			if ctrls := p.pieceCtrl[n]; len(ctrls) > 1 && ctrls[1] != 0 {
+				return s, ctrls[1], false
+			}
+		}
+	}
+	return -1, 0, false
+}
+
 // early reports whether stage s's words may hold the first prefetched
 // layer: the window reads none of its rings.
 func (pf *prefetch) early(s int) bool {
@@ -169,8 +178,9 @@ func (pf *prefetch) early(s int) bool {
 }
 
 // endStage emits the end of stage s's stream after its frame loop: its
-// done token, and the prefetching stage's jump to the prefetch routine (a
-// halt without prefetching).
+// done token, and the prefetching stage's jump to the prefetch routine,
+// or a late window controller's jump to its pieces of the window's later
+// ops (window_late.go; a halt when neither).
 func (c *compiler) endStage(s int) {
 	e, pf := c.e, c.pf
 	if pf != nil {
@@ -181,6 +191,10 @@ func (c *compiler) endStage(s int) {
 			e.b.Branch(isa.OpJmp, pf.label)
 			return
 		}
+	}
+	if ctrl := c.pipe.ctrl[s]; c.pipe.isLate(ctrl) {
+		e.b.Branch(isa.OpJmp, helperLabel(ctrl))
+		return
 	}
 	e.emit(isa.OpHalt)
 }
