@@ -16,7 +16,7 @@ import (
 // binary layers are on one plane (W1) and bit-exact.
 func TestCompileStatesWidths(t *testing.T) {
 	dir := t.TempDir()
-	model := filepath.Join("..", "..", "testdata", "models", "lenet5", "lenet5.onnx")
+	model := embeddedLenet5
 	code, out, errs := runCLI("compile", model, "-o", filepath.Join(dir, "w4.pimb"), "-wbits", "4", "-abits", "4")
 	if code != exitOK {
 		t.Fatalf("compile: exit %d: %s", code, errs)

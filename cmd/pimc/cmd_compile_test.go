@@ -102,7 +102,7 @@ func TestCompileDoesNotFit(t *testing.T) {
 // returns for the same model and options (LeNet-5 at W4A4, calibrated on
 // random:2, for the default target).
 func TestCompileIsDriverCompile(t *testing.T) {
-	model := filepath.Join("..", "..", "testdata", "models", "lenet5", "lenet5.onnx")
+	model := embeddedLenet5
 	prog := filepath.Join(t.TempDir(), "l.pimb")
 	if code, out, errs := runCLI("compile", model, "-o", prog, "-wbits", "4", "-abits", "4", "-calib", "random:2"); code != exitOK {
 		t.Fatalf("exit %d: %s%s", code, out, errs)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -24,14 +23,13 @@ import (
 func TestCompressBudgetWidths(t *testing.T) {
 	needMNIST(t)
 	dir := t.TempDir()
-	model := filepath.Join("..", "..", "testdata", "models", "lenet5", "lenet5.onnx")
-	cfg := filepath.Join(dir, "c.yaml")
-	os.WriteFile(cfg, []byte(`defaults: {wbits: 4}
+	model := embeddedLenet5
+	cfg := writeConfig(t, dir, "c.yaml", `defaults: {wbits: 4}
 geometry: {abits: 4}
 layers:
   fc1: {prune: {filter: 0.5, column: 0.5}}
 admm: {updates: 1, retrain_epochs: 1, quant_updates: 1, quant_retrain_epochs: 1, limit: 128}
-`), 0o644)
+`)
 	out := filepath.Join(dir, "b.onnx")
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"compress", model, "-dataset", "mnist", "-config", cfg, "-budget", "subarrays=5", "-replicate", "off", "-val", "300", "-eval", "50", "-o", out}, &stdout, &stderr)

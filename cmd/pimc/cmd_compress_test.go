@@ -23,13 +23,12 @@ func TestCompressCommand(t *testing.T) {
 	needMNIST(t)
 	dir := t.TempDir()
 	model := untrainedLenet5(t, filepath.Join(dir, "lenet5.onnx"), 2)
-	cfg := filepath.Join(dir, "c.yaml")
-	os.WriteFile(cfg, []byte(`
+	cfg := writeConfig(t, dir, "c.yaml", `
 defaults: {prune: {filter: 0.5, column: 0.5}, wbits: 4}
 layers:
   fc3: {prune: {column: 0.5}}
 admm: {updates: 1, retrain_epochs: 1, quant_updates: 1, quant_retrain_epochs: 1, limit: 256, batch: 32, lr: 0.05, calib_images: 32, layerwise_iters: 3}
-`), 0o644)
+`)
 	for _, mode := range []string{"admm", "layerwise"} {
 		out := filepath.Join(dir, mode+".onnx")
 		var stdout, stderr bytes.Buffer
@@ -75,9 +74,8 @@ admm: {updates: 1, retrain_epochs: 1, quant_updates: 1, quant_retrain_epochs: 1,
 func TestCompressResume(t *testing.T) {
 	needMNIST(t)
 	dir := t.TempDir()
-	model := filepath.Join("..", "..", "testdata", "models", "lenet5", "lenet5.onnx")
-	cfg := filepath.Join(dir, "c.yaml")
-	os.WriteFile(cfg, []byte("defaults: {prune: {filter: 0.5}, wbits: 4}\nadmm: {updates: 1, retrain_epochs: 1, quant_updates: 1, quant_retrain_epochs: 1, limit: 128}\n"), 0o644)
+	model := embeddedLenet5
+	cfg := writeConfig(t, dir, "c.yaml", "defaults: {prune: {filter: 0.5}, wbits: 4}\nadmm: {updates: 1, retrain_epochs: 1, quant_updates: 1, quant_retrain_epochs: 1, limit: 128}\n")
 	compress := func(out string, extra ...string) (int, string) {
 		var stdout, stderr bytes.Buffer
 		code := run(append([]string{"compress", model, "-dataset", "mnist", "-config", cfg, "-o", out, "-eval", "50"}, extra...), &stdout, &stderr)
@@ -126,12 +124,11 @@ func TestCompressResume(t *testing.T) {
 func TestCompressTeacher(t *testing.T) {
 	needMNIST(t)
 	dir := t.TempDir()
-	model := filepath.Join("..", "..", "testdata", "models", "lenet5", "lenet5.onnx")
+	model := embeddedLenet5
 	untrainedLenet5(t, filepath.Join(dir, "t.onnx"), 3) // far from the student's logits
 	const body = "defaults: {prune: {filter: 0.5}, wbits: 4}\nadmm: {updates: 1, retrain_epochs: 1, quant_updates: 1, quant_retrain_epochs: 1, limit: 128, distill: 0.9%s}\n"
 	compress := func(name, extra string) (int, string, []byte) {
-		cfg := filepath.Join(dir, name+".yaml")
-		os.WriteFile(cfg, fmt.Appendf(nil, body, extra), 0o644)
+		cfg := writeConfig(t, dir, name+".yaml", fmt.Sprintf(body, extra))
 		out := filepath.Join(dir, name+".onnx")
 		var stdout, stderr bytes.Buffer
 		code := run([]string{"compress", model, "-dataset", "mnist", "-config", cfg, "-o", out, "-eval", "50"}, &stdout, &stderr)
@@ -155,6 +152,21 @@ func TestCompressTeacher(t *testing.T) {
 	}
 }
 
+// embeddedLenet5 is the committed, trained LeNet-5 the command tests
+// start from.
+var embeddedLenet5 = filepath.Join("..", "..", "testdata", "models", "lenet5", "lenet5.onnx")
+
+// writeConfig writes body to dir/name and returns its path. A failed write
+// fails the test: the error tests would otherwise pass on a missing file.
+func writeConfig(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // untrainedLenet5 writes an untrained LeNet-5 (train.Build with seed) to
 // path and returns path.
 func untrainedLenet5(t *testing.T, path string, seed uint64) string {
@@ -175,9 +187,8 @@ func untrainedLenet5(t *testing.T, path string, seed uint64) string {
 func TestCompressGroupNormError(t *testing.T) {
 	needMNIST(t)
 	dir := t.TempDir()
-	model := filepath.Join("..", "..", "testdata", "models", "lenet5", "lenet5.onnx")
-	cfg := filepath.Join(dir, "norm.yaml")
-	os.WriteFile(cfg, []byte("defaults: {prune: {filter: 0.5}, wbits: 4}\nadmm: {group_norm: linf}\n"), 0o644)
+	model := embeddedLenet5
+	cfg := writeConfig(t, dir, "norm.yaml", "defaults: {prune: {filter: 0.5}, wbits: 4}\nadmm: {group_norm: linf}\n")
 	out := filepath.Join(dir, "x.onnx")
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"compress", model, "-dataset", "mnist", "-config", cfg, "-o", out}, &stdout, &stderr)

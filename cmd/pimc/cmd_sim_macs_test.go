@@ -19,7 +19,7 @@ import (
 func TestSimRefusesInflatedMACs(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "lenet.pimb")
-	model := filepath.Join("..", "..", "testdata", "models", "lenet5", "lenet5.onnx")
+	model := embeddedLenet5
 	if code, _, errs := runCLI("compile", model, "-o", bin); code != exitOK {
 		t.Fatalf("compile: exit %d: %s", code, errs)
 	}

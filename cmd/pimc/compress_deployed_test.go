@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -24,13 +23,12 @@ func TestCompressValABits(t *testing.T) {
 	trainSet, _ := needMNIST(t)
 	dir := t.TempDir()
 	model := untrainedLenet5(t, filepath.Join(dir, "lenet5.onnx"), 2)
-	cfg := filepath.Join(dir, "c.yaml")
-	os.WriteFile(cfg, []byte(`
+	cfg := writeConfig(t, dir, "c.yaml", `
 defaults: {prune: {filter: 0.5, column: 0.5}, wbits: 4}
 layers:
   fc3: {prune: {column: 0.5}, wbits: 4}
 admm: {updates: 1, retrain_epochs: 1, quant_updates: 1, quant_retrain_epochs: 2, quant_retrain: ste, act_bits: {fc1: 4, fc2: 4, fc3: 4}, quant_retrain_keep: best_val, limit: 512, batch: 32, lr: 0.05}
-`), 0o644)
+`)
 	out := filepath.Join(dir, "c.onnx")
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"compress", model, "-dataset", "mnist", "-config", cfg, "-o", out, "-val", "300", "-val-abits", "4", "-eval", "100"}, &stdout, &stderr); code != exitOK {
