@@ -55,18 +55,29 @@ func checkPipelined(t testing.TB, g *ir.Graph, res *backend.Result, tgt *target.
 	return rep
 }
 
-// lenetBatch is n LeNet-5 inputs, each a different pattern.
-func lenetBatch(n int) [][]*tensor.Tensor {
+// patternBatch is n inputs of the given shape, each a different pattern:
+// element i of input k is v = i x (k + k0) mod m scaled to [0, 1], or to
+// [-1, 1] when signed (2v / (m - 1) - 1: the same float32 as v / ((m -
+// 1) / 2) - 1, both one rounded division of the same quotient).
+func patternBatch(n, k0, m int, signed bool, shape ...int) [][]*tensor.Tensor {
 	batch := make([][]*tensor.Tensor, n)
 	for k := range batch {
-		x := tensor.New(tensor.Float32, 1, 1, 28, 28)
+		x := tensor.New(tensor.Float32, shape...)
 		for i := range x.F32 {
-			x.F32[i] = float32((i*(k+3))%37) / 36
+			v := (i * (k + k0)) % m
+			if signed {
+				x.F32[i] = float32(2*v)/float32(m-1) - 1
+			} else {
+				x.F32[i] = float32(v) / float32(m-1)
+			}
 		}
 		batch[k] = []*tensor.Tensor{x}
 	}
 	return batch
 }
+
+// lenetBatch is n LeNet-5 inputs, each a different pattern.
+func lenetBatch(n int) [][]*tensor.Tensor { return patternBatch(n, 3, 37, false, 1, 1, 28, 28) }
 
 // TestPipelineLeNet: LeNet-5 with -pipeline is several stages, 4 frames
 // per run, its slowest layers split over the controllers the stages leave

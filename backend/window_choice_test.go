@@ -27,17 +27,7 @@ func windowChoiceGraph(t *testing.T) *ir.Graph {
 
 // windowChoiceBatch is n inputs of windowChoiceGraph's shape, each
 // different.
-func windowChoiceBatch(n int) [][]*tensor.Tensor {
-	batch := make([][]*tensor.Tensor, n)
-	for k := range batch {
-		x := tensor.New(tensor.Float32, 1, 4, 16, 16)
-		for i := range x.F32 {
-			x.F32[i] = float32((i*(k+7))%43)/21 - 1
-		}
-		batch[k] = []*tensor.Tensor{x}
-	}
-	return batch
-}
+func windowChoiceBatch(n int) [][]*tensor.Tensor { return patternBatch(n, 7, 43, true, 1, 4, 16, 16) }
 
 // compileWindow maps g (replicate=auto) and compiles it with -pipeline, 4
 // frames per run and -window w.

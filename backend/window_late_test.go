@@ -30,17 +30,7 @@ func lateWindowModel(t *testing.T) (*ir.Graph, *target.Target) {
 }
 
 // lateWindowBatch is n inputs of lateWindowModel's shape, each different.
-func lateWindowBatch(n int) [][]*tensor.Tensor {
-	batch := make([][]*tensor.Tensor, n)
-	for k := range batch {
-		x := tensor.New(tensor.Float32, 1, 3, 8, 8)
-		for i := range x.F32 {
-			x.F32[i] = float32((i*(k+3))%37)/18 - 1
-		}
-		batch[k] = []*tensor.Tensor{x}
-	}
-	return batch
-}
+func lateWindowBatch(n int) [][]*tensor.Tensor { return patternBatch(n, 3, 37, true, 1, 3, 8, 8) }
 
 // TestWindowLateControllers: the window stage's later ops have pieces on
 // late controllers (window_late.go, docs/PARALLEL.md §8.8): controllers

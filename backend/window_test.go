@@ -17,17 +17,7 @@ import (
 )
 
 // windowBatch is n inputs of reprogramGraph's shape, each different.
-func windowBatch(n int) [][]*tensor.Tensor {
-	batch := make([][]*tensor.Tensor, n)
-	for k := range batch {
-		x := tensor.New(tensor.Float32, 1, 8, 6, 6)
-		for i := range x.F32 {
-			x.F32[i] = float32((i*(k+5))%41)/20 - 1
-		}
-		batch[k] = []*tensor.Tensor{x}
-	}
-	return batch
-}
+func windowBatch(n int) [][]*tensor.Tensor { return patternBatch(n, 5, 41, true, 1, 8, 6, 6) }
 
 // TestPipelineWindow: a model whose weights need more sub-arrays than the
 // target has (reprogramModel: 3 of its 4 convolutions reprogrammed) compiles
