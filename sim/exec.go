@@ -707,7 +707,7 @@ func (m *Machine) exec(st *RunStats) error {
 				return m.fault(pc, steps, "deadlock: waits for token %d, which no stream will signal (one stream: every tsig of it has been taken)", x[0])
 			}
 			d = max(d, v)
-			m.twaitPassed(d, t, steps) // window.go
+			m.twaitPassed(d, t, steps, pc) // window.go
 		default:
 			// Validate rejects undefined opcodes; reaching this is a bug.
 			panic("BUG: sim: unhandled opcode " + in.op.String())

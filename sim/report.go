@@ -536,6 +536,7 @@ type Summary struct {
 	// time, and the one-frame run's latency T_1
 	multiRuns, multiFrames, multiPS int64
 	periods, periodsPS              int64 // measured steady periods (steady.go)
+	measuredRuns                    int64 // runs of several frames with measured periods
 	singlePS                        int64
 	stages                          []stageSum   // per controller of a program with several streams
 	tl                              *timelineSum // the utilisation timeline (timeline.go), nil: none recorded

@@ -53,9 +53,10 @@ type RunStats struct {
 	// of several frames (window.go; 0: none) and WindowBusyPS the busy time
 	// of its sub-arrays inside it, summed over the sub-arrays.
 	WindowPS, WindowBusyPS int64 `json:",omitempty"`
-	// FramePeriodsPS is the time from frame 0 to frame n-1 entering the last
-	// stage of a pipelined run of n frames, FramePeriods = n - 1 (window.go):
-	// the steady state measured inside the run. 0 without one.
+	// FramePeriodsPS is the time from frame 1 to frame n-1 entering the last
+	// stage of a pipelined run of n frames, FramePeriods = n - 2 (frame 0 to
+	// 1, 1, with two frames; window.go): the steady state measured inside
+	// the run. 0 without one.
 	FramePeriodsPS, FramePeriods int64 `json:",omitempty"`
 	// WindowWork is the work of every shared resource (dense index, see
 	// sharedRes) inside the window: controllers' issue slots, DPUs and

@@ -14,9 +14,10 @@ package sim
 // in a run of n frames, frame 0 also meets the later frames at shared
 // resources (a bank's link), so T_n - T_1 undercounts the steady time and
 // the formula overestimates the rate. The steady state is therefore
-// measured inside the runs where it can be: the time from frame 0 to frame
-// n - 1 entering the last stage is n - 1 periods (RunStats.FramePeriodsPS,
-// window.go); the formula is used only for runs without that measure.
+// measured inside the runs where it can be: the time from frame 1 to frame
+// n - 1 entering the last stage is n - 2 periods (RunStats.FramePeriodsPS,
+// window.go: frame 0's entry may carry the stage's one-time work); the
+// formula is used only for runs without that measure.
 //
 // T_1 comes from one extra run (RunBatch, pimrt.Model.RunBatch) made only
 // when the batch has a run of several frames, so a program of one frame
@@ -40,6 +41,9 @@ func (s *Summary) addMultiFrame(st *RunStats) {
 		s.multiPS += st.LatencyPS
 		s.periodsPS += st.FramePeriodsPS
 		s.periods += st.FramePeriods
+		if st.FramePeriods > 0 {
+			s.measuredRuns++
+		}
 	}
 }
 
@@ -51,6 +55,7 @@ func (s *Summary) mergeSteady(o *Summary) {
 	s.multiPS += o.multiPS
 	s.periodsPS += o.periodsPS
 	s.periods += o.periods
+	s.measuredRuns += o.measuredRuns
 	s.singlePS = max(s.singlePS, o.singlePS)
 }
 
@@ -66,7 +71,7 @@ func (s *Summary) reportSteady(rep *Report) {
 	rep.PipelinedNS = float64(s.multiPS) / 1000
 	rep.PipelinedFPS = 1e12 * float64(s.multiFrames) / float64(s.multiPS)
 	switch d := s.multiPS - s.multiRuns*s.singlePS; {
-	case s.periods == s.multiFrames-s.multiRuns && s.periodsPS > 0:
+	case s.measuredRuns == s.multiRuns && s.periodsPS > 0:
 		rep.SteadyStateFPS = 1e12 * float64(s.periods) / float64(s.periodsPS)
 	case d > 0:
 		rep.SteadyStateFPS = 1e12 * float64(s.multiFrames-s.multiRuns) / float64(d)

@@ -62,19 +62,20 @@ type window struct {
 	every []int64     // per controller, the spacing of its marks
 
 	// entries are the times the stream that opened the window (opener)
-	// passed a twait, in order: it passes the same number per frame (its
-	// input rings and helpers), so they time the frames entering the last
-	// stage (finishWindow). passed: the streams that passed a twait, left
-	// how many of those that wait have not yet.
+	// passed a twait, in order, and entryPC the twait each passed. The
+	// twait of its frame loop, passed once per frame, times the frames
+	// entering the last stage (finishWindow). passed: the streams that
+	// passed a twait, left how many of those that wait have not yet.
 	entries []int64
+	entryPC []int32
 	opener  int
 	passed  []bool
 	left    int
 }
 
 func (w *window) reset() {
-	marks, every, entries, links, passed := w.marks, w.every, w.entries[:0], w.links[:0], w.passed
-	*w = window{start: -1, end: -1, marks: marks, every: every, entries: entries, links: links, passed: passed, left: -1}
+	marks, every, entries, entryPC, links, passed := w.marks, w.every, w.entries[:0], w.entryPC[:0], w.links[:0], w.passed
+	*w = window{start: -1, end: -1, marks: marks, every: every, entries: entries, entryPC: entryPC, links: links, passed: passed, left: -1}
 	clear(w.passed)
 	for c := range w.marks {
 		w.marks[c] = w.marks[c][:0]
@@ -140,8 +141,8 @@ func (w *window) ctlUpTo(c int, t int64) ctlMark {
 }
 
 // twaitPassed notes that the running stream, at issue time issue with
-// steps issued by the machine, passed a twait at d.
-func (m *Machine) twaitPassed(d, issue, steps int64) {
+// steps issued by the machine, passed the twait at pc at d.
+func (m *Machine) twaitPassed(d, issue, steps int64, pc int) {
 	if !m.windowed() {
 		return
 	}
@@ -149,7 +150,7 @@ func (m *Machine) twaitPassed(d, issue, steps int64) {
 	w := &m.win
 	if w.start >= 0 {
 		if m.cur == w.opener {
-			w.entries = append(w.entries, d)
+			w.entries, w.entryPC = append(w.entries, d), append(w.entryPC, int32(pc))
 		}
 		return
 	}
@@ -172,7 +173,7 @@ func (m *Machine) twaitPassed(d, issue, steps int64) {
 		return
 	}
 	w.opener = m.cur
-	w.entries = append(w.entries, d)
+	w.entries, w.entryPC = append(w.entries, d), append(w.entryPC, int32(pc))
 	w.start = d
 	w.at0 = map[int32]int64{}
 	for _, s := range m.touched {
@@ -209,13 +210,18 @@ func (m *Machine) haltPassed(d, issue, steps int64) {
 // DPU and buffer port work inside it (RunStats.WindowWork).
 func (m *Machine) finishWindow(st *RunStats) {
 	w := &m.win
-	// The steady period, measured: from frame 0 entering the last stage to
-	// frame n-1 entering it, n-1 periods (the last stream passes its twaits
-	// p times per frame; a run where they do not divide evenly has none).
-	if n := m.frames; n >= 2 && len(w.entries) >= n && len(w.entries)%n == 0 {
-		p := len(w.entries) / n
-		if d := w.entries[(n-1)*p] - w.entries[0]; d > 0 {
-			st.FramePeriodsPS, st.FramePeriods = d, int64(n-1)
+	// The steady period, measured: from frame 1 entering the last stage to
+	// frame n-1 entering it, n-2 periods (frame 0 to 1 with two frames).
+	// Frame 0's entry is the end of the fill, and may carry the stage's
+	// one-time work besides: a window stage writes its first layer's
+	// weights at frame 0 (VGG-11-BN: its entries at 1453, 1556, 1853, ...,
+	// 5788 us, frame 1 waiting while frame 0's writes ran).
+	if n := m.frames; n >= 2 {
+		if at, ok := w.frameEntries(n); ok {
+			from := min(1, n-2)
+			if d := at[n-1] - at[from]; d > 0 {
+				st.FramePeriodsPS, st.FramePeriods = d, int64(n-1-from)
+			}
 		}
 	}
 	if w.end <= w.start || w.start < 0 {
@@ -236,6 +242,34 @@ func (m *Machine) finishWindow(st *RunStats) {
 			st.WindowWork[e.shared.id(ResLink, i)] += busy
 		}
 	}
+}
+
+// frameEntries are the n times the opener passed its frame loop's twait,
+// one per frame: of the twaits it passed exactly n times, the one it
+// passed first. Counting every twait instead (until 2026-12-06, s10:
+// the entries divided by n, taken as the twaits per frame) mistimed a
+// window stage (docs/PARALLEL.md §8.2), whose stream passes its first op's
+// twaits once per frame, then its later ops' (weights, late pieces): the
+// (n-1)p-th entry was not frame n-1's. A run whose opener passes no twait
+// exactly n times has no measured period (ok false).
+func (w *window) frameEntries(n int) ([]int64, bool) {
+	count := map[int32]int{}
+	for _, pc := range w.entryPC {
+		count[pc]++
+	}
+	for _, frame := range w.entryPC {
+		if count[frame] != n {
+			continue
+		}
+		at := make([]int64, 0, n)
+		for i, pc := range w.entryPC {
+			if pc == frame {
+				at = append(at, w.entries[i])
+			}
+		}
+		return at, true
+	}
+	return nil, false
 }
 
 // windowed reports whether the running program's runs have a window.
