@@ -20,6 +20,9 @@ type placer struct {
 	// capFilters > 0 spreads the next layer one tile per sub-array with
 	// at most that many filters per tile (Piece.Cap).
 	capFilters int
+	// chunkBatch is Geometry.ChunkBatch (0: 1): how many lane chunks
+	// the backend runs at once (segmentsTogether).
+	chunkBatch int
 }
 
 // unit is one tile of a replica before it has a sub-array: the filters
@@ -93,6 +96,9 @@ func (p *placer) place(l *Layer) error {
 		// A block-diagonal layer (Layer.Block) is one tile per group:
 		// its blocks are the lane chunks alone, so that a replica's
 		// tiles of one chunk are consecutive sub-arrays (one gvacc).
+		if q == 1 && p.capFilters == 0 && l.Block <= 1 && l.Replicas == 1 && !l.Reprogrammed {
+			segmentsTogether(units, chunk, max(p.chunkBatch, 1))
+		}
 		for i := 1; i < len(units); i++ {
 			block[i] = block[i-1]
 			if units[i].grp != units[i-1].grp && l.Block <= 1 || chunk(units[i]) != chunk(units[i-1]) {
@@ -138,6 +144,90 @@ func (p *placer) place(l *Layer) error {
 	}
 	p.next += l.Replicas * s
 	return nil
+}
+
+// segmentsTogether reorders the units of a layer laid out one tile per
+// sub-array (units sorted by group and lane chunk, then segment and part)
+// so that a segment's tiles, which take the same input planes, lie on
+// consecutive sub-arrays: one gwrp per plane writes them all, where the
+// chunk-major order needs one per chunk (VGG-11-BN features.4: 3 segments
+// of 5 parts in lane chunks of 2, 2 and 1 parts, 9 write instructions per
+// plane, 5 in this order; docs/PARALLEL.md §8.9). Inside a group the
+// units of chunks with two or more parts of some segment go first,
+// segment by segment (each segment's chunks, then parts, in order), and
+// the chunks with at most one part per segment ("flat": their tiles'
+// r-th filters are the same lanes, so one gvacc drains the whole chunk
+// when its tiles are consecutive) stay last and whole, in order; the
+// segment that opens the first flat chunk goes last among the others, so
+// its parts run on into it. What the rounds drain is unchanged: a
+// multi-part chunk's gvacc runs end at its segments' boundaries in
+// either order (the next segment's lanes start over), and a flat chunk
+// stays one run; the layer's tiles stay consecutive sub-arrays, so a
+// round that drives all of them is still one group instruction. Only
+// for one replica: replicas interleave chunk by chunk (place). And only
+// where the chunks of several parts are at most batch (the chunks the
+// backend's rounds run at once, Geometry.ChunkBatch): a round drives the
+// tiles of one batch of chunks, so they must stay consecutive sub-arrays;
+// with more, a group's units keep the chunk-major order (VGG-11-BN
+// features.15, 8 such chunks: a batch's tiles in every segment's run
+// would be 11 gdots per round instead of 2).
+func segmentsTogether(units []unit, chunk func(unit) int, batch int) {
+	for i := 0; i < len(units); {
+		j := i + 1
+		for j < len(units) && units[j].grp == units[i].grp {
+			j++
+		}
+		g := units[i:j]
+		// flat[c]: chunk c holds at most one unit of each segment.
+		flat := map[int]bool{}
+		seen := map[[2]int]bool{}
+		for _, u := range g {
+			c := chunk(u)
+			if _, ok := flat[c]; !ok {
+				flat[c] = true
+			}
+			if seen[[2]int{c, u.seg}] {
+				flat[c] = false
+			}
+			seen[[2]int{c, u.seg}] = true
+		}
+		multi := map[int]bool{} // the chunks of several parts of a segment
+		for c, f := range flat {
+			if !f {
+				multi[c] = true
+			}
+		}
+		if len(multi) > batch {
+			i = j
+			continue
+		}
+		last := -1 // the segment opening the first flat chunk
+		for _, u := range g {
+			if flat[chunk(u)] {
+				last = u.seg
+				break
+			}
+		}
+		rank := func(u unit) [3]int {
+			if flat[chunk(u)] {
+				return [3]int{2, 0, 0} // stable: in their order, last
+			}
+			if u.seg == last {
+				return [3]int{1, u.seg, chunk(u)}
+			}
+			return [3]int{0, u.seg, chunk(u)}
+		}
+		sort.SliceStable(g, func(a, b int) bool {
+			ra, rb := rank(g[a]), rank(g[b])
+			for k := range ra {
+				if ra[k] != rb[k] {
+					return ra[k] < rb[k]
+				}
+			}
+			return false
+		})
+		i = j
+	}
 }
 
 // units lists the layer's tiles before they have sub-arrays, with at most
