@@ -45,7 +45,8 @@ type unit struct{ grp, seg, from, to int }
 // in its segment (a pruned block, docs/ADMM.md) gets no tile: its partial
 // sums are 0, so it costs no rows, writes or bmacs. A layer with more filters than
 // DPU lanes is ordered by group, lane chunk (LaneChunks), segment and part,
-// so the tiles of one chunk's rounds are consecutive too. Replicas are
+// so the tiles of one chunk's rounds are consecutive too (one replica of
+// one slot per sub-array: a segment's tiles together, segmentsTogether). Replicas are
 // identical blocks of S sub-arrays one after the other, or, with one slot
 // per sub-array, interleaved chunk by chunk. With p.capFilters > 0
 // (spread, Piece.Cap) the layer is laid out one tile per sub-array, with
@@ -93,12 +94,19 @@ func (p *placer) place(l *Layer) error {
 			}
 			return chunk(a) < chunk(b)
 		})
+		// One dense replica of one tile per sub-array (not a window
+		// layer, whose chunk pieces are not re-cut): a segment's tiles
+		// together where the rounds allow.
+		if q == 1 && p.capFilters == 0 && l.Block <= 1 && l.Replicas == 1 && !l.Reprogrammed {
+			batch := max(p.chunkBatch, 1)
+			if l.PlusMinus {
+				batch = 1 // its chunks' rounds one after another (backend chunkBatched)
+			}
+			segmentsTogether(units, chunk, batch)
+		}
 		// A block-diagonal layer (Layer.Block) is one tile per group:
 		// its blocks are the lane chunks alone, so that a replica's
 		// tiles of one chunk are consecutive sub-arrays (one gvacc).
-		if q == 1 && p.capFilters == 0 && l.Block <= 1 && l.Replicas == 1 && !l.Reprogrammed {
-			segmentsTogether(units, chunk, max(p.chunkBatch, 1))
-		}
 		for i := 1; i < len(units); i++ {
 			block[i] = block[i-1]
 			if units[i].grp != units[i-1].grp && l.Block <= 1 || chunk(units[i]) != chunk(units[i-1]) {
