@@ -180,44 +180,35 @@ func (p *placer) place(l *Layer) error {
 // features.15, 8 such chunks: a batch's tiles in every segment's run
 // would be 11 gdots per round instead of 2).
 func segmentsTogether(units []unit, chunk func(unit) int, batch int) {
+	// multi: the chunks holding several parts of one segment of a group
+	// (the batch is the layer's, over its groups); the others are flat.
+	multi := map[int]bool{}
+	seen := map[[3]int]bool{}
+	for _, u := range units {
+		k := [3]int{u.grp, chunk(u), u.seg}
+		if seen[k] {
+			multi[k[1]] = true
+		}
+		seen[k] = true
+	}
+	if len(multi) > batch {
+		return
+	}
 	for i := 0; i < len(units); {
 		j := i + 1
 		for j < len(units) && units[j].grp == units[i].grp {
 			j++
 		}
 		g := units[i:j]
-		// flat[c]: chunk c holds at most one unit of each segment.
-		flat := map[int]bool{}
-		seen := map[[2]int]bool{}
+		last := -1 // the segment opening the group's first flat chunk
 		for _, u := range g {
-			c := chunk(u)
-			if _, ok := flat[c]; !ok {
-				flat[c] = true
-			}
-			if seen[[2]int{c, u.seg}] {
-				flat[c] = false
-			}
-			seen[[2]int{c, u.seg}] = true
-		}
-		multi := map[int]bool{} // the chunks of several parts of a segment
-		for c, f := range flat {
-			if !f {
-				multi[c] = true
-			}
-		}
-		if len(multi) > batch {
-			i = j
-			continue
-		}
-		last := -1 // the segment opening the first flat chunk
-		for _, u := range g {
-			if flat[chunk(u)] {
+			if !multi[chunk(u)] {
 				last = u.seg
 				break
 			}
 		}
 		rank := func(u unit) [3]int {
-			if flat[chunk(u)] {
+			if !multi[chunk(u)] {
 				return [3]int{2, 0, 0} // stable: in their order, last
 			}
 			if u.seg == last {
