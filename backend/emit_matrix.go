@@ -697,8 +697,31 @@ func wrpRuns(e *emitter, tiles []tile, ts []int) [][2]int {
 
 // bmacRuns are the runs of a round's jobs that one gbmac per plane pair
 // computes: consecutive sub-arrays with the input planes and the job's
-// filter at the same rows.
-func bmacRuns(e *emitter, m *matrix, tiles []tile, act []job) [][2]int {
+// filter at the same rows, over act in sub-array order (inSAOrder), which
+// it returns with them.
+func bmacRuns(e *emitter, m *matrix, tiles []tile, act []job) ([]job, [][2]int) {
+	act = inSAOrder(tiles, act)
+	return act, bmacRunsAsListed(e, m, tiles, act)
+}
+
+// inSAOrder is act ordered by sub-array (stably), act itself when it is
+// already. A round's jobs come lane chunk by lane chunk; in the mapping's
+// chunk-major layout that is sub-array order, but where a segment's
+// tiles are placed together (ir/mapping segmentsTogether) the chunks'
+// sub-arrays interleave, and only in sub-array order do the chunks' runs
+// of consecutive sub-arrays join into one group instruction.
+func inSAOrder(tiles []tile, act []job) []job {
+	bySA := func(a, b job) int { return tiles[a.tile].sa - tiles[b.tile].sa }
+	if slices.IsSortedFunc(act, bySA) {
+		return act
+	}
+	act = slices.Clone(act)
+	slices.SortStableFunc(act, bySA)
+	return act
+}
+
+// bmacRunsAsListed is bmacRuns over act in its own order.
+func bmacRunsAsListed(e *emitter, m *matrix, tiles []tile, act []job) [][2]int {
 	row := func(k int) int { return tiles[act[k].tile].wRow + act[k].k*m.M }
 	return e.groupRuns(len(act), func(k int) int { return tiles[act[k].tile].sa },
 		func(i, k int) bool { return tiles[act[k].tile].inRow == tiles[act[i].tile].inRow && row(k) == row(i) })
@@ -744,12 +767,13 @@ func groupFirsts(e *emitter, m *matrix, tiles []tile, bySeg map[[3]int][]int, ro
 	}
 	for _, rs := range rounds {
 		for _, act := range withReplicas(rs, repTile, reps, packF) {
-			for _, run := range bmacRuns(e, m, tiles, act) {
+			sact, runs := bmacRuns(e, m, tiles, act)
+			for _, run := range runs {
 				switch {
 				case m.sequenced(e): // one gdot per run, a run of one included
-					note(tiles[act[run[0]].tile].sa, 1)
+					note(tiles[sact[run[0]].tile].sa, 1)
 				case run[1]-run[0] > 1:
-					note(tiles[act[run[0]].tile].sa, m.M*m.N)
+					note(tiles[sact[run[0]].tile].sa, m.M*m.N)
 				}
 			}
 			for _, run := range vaccRuns(e, tiles, act) {
@@ -767,7 +791,8 @@ func groupFirsts(e *emitter, m *matrix, tiles []tile, bySeg map[[3]int][]int, ro
 // gbmacs (bmacRuns), each the operand of M*N gbmacs of the round.
 func roundBases(e *emitter, m *matrix, tiles []tile, act []job) []int {
 	var firsts []int
-	for _, run := range bmacRuns(e, m, tiles, act) {
+	act, runs := bmacRuns(e, m, tiles, act)
+	for _, run := range runs {
 		if run[1]-run[0] > 1 {
 			firsts = append(firsts, tiles[act[run[0]].tile].sa)
 		}
@@ -786,7 +811,7 @@ func roundBases(e *emitter, m *matrix, tiles []tile, act []job) []int {
 // (0 = r0) offset the weight rows and lanes inside a filter loop.
 func (c *compiler) emitRound(m *matrix, tiles []tile, act []job, rs int64, saBase int, bases *groupBases, rw, rl int64) {
 	e := c.e
-	bruns := bmacRuns(e, m, tiles, act)
+	sact, bruns := bmacRuns(e, m, tiles, act)
 	if m.sequenced(e) {
 		c.emitGdots(m, tiles, act, bases, rw, 0, 0)
 		c.emitDrains(tiles, act, rs, saBase, bases, rl, 0, 0)
@@ -797,7 +822,7 @@ func (c *compiler) emitRound(m *matrix, tiles []tile, act []job, rs int64, saBas
 		for n := 0; n < m.N; n++ {
 			shift, sign := m.planePair(p, n)
 			for _, run := range bruns {
-				j := act[run[0]]
+				j := sact[run[0]]
 				t := &tiles[j.tile]
 				if k := run[1] - run[0]; k > 1 {
 					ra, done := bases.reg(t.sa)
@@ -818,7 +843,8 @@ func (c *compiler) emitRound(m *matrix, tiles []tile, act []job, rs int64, saBas
 func (c *compiler) emitGdots(m *matrix, tiles []tile, act []job, bases *groupBases, rw int64, wOff int, acc int64) {
 	e := c.e
 	pl := m.planes().Pack()
-	for _, run := range bmacRuns(e, m, tiles, act) {
+	act, runs := bmacRuns(e, m, tiles, act)
+	for _, run := range runs {
 		j := act[run[0]]
 		t := &tiles[j.tile]
 		ra, done := bases.reg(t.sa)

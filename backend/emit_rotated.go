@@ -68,7 +68,9 @@ func (c *compiler) splitGdots(m *matrix, tiles []tile, act []job) bool {
 	e := c.e
 	n := 0
 	for _, u := range vaccRuns(e, tiles, act) {
-		n += len(bmacRuns(e, m, tiles, act[u[0]:u[1]]))
+		_, runs := bmacRuns(e, m, tiles, act[u[0]:u[1]])
+		n += len(runs)
 	}
-	return n > len(bmacRuns(e, m, tiles, act)) && int64(2*n) <= c.tgt.PlaneSequences()
+	_, runs := bmacRuns(e, m, tiles, act)
+	return n > len(runs) && int64(2*n) <= c.tgt.PlaneSequences()
 }

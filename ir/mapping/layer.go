@@ -27,6 +27,13 @@ type Geometry struct {
 	// controller's work: its groups are merged into block-diagonal
 	// device groups (block.go).
 	Blocks bool
+	// ChunkBatch is how many lane chunks of a layer the backend's rounds
+	// run at once (their rounds merged, each chunk draining into its own
+	// DPU accumulator register): 4 on a plane-sequenced target (v0, v6,
+	// v4 and v5; backend chunkAccs), 1 otherwise (a chunk's rounds, then
+	// the next's). placer.segmentsTogether keeps the chunks of a batch on
+	// consecutive sub-arrays.
+	ChunkBatch int
 }
 
 // Layer is the mapping of one qconv or qfc.

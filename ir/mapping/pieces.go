@@ -53,7 +53,7 @@ func (p *Plan) PlacePieces(pieces [][]Piece) error {
 		return fmt.Errorf("mapping: %d piece lists for %d layers", len(pieces), len(p.Layers))
 	}
 	for _, aligned := range []bool{true, false} {
-		pl := placer{rows: p.Geom.Rows, lanes: p.Geom.DPULanes}
+		pl := placer{rows: p.Geom.Rows, lanes: p.Geom.DPULanes, chunkBatch: p.Geom.ChunkBatch}
 		if aligned {
 			pl.bank, pl.group = p.Geom.PerBank, p.Geom.Group
 		}

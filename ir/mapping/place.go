@@ -20,6 +20,9 @@ type placer struct {
 	// capFilters > 0 spreads the next layer one tile per sub-array with
 	// at most that many filters per tile (Piece.Cap).
 	capFilters int
+	// chunkBatch is Geometry.ChunkBatch (0: 1): how many lane chunks
+	// the backend runs at once (segmentsTogether).
+	chunkBatch int
 }
 
 // unit is one tile of a replica before it has a sub-array: the filters
@@ -42,7 +45,8 @@ type unit struct{ grp, seg, from, to int }
 // in its segment (a pruned block, docs/ADMM.md) gets no tile: its partial
 // sums are 0, so it costs no rows, writes or bmacs. A layer with more filters than
 // DPU lanes is ordered by group, lane chunk (LaneChunks), segment and part,
-// so the tiles of one chunk's rounds are consecutive too. Replicas are
+// so the tiles of one chunk's rounds are consecutive too (one replica of
+// one slot per sub-array: a segment's tiles together, segmentsTogether). Replicas are
 // identical blocks of S sub-arrays one after the other, or, with one slot
 // per sub-array, interleaved chunk by chunk. With p.capFilters > 0
 // (spread, Piece.Cap) the layer is laid out one tile per sub-array, with
@@ -90,6 +94,16 @@ func (p *placer) place(l *Layer) error {
 			}
 			return chunk(a) < chunk(b)
 		})
+		// One dense replica of one tile per sub-array (not a window
+		// layer, whose chunk pieces are not re-cut): a segment's tiles
+		// together where the rounds allow.
+		if q == 1 && p.capFilters == 0 && l.Block <= 1 && l.Replicas == 1 && !l.Reprogrammed {
+			batch := max(p.chunkBatch, 1)
+			if l.PlusMinus {
+				batch = 1 // its chunks' rounds one after another (backend chunkBatched)
+			}
+			segmentsTogether(units, chunk, batch)
+		}
 		// A block-diagonal layer (Layer.Block) is one tile per group:
 		// its blocks are the lane chunks alone, so that a replica's
 		// tiles of one chunk are consecutive sub-arrays (one gvacc).
@@ -138,6 +152,81 @@ func (p *placer) place(l *Layer) error {
 	}
 	p.next += l.Replicas * s
 	return nil
+}
+
+// segmentsTogether reorders the units of a layer laid out one tile per
+// sub-array (units sorted by group and lane chunk, then segment and part)
+// so that a segment's tiles, which take the same input planes, lie on
+// consecutive sub-arrays: one gwrp per plane writes them all, where the
+// chunk-major order needs one per chunk (VGG-11-BN features.4: 3 segments
+// of 5 parts in lane chunks of 2, 2 and 1 parts, 9 write instructions per
+// plane, 5 in this order; docs/PARALLEL.md §8.9). Inside a group the
+// units of chunks with two or more parts of some segment go first,
+// segment by segment (each segment's chunks, then parts, in order), and
+// the chunks with at most one part per segment ("flat": their tiles'
+// r-th filters are the same lanes, so one gvacc drains the whole chunk
+// when its tiles are consecutive) stay last and whole, in order; the
+// segment that opens the first flat chunk goes last among the others, so
+// its parts run on into it. What the rounds drain is unchanged: a
+// multi-part chunk's gvacc runs end at its segments' boundaries in
+// either order (the next segment's lanes start over), and a flat chunk
+// stays one run; the layer's tiles stay consecutive sub-arrays, so a
+// round that drives all of them is still one group instruction. Only
+// for one replica: replicas interleave chunk by chunk (place). And only
+// where the chunks of several parts are at most batch (the chunks the
+// backend's rounds run at once, Geometry.ChunkBatch): a round drives the
+// tiles of one batch of chunks, so they must stay consecutive sub-arrays;
+// with more, a group's units keep the chunk-major order (VGG-11-BN
+// features.15, 8 such chunks: a batch's tiles in every segment's run
+// would be 11 gdots per round instead of 2).
+func segmentsTogether(units []unit, chunk func(unit) int, batch int) {
+	// multi: the chunks holding several parts of one segment of a group
+	// (the batch is the layer's, over its groups); the others are flat.
+	multi := map[int]bool{}
+	seen := map[[3]int]bool{}
+	for _, u := range units {
+		k := [3]int{u.grp, chunk(u), u.seg}
+		if seen[k] {
+			multi[k[1]] = true
+		}
+		seen[k] = true
+	}
+	if len(multi) > batch {
+		return
+	}
+	for i := 0; i < len(units); {
+		j := i + 1
+		for j < len(units) && units[j].grp == units[i].grp {
+			j++
+		}
+		g := units[i:j]
+		last := -1 // the segment opening the group's first flat chunk
+		for _, u := range g {
+			if !multi[chunk(u)] {
+				last = u.seg
+				break
+			}
+		}
+		rank := func(u unit) [3]int {
+			if !multi[chunk(u)] {
+				return [3]int{2, 0, 0} // stable: in their order, last
+			}
+			if u.seg == last {
+				return [3]int{1, u.seg, chunk(u)}
+			}
+			return [3]int{0, u.seg, chunk(u)}
+		}
+		sort.SliceStable(g, func(a, b int) bool {
+			ra, rb := rank(g[a]), rank(g[b])
+			for k := range ra {
+				if ra[k] != rb[k] {
+					return ra[k] < rb[k]
+				}
+			}
+			return false
+		})
+		i = j
+	}
 }
 
 // units lists the layer's tiles before they have sub-arrays, with at most

@@ -127,15 +127,22 @@ func TestPlanDropsAlignmentWhenFull(t *testing.T) {
 
 // TestPlaceChunkMajor: a layer with more filters than DPU lanes is ordered
 // by lane chunk, then segment and part (the tiles of one chunk on
-// consecutive sub-arrays); one with fewer by segment and part.
+// consecutive sub-arrays), except that with one replica the chunks of
+// several parts per segment go segment by segment before the flat ones
+// (segmentsTogether, TestPlaceSegmentsTogether); one with fewer by
+// segment and part.
 func TestPlaceChunkMajor(t *testing.T) {
 	type want struct{ seg, from int }
 	for _, c := range []struct {
 		lanes int
 		want  []want
 	}{
-		// 3 parts of 30 filters per segment, chunks [0, 60) and [60, 90).
-		{64, []want{{0, 0}, {0, 30}, {1, 0}, {1, 30}, {0, 60}, {1, 60}}},
+		// 3 parts of 30 filters per segment, chunks [0, 60) (two parts
+		// per segment) and [60, 90) (flat, opened by segment 0, whose
+		// parts go last before it): segment 1's 2 sub-arrays, then
+		// segment 0's 3, then segment 1's third (2 input-write runs, 4
+		// chunk-major).
+		{64, []want{{1, 0}, {1, 30}, {0, 0}, {0, 30}, {0, 60}, {1, 60}}},
 		{128, []want{{0, 0}, {0, 30}, {0, 60}, {1, 0}, {1, 30}, {1, 60}}},
 		{0, []want{{0, 0}, {0, 30}, {0, 60}, {1, 0}, {1, 30}, {1, 60}}},
 	} {
@@ -194,5 +201,86 @@ func TestPlaceReplicasByChunk(t *testing.T) {
 	}
 	if p.next != 9 {
 		t.Errorf("next %d, want 9", p.next)
+	}
+}
+
+// TestPlaceSegmentsTogether: VGG-11-BN's features.4 (128 filters of 8
+// planes, 3 segments, 8 input planes, 256 rows: 5 parts of 26 filters,
+// the last 24, in lane chunks of 2, 2 and 1 parts) laid out as one
+// replica: each segment's tiles, which take the same input planes, are
+// consecutive sub-arrays but where the flat last chunk (one part per
+// segment) must stay whole, so a plane is written with 5 group writes
+// (runs of one segment's consecutive sub-arrays) instead of 9 in chunk
+// order; every chunk's tiles of one segment stay consecutive (one drain
+// run each), the flat chunk's tiles are consecutive (one drain run), and
+// the layer spans 15 consecutive sub-arrays. Where the backend runs one
+// chunk's rounds at a time (no plane sequencer), or with two replicas,
+// the chunk-major order is kept (TestPlaceReplicasByChunk).
+func TestPlaceSegmentsTogether(t *testing.T) {
+	l := layerOf(8, 8, 1, []int{128}, []int{3})
+	l.F = 128
+	p := placer{rows: 256, lanes: 64, next: 7, chunkBatch: 4}
+	if err := p.place(l); err != nil {
+		t.Fatal(err)
+	}
+	chunks := LaneChunks(128, 64, [][2]int{{0, 25}, {26, 51}, {52, 77}, {78, 103}, {104, 127}})
+	chunk := func(tl Tile) int { return chunkOf(chunks, tl.From) }
+	bySA := slices.Clone(l.Tiles)
+	slices.SortFunc(bySA, func(a, b Tile) int { return a.SA - b.SA })
+	if len(bySA) != 15 || bySA[0].SA != 7 || bySA[14].SA != 21 || p.next != 22 {
+		t.Fatalf("tiles %v, next %d: want 15 on sub-arrays 7..21", bySA, p.next)
+	}
+	runs := 0 // write runs: consecutive sub-arrays of one segment
+	for i, tl := range bySA {
+		if i > 0 && bySA[i-1].SA+1 != tl.SA {
+			t.Fatalf("sub-arrays not consecutive: %v", bySA)
+		}
+		if i == 0 || bySA[i-1].Seg != tl.Seg {
+			runs++
+		}
+	}
+	if runs != 5 {
+		t.Errorf("%d write runs per plane, want 5 (chunk-major: 9): %v", runs, bySA)
+	}
+	for s := 0; s < 3; s++ {
+		for c := 0; c < 3; c++ {
+			var sas []int
+			for _, tl := range bySA {
+				if tl.Seg == s && chunk(tl) == c {
+					sas = append(sas, tl.SA)
+				}
+			}
+			if len(sas) == 0 || sas[len(sas)-1]-sas[0] != len(sas)-1 {
+				t.Errorf("segment %d chunk %d on sub-arrays %v, want consecutive", s, c, sas)
+			}
+		}
+	}
+	if last := bySA[12:]; chunk(last[0]) != 2 || chunk(last[1]) != 2 || chunk(last[2]) != 2 {
+		t.Errorf("the flat chunk is not last and whole: %v", bySA)
+	}
+	// Rounds one chunk at a time (no plane sequencer, ChunkBatch 1): a
+	// chunk's tiles must be consecutive, so the order stays chunk-major.
+	l1 := layerOf(8, 8, 1, []int{128}, []int{3})
+	l1.F = 128
+	p1 := placer{rows: 256, lanes: 64, chunkBatch: 1}
+	if err := p1.place(l1); err != nil {
+		t.Fatal(err)
+	}
+	for i, tl := range l1.Tiles {
+		if c := chunk(tl); c == 0 && tl.SA >= 6 || c == 1 && (tl.SA < 6 || tl.SA >= 12) || c == 2 && tl.SA < 12 {
+			t.Errorf("one chunk at a time: tile %d %+v outside its chunk's block", i, tl)
+		}
+	}
+	// Two replicas: chunk by chunk, every replica (runs as before).
+	l2 := layerOf(8, 8, 2, []int{128}, []int{3})
+	l2.F = 128
+	p2 := placer{rows: 256, lanes: 64}
+	if err := p2.place(l2); err != nil {
+		t.Fatal(err)
+	}
+	for i, tl := range l2.Tiles[:15] {
+		if c := chunk(tl); c == 0 && tl.SA >= 6 || c == 1 && (tl.SA < 12 || tl.SA >= 18) {
+			t.Errorf("two replicas: tile %d %+v outside its chunk's block", i, tl)
+		}
 	}
 }

@@ -129,7 +129,7 @@ func newLayer(n *ir.Node, geo Geometry, onePlane bool) (*Layer, error) {
 // target; then they are packed without gaps.
 func (p *Plan) place(reps []int) error {
 	for _, aligned := range []bool{true, false} {
-		pl := placer{rows: p.Geom.Rows, lanes: p.Geom.DPULanes}
+		pl := placer{rows: p.Geom.Rows, lanes: p.Geom.DPULanes, chunkBatch: p.Geom.ChunkBatch}
 		if aligned {
 			pl.bank, pl.group = p.Geom.PerBank, p.Geom.Group
 		}

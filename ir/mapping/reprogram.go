@@ -86,7 +86,7 @@ func (p *Plan) stream() error {
 // placer returns an empty placer for p's geometry, aligning layers to
 // banks when aligned.
 func (p *Plan) placer(aligned bool) placer {
-	pl := placer{rows: p.Geom.Rows, lanes: p.Geom.DPULanes}
+	pl := placer{rows: p.Geom.Rows, lanes: p.Geom.DPULanes, chunkBatch: p.Geom.ChunkBatch}
 	if aligned {
 		pl.bank, pl.group = p.Geom.PerBank, p.Geom.Group
 	}

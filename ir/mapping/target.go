@@ -17,5 +17,11 @@ func GeometryOf(t *target.Target) Geometry {
 		CyclePS:   int64(math.Round(t.CycleNS() * 1000)),
 		Reprogram: t.HasDRAM(),
 		Blocks:    a.PlaneSequencer,
+		ChunkBatch: func() int {
+			if a.PlaneSequencer {
+				return 4
+			}
+			return 1
+		}(),
 	}
 }
