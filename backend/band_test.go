@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pimc-dev/pimc/backend"
 	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/ir/tensor"
 	"github.com/pimc-dev/pimc/isa"
@@ -77,6 +78,25 @@ func TestBandsTooSmall(t *testing.T) {
 	_, err = compileQuantized(g, noDRAM, "off")
 	if err == nil || !strings.Contains(err.Error(), "activation buffer full: a tensor of shape [1 16 16 16] needs 5184 words") {
 		t.Errorf("without DRAM: error %v", err)
+	}
+}
+
+// TestBandsNotUnderPipeline: -pipeline and -split keep every feature map
+// in the activation buffer, so bandModel on a 4608-word buffer, which
+// compiles in bands without them (TestBands), is refused with both ways
+// out named; the error is still "activation buffer full".
+func TestBandsNotUnderPipeline(t *testing.T) {
+	g, small, _ := bandModel(t)
+	tgt := small(4608)
+	m, err := mapGraph(g, tgt, "off")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range []backend.Options{{Pipeline: true, Frames: 2}, {Split: true}} {
+		_, err := backend.Compile(m, tgt, opts)
+		if err == nil || !strings.Contains(err.Error(), "activation buffer full") || !strings.Contains(err.Error(), "compile without them, which bands feature maps through the DRAM, or use a target with a larger act_buffer_words") {
+			t.Errorf("%+v: error %v; want activation buffer full, naming the banded compile and act_buffer_words", opts, err)
+		}
 	}
 }
 

@@ -178,7 +178,13 @@ type compiler struct {
 // is deterministic: the same graph and target give the same program bytes.
 func Compile(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
 	if opts.Pipeline || opts.Split {
-		return compilePipeline(g, tgt, opts)
+		res, err := compilePipeline(g, tgt, opts)
+		if err != nil && errors.Is(err, errBufferFull) {
+			// Only the program without -pipeline or -split moves feature
+			// maps through the DRAM in bands (band.go): say what runs.
+			return nil, fmt.Errorf("%w (-pipeline and -split keep every feature map in the activation buffer; compile without them, which bands feature maps through the DRAM, or use a target with a larger act_buffer_words)", err)
+		}
+		return res, err
 	}
 	// The plan is decoded once for both tries (the backend only reads
 	// it; decoding ResNet-50's weights takes a tenth of its compile).
