@@ -101,22 +101,7 @@ func TestSteadyStateFPS(t *testing.T) {
 // (docs/PARALLEL.md §8.2): its frame loop (2 rows per frame, faster than
 // stage 0's 4) is followed by a second loop over the frames with a twait of
 // its own (a window's later op).
-const windowLikeSrc = `
-.stream 0 entry=s0
-.stream 1 entry=s1
-.frames 4 count_addr=100
-s0:
-    ld r1, [r0+100]
-    pzero p0
-f0:
-    twait 1
-    wrp [r0+0], [r0+0], p0, 0
-    wrp [r0+0], [r0+1], p0, 0
-    wrp [r0+0], [r0+2], p0, 0
-    wrp [r0+0], [r0+3], p0, 0
-    tsig 0
-    dbnz r1, f0
-    halt
+const windowLikeSrc = pipeStage0 + `
 s1:
     ld r1, [r0+100]
     pzero p0
@@ -143,18 +128,7 @@ f2:
 // so taking every twait as one of 2 per frame (before s10) timed a later
 // loop's twait as frame 3's.
 func TestSteadyStateWindowLike(t *testing.T) {
-	e, err := Prepare(asm(t, windowLikeSrc), slowWrites())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := e.NewMachine()
-	if err := m.SetFrames(4); err != nil {
-		t.Fatal(err)
-	}
-	st, err := m.Run()
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, st := runFrames(t, windowLikeSrc, 4)
 	if len(m.win.entries) != 8 {
 		t.Fatalf("the last stage passed %d twaits, want 8 (the test's premise)", len(m.win.entries))
 	}

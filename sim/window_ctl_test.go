@@ -193,24 +193,13 @@ l2:
 // the marks at the window's two ends (counting stage 0's work past the
 // instant would give far less), against under 90% over the whole run.
 func TestSteadyStateMarks(t *testing.T) {
-	e, err := Prepare(asm(t, issueSrc), slowWrites())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := e.NewMachine()
-	if err := m.SetFrames(8); err != nil {
-		t.Fatal(err)
-	}
-	st, err := m.Run()
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, st := runFrames(t, issueSrc, 8)
 	for c, l := range m.win.marks {
 		if len(l) >= maxMarks || m.win.every[c] <= markEvery {
 			t.Errorf("controller %d: %d marks %d ps apart; want fewer than %d, thinned", c, len(l), m.win.every[c], maxMarks)
 		}
 	}
-	rep := e.BuildReport([]*RunStats{st})
+	rep := m.exe.BuildReport([]*RunStats{st})
 	seen := 0
 	for _, u := range rep.Resources {
 		if u.Kind != "issue" {

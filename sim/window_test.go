@@ -14,7 +14,25 @@ import (
 // stage 0 (stream 0) writes four rows of sub-array 0 per frame, stage 1
 // (stream 1, bank 1) four rows of sub-array 64, after stage 0 has finished
 // that frame (token 0: full, token 1: free, two slots).
-const pipeSrc = `
+const pipeSrc = pipeStage0 + `s1:
+    ld r1, [r0+100]
+    pzero p0
+    tsig 1
+    tsig 1
+f1:
+    twait 0
+    wrp [r0+64], [r0+0], p0, 0
+    wrp [r0+64], [r0+1], p0, 0
+    wrp [r0+64], [r0+2], p0, 0
+    wrp [r0+64], [r0+3], p0, 0
+    tsig 1
+    dbnz r1, f1
+    halt
+`
+
+// pipeStage0 is pipeSrc up to its stage 1: two streams, 4 frames, and
+// stage 0 (4 row writes per frame on sub-array 0, paced by token 1).
+const pipeStage0 = `
 .stream 0 entry=s0
 .stream 1 entry=s1
 .frames 4 count_addr=100
@@ -29,20 +47,6 @@ f0:
     wrp [r0+0], [r0+3], p0, 0
     tsig 0
     dbnz r1, f0
-    halt
-s1:
-    ld r1, [r0+100]
-    pzero p0
-    tsig 1
-    tsig 1
-f1:
-    twait 0
-    wrp [r0+64], [r0+0], p0, 0
-    wrp [r0+64], [r0+1], p0, 0
-    wrp [r0+64], [r0+2], p0, 0
-    wrp [r0+64], [r0+3], p0, 0
-    tsig 1
-    dbnz r1, f1
     halt
 `
 
@@ -162,6 +166,25 @@ f1:
 	}
 }
 
+// runFrames assembles src, prepares it for slowWrites and runs it as one
+// run of n frames.
+func runFrames(t *testing.T, src string, n int) (*Machine, *RunStats) {
+	t.Helper()
+	e, err := Prepare(asm(t, src), slowWrites())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := e.NewMachine()
+	if err := m.SetFrames(n); err != nil {
+		t.Fatal(err)
+	}
+	st, err := m.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, st
+}
+
 // TestWindowAllStreams: the steady state opens when every stream that
 // waits has passed a twait, not when the highest-numbered one has: a third
 // stream that passes its only twait at once (as a stage of pool ops
@@ -170,18 +193,7 @@ f1:
 func TestWindowAllStreams(t *testing.T) {
 	window := func(src string) int64 {
 		t.Helper()
-		e, err := Prepare(asm(t, src), slowWrites())
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := e.NewMachine()
-		if err := m.SetFrames(4); err != nil {
-			t.Fatal(err)
-		}
-		st, err := m.Run()
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, st := runFrames(t, src, 4)
 		return st.WindowPS
 	}
 	two := window(pipeSrc)
