@@ -168,7 +168,8 @@ type compiler struct {
 	dramTop int
 	// inBuf is the input-plane buffer a double-buffered matrix layer
 	// is emitting (emit_dbuf.go): 0 the tiles' own rows, S > 0 the
-	// second rows, S rows further.
+	// second rows, S rows further. Every instruction that writes or
+	// reads a tile's input rows takes them from inRowOf.
 	inBuf int
 }
 

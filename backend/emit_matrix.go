@@ -701,7 +701,9 @@ func wrpRuns(e *emitter, tiles []tile, ts []int) [][2]int {
 // it returns with them.
 func bmacRuns(e *emitter, m *matrix, tiles []tile, act []job) ([]job, [][2]int) {
 	act = inSAOrder(tiles, act)
-	return act, bmacRunsAsListed(e, m, tiles, act)
+	row := func(k int) int { return tiles[act[k].tile].wRow + act[k].k*m.M }
+	return act, e.groupRuns(len(act), func(k int) int { return tiles[act[k].tile].sa },
+		func(i, k int) bool { return tiles[act[k].tile].inRow == tiles[act[i].tile].inRow && row(k) == row(i) })
 }
 
 // inSAOrder is act ordered by sub-array (stably), act itself when it is
@@ -718,13 +720,6 @@ func inSAOrder(tiles []tile, act []job) []job {
 	act = slices.Clone(act)
 	slices.SortStableFunc(act, bySA)
 	return act
-}
-
-// bmacRunsAsListed is bmacRuns over act in its own order.
-func bmacRunsAsListed(e *emitter, m *matrix, tiles []tile, act []job) [][2]int {
-	row := func(k int) int { return tiles[act[k].tile].wRow + act[k].k*m.M }
-	return e.groupRuns(len(act), func(k int) int { return tiles[act[k].tile].sa },
-		func(i, k int) bool { return tiles[act[k].tile].inRow == tiles[act[i].tile].inRow && row(k) == row(i) })
 }
 
 // vaccRuns are the runs of a round's jobs that one gvacc drains:
@@ -811,12 +806,12 @@ func roundBases(e *emitter, m *matrix, tiles []tile, act []job) []int {
 // (0 = r0) offset the weight rows and lanes inside a filter loop.
 func (c *compiler) emitRound(m *matrix, tiles []tile, act []job, rs int64, saBase int, bases *groupBases, rw, rl int64) {
 	e := c.e
-	sact, bruns := bmacRuns(e, m, tiles, act)
 	if m.sequenced(e) {
 		c.emitGdots(m, tiles, act, bases, rw, 0, 0)
 		c.emitDrains(tiles, act, rs, saBase, bases, rl, 0, 0)
 		return
 	}
+	sact, bruns := bmacRuns(e, m, tiles, act)
 	defer bases.hold(roundBases(e, m, tiles, act))()
 	for p := 0; p < m.M; p++ {
 		for n := 0; n < m.N; n++ {
@@ -826,11 +821,11 @@ func (c *compiler) emitRound(m *matrix, tiles []tile, act []job, rs int64, saBas
 				t := &tiles[j.tile]
 				if k := run[1] - run[0]; k > 1 {
 					ra, done := bases.reg(t.sa)
-					e.emit(isa.OpGbmac, ra, int64(k), int64(t.inRow+n), rw, int64(t.wRow+j.k*m.M+p), 0, shift, sign)
+					e.emit(isa.OpGbmac, ra, int64(k), int64(c.inRowOf(t)+n), rw, int64(t.wRow+j.k*m.M+p), 0, shift, sign)
 					done()
 					continue
 				}
-				e.emit(isa.OpBmac, rs, int64(t.sa-saBase), int64(t.inRow+n), rw, int64(t.wRow+j.k*m.M+p), 0, shift, sign)
+				e.emit(isa.OpBmac, rs, int64(t.sa-saBase), int64(c.inRowOf(t)+n), rw, int64(t.wRow+j.k*m.M+p), 0, shift, sign)
 			}
 		}
 	}

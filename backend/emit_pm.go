@@ -88,7 +88,7 @@ func (c *compiler) emitCorrection(m *matrix, tiles []tile, all [][]job, rs int64
 			sign := 1 - s
 			for _, run := range runs {
 				t := &tiles[starts[run[0]].tile]
-				row := int64(t.inRow + n)
+				row := int64(c.inRowOf(t) + n)
 				if k := run[1] - run[0]; k > 1 {
 					ra, done := bases.reg(t.sa)
 					e.emit(isa.OpGbmac, ra, int64(k), row, 0, row, 0, int64(n), sign)
