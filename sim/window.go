@@ -51,6 +51,12 @@ const (
 // DPU and port work (ps).
 type ctlMark struct{ at, issued, dpu, port int64 }
 
+// twaitEntry is a twait the window's opener passed: when, and its pc.
+type twaitEntry struct {
+	at int64
+	pc int32
+}
+
 // window is the state of the steady-state window of one run.
 type window struct {
 	start, end int64           // -1: not reached
@@ -61,21 +67,20 @@ type window struct {
 	marks [][]ctlMark // per controller, its logged marks, in issue order
 	every []int64     // per controller, the spacing of its marks
 
-	// entries are the times the stream that opened the window (opener)
-	// passed a twait, in order, and entryPC the twait each passed. The
-	// twait of its frame loop, passed once per frame, times the frames
-	// entering the last stage (finishWindow). passed: the streams that
-	// passed a twait, left how many of those that wait have not yet.
-	entries []int64
-	entryPC []int32
+	// entries are the twaits the stream that opened the window (opener)
+	// passed, in order. The twait of its frame loop, passed once per
+	// frame, times the frames entering the last stage (finishWindow).
+	// passed: the streams that passed a twait, left how many of those
+	// that wait have not yet.
+	entries []twaitEntry
 	opener  int
 	passed  []bool
 	left    int
 }
 
 func (w *window) reset() {
-	marks, every, entries, entryPC, links, passed := w.marks, w.every, w.entries[:0], w.entryPC[:0], w.links[:0], w.passed
-	*w = window{start: -1, end: -1, marks: marks, every: every, entries: entries, entryPC: entryPC, links: links, passed: passed, left: -1}
+	marks, every, entries, links, passed := w.marks, w.every, w.entries[:0], w.links[:0], w.passed
+	*w = window{start: -1, end: -1, marks: marks, every: every, entries: entries, links: links, passed: passed, left: -1}
 	clear(w.passed)
 	for c := range w.marks {
 		w.marks[c] = w.marks[c][:0]
@@ -150,7 +155,7 @@ func (m *Machine) twaitPassed(d, issue, steps int64, pc int) {
 	w := &m.win
 	if w.start >= 0 {
 		if m.cur == w.opener {
-			w.entries, w.entryPC = append(w.entries, d), append(w.entryPC, int32(pc))
+			w.entries = append(w.entries, twaitEntry{d, int32(pc)})
 		}
 		return
 	}
@@ -173,7 +178,7 @@ func (m *Machine) twaitPassed(d, issue, steps int64, pc int) {
 		return
 	}
 	w.opener = m.cur
-	w.entries, w.entryPC = append(w.entries, d), append(w.entryPC, int32(pc))
+	w.entries = append(w.entries, twaitEntry{d, int32(pc)})
 	w.start = d
 	w.at0 = map[int32]int64{}
 	for _, s := range m.touched {
@@ -254,17 +259,17 @@ func (m *Machine) finishWindow(st *RunStats) {
 // exactly n times has no measured period (ok false).
 func (w *window) frameEntries(n int) ([]int64, bool) {
 	count := map[int32]int{}
-	for _, pc := range w.entryPC {
-		count[pc]++
+	for _, en := range w.entries {
+		count[en.pc]++
 	}
-	for _, frame := range w.entryPC {
-		if count[frame] != n {
+	for _, frame := range w.entries {
+		if count[frame.pc] != n {
 			continue
 		}
 		at := make([]int64, 0, n)
-		for i, pc := range w.entryPC {
-			if pc == frame {
-				at = append(at, w.entries[i])
+		for _, en := range w.entries {
+			if en.pc == frame.pc {
+				at = append(at, en.at)
 			}
 		}
 		return at, true
