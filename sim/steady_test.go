@@ -23,14 +23,7 @@ func TestSteadyStateFPS(t *testing.T) {
 	}
 	lat := map[int]int64{}
 	for _, n := range []int{1, 2, 4} {
-		m := e.NewMachine()
-		if err := m.SetFrames(n); err != nil {
-			t.Fatal(err)
-		}
-		st, err := m.Run()
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, st := runFrames(t, pipeSrc, n)
 		lat[n] = st.LatencyPS
 		// The steady period measured inside the run: frames enter the
 		// last stage one period apart, timed from frame 1 (frame 0 with
