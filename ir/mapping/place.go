@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -216,14 +217,9 @@ func segmentsTogether(units []unit, chunk func(unit) int, batch int) {
 			}
 			return [3]int{0, u.seg, chunk(u)}
 		}
-		sort.SliceStable(g, func(a, b int) bool {
-			ra, rb := rank(g[a]), rank(g[b])
-			for k := range ra {
-				if ra[k] != rb[k] {
-					return ra[k] < rb[k]
-				}
-			}
-			return false
+		slices.SortStableFunc(g, func(a, b unit) int {
+			ra, rb := rank(a), rank(b)
+			return slices.Compare(ra[:], rb[:])
 		})
 		i = j
 	}
