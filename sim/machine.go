@@ -32,6 +32,10 @@ type Machine struct {
 	Trace      io.Writer
 	TraceLimit int64
 	traced     int64
+	// TraceControllers adds the controller (stream) that issued each
+	// traced instruction after its pc: a program of several streams
+	// interleaves them in the trace (pimc sim -trace sets it then).
+	TraceControllers bool
 
 	regs  [isa.NumRegs + 1]int32 // +1: scratch destination for r0 writes
 	vl    int
@@ -278,7 +282,12 @@ func (m *Machine) trace(pc int, issue, dispatch int64) {
 	}
 	m.traced++
 	in := m.exe.Prog.Code[pc]
-	line := fmt.Sprintf("%6d %10.3f %10.3f  %-44s", pc, float64(issue)/1000, float64(dispatch)/1000, strings.TrimSpace(isa.FormatInstr(in)))
+	var line string
+	if m.TraceControllers {
+		line = fmt.Sprintf("%6d %3d %10.3f %10.3f  %-44s", pc, m.cur, float64(issue)/1000, float64(dispatch)/1000, strings.TrimSpace(isa.FormatInstr(in)))
+	} else {
+		line = fmt.Sprintf("%6d %10.3f %10.3f  %-44s", pc, float64(issue)/1000, float64(dispatch)/1000, strings.TrimSpace(isa.FormatInstr(in)))
+	}
 	if src := sourceName(m.exe.Prog, in.Src); src != "" {
 		line += " # " + src
 	}

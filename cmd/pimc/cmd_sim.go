@@ -34,7 +34,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	jobs := fs.Int("j", 1, "run the images of a batch on this many goroutines (results are identical; -1 = all cores)")
 	maxSteps := fs.Int64("max-steps", 0, fmt.Sprintf("instruction budget per image (0 = %d)", sim.DefaultMaxSteps))
 	quiet := fs.Bool("q", false, "do not print the cost table")
-	tracePath := fs.String("trace", "", "write an instruction trace of the first image (pc, issue and dispatch times in ns) to this file; - for stdout")
+	tracePath := fs.String("trace", "", "write an instruction trace of the first run (pc, the controller on a program of several streams, issue and dispatch times in ns) to this file; - for stdout. The first run is the first image, or with a pipelined program the first -batch images up to its frames per run, as the batch runs them")
 	traceLimit := fs.Int64("trace-limit", 100000, "at most this many trace lines (0 = no limit)")
 	faults := addFaultFlags(fs, false)
 	withOutputRules(fs)
@@ -96,7 +96,9 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	if *tracePath != "" && len(batch) > 0 {
-		if err := traceFirst(exe, batch[0], *tracePath, *traceLimit, *maxSteps, chip, stdout); err != nil {
+		first := batch[:min(len(batch), exe.Frames())]
+		run := func(m *sim.Machine) error { _, _, err := m.InferFrames(first); return err }
+		if err := traceRun(exe, run, *tracePath, *traceLimit, *maxSteps, chip, stdout); err != nil {
 			return fail(err)
 		}
 	}
@@ -164,7 +166,8 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 		return fail(err)
 	}
 	if f.trace != "" && len(batch) > 0 {
-		run := func(m *sim.Machine) error { _, err := model.RunOn(m, batch[0]); return err }
+		first := batch[:min(len(batch), model.Exe.Frames())]
+		run := func(m *sim.Machine) error { _, err := model.RunFramesOn(m, first); return err }
 		if err := traceRun(model.Exe, run, f.trace, f.traceLimit, f.maxSteps, chip, stdout); err != nil {
 			return fail(err)
 		}
@@ -228,18 +231,17 @@ func runSimModel(prog *isa.Program, tgt *target.Target, path string, ins []strin
 	return exitOK
 }
 
-// traceFirst runs one image on its own machine with the instruction trace on.
-func traceFirst(exe *sim.Executable, inputs []*tensor.Tensor, path string, limit, maxSteps int64, chip *sim.Chip, stdout io.Writer) error {
-	run := func(m *sim.Machine) error { _, err := m.Infer(inputs); return err }
-	return traceRun(exe, run, path, limit, maxSteps, chip, stdout)
-}
-
 // traceRun calls run on a fresh machine (on chip, image 0's faults)
-// whose instruction trace goes to path ("-": stdout).
+// whose instruction trace goes to path ("-": stdout). A program of several
+// streams gets a column "ctl", the controller that issued the line.
 func traceRun(exe *sim.Executable, run func(*sim.Machine) error, path string, limit, maxSteps int64, chip *sim.Chip, stdout io.Writer) error {
-	const header = "    pc   issue/ns  dispatch/ns  instruction # source"
+	header := "    pc   issue/ns  dispatch/ns  instruction # source"
 	m := exe.NewMachine()
 	m.MaxSteps, m.TraceLimit = maxSteps, limit
+	if len(exe.Prog.StreamEntries()) > 1 {
+		m.TraceControllers = true
+		header = "    pc ctl   issue/ns  dispatch/ns  instruction # source"
+	}
 	if err := m.SetChip(chip); err != nil {
 		return err
 	}
