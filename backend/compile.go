@@ -43,6 +43,14 @@ type Options struct {
 	// (0) never, WindowAuto where it shortens the estimated run on a full
 	// chip with a DRAM, N > 0 the last N matrix layers.
 	Window int
+	// PieceReplicas (with Pipeline or Split) lets the balance give the
+	// pixel pieces of a stationary layer more replicas than the mapping's
+	// (opSplit.reps, docs/PARALLEL.md §8.11): one controller then drives
+	// several copies, each round's group instruction covering all of them,
+	// where a piece of one copy would leave its controller waiting for
+	// the sub-arrays. pimc compile sets it when the map pass's replicate
+	// option is auto (the default).
+	PieceReplicas bool
 }
 
 // Result is a compiled model: the device program (with the host graph in

@@ -28,7 +28,7 @@ func TestBalanceLinks(t *testing.T) {
 		place := func(_ []int, sp []opSplit) ([]float64, []opCost, bool) {
 			return []float64{c.base + ops[0].link*sp[0].issue*float64(sp[0].pieces()-1)}, nil, true
 		}
-		_, sp, _ := balanceStages(ops, 3, 3, share, nil, place)
+		_, sp, _ := balanceStages(ops, 3, 3, byPieces(share), nil, nil, place)
 		if got := sp[0].kc > 1; got != c.split {
 			t.Errorf("link already at %v ns: op 0 split %+v, want split %v", c.base, sp[0], c.split)
 		}
@@ -144,7 +144,7 @@ func TestBalanceDetour(t *testing.T) {
 		placed[1].stream = 11
 		return nil, placed, true
 	}
-	starts, sp, _ := balanceStages(ops, 4, 4, share, nil, place)
+	starts, sp, _ := balanceStages(ops, 4, 4, byPieces(share), nil, nil, place)
 	if sp[0].kc != 2 || sp[1].kc != 2 || len(starts) != 2 {
 		t.Errorf("stages %v, splits %+v; want two stages, both ops x2 by chunks", starts, sp)
 	}

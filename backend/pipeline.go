@@ -86,6 +86,9 @@ type pipePlan struct {
 	// caps fixes the spread of the layers it names in the placement in
 	// their controllers' banks (mapping.Piece.Cap; boundSpread).
 	caps map[*ir.Node]int
+	// reps: the replicas on each pixel piece of the layers it names
+	// (mapping.Piece.Replicas; absent: the mapping's), opSplit.reps.
+	reps map[*ir.Node]int
 	// dense: every matrix layer as the map pass laid it out (not spread),
 	// which its chunk cuts follow (cutsOf; nil: the layer as placed).
 	dense map[*ir.Node]*mapping.Layer
@@ -173,7 +176,7 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 	}
 	newPlan := func(starts []int, sp []opSplit) *pipePlan {
 		starts, sp = withWindow(starts, sp)
-		pp := &pipePlan{nodes: flat.devNodes, stageOf: map[*ir.Node]int{}, stages: len(starts), split: map[*ir.Node]int{}, chunks: map[*ir.Node]int{}, pieceCtrl: map[*ir.Node][]int{}, local: true, lanes: lanes, window: -1, dense: flatLayer, caps: map[*ir.Node]int{}}
+		pp := &pipePlan{nodes: flat.devNodes, stageOf: map[*ir.Node]int{}, stages: len(starts), split: map[*ir.Node]int{}, chunks: map[*ir.Node]int{}, pieceCtrl: map[*ir.Node][]int{}, local: true, lanes: lanes, window: -1, dense: flatLayer, caps: map[*ir.Node]int{}, reps: map[*ir.Node]int{}}
 		if win < len(ops) {
 			pp.window = len(starts) - 1
 		}
@@ -214,6 +217,9 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 				if sp[i].cap > 0 {
 					pp.caps[nd] = sp[i].cap
 				}
+				if sp[i].reps > 0 {
+					pp.reps[nd] = sp[i].reps
+				}
 			}
 		}
 		return pp
@@ -229,7 +235,10 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 		if pp.placePieces(plan, controllers) != nil || plan.FitError() != nil {
 			return nil, nil, false
 		}
-		placed := costs.of(plan)
+		placed, ok := costs.of(plan, pp.reps)
+		if !ok {
+			return nil, nil, false
+		}
 		cur := ops
 		if placed != nil {
 			cur = placed
@@ -247,17 +256,27 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 		}
 		return out, placed, true
 	}
-	share := func(i, kp, kc int) (float64, float64, bool) {
+	share := func(i int, s opSplit) (float64, float64, bool) {
 		l := plan.ByNode[flat.devNodes[i]]
 		fl := flatLayer[flat.devNodes[i]]
 		if l == nil || fl == nil {
 			return 0, 0, false
 		}
-		ps, ok := splitShare(l.Node, reps[slices.Index(plan.Layers, l)], kp, flat.packed[l.Node])
+		// The shares of a layer given its own replicas per piece are
+		// of its program with that many on one controller (placed.go).
+		r, packed := reps[slices.Index(plan.Layers, l)], flat.packed[l.Node]
+		if s.reps > 0 {
+			pc := costs.at(i, pieceLayout{reps: s.reps})
+			if !pc.ok {
+				return 0, 0, false
+			}
+			r, packed = s.reps, pc.packed
+		}
+		ps, ok := splitShare(l.Node, r, s.kp, packed)
 		if !ok {
 			return 0, 0, false
 		}
-		cs, ok := chunkShare(fl, lanes, kc)
+		cs, ok := chunkShare(fl, lanes, s.kc)
 		if !ok {
 			return 0, 0, false
 		}
@@ -300,12 +319,32 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 			return 0
 		}
 	}
+	// replicate: the replicas on each pixel piece of op i split as s with
+	// one more (docs/PARALLEL.md §8.11): a stationary matrix layer whose
+	// pieces would still have pixels for every replica, up to the most
+	// the emitter runs on one controller (mapping.MaxReplicas; share
+	// refuses a count it cannot compile); 0: none more.
+	replicate := func(i int, s opSplit) int {
+		n := flat.devNodes[i]
+		l := flatLayer[n]
+		if !opts.PieceReplicas || l == nil || l.Reprogrammed {
+			return 0
+		}
+		r := reps[slices.Index(plan.Layers, plan.ByNode[n])]
+		if s.reps > 0 {
+			r = s.reps
+		}
+		if r+1 > mapping.MaxReplicas(l, lanes) || (r+1)*s.kp > mapping.Pixels(n) {
+			return 0
+		}
+		return r + 1
+	}
 	var starts []int
 	var sp []opSplit
 	placedOps := ops // the ops' costs as the chosen pipeline places them
 	// split: the window stage's op i split in kc chunk pieces.
 	split := func(i, kc int) (opSplit, bool) {
-		f, ps, ok := share(win+i, 1, kc)
+		f, ps, ok := share(win+i, opSplit{kp: 1, kc: kc})
 		return opSplit{kp: 1, kc: kc, issue: f, sub: ps}, ok
 	}
 	// The window stage's own controllers as chosen (bestCore of them).
@@ -313,7 +352,7 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 	var bestSp []opSplit
 	bestCore := 0
 	if win == len(ops) {
-		starts, sp, placedOps = balanceStages(ops, controllers, maxStages, share, spread, place)
+		starts, sp, placedOps = balanceStages(ops, controllers, maxStages, share, spread, replicate, place)
 	} else {
 		// The window stage on 1, 2, ... of the controllers local to its
 		// banks, the stages before it balanced over the rest: the
@@ -338,7 +377,7 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 			var ssp []opSplit
 			before := ops[:0]
 			if win > 0 {
-				st, ssp, before = balanceStages(ops[:win], controllers-min(core, maxPieces(wsp)), maxStages-1, share, spread, place)
+				st, ssp, before = balanceStages(ops[:win], controllers-min(core, maxPieces(wsp)), maxStages-1, share, spread, replicate, place)
 			}
 			all := append(slices.Clone(before), ops[win:]...)
 			t := windowRunTime(all, win, st, ssp, wsp, writes, frames)
@@ -441,17 +480,26 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 
 // splitName says how an op is split in the stage summary: "x7" (7
 // pixel pieces), "x9 by chunks", "x6 (2 by pixels x 3 by chunks)", or ""
-// for an op on one controller.
+// for an op on one controller; "x3, 4 replicas each" (or "4 replicas" on
+// one controller) for an op given its own replicas per piece (§8.11).
 func splitName(s opSplit) string {
+	name := ""
 	switch {
 	case s.pieces() == 1:
-		return ""
 	case s.kc == 1:
-		return fmt.Sprintf("x%d", s.kp)
+		name = fmt.Sprintf("x%d", s.kp)
 	case s.kp == 1:
-		return fmt.Sprintf("x%d by chunks", s.kc)
+		name = fmt.Sprintf("x%d by chunks", s.kc)
+	default:
+		name = fmt.Sprintf("x%d (%d by pixels x %d by chunks)", s.pieces(), s.kp, s.kc)
 	}
-	return fmt.Sprintf("x%d (%d by pixels x %d by chunks)", s.pieces(), s.kp, s.kc)
+	switch {
+	case s.reps > 0 && name == "":
+		name = fmt.Sprintf("%d replicas", s.reps)
+	case s.reps > 0:
+		name += fmt.Sprintf(", %d replicas each", s.reps)
+	}
+	return name
 }
 
 // layerName is the layer of op n's source in prog.

@@ -260,6 +260,9 @@ func (p *pipePlan) place(plan *mapping.Plan, controllers int) error {
 		channels[i] = cuts
 		for range len(ctrls) / kc {
 			pc := mapping.Piece{Replicas: l.Replicas, Cap: p.caps[l.Node]}
+			if r := p.reps[l.Node]; r > 0 {
+				pc.Replicas = r
+			}
 			if kc > 1 {
 				for _, ch := range cuts {
 					pc.Cuts = append(pc.Cuts, mapping.Cut{Channel: ch})

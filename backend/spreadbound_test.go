@@ -65,14 +65,14 @@ func TestBalanceSpread(t *testing.T) {
 	ops, place := spreadOps([]float64{10, 1}, []int{8, 5})
 	share := func(i, kp, kc int) (float64, float64, bool) { return 1 / float64(kp*kc), 1 / float64(kp), true }
 	spread := func(i int) int { return []int{1, 0}[i] }
-	starts, sp, cur := balanceStages(ops, 2, 2, share, spread, place)
+	starts, sp, cur := balanceStages(ops, 2, 2, byPieces(share), spread, nil, place)
 	if sp[0].cap != 1 || sp[1].cap != 0 {
 		t.Fatalf("caps %d %d, want 1 0 (starts %v)", sp[0].cap, sp[1].cap, starts)
 	}
 	if cur[0].issue != 10 {
 		t.Errorf("op 0 costs %v as placed, want 10 (1 filter per tile)", cur[0].issue)
 	}
-	_, sp, _ = balanceStages(ops, 2, 2, share, nil, place)
+	_, sp, _ = balanceStages(ops, 2, 2, byPieces(share), nil, nil, place)
 	if sp[0].cap != 0 {
 		t.Errorf("without spread: cap %d", sp[0].cap)
 	}

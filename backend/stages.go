@@ -165,15 +165,25 @@ func partitionStages(ops []opCost, maxStages int) []int {
 // (a chunk split adds no sub-arrays, so only pixel pieces lower it). cap >
 // 0 spreads the op's layer one tile of at most cap filters per sub-array
 // (-spread, mapping.Piece.Cap; its work is then its spread layout's,
-// placed.go); a spread layer is not split by chunks (kc 1).
+// placed.go); a spread layer is not split by chunks (kc 1). reps > 0 gives
+// each pixel piece reps replicas of the layer (mapping.Piece.Replicas;
+// 0: the mapping's), which the controller drives together, every round's
+// group instruction covering all of them (docs/PARALLEL.md §8.11); its
+// work is then the layout's with reps replicas on one controller
+// (placed.go).
 type opSplit struct {
 	kp, kc     int
 	issue, sub float64
 	cap        int
+	reps       int
 }
 
 // pieces is the number of controllers of the op.
 func (s opSplit) pieces() int { return s.kp * s.kc }
+
+// shareFunc is the busiest piece's shares (issue, sub-array work) of op i
+// split as s (its kp, kc and reps); false when op i cannot split so.
+type shareFunc func(i int, s opSplit) (float64, float64, bool)
 
 // whole is an op on one controller.
 var whole = opSplit{kp: 1, kc: 1, issue: 1, sub: 1}
@@ -230,7 +240,7 @@ const maxDetour = 2
 // a split whose pieces push a later layer out of its controller's bank
 // (where its stream waits for the link, links.go) pays off once that
 // layer is split in turn (TestBalanceDetour).
-func balanceStages(ops []opCost, controllers, maxStages int, share func(i, kp, kc int) (float64, float64, bool), spread func(i int) int, place placeFunc) ([]int, []opSplit, []opCost) {
+func balanceStages(ops []opCost, controllers, maxStages int, share shareFunc, spread func(i int) int, replicate func(i int, s opSplit) int, place placeFunc) ([]int, []opSplit, []opCost) {
 	sp := slices.Repeat([]opSplit{whole}, len(ops))
 	extra := 0
 	// cur: the ops' costs as the last pipeline taken placed them (a
@@ -239,25 +249,38 @@ func balanceStages(ops []opCost, controllers, maxStages int, share func(i, kp, k
 	bestStarts, bestWorst, bestSplit, bestCur := starts, worst, slices.Clone(sp), cur
 	detour := 0 // steps taken since the cheapest pipeline, slower than it
 	// candidates are the splits of op i with one more pixel or chunk
-	// piece that share allows, and its layer spread (spread(i) filters
-	// per tile, 0: not) where it is not yet and not split by chunks.
+	// piece that share allows, its layer spread (spread(i) filters per
+	// tile, 0: not) where it is not yet and not split by chunks, and one
+	// more replica on each of its pixel pieces (replicate(i, sp[i]): the
+	// replicas per piece, 0: none more), which takes sub-arrays but no
+	// controller.
 	candidates := func(i int) []opSplit {
 		var out []opSplit
 		for _, c := range []opSplit{{kp: sp[i].kp, kc: sp[i].kc + 1}, {kp: sp[i].kp + 1, kc: sp[i].kc}} {
-			c.cap = sp[i].cap
-			if controllers-extra-(c.pieces()-sp[i].pieces()) < 1 || c.cap > 0 && c.kc > 1 {
+			c.cap, c.reps = sp[i].cap, sp[i].reps
+			if controllers-extra-(c.pieces()-sp[i].pieces()) < 1 || c.cap > 0 && c.kc > 1 || c.reps > 0 && c.kc > 1 {
 				continue
 			}
-			if fi, fs, ok := share(i, c.kp, c.kc); ok {
+			if fi, fs, ok := share(i, c); ok {
 				c.issue, c.sub = fi, fs
 				out = append(out, c)
 			}
 		}
-		if spread != nil && sp[i].cap == 0 && sp[i].kc == 1 {
+		if spread != nil && sp[i].cap == 0 && sp[i].kc == 1 && sp[i].reps == 0 {
 			if c := spread(i); c > 0 {
 				x := sp[i]
 				x.cap = c
 				out = append(out, x)
+			}
+		}
+		if replicate != nil && sp[i].cap == 0 && sp[i].kc == 1 {
+			if r := replicate(i, sp[i]); r > 0 {
+				x := sp[i]
+				x.reps = r
+				if fi, fs, ok := share(i, x); ok {
+					x.issue, x.sub = fi, fs
+					out = append(out, x)
+				}
 			}
 		}
 		return out
@@ -535,7 +558,7 @@ func pipelineCost(ops []opCost, sp []opSplit, controllers, maxStages int) ([]int
 // pieces of the fewest chunk pieces (kc or more) that keep the pipeline
 // (slowest stage or busiest link) at worst and fit. It returns the new
 // starts and splits.
-func trimPixelPieces(ops, cur []opCost, controllers, maxStages int, share func(i, kp, kc int) (float64, float64, bool), place placeFunc, starts []int, sp []opSplit, worst float64) ([]int, []opSplit, []opCost) {
+func trimPixelPieces(ops, cur []opCost, controllers, maxStages int, share shareFunc, place placeFunc, starts []int, sp []opSplit, worst float64) ([]int, []opSplit, []opCost) {
 	sp = slices.Clone(sp)
 	used := func() int {
 		n := 0
@@ -552,14 +575,14 @@ func trimPixelPieces(ops, cur []opCost, controllers, maxStages int, share func(i
 				continue
 			}
 			for kc := old.kc; kc <= old.kc*old.kp; kc++ {
-				c := opSplit{kp: old.kp - 1, kc: kc, cap: old.cap}
-				if c.cap > 0 && kc > 1 {
-					break // a spread layer is not split by chunks
+				c := opSplit{kp: old.kp - 1, kc: kc, cap: old.cap, reps: old.reps}
+				if (c.cap > 0 || c.reps > 0) && kc > 1 {
+					break // a spread or replicated layer is not split by chunks
 				}
 				if controllers-used()-(c.pieces()-old.pieces()) < 1 {
 					break
 				}
-				fi, fs, ok := share(i, c.kp, c.kc)
+				fi, fs, ok := share(i, c)
 				if !ok {
 					continue
 				}

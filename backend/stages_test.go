@@ -49,15 +49,15 @@ func TestBalanceStages(t *testing.T) {
 		return 1 / float64(kp), 1 / float64(kp), i == 0 && kc == 1
 	}
 	fits := func([]int, []opSplit) ([]float64, []opCost, bool) { return nil, nil, true }
-	starts, sp, _ := balanceStages(ops, 4, 4, byK, nil, fits)
+	starts, sp, _ := balanceStages(ops, 4, 4, byPieces(byK), nil, nil, fits)
 	if !slices.Equal(starts, []int{0, 1}) || sp[0].kp != 3 || sp[0].kc != 1 || sp[1] != whole || sp[2] != whole || sp[0].issue != 1.0/3 {
 		t.Errorf("starts %v split %v, want [0 1] op 0 x3", starts, sp)
 	}
-	starts, sp, _ = balanceStages(ops, 4, 4, byK, nil, func([]int, []opSplit) ([]float64, []opCost, bool) { return nil, nil, false })
+	starts, sp, _ = balanceStages(ops, 4, 4, byPieces(byK), nil, nil, func([]int, []opSplit) ([]float64, []opCost, bool) { return nil, nil, false })
 	if !slices.Equal(starts, []int{0, 1}) || sp[0] != whole {
 		t.Errorf("no fit: starts %v split %v", starts, sp)
 	}
-	_, sp, _ = balanceStages(ops, 4, 4, func(int, int, int) (float64, float64, bool) { return 0, 0, false }, nil, fits)
+	_, sp, _ = balanceStages(ops, 4, 4, func(int, opSplit) (float64, float64, bool) { return 0, 0, false }, nil, nil, fits)
 	if sp[0] != whole {
 		t.Errorf("no split possible: split %v", sp)
 	}
@@ -74,14 +74,14 @@ func TestBalanceChunks(t *testing.T) {
 	}
 	noPixels := func(_ []int, sp []opSplit) ([]float64, []opCost, bool) { return nil, nil, sp[0].kp == 1 }
 	ops := []opCost{{issue: 12, sub: 2, subIndex: 0}, {issue: 3, subIndex: -1}}
-	starts, sp, _ := balanceStages(ops, 6, 6, share, nil, noPixels)
+	starts, sp, _ := balanceStages(ops, 6, 6, byPieces(share), nil, nil, noPixels)
 	// 5 controllers for op 0: 12/5 = 2.4 > 2 (its sub-arrays), op 1 alone (3)
 	// is then the slowest: 4 chunk pieces (3) suffice, fewest controllers.
 	if !slices.Equal(starts, []int{0, 1}) || sp[0].kp != 1 || sp[0].kc != 4 {
 		t.Errorf("pixels do not fit: starts %v split %+v, want op 0 x4 by chunks", starts, sp)
 	}
 	ops = []opCost{{issue: 12, sub: 8, subIndex: 0}, {issue: 1, subIndex: -1}}
-	_, sp, _ = balanceStages(ops, 8, 8, share, nil, func([]int, []opSplit) ([]float64, []opCost, bool) { return nil, nil, true })
+	_, sp, _ = balanceStages(ops, 8, 8, byPieces(share), nil, nil, func([]int, []opSplit) ([]float64, []opCost, bool) { return nil, nil, true })
 	t.Logf("split %+v", sp)
 	if sp[0].kp < 2 || sp[0].kc < 2 {
 		t.Errorf("sub-array bound: split %+v, want pixel and chunk pieces", sp)
@@ -105,7 +105,7 @@ func TestTrimPixelPieces(t *testing.T) {
 	// then 1 x 2: 6, 6 — both within 9, and the trim goes on to 1 x 2.
 	ops := []opCost{{issue: 12, sub: 6, subIndex: 0}, {issue: 9, subIndex: -1}}
 	sp := []opSplit{{kp: 3, kc: 1, issue: 1.0 / 3, sub: 1.0 / 3}, whole}
-	_, got, _ := trimPixelPieces(ops, ops, 8, 8, share, all, []int{0, 1}, sp, 9)
+	_, got, _ := trimPixelPieces(ops, ops, 8, 8, byPieces(share), all, []int{0, 1}, sp, 9)
 	if got[0].kp != 1 || got[0].kc != 2 {
 		t.Errorf("trim: %+v, want op 0 on 1 pixel x 2 chunk pieces", got[0])
 	}
@@ -113,11 +113,11 @@ func TestTrimPixelPieces(t *testing.T) {
 	// (issue 12 / 4 = 3, sub-array 6 / 2 = 3; one pixel piece would leave
 	// its sub-arrays 6).
 	ops[1].issue = 5
-	_, got, _ = trimPixelPieces(ops, ops, 8, 8, share, all, []int{0, 1}, sp, 5)
+	_, got, _ = trimPixelPieces(ops, ops, 8, 8, byPieces(share), all, []int{0, 1}, sp, 5)
 	if got[0].kp != 2 {
 		t.Errorf("trim at 5: %+v, want op 0 on 2 pixel pieces", got[0])
 	}
-	_, got, _ = trimPixelPieces(ops, ops, 8, 8, share, func([]int, []opSplit) ([]float64, []opCost, bool) { return nil, nil, false }, []int{0, 1}, sp, 9)
+	_, got, _ = trimPixelPieces(ops, ops, 8, 8, byPieces(share), func([]int, []opSplit) ([]float64, []opCost, bool) { return nil, nil, false }, []int{0, 1}, sp, 9)
 	if got[0] != sp[0] {
 		t.Errorf("trim that does not fit: %+v, want %+v", got[0], sp[0])
 	}
@@ -175,4 +175,10 @@ func TestScaleOpsStream(t *testing.T) {
 			t.Errorf("%+v: stream %v, want %v", c.sp, got, c.want)
 		}
 	}
+}
+
+// byPieces is a shareFunc from the shares of op i in kp pixel and kc chunk
+// pieces (the balance tests' layers have the mapping's replicas).
+func byPieces(f func(i, kp, kc int) (float64, float64, bool)) shareFunc {
+	return func(i int, s opSplit) (float64, float64, bool) { return f(i, s.kp, s.kc) }
 }

@@ -163,7 +163,8 @@ func Compile(g *ir.Graph, opt Options) (*Result, error) {
 			return nil, fmt.Errorf("backend: %w", err)
 		}
 	}
-	res, err := backend.Compile(g, tgt, backend.Options{MaxHostBytes: opt.MaxProgramBytes, Pipeline: opt.Pipeline, Frames: opt.Frames, Split: opt.Split, Spread: opt.Spread, Window: opt.Window})
+	res, err := backend.Compile(g, tgt, backend.Options{MaxHostBytes: opt.MaxProgramBytes, Pipeline: opt.Pipeline, Frames: opt.Frames, Split: opt.Split, Spread: opt.Spread, Window: opt.Window,
+		PieceReplicas: opt.Replicate == "" || opt.Replicate == "auto"})
 	if err != nil {
 		return nil, err
 	}

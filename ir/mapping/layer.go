@@ -11,7 +11,7 @@ type Geometry struct {
 	Rows, Cols, AccBits int
 	Subarrays, PerBank  int
 	// DPULanes bounds the replicas of a layer (one DPU accumulator
-	// register each, see maxReplicas).
+	// register each, see MaxReplicas).
 	DPULanes         int
 	SensePS, CyclePS int64
 	// Group is the most sub-arrays one group instruction drives (the

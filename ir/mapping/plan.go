@@ -61,7 +61,7 @@ func PlanGraph(g *ir.Graph, geo Geometry, opts Options) (*Plan, error) {
 	}
 	if opts.Replicate > 1 {
 		for i, l := range p.Layers {
-			reps[i] = min(opts.Replicate, maxReplicas(l, geo.DPULanes))
+			reps[i] = min(opts.Replicate, MaxReplicas(l, geo.DPULanes))
 		}
 	}
 	if err := p.place(reps); err != nil {

@@ -15,14 +15,14 @@ import (
 // instruction per cycle). The instruction count does not change, so once a
 // layer's bmacs are issue-bound more replicas gain nothing.
 
-// maxReplicas is the most replicas the backend can run for l: one per
+// MaxReplicas is the most replicas the backend can run for l: one per
 // output pixel, and one DPU accumulator register each (v0 and v6 always;
 // v4 and v5 too when the layer's channels fit one lane chunk, because the
 // bias and multiplier vectors of a single chunk only use v2 and v3), or,
 // when the channels of R replicas fit one DPU vector (R*F <= lanes), R
 // replicas packed side by side in one register (the backend then gives
 // them adjacent pixels, docs/BACKEND.md §3).
-func maxReplicas(l *Layer, lanes int) int {
+func MaxReplicas(l *Layer, lanes int) int {
 	r := 2
 	if lanes > 0 && l.F <= lanes {
 		r = max(4, lanes/max(l.F, 1))
@@ -54,7 +54,7 @@ func ParseReplicate(s string) (int, error) {
 // where A is the number of sub-arrays of one replica (whose bmacs already
 // interleave). With group instructions every replica divides the layer's
 // instructions (see above): a layer wants the most replicas the backend
-// runs (maxReplicas) that keep it within one group (group / A).
+// runs (MaxReplicas) that keep it within one group (group / A).
 // Layers are served slowest first (estimated bmac time: pixels x bmacs per
 // pixel x max(cycle, sense/A)) from the sub-arrays left idle by the
 // unreplicated placement; a layer gets fewer replicas when the idle
@@ -90,7 +90,7 @@ func chooseReplicas(p *Plan) []int {
 			want = p.Geom.Group / a
 			per = max(float64(p.Geom.CyclePS), float64(p.Geom.SensePS)) / float64(a)
 		}
-		want = min(want, maxReplicas(l, p.Geom.DPULanes))
+		want = min(want, MaxReplicas(l, p.Geom.DPULanes))
 		if want < 2 {
 			continue
 		}
