@@ -61,9 +61,14 @@ func (c *compiler) emitFilterLoopRotated(m *matrix, tiles []tile, act []job, rs 
 
 // splitGdots says whether a rotated filter loop over act issues one gdot
 // per drain run: when its gdots (bmacRuns) have fewer runs than its
-// drains and the split's gdots, all in flight at once, take at most
-// half of a bank's sequences (the other half left to the streams that
-// share the bank: pipeline stages and split layers).
+// drains and the split's gdots, all in flight at once, take at most half
+// of a bank's sequences (the other half left to the streams that share
+// the bank: pipeline stages and split layers), or, for a layer whose
+// pixel pieces share a bank (bankPieces), when those pieces' split gdots
+// together take at most all of them. Pieces that would ask for more wait
+// for one another's sequences and, reaching the bank over a link, pay a
+// link latency per gdot (VGG-11-BN's features.4 in 4 pieces on bank 3,
+// docs/PARALLEL.md §8.11).
 func (c *compiler) splitGdots(m *matrix, tiles []tile, act []job) bool {
 	e := c.e
 	n := 0
@@ -72,5 +77,35 @@ func (c *compiler) splitGdots(m *matrix, tiles []tile, act []job) bool {
 		n += len(runs)
 	}
 	_, runs := bmacRuns(e, m, tiles, act)
-	return n > len(runs) && int64(2*n) <= c.tgt.PlaneSequences()
+	need := 2 * n
+	if k := c.bankPieces(m, tiles); k > 1 {
+		need = k * n // the pieces are the streams sharing the bank
+	}
+	return n > len(runs) && int64(need) <= c.tgt.PlaneSequences()
+}
+
+// bankPieces is the most pixel pieces of m's layer (split.go, each on its
+// own controller) that hold sub-arrays in one bank: 1 for a layer that is
+// not split.
+func (c *compiler) bankPieces(m *matrix, tiles []tile) int {
+	per, k := c.e.arch.SubarraysPerBank(), c.splitOf(m.node)
+	if per <= 0 || k <= 1 {
+		return 1
+	}
+	nrep := 0
+	for _, t := range tiles {
+		nrep = max(nrep, t.rep+1)
+	}
+	reps := max(1, nrep/k)
+	in := map[int]map[int]bool{} // bank -> pieces
+	most := 1
+	for _, t := range tiles {
+		b := t.sa / per
+		if in[b] == nil {
+			in[b] = map[int]bool{}
+		}
+		in[b][t.rep/reps] = true
+		most = max(most, len(in[b]))
+	}
+	return most
 }
