@@ -1,0 +1,70 @@
+package backend_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/isa"
+	"github.com/pimc-dev/pimc/target"
+)
+
+// TestBankPiecesSplitGdots: a layer whose rounds drain in 7 runs (a
+// 128-filter 3x3 convolution over 64 channels, VGG-11-BN's features.4
+// shape) splits each round's gdot into one per drain run (§8.7) while the
+// split gdots of all its pixel pieces that share a bank fit the bank's 16
+// plane sequences: on one bank of 1024 sub-arrays, 2 pieces (14 in
+// flight) still split, 3 pieces (21) issue one gdot per round
+// (docs/PARALLEL.md §8.11). Each image of a batch of 6 is bit-exact
+// against the interpreter either way.
+func TestBankPiecesSplitGdots(t *testing.T) {
+	b := newGB(t, 41)
+	y := b.input(1, 3, 8, 8)
+	y = b.relu(b.conv(y, 64, 3, 1, 1, 1, 1))
+	y = b.relu(b.conv(y, 128, 3, 1, 1, 1, 1))
+	g, _ := b.finish("wbits=8,abits=8", y)
+	// gdotsPerPiece compiles g -pipeline on ctl controllers and one bank
+	// and returns the 128-filter layer's split ("x2", "x3") and its gdot
+	// instructions per piece.
+	gdotsPerPiece := func(ctl int64) (string, int, *backend.Result, *target.Target) {
+		tgt := target.Default()
+		tgt.Geometry.MatsPerBank.Value *= tgt.Geometry.Banks.Value
+		tgt.Geometry.Banks.Value = 1
+		tgt.Parallel.Controllers.Value = ctl
+		res := compilePipelined(t, g, tgt, "off", 4)
+		name := ""
+		for _, l := range res.Layers {
+			if l.Filters == 128 {
+				name = l.Node
+			}
+		}
+		split := ""
+		for _, st := range res.Stages {
+			for _, sp := range st.Split {
+				if n, x, ok := strings.Cut(sp, " "); ok && n == name {
+					split = x
+				}
+			}
+		}
+		pieces := 1
+		if split != "" {
+			pieces = int(split[1] - '0')
+		}
+		n := 0
+		for _, in := range res.Prog.Code {
+			if in.Op == isa.OpGdot && in.Src >= 0 && res.Prog.Sources[in.Src].Layer == name {
+				n++
+			}
+		}
+		return split, n / pieces, res, tgt
+	}
+	s2, n2, _, _ := gdotsPerPiece(3)
+	s3, n3, res3, tgt3 := gdotsPerPiece(6)
+	if s2 != "x2" || s3 != "x3" {
+		t.Fatalf("the 128-filter layer split %q on 3 controllers and %q on 6, want x2 and x3: the test no longer covers pieces sharing a bank", s2, s3)
+	}
+	if n3*4 > n2 {
+		t.Errorf("%d gdots per piece in 3 pieces on one bank, %d in 2: want one per round (about 7 times fewer)", n3, n2)
+	}
+	checkPipelined(t, g, res3, tgt3, patternBatch(6, 3, 37, true, 1, 3, 8, 8))
+}
