@@ -51,6 +51,9 @@ type Options struct {
 	// the sub-arrays. pimc compile sets it when the map pass's replicate
 	// option is auto (the default).
 	PieceReplicas bool
+	// rows, if set, is shared by the compiles of one program
+	// (weight_rows.go); each compile makes its own otherwise.
+	rows *weightRowCache
 }
 
 // Result is a compiled model: the device program (with the host graph in
@@ -135,6 +138,7 @@ type LayerStat struct {
 }
 
 type compiler struct {
+	rows *weightRowCache // weight rows by filter (weight_rows.go)
 	g    *ir.Graph
 	tgt  *target.Target
 	e    *emitter
@@ -259,6 +263,10 @@ func compileMode(g *ir.Graph, tgt *target.Target, opts Options, pipe *pipePlan, 
 		uses:   g.Uses(),
 		pipe:   pipe,
 		banded: banded,
+		rows:   opts.rows,
+	}
+	if c.rows == nil {
+		c.rows = newWeightRowCache()
 	}
 	c.nameValues()
 	if err := c.run(); err != nil {

@@ -65,19 +65,10 @@ func (c *compiler) emitMatrix(m *matrix, segs [][][2]int, tiles []tile, repTile 
 	rowBytes := e.arch.Cols / 8
 	var rows []weightRow
 	for _, t := range tiles {
-		grp := &m.groups[t.grp]
-		sg := segs[t.grp][t.seg]
 		for k, fi := range t.filters {
-			for p := 0; p < m.M; p++ {
-				bits := make([]byte, rowBytes)
-				for j := sg[0]; j < sg[1]; j++ {
-					if m.weightBit(grp.w[fi][j], p) {
-						col := j - sg[0]
-						bits[col/8] |= 1 << (col % 8)
-					}
-				}
+			for p, bits := range c.rows.planes(m, t.grp, fi, segs[t.grp][t.seg], rowBytes) {
 				if m.lay.Reprogrammed {
-					rows = append(rows, weightRow{t.sa, t.wRow + k*m.M + p, bits})
+					rows = append(rows, weightRow{t.sa, t.wRow + k*m.M + p, slices.Clone(bits)})
 					continue
 				}
 				b.AddWeightRow(uint32(t.sa), uint32(t.wRow+k*m.M+p), bits)

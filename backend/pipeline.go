@@ -99,6 +99,9 @@ type pipePlan struct {
 // slowest stages' matrix layers over the controllers the stages leave
 // (balanceStages) and compiles again with that plan.
 func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, error) {
+	if opts.rows == nil {
+		opts.rows = newWeightRowCache() // for every compile below
+	}
 	frames, maxStages := opts.Frames, int(tgt.Controllers())
 	if frames == 0 {
 		frames = DefaultFrames
@@ -338,6 +341,12 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 			return 0
 		}
 		return r + 1
+	}
+	costs.replicable = map[int]int{}
+	for i, n := range flat.devNodes {
+		if replicate(i, whole) > 0 {
+			costs.replicable[i] = min(mapping.MaxReplicas(flatLayer[n], lanes), mapping.Pixels(n))
+		}
 	}
 	var starts []int
 	var sp []opSplit

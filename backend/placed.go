@@ -43,6 +43,10 @@ type placedCosts struct {
 	dense []opCost   // their estimates in flat (dense layouts)
 	index map[*ir.Node]int
 	cache map[opLayout]layoutCost
+	// replicable: the ops whose layers the balance may give replicas
+	// per piece, and the most each may take; at estimates all of them at
+	// a count at once.
+	replicable map[int]int
 }
 
 type opLayout struct {
@@ -68,11 +72,22 @@ func newPlacedCosts(g *ir.Graph, tgt *target.Target, opts Options, flat *Result,
 	return pc
 }
 
-// at is op i's estimate in layout x (compiled once, alone, if not cached).
+// at is op i's estimate in layout x, compiled if not cached: for a count
+// of replicas, with every replicable op's at that count not yet estimated
+// (one program for all of them where they fit together: each compile
+// emits the whole graph).
 func (pc *placedCosts) at(i int, x pieceLayout) layoutCost {
 	k := opLayout{i, x}
 	if _, ok := pc.cache[k]; !ok {
-		pc.fill(map[int]pieceLayout{i: x})
+		set := map[int]pieceLayout{i: x}
+		if x.cap == 0 && x.reps > 0 {
+			for j, most := range pc.replicable {
+				if _, ok := pc.cache[opLayout{j, x}]; !ok && x.reps <= most {
+					set[j] = x
+				}
+			}
+		}
+		pc.fill(set)
 	}
 	return pc.cache[k]
 }
