@@ -21,7 +21,7 @@ import (
 func TestSimTracePipelinedRun(t *testing.T) {
 	dir := t.TempDir()
 	prog := filepath.Join(dir, "p.pimb")
-	if code, _, errs := runCLI("compile", "../../testdata/models/lenet5/lenet5.onnx", "-calib", "random:2", "-pipeline", "-pipeline-frames", "4", "-o", prog); code != exitOK {
+	if code, _, errs := runCLI("compile", embeddedLenet5, "-calib", "random:2", "-pipeline", "-pipeline-frames", "4", "-o", prog); code != exitOK {
 		t.Fatalf("compile: exit %d: %s", code, errs)
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
