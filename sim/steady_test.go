@@ -129,3 +129,51 @@ func TestSteadyStateWindowLike(t *testing.T) {
 		t.Errorf("%d measured periods in %d ps, want 2 in %d (stage 0's 40 ns)", st.FramePeriods, st.FramePeriodsPS, 2*4*10000)
 	}
 }
+
+// lateWindowSrc is pipeSrc with a last stage that writes 14 rows before
+// its frame loop (as a window stage writes its first layer's weights) and
+// grants stage 0 four slots, a ring as deep as the run: stage 0 streams
+// its 4 frames (40 ns each) and halts at about 160 ns, after frame 0 has
+// entered the last stage (140 ns) and before frame 1 does (180 ns: 4 rows
+// per frame).
+const lateWindowSrc = pipeStage0 + `
+s1:
+    ld r1, [r0+100]
+    pzero p0
+    tsig 1
+    tsig 1
+    tsig 1
+    tsig 1
+` + "    wrp [r0+66], [r0+0], p0, 0\n    wrp [r0+66], [r0+1], p0, 0\n    wrp [r0+66], [r0+2], p0, 0\n    wrp [r0+66], [r0+3], p0, 0\n    wrp [r0+66], [r0+4], p0, 0\n    wrp [r0+66], [r0+5], p0, 0\n    wrp [r0+66], [r0+6], p0, 0\n" +
+	"    wrp [r0+66], [r0+7], p0, 0\n    wrp [r0+66], [r0+8], p0, 0\n    wrp [r0+66], [r0+9], p0, 0\n    wrp [r0+66], [r0+10], p0, 0\n    wrp [r0+66], [r0+11], p0, 0\n    wrp [r0+66], [r0+12], p0, 0\n    wrp [r0+66], [r0+13], p0, 0\n" + `
+f1:
+    twait 0
+    wrp [r0+64], [r0+0], p0, 0
+    wrp [r0+64], [r0+1], p0, 0
+    wrp [r0+64], [r0+2], p0, 0
+    wrp [r0+64], [r0+3], p0, 0
+    dbnz r1, f1
+    halt
+`
+
+// TestSteadyStateDegenerate: lateWindowSrc's run of 4 frames has a
+// measured period (frames enter the last stage 40 ns apart) but no steady
+// state to integrate busy over: stream 0 halts before frame 1 enters the
+// last stage, so the run records no window (the report falls back to the
+// whole run's busy), where it recorded the few ns between frame 0's entry
+// and stream 0's halt before.
+func TestSteadyStateDegenerate(t *testing.T) {
+	m, st := runFrames(t, lateWindowSrc, 4)
+	if len(m.win.entries) != 4 || m.win.start < 0 || m.win.end <= m.win.start {
+		t.Fatalf("window [%d, %d] ps with %d frame entries: want stream 0 to halt after frame 0 entered the last stage (the test's premise)", m.win.start, m.win.end, len(m.win.entries))
+	}
+	if at1 := m.win.entries[1].at; m.win.end > at1 {
+		t.Fatalf("stream 0 halted at %d ps, after frame 1 entered the last stage at %d: the test no longer covers a degenerate window", m.win.end, at1)
+	}
+	if st.FramePeriods != 2 || st.FramePeriodsPS != 2*4*10000 {
+		t.Errorf("%d measured periods in %d ps, want 2 in %d", st.FramePeriods, st.FramePeriodsPS, 2*4*10000)
+	}
+	if st.WindowPS != 0 || st.WindowBusyPS != 0 {
+		t.Errorf("a steady-state window of %d ps (busy %d): want none", st.WindowPS, st.WindowBusyPS)
+	}
+}

@@ -221,15 +221,24 @@ func (m *Machine) finishWindow(st *RunStats) {
 	// one-time work besides: a window stage writes its first layer's
 	// weights at frame 0 (VGG-11-BN: its entries at 1453, 1556, 1853, ...,
 	// 5788 us, frame 1 waiting while frame 0's writes ran).
+	// A window that closes (stream 0 halting) before frame 1 has entered
+	// the last stage holds no steady state: the first stage streamed the
+	// whole run into a ring as deep as the run while the last stage was
+	// still at its first frame (a window stage writing its weights,
+	// docs/PARALLEL.md §8.2). Its busy figure would be of that stretch
+	// alone (MobileNetV2 -window auto: 36 us of a 4.2 ms run); the report
+	// then gives the whole run's.
+	degenerate := false
 	if n := m.frames; n >= 2 {
 		if at, ok := w.frameEntries(n); ok {
 			from := min(1, n-2)
 			if d := at[n-1] - at[from]; d > 0 {
 				st.FramePeriodsPS, st.FramePeriods = d, int64(n-1-from)
 			}
+			degenerate = n >= 3 && w.end >= 0 && w.end <= at[1]
 		}
 	}
-	if w.end <= w.start || w.start < 0 {
+	if w.end <= w.start || w.start < 0 || degenerate {
 		return
 	}
 	st.WindowPS, st.WindowBusyPS = w.end-w.start, w.busy
