@@ -20,13 +20,13 @@ import (
 // laid out at the same cap (Piece.Cap), executed statically as any other
 // (estimateWork): so the partition and the balance see what the spread
 // layer issues and give its controllers to the slowest stage.
-
-// A layer given more replicas per pixel piece than the mapping's (opSplit.reps,
-// docs/PARALLEL.md §8.11) is estimated the same way: the program compiled
-// without pipelining with the layer at that many replicas on its one
-// controller, whose rounds then drive every replica's sub-arrays and whose
-// lane chunks may batch less (one DPU accumulator register per replica and
-// chunk).
+//
+// A layer given more replicas per pixel piece than the mapping's
+// (opSplit.reps, docs/PARALLEL.md §8.11) is estimated the same way: the
+// program compiled without pipelining with the layer at that many replicas
+// on its one controller, whose rounds then drive every replica's
+// sub-arrays and whose lane chunks may batch less (one DPU accumulator
+// register per replica and chunk).
 
 // pieceLayout is how a placement lays out one layer: cap filters per tile (>
 // 0: spread) and reps replicas (> 0: that many on each pixel piece; 0:
