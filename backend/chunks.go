@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"maps"
 	"slices"
 	"sort"
 
@@ -141,4 +142,70 @@ func chunkShare(l *mapping.Layer, lanes, kc int) (float64, bool) {
 		most = max(most, w)
 	}
 	return float64(most) / float64(l.F), true
+}
+
+// chunkWaitShare is the busiest of kc chunk pieces' share of layer l's
+// stream waits (opSplit.wait), in rounds: a sub-array's filters of one
+// chunk take a round each, and consecutive chunks on disjoint sub-arrays
+// run as one batch of up to batch chunks (a plane sequencer's merged
+// rounds, one DPU accumulator register per chunk, emit_matrix.go; 1
+// without), as long as the longest of them. VGG-11-BN's features.11
+// (chunks of 58, 58, 58, 58 and 24 channels on disjoint sub-arrays, 29,
+// 29, 29, 29 and 24 rounds, batches of 5): the whole layer waits for 29
+// rounds per pixel, and so does each of two chunk pieces.
+func chunkWaitShare(l *mapping.Layer, lanes, kc, batch int) (float64, bool) {
+	if kc <= 1 {
+		return 1, true
+	}
+	rs, ok := chunkRanges(l, lanes, kc)
+	if !ok {
+		return 0, false
+	}
+	chunks, of := layerChunks(l, lanes)
+	filters := make([]map[int]int, len(chunks)) // chunk -> sub-array -> filters
+	for c := range filters {
+		filters[c] = map[int]int{}
+	}
+	for i, t := range l.Tiles {
+		if t.Replica == 0 && of[i] >= 0 {
+			filters[of[i]][t.SA] += t.To - t.From
+		}
+	}
+	rounds := func(c int) int {
+		most := 0
+		for _, n := range filters[c] {
+			most = max(most, n)
+		}
+		return most
+	}
+	waits := func(lo, hi int) int {
+		total := 0
+		for b0 := lo; b0 < hi; {
+			used := maps.Clone(filters[b0])
+			longest, b1 := rounds(b0), b0+1
+			for ; b1 < hi && b1-b0 < batch; b1++ {
+				shared := false
+				for sa := range filters[b1] {
+					if _, ok := used[sa]; ok {
+						shared = true
+						break
+					}
+				}
+				if shared {
+					break
+				}
+				maps.Copy(used, filters[b1])
+				longest = max(longest, rounds(b1))
+			}
+			total += longest
+			b0 = b1
+		}
+		return total
+	}
+	whole := waits(0, len(chunks))
+	most := 0
+	for _, r := range rs {
+		most = max(most, waits(r[0], r[1]))
+	}
+	return float64(most) / float64(max(1, whole)), true
 }

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -259,11 +260,12 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 		}
 		return out, placed, true
 	}
-	share := func(i int, s opSplit) (float64, float64, bool) {
+	chunkBatch := max(1, mapping.GeometryOf(tgt).ChunkBatch)
+	share := func(i int, s opSplit) (pieceShare, bool) {
 		l := plan.ByNode[flat.devNodes[i]]
 		fl := flatLayer[flat.devNodes[i]]
 		if l == nil || fl == nil {
-			return 0, 0, false
+			return pieceShare{}, false
 		}
 		// The shares of a layer given its own replicas per piece are
 		// of its program with that many on one controller (placed.go).
@@ -271,19 +273,30 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 		if s.reps > 0 {
 			pc := costs.at(i, pieceLayout{reps: s.reps})
 			if !pc.ok {
-				return 0, 0, false
+				return pieceShare{}, false
 			}
 			r, packed = s.reps, pc.packed
 		}
 		ps, ok := splitShare(l.Node, r, s.kp, packed)
 		if !ok {
-			return 0, 0, false
+			return pieceShare{}, false
 		}
 		cs, ok := chunkShare(fl, lanes, s.kc)
 		if !ok {
-			return 0, 0, false
+			return pieceShare{}, false
 		}
-		return ps * cs, ps, true
+		// The emitter's batches: with a plane sequencer, as many lane
+		// chunks as unhoisted accumulator registers (chunkAccs: 4, and
+		// v1 without an output zero point); one at a time otherwise.
+		batch := 1
+		if chunkBatch > 1 && !fl.PlusMinus {
+			batch = len(chunkAccs(false, fl.Node.Int("y_zero", 0) == 0))
+		}
+		cw, ok := chunkWaitShare(fl, lanes, s.kc, batch)
+		if !ok {
+			return pieceShare{}, false
+		}
+		return pieceShare{issue: ps * cs, sub: ps, wait: ps * cw}, true
 	}
 	var bl []balanceLayer
 	for i, n := range flat.devNodes {
@@ -353,22 +366,38 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 	placedOps := ops // the ops' costs as the chosen pipeline places them
 	// split: the window stage's op i split in kc chunk pieces.
 	split := func(i, kc int) (opSplit, bool) {
-		f, ps, ok := share(win+i, opSplit{kp: 1, kc: kc})
-		return opSplit{kp: 1, kc: kc, issue: f, sub: ps}, ok
+		s := opSplit{kp: 1, kc: kc}
+		sh, ok := share(win+i, s)
+		s.set(sh)
+		return s, ok
 	}
 	// The window stage's own controllers as chosen (bestCore of them).
 	var bestCtrls []int
 	var bestSp []opSplit
 	bestCore := 0
+	// choices: the pipelines to compile, the estimated fastest first;
+	// without a window stage, the balance's one. With one, the others
+	// follow by estimate: a target whose tokens take the first not even
+	// without late controllers compiles the next (fewer helpers).
+	type choice struct {
+		t       float64
+		starts  []int
+		sp, wsp []opSplit
+		ctrls   []int
+		core    int
+		placed  []opCost
+	}
+	var choices []choice
 	if win == len(ops) {
 		starts, sp, placedOps = balanceStages(ops, controllers, maxStages, share, spread, replicate, place)
+		choices = append(choices, choice{starts: starts, sp: sp, placed: placedOps})
 	} else {
 		// The window stage on 1, 2, ... of the controllers local to its
 		// banks, the stages before it balanced over the rest: the
 		// choice whose run of frames is estimated shortest
 		// (windowRunTime).
 		writes := windowWrites(flat, work, flat.devNodes[win:]) / float64(frames)
-		best := math.Inf(1)
+		best := -1
 		// The window's own controllers are chosen on its ops split over
 		// them alone (before §8.8's late controllers: counting those,
 		// the estimate chose 1 own controller for VGG-11-BN, which ran
@@ -390,56 +419,70 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 			}
 			all := append(slices.Clone(before), ops[win:]...)
 			t := windowRunTime(all, win, st, ssp, wsp, writes, frames)
-			if t < best*(1-1e-9) {
-				best, starts, sp, bestCtrls, bestSp, bestCore, placedOps = t, st, ssp, cs, wsp, core, all
+			if best < 0 || t < choices[best].t*(1-1e-9) {
+				best = len(choices)
 			}
+			choices = append(choices, choice{t, st, ssp, wsp, cs, core, all})
 		}
+		first := choices[best]
+		rest := slices.Delete(slices.Clone(choices), best, best+1)
+		slices.SortStableFunc(rest, func(a, b choice) int { return cmp.Compare(a.t, b.t) })
+		choices = append([]choice{first}, rest...)
 	}
-	// late: the most late controllers the window's later ops take
-	// (window_late.go); half as many when the program does not compile
-	// with them (each piece takes two tokens), none at last: the
-	// pipeline as chosen without them.
-	late := 0
-	if win < len(ops) {
-		late = controllers
-	}
-	chosenSp, chosenPlaced := sp, placedOps
 	var plan2 *pipePlan
 	var res *Result
-	for {
-		sp, placedOps = chosenSp, chosenPlaced
+	var firstErr error
+	for _, ch := range choices {
+		starts, bestCtrls, bestSp, bestCore = ch.starts, ch.ctrls, ch.wsp, ch.core
+		// late: the most late controllers the window's later ops take
+		// (window_late.go); half as many when the program does not
+		// compile with them (each piece takes two tokens), none at last:
+		// the pipeline as chosen without them.
+		late := 0
 		if win < len(ops) {
-			winCtrls, winSp, winCore = windowSplits(plan, controllers, flat.devNodes[win:], split, win > 0, bestCore, late)
-			if !slices.Equal(bestCtrls, winCtrls[:bestCore]) || len(bestSp) == 0 || bestSp[0] != winSp[0] {
-				return nil, fmt.Errorf("backend: BUG: -pipeline: the window's late controllers changed its own (%v, then %v)", bestCtrls, winCtrls)
-			}
+			late = controllers
 		}
-		if opts.Spread {
-			dense := func(i int) int {
-				most := 0
-				if l := flatLayer[flat.devNodes[i]]; l != nil {
-					for _, t := range l.Tiles {
-						most = max(most, t.To-t.From)
-					}
+		for {
+			sp, placedOps = ch.sp, ch.placed
+			if win < len(ops) {
+				winCtrls, winSp, winCore = windowSplits(plan, controllers, flat.devNodes[win:], split, win > 0, bestCore, late)
+				if !slices.Equal(bestCtrls, winCtrls[:bestCore]) || len(bestSp) == 0 || bestSp[0] != winSp[0] {
+					return nil, fmt.Errorf("backend: BUG: -pipeline: the window's late controllers changed its own (%v, then %v)", bestCtrls, winCtrls)
 				}
-				return most
 			}
-			sp = boundSpread(ops, starts, sp, dense, place, withWindow)
-			if _, p, ok := place(starts, sp); ok && p != nil {
-				placedOps = p
+			if opts.Spread {
+				dense := func(i int) int {
+					most := 0
+					if l := flatLayer[flat.devNodes[i]]; l != nil {
+						for _, t := range l.Tiles {
+							most = max(most, t.To-t.From)
+						}
+					}
+					return most
+				}
+				sp = boundSpread(ops, starts, sp, dense, place, withWindow)
+				if _, p, ok := place(starts, sp); ok && p != nil {
+					placedOps = p
+				}
 			}
+			plan2 = newPlan(starts, sp)
+			plan2.frames = frames
+			var err error
+			res, err = compileWith(g, tgt, opts, plan2) // places plan2: its controllers numbered by banks
+			if err == nil || len(plan2.late) == 0 {
+				if firstErr == nil {
+					firstErr = err
+				}
+				break
+			}
+			late = len(plan2.late) / 2
 		}
-		plan2 = newPlan(starts, sp)
-		plan2.frames = frames
-		var err error
-		res, err = compileWith(g, tgt, opts, plan2) // places plan2: its controllers numbered by banks
-		if err == nil {
+		if res != nil {
 			break
 		}
-		if len(plan2.late) == 0 {
-			return nil, err
-		}
-		late = len(plan2.late) / 2
+	}
+	if res == nil {
+		return nil, firstErr
 	}
 	starts, sp = withWindow(starts, sp)
 	scaled := scaleOps(placedOps, sp)

@@ -178,3 +178,39 @@ func TestCutsOfDense(t *testing.T) {
 		t.Errorf("cuts %v (%v), want the dense layout's [0 4]", got, err)
 	}
 }
+
+// TestChunkWaitShare: a chunk piece's share of the layer's waits is in
+// rounds (a tile of 2 filters: 2 rounds), its chunks batched as the
+// emitter batches them: consecutive chunks on disjoint sub-arrays, up to
+// batch, as long as the longest. With 4 chunks on 4 sub-arrays and batches
+// of 4 the whole layer and each of 2 pieces wait for 2 rounds (share 1,
+// where chunkShare gives 0.5); one chunk at a time (no plane sequencer)
+// the share is the lanes' again; chunks 1 and 2 sharing a sub-array break
+// the batch.
+func TestChunkWaitShare(t *testing.T) {
+	layer := func(sas ...int) *mapping.Layer {
+		l := &mapping.Layer{F: 8, N: 8, M: 8, Replicas: 1,
+			Groups: []mapping.Group{{Filters: []int{0, 1, 2, 3, 4, 5, 6, 7}, Segs: [][2]int{{0, 1}}}}}
+		for i, sa := range sas {
+			l.Tiles = append(l.Tiles, mapping.Tile{SA: sa, From: 2 * i, To: 2*i + 2})
+		}
+		return l
+	}
+	for _, c := range []struct {
+		sas       []int
+		kc, batch int
+		want      float64
+	}{
+		{[]int{0, 1, 2, 3}, 1, 4, 1},
+		{[]int{0, 1, 2, 3}, 2, 4, 1},   // one batch of 4; each piece one batch
+		{[]int{0, 1, 2, 3}, 2, 2, 0.5}, // two batches; each piece one
+		{[]int{0, 1, 2, 3}, 2, 1, 0.5}, // chunk after chunk
+		{[]int{0, 1, 2, 3}, 4, 1, 0.25},
+		{[]int{0, 1, 1, 2}, 2, 4, 1}, // batches {0,1} {2,3}; pieces {0} and {1,2,3}: {1} {2,3}
+	} {
+		got, ok := chunkWaitShare(layer(c.sas...), 2, c.kc, c.batch)
+		if !ok || got != c.want {
+			t.Errorf("sub-arrays %v in %d, batches of %d: wait share %v %v, want %v", c.sas, c.kc, c.batch, got, ok, c.want)
+		}
+	}
+}

@@ -171,19 +171,35 @@ func partitionStages(ops []opCost, maxStages int) []int {
 // group instruction covering all of them (docs/PARALLEL.md §8.11); its
 // work is then the layout's with reps replicas on one controller
 // (placed.go).
+//
+// wait is the busiest piece's share of the op's stream waits (its stream
+// time beyond its issue slots; 0: as issue). A pixel piece waits for its
+// pixels' rounds; a chunk piece for its chunks' rounds, which with a plane
+// sequencer run in batches of lane chunks as one (emit_matrix.go), each
+// batch as long as its longest chunk: so a piece may wait for nearly as
+// many rounds as the whole layer while issuing half its drains
+// (chunkWaitShare, docs/PARALLEL.md §8.11).
 type opSplit struct {
 	kp, kc     int
 	issue, sub float64
+	wait       float64
 	cap        int
 	reps       int
 }
 
+// pieceShare is the busiest piece's shares of an op's work (opSplit's
+// issue, sub and wait).
+type pieceShare struct{ issue, sub, wait float64 }
+
+// set sets s's shares to sh.
+func (s *opSplit) set(sh pieceShare) { s.issue, s.sub, s.wait = sh.issue, sh.sub, sh.wait }
+
 // pieces is the number of controllers of the op.
 func (s opSplit) pieces() int { return s.kp * s.kc }
 
-// shareFunc is the busiest piece's shares (issue, sub-array work) of op i
-// split as s (its kp, kc and reps); false when op i cannot split so.
-type shareFunc func(i int, s opSplit) (float64, float64, bool)
+// shareFunc is the busiest piece's shares of op i split as s (its kp, kc
+// and reps); false when op i cannot split so.
+type shareFunc func(i int, s opSplit) (pieceShare, bool)
 
 // whole is an op on one controller.
 var whole = opSplit{kp: 1, kc: 1, issue: 1, sub: 1}
@@ -201,10 +217,13 @@ func scaleOps(ops []opCost, sp []opSplit) []opCost {
 	for i, o := range ops {
 		out[i] = opCost{issue: o.issue * sp[i].issue, port: o.port * sp[i].issue, sub: o.sub * sp[i].sub, link: o.link * sp[i].issue, remote: o.remote * sp[i].issue, subIndex: o.subIndex}
 		// A piece runs its share of the layer's rounds (its pixels, its
-		// chunks' rounds, which the flat program runs one chunk after the
-		// other), waits included: its stream is the layer's times its
-		// share.
-		out[i].stream = o.stream * sp[i].issue
+		// chunks' rounds): its issue slots are the layer's times its
+		// share, its waits the layer's times its share of them.
+		w := sp[i].wait
+		if w == 0 {
+			w = sp[i].issue
+		}
+		out[i].stream = o.issue*sp[i].issue + max(0, o.stream-o.issue)*w
 	}
 	return out
 }
@@ -261,8 +280,8 @@ func balanceStages(ops []opCost, controllers, maxStages int, share shareFunc, sp
 			if controllers-extra-(c.pieces()-sp[i].pieces()) < 1 || c.cap > 0 && c.kc > 1 || c.reps > 0 && c.kc > 1 {
 				continue
 			}
-			if fi, fs, ok := share(i, c); ok {
-				c.issue, c.sub = fi, fs
+			if sh, ok := share(i, c); ok {
+				c.set(sh)
 				out = append(out, c)
 			}
 		}
@@ -277,8 +296,8 @@ func balanceStages(ops []opCost, controllers, maxStages int, share shareFunc, sp
 			if r := replicate(i, sp[i]); r > 0 {
 				x := sp[i]
 				x.reps = r
-				if fi, fs, ok := share(i, x); ok {
-					x.issue, x.sub = fi, fs
+				if sh, ok := share(i, x); ok {
+					x.set(sh)
 					out = append(out, x)
 				}
 			}
@@ -582,11 +601,11 @@ func trimPixelPieces(ops, cur []opCost, controllers, maxStages int, share shareF
 				if controllers-used()-(c.pieces()-old.pieces()) < 1 {
 					break
 				}
-				fi, fs, ok := share(i, c)
+				sh, ok := share(i, c)
 				if !ok {
 					continue
 				}
-				c.issue, c.sub = fi, fs
+				c.set(sh)
 				sp[i] = c
 				if st, w, _, pc, ok := placedCost(ops, cur, sp, controllers, maxStages, place); ok && w <= worst*(1+1e-9) {
 					starts, cur, changed = st, pc, true

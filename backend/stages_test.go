@@ -57,7 +57,7 @@ func TestBalanceStages(t *testing.T) {
 	if !slices.Equal(starts, []int{0, 1}) || sp[0] != whole {
 		t.Errorf("no fit: starts %v split %v", starts, sp)
 	}
-	_, sp, _ = balanceStages(ops, 4, 4, func(int, opSplit) (float64, float64, bool) { return 0, 0, false }, nil, nil, fits)
+	_, sp, _ = balanceStages(ops, 4, 4, func(int, opSplit) (pieceShare, bool) { return pieceShare{}, false }, nil, nil, fits)
 	if sp[0] != whole {
 		t.Errorf("no split possible: split %v", sp)
 	}
@@ -180,5 +180,8 @@ func TestScaleOpsStream(t *testing.T) {
 // byPieces is a shareFunc from the shares of op i in kp pixel and kc chunk
 // pieces (the balance tests' layers have the mapping's replicas).
 func byPieces(f func(i, kp, kc int) (float64, float64, bool)) shareFunc {
-	return func(i int, s opSplit) (float64, float64, bool) { return f(i, s.kp, s.kc) }
+	return func(i int, s opSplit) (pieceShare, bool) {
+		fi, fs, ok := f(i, s.kp, s.kc)
+		return pieceShare{issue: fi, sub: fs, wait: fi}, ok
+	}
 }

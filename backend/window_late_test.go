@@ -92,22 +92,25 @@ func TestWindowLateControllers(t *testing.T) {
 
 // TestWindowLateTokens: each late piece takes a go and a done token, so on
 // a target with few tokens the window's later ops take fewer late
-// controllers (half as many per try), down to none: lateWindowModel
-// needs 30 tokens with its 3 late controllers, 24 with 1 and 18 with
-// none. With 26 it compiles with 1 and with 20 with none, bit-exact;
-// without the fallback both were refused for their tokens.
+// controllers (half as many per try), down to none, and then the window
+// stage takes fewer controllers of its own (the next pipeline by estimate,
+// fewer helpers): lateWindowModel's chosen pipeline (4 window controllers)
+// needs 32 tokens with its 1 late controller and 30 with none, the next
+// one fewer. With 32 it compiles with 1, with 30 with none, with 20 with
+// 2 window controllers, bit-exact; without the fallbacks 30 and 20 were
+// refused for their tokens.
 func TestWindowLateTokens(t *testing.T) {
 	for _, c := range []struct {
-		tokens int64
-		late   int
-	}{{26, 1}, {20, 0}} {
+		tokens    int64
+		late, own int
+	}{{32, 1, 4}, {30, 0, 4}, {20, 0, 2}} {
 		g, tgt := lateWindowModel(t)
 		tgt.Parallel.Tokens.Value = c.tokens
 		res := compilePipelined(t, g, tgt, "auto", 4)
 		win := res.Stages[len(res.Stages)-1]
 		t.Logf("%d tokens: window stage controllers %v, late %v, split %v", c.tokens, win.Controllers, win.Late, win.Split)
-		if len(win.Late) != c.late {
-			t.Errorf("%d tokens: late controllers %v, want %d", c.tokens, win.Late, c.late)
+		if own := len(win.Controllers) - len(win.Late); len(win.Late) != c.late || own != c.own {
+			t.Errorf("%d tokens: window controllers %v, late %v; want %d of its own, %d late", c.tokens, win.Controllers, win.Late, c.own, c.late)
 		}
 		checkPipelined(t, g, res, tgt, lateWindowBatch(6))
 	}
