@@ -116,16 +116,6 @@ func TestPlaceLocal(t *testing.T) {
 // both sides (its accumulators are one controller's); chunkShare is the
 // largest range's channels / the layer's.
 func TestChunkRanges(t *testing.T) {
-	// 8 filters, tiles of 2, lanes 2: chunks {0,1} {2,3} {4,5} {6,7};
-	// sas[i]: the sub-array of chunk i's tile.
-	layer := func(sas ...int) *mapping.Layer {
-		l := &mapping.Layer{F: 8, N: 8, M: 8, Replicas: 1,
-			Groups: []mapping.Group{{Filters: []int{0, 1, 2, 3, 4, 5, 6, 7}, Segs: [][2]int{{0, 1}}}}}
-		for i, sa := range sas {
-			l.Tiles = append(l.Tiles, mapping.Tile{SA: sa, From: 2 * i, To: 2*i + 2})
-		}
-		return l
-	}
 	for _, c := range []struct {
 		sas   []int
 		kc    int
@@ -141,11 +131,11 @@ func TestChunkRanges(t *testing.T) {
 		{[]int{0, 1, 1, 2}, 4, nil, 0},
 		{[]int{0, 0, 0, 0}, 2, nil, 0},
 	} {
-		got, ok := chunkRanges(layer(c.sas...), 2, c.kc)
+		got, ok := chunkRanges(chunkLayer(c.sas...), 2, c.kc)
 		if ok != (c.want != nil) || !slices.Equal(got, c.want) {
 			t.Errorf("sub-arrays %v in %d: %v %v, want %v", c.sas, c.kc, got, ok, c.want)
 		}
-		if s, ok := chunkShare(layer(c.sas...), 2, c.kc); ok != (c.want != nil) || s != c.share {
+		if s, ok := chunkShare(chunkLayer(c.sas...), 2, c.kc); ok != (c.want != nil) || s != c.share {
 			t.Errorf("sub-arrays %v in %d: share %v %v, want %v", c.sas, c.kc, s, ok, c.share)
 		}
 	}
@@ -188,14 +178,6 @@ func TestCutsOfDense(t *testing.T) {
 // the share is the lanes' again; chunks 1 and 2 sharing a sub-array break
 // the batch.
 func TestChunkWaitShare(t *testing.T) {
-	layer := func(sas ...int) *mapping.Layer {
-		l := &mapping.Layer{F: 8, N: 8, M: 8, Replicas: 1,
-			Groups: []mapping.Group{{Filters: []int{0, 1, 2, 3, 4, 5, 6, 7}, Segs: [][2]int{{0, 1}}}}}
-		for i, sa := range sas {
-			l.Tiles = append(l.Tiles, mapping.Tile{SA: sa, From: 2 * i, To: 2*i + 2})
-		}
-		return l
-	}
 	for _, c := range []struct {
 		sas       []int
 		kc, batch int
@@ -208,9 +190,20 @@ func TestChunkWaitShare(t *testing.T) {
 		{[]int{0, 1, 2, 3}, 4, 1, 0.25},
 		{[]int{0, 1, 1, 2}, 2, 4, 1}, // batches {0,1} {2,3}; pieces {0} and {1,2,3}: {1} {2,3}
 	} {
-		got, ok := chunkWaitShare(layer(c.sas...), 2, c.kc, c.batch)
+		got, ok := chunkWaitShare(chunkLayer(c.sas...), 2, c.kc, c.batch)
 		if !ok || got != c.want {
 			t.Errorf("sub-arrays %v in %d, batches of %d: wait share %v %v, want %v", c.sas, c.kc, c.batch, got, ok, c.want)
 		}
 	}
+}
+
+// chunkLayer is a layer of 8 filters in tiles of 2, so 4 lane chunks of 2
+// lanes ({0,1} {2,3} {4,5} {6,7}), chunk i's tile on sub-array sas[i].
+func chunkLayer(sas ...int) *mapping.Layer {
+	l := &mapping.Layer{F: 8, N: 8, M: 8, Replicas: 1,
+		Groups: []mapping.Group{{Filters: []int{0, 1, 2, 3, 4, 5, 6, 7}, Segs: [][2]int{{0, 1}}}}}
+	for i, sa := range sas {
+		l.Tiles = append(l.Tiles, mapping.Tile{SA: sa, From: 2 * i, To: 2*i + 2})
+	}
+	return l
 }
