@@ -238,7 +238,9 @@ func (b *abuf) take(n int, preferClean bool) (start int, dirty bool, ok bool) {
 func (b *abuf) release(r *region) {
 	i := sort.Search(len(b.free), func(i int) bool { return b.free[i].start > r.start })
 	b.free = slices.Insert(b.free, i, region{start: r.start, size: r.size, dirty: true})
-	// Coalesce with the neighbours; a run ending at top returns to top.
+	// Coalesce with the neighbours. A block ending at top stays a free
+	// block below it: the words above top are the zero ones (never
+	// taken), and these are dirty.
 	if i+1 < len(b.free) && b.free[i].start+b.free[i].size == b.free[i+1].start {
 		b.free[i].size += b.free[i+1].size
 		b.free[i].dirty = b.free[i].dirty || b.free[i+1].dirty
