@@ -358,7 +358,7 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 	costs.replicable = map[int]int{}
 	for i, n := range flat.devNodes {
 		if replicate(i, whole) > 0 {
-			costs.replicable[i] = min(mapping.MaxReplicas(flatLayer[n], lanes), mapping.Pixels(n))
+			costs.replicable[i] = mapping.MaxReplicas(flatLayer[n], lanes)
 		}
 	}
 	var starts []int
@@ -371,14 +371,12 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 		s.set(sh)
 		return s, ok
 	}
-	// The window stage's own controllers as chosen (bestCore of them).
-	var bestCtrls []int
-	var bestSp []opSplit
-	bestCore := 0
 	// choices: the pipelines to compile, the estimated fastest first;
 	// without a window stage, the balance's one. With one, the others
 	// follow by estimate: a target whose tokens take the first not even
 	// without late controllers compiles the next (fewer helpers).
+	// A choice's window stage has core own controllers, ctrls (and its
+	// ops split as wsp over them).
 	type choice struct {
 		t       float64
 		starts  []int
@@ -433,7 +431,7 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 	var res *Result
 	var firstErr error
 	for _, ch := range choices {
-		starts, bestCtrls, bestSp, bestCore = ch.starts, ch.ctrls, ch.wsp, ch.core
+		starts = ch.starts
 		// late: the most late controllers the window's later ops take
 		// (window_late.go); half as many when the program does not
 		// compile with them (each piece takes two tokens), none at last:
@@ -445,9 +443,9 @@ func compilePipelineOn(g *ir.Graph, tgt *target.Target, opts Options) (*Result, 
 		for {
 			sp, placedOps = ch.sp, ch.placed
 			if win < len(ops) {
-				winCtrls, winSp, winCore = windowSplits(plan, controllers, flat.devNodes[win:], split, win > 0, bestCore, late)
-				if !slices.Equal(bestCtrls, winCtrls[:bestCore]) || len(bestSp) == 0 || bestSp[0] != winSp[0] {
-					return nil, fmt.Errorf("backend: BUG: -pipeline: the window's late controllers changed its own (%v, then %v)", bestCtrls, winCtrls)
+				winCtrls, winSp, winCore = windowSplits(plan, controllers, flat.devNodes[win:], split, win > 0, ch.core, late)
+				if !slices.Equal(ch.ctrls, winCtrls[:ch.core]) || len(ch.wsp) == 0 || ch.wsp[0] != winSp[0] {
+					return nil, fmt.Errorf("backend: BUG: -pipeline: the window's late controllers changed its own (%v, then %v)", ch.ctrls, winCtrls)
 				}
 			}
 			if opts.Spread {

@@ -164,7 +164,7 @@ func Compile(g *ir.Graph, opt Options) (*Result, error) {
 		}
 	}
 	res, err := backend.Compile(g, tgt, backend.Options{MaxHostBytes: opt.MaxProgramBytes, Pipeline: opt.Pipeline, Frames: opt.Frames, Split: opt.Split, Spread: opt.Spread, Window: opt.Window,
-		PieceReplicas: opt.Replicate == "" || opt.Replicate == "auto"})
+		PieceReplicas: opt.replicateAuto()})
 	if err != nil {
 		return nil, err
 	}
@@ -215,9 +215,21 @@ func calibratorOptions(opt Options) string {
 // mapPass is the map step of the default pipeline: onto the pipeline's
 // target (FileEnv), with opt.Replicate.
 func mapPass(opt Options) string {
-	rep := opt.Replicate
-	if rep == "" {
-		rep = DefaultReplicate
+	return fmt.Sprintf("map{replicate=%q}", opt.replicate())
+}
+
+// replicate is opt.Replicate, DefaultReplicate when unset.
+func (opt Options) replicate() string {
+	if opt.Replicate == "" {
+		return DefaultReplicate
 	}
-	return fmt.Sprintf("map{replicate=%q}", rep)
+	return opt.Replicate
+}
+
+// replicateAuto reports whether opt's replicate setting is auto, which
+// also lets a pipeline's balance give layers' pieces copies of their own
+// (backend.Options.PieceReplicas).
+func (opt Options) replicateAuto() bool {
+	r, err := mapping.ParseReplicate(opt.replicate())
+	return err == nil && r == mapping.Auto
 }
