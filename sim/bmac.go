@@ -23,6 +23,7 @@ func (m *Machine) bmacRun(st *RunStats, pc int, steps, budget, issue, lastEnd in
 	rows, nsa := uint32(e.Arch.Rows), uint32(len(sas))
 	countFits := latC <= latS
 	cols, und := int32(e.Arch.Cols), st.Undriven
+	multiAcc := e.multiAcc
 	for {
 		steps++
 		in := &code[pc]
@@ -71,7 +72,10 @@ func (m *Machine) bmacRun(st *RunStats, pc int, steps, budget, issue, lastEnd in
 			und[e.src[pc]+1][undSense] += int64(u)
 		}
 		acc := x[5] & (maxAccs - 1) // < acc_per_subarray <= 16 (Validate)
-		neg := -int64(x[7])         // 0 or -1: branch-free conditional negation
+		if multiAcc && acc != sa.curAcc {
+			sa.toAcc(acc)
+		}
+		neg := -int64(x[7]) // 0 or -1: branch-free conditional negation
 		v := (int64(n)<<uint(x[6]) ^ neg) - neg
 		sa.acc[acc] = min(max(sa.acc[acc]+v, accLo), accHi)
 		sa.pendPC[acc] = int32(pc) + 1

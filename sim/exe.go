@@ -72,6 +72,10 @@ type Executable struct {
 	gbRun     []int32  // length of the run of gbmacs over one group from pc (gbmacrun.go)
 	gbUniform []bool   // the run from pc has one accumulator and one source
 	maxRun    int      // longest run
+	// multiAcc: some instruction adds into or drains an accumulator other
+	// than 0 (accumulators.go): the machine then tracks each register and
+	// takes the per-instruction bmac and gbmac paths.
+	multiAcc bool
 
 	cost costTable
 	seqs int // gdot sequences per bank at once (plane_sequencer.sequences; gdot.go)
@@ -129,6 +133,7 @@ func Prepare(prog *isa.Program, tgt *target.Target) (*Executable, error) {
 	e.prepareReg()
 	e.prepareRow()
 	e.prepareGbmacRuns()
+	e.prepareAccs()
 	e.prepareMACBound()
 	e.cmem = make([]int32, arch.ConstWords)
 	for _, c := range prog.Consts {

@@ -124,8 +124,9 @@ func (m *Machine) exec(st *RunStats) error {
 	satWord := func(x int32) int32 { return int32(min(max(int64(x), wordLo), wordHi)) }
 	// The fast bmac and gbmac paths sense without errors: a traced machine
 	// or one on a chip that misreads takes the per-instruction ones.
-	// Their timing assumes single issue (slot == cycle).
-	fast := m.Trace == nil && !m.senseOn && c.slot == cyc
+	// Their timing assumes single issue (slot == cycle) and one
+	// accumulator in use (accumulators.go).
+	fast := m.Trace == nil && !m.senseOn && c.slot == cyc && !e.multiAcc
 	slot := c.slot
 
 	for {
@@ -490,6 +491,9 @@ func (m *Machine) exec(st *RunStats) error {
 				return f
 			}
 			acc := x[2]
+			if e.multiAcc {
+				sa.toAcc(acc)
+			}
 			d = max(d, sa.shaddFree, tm.regReady[x[0]])
 			if in.op == isa.OpShadd {
 				d = max(d, sa.countFree)
@@ -522,6 +526,9 @@ func (m *Machine) exec(st *RunStats) error {
 			}
 			if s1/spm != s2/spm {
 				return m.fault(pc, steps, "sub-arrays %d and %d are in different mats (%d sub-arrays per mat)", s1, s2, spm)
+			}
+			if e.multiAcc {
+				sa.toAcc(x[2]) // sb's register is read once its unit is free: conservative
 			}
 			d = max(d, sa.shaddFree, sb.shaddFree, tm.regReady[x[0]], tm.regReady[x[3]])
 			m.flushMACs(sb, int(x[5]))
@@ -650,8 +657,12 @@ func (m *Machine) exec(st *RunStats) error {
 			if f != nil {
 				return f
 			}
-			d = max(d, tm.dpuFree, tm.vReady[x[0]], sa.shaddFree, tm.regReady[x[1]], tm.regReady[x[3]])
 			acc := x[5]
+			ready := sa.shaddFree
+			if e.multiAcc {
+				ready = sa.drainReady(acc)
+			}
+			d = max(d, tm.dpuFree, tm.vReady[x[0]], ready, tm.regReady[x[1]], tm.regReady[x[3]])
 			v := m.vregs[x[0]]
 			v[lane] = sat32(int64(v[lane]) + sa.acc[acc])
 			if x[6] != 0 {
@@ -662,7 +673,11 @@ func (m *Machine) exec(st *RunStats) error {
 			m.chargeDPU(pc, dpu, end-d)
 			sa.occupy(d, end)
 			tm.dpuFree, tm.vReady[x[0]] = end, end
-			sa.shaddFree = end
+			if e.multiAcc {
+				sa.drained(end)
+			} else {
+				sa.shaddFree = end
+			}
 			lastEnd = max(lastEnd, end)
 
 		// ISA v1.5: group and token instructions (group.go, tokens.go).

@@ -73,6 +73,11 @@ func (m *Machine) gdot(pc int, steps int64, x *[8]int32, d int64) (int64, int64,
 			}
 		}
 	}
+	if m.exe.multiAcc { // after the checks: a fault changes nothing
+		for j := range sas {
+			m.groupSA(base + j).toAcc(x[5])
+		}
+	}
 	if m.Trace == nil && !m.senseOn {
 		if first, last, end, ok := m.gdotFast(pc, sas, int32(base), x, pl, d); ok {
 			*seq = last + m.exe.cost.lat[target.OpPlaneStep]

@@ -27,6 +27,22 @@ func seqTarget(t testing.TB, accBits int) *target.Target {
 	return tgt
 }
 
+// seqTargetAccs is seqTarget(t, accBits) for accBits >= 0, and for
+// accBits < 0 the same with two accumulators per sub-array (random programs
+// then drain and add into both: accumulators.go), narrowed to -accBits
+// bits below -1.
+func seqTargetAccs(t testing.TB, accBits int) *target.Target {
+	t.Helper()
+	if accBits >= 0 {
+		return seqTarget(t, accBits)
+	}
+	tgt := seqAcc2Target(t)
+	if accBits < -1 {
+		tgt.Geometry.AccBits.Value = int64(-accBits)
+	}
+	return tgt
+}
+
 // randGdotProgram is a random program of gdots (useGdot) or of the
 // gbmacs each gdot stands for, in the same order, over the first 24
 // sub-arrays: input planes in rows 0..15 (two patch registers' bits),
@@ -166,8 +182,8 @@ func sameSubarrays(a, b *Machine, timers bool) error {
 // that saturate; they cost the same ANDs, counts and shift-adds, issue
 // fewer instructions and take no longer.
 func TestGdotEqualsGbmacs(t *testing.T) {
-	for _, accBits := range []int{0, 10} {
-		tgt := seqTarget(t, accBits)
+	for _, accBits := range []int{0, 10, -1, -10} {
+		tgt := seqTargetAccs(t, accBits)
 		saturated := false
 		for seed := range uint64(25) {
 			pg, pb := randGdotProgram(seed, tgt, true), randGdotProgram(seed, tgt, false)
@@ -202,7 +218,7 @@ func TestGdotEqualsGbmacs(t *testing.T) {
 				t.Errorf("acc_bits %d, seed %d: sub-array work by source differs: %v / %v", accBits, seed, wg, wb)
 			}
 		}
-		if accBits > 0 && !saturated {
+		if (accBits > 0 || accBits < -1) && !saturated {
 			t.Errorf("acc_bits %d: no accumulator saturated: the test proves nothing about saturation", accBits)
 		}
 	}
@@ -255,12 +271,16 @@ func TestGdotTimeline(t *testing.T) {
 // as a uniform gbmac run, dot products where it can) leaves every
 // statistic and every bit as the reference's M x N bmacs.
 func TestGdotFastMatchesReference(t *testing.T) {
-	for _, accBits := range []int{0, 10} {
-		tgt := seqTarget(t, accBits)
+	for _, accBits := range []int{0, 10, -1, -10} {
+		tgt := seqTargetAccs(t, accBits)
+		multi := 0
 		for seed := range uint64(25) {
 			p := randGdotProgram(seed, tgt, true)
 			mf, sf := runGdot(t, p, tgt, seed, false)
 			mr, sr := runGdot(t, p, tgt, seed, true)
+			if mf.exe.multiAcc {
+				multi++
+			}
 			if !reflect.DeepEqual(sf, sr) {
 				t.Fatalf("acc_bits %d, seed %d: run stats differ between the fast and the reference path", accBits, seed)
 			}
@@ -270,6 +290,9 @@ func TestGdotFastMatchesReference(t *testing.T) {
 			if !reflect.DeepEqual(mf.abuf, mr.abuf) || !reflect.DeepEqual(mf.vregs, mr.vregs) {
 				t.Fatalf("acc_bits %d, seed %d: buffer or vector registers differ", accBits, seed)
 			}
+		}
+		if accBits < 0 && multi < 20 {
+			t.Errorf("acc_bits %d (two accumulators): %d of 25 programs use both", accBits, multi)
 		}
 	}
 }

@@ -128,6 +128,11 @@ func (m *Machine) bmacs(pc int, steps int64, base, n int, x *[8]int32, d int64, 
 		}
 		d = max(d, sa.arrayFree)
 	}
+	if m.exe.multiAcc { // after the checks: a fault changes nothing
+		for _, sa := range sas {
+			sa.toAcc(x[5])
+		}
+	}
 	c := &m.exe.cost
 	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
 	words := m.exe.words
@@ -200,14 +205,20 @@ func (m *Machine) gvacc(pc int, steps int64, x *[8]int32, d int64) (int64, int64
 	}
 	tm := &m.tm
 	d = max(d, tm.dpuFree, tm.vReady[x[0]], tm.regReady[x[1]], tm.regReady[x[3]])
+	acc := x[6]
+	multiAcc := m.exe.multiAcc
 	for j := range n {
-		d = max(d, m.groupSA(base+j).shaddFree)
+		sa := m.groupSA(base + j)
+		if multiAcc {
+			d = max(d, sa.drainReady(acc))
+		} else {
+			d = max(d, sa.shaddFree)
+		}
 	}
 	c := &m.exe.cost
 	end := d + c.transfer(int64(n), c.lat[target.OpAccTransfer])
 	m.chargeDPU(pc, m.exe.shared.id(ResDPU, m.cur), end-d)
 	v := m.vregs[x[0]]
-	acc := x[6]
 	src := m.exe.src[pc] + 1
 	for j := range n {
 		sa := m.sas[base+j]
@@ -219,7 +230,11 @@ func (m *Machine) gvacc(pc int, steps int64, x *[8]int32, d int64) (int64, int64
 			m.flushMACs(sa, int(acc))
 			sa.acc[acc] = 0
 		}
-		sa.shaddFree = end
+		if multiAcc {
+			sa.drained(end)
+		} else {
+			sa.shaddFree = end
+		}
 	}
 	tm.dpuFree, tm.vReady[x[0]] = end, end
 	return d, end, nil

@@ -123,6 +123,12 @@ type subarray struct {
 	arrayFree, countFree, shaddFree int64    // unit timers, ps (shaddFree is also when the accumulators are ready)
 	latchReady                      int64
 	acc                             [maxAccs]int64
+	// Several accumulator registers (accumulators.go; programs with
+	// Executable.multiAcc only): the register the shift-add unit adds
+	// into, and per register the end of its last add once the unit moved
+	// on.
+	curAcc int32
+	accEnd [maxAccs]int64
 	// MAC accounting: pendPC[acc]-1 is the instruction (bmac, or the and/or
 	// feeding a shadd) whose input row gives the pending group's K; 0 when
 	// nothing is pending (see Report.MACs).
@@ -333,6 +339,7 @@ func (sa *subarray) reset(e *Executable, s int, img []uint64) {
 	}
 	sa.lastAndPC = 0
 	sa.arrayFree, sa.countFree, sa.shaddFree, sa.latchReady = 0, 0, 0, 0
+	sa.curAcc, sa.accEnd = 0, [maxAccs]int64{}
 	sa.busy, sa.runStart, sa.fillEnd, sa.unsure, sa.chSrc, sa.chUsed, sa.chWork = 0, 0, 0, 0, 0, false, saUnits{}
 }
 
