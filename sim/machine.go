@@ -123,12 +123,6 @@ type subarray struct {
 	arrayFree, countFree, shaddFree int64    // unit timers, ps (shaddFree is also when the accumulators are ready)
 	latchReady                      int64
 	acc                             [maxAccs]int64
-	// Several accumulator registers (accumulators.go; programs with
-	// Executable.multiAcc only): the register the shift-add unit adds
-	// into, and per register the end of its last add once the unit moved
-	// on.
-	curAcc int32
-	accEnd [maxAccs]int64
 	// MAC accounting: pendPC[acc]-1 is the instruction (bmac, or the and/or
 	// feeding a shadd) whose input row gives the pending group's K; 0 when
 	// nothing is pending (see Report.MACs).
@@ -164,6 +158,13 @@ type subarray struct {
 	chSrc    int32
 	chUsed   bool
 	chWork   saUnits
+
+	// Several accumulator registers (accumulators.go; programs with
+	// Executable.multiAcc only): the register the shift-add unit adds
+	// into, and per register the end of its last add once the unit moved
+	// on.
+	curAcc int32
+	accEnd [maxAccs]int64
 }
 
 // ISA v1 limits (docs/ISA.md §1) that size the sub-array state.
