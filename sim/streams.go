@@ -13,8 +13,8 @@ import (
 // Several streams (ISA v1.5, docs/PARALLEL.md §2 and §5). Stream i runs on
 // controller i with its own pc, scalar, vector and patch registers, VL,
 // issue clock and DPU; the controllers share the sub-arrays, the
-// activation buffer (buffer_ports ports, controller c on port
-// c mod buffer_ports), the constant memory and the token counters.
+// activation buffer (buffer_ports ports, controller c on port portOf(c)),
+// the constant memory and the token counters.
 //
 // The streams execute in timing order: the scheduler always runs the
 // runnable stream with the smallest issue time, and lets it run while its
@@ -91,6 +91,17 @@ func (m *Machine) streamSetup() {
 	m.links = make([]bankLink, max(e.Arch.Banks, 1))
 }
 
+// portOf is the activation-buffer port controller c uses: floor(c x P / C)
+// of P ports and C controllers. With P = C it is port c, in c's own bank.
+// With fewer ports, consecutive controllers share one. With more ports, it
+// is the first of the ports in c's own banks (a controller issues one
+// buffer access at a time). Port p sits at bank floor(p x B / P): until s12,
+// controller c used port c mod P, which for P > C put most controllers'
+// ports in other banks, behind a link, so more ports made programs slower.
+func (m *Machine) portOf(c int) int {
+	return c * len(m.ports) / max(m.exe.Arch.NumControllers(), 1)
+}
+
 // bufferPorts is the number of activation-buffer ports.
 func (e *Executable) bufferPorts() int {
 	if p := e.Target.Parallel; p != nil {
@@ -146,7 +157,7 @@ func (m *Machine) switchTo(c int) {
 	m.pc, m.regs, m.vl, m.pext, m.tm = s.pc, s.regs, s.vl, s.pext, s.tm
 	s.vregs, m.vregs = m.vregs, s.vregs
 	s.patch, m.patch = m.patch, s.patch
-	m.cur, m.port, m.loaded = c, c%len(m.ports), c
+	m.cur, m.port, m.loaded = c, m.portOf(c), c
 	m.tm.bufFree = m.ports[m.port]
 	for i := range m.planes {
 		m.planes[i].valid = false

@@ -99,6 +99,36 @@ func TestStreamsPorts(t *testing.T) {
 	}
 }
 
+// TestStreamsPortsLocal: with at least as many buffer ports as
+// controllers, each controller's port is in its own bank, so a buffer
+// access pays no link hop. More ports must not make a program slower:
+// until s12 controller c used port c mod P, which with 32 ports sat in bank
+// floor(c / 2), a hop away for every controller but 0. With fewer ports,
+// consecutive controllers share one, in the first one's bank.
+func TestStreamsPortsLocal(t *testing.T) {
+	src := ".stream 0 entry=a\n.stream 1 entry=b\n.stream 2 entry=c\n.stream 3 entry=d\na:\n    halt\nb:\n    pld p0, 0, [r0+0], 64\n    halt\nc:\n    halt\nd:\n    pld p0, 0, [r0+64], 64\n    halt\n"
+	for _, cs := range []struct {
+		ports int
+		link  [2]bool // stream 1's and stream 3's pld reach their port over a link
+	}{{16, [2]bool{false, false}}, {32, [2]bool{false, false}}, {64, [2]bool{false, false}}, {8, [2]bool{true, true}}} {
+		tgt, err := target.Parse("p.yaml", []byte(fmt.Sprintf("name: p%d\nbase: sot-mram-45nm\nparallel:\n  buffer_ports: {value: %d, provenance: test}\n", cs.ports, cs.ports)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newCostTable(tgt)
+		m, _, disp := streamsRun(t, tgt, src)
+		for i, pc := range []int{1, 4} {
+			want := c.cycle
+			if cs.link[i] {
+				want += c.lat[target.OpLink]
+			}
+			if disp[pc] != want {
+				t.Errorf("%d ports: stream %d's pld (port %d) dispatched at %d ps, want %d", cs.ports, 2*i+1, m.portOf(2*i+1), disp[pc], want)
+			}
+		}
+	}
+}
+
 // TestStreamsTimingOrder: streams run in timing order, so a shared port
 // is given to the accesses in the order of their times: one load of
 // stream 1 at the start waits for one transfer of stream 0, not for all

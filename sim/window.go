@@ -249,7 +249,7 @@ func (m *Machine) finishWindow(st *RunStats) {
 		a, b := w.ctlUpTo(c, w.start), w.ctlUpTo(c, w.end)
 		st.WindowWork[e.shared.id(ResIssue, c)] += max(b.issued-a.issued, 0) * slot
 		st.WindowWork[e.shared.id(ResDPU, c)] += max(b.dpu-a.dpu, 0)
-		st.WindowWork[e.shared.id(ResPort, c%len(m.ports))] += max(b.port-a.port, 0)
+		st.WindowWork[e.shared.id(ResPort, m.portOf(c))] += max(b.port-a.port, 0)
 	}
 	if e.shared.n[ResLink] > 0 {
 		for i, busy := range w.links {
