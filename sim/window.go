@@ -67,21 +67,25 @@ type window struct {
 	marks [][]ctlMark // per controller, its logged marks, in issue order
 	every []int64     // per controller, the spacing of its marks
 
-	// entries are the twaits the stream that opened the window (opener)
-	// passed, in order. The twait of its frame loop, passed once per
-	// frame, times the frames entering the last stage (finishWindow).
+	// entries are the twaits each stream passed, in order (by
+	// controller). The twait of a stream's frame loop, passed once per
+	// frame, times the frames entering its stage (finishWindow); the
+	// stream that opened the window (opener) is the last stage's.
 	// passed: the streams that passed a twait, left how many of those
 	// that wait have not yet.
-	entries []twaitEntry
+	entries [][]twaitEntry
 	opener  int
 	passed  []bool
 	left    int
 }
 
 func (w *window) reset() {
-	marks, every, entries, links, passed := w.marks, w.every, w.entries[:0], w.links[:0], w.passed
+	marks, every, entries, links, passed := w.marks, w.every, w.entries, w.links[:0], w.passed
 	*w = window{start: -1, end: -1, marks: marks, every: every, entries: entries, links: links, passed: passed, left: -1}
 	clear(w.passed)
+	for c := range w.entries {
+		w.entries[c] = w.entries[c][:0]
+	}
 	for c := range w.marks {
 		w.marks[c] = w.marks[c][:0]
 		w.every[c] = markEvery
@@ -153,10 +157,11 @@ func (m *Machine) twaitPassed(d, issue, steps int64, pc int) {
 	}
 	m.mark(issue, steps)
 	w := &m.win
+	if w.entries == nil {
+		w.entries = make([][]twaitEntry, len(m.ctls))
+	}
+	w.entries[m.cur] = append(w.entries[m.cur], twaitEntry{d, int32(pc)})
 	if w.start >= 0 {
-		if m.cur == w.opener {
-			w.entries = append(w.entries, twaitEntry{d, int32(pc)})
-		}
 		return
 	}
 	if w.left < 0 { // the first twait of the run
@@ -178,7 +183,6 @@ func (m *Machine) twaitPassed(d, issue, steps int64, pc int) {
 		return
 	}
 	w.opener = m.cur
-	w.entries = append(w.entries, twaitEntry{d, int32(pc)})
 	w.start = d
 	w.at0 = map[int32]int64{}
 	for _, s := range m.touched {
@@ -215,12 +219,20 @@ func (m *Machine) haltPassed(d, issue, steps int64) {
 // DPU and buffer port work inside it (RunStats.WindowWork).
 func (m *Machine) finishWindow(st *RunStats) {
 	w := &m.win
-	// The steady period, measured: from frame 1 entering the last stage to
-	// frame n-1 entering it, n-2 periods (frame 0 to 1 with two frames).
-	// Frame 0's entry is the end of the fill, and may carry the stage's
-	// one-time work besides: a window stage writes its first layer's
-	// weights at frame 0 (VGG-11-BN: its entries at 1453, 1556, 1853, ...,
-	// 5788 us, frame 1 waiting while frame 0's writes ran).
+	// The steady period, measured: from frame 1 entering a stage to frame
+	// n-1 entering it, n-2 periods (frame 0 to 1 with two frames), at the
+	// stage where that takes longest. Frame 0's entry is the end of the
+	// fill, and may carry the stage's one-time work besides: a window
+	// stage writes its first layer's weights at frame 0, and frame 1 waits
+	// while they are written. The stage then catches up, a frame at a time,
+	// faster than the pipeline's period (VGG-11-BN: the window stage takes
+	// frames 1 to 4 at 131 us, then every 185 us). So at that stage, frame 1
+	// to n-1 spans less than n-2 periods. Until s12 only the last stage
+	// was timed, and VGG-11-BN's steady state read 5,757 FPS where every
+	// stream before the window ran a frame every 185 us (5,400 FPS). Every
+	// stage streams at the pipeline's rate once it is full, so the slowest
+	// measured span is the period. A stage catching up, or one filling a
+	// ring ahead of a slower one, only shortens its own span.
 	// A window that closes (stream 0 halting) before frame 1 has entered
 	// the last stage holds no steady state: the first stage streamed the
 	// whole run into a ring as deep as the run while the last stage was
@@ -229,13 +241,19 @@ func (m *Machine) finishWindow(st *RunStats) {
 	// alone (MobileNetV2 -window auto: 36 us of a 4.2 ms run); the report
 	// then gives the whole run's.
 	degenerate := false
-	if n := m.frames; n >= 2 {
-		if at, ok := w.frameEntries(n); ok {
-			from := min(1, n-2)
-			if d := at[n-1] - at[from]; d > 0 {
+	if n := m.frames; n >= 2 && w.entries != nil {
+		from := min(1, n-2)
+		for c, l := range w.entries {
+			at, ok := frameEntries(l, n)
+			if !ok {
+				continue
+			}
+			if d := at[n-1] - at[from]; d > st.FramePeriodsPS {
 				st.FramePeriodsPS, st.FramePeriods = d, int64(n-1-from)
 			}
-			degenerate = n >= 3 && w.end >= 0 && w.end <= at[1]
+			if c == w.opener && w.start >= 0 {
+				degenerate = n >= 3 && w.end >= 0 && w.end <= at[1]
+			}
 		}
 	}
 	if w.end <= w.start || w.start < 0 || degenerate {
@@ -258,25 +276,25 @@ func (m *Machine) finishWindow(st *RunStats) {
 	}
 }
 
-// frameEntries are the n times the opener passed its frame loop's twait,
-// one per frame: of the twaits it passed exactly n times, the one it
-// passed first. Counting every twait instead (until 2026-12-06, s10:
-// the entries divided by n, taken as the twaits per frame) mistimed a
+// frameEntries are the n times a stream passed its frame loop's twait
+// (its entries l), one per frame: of the twaits it passed exactly n times,
+// the one it passed first. Counting every twait instead (until 2026-12-06,
+// s10: the entries divided by n, taken as the twaits per frame) mistimed a
 // window stage (docs/PARALLEL.md §8.2), whose stream passes its first op's
 // twaits once per frame, then its later ops' (weights, late pieces): the
-// (n-1)p-th entry was not frame n-1's. A run whose opener passes no twait
+// (n-1)p-th entry was not frame n-1's. A stream that passes no twait
 // exactly n times has no measured period (ok false).
-func (w *window) frameEntries(n int) ([]int64, bool) {
+func frameEntries(l []twaitEntry, n int) ([]int64, bool) {
 	count := map[int32]int{}
-	for _, en := range w.entries {
+	for _, en := range l {
 		count[en.pc]++
 	}
-	for _, frame := range w.entries {
+	for _, frame := range l {
 		if count[frame.pc] != n {
 			continue
 		}
 		at := make([]int64, 0, n)
-		for _, en := range w.entries {
+		for _, en := range l {
 			if en.pc == frame.pc {
 				at = append(at, en.at)
 			}
