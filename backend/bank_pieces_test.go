@@ -68,3 +68,50 @@ func TestBankPiecesSplitGdots(t *testing.T) {
 	}
 	checkPipelined(t, g, res3, tgt3, patternBatch(6, 3, 37, true, 1, 3, 8, 8))
 }
+
+// TestBankPiecesChunkPieces: on one bank with 12 controllers the 128-filter
+// layer of TestBankPiecesSplitGdots splits into 4 pixel pieces x 2 chunk
+// pieces, 8 streams in the bank, whose split gdots (7 per round each)
+// would need 56 of its 16 sequences: each piece issues one gdot per round.
+// Until s12 only the pixel pieces were counted, and the pieces split their
+// gdots (40 per piece here instead of 12; VGG-11-BN on 32 controllers ran
+// 19% slower than on 16, docs/PARALLEL.md §8.12). Bit-exact against the
+// interpreter on a batch of 6.
+func TestBankPiecesChunkPieces(t *testing.T) {
+	b := newGB(t, 41)
+	y := b.input(1, 3, 8, 8)
+	y = b.relu(b.conv(y, 64, 3, 1, 1, 1, 1))
+	y = b.relu(b.conv(y, 128, 3, 1, 1, 1, 1))
+	g, _ := b.finish("wbits=8,abits=8", y)
+	tgt := target.Default()
+	tgt.Geometry.MatsPerBank.Value *= tgt.Geometry.Banks.Value
+	tgt.Geometry.Banks.Value = 1
+	tgt.Parallel.Controllers.Value = 12
+	res := compilePipelined(t, g, tgt, "off", 4)
+	name, split := "", ""
+	for _, l := range res.Layers {
+		if l.Filters == 128 {
+			name = l.Node
+		}
+	}
+	for _, st := range res.Stages {
+		for _, sp := range st.Split {
+			if n, x, ok := strings.Cut(sp, " "); ok && n == name {
+				split = x
+			}
+		}
+	}
+	if split != "x8 (4 by pixels x 2 by chunks)" {
+		t.Fatalf("the 128-filter layer split %q on 12 controllers, want x8 (4 by pixels x 2 by chunks): the test no longer covers pixel and chunk pieces sharing a bank", split)
+	}
+	n := 0
+	for _, in := range res.Prog.Code {
+		if in.Op == isa.OpGdot && in.Src >= 0 && res.Prog.Sources[in.Src].Layer == name {
+			n++
+		}
+	}
+	if n/8 > 16 {
+		t.Errorf("%d gdots per piece of the 8 in one bank: want one per round (at most 16), not split", n/8)
+	}
+	checkPipelined(t, g, res, tgt, patternBatch(6, 3, 37, true, 1, 3, 8, 8))
+}

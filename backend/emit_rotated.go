@@ -64,8 +64,8 @@ func (c *compiler) emitFilterLoopRotated(m *matrix, tiles []tile, act []job, rs 
 // drains and the split's gdots, all in flight at once, take at most half
 // of a bank's sequences (the other half left to the streams that share
 // the bank: pipeline stages and split layers), or, for a layer whose
-// pixel pieces share a bank (bankPieces), when those pieces' split gdots
-// together take at most all of them. Pieces that would ask for more wait
+// pieces share a bank (bankPieces: pixel pieces, and their chunk pieces),
+// when those pieces' split gdots together take at most all of them. Pieces that would ask for more wait
 // for one another's sequences and, reaching the bank over a link, pay a
 // link latency per gdot (VGG-11-BN's features.4 in 4 pieces on bank 3,
 // docs/PARALLEL.md §8.11).
@@ -84,9 +84,14 @@ func (c *compiler) splitGdots(m *matrix, tiles []tile, act []job) bool {
 	return n > len(runs) && int64(need) <= c.tgt.PlaneSequences()
 }
 
-// bankPieces is the most pixel pieces of m's layer (split.go, each on its
-// own controller) that hold sub-arrays in one bank: 1 for a layer that is
-// not split.
+// bankPieces is the most pieces of m's layer (split.go, chunks.go: each
+// on its own controller) that hold sub-arrays in one bank: 1 for a layer
+// that is not split by pixels. A layer split by pixels and by chunks has a
+// piece per pixel piece and chunk range, and each runs its own gdots: until
+// s12 only the pixel pieces were counted, so VGG-11-BN's features.4, in 4 x
+// 2 pieces on a 32-controller target, split its gdots as if half as many
+// streams shared the bank, and ran at 227 us per frame against its 129 us
+// estimate (docs/PARALLEL.md §8.12).
 func (c *compiler) bankPieces(m *matrix, tiles []tile) int {
 	per, k := c.e.arch.SubarraysPerBank(), c.splitOf(m.node)
 	if per <= 0 || k <= 1 {
@@ -97,14 +102,31 @@ func (c *compiler) bankPieces(m *matrix, tiles []tile) int {
 		nrep = max(nrep, t.rep+1)
 	}
 	reps := max(1, nrep/k)
-	in := map[int]map[int]bool{} // bank -> pieces
+	// rangeOf: the chunk range (chunk piece) of every tile; all 0 for a
+	// layer not split by chunks.
+	rangeOf := make([]int, len(tiles))
+	if kc := c.chunkSplitOf(m.node); kc > 1 {
+		_, tileChunk := layerChunks(m.lay, c.e.arch.DPULanes)
+		cuts, ok := chunkRanges(m.lay, c.e.arch.DPULanes, kc)
+		if !ok || len(tileChunk) != len(tiles) {
+			panic("BUG: backend: a layer split by chunks without its chunk ranges")
+		}
+		for i, ch := range tileChunk {
+			for j, cr := range cuts {
+				if ch >= cr[0] && ch < cr[1] {
+					rangeOf[i] = j
+				}
+			}
+		}
+	}
+	in := map[int]map[[2]int]bool{} // bank -> pieces (pixel piece, chunk range)
 	most := 1
-	for _, t := range tiles {
+	for i, t := range tiles {
 		b := t.sa / per
 		if in[b] == nil {
-			in[b] = map[int]bool{}
+			in[b] = map[[2]int]bool{}
 		}
-		in[b][t.rep/reps] = true
+		in[b][[2]int{t.rep / reps, rangeOf[i]}] = true
 		most = max(most, len(in[b]))
 	}
 	return most
