@@ -5,9 +5,33 @@ import (
 	"testing"
 
 	"github.com/pimc-dev/pimc/backend"
+	"github.com/pimc-dev/pimc/ir"
 	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/target"
 )
+
+// bankPiecesGraph is a 64-filter then a 128-filter 3x3 convolution over an
+// 8x8 input (the second is VGG-11-BN's features.4 shape: 128 filters over
+// 64 channels, its rounds draining in 7 runs).
+func bankPiecesGraph(t *testing.T) *ir.Graph {
+	t.Helper()
+	b := newGB(t, 41)
+	y := b.input(1, 3, 8, 8)
+	y = b.relu(b.conv(y, 64, 3, 1, 1, 1, 1))
+	y = b.relu(b.conv(y, 128, 3, 1, 1, 1, 1))
+	g, _ := b.finish("wbits=8,abits=8", y)
+	return g
+}
+
+// oneBank is the default target's sub-arrays in one bank, with ctl
+// controllers.
+func oneBank(ctl int64) *target.Target {
+	tgt := target.Default()
+	tgt.Geometry.MatsPerBank.Value *= tgt.Geometry.Banks.Value
+	tgt.Geometry.Banks.Value = 1
+	tgt.Parallel.Controllers.Value = ctl
+	return tgt
+}
 
 // TestBankPiecesSplitGdots: a layer whose rounds drain in 7 runs (a
 // 128-filter 3x3 convolution over 64 channels, VGG-11-BN's features.4
@@ -18,19 +42,12 @@ import (
 // (docs/PARALLEL.md §8.11). Each image of a batch of 6 is bit-exact
 // against the interpreter either way.
 func TestBankPiecesSplitGdots(t *testing.T) {
-	b := newGB(t, 41)
-	y := b.input(1, 3, 8, 8)
-	y = b.relu(b.conv(y, 64, 3, 1, 1, 1, 1))
-	y = b.relu(b.conv(y, 128, 3, 1, 1, 1, 1))
-	g, _ := b.finish("wbits=8,abits=8", y)
+	g := bankPiecesGraph(t)
 	// gdotsPerPiece compiles g -pipeline on ctl controllers and one bank
 	// and returns the 128-filter layer's split ("x2", "x3") and its gdot
 	// instructions per piece.
 	gdotsPerPiece := func(ctl int64) (string, int, *backend.Result, *target.Target) {
-		tgt := target.Default()
-		tgt.Geometry.MatsPerBank.Value *= tgt.Geometry.Banks.Value
-		tgt.Geometry.Banks.Value = 1
-		tgt.Parallel.Controllers.Value = ctl
+		tgt := oneBank(ctl)
 		res := compilePipelined(t, g, tgt, "off", 4)
 		name := ""
 		for _, l := range res.Layers {
@@ -78,15 +95,8 @@ func TestBankPiecesSplitGdots(t *testing.T) {
 // 19% slower than on 16, docs/PARALLEL.md §8.12). Bit-exact against the
 // interpreter on a batch of 6.
 func TestBankPiecesChunkPieces(t *testing.T) {
-	b := newGB(t, 41)
-	y := b.input(1, 3, 8, 8)
-	y = b.relu(b.conv(y, 64, 3, 1, 1, 1, 1))
-	y = b.relu(b.conv(y, 128, 3, 1, 1, 1, 1))
-	g, _ := b.finish("wbits=8,abits=8", y)
-	tgt := target.Default()
-	tgt.Geometry.MatsPerBank.Value *= tgt.Geometry.Banks.Value
-	tgt.Geometry.Banks.Value = 1
-	tgt.Parallel.Controllers.Value = 12
+	g := bankPiecesGraph(t)
+	tgt := oneBank(12)
 	res := compilePipelined(t, g, tgt, "off", 4)
 	name, split := "", ""
 	for _, l := range res.Layers {

@@ -130,29 +130,14 @@ func TestSteadyStateWindowLike(t *testing.T) {
 	}
 }
 
-// catchUpSrc: stage 0 writes 4 rows per frame (40 ns) for 8 frames; the
+// catchUpSrc: pipeStage0 for 8 frames (stage 0 writes 4 rows per frame,
+// 40 ns); the
 // last stage grants it 4 ring slots, writes 12 rows of one-time work on
 // its first frame (as a window stage writes its first op's weights), then
 // 2 rows per frame (20 ns). So it takes frame 1 late and catches up at 20
 // ns a frame: its frames 1 to 7 enter less than 6 periods apart, while
 // stage 0 runs a frame every 40 ns throughout.
-var catchUpSrc = `
-.stream 0 entry=s0
-.stream 1 entry=s1
-.frames 8 count_addr=100
-s0:
-    ld r1, [r0+100]
-    pzero p0
-f0:
-    twait 1
-    wrp [r0+0], [r0+0], p0, 0
-    wrp [r0+0], [r0+1], p0, 0
-    wrp [r0+0], [r0+2], p0, 0
-    wrp [r0+0], [r0+3], p0, 0
-    tsig 0
-    dbnz r1, f0
-    halt
-s1:
+var catchUpSrc = strings.Replace(pipeStage0, ".frames 4", ".frames 8", 1) + `s1:
     ld r1, [r0+100]
     ld r2, [r0+100]
     pzero p0
