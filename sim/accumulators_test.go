@@ -2,13 +2,10 @@ package sim
 
 import (
 	"fmt"
-	"math"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/pimc-dev/pimc/isa"
 	"github.com/pimc-dev/pimc/target"
 )
 
@@ -26,33 +23,6 @@ func seqAcc2Target(t testing.TB) *target.Target {
 	return tgt
 }
 
-// dispatches runs p on tgt with a trace and returns each pc's dispatch
-// time in ps (its last execution), and the machine after the run.
-func dispatches(t *testing.T, p *isa.Program, tgt *target.Target) (map[int]int64, *Machine) {
-	t.Helper()
-	p.TargetName, p.TargetFingerprint = tgt.Name, tgt.Fingerprint()
-	m, err := Load(p, tgt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tr strings.Builder
-	m.Trace = &tr
-	if _, err := m.Run(); err != nil {
-		t.Fatal(err)
-	}
-	out := map[int]int64{}
-	for _, line := range strings.Split(strings.TrimSpace(tr.String()), "\n") {
-		f := strings.Fields(line)
-		pc, err1 := strconv.Atoi(f[0])
-		ns, err2 := strconv.ParseFloat(f[2], 64)
-		if err1 != nil || err2 != nil {
-			t.Fatalf("trace line %q", line)
-		}
-		out[pc] = int64(math.Round(ns * 1000))
-	}
-	return out, m
-}
-
 // TestDrainOtherAccumulator: with two accumulators, a drain of accumulator
 // 0 dispatches when its own sequence's adds end, while the next sequence
 // (into accumulator 1, on the same sub-arrays) still runs; with one
@@ -65,19 +35,19 @@ func TestDrainOtherAccumulator(t *testing.T) {
 			fmt.Fprintf(&w, ".weights sa=%d row=%d src=-1 hex=%s\n", s, row, strings.Repeat(fmt.Sprintf("%02x", 17*(s+row)%256), 32))
 		}
 	}
-	prog := func(second int) *isa.Program {
-		return asm(t, w.String()+fmt.Sprintf(`    setvl [r0+4]
+	prog := func(second int) string {
+		return w.String() + fmt.Sprintf(`    setvl [r0+4]
     gdot [r0], 4, 0, [r0+8], a0, 8x4s
     gdot [r0], 4, 0, [r0+8], a%d, 8x4s
     gvacc v0, [r0+0], [r0], 4, 1, a0, 1
     halt
-`, second))
+`, second)
 	}
 	acc2 := seqAcc2Target(t)
 	c := newCostTable(acc2)
 	latS, latC, latA := c.lat[target.OpAndSense], c.lat[target.OpBitcount], c.lat[target.OpShiftAdd]
 
-	two, m2 := dispatches(t, prog(1), acc2)
+	m2, _, two := streamsRun(t, acc2, prog(1))
 	// The first gdot dispatches a cycle after setvl's and runs 32 steps
 	// one sense apart; its adds into accumulator 0 end three stages after
 	// its last step's dispatch.
@@ -95,7 +65,7 @@ func TestDrainOtherAccumulator(t *testing.T) {
 		}
 	}
 
-	same, m0 := dispatches(t, prog(0), acc2)
+	m0, _, same := streamsRun(t, acc2, prog(0))
 	if got, want := same[3], m0.sas[0].shaddFree-c.transfer(4, c.lat[target.OpAccTransfer]); got != want || got <= firstEnd {
 		t.Errorf("both into accumulator 0: the drain dispatches at %d ps, want %d (after the second sequence)", got, want)
 	}
@@ -107,7 +77,7 @@ func TestDrainOtherAccumulator(t *testing.T) {
 	}
 
 	one := seqTarget(t, 0)
-	single, _ := dispatches(t, prog(0), one)
+	_, _, single := streamsRun(t, one, prog(0))
 	if !reflect.DeepEqual(single, same) {
 		t.Errorf("one accumulator program: dispatches %v on the one-accumulator target, %v on two", single, same)
 	}
@@ -123,16 +93,16 @@ func TestAddWaitsForDrain(t *testing.T) {
 	// A long sequence into a0, a one-step one into a1, the drain of a0
 	// (dispatched when a0's adds end, after a1's), then a one-step
 	// sequence back into a0: its add must follow the drain.
-	p := asm(t, w.String()+`    setvl [r0+1]
+	src := w.String() + `    setvl [r0+1]
     gdot [r0], 1, 0, [r0+8], a0, 8x8
     gdot [r0], 1, 0, [r0+8], a1, 1x1
     gvacc v0, [r0+0], [r0], 1, 1, a0, 1
     gdot [r0], 1, 0, [r0+8], a0, 1x1
     halt
-`)
+`
 	tgt := seqAcc2Target(t)
 	c := newCostTable(tgt)
-	d, m := dispatches(t, p, tgt)
+	m, _, d := streamsRun(t, tgt, src)
 	drainEnd := d[3] + c.transfer(1, c.lat[target.OpAccTransfer])
 	if sa := m.sas[0]; sa.shaddFree < drainEnd+c.lat[target.OpShiftAdd] {
 		t.Errorf("the add into accumulator 0 ends at %d ps, before its drain (%d) plus a shift-add", sa.shaddFree, drainEnd)
