@@ -8,6 +8,12 @@
 # other pipelines' FPS; a figure more than 1% worse than the default's is marked "!". On 2 cores it takes
 # about 3 minutes.
 #
+# AUDIT_ARCH=1 adds architectural variants (32 controllers, 512 tokens, 2 Mi buffer words, 128 DPU lanes,
+# 32 banks, two accumulators per sub-array, and two accumulators with 32 controllers). The programs are
+# recompiled for each, so what moves is the compiler's schedule as well as the machine. A "!" there may be
+# a trade the compiler made on purpose, and needs a look: docs/PARALLEL.md §8.12 has the ones found. That
+# adds about 5 minutes.
+#
 # MODELDIR holds vgg11_bn_32.onnx, mobilenetv2_32.onnx, in32_1.npy, in32_16.npy and in28_16.npy, as
 # scripts/parallel-figures.sh makes them (its OUTDIR). LeNet-5 is the repository's testdata model.
 set -eu
@@ -72,6 +78,36 @@ for t in default iw2 ports32 seq32 portw128 dram2x link-half and_sense-half row_
 	$pimc sim lp.pimb -i "$models/in28_16.npy" -batch 16 -q -report "lp_$t.json" $a >/dev/null 2>>sim.log
 	echo "$t" >>variants.txt
 done
+
+if [ "${AUDIT_ARCH:-}" = 1 ]; then
+	variant arch-ctl32 "parallel:
+  controllers: {value: 32, $P}"
+	variant arch-tokens512 "parallel:
+  tokens: {value: 512, $P}"
+	variant arch-abuf2m "geometry:
+  act_buffer_words: {value: 2097152, $P}"
+	variant arch-lanes128 "geometry:
+  dpu_lanes: {value: 128, $P}"
+	variant arch-banks32 "geometry:
+  banks: {value: 32, $P}"
+	variant arch-acc2 "geometry:
+  acc_per_subarray: {value: 2, $P}"
+	variant arch-acc2-ctl32 "geometry:
+  acc_per_subarray: {value: 2, $P}
+parallel:
+  controllers: {value: 32, $P}"
+	for t in arch-ctl32 arch-tokens512 arch-abuf2m arch-lanes128 arch-banks32 arch-acc2 arch-acc2-ctl32; do
+		$pimc compile "$models/vgg11_bn_32.onnx" -calib random:8 -pipeline -target "$t.yaml" -o "vp_$t.pimb" >"vp_$t.compile.txt" 2>&1
+		$pimc compile "$models/vgg11_bn_32.onnx" -calib random:8 -target "$t.yaml" -o "v1_$t.pimb" >"v1_$t.compile.txt" 2>&1
+		$pimc compile "$models/mobilenetv2_32.onnx" -calib random:8 -pipeline -target "$t.yaml" -o "mp_$t.pimb" >"mp_$t.compile.txt" 2>&1
+		$pimc compile "$root/testdata/models/lenet5/lenet5.onnx" -calib mnist -pipeline -target "$t.yaml" -o "lp_$t.pimb" >"lp_$t.compile.txt" 2>&1
+		$pimc sim "vp_$t.pimb" -i "$models/in32_16.npy" -batch 16 -q -report "vp_$t.json" >/dev/null 2>>sim.log
+		$pimc sim "v1_$t.pimb" -i "$models/in32_1.npy" -q -report "v1_$t.json" >/dev/null 2>>sim.log
+		$pimc sim "mp_$t.pimb" -i "$models/in32_16.npy" -batch 16 -q -report "mp_$t.json" >/dev/null 2>>sim.log
+		$pimc sim "lp_$t.pimb" -i "$models/in28_16.npy" -batch 16 -q -report "lp_$t.json" >/dev/null 2>>sim.log
+		echo "$t" >>variants.txt
+	done
+fi
 
 /usr/bin/python3 - "$out" <<'EOF'
 import json, sys
