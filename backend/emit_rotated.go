@@ -65,10 +65,10 @@ func (c *compiler) emitFilterLoopRotated(m *matrix, tiles []tile, act []job, rs 
 // of a bank's sequences (the other half left to the streams that share
 // the bank: pipeline stages and split layers), or, for a layer whose
 // pieces share a bank (bankPieces: pixel pieces, and their chunk pieces),
-// when those pieces' split gdots together take at most all of them. Pieces that would ask for more wait
-// for one another's sequences and, reaching the bank over a link, pay a
-// link latency per gdot (VGG-11-BN's features.4 in 4 pieces on bank 3,
-// docs/PARALLEL.md §8.11).
+// when those pieces' split gdots together take at most all of them.
+// Pieces that would ask for more wait for one another's sequences and,
+// reaching the bank over a link, pay a link latency per gdot (VGG-11-BN's
+// features.4 in 4 pieces on bank 3, docs/PARALLEL.md §8.11).
 func (c *compiler) splitGdots(m *matrix, tiles []tile, act []job) bool {
 	e := c.e
 	n := 0
@@ -106,16 +106,20 @@ func (c *compiler) bankPieces(m *matrix, tiles []tile) int {
 	// layer not split by chunks.
 	rangeOf := make([]int, len(tiles))
 	if kc := c.chunkSplitOf(m.node); kc > 1 {
-		_, tileChunk := layerChunks(m.lay, c.e.arch.DPULanes)
+		chunks, tileChunk := layerChunks(m.lay, c.e.arch.DPULanes)
 		cuts, ok := chunkRanges(m.lay, c.e.arch.DPULanes, kc)
 		if !ok || len(tileChunk) != len(tiles) {
 			panic("BUG: backend: a layer split by chunks without its chunk ranges")
 		}
+		cutOf := make([]int, len(chunks)) // chunk -> its range
+		for j, cr := range cuts {
+			for ch := cr[0]; ch < cr[1]; ch++ {
+				cutOf[ch] = j
+			}
+		}
 		for i, ch := range tileChunk {
-			for j, cr := range cuts {
-				if ch >= cr[0] && ch < cr[1] {
-					rangeOf[i] = j
-				}
+			if ch >= 0 {
+				rangeOf[i] = cutOf[ch]
 			}
 		}
 	}
