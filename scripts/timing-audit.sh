@@ -65,18 +65,23 @@ variant buffer-half "ops:
     latency: {value: 0.5, unit: ns, $P}"
 
 : >variants.txt
-for t in default iw2 ports32 seq32 portw128 dram2x link-half and_sense-half row_write-half acc_transfer-half dpu_op-half sync-half plane_step-half bitcount-half buffer-half; do
-	a=""
-	[ "$t" = default ] || a="-target $t.yaml"
-	# shellcheck disable=SC2086 # $a is empty or two words
-	$pimc sim vp.pimb -i "$models/in32_16.npy" -batch 16 -q -report "vp_$t.json" $a >/dev/null 2>>sim.log
-	# shellcheck disable=SC2086
-	$pimc sim v1.pimb -i "$models/in32_1.npy" -q -report "v1_$t.json" $a >/dev/null 2>>sim.log
-	# shellcheck disable=SC2086
-	$pimc sim mp.pimb -i "$models/in32_16.npy" -batch 16 -q -report "mp_$t.json" $a >/dev/null 2>>sim.log
-	# shellcheck disable=SC2086
-	$pimc sim lp.pimb -i "$models/in28_16.npy" -batch 16 -q -report "lp_$t.json" $a >/dev/null 2>>sim.log
+# simulate T SUFFIX [ARGS]: the four programs X$SUFFIX.pimb, their reports X_T.json (ARGS: -target).
+simulate() {
+	t=$1 p=$2
+	shift 2
+	$pimc sim "vp$p.pimb" -i "$models/in32_16.npy" -batch 16 -q -report "vp_$t.json" "$@" >/dev/null 2>>sim.log
+	$pimc sim "v1$p.pimb" -i "$models/in32_1.npy" -q -report "v1_$t.json" "$@" >/dev/null 2>>sim.log
+	$pimc sim "mp$p.pimb" -i "$models/in32_16.npy" -batch 16 -q -report "mp_$t.json" "$@" >/dev/null 2>>sim.log
+	$pimc sim "lp$p.pimb" -i "$models/in28_16.npy" -batch 16 -q -report "lp_$t.json" "$@" >/dev/null 2>>sim.log
 	echo "$t" >>variants.txt
+}
+
+for t in default iw2 ports32 seq32 portw128 dram2x link-half and_sense-half row_write-half acc_transfer-half dpu_op-half sync-half plane_step-half bitcount-half buffer-half; do
+	if [ "$t" = default ]; then
+		simulate "$t" ""
+	else
+		simulate "$t" "" -target "$t.yaml"
+	fi
 done
 
 if [ "${AUDIT_ARCH:-}" = 1 ]; then
@@ -101,11 +106,7 @@ parallel:
 		$pimc compile "$models/vgg11_bn_32.onnx" -calib random:8 -target "$t.yaml" -o "v1_$t.pimb" >"v1_$t.compile.txt" 2>&1
 		$pimc compile "$models/mobilenetv2_32.onnx" -calib random:8 -pipeline -target "$t.yaml" -o "mp_$t.pimb" >"mp_$t.compile.txt" 2>&1
 		$pimc compile "$root/testdata/models/lenet5/lenet5.onnx" -calib mnist -pipeline -target "$t.yaml" -o "lp_$t.pimb" >"lp_$t.compile.txt" 2>&1
-		$pimc sim "vp_$t.pimb" -i "$models/in32_16.npy" -batch 16 -q -report "vp_$t.json" >/dev/null 2>>sim.log
-		$pimc sim "v1_$t.pimb" -i "$models/in32_1.npy" -q -report "v1_$t.json" >/dev/null 2>>sim.log
-		$pimc sim "mp_$t.pimb" -i "$models/in32_16.npy" -batch 16 -q -report "mp_$t.json" >/dev/null 2>>sim.log
-		$pimc sim "lp_$t.pimb" -i "$models/in28_16.npy" -batch 16 -q -report "lp_$t.json" >/dev/null 2>>sim.log
-		echo "$t" >>variants.txt
+		simulate "$t" "_$t"
 	done
 fi
 
